@@ -1,0 +1,3 @@
+/* conf: placeholder until the module lands. */
+#include "config.h"
+#include "conf.h"

@@ -1,0 +1,58 @@
+/* conf: the YAML configuration. Every option is described once in a table (name, type,
+ * default, help) from which parsing, validation, `config check` and help are made. */
+#ifndef TFDRIFT_CONF_H
+#define TFDRIFT_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct strlist {
+	char **v;
+	size_t n;
+};
+void strlist_push(struct strlist *l, const char *s);
+void strlist_clear(struct strlist *l);
+
+struct conf {
+	char *path;                        /* the file read, or NULL for built-in defaults */
+	struct strlist states;             /* state sources */
+	struct strlist events;             /* recorded event files */
+	struct strlist terraform_user_agents;  /* substrings marking the Terraform pipeline */
+	struct strlist pipeline_principals;    /* globs on principal/name: also the pipeline */
+	struct strlist service_principals;     /* globs on principal/name/invokedBy: cloud services */
+	char *event_maps;                  /* directory of event maps; default <datadir>/rules/events */
+	char *severity_modified;
+	char *severity_unmanaged;
+	char *severity_deleted;
+	char *store;                       /* SQLite store path */
+	char *theme;
+	int64_t state_refresh_ms;
+};
+
+enum conf_type { CT_STRING, CT_STRING_LIST, CT_SEVERITY, CT_DURATION, CT_PATH };
+
+struct conf_option {
+	const char *name;
+	enum conf_type type;
+	const char *def;        /* default as text (lists: comma-separated) */
+	const char *help;
+	size_t offset;          /* into struct conf */
+};
+const struct conf_option *conf_options(size_t *n);
+
+void conf_init(struct conf *c);          /* built-in defaults */
+void conf_free(struct conf *c);
+/* Load a YAML file over the defaults. Returns 0, or -1 with every error collected in *errs
+ * as "file:line:column: what" (unknown keys, wrong types, bad durations/severities). */
+int conf_load(struct conf *c, const char *path, char ***errs, size_t *nerrs);
+int conf_load_mem(struct conf *c, const char *name, const char *buf, size_t len,
+    char ***errs, size_t *nerrs);
+/* The file to read: explicit, else ./tfdrift.yaml, else $XDG_CONFIG_HOME/tfdrift/config.yaml
+ * (~/.config/...), else NULL (defaults only). Heap string. */
+char *conf_find(const char *explicit_path);
+/* Print the resolved configuration as YAML. */
+void conf_dump(const struct conf *c, FILE *fp);
+const char *conf_event_maps_dir(const struct conf *c);   /* resolved directory */
+
+#endif

@@ -1,0 +1,3 @@
+/* detect: placeholder until the module lands. */
+#include "config.h"
+#include "detect.h"

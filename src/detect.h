@@ -1,0 +1,45 @@
+/* detect: decide whether one audit event is drift against the state index, and how. */
+#ifndef TFDRIFT_DETECT_H
+#define TFDRIFT_DETECT_H
+
+#include "conf.h"
+#include "event.h"
+#include "eventmap.h"
+#include "finding.h"
+#include "state_index.h"
+
+/* Why an event made no finding (the Events view and `scan --explain` show it). */
+enum nodrift {
+	ND_DRIFT = 0,         /* it did make findings */
+	ND_READ_ONLY,
+	ND_FAILED,            /* errorCode / non-zero status.code */
+	ND_TERRAFORM,         /* the Terraform pipeline made it */
+	ND_SERVICE,           /* an AWS service principal / GCP system actor */
+	ND_NOT_COVERED,       /* no event map entry */
+	ND_EQUAL,             /* the new value equals the state's */
+	ND_NOT_MANAGED,       /* deleting / changing something no state manages, nothing to report */
+	ND_DUPLICATE,         /* event id (or GCP operation) already seen */
+	ND_NO_ID,             /* the record does not name the resource */
+	ND__COUNT
+};
+const char *nodrift_name(enum nodrift n);
+
+struct detector;
+/* The detector borrows `map` and `conf`; it takes a reference on `ix`. Not thread-safe: one
+ * detector per thread. */
+struct detector *detector_new(const struct eventmap *map, struct state_index *ix,
+    const struct conf *conf);
+/* Swap in a refreshed state index (takes a reference, drops the old one). */
+void detector_set_index(struct detector *d, struct state_index *ix);
+void detector_free(struct detector *d);
+/* Appends the event's findings (zero or more) to `out`; returns why not, or ND_DRIFT. */
+enum nodrift detect_event(struct detector *d, const struct event *ev, struct finding_list *out);
+
+struct detect_stats {
+	uint64_t events;
+	uint64_t by_reason[ND__COUNT];
+	uint64_t findings[FK__COUNT];
+};
+const struct detect_stats *detector_stats(const struct detector *d);
+
+#endif

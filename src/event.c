@@ -1,0 +1,3 @@
+/* event: placeholder until the module lands. */
+#include "config.h"
+#include "event.h"

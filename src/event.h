@@ -1,0 +1,107 @@
+/* event: one normalized audit event for both clouds, and readers that sniff and stream
+ * CloudTrail / Cloud Logging inputs into it. Collectors produce events; they never decide drift. */
+#ifndef TFDRIFT_EVENT_H
+#define TFDRIFT_EVENT_H
+
+#include <stdint.h>
+#include <json-c/json.h>
+
+enum tf_provider { PROV_UNKNOWN = 0, PROV_AWS, PROV_GCP };
+const char *tf_provider_name(enum tf_provider p);      /* "aws" | "gcp" | "unknown" */
+
+/* How a change was made. */
+enum tf_via { VIA_UNKNOWN = 0, VIA_CONSOLE, VIA_CLI, VIA_SDK, VIA_TERRAFORM, VIA_SERVICE };
+const char *tf_via_name(enum tf_via v);                /* "console" "cli" "sdk" "terraform" "service" "unknown" */
+
+struct actor {
+	char *principal;   /* ARN / principalEmail / principalSubject: the full identity */
+	char *name;        /* the person or thing: bob@corp.example, alice, sa@p.iam.gserviceaccount.com */
+	char *type;        /* IAMUser AssumedRole Root FederatedUser IdentityCenterUser AWSService
+	                      ServiceAccount User ... (provider's word where it has one) */
+	char *role;        /* AssumedRole: role name (sessionIssuer.userName); NULL otherwise */
+	char *session;     /* AssumedRole session name; NULL otherwise */
+	char *account;     /* AWS account id of the identity / GCP project of a service account */
+	char *invoked_by;  /* userIdentity.invokedBy (AWS) */
+	char *delegation;  /* GCP serviceAccountDelegationInfo chain, "a -> b", or NULL */
+	enum tf_via via;
+};
+
+struct event {
+	enum tf_provider provider;
+	char *id;            /* eventID / insertId (dedup key) */
+	int64_t time_ms;     /* event time, ms since epoch UTC; 0 when unknown */
+	char *source;        /* eventSource / serviceName: ec2.amazonaws.com, compute.googleapis.com */
+	char *name;          /* eventName / methodName as logged (v1.compute.instances.insert) */
+	char *region;        /* awsRegion / resource location or zone-derived region; may be NULL */
+	char *account;       /* recipientAccountId|userIdentity.accountId / project id */
+	struct actor actor;
+	char *source_ip;
+	char *user_agent;
+	int read_only;       /* 1 read-only, 0 write, -1 not stated in the record */
+	char *error_code;    /* NULL when the call succeeded (GCP: status.code as text) */
+	char *error_message;
+	char *resource_name; /* GCP protoPayload.resourceName; NULL for AWS */
+	char *operation_id;  /* GCP operation.id; NULL otherwise */
+	int op_first, op_last;
+	char *event_type;    /* AWS eventType (AwsApiCall...); GCP log id (activity, data_access...) */
+	/* The record the event maps' paths apply to: the CloudTrail record, or GCP protoPayload.
+	 * `raw` owns a reference; `record` points inside it. */
+	json_object *raw;
+	json_object *record;
+	char *origin;        /* where it came from: "file.json#17" (record index) or "file.jsonl:42" */
+};
+
+void event_free(struct event *ev);
+/* Fill an event from a parsed CloudTrail record / GCP LogEntry. Takes a reference to `obj`
+ * (the caller keeps its own). Returns 0, or -1 with *why set to a static reason when the
+ * object is not an audit event of either cloud (reshaped records, non-AuditLog entries). */
+int event_from_cloudtrail(json_object *obj, struct event *ev, const char **why);
+int event_from_logentry(json_object *obj, struct event *ev, const char **why);
+/* Either: sniffs the shape of one record. */
+int event_from_json(json_object *obj, struct event *ev, const char **why);
+
+/* Resolve actor fields and `via` (called by the from_* functions; exposed for tests). */
+void actor_resolve_aws(json_object *user_identity, json_object *record, struct actor *a);
+void actor_resolve_gcp(json_object *auth_info, const char *user_agent, struct actor *a);
+enum tf_via via_from_user_agent(enum tf_provider p, const char *ua);
+
+/* Input formats, sniffed from the first bytes (and the first record). */
+enum ev_format {
+	EVF_UNKNOWN = 0,
+	EVF_CT_RECORDS,     /* {"Records":[...]} */
+	EVF_LOOKUP,         /* LookupEvents response {"Events":[{"CloudTrailEvent":"..."}]} */
+	EVF_GCP_ENTRIES,    /* entries.list response {"entries":[...]} */
+	EVF_JSON_ARRAY,     /* [ record, ... ] of any kind */
+	EVF_JSON_LINES,     /* one record per line, any kind */
+	EVF_SINGLE,         /* one object: a record, an EventBridge envelope, a LogEntry */
+};
+const char *ev_format_name(enum ev_format f);
+
+struct ev_counters {
+	uint64_t records;    /* objects seen */
+	uint64_t events;     /* audit events produced */
+	uint64_t skipped;    /* not audit events (counted, not fatal) */
+	uint64_t malformed;  /* unparseable lines/records (counted, not fatal) */
+};
+
+/* A streaming reader over one input (path, .gz, or "-" for stdin). */
+struct ev_reader;
+struct ev_reader *ev_reader_open(const char *path, char **err);
+/* Readers over a memory buffer (copied). `name` labels origins and messages. */
+struct ev_reader *ev_reader_open_mem(const char *name, const char *buf, size_t len, char **err);
+/* Returns 1 and fills *ev (caller frees with event_free), 0 at end, -1 on a fatal input error
+ * (*err: "file:line:column: what to do"). Per-record problems are counted and reported through
+ * the warn callback, not fatal. */
+int ev_reader_next(struct ev_reader *r, struct event *ev, char **err);
+/* Fast path: when set, records that are cheaply recognisable as read-only are skipped before a
+ * full parse, and counted (ev_reader_skipped_read_only). */
+void ev_reader_set_skip_read_only(struct ev_reader *r, int on);
+uint64_t ev_reader_skipped_read_only(const struct ev_reader *r);
+enum ev_format ev_reader_format(const struct ev_reader *r);
+const struct ev_counters *ev_reader_counters(const struct ev_reader *r);
+/* Per-record problems (malformed line, non-audit record) are reported here as
+ * "file:line[:column]: what" (default: none; counters always count). */
+void ev_reader_set_warn(struct ev_reader *r, void (*fn)(void *ctx, const char *msg), void *ctx);
+void ev_reader_close(struct ev_reader *r);
+
+#endif

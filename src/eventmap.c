@@ -1,0 +1,3 @@
+/* eventmap: placeholder until the module lands. */
+#include "config.h"
+#include "eventmap.h"

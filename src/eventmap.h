@@ -1,0 +1,103 @@
+/* eventmap: which audit event touches which Terraform resource type and attribute.
+ * Data, not code: YAML files under rules/events/ (one per service), loaded and compiled once.
+ *
+ * File format (see doc/event-maps.md):
+ *   provider: aws | gcp
+ *   service: ec2.amazonaws.com          # eventSource / serviceName for every entry in the file
+ *   events:
+ *     - event: ModifyInstanceAttribute  # eventName; GCP method names without v1./beta./alpha.
+ *       aliases: [...]                  # other names for the same call (Lambda's versioned names)
+ *       resource: aws_instance          # Terraform type; "*" = any type found by the id (tags)
+ *       action: modify                  # create | modify | delete | set_add | set_remove
+ *       id: [requestParameters.instanceId, responseElements.x]   # tried in order; [] = many
+ *       id_transform: string            # string | basename | gcp_path
+ *       state_keys: [identifier]        # state attributes the id may equal (id, arn, self_link
+ *                                       # are always indexed)
+ *       severity: high                  # default severity of findings from this entry
+ *       attributes:
+ *         - name: instance_type         # Terraform attribute (dotted for nested: tags.Name)
+ *           path: requestParameters.instanceType.value   # or paths: [a, b]
+ *           transform: string           # see value.h
+ *           state_transform: ...        # optional, when the state side differs
+ *           sensitive: false            # never show values (user data, env vars)
+ *       covered_by:                     # set_add/set_remove: a separate resource holding the member
+ *         resource: aws_iam_role_policy_attachment
+ *         match: {role: requestParameters.roleName, policy_arn: requestParameters.policyArn}
+ * Several entries may name the same event: they are alternatives tried in file order (e.g.
+ * aws_s3_bucket.policy and aws_s3_bucket_policy.policy); the first whose resource is in state wins.
+ */
+#ifndef TFDRIFT_EVENTMAP_H
+#define TFDRIFT_EVENTMAP_H
+
+#include <stddef.h>
+#include "event.h"
+#include "jpath.h"
+#include "value.h"
+#include "state_index.h"
+
+enum em_action { EM_CREATE = 0, EM_MODIFY, EM_DELETE, EM_SET_ADD, EM_SET_REMOVE };
+const char *em_action_name(enum em_action a);
+
+enum em_id_transform { EMID_STRING = 0, EMID_BASENAME, EMID_GCP_PATH };
+
+struct em_attr {
+	char *name;                 /* Terraform attribute path */
+	struct jpath **paths;       /* first present wins */
+	size_t npaths;
+	enum val_transform transform;
+	enum val_transform state_transform;   /* = transform unless given */
+	int sensitive;
+};
+
+struct em_match {
+	char *attr;                 /* state attribute of the covering resource */
+	struct jpath *path;         /* event path giving the value it must equal */
+};
+
+struct em_entry {
+	enum tf_provider provider;
+	char *service;              /* event source; NULL = any */
+	char **names;               /* names[0] = event, then aliases */
+	size_t nnames;
+	char *resource;             /* Terraform type, or "*" */
+	enum em_action action;
+	struct jpath **id_paths;
+	size_t nid_paths;
+	enum em_id_transform id_transform;
+	char **state_keys;
+	size_t nstate_keys;
+	char *severity;             /* NULL = default for the kind */
+	struct em_attr *attrs;
+	size_t nattrs;
+	char *cover_resource;       /* covered_by.resource, or NULL */
+	struct em_match *cover;
+	size_t ncover;
+	char *file;                 /* where it was defined, for messages */
+	int line;
+};
+
+struct eventmap;
+
+/* Load every *.yaml in `dir` (sorted by name). On errors returns -1 and appends messages
+ * "file:line:column: what" to *errs (heap array of heap strings, *nerrs entries); all errors in
+ * all files are collected before returning. */
+int eventmap_load_dir(const char *dir, struct eventmap **out, char ***errs, size_t *nerrs);
+/* Load one file (or a memory buffer) into an existing map; same error convention. */
+struct eventmap *eventmap_new(void);
+int eventmap_load_file(struct eventmap *m, const char *path, char ***errs, size_t *nerrs);
+int eventmap_load_mem(struct eventmap *m, const char *name, const char *buf, size_t len,
+    char ***errs, size_t *nerrs);
+void eventmap_free(struct eventmap *m);
+
+/* Normalize an event name for lookup: GCP's "v1."/"beta."/"alpha."/"v2." prefixes stripped. */
+const char *eventmap_norm_name(enum tf_provider p, const char *name);
+/* Entries for (provider, service, name): fills up to max, returns the count. Does not allocate. */
+size_t eventmap_lookup(const struct eventmap *m, enum tf_provider p, const char *service,
+    const char *name, const struct em_entry **out, size_t max);
+size_t eventmap_count(const struct eventmap *m);
+const struct em_entry *eventmap_entry(const struct eventmap *m, size_t i);
+/* The (type, attr) pairs the state index must index so every entry's state_keys resolve.
+ * Borrowed; valid as long as the map. */
+const struct index_key_spec *eventmap_index_specs(const struct eventmap *m, size_t *n);
+
+#endif

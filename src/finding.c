@@ -1,0 +1,3 @@
+/* finding: placeholder until the module lands. */
+#include "config.h"
+#include "finding.h"

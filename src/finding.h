@@ -1,0 +1,85 @@
+/* finding: a drift finding (the export contract of ARCHITECTURE.md) and its JSON form. */
+#ifndef TFDRIFT_FINDING_H
+#define TFDRIFT_FINDING_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <json-c/json.h>
+#include "event.h"
+
+enum finding_kind { FK_MODIFIED = 0, FK_UNMANAGED, FK_DELETED, FK_FREEZE_VIOLATION, FK__COUNT };
+enum severity { SEV_INFO = 0, SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL, SEV__COUNT };
+enum finding_status { ST_OPEN = 0, ST_ACKNOWLEDGED, ST_SUPPRESSED };
+enum change_kind { CH_MODIFIED = 0, CH_ADDED, CH_REMOVED };
+
+const char *finding_kind_name(enum finding_kind k);
+const char *severity_name(enum severity s);
+int severity_parse(const char *s, enum severity *out);   /* 0 ok */
+const char *finding_status_name(enum finding_status s);
+const char *change_kind_name(enum change_kind c);
+
+struct change {
+	char *attribute;
+	json_object *old_val;   /* owned; NULL = absent (JSON null in output) */
+	json_object *new_val;   /* owned */
+	enum change_kind change;
+	int sensitive;          /* values print as "(sensitive)" everywhere */
+	int unknown_new;        /* the log does not carry the new value (user data) */
+};
+
+struct finding_rule {
+	char *id, *name;
+	enum severity severity;
+};
+
+struct triage {
+	char *by, *note;
+	int64_t at_ms, until_ms;  /* until 0 = none */
+};
+
+struct finding {
+	char id[33];            /* stable: sha256(event id, resource, kind) prefix */
+	enum finding_kind kind;
+	enum severity severity;
+	enum finding_status status;
+	enum tf_provider provider;
+	/* resource */
+	char *address;          /* NULL for unmanaged */
+	char *type;
+	char *resource_id;
+	char *module;
+	char *state_source;
+	/* what changed */
+	struct change *changes;
+	size_t nchanges;
+	char *summary;          /* one line for lists: "instance_type t3.micro → t3.large" */
+	/* who, from the event */
+	struct actor actor;     /* deep copy */
+	char *source_ip, *user_agent;
+	char *event_id, *event_name, *event_source, *region, *account, *event_origin;
+	int64_t event_time_ms;
+	struct finding_rule *rules;
+	size_t nrules;
+	struct triage *triage;  /* NULL unless acknowledged or suppressed */
+};
+
+void finding_free(struct finding *f);       /* frees contents and f */
+void actor_copy(struct actor *dst, const struct actor *src);
+void actor_clear(struct actor *a);
+void finding_set_id(struct finding *f);     /* from event id + address|resource id + kind */
+void finding_add_change(struct finding *f, const char *attr, json_object *old_val,
+    json_object *new_val, enum change_kind ck, int sensitive);   /* takes the references */
+/* Build f->summary from the changes (sensitive values never appear). */
+void finding_summarize(struct finding *f);
+/* The finding object of the findings schema (tfdrift.findings/v1). */
+json_object *finding_to_json(const struct finding *f);
+
+/* A growable list of findings. */
+struct finding_list {
+	struct finding **v;
+	size_t n, cap;
+};
+void finding_list_push(struct finding_list *l, struct finding *f);
+void finding_list_clear(struct finding_list *l);   /* frees the findings */
+
+#endif

@@ -1,0 +1,3 @@
+/* jpath: placeholder until the module lands. */
+#include "config.h"
+#include "jpath.h"

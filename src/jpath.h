@@ -1,0 +1,25 @@
+/* jpath: dotted paths into json-c objects, compiled once at load, evaluated without allocation.
+ * Syntax: "requestParameters.instancesSet.items[].instanceId"  ([] = every element),
+ *         "request.networkInterfaces[0].accessConfigs"         ([N] = one element),
+ *         "a.\"odd.key\".b"                                     (quoted key with dots). */
+#ifndef TFDRIFT_JPATH_H
+#define TFDRIFT_JPATH_H
+
+#include <stddef.h>
+#include <json-c/json.h>
+
+struct jpath;
+struct jpath *jpath_compile(const char *expr, char **err);
+void jpath_free(struct jpath *p);
+const char *jpath_expr(const struct jpath *p);
+int jpath_is_multi(const struct jpath *p);         /* contains [] */
+/* First match (borrowed), or NULL. A JSON null counts as absent. */
+json_object *jpath_get(const struct jpath *p, json_object *root);
+/* Every match (borrowed) in document order; returns the total count (may exceed max). */
+size_t jpath_all(const struct jpath *p, json_object *root, json_object **out, size_t max);
+/* Convenience for code: evaluate an uncompiled simple dotted path (no [] support). */
+json_object *json_get_path(json_object *root, const char *dotted);
+/* String value (borrowed from json-c) of a string/number/bool at a dotted path, or NULL. */
+const char *json_get_str(json_object *root, const char *dotted);
+
+#endif

@@ -1,0 +1,3 @@
+/* output: placeholder until the module lands. */
+#include "config.h"
+#include "output.h"

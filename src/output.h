@@ -1,0 +1,23 @@
+/* output: write findings as the findings document (json), JSON lines, or readable text. */
+#ifndef TFDRIFT_OUTPUT_H
+#define TFDRIFT_OUTPUT_H
+
+#include <stdio.h>
+#include "finding.h"
+
+enum out_format { OUT_JSON = 0, OUT_JSONL, OUT_TEXT };
+int out_format_parse(const char *s, enum out_format *out);   /* 0 ok */
+
+struct out_opts {
+	enum out_format format;
+	int color;              /* text only: ANSI colours (on a terminal, NO_COLOR unset) */
+};
+
+/* The whole document {"schema":"tfdrift.findings/v1","generated_at":..,"findings":[..]}. */
+json_object *findings_document(const struct finding_list *l, int64_t generated_ms);
+/* Write all findings in the chosen format. Returns 0, or -1 with errno set on a write error. */
+int output_findings(FILE *fp, const struct finding_list *l, const struct out_opts *o);
+/* Text form of one finding (for people; also used by `watch --format text`). */
+void output_finding_text(FILE *fp, const struct finding *f, int color);
+
+#endif

@@ -1,0 +1,43 @@
+/* state_index: an immutable lookup index over one or more states: provider-scoped keys
+ * (aws:<id>, aws:<arn>, aws:<name-like attribute>, gcp:<full path>) -> resource instances.
+ * Built once, then shared read-only between threads with a reference count. */
+#ifndef TFDRIFT_STATE_INDEX_H
+#define TFDRIFT_STATE_INDEX_H
+
+#include <stddef.h>
+#include "tfstate.h"
+
+struct state_index;
+
+/* Which attributes (besides id/arn/self_link) are indexed, per resource type: from the event
+ * maps. `type` may be "*" for every type. */
+struct index_key_spec {
+	const char *type;
+	const char *attr;
+};
+
+/* Build an index over `states` (ownership of the states passes to the index). */
+struct state_index *state_index_build(struct tf_state **states, size_t nstates,
+    const struct index_key_spec *specs, size_t nspecs);
+void state_index_ref(struct state_index *ix);
+void state_index_unref(struct state_index *ix);
+
+/* Normalize a lookup value: GCP self links and URLs are reduced to the relative
+ * "projects/..." path; leading/trailing space trimmed. Returns a heap string. */
+char *state_index_norm_value(const char *provider, const char *value);
+
+/* Find instances by provider ("aws"/"gcp") and identifier value; filtered to `type` when it is
+ * non-NULL. Fills up to `max` pointers, returns the number found (may exceed max: count). */
+size_t state_index_find(const struct state_index *ix, const char *provider, const char *value,
+    const char *type, const struct tf_instance **out, size_t max);
+/* Find instances of `type` whose attributes equal every (attr, value) pair given (string compare
+ * after normalization), e.g. aws_iam_role_policy_attachment {role=r, policy_arn=arn}. */
+size_t state_index_match(const struct state_index *ix, const char *type,
+    const char *const *attrs, const char *const *values, size_t npairs,
+    const struct tf_instance **out, size_t max);
+
+size_t state_index_count(const struct state_index *ix);        /* managed instances */
+size_t state_index_nstates(const struct state_index *ix);
+const struct tf_state *state_index_state(const struct state_index *ix, size_t i);
+
+#endif

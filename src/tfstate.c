@@ -1,0 +1,3 @@
+/* tfstate: placeholder until the module lands. */
+#include "config.h"
+#include "tfstate.h"

@@ -1,0 +1,54 @@
+/* tfstate: parse Terraform state (format v4; v3 and v1/v2 through the v3 path) into
+ * resource instances with Terraform-style addresses. */
+#ifndef TFDRIFT_TFSTATE_H
+#define TFDRIFT_TFSTATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+struct tf_instance {
+	char *address;      /* module.net.aws_security_group.web, aws_instance.batch[1], aws_subnet.s["a"] */
+	char *module;       /* "module.net" / "module.a[\"k\"].module.b[0]"; "" at the root */
+	char *type;         /* aws_instance */
+	char *name;         /* web */
+	char *index_key;    /* "1" / "\"a\"" as printed inside [], or NULL */
+	char *provider;     /* "aws" for aws_*, "gcp" for google_* / google-beta, else the type prefix (azurerm, github) */
+	char *id;           /* attributes.id (or primary.id for v3); may be NULL */
+	json_object *attrs; /* owned: nested attributes (v3 flatmap is expanded into this form) */
+	/* Sensitive paths: each a dotted path of attribute names / map keys / list indexes
+	 * ("password", "tags.secret", "ebs_block_device.0.kms_key_id"). Never print values there. */
+	char **sensitive;
+	size_t nsensitive;
+	char **deps;        /* dependencies (addresses of other resources) */
+	size_t ndeps;
+	int tainted;        /* status == "tainted" */
+	char *deposed;      /* deposed key, or NULL for the current object */
+	const struct tf_state *state; /* back pointer */
+};
+
+struct tf_state {
+	char *source;       /* the path or URL it was read from */
+	int version;        /* format version as read: 1..4 */
+	char *tf_version;   /* terraform_version */
+	uint64_t serial;
+	char *lineage;
+	struct tf_instance *inst;   /* managed resource instances only (data sources are skipped) */
+	size_t ninst;
+	size_t ndata;               /* data source instances seen (not managed) */
+};
+
+/* Parse a state from memory. `source` names it in messages. On error returns -1 with
+ * *err like "prod.tfstate: invalid JSON at line 3, column 7: unexpected character" or
+ * "x.tfstate: encrypted OpenTofu state (encryption_version 1): decrypt it with `tofu state pull`
+ * first". A zero-length buffer is an error ("empty file"). */
+int tfstate_parse(const char *buf, size_t len, const char *source, struct tf_state **out, char **err);
+int tfstate_load_file(const char *path, struct tf_state **out, char **err);
+void tfstate_free(struct tf_state *st);
+
+/* 1 if the dotted attribute path (or any prefix / descendant of it) is sensitive. */
+int tfstate_is_sensitive(const struct tf_instance *in, const char *path);
+/* Attribute value by dotted path ("tags.Name", "ingress"); borrowed; NULL if absent. */
+json_object *tfstate_attr(const struct tf_instance *in, const char *path);
+
+#endif

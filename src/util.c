@@ -1,0 +1,485 @@
+/* util: allocation wrappers, strbuf, file reading (gz aware), time parsing, hashing. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#include "util.h"
+
+void (*tf_fatal_hook)(void);
+
+void
+tf_fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (tf_fatal_hook != NULL)
+		tf_fatal_hook();
+	fputs("tfdrift: fatal: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		tf_fatal("out of memory (%zu bytes)", n);
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		tf_fatal("out of memory (%zu x %zu bytes)", n, size);
+	return p;
+}
+
+void *
+xreallocarray(void *p, size_t n, size_t size)
+{
+	void *q;
+
+	if (size != 0 && n > SIZE_MAX / size)
+		tf_fatal("allocation overflow (%zu x %zu)", n, size);
+	q = realloc(p, n * size ? n * size : 1);
+	if (q == NULL)
+		tf_fatal("out of memory (%zu x %zu bytes)", n, size);
+	return q;
+}
+
+char *
+xstrdup(const char *s)
+{
+	return s == NULL ? NULL : xstrndup(s, strlen(s));
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char *p;
+	size_t len = 0;
+
+	while (len < n && s[len] != '\0')
+		len++;
+	p = xmalloc(len + 1);
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+char *
+xvasprintf(const char *fmt, va_list ap)
+{
+	char *p;
+	va_list ap2;
+	int n;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		tf_fatal("bad format string");
+	p = xmalloc((size_t)n + 1);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	return p;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	p = xvasprintf(fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+void
+sb_init(struct strbuf *sb)
+{
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+}
+
+void
+sb_free(struct strbuf *sb)
+{
+	free(sb->buf);
+	sb_init(sb);
+}
+
+void
+sb_reset(struct strbuf *sb)
+{
+	sb->len = 0;
+	if (sb->buf != NULL)
+		sb->buf[0] = '\0';
+}
+
+void
+sb_grow(struct strbuf *sb, size_t extra)
+{
+	size_t need;
+
+	if (extra > SIZE_MAX - sb->len - 1)
+		tf_fatal("string too long");
+	need = sb->len + extra + 1;
+	if (need <= sb->cap)
+		return;
+	if (sb->cap == 0)
+		sb->cap = 64;
+	while (sb->cap < need)
+		sb->cap = sb->cap > SIZE_MAX / 2 ? need : sb->cap * 2;
+	sb->buf = xreallocarray(sb->buf, sb->cap, 1);
+}
+
+void
+sb_add(struct strbuf *sb, const void *p, size_t n)
+{
+	sb_grow(sb, n);
+	memcpy(sb->buf + sb->len, p, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
+void
+sb_adds(struct strbuf *sb, const char *s)
+{
+	sb_add(sb, s, strlen(s));
+}
+
+void
+sb_addc(struct strbuf *sb, char c)
+{
+	sb_add(sb, &c, 1);
+}
+
+void
+sb_addf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap, ap2;
+	int n;
+
+	va_start(ap, fmt);
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		tf_fatal("bad format string");
+	sb_grow(sb, (size_t)n);
+	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	sb->len += (size_t)n;
+	va_end(ap);
+}
+
+char *
+sb_detach(struct strbuf *sb)
+{
+	char *p = sb->buf != NULL ? sb->buf : xstrdup("");
+
+	sb_init(sb);
+	return p;
+}
+
+int
+tf_err(char **err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return -1;
+	free(*err);
+	va_start(ap, fmt);
+	*err = xvasprintf(fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+tf_read_file(const char *path, char **buf, size_t *len, char **err)
+{
+	struct strbuf sb;
+	gzFile gz;
+	char chunk[65536];
+	int n, fd;
+
+	*buf = NULL;
+	*len = 0;
+	if (strcmp(path, "-") == 0)
+		fd = dup(STDIN_FILENO);
+	else
+		fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return tf_err(err, "%s: %s", path, strerror(errno));
+	/* gzdopen reads plain files transparently, so one path serves both. */
+	gz = gzdopen(fd, "rb");
+	if (gz == NULL) {
+		close(fd);
+		return tf_err(err, "%s: cannot open", path);
+	}
+	gzbuffer(gz, 128 * 1024);
+	sb_init(&sb);
+	while ((n = gzread(gz, chunk, sizeof chunk)) > 0)
+		sb_add(&sb, chunk, (size_t)n);
+	if (n < 0) {
+		int zerr;
+		const char *msg = gzerror(gz, &zerr);
+
+		tf_err(err, "%s: read error after %zu bytes: %s", path, sb.len,
+		    zerr == Z_ERRNO ? strerror(errno) : msg);
+		gzclose(gz);
+		sb_free(&sb);
+		return -1;
+	}
+	gzclose(gz);
+	*len = sb.len;
+	*buf = sb_detach(&sb);
+	return 0;
+}
+
+static int
+days_from_civil(int y, unsigned m, unsigned d, int64_t *out)
+{
+	/* Howard Hinnant's algorithm: no timezone state, valid for any year. */
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	*out = era * 146097 + (int64_t)doe - 719468;
+	return 0;
+}
+
+int
+tf_parse_time(const char *s, int64_t *ms)
+{
+	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+	int64_t days, frac_ms = 0, off = 0;
+	const char *p;
+
+	if (s == NULL)
+		return -1;
+	while (isspace((unsigned char)*s))
+		s++;
+	/* Plain epoch seconds (possibly fractional). */
+	if (isdigit((unsigned char)s[0]) && strchr(s, '-') == NULL) {
+		char *end;
+		double v = strtod(s, &end);
+
+		if (end == s || *end != '\0')
+			return -1;
+		*ms = (int64_t)(v * 1000.0);
+		return 0;
+	}
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+		return -1;
+	p = s + n;
+	if (*p == 'T' || *p == 't' || *p == ' ') {
+		int m2 = 0;
+
+		if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &m2) != 2 || m2 != 5)
+			return -1;
+		p += 1 + m2;
+		if (*p == ':') {
+			if (!isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]))
+				return -1;
+			sec = (p[1] - '0') * 10 + (p[2] - '0');
+			p += 3;
+		}
+		if (*p == '.' || *p == ',') {
+			int digits = 0;
+
+			p++;
+			while (isdigit((unsigned char)*p)) {
+				if (digits < 3)
+					frac_ms = frac_ms * 10 + (*p - '0');
+				digits++;
+				p++;
+			}
+			if (digits == 0)
+				return -1;
+			for (; digits < 3; digits++)
+				frac_ms *= 10;
+		}
+		if (*p == 'Z' || *p == 'z')
+			p++;
+		else if (*p == '+' || *p == '-') {
+			int oh, om = 0, sign = *p == '-' ? -1 : 1;
+
+			if (sscanf(p + 1, "%2d:%2d", &oh, &om) < 1)
+				return -1;
+			off = sign * ((int64_t)oh * 3600 + om * 60);
+			p += strlen(p);
+		}
+	}
+	if (*p != '\0')
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+		return -1;
+	days_from_civil(y, (unsigned)mo, (unsigned)d, &days);
+	*ms = ((days * 86400 + h * 3600 + mi * 60 + sec) - off) * 1000 + frac_ms;
+	return 0;
+}
+
+void
+tf_format_time(int64_t ms, char out[32])
+{
+	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+	int rem = (int)(ms - (int64_t)t * 1000);
+	struct tm tm;
+	char tmp[96];
+
+	gmtime_r(&t, &tm);
+	if (rem != 0)
+		snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, rem);
+	else
+		snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	snprintf(out, 32, "%.31s", tmp);
+}
+
+int64_t
+tf_now_ms(void)
+{
+	const char *fake = getenv("TFDRIFT_NOW");
+	struct timespec ts;
+	int64_t ms;
+
+	if (fake != NULL && *fake != '\0' && tf_parse_time(fake, &ms) == 0)
+		return ms;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+tf_parse_duration(const char *s, int64_t *ms)
+{
+	int64_t total = 0;
+	int any = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	while (*s) {
+		char *end;
+		int64_t unit;
+		long long v;
+
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		errno = 0;
+		v = strtoll(s, &end, 10);
+		if (errno != 0 || v < 0 || v > 1000000000LL)
+			return -1;
+		if (end[0] == 'm' && end[1] == 's') {
+			unit = 1;
+			end += 2;
+		} else {
+			switch (*end) {
+			case 's': unit = 1000; break;
+			case 'm': unit = 60 * 1000; break;
+			case 'h': unit = 3600 * 1000; break;
+			case 'd': unit = 86400 * 1000; break;
+			case 'w': unit = 7 * 86400 * 1000LL; break;
+			default: return -1;
+			}
+			end++;
+		}
+		total += v * unit;
+		any = 1;
+		s = end;
+	}
+	if (!any)
+		return -1;
+	*ms = total;
+	return 0;
+}
+
+int
+tf_glob(const char *pattern, const char *s)
+{
+	return fnmatch(pattern, s, 0) == 0;
+}
+
+int
+tf_str_has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int
+tf_str_has_suffix(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && memcmp(s + a - b, suffix, b) == 0;
+}
+
+uint64_t
+tf_hash(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	uint64_t h = 1469598103934665603ULL;
+
+	while (n--) {
+		h ^= *c++;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+void
+tf_sha256_hex(const void *data, size_t n, char *out, size_t hexlen)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	EVP_Digest(data, n, md, &mdlen, EVP_sha256(), NULL);
+	if (hexlen > 64)
+		hexlen = 64;
+	for (i = 0; i < hexlen; i++)
+		out[i] = hex[(md[i / 2] >> (i % 2 ? 0 : 4)) & 0xf];
+	out[hexlen] = '\0';
+}
+
+const char *
+tf_datadir(void)
+{
+	static const char *dir;
+	const char *env = getenv("TFDRIFT_DATADIR");
+	struct stat st;
+
+	if (env != NULL && *env != '\0')
+		return env;
+	if (dir != NULL)
+		return dir;
+	if (stat(PKGDATADIR "/rules/events", &st) == 0 && S_ISDIR(st.st_mode))
+		dir = PKGDATADIR;
+	else
+		dir = ABS_TOP_SRCDIR;
+	return dir;
+}

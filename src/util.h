@@ -1,0 +1,73 @@
+/* util: allocation wrappers that never return NULL, growable strings, time, hashing. */
+#ifndef TFDRIFT_UTIL_H
+#define TFDRIFT_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define TF_ARRLEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Called before exiting on a fatal error (the UI sets it to end curses). */
+extern void (*tf_fatal_hook)(void);
+void tf_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xreallocarray(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);           /* NULL in, NULL out */
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap);
+
+/* Growable byte buffer, always NUL-terminated. */
+struct strbuf {
+	char *buf;
+	size_t len;
+	size_t cap;
+};
+void sb_init(struct strbuf *sb);
+void sb_free(struct strbuf *sb);
+void sb_reset(struct strbuf *sb);
+void sb_grow(struct strbuf *sb, size_t extra);
+void sb_add(struct strbuf *sb, const void *p, size_t n);
+void sb_adds(struct strbuf *sb, const char *s);
+void sb_addc(struct strbuf *sb, char c);
+void sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *sb_detach(struct strbuf *sb);     /* caller frees; sb is reset */
+
+/* Set *err (if err is non-NULL) to a heap message; returns -1 so callers can `return tf_err(...)`. */
+int tf_err(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Read a whole file (a .gz file is decompressed; "-" reads stdin). 0 on success. */
+int tf_read_file(const char *path, char **buf, size_t *len, char **err);
+
+/* Time: milliseconds since the epoch, UTC. */
+int64_t tf_now_ms(void);                 /* honours TFDRIFT_NOW (RFC 3339 or epoch seconds) */
+int tf_parse_time(const char *s, int64_t *ms);    /* RFC 3339 / ISO 8601 UTC; 0 on success */
+void tf_format_time(int64_t ms, char out[32]);    /* 2024-05-27T10:00:00Z (ms shown if non-zero) */
+int tf_parse_duration(const char *s, int64_t *ms); /* 90s 15m 1h 7d 1h30m; 0 on success */
+
+/* Case-sensitive glob match with * and ? (fnmatch without flags). */
+int tf_glob(const char *pattern, const char *s);
+int tf_str_has_prefix(const char *s, const char *prefix);
+int tf_str_has_suffix(const char *s, const char *suffix);
+
+/* FNV-1a, for hash tables. */
+uint64_t tf_hash(const void *p, size_t n);
+static inline uint64_t tf_hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	while (*s) { h ^= (unsigned char)*s++; h *= 1099511628211ULL; }
+	return h;
+}
+
+/* Lowercase hex SHA-256 of data, first `hexlen` hex digits (<= 64) into out (hexlen+1 bytes). */
+void tf_sha256_hex(const void *data, size_t n, char *out, size_t hexlen);
+
+/* Where installed data (rules/, themes/) lives: TFDRIFT_DATADIR, then $(pkgdatadir),
+ * then the source tree the binary was built from. Returns a static string. */
+const char *tf_datadir(void);
+
+#endif

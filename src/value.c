@@ -1,0 +1,3 @@
+/* value: placeholder until the module lands. */
+#include "config.h"
+#include "value.h"
