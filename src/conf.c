@@ -1,3 +1,812 @@
-/* conf: placeholder until the module lands. */
+/* conf: the YAML configuration. The option table below is the only place an option is
+ * described; defaults, parsing, validation, `config check` (conf_dump) and help come from it.
+ * Errors are collected, never fatal: every problem in a file is reported with
+ * file:line:column so a user fixes them all in one pass. */
 #include "config.h"
+
+#include <ctype.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "conf.h"
+#include "util.h"
+#include "yamlutil.h"
+
+#define OPT(field) offsetof(struct conf, field)
+
+static const struct conf_option options[] = {
+	{ "states", CT_STRING_LIST, "",
+	  "Terraform state sources: local paths, s3://bucket/key, gs://bucket/prefix, "
+	  "http(s):// (Terraform's HTTP backend) or tfc://org/workspace (HCP Terraform). "
+	  "`scan --state` adds to these.",
+	  OPT(states) },
+	{ "events", CT_STRING_LIST, "",
+	  "Recorded audit event files to replay (CloudTrail S3 logs, JSON arrays, JSON lines, "
+	  "LookupEvents or entries.list responses; .gz is read transparently; - is stdin). "
+	  "`scan --events` adds to these.",
+	  OPT(events) },
+	{ "terraform_user_agents", CT_STRING_LIST, "Terraform/,terraform-provider-,OpenTofu/,opentofu",
+	  "Substrings of an event's user agent that mark a call made by Terraform or OpenTofu. "
+	  "Such calls are the pipeline, not drift. Setting this list replaces the default.",
+	  OPT(terraform_user_agents) },
+	{ "pipeline_principals", CT_STRING_LIST, "",
+	  "Globs (* and ?) on the actor's principal (ARN or e-mail) or name that also count as "
+	  "the deployment pipeline, e.g. arn:aws:sts::*:assumed-role/ci-deploy/* or "
+	  "terraform@*.iam.gserviceaccount.com. Their writes are not drift, whatever the user "
+	  "agent.",
+	  OPT(pipeline_principals) },
+	{ "service_principals", CT_STRING_LIST,
+	  "*.amazonaws.com,"
+	  "AWS Internal,"
+	  "arn:aws:iam::*:role/aws-service-role/*,"
+	  "arn:aws:sts::*:assumed-role/AWSServiceRole*,"
+	  "*@cloudservices.gserviceaccount.com,"
+	  "service-*@compute-system.iam.gserviceaccount.com,"
+	  "service-*@container-engine-robot.iam.gserviceaccount.com,"
+	  "service-*@gcp-sa-*.iam.gserviceaccount.com,"
+	  "*@system.gserviceaccount.com",
+	  "Globs on the actor's principal, name or invokedBy that mark a change made by the "
+	  "cloud itself, which is not drift. Defaults: *.amazonaws.com is an AWS service acting "
+	  "for you (autoscaling.amazonaws.com, ...); AWS Internal is CloudTrail's invokedBy for "
+	  "AWS's own calls; aws-service-role/* and assumed-role/AWSServiceRole* are "
+	  "service-linked roles and their sessions; *@cloudservices.gserviceaccount.com is the "
+	  "Google APIs service agent (managed instance groups, Deployment Manager); "
+	  "compute-system is the Compute Engine system agent (live migration, preemption, host "
+	  "maintenance); container-engine-robot is the GKE service agent (node pools, "
+	  "autoscaling); service-*@gcp-sa-* are the per-product Google service agents; "
+	  "*@system.gserviceaccount.com are Google's internal system accounts. "
+	  "Setting this list replaces the default.",
+	  OPT(service_principals) },
+	{ "event_maps", CT_PATH, "",
+	  "Directory of event maps (YAML, one file per service). Empty means the maps that "
+	  "ship with tfdrift (<datadir>/rules/events).",
+	  OPT(event_maps) },
+	{ "severity_modified", CT_SEVERITY, "medium",
+	  "Severity of a managed attribute changed outside Terraform, unless a rule says "
+	  "otherwise (critical, high, medium, low or info).",
+	  OPT(severity_modified) },
+	{ "severity_unmanaged", CT_SEVERITY, "low",
+	  "Severity of a resource created or changed that no state manages.",
+	  OPT(severity_unmanaged) },
+	{ "severity_deleted", CT_SEVERITY, "high",
+	  "Severity of a managed resource deleted outside Terraform.",
+	  OPT(severity_deleted) },
+	{ "store", CT_PATH, "$XDG_STATE_HOME/tfdrift/tfdrift.db",
+	  "SQLite store for events, findings and triage decisions. The default is under "
+	  "$XDG_STATE_HOME (~/.local/state when unset). A leading ~/ is your home directory.",
+	  OPT(store) },
+	{ "theme", CT_STRING, "default",
+	  "Colour theme for the dashboard: default, light, monochrome, high-contrast, or the "
+	  "name of a theme file. NO_COLOR in the environment forces monochrome.",
+	  OPT(theme) },
+	{ "state_refresh", CT_DURATION, "5m",
+	  "How often state sources are checked for a new version (ETag, generation, serial), "
+	  "as a duration such as 90s, 5m or 1h30m.",
+	  OPT(state_refresh_ms) },
+};
+
+/* Sub-keys of the reserved `sources` mapping (live sources, a later issue). */
+static const char *const source_keys[] = { "aws", "gcp", "files" };
+
+static const char *const severities[] = { "critical", "high", "medium", "low", "info" };
+
+const struct conf_option *
+conf_options(size_t *n)
+{
+	*n = TF_ARRLEN(options);
+	return options;
+}
+
+void
+strlist_push(struct strlist *l, const char *s)
+{
+	l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
+	l->v[l->n++] = xstrdup(s);
+}
+
+void
+strlist_clear(struct strlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int
+is_severity(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < TF_ARRLEN(severities); i++)
+		if (strcmp(s, severities[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *
+home_dir(void)
+{
+	const char *h = getenv("HOME");
+	struct passwd *pw;
+
+	if (h != NULL && *h != '\0')
+		return h;
+	if ((pw = getpwuid(getuid())) != NULL && pw->pw_dir != NULL)
+		return pw->pw_dir;
+	return "/";
+}
+
+/* XDG base directory from the environment (absolute paths only, as the spec says), else
+ * $HOME/<fallback>. Heap string. */
+static char *
+xdg_dir(const char *var, const char *fallback)
+{
+	const char *v = getenv(var);
+
+	if (v != NULL && v[0] == '/')
+		return xstrdup(v);
+	return xasprintf("%s/%s", home_dir(), fallback);
+}
+
+/* Resolve a path option's value: ~/ is the home directory and the default's
+ * $XDG_STATE_HOME prefix follows the XDG rules. Heap string. */
+static char *
+resolve_path(const char *s)
+{
+	static const char xdg[] = "$XDG_STATE_HOME";
+
+	if (strcmp(s, "~") == 0)
+		return xstrdup(home_dir());
+	if (strncmp(s, "~/", 2) == 0)
+		return xasprintf("%s%s", home_dir(), s + 1);
+	if (strncmp(s, xdg, sizeof xdg - 1) == 0) {
+		char *base = xdg_dir("XDG_STATE_HOME", ".local/state"), *r;
+
+		r = xasprintf("%s%s", base, s + sizeof xdg - 1);
+		free(base);
+		return r;
+	}
+	return xstrdup(s);
+}
+
+static int
+env_name_char(char c, int first)
+{
+	return c == '_' || isalpha((unsigned char)c) || (!first && isdigit((unsigned char)c));
+}
+
+/* Expand ${NAME} and ${NAME:-default} in a scalar; $${ is a literal ${. Returns a heap
+ * string, or NULL with *why set (heap) when a variable is unset or the syntax is bad. */
+static char *
+expand_env(const char *s, char **why)
+{
+	struct strbuf sb;
+	const char *p = s;
+
+	sb_init(&sb);
+	while (*p) {
+		const char *name, *end, *val, *def = NULL;
+		size_t nlen, dlen = 0;
+		char *n;
+
+		if (p[0] == '$' && p[1] == '$' && p[2] == '{') {
+			sb_adds(&sb, "${");
+			p += 3;
+			continue;
+		}
+		if (p[0] != '$' || p[1] != '{') {
+			sb_addc(&sb, *p++);
+			continue;
+		}
+		name = p + 2;
+		for (end = name; env_name_char(*end, end == name); end++)
+			;
+		nlen = (size_t)(end - name);
+		if (end[0] == ':' && end[1] == '-') {
+			const char *close = strchr(end + 2, '}');
+
+			if (close != NULL) {
+				def = end + 2;
+				dlen = (size_t)(close - def);
+				end = close;
+			}
+		}
+		if (*end != '}' || nlen == 0) {
+			const char *close = strchr(p, '}');
+
+			if (close == NULL)
+				*why = xasprintf("unterminated ${ in '%s' (write $${ for a literal ${)", s);
+			else
+				*why = xasprintf("bad variable reference '%.*s' (use ${NAME} or "
+				    "${NAME:-default}; NAME is letters, digits and _)",
+				    (int)(close - p + 1), p);
+			sb_free(&sb);
+			return NULL;
+		}
+		n = xstrndup(name, nlen);
+		val = getenv(n);
+		if (val != NULL && (*val != '\0' || def == NULL))
+			sb_adds(&sb, val);
+		else if (def != NULL)
+			sb_add(&sb, def, dlen);
+		else {
+			*why = xasprintf("environment variable %s is not set (in '%s'; use "
+			    "${%s:-default} for a fallback)", n, s, n);
+			free(n);
+			sb_free(&sb);
+			return NULL;
+		}
+		free(n);
+		p = end + 1;
+	}
+	return sb_detach(&sb);
+}
+
+/* Optimal string alignment distance, case-insensitive, for "did you mean". */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, *d, r;
+
+	if (la > 64 || lb > 64)
+		return (size_t)-1;
+	d = xcalloc((la + 1) * (lb + 1), sizeof *d);
+#define D(x, y) d[(x) * (lb + 1) + (y)]
+	for (i = 0; i <= la; i++)
+		D(i, 0) = i;
+	for (j = 0; j <= lb; j++)
+		D(0, j) = j;
+	for (i = 1; i <= la; i++) {
+		for (j = 1; j <= lb; j++) {
+			int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
+			size_t cost = ca == cb ? 0 : 1, v;
+
+			if (ca == '-' && cb == '_')
+				cost = 0;
+			v = D(i - 1, j) + 1;
+			if (D(i, j - 1) + 1 < v)
+				v = D(i, j - 1) + 1;
+			if (D(i - 1, j - 1) + cost < v)
+				v = D(i - 1, j - 1) + cost;
+			if (i > 1 && j > 1 && tolower((unsigned char)a[i - 1]) ==
+			    tolower((unsigned char)b[j - 2]) && tolower((unsigned char)a[i - 2]) ==
+			    tolower((unsigned char)b[j - 1]) && D(i - 2, j - 2) + 1 < v)
+				v = D(i - 2, j - 2) + 1;
+			D(i, j) = v;
+		}
+	}
+	r = D(la, lb);
+#undef D
+	free(d);
+	return r;
+}
+
+/* The closest of `names` to `key` if it is near enough to be a typo, else NULL. */
+static const char *
+near_miss(const char *key, const char *const *names, size_t n)
+{
+	size_t i, best = (size_t)-1, limit = strlen(key) / 4;
+	const char *r = NULL;
+
+	if (limit < 2)
+		limit = 2;
+	for (i = 0; i < n; i++) {
+		size_t dist = edit_distance(key, names[i]);
+
+		if (dist < best) {
+			best = dist;
+			r = names[i];
+		}
+	}
+	return best <= limit ? r : NULL;
+}
+
+static void
+unknown_key(char ***errs, size_t *nerrs, struct ydoc *d, yaml_node_t *k, const char *what,
+    const char *key, const char *const *names, size_t n)
+{
+	const char *m = near_miss(key, names, n);
+
+	if (m != NULL)
+		yerr_add(errs, nerrs, d, k, "unknown %s '%s' (did you mean '%s'?)", what, key, m);
+	else
+		yerr_add(errs, nerrs, d, k, "unknown %s '%s'", what, key);
+}
+
+static const char *
+node_kind(const yaml_node_t *n)
+{
+	if (ynode_is_map(n))
+		return "a mapping";
+	if (ynode_is_seq(n))
+		return "a list";
+	return "a string";
+}
+
+/* A plain empty, ~ or null scalar: YAML's null. */
+static int
+is_null(const yaml_node_t *n)
+{
+	const char *s = ynode_str(n);
+
+	if (s == NULL || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return 0;
+	return *s == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
+	    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
+}
+
+static void *
+field(struct conf *c, const struct conf_option *o)
+{
+	return (char *)c + o->offset;
+}
+
+/* Check and store one scalar value for option o; 0, or -1 with *why (heap). */
+static int
+set_scalar(struct conf *c, const struct conf_option *o, const char *v, char **why)
+{
+	char **sp = field(c, o);
+	int64_t ms;
+
+	switch (o->type) {
+	case CT_SEVERITY:
+		if (!is_severity(v)) {
+			*why = xasprintf("bad severity '%s' for %s (one of: critical, high, medium, "
+			    "low, info)", v, o->name);
+			return -1;
+		}
+		free(*sp);
+		*sp = xstrdup(v);
+		return 0;
+	case CT_DURATION:
+		if (tf_parse_duration(v, &ms) != 0) {
+			*why = xasprintf("bad duration '%s' for %s (a number with a unit: 90s, 5m, "
+			    "1h30m, 1d)", v, o->name);
+			return -1;
+		}
+		if (ms <= 0) {
+			*why = xasprintf("%s must be longer than 0", o->name);
+			return -1;
+		}
+		*(int64_t *)field(c, o) = ms;
+		return 0;
+	case CT_PATH:
+		if (*v == '\0' && *o->def != '\0') {
+			*why = xasprintf("%s must not be empty", o->name);
+			return -1;
+		}
+		free(*sp);
+		*sp = resolve_path(v);
+		return 0;
+	case CT_STRING:
+		if (*v == '\0' && *o->def != '\0') {
+			*why = xasprintf("%s must not be empty", o->name);
+			return -1;
+		}
+		free(*sp);
+		*sp = xstrdup(v);
+		return 0;
+	case CT_STRING_LIST:
+		break;
+	}
+	*why = xasprintf("%s: internal error: not a scalar option", o->name);
+	return -1;
+}
+
+/* Parse one option's value node; errors go to errs. */
+static void
+load_option(struct conf *c, const struct conf_option *o, struct ydoc *d, yaml_node_t *v,
+    char ***errs, size_t *nerrs)
+{
+	char *why = NULL, *s;
+	size_t i;
+
+	if (o->type == CT_STRING_LIST) {
+		struct strlist l = { NULL, 0 };
+		int bad = 0;
+
+		if (is_null(v)) {
+			strlist_clear(field(c, o));
+			return;
+		}
+		if (!ynode_is_seq(v)) {
+			yerr_add(errs, nerrs, d, v, "%s must be a list of strings, not %s (write "
+			    "[a, b] or one '- item' per line)", o->name, node_kind(v));
+			return;
+		}
+		for (i = 0; i < yseq_len(v); i++) {
+			yaml_node_t *it = yseq_get(d, v, i);
+
+			if (!ynode_is_scalar(it) || is_null(it)) {
+				yerr_add(errs, nerrs, d, it, "%s: item %zu must be a string, not %s",
+				    o->name, i + 1, is_null(it) ? "empty" : node_kind(it));
+				bad = 1;
+				continue;
+			}
+			if ((s = expand_env(ynode_str(it), &why)) == NULL) {
+				yerr_add(errs, nerrs, d, it, "%s", why);
+				free(why);
+				why = NULL;
+				bad = 1;
+				continue;
+			}
+			strlist_push(&l, s);
+			free(s);
+		}
+		if (bad) {
+			strlist_clear(&l);
+			return;
+		}
+		strlist_clear(field(c, o));
+		*(struct strlist *)field(c, o) = l;
+		return;
+	}
+	if (!ynode_is_scalar(v)) {
+		yerr_add(errs, nerrs, d, v, "%s must be a single value, not %s", o->name,
+		    node_kind(v));
+		return;
+	}
+	if (is_null(v))
+		s = xstrdup("");
+	else if ((s = expand_env(ynode_str(v), &why)) == NULL) {
+		yerr_add(errs, nerrs, d, v, "%s", why);
+		free(why);
+		return;
+	}
+	if (set_scalar(c, o, s, &why) != 0) {
+		yerr_add(errs, nerrs, d, v, "%s", why);
+		free(why);
+	}
+	free(s);
+}
+
+/* `sources` is reserved for live sources: only its shape and sub-key names are checked
+ * here; the values under aws/gcp/files are not validated until that issue lands. */
+static void
+load_sources(struct ydoc *d, yaml_node_t *v, char ***errs, size_t *nerrs)
+{
+	yaml_node_t *k, *sv;
+	size_t i, j;
+
+	if (is_null(v))
+		return;
+	if (!ynode_is_map(v)) {
+		yerr_add(errs, nerrs, d, v, "sources must be a mapping (aws:, gcp:, files:), "
+		    "not %s", node_kind(v));
+		return;
+	}
+	for (i = 0; ymap_pair(d, v, i, &k, &sv); i++) {
+		const char *key = ynode_str(k);
+		int found = 0;
+
+		if (key == NULL) {
+			yerr_add(errs, nerrs, d, k, "sources: keys must be plain names");
+			continue;
+		}
+		for (j = 0; j < TF_ARRLEN(source_keys); j++)
+			if (strcmp(key, source_keys[j]) == 0)
+				found = 1;
+		if (!found)
+			unknown_key(errs, nerrs, d, k, "key under sources", key, source_keys,
+			    TF_ARRLEN(source_keys));
+	}
+}
+
+static void
+load_root(struct conf *c, struct ydoc *d, char ***errs, size_t *nerrs)
+{
+	yaml_node_t *root = ydoc_root(d), *k, *v, *k2, *v2;
+	const char **names;
+	size_t i, j;
+
+	if (root == NULL || is_null(root))
+		return;
+	if (!ynode_is_map(root)) {
+		yerr_add(errs, nerrs, d, root, "the configuration must be a mapping of "
+		    "'option: value' lines, not %s", node_kind(root));
+		return;
+	}
+	names = xcalloc(TF_ARRLEN(options) + 1, sizeof *names);
+	for (i = 0; i < TF_ARRLEN(options); i++)
+		names[i] = options[i].name;
+	names[i] = "sources";
+	for (i = 0; ymap_pair(d, root, i, &k, &v); i++) {
+		const char *key = ynode_str(k);
+		const struct conf_option *o = NULL;
+		int dup = 0;
+
+		if (key == NULL) {
+			yerr_add(errs, nerrs, d, k, "option names must be plain strings, not %s",
+			    node_kind(k));
+			continue;
+		}
+		for (j = 0; j < i && ymap_pair(d, root, j, &k2, &v2); j++) {
+			if (ynode_str(k2) != NULL && strcmp(ynode_str(k2), key) == 0) {
+				yerr_add(errs, nerrs, d, k, "duplicate option '%s' (first set at "
+				    "line %d)", key, ynode_line(k2));
+				dup = 1;
+				break;
+			}
+		}
+		if (dup)
+			continue;
+		if (strcmp(key, "sources") == 0) {
+			load_sources(d, v, errs, nerrs);
+			continue;
+		}
+		for (j = 0; j < TF_ARRLEN(options); j++)
+			if (strcmp(key, options[j].name) == 0)
+				o = &options[j];
+		if (o == NULL) {
+			unknown_key(errs, nerrs, d, k, "option", key, names,
+			    TF_ARRLEN(options) + 1);
+			continue;
+		}
+		load_option(c, o, d, v, errs, nerrs);
+	}
+	free(names);
+}
+
+void
+conf_init(struct conf *c)
+{
+	size_t i;
+
+	memset(c, 0, sizeof *c);
+	for (i = 0; i < TF_ARRLEN(options); i++) {
+		const struct conf_option *o = &options[i];
+		char *why = NULL;
+
+		if (o->type == CT_STRING_LIST) {
+			const char *p = o->def, *comma;
+
+			while (*p) {
+				char *item;
+
+				comma = strchr(p, ',');
+				if (comma == NULL)
+					comma = p + strlen(p);
+				item = xstrndup(p, (size_t)(comma - p));
+				strlist_push(field(c, o), item);
+				free(item);
+				p = *comma ? comma + 1 : comma;
+			}
+		} else if (set_scalar(c, o, o->def, &why) != 0)
+			tf_fatal("conf: built-in default: %s", why);
+	}
+	c->event_maps_default = xasprintf("%s/rules/events", tf_datadir());
+}
+
+void
+conf_free(struct conf *c)
+{
+	size_t i;
+
+	for (i = 0; i < TF_ARRLEN(options); i++) {
+		const struct conf_option *o = &options[i];
+
+		if (o->type == CT_STRING_LIST)
+			strlist_clear(field(c, o));
+		else if (o->type != CT_DURATION) {
+			free(*(char **)field(c, o));
+			*(char **)field(c, o) = NULL;
+		}
+	}
+	free(c->path);
+	c->path = NULL;
+	free(c->event_maps_default);
+	c->event_maps_default = NULL;
+}
+
+int
+conf_load_mem(struct conf *c, const char *name, const char *buf, size_t len,
+    char ***errs, size_t *nerrs)
+{
+	struct ydoc d;
+	char *err = NULL;
+	size_t before = *nerrs;
+
+	free(c->path);
+	c->path = xstrdup(name);
+	if (ydoc_load_mem(&d, name, buf, len, &err) != 0) {
+		*errs = xreallocarray(*errs, *nerrs + 1, sizeof **errs);
+		(*errs)[(*nerrs)++] = err;
+		ydoc_free(&d);
+		return -1;
+	}
+	load_root(c, &d, errs, nerrs);
+	ydoc_free(&d);
+	return *nerrs > before ? -1 : 0;
+}
+
+int
+conf_load(struct conf *c, const char *path, char ***errs, size_t *nerrs)
+{
+	char *buf = NULL, *err = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (tf_read_file(path, &buf, &len, &err) != 0) {
+		*errs = xreallocarray(*errs, *nerrs + 1, sizeof **errs);
+		(*errs)[(*nerrs)++] = xasprintf("%s (cannot read the configuration)", err);
+		free(err);
+		return -1;
+	}
+	rc = conf_load_mem(c, path, buf, len, errs, nerrs);
+	free(buf);
+	return rc;
+}
+
+static int
+is_file(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+char *
+conf_find(const char *explicit_path)
+{
+	char *base, *p;
+
+	if (explicit_path != NULL)
+		return xstrdup(explicit_path);
+	if (is_file("tfdrift.yaml"))
+		return xstrdup("tfdrift.yaml");
+	base = xdg_dir("XDG_CONFIG_HOME", ".config");
+	p = xasprintf("%s/tfdrift/config.yaml", base);
+	free(base);
+	if (is_file(p))
+		return p;
+	free(p);
+	return NULL;
+}
+
+const char *
+conf_event_maps_dir(const struct conf *c)
+{
+	if (c->event_maps != NULL && *c->event_maps != '\0')
+		return c->event_maps;
+	return c->event_maps_default;
+}
+
+/* Write text as "# " comment lines wrapped at 78 columns. */
+static void
+dump_comment(FILE *fp, const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		size_t n = strlen(p), cut = n;
+
+		if (n > 76) {
+			for (cut = 76; cut > 0 && p[cut] != ' '; cut--)
+				;
+			if (cut == 0)
+				for (cut = 76; p[cut] != '\0' && p[cut] != ' '; cut++)
+					;
+		}
+		fprintf(fp, "# %.*s\n", (int)cut, p);
+		p += cut;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+/* A double-quoted YAML scalar that loads back (through ${} expansion) as s. */
+static void
+dump_string(FILE *fp, const char *s)
+{
+	const unsigned char *p;
+
+	fputc('"', fp);
+	for (p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		unsigned cp = 0;
+
+		/* Characters YAML folds or refuses unescaped: C1 controls (NEL among them),
+		 * the Unicode line and paragraph separators, BOM and non-characters. */
+		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			cp = p[1];
+		else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
+			cp = 0x2000 | (p[2] - 0x80);
+		else if (p[0] == 0xef && ((p[1] == 0xbb && p[2] == 0xbf) ||
+		    (p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf))))
+			cp = 0xf000 | ((p[1] & 0x3fu) << 6) | (p[2] & 0x3fu);
+		if (cp != 0) {
+			fprintf(fp, "\\u%04x", cp);
+			p += cp < 0x100 ? 1 : 2;
+			continue;
+		}
+		if (p[0] == '$' && p[1] == '{')
+			fputs("$$", fp);
+		else if (*p == '"' || *p == '\\')
+			fprintf(fp, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", fp);
+		else if (*p == '\t')
+			fputs("\\t", fp);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(fp, "\\x%02x", *p);
+		else
+			fputc(*p, fp);
+	}
+	fputc('"', fp);
+}
+
+static void
+dump_duration(FILE *fp, int64_t ms)
+{
+	static const struct { const char *u; int64_t ms; } units[] = {
+		{ "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 }, { "ms", 1 },
+	};
+	size_t i;
+
+	if (ms <= 0) {
+		fputs("0s", fp);
+		return;
+	}
+	for (i = 0; i < TF_ARRLEN(units); i++) {
+		if (ms >= units[i].ms) {
+			fprintf(fp, "%lld%s", (long long)(ms / units[i].ms), units[i].u);
+			ms %= units[i].ms;
+		}
+	}
+}
+
+void
+conf_dump(const struct conf *c, FILE *fp)
+{
+	size_t i, j;
+
+	fprintf(fp, "# tfdrift configuration, resolved from %s.\n",
+	    c->path != NULL ? c->path : "the built-in defaults");
+	fputs("# Strings may use ${NAME} or ${NAME:-default} from the environment; "
+	    "$${ is a literal ${.\n", fp);
+	for (i = 0; i < TF_ARRLEN(options); i++) {
+		const struct conf_option *o = &options[i];
+		const void *f = (const char *)c + o->offset;
+
+		fputc('\n', fp);
+		dump_comment(fp, o->help);
+		switch (o->type) {
+		case CT_STRING_LIST: {
+			const struct strlist *l = f;
+
+			if (l->n == 0) {
+				fprintf(fp, "%s: []\n", o->name);
+				break;
+			}
+			fprintf(fp, "%s:\n", o->name);
+			for (j = 0; j < l->n; j++) {
+				fputs("  - ", fp);
+				dump_string(fp, l->v[j]);
+				fputc('\n', fp);
+			}
+			break;
+		}
+		case CT_DURATION:
+			fprintf(fp, "%s: ", o->name);
+			dump_duration(fp, *(const int64_t *)f);
+			fputc('\n', fp);
+			break;
+		default:
+			if (o->offset == offsetof(struct conf, event_maps) &&
+			    (c->event_maps == NULL || *c->event_maps == '\0'))
+				fprintf(fp, "# (empty: now %s)\n",
+				    c->event_maps_default ? c->event_maps_default : "unknown");
+			fprintf(fp, "%s: ", o->name);
+			dump_string(fp, *(char *const *)f);
+			fputc('\n', fp);
+			break;
+		}
+	}
+	fputs("\n# sources: (live sources) is reserved; see tfdrift(1).\n", fp);
+}

@@ -28,6 +28,7 @@ struct conf {
 	char *store;                       /* SQLite store path */
 	char *theme;
 	int64_t state_refresh_ms;
+	char *event_maps_default;          /* private: <datadir>/rules/events, set by conf_init */
 };
 
 enum conf_type { CT_STRING, CT_STRING_LIST, CT_SEVERITY, CT_DURATION, CT_PATH };
@@ -43,8 +44,10 @@ const struct conf_option *conf_options(size_t *n);
 
 void conf_init(struct conf *c);          /* built-in defaults */
 void conf_free(struct conf *c);
-/* Load a YAML file over the defaults. Returns 0, or -1 with every error collected in *errs
- * as "file:line:column: what" (unknown keys, wrong types, bad durations/severities). */
+/* Load a YAML file over the defaults (c must have been through conf_init). Returns 0, or -1
+ * with every error collected in *errs as "file:line:column: what" (unknown keys, wrong
+ * types, bad durations/severities, unset ${VAR}); on -1, c holds the defaults plus the
+ * values that were valid. Scalars expand ${VAR} and ${VAR:-default}; $${ is a literal ${. */
 int conf_load(struct conf *c, const char *path, char ***errs, size_t *nerrs);
 int conf_load_mem(struct conf *c, const char *name, const char *buf, size_t len,
     char ***errs, size_t *nerrs);

@@ -1,3 +1,637 @@
-/* detect: placeholder until the module lands. */
+/* detect: one audit event against the state index → zero or more findings, or the reason it is
+ * not drift. Owned by one thread (the engine); the state index is shared read-only. */
 #include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
 #include "detect.h"
+#include "util.h"
+
+#define MAX_IDS 256          /* resource ids one event may name (RunInstances batches) */
+#define MAX_MATCH 8          /* states that may manage the same resource */
+#define MAX_ENTRIES 16       /* alternative map entries for one event */
+
+/* A set of 64-bit hashes (event ids, GCP operation ids): open addressing, 0 = empty. */
+struct hset {
+	uint64_t *v;
+	size_t cap, n;
+};
+
+struct detector {
+	const struct eventmap *map;
+	struct state_index *ix;
+	const struct conf *conf;
+	struct hset seen_events;
+	struct hset seen_ops;
+	struct detect_stats stats;
+	enum severity sev_default[FK__COUNT];
+};
+
+static const char *nd_names[ND__COUNT] = {
+	"drift", "read_only", "failed", "terraform", "service", "not_covered", "equal_value",
+	"not_managed", "duplicate", "no_resource_id",
+};
+
+const char *
+nodrift_name(enum nodrift n)
+{
+	return (unsigned)n < ND__COUNT ? nd_names[n] : "unknown";
+}
+
+/* Returns 1 if h was already present, else inserts it and returns 0. */
+static int
+hset_test_and_add(struct hset *s, uint64_t h)
+{
+	size_t i;
+
+	if (h == 0)
+		h = 1;
+	if ((s->n + 1) * 2 > s->cap) {
+		struct hset ns = { NULL, s->cap ? s->cap * 2 : 1024, 0 };
+
+		ns.v = xcalloc(ns.cap, sizeof *ns.v);
+		for (i = 0; i < s->cap; i++) {
+			if (s->v[i] != 0) {
+				size_t j = s->v[i] & (ns.cap - 1);
+
+				while (ns.v[j] != 0)
+					j = (j + 1) & (ns.cap - 1);
+				ns.v[j] = s->v[i];
+				ns.n++;
+			}
+		}
+		free(s->v);
+		*s = ns;
+	}
+	for (i = h & (s->cap - 1); s->v[i] != 0; i = (i + 1) & (s->cap - 1))
+		if (s->v[i] == h)
+			return 1;
+	s->v[i] = h;
+	s->n++;
+	return 0;
+}
+
+static enum severity
+sev_from_conf(const char *s, enum severity def)
+{
+	enum severity v;
+
+	return severity_parse(s, &v) == 0 ? v : def;
+}
+
+struct detector *
+detector_new(const struct eventmap *map, struct state_index *ix, const struct conf *conf)
+{
+	struct detector *d = xcalloc(1, sizeof *d);
+
+	d->map = map;
+	d->conf = conf;
+	if (ix != NULL) {
+		state_index_ref(ix);
+		d->ix = ix;
+	}
+	d->sev_default[FK_MODIFIED] = sev_from_conf(conf ? conf->severity_modified : NULL, SEV_MEDIUM);
+	d->sev_default[FK_UNMANAGED] = sev_from_conf(conf ? conf->severity_unmanaged : NULL, SEV_LOW);
+	d->sev_default[FK_DELETED] = sev_from_conf(conf ? conf->severity_deleted : NULL, SEV_HIGH);
+	d->sev_default[FK_FREEZE_VIOLATION] = SEV_HIGH;
+	return d;
+}
+
+void
+detector_set_index(struct detector *d, struct state_index *ix)
+{
+	if (ix != NULL)
+		state_index_ref(ix);
+	if (d->ix != NULL)
+		state_index_unref(d->ix);
+	d->ix = ix;
+}
+
+void
+detector_free(struct detector *d)
+{
+	if (d == NULL)
+		return;
+	if (d->ix != NULL)
+		state_index_unref(d->ix);
+	free(d->seen_events.v);
+	free(d->seen_ops.v);
+	free(d);
+}
+
+const struct detect_stats *
+detector_stats(const struct detector *d)
+{
+	return &d->stats;
+}
+
+static int
+match_any_substr(const struct strlist *l, const char *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return 0;
+	for (i = 0; i < l->n; i++)
+		if (l->v[i][0] != '\0' && strstr(s, l->v[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+static int
+match_any_glob(const struct strlist *l, const char *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return 0;
+	for (i = 0; i < l->n; i++)
+		if (tf_glob(l->v[i], s))
+			return 1;
+	return 0;
+}
+
+/* The Terraform pipeline: its user agents, or principals configured as the pipeline. */
+static int
+is_pipeline(const struct detector *d, const struct event *ev)
+{
+	if (d->conf == NULL)
+		return ev->actor.via == VIA_TERRAFORM;
+	return match_any_substr(&d->conf->terraform_user_agents, ev->user_agent) ||
+	    match_any_glob(&d->conf->pipeline_principals, ev->actor.principal) ||
+	    match_any_glob(&d->conf->pipeline_principals, ev->actor.name);
+}
+
+/* Cloud services acting on their own (Auto Scaling, service-linked roles, GCP agents). */
+static int
+is_service(const struct detector *d, const struct event *ev)
+{
+	if (ev->actor.type != NULL && strcmp(ev->actor.type, "AWSService") == 0)
+		return 1;
+	if (d->conf == NULL)
+		return ev->actor.via == VIA_SERVICE;
+	return match_any_glob(&d->conf->service_principals, ev->actor.principal) ||
+	    match_any_glob(&d->conf->service_principals, ev->actor.name) ||
+	    match_any_glob(&d->conf->service_principals, ev->actor.invoked_by);
+}
+
+static char *
+id_transform(const struct em_entry *e, const char *prov, json_object *v)
+{
+	const char *s;
+	char *norm;
+
+	if (v == NULL)
+		return NULL;
+	if (!json_object_is_type(v, json_type_string) && !json_object_is_type(v, json_type_int))
+		return NULL;
+	s = json_object_get_string(v);
+	if (s == NULL || *s == '\0')
+		return NULL;
+	norm = state_index_norm_value(prov, s);
+	if (e->id_transform == EMID_BASENAME) {
+		const char *slash = strrchr(norm, '/');
+
+		if (slash != NULL && slash[1] != '\0') {
+			char *b = xstrdup(slash + 1);
+
+			free(norm);
+			return b;
+		}
+	}
+	return norm;
+}
+
+/* Resource ids named by an entry, in order, without duplicates. */
+static size_t
+entry_ids(const struct em_entry *e, const struct event *ev, const char *prov, char **ids, size_t max)
+{
+	json_object *vals[MAX_IDS];
+	size_t n = 0, i, j, k, cnt;
+
+	for (i = 0; i < e->nid_paths && n < max; i++) {
+		cnt = jpath_all(e->id_paths[i], ev->record, vals, MAX_IDS);
+		if (cnt > MAX_IDS)
+			cnt = MAX_IDS;
+		for (j = 0; j < cnt && n < max; j++) {
+			char *id = id_transform(e, prov, vals[j]);
+
+			if (id == NULL)
+				continue;
+			for (k = 0; k < n; k++)
+				if (strcmp(ids[k], id) == 0)
+					break;
+			if (k < n) {
+				free(id);
+				continue;
+			}
+			ids[n++] = id;
+		}
+		if (n > 0)
+			break;  /* paths are fallbacks: the first that names something wins */
+	}
+	return n;
+}
+
+static struct finding *
+finding_new(const struct detector *d, const struct event *ev, const struct em_entry *e,
+    enum finding_kind kind, const struct tf_instance *in, const char *id, const char *type)
+{
+	struct finding *f = xcalloc(1, sizeof *f);
+	enum severity s;
+
+	f->kind = kind;
+	f->severity = d->sev_default[kind];
+	if (e != NULL && e->severity != NULL && severity_parse(e->severity, &s) == 0)
+		f->severity = s;
+	f->status = ST_OPEN;
+	f->provider = ev->provider;
+	if (in != NULL) {
+		f->address = xstrdup(in->address);
+		f->type = xstrdup(in->type);
+		f->resource_id = xstrdup(in->id != NULL ? in->id : id);
+		f->module = in->module != NULL && in->module[0] != '\0' ? xstrdup(in->module) : NULL;
+		f->state_source = in->state != NULL ? xstrdup(in->state->source) : NULL;
+	} else {
+		f->type = type != NULL && strcmp(type, "*") != 0 ? xstrdup(type) : NULL;
+		f->resource_id = xstrdup(id);
+	}
+	actor_copy(&f->actor, &ev->actor);
+	f->source_ip = xstrdup(ev->source_ip);
+	f->user_agent = xstrdup(ev->user_agent);
+	f->event_id = xstrdup(ev->id);
+	f->event_name = xstrdup(ev->name);
+	f->event_source = xstrdup(ev->source);
+	f->region = xstrdup(ev->region);
+	f->account = xstrdup(ev->account);
+	f->event_origin = xstrdup(ev->origin);
+	f->event_time_ms = ev->time_ms;
+	return f;
+}
+
+static void
+finding_done(struct detector *d, struct finding *f, struct finding_list *out)
+{
+	finding_summarize(f);
+	finding_set_id(f);
+	d->stats.findings[f->kind]++;
+	finding_list_push(out, f);
+}
+
+static json_object *
+attr_event_value(const struct em_attr *a, const struct event *ev, int *present)
+{
+	size_t i;
+
+	*present = 0;
+	if (a->value != NULL) {
+		*present = 1;
+		return val_from_event(a->transform, a->value);
+	}
+	for (i = 0; i < a->npaths; i++) {
+		json_object *v = jpath_get(a->paths[i], ev->record);
+
+		if (v != NULL) {
+			*present = 1;
+			return val_from_event(a->transform, v);
+		}
+	}
+	return NULL;
+}
+
+/* Is the member (given by the event) held by a separate managed resource (covered_by)? */
+static const struct tf_instance *
+covering_instance(const struct detector *d, const struct em_entry *e, const struct event *ev)
+{
+	const char *attrs[8], *vals[8];
+	const struct tf_instance *hit = NULL;
+	size_t i, n = 0;
+
+	if (e->cover_resource == NULL || e->ncover == 0 || d->ix == NULL)
+		return NULL;
+	for (i = 0; i < e->ncover && n < TF_ARRLEN(attrs); i++) {
+		json_object *v = jpath_get(e->cover[i].path, ev->record);
+
+		if (v == NULL)
+			return NULL;
+		attrs[n] = e->cover[i].attr;
+		vals[n] = json_object_get_string(v);
+		n++;
+	}
+	if (state_index_match(d->ix, e->cover_resource, attrs, vals, n, &hit, 1) == 0)
+		return NULL;
+	return hit;
+}
+
+/* Members of the event's set/map that the state holds (what a removal really removes). */
+static json_object *
+set_intersect(json_object *ev_v, json_object *st_v)
+{
+	json_object *missing, *out;
+	size_t i, j;
+
+	if (ev_v == NULL || st_v == NULL)
+		return NULL;
+	if (json_object_is_type(ev_v, json_type_object) && json_object_is_type(st_v, json_type_object)) {
+		out = json_object_new_object();
+		json_object_object_foreach(ev_v, k, v) {
+			json_object *sv;
+
+			(void)v;
+			if (json_object_object_get_ex(st_v, k, &sv))
+				json_object_object_add(out, k, json_object_get(sv));
+		}
+		return out;
+	}
+	missing = val_set_minus(ev_v, st_v);
+	out = json_object_new_array();
+	if (json_object_is_type(ev_v, json_type_array)) {
+		for (i = 0; i < json_object_array_length(ev_v); i++) {
+			json_object *m = json_object_array_get_idx(ev_v, i);
+			int gone = 0;
+
+			for (j = 0; missing != NULL && j < json_object_array_length(missing); j++)
+				if (val_equal(m, json_object_array_get_idx(missing, j)))
+					gone = 1;
+			if (!gone)
+				json_object_array_add(out, json_object_get(m));
+		}
+	}
+	json_object_put(missing);
+	return out;
+}
+
+static int
+json_empty(json_object *v)
+{
+	if (v == NULL)
+		return 1;
+	if (json_object_is_type(v, json_type_array))
+		return json_object_array_length(v) == 0;
+	if (json_object_is_type(v, json_type_object))
+		return json_object_object_length(v) == 0;
+	return 0;
+}
+
+/* Compare the entry's attributes for a managed instance; returns the finding or NULL (equal). */
+static struct finding *
+diff_managed(struct detector *d, const struct event *ev, const struct em_entry *e,
+    const struct tf_instance *in, const char *id, int *touched_only)
+{
+	struct finding *f = finding_new(d, ev, e, FK_MODIFIED, in, id, e->resource);
+	size_t i, present_n = 0;
+
+	*touched_only = 0;
+	for (i = 0; i < e->nattrs; i++) {
+		const struct em_attr *a = &e->attrs[i];
+		int present, sens;
+		json_object *nv = attr_event_value(a, ev, &present), *ov, *delta;
+
+		if (!present) {
+			json_object_put(nv);
+			continue;
+		}
+		present_n++;
+		ov = val_from_state(a->state_transform, tfstate_attr(in, a->name));
+		sens = a->sensitive || tfstate_is_sensitive(in, a->name);
+		if (a->transform == VT_REDACTED) {
+			json_object_put(nv);
+			finding_add_change(f, a->name, sens ? NULL : ov, NULL, CH_MODIFIED, sens);
+			if (sens)
+				json_object_put(ov);
+			f->changes[f->nchanges - 1].unknown_new = 1;
+			continue;
+		}
+		switch (e->action) {
+		case EM_SET_ADD:
+			delta = nv != NULL ? val_set_minus(nv, ov) : NULL;
+			json_object_put(nv);
+			json_object_put(ov);
+			if (json_empty(delta)) {
+				json_object_put(delta);
+				break;
+			}
+			finding_add_change(f, a->name, NULL, delta, CH_ADDED, sens);
+			break;
+		case EM_SET_REMOVE:
+			delta = set_intersect(nv, ov);
+			json_object_put(nv);
+			json_object_put(ov);
+			if (json_empty(delta)) {
+				json_object_put(delta);
+				break;
+			}
+			finding_add_change(f, a->name, delta, NULL, CH_REMOVED, sens);
+			break;
+		default:
+			if (val_equal(ov, nv)) {
+				json_object_put(nv);
+				json_object_put(ov);
+				break;
+			}
+			finding_add_change(f, a->name, ov, nv, ov == NULL ? CH_ADDED : CH_MODIFIED, sens);
+			break;
+		}
+	}
+	if (f->nchanges > 0)
+		return f;
+	if (present_n == 0 && e->action == EM_MODIFY) {
+		/* The map knows this call changes the resource but not which attribute it logged. */
+		*touched_only = 1;
+		return f;
+	}
+	finding_free(f);
+	return NULL;
+}
+
+/* One resource id, resolved against state with entry e: appends findings; returns the reason. */
+static enum nodrift
+handle_managed(struct detector *d, const struct event *ev, const struct em_entry *e,
+    const struct tf_instance **ins, size_t nins, const char *id, struct finding_list *out)
+{
+	enum nodrift why = ND_EQUAL;
+	size_t i;
+
+	for (i = 0; i < nins; i++) {
+		const struct tf_instance *in = ins[i];
+		const struct tf_instance *cov;
+		struct finding *f;
+		int touched;
+
+		switch (e->action) {
+		case EM_DELETE:
+			finding_done(d, finding_new(d, ev, e, FK_DELETED, in, id, e->resource), out);
+			why = ND_DRIFT;
+			break;
+		case EM_SET_ADD:
+			if (covering_instance(d, e, ev) != NULL)
+				break;  /* a separate managed resource already holds it */
+			/* FALLTHROUGH */
+		case EM_CREATE:
+		case EM_MODIFY:
+			f = diff_managed(d, ev, e, in, id, &touched);
+			if (f != NULL) {
+				finding_done(d, f, out);
+				why = ND_DRIFT;
+			}
+			break;
+		case EM_SET_REMOVE:
+			cov = covering_instance(d, e, ev);
+			if (cov != NULL) {
+				/* The member lived in its own resource: that resource is gone. */
+				finding_done(d, finding_new(d, ev, e, FK_DELETED, cov, NULL, cov->type), out);
+				why = ND_DRIFT;
+				break;
+			}
+			f = diff_managed(d, ev, e, in, id, &touched);
+			if (f != NULL) {
+				finding_done(d, f, out);
+				why = ND_DRIFT;
+			}
+			break;
+		}
+	}
+	return why;
+}
+
+static enum nodrift
+handle_unmanaged(struct detector *d, const struct event *ev, const struct em_entry *e,
+    const char *id, struct finding_list *out)
+{
+	struct finding *f;
+	size_t i;
+
+	if (e->action == EM_DELETE)
+		return ND_NOT_MANAGED;
+	if (e->action == EM_SET_REMOVE)
+		return ND_NOT_MANAGED;
+	f = finding_new(d, ev, e, FK_UNMANAGED, NULL, id, e->resource);
+	/* Show what the event set, so a reviewer sees the new resource's shape. */
+	for (i = 0; i < e->nattrs; i++) {
+		int present;
+		json_object *nv = attr_event_value(&e->attrs[i], ev, &present);
+
+		if (!present) {
+			json_object_put(nv);
+			continue;
+		}
+		if (e->attrs[i].transform == VT_REDACTED || e->attrs[i].sensitive) {
+			json_object_put(nv);
+			finding_add_change(f, e->attrs[i].name, NULL, NULL, CH_ADDED, 1);
+			continue;
+		}
+		finding_add_change(f, e->attrs[i].name, NULL, nv,
+		    e->action == EM_MODIFY ? CH_MODIFIED : CH_ADDED, 0);
+	}
+	finding_done(d, f, out);
+	return ND_DRIFT;
+}
+
+enum nodrift
+detect_event(struct detector *d, const struct event *ev, struct finding_list *out)
+{
+	const struct em_entry *ents[MAX_ENTRIES];
+	char *ids[MAX_IDS];
+	const struct em_entry *id_entry[MAX_IDS];
+	int resolved[MAX_IDS];
+	size_t nent, nids = 0, i, j, k;
+	const char *prov = tf_provider_name(ev->provider);
+	enum nodrift why = ND__COUNT;
+
+	d->stats.events++;
+	if (ev->read_only == 1) {
+		why = ND_READ_ONLY;
+		goto done;
+	}
+	if (ev->id != NULL && hset_test_and_add(&d->seen_events, tf_hash_str(ev->id) ^ ev->provider)) {
+		why = ND_DUPLICATE;
+		goto done;
+	}
+	if (ev->error_code != NULL) {
+		why = ND_FAILED;
+		goto done;
+	}
+	/* GCP long-running operations log a first and a last entry: one change, one finding. */
+	if (ev->operation_id != NULL &&
+	    hset_test_and_add(&d->seen_ops, tf_hash_str(ev->operation_id))) {
+		why = ND_DUPLICATE;
+		goto done;
+	}
+	if (is_pipeline(d, ev)) {
+		why = ND_TERRAFORM;
+		goto done;
+	}
+	if (is_service(d, ev)) {
+		why = ND_SERVICE;
+		goto done;
+	}
+	nent = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, ents, MAX_ENTRIES);
+	if (nent > MAX_ENTRIES)
+		nent = MAX_ENTRIES;
+	if (nent == 0) {
+		why = ND_NOT_COVERED;
+		goto done;
+	}
+
+	/* Entries are alternatives in order: the first whose resource is in state wins an id. */
+	for (i = 0; i < nent; i++) {
+		char *eids[MAX_IDS];
+		size_t ne = entry_ids(ents[i], ev, prov, eids, MAX_IDS);
+
+		for (j = 0; j < ne; j++) {
+			const struct tf_instance *ins[MAX_MATCH];
+			size_t nins;
+			const char *type;
+
+			for (k = 0; k < nids; k++)
+				if (strcmp(ids[k], eids[j]) == 0)
+					break;
+			if (k < nids && resolved[k]) {
+				free(eids[j]);
+				continue;
+			}
+			if (k == nids) {
+				if (nids == MAX_IDS) {
+					free(eids[j]);
+					continue;
+				}
+				ids[nids] = eids[j];
+				id_entry[nids] = ents[i];
+				resolved[nids] = 0;
+				nids++;
+			} else
+				free(eids[j]);
+			type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
+			nins = d->ix != NULL ?
+			    state_index_find(d->ix, prov, ids[k], type, ins, MAX_MATCH) : 0;
+			if (nins > MAX_MATCH)
+				nins = MAX_MATCH;
+			if (nins > 0) {
+				enum nodrift r = handle_managed(d, ev, ents[i], ins, nins, ids[k], out);
+
+				resolved[k] = 1;
+				if (why == ND__COUNT || r == ND_DRIFT)
+					why = r;
+			}
+		}
+	}
+	if (nids == 0) {
+		why = ND_NO_ID;
+		goto done;
+	}
+	for (k = 0; k < nids; k++) {
+		if (!resolved[k]) {
+			enum nodrift r = handle_unmanaged(d, ev, id_entry[k], ids[k], out);
+
+			if (why == ND__COUNT || r == ND_DRIFT)
+				why = r;
+		}
+		free(ids[k]);
+	}
+done:
+	if (why == ND__COUNT)
+		why = ND_EQUAL;
+	d->stats.by_reason[why]++;
+	return why;
+}

@@ -20,6 +20,9 @@
  *           transform: string           # see value.h
  *           state_transform: ...        # optional, when the state side differs
  *           sensitive: false            # never show values (user data, env vars)
+ *         - name: is_enabled            # a constant the call implies (DisableKey -> false):
+ *           value: false                # `value:` instead of path/paths (YAML scalar, typed
+ *                                       # by the transform)
  *       covered_by:                     # set_add/set_remove: a separate resource holding the member
  *         resource: aws_iam_role_policy_attachment
  *         match: {role: requestParameters.roleName, policy_arn: requestParameters.policyArn}
@@ -47,6 +50,7 @@ struct em_attr {
 	enum val_transform transform;
 	enum val_transform state_transform;   /* = transform unless given */
 	int sensitive;
+	json_object *value;         /* constant new value (`value:`), or NULL; owned */
 };
 
 struct em_match {

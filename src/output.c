@@ -1,3 +1,278 @@
-/* output: placeholder until the module lands. */
+/* output: findings as the findings document (json), JSON lines, or a readable text diff. */
 #include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "output.h"
+#include "util.h"
+#include "value.h"
+
+int
+out_format_parse(const char *s, enum out_format *out)
+{
+	if (s == NULL)
+		return -1;
+	if (strcmp(s, "json") == 0)
+		*out = OUT_JSON;
+	else if (strcmp(s, "jsonl") == 0 || strcmp(s, "ndjson") == 0)
+		*out = OUT_JSONL;
+	else if (strcmp(s, "text") == 0)
+		*out = OUT_TEXT;
+	else
+		return -1;
+	return 0;
+}
+
+json_object *
+findings_document(const struct finding_list *l, int64_t generated_ms)
+{
+	json_object *doc = json_object_new_object(), *arr = json_object_new_array();
+	char ts[32];
+	size_t i;
+
+	tf_format_time(generated_ms, ts);
+	json_object_object_add(doc, "schema", json_object_new_string("tfdrift.findings/v1"));
+	json_object_object_add(doc, "generated_at", json_object_new_string(ts));
+	for (i = 0; i < l->n; i++)
+		json_object_array_add(arr, finding_to_json(l->v[i]));
+	json_object_object_add(doc, "findings", arr);
+	return doc;
+}
+
+/* ANSI colours for the text form; semantic names so a theme can map them later. */
+enum tcolor { TC_RESET, TC_CRIT, TC_HIGH, TC_MED, TC_LOW, TC_INFO, TC_ADD, TC_DEL, TC_MOD, TC_DIM, TC_BOLD };
+static const char *ansi[] = {
+	"\033[0m", "\033[1;97;41m", "\033[1;31m", "\033[33m", "\033[36m", "\033[2m",
+	"\033[32m", "\033[31m", "\033[33m", "\033[2m", "\033[1m",
+};
+
+static void
+col(FILE *fp, int color, enum tcolor c)
+{
+	if (color)
+		fputs(ansi[c], fp);
+}
+
+static enum tcolor
+sev_color(enum severity s)
+{
+	switch (s) {
+	case SEV_CRITICAL: return TC_CRIT;
+	case SEV_HIGH: return TC_HIGH;
+	case SEV_MEDIUM: return TC_MED;
+	case SEV_LOW: return TC_LOW;
+	default: return TC_INFO;
+	}
+}
+
+static void
+upper(char *dst, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < n; i++)
+		dst[i] = (s[i] >= 'a' && s[i] <= 'z') ? (char)(s[i] - 32) : s[i];
+	dst[i] = '\0';
+}
+
+/* Print a value: strings bare-quoted, composite values pretty-printed and indented. */
+static void
+print_value(FILE *fp, json_object *v, const char *indent)
+{
+	char *s;
+	const char *p;
+
+	if (v == NULL) {
+		fputs("(none)", fp);
+		return;
+	}
+	if (json_object_is_type(v, json_type_string)) {
+		fprintf(fp, "\"%s\"", json_object_get_string(v));
+		return;
+	}
+	if (!json_object_is_type(v, json_type_object) && !json_object_is_type(v, json_type_array)) {
+		fputs(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), fp);
+		return;
+	}
+	s = val_to_string(v);
+	if (strlen(s) <= 72) {
+		fputs(s, fp);
+		free(s);
+		return;
+	}
+	free(s);
+	s = val_to_pretty(v);
+	for (p = s; *p != '\0'; p++) {
+		fputc(*p, fp);
+		if (*p == '\n')
+			fputs(indent, fp);
+	}
+	free(s);
+}
+
+/* One line per set member for added/removed sets; a plain value otherwise. */
+static void
+print_members(FILE *fp, int color, char sign, enum tcolor c, const char *attr, json_object *v)
+{
+	size_t i;
+
+	if (v != NULL && json_object_is_type(v, json_type_array)) {
+		for (i = 0; i < json_object_array_length(v); i++) {
+			col(fp, color, c);
+			fprintf(fp, "    %c %s: ", sign, attr);
+			print_value(fp, json_object_array_get_idx(v, i), "        ");
+			col(fp, color, TC_RESET);
+			fputc('\n', fp);
+		}
+		return;
+	}
+	if (v != NULL && json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, k, mv) {
+			col(fp, color, c);
+			fprintf(fp, "    %c %s.%s: ", sign, attr, k);
+			print_value(fp, mv, "        ");
+			col(fp, color, TC_RESET);
+			fputc('\n', fp);
+		}
+		return;
+	}
+	col(fp, color, c);
+	fprintf(fp, "    %c %s: ", sign, attr);
+	print_value(fp, v, "        ");
+	col(fp, color, TC_RESET);
+	fputc('\n', fp);
+}
+
+void
+output_finding_text(FILE *fp, const struct finding *f, int color)
+{
+	char sev[16], ts[32];
+	size_t i;
+
+	upper(sev, severity_name(f->severity), sizeof sev);
+	tf_format_time(f->event_time_ms, ts);
+	col(fp, color, sev_color(f->severity));
+	fprintf(fp, "%-8s", sev);
+	col(fp, color, TC_RESET);
+	fprintf(fp, " %-10s ", finding_kind_name(f->kind));
+	col(fp, color, TC_BOLD);
+	if (f->address != NULL)
+		fputs(f->address, fp);
+	else
+		fprintf(fp, "%s %s", f->type ? f->type : "(resource)", f->resource_id ? f->resource_id : "");
+	col(fp, color, TC_RESET);
+	if (f->address != NULL && f->resource_id != NULL)
+		fprintf(fp, "  (%s)", f->resource_id);
+	fprintf(fp, "  %s\n", f->event_time_ms ? ts : "");
+
+	fprintf(fp, "    by %s", f->actor.name ? f->actor.name : f->actor.principal ? f->actor.principal : "(unknown)");
+	if (f->actor.type != NULL || f->actor.role != NULL) {
+		fputs(" (", fp);
+		if (f->actor.type != NULL)
+			fputs(f->actor.type, fp);
+		if (f->actor.role != NULL)
+			fprintf(fp, "%srole %s", f->actor.type ? ", " : "", f->actor.role);
+		fputc(')', fp);
+	}
+	fprintf(fp, " via %s", tf_via_name(f->actor.via));
+	if (f->source_ip != NULL)
+		fprintf(fp, " from %s", f->source_ip);
+	fputc('\n', fp);
+	col(fp, color, TC_DIM);
+	fprintf(fp, "    %s %s", f->event_name ? f->event_name : "?", f->event_source ? f->event_source : "");
+	if (f->region != NULL)
+		fprintf(fp, " %s", f->region);
+	if (f->account != NULL)
+		fprintf(fp, " %s", f->account);
+	if (f->event_id != NULL)
+		fprintf(fp, " event %s", f->event_id);
+	if (f->state_source != NULL)
+		fprintf(fp, " state %s", f->state_source);
+	col(fp, color, TC_RESET);
+	fputc('\n', fp);
+
+	for (i = 0; i < f->nchanges; i++) {
+		const struct change *c = &f->changes[i];
+
+		if (c->sensitive) {
+			col(fp, color, TC_MOD);
+			fprintf(fp, "    ~ %s: (sensitive) %s\n", c->attribute,
+			    c->change == CH_ADDED ? "added" : c->change == CH_REMOVED ? "removed" : "changed");
+			col(fp, color, TC_RESET);
+			continue;
+		}
+		switch (c->change) {
+		case CH_ADDED:
+			print_members(fp, color, '+', TC_ADD, c->attribute, c->new_val);
+			break;
+		case CH_REMOVED:
+			print_members(fp, color, '-', TC_DEL, c->attribute, c->old_val);
+			break;
+		case CH_MODIFIED:
+			col(fp, color, TC_MOD);
+			fprintf(fp, "    ~ %s: ", c->attribute);
+			print_value(fp, c->old_val, "        ");
+			fputs(" \u2192 ", fp);
+			if (c->unknown_new)
+				fputs("(changed; the log does not carry the value)", fp);
+			else
+				print_value(fp, c->new_val, "        ");
+			col(fp, color, TC_RESET);
+			fputc('\n', fp);
+			break;
+		}
+	}
+	if (f->nchanges == 0 && f->kind == FK_MODIFIED)
+		fprintf(fp, "    ~ changed by %s (the log does not say which attribute)\n",
+		    f->event_name ? f->event_name : "?");
+	col(fp, color, TC_DIM);
+	if (f->kind == FK_UNMANAGED && f->type != NULL && f->resource_id != NULL)
+		fprintf(fp, "    fix: import it (terraform import %s.<name> %s) or delete it\n",
+		    f->type, f->resource_id);
+	else if (f->address != NULL && f->kind == FK_DELETED)
+		fprintf(fp, "    fix: terraform apply -target='%s' to recreate it, or remove it from the configuration\n",
+		    f->address);
+	else if (f->address != NULL)
+		fprintf(fp, "    fix: terraform apply -target='%s' to revert, or update the configuration\n",
+		    f->address);
+	col(fp, color, TC_RESET);
+}
+
+int
+output_findings(FILE *fp, const struct finding_list *l, const struct out_opts *o)
+{
+	json_object *doc;
+	size_t i;
+
+	switch (o->format) {
+	case OUT_JSON:
+		doc = findings_document(l, tf_now_ms());
+		fputs(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
+		    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE), fp);
+		fputc('\n', fp);
+		json_object_put(doc);
+		break;
+	case OUT_JSONL:
+		for (i = 0; i < l->n; i++) {
+			json_object *fo = finding_to_json(l->v[i]);
+
+			fputs(json_object_to_json_string_ext(fo, JSON_C_TO_STRING_PLAIN |
+			    JSON_C_TO_STRING_NOSLASHESCAPE), fp);
+			fputc('\n', fp);
+			json_object_put(fo);
+		}
+		break;
+	case OUT_TEXT:
+		for (i = 0; i < l->n; i++) {
+			if (i > 0)
+				fputc('\n', fp);
+			output_finding_text(fp, l->v[i], o->color);
+		}
+		break;
+	}
+	if (fflush(fp) != 0 || ferror(fp))
+		return -1;
+	return 0;
+}

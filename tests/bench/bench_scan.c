@@ -1,0 +1,196 @@
+/* bench_scan: scan throughput and memory against a bare json-c parse of the same bytes.
+ * Each measurement runs in its own child process so peak RSS figures do not mix.
+ * usage: bench_scan STATE EVENTS.ndjson [MAPDIR] */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <zlib.h>
+
+#include "conf.h"
+#include "detect.h"
+#include "event.h"
+#include "eventmap.h"
+#include "state_index.h"
+#include "tfstate.h"
+#include "util.h"
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The baseline: read the same file line by line and parse every line with json-c. */
+static int
+bare_parse(const char *path)
+{
+	gzFile gz = gzopen(path, "rb");
+	struct strbuf line;
+	char buf[1 << 16];
+	json_tokener *tok = json_tokener_new();
+	unsigned long n = 0, bad = 0;
+	double t0 = now_s(), dt;
+
+	if (gz == NULL)
+		return 1;
+	sb_init(&line);
+	for (;;) {
+		char *p = gzgets(gz, buf, sizeof buf);
+		size_t len;
+
+		if (p == NULL && line.len == 0)
+			break;
+		if (p != NULL) {
+			len = strlen(buf);
+			sb_add(&line, buf, len);
+			if (len > 0 && buf[len - 1] != '\n' && !gzeof(gz))
+				continue;
+		}
+		if (line.len > 1) {
+			json_object *o;
+
+			json_tokener_reset(tok);
+			o = json_tokener_parse_ex(tok, line.buf, (int)line.len);
+			if (o != NULL)
+				n++;
+			else
+				bad++;
+			json_object_put(o);
+		}
+		sb_reset(&line);
+		if (p == NULL)
+			break;
+	}
+	dt = now_s() - t0;
+	printf("bare_parse_events=%lu\nbare_parse_seconds=%.3f\nbare_parse_events_per_s=%.0f\n",
+	    n, dt, n / dt);
+	sb_free(&line);
+	json_tokener_free(tok);
+	gzclose(gz);
+	return bad != 0;
+}
+
+static int
+scan(const char *state_path, const char *events_path, const char *mapdir)
+{
+	struct conf conf;
+	struct eventmap *map = NULL;
+	char **errs = NULL, *err = NULL;
+	size_t nerrs = 0, nspecs;
+	const struct index_key_spec *specs;
+	struct tf_state *st;
+	struct state_index *ix;
+	struct detector *det;
+	struct ev_reader *r;
+	struct event ev;
+	struct finding_list found = { 0 };
+	double t0, t1, t2;
+	unsigned long n = 0;
+	int got;
+
+	conf_init(&conf);
+	if (eventmap_load_dir(mapdir ? mapdir : conf_event_maps_dir(&conf), &map, &errs, &nerrs) != 0) {
+		fprintf(stderr, "event maps: %s\n", nerrs ? errs[0] : "?");
+		return 1;
+	}
+	t0 = now_s();
+	if (tfstate_load_file(state_path, &st, &err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	specs = eventmap_index_specs(map, &nspecs);
+	ix = state_index_build(&st, 1, specs, nspecs);
+	t1 = now_s();
+	printf("state_resources=%zu\nstate_load_and_index_seconds=%.3f\n", state_index_count(ix), t1 - t0);
+
+	det = detector_new(map, ix, &conf);
+	r = ev_reader_open(events_path, &err);
+	if (r == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	ev_reader_set_skip_read_only(r, 1);
+	t1 = now_s();
+	while ((got = ev_reader_next(r, &ev, &err)) == 1) {
+		detect_event(det, &ev, &found);
+		event_free(&ev);
+		n++;
+		/* Findings go out as they are found in watch mode; do not let them pile up here. */
+		if (found.n > 4096)
+			finding_list_clear(&found);
+	}
+	t2 = now_s();
+	n += ev_reader_skipped_read_only(r);
+	printf("scan_events=%lu\nscan_skipped_read_only=%llu\nscan_seconds=%.3f\nscan_events_per_s=%.0f\n",
+	    n, (unsigned long long)ev_reader_skipped_read_only(r), t2 - t1, n / (t2 - t1));
+	printf("scan_findings_total=%llu\n", (unsigned long long)(detector_stats(det)->findings[FK_MODIFIED] +
+	    detector_stats(det)->findings[FK_UNMANAGED] + detector_stats(det)->findings[FK_DELETED]));
+	finding_list_clear(&found);
+	ev_reader_close(r);
+	detector_free(det);
+	state_index_unref(ix);
+	eventmap_free(map);
+	conf_free(&conf);
+	return got < 0;
+}
+
+/* Run fn in a child; print the child's peak RSS under `label`. */
+static int
+in_child(const char *label, int (*fn)(void *), void *arg)
+{
+	struct rusage ru;
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(fn(arg));
+	if (pid < 0 || wait4(pid, &status, 0, &ru) < 0)
+		return 1;
+	printf("%s_peak_rss_mb=%.1f\n", label, ru.ru_maxrss / 1024.0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+static char **gargv;
+
+static int
+run_bare(void *arg)
+{
+	(void)arg;
+	return bare_parse(gargv[2]);
+}
+
+static int
+run_scan(void *arg)
+{
+	(void)arg;
+	return scan(gargv[1], gargv[2], gargv[3]);
+}
+
+int
+main(int argc, char **argv)
+{
+	int rc = 0;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: bench_scan STATE EVENTS.ndjson [MAPDIR]\n");
+		return 2;
+	}
+	gargv = argv;
+	rc |= in_child("bare_parse", run_bare, NULL);
+	rc |= in_child("scan", run_scan, NULL);
+	return rc;
+}

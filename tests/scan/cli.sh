@@ -1,0 +1,98 @@
+#!/bin/sh
+# The scan / rules / config commands from the outside: exit codes, formats, inputs, errors.
+. "${TOP_SRCDIR:-.}/tests/lib.sh"
+plan_start
+
+state=$T_TMP/prod.tfstate
+cat > "$state" <<'JSON'
+{"version":4,"terraform_version":"1.5.7","serial":2,"lineage":"x","outputs":{},"resources":[
+ {"mode":"managed","type":"aws_instance","name":"web","provider":"provider[\"registry.terraform.io/hashicorp/aws\"]",
+  "instances":[{"schema_version":1,"attributes":{"id":"i-0abc","instance_type":"t3.micro","disable_api_termination":true}}]},
+ {"mode":"managed","type":"aws_db_instance","name":"db","provider":"provider[\"registry.terraform.io/hashicorp/aws\"]",
+  "instances":[{"schema_version":2,"attributes":{"id":"db-XYZ","identifier":"prod-db","instance_class":"db.t3.micro",
+   "password":"correct-horse-battery-staple"},"sensitive_attributes":[[{"type":"get_attr","value":"password"}]]}]}]}
+JSON
+rec() { # rec ID TIME NAME PARAMS
+	printf '{"eventVersion":"1.08","eventID":"%s","eventTime":"%s","eventSource":"%s","eventName":"%s","awsRegion":"eu-west-1","sourceIPAddress":"203.0.113.9","userAgent":"aws-cli/2.15.0 Python/3.11","readOnly":false,"eventType":"AwsApiCall","recipientAccountId":"111122223333","userIdentity":{"type":"IAMUser","userName":"bob","arn":"arn:aws:iam::111122223333:user/bob","accountId":"111122223333"},"requestParameters":%s}\n' "$1" "$2" "$3" "$4" "$5"
+}
+events=$T_TMP/events.jsonl
+{
+	rec e1 2024-05-27T09:00:00Z ec2.amazonaws.com ModifyInstanceAttribute '{"instanceId":"i-0abc","instanceType":{"value":"t3.large"}}'
+	rec e2 2024-05-27T11:00:00Z ec2.amazonaws.com ModifyInstanceAttribute '{"instanceId":"i-0abc","disableApiTermination":{"value":false}}'
+	rec e3 2024-05-27T12:00:00Z rds.amazonaws.com ModifyDBInstance '{"dBInstanceIdentifier":"prod-db","masterUserPassword":"****","dBInstanceClass":"db.r5.large"}'
+} > "$events"
+clean=$T_TMP/clean.jsonl
+rec c1 2024-05-27T09:00:00Z ec2.amazonaws.com ModifyInstanceAttribute '{"instanceId":"i-0abc","instanceType":{"value":"t3.micro"}}' > "$clean"
+
+t_run "$TFDRIFT" version
+t_like "version" "$T_OUT" '^tfdrift [0-9]+\.[0-9]+'
+t_exit "unknown command exits 1" 1 "$TFDRIFT" frobnicate
+t_like "unknown command is named" "$T_ERR" "unknown command 'frobnicate'"
+t_exit "--help exits 0" 0 "$TFDRIFT" --help
+t_exit "scan without inputs exits 1" 1 "$TFDRIFT" scan
+t_like "and says what is missing" "$T_ERR" 'need at least one --state'
+
+t_exit "drift exits 2" 2 "$TFDRIFT" scan --state "$state" --events "$events" --format jsonl
+n=$(printf '%s\n' "$T_OUT" | grep -c '"kind"')
+t_is "three findings as JSON lines" "$n" 3
+t_like "summary on stderr" "$T_ERR" '3 findings \(3 modified, 0 unmanaged, 0 deleted\)'
+t_unlike "sensitive value never printed (jsonl)" "$T_OUT$T_ERR" 'correct-horse'
+t_exit "no drift exits 0" 0 "$TFDRIFT" scan --state "$state" --events "$clean" --format json
+t_like "empty findings document" "$T_OUT" '"findings": \[[[:space:]]*\]'
+
+t_exit "text format" 2 env NO_COLOR=1 "$TFDRIFT" scan --state "$state" --events "$events" --format text
+t_like "text shows the diff" "$T_OUT" 'instance_type: "t3.micro" → "t3.large"'
+t_like "text shows who and how" "$T_OUT" 'by bob \(IAMUser\) via cli from 203.0.113.9'
+t_unlike "no escape codes in text when not a terminal" "$T_OUT" "$(printf '\033')"
+t_unlike "sensitive value never printed (text)" "$T_OUT" 'correct-horse'
+t_exit "bad --format exits 1" 1 "$TFDRIFT" scan --state "$state" --events "$events" --format xml
+
+t_exit "-o writes a file" 2 "$TFDRIFT" scan --state "$state" --events "$events" -o "$T_TMP/out.json"
+t_ok "the file is a findings document" /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['schema']=='tfdrift.findings/v1' and len(d['findings'])==3" "$T_TMP/out.json"
+t_is "nothing on stdout with -o" "$T_OUT" ""
+t_exit "-o into a missing directory fails cleanly" 1 "$TFDRIFT" scan --state "$state" --events "$events" -o "$T_TMP/nope/out.json"
+
+t_exit "--since/--until window" 2 "$TFDRIFT" scan --state "$state" --events "$events" --format jsonl \
+    --since 2024-05-27T10:00:00Z --until 2024-05-27T11:30:00Z
+n=$(printf '%s\n' "$T_OUT" | grep -c '"kind"')
+t_is "only the event inside the window" "$n" 1
+t_like "and it is the 11:00 one" "$T_OUT" 'disable_api_termination'
+t_exit "bad --since exits 1" 1 "$TFDRIFT" scan --state "$state" --events "$events" --since yesterday-ish
+
+gzip -c "$events" > "$T_TMP/events.jsonl.gz"
+t_exit "gzip input" 2 "$TFDRIFT" scan --state "$state" --events "$T_TMP/events.jsonl.gz" --format jsonl
+t_is "gzip gives the same findings" "$(printf '%s\n' "$T_OUT" | grep -c '"kind"')" 3
+t_run sh -c "cat '$events' | '$TFDRIFT' scan --state '$state' --events - --format jsonl"
+t_is "stdin input (-)" "$T_RC $(printf '%s\n' "$T_OUT" | grep -c '"kind"')" "2 3"
+
+# Bad input: reported with file and position, never a crash, never silently dropped.
+{ cat "$events"; echo '{"eventVersion":"1.08", "eventName": oops}'; rec e9 2024-05-27T13:00:00Z ec2.amazonaws.com ModifyInstanceAttribute '{"instanceId":"i-0abc","instanceType":{"value":"t3.2xlarge"}}'; } > "$T_TMP/bad.jsonl"
+t_exit "a malformed line does not stop the scan" 2 "$TFDRIFT" scan --state "$state" --events "$T_TMP/bad.jsonl" --format jsonl
+t_like "it is reported with file and line" "$T_ERR" 'bad.jsonl:4'
+t_is "records after it are still read" "$(printf '%s\n' "$T_OUT" | grep -c '"kind"')" 4
+t_like "and counted in the summary" "$T_ERR" '1 malformed'
+printf '{"Records":[{"eventVersion":"1.08","eventID":"t1","eventName":"Mod' > "$T_TMP/truncated.json"
+t_exit "a truncated file is an error" 1 "$TFDRIFT" scan --state "$state" --events "$T_TMP/truncated.json"
+t_like "naming the file and position" "$T_ERR" 'truncated.json:1:[0-9]+'
+t_exit "a missing events file is an error" 1 "$TFDRIFT" scan --state "$state" --events "$T_TMP/missing.json"
+t_like "naming it" "$T_ERR" 'missing.json'
+: > "$T_TMP/empty.tfstate"
+t_exit "an empty state stops the scan" 1 "$TFDRIFT" scan --state "$T_TMP/empty.tfstate" --events "$events"
+t_like "with the file and the reason" "$T_ERR" 'empty.tfstate: .*empty'
+printf '{"version":4,"resources":[' > "$T_TMP/cut.tfstate"
+t_exit "a truncated state stops the scan" 1 "$TFDRIFT" scan --state "$T_TMP/cut.tfstate" --events "$events"
+t_like "with line and column" "$T_ERR" 'cut.tfstate: invalid JSON at line 1, column [0-9]+'
+t_exit "a remote state is explained, not attempted" 1 "$TFDRIFT" scan --state s3://corp/prod.tfstate --events "$events"
+t_like "with what to do" "$T_ERR" 'terraform state pull'
+
+# config and rules commands
+t_exit "config check with defaults" 0 env XDG_CONFIG_HOME="$T_TMP/noconf" "$TFDRIFT" config check
+t_like "prints every option" "$T_OUT" '^terraform_user_agents:'
+printf 'states: [a.tfstate]\nsevrity_deleted: high\nstate_refresh: soon\n' > "$T_TMP/bad.yaml"
+t_exit "a bad config exits 1" 1 "$TFDRIFT" -c "$T_TMP/bad.yaml" config check
+t_like "unknown key with position" "$T_ERR" 'bad.yaml:2:1: .*sevrity_deleted'
+t_like "bad duration with position" "$T_ERR" 'bad.yaml:3:[0-9]+: .*soon'
+t_exit "scan refuses a bad config too" 1 "$TFDRIFT" -c "$T_TMP/bad.yaml" scan --state "$state" --events "$events"
+printf 'terraform_user_agents: [aws-cli/]\n' > "$T_TMP/pipeline.yaml"
+t_exit "configured pipeline user agents make CLI calls not drift" 0 "$TFDRIFT" -c "$T_TMP/pipeline.yaml" scan --state "$state" --events "$events" --format jsonl
+t_done

@@ -1,0 +1,90 @@
+#!/bin/sh
+# Every public sample in ../shared/data goes through scan: no crash, the broken ones rejected
+# with a message, and the real CloudTrail run (invictus: Terraform builds, stratus-red-team
+# changes out of band, Terraform destroys) classified as the record says.
+. "${TOP_SRCDIR:-.}/tests/lib.sh"
+need_shared || t_skip_all "no shared data at $SHARED_DATA"
+plan_start
+none=$T_TMP/none.tfstate
+printf '{"version":4,"terraform_version":"1.5.7","serial":1,"lineage":"e","resources":[]}' > "$none"
+
+for f in "$SHARED_DATA"/cloudtrail/* "$SHARED_DATA"/gcpaudit/*; do
+	b=$(basename "$f")
+	case $b in *.meta.jsonl) continue ;; esac
+	t_run "$TFDRIFT" scan --state "$none" --events "$f" --format jsonl --quiet
+	case $b in
+	zmallen-c2s_aws.execution.ec2-user-data.json)
+		t_is "$b is rejected (invalid JSON)" "$T_RC" 1
+		t_like "$b: the error names the line" "$T_ERR" "$b:111:" ;;
+	*)
+		case $T_RC in 0|2) ok 0 "$b scans (exit $T_RC)" ;; *) ok 1 "$b scans (exit $T_RC)"; t_diag "$T_ERR" ;; esac ;;
+	esac
+done
+
+# The invictus run, with --explain: compare against an independent count made here.
+inv=$SHARED_DATA/cloudtrail/DERIVED_invictus_all_records_sorted.ndjson
+t_exit "invictus scan finds drift" 2 "$TFDRIFT" scan --state "$none" --events "$inv" --format jsonl --explain
+printf '%s\n' "$T_OUT" > "$T_TMP/findings.jsonl"
+printf '%s\n' "$T_ERR" > "$T_TMP/explain.txt"
+t_ok "reasons match an independent classification of the records" /usr/bin/python3 - "$inv" "$T_TMP/explain.txt" "$T_TMP/findings.jsonl" "$SHARED_DATA/cloudtrail/DERIVED_invictus_out_of_band_changes.json" <<'PY'
+import collections, json, re, sys
+recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+reasons = {}
+for line in open(sys.argv[2]):
+    m = re.match(r"explain: \S+: (\S+) \S+ \S+: (\S+)$", line.strip())
+    if m:
+        reasons.setdefault(m.group(1), m.group(2))
+bad = []
+seen = set()
+want_tf = 0
+for r in recs:
+    eid = r["eventID"]
+    if eid in seen:
+        continue
+    seen.add(eid)
+    got = reasons.get(eid)
+    if r.get("readOnly") is True:
+        exp = "read_only"
+    elif r.get("errorCode"):
+        exp = "failed"
+    elif "Terraform/" in r.get("userAgent", ""):
+        exp = "terraform"
+        want_tf += 1
+    else:
+        exp = None
+    if exp and got != exp:
+        bad.append("%s %s: %s, expected %s" % (eid, r["eventName"], got, exp))
+    if exp is None and r.get("userIdentity", {}).get("type") == "AWSService" and got not in ("service",):
+        bad.append("%s %s by an AWS service: %s" % (eid, r["eventName"], got))
+if len(reasons) != len(seen):
+    bad.append("explained %d events, the file has %d distinct ids" % (len(reasons), len(seen)))
+# Every finding comes from a non-Terraform actor.
+findings = [json.loads(l) for l in open(sys.argv[3]) if l.strip()]
+for f in findings:
+    if "Terraform" in (f["actor"].get("user_agent") or ""):
+        bad.append("finding from a Terraform call: %s" % f["event"]["name"])
+# The out-of-band changes (successful stratus-red-team writes): with no state, creations and
+# changes are unmanaged drift, deletions of unknown resources are not_managed; count how
+# many the event maps cover.
+rows = json.load(open(sys.argv[4]))["rows"]
+covered = 0
+total = 0
+for row in rows:
+    if row.get("errorCode"):
+        continue
+    total += 1
+    got = reasons.get(row["eventID"])
+    if got in ("drift", "not_managed", "equal_value"):
+        covered += 1
+    elif got != "not_covered":
+        bad.append("out-of-band %s %s: %s" % (row["eventID"], row["eventName"], got))
+print("# invictus: %d findings, %d Terraform calls, out-of-band changes covered %d/%d"
+      % (len(findings), want_tf, covered, total))
+if total and covered * 10 < total * 7:
+    bad.append("event maps cover only %d of %d out-of-band changes" % (covered, total))
+for b in bad[:30]:
+    print("# " + b)
+sys.exit(1 if bad else 0)
+PY
+t_diag "$T_OUT"
+t_done

@@ -1,0 +1,117 @@
+/* finding and output: ids, summaries, JSON form, text form, sensitive values. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "finding.h"
+#include "output.h"
+#include "util.h"
+#include "tap.h"
+
+static struct finding *
+sample(void)
+{
+	struct finding *f = xcalloc(1, sizeof *f);
+
+	f->kind = FK_MODIFIED;
+	f->severity = SEV_HIGH;
+	f->provider = PROV_AWS;
+	f->address = xstrdup("module.app.aws_instance.web[1]");
+	f->type = xstrdup("aws_instance");
+	f->resource_id = xstrdup("i-0abc");
+	f->module = xstrdup("module.app");
+	f->state_source = xstrdup("prod.tfstate");
+	f->actor.name = xstrdup("bob@corp.example");
+	f->actor.principal = xstrdup("arn:aws:sts::1:assumed-role/Admin/bob@corp.example");
+	f->actor.type = xstrdup("AssumedRole");
+	f->actor.role = xstrdup("Admin");
+	f->actor.via = VIA_CONSOLE;
+	f->event_id = xstrdup("e-1");
+	f->event_name = xstrdup("ModifyInstanceAttribute");
+	f->event_time_ms = 1716804000000LL;
+	finding_add_change(f, "instance_type", json_object_new_string("t3.micro"),
+	    json_object_new_string("t3.large"), CH_MODIFIED, 0);
+	finding_add_change(f, "password", json_object_new_string("hunter2"),
+	    json_object_new_string("hunter3"), CH_MODIFIED, 1);
+	finding_summarize(f);
+	finding_set_id(f);
+	return f;
+}
+
+int
+main(void)
+{
+	struct finding *f = sample(), *g = sample();
+	json_object *o, *ch;
+	const char *js;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
+	struct finding_list l = { 0 };
+	struct out_opts oo = { OUT_TEXT, 0 };
+	enum severity sv;
+	enum out_format of;
+
+	is_int(strlen(f->id), 32, "finding id is 32 hex digits");
+	is_str(f->id, g->id, "same event + resource + kind gives the same id");
+	g->kind = FK_DELETED;
+	finding_set_id(g);
+	ok(strcmp(f->id, g->id) != 0, "another kind gives another id");
+
+	ok(strstr(f->summary, "instance_type t3.micro") != NULL, "summary names the change: %s", f->summary);
+	ok(strstr(f->summary, "hunter") == NULL, "summary never shows a sensitive value");
+
+	o = finding_to_json(f);
+	js = json_object_to_json_string(o);
+	ok(strstr(js, "hunter") == NULL, "JSON never carries a sensitive value");
+	is_str(json_object_get_string(json_object_object_get(o, "kind")), "modified", "kind");
+	is_str(json_object_get_string(json_object_object_get(o, "severity")), "high", "severity");
+	is_str(json_object_get_string(json_object_object_get(o, "status")), "open", "status open");
+	is_str(json_object_get_string(json_object_object_get(json_object_object_get(o, "resource"), "address")),
+	    "module.app.aws_instance.web[1]", "resource.address");
+	is_str(json_object_get_string(json_object_object_get(json_object_object_get(o, "actor"), "via")),
+	    "console", "actor.via");
+	is_str(json_object_get_string(json_object_object_get(json_object_object_get(o, "event"), "time")),
+	    "2024-05-27T10:00:00Z", "event.time is RFC 3339 UTC");
+	ch = json_object_array_get_idx(json_object_object_get(o, "changes"), 1);
+	is_str(json_object_get_string(json_object_object_get(ch, "new")), "(sensitive)", "sensitive new value masked");
+	ok(json_object_get_boolean(json_object_object_get(ch, "sensitive")), "sensitive flag set");
+	ok(json_object_object_get(o, "triage") == NULL, "no triage before a decision");
+	json_object_put(o);
+
+	finding_list_push(&l, f);
+	fp = open_memstream(&buf, &len);
+	ok(output_findings(fp, &l, &oo) == 0, "text output written");
+	fclose(fp);
+	ok(strstr(buf, "~ instance_type: \"t3.micro\"") != NULL, "text shows old -> new");
+	ok(strstr(buf, "hunter") == NULL, "text never shows a sensitive value");
+	ok(strstr(buf, "\033[") == NULL, "no colour codes when colour is off");
+	ok(strstr(buf, "terraform apply -target='module.app.aws_instance.web[1]'") != NULL, "suggests a fix");
+	free(buf);
+
+	buf = NULL;
+	oo.format = OUT_JSONL;
+	fp = open_memstream(&buf, &len);
+	output_findings(fp, &l, &oo);
+	fclose(fp);
+	ok(strchr(buf, '\n') == buf + strlen(buf) - 1, "jsonl: one line per finding");
+	o = json_tokener_parse(buf);
+	ok(o != NULL && json_object_is_type(o, json_type_object), "jsonl line parses");
+	json_object_put(o);
+	free(buf);
+
+	o = findings_document(&l, 1716804000000LL);
+	is_str(json_object_get_string(json_object_object_get(o, "schema")), "tfdrift.findings/v1", "document schema tag");
+	is_int(json_object_array_length(json_object_object_get(o, "findings")), 1, "document holds the findings");
+	json_object_put(o);
+
+	ok(severity_parse("critical", &sv) == 0 && sv == SEV_CRITICAL, "severity_parse");
+	ok(severity_parse("urgent", &sv) != 0, "severity_parse rejects unknown words");
+	ok(out_format_parse("jsonl", &of) == 0 && of == OUT_JSONL, "format jsonl");
+	ok(out_format_parse("xml", &of) != 0, "unknown format rejected");
+
+	finding_list_clear(&l);
+	finding_free(g);
+	return done_testing();
+}

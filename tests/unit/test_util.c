@@ -1,0 +1,88 @@
+/* util: time parsing and formatting, durations, strbuf, file reading with gzip, hashing. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "util.h"
+#include "tap.h"
+
+int
+main(void)
+{
+	int64_t ms;
+	char buf[32], *data = NULL, *err = NULL, path[] = "/tmp/tfdrift-util-XXXXXX";
+	size_t len;
+	struct strbuf sb;
+	gzFile gz;
+	int fd;
+
+	ok(tf_parse_time("2014-03-06T21:22:54Z", &ms) == 0 && ms == 1394140974000LL, "CloudTrail eventTime");
+	ok(tf_parse_time("2024-05-27T10:00:00.123456789Z", &ms) == 0 && ms == 1716804000123LL, "nanosecond fraction (GCP)");
+	ok(tf_parse_time("2024-05-27T12:00:00+02:00", &ms) == 0 && ms == 1716804000000LL, "offset");
+	ok(tf_parse_time("1424476529.0", &ms) == 0 && ms == 1424476529000LL, "epoch seconds (LookupEvents)");
+	ok(tf_parse_time("1.4244765E9", &ms) == 0 && ms == 1424476500000LL, "E-notation epoch");
+	ok(tf_parse_time("1969-12-31T23:59:59Z", &ms) == 0 && ms == -1000, "before the epoch");
+	ok(tf_parse_time("2024-02-30X", &ms) != 0, "garbage rejected");
+	ok(tf_parse_time("2024-13-01T00:00:00Z", &ms) != 0, "month 13 rejected");
+	ok(tf_parse_time("", &ms) != 0, "empty rejected");
+	ok(tf_parse_time(NULL, &ms) != 0, "NULL rejected");
+	tf_format_time(1716804000000LL, buf);
+	is_str(buf, "2024-05-27T10:00:00Z", "format whole seconds");
+	tf_format_time(1716804000123LL, buf);
+	is_str(buf, "2024-05-27T10:00:00.123Z", "format milliseconds");
+
+	ok(tf_parse_duration("15m", &ms) == 0 && ms == 900000, "15m");
+	ok(tf_parse_duration("1h30m", &ms) == 0 && ms == 5400000, "1h30m");
+	ok(tf_parse_duration("7d", &ms) == 0 && ms == 604800000LL, "7d");
+	ok(tf_parse_duration("250ms", &ms) == 0 && ms == 250, "250ms");
+	ok(tf_parse_duration("soon", &ms) != 0, "words rejected");
+	ok(tf_parse_duration("10", &ms) != 0, "a bare number needs a unit");
+	ok(tf_parse_duration("-5m", &ms) != 0, "negative rejected");
+
+	setenv("TFDRIFT_NOW", "2024-05-27T10:00:00Z", 1);
+	is_int(tf_now_ms(), 1716804000000LL, "TFDRIFT_NOW fakes the clock");
+	unsetenv("TFDRIFT_NOW");
+	ok(tf_now_ms() > 1716804000000LL, "real clock otherwise");
+
+	sb_init(&sb);
+	sb_adds(&sb, "a");
+	sb_addf(&sb, "%d-%s", 42, "b");
+	sb_addc(&sb, '!');
+	is_str(sb.buf, "a42-b!", "strbuf appends");
+	{
+		char *big = xmalloc(100000);
+
+		memset(big, 'x', 99999);
+		big[99999] = '\0';
+		sb_adds(&sb, big);
+		is_int(sb.len, 6 + 99999, "strbuf grows without truncating");
+		free(big);
+	}
+	data = sb_detach(&sb);
+	is_int(sb.len, 0, "detach resets");
+	free(data);
+
+	ok(tf_glob("arn:aws:iam::*:role/aws-service-role/*", "arn:aws:iam::1:role/aws-service-role/x/y"), "glob *");
+	ok(!tf_glob("*.amazonaws.com", "evil.example"), "glob mismatch");
+	ok(tf_str_has_suffix("a.json.gz", ".gz") && !tf_str_has_suffix("gz", ".gz"), "suffix");
+
+	tf_sha256_hex("abc", 3, buf, 16);
+	is_str(buf, "ba7816bf8f01cfea", "sha256 prefix (FIPS 180-2 test vector)");
+
+	fd = mkstemp(path);
+	close(fd);
+	gz = gzopen(path, "wb");
+	gzputs(gz, "{\"Records\":[]}\n");
+	gzclose(gz);
+	ok(tf_read_file(path, &data, &len, &err) == 0 && len == 15 && strncmp(data, "{\"Records\":[]}", 14) == 0,
+	    "gzip file read transparently");
+	free(data);
+	unlink(path);
+	ok(tf_read_file(path, &data, &len, &err) != 0 && err != NULL && strstr(err, path) != NULL,
+	    "missing file: error names it (%s)", err ? err : "");
+	free(err);
+	return done_testing();
+}
