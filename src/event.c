@@ -1511,10 +1511,17 @@ parse_doc(struct ev_reader *r, const char *doc, size_t len, uint64_t base, char 
 			    "a compressed file that is not gzip?)", r->name, (unsigned long long)line,
 			    col), NULL;
 		if (e == json_tokener_continue || e == json_tokener_error_parse_eof ||
-		    (off >= len && e != json_tokener_success))
+		    (off >= len && e != json_tokener_success)) {
+			/* Point just past the last byte there is, not at trailing blank lines. */
+			size_t k = off;
+
+			while (k > 0 && isspace((unsigned char)doc[k - 1]))
+				k--;
+			doc_position(doc, k, base, &line, &col);
 			return tf_err(err, "%s:%llu:%zu: unexpected end of input: the file looks "
 			    "truncated (interrupted download or copy?); get a complete copy",
 			    r->name, (unsigned long long)line, col), NULL;
+		}
 		if ((e == json_tokener_error_parse_array || e == json_tokener_error_parse_object_value_sep) &&
 		    off > 0) {
 			/* A value where a separator belongs: most likely a missing ',' at the end of

@@ -1,3 +1,1289 @@
-/* eventmap: placeholder until the module lands. */
+/* eventmap: loads and validates the event maps (rules/events/NAME.yaml, format in eventmap.h),
+ * compiles their paths, and answers (provider, service, event name) -> entries through a hash
+ * table built at load time, so lookups do not allocate. Every problem in every file is
+ * reported as "file:line:column: message"; a file with any error contributes no entries. */
 #include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
 #include "eventmap.h"
+#include "util.h"
+#include "yamlutil.h"
+
+struct em_slot {
+	const char *name;           /* borrowed from an entry; NULL = empty slot */
+	enum tf_provider prov;
+	uint64_t hash;
+	size_t first, count;        /* range in eventmap.ix */
+};
+
+struct eventmap {
+	struct em_entry **e;
+	size_t n, cap;
+	struct em_slot *slots;      /* open addressing, power-of-two size */
+	size_t nslots;
+	size_t *ix;                 /* entry indices, grouped by slot, in load order */
+	struct index_key_spec *specs;
+	size_t nspecs;
+};
+
+static const char *const action_names[] = {
+	[EM_CREATE] = "create",
+	[EM_MODIFY] = "modify",
+	[EM_DELETE] = "delete",
+	[EM_SET_ADD] = "set_add",
+	[EM_SET_REMOVE] = "set_remove",
+};
+static const char *const idt_names[] = {
+	[EMID_STRING] = "string",
+	[EMID_BASENAME] = "basename",
+	[EMID_GCP_PATH] = "gcp_path",
+};
+static const char *const severity_names[] = { "critical", "high", "medium", "low", "info" };
+static const char *const provider_names[] = { "aws", "gcp" };
+static const char *const gcp_prefixes[] = { "v1.", "v2.", "beta.", "alpha." };
+
+static const char *const top_keys[] = { "provider", "service", "events" };
+static const char *const entry_keys[] = { "event", "aliases", "resource", "action", "id",
+    "id_transform", "state_keys", "severity", "attributes", "covered_by" };
+static const char *const attr_keys[] = { "name", "path", "paths", "value", "transform",
+    "state_transform", "sensitive" };
+static const char *const cover_keys[] = { "resource", "match" };
+
+const char *
+em_action_name(enum em_action a)
+{
+	if ((int)a < 0 || (size_t)a >= TF_ARRLEN(action_names))
+		return "unknown";
+	return action_names[a];
+}
+
+const char *
+eventmap_norm_name(enum tf_provider p, const char *name)
+{
+	size_t i;
+
+	if (name == NULL || p != PROV_GCP)
+		return name;
+	for (i = 0; i < TF_ARRLEN(gcp_prefixes); i++)
+		if (strncmp(name, gcp_prefixes[i], strlen(gcp_prefixes[i])) == 0)
+			return name + strlen(gcp_prefixes[i]);
+	return name;
+}
+
+/* ---- messages ---- */
+
+/* Optimal string alignment distance (a transposition costs 1), for "did you mean". */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, d;
+	size_t *r0, *r1, *r2, *t;
+
+	if (la > 64 || lb > 64)
+		return SIZE_MAX;
+	r0 = xcalloc(lb + 1, sizeof *r0);
+	r1 = xcalloc(lb + 1, sizeof *r1);
+	r2 = xcalloc(lb + 1, sizeof *r2);
+	for (j = 0; j <= lb; j++)
+		r1[j] = j;
+	for (i = 1; i <= la; i++) {
+		r2[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+
+			d = r1[j] + 1;
+			if (r2[j - 1] + 1 < d)
+				d = r2[j - 1] + 1;
+			if (r1[j - 1] + cost < d)
+				d = r1[j - 1] + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    r0[j - 2] + 1 < d)
+				d = r0[j - 2] + 1;
+			r2[j] = d;
+		}
+		t = r0;
+		r0 = r1;
+		r1 = r2;
+		r2 = t;
+	}
+	d = r1[lb];
+	free(r0);
+	free(r1);
+	free(r2);
+	return d;
+}
+
+/* The closest known word when it is close enough to be a likely typo, else NULL. */
+static const char *
+did_you_mean(const char *s, const char *const *known, size_t n)
+{
+	const char *best = NULL;
+	size_t bestd = SIZE_MAX, i, d, len = strlen(s);
+
+	for (i = 0; i < n; i++) {
+		if (strcasecmp(s, known[i]) == 0)
+			return known[i];
+		d = edit_distance(s, known[i]);
+		if (d < bestd) {
+			bestd = d;
+			best = known[i];
+		}
+	}
+	if (best == NULL || bestd > 2 || bestd * 3 > len + 1)
+		return NULL;
+	return best;
+}
+
+/* " (did you mean "x"?)" or "" (static or heap string in *buf, freed by the caller). */
+static const char *
+hint(const char *s, const char *const *known, size_t n, char **buf)
+{
+	const char *m = did_you_mean(s, known, n);
+
+	*buf = NULL;
+	if (m == NULL)
+		return "";
+	*buf = xasprintf(" (did you mean \"%s\"?)", m);
+	return *buf;
+}
+
+/* "a, b, c or d" */
+static char *
+word_list(const char *const *w, size_t n)
+{
+	struct strbuf sb;
+	size_t i;
+
+	sb_init(&sb);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			sb_adds(&sb, i + 1 == n ? " or " : ", ");
+		sb_adds(&sb, w[i]);
+	}
+	return sb_detach(&sb);
+}
+
+struct ctx {
+	struct ydoc *d;
+	char ***errs;
+	size_t *nerrs;
+	enum tf_provider prov;
+	const char *service;
+};
+
+#define ERR(c, node, ...) yerr_add((c)->errs, (c)->nerrs, (c)->d, (node), __VA_ARGS__)
+
+/* Report unknown keys and repeated known keys of a mapping (at most 16 known keys). */
+static void
+check_keys(struct ctx *c, yaml_node_t *map, const char *const *known, size_t n, const char *where)
+{
+	yaml_node_t *k, *v, *seen[16];
+	size_t i, x;
+
+	memset(seen, 0, sizeof seen);
+	for (i = 0; ymap_pair(c->d, map, i, &k, &v); i++) {
+		const char *s = ynode_str(k);
+		char *h;
+
+		if (s == NULL) {
+			ERR(c, k, "keys in %s must be plain words", where);
+			continue;
+		}
+		for (x = 0; x < n; x++)
+			if (strcmp(s, known[x]) == 0)
+				break;
+		if (x == n) {
+			const char *hs = hint(s, known, n, &h);
+
+			ERR(c, k, "unknown key \"%s\" in %s%s", s, where, hs);
+			free(h);
+		} else if (x < TF_ARRLEN(seen) && seen[x] != NULL)
+			ERR(c, k, "duplicate key \"%s\" (first at line %d)", s, ynode_line(seen[x]));
+		else if (x < TF_ARRLEN(seen))
+			seen[x] = k;
+	}
+}
+
+/* A required or optional string value. Returns NULL (with an error when present but wrong). */
+static const char *
+get_str(struct ctx *c, yaml_node_t *v, const char *key)
+{
+	const char *s;
+
+	if (v == NULL)
+		return NULL;
+	if ((s = ynode_str(v)) == NULL) {
+		ERR(c, v, "\"%s\" must be a string", key);
+		return NULL;
+	}
+	if (*s == '\0') {
+		ERR(c, v, "\"%s\" must not be empty", key);
+		return NULL;
+	}
+	return s;
+}
+
+/* An enum value from a fixed word list; -1 (with an error) when unknown. */
+static int
+get_enum(struct ctx *c, yaml_node_t *v, const char *key, const char *what,
+    const char *const *words, size_t n)
+{
+	const char *s = get_str(c, v, key);
+	char *h, *all;
+	size_t i;
+
+	if (s == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (strcmp(s, words[i]) == 0)
+			return (int)i;
+	all = word_list(words, n);
+	ERR(c, v, "unknown %s \"%s\"%s; expected %s", what, s, hint(s, words, n, &h), all);
+	free(all);
+	free(h);
+	return -1;
+}
+
+/* A string or a list of strings; heap array of heap strings, *ok = 0 on errors. */
+static char **
+get_str_list(struct ctx *c, yaml_node_t *v, const char *key, size_t *n, int *ok)
+{
+	char **out = NULL;
+	size_t i, len;
+
+	*n = 0;
+	if (v == NULL)
+		return NULL;
+	if (ynode_is_scalar(v)) {
+		const char *s = get_str(c, v, key);
+
+		if (s == NULL) {
+			*ok = 0;
+			return NULL;
+		}
+		out = xcalloc(1, sizeof *out);
+		out[(*n)++] = xstrdup(s);
+		return out;
+	}
+	if (!ynode_is_seq(v)) {
+		ERR(c, v, "\"%s\" must be a string or a list of strings", key);
+		*ok = 0;
+		return NULL;
+	}
+	len = yseq_len(v);
+	out = xcalloc(len + 1, sizeof *out);
+	for (i = 0; i < len; i++) {
+		yaml_node_t *it = yseq_get(c->d, v, i);
+		const char *s;
+
+		if (!ynode_is_scalar(it)) {
+			ERR(c, it, "\"%s\" must be a list of strings", key);
+			*ok = 0;
+			continue;
+		}
+		if ((s = get_str(c, it, key)) == NULL) {
+			*ok = 0;
+			continue;
+		}
+		out[(*n)++] = xstrdup(s);
+	}
+	return out;
+}
+
+static void
+strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Compile each string of a list (or one string) into paths. */
+static struct jpath **
+get_paths(struct ctx *c, yaml_node_t *v, const char *key, size_t *n, int *ok)
+{
+	struct jpath **out;
+	size_t i, len;
+
+	*n = 0;
+	len = ynode_is_seq(v) ? yseq_len(v) : 1;
+	if (!ynode_is_seq(v) && !ynode_is_scalar(v)) {
+		ERR(c, v, "\"%s\" must be a path or a list of paths", key);
+		*ok = 0;
+		return NULL;
+	}
+	if (ynode_is_seq(v) && len == 0) {
+		ERR(c, v, "\"%s\" must not be empty", key);
+		*ok = 0;
+		return NULL;
+	}
+	out = xcalloc(len + 1, sizeof *out);
+	for (i = 0; i < len; i++) {
+		yaml_node_t *it = ynode_is_seq(v) ? yseq_get(c->d, v, i) : v;
+		const char *s;
+		char *err = NULL;
+		struct jpath *p;
+
+		if (!ynode_is_scalar(it)) {
+			ERR(c, it, "\"%s\" must be a path or a list of paths", key);
+			*ok = 0;
+			continue;
+		}
+		if ((s = get_str(c, it, key)) == NULL) {
+			*ok = 0;
+			continue;
+		}
+		if ((p = jpath_compile(s, &err)) == NULL) {
+			ERR(c, it, "%s", err);
+			free(err);
+			*ok = 0;
+			continue;
+		}
+		out[(*n)++] = p;
+	}
+	return out;
+}
+
+static void
+paths_free(struct jpath **p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		jpath_free(p[i]);
+	free(p);
+}
+
+/* An event or alias name: non-empty, and without GCP's version prefixes. */
+static const char *
+check_name(struct ctx *c, yaml_node_t *v, const char *key)
+{
+	const char *s = get_str(c, v, key);
+	size_t i;
+
+	if (s == NULL)
+		return NULL;
+	if (c->prov == PROV_GCP) {
+		for (i = 0; i < TF_ARRLEN(gcp_prefixes); i++) {
+			if (strncmp(s, gcp_prefixes[i], strlen(gcp_prefixes[i])) == 0) {
+				ERR(c, v, "GCP method \"%s\": write it without the \"%s\" prefix "
+				    "(version prefixes are stripped before lookup)", s, gcp_prefixes[i]);
+				return NULL;
+			}
+		}
+	}
+	return s;
+}
+
+/* A Terraform resource type of this file's provider, or "*". */
+static const char *
+check_resource(struct ctx *c, yaml_node_t *v, const char *key, int star_ok)
+{
+	const char *s = get_str(c, v, key), *want;
+	size_t i;
+
+	if (s == NULL)
+		return NULL;
+	if (star_ok && strcmp(s, "*") == 0)
+		return s;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_')) {
+			ERR(c, v, "\"%s\" is not a Terraform resource type%s", s,
+			    star_ok ? " (or \"*\")" : "");
+			return NULL;
+		}
+	}
+	want = c->prov == PROV_AWS ? "aws_" : c->prov == PROV_GCP ? "google_" : NULL;
+	if (want != NULL && strncmp(s, want, strlen(want)) != 0) {
+		ERR(c, v, "resource \"%s\" does not belong to provider %s (expected %s...)", s,
+		    c->prov == PROV_AWS ? "aws" : "gcp", want);
+		return NULL;
+	}
+	return s;
+}
+
+/* ---- entries ---- */
+
+static void
+entry_free(struct em_entry *e)
+{
+	size_t i;
+
+	if (e == NULL)
+		return;
+	free(e->service);
+	strv_free(e->names, e->nnames);
+	free(e->resource);
+	paths_free(e->id_paths, e->nid_paths);
+	strv_free(e->state_keys, e->nstate_keys);
+	free(e->severity);
+	for (i = 0; i < e->nattrs; i++) {
+		free(e->attrs[i].name);
+		paths_free(e->attrs[i].paths, e->attrs[i].npaths);
+		json_object_put(e->attrs[i].value);
+	}
+	free(e->attrs);
+	free(e->cover_resource);
+	for (i = 0; i < e->ncover; i++) {
+		free(e->cover[i].attr);
+		jpath_free(e->cover[i].path);
+	}
+	free(e->cover);
+	free(e->file);
+	free(e);
+}
+
+/* A YAML scalar as JSON: quoted text is a string; plain true/false, integers, decimals and
+ * null are typed as YAML 1.2 core reads them. */
+static json_object *
+scalar_json(const yaml_node_t *n)
+{
+	const char *s = ynode_str(n);
+	char *end;
+	long long ll;
+	double d;
+
+	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return json_object_new_string_len(s, (int)n->data.scalar.length);
+	if (strcmp(s, "true") == 0 || strcmp(s, "True") == 0 || strcmp(s, "TRUE") == 0)
+		return json_object_new_boolean(1);
+	if (strcmp(s, "false") == 0 || strcmp(s, "False") == 0 || strcmp(s, "FALSE") == 0)
+		return json_object_new_boolean(0);
+	if (*s == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0)
+		return NULL;
+	errno = 0;
+	ll = strtoll(s, &end, 10);
+	if (*end == '\0' && errno == 0)
+		return json_object_new_int64(ll);
+	errno = 0;
+	d = strtod(s, &end);
+	if (*end == '\0' && errno == 0 && (s[0] == '-' || s[0] == '+' || s[0] == '.' ||
+	    (s[0] >= '0' && s[0] <= '9')))
+		return json_object_new_double(d);
+	return json_object_new_string(s);
+}
+
+/* `value:`: a constant new value, which the attribute's transform must accept. */
+static int
+parse_const(struct ctx *c, yaml_node_t *v, struct em_attr *a)
+{
+	json_object *j, *canon;
+
+	if (!ynode_is_scalar(v)) {
+		ERR(c, v, "\"value\" must be a single value (a string, number or true/false)");
+		return -1;
+	}
+	if ((j = scalar_json(v)) == NULL) {
+		ERR(c, v, "\"value\" must not be empty");
+		return -1;
+	}
+	canon = val_from_event(a->transform, j);
+	if (canon == NULL) {
+		ERR(c, v, "value \"%s\" is not a valid %s", ynode_str(v),
+		    val_transform_name(a->transform));
+		json_object_put(j);
+		return -1;
+	}
+	json_object_put(canon);
+	a->value = j;
+	return 0;
+}
+
+static int
+parse_attr(struct ctx *c, yaml_node_t *map, struct em_attr *a)
+{
+	yaml_node_t *v, *path, *paths, *cval;
+	const char *s, *vt[VT__COUNT];
+	int ok = 1, t, sv;
+
+	memset(a, 0, sizeof *a);
+	for (t = 0; t < VT__COUNT; t++)
+		vt[t] = val_transform_name((enum val_transform)t);
+	if (!ynode_is_map(map)) {
+		ERR(c, map, "each attribute must be a mapping with name, path and transform");
+		return -1;
+	}
+	check_keys(c, map, attr_keys, TF_ARRLEN(attr_keys), "attribute");
+	if ((v = ymap_get(c->d, map, "name")) == NULL) {
+		ERR(c, map, "attribute is missing \"name\"");
+		ok = 0;
+	} else if ((s = get_str(c, v, "name")) == NULL)
+		ok = 0;
+	else
+		a->name = xstrdup(s);
+	path = ymap_get(c->d, map, "path");
+	paths = ymap_get(c->d, map, "paths");
+	cval = ymap_get(c->d, map, "value");
+	if (path != NULL && paths != NULL) {
+		ERR(c, paths, "use either \"path\" or \"paths\", not both");
+		ok = 0;
+	} else if (cval != NULL && (path != NULL || paths != NULL)) {
+		ERR(c, cval, "use either \"value\" or \"%s\", not both", path ? "path" : "paths");
+		ok = 0;
+	} else if (cval != NULL) {
+		/* checked below, once the transform is known */
+	} else if (path == NULL && paths == NULL) {
+		ERR(c, map, "attribute needs \"path\", \"paths\" or \"value\"");
+		ok = 0;
+	} else if (path != NULL && !ynode_is_scalar(path)) {
+		ERR(c, path, "\"path\" must be a string (use \"paths\" for a list)");
+		ok = 0;
+	} else
+		a->paths = get_paths(c, path != NULL ? path : paths, path != NULL ? "path" : "paths",
+		    &a->npaths, &ok);
+	a->transform = VT_STRING;
+	if ((v = ymap_get(c->d, map, "transform")) != NULL) {
+		t = get_enum(c, v, "transform", "transform", vt, VT__COUNT);
+		if (t < 0)
+			ok = 0;
+		else
+			a->transform = (enum val_transform)t;
+	}
+	a->state_transform = a->transform;
+	if ((v = ymap_get(c->d, map, "state_transform")) != NULL) {
+		t = get_enum(c, v, "state_transform", "transform", vt, VT__COUNT);
+		if (t < 0)
+			ok = 0;
+		else
+			a->state_transform = (enum val_transform)t;
+	}
+	if ((v = ymap_get(c->d, map, "sensitive")) != NULL) {
+		if (yscalar_bool(ynode_str(v), &sv) != 0) {
+			ERR(c, v, "\"sensitive\" must be true or false");
+			ok = 0;
+		} else
+			a->sensitive = sv;
+	}
+	if (cval != NULL && path == NULL && paths == NULL && parse_const(c, cval, a) != 0)
+		ok = 0;
+	return ok ? 0 : -1;
+}
+
+static int
+parse_cover(struct ctx *c, yaml_node_t *map, struct em_entry *e)
+{
+	yaml_node_t *v, *k, *pv;
+	const char *s;
+	size_t i, n;
+	int ok = 1;
+
+	if (!ynode_is_map(map)) {
+		ERR(c, map, "\"covered_by\" must be a mapping with resource and match");
+		return -1;
+	}
+	check_keys(c, map, cover_keys, TF_ARRLEN(cover_keys), "covered_by");
+	if ((v = ymap_get(c->d, map, "resource")) == NULL) {
+		ERR(c, map, "\"covered_by\" is missing \"resource\"");
+		ok = 0;
+	} else if ((s = check_resource(c, v, "resource", 0)) == NULL)
+		ok = 0;
+	else
+		e->cover_resource = xstrdup(s);
+	if ((v = ymap_get(c->d, map, "match")) == NULL) {
+		ERR(c, map, "\"covered_by\" is missing \"match\"");
+		return -1;
+	}
+	if (!ynode_is_map(v)) {
+		ERR(c, v, "\"match\" must be a mapping of attribute: path");
+		return -1;
+	}
+	n = v->data.mapping.pairs.top - v->data.mapping.pairs.start;
+	if (n == 0) {
+		ERR(c, v, "\"match\" must not be empty");
+		return -1;
+	}
+	e->cover = xcalloc(n, sizeof *e->cover);
+	for (i = 0; ymap_pair(c->d, v, i, &k, &pv); i++) {
+		const char *attr = ynode_str(k), *ps;
+		struct jpath *p;
+		char *err = NULL;
+		size_t j;
+
+		if (attr == NULL || *attr == '\0') {
+			ERR(c, k, "\"match\" keys must be attribute names");
+			ok = 0;
+			continue;
+		}
+		for (j = 0; j < e->ncover; j++)
+			if (strcmp(e->cover[j].attr, attr) == 0)
+				break;
+		if (j < e->ncover) {
+			ERR(c, k, "duplicate key \"%s\"", attr);
+			ok = 0;
+			continue;
+		}
+		if ((ps = get_str(c, pv, attr)) == NULL) {
+			ok = 0;
+			continue;
+		}
+		if ((p = jpath_compile(ps, &err)) == NULL) {
+			ERR(c, pv, "%s", err);
+			free(err);
+			ok = 0;
+			continue;
+		}
+		e->cover[e->ncover].attr = xstrdup(attr);
+		e->cover[e->ncover].path = p;
+		e->ncover++;
+	}
+	return ok ? 0 : -1;
+}
+
+static struct em_entry *
+parse_entry(struct ctx *c, yaml_node_t *map)
+{
+	struct em_entry *e;
+	yaml_node_t *v;
+	const char *s;
+	size_t i, j, naliases;
+	int ok = 1, t, action_ok = 0;
+
+	if (!ynode_is_map(map)) {
+		ERR(c, map, "each event entry must be a mapping (event, resource, action, id, ...)");
+		return NULL;
+	}
+	check_keys(c, map, entry_keys, TF_ARRLEN(entry_keys), "event entry");
+	e = xcalloc(1, sizeof *e);
+	e->provider = c->prov;
+	e->service = xstrdup(c->service);
+	e->file = xstrdup(c->d->name);
+	e->line = ynode_line(map);
+
+	/* event + aliases -> names */
+	if ((v = ymap_get(c->d, map, "event")) == NULL) {
+		ERR(c, map, "event entry is missing \"event\"");
+		ok = 0;
+	} else if (!ynode_is_scalar(v)) {
+		ERR(c, v, "\"event\" must be a string (use \"aliases\" for other names)");
+		ok = 0;
+	} else if ((s = check_name(c, v, "event")) == NULL)
+		ok = 0;
+	else {
+		e->names = xcalloc(1, sizeof *e->names);
+		e->names[e->nnames++] = xstrdup(s);
+	}
+	if ((v = ymap_get(c->d, map, "aliases")) != NULL) {
+		naliases = ynode_is_seq(v) ? yseq_len(v) : 1;
+		if (!ynode_is_seq(v) && !ynode_is_scalar(v)) {
+			ERR(c, v, "\"aliases\" must be a string or a list of strings");
+			ok = 0;
+			naliases = 0;
+		}
+		for (i = 0; i < naliases; i++) {
+			yaml_node_t *an = ynode_is_seq(v) ? yseq_get(c->d, v, i) : v;
+
+			if (!ynode_is_scalar(an)) {
+				ERR(c, an, "\"aliases\" must be a list of strings");
+				ok = 0;
+				continue;
+			}
+			if ((s = check_name(c, an, "aliases")) == NULL) {
+				ok = 0;
+				continue;
+			}
+			for (j = 0; j < e->nnames; j++)
+				if (strcmp(e->names[j], s) == 0)
+					break;
+			if (j < e->nnames)
+				continue;       /* repeated name: harmless */
+			e->names = xreallocarray(e->names, e->nnames + 1, sizeof *e->names);
+			e->names[e->nnames++] = xstrdup(s);
+		}
+	}
+
+	if ((v = ymap_get(c->d, map, "resource")) == NULL) {
+		ERR(c, map, "event entry is missing \"resource\"");
+		ok = 0;
+	} else if ((s = check_resource(c, v, "resource", 1)) == NULL)
+		ok = 0;
+	else
+		e->resource = xstrdup(s);
+
+	if ((v = ymap_get(c->d, map, "action")) == NULL) {
+		ERR(c, map, "event entry is missing \"action\"");
+		ok = 0;
+	} else if ((t = get_enum(c, v, "action", "action", action_names,
+	    TF_ARRLEN(action_names))) < 0)
+		ok = 0;
+	else {
+		e->action = (enum em_action)t;
+		action_ok = 1;
+	}
+
+	if ((v = ymap_get(c->d, map, "id")) == NULL) {
+		ERR(c, map, "event entry is missing \"id\"");
+		ok = 0;
+	} else
+		e->id_paths = get_paths(c, v, "id", &e->nid_paths, &ok);
+
+	e->id_transform = EMID_STRING;
+	if ((v = ymap_get(c->d, map, "id_transform")) != NULL) {
+		if ((t = get_enum(c, v, "id_transform", "id_transform", idt_names,
+		    TF_ARRLEN(idt_names))) < 0)
+			ok = 0;
+		else
+			e->id_transform = (enum em_id_transform)t;
+	}
+
+	if ((v = ymap_get(c->d, map, "state_keys")) != NULL) {
+		e->state_keys = get_str_list(c, v, "state_keys", &e->nstate_keys, &ok);
+		if (ynode_is_seq(v) && yseq_len(v) == 0) {
+			ERR(c, v, "\"state_keys\" must not be empty (leave it out for [id])");
+			ok = 0;
+		}
+	} else {
+		e->state_keys = xcalloc(1, sizeof *e->state_keys);
+		e->state_keys[e->nstate_keys++] = xstrdup("id");
+	}
+
+	if ((v = ymap_get(c->d, map, "severity")) != NULL) {
+		if ((t = get_enum(c, v, "severity", "severity", severity_names,
+		    TF_ARRLEN(severity_names))) < 0)
+			ok = 0;
+		else
+			e->severity = xstrdup(severity_names[t]);
+	}
+
+	if ((v = ymap_get(c->d, map, "attributes")) != NULL) {
+		size_t n = yseq_len(v);
+
+		if (!ynode_is_seq(v)) {
+			ERR(c, v, "\"attributes\" must be a list");
+			ok = 0;
+		} else {
+			e->attrs = xcalloc(n + 1, sizeof *e->attrs);
+			for (i = 0; i < n; i++) {
+				struct em_attr *a = &e->attrs[e->nattrs];
+
+				if (parse_attr(c, yseq_get(c->d, v, i), a) != 0) {
+					ok = 0;
+					free(a->name);
+					paths_free(a->paths, a->npaths);
+					json_object_put(a->value);
+					memset(a, 0, sizeof *a);
+					continue;
+				}
+				for (j = 0; j < e->nattrs; j++)
+					if (strcmp(e->attrs[j].name, a->name) == 0)
+						break;
+				if (j < e->nattrs) {
+					ERR(c, yseq_get(c->d, v, i), "duplicate attribute \"%s\"",
+					    a->name);
+					ok = 0;
+					free(a->name);
+					paths_free(a->paths, a->npaths);
+					json_object_put(a->value);
+					memset(a, 0, sizeof *a);
+					continue;
+				}
+				e->nattrs++;
+			}
+		}
+	}
+	if (action_ok && (e->action == EM_SET_ADD || e->action == EM_SET_REMOVE)) {
+		if ((v = ymap_get(c->d, map, "attributes")) == NULL) {
+			ERR(c, map, "%s entry needs \"attributes\" (the set attribute it changes)",
+			    em_action_name(e->action));
+			ok = 0;
+		} else if (ynode_is_seq(v) && yseq_len(v) == 0) {
+			ERR(c, v, "%s entry needs at least one attribute", em_action_name(e->action));
+			ok = 0;
+		}
+	}
+
+	if ((v = ymap_get(c->d, map, "covered_by")) != NULL && parse_cover(c, v, e) != 0)
+		ok = 0;
+
+	if (!ok) {
+		entry_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+/* ---- the map ---- */
+
+struct eventmap *
+eventmap_new(void)
+{
+	return xcalloc(1, sizeof(struct eventmap));
+}
+
+void
+eventmap_free(struct eventmap *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->n; i++)
+		entry_free(m->e[i]);
+	free(m->e);
+	free(m->slots);
+	free(m->ix);
+	free(m->specs);
+	free(m);
+}
+
+size_t
+eventmap_count(const struct eventmap *m)
+{
+	return m != NULL ? m->n : 0;
+}
+
+const struct em_entry *
+eventmap_entry(const struct eventmap *m, size_t i)
+{
+	return m != NULL && i < m->n ? m->e[i] : NULL;
+}
+
+const struct index_key_spec *
+eventmap_index_specs(const struct eventmap *m, size_t *n)
+{
+	*n = m != NULL ? m->nspecs : 0;
+	return m != NULL ? m->specs : NULL;
+}
+
+static uint64_t
+slot_hash(enum tf_provider p, const char *name)
+{
+	uint64_t h = tf_hash_str(name);
+
+	h ^= (uint64_t)p * 0x9e3779b97f4a7c15ULL;
+	h *= 1099511628211ULL;
+	return h;
+}
+
+struct name_ref {
+	enum tf_provider prov;
+	const char *name;
+	size_t entry;
+};
+
+static int
+cmp_name_ref(const void *a, const void *b)
+{
+	const struct name_ref *x = a, *y = b;
+	int c;
+
+	if (x->prov != y->prov)
+		return x->prov < y->prov ? -1 : 1;
+	if ((c = strcmp(x->name, y->name)) != 0)
+		return c;
+	return x->entry < y->entry ? -1 : x->entry > y->entry;
+}
+
+static void
+spec_add(struct eventmap *m, size_t *cap, const char *type, const char *attr)
+{
+	size_t i;
+
+	if (strcmp(attr, "id") == 0 || strcmp(attr, "arn") == 0 || strcmp(attr, "self_link") == 0)
+		return;
+	for (i = 0; i < m->nspecs; i++)
+		if (strcmp(m->specs[i].type, type) == 0 && strcmp(m->specs[i].attr, attr) == 0)
+			return;
+	if (m->nspecs == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		m->specs = xreallocarray(m->specs, *cap, sizeof *m->specs);
+	}
+	m->specs[m->nspecs].type = type;
+	m->specs[m->nspecs].attr = attr;
+	m->nspecs++;
+}
+
+/* Rebuild the name hash table and the index key specs after entries were added. */
+static void
+rebuild(struct eventmap *m)
+{
+	struct name_ref *refs;
+	size_t nrefs = 0, total = 0, i, j, k, groups = 0, cap = 0;
+
+	free(m->slots);
+	free(m->ix);
+	free(m->specs);
+	m->slots = NULL;
+	m->ix = NULL;
+	m->nslots = 0;
+	m->specs = NULL;
+	m->nspecs = 0;
+
+	for (i = 0; i < m->n; i++)
+		total += m->e[i]->nnames;
+	refs = xcalloc(total + 1, sizeof *refs);
+	for (i = 0; i < m->n; i++)
+		for (j = 0; j < m->e[i]->nnames; j++) {
+			refs[nrefs].prov = m->e[i]->provider;
+			refs[nrefs].name = m->e[i]->names[j];
+			refs[nrefs].entry = i;
+			nrefs++;
+		}
+	qsort(refs, nrefs, sizeof *refs, cmp_name_ref);
+	m->ix = xcalloc(nrefs + 1, sizeof *m->ix);
+	for (i = 0; i < nrefs; i++)
+		if (i == 0 || cmp_name_ref(&(struct name_ref){ refs[i].prov, refs[i].name, 0 },
+		    &(struct name_ref){ refs[i - 1].prov, refs[i - 1].name, 0 }) != 0)
+			groups++;
+	for (m->nslots = 16; m->nslots < groups * 2; m->nslots *= 2)
+		;
+	m->slots = xcalloc(m->nslots, sizeof *m->slots);
+	for (i = 0, k = 0; i < nrefs; i = j) {
+		struct em_slot *s;
+		uint64_t h = slot_hash(refs[i].prov, refs[i].name);
+		size_t pos = (size_t)h & (m->nslots - 1), first = k;
+
+		for (j = i; j < nrefs && refs[j].prov == refs[i].prov &&
+		    strcmp(refs[j].name, refs[i].name) == 0; j++) {
+			if (k > first && m->ix[k - 1] == refs[j].entry)
+				continue;
+			m->ix[k++] = refs[j].entry;
+		}
+		while (m->slots[pos].name != NULL)
+			pos = (pos + 1) & (m->nslots - 1);
+		s = &m->slots[pos];
+		s->name = refs[i].name;
+		s->prov = refs[i].prov;
+		s->hash = h;
+		s->first = first;
+		s->count = k - first;
+	}
+	free(refs);
+
+	for (i = 0; i < m->n; i++) {
+		const struct em_entry *e = m->e[i];
+
+		for (j = 0; j < e->nstate_keys; j++)
+			spec_add(m, &cap, e->resource, e->state_keys[j]);
+		for (j = 0; e->cover_resource != NULL && j < e->ncover; j++)
+			spec_add(m, &cap, e->cover_resource, e->cover[j].attr);
+	}
+}
+
+size_t
+eventmap_lookup(const struct eventmap *m, enum tf_provider p, const char *service,
+    const char *name, const struct em_entry **out, size_t max)
+{
+	const struct em_slot *s;
+	uint64_t h;
+	size_t pos, i, n = 0;
+
+	if (m == NULL || m->nslots == 0 || name == NULL)
+		return 0;
+	name = eventmap_norm_name(p, name);
+	h = slot_hash(p, name);
+	for (pos = (size_t)h & (m->nslots - 1); m->slots[pos].name != NULL;
+	    pos = (pos + 1) & (m->nslots - 1)) {
+		s = &m->slots[pos];
+		if (s->hash != h || s->prov != p || strcmp(s->name, name) != 0)
+			continue;
+		for (i = 0; i < s->count; i++) {
+			const struct em_entry *e = m->e[m->ix[s->first + i]];
+
+			if (e->service != NULL && (service == NULL || strcmp(e->service, service) != 0))
+				continue;
+			if (n < max)
+				out[n] = e;
+			n++;
+		}
+		break;
+	}
+	return n < max ? n : max;
+}
+
+/* Duplicate detection while loading: (provider, service, name, resource) -> first entry. */
+struct dup_slot {
+	const struct em_entry *e;
+	const char *name;
+	uint64_t hash;
+};
+
+struct dup_table {
+	struct dup_slot *slots;
+	size_t size, used;
+};
+
+static int
+same_service(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static uint64_t
+dup_hash(const struct em_entry *e, const char *name)
+{
+	uint64_t h = slot_hash(e->provider, name);
+
+	h = (h ^ tf_hash_str(e->resource)) * 1099511628211ULL;
+	if (e->service != NULL)
+		h = (h ^ tf_hash_str(e->service)) * 1099511628211ULL;
+	return h;
+}
+
+static void
+dup_grow(struct dup_table *t)
+{
+	struct dup_slot *old = t->slots;
+	size_t oldsize = t->size, i;
+
+	t->size = t->size ? t->size * 2 : 64;
+	t->slots = xcalloc(t->size, sizeof *t->slots);
+	for (i = 0; i < oldsize; i++) {
+		size_t pos;
+
+		if (old[i].e == NULL)
+			continue;
+		for (pos = (size_t)old[i].hash & (t->size - 1); t->slots[pos].e != NULL;
+		    pos = (pos + 1) & (t->size - 1))
+			;
+		t->slots[pos] = old[i];
+	}
+	free(old);
+}
+
+/* The entry already holding one of e's names for the same provider, service and resource
+ * (setting *which to the name); otherwise e's names are added and NULL is returned. */
+static const struct em_entry *
+dup_check_add(struct dup_table *t, const struct em_entry *e, const char **which)
+{
+	size_t j, pos;
+
+	for (j = 0; j < e->nnames; j++) {
+		uint64_t h = dup_hash(e, e->names[j]);
+
+		for (pos = t->size ? (size_t)h & (t->size - 1) : 0; t->size && t->slots[pos].e != NULL;
+		    pos = (pos + 1) & (t->size - 1)) {
+			const struct dup_slot *s = &t->slots[pos];
+
+			if (s->hash == h && s->e->provider == e->provider &&
+			    strcmp(s->name, e->names[j]) == 0 &&
+			    strcmp(s->e->resource, e->resource) == 0 &&
+			    same_service(s->e->service, e->service)) {
+				*which = e->names[j];
+				return s->e;
+			}
+		}
+	}
+	for (j = 0; j < e->nnames; j++) {
+		uint64_t h = dup_hash(e, e->names[j]);
+
+		if ((t->used + 1) * 2 > t->size)
+			dup_grow(t);
+		for (pos = (size_t)h & (t->size - 1); t->slots[pos].e != NULL;
+		    pos = (pos + 1) & (t->size - 1))
+			;
+		t->slots[pos].e = e;
+		t->slots[pos].name = e->names[j];
+		t->slots[pos].hash = h;
+		t->used++;
+	}
+	return NULL;
+}
+
+static void
+errs_add(char ***errs, size_t *nerrs, char *msg)
+{
+	*errs = xreallocarray(*errs, *nerrs + 1, sizeof **errs);
+	(*errs)[(*nerrs)++] = msg;
+}
+
+/* Position of "name:line:col: ..." as a sortable pair; messages without one sort first. */
+static void
+err_pos(const char *msg, size_t namelen, long *line, long *col)
+{
+	char *end;
+
+	*line = *col = 0;
+	if (strlen(msg) <= namelen || msg[namelen] != ':')
+		return;
+	*line = strtol(msg + namelen + 1, &end, 10);
+	if (*end == ':')
+		*col = strtol(end + 1, NULL, 10);
+}
+
+/* Sort one file's messages by position (insertion sort: stable, and lists are short). */
+static void
+sort_errs(char **v, size_t n, size_t namelen)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		char *x = v[i];
+		long xl, xc, yl, yc;
+
+		err_pos(x, namelen, &xl, &xc);
+		for (j = i; j > 0; j--) {
+			err_pos(v[j - 1], namelen, &yl, &yc);
+			if (yl < xl || (yl == xl && yc <= xc))
+				break;
+			v[j] = v[j - 1];
+		}
+		v[j] = x;
+	}
+}
+
+int
+eventmap_load_mem(struct eventmap *m, const char *name, const char *buf, size_t len,
+    char ***errs, size_t *nerrs)
+{
+	struct ydoc d;
+	struct ctx c;
+	struct em_entry **pend = NULL;
+	struct dup_table dups = { NULL, 0, 0 };
+	const char *which = NULL;
+	yaml_node_t *root, *v, *events;
+	size_t npend = 0, i, n, nerr0 = *nerrs;
+	char *err = NULL;
+	int t;
+
+	if (ydoc_load_mem(&d, name, buf, len, &err) != 0) {
+		if (strstr(err, "flow sequence") != NULL) {
+			/* The usual cause in event maps: id: [a.items[].b] */
+			char *e2 = xasprintf("%s (quote paths that contain [ ] inside a [...] list, "
+			    "e.g. id: [\"a.items[].b\"])", err);
+
+			free(err);
+			err = e2;
+		}
+		errs_add(errs, nerrs, err);
+		ydoc_free(&d);
+		return -1;
+	}
+	memset(&c, 0, sizeof c);
+	c.d = &d;
+	c.errs = errs;
+	c.nerrs = nerrs;
+	c.prov = PROV_UNKNOWN;
+	root = ydoc_root(&d);
+	if (root == NULL || (ynode_is_scalar(root) && *ynode_str(root) == '\0')) {
+		ERR(&c, NULL, "empty event map (expected provider, service and events)");
+		goto out;
+	}
+	if (!ynode_is_map(root)) {
+		ERR(&c, root, "an event map must be a mapping with provider, service and events");
+		goto out;
+	}
+	check_keys(&c, root, top_keys, TF_ARRLEN(top_keys), "an event map");
+	if ((v = ymap_get(&d, root, "provider")) == NULL)
+		ERR(&c, root, "event map is missing \"provider\" (aws or gcp)");
+	else if ((t = get_enum(&c, v, "provider", "provider", provider_names,
+	    TF_ARRLEN(provider_names))) >= 0)
+		c.prov = t == 0 ? PROV_AWS : PROV_GCP;
+	if ((v = ymap_get(&d, root, "service")) != NULL)
+		c.service = get_str(&c, v, "service");
+	if ((events = ymap_get(&d, root, "events")) == NULL) {
+		ERR(&c, root, "event map is missing \"events\"");
+		goto out;
+	}
+	if (!ynode_is_seq(events)) {
+		ERR(&c, events, "\"events\" must be a list of event entries");
+		goto out;
+	}
+	n = yseq_len(events);
+	pend = xcalloc(n + 1, sizeof *pend);
+	for (i = 0; i < m->n; i++)
+		dup_check_add(&dups, m->e[i], &which);
+	for (i = 0; i < n; i++) {
+		yaml_node_t *en = yseq_get(&d, events, i);
+		struct em_entry *e = parse_entry(&c, en);
+		const struct em_entry *dup;
+
+		if (e == NULL)
+			continue;
+		if ((dup = dup_check_add(&dups, e, &which)) != NULL) {
+			ERR(&c, en, "duplicate entry: \"%s\" -> %s is already mapped at %s:%d",
+			    which, e->resource, dup->file, dup->line);
+			entry_free(e);
+			continue;
+		}
+		pend[npend++] = e;
+	}
+out:
+	if (*nerrs > nerr0)
+		sort_errs(*errs + nerr0, *nerrs - nerr0, strlen(name));
+	if (*nerrs == nerr0 && npend > 0) {
+		m->e = xreallocarray(m->e, m->n + npend, sizeof *m->e);
+		memcpy(m->e + m->n, pend, npend * sizeof *pend);
+		m->n += npend;
+		rebuild(m);
+	} else {
+		for (i = 0; i < npend; i++)
+			entry_free(pend[i]);
+	}
+	free(pend);
+	free(dups.slots);
+	ydoc_free(&d);
+	return *nerrs == nerr0 ? 0 : -1;
+}
+
+int
+eventmap_load_file(struct eventmap *m, const char *path, char ***errs, size_t *nerrs)
+{
+	char *buf = NULL, *err = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (tf_read_file(path, &buf, &len, &err) != 0) {
+		errs_add(errs, nerrs, err);
+		return -1;
+	}
+	rc = eventmap_load_mem(m, path, buf, len, errs, nerrs);
+	free(buf);
+	return rc;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+eventmap_load_dir(const char *dir, struct eventmap **out, char ***errs, size_t *nerrs)
+{
+	struct eventmap *m;
+	struct dirent *de;
+	DIR *dp;
+	char **names = NULL;
+	size_t n = 0, i, nerr0 = *nerrs;
+
+	*out = NULL;
+	if ((dp = opendir(dir)) == NULL) {
+		errs_add(errs, nerrs, xasprintf("%s: cannot open event map directory: %s", dir,
+		    strerror(errno)));
+		return -1;
+	}
+	while ((de = readdir(dp)) != NULL) {
+		if (de->d_name[0] == '.' || !tf_str_has_suffix(de->d_name, ".yaml"))
+			continue;
+		names = xreallocarray(names, n + 1, sizeof *names);
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(dp);
+	if (n > 0)
+		qsort(names, n, sizeof *names, cmp_names);
+	m = eventmap_new();
+	for (i = 0; i < n; i++) {
+		char *path = xasprintf("%s/%s", dir, names[i]);
+
+		eventmap_load_file(m, path, errs, nerrs);
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+	if (*nerrs != nerr0) {
+		eventmap_free(m);
+		return -1;
+	}
+	*out = m;
+	return 0;
+}

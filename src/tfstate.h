@@ -40,13 +40,20 @@ struct tf_state {
 
 /* Parse a state from memory. `source` names it in messages. On error returns -1 with
  * *err like "prod.tfstate: invalid JSON at line 3, column 7: unexpected character" or
- * "x.tfstate: encrypted OpenTofu state (encryption_version 1): decrypt it with `tofu state pull`
- * first". A zero-length buffer is an error ("empty file"). */
+ * "x.tfstate: encrypted OpenTofu state: run `tofu state pull` with the key configured and scan
+ * the output". A zero-length buffer is an error ("empty file"). The buffer need not end in a
+ * NUL. *err is freed first if set, so initialize it to NULL. */
 int tfstate_parse(const char *buf, size_t len, const char *source, struct tf_state **out, char **err);
 int tfstate_load_file(const char *path, struct tf_state **out, char **err);
+/* Test hook: tfstate_parse without its v4 fast path (one json-c tree for the whole document).
+ * Both give the same result for every input; tests and the fuzzer compare them. */
+int tfstate_parse_tree(const char *buf, size_t len, const char *source, struct tf_state **out,
+    char **err);
 void tfstate_free(struct tf_state *st);
 
-/* 1 if the dotted attribute path (or any prefix / descendant of it) is sensitive. */
+/* 1 if the dotted attribute path (or any prefix / descendant of it) is sensitive, or a segment
+ * of it is a well-known secret name (password, token, private_key, ...: list in tfstate.c).
+ * Attributes with those names are also listed in `sensitive` when the state has them. */
 int tfstate_is_sensitive(const struct tf_instance *in, const char *path);
 /* Attribute value by dotted path ("tags.Name", "ingress"); borrowed; NULL if absent. */
 json_object *tfstate_attr(const struct tf_instance *in, const char *path);

@@ -7,7 +7,7 @@
 
 enum val_transform {
 	VT_STRING = 0,   /* scalar as string */
-	VT_BOOL,         /* true/false, "true"/"false", {"value":true} */
+	VT_BOOL,         /* true/false, "true"/"false", {"value":true}; S3's Enabled/Suspended/Disabled */
 	VT_INT,          /* 256, "256" */
 	VT_NUMBER,
 	VT_JSON,         /* any JSON value, compared structurally (object key order ignored) */
