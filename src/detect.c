@@ -24,6 +24,7 @@ struct detector {
 	const struct conf *conf;
 	struct hset seen_events;
 	struct hset seen_ops;
+	struct hset unmanaged;       /* resources already reported as unmanaged */
 	struct detect_stats stats;
 	enum severity sev_default[FK__COUNT];
 };
@@ -117,6 +118,7 @@ detector_free(struct detector *d)
 		state_index_unref(d->ix);
 	free(d->seen_events.v);
 	free(d->seen_ops.v);
+	free(d->unmanaged.v);
 	free(d);
 }
 
@@ -502,9 +504,20 @@ handle_unmanaged(struct detector *d, const struct event *ev, const struct em_ent
 	struct finding *f;
 	size_t i;
 
+	struct strbuf key;
+	int seen;
+
 	if (e->action == EM_DELETE)
 		return ND_NOT_MANAGED;
 	if (e->action == EM_SET_REMOVE)
+		return ND_NOT_MANAGED;
+	/* One unmanaged finding per resource: its creation (or the first change seen); later
+	 * changes to a resource already reported as outside Terraform add nothing. */
+	sb_init(&key);
+	sb_addf(&key, "%d\n%s\n%s", (int)ev->provider, e->resource, id);
+	seen = hset_test_and_add(&d->unmanaged, tf_hash(key.buf, key.len));
+	sb_free(&key);
+	if (seen)
 		return ND_NOT_MANAGED;
 	f = finding_new(d, ev, e, FK_UNMANAGED, NULL, id, e->resource);
 	/* Show what the event set, so a reviewer sees the new resource's shape. */

@@ -37,9 +37,9 @@ modified  aws_lambda_function.api  memory_size
 # 09:52:33 bob makes prod-db publicly accessible and resets its master password
 modified  aws_db_instance.main  publicly_accessible
 modified  aws_db_instance.main  password
-# 10:05:17 the Boto3 script creates a bucket no state manages, 10:05:18 tags it and 10:05:19
-# blocks public access on it (changes to a resource no state manages: unmanaged too)
-unmanaged  aws_s3_bucket:corp-prod-exports-20240527  -
+# 10:05:17 the Boto3 script creates a bucket no state manages (one finding: tagging it at
+# 10:05:18 adds nothing to a resource already reported), 10:05:19 blocks public access on it
+# (a separate Terraform resource type, so a finding of its own)
 unmanaged  aws_s3_bucket:corp-prod-exports-20240527  -
 unmanaged  aws_s3_bucket_public_access_block:corp-prod-exports-20240527  -
 # 10:07:12 ... an IAM user, 10:07:14 ... and an access key for it

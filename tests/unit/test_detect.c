@@ -200,6 +200,9 @@ main(void)
 	    "no alternative in state: unmanaged, typed by the first entry");
 	finding_list_clear(&out);
 
+	is_int(run(REC("e12b", "PutPolicy", "aws-cli/2", "{\"bucketName\":\"other\",\"bucketPolicy\":{\"a\":1}}"), &out),
+	    ND_NOT_MANAGED, "a second change to a resource already reported as unmanaged adds nothing");
+	is_int(out.n, 0, "so no second finding");
 	is_int(run(REC("e13", "AttachPolicy", "aws-cli/2", "{\"roleName\":\"app\",\"policyArn\":\"arn:p/B\"}"), &out),
 	    ND_EQUAL, "covered_by: an attachment resource already holds it");
 	is_int(run(REC("e14", "AttachPolicy", "aws-cli/2", "{\"roleName\":\"app\",\"policyArn\":\"arn:p/A\"}"), &out),
