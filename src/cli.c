@@ -63,6 +63,7 @@ load_conf(struct conf *c, const char *path)
 	if (file != NULL && conf_load(c, file, &errs, &nerrs) != 0) {
 		print_errs(errs, nerrs);
 		fprintf(stderr, "tfdrift: %zu error%s in %s\n", nerrs, nerrs == 1 ? "" : "s", file);
+		conf_free(c);
 		rc = -1;
 	}
 	yerrs_free(errs, nerrs);
