@@ -199,6 +199,8 @@ cmd_scan(int argc, char **argv)
 	struct state_index *ix = NULL;
 	struct tf_state **sts = NULL;
 	struct detector *det = NULL;
+	struct em_attrset *keepset = NULL;
+	struct tfstate_keep keep;
 	struct finding_list found = { 0 };
 	struct out_opts oo = { OUT_JSON, 0 };
 	const struct index_key_spec *specs;
@@ -271,6 +273,9 @@ cmd_scan(int argc, char **argv)
 	}
 	/* Every state must load: scanning against part of the estate would report its
 	 * resources as unmanaged. */
+	keepset = eventmap_attrset_new(map);
+	keep.fn = eventmap_keep_attr;
+	keep.ctx = keepset;
 	sts = xcalloc(states.n, sizeof *sts);
 	for (i = 0; i < states.n; i++) {
 		char *err = NULL;
@@ -281,7 +286,7 @@ cmd_scan(int argc, char **argv)
 			errors++;
 			continue;
 		}
-		if (tfstate_load_file(states.v[i], &sts[nsts], &err) != 0) {
+		if (tfstate_load_file_keep(states.v[i], &keep, &sts[nsts], &err) != 0) {
 			fprintf(stderr, "tfdrift: %s\n", err);
 			free(err);
 			errors++;
@@ -383,6 +388,7 @@ out:
 	if (ix != NULL)
 		state_index_unref(ix);
 	free(sts);
+	eventmap_attrset_free(keepset);
 	eventmap_free(map);
 	conf_free(&conf);
 out_args:

@@ -1287,3 +1287,97 @@ eventmap_load_dir(const char *dir, struct eventmap **out, char ***errs, size_t *
 	*out = m;
 	return 0;
 }
+
+/* The set of (resource type, top-level attribute) pairs the maps compare or look up, so a
+ * state loader can drop every other attribute. 64-bit hashes: a collision only keeps an
+ * attribute that could have been dropped. */
+struct em_attrset {
+	uint64_t *v;
+	size_t cap;
+};
+
+static uint64_t
+attrset_hash(const char *type, const char *attr, size_t alen)
+{
+	uint64_t h = tf_hash_str(type);
+
+	h ^= 0x9e3779b97f4a7c15ULL;
+	h *= 1099511628211ULL;
+	h ^= tf_hash(attr, alen);
+	return h ? h : 1;
+}
+
+static void
+attrset_add(struct em_attrset *s, const char *type, const char *attr)
+{
+	size_t alen = strcspn(attr, ".");
+	uint64_t h = attrset_hash(type, attr, alen);
+	size_t i;
+
+	for (i = h & (s->cap - 1); s->v[i] != 0; i = (i + 1) & (s->cap - 1))
+		if (s->v[i] == h)
+			return;
+	s->v[i] = h;
+}
+
+struct em_attrset *
+eventmap_attrset_new(const struct eventmap *m)
+{
+	struct em_attrset *s = xcalloc(1, sizeof *s);
+	size_t i, j, n = eventmap_count(m), want = 64;
+
+	for (i = 0; i < n; i++) {
+		const struct em_entry *e = eventmap_entry(m, i);
+
+		want += e->nattrs + e->nstate_keys + e->ncover;
+	}
+	for (s->cap = 128; s->cap < want * 2; s->cap *= 2)
+		;
+	s->v = xcalloc(s->cap, sizeof *s->v);
+	for (i = 0; i < n; i++) {
+		const struct em_entry *e = eventmap_entry(m, i);
+
+		for (j = 0; j < e->nattrs; j++)
+			attrset_add(s, e->resource, e->attrs[j].name);
+		for (j = 0; j < e->nstate_keys; j++)
+			attrset_add(s, e->resource, e->state_keys[j]);
+		for (j = 0; e->cover_resource != NULL && j < e->ncover; j++)
+			attrset_add(s, e->cover_resource, e->cover[j].attr);
+	}
+	return s;
+}
+
+int
+eventmap_attrset_has(const struct em_attrset *s, const char *type, const char *attr)
+{
+	static const char *always[] = { "name", "tags", "tags_all", "labels", "project", "region",
+	    "zone", "location" };
+	size_t alen = strlen(attr), i, k;
+	uint64_t h[2];
+
+	for (i = 0; i < TF_ARRLEN(always); i++)
+		if (strcmp(attr, always[i]) == 0)
+			return 1;
+	h[0] = attrset_hash(type, attr, alen);
+	h[1] = attrset_hash("*", attr, alen);
+	for (k = 0; k < 2; k++)
+		for (i = h[k] & (s->cap - 1); s->v[i] != 0; i = (i + 1) & (s->cap - 1))
+			if (s->v[i] == h[k])
+				return 1;
+	return 0;
+}
+
+void
+eventmap_attrset_free(struct em_attrset *s)
+{
+	if (s == NULL)
+		return;
+	free(s->v);
+	free(s);
+}
+
+int
+eventmap_keep_attr(void *ctx, const char *type, const char *attr)
+{
+	return eventmap_attrset_has(ctx, type, attr);
+}

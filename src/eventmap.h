@@ -104,4 +104,13 @@ const struct em_entry *eventmap_entry(const struct eventmap *m, size_t i);
  * Borrowed; valid as long as the map. */
 const struct index_key_spec *eventmap_index_specs(const struct eventmap *m, size_t *n);
 
+/* The (type, top-level attribute) pairs the maps compare or look up; for
+ * tfstate_load_file_keep() (fn = eventmap_keep_attr, ctx = the set) so states keep only what
+ * detection reads, plus name/tags/labels and location attributes for display. */
+struct em_attrset;
+struct em_attrset *eventmap_attrset_new(const struct eventmap *m);
+int eventmap_attrset_has(const struct em_attrset *s, const char *type, const char *attr);
+int eventmap_keep_attr(void *ctx, const char *type, const char *attr);
+void eventmap_attrset_free(struct em_attrset *s);
+
 #endif

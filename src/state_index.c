@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -387,6 +388,8 @@ state_index_build(struct tf_state **states, size_t nstates,
 					continue;
 				index_value(ix, in, tfstate_attr(in, specs[s].attr));
 			}
+			/* Indexing read every instance's attributes: let them go back to text. */
+			tfstate_attrs_drop((struct tf_instance *)(uintptr_t)in);
 		}
 	}
 	return ix;

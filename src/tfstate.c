@@ -14,6 +14,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +64,7 @@ struct pinst {
 
 struct pctx {
 	const char *source;
+	const struct tfstate_keep *keep;  /* attribute filter, or NULL */
 	struct tf_state *st;
 	struct pinst *v;
 	size_t n, cap;
@@ -624,14 +626,67 @@ attr_lookup(json_object *o, const char *path)
 	return NULL;
 }
 
+/*
+ * Attributes are kept as compact JSON text and parsed on first use: a large state is mostly
+ * attributes of resources no event ever touches. The parsed tree is cached in the instance
+ * with a compare-and-swap, so concurrent readers of a shared index agree on one tree.
+ */
+json_object *
+tfstate_attrs(const struct tf_instance *in)
+{
+	struct tf_instance *w = (struct tf_instance *)(uintptr_t)in;  /* the cache only */
+	json_object *cur, *tree, *expected = NULL;
+
+	if (in == NULL)
+		return NULL;
+	cur = __atomic_load_n(&w->attrs, __ATOMIC_ACQUIRE);
+	if (cur != NULL || in->attrs_text == NULL)
+		return cur;
+	tree = json_tokener_parse(in->attrs_text);
+	if (tree == NULL)
+		tree = json_object_new_object();
+	if (!__atomic_compare_exchange_n(&w->attrs, &expected, tree, 0, __ATOMIC_ACQ_REL,
+	    __ATOMIC_ACQUIRE)) {
+		json_object_put(tree);
+		return expected;
+	}
+	return tree;
+}
+
+void
+tfstate_attrs_drop(struct tf_instance *in)
+{
+	if (in != NULL && in->attrs_text != NULL && in->attrs != NULL) {
+		json_object_put(in->attrs);
+		in->attrs = NULL;
+	}
+}
+
+/* Store the (pruned) tree as text and free it. */
+static void
+attrs_to_text(struct tf_instance *in)
+{
+	const char *t;
+
+	if (in->attrs == NULL)
+		return;
+	t = json_object_to_json_string_ext(in->attrs, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	in->attrs_text = xstrdup(t != NULL ? t : "{}");
+	json_object_put(in->attrs);
+	in->attrs = NULL;
+}
+
 json_object *
 tfstate_attr(const struct tf_instance *in, const char *path)
 {
-	if (in == NULL || in->attrs == NULL)
+	json_object *a = tfstate_attrs(in);
+
+	if (a == NULL)
 		return NULL;
 	if (path == NULL || *path == '\0')
-		return in->attrs;
-	return attr_lookup(in->attrs, path);
+		return a;
+	return attr_lookup(a, path);
 }
 
 /* ---- instances ---- */
@@ -702,6 +757,7 @@ inst_free(struct tf_instance *in)
 	free(in->provider);
 	free(in->id);
 	json_object_put(in->attrs);
+	free(in->attrs_text);
 	for (i = 0; i < in->nsensitive; i++)
 		free(in->sensitive[i]);
 	free(in->sensitive);
@@ -729,9 +785,37 @@ set_deps(struct tf_instance *in, json_object *deps)
 	}
 }
 
+/* Drop the attributes nobody will compare, once secrets and the id have been read. */
+static void
+prune_attrs(const struct tfstate_keep *k, struct tf_instance *in)
+{
+	struct json_object_iterator it, end;
+	const char *drop[64];
+	size_t nd, i;
+
+	if (k == NULL || k->fn == NULL || !json_object_is_type(in->attrs, json_type_object))
+		return;
+	do {
+		nd = 0;
+		it = json_object_iter_begin(in->attrs);
+		end = json_object_iter_end(in->attrs);
+		for (; !json_object_iter_equal(&it, &end) && nd < TF_ARRLEN(drop);
+		    json_object_iter_next(&it)) {
+			const char *a = json_object_iter_peek_name(&it);
+
+			if (strcmp(a, "id") == 0 || strcmp(a, "arn") == 0 || strcmp(a, "self_link") == 0)
+				continue;
+			if (!k->fn(k->ctx, in->type, a))
+				drop[nd++] = a;
+		}
+		for (i = 0; i < nd; i++)
+			json_object_object_del(in->attrs, drop[i]);
+	} while (nd == TF_ARRLEN(drop));
+}
+
 /* id from attributes.id, then the common work for both formats. */
 static void
-finish_inst(struct tf_instance *in)
+finish_inst(struct pctx *p, struct tf_instance *in)
 {
 	json_object *id;
 	struct strbuf sb;
@@ -746,6 +830,8 @@ finish_inst(struct tf_instance *in)
 	sb_adds(&sb, "");
 	scan_secrets(in, in->attrs, &sb);
 	sb_free(&sb);
+	prune_attrs(p->keep, in);
+	attrs_to_text(in);
 }
 
 static int
@@ -848,7 +934,7 @@ v4_instance(struct pctx *p, size_t ri, size_t ii, const struct v4inst *f, const 
 		set_deps(in, f->dependencies);
 	else
 		set_deps(in, f->depends_on);	/* early 0.12 */
-	finish_inst(in);
+	finish_inst(p, in);
 	return 0;
 }
 
@@ -993,7 +1079,7 @@ v3_fix_deps(struct tf_instance *in)
 }
 
 static void
-v3_object(struct pinst *pi, json_object *obj, json_object *deps)
+v3_object(struct pctx *p, struct pinst *pi, json_object *obj, json_object *deps)
 {
 	struct tf_instance *in = &pi->in;
 	json_object *attrs = NULL, *t;
@@ -1008,7 +1094,7 @@ v3_object(struct pinst *pi, json_object *obj, json_object *deps)
 		in->tainted = 1;
 	set_deps(in, deps);
 	v3_fix_deps(in);
-	finish_inst(in);
+	finish_inst(p, in);
 }
 
 static size_t
@@ -1144,7 +1230,7 @@ parse_v3(struct pctx *p, json_object *root, char **err)
 			}
 			if (json_object_is_type(prim, json_type_object)) {
 				pi = new_pinst(p, mi, mod.buf, type, name, kk, ki, NULL);
-				v3_object(pi, prim, deps);
+				v3_object(p, pi, prim, deps);
 			}
 			for (i = 0; i < nd; i++) {
 				json_object *d = json_object_array_get_idx(dep, i);
@@ -1154,7 +1240,7 @@ parse_v3(struct pctx *p, json_object *root, char **err)
 				pi = new_pinst(p, mi, mod.buf, type, name, kk, ki, NULL);
 				/* Terraform's upgrade numbers deposed objects from 1, in hex. */
 				pi->in.deposed = xasprintf("%08zx", i + 1);
-				v3_object(pi, d, deps);
+				v3_object(p, pi, d, deps);
 			}
 			free(type);
 			free(name);
@@ -1833,7 +1919,8 @@ fast_root_field(struct scan *s, const char *k, void *arg)
 
 /* The v4 fast path: 0 with *out set, or -1 to fall back to the whole-document path. */
 static int
-fast_v4(const char *buf, size_t len, const char *source, struct tf_state **out)
+fast_v4(const char *buf, size_t len, const char *source, const struct tfstate_keep *keep,
+    struct tf_state **out)
 {
 	struct scan s, sub;
 	struct fast_root fr;
@@ -1843,6 +1930,7 @@ fast_v4(const char *buf, size_t len, const char *source, struct tf_state **out)
 	memset(&s, 0, sizeof s);
 	memset(&fr, 0, sizeof fr);
 	memset(&p, 0, sizeof p);
+	p.keep = keep;
 	s.b = buf;
 	s.n = len;
 	if ((s.tok = json_tokener_new_ex(SUB_DEPTH)) == NULL)
@@ -1877,7 +1965,8 @@ out:
 /* ---- whole-document path ---- */
 
 static int
-parse_tree(const char *buf, size_t len, const char *source, struct tf_state **out, char **err)
+parse_tree(const char *buf, size_t len, const char *source, const struct tfstate_keep *keep,
+    struct tf_state **out, char **err)
 {
 	struct pctx p;
 	json_object *root, *v;
@@ -1922,6 +2011,7 @@ parse_tree(const char *buf, size_t len, const char *source, struct tf_state **ou
 		    (long long)version);
 	}
 	memset(&p, 0, sizeof p);
+	p.keep = keep;
 	p.source = source;
 	p.st = state_new(source, (int)version);
 	p.st->tf_version = xstrdup(jstr(root, "terraform_version"));
@@ -1962,17 +2052,24 @@ precheck(const char **buf, size_t *len, const char *source, char **err)
 }
 
 int
-tfstate_parse(const char *buf, size_t len, const char *source, struct tf_state **out,
-    char **err)
+tfstate_parse_keep(const char *buf, size_t len, const char *source,
+    const struct tfstate_keep *keep, struct tf_state **out, char **err)
 {
 	*out = NULL;
 	if (source == NULL)
 		source = "(state)";
 	if (precheck(&buf, &len, source, err))
 		return -1;
-	if (fast_v4(buf, len, source, out) == 0)
+	if (fast_v4(buf, len, source, keep, out) == 0)
 		return 0;
-	return parse_tree(buf, len, source, out, err);
+	return parse_tree(buf, len, source, keep, out, err);
+}
+
+int
+tfstate_parse(const char *buf, size_t len, const char *source, struct tf_state **out,
+    char **err)
+{
+	return tfstate_parse_keep(buf, len, source, NULL, out, err);
 }
 
 int
@@ -1984,11 +2081,18 @@ tfstate_parse_tree(const char *buf, size_t len, const char *source, struct tf_st
 		source = "(state)";
 	if (precheck(&buf, &len, source, err))
 		return -1;
-	return parse_tree(buf, len, source, out, err);
+	return parse_tree(buf, len, source, NULL, out, err);
 }
 
 int
 tfstate_load_file(const char *path, struct tf_state **out, char **err)
+{
+	return tfstate_load_file_keep(path, NULL, out, err);
+}
+
+int
+tfstate_load_file_keep(const char *path, const struct tfstate_keep *keep,
+    struct tf_state **out, char **err)
 {
 	char *buf;
 	size_t len;
@@ -1997,7 +2101,7 @@ tfstate_load_file(const char *path, struct tf_state **out, char **err)
 	*out = NULL;
 	if (tf_read_file(path, &buf, &len, err) != 0)
 		return -1;
-	rc = tfstate_parse(buf, len, path, out, err);
+	rc = tfstate_parse_keep(buf, len, path, keep, out, err);
 	free(buf);
 	return rc;
 }

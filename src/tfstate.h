@@ -15,7 +15,10 @@ struct tf_instance {
 	char *index_key;    /* "1" / "\"a\"" as printed inside [], or NULL */
 	char *provider;     /* "aws" for aws_*, "gcp" for google_* / google-beta, else the type prefix (azurerm, github) */
 	char *id;           /* attributes.id (or primary.id for v3); may be NULL */
-	json_object *attrs; /* owned: nested attributes (v3 flatmap is expanded into this form) */
+	/* Nested attributes (v3 flatmap is expanded into this form), kept as compact JSON text
+	 * and parsed on first use: read them with tfstate_attrs()/tfstate_attr(), never here. */
+	char *attrs_text;
+	json_object *attrs; /* the parsed tree once used (owned cache), or NULL */
 	/* Sensitive paths: each a dotted path of attribute names / map keys / list indexes
 	 * ("password", "tags.secret", "ebs_block_device.0.kms_key_id"). Never print values there. */
 	char **sensitive;
@@ -45,6 +48,19 @@ struct tf_state {
  * NUL. *err is freed first if set, so initialize it to NULL. */
 int tfstate_parse(const char *buf, size_t len, const char *source, struct tf_state **out, char **err);
 int tfstate_load_file(const char *path, struct tf_state **out, char **err);
+
+/* Which attributes to keep in memory (a 100,000-resource state is mostly attributes nothing
+ * compares): fn(ctx, type, top-level attribute name) returns 1 to keep it. id, arn and
+ * self_link are always kept, and sensitive paths are recorded before anything is dropped.
+ * A NULL filter keeps everything. */
+struct tfstate_keep {
+	int (*fn)(void *ctx, const char *type, const char *attr);
+	void *ctx;
+};
+int tfstate_parse_keep(const char *buf, size_t len, const char *source,
+    const struct tfstate_keep *keep, struct tf_state **out, char **err);
+int tfstate_load_file_keep(const char *path, const struct tfstate_keep *keep,
+    struct tf_state **out, char **err);
 /* Test hook: tfstate_parse without its v4 fast path (one json-c tree for the whole document).
  * Both give the same result for every input; tests and the fuzzer compare them. */
 int tfstate_parse_tree(const char *buf, size_t len, const char *source, struct tf_state **out,
@@ -55,7 +71,13 @@ void tfstate_free(struct tf_state *st);
  * of it is a well-known secret name (password, token, private_key, ...: list in tfstate.c).
  * Attributes with those names are also listed in `sensitive` when the state has them. */
 int tfstate_is_sensitive(const struct tf_instance *in, const char *path);
-/* Attribute value by dotted path ("tags.Name", "ingress"); borrowed; NULL if absent. */
+/* Attribute value by dotted path ("tags.Name", "ingress"); borrowed; NULL if absent.
+ * Thread-safe: the first call parses and caches the instance's attributes. */
 json_object *tfstate_attr(const struct tf_instance *in, const char *path);
+/* All attributes (borrowed, cached as above). */
+json_object *tfstate_attrs(const struct tf_instance *in);
+/* Drop the cached tree again (only while no other thread can read the instance, e.g. while
+ * building an index); the text stays, so the next read parses it anew. */
+void tfstate_attrs_drop(struct tf_instance *in);
 
 #endif

@@ -154,7 +154,7 @@ test_v4_complex(void)
 		    "v4: numbers stay numbers");
 		ok(tfstate_attr(in, "tags.nope") == NULL, "v4: absent attribute is NULL");
 		ok(tfstate_attr(in, "ebs_block_device.7.device_name") == NULL, "v4: index out of range");
-		ok(tfstate_attr(in, "") == in->attrs, "v4: empty path is the whole object");
+		ok(tfstate_attr(in, "") == tfstate_attrs(in), "v4: empty path is the whole object");
 		/* sensitive: equal, inside, containing */
 		is_int(in->nsensitive, 3, "v4: sensitive_attributes read");
 		if (in->nsensitive == 3) {
@@ -509,7 +509,7 @@ same_state(const struct tf_state *a, const struct tf_state *b, const char *what)
 		    streq_null(x->index_key, y->index_key) && streq_null(x->provider, y->provider) &&
 		    streq_null(x->id, y->id) && streq_null(x->deposed, y->deposed) &&
 		    x->tainted == y->tainted && x->nsensitive == y->nsensitive &&
-		    x->ndeps == y->ndeps && json_object_equal(x->attrs, y->attrs) &&
+		    x->ndeps == y->ndeps && json_object_equal(tfstate_attrs(x), tfstate_attrs(y)) &&
 		    x->state == a && y->state == b;
 
 		for (j = 0; same && j < x->nsensitive; j++)
@@ -887,7 +887,7 @@ test_roundtrip(const char *dir)
 				const struct tf_instance *x = &a->inst[j];
 				const struct tf_instance *y = find(b, x->address, x->deposed);
 
-				if (y == NULL || !json_object_equal(x->attrs, y->attrs)) {
+				if (y == NULL || !json_object_equal(tfstate_attrs(x), tfstate_attrs(y))) {
 					attrs_same = 0;
 					diag("%s: attributes differ for %s", pairs[i], x->address);
 				}
