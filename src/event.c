@@ -135,8 +135,22 @@ has_suffix(const char *s, const char *p)
 	return s != NULL && tf_str_has_suffix(s, p);
 }
 
-static void
-actor_release(struct actor *a)
+void
+actor_copy(struct actor *dst, const struct actor *src)
+{
+	dst->principal = xstrdup(src->principal);
+	dst->name = xstrdup(src->name);
+	dst->type = xstrdup(src->type);
+	dst->role = xstrdup(src->role);
+	dst->session = xstrdup(src->session);
+	dst->account = xstrdup(src->account);
+	dst->invoked_by = xstrdup(src->invoked_by);
+	dst->delegation = xstrdup(src->delegation);
+	dst->via = src->via;
+}
+
+void
+actor_clear(struct actor *a)
 {
 	free(a->principal);
 	free(a->name);
@@ -159,7 +173,7 @@ event_free(struct event *ev)
 	free(ev->name);
 	free(ev->region);
 	free(ev->account);
-	actor_release(&ev->actor);
+	actor_clear(&ev->actor);
 	free(ev->source_ip);
 	free(ev->user_agent);
 	free(ev->error_code);

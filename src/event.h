@@ -52,6 +52,8 @@ struct event {
 };
 
 void event_free(struct event *ev);
+void actor_copy(struct actor *dst, const struct actor *src);   /* deep copy */
+void actor_clear(struct actor *a);                              /* frees and zeroes */
 /* Fill an event from a parsed CloudTrail record / GCP LogEntry. Takes a reference to `obj`
  * (the caller keeps its own). Returns 0, or -1 with *why set to a static reason when the
  * object is not an audit event of either cloud (reshaped records, non-AuditLog entries). */

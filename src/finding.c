@@ -62,34 +62,6 @@ change_kind_name(enum change_kind c)
 }
 
 void
-actor_copy(struct actor *dst, const struct actor *src)
-{
-	dst->principal = xstrdup(src->principal);
-	dst->name = xstrdup(src->name);
-	dst->type = xstrdup(src->type);
-	dst->role = xstrdup(src->role);
-	dst->session = xstrdup(src->session);
-	dst->account = xstrdup(src->account);
-	dst->invoked_by = xstrdup(src->invoked_by);
-	dst->delegation = xstrdup(src->delegation);
-	dst->via = src->via;
-}
-
-void
-actor_clear(struct actor *a)
-{
-	free(a->principal);
-	free(a->name);
-	free(a->type);
-	free(a->role);
-	free(a->session);
-	free(a->account);
-	free(a->invoked_by);
-	free(a->delegation);
-	memset(a, 0, sizeof *a);
-}
-
-void
 finding_free(struct finding *f)
 {
 	size_t i;

@@ -64,8 +64,6 @@ struct finding {
 };
 
 void finding_free(struct finding *f);       /* frees contents and f */
-void actor_copy(struct actor *dst, const struct actor *src);
-void actor_clear(struct actor *a);
 void finding_set_id(struct finding *f);     /* from event id + address|resource id + kind */
 void finding_add_change(struct finding *f, const char *attr, json_object *old_val,
     json_object *new_val, enum change_kind ck, int sensitive);   /* takes the references */

@@ -765,18 +765,14 @@ str_list_set(json_object *v)
 }
 
 /* Principal "*" means {"AWS":"*"}; each principal list becomes a sorted set. */
+/* {"k": value|[values]} with every value a set of strings. */
 static json_object *
-canon_principal(json_object *v)
+canon_set_map(json_object *v)
 {
 	json_object *out;
 	const char **keys;
 	size_t i, n;
 
-	if (json_object_is_type(v, json_type_string)) {
-		out = json_object_new_object();
-		json_object_object_add(out, "AWS", str_list_set(v));
-		return out;
-	}
 	if (!json_object_is_type(v, json_type_object))
 		return canon_copy(v);
 	out = json_object_new_object();
@@ -789,6 +785,19 @@ canon_principal(json_object *v)
 	}
 	free(keys);
 	return out;
+}
+
+static json_object *
+canon_principal(json_object *v)
+{
+	json_object *out;
+
+	if (json_object_is_type(v, json_type_string)) {
+		out = json_object_new_object();
+		json_object_object_add(out, "AWS", str_list_set(v));
+		return out;
+	}
+	return canon_set_map(v);
 }
 
 /* Condition {"op": {"key": value|[values]}}: values are strings, compared as sets. */
@@ -804,25 +813,10 @@ canon_condition(json_object *v)
 	out = json_object_new_object();
 	keys = sorted_keys(v, &n);
 	for (i = 0; i < n; i++) {
-		json_object *op = NULL, *inner;
-		const char **ik;
-		size_t j, m;
+		json_object *op = NULL;
 
 		json_object_object_get_ex(v, keys[i], &op);
-		if (!json_object_is_type(op, json_type_object)) {
-			json_object_object_add(out, keys[i], canon_copy(op));
-			continue;
-		}
-		inner = json_object_new_object();
-		ik = sorted_keys(op, &m);
-		for (j = 0; j < m; j++) {
-			json_object *c = NULL;
-
-			json_object_object_get_ex(op, ik[j], &c);
-			json_object_object_add(inner, ik[j], str_list_set(c));
-		}
-		free(ik);
-		json_object_object_add(out, keys[i], inner);
+		json_object_object_add(out, keys[i], canon_set_map(op));
 	}
 	free(keys);
 	return out;
