@@ -764,10 +764,9 @@ str_list_set(json_object *v)
 	return svec_to_set(&sv);
 }
 
-/* Principal "*" means {"AWS":"*"}; each principal list becomes a sorted set. */
-/* {"k": value|[values]} with every value a set of strings. */
+/* An object with sorted keys, each value canonicalised by `each`. */
 static json_object *
-canon_set_map(json_object *v)
+canon_map(json_object *v, json_object *(*each)(json_object *))
 {
 	json_object *out;
 	const char **keys;
@@ -781,12 +780,20 @@ canon_set_map(json_object *v)
 		json_object *c = NULL;
 
 		json_object_object_get_ex(v, keys[i], &c);
-		json_object_object_add(out, keys[i], str_list_set(c));
+		json_object_object_add(out, keys[i], each(c));
 	}
 	free(keys);
 	return out;
 }
 
+/* {"k": value|[values]} with every value a set of strings. */
+static json_object *
+canon_set_map(json_object *v)
+{
+	return canon_map(v, str_list_set);
+}
+
+/* Principal "*" means {"AWS":"*"}; each principal list becomes a sorted set. */
 static json_object *
 canon_principal(json_object *v)
 {
@@ -804,22 +811,7 @@ canon_principal(json_object *v)
 static json_object *
 canon_condition(json_object *v)
 {
-	json_object *out;
-	const char **keys;
-	size_t i, n;
-
-	if (!json_object_is_type(v, json_type_object))
-		return canon_copy(v);
-	out = json_object_new_object();
-	keys = sorted_keys(v, &n);
-	for (i = 0; i < n; i++) {
-		json_object *op = NULL;
-
-		json_object_object_get_ex(v, keys[i], &op);
-		json_object_object_add(out, keys[i], canon_set_map(op));
-	}
-	free(keys);
-	return out;
+	return canon_map(v, canon_set_map);
 }
 
 static json_object *
