@@ -95,4 +95,10 @@ t_like "bad duration with position" "$T_ERR" 'bad.yaml:3:[0-9]+: .*soon'
 t_exit "scan refuses a bad config too" 1 "$TFDRIFT" -c "$T_TMP/bad.yaml" scan --state "$state" --events "$events"
 printf 'terraform_user_agents: [aws-cli/]\n' > "$T_TMP/pipeline.yaml"
 t_exit "configured pipeline user agents make CLI calls not drift" 0 "$TFDRIFT" -c "$T_TMP/pipeline.yaml" scan --state "$state" --events "$events" --format jsonl
+# doc/config.md carries the defaults exactly as `config check` prints them.
+t_run env -i HOME='~' PATH="$PATH" XDG_CONFIG_HOME=/nonexistent TFDRIFT_DATADIR='<datadir>' "$TFDRIFT" config check
+printf '%s\n' "$T_OUT" > "$T_TMP/dump.yaml"
+sed -n '/^```yaml$/,/^```$/p' "$TOP_SRCDIR/doc/config.md" > "$T_TMP/doc-all.yaml"
+awk '/^# tfdrift configuration/{on=1} on{print} /^# sources:/{exit}' "$T_TMP/doc-all.yaml" > "$T_TMP/doc.yaml"
+t_ok "doc/config.md lists the options and defaults config check prints" cmp "$T_TMP/dump.yaml" "$T_TMP/doc.yaml"
 t_done
