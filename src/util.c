@@ -69,17 +69,23 @@ xreallocarray(void *p, size_t n, size_t size)
 char *
 xstrdup(const char *s)
 {
-	return s == NULL ? NULL : xstrndup(s, strlen(s));
+	size_t len;
+	char *p;
+
+	if (s == NULL)
+		return NULL;
+	len = strlen(s);
+	p = xmalloc(len + 1);
+	memcpy(p, s, len + 1);
+	return p;
 }
 
 char *
 xstrndup(const char *s, size_t n)
 {
 	char *p;
-	size_t len = 0;
+	size_t len = strnlen(s, n);
 
-	while (len < n && s[len] != '\0')
-		len++;
 	p = xmalloc(len + 1);
 	memcpy(p, s, len);
 	p[len] = '\0';
@@ -272,10 +278,26 @@ days_from_civil(int y, unsigned m, unsigned d, int64_t *out)
 	return 0;
 }
 
+/* n decimal digits at s into *v; 0 on success. */
+static int
+digits(const char *s, int n, int *v)
+{
+	int i, x = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		x = x * 10 + (s[i] - '0');
+	}
+	*v = x;
+	return 0;
+}
+
+/* RFC 3339 / ISO 8601 by hand: this runs for every event, and sscanf was a visible cost. */
 int
 tf_parse_time(const char *s, int64_t *ms)
 {
-	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+	int y, mo, d, h = 0, mi = 0, sec = 0;
 	int64_t days, frac_ms = 0, off = 0;
 	const char *p;
 
@@ -283,7 +305,7 @@ tf_parse_time(const char *s, int64_t *ms)
 		return -1;
 	while (isspace((unsigned char)*s))
 		s++;
-	/* Plain epoch seconds (possibly fractional). */
+	/* Plain epoch seconds (possibly fractional or in E-notation). */
 	if (isdigit((unsigned char)s[0]) && strchr(s, '-') == NULL) {
 		char *end;
 		double v = strtod(s, &end);
@@ -293,34 +315,32 @@ tf_parse_time(const char *s, int64_t *ms)
 		*ms = (int64_t)(v * 1000.0);
 		return 0;
 	}
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+	if (digits(s, 4, &y) != 0 || s[4] != '-' || digits(s + 5, 2, &mo) != 0 || s[7] != '-' ||
+	    digits(s + 8, 2, &d) != 0)
 		return -1;
-	p = s + n;
+	p = s + 10;
 	if (*p == 'T' || *p == 't' || *p == ' ') {
-		int m2 = 0;
-
-		if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &m2) != 2 || m2 != 5)
+		if (digits(p + 1, 2, &h) != 0 || p[3] != ':' || digits(p + 4, 2, &mi) != 0)
 			return -1;
-		p += 1 + m2;
+		p += 6;
 		if (*p == ':') {
-			if (!isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]))
+			if (digits(p + 1, 2, &sec) != 0)
 				return -1;
-			sec = (p[1] - '0') * 10 + (p[2] - '0');
 			p += 3;
 		}
 		if (*p == '.' || *p == ',') {
-			int digits = 0;
+			int n = 0;
 
 			p++;
 			while (isdigit((unsigned char)*p)) {
-				if (digits < 3)
+				if (n < 3)
 					frac_ms = frac_ms * 10 + (*p - '0');
-				digits++;
+				n++;
 				p++;
 			}
-			if (digits == 0)
+			if (n == 0)
 				return -1;
-			for (; digits < 3; digits++)
+			for (; n < 3; n++)
 				frac_ms *= 10;
 		}
 		if (*p == 'Z' || *p == 'z')
@@ -328,10 +348,17 @@ tf_parse_time(const char *s, int64_t *ms)
 		else if (*p == '+' || *p == '-') {
 			int oh, om = 0, sign = *p == '-' ? -1 : 1;
 
-			if (sscanf(p + 1, "%2d:%2d", &oh, &om) < 1)
+			if (digits(p + 1, 2, &oh) != 0)
 				return -1;
+			p += 3;
+			if (*p == ':')
+				p++;
+			if (*p != '\0') {
+				if (digits(p, 2, &om) != 0)
+					return -1;
+				p += 2;
+			}
 			off = sign * ((int64_t)oh * 3600 + om * 60);
-			p += strlen(p);
 		}
 	}
 	if (*p != '\0')
