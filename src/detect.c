@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <sys/types.h>
 #include <string.h>
 
 #include "detect.h"
@@ -25,13 +26,15 @@ struct detector {
 	struct hset seen_events;
 	struct hset seen_ops;
 	struct hset unmanaged;       /* resources already reported as unmanaged */
+	struct event *pending;       /* GCP operations' last entries waiting for their first */
+	size_t npending, cappending;
 	struct detect_stats stats;
 	enum severity sev_default[FK__COUNT];
 };
 
 static const char *nd_names[ND__COUNT] = {
 	"drift", "read_only", "failed", "terraform", "service", "not_covered", "equal_value",
-	"not_managed", "duplicate", "no_resource_id",
+	"not_managed", "duplicate", "no_resource_id", "deferred",
 };
 
 const char *
@@ -70,6 +73,21 @@ hset_test_and_add(struct hset *s, uint64_t h)
 			return 1;
 	s->v[i] = h;
 	s->n++;
+	return 0;
+}
+
+static int
+hset_has(const struct hset *s, uint64_t h)
+{
+	size_t i;
+
+	if (h == 0)
+		h = 1;
+	if (s->cap == 0)
+		return 0;
+	for (i = h & (s->cap - 1); s->v[i] != 0; i = (i + 1) & (s->cap - 1))
+		if (s->v[i] == h)
+			return 1;
 	return 0;
 }
 
@@ -119,6 +137,9 @@ detector_free(struct detector *d)
 	free(d->seen_events.v);
 	free(d->seen_ops.v);
 	free(d->unmanaged.v);
+	for (size_t i = 0; i < d->npending; i++)
+		event_free(&d->pending[i]);
+	free(d->pending);
 	free(d);
 }
 
@@ -170,6 +191,10 @@ static int
 is_service(const struct detector *d, const struct event *ev)
 {
 	if (ev->actor.type != NULL && strcmp(ev->actor.type, "AWSService") == 0)
+		return 1;
+	/* GCP's system_event log: Google's own actions (preemption, live migration...). */
+	if (ev->provider == PROV_GCP && ev->event_type != NULL &&
+	    strcmp(ev->event_type, "system_event") == 0)
 		return 1;
 	if (d->conf == NULL)
 		return ev->actor.via == VIA_SERVICE;
@@ -541,8 +566,9 @@ handle_unmanaged(struct detector *d, const struct event *ev, const struct em_ent
 	return ND_DRIFT;
 }
 
-enum nodrift
-detect_event(struct detector *d, const struct event *ev, struct finding_list *out)
+/* Everything after the per-record checks: actor, event map, state. */
+static enum nodrift
+detect_resolve(struct detector *d, const struct event *ev, struct finding_list *out)
 {
 	const struct em_entry *ents[MAX_ENTRIES];
 	char *ids[MAX_IDS];
@@ -552,25 +578,6 @@ detect_event(struct detector *d, const struct event *ev, struct finding_list *ou
 	const char *prov = tf_provider_name(ev->provider);
 	enum nodrift why = ND__COUNT;
 
-	d->stats.events++;
-	if (ev->read_only == 1) {
-		why = ND_READ_ONLY;
-		goto done;
-	}
-	if (ev->id != NULL && hset_test_and_add(&d->seen_events, tf_hash_str(ev->id) ^ ev->provider)) {
-		why = ND_DUPLICATE;
-		goto done;
-	}
-	if (ev->error_code != NULL) {
-		why = ND_FAILED;
-		goto done;
-	}
-	/* GCP long-running operations log a first and a last entry: one change, one finding. */
-	if (ev->operation_id != NULL &&
-	    hset_test_and_add(&d->seen_ops, tf_hash_str(ev->operation_id))) {
-		why = ND_DUPLICATE;
-		goto done;
-	}
 	if (is_pipeline(d, ev)) {
 		why = ND_TERRAFORM;
 		goto done;
@@ -645,6 +652,125 @@ detect_event(struct detector *d, const struct event *ev, struct finding_list *ou
 done:
 	if (why == ND__COUNT)
 		why = ND_EQUAL;
+	return why;
+}
+
+/* A copy that owns everything, for events held back (the caller frees its own). */
+static void
+event_clone(struct event *dst, const struct event *src)
+{
+	memset(dst, 0, sizeof *dst);
+	dst->provider = src->provider;
+	dst->id = xstrdup(src->id);
+	dst->time_ms = src->time_ms;
+	dst->source = xstrdup(src->source);
+	dst->name = xstrdup(src->name);
+	dst->region = xstrdup(src->region);
+	dst->account = xstrdup(src->account);
+	actor_copy(&dst->actor, &src->actor);
+	dst->source_ip = xstrdup(src->source_ip);
+	dst->user_agent = xstrdup(src->user_agent);
+	dst->read_only = src->read_only;
+	dst->error_code = xstrdup(src->error_code);
+	dst->error_message = xstrdup(src->error_message);
+	dst->resource_name = xstrdup(src->resource_name);
+	dst->operation_id = xstrdup(src->operation_id);
+	dst->op_first = src->op_first;
+	dst->op_last = src->op_last;
+	dst->event_type = xstrdup(src->event_type);
+	dst->raw = json_object_get(src->raw);
+	dst->record = src->record;   /* inside raw, which we now hold */
+	dst->origin = xstrdup(src->origin);
+}
+
+static ssize_t
+pending_find(const struct detector *d, const char *op)
+{
+	size_t i;
+
+	for (i = 0; i < d->npending; i++)
+		if (strcmp(d->pending[i].operation_id, op) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+static void
+pending_drop(struct detector *d, size_t i)
+{
+	event_free(&d->pending[i]);
+	d->pending[i] = d->pending[--d->npending];
+}
+
+enum nodrift
+detect_event(struct detector *d, const struct event *ev, struct finding_list *out)
+{
+	enum nodrift why;
+	ssize_t pi;
+
+	d->stats.events++;
+	if (ev->read_only == 1) {
+		why = ND_READ_ONLY;
+		goto done;
+	}
+	if (ev->id != NULL && hset_test_and_add(&d->seen_events, tf_hash_str(ev->id) ^ ev->provider)) {
+		why = ND_DUPLICATE;
+		goto done;
+	}
+	if (ev->error_code != NULL) {
+		why = ND_FAILED;
+		goto done;
+	}
+	/*
+	 * GCP long-running operations log a first and a last entry: one change, one finding, from
+	 * the first entry, which carries the request. Logs read newest first (gcloud logging
+	 * read, entries.list with timestamp desc) bring the last entry first: hold it until its
+	 * first entry arrives, or until detector_flush() when the input ends without it.
+	 */
+	if (ev->operation_id != NULL) {
+		uint64_t h = tf_hash_str(ev->operation_id);
+
+		if (ev->op_last && !ev->op_first) {
+			if (hset_has(&d->seen_ops, h) || pending_find(d, ev->operation_id) >= 0) {
+				why = ND_DUPLICATE;
+				goto done;
+			}
+			if (d->npending == d->cappending) {
+				d->cappending = d->cappending ? d->cappending * 2 : 8;
+				d->pending = xreallocarray(d->pending, d->cappending, sizeof *d->pending);
+			}
+			event_clone(&d->pending[d->npending++], ev);
+			why = ND_DEFERRED;
+			goto done;
+		}
+		if (hset_test_and_add(&d->seen_ops, h)) {
+			why = ND_DUPLICATE;
+			goto done;
+		}
+		if ((pi = pending_find(d, ev->operation_id)) >= 0)
+			pending_drop(d, (size_t)pi);
+	}
+	why = detect_resolve(d, ev, out);
+done:
 	d->stats.by_reason[why]++;
 	return why;
+}
+
+size_t
+detector_flush(struct detector *d, struct finding_list *out)
+{
+	size_t n = 0;
+
+	while (d->npending > 0) {
+		struct event *ev = &d->pending[d->npending - 1];
+		enum nodrift why;
+
+		hset_test_and_add(&d->seen_ops, tf_hash_str(ev->operation_id));
+		why = detect_resolve(d, ev, out);
+		d->stats.by_reason[ND_DEFERRED]--;
+		d->stats.by_reason[why]++;
+		event_free(ev);
+		d->npending--;
+		n++;
+	}
+	return n;
 }

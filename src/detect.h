@@ -20,6 +20,7 @@ enum nodrift {
 	ND_NOT_MANAGED,       /* deleting / changing something no state manages, nothing to report */
 	ND_DUPLICATE,         /* event id (or GCP operation) already seen */
 	ND_NO_ID,             /* the record does not name the resource */
+	ND_DEFERRED,          /* a GCP operation's last entry, held until its first one comes */
 	ND__COUNT
 };
 const char *nodrift_name(enum nodrift n);
@@ -34,6 +35,9 @@ void detector_set_index(struct detector *d, struct state_index *ix);
 void detector_free(struct detector *d);
 /* Appends the event's findings (zero or more) to `out`; returns why not, or ND_DRIFT. */
 enum nodrift detect_event(struct detector *d, const struct event *ev, struct finding_list *out);
+/* At the end of an input: decide the events still held back (GCP operations whose first
+ * entry never came). Returns how many. */
+size_t detector_flush(struct detector *d, struct finding_list *out);
 
 struct detect_stats {
 	uint64_t events;

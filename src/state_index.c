@@ -309,6 +309,10 @@ norm_span(const char *provider, const char *v, const char **out, size_t *outlen)
 	    memchr(s + 19, '/', n - 19) == NULL) {
 		*out = s + 19;
 		*outlen = n - 19;
+	} else if (n > 2 && memcmp(s, "b/", 2) == 0 && memchr(s + 2, '/', n - 2) == NULL) {
+		/* google_storage_bucket_iam_* store their bucket as "b/NAME". */
+		*out = s + 2;
+		*outlen = n - 2;
 	}
 }
 

@@ -139,6 +139,7 @@ scan(const char *state_path, const char *events_path, const char *mapdir, int sk
 		if (found.n > 4096)
 			finding_list_clear(&found);
 	}
+	detector_flush(det, &found);
 	t2 = now_s();
 	n += ev_reader_skipped_read_only(r);
 	printf("%s_events=%lu\n%s_skipped_read_only=%llu\n%s_seconds=%.3f\n%s_events_per_s=%.0f\n",

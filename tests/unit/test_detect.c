@@ -8,6 +8,7 @@
 #include "conf.h"
 #include "detect.h"
 #include "util.h"
+#include "yamlutil.h"
 #include "tap.h"
 
 static const char MAP[] =
@@ -235,6 +236,30 @@ main(void)
 		    "\"eventSource\":\"ec2.amazonaws.com\",\"eventName\":\"ModifyThing\",\"readOnly\":true,"
 		    "\"userIdentity\":{\"type\":\"IAMUser\",\"userName\":\"a\"},\"requestParameters\":{\"instanceId\":\"i-1\"}}";
 		is_int(run(ro, &out), ND_READ_ONLY, "read-only flag wins");
+	}
+	{
+		/* A GCP operation's last entry alone: held back, then decided at the end. */
+		const char *last =
+		    "{\"insertId\":\"g1\",\"timestamp\":\"2024-05-27T10:00:00Z\","
+		    "\"logName\":\"projects/p/logs/cloudaudit.googleapis.com%2Factivity\","
+		    "\"operation\":{\"id\":\"op-9\",\"last\":true},"
+		    "\"protoPayload\":{\"@type\":\"type.googleapis.com/google.cloud.audit.AuditLog\","
+		    "\"serviceName\":\"compute.googleapis.com\",\"methodName\":\"v1.compute.instances.stop\","
+		    "\"resourceName\":\"projects/p/zones/z/instances/vm\","
+		    "\"authenticationInfo\":{\"principalEmail\":\"bob@corp.example\"}}}";
+		json_object *o = json_tokener_parse(last);
+		struct event ev;
+		const char *why = NULL;
+
+		memset(&ev, 0, sizeof ev);
+		ok(o != NULL && event_from_logentry(o, &ev, &why) == 0, "GCP last entry parses");
+		json_object_put(o);
+		is_int(detect_event(det, &ev, &out), ND_DEFERRED, "a last entry without its first waits");
+		is_int(detect_event(det, &ev, &out), ND_DUPLICATE, "the same last entry again is a duplicate");
+		event_free(&ev);
+		is_int(detector_flush(det, &out), 1, "flush decides the held entry");
+		is_int(detector_flush(det, &out), 0, "and only once");
+		is_int(detector_stats(det)->by_reason[ND_DEFERRED], 0, "no event stays counted as deferred");
 	}
 	{
 		const struct detect_stats *s = detector_stats(det);
