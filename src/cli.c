@@ -1,9 +1,11 @@
-/* cli: command-line parsing and the headless commands: scan, rules check, config check. */
+/* cli: command-line parsing and the headless commands: scan, export, the triage commands
+ * (ack, suppress, undo), rules check, config check. */
 #include "config.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 #include "eventmap.h"
 #include "output.h"
 #include "state_index.h"
+#include "store.h"
 #include "tfstate.h"
 #include "util.h"
 #include "yamlutil.h"
@@ -32,9 +35,20 @@ usage(FILE *fp)
 	fputs("usage: tfdrift [-c FILE] COMMAND [ARGS]\n"
 	    "\n"
 	    "commands:\n"
-	    "  scan --state SRC... --events FILE... [FILE...] [--format json|jsonl|text] [-o FILE]\n"
-	    "                          check recorded audit events against Terraform state;\n"
-	    "                          exit 0 no drift, 2 drift found, 1 error\n"
+	    "  scan --state SRC... --events FILE... [FILE...] [--format json|jsonl|text|csv] [-o FILE]\n"
+	    "       [--store PATH]  check recorded audit events against Terraform state;\n"
+	    "                          exit 0 no open drift, 2 open drift found, 1 error;\n"
+	    "                          --store saves the findings and applies its triage\n"
+	    "  export [--store PATH] [--since T] [--until T] [--status open|acknowledged|suppressed|all]\n"
+	    "         [--format json|jsonl|csv] [-o FILE]\n"
+	    "                          write the stored findings, with their triage\n"
+	    "  ack [--store PATH] ID [--note TEXT]\n"
+	    "                          acknowledge a finding (ID or a unique prefix of it)\n"
+	    "  suppress [--store PATH] --scope finding|resource|rule|actor|event --value V\n"
+	    "           [--for DURATION | --until T] [--note TEXT]\n"
+	    "                          suppress matching findings, for a while or for good\n"
+	    "  undo [--store PATH] DECISION_ID\n"
+	    "                          cancel an ack or a suppression\n"
 	    "  rules check [PATH...]   validate event maps (default: the installed ones)\n"
 	    "  config check [-c FILE]  validate a config file and print the resolved configuration\n"
 	    "  version                 print the version\n"
@@ -187,11 +201,14 @@ cmd_scan(int argc, char **argv)
 		{ "until", required_argument, NULL, 'U' },
 		{ "explain", no_argument, NULL, 'x' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "store", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct strlist states = { 0 }, events = { 0 };
-	const char *format = NULL, *outpath = NULL, *cfgpath = NULL, *mapdir = NULL;
+	const char *format = NULL, *outpath = NULL, *cfgpath = NULL, *mapdir = NULL, *storepath = NULL;
+	struct store *store = NULL;
+	size_t nstatus[ST_SUPPRESSED + 1] = { 0 };
 	int64_t since = INT64_MIN, until = INT64_MAX;
 	int explain = 0, quiet = 0, ch, rc = 0, errors = 0;
 	struct conf conf;
@@ -218,6 +235,7 @@ cmd_scan(int argc, char **argv)
 		case 'm': mapdir = optarg; break;
 		case 'x': explain = 1; break;
 		case 'q': quiet = 1; break;
+		case 'D': storepath = optarg; break;
 		case 'S':
 			if (parse_bound(optarg, &since) != 0) {
 				fprintf(stderr, "tfdrift: --since %s: expected an RFC 3339 time (2024-05-27T10:00:00Z) or a duration (2h)\n", optarg);
@@ -260,13 +278,26 @@ cmd_scan(int argc, char **argv)
 	if (format == NULL)
 		oo.format = isatty(STDOUT_FILENO) && outpath == NULL ? OUT_TEXT : OUT_JSON;
 	else if (out_format_parse(format, &oo.format) != 0) {
-		fprintf(stderr, "tfdrift scan: --format %s: expected json, jsonl or text\n", format);
+		fprintf(stderr, "tfdrift scan: --format %s: expected json, jsonl, text or csv\n", format);
 		rc = 1;
 		goto out;
 	}
 	oo.color = oo.format == OUT_TEXT && outpath == NULL && isatty(STDOUT_FILENO) &&
 	    getenv("NO_COLOR") == NULL;
 
+	if (storepath != NULL) {
+		char *err = NULL;
+
+		/* Opened first: a store that cannot be opened stops the scan before it starts. */
+		if (store_open(storepath, 0, &store, &err) != 0) {
+			fprintf(stderr, "tfdrift: %s\n", err);
+			free(err);
+			rc = 1;
+			goto out;
+		}
+		if (store_readonly_reason(store) != NULL)
+			fprintf(stderr, "tfdrift: warning: %s\n", store_readonly_reason(store));
+	}
 	if ((map = load_maps(mapdir != NULL ? mapdir : conf_event_maps_dir(&conf))) == NULL) {
 		rc = 1;
 		goto out;
@@ -350,6 +381,26 @@ cmd_scan(int argc, char **argv)
 		ev_reader_close(r);
 	}
 
+	if (store != NULL) {
+		char *err = NULL;
+
+		/* Save, then show the store's triage on them (what is acknowledged or suppressed). */
+		if (store_put_findings(store, &found, &err) != 0) {
+			fprintf(stderr, "tfdrift: the findings were not saved: %s\n", err);
+			free(err);
+			err = NULL;
+			errors++;
+		}
+		if (store_apply_triage_list(store, &found, tf_now_ms(), &err) != 0) {
+			fprintf(stderr, "tfdrift: %s\n", err);
+			free(err);
+			errors++;
+		}
+	}
+	for (i = 0; i < found.n; i++)
+		nstatus[found.v[i]->status]++;
+	/* GCP operations whose first entry never came are decided on their last one. */
+	detector_flush(det, &found);
 	if (found.n > 1)
 		qsort(found.v, found.n, sizeof *found.v, finding_cmp);
 	if (write_output(outpath, &found, &oo) != 0)
@@ -380,9 +431,15 @@ cmd_scan(int argc, char **argv)
 			    "%llu malformed, %llu outside --since/--until\n",
 			    (unsigned long long)nskipped, (unsigned long long)nmalformed,
 			    (unsigned long long)nwindow);
+		if (store != NULL)
+			fprintf(stderr, "tfdrift: store %s: %zu open, %zu acknowledged, %zu suppressed\n",
+			    store_path(store), nstatus[ST_OPEN], nstatus[ST_ACKNOWLEDGED],
+			    nstatus[ST_SUPPRESSED]);
 	}
-	rc = errors > 0 ? 1 : found.n > 0 ? 2 : 0;
+	/* Only open findings fail the run: an acknowledged finding no longer fails a cron job. */
+	rc = errors > 0 ? 1 : nstatus[ST_OPEN] > 0 ? 2 : 0;
 out:
+	store_close(store);
 	finding_list_clear(&found);
 	detector_free(det);
 	if (ix != NULL)
@@ -395,6 +452,268 @@ out_args:
 	strlist_clear(&states);
 	strlist_clear(&events);
 	return rc;
+}
+
+/* Who is deciding: $USER, else the login name, else "unknown". */
+static const char *
+current_user(void)
+{
+	const char *u = getenv("USER");
+	struct passwd *pw;
+
+	if (u != NULL && *u != '\0')
+		return u;
+	if ((pw = getpwuid(getuid())) != NULL && pw->pw_name != NULL)
+		return pw->pw_name;
+	return "unknown";
+}
+
+/* Open the store named by --store, else the configured one. NULL after a message. */
+static struct store *
+open_store(const char *cmd, const char *path, int flags)
+{
+	struct conf conf;
+	struct store *st = NULL;
+	char *err = NULL;
+
+	if (path == NULL) {
+		if (load_conf(&conf, NULL) != 0)
+			return NULL;
+		if (store_open(conf.store, flags, &st, &err) != 0)
+			st = NULL;
+		conf_free(&conf);
+	} else if (store_open(path, flags, &st, &err) != 0)
+		st = NULL;
+	if (st == NULL) {
+		fprintf(stderr, "tfdrift %s: %s\n", cmd, err);
+		free(err);
+	}
+	return st;
+}
+
+static int
+cmd_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, 'D' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },
+		{ "status", required_argument, NULL, 't' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *storepath = NULL, *outpath = NULL;
+	int64_t since = INT64_MIN, until = INT64_MAX;
+	unsigned mask = STORE_STATUS_ALL;
+	struct out_opts oo = { OUT_JSON, 0 };
+	struct finding_list l = { 0 };
+	size_t nstatus[ST_SUPPRESSED + 1] = { 0 }, i;
+	struct store *st;
+	char *err = NULL;
+	int ch, quiet = 0, nbad, rc = 0;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'D': storepath = optarg; break;
+		case 'o': outpath = optarg; break;
+		case 'q': quiet = 1; break;
+		case 'S':
+		case 'U':
+			if (parse_bound(optarg, ch == 'S' ? &since : &until) != 0) {
+				fprintf(stderr, "tfdrift export: --%s %s: expected an RFC 3339 time "
+				    "(2024-05-27T10:00:00Z), epoch seconds or a duration (2h)\n",
+				    ch == 'S' ? "since" : "until", optarg);
+				rc = 1;
+			}
+			break;
+		case 't':
+			if (store_status_parse(optarg, &mask) != 0) {
+				fprintf(stderr, "tfdrift export: --status %s: expected open, acknowledged, "
+				    "suppressed or all (or a comma list)\n", optarg);
+				rc = 1;
+			}
+			break;
+		case 'f':
+			if (out_format_parse(optarg, &oo.format) != 0 || oo.format == OUT_TEXT) {
+				fprintf(stderr, "tfdrift export: --format %s: expected json, jsonl or csv\n", optarg);
+				rc = 1;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (rc == 0 && optind < argc) {
+		fprintf(stderr, "tfdrift export: unexpected argument '%s'\n", argv[optind]);
+		rc = 1;
+	}
+	if (rc != 0)
+		return rc;
+	if ((st = open_store("export", storepath, STORE_NOCREATE)) == NULL)
+		return 1;
+	nbad = store_load_findings(st, since, until, mask, &l, &err);
+	if (nbad < 0) {
+		fprintf(stderr, "tfdrift export: %s\n", err);
+		free(err);
+		store_close(st);
+		return 1;
+	}
+	if (nbad > 0) {
+		/* Rows that do not read back are reported, and fail the export. */
+		fprintf(stderr, "tfdrift export: %s (%d row%s could not be read)\n", err, nbad,
+		    nbad == 1 ? "" : "s");
+		free(err);
+		rc = 1;
+	}
+	if (write_output(outpath, &l, &oo) != 0)
+		rc = 1;
+	for (i = 0; i < l.n; i++)
+		nstatus[l.v[i]->status]++;
+	if (!quiet)
+		fprintf(stderr, "tfdrift: exported %zu finding%s from %s (%zu open, %zu acknowledged, "
+		    "%zu suppressed)\n", l.n, l.n == 1 ? "" : "s", store_path(st), nstatus[ST_OPEN],
+		    nstatus[ST_ACKNOWLEDGED], nstatus[ST_SUPPRESSED]);
+	finding_list_clear(&l);
+	store_close(st);
+	return rc;
+}
+
+/* The three triage commands share their options: --store, --note, --scope, --value,
+ * --for, --until. `what` is "ack", "suppress" or "undo". */
+static int
+cmd_triage(const char *what, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, 'D' },
+		{ "note", required_argument, NULL, 'n' },
+		{ "scope", required_argument, NULL, 's' },
+		{ "value", required_argument, NULL, 'v' },
+		{ "for", required_argument, NULL, 'F' },
+		{ "until", required_argument, NULL, 'U' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *storepath = NULL, *note = NULL, *scope_s = NULL, *value = NULL;
+	const char *for_s = NULL, *until_s = NULL, *by = current_user();
+	int64_t now = tf_now_ms(), until = 0, d, id = 0;
+	enum store_scope scope = SCOPE_FINDING;
+	int is_ack = strcmp(what, "ack") == 0, is_undo = strcmp(what, "undo") == 0;
+	struct store *st;
+	char *err = NULL, *fid = NULL, *end;
+	int ch, rc;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'D': storepath = optarg; break;
+		case 'n': note = optarg; break;
+		case 's': scope_s = optarg; break;
+		case 'v': value = optarg; break;
+		case 'F': for_s = optarg; break;
+		case 'U': until_s = optarg; break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (is_ack || is_undo) {
+		if (optind + 1 != argc || scope_s || value || for_s || until_s || (is_undo && note)) {
+			fprintf(stderr, is_ack ? "usage: tfdrift ack [--store PATH] ID [--note TEXT]\n" :
+			    "usage: tfdrift undo [--store PATH] DECISION_ID\n");
+			return 1;
+		}
+	} else {
+		if (optind != argc || scope_s == NULL || value == NULL || (for_s && until_s)) {
+			fprintf(stderr, "usage: tfdrift suppress [--store PATH] --scope finding|resource|"
+			    "rule|actor|event --value V [--for DURATION | --until T] [--note TEXT]\n");
+			return 1;
+		}
+		if (store_scope_parse(scope_s, &scope) != 0) {
+			fprintf(stderr, "tfdrift suppress: --scope %s: expected finding, resource, rule, "
+			    "actor or event\n", scope_s);
+			return 1;
+		}
+		if (for_s != NULL) {
+			if (tf_parse_duration(for_s, &d) != 0 || d <= 0) {
+				fprintf(stderr, "tfdrift suppress: --for %s: expected a duration (1h, 1d, 7d, "
+				    "90m)\n", for_s);
+				return 1;
+			}
+			until = now + d;
+		} else if (until_s != NULL) {
+			if (tf_parse_time(until_s, &until) != 0) {
+				fprintf(stderr, "tfdrift suppress: --until %s: expected an RFC 3339 time "
+				    "(2024-05-27T18:00:00Z) or epoch seconds\n", until_s);
+				return 1;
+			}
+			if (until <= now) {
+				fprintf(stderr, "tfdrift suppress: --until %s is not in the future\n", until_s);
+				return 1;
+			}
+		}
+	}
+	if (is_undo) {
+		errno = 0;
+		id = strtoll(argv[optind], &end, 10);
+		if (errno != 0 || end == argv[optind] || *end != '\0' || id <= 0) {
+			fprintf(stderr, "tfdrift undo: %s: expected a decision id (the number `tfdrift ack` "
+			    "or `tfdrift suppress` printed)\n", argv[optind]);
+			return 1;
+		}
+	}
+	if ((st = open_store(what, storepath, is_ack || is_undo ? STORE_NOCREATE : 0)) == NULL)
+		return 1;
+	if (is_ack || (scope == SCOPE_FINDING && !is_undo)) {
+		/* A finding is named by its id or a unique prefix of it. */
+		if (store_find_finding(st, is_ack ? argv[optind] : value, &fid, &err) != 0) {
+			fprintf(stderr, "tfdrift %s: %s\n", what, err);
+			free(err);
+			store_close(st);
+			return 1;
+		}
+	}
+	if (is_ack)
+		rc = store_ack(st, fid, by, note, now, &id, &err);
+	else if (is_undo)
+		rc = store_undo(st, id, by, now, &id, &err);
+	else
+		rc = store_suppress(st, scope, fid != NULL ? fid : value, until, by, note, now, &id, &err);
+	if (rc != 0) {
+		fprintf(stderr, "tfdrift %s: not saved: %s\n", what, err);
+		free(err);
+	} else {
+		/* Committed and synced: only now say it is done. */
+		printf("%lld\n", (long long)id);
+		fflush(stdout);
+		if (is_ack)
+			fprintf(stderr, "tfdrift: acknowledged %s (decision %lld)\n", fid, (long long)id);
+		else if (is_undo)
+			fprintf(stderr, "tfdrift: undid decision %s (decision %lld)\n", argv[optind],
+			    (long long)id);
+		else {
+			char ts[32];
+
+			if (until != 0)
+				tf_format_time(until, ts);
+			fprintf(stderr, "tfdrift: suppressed %s %s %s%s (decision %lld)\n",
+			    store_scope_name(scope), fid != NULL ? fid : value,
+			    until != 0 ? "until " : "for good", until != 0 ? ts : "", (long long)id);
+		}
+	}
+	free(fid);
+	store_close(st);
+	return rc != 0 ? 1 : 0;
 }
 
 /* Collect *.yaml under a directory, or the file itself. */
@@ -522,6 +841,11 @@ cli_main(int argc, char **argv)
 	}
 	if (strcmp(argv[i], "scan") == 0)
 		rc = cmd_scan(argc - i, argv + i);
+	else if (strcmp(argv[i], "export") == 0)
+		rc = cmd_export(argc - i, argv + i);
+	else if (strcmp(argv[i], "ack") == 0 || strcmp(argv[i], "suppress") == 0 ||
+	    strcmp(argv[i], "undo") == 0)
+		rc = cmd_triage(argv[i], argc - i, argv + i);
 	else if (strcmp(argv[i], "rules") == 0)
 		rc = cmd_rules(argc - i, argv + i);
 	else if (strcmp(argv[i], "config") == 0)

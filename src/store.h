@@ -1,0 +1,131 @@
+/* store: the durable SQLite store (WAL) of findings, triage decisions (ack, suppress, undo)
+ * and collector cursors, with a schema version and ordered migrations.
+ *
+ * Threads: a struct store is one SQLite connection opened without SQLite's own mutex
+ * (SQLITE_OPEN_NOMUTEX). Use it from one thread at a time; a thread that needs the store
+ * opens its own (WAL lets readers and one writer share the file across connections and
+ * processes). A struct store_triage snapshot is immutable once made and may be read from
+ * any thread.
+ *
+ * Failures are never silent: every function returns -1 with a message naming the store's
+ * path and what to do. A store that is locked by another process, read-only, corrupt or on
+ * a full disk falls back to read-only when it can still be read: store_readonly_reason()
+ * then says why, and writes fail with that reason (each write still tries, so the store
+ * recovers by itself once the cause is gone). */
+#ifndef TFDRIFT_STORE_H
+#define TFDRIFT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "finding.h"
+
+#define STORE_SCHEMA_VERSION 1          /* the newest schema this binary knows */
+#define STORE_BUSY_TIMEOUT_MS 5000      /* how long a write waits for another writer */
+
+/* store_open flags */
+#define STORE_NOCREATE 0x1              /* a missing store is an error */
+#define STORE_RDONLY   0x2              /* never write (implies STORE_NOCREATE) */
+
+enum store_scope { SCOPE_FINDING = 0, SCOPE_RESOURCE, SCOPE_RULE, SCOPE_ACTOR, SCOPE_EVENT_NAME,
+	SCOPE__COUNT };
+const char *store_scope_name(enum store_scope s);   /* finding resource rule actor event_name */
+int store_scope_parse(const char *s, enum store_scope *out);   /* also "event"; 0 ok */
+
+enum store_action { SA_ACK = 0, SA_SUPPRESS, SA_UNDO };
+const char *store_action_name(enum store_action a);  /* ack suppress undo */
+
+/* Status filter for store_load_findings: a mask of (1u << enum finding_status). */
+#define STORE_STATUS_OPEN         (1u << ST_OPEN)
+#define STORE_STATUS_ACKNOWLEDGED (1u << ST_ACKNOWLEDGED)
+#define STORE_STATUS_SUPPRESSED   (1u << ST_SUPPRESSED)
+#define STORE_STATUS_ALL          (STORE_STATUS_OPEN | STORE_STATUS_ACKNOWLEDGED | STORE_STATUS_SUPPRESSED)
+/* "open", "acknowledged", "suppressed", "all", or a comma list of them; 0 ok. */
+int store_status_parse(const char *s, unsigned *mask);
+
+struct store;
+
+/* Open (creating it and its parent directories, mode 0700, unless STORE_NOCREATE) the store
+ * at path: WAL journal, synchronous=FULL, a busy timeout, foreign keys, and the migrations
+ * up to STORE_SCHEMA_VERSION in one transaction. A store written by a newer tfdrift, a file
+ * that is not a tfdrift store, or one that cannot be read is an error (-1, *err). A store
+ * that can be read but not written opens read-only (returns 0; store_readonly_reason()). */
+int store_open(const char *path, int flags, struct store **out, char **err);
+/* The same with another busy timeout (ms) than STORE_BUSY_TIMEOUT_MS (tests, the UI). */
+int store_open_ex(const char *path, int flags, int busy_timeout_ms, struct store **out, char **err);
+void store_close(struct store *st);
+const char *store_path(const struct store *st);
+int store_schema_version(const struct store *st);
+/* NULL when writable; else a message naming the path, why, and what to do. */
+const char *store_readonly_reason(const struct store *st);
+/* The SQLite connection (tests and diagnostics only). */
+struct sqlite3 *store_sqlite(struct store *st);
+
+/* Insert or update findings in ONE transaction: first_seen is kept, last_seen set to now,
+ * the rest replaced. The stored JSON is finding_to_json with status open and no triage (the
+ * decisions table is the only source of triage). 0, or -1 with nothing written. */
+int store_put_findings(struct store *st, const struct finding_list *l, char **err);
+/* Findings whose event time is in [since_ms, until_ms], ordered by event time then id,
+ * with triage applied as of tf_now_ms(), keeping those whose status is in status_mask;
+ * appended to *out. Returns -1 on error (nothing appended), else the number of stored rows
+ * that could not be read back (skipped; *err then describes the first one). */
+int store_load_findings(struct store *st, int64_t since_ms, int64_t until_ms,
+    unsigned status_mask, struct finding_list *out, char **err);
+/* Resolve a finding id or a unique prefix of one (at least 4 characters) to the stored id
+ * (heap). 0, or -1 with *err when none or several match. */
+int store_find_finding(struct store *st, const char *id_or_prefix, char **id, char **err);
+/* Number of stored findings, or -1 with *err. */
+int64_t store_count_findings(struct store *st, char **err);
+
+/* Triage decisions. Each is committed (WAL synced, synchronous=FULL) before the function
+ * returns 0, so the caller may show it done; *decision_id (may be NULL) gets its id.
+ * `by` is who decided (the caller's $USER), `at_ms` when. */
+int store_ack(struct store *st, const char *finding_id, const char *by, const char *note,
+    int64_t at_ms, int64_t *decision_id, char **err);
+/* until_ms 0 = forever; otherwise it must be after at_ms. Scope values: the finding id;
+ * the resource key (store_resource_key); a rule id; an actor name or principal; an event
+ * name. */
+int store_suppress(struct store *st, enum store_scope scope, const char *value, int64_t until_ms,
+    const char *by, const char *note, int64_t at_ms, int64_t *decision_id, char **err);
+/* Cancel an ack or suppress decision (an undo cannot be undone; ack or suppress again). */
+int store_undo(struct store *st, int64_t target_id, const char *by, int64_t at_ms,
+    int64_t *decision_id, char **err);
+
+/* The resource key suppressions by resource match: the Terraform address, or for an
+ * unmanaged resource "TYPE:RESOURCE_ID" (heap; NULL when the finding has neither). */
+char *store_resource_key(const struct finding *f);
+
+/* Every decision, oldest first. */
+struct store_decision {
+	int64_t id;
+	enum store_action action;
+	enum store_scope scope;       /* ack: SCOPE_FINDING; undo: unused */
+	char *value;                  /* what the scope matches; NULL for undo */
+	char *by, *note;
+	int64_t at_ms, until_ms;      /* until 0 = forever */
+	int64_t undoes;               /* undo: the decision it cancels; else 0 */
+	int64_t undone_by;            /* the undo that cancelled it; else 0 */
+};
+int store_list_decisions(struct store *st, struct store_decision **out, size_t *n, char **err);
+void store_decisions_free(struct store_decision *d, size_t n);
+
+/* Applying triage. A snapshot loads every decision once into hash tables keyed by scope and
+ * value, so applying it to a finding costs a few lookups however many findings there are
+ * (one snapshot per batch: a scan, a UI refresh). A finding's status and triage come from
+ * the newest decision (by time, then id) that matches it, is not undone and has not
+ * expired (until <= now lapses by itself): an ack matches by finding id; a suppression by
+ * its scope (finding id; resource key; any of the finding's rule ids; actor name or
+ * principal; event name). A matching suppression beats any ack. No match: open, no triage. */
+struct store_triage;
+int store_triage_snapshot(struct store *st, struct store_triage **out, char **err);
+void store_triage_apply(const struct store_triage *t, struct finding *f, int64_t now_ms);
+void store_triage_free(struct store_triage *t);
+size_t store_triage_count(const struct store_triage *t);   /* active (not undone) decisions */
+/* One-off conveniences: snapshot, apply, free. */
+int store_apply_triage(struct store *st, struct finding *f, int64_t now_ms, char **err);
+int store_apply_triage_list(struct store *st, struct finding_list *l, int64_t now_ms, char **err);
+
+/* Collector cursors: 1 found (*value heap), 0 none, -1 error. */
+int store_cursor_get(struct store *st, const char *name, char **value, char **err);
+int store_cursor_set(struct store *st, const char *name, const char *value, char **err);
+
+#endif

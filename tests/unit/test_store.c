@@ -1,0 +1,918 @@
+/* store: schema and migrations, upserts, triage decisions and how they apply, the JSON
+ * round trip, and the failure modes (corrupt, locked, read-only, full disk). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "finding.h"
+#include "store.h"
+#include "util.h"
+#include "tap.h"
+
+#define T0 1716804000000LL      /* 2024-05-27T10:00:00Z */
+#define HOUR 3600000LL
+
+static char tmpdir[256];
+
+static void
+skip(const char *what, const char *why)
+{
+	tap_n++;
+	printf("ok %d - %s # SKIP %s\n", tap_n, what, why);
+}
+
+static char *
+tpath(const char *name)
+{
+	return xasprintf("%s/%s", tmpdir, name);
+}
+
+static int
+contains(const char *s, const char *needle)
+{
+	return s != NULL && strstr(s, needle) != NULL;
+}
+
+static struct finding *
+mk(const char *event_id, enum finding_kind kind, const char *address, const char *type,
+    const char *rid, const char *actor, const char *event_name, int64_t t)
+{
+	struct finding *f = xcalloc(1, sizeof *f);
+
+	f->kind = kind;
+	f->severity = SEV_MEDIUM;
+	f->provider = PROV_AWS;
+	f->address = xstrdup(address);
+	f->type = xstrdup(type);
+	f->resource_id = xstrdup(rid);
+	f->state_source = address != NULL ? xstrdup("prod.tfstate") : NULL;
+	f->actor.name = xstrdup(actor);
+	f->actor.principal = actor != NULL ? xasprintf("arn:aws:iam::111122223333:user/%s", actor) : NULL;
+	f->actor.type = xstrdup("IAMUser");
+	f->actor.via = VIA_CLI;
+	f->event_id = xstrdup(event_id);
+	f->event_name = xstrdup(event_name);
+	f->event_source = xstrdup("ec2.amazonaws.com");
+	f->region = xstrdup("eu-west-1");
+	f->account = xstrdup("111122223333");
+	f->event_time_ms = t;
+	if (kind == FK_MODIFIED)
+		finding_add_change(f, "instance_type", json_object_new_string("t3.micro"),
+		    json_object_new_string("t3.large"), CH_MODIFIED, 0);
+	finding_summarize(f);
+	finding_set_id(f);
+	return f;
+}
+
+static char *
+to_js(const struct finding *f)
+{
+	json_object *o = finding_to_json(f);
+	char *s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
+
+	json_object_put(o);
+	return s;
+}
+
+/* finding_to_json -> text -> parse -> finding_from_json -> finding_to_json: same bytes. */
+static int
+round_trips(const struct finding *f, char **why)
+{
+	char *a = to_js(f), *b = NULL;
+	json_object *o = json_tokener_parse(a);
+	struct finding *g = finding_from_json(o, why);
+	int same;
+
+	if (g != NULL)
+		b = to_js(g);
+	same = b != NULL && strcmp(a, b) == 0;
+	if (!same && b != NULL)
+		diag("before: %s\n# after:  %s", a, b);
+	json_object_put(o);
+	finding_free(g);
+	free(a);
+	free(b);
+	return same;
+}
+
+static void
+test_round_trip(void)
+{
+	struct finding *f = mk("e-1", FK_MODIFIED, "module.app.aws_instance.web[\"a/b\"]", "aws_instance",
+	    "i-0abc", "bob", "ModifyInstanceAttribute", T0 + 123);
+	struct finding *u = mk("e-2", FK_UNMANAGED, NULL, "aws_security_group", "sg-1", NULL,
+	    "CreateSecurityGroup", 0);
+	json_object *set = json_tokener_parse("[\"tcp 22-22 0.0.0.0/0\", {\"n\": 1.10, \"big\": 9007199254740993, "
+	    "\"neg\": -0.5e-3, \"u\": \"\\u00e9\\n\\\"q\\\"\"}]");
+	json_object *bad;
+	char *why = NULL;
+
+	f->module = xstrdup("module.app");
+	f->actor.role = xstrdup("Admin");
+	f->actor.session = xstrdup("bob@corp.example");
+	f->actor.invoked_by = xstrdup("cloudformation.amazonaws.com");
+	f->actor.delegation = xstrdup("a -> b");
+	f->source_ip = xstrdup("203.0.113.9");
+	f->user_agent = xstrdup("aws-cli/2.15.0");
+	finding_add_change(f, "password", json_object_new_string("hunter2"), json_object_new_string("hunter3"),
+	    CH_MODIFIED, 1);
+	finding_add_change(f, "ingress", NULL, set, CH_ADDED, 0);
+	finding_add_change(f, "tags", json_tokener_parse("{\"env\":\"prod\"}"), NULL, CH_REMOVED, 0);
+	finding_add_change(f, "count", json_object_new_int64(3), json_object_new_double(2.5), CH_MODIFIED, 0);
+	f->rules = xcalloc(2, sizeof *f->rules);
+	f->rules[0].id = xstrdup("sg-open-ssh");
+	f->rules[0].name = xstrdup("SSH open to the world");
+	f->rules[0].severity = SEV_CRITICAL;
+	f->rules[1].id = xstrdup("r2");
+	f->nrules = 2;
+	finding_summarize(f);
+	f->status = ST_SUPPRESSED;
+	f->triage = xcalloc(1, sizeof *f->triage);
+	f->triage->by = xstrdup("alice");
+	f->triage->note = xstrdup("known, \"ticket\" OPS-1");
+	f->triage->at_ms = T0 + 5;
+	f->triage->until_ms = T0 + HOUR;
+
+	ok(round_trips(f, &why), "round trip of a modified finding (sensitive, sets, numbers, rules, triage) "
+	    "is byte-identical%s%s", why ? ": " : "", why ? why : "");
+	free(why);
+	why = NULL;
+	ok(round_trips(u, &why), "round trip of an unmanaged finding (no address, no time)");
+	free(why);
+	why = NULL;
+	u->kind = FK_DELETED;
+	u->address = xstrdup("aws_security_group.x");
+	u->provider = PROV_GCP;
+	u->actor.via = VIA_UNKNOWN;
+	ok(round_trips(u, &why), "round trip of a deleted GCP finding");
+	free(why);
+	why = NULL;
+	{
+		char *js = to_js(f);
+		json_object *o = json_tokener_parse(js);
+		struct finding *g = finding_from_json(o, &why);
+
+		ok(g != NULL && g->nchanges == 5 && g->changes[1].sensitive && g->changes[1].old_val == NULL,
+		    "masked values come back masked (sensitive, no value)");
+		ok(!contains(js, "hunter"), "the JSON never holds a sensitive value");
+		ok(g != NULL && g->triage != NULL && g->triage->until_ms == T0 + HOUR && g->event_time_ms == T0 + 123,
+		    "times come back to the millisecond");
+		finding_free(g);
+		json_object_put(o);
+		free(js);
+	}
+
+	bad = json_tokener_parse("{\"id\":\"x\",\"kind\":\"sideways\",\"severity\":\"low\"}");
+	ok(finding_from_json(bad, &why) == NULL && contains(why, "finding.kind"), "unknown kind refused: %s", why);
+	json_object_put(bad);
+	free(why);
+	why = NULL;
+	bad = json_tokener_parse("{\"id\":\"x\",\"kind\":\"modified\",\"severity\":\"low\",\"status\":\"open\","
+	    "\"provider\":\"aws\",\"resource\":{\"address\":42}}");
+	ok(finding_from_json(bad, &why) == NULL && contains(why, "finding.resource.address"),
+	    "a wrong type names the member: %s", why);
+	json_object_put(bad);
+	free(why);
+	why = NULL;
+	bad = json_tokener_parse("{\"kind\":\"modified\"}");
+	ok(finding_from_json(bad, &why) == NULL && contains(why, "finding.id"), "a missing id is refused");
+	json_object_put(bad);
+	free(why);
+	why = NULL;
+	bad = json_tokener_parse("{\"id\":\"x\",\"kind\":\"modified\",\"severity\":\"low\",\"status\":\"open\","
+	    "\"provider\":\"aws\",\"event\":{\"time\":\"yesterday\"}}");
+	ok(finding_from_json(bad, &why) == NULL && contains(why, "finding.event.time"), "a bad time is refused");
+	json_object_put(bad);
+	free(why);
+	finding_free(f);
+	finding_free(u);
+}
+
+static int64_t
+q_int(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL) != SQLITE_OK)
+		return -2;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static char *
+q_text(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	char *v = NULL;
+
+	if (sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL) != SQLITE_OK)
+		return NULL;
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL)
+		v = xstrdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return v;
+}
+
+static void
+test_schema(void)
+{
+	char *path = tpath("deep/er/tfdrift.db"), *dir = tpath("deep/er"), *err = NULL, *jm;
+	struct store *st = NULL;
+	struct stat sb;
+	sqlite3 *db;
+
+	ok(store_open(path, 0, &st, &err) == 0 && st != NULL, "a new store opens: %s", err ? err : "");
+	ok(stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode) && (sb.st_mode & 0777) == 0700,
+	    "its parent directories are created with mode 0700");
+	is_int(store_schema_version(st), STORE_SCHEMA_VERSION, "schema version");
+	ok(store_readonly_reason(st) == NULL, "writable");
+	jm = q_text(st, "PRAGMA journal_mode");
+	is_str(jm, "wal", "journal_mode is WAL");
+	free(jm);
+	is_int(q_int(st, "PRAGMA synchronous"), 2, "synchronous is FULL");
+	is_int(q_int(st, "PRAGMA foreign_keys"), 1, "foreign keys on");
+	ok(sqlite3_threadsafe() == 0 || sqlite3_db_mutex(store_sqlite(st)) == NULL,
+	    "opened without SQLite's connection mutex (one connection per thread)");
+	is_int(q_int(st, "SELECT value FROM meta WHERE key = 'schema_version'"), STORE_SCHEMA_VERSION,
+	    "meta records the schema version");
+	ok(q_int(st, "SELECT value FROM meta WHERE key = 'created'") > 0, "meta records when it was created");
+	is_int(q_int(st, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+	    "('findings', 'decisions', 'cursors', 'meta')"), 4, "tables findings, decisions, cursors, meta");
+	ok(q_int(st, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'findings_event_time'") == 1,
+	    "an index on event time");
+	store_close(st);
+
+	st = NULL;
+	ok(store_open(path, 0, &st, &err) == 0 && store_schema_version(st) == STORE_SCHEMA_VERSION,
+	    "it reopens at the same version");
+	is_int(q_int(st, "SELECT count(*) FROM meta WHERE key = 'schema_version'"), 1,
+	    "reopening does not duplicate the bookkeeping");
+	/* Pretend a newer tfdrift wrote it. */
+	sqlite3_exec(store_sqlite(st), "UPDATE meta SET value = 99 WHERE key = 'schema_version'", NULL, NULL, NULL);
+	store_close(st);
+	st = NULL;
+	ok(store_open(path, 0, &st, &err) == -1 && st == NULL, "a store with a newer schema is refused");
+	ok(contains(err, "schema version 99") && contains(err, "newer tfdrift") && contains(err, path),
+	    "saying so, with the path: %s", err);
+	free(err);
+	err = NULL;
+	free(path);
+
+	/* An SQLite database that is not a store. */
+	path = tpath("other.db");
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, "CREATE TABLE people (name TEXT)", NULL, NULL, NULL);
+	sqlite3_close(db);
+	ok(store_open(path, 0, &st, &err) == -1 && contains(err, "not a tfdrift store"),
+	    "another application's database is refused: %s", err);
+	free(err);
+	err = NULL;
+	free(path);
+
+	path = tpath("missing.db");
+	ok(store_open(path, STORE_NOCREATE, &st, &err) == -1 && contains(err, "no store there yet"),
+	    "STORE_NOCREATE: a missing store is an error");
+	ok(access(path, F_OK) != 0, "and nothing was created");
+	free(err);
+	err = NULL;
+	free(path);
+	free(dir);
+}
+
+/* Upsert keeps first_seen, moves last_seen, replaces the rest; one row per finding. */
+static void
+test_upsert(void)
+{
+	char *path = tpath("upsert.db"), *err = NULL, *js;
+	struct store *st;
+	struct finding_list l = { 0 }, back = { 0 };
+	struct finding *f;
+	int rc;
+
+	store_open(path, 0, &st, &err);
+	finding_list_push(&l, mk("e-1", FK_MODIFIED, "aws_instance.web", "aws_instance", "i-1", "bob",
+	    "ModifyInstanceAttribute", T0));
+	finding_list_push(&l, mk("e-2", FK_UNMANAGED, NULL, "aws_security_group", "sg-9", "carol",
+	    "CreateSecurityGroup", T0 - HOUR));
+	setenv("TFDRIFT_NOW", "2024-06-01T00:00:00Z", 1);
+	ok(store_put_findings(st, &l, &err) == 0, "findings stored");
+	l.v[0]->severity = SEV_HIGH;
+	setenv("TFDRIFT_NOW", "2024-06-02T00:00:00Z", 1);
+	ok(store_put_findings(st, &l, &err) == 0, "stored again");
+	is_int(store_count_findings(st, &err), 2, "still one row per finding");
+	is_int(q_int(st, "SELECT first_seen FROM findings WHERE event_name = 'ModifyInstanceAttribute'"),
+	    1717200000000LL, "first_seen kept");
+	is_int(q_int(st, "SELECT last_seen FROM findings WHERE event_name = 'ModifyInstanceAttribute'"),
+	    1717286400000LL, "last_seen updated");
+	js = q_text(st, "SELECT severity FROM findings WHERE event_name = 'ModifyInstanceAttribute'");
+	is_str(js, "high", "the rest replaced");
+	free(js);
+	unsetenv("TFDRIFT_NOW");
+
+	rc = store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &back, &err);
+	ok(rc == 0 && back.n == 2, "both read back");
+	if (back.n == 2) {
+		char *a = to_js(l.v[0]), *b = to_js(back.v[1]);
+
+		is_str(back.v[0]->id, l.v[1]->id, "ordered by event time");
+		is_str(b, a, "the stored finding reads back identical");
+		free(a);
+		free(b);
+	}
+	finding_list_clear(&back);
+	rc = store_load_findings(st, T0 - 60000, T0 + 60000, STORE_STATUS_ALL, &back, &err);
+	ok(rc == 0 && back.n == 1 && back.v[0]->event_time_ms == T0, "a time window selects by event time");
+	finding_list_clear(&back);
+
+	/* A stored row that no longer parses is reported, not dropped silently or fatal. */
+	sqlite3_exec(store_sqlite(st), "INSERT INTO findings (id, first_seen, last_seen, event_time, kind, "
+	    "severity, json) VALUES ('broken', 1, 1, 5, 'modified', 'low', '{\"id\": 7')", NULL, NULL, NULL);
+	rc = store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &back, &err);
+	ok(rc == 1 && back.n == 2 && contains(err, "finding broken") && contains(err, path),
+	    "an unreadable row is skipped and reported: %s", err);
+	free(err);
+	err = NULL;
+	finding_list_clear(&back);
+
+	/* Prefix lookup. */
+	f = l.v[0];
+	{
+		char pre[9], *id = NULL;
+
+		memcpy(pre, f->id, 8);
+		pre[8] = '\0';
+		ok(store_find_finding(st, pre, &id, &err) == 0 && id && strcmp(id, f->id) == 0,
+		    "a finding found by a prefix of its id");
+		free(id);
+		id = NULL;
+		ok(store_find_finding(st, f->id, &id, &err) == 0 && id && strcmp(id, f->id) == 0, "and by its id");
+		free(id);
+		id = NULL;
+		ok(store_find_finding(st, "ffffffffnope", &id, &err) == -1 && contains(err, "no finding"),
+		    "an unknown id is an error");
+		free(err);
+		err = NULL;
+		ok(store_find_finding(st, "b", &id, &err) == -1, "a 1-character prefix is not enough");
+		free(err);
+		err = NULL;
+	}
+
+	/* Cursors. */
+	{
+		char *v = NULL;
+
+		ok(store_cursor_get(st, "aws:111122223333:eu-west-1", &v, &err) == 0 && v == NULL, "no cursor yet");
+		ok(store_cursor_set(st, "aws:111122223333:eu-west-1", "2024-05-27T10:00:00Z", &err) == 0 &&
+		    store_cursor_set(st, "aws:111122223333:eu-west-1", "2024-05-27T11:00:00Z", &err) == 0,
+		    "cursor saved twice");
+		ok(store_cursor_get(st, "aws:111122223333:eu-west-1", &v, &err) == 1, "cursor read");
+		is_str(v, "2024-05-27T11:00:00Z", "the newest value");
+		free(v);
+	}
+	store_close(st);
+	finding_list_clear(&l);
+	free(path);
+}
+
+static enum finding_status
+status_at(struct store *st, struct finding *f, int64_t now)
+{
+	char *err = NULL;
+
+	if (store_apply_triage(st, f, now, &err) != 0) {
+		diag("apply: %s", err);
+		free(err);
+		return (enum finding_status)-1;
+	}
+	return f->status;
+}
+
+static void
+test_triage(void)
+{
+	char *path = tpath("triage.db"), *err = NULL, *rk;
+	struct store *st;
+	struct finding *a = mk("e-a", FK_MODIFIED, "aws_instance.web", "aws_instance", "i-1", "bob",
+	    "ModifyInstanceAttribute", T0);
+	struct finding *b = mk("e-b", FK_MODIFIED, "module.net.aws_security_group.web", "aws_security_group",
+	    "sg-1", "carol", "AuthorizeSecurityGroupIngress", T0);
+	struct finding *c = mk("e-c", FK_UNMANAGED, NULL, "aws_s3_bucket", "logs-bucket", "dave",
+	    "CreateBucket", T0);
+	struct finding *d = mk("e-d", FK_DELETED, "aws_iam_role.ci", "aws_iam_role", "ci", "erin",
+	    "DeleteRole", T0);
+	struct finding *e = mk("e-e", FK_MODIFIED, "aws_instance.other", "aws_instance", "i-2", "frank",
+	    "StopInstances", T0);
+	struct finding_list l = { 0 }, got = { 0 };
+	struct store_decision *dv = NULL;
+	struct store_triage *snap = NULL;
+	int64_t ack1, ack2, sup, und, x;
+	size_t nd = 0;
+
+	d->rules = xcalloc(1, sizeof *d->rules);
+	d->rules[0].id = xstrdup("iam-role-deleted");
+	d->nrules = 1;
+	store_open(path, 0, &st, &err);
+	finding_list_push(&l, a);
+	finding_list_push(&l, b);
+	finding_list_push(&l, c);
+	finding_list_push(&l, d);
+	finding_list_push(&l, e);
+	store_put_findings(st, &l, &err);
+
+	is_int(status_at(st, a, T0), ST_OPEN, "open before any decision");
+	ok(store_ack(st, a->id, "alice", "known change", T0 + 1000, &ack1, &err) == 0 && ack1 > 0,
+	    "ack committed (decision %lld)", (long long)ack1);
+	is_int(status_at(st, a, T0 + 2000), ST_ACKNOWLEDGED, "ack: acknowledged");
+	ok(a->triage != NULL && a->triage->at_ms == T0 + 1000 && a->triage->until_ms == 0,
+	    "triage says when");
+	is_str(a->triage ? a->triage->by : NULL, "alice", "triage says who");
+	is_str(a->triage ? a->triage->note : NULL, "known change", "triage carries the note");
+	is_int(status_at(st, b, T0 + 2000), ST_OPEN, "ack touches only its finding");
+	store_ack(st, a->id, "bob", "second look", T0 + 3000, &ack2, &err);
+	status_at(st, a, T0 + 4000);
+	is_str(a->triage ? a->triage->note : NULL, "second look", "the newest ack wins");
+
+	/* resource: the address, or type:id when unmanaged */
+	rk = store_resource_key(c);
+	is_str(rk, "aws_s3_bucket:logs-bucket", "resource key of an unmanaged resource");
+	ok(store_suppress(st, SCOPE_RESOURCE, b->address, 0, "alice", NULL, T0, &sup, &err) == 0,
+	    "suppress a resource by address");
+	is_int(status_at(st, b, T0 + 1), ST_SUPPRESSED, "suppress by resource (address)");
+	ok(b->triage != NULL && b->triage->until_ms == 0, "forever: no end");
+	store_suppress(st, SCOPE_RESOURCE, rk, 0, "alice", NULL, T0, NULL, &err);
+	is_int(status_at(st, c, T0 + 1), ST_SUPPRESSED, "suppress by resource (type:id, unmanaged)");
+	free(rk);
+	store_suppress(st, SCOPE_RULE, "iam-role-deleted", 0, "alice", "ci rotates it", T0, NULL, &err);
+	is_int(status_at(st, d, T0 + 1), ST_SUPPRESSED, "suppress by rule id");
+	is_int(status_at(st, e, T0 + 1), ST_OPEN, "other findings stay open");
+	store_suppress(st, SCOPE_ACTOR, "frank", T0 + HOUR, "alice", NULL, T0, &x, &err);
+	is_int(status_at(st, e, T0 + 1), ST_SUPPRESSED, "suppress by actor name");
+	ok(e->triage != NULL && e->triage->until_ms == T0 + HOUR, "with its end time");
+	is_int(status_at(st, e, T0 + HOUR - 1), ST_SUPPRESSED, "still suppressed just before the end");
+	is_int(status_at(st, e, T0 + HOUR), ST_OPEN, "expired suppressions lapse by themselves (until <= now)");
+	ok(e->triage == NULL, "and the triage goes with it");
+	store_suppress(st, SCOPE_ACTOR, e->actor.principal, 0, "alice", NULL, T0, NULL, &err);
+	is_int(status_at(st, e, T0 + 2 * HOUR), ST_SUPPRESSED, "suppress by actor principal");
+
+	/* Suppress beats ack, even a newer ack. */
+	store_suppress(st, SCOPE_EVENT_NAME, "ModifyInstanceAttribute", T0 + HOUR, "carol", "noise", T0 + 4000, &sup, &err);
+	store_ack(st, a->id, "bob", "newer ack", T0 + 5000, NULL, &err);
+	is_int(status_at(st, a, T0 + 6000), ST_SUPPRESSED, "suppress by event name beats a newer ack");
+	is_str(a->triage ? a->triage->note : NULL, "noise", "the suppression's triage shows");
+	is_int(status_at(st, a, T0 + 2 * HOUR), ST_ACKNOWLEDGED, "once it expires the ack shows again");
+	is_str(a->triage ? a->triage->note : NULL, "newer ack", "the newest ack");
+
+	/* An expired newer suppression does not hide an older one that still holds. */
+	store_suppress(st, SCOPE_FINDING, a->id, 0, "carol", "forever", T0 + 7000, NULL, &err);
+	store_suppress(st, SCOPE_FINDING, a->id, T0 + 9000, "carol", "short", T0 + 8000, NULL, &err);
+	is_int(status_at(st, a, T0 + 8500), ST_SUPPRESSED, "suppress by finding id");
+	is_str(a->triage ? a->triage->note : NULL, "short", "the newest one in force");
+	status_at(st, a, T0 + 9500);
+	is_str(a->triage ? a->triage->note : NULL, "forever", "an older one still in force after the newer expired");
+
+	/* Undo */
+	ok(store_list_decisions(st, &dv, &nd, &err) == 0 && nd > 0, "decisions listed");
+	x = dv[nd - 1].id;
+	store_decisions_free(dv, nd);
+	ok(store_undo(st, x, "carol", T0 + 70, &und, &err) == 0 && und > x, "undo committed");
+	store_undo(st, x - 1, "carol", T0 + 70, NULL, &err);
+	is_int(status_at(st, a, T0 + 2 * HOUR), ST_ACKNOWLEDGED, "undone suppressions no longer count");
+	ok(store_undo(st, x, "carol", T0 + 80, NULL, &err) == -1 && contains(err, "already undone"),
+	    "undoing twice is refused: %s", err);
+	free(err);
+	err = NULL;
+	ok(store_undo(st, und, "carol", T0 + 80, NULL, &err) == -1 && contains(err, "itself an undo"),
+	    "an undo cannot be undone");
+	free(err);
+	err = NULL;
+	ok(store_undo(st, 99999, "carol", T0 + 80, NULL, &err) == -1 && contains(err, "no decision 99999"),
+	    "an unknown decision is refused");
+	free(err);
+	err = NULL;
+	store_undo(st, ack1, "carol", T0 + 90, NULL, &err);
+	store_undo(st, ack2, "carol", T0 + 90, NULL, &err);
+	ok(store_list_decisions(st, &dv, &nd, &err) == 0, "listed again");
+	{
+		size_t i, nundone = 0;
+
+		for (i = 0; i < nd; i++)
+			if (dv[i].id == ack1 && dv[i].undone_by != 0 && dv[i].action == SA_ACK)
+				nundone++;
+		is_int(nundone, 1, "a decision shows what undid it");
+		is_int(dv[nd - 1].action, SA_UNDO, "undo rows are decisions too");
+		is_int(dv[nd - 1].undoes, ack2, "and say what they undo");
+	}
+	store_decisions_free(dv, nd);
+	is_int(status_at(st, a, T0 + 2 * HOUR), ST_ACKNOWLEDGED, "the newest ack not undone still holds");
+	is_str(a->triage ? a->triage->note : NULL, "newer ack", "which is the one not undone");
+
+	ok(store_suppress(st, SCOPE_ACTOR, "x", T0 - 1, "a", NULL, T0, NULL, &err) == -1,
+	    "a suppression ending in the past is refused");
+	free(err);
+	err = NULL;
+	ok(store_suppress(st, SCOPE_ACTOR, "", 0, "a", NULL, T0, NULL, &err) == -1, "an empty value is refused");
+	free(err);
+	err = NULL;
+
+	/* The snapshot and the status filter of store_load_findings. */
+	ok(store_triage_snapshot(st, &snap, &err) == 0 && store_triage_count(snap) > 0, "snapshot");
+	store_triage_free(snap);
+	setenv("TFDRIFT_NOW", "2024-05-27T12:00:00Z", 1);
+	store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_SUPPRESSED, &got, &err);
+	is_int(got.n, 4, "load: the suppressed ones (b, c, d, e)");
+	ok(got.n > 0 && got.v[0]->triage != NULL, "with their triage");
+	finding_list_clear(&got);
+	store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_ACKNOWLEDGED, &got, &err);
+	ok(got.n == 1 && strcmp(got.v[0]->id, a->id) == 0, "load: the acknowledged one");
+	finding_list_clear(&got);
+	store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_OPEN, &got, &err);
+	is_int(got.n, 0, "load: none open");
+	finding_list_clear(&got);
+	unsetenv("TFDRIFT_NOW");
+	{
+		unsigned m;
+
+		ok(store_status_parse("open,suppressed", &m) == 0 && m == (STORE_STATUS_OPEN | STORE_STATUS_SUPPRESSED),
+		    "status list parses");
+		ok(store_status_parse("all", &m) == 0 && m == STORE_STATUS_ALL, "all");
+		ok(store_status_parse("closed", &m) != 0, "an unknown status is refused");
+	}
+	store_close(st);
+	finding_list_clear(&l);
+	free(path);
+}
+
+/* 100,000 findings against a few thousand decisions: one snapshot, then cheap lookups. */
+static void
+test_apply_speed(void)
+{
+	char *path = tpath("speed.db"), *err = NULL;
+	struct store *st;
+	struct store_triage *t;
+	struct finding *f = mk("e-0", FK_MODIFIED, "aws_instance.web", "aws_instance", "i-1", "bob",
+	    "ModifyInstanceAttribute", T0);
+	sqlite3 *db;
+	struct timespec t0, t1;
+	double ms;
+	int i, n = 0;
+
+	store_open(path, 0, &st, &err);
+	db = store_sqlite(st);
+	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+	for (i = 0; i < 5000; i++) {
+		char *sql = xasprintf("INSERT INTO decisions (action, scope, value, \"by\", at) VALUES "
+		    "('suppress', 'actor', 'user%d', 'a', %d)", i, i);
+
+		sqlite3_exec(db, sql, NULL, NULL, NULL);
+		free(sql);
+	}
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	store_triage_snapshot(st, &t, &err);
+	for (i = 0; i < 100000; i++) {
+		free(f->actor.name);
+		f->actor.name = xasprintf("user%d", i);
+		store_triage_apply(t, f, T0);
+		n += f->status == ST_SUPPRESSED;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+	is_int(n, 5000, "the matching findings of 100,000 are suppressed");
+	diag("snapshot of 5000 decisions + apply to 100,000 findings: %.1f ms", ms);
+	ok(ms < 5000, "in well under a few seconds (even under sanitizers): %.0f ms", ms);
+	store_triage_free(t);
+	finding_free(f);
+	store_close(st);
+	free(path);
+}
+
+static void
+write_file(const char *path, const void *p, size_t n, long offset)
+{
+	FILE *fp = fopen(path, offset < 0 ? "wb" : "r+b");
+
+	if (fp == NULL)
+		return;
+	if (offset > 0)
+		fseek(fp, offset, SEEK_SET);
+	fwrite(p, 1, n, fp);
+	fclose(fp);
+}
+
+/* Store 300 findings, close, overwrite every other page from page `from` with junk. */
+static void
+malformed(const char *name, int from, int open_may_fail)
+{
+	char *path = tpath(name), *err = NULL, junk[4096];
+	struct store *st = NULL;
+	struct finding_list l = { 0 }, back = { 0 };
+	int i, rc;
+
+	store_open(path, 0, &st, &err);
+	for (i = 0; i < 300; i++) {
+		char eid[16];
+
+		snprintf(eid, sizeof eid, "ev-%d", i);
+		finding_list_push(&l, mk(eid, FK_MODIFIED, "aws_instance.web", "aws_instance", "i-1", "bob",
+		    "ModifyInstanceAttribute", T0 + i));
+	}
+	store_put_findings(st, &l, &err);
+	store_close(st);   /* checkpoints the WAL into the file */
+	st = NULL;
+	memset(junk, 0x5a, sizeof junk);
+	for (i = from; i < 120; i += 2)
+		write_file(path, junk, sizeof junk, 4096L * i);
+	rc = store_open(path, 0, &st, &err);
+	if (rc == 0) {
+		rc = store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &back, &err);
+		ok(rc == -1, "%s: opens, and reading the findings fails (rows read: %zu)", name, back.n);
+	} else
+		ok(open_may_fail, "%s: opening fails", name);
+	ok(contains(err, path) && contains(err, "corrupt") && contains(err, "mv "),
+	    "%s: with a clear message: %s", name, err);
+	free(err);
+	finding_list_clear(&back);
+	finding_list_clear(&l);
+	store_close(st);
+	free(path);
+}
+
+static void
+test_corrupt(void)
+{
+	char *path = tpath("garbage.db"), *err = NULL, junk[8192];
+	struct store *st = NULL;
+	int i;
+
+	for (i = 0; i < (int)sizeof junk; i++)
+		junk[i] = (char)("tfdrift garbage \x01\xff"[i % 18]);
+	write_file(path, junk, sizeof junk, -1);
+	ok(store_open(path, 0, &st, &err) == -1 && st == NULL, "a garbage file is refused");
+	ok(contains(err, path) && contains(err, "corrupt or not an SQLite database") && contains(err, "mv "),
+	    "with the path and what to do: %s", err);
+	free(err);
+	err = NULL;
+	free(path);
+
+	/* A real store with damaged pages: a clear message when opened or read, no crash. The
+	 * first damages the schema's pages too, the second only the findings' data. */
+	malformed("malformed-early.db", 2, 1);
+	malformed("malformed-late.db", 24, 0);
+}
+
+static void
+test_locked(void)
+{
+	char *path = tpath("locked.db"), *err = NULL;
+	struct store *st = NULL;
+	struct finding_list l = { 0 }, back = { 0 };
+	sqlite3 *other;
+	int64_t id = 0;
+	int rc;
+
+	store_open(path, 0, &st, &err);
+	finding_list_push(&l, mk("e-1", FK_MODIFIED, "aws_instance.web", "aws_instance", "i-1", "bob",
+	    "ModifyInstanceAttribute", T0));
+	store_put_findings(st, &l, &err);
+	store_ack(st, l.v[0]->id, "alice", "before the lock", T0, NULL, &err);
+	store_close(st);
+	st = NULL;
+
+	sqlite3_open(path, &other);
+	rc = sqlite3_exec(other, "BEGIN EXCLUSIVE; INSERT INTO cursors VALUES ('x', 'y', 1)", NULL, NULL, NULL);
+	ok(rc == SQLITE_OK, "another connection holds an exclusive lock");
+	rc = store_open_ex(path, 0, 100, &st, &err);
+	ok(rc == 0 && st != NULL, "the store still opens: %s", err ? err : "");
+	ok(st != NULL && contains(store_readonly_reason(st), "locked by another process") &&
+	    contains(store_readonly_reason(st), path), "read-only, saying why: %s",
+	    st ? store_readonly_reason(st) : "");
+	rc = store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &back, &err);
+	ok(rc == 0 && back.n == 1 && back.v[0]->status == ST_ACKNOWLEDGED, "it can still be read, with triage");
+	finding_list_clear(&back);
+	ok(store_ack(st, l.v[0]->id, "alice", "during the lock", T0 + 1, &id, &err) == -1 &&
+	    contains(err, "locked"), "a decision while locked fails clearly: %s", err);
+	free(err);
+	err = NULL;
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(other);
+	ok(store_ack(st, l.v[0]->id, "alice", "after the lock", T0 + 2, &id, &err) == 0 && id > 0,
+	    "once the lock is gone the next decision is saved");
+	ok(store_readonly_reason(st) == NULL, "and the store is writable again");
+	store_close(st);
+	finding_list_clear(&l);
+	free(path);
+}
+
+static int
+run(const char *cmd)
+{
+	int rc = system(cmd);
+
+	return rc == -1 ? -1 : WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* Fill the store until the disk is full; earlier decisions stay. */
+static void
+fill_until_full(struct store *st, const char *how)
+{
+	struct finding_list l = { 0 }, back = { 0 };
+	char *err = NULL, *big = xmalloc(6000), eid[32];
+	int i, rc = 0, round;
+	const char *fid = NULL;
+	int64_t id;
+	int nsaved = 0;
+	struct store_decision *dv = NULL;
+	size_t nd = 0;
+
+	memset(big, 'x', 5999);
+	big[5999] = '\0';
+	finding_list_push(&l, mk("keep", FK_MODIFIED, "aws_instance.keep", "aws_instance", "i-k", "bob",
+	    "ModifyInstanceAttribute", T0));
+	ok(store_put_findings(st, &l, &err) == 0, "%s: a finding stored", how);
+	fid = l.v[0]->id;
+	ok(store_ack(st, fid, "alice", "before the disk filled", T0, &id, &err) == 0, "%s: a decision saved", how);
+	for (round = 0; round < 200 && rc == 0; round++) {
+		struct finding_list more = { 0 };
+
+		for (i = 0; i < 20; i++) {
+			struct finding *f;
+
+			snprintf(eid, sizeof eid, "fill-%d-%d", round, i);
+			f = mk(eid, FK_MODIFIED, "aws_instance.web", "aws_instance", "i-1", "bob",
+			    "ModifyInstanceAttribute", T0 + round);
+			finding_add_change(f, "user_data", NULL, json_object_new_string(big), CH_ADDED, 0);
+			finding_list_push(&more, f);
+		}
+		rc = store_put_findings(st, &more, &err);
+		finding_list_clear(&more);
+	}
+	ok(rc == -1, "%s: writing fails once the disk is full (after %d rounds)", how, round);
+	ok(contains(err, "disk is full") && contains(err, store_path(st)) && contains(err, "free space"),
+	    "%s: with the clear message: %s", how, err);
+	ok(contains(store_readonly_reason(st), "disk is full"), "%s: the store says it is read-only now", how);
+	free(err);
+	err = NULL;
+	/* Small writes may still fit for a while (each write tries); they fail clearly once
+	 * nothing fits, and never leave half a decision. */
+	for (i = 0, rc = 0; i < 5000 && rc == 0; i++)
+		if ((rc = store_ack(st, fid, "alice", "after", T0 + 1 + i, NULL, &err)) == 0)
+			nsaved++;
+	ok(rc == -1 && contains(err, "disk is full"), "%s: small decisions fail too once nothing fits "
+	    "(%d fitted): %s", how, nsaved, err);
+	free(err);
+	err = NULL;
+	ok(store_list_decisions(st, &dv, &nd, &err) == 0 && nd == (size_t)nsaved + 1 &&
+	    dv[0].note != NULL && strcmp(dv[0].note, "before the disk filled") == 0,
+	    "%s: earlier decisions are intact, and only whole decisions were saved", how);
+	if (dv != NULL)
+		store_decisions_free(dv, nd);
+	rc = store_load_findings(st, T0, T0, STORE_STATUS_ALL, &back, &err);
+	ok(rc == 0 && back.n == 1 && back.v[0]->status == ST_ACKNOWLEDGED,
+	    "%s: and the store can still be read", how);
+	free(err);
+	finding_list_clear(&back);
+	finding_list_clear(&l);
+	free(big);
+}
+
+static void
+test_full_disk(void)
+{
+	char *dir = tpath("full"), *path, *cmd, *err = NULL;
+	struct store *st = NULL;
+	struct finding_list back = { 0 };
+	int mounted = 0;
+
+	mkdir(dir, 0700);
+	cmd = xasprintf("mount -t tmpfs -o size=256k tmpfs '%s' 2>/dev/null", dir);
+	if (geteuid() == 0 && run(cmd) == 0)
+		mounted = 1;
+	free(cmd);
+	path = xasprintf("%s/tfdrift.db", dir);
+	if (mounted) {
+		if (store_open(path, 0, &st, &err) == 0) {
+			fill_until_full(st, "tmpfs of 256k");
+			store_close(st);
+			st = NULL;
+			/* Reopened on the full disk: still readable, decisions intact. */
+			ok(store_open(path, 0, &st, &err) == 0, "reopens on the full disk: %s", err ? err : "");
+			if (st != NULL) {
+				store_load_findings(st, T0, T0, STORE_STATUS_ACKNOWLEDGED, &back, &err);
+				is_int(back.n, 1, "the acknowledgement survived");
+				finding_list_clear(&back);
+				store_close(st);
+			}
+		} else
+			ok(0, "store on a 256k tmpfs: %s", err);
+		free(err);
+		err = NULL;
+		cmd = xasprintf("umount '%s'", dir);
+		run(cmd);
+		free(cmd);
+	} else
+		skip("full disk on a tiny tmpfs", "cannot mount a tmpfs here (not root or no CAP_SYS_ADMIN)");
+
+	/* Everywhere: the same path through PRAGMA max_page_count. */
+	free(path);
+	path = tpath("maxpages.db");
+	store_open(path, 0, &st, &err);
+	sqlite3_exec(store_sqlite(st), "PRAGMA max_page_count = 40", NULL, NULL, NULL);
+	fill_until_full(st, "max_page_count");
+	store_close(st);
+	free(path);
+	free(dir);
+}
+
+static void
+test_readonly_fs(void)
+{
+	char *dir = tpath("ro"), *path, *cmd, *err = NULL;
+	struct store *st = NULL;
+	struct finding_list l = { 0 }, back = { 0 };
+
+	mkdir(dir, 0700);
+	cmd = xasprintf("mount -t tmpfs -o size=1m tmpfs '%s' 2>/dev/null", dir);
+	if (geteuid() != 0 || run(cmd) != 0) {
+		free(cmd);
+		skip("read-only filesystem", "cannot mount a tmpfs here (not root or no CAP_SYS_ADMIN)");
+		free(dir);
+		return;
+	}
+	free(cmd);
+	path = xasprintf("%s/tfdrift.db", dir);
+	store_open(path, 0, &st, &err);
+	finding_list_push(&l, mk("e-1", FK_MODIFIED, "aws_instance.web", "aws_instance", "i-1", "bob",
+	    "ModifyInstanceAttribute", T0));
+	store_put_findings(st, &l, &err);
+	store_ack(st, l.v[0]->id, "alice", "on a disk that became read-only", T0, NULL, &err);
+	store_close(st);
+	st = NULL;
+	cmd = xasprintf("mount -o remount,ro '%s'", dir);
+	ok(run(cmd) == 0, "filesystem remounted read-only");
+	free(cmd);
+	ok(store_open(path, 0, &st, &err) == 0, "a store on a read-only filesystem opens: %s", err ? err : "");
+	ok(st != NULL && contains(store_readonly_reason(st), "read-only") &&
+	    contains(store_readonly_reason(st), path), "read-only, saying why: %s",
+	    st ? store_readonly_reason(st) : "");
+	if (st != NULL) {
+		store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &back, &err);
+		ok(back.n == 1 && back.v[0]->status == ST_ACKNOWLEDGED, "its findings and decisions can be read");
+		finding_list_clear(&back);
+		ok(store_ack(st, l.v[0]->id, "alice", "x", T0 + 1, NULL, &err) == -1 && contains(err, "read-only"),
+		    "a decision fails clearly: %s", err);
+		free(err);
+		err = NULL;
+		store_close(st);
+	}
+	cmd = xasprintf("umount '%s'", dir);
+	run(cmd);
+	free(cmd);
+	finding_list_clear(&l);
+	free(path);
+	free(dir);
+}
+
+static void
+rm_rf(const char *dir)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+
+	run(cmd);
+	free(cmd);
+}
+
+int
+main(void)
+{
+	const char *base = getenv("TMPDIR");
+
+	snprintf(tmpdir, sizeof tmpdir, "%s/tfdrift-store.XXXXXX", base && *base ? base : "/tmp");
+	if (mkdtemp(tmpdir) == NULL) {
+		printf("Bail out! mkdtemp: %s\n", strerror(errno));
+		return 1;
+	}
+	unsetenv("TFDRIFT_NOW");
+	test_round_trip();
+	test_schema();
+	test_upsert();
+	test_triage();
+	test_apply_speed();
+	test_corrupt();
+	test_locked();
+	test_full_disk();
+	test_readonly_fs();
+	rm_rf(tmpdir);
+	return done_testing();
+}
