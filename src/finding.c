@@ -279,6 +279,8 @@ finding_to_json(const struct finding *f)
 		json_object_object_add(co, "change", json_object_new_string(change_kind_name(c->change)));
 		if (c->sensitive)
 			json_object_object_add(co, "sensitive", json_object_new_boolean(1));
+		if (c->unknown_new)
+			json_object_object_add(co, "new_unknown", json_object_new_boolean(1));
 		json_object_array_add(chs, co);
 	}
 	json_object_object_add(o, "changes", chs);
@@ -451,6 +453,8 @@ changes_from_json(struct finding *f, json_object *arr, char **err)
 		}
 		finding_add_change(f, attr, ov != NULL ? json_object_get(ov) : NULL,
 		    nv != NULL ? json_object_get(nv) : NULL, (enum change_kind)ck, sens);
+		if (json_object_object_get_ex(co, "new_unknown", &sv) && sv != NULL)
+			f->changes[f->nchanges - 1].unknown_new = json_object_get_boolean(sv);
 		free(attr);
 	}
 	return 0;

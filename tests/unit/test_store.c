@@ -128,6 +128,8 @@ test_round_trip(void)
 	finding_add_change(f, "ingress", NULL, set, CH_ADDED, 0);
 	finding_add_change(f, "tags", json_tokener_parse("{\"env\":\"prod\"}"), NULL, CH_REMOVED, 0);
 	finding_add_change(f, "count", json_object_new_int64(3), json_object_new_double(2.5), CH_MODIFIED, 0);
+	finding_add_change(f, "user_data", json_object_new_string("3c0f"), NULL, CH_MODIFIED, 0);
+	f->changes[f->nchanges - 1].unknown_new = 1;
 	f->rules = xcalloc(2, sizeof *f->rules);
 	f->rules[0].id = xstrdup("sg-open-ssh");
 	f->rules[0].name = xstrdup("SSH open to the world");
@@ -161,8 +163,10 @@ test_round_trip(void)
 		json_object *o = json_tokener_parse(js);
 		struct finding *g = finding_from_json(o, &why);
 
-		ok(g != NULL && g->nchanges == 5 && g->changes[1].sensitive && g->changes[1].old_val == NULL,
+		ok(g != NULL && g->nchanges == 6 && g->changes[1].sensitive && g->changes[1].old_val == NULL,
 		    "masked values come back masked (sensitive, no value)");
+		ok(g != NULL && g->nchanges == 6 && g->changes[5].unknown_new && !g->changes[4].unknown_new,
+		    "\"the log does not carry the new value\" comes back");
 		ok(!contains(js, "hunter"), "the JSON never holds a sensitive value");
 		ok(g != NULL && g->triage != NULL && g->triage->until_ms == T0 + HOUR && g->event_time_ms == T0 + 123,
 		    "times come back to the millisecond");
