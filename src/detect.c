@@ -192,6 +192,10 @@ is_service(const struct detector *d, const struct event *ev)
 {
 	if (ev->actor.type != NULL && strcmp(ev->actor.type, "AWSService") == 0)
 		return 1;
+	/* A person in a console is never the cloud acting on its own, whatever invokedBy says
+	 * (IAM console calls carry invokedBy signin.amazonaws.com). */
+	if (ev->actor.via == VIA_CONSOLE)
+		return 0;
 	/* GCP's system_event log: Google's own actions (preemption, live migration...). */
 	if (ev->provider == PROV_GCP && ev->event_type != NULL &&
 	    strcmp(ev->event_type, "system_event") == 0)
@@ -364,10 +368,16 @@ set_intersect(json_object *ev_v, json_object *st_v)
 		out = json_object_new_object();
 		json_object_object_foreach(ev_v, k, v) {
 			json_object *sv;
+			const char *want;
 
-			(void)v;
-			if (json_object_object_get_ex(st_v, k, &sv))
-				json_object_object_add(out, k, json_object_get(sv));
+			if (!json_object_object_get_ex(st_v, k, &sv))
+				continue;
+			/* EC2 DeleteTags with a value deletes the tag only when the value matches;
+			 * without one (or empty) it deletes whatever is there. */
+			want = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+			if (want != NULL && *want != '\0' && !val_equal(v, sv))
+				continue;
+			json_object_object_add(out, k, json_object_get(sv));
 		}
 		return out;
 	}
@@ -390,6 +400,15 @@ set_intersect(json_object *ev_v, json_object *st_v)
 }
 
 static int
+sort_str_cmp(const void *a, const void *b)
+{
+	const char *x = json_object_get_string(*(json_object *const *)a);
+	const char *y = json_object_get_string(*(json_object *const *)b);
+
+	return strcmp(x ? x : "", y ? y : "");
+}
+
+static int
 json_empty(json_object *v)
 {
 	if (v == NULL)
@@ -399,6 +418,37 @@ json_empty(json_object *v)
 	if (json_object_is_type(v, json_type_object))
 		return json_object_object_length(v) == 0;
 	return 0;
+}
+
+/* Security group rules naming the group itself are Terraform's `self = true`. */
+static json_object *
+sg_self(json_object *rules, const char *own_id)
+{
+	json_object *out;
+	size_t i, n, idl;
+
+	if (rules == NULL || own_id == NULL || !json_object_is_type(rules, json_type_array))
+		return rules;
+	idl = strlen(own_id);
+	n = json_object_array_length(rules);
+	out = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		json_object *r = json_object_array_get_idx(rules, i);
+		const char *t = json_object_get_string(r);
+		size_t tl = t != NULL ? strlen(t) : 0;
+
+		if (tl > idl + 1 && t[tl - idl - 1] == ' ' && strcmp(t + tl - idl, own_id) == 0) {
+			char *x = xasprintf("%.*sself", (int)(tl - idl), t);
+
+			json_object_array_add(out, json_object_new_string(x));
+			free(x);
+		} else
+			json_object_array_add(out, json_object_get(r));
+	}
+	json_object_put(rules);
+	/* Canonical sets are sorted: sort again after the rewrite. */
+	json_object_array_sort(out, sort_str_cmp);
+	return out;
 }
 
 /* Compare the entry's attributes for a managed instance; returns the finding or NULL (equal). */
@@ -420,6 +470,8 @@ diff_managed(struct detector *d, const struct event *ev, const struct em_entry *
 			continue;
 		}
 		present_n++;
+		if (a->transform == VT_SG_RULES)
+			nv = sg_self(nv, in->id);
 		ov = val_from_state(a->state_transform, tfstate_attr(in, a->name));
 		sens = a->sensitive || tfstate_is_sensitive(in, a->name);
 		if (a->transform == VT_REDACTED) {
@@ -463,7 +515,7 @@ diff_managed(struct detector *d, const struct event *ev, const struct em_entry *
 	}
 	if (f->nchanges > 0)
 		return f;
-	if (present_n == 0 && e->action == EM_MODIFY) {
+	if (present_n == 0 && (e->action == EM_MODIFY || e->action == EM_SET_ADD)) {
 		/* The map knows this call changes the resource but not which attribute it logged. */
 		*touched_only = 1;
 		return f;
@@ -541,6 +593,12 @@ handle_unmanaged(struct detector *d, const struct event *ev, const struct em_ent
 	sb_init(&key);
 	sb_addf(&key, "%d\n%s\n%s", (int)ev->provider, e->resource, id);
 	seen = hset_test_and_add(&d->unmanaged, tf_hash(key.buf, key.len));
+	/* Also remember the id alone, so an entry for "any type" (tags) sees it too. */
+	sb_reset(&key);
+	sb_addf(&key, "%d\n*\n%s", (int)ev->provider, id);
+	if (hset_test_and_add(&d->unmanaged, tf_hash(key.buf, key.len)) &&
+	    strcmp(e->resource, "*") == 0)
+		seen = 1;
 	sb_free(&key);
 	if (seen)
 		return ND_NOT_MANAGED;
@@ -572,8 +630,7 @@ detect_resolve(struct detector *d, const struct event *ev, struct finding_list *
 {
 	const struct em_entry *ents[MAX_ENTRIES];
 	char *ids[MAX_IDS];
-	const struct em_entry *id_entry[MAX_IDS];
-	int resolved[MAX_IDS];
+	const struct em_entry *first = NULL;	/* the entry `ids` came from */
 	size_t nent, nids = 0, i, j, k;
 	const char *prov = tf_provider_name(ev->provider);
 	enum nodrift why = ND__COUNT;
@@ -594,46 +651,48 @@ detect_resolve(struct detector *d, const struct event *ev, struct finding_list *
 		goto done;
 	}
 
-	/* Entries are alternatives in order: the first whose resource is in state wins an id. */
+	/*
+	 * Entries are alternatives in order: the first entry that finds any of the resources it
+	 * names in state handles the event (its ids not in state are unmanaged). When none
+	 * does, the first entry that names a resource reports it as unmanaged.
+	 */
 	for (i = 0; i < nent; i++) {
 		char *eids[MAX_IDS];
-		size_t ne = entry_ids(ents[i], ev, prov, eids, MAX_IDS);
+		const struct tf_instance *ins[MAX_IDS][MAX_MATCH];
+		size_t nins[MAX_IDS], ne, nres = 0;
+		const char *type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
 
+		ne = entry_ids(ents[i], ev, prov, eids, MAX_IDS);
 		for (j = 0; j < ne; j++) {
-			const struct tf_instance *ins[MAX_MATCH];
-			size_t nins;
-			const char *type;
+			nins[j] = d->ix != NULL ?
+			    state_index_find(d->ix, prov, eids[j], type, ins[j], MAX_MATCH) : 0;
+			if (nins[j] > MAX_MATCH)
+				nins[j] = MAX_MATCH;
+			if (nins[j] > 0)
+				nres++;
+		}
+		if (nres > 0) {
+			for (j = 0; j < ne; j++) {
+				enum nodrift r = nins[j] > 0 ?
+				    handle_managed(d, ev, ents[i], ins[j], nins[j], eids[j], out) :
+				    handle_unmanaged(d, ev, ents[i], eids[j], out);
 
-			for (k = 0; k < nids; k++)
-				if (strcmp(ids[k], eids[j]) == 0)
-					break;
-			if (k < nids && resolved[k]) {
-				free(eids[j]);
-				continue;
-			}
-			if (k == nids) {
-				if (nids == MAX_IDS) {
-					free(eids[j]);
-					continue;
-				}
-				ids[nids] = eids[j];
-				id_entry[nids] = ents[i];
-				resolved[nids] = 0;
-				nids++;
-			} else
-				free(eids[j]);
-			type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
-			nins = d->ix != NULL ?
-			    state_index_find(d->ix, prov, ids[k], type, ins, MAX_MATCH) : 0;
-			if (nins > MAX_MATCH)
-				nins = MAX_MATCH;
-			if (nins > 0) {
-				enum nodrift r = handle_managed(d, ev, ents[i], ins, nins, ids[k], out);
-
-				resolved[k] = 1;
 				if (why == ND__COUNT || r == ND_DRIFT)
 					why = r;
+				free(eids[j]);
 			}
+			for (k = 0; k < nids; k++)
+				free(ids[k]);
+			goto done;
+		}
+		if (nids == 0 && ne > 0) {
+			for (j = 0; j < ne; j++)
+				ids[j] = eids[j];
+			nids = ne;
+			first = ents[i];
+		} else {
+			for (j = 0; j < ne; j++)
+				free(eids[j]);
 		}
 	}
 	if (nids == 0) {
@@ -641,12 +700,10 @@ detect_resolve(struct detector *d, const struct event *ev, struct finding_list *
 		goto done;
 	}
 	for (k = 0; k < nids; k++) {
-		if (!resolved[k]) {
-			enum nodrift r = handle_unmanaged(d, ev, id_entry[k], ids[k], out);
+		enum nodrift r = handle_unmanaged(d, ev, first, ids[k], out);
 
-			if (why == ND__COUNT || r == ND_DRIFT)
-				why = r;
-		}
+		if (why == ND__COUNT || r == ND_DRIFT)
+			why = r;
 		free(ids[k]);
 	}
 done:

@@ -359,6 +359,9 @@ aws_via(const struct actor *a, json_object *record)
 		return uv;
 	if (a->type != NULL && strcmp(a->type, "AWSService") == 0)
 		return VIA_SERVICE;
+	/* signin.amazonaws.com invokes the IAM console's calls for a signed-in person. */
+	if (a->invoked_by != NULL && strcmp(a->invoked_by, "signin.amazonaws.com") == 0)
+		return VIA_CONSOLE;
 	if (a->invoked_by != NULL && strcmp(a->invoked_by, "AWS Internal") != 0)
 		return VIA_SERVICE;
 	if (console_session(record) || uv == VIA_CONSOLE)

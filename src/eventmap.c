@@ -788,10 +788,15 @@ parse_entry(struct ctx *c, yaml_node_t *map)
 			}
 		}
 	}
+	/* A set change names the set attribute, or at least the separate resource that holds
+	 * the member (covered_by: user policy attachments have no set on the user). */
 	if (action_ok && (e->action == EM_SET_ADD || e->action == EM_SET_REMOVE)) {
-		if ((v = ymap_get(c->d, map, "attributes")) == NULL) {
-			ERR(c, map, "%s entry needs \"attributes\" (the set attribute it changes)",
-			    em_action_name(e->action));
+		v = ymap_get(c->d, map, "attributes");
+		if (v == NULL && ymap_get(c->d, map, "covered_by") != NULL)
+			;	/* the covering resource is the member */
+		else if (v == NULL) {
+			ERR(c, map, "%s entry needs \"attributes\" (the set attribute it changes) "
+			    "or \"covered_by\"", em_action_name(e->action));
 			ok = 0;
 		} else if (ynode_is_seq(v) && yseq_len(v) == 0) {
 			ERR(c, v, "%s entry needs at least one attribute", em_action_name(e->action));

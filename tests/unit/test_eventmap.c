@@ -478,7 +478,7 @@ static const char *const e_types[] = {
 	"broken/types.yaml:28:9: each attribute must be a mapping with name, path and transform",
 	"broken/types.yaml:29:9: attribute is missing \"name\"",
 	"broken/types.yaml:32:9: duplicate attribute \"z2\"",
-	"broken/types.yaml:34:5: set_remove entry needs \"attributes\" (the set attribute it changes)",
+	"broken/types.yaml:34:5: set_remove entry needs \"attributes\" (the set attribute it changes) or \"covered_by\"",
 	"broken/types.yaml:42:17: set_add entry needs at least one attribute",
 	"broken/types.yaml:44:7: \"covered_by\" is missing \"match\"",
 	"broken/types.yaml:46:15: \"Aws-Thing\" is not a Terraform resource type (or \"*\")",
