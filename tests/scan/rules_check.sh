@@ -32,4 +32,20 @@ printf 'provider: aws\nevents: [\n' > "$T_TMP/syntax.yaml"
 t_exit "a YAML syntax error exits 1" 1 "$TFDRIFT" rules check "$T_TMP/syntax.yaml"
 t_like "with its position" "$T_ERR" 'syntax.yaml:[0-9]+:[0-9]+: '
 t_exit "scan refuses broken maps" 1 "$TFDRIFT" scan --event-maps "$T_TMP" --state /dev/null --events /dev/null
+# The coverage table (tests/data, doc/event-maps.md) is made from the maps: keep it current.
+if /usr/bin/python3 -c 'import yaml' 2>/dev/null; then
+	mkdir -p "$T_TMP/cov/tests/data" "$T_TMP/cov/doc" "$T_TMP/cov/rules"
+	cp -R "$TOP_SRCDIR/rules/events" "$T_TMP/cov/rules/"
+	cp "$TOP_SRCDIR/doc/event-maps.md" "$T_TMP/cov/doc/"
+	t_ok "the coverage table can be regenerated" env TOP_SRCDIR="$T_TMP/cov" \
+	    /usr/bin/python3 "$TOP_SRCDIR/tests/eventmap-coverage.py" tsv
+	t_ok "tests/data/eventmaps-coverage.tsv matches the maps (run tests/eventmap-coverage.py tsv)" \
+	    cmp "$TOP_SRCDIR/tests/data/eventmaps-coverage.tsv" "$T_TMP/cov/tests/data/eventmaps-coverage.tsv"
+	t_ok "and so does the table in doc/event-maps.md (tests/eventmap-coverage.py doc)" sh -c \
+	    "TOP_SRCDIR='$T_TMP/cov' /usr/bin/python3 '$TOP_SRCDIR/tests/eventmap-coverage.py' doc >/dev/null && cmp '$TOP_SRCDIR/doc/event-maps.md' '$T_TMP/cov/doc/event-maps.md'"
+	t_ok "the maps pass the structural lint" env TOP_SRCDIR="$TOP_SRCDIR" \
+	    /usr/bin/python3 "$TOP_SRCDIR/tests/eventmap-coverage.py" lint
+else
+	t_skip "coverage table" "python3-yaml is not installed"
+fi
 t_done
