@@ -26,7 +26,8 @@ inv=$SHARED_DATA/cloudtrail/DERIVED_invictus_all_records_sorted.ndjson
 t_exit "invictus scan finds drift" 2 "$TFDRIFT" scan --state "$none" --events "$inv" --format jsonl --explain
 printf '%s\n' "$T_OUT" > "$T_TMP/findings.jsonl"
 printf '%s\n' "$T_ERR" > "$T_TMP/explain.txt"
-t_ok "reasons match an independent classification of the records" /usr/bin/python3 - "$inv" "$T_TMP/explain.txt" "$T_TMP/findings.jsonl" "$SHARED_DATA/cloudtrail/DERIVED_invictus_out_of_band_changes.json" <<'PY'
+# (t_run gives commands /dev/null as stdin: the checker goes to a file first.)
+cat > "$T_TMP/classify.py" <<'PY'
 import collections, json, re, sys
 recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 reasons = {}
@@ -86,5 +87,8 @@ for b in bad[:30]:
     print("# " + b)
 sys.exit(1 if bad else 0)
 PY
+t_ok "reasons match an independent classification of the records" /usr/bin/python3 "$T_TMP/classify.py" \
+    "$inv" "$T_TMP/explain.txt" "$T_TMP/findings.jsonl" \
+    "$SHARED_DATA/cloudtrail/DERIVED_invictus_out_of_band_changes.json"
 t_diag "$T_OUT"
 t_done
