@@ -1,7 +1,7 @@
 #!/bin/sh
 # Self-test of tests/lib.sh (run a child script and check its TAP), plus the findings
 # schema validator on the examples in tests/data/schema/. Prints TAP.
-#   TOP_SRCDIR=. sh tests/lib_selftest.sh
+#   TOP_SRCDIR=. sh tests/scan/lib_selftest.sh
 TOP_SRCDIR=${TOP_SRCDIR:-.}
 . "$TOP_SRCDIR/tests/lib.sh"
 plan_start
