@@ -187,6 +187,30 @@ write_output(const char *path, const struct finding_list *l, const struct out_op
 	return 0;
 }
 
+static void
+scan_usage(FILE *fp)
+{
+	fputs("usage: tfdrift scan --state SRC [--state SRC...] --events FILE [--events FILE...] [FILE...]\n"
+	    "\n"
+	    "  -s, --state SRC        a Terraform state file (v4, or v3 and older); repeatable\n"
+	    "  -e, --events FILE      an audit log: CloudTrail (.json, .json.gz, JSON lines,\n"
+	    "                         LookupEvents, EventBridge) or GCP (entries.list, LogEntry\n"
+	    "                         lines); - is standard input; repeatable\n"
+	    "  -f, --format FMT       json (findings document), jsonl, text or csv;\n"
+	    "                         default text on a terminal, json otherwise\n"
+	    "  -o, --output FILE      write the findings there (atomically)\n"
+	    "      --since T, --until T\n"
+	    "                         only events in this window: RFC 3339, epoch seconds, or a\n"
+	    "                         duration meaning that long ago (90m, 2h, 7d)\n"
+	    "      --store PATH       save the findings and apply the store's triage\n"
+	    "  -x, --explain          print why each event was or was not drift (stderr)\n"
+	    "  -q, --quiet            no summary or warnings\n"
+	    "  -c, --config FILE      configuration file\n"
+	    "  -m, --event-maps DIR   event maps to use instead of the configured ones\n"
+	    "\n"
+	    "exit status: 0 no open drift, 2 open drift found, 1 error\n", fp);
+}
+
 int
 cmd_scan(int argc, char **argv)
 {
@@ -249,10 +273,10 @@ cmd_scan(int argc, char **argv)
 			}
 			break;
 		case 'h':
-			usage(stdout);
+			scan_usage(stdout);
 			goto out_args;
 		default:
-			usage(stderr);
+			scan_usage(stderr);
 			rc = 1;
 			goto out_args;
 		}

@@ -29,6 +29,10 @@ t_like "version" "$T_OUT" '^tfdrift [0-9]+\.[0-9]+'
 t_exit "unknown command exits 1" 1 "$TFDRIFT" frobnicate
 t_like "unknown command is named" "$T_ERR" "unknown command 'frobnicate'"
 t_exit "--help exits 0" 0 "$TFDRIFT" --help
+t_exit "scan --help exits 0" 0 "$TFDRIFT" scan --help
+t_like "and lists scan's options" "$T_OUT" '^  -f, --format FMT'
+t_exit "an unknown scan option exits 1" 1 "$TFDRIFT" scan --frobnicate
+t_like "with scan's usage" "$T_ERR" '^usage: tfdrift scan'
 t_exit "scan without inputs exits 1" 1 "$TFDRIFT" scan
 t_like "and says what is missing" "$T_ERR" 'need at least one --state'
 
