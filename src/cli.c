@@ -21,6 +21,7 @@
 #include "state_index.h"
 #include "store.h"
 #include "tfstate.h"
+#include "ui/ui.h"
 #include "util.h"
 #include "yamlutil.h"
 
@@ -35,6 +36,9 @@ usage(FILE *fp)
 	fputs("usage: tfdrift [-c FILE] COMMAND [ARGS]\n"
 	    "\n"
 	    "commands:\n"
+	    "  demo [--store PATH]     the dashboard on a built-in example estate, replayed live\n"
+	    "  ui --state SRC... --events FILE... [--store PATH]\n"
+	    "                          the dashboard on recorded events (also: tfdrift --state ...)\n"
 	    "  scan --state SRC... --events FILE... [FILE...] [--format json|jsonl|text|csv] [-o FILE]\n"
 	    "       [--store PATH]  check recorded audit events against Terraform state;\n"
 	    "                          exit 0 no open drift, 2 open drift found, 1 error;\n"
@@ -850,6 +854,10 @@ cli_main(int argc, char **argv)
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
 			return 0;
+		} else if (strcmp(argv[i], "--state") == 0 || strcmp(argv[i], "--events") == 0 ||
+		    strcmp(argv[i], "-s") == 0 || strcmp(argv[i], "-e") == 0) {
+			/* `tfdrift --state ... --events ...` is `tfdrift ui ...`. */
+			return ui_main(argc - i + 1, argv + i - 1, 0, global_config);
 		} else if (strcmp(argv[i], "-V") == 0 || strcmp(argv[i], "--version") == 0) {
 			printf("tfdrift %s\n", PACKAGE_VERSION);
 			return 0;
@@ -870,6 +878,8 @@ cli_main(int argc, char **argv)
 	else if (strcmp(argv[i], "ack") == 0 || strcmp(argv[i], "suppress") == 0 ||
 	    strcmp(argv[i], "undo") == 0)
 		rc = cmd_triage(argv[i], argc - i, argv + i);
+	else if (strcmp(argv[i], "demo") == 0 || strcmp(argv[i], "ui") == 0)
+		rc = ui_main(argc - i, argv + i, argv[i][0] == 'd', global_config);
 	else if (strcmp(argv[i], "rules") == 0)
 		rc = cmd_rules(argc - i, argv + i);
 	else if (strcmp(argv[i], "config") == 0)

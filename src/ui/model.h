@@ -1,0 +1,41 @@
+/* model: the findings the dashboard shows (main thread only). Findings are kept in arrival
+ * order; the visible rows are rebuilt from them (filter, sort) and the selection is kept by
+ * finding id, so it stays on the same finding while new ones arrive. */
+#ifndef TFDRIFT_UI_MODEL_H
+#define TFDRIFT_UI_MODEL_H
+
+#include <stddef.h>
+#include "finding.h"
+
+enum model_sort { SORT_TIME = 0, SORT_SEVERITY };
+
+struct model {
+	struct finding_list all;        /* owned, arrival order */
+	size_t *rows;                   /* indexes into all.v of the visible rows */
+	size_t nrows, rows_cap;
+	char sel_id[33];                /* selected finding id ("" none) */
+	size_t sel;                     /* index into rows (valid when nrows > 0) */
+	size_t top;                     /* first row shown */
+	enum model_sort sort;
+	int show_suppressed;
+	/* Filter hook for later views (text filter, timeline bucket): 1 keeps the finding. */
+	int (*filter)(void *ctx, const struct finding *f);
+	void *filter_ctx;
+	size_t count[3][SEV__COUNT];    /* [status][severity] over all findings */
+};
+
+void model_init(struct model *m);
+void model_free(struct model *m);
+/* Take ownership of a finding. Call model_rebuild after a batch. */
+void model_add(struct model *m, struct finding *f);
+/* Rebuild rows and counts; keeps the selection on sel_id when it is still visible. */
+void model_rebuild(struct model *m);
+/* The selected finding, or NULL. */
+struct finding *model_selected(const struct model *m);
+/* Move the selection by delta rows (clamped), or to an absolute row. */
+void model_move(struct model *m, long delta);
+void model_select_row(struct model *m, size_t row);
+/* Keep the selection inside a window of `height` rows starting at m->top. */
+void model_scroll_into_view(struct model *m, size_t height);
+
+#endif

@@ -1,0 +1,207 @@
+/* view_detail: the selected finding in full: per-attribute diff (old -> new, set members as
+ * +/- lines; sensitive values masked), resource, attribution, triage and a suggested fix. */
+#include "config.h"
+
+#include <string.h>
+#include <curses.h>
+
+#include "finding.h"
+#include "keys.h"
+#include "ui_int.h"
+
+struct dline {
+	enum theme_slot slot;
+	char *text;
+};
+
+struct dlines {
+	struct dline *v;
+	size_t n, cap;
+};
+
+static void
+add(struct dlines *d, enum theme_slot slot, char *text)
+{
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 32;
+		d->v = xreallocarray(d->v, d->cap, sizeof *d->v);
+	}
+	d->v[d->n].slot = slot;
+	d->v[d->n].text = text;
+	d->n++;
+}
+
+static const char *
+js(json_object *o)
+{
+	return o == NULL ? "(none)" : json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+/* 1 if array a holds a member equal to v. */
+static int
+has_member(json_object *a, json_object *v)
+{
+	size_t i, n = json_object_array_length(a);
+
+	for (i = 0; i < n; i++)
+		if (json_object_equal(json_object_array_get_idx(a, i), v))
+			return 1;
+	return 0;
+}
+
+static void
+add_change(struct dlines *d, const struct change *c, const char *arrow)
+{
+	const char *attr = c->attribute ? c->attribute : "?";
+	size_t i, n;
+
+	if (c->sensitive) {
+		add(d, TS_DIFF_CHANGED, xasprintf("  ~ %s: (sensitive) %s (sensitive)", attr, arrow));
+		return;
+	}
+	if (c->change == CH_ADDED) {
+		add(d, TS_DIFF_ADDED, xasprintf("  + %s: %s", attr, c->unknown_new ?
+		    "(value not in the log)" : js(c->new_val)));
+		return;
+	}
+	if (c->change == CH_REMOVED) {
+		add(d, TS_DIFF_REMOVED, xasprintf("  - %s: %s", attr, js(c->old_val)));
+		return;
+	}
+	if (c->old_val != NULL && c->new_val != NULL &&
+	    json_object_is_type(c->old_val, json_type_array) &&
+	    json_object_is_type(c->new_val, json_type_array)) {
+		/* Lists and sets: members removed and added. */
+		add(d, TS_DIFF_CHANGED, xasprintf("  ~ %s:", attr));
+		n = json_object_array_length(c->old_val);
+		for (i = 0; i < n; i++) {
+			json_object *v = json_object_array_get_idx(c->old_val, i);
+
+			if (!has_member(c->new_val, v))
+				add(d, TS_DIFF_REMOVED, xasprintf("      - %s", js(v)));
+		}
+		n = json_object_array_length(c->new_val);
+		for (i = 0; i < n; i++) {
+			json_object *v = json_object_array_get_idx(c->new_val, i);
+
+			if (!has_member(c->old_val, v))
+				add(d, TS_DIFF_ADDED, xasprintf("      + %s", js(v)));
+		}
+		return;
+	}
+	add(d, TS_DIFF_CHANGED, xasprintf("  ~ %s: %s %s %s", attr, js(c->old_val), arrow,
+	    c->unknown_new ? "(value not in the log)" : js(c->new_val)));
+}
+
+static void
+build(const struct ui *u, const struct finding *f, struct dlines *d)
+{
+	const char *arrow = ui_arrow(u);
+	char t[32];
+	size_t i;
+
+	add(d, theme_severity_slot(f->severity), xasprintf("%s %s  %s", severity_name(f->severity),
+	    finding_kind_name(f->kind), f->address ? f->address : "(not managed by Terraform)"));
+	add(d, TS_NORMAL, xasprintf("  status: %s", finding_status_name(f->status)));
+	if (f->triage != NULL) {
+		tf_format_time(f->triage->at_ms, t);
+		add(d, TS_NORMAL, xasprintf("    by %s at %s%s%s", f->triage->by ? f->triage->by : "?",
+		    t, f->triage->note ? ": " : "", f->triage->note ? f->triage->note : ""));
+		if (f->triage->until_ms != 0) {
+			tf_format_time(f->triage->until_ms, t);
+			add(d, TS_NORMAL, xasprintf("    until %s", t));
+		}
+	}
+	add(d, TS_NORMAL, xasprintf("  resource: %s %s", f->type ? f->type : "?",
+	    f->resource_id ? f->resource_id : "?"));
+	if (f->module != NULL && f->module[0] != '\0')
+		add(d, TS_NORMAL, xasprintf("  module: %s", f->module));
+	if (f->state_source != NULL)
+		add(d, TS_NORMAL, xasprintf("  state: %s", f->state_source));
+	add(d, TS_HEADER, xstrdup("Changes"));
+	if (f->nchanges == 0)
+		add(d, TS_DIM, xstrdup("  (no attribute values in the event)"));
+	for (i = 0; i < f->nchanges; i++)
+		add_change(d, &f->changes[i], arrow);
+	add(d, TS_HEADER, xstrdup("Who"));
+	add(d, TS_NORMAL, xasprintf("  who: %s%s%s%s", f->actor.name ? f->actor.name : "?",
+	    f->actor.type ? " (" : "", f->actor.type ? f->actor.type : "", f->actor.type ? ")" : ""));
+	if (f->actor.role != NULL || f->actor.session != NULL)
+		add(d, TS_NORMAL, xasprintf("  role: %s  session: %s", f->actor.role ? f->actor.role : "-",
+		    f->actor.session ? f->actor.session : "-"));
+	if (f->actor.principal != NULL)
+		add(d, TS_NORMAL, xasprintf("  principal: %s", f->actor.principal));
+	add(d, TS_NORMAL, xasprintf("  via %s from %s", tf_via_name(f->actor.via),
+	    f->source_ip ? f->source_ip : "?"));
+	if (f->user_agent != NULL)
+		add(d, TS_NORMAL, xasprintf("  user agent: %s", f->user_agent));
+	add(d, TS_NORMAL, xasprintf("  account: %s  region: %s", f->account ? f->account : "?",
+	    f->region ? f->region : "?"));
+	tf_format_time(f->event_time_ms, t);
+	add(d, TS_NORMAL, xasprintf("  time: %s  event: %s (%s)", t,
+	    f->event_name ? f->event_name : "?", f->event_source ? f->event_source : "?"));
+	add(d, TS_NORMAL, xasprintf("  event id: %s", f->event_id ? f->event_id : "?"));
+	add(d, TS_DIM, xasprintf("  finding id: %s", f->id));
+	for (i = 0; i < f->nrules; i++)
+		add(d, TS_NORMAL, xasprintf("  rule: %s %s (%s)", f->rules[i].id ? f->rules[i].id : "?",
+		    f->rules[i].name ? f->rules[i].name : "", severity_name(f->rules[i].severity)));
+	add(d, TS_HEADER, xstrdup("Suggested fix"));
+	if (f->address != NULL)
+		add(d, TS_NORMAL, xasprintf("  terraform apply -target='%s'   (revert to the configuration)",
+		    f->address));
+	else if (f->kind == FK_UNMANAGED)
+		add(d, TS_NORMAL, xasprintf("  terraform import %s.NAME %s   (or delete it)",
+		    f->type ? f->type : "TYPE", f->resource_id ? f->resource_id : "ID"));
+	else
+		add(d, TS_DIM, xstrdup("  review the change"));
+}
+
+static void
+detail_draw(struct ui *u, int y, int x, int h, int w)
+{
+	struct finding *f = model_selected(&u->model);
+	struct dlines d = { 0 };
+	size_t i;
+	int row;
+
+	if (h <= 0)
+		return;
+	if (f == NULL) {
+		ui_put(y, x + 1, w - 1, "Select a finding to see its changes and who made them.",
+		    theme_attr(TS_DIM));
+		u->detail_lines = 0;
+		return;
+	}
+	build(u, f, &d);
+	u->detail_lines = (int)d.n;
+	u->detail_h = h;
+	if (u->detail_scroll > (int)d.n - h)
+		u->detail_scroll = (int)d.n - h;
+	if (u->detail_scroll < 0)
+		u->detail_scroll = 0;
+	for (i = (size_t)u->detail_scroll, row = 0; i < d.n && row < h; i++, row++)
+		ui_put(y + row, x + 1, w - 1, d.v[i].text, theme_attr(d.v[i].slot));
+	for (i = 0; i < d.n; i++)
+		free(d.v[i].text);
+	free(d.v);
+}
+
+/* In the detail pane, up and down scroll it. */
+static int
+detail_key(struct ui *u, int action)
+{
+	int page = u->detail_h > 1 ? u->detail_h - 1 : 1;
+
+	switch (action) {
+	case ACT_DOWN: u->detail_scroll++; return 1;
+	case ACT_UP: u->detail_scroll--; return 1;
+	case ACT_PAGE_DOWN: u->detail_scroll += page; return 1;
+	case ACT_PAGE_UP: u->detail_scroll -= page; return 1;
+	case ACT_TOP: u->detail_scroll = 0; return 1;
+	case ACT_BOTTOM: u->detail_scroll = u->detail_lines; return 1;
+	default: return 0;
+	}
+}
+
+const struct ui_view view_detail = { "detail", detail_draw, detail_key };

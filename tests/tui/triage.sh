@@ -1,0 +1,89 @@
+#!/bin/sh
+# Triage in the dashboard: acknowledge with a note survives a restart and shows in
+# `tfdrift export`; suppress hides the resource and S shows it; undo; a store that cannot be
+# opened leaves the dashboard read-only with the reason shown.
+. "${TOP_SRCDIR:-.}/tests/lib.sh"
+. "$TOP_SRCDIR/tests/tui/tui.sh"
+plan_start
+tui_need_tmux
+
+TFDRIFT_NOW=2024-05-27T12:00:00Z
+USER=tester
+export TFDRIFT_NOW USER
+SG=module.net.aws_security_group.web
+SGRE='module\.net\.aws_security_group\.web'
+DB="$T_TMP/triage.db"
+
+tui_start one 100 30 "$TFDRIFT" demo --store "$DB" --pace 1s --passes 1
+t_screen "the demo shows the security group finding" one 'replay done' 20
+tui_keys one G
+t_screen "it is selected" one "^ high modified +$SGRE"
+tui_keys one a
+t_screen "a asks for a note" one '^Note \(Enter saves, Esc cancels\): '
+tui_keys one -l 'opened for the vendor, ticket OPS-1'
+tui_keys one Enter
+t_screen "Enter acknowledges it" one "acknowledged $SGRE \\(decision 1; u undoes\\)"
+t_like "the status line counts it" "$TUI_SCREEN" '\| ack 1 \|'
+t_like "the list marks it" "$TUI_SCREEN" "^A HIGH .*$SGRE"
+t_like "the detail shows who and the note" "$TUI_SCREEN" \
+    'by tester at 2024-05-27T12:00:00Z: opened for the vendor, ticket OPS-1'
+tui_keys one q
+t_tui_exit one "q exits 0 after an ack"
+
+tui_start two 100 30 "$TFDRIFT" demo --store "$DB" --pace 1s --passes 1
+t_screen "after a restart the finding is shown acknowledged" two "^A HIGH .*$SGRE" 20
+tui_keys two G
+t_screen "with its note" two 'status: acknowledged'
+t_like "note kept" "$TUI_SCREEN" 'ticket OPS-1'
+
+tui_keys two s
+t_screen "s suppresses the resource for a day" two "suppressed $SGRE for 1 day"
+t_like "the status line counts it" "$TUI_SCREEN" '\| supp 1 \|'
+t_unlike "it is hidden from the list" "$(printf '%s\n' "$TUI_SCREEN" | sed -n 3,13p)" "$SGRE"
+tui_keys two S G
+t_screen "S shows suppressed findings" two "^S HIGH .*$SGRE"
+tui_keys two S
+tui_keys two u
+t_screen "u undoes the suppression" two 'undid decision 2'
+tui_keys two G
+t_screen "the finding is back, acknowledged" two "^A HIGH .*$SGRE"
+t_like "supp 0 again" "$TUI_SCREEN" '\| supp 0 \|'
+tui_keys two q
+t_tui_exit two "q exits 0 after suppress and undo"
+
+t_run "$TFDRIFT" export --store "$DB" --status acknowledged --format jsonl
+t_is "export succeeds" "$T_RC" 0
+t_like "export has the acknowledged finding" "$T_OUT" \
+    "\"status\":\"acknowledged\".*\"address\":\"$SGRE\""
+t_like "with the note and who" "$T_OUT" '"by":"tester".*"note":"opened for the vendor, ticket OPS-1"'
+t_run "$TFDRIFT" export --store "$DB" --status all --format jsonl
+t_is "every demo finding was saved" "$(printf '%s\n' "$T_OUT" | grep -c '"id"')" 17
+
+# A suppression that expires lapses by itself while the dashboard runs (real clock).
+DB2="$T_TMP/lapse.db"
+t_run env -u TFDRIFT_NOW "$TFDRIFT" suppress --store "$DB2" --scope resource --value "$SG" --for 8s
+t_is "suppress for 8 seconds from the command line" "$T_RC" 0
+saved_now=$TFDRIFT_NOW
+unset TFDRIFT_NOW
+tui_start lapse 100 30 "$TFDRIFT" demo --store "$DB2" --pace 1s --passes 1
+TFDRIFT_NOW=$saved_now
+export TFDRIFT_NOW
+t_screen "the suppressed resource starts hidden" lapse '\| supp 1 \|.*replay done' 20
+t_unlike "not in the list" "$(printf '%s\n' "$TUI_SCREEN" | sed -n 3,13p)" "$SGRE"
+t_screen "and comes back when the suppression expires" lapse '\| supp 0 \|' 20
+tui_keys lapse G
+t_screen "open again" lapse "^  HIGH .*$SGRE"
+tui_keys lapse q
+t_tui_exit lapse "the lapse run exits 0"
+
+# A store that cannot be opened: read-only, with the reason, and nothing pretends to save.
+: > "$T_TMP/file"
+tui_start ro 100 30 "$TFDRIFT" demo --store "$T_TMP/file/sub/x.db" --pace 1s --passes 1
+t_screen "an unusable store runs read-only" ro 'READ-ONLY' 20
+t_like "and says why" "$TUI_SCREEN" 'file/sub/x\.db: cannot create'
+t_screen "the read-only dashboard still shows findings" ro 'replay done' 20
+tui_keys ro a
+t_screen "a refuses with the reason" ro '^read-only, nothing saved: '
+tui_keys ro q
+t_tui_exit ro "the read-only dashboard exits 0"
+t_done

@@ -1,0 +1,136 @@
+# tests/tui/tui.sh: drive the real dashboard in a private tmux server (sourced after
+# tests/lib.sh). Each script gets its own socket, so tests can run in parallel.
+#
+#   tui_start NAME COLS ROWS CMD...   run CMD in a new window; its exit status goes to
+#                                     $T_TMP/NAME.rc and its stderr to $T_TMP/NAME.err
+#   tui_wait NAME REGEX [SECONDS]     poll the screen until a line matches; TUI_SCREEN keeps it
+#   tui_keys NAME KEY...              tmux send-keys
+#   tui_exit NAME [SECONDS]           wait for CMD to end; TUI_RC keeps its status
+
+TUI_SOCK="tfdrift-test-$$"
+TUI_SCREEN=
+TUI_RC=
+
+tmx() {
+	tmux -L "$TUI_SOCK" -f /dev/null "$@"
+}
+
+tui_cleanup() {
+	_sock=$(tmx display-message -p '#{socket_path}' 2> /dev/null)
+	tmx kill-server > /dev/null 2>&1
+	[ -n "$_sock" ] && rm -f "$_sock"
+	_t_cleanup
+}
+
+# Skip everything when tmux is missing. The server runs in the foreground (-D) in the
+# background of this script: a daemon needs /dev/null to be the device, and a test elsewhere
+# running as root may have replaced it with a file.
+tui_need_tmux() {
+	need_cmd tmux || t_skip_all "tmux is not installed"
+	trap 'tui_cleanup' EXIT
+	tmx -D > "$T_TMP/tmux-server.log" 2>&1 &
+	_i=0
+	while [ ! -S "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$TUI_SOCK" ]; do
+		_i=$((_i + 1))
+		[ "$_i" -lt 100 ] || { echo "Bail out! the tmux server did not start"; cat "$T_TMP/tmux-server.log"; exit 1; }
+		sleep 0.1
+	done
+}
+
+tui_start() {
+	_n=$1 _x=$2 _y=$3
+	shift 3
+	rm -f "$T_TMP/$_n.rc" "$T_TMP/$_n.err"
+	{
+		echo '#!/bin/sh'
+		printf 'cd %s || exit 99\n' "'$(pwd)'"
+		for _v in TFDRIFT_NOW TFDRIFT_DATADIR TFDRIFT_UI_ITERATIONS ASAN_OPTIONS UBSAN_OPTIONS USER; do
+			eval "_val=\${$_v:-}"
+			# The server's environment is the first test's: unset what this one has not.
+			if [ -n "$_val" ]; then
+				printf "%s='%s'; export %s\n" "$_v" "$_val" "$_v"
+			else
+				printf 'unset %s\n' "$_v"
+			fi
+		done
+		printf 'LC_ALL=%s; export LC_ALL\n' "${TUI_LOCALE:-C.UTF-8}"
+		printf 'unset NO_COLOR\n'
+		[ -n "${TUI_NO_COLOR:-}" ] && printf 'NO_COLOR=1; export NO_COLOR\n'
+		printf '"$@" 2> %s\n' "'$T_TMP/$_n.err'"
+		printf 'echo $? > %s\n' "'$T_TMP/$_n.rc.tmp'"
+		printf 'mv %s %s\n' "'$T_TMP/$_n.rc.tmp'" "'$T_TMP/$_n.rc'"
+		echo 'sleep 300'
+	} > "$T_TMP/$_n.sh"
+	if tmx has-session 2> /dev/null; then
+		tmx new-window -d -n "$_n" sh "$T_TMP/$_n.sh" "$@"
+		tmx resize-window -t "=$_n" -x "$_x" -y "$_y"
+	else
+		tmx new-session -d -s tui -n "$_n" -x "$_x" -y "$_y" sh "$T_TMP/$_n.sh" "$@"
+	fi
+}
+
+tui_capture() {
+	tmx capture-pane -p -t "=tui:=$1" 2> /dev/null
+}
+
+tui_wait() {
+	_n=$1 _re=$2 _secs=${3:-20}
+	_i=0
+	while [ "$_i" -lt $((_secs * 10)) ]; do
+		TUI_SCREEN=$(tui_capture "$_n")
+		if printf '%s\n' "$TUI_SCREEN" | grep -Eq -- "$_re"; then
+			return 0
+		fi
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+# ok/not ok on tui_wait, showing the screen on failure.
+t_screen() {
+	_name=$1
+	shift
+	if tui_wait "$@"; then
+		ok 0 "$_name"
+		return 0
+	fi
+	ok 1 "$_name"
+	t_diag "no line matches /$2/ on the screen:"
+	printf '%s\n' "$TUI_SCREEN" | t_indent
+	[ -s "$T_TMP/$1.err" ] && { t_diag "stderr:"; head -n 30 "$T_TMP/$1.err" | t_indent; }
+	return 1
+}
+
+tui_keys() {
+	_n=$1
+	shift
+	tmx send-keys -t "=tui:=$_n" "$@"
+}
+
+tui_exit() {
+	_n=$1 _secs=${2:-20}
+	_i=0
+	TUI_RC=timeout
+	while [ "$_i" -lt $((_secs * 10)) ]; do
+		if [ -f "$T_TMP/$_n.rc" ]; then
+			TUI_RC=$(cat "$T_TMP/$_n.rc")
+			return 0
+		fi
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+# t_tui_exit NAME TEST-NAME: it exited 0 with nothing on stderr (sanitizer reports land there).
+t_tui_exit() {
+	tui_exit "$1" 20
+	t_is "$2" "$TUI_RC" 0
+	if [ -s "$T_TMP/$1.err" ]; then
+		ok 1 "$2: nothing on stderr"
+		head -n 40 "$T_TMP/$1.err" | t_indent
+	else
+		ok 0 "$2: nothing on stderr"
+	fi
+}
