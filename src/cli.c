@@ -17,10 +17,12 @@
 #include "detect.h"
 #include "event.h"
 #include "eventmap.h"
+#include "freeze.h"
 #include "output.h"
 #include "state_index.h"
 #include "store.h"
 #include "tfstate.h"
+#include "ui/theme.h"
 #include "ui/ui.h"
 #include "util.h"
 #include "yamlutil.h"
@@ -40,7 +42,8 @@ usage(FILE *fp)
 	    "  ui --state SRC... --events FILE... [--store PATH]\n"
 	    "                          the dashboard on recorded events (also: tfdrift --state ...)\n"
 	    "  scan --state SRC... --events FILE... [FILE...] [--format json|jsonl|text|csv] [-o FILE]\n"
-	    "       [--store PATH]  check recorded audit events against Terraform state;\n"
+	    "       [--store PATH] [--freeze NAME=START..END]\n"
+	    "                          check recorded audit events against Terraform state;\n"
 	    "                          exit 0 no open drift, 2 open drift found, 1 error;\n"
 	    "                          --store saves the findings and applies its triage\n"
 	    "  export [--store PATH] [--since T] [--until T] [--status open|acknowledged|suppressed|all]\n"
@@ -53,6 +56,13 @@ usage(FILE *fp)
 	    "                          suppress matching findings, for a while or for good\n"
 	    "  undo [--store PATH] DECISION_ID\n"
 	    "                          cancel an ack or a suppression\n"
+	    "  freeze add NAME --until T [--from T] [--account A] [--project P] [--region R]\n"
+	    "         [--type T] [--store PATH]\n"
+	    "                          start (or plan) a change freeze; kept in the store\n"
+	    "  freeze list [--all] [--store PATH]\n"
+	    "                          the freeze windows on now or planned (--all: also past)\n"
+	    "  freeze end NAME [--store PATH]\n"
+	    "                          end a freeze now (one not started yet is cancelled)\n"
 	    "  rules check [PATH...]   validate event maps (default: the installed ones)\n"
 	    "  config check [-c FILE]  validate a config file and print the resolved configuration\n"
 	    "  version                 print the version\n"
@@ -156,13 +166,11 @@ is_remote(const char *src)
 	return strstr(src, "://") != NULL;
 }
 
-/* Write to a temporary file beside the target and rename, so readers never see half a file. */
+/* Standard output, or a file written atomically (output_write_file). */
 static int
 write_output(const char *path, const struct finding_list *l, const struct out_opts *o)
 {
-	char *tmp;
-	FILE *fp;
-	int rc;
+	char *err = NULL;
 
 	if (path == NULL || strcmp(path, "-") == 0) {
 		if (output_findings(stdout, l, o) != 0) {
@@ -171,23 +179,11 @@ write_output(const char *path, const struct finding_list *l, const struct out_op
 		}
 		return 0;
 	}
-	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	fp = fopen(tmp, "w");
-	if (fp == NULL) {
-		fprintf(stderr, "tfdrift: %s: %s\n", tmp, strerror(errno));
-		free(tmp);
+	if (output_write_file(path, l, o, &err) != 0) {
+		fprintf(stderr, "tfdrift: writing %s\n", err);
+		free(err);
 		return -1;
 	}
-	rc = output_findings(fp, l, o);
-	if (fclose(fp) != 0)
-		rc = -1;
-	if (rc != 0 || rename(tmp, path) != 0) {
-		fprintf(stderr, "tfdrift: writing %s: %s (nothing written)\n", path, strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return -1;
-	}
-	free(tmp);
 	return 0;
 }
 
@@ -206,7 +202,13 @@ scan_usage(FILE *fp)
 	    "      --since T, --until T\n"
 	    "                         only events in this window: RFC 3339, epoch seconds, or a\n"
 	    "                         duration meaning that long ago (90m, 2h, 7d)\n"
-	    "      --store PATH       save the findings and apply the store's triage\n"
+	    "      --store PATH       save the findings and apply the store's triage; its freeze\n"
+	    "                         windows (tfdrift freeze add) apply too\n"
+	    "      --freeze NAME=START..END\n"
+	    "                         a change-freeze window (RFC 3339 times, start inclusive,\n"
+	    "                         end exclusive) besides the configured ones: every write in\n"
+	    "                         it by anyone but the pipeline is a freeze_violation and\n"
+	    "                         drift in it ranks one severity higher; repeatable\n"
 	    "  -x, --explain          print why each event was or was not drift (stderr)\n"
 	    "  -q, --quiet            no summary or warnings\n"
 	    "  -c, --config FILE      configuration file\n"
@@ -230,10 +232,13 @@ cmd_scan(int argc, char **argv)
 		{ "explain", no_argument, NULL, 'x' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "store", required_argument, NULL, 'D' },
+		{ "freeze", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct strlist states = { 0 }, events = { 0 };
+	struct freeze_window *freezes = NULL;
+	size_t nfreezes = 0;
 	const char *format = NULL, *outpath = NULL, *cfgpath = NULL, *mapdir = NULL, *storepath = NULL;
 	struct store *store = NULL;
 	size_t nstatus[ST_SUPPRESSED + 1] = { 0 };
@@ -264,6 +269,20 @@ cmd_scan(int argc, char **argv)
 		case 'x': explain = 1; break;
 		case 'q': quiet = 1; break;
 		case 'D': storepath = optarg; break;
+		case 'F': {
+			struct freeze_window w;
+			char *err = NULL;
+
+			if (freeze_parse_spec(optarg, &w, &err) != 0) {
+				fprintf(stderr, "tfdrift scan: %s\n", err);
+				free(err);
+				rc = 1;
+				break;
+			}
+			freeze_windows_push(&freezes, &nfreezes, &w);
+			freeze_window_clear(&w);
+			break;
+		}
 		case 'S':
 			if (parse_bound(optarg, &since) != 0) {
 				fprintf(stderr, "tfdrift: --since %s: expected an RFC 3339 time (2024-05-27T10:00:00Z) or a duration (2h)\n", optarg);
@@ -325,6 +344,21 @@ cmd_scan(int argc, char **argv)
 		}
 		if (store_readonly_reason(store) != NULL)
 			fprintf(stderr, "tfdrift: warning: %s\n", store_readonly_reason(store));
+		/* Its freeze windows apply, past ones too: a scan replays recorded events. */
+		{
+			struct freeze_window *sw = NULL;
+			size_t nsw = 0;
+
+			if (store_freeze_list(store, 1, tf_now_ms(), &sw, &nsw, &err) != 0) {
+				fprintf(stderr, "tfdrift: %s\n", err);
+				free(err);
+				rc = 1;
+				goto out;
+			}
+			for (i = 0; i < nsw; i++)
+				freeze_windows_push(&freezes, &nfreezes, &sw[i]);
+			freeze_windows_free(sw, nsw);
+		}
 	}
 	if ((map = load_maps(mapdir != NULL ? mapdir : conf_event_maps_dir(&conf))) == NULL) {
 		rc = 1;
@@ -364,6 +398,7 @@ cmd_scan(int argc, char **argv)
 	specs = eventmap_index_specs(map, &nspecs);
 	ix = state_index_build(sts, nsts, specs, nspecs);
 	det = detector_new(map, ix, &conf);
+	detector_set_freezes(det, freezes, nfreezes);
 
 	for (i = 0; i < events.n; i++) {
 		struct warn_ctx wc = { events.v[i], 0, quiet };
@@ -454,6 +489,11 @@ cmd_scan(int argc, char **argv)
 		    (unsigned long long)s->by_reason[ND_NOT_COVERED],
 		    (unsigned long long)s->by_reason[ND_DUPLICATE],
 		    (unsigned long long)s->by_reason[ND_NOT_MANAGED]);
+		if (conf.nfreezes + nfreezes > 0)
+			fprintf(stderr, "tfdrift: %zu change-freeze window%s: %llu freeze violation%s\n",
+			    conf.nfreezes + nfreezes, conf.nfreezes + nfreezes == 1 ? "" : "s",
+			    (unsigned long long)s->findings[FK_FREEZE_VIOLATION],
+			    s->findings[FK_FREEZE_VIOLATION] == 1 ? "" : "s");
 		if (nskipped + nmalformed + nwindow > 0)
 			fprintf(stderr, "tfdrift: skipped %llu records that are not audit events, "
 			    "%llu malformed, %llu outside --since/--until\n",
@@ -479,6 +519,7 @@ out:
 out_args:
 	strlist_clear(&states);
 	strlist_clear(&events);
+	freeze_windows_free(freezes, nfreezes);
 	return rc;
 }
 
@@ -744,6 +785,194 @@ cmd_triage(const char *what, int argc, char **argv)
 	return rc != 0 ? 1 : 0;
 }
 
+static void
+freeze_usage(FILE *fp)
+{
+	fputs("usage: tfdrift freeze add NAME --until T [--from T] [--account A] [--project P]\n"
+	    "                         [--region R] [--type T] [--store PATH]\n"
+	    "       tfdrift freeze list [--all] [--store PATH]\n"
+	    "       tfdrift freeze end NAME [--store PATH]\n"
+	    "\n"
+	    "  T is an RFC 3339 time, epoch seconds, a duration from now (2h, 90m) or HH:MM\n"
+	    "  (UTC, the next time the clock shows it); --from defaults to now. --account,\n"
+	    "  --project, --region and --type (globs, e.g. aws_iam_*) scope the window and are\n"
+	    "  repeatable. Windows are kept in the store; the configured ones (freeze_windows:)\n"
+	    "  are listed too.\n", fp);
+}
+
+/* One line of `freeze list`: status, name, times, time left, origin, scope. */
+static void
+freeze_print(FILE *fp, const struct freeze_window *w, int64_t now)
+{
+	char *desc = freeze_window_describe(w), left[32], status[48];
+
+	if (freeze_window_contains(w, now)) {
+		freeze_format_left(w->end_ms - now, left);
+		snprintf(status, sizeof status, "active (%s left)", left);
+	} else if (w->start_ms > now) {
+		freeze_format_left(w->start_ms - now, left);
+		snprintf(status, sizeof status, "planned (in %s)", left);
+	} else
+		snprintf(status, sizeof status, "ended");
+	fprintf(fp, "%-22s %s  [%s%s%s]\n", status, desc, freeze_origin_name(w->origin),
+	    w->created_by != NULL ? " by " : "", w->created_by != NULL ? w->created_by : "");
+	free(desc);
+}
+
+/* tfdrift freeze add|list|end: change-freeze windows kept in the store. */
+static int
+cmd_freeze(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, 'D' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "until", required_argument, NULL, 'U' },
+		{ "account", required_argument, NULL, 'a' },
+		{ "project", required_argument, NULL, 'p' },
+		{ "region", required_argument, NULL, 'r' },
+		{ "type", required_argument, NULL, 't' },
+		{ "all", no_argument, NULL, 'A' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sub, *storepath = NULL, *from_s = NULL, *until_s = NULL;
+	struct freeze_window w, *ws = NULL;
+	struct store *st = NULL;
+	struct conf conf;
+	int64_t now = tf_now_ms(), id = 0;
+	size_t nws = 0, i;
+	char *err = NULL;
+	int ch, all = 0, rc = 0, cancelled = 0;
+
+	memset(&w, 0, sizeof w);
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		freeze_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 1 : 0;
+	}
+	sub = argv[1];
+	if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0 && strcmp(sub, "end") != 0) {
+		fprintf(stderr, "tfdrift freeze: unknown subcommand '%s'\n", sub);
+		freeze_usage(stderr);
+		return 1;
+	}
+	optind = 1;
+	while ((ch = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'D': storepath = optarg; break;
+		case 'f': from_s = optarg; break;
+		case 'U': until_s = optarg; break;
+		case 'a': strlist_push(&w.accounts, optarg); break;
+		case 'p': strlist_push(&w.projects, optarg); break;
+		case 'r': strlist_push(&w.regions, optarg); break;
+		case 't': strlist_push(&w.resource_types, optarg); break;
+		case 'A': all = 1; break;
+		case 'h':
+			freeze_usage(stdout);
+			goto done;
+		default:
+			freeze_usage(stderr);
+			rc = 1;
+			goto done;
+		}
+	}
+	argc--;
+	argv++;
+	if (strcmp(sub, "list") == 0) {
+		if (optind != argc || from_s || until_s || w.accounts.n || w.projects.n ||
+		    w.regions.n || w.resource_types.n) {
+			freeze_usage(stderr);
+			rc = 1;
+			goto done;
+		}
+		if (load_conf(&conf, NULL) != 0) {
+			rc = 1;
+			goto done;
+		}
+		for (i = 0; i < conf.nfreezes; i++)
+			if (all || conf.freezes[i].end_ms > now)
+				freeze_print(stdout, &conf.freezes[i], now);
+		/* No store yet is no stored windows, not an error. */
+		if (access(storepath != NULL ? storepath : conf.store, F_OK) == 0) {
+			if ((st = open_store("freeze list", storepath, STORE_NOCREATE)) == NULL ||
+			    store_freeze_list(st, all, now, &ws, &nws, &err) != 0) {
+				if (err != NULL)
+					fprintf(stderr, "tfdrift freeze list: %s\n", err);
+				rc = 1;
+			}
+			for (i = 0; i < nws; i++)
+				freeze_print(stdout, &ws[i], now);
+		}
+		conf_free(&conf);
+		goto done;
+	}
+	if (optind + 1 != argc) {
+		freeze_usage(stderr);
+		rc = 1;
+		goto done;
+	}
+	if (strcmp(sub, "end") == 0) {
+		if (from_s || until_s || all || w.accounts.n || w.projects.n || w.regions.n ||
+		    w.resource_types.n) {
+			freeze_usage(stderr);
+			rc = 1;
+			goto done;
+		}
+		if ((st = open_store("freeze end", storepath, STORE_NOCREATE)) == NULL) {
+			rc = 1;
+			goto done;
+		}
+		if (store_freeze_end(st, argv[optind], current_user(), now, &cancelled, &err) != 0) {
+			fprintf(stderr, "tfdrift freeze end: not saved: %s\n", err);
+			rc = 1;
+		} else
+			fprintf(stderr, "tfdrift: freeze %s %s\n", argv[optind],
+			    cancelled ? "cancelled (it had not started)" : "ended");
+		goto done;
+	}
+	/* add */
+	w.name = xstrdup(argv[optind]);
+	w.origin = FO_STORE;
+	if (until_s == NULL || all) {
+		fprintf(stderr, "tfdrift freeze add: --until T is required (2h, 18:00, "
+		    "2024-05-27T18:00:00Z)\n");
+		rc = 1;
+		goto done;
+	}
+	w.start_ms = now;
+	if (from_s != NULL && freeze_parse_time(from_s, now, &w.start_ms) != 0) {
+		fprintf(stderr, "tfdrift freeze add: --from %s: expected an RFC 3339 time, epoch "
+		    "seconds, a duration from now (2h) or HH:MM (UTC)\n", from_s);
+		rc = 1;
+		goto done;
+	}
+	if (freeze_parse_time(until_s, now, &w.end_ms) != 0) {
+		fprintf(stderr, "tfdrift freeze add: --until %s: expected an RFC 3339 time, epoch "
+		    "seconds, a duration from now (2h) or HH:MM (UTC)\n", until_s);
+		rc = 1;
+		goto done;
+	}
+	if ((st = open_store("freeze add", storepath, 0)) == NULL) {
+		rc = 1;
+		goto done;
+	}
+	if (store_freeze_add(st, &w, current_user(), now, &id, &err) != 0) {
+		fprintf(stderr, "tfdrift freeze add: not saved: %s\n", err);
+		rc = 1;
+	} else {
+		/* Committed and synced: only now say it is done. */
+		printf("%lld\n", (long long)id);
+		fflush(stdout);
+		fputs("tfdrift: saved: ", stderr);
+		freeze_print(stderr, &w, now);
+	}
+done:
+	free(err);
+	freeze_windows_free(ws, nws);
+	freeze_window_clear(&w);
+	store_close(st);
+	return rc;
+}
+
 /* Collect *.yaml under a directory, or the file itself. */
 static void
 collect_yaml(const char *path, struct strlist *files, int *bad)
@@ -819,7 +1048,10 @@ int
 cmd_config(int argc, char **argv)
 {
 	struct conf conf;
+	struct theme th;
 	const char *path = NULL;
+	char **errs = NULL;
+	size_t nerrs = 0, j;
 	int i;
 
 	if (argc < 2 || strcmp(argv[1], "check") != 0) {
@@ -836,8 +1068,34 @@ cmd_config(int argc, char **argv)
 	}
 	if (load_conf(&conf, path) != 0)
 		return 1;
+	/* The configured theme must load too, or the dashboard would refuse to start. */
+	if (theme_load(conf.theme, &th, &errs, &nerrs) != 0) {
+		for (j = 0; j < nerrs; j++)
+			fprintf(stderr, "tfdrift: %s\n", errs[j]);
+		yerrs_free(errs, nerrs);
+		theme_free(&th);
+		conf_free(&conf);
+		return 1;
+	}
+	theme_free(&th);
 	conf_dump(&conf, stdout);
 	conf_free(&conf);
+	return 0;
+}
+
+/* Options of the dashboard that may open the command line (`tfdrift --state ...`). */
+static int
+is_ui_option(const char *a)
+{
+	static const char *opts[] = { "--state", "--events", "-s", "-e", "--store", "--theme",
+		"--since", "--until", "--export-dir", "--event-maps", "-m", "--max-iterations" };
+	size_t i, n;
+
+	for (i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+		n = strlen(opts[i]);
+		if (strncmp(a, opts[i], n) == 0 && (a[n] == '\0' || (a[n] == '=' && a[1] == '-')))
+			return 1;
+	}
 	return 0;
 }
 
@@ -854,8 +1112,7 @@ cli_main(int argc, char **argv)
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
 			return 0;
-		} else if (strcmp(argv[i], "--state") == 0 || strcmp(argv[i], "--events") == 0 ||
-		    strcmp(argv[i], "-s") == 0 || strcmp(argv[i], "-e") == 0) {
+		} else if (is_ui_option(argv[i])) {
 			/* `tfdrift --state ... --events ...` is `tfdrift ui ...`. */
 			return ui_main(argc - i + 1, argv + i - 1, 0, global_config);
 		} else if (strcmp(argv[i], "-V") == 0 || strcmp(argv[i], "--version") == 0) {
@@ -868,6 +1125,9 @@ cli_main(int argc, char **argv)
 		}
 	}
 	if (i >= argc) {
+		/* Bare `tfdrift` on a terminal is the dashboard on the configured sources. */
+		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+			return ui_main(1, argv + argc - 1, 0, global_config);
 		usage(stderr);
 		return 1;
 	}
@@ -880,6 +1140,8 @@ cli_main(int argc, char **argv)
 		rc = cmd_triage(argv[i], argc - i, argv + i);
 	else if (strcmp(argv[i], "demo") == 0 || strcmp(argv[i], "ui") == 0)
 		rc = ui_main(argc - i, argv + i, argv[i][0] == 'd', global_config);
+	else if (strcmp(argv[i], "freeze") == 0)
+		rc = cmd_freeze(argc - i, argv + i);
 	else if (strcmp(argv[i], "rules") == 0)
 		rc = cmd_rules(argc - i, argv + i);
 	else if (strcmp(argv[i], "config") == 0)

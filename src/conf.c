@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "freeze.h"
 #include "util.h"
 #include "yamlutil.h"
 
@@ -74,6 +75,19 @@ static const struct conf_option options[] = {
 	{ "severity_deleted", CT_SEVERITY, "high",
 	  "Severity of a managed resource deleted outside Terraform.",
 	  OPT(severity_deleted) },
+	{ "severity_freeze_violation", CT_SEVERITY, "high",
+	  "Severity of a freeze_violation: a write by anyone but the pipeline or the cloud "
+	  "inside a change-freeze window. Drift found inside a window also ranks one step "
+	  "higher than usual (up to critical).",
+	  OPT(severity_freeze) },
+	{ "freeze_windows", CT_FREEZE_WINDOWS, "",
+	  "Change-freeze windows: a list of {name, start, end} (RFC 3339 times, end after "
+	  "start, start inclusive, end exclusive), each with optional scope lists accounts "
+	  "(AWS), projects (GCP), regions and resource_types (globs such as aws_iam_*; empty "
+	  "or absent means any). Inside a window every write in scope by anyone but the "
+	  "pipeline or the cloud is a freeze_violation, even when it changes nothing "
+	  "Terraform manages. `scan --freeze` and `tfdrift freeze add` add more.",
+	  OPT(freezes) },
 	{ "store", CT_PATH, "$XDG_STATE_HOME/tfdrift/tfdrift.db",
 	  "SQLite store for events, findings and triage decisions. The default is under "
 	  "$XDG_STATE_HOME (~/.local/state when unset). A leading ~/ is your home directory.",
@@ -394,10 +408,241 @@ set_scalar(struct conf *c, const struct conf_option *o, const char *v, char **wh
 		*sp = xstrdup(v);
 		return 0;
 	case CT_STRING_LIST:
+	case CT_FREEZE_WINDOWS:
 		break;
 	}
 	*why = xasprintf("%s: internal error: not a scalar option", o->name);
 	return -1;
+}
+
+/* A list of strings (null is the empty list) into *out; 0, or -1 (errors added, *out
+ * empty). `what` names the option in messages. */
+static int
+load_strlist(const char *what, struct ydoc *d, yaml_node_t *v, struct strlist *out,
+    char ***errs, size_t *nerrs)
+{
+	char *why = NULL, *s;
+	size_t i;
+	int bad = 0;
+
+	memset(out, 0, sizeof *out);
+	if (is_null(v))
+		return 0;
+	if (!ynode_is_seq(v)) {
+		yerr_add(errs, nerrs, d, v, "%s must be a list of strings, not %s (write "
+		    "[a, b] or one '- item' per line)", what, node_kind(v));
+		return -1;
+	}
+	for (i = 0; i < yseq_len(v); i++) {
+		yaml_node_t *it = yseq_get(d, v, i);
+
+		if (!ynode_is_scalar(it) || is_null(it)) {
+			yerr_add(errs, nerrs, d, it, "%s: item %zu must be a string, not %s",
+			    what, i + 1, is_null(it) ? "empty" : node_kind(it));
+			bad = 1;
+			continue;
+		}
+		if ((s = expand_env(ynode_str(it), &why)) == NULL) {
+			yerr_add(errs, nerrs, d, it, "%s", why);
+			free(why);
+			why = NULL;
+			bad = 1;
+			continue;
+		}
+		strlist_push(out, s);
+		free(s);
+	}
+	if (bad) {
+		strlist_clear(out);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *const freeze_keys[] = { "name", "start", "end", "accounts", "projects",
+	"regions", "resource_types" };
+
+/* One scalar of a freeze window (expanded); heap string or NULL after an error. */
+static char *
+freeze_scalar(struct ydoc *d, yaml_node_t *v, const char *where, const char *key,
+    char ***errs, size_t *nerrs)
+{
+	char *why = NULL, *s;
+
+	if (!ynode_is_scalar(v) || is_null(v)) {
+		yerr_add(errs, nerrs, d, v, "%s: %s must be a single value, not %s", where, key,
+		    is_null(v) ? "empty" : node_kind(v));
+		return NULL;
+	}
+	if ((s = expand_env(ynode_str(v), &why)) == NULL) {
+		yerr_add(errs, nerrs, d, v, "%s", why);
+		free(why);
+	}
+	return s;
+}
+
+/* One item of freeze_windows into *w; 0, or -1 with errors added. */
+static int
+load_freeze_item(struct ydoc *d, yaml_node_t *it, size_t idx, struct freeze_window *w,
+    char ***errs, size_t *nerrs)
+{
+	yaml_node_t *k, *v, *k2, *v2, *start_n = NULL, *end_n = NULL;
+	char *where = xasprintf("freeze_windows item %zu", idx + 1), *s;
+	size_t i, j;
+	int bad = 0;
+
+	memset(w, 0, sizeof *w);
+	w->origin = FO_CONFIG;
+	if (!ynode_is_map(it)) {
+		yerr_add(errs, nerrs, d, it, "%s must be a mapping (name:, start:, end:, and "
+		    "optional accounts:, projects:, regions:, resource_types:), not %s", where,
+		    is_null(it) ? "empty" : node_kind(it));
+		free(where);
+		return -1;
+	}
+	for (i = 0; ymap_pair(d, it, i, &k, &v); i++) {
+		const char *key = ynode_str(k);
+		int dup = 0, found = -1;
+
+		if (key == NULL) {
+			yerr_add(errs, nerrs, d, k, "%s: keys must be plain names", where);
+			bad = 1;
+			continue;
+		}
+		for (j = 0; j < i && ymap_pair(d, it, j, &k2, &v2); j++)
+			if (ynode_str(k2) != NULL && strcmp(ynode_str(k2), key) == 0)
+				dup = 1;
+		if (dup) {
+			yerr_add(errs, nerrs, d, k, "%s: duplicate key '%s'", where, key);
+			bad = 1;
+			continue;
+		}
+		for (j = 0; j < TF_ARRLEN(freeze_keys); j++)
+			if (strcmp(key, freeze_keys[j]) == 0)
+				found = (int)j;
+		switch (found) {
+		case -1:
+			unknown_key(errs, nerrs, d, k, "key in a freeze window", key, freeze_keys,
+			    TF_ARRLEN(freeze_keys));
+			bad = 1;
+			break;
+		case 0:
+			if ((s = freeze_scalar(d, v, where, key, errs, nerrs)) == NULL)
+				bad = 1;
+			else if (*s == '\0') {
+				yerr_add(errs, nerrs, d, v, "%s: name must not be empty", where);
+				free(s);
+				bad = 1;
+			} else
+				w->name = s;
+			break;
+		case 1:
+		case 2:
+			if ((s = freeze_scalar(d, v, where, key, errs, nerrs)) == NULL) {
+				bad = 1;
+				break;
+			}
+			if (tf_parse_time(s, found == 1 ? &w->start_ms : &w->end_ms) != 0) {
+				yerr_add(errs, nerrs, d, v, "%s: bad %s time '%s' (RFC 3339, e.g. "
+				    "2024-05-27T08:00:00Z)", where, key, s);
+				bad = 1;
+			} else if (found == 1)
+				start_n = v;
+			else
+				end_n = v;
+			free(s);
+			break;
+		default: {
+			struct strlist l;
+			char *what = xasprintf("%s: %s", where, key);
+
+			if (load_strlist(what, d, v, &l, errs, nerrs) != 0)
+				bad = 1;
+			else {
+				struct strlist *dst = found == 3 ? &w->accounts : found == 4 ?
+				    &w->projects : found == 5 ? &w->regions : &w->resource_types;
+
+				strlist_clear(dst);
+				*dst = l;
+			}
+			free(what);
+			break;
+		}
+		}
+	}
+	if (!bad) {
+		if (w->name == NULL)
+			yerr_add(errs, nerrs, d, it, "%s has no name (name: is required)", where);
+		if (start_n == NULL)
+			yerr_add(errs, nerrs, d, it, "%s has no start (start: 2024-05-27T08:00:00Z)",
+			    where);
+		if (end_n == NULL)
+			yerr_add(errs, nerrs, d, it, "%s has no end (end: 2024-05-27T12:00:00Z)", where);
+		if (w->name == NULL || start_n == NULL || end_n == NULL)
+			bad = 1;
+		else if (w->end_ms <= w->start_ms) {
+			yerr_add(errs, nerrs, d, end_n, "%s (%s): the end is not after the start",
+			    where, w->name);
+			bad = 1;
+		}
+	}
+	free(where);
+	if (bad) {
+		freeze_window_clear(w);
+		return -1;
+	}
+	return 0;
+}
+
+/* CT_FREEZE_WINDOWS: the list replaces c->freezes when every item is good. */
+static void
+load_freezes(struct conf *c, const struct conf_option *o, struct ydoc *d, yaml_node_t *v,
+    char ***errs, size_t *nerrs)
+{
+	struct freeze_window *ws = NULL;
+	size_t n = 0, i, j;
+	int bad = 0;
+
+	if (is_null(v)) {
+		freeze_windows_free(c->freezes, c->nfreezes);
+		c->freezes = NULL;
+		c->nfreezes = 0;
+		return;
+	}
+	if (!ynode_is_seq(v)) {
+		yerr_add(errs, nerrs, d, v, "%s must be a list of mappings (- name: ..., start: ..., "
+		    "end: ...), not %s", o->name, node_kind(v));
+		return;
+	}
+	for (i = 0; i < yseq_len(v); i++) {
+		yaml_node_t *it = yseq_get(d, v, i);
+		struct freeze_window w;
+
+		if (load_freeze_item(d, it, i, &w, errs, nerrs) != 0) {
+			bad = 1;
+			continue;
+		}
+		for (j = 0; j < n; j++)
+			if (strcmp(ws[j].name, w.name) == 0)
+				break;
+		if (j < n) {
+			yerr_add(errs, nerrs, d, ymap_get(d, it, "name"), "freeze_windows item %zu: "
+			    "duplicate window name '%s' (names must be unique: give each its own, "
+			    "e.g. %s-2)", i + 1, w.name, w.name);
+			freeze_window_clear(&w);
+			bad = 1;
+			continue;
+		}
+		ws = xreallocarray(ws, n + 1, sizeof *ws);
+		ws[n++] = w;
+	}
+	if (bad) {
+		freeze_windows_free(ws, n);
+		return;
+	}
+	freeze_windows_free(c->freezes, c->nfreezes);
+	c->freezes = ws;
+	c->nfreezes = n;
 }
 
 /* Parse one option's value node; errors go to errs. */
@@ -406,46 +651,18 @@ load_option(struct conf *c, const struct conf_option *o, struct ydoc *d, yaml_no
     char ***errs, size_t *nerrs)
 {
 	char *why = NULL, *s;
-	size_t i;
 
 	if (o->type == CT_STRING_LIST) {
 		struct strlist l = { NULL, 0 };
-		int bad = 0;
 
-		if (is_null(v)) {
-			strlist_clear(field(c, o));
+		if (load_strlist(o->name, d, v, &l, errs, nerrs) != 0)
 			return;
-		}
-		if (!ynode_is_seq(v)) {
-			yerr_add(errs, nerrs, d, v, "%s must be a list of strings, not %s (write "
-			    "[a, b] or one '- item' per line)", o->name, node_kind(v));
-			return;
-		}
-		for (i = 0; i < yseq_len(v); i++) {
-			yaml_node_t *it = yseq_get(d, v, i);
-
-			if (!ynode_is_scalar(it) || is_null(it)) {
-				yerr_add(errs, nerrs, d, it, "%s: item %zu must be a string, not %s",
-				    o->name, i + 1, is_null(it) ? "empty" : node_kind(it));
-				bad = 1;
-				continue;
-			}
-			if ((s = expand_env(ynode_str(it), &why)) == NULL) {
-				yerr_add(errs, nerrs, d, it, "%s", why);
-				free(why);
-				why = NULL;
-				bad = 1;
-				continue;
-			}
-			strlist_push(&l, s);
-			free(s);
-		}
-		if (bad) {
-			strlist_clear(&l);
-			return;
-		}
 		strlist_clear(field(c, o));
 		*(struct strlist *)field(c, o) = l;
+		return;
+	}
+	if (o->type == CT_FREEZE_WINDOWS) {
+		load_freezes(c, o, d, v, errs, nerrs);
 		return;
 	}
 	if (!ynode_is_scalar(v)) {
@@ -578,7 +795,9 @@ conf_init(struct conf *c)
 				free(item);
 				p = *comma ? comma + 1 : comma;
 			}
-		} else if (set_scalar(c, o, o->def, &why) != 0)
+		} else if (o->type == CT_FREEZE_WINDOWS)
+			continue;   /* none by default */
+		else if (set_scalar(c, o, o->def, &why) != 0)
 			tf_fatal("conf: built-in default: %s", why);
 	}
 	c->event_maps_default = xasprintf("%s/rules/events", tf_datadir());
@@ -594,7 +813,11 @@ conf_free(struct conf *c)
 
 		if (o->type == CT_STRING_LIST)
 			strlist_clear(field(c, o));
-		else if (o->type != CT_DURATION) {
+		else if (o->type == CT_FREEZE_WINDOWS) {
+			freeze_windows_free(c->freezes, c->nfreezes);
+			c->freezes = NULL;
+			c->nfreezes = 0;
+		} else if (o->type != CT_DURATION) {
 			free(*(char **)field(c, o));
 			*(char **)field(c, o) = NULL;
 		}
@@ -761,6 +984,44 @@ dump_duration(FILE *fp, int64_t ms)
 	}
 }
 
+/* freeze_windows as block YAML that loads back (times in UTC). */
+static void
+dump_freezes(const struct conf *c, const struct conf_option *o, FILE *fp)
+{
+	static const char *const lists[] = { "accounts", "projects", "regions", "resource_types" };
+	size_t i, j, k;
+	char buf[32];
+
+	if (c->nfreezes == 0) {
+		fprintf(fp, "%s: []\n", o->name);
+		return;
+	}
+	fprintf(fp, "%s:\n", o->name);
+	for (i = 0; i < c->nfreezes; i++) {
+		const struct freeze_window *w = &c->freezes[i];
+		const struct strlist *l[] = { &w->accounts, &w->projects, &w->regions,
+			&w->resource_types };
+
+		fputs("  - name: ", fp);
+		dump_string(fp, w->name);
+		tf_format_time(w->start_ms, buf);
+		fprintf(fp, "\n    start: \"%s\"\n", buf);
+		tf_format_time(w->end_ms, buf);
+		fprintf(fp, "    end: \"%s\"\n", buf);
+		for (j = 0; j < TF_ARRLEN(lists); j++) {
+			if (l[j]->n == 0)
+				continue;
+			fprintf(fp, "    %s: [", lists[j]);
+			for (k = 0; k < l[j]->n; k++) {
+				if (k > 0)
+					fputs(", ", fp);
+				dump_string(fp, l[j]->v[k]);
+			}
+			fputs("]\n", fp);
+		}
+	}
+}
+
 void
 conf_dump(const struct conf *c, FILE *fp)
 {
@@ -792,6 +1053,9 @@ conf_dump(const struct conf *c, FILE *fp)
 			}
 			break;
 		}
+		case CT_FREEZE_WINDOWS:
+			dump_freezes(c, o, fp);
+			break;
 		case CT_DURATION:
 			fprintf(fp, "%s: ", o->name);
 			dump_duration(fp, *(const int64_t *)f);

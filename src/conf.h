@@ -14,6 +14,8 @@ struct strlist {
 void strlist_push(struct strlist *l, const char *s);
 void strlist_clear(struct strlist *l);
 
+struct freeze_window;                  /* freeze.h */
+
 struct conf {
 	char *path;                        /* the file read, or NULL for built-in defaults */
 	struct strlist states;             /* state sources */
@@ -25,13 +27,19 @@ struct conf {
 	char *severity_modified;
 	char *severity_unmanaged;
 	char *severity_deleted;
+	char *severity_freeze;             /* of a freeze_violation finding */
+	struct freeze_window *freezes;     /* `freeze_windows:`, in file order */
+	size_t nfreezes;
 	char *store;                       /* SQLite store path */
 	char *theme;
 	int64_t state_refresh_ms;
 	char *event_maps_default;          /* private: <datadir>/rules/events, set by conf_init */
 };
 
-enum conf_type { CT_STRING, CT_STRING_LIST, CT_SEVERITY, CT_DURATION, CT_PATH };
+/* CT_FREEZE_WINDOWS: a list of mappings {name, start, end, accounts, projects, regions,
+ * resource_types} into c->freezes / c->nfreezes (one option has this type). */
+enum conf_type { CT_STRING, CT_STRING_LIST, CT_SEVERITY, CT_DURATION, CT_PATH,
+	CT_FREEZE_WINDOWS };
 
 struct conf_option {
 	const char *name;

@@ -7,11 +7,15 @@
 #include <string.h>
 
 #include "detect.h"
+#include "freeze.h"
 #include "util.h"
 
 #define MAX_IDS 256          /* resource ids one event may name (RunInstances batches) */
 #define MAX_MATCH 8          /* states that may manage the same resource */
 #define MAX_ENTRIES 16       /* alternative map entries for one event */
+
+struct detector;
+static const struct freeze_window *freeze_at(const struct detector *d, size_t i);
 
 /* A set of 64-bit hashes (event ids, GCP operation ids): open addressing, 0 = empty. */
 struct hset {
@@ -30,6 +34,23 @@ struct detector {
 	size_t npending, cappending;
 	struct detect_stats stats;
 	enum severity sev_default[FK__COUNT];
+	/* Change-freeze windows: the config's (borrowed) and detector_set_freezes' (owned).
+	 * nfreezes 0 is the fast path; [freeze_lo, freeze_hi) spans them all. */
+	const struct freeze_window *cfg_freezes;
+	size_t ncfg_freezes;
+	struct freeze_window *extra_freezes;
+	size_t nextra_freezes;
+	size_t nfreezes;
+	int64_t freeze_lo, freeze_hi;
+};
+
+/* What the event map and state made of an event, for freeze windows. */
+struct resolved {
+	const struct em_entry *ents[MAX_ENTRIES];
+	size_t nent;
+	const struct tf_instance *in;   /* the first managed instance it names, or NULL */
+	char *id;                       /* the first resource id it names (heap), or NULL */
+	const char *type;               /* the unmanaged resource's type, when no instance */
 };
 
 static const char *nd_names[ND__COUNT] = {
@@ -91,6 +112,25 @@ hset_has(const struct hset *s, uint64_t h)
 	return 0;
 }
 
+/* Recount the windows and the time span they cover (events outside it skip them at once). */
+static void
+freeze_span(struct detector *d)
+{
+	size_t i;
+
+	d->nfreezes = d->ncfg_freezes + d->nextra_freezes;
+	d->freeze_lo = INT64_MAX;
+	d->freeze_hi = INT64_MIN;
+	for (i = 0; i < d->nfreezes; i++) {
+		const struct freeze_window *w = freeze_at(d, i);
+
+		if (w->start_ms < d->freeze_lo)
+			d->freeze_lo = w->start_ms;
+		if (w->end_ms > d->freeze_hi)
+			d->freeze_hi = w->end_ms;
+	}
+}
+
 static enum severity
 sev_from_conf(const char *s, enum severity def)
 {
@@ -113,8 +153,29 @@ detector_new(const struct eventmap *map, struct state_index *ix, const struct co
 	d->sev_default[FK_MODIFIED] = sev_from_conf(conf ? conf->severity_modified : NULL, SEV_MEDIUM);
 	d->sev_default[FK_UNMANAGED] = sev_from_conf(conf ? conf->severity_unmanaged : NULL, SEV_LOW);
 	d->sev_default[FK_DELETED] = sev_from_conf(conf ? conf->severity_deleted : NULL, SEV_HIGH);
-	d->sev_default[FK_FREEZE_VIOLATION] = SEV_HIGH;
+	d->sev_default[FK_FREEZE_VIOLATION] = sev_from_conf(conf ? conf->severity_freeze : NULL, SEV_HIGH);
+	if (conf != NULL) {
+		d->cfg_freezes = conf->freezes;
+		d->ncfg_freezes = conf->nfreezes;
+	}
+	freeze_span(d);
 	return d;
+}
+
+void
+detector_set_freezes(struct detector *d, const struct freeze_window *w, size_t n)
+{
+	freeze_windows_free(d->extra_freezes, d->nextra_freezes);
+	d->extra_freezes = freeze_windows_dup(w, n);
+	d->nextra_freezes = n;
+	freeze_span(d);
+}
+
+/* The i-th window of all the detector knows: the config's first, then the others. */
+static const struct freeze_window *
+freeze_at(const struct detector *d, size_t i)
+{
+	return i < d->ncfg_freezes ? &d->cfg_freezes[i] : &d->extra_freezes[i - d->ncfg_freezes];
 }
 
 void
@@ -140,6 +201,7 @@ detector_free(struct detector *d)
 	for (size_t i = 0; i < d->npending; i++)
 		event_free(&d->pending[i]);
 	free(d->pending);
+	freeze_windows_free(d->extra_freezes, d->nextra_freezes);
 	free(d);
 }
 
@@ -624,9 +686,11 @@ handle_unmanaged(struct detector *d, const struct event *ev, const struct em_ent
 	return ND_DRIFT;
 }
 
-/* Everything after the per-record checks: actor, event map, state. */
+/* The event map and state: findings for one event. `res` (may be NULL) learns what the
+ * event names, for freeze windows. */
 static enum nodrift
-detect_resolve(struct detector *d, const struct event *ev, struct finding_list *out)
+resolve_map(struct detector *d, const struct event *ev, struct finding_list *out,
+    struct resolved *res)
 {
 	const struct em_entry *ents[MAX_ENTRIES];
 	char *ids[MAX_IDS];
@@ -635,17 +699,13 @@ detect_resolve(struct detector *d, const struct event *ev, struct finding_list *
 	const char *prov = tf_provider_name(ev->provider);
 	enum nodrift why = ND__COUNT;
 
-	if (is_pipeline(d, ev)) {
-		why = ND_TERRAFORM;
-		goto done;
-	}
-	if (is_service(d, ev)) {
-		why = ND_SERVICE;
-		goto done;
-	}
 	nent = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, ents, MAX_ENTRIES);
 	if (nent > MAX_ENTRIES)
 		nent = MAX_ENTRIES;
+	if (res != NULL) {
+		memcpy(res->ents, ents, nent * sizeof *ents);
+		res->nent = nent;
+	}
 	if (nent == 0) {
 		why = ND_NOT_COVERED;
 		goto done;
@@ -672,6 +732,12 @@ detect_resolve(struct detector *d, const struct event *ev, struct finding_list *
 				nres++;
 		}
 		if (nres > 0) {
+			for (j = 0; res != NULL && res->in == NULL && j < ne; j++) {
+				if (nins[j] > 0) {
+					res->in = ins[j][0];
+					res->id = xstrdup(eids[j]);
+				}
+			}
 			for (j = 0; j < ne; j++) {
 				enum nodrift r = nins[j] > 0 ?
 				    handle_managed(d, ev, ents[i], ins[j], nins[j], eids[j], out) :
@@ -699,6 +765,10 @@ detect_resolve(struct detector *d, const struct event *ev, struct finding_list *
 		why = ND_NO_ID;
 		goto done;
 	}
+	if (res != NULL) {
+		res->id = xstrdup(ids[0]);
+		res->type = strcmp(first->resource, "*") != 0 ? first->resource : NULL;
+	}
 	for (k = 0; k < nids; k++) {
 		enum nodrift r = handle_unmanaged(d, ev, first, ids[k], out);
 
@@ -710,6 +780,105 @@ done:
 	if (why == ND__COUNT)
 		why = ND_EQUAL;
 	return why;
+}
+
+/* Console sign-ins are not writes to anything, whatever CloudTrail's readOnly says. */
+static int
+is_signin(const struct event *ev)
+{
+	return ev->event_type != NULL && strcmp(ev->event_type, "AwsConsoleSignIn") == 0;
+}
+
+/* Does window w take in the event, given what the map made of it? A managed instance's type
+ * decides; else any type the event's map entries name; an unmapped event (or one of "any
+ * type" only) matches a window without a type scope. */
+static int
+freeze_takes(const struct freeze_window *w, const struct event *ev, const struct resolved *res)
+{
+	size_t i;
+	int typed = 0;
+
+	if (!freeze_window_contains(w, ev->time_ms) || !freeze_window_scope_match(w, ev))
+		return 0;
+	if (res->in != NULL)
+		return freeze_window_type_match(w, res->in->type);
+	if (res->type != NULL && freeze_window_type_match(w, res->type))
+		return 1;
+	for (i = 0; i < res->nent; i++) {
+		if (strcmp(res->ents[i]->resource, "*") == 0)
+			continue;
+		typed = 1;
+		if (freeze_window_type_match(w, res->ents[i]->resource))
+			return 1;
+	}
+	return !typed && res->type == NULL && freeze_window_type_match(w, NULL);
+}
+
+static void
+finding_set_freeze(struct finding *f, const struct freeze_window *w)
+{
+	free(f->freeze_name);
+	f->freeze_name = xstrdup(w->name);
+	f->freeze_start_ms = w->start_ms;
+	f->freeze_end_ms = w->end_ms;
+}
+
+/*
+ * An event inside the span of the freeze windows: the usual findings, each raised one
+ * severity step when a window takes in its resource, then ONE freeze_violation for the
+ * event (the first window that takes it in), whatever the map and state made of it.
+ */
+static enum nodrift
+resolve_frozen(struct detector *d, const struct event *ev, struct finding_list *out)
+{
+	struct resolved res;
+	const struct freeze_window *hit = NULL;
+	size_t before = out->n, i, k;
+	enum nodrift why;
+
+	memset(&res, 0, sizeof res);
+	why = resolve_map(d, ev, out, &res);
+	for (k = before; k < out->n; k++) {
+		struct finding *f = out->v[k];
+
+		for (i = 0; i < d->nfreezes; i++) {
+			const struct freeze_window *w = freeze_at(d, i);
+
+			if (freeze_window_match(w, ev, f->type)) {
+				if (f->severity < SEV_CRITICAL)
+					f->severity++;
+				finding_set_freeze(f, w);
+				break;
+			}
+		}
+	}
+	for (i = 0; hit == NULL && i < d->nfreezes; i++)
+		if (freeze_takes(freeze_at(d, i), ev, &res))
+			hit = freeze_at(d, i);
+	if (hit != NULL) {
+		struct finding *f = finding_new(d, ev, NULL, FK_FREEZE_VIOLATION, res.in, res.id,
+		    res.in != NULL ? res.in->type : res.type);
+
+		finding_set_freeze(f, hit);
+		finding_done(d, f, out);
+		why = ND_DRIFT;
+	}
+	free(res.id);
+	return why;
+}
+
+/* Everything after the per-record checks: actor, freeze windows, event map, state. */
+static enum nodrift
+detect_resolve(struct detector *d, const struct event *ev, struct finding_list *out)
+{
+	if (is_pipeline(d, ev))
+		return ND_TERRAFORM;
+	if (is_service(d, ev))
+		return ND_SERVICE;
+	if (d->nfreezes > 0 && ev->time_ms >= d->freeze_lo && ev->time_ms < d->freeze_hi &&
+	    ev->time_ms != 0 && !is_signin(ev))
+		return resolve_frozen(d, ev, out);
+	return resolve_map(d, ev, out, NULL);
 }
 
 /* A copy that owns everything, for events held back (the caller frees its own). */

@@ -26,10 +26,30 @@ enum nodrift {
 const char *nodrift_name(enum nodrift n);
 
 struct detector;
+struct freeze_window;
 /* The detector borrows `map` and `conf`; it takes a reference on `ix`. Not thread-safe: one
- * detector per thread. */
+ * detector per thread. The config's freeze windows (conf->freezes) always apply. */
 struct detector *detector_new(const struct eventmap *map, struct state_index *ix,
     const struct conf *conf);
+/*
+ * Change freezes. The windows that apply besides the config's: `scan --freeze`, the store's
+ * (`tfdrift freeze add`), the dashboard's ad hoc ones. Each call replaces the previous set
+ * (n 0 clears it) with copies, so the caller keeps its own. Call it on the detector's thread
+ * (the UI hands its windows over through the replay queue); it takes effect from the next
+ * event.
+ *
+ * In a window (freeze.h says when an event is in one), an event that is a write (not
+ * read-only), succeeded, and was made by neither the Terraform pipeline nor a cloud service
+ * (nor is a console sign-in) gives ONE freeze_violation finding: severity from
+ * `severity_freeze_violation` (default high), the window in finding->freeze_*, the resource
+ * when the map and state name one, summary "<EventName> during change freeze <name>", id from
+ * event id + window name + kind. It does so even when the event changes nothing managed, no
+ * event map covers it, or the new value equals state. Its modified/unmanaged/deleted findings
+ * whose resource type the window takes in rank one severity higher (capped at critical) and
+ * carry the window too. With several windows, the first (config order, then this set's
+ * order) that takes the event in is named. detect_event then returns ND_DRIFT.
+ */
+void detector_set_freezes(struct detector *d, const struct freeze_window *w, size_t n);
 /* Swap in a refreshed state index (takes a reference, drops the old one). */
 void detector_set_index(struct detector *d, struct state_index *ix);
 void detector_free(struct detector *d);

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1318,6 +1319,9 @@ struct ev_reader {
 	size_t aidx, alen;
 	uint64_t arr_line;          /* its JSON line, 0 for a whole document */
 	int single_done;
+	uint64_t fsize;             /* size of the file on disk (0: unknown, stdin) */
+	void (*before_read)(void *);        /* called before reading the input again */
+	void *before_read_ctx;
 };
 
 static void
@@ -1361,6 +1365,8 @@ fill(struct ev_reader *r)
 
 	if (r->gz == NULL || r->eof)
 		return 0;
+	if (r->before_read != NULL)
+		r->before_read(r->before_read_ctx);
 	n = gzread(r->gz, r->buf, READ_CHUNK);
 	if (n < 0)
 		return -1;
@@ -1722,6 +1728,12 @@ ev_reader_open(const char *path, char **err)
 		return NULL;
 	}
 	r = reader_new(strcmp(path, "-") == 0 ? "<stdin>" : path);
+	{
+		struct stat st;
+
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+			r->fsize = (uint64_t)st.st_size;
+	}
 	/* gzdopen reads plain files transparently, so one path serves both. */
 	if ((r->gz = gzdopen(fd, "rb")) == NULL) {
 		close(fd);
@@ -1773,6 +1785,13 @@ ev_reader_close(struct ev_reader *r)
 }
 
 void
+ev_reader_set_before_read(struct ev_reader *r, void (*fn)(void *ctx), void *ctx)
+{
+	r->before_read = fn;
+	r->before_read_ctx = ctx;
+}
+
+void
 ev_reader_set_skip_read_only(struct ev_reader *r, int on)
 {
 	r->skip_ro = on != 0;
@@ -1782,6 +1801,27 @@ uint64_t
 ev_reader_skipped_read_only(const struct ev_reader *r)
 {
 	return r->skipped_ro;
+}
+
+double
+ev_reader_progress(const struct ev_reader *r)
+{
+	double whole;
+	z_off_t off;
+
+	/* Inside one parsed document (or a container on one line of a small file): by records. */
+	if (r->arr != NULL && r->alen > 0 && (r->arr_line == 0 || r->fsize == 0))
+		return (double)r->aidx / (double)r->alen;
+	if (r->gz == NULL)
+		return r->blen > 0 ? (double)r->bpos / (double)r->blen : 1.0;
+	if (r->fsize == 0)
+		return -1.0;
+	/* Streaming lines: how far into the file (compressed bytes for .gz). */
+	off = gzoffset(r->gz);
+	if (off < 0)
+		return -1.0;
+	whole = (double)off / (double)r->fsize;
+	return whole > 1.0 ? 1.0 : whole;
 }
 
 enum ev_format

@@ -100,6 +100,12 @@ int ev_reader_next(struct ev_reader *r, struct event *ev, char **err);
 void ev_reader_set_skip_read_only(struct ev_reader *r, int on);
 uint64_t ev_reader_skipped_read_only(const struct ev_reader *r);
 enum ev_format ev_reader_format(const struct ev_reader *r);
+/* How far through its input the reader is, 0..1 (records of a parsed document, else bytes of
+ * the file); -1 when unknown (stdin). For progress bars. */
+double ev_reader_progress(const struct ev_reader *r);
+/* fn(ctx) runs before each read of the input (which may block on a pipe), so a streaming
+ * consumer can hand over what it has first. */
+void ev_reader_set_before_read(struct ev_reader *r, void (*fn)(void *ctx), void *ctx);
 const struct ev_counters *ev_reader_counters(const struct ev_reader *r);
 /* Per-record problems (malformed line, non-audit record) are reported here as
  * "file:line[:column]: what" (default: none; counters always count). */

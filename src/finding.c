@@ -99,6 +99,7 @@ finding_free(struct finding *f)
 		free(f->triage->note);
 		free(f->triage);
 	}
+	free(f->freeze_name);
 	free(f);
 }
 
@@ -113,9 +114,14 @@ finding_set_id(struct finding *f)
 	if (f->event_id == NULL)
 		sb_addf(&sb, "%lld\n%s\n", (long long)f->event_time_ms,
 		    f->event_origin ? f->event_origin : "");
-	sb_addf(&sb, "%s\n%s\n%s\n%s", f->event_id ? f->event_id : "",
-	    f->address ? f->address : "", f->resource_id ? f->resource_id : "",
-	    finding_kind_name(f->kind));
+	/* One violation per event and window, whatever resource it names. */
+	if (f->kind == FK_FREEZE_VIOLATION)
+		sb_addf(&sb, "%s\nfreeze:%s\n%s", f->event_id ? f->event_id : "",
+		    f->freeze_name ? f->freeze_name : "", finding_kind_name(f->kind));
+	else
+		sb_addf(&sb, "%s\n%s\n%s\n%s", f->event_id ? f->event_id : "",
+		    f->address ? f->address : "", f->resource_id ? f->resource_id : "",
+		    finding_kind_name(f->kind));
 	tf_sha256_hex(sb.buf, sb.len, f->id, 32);
 	sb_free(&sb);
 }
@@ -178,7 +184,11 @@ finding_summarize(struct finding *f)
 		    f->resource_id ? f->resource_id : "");
 		break;
 	case FK_FREEZE_VIOLATION:
-		sb_addf(&sb, "%s during a change freeze", f->event_name ? f->event_name : "?");
+		if (f->freeze_name != NULL)
+			sb_addf(&sb, "%s during change freeze %s", f->event_name ? f->event_name : "?",
+			    f->freeze_name);
+		else
+			sb_addf(&sb, "%s during a change freeze", f->event_name ? f->event_name : "?");
 		break;
 	case FK_MODIFIED:
 	default:
@@ -331,6 +341,14 @@ finding_to_json(const struct finding *f)
 		json_object_object_add(t, "note", jstr(f->triage->note));
 		json_object_object_add(t, "until", jtime(f->triage->until_ms));
 		json_object_object_add(o, "triage", t);
+	}
+	if (f->freeze_name != NULL) {
+		json_object *fz = json_object_new_object();
+
+		json_object_object_add(fz, "name", json_object_new_string(f->freeze_name));
+		json_object_object_add(fz, "start", jtime(f->freeze_start_ms));
+		json_object_object_add(fz, "end", jtime(f->freeze_end_ms));
+		json_object_object_add(o, "freeze", fz);
 	}
 	return o;
 }
@@ -579,6 +597,12 @@ finding_from_json(json_object *o, char **err)
 		    get_time(tr, "until", "finding.triage", &f->triage->until_ms, err) != 0)
 			goto fail;
 	}
+	if (get_obj(o, "freeze", json_type_object, &tr, err) != 0)
+		goto fail;
+	if (tr != NULL && (get_str(tr, "name", "finding.freeze", &f->freeze_name, err) != 0 ||
+	    get_time(tr, "start", "finding.freeze", &f->freeze_start_ms, err) != 0 ||
+	    get_time(tr, "end", "finding.freeze", &f->freeze_end_ms, err) != 0))
+		goto fail;
 	return f;
 fail:
 	finding_free(f);

@@ -61,10 +61,15 @@ struct finding {
 	struct finding_rule *rules;
 	size_t nrules;
 	struct triage *triage;  /* NULL unless acknowledged or suppressed */
+	/* The change-freeze window the event fell in (freeze_violation; drift raised one
+	 * severity step by it); NULL name when none. JSON: "freeze": {name, start, end}. */
+	char *freeze_name;
+	int64_t freeze_start_ms, freeze_end_ms;
 };
 
 void finding_free(struct finding *f);       /* frees contents and f */
-void finding_set_id(struct finding *f);     /* from event id + address|resource id + kind */
+/* From event id + address|resource id + kind; a freeze_violation: event id + window + kind. */
+void finding_set_id(struct finding *f);
 void finding_add_change(struct finding *f, const char *attr, json_object *old_val,
     json_object *new_val, enum change_kind ck, int sensitive);   /* takes the references */
 /* Build f->summary from the changes (sensitive values never appear). */

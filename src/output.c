@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "output.h"
 #include "util.h"
@@ -366,4 +368,54 @@ output_findings(FILE *fp, const struct finding_list *l, const struct out_opts *o
 	if (fflush(fp) != 0 || ferror(fp))
 		return -1;
 	return 0;
+}
+
+int
+output_write_file(const char *path, const struct finding_list *l, const struct out_opts *o,
+    char **err)
+{
+	struct stat st;
+	char *tmp;
+	FILE *fp;
+	int rc, e;
+
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* A device or a pipe (-o /dev/null, -o /dev/stdout): write to it; renaming a
+		 * temporary file over it would replace the device with a file. */
+		if ((fp = fopen(path, "w")) == NULL)
+			return tf_err(err, "%s: %s", path, strerror(errno));
+		rc = output_findings(fp, l, o);
+		e = errno;
+		if (fclose(fp) != 0 && rc == 0) {
+			rc = -1;
+			e = errno;
+		}
+		if (rc != 0)
+			tf_err(err, "%s: %s", path, strerror(e));
+		return rc;
+	}
+	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	if ((fp = fopen(tmp, "w")) == NULL) {
+		tf_err(err, "%s: %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	rc = output_findings(fp, l, o);
+	if (fflush(fp) != 0 || fsync(fileno(fp)) != 0)
+		rc = -1;
+	e = errno;
+	if (fclose(fp) != 0 && rc == 0) {
+		rc = -1;
+		e = errno;
+	}
+	if (rc == 0 && rename(tmp, path) != 0) {
+		rc = -1;
+		e = errno;
+	}
+	if (rc != 0) {
+		tf_err(err, "%s: %s (nothing written)", path, strerror(e));
+		unlink(tmp);
+	}
+	free(tmp);
+	return rc;
 }

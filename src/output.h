@@ -15,6 +15,10 @@ struct out_opts {
 
 /* The whole document {"schema":"tfdrift.findings/v1","generated_at":..,"findings":[..]}. */
 json_object *findings_document(const struct finding_list *l, int64_t generated_ms);
+/* Write all findings to path atomically (a temporary file beside it, flushed to disk, then
+ * renamed), so a reader never sees half a file. 0, or -1 with *err ("path: why"). */
+int output_write_file(const char *path, const struct finding_list *l, const struct out_opts *o,
+    char **err);
 /* Write all findings in the chosen format. Returns 0, or -1 with errno set on a write error. */
 int output_findings(FILE *fp, const struct finding_list *l, const struct out_opts *o);
 /* CSV (RFC 4180: CRLF line ends, fields with a comma, quote, CR or LF quoted, quotes

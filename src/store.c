@@ -1,4 +1,5 @@
-/* store: the durable SQLite store (WAL) of findings, triage decisions and collector cursors.
+/* store: the durable SQLite store (WAL) of findings, triage decisions, change-freeze windows
+ * and collector cursors.
  * Owns the schema and its migrations, the clear messages for a locked, read-only, corrupt
  * or full store (and the read-only fallback), and applying triage decisions to findings. */
 #include "config.h"
@@ -11,6 +12,7 @@
 
 #include <sqlite3.h>
 
+#include "freeze.h"
 #include "store.h"
 #include "util.h"
 
@@ -66,6 +68,20 @@ static const struct migration migrations[] = {
 	  "CREATE INDEX decisions_undoes ON decisions (undoes);"
 	  "CREATE INDEX decisions_at ON decisions (at);"
 	  "CREATE TABLE cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL, updated INTEGER NOT NULL);" },
+	{ 2, "change-freeze windows",
+	  "CREATE TABLE freezes ("
+	  " id INTEGER PRIMARY KEY,"
+	  " name TEXT NOT NULL CHECK (name <> ''),"
+	  " start INTEGER NOT NULL,"           /* ms, inclusive */
+	  " \"end\" INTEGER NOT NULL,"         /* ms, exclusive; set to now when ended early */
+	  " scope TEXT NOT NULL DEFAULT '{}'," /* freeze_scope_to_json */
+	  " created_by TEXT,"
+	  " created_at INTEGER NOT NULL,"
+	  " ended_by TEXT,"
+	  " ended_at INTEGER,"
+	  " deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),"   /* cancelled */
+	  " CHECK (\"end\" > start));"
+	  "CREATE INDEX freezes_end ON freezes (\"end\");" },
 };
 
 static const char *scope_names[SCOPE__COUNT] = { "finding", "resource", "rule", "actor", "event_name" };
@@ -1218,6 +1234,177 @@ store_apply_triage_list(struct store *st, struct finding_list *l, int64_t now_ms
 	for (i = 0; i < l->n; i++)
 		store_triage_apply(t, l->v[i], now_ms);
 	store_triage_free(t);
+	return 0;
+}
+
+/* ---- change-freeze windows ---- */
+
+int
+store_freeze_add(struct store *st, const struct freeze_window *w, const char *by,
+    int64_t at_ms, int64_t *id, char **err)
+{
+	const char *doing = "save the freeze window";
+	sqlite3_stmt *s;
+	char *scope;
+	int rc;
+
+	if (freeze_window_check(w, err) != 0)
+		return -1;
+	if (w->end_ms <= at_ms)
+		return tf_err(err, "freeze window %s: the end is not in the future (to review a "
+		    "past window, use `tfdrift scan --freeze NAME=START..END`)", w->name);
+	if (begin_write(st, doing, err) != 0)
+		return -1;
+	/* Checked under the write lock, so two adds cannot both take the name. */
+	if (prep(st, "SELECT count(*) FROM freezes WHERE name = ?1 AND deleted = 0 AND \"end\" > ?2",
+	    &s, doing, err) != 0) {
+		rollback(st);
+		return -1;
+	}
+	bind_text(s, 1, w->name);
+	sqlite3_bind_int64(s, 2, at_ms);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return abort_write(st, rc, doing, err);
+	}
+	if (sqlite3_column_int64(s, 0) > 0) {
+		sqlite3_finalize(s);
+		rollback(st);
+		return tf_err(err, "%s: a freeze window called %s is already on or planned "
+		    "(`tfdrift freeze list`); end it first or choose another name", st->path, w->name);
+	}
+	sqlite3_finalize(s);
+	if (prep(st, "INSERT INTO freezes (name, start, \"end\", scope, created_by, created_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &s, doing, err) != 0) {
+		rollback(st);
+		return -1;
+	}
+	scope = freeze_scope_to_json(w);
+	bind_text(s, 1, w->name);
+	sqlite3_bind_int64(s, 2, w->start_ms);
+	sqlite3_bind_int64(s, 3, w->end_ms);
+	bind_text(s, 4, scope);
+	bind_text(s, 5, by);
+	sqlite3_bind_int64(s, 6, at_ms);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	free(scope);
+	if (rc != SQLITE_DONE)
+		return abort_write(st, rc, doing, err);
+	if (id != NULL)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return commit(st, doing, err);
+}
+
+int
+store_freeze_list(struct store *st, int all, int64_t now_ms, struct freeze_window **out,
+    size_t *n, char **err)
+{
+	const char *doing = "read the freeze windows";
+	struct freeze_window *v = NULL;
+	size_t len = 0;
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (prep(st, "SELECT id, name, start, \"end\", scope, created_by, created_at FROM freezes"
+	    " WHERE deleted = 0 AND (?1 OR \"end\" > ?2) ORDER BY start, id", &s, doing, err) != 0)
+		return -1;
+	sqlite3_bind_int(s, 1, all ? 1 : 0);
+	sqlite3_bind_int64(s, 2, now_ms);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct freeze_window *w;
+		char *scope;
+
+		v = xreallocarray(v, len + 1, sizeof *v);
+		w = &v[len++];
+		memset(w, 0, sizeof *w);
+		w->origin = FO_STORE;
+		w->id = sqlite3_column_int64(s, 0);
+		w->name = col_text(s, 1);
+		w->start_ms = sqlite3_column_int64(s, 2);
+		w->end_ms = sqlite3_column_int64(s, 3);
+		w->created_by = col_text(s, 5);
+		w->created_ms = sqlite3_column_int64(s, 6);
+		scope = col_text(s, 4);
+		/* A scope that does not read back would widen the window: refuse the list. */
+		if (freeze_scope_from_json(scope, w, NULL) != 0) {
+			free(scope);
+			sqlite3_finalize(s);
+			tf_err(err, "%s: freeze window %lld (%s) has a damaged scope", st->path,
+			    (long long)w->id, w->name ? w->name : "?");
+			freeze_windows_free(v, len);
+			return -1;
+		}
+		free(scope);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		freeze_windows_free(v, len);
+		return sql_fail(st, rc, doing, 0, err);
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+int
+store_freeze_end(struct store *st, const char *name, const char *by, int64_t now_ms,
+    int *cancelled, char **err)
+{
+	const char *doing = "end the freeze window";
+	sqlite3_stmt *s;
+	int64_t id = 0, start = 0;
+	int rc, found = 0;
+
+	if (cancelled != NULL)
+		*cancelled = 0;
+	if (name == NULL || *name == '\0')
+		return tf_err(err, "freeze end: no window name");
+	if (begin_write(st, doing, err) != 0)
+		return -1;
+	if (prep(st, "SELECT id, start FROM freezes WHERE name = ?1 AND deleted = 0 AND \"end\" > ?2"
+	    " ORDER BY start LIMIT 1", &s, doing, err) != 0) {
+		rollback(st);
+		return -1;
+	}
+	bind_text(s, 1, name);
+	sqlite3_bind_int64(s, 2, now_ms);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		found = 1;
+		id = sqlite3_column_int64(s, 0);
+		start = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return abort_write(st, rc, doing, err);
+	if (!found) {
+		rollback(st);
+		return tf_err(err, "%s: no freeze window called %s is on or planned "
+		    "(`tfdrift freeze list` shows them)", st->path, name);
+	}
+	/* One that has not started yet is cancelled: ending it now would end before it starts. */
+	if (prep(st, start >= now_ms ?
+	    "UPDATE freezes SET deleted = 1, ended_by = ?2, ended_at = ?3 WHERE id = ?1" :
+	    "UPDATE freezes SET \"end\" = ?3, ended_by = ?2, ended_at = ?3 WHERE id = ?1",
+	    &s, doing, err) != 0) {
+		rollback(st);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	bind_text(s, 2, by);
+	sqlite3_bind_int64(s, 3, now_ms);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return abort_write(st, rc, doing, err);
+	if (commit(st, doing, err) != 0)
+		return -1;
+	if (cancelled != NULL)
+		*cancelled = start >= now_ms;
 	return 0;
 }
 

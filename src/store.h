@@ -1,5 +1,5 @@
-/* store: the durable SQLite store (WAL) of findings, triage decisions (ack, suppress, undo)
- * and collector cursors, with a schema version and ordered migrations.
+/* store: the durable SQLite store (WAL) of findings, triage decisions (ack, suppress, undo),
+ * change-freeze windows and collector cursors, with a schema version and ordered migrations.
  *
  * Threads: a struct store is one SQLite connection opened without SQLite's own mutex
  * (SQLITE_OPEN_NOMUTEX). Use it from one thread at a time; a thread that needs the store
@@ -19,7 +19,9 @@
 #include <stdint.h>
 #include "finding.h"
 
-#define STORE_SCHEMA_VERSION 1          /* the newest schema this binary knows */
+struct freeze_window;
+
+#define STORE_SCHEMA_VERSION 2          /* the newest schema this binary knows */
 #define STORE_BUSY_TIMEOUT_MS 5000      /* how long a write waits for another writer */
 
 /* store_open flags */
@@ -123,6 +125,29 @@ size_t store_triage_count(const struct store_triage *t);   /* active (not undone
 /* One-off conveniences: snapshot, apply, free. */
 int store_apply_triage(struct store *st, struct finding *f, int64_t now_ms, char **err);
 int store_apply_triage_list(struct store *st, struct finding_list *l, int64_t now_ms, char **err);
+
+/*
+ * Change-freeze windows made at run time (`tfdrift freeze add`, the dashboard's F key), kept
+ * so they survive a restart. Config windows are not stored. Each write is committed (WAL
+ * synced) before the function returns 0, like store_ack; a read-only store fails with its
+ * reason.
+ *
+ * store_freeze_add: w must pass freeze_window_check and end after at_ms; its name must not be
+ * used by another window that has not ended (names of ended windows may be reused, e.g. a
+ * weekly "cab"). The scope lists are kept as JSON. *id (may be NULL) gets the row id.
+ */
+int store_freeze_add(struct store *st, const struct freeze_window *w, const char *by,
+    int64_t at_ms, int64_t *id, char **err);
+/* The stored windows, by start then id, with origin FO_STORE, id, created_by and created_ms
+ * set: those that have not ended at now_ms (active and future), or with `all` also the
+ * ended ones. Cancelled windows are never listed. Free with freeze_windows_free. */
+int store_freeze_list(struct store *st, int all, int64_t now_ms, struct freeze_window **out,
+    size_t *n, char **err);
+/* End the window called `name` that has not ended: an active one now (its end becomes now_ms);
+ * one that has not started is cancelled (*cancelled, may be NULL, set to 1). -1 with *err
+ * when no such window. */
+int store_freeze_end(struct store *st, const char *name, const char *by, int64_t now_ms,
+    int *cancelled, char **err);
 
 /* Collector cursors: 1 found (*value heap), 0 none, -1 error. */
 int store_cursor_get(struct store *st, const char *name, char **value, char **err);

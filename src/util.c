@@ -158,6 +158,7 @@ sb_grow(struct strbuf *sb, size_t extra)
 	while (sb->cap < need)
 		sb->cap = sb->cap > SIZE_MAX / 2 ? need : sb->cap * 2;
 	sb->buf = xreallocarray(sb->buf, sb->cap, 1);
+	sb->buf[sb->len] = '\0';       /* a grown empty buffer is "" */
 }
 
 void

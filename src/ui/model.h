@@ -1,6 +1,13 @@
 /* model: the findings the dashboard shows (main thread only). Findings are kept in arrival
  * order; the visible rows are rebuilt from them (filter, sort) and the selection is kept by
- * finding id, so it stays on the same finding while new ones arrive. */
+ * finding id, so it stays on the same finding while new ones arrive.
+ *
+ * A rebuild costs O(n), not a sort: the model keeps every finding in time order (a private
+ * index of sort keys), merges new arrivals into it, and derives the severity order from the
+ * time order with a stable bucket pass. So a finding's id and event time must not change
+ * once it is in the model (its status, severity and anything else may, and a finding
+ * replaced in all.v is noticed); if one does, call model_invalidate before the next
+ * rebuild. */
 #ifndef TFDRIFT_UI_MODEL_H
 #define TFDRIFT_UI_MODEL_H
 
@@ -8,6 +15,8 @@
 #include "finding.h"
 
 enum model_sort { SORT_TIME = 0, SORT_SEVERITY };
+
+struct model_index;
 
 struct model {
 	struct finding_list all;        /* owned, arrival order */
@@ -18,18 +27,28 @@ struct model {
 	size_t top;                     /* first row shown */
 	enum model_sort sort;
 	int show_suppressed;
-	/* Filter hook for later views (text filter, timeline bucket): 1 keeps the finding. */
+	/* Filter hook (text filter, timeline bucket): 1 keeps the finding. Its answer for a
+	 * finding is kept until filter_gen changes: bump filter_gen whenever the answer may
+	 * change for findings already in the model (a new query, a bucket, a triage). */
 	int (*filter)(void *ctx, const struct finding *f);
 	void *filter_ctx;
+	unsigned filter_gen;
 	size_t count[3][SEV__COUNT];    /* [status][severity] over all findings */
+	struct model_index *ix;         /* private to model.c: the sort keys in time order */
 };
 
 void model_init(struct model *m);
 void model_free(struct model *m);
 /* Take ownership of a finding. Call model_rebuild after a batch. */
 void model_add(struct model *m, struct finding *f);
-/* Rebuild rows and counts; keeps the selection on sel_id when it is still visible. */
+/* Rebuild rows and counts; keeps the selection on sel_id when it is still visible.
+ * Rows are newest first (SORT_TIME), or worst severity first and then newest
+ * (SORT_SEVERITY); ties by id, then by arrival. Any change of sort, filter,
+ * show_suppressed or a finding's status shows after it. */
 void model_rebuild(struct model *m);
+/* Forget the time order: the next rebuild sorts every finding again. Needed only when a
+ * finding's id or event time was changed in place. */
+void model_invalidate(struct model *m);
 /* The selected finding, or NULL. */
 struct finding *model_selected(const struct model *m);
 /* Move the selection by delta rows (clamped), or to an absolute row. */

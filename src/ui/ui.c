@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,8 @@
 #include "conf.h"
 #include "detect.h"
 #include "eventmap.h"
+#include "freeze.h"
+#include "output.h"
 #include "keys.h"
 #include "replay.h"
 #include "state_index.h"
@@ -34,6 +37,17 @@
 
 #define MSG_SHOW_MS 6000
 #define SUPPRESS_FOR_MS (24LL * 3600 * 1000)
+
+/* What the bottom-line prompt is asking for. */
+enum prompt_kind {
+	P_NONE = 0,
+	P_NOTE,                 /* ack: an optional note */
+	P_FILTER,               /* `/`: the filter query */
+	P_SUP_SCOPE,            /* suppress, step 1: one key picks the scope */
+	P_SUP_FOR,              /* suppress, step 2: one key picks the duration */
+	P_SUP_UNTIL,            /* suppress until a time typed */
+	P_FREEZE_UNTIL,         /* F: a freeze until a time typed */
+};
 
 /* Set by the signal handler, read by the main loop (the only async-signal-safe way). */
 static volatile sig_atomic_t got_signal;
@@ -59,10 +73,24 @@ struct app {
 	int64_t msg_until;
 	int64_t next_lapse;             /* wall-clock ms when a suppression expires, or 0 */
 	char *last_error;
-	/* Prompt on the bottom line (ack note). */
-	int prompting;
-	struct strbuf input;            /* UTF-8 */
-	char prompt_for[33];            /* the finding id being acknowledged */
+	/* Prompt on the bottom line: what it asks for, the text typed (UTF-8), the finding it
+	 * is about, and for suppression the scope chosen at the first step. */
+	enum prompt_kind prompting;
+	struct strbuf input;
+	char prompt_for[33];
+	int sup_scope;                  /* enum store_scope */
+	char *sup_value;
+	char *export_dir;               /* where `e` writes (default: the working directory) */
+	struct filter *search;          /* n/N: the words of the last filter */
+	int tab_x[TAB__COUNT + 1];      /* tab columns on the top line (mouse) */
+	int list_y;                     /* screen row of the first list row, -1 none */
+	/* Freeze windows: the config's, the store's and ad hoc ones (all, for the timeline and
+	 * the banner); the detector gets the non-config ones through the replay. */
+	struct freeze_window *freezes;
+	size_t nfreezes;
+	char *banner;
+	int64_t banner_next;
+	char *replay_error;             /* the last input error shown */            /* when the banner's text changes next (tf_now_ms) */
 	int dirty;
 	int quit;
 	unsigned long max_iterations;   /* 0 = unbounded */
@@ -109,7 +137,7 @@ ui_put(int y, int x, int w, const char *s, int attr)
 	attrset(attr);
 	memset(&st, 0, sizeof st);
 	while (*s != '\0' && used < w) {
-		k = mbrtowc(&wc, s, strlen(s), &st);
+		k = mbrtowc(&wc, s, MB_CUR_MAX, &st);   /* s is NUL-terminated: MB_CUR_MAX is safe */
 		if ((k == (size_t)-1 || k == (size_t)-2) && strncmp(s, "\xe2\x86\x92", 3) == 0 &&
 		    used + 2 <= w) {
 			/* The summaries' arrow outside a UTF-8 locale. */
@@ -231,6 +259,7 @@ retriage(struct app *a, char **err)
 		store_triage_apply(t, a->ui.model.all.v[i], now);
 		note_lapse(a, a->ui.model.all.v[i]);
 	}
+	a->ui.model.filter_gen++;       /* status: terms may answer differently now */
 	model_rebuild(&a->ui.model);
 	a->dirty = 1;
 	return 0;
@@ -300,35 +329,31 @@ do_ack(struct app *a, const char *note)
 	set_msg(a, 0, "acknowledged %s (decision %lld; u undoes)", label_of(f), (long long)did);
 }
 
+/* Suppress by scope until a moment (0 = forever). */
 static void
-do_suppress(struct app *a, struct finding *f)
+do_suppress(struct app *a, int scope, const char *value, int64_t until)
 {
-	char *key = store_resource_key(f), *err = NULL;
+	char *err = NULL, t[32];
 	int64_t did, now = tf_now_ms();
 
-	if (key == NULL) {
-		set_msg(a, 1, "this finding names no resource to suppress");
+	if (!can_decide(a))
 		return;
-	}
-	if (!can_decide(a)) {
-		free(key);
-		return;
-	}
-	if (store_suppress(a->store, SCOPE_RESOURCE, key, now + SUPPRESS_FOR_MS, a->user, NULL, now,
+	if (store_suppress(a->store, (enum store_scope)scope, value, until, a->user, NULL, now,
 	    &did, &err) != 0) {
 		set_msg(a, 1, "not suppressed: %s", err);
 		free(err);
-		free(key);
 		return;
 	}
 	push_undo(a, did);
 	if (retriage(a, &err) != 0) {
 		set_msg(a, 1, "suppressed, but the store could not be re-read: %s", err);
 		free(err);
-	} else
-		set_msg(a, 0, "suppressed %s for 1 day (decision %lld; u undoes, S shows suppressed)",
-		    key, (long long)did);
-	free(key);
+		return;
+	}
+	tf_format_time(until, t);
+	set_msg(a, 0, "suppressed %s %s %s%s (decision %lld; u undoes)",
+	    store_scope_name((enum store_scope)scope), value, until ? "until " : "forever",
+	    until ? t : "", (long long)did);
 }
 
 static void
@@ -356,17 +381,287 @@ do_undo(struct app *a)
 		set_msg(a, 0, "undid decision %lld", (long long)a->undo[a->nundo]);
 }
 
+/* ---- freeze windows ---- */
+
+/* Every window the dashboard knows: the config's and the store's (ended ones too, for the
+ * timeline), plus the ad hoc ones of this session when the store could not keep them. The
+ * detector gets all but the config's (it has those already). */
+static void
+load_freezes(struct app *a, const struct freeze_window *adhoc, size_t nadhoc)
+{
+	struct freeze_window *stored = NULL;
+	size_t nstored = 0, i;
+	char *err = NULL;
+
+	freeze_windows_free(a->freezes, a->nfreezes);
+	a->freezes = NULL;
+	a->nfreezes = 0;
+	if (a->store != NULL && store_freeze_list(a->store, 1, tf_now_ms(), &stored, &nstored,
+	    &err) != 0) {
+		set_msg(a, 1, "freeze windows not read from the store: %s", err);
+		free(err);
+		stored = NULL;
+		nstored = 0;
+	}
+	for (i = 0; i < nstored; i++)
+		freeze_windows_push(&a->freezes, &a->nfreezes, &stored[i]);
+	for (i = 0; i < nadhoc; i++)
+		freeze_windows_push(&a->freezes, &a->nfreezes, &adhoc[i]);
+	if (a->replay != NULL)
+		replay_set_freezes(a->replay, a->freezes, a->nfreezes);
+	freeze_windows_free(stored, nstored);
+	for (i = 0; i < a->conf.nfreezes; i++)
+		freeze_windows_push(&a->freezes, &a->nfreezes, &a->conf.freezes[i]);
+	free(a->ui.freezes);
+	a->ui.freezes = xcalloc(a->nfreezes + 1, sizeof *a->ui.freezes);
+	for (i = 0; i < a->nfreezes; i++) {
+		a->ui.freezes[i].from = a->freezes[i].start_ms;
+		a->ui.freezes[i].to = a->freezes[i].end_ms;
+		a->ui.freezes[i].name = a->freezes[i].name;
+	}
+	a->ui.nfreezes = a->nfreezes;
+	a->banner_next = 0;
+	a->dirty = 1;
+}
+
+/* The banner: the active window and the time left, or the next one today. Sets when it
+ * changes next. */
+static void
+update_banner(struct app *a)
+{
+	const struct freeze_window *w;
+	int64_t now = tf_now_ms(), left;
+	char t[32];
+
+	if (a->banner_next != 0 && now < a->banner_next)
+		return;
+	free(a->banner);
+	a->banner = NULL;
+	a->ui.freeze_banner = NULL;
+	a->banner_next = 0;
+	if ((w = freeze_current(a->freezes, a->nfreezes, now)) != NULL) {
+		left = w->end_ms - now;
+		freeze_format_left(left, t);
+		a->banner = xasprintf(" FREEZE %s: %s left ", w->name, t);
+		/* The text shows minutes (seconds in the last two): change with it. */
+		a->banner_next = now + (left > 120000 ? left % 60000 + 1 : left % 1000 + 1);
+		if (a->banner_next > w->end_ms)
+			a->banner_next = w->end_ms;
+	} else if ((w = freeze_next(a->freezes, a->nfreezes, now)) != NULL) {
+		if (w->start_ms - now < 86400000LL) {
+			freeze_format_left(w->start_ms - now, t);
+			a->banner = xasprintf(" freeze %s in %s ", w->name, t);
+			a->banner_next = now + ((w->start_ms - now) > 120000 ?
+			    (w->start_ms - now) % 60000 + 1 : (w->start_ms - now) % 1000 + 1);
+		} else
+			a->banner_next = w->start_ms - 86400000LL;
+		if (a->banner_next > w->start_ms)
+			a->banner_next = w->start_ms;
+	}
+	a->ui.freeze_banner = a->banner;
+	a->dirty = 1;
+}
+
+/* F: a freeze on everything from now until `until`, kept in the store. */
+static void
+do_freeze(struct app *a, int64_t now, int64_t until)
+{
+	struct freeze_window w;
+	char *err = NULL, t[32];
+	time_t s = (time_t)(now / 1000);
+	struct tm tm;
+	char hm[8] = "now";
+
+	memset(&w, 0, sizeof w);
+	if (gmtime_r(&s, &tm) != NULL)
+		strftime(hm, sizeof hm, "%H%M", &tm);
+	w.name = xasprintf("adhoc-%s-%s", a->user, hm);
+	w.start_ms = now;
+	w.end_ms = until;
+	w.origin = FO_ADHOC;
+	tf_format_time(until, t);
+	if (a->store != NULL && store_readonly_reason(a->store) == NULL) {
+		if (store_freeze_add(a->store, &w, a->user, now, NULL, &err) != 0) {
+			set_msg(a, 1, "no freeze: %s", err);
+			free(err);
+		} else {
+			load_freezes(a, NULL, 0);
+			set_msg(a, 0, "freeze %s until %s: every write by a person is a finding", w.name, t);
+		}
+	} else {
+		/* Read-only: it holds for this session, and says so. */
+		size_t i, n = 0;
+		struct freeze_window *adhoc = NULL;
+
+		for (i = 0; i < a->nfreezes; i++)
+			if (a->freezes[i].origin == FO_ADHOC)
+				freeze_windows_push(&adhoc, &n, &a->freezes[i]);
+		freeze_windows_push(&adhoc, &n, &w);
+		load_freezes(a, adhoc, n);
+		freeze_windows_free(adhoc, n);
+		set_msg(a, 1, "freeze %s until %s for this session only: the store is read-only",
+		    w.name, t);
+	}
+	freeze_window_clear(&w);
+	update_banner(a);
+}
+
+/* ---- filter, search, export ---- */
+
+/* The model's filter: the `/` query and the timeline bucket. */
+static int
+keep_finding(void *ctx, const struct finding *f)
+{
+	const struct ui *u = ctx;
+
+	if (u->tl.bucket_to > 0 && (f->event_time_ms < u->tl.bucket_from ||
+	    f->event_time_ms >= u->tl.bucket_to))
+		return 0;
+	return filter_match(u->filter, f);
+}
+
+/* Compile and apply a query; 0, or -1 with the error on the bottom line. */
+static int
+set_filter(struct app *a, const char *q)
+{
+	struct ui *u = &a->ui;
+	struct filter *f = NULL;
+	char *err = NULL;
+
+	while (*q == ' ')
+		q++;
+	if (*q != '\0' && (f = filter_compile(q, &err)) == NULL) {
+		set_msg(a, 1, "filter: %s", err);
+		free(err);
+		return -1;
+	}
+	filter_free(u->filter);
+	u->filter = f;
+	if (f != NULL) {
+		/* n/N keep searching for its words after the filter is cleared. */
+		if (filter_words(f)[0] != '\0') {
+			filter_free(a->search);
+			a->search = filter_compile(q, NULL);
+		}
+		if (filter_wants_suppressed(f))
+			u->model.show_suppressed = 1;
+	}
+	u->model.filter_gen++;
+	model_rebuild(&u->model);
+	u->detail_scroll = 0;
+	a->dirty = 1;
+	if (f != NULL)
+		set_msg(a, 0, "%zu findings match (Esc clears the filter)", u->model.nrows);
+	else
+		set_msg(a, 0, "filter cleared");
+	return 0;
+}
+
+/* n/N: the next (dir 1) or previous (-1) row matching the search words, wrapping. */
+static void
+search(struct app *a, int dir)
+{
+	struct model *m = &a->ui.model;
+	size_t i, r;
+
+	if (a->search == NULL) {
+		set_msg(a, 0, "no search: type words after / first");
+		return;
+	}
+	for (i = 1; i <= m->nrows; i++) {
+		r = (m->sel + (dir > 0 ? i : m->nrows - i)) % m->nrows;
+		if (filter_search_match(a->search, m->all.v[m->rows[r]])) {
+			if (dir > 0 ? r <= m->sel : r >= m->sel)
+				set_msg(a, 0, "search wrapped");
+			model_select_row(m, r);
+			a->ui.detail_scroll = 0;
+			return;
+		}
+	}
+	set_msg(a, 1, "not found: %s", filter_words(a->search));
+}
+
+/* e: the findings shown (filtered, with triage) to a findings document, written atomically. */
+static void
+export_shown(struct app *a)
+{
+	struct model *m = &a->ui.model;
+	struct finding_list l = { 0 };
+	struct out_opts o = { OUT_JSON, 0 };
+	char t[32], stamp[32], *path = NULL, *err = NULL;
+	size_t i, j = 0;
+	int n;
+
+	for (i = 0; i < m->nrows; i++)
+		finding_list_push(&l, m->all.v[m->rows[i]]);
+	tf_format_time(tf_now_ms(), t);
+	/* 2024-05-27T12:00:00Z -> 20240527T120000Z */
+	for (i = 0; t[i] != '\0' && j + 1 < sizeof stamp; i++)
+		if (t[i] != '-' && t[i] != ':' && t[i] != '.')
+			stamp[j++] = t[i];
+	stamp[j] = '\0';
+	for (n = 0; n < 100; n++) {
+		free(path);
+		path = n == 0 ? xasprintf("%s/tfdrift-findings-%s.json", a->export_dir, stamp) :
+		    xasprintf("%s/tfdrift-findings-%s-%d.json", a->export_dir, stamp, n);
+		if (access(path, F_OK) != 0)
+			break;
+	}
+	if (output_write_file(path, &l, &o, &err) != 0) {
+		set_msg(a, 1, "not exported: %s", err);
+		free(err);
+	} else
+		set_msg(a, 0, "exported %zu findings to %s", l.n, path);
+	free(path);
+	free(l.v);          /* the findings stay the model's */
+}
+
 /* ---- arrivals ---- */
 
 static void
 drain(struct app *a)
 {
+	struct ui *u = &a->ui;
 	struct finding_list got = { 0 };
+	struct ui_event_list evs = { 0 };
 	int64_t now = tf_now_ms();
+	uint64_t dropped = u->events.dropped;
 	char *err = NULL;
 	size_t i;
 
-	replay_take(a->replay, &got);
+	replay_take(a->replay, &got, &evs);
+	{
+		struct replay_progress p;
+		char *rerr = NULL;
+
+		/* A file that failed to read: say so once (the Sources view keeps it). */
+		replay_progress(a->replay, &p, &rerr);
+		if (rerr != NULL && (a->replay_error == NULL || strcmp(rerr, a->replay_error) != 0)) {
+			set_msg(a, 1, "%s", rerr);
+			free(a->replay_error);
+			a->replay_error = rerr;
+		} else
+			free(rerr);
+	}
+	for (i = 0; i < evs.n; i++) {
+		if (evs.v[i].time_ms > u->latest_ms)
+			u->latest_ms = evs.v[i].time_ms;
+		evlog_add(&u->events, &evs.v[i]);
+	}
+	if (evs.n > 0) {
+		/* The Events list is newest first: the selection follows the newest event, or
+		 * stays on the one picked. */
+		if (u->ev_list.sel > 0)
+			u->ev_list.sel += evs.n;
+		if (u->events.dropped != dropped) {
+			/* The Actors view borrows names from dropped events: rebuild it. */
+			free(u->actors);
+			u->actors = NULL;
+			u->nactors = 0;
+		}
+		a->dirty = 1;
+	}
+	free(evs.v);
 	if (got.n == 0) {
 		free(got.v);
 		return;
@@ -379,14 +674,67 @@ drain(struct app *a)
 	for (i = 0; i < got.n; i++) {
 		store_triage_apply(a->triage, got.v[i], now);
 		note_lapse(a, got.v[i]);
-		model_add(&a->ui.model, got.v[i]);
+		if (got.v[i]->event_time_ms > u->latest_ms)
+			u->latest_ms = got.v[i]->event_time_ms;
+		model_add(&u->model, got.v[i]);
 	}
 	free(got.v);        /* the findings now belong to the model */
-	model_rebuild(&a->ui.model);
+	model_rebuild(&u->model);
 	a->dirty = 1;
 }
 
 /* ---- drawing ---- */
+
+static const char *tab_names[TAB__COUNT] = { "Findings", "Events", "Actors", "Sources" };
+
+/* The top line: title, tabs (their columns remembered for mouse clicks), sort and filter. */
+static void
+draw_top(struct app *a, int w)
+{
+	struct ui *u = &a->ui;
+	int x = 0, t, hdr = theme_attr(TS_HEADER) | A_REVERSE;
+	char buf[96];
+
+	ui_fill(0, 0, w, hdr);
+	x += ui_put(0, x, w - x, " tfdrift ", hdr);
+	x += ui_put(0, x, w - x, a->title, hdr);
+	x += ui_put(0, x, w - x, "  ", hdr);
+	for (t = 0; t < TAB__COUNT; t++) {
+		snprintf(buf, sizeof buf, " %d %s ", t + 1, tab_names[t]);
+		a->tab_x[t] = x;
+		x += ui_put(0, x, w - x, buf, theme_attr(t == u->tab ? TS_TAB_ACTIVE : TS_TAB_INACTIVE));
+	}
+	a->tab_x[TAB__COUNT] = x;
+	if (u->tab == TAB_FINDINGS) {
+		snprintf(buf, sizeof buf, "  %zu shown  sort: %s%s", u->model.nrows,
+		    u->model.sort == SORT_TIME ? "time" : "severity", u->focus_detail ? "  [detail]" : "");
+		x += ui_put(0, x, w - x, buf, hdr);
+		if (u->tl.bucket_to > 0) {
+			char f[16], g[16];
+
+			ui_time_short(u->tl.bucket_from, f);
+			ui_time_short(u->tl.bucket_to, g);
+			snprintf(buf, sizeof buf, "  bucket %.5s-%.5s", f, g);
+			x += ui_put(0, x, w - x, buf, hdr | A_BOLD);
+		}
+	}
+	if (u->filter != NULL) {
+		x += ui_put(0, x, w - x, "  /", hdr);
+		ui_put(0, x, w - x, filter_text(u->filter), hdr | A_BOLD);
+	}
+}
+
+/* "[#####.....]" of frac in w columns. */
+static void
+bar(struct strbuf *sb, double frac, int w, int utf8)
+{
+	int i, full = (int)(frac * w + 0.5);
+
+	sb_adds(sb, "[");
+	for (i = 0; i < w; i++)
+		sb_adds(sb, i < full ? (utf8 ? "\xe2\x96\x88" : "#") : (utf8 ? "\xc2\xb7" : "."));
+	sb_adds(sb, "]");
+}
 
 static void
 draw_status(struct app *a, int y, int w)
@@ -395,6 +743,7 @@ draw_status(struct app *a, int y, int w)
 	struct replay_progress p;
 	struct strbuf sb;
 	size_t s, nack = 0, nsup = 0;
+	int x;
 
 	replay_progress(a->replay, &p, NULL);
 	for (s = 0; s < SEV__COUNT; s++) {
@@ -407,27 +756,80 @@ draw_status(struct app *a, int y, int w)
 	    m->count[ST_OPEN][SEV_LOW], m->count[ST_OPEN][SEV_INFO], nack, nsup,
 	    m->show_suppressed ? " shown" : "");
 	if (p.finished)
-		sb_addf(&sb, "replay done: %llu events", (unsigned long long)p.total);
-	else
-		sb_addf(&sb, "replay %llu/%llu%s", (unsigned long long)p.done,
-		    (unsigned long long)p.total, "");
+		sb_addf(&sb, "replay done: %llu events", (unsigned long long)p.events);
+	else if (p.phase == RP_LOADING) {
+		if (p.frac >= 0) {
+			sb_adds(&sb, "loading ");
+			bar(&sb, p.frac, 12, a->ui.utf8);
+			sb_addf(&sb, " %3.0f%% %llu events", p.frac * 100, (unsigned long long)p.events);
+		} else      /* a pipe: how far is not known */
+			sb_addf(&sb, "loading... %llu events", (unsigned long long)p.events);
+	} else
+		sb_addf(&sb, "replay %llu/%llu", (unsigned long long)p.done,
+		    (unsigned long long)p.total);
 	if (a->demo)
 		sb_addf(&sb, " loop %u", p.pass + 1);
+	{
+		struct replay_source *src;
+		size_t nsrc, i, failed = 0;
+		uint64_t malformed = 0;
+
+		/* Source health: what did not read cleanly (details in the Sources view). */
+		replay_sources(a->replay, &src, &nsrc);
+		for (i = 0; i < nsrc; i++) {
+			failed += src[i].state == RS_FAILED;
+			malformed += src[i].malformed;
+		}
+		replay_sources_free(src, nsrc);
+		if (failed > 0)
+			sb_addf(&sb, " | %zu file%s FAILED (4)", failed, failed == 1 ? "" : "s");
+		if (malformed > 0)
+			sb_addf(&sb, " | %llu malformed (4)", (unsigned long long)malformed);
+	}
 	if (a->store == NULL || store_readonly_reason(a->store) != NULL)
 		sb_adds(&sb, " | READ-ONLY");
 	ui_fill(y, 0, w, theme_attr(TS_STATUS_BAR));
-	ui_put(y, 0, w, sb.buf, theme_attr(TS_STATUS_BAR));
+	x = 0;
+	if (a->ui.freeze_banner != NULL)
+		x = ui_put(y, 0, w, a->ui.freeze_banner, theme_attr(TS_FREEZE_BANNER)) + 1;
+	ui_put(y, x, w - x, sb.buf, theme_attr(TS_STATUS_BAR));
 	sb_free(&sb);
+}
+
+static const char *
+prompt_label(const struct app *a)
+{
+	switch (a->prompting) {
+	case P_NOTE: return "Note (Enter saves, Esc cancels): ";
+	case P_FILTER: return "Filter (Enter applies, empty clears, Esc cancels): /";
+	case P_SUP_UNTIL: return "Suppress until (RFC 3339, HH:MM UTC, or 3h/2d from now): ";
+	case P_FREEZE_UNTIL: return "Freeze until (RFC 3339, HH:MM UTC, or 3h/2d from now): ";
+	default: return "";
+	}
 }
 
 static void
 draw_bottom(struct app *a, int y, int w)
 {
 	int n;
+	char *s;
 
 	ui_fill(y, 0, w, A_NORMAL);
-	if (a->prompting) {
-		n = ui_put(y, 0, w, "Note (Enter saves, Esc cancels): ", A_BOLD);
+	if (a->prompting == P_SUP_SCOPE) {
+		ui_put(y, 0, w, "Suppress which: f this finding, r its resource, u its rule, a its actor, "
+		    "e its event name (Esc cancels)", theme_attr(TS_FILTER_PROMPT));
+		return;
+	}
+	if (a->prompting == P_SUP_FOR) {
+		s = xasprintf("Suppress %s %s for: 1 one hour, 2 one day, 3 seven days, t until a "
+		    "time, f forever (Esc cancels)", store_scope_name((enum store_scope)a->sup_scope),
+		    a->sup_value);
+		ui_put(y, 0, w, s, theme_attr(TS_FILTER_PROMPT));
+		free(s);
+		return;
+	}
+	if (a->prompting != P_NONE) {
+		n = ui_put(y, 0, w, prompt_label(a), theme_attr(TS_FILTER_PROMPT) | A_BOLD);
 		n += ui_put(y, n, w - n - 1, a->input.buf, A_NORMAL);
 		ui_put(y, n, 1, "_", A_BLINK);
 		return;
@@ -446,18 +848,68 @@ draw_bottom(struct app *a, int y, int w)
 		ui_put(y, n, w - n, a->last_error, theme_attr(TS_DIM));
 		return;
 	}
-	ui_put(y, 0, w, a->ui.focus_detail ?
-	    "j/k scroll  Enter/Tab back to list  a ack  s suppress 1d  u undo  ? help  q quit" :
-	    "j/k move  g/G top/bottom  Enter detail  a ack  s suppress 1d  u undo  S suppressed  "
-	    "o sort  ? help  q quit", theme_attr(TS_DIM));
+	switch (a->ui.tab) {
+	case TAB_EVENTS:
+		ui_put(y, 0, w, "j/k move  1-4 views  ? help  q quit", theme_attr(TS_DIM));
+		break;
+	case TAB_ACTORS:
+		ui_put(y, 0, w, "j/k move  Enter their findings  1-4 views  ? help  q quit",
+		    theme_attr(TS_DIM));
+		break;
+	case TAB_SOURCES:
+		ui_put(y, 0, w, "j/k scroll  1-4 views  ? help  q quit", theme_attr(TS_DIM));
+		break;
+	default:
+		ui_put(y, 0, w, a->ui.focus_detail ?
+		    "j/k scroll  Tab back to list  a ack  s suppress  u undo  ? help  q quit" :
+		    "j/k move  Enter detail  / filter  a ack  s suppress  u undo  S suppressed  "
+		    "h/l timeline  e export  o sort  1-4 views  ? help  q quit", theme_attr(TS_DIM));
+	}
+}
+
+static void
+draw_findings_tab(struct app *a, int y, int body, int w)
+{
+	struct ui *u = &a->ui;
+	int list_h, band = 0;
+
+	if (!u->tl.hidden && body >= 18) {
+		band = 5;
+		view_timeline.draw(u, y, 0, band, w);
+	}
+	y += band;
+	body -= band;
+	a->list_y = -1;
+	if (body < 14) {
+		/* Small screens: the list, or the detail when it has the focus. */
+		if (u->focus_detail)
+			view_detail.draw(u, y, 0, body, w);
+		else {
+			view_findings.draw(u, y, 0, body, w);
+			a->list_y = y + 1;
+		}
+		return;
+	}
+	list_h = body * 45 / 100;
+	if (list_h < 5)
+		list_h = 5;
+	view_findings.draw(u, y, 0, list_h, w);
+	a->list_y = y + 1;
+	y += list_h;
+	attrset(theme_attr(u->focus_detail ? TS_HEADER : TS_DIM));
+	for (int x = 0; x < w; x++)
+		mvaddstr(y, x, ui_hline(u));
+	attrset(A_NORMAL);
+	ui_put(y, 2, w - 2, u->focus_detail ? " detail (j/k scroll) " : " detail ",
+	    theme_attr(u->focus_detail ? TS_HEADER : TS_DIM));
+	view_detail.draw(u, y + 1, 0, body - list_h - 1, w);
 }
 
 static void
 draw(struct app *a)
 {
 	struct ui *u = &a->ui;
-	int h = LINES, w = COLS, body, list_h, y;
-	char title[160];
+	int h = LINES, w = COLS, body;
 
 	erase();
 	if (h < 5 || w < 20) {
@@ -466,35 +918,27 @@ draw(struct app *a)
 		doupdate();
 		return;
 	}
-	snprintf(title, sizeof title, " tfdrift %s  %zu findings  sort: %s%s", a->title,
-	    u->model.nrows, u->model.sort == SORT_TIME ? "time" : "severity",
-	    u->focus_detail ? "  [detail]" : "");
-	ui_fill(0, 0, w, theme_attr(TS_HEADER) | A_REVERSE);
-	ui_put(0, 0, w, title, theme_attr(TS_HEADER) | A_REVERSE);
-	body = h - 3;                   /* title, status, bottom line */
+	draw_top(a, w);
+	body = h - 3;                   /* top line, status, bottom line */
+	a->list_y = -1;
 	if (u->show_help)
 		view_help.draw(u, 1, 0, body, w);
-	else if (body < 14) {
-		/* Small screens: the list, or the detail when it has the focus. */
-		if (u->focus_detail)
-			view_detail.draw(u, 1, 0, body, w);
-		else
-			view_findings.draw(u, 1, 0, body, w);
-	} else {
-		list_h = body * 45 / 100;
-		if (list_h < 5)
-			list_h = 5;
-		view_findings.draw(u, 1, 0, list_h, w);
-		y = 1 + list_h;
-		attrset(theme_attr(u->focus_detail ? TS_HEADER : TS_DIM));
-		for (int x = 0; x < w; x++)
-			mvaddstr(y, x, ui_hline(u));
-		attrset(A_NORMAL);
-		ui_put(y, 2, w - 2, u->focus_detail ? " detail (j/k scroll) " : " detail ",
-		    theme_attr(u->focus_detail ? TS_HEADER : TS_DIM));
-		view_detail.draw(u, y + 1, 0, body - list_h - 1, w);
-	}
-	draw_status(a, h - 2, w);
+	else if (u->tab == TAB_EVENTS) {
+		view_events.draw(u, 1, 0, body, w);
+		a->list_y = 2;
+	} else if (u->tab == TAB_ACTORS) {
+		view_actors.draw(u, 1, 0, body, w);
+		a->list_y = 2;
+	} else if (u->tab == TAB_SOURCES)
+		view_sources.draw(u, 1, 0, body, w);
+	else
+		draw_findings_tab(a, 1, body, w);
+	if (a->prompting != P_NONE && a->msg != NULL && a->msg_error) {
+		/* The prompt has the bottom line: what was wrong with the last answer goes above. */
+		ui_fill(h - 2, 0, w, theme_attr(TS_STATUS_ERROR));
+		ui_put(h - 2, 0, w, a->msg, theme_attr(TS_STATUS_ERROR));
+	} else
+		draw_status(a, h - 2, w);
 	draw_bottom(a, h - 1, w);
 	wnoutrefresh(stdscr);
 	doupdate();
@@ -503,22 +947,129 @@ draw(struct app *a)
 /* ---- input ---- */
 
 static void
+prompt_done(struct app *a)
+{
+	enum prompt_kind k = a->prompting;
+	int64_t until, now = tf_now_ms();
+	char *text = xstrdup(a->input.buf != NULL ? a->input.buf : "");
+
+	a->prompting = P_NONE;
+	sb_reset(&a->input);
+	switch (k) {
+	case P_NOTE:
+		do_ack(a, text);
+		break;
+	case P_FILTER:
+		if (set_filter(a, text) != 0) {
+			/* Keep the query to fix it. */
+			a->prompting = P_FILTER;
+			sb_adds(&a->input, text);
+		}
+		break;
+	case P_SUP_UNTIL:
+		if (freeze_parse_time(text, now, &until) != 0 || until <= now) {
+			set_msg(a, 1, "'%s' is not a time in the future (2024-05-28T09:00:00Z, 17:30, 3h, 2d)",
+			    text);
+			a->prompting = P_SUP_UNTIL;
+			sb_adds(&a->input, text);
+		} else
+			do_suppress(a, a->sup_scope, a->sup_value, until);
+		break;
+	case P_FREEZE_UNTIL:
+		if (freeze_parse_time(text, now, &until) != 0 || until <= now) {
+			set_msg(a, 1, "'%s' is not a time in the future (2024-05-28T09:00:00Z, 17:30, 3h, 2d)",
+			    text);
+			a->prompting = P_FREEZE_UNTIL;
+			sb_adds(&a->input, text);
+		} else
+			do_freeze(a, now, until);
+		break;
+	default:
+		break;
+	}
+	free(text);
+}
+
+/* Suppress, step 1: the scope key. */
+static void
+sup_scope_key(struct app *a, struct finding *f, wint_t c)
+{
+	char *v = NULL;
+	int scope;
+
+	switch (c) {
+	case 'f': scope = SCOPE_FINDING; v = xstrdup(f->id); break;
+	case 'r': scope = SCOPE_RESOURCE; v = store_resource_key(f); break;
+	case 'u': scope = SCOPE_RULE; v = f->nrules > 0 ? xstrdup(f->rules[0].id) : NULL; break;
+	case 'a': scope = SCOPE_ACTOR; v = xstrdup(f->actor.name != NULL ? f->actor.name :
+	    f->actor.principal); break;
+	case 'e': scope = SCOPE_EVENT_NAME; v = xstrdup(f->event_name); break;
+	default:
+		a->prompting = P_NONE;
+		set_msg(a, 0, "not suppressed");
+		return;
+	}
+	if (v == NULL) {
+		a->prompting = P_NONE;
+		set_msg(a, 1, "this finding has no %s to suppress", c == 'u' ? "rule" :
+		    c == 'r' ? "resource" : c == 'a' ? "actor" : "event name");
+		return;
+	}
+	free(a->sup_value);
+	a->sup_value = v;
+	a->sup_scope = scope;
+	a->prompting = P_SUP_FOR;
+}
+
+/* Suppress, step 2: the duration key. */
+static void
+sup_for_key(struct app *a, wint_t c)
+{
+	int64_t now = tf_now_ms(), h = 3600 * 1000LL;
+
+	a->prompting = P_NONE;
+	switch (c) {
+	case '1': do_suppress(a, a->sup_scope, a->sup_value, now + h); break;
+	case '2': do_suppress(a, a->sup_scope, a->sup_value, now + 24 * h); break;
+	case '3': do_suppress(a, a->sup_scope, a->sup_value, now + 7 * 24 * h); break;
+	case 'f': do_suppress(a, a->sup_scope, a->sup_value, 0); break;
+	case 't':
+		a->prompting = P_SUP_UNTIL;
+		sb_reset(&a->input);
+		break;
+	default:
+		set_msg(a, 0, "not suppressed");
+	}
+}
+
+static void
 prompt_key(struct app *a, int is_key, wint_t c)
 {
 	char mb[MB_LEN_MAX];
 	mbstate_t st;
 	size_t k;
 
-	if (!is_key && (c == L'\n' || c == L'\r')) {
-		a->prompting = 0;
-		do_ack(a, a->input.buf);
-		sb_reset(&a->input);
+	if (a->prompting == P_SUP_SCOPE || a->prompting == P_SUP_FOR) {
+		struct finding *f = find_by_id(a, a->prompt_for);
+
+		if (is_key || f == NULL || c == 27) {
+			a->prompting = P_NONE;
+			set_msg(a, 0, "not suppressed");
+		} else if (a->prompting == P_SUP_SCOPE)
+			sup_scope_key(a, f, c);
+		else
+			sup_for_key(a, c);
+		return;
+	}
+	if ((!is_key && (c == L'\n' || c == L'\r')) || (is_key && c == KEY_ENTER)) {
+		prompt_done(a);
 		return;
 	}
 	if (!is_key && c == 27) {
-		a->prompting = 0;
+		set_msg(a, 0, a->prompting == P_NOTE ? "not acknowledged" : a->prompting == P_FILTER ?
+		    "filter unchanged" : a->prompting == P_FREEZE_UNTIL ? "no freeze" : "not suppressed");
+		a->prompting = P_NONE;
 		sb_reset(&a->input);
-		set_msg(a, 0, "not acknowledged");
 		return;
 	}
 	if ((is_key && c == KEY_BACKSPACE) || (!is_key && (c == 127 || c == 8))) {
@@ -532,12 +1083,53 @@ prompt_key(struct app *a, int is_key, wint_t c)
 		a->input.buf[a->input.len] = '\0';
 		return;
 	}
+	if (!is_key && c == ('U' & 0x1f)) {
+		sb_reset(&a->input);
+		return;
+	}
 	if (is_key || c < 0x20 || a->input.len > 1000)
 		return;
 	memset(&st, 0, sizeof st);
 	k = wcrtomb(mb, (wchar_t)c, &st);
 	if (k != (size_t)-1)
 		sb_add(&a->input, mb, k);
+}
+
+static void
+start_prompt(struct app *a, enum prompt_kind k, const char *initial)
+{
+	a->prompting = k;
+	sb_reset(&a->input);
+	if (initial != NULL)
+		sb_adds(&a->input, initial);
+}
+
+static void
+switch_tab(struct app *a, int tab)
+{
+	a->ui.tab = tab;
+	a->ui.show_help = 0;
+}
+
+/* Findings of one actor: from the Actors view. */
+static void
+open_actor(struct app *a)
+{
+	struct ui *u = &a->ui;
+	char *q;
+
+	ui_actors_rebuild(u);
+	if (u->nactors == 0 || u->actor_list.sel >= u->nactors)
+		return;
+	/* Names with blanks are quoted; a quote cannot be: filter by what comes before it. */
+	q = strpbrk(u->actors[u->actor_list.sel].name, " \t") != NULL ?
+	    xasprintf("actor:\"%s\"", u->actors[u->actor_list.sel].name) :
+	    xasprintf("actor:%s", u->actors[u->actor_list.sel].name);
+	if (strchr(q + 7, '"') != NULL && strchr(q + 7, '"') != q + strlen(q) - 1)
+		q[strcspn(q + 7, "\"") + 7] = '\0';
+	if (set_filter(a, q) == 0)
+		switch_tab(a, TAB_FINDINGS);
+	free(q);
 }
 
 static void
@@ -552,8 +1144,47 @@ act(struct app *a, enum ui_action action)
 		view_help.key(u, action);
 		return;
 	}
+	/* Keys every view shares. */
+	switch (action) {
+	case ACT_TAB_FINDINGS: switch_tab(a, TAB_FINDINGS); return;
+	case ACT_TAB_EVENTS: switch_tab(a, TAB_EVENTS); return;
+	case ACT_TAB_ACTORS: switch_tab(a, TAB_ACTORS); return;
+	case ACT_TAB_SOURCES: switch_tab(a, TAB_SOURCES); return;
+	case ACT_NEXT_TAB: switch_tab(a, (u->tab + 1) % TAB__COUNT); return;
+	case ACT_HELP: u->show_help = 1; return;
+	case ACT_REDRAW: clearok(curscr, TRUE); return;
+	case ACT_QUIT: a->quit = 1; return;
+	case ACT_FILTER:
+		start_prompt(a, P_FILTER, filter_text(u->filter));
+		return;
+	case ACT_EXPORT: export_shown(a); return;
+	case ACT_FREEZE: start_prompt(a, P_FREEZE_UNTIL, NULL); return;
+	default: break;
+	}
+	if (u->tab == TAB_EVENTS) {
+		view_events.key(u, action);
+		return;
+	}
+	if (u->tab == TAB_SOURCES) {
+		view_sources.key(u, action);
+		return;
+	}
+	if (u->tab == TAB_ACTORS) {
+		if (action == ACT_SHOW)
+			open_actor(a);
+		else
+			view_actors.key(u, action);
+		return;
+	}
 	if (u->focus_detail && view_detail.key(u, action))
 		return;
+	if ((action == ACT_LEFT || action == ACT_RIGHT || action == ACT_ZOOM) && !u->tl.hidden) {
+		view_timeline.key(u, action);
+		m->filter_gen++;
+		model_rebuild(m);
+		u->detail_scroll = 0;
+		return;
+	}
 	switch (action) {
 	case ACT_DOWN: model_move(m, 1); u->detail_scroll = 0; break;
 	case ACT_UP: model_move(m, -1); u->detail_scroll = 0; break;
@@ -561,19 +1192,41 @@ act(struct app *a, enum ui_action action)
 	case ACT_PAGE_UP: model_move(m, -page); u->detail_scroll = 0; break;
 	case ACT_TOP: model_select_row(m, 0); u->detail_scroll = 0; break;
 	case ACT_BOTTOM: if (m->nrows) model_select_row(m, m->nrows - 1); u->detail_scroll = 0; break;
-	case ACT_FOCUS: u->focus_detail = !u->focus_detail; break;
+	case ACT_FOCUS:
+	case ACT_SHOW:
+		u->focus_detail = !u->focus_detail;
+		break;
+	case ACT_SEARCH_NEXT: search(a, 1); break;
+	case ACT_SEARCH_PREV: search(a, -1); break;
+	case ACT_CANCEL:
+		if (u->tl.bucket_to > 0) {
+			u->tl.bucket_to = 0;
+			m->filter_gen++;
+			model_rebuild(m);
+		} else if (u->filter != NULL)
+			set_filter(a, "");
+		else
+			u->focus_detail = 0;
+		break;
+	case ACT_TIMELINE:
+		u->tl.hidden = !u->tl.hidden;
+		if (u->tl.hidden && u->tl.bucket_to > 0) {
+			u->tl.bucket_to = 0;
+			m->filter_gen++;
+			model_rebuild(m);
+		}
+		break;
 	case ACT_ACK:
-		if (f == NULL)
-			break;
-		if (!can_decide(a))
+		if (f == NULL || !can_decide(a))
 			break;
 		memcpy(a->prompt_for, f->id, sizeof a->prompt_for);
-		a->prompting = 1;
-		sb_reset(&a->input);
+		start_prompt(a, P_NOTE, NULL);
 		break;
 	case ACT_SUPPRESS:
-		if (f != NULL)
-			do_suppress(a, f);
+		if (f == NULL || !can_decide(a))
+			break;
+		memcpy(a->prompt_for, f->id, sizeof a->prompt_for);
+		a->prompting = P_SUP_SCOPE;
 		break;
 	case ACT_UNDO: do_undo(a); break;
 	case ACT_TOGGLE_SUPPRESSED:
@@ -586,10 +1239,53 @@ act(struct app *a, enum ui_action action)
 		m->sort = m->sort == SORT_TIME ? SORT_SEVERITY : SORT_TIME;
 		model_rebuild(m);
 		break;
-	case ACT_HELP: u->show_help = 1; break;
-	case ACT_REDRAW: clearok(curscr, TRUE); break;
-	case ACT_QUIT: a->quit = 1; break;
 	default: break;
+	}
+}
+
+/* A mouse click selects a tab or a row; the wheel scrolls. */
+static void
+mouse(struct app *a)
+{
+	struct ui *u = &a->ui;
+	MEVENT me;
+	int t, wheel = 0;
+
+	if (getmouse(&me) != OK)
+		return;
+	if (me.bstate & BUTTON4_PRESSED)
+		wheel = -3;
+#ifdef BUTTON5_PRESSED
+	else if (me.bstate & BUTTON5_PRESSED)
+		wheel = 3;
+#endif
+	if (wheel != 0) {
+		for (t = 0; t < 3; t++)
+			act(a, wheel < 0 ? ACT_UP : ACT_DOWN);
+		return;
+	}
+	if (!(me.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED)))
+		return;
+	if (me.y == 0) {
+		for (t = 0; t < TAB__COUNT; t++)
+			if (me.x >= a->tab_x[t] && me.x < a->tab_x[t + 1])
+				switch_tab(a, t);
+		return;
+	}
+	if (a->list_y < 0 || me.y < a->list_y || u->show_help)
+		return;
+	if (u->tab == TAB_FINDINGS && me.y < a->list_y + u->list_h) {
+		if (u->model.top + (size_t)(me.y - a->list_y) < u->model.nrows) {
+			model_select_row(&u->model, u->model.top + (size_t)(me.y - a->list_y));
+			u->focus_detail = 0;
+			u->detail_scroll = 0;
+		}
+	} else if (u->tab == TAB_EVENTS && me.y < a->list_y + u->ev_h) {
+		if (u->ev_list.top + (size_t)(me.y - a->list_y) < u->events.n)
+			u->ev_list.sel = u->ev_list.top + (size_t)(me.y - a->list_y);
+	} else if (u->tab == TAB_ACTORS && me.y < a->list_y + u->actor_h) {
+		if (u->actor_list.top + (size_t)(me.y - a->list_y) < u->nactors)
+			u->actor_list.sel = u->actor_list.top + (size_t)(me.y - a->list_y);
 	}
 }
 
@@ -604,7 +1300,12 @@ read_keys(struct app *a)
 		a->dirty = 1;
 		if (r == KEY_CODE_YES && c == KEY_RESIZE)
 			continue;       /* curses has resized stdscr; the redraw does the rest */
-		if (a->prompting) {
+		if (r == KEY_CODE_YES && c == KEY_MOUSE) {
+			if (a->prompting == P_NONE)
+				mouse(a);
+			continue;
+		}
+		if (a->prompting != P_NONE) {
 			prompt_key(a, r == KEY_CODE_YES, c);
 			continue;
 		}
@@ -612,7 +1313,7 @@ read_keys(struct app *a)
 			free(a->msg);
 			a->msg = NULL;
 		}
-		act(a, keys_lookup((int)c));
+		act(a, keys_lookup((int)c, r == KEY_CODE_YES));
 		if (a->quit)
 			return;
 	}
@@ -628,10 +1329,14 @@ ui_usage(FILE *fp, int demo)
 		    "                   [--max-iterations N]\n"
 		    "  replays the built-in example estate and audit events, forever (--passes 0)\n", fp);
 	else
-		fputs("usage: tfdrift ui --state SRC... --events FILE... [--store PATH] [--theme NAME]\n"
-		    "                 [-c FILE] [-m DIR] [--max-iterations N]\n", fp);
+		fputs("usage: tfdrift ui --state SRC... --events FILE... [--since T] [--until T]\n"
+		    "                 [--store PATH] [--theme NAME] [-c FILE] [-m DIR]\n"
+		    "  the dashboard over recorded audit events, read while you look\n"
+		    "  --since T, --until T   only events in [T, T') (RFC 3339): walk a time window\n", fp);
 	fputs("  --store PATH          triage store (default: the configured one)\n"
-	    "  --theme default|monochrome   (NO_COLOR forces monochrome)\n"
+	    "  --export-dir DIR      where e writes findings files (default: .)\n"
+	    "  --theme NAME          default, light, monochrome, high-contrast, or a .yaml file\n"
+	    "                        (doc/themes.md; NO_COLOR forces monochrome)\n"
 	    "  --max-iterations N    leave after N passes of the main loop (tests; also\n"
 	    "                        TFDRIFT_UI_ITERATIONS)\n", fp);
 }
@@ -682,6 +1387,22 @@ load_engine(struct app *a, struct strlist *states, struct strlist *events, const
 				tfstate_free(sts[i]);
 			free(sts);
 			return -1;
+		}
+		{
+			struct ui_state_info *si;
+			struct stat stt;
+
+			a->ui.states = xreallocarray(a->ui.states, a->ui.nstates + 1, sizeof *a->ui.states);
+			si = &a->ui.states[a->ui.nstates++];
+			memset(si, 0, sizeof *si);
+			si->path = xstrdup(states->v[i]);
+			si->lineage = xstrdup(sts[nsts]->lineage);
+			si->tf_version = xstrdup(sts[nsts]->tf_version);
+			si->serial = sts[nsts]->serial;
+			si->resources = sts[nsts]->ninst;
+			si->loaded_ms = tf_now_ms();
+			if (stat(states->v[i], &stt) == 0)
+				si->mtime_ms = (int64_t)stt.st_mtime * 1000;
 		}
 		nsts++;
 	}
@@ -739,6 +1460,24 @@ app_free(struct app *a)
 	free(a->msg);
 	free(a->last_error);
 	sb_free(&a->input);
+	free(a->sup_value);
+	free(a->export_dir);
+	free(a->banner);
+	free(a->replay_error);
+	filter_free(a->search);
+	filter_free(a->ui.filter);
+	freeze_windows_free(a->freezes, a->nfreezes);
+	free(a->ui.freezes);
+	evlog_free(&a->ui.events);
+	free(a->ui.actors);
+	free(a->ui.tl.counts);
+	free(a->ui.tl.worst);
+	for (size_t i = 0; i < a->ui.nstates; i++) {
+		free(a->ui.states[i].path);
+		free(a->ui.states[i].lineage);
+		free(a->ui.states[i].tf_version);
+	}
+	free(a->ui.states);
 }
 
 /* Start the worker with every signal blocked, so signals (SIGWINCH, SIGINT) reach the main
@@ -786,6 +1525,7 @@ run(struct app *a)
 				a->next_lapse = 0;
 			}
 		}
+		update_banner(a);
 		if (a->dirty) {
 			draw(a);
 			a->dirty = 0;
@@ -796,6 +1536,16 @@ run(struct app *a)
 			timeout = (int)(a->msg_until - now) + 1;
 		if (a->next_lapse != 0) {
 			int64_t d = a->next_lapse - tf_now_ms() + 1;
+
+			if (d < 1)
+				d = 1;
+			if (d > 3600000)
+				d = 3600000;
+			if (timeout < 0 || d < timeout)
+				timeout = (int)d;
+		}
+		if (a->banner_next != 0) {
+			int64_t d = a->banner_next - tf_now_ms() + 1;
 
 			if (d < 1)
 				d = 1;
@@ -837,16 +1587,20 @@ ui_main(int argc, char **argv, int demo, const char *config)
 		{ "max-iterations", required_argument, NULL, 'I' },
 		{ "pace", required_argument, NULL, 'P' },
 		{ "passes", required_argument, NULL, 'N' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },
+		{ "export-dir", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct app app, *a = &app;
 	struct strlist states = { 0 }, events = { 0 };
-	struct replay_opts ro = { 0, 1 };
+	struct replay_opts ro = { 0, 1, 0, 0 };
 	const char *storepath = NULL, *cfgpath = config, *mapdir = NULL, *theme = NULL, *env;
 	char **errs = NULL, *file, *err = NULL, *end;
 	size_t nerrs = 0, i;
 	struct sigaction sa;
+	struct theme th = { 0 };
 	int ch, rc = 1;
 
 	memset(a, 0, sizeof *a);
@@ -891,6 +1645,18 @@ ui_main(int argc, char **argv, int demo, const char *config)
 				goto out;
 			}
 			break;
+		case 'S':
+		case 'U':
+			if (tf_parse_time(optarg, ch == 'S' ? &ro.since_ms : &ro.until_ms) != 0) {
+				fprintf(stderr, "tfdrift: --%s %s: expected an RFC 3339 time "
+				    "(2024-05-27T08:00:00Z)\n", ch == 'S' ? "since" : "until", optarg);
+				goto out;
+			}
+			break;
+		case 'X':
+			free(a->export_dir);
+			a->export_dir = xstrdup(optarg);
+			break;
 		case 'h':
 			ui_usage(stdout, demo);
 			rc = 0;
@@ -900,6 +1666,12 @@ ui_main(int argc, char **argv, int demo, const char *config)
 			goto out;
 		}
 	}
+	if (ro.since_ms != 0 && ro.until_ms != 0 && ro.until_ms <= ro.since_ms) {
+		fprintf(stderr, "tfdrift: --until must be after --since\n");
+		goto out;
+	}
+	if (a->export_dir == NULL)
+		a->export_dir = xstrdup(".");
 	if (optind < argc) {
 		fprintf(stderr, "tfdrift: unexpected argument %s\n", argv[optind]);
 		ui_usage(stderr, demo);
@@ -916,6 +1688,15 @@ ui_main(int argc, char **argv, int demo, const char *config)
 		goto out;
 	}
 	free(file);
+	/* A theme that does not load says why before curses starts. */
+	if (theme_load(theme != NULL ? theme : a->conf.theme, &th, &errs, &nerrs) != 0) {
+		for (i = 0; i < nerrs; i++) {
+			fprintf(stderr, "tfdrift: %s\n", errs[i]);
+			free(errs[i]);
+		}
+		free(errs);
+		goto out;
+	}
 	if (demo) {
 		const char *names[] = { "prod.tfstate", "gcp.tfstate", "cloudtrail.json", "gcp-audit.json" };
 
@@ -943,6 +1724,14 @@ ui_main(int argc, char **argv, int demo, const char *config)
 	if (load_engine(a, &states, &events, mapdir, &ro) != 0)
 		goto out;
 	open_store(a, storepath);
+	evlog_init(&a->ui.events, 200000);
+	a->ui.model.filter = keep_finding;
+	a->ui.model.filter_ctx = &a->ui;
+	a->ui.replay = a->replay;
+	a->ui.store_path = a->store != NULL ? store_path(a->store) : storepath;
+	a->ui.store_problem = a->store != NULL ? store_readonly_reason(a->store) : a->store_reason;
+	a->ui.store_version = a->store != NULL ? store_schema_version(a->store) : 0;
+	load_freezes(a, NULL, 0);
 
 	setlocale(LC_ALL, "");
 	a->ui.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
@@ -958,7 +1747,13 @@ ui_main(int argc, char **argv, int demo, const char *config)
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
-	a->ui.theme = theme_init(theme != NULL ? theme : a->conf.theme);
+	a->ui.theme = theme_init(&th);
+	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+	    | BUTTON5_PRESSED
+#endif
+	    , NULL);
+	mouseinterval(0);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -977,6 +1772,7 @@ ui_main(int argc, char **argv, int demo, const char *config)
 	if (got_signal != 0)
 		rc = 128 + got_signal;
 out:
+	theme_free(&th);
 	app_free(a);
 	strlist_clear(&states);
 	strlist_clear(&events);

@@ -5,7 +5,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "evlog.h"
+#include "filter.h"
 #include "model.h"
+#include "replay.h"
 #include "theme.h"
 #include "util.h"
 
@@ -20,6 +23,65 @@ struct ui_view {
 extern const struct ui_view view_findings;
 extern const struct ui_view view_detail;
 extern const struct ui_view view_help;
+extern const struct ui_view view_events;
+extern const struct ui_view view_actors;
+extern const struct ui_view view_sources;
+extern const struct ui_view view_timeline;
+
+/* The tabs, in key order (1 2 3 4). */
+enum ui_tab { TAB_FINDINGS = 0, TAB_EVENTS, TAB_ACTORS, TAB_SOURCES, TAB__COUNT };
+
+/* A scrolling list's selection and first visible row (the shared list widget). */
+struct ui_list {
+	size_t sel, top;
+};
+/* Clamp the selection to n rows and scroll it into a window of h rows. */
+void ui_list_fit(struct ui_list *l, size_t n, int h);
+/* Movement keys on a list of n rows shown h at a time; 1 when the key was one. */
+int ui_list_key(struct ui_list *l, size_t n, int h, int action);
+
+/* A state the dashboard loaded, for the Sources view. */
+struct ui_state_info {
+	char *path, *lineage, *tf_version;
+	uint64_t serial;
+	size_t resources;
+	int64_t mtime_ms;       /* the file's modification time */
+	int64_t loaded_ms;
+};
+
+/* One aggregated actor (Actors view). */
+struct ui_actor {
+	char *name;             /* borrowed from an event or finding */
+	const char *type;
+	unsigned via_mask;      /* 1 << enum tf_via */
+	uint64_t events, findings, open;
+	int64_t last_ms;
+	int worst;              /* worst severity of their findings, -1 none */
+};
+
+/* The timeline band's state. */
+struct ui_timeline {
+	int hidden;             /* t hides the band */
+	int zoom;               /* 0: 1 min, 1: 5 min, 2: 1 h buckets */
+	int cursor;             /* selected bucket, counted from the right edge (0 = newest); -1 none */
+	int64_t bucket_from, bucket_to;     /* the list is filtered to this bucket when to > 0 */
+	int64_t right_ms;       /* the right edge at the last draw */
+	int columns;            /* buckets drawn at the last draw */
+	/* Cached per-bucket counts, valid for cache_key. */
+	uint32_t *counts;
+	signed char *worst;
+	size_t ncounts;
+	uint64_t cache_key;
+};
+
+/* A time span (freeze windows on the timeline). */
+struct ui_span {
+	int64_t from, to;
+	char *name;
+};
+int64_t ui_timeline_bucket_ms(int zoom);
+/* Aggregate u->actors from the events and findings (cheap when nothing changed). */
+void ui_actors_rebuild(struct ui *u);
 
 /* The dashboard's state. Owned and used by the main thread only. */
 struct ui {
@@ -32,6 +94,26 @@ struct ui {
 	int list_h;             /* rows the list had at the last draw */
 	int show_help;
 	const char *theme;
+	int tab;                /* enum ui_tab */
+	struct evlog events;    /* write events seen */
+	struct ui_list ev_list, actor_list;
+	int ev_h, actor_h, src_h;       /* list heights at the last draw */
+	int src_scroll;
+	struct ui_actor *actors;        /* rebuilt when events or findings change */
+	size_t nactors;
+	uint64_t actors_gen;
+	struct filter *filter;          /* the `/` filter, or NULL */
+	struct ui_timeline tl;
+	struct replay *replay;          /* read-only here: progress and sources */
+	struct ui_state_info *states;
+	size_t nstates;
+	const char *store_path;
+	const char *store_problem;      /* why decisions cannot be saved, or NULL */
+	int store_version;
+	const char *freeze_banner;      /* the active freeze window, or NULL */
+	struct ui_span *freezes;        /* freeze windows to mark on the timeline */
+	size_t nfreezes;
+	int64_t latest_ms;              /* the newest event or finding time seen */
 };
 
 /* Draw s at (y, x) in at most w columns (multibyte aware; control characters shown as '?');

@@ -6,6 +6,7 @@
 #include <curses.h>
 
 #include "finding.h"
+#include "value.h"
 #include "keys.h"
 #include "ui_int.h"
 
@@ -50,6 +51,96 @@ has_member(json_object *a, json_object *v)
 	return 0;
 }
 
+/* Split heap text into lines (pointers into it; the text is modified). */
+static char **
+split_lines(char *text, size_t *n)
+{
+	char **v = NULL, *p = text, *nl;
+
+	*n = 0;
+	while (*p != '\0') {
+		v = xreallocarray(v, *n + 1, sizeof *v);
+		v[(*n)++] = p;
+		if ((nl = strchr(p, '\n')) == NULL)
+			break;
+		*nl = '\0';
+		p = nl + 1;
+	}
+	return v;
+}
+
+#define DIFF_CONTEXT 2
+#define DIFF_MAX_LINES 2000     /* past this, the documents are shown whole, old then new */
+
+/* JSON documents (policies, tags, labels): a line diff of the pretty-printed, key-sorted
+ * forms, with a little context around each change, like `diff -u`. */
+static void
+add_doc_diff(struct dlines *d, json_object *oldv, json_object *newv)
+{
+	char *ot = val_to_pretty(oldv), *nt = val_to_pretty(newv);
+	size_t on, nn, i, j, k, *lcs, w;
+	char **ol = split_lines(ot, &on), **nlines = split_lines(nt, &nn);
+	struct { char op; const char *s; } *out;
+	size_t nout = 0, last_shown = (size_t)-1;
+
+	if (on > DIFF_MAX_LINES || nn > DIFF_MAX_LINES) {
+		for (i = 0; i < on; i++)
+			add(d, TS_DIFF_REMOVED, xasprintf("      - %s", ol[i]));
+		for (i = 0; i < nn; i++)
+			add(d, TS_DIFF_ADDED, xasprintf("      + %s", nlines[i]));
+		goto out;
+	}
+	/* Longest common subsequence table, (on+1) x (nn+1), filled from the end. */
+	w = nn + 1;
+	lcs = xcalloc((on + 1) * w, sizeof *lcs);
+	for (i = on; i-- > 0;)
+		for (j = nn; j-- > 0;)
+			lcs[i * w + j] = strcmp(ol[i], nlines[j]) == 0 ? lcs[(i + 1) * w + j + 1] + 1 :
+			    lcs[(i + 1) * w + j] >= lcs[i * w + j + 1] ? lcs[(i + 1) * w + j] :
+			    lcs[i * w + j + 1];
+	out = xcalloc(on + nn + 1, sizeof *out);
+	for (i = j = 0; i < on || j < nn;) {
+		if (i < on && j < nn && strcmp(ol[i], nlines[j]) == 0) {
+			out[nout].op = ' ';
+			out[nout++].s = ol[i];
+			i++;
+			j++;
+		} else if (i < on && (j == nn || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])) {
+			out[nout].op = '-';     /* removals first, as diff -u shows them */
+			out[nout++].s = ol[i++];
+		} else {
+			out[nout].op = '+';
+			out[nout++].s = nlines[j++];
+		}
+	}
+	free(lcs);
+	/* Changed lines, and DIFF_CONTEXT unchanged lines around them; "..." for the gaps. */
+	for (k = 0; k < nout; k++) {
+		int near = 0;
+
+		for (i = k > DIFF_CONTEXT ? k - DIFF_CONTEXT : 0; i <= k + DIFF_CONTEXT && i < nout; i++)
+			if (out[i].op != ' ')
+				near = 1;
+		if (!near)
+			continue;
+		if (last_shown != (size_t)-1 && k > last_shown + 1)
+			add(d, TS_DIM, xstrdup("        ..."));
+		else if (last_shown == (size_t)-1 && k > 0)
+			add(d, TS_DIM, xstrdup("        ..."));
+		add(d, out[k].op == '+' ? TS_DIFF_ADDED : out[k].op == '-' ? TS_DIFF_REMOVED : TS_DIM,
+		    xasprintf("      %c %s", out[k].op, out[k].s));
+		last_shown = k;
+	}
+	if (last_shown != (size_t)-1 && last_shown + 1 < nout)
+		add(d, TS_DIM, xstrdup("        ..."));
+	free(out);
+out:
+	free(ol);
+	free(nlines);
+	free(ot);
+	free(nt);
+}
+
 static void
 add_change(struct dlines *d, const struct change *c, const char *arrow)
 {
@@ -67,6 +158,14 @@ add_change(struct dlines *d, const struct change *c, const char *arrow)
 	}
 	if (c->change == CH_REMOVED) {
 		add(d, TS_DIFF_REMOVED, xasprintf("  - %s: %s", attr, js(c->old_val)));
+		return;
+	}
+	if (c->old_val != NULL && c->new_val != NULL && !c->unknown_new &&
+	    json_object_is_type(c->old_val, json_type_object) &&
+	    json_object_is_type(c->new_val, json_type_object)) {
+		/* Policies, tags, labels: a line diff of the documents. */
+		add(d, TS_DIFF_CHANGED, xasprintf("  ~ %s:", attr));
+		add_doc_diff(d, c->old_val, c->new_val);
 		return;
 	}
 	if (c->old_val != NULL && c->new_val != NULL &&
@@ -119,6 +218,14 @@ build(const struct ui *u, const struct finding *f, struct dlines *d)
 		add(d, TS_NORMAL, xasprintf("  module: %s", f->module));
 	if (f->state_source != NULL)
 		add(d, TS_NORMAL, xasprintf("  state: %s", f->state_source));
+	if (f->freeze_name != NULL) {
+		char a[32], b[32];
+
+		tf_format_time(f->freeze_start_ms, a);
+		tf_format_time(f->freeze_end_ms, b);
+		add(d, TS_TIMELINE_FREEZE, xasprintf("  change freeze: %s (%s to %s)%s", f->freeze_name, a, b,
+		    f->kind == FK_FREEZE_VIOLATION ? "" : "; severity raised one step"));
+	}
 	add(d, TS_HEADER, xstrdup("Changes"));
 	if (f->nchanges == 0)
 		add(d, TS_DIM, xstrdup("  (no attribute values in the event)"));

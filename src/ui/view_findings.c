@@ -66,11 +66,12 @@ draw_row(const struct finding *f, int y, int x, int w, int selected)
 	ui_put(y, cx, 6, kind_label(f->kind), base);
 	cx += 7;
 	if (f->address != NULL)
-		what = xstrdup(f->address);
-	else
+		ui_put(y, cx, aw, f->address, base);    /* the common case: no copy */
+	else {
 		what = xasprintf("%s %s", f->type ? f->type : "?", f->resource_id ? f->resource_id : "?");
-	ui_put(y, cx, aw, what, base);
-	free(what);
+		ui_put(y, cx, aw, what, base);
+		free(what);
+	}
 	cx += aw + 1;
 	ui_put(y, cx, sw, f->summary ? f->summary : "", base);
 	cx += sw + 1;

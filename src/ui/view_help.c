@@ -12,13 +12,15 @@ help_draw(struct ui *u, int y, int x, int h, int w)
 {
 	const struct key_binding *t;
 	struct strbuf sb;
-	size_t n, i, j;
-	int row = 0, a;
+	char **keys = NULL;
+	int *acts = NULL;
+	size_t n, i, j, nl = 0;
+	int a, cols, per, colw, c, r;
 
 	t = keys_table(&n);
-	ui_put(y + row++, x + 1, w - 1, "Keys (q or ? closes this help)", theme_attr(TS_HEADER));
+	ui_put(y, x + 1, w - 1, "Keys (q or ? closes this help)", theme_attr(TS_HEADER));
 	sb_init(&sb);
-	for (a = 1; a < ACT__COUNT && row < h; a++) {
+	for (a = 1; a < ACT__COUNT; a++) {
 		sb_reset(&sb);
 		for (i = 0; i < n; i++) {
 			if ((int)t[i].action != a)
@@ -33,14 +35,41 @@ help_draw(struct ui *u, int y, int x, int h, int w)
 		}
 		if (sb.len == 0)
 			continue;
-		ui_put(y + row, x + 2, 14, sb.buf, theme_attr(TS_NORMAL) | A_BOLD);
-		ui_put(y + row, x + 17, w - 17, ui_action_help((enum ui_action)a), theme_attr(TS_NORMAL));
-		row++;
+		keys = xreallocarray(keys, nl + 1, sizeof *keys);
+		acts = xreallocarray(acts, nl + 1, sizeof *acts);
+		keys[nl] = xstrdup(sb.buf);
+		acts[nl++] = a;
 	}
 	sb_free(&sb);
-	if (row + 1 < h)
-		ui_put(y + row + 1, x + 2, w - 2, "s suppresses the resource for 1 day; "
-		    "other scopes and durations: tfdrift suppress --scope ... --for ...", theme_attr(TS_DIM));
+	/* One column when it fits, else as many as the width allows. */
+	per = h - 4 > 1 ? h - 4 : 1;
+	cols = ((int)nl + per - 1) / per;
+	if (cols < 1)
+		cols = 1;
+	if (cols > 1 && w / cols < 40)
+		cols = w / 40 > 0 ? w / 40 : 1;
+	per = ((int)nl + cols - 1) / cols;
+	colw = w / cols;
+	for (i = 0; i < nl; i++) {
+		c = (int)i / per;
+		r = (int)i % per;
+		if (r + 1 < h) {
+			ui_put(y + 1 + r, x + 2 + c * colw, 14, keys[i], theme_attr(TS_NORMAL) | A_BOLD);
+			ui_put(y + 1 + r, x + 17 + c * colw, colw - 17, ui_action_help((enum ui_action)acts[i]),
+			    theme_attr(TS_NORMAL));
+		}
+		free(keys[i]);
+	}
+	free(keys);
+	free(acts);
+	r = per + 2;
+	if (r < h)
+		ui_put(y + r, x + 2, w - 2, "Filter fields: sev(>=,>,<=,<) kind status actor via "
+		    "type addr module id event source account region provider rule; -term negates; "
+		    "a,b ORs; words match any field.", theme_attr(TS_DIM));
+	if (r + 1 < h)
+		ui_put(y + r + 1, x + 2, w - 2, "Decisions are saved in the store before they show; "
+		    "`tfdrift export` reads them from the command line.", theme_attr(TS_DIM));
 	(void)u;
 }
 

@@ -1,11 +1,15 @@
 #!/bin/sh
-# make bench: generate inputs (once), run bench_scan, and print figures against the targets.
+# make bench: generate inputs (once), run bench_scan, bench_ui and the idle-CPU check
+# (idle.sh), and print figures against the targets. BENCH="ui idle" runs only some of them.
 set -eu
 build=$1
 src=${TFDRIFT_DATADIR:?}
 shared=${SHARED_DATA:?}
 out=$build/tests/bench/out
 mkdir -p "$out"
+parts=${BENCH:-scan ui idle}
+case " $parts " in *" scan "*) ;; *) skip_scan=1 ;; esac
+if [ -z "${skip_scan:-}" ]; then
 if [ ! -s "$out/events.ndjson" ]; then
 	echo "generating ~290,000 CloudTrail records (100 copies of the invictus set, unique ids)..."
 	/usr/bin/python3 "$src/tests/bench/gen.py" events \
@@ -28,3 +32,36 @@ awk -F= '
 		printf "scan peak RSS: %.1f MB (target <= 256 MB) %s\n", v["scan_peak_rss_mb"], (v["scan_peak_rss_mb"] <= 256) ? "MET" : "MISSED"
 		printf "100k-resource state load+index: %.2f s (target <= 2 s) %s\n", v["state_load_and_index_seconds"], (v["state_load_and_index_seconds"] <= 2) ? "MET" : "MISSED"
 	}' "$out/figures.txt"
+fi
+
+case " $parts " in *" ui "*)
+	echo
+	"$build/tests/bench/bench_ui" 100000 | tee "$out/figures_ui.txt"
+	awk -F= '
+		/^#/ { next }
+		{ v[$1] = $2 }
+		END {
+			printf "\nlive frame at 100k findings (100 arrivals + rebuild + draw): median %.2f ms, p95 %.2f ms (target <= 16 ms) %s\n", v["ui_live_rebuild_and_frame_ms_median"], v["ui_live_rebuild_and_frame_ms_p95"], (v["ui_live_rebuild_and_frame_ms_p95"] <= 16) ? "MET" : "MISSED"
+			printf "sort key switched at 100k findings (rebuild + draw): median %.2f ms, p95 %.2f ms (target <= 16 ms) %s\n", v["ui_sort_switch_and_frame_ms_median"], v["ui_sort_switch_and_frame_ms_p95"], (v["ui_sort_switch_and_frame_ms_p95"] <= 16) ? "MET" : "MISSED"
+			printf "cold rebuild (every finding sorted: start-up): median %.2f ms, p95 %.2f ms (plus a frame, %.2f ms)\n", v["ui_rebuild_cold_ms_median"], v["ui_rebuild_cold_ms_p95"], v["ui_frame_draw_ms_median"]
+			printf "rebuild with a `/` free-text filter (one word): median %.2f ms, p95 %.2f ms (target <= 16 ms) %s\n", v["ui_rebuild_filter_text_ms_median"], v["ui_rebuild_filter_text_ms_p95"], (v["ui_rebuild_filter_text_ms_p95"] <= 16) ? "MET" : "MISSED"
+			printf "memory: %.0f bytes per finding (%.1f MB for %d)\n", v["ui_rss_bytes_per_finding"], v["ui_rss_growth_mb"], v["ui_findings"]
+		}' "$out/figures_ui.txt"
+	;;
+esac
+
+case " $parts " in *" idle "*)
+	echo
+	echo "idle CPU: tfdrift ui on doc/examples after its replay, and tfdrift demo (10 s each)..."
+	/bin/sh "$src/tests/bench/idle.sh" "$build/tfdrift" "$src" 10 | tee "$out/figures_idle.txt"
+	awk -F= '
+		/^#/ { next }
+		{ v[$1] = $2 }
+		END {
+			if (!("ui_idle_cpu_percent" in v))
+				exit
+			printf "\nidle CPU over 10 s: %.3f%% (%.4f s run, %d wake-ups) (target ~0, <= 0.1%%) %s\n", v["ui_idle_cpu_percent"], v["ui_idle_run_seconds"], v["ui_idle_wakeups"], (v["ui_idle_cpu_percent"] <= 0.1) ? "MET" : "MISSED"
+			printf "demo (paced replay) over 10 s: %.3f%% (%.4f s run, %d wake-ups)\n", v["demo_cpu_percent"], v["demo_run_seconds"], v["demo_wakeups"]
+		}' "$out/figures_idle.txt"
+	;;
+esac

@@ -348,6 +348,19 @@ t_like "text shows the security group address" "$T_OUT" 'module\.net\.aws_securi
 t_unlike "text has no colour escapes under NO_COLOR" "$T_OUT" "$(printf '\033')"
 t_unlike "the RDS password is not in the text output" "$T_OUT$T_ERR" "$DB_PASSWORD"
 
+# -o writes files atomically (temporary file + rename), but a device stays a device: renaming
+# over /dev/null would replace it with a plain file for everyone.
+mkfifo "$T_TMP/fifo"
+timeout 30 cat "$T_TMP/fifo" > "$T_TMP/from-fifo" &      # never hang the suite
+t_run "$TFDRIFT" scan --state "$EX/prod.tfstate" --events "$EX/cloudtrail.json" --format jsonl \
+    -o "$T_TMP/fifo"
+wait
+t_is "-o to a pipe exits 2 (drift)" "$T_RC" 2
+t_like "-o to a pipe writes into the pipe" "$(cat "$T_TMP/from-fifo")" '"kind":"modified"'
+t_ok "the pipe is still a pipe" test -p "$T_TMP/fifo"
+t_run "$TFDRIFT" scan --state "$EX/prod.tfstate" --events "$EX/cloudtrail.json" -o /dev/null
+t_ok "-o /dev/null leaves /dev/null a device" test -c /dev/null
+
 # The example is generated: the generator must still produce these very files.
 if [ -w "$T_TMP" ]; then
 	mkdir -p "$T_TMP/regen"

@@ -45,7 +45,8 @@ tui_keys demo q
 t_screen "q closes the help first" demo 'SEV +TIME +KIND'
 
 tmx resize-window -t "=tui:=demo" -x 60 -y 20
-t_screen "resized to 60x20 it still draws" demo '^ tfdrift demo .{0,40}$'
+t_screen "resized to 60x20 it still draws" demo '^ tfdrift demo +1 Findings +2 Events.{0,30}$'
+t_like "60x20: the list still shows findings" "$TUI_SCREEN" '(HIGH|MED|CRIT|LOW) +[0-9:]+ (mod|unmgd|del)'
 tmx resize-window -t "=tui:=demo" -x 100 -y 30
 t_screen "and back to 100x30" demo "$SG.* alice@corp"
 tui_keys demo q

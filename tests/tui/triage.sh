@@ -37,7 +37,13 @@ t_screen "with its note" two 'status: acknowledged'
 t_like "note kept" "$TUI_SCREEN" 'ticket OPS-1'
 
 tui_keys two s
-t_screen "s suppresses the resource for a day" two "suppressed $SGRE for 1 day"
+t_screen "s asks for the scope" two '^Suppress which: f this finding, r its resource'
+tui_keys two r
+t_screen "then for how long" two "^Suppress resource $SGRE for: 1 one hour, 2 one day"
+tui_keys two 2
+t_screen "s r 2 suppresses the resource for a day" two \
+    "suppressed resource $SGRE until 2024-05-28T12:00:00Z"
+t_like "the decision is numbered" "$TUI_SCREEN" '\(decision 2; u undo'
 t_like "the status line counts it" "$TUI_SCREEN" '\| supp 1 \|'
 t_unlike "it is hidden from the list" "$(printf '%s\n' "$TUI_SCREEN" | sed -n 3,13p)" "$SGRE"
 tui_keys two S G

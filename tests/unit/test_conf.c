@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "freeze.h"
 #include "util.h"
 #include "yamlutil.h"
 #include "tap.h"
@@ -104,6 +105,24 @@ conf_equal(const struct conf *a, const struct conf *b)
 				return 0;
 			}
 			break;
+		case CT_FREEZE_WINDOWS:
+			if (a->nfreezes != b->nfreezes) {
+				diag("%s: %zu vs %zu windows", o[i].name, a->nfreezes, b->nfreezes);
+				return 0;
+			}
+			for (j = 0; j < a->nfreezes; j++) {
+				char *da = freeze_window_describe(&a->freezes[j]);
+				char *db = freeze_window_describe(&b->freezes[j]);
+				int same = strcmp(da, db) == 0;
+
+				if (!same)
+					diag("%s[%zu]: '%s' vs '%s'", o[i].name, j, da, db);
+				free(da);
+				free(db);
+				if (!same)
+					return 0;
+			}
+			break;
 		default:
 			if (strcmp(*(char *const *)fa, *(char *const *)fb) != 0) {
 				diag("%s: '%s' vs '%s'", o[i].name, *(char *const *)fa,
@@ -161,7 +180,7 @@ test_table(void)
 	int help_ok = 1, unique = 1;
 
 	o = conf_options(&n);
-	is_int(n, 12, "twelve options: every field of struct conf but path");
+	is_int(n, 14, "fourteen options: every field of struct conf but path");
 	for (i = 0; i < n; i++) {
 		if (o[i].help == NULL || strlen(o[i].help) < 20 || o[i].def == NULL)
 			help_ok = 0;
@@ -559,6 +578,91 @@ test_find(void)
 	free(homefile);
 }
 
+/* freeze_windows: the list of mappings, its dump, and errors with line:column. */
+static void
+test_freeze(void)
+{
+	struct conf c;
+	char *e;
+
+	is_int(load_str(&c,
+	    "severity_freeze_violation: critical\n"
+	    "freeze_windows:\n"
+	    "  - name: cab\n"
+	    "    start: 2024-05-27T08:00:00Z\n"
+	    "    end: \"2024-05-27T12:00:00+02:00\"\n"
+	    "  - name: ${TFDRIFT_T_FZ:-iam}\n"
+	    "    start: 2024-06-01T00:00:00Z\n"
+	    "    end: 2024-06-08T00:00:00Z\n"
+	    "    accounts: [\"111122223333\", \"4444*\"]\n"
+	    "    projects: [corp-prod-*]\n"
+	    "    regions:\n"
+	    "      - eu-west-1\n"
+	    "    resource_types: [aws_iam_*]\n", &e), 0, "freeze: two windows load");
+	if (*e)
+		diag("%s", e);
+	free(e);
+	is_str(c.severity_freeze, "critical", "freeze: severity_freeze_violation");
+	is_int(c.nfreezes, 2, "freeze: two windows");
+	if (c.nfreezes == 2) {
+		is_str(c.freezes[0].name, "cab", "freeze: name");
+		is_int(c.freezes[0].start_ms, 1716796800000LL, "freeze: start");
+		is_int(c.freezes[0].end_ms, 1716804000000LL, "freeze: end with an offset, in UTC");
+		ok(c.freezes[0].accounts.n + c.freezes[0].regions.n + c.freezes[0].resource_types.n == 0,
+		    "freeze: no scope is any");
+		is_str(c.freezes[1].name, "iam", "freeze: ${VAR:-default} in a name");
+		ok(c.freezes[1].accounts.n == 2 && c.freezes[1].projects.n == 1 &&
+		    c.freezes[1].regions.n == 1 && strcmp(c.freezes[1].resource_types.v[0], "aws_iam_*") == 0,
+		    "freeze: scope lists");
+		ok(c.freezes[1].origin == FO_CONFIG, "freeze: origin config");
+	}
+	round_trip(&c, "freeze");
+	conf_free(&c);
+	is_int(load_str(&c, "freeze_windows: []\n", &e), 0, "freeze: [] is none");
+	ok(c.nfreezes == 0, "freeze: none");
+	free(e);
+	conf_free(&c);
+
+	one_error("freeze_windows: cab\n",
+	    "t.yaml:1:17: freeze_windows must be a list of mappings (- name: ..., start: ..., end: "
+	    "...), not a string", "freeze: not a list");
+	one_error("freeze_windows:\n  - cab\n",
+	    "t.yaml:2:5: freeze_windows item 1 must be a mapping (name:, start:, end:, and optional "
+	    "accounts:, projects:, regions:, resource_types:), not a string", "freeze: item not a mapping");
+	one_error("freeze_windows:\n  - name: a\n    start: 2024-05-27T08:00:00Z\n    ends: 2024-05-27T09:00:00Z\n",
+	    "t.yaml:4:5: unknown key in a freeze window 'ends' (did you mean 'end'?)", "freeze: unknown key");
+	one_error("freeze_windows:\n  - start: 2024-05-27T08:00:00Z\n    end: 2024-05-27T09:00:00Z\n",
+	    "t.yaml:2:5: freeze_windows item 1 has no name (name: is required)", "freeze: no name");
+	one_error("freeze_windows:\n  - name: a\n    start: 2024-05-27T08:00:00Z\n    end: 2024-05-27T08:00:00Z\n",
+	    "t.yaml:4:10: freeze_windows item 1 (a): the end is not after the start", "freeze: end not after start");
+	one_error("freeze_windows:\n  - name: a\n    start: tomorrow\n    end: 2024-05-27T08:00:00Z\n",
+	    "t.yaml:3:12: freeze_windows item 1: bad start time 'tomorrow' (RFC 3339, e.g. "
+	    "2024-05-27T08:00:00Z)", "freeze: bad time");
+	one_error("freeze_windows:\n  - name: a\n    start: 2024-05-27T08:00:00Z\n    end: 2024-05-27T09:00:00Z\n"
+	    "    regions: eu-west-1\n",
+	    "t.yaml:5:14: freeze_windows item 1: regions must be a list of strings, not a string "
+	    "(write [a, b] or one '- item' per line)", "freeze: scope not a list");
+	one_error("freeze_windows:\n  - name: a\n    start: 2024-05-27T08:00:00Z\n    end: 2024-05-27T09:00:00Z\n"
+	    "    accounts: [[1]]\n",
+	    "t.yaml:5:16: freeze_windows item 1: accounts: item 1 must be a string, not a list",
+	    "freeze: scope item not a string");
+	one_error("freeze_windows:\n  - name: [a]\n    start: 2024-05-27T08:00:00Z\n    end: 2024-05-27T09:00:00Z\n",
+	    "t.yaml:2:11: freeze_windows item 1: name must be a single value, not a list", "freeze: name not a scalar");
+	one_error("freeze_windows:\n  - name: a\n    start: 2024-05-27T08:00:00Z\n    end: 2024-05-27T09:00:00Z\n"
+	    "  - name: a\n    start: 2024-05-28T08:00:00Z\n    end: 2024-05-28T09:00:00Z\n",
+	    "t.yaml:5:11: freeze_windows item 2: duplicate window name 'a' (names must be unique: give "
+	    "each its own, e.g. a-2)", "freeze: duplicate name");
+	one_error("freeze_windows:\n  - name: a\n    name: b\n    start: 2024-05-27T08:00:00Z\n    end: 2024-05-27T09:00:00Z\n",
+	    "t.yaml:3:5: freeze_windows item 1: duplicate key 'name'", "freeze: duplicate key");
+	/* Every bad item is reported, and the good ones are not half-applied. */
+	is_int(load_str(&c, "freeze_windows:\n  - name: ok\n    start: 2024-05-27T08:00:00Z\n"
+	    "    end: 2024-05-27T09:00:00Z\n  - name: x\n  - name: y\n    colour: red\n", &e), 3,
+	    "freeze: all the errors at once (%s)", e);
+	is_int(c.nfreezes, 0, "freeze: a list with errors applies nothing");
+	free(e);
+	conf_free(&c);
+}
+
 int
 main(void)
 {
@@ -572,6 +676,7 @@ main(void)
 	test_defaults();
 	test_full();
 	test_errors();
+	test_freeze();
 	test_env();
 	test_find();
 	return done_testing();

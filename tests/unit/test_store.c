@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "finding.h"
+#include "freeze.h"
 #include "store.h"
 #include "util.h"
 #include "tap.h"
@@ -897,6 +898,118 @@ rm_rf(const char *dir)
 	free(cmd);
 }
 
+/* Change-freeze windows: add, list (current / all), end, cancel, names, reopen, read-only. */
+static void
+test_freezes(void)
+{
+	char *path = tpath("freezes.db"), *err = NULL;
+	struct store *st = NULL;
+	struct freeze_window w, *v = NULL;
+	size_t n = 0;
+	int64_t id1 = 0, id2 = 0;
+	int cancelled = -1;
+
+	memset(&w, 0, sizeof w);
+	ok(store_open(path, 0, &st, &err) == 0, "freezes: open %s", err ? err : "");
+	w.name = xstrdup("cab");
+	w.start_ms = T0;
+	w.end_ms = T0 + 2 * HOUR;
+	strlist_push(&w.accounts, "1111*");
+	strlist_push(&w.resource_types, "aws_iam_*");
+	ok(store_freeze_add(st, &w, "alice", T0, &id1, &err) == 0 && id1 > 0, "add a window %s",
+	    err ? err : "");
+	ok(store_freeze_add(st, &w, "bob", T0 + 1, NULL, &err) == -1 && contains(err, "already"),
+	    "the same name while it is on is refused: %s", err);
+	free(err);
+	err = NULL;
+	free(w.name);
+	w.name = xstrdup("night");
+	w.start_ms = T0 + 10 * HOUR;
+	w.end_ms = T0 + 12 * HOUR;
+	strlist_clear(&w.accounts);
+	strlist_clear(&w.resource_types);
+	strlist_push(&w.regions, "eu-*");
+	ok(store_freeze_add(st, &w, "alice", T0, &id2, &err) == 0 && id2 > id1, "add a planned window");
+	w.start_ms = T0 - 3 * HOUR;
+	w.end_ms = T0 - 2 * HOUR;
+	free(w.name);
+	w.name = xstrdup("past");
+	ok(store_freeze_add(st, &w, "alice", T0, NULL, &err) == -1 && contains(err, "not in the future"),
+	    "a window that already ended is refused: %s", err);
+	free(err);
+	err = NULL;
+	w.end_ms = w.start_ms;
+	ok(store_freeze_add(st, &w, "alice", T0 - 4 * HOUR, NULL, &err) == -1 && contains(err, "not after"),
+	    "end not after start is refused: %s", err);
+	free(err);
+	err = NULL;
+	store_close(st);
+	st = NULL;
+
+	/* Survives a restart. */
+	ok(store_open(path, STORE_NOCREATE, &st, &err) == 0, "reopen");
+	ok(store_freeze_list(st, 0, T0 + HOUR, &v, &n, &err) == 0 && n == 2, "two current windows after reopening");
+	if (n == 2) {
+		is_str(v[0].name, "cab", "ordered by start");
+		ok(v[0].start_ms == T0 && v[0].end_ms == T0 + 2 * HOUR, "times kept");
+		ok(v[0].accounts.n == 1 && strcmp(v[0].accounts.v[0], "1111*") == 0 &&
+		    v[0].resource_types.n == 1 && v[0].regions.n == 0 && v[0].projects.n == 0,
+		    "scope kept");
+		ok(v[0].origin == FO_STORE && v[0].id == id1, "origin and id");
+		is_str(v[0].created_by, "alice", "created_by");
+		is_int(v[0].created_ms, T0, "created_at");
+		ok(v[1].regions.n == 1 && strcmp(v[1].regions.v[0], "eu-*") == 0, "region scope kept");
+	}
+	freeze_windows_free(v, n);
+	v = NULL;
+	ok(store_freeze_list(st, 0, T0 + 3 * HOUR, &v, &n, &err) == 0 && n == 1, "an ended window is not current");
+	freeze_windows_free(v, n);
+	v = NULL;
+
+	/* End the active one now; cancel the planned one. */
+	ok(store_freeze_end(st, "cab", "bob", T0 + HOUR, &cancelled, &err) == 0 && cancelled == 0,
+	    "end an active window %s", err ? err : "");
+	ok(store_freeze_end(st, "night", "bob", T0 + HOUR, &cancelled, &err) == 0 && cancelled == 1,
+	    "a window not started yet is cancelled");
+	ok(store_freeze_end(st, "cab", "bob", T0 + HOUR, NULL, &err) == -1 && contains(err, "no freeze window called cab"),
+	    "ending it again fails: %s", err);
+	free(err);
+	err = NULL;
+	ok(store_freeze_list(st, 0, T0 + HOUR, &v, &n, &err) == 0 && n == 0, "nothing current any more");
+	freeze_windows_free(v, n);
+	v = NULL;
+	ok(store_freeze_list(st, 1, T0 + HOUR, &v, &n, &err) == 0 && n == 1 && v[0].end_ms == T0 + HOUR,
+	    "--all lists the ended window with its new end, not the cancelled one");
+	freeze_windows_free(v, n);
+	v = NULL;
+	free(w.name);
+	w.name = xstrdup("cab");
+	w.start_ms = T0 + 2 * HOUR;
+	w.end_ms = T0 + 3 * HOUR;
+	ok(store_freeze_add(st, &w, "alice", T0 + HOUR, NULL, &err) == 0, "an ended window's name may be reused");
+	store_close(st);
+	st = NULL;
+
+	/* Read-only: listing works, writes fail with the reason. */
+	ok(store_open(path, STORE_RDONLY, &st, &err) == 0, "open read-only");
+	ok(store_freeze_list(st, 1, T0, &v, &n, &err) == 0 && n == 2, "list from a read-only store");
+	freeze_windows_free(v, n);
+	v = NULL;
+	free(w.name);
+	w.name = xstrdup("ro");
+	ok(store_freeze_add(st, &w, "alice", T0 + HOUR, NULL, &err) == -1 && contains(err, "read-only"),
+	    "add to a read-only store: %s", err);
+	free(err);
+	err = NULL;
+	ok(store_freeze_end(st, "cab", "alice", T0 + HOUR, NULL, &err) == -1 && contains(err, "read-only"),
+	    "end in a read-only store: %s", err);
+	free(err);
+	err = NULL;
+	store_close(st);
+	freeze_window_clear(&w);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -912,6 +1025,7 @@ main(void)
 	test_schema();
 	test_upsert();
 	test_triage();
+	test_freezes();
 	test_apply_speed();
 	test_corrupt();
 	test_locked();

@@ -1,0 +1,444 @@
+/* http: libcurl easy handles, SigV4 by libcurl, a secret-free trace, retry timing. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+#include <curl/curl.h>
+
+#include "http.h"
+#include "util.h"
+
+#define DEFAULT_TIMEOUT_MS 30000L
+#define DEFAULT_CONNECT_MS 10000L
+#define DEFAULT_MAX_BODY (512ULL * 1024 * 1024)
+/* SHA-256 of the empty string: the payload hash of a GET (curl 7.88 does not add it). */
+#define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+struct http {
+	CURL *curl;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+/* The trace file (TFDRIFT_TRACE), shared by every thread under trace_mu. */
+static pthread_mutex_t trace_mu = PTHREAD_MUTEX_INITIALIZER;
+static FILE *trace_fp;
+static int trace_checked;
+
+void
+http_global_init(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+struct http *
+http_new(void)
+{
+	struct http *h = xcalloc(1, sizeof *h);
+
+	if ((h->curl = curl_easy_init()) == NULL)
+		tf_fatal("cannot start libcurl");
+	return h;
+}
+
+void
+http_free(struct http *h)
+{
+	if (h == NULL)
+		return;
+	curl_easy_cleanup(h->curl);
+	free(h);
+}
+
+void
+http_resp_free(struct http_resp *rs)
+{
+	sb_free(&rs->body);
+	free(rs->etag);
+	free(rs->content_type);
+	free(rs->retry_after);
+	free(rs->amz_error);
+	memset(rs, 0, sizeof *rs);
+}
+
+struct sink {
+	struct http_resp *rs;
+	uint64_t max;
+	int too_big;
+};
+
+static size_t
+on_body(char *p, size_t sz, size_t n, void *arg)
+{
+	struct sink *k = arg;
+	size_t len = sz * n;
+
+	if (k->rs->body.len + len > k->max) {
+		k->too_big = 1;
+		return 0;       /* curl stops with CURLE_WRITE_ERROR */
+	}
+	sb_add(&k->rs->body, p, len);
+	return len;
+}
+
+/* "Name: value\r\n" -> the value of name (case-insensitive), or NULL. */
+static char *
+header_value(const char *line, size_t len, const char *name)
+{
+	size_t nl = strlen(name);
+	const char *v, *e;
+
+	if (len <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
+		return NULL;
+	v = line + nl + 1;
+	e = line + len;
+	while (v < e && (*v == ' ' || *v == '\t'))
+		v++;
+	while (e > v && (e[-1] == '\r' || e[-1] == '\n' || e[-1] == ' '))
+		e--;
+	return xstrndup(v, (size_t)(e - v));
+}
+
+static void
+keep(char **slot, char *v)
+{
+	if (v == NULL)
+		return;
+	free(*slot);
+	*slot = v;
+}
+
+static size_t
+on_header(char *p, size_t sz, size_t n, void *arg)
+{
+	struct http_resp *rs = arg;
+	size_t len = sz * n;
+
+	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+		/* A new response (after a redirect or 100 Continue): forget the last one's. */
+		free(rs->etag);
+		free(rs->content_type);
+		free(rs->retry_after);
+		free(rs->amz_error);
+		rs->etag = rs->content_type = rs->retry_after = rs->amz_error = NULL;
+		return len;
+	}
+	keep(&rs->etag, header_value(p, len, "ETag"));
+	keep(&rs->content_type, header_value(p, len, "Content-Type"));
+	keep(&rs->retry_after, header_value(p, len, "Retry-After"));
+	keep(&rs->amz_error, header_value(p, len, "x-amzn-ErrorType"));
+	keep(&rs->amz_error, header_value(p, len, "x-amz-error-code"));
+	return len;
+}
+
+/* Is this query parameter's value a secret (a presigned URL's signature, a token)? */
+static int
+secret_param(const char *name, size_t len)
+{
+	static const char *words[] = { "sig", "token", "secret", "password", "credential", "key" };
+	char buf[64];
+	size_t i;
+
+	if (len >= sizeof buf)
+		len = sizeof buf - 1;
+	for (i = 0; i < len; i++)
+		buf[i] = (char)tolower((unsigned char)name[i]);
+	buf[len] = '\0';
+	for (i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strstr(buf, words[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+/* The URL as the trace shows it: no userinfo, secret-looking query values replaced. */
+static char *
+trace_url(const char *url)
+{
+	struct strbuf sb;
+	const char *p = url, *at, *slash, *q, *amp, *eq;
+
+	sb_init(&sb);
+	if ((p = strstr(url, "://")) != NULL) {
+		p += 3;
+		sb_add(&sb, url, (size_t)(p - url));
+		slash = p + strcspn(p, "/?#");
+		at = memchr(p, '@', (size_t)(slash - p));
+		if (at != NULL)
+			p = at + 1;
+	} else
+		p = url;
+	q = strchr(p, '?');
+	if (q == NULL) {
+		sb_adds(&sb, p);
+		return sb.buf;
+	}
+	sb_add(&sb, p, (size_t)(q - p) + 1);
+	for (p = q + 1; *p != '\0'; p = *amp ? amp + 1 : amp) {
+		amp = p + strcspn(p, "&#");
+		eq = memchr(p, '=', (size_t)(amp - p));
+		if (eq != NULL && secret_param(p, (size_t)(eq - p))) {
+			sb_add(&sb, p, (size_t)(eq - p) + 1);
+			sb_adds(&sb, "REDACTED");
+		} else
+			sb_add(&sb, p, (size_t)(amp - p));
+		if (*amp == '&')
+			sb_adds(&sb, "&");
+		if (*amp == '#')
+			break;
+	}
+	return sb.buf;
+}
+
+void
+http_trace_reopen(void)
+{
+	const char *path = getenv("TFDRIFT_TRACE");
+
+	pthread_mutex_lock(&trace_mu);
+	if (trace_fp != NULL)
+		fclose(trace_fp);
+	trace_fp = path != NULL && *path != '\0' ? fopen(path, "a") : NULL;
+	trace_checked = 1;
+	pthread_mutex_unlock(&trace_mu);
+}
+
+static void
+trace(const struct http_req *rq, const struct http_resp *rs, const char *err)
+{
+	char t[32], *u;
+
+	pthread_mutex_lock(&trace_mu);
+	if (!trace_checked) {
+		const char *path = getenv("TFDRIFT_TRACE");
+
+		trace_fp = path != NULL && *path != '\0' ? fopen(path, "a") : NULL;
+		trace_checked = 1;
+	}
+	if (trace_fp != NULL) {
+		u = trace_url(rq->url);
+		tf_format_time(tf_now_ms(), t);
+		fprintf(trace_fp, "%s %s %s -> %ld %zu bytes %.0f ms%s%s\n", t,
+		    rq->method ? rq->method : "GET", u, rs->status, rs->body.len, rs->total_ms,
+		    err ? " error: " : "", err ? err : "");
+		fflush(trace_fp);
+		free(u);
+	}
+	pthread_mutex_unlock(&trace_mu);
+}
+
+int
+http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **err)
+{
+	const char *method = rq->method != NULL ? rq->method : "GET";
+	struct curl_slist *hdrs = NULL;
+	struct sink sink;
+	char *sig = NULL, *tmp;
+	CURLcode cc;
+	size_t i;
+	int rc = 0;
+
+	memset(rs, 0, sizeof *rs);
+	sb_init(&rs->body);
+	sb_grow(&rs->body, 0);
+	sink.rs = rs;
+	sink.max = rq->max_body ? rq->max_body : DEFAULT_MAX_BODY;
+	sink.too_big = 0;
+	curl_easy_reset(h->curl);
+	h->errbuf[0] = '\0';
+	curl_easy_setopt(h->curl, CURLOPT_URL, rq->url);
+	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, h->errbuf);
+	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, rq->timeout_ms ? rq->timeout_ms : DEFAULT_TIMEOUT_MS);
+	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS,
+	    rq->connect_timeout_ms ? rq->connect_timeout_ms : DEFAULT_CONNECT_MS);
+	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &sink);
+	curl_easy_setopt(h->curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h->curl, CURLOPT_HEADERDATA, rs);
+	curl_easy_setopt(h->curl, CURLOPT_USERAGENT, "tfdrift/" PACKAGE_VERSION);
+	curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h->curl, CURLOPT_ACCEPT_ENCODING, "");
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(h->curl, CURLOPT_NOBODY, 1L);
+	else if (strcmp(method, "GET") != 0)
+		curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, method);
+	if (rq->body != NULL || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
+		/* In memory, so curl's SigV4 hashes the real payload. */
+		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
+		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, rq->body != NULL ? rq->body : "");
+	}
+	for (i = 0; rq->headers != NULL && rq->headers[i] != NULL; i++)
+		hdrs = curl_slist_append(hdrs, rq->headers[i]);
+	if (rq->aws != NULL) {
+		/* Every part given: curl would guess region and service from the host name. */
+		sig = xasprintf("aws:amz:%s:%s", rq->aws_region, rq->aws_service);
+		curl_easy_setopt(h->curl, CURLOPT_AWS_SIGV4, sig);
+		curl_easy_setopt(h->curl, CURLOPT_USERNAME, rq->aws->access_key_id);
+		curl_easy_setopt(h->curl, CURLOPT_PASSWORD, rq->aws->secret_access_key);
+		if (rq->aws->session_token != NULL && *rq->aws->session_token != '\0') {
+			tmp = xasprintf("X-Amz-Security-Token: %s", rq->aws->session_token);
+			hdrs = curl_slist_append(hdrs, tmp);
+			free(tmp);
+		}
+		if (strcmp(rq->aws_service, "s3") == 0) {
+			/* curl < 8.0 leaves the payload hash out for S3, which S3 refuses. */
+			char hex[65];
+
+			if (rq->body != NULL && rq->body_len > 0)
+				tf_sha256_hex(rq->body, rq->body_len, hex, 64);
+			else
+				strcpy(hex, EMPTY_SHA256);
+			tmp = xasprintf("x-amz-content-sha256: %s", hex);
+			hdrs = curl_slist_append(hdrs, tmp);
+			free(tmp);
+		}
+	} else if (rq->bearer != NULL) {
+		tmp = xasprintf("Authorization: Bearer %s", rq->bearer);
+		hdrs = curl_slist_append(hdrs, tmp);
+		free(tmp);
+	} else if (rq->basic_user != NULL) {
+		curl_easy_setopt(h->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(h->curl, CURLOPT_USERNAME, rq->basic_user);
+		curl_easy_setopt(h->curl, CURLOPT_PASSWORD, rq->basic_pass ? rq->basic_pass : "");
+	}
+	if (hdrs != NULL)
+		curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
+	cc = curl_easy_perform(h->curl);
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &rs->status);
+	{
+		double secs = 0;
+
+		curl_easy_getinfo(h->curl, CURLINFO_TOTAL_TIME, &secs);
+		rs->total_ms = secs * 1000.0;
+	}
+	if (cc != CURLE_OK) {
+		if (sink.too_big)
+			tf_err(err, "%s %s: the response is larger than %llu bytes", method, rq->url,
+			    (unsigned long long)sink.max);
+		else {
+			char *u = trace_url(rq->url);
+
+			tf_err(err, "%s %s: %s", method, u, h->errbuf[0] ? h->errbuf :
+			    curl_easy_strerror(cc));
+			free(u);
+		}
+		rs->status = 0;
+		rc = -1;
+	}
+	trace(rq, rs, rc != 0 && err != NULL ? *err : NULL);
+	/* Never leave the secret in the handle between requests. */
+	curl_easy_setopt(h->curl, CURLOPT_PASSWORD, NULL);
+	curl_slist_free_all(hdrs);
+	free(sig);
+	return rc;
+}
+
+int
+http_retryable(const struct http_resp *rs)
+{
+	const char *b = rs->body.buf != NULL ? rs->body.buf : "";
+
+	if (rs->status == 0 || rs->status == 408 || rs->status == 429 || rs->status >= 500)
+		return 1;
+	if (rs->amz_error != NULL && (strstr(rs->amz_error, "Throttl") != NULL ||
+	    strstr(rs->amz_error, "RequestLimitExceeded") != NULL ||
+	    strstr(rs->amz_error, "TooManyRequests") != NULL))
+		return 1;
+	if (rs->status == 400 && (strstr(b, "ThrottlingException") != NULL ||
+	    strstr(b, "RequestLimitExceeded") != NULL || strstr(b, "Throttling") != NULL))
+		return 1;
+	return 0;
+}
+
+int64_t
+http_backoff_ms(unsigned attempt, int64_t base_ms, int64_t cap_ms, const char *retry_after)
+{
+	int64_t ceiling = base_ms, d;
+	uint32_t r = 0;
+	unsigned i;
+
+	for (i = 1; i < attempt && ceiling < cap_ms; i++)
+		ceiling *= 2;
+	if (ceiling > cap_ms)
+		ceiling = cap_ms;
+	if (ceiling < 1)
+		ceiling = 1;
+	if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+		r = (uint32_t)time(NULL) * 2654435761u;
+	d = (int64_t)(r % (uint64_t)ceiling);
+	if (d < 1)
+		d = 1;
+	if (retry_after != NULL) {
+		char *end;
+		long s = strtol(retry_after, &end, 10);
+
+		if (end != retry_after && *end == '\0' && s > 0 && s < 3600 && s * 1000 > d)
+			d = s * 1000;
+	}
+	return d;
+}
+
+char *
+http_encode(const char *s, int keep_slash)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct strbuf sb;
+	const unsigned char *p;
+
+	sb_init(&sb);
+	sb_grow(&sb, 0);
+	for (p = (const unsigned char *)(s != NULL ? s : ""); *p; p++) {
+		if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~' ||
+		    (keep_slash && *p == '/'))
+			sb_add(&sb, (const char *)p, 1);
+		else {
+			char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+
+			sb_add(&sb, e, 3);
+		}
+	}
+	return sb.buf != NULL ? sb.buf : xstrdup("");
+}
+
+struct qp {
+	char *k, *v;
+};
+
+static int
+qp_cmp(const void *a, const void *b)
+{
+	const struct qp *x = a, *y = b;
+	int c = strcmp(x->k, y->k);
+
+	return c != 0 ? c : strcmp(x->v, y->v);
+}
+
+char *
+http_query(const char *const *pairs, size_t npairs)
+{
+	struct qp *v = xcalloc(npairs + 1, sizeof *v);
+	struct strbuf sb;
+	size_t i;
+
+	/* Sorted by the encoded names, as SigV4's canonical query is. */
+	for (i = 0; i < npairs; i++) {
+		v[i].k = http_encode(pairs[2 * i], 0);
+		v[i].v = http_encode(pairs[2 * i + 1] != NULL ? pairs[2 * i + 1] : "", 0);
+	}
+	qsort(v, npairs, sizeof *v, qp_cmp);
+	sb_init(&sb);
+	sb_grow(&sb, 0);
+	for (i = 0; i < npairs; i++) {
+		sb_addf(&sb, "%s%s=%s", i ? "&" : "", v[i].k, v[i].v);
+		free(v[i].k);
+		free(v[i].v);
+	}
+	free(v);
+	return sb.buf != NULL ? sb.buf : xstrdup("");
+}

@@ -1,0 +1,87 @@
+/* http: libcurl glue for the cloud APIs and state backends: one reusable handle per thread,
+ * AWS SigV4 signing by libcurl (CURLOPT_AWS_SIGV4, with the curl 7.88 workarounds), bearer and
+ * basic auth, timeouts, a request trace with secrets left out, and retry timing.
+ *
+ * Threads: a struct http belongs to one thread (libcurl easy handles are not shared); call
+ * http_global_init() once from main before any thread starts.
+ *
+ * curl 7.88 SigV4 rules this module keeps for its callers (wire-formats.md §2): the region
+ * and service are always passed; a session token goes in X-Amz-Security-Token; the date is
+ * curl's; no "Name:" header removals on signed requests; S3 requests get
+ * x-amz-content-sha256 (the empty-body hash for GET/HEAD, else the body's). Callers must
+ * build URLs whose query is sorted by key and RFC 3986 encoded (http_query) and whose S3 key
+ * path is percent-encoded (http_encode_path). */
+#ifndef TFDRIFT_HTTP_H
+#define TFDRIFT_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+/* AWS credentials for signing (the secret never leaves this struct except to libcurl). */
+struct aws_keys {
+	const char *access_key_id;
+	const char *secret_access_key;
+	const char *session_token;      /* NULL for long-term keys */
+};
+
+struct http_req {
+	const char *method;             /* "GET" (default), "POST", "PUT", "HEAD", "DELETE" */
+	const char *url;
+	const char *const *headers;     /* "Name: value" strings, NULL-terminated; may be NULL */
+	const char *body;               /* request body (POST/PUT), or NULL */
+	size_t body_len;
+	/* One of these authentications (or none): */
+	const struct aws_keys *aws;     /* SigV4 with aws_region and aws_service */
+	const char *aws_region, *aws_service;
+	const char *bearer;             /* Authorization: Bearer <token> */
+	const char *basic_user, *basic_pass;
+	long timeout_ms;                /* whole request; 0: 30 s */
+	long connect_timeout_ms;        /* 0: 10 s */
+	uint64_t max_body;              /* refuse larger responses; 0: 512 MiB */
+};
+
+struct http_resp {
+	long status;                    /* HTTP status; 0 when no response */
+	struct strbuf body;
+	char *etag;                     /* ETag header, or NULL */
+	char *content_type;
+	char *retry_after;              /* Retry-After header, or NULL */
+	char *amz_error;                /* x-amzn-ErrorType / x-amz-error-code header, or NULL */
+	double total_ms;
+};
+
+struct http;
+
+/* Once, from main, before threads. */
+void http_global_init(void);
+struct http *http_new(void);
+void http_free(struct http *h);
+
+/* Perform a request. 0 when a response arrived (any status: look at rs->status); -1 with
+ * *err on a transport failure (DNS, connection refused, timeout, TLS, too large). rs is
+ * initialised by the call; free it with http_resp_free. */
+int http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **err);
+void http_resp_free(struct http_resp *rs);
+
+/* Is this worth retrying: transport failure (status 0), 408, 429, 5xx, or an AWS
+ * throttling error (ThrottlingException, RequestLimitExceeded, ...) in rs. */
+int http_retryable(const struct http_resp *rs);
+/* Backoff before attempt n (1-based) with "full jitter": a random delay in
+ * [0, min(cap, base * 2^(n-1))), at least 1 ms. Retry-After (seconds) wins when larger. */
+int64_t http_backoff_ms(unsigned attempt, int64_t base_ms, int64_t cap_ms, const char *retry_after);
+
+/* RFC 3986 encoding (unreserved A-Za-z0-9-._~ kept, upper-case hex) of s; with keep_slash,
+ * '/' is kept too (S3 key paths). Heap string. */
+char *http_encode(const char *s, int keep_slash);
+/* A query string from name/value pairs (values may be NULL: "name="), sorted by name then
+ * value and encoded, as SigV4 on curl 7.88 needs it: "a=1&b=x%2Fy". Heap string ("" for none). */
+char *http_query(const char *const *pairs, size_t npairs);
+
+/* Trace: when TFDRIFT_TRACE names a file, every request is appended as one line: time,
+ * method, URL (its query kept, userinfo dropped), status, bytes, ms. Headers, bodies and
+ * credentials are never written. */
+void http_trace_reopen(void);
+
+#endif

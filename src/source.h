@@ -1,0 +1,51 @@
+/* source: what every live collector (CloudTrail, SQS, Cloud Logging, files) and state backend
+ * shares with the engine: where events go, where cursors are kept, how health is reported,
+ * and how a stop is asked for. A collector runs on its own thread and talks to the engine
+ * only through a struct source_sink; the sink's functions are thread-safe.
+ *
+ * At-least-once: a collector hands events over first and checkpoints its cursor after
+ * (sink->cursor_set returns once the cursor is durable), so a restart resumes without a gap;
+ * duplicates from overlapping windows are dropped by event id downstream (the detector) and
+ * should be dropped by the collector too when it can (LookupEvents windows overlap). */
+#ifndef TFDRIFT_SOURCE_H
+#define TFDRIFT_SOURCE_H
+
+#include <stdint.h>
+
+#include "event.h"
+
+/* Health of one source, as the Sources view and `watch` show it. Strings are borrowed for
+ * the duration of the call. */
+struct source_status {
+	const char *name;               /* "cloudtrail prod eu-west-1", "gcp corp", "s3://b/k" */
+	int64_t last_poll_ms;           /* wall clock of the last successful poll, 0 never */
+	int64_t lag_ms;                 /* now - the newest event time seen, -1 unknown */
+	double events_per_s;            /* over the last minute */
+	uint64_t events, requests, errors, retries;
+	const char *last_error;         /* NULL when the last poll succeeded */
+	double backfill;                /* 0..1 through --since/--until or the lookback; -1 none */
+};
+
+struct source_sink {
+	/* Hand over one event; ownership passes (the sink frees it). Blocks while the engine's
+	 * queue is full (backpressure). -1 when the engine is stopping: return soon. */
+	int (*event)(void *ctx, struct event *ev);
+	/* A cursor: get returns a heap string or NULL (none yet); set returns 0 once it is
+	 * durable, -1 with *err (the collector keeps polling and says so in its status). */
+	char *(*cursor_get)(void *ctx, const char *name);
+	int (*cursor_set)(void *ctx, const char *name, const char *value, char **err);
+	void (*status)(void *ctx, const struct source_status *st);
+	/* Sleep until `ms` of monotonic time from now have passed or a stop is asked for;
+	 * returns 1 when stopping. Collectors sleep only through this, so a stop is quick. */
+	int (*sleep)(void *ctx, int64_t ms);
+	void *ctx;
+};
+
+/* A bearer token provider (GCP access tokens, HCP Terraform API tokens): fills *token (heap)
+ * valid for at least a minute; 0, or -1 with *err. Thread-safe. */
+struct token_source {
+	int (*get)(void *ctx, char **token, char **err);
+	void *ctx;
+};
+
+#endif

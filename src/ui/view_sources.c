@@ -1,0 +1,171 @@
+/* view_sources: the health of every input: each event file (format, progress, events,
+ * malformed records, time range, error), each state (serial, lineage, resources, age), the
+ * engine (events/s, findings) and the store (writable or why not). j/k scroll. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <curses.h>
+
+#include "keys.h"
+#include "ui_int.h"
+
+struct sline {
+	enum theme_slot slot;
+	char *text;
+};
+
+struct slines {
+	struct sline *v;
+	size_t n, cap;
+};
+
+static void
+add(struct slines *d, enum theme_slot slot, char *text)
+{
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 32;
+		d->v = xreallocarray(d->v, d->cap, sizeof *d->v);
+	}
+	d->v[d->n].slot = slot;
+	d->v[d->n].text = text;
+	d->n++;
+}
+
+/* "3m ago", "2h ago", "4d ago". */
+static void
+age(int64_t then_ms, int64_t now_ms, char *out, size_t len)
+{
+	int64_t s = (now_ms - then_ms) / 1000;
+
+	if (then_ms <= 0)
+		snprintf(out, len, "?");
+	else if (s < 0)
+		snprintf(out, len, "in the future");
+	else if (s < 120)
+		snprintf(out, len, "%llds ago", (long long)s);
+	else if (s < 7200)
+		snprintf(out, len, "%lldm ago", (long long)(s / 60));
+	else if (s < 172800)
+		snprintf(out, len, "%lldh ago", (long long)(s / 3600));
+	else
+		snprintf(out, len, "%lldd ago", (long long)(s / 86400));
+}
+
+static const char *
+src_state(int st)
+{
+	switch (st) {
+	case RS_WAITING: return "waiting";
+	case RS_READING: return "reading";
+	case RS_DONE: return "done";
+	default: return "FAILED";
+	}
+}
+
+static void
+build(struct ui *u, struct slines *d)
+{
+	struct replay_source *src = NULL;
+	struct replay_progress p;
+	size_t n = 0, i;
+	int64_t now = tf_now_ms();
+	char a[32], b[32], c[32];
+
+	replay_progress(u->replay, &p, NULL);
+	replay_sources(u->replay, &src, &n);
+	add(d, TS_HEADER, xasprintf("Event files (%zu)", n));
+	for (i = 0; i < n; i++) {
+		const struct replay_source *s = &src[i];
+
+		add(d, s->state == RS_FAILED ? TS_STATUS_ERROR : TS_NORMAL,
+		    xasprintf("  %-7s %s", src_state(s->state), s->path));
+		if (s->state == RS_FAILED)
+			add(d, TS_STATUS_ERROR, xasprintf("          %s", s->error ? s->error : "?"));
+		tf_format_time(s->first_ms, a);
+		tf_format_time(s->last_ms, b);
+		add(d, TS_DIM, xasprintf("          format %s  %.0f%%  records %llu  events %llu  "
+		    "read-only %llu  skipped %llu  malformed %llu", s->format,
+		    s->progress < 0 ? 0 : s->progress * 100, (unsigned long long)s->records,
+		    (unsigned long long)s->events, (unsigned long long)s->read_only,
+		    (unsigned long long)s->skipped, (unsigned long long)s->malformed));
+		if (s->first_ms > 0)
+			add(d, TS_DIM, xasprintf("          events from %s to %s", a, b));
+		if (s->malformed > 0)
+			add(d, TS_STATUS_ERROR, xasprintf("          %llu malformed record%s were skipped "
+			    "(`tfdrift scan` on this file lists them with line numbers)",
+			    (unsigned long long)s->malformed, s->malformed == 1 ? "" : "s"));
+	}
+	replay_sources_free(src, n);
+	add(d, TS_HEADER, xasprintf("States (%zu)", u->nstates));
+	for (i = 0; i < u->nstates; i++) {
+		const struct ui_state_info *s = &u->states[i];
+
+		age(s->mtime_ms, now, a, sizeof a);
+		age(s->loaded_ms, now, b, sizeof b);
+		add(d, TS_NORMAL, xasprintf("  %s", s->path));
+		add(d, TS_DIM, xasprintf("          serial %llu  lineage %.8s  %zu resources  "
+		    "terraform %s  changed %s  loaded %s", (unsigned long long)s->serial,
+		    s->lineage ? s->lineage : "-", s->resources, s->tf_version ? s->tf_version : "?",
+		    a, b));
+	}
+	add(d, TS_HEADER, xstrdup("Engine"));
+	tf_format_time(p.latest_ms, c);
+	add(d, TS_NORMAL, xasprintf("  %llu write events, %llu findings, %.0f events/s; "
+	    "%llu read-only skipped, %llu outside --since/--until",
+	    (unsigned long long)p.events, (unsigned long long)p.findings, p.rate,
+	    (unsigned long long)p.read_only, (unsigned long long)p.out_of_window));
+	add(d, TS_NORMAL, xasprintf("  newest event %s; %s", p.latest_ms > 0 ? c : "-",
+	    p.finished ? "replay finished" : p.phase == RP_LOADING ? "loading" : "replaying"));
+	if (u->events.dropped > 0)
+		add(d, TS_DIM, xasprintf("  the Events view keeps the newest %zu events (%llu older ones "
+		    "dropped from view, not from the findings)", u->events.cap,
+		    (unsigned long long)u->events.dropped));
+	add(d, TS_HEADER, xstrdup("Store"));
+	add(d, u->store_problem ? TS_STATUS_ERROR : TS_NORMAL, xasprintf("  %s  %s",
+	    u->store_path ? u->store_path : "(none)", u->store_problem ?
+	    u->store_problem : "writable"));
+	if (u->store_version > 0)
+		add(d, TS_DIM, xasprintf("  schema version %d", u->store_version));
+}
+
+static void
+sources_draw(struct ui *u, int y, int x, int h, int w)
+{
+	struct slines d = { 0 };
+	size_t i;
+	int row;
+
+	if (h <= 0)
+		return;
+	build(u, &d);
+	u->src_h = h;
+	if (u->src_scroll > (int)d.n - h)
+		u->src_scroll = (int)d.n - h;
+	if (u->src_scroll < 0)
+		u->src_scroll = 0;
+	for (i = (size_t)u->src_scroll, row = 0; i < d.n && row < h; i++, row++)
+		ui_put(y + row, x + 1, w - 1, d.v[i].text, theme_attr(d.v[i].slot));
+	for (i = 0; i < d.n; i++)
+		free(d.v[i].text);
+	free(d.v);
+}
+
+static int
+sources_key(struct ui *u, int action)
+{
+	int page = u->src_h > 1 ? u->src_h - 1 : 1;
+
+	switch (action) {
+	case ACT_DOWN: u->src_scroll++; return 1;
+	case ACT_UP: u->src_scroll--; return 1;
+	case ACT_PAGE_DOWN: u->src_scroll += page; return 1;
+	case ACT_PAGE_UP: u->src_scroll -= page; return 1;
+	case ACT_TOP: u->src_scroll = 0; return 1;
+	case ACT_BOTTOM: u->src_scroll = 1 << 20; return 1;
+	default: return 0;
+	}
+}
+
+const struct ui_view view_sources = { "sources", sources_draw, sources_key };

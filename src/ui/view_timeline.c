@@ -1,0 +1,202 @@
+/* view_timeline: the band above the findings: one column per time bucket (1 min, 5 min or
+ * 1 h; z zooms), its height the number of write events, its colour the worst severity of the
+ * bucket's findings, freeze windows marked under it. h/l or the arrows walk the buckets and
+ * the findings list shows only the selected bucket; Esc clears it; t hides the band. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <curses.h>
+
+#include "keys.h"
+#include "ui_int.h"
+
+int64_t
+ui_timeline_bucket_ms(int zoom)
+{
+	static const int64_t b[] = { 60000, 300000, 3600000 };
+
+	return b[zoom >= 0 && zoom < 3 ? zoom : 0];
+}
+
+/* Count events and find the worst severity per bucket, cached until something changes. */
+static void
+count(struct ui *u, int columns, int64_t left_ms, int64_t bucket)
+{
+	struct ui_timeline *t = &u->tl;
+	uint64_t key = u->events.gen * 31u + u->model.all.n * 131u + (uint64_t)left_ms * 7u +
+	    (uint64_t)columns * 17u + (uint64_t)bucket;
+	size_t i;
+
+	/* Statuses change on triage without a new finding: fold the counts in. */
+	for (i = 0; i < 3; i++)
+		key = key * 3u + u->model.count[i][SEV_CRITICAL] + u->model.count[i][SEV_HIGH];
+	if (t->counts != NULL && t->ncounts == (size_t)columns && t->cache_key == key)
+		return;
+	t->cache_key = key;
+	free(t->counts);
+	free(t->worst);
+	t->ncounts = (size_t)columns;
+	t->counts = xcalloc((size_t)columns + 1, sizeof *t->counts);
+	t->worst = xcalloc((size_t)columns + 1, sizeof *t->worst);
+	memset(t->worst, -1, (size_t)columns + 1);
+	for (i = 0; i < u->events.n; i++) {
+		int64_t tm = evlog_at(&u->events, i)->time_ms;
+
+		if (tm >= left_ms && tm < left_ms + bucket * columns)
+			t->counts[(tm - left_ms) / bucket]++;
+	}
+	for (i = 0; i < u->model.all.n; i++) {
+		const struct finding *f = u->model.all.v[i];
+		int64_t tm = f->event_time_ms;
+		size_t c;
+
+		if (f->status == ST_SUPPRESSED || tm < left_ms || tm >= left_ms + bucket * columns)
+			continue;
+		c = (size_t)((tm - left_ms) / bucket);
+		if ((int)f->severity > t->worst[c])
+			t->worst[c] = (signed char)f->severity;
+	}
+}
+
+static void
+label(int64_t ms, int zoom, char *out, size_t len)
+{
+	time_t s = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (gmtime_r(&s, &tm) == NULL) {
+		snprintf(out, len, "?");
+		return;
+	}
+	strftime(out, len, zoom == 2 ? "%d %Hh" : "%H:%M", &tm);
+}
+
+static void
+timeline_draw(struct ui *u, int y, int x, int h, int w)
+{
+	static const char *blocks[] = { " ", "\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83",
+		"\xe2\x96\x84", "\xe2\x96\x85", "\xe2\x96\x86", "\xe2\x96\x87", "\xe2\x96\x88" };
+	struct ui_timeline *t = &u->tl;
+	int64_t bucket = ui_timeline_bucket_ms(t->zoom), right, left;
+	int bars = h - 1, columns = w - 7, c, r, sel = -1;
+	uint32_t max = 0;
+	char buf[32];
+	size_t i;
+
+	if (h < 2 || columns < 4)
+		return;
+	/* The right edge: the newest time seen, to the end of its bucket. */
+	right = u->latest_ms > 0 ? u->latest_ms : tf_now_ms();
+	right = (right / bucket + 1) * bucket;
+	left = right - bucket * columns;
+	t->right_ms = right;
+	t->columns = columns;
+	count(u, columns, left, bucket);
+	for (c = 0; c < columns; c++)
+		if (t->counts[c] > max)
+			max = t->counts[c];
+	if (t->bucket_to > 0 && t->bucket_from >= left && t->bucket_from < right)
+		sel = (int)((t->bucket_from - left) / bucket);
+	/* Scale label: the tallest bucket. */
+	snprintf(buf, sizeof buf, "%5u", max);
+	ui_put(y, x, 6, buf, theme_attr(TS_DIM));
+	ui_put(y + bars - 1, x, 6, "    0", theme_attr(TS_DIM));
+	for (c = 0; c < columns; c++) {
+		uint32_t v = t->counts[c];
+		int level = max > 0 ? (int)(((uint64_t)v * (uint64_t)bars * 8 + max - 1) / max) : 0;
+		int attr = t->worst[c] >= 0 ? theme_attr(theme_severity_slot(t->worst[c])) :
+		    theme_attr(TS_TIMELINE_BAR);
+
+		if (c == sel)
+			attr |= A_REVERSE;
+		for (r = 0; r < bars; r++) {
+			int part = level - (bars - 1 - r) * 8;
+			const char *g;
+
+			if (part <= 0)
+				g = c == sel ? " " : NULL;
+			else if (u->utf8)
+				g = blocks[part >= 8 ? 8 : part];
+			else
+				g = part >= 4 ? "#" : ".";
+			if (g != NULL)
+				ui_put(y + r, x + 7 + c, 1, g, attr);
+		}
+	}
+	/* Axis: freeze windows, the selected bucket, and time labels. */
+	r = y + bars;
+	ui_fill(r, x, w, theme_attr(TS_DIM));
+	for (i = 0; i < u->nfreezes; i++)
+		for (c = 0; c < columns; c++) {
+			int64_t b0 = left + bucket * c;
+
+			if (b0 + bucket > u->freezes[i].from && b0 < u->freezes[i].to)
+				ui_put(r, x + 7 + c, 1, u->utf8 ? "\xe2\x96\x80" : "=",
+				    theme_attr(TS_TIMELINE_FREEZE));
+		}
+	for (c = 0; c + 6 < columns; c += 12) {
+		label(left + bucket * c, t->zoom, buf, sizeof buf);
+		ui_put(r, x + 7 + c, 6, buf, theme_attr(TS_DIM));
+	}
+	snprintf(buf, sizeof buf, "%s", t->zoom == 0 ? "1m" : t->zoom == 1 ? "5m" : "1h");
+	ui_put(r, x, 6, buf, theme_attr(t->bucket_to > 0 ? TS_HEADER : TS_DIM));
+	if (sel >= 0)
+		ui_put(r, x + 7 + sel, 1, "^", theme_attr(TS_HEADER) | A_BOLD);
+}
+
+/* Select the bucket starting at from (clamped to what is drawn). */
+static void
+select_bucket(struct ui *u, int64_t from)
+{
+	struct ui_timeline *t = &u->tl;
+	int64_t bucket = ui_timeline_bucket_ms(t->zoom), left;
+
+	if (t->columns <= 0 || t->right_ms <= 0)
+		return;
+	left = t->right_ms - bucket * t->columns;
+	if (from < left)
+		from = left;
+	if (from >= t->right_ms)
+		from = t->right_ms - bucket;
+	from = from / bucket * bucket;
+	t->bucket_from = from;
+	t->bucket_to = from + bucket;
+}
+
+static int
+timeline_key(struct ui *u, int action)
+{
+	struct ui_timeline *t = &u->tl;
+	int64_t bucket = ui_timeline_bucket_ms(t->zoom);
+
+	switch (action) {
+	case ACT_LEFT:
+		select_bucket(u, t->bucket_to > 0 ? t->bucket_from - bucket : t->right_ms - bucket);
+		return 1;
+	case ACT_RIGHT:
+		select_bucket(u, t->bucket_to > 0 ? t->bucket_from + bucket : t->right_ms - bucket);
+		return 1;
+	case ACT_TOP:
+		select_bucket(u, 0);
+		return 1;
+	case ACT_BOTTOM:
+		select_bucket(u, t->right_ms - bucket);
+		return 1;
+	case ACT_ZOOM:
+		t->zoom = (t->zoom + 1) % 3;
+		if (t->bucket_to > 0) {
+			/* Keep the bucket that holds the old one's start. */
+			bucket = ui_timeline_bucket_ms(t->zoom);
+			t->bucket_from = t->bucket_from / bucket * bucket;
+			t->bucket_to = t->bucket_from + bucket;
+		}
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+const struct ui_view view_timeline = { "timeline", timeline_draw, timeline_key };

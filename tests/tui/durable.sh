@@ -1,0 +1,138 @@
+#!/bin/sh
+# What the dashboard says is done is on disk: kill -9 right after an acknowledgement or a
+# suppression loses nothing; an ad hoc freeze (F) shows a banner, is kept in the store and
+# is back after a restart; a large backlog streams in with a progress line while the
+# dashboard stays usable.
+. "${TOP_SRCDIR:-.}/tests/lib.sh"
+. "$TOP_SRCDIR/tests/tui/tui.sh"
+plan_start
+tui_need_tmux
+
+TFDRIFT_NOW=2024-05-27T12:00:00Z
+USER=tester
+export TFDRIFT_NOW USER
+SGRE='module\.net\.aws_security_group\.web'
+DB="$T_TMP/d.db"
+
+# The pid of the tfdrift in a window (the child of its sh).
+tfdrift_pid() {
+	_sh=$(tmx display-message -p -t "=tui:=$1" '#{pane_pid}')
+	for _p in $(pgrep -P "$_sh"); do
+		case $(cat "/proc/$_p/comm" 2> /dev/null) in
+		tfdrift|lt-tfdrift) echo "$_p"; return 0 ;;
+		esac
+	done
+	return 1
+}
+
+tui_start k 100 30 "$TFDRIFT" demo --store "$DB" --pace 1s --passes 1
+t_screen "the demo runs" k 'replay done' 20
+tui_keys k G a
+tui_keys k -l 'change window 42'
+tui_keys k Enter
+t_screen "acknowledged" k "acknowledged $SGRE"
+PID=$(tfdrift_pid k)
+t_ok "found the dashboard's pid" test -n "$PID"
+kill -9 "$PID"
+tui_exit k 10
+t_is "kill -9 ends it" "$TUI_RC" 137
+t_run "$TFDRIFT" export --store "$DB" --status acknowledged --format jsonl
+t_like "the acknowledgement survived kill -9" "$T_OUT" "\"address\":\"$SGRE\".*\"note\":\"change window 42\""
+
+tui_start k2 100 30 "$TFDRIFT" demo --store "$DB" --pace 1s --passes 1
+t_screen "restarted" k2 'replay done' 20
+tui_keys k2 g s f 3
+t_screen "suppress this finding for 7 days" k2 'suppressed finding [0-9a-f]{32} until 2024-06-03T12:00:00Z'
+kill -9 "$(tfdrift_pid k2)"
+tui_exit k2 10
+t_run "$TFDRIFT" export --store "$DB" --status suppressed --format jsonl
+t_like "the suppression survived kill -9" "$T_OUT" '"status":"suppressed".*"until":"2024-06-03T12:00:00Z"'
+
+# F: an ad hoc freeze with a banner, kept in the store.
+tui_start f 100 30 "$TFDRIFT" demo --store "$DB" --pace 1s --passes 1
+t_screen "restarted again" f 'replay done' 20
+tui_keys f F
+t_screen "F asks until when" f '^Freeze until \(RFC 3339, HH:MM UTC, or 3h/2d from now\): '
+tui_keys f -l 'soon'
+tui_keys f Enter
+t_screen "a time it cannot read is refused, with examples" f "'soon' is not a time in the future"
+tui_keys f C-u
+tui_keys f -l '13:30'
+tui_keys f Enter
+t_screen "the freeze starts" f 'freeze adhoc-tester-1200 until 2024-05-27T13:30:00Z'
+t_like "the banner shows it and the time left" "$TUI_SCREEN" 'FREEZE adhoc-tester-1200: 1h30m left'
+tui_keys f q
+t_tui_exit f "q exits 0 during a freeze"
+t_run "$TFDRIFT" freeze list --store "$DB"
+t_like "the store has the window" "$T_OUT" 'adhoc-tester-1200'
+tui_start f2 100 30 "$TFDRIFT" demo --store "$DB" --pace 1s --passes 1
+t_screen "after a restart the banner is back" f2 'FREEZE adhoc-tester-1200: 1h30m left'
+tui_keys f2 q
+t_tui_exit f2 "exits 0"
+
+# A freeze window from the config: the banner with the time left, violations for every
+# write by a person inside it, drift one severity higher, and the window on the timeline.
+cat > "$T_TMP/freeze.yaml" <<EOF
+store: $T_TMP/fz.db
+freeze_windows:
+  - name: cab
+    start: 2024-05-27T09:00:00Z
+    end: 2024-05-27T10:00:00Z
+    accounts: ["111122223333"]
+EOF
+EX="$TOP_SRCDIR/doc/examples"
+TFDRIFT_NOW=2024-05-27T09:35:00Z tui_start cab 120 40 "$TFDRIFT" -c "$T_TMP/freeze.yaml" \
+    --state "$EX/prod.tfstate" --events "$EX/cloudtrail.json"
+t_screen "the config's window is on the banner with the time left" cab 'FREEZE cab: 25m left'
+t_screen "the replay finishes" cab 'replay done'
+tui_keys cab /
+tui_keys cab -l 'kind:freeze'
+tui_keys cab Enter
+t_screen "writes by people inside the window are freeze violations" cab '09:14:03 freeze module\.net\.aws_security_group\.web +AuthorizeSecurityGroupIngress dur'
+t_unlike "none outside it (10:00 and later, 08:59 and earlier)" "$(printf '%s\n' "$TUI_SCREEN" | grep ' freeze ')" ' (10|0[0-8]):[0-9]{2}:[0-9]{2} freeze'
+t_like "the axis marks the window" "$TUI_SCREEN" '▀▀▀'
+t_like "the detail names the window" "$TUI_SCREEN" 'change freeze: cab \(2024-05-27T09:00:00Z to 2024-05-27T10:00:00Z\)'
+tui_keys cab Escape / C-u
+tui_keys cab -l 'security_group.web kind:modified'
+tui_keys cab Enter
+t_screen "drift inside the window ranks one higher (high -> critical)" cab 'CRIT 09:14:03 mod +module\.net\.aws_security_group\.web'
+t_like "and says why" "$TUI_SCREEN" 'change freeze: cab .*; severity raised one step'
+tui_keys cab q
+t_tui_exit cab "the freeze run exits 0"
+
+# A backlog that streams in: JSON lines through a pipe, more than the reader's 256 KB
+# buffer before and after the drift, so the finding shows while the rest still loads.
+EX="$TOP_SRCDIR/doc/examples"
+/usr/bin/python3 - "$EX/cloudtrail.json" "$T_TMP" <<'EOF'
+import json, sys
+recs = json.load(open(sys.argv[1]))["Records"]
+sg = [r for r in recs if r["eventName"] == "AuthorizeSecurityGroupIngress" and
+      "console" in json.dumps(r).lower()]
+ro = [r for r in recs if r.get("readOnly") is True][0]
+def filler(n, tag):
+    out = []
+    for i in range(n):
+        r = dict(ro)
+        r["eventID"] = "%s-%06d" % (tag, i)
+        out.append(json.dumps(r))
+    return "\n".join(out) + "\n"
+open(sys.argv[2] + "/part1.jsonl", "w").write(filler(1500, "a") + json.dumps(sg[0]) + "\n" + filler(1500, "b"))
+open(sys.argv[2] + "/part2.jsonl", "w").write(filler(100, "c"))
+EOF
+mkfifo "$T_TMP/backlog"
+tui_start s 100 30 "$TFDRIFT" --state "$EX/prod.tfstate" --events "$T_TMP/backlog" \
+    --store "$T_TMP/s.db"
+exec 7> "$T_TMP/backlog"
+cat "$T_TMP/part1.jsonl" >&7
+t_screen "the drift in the first part shows while loading" s "$SGRE"
+t_like "the status line says it is still loading" "$TUI_SCREEN" 'loading\.\.\. 1 events'
+tui_keys s 4
+t_screen "the dashboard is usable meanwhile: Sources says reading" s 'reading +.*backlog'
+cat "$T_TMP/part2.jsonl" >&7
+exec 7>&-
+t_screen "when the pipe closes the replay is done" s 'replay done: 1 events'
+t_like "and the file is done" "$TUI_SCREEN" 'done +.*backlog'
+t_like "with every read-only record counted" "$TUI_SCREEN" 'read-only 3100'
+tui_keys s q
+t_tui_exit s "the streaming run exits 0"
+t_done

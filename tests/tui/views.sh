@@ -1,0 +1,201 @@
+#!/bin/sh
+# The dashboard's views and tools through tmux: Events (why not drift), Actors (Enter
+# filters), Sources, the timeline band (buckets filter the list, zoom), the `/` filter with
+# fields and its errors, n/N search, export to a schema-valid file, and mouse clicks.
+. "${TOP_SRCDIR:-.}/tests/lib.sh"
+. "$TOP_SRCDIR/tests/tui/tui.sh"
+plan_start
+tui_need_tmux
+
+TFDRIFT_NOW=2024-05-27T12:00:00Z
+USER=tester
+export TFDRIFT_NOW USER
+SGRE='module\.net\.aws_security_group\.web'
+mkdir -p "$T_TMP/out"
+
+tui_start v 120 72 "$TFDRIFT" demo --store "$T_TMP/v.db" --pace 1s --passes 1 \
+    --export-dir "$T_TMP/out"
+t_screen "the demo finishes its pass" v 'replay done: [0-9]+ events' 20
+t_like "the top line has the tabs" "$TUI_SCREEN" '^ tfdrift demo +1 Findings +2 Events +3 Actors +4 Sources +17 shown'
+
+# Events: every write event, drift or not, and why not.
+tui_keys v 2
+t_screen "2 opens the Events view" v '^ TIME +EVENT +ACTOR +VIA +ACCOUNT +OUTCOME'
+t_like "a console change is drift" "$TUI_SCREEN" 'AuthorizeSecurityGroupIngress +alice@corp\.example +console +111122223333 drift: 1 finding'
+t_like "the pipeline's writes are not" "$TUI_SCREEN" 'gha-run-1234 +terraform +111122223333 terraform pipeline'
+t_like "autoscaling is a cloud service" "$TUI_SCREEN" 'autoscaling\.amazonaws\.com +service .* cloud service'
+t_like "a failed call says so" "$TUI_SCREEN" 'failed: '
+t_like "an equal value says so" "$TUI_SCREEN" 'equal to state'
+t_like "the outcome counts" "$TUI_SCREEN" '49 write events: drift 17, terraform 12, service 9, failed 3, equal 6, no event map 1'
+t_like "the newest event is selected and shown in full" "$TUI_SCREEN" 'event id: .* from .*cloudtrail\.json#'
+tui_keys v G
+t_screen "G goes to the oldest event" v 'event id: 74bd7d9b-461a-4012-8c24-f1a73daa5386'
+t_like "its detail names the user agent" "$TUI_SCREEN" 'user agent: APN/1\.0 HashiCorp/1\.0 Terraform'
+
+# Actors: who changed what; Enter filters the findings to one.
+tui_keys v 3
+t_screen "3 opens the Actors view" v '^ ACTOR +TYPE +VIA +EVENTS +FINDINGS +OPEN +LAST'
+t_like "alice: 9 events, 5 findings, all open" "$TUI_SCREEN" 'alice@corp\.example +AssumedRole +console +9 +5 +5 '
+t_like "the pipeline has events and no findings" "$TUI_SCREEN" 'gha-run-1234 +AssumedRole +terraform +6 +0 +0 '
+tui_keys v Enter
+t_screen "Enter shows the actor's findings" v '5 shown .* /actor:alice@corp\.example'
+t_unlike "only theirs" "$(printf '%s\n' "$TUI_SCREEN" | sed -n 8,20p)" ' bob *$|etl-runner|carol@'
+tui_keys v Escape
+t_screen "Esc clears the filter" v '17 shown'
+
+# Sources: files, states, engine, store.
+tui_keys v 4
+t_screen "4 opens the Sources view" v '^ Event files \(2\)'
+t_like "each file with its format and counts" "$TUI_SCREEN" 'format cloudtrail-records +100% +records 78 +events 32 +read-only 46'
+t_like "each state with serial and lineage" "$TUI_SCREEN" 'serial 42 +lineage 8f0c2b7e +50 resources'
+t_like "the store is writable" "$TUI_SCREEN" 'v\.db +writable'
+tui_keys v 1
+
+# The filter.
+tui_keys v /
+t_screen "/ opens the filter prompt" v '^Filter \(Enter applies, empty clears, Esc cancels\): /'
+tui_keys v -l 'sev>=high kind:unmanaged'
+tui_keys v Enter
+t_screen "a field filter narrows the list" v '/sev>=high kind:unmanaged'
+LIST=$(printf '%s\n' "$TUI_SCREEN" | grep -E '^. (CRIT|HIGH|MED|LOW|INFO) ')
+t_like "it keeps unmanaged high findings" "$LIST" 'HIGH .* unmgd +aws_s3_bucket_public_access_block'
+t_unlike "and nothing else" "$LIST" ' (mod|del) |MED |LOW '
+tui_keys v / C-u
+tui_keys v -l 'colour:red'
+tui_keys v Enter
+t_screen "a bad filter says what and where" v "filter: column 1: unknown field 'colour'"
+tui_keys v Escape
+t_screen "Esc leaves the prompt, the old filter stays" v 'filter unchanged'
+tui_keys v / C-u
+tui_keys v -l 'bob'
+tui_keys v Enter
+t_screen "a free word filters" v '3 shown'
+tui_keys v / C-u Enter
+t_screen "an empty filter clears it" v 'filter cleared'
+tui_keys v g n
+t_screen "n finds bob's next finding after the filter is cleared" v 'who: bob'
+
+# The timeline: h selects the newest bucket, the list shows only it; z zooms; Esc clears.
+t_like "the band has an axis in minutes" "$TUI_SCREEN" '^1m +[0-9]{2}:[0-9]{2} '
+tui_keys v h
+t_screen "h selects the newest 1-minute bucket" v 'bucket 10:48-10:49'
+tui_keys v h h h h h h h h h h h h h h h h h
+t_screen "h walks back in time" v 'bucket 10:31-10:32'
+t_like "the list shows that minute's findings" "$TUI_SCREEN" ' 1 shown '
+t_like "bob's change at 10:31" "$TUI_SCREEN" '10:31:40 .*bob'
+tui_keys v z
+t_screen "z zooms to 5-minute buckets" v 'bucket 10:30-10:35'
+t_like "the axis says 5m" "$TUI_SCREEN" '^5m '
+tui_keys v Escape
+t_screen "Esc clears the bucket" v '17 shown  sort: time *$'
+tui_keys v z z
+
+# Export: the findings shown, as a findings document.
+tui_keys v e
+t_screen "e exports the findings shown" v "exported 17 findings to $T_TMP/out/tfdrift-findings-20240527T120000Z\\.json"
+EXP="$T_TMP/out/tfdrift-findings-20240527T120000Z.json"
+t_ok "the export file is there" test -s "$EXP"
+t_ok "it validates against the findings schema" /usr/bin/python3 "$TOP_SRCDIR/tests/schema_validate.py" \
+    "$TOP_SRCDIR/doc/findings.schema.json" "$EXP"
+t_is "with 17 findings" "$(grep -o '"kind":' "$EXP" | wc -l | tr -d ' ')" 17
+tui_keys v / C-u
+tui_keys v -l 'kind:deleted'
+tui_keys v Enter e
+t_screen "a second export gets its own name and only the filtered findings" v \
+    "exported [0-9]+ findings to $T_TMP/out/tfdrift-findings-20240527T120000Z-1\\.json"
+t_unlike "no other kind in it" "$(cat "$T_TMP/out/tfdrift-findings-20240527T120000Z-1.json")" '"kind": *"(modified|unmanaged)"'
+tui_keys v Escape
+
+# Mouse: a click on a tab switches the view, a click on a row selects it (xterm mouse
+# reports, as the terminal sends them: ESC [ M button+32 x+33 y+33).
+click() {
+	tmx send-keys -t "=tui:=v" -l "$(printf '\033[M %s%s' "$(printf "\\$(printf '%03o' $(($1 + 33)))")" \
+	    "$(printf "\\$(printf '%03o' $(($2 + 33)))")")"
+	tmx send-keys -t "=tui:=v" -l "$(printf '\033[M#%s%s' "$(printf "\\$(printf '%03o' $(($1 + 33)))")" \
+	    "$(printf "\\$(printf '%03o' $(($2 + 33)))")")"
+}
+click 30 0
+t_screen "a click on '2 Events' opens the Events view" v '^ TIME +EVENT +ACTOR'
+click 17 0
+t_screen "a click on '1 Findings' goes back" v '^  SEV +TIME +KIND'
+click 20 9
+t_screen "a click on the third row selects it (the detail follows)" v 'event: storage\.buckets\.delete'
+click 20 7
+t_screen "a click on the first row selects the newest" v 'event: DisableKey'
+tui_keys v q
+t_tui_exit v "q exits 0"
+
+# A time window: --since/--until replay only what happened in it.
+EX="$TOP_SRCDIR/doc/examples"
+tui_start w 120 40 "$TFDRIFT" --state "$EX/prod.tfstate" --state "$EX/gcp.tfstate" \
+    --events "$EX/cloudtrail.json" --events "$EX/gcp-audit.json" --store "$T_TMP/w.db" \
+    --since 2024-05-27T09:00:00Z --until 2024-05-27T09:30:00Z
+t_screen "--since/--until: the window's findings" w 'replay done'
+t_like "only those inside 09:00-09:30" "$TUI_SCREEN" ' 6 shown '
+t_unlike "none before" "$(printf '%s\n' "$TUI_SCREEN" | sed -n 7,20p)" ' 0[78]:[0-9]{2}:[0-9]{2} | 10:[0-9]{2}:[0-9]{2} '
+tui_keys w 4
+t_screen "Sources counts what fell outside" w '[1-9][0-9]* outside --since/--until'
+tui_keys w q
+t_tui_exit w "the window run exits 0"
+# A JSON policy change is a line diff of the pretty-printed documents.
+/usr/bin/python3 - "$TOP_SRCDIR/tests/scan" "$T_TMP" <<'EOF'
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import run_scenarios as rs
+sc = [s for s in json.load(open(sys.argv[1] + "/scenarios/aws-more-fixed.json"))
+      if s["name"].startswith("inline role policy widened")][0]
+json.dump(rs.build_state(sc["state"]), open(sys.argv[2] + "/pol.tfstate", "w"))
+json.dump({"Records": rs.build_events(sc["events"])}, open(sys.argv[2] + "/pol.json", "w"))
+EOF
+tui_start pol 100 40 "$TFDRIFT" --state "$T_TMP/pol.tfstate" --events "$T_TMP/pol.json" \
+    --store "$T_TMP/pol.db"
+t_screen "the policy finding" pol 'aws_iam_role_policy\.inline'
+tui_keys pol g
+t_screen "its diff is by line of the pretty-printed policy" pol '^ +\+ +"iam:PassRole"'
+t_like "unchanged lines around it as context" "$TUI_SCREEN" '^ +  +"Action": \[$'
+t_like "removals come before additions" "$(printf '%s\n' "$TUI_SCREEN" | grep -E '^ +[-+] +"' | head -1)" '^ +- +"ec2:Describe\*"$'
+t_like "the attribute heads it" "$TUI_SCREEN" '~ policy:$'
+tui_keys pol q
+t_tui_exit pol "the policy run exits 0"
+
+# Bad input never vanishes: a truncated file is reported (where, and what to do), counted on
+# the status line and in Sources, and the other files are still read.
+head -c 3000 "$EX/cloudtrail.json" > "$T_TMP/truncated.json"
+tui_start bad 120 40 "$TFDRIFT" --state "$EX/prod.tfstate" --events "$T_TMP/truncated.json" \
+    --events "$EX/cloudtrail.json" --store "$T_TMP/bad.db"
+t_screen "a truncated file is reported with its name and position" bad 'truncated\.json:[0-9]+:[0-9]+: unexpected end of input'
+t_like "the status line counts the failed file" "$TUI_SCREEN" '1 file FAILED'
+t_screen "the good file is still read" bad 'replay done'
+t_like "its findings are there" "$TUI_SCREEN" 'aws_kms_key\.data'
+tui_keys bad 4
+t_screen "Sources shows the failure and why" bad 'FAILED +.*truncated\.json'
+tui_keys bad q
+t_tui_exit bad "the run with a bad file exits 0"
+
+# Bare `tfdrift` on a terminal: the dashboard on the configured sources.
+cat > "$T_TMP/cfg.yaml" <<EOF
+states: [$EX/prod.tfstate]
+events: [$EX/cloudtrail.json]
+store: $T_TMP/cfg.db
+theme: monochrome
+EOF
+tui_start bare 100 30 "$TFDRIFT" -c "$T_TMP/cfg.yaml"
+t_screen "tfdrift -c FILE opens the dashboard on the config's sources" bare 'replay done: [0-9]+ events'
+t_like "with the config's state" "$TUI_SCREEN" 'aws_kms_key\.data'
+tui_keys bare q
+t_tui_exit bare "the configured dashboard exits 0"
+tui_start opt 100 30 "$TFDRIFT" --theme light --store "$T_TMP/o.db" --state "$EX/prod.tfstate" \
+    --events "$EX/cloudtrail.json"
+t_screen "any dashboard option may come first" opt 'replay done: [0-9]+ events'
+tui_keys opt q
+t_tui_exit opt "and it exits 0"
+t_exit "without a terminal bare tfdrift prints the usage" 1 "$TFDRIFT"
+t_like "usage on stderr" "$T_ERR" '^usage: tfdrift'
+
+t_exit "--until before --since is refused" 1 "$TFDRIFT" ui --state "$EX/prod.tfstate" \
+    --events "$EX/cloudtrail.json" --since 2024-05-27T10:00:00Z --until 2024-05-27T09:00:00Z
+t_like "with a message" "$T_ERR" 'after --since'
+t_exit "a bad --since is refused" 1 "$TFDRIFT" ui --state "$EX/prod.tfstate" \
+    --events "$EX/cloudtrail.json" --since yesterday
+t_like "naming the option" "$T_ERR" '--since yesterday: expected an RFC 3339 time'
+t_done
