@@ -24,6 +24,7 @@
 #include "tfstate.h"
 #include "ui/theme.h"
 #include "ui/ui.h"
+#include "watch.h"
 #include "util.h"
 #include "yamlutil.h"
 
@@ -41,6 +42,9 @@ usage(FILE *fp)
 	    "  demo [--store PATH]     the dashboard on a built-in example estate, replayed live\n"
 	    "  ui --state SRC... --events FILE... [--store PATH]\n"
 	    "                          the dashboard on recorded events (also: tfdrift --state ...)\n"
+	    "  watch [--once] [--format jsonl|text] [--state SRC...] [--events FILE...]\n"
+	    "                          the configured live sources, findings as they appear;\n"
+	    "                          --once: poll once, exit 0 clean, 2 drift, 1 error\n"
 	    "  scan --state SRC... --events FILE... [FILE...] [--format json|jsonl|text|csv] [-o FILE]\n"
 	    "       [--store PATH] [--freeze NAME=START..END]\n"
 	    "                          check recorded audit events against Terraform state;\n"
@@ -1142,6 +1146,8 @@ cli_main(int argc, char **argv)
 		rc = ui_main(argc - i, argv + i, argv[i][0] == 'd', global_config);
 	else if (strcmp(argv[i], "freeze") == 0)
 		rc = cmd_freeze(argc - i, argv + i);
+	else if (strcmp(argv[i], "watch") == 0)
+		rc = watch_main(argc - i, argv + i, global_config);
 	else if (strcmp(argv[i], "rules") == 0)
 		rc = cmd_rules(argc - i, argv + i);
 	else if (strcmp(argv[i], "config") == 0)

@@ -102,7 +102,7 @@ static const struct conf_option options[] = {
 	  OPT(state_refresh_ms) },
 };
 
-/* Sub-keys of the reserved `sources` mapping (live sources, a later issue). */
+/* Sub-keys of `sources` (live collectors). */
 static const char *const source_keys[] = { "aws", "gcp", "files" };
 
 static const char *const severities[] = { "critical", "high", "medium", "low", "info" };
@@ -684,37 +684,8 @@ load_option(struct conf *c, const struct conf_option *o, struct ydoc *d, yaml_no
 	free(s);
 }
 
-/* `sources` is reserved for live sources: only its shape and sub-key names are checked
- * here; the values under aws/gcp/files are not validated until that issue lands. */
-static void
-load_sources(struct ydoc *d, yaml_node_t *v, char ***errs, size_t *nerrs)
-{
-	yaml_node_t *k, *sv;
-	size_t i, j;
-
-	if (is_null(v))
-		return;
-	if (!ynode_is_map(v)) {
-		yerr_add(errs, nerrs, d, v, "sources must be a mapping (aws:, gcp:, files:), "
-		    "not %s", node_kind(v));
-		return;
-	}
-	for (i = 0; ymap_pair(d, v, i, &k, &sv); i++) {
-		const char *key = ynode_str(k);
-		int found = 0;
-
-		if (key == NULL) {
-			yerr_add(errs, nerrs, d, k, "sources: keys must be plain names");
-			continue;
-		}
-		for (j = 0; j < TF_ARRLEN(source_keys); j++)
-			if (strcmp(key, source_keys[j]) == 0)
-				found = 1;
-		if (!found)
-			unknown_key(errs, nerrs, d, k, "key under sources", key, source_keys,
-			    TF_ARRLEN(source_keys));
-	}
-}
+static void load_sources(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs,
+    size_t *nerrs);
 
 static void
 load_root(struct conf *c, struct ydoc *d, char ***errs, size_t *nerrs)
@@ -755,7 +726,7 @@ load_root(struct conf *c, struct ydoc *d, char ***errs, size_t *nerrs)
 		if (dup)
 			continue;
 		if (strcmp(key, "sources") == 0) {
-			load_sources(d, v, errs, nerrs);
+			load_sources(c, d, v, errs, nerrs);
 			continue;
 		}
 		for (j = 0; j < TF_ARRLEN(options); j++)
@@ -822,6 +793,7 @@ conf_free(struct conf *c)
 			*(char **)field(c, o) = NULL;
 		}
 	}
+	conf_sources_clear(&c->sources);
 	free(c->path);
 	c->path = NULL;
 	free(c->event_maps_default);
@@ -1022,6 +994,503 @@ dump_freezes(const struct conf *c, const struct conf_option *o, FILE *fp)
 	}
 }
 
+/* ---- sources: live collectors (aws, gcp, files) ---- */
+
+static const char *const aws_keys[] = { "name", "profile", "regions", "poll_interval",
+	"lookback", "endpoint", "sqs_queue", "sqs_region", "sqs_endpoint", "s3_endpoint" };
+static const char *const gcp_keys[] = { "name", "project", "poll_interval", "lookback",
+	"endpoint", "data_access" };
+
+/* http:// or https:// with a host. */
+static int
+is_url(const char *s)
+{
+	const char *h;
+
+	if (strncmp(s, "http://", 7) == 0)
+		h = s + 7;
+	else if (strncmp(s, "https://", 8) == 0)
+		h = s + 8;
+	else
+		return 0;
+	return *h != '\0' && *h != '/' && strchr(h, ' ') == NULL;
+}
+
+/* A scalar under a source: expanded, or NULL after an error. */
+static char *
+src_scalar(struct ydoc *d, yaml_node_t *v, const char *where, const char *key,
+    char ***errs, size_t *nerrs)
+{
+	return freeze_scalar(d, v, where, key, errs, nerrs);
+}
+
+static int
+src_duration(struct ydoc *d, yaml_node_t *v, const char *where, const char *key,
+    int64_t min_ms, int64_t *out, char ***errs, size_t *nerrs)
+{
+	char *s = src_scalar(d, v, where, key, errs, nerrs);
+	int64_t ms;
+
+	if (s == NULL)
+		return -1;
+	if (tf_parse_duration(s, &ms) != 0) {
+		yerr_add(errs, nerrs, d, v, "%s: %s '%s' is not a duration (30s, 5m, 1h)", where,
+		    key, s);
+		free(s);
+		return -1;
+	}
+	if (ms < min_ms) {
+		yerr_add(errs, nerrs, d, v, "%s: %s %s is too short (at least %llds)", where, key, s,
+		    (long long)(min_ms / 1000));
+		free(s);
+		return -1;
+	}
+	free(s);
+	*out = ms;
+	return 0;
+}
+
+static int
+src_url(struct ydoc *d, yaml_node_t *v, const char *where, const char *key, char **out,
+    char ***errs, size_t *nerrs)
+{
+	char *s = src_scalar(d, v, where, key, errs, nerrs);
+
+	if (s == NULL)
+		return -1;
+	if (!is_url(s)) {
+		yerr_add(errs, nerrs, d, v, "%s: %s '%s' is not an http:// or https:// URL", where,
+		    key, s);
+		free(s);
+		return -1;
+	}
+	free(*out);
+	*out = s;
+	return 0;
+}
+
+static void
+aws_source_clear(struct conf_aws_source *a)
+{
+	free(a->name);
+	free(a->profile);
+	free(a->endpoint);
+	free(a->sqs_queue);
+	free(a->sqs_region);
+	free(a->sqs_endpoint);
+	free(a->s3_endpoint);
+	strlist_clear(&a->regions);
+	memset(a, 0, sizeof *a);
+}
+
+static void
+gcp_source_clear(struct conf_gcp_source *g)
+{
+	free(g->name);
+	free(g->project);
+	free(g->endpoint);
+	memset(g, 0, sizeof *g);
+}
+
+void
+conf_sources_clear(struct conf_sources *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->naws; i++)
+		aws_source_clear(&s->aws[i]);
+	free(s->aws);
+	for (i = 0; i < s->ngcp; i++)
+		gcp_source_clear(&s->gcp[i]);
+	free(s->gcp);
+	strlist_clear(&s->files);
+	memset(s, 0, sizeof *s);
+}
+
+/* The region of an SQS queue URL (https://sqs.eu-west-1.amazonaws.com/...), or NULL. */
+static char *
+sqs_url_region(const char *url)
+{
+	const char *h = strstr(url, "://"), *e;
+
+	if (h == NULL || strncmp(h + 3, "sqs.", 4) != 0)
+		return NULL;
+	h += 7;
+	e = strchr(h, '.');
+	return e != NULL && e > h ? xstrndup(h, (size_t)(e - h)) : NULL;
+}
+
+/* Index of key in names, or -1 (reported with a near miss). */
+static int
+src_key(struct ydoc *d, yaml_node_t *it, size_t i, yaml_node_t *k, const char *where,
+    const char *const *names, size_t n, char ***errs, size_t *nerrs)
+{
+	const char *key = ynode_str(k);
+	yaml_node_t *k2, *v2;
+	size_t j;
+
+	if (key == NULL) {
+		yerr_add(errs, nerrs, d, k, "%s: keys must be plain names", where);
+		return -1;
+	}
+	for (j = 0; j < i && ymap_pair(d, it, j, &k2, &v2); j++)
+		if (ynode_str(k2) != NULL && strcmp(ynode_str(k2), key) == 0) {
+			yerr_add(errs, nerrs, d, k, "%s: duplicate key '%s'", where, key);
+			return -1;
+		}
+	for (j = 0; j < n; j++)
+		if (strcmp(key, names[j]) == 0)
+			return (int)j;
+	{
+		char *what = strncmp(where, "key", 3) == 0 ? xstrdup(where) :
+		    xasprintf("key in %s", where);
+
+		unknown_key(errs, nerrs, d, k, what, key, names, n);
+		free(what);
+	}
+	return -1;
+}
+
+static int
+load_aws_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_aws_source *a,
+    char ***errs, size_t *nerrs)
+{
+	char *where = xasprintf("sources.aws item %zu", idx + 1), *s;
+	yaml_node_t *k, *v;
+	size_t i;
+	int bad = 0, f;
+
+	memset(a, 0, sizeof *a);
+	a->poll_interval_ms = 60000;
+	a->lookback_ms = 15 * 60000;
+	a->line = ynode_line(it);
+	a->col = ynode_col(it);
+	if (!ynode_is_map(it)) {
+		yerr_add(errs, nerrs, d, it, "%s must be a mapping (name:, regions: or sqs_queue:, "
+		    "...), not %s", where, is_null(it) ? "empty" : node_kind(it));
+		free(where);
+		return -1;
+	}
+	for (i = 0; ymap_pair(d, it, i, &k, &v); i++) {
+		f = src_key(d, it, i, k, where, aws_keys, TF_ARRLEN(aws_keys), errs, nerrs);
+		switch (f) {
+		case -1: bad = 1; break;
+		case 0:
+		case 1:
+			if ((s = src_scalar(d, v, where, aws_keys[f], errs, nerrs)) == NULL || *s == '\0') {
+				if (s != NULL)
+					yerr_add(errs, nerrs, d, v, "%s: %s must not be empty", where, aws_keys[f]);
+				free(s);
+				bad = 1;
+			} else if (f == 0)
+				a->name = s;
+			else
+				a->profile = s;
+			break;
+		case 2: {
+			char *what = xasprintf("%s: regions", where);
+
+			strlist_clear(&a->regions);
+			if (load_strlist(what, d, v, &a->regions, errs, nerrs) != 0)
+				bad = 1;
+			free(what);
+			break;
+		}
+		case 3:
+			if (src_duration(d, v, where, "poll_interval", 1000, &a->poll_interval_ms, errs,
+			    nerrs) != 0)
+				bad = 1;
+			break;
+		case 4:
+			if (src_duration(d, v, where, "lookback", 0, &a->lookback_ms, errs, nerrs) != 0)
+				bad = 1;
+			break;
+		case 5:
+			bad |= src_url(d, v, where, "endpoint", &a->endpoint, errs, nerrs) != 0;
+			break;
+		case 6:
+			bad |= src_url(d, v, where, "sqs_queue", &a->sqs_queue, errs, nerrs) != 0;
+			break;
+		case 7:
+			if ((s = src_scalar(d, v, where, "sqs_region", errs, nerrs)) == NULL)
+				bad = 1;
+			else {
+				free(a->sqs_region);
+				a->sqs_region = s;
+			}
+			break;
+		case 8:
+			bad |= src_url(d, v, where, "sqs_endpoint", &a->sqs_endpoint, errs, nerrs) != 0;
+			break;
+		case 9:
+			bad |= src_url(d, v, where, "s3_endpoint", &a->s3_endpoint, errs, nerrs) != 0;
+			break;
+		}
+	}
+	if (!bad && a->name == NULL) {
+		yerr_add(errs, nerrs, d, it, "%s has no name (name: prod; it labels the source in "
+		    "the dashboard and in findings)", where);
+		bad = 1;
+	}
+	if (!bad && a->regions.n == 0 && a->sqs_queue == NULL) {
+		yerr_add(errs, nerrs, d, it, "%s (%s): give regions: [eu-west-1, us-east-1] to poll "
+		    "CloudTrail, or sqs_queue: URL to read a queue", where, a->name);
+		bad = 1;
+	}
+	if (!bad && a->sqs_queue != NULL && a->sqs_region == NULL &&
+	    (a->sqs_region = sqs_url_region(a->sqs_queue)) == NULL) {
+		yerr_add(errs, nerrs, d, it, "%s (%s): cannot tell the queue's region from %s; add "
+		    "sqs_region:", where, a->name, a->sqs_queue);
+		bad = 1;
+	}
+	free(where);
+	return bad ? -1 : 0;
+}
+
+static int
+load_gcp_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_gcp_source *g,
+    char ***errs, size_t *nerrs)
+{
+	char *where = xasprintf("sources.gcp item %zu", idx + 1), *s;
+	yaml_node_t *k, *v;
+	size_t i;
+	int bad = 0, f;
+
+	memset(g, 0, sizeof *g);
+	g->poll_interval_ms = 30000;
+	g->lookback_ms = 15 * 60000;
+	g->line = ynode_line(it);
+	g->col = ynode_col(it);
+	if (!ynode_is_map(it)) {
+		yerr_add(errs, nerrs, d, it, "%s must be a mapping (name:, project:, ...), not %s",
+		    where, is_null(it) ? "empty" : node_kind(it));
+		free(where);
+		return -1;
+	}
+	for (i = 0; ymap_pair(d, it, i, &k, &v); i++) {
+		f = src_key(d, it, i, k, where, gcp_keys, TF_ARRLEN(gcp_keys), errs, nerrs);
+		switch (f) {
+		case -1: bad = 1; break;
+		case 0:
+		case 1:
+			if ((s = src_scalar(d, v, where, gcp_keys[f], errs, nerrs)) == NULL || *s == '\0') {
+				if (s != NULL)
+					yerr_add(errs, nerrs, d, v, "%s: %s must not be empty", where, gcp_keys[f]);
+				free(s);
+				bad = 1;
+			} else if (f == 0)
+				g->name = s;
+			else
+				g->project = s;
+			break;
+		case 2:
+			if (src_duration(d, v, where, "poll_interval", 1000, &g->poll_interval_ms, errs,
+			    nerrs) != 0)
+				bad = 1;
+			break;
+		case 3:
+			if (src_duration(d, v, where, "lookback", 0, &g->lookback_ms, errs, nerrs) != 0)
+				bad = 1;
+			break;
+		case 4:
+			bad |= src_url(d, v, where, "endpoint", &g->endpoint, errs, nerrs) != 0;
+			break;
+		case 5:
+			if ((s = src_scalar(d, v, where, "data_access", errs, nerrs)) == NULL)
+				bad = 1;
+			else if (yscalar_bool(s, &g->data_access) != 0) {
+				yerr_add(errs, nerrs, d, v, "%s: data_access must be true or false, not '%s'",
+				    where, s);
+				bad = 1;
+			}
+			free(s);
+			break;
+		}
+	}
+	if (!bad && g->name == NULL) {
+		yerr_add(errs, nerrs, d, it, "%s has no name (name: corp)", where);
+		bad = 1;
+	}
+	if (!bad && g->project == NULL) {
+		yerr_add(errs, nerrs, d, it, "%s (%s) has no project (project: my-project-id)", where,
+		    g->name);
+		bad = 1;
+	}
+	free(where);
+	return bad ? -1 : 0;
+}
+
+/* `sources:` replaces c->sources when everything in it is good. */
+static void
+load_sources(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs, size_t *nerrs)
+{
+	struct conf_sources s;
+	yaml_node_t *k, *sv;
+	size_t i, j, before = *nerrs;
+
+	memset(&s, 0, sizeof s);
+	if (is_null(v)) {
+		conf_sources_clear(&c->sources);
+		return;
+	}
+	if (!ynode_is_map(v)) {
+		yerr_add(errs, nerrs, d, v, "sources must be a mapping (aws:, gcp:, files:), "
+		    "not %s", node_kind(v));
+		return;
+	}
+	for (i = 0; ymap_pair(d, v, i, &k, &sv); i++) {
+		int f = src_key(d, v, i, k, "key under sources", source_keys, TF_ARRLEN(source_keys),
+		    errs, nerrs);
+
+		if (f == 2) {
+			strlist_clear(&s.files);
+			load_strlist("sources.files", d, sv, &s.files, errs, nerrs);
+			continue;
+		}
+		if (f < 0 || is_null(sv))
+			continue;
+		if (!ynode_is_seq(sv)) {
+			yerr_add(errs, nerrs, d, sv, "sources.%s must be a list (- name: ...), not %s",
+			    source_keys[f], node_kind(sv));
+			continue;
+		}
+		for (j = 0; j < yseq_len(sv); j++) {
+			yaml_node_t *it = yseq_get(d, sv, j);
+
+			if (f == 0) {
+				s.aws = xreallocarray(s.aws, s.naws + 1, sizeof *s.aws);
+				if (load_aws_source(d, it, j, &s.aws[s.naws], errs, nerrs) == 0)
+					s.naws++;
+				else
+					aws_source_clear(&s.aws[s.naws]);
+			} else {
+				s.gcp = xreallocarray(s.gcp, s.ngcp + 1, sizeof *s.gcp);
+				if (load_gcp_source(d, it, j, &s.gcp[s.ngcp], errs, nerrs) == 0)
+					s.ngcp++;
+				else
+					gcp_source_clear(&s.gcp[s.ngcp]);
+			}
+		}
+	}
+	/* Names label findings and cursors: unique across providers. */
+	for (i = 0; i < s.naws + s.ngcp; i++)
+		for (j = i + 1; j < s.naws + s.ngcp; j++) {
+			const char *a = i < s.naws ? s.aws[i].name : s.gcp[i - s.naws].name;
+			const char *b = j < s.naws ? s.aws[j].name : s.gcp[j - s.naws].name;
+			int line = j < s.naws ? s.aws[j].line : s.gcp[j - s.naws].line;
+			int col = j < s.naws ? s.aws[j].col : s.gcp[j - s.naws].col;
+
+			if (strcmp(a, b) == 0) {
+				*errs = xreallocarray(*errs, *nerrs + 1, sizeof **errs);
+				(*errs)[(*nerrs)++] = xasprintf("%s:%d:%d: duplicate source name '%s' "
+				    "(each source needs its own: it keys the cursor in the store)",
+				    d->name, line, col, b);
+			}
+		}
+	if (*nerrs > before) {
+		conf_sources_clear(&s);
+		return;
+	}
+	conf_sources_clear(&c->sources);
+	c->sources = s;
+}
+
+static void
+dump_strlist_inline(FILE *fp, const struct strlist *l)
+{
+	size_t k;
+
+	fputc('[', fp);
+	for (k = 0; k < l->n; k++) {
+		if (k > 0)
+			fputs(", ", fp);
+		dump_string(fp, l->v[k]);
+	}
+	fputc(']', fp);
+}
+
+/* sources: as block YAML that loads back. */
+static void
+dump_sources(const struct conf *c, FILE *fp)
+{
+	const struct conf_sources *s = &c->sources;
+	size_t i;
+
+	fputs("\n# Live sources: CloudTrail (per region, plus us-east-1 for IAM and other global "
+	    "events)\n# or an SQS queue per AWS account, Cloud Logging per GCP project, and files "
+	    "to replay.\n", fp);
+	if (s->naws == 0 && s->ngcp == 0 && s->files.n == 0) {
+		fputs("sources: {}\n", fp);
+		return;
+	}
+	fputs("sources:\n", fp);
+	if (s->naws > 0) {
+		fputs("  aws:\n", fp);
+		for (i = 0; i < s->naws; i++) {
+			const struct conf_aws_source *a = &s->aws[i];
+
+			fputs("    - name: ", fp);
+			dump_string(fp, a->name);
+			fputc('\n', fp);
+			if (a->profile != NULL) {
+				fputs("      profile: ", fp);
+				dump_string(fp, a->profile);
+				fputc('\n', fp);
+			}
+			if (a->regions.n > 0) {
+				fputs("      regions: ", fp);
+				dump_strlist_inline(fp, &a->regions);
+				fputc('\n', fp);
+			}
+			fputs("      poll_interval: ", fp);
+			dump_duration(fp, a->poll_interval_ms);
+			fputs("\n      lookback: ", fp);
+			dump_duration(fp, a->lookback_ms);
+			fputc('\n', fp);
+#define DUMP_OPT(key, val) do { \
+	if ((val) != NULL) { \
+		fputs("      " key ": ", fp); \
+		dump_string(fp, (val)); \
+		fputc('\n', fp); \
+	} \
+} while (0)
+			DUMP_OPT("endpoint", a->endpoint);
+			DUMP_OPT("sqs_queue", a->sqs_queue);
+			DUMP_OPT("sqs_region", a->sqs_region);
+			DUMP_OPT("sqs_endpoint", a->sqs_endpoint);
+			DUMP_OPT("s3_endpoint", a->s3_endpoint);
+		}
+	}
+	if (s->ngcp > 0) {
+		fputs("  gcp:\n", fp);
+		for (i = 0; i < s->ngcp; i++) {
+			const struct conf_gcp_source *g = &s->gcp[i];
+
+			fputs("    - name: ", fp);
+			dump_string(fp, g->name);
+			fputs("\n      project: ", fp);
+			dump_string(fp, g->project);
+			fputs("\n      poll_interval: ", fp);
+			dump_duration(fp, g->poll_interval_ms);
+			fputs("\n      lookback: ", fp);
+			dump_duration(fp, g->lookback_ms);
+			fputc('\n', fp);
+			if (g->endpoint != NULL) {
+				fputs("      endpoint: ", fp);
+				dump_string(fp, g->endpoint);
+				fputc('\n', fp);
+			}
+			fprintf(fp, "      data_access: %s\n", g->data_access ? "true" : "false");
+		}
+#undef DUMP_OPT
+	}
+	if (s->files.n > 0) {
+		fputs("  files: ", fp);
+		dump_strlist_inline(fp, &s->files);
+		fputc('\n', fp);
+	}
+}
+
 void
 conf_dump(const struct conf *c, FILE *fp)
 {
@@ -1072,5 +1541,5 @@ conf_dump(const struct conf *c, FILE *fp)
 			break;
 		}
 	}
-	fputs("\n# sources: (live sources) is reserved; see tfdrift(1).\n", fp);
+	dump_sources(c, fp);
 }

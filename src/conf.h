@@ -16,6 +16,41 @@ void strlist_clear(struct strlist *l);
 
 struct freeze_window;                  /* freeze.h */
 
+/* sources.aws[]: CloudTrail LookupEvents per region (us-east-1 carries IAM, STS and other
+ * global events), and/or an SQS queue of EventBridge messages or S3 log notifications. */
+struct conf_aws_source {
+	char *name;                        /* label; keys the cursors */
+	char *profile;                     /* NULL: the default credential chain */
+	struct strlist regions;
+	int64_t poll_interval_ms;          /* default 60s, at least 1s */
+	int64_t lookback_ms;               /* first poll (and after downtime); default 15m */
+	char *endpoint;                    /* CloudTrail base URL override, or NULL */
+	char *sqs_queue;                   /* queue URL, or NULL */
+	char *sqs_region;                  /* from the queue URL unless given */
+	char *sqs_endpoint, *s3_endpoint;  /* overrides, or NULL */
+	int line, col;                     /* where it was configured */
+};
+
+/* sources.gcp[]: Cloud Logging entries:list per project. */
+struct conf_gcp_source {
+	char *name;
+	char *project;
+	int64_t poll_interval_ms;          /* default 30s */
+	int64_t lookback_ms;               /* default 15m */
+	char *endpoint;                    /* Logging API base URL override, or NULL */
+	int data_access;                   /* also data-access audit logs */
+	int line, col;
+};
+
+struct conf_sources {
+	struct conf_aws_source *aws;
+	size_t naws;
+	struct conf_gcp_source *gcp;
+	size_t ngcp;
+	struct strlist files;              /* globs of recorded files to replay */
+};
+void conf_sources_clear(struct conf_sources *s);
+
 struct conf {
 	char *path;                        /* the file read, or NULL for built-in defaults */
 	struct strlist states;             /* state sources */
@@ -33,6 +68,7 @@ struct conf {
 	char *store;                       /* SQLite store path */
 	char *theme;
 	int64_t state_refresh_ms;
+	struct conf_sources sources;       /* `sources:` */
 	char *event_maps_default;          /* private: <datadir>/rules/events, set by conf_init */
 };
 

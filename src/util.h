@@ -47,6 +47,7 @@ int tf_read_file(const char *path, char **buf, size_t *len, char **err);
 int64_t tf_now_ms(void);                 /* honours TFDRIFT_NOW (RFC 3339 or epoch seconds) */
 int tf_parse_time(const char *s, int64_t *ms);    /* RFC 3339 / ISO 8601 UTC; 0 on success */
 void tf_format_time(int64_t ms, char out[32]);    /* 2024-05-27T10:00:00Z (ms shown if non-zero) */
+int64_t tf_mono_ms(void);                      /* monotonic clock, ms (timers, not dates) */
 int tf_parse_duration(const char *s, int64_t *ms); /* 90s 15m 1h 7d 1h30m; 0 on success */
 
 /* Case-sensitive glob match with * and ? (fnmatch without flags). */

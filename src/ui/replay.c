@@ -87,15 +87,6 @@ ui_event_list_push(struct ui_event_list *l, struct ui_event *e)
 	l->v[l->n++] = *e;
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct replay *
 replay_new(char **files, size_t nfiles, struct detector *det, const struct replay_opts *o,
     char **err)
@@ -135,7 +126,7 @@ replay_new(char **files, size_t nfiles, struct detector *det, const struct repla
 	pthread_cond_init(&r->cv, &ca);
 	pthread_condattr_destroy(&ca);
 	r->prog.frac = 0;
-	r->prog.started_mono_ms = mono_ms();
+	r->prog.started_mono_ms = tf_mono_ms();
 	return r;
 }
 
@@ -166,7 +157,7 @@ wait_until(struct replay *r, int64_t at_ms)
 	ts.tv_sec = at_ms / 1000;
 	ts.tv_nsec = (long)(at_ms % 1000) * 1000000L;
 	pthread_mutex_lock(&r->mu);
-	while (!r->stop && mono_ms() < at_ms)
+	while (!r->stop && tf_mono_ms() < at_ms)
 		if (pthread_cond_timedwait(&r->cv, &r->mu, &ts) == ETIMEDOUT)
 			break;
 	stop = r->stop;
@@ -353,7 +344,7 @@ static int
 read_files(struct replay *r, int emit, struct finding_list *found, struct ui_event_list *evs)
 {
 	size_t i, cap = 0;
-	int64_t t0 = mono_ms(), last_pub = t0;
+	int64_t t0 = tf_mono_ms(), last_pub = t0;
 	uint64_t nread = 0;
 	struct pending pend = { r, found, evs };
 
@@ -395,8 +386,8 @@ read_files(struct replay *r, int emit, struct finding_list *found, struct ui_eve
 				}
 				r->evs[r->nev++] = ev;
 			}
-			if ((nread % BATCH_EVENTS) == 0 || found->n >= 64 || mono_ms() - last_pub >= BATCH_MS) {
-				int64_t now = mono_ms();
+			if ((nread % BATCH_EVENTS) == 0 || found->n >= 64 || tf_mono_ms() - last_pub >= BATCH_MS) {
+				int64_t now = tf_mono_ms();
 
 				source_update(r, i, rd, first, last);
 				double f = ev_reader_progress(rd);
@@ -429,7 +420,7 @@ read_files(struct replay *r, int emit, struct finding_list *found, struct ui_eve
 			pthread_mutex_unlock(&r->mu);
 		}
 	}
-	r->work_ms = mono_ms() - t0;
+	r->work_ms = tf_mono_ms() - t0;
 	return 0;
 }
 
@@ -456,7 +447,7 @@ replay_paced(struct replay *r, struct finding_list *found, struct ui_event_list 
 		span = r->evs[r->nev - 1].time_ms - r->evs[0].time_ms;
 	shift_step = span + 60000;
 	for (pass = 0; r->o.passes == 0 || pass < r->o.passes; pass++) {
-		start = at = mono_ms();
+		start = at = tf_mono_ms();
 		prev_t = r->nev > 0 ? r->evs[0].time_ms : 0;
 		set_phase(r, RP_REPLAYING, 0, 0, r->nev, pass);
 		for (i = 0; i < r->nev; i++) {
@@ -477,7 +468,7 @@ replay_paced(struct replay *r, struct finding_list *found, struct ui_event_list 
 					return;
 			} else if (stopping(r))
 				return;
-			w0 = mono_ms();
+			w0 = tf_mono_ms();
 			if (pass > 0) {
 				/* The detector dedups by event id: each pass gets fresh ids and times. */
 				id = xasprintf("%s~%u", ev.id != NULL ? ev.id : "noid", pass);
@@ -492,7 +483,7 @@ replay_paced(struct replay *r, struct finding_list *found, struct ui_event_list 
 			handle(r, &ev, found, evs);
 			free(id);
 			free(op);
-			r->work_ms += mono_ms() - w0;
+			r->work_ms += tf_mono_ms() - w0;
 			set_phase(r, RP_REPLAYING, (double)(i + 1) / (double)r->nev, i + 1, r->nev, pass);
 			publish(r, found, evs);
 		}
@@ -501,7 +492,7 @@ replay_paced(struct replay *r, struct finding_list *found, struct ui_event_list 
 		if (r->o.passes != 0 && pass + 1 >= r->o.passes)
 			break;
 		set_phase(r, RP_WAITING, 1, r->nev, r->nev, pass);
-		if (wait_until(r, (r->o.pace_ms > 0 ? mono_ms() : start) + PASS_GAP_MS))
+		if (wait_until(r, (r->o.pace_ms > 0 ? tf_mono_ms() : start) + PASS_GAP_MS))
 			return;
 	}
 }

@@ -110,15 +110,6 @@ on_signal(int sig)
 	got_signal = sig;
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- drawing helpers (ui_int.h) ---- */
 
 int
@@ -222,7 +213,7 @@ set_msg(struct app *a, int error, const char *fmt, ...)
 	a->msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	a->msg_error = error;
-	a->msg_until = mono_ms() + MSG_SHOW_MS;
+	a->msg_until = tf_mono_ms() + MSG_SHOW_MS;
 	if (error) {
 		free(a->last_error);
 		a->last_error = xstrdup(a->msg);
@@ -1509,7 +1500,7 @@ run(struct app *a)
 			break;
 		iter++;
 		drain(a);
-		now = mono_ms();
+		now = tf_mono_ms();
 		if (a->msg != NULL && now >= a->msg_until) {
 			free(a->msg);
 			a->msg = NULL;

@@ -78,7 +78,16 @@ draw_detail(const struct ui *u, const struct ui_event *e, int y, int x, int h, i
 		LINE(TS_NORMAL, "  resource: %s", e->resource);
 	if (e->user_agent != NULL)
 		LINE(TS_NORMAL, "  user agent: %s", e->user_agent);
-	LINE(TS_DIM, "  event id: %s  from %s", e->id ? e->id : "?", e->origin ? e->origin : "?");
+	LINE(TS_DIM, "  event id: %s", e->id ? e->id : "?");
+	if (e->origin != NULL) {
+		/* Long paths lose their start, not the file name and record number. */
+		size_t len = strlen(e->origin), room = w > 20 ? (size_t)w - 12 : 8;
+
+		if (len > room)
+			LINE(TS_DIM, "  from: ...%s", e->origin + len - room + 3);
+		else
+			LINE(TS_DIM, "  from: %s", e->origin);
+	}
 #undef LINE
 	(void)u;
 }
@@ -92,7 +101,8 @@ events_draw(struct ui *u, int y, int x, int h, int w)
 
 	if (h < 3)
 		return;
-	list_h = h >= 16 ? h - 9 : h - 1;
+	/* The detail needs up to 10 lines; short screens get the list only. */
+	list_h = h >= 20 ? h - 11 : h - 1;
 	/* Counts by outcome. */
 	snprintf(sum, sizeof sum, " %llu write events: drift %llu, terraform %llu, service %llu, "
 	    "failed %llu, equal %llu, no event map %llu%s",
@@ -130,7 +140,7 @@ events_draw(struct ui *u, int y, int x, int h, int w)
 
 		draw_row(u, evlog_newest(l, r), y + i, x, w, r == u->ev_list.sel);
 	}
-	if (h >= 16) {
+	if (h >= 20) {
 		int dy = y + list_h;
 
 		attrset(theme_attr(TS_DIM));

@@ -103,6 +103,6 @@ t_exit "configured pipeline user agents make CLI calls not drift" 0 "$TFDRIFT" -
 t_run env -i HOME='~' PATH="$PATH" XDG_CONFIG_HOME=/nonexistent TFDRIFT_DATADIR='<datadir>' "$TFDRIFT" config check
 printf '%s\n' "$T_OUT" > "$T_TMP/dump.yaml"
 sed -n '/^```yaml$/,/^```$/p' "$TOP_SRCDIR/doc/config.md" > "$T_TMP/doc-all.yaml"
-awk '/^# tfdrift configuration/{on=1} on{print} /^# sources:/{exit}' "$T_TMP/doc-all.yaml" > "$T_TMP/doc.yaml"
+awk '/^# tfdrift configuration/{on=1} on{print} /^sources:/{exit}' "$T_TMP/doc-all.yaml" > "$T_TMP/doc.yaml"
 t_ok "doc/config.md lists the options and defaults config check prints" cmp "$T_TMP/dump.yaml" "$T_TMP/doc.yaml"
 t_done

@@ -79,7 +79,11 @@ tui_wait() {
 	while [ "$_i" -lt $((_secs * 10)) ]; do
 		TUI_SCREEN=$(tui_capture "$_n")
 		if printf '%s\n' "$TUI_SCREEN" | grep -Eq -- "$_re"; then
-			return 0
+			# A capture can fall between two writes of one frame (slow sanitizer
+			# builds): take the screen once more, settled, for the checks that follow.
+			sleep 0.2
+			TUI_SCREEN=$(tui_capture "$_n")
+			printf '%s\n' "$TUI_SCREEN" | grep -Eq -- "$_re" && return 0
 		fi
 		sleep 0.1
 		_i=$((_i + 1))

@@ -366,7 +366,7 @@ test_errors(void)
 	one_error("sources: [aws]\n",
 	    "t.yaml:1:10: sources must be a mapping (aws:, gcp:, files:), not a list",
 	    "sources not a mapping");
-	one_error("sources:\n  aws: {}\n  gpc: {}\n",
+	one_error("sources:\n  aws: []\n  gpc: {}\n",
 	    "t.yaml:3:3: unknown key under sources 'gpc' (did you mean 'gcp'?)",
 	    "unknown sources key");
 	one_error("sourcse:\n  aws: {}\n",
@@ -663,6 +663,86 @@ test_freeze(void)
 	conf_free(&c);
 }
 
+/* sources: live collectors. */
+static void
+test_sources(void)
+{
+	struct conf c;
+	char *got;
+	size_t n;
+
+	n = load_str(&c,
+	    "sources:\n"
+	    "  aws:\n"
+	    "    - name: prod\n"
+	    "      profile: prod\n"
+	    "      regions: [eu-west-1, us-east-1]\n"
+	    "      poll_interval: 90s\n"
+	    "      lookback: 1h\n"
+	    "      endpoint: http://127.0.0.1:4570\n"
+	    "    - name: org\n"
+	    "      sqs_queue: https://sqs.eu-west-1.amazonaws.com/111122223333/cloudtrail-events\n"
+	    "  gcp:\n"
+	    "    - name: corp\n"
+	    "      project: corp-prod-4411\n"
+	    "      endpoint: http://127.0.0.1:4571\n"
+	    "      data_access: yes\n"
+	    "  files: [recorded/*.json.gz]\n", &got);
+	is_int(n, 0, "sources: the issue's example loads");
+	if (n)
+		diag("%s", got);
+	free(got);
+	is_int((int)c.sources.naws, 2, "two AWS sources");
+	is_int((int)c.sources.ngcp, 1, "one GCP source");
+	if (c.sources.naws == 2 && c.sources.ngcp == 1) {
+		const struct conf_aws_source *a = &c.sources.aws[0], *q = &c.sources.aws[1];
+		const char *regions[] = { "eu-west-1", "us-east-1" };
+
+		is_str(a->name, "prod", "name");
+		is_str(a->profile, "prod", "profile");
+		ok(list_is(&a->regions, regions, 2), "regions");
+		ok(a->poll_interval_ms == 90000 && a->lookback_ms == 3600000, "poll_interval, lookback");
+		is_str(a->endpoint, "http://127.0.0.1:4570", "endpoint");
+		ok(q->poll_interval_ms == 60000 && q->lookback_ms == 900000, "defaults: 60s, 15m");
+		is_str(q->sqs_region, "eu-west-1", "the queue's region comes from its URL");
+		is_str(c.sources.gcp[0].project, "corp-prod-4411", "GCP project");
+		ok(c.sources.gcp[0].data_access == 1, "data_access: yes");
+		ok(c.sources.gcp[0].poll_interval_ms == 30000, "GCP default poll interval 30s");
+		is_int((int)c.sources.files.n, 1, "files");
+		round_trip(&c, "sources");
+	}
+	conf_free(&c);
+
+	one_error("sources:\n  aws:\n    - name: p\n      regoins: [eu-west-1]\n",
+	    "t.yaml:4:7: unknown key in sources.aws item 1 'regoins' (did you mean 'regions'?)",
+	    "sources: a misspelt key");
+	one_error("sources:\n  aws:\n    - name: p\n      regions: [x]\n      poll_interval: 100ms\n",
+	    "t.yaml:5:22: sources.aws item 1: poll_interval 100ms is too short (at least 1s)",
+	    "sources: a poll interval below the API's rate");
+	one_error("sources:\n  aws:\n    - name: p\n      regions: [x]\n      endpoint: ftp://h\n",
+	    "t.yaml:5:17: sources.aws item 1: endpoint 'ftp://h' is not an http:// or https:// URL",
+	    "sources: a bad endpoint URL");
+	one_error("sources:\n  aws:\n    - name: p\n",
+	    "t.yaml:3:7: sources.aws item 1 (p): give regions: [eu-west-1, us-east-1] to poll "
+	    "CloudTrail, or sqs_queue: URL to read a queue", "sources: nothing to read");
+	one_error("sources:\n  aws:\n    - regions: [x]\n",
+	    "t.yaml:3:7: sources.aws item 1 has no name (name: prod; it labels the source in the "
+	    "dashboard and in findings)", "sources: no name");
+	one_error("sources:\n  gcp:\n    - name: g\n",
+	    "t.yaml:3:7: sources.gcp item 1 (g) has no project (project: my-project-id)",
+	    "sources: GCP without a project");
+	one_error("sources:\n  aws:\n    - name: x\n      regions: [r]\n  gcp:\n    - name: x\n"
+	    "      project: p\n", "t.yaml:6:7: duplicate source name 'x' (each source needs its own: "
+	    "it keys the cursor in the store)", "sources: duplicate names");
+	one_error("sources:\n  azure: []\n", "t.yaml:2:3: unknown key under sources 'azure'",
+	    "sources: an unknown provider");
+	one_error("sources: [aws]\n", "t.yaml:1:10: sources must be a mapping (aws:, gcp:, files:), "
+	    "not a list", "sources: not a mapping");
+	one_error("sources:\n  gcp:\n    - name: g\n      project: p\n      data_access: maybe\n",
+	    "t.yaml:5:20: sources.gcp item 1: data_access must be true or false, not 'maybe'",
+	    "sources: a bad boolean");
+}
+
 int
 main(void)
 {
@@ -677,6 +757,7 @@ main(void)
 	test_full();
 	test_errors();
 	test_freeze();
+	test_sources();
 	test_env();
 	test_find();
 	return done_testing();

@@ -1,0 +1,481 @@
+/* engine: bounded event queue, engine thread, collector threads, cursors, health. */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine.h"
+#include "state_index.h"
+#include "util.h"
+
+/* What a collector's sink functions get: the engine and which collector it is. */
+struct slot {
+	struct engine *e;
+	size_t idx;
+	int direct;                     /* run_once: detect on the caller's thread */
+	pthread_t th;
+	int started;
+	struct engine_status status;    /* guarded by e->mu */
+};
+
+struct engine {
+	struct detector *det;           /* engine thread only (or run_once's caller) */
+	struct store *store;            /* cursors, under store_mu */
+	struct engine_consumer cons;
+
+	struct collector **col;
+	struct slot *slots;
+	size_t ncol;
+
+	pthread_mutex_t mu;             /* guards everything below */
+	pthread_cond_t not_empty, not_full, stop_cv;
+	struct event *q;                /* ring */
+	size_t cap, head, n;
+	int stop;                       /* collectors: stop polling */
+	int drain_done;                 /* engine thread: queue drained, exit */
+	struct state_index *pending_ix; /* for the engine thread to apply */
+	uint64_t events, findings;
+
+	pthread_mutex_t store_mu;
+	pthread_t th;
+	int started;
+};
+
+struct engine *
+engine_new(struct detector *det, struct store *store, size_t queue_cap,
+    const struct engine_consumer *c)
+{
+	struct engine *e = xcalloc(1, sizeof *e);
+	pthread_condattr_t ca;
+
+	e->det = det;
+	e->store = store;
+	e->cons = *c;
+	e->cap = queue_cap > 0 ? queue_cap : 10000;
+	e->q = xcalloc(e->cap, sizeof *e->q);
+	pthread_mutex_init(&e->mu, NULL);
+	pthread_mutex_init(&e->store_mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&e->not_empty, &ca);
+	pthread_cond_init(&e->not_full, &ca);
+	pthread_cond_init(&e->stop_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	return e;
+}
+
+void
+engine_add(struct engine *e, struct collector *c)
+{
+	e->col = xreallocarray(e->col, e->ncol + 1, sizeof *e->col);
+	e->col[e->ncol++] = c;
+}
+
+/* Detect one event on the current thread and hand the results to the consumer. */
+static void
+process(struct engine *e, struct event *ev)
+{
+	struct finding_list found = { 0 };
+	enum nodrift why = detect_event(e->det, ev, &found);
+
+	if (e->cons.event != NULL)
+		e->cons.event(e->cons.ctx, ev, why, found.v, found.n);
+	pthread_mutex_lock(&e->mu);
+	e->events++;
+	e->findings += found.n;
+	pthread_mutex_unlock(&e->mu);
+	if (found.n > 0)
+		e->cons.findings(e->cons.ctx, &found);
+	else
+		free(found.v);
+}
+
+static void
+apply_index(struct engine *e)
+{
+	struct state_index *ix;
+
+	pthread_mutex_lock(&e->mu);
+	ix = e->pending_ix;
+	e->pending_ix = NULL;
+	pthread_mutex_unlock(&e->mu);
+	if (ix != NULL) {
+		detector_set_index(e->det, ix);
+		state_index_unref(ix);
+	}
+}
+
+/* ---- the sink collectors call ---- */
+
+static int
+sink_event(void *ctx, struct event *ev)
+{
+	struct slot *s = ctx;
+	struct engine *e = s->e;
+
+	if (s->direct) {
+		apply_index(e);
+		process(e, ev);
+		event_free(ev);
+		return 0;
+	}
+	pthread_mutex_lock(&e->mu);
+	while (e->n == e->cap && !e->stop)
+		pthread_cond_wait(&e->not_full, &e->mu);
+	if (e->stop && e->n == e->cap) {
+		pthread_mutex_unlock(&e->mu);
+		event_free(ev);
+		return -1;
+	}
+	e->q[(e->head + e->n) % e->cap] = *ev;
+	e->n++;
+	memset(ev, 0, sizeof *ev);
+	pthread_cond_signal(&e->not_empty);
+	pthread_mutex_unlock(&e->mu);
+	return 0;
+}
+
+static char *
+cursor_key(struct slot *s, const char *name)
+{
+	return xasprintf("%s/%s", s->e->col[s->idx]->name, name);
+}
+
+static char *
+sink_cursor_get(void *ctx, const char *name)
+{
+	struct slot *s = ctx;
+	char *key, *v = NULL, *err = NULL;
+
+	if (s->e->store == NULL)
+		return NULL;
+	key = cursor_key(s, name);
+	pthread_mutex_lock(&s->e->store_mu);
+	if (store_cursor_get(s->e->store, key, &v, &err) < 0) {
+		free(err);
+		v = NULL;
+	}
+	pthread_mutex_unlock(&s->e->store_mu);
+	free(key);
+	return v;
+}
+
+static int
+sink_cursor_set(void *ctx, const char *name, const char *value, char **err)
+{
+	struct slot *s = ctx;
+	char *key;
+	int rc;
+
+	if (s->e->store == NULL)
+		return 0;       /* no store: a restart starts from the lookback again */
+	key = cursor_key(s, name);
+	pthread_mutex_lock(&s->e->store_mu);
+	rc = store_cursor_set(s->e->store, key, value, err);
+	pthread_mutex_unlock(&s->e->store_mu);
+	free(key);
+	return rc;
+}
+
+static void
+sink_status(void *ctx, const struct source_status *st)
+{
+	struct slot *s = ctx;
+	struct engine_status *es = &s->status;
+
+	pthread_mutex_lock(&s->e->mu);
+	free(es->last_error);
+	es->st = *st;
+	es->last_error = xstrdup(st->last_error);
+	es->st.last_error = es->last_error;
+	es->st.name = es->name;
+	pthread_mutex_unlock(&s->e->mu);
+}
+
+static int
+sink_sleep(void *ctx, int64_t ms)
+{
+	struct slot *s = ctx;
+	struct engine *e = s->e;
+	int64_t at = tf_mono_ms() + (ms > 0 ? ms : 0);
+	struct timespec ts;
+	int stop;
+
+	ts.tv_sec = at / 1000;
+	ts.tv_nsec = (long)(at % 1000) * 1000000L;
+	pthread_mutex_lock(&e->mu);
+	while (!e->stop && tf_mono_ms() < at)
+		if (pthread_cond_timedwait(&e->stop_cv, &e->mu, &ts) == ETIMEDOUT)
+			break;
+	stop = e->stop;
+	pthread_mutex_unlock(&e->mu);
+	return stop;
+}
+
+static void
+make_sink(struct slot *s, struct source_sink *k)
+{
+	k->event = sink_event;
+	k->cursor_get = sink_cursor_get;
+	k->cursor_set = sink_cursor_set;
+	k->status = sink_status;
+	k->sleep = sink_sleep;
+	k->ctx = s;
+}
+
+/* ---- threads ---- */
+
+static void *
+collector_main(void *arg)
+{
+	struct slot *s = arg;
+	struct collector *c = s->e->col[s->idx];
+	struct source_sink k;
+
+	make_sink(s, &k);
+	c->run(c->impl, &k);
+	return NULL;
+}
+
+static void *
+engine_main(void *arg)
+{
+	struct engine *e = arg;
+	struct event ev;
+	struct finding_list rest = { 0 };
+
+	for (;;) {
+		pthread_mutex_lock(&e->mu);
+		while (e->n == 0 && !e->drain_done && e->pending_ix == NULL)
+			pthread_cond_wait(&e->not_empty, &e->mu);
+		if (e->n == 0 && e->drain_done) {
+			pthread_mutex_unlock(&e->mu);
+			break;
+		}
+		if (e->n == 0) {
+			pthread_mutex_unlock(&e->mu);
+			apply_index(e);
+			continue;
+		}
+		ev = e->q[e->head];
+		e->head = (e->head + 1) % e->cap;
+		e->n--;
+		pthread_cond_signal(&e->not_full);
+		pthread_mutex_unlock(&e->mu);
+		apply_index(e);
+		process(e, &ev);
+		event_free(&ev);
+	}
+	/* GCP operations whose first entry never came. */
+	if (detector_flush(e->det, &rest) > 0)
+		e->cons.findings(e->cons.ctx, &rest);
+	else
+		free(rest.v);
+	return NULL;
+}
+
+/* Start a thread with every signal blocked, so signals reach the main thread. */
+static int
+start_thread(pthread_t *th, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(th, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+static void
+init_slots(struct engine *e)
+{
+	size_t i;
+
+	if (e->slots != NULL)
+		return;
+	e->slots = xcalloc(e->ncol + 1, sizeof *e->slots);
+	for (i = 0; i < e->ncol; i++) {
+		e->slots[i].e = e;
+		e->slots[i].idx = i;
+		e->slots[i].status.name = xstrdup(e->col[i]->name);
+		e->slots[i].status.st.name = e->slots[i].status.name;
+		e->slots[i].status.st.lag_ms = -1;
+		e->slots[i].status.st.backfill = -1;
+	}
+}
+
+int
+engine_start(struct engine *e, char **err)
+{
+	size_t i;
+	int rc;
+
+	init_slots(e);
+	if ((rc = start_thread(&e->th, engine_main, e)) != 0)
+		return tf_err(err, "cannot start the engine thread: %s", strerror(rc));
+	e->started = 1;
+	for (i = 0; i < e->ncol; i++) {
+		if ((rc = start_thread(&e->slots[i].th, collector_main, &e->slots[i])) != 0)
+			return tf_err(err, "cannot start the collector %s: %s", e->col[i]->name,
+			    strerror(rc));
+		e->slots[i].started = 1;
+	}
+	return 0;
+}
+
+int
+engine_run_once(struct engine *e)
+{
+	struct source_sink k;
+	struct finding_list rest = { 0 };
+	size_t i;
+	int failed = 0;
+
+	init_slots(e);
+	for (i = 0; i < e->ncol; i++) {
+		e->slots[i].direct = 1;
+		make_sink(&e->slots[i], &k);
+		if (e->col[i]->poll_once(e->col[i]->impl, &k) != 0)
+			failed++;
+		e->slots[i].direct = 0;
+	}
+	apply_index(e);
+	if (detector_flush(e->det, &rest) > 0)
+		e->cons.findings(e->cons.ctx, &rest);
+	else
+		free(rest.v);
+	return failed;
+}
+
+void
+engine_set_index(struct engine *e, struct state_index *ix)
+{
+	state_index_ref(ix);
+	pthread_mutex_lock(&e->mu);
+	if (e->pending_ix != NULL)
+		state_index_unref(e->pending_ix);
+	e->pending_ix = ix;
+	pthread_cond_signal(&e->not_empty);
+	pthread_mutex_unlock(&e->mu);
+}
+
+void
+engine_stop(struct engine *e)
+{
+	size_t i;
+
+	pthread_mutex_lock(&e->mu);
+	e->stop = 1;
+	pthread_cond_broadcast(&e->stop_cv);
+	pthread_cond_broadcast(&e->not_full);
+	pthread_mutex_unlock(&e->mu);
+	for (i = 0; i < e->ncol; i++)
+		if (e->slots != NULL && e->slots[i].started) {
+			pthread_join(e->slots[i].th, NULL);
+			e->slots[i].started = 0;
+		}
+	/* The collectors are gone: the engine drains what they handed over, then exits. */
+	pthread_mutex_lock(&e->mu);
+	e->drain_done = 1;
+	pthread_cond_broadcast(&e->not_empty);
+	pthread_mutex_unlock(&e->mu);
+	if (e->started) {
+		pthread_join(e->th, NULL);
+		e->started = 0;
+	}
+}
+
+void
+engine_free(struct engine *e)
+{
+	size_t i;
+
+	if (e == NULL)
+		return;
+	engine_stop(e);
+	for (i = 0; i < e->n; i++)
+		event_free(&e->q[(e->head + i) % e->cap]);
+	free(e->q);
+	for (i = 0; i < e->ncol; i++) {
+		if (e->col[i]->free != NULL)
+			e->col[i]->free(e->col[i]->impl);
+		free(e->col[i]->name);
+		free(e->col[i]);
+		if (e->slots != NULL) {
+			free(e->slots[i].status.name);
+			free(e->slots[i].status.last_error);
+		}
+	}
+	free(e->col);
+	free(e->slots);
+	if (e->pending_ix != NULL)
+		state_index_unref(e->pending_ix);
+	pthread_mutex_destroy(&e->mu);
+	pthread_mutex_destroy(&e->store_mu);
+	pthread_cond_destroy(&e->not_empty);
+	pthread_cond_destroy(&e->not_full);
+	pthread_cond_destroy(&e->stop_cv);
+	free(e);
+}
+
+void
+engine_statuses(struct engine *e, struct engine_status **out, size_t *n)
+{
+	struct engine_status *v = xcalloc(e->ncol + 1, sizeof *v);
+	size_t i;
+
+	init_slots(e);
+	pthread_mutex_lock(&e->mu);
+	for (i = 0; i < e->ncol; i++) {
+		v[i] = e->slots[i].status;
+		v[i].name = xstrdup(e->slots[i].status.name);
+		v[i].last_error = xstrdup(e->slots[i].status.last_error);
+		v[i].st.name = v[i].name;
+		v[i].st.last_error = v[i].last_error;
+	}
+	pthread_mutex_unlock(&e->mu);
+	*out = v;
+	*n = e->ncol;
+}
+
+void
+engine_statuses_free(struct engine_status *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(s[i].name);
+		free(s[i].last_error);
+	}
+	free(s);
+}
+
+void
+engine_counts(struct engine *e, struct engine_counts *c)
+{
+	pthread_mutex_lock(&e->mu);
+	c->events = e->events;
+	c->findings = e->findings;
+	c->queued = e->n;
+	c->dropped_dups = 0;
+	c->queue_cap = e->cap;
+	pthread_mutex_unlock(&e->mu);
+}
+
+void
+engine_store_lock(struct engine *e)
+{
+	pthread_mutex_lock(&e->store_mu);
+}
+
+void
+engine_store_unlock(struct engine *e)
+{
+	pthread_mutex_unlock(&e->store_mu);
+}

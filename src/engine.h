@@ -1,0 +1,86 @@
+/* engine: the live pipeline. Collector threads hand events to a bounded queue; one engine
+ * thread runs them through the detector and hands findings to a consumer (`watch` prints
+ * them, the dashboard shows them); cursors and per-source health live here; the state index
+ * is swapped in from outside (the state thread) and applied on the engine thread.
+ *
+ * Threads and locks:
+ * - each collector runs on its own thread and calls only the source_sink functions the
+ *   engine gives it (all thread-safe: `mu` guards the queue, statuses and stop flag; the
+ *   cursor store has its own lock because SQLite calls can be slow);
+ * - the engine thread alone uses the detector;
+ * - the consumer callbacks run on the engine thread.
+ */
+#ifndef TFDRIFT_ENGINE_H
+#define TFDRIFT_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "detect.h"
+#include "finding.h"
+#include "source.h"
+#include "store.h"
+
+/* One live source: a collector behind two entry points. */
+struct collector {
+	char *name;                     /* "cloudtrail prod eu-west-1" */
+	/* Poll until sink->sleep says stop; 0, or -1 when it cannot run at all (status says). */
+	int (*run)(void *impl, const struct source_sink *sink);
+	/* Poll once, every page, and return (`watch --once`). */
+	int (*poll_once)(void *impl, const struct source_sink *sink);
+	void (*free)(void *impl);
+	void *impl;
+};
+
+/* What the engine hands over, on its thread. */
+struct engine_consumer {
+	/* New findings (ownership passes). */
+	void (*findings)(void *ctx, struct finding_list *l);
+	/* An event was handled (drift or not): for the Events view. May be NULL. */
+	void (*event)(void *ctx, const struct event *ev, enum nodrift why, struct finding **fv,
+	    size_t nf);
+	void *ctx;
+};
+
+struct engine;
+
+/* The engine borrows det (used only on the engine thread once started) and store (cursors;
+ * may be NULL: cursors are then kept in memory only, and the status says so). */
+struct engine *engine_new(struct detector *det, struct store *store, size_t queue_cap,
+    const struct engine_consumer *c);
+/* Take ownership of a collector (before engine_start). */
+void engine_add(struct engine *e, struct collector *c);
+/* Start the engine thread and one thread per collector. 0, or -1 with *err. */
+int engine_start(struct engine *e, char **err);
+/* `watch --once`: poll every collector once on this thread, run everything queued through
+ * the detector, flush. 0, or the number of collectors that failed. */
+int engine_run_once(struct engine *e);
+/* Swap in a new state index (any thread); the engine thread applies it before its next
+ * event. Takes a reference. */
+void engine_set_index(struct engine *e, struct state_index *ix);
+/* Ask everything to stop, join the threads (collectors first, then the engine after it
+ * drained the queue: nothing handed over is lost). */
+void engine_stop(struct engine *e);
+void engine_free(struct engine *e);
+
+/* Per-source health (copies; free with engine_statuses_free). */
+struct engine_status {
+	char *name;
+	struct source_status st;        /* st.name and st.last_error point into this entry */
+	char *last_error;
+};
+void engine_statuses(struct engine *e, struct engine_status **out, size_t *n);
+void engine_statuses_free(struct engine_status *s, size_t n);
+
+/* The store is shared by the collectors' cursors and the consumer: hold this lock around
+ * every store call made from a consumer callback. */
+void engine_store_lock(struct engine *e);
+void engine_store_unlock(struct engine *e);
+
+struct engine_counts {
+	uint64_t events, findings, queued, dropped_dups;
+	size_t queue_cap;
+};
+void engine_counts(struct engine *e, struct engine_counts *c);
+
+#endif

@@ -1,0 +1,357 @@
+/* watch: `tfdrift watch`, the headless live mode. The configured sources run on their own
+ * threads through the engine; findings print as they appear (JSON lines or text) and are
+ * saved with their triage; the states are reloaded every state_refresh. --once polls every
+ * source and state once, prints what it found and exits 0 (clean), 2 (open drift) or 1
+ * (a source or state failed). SIGTERM/SIGINT stop cleanly: collectors checkpoint, the
+ * engine drains what they handed over, then the process exits 0. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collectors/files.h"
+#include "conf.h"
+#include "detect.h"
+#include "engine.h"
+#include "eventmap.h"
+#include "freeze.h"
+#include "output.h"
+#include "state_index.h"
+#include "store.h"
+#include "tfstate.h"
+#include "util.h"
+#include "watch.h"
+
+struct watch {
+	struct conf conf;
+	struct eventmap *map;
+	struct em_attrset *keepset;
+	struct detector *det;
+	struct store *store;
+	struct engine *eng;
+	struct strlist states;
+	enum out_format format;
+	int color;
+	uint64_t printed, open;
+	int state_failed;
+};
+
+static void
+watch_usage(FILE *fp)
+{
+	fputs("usage: tfdrift watch [-c FILE] [--format jsonl|text] [--once] [--store PATH]\n"
+	    "                     [--state SRC...] [--events FILE...] [--event-maps DIR]\n"
+	    "\n"
+	    "  Runs the configured sources (sources: in the config; --events adds files) against\n"
+	    "  the states (states:; --state adds) and prints findings as they appear, one JSON\n"
+	    "  object per line (--format text for people). Findings and cursors go to the store.\n"
+	    "  --once       poll every source and state once, print, exit 0 clean, 2 drift, 1 error\n"
+	    "  SIGTERM / SIGINT stop cleanly after checkpointing.\n", fp);
+}
+
+/* The engine's consumer, on the engine thread: save, apply triage, print what is not
+ * suppressed. */
+static void
+on_findings(void *ctx, struct finding_list *l)
+{
+	struct watch *w = ctx;
+	struct out_opts o = { w->format, w->color };
+	struct finding_list show = { 0 };
+	char *err = NULL;
+	size_t i;
+
+	if (w->store != NULL) {
+		engine_store_lock(w->eng);
+		if (store_put_findings(w->store, l, &err) != 0) {
+			fprintf(stderr, "tfdrift: findings not saved: %s\n", err);
+			free(err);
+			err = NULL;
+		}
+		if (store_apply_triage_list(w->store, l, tf_now_ms(), &err) != 0) {
+			fprintf(stderr, "tfdrift: triage not applied: %s\n", err);
+			free(err);
+		}
+		engine_store_unlock(w->eng);
+	}
+	for (i = 0; i < l->n; i++)
+		if (l->v[i]->status != ST_SUPPRESSED) {
+			finding_list_push(&show, l->v[i]);
+			if (l->v[i]->status == ST_OPEN)
+				w->open++;
+		}
+	if (show.n > 0) {
+		if (w->format == OUT_TEXT) {
+			for (i = 0; i < show.n; i++)
+				output_finding_text(stdout, show.v[i], w->color);
+		} else
+			output_findings(stdout, &show, &o);
+		fflush(stdout);
+		w->printed += show.n;
+	}
+	free(show.v);
+	finding_list_clear(l);
+	free(l->v);
+}
+
+/* Read every state; 0, or -1 after saying which failed. The index replaces the old one
+ * only when every state loaded (a failed refresh keeps the last good index). */
+static int
+load_states(struct watch *w, struct state_index **out)
+{
+	struct tf_state **sts = xcalloc(w->states.n + 1, sizeof *sts);
+	struct tfstate_keep keep = { eventmap_keep_attr, w->keepset };
+	const struct index_key_spec *specs;
+	size_t i, n = 0, nspecs;
+	char *err = NULL;
+
+	for (i = 0; i < w->states.n; i++) {
+		if (strstr(w->states.v[i], "://") != NULL) {
+			fprintf(stderr, "tfdrift: %s: remote states are read by `tfdrift watch` "
+			    "through the state backends (s3://, gs://, http(s)://, tfc://)\n",
+			    w->states.v[i]);
+			goto fail;
+		}
+		if (tfstate_load_file_keep(w->states.v[i], &keep, &sts[n], &err) != 0) {
+			fprintf(stderr, "tfdrift: %s\n", err);
+			free(err);
+			goto fail;
+		}
+		n++;
+	}
+	specs = eventmap_index_specs(w->map, &nspecs);
+	*out = state_index_build(sts, n, specs, nspecs);
+	free(sts);
+	return 0;
+fail:
+	for (i = 0; i < n; i++)
+		tfstate_free(sts[i]);
+	free(sts);
+	return -1;
+}
+
+/* A source's new error goes to stderr once (its status keeps counting). */
+static void
+report_errors(struct watch *w, char ***shown, size_t *nshown)
+{
+	struct engine_status *st;
+	size_t n, i;
+
+	engine_statuses(w->eng, &st, &n);
+	if (*nshown < n) {
+		*shown = xreallocarray(*shown, n, sizeof **shown);
+		for (i = *nshown; i < n; i++)
+			(*shown)[i] = NULL;
+		*nshown = n;
+	}
+	for (i = 0; i < n; i++) {
+		const char *e = st[i].last_error;
+
+		if (e != NULL && ((*shown)[i] == NULL || strcmp((*shown)[i], e) != 0)) {
+			fprintf(stderr, "tfdrift: %s: %s\n", st[i].name, e);
+			free((*shown)[i]);
+			(*shown)[i] = xstrdup(e);
+		} else if (e == NULL && (*shown)[i] != NULL) {
+			fprintf(stderr, "tfdrift: %s: working again\n", st[i].name);
+			free((*shown)[i]);
+			(*shown)[i] = NULL;
+		}
+	}
+	engine_statuses_free(st, n);
+}
+
+static void
+add_collectors(struct watch *w, struct strlist *files)
+{
+	struct strlist all = { 0 };
+	size_t i;
+
+	for (i = 0; i < w->conf.events.n; i++)
+		strlist_push(&all, w->conf.events.v[i]);
+	for (i = 0; i < w->conf.sources.files.n; i++)
+		strlist_push(&all, w->conf.sources.files.v[i]);
+	for (i = 0; i < files->n; i++)
+		strlist_push(&all, files->v[i]);
+	if (all.n > 0)
+		engine_add(w->eng, files_collector_new("files", all.v, all.n, 60000));
+	strlist_clear(&all);
+}
+
+int
+watch_main(int argc, char **argv, const char *config)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "once", no_argument, NULL, '1' },
+		{ "store", required_argument, NULL, 'D' },
+		{ "state", required_argument, NULL, 's' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "event-maps", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct watch wt, *w = &wt;
+	struct strlist files = { 0 };
+	struct engine_consumer cons;
+	struct state_index *ix = NULL;
+	const char *cfgpath = config, *storepath = NULL, *mapdir = NULL;
+	char **errs = NULL, *file, *err = NULL;
+	size_t nerrs = 0, i;
+	int ch, once = 0, rc = 1;
+	sigset_t sigs;
+
+	memset(w, 0, sizeof *w);
+	conf_init(&w->conf);
+	w->format = OUT_JSONL;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:f:s:e:m:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': cfgpath = optarg; break;
+		case 'f':
+			if (out_format_parse(optarg, &w->format) != 0 ||
+			    (w->format != OUT_JSONL && w->format != OUT_TEXT)) {
+				fprintf(stderr, "tfdrift watch: --format %s: jsonl or text\n", optarg);
+				goto out;
+			}
+			break;
+		case '1': once = 1; break;
+		case 'D': storepath = optarg; break;
+		case 's': strlist_push(&w->states, optarg); break;
+		case 'e': strlist_push(&files, optarg); break;
+		case 'm': mapdir = optarg; break;
+		case 'h': watch_usage(stdout); rc = 0; goto out;
+		default: watch_usage(stderr); goto out;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tfdrift watch: unexpected argument %s\n", argv[optind]);
+		goto out;
+	}
+	file = conf_find(cfgpath);
+	if (file != NULL && conf_load(&w->conf, file, &errs, &nerrs) != 0) {
+		for (i = 0; i < nerrs; i++) {
+			fprintf(stderr, "%s\n", errs[i]);
+			free(errs[i]);
+		}
+		free(errs);
+		free(file);
+		goto out;
+	}
+	free(file);
+	for (i = 0; i < w->conf.states.n; i++)
+		strlist_push(&w->states, w->conf.states.v[i]);
+	if (w->states.n == 0) {
+		fprintf(stderr, "tfdrift watch: no states: add `states:` to the config or --state SRC\n");
+		goto out;
+	}
+	w->color = w->format == OUT_TEXT && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+	if (eventmap_load_dir(mapdir != NULL ? mapdir : conf_event_maps_dir(&w->conf), &w->map,
+	    &errs, &nerrs) != 0) {
+		for (i = 0; i < nerrs; i++) {
+			fprintf(stderr, "tfdrift: %s\n", errs[i]);
+			free(errs[i]);
+		}
+		free(errs);
+		w->map = NULL;
+		goto out;
+	}
+	w->keepset = eventmap_attrset_new(w->map);
+	if (load_states(w, &ix) != 0)
+		goto out;
+	w->det = detector_new(w->map, ix, &w->conf);
+	state_index_unref(ix);
+	if (storepath == NULL)
+		storepath = w->conf.store;
+	if (storepath != NULL && store_open(storepath, 0, &w->store, &err) != 0) {
+		fprintf(stderr, "tfdrift watch: %s\n", err);
+		free(err);
+		goto out;
+	}
+	if (w->store != NULL) {
+		struct freeze_window *sw = NULL;
+		size_t nsw = 0;
+
+		if (store_freeze_list(w->store, 1, tf_now_ms(), &sw, &nsw, &err) == 0) {
+			detector_set_freezes(w->det, sw, nsw);
+			freeze_windows_free(sw, nsw);
+		} else {
+			fprintf(stderr, "tfdrift watch: %s\n", err);
+			free(err);
+			err = NULL;
+		}
+	}
+	cons.findings = on_findings;
+	cons.event = NULL;
+	cons.ctx = w;
+	w->eng = engine_new(w->det, w->store, 10000, &cons);
+	add_collectors(w, &files);
+	if (once) {
+		int failed = engine_run_once(w->eng);
+		struct engine_status *st;
+		size_t nst;
+
+		engine_statuses(w->eng, &st, &nst);
+		for (i = 0; i < nst; i++)
+			if (st[i].last_error != NULL)
+				fprintf(stderr, "tfdrift: %s: %s\n", st[i].name, st[i].last_error);
+		engine_statuses_free(st, nst);
+		rc = failed > 0 ? 1 : w->open > 0 ? 2 : 0;
+		goto out;
+	}
+	/* Signals go to this thread only (the engine's threads block them). */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	if (engine_start(w->eng, &err) != 0) {
+		fprintf(stderr, "tfdrift watch: %s\n", err);
+		free(err);
+		goto out;
+	}
+	{
+		int64_t next_refresh = tf_mono_ms() + w->conf.state_refresh_ms;
+		char **shown = NULL;
+		size_t nshown = 0;
+
+		for (;;) {
+			struct timespec ts = { 1, 0 };
+			int sig = sigtimedwait(&sigs, NULL, &ts);
+
+			if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)
+				break;
+			report_errors(w, &shown, &nshown);
+			if (tf_mono_ms() >= next_refresh) {
+				/* Look at the states again; a failure keeps the last good index. */
+				struct state_index *nix = NULL;
+
+				if (load_states(w, &nix) == 0) {
+					engine_set_index(w->eng, nix);
+					state_index_unref(nix);
+				}
+				next_refresh = tf_mono_ms() + w->conf.state_refresh_ms;
+			}
+		}
+		for (i = 0; i < nshown; i++)
+			free(shown[i]);
+		free(shown);
+	}
+	engine_stop(w->eng);
+	rc = 0;
+out:
+	engine_free(w->eng);
+	detector_free(w->det);
+	store_close(w->store);
+	eventmap_attrset_free(w->keepset);
+	eventmap_free(w->map);
+	conf_free(&w->conf);
+	strlist_clear(&w->states);
+	strlist_clear(&files);
+	return rc;
+}
