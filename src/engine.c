@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "engine.h"
+#include "freeze.h"
 #include "state_index.h"
 #include "util.h"
 
@@ -39,6 +40,20 @@ struct engine {
 	int drain_done;                 /* engine thread: queue drained, exit */
 	struct state_index *pending_ix; /* for the engine thread to apply */
 	uint64_t events, findings;
+
+	struct freeze_window *pending_fz;       /* for the engine thread, when fz_new */
+	size_t npending_fz;
+	int fz_new;
+
+	/* The state thread (loader != NULL). */
+	int (*loader)(void *, struct state_index **, char **);
+	void *loader_ctx;
+	int64_t state_every_ms;
+	int refresh_now;                /* guarded by mu */
+	char *state_error;              /* guarded by mu */
+	int64_t state_ok_ms;
+	pthread_t state_th;
+	int state_started;
 
 	pthread_mutex_t store_mu;
 	pthread_t th;
@@ -94,19 +109,125 @@ process(struct engine *e, struct event *ev)
 		free(found.v);
 }
 
+/* On the detector's thread: the newest index and freeze windows handed over. */
 static void
 apply_index(struct engine *e)
 {
 	struct state_index *ix;
+	struct freeze_window *fz = NULL;
+	size_t nfz = 0;
+	int fz_new;
 
 	pthread_mutex_lock(&e->mu);
 	ix = e->pending_ix;
 	e->pending_ix = NULL;
+	fz_new = e->fz_new;
+	if (fz_new) {
+		fz = e->pending_fz;
+		nfz = e->npending_fz;
+		e->pending_fz = NULL;
+		e->npending_fz = 0;
+		e->fz_new = 0;
+	}
 	pthread_mutex_unlock(&e->mu);
 	if (ix != NULL) {
 		detector_set_index(e->det, ix);
 		state_index_unref(ix);
 	}
+	if (fz_new) {
+		detector_set_freezes(e->det, fz, nfz);
+		freeze_windows_free(fz, nfz);
+	}
+}
+
+void
+engine_set_freezes(struct engine *e, const struct freeze_window *w, size_t n)
+{
+	struct freeze_window *copy = freeze_windows_dup(w, n);
+
+	pthread_mutex_lock(&e->mu);
+	freeze_windows_free(e->pending_fz, e->npending_fz);
+	e->pending_fz = copy;
+	e->npending_fz = n;
+	e->fz_new = 1;
+	pthread_cond_signal(&e->not_empty);
+	pthread_mutex_unlock(&e->mu);
+}
+
+void
+engine_set_state_loader(struct engine *e, int (*load)(void *ctx, struct state_index **ix,
+    char **err), void *ctx, int64_t interval_ms)
+{
+	e->loader = load;
+	e->loader_ctx = ctx;
+	e->state_every_ms = interval_ms > 0 ? interval_ms : 300000;
+}
+
+void
+engine_refresh_states(struct engine *e)
+{
+	pthread_mutex_lock(&e->mu);
+	e->refresh_now = 1;
+	pthread_cond_broadcast(&e->stop_cv);
+	pthread_mutex_unlock(&e->mu);
+}
+
+char *
+engine_state_error(struct engine *e, int64_t *last_ok_ms)
+{
+	char *s;
+
+	pthread_mutex_lock(&e->mu);
+	s = xstrdup(e->state_error);
+	if (last_ok_ms != NULL)
+		*last_ok_ms = e->state_ok_ms;
+	pthread_mutex_unlock(&e->mu);
+	return s;
+}
+
+/* The state thread: reload every state_every_ms or when asked; keep the last good index. */
+static void *
+state_main(void *arg)
+{
+	struct engine *e = arg;
+	int64_t next = tf_mono_ms() + e->state_every_ms;
+
+	for (;;) {
+		struct state_index *ix = NULL;
+		struct timespec ts;
+		char *err = NULL;
+		int stop;
+
+		ts.tv_sec = next / 1000;
+		ts.tv_nsec = (long)(next % 1000) * 1000000L;
+		pthread_mutex_lock(&e->mu);
+		while (!e->stop && !e->refresh_now && tf_mono_ms() < next)
+			if (pthread_cond_timedwait(&e->stop_cv, &e->mu, &ts) == ETIMEDOUT)
+				break;
+		stop = e->stop;
+		e->refresh_now = 0;
+		pthread_mutex_unlock(&e->mu);
+		if (stop)
+			break;
+		if (e->loader(e->loader_ctx, &ix, &err) == 0) {
+			if (ix != NULL) {       /* NULL: nothing changed */
+				engine_set_index(e, ix);
+				state_index_unref(ix);
+			}
+			pthread_mutex_lock(&e->mu);
+			free(e->state_error);
+			e->state_error = NULL;
+			e->state_ok_ms = tf_now_ms();
+			pthread_mutex_unlock(&e->mu);
+		} else {
+			pthread_mutex_lock(&e->mu);
+			free(e->state_error);
+			e->state_error = err;
+			pthread_mutex_unlock(&e->mu);
+		}
+		next = tf_mono_ms() + e->state_every_ms;
+	}
+	return NULL;
 }
 
 /* ---- the sink collectors call ---- */
@@ -250,7 +371,7 @@ engine_main(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&e->mu);
-		while (e->n == 0 && !e->drain_done && e->pending_ix == NULL)
+		while (e->n == 0 && !e->drain_done && e->pending_ix == NULL && !e->fz_new)
 			pthread_cond_wait(&e->not_empty, &e->mu);
 		if (e->n == 0 && e->drain_done) {
 			pthread_mutex_unlock(&e->mu);
@@ -320,6 +441,12 @@ engine_start(struct engine *e, char **err)
 	if ((rc = start_thread(&e->th, engine_main, e)) != 0)
 		return tf_err(err, "cannot start the engine thread: %s", strerror(rc));
 	e->started = 1;
+	if (e->loader != NULL) {
+		if ((rc = start_thread(&e->state_th, state_main, e)) != 0)
+			return tf_err(err, "cannot start the state thread: %s", strerror(rc));
+		e->state_started = 1;
+		e->state_ok_ms = tf_now_ms();
+	}
 	for (i = 0; i < e->ncol; i++) {
 		if ((rc = start_thread(&e->slots[i].th, collector_main, &e->slots[i])) != 0)
 			return tf_err(err, "cannot start the collector %s: %s", e->col[i]->name,
@@ -380,6 +507,10 @@ engine_stop(struct engine *e)
 			pthread_join(e->slots[i].th, NULL);
 			e->slots[i].started = 0;
 		}
+	if (e->state_started) {
+		pthread_join(e->state_th, NULL);
+		e->state_started = 0;
+	}
 	/* The collectors are gone: the engine drains what they handed over, then exits. */
 	pthread_mutex_lock(&e->mu);
 	e->drain_done = 1;
@@ -416,6 +547,8 @@ engine_free(struct engine *e)
 	free(e->slots);
 	if (e->pending_ix != NULL)
 		state_index_unref(e->pending_ix);
+	freeze_windows_free(e->pending_fz, e->npending_fz);
+	free(e->state_error);
 	pthread_mutex_destroy(&e->mu);
 	pthread_mutex_destroy(&e->store_mu);
 	pthread_cond_destroy(&e->not_empty);

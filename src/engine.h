@@ -58,6 +58,20 @@ int engine_run_once(struct engine *e);
 /* Swap in a new state index (any thread); the engine thread applies it before its next
  * event. Takes a reference. */
 void engine_set_index(struct engine *e, struct state_index *ix);
+/* Extra freeze windows for the detector (copied; applied on the engine thread before its
+ * next event). Any thread. */
+struct freeze_window;
+void engine_set_freezes(struct engine *e, const struct freeze_window *w, size_t n);
+
+/* The state thread: every interval_ms (and when engine_refresh_states asks), load() builds
+ * a new index from the states; 0 swaps it in, -1 keeps the last good one (load says why in
+ * *err, which the engine keeps for engine_state_error). Set before engine_start. */
+void engine_set_state_loader(struct engine *e, int (*load)(void *ctx, struct state_index **ix,
+    char **err), void *ctx, int64_t interval_ms);
+void engine_refresh_states(struct engine *e);
+/* The last state load's error (heap copy) or NULL, and when the last good load was. */
+char *engine_state_error(struct engine *e, int64_t *last_ok_ms);
+
 /* Ask everything to stop, join the threads (collectors first, then the engine after it
  * drained the queue: nothing handed over is lost). */
 void engine_stop(struct engine *e);

@@ -195,6 +195,12 @@ trace_url(const char *url)
 	return sb.buf;
 }
 
+char *
+http_redact_url(const char *url)
+{
+	return trace_url(url);
+}
+
 void
 http_trace_reopen(void)
 {

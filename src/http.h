@@ -79,6 +79,10 @@ char *http_encode(const char *s, int keep_slash);
  * value and encoded, as SigV4 on curl 7.88 needs it: "a=1&b=x%2Fy". Heap string ("" for none). */
 char *http_query(const char *const *pairs, size_t npairs);
 
+/* The URL as messages may show it: userinfo dropped, secret-looking query values (sig,
+ * token, secret, password, credential, key) replaced by REDACTED. Heap string. */
+char *http_redact_url(const char *url);
+
 /* Trace: when TFDRIFT_TRACE names a file, every request is appended as one line: time,
  * method, URL (its query kept, userinfo dropped), status, bytes, ms. Headers, bodies and
  * credentials are never written. */

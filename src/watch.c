@@ -15,14 +15,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "collectors/files.h"
 #include "conf.h"
 #include "detect.h"
 #include "engine.h"
 #include "eventmap.h"
 #include "freeze.h"
 #include "output.h"
+#include "sources.h"
 #include "state_index.h"
+#include "states.h"
 #include "store.h"
 #include "tfstate.h"
 #include "util.h"
@@ -36,6 +37,7 @@ struct watch {
 	struct store *store;
 	struct engine *eng;
 	struct strlist states;
+	struct states *st;              /* the state sources, refreshed on the state thread */
 	enum out_format format;
 	int color;
 	uint64_t printed, open;
@@ -99,42 +101,6 @@ on_findings(void *ctx, struct finding_list *l)
 	free(l->v);
 }
 
-/* Read every state; 0, or -1 after saying which failed. The index replaces the old one
- * only when every state loaded (a failed refresh keeps the last good index). */
-static int
-load_states(struct watch *w, struct state_index **out)
-{
-	struct tf_state **sts = xcalloc(w->states.n + 1, sizeof *sts);
-	struct tfstate_keep keep = { eventmap_keep_attr, w->keepset };
-	const struct index_key_spec *specs;
-	size_t i, n = 0, nspecs;
-	char *err = NULL;
-
-	for (i = 0; i < w->states.n; i++) {
-		if (strstr(w->states.v[i], "://") != NULL) {
-			fprintf(stderr, "tfdrift: %s: remote states are read by `tfdrift watch` "
-			    "through the state backends (s3://, gs://, http(s)://, tfc://)\n",
-			    w->states.v[i]);
-			goto fail;
-		}
-		if (tfstate_load_file_keep(w->states.v[i], &keep, &sts[n], &err) != 0) {
-			fprintf(stderr, "tfdrift: %s\n", err);
-			free(err);
-			goto fail;
-		}
-		n++;
-	}
-	specs = eventmap_index_specs(w->map, &nspecs);
-	*out = state_index_build(sts, n, specs, nspecs);
-	free(sts);
-	return 0;
-fail:
-	for (i = 0; i < n; i++)
-		tfstate_free(sts[i]);
-	free(sts);
-	return -1;
-}
-
 /* A source's new error goes to stderr once (its status keeps counting). */
 static void
 report_errors(struct watch *w, char ***shown, size_t *nshown)
@@ -163,23 +129,6 @@ report_errors(struct watch *w, char ***shown, size_t *nshown)
 		}
 	}
 	engine_statuses_free(st, n);
-}
-
-static void
-add_collectors(struct watch *w, struct strlist *files)
-{
-	struct strlist all = { 0 };
-	size_t i;
-
-	for (i = 0; i < w->conf.events.n; i++)
-		strlist_push(&all, w->conf.events.v[i]);
-	for (i = 0; i < w->conf.sources.files.n; i++)
-		strlist_push(&all, w->conf.sources.files.v[i]);
-	for (i = 0; i < files->n; i++)
-		strlist_push(&all, files->v[i]);
-	if (all.n > 0)
-		engine_add(w->eng, files_collector_new("files", all.v, all.n, 60000));
-	strlist_clear(&all);
 }
 
 int
@@ -262,8 +211,17 @@ watch_main(int argc, char **argv, const char *config)
 		goto out;
 	}
 	w->keepset = eventmap_attrset_new(w->map);
-	if (load_states(w, &ix) != 0)
-		goto out;
+	{
+		struct state_src_opts so;
+
+		memset(&so, 0, sizeof so);
+		if ((w->st = states_new(w->states.v, w->states.n, &so, w->map, w->keepset,
+		    &err)) == NULL || states_refresh(w->st, &ix, &err) < 0) {
+			fprintf(stderr, "tfdrift: %s\n", err);
+			free(err);
+			goto out;
+		}
+	}
 	w->det = detector_new(w->map, ix, &w->conf);
 	state_index_unref(ix);
 	if (storepath == NULL)
@@ -290,7 +248,12 @@ watch_main(int argc, char **argv, const char *config)
 	cons.event = NULL;
 	cons.ctx = w;
 	w->eng = engine_new(w->det, w->store, 10000, &cons);
-	add_collectors(w, &files);
+	engine_set_state_loader(w->eng, states_loader, w->st, w->conf.state_refresh_ms);
+	if (sources_add(w->eng, &w->conf, &files, &err) < 0) {
+		fprintf(stderr, "tfdrift watch: %s\n", err);
+		free(err);
+		goto out;
+	}
 	if (once) {
 		int failed = engine_run_once(w->eng);
 		struct engine_status *st;
@@ -316,8 +279,7 @@ watch_main(int argc, char **argv, const char *config)
 		goto out;
 	}
 	{
-		int64_t next_refresh = tf_mono_ms() + w->conf.state_refresh_ms;
-		char **shown = NULL;
+		char **shown = NULL, *serr = NULL, *last_serr = NULL;
 		size_t nshown = 0;
 
 		for (;;) {
@@ -327,25 +289,24 @@ watch_main(int argc, char **argv, const char *config)
 			if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)
 				break;
 			report_errors(w, &shown, &nshown);
-			if (tf_mono_ms() >= next_refresh) {
-				/* Look at the states again; a failure keeps the last good index. */
-				struct state_index *nix = NULL;
-
-				if (load_states(w, &nix) == 0) {
-					engine_set_index(w->eng, nix);
-					state_index_unref(nix);
-				}
-				next_refresh = tf_mono_ms() + w->conf.state_refresh_ms;
-			}
+			/* A state that stopped loading: say so once (the last good index stays). */
+			serr = engine_state_error(w->eng, NULL);
+			if (serr != NULL && (last_serr == NULL || strcmp(serr, last_serr) != 0))
+				fprintf(stderr, "tfdrift: state refresh failed, keeping the last good "
+				    "state: %s\n", serr);
+			free(last_serr);
+			last_serr = serr;
 		}
 		for (i = 0; i < nshown; i++)
 			free(shown[i]);
 		free(shown);
+		free(last_serr);
 	}
 	engine_stop(w->eng);
 	rc = 0;
 out:
 	engine_free(w->eng);
+	states_free(w->st);
 	detector_free(w->det);
 	store_close(w->store);
 	eventmap_attrset_free(w->keepset);

@@ -40,6 +40,7 @@ static const struct {
 	[ACT_ZOOM] = { "zoom", "timeline buckets: 1 min, 5 min, 1 h" },
 	[ACT_FREEZE] = { "freeze", "change freeze from now until..." },
 	[ACT_SHOW] = { "open", "detail pane; on an actor: theirs" },
+	[ACT_REFRESH] = { "refresh", "live: read the states again now" },
 };
 
 static const struct key_binding table[] = {
@@ -76,6 +77,7 @@ static const struct key_binding table[] = {
 	{ KEY_RIGHT, "Right", ACT_RIGHT },
 	{ 'z', "z", ACT_ZOOM },
 	{ 'F', "F", ACT_FREEZE },
+	{ 'r', "r", ACT_REFRESH },
 	{ 'a', "a", ACT_ACK },
 	{ 's', "s", ACT_SUPPRESS },
 	{ 'u', "u", ACT_UNDO },

@@ -46,6 +46,7 @@ struct replay {
 	struct freeze_window *freezes;  /* pending for the detector when freezes_new */
 	size_t nfreezes;
 	int freezes_new;
+	struct engine *eng;             /* live mode: the engine feeding the queues */
 };
 
 void
@@ -87,33 +88,17 @@ ui_event_list_push(struct ui_event_list *l, struct ui_event *e)
 	l->v[l->n++] = *e;
 }
 
-struct replay *
-replay_new(char **files, size_t nfiles, struct detector *det, const struct replay_opts *o,
-    char **err)
+/* The queues, lock and wake pipe every replay has. */
+static struct replay *
+new_common(char **err)
 {
 	struct replay *r;
 	pthread_condattr_t ca;
-	size_t i;
 	int fds[2];
 
-	/* Fail early on a file that cannot be opened at all; its contents are read later. */
-	for (i = 0; i < nfiles; i++)
-		if (strcmp(files[i], "-") != 0 && access(files[i], R_OK) != 0)
-			return tf_err(err, "%s: %s", files[i], strerror(errno)), NULL;
 	if (pipe(fds) != 0)
 		return tf_err(err, "wake pipe: %s", strerror(errno)), NULL;
 	r = xcalloc(1, sizeof *r);
-	r->det = det;
-	r->o = *o;
-	r->files = xcalloc(nfiles + 1, sizeof *r->files);
-	r->src = xcalloc(nfiles + 1, sizeof *r->src);
-	for (i = 0; i < nfiles; i++) {
-		r->files[i] = xstrdup(files[i]);
-		r->src[i].path = xstrdup(files[i]);
-		r->src[i].format = "?";
-		r->src[i].progress = 0;
-	}
-	r->nfiles = nfiles;
 	r->wake_r = fds[0];
 	r->wake_w = fds[1];
 	fcntl(r->wake_r, F_SETFL, fcntl(r->wake_r, F_GETFL) | O_NONBLOCK);
@@ -127,6 +112,33 @@ replay_new(char **files, size_t nfiles, struct detector *det, const struct repla
 	pthread_condattr_destroy(&ca);
 	r->prog.frac = 0;
 	r->prog.started_mono_ms = tf_mono_ms();
+	return r;
+}
+
+struct replay *
+replay_new(char **files, size_t nfiles, struct detector *det, const struct replay_opts *o,
+    char **err)
+{
+	struct replay *r;
+	size_t i;
+
+	/* Fail early on a file that cannot be opened at all; its contents are read later. */
+	for (i = 0; i < nfiles; i++)
+		if (strcmp(files[i], "-") != 0 && access(files[i], R_OK) != 0)
+			return tf_err(err, "%s: %s", files[i], strerror(errno)), NULL;
+	if ((r = new_common(err)) == NULL)
+		return NULL;
+	r->det = det;
+	r->o = *o;
+	r->files = xcalloc(nfiles + 1, sizeof *r->files);
+	r->src = xcalloc(nfiles + 1, sizeof *r->src);
+	for (i = 0; i < nfiles; i++) {
+		r->files[i] = xstrdup(files[i]);
+		r->src[i].path = xstrdup(files[i]);
+		r->src[i].format = "?";
+		r->src[i].progress = 0;
+	}
+	r->nfiles = nfiles;
 	return r;
 }
 
@@ -527,10 +539,78 @@ worker(void *arg)
 	return NULL;
 }
 
+struct replay *
+replay_new_live(char **err)
+{
+	struct replay *r = new_common(err);
+
+	if (r != NULL)
+		r->prog.phase = RP_LIVE;
+	return r;
+}
+
+/* The engine's consumer (engine thread): findings and event summaries to the queues. */
+static void
+live_findings(void *ctx, struct finding_list *l)
+{
+	struct replay *r = ctx;
+	struct ui_event_list none = { 0 };
+
+	publish(r, l, &none);
+	free(l->v);
+	l->v = NULL;
+}
+
+static void
+live_event(void *ctx, const struct event *ev, enum nodrift why, struct finding **fv, size_t nf)
+{
+	struct replay *r = ctx;
+	struct ui_event ue;
+
+	if (why == ND_DUPLICATE || why == ND_READ_ONLY)
+		return;
+	summarize(ev, why, fv, nf, &ue);
+	pthread_mutex_lock(&r->mu);
+	ui_event_list_push(&r->eq, &ue);
+	r->prog.events++;
+	if (ev->time_ms > r->prog.latest_ms)
+		r->prog.latest_ms = ev->time_ms;
+	pthread_mutex_unlock(&r->mu);
+	if (nf == 0)
+		wake(r);        /* with findings, live_findings wakes the UI right after */
+}
+
+void
+replay_engine_consumer(struct replay *r, struct engine_consumer *c)
+{
+	c->findings = live_findings;
+	c->event = live_event;
+	c->ctx = r;
+}
+
+void
+replay_attach_engine(struct replay *r, struct engine *e)
+{
+	r->eng = e;
+}
+
+void
+replay_refresh_states(struct replay *r)
+{
+	if (r->eng != NULL)
+		engine_refresh_states(r->eng);
+}
+
 int
 replay_start(struct replay *r, char **err)
 {
 	int e;
+
+	if (r->eng != NULL) {
+		if (engine_start(r->eng, err) != 0)
+			return -1;
+		return 0;       /* r->started stays 0: the engine is joined by its owner */
+	}
 
 	if ((e = pthread_create(&r->th, NULL, worker, r)) != 0)
 		return tf_err(err, "cannot start the replay thread: %s", strerror(e));
@@ -563,6 +643,15 @@ replay_take(struct replay *r, struct finding_list *out, struct ui_event_list *ev
 void
 replay_progress(struct replay *r, struct replay_progress *p, char **err)
 {
+	struct engine_counts c;
+
+	if (r->eng != NULL) {
+		engine_counts(r->eng, &c);
+		pthread_mutex_lock(&r->mu);
+		r->prog.total = c.queued;       /* live: events waiting for the detector */
+		r->prog.done = c.events;
+		pthread_mutex_unlock(&r->mu);
+	}
 	pthread_mutex_lock(&r->mu);
 	*p = r->prog;
 	if (err != NULL)
@@ -573,8 +662,36 @@ replay_progress(struct replay *r, struct replay_progress *p, char **err)
 void
 replay_sources(struct replay *r, struct replay_source **out, size_t *n)
 {
-	struct replay_source *v = xcalloc(r->nfiles + 1, sizeof *v);
+	struct replay_source *v;
 	size_t i;
+
+	if (r->eng != NULL) {
+		/* Live: one row per collector, from the engine's health table. */
+		struct engine_status *st;
+		size_t nst;
+
+		engine_statuses(r->eng, &st, &nst);
+		v = xcalloc(nst + 1, sizeof *v);
+		for (i = 0; i < nst; i++) {
+			v[i].path = xstrdup(st[i].name);
+			v[i].format = "live";
+			v[i].state = RS_LIVE;
+			v[i].events = st[i].st.events;
+			v[i].progress = st[i].st.backfill;
+			v[i].error = xstrdup(st[i].last_error);
+			v[i].last_poll_ms = st[i].st.last_poll_ms;
+			v[i].lag_ms = st[i].st.lag_ms;
+			v[i].rate = st[i].st.events_per_s;
+			v[i].requests = st[i].st.requests;
+			v[i].errors = st[i].st.errors;
+			v[i].retries = st[i].st.retries;
+		}
+		engine_statuses_free(st, nst);
+		*out = v;
+		*n = nst;
+		return;
+	}
+	v = xcalloc(r->nfiles + 1, sizeof *v);
 
 	pthread_mutex_lock(&r->mu);
 	for (i = 0; i < r->nfiles; i++) {
@@ -602,8 +719,13 @@ replay_sources_free(struct replay_source *s, size_t n)
 void
 replay_set_freezes(struct replay *r, const struct freeze_window *w, size_t n)
 {
-	struct freeze_window *copy = freeze_windows_dup(w, n);
+	struct freeze_window *copy;
 
+	if (r->eng != NULL) {
+		engine_set_freezes(r->eng, w, n);
+		return;
+	}
+	copy = freeze_windows_dup(w, n);
 	pthread_mutex_lock(&r->mu);
 	freeze_windows_free(r->freezes, r->nfreezes);
 	r->freezes = copy;

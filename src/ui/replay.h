@@ -14,6 +14,7 @@
 #include "detect.h"
 #include "finding.h"
 #include "freeze.h"
+#include "engine.h"
 
 struct replay;
 
@@ -50,6 +51,15 @@ void ui_event_list_clear(struct ui_event_list *l);   /* frees every event, keeps
  * be opened at all (checked up front so a typo fails before the screen starts). */
 struct replay *replay_new(char **files, size_t nfiles, struct detector *det,
     const struct replay_opts *o, char **err);
+/* Live: no files; an engine (src/engine.h) feeds the queues through the consumer that
+ * replay_engine_consumer fills in. Attach the engine before replay_start, which starts it;
+ * the caller still owns it and must engine_free it before replay_free. */
+struct replay *replay_new_live(char **err);
+void replay_engine_consumer(struct replay *r, struct engine_consumer *c);
+void replay_attach_engine(struct replay *r, struct engine *e);
+/* Live: ask the engine to reload the states now (the `r` key). */
+void replay_refresh_states(struct replay *r);
+
 /* The read end of the wake pipe (readable when there is something to take). */
 int replay_wake_fd(const struct replay *r);
 /* Start the worker. 0, or -1 with *err. */
@@ -58,7 +68,7 @@ int replay_start(struct replay *r, char **err);
  * `events` may be NULL (they are dropped). */
 void replay_take(struct replay *r, struct finding_list *out, struct ui_event_list *events);
 
-enum replay_phase { RP_LOADING = 0, RP_REPLAYING, RP_WAITING, RP_DONE };
+enum replay_phase { RP_LOADING = 0, RP_REPLAYING, RP_WAITING, RP_DONE, RP_LIVE };
 
 struct replay_progress {
 	enum replay_phase phase;
@@ -84,9 +94,13 @@ struct replay_source {
 	const char *format;     /* static */
 	uint64_t records, events, skipped, malformed, read_only;
 	double progress;        /* 0..1, -1 unknown */
-	enum { RS_WAITING = 0, RS_READING, RS_DONE, RS_FAILED } state;
-	char *error;            /* why it failed */
+	enum { RS_WAITING = 0, RS_READING, RS_DONE, RS_FAILED, RS_LIVE } state;
+	char *error;            /* why it failed (live: the last error, the source still runs) */
 	int64_t first_ms, last_ms;      /* event time range seen */
+	/* Live sources (state RS_LIVE). */
+	int64_t last_poll_ms, lag_ms;
+	double rate;
+	uint64_t requests, errors, retries;
 };
 /* A copy of the sources (free with replay_sources_free). */
 void replay_sources(struct replay *r, struct replay_source **out, size_t *n);

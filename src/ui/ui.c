@@ -29,7 +29,9 @@
 #include "output.h"
 #include "keys.h"
 #include "replay.h"
+#include "sources.h"
 #include "state_index.h"
+#include "states.h"
 #include "store.h"
 #include "tfstate.h"
 #include "ui.h"
@@ -63,6 +65,10 @@ struct app {
 	struct state_index *ix;
 	struct detector *det;
 	struct replay *replay;
+	struct states *states;          /* the state sources */
+	struct engine *eng;             /* live mode: the sources and the detector */
+	struct store *eng_store;        /* live mode: the engine's own store connection */
+	int live;
 	struct store *store;            /* NULL when it could not be opened */
 	char *store_reason;             /* why decisions cannot be saved, or NULL */
 	struct store_triage *triage;
@@ -746,7 +752,10 @@ draw_status(struct app *a, int y, int w)
 	    m->count[ST_OPEN][SEV_CRITICAL], m->count[ST_OPEN][SEV_HIGH], m->count[ST_OPEN][SEV_MEDIUM],
 	    m->count[ST_OPEN][SEV_LOW], m->count[ST_OPEN][SEV_INFO], nack, nsup,
 	    m->show_suppressed ? " shown" : "");
-	if (p.finished)
+	if (p.phase == RP_LIVE)
+		sb_addf(&sb, "live: %llu events%s", (unsigned long long)p.events,
+		    p.total > 0 ? " (queued)" : "");
+	else if (p.finished)
 		sb_addf(&sb, "replay done: %llu events", (unsigned long long)p.events);
 	else if (p.phase == RP_LOADING) {
 		if (p.frac >= 0) {
@@ -1149,6 +1158,13 @@ act(struct app *a, enum ui_action action)
 		start_prompt(a, P_FILTER, filter_text(u->filter));
 		return;
 	case ACT_EXPORT: export_shown(a); return;
+	case ACT_REFRESH:
+		if (a->live) {
+			replay_refresh_states(a->replay);
+			set_msg(a, 0, "reading the states again");
+		} else
+			set_msg(a, 0, "r reloads states in live mode; a replay keeps the states it started with");
+		return;
 	case ACT_FREEZE: start_prompt(a, P_FREEZE_UNTIL, NULL); return;
 	default: break;
 	}
@@ -1350,11 +1366,8 @@ static int
 load_engine(struct app *a, struct strlist *states, struct strlist *events, const char *mapdir,
     const struct replay_opts *ro)
 {
-	struct tf_state **sts;
-	struct tfstate_keep keep;
-	const struct index_key_spec *specs;
 	char **errs = NULL, *err = NULL;
-	size_t nerrs = 0, i, nsts = 0, nspecs;
+	size_t nerrs = 0, i;
 
 	if (eventmap_load_dir(mapdir != NULL ? mapdir : conf_event_maps_dir(&a->conf), &a->map,
 	    &errs, &nerrs) != 0) {
@@ -1367,41 +1380,22 @@ load_engine(struct app *a, struct strlist *states, struct strlist *events, const
 		return -1;
 	}
 	a->keepset = eventmap_attrset_new(a->map);
-	keep.fn = eventmap_keep_attr;
-	keep.ctx = a->keepset;
-	sts = xcalloc(states->n + 1, sizeof *sts);
-	for (i = 0; i < states->n; i++) {
-		if (tfstate_load_file_keep(states->v[i], &keep, &sts[nsts], &err) != 0) {
+	{
+		struct state_src_opts so;
+
+		memset(&so, 0, sizeof so);
+		if ((a->states = states_new(states->v, states->n, &so, a->map, a->keepset,
+		    &err)) == NULL || states_refresh(a->states, &a->ix, &err) < 0) {
 			fprintf(stderr, "tfdrift: %s\n", err);
 			free(err);
-			for (i = 0; i < nsts; i++)
-				tfstate_free(sts[i]);
-			free(sts);
 			return -1;
 		}
-		{
-			struct ui_state_info *si;
-			struct stat stt;
-
-			a->ui.states = xreallocarray(a->ui.states, a->ui.nstates + 1, sizeof *a->ui.states);
-			si = &a->ui.states[a->ui.nstates++];
-			memset(si, 0, sizeof *si);
-			si->path = xstrdup(states->v[i]);
-			si->lineage = xstrdup(sts[nsts]->lineage);
-			si->tf_version = xstrdup(sts[nsts]->tf_version);
-			si->serial = sts[nsts]->serial;
-			si->resources = sts[nsts]->ninst;
-			si->loaded_ms = tf_now_ms();
-			if (stat(states->v[i], &stt) == 0)
-				si->mtime_ms = (int64_t)stt.st_mtime * 1000;
-		}
-		nsts++;
 	}
-	specs = eventmap_index_specs(a->map, &nspecs);
-	a->ix = state_index_build(sts, nsts, specs, nspecs);
-	free(sts);
 	a->det = detector_new(a->map, a->ix, &a->conf);
-	a->replay = replay_new(events->v, events->n, a->det, ro, &err);
+	if (a->live)
+		a->replay = replay_new_live(&err);
+	else
+		a->replay = replay_new(events->v, events->n, a->det, ro, &err);
 	if (a->replay == NULL) {
 		fprintf(stderr, "tfdrift: %s\n", err);
 		free(err);
@@ -1436,7 +1430,10 @@ open_store(struct app *a, const char *path)
 static void
 app_free(struct app *a)
 {
+	engine_free(a->eng);            /* live: stops the collectors and the engine thread */
 	replay_free(a->replay);         /* joins the worker first */
+	states_free(a->states);
+	store_close(a->eng_store);
 	detector_free(a->det);
 	if (a->ix != NULL)
 		state_index_unref(a->ix);
@@ -1463,12 +1460,6 @@ app_free(struct app *a)
 	free(a->ui.actors);
 	free(a->ui.tl.counts);
 	free(a->ui.tl.worst);
-	for (size_t i = 0; i < a->ui.nstates; i++) {
-		free(a->ui.states[i].path);
-		free(a->ui.states[i].lineage);
-		free(a->ui.states[i].tf_version);
-	}
-	free(a->ui.states);
 }
 
 /* Start the worker with every signal blocked, so signals (SIGWINCH, SIGINT) reach the main
@@ -1562,6 +1553,34 @@ run(struct app *a)
 		if (pfd[1].revents & POLLIN)
 			a->dirty = 1;
 	}
+	return 0;
+}
+
+/* Live mode: the engine with the configured sources, feeding the replay's queues; its own
+ * store connection for the collectors' cursors (SQLite WAL lets both write). 0 ok. */
+static int
+start_live(struct app *a)
+{
+	struct engine_consumer cons;
+	char *err = NULL;
+
+	if (a->store != NULL && store_open_ex(store_path(a->store), 0, 5000, &a->eng_store,
+	    &err) != 0) {
+		/* Cursors then live in memory only: a restart starts from the lookback. */
+		set_msg(a, 1, "cursors not kept: %s", err);
+		free(err);
+		err = NULL;
+		a->eng_store = NULL;
+	}
+	replay_engine_consumer(a->replay, &cons);
+	a->eng = engine_new(a->det, a->eng_store, 10000, &cons);
+	engine_set_state_loader(a->eng, states_loader, a->states, a->conf.state_refresh_ms);
+	if (sources_add(a->eng, &a->conf, NULL, &err) < 0) {
+		fprintf(stderr, "tfdrift: %s\n", err);
+		free(err);
+		return -1;
+	}
+	replay_attach_engine(a->replay, a->eng);
 	return 0;
 }
 
@@ -1700,9 +1719,13 @@ ui_main(int argc, char **argv, int demo, const char *config)
 	}
 	for (i = 0; states.n == 0 && i < a->conf.states.n; i++)
 		strlist_push(&states, a->conf.states.v[i]);
-	for (i = 0; events.n == 0 && i < a->conf.events.n; i++)
+	/* Live: the configured sources, unless files were given to replay. */
+	a->live = !demo && events.n == 0 && sources_live(&a->conf);
+	if (a->live)
+		a->title = "live";
+	for (i = 0; !a->live && events.n == 0 && i < a->conf.events.n; i++)
 		strlist_push(&events, a->conf.events.v[i]);
-	if (states.n == 0 || events.n == 0) {
+	if (states.n == 0 || (events.n == 0 && !a->live)) {
 		fprintf(stderr, "tfdrift ui: need at least one --state and one --events input "
 		    "(or `states:`/`events:` in the config); try `tfdrift demo`\n");
 		goto out;
@@ -1722,6 +1745,9 @@ ui_main(int argc, char **argv, int demo, const char *config)
 	a->ui.store_path = a->store != NULL ? store_path(a->store) : storepath;
 	a->ui.store_problem = a->store != NULL ? store_readonly_reason(a->store) : a->store_reason;
 	a->ui.store_version = a->store != NULL ? store_schema_version(a->store) : 0;
+	a->ui.states = a->states;
+	if (a->live && start_live(a) != 0)
+		goto out;
 	load_freezes(a, NULL, 0);
 
 	setlocale(LC_ALL, "");

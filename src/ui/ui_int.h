@@ -9,6 +9,7 @@
 #include "filter.h"
 #include "model.h"
 #include "replay.h"
+#include "states.h"
 #include "theme.h"
 #include "util.h"
 
@@ -39,15 +40,6 @@ struct ui_list {
 void ui_list_fit(struct ui_list *l, size_t n, int h);
 /* Movement keys on a list of n rows shown h at a time; 1 when the key was one. */
 int ui_list_key(struct ui_list *l, size_t n, int h, int action);
-
-/* A state the dashboard loaded, for the Sources view. */
-struct ui_state_info {
-	char *path, *lineage, *tf_version;
-	uint64_t serial;
-	size_t resources;
-	int64_t mtime_ms;       /* the file's modification time */
-	int64_t loaded_ms;
-};
 
 /* One aggregated actor (Actors view). */
 struct ui_actor {
@@ -105,8 +97,7 @@ struct ui {
 	struct filter *filter;          /* the `/` filter, or NULL */
 	struct ui_timeline tl;
 	struct replay *replay;          /* read-only here: progress and sources */
-	struct ui_state_info *states;
-	size_t nstates;
+	struct states *states;          /* the state sources (describe is thread-safe) */
 	const char *store_path;
 	const char *store_problem;      /* why decisions cannot be saved, or NULL */
 	int store_version;

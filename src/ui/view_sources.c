@@ -9,6 +9,7 @@
 #include <curses.h>
 
 #include "keys.h"
+#include "states.h"
 #include "ui_int.h"
 
 struct sline {
@@ -75,10 +76,28 @@ build(struct ui *u, struct slines *d)
 
 	replay_progress(u->replay, &p, NULL);
 	replay_sources(u->replay, &src, &n);
-	add(d, TS_HEADER, xasprintf("Event files (%zu)", n));
+	add(d, TS_HEADER, xasprintf("%s (%zu)", n > 0 && src[0].state == RS_LIVE ? "Sources" :
+	    "Event files", n));
 	for (i = 0; i < n; i++) {
 		const struct replay_source *s = &src[i];
 
+		if (s->state == RS_LIVE) {
+			age(s->last_poll_ms, now, a, sizeof a);
+			if (s->lag_ms < 0)
+				snprintf(c, sizeof c, "?");
+			else
+				snprintf(c, sizeof c, "%llds", (long long)(s->lag_ms / 1000));
+			add(d, s->error ? TS_STATUS_ERROR : TS_NORMAL, xasprintf("  %-7s %s",
+			    s->error ? "ERROR" : "live", s->path));
+			add(d, TS_DIM, xasprintf("          last poll %s  lag %s  %.1f events/s  events %llu  "
+			    "requests %llu  retries %llu  errors %llu%s", s->last_poll_ms ? a : "never",
+			    c, s->rate, (unsigned long long)s->events,
+			    (unsigned long long)s->requests, (unsigned long long)s->retries,
+			    (unsigned long long)s->errors, s->progress >= 0 ? "  (backfilling)" : ""));
+			if (s->error != NULL)
+				add(d, TS_STATUS_ERROR, xasprintf("          %s", s->error));
+			continue;
+		}
 		add(d, s->state == RS_FAILED ? TS_STATUS_ERROR : TS_NORMAL,
 		    xasprintf("  %-7s %s", src_state(s->state), s->path));
 		if (s->state == RS_FAILED)
@@ -98,17 +117,30 @@ build(struct ui *u, struct slines *d)
 			    (unsigned long long)s->malformed, s->malformed == 1 ? "" : "s"));
 	}
 	replay_sources_free(src, n);
-	add(d, TS_HEADER, xasprintf("States (%zu)", u->nstates));
-	for (i = 0; i < u->nstates; i++) {
-		const struct ui_state_info *s = &u->states[i];
+	{
+		struct states_row *rows = NULL;
+		size_t nrows = 0;
 
-		age(s->mtime_ms, now, a, sizeof a);
-		age(s->loaded_ms, now, b, sizeof b);
-		add(d, TS_NORMAL, xasprintf("  %s", s->path));
-		add(d, TS_DIM, xasprintf("          serial %llu  lineage %.8s  %zu resources  "
-		    "terraform %s  changed %s  loaded %s", (unsigned long long)s->serial,
-		    s->lineage ? s->lineage : "-", s->resources, s->tf_version ? s->tf_version : "?",
-		    a, b));
+		if (u->states != NULL)
+			states_describe(u->states, &rows, &nrows);
+		add(d, TS_HEADER, xasprintf("States (%zu)", nrows));
+		for (i = 0; i < nrows; i++) {
+			const struct state_src_info *si = &rows[i].info;
+
+			age(si->last_change_ms, now, a, sizeof a);
+			age(si->last_fetch_ms, now, b, sizeof b);
+			add(d, si->last_error ? TS_STATUS_ERROR : TS_NORMAL, xasprintf("  %-5s %s",
+			    si->kind, si->location ? si->location : "?"));
+			add(d, TS_DIM, xasprintf("          serial %llu  lineage %.8s  %zu resources  "
+			    "terraform %s  changed %s  checked %s  %llu fetches, %llu downloads",
+			    (unsigned long long)si->serial, si->lineage ? si->lineage : "-",
+			    rows[i].resources, rows[i].tf_version ? rows[i].tf_version : "?", a, b,
+			    (unsigned long long)si->fetches, (unsigned long long)si->downloads));
+			if (si->last_error != NULL)
+				add(d, TS_STATUS_ERROR, xasprintf("          %s (the last good state is in "
+				    "use)", si->last_error));
+		}
+		states_describe_free(rows, nrows);
 	}
 	add(d, TS_HEADER, xstrdup("Engine"));
 	tf_format_time(p.latest_ms, c);
@@ -117,7 +149,8 @@ build(struct ui *u, struct slines *d)
 	    (unsigned long long)p.events, (unsigned long long)p.findings, p.rate,
 	    (unsigned long long)p.read_only, (unsigned long long)p.out_of_window));
 	add(d, TS_NORMAL, xasprintf("  newest event %s; %s", p.latest_ms > 0 ? c : "-",
-	    p.finished ? "replay finished" : p.phase == RP_LOADING ? "loading" : "replaying"));
+	    p.phase == RP_LIVE ? "live" : p.finished ? "replay finished" :
+	    p.phase == RP_LOADING ? "loading" : "replaying"));
 	if (u->events.dropped > 0)
 		add(d, TS_DIM, xasprintf("  the Events view keeps the newest %zu events (%llu older ones "
 		    "dropped from view, not from the findings)", u->events.cap,

@@ -69,4 +69,30 @@ t_is "SIGTERM: exit 0" "$?" 0
 t_is "nothing on stderr" "$(cat "$T_TMP/live.err")" ""
 t_run "$TFDRIFT" watch --once --store "$T_TMP/l.db" --state "$EX/prod.tfstate" --events "$EX/cloudtrail.json"
 t_is "the cursor was checkpointed before the stop: nothing again" "$T_OUT" ""
+
+# States are reloaded every state_refresh; a state that breaks keeps the last good index
+# and says so once.
+cp "$EX/prod.tfstate" "$T_TMP/live.tfstate"
+cat > "$T_TMP/refresh.yaml" <<CFG
+states: [$T_TMP/live.tfstate]
+store: $T_TMP/r.db
+state_refresh: 1s
+CFG
+"$TFDRIFT" -c "$T_TMP/refresh.yaml" watch --events "$EX/cloudtrail.json" > "$T_TMP/r.out" 2> "$T_TMP/r.err" &
+PID=$!
+sleep 1.5
+# A new serial, cut short (a write caught half way, a bad copy).
+printf '{"version": 4, "serial": 43, "lineage": "8f0c2b7e", "resources": [{"mode": "managed"' \
+    > "$T_TMP/live.tfstate"
+i=0
+while ! grep -q 'state refresh failed' "$T_TMP/r.err" && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+t_like "a broken state on refresh is reported" "$(cat "$T_TMP/r.err")" \
+    'state refresh failed, keeping the last good state: .*live\.tfstate'
+t_is "once" "$(grep -c 'state refresh failed' "$T_TMP/r.err")" 1
+kill -TERM "$PID"
+wait "$PID"
+t_is "and watch keeps running until stopped: exit 0" "$?" 0
 t_done
