@@ -4,11 +4,267 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws_creds.h"
+#include "collectors/cloudtrail.h"
 #include "collectors/files.h"
+#include "collectors/sqs.h"
 #include "sources.h"
 #include "util.h"
 
 #define FILES_POLL_MS 60000     /* a glob is expanded again this often for new files */
+
+/* What the collectors of one AWS source share: its credentials and a rate limiter per
+ * region (AWS's 2 requests/s is per account and region). Freed with its last collector. */
+struct aws_shared {
+	unsigned refs;
+	struct aws_creds *creds;
+	struct ct_limiter *limiters;
+	size_t nlimiters;
+};
+
+static void
+aws_shared_unref(struct aws_shared *sh)
+{
+	size_t i;
+
+	if (--sh->refs > 0)
+		return;
+	for (i = 0; i < sh->nlimiters; i++)
+		ct_limiter_destroy(&sh->limiters[i]);
+	free(sh->limiters);
+	aws_creds_free(sh->creds);
+	free(sh);
+}
+
+/* IAM, STS and the other global services log in us-east-1 only: the implicit us-east-1
+ * poller of a source that does not list that region passes just these. */
+static int
+global_source(const char *src)
+{
+	static const char *const g[] = { "iam.amazonaws.com", "sts.amazonaws.com",
+		"organizations.amazonaws.com", "cloudfront.amazonaws.com", "route53.amazonaws.com",
+		"route53domains.amazonaws.com", "waf.amazonaws.com", "globalaccelerator.amazonaws.com",
+		"shield.amazonaws.com", "account.amazonaws.com", "sso.amazonaws.com",
+		"signin.amazonaws.com" };
+	size_t i;
+
+	for (i = 0; src != NULL && i < sizeof g / sizeof g[0]; i++)
+		if (strcmp(src, g[i]) == 0)
+			return 1;
+	return 0;
+}
+
+struct ct_col {
+	struct ct_poller *p;
+	struct aws_shared *sh;
+	int global_only;
+	const struct source_sink *inner;        /* during run/poll: the engine's sink */
+};
+
+/* The sink of a global-only poller: drops regional events (its region's own pollers, if
+ * any, are configured elsewhere). */
+static int
+global_event(void *ctx, struct event *ev)
+{
+	struct ct_col *cc = ctx;
+
+	if (!global_source(ev->source)) {
+		event_free(ev);
+		return 0;
+	}
+	return cc->inner->event(cc->inner->ctx, ev);
+}
+
+static char *
+pass_cursor_get(void *ctx, const char *name)
+{
+	struct ct_col *cc = ctx;
+
+	return cc->inner->cursor_get(cc->inner->ctx, name);
+}
+
+static int
+pass_cursor_set(void *ctx, const char *name, const char *value, char **err)
+{
+	struct ct_col *cc = ctx;
+
+	return cc->inner->cursor_set(cc->inner->ctx, name, value, err);
+}
+
+static void
+pass_status(void *ctx, const struct source_status *st)
+{
+	struct ct_col *cc = ctx;
+
+	cc->inner->status(cc->inner->ctx, st);
+}
+
+static int
+pass_sleep(void *ctx, int64_t ms)
+{
+	struct ct_col *cc = ctx;
+
+	return cc->inner->sleep(cc->inner->ctx, ms);
+}
+
+static void
+wrap(struct ct_col *cc, const struct source_sink *in, struct source_sink *out)
+{
+	cc->inner = in;
+	if (!cc->global_only) {
+		*out = *in;
+		return;
+	}
+	out->event = global_event;
+	out->cursor_get = pass_cursor_get;
+	out->cursor_set = pass_cursor_set;
+	out->status = pass_status;
+	out->sleep = pass_sleep;
+	out->ctx = cc;
+}
+
+static int
+ct_col_run(void *impl, const struct source_sink *sink)
+{
+	struct ct_col *cc = impl;
+	struct source_sink k;
+
+	wrap(cc, sink, &k);
+	return ct_poller_run(cc->p, &k);
+}
+
+static int
+ct_col_once(void *impl, const struct source_sink *sink)
+{
+	struct ct_col *cc = impl;
+	struct source_sink k;
+	int rc;
+
+	wrap(cc, sink, &k);
+	/* Every page of the window (max_pages may have stopped a poll early). */
+	while ((rc = ct_poll_once(cc->p, &k, NULL)) == 1)
+		;
+	return rc < 0 ? -1 : 0;
+}
+
+static void
+ct_col_free(void *impl)
+{
+	struct ct_col *cc = impl;
+
+	ct_poller_free(cc->p);
+	aws_shared_unref(cc->sh);
+	free(cc);
+}
+
+struct sqs_col {
+	struct sqs_consumer *c;
+	struct aws_shared *sh;
+};
+
+static int
+sqs_col_run(void *impl, const struct source_sink *sink)
+{
+	return sqs_consumer_run(((struct sqs_col *)impl)->c, sink);
+}
+
+static int
+sqs_col_once(void *impl, const struct source_sink *sink)
+{
+	struct sqs_col *sc = impl;
+	int rc;
+
+	/* Until the queue has nothing visible left. */
+	while ((rc = sqs_poll_once(sc->c, sink, NULL)) > 0)
+		;
+	return rc < 0 ? -1 : 0;
+}
+
+static void
+sqs_col_free(void *impl)
+{
+	struct sqs_col *sc = impl;
+
+	sqs_consumer_free(sc->c);
+	aws_shared_unref(sc->sh);
+	free(sc);
+}
+
+/* The collectors of one sources.aws entry: a poller per region (+ us-east-1 for global
+ * events when the list lacks it) and the queue. */
+static int
+add_aws(struct engine *e, const struct conf_aws_source *a)
+{
+	struct aws_creds_opts co = { a->profile, NULL };
+	struct aws_shared *sh = xcalloc(1, sizeof *sh);
+	size_t i, nreg = a->regions.n, has_east = 0;
+	int n = 0;
+
+	for (i = 0; i < a->regions.n; i++)
+		if (strcmp(a->regions.v[i], "us-east-1") == 0)
+			has_east = 1;
+	if (nreg > 0 && !has_east)
+		nreg++;
+	sh->creds = aws_creds_new(&co);
+	sh->limiters = xcalloc(nreg + 1, sizeof *sh->limiters);
+	sh->nlimiters = nreg;
+	sh->refs = 1;           /* held while adding */
+	for (i = 0; i < nreg; i++) {
+		const char *region = i < a->regions.n ? a->regions.v[i] : "us-east-1";
+		struct ct_options o;
+		struct ct_col *cc = xcalloc(1, sizeof *cc);
+		struct collector *col = xcalloc(1, sizeof *col);
+		char *name = xasprintf("cloudtrail %s %s%s", a->name, region,
+		    i < a->regions.n ? "" : " (global)");
+
+		ct_limiter_init(&sh->limiters[i], 2.0);
+		memset(&o, 0, sizeof o);
+		o.name = name;
+		o.region = region;
+		o.endpoint = a->endpoint;
+		o.creds = sh->creds;
+		o.limiter = &sh->limiters[i];
+		o.interval_ms = a->poll_interval_ms;
+		o.lookback_ms = a->lookback_ms;
+		cc->p = ct_poller_new(&o);
+		cc->sh = sh;
+		cc->global_only = i >= a->regions.n;
+		sh->refs++;
+		col->name = name;
+		col->run = ct_col_run;
+		col->poll_once = ct_col_once;
+		col->free = ct_col_free;
+		col->impl = cc;
+		engine_add(e, col);
+		n++;
+	}
+	if (a->sqs_queue != NULL) {
+		struct sqs_options o;
+		struct sqs_col *sc = xcalloc(1, sizeof *sc);
+		struct collector *col = xcalloc(1, sizeof *col);
+		char *name = xasprintf("sqs %s", a->name);
+
+		memset(&o, 0, sizeof o);
+		o.name = name;
+		o.region = a->sqs_region;
+		o.queue_url = a->sqs_queue;
+		o.endpoint = a->sqs_endpoint;
+		o.s3_endpoint = a->s3_endpoint;
+		o.creds = sh->creds;
+		sc->c = sqs_consumer_new(&o);
+		sc->sh = sh;
+		sh->refs++;
+		col->name = name;
+		col->run = sqs_col_run;
+		col->poll_once = sqs_col_once;
+		col->free = sqs_col_free;
+		col->impl = sc;
+		engine_add(e, col);
+		n++;
+	}
+	aws_shared_unref(sh);
+	return n;
+}
 
 int
 sources_add(struct engine *e, const struct conf *c, const struct strlist *extra_files,
@@ -30,6 +286,8 @@ sources_add(struct engine *e, const struct conf *c, const struct strlist *extra_
 		n++;
 	}
 	strlist_clear(&all);
+	for (i = 0; i < c->sources.naws; i++)
+		n += add_aws(e, &c->sources.aws[i]);
 	return n;
 }
 

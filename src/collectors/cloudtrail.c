@@ -1,0 +1,698 @@
+/* cloudtrail: LookupEvents polling with overlapping windows, event-id dedup, a durable
+ * cursor, a shared per-account-region rate limit, and retries (see cloudtrail.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <json-c/json.h>
+
+#include "collectors/cloudtrail.h"
+#include "http.h"
+#include "util.h"
+
+#define TARGET "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents"
+#define BACKOFF_BASE_MS 200
+#define BACKOFF_CAP_MS 20000
+#define RATE_SLOTS 64
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+ct_limiter_init(struct ct_limiter *l, double rate)
+{
+	pthread_mutex_init(&l->mu, NULL);
+	l->rate = rate > 0 ? rate : 2.0;
+	l->next_ms = 0;
+}
+
+void
+ct_limiter_destroy(struct ct_limiter *l)
+{
+	pthread_mutex_destroy(&l->mu);
+}
+
+int64_t
+ct_limiter_reserve(struct ct_limiter *l)
+{
+	/* 1000/rate apart, plus 5 ms: AWS measures arrivals, and network jitter must not
+	 * squeeze two of our requests into less than the interval on its side. */
+	int64_t gap = (int64_t)ceil(1000.0 / l->rate) + 5, now = mono_ms(), slot;
+
+	pthread_mutex_lock(&l->mu);
+	slot = l->next_ms > now ? l->next_ms : now;
+	l->next_ms = slot + gap;
+	pthread_mutex_unlock(&l->mu);
+	return slot - now;
+}
+
+/* The pending window: [start, low] still to query (pages come newest first). */
+struct window {
+	int active;
+	int64_t start_s, end_s, low_s;
+};
+
+struct ct_poller {
+	struct ct_options o;
+	char *name, *region, *endpoint, *url;
+	struct ct_limiter own_limiter;
+	struct http *http;
+	int loaded;                     /* cursor read */
+	int64_t done_end_s;             /* EndTime of the last complete window; 0 none */
+	int64_t newest_ms;              /* newest event time handed over */
+	struct window w;
+	json_object *seen;              /* event id -> event time (s): the dedup set */
+	int finished;                   /* backfill to until_ms done */
+	/* status */
+	uint64_t events, requests, errors, retries, dups;
+	int64_t last_poll_ms;
+	char *last_error;
+	struct { int64_t t; uint64_t n; } rate[RATE_SLOTS];
+	unsigned rate_i;
+};
+
+struct ct_poller *
+ct_poller_new(const struct ct_options *o)
+{
+	struct ct_poller *p = xcalloc(1, sizeof *p);
+
+	p->o = *o;
+	p->name = xstrdup(o->name != NULL ? o->name : "cloudtrail");
+	p->region = xstrdup(o->region != NULL ? o->region : "us-east-1");
+	p->endpoint = aws_endpoint("CLOUDTRAIL", "cloudtrail", p->region, o->endpoint);
+	p->url = xasprintf("%s/", p->endpoint);
+	p->o.name = p->name;
+	p->o.region = p->region;
+	if (p->o.interval_ms <= 0)
+		p->o.interval_ms = CT_DEFAULT_INTERVAL_MS;
+	if (p->o.lookback_ms <= 0)
+		p->o.lookback_ms = CT_DEFAULT_LOOKBACK_MS;
+	if (p->o.overlap_ms == 0)
+		p->o.overlap_ms = CT_DEFAULT_OVERLAP_MS;
+	else if (p->o.overlap_ms < 0)
+		p->o.overlap_ms = 0;
+	if (p->o.max_results <= 0 || p->o.max_results > CT_MAX_RESULTS)
+		p->o.max_results = CT_MAX_RESULTS;
+	if (p->o.max_attempts <= 0)
+		p->o.max_attempts = 6;
+	if (p->o.limiter == NULL) {
+		ct_limiter_init(&p->own_limiter, 2.0);
+		p->o.limiter = &p->own_limiter;
+	}
+	p->http = http_new();
+	p->seen = json_object_new_object();
+	return p;
+}
+
+void
+ct_poller_free(struct ct_poller *p)
+{
+	if (p == NULL)
+		return;
+	if (p->o.limiter == &p->own_limiter)
+		ct_limiter_destroy(&p->own_limiter);
+	http_free(p->http);
+	json_object_put(p->seen);
+	free(p->name);
+	free(p->region);
+	free(p->endpoint);
+	free(p->url);
+	free(p->last_error);
+	free(p);
+}
+
+char *
+ct_request_body(int64_t start_s, int64_t end_s, int max_results, const char *next_token)
+{
+	json_object *o = json_object_new_object(), *la = json_object_new_array(),
+	    *a = json_object_new_object();
+	char *s;
+
+	json_object_object_add(a, "AttributeKey", json_object_new_string("ReadOnly"));
+	json_object_object_add(a, "AttributeValue", json_object_new_string("false"));
+	json_object_array_add(la, a);
+	json_object_object_add(o, "LookupAttributes", la);
+	json_object_object_add(o, "StartTime", json_object_new_int64(start_s));
+	json_object_object_add(o, "EndTime", json_object_new_int64(end_s));
+	json_object_object_add(o, "MaxResults", json_object_new_int(max_results));
+	if (next_token != NULL && *next_token != '\0')
+		json_object_object_add(o, "NextToken", json_object_new_string(next_token));
+	s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return s;
+}
+
+void
+ct_parse_error(const char *body, const char *header_type, char **code, char **message)
+{
+	json_object *o = NULL, *v;
+	const char *t = header_type, *h;
+	size_t n;
+
+	*code = *message = NULL;
+	if (body != NULL && *body != '\0')
+		o = json_tokener_parse(body);
+	if (o != NULL && json_object_is_type(o, json_type_object)) {
+		if (json_object_object_get_ex(o, "__type", &v) && json_object_is_type(v, json_type_string))
+			t = json_object_get_string(v);
+		if ((json_object_object_get_ex(o, "message", &v) ||
+		    json_object_object_get_ex(o, "Message", &v)) && json_object_is_type(v, json_type_string))
+			*message = xstrdup(json_object_get_string(v));
+	}
+	if (t != NULL) {
+		/* botocore: strip up to the last '#', and from the first ':'. */
+		if ((h = strrchr(t, '#')) != NULL)
+			t = h + 1;
+		n = strcspn(t, ":");
+		if (n > 0)
+			*code = xstrndup(t, n);
+	}
+	json_object_put(o);
+}
+
+static void
+set_error(struct ct_poller *p, char **err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+set_error(struct ct_poller *p, char **err, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(p->last_error);
+	va_start(ap, fmt);
+	p->last_error = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (err != NULL) {
+		free(*err);
+		*err = xstrdup(p->last_error);
+	}
+}
+
+static void
+report(struct ct_poller *p, const struct source_sink *sink, double backfill)
+{
+	struct source_status st;
+	int64_t now = tf_now_ms(), t0 = 0;
+	uint64_t n0 = 0;
+	unsigned i, k;
+
+	/* events/s over the last minute, from the oldest sample inside it */
+	p->rate[p->rate_i % RATE_SLOTS].t = now;
+	p->rate[p->rate_i % RATE_SLOTS].n = p->events;
+	p->rate_i++;
+	for (i = 0; i < RATE_SLOTS && i < p->rate_i; i++) {
+		k = (p->rate_i - 1 - i) % RATE_SLOTS;
+		if (now - p->rate[k].t > 60000)
+			break;
+		t0 = p->rate[k].t;
+		n0 = p->rate[k].n;
+	}
+	memset(&st, 0, sizeof st);
+	st.name = p->name;
+	st.last_poll_ms = p->last_poll_ms;
+	st.lag_ms = p->newest_ms > 0 ? now - p->newest_ms : -1;
+	st.events_per_s = now > t0 && t0 > 0 ? (double)(p->events - n0) * 1000.0 / (double)(now - t0) : 0;
+	st.events = p->events;
+	st.requests = p->requests;
+	st.errors = p->errors;
+	st.retries = p->retries;
+	st.last_error = p->last_error;
+	st.backfill = backfill;
+	if (sink->status != NULL)
+		sink->status(sink->ctx, &st);
+}
+
+static double
+progress(const struct ct_poller *p)
+{
+	if (!p->w.active || p->w.end_s <= p->w.start_s)
+		return -1;
+	return (double)(p->w.end_s - p->w.low_s) / (double)(p->w.end_s - p->w.start_s);
+}
+
+/* ---- cursor ---- */
+
+struct idt {
+	const char *id;
+	int64_t t;
+};
+
+static int
+idt_cmp(const void *a, const void *b)
+{
+	const struct idt *x = a, *y = b;
+
+	return x->t < y->t ? 1 : x->t > y->t ? -1 : strcmp(x->id, y->id);
+}
+
+static char *
+cursor_build(struct ct_poller *p)
+{
+	json_object *o = json_object_new_object(), *ids = json_object_new_array(), *w, *pair;
+	struct idt *v;
+	size_t n = 0, i, cap = (size_t)json_object_object_length(p->seen);
+	char *s;
+
+	json_object_object_add(o, "v", json_object_new_int(1));
+	json_object_object_add(o, "end", json_object_new_int64(p->done_end_s));
+	json_object_object_add(o, "newest", json_object_new_int64(p->newest_ms));
+	if (p->w.active) {
+		w = json_object_new_object();
+		json_object_object_add(w, "start", json_object_new_int64(p->w.start_s));
+		json_object_object_add(w, "end", json_object_new_int64(p->w.end_s));
+		json_object_object_add(w, "low", json_object_new_int64(p->w.low_s));
+		json_object_object_add(o, "pend", w);
+	}
+	v = xcalloc(cap + 1, sizeof *v);
+	json_object_object_foreach(p->seen, key, val) {
+		v[n].id = key;
+		v[n].t = json_object_get_int64(val);
+		/* The low mark's ids matter most (a resumed window returns them again). */
+		if (p->w.active && v[n].t == p->w.low_s)
+			v[n].t = INT64_MAX;
+		n++;
+	}
+	qsort(v, n, sizeof *v, idt_cmp);
+	for (i = 0; i < n && i < CT_CURSOR_MAX_IDS; i++) {
+		pair = json_object_new_array();
+		json_object_array_add(pair, json_object_new_string(v[i].id));
+		json_object_array_add(pair, json_object_new_int64(v[i].t == INT64_MAX ? p->w.low_s : v[i].t));
+		json_object_array_add(ids, pair);
+	}
+	free(v);
+	json_object_object_add(o, "ids", ids);
+	s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return s;
+}
+
+static int64_t
+jint(json_object *o, const char *k)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : 0;
+}
+
+/* 0, or -1 when the text is not a cursor of ours (the caller starts from the lookback). */
+static int
+cursor_load(struct ct_poller *p, const char *s)
+{
+	json_object *o = json_tokener_parse(s), *w, *ids, *pair;
+	size_t i, n;
+
+	if (o == NULL || !json_object_is_type(o, json_type_object) || jint(o, "v") != 1) {
+		json_object_put(o);
+		return -1;
+	}
+	p->done_end_s = jint(o, "end");
+	p->newest_ms = jint(o, "newest");
+	if (json_object_object_get_ex(o, "pend", &w) && json_object_is_type(w, json_type_object)) {
+		p->w.active = 1;
+		p->w.start_s = jint(w, "start");
+		p->w.end_s = jint(w, "end");
+		p->w.low_s = jint(w, "low");
+	}
+	if (json_object_object_get_ex(o, "ids", &ids) && json_object_is_type(ids, json_type_array)) {
+		n = json_object_array_length(ids);
+		for (i = 0; i < n; i++) {
+			pair = json_object_array_get_idx(ids, i);
+			if (!json_object_is_type(pair, json_type_array) || json_object_array_length(pair) != 2)
+				continue;
+			json_object_object_add(p->seen,
+			    json_object_get_string(json_object_array_get_idx(pair, 0)),
+			    json_object_new_int64(json_object_get_int64(json_object_array_get_idx(pair, 1))));
+		}
+	}
+	json_object_put(o);
+	return 0;
+}
+
+/* Keep only the ids a later query can return again: at or below the low mark of the
+ * window in progress (the previous overlap, the low second), and inside the overlap before
+ * the window's end (the next window). Bounded by the events of two overlaps. */
+static void
+prune_seen(struct ct_poller *p)
+{
+	int64_t keep_from, low = p->w.active ? p->w.low_s : INT64_MIN, end;
+	char **del;
+	size_t n = 0, i, cap = (size_t)json_object_object_length(p->seen);
+
+	end = p->w.active ? p->w.end_s : p->done_end_s;
+	keep_from = end - p->o.overlap_ms / 1000;
+	del = xcalloc(cap + 1, sizeof *del);
+	json_object_object_foreach(p->seen, key, val) {
+		int64_t t = json_object_get_int64(val);
+
+		if (t >= keep_from || (p->w.active && t <= low && t >= p->w.start_s))
+			continue;
+		del[n++] = key;
+	}
+	for (i = 0; i < n; i++)
+		json_object_object_del(p->seen, del[i]);
+	free(del);
+}
+
+static int
+checkpoint(struct ct_poller *p, const struct source_sink *sink)
+{
+	char *c, *err = NULL;
+	int rc = 0;
+
+	prune_seen(p);
+	if (sink->cursor_set == NULL)
+		return 0;
+	c = cursor_build(p);
+	if (sink->cursor_set(sink->ctx, p->name, c, &err) != 0) {
+		p->errors++;
+		set_error(p, NULL, "%s: cannot save the cursor: %s (polling goes on; a restart may "
+		    "repeat events)", p->name, err ? err : "unknown error");
+		rc = -1;
+	}
+	free(err);
+	free(c);
+	return rc;
+}
+
+/* ---- one request, with retries ---- */
+
+/* 0 with *doc (the parsed response), -1 with the error set, -2 stopping. */
+static int
+lookup(struct ct_poller *p, const struct source_sink *sink, const char *body, json_object **doc,
+    char **err)
+{
+	static const char *const hdrs[] = {
+		"Content-Type: application/x-amz-json-1.1",
+		"X-Amz-Target: " TARGET,
+		NULL
+	};
+	struct aws_keys_buf kb;
+	struct http_req rq;
+	struct http_resp rs;
+	char *herr = NULL, *code = NULL, *msg = NULL, *why = NULL;
+	int attempt, refreshed = 0, rc = -1;
+	int64_t wait;
+	enum json_tokener_error jerr;
+
+	*doc = NULL;
+	for (attempt = 1; attempt <= p->o.max_attempts; attempt++) {
+		free(why);
+		why = NULL;
+		if (attempt > 1) {
+			p->retries++;
+			wait = http_backoff_ms((unsigned)attempt - 1, BACKOFF_BASE_MS, BACKOFF_CAP_MS,
+			    NULL);
+			if (sink->sleep(sink->ctx, wait))
+				return -2;
+		}
+		if ((wait = ct_limiter_reserve(p->o.limiter)) > 0 && sink->sleep(sink->ctx, wait))
+			return -2;
+		memset(&kb, 0, sizeof kb);
+		if (aws_creds_get(p->o.creds, &kb, &herr) != 0) {
+			p->errors++;
+			set_error(p, err, "%s: no AWS credentials: %s", p->name, herr);
+			free(herr);
+			return -1;
+		}
+		memset(&rq, 0, sizeof rq);
+		rq.method = "POST";
+		rq.url = p->url;
+		rq.headers = hdrs;
+		rq.body = body;
+		rq.body_len = strlen(body);
+		rq.aws = &kb.keys;
+		rq.aws_region = p->region;
+		rq.aws_service = "cloudtrail";
+		rq.timeout_ms = p->o.timeout_ms;
+		p->requests++;
+		if (http_do(p->http, &rq, &rs, &herr) != 0) {
+			aws_keys_buf_clear(&kb);
+			why = xasprintf("%s", herr);
+			free(herr);
+			herr = NULL;
+			http_resp_free(&rs);
+			continue;
+		}
+		aws_keys_buf_clear(&kb);
+		if (rs.status == 200) {
+			json_tokener *tok = json_tokener_new();
+
+			*doc = json_tokener_parse_ex(tok, rs.body.buf, (int)rs.body.len);
+			jerr = json_tokener_get_error(tok);
+			if (*doc != NULL && jerr == json_tokener_success &&
+			    json_object_is_type(*doc, json_type_object)) {
+				json_tokener_free(tok);
+				http_resp_free(&rs);
+				rc = 0;
+				goto out;
+			}
+			json_object_put(*doc);
+			*doc = NULL;
+			/* Truncated or invalid: counted as an error, then retried. */
+			p->errors++;
+			why = xasprintf("POST %s: invalid JSON in the LookupEvents response (%zu bytes: %s)",
+			    p->url, rs.body.len, jerr == json_tokener_continue ? "truncated" :
+			    json_tokener_error_desc(jerr));
+			json_tokener_free(tok);
+			http_resp_free(&rs);
+			continue;
+		}
+		ct_parse_error(rs.body.buf, rs.amz_error, &code, &msg);
+		if (code != NULL && strcmp(code, "ExpiredTokenException") == 0 && !refreshed) {
+			/* Temporary keys ran out: resolve them again, once. */
+			refreshed = 1;
+			aws_creds_invalidate(p->o.creds);
+			why = xasprintf("HTTP %ld ExpiredTokenException", rs.status);
+			attempt--;      /* the refresh is not a backoff retry */
+			p->retries++;
+		} else if (http_retryable(&rs)) {
+			why = xasprintf("HTTP %ld %s%s%s", rs.status, code ? code : "error",
+			    msg ? ": " : "", msg ? msg : "");
+		} else {
+			const char *hint = "";
+
+			if (code != NULL && (strstr(code, "AccessDenied") != NULL ||
+			    strcmp(code, "UnauthorizedOperation") == 0))
+				hint = " (the credentials need cloudtrail:LookupEvents)";
+			else if (code != NULL && (strcmp(code, "SignatureDoesNotMatch") == 0 ||
+			    strcmp(code, "InvalidSignatureException") == 0))
+				hint = " (check the secret access key and the clock)";
+			else if (code != NULL && (strcmp(code, "UnrecognizedClientException") == 0 ||
+			    strcmp(code, "InvalidClientTokenId") == 0))
+				hint = " (unknown access key id or session token)";
+			else if (code != NULL && strcmp(code, "ExpiredTokenException") == 0)
+				hint = " (refreshed once; the new keys are expired too)";
+			p->errors++;
+			set_error(p, err, "%s: POST %s: HTTP %ld %s%s%s%s", p->name, p->url, rs.status,
+			    code ? code : "error", msg ? ": " : "", msg ? msg : "", hint);
+			free(code);
+			free(msg);
+			http_resp_free(&rs);
+			return -1;
+		}
+		free(code);
+		free(msg);
+		code = msg = NULL;
+		http_resp_free(&rs);
+	}
+	p->errors++;
+	set_error(p, err, "%s: LookupEvents failed after %d attempts: %s", p->name,
+	    p->o.max_attempts, why ? why : "unknown error");
+out:
+	free(why);
+	return rc;
+}
+
+/* ---- one poll ---- */
+
+static void
+start_window(struct ct_poller *p, int64_t now_ms)
+{
+	int64_t start_ms, end_ms = now_ms, oldest = now_ms - CT_RETENTION_MS + 60000;
+
+	if (p->o.until_ms > 0 && p->o.until_ms < end_ms)
+		end_ms = p->o.until_ms;
+	if (p->done_end_s > 0)
+		start_ms = p->done_end_s * 1000 - p->o.overlap_ms;
+	else if (p->o.since_ms > 0)
+		start_ms = p->o.since_ms;
+	else
+		start_ms = now_ms - p->o.lookback_ms;
+	if (start_ms < oldest)
+		start_ms = oldest;
+	if (start_ms > end_ms)
+		start_ms = end_ms;
+	p->w.active = 1;
+	p->w.start_s = start_ms / 1000;
+	p->w.end_s = end_ms / 1000;
+	p->w.low_s = p->w.end_s;
+}
+
+/* Hand over one page; the oldest event time (s) on it in *oldest. -2 when stopping. */
+static int
+hand_page(struct ct_poller *p, const struct source_sink *sink, json_object *events,
+    int64_t *oldest)
+{
+	size_t i, n = json_object_array_length(events);
+	json_object *e, *v, *rec;
+	const char *s, *why, *eid;
+	struct event ev;
+	int64_t t;
+
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(events, i);
+		eid = json_object_object_get_ex(e, "EventId", &v) ? json_object_get_string(v) : "?";
+		t = json_object_object_get_ex(e, "EventTime", &v) ?
+		    (int64_t)floor(json_object_get_double(v)) : 0;
+		if (t > 0 && t < *oldest)
+			*oldest = t;
+		if (json_object_object_get_ex(p->seen, eid, NULL)) {
+			p->dups++;
+			continue;
+		}
+		if (!json_object_object_get_ex(e, "CloudTrailEvent", &v) ||
+		    (s = json_object_get_string(v)) == NULL || (rec = json_tokener_parse(s)) == NULL) {
+			p->errors++;
+			set_error(p, NULL, "%s: event %s: CloudTrailEvent is missing or not valid JSON "
+			    "(skipped)", p->name, eid);
+			continue;
+		}
+		memset(&ev, 0, sizeof ev);
+		if (event_from_cloudtrail(rec, &ev, &why) != 0) {
+			json_object_put(rec);
+			event_free(&ev);
+			p->errors++;
+			set_error(p, NULL, "%s: event %s: not a CloudTrail record: %s (skipped)",
+			    p->name, eid, why);
+			continue;
+		}
+		json_object_put(rec);
+		if (ev.id == NULL)
+			ev.id = xstrdup(eid);
+		if (ev.time_ms <= 0)
+			ev.time_ms = t * 1000;
+		if (t <= 0) {
+			t = ev.time_ms / 1000;
+			if (t < *oldest)
+				*oldest = t;
+		}
+		if (ev.origin == NULL)
+			ev.origin = xasprintf("%s#%s", p->name, eid);
+		json_object_object_add(p->seen, eid, json_object_new_int64(t));
+		if (ev.time_ms > p->newest_ms)
+			p->newest_ms = ev.time_ms;
+		{
+			struct event *out = xmalloc(sizeof *out);
+
+			*out = ev;
+			p->events++;
+			if (sink->event(sink->ctx, out) != 0)
+				return -2;
+		}
+	}
+	return 0;
+}
+
+int
+ct_poll_once(struct ct_poller *p, const struct source_sink *sink, char **err)
+{
+	json_object *doc, *events, *v;
+	char *body, *token = NULL, *c;
+	int64_t oldest, qend;
+	int pages = 0, rc;
+
+	if (!p->loaded) {
+		p->loaded = 1;
+		if (sink->cursor_get != NULL && (c = sink->cursor_get(sink->ctx, p->name)) != NULL) {
+			if (cursor_load(p, c) != 0) {
+				p->errors++;
+				set_error(p, NULL, "%s: the saved cursor is not readable; starting from "
+				    "the lookback (events may repeat)", p->name);
+			}
+			free(c);
+		}
+	}
+	if (p->o.until_ms > 0 && !p->w.active && p->done_end_s >= p->o.until_ms / 1000) {
+		p->finished = 1;
+		return 0;
+	}
+	if (!p->w.active)
+		start_window(p, tf_now_ms());
+	/* NextToken needs every other parameter unchanged: the query ends at the low mark as
+	 * it was when the pagination started. */
+	qend = p->w.low_s;
+	for (;;) {
+		body = ct_request_body(p->w.start_s, qend, p->o.max_results, token);
+		rc = lookup(p, sink, body, &doc, err);
+		free(body);
+		if (rc != 0) {
+			free(token);
+			report(p, sink, progress(p));
+			return rc;
+		}
+		oldest = p->w.low_s;
+		if (json_object_object_get_ex(doc, "Events", &events) &&
+		    json_object_is_type(events, json_type_array) &&
+		    hand_page(p, sink, events, &oldest) != 0) {
+			json_object_put(doc);
+			free(token);
+			return -2;
+		}
+		free(token);
+		token = NULL;
+		if (json_object_object_get_ex(doc, "NextToken", &v) &&
+		    json_object_is_type(v, json_type_string) && *json_object_get_string(v) != '\0')
+			token = xstrdup(json_object_get_string(v));
+		json_object_put(doc);
+		pages++;
+		if (token == NULL) {
+			/* Window complete. */
+			p->done_end_s = p->w.end_s;
+			p->w.active = 0;
+			p->last_poll_ms = tf_now_ms();
+			free(p->last_error);
+			p->last_error = NULL;
+			checkpoint(p, sink);
+			report(p, sink, -1);
+			if (p->o.until_ms > 0 && p->done_end_s >= p->o.until_ms / 1000)
+				p->finished = 1;
+			return 0;
+		}
+		/* Everything newer than the page's oldest second was handed over. */
+		if (oldest < p->w.low_s)
+			p->w.low_s = oldest;
+		checkpoint(p, sink);
+		if (p->o.max_pages > 0 && pages >= p->o.max_pages) {
+			free(token);
+			p->last_poll_ms = tf_now_ms();
+			report(p, sink, progress(p));
+			return 1;
+		}
+	}
+}
+
+int
+ct_poller_run(struct ct_poller *p, const struct source_sink *sink)
+{
+	int rc;
+
+	for (;;) {
+		rc = ct_poll_once(p, sink, NULL);
+		if (rc == -2 || p->finished)
+			return 0;
+		/* More pages waiting: go on at the rate limit, not the interval. */
+		if (sink->sleep(sink->ctx, rc == 1 ? 0 : p->o.interval_ms))
+			return 0;
+	}
+}
