@@ -7,6 +7,8 @@
 #include "aws_creds.h"
 #include "collectors/cloudtrail.h"
 #include "collectors/files.h"
+#include "collectors/gcplogging.h"
+#include "gcp_auth.h"
 #include "collectors/sqs.h"
 #include "sources.h"
 #include "util.h"
@@ -266,6 +268,113 @@ add_aws(struct engine *e, const struct conf_aws_source *a)
 	return n;
 }
 
+/* One sources.gcp entry: Application Default Credentials and a Logging poller. The
+ * poller is made on first use, with the engine's sink (its context outlives the poller). */
+struct gl_col {
+	struct gcp_auth *auth;
+	struct gl_opts o;
+	char *name, *project, *endpoint;
+	struct gl_poller *p;
+};
+
+static struct gl_poller *
+gl_col_poller(struct gl_col *gc, const struct source_sink *sink)
+{
+	char *err = NULL;
+
+	if (gc->p == NULL && (gc->p = gl_poller_new(&gc->o, sink, &err)) == NULL) {
+		struct source_status st;
+
+		memset(&st, 0, sizeof st);
+		st.name = gc->name;
+		st.lag_ms = -1;
+		st.backfill = -1;
+		st.errors = 1;
+		st.last_error = err;
+		sink->status(sink->ctx, &st);
+		free(err);
+	}
+	return gc->p;
+}
+
+static int
+gl_col_run(void *impl, const struct source_sink *sink)
+{
+	struct gl_col *gc = impl;
+	char *err = NULL;
+
+	if (gl_col_poller(gc, sink) == NULL)
+		return -1;
+	gl_poller_run(gc->p, &err);
+	free(err);
+	return 0;
+}
+
+static int
+gl_col_once(void *impl, const struct source_sink *sink)
+{
+	struct gl_col *gc = impl;
+	char *err = NULL;
+	int rc;
+
+	if (gl_col_poller(gc, sink) == NULL)
+		return -1;
+	rc = gl_poll_once(gc->p, &err);
+	free(err);
+	return rc < 0 ? -1 : 0;
+}
+
+static void
+gl_col_free(void *impl)
+{
+	struct gl_col *gc = impl;
+
+	gl_poller_free(gc->p);
+	gcp_auth_free(gc->auth);
+	free(gc->name);
+	free(gc->project);
+	free(gc->endpoint);
+	free(gc);
+}
+
+static int
+add_gcp(struct engine *e, const struct conf_gcp_source *g, char **err)
+{
+	struct gcp_auth_opts ao;
+	struct gl_col *gc = xcalloc(1, sizeof *gc);
+	struct collector *col = xcalloc(1, sizeof *col);
+
+	memset(&ao, 0, sizeof ao);
+	if ((gc->auth = gcp_auth_new(&ao, err)) == NULL) {
+		char *why = *err;
+
+		*err = xasprintf("sources.gcp %s: %s", g->name, why);
+		free(why);
+		free(gc);
+		free(col);
+		return -1;
+	}
+	gc->name = xasprintf("gcp %s %s", g->name, g->project);
+	gc->project = xstrdup(g->project);
+	gc->endpoint = xstrdup(g->endpoint);
+	gc->o.name = gc->name;
+	gc->o.project = gc->project;
+	gc->o.endpoint = gc->endpoint;
+	gc->o.tokens = gcp_auth_token_source(gc->auth);
+	gc->o.token_invalidate = gcp_auth_invalidate;
+	gc->o.quota_project = gcp_auth_quota_project(gc->auth);
+	gc->o.data_access = g->data_access;
+	gc->o.poll_interval_ms = g->poll_interval_ms;
+	gc->o.lookback_ms = g->lookback_ms;
+	col->name = xstrdup(gc->name);
+	col->run = gl_col_run;
+	col->poll_once = gl_col_once;
+	col->free = gl_col_free;
+	col->impl = gc;
+	engine_add(e, col);
+	return 1;
+}
+
 int
 sources_add(struct engine *e, const struct conf *c, const struct strlist *extra_files,
     char **err)
@@ -274,7 +383,6 @@ sources_add(struct engine *e, const struct conf *c, const struct strlist *extra_
 	size_t i;
 	int n = 0;
 
-	(void)err;
 	for (i = 0; i < c->events.n; i++)
 		strlist_push(&all, c->events.v[i]);
 	for (i = 0; i < c->sources.files.n; i++)
@@ -288,6 +396,13 @@ sources_add(struct engine *e, const struct conf *c, const struct strlist *extra_
 	strlist_clear(&all);
 	for (i = 0; i < c->sources.naws; i++)
 		n += add_aws(e, &c->sources.aws[i]);
+	for (i = 0; i < c->sources.ngcp; i++) {
+		int k = add_gcp(e, &c->sources.gcp[i], err);
+
+		if (k < 0)
+			return -1;
+		n += k;
+	}
 	return n;
 }
 

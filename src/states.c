@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gcp_auth.h"
 #include "states.h"
 #include "tfstate.h"
 #include "util.h"
@@ -24,6 +25,7 @@ struct states {
 	struct eventmap *map;
 	struct em_attrset *keep;
 	int built;              /* an index was built at least once */
+	struct gcp_auth *gcp;   /* ADC for gs:// sources, when the caller gave no token source */
 	pthread_mutex_t mu;     /* guards resources/tf_version for states_describe */
 };
 
@@ -32,15 +34,32 @@ states_new(char **specs, size_t n, const struct state_src_opts *o, struct eventm
     struct em_attrset *keep, char **err)
 {
 	struct states *s = xcalloc(1, sizeof *s);
+	struct state_src_opts so = *o;
 	size_t i;
 
 	pthread_mutex_init(&s->mu, NULL);
 	s->v = xcalloc(n + 1, sizeof *s->v);
 	s->map = map;
 	s->keep = keep;
+	for (i = 0; i < n && so.gcs_token.get == NULL; i++)
+		if (strncmp(specs[i], "gs://", 5) == 0) {
+			/* GCS reads need a token: Application Default Credentials. */
+			struct gcp_auth_opts ao;
+
+			memset(&ao, 0, sizeof ao);
+			if ((s->gcp = gcp_auth_new(&ao, err)) == NULL) {
+				char *why = *err;
+
+				*err = xasprintf("%s: %s", specs[i], why);
+				free(why);
+				states_free(s);
+				return NULL;
+			}
+			so.gcs_token = gcp_auth_token_source(s->gcp);
+		}
 	for (i = 0; i < n; i++) {
 		s->v[i].spec = xstrdup(specs[i]);
-		if ((s->v[i].src = state_src_new(specs[i], o, err)) == NULL) {
+		if ((s->v[i].src = state_src_new(specs[i], &so, err)) == NULL) {
 			s->n = i + 1;
 			states_free(s);
 			return NULL;
@@ -64,6 +83,7 @@ states_free(struct states *s)
 		free(s->v[i].tf_version);
 	}
 	free(s->v);
+	gcp_auth_free(s->gcp);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 }

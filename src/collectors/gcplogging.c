@@ -1,0 +1,896 @@
+/* gcplogging: Cloud Logging entries:list poller (see gcplogging.h). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <json-c/json.h>
+
+#include "collectors/gcplogging.h"
+#include "event.h"
+#include "http.h"
+#include "util.h"
+
+#define NS_PER_MS 1000000LL
+#define NS_PER_S 1000000000LL
+#define LOG_ACTIVITY "cloudaudit.googleapis.com%2Factivity"
+#define LOG_DATA_ACCESS "cloudaudit.googleapis.com%2Fdata_access"
+#define MAX_BACKFILL_FAILURES 5
+
+/* One insertId seen at a timestamp: in a hash chain and in the age (insertion) list. */
+struct seen {
+	char *id;
+	int64_t ts;
+	struct seen *hnext, *older, *newer;
+};
+
+struct gl_poller {
+	struct gl_opts o;               /* strings below are owned copies */
+	char *name, *project, *endpoint, *url, *quota_hdr, *cursor_name;
+	struct source_sink sink;
+	struct http *http;
+	char *token;
+	/* position */
+	int64_t pos_ns;                 /* P: newest timestamp handed over / window end listed */
+	int64_t floor_ns;               /* no window starts before this (since, restored "from") */
+	int64_t backfill_from_ns;       /* for the progress figure */
+	int64_t saved_pos_ns;           /* last checkpointed P, -1 none */
+	int dirty;                      /* something to checkpoint */
+	/* dedup */
+	struct seen **tab;
+	size_t nb, count;
+	struct seen *oldest, *newest;
+	/* limiter */
+	int64_t last_req_mono;
+	/* health */
+	struct gl_stats st;
+	int64_t last_poll_wall, newest_event_ms;
+	char *last_error;
+	uint64_t rate_bucket[60];
+	int64_t rate_sec[60];
+};
+
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t
+mono_ms(void)
+{
+	return mono_us() / 1000;
+}
+
+/* ---- timestamps ---- */
+
+static int
+digits(const char *s, int n, int *v)
+{
+	int i;
+
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return 0;
+}
+
+int
+gl_parse_ts(const char *s, int64_t *ns)
+{
+	int y, mo, d, h, mi, se, n = 0, oh, om;
+	int64_t frac = 0, days;
+	const char *p;
+
+	if (s == NULL || strlen(s) < 20 || digits(s, 4, &y) || s[4] != '-' ||
+	    digits(s + 5, 2, &mo) || s[7] != '-' || digits(s + 8, 2, &d) ||
+	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || digits(s + 11, 2, &h) ||
+	    s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' || digits(s + 17, 2, &se))
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+		return -1;
+	p = s + 19;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, n++)
+			if (n < 9)
+				frac = frac * 10 + (*p - '0');
+		if (n == 0)
+			return -1;
+		for (; n < 9; n++)
+			frac *= 10;
+	}
+	/* Days from civil (Howard Hinnant's algorithm): no timegm, no TZ. */
+	{
+		int yy = y - (mo <= 2);
+		int era = (yy >= 0 ? yy : yy - 399) / 400;
+		unsigned yoe = (unsigned)(yy - era * 400);
+		unsigned doy = (unsigned)((153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1);
+		unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+		days = (int64_t)era * 146097 + (int64_t)doe - 719468;
+	}
+	*ns = ((days * 86400 + h * 3600 + mi * 60 + se) * NS_PER_S) + frac;
+	if (*p == 'Z' || *p == 'z')
+		return p[1] == '\0' ? 0 : -1;
+	if ((*p == '+' || *p == '-') && digits(p + 1, 2, &oh) == 0 && p[3] == ':' &&
+	    digits(p + 4, 2, &om) == 0 && p[6] == '\0') {
+		int64_t off = ((int64_t)oh * 3600 + om * 60) * NS_PER_S;
+
+		*ns += *p == '+' ? -off : off;
+		return 0;
+	}
+	return -1;
+}
+
+void
+gl_format_ts(int64_t ns, char *out)
+{
+	time_t secs = (time_t)(ns >= 0 ? ns / NS_PER_S : (ns - NS_PER_S + 1) / NS_PER_S);
+	int frac = (int)(ns - (int64_t)secs * NS_PER_S);
+	char buf[128];
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	if (frac == 0)
+		snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	else
+		snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09dZ", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+	snprintf(out, 40, "%.39s", buf);
+}
+
+char *
+gl_filter(int data_access, int64_t from_ns, int64_t to_ns)
+{
+	char a[40], b[40];
+
+	gl_format_ts(from_ns, a);
+	gl_format_ts(to_ns, b);
+	if (data_access)
+		return xasprintf("(logName:\"%s\" OR logName:\"%s\") AND timestamp>=\"%s\" "
+		    "AND timestamp<\"%s\"", LOG_ACTIVITY, LOG_DATA_ACCESS, a, b);
+	return xasprintf("logName:\"%s\" AND timestamp>=\"%s\" AND timestamp<\"%s\"",
+	    LOG_ACTIVITY, a, b);
+}
+
+/* ---- dedup set: insertIds with their timestamps, oldest first ---- */
+
+static struct seen *
+seen_find(struct gl_poller *p, const char *id)
+{
+	struct seen *s;
+
+	if (p->nb == 0)
+		return NULL;
+	for (s = p->tab[tf_hash_str(id) & (p->nb - 1)]; s != NULL; s = s->hnext)
+		if (strcmp(s->id, id) == 0)
+			return s;
+	return NULL;
+}
+
+static void
+seen_unhash(struct gl_poller *p, struct seen *s)
+{
+	struct seen **pp = &p->tab[tf_hash_str(s->id) & (p->nb - 1)];
+
+	while (*pp != s)
+		pp = &(*pp)->hnext;
+	*pp = s->hnext;
+}
+
+static void
+seen_remove_oldest(struct gl_poller *p)
+{
+	struct seen *s = p->oldest;
+
+	seen_unhash(p, s);
+	p->oldest = s->newer;
+	if (p->oldest != NULL)
+		p->oldest->older = NULL;
+	else
+		p->newest = NULL;
+	p->count--;
+	free(s->id);
+	free(s);
+}
+
+static void
+seen_add(struct gl_poller *p, const char *id, int64_t ts)
+{
+	struct seen *s;
+	size_t i, h;
+
+	if (p->count + 1 > p->nb) {
+		size_t nb = p->nb ? p->nb * 2 : 1024;
+		struct seen **tab = xcalloc(nb, sizeof *tab), *n;
+
+		for (i = 0; i < p->nb; i++)
+			for (s = p->tab[i]; s != NULL; s = n) {
+				n = s->hnext;
+				h = tf_hash_str(s->id) & (nb - 1);
+				s->hnext = tab[h];
+				tab[h] = s;
+			}
+		free(p->tab);
+		p->tab = tab;
+		p->nb = nb;
+	}
+	s = xcalloc(1, sizeof *s);
+	s->id = xstrdup(id);
+	s->ts = ts;
+	h = tf_hash_str(id) & (p->nb - 1);
+	s->hnext = p->tab[h];
+	p->tab[h] = s;
+	s->older = p->newest;
+	if (p->newest != NULL)
+		p->newest->newer = s;
+	else
+		p->oldest = s;
+	p->newest = s;
+	p->count++;
+	while (p->count > GL_DEDUP_MAX)
+		seen_remove_oldest(p);
+}
+
+/* Forget ids older than the overlap: they can no longer come back in a window. */
+static void
+seen_expire(struct gl_poller *p, int64_t before_ns)
+{
+	while (p->oldest != NULL && p->oldest->ts < before_ns)
+		seen_remove_oldest(p);
+}
+
+static int64_t
+overlap_ns(const struct gl_poller *p)
+{
+	return p->o.overlap_ms * NS_PER_MS;
+}
+
+/* ---- cursor ---- */
+
+static int
+cmp_ts_desc(const void *a, const void *b)
+{
+	const struct seen *x = *(struct seen *const *)a, *y = *(struct seen *const *)b;
+
+	return x->ts < y->ts ? 1 : x->ts > y->ts ? -1 : 0;
+}
+
+static char *
+cursor_encode(struct gl_poller *p)
+{
+	json_object *o = json_object_new_object(), *ids = json_object_new_array(),
+	    *recent = json_object_new_array(), *pair;
+	int64_t lo = p->pos_ns - overlap_ns(p), from = lo;
+	struct seen *s, **v;
+	size_t n = 0, i, keep;
+	char t[40], *out;
+
+	v = xcalloc(p->count + 1, sizeof *v);
+	for (s = p->oldest; s != NULL; s = s->newer)
+		if (s->ts >= lo && s->ts <= p->pos_ns)
+			v[n++] = s;
+	qsort(v, n, sizeof *v, cmp_ts_desc);
+	keep = n > GL_CURSOR_IDS ? GL_CURSOR_IDS : n;
+	if (keep < n)
+		from = v[keep]->ts + 1;     /* the ids cut from the cursor are not listed again */
+	if (from < p->floor_ns)
+		from = p->floor_ns;
+	for (i = 0; i < keep; i++) {
+		if (v[i]->ts == p->pos_ns)
+			json_object_array_add(ids, json_object_new_string(v[i]->id));
+		else {
+			pair = json_object_new_array();
+			gl_format_ts(v[i]->ts, t);
+			json_object_array_add(pair, json_object_new_string(v[i]->id));
+			json_object_array_add(pair, json_object_new_string(t));
+			json_object_array_add(recent, pair);
+		}
+	}
+	free(v);
+	json_object_object_add(o, "v", json_object_new_int(1));
+	gl_format_ts(p->pos_ns, t);
+	json_object_object_add(o, "ts", json_object_new_string(t));
+	json_object_object_add(o, "ids", ids);
+	json_object_object_add(o, "recent", recent);
+	gl_format_ts(from, t);
+	json_object_object_add(o, "from", json_object_new_string(t));
+	out = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return out;
+}
+
+/* Restore P, the dedup set and the floor from a stored cursor. 0, or -1 with *err. */
+static int
+cursor_decode(struct gl_poller *p, const char *s, char **err)
+{
+	json_object *o = json_tokener_parse(s), *v, *e;
+	int64_t pos, from, ts;
+	size_t i, n;
+
+	if (o == NULL || !json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, "ts", &v) || gl_parse_ts(json_object_get_string(v), &pos) ||
+	    !json_object_object_get_ex(o, "from", &v) || gl_parse_ts(json_object_get_string(v), &from)) {
+		json_object_put(o);
+		return tf_err(err, "cursor %s is not a gcplogging cursor (%.60s…)", p->cursor_name, s);
+	}
+	p->pos_ns = pos;
+	p->floor_ns = from;
+	if (json_object_object_get_ex(o, "ids", &v) && json_object_is_type(v, json_type_array))
+		for (i = 0, n = json_object_array_length(v); i < n; i++) {
+			e = json_object_array_get_idx(v, i);
+			if (json_object_is_type(e, json_type_string))
+				seen_add(p, json_object_get_string(e), pos);
+		}
+	if (json_object_object_get_ex(o, "recent", &v) && json_object_is_type(v, json_type_array))
+		for (i = 0, n = json_object_array_length(v); i < n; i++) {
+			e = json_object_array_get_idx(v, i);
+			if (json_object_is_type(e, json_type_array) && json_object_array_length(e) == 2 &&
+			    gl_parse_ts(json_object_get_string(json_object_array_get_idx(e, 1)), &ts) == 0)
+				seen_add(p, json_object_get_string(json_object_array_get_idx(e, 0)), ts);
+		}
+	json_object_put(o);
+	return 0;
+}
+
+static void
+set_error(struct gl_poller *p, const char *msg)
+{
+	free(p->last_error);
+	p->last_error = xstrdup(msg);
+}
+
+static void
+report(struct gl_poller *p)
+{
+	struct source_status st;
+	int64_t now = tf_now_ms(), sec = now / 1000;
+	uint64_t n = 0;
+	size_t i;
+
+	memset(&st, 0, sizeof st);
+	st.name = p->name;
+	st.last_poll_ms = p->last_poll_wall;
+	st.lag_ms = p->newest_event_ms ? now - p->newest_event_ms : -1;
+	for (i = 0; i < 60; i++)
+		if (p->rate_sec[i] > sec - 60)
+			n += p->rate_bucket[i];
+	st.events_per_s = n / 60.0;
+	st.events = p->st.events;
+	st.requests = p->st.requests;
+	st.errors = p->st.errors;
+	st.retries = p->st.retries;
+	st.last_error = p->last_error;
+	st.backfill = -1;
+	if (p->o.until_ms > 0) {
+		int64_t to = p->o.until_ms * NS_PER_MS, from = p->backfill_from_ns;
+
+		st.backfill = to > from ? (double)(p->pos_ns - from) / (double)(to - from) : 1;
+		if (st.backfill < 0)
+			st.backfill = 0;
+		if (st.backfill > 1)
+			st.backfill = 1;
+	}
+	if (p->sink.status != NULL)
+		p->sink.status(p->sink.ctx, &st);
+}
+
+/* Checkpoint P and the ids around it (after their events were handed over). */
+static void
+checkpoint(struct gl_poller *p)
+{
+	char *v, *err = NULL;
+
+	if (!p->dirty || p->sink.cursor_set == NULL)
+		return;
+	seen_expire(p, p->pos_ns - overlap_ns(p));
+	v = cursor_encode(p);
+	if (p->sink.cursor_set(p->sink.ctx, p->cursor_name, v, &err) != 0) {
+		char *m = xasprintf("%s: cannot save the cursor: %s", p->name,
+		    err != NULL ? err : "unknown error");
+
+		set_error(p, m);
+		p->st.errors++;
+		free(m);
+	} else {
+		p->dirty = 0;
+		p->saved_pos_ns = p->pos_ns;
+	}
+	free(err);
+	free(v);
+}
+
+struct gl_poller *
+gl_poller_new(const struct gl_opts *o, const struct source_sink *sink, char **err)
+{
+	struct gl_poller *p;
+	const char *ep;
+	char *cur, *e2 = NULL;
+	size_t n;
+
+	if (o->project == NULL || *o->project == '\0' || strchr(o->project, '/') != NULL) {
+		tf_err(err, "gcplogging: a project id is required (like my-project-123), got \"%s\"",
+		    o->project ? o->project : "");
+		return NULL;
+	}
+	if (o->tokens.get == NULL) {
+		tf_err(err, "gcplogging %s: no token source", o->project);
+		return NULL;
+	}
+	ep = o->endpoint != NULL && *o->endpoint ? o->endpoint : GL_DEFAULT_ENDPOINT;
+	if (!tf_str_has_prefix(ep, "https://") && !tf_str_has_prefix(ep, "http://")) {
+		tf_err(err, "gcplogging %s: endpoint \"%s\" is not an http(s) URL", o->project, ep);
+		return NULL;
+	}
+	if (o->page_size < 0 || o->page_size > 1000) {
+		tf_err(err, "gcplogging %s: page size %d is out of range (1..1000)", o->project,
+		    o->page_size);
+		return NULL;
+	}
+	p = xcalloc(1, sizeof *p);
+	p->o = *o;
+	p->sink = *sink;
+	p->project = xstrdup(o->project);
+	p->name = o->name != NULL ? xstrdup(o->name) : xasprintf("gcp %s", o->project);
+	n = strlen(ep);
+	while (n > 0 && ep[n - 1] == '/')
+		n--;
+	p->endpoint = xstrndup(ep, n);
+	p->url = xasprintf("%s/v2/entries:list", p->endpoint);
+	if (o->quota_project != NULL && *o->quota_project)
+		p->quota_hdr = xasprintf("x-goog-user-project: %s", o->quota_project);
+	p->cursor_name = xasprintf("gcplogging:%s%s", o->project, o->data_access ? ":+data_access" : "");
+	p->o.name = p->name;
+	p->o.project = p->project;
+	p->o.endpoint = p->endpoint;
+	p->o.quota_project = NULL;
+	if (p->o.poll_interval_ms <= 0)
+		p->o.poll_interval_ms = 30000;
+	if (p->o.lookback_ms <= 0)
+		p->o.lookback_ms = 15 * 60 * 1000;
+	if (p->o.overlap_ms == 0)
+		p->o.overlap_ms = GL_DEFAULT_OVERLAP_MS;
+	else if (p->o.overlap_ms < 0)
+		p->o.overlap_ms = 0;
+	if (p->o.page_size == 0)
+		p->o.page_size = 1000;
+	if (p->o.min_interval_ms == 0)
+		p->o.min_interval_ms = 1000;
+	else if (p->o.min_interval_ms < 0)
+		p->o.min_interval_ms = 0;
+	if (p->o.max_attempts == 0)
+		p->o.max_attempts = 8;
+	if (p->o.backoff_base_ms <= 0)
+		p->o.backoff_base_ms = 1000;
+	if (p->o.backoff_cap_ms <= 0)
+		p->o.backoff_cap_ms = 60000;
+	if (p->o.timeout_ms <= 0)
+		p->o.timeout_ms = 60000;
+	p->saved_pos_ns = -1;
+	p->last_req_mono = -1;
+
+	/* Where to start: the stored cursor, unless it is older than `since`. */
+	cur = sink->cursor_get != NULL ? sink->cursor_get(sink->ctx, p->cursor_name) : NULL;
+	if (cur != NULL && cursor_decode(p, cur, &e2) == 0 &&
+	    (o->since_ms <= 0 || p->pos_ns >= o->since_ms * NS_PER_MS)) {
+		p->saved_pos_ns = p->pos_ns;
+	} else {
+		if (e2 != NULL) {
+			set_error(p, e2);       /* a broken cursor: say so, start from since/lookback */
+			p->st.errors++;
+		}
+		while (p->oldest != NULL)
+			seen_remove_oldest(p);
+		p->pos_ns = (o->since_ms > 0 ? o->since_ms : tf_now_ms() - p->o.lookback_ms) * NS_PER_MS;
+		p->floor_ns = p->pos_ns;
+	}
+	free(e2);
+	free(cur);
+	p->backfill_from_ns = o->since_ms > 0 ? o->since_ms * NS_PER_MS : p->pos_ns;
+	p->http = http_new();
+	return p;
+}
+
+void
+gl_poller_free(struct gl_poller *p)
+{
+	if (p == NULL)
+		return;
+	while (p->oldest != NULL)
+		seen_remove_oldest(p);
+	free(p->tab);
+	http_free(p->http);
+	if (p->token != NULL) {
+		memset(p->token, 0, strlen(p->token));
+		free(p->token);
+	}
+	free(p->name);
+	free(p->project);
+	free(p->endpoint);
+	free(p->url);
+	free(p->quota_hdr);
+	free(p->cursor_name);
+	free(p->last_error);
+	free(p);
+}
+
+const struct gl_stats *
+gl_poller_stats(const struct gl_poller *p)
+{
+	return &p->st;
+}
+
+int64_t
+gl_poller_position_ns(const struct gl_poller *p)
+{
+	return p->pos_ns;
+}
+
+static void
+drop_token(struct gl_poller *p)
+{
+	if (p->token != NULL) {
+		memset(p->token, 0, strlen(p->token));
+		free(p->token);
+		p->token = NULL;
+	}
+}
+
+/* Wait for the limiter; 1 when a stop was asked. */
+static int
+limit(struct gl_poller *p)
+{
+	int64_t wait;
+
+	if (p->last_req_mono >= 0 && p->o.min_interval_ms > 0) {
+		wait = p->last_req_mono + p->o.min_interval_ms - mono_ms();
+		if (wait > 0 && p->sink.sleep(p->sink.ctx, wait))
+			return 1;
+	}
+	p->last_req_mono = mono_ms();
+	return 0;
+}
+
+/* The Google error's status and message from a response body, for messages. */
+static char *
+google_error(const struct http_resp *rs)
+{
+	json_object *o = json_tokener_parse(rs->body.buf != NULL ? rs->body.buf : ""), *e, *v;
+	const char *status = NULL, *msg = NULL;
+	char *out;
+
+	if (o != NULL && json_object_object_get_ex(o, "error", &e) &&
+	    json_object_is_type(e, json_type_object)) {
+		if (json_object_object_get_ex(e, "status", &v))
+			status = json_object_get_string(v);
+		if (json_object_object_get_ex(e, "message", &v))
+			msg = json_object_get_string(v);
+	}
+	out = xasprintf("%ld%s%s%s%.300s", rs->status, status ? " " : "", status ? status : "",
+	    msg ? ": " : "", msg ? msg : "");
+	json_object_put(o);
+	return out;
+}
+
+/* Fetch one page, with retries. 0 and *page (a parsed JSON object), 1 stop, -1 *err. */
+static int
+fetch_page(struct gl_poller *p, const char *body, json_object **page, char **err)
+{
+	const char *hdrs[4] = { "Content-Type: application/json", "Accept: application/json",
+	    p->quota_hdr, NULL };
+	struct http_req rq;
+	struct http_resp rs;
+	unsigned attempt;
+	int refreshed = 0;
+	char *terr = NULL, *why = NULL, *m;
+
+	*page = NULL;
+	for (attempt = 1;; attempt++) {
+		/* Every request asks the source: it caches, and replaces a token before it expires. */
+		drop_token(p);
+		if (p->o.tokens.get(p->o.tokens.ctx, &p->token, &terr) != 0) {
+			tf_err(err, "%s: no access token for %s: %s", p->name, p->url, terr);
+			free(terr);
+			return -1;
+		}
+		if (limit(p))
+			return 1;
+		memset(&rq, 0, sizeof rq);
+		rq.method = "POST";
+		rq.url = p->url;
+		rq.headers = hdrs;
+		rq.body = body;
+		rq.body_len = strlen(body);
+		rq.bearer = p->token;
+		rq.timeout_ms = p->o.timeout_ms;
+		p->st.requests++;
+		free(why);
+		why = NULL;
+		if (http_do(p->http, &rq, &rs, &terr) != 0) {
+			why = terr;
+			terr = NULL;
+		} else if (rs.status == 200) {
+			enum json_tokener_error je;
+			json_tokener *tok = json_tokener_new();
+			json_object *o = json_tokener_parse_ex(tok, rs.body.buf, (int)rs.body.len), *v;
+
+			je = json_tokener_get_error(tok);
+			if (o != NULL && je == json_tokener_success &&
+			    json_tokener_get_parse_end(tok) == rs.body.len &&
+			    json_object_is_type(o, json_type_object) &&
+			    (!json_object_object_get_ex(o, "entries", &v) ||
+			    json_object_is_type(v, json_type_array))) {
+				json_tokener_free(tok);
+				http_resp_free(&rs);
+				*page = o;
+				free(why);
+				if (attempt > 1 || refreshed) {
+					/* Recovered: the status stops showing the retried error. */
+					free(p->last_error);
+					p->last_error = NULL;
+				}
+				return 0;
+			}
+			json_object_put(o);
+			json_tokener_free(tok);
+			p->st.malformed++;
+			why = xasprintf("POST %s: truncated or invalid JSON in a 200 response (%zu bytes: %s)",
+			    p->url, rs.body.len, je != json_tokener_success ? json_tokener_error_desc(je) :
+			    o == NULL ? "incomplete" : "not an entries.list response");
+		} else if (rs.status == 401 && !refreshed) {
+			/* The token expired or was revoked early: one fresh token, then again. */
+			p->st.unauthorized++;
+			p->st.token_refreshes++;
+			if (p->o.token_invalidate != NULL)
+				p->o.token_invalidate(p->o.tokens.ctx, p->token);
+			drop_token(p);
+			refreshed = 1;
+			http_resp_free(&rs);
+			attempt--;
+			continue;
+		} else if (!http_retryable(&rs)) {
+			char *ge = google_error(&rs);
+
+			p->st.unauthorized += rs.status == 401;
+			tf_err(err, "%s: POST %s: %s%s", p->name, p->url, ge,
+			    rs.status == 401 ? "; a fresh token was refused too: check the credentials" :
+			    rs.status == 403 ? "; the credentials need logging.logEntries.list on the "
+			    "project (roles/logging.viewer; data_access also roles/logging.privateLogViewer)" :
+			    rs.status == 404 ? "; check the project id and the endpoint" : "");
+			free(ge);
+			http_resp_free(&rs);
+			return -1;
+		} else {
+			char *ge = google_error(&rs);
+
+			why = xasprintf("POST %s: %s", p->url, ge);
+			free(ge);
+		}
+		if (attempt >= p->o.max_attempts) {
+			tf_err(err, "%s: giving up after %u attempts: %s", p->name, attempt, why);
+			free(why);
+			http_resp_free(&rs);
+			return -1;
+		}
+		p->st.retries++;
+		m = xasprintf("%s: %s; retry %u", p->name, why, attempt);
+		set_error(p, m);
+		free(m);
+		report(p);
+		{
+			int64_t d = http_backoff_ms(attempt, p->o.backoff_base_ms, p->o.backoff_cap_ms,
+			    rs.retry_after);
+
+			http_resp_free(&rs);
+			if (p->sink.sleep(p->sink.ctx, d)) {
+				free(why);
+				return 1;
+			}
+		}
+	}
+}
+
+static void
+count_rate(struct gl_poller *p)
+{
+	int64_t sec = tf_now_ms() / 1000;
+	size_t i = (size_t)(sec % 60);
+
+	if (p->rate_sec[i] != sec) {
+		p->rate_sec[i] = sec;
+		p->rate_bucket[i] = 0;
+	}
+	p->rate_bucket[i]++;
+}
+
+/* Hand one entry over. 0, 1 stop. */
+static int
+handle_entry(struct gl_poller *p, json_object *e)
+{
+	json_object *v;
+	const char *id = NULL, *ts = NULL, *why = NULL;
+	struct event *ev;
+	int64_t ns;
+	char *m;
+
+	p->st.entries++;
+	if (json_object_object_get_ex(e, "insertId", &v))
+		id = json_object_get_string(v);
+	if (json_object_object_get_ex(e, "timestamp", &v))
+		ts = json_object_get_string(v);
+	if (!json_object_is_type(e, json_type_object) || id == NULL || *id == '\0' ||
+	    gl_parse_ts(ts, &ns) != 0) {
+		p->st.malformed++;
+		m = xasprintf("%s: an entry without a usable insertId/timestamp (%.40s, %.40s) was "
+		    "not handed over", p->name, id ? id : "no insertId", ts ? ts : "no timestamp");
+		set_error(p, m);
+		free(m);
+		return 0;
+	}
+	if (seen_find(p, id) != NULL) {
+		p->st.duplicates++;
+		return 0;
+	}
+	ev = xcalloc(1, sizeof *ev);
+	if (event_from_logentry(e, ev, &why) != 0) {
+		/* Not an audit entry: counted; the logName filter should have kept it out. */
+		p->st.skipped++;
+		event_free(ev);
+		free(ev);
+	} else {
+		int64_t t = ev->time_ms;
+
+		if (p->sink.event(p->sink.ctx, ev) != 0)
+			return 1;
+		p->st.events++;
+		count_rate(p);
+		if (t > p->newest_event_ms)
+			p->newest_event_ms = t;
+	}
+	seen_add(p, id, ns);
+	if (ns > p->pos_ns)
+		p->pos_ns = ns;
+	p->dirty = 1;
+	return 0;
+}
+
+int
+gl_poll_once(struct gl_poller *p, char **err)
+{
+	int64_t from, to, now = tf_now_ms() * NS_PER_MS, t0;
+	json_object *rq = json_object_new_object(), *names, *page = NULL, *v;
+	char *filter, *token = NULL;
+	size_t i, n;
+	int rc = 0;
+
+	to = now;
+	if (p->o.until_ms > 0 && p->o.until_ms * NS_PER_MS < to)
+		to = p->o.until_ms * NS_PER_MS;
+	from = p->pos_ns - overlap_ns(p);
+	if (from < p->floor_ns)
+		from = p->floor_ns;
+	if (to <= from) {
+		json_object_put(rq);
+		report(p);
+		return 0;
+	}
+	filter = gl_filter(p->o.data_access, from, to);
+	names = json_object_new_array();
+	{
+		char *rn = xasprintf("projects/%s", p->project);
+
+		json_object_array_add(names, json_object_new_string(rn));
+		free(rn);
+	}
+	json_object_object_add(rq, "resourceNames", names);
+	json_object_object_add(rq, "filter", json_object_new_string(filter));
+	json_object_object_add(rq, "orderBy", json_object_new_string("timestamp asc"));
+	json_object_object_add(rq, "pageSize", json_object_new_int(p->o.page_size));
+	free(filter);
+
+	for (;;) {
+		const char *body = json_object_to_json_string_ext(rq, JSON_C_TO_STRING_PLAIN |
+		    JSON_C_TO_STRING_NOSLASHESCAPE);
+
+		rc = fetch_page(p, body, &page, err);
+		if (rc != 0)
+			break;
+		t0 = mono_us();
+		p->st.pages++;
+		n = json_object_object_get_ex(page, "entries", &v) ? json_object_array_length(v) : 0;
+		if (n == 0)
+			p->st.empty_pages++;
+		for (i = 0; i < n && rc == 0; i++)
+			rc = handle_entry(p, json_object_array_get_idx(v, i));
+		if (n > 0 && rc == 0) {
+			int64_t d = mono_us() - t0;
+
+			p->st.handover_us_sum += d;
+			p->st.handover_pages++;
+			if (d > p->st.handover_us_max)
+				p->st.handover_us_max = d;
+		}
+		/* Handed over: now the cursor may move past them. */
+		checkpoint(p);
+		if (rc != 0)
+			break;
+		free(token);
+		token = NULL;
+		if (json_object_object_get_ex(page, "nextPageToken", &v) &&
+		    json_object_is_type(v, json_type_string) && *json_object_get_string(v) != '\0')
+			token = xstrdup(json_object_get_string(v));
+		json_object_put(page);
+		page = NULL;
+		if (token == NULL)
+			break;
+		/* An empty page with a token is the API's search timing out: keep paging. */
+		json_object_object_add(rq, "pageToken", json_object_new_string(token));
+		report(p);
+	}
+	json_object_put(page);
+	json_object_put(rq);
+	free(token);
+	if (rc == 0) {
+		/* The whole window was listed: the position moves to its end. */
+		if (to > p->pos_ns) {
+			p->pos_ns = to;
+			p->dirty = 1;
+		}
+		checkpoint(p);
+		p->last_poll_wall = tf_now_ms();
+		if (p->last_error != NULL && p->dirty == 0) {
+			free(p->last_error);
+			p->last_error = NULL;
+		}
+	} else if (rc < 0) {
+		p->st.errors++;
+		set_error(p, err != NULL && *err != NULL ? *err : "poll failed");
+		drop_token(p);
+	}
+	report(p);
+	return rc;
+}
+
+int
+gl_poller_run(struct gl_poller *p, char **err)
+{
+	int rc, failures = 0;
+	char *e = NULL;
+
+	for (;;) {
+		rc = gl_poll_once(p, &e);
+		if (rc == 1)
+			break;
+		if (p->o.until_ms > 0 && p->pos_ns >= p->o.until_ms * NS_PER_MS)
+			break;
+		if (rc < 0) {
+			failures++;
+			if (p->o.until_ms > 0 && failures >= MAX_BACKFILL_FAILURES) {
+				tf_err(err, "%s", e);
+				free(e);
+				return -1;
+			}
+			free(e);
+			e = NULL;
+			if (p->sink.sleep(p->sink.ctx, http_backoff_ms((unsigned)failures,
+			    p->o.backoff_base_ms, p->o.poll_interval_ms, NULL) + p->o.backoff_base_ms))
+				break;
+			continue;
+		}
+		failures = 0;
+		/* A backfill that is not done yet (until in the future) waits like a live poll. */
+		if (p->sink.sleep(p->sink.ctx, p->o.poll_interval_ms))
+			break;
+	}
+	free(e);
+	return 0;
+}

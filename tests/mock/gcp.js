@@ -1,0 +1,353 @@
+// tests/mock/gcp.js: a loopback stand-in for Google's OAuth token endpoint, the GCE metadata
+// server and Cloud Logging's entries:list, for tfdrift's GCP tests.
+//
+//   node gcp.js --port 0 --entries FILE [--entries FILE...] [--pubkey PEM] [--client-email E]
+//               [--key-id K] [--client-id ID --client-secret S --refresh-token R]
+//               [--shift] [--token-ttl SECONDS] [--secrets-log FILE]
+//
+// Prints its port on the first stdout line. Endpoints:
+//   POST /token            grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer: the assertion's
+//                          RS256 signature is verified with Node's crypto against --pubkey; alg,
+//                          kid, iss, aud (this URL), scope, iat and exp are checked; failures
+//                          answer 400 {"error":"invalid_grant","error_description":...} as Google.
+//                          grant_type=refresh_token: client_id/client_secret/refresh_token checked.
+//   GET  /computeMetadata/v1/instance/service-accounts/default/token   needs Metadata-Flavor: Google
+//   POST /v2/entries:list  bearer token checked (401 UNAUTHENTICATED when unknown or expired);
+//                          resourceNames projects/P, filter (logName: / logName= and the timestamp
+//                          bounds), orderBy, pageSize (≤ 1000), pageToken (bound to the other
+//                          parameters, as the real API's) honoured.
+//   --shift moves each file's entries by whole seconds so that its newest is 60 s old at start
+//   (fractional digits are kept as they were).
+// Control (GET):
+//   /__control/throttle?n=N   next N entries:list → 429 RESOURCE_EXHAUSTED
+//   /__control/fail?n=N       next N → 500 INTERNAL
+//   /__control/hang?n=N       next N are never answered
+//   /__control/truncate?n=N   next N 200 bodies cut in half (with a matching Content-Length)
+//   /__control/empty?n=N      next N pages come back empty with a nextPageToken
+//   /__control/expire         every issued token expires now
+//   /__control/token_ttl?s=N  lifetime of tokens issued from now on
+//   /__control/add?project=P&n=K&age_ms=A   K new activity entries (copies of P's first one)
+//                             with timestamps A ms ago; answers their insertIds
+//   /__control/counters       JSON counters: token requests by grant, rejects, list requests
+//                             per project with the smallest gap and the most in any minute
+'use strict';
+
+const http = require('http');
+const crypto = require('crypto');
+const fs = require('fs');
+
+const args = { entries: [] };
+for (let i = 2; i < process.argv.length; i++) {
+	const k = process.argv[i].replace(/^--/, '');
+	if (k === 'shift') { args.shift = true; continue; }
+	const v = process.argv[++i];
+	if (k === 'entries') args.entries.push(v); else args[k.replace(/-/g, '_')] = v;
+}
+
+const pubkey = args.pubkey ? crypto.createPublicKey(fs.readFileSync(args.pubkey)) : null;
+let tokenTtl = Number(args.token_ttl || 3599);
+const tokens = new Map();              // token -> expiry ms
+const secretsLog = args.secrets_log;
+const counters = { token: { jwt: 0, refresh_token: 0, metadata: 0, rejected: 0 }, list: 0,
+	unauthorized: 0, expired_used: 0, served_entries: 0, faults: 0, projects: {} };
+const faults = { throttle: 0, fail: 0, hang: 0, truncate: 0, empty: 0 };
+
+function logSecret(s) {
+	if (secretsLog) fs.appendFileSync(secretsLog, s + '\n');
+}
+
+// ---- timestamps as BigInt ns ----
+function parseTs(s) {
+	const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(s || '');
+	if (!m) return null;
+	const secs = Date.parse(m[1] + (m[3] === 'Z' ? 'Z' : m[3])) / 1000;
+	return BigInt(secs) * 1000000000n + BigInt((m[2] || '').padEnd(9, '0') || '0');
+}
+function shiftTs(s, secs) {
+	const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z$/.exec(s);
+	if (!m) return s;
+	const d = new Date(Date.parse(m[1] + 'Z') + secs * 1000).toISOString().slice(0, 19);
+	return d + (m[2] || '') + 'Z';
+}
+function nowTs(ageMs) {
+	const ms = Date.now() - ageMs;
+	return new Date(ms).toISOString().slice(0, 19) + '.' +
+		String((ms % 1000) * 1000000 + Math.floor(Math.random() * 1000000)).padStart(9, '0') + 'Z';
+}
+
+// ---- entries ----
+let entries = [];
+for (const f of args.entries) {
+	const d = JSON.parse(fs.readFileSync(f, 'utf8'));
+	const list = d.entries || [];
+	if (args.shift && list.length) {
+		// Each file moves as a whole: its newest entry becomes 60 s old.
+		let max = 0n;
+		for (const e of list) { const t = parseTs(e.timestamp); if (t > max) max = t; }
+		const shift = Math.floor(Date.now() / 1000) - 60 - Number(max / 1000000000n);
+		for (const e of list) {
+			e.timestamp = shiftTs(e.timestamp, shift);
+			if (e.receiveTimestamp) e.receiveTimestamp = shiftTs(e.receiveTimestamp, shift);
+		}
+	}
+	for (const e of list) entries.push(e);
+}
+function index() {
+	for (const e of entries) e._ts = parseTs(e.timestamp);
+	entries.sort((a, b) => (a._ts < b._ts ? -1 : a._ts > b._ts ? 1 :
+		a.insertId < b.insertId ? -1 : a.insertId > b.insertId ? 1 : 0));
+}
+index();
+let addCounter = 0;
+
+function strip(e) {
+	const o = {};
+	for (const k of Object.keys(e)) if (k !== '_ts') o[k] = e[k];
+	return o;
+}
+
+// ---- helpers ----
+function send(res, status, obj, headers) {
+	const body = typeof obj === 'string' ? obj : JSON.stringify(obj);
+	res.writeHead(status, Object.assign({ 'Content-Type': 'application/json; charset=UTF-8',
+		'Content-Length': Buffer.byteLength(body) }, headers || {}));
+	res.end(body);
+}
+function gerr(res, code, status, message) {
+	send(res, code, { error: { code, message, status } });
+}
+function b64urlDecode(s) {
+	return Buffer.from(s.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+}
+function issue(res, via, extraHeaders) {
+	const tok = 'ya29.mock-' + crypto.randomBytes(24).toString('hex');
+	tokens.set(tok, Date.now() + tokenTtl * 1000);
+	logSecret(tok);
+	counters.token[via]++;
+	send(res, 200, { access_token: tok, expires_in: tokenTtl, token_type: 'Bearer' }, extraHeaders);
+}
+function grantError(res, status, error, desc) {
+	counters.token.rejected++;
+	send(res, status, { error, error_description: desc });
+}
+
+function tokenEndpoint(req, res, body, selfUrl) {
+	const form = new URLSearchParams(body.toString());
+	const gt = form.get('grant_type');
+	if (gt === 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
+		const a = form.get('assertion') || '';
+		logSecret(a);
+		const parts = a.split('.');
+		if (parts.length !== 3) return grantError(res, 400, 'invalid_grant', 'Invalid JWT: malformed.');
+		let hdr, cl;
+		try {
+			hdr = JSON.parse(b64urlDecode(parts[0]).toString());
+			cl = JSON.parse(b64urlDecode(parts[1]).toString());
+		} catch (e) {
+			return grantError(res, 400, 'invalid_grant', 'Invalid JWT: not JSON.');
+		}
+		if (hdr.alg !== 'RS256' || hdr.typ !== 'JWT')
+			return grantError(res, 400, 'invalid_grant', 'Invalid JWT: unsupported algorithm.');
+		if (args.key_id && hdr.kid !== args.key_id)
+			return grantError(res, 400, 'invalid_grant', 'Invalid JWT Signature.');
+		if (/=/.test(a)) return grantError(res, 400, 'invalid_grant', 'Invalid JWT: padding.');
+		const ok = pubkey && crypto.verify('sha256', Buffer.from(parts[0] + '.' + parts[1]), pubkey,
+			b64urlDecode(parts[2]));
+		if (!ok) return grantError(res, 400, 'invalid_grant', 'Invalid JWT Signature.');
+		if (cl.iss !== args.client_email)
+			return grantError(res, 400, 'invalid_grant', 'Invalid grant: account not found');
+		if (cl.aud !== selfUrl)
+			return grantError(res, 400, 'invalid_grant', 'Invalid JWT: Failed audience check. ' +
+				'The expected value was ' + selfUrl);
+		const now = Math.floor(Date.now() / 1000);
+		if (typeof cl.iat !== 'number' || typeof cl.exp !== 'number' || cl.exp - cl.iat > 3600 ||
+		    cl.exp <= now || cl.iat > now + 300)
+			return grantError(res, 400, 'invalid_grant', 'Invalid JWT: Token must be a short-lived ' +
+				'token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in ' +
+				'the JWT claim.');
+		const scopes = String(cl.scope || '').split(' ');
+		if (!scopes.includes('https://www.googleapis.com/auth/logging.read') &&
+		    !scopes.includes('https://www.googleapis.com/auth/cloud-platform'))
+			return grantError(res, 400, 'invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
+		return issue(res, 'jwt');
+	}
+	if (gt === 'refresh_token') {
+		if (form.get('client_id') !== args.client_id || form.get('client_secret') !== args.client_secret)
+			return grantError(res, 401, 'invalid_client', 'Unauthorized');
+		if (!args.refresh_token || form.get('refresh_token') !== args.refresh_token)
+			return grantError(res, 400, 'invalid_grant', 'Bad Request');
+		return issue(res, 'refresh_token');
+	}
+	return grantError(res, 400, 'unsupported_grant_type', 'Invalid grant_type: ' + gt);
+}
+
+function projectCounter(p) {
+	if (!counters.projects[p])
+		counters.projects[p] = { requests: 0, times: [], min_gap_ms: null, max_per_minute: 0 };
+	return counters.projects[p];
+}
+
+function pageHash(q) {
+	return crypto.createHash('sha256').update(JSON.stringify([q.resourceNames, q.filter || '',
+		q.orderBy || '', q.pageSize || 50])).digest('hex').slice(0, 16);
+}
+
+function listEntries(req, res, body) {
+	counters.list++;
+	const auth = req.headers.authorization || '';
+	const tok = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+	if (!tokens.has(tok) || tokens.get(tok) <= Date.now()) {
+		counters.unauthorized++;
+		if (tokens.has(tok)) counters.expired_used++;
+		return gerr(res, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials. ' +
+			'Expected OAuth 2 access token, login cookie or other valid authentication credential.');
+	}
+	let q;
+	try { q = JSON.parse(body.toString()); } catch (e) {
+		return gerr(res, 400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.');
+	}
+	const names = q.resourceNames || [];
+	if (!Array.isArray(names) || names.length === 0 || names.length > 100)
+		return gerr(res, 400, 'INVALID_ARGUMENT', 'resourceNames: at least one and at most 100');
+	const projects = names.map((n) => (/^projects\/([^/]+)$/.exec(n) || [])[1]);
+	if (projects.some((p) => !p)) return gerr(res, 400, 'INVALID_ARGUMENT', 'resourceNames: only projects/P here');
+	for (const p of projects) {
+		const c = projectCounter(p), t = Date.now();
+		if (c.times.length) {
+			const gap = t - c.times[c.times.length - 1];
+			if (c.min_gap_ms === null || gap < c.min_gap_ms) c.min_gap_ms = gap;
+		}
+		c.times.push(t);
+		c.requests++;
+		const inMinute = c.times.filter((x) => x > t - 60000).length;
+		if (inMinute > c.max_per_minute) c.max_per_minute = inMinute;
+	}
+	const pageSize = q.pageSize === undefined ? 50 : q.pageSize;
+	if (!Number.isInteger(pageSize) || pageSize < 0 || pageSize > 1000)
+		return gerr(res, 400, 'INVALID_ARGUMENT', 'pageSize must be between 0 and 1000');
+	const order = q.orderBy || 'timestamp asc';
+	if (order !== 'timestamp asc' && order !== 'timestamp desc')
+		return gerr(res, 400, 'INVALID_ARGUMENT', 'orderBy: only "timestamp asc" or "timestamp desc"');
+	const filter = q.filter || '';
+	const h = pageHash(q);
+	let offset = 0;
+	if (q.pageToken) {
+		let pt;
+		try { pt = JSON.parse(b64urlDecode(q.pageToken).toString()); } catch (e) { pt = null; }
+		if (!pt || pt.h !== h)
+			return gerr(res, 400, 'INVALID_ARGUMENT', 'The page token is invalid or does not match the request.');
+		offset = pt.o;
+	}
+	// Faults, after authentication and validation, like a real overloaded backend.
+	if (faults.throttle > 0) {
+		faults.throttle--; counters.faults++;
+		return gerr(res, 429, 'RESOURCE_EXHAUSTED', "Quota exceeded for quota metric 'Read requests' " +
+			"and limit 'Read requests per minute' of service 'logging.googleapis.com'.");
+	}
+	if (faults.fail > 0) {
+		faults.fail--; counters.faults++;
+		return gerr(res, 500, 'INTERNAL', 'Internal error encountered.');
+	}
+	if (faults.hang > 0) {
+		faults.hang--; counters.faults++;
+		setTimeout(() => req.socket.destroy(), 60000).unref();
+		return;
+	}
+	const subs = [...filter.matchAll(/logName:"([^"]+)"/g)].map((m) => m[1]);
+	const exact = [...filter.matchAll(/logName="([^"]+)"/g)].map((m) => m[1]);
+	const lo = (/timestamp>="([^"]+)"/.exec(filter) || [])[1];
+	const hi = (/timestamp<"([^"]+)"/.exec(filter) || [])[1];
+	const loNs = lo ? parseTs(lo) : null, hiNs = hi ? parseTs(hi) : null;
+	if ((lo && loNs === null) || (hi && hiNs === null))
+		return gerr(res, 400, 'INVALID_ARGUMENT', 'Invalid timestamp in filter');
+	let match = entries.filter((e) => projects.some((p) => e.logName.startsWith('projects/' + p + '/logs/')) &&
+		(subs.length + exact.length === 0 || subs.some((s) => e.logName.includes(s)) ||
+		 exact.includes(e.logName)) &&
+		(loNs === null || e._ts >= loNs) && (hiNs === null || e._ts < hiNs));
+	if (order === 'timestamp desc') match = match.slice().reverse();
+	const token = (o) => Buffer.from(JSON.stringify({ o, h })).toString('base64url');
+	let out;
+	if (faults.empty > 0) {
+		faults.empty--; counters.faults++;
+		out = { entries: [], nextPageToken: token(offset) };
+	} else {
+		const page = match.slice(offset, offset + (pageSize || 50));
+		counters.served_entries += page.length;
+		out = { entries: page.map(strip) };
+		if (offset + page.length < match.length) out.nextPageToken = token(offset + page.length);
+	}
+	let text = JSON.stringify(out);
+	if (faults.truncate > 0) {
+		faults.truncate--; counters.faults++;
+		text = text.slice(0, Math.floor(text.length / 2));
+	}
+	send(res, 200, text);
+}
+
+function control(res, path, q) {
+	const n = Number(q.get('n') || 1);
+	switch (path) {
+	case '/__control/throttle': faults.throttle = n; break;
+	case '/__control/fail': faults.fail = n; break;
+	case '/__control/hang': faults.hang = n; break;
+	case '/__control/truncate': faults.truncate = n; break;
+	case '/__control/empty': faults.empty = n; break;
+	case '/__control/expire': for (const k of tokens.keys()) tokens.set(k, 0); break;
+	case '/__control/token_ttl': tokenTtl = Number(q.get('s')); break;
+	case '/__control/add': {
+		const p = q.get('project'), age = Number(q.get('age_ms') || 0);
+		const tmpl = entries.find((e) => e.logName === 'projects/' + p +
+			'/logs/cloudaudit.googleapis.com%2Factivity');
+		if (!tmpl) return send(res, 404, { error: 'no template entry for ' + p });
+		const ids = [];
+		for (let i = 0; i < n; i++) {
+			const e = JSON.parse(JSON.stringify(strip(tmpl)));
+			e.insertId = 'mock-' + (++addCounter) + '-' + crypto.randomBytes(3).toString('hex');
+			e.timestamp = nowTs(age);
+			e.receiveTimestamp = nowTs(0);
+			entries.push(e);
+			ids.push(e.insertId);
+		}
+		index();
+		return send(res, 200, { added: ids });
+	}
+	case '/__control/counters': {
+		const c = JSON.parse(JSON.stringify(counters));
+		for (const p of Object.keys(c.projects)) delete c.projects[p].times;
+		c.tokens_issued = tokens.size;
+		return send(res, 200, c);
+	}
+	default: return send(res, 404, { error: 'unknown control ' + path });
+	}
+	send(res, 200, { ok: true });
+}
+
+const server = http.createServer((req, res) => {
+	const chunks = [];
+	req.on('data', (c) => chunks.push(c));
+	req.on('end', () => {
+		const body = Buffer.concat(chunks);
+		const u = new URL(req.url, 'http://127.0.0.1');
+		const selfUrl = 'http://127.0.0.1:' + server.address().port + '/token';
+		try {
+			if (u.pathname.startsWith('/__control/')) return control(res, u.pathname, u.searchParams);
+			if (req.method === 'POST' && u.pathname === '/token') return tokenEndpoint(req, res, body, selfUrl);
+			if (req.method === 'GET' && u.pathname === '/computeMetadata/v1/instance/service-accounts/default/token') {
+				if (req.headers['metadata-flavor'] !== 'Google') {
+					counters.token.rejected++;
+					res.writeHead(403, { 'Content-Type': 'text/html' });
+					return res.end('Missing Metadata-Flavor:Google header.');
+				}
+				return issue(res, 'metadata', { 'Metadata-Flavor': 'Google' });
+			}
+			if (req.method === 'POST' && u.pathname === '/v2/entries:list') return listEntries(req, res, body);
+			gerr(res, 404, 'NOT_FOUND', 'no such method ' + req.method + ' ' + u.pathname);
+		} catch (e) {
+			console.error(e);
+			gerr(res, 500, 'INTERNAL', 'mock error: ' + e.message);
+		}
+	});
+});
+server.listen(Number(args.port || 0), '127.0.0.1', () => {
+	process.stdout.write(server.address().port + '\n');
+});
