@@ -194,8 +194,21 @@ sqs_col_free(void *impl)
 
 /* The collectors of one sources.aws entry: a poller per region (+ us-east-1 for global
  * events when the list lacks it) and the queue. */
+/* " [backfill 2024-05-01T00:00:00Z..2024-05-02T00:00:00Z]" or "". Heap. */
+static char *
+window_suffix(const struct sources_opts *o)
+{
+	char a[32], b[32];
+
+	if (o == NULL || (o->since_ms == 0 && o->until_ms == 0))
+		return xstrdup("");
+	tf_format_time(o->since_ms, a);
+	tf_format_time(o->until_ms, b);
+	return xasprintf(" [backfill %s..%s]", o->since_ms ? a : "", o->until_ms ? b : "now");
+}
+
 static int
-add_aws(struct engine *e, const struct conf_aws_source *a)
+add_aws(struct engine *e, const struct conf_aws_source *a, const struct sources_opts *bo)
 {
 	struct aws_creds_opts co = { a->profile, NULL };
 	struct aws_shared *sh = xcalloc(1, sizeof *sh);
@@ -216,8 +229,11 @@ add_aws(struct engine *e, const struct conf_aws_source *a)
 		struct ct_options o;
 		struct ct_col *cc = xcalloc(1, sizeof *cc);
 		struct collector *col = xcalloc(1, sizeof *col);
-		char *name = xasprintf("cloudtrail %s %s%s", a->name, region,
-		    i < a->regions.n ? "" : " (global)");
+		char *win = window_suffix(bo);
+		char *name = xasprintf("cloudtrail %s %s%s%s", a->name, region,
+		    i < a->regions.n ? "" : " (global)", win);
+
+		free(win);
 
 		ct_limiter_init(&sh->limiters[i], 2.0);
 		memset(&o, 0, sizeof o);
@@ -228,6 +244,10 @@ add_aws(struct engine *e, const struct conf_aws_source *a)
 		o.limiter = &sh->limiters[i];
 		o.interval_ms = a->poll_interval_ms;
 		o.lookback_ms = a->lookback_ms;
+		if (bo != NULL) {
+			o.since_ms = bo->since_ms;
+			o.until_ms = bo->until_ms;
+		}
 		cc->p = ct_poller_new(&o);
 		cc->sh = sh;
 		cc->global_only = i >= a->regions.n;
@@ -338,8 +358,10 @@ gl_col_free(void *impl)
 }
 
 static int
-add_gcp(struct engine *e, const struct conf_gcp_source *g, char **err)
+add_gcp(struct engine *e, const struct conf_gcp_source *g, const struct sources_opts *bo,
+    char **err)
 {
+	char *win;
 	struct gcp_auth_opts ao;
 	struct gl_col *gc = xcalloc(1, sizeof *gc);
 	struct collector *col = xcalloc(1, sizeof *col);
@@ -354,7 +376,13 @@ add_gcp(struct engine *e, const struct conf_gcp_source *g, char **err)
 		free(col);
 		return -1;
 	}
-	gc->name = xasprintf("gcp %s %s", g->name, g->project);
+	win = window_suffix(bo);
+	gc->name = xasprintf("gcp %s %s%s", g->name, g->project, win);
+	free(win);
+	if (bo != NULL) {
+		gc->o.since_ms = bo->since_ms;
+		gc->o.until_ms = bo->until_ms;
+	}
 	gc->project = xstrdup(g->project);
 	gc->endpoint = xstrdup(g->endpoint);
 	gc->o.name = gc->name;
@@ -377,7 +405,7 @@ add_gcp(struct engine *e, const struct conf_gcp_source *g, char **err)
 
 int
 sources_add(struct engine *e, const struct conf *c, const struct strlist *extra_files,
-    char **err)
+    const struct sources_opts *o, char **err)
 {
 	struct strlist all = { 0 };
 	size_t i;
@@ -395,9 +423,9 @@ sources_add(struct engine *e, const struct conf *c, const struct strlist *extra_
 	}
 	strlist_clear(&all);
 	for (i = 0; i < c->sources.naws; i++)
-		n += add_aws(e, &c->sources.aws[i]);
+		n += add_aws(e, &c->sources.aws[i], o);
 	for (i = 0; i < c->sources.ngcp; i++) {
-		int k = add_gcp(e, &c->sources.gcp[i], err);
+		int k = add_gcp(e, &c->sources.gcp[i], o, err);
 
 		if (k < 0)
 			return -1;

@@ -49,11 +49,14 @@ watch_usage(FILE *fp)
 {
 	fputs("usage: tfdrift watch [-c FILE] [--format jsonl|text] [--once] [--store PATH]\n"
 	    "                     [--state SRC...] [--events FILE...] [--event-maps DIR]\n"
+	    "                     [--since T] [--until T]\n"
 	    "\n"
 	    "  Runs the configured sources (sources: in the config; --events adds files) against\n"
 	    "  the states (states:; --state adds) and prints findings as they appear, one JSON\n"
 	    "  object per line (--format text for people). Findings and cursors go to the store.\n"
 	    "  --once       poll every source and state once, print, exit 0 clean, 2 drift, 1 error\n"
+	    "  --since T, --until T   backfill that window from the polled sources (its own\n"
+	    "               cursors: a restart resumes it; the live cursors do not move)\n"
 	    "  SIGTERM / SIGINT stop cleanly after checkpointing.\n", fp);
 }
 
@@ -142,11 +145,14 @@ watch_main(int argc, char **argv, const char *config)
 		{ "state", required_argument, NULL, 's' },
 		{ "events", required_argument, NULL, 'e' },
 		{ "event-maps", required_argument, NULL, 'm' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct watch wt, *w = &wt;
 	struct strlist files = { 0 };
+	struct sources_opts so = { 0, 0 };
 	struct engine_consumer cons;
 	struct state_index *ix = NULL;
 	const char *cfgpath = config, *storepath = NULL, *mapdir = NULL;
@@ -174,6 +180,14 @@ watch_main(int argc, char **argv, const char *config)
 		case 's': strlist_push(&w->states, optarg); break;
 		case 'e': strlist_push(&files, optarg); break;
 		case 'm': mapdir = optarg; break;
+		case 'S':
+		case 'U':
+			if (tf_parse_time(optarg, ch == 'S' ? &so.since_ms : &so.until_ms) != 0) {
+				fprintf(stderr, "tfdrift watch: --%s %s: expected an RFC 3339 time "
+				    "(2024-05-27T08:00:00Z)\n", ch == 'S' ? "since" : "until", optarg);
+				goto out;
+			}
+			break;
 		case 'h': watch_usage(stdout); rc = 0; goto out;
 		default: watch_usage(stderr); goto out;
 		}
@@ -212,10 +226,10 @@ watch_main(int argc, char **argv, const char *config)
 	}
 	w->keepset = eventmap_attrset_new(w->map);
 	{
-		struct state_src_opts so;
+		struct state_src_opts sso;
 
-		memset(&so, 0, sizeof so);
-		if ((w->st = states_new(w->states.v, w->states.n, &so, w->map, w->keepset,
+		memset(&sso, 0, sizeof sso);
+		if ((w->st = states_new(w->states.v, w->states.n, &sso, w->map, w->keepset,
 		    &err)) == NULL || states_refresh(w->st, &ix, &err) < 0) {
 			fprintf(stderr, "tfdrift: %s\n", err);
 			free(err);
@@ -249,7 +263,11 @@ watch_main(int argc, char **argv, const char *config)
 	cons.ctx = w;
 	w->eng = engine_new(w->det, w->store, 10000, &cons);
 	engine_set_state_loader(w->eng, states_loader, w->st, w->conf.state_refresh_ms);
-	if (sources_add(w->eng, &w->conf, &files, &err) < 0) {
+	if (so.since_ms != 0 && so.until_ms != 0 && so.until_ms <= so.since_ms) {
+		fprintf(stderr, "tfdrift watch: --until must be after --since\n");
+		goto out;
+	}
+	if (sources_add(w->eng, &w->conf, &files, &so, &err) < 0) {
 		fprintf(stderr, "tfdrift watch: %s\n", err);
 		free(err);
 		goto out;

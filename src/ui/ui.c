@@ -1575,7 +1575,7 @@ start_live(struct app *a)
 	replay_engine_consumer(a->replay, &cons);
 	a->eng = engine_new(a->det, a->eng_store, 10000, &cons);
 	engine_set_state_loader(a->eng, states_loader, a->states, a->conf.state_refresh_ms);
-	if (sources_add(a->eng, &a->conf, NULL, &err) < 0) {
+	if (sources_add(a->eng, &a->conf, NULL, NULL, &err) < 0) {
 		fprintf(stderr, "tfdrift: %s\n", err);
 		free(err);
 		return -1;

@@ -44,6 +44,17 @@ t_unlike "the secret is in no trace line" "$(cat "$T_TMP/trace")" "$SECRET"
 t_like "the trace has the signed LookupEvents calls" "$(cat "$T_TMP/trace")" "POST $MOCK_URL_ct/ -> 200"
 t_like "the mock accepted every signature" "$(mock_get ct /__control/counters)" '"rejected":0'
 
+# A backfill window: its own cursor, so the findings the live cursor moved past come back.
+SINCE=$(date -u -d '-3 hours' +%Y-%m-%dT%H:%M:%SZ)
+UNTIL=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+t_run "$TFDRIFT" -c "$T_TMP/aws.yaml" watch --once --since "$SINCE" --until "$UNTIL"
+t_is "a --since/--until backfill finds the window's drift again: exit 2" "$T_RC" 2
+t_is "the same findings" "$(printf '%s\n' "$T_OUT" | grep -c '^{')" "$NF"
+t_run "$TFDRIFT" -c "$T_TMP/aws.yaml" watch --once --since "$SINCE" --until "$UNTIL"
+t_is "the backfill's cursor is kept: the same window again is done" "$T_OUT" ""
+t_exit "--until before --since is refused" 1 "$TFDRIFT" -c "$T_TMP/aws.yaml" watch --once \
+    --since "$UNTIL" --until "$SINCE"
+
 # A wrong secret: a clear error, exit 1, no secret anywhere.
 AWS_SECRET_ACCESS_KEY=not-the-secret t_run "$TFDRIFT" -c "$T_TMP/aws.yaml" watch --once --store "$T_TMP/bad.db"
 t_is "a wrong secret: exit 1" "$T_RC" 1
