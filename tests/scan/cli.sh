@@ -105,4 +105,10 @@ printf '%s\n' "$T_OUT" > "$T_TMP/dump.yaml"
 sed -n '/^```yaml$/,/^```$/p' "$TOP_SRCDIR/doc/config.md" > "$T_TMP/doc-all.yaml"
 awk '/^# tfdrift configuration/{on=1} on{print} /^sources:/{exit}' "$T_TMP/doc-all.yaml" > "$T_TMP/doc.yaml"
 t_ok "doc/config.md lists the options and defaults config check prints" cmp "$T_TMP/dump.yaml" "$T_TMP/doc.yaml"
+# Every example in doc/config.md is a valid configuration.
+awk -v dir="$T_TMP" '/^```yaml$/{n++; on=1; next} /^```$/{on=0} on && n > 1 {print > (dir "/example-" n ".yaml")}' \
+    "$TOP_SRCDIR/doc/config.md"
+for ex in "$T_TMP"/example-*.yaml; do
+	t_ok "doc/config.md example $(basename "$ex") passes config check" "$TFDRIFT" config check -c "$ex"
+done
 t_done
