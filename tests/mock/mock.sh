@@ -24,16 +24,22 @@ mock_need_node() {
 	need_cmd node || t_skip_all "node is not installed"
 	need_cmd npm || t_skip_all "npm is not installed"
 	_deps="$TOP_BUILDDIR/tests/mock-deps"
-	if [ ! -f "$_deps/node_modules/.tfdrift-ok" ] ||
-	    ! cmp -s "$TOP_SRCDIR/tests/mock/package-lock.json" "$_deps/package-lock.json"; then
-		mkdir -p "$_deps"
-		cp "$TOP_SRCDIR/tests/mock/package.json" "$TOP_SRCDIR/tests/mock/package-lock.json" "$_deps/"
-		if ! (cd "$_deps" && npm ci --no-audit --no-fund --loglevel=error > npm.log 2>&1); then
-			echo "Bail out! npm ci failed in $_deps (see npm.log)"
-			cat "$_deps/npm.log"
-			exit 1
+	mkdir -p "$_deps"
+	# Tests run in parallel: one installs, the others wait for it (flock on a lock file).
+	if ! (
+		flock 9
+		if [ ! -f "$_deps/node_modules/.tfdrift-ok" ] ||
+		    ! cmp -s "$TOP_SRCDIR/tests/mock/package-lock.json" "$_deps/package-lock.json"; then
+			rm -f "$_deps/node_modules/.tfdrift-ok"
+			cp "$TOP_SRCDIR/tests/mock/package.json" "$TOP_SRCDIR/tests/mock/package-lock.json" "$_deps/"
+			chmod u+w "$_deps/package.json" "$_deps/package-lock.json"
+			(cd "$_deps" && npm ci --no-audit --no-fund --loglevel=error > npm.log 2>&1) || exit 1
+			touch "$_deps/node_modules/.tfdrift-ok"
 		fi
-		touch "$_deps/node_modules/.tfdrift-ok"
+	) 9> "$_deps/.lock"; then
+		echo "Bail out! npm ci failed in $_deps (see npm.log)"
+		cat "$_deps/npm.log"
+		exit 1
 	fi
 	NODE_PATH="$_deps/node_modules"
 	export NODE_PATH
