@@ -1,20 +1,53 @@
-/* aws_creds: the credential chain and service endpoints. (First cut: fixed keys and the
- * environment; the rest of the chain is being added behind the same API.) */
+/* aws_creds: the credential chain (botocore's order, wire-formats.md §3.1), the profile files,
+ * credential_process, STS AssumeRole / AssumeRoleWithWebIdentity, container credentials, IMDSv2,
+ * refresh before expiry, and service endpoints. */
 #include "config.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <json-c/json.h>
 
 #include "aws_creds.h"
 #include "util.h"
 
+extern char **environ;
+
+#define REFRESH_WINDOW_MS (5 * 60 * 1000)
+#define PROCESS_TIMEOUT_MS 60000
+#define PROCESS_MAX_OUT (1024 * 1024)
+#define MAX_CHAIN 16
+#define IMDS_DEFAULT "http://169.254.169.254"
+#define IMDS_DEFAULT6 "http://[fd00:ec2::254]"
+#define CONTAINER_HOST "http://169.254.170.2"
+
+/* The chain's steps, in order; the one that produced temporary keys is run again to refresh. */
+enum step {
+	STEP_ENV, STEP_ROLE, STEP_WEBID, STEP_CREDFILE, STEP_PROCESS, STEP_CONFFILE,
+	STEP_CONTAINER, STEP_IMDS, STEP_COUNT
+};
+
 struct aws_creds {
-	pthread_mutex_t mu;
+	pthread_mutex_t mu;             /* guards cur, source, step */
+	pthread_mutex_t refresh_mu;     /* one refresh at a time; guards http */
 	int fixed;                      /* aws_creds_static */
-	struct aws_keys_buf cur;        /* guarded by mu */
+	struct aws_keys_buf cur;
 	char *source;
+	int step;                       /* the step that gave cur; -1: run the whole chain */
 	char *profile, *region;
+	int explicit_profile;
+	struct http *http;
 };
 
 static void
@@ -36,6 +69,14 @@ aws_keys_buf_clear(struct aws_keys_buf *b)
 }
 
 static void
+buf_point(struct aws_keys_buf *b)
+{
+	b->keys.access_key_id = b->access_key_id;
+	b->keys.secret_access_key = b->secret_access_key;
+	b->keys.session_token = b->session_token;
+}
+
+static void
 buf_copy(struct aws_keys_buf *dst, const struct aws_keys_buf *src)
 {
 	memset(dst, 0, sizeof *dst);
@@ -43,10 +84,1541 @@ buf_copy(struct aws_keys_buf *dst, const struct aws_keys_buf *src)
 	dst->secret_access_key = xstrdup(src->secret_access_key);
 	dst->session_token = xstrdup(src->session_token);
 	dst->expires_ms = src->expires_ms;
-	dst->keys.access_key_id = dst->access_key_id;
-	dst->keys.secret_access_key = dst->secret_access_key;
-	dst->keys.session_token = dst->session_token;
+	buf_point(dst);
 }
+
+static void
+buf_set(struct aws_keys_buf *b, const char *id, const char *secret, const char *token,
+    int64_t expires)
+{
+	aws_keys_buf_clear(b);
+	b->access_key_id = xstrdup(id);
+	b->secret_access_key = xstrdup(secret);
+	b->session_token = token != NULL && *token != '\0' ? xstrdup(token) : NULL;
+	b->expires_ms = expires;
+	buf_point(b);
+}
+
+/* The wall clock (not tf_now_ms: TFDRIFT_NOW must not make keys look expired). */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *
+env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+static int
+env_true(const char *name)
+{
+	const char *v = env(name);
+
+	return v != NULL && strcasecmp(v, "true") == 0;
+}
+
+static long
+env_long(const char *name, long dflt, long lo, long hi)
+{
+	const char *v = env(name);
+	char *end;
+	long n;
+
+	if (v == NULL)
+		return dflt;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < lo || n > hi)
+		return dflt;
+	return n;
+}
+
+static char *
+trim_dup(const char *s, size_t n)
+{
+	while (n > 0 && isspace((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	return xstrndup(s, n);
+}
+
+/* ---- ini files ---- */
+
+char *
+aws_ini_get(const char *text, const char *section, const char *key, int *found)
+{
+	const char *p = text, *line, *eol, *eq, *rb;
+	char *name, *k, *v = NULL;
+	int in = 0;
+
+	if (found != NULL)
+		*found = 0;
+	for (; p != NULL && *p != '\0'; p = *eol ? eol + 1 : eol) {
+		line = p;
+		eol = line + strcspn(line, "\n");
+		/* Indented lines continue the last key (botocore's nested sub-sections such as
+		 * "s3 =\n  max_concurrent_requests = 10"): never keys of the section. */
+		if (*line == ' ' || *line == '\t')
+			continue;
+		if (*line == '#' || *line == ';' || line == eol || *line == '\r')
+			continue;
+		if (*line == '[') {
+			rb = memchr(line, ']', (size_t)(eol - line));
+			if (rb == NULL) {
+				in = 0;
+				continue;
+			}
+			name = trim_dup(line + 1, (size_t)(rb - line - 1));
+			/* "[profile   prod]" is "profile prod". */
+			if (strncmp(name, "profile", 7) == 0 && isspace((unsigned char)name[7])) {
+				char *rest = trim_dup(name + 8, strlen(name + 8));
+
+				free(name);
+				name = xasprintf("profile %s", rest);
+				free(rest);
+			}
+			in = strcmp(name, section) == 0;
+			if (in && found != NULL)
+				*found = 1;
+			free(name);
+			continue;
+		}
+		if (!in)
+			continue;
+		eq = line + strcspn(line, "=:");
+		if (eq >= eol)
+			continue;
+		k = trim_dup(line, (size_t)(eq - line));
+		if (strcasecmp(k, key) == 0) {
+			free(v);
+			v = trim_dup(eq + 1, (size_t)(eol - eq - 1));
+		}
+		free(k);
+	}
+	if (v != NULL && *v == '\0') {
+		free(v);
+		v = NULL;
+	}
+	return v;
+}
+
+/* ---- credential_process command lines ---- */
+
+void
+aws_argv_free(char **argv)
+{
+	size_t i;
+
+	for (i = 0; argv != NULL && argv[i] != NULL; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+int
+aws_split_command(const char *line, char ***argvp, char **err)
+{
+	char **argv = NULL;
+	size_t n = 0;
+	struct strbuf w;
+	const char *p = line;
+	int have = 0;
+
+	*argvp = NULL;
+	sb_init(&w);
+	for (;;) {
+		if (*p == '\0' || isspace((unsigned char)*p)) {
+			if (have) {
+				argv = xreallocarray(argv, n + 2, sizeof *argv);
+				argv[n++] = w.buf != NULL ? sb_detach(&w) : xstrdup("");
+				argv[n] = NULL;
+				have = 0;
+			}
+			if (*p == '\0')
+				break;
+			p++;
+			continue;
+		}
+		have = 1;
+		if (*p == '\'') {
+			const char *e = strchr(p + 1, '\'');
+
+			if (e == NULL)
+				goto noclose;
+			sb_add(&w, p + 1, (size_t)(e - p - 1));
+			sb_grow(&w, 0);
+			p = e + 1;
+		} else if (*p == '"') {
+			for (p++; *p != '"'; p++) {
+				if (*p == '\0')
+					goto noclose;
+				if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+					p++;
+				sb_addc(&w, *p);
+			}
+			sb_grow(&w, 0);
+			p++;
+		} else if (*p == '\\') {
+			if (p[1] == '\0') {
+				sb_free(&w);
+				aws_argv_free(argv);
+				return tf_err(err, "credential_process: a backslash ends the command line");
+			}
+			/* A backslash-newline is a line continuation (shlex drops it). */
+			if (p[1] != '\n')
+				sb_addc(&w, p[1]);
+			p += 2;
+		} else
+			sb_addc(&w, *p++);
+	}
+	sb_free(&w);
+	if (n == 0) {
+		aws_argv_free(argv);
+		return tf_err(err, "credential_process: the command line is empty");
+	}
+	*argvp = argv;
+	return 0;
+noclose:
+	sb_free(&w);
+	aws_argv_free(argv);
+	return tf_err(err, "credential_process: no closing quotation in the command line");
+}
+
+/* ---- STS XML ---- */
+
+static void
+xml_unescape(struct strbuf *sb, const char *s, size_t n)
+{
+	static const struct { const char *name; char c; } ents[] = {
+		{ "amp;", '&' }, { "lt;", '<' }, { "gt;", '>' }, { "quot;", '"' }, { "apos;", '\'' },
+	};
+	const char *e = s + n;
+	size_t i, l;
+
+	while (s < e) {
+		if (*s != '&') {
+			sb_addc(sb, *s++);
+			continue;
+		}
+		for (i = 0; i < TF_ARRLEN(ents); i++) {
+			l = strlen(ents[i].name);
+			if ((size_t)(e - s - 1) >= l && strncmp(s + 1, ents[i].name, l) == 0)
+				break;
+		}
+		if (i < TF_ARRLEN(ents)) {
+			sb_addc(sb, ents[i].c);
+			s += 1 + strlen(ents[i].name);
+		} else if (s + 2 < e && s[1] == '#') {
+			char *end;
+			unsigned long cp = s[2] == 'x' || s[2] == 'X' ? strtoul(s + 3, &end, 16) :
+			    strtoul(s + 2, &end, 10);
+
+			if (end < e && *end == ';' && cp > 0 && cp < 0x110000) {
+				/* UTF-8 */
+				if (cp < 0x80)
+					sb_addc(sb, (char)cp);
+				else if (cp < 0x800) {
+					sb_addc(sb, (char)(0xc0 | (cp >> 6)));
+					sb_addc(sb, (char)(0x80 | (cp & 0x3f)));
+				} else if (cp < 0x10000) {
+					sb_addc(sb, (char)(0xe0 | (cp >> 12)));
+					sb_addc(sb, (char)(0x80 | ((cp >> 6) & 0x3f)));
+					sb_addc(sb, (char)(0x80 | (cp & 0x3f)));
+				} else {
+					sb_addc(sb, (char)(0xf0 | (cp >> 18)));
+					sb_addc(sb, (char)(0x80 | ((cp >> 12) & 0x3f)));
+					sb_addc(sb, (char)(0x80 | ((cp >> 6) & 0x3f)));
+					sb_addc(sb, (char)(0x80 | (cp & 0x3f)));
+				}
+				s = end + 1;
+			} else
+				sb_addc(sb, *s++);
+		} else
+			sb_addc(sb, *s++);
+	}
+}
+
+char *
+aws_xml_text(const char *xml, const char *name)
+{
+	size_t nl = strlen(name);
+	const char *p, *gt, *end;
+	struct strbuf sb;
+	char *close;
+
+	for (p = xml; p != NULL && (p = strchr(p, '<')) != NULL; p++) {
+		/* The whole name: <Code> or <Code attr=..>, not <CodeX>; no namespace prefixes in STS. */
+		if (strncmp(p + 1, name, nl) != 0)
+			continue;
+		if (p[1 + nl] != '>' && p[1 + nl] != '/' && !isspace((unsigned char)p[1 + nl]))
+			continue;
+		if ((gt = strchr(p, '>')) == NULL)
+			return NULL;
+		if (gt[-1] == '/')
+			return xstrdup("");
+		close = xasprintf("</%s>", name);
+		end = strstr(gt + 1, close);
+		free(close);
+		if (end == NULL)
+			return NULL;
+		sb_init(&sb);
+		sb_grow(&sb, 0);
+		xml_unescape(&sb, gt + 1, (size_t)(end - gt - 1));
+		return sb_detach(&sb);
+	}
+	return NULL;
+}
+
+int
+aws_parse_expiration(const char *s, int64_t *ms)
+{
+	if (s == NULL || *s == '\0' || !isdigit((unsigned char)*s) || strchr(s, '-') == NULL)
+		return -1;
+	return tf_parse_time(s, ms);
+}
+
+int
+aws_sts_parse(const char *xml, struct aws_keys_buf *out, char **err)
+{
+	char *creds, *id, *secret, *token, *exp, *code, *msg;
+	int64_t ms = 0;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (xml == NULL)
+		xml = "";
+	if (strstr(xml, "<Error>") != NULL || strstr(xml, "<ErrorResponse") != NULL) {
+		code = aws_xml_text(xml, "Code");
+		msg = aws_xml_text(xml, "Message");
+		rc = tf_err(err, "STS %s: %s", code != NULL ? code : "error",
+		    msg != NULL ? msg : "(no message)");
+		free(code);
+		free(msg);
+		return rc;
+	}
+	if ((creds = aws_xml_text(xml, "Credentials")) == NULL)
+		return tf_err(err, "STS answered without <Credentials>");
+	id = aws_xml_text(creds, "AccessKeyId");
+	secret = aws_xml_text(creds, "SecretAccessKey");
+	token = aws_xml_text(creds, "SessionToken");
+	exp = aws_xml_text(creds, "Expiration");
+	if (id == NULL || *id == '\0' || secret == NULL || *secret == '\0')
+		rc = tf_err(err, "STS answered without AccessKeyId or SecretAccessKey");
+	else if (exp != NULL && aws_parse_expiration(exp, &ms) != 0)
+		rc = tf_err(err, "STS answered an Expiration that is not a time: \"%.40s\"", exp);
+	else {
+		buf_set(out, id, secret, token, ms);
+		rc = 0;
+	}
+	wipe_free(creds);
+	free(id);
+	wipe_free(secret);
+	wipe_free(token);
+	free(exp);
+	return rc;
+}
+
+/* ---- container URL ---- */
+
+/* Is the host of an http:// URL one the SDKs accept for container credentials? */
+static int
+container_host_ok(const char *url)
+{
+	static const char *allowed[] = { "localhost", "169.254.170.2", "169.254.170.23",
+	    "[fd00:ec2::23]", "[::1]" };
+	const char *h = url + strlen("http://"), *e;
+	char *host;
+	size_t i;
+	int ok = 0;
+
+	if (*h == '[')
+		e = strchr(h, ']') != NULL ? strchr(h, ']') + 1 : h + strlen(h);
+	else
+		e = h + strcspn(h, ":/?#");
+	if (memchr(h, '@', (size_t)(e - h)) != NULL)
+		return 0;
+	host = xstrndup(h, (size_t)(e - h));
+	for (i = 0; i < TF_ARRLEN(allowed); i++)
+		if (strcasecmp(host, allowed[i]) == 0)
+			ok = 1;
+	if (!ok && strncmp(host, "127.", 4) == 0) {
+		int a, b, c, d;
+		char x;
+
+		ok = sscanf(host, "%d.%d.%d.%d%c", &a, &b, &c, &d, &x) == 4 &&
+		    b >= 0 && b < 256 && c >= 0 && c < 256 && d >= 0 && d < 256;
+	}
+	free(host);
+	return ok;
+}
+
+char *
+aws_container_url(char **err)
+{
+	const char *rel = env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+	const char *full = env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+
+	if (rel != NULL)
+		return xasprintf("%s%s%s", CONTAINER_HOST, *rel == '/' ? "" : "/", rel);
+	if (full == NULL)
+		return NULL;
+	if (strncasecmp(full, "https://", 8) == 0)
+		return xstrdup(full);
+	if (strncasecmp(full, "http://", 7) == 0 && container_host_ok(full))
+		return xstrdup(full);
+	tf_err(err, "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https, a loopback address or "
+	    "169.254.170.2 / 169.254.170.23 / fd00:ec2::23 / localhost; it is %s", full);
+	return NULL;
+}
+
+/* ---- one resolution (under refresh_mu) ---- */
+
+struct file {
+	char *path;
+	char *text;                     /* NULL: could not be read */
+	char *why;                      /* why text is NULL: "no such file", ... */
+};
+
+struct ctx {
+	struct aws_creds *c;
+	const char *profile;
+	char *region;                   /* for STS */
+	struct file cred, conf;
+	char *source;                   /* what the winning step says it is */
+};
+
+static void
+file_load(struct file *f, const char *envname, const char *home_rel)
+{
+	const char *p = env(envname), *home = env("HOME");
+	char *err = NULL;
+	size_t len;
+
+	if (p != NULL)
+		f->path = xstrdup(p);
+	else
+		f->path = xasprintf("%s/%s", home != NULL ? home : "", home_rel);
+	if (access(f->path, F_OK) != 0) {
+		f->why = xstrdup("no such file");
+		return;
+	}
+	if (tf_read_file(f->path, &f->text, &len, &err) != 0) {
+		f->why = xasprintf("cannot read it: %s", err);
+		free(err);
+		f->text = NULL;
+	}
+}
+
+static void
+file_free(struct file *f)
+{
+	free(f->path);
+	wipe_free(f->text);
+	free(f->why);
+}
+
+/* The profile's section name in the config file ("default" or "profile x"). */
+static char *
+conf_get(const struct file *f, const char *profile, const char *key, int *found)
+{
+	char *sect, *v;
+	int fd = 0;
+
+	if (found != NULL)
+		*found = 0;
+	if (f->text == NULL)
+		return NULL;
+	if (strcmp(profile, "default") == 0) {
+		v = aws_ini_get(f->text, "default", key, found);
+		if (found != NULL)
+			fd = *found;
+		if (v != NULL)
+			return v;
+	}
+	sect = xasprintf("profile %s", profile);
+	v = aws_ini_get(f->text, sect, key, found);
+	if (found != NULL)
+		*found |= fd;
+	free(sect);
+	return v;
+}
+
+static char *
+cred_get(const struct file *f, const char *profile, const char *key, int *found)
+{
+	if (found != NULL)
+		*found = 0;
+	return f->text != NULL ? aws_ini_get(f->text, profile, key, found) : NULL;
+}
+
+/* A profile setting: the credentials file first, then the config file (botocore merges them). */
+static char *
+prof_get(struct ctx *x, const char *profile, const char *key)
+{
+	char *v = cred_get(&x->cred, profile, key, NULL);
+
+	return v != NULL ? v : conf_get(&x->conf, profile, key, NULL);
+}
+
+static int
+prof_exists(struct ctx *x, const char *profile)
+{
+	int a = 0, b = 0;
+
+	free(cred_get(&x->cred, profile, "aws_access_key_id", &a));
+	free(conf_get(&x->conf, profile, "aws_access_key_id", &b));
+	return a || b;
+}
+
+/* Static keys of a profile in one file: 1 found, 0 none, -1 only half of them. */
+static int
+file_keys(const struct file *f, int is_conf, const char *profile, struct aws_keys_buf *out,
+    char **err)
+{
+	char *(*get)(const struct file *, const char *, const char *, int *) =
+	    is_conf ? conf_get : cred_get;
+	char *id = get(f, profile, "aws_access_key_id", NULL);
+	char *secret = get(f, profile, "aws_secret_access_key", NULL);
+	char *token = get(f, profile, "aws_session_token", NULL);
+	int rc;
+
+	if (token == NULL)
+		token = get(f, profile, "aws_security_token", NULL);
+	if (id == NULL && secret == NULL)
+		rc = 0;
+	else if (id == NULL || secret == NULL)
+		rc = tf_err(err, "profile %s in %s has %s but no %s", profile, f->path,
+		    id != NULL ? "aws_access_key_id" : "aws_secret_access_key",
+		    id != NULL ? "aws_secret_access_key" : "aws_access_key_id");
+	else {
+		buf_set(out, id, secret, token, 0);
+		rc = 1;
+	}
+	free(id);
+	wipe_free(secret);
+	wipe_free(token);
+	return rc;
+}
+
+/* ---- JSON credentials (credential_process, container, IMDS) ---- */
+
+static const char *
+jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* {"AccessKeyId","SecretAccessKey",<token_key>,"Expiration"} from body. */
+static int
+json_keys(const char *body, const char *token_key, const char *what, struct aws_keys_buf *out,
+    char **err)
+{
+	struct json_object *o = json_tokener_parse(body != NULL ? body : "");
+	const char *id, *secret, *exp;
+	int64_t ms = 0;
+	int rc = 0;
+
+	if (o == NULL || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return tf_err(err, "%s: the answer is not a JSON object", what);
+	}
+	id = jstr(o, "AccessKeyId");
+	secret = jstr(o, "SecretAccessKey");
+	exp = jstr(o, "Expiration");
+	if (id == NULL || *id == '\0' || secret == NULL || *secret == '\0')
+		rc = tf_err(err, "%s: the answer has no AccessKeyId or SecretAccessKey", what);
+	else if (exp != NULL && aws_parse_expiration(exp, &ms) != 0)
+		rc = tf_err(err, "%s: Expiration \"%.40s\" is not a time", what, exp);
+	else
+		buf_set(out, id, secret, jstr(o, token_key), ms);
+	json_object_put(o);
+	return rc;
+}
+
+/* ---- credential_process ---- */
+
+static char *
+first_line(const char *s)
+{
+	while (*s == '\n' || *s == '\r')
+		s++;
+	return xstrndup(s, strcspn(s, "\r\n"));
+}
+
+static int
+run_process(const char *profile, const char *cmdline, struct aws_keys_buf *out, char **err)
+{
+	posix_spawn_file_actions_t fa;
+	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, status = 0, rc = -1, r, timed_out = 0;
+	struct strbuf so, se;
+	struct pollfd pf[2];
+	char **argv = NULL, buf[4096], *what, *line;
+	int64_t deadline;
+	pid_t pid = -1;
+	ssize_t n;
+
+	what = xasprintf("credential_process of profile %s", profile);
+	sb_init(&so);
+	sb_init(&se);
+	sb_grow(&so, 0);
+	sb_grow(&se, 0);
+	if (aws_split_command(cmdline, &argv, err) != 0)
+		goto out;
+	if (pipe(po) != 0 || pipe(pe) != 0 || fcntl(po[0], F_SETFD, FD_CLOEXEC) != 0 ||
+	    fcntl(po[1], F_SETFD, FD_CLOEXEC) != 0 || fcntl(pe[0], F_SETFD, FD_CLOEXEC) != 0 ||
+	    fcntl(pe[1], F_SETFD, FD_CLOEXEC) != 0) {
+		tf_err(err, "%s: pipe: %s", what, strerror(errno));
+		goto out;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, po[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
+	/* No shell: the words are the argv; the environment is inherited, nothing secret added. */
+	r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(po[1]);
+	close(pe[1]);
+	po[1] = pe[1] = -1;
+	if (r != 0) {
+		tf_err(err, "%s: cannot run %s: %s", what, argv[0], strerror(r));
+		pid = -1;
+		goto out;
+	}
+	deadline = now_ms() + env_long("TFDRIFT_AWS_PROCESS_TIMEOUT_MS", PROCESS_TIMEOUT_MS, 1,
+	    3600000);
+	while (po[0] >= 0 || pe[0] >= 0) {
+		int64_t left = deadline - now_ms();
+
+		if (left <= 0) {
+			timed_out = 1;
+			break;
+		}
+		pf[0].fd = po[0];
+		pf[1].fd = pe[0];
+		pf[0].events = pf[1].events = POLLIN;
+		pf[0].revents = pf[1].revents = 0;
+		if (poll(pf, 2, (int)(left > 1000 ? 1000 : left)) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (r = 0; r < 2; r++) {
+			int *fd = r == 0 ? &po[0] : &pe[0];
+			struct strbuf *sb = r == 0 ? &so : &se;
+
+			if (*fd < 0 || pf[r].revents == 0)
+				continue;
+			n = read(*fd, buf, sizeof buf);
+			if (n > 0 && sb->len + (size_t)n <= PROCESS_MAX_OUT)
+				sb_add(sb, buf, (size_t)n);
+			else if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+				close(*fd);
+				*fd = -1;
+			}
+		}
+	}
+	if (timed_out) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		pid = -1;
+		tf_err(err, "%s: %s did not finish within %ld ms", what, argv[0],
+		    env_long("TFDRIFT_AWS_PROCESS_TIMEOUT_MS", PROCESS_TIMEOUT_MS, 1, 3600000));
+		goto out;
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	pid = -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		line = first_line(se.buf);
+		if (WIFEXITED(status))
+			tf_err(err, "%s: %s exited with status %d%s%s", what, argv[0],
+			    WEXITSTATUS(status), *line ? ": " : "", line);
+		else
+			tf_err(err, "%s: %s was killed by signal %d", what, argv[0], WTERMSIG(status));
+		free(line);
+		goto out;
+	}
+	{
+		struct json_object *o = json_tokener_parse(so.buf), *v;
+
+		if (o == NULL || !json_object_is_type(o, json_type_object))
+			tf_err(err, "%s: %s did not print a JSON object", what, argv[0]);
+		else if (!json_object_object_get_ex(o, "Version", &v) ||
+		    !json_object_is_type(v, json_type_int) || json_object_get_int(v) != 1)
+			tf_err(err, "%s: %s printed a JSON object without \"Version\": 1", what, argv[0]);
+		else if (json_keys(so.buf, "SessionToken", what, out, err) == 0)
+			rc = 0;
+		json_object_put(o);
+	}
+out:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	for (r = 0; r < 2; r++) {
+		if (po[r] >= 0)
+			close(po[r]);
+		if (pe[r] >= 0)
+			close(pe[r]);
+	}
+	if (so.buf != NULL)
+		memset(so.buf, 0, so.len);
+	sb_free(&so);
+	sb_free(&se);
+	aws_argv_free(argv);
+	free(what);
+	return rc;
+}
+
+/* ---- HTTP helpers ---- */
+
+/* A small file holding a token (web identity, container authorization): trimmed. */
+static char *
+read_token_file(const char *path, const char *what, char **err)
+{
+	char *buf = NULL, *e = NULL, *t;
+	size_t len;
+
+	if (tf_read_file(path, &buf, &len, &e) != 0) {
+		tf_err(err, "%s: %s", what, e);
+		free(e);
+		return NULL;
+	}
+	t = trim_dup(buf, strlen(buf));
+	wipe_free(buf);
+	if (*t == '\0') {
+		free(t);
+		tf_err(err, "%s: %s is empty", what, path);
+		return NULL;
+	}
+	return t;
+}
+
+/* A short description of an error body (AWS JSON/XML "Code"/"Message"), never the body. */
+static char *
+error_detail(const struct http_resp *rs)
+{
+	const char *b = rs->body.buf != NULL ? rs->body.buf : "";
+	char *code = NULL, *msg = NULL, *r;
+	struct json_object *o;
+
+	if (*b == '<') {
+		code = aws_xml_text(b, "Code");
+		msg = aws_xml_text(b, "Message");
+	} else if ((o = json_tokener_parse(b)) != NULL) {
+		if (json_object_is_type(o, json_type_object)) {
+			code = xstrdup(jstr(o, "Code"));
+			if (code == NULL)
+				code = xstrdup(jstr(o, "code"));
+			msg = xstrdup(jstr(o, "Message"));
+			if (msg == NULL)
+				msg = xstrdup(jstr(o, "message"));
+		}
+		json_object_put(o);
+	}
+	if (code == NULL && rs->amz_error != NULL)
+		code = xstrdup(rs->amz_error);
+	r = xasprintf("HTTP %ld%s%s%s%.200s", rs->status, code ? " " : "", code ? code : "",
+	    msg ? ": " : "", msg ? msg : "");
+	free(code);
+	free(msg);
+	return r;
+}
+
+/* A URL without userinfo, for messages. */
+static char *
+show_url(const char *url)
+{
+	const char *p = strstr(url, "://"), *slash, *at;
+
+	if (p == NULL)
+		return xstrdup(url);
+	slash = p + 3 + strcspn(p + 3, "/?#");
+	at = memchr(p + 3, '@', (size_t)(slash - p - 3));
+	if (at == NULL)
+		return xstrdup(url);
+	return xasprintf("%.*s%s", (int)(p + 3 - url), url, at + 1);
+}
+
+static struct http *
+ctx_http(struct ctx *x)
+{
+	if (x->c->http == NULL)
+		x->c->http = http_new();
+	return x->c->http;
+}
+
+/* A request retried `attempts` times on transport errors, 5xx and throttling. */
+static int
+http_try(struct ctx *x, const struct http_req *rq, struct http_resp *rs, int attempts, char **err)
+{
+	int i, rc = -1;
+
+	for (i = 1; i <= attempts; i++) {
+		char *e = NULL;
+
+		if (i > 1) {
+			int64_t d = http_backoff_ms((unsigned)i - 1, 100, 1000, rs->retry_after);
+			struct timespec ts = { (time_t)(d / 1000), (long)(d % 1000) * 1000000L };
+
+			http_resp_free(rs);
+			nanosleep(&ts, NULL);
+		}
+		rc = http_do(ctx_http(x), rq, rs, &e);
+		if (rc == 0 && !http_retryable(rs)) {
+			free(e);
+			return 0;
+		}
+		if (i == attempts) {
+			if (rc != 0 && err != NULL) {
+				free(*err);
+				*err = e;
+			} else
+				free(e);
+			return rc;
+		}
+		free(e);
+	}
+	return rc;
+}
+
+/* ---- STS ---- */
+
+static void
+form_add(struct strbuf *sb, const char *k, const char *v)
+{
+	char *e = http_encode(v, 0);
+
+	sb_addf(sb, "%s%s=%s", sb->len ? "&" : "", k, e);
+	wipe_free(e);
+}
+
+static char *
+session_name(const char *given)
+{
+	return given != NULL ? xstrdup(given) : xasprintf("tfdrift-%lld",
+	    (long long)(now_ms() / 1000));
+}
+
+/* POST an STS Query API call; signer NULL: unsigned (AssumeRoleWithWebIdentity). */
+static int
+sts_call(struct ctx *x, const struct aws_keys *signer, const char *action, const char *body,
+    const char *role_arn, struct aws_keys_buf *out, char **err)
+{
+	static const char *const hdrs[] = {
+		"Content-Type: application/x-www-form-urlencoded; charset=utf-8",
+		"Accept: text/xml", NULL
+	};
+	char *base = aws_endpoint("STS", "sts", x->region, NULL), *url, *e = NULL, *d;
+	struct http_req rq;
+	struct http_resp rs;
+	int rc;
+
+	url = xasprintf("%s/", base);
+	memset(&rq, 0, sizeof rq);
+	rq.method = "POST";
+	rq.url = url;
+	rq.headers = hdrs;
+	rq.body = body;
+	rq.body_len = strlen(body);
+	rq.timeout_ms = 10000;
+	rq.connect_timeout_ms = 5000;
+	rq.max_body = 1024 * 1024;
+	if (signer != NULL) {
+		rq.aws = signer;
+		rq.aws_region = x->region;
+		rq.aws_service = "sts";
+	}
+	if (http_try(x, &rq, &rs, 3, &e) != 0) {
+		rc = tf_err(err, "STS %s for %s: %s", action, role_arn, e);
+		free(e);
+	} else if (rs.status != 200) {
+		d = error_detail(&rs);
+		rc = tf_err(err, "STS %s for %s at %s: %s%s", action, role_arn, url, d,
+		    strstr(d, "SignatureDoesNotMatch") || strstr(d, "InvalidClientTokenId") ?
+		    " (check the source credentials' secret key)" : "");
+		free(d);
+	} else if (aws_sts_parse(rs.body.buf, out, &e) != 0) {
+		rc = tf_err(err, "%s for %s at %s: %s", action, role_arn, url, e);
+		free(e);
+	} else
+		rc = 0;
+	if (rs.body.buf != NULL)
+		memset(rs.body.buf, 0, rs.body.len);
+	http_resp_free(&rs);
+	free(url);
+	free(base);
+	return rc;
+}
+
+static int
+assume_role(struct ctx *x, const struct aws_keys *src, const char *role_arn, const char *session,
+    const char *external_id, const char *duration, struct aws_keys_buf *out, char **err)
+{
+	struct strbuf b;
+	char *name = session_name(session);
+	int rc;
+
+	sb_init(&b);
+	form_add(&b, "Action", "AssumeRole");
+	form_add(&b, "Version", "2011-06-15");
+	form_add(&b, "RoleArn", role_arn);
+	form_add(&b, "RoleSessionName", name);
+	if (external_id != NULL)
+		form_add(&b, "ExternalId", external_id);
+	if (duration != NULL)
+		form_add(&b, "DurationSeconds", duration);
+	rc = sts_call(x, src, "AssumeRole", b.buf, role_arn, out, err);
+	sb_free(&b);
+	free(name);
+	return rc;
+}
+
+/* The token file is read on every call: it rotates. */
+static int
+web_identity(struct ctx *x, const char *token_file, const char *role_arn, const char *session,
+    const char *duration, struct aws_keys_buf *out, char **err)
+{
+	struct strbuf b;
+	char *tok, *name, *what;
+	int rc;
+
+	what = xasprintf("web identity token file %s", token_file);
+	tok = read_token_file(token_file, what, err);
+	free(what);
+	if (tok == NULL)
+		return -1;
+	name = session_name(session);
+	sb_init(&b);
+	form_add(&b, "Action", "AssumeRoleWithWebIdentity");
+	form_add(&b, "Version", "2011-06-15");
+	form_add(&b, "RoleArn", role_arn);
+	form_add(&b, "RoleSessionName", name);
+	form_add(&b, "WebIdentityToken", tok);
+	if (duration != NULL)
+		form_add(&b, "DurationSeconds", duration);
+	rc = sts_call(x, NULL, "AssumeRoleWithWebIdentity", b.buf, role_arn, out, err);
+	memset(b.buf, 0, b.len);
+	sb_free(&b);
+	wipe_free(tok);
+	free(name);
+	return rc;
+}
+
+/* ---- container credentials ---- */
+
+/* 1 keys, 0 not configured, -1 error. */
+static int
+container(struct ctx *x, struct aws_keys_buf *out, char **err)
+{
+	const char *tokfile = env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+	const char *tokenv = env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+	char *e = NULL, *url = aws_container_url(&e), *tok = NULL, *auth = NULL, *d, *shown;
+	const char *hdrs[3] = { "Accept: application/json", NULL, NULL };
+	struct http_req rq;
+	struct http_resp rs;
+	int rc;
+
+	if (url == NULL) {
+		if (e == NULL)
+			return 0;
+		tf_err(err, "container credentials: %s", e);
+		free(e);
+		return -1;
+	}
+	shown = show_url(url);
+	if (tokfile != NULL) {
+		char *what = xasprintf("container credentials: AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+
+		tok = read_token_file(tokfile, what, err);
+		free(what);
+		if (tok == NULL) {
+			free(url);
+			free(shown);
+			return -1;
+		}
+	} else if (tokenv != NULL)
+		tok = xstrdup(tokenv);
+	if (tok != NULL) {
+		if (strpbrk(tok, "\r\n") != NULL) {
+			wipe_free(tok);
+			free(url);
+			free(shown);
+			return tf_err(err, "container credentials: the authorization token has a line "
+			    "break");
+		}
+		auth = xasprintf("Authorization: %s", tok);
+		hdrs[1] = auth;
+	}
+	memset(&rq, 0, sizeof rq);
+	rq.url = url;
+	rq.headers = hdrs;
+	rq.timeout_ms = 2000;
+	rq.connect_timeout_ms = 2000;
+	rq.max_body = 1024 * 1024;
+	if (http_try(x, &rq, &rs, 3, &e) != 0) {
+		rc = tf_err(err, "container credentials at %s: %s", shown, e);
+		free(e);
+	} else if (rs.status != 200) {
+		d = error_detail(&rs);
+		rc = tf_err(err, "container credentials at %s: %s%s", shown, d,
+		    rs.status == 401 || rs.status == 403 ? " (check AWS_CONTAINER_AUTHORIZATION_TOKEN"
+		    "[_FILE])" : "");
+		free(d);
+	} else {
+		char *what = xasprintf("container credentials at %s", shown);
+
+		rc = json_keys(rs.body.buf, "Token", what, out, err) == 0 ? 1 : -1;
+		free(what);
+		if (rc == 1) {
+			free(x->source);
+			x->source = xasprintf("container %s", shown);
+		}
+	}
+	if (rs.body.buf != NULL)
+		memset(rs.body.buf, 0, rs.body.len);
+	http_resp_free(&rs);
+	wipe_free(auth);
+	wipe_free(tok);
+	free(url);
+	free(shown);
+	return rc;
+}
+
+/* ---- EC2 instance metadata ---- */
+
+static char *
+imds_base(void)
+{
+	const char *e = env("AWS_EC2_METADATA_SERVICE_ENDPOINT"), *mode;
+	char *b;
+	size_t n;
+
+	if (e == NULL) {
+		mode = env("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
+		e = mode != NULL && strcasecmp(mode, "IPv6") == 0 ? IMDS_DEFAULT6 : IMDS_DEFAULT;
+	}
+	b = xstrdup(e);
+	n = strlen(b);
+	while (n > 0 && b[n - 1] == '/')
+		b[--n] = '\0';
+	return b;
+}
+
+/* IMDSv2 (v1 when the token PUT is refused, unless AWS_EC2_METADATA_V1_DISABLED): 0 or -1. */
+static int
+imds(struct ctx *x, struct aws_keys_buf *out, char **err)
+{
+	char *base = imds_base(), *url = NULL, *token = NULL, *tokh = NULL, *role = NULL, *e = NULL;
+	const char *hdrs[2] = { NULL, NULL };
+	static const char *const puth[] = { "X-aws-ec2-metadata-token-ttl-seconds: 21600", NULL };
+	long secs = env_long("AWS_METADATA_SERVICE_TIMEOUT", 1, 1, 600);
+	int attempts = (int)env_long("AWS_METADATA_SERVICE_NUM_ATTEMPTS", 1, 1, 10);
+	struct http_req rq;
+	struct http_resp rs;
+	int rc = -1;
+
+	memset(&rs, 0, sizeof rs);
+	memset(&rq, 0, sizeof rq);
+	rq.timeout_ms = rq.connect_timeout_ms = secs * 1000;
+	rq.max_body = 64 * 1024;
+	rq.method = "PUT";
+	url = xasprintf("%s/latest/api/token", base);
+	rq.url = url;
+	rq.headers = puth;
+	if (http_try(x, &rq, &rs, attempts, &e) != 0) {
+		tf_err(err, "no answer: %s (timeout %ld s)", e, secs);
+		goto out;
+	}
+	if (rs.status == 200 && rs.body.len > 0) {
+		token = trim_dup(rs.body.buf, rs.body.len);
+		tokh = xasprintf("X-aws-ec2-metadata-token: %s", token);
+		hdrs[0] = tokh;
+	} else if ((rs.status == 403 || rs.status == 404 || rs.status == 405) &&
+	    !env_true("AWS_EC2_METADATA_V1_DISABLED")) {
+		/* IMDSv1 fallback, as the SDKs do. */
+	} else {
+		char *d = error_detail(&rs);
+
+		tf_err(err, "token PUT %s: %s", url, d);
+		free(d);
+		goto out;
+	}
+	http_resp_free(&rs);
+	free(url);
+	url = xasprintf("%s/latest/meta-data/iam/security-credentials/", base);
+	rq.method = "GET";
+	rq.url = url;
+	rq.headers = hdrs;
+	if (http_try(x, &rq, &rs, attempts, &e) != 0) {
+		tf_err(err, "%s", e);
+		goto out;
+	}
+	if (rs.status != 200 || rs.body.len == 0) {
+		char *d = error_detail(&rs);
+
+		tf_err(err, "GET %s: %s%s", url, d, rs.status == 404 ?
+		    " (no IAM role is attached to this instance)" : rs.status == 401 ?
+		    " (IMDSv2 token refused)" : "");
+		free(d);
+		goto out;
+	}
+	role = xstrndup(rs.body.buf, strcspn(rs.body.buf, "\r\n"));
+	http_resp_free(&rs);
+	free(url);
+	url = xasprintf("%s/latest/meta-data/iam/security-credentials/%s", base, role);
+	rq.url = url;
+	if (http_try(x, &rq, &rs, attempts, &e) != 0) {
+		tf_err(err, "%s", e);
+		goto out;
+	}
+	if (rs.status != 200) {
+		char *d = error_detail(&rs);
+
+		tf_err(err, "GET %s: %s", url, d);
+		free(d);
+		goto out;
+	}
+	{
+		struct json_object *o = json_tokener_parse(rs.body.buf);
+		const char *code = o != NULL && json_object_is_type(o, json_type_object) ?
+		    jstr(o, "Code") : NULL;
+
+		if (code != NULL && strcmp(code, "Success") != 0)
+			tf_err(err, "GET %s: Code %s", url, code);
+		else if (json_keys(rs.body.buf, "Token", url, out, err) == 0) {
+			rc = 0;
+			free(x->source);
+			x->source = xasprintf("EC2 instance metadata role %s", role);
+		}
+		json_object_put(o);
+	}
+out:
+	if (rs.body.buf != NULL)
+		memset(rs.body.buf, 0, rs.body.len);
+	http_resp_free(&rs);
+	free(e);
+	free(role);
+	wipe_free(token);
+	wipe_free(tokh);
+	free(url);
+	free(base);
+	return rc;
+}
+
+/* ---- the environment ---- */
+
+/* 1 keys, 0 none (why says so), -1 bad expiration. */
+static int
+env_keys(struct aws_keys_buf *out, char **why, char **err)
+{
+	const char *id = env("AWS_ACCESS_KEY_ID"), *secret = env("AWS_SECRET_ACCESS_KEY");
+	const char *token = env("AWS_SESSION_TOKEN"), *exp = env("AWS_CREDENTIAL_EXPIRATION");
+	int64_t ms = 0;
+
+	if (id == NULL || secret == NULL) {
+		*why = xasprintf("%s not set", id == NULL ? "AWS_ACCESS_KEY_ID" :
+		    "AWS_SECRET_ACCESS_KEY");
+		return 0;
+	}
+	if (token == NULL)
+		token = env("AWS_SECURITY_TOKEN");
+	if (exp != NULL && aws_parse_expiration(exp, &ms) != 0)
+		return tf_err(err, "AWS_CREDENTIAL_EXPIRATION \"%.40s\" is not an ISO 8601 time", exp);
+	buf_set(out, id, secret, token, ms);
+	return 1;
+}
+
+/* ---- profiles with roles ---- */
+
+static int profile_role(struct ctx *, const char *, const char **, int, struct aws_keys_buf *,
+    char **);
+
+/* A profile with web_identity_token_file (and role_arn). */
+static int
+profile_webid(struct ctx *x, const char *profile, struct aws_keys_buf *out, char **err)
+{
+	char *file = prof_get(x, profile, "web_identity_token_file");
+	char *arn = prof_get(x, profile, "role_arn");
+	char *sess = prof_get(x, profile, "role_session_name");
+	char *dur = prof_get(x, profile, "duration_seconds");
+	int rc;
+
+	if (arn == NULL)
+		rc = tf_err(err, "profile %s has web_identity_token_file but no role_arn", profile);
+	else
+		rc = web_identity(x, file, arn, sess, dur, out, err);
+	free(file);
+	free(arn);
+	free(sess);
+	free(dur);
+	return rc;
+}
+
+/* The keys a source_profile stands for (botocore _resolve_source_credentials). */
+static int
+source_keys(struct ctx *x, const char *profile, const char **seen, int nseen,
+    struct aws_keys_buf *out, char **err)
+{
+	char *arn = prof_get(x, profile, "role_arn"), *wif, *proc;
+	int rc, i;
+
+	if (!prof_exists(x, profile)) {
+		free(arn);
+		return tf_err(err, "source_profile %s: no such profile in %s or %s", profile,
+		    x->cred.path, x->conf.path);
+	}
+	wif = prof_get(x, profile, "web_identity_token_file");
+	proc = prof_get(x, profile, "credential_process");
+	if (wif != NULL && arn != NULL)
+		rc = profile_webid(x, profile, out, err);
+	else if (arn != NULL) {
+		for (i = 0; i < nseen; i++)
+			if (strcmp(seen[i], profile) == 0)
+				break;
+		if (i < nseen) {
+			/* A profile naming itself with static keys uses them (botocore). */
+			if (nseen > 0 && strcmp(seen[nseen - 1], profile) == 0 &&
+			    ((rc = file_keys(&x->cred, 0, profile, out, err)) != 0 ||
+			    (rc = file_keys(&x->conf, 1, profile, out, err)) != 0))
+				goto done;
+			{
+				struct strbuf sb;
+
+				sb_init(&sb);
+				for (i = 0; i < nseen; i++)
+					sb_addf(&sb, "%s -> ", seen[i]);
+				sb_adds(&sb, profile);
+				rc = tf_err(err, "source_profile loop: %s", sb.buf);
+				sb_free(&sb);
+			}
+		} else
+			rc = profile_role(x, profile, seen, nseen, out, err);
+	} else if (proc != NULL)
+		rc = run_process(profile, proc, out, err);
+	else if ((rc = file_keys(&x->cred, 0, profile, out, err)) == 0 &&
+	    (rc = file_keys(&x->conf, 1, profile, out, err)) == 0)
+		rc = tf_err(err, "source_profile %s has no credentials (no keys, role_arn, "
+		    "web_identity_token_file or credential_process)", profile);
+done:
+	if (rc > 0)
+		rc = 0;
+	free(arn);
+	free(wif);
+	free(proc);
+	return rc;
+}
+
+/* A profile with role_arn and source_profile or credential_source: 0 or -1. */
+static int
+profile_role(struct ctx *x, const char *profile, const char **seen, int nseen,
+    struct aws_keys_buf *out, char **err)
+{
+	char *arn = prof_get(x, profile, "role_arn"), *sp = prof_get(x, profile, "source_profile");
+	char *cs = prof_get(x, profile, "credential_source");
+	char *mfa = prof_get(x, profile, "mfa_serial"), *e = NULL;
+	char *ext = prof_get(x, profile, "external_id");
+	char *sess = prof_get(x, profile, "role_session_name");
+	char *dur = prof_get(x, profile, "duration_seconds");
+	const char *chain[MAX_CHAIN + 1];
+	struct aws_keys_buf src;
+	char *why = NULL;
+	int rc = -1, i;
+
+	memset(&src, 0, sizeof src);
+	if (nseen >= MAX_CHAIN) {
+		tf_err(err, "profile %s: more than %d chained roles", profile, MAX_CHAIN);
+		goto out;
+	}
+	if (mfa != NULL) {
+		tf_err(err, "profile %s: mfa_serial needs an MFA code typed in, which tfdrift cannot "
+		    "ask for; use a profile without mfa_serial or credentials from `aws sts "
+		    "get-session-token` in the environment", profile);
+		goto out;
+	}
+	if ((sp == NULL) == (cs == NULL)) {
+		tf_err(err, "profile %s has role_arn and needs exactly one of source_profile and "
+		    "credential_source", profile);
+		goto out;
+	}
+	if (sp != NULL) {
+		for (i = 0; i < nseen; i++)
+			chain[i] = seen[i];
+		chain[nseen] = profile;
+		if (source_keys(x, sp, chain, nseen + 1, &src, &e) != 0) {
+			tf_err(err, "profile %s: %s", profile, e);
+			goto out;
+		}
+	} else if (strcmp(cs, "Environment") == 0) {
+		if (env_keys(&src, &why, &e) <= 0) {
+			tf_err(err, "profile %s: credential_source Environment: %s", profile,
+			    e != NULL ? e : why);
+			goto out;
+		}
+	} else if (strcmp(cs, "Ec2InstanceMetadata") == 0) {
+		if (imds(x, &src, &e) != 0) {
+			tf_err(err, "profile %s: credential_source Ec2InstanceMetadata: %s", profile, e);
+			goto out;
+		}
+	} else if (strcmp(cs, "EcsContainer") == 0) {
+		if ((rc = container(x, &src, &e)) <= 0) {
+			rc = -1;
+			tf_err(err, "profile %s: credential_source EcsContainer: %s", profile,
+			    e != NULL ? e : "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI not set");
+			goto out;
+		}
+	} else {
+		tf_err(err, "profile %s: credential_source %s is not Environment, "
+		    "Ec2InstanceMetadata or EcsContainer", profile, cs);
+		goto out;
+	}
+	rc = assume_role(x, &src.keys, arn, sess, ext, dur, out, err);
+	if (rc == 0) {
+		free(x->source);
+		x->source = xasprintf("assume-role %s (profile %s)", arn, profile);
+	}
+out:
+	aws_keys_buf_clear(&src);
+	free(arn);
+	free(sp);
+	free(cs);
+	free(mfa);
+	free(ext);
+	free(sess);
+	free(dur);
+	free(e);
+	free(why);
+	return rc;
+}
+
+/* ---- the chain ---- */
+
+static const char *
+selected_profile(const char *given)
+{
+	const char *p = given != NULL && *given != '\0' ? given : env("AWS_PROFILE");
+
+	if (p == NULL)
+		p = env("AWS_DEFAULT_PROFILE");
+	return p != NULL ? p : "default";
+}
+
+static const char *
+file_state(struct ctx *x, const struct file *f, int is_conf)
+{
+	int found = 0;
+
+	if (f->text == NULL)
+		return f->why;
+	free(is_conf ? conf_get(f, x->profile, "x", &found) : cred_get(f, x->profile, "x", &found));
+	return found ? "no credentials in it" : "no such profile";
+}
+
+/* One step: 1 keys in out, 0 not there (a reason added to tried), -1 error. */
+static int
+run_step(struct ctx *x, int step, struct strbuf *tried, struct aws_keys_buf *out, char **err)
+{
+	char *why = NULL, *v = NULL, *w = NULL, *arn = NULL, *sess = NULL, *dur = NULL, *e = NULL;
+	const char *s;
+	int rc = 0;
+
+	switch (step) {
+	case STEP_ENV:
+		if (x->c->explicit_profile) {
+			sb_addf(tried, "%senvironment (skipped: profile %s given explicitly)",
+			    tried->len ? ", " : "", x->profile);
+			break;
+		}
+		if ((rc = env_keys(out, &why, err)) == 1)
+			x->source = xstrdup("environment");
+		else if (rc == 0)
+			sb_addf(tried, "%senvironment (%s)", tried->len ? ", " : "", why);
+		break;
+	case STEP_ROLE:
+		if (!prof_exists(x, x->profile) && strcmp(x->profile, "default") != 0) {
+			rc = tf_err(err, "profile %s: no such profile in %s (%s) or %s (%s); "
+			    "check AWS_PROFILE or the profile name", x->profile, x->cred.path,
+			    file_state(x, &x->cred, 0), x->conf.path, file_state(x, &x->conf, 1));
+			break;
+		}
+		v = prof_get(x, x->profile, "role_arn");
+		w = prof_get(x, x->profile, "web_identity_token_file");
+		if (v != NULL && w == NULL)
+			rc = profile_role(x, x->profile, NULL, 0, out, err) == 0 ? 1 : -1;
+		break;
+	case STEP_WEBID:
+		if ((s = env("AWS_WEB_IDENTITY_TOKEN_FILE")) != NULL)
+			w = xstrdup(s);
+		else
+			w = prof_get(x, x->profile, "web_identity_token_file");
+		if (w == NULL) {
+			sb_addf(tried, "%sweb identity (AWS_WEB_IDENTITY_TOKEN_FILE not set)",
+			    tried->len ? ", " : "");
+			break;
+		}
+		arn = (s = env("AWS_ROLE_ARN")) != NULL ? xstrdup(s) :
+		    prof_get(x, x->profile, "role_arn");
+		sess = (s = env("AWS_ROLE_SESSION_NAME")) != NULL ? xstrdup(s) :
+		    prof_get(x, x->profile, "role_session_name");
+		dur = prof_get(x, x->profile, "duration_seconds");
+		if (arn == NULL) {
+			rc = tf_err(err, "web identity: %s is set but not AWS_ROLE_ARN (or role_arn in "
+			    "profile %s)", env("AWS_WEB_IDENTITY_TOKEN_FILE") != NULL ?
+			    "AWS_WEB_IDENTITY_TOKEN_FILE" : "web_identity_token_file", x->profile);
+			break;
+		}
+		if (web_identity(x, w, arn, sess, dur, out, err) != 0)
+			rc = -1;
+		else {
+			rc = 1;
+			x->source = xasprintf("web identity %s", arn);
+		}
+		break;
+	case STEP_CREDFILE:
+		if ((rc = file_keys(&x->cred, 0, x->profile, out, err)) == 1)
+			x->source = xasprintf("profile %s in %s", x->profile, x->cred.path);
+		break;
+	case STEP_PROCESS:
+		if ((v = prof_get(x, x->profile, "credential_process")) == NULL)
+			break;
+		if (run_process(x->profile, v, out, err) != 0)
+			rc = -1;
+		else {
+			rc = 1;
+			x->source = xasprintf("credential_process (profile %s)", x->profile);
+		}
+		break;
+	case STEP_CONFFILE:
+		if ((rc = file_keys(&x->conf, 1, x->profile, out, err)) == 1)
+			x->source = xasprintf("profile %s in %s", x->profile, x->conf.path);
+		else if (rc == 0)
+			sb_addf(tried, "%sprofile %s in %s (%s) and %s (%s)", tried->len ? ", " : "",
+			    x->profile, x->cred.path, file_state(x, &x->cred, 0), x->conf.path,
+			    file_state(x, &x->conf, 1));
+		break;
+	case STEP_CONTAINER:
+		if ((rc = container(x, out, err)) == 0)
+			sb_addf(tried, "%scontainer credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI "
+			    "and _FULL_URI not set)", tried->len ? ", " : "");
+		break;
+	case STEP_IMDS:
+		if (env_true("AWS_EC2_METADATA_DISABLED")) {
+			sb_addf(tried, "%sEC2 instance metadata (AWS_EC2_METADATA_DISABLED=true)",
+			    tried->len ? ", " : "");
+			break;
+		}
+		if (imds(x, out, &e) == 0)
+			rc = 1;
+		else {
+			char *b = imds_base();
+
+			sb_addf(tried, "%sEC2 instance metadata at %s (%s)", tried->len ? ", " : "", b,
+			    e);
+			free(b);
+		}
+		break;
+	}
+	free(why);
+	free(v);
+	free(w);
+	free(arn);
+	free(sess);
+	free(dur);
+	free(e);
+	return rc;
+}
+
+/* Resolve (only >= 0: that step alone, a refresh). 0 with out, *source, *step; or -1. */
+static int
+resolve(struct aws_creds *c, int only, struct aws_keys_buf *out, char **source, int *stepp,
+    char **err)
+{
+	struct ctx x;
+	struct strbuf tried;
+	char *r;
+	int step, rc = 0;
+
+	memset(&x, 0, sizeof x);
+	x.c = c;
+	x.profile = selected_profile(c->profile);
+	if (c->region != NULL)
+		x.region = xstrdup(c->region);
+	else if ((r = aws_region_default(x.profile)) != NULL)
+		x.region = r;
+	else
+		x.region = xstrdup("us-east-1");
+	file_load(&x.cred, "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
+	file_load(&x.conf, "AWS_CONFIG_FILE", ".aws/config");
+	sb_init(&tried);
+	for (step = only >= 0 ? only : 0; step < STEP_COUNT; step++) {
+		free(x.source);
+		x.source = NULL;
+		rc = run_step(&x, step, &tried, out, err);
+		if (rc != 0 || only >= 0)
+			break;
+	}
+	if (rc == 1) {
+		*source = x.source != NULL ? x.source : xstrdup("?");
+		x.source = NULL;
+		*stepp = step;
+		rc = 0;
+	} else if (rc == 0 && only >= 0)
+		rc = tf_err(err, "refreshing AWS credentials: %s", tried.len ? tried.buf :
+		    "the source is gone");
+	else if (rc == 0)
+		rc = tf_err(err, "no AWS credentials: tried %s. Set AWS_ACCESS_KEY_ID and "
+		    "AWS_SECRET_ACCESS_KEY, or AWS_PROFILE to a profile in ~/.aws/credentials or "
+		    "~/.aws/config (`aws configure`), or run where a container or instance role "
+		    "is available", tried.buf);
+	sb_free(&tried);
+	free(x.source);
+	free(x.region);
+	file_free(&x.cred);
+	file_free(&x.conf);
+	return rc;
+}
+
+char *
+aws_region_default(const char *profile)
+{
+	const char *r = env("AWS_REGION");
+	struct file conf, cred;
+	char *v;
+
+	if (r == NULL)
+		r = env("AWS_DEFAULT_REGION");
+	if (r != NULL)
+		return xstrdup(r);
+	memset(&conf, 0, sizeof conf);
+	memset(&cred, 0, sizeof cred);
+	profile = selected_profile(profile);
+	file_load(&conf, "AWS_CONFIG_FILE", ".aws/config");
+	v = conf_get(&conf, profile, "region", NULL);
+	if (v == NULL) {
+		file_load(&cred, "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
+		v = cred_get(&cred, profile, "region", NULL);
+		file_free(&cred);
+	}
+	file_free(&conf);
+	return v;
+}
+
+/* ---- the API ---- */
 
 struct aws_creds *
 aws_creds_new(const struct aws_creds_opts *o)
@@ -54,8 +1626,11 @@ aws_creds_new(const struct aws_creds_opts *o)
 	struct aws_creds *c = xcalloc(1, sizeof *c);
 
 	pthread_mutex_init(&c->mu, NULL);
-	c->profile = xstrdup(o != NULL ? o->profile : NULL);
-	c->region = xstrdup(o != NULL ? o->region : NULL);
+	pthread_mutex_init(&c->refresh_mu, NULL);
+	c->profile = xstrdup(o != NULL && o->profile != NULL && *o->profile ? o->profile : NULL);
+	c->explicit_profile = c->profile != NULL;
+	c->region = xstrdup(o != NULL && o->region != NULL && *o->region ? o->region : NULL);
+	c->step = -1;
 	return c;
 }
 
@@ -65,9 +1640,7 @@ aws_creds_static(const char *akid, const char *secret, const char *token)
 	struct aws_creds *c = aws_creds_new(NULL);
 
 	c->fixed = 1;
-	c->cur.access_key_id = xstrdup(akid);
-	c->cur.secret_access_key = xstrdup(secret);
-	c->cur.session_token = xstrdup(token);
+	buf_set(&c->cur, akid, secret, token, 0);
 	c->source = xstrdup("static keys");
 	return c;
 }
@@ -81,41 +1654,106 @@ aws_creds_free(struct aws_creds *c)
 	free(c->source);
 	free(c->profile);
 	free(c->region);
+	http_free(c->http);
 	pthread_mutex_destroy(&c->mu);
+	pthread_mutex_destroy(&c->refresh_mu);
 	free(c);
 }
 
-/* The environment's keys, or 0 when it has none. */
-static int
-from_env(struct aws_creds *c)
+static int64_t
+refresh_window(void)
 {
-	const char *id = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
-	const char *token = getenv("AWS_SESSION_TOKEN");
+	return env_long("TFDRIFT_AWS_REFRESH_WINDOW_MS", REFRESH_WINDOW_MS, 0, 24L * 3600 * 1000);
+}
 
-	if (id == NULL || *id == '\0' || secret == NULL || *secret == '\0')
-		return 0;
-	if (token == NULL || *token == '\0')
-		token = getenv("AWS_SECURITY_TOKEN");
-	aws_keys_buf_clear(&c->cur);
-	c->cur.access_key_id = xstrdup(id);
-	c->cur.secret_access_key = xstrdup(secret);
-	c->cur.session_token = token != NULL && *token != '\0' ? xstrdup(token) : NULL;
-	free(c->source);
-	c->source = xstrdup("environment");
-	return 1;
+/* Are the cached keys good without a refresh? (mu held) */
+static int
+fresh(struct aws_creds *c, int64_t now)
+{
+	return c->cur.access_key_id != NULL &&
+	    (c->cur.expires_ms == 0 || c->cur.expires_ms - now > refresh_window());
+}
+
+static int
+usable(struct aws_creds *c, int64_t now)
+{
+	return c->cur.access_key_id != NULL && (c->cur.expires_ms == 0 || c->cur.expires_ms > now);
 }
 
 int
 aws_creds_get(struct aws_creds *c, struct aws_keys_buf *out, char **err)
 {
-	int rc = 0;
+	struct aws_keys_buf nk;
+	char *src = NULL, *e = NULL;
+	int rc, step = -1, only;
+
+	memset(out, 0, sizeof *out);
+	pthread_mutex_lock(&c->mu);
+	if (c->fixed || fresh(c, now_ms())) {
+		buf_copy(out, &c->cur);
+		pthread_mutex_unlock(&c->mu);
+		return 0;
+	}
+	if (usable(c, now_ms())) {
+		/* Inside the refresh window but still valid: if another thread is refreshing,
+		 * use these rather than wait. */
+		pthread_mutex_unlock(&c->mu);
+		if (pthread_mutex_trylock(&c->refresh_mu) != 0) {
+			pthread_mutex_lock(&c->mu);
+			if (c->cur.access_key_id != NULL) {
+				buf_copy(out, &c->cur);
+				pthread_mutex_unlock(&c->mu);
+				return 0;
+			}
+			pthread_mutex_unlock(&c->mu);
+			pthread_mutex_lock(&c->refresh_mu);
+		}
+	} else {
+		pthread_mutex_unlock(&c->mu);
+		pthread_mutex_lock(&c->refresh_mu);
+	}
+	/* Another thread may have refreshed while this one waited. */
+	pthread_mutex_lock(&c->mu);
+	if (fresh(c, now_ms())) {
+		buf_copy(out, &c->cur);
+		pthread_mutex_unlock(&c->mu);
+		pthread_mutex_unlock(&c->refresh_mu);
+		return 0;
+	}
+	only = c->cur.access_key_id != NULL ? c->step : -1;
+	pthread_mutex_unlock(&c->mu);
+
+	memset(&nk, 0, sizeof nk);
+	rc = resolve(c, only, &nk, &src, &step, &e);
 
 	pthread_mutex_lock(&c->mu);
-	if (!c->fixed && c->cur.access_key_id == NULL && !from_env(c))
-		rc = tf_err(err, "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+	if (rc == 0) {
+		aws_keys_buf_clear(&c->cur);
+		c->cur = nk;
+		buf_point(&c->cur);
+		c->step = step;
+		if (c->source == NULL || strcmp(c->source, src) != 0) {
+			/* The old name stays readable by aws_creds_source callers: leak-free swap
+			 * only when it changed. */
+			free(c->source);
+			c->source = src;
+			src = NULL;
+		}
+	} else if (usable(c, now_ms()))
+		rc = 0;         /* a failed early refresh: the old keys still work */
 	if (rc == 0)
 		buf_copy(out, &c->cur);
+	else {
+		if (err != NULL)
+			*err = e;
+		else
+			free(e);
+		e = NULL;
+	}
 	pthread_mutex_unlock(&c->mu);
+	pthread_mutex_unlock(&c->refresh_mu);
+	free(src);
+	free(e);
 	return rc;
 }
 
@@ -123,15 +1761,22 @@ void
 aws_creds_invalidate(struct aws_creds *c)
 {
 	pthread_mutex_lock(&c->mu);
-	if (!c->fixed)
+	if (!c->fixed) {
 		aws_keys_buf_clear(&c->cur);
+		c->step = -1;
+	}
 	pthread_mutex_unlock(&c->mu);
 }
 
 const char *
 aws_creds_source(struct aws_creds *c)
 {
-	return c->source != NULL ? c->source : "(not resolved yet)";
+	const char *s;
+
+	pthread_mutex_lock(&c->mu);
+	s = c->source != NULL ? c->source : "(not resolved yet)";
+	pthread_mutex_unlock(&c->mu);
+	return s;
 }
 
 char *

@@ -33,8 +33,10 @@ void aws_keys_buf_clear(struct aws_keys_buf *b);     /* frees (and wipes) the st
 struct aws_creds;
 
 struct aws_creds_opts {
-	const char *profile;            /* NULL: AWS_PROFILE, else "default" */
-	const char *region;             /* for STS calls; NULL: AWS_REGION / the profile's / us-east-1 */
+	const char *profile;            /* NULL: AWS_PROFILE, AWS_DEFAULT_PROFILE, else "default".
+	                                 * Given explicitly, it also skips the environment keys
+	                                 * (botocore does the same). */
+	const char *region;             /* for STS calls; NULL: aws_region_default() / us-east-1 */
 };
 
 /* The chain. Resolution happens on the first aws_creds_get (so a missing source is reported
@@ -48,13 +50,54 @@ void aws_creds_free(struct aws_creds *c);
 int aws_creds_get(struct aws_creds *c, struct aws_keys_buf *out, char **err);
 /* Drop cached keys (after a 403 ExpiredToken): the next get resolves again. */
 void aws_creds_invalidate(struct aws_creds *c);
-/* Where the keys came from: "environment", "profile prod", "assume-role arn:...", ... */
+/* Where the keys came from: "environment", "profile prod in FILE", "assume-role ARN (profile
+ * x)", "web identity ARN", "container URL", "EC2 instance metadata role R". Valid until the next
+ * aws_creds_get that changes the source, or aws_creds_free. */
 const char *aws_creds_source(struct aws_creds *c);
+
+/* The region a caller should use when its configuration names none: AWS_REGION, then
+ * AWS_DEFAULT_REGION, then the profile's `region` in the config file (profile NULL: the
+ * selected one, see aws_creds_opts), else NULL. Heap string. */
+char *aws_region_default(const char *profile);
 
 /* The base URL of a service: `configured` when given, else AWS_ENDPOINT_URL_<ID> (ID like
  * CLOUDTRAIL, S3, SQS, STS), else AWS_ENDPOINT_URL, else https://<host>.<region>.amazonaws.com
  * (us-east-1 STS and global endpoints as AWS names them). No trailing slash. Heap string. */
 char *aws_endpoint(const char *env_id, const char *host_prefix, const char *region,
     const char *configured);
+
+/* Test hooks (environment variables, for tests):
+ *   TFDRIFT_AWS_REFRESH_WINDOW_MS     refresh temporary keys this long before they expire
+ *                                     (default 300000: 5 minutes)
+ *   TFDRIFT_AWS_PROCESS_TIMEOUT_MS    credential_process time limit (default 60000)
+ * Temporary keys still valid when a refresh fails are kept until they really expire.
+ *
+ * Locks: mu guards the cached keys and the source name (held briefly, never over I/O);
+ * refresh_mu serialises refreshes (held over the network calls), so one thread refreshes while
+ * the others keep using keys that have not expired yet, or wait when they have. */
+
+/* The pure parts, exported for the unit tests. */
+/* The value of `key` (case-insensitive) in section `[section]` of an ini text (the exact
+ * section name, e.g. "default", "profile prod", "prod"); lines indented under a key are that
+ * key's nested sub-section and are skipped. *found (may be NULL) is set to 1 when the section
+ * exists. Heap string or NULL. */
+char *aws_ini_get(const char *text, const char *section, const char *key, int *found);
+/* Split a command line the way botocore does (Python shlex.split, POSIX mode): whitespace
+ * separates, '...' is literal, "..." knows \" and \\, a backslash outside quotes escapes
+ * the next character. 0 with a NULL-terminated heap argv (free with aws_argv_free), or -1
+ * with *err. */
+int aws_split_command(const char *line, char ***argv, char **err);
+void aws_argv_free(char **argv);
+/* The text of the first <name>...</name> in xml (entities decoded), or NULL. */
+char *aws_xml_text(const char *xml, const char *name);
+/* An STS response (AssumeRole, AssumeRoleWithWebIdentity): the Credentials into out, 0; or -1
+ * with *err ("STS SignatureDoesNotMatch: message" for an <Error>). */
+int aws_sts_parse(const char *xml, struct aws_keys_buf *out, char **err);
+/* An Expiration value (ISO 8601 / RFC 3339, with or without fraction, Z or an offset). */
+int aws_parse_expiration(const char *s, int64_t *ms);
+/* The container credentials URL from the environment (RELATIVE: http://169.254.170.2<uri>;
+ * FULL: checked to be https, loopback or an allowed host). Heap string; NULL with *err
+ * (NULL too, *err unset, when neither variable is set). */
+char *aws_container_url(char **err);
 
 #endif

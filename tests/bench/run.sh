@@ -1,13 +1,14 @@
 #!/bin/sh
-# make bench: generate inputs (once), run bench_scan, bench_ui and the idle-CPU check
-# (idle.sh), and print figures against the targets. BENCH="ui idle" runs only some of them.
+# make bench: generate inputs (once), run bench_scan, bench_ui, the idle-CPU check (idle.sh)
+# and the live-source figures (live.sh: watch against the CloudTrail mock), and print them
+# against the targets. BENCH="ui idle" runs only some of them.
 set -eu
 build=$1
 src=${TFDRIFT_DATADIR:?}
 shared=${SHARED_DATA:?}
 out=$build/tests/bench/out
 mkdir -p "$out"
-parts=${BENCH:-scan ui idle}
+parts=${BENCH:-scan ui idle live}
 case " $parts " in *" scan "*) ;; *) skip_scan=1 ;; esac
 if [ -z "${skip_scan:-}" ]; then
 if [ ! -s "$out/events.ndjson" ]; then
@@ -63,5 +64,22 @@ case " $parts " in *" idle "*)
 			printf "\nidle CPU over 10 s: %.3f%% (%.4f s run, %d wake-ups) (target ~0, <= 0.1%%) %s\n", v["ui_idle_cpu_percent"], v["ui_idle_run_seconds"], v["ui_idle_wakeups"], (v["ui_idle_cpu_percent"] <= 0.1) ? "MET" : "MISSED"
 			printf "demo (paced replay) over 10 s: %.3f%% (%.4f s run, %d wake-ups)\n", v["demo_cpu_percent"], v["demo_run_seconds"], v["demo_wakeups"]
 		}' "$out/figures_idle.txt"
+	;;
+esac
+
+case " $parts " in *" live "*)
+	echo
+	echo "live sources: tfdrift watch against the CloudTrail mock (idle, a backlog at AWS's 2 requests/s), and the engine from a file..."
+	/bin/sh "$src/tests/bench/live.sh" "$build/tfdrift" "$src" "$build" "$out/events.ndjson" 10 \
+	    | tee "$out/figures_live.txt"
+	awk -F= '
+		/^#/ { next }
+		{ v[$1] = $2 }
+		END {
+			printf "\nwatch idle with one CloudTrail poller: %.2f%% CPU, %.1f MB RSS (target ~0)\n", v["live_idle_cpu_percent"], v["live_idle_rss_mb"]
+			printf "watch --once over a %s-finding backlog: %s s, %.2f s CPU, %.1f MB peak, %s requests, max per second %s\n", v["live_backlog_findings"], v["live_backlog_seconds"], v["live_backlog_cpu_seconds"], v["live_backlog_peak_rss_mb"], v["live_backlog_requests"], v["live_backlog_max_rate"]
+			if (v["live_engine_events"] != "")
+				printf "engine from a file: %s events in %s s (%s events/s), %.1f MB peak\n", v["live_engine_events"], v["live_engine_seconds"], v["live_engine_events_per_s"], v["live_engine_peak_rss_mb"]
+		}' "$out/figures_live.txt"
 	;;
 esac
