@@ -242,6 +242,7 @@ sink_event(void *ctx, struct event *ev)
 		apply_index(e);
 		process(e, ev);
 		event_free(ev);
+		free(ev);
 		return 0;
 	}
 	pthread_mutex_lock(&e->mu);
@@ -250,13 +251,14 @@ sink_event(void *ctx, struct event *ev)
 	if (e->stop && e->n == e->cap) {
 		pthread_mutex_unlock(&e->mu);
 		event_free(ev);
+		free(ev);
 		return -1;
 	}
-	e->q[(e->head + e->n) % e->cap] = *ev;
+	e->q[(e->head + e->n) % e->cap] = *ev;      /* the queue keeps the contents */
 	e->n++;
-	memset(ev, 0, sizeof *ev);
 	pthread_cond_signal(&e->not_empty);
 	pthread_mutex_unlock(&e->mu);
+	free(ev);
 	return 0;
 }
 

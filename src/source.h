@@ -27,8 +27,9 @@ struct source_status {
 };
 
 struct source_sink {
-	/* Hand over one event; ownership passes (the sink frees it). Blocks while the engine's
-	 * queue is full (backpressure). -1 when the engine is stopping: return soon. */
+	/* Hand over one heap-allocated event (xmalloc'd struct): ownership of the struct and
+	 * its contents passes, whatever the return (the sink frees both). Blocks while the
+	 * engine's queue is full (backpressure). -1 when the engine is stopping: return soon. */
 	int (*event)(void *ctx, struct event *ev);
 	/* A cursor: get returns a heap string or NULL (none yet); set returns 0 once it is
 	 * durable, -1 with *err (the collector keeps polling and says so in its status). */

@@ -72,6 +72,7 @@ global_event(void *ctx, struct event *ev)
 
 	if (!global_source(ev->source)) {
 		event_free(ev);
+		free(ev);
 		return 0;
 	}
 	return cc->inner->event(cc->inner->ctx, ev);

@@ -89,8 +89,11 @@ pass(struct files *f, const struct source_sink *k, const char *name)
 			}
 			ev_reader_set_skip_read_only(rd, 1);
 			while ((got = ev_reader_next(rd, &ev, &err)) == 1) {
+				struct event *out = xmalloc(sizeof *out);
+
+				*out = ev;
 				f->events++;
-				if (k->event(k->ctx, &ev) != 0) {
+				if (k->event(k->ctx, out) != 0) {
 					ev_reader_close(rd);
 					free(mark);
 					globfree(&g);
