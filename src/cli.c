@@ -17,8 +17,11 @@
 #include "detect.h"
 #include "event.h"
 #include "eventmap.h"
+#include "enrich.h"
 #include "freeze.h"
+#include "notify.h"
 #include "output.h"
+#include "rules.h"
 #include "state_index.h"
 #include "store.h"
 #include "tfstate.h"
@@ -67,7 +70,8 @@ usage(FILE *fp)
 	    "                          the freeze windows on now or planned (--all: also past)\n"
 	    "  freeze end NAME [--store PATH]\n"
 	    "                          end a freeze now (one not started yet is cancelled)\n"
-	    "  rules check [PATH...]   validate event maps (default: the installed ones)\n"
+	    "  rules check [PATH...]   validate rule files and event maps (default: the configured ones)\n"
+	    "  rules test [PATH...]    run the tests embedded in rule files (tests:)\n"
 	    "  config check [-c FILE]  validate a config file and print the resolved configuration\n"
 	    "  version                 print the version\n"
 	    "\n"
@@ -213,12 +217,40 @@ scan_usage(FILE *fp)
 	    "                         end exclusive) besides the configured ones: every write in\n"
 	    "                         it by anyone but the pipeline is a freeze_violation and\n"
 	    "                         drift in it ranks one severity higher; repeatable\n"
+	    "      --notify           send the open findings through the configured outputs\n"
+	    "                         (outputs: in the config) and wait for them; dedup uses\n"
+	    "                         --store when given (the exit status does not change)\n"
 	    "  -x, --explain          print why each event was or was not drift (stderr)\n"
 	    "  -q, --quiet            no summary or warnings\n"
 	    "  -c, --config FILE      configuration file\n"
 	    "  -m, --event-maps DIR   event maps to use instead of the configured ones\n"
 	    "\n"
 	    "exit status: 0 no open drift, 2 open drift found, 1 error\n", fp);
+}
+
+/* scan --notify: the open findings through the configured outputs, waiting for them (a
+ * receiver that keeps failing gives up after a minute; see notify_drain). */
+static void
+scan_notify(const struct conf *conf, const char *storepath, const struct finding_list *found)
+{
+	struct notifier *nt;
+	char *err = NULL;
+	size_t i;
+
+	if ((nt = notify_new_store(conf, storepath, &err)) == NULL) {
+		fprintf(stderr, "tfdrift: %s\n", err);
+		free(err);
+		return;
+	}
+	if (notify_noutputs(nt) == 0)
+		fprintf(stderr, "tfdrift scan: --notify: no outputs configured (outputs: in the "
+		    "config)\n");
+	for (i = 0; i < found->n; i++)
+		if (found->v[i]->status == ST_OPEN)
+			notify_finding_wait(nt, found->v[i]);
+	notify_drain(nt, NOTIFY_DRAIN_MAX_MS, 5 * NOTIFY_DRAIN_MAX_MS);
+	notify_report(nt, stderr);
+	notify_free(nt);
 }
 
 int
@@ -237,9 +269,11 @@ cmd_scan(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "store", required_argument, NULL, 'D' },
 		{ "freeze", required_argument, NULL, 'F' },
+		{ "notify", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	int notify = 0;
 	struct strlist states = { 0 }, events = { 0 };
 	struct freeze_window *freezes = NULL;
 	size_t nfreezes = 0;
@@ -255,6 +289,8 @@ cmd_scan(int argc, char **argv)
 	struct detector *det = NULL;
 	struct em_attrset *keepset = NULL;
 	struct tfstate_keep keep;
+	struct rules_keep kb;
+	struct rules *rules = NULL;
 	struct finding_list found = { 0 };
 	struct out_opts oo = { OUT_JSON, 0 };
 	const struct index_key_spec *specs;
@@ -273,6 +309,7 @@ cmd_scan(int argc, char **argv)
 		case 'x': explain = 1; break;
 		case 'q': quiet = 1; break;
 		case 'D': storepath = optarg; break;
+		case 'N': notify = 1; break;
 		case 'F': {
 			struct freeze_window w;
 			char *err = NULL;
@@ -370,9 +407,15 @@ cmd_scan(int argc, char **argv)
 	}
 	/* Every state must load: scanning against part of the estate would report its
 	 * resources as unmanaged. */
+	if ((rules = rules_load_configured_report(&conf, stderr)) == NULL) {
+		rc = 1;
+		goto out;
+	}
 	keepset = eventmap_attrset_new(map);
-	keep.fn = eventmap_keep_attr;
-	keep.ctx = keepset;
+	kb.set = keepset;
+	kb.rules = rules;
+	keep.fn = rules_keep_attr;
+	keep.ctx = &kb;
 	sts = xcalloc(states.n, sizeof *sts);
 	for (i = 0; i < states.n; i++) {
 		char *err = NULL;
@@ -402,7 +445,9 @@ cmd_scan(int argc, char **argv)
 	specs = eventmap_index_specs(map, &nspecs);
 	ix = state_index_build(sts, nsts, specs, nspecs);
 	det = detector_new(map, ix, &conf);
+	detector_set_enrich(det, enrich_finding_from_state);   /* tags, blast radius, fix */
 	detector_set_freezes(det, freezes, nfreezes);
+	detector_set_rules(det, rules);
 
 	for (i = 0; i < events.n; i++) {
 		struct warn_ctx wc = { events.v[i], 0, quiet };
@@ -451,6 +496,15 @@ cmd_scan(int argc, char **argv)
 	if (store != NULL) {
 		char *err = NULL;
 
+		/* Earlier findings on the same resources (from earlier runs), saved with them. */
+		for (i = 0; i < found.n; i++)
+			if (enrich_history(store, found.v[i], tf_now_ms(), &err) != 0) {
+				fprintf(stderr, "tfdrift: %s\n", err);
+				free(err);
+				err = NULL;
+				errors++;
+				break;
+			}
 		/* Save, then show the store's triage on them (what is acknowledged or suppressed). */
 		if (store_put_findings(store, &found, &err) != 0) {
 			fprintf(stderr, "tfdrift: the findings were not saved: %s\n", err);
@@ -461,6 +515,7 @@ cmd_scan(int argc, char **argv)
 		if (store_apply_triage_list(store, &found, tf_now_ms(), &err) != 0) {
 			fprintf(stderr, "tfdrift: %s\n", err);
 			free(err);
+			err = NULL;
 			errors++;
 		}
 	}
@@ -472,6 +527,8 @@ cmd_scan(int argc, char **argv)
 		qsort(found.v, found.n, sizeof *found.v, finding_cmp);
 	if (write_output(outpath, &found, &oo) != 0)
 		errors++;
+	if (notify)
+		scan_notify(&conf, storepath, &found);
 	if (!quiet) {
 		const struct detect_stats *s = detector_stats(det);
 
@@ -519,6 +576,7 @@ out:
 	free(sts);
 	eventmap_attrset_free(keepset);
 	eventmap_free(map);
+	rules_unref(rules);
 	conf_free(&conf);
 out_args:
 	strlist_clear(&states);
@@ -1012,40 +1070,107 @@ collect_yaml(const char *path, struct strlist *files, int *bad)
 	free(ents);
 }
 
+/* Is a file a rule file (top-level rules:) rather than an event map? Unreadable files go to
+ * the event-map checker, which reports them. */
+static int
+is_rule_file(const char *path)
+{
+	char *buf = NULL, *err = NULL;
+	size_t len = 0;
+	int yes;
+
+	if (tf_read_file(path, &buf, &len, &err) != 0) {
+		free(err);
+		return 0;
+	}
+	yes = rules_sniff(buf, len);
+	free(buf);
+	return yes;
+}
+
+static void
+rules_usage(FILE *fp)
+{
+	fputs("usage: tfdrift rules check [PATH...]\n"
+	    "       tfdrift rules test [PATH...]\n"
+	    "\n"
+	    "  check: validate rule files (a top-level rules: list) and event maps; every error\n"
+	    "         with file:line:column. Default: the configured rules_dirs and event_maps.\n"
+	    "  test:  run the tests: embedded in rule files, one line per test; exit 1 on a\n"
+	    "         failure. Default: the configured rules_dirs.\n", fp);
+}
+
 int
 cmd_rules(int argc, char **argv)
 {
-	struct strlist files = { 0 };
-	struct eventmap *m;
+	struct strlist files = { 0 }, rfiles = { 0 }, mfiles = { 0 };
+	struct eventmap *m = NULL;
+	struct rules *r = NULL;
 	struct conf conf;
 	char **errs = NULL;
-	size_t nerrs = 0, i;
-	int bad = 0, a0 = 1;
+	size_t nerrs = 0, i, npass = 0, nfail = 0;
+	int bad = 0, a0, test;
 
-	if (argc < 2 || strcmp(argv[1], "check") != 0) {
-		fprintf(stderr, "usage: tfdrift rules check [PATH...]\n");
+	if (argc < 2 || (strcmp(argv[1], "check") != 0 && strcmp(argv[1], "test") != 0)) {
+		rules_usage(stderr);
 		return 1;
 	}
+	test = strcmp(argv[1], "test") == 0;
 	if (load_conf(&conf, NULL) != 0)
 		return 1;
-	if (argc <= 2)
-		collect_yaml(conf_event_maps_dir(&conf), &files, &bad);
+	if (argc <= 2) {
+		if (!test)
+			collect_yaml(conf_event_maps_dir(&conf), &mfiles, &bad);
+		if (conf.rules_dirs.n == 0) {
+			char *dir = xasprintf("%s/rules", tf_datadir());
+
+			collect_yaml(dir, &files, &bad);
+			free(dir);
+		}
+		for (i = 0; i < conf.rules_dirs.n; i++)
+			collect_yaml(conf.rules_dirs.v[i], &files, &bad);
+	}
 	for (a0 = 2; a0 < argc; a0++)
 		collect_yaml(argv[a0], &files, &bad);
-	m = eventmap_new();
 	for (i = 0; i < files.n; i++)
-		eventmap_load_file(m, files.v[i], &errs, &nerrs);
+		strlist_push(is_rule_file(files.v[i]) ? &rfiles : &mfiles, files.v[i]);
+	r = rules_new();
+	for (i = 0; i < rfiles.n; i++)
+		rules_load_file(r, rfiles.v[i], &errs, &nerrs);
+	rules_finish(r);
+	if (!test) {
+		m = eventmap_new();
+		for (i = 0; i < mfiles.n; i++)
+			eventmap_load_file(m, mfiles.v[i], &errs, &nerrs);
+	} else if (mfiles.n > 0 && argc > 2) {
+		for (i = 0; i < mfiles.n; i++)
+			fprintf(stderr, "tfdrift: %s: not a rule file (no top-level rules:)\n",
+			    mfiles.v[i]);
+		bad += (int)mfiles.n;
+	}
 	print_errs(errs, nerrs);
-	if (nerrs == 0 && bad == 0)
-		printf("ok: %zu event map entries in %zu file%s\n", eventmap_count(m), files.n,
-		    files.n == 1 ? "" : "s");
-	else
-		fprintf(stderr, "tfdrift: %zu error%s\n", nerrs + (size_t)bad, nerrs + (size_t)bad == 1 ? "" : "s");
+	if (test && nerrs == 0 && bad == 0) {
+		nfail = rules_run_tests(r, stdout, &npass);
+		printf("%s: %zu test%s passed, %zu failed, in %zu rule%s\n", nfail ? "FAIL" : "ok",
+		    npass, npass == 1 ? "" : "s", nfail, rules_count(r), rules_count(r) == 1 ? "" : "s");
+	} else if (nerrs == 0 && bad == 0) {
+		if (mfiles.n > 0 || rfiles.n == 0)
+			printf("ok: %zu event map entries in %zu file%s\n", eventmap_count(m),
+			    mfiles.n, mfiles.n == 1 ? "" : "s");
+		if (rfiles.n > 0)
+			printf("ok: %zu rules (%zu tests) in %zu file%s\n", rules_count(r),
+			    rules_test_count(r), rfiles.n, rfiles.n == 1 ? "" : "s");
+	} else
+		fprintf(stderr, "tfdrift: %zu error%s\n", nerrs + (size_t)bad,
+		    nerrs + (size_t)bad == 1 ? "" : "s");
 	yerrs_free(errs, nerrs);
 	eventmap_free(m);
+	rules_unref(r);
 	strlist_clear(&files);
+	strlist_clear(&rfiles);
+	strlist_clear(&mfiles);
 	conf_free(&conf);
-	return nerrs == 0 && bad == 0 ? 0 : 1;
+	return nerrs == 0 && bad == 0 && nfail == 0 ? 0 : 1;
 }
 
 int

@@ -13,6 +13,7 @@
 
 #include "conf.h"
 #include "freeze.h"
+#include "http.h"
 #include "util.h"
 #include "yamlutil.h"
 
@@ -100,10 +101,19 @@ static const struct conf_option options[] = {
 	  "How often state sources are checked for a new version (ETag, generation, serial), "
 	  "as a duration such as 90s, 5m or 1h30m.",
 	  OPT(state_refresh_ms) },
+	{ "rules_dirs", CT_STRING_LIST, "",
+	  "Rule files, or directories of them (their *.yaml, not subdirectories), that give "
+	  "findings severity, remediation steps and runbook links (doc/rules.md). Empty means "
+	  "the packs that ship with tfdrift (<datadir>/rules). Setting this list replaces the "
+	  "default: list <datadir>/rules too to keep the shipped packs.",
+	  OPT(rules_dirs) },
+	{ "rules_disabled", CT_STRING_LIST, "",
+	  "Rule ids to turn off (globs such as aws-0*); each must match a loaded rule.",
+	  OPT(rules_disabled) },
 };
 
 /* Sub-keys of `sources` (live collectors). */
-static const char *const source_keys[] = { "aws", "gcp", "files" };
+static const char *const source_keys[] = { "aws", "gcp", "files", "falco" };
 
 static const char *const severities[] = { "critical", "high", "medium", "low", "info" };
 
@@ -686,6 +696,9 @@ load_option(struct conf *c, const struct conf_option *o, struct ydoc *d, yaml_no
 
 static void load_sources(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs,
     size_t *nerrs);
+static void load_outputs(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs,
+    size_t *nerrs);
+static void dump_outputs(const struct conf *c, FILE *fp);
 
 static void
 load_root(struct conf *c, struct ydoc *d, char ***errs, size_t *nerrs)
@@ -701,10 +714,11 @@ load_root(struct conf *c, struct ydoc *d, char ***errs, size_t *nerrs)
 		    "'option: value' lines, not %s", node_kind(root));
 		return;
 	}
-	names = xcalloc(TF_ARRLEN(options) + 1, sizeof *names);
+	names = xcalloc(TF_ARRLEN(options) + 2, sizeof *names);
 	for (i = 0; i < TF_ARRLEN(options); i++)
 		names[i] = options[i].name;
 	names[i] = "sources";
+	names[i + 1] = "outputs";
 	for (i = 0; ymap_pair(d, root, i, &k, &v); i++) {
 		const char *key = ynode_str(k);
 		const struct conf_option *o = NULL;
@@ -729,12 +743,16 @@ load_root(struct conf *c, struct ydoc *d, char ***errs, size_t *nerrs)
 			load_sources(c, d, v, errs, nerrs);
 			continue;
 		}
+		if (strcmp(key, "outputs") == 0) {
+			load_outputs(c, d, v, errs, nerrs);
+			continue;
+		}
 		for (j = 0; j < TF_ARRLEN(options); j++)
 			if (strcmp(key, options[j].name) == 0)
 				o = &options[j];
 		if (o == NULL) {
 			unknown_key(errs, nerrs, d, k, "option", key, names,
-			    TF_ARRLEN(options) + 1);
+			    TF_ARRLEN(options) + 2);
 			continue;
 		}
 		load_option(c, o, d, v, errs, nerrs);
@@ -794,6 +812,9 @@ conf_free(struct conf *c)
 		}
 	}
 	conf_sources_clear(&c->sources);
+	conf_outputs_clear(c->outputs, c->noutputs);
+	c->outputs = NULL;
+	c->noutputs = 0;
 	free(c->path);
 	c->path = NULL;
 	free(c->event_maps_default);
@@ -1104,6 +1125,11 @@ conf_sources_clear(struct conf_sources *s)
 		gcp_source_clear(&s->gcp[i]);
 	free(s->gcp);
 	strlist_clear(&s->files);
+	for (i = 0; i < s->nfalco; i++) {
+		free(s->falco[i].name);
+		free(s->falco[i].path);
+	}
+	free(s->falco);
 	memset(s, 0, sizeof *s);
 }
 
@@ -1320,6 +1346,63 @@ load_gcp_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_gcp_sou
 	return bad ? -1 : 0;
 }
 
+/* sources.falco item: {name, path}. */
+static int
+load_falco_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_falco_source *fs,
+    char ***errs, size_t *nerrs)
+{
+	static const char *const keys[] = { "name", "path" };
+	char *where = xasprintf("sources.falco item %zu", idx + 1), *s;
+	yaml_node_t *k, *v;
+	size_t i;
+	int bad = 0, f;
+
+	memset(fs, 0, sizeof *fs);
+	fs->line = ynode_line(it);
+	fs->col = ynode_col(it);
+	if (!ynode_is_map(it)) {
+		yerr_add(errs, nerrs, d, it, "%s must be a mapping (name:, path:), not %s", where,
+		    is_null(it) ? "empty" : node_kind(it));
+		free(where);
+		return -1;
+	}
+	for (i = 0; ymap_pair(d, it, i, &k, &v); i++) {
+		if ((f = src_key(d, it, i, k, where, keys, TF_ARRLEN(keys), errs, nerrs)) < 0) {
+			bad = 1;
+			continue;
+		}
+		if ((s = src_scalar(d, v, where, keys[f], errs, nerrs)) == NULL || *s == '\0' ||
+		    (f == 1 && strcmp(s, "unix:") == 0)) {
+			if (s != NULL)
+				yerr_add(errs, nerrs, d, v, "%s: %s must not be empty", where, keys[f]);
+			free(s);
+			bad = 1;
+		} else if (f == 0) {
+			free(fs->name);
+			fs->name = s;
+		} else {
+			free(fs->path);
+			fs->path = s;
+		}
+	}
+	if (!bad && fs->name == NULL) {
+		yerr_add(errs, nerrs, d, it, "%s has no name (name: falco)", where);
+		bad = 1;
+	}
+	if (!bad && fs->path == NULL) {
+		yerr_add(errs, nerrs, d, it, "%s (%s) has no path (path: -, a file, or "
+		    "unix:/run/falco/tfdrift.sock)", where, fs->name);
+		bad = 1;
+	}
+	free(where);
+	if (bad) {
+		free(fs->name);
+		free(fs->path);
+		memset(fs, 0, sizeof *fs);
+	}
+	return bad ? -1 : 0;
+}
+
 /* `sources:` replaces c->sources when everything in it is good. */
 static void
 load_sources(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs, size_t *nerrs)
@@ -1357,7 +1440,11 @@ load_sources(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs, size_
 		for (j = 0; j < yseq_len(sv); j++) {
 			yaml_node_t *it = yseq_get(d, sv, j);
 
-			if (f == 0) {
+			if (f == 3) {
+				s.falco = xreallocarray(s.falco, s.nfalco + 1, sizeof *s.falco);
+				if (load_falco_source(d, it, j, &s.falco[s.nfalco], errs, nerrs) == 0)
+					s.nfalco++;
+			} else if (f == 0) {
 				s.aws = xreallocarray(s.aws, s.naws + 1, sizeof *s.aws);
 				if (load_aws_source(d, it, j, &s.aws[s.naws], errs, nerrs) == 0)
 					s.naws++;
@@ -1419,7 +1506,7 @@ dump_sources(const struct conf *c, FILE *fp)
 	fputs("\n# Live sources: CloudTrail (per region, plus us-east-1 for IAM and other global "
 	    "events)\n# or an SQS queue per AWS account, Cloud Logging per GCP project, and files "
 	    "to replay.\n", fp);
-	if (s->naws == 0 && s->ngcp == 0 && s->files.n == 0) {
+	if (s->naws == 0 && s->ngcp == 0 && s->files.n == 0 && s->nfalco == 0) {
 		fputs("sources: {}\n", fp);
 		return;
 	}
@@ -1489,6 +1576,16 @@ dump_sources(const struct conf *c, FILE *fp)
 		dump_strlist_inline(fp, &s->files);
 		fputc('\n', fp);
 	}
+	if (s->nfalco > 0) {
+		fputs("  falco:\n", fp);
+		for (i = 0; i < s->nfalco; i++) {
+			fputs("    - name: ", fp);
+			dump_string(fp, s->falco[i].name);
+			fputs("\n      path: ", fp);
+			dump_string(fp, s->falco[i].path);
+			fputc('\n', fp);
+		}
+	}
 }
 
 void
@@ -1541,5 +1638,500 @@ conf_dump(const struct conf *c, FILE *fp)
 			break;
 		}
 	}
+	dump_outputs(c, fp);
 	dump_sources(c, fp);
+}
+
+/* ---- outputs: notifications (notify.c) ---- */
+
+static const char *const output_keys[] = { "name", "type", "url", "file", "min_severity",
+	"kinds", "rules", "rate_limit", "headers", "hmac_secret", "timeout", "retries",
+	"dead_letter" };
+static const char *const output_types[] = { "slack", "webhook", "falco" };
+static const char *const finding_kinds[] = { "modified", "unmanaged", "deleted",
+	"freeze_violation" };
+
+const char *
+conf_output_type_name(enum conf_output_type t)
+{
+	return (size_t)t < TF_ARRLEN(output_types) ? output_types[t] : "?";
+}
+
+static void
+output_clear(struct conf_output *o)
+{
+	free(o->name);
+	free(o->url);
+	free(o->url_text);
+	free(o->file);
+	free(o->min_severity);
+	strlist_clear(&o->kinds);
+	strlist_clear(&o->rules);
+	strlist_clear(&o->headers);
+	strlist_clear(&o->headers_text);
+	free(o->hmac_secret);
+	free(o->hmac_secret_text);
+	free(o->dead_letter);
+	memset(o, 0, sizeof *o);
+}
+
+void
+conf_outputs_clear(struct conf_output *o, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		output_clear(&o[i]);
+	free(o);
+}
+
+/* A header name: an RFC 9110 token. */
+static int
+is_header_name(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && strchr("!#$%&'*+-.^_`|~", *s) == NULL)
+			return 0;
+	return 1;
+}
+
+/* "N", "N/minute", "N/min" or "N/m": findings per minute. 0, or -1. */
+static int
+parse_rate(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	v = strtol(s, &end, 10);
+	if (v < 0 || v > 100000)
+		return -1;
+	if (*end != '\0' && strcmp(end, "/minute") != 0 && strcmp(end, "/min") != 0 &&
+	    strcmp(end, "/m") != 0)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int
+load_output_headers(struct ydoc *d, yaml_node_t *v, const char *where, struct conf_output *o,
+    char ***errs, size_t *nerrs)
+{
+	yaml_node_t *k, *hv;
+	size_t i;
+	int bad = 0;
+
+	if (is_null(v))
+		return 0;
+	if (!ynode_is_map(v)) {
+		yerr_add(errs, nerrs, d, v, "%s: headers must be a mapping (X-Name: value), not %s",
+		    where, node_kind(v));
+		return -1;
+	}
+	for (i = 0; ymap_pair(d, v, i, &k, &hv); i++) {
+		const char *name = ynode_str(k);
+		char *val;
+
+		if (name == NULL || !is_header_name(name)) {
+			yerr_add(errs, nerrs, d, k, "%s: '%s' is not a header name (letters, digits "
+			    "and -)", where, name != NULL ? name : "?");
+			bad = 1;
+			continue;
+		}
+		if ((val = freeze_scalar(d, hv, where, name, errs, nerrs)) == NULL) {
+			bad = 1;
+			continue;
+		}
+		if (strpbrk(val, "\r\n") != NULL) {
+			yerr_add(errs, nerrs, d, hv, "%s: header %s: a line break in the value", where,
+			    name);
+			free(val);
+			bad = 1;
+			continue;
+		}
+		{
+			char *h = xasprintf("%s: %s", name, val), *t;
+
+			strlist_push(&o->headers, h);
+			t = xasprintf("%s: %s", name, ynode_str(hv));
+			strlist_push(&o->headers_text, t);
+			free(h);
+			free(t);
+		}
+		free(val);
+	}
+	return bad ? -1 : 0;
+}
+
+/* A list whose items must be among names (or globs when names is NULL). */
+static int
+load_output_list(struct ydoc *d, yaml_node_t *v, const char *where, const char *key,
+    const char *const *names, size_t n, struct strlist *out, char ***errs, size_t *nerrs)
+{
+	char *what = xasprintf("%s: %s", where, key);
+	size_t i, j;
+	int rc;
+
+	strlist_clear(out);
+	rc = load_strlist(what, d, v, out, errs, nerrs);
+	for (i = 0; rc == 0 && names != NULL && i < out->n; i++) {
+		for (j = 0; j < n && strcmp(out->v[i], names[j]) != 0; j++)
+			;
+		if (j == n) {
+			const char *m = near_miss(out->v[i], names, n);
+
+			yerr_add(errs, nerrs, d, yseq_get(d, v, i), "%s: unknown value '%s'%s%s%s",
+			    what, out->v[i], m ? " (did you mean '" : "", m ? m : "",
+			    m ? "'?)" : "");
+			rc = -1;
+		}
+	}
+	free(what);
+	return rc;
+}
+
+static int
+load_output(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_output *o,
+    char ***errs, size_t *nerrs)
+{
+	char *where = xasprintf("outputs item %zu", idx + 1), *s;
+	yaml_node_t *k, *v, *type_n = NULL;
+	size_t i, j;
+	int bad = 0, f;
+
+	memset(o, 0, sizeof *o);
+	o->timeout_ms = 10000;
+	o->retries = 3;
+	o->line = ynode_line(it);
+	o->col = ynode_col(it);
+	if (!ynode_is_map(it)) {
+		yerr_add(errs, nerrs, d, it, "%s must be a mapping (name:, type:, url: or file:, "
+		    "...), not %s", where, is_null(it) ? "empty" : node_kind(it));
+		free(where);
+		return -1;
+	}
+	for (i = 0; ymap_pair(d, it, i, &k, &v); i++) {
+		f = src_key(d, it, i, k, where, output_keys, TF_ARRLEN(output_keys), errs, nerrs);
+		if (f < 0) {
+			bad = 1;
+			continue;
+		}
+		if (f == 5 || f == 6) {
+			if (load_output_list(d, v, where, output_keys[f], f == 5 ? finding_kinds : NULL,
+			    TF_ARRLEN(finding_kinds), f == 5 ? &o->kinds : &o->rules, errs, nerrs) != 0)
+				bad = 1;
+			continue;
+		}
+		if (f == 8) {
+			bad |= load_output_headers(d, v, where, o, errs, nerrs) != 0;
+			continue;
+		}
+		if ((s = src_scalar(d, v, where, output_keys[f], errs, nerrs)) == NULL) {
+			bad = 1;
+			continue;
+		}
+		switch (f) {
+		case 0:
+			if (*s == '\0')
+				yerr_add(errs, nerrs, d, v, "%s: name must not be empty", where);
+			else {
+				o->name = s;
+				s = NULL;
+			}
+			break;
+		case 1:
+			for (j = 0; j < TF_ARRLEN(output_types) && strcmp(s, output_types[j]) != 0; j++)
+				;
+			if (j == TF_ARRLEN(output_types)) {
+				yerr_add(errs, nerrs, d, v, "%s: unknown type '%s' (slack, webhook or "
+				    "falco)", where, s);
+				bad = 1;
+			} else {
+				o->type = (enum conf_output_type)j;
+				type_n = v;
+			}
+			break;
+		case 2:
+			if (!is_url(s)) {
+				/* Never echo it: it is usually a secret. */
+				yerr_add(errs, nerrs, d, v, "%s: url is not an http:// or https:// URL",
+				    where);
+				bad = 1;
+			} else {
+				o->url = s;
+				o->url_text = xstrdup(ynode_str(v));
+				s = NULL;
+			}
+			break;
+		case 3:
+			if (*s == '\0') {
+				yerr_add(errs, nerrs, d, v, "%s: file must not be empty (- is stdout)",
+				    where);
+				bad = 1;
+			} else {
+				o->file = strcmp(s, "-") == 0 ? xstrdup(s) : resolve_path(s);
+			}
+			break;
+		case 4:
+			if (!is_severity(s)) {
+				yerr_add(errs, nerrs, d, v, "%s: bad min_severity '%s' (critical, high, "
+				    "medium, low or info)", where, s);
+				bad = 1;
+			} else {
+				o->min_severity = s;
+				s = NULL;
+			}
+			break;
+		case 7:
+			if (parse_rate(s, &o->rate_limit) != 0) {
+				yerr_add(errs, nerrs, d, v, "%s: bad rate_limit '%s' (findings per minute: "
+				    "20/minute, or 0 for none)", where, s);
+				bad = 1;
+			}
+			break;
+		case 9:
+			if (*s == '\0') {
+				yerr_add(errs, nerrs, d, v, "%s: hmac_secret must not be empty", where);
+				bad = 1;
+			} else {
+				o->hmac_secret = s;
+				o->hmac_secret_text = xstrdup(ynode_str(v));
+				s = NULL;
+			}
+			break;
+		case 10:
+			free(s);
+			s = NULL;
+			bad |= src_duration(d, v, where, "timeout", 100, &o->timeout_ms, errs,
+			    nerrs) != 0;
+			break;
+		case 11: {
+			char *end;
+			long r = strtol(s, &end, 10);
+
+			if (!isdigit((unsigned char)*s) || *end != '\0' || r > 10) {
+				yerr_add(errs, nerrs, d, v, "%s: retries must be a number from 0 to 10, "
+				    "not '%s'", where, s);
+				bad = 1;
+			} else
+				o->retries = (int)r;
+			break;
+		}
+		case 12:
+			if (*s == '\0') {
+				yerr_add(errs, nerrs, d, v, "%s: dead_letter must not be empty", where);
+				bad = 1;
+			} else
+				o->dead_letter = resolve_path(s);
+			break;
+		}
+		free(s);
+	}
+	if (!bad && o->name == NULL) {
+		yerr_add(errs, nerrs, d, it, "%s has no name (name: slack-sre; it labels the output "
+		    "in the Sources view and keys its dedup)", where);
+		bad = 1;
+	}
+	if (!bad && type_n == NULL) {
+		yerr_add(errs, nerrs, d, it, "%s (%s) has no type (type: slack, webhook or falco)",
+		    where, o->name);
+		bad = 1;
+	}
+	if (!bad && o->type != COUT_FALCO && (o->url == NULL || o->file != NULL)) {
+		yerr_add(errs, nerrs, d, it, "%s (%s): a %s output needs url: (and no file:); "
+		    "write url: ${VAR} to keep the secret in the environment", where, o->name,
+		    output_types[o->type]);
+		bad = 1;
+	}
+	if (!bad && o->type == COUT_FALCO && (o->url == NULL) == (o->file == NULL)) {
+		yerr_add(errs, nerrs, d, it, "%s (%s): a falco output needs either url: "
+		    "(falcosidekick) or file: (a path, - for stdout)", where, o->name);
+		bad = 1;
+	}
+	if (!bad && o->hmac_secret != NULL && o->type != COUT_WEBHOOK) {
+		yerr_add(errs, nerrs, d, it, "%s (%s): hmac_secret is for webhook outputs", where,
+		    o->name);
+		bad = 1;
+	}
+	if (!bad && o->dead_letter == NULL) {
+		s = xasprintf("$XDG_STATE_HOME/tfdrift/dead-letter-%s.jsonl", o->name);
+		o->dead_letter = resolve_path(s);
+		free(s);
+	}
+	free(where);
+	return bad ? -1 : 0;
+}
+
+/* `outputs:` replaces c->outputs when every item is good. */
+static void
+load_outputs(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs, size_t *nerrs)
+{
+	struct conf_output *os = NULL;
+	size_t n = 0, i, j, before = *nerrs;
+
+	if (!is_null(v) && !ynode_is_seq(v)) {
+		yerr_add(errs, nerrs, d, v, "outputs must be a list (- name: ..., type: ...), not %s",
+		    node_kind(v));
+		return;
+	}
+	for (i = 0; !is_null(v) && i < yseq_len(v); i++) {
+		yaml_node_t *it = yseq_get(d, v, i);
+
+		os = xreallocarray(os, n + 1, sizeof *os);
+		if (load_output(d, it, i, &os[n], errs, nerrs) != 0) {
+			output_clear(&os[n]);
+			continue;
+		}
+		for (j = 0; j < n && strcmp(os[j].name, os[n].name) != 0; j++)
+			;
+		if (j < n) {
+			yerr_add(errs, nerrs, d, it, "outputs item %zu: duplicate output name '%s' "
+			    "(it keys the dedup of what was sent)", i + 1, os[n].name);
+			output_clear(&os[n]);
+			continue;
+		}
+		n++;
+	}
+	if (*nerrs > before) {
+		conf_outputs_clear(os, n);
+		return;
+	}
+	conf_outputs_clear(c->outputs, c->noutputs);
+	c->outputs = os;
+	c->noutputs = n;
+}
+
+/* A scalar as written in the file (its ${VAR} references kept, not expanded), quoted. */
+static void
+dump_raw(FILE *fp, const char *s)
+{
+	const unsigned char *p;
+
+	fputc('"', fp);
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(fp, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", fp);
+		else if (*p == '\t')
+			fputs("\\t", fp);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(fp, "\\x%02x", *p);
+		else
+			fputc(*p, fp);
+	}
+	fputc('"', fp);
+}
+
+/* A header whose value is a credential by its name. */
+static int
+secret_header(const char *name)
+{
+	static const char *const words[] = { "auth", "token", "key", "secret", "password",
+		"signature", "cookie", "session" };
+	char buf[64];
+	size_t i, n = strcspn(name, ":");
+
+	if (n >= sizeof buf)
+		n = sizeof buf - 1;
+	for (i = 0; i < n; i++)
+		buf[i] = (char)tolower((unsigned char)name[i]);
+	buf[n] = '\0';
+	for (i = 0; i < TF_ARRLEN(words); i++)
+		if (strstr(buf, words[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+/* outputs: as block YAML. Secrets are shown as written when they come from the environment
+ * (${VAR}); written inline they are redacted, never printed. */
+static void
+dump_outputs(const struct conf *c, FILE *fp)
+{
+	size_t i, j;
+
+	fputc('\n', fp);
+	dump_comment(fp, "Notification outputs, each on its own thread so detection never waits "
+	    "for them: a list of {name, type: slack|webhook|falco, url (slack, webhook, "
+	    "falcosidekick) or file (falco JSON lines; - is stdout), min_severity, kinds, rules "
+	    "(rule id globs), rate_limit (per minute), headers, hmac_secret (webhook: "
+	    "X-Tfdrift-Signature), timeout, retries, dead_letter}. Keep URLs and secrets in the "
+	    "environment: url: ${SLACK_WEBHOOK_URL}.");
+	if (c->noutputs == 0) {
+		fputs("outputs: []\n", fp);
+		return;
+	}
+	fputs("outputs:\n", fp);
+	for (i = 0; i < c->noutputs; i++) {
+		const struct conf_output *o = &c->outputs[i];
+
+		fputs("  - name: ", fp);
+		dump_string(fp, o->name);
+		fprintf(fp, "\n    type: %s\n", conf_output_type_name(o->type));
+		if (o->url_text != NULL) {
+			if (strstr(o->url_text, "${") != NULL) {
+				fputs("    url: ", fp);
+				dump_raw(fp, o->url_text);
+			} else {
+				char *r = http_redact_secret_url(o->url);
+
+				fputs("    # url written inline in the file: shown redacted (use ${VAR})\n"
+				    "    url: ", fp);
+				dump_string(fp, r);
+				free(r);
+			}
+			fputc('\n', fp);
+		}
+		if (o->file != NULL) {
+			fputs("    file: ", fp);
+			dump_string(fp, o->file);
+			fputc('\n', fp);
+		}
+		if (o->min_severity != NULL)
+			fprintf(fp, "    min_severity: %s\n", o->min_severity);
+		if (o->kinds.n > 0) {
+			fputs("    kinds: ", fp);
+			dump_strlist_inline(fp, &o->kinds);
+			fputc('\n', fp);
+		}
+		if (o->rules.n > 0) {
+			fputs("    rules: ", fp);
+			dump_strlist_inline(fp, &o->rules);
+			fputc('\n', fp);
+		}
+		if (o->rate_limit > 0)
+			fprintf(fp, "    rate_limit: %d/minute\n", o->rate_limit);
+		if (o->headers_text.n > 0) {
+			fputs("    headers:\n", fp);
+			for (j = 0; j < o->headers_text.n; j++) {
+				const char *h = o->headers_text.v[j], *colon = strchr(h, ':');
+				const char *val = colon + 2;
+
+				fprintf(fp, "      %.*s: ", (int)(colon - h), h);
+				if (strstr(val, "${") != NULL)
+					dump_raw(fp, val);
+				else if (secret_header(h))
+					fputs("\"REDACTED\"  # written inline in the file (use ${VAR})", fp);
+				else
+					dump_raw(fp, val);
+				fputc('\n', fp);
+			}
+		}
+		if (o->hmac_secret_text != NULL) {
+			fputs("    hmac_secret: ", fp);
+			if (strstr(o->hmac_secret_text, "${") != NULL)
+				dump_raw(fp, o->hmac_secret_text);
+			else
+				fputs("\"REDACTED\"  # written inline in the file (use ${VAR})", fp);
+			fputc('\n', fp);
+		}
+		fputs("    timeout: ", fp);
+		dump_duration(fp, o->timeout_ms);
+		fprintf(fp, "\n    retries: %d\n    dead_letter: ", o->retries);
+		dump_string(fp, o->dead_letter);
+		fputc('\n', fp);
+	}
 }

@@ -42,14 +42,46 @@ struct conf_gcp_source {
 	int line, col;
 };
 
+/* sources.falco[]: Falco alerts (CloudTrail / gcpaudit plugins) as JSON lines. */
+struct conf_falco_source {
+	char *name;
+	char *path;                        /* "-" (stdin), a file (tailed), "unix:/path" (listen) */
+	int line, col;
+};
+
 struct conf_sources {
 	struct conf_aws_source *aws;
 	size_t naws;
 	struct conf_gcp_source *gcp;
 	size_t ngcp;
 	struct strlist files;              /* globs of recorded files to replay */
+	struct conf_falco_source *falco;
+	size_t nfalco;
 };
 void conf_sources_clear(struct conf_sources *s);
+
+/* outputs[]: where findings are delivered (notify.c). Secrets (url, hmac_secret, header
+ * values) are kept twice: expanded for use, and as written (${VAR} kept) for conf_dump,
+ * which never prints an expanded secret. */
+enum conf_output_type { COUT_SLACK = 0, COUT_WEBHOOK, COUT_FALCO };
+const char *conf_output_type_name(enum conf_output_type t);   /* slack webhook falco */
+struct conf_output {
+	char *name;
+	enum conf_output_type type;
+	char *url, *url_text;              /* NULL for a falco file output */
+	char *file;                        /* falco: append JSON lines here; "-" is stdout */
+	char *min_severity;                /* NULL: every severity */
+	struct strlist kinds;              /* finding kinds; empty: all */
+	struct strlist rules;              /* rule id globs; empty: any finding */
+	int rate_limit;                    /* findings per minute; 0: no limit */
+	struct strlist headers, headers_text;  /* "Name: value" */
+	char *hmac_secret, *hmac_secret_text;  /* webhook: X-Tfdrift-Signature; NULL: none */
+	int64_t timeout_ms;                /* per request; default 10s */
+	int retries;                       /* after the first attempt; default 3 */
+	char *dead_letter;                 /* JSON lines of what finally failed */
+	int line, col;
+};
+void conf_outputs_clear(struct conf_output *o, size_t n);   /* frees o too */
 
 struct conf {
 	char *path;                        /* the file read, or NULL for built-in defaults */
@@ -70,6 +102,10 @@ struct conf {
 	int64_t state_refresh_ms;
 	struct conf_sources sources;       /* `sources:` */
 	char *event_maps_default;          /* private: <datadir>/rules/events, set by conf_init */
+	struct conf_output *outputs;       /* `outputs:` (notifications), in file order */
+	size_t noutputs;
+	struct strlist rules_dirs;         /* rule files/directories; empty: <datadir>/rules */
+	struct strlist rules_disabled;     /* globs on rule ids to turn off */
 };
 
 /* CT_FREEZE_WINDOWS: a list of mappings {name, start, end, accounts, projects, regions,

@@ -8,6 +8,7 @@
 
 #include "detect.h"
 #include "freeze.h"
+#include "rules.h"
 #include "util.h"
 
 #define MAX_IDS 256          /* resource ids one event may name (RunInstances batches) */
@@ -42,6 +43,8 @@ struct detector {
 	size_t nextra_freezes;
 	size_t nfreezes;
 	int64_t freeze_lo, freeze_hi;
+	void (*enrich)(const struct state_index *, struct finding *);   /* or NULL */
+	struct rules *rules;         /* a reference, or NULL: severities by kind only */
 };
 
 /* What the event map and state made of an event, for freeze windows. */
@@ -202,7 +205,24 @@ detector_free(struct detector *d)
 		event_free(&d->pending[i]);
 	free(d->pending);
 	freeze_windows_free(d->extra_freezes, d->nextra_freezes);
+	rules_unref(d->rules);
 	free(d);
+}
+
+void
+detector_set_rules(struct detector *d, const struct rules *r)
+{
+	struct rules *nr = rules_ref(r);
+
+	rules_unref(d->rules);
+	d->rules = nr;
+}
+
+void
+detector_set_enrich(struct detector *d, void (*fn)(const struct state_index *ix,
+    struct finding *f))
+{
+	d->enrich = fn;
 }
 
 const struct detect_stats *
@@ -363,11 +383,17 @@ finding_new(const struct detector *d, const struct event *ev, const struct em_en
 	return f;
 }
 
+/* A finding is complete: rules (with the event and the state instance at hand), summary, id. */
 static void
-finding_done(struct detector *d, struct finding *f, struct finding_list *out)
+finding_done(struct detector *d, const struct event *ev, const struct tf_instance *in,
+    struct finding *f, struct finding_list *out)
 {
+	if (d->rules != NULL)
+		rules_apply(d->rules, f, in, ev);
 	finding_summarize(f);
 	finding_set_id(f);
+	if (d->enrich != NULL)
+		d->enrich(d->ix, f);
 	d->stats.findings[f->kind]++;
 	finding_list_push(out, f);
 }
@@ -602,7 +628,7 @@ handle_managed(struct detector *d, const struct event *ev, const struct em_entry
 
 		switch (e->action) {
 		case EM_DELETE:
-			finding_done(d, finding_new(d, ev, e, FK_DELETED, in, id, e->resource), out);
+			finding_done(d, ev, in, finding_new(d, ev, e, FK_DELETED, in, id, e->resource), out);
 			why = ND_DRIFT;
 			break;
 		case EM_SET_ADD:
@@ -613,7 +639,7 @@ handle_managed(struct detector *d, const struct event *ev, const struct em_entry
 		case EM_MODIFY:
 			f = diff_managed(d, ev, e, in, id, &touched);
 			if (f != NULL) {
-				finding_done(d, f, out);
+				finding_done(d, ev, in, f, out);
 				why = ND_DRIFT;
 			}
 			break;
@@ -621,13 +647,13 @@ handle_managed(struct detector *d, const struct event *ev, const struct em_entry
 			cov = covering_instance(d, e, ev);
 			if (cov != NULL) {
 				/* The member lived in its own resource: that resource is gone. */
-				finding_done(d, finding_new(d, ev, e, FK_DELETED, cov, NULL, cov->type), out);
+				finding_done(d, ev, cov, finding_new(d, ev, e, FK_DELETED, cov, NULL, cov->type), out);
 				why = ND_DRIFT;
 				break;
 			}
 			f = diff_managed(d, ev, e, in, id, &touched);
 			if (f != NULL) {
-				finding_done(d, f, out);
+				finding_done(d, ev, in, f, out);
 				why = ND_DRIFT;
 			}
 			break;
@@ -682,7 +708,7 @@ handle_unmanaged(struct detector *d, const struct event *ev, const struct em_ent
 		finding_add_change(f, e->attrs[i].name, NULL, nv,
 		    e->action == EM_MODIFY ? CH_MODIFIED : CH_ADDED, 0);
 	}
-	finding_done(d, f, out);
+	finding_done(d, ev, NULL, f, out);
 	return ND_DRIFT;
 }
 
@@ -860,7 +886,7 @@ resolve_frozen(struct detector *d, const struct event *ev, struct finding_list *
 		    res.in != NULL ? res.in->type : res.type);
 
 		finding_set_freeze(f, hit);
-		finding_done(d, f, out);
+		finding_done(d, ev, res.in, f, out);
 		why = ND_DRIFT;
 	}
 	free(res.id);

@@ -50,6 +50,15 @@ struct detector *detector_new(const struct eventmap *map, struct state_index *ix
  * order) that takes the event in is named. detect_event then returns ND_DRIFT.
  */
 void detector_set_freezes(struct detector *d, const struct freeze_window *w, size_t n);
+/* Rules (rules.h) applied to each finding as it is made, with its event and state instance:
+ * matched rules are listed on it and set its severity (a freeze window then still raises
+ * it one step). Takes a reference on r (NULL: none); the set is shared, never changed. */
+struct rules;
+void detector_set_rules(struct detector *d, const struct rules *r);
+/* Called with the detector's index on every new finding (e.g. enrich_finding_from_state:
+ * tags, blast radius, fix), on the detector's thread; NULL: none. */
+void detector_set_enrich(struct detector *d, void (*fn)(const struct state_index *ix,
+    struct finding *f));
 /* Swap in a refreshed state index (takes a reference, drops the old one). */
 void detector_set_index(struct detector *d, struct state_index *ix);
 void detector_free(struct detector *d);

@@ -92,6 +92,10 @@ finding_free(struct finding *f)
 	for (i = 0; i < f->nrules; i++) {
 		free(f->rules[i].id);
 		free(f->rules[i].name);
+		for (size_t j = 0; j < f->rules[i].nremediation; j++)
+			free(f->rules[i].remediation[j]);
+		free(f->rules[i].remediation);
+		free(f->rules[i].runbook);
 	}
 	free(f->rules);
 	if (f->triage != NULL) {
@@ -100,7 +104,39 @@ finding_free(struct finding *f)
 		free(f->triage);
 	}
 	free(f->freeze_name);
+	json_object_put(f->tags);
+	finding_blast_free(f->blast);
+	finding_history_clear(f);
+	free(f->fix);
 	free(f);
+}
+
+void
+finding_blast_free(struct blast_radius *b)
+{
+	size_t i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->ntop; i++)
+		free(b->top[i]);
+	free(b->top);
+	free(b);
+}
+
+void
+finding_history_clear(struct finding *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nhistory; i++) {
+		free(f->history[i].event);
+		free(f->history[i].actor);
+		free(f->history[i].finding_id);
+	}
+	free(f->history);
+	f->history = NULL;
+	f->nhistory = 0;
 }
 
 /* Same event + resource + kind ⇒ same id, across runs and machines. */
@@ -256,6 +292,44 @@ change_value(const struct change *c, json_object *v)
 	return v != NULL ? json_object_get(v) : NULL;
 }
 
+/* The context members (enrich.c): each only when it was computed. */
+static void
+context_to_json(const struct finding *f, json_object *o)
+{
+	size_t i;
+
+	if (f->tags != NULL)
+		json_object_object_add(o, "tags", json_object_get(f->tags));
+	if (f->blast != NULL) {
+		json_object *b = json_object_new_object(), *top = json_object_new_array();
+
+		json_object_object_add(b, "direct", json_object_new_int64((int64_t)f->blast->direct));
+		json_object_object_add(b, "total", json_object_new_int64((int64_t)f->blast->total));
+		for (i = 0; i < f->blast->ntop; i++)
+			json_object_array_add(top, json_object_new_string(f->blast->top[i]));
+		json_object_object_add(b, "top", top);
+		json_object_object_add(o, "blast_radius", b);
+	}
+	if (f->nhistory > 0) {
+		json_object *h = json_object_new_array();
+
+		for (i = 0; i < f->nhistory; i++) {
+			const struct finding_history *e = &f->history[i];
+			json_object *ho = json_object_new_object();
+
+			json_object_object_add(ho, "time", jtime(e->time_ms));
+			json_object_object_add(ho, "kind", json_object_new_string(finding_kind_name(e->kind)));
+			json_object_object_add(ho, "event", jstr(e->event));
+			json_object_object_add(ho, "actor", jstr(e->actor));
+			json_object_object_add(ho, "finding_id", jstr(e->finding_id));
+			json_object_array_add(h, ho);
+		}
+		json_object_object_add(o, "history", h);
+	}
+	if (f->fix != NULL)
+		json_object_object_add(o, "fix", json_object_new_string(f->fix));
+}
+
 json_object *
 finding_to_json(const struct finding *f)
 {
@@ -329,6 +403,14 @@ finding_to_json(const struct finding *f)
 		json_object_object_add(r, "id", jstr(f->rules[i].id));
 		json_object_object_add(r, "name", jstr(f->rules[i].name));
 		json_object_object_add(r, "severity", json_object_new_string(severity_name(f->rules[i].severity)));
+		{
+			json_object *rem = json_object_new_array();
+
+			for (size_t j = 0; j < f->rules[i].nremediation; j++)
+				json_object_array_add(rem, jstr(f->rules[i].remediation[j]));
+			json_object_object_add(r, "remediation", rem);
+		}
+		json_object_object_add(r, "runbook", jstr(f->rules[i].runbook));
 		json_object_array_add(rules, r);
 	}
 	json_object_object_add(o, "rules", rules);
@@ -350,6 +432,7 @@ finding_to_json(const struct finding *f)
 		json_object_object_add(fz, "end", jtime(f->freeze_end_ms));
 		json_object_object_add(o, "freeze", fz);
 	}
+	context_to_json(f, o);
 	return o;
 }
 
@@ -485,7 +568,7 @@ rules_from_json(struct finding *f, json_object *arr, char **err)
 
 	f->rules = n > 0 ? xcalloc(n, sizeof *f->rules) : NULL;
 	for (i = 0; i < n; i++) {
-		json_object *ro = json_object_array_get_idx(arr, i);
+		json_object *ro = json_object_array_get_idx(arr, i), *rem;
 		struct finding_rule *r = &f->rules[i];
 		char where[48];
 		int sv;
@@ -496,11 +579,95 @@ rules_from_json(struct finding *f, json_object *arr, char **err)
 		f->nrules = i + 1;
 		if (get_str(ro, "id", where, &r->id, err) != 0 ||
 		    get_str(ro, "name", where, &r->name, err) != 0 ||
-		    get_enum(ro, "severity", where, sev_name_i, SEV__COUNT, &sv, err) != 0)
+		    get_enum(ro, "severity", where, sev_name_i, SEV__COUNT, &sv, err) != 0 ||
+		    get_str(ro, "runbook", where, &r->runbook, err) != 0)
 			return -1;
 		r->severity = (enum severity)sv;
+		if (json_object_object_get_ex(ro, "remediation", &rem) && rem != NULL) {
+			size_t j, m;
+
+			if (!json_object_is_type(rem, json_type_array))
+				return tf_err(err, "%s.remediation: expected a list of strings", where);
+			m = json_object_array_length(rem);
+			r->remediation = m > 0 ? xcalloc(m, sizeof *r->remediation) : NULL;
+			for (j = 0; j < m; j++) {
+				json_object *st = json_object_array_get_idx(rem, j);
+
+				if (!json_object_is_type(st, json_type_string))
+					return tf_err(err, "%s.remediation[%zu]: expected a string",
+					    where, j);
+				r->remediation[r->nremediation++] = xstrdup(json_object_get_string(st));
+			}
+		}
 	}
 	return 0;
+}
+
+/* The inverse of context_to_json. */
+static int
+context_from_json(struct finding *f, json_object *o, char **err)
+{
+	json_object *v, *b, *arr;
+	size_t i, n;
+
+	if (get_obj(o, "tags", json_type_object, &v, err) != 0)
+		return -1;
+	if (v != NULL) {
+		json_object_object_foreach(v, key, val) {
+			(void)key;
+			if (!json_object_is_type(val, json_type_string))
+				return tf_err(err, "finding.tags.%s: expected a string", key);
+		}
+		f->tags = json_object_get(v);
+	}
+	if (get_obj(o, "blast_radius", json_type_object, &b, err) != 0)
+		return -1;
+	if (b != NULL) {
+		json_object *d, *t;
+
+		if (!json_object_object_get_ex(b, "direct", &d) || !json_object_is_type(d, json_type_int) ||
+		    json_object_get_int64(d) < 0 ||
+		    !json_object_object_get_ex(b, "total", &t) || !json_object_is_type(t, json_type_int) ||
+		    json_object_get_int64(t) < 0)
+			return tf_err(err, "finding.blast_radius: direct and total must be counts");
+		f->blast = xcalloc(1, sizeof *f->blast);
+		f->blast->direct = (size_t)json_object_get_int64(d);
+		f->blast->total = (size_t)json_object_get_int64(t);
+		if (get_obj(b, "top", json_type_array, &arr, err) != 0)
+			return -1;
+		n = arr != NULL ? json_object_array_length(arr) : 0;
+		f->blast->top = n > 0 ? xcalloc(n, sizeof *f->blast->top) : NULL;
+		for (i = 0; i < n; i++) {
+			json_object *a = json_object_array_get_idx(arr, i);
+
+			if (!json_object_is_type(a, json_type_string))
+				return tf_err(err, "finding.blast_radius.top[%zu]: expected a string", i);
+			f->blast->top[f->blast->ntop++] = xstrdup(json_object_get_string(a));
+		}
+	}
+	if (get_obj(o, "history", json_type_array, &arr, err) != 0)
+		return -1;
+	n = arr != NULL ? json_object_array_length(arr) : 0;
+	f->history = n > 0 ? xcalloc(n, sizeof *f->history) : NULL;
+	for (i = 0; i < n; i++) {
+		json_object *ho = json_object_array_get_idx(arr, i);
+		struct finding_history *e = &f->history[i];
+		char where[48];
+		int k;
+
+		snprintf(where, sizeof where, "finding.history[%zu]", i);
+		if (!json_object_is_type(ho, json_type_object))
+			return tf_err(err, "%s: expected an object", where);
+		f->nhistory = i + 1;
+		if (get_time(ho, "time", where, &e->time_ms, err) != 0 ||
+		    get_enum(ho, "kind", where, kind_name_i, FK__COUNT, &k, err) != 0 ||
+		    get_str(ho, "event", where, &e->event, err) != 0 ||
+		    get_str(ho, "actor", where, &e->actor, err) != 0 ||
+		    get_str(ho, "finding_id", where, &e->finding_id, err) != 0)
+			return -1;
+		e->kind = (enum finding_kind)k;
+	}
+	return get_str(o, "fix", "finding", &f->fix, err);
 }
 
 struct finding *
@@ -602,6 +769,8 @@ finding_from_json(json_object *o, char **err)
 	if (tr != NULL && (get_str(tr, "name", "finding.freeze", &f->freeze_name, err) != 0 ||
 	    get_time(tr, "start", "finding.freeze", &f->freeze_start_ms, err) != 0 ||
 	    get_time(tr, "end", "finding.freeze", &f->freeze_end_ms, err) != 0))
+		goto fail;
+	if (context_from_json(f, o, err) != 0)
 		goto fail;
 	return f;
 fail:

@@ -30,6 +30,25 @@ struct change {
 struct finding_rule {
 	char *id, *name;
 	enum severity severity;
+	char **remediation;     /* the rule's steps, in order */
+	size_t nremediation;
+	char *runbook;          /* link, or NULL */
+};
+
+/* How many managed resources depend on a finding's resource (state `dependencies`). */
+struct blast_radius {
+	size_t direct, total;   /* directly; directly or through others */
+	char **top;             /* a few dependent addresses, direct ones first */
+	size_t ntop;
+};
+
+/* An earlier finding on the same resource (the store's history). */
+struct finding_history {
+	int64_t time_ms;        /* its event's time */
+	enum finding_kind kind;
+	char *event;            /* event name */
+	char *actor;            /* actor name or principal */
+	char *finding_id;
 };
 
 struct triage {
@@ -65,9 +84,19 @@ struct finding {
 	 * severity step by it); NULL name when none. JSON: "freeze": {name, start, end}. */
 	char *freeze_name;
 	int64_t freeze_start_ms, freeze_end_ms;
+	/* Context (src/enrich.c): the managed resource's tags/labels (a JSON object of strings,
+	 * owned; sensitive values masked; NULL none), its blast radius, earlier findings on it,
+	 * and the command that reverts or imports it (NULL none). */
+	json_object *tags;
+	struct blast_radius *blast;     /* NULL unless computed */
+	struct finding_history *history;
+	size_t nhistory;
+	char *fix;
 };
 
 void finding_free(struct finding *f);       /* frees contents and f */
+void finding_blast_free(struct blast_radius *b);
+void finding_history_clear(struct finding *f);   /* frees f->history, sets nhistory 0 */
 /* From event id + address|resource id + kind; a freeze_violation: event id + window + kind. */
 void finding_set_id(struct finding *f);
 void finding_add_change(struct finding *f, const char *attr, json_object *old_val,

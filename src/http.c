@@ -201,6 +201,41 @@ http_redact_url(const char *url)
 	return trace_url(url);
 }
 
+char *
+http_redact_secret_url(const char *url)
+{
+	const char *p = strstr(url, "://"), *host, *end, *at;
+
+	if (p == NULL)
+		return xstrdup("REDACTED");
+	host = p + 3;
+	end = host + strcspn(host, "/?#");
+	at = memchr(host, '@', (size_t)(end - host));
+	if (at != NULL)
+		host = at + 1;
+	return xasprintf("%.*s%.*s/REDACTED", (int)(p + 3 - url), url, (int)(end - host), host);
+}
+
+/* The URL as errors and the trace show it. */
+static char *
+shown_url(const struct http_req *rq)
+{
+	return rq->secret_url ? http_redact_secret_url(rq->url) : trace_url(rq->url);
+}
+
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+    curl_off_t ulnow)
+{
+	const struct http_req *rq = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return rq->abort_check(rq->abort_ctx) ? 1 : 0;
+}
+
 void
 http_trace_reopen(void)
 {
@@ -227,7 +262,7 @@ trace(const struct http_req *rq, const struct http_resp *rs, const char *err)
 		trace_checked = 1;
 	}
 	if (trace_fp != NULL) {
-		u = trace_url(rq->url);
+		u = shown_url(rq);
 		tf_format_time(tf_now_ms(), t);
 		fprintf(trace_fp, "%s %s %s -> %ld %zu bytes %.0f ms%s%s\n", t,
 		    rq->method ? rq->method : "GET", u, rs->status, rs->body.len, rs->total_ms,
@@ -315,6 +350,11 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 	}
 	if (hdrs != NULL)
 		curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
+	if (rq->abort_check != NULL) {
+		curl_easy_setopt(h->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(h->curl, CURLOPT_XFERINFODATA, (void *)rq);
+		curl_easy_setopt(h->curl, CURLOPT_NOPROGRESS, 0L);
+	}
 	cc = curl_easy_perform(h->curl);
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &rs->status);
 	{
@@ -324,16 +364,17 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 		rs->total_ms = secs * 1000.0;
 	}
 	if (cc != CURLE_OK) {
-		if (sink.too_big)
-			tf_err(err, "%s %s: the response is larger than %llu bytes", method, rq->url,
-			    (unsigned long long)sink.max);
-		else {
-			char *u = trace_url(rq->url);
+		char *u = shown_url(rq);
 
+		if (sink.too_big)
+			tf_err(err, "%s %s: the response is larger than %llu bytes", method, u,
+			    (unsigned long long)sink.max);
+		else if (cc == CURLE_ABORTED_BY_CALLBACK)
+			tf_err(err, "%s %s: aborted", method, u);
+		else
 			tf_err(err, "%s %s: %s", method, u, h->errbuf[0] ? h->errbuf :
 			    curl_easy_strerror(cc));
-			free(u);
-		}
+		free(u);
 		rs->status = 0;
 		rc = -1;
 	}

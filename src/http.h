@@ -40,6 +40,13 @@ struct http_req {
 	long timeout_ms;                /* whole request; 0: 30 s */
 	long connect_timeout_ms;        /* 0: 10 s */
 	uint64_t max_body;              /* refuse larger responses; 0: 512 MiB */
+	/* The URL itself is a secret (a Slack or other webhook URL carries its token in the
+	 * path): errors and the trace show only scheme://host/REDACTED. */
+	int secret_url;
+	/* Called by libcurl's progress callback (about once a second even while nothing moves);
+	 * nonzero aborts the transfer (http_do fails: "aborted"). NULL: never. */
+	int (*abort_check)(void *ctx);
+	void *abort_ctx;
 };
 
 struct http_resp {
@@ -82,9 +89,13 @@ char *http_query(const char *const *pairs, size_t npairs);
 /* The URL as messages may show it: userinfo dropped, secret-looking query values (sig,
  * token, secret, password, credential, key) replaced by REDACTED. Heap string. */
 char *http_redact_url(const char *url);
+/* A secret URL as messages may show it: scheme://host[:port]/REDACTED (userinfo, path,
+ * query and fragment dropped). Heap string. */
+char *http_redact_secret_url(const char *url);
 
 /* Trace: when TFDRIFT_TRACE names a file, every request is appended as one line: time,
- * method, URL (its query kept, userinfo dropped), status, bytes, ms. Headers, bodies and
+ * method, URL (its query kept but secret-looking values redacted, userinfo dropped; only
+ * scheme://host for a secret_url), status, bytes, ms. Headers, bodies and
  * credentials are never written. */
 void http_trace_reopen(void);
 

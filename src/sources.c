@@ -6,6 +6,7 @@
 
 #include "aws_creds.h"
 #include "collectors/cloudtrail.h"
+#include "collectors/falco.h"
 #include "collectors/files.h"
 #include "collectors/gcplogging.h"
 #include "gcp_auth.h"
@@ -423,6 +424,8 @@ sources_add(struct engine *e, const struct conf *c, const struct strlist *extra_
 		n++;
 	}
 	strlist_clear(&all);
+	for (i = 0; i < c->sources.nfalco; i++, n++)
+		engine_add(e, falco_collector_new(c->sources.falco[i].name, c->sources.falco[i].path));
 	for (i = 0; i < c->sources.naws; i++)
 		n += add_aws(e, &c->sources.aws[i], o);
 	for (i = 0; i < c->sources.ngcp; i++) {
@@ -438,5 +441,6 @@ sources_add(struct engine *e, const struct conf *c, const struct strlist *extra_
 int
 sources_live(const struct conf *c)
 {
-	return c->sources.naws > 0 || c->sources.ngcp > 0 || c->sources.files.n > 0;
+	return c->sources.naws > 0 || c->sources.ngcp > 0 || c->sources.files.n > 0 ||
+	    c->sources.nfalco > 0;
 }

@@ -56,6 +56,10 @@ struct state_index {
 	struct ix_table keys;	/* provider:value */
 	struct ix_table types;	/* type */
 	struct arena_block *arena;
+	/* One structure derived from the index on first use (enrich.c's dependency graph):
+	 * set once by compare-and-swap, freed with the index. */
+	_Atomic(void *) derived;
+	void (*derived_free)(void *);
 };
 
 /* A key given in two pieces, "a:b" (or just "b" when a is NULL), so lookups need no copy. */
@@ -414,6 +418,8 @@ state_index_unref(struct state_index *ix)
 
 	if (ix == NULL || atomic_fetch_sub_explicit(&ix->refs, 1, memory_order_acq_rel) != 1)
 		return;
+	if (atomic_load(&ix->derived) != NULL)
+		ix->derived_free(atomic_load(&ix->derived));
 	table_free(&ix->keys);
 	table_free(&ix->types);
 	for (b = ix->arena; b != NULL; b = nb) {
@@ -424,6 +430,24 @@ state_index_unref(struct state_index *ix)
 		tfstate_free(ix->states[i]);
 	free(ix->states);
 	free(ix);
+}
+
+void *
+state_index_derived(const struct state_index *cix, void *(*build)(const struct state_index *),
+    void (*free_fn)(void *))
+{
+	struct state_index *ix = (struct state_index *)cix;   /* the slot is the one mutable part */
+	void *cur = atomic_load(&ix->derived), *mine, *expect = NULL;
+
+	if (cur != NULL)
+		return cur;
+	mine = build(cix);
+	if (atomic_compare_exchange_strong(&ix->derived, &expect, mine)) {
+		ix->derived_free = free_fn;     /* read only by the last unref */
+		return mine;
+	}
+	free_fn(mine);                  /* another thread won the race: use its copy */
+	return expect;
 }
 
 /* ---- queries ---- */

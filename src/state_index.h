@@ -36,6 +36,12 @@ size_t state_index_match(const struct state_index *ix, const char *type,
     const char *const *attrs, const char *const *values, size_t npairs,
     const struct tf_instance **out, size_t max);
 
+/* A structure derived from the index, built by build(ix) on the first call from any thread
+ * and shared read-only from then on; free_fn frees it with the index. One slot per index
+ * (enrich.c's reverse-dependency graph uses it). */
+void *state_index_derived(const struct state_index *ix,
+    void *(*build)(const struct state_index *), void (*free_fn)(void *));
+
 size_t state_index_count(const struct state_index *ix);        /* managed instances */
 size_t state_index_nstates(const struct state_index *ix);
 const struct tf_state *state_index_state(const struct state_index *ix, size_t i);

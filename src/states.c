@@ -23,7 +23,7 @@ struct states {
 	struct one *v;
 	size_t n;
 	struct eventmap *map;
-	struct em_attrset *keep;
+	const struct tfstate_keep *keep;
 	int built;              /* an index was built at least once */
 	struct gcp_auth *gcp;   /* ADC for gs:// sources, when the caller gave no token source */
 	pthread_mutex_t mu;     /* guards resources/tf_version for states_describe */
@@ -31,7 +31,7 @@ struct states {
 
 struct states *
 states_new(char **specs, size_t n, const struct state_src_opts *o, struct eventmap *map,
-    struct em_attrset *keep, char **err)
+    const struct tfstate_keep *keep, char **err)
 {
 	struct states *s = xcalloc(1, sizeof *s);
 	struct state_src_opts so = *o;
@@ -91,7 +91,6 @@ states_free(struct states *s)
 int
 states_refresh(struct states *s, struct state_index **ix, char **err)
 {
-	struct tfstate_keep keep = { eventmap_keep_attr, s->keep };
 	struct tf_state **sts;
 	const struct index_key_spec *specs;
 	char **bufs = xcalloc(s->n + 1, sizeof *bufs);
@@ -123,7 +122,7 @@ states_refresh(struct states *s, struct state_index **ix, char **err)
 			tf_err(err, "%s: no state fetched yet", s->v[i].spec);
 			goto fail_parse;
 		}
-		if (tfstate_parse_keep(b, l, s->v[i].spec, s->keep != NULL ? &keep : NULL, &sts[i],
+		if (tfstate_parse_keep(b, l, s->v[i].spec, s->keep, &sts[i],
 		    err) != 0) {
 			if (bufs[i] != NULL)
 				state_src_reject(s->v[i].src, *err);

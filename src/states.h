@@ -14,12 +14,14 @@
 #include "backends/backend.h"
 #include "eventmap.h"
 #include "state_index.h"
+#include "tfstate.h"
 
 struct states;
 
-/* The index keeps only the attributes the event maps use (keep may be NULL: all). */
+/* The index keeps only the attributes keep says (NULL: all; e.g. rules_keep_attr: what the
+ * event maps and the rules use); keep is borrowed and must outlive the states. */
 struct states *states_new(char **specs, size_t n, const struct state_src_opts *o,
-    struct eventmap *map, struct em_attrset *keep, char **err);
+    struct eventmap *map, const struct tfstate_keep *keep, char **err);
 void states_free(struct states *s);
 /* 0 with a new index in *ix (the caller owns the reference); 1 when nothing changed (*ix
  * NULL); -1 with *err. The first call always builds an index (or fails). */

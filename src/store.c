@@ -82,7 +82,16 @@ static const struct migration migrations[] = {
 	  " deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),"   /* cancelled */
 	  " CHECK (\"end\" > start));"
 	  "CREATE INDEX freezes_end ON freezes (\"end\");" },
+	{ 3, "history by resource",
+	  /* The expression is RESOURCE_KEY_SQL: store_history's lookups use this index. */
+	  "CREATE INDEX findings_resource ON findings ((CASE WHEN address IS NOT NULL THEN address"
+	  " WHEN resource_id IS NOT NULL THEN COALESCE(type, '') || ':' || resource_id END),"
+	  " event_time);" },
 };
+
+/* store_resource_key in SQL (the same text as the index of migration 3, so it is used). */
+#define RESOURCE_KEY_SQL "(CASE WHEN address IS NOT NULL THEN address" \
+	" WHEN resource_id IS NOT NULL THEN COALESCE(type, '') || ':' || resource_id END)"
 
 static const char *scope_names[SCOPE__COUNT] = { "finding", "resource", "rule", "actor", "event_name" };
 static const char *action_names[] = { "ack", "suppress", "undo" };
@@ -659,6 +668,8 @@ store_put_findings(struct store *st, const struct finding_list *l, char **err)
 		/* Triage lives in the decisions table only. */
 		json_object_object_add(o, "status", json_object_new_string("open"));
 		json_object_object_del(o, "triage");
+		/* History is relative to what the store holds when read: not stored. */
+		json_object_object_del(o, "history");
 		for (pass = 0; pass < 2; pass++) {
 			sqlite3_reset(s);
 			sqlite3_bind_int64(s, 1, now);
@@ -824,6 +835,58 @@ store_count_findings(struct store *st, char **err)
 	n = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	return n;
+}
+
+int
+store_history(struct store *st, const char *resource_key, int64_t since_ms, int64_t until_ms,
+    const char *exclude_id, size_t limit, struct finding_history **out, size_t *n, char **err)
+{
+	const char *doing = "read the history of a resource";
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (prep(st, "SELECT id, event_time, kind, event_name, actor_name FROM findings"
+	    " WHERE " RESOURCE_KEY_SQL " = ?1 AND event_time >= ?2 AND event_time < ?3"
+	    " AND id <> COALESCE(?4, '') ORDER BY event_time DESC, id LIMIT ?5", &s, doing, err) != 0)
+		return -1;
+	bind_text(s, 1, resource_key);
+	sqlite3_bind_int64(s, 2, since_ms > 0 ? since_ms : 1);     /* 0 is "time unknown" */
+	sqlite3_bind_int64(s, 3, until_ms);
+	bind_text(s, 4, exclude_id);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct finding_history *h;
+		const char *kind = (const char *)sqlite3_column_text(s, 2);
+		int k;
+
+		*out = xreallocarray(*out, *n + 1, sizeof **out);
+		h = &(*out)[(*n)++];
+		memset(h, 0, sizeof *h);
+		h->finding_id = xstrdup((const char *)sqlite3_column_text(s, 0));
+		h->time_ms = sqlite3_column_int64(s, 1);
+		for (k = 0; k < FK__COUNT; k++)
+			if (kind != NULL && strcmp(kind, finding_kind_name((enum finding_kind)k)) == 0)
+				h->kind = (enum finding_kind)k;
+		h->event = xstrdup((const char *)sqlite3_column_text(s, 3));
+		h->actor = xstrdup((const char *)sqlite3_column_text(s, 4));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		size_t i;
+
+		for (i = 0; i < *n; i++) {
+			free((*out)[i].finding_id);
+			free((*out)[i].event);
+			free((*out)[i].actor);
+		}
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return sql_fail(st, rc, doing, 0, err);
+	}
+	return 0;
 }
 
 /* ---- decisions ---- */

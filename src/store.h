@@ -21,7 +21,7 @@
 
 struct freeze_window;
 
-#define STORE_SCHEMA_VERSION 2          /* the newest schema this binary knows */
+#define STORE_SCHEMA_VERSION 3          /* the newest schema this binary knows */
 #define STORE_BUSY_TIMEOUT_MS 5000      /* how long a write waits for another writer */
 
 /* store_open flags */
@@ -75,6 +75,12 @@ int store_load_findings(struct store *st, int64_t since_ms, int64_t until_ms,
 /* Resolve a finding id or a unique prefix of one (at least 4 characters) to the stored id
  * (heap). 0, or -1 with *err when none or several match. */
 int store_find_finding(struct store *st, const char *id_or_prefix, char **id, char **err);
+/* History: the stored findings on one resource (store_resource_key) whose event time is in
+ * [since_ms, until_ms), except exclude_id (may be NULL), newest first, at most `limit`, into
+ * *out (heap array; free each entry's strings and the array, or put it on a finding and use
+ * finding_history_clear). 0, or -1 with *err. */
+int store_history(struct store *st, const char *resource_key, int64_t since_ms, int64_t until_ms,
+    const char *exclude_id, size_t limit, struct finding_history **out, size_t *n, char **err);
 /* Number of stored findings, or -1 with *err. */
 int64_t store_count_findings(struct store *st, char **err);
 

@@ -20,10 +20,13 @@
 #include "engine.h"
 #include "eventmap.h"
 #include "freeze.h"
+#include "notify.h"
 #include "output.h"
+#include "rules.h"
 #include "sources.h"
 #include "state_index.h"
 #include "states.h"
+#include "enrich.h"
 #include "store.h"
 #include "tfstate.h"
 #include "util.h"
@@ -33,11 +36,15 @@ struct watch {
 	struct conf conf;
 	struct eventmap *map;
 	struct em_attrset *keepset;
+	struct rules *rules;            /* ours: the states' keep filter reads it */
+	struct rules_keep rkeep;
+	struct tfstate_keep keep;
 	struct detector *det;
 	struct store *store;
 	struct engine *eng;
 	struct strlist states;
 	struct states *st;              /* the state sources, refreshed on the state thread */
+	struct notifier *notify;        /* `outputs:`: findings delivered on its own threads */
 	enum out_format format;
 	int color;
 	uint64_t printed, open;
@@ -73,6 +80,13 @@ on_findings(void *ctx, struct finding_list *l)
 
 	if (w->store != NULL) {
 		engine_store_lock(w->eng);
+		for (i = 0; i < l->n; i++)
+			if (enrich_history(w->store, l->v[i], tf_now_ms(), &err) != 0) {
+				fprintf(stderr, "tfdrift: history not read: %s\n", err);
+				free(err);
+				err = NULL;
+				break;
+			}
 		if (store_put_findings(w->store, l, &err) != 0) {
 			fprintf(stderr, "tfdrift: findings not saved: %s\n", err);
 			free(err);
@@ -81,12 +95,14 @@ on_findings(void *ctx, struct finding_list *l)
 		if (store_apply_triage_list(w->store, l, tf_now_ms(), &err) != 0) {
 			fprintf(stderr, "tfdrift: triage not applied: %s\n", err);
 			free(err);
+			err = NULL;
 		}
 		engine_store_unlock(w->eng);
 	}
 	for (i = 0; i < l->n; i++)
 		if (l->v[i]->status != ST_SUPPRESSED) {
 			finding_list_push(&show, l->v[i]);
+			notify_finding(w->notify, l->v[i]);   /* copies; never waits */
 			if (l->v[i]->status == ST_OPEN)
 				w->open++;
 		}
@@ -225,11 +241,18 @@ watch_main(int argc, char **argv, const char *config)
 		goto out;
 	}
 	w->keepset = eventmap_attrset_new(w->map);
+	/* The rules first: the states keep what they read too. */
+	if ((w->rules = rules_load_configured_report(&w->conf, stderr)) == NULL)
+		goto out;
+	w->rkeep.set = w->keepset;
+	w->rkeep.rules = w->rules;
+	w->keep.fn = rules_keep_attr;
+	w->keep.ctx = &w->rkeep;
 	{
 		struct state_src_opts sso;
 
 		memset(&sso, 0, sizeof sso);
-		if ((w->st = states_new(w->states.v, w->states.n, &sso, w->map, w->keepset,
+		if ((w->st = states_new(w->states.v, w->states.n, &sso, w->map, &w->keep,
 		    &err)) == NULL || states_refresh(w->st, &ix, &err) < 0) {
 			fprintf(stderr, "tfdrift: %s\n", err);
 			free(err);
@@ -237,7 +260,9 @@ watch_main(int argc, char **argv, const char *config)
 		}
 	}
 	w->det = detector_new(w->map, ix, &w->conf);
+	detector_set_enrich(w->det, enrich_finding_from_state);   /* tags, blast radius, fix */
 	state_index_unref(ix);
+	detector_set_rules(w->det, w->rules);
 	if (storepath == NULL)
 		storepath = w->conf.store;
 	if (storepath != NULL && store_open(storepath, 0, &w->store, &err) != 0) {
@@ -257,6 +282,11 @@ watch_main(int argc, char **argv, const char *config)
 			free(err);
 			err = NULL;
 		}
+	}
+	if ((w->notify = notify_new_store(&w->conf, storepath, &err)) == NULL) {
+		fprintf(stderr, "tfdrift watch: %s\n", err);
+		free(err);
+		goto out;
 	}
 	cons.findings = on_findings;
 	cons.event = NULL;
@@ -324,9 +354,15 @@ watch_main(int argc, char **argv, const char *config)
 	rc = 0;
 out:
 	engine_free(w->eng);
+	/* Deliver what is queued (bounded: see notify_drain), then say how it went. */
+	notify_drain(w->notify, NOTIFY_DRAIN_IDLE_MS, NOTIFY_DRAIN_MAX_MS);
+	notify_report(w->notify, stderr);
+	notify_free(w->notify);
 	states_free(w->st);
 	detector_free(w->det);
 	store_close(w->store);
+	if (w->rules != NULL)
+		rules_unref(w->rules);
 	eventmap_attrset_free(w->keepset);
 	eventmap_free(w->map);
 	conf_free(&w->conf);

@@ -29,6 +29,9 @@
 #include "output.h"
 #include "keys.h"
 #include "replay.h"
+#include "enrich.h"
+#include "notify.h"
+#include "rules.h"
 #include "sources.h"
 #include "state_index.h"
 #include "states.h"
@@ -62,12 +65,16 @@ struct app {
 	struct conf conf;
 	struct eventmap *map;
 	struct em_attrset *keepset;
+	struct rules *rules;            /* ours: the states' keep filter reads it */
+	struct rules_keep rkeep;
+	struct tfstate_keep keep;
 	struct state_index *ix;
 	struct detector *det;
 	struct replay *replay;
 	struct states *states;          /* the state sources */
 	struct engine *eng;             /* live mode: the sources and the detector */
 	struct store *eng_store;        /* live mode: the engine's own store connection */
+	struct notifier *notify;        /* live mode: the configured outputs, or NULL */
 	int live;
 	struct store *store;            /* NULL when it could not be opened */
 	char *store_reason;             /* why decisions cannot be saved, or NULL */
@@ -663,6 +670,14 @@ drain(struct app *a)
 		free(got.v);
 		return;
 	}
+	/* Earlier findings on the same resource (the store is this thread's). */
+	for (i = 0; a->store != NULL && i < got.n; i++)
+		if (enrich_history(a->store, got.v[i], now, &err) != 0) {
+			set_msg(a, 1, "history not read: %s", err);
+			free(err);
+			err = NULL;
+			break;
+		}
 	if (a->store != NULL && store_readonly_reason(a->store) == NULL &&
 	    store_put_findings(a->store, &got, &err) != 0) {
 		set_msg(a, 1, "findings not saved: %s", err);
@@ -670,6 +685,8 @@ drain(struct app *a)
 	}
 	for (i = 0; i < got.n; i++) {
 		store_triage_apply(a->triage, got.v[i], now);
+		if (a->notify != NULL && got.v[i]->status != ST_SUPPRESSED)
+			notify_finding(a->notify, got.v[i]);    /* copies; never waits */
 		note_lapse(a, got.v[i]);
 		if (got.v[i]->event_time_ms > u->latest_ms)
 			u->latest_ms = got.v[i]->event_time_ms;
@@ -1380,11 +1397,18 @@ load_engine(struct app *a, struct strlist *states, struct strlist *events, const
 		return -1;
 	}
 	a->keepset = eventmap_attrset_new(a->map);
+	/* The rules first: the states keep what they read too. */
+	if ((a->rules = rules_load_configured_report(&a->conf, stderr)) == NULL)
+		return -1;
+	a->rkeep.set = a->keepset;
+	a->rkeep.rules = a->rules;
+	a->keep.fn = rules_keep_attr;
+	a->keep.ctx = &a->rkeep;
 	{
 		struct state_src_opts so;
 
 		memset(&so, 0, sizeof so);
-		if ((a->states = states_new(states->v, states->n, &so, a->map, a->keepset,
+		if ((a->states = states_new(states->v, states->n, &so, a->map, &a->keep,
 		    &err)) == NULL || states_refresh(a->states, &a->ix, &err) < 0) {
 			fprintf(stderr, "tfdrift: %s\n", err);
 			free(err);
@@ -1392,6 +1416,8 @@ load_engine(struct app *a, struct strlist *states, struct strlist *events, const
 		}
 	}
 	a->det = detector_new(a->map, a->ix, &a->conf);
+	detector_set_rules(a->det, a->rules);
+	detector_set_enrich(a->det, enrich_finding_from_state);       /* tags, blast radius, fix */
 	if (a->live)
 		a->replay = replay_new_live(&err);
 	else
@@ -1431,12 +1457,15 @@ static void
 app_free(struct app *a)
 {
 	engine_free(a->eng);            /* live: stops the collectors and the engine thread */
+	notify_free(a->notify);         /* drains what it can, dead-letters the rest */
 	replay_free(a->replay);         /* joins the worker first */
 	states_free(a->states);
 	store_close(a->eng_store);
 	detector_free(a->det);
 	if (a->ix != NULL)
 		state_index_unref(a->ix);
+	if (a->rules != NULL)
+		rules_unref(a->rules);
 	eventmap_attrset_free(a->keepset);
 	eventmap_free(a->map);
 	store_triage_free(a->triage);
@@ -1572,6 +1601,14 @@ start_live(struct app *a)
 		err = NULL;
 		a->eng_store = NULL;
 	}
+	/* Notifications from the live dashboard (a replay or the demo sends none). */
+	if ((a->notify = notify_new_store(&a->conf, a->store != NULL ? store_path(a->store) : NULL,
+	    &err)) == NULL) {
+		fprintf(stderr, "tfdrift: %s\n", err);
+		free(err);
+		return -1;
+	}
+	a->ui.notify = a->notify;
 	replay_engine_consumer(a->replay, &cons);
 	a->eng = engine_new(a->det, a->eng_store, 10000, &cons);
 	engine_set_state_loader(a->eng, states_loader, a->states, a->conf.state_refresh_ms);

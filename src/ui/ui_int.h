@@ -98,6 +98,7 @@ struct ui {
 	struct ui_timeline tl;
 	struct replay *replay;          /* read-only here: progress and sources */
 	struct states *states;          /* the state sources (describe is thread-safe) */
+	struct notifier *notify;        /* live: the notification outputs, or NULL */
 	const char *store_path;
 	const char *store_problem;      /* why decisions cannot be saved, or NULL */
 	int store_version;

@@ -193,6 +193,47 @@ add_change(struct dlines *d, const struct change *c, const char *arrow)
 	    c->unknown_new ? "(value not in the log)" : js(c->new_val)));
 }
 
+#define CONTEXT_HISTORY 5        /* history items shown */
+
+/* Context (enrich.c): tags, blast radius, earlier findings on the resource. */
+static void
+add_context(struct dlines *d, const struct finding *f)
+{
+	struct strbuf sb;
+	size_t i;
+
+	if (f->tags == NULL && f->blast == NULL && f->nhistory == 0)
+		return;
+	add(d, TS_HEADER, xstrdup("Context"));
+	if (f->tags != NULL) {
+		sb_init(&sb);
+		json_object_object_foreach(f->tags, key, val) {
+			sb_addf(&sb, "%s%s=%s", sb.len > 0 ? ", " : "", key, json_object_get_string(val));
+		}
+		add(d, TS_NORMAL, xasprintf("  tags: %s", sb.len > 0 ? sb.buf : "(none)"));
+		sb_free(&sb);
+	}
+	if (f->blast != NULL) {
+		add(d, f->blast->total > 0 ? TS_NORMAL : TS_DIM, xasprintf("  blast radius: %zu "
+		    "resource%s depend on it directly, %zu in all", f->blast->direct,
+		    f->blast->direct == 1 ? "" : "s", f->blast->total));
+		for (i = 0; i < f->blast->ntop; i++)
+			add(d, TS_DIM, xasprintf("    %s", f->blast->top[i]));
+		if (f->blast->total > f->blast->ntop)
+			add(d, TS_DIM, xasprintf("    ... and %zu more", f->blast->total - f->blast->ntop));
+	}
+	if (f->nhistory > 0)
+		add(d, TS_NORMAL, xasprintf("  earlier on this resource (7 days): %zu", f->nhistory));
+	for (i = 0; i < f->nhistory && i < CONTEXT_HISTORY; i++) {
+		char t[32];
+
+		tf_format_time(f->history[i].time_ms, t);
+		add(d, TS_DIM, xasprintf("    %s  %s %s by %s", t, finding_kind_name(f->history[i].kind),
+		    f->history[i].event ? f->history[i].event : "?",
+		    f->history[i].actor ? f->history[i].actor : "?"));
+	}
+}
+
 static void
 build(const struct ui *u, const struct finding *f, struct dlines *d)
 {
@@ -250,11 +291,25 @@ build(const struct ui *u, const struct finding *f, struct dlines *d)
 	    f->event_name ? f->event_name : "?", f->event_source ? f->event_source : "?"));
 	add(d, TS_NORMAL, xasprintf("  event id: %s", f->event_id ? f->event_id : "?"));
 	add(d, TS_DIM, xasprintf("  finding id: %s", f->id));
-	for (i = 0; i < f->nrules; i++)
-		add(d, TS_NORMAL, xasprintf("  rule: %s %s (%s)", f->rules[i].id ? f->rules[i].id : "?",
-		    f->rules[i].name ? f->rules[i].name : "", severity_name(f->rules[i].severity)));
+	if (f->nrules > 0)
+		add(d, TS_HEADER, xstrdup("Rules"));
+	for (i = 0; i < f->nrules; i++) {
+		const struct finding_rule *r = &f->rules[i];
+		size_t j;
+
+		add(d, theme_severity_slot(r->severity), xasprintf("  %s %s (%s)", r->id ? r->id : "?",
+		    r->name ? r->name : "", severity_name(r->severity)));
+		for (j = 0; j < r->nremediation; j++)
+			add(d, TS_NORMAL, xasprintf("    %zu. %s", j + 1, r->remediation[j]));
+		add(d, r->runbook != NULL ? TS_NORMAL : TS_DIM, xasprintf("    runbook: %s",
+		    r->runbook != NULL ? r->runbook : "(none set: add runbook: to the rule)"));
+	}
+	add_context(d, f);
 	add(d, TS_HEADER, xstrdup("Suggested fix"));
-	if (f->address != NULL)
+	if (f->fix != NULL)
+		add(d, TS_NORMAL, xasprintf("  %s   (%s)", f->fix, f->address != NULL ?
+		    "revert to the configuration" : "or delete it"));
+	else if (f->address != NULL)
 		add(d, TS_NORMAL, xasprintf("  terraform apply -target='%s'   (revert to the configuration)",
 		    f->address));
 	else if (f->kind == FK_UNMANAGED)

@@ -9,6 +9,7 @@
 #include <curses.h>
 
 #include "keys.h"
+#include "notify.h"
 #include "states.h"
 #include "ui_int.h"
 
@@ -155,6 +156,27 @@ build(struct ui *u, struct slines *d)
 		add(d, TS_DIM, xasprintf("  the Events view keeps the newest %zu events (%llu older ones "
 		    "dropped from view, not from the findings)", u->events.cap,
 		    (unsigned long long)u->events.dropped));
+	if (u->notify != NULL) {
+		struct notify_stat *ns = NULL;
+		size_t nn = 0;
+
+		notify_stats(u->notify, &ns, &nn);
+		if (nn > 0)
+			add(d, TS_HEADER, xasprintf("Outputs (%zu)", nn));
+		for (i = 0; i < nn; i++) {
+			add(d, ns[i].last_error ? TS_STATUS_ERROR : TS_NORMAL, xasprintf("  %-7s %s",
+			    ns[i].type, ns[i].name));
+			add(d, TS_DIM, xasprintf("          sent %llu  failed %llu  retried %llu  deduped "
+			    "%llu  rate-limited %llu  dead-lettered %llu  waiting %zu",
+			    (unsigned long long)ns[i].sent, (unsigned long long)ns[i].failed,
+			    (unsigned long long)ns[i].retried, (unsigned long long)ns[i].deduped,
+			    (unsigned long long)ns[i].rate_limited,
+			    (unsigned long long)ns[i].dead_lettered, ns[i].backlog));
+			if (ns[i].last_error != NULL)
+				add(d, TS_STATUS_ERROR, xasprintf("          %s", ns[i].last_error));
+		}
+		notify_stats_free(ns, nn);
+	}
 	add(d, TS_HEADER, xstrdup("Store"));
 	add(d, u->store_problem ? TS_STATUS_ERROR : TS_NORMAL, xasprintf("  %s  %s",
 	    u->store_path ? u->store_path : "(none)", u->store_problem ?

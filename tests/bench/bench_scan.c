@@ -1,5 +1,6 @@
 /* bench_scan: scan throughput and memory against a bare json-c parse of the same bytes.
  * Each measurement runs in its own child process so peak RSS figures do not mix.
+ * scan_rules is the same scan with every default rule loaded (<datadir>/rules).
  * usage: bench_scan STATE EVENTS.ndjson [MAPDIR] */
 #include "config.h"
 
@@ -19,6 +20,7 @@
 #include "detect.h"
 #include "event.h"
 #include "eventmap.h"
+#include "rules.h"
 #include "state_index.h"
 #include "tfstate.h"
 #include "util.h"
@@ -82,10 +84,26 @@ bare_parse(const char *path)
 	return bad != 0;
 }
 
+/* States keep what the maps compare and what the rules read (as cmd_scan does). */
+struct keep_both {
+	struct em_attrset *set;
+	const struct rules *rules;
+};
+
+static int
+keep_both(void *ctx, const char *type, const char *attr)
+{
+	const struct keep_both *k = ctx;
+
+	return eventmap_keep_attr(k->set, type, attr) || rules_wants_state_attr(k->rules, type, attr);
+}
+
 static int
 scan(const char *state_path, const char *events_path, const char *mapdir, int skip,
-    const char *label)
+    int with_rules, const char *label)
 {
+	struct rules *rules = NULL;
+	struct keep_both kb;
 	struct conf conf;
 	struct eventmap *map = NULL;
 	char **errs = NULL, *err = NULL;
@@ -100,7 +118,7 @@ scan(const char *state_path, const char *events_path, const char *mapdir, int sk
 	struct event ev;
 	struct finding_list found = { 0 };
 	double t0, t1, t2;
-	unsigned long n = 0;
+	unsigned long n = 0, nruled = 0;
 	int got;
 
 	conf_init(&conf);
@@ -108,9 +126,15 @@ scan(const char *state_path, const char *events_path, const char *mapdir, int sk
 		fprintf(stderr, "event maps: %s\n", nerrs ? errs[0] : "?");
 		return 1;
 	}
+	if (with_rules && rules_load_configured(&conf, &rules, &errs, &nerrs) != 0) {
+		fprintf(stderr, "rules: %s\n", nerrs ? errs[0] : "?");
+		return 1;
+	}
 	keepset = eventmap_attrset_new(map);
-	keep.fn = eventmap_keep_attr;
-	keep.ctx = keepset;
+	kb.set = keepset;
+	kb.rules = rules;
+	keep.fn = keep_both;
+	keep.ctx = &kb;
 	t0 = now_s();
 	if (tfstate_load_file_keep(state_path, &keep, &st, &err) != 0) {
 		fprintf(stderr, "%s\n", err);
@@ -119,11 +143,14 @@ scan(const char *state_path, const char *events_path, const char *mapdir, int sk
 	specs = eventmap_index_specs(map, &nspecs);
 	ix = state_index_build(&st, 1, specs, nspecs);
 	t1 = now_s();
-	if (skip)
+	if (skip && !with_rules)
 		printf("state_resources=%zu\nstate_load_and_index_seconds=%.3f\n",
 		    state_index_count(ix), t1 - t0);
 
 	det = detector_new(map, ix, &conf);
+	detector_set_rules(det, rules);
+	if (with_rules)
+		printf("%s_rules_loaded=%zu\n", label, rules_count(rules));
 	r = ev_reader_open(events_path, &err);
 	if (r == NULL) {
 		fprintf(stderr, "%s\n", err);
@@ -136,15 +163,21 @@ scan(const char *state_path, const char *events_path, const char *mapdir, int sk
 		event_free(&ev);
 		n++;
 		/* Findings go out as they are found in watch mode; do not let them pile up here. */
-		if (found.n > 4096)
+		if (found.n > 4096) {
+			for (size_t i = 0; i < found.n; i++)
+				nruled += found.v[i]->nrules > 0;
 			finding_list_clear(&found);
+		}
 	}
 	detector_flush(det, &found);
 	t2 = now_s();
+	for (size_t i = 0; i < found.n; i++)
+		nruled += found.v[i]->nrules > 0;
 	n += ev_reader_skipped_read_only(r);
 	printf("%s_events=%lu\n%s_skipped_read_only=%llu\n%s_seconds=%.3f\n%s_events_per_s=%.0f\n",
 	    label, n, label, (unsigned long long)ev_reader_skipped_read_only(r), label, t2 - t1,
 	    label, n / (t2 - t1));
+	printf("%s_findings_with_rules=%lu\n", label, nruled);
 	printf("%s_findings_total=%llu\n", label, (unsigned long long)(detector_stats(det)->findings[FK_MODIFIED] +
 	    detector_stats(det)->findings[FK_UNMANAGED] + detector_stats(det)->findings[FK_DELETED]));
 	finding_list_clear(&found);
@@ -153,6 +186,7 @@ scan(const char *state_path, const char *events_path, const char *mapdir, int sk
 	state_index_unref(ix);
 	eventmap_attrset_free(keepset);
 	eventmap_free(map);
+	rules_unref(rules);
 	conf_free(&conf);
 	return got < 0;
 }
@@ -188,14 +222,21 @@ static int
 run_scan(void *arg)
 {
 	(void)arg;
-	return scan(gargv[1], gargv[2], gargv[3], 1, "scan");
+	return scan(gargv[1], gargv[2], gargv[3], 1, 0, "scan");
+}
+
+static int
+run_scan_rules(void *arg)
+{
+	(void)arg;
+	return scan(gargv[1], gargv[2], gargv[3], 1, 1, "scan_rules");
 }
 
 static int
 run_scan_full(void *arg)
 {
 	(void)arg;
-	return scan(gargv[1], gargv[2], gargv[3], 0, "scan_full_parse");
+	return scan(gargv[1], gargv[2], gargv[3], 0, 0, "scan_full_parse");
 }
 
 int
@@ -211,5 +252,6 @@ main(int argc, char **argv)
 	rc |= in_child("bare_parse", run_bare, NULL);
 	rc |= in_child("scan", run_scan, NULL);
 	rc |= in_child("scan_full_parse", run_scan_full, NULL);
+	rc |= in_child("scan_rules", run_scan_rules, NULL);
 	return rc;
 }

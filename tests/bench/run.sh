@@ -30,6 +30,8 @@ awk -F= '
 		printf "\nscan / bare parse throughput: %.2fx (target >= 0.75x) %s\n", ratio, (ratio >= 0.75) ? "MET" : "MISSED"
 		full = v["scan_full_parse_events_per_s"] / v["bare_parse_events_per_s"]
 		printf "scan without the read-only fast path / bare parse: %.2fx (for comparison)\n", full
+		rr = v["scan_rules_events_per_s"] / v["scan_events_per_s"]
+		printf "scan with all default rules / without: %.2fx (target >= 0.90x) %s\n", rr, (rr >= 0.90) ? "MET" : "MISSED"
 		printf "scan peak RSS: %.1f MB (target <= 256 MB) %s\n", v["scan_peak_rss_mb"], (v["scan_peak_rss_mb"] <= 256) ? "MET" : "MISSED"
 		printf "100k-resource state load+index: %.2f s (target <= 2 s) %s\n", v["state_load_and_index_seconds"], (v["state_load_and_index_seconds"] <= 2) ? "MET" : "MISSED"
 	}' "$out/figures.txt"

@@ -32,7 +32,7 @@ t_unlike "suppressed findings are not printed" "$T_OUT" 'aws_security_group\.web
 t_like "the others are" "$T_OUT" 'aws_kms_key\.data'
 
 t_run "$TFDRIFT" watch --once --store "$T_TMP/t.db" --state "$EX/prod.tfstate" --events "$EX/cloudtrail.json" --format text
-t_like "--format text prints the readable diff" "$T_OUT" '^HIGH +modified +module\.net\.aws_security_group\.web'
+t_like "--format text prints the readable diff (the internet-exposure rule makes it critical)" "$T_OUT" '^CRITICAL +modified +module\.net\.aws_security_group\.web'
 
 t_run "$TFDRIFT" watch --once --store "$T_TMP/m.db" --state "$EX/prod.tfstate" --events "$T_TMP/nosuch.json"
 t_is "a source that fails: exit 1" "$T_RC" 1

@@ -26,9 +26,11 @@ t_like "the detail names the state source" "$TUI_SCREEN" 'state: .*prod\.tfstate
 tui_keys demo Enter
 t_screen "Enter focuses the detail pane" demo '\[detail\]'
 tui_keys demo j j j j j j j j
-t_screen "the detail scrolls to the event id and the fix" demo \
-    "terraform apply -target='$SG'"
-t_like "event id shown" "$TUI_SCREEN" 'event id: 357e672a-5297-4f2b-997c-a212ee47a29d'
+t_screen "the detail scrolls to the event id" demo 'event id: 357e672a-5297-4f2b-997c-a212ee47a29d'
+tui_keys demo G
+t_screen "and to its end: the fix" demo "terraform apply -target='?$SG'?"
+tui_keys demo k k k k k k k k k k
+t_screen "the rule that made it critical" demo 'aws-sg-open-internet .*\(critical\)'
 tui_keys demo Tab
 t_screen "Tab goes back to the list" demo 'sort: time *$'
 

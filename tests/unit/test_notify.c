@@ -1,0 +1,384 @@
+/* Unit tests for notify: the payload builders (Slack Block Kit, Falco JSON, the rate-limit
+ * summary), HMAC-SHA256, the filters, the token bucket, and a notifier end to end on a
+ * Falco file output (dedup) and an unreachable webhook (dead letter). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "finding.h"
+#include "notify.h"
+#include "tap.h"
+#include "util.h"
+
+static struct finding *
+mk_finding(enum tf_provider prov, enum severity sev)
+{
+	struct finding *f = xcalloc(1, sizeof *f);
+
+	f->kind = FK_MODIFIED;
+	f->severity = sev;
+	f->provider = prov;
+	f->address = xstrdup("aws_db_instance.main");
+	f->type = xstrdup("aws_db_instance");
+	f->resource_id = xstrdup("db-7KXQ2M4RZB5TNPLWJ3HVYCDE6A");
+	f->state_source = xstrdup("prod.tfstate");
+	f->actor.name = xstrdup("bob");
+	f->actor.principal = xstrdup(prov == PROV_GCP ? "bob@corp.example" :
+	    "arn:aws:iam::111122223333:user/bob");
+	f->actor.type = xstrdup("IAMUser");
+	f->actor.account = xstrdup("111122223333");
+	f->actor.via = VIA_CLI;
+	f->source_ip = xstrdup("198.51.100.23");
+	f->user_agent = xstrdup("aws-cli/2.15.30");
+	f->event_id = xstrdup("a3ec2ecd-3d6d-409c-b118-2dd4fd569cc9");
+	f->event_name = xstrdup("ModifyDBInstance");
+	f->event_source = xstrdup("rds.amazonaws.com");
+	f->region = xstrdup("eu-west-1");
+	f->account = xstrdup("111122223333");
+	tf_parse_time("2024-05-27T09:52:33Z", &f->event_time_ms);
+	finding_add_change(f, "publicly_accessible", json_object_new_boolean(0),
+	    json_object_new_boolean(1), CH_MODIFIED, 0);
+	finding_add_change(f, "password", json_object_new_string("pR0d-db!Zq8t1LrvE2pX7mWc"),
+	    json_object_new_string("n3w-S3cret-pw"), CH_MODIFIED, 1);
+	finding_summarize(f);
+	finding_set_id(f);
+	return f;
+}
+
+static json_object *
+jpath(json_object *o, const char *a, const char *b)
+{
+	json_object *v = NULL;
+
+	if (o == NULL || !json_object_object_get_ex(o, a, &v))
+		return NULL;
+	if (b != NULL && !json_object_object_get_ex(v, b, &v))
+		return NULL;
+	return v;
+}
+
+static const char *
+jstr(json_object *o, const char *a, const char *b)
+{
+	json_object *v = jpath(o, a, b);
+
+	return v != NULL ? json_object_get_string(v) : NULL;
+}
+
+static void
+test_hmac(void)
+{
+	char hex[65];
+
+	/* RFC 4231 test case 2. */
+	notify_hmac_hex("Jefe", "what do ya want for nothing?", 28, hex);
+	is_str(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+	    "HMAC-SHA256 matches RFC 4231 test case 2");
+	notify_hmac_hex("key", "", 0, hex);
+	is_str(hex, "5d5d139563c95b5967b9bd9a8c9b233a9dedb45072794cd232dc1b74832607d0",
+	    "HMAC of an empty body");
+}
+
+static void
+test_slack(void)
+{
+	struct finding *f = mk_finding(PROV_AWS, SEV_HIGH);
+	json_object *fj = finding_to_json(f), *p, *blocks, *rules, *r;
+	char *s;
+	const char *t;
+
+	s = notify_slack_payload(fj);
+	p = json_tokener_parse(s);
+	ok(p != NULL, "the Slack payload is JSON");
+	blocks = jpath(p, "blocks", NULL);
+	ok(blocks != NULL && json_object_array_length(blocks) >= 4, "it has blocks");
+	is_str(jstr(json_object_array_get_idx(blocks, 0), "type", NULL), "header",
+	    "the first block is a header");
+	t = jstr(json_object_array_get_idx(blocks, 0), "text", "text");
+	ok(t != NULL && strstr(t, "HIGH modified aws_db_instance.main") != NULL,
+	    "header: severity, kind and address (%s)", t ? t : "null");
+	is_str(jstr(json_object_array_get_idx(blocks, 0), "text", "type"), "plain_text",
+	    "header text is plain_text");
+	t = jstr(json_object_array_get_idx(blocks, 1), "text", "text");
+	ok(t != NULL && strstr(t, "`publicly_accessible`: `false` → `true`") != NULL,
+	    "the diff shows old → new");
+	ok(t != NULL && strstr(t, "`password`: `(sensitive)` → `(sensitive)`") != NULL,
+	    "sensitive values are masked");
+	ok(strstr(s, "pR0d-db") == NULL && strstr(s, "n3w-S3cret") == NULL,
+	    "no sensitive value anywhere in the payload");
+	ok(strstr(s, "*Actor*\\nbob via cli\\nfrom 198.51.100.23") != NULL,
+	    "actor: who, via, from");
+	ok(strstr(s, "*Account*\\n111122223333") != NULL && strstr(s, "*Region*\\neu-west-1") &&
+	    strstr(s, "*Time*\\n2024-05-27T09:52:33Z"), "account, region, time");
+	t = jstr(p, "text", NULL);
+	ok(t != NULL && strncmp(t, "[HIGH] modified drift on aws_db_instance.main", 45) == 0,
+	    "a plain text fallback (%s)", t ? t : "null");
+	ok(strstr(s, "Runbook") == NULL, "no runbook link without rules");
+	json_object_put(p);
+	free(s);
+
+	/* A matched rule with a runbook becomes a link; markup in values is escaped. */
+	rules = jpath(fj, "rules", NULL);
+	r = json_object_new_object();
+	json_object_object_add(r, "id", json_object_new_string("aws-010"));
+	json_object_object_add(r, "name", json_object_new_string("RDS <made> public"));
+	json_object_object_add(r, "severity", json_object_new_string("critical"));
+	json_object_object_add(r, "runbook", json_object_new_string("https://wiki.example.com/rb/rds"));
+	json_object_array_add(rules, r);
+	s = notify_slack_payload(fj);
+	ok(strstr(s, "<https://wiki.example.com/rb/rds|Runbook>") != NULL, "runbook link");
+	ok(strstr(s, "RDS &lt;made&gt; public") != NULL, "mrkdwn escaped");
+	free(s);
+	json_object_put(fj);
+	finding_free(f);
+}
+
+static void
+test_falco(void)
+{
+	struct finding *f = mk_finding(PROV_AWS, SEV_CRITICAL);
+	json_object *fj = finding_to_json(f), *p, *of, *rules, *r;
+	char *s;
+	const char *t;
+
+	s = notify_falco_payload(fj, "host1");
+	p = json_tokener_parse(s);
+	ok(p != NULL, "the Falco payload is JSON");
+	is_str(jstr(p, "priority", NULL), "Critical", "critical → Critical");
+	is_str(jstr(p, "rule", NULL), "tfdrift modified", "rule: tfdrift <kind> without rules");
+	is_str(jstr(p, "time", NULL), "2024-05-27T09:52:33.000000000Z", "time: RFC 3339, ns");
+	is_str(jstr(p, "source", NULL), "tfdrift", "source");
+	is_str(jstr(p, "hostname", NULL), "host1", "hostname");
+	t = jstr(p, "output", NULL);
+	ok(t != NULL && strchr(t, '\n') == NULL && strstr(t, "aws_db_instance.main") &&
+	    strstr(t, "user=bob"), "output: one line with address and user (%s)", t ? t : "");
+	of = jpath(p, "output_fields", NULL);
+	is_str(jstr(of, "tfdrift.address", NULL), "aws_db_instance.main", "tfdrift.address");
+	is_str(jstr(of, "tfdrift.kind", NULL), "modified", "tfdrift.kind");
+	is_str(jstr(of, "tfdrift.id", NULL), f->id, "tfdrift.id");
+	is_str(jstr(of, "ct.user", NULL), "bob", "ct.user");
+	is_str(jstr(of, "ct.name", NULL), "ModifyDBInstance", "ct.name");
+	is_str(jstr(of, "ct.srcip", NULL), "198.51.100.23", "ct.srcip");
+	ok(jpath(p, "tags", NULL) != NULL &&
+	    json_object_array_length(jpath(p, "tags", NULL)) >= 3, "tags");
+	ok(strstr(s, "pR0d-db") == NULL, "no sensitive value");
+	json_object_put(p);
+	free(s);
+
+	rules = jpath(fj, "rules", NULL);
+	r = json_object_new_object();
+	json_object_object_add(r, "id", json_object_new_string("aws-001"));
+	json_object_object_add(r, "name", json_object_new_string("low one"));
+	json_object_object_add(r, "severity", json_object_new_string("low"));
+	json_object_array_add(rules, r);
+	r = json_object_new_object();
+	json_object_object_add(r, "id", json_object_new_string("aws-010"));
+	json_object_object_add(r, "name", json_object_new_string("RDS made public"));
+	json_object_object_add(r, "severity", json_object_new_string("critical"));
+	json_object_array_add(rules, r);
+	s = notify_falco_payload(fj, NULL);
+	p = json_tokener_parse(s);
+	is_str(jstr(p, "rule", NULL), "RDS made public", "rule: the highest matched rule's name");
+	is_str(jstr(jpath(p, "output_fields", NULL), "tfdrift.rule.id", NULL), "aws-010",
+	    "its id in output_fields");
+	ok(jpath(p, "hostname", NULL) == NULL, "no hostname when unknown");
+	json_object_put(p);
+	free(s);
+	json_object_put(fj);
+	finding_free(f);
+
+	f = mk_finding(PROV_GCP, SEV_LOW);
+	fj = finding_to_json(f);
+	s = notify_falco_payload(fj, "h");
+	p = json_tokener_parse(s);
+	is_str(jstr(p, "priority", NULL), "Notice", "low → Notice");
+	is_str(jstr(jpath(p, "output_fields", NULL), "gcp.user", NULL), "bob@corp.example",
+	    "GCP: gcp.user");
+	ok(jpath(jpath(p, "output_fields", NULL), "ct.user", NULL) == NULL, "GCP: no ct.*");
+	json_object_put(p);
+	free(s);
+	json_object_put(fj);
+	finding_free(f);
+
+	is_str(notify_falco_priority("high"), "Error", "high → Error");
+	is_str(notify_falco_priority("medium"), "Warning", "medium → Warning");
+	is_str(notify_falco_priority("info"), "Informational", "info → Informational");
+
+	s = notify_summary_payload(COUT_SLACK, "sre", 3, 2, NULL);
+	ok(strstr(s, "3 more findings not sent (rate limit") != NULL, "summary text: %s", s);
+	free(s);
+	s = notify_summary_payload(COUT_FALCO, "sre", 1, 2, "h");
+	p = json_tokener_parse(s);
+	is_str(jstr(p, "rule", NULL), "tfdrift rate limit", "Falco summary rule");
+	ok(jstr(p, "output", NULL) && strstr(jstr(p, "output", NULL), "1 more finding not sent"),
+	    "Falco summary output, singular");
+	json_object_put(p);
+	free(s);
+}
+
+static void
+test_filter(void)
+{
+	struct conf_output o;
+	struct finding *f = mk_finding(PROV_AWS, SEV_MEDIUM);
+
+	memset(&o, 0, sizeof o);
+	ok(notify_filter(&o, f), "no filter: passes");
+	o.min_severity = "high";
+	ok(!notify_filter(&o, f), "medium < min_severity high: filtered");
+	o.min_severity = "medium";
+	ok(notify_filter(&o, f), "medium >= medium: passes");
+	strlist_push(&o.kinds, "deleted");
+	ok(!notify_filter(&o, f), "kinds [deleted]: a modified finding is filtered");
+	strlist_push(&o.kinds, "modified");
+	ok(notify_filter(&o, f), "kinds [deleted, modified]: passes");
+	strlist_push(&o.rules, "aws-0*");
+	ok(!notify_filter(&o, f), "rules set: a finding without rules is filtered");
+	f->rules = xcalloc(1, sizeof *f->rules);
+	f->rules[0].id = xstrdup("gcp-003");
+	f->nrules = 1;
+	ok(!notify_filter(&o, f), "rules [aws-0*]: gcp-003 filtered");
+	free(f->rules[0].id);
+	f->rules[0].id = xstrdup("aws-007");
+	ok(notify_filter(&o, f), "rules [aws-0*]: aws-007 passes");
+	strlist_clear(&o.kinds);
+	strlist_clear(&o.rules);
+	finding_free(f);
+}
+
+static void
+test_bucket(void)
+{
+	struct notify_bucket b;
+	int i, n = 0;
+
+	notify_bucket_init(&b, 2, 1000);
+	for (i = 0; i < 5; i++)
+		n += notify_bucket_take(&b, 1000);
+	is_int(n, 2, "2/minute: 2 of 5 at once");
+	is_int(notify_bucket_take(&b, 1000 + 29000), 0, "29 s later: not yet a token");
+	is_int(notify_bucket_take(&b, 1000 + 30000), 1, "30 s later: one token");
+	is_int(notify_bucket_take(&b, 1000 + 30001), 0, "and only one");
+	n = 0;
+	for (i = 0; i < 10; i++)
+		n += notify_bucket_take(&b, 1000 + 30000 + 3600000);
+	is_int(n, 2, "an hour later: the bucket holds at most 2");
+	notify_bucket_init(&b, 0, 0);
+	n = 0;
+	for (i = 0; i < 1000; i++)
+		n += notify_bucket_take(&b, 0);
+	is_int(n, 1000, "0: no limit");
+}
+
+static char *
+slurp(const char *path)
+{
+	char *buf = NULL, *err = NULL;
+	size_t len;
+
+	if (tf_read_file(path, &buf, &len, &err) != 0) {
+		free(err);
+		return xstrdup("");
+	}
+	return buf;
+}
+
+static size_t
+lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* A notifier end to end: a falco file output with dedup, and a webhook nobody answers. */
+static void
+test_notifier(void)
+{
+	char dir[] = "/tmp/tfdrift-notify-XXXXXX", *p, *s, *err = NULL;
+	struct conf c;
+	struct notifier *n;
+	struct notify_stat *st;
+	struct finding *f = mk_finding(PROV_AWS, SEV_HIGH), *low = mk_finding(PROV_AWS, SEV_LOW);
+	size_t ns, left;
+
+	if (mkdtemp(dir) == NULL) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	conf_init(&c);
+	c.outputs = xcalloc(2, sizeof *c.outputs);
+	c.noutputs = 2;
+	c.outputs[0].name = xstrdup("falco-file");
+	c.outputs[0].type = COUT_FALCO;
+	c.outputs[0].file = xasprintf("%s/falco.jsonl", dir);
+	c.outputs[0].min_severity = xstrdup("medium");
+	c.outputs[0].timeout_ms = 1000;
+	c.outputs[0].dead_letter = xasprintf("%s/dl-falco.jsonl", dir);
+	c.outputs[1].name = xstrdup("nobody");
+	c.outputs[1].type = COUT_WEBHOOK;
+	c.outputs[1].url = xstrdup("http://127.0.0.1:1/hook/T000/B000/secretpath");
+	c.outputs[1].timeout_ms = 1000;
+	c.outputs[1].retries = 0;
+	c.outputs[1].dead_letter = xasprintf("%s/sub/dl-hook.jsonl", dir);
+	n = notify_new_store(&c, NULL, &err);
+	ok(n != NULL && notify_noutputs(n) == 2, "a notifier with two outputs");
+	notify_finding(n, f);
+	notify_finding(n, f);
+	notify_finding(n, low);
+	left = notify_drain(n, 5000, 10000);
+	notify_stats(n, &st, &ns);
+	is_int(ns, 2, "stats for each output");
+	is_int(st[0].sent, 1, "falco file: the finding sent once");
+	is_int(st[0].deduped, 1, "and deduped once");
+	is_int(st[0].filtered, 1, "the low one filtered by min_severity");
+	p = xasprintf("%s/falco.jsonl", dir);
+	s = slurp(p);
+	is_int(lines(s), 1, "one JSON line in the file");
+	ok(strstr(s, "\"priority\":\"Error\"") != NULL, "a Falco line");
+	free(s);
+	free(p);
+	is_int(st[1].sent, 0, "the unreachable webhook sent nothing");
+	is_int(st[1].failed, 3, "three failed (no filter; the same finding twice is not deduped "
+	    "when it was never sent)");
+	is_int(st[1].dead_lettered, 3, "all in the dead-letter file");
+	ok(st[1].last_error != NULL && strstr(st[1].last_error, "127.0.0.1:1/REDACTED") &&
+	    strstr(st[1].last_error, "secretpath") == NULL,
+	    "the error names the host, not the secret path: %s", st[1].last_error);
+	is_int(left, 3, "notify_drain counts what was not delivered");
+	p = xasprintf("%s/sub/dl-hook.jsonl", dir);
+	s = slurp(p);
+	is_int(lines(s), 3, "dead-letter lines");
+	ok(strstr(s, "\"output\":\"nobody\"") && strstr(s, "\"error\":") &&
+	    strstr(s, f->id) && strstr(s, "secretpath") == NULL,
+	    "a dead letter: output, error, the finding, no secret");
+	free(s);
+	free(p);
+	notify_stats_free(st, ns);
+	notify_free(n);
+	conf_free(&c);
+	finding_free(f);
+	finding_free(low);
+	p = xasprintf("rm -rf '%s'", dir);
+	if (system(p) != 0)
+		diag("could not remove %s", dir);
+	free(p);
+}
+
+int
+main(void)
+{
+	test_hmac();
+	test_slack();
+	test_falco();
+	test_filter();
+	test_bucket();
+	test_notifier();
+	return done_testing();
+}
