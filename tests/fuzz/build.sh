@@ -72,11 +72,11 @@ SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-fram
 CFLAGS="-std=gnu11 -g -O1 $SAN -pthread -I$BUILD -I$SRC -I$SRC/src \
 -DPKGDATADIR=\"/nonexistent\" -DABS_TOP_SRCDIR=\"$SRC\" -DTFDRIFT_FUZZING=1 $PKG_CFLAGS"
 
-# The library: every src/**/*.c but main.c, cli.c and the curses UI, in an archive so a
-# target links only what it uses.
+# The library: every src/**/*.c but main.c, cli.c and the curses UI (its query parser,
+# src/ui/filter.c, is in), in an archive so a target links only what it uses.
 LIBOBJS=
 failed_lib=0
-for f in $(cd "$SRC" && find src -name '*.c' ! -path 'src/ui/*' ! -name main.c ! -name cli.c \
+for f in $(cd "$SRC" && { find src -name '*.c' ! -path 'src/ui/*' ! -name main.c ! -name cli.c; echo src/ui/filter.c; } \
     | sort); do
 	o=$OBJ/$(echo "${f%.c}" | tr / _).o
 	if [ ! -f "$o" ] || [ -n "$(find "$SRC/$f" "$SRC/src" "$BUILD/config.h" -name '*.h' \
