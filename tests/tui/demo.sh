@@ -29,6 +29,8 @@ tui_keys demo j j j j j j j j
 t_screen "the detail scrolls to the event id" demo 'event id: 357e672a-5297-4f2b-997c-a212ee47a29d'
 tui_keys demo G
 t_screen "and to its end: the fix" demo "terraform apply -target='?$SG'?"
+t_like "the context: what depends on it (blast radius from the state)" "$TUI_SCREEN" \
+    'blast radius: 13 resources depend on it directly, 13 in all'
 tui_keys demo k k k k k k k k k k
 t_screen "the rule that made it critical" demo 'aws-sg-open-internet .*\(critical\)'
 tui_keys demo Tab
