@@ -273,70 +273,11 @@ expand_env(const char *s, char **why)
 	return sb_detach(&sb);
 }
 
-/* Optimal string alignment distance, case-insensitive, for "did you mean". */
-static size_t
-edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j, *d, r;
-
-	if (la > 64 || lb > 64)
-		return (size_t)-1;
-	d = xcalloc((la + 1) * (lb + 1), sizeof *d);
-#define D(x, y) d[(x) * (lb + 1) + (y)]
-	for (i = 0; i <= la; i++)
-		D(i, 0) = i;
-	for (j = 0; j <= lb; j++)
-		D(0, j) = j;
-	for (i = 1; i <= la; i++) {
-		for (j = 1; j <= lb; j++) {
-			int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
-			size_t cost = ca == cb ? 0 : 1, v;
-
-			if (ca == '-' && cb == '_')
-				cost = 0;
-			v = D(i - 1, j) + 1;
-			if (D(i, j - 1) + 1 < v)
-				v = D(i, j - 1) + 1;
-			if (D(i - 1, j - 1) + cost < v)
-				v = D(i - 1, j - 1) + cost;
-			if (i > 1 && j > 1 && tolower((unsigned char)a[i - 1]) ==
-			    tolower((unsigned char)b[j - 2]) && tolower((unsigned char)a[i - 2]) ==
-			    tolower((unsigned char)b[j - 1]) && D(i - 2, j - 2) + 1 < v)
-				v = D(i - 2, j - 2) + 1;
-			D(i, j) = v;
-		}
-	}
-	r = D(la, lb);
-#undef D
-	free(d);
-	return r;
-}
-
-/* The closest of `names` to `key` if it is near enough to be a typo, else NULL. */
-static const char *
-near_miss(const char *key, const char *const *names, size_t n)
-{
-	size_t i, best = (size_t)-1, limit = strlen(key) / 4;
-	const char *r = NULL;
-
-	if (limit < 2)
-		limit = 2;
-	for (i = 0; i < n; i++) {
-		size_t dist = edit_distance(key, names[i]);
-
-		if (dist < best) {
-			best = dist;
-			r = names[i];
-		}
-	}
-	return best <= limit ? r : NULL;
-}
-
 static void
 unknown_key(char ***errs, size_t *nerrs, struct ydoc *d, yaml_node_t *k, const char *what,
     const char *key, const char *const *names, size_t n)
 {
-	const char *m = near_miss(key, names, n);
+	const char *m = tf_near_miss(key, names, n);
 
 	if (m != NULL)
 		yerr_add(errs, nerrs, d, k, "unknown %s '%s' (did you mean '%s'?)", what, key, m);
@@ -1781,7 +1722,7 @@ load_output_list(struct ydoc *d, yaml_node_t *v, const char *where, const char *
 		for (j = 0; j < n && strcmp(out->v[i], names[j]) != 0; j++)
 			;
 		if (j == n) {
-			const char *m = near_miss(out->v[i], names, n);
+			const char *m = tf_near_miss(out->v[i], names, n);
 
 			yerr_add(errs, nerrs, d, yseq_get(d, v, i), "%s: unknown value '%s'%s%s%s",
 			    what, out->v[i], m ? " (did you mean '" : "", m ? m : "",

@@ -78,47 +78,6 @@ eventmap_norm_name(enum tf_provider p, const char *name)
 
 /* ---- messages ---- */
 
-/* Optimal string alignment distance (a transposition costs 1), for "did you mean". */
-static size_t
-edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j, d;
-	size_t *r0, *r1, *r2, *t;
-
-	if (la > 64 || lb > 64)
-		return SIZE_MAX;
-	r0 = xcalloc(lb + 1, sizeof *r0);
-	r1 = xcalloc(lb + 1, sizeof *r1);
-	r2 = xcalloc(lb + 1, sizeof *r2);
-	for (j = 0; j <= lb; j++)
-		r1[j] = j;
-	for (i = 1; i <= la; i++) {
-		r2[0] = i;
-		for (j = 1; j <= lb; j++) {
-			size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-
-			d = r1[j] + 1;
-			if (r2[j - 1] + 1 < d)
-				d = r2[j - 1] + 1;
-			if (r1[j - 1] + cost < d)
-				d = r1[j - 1] + cost;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    r0[j - 2] + 1 < d)
-				d = r0[j - 2] + 1;
-			r2[j] = d;
-		}
-		t = r0;
-		r0 = r1;
-		r1 = r2;
-		r2 = t;
-	}
-	d = r1[lb];
-	free(r0);
-	free(r1);
-	free(r2);
-	return d;
-}
-
 /* The closest known word when it is close enough to be a likely typo, else NULL. */
 static const char *
 did_you_mean(const char *s, const char *const *known, size_t n)
@@ -129,7 +88,7 @@ did_you_mean(const char *s, const char *const *known, size_t n)
 	for (i = 0; i < n; i++) {
 		if (strcasecmp(s, known[i]) == 0)
 			return known[i];
-		d = edit_distance(s, known[i]);
+		d = tf_edit_distance(s, known[i]);
 		if (d < bestd) {
 			bestd = d;
 			best = known[i];

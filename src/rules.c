@@ -170,60 +170,6 @@ static const char *const actor_keys[] = {
 static const char *const change_keys[] = { "attribute", "old", "new", "change" };
 static const char *const expect_keys[] = { "match", "severity" };
 
-/* Optimal string alignment distance, case-insensitive, for "did you mean". */
-static size_t
-edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j, *d, r;
-
-	if (la > 64 || lb > 64)
-		return (size_t)-1;
-	d = xcalloc((la + 1) * (lb + 1), sizeof *d);
-#define D(x, y) d[(x) * (lb + 1) + (y)]
-	for (i = 0; i <= la; i++)
-		D(i, 0) = i;
-	for (j = 0; j <= lb; j++)
-		D(0, j) = j;
-	for (i = 1; i <= la; i++) {
-		for (j = 1; j <= lb; j++) {
-			int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
-			size_t v = D(i - 1, j) + 1;
-
-			if (D(i, j - 1) + 1 < v)
-				v = D(i, j - 1) + 1;
-			if (D(i - 1, j - 1) + (ca != cb) < v)
-				v = D(i - 1, j - 1) + (ca != cb);
-			if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
-			    tolower((unsigned char)a[i - 2]) == cb && D(i - 2, j - 2) + 1 < v)
-				v = D(i - 2, j - 2) + 1;
-			D(i, j) = v;
-		}
-	}
-	r = D(la, lb);
-#undef D
-	free(d);
-	return r;
-}
-
-static const char *
-near_miss(const char *s, const char *const *names, size_t n)
-{
-	size_t i, best = (size_t)-1, limit = strlen(s) / 4;
-	const char *r = NULL;
-
-	if (limit < 2)
-		limit = 2;
-	for (i = 0; i < n; i++) {
-		size_t dd = edit_distance(s, names[i]);
-
-		if (dd < best) {
-			best = dd;
-			r = names[i];
-		}
-	}
-	return best <= limit ? r : NULL;
-}
-
 static int
 name_index(const char *s, const char *const *names, size_t n)
 {
@@ -240,7 +186,7 @@ static void
 err_unknown(char ***errs, size_t *nerrs, struct ydoc *d, yaml_node_t *n, const char *what,
     const char *s, const char *const *names, size_t nn)
 {
-	const char *m = near_miss(s, names, nn);
+	const char *m = tf_near_miss(s, names, nn);
 
 	if (m != NULL)
 		yerr_add(errs, nerrs, d, n, "unknown %s '%s' (did you mean '%s'?)", what, s, m);

@@ -520,3 +520,62 @@ tf_datadir(void)
 		dir = ABS_TOP_SRCDIR;
 	return dir;
 }
+
+/* Optimal string alignment distance, case-insensitive, for "did you mean". */
+size_t
+tf_edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, *d, r;
+
+	if (la > 64 || lb > 64)
+		return (size_t)-1;
+	d = xcalloc((la + 1) * (lb + 1), sizeof *d);
+#define D(x, y) d[(x) * (lb + 1) + (y)]
+	for (i = 0; i <= la; i++)
+		D(i, 0) = i;
+	for (j = 0; j <= lb; j++)
+		D(0, j) = j;
+	for (i = 1; i <= la; i++) {
+		for (j = 1; j <= lb; j++) {
+			int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
+			size_t cost = ca == cb ? 0 : 1, v;
+
+			if (ca == '-' && cb == '_')
+				cost = 0;
+			v = D(i - 1, j) + 1;
+			if (D(i, j - 1) + 1 < v)
+				v = D(i, j - 1) + 1;
+			if (D(i - 1, j - 1) + cost < v)
+				v = D(i - 1, j - 1) + cost;
+			if (i > 1 && j > 1 && tolower((unsigned char)a[i - 1]) ==
+			    tolower((unsigned char)b[j - 2]) && tolower((unsigned char)a[i - 2]) ==
+			    tolower((unsigned char)b[j - 1]) && D(i - 2, j - 2) + 1 < v)
+				v = D(i - 2, j - 2) + 1;
+			D(i, j) = v;
+		}
+	}
+	r = D(la, lb);
+#undef D
+	free(d);
+	return r;
+}
+
+/* The closest of `names` to `key` if it is near enough to be a typo, else NULL. */
+const char *
+tf_near_miss(const char *key, const char *const *names, size_t n)
+{
+	size_t i, best = (size_t)-1, limit = strlen(key) / 4;
+	const char *r = NULL;
+
+	if (limit < 2)
+		limit = 2;
+	for (i = 0; i < n; i++) {
+		size_t dist = tf_edit_distance(key, names[i]);
+
+		if (dist < best) {
+			best = dist;
+			r = names[i];
+		}
+	}
+	return best <= limit ? r : NULL;
+}

@@ -47,6 +47,11 @@ int tf_read_file(const char *path, char **buf, size_t *len, char **err);
 int64_t tf_now_ms(void);                 /* honours TFDRIFT_NOW (RFC 3339 or epoch seconds) */
 int tf_parse_time(const char *s, int64_t *ms);    /* RFC 3339 / ISO 8601 UTC; 0 on success */
 void tf_format_time(int64_t ms, char out[32]);    /* 2024-05-27T10:00:00Z (ms shown if non-zero) */
+/* "Did you mean": optimal string alignment distance, case-insensitive, '-' and '_' alike
+ * (SIZE_MAX past 64 characters); and the closest of names to key when it is near enough to
+ * be a typo (at most max(2, len/4) edits), else NULL. */
+size_t tf_edit_distance(const char *a, const char *b);
+const char *tf_near_miss(const char *key, const char *const *names, size_t n);
 int64_t tf_mono_ms(void);                      /* monotonic clock, ms (timers, not dates) */
 int tf_parse_duration(const char *s, int64_t *ms); /* 90s 15m 1h 7d 1h30m; 0 on success */
 

@@ -225,50 +225,6 @@ node_kind(const yaml_node_t *n)
 	return "a single value";
 }
 
-static size_t
-edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j, *row, prev, tmp, r;
-
-	row = xcalloc(lb + 1, sizeof *row);
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			tmp = row[j];
-			r = prev + (a[i - 1] != b[j - 1]);
-			if (row[j] + 1 < r)
-				r = row[j] + 1;
-			if (row[j - 1] + 1 < r)
-				r = row[j - 1] + 1;
-			row[j] = r;
-			prev = tmp;
-		}
-	}
-	r = row[lb];
-	free(row);
-	return r;
-}
-
-/* The slot name closest to s if it is a likely typo, else NULL. */
-static const char *
-slot_near_miss(const char *s)
-{
-	size_t i, d, best = (size_t)-1;
-	const char *r = NULL;
-
-	for (i = 0; i < TS__COUNT; i++) {
-		d = edit_distance(s, slot_names[i]);
-		if (d < best) {
-			best = d;
-			r = slot_names[i];
-		}
-	}
-	return best <= 2 ? r : NULL;
-}
-
 /* A scalar colour at node n for `what` (fg, bg, fallback fg...). 0 ok. */
 static int
 parse_colour(struct pctx *c, yaml_node_t *n, const char *slot, const char *what, int basic,
@@ -414,7 +370,7 @@ parse_slots(struct pctx *c, yaml_node_t *n, struct theme *t, int lines[TS__COUNT
 			if (strcmp(key, slot_names[s]) == 0)
 				break;
 		if (s == TS__COUNT) {
-			if ((m = slot_near_miss(key)) != NULL)
+			if ((m = tf_near_miss(key, slot_names, TS__COUNT)) != NULL)
 				PERR(c, k, "unknown slot '%s' (did you mean '%s'?)", key, m);
 			else
 				PERR(c, k, "unknown slot '%s' (see doc/themes.md for the slot names)",
