@@ -91,39 +91,12 @@ print_errs(char **errs, size_t n)
 static int
 load_conf(struct conf *c, const char *path)
 {
-	char *file = conf_find(path != NULL ? path : global_config), **errs = NULL;
-	size_t nerrs = 0;
-	int rc = 0;
-
 	conf_init(c);
-	if (file != NULL && conf_load(c, file, &errs, &nerrs) != 0) {
-		print_errs(errs, nerrs);
-		fprintf(stderr, "tfdrift: %zu error%s in %s\n", nerrs, nerrs == 1 ? "" : "s", file);
+	if (conf_load_report(c, path != NULL ? path : global_config, stderr) != 0) {
 		conf_free(c);
-		rc = -1;
+		return -1;
 	}
-	yerrs_free(errs, nerrs);
-	free(file);
-	return rc;
-}
-
-static struct eventmap *
-load_maps(const char *dir)
-{
-	struct eventmap *m = NULL;
-	char **errs = NULL;
-	size_t nerrs = 0;
-
-	if (eventmap_load_dir(dir, &m, &errs, &nerrs) != 0) {
-		print_errs(errs, nerrs);
-		fprintf(stderr, "tfdrift: the event maps in %s have errors; run `tfdrift rules check %s`\n",
-		    dir, dir);
-		yerrs_free(errs, nerrs);
-		eventmap_free(m);
-		return NULL;
-	}
-	yerrs_free(errs, nerrs);
-	return m;
+	return 0;
 }
 
 struct warn_ctx {
@@ -401,7 +374,7 @@ cmd_scan(int argc, char **argv)
 			freeze_windows_free(sw, nsw);
 		}
 	}
-	if ((map = load_maps(mapdir != NULL ? mapdir : conf_event_maps_dir(&conf))) == NULL) {
+	if ((map = eventmap_load_report(mapdir != NULL ? mapdir : conf_event_maps_dir(&conf), stderr)) == NULL) {
 		rc = 1;
 		goto out;
 	}

@@ -809,6 +809,24 @@ is_file(const char *p)
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+int
+conf_load_report(struct conf *c, const char *explicit_path, FILE *fp)
+{
+	char *file = conf_find(explicit_path), **errs = NULL;
+	size_t nerrs = 0, i;
+	int rc = 0;
+
+	if (file != NULL && conf_load(c, file, &errs, &nerrs) != 0) {
+		for (i = 0; i < nerrs; i++)
+			fprintf(fp, "%s\n", errs[i]);
+		fprintf(fp, "tfdrift: %zu error%s in %s\n", nerrs, nerrs == 1 ? "" : "s", file);
+		rc = -1;
+	}
+	yerrs_free(errs, nerrs);
+	free(file);
+	return rc;
+}
+
 char *
 conf_find(const char *explicit_path)
 {

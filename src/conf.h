@@ -131,6 +131,9 @@ void conf_free(struct conf *c);
 int conf_load(struct conf *c, const char *path, char ***errs, size_t *nerrs);
 int conf_load_mem(struct conf *c, const char *name, const char *buf, size_t len,
     char ***errs, size_t *nerrs);
+/* Load the configuration conf_find(explicit_path) names, if any, over c (which must have
+ * been through conf_init), printing every error on fp. 0, or -1 after errors. */
+int conf_load_report(struct conf *c, const char *explicit_path, FILE *fp);
 /* The file to read: explicit, else ./tfdrift.yaml, else $XDG_CONFIG_HOME/tfdrift/config.yaml
  * (~/.config/...), else NULL (defaults only). Heap string. */
 char *conf_find(const char *explicit_path);

@@ -1345,3 +1345,23 @@ eventmap_keep_attr(void *ctx, const char *type, const char *attr)
 {
 	return eventmap_attrset_has(ctx, type, attr);
 }
+
+struct eventmap *
+eventmap_load_report(const char *dir, FILE *fp)
+{
+	struct eventmap *m = NULL;
+	char **errs = NULL;
+	size_t nerrs = 0, i;
+
+	if (eventmap_load_dir(dir, &m, &errs, &nerrs) != 0) {
+		for (i = 0; i < nerrs; i++)
+			fprintf(fp, "tfdrift: %s\n", errs[i]);
+		fprintf(fp, "tfdrift: the event maps in %s have errors; run `tfdrift rules check %s`\n",
+		    dir, dir);
+		yerrs_free(errs, nerrs);
+		eventmap_free(m);
+		return NULL;
+	}
+	yerrs_free(errs, nerrs);
+	return m;
+}

@@ -33,6 +33,7 @@
 #define TFDRIFT_EVENTMAP_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include "event.h"
 #include "jpath.h"
 #include "value.h"
@@ -91,6 +92,9 @@ struct eventmap *eventmap_new(void);
 int eventmap_load_file(struct eventmap *m, const char *path, char ***errs, size_t *nerrs);
 int eventmap_load_mem(struct eventmap *m, const char *name, const char *buf, size_t len,
     char ***errs, size_t *nerrs);
+/* eventmap_load_dir that prints every error on fp (with the way out: `tfdrift rules
+ * check DIR`); NULL after errors. */
+struct eventmap *eventmap_load_report(const char *dir, FILE *fp);
 void eventmap_free(struct eventmap *m);
 
 /* Normalize an event name for lookup: GCP's "v1."/"beta."/"alpha."/"v2." prefixes stripped. */

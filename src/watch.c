@@ -172,8 +172,8 @@ watch_main(int argc, char **argv, const char *config)
 	struct engine_consumer cons;
 	struct state_index *ix = NULL;
 	const char *cfgpath = config, *storepath = NULL, *mapdir = NULL;
-	char **errs = NULL, *file, *err = NULL;
-	size_t nerrs = 0, i;
+	char *err = NULL;
+	size_t i;
 	int ch, once = 0, rc = 1;
 	sigset_t sigs;
 
@@ -212,17 +212,8 @@ watch_main(int argc, char **argv, const char *config)
 		fprintf(stderr, "tfdrift watch: unexpected argument %s\n", argv[optind]);
 		goto out;
 	}
-	file = conf_find(cfgpath);
-	if (file != NULL && conf_load(&w->conf, file, &errs, &nerrs) != 0) {
-		for (i = 0; i < nerrs; i++) {
-			fprintf(stderr, "%s\n", errs[i]);
-			free(errs[i]);
-		}
-		free(errs);
-		free(file);
+	if (conf_load_report(&w->conf, cfgpath, stderr) != 0)
 		goto out;
-	}
-	free(file);
 	for (i = 0; i < w->conf.states.n; i++)
 		strlist_push(&w->states, w->conf.states.v[i]);
 	if (w->states.n == 0) {
@@ -230,16 +221,9 @@ watch_main(int argc, char **argv, const char *config)
 		goto out;
 	}
 	w->color = w->format == OUT_TEXT && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
-	if (eventmap_load_dir(mapdir != NULL ? mapdir : conf_event_maps_dir(&w->conf), &w->map,
-	    &errs, &nerrs) != 0) {
-		for (i = 0; i < nerrs; i++) {
-			fprintf(stderr, "tfdrift: %s\n", errs[i]);
-			free(errs[i]);
-		}
-		free(errs);
-		w->map = NULL;
+	if ((w->map = eventmap_load_report(mapdir != NULL ? mapdir : conf_event_maps_dir(&w->conf),
+	    stderr)) == NULL)
 		goto out;
-	}
 	w->keepset = eventmap_attrset_new(w->map);
 	/* The rules first: the states keep what they read too. */
 	if ((w->rules = rules_load_configured_report(&w->conf, stderr)) == NULL)

@@ -1383,19 +1383,11 @@ static int
 load_engine(struct app *a, struct strlist *states, struct strlist *events, const char *mapdir,
     const struct replay_opts *ro)
 {
-	char **errs = NULL, *err = NULL;
-	size_t nerrs = 0, i;
+	char *err = NULL;
 
-	if (eventmap_load_dir(mapdir != NULL ? mapdir : conf_event_maps_dir(&a->conf), &a->map,
-	    &errs, &nerrs) != 0) {
-		for (i = 0; i < nerrs; i++) {
-			fprintf(stderr, "tfdrift: %s\n", errs[i]);
-			free(errs[i]);
-		}
-		free(errs);
-		a->map = NULL;
+	if ((a->map = eventmap_load_report(mapdir != NULL ? mapdir : conf_event_maps_dir(&a->conf),
+	    stderr)) == NULL)
 		return -1;
-	}
 	a->keepset = eventmap_attrset_new(a->map);
 	/* The rules first: the states keep what they read too. */
 	if ((a->rules = rules_load_configured_report(&a->conf, stderr)) == NULL)
@@ -1644,7 +1636,7 @@ ui_main(int argc, char **argv, int demo, const char *config)
 	struct strlist states = { 0 }, events = { 0 };
 	struct replay_opts ro = { 0, 1, 0, 0 };
 	const char *storepath = NULL, *cfgpath = config, *mapdir = NULL, *theme = NULL, *env;
-	char **errs = NULL, *file, *err = NULL, *end;
+	char **errs = NULL, *err = NULL, *end;
 	size_t nerrs = 0, i;
 	struct sigaction sa;
 	struct theme th = { 0 };
@@ -1724,17 +1716,8 @@ ui_main(int argc, char **argv, int demo, const char *config)
 		ui_usage(stderr, demo);
 		goto out;
 	}
-	file = conf_find(cfgpath);
-	if (file != NULL && conf_load(&a->conf, file, &errs, &nerrs) != 0) {
-		for (i = 0; i < nerrs; i++) {
-			fprintf(stderr, "%s\n", errs[i]);
-			free(errs[i]);
-		}
-		free(errs);
-		free(file);
+	if (conf_load_report(&a->conf, cfgpath, stderr) != 0)
 		goto out;
-	}
-	free(file);
 	/* A theme that does not load says why before curses starts. */
 	if (theme_load(theme != NULL ? theme : a->conf.theme, &th, &errs, &nerrs) != 0) {
 		for (i = 0; i < nerrs; i++) {
