@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -558,20 +557,6 @@ out_args:
 	return rc;
 }
 
-/* Who is deciding: $USER, else the login name, else "unknown". */
-static const char *
-current_user(void)
-{
-	const char *u = getenv("USER");
-	struct passwd *pw;
-
-	if (u != NULL && *u != '\0')
-		return u;
-	if ((pw = getpwuid(getuid())) != NULL && pw->pw_name != NULL)
-		return pw->pw_name;
-	return "unknown";
-}
-
 /* Open the store named by --store, else the configured one. NULL after a message. */
 static struct store *
 open_store(const char *cmd, const char *path, int flags)
@@ -706,7 +691,7 @@ cmd_triage(const char *what, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *storepath = NULL, *note = NULL, *scope_s = NULL, *value = NULL;
-	const char *for_s = NULL, *until_s = NULL, *by = current_user();
+	const char *for_s = NULL, *until_s = NULL, *by = tf_current_user();
 	int64_t now = tf_now_ms(), until = 0, d, id = 0;
 	enum store_scope scope = SCOPE_FINDING;
 	int is_ack = strcmp(what, "ack") == 0, is_undo = strcmp(what, "undo") == 0;
@@ -956,7 +941,7 @@ cmd_freeze(int argc, char **argv)
 			rc = 1;
 			goto done;
 		}
-		if (store_freeze_end(st, argv[optind], current_user(), now, &cancelled, &err) != 0) {
+		if (store_freeze_end(st, argv[optind], tf_current_user(), now, &cancelled, &err) != 0) {
 			fprintf(stderr, "tfdrift freeze end: not saved: %s\n", err);
 			rc = 1;
 		} else
@@ -990,7 +975,7 @@ cmd_freeze(int argc, char **argv)
 		rc = 1;
 		goto done;
 	}
-	if (store_freeze_add(st, &w, current_user(), now, &id, &err) != 0) {
+	if (store_freeze_add(st, &w, tf_current_user(), now, &id, &err) != 0) {
 		fprintf(stderr, "tfdrift freeze add: not saved: %s\n", err);
 		rc = 1;
 	} else {

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -578,4 +579,17 @@ tf_near_miss(const char *key, const char *const *names, size_t n)
 		}
 	}
 	return best <= limit ? r : NULL;
+}
+
+const char *
+tf_current_user(void)
+{
+	const char *u = getenv("USER");
+	struct passwd *pw;
+
+	if (u != NULL && *u != '\0')
+		return u;
+	if ((pw = getpwuid(getuid())) != NULL && pw->pw_name != NULL)
+		return pw->pw_name;
+	return "unknown";
 }

@@ -52,7 +52,9 @@ void tf_format_time(int64_t ms, char out[32]);    /* 2024-05-27T10:00:00Z (ms sh
  * be a typo (at most max(2, len/4) edits), else NULL. */
 size_t tf_edit_distance(const char *a, const char *b);
 const char *tf_near_miss(const char *key, const char *const *names, size_t n);
-int64_t tf_mono_ms(void);                      /* monotonic clock, ms (timers, not dates) */
+int64_t tf_mono_ms(void);
+/* Who is deciding (triage, freezes): $USER, else the login name, else "unknown". */
+const char *tf_current_user(void);                      /* monotonic clock, ms (timers, not dates) */
 int tf_parse_duration(const char *s, int64_t *ms); /* 90s 15m 1h 7d 1h30m; 0 on success */
 
 /* Case-sensitive glob match with * and ? (fnmatch without flags). */

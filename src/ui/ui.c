@@ -11,7 +11,6 @@
 #include <locale.h>
 #include <poll.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <sys/stat.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1365,19 +1364,6 @@ ui_usage(FILE *fp, int demo)
 	    "                        TFDRIFT_UI_ITERATIONS)\n", fp);
 }
 
-static const char *
-current_user(void)
-{
-	const char *u = getenv("USER");
-	struct passwd *pw;
-
-	if (u != NULL && *u != '\0')
-		return u;
-	if ((pw = getpwuid(getuid())) != NULL && pw->pw_name != NULL)
-		return pw->pw_name;
-	return "unknown";
-}
-
 /* Maps, states, index, detector and replay: everything before curses starts. 0 ok. */
 static int
 load_engine(struct app *a, struct strlist *states, struct strlist *events, const char *mapdir,
@@ -1646,7 +1632,7 @@ ui_main(int argc, char **argv, int demo, const char *config)
 	sb_init(&a->input);
 	a->demo = demo;
 	a->title = demo ? "demo" : "replay";
-	a->user = current_user();
+	a->user = tf_current_user();
 	conf_init(&a->conf);
 	if (demo) {
 		ro.pace_ms = 60000;

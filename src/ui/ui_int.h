@@ -41,6 +41,21 @@ void ui_list_fit(struct ui_list *l, size_t n, int h);
 /* Movement keys on a list of n rows shown h at a time; 1 when the key was one. */
 int ui_list_key(struct ui_list *l, size_t n, int h, int action);
 
+/* A scrolling pane of coloured text lines (detail, sources). */
+struct ui_text {
+	struct ui_text_line {
+		enum theme_slot slot;
+		char *text;             /* heap, owned */
+	} *v;
+	size_t n, cap;
+};
+void ui_text_add(struct ui_text *t, enum theme_slot slot, char *text);  /* takes text */
+/* Draw from *scroll (clamped to the lines there are) into h rows. */
+void ui_text_draw(const struct ui_text *t, int *scroll, int y, int x, int h, int w);
+void ui_text_free(struct ui_text *t);
+/* Scrolling keys for a pane of `lines` lines shown h at a time; 1 when the key was one. */
+int ui_text_key(int *scroll, int lines, int h, int action);
+
 /* One aggregated actor (Actors view). */
 struct ui_actor {
 	char *name;             /* borrowed from an event or finding */
@@ -90,7 +105,7 @@ struct ui {
 	struct evlog events;    /* write events seen */
 	struct ui_list ev_list, actor_list;
 	int ev_h, actor_h, src_h;       /* list heights at the last draw */
-	int src_scroll;
+	int src_scroll, src_lines;
 	struct ui_actor *actors;        /* rebuilt when events or findings change */
 	size_t nactors;
 	uint64_t actors_gen;

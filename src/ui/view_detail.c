@@ -10,28 +10,6 @@
 #include "keys.h"
 #include "ui_int.h"
 
-struct dline {
-	enum theme_slot slot;
-	char *text;
-};
-
-struct dlines {
-	struct dline *v;
-	size_t n, cap;
-};
-
-static void
-add(struct dlines *d, enum theme_slot slot, char *text)
-{
-	if (d->n == d->cap) {
-		d->cap = d->cap ? d->cap * 2 : 32;
-		d->v = xreallocarray(d->v, d->cap, sizeof *d->v);
-	}
-	d->v[d->n].slot = slot;
-	d->v[d->n].text = text;
-	d->n++;
-}
-
 static const char *
 js(json_object *o)
 {
@@ -75,7 +53,7 @@ split_lines(char *text, size_t *n)
 /* JSON documents (policies, tags, labels): a line diff of the pretty-printed, key-sorted
  * forms, with a little context around each change, like `diff -u`. */
 static void
-add_doc_diff(struct dlines *d, json_object *oldv, json_object *newv)
+add_doc_diff(struct ui_text *d, json_object *oldv, json_object *newv)
 {
 	char *ot = val_to_pretty(oldv), *nt = val_to_pretty(newv);
 	size_t on, nn, i, j, k, *lcs, w;
@@ -85,9 +63,9 @@ add_doc_diff(struct dlines *d, json_object *oldv, json_object *newv)
 
 	if (on > DIFF_MAX_LINES || nn > DIFF_MAX_LINES) {
 		for (i = 0; i < on; i++)
-			add(d, TS_DIFF_REMOVED, xasprintf("      - %s", ol[i]));
+			ui_text_add(d, TS_DIFF_REMOVED, xasprintf("      - %s", ol[i]));
 		for (i = 0; i < nn; i++)
-			add(d, TS_DIFF_ADDED, xasprintf("      + %s", nlines[i]));
+			ui_text_add(d, TS_DIFF_ADDED, xasprintf("      + %s", nlines[i]));
 		goto out;
 	}
 	/* Longest common subsequence table, (on+1) x (nn+1), filled from the end. */
@@ -124,15 +102,15 @@ add_doc_diff(struct dlines *d, json_object *oldv, json_object *newv)
 		if (!near)
 			continue;
 		if (last_shown != (size_t)-1 && k > last_shown + 1)
-			add(d, TS_DIM, xstrdup("        ..."));
+			ui_text_add(d, TS_DIM, xstrdup("        ..."));
 		else if (last_shown == (size_t)-1 && k > 0)
-			add(d, TS_DIM, xstrdup("        ..."));
-		add(d, out[k].op == '+' ? TS_DIFF_ADDED : out[k].op == '-' ? TS_DIFF_REMOVED : TS_DIM,
+			ui_text_add(d, TS_DIM, xstrdup("        ..."));
+		ui_text_add(d, out[k].op == '+' ? TS_DIFF_ADDED : out[k].op == '-' ? TS_DIFF_REMOVED : TS_DIM,
 		    xasprintf("      %c %s", out[k].op, out[k].s));
 		last_shown = k;
 	}
 	if (last_shown != (size_t)-1 && last_shown + 1 < nout)
-		add(d, TS_DIM, xstrdup("        ..."));
+		ui_text_add(d, TS_DIM, xstrdup("        ..."));
 	free(out);
 out:
 	free(ol);
@@ -142,29 +120,29 @@ out:
 }
 
 static void
-add_change(struct dlines *d, const struct change *c, const char *arrow)
+add_change(struct ui_text *d, const struct change *c, const char *arrow)
 {
 	const char *attr = c->attribute ? c->attribute : "?";
 	size_t i, n;
 
 	if (c->sensitive) {
-		add(d, TS_DIFF_CHANGED, xasprintf("  ~ %s: (sensitive) %s (sensitive)", attr, arrow));
+		ui_text_add(d, TS_DIFF_CHANGED, xasprintf("  ~ %s: (sensitive) %s (sensitive)", attr, arrow));
 		return;
 	}
 	if (c->change == CH_ADDED) {
-		add(d, TS_DIFF_ADDED, xasprintf("  + %s: %s", attr, c->unknown_new ?
+		ui_text_add(d, TS_DIFF_ADDED, xasprintf("  + %s: %s", attr, c->unknown_new ?
 		    "(value not in the log)" : js(c->new_val)));
 		return;
 	}
 	if (c->change == CH_REMOVED) {
-		add(d, TS_DIFF_REMOVED, xasprintf("  - %s: %s", attr, js(c->old_val)));
+		ui_text_add(d, TS_DIFF_REMOVED, xasprintf("  - %s: %s", attr, js(c->old_val)));
 		return;
 	}
 	if (c->old_val != NULL && c->new_val != NULL && !c->unknown_new &&
 	    json_object_is_type(c->old_val, json_type_object) &&
 	    json_object_is_type(c->new_val, json_type_object)) {
 		/* Policies, tags, labels: a line diff of the documents. */
-		add(d, TS_DIFF_CHANGED, xasprintf("  ~ %s:", attr));
+		ui_text_add(d, TS_DIFF_CHANGED, xasprintf("  ~ %s:", attr));
 		add_doc_diff(d, c->old_val, c->new_val);
 		return;
 	}
@@ -172,24 +150,24 @@ add_change(struct dlines *d, const struct change *c, const char *arrow)
 	    json_object_is_type(c->old_val, json_type_array) &&
 	    json_object_is_type(c->new_val, json_type_array)) {
 		/* Lists and sets: members removed and added. */
-		add(d, TS_DIFF_CHANGED, xasprintf("  ~ %s:", attr));
+		ui_text_add(d, TS_DIFF_CHANGED, xasprintf("  ~ %s:", attr));
 		n = json_object_array_length(c->old_val);
 		for (i = 0; i < n; i++) {
 			json_object *v = json_object_array_get_idx(c->old_val, i);
 
 			if (!has_member(c->new_val, v))
-				add(d, TS_DIFF_REMOVED, xasprintf("      - %s", js(v)));
+				ui_text_add(d, TS_DIFF_REMOVED, xasprintf("      - %s", js(v)));
 		}
 		n = json_object_array_length(c->new_val);
 		for (i = 0; i < n; i++) {
 			json_object *v = json_object_array_get_idx(c->new_val, i);
 
 			if (!has_member(c->old_val, v))
-				add(d, TS_DIFF_ADDED, xasprintf("      + %s", js(v)));
+				ui_text_add(d, TS_DIFF_ADDED, xasprintf("      + %s", js(v)));
 		}
 		return;
 	}
-	add(d, TS_DIFF_CHANGED, xasprintf("  ~ %s: %s %s %s", attr, js(c->old_val), arrow,
+	ui_text_add(d, TS_DIFF_CHANGED, xasprintf("  ~ %s: %s %s %s", attr, js(c->old_val), arrow,
 	    c->unknown_new ? "(value not in the log)" : js(c->new_val)));
 }
 
@@ -197,135 +175,133 @@ add_change(struct dlines *d, const struct change *c, const char *arrow)
 
 /* Context (enrich.c): tags, blast radius, earlier findings on the resource. */
 static void
-add_context(struct dlines *d, const struct finding *f)
+add_context(struct ui_text *d, const struct finding *f)
 {
 	struct strbuf sb;
 	size_t i;
 
 	if (f->tags == NULL && f->blast == NULL && f->nhistory == 0)
 		return;
-	add(d, TS_HEADER, xstrdup("Context"));
+	ui_text_add(d, TS_HEADER, xstrdup("Context"));
 	if (f->tags != NULL) {
 		sb_init(&sb);
 		json_object_object_foreach(f->tags, key, val) {
 			sb_addf(&sb, "%s%s=%s", sb.len > 0 ? ", " : "", key, json_object_get_string(val));
 		}
-		add(d, TS_NORMAL, xasprintf("  tags: %s", sb.len > 0 ? sb.buf : "(none)"));
+		ui_text_add(d, TS_NORMAL, xasprintf("  tags: %s", sb.len > 0 ? sb.buf : "(none)"));
 		sb_free(&sb);
 	}
 	if (f->blast != NULL) {
-		add(d, f->blast->total > 0 ? TS_NORMAL : TS_DIM, xasprintf("  blast radius: %zu "
+		ui_text_add(d, f->blast->total > 0 ? TS_NORMAL : TS_DIM, xasprintf("  blast radius: %zu "
 		    "resource%s depend on it directly, %zu in all", f->blast->direct,
 		    f->blast->direct == 1 ? "" : "s", f->blast->total));
 		for (i = 0; i < f->blast->ntop; i++)
-			add(d, TS_DIM, xasprintf("    %s", f->blast->top[i]));
+			ui_text_add(d, TS_DIM, xasprintf("    %s", f->blast->top[i]));
 		if (f->blast->total > f->blast->ntop)
-			add(d, TS_DIM, xasprintf("    ... and %zu more", f->blast->total - f->blast->ntop));
+			ui_text_add(d, TS_DIM, xasprintf("    ... and %zu more", f->blast->total - f->blast->ntop));
 	}
 	if (f->nhistory > 0)
-		add(d, TS_NORMAL, xasprintf("  earlier on this resource (7 days): %zu", f->nhistory));
+		ui_text_add(d, TS_NORMAL, xasprintf("  earlier on this resource (7 days): %zu", f->nhistory));
 	for (i = 0; i < f->nhistory && i < CONTEXT_HISTORY; i++) {
 		char t[32];
 
 		tf_format_time(f->history[i].time_ms, t);
-		add(d, TS_DIM, xasprintf("    %s  %s %s by %s", t, finding_kind_name(f->history[i].kind),
+		ui_text_add(d, TS_DIM, xasprintf("    %s  %s %s by %s", t, finding_kind_name(f->history[i].kind),
 		    f->history[i].event ? f->history[i].event : "?",
 		    f->history[i].actor ? f->history[i].actor : "?"));
 	}
 }
 
 static void
-build(const struct ui *u, const struct finding *f, struct dlines *d)
+build(const struct ui *u, const struct finding *f, struct ui_text *d)
 {
 	const char *arrow = ui_arrow(u);
 	char t[32];
 	size_t i;
 
-	add(d, theme_severity_slot(f->severity), xasprintf("%s %s  %s", severity_name(f->severity),
+	ui_text_add(d, theme_severity_slot(f->severity), xasprintf("%s %s  %s", severity_name(f->severity),
 	    finding_kind_name(f->kind), f->address ? f->address : "(not managed by Terraform)"));
-	add(d, TS_NORMAL, xasprintf("  status: %s", finding_status_name(f->status)));
+	ui_text_add(d, TS_NORMAL, xasprintf("  status: %s", finding_status_name(f->status)));
 	if (f->triage != NULL) {
 		tf_format_time(f->triage->at_ms, t);
-		add(d, TS_NORMAL, xasprintf("    by %s at %s%s%s", f->triage->by ? f->triage->by : "?",
+		ui_text_add(d, TS_NORMAL, xasprintf("    by %s at %s%s%s", f->triage->by ? f->triage->by : "?",
 		    t, f->triage->note ? ": " : "", f->triage->note ? f->triage->note : ""));
 		if (f->triage->until_ms != 0) {
 			tf_format_time(f->triage->until_ms, t);
-			add(d, TS_NORMAL, xasprintf("    until %s", t));
+			ui_text_add(d, TS_NORMAL, xasprintf("    until %s", t));
 		}
 	}
-	add(d, TS_NORMAL, xasprintf("  resource: %s %s", f->type ? f->type : "?",
+	ui_text_add(d, TS_NORMAL, xasprintf("  resource: %s %s", f->type ? f->type : "?",
 	    f->resource_id ? f->resource_id : "?"));
 	if (f->module != NULL && f->module[0] != '\0')
-		add(d, TS_NORMAL, xasprintf("  module: %s", f->module));
+		ui_text_add(d, TS_NORMAL, xasprintf("  module: %s", f->module));
 	if (f->state_source != NULL)
-		add(d, TS_NORMAL, xasprintf("  state: %s", f->state_source));
+		ui_text_add(d, TS_NORMAL, xasprintf("  state: %s", f->state_source));
 	if (f->freeze_name != NULL) {
 		char a[32], b[32];
 
 		tf_format_time(f->freeze_start_ms, a);
 		tf_format_time(f->freeze_end_ms, b);
-		add(d, TS_TIMELINE_FREEZE, xasprintf("  change freeze: %s (%s to %s)%s", f->freeze_name, a, b,
+		ui_text_add(d, TS_TIMELINE_FREEZE, xasprintf("  change freeze: %s (%s to %s)%s", f->freeze_name, a, b,
 		    f->kind == FK_FREEZE_VIOLATION ? "" : "; severity raised one step"));
 	}
-	add(d, TS_HEADER, xstrdup("Changes"));
+	ui_text_add(d, TS_HEADER, xstrdup("Changes"));
 	if (f->nchanges == 0)
-		add(d, TS_DIM, xstrdup("  (no attribute values in the event)"));
+		ui_text_add(d, TS_DIM, xstrdup("  (no attribute values in the event)"));
 	for (i = 0; i < f->nchanges; i++)
 		add_change(d, &f->changes[i], arrow);
-	add(d, TS_HEADER, xstrdup("Who"));
-	add(d, TS_NORMAL, xasprintf("  who: %s%s%s%s", f->actor.name ? f->actor.name : "?",
+	ui_text_add(d, TS_HEADER, xstrdup("Who"));
+	ui_text_add(d, TS_NORMAL, xasprintf("  who: %s%s%s%s", f->actor.name ? f->actor.name : "?",
 	    f->actor.type ? " (" : "", f->actor.type ? f->actor.type : "", f->actor.type ? ")" : ""));
 	if (f->actor.role != NULL || f->actor.session != NULL)
-		add(d, TS_NORMAL, xasprintf("  role: %s  session: %s", f->actor.role ? f->actor.role : "-",
+		ui_text_add(d, TS_NORMAL, xasprintf("  role: %s  session: %s", f->actor.role ? f->actor.role : "-",
 		    f->actor.session ? f->actor.session : "-"));
 	if (f->actor.principal != NULL)
-		add(d, TS_NORMAL, xasprintf("  principal: %s", f->actor.principal));
-	add(d, TS_NORMAL, xasprintf("  via %s from %s", tf_via_name(f->actor.via),
+		ui_text_add(d, TS_NORMAL, xasprintf("  principal: %s", f->actor.principal));
+	ui_text_add(d, TS_NORMAL, xasprintf("  via %s from %s", tf_via_name(f->actor.via),
 	    f->source_ip ? f->source_ip : "?"));
 	if (f->user_agent != NULL)
-		add(d, TS_NORMAL, xasprintf("  user agent: %s", f->user_agent));
-	add(d, TS_NORMAL, xasprintf("  account: %s  region: %s", f->account ? f->account : "?",
+		ui_text_add(d, TS_NORMAL, xasprintf("  user agent: %s", f->user_agent));
+	ui_text_add(d, TS_NORMAL, xasprintf("  account: %s  region: %s", f->account ? f->account : "?",
 	    f->region ? f->region : "?"));
 	tf_format_time(f->event_time_ms, t);
-	add(d, TS_NORMAL, xasprintf("  time: %s  event: %s (%s)", t,
+	ui_text_add(d, TS_NORMAL, xasprintf("  time: %s  event: %s (%s)", t,
 	    f->event_name ? f->event_name : "?", f->event_source ? f->event_source : "?"));
-	add(d, TS_NORMAL, xasprintf("  event id: %s", f->event_id ? f->event_id : "?"));
-	add(d, TS_DIM, xasprintf("  finding id: %s", f->id));
+	ui_text_add(d, TS_NORMAL, xasprintf("  event id: %s", f->event_id ? f->event_id : "?"));
+	ui_text_add(d, TS_DIM, xasprintf("  finding id: %s", f->id));
 	if (f->nrules > 0)
-		add(d, TS_HEADER, xstrdup("Rules"));
+		ui_text_add(d, TS_HEADER, xstrdup("Rules"));
 	for (i = 0; i < f->nrules; i++) {
 		const struct finding_rule *r = &f->rules[i];
 		size_t j;
 
-		add(d, theme_severity_slot(r->severity), xasprintf("  %s %s (%s)", r->id ? r->id : "?",
+		ui_text_add(d, theme_severity_slot(r->severity), xasprintf("  %s %s (%s)", r->id ? r->id : "?",
 		    r->name ? r->name : "", severity_name(r->severity)));
 		for (j = 0; j < r->nremediation; j++)
-			add(d, TS_NORMAL, xasprintf("    %zu. %s", j + 1, r->remediation[j]));
-		add(d, r->runbook != NULL ? TS_NORMAL : TS_DIM, xasprintf("    runbook: %s",
+			ui_text_add(d, TS_NORMAL, xasprintf("    %zu. %s", j + 1, r->remediation[j]));
+		ui_text_add(d, r->runbook != NULL ? TS_NORMAL : TS_DIM, xasprintf("    runbook: %s",
 		    r->runbook != NULL ? r->runbook : "(none set: add runbook: to the rule)"));
 	}
 	add_context(d, f);
-	add(d, TS_HEADER, xstrdup("Suggested fix"));
+	ui_text_add(d, TS_HEADER, xstrdup("Suggested fix"));
 	if (f->fix != NULL)
-		add(d, TS_NORMAL, xasprintf("  %s   (%s)", f->fix, f->address != NULL ?
+		ui_text_add(d, TS_NORMAL, xasprintf("  %s   (%s)", f->fix, f->address != NULL ?
 		    "revert to the configuration" : "or delete it"));
 	else if (f->address != NULL)
-		add(d, TS_NORMAL, xasprintf("  terraform apply -target='%s'   (revert to the configuration)",
+		ui_text_add(d, TS_NORMAL, xasprintf("  terraform apply -target='%s'   (revert to the configuration)",
 		    f->address));
 	else if (f->kind == FK_UNMANAGED)
-		add(d, TS_NORMAL, xasprintf("  terraform import %s.NAME %s   (or delete it)",
+		ui_text_add(d, TS_NORMAL, xasprintf("  terraform import %s.NAME %s   (or delete it)",
 		    f->type ? f->type : "TYPE", f->resource_id ? f->resource_id : "ID"));
 	else
-		add(d, TS_DIM, xstrdup("  review the change"));
+		ui_text_add(d, TS_DIM, xstrdup("  review the change"));
 }
 
 static void
 detail_draw(struct ui *u, int y, int x, int h, int w)
 {
 	struct finding *f = model_selected(&u->model);
-	struct dlines d = { 0 };
-	size_t i;
-	int row;
+	struct ui_text d = { 0 };
 
 	if (h <= 0)
 		return;
@@ -338,32 +314,15 @@ detail_draw(struct ui *u, int y, int x, int h, int w)
 	build(u, f, &d);
 	u->detail_lines = (int)d.n;
 	u->detail_h = h;
-	if (u->detail_scroll > (int)d.n - h)
-		u->detail_scroll = (int)d.n - h;
-	if (u->detail_scroll < 0)
-		u->detail_scroll = 0;
-	for (i = (size_t)u->detail_scroll, row = 0; i < d.n && row < h; i++, row++)
-		ui_put(y + row, x + 1, w - 1, d.v[i].text, theme_attr(d.v[i].slot));
-	for (i = 0; i < d.n; i++)
-		free(d.v[i].text);
-	free(d.v);
+	ui_text_draw(&d, &u->detail_scroll, y, x, h, w);
+	ui_text_free(&d);
 }
 
 /* In the detail pane, up and down scroll it. */
 static int
 detail_key(struct ui *u, int action)
 {
-	int page = u->detail_h > 1 ? u->detail_h - 1 : 1;
-
-	switch (action) {
-	case ACT_DOWN: u->detail_scroll++; return 1;
-	case ACT_UP: u->detail_scroll--; return 1;
-	case ACT_PAGE_DOWN: u->detail_scroll += page; return 1;
-	case ACT_PAGE_UP: u->detail_scroll -= page; return 1;
-	case ACT_TOP: u->detail_scroll = 0; return 1;
-	case ACT_BOTTOM: u->detail_scroll = u->detail_lines; return 1;
-	default: return 0;
-	}
+	return ui_text_key(&u->detail_scroll, u->detail_lines, u->detail_h, action);
 }
 
 const struct ui_view view_detail = { "detail", detail_draw, detail_key };

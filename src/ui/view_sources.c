@@ -13,28 +13,6 @@
 #include "states.h"
 #include "ui_int.h"
 
-struct sline {
-	enum theme_slot slot;
-	char *text;
-};
-
-struct slines {
-	struct sline *v;
-	size_t n, cap;
-};
-
-static void
-add(struct slines *d, enum theme_slot slot, char *text)
-{
-	if (d->n == d->cap) {
-		d->cap = d->cap ? d->cap * 2 : 32;
-		d->v = xreallocarray(d->v, d->cap, sizeof *d->v);
-	}
-	d->v[d->n].slot = slot;
-	d->v[d->n].text = text;
-	d->n++;
-}
-
 /* "3m ago", "2h ago", "4d ago". */
 static void
 age(int64_t then_ms, int64_t now_ms, char *out, size_t len)
@@ -67,7 +45,7 @@ src_state(int st)
 }
 
 static void
-build(struct ui *u, struct slines *d)
+build(struct ui *u, struct ui_text *d)
 {
 	struct replay_source *src = NULL;
 	struct replay_progress p;
@@ -77,7 +55,7 @@ build(struct ui *u, struct slines *d)
 
 	replay_progress(u->replay, &p, NULL);
 	replay_sources(u->replay, &src, &n);
-	add(d, TS_HEADER, xasprintf("%s (%zu)", n > 0 && src[0].state == RS_LIVE ? "Sources" :
+	ui_text_add(d, TS_HEADER, xasprintf("%s (%zu)", n > 0 && src[0].state == RS_LIVE ? "Sources" :
 	    "Event files", n));
 	for (i = 0; i < n; i++) {
 		const struct replay_source *s = &src[i];
@@ -88,32 +66,32 @@ build(struct ui *u, struct slines *d)
 				snprintf(c, sizeof c, "?");
 			else
 				snprintf(c, sizeof c, "%llds", (long long)(s->lag_ms / 1000));
-			add(d, s->error ? TS_STATUS_ERROR : TS_NORMAL, xasprintf("  %-7s %s",
+			ui_text_add(d, s->error ? TS_STATUS_ERROR : TS_NORMAL, xasprintf("  %-7s %s",
 			    s->error ? "ERROR" : "live", s->path));
-			add(d, TS_DIM, xasprintf("          last poll %s  lag %s  %.1f events/s  events %llu  "
+			ui_text_add(d, TS_DIM, xasprintf("          last poll %s  lag %s  %.1f events/s  events %llu  "
 			    "requests %llu  retries %llu  errors %llu%s", s->last_poll_ms ? a : "never",
 			    c, s->rate, (unsigned long long)s->events,
 			    (unsigned long long)s->requests, (unsigned long long)s->retries,
 			    (unsigned long long)s->errors, s->progress >= 0 ? "  (backfilling)" : ""));
 			if (s->error != NULL)
-				add(d, TS_STATUS_ERROR, xasprintf("          %s", s->error));
+				ui_text_add(d, TS_STATUS_ERROR, xasprintf("          %s", s->error));
 			continue;
 		}
-		add(d, s->state == RS_FAILED ? TS_STATUS_ERROR : TS_NORMAL,
+		ui_text_add(d, s->state == RS_FAILED ? TS_STATUS_ERROR : TS_NORMAL,
 		    xasprintf("  %-7s %s", src_state(s->state), s->path));
 		if (s->state == RS_FAILED)
-			add(d, TS_STATUS_ERROR, xasprintf("          %s", s->error ? s->error : "?"));
+			ui_text_add(d, TS_STATUS_ERROR, xasprintf("          %s", s->error ? s->error : "?"));
 		tf_format_time(s->first_ms, a);
 		tf_format_time(s->last_ms, b);
-		add(d, TS_DIM, xasprintf("          format %s  %.0f%%  records %llu  events %llu  "
+		ui_text_add(d, TS_DIM, xasprintf("          format %s  %.0f%%  records %llu  events %llu  "
 		    "read-only %llu  skipped %llu  malformed %llu", s->format,
 		    s->progress < 0 ? 0 : s->progress * 100, (unsigned long long)s->records,
 		    (unsigned long long)s->events, (unsigned long long)s->read_only,
 		    (unsigned long long)s->skipped, (unsigned long long)s->malformed));
 		if (s->first_ms > 0)
-			add(d, TS_DIM, xasprintf("          events from %s to %s", a, b));
+			ui_text_add(d, TS_DIM, xasprintf("          events from %s to %s", a, b));
 		if (s->malformed > 0)
-			add(d, TS_STATUS_ERROR, xasprintf("          %llu malformed record%s were skipped "
+			ui_text_add(d, TS_STATUS_ERROR, xasprintf("          %llu malformed record%s were skipped "
 			    "(`tfdrift scan` on this file lists them with line numbers)",
 			    (unsigned long long)s->malformed, s->malformed == 1 ? "" : "s"));
 	}
@@ -124,36 +102,36 @@ build(struct ui *u, struct slines *d)
 
 		if (u->states != NULL)
 			states_describe(u->states, &rows, &nrows);
-		add(d, TS_HEADER, xasprintf("States (%zu)", nrows));
+		ui_text_add(d, TS_HEADER, xasprintf("States (%zu)", nrows));
 		for (i = 0; i < nrows; i++) {
 			const struct state_src_info *si = &rows[i].info;
 
 			age(si->last_change_ms, now, a, sizeof a);
 			age(si->last_fetch_ms, now, b, sizeof b);
-			add(d, si->last_error ? TS_STATUS_ERROR : TS_NORMAL, xasprintf("  %-5s %s",
+			ui_text_add(d, si->last_error ? TS_STATUS_ERROR : TS_NORMAL, xasprintf("  %-5s %s",
 			    si->kind, si->location ? si->location : "?"));
-			add(d, TS_DIM, xasprintf("          serial %llu  lineage %.8s  %zu resources  "
+			ui_text_add(d, TS_DIM, xasprintf("          serial %llu  lineage %.8s  %zu resources  "
 			    "terraform %s  changed %s  checked %s  %llu fetches, %llu downloads",
 			    (unsigned long long)si->serial, si->lineage ? si->lineage : "-",
 			    rows[i].resources, rows[i].tf_version ? rows[i].tf_version : "?", a, b,
 			    (unsigned long long)si->fetches, (unsigned long long)si->downloads));
 			if (si->last_error != NULL)
-				add(d, TS_STATUS_ERROR, xasprintf("          %s (the last good state is in "
+				ui_text_add(d, TS_STATUS_ERROR, xasprintf("          %s (the last good state is in "
 				    "use)", si->last_error));
 		}
 		states_describe_free(rows, nrows);
 	}
-	add(d, TS_HEADER, xstrdup("Engine"));
+	ui_text_add(d, TS_HEADER, xstrdup("Engine"));
 	tf_format_time(p.latest_ms, c);
-	add(d, TS_NORMAL, xasprintf("  %llu write events, %llu findings, %.0f events/s; "
+	ui_text_add(d, TS_NORMAL, xasprintf("  %llu write events, %llu findings, %.0f events/s; "
 	    "%llu read-only skipped, %llu outside --since/--until",
 	    (unsigned long long)p.events, (unsigned long long)p.findings, p.rate,
 	    (unsigned long long)p.read_only, (unsigned long long)p.out_of_window));
-	add(d, TS_NORMAL, xasprintf("  newest event %s; %s", p.latest_ms > 0 ? c : "-",
+	ui_text_add(d, TS_NORMAL, xasprintf("  newest event %s; %s", p.latest_ms > 0 ? c : "-",
 	    p.phase == RP_LIVE ? "live" : p.finished ? "replay finished" :
 	    p.phase == RP_LOADING ? "loading" : "replaying"));
 	if (u->events.dropped > 0)
-		add(d, TS_DIM, xasprintf("  the Events view keeps the newest %zu events (%llu older ones "
+		ui_text_add(d, TS_DIM, xasprintf("  the Events view keeps the newest %zu events (%llu older ones "
 		    "dropped from view, not from the findings)", u->events.cap,
 		    (unsigned long long)u->events.dropped));
 	if (u->notify != NULL) {
@@ -162,65 +140,47 @@ build(struct ui *u, struct slines *d)
 
 		notify_stats(u->notify, &ns, &nn);
 		if (nn > 0)
-			add(d, TS_HEADER, xasprintf("Outputs (%zu)", nn));
+			ui_text_add(d, TS_HEADER, xasprintf("Outputs (%zu)", nn));
 		for (i = 0; i < nn; i++) {
-			add(d, ns[i].last_error ? TS_STATUS_ERROR : TS_NORMAL, xasprintf("  %-7s %s",
+			ui_text_add(d, ns[i].last_error ? TS_STATUS_ERROR : TS_NORMAL, xasprintf("  %-7s %s",
 			    ns[i].type, ns[i].name));
-			add(d, TS_DIM, xasprintf("          sent %llu  failed %llu  retried %llu  deduped "
+			ui_text_add(d, TS_DIM, xasprintf("          sent %llu  failed %llu  retried %llu  deduped "
 			    "%llu  rate-limited %llu  dead-lettered %llu  waiting %zu",
 			    (unsigned long long)ns[i].sent, (unsigned long long)ns[i].failed,
 			    (unsigned long long)ns[i].retried, (unsigned long long)ns[i].deduped,
 			    (unsigned long long)ns[i].rate_limited,
 			    (unsigned long long)ns[i].dead_lettered, ns[i].backlog));
 			if (ns[i].last_error != NULL)
-				add(d, TS_STATUS_ERROR, xasprintf("          %s", ns[i].last_error));
+				ui_text_add(d, TS_STATUS_ERROR, xasprintf("          %s", ns[i].last_error));
 		}
 		notify_stats_free(ns, nn);
 	}
-	add(d, TS_HEADER, xstrdup("Store"));
-	add(d, u->store_problem ? TS_STATUS_ERROR : TS_NORMAL, xasprintf("  %s  %s",
+	ui_text_add(d, TS_HEADER, xstrdup("Store"));
+	ui_text_add(d, u->store_problem ? TS_STATUS_ERROR : TS_NORMAL, xasprintf("  %s  %s",
 	    u->store_path ? u->store_path : "(none)", u->store_problem ?
 	    u->store_problem : "writable"));
 	if (u->store_version > 0)
-		add(d, TS_DIM, xasprintf("  schema version %d", u->store_version));
+		ui_text_add(d, TS_DIM, xasprintf("  schema version %d", u->store_version));
 }
 
 static void
 sources_draw(struct ui *u, int y, int x, int h, int w)
 {
-	struct slines d = { 0 };
-	size_t i;
-	int row;
+	struct ui_text d = { 0 };
 
 	if (h <= 0)
 		return;
 	build(u, &d);
 	u->src_h = h;
-	if (u->src_scroll > (int)d.n - h)
-		u->src_scroll = (int)d.n - h;
-	if (u->src_scroll < 0)
-		u->src_scroll = 0;
-	for (i = (size_t)u->src_scroll, row = 0; i < d.n && row < h; i++, row++)
-		ui_put(y + row, x + 1, w - 1, d.v[i].text, theme_attr(d.v[i].slot));
-	for (i = 0; i < d.n; i++)
-		free(d.v[i].text);
-	free(d.v);
+	u->src_lines = (int)d.n;
+	ui_text_draw(&d, &u->src_scroll, y, x, h, w);
+	ui_text_free(&d);
 }
 
 static int
 sources_key(struct ui *u, int action)
 {
-	int page = u->src_h > 1 ? u->src_h - 1 : 1;
-
-	switch (action) {
-	case ACT_DOWN: u->src_scroll++; return 1;
-	case ACT_UP: u->src_scroll--; return 1;
-	case ACT_PAGE_DOWN: u->src_scroll += page; return 1;
-	case ACT_PAGE_UP: u->src_scroll -= page; return 1;
-	case ACT_TOP: u->src_scroll = 0; return 1;
-	case ACT_BOTTOM: u->src_scroll = 1 << 20; return 1;
-	default: return 0;
-	}
+	return ui_text_key(&u->src_scroll, u->src_lines, u->src_h, action);
 }
 
 const struct ui_view view_sources = { "sources", sources_draw, sources_key };
