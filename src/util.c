@@ -312,7 +312,8 @@ tf_parse_time(const char *s, int64_t *ms)
 		char *end;
 		double v = strtod(s, &end);
 
-		if (end == s || *end != '\0')
+		/* Up to the year 9999 (and no inf or huge values that do not fit an int64). */
+		if (end == s || *end != '\0' || !(v >= 0 && v < 253402300800.0))
 			return -1;
 		*ms = (int64_t)(v * 1000.0);
 		return 0;

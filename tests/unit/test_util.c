@@ -41,6 +41,10 @@ main(void)
 	ok(tf_parse_duration("soon", &ms) != 0, "words rejected");
 	ok(tf_parse_duration("10", &ms) != 0, "a bare number needs a unit");
 	ok(tf_parse_duration("-5m", &ms) != 0, "negative rejected");
+	ok(tf_parse_time("1716800400", &ms) == 0 && ms == 1716800400000LL, "epoch seconds");
+	ok(tf_parse_time("20666666666666666666666", &ms) != 0,
+	    "epoch seconds past the year 9999 rejected (found by fuzz_conf: it overflowed)");
+	ok(tf_parse_time("1e999", &ms) != 0, "an infinite epoch rejected");
 
 	setenv("TFDRIFT_NOW", "2024-05-27T10:00:00Z", 1);
 	is_int(tf_now_ms(), 1716804000000LL, "TFDRIFT_NOW fakes the clock");
