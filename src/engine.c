@@ -598,7 +598,6 @@ engine_counts(struct engine *e, struct engine_counts *c)
 	c->events = e->events;
 	c->findings = e->findings;
 	c->queued = e->n;
-	c->dropped_dups = 0;
 	c->queue_cap = e->cap;
 	pthread_mutex_unlock(&e->mu);
 }

@@ -92,7 +92,7 @@ void engine_store_lock(struct engine *e);
 void engine_store_unlock(struct engine *e);
 
 struct engine_counts {
-	uint64_t events, findings, queued, dropped_dups;
+	uint64_t events, findings, queued;
 	size_t queue_cap;
 };
 void engine_counts(struct engine *e, struct engine_counts *c);

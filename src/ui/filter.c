@@ -442,19 +442,6 @@ filter_words(const struct filter *f)
 }
 
 int
-filter_text_match(const struct filter *f, const char *s)
-{
-	size_t i;
-
-	if (f == NULL || f->words[0] == '\0')
-		return 0;
-	for (i = 0; i < f->n; i++)
-		if (f->t[i].field == F_TEXT && !f->t[i].negate && !icontains(s, f->t[i].alts[0]))
-			return 0;
-	return 1;
-}
-
-int
 filter_search_match(const struct filter *f, const struct finding *fd)
 {
 	size_t i;

@@ -28,8 +28,6 @@ const char *filter_text(const struct filter *f);
 int filter_wants_suppressed(const struct filter *f);
 /* The free-text words (for n/N search), joined by spaces; "" when none. */
 const char *filter_words(const struct filter *f);
-/* 1 when `s` contains every free-text word of the filter, case-insensitively (search). */
-int filter_text_match(const struct filter *f, const char *s);
 /* 1 when every free-text word matches some field of the finding (n/N search); 0 when the
  * filter has no free words. */
 int filter_search_match(const struct filter *f, const struct finding *fd);

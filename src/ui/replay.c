@@ -111,7 +111,6 @@ new_common(char **err)
 	pthread_cond_init(&r->cv, &ca);
 	pthread_condattr_destroy(&ca);
 	r->prog.frac = 0;
-	r->prog.started_mono_ms = tf_mono_ms();
 	return r;
 }
 

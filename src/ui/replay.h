@@ -83,7 +83,6 @@ struct replay_progress {
 	uint64_t read_only;     /* skipped as read-only */
 	double rate;            /* events handled per second of work */
 	int64_t latest_ms;      /* the newest event time seen */
-	int64_t started_mono_ms;
 };
 /* Progress, and the last error (heap copy, or NULL) when err is non-NULL. */
 void replay_progress(struct replay *r, struct replay_progress *p, char **err);

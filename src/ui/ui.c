@@ -440,7 +440,6 @@ update_banner(struct app *a)
 		return;
 	free(a->banner);
 	a->banner = NULL;
-	a->ui.freeze_banner = NULL;
 	a->banner_next = 0;
 	if ((w = freeze_current(a->freezes, a->nfreezes, now)) != NULL) {
 		left = w->end_ms - now;
@@ -461,7 +460,6 @@ update_banner(struct app *a)
 		if (a->banner_next > w->start_ms)
 			a->banner_next = w->start_ms;
 	}
-	a->ui.freeze_banner = a->banner;
 	a->dirty = 1;
 }
 
@@ -806,8 +804,8 @@ draw_status(struct app *a, int y, int w)
 		sb_adds(&sb, " | READ-ONLY");
 	ui_fill(y, 0, w, theme_attr(TS_STATUS_BAR));
 	x = 0;
-	if (a->ui.freeze_banner != NULL)
-		x = ui_put(y, 0, w, a->ui.freeze_banner, theme_attr(TS_FREEZE_BANNER)) + 1;
+	if (a->banner != NULL)
+		x = ui_put(y, 0, w, a->banner, theme_attr(TS_FREEZE_BANNER)) + 1;
 	ui_put(y, x, w - x, sb.buf, theme_attr(TS_STATUS_BAR));
 	sb_free(&sb);
 }

@@ -117,7 +117,6 @@ struct ui {
 	const char *store_path;
 	const char *store_problem;      /* why decisions cannot be saved, or NULL */
 	int store_version;
-	const char *freeze_banner;      /* the active freeze window, or NULL */
 	struct ui_span *freezes;        /* freeze windows to mark on the timeline */
 	size_t nfreezes;
 	int64_t latest_ms;              /* the newest event or finding time seen */
