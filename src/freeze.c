@@ -2,7 +2,6 @@
  * times people type, and the JSON forms the store and findings use. */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -191,33 +190,7 @@ freeze_format_left(int64_t ms, char out[32])
 int
 freeze_parse_time(const char *s, int64_t now_ms, int64_t *out)
 {
-	int64_t d;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	if (*s == '+' && tf_parse_duration(s + 1, &d) == 0) {
-		*out = now_ms + d;
-		return 0;
-	}
-	if (tf_parse_duration(s, &d) == 0) {
-		*out = now_ms + d;
-		return 0;
-	}
-	/* HH:MM (UTC): the next time the clock shows it. */
-	if (isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[1]) && s[2] == ':' &&
-	    isdigit((unsigned char)s[3]) && isdigit((unsigned char)s[4]) && s[5] == '\0') {
-		int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
-		int64_t day = 86400000, t;
-
-		if (h > 23 || m > 59)
-			return -1;
-		t = now_ms - ((now_ms % day) + day) % day + ((int64_t)h * 60 + m) * 60000;
-		if (t <= now_ms)
-			t += day;
-		*out = t;
-		return 0;
-	}
-	return tf_parse_time(s, out);
+	return tf_parse_when(s, now_ms, 1, out);
 }
 
 int

@@ -74,9 +74,9 @@ const struct freeze_window *freeze_next(const struct freeze_window *v, size_t n,
 /* Time left as the banner shows it: "2h05m", "45m", "59s", "3d4h"; 0 or less is "0s". */
 void freeze_format_left(int64_t ms, char out[32]);
 
-/* The end (or start) a person types, for `freeze add --until` and the F key: an RFC 3339 time
- * or epoch seconds; a duration from now (2h, 90m, +2h); or HH:MM in UTC, the next time the
- * clock shows it after now. 0, or -1 when it is none of those. */
+/* The end (or start) a person types, for `freeze add --until` and the F key: tf_parse_when
+ * looking forward (a duration is from now, HH:MM the next time the clock shows it). 0, or -1
+ * when it is none of its forms. */
 int freeze_parse_time(const char *s, int64_t now_ms, int64_t *out);
 /* `scan --freeze NAME=START..END` (RFC 3339 or epoch seconds): a window with no scope,
  * origin FO_CLI. 0, or -1 with *err. */

@@ -446,6 +446,9 @@ tf_parse_duration(const char *s, int64_t *ms)
 			}
 			end++;
 		}
+		/* Each term fits (at most 1e9 weeks); the sum of many must not wrap. */
+		if (v * unit > INT64_MAX - total)
+			return -1;
 		total += v * unit;
 		any = 1;
 		s = end;
@@ -454,6 +457,69 @@ tf_parse_duration(const char *s, int64_t *ms)
 		return -1;
 	*ms = total;
 	return 0;
+}
+
+/* The times tf_parse_time can write: 0000-01-01T00:00:00Z up to the end of 9999. Relative
+ * forms must land in it too, which also keeps now +/- a duration from overflowing. */
+#define WHEN_MIN_MS (-62167219200000LL)
+#define WHEN_MAX_MS 253402300800000LL
+#define DAY_MS (86400 * 1000LL)
+
+/* HH:MM or HH:MM:SS (24-hour, two digits each) into ms since midnight; 0 on success. */
+static int
+clock_of_day(const char *s, int64_t *ms)
+{
+	int h, m, sec = 0;
+
+	if (digits(s, 2, &h) != 0 || s[2] != ':' || digits(s + 3, 2, &m) != 0)
+		return -1;
+	if (s[5] == ':') {
+		if (digits(s + 6, 2, &sec) != 0 || s[8] != '\0')
+			return -1;
+	} else if (s[5] != '\0')
+		return -1;
+	if (h > 23 || m > 59 || sec > 59)
+		return -1;
+	*ms = ((int64_t)h * 3600 + m * 60 + sec) * 1000;
+	return 0;
+}
+
+int
+tf_parse_when(const char *s, int64_t now_ms, int dir, int64_t *out)
+{
+	int64_t d, t;
+
+	if (s == NULL || *s == '\0' || now_ms < WHEN_MIN_MS || now_ms >= WHEN_MAX_MS)
+		return -1;
+	if (clock_of_day(s, &d) == 0) {
+		/* Floor division: the UTC midnight at or before now, also before 1970. */
+		t = now_ms - ((now_ms % DAY_MS) + DAY_MS) % DAY_MS + d;
+		if (dir > 0 && t <= now_ms)
+			t += DAY_MS;
+		else if (dir <= 0 && t > now_ms)
+			t -= DAY_MS;
+		if (t < WHEN_MIN_MS || t >= WHEN_MAX_MS)
+			return -1;
+		*out = t;
+		return 0;
+	}
+	/* "+2h" says "from now" outright: a past bound refuses it rather than guess. */
+	if (*s == '+' && dir > 0)
+		s++;
+	if (tf_parse_duration(s, &d) == 0) {
+		if (dir > 0 ? d >= WHEN_MAX_MS - now_ms : d > now_ms - WHEN_MIN_MS)
+			return -1;
+		*out = dir > 0 ? now_ms + d : now_ms - d;
+		return 0;
+	}
+	return tf_parse_time(s, out);
+}
+
+const char *
+tf_when_forms(int dir)
+{
+	return dir > 0 ? "a time (2024-05-27T18:00:00Z, 17:30, or 2h from now as 2h)" :
+	    "a time (2024-05-27T10:00:00Z, 17:30, or 2h ago as 2h)";
 }
 
 int

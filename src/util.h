@@ -52,10 +52,25 @@ void tf_format_time(int64_t ms, char out[32]);    /* 2024-05-27T10:00:00Z (ms sh
  * be a typo (at most max(2, len/4) edits), else NULL. */
 size_t tf_edit_distance(const char *a, const char *b);
 const char *tf_near_miss(const char *key, const char *const *names, size_t n);
-int64_t tf_mono_ms(void);
+int64_t tf_mono_ms(void);                               /* monotonic clock, ms (timers, not dates) */
 /* Who is deciding (triage, freezes): $USER, else the login name, else "unknown". */
-const char *tf_current_user(void);                      /* monotonic clock, ms (timers, not dates) */
+const char *tf_current_user(void);
 int tf_parse_duration(const char *s, int64_t *ms); /* 90s 15m 1h 7d 1h30m; 0 on success */
+/* A time a person types for an option, relative to now_ms. Every command's time options use
+ * this, so one spelling means one thing everywhere. Accepted, in both directions:
+ *   RFC 3339 / ISO 8601 (2024-05-27T10:00:00Z, offsets, fractions), YYYY-MM-DD (midnight
+ *   UTC) and epoch seconds: that instant;
+ *   HH:MM or HH:MM:SS, UTC: dir <= 0 (a past-oriented bound such as --since) the most recent
+ *   time the clock showed it, at or before now; dir > 0 (an end such as a freeze's) the next
+ *   time it shows it, after now;
+ *   a duration (90m, 2h, 1h30m, 7d): dir <= 0 that long ago, dir > 0 that long from now
+ *   (also written +2h when dir > 0).
+ * Results outside the years 0000-9999 are refused (so huge durations never overflow).
+ * 0 and *out set, or -1. */
+int tf_parse_when(const char *s, int64_t now_ms, int dir, int64_t *out);
+/* What tf_parse_when accepts, for error messages: "a time (2024-05-27T10:00:00Z, 17:30, or
+ * 2h ago as 2h)" (dir <= 0) or its future twin (dir > 0). A static string. */
+const char *tf_when_forms(int dir);
 
 /* Case-sensitive glob match with * and ? (fnmatch without flags). */
 int tf_glob(const char *pattern, const char *s);

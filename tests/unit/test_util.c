@@ -9,6 +9,102 @@
 #include "util.h"
 #include "tap.h"
 
+#define T10 1716804000000LL            /* 2024-05-27T10:00:00Z, a Monday */
+#define SEC 1000LL
+#define MIN (60 * SEC)
+#define HOUR (60 * MIN)
+#define DAY (24 * HOUR)
+#define REFUSED INT64_MIN
+
+/* tf_parse_when's result, or REFUSED. */
+static int64_t
+when(const char *s, int64_t now, int dir)
+{
+	int64_t t = 0;
+
+	return tf_parse_when(s, now, dir, &t) == 0 ? t : REFUSED;
+}
+
+static void
+test_when(void)
+{
+	char many[400] = "";
+	int i;
+
+	/* Absolute forms mean the same in both directions. */
+	is_int(when("2024-05-27T09:00:00Z", T10, -1), T10 - HOUR, "when: RFC 3339 (past)");
+	is_int(when("2024-05-27T09:00:00Z", T10, 1), T10 - HOUR, "when: RFC 3339 (future) is that instant too");
+	is_int(when("2024-05-27T12:00:00+02:00", T10, -1), T10, "when: RFC 3339 with an offset");
+	is_int(when("1716800400", T10, -1), T10 - HOUR, "when: epoch seconds");
+	is_int(when("2024-05-27", T10, -1), T10 - 10 * HOUR, "when: YYYY-MM-DD is midnight UTC");
+	is_int(when("2024-05-28", T10, 1), T10 + 14 * HOUR, "when: YYYY-MM-DD (future)");
+
+	/* Durations: ago when looking back, from now when looking forward. */
+	is_int(when("2h", T10, -1), T10 - 2 * HOUR, "when: 2h ago");
+	is_int(when("90m", T10, -1), T10 - 90 * MIN, "when: 90m ago");
+	is_int(when("1h30m", T10, -1), T10 - 90 * MIN, "when: 1h30m ago");
+	is_int(when("7d", T10, -1), T10 - 7 * DAY, "when: 7d ago");
+	is_int(when("2h", T10, 1), T10 + 2 * HOUR, "when: 2h from now");
+	is_int(when("+2h", T10, 1), T10 + 2 * HOUR, "when: +2h from now");
+	is_int(when("0s", T10, -1), T10, "when: 0s is now");
+	is_int(when("+2h", T10, -1), REFUSED, "when: +2h is no past bound");
+	is_int(when("-2h", T10, -1), REFUSED, "when: negative duration refused (past)");
+	is_int(when("-2h", T10, 1), REFUSED, "when: negative duration refused (future)");
+	is_int(when("+", T10, 1), REFUSED, "when: a lone + refused");
+	is_int(when("2h ago", T10, -1), REFUSED, "when: words refused");
+
+	/* Huge durations: refused, never wrapped around. */
+	is_int(when("1000000000w", T10, -1), REFUSED, "when: 1e9 weeks ago refused");
+	is_int(when("1000000000w", T10, 1), REFUSED, "when: 1e9 weeks ahead refused");
+	for (i = 0; i < 30; i++)
+		strcat(many, "1000000000w");
+	ok(tf_parse_duration(many, &(int64_t){ 0 }) != 0, "a duration whose sum overflows int64 refused");
+	is_int(when(many, T10, -1), REFUSED, "when: an overflowing duration refused (past)");
+	is_int(when(many, T10, 1), REFUSED, "when: an overflowing duration refused (future)");
+	is_int(when("2000000d", T10, -1), REFUSED, "when: before the year 0000 refused");
+	is_int(when("2000000d", T10, 1), T10 + 2000000 * DAY, "when: up to the year 9999 accepted");
+	is_int(when("3000000d", T10, 1), REFUSED, "when: past the year 9999 refused");
+
+	/* HH:MM looking back: the most recent time the UTC clock showed it, at or before now. */
+	is_int(when("09:30", T10, -1), T10 - 30 * MIN, "when: HH:MM earlier today");
+	is_int(when("17:30", T10, -1), T10 - 16 * HOUR - 30 * MIN, "when: HH:MM later today is yesterday's");
+	is_int(when("10:00", T10, -1), T10, "when: HH:MM exactly now is now (past)");
+	is_int(when("10:00:01", T10, -1), T10 - DAY + SEC, "when: HH:MM:SS a second ahead is yesterday's");
+	is_int(when("09:59:59", T10, -1), T10 - SEC, "when: HH:MM:SS a second ago");
+	is_int(when("00:00", T10, -1), T10 - 10 * HOUR, "when: 00:00 is today's midnight");
+	is_int(when("23:59:59", T10, -1), T10 - 10 * HOUR - SEC, "when: 23:59:59 is yesterday's");
+	is_int(when("10:00", T10 + 500, -1), T10, "when: HH:MM half a second ago is today's");
+
+	/* HH:MM looking forward: the next time it shows it, after now. */
+	is_int(when("12:30", T10, 1), T10 + 2 * HOUR + 30 * MIN, "when: HH:MM later today");
+	is_int(when("09:00", T10, 1), T10 + 23 * HOUR, "when: HH:MM already past is tomorrow");
+	is_int(when("10:00", T10, 1), T10 + DAY, "when: HH:MM exactly now is tomorrow (future)");
+	is_int(when("10:00:01", T10, 1), T10 + SEC, "when: HH:MM:SS a second ahead");
+	is_int(when("00:00", T10, 1), T10 + 14 * HOUR, "when: 00:00 is the coming midnight");
+
+	/* Before 1970 the day still starts at UTC midnight (floor, not truncation). */
+	is_int(when("00:00", -SEC, -1), -DAY, "when: HH:MM before the epoch (past)");
+	is_int(when("00:00", -SEC, 1), 0, "when: HH:MM before the epoch (future)");
+
+	/* Clock nonsense. */
+	is_int(when("24:00", T10, -1), REFUSED, "when: 24:00 refused");
+	is_int(when("25:61", T10, 1), REFUSED, "when: 25:61 refused");
+	is_int(when("23:60", T10, -1), REFUSED, "when: minute 60 refused");
+	is_int(when("12:30:60", T10, -1), REFUSED, "when: second 60 refused");
+	is_int(when("9:30", T10, -1), REFUSED, "when: one-digit hour refused");
+	is_int(when("12:3", T10, -1), REFUSED, "when: one-digit minute refused");
+	is_int(when("12:30:", T10, -1), REFUSED, "when: a dangling colon refused");
+	is_int(when("12:30Z", T10, -1), REFUSED, "when: trailing junk refused");
+	is_int(when("-12:30", T10, -1), REFUSED, "when: a negative clock refused");
+	is_int(when("", T10, -1), REFUSED, "when: empty refused");
+	is_int(when(NULL, T10, 1), REFUSED, "when: NULL refused");
+	is_int(when("soon", T10, 1), REFUSED, "when: soon refused");
+
+	ok(strstr(tf_when_forms(-1), "17:30") != NULL && strstr(tf_when_forms(-1), "2h ago as 2h") != NULL,
+	    "the past forms for messages: %s", tf_when_forms(-1));
+	ok(strstr(tf_when_forms(1), "2h from now as 2h") != NULL, "the future forms: %s", tf_when_forms(1));
+}
+
 int
 main(void)
 {
@@ -45,6 +141,8 @@ main(void)
 	ok(tf_parse_time("20666666666666666666666", &ms) != 0,
 	    "epoch seconds past the year 9999 rejected (found by fuzz_conf: it overflowed)");
 	ok(tf_parse_time("1e999", &ms) != 0, "an infinite epoch rejected");
+
+	test_when();
 
 	setenv("TFDRIFT_NOW", "2024-05-27T10:00:00Z", 1);
 	is_int(tf_now_ms(), 1716804000000LL, "TFDRIFT_NOW fakes the clock");
