@@ -125,18 +125,29 @@ finding_cmp(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
-/* A time bound: RFC 3339, epoch seconds, or a duration meaning "that long ago". */
+/* A time option (tf_parse_when; dir < 0 for --since/--until over recorded events, > 0 for
+ * an end in the future), with the one wording every command uses. 0, or -1 after a message. */
 static int
-parse_bound(const char *s, int64_t *ms)
+time_opt(const char *cmd, const char *opt, const char *s, int dir, int64_t *ms)
 {
-	int64_t d;
+	if (tf_parse_when(s, tf_now_ms(), dir, ms) == 0)
+		return 0;
+	fprintf(stderr, "tfdrift %s: --%s %s: expected %s\n", cmd, opt, s, tf_when_forms(dir));
+	return -1;
+}
 
-	if (tf_parse_time(s, ms) == 0)
+/* HH:MM bounds are each the most recent such time, so "--since 17:30 --until 09:00" can turn
+ * out backwards: say so with the times it meant, rather than match nothing. */
+static int
+check_window(const char *cmd, int64_t since, int64_t until)
+{
+	char a[32], b[32];
+
+	if (since == INT64_MIN || until == INT64_MAX || until > since)
 		return 0;
-	if (tf_parse_duration(s, &d) == 0) {
-		*ms = tf_now_ms() - d;
-		return 0;
-	}
+	tf_format_time(since, a);
+	tf_format_time(until, b);
+	fprintf(stderr, "tfdrift %s: --until (%s) must be after --since (%s)\n", cmd, b, a);
 	return -1;
 }
 
@@ -180,8 +191,10 @@ scan_usage(FILE *fp)
 	    "                         default text on a terminal, json otherwise\n"
 	    "  -o, --output FILE      write the findings there (atomically)\n"
 	    "      --since T, --until T\n"
-	    "                         only events in this window: RFC 3339, epoch seconds, or a\n"
-	    "                         duration meaning that long ago (90m, 2h, 7d)\n"
+	    "                         only events in this window: RFC 3339 (2024-05-27T10:00:00Z),\n"
+	    "                         a date (midnight UTC), epoch seconds, HH:MM[:SS] UTC (the\n"
+	    "                         last time the clock showed it) or a duration meaning that\n"
+	    "                         long ago (90m, 2h, 7d)\n"
 	    "      --store PATH       save the findings and apply the store's triage; its freeze\n"
 	    "                         windows (tfdrift freeze add) apply too\n"
 	    "      --freeze NAME=START..END\n"
@@ -297,16 +310,10 @@ cmd_scan(int argc, char **argv)
 			break;
 		}
 		case 'S':
-			if (parse_bound(optarg, &since) != 0) {
-				fprintf(stderr, "tfdrift: --since %s: expected an RFC 3339 time (2024-05-27T10:00:00Z) or a duration (2h)\n", optarg);
-				rc = 1;
-			}
-			break;
 		case 'U':
-			if (parse_bound(optarg, &until) != 0) {
-				fprintf(stderr, "tfdrift: --until %s: expected an RFC 3339 time (2024-05-27T10:00:00Z) or a duration (2h)\n", optarg);
+			if (time_opt("scan", ch == 'S' ? "since" : "until", optarg, -1,
+			    ch == 'S' ? &since : &until) != 0)
 				rc = 1;
-			}
 			break;
 		case 'h':
 			scan_usage(stdout);
@@ -319,6 +326,8 @@ cmd_scan(int argc, char **argv)
 	}
 	for (i = (size_t)optind; i < (size_t)argc; i++)
 		strlist_push(&events, argv[i]);
+	if (rc == 0 && check_window("scan", since, until) != 0)
+		rc = 1;
 	if (rc != 0)
 		goto out_args;
 	if (load_conf(&conf, cfgpath) != 0) {
@@ -612,12 +621,9 @@ cmd_export(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'S':
 		case 'U':
-			if (parse_bound(optarg, ch == 'S' ? &since : &until) != 0) {
-				fprintf(stderr, "tfdrift export: --%s %s: expected an RFC 3339 time "
-				    "(2024-05-27T10:00:00Z), epoch seconds or a duration (2h)\n",
-				    ch == 'S' ? "since" : "until", optarg);
+			if (time_opt("export", ch == 'S' ? "since" : "until", optarg, -1,
+			    ch == 'S' ? &since : &until) != 0)
 				rc = 1;
-			}
 			break;
 		case 't':
 			if (store_status_parse(optarg, &mask) != 0) {
@@ -644,6 +650,8 @@ cmd_export(int argc, char **argv)
 		fprintf(stderr, "tfdrift export: unexpected argument '%s'\n", argv[optind]);
 		rc = 1;
 	}
+	if (rc == 0 && check_window("export", since, until) != 0)
+		rc = 1;
 	if (rc != 0)
 		return rc;
 	if ((st = open_store("export", storepath, STORE_NOCREATE)) == NULL)
@@ -741,11 +749,8 @@ cmd_triage(const char *what, int argc, char **argv)
 			}
 			until = now + d;
 		} else if (until_s != NULL) {
-			if (tf_parse_time(until_s, &until) != 0) {
-				fprintf(stderr, "tfdrift suppress: --until %s: expected an RFC 3339 time "
-				    "(2024-05-27T18:00:00Z) or epoch seconds\n", until_s);
+			if (time_opt("suppress", "until", until_s, 1, &until) != 0)
 				return 1;
-			}
 			if (until <= now) {
 				fprintf(stderr, "tfdrift suppress: --until %s is not in the future\n", until_s);
 				return 1;
@@ -813,8 +818,8 @@ freeze_usage(FILE *fp)
 	    "       tfdrift freeze list [--all] [--store PATH]\n"
 	    "       tfdrift freeze end NAME [--store PATH]\n"
 	    "\n"
-	    "  T is an RFC 3339 time, epoch seconds, a duration from now (2h, 90m) or HH:MM\n"
-	    "  (UTC, the next time the clock shows it); --from defaults to now. --account,\n"
+	    "  T is an RFC 3339 time, a date, epoch seconds, a duration from now (2h, 90m) or\n"
+	    "  HH:MM[:SS] (UTC, the next time the clock shows it); --from defaults to now. --account,\n"
 	    "  --project, --region and --type (globs, e.g. aws_iam_*) scope the window and are\n"
 	    "  repeatable. Windows are kept in the store; the configured ones (freeze_windows:)\n"
 	    "  are listed too.\n", fp);
@@ -960,14 +965,14 @@ cmd_freeze(int argc, char **argv)
 	}
 	w.start_ms = now;
 	if (from_s != NULL && freeze_parse_time(from_s, now, &w.start_ms) != 0) {
-		fprintf(stderr, "tfdrift freeze add: --from %s: expected an RFC 3339 time, epoch "
-		    "seconds, a duration from now (2h) or HH:MM (UTC)\n", from_s);
+		fprintf(stderr, "tfdrift freeze add: --from %s: expected %s\n", from_s,
+		    tf_when_forms(1));
 		rc = 1;
 		goto done;
 	}
 	if (freeze_parse_time(until_s, now, &w.end_ms) != 0) {
-		fprintf(stderr, "tfdrift freeze add: --until %s: expected an RFC 3339 time, epoch "
-		    "seconds, a duration from now (2h) or HH:MM (UTC)\n", until_s);
+		fprintf(stderr, "tfdrift freeze add: --until %s: expected %s\n", until_s,
+		    tf_when_forms(1));
 		rc = 1;
 		goto done;
 	}

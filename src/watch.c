@@ -63,7 +63,8 @@ watch_usage(FILE *fp)
 	    "  object per line (--format text for people). Findings and cursors go to the store.\n"
 	    "  --once       poll every source and state once, print, exit 0 clean, 2 drift, 1 error\n"
 	    "  --since T, --until T   backfill that window from the polled sources (its own\n"
-	    "               cursors: a restart resumes it; the live cursors do not move)\n"
+	    "               cursors: a restart resumes it; the live cursors do not move);\n"
+	    "               T as for scan: RFC 3339, HH:MM (UTC, the last time it was), 2h (ago)\n"
 	    "  SIGTERM / SIGINT stop cleanly after checkpointing.\n", fp);
 }
 
@@ -198,9 +199,11 @@ watch_main(int argc, char **argv, const char *config)
 		case 'm': mapdir = optarg; break;
 		case 'S':
 		case 'U':
-			if (tf_parse_time(optarg, ch == 'S' ? &so.since_ms : &so.until_ms) != 0) {
-				fprintf(stderr, "tfdrift watch: --%s %s: expected an RFC 3339 time "
-				    "(2024-05-27T08:00:00Z)\n", ch == 'S' ? "since" : "until", optarg);
+			/* A backfill is of the past: both bounds look back from now. */
+			if (tf_parse_when(optarg, tf_now_ms(), -1,
+			    ch == 'S' ? &so.since_ms : &so.until_ms) != 0) {
+				fprintf(stderr, "tfdrift watch: --%s %s: expected %s\n",
+				    ch == 'S' ? "since" : "until", optarg, tf_when_forms(-1));
 				goto out;
 			}
 			break;

@@ -62,6 +62,33 @@ n=$(printf '%s\n' "$T_OUT" | grep -c '"kind"')
 t_is "only the event inside the window" "$n" 1
 t_like "and it is the 11:00 one" "$T_OUT" 'disable_api_termination'
 t_exit "bad --since exits 1" 1 "$TFDRIFT" scan --state "$state" --events "$events" --since yesterday-ish
+t_like "and names the accepted forms" "$T_ERR" \
+    '^tfdrift scan: --since yesterday-ish: expected a time \(2024-05-27T10:00:00Z, 17:30, or 2h ago as 2h\)$'
+
+# Times as people type them, against a fixed now (19:00): HH:MM is the last time the UTC
+# clock showed it, a duration is that long ago.
+late=$T_TMP/late.jsonl
+{ cat "$events"; rec e4 2024-05-27T18:00:00Z ec2.amazonaws.com ModifyInstanceAttribute '{"instanceId":"i-0abc","instanceType":{"value":"t3.xlarge"}}'; } > "$late"
+at19() { env TFDRIFT_NOW=2024-05-27T19:00:00Z "$TFDRIFT" scan --state "$state" --events "$late" --format jsonl "$@"; }
+t_exit "--since 17:30" 2 at19 --since 17:30
+t_is "keeps only what happened after today's 17:30" "$(printf '%s\n' "$T_OUT" | grep -c '"kind"')" 1
+t_like "the 18:00 change" "$T_OUT" 't3\.xlarge'
+t_like "and counts the rest as outside the window" "$T_ERR" '3 outside --since/--until'
+t_exit "--since 90m" 2 at19 --since 90m
+t_is "90 minutes before 19:00 is 17:30 too" "$(printf '%s\n' "$T_OUT" | grep -c '"kind"')" 1
+t_exit "--since 8h" 2 at19 --since 8h
+t_is "8 hours back reaches 11:00 (inclusive)" "$(printf '%s\n' "$T_OUT" | grep -c '"kind"')" 3
+t_exit "--since 2024-05-27 --until 09:30:00" 2 at19 --since 2024-05-27 --until 09:30:00
+t_is "a date is its midnight, HH:MM:SS today's" "$(printf '%s\n' "$T_OUT" | grep -c '"kind"')" 1
+t_exit "--since 09:00 at 08:00 is yesterday's" 2 env TFDRIFT_NOW=2024-05-28T08:00:00Z "$TFDRIFT" scan --state "$state" --events "$late" --format jsonl --since 09:00
+t_is "so the whole day counts" "$(printf '%s\n' "$T_OUT" | grep -c '"kind"')" 4
+t_exit "--since 17:30 --until 09:00 is backwards" 1 at19 --since 17:30 --until 09:00
+t_like "and says which times it meant" "$T_ERR" \
+    'scan: --until \(2024-05-27T09:00:00Z\) must be after --since \(2024-05-27T17:30:00Z\)'
+t_exit "--since 24:00 exits 1" 1 at19 --since 24:00
+t_exit "--since +2h (the future) exits 1" 1 at19 --since +2h
+t_exit "export --since 25:61 exits 1" 1 "$TFDRIFT" export --store "$T_TMP/none.db" --since 25:61
+t_like "with the same words" "$T_ERR" '^tfdrift export: --since 25:61: expected a time \(2024-05-27T10:00:00Z, 17:30, or 2h ago as 2h\)$'
 
 gzip -c "$events" > "$T_TMP/events.jsonl.gz"
 t_exit "gzip input" 2 "$TFDRIFT" scan --state "$state" --events "$T_TMP/events.jsonl.gz" --format jsonl

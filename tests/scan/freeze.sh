@@ -107,6 +107,10 @@ t_exit "freeze list --all" 0 env TFDRIFT_NOW=2024-05-27T10:31:00Z "$TFDRIFT" fre
 t_like "shows it ended at the time it was ended" "$T_OUT" '^ended +late 2024-05-27T10:00:00Z\.\.2024-05-27T10:30:00Z'
 t_exit "ending an unknown window exits 1" 1 "$TFDRIFT" freeze end nope --store "$db"
 t_exit "freeze add without --until exits 1" 1 "$TFDRIFT" freeze add x --store "$db"
+t_exit "freeze add --until 10:30:30 at 10:31 is tomorrow's" 0 env TFDRIFT_NOW=2024-05-27T10:31:00Z "$TFDRIFT" freeze add nightly --until 10:30:30 --store "$db"
+t_like "as saved" "$T_ERR" 'nightly 2024-05-27T10:31:00Z\.\.2024-05-28T10:30:30Z'
+t_exit "freeze add --until 24:00 exits 1" 1 "$TFDRIFT" freeze add x --until 24:00 --store "$db"
+t_like "naming the forms of an end" "$T_ERR" 'until 24:00: expected a time \(2024-05-27T18:00:00Z, 17:30, or 2h from now as 2h\)'
 
 # The JSON validates against the schema.
 if /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then

@@ -160,6 +160,8 @@ t_is "suppressed" "$(status_of "$T_OUT")" suppressed
 t_ok "suppress an actor until a time" "$TFDRIFT" suppress --store "$one" --scope actor --value bob --until 2024-06-02T00:00:00Z
 sup_actor=$T_OUT
 t_exit "suppress --until in the past exits 1" 1 "$TFDRIFT" suppress --store "$one" --scope actor --value bob --until 2024-01-01T00:00:00Z
+t_exit "suppress --until 25:61 exits 1" 1 "$TFDRIFT" suppress --store "$one" --scope actor --value bob --until 25:61
+t_like "naming the forms of an end" "$T_ERR" 'until 25:61: expected a time \(2024-05-27T18:00:00Z, 17:30, or 2h from now as 2h\)'
 t_exit "suppress with an unknown scope exits 1" 1 "$TFDRIFT" suppress --store "$one" --scope team --value x
 t_exit "suppress with --for and --until exits 1" 1 "$TFDRIFT" suppress --store "$one" --scope actor --value x --for 1h --until 2030-01-01T00:00:00Z
 t_exit "undo with a word exits 1" 1 "$TFDRIFT" undo --store "$one" last
