@@ -12,6 +12,13 @@
 # Variables: TFDRIFT (the binary under test), TOP_SRCDIR, TOP_BUILDDIR, SHARED_DATA, and
 # T_TMP, a temp directory of this test removed on exit (kept if TFDRIFT_KEEP_TMP is set).
 # t_run leaves T_RC, T_OUT and T_ERR (stdout and stderr text) behind.
+#
+# Cleanup: helpers never set traps of their own (a trap replaces the one before it, so the
+# helper sourced last would silently drop the others' cleanup). They register instead:
+#   t_atexit FUNC          call the shell function FUNC when the script ends (exit, HUP,
+#                          INT or TERM); newest first, each once
+#   t_kill_at_exit PID     a background process of this script, sent SIGTERM when it ends;
+#                          t_done then checks that none of them is still running
 
 TOP_SRCDIR=${TOP_SRCDIR:-.}
 TOP_BUILDDIR=${TOP_BUILDDIR:-$TOP_SRCDIR}
@@ -26,6 +33,51 @@ T_TMP=
 T_RC=0
 T_OUT=
 T_ERR=
+T_ATEXIT=
+T_PIDS=
+_T_TRAPPED=
+
+t_atexit() {
+	case " $T_ATEXIT " in
+	*" $1 "*) return 0 ;;
+	esac
+	T_ATEXIT="$1 $T_ATEXIT"
+	if [ -z "$_T_TRAPPED" ]; then
+		_T_TRAPPED=1
+		trap '_t_atexit_run' EXIT
+		trap '_t_atexit_run; exit 129' HUP
+		trap '_t_atexit_run; exit 130' INT
+		trap '_t_atexit_run; exit 143' TERM
+	fi
+}
+
+# Emptied before running: a signal's trap exits, and the EXIT trap must not run them again.
+_t_atexit_run() {
+	_t_hooks=$T_ATEXIT
+	T_ATEXIT=
+	for _t_h in $_t_hooks; do
+		"$_t_h"
+	done
+}
+
+t_kill_at_exit() {
+	T_PIDS="$T_PIDS $1"
+	t_atexit _t_kill_pids
+}
+
+# _t_running PID: a child of this shell that has not ended. The parent is checked so that a
+# process ended and reaped long ago, whose number was reused by someone else's, is left alone.
+_t_running() {
+	_t_st=$(ps -o ppid=,stat= -p "$1" 2> /dev/null) || return 1
+	set -- $_t_st
+	[ "$1" = "$$" ] && [ "${2#Z}" = "$2" ]
+}
+
+_t_kill_pids() {
+	for _t_p in $T_PIDS; do
+		_t_running "$_t_p" && kill "$_t_p" 2> /dev/null
+	done
+}
 
 _t_cleanup() {
 	if [ -n "$T_TMP" ] && [ -d "$T_TMP" ]; then
@@ -43,10 +95,7 @@ plan_start() {
 		echo "Bail out! cannot create a temp dir"
 		exit 1
 	}
-	trap '_t_cleanup' EXIT
-	trap '_t_cleanup; exit 129' HUP
-	trap '_t_cleanup; exit 130' INT
-	trap '_t_cleanup; exit 143' TERM
+	t_atexit _t_cleanup
 }
 
 # Comment lines (TAP diagnostics): each line of the arguments gets "# ".
@@ -175,8 +224,30 @@ need_cmd() {
 	command -v "$1" > /dev/null 2>&1
 }
 
-# t_done: print the plan and exit 1 if anything failed.
+# t_done: print the plan and exit 1 if anything failed. A script that started background
+# processes (t_kill_at_exit) cleans up first and checks that they are gone (up to 10 s for
+# them to exit): one left running would outlive `make check`.
 t_done() {
+	if [ -n "$T_PIDS" ]; then
+		_t_atexit_run
+		_t_i=0
+		while :; do
+			_t_left=
+			for _t_p in $T_PIDS; do
+				_t_running "$_t_p" && _t_left="$_t_left $_t_p"
+			done
+			[ -n "$_t_left" ] && [ "$_t_i" -lt 100 ] || break
+			sleep 0.1
+			_t_i=$((_t_i + 1))
+		done
+		if [ -z "$_t_left" ]; then
+			ok 0 "no background process left running"
+		else
+			ok 1 "no background process left running"
+			# shellcheck disable=SC2086
+			ps -o pid=,args= -p "$(echo $_t_left | tr ' ' ,)" | t_indent
+		fi
+	fi
 	echo "1..$T_N"
 	if [ "$T_FAILED" -ne 0 ]; then
 		t_diag "$T_FAILED of $T_N failed"

@@ -24,6 +24,10 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+# A signal ends the script through exit, so the EXIT trap cleans up then too.
+trap "exit 129" HUP
+trap "exit 130" INT
+trap "exit 143" TERM
 
 command -v tmux > /dev/null || { echo "# idle: tmux is not installed, skipped"; exit 0; }
 # The server in the foreground, in our background (see tests/tui/tui.sh).

@@ -24,6 +24,10 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+# A signal ends the script through exit, so the EXIT trap cleans up then too.
+trap "exit 129" HUP
+trap "exit 130" INT
+trap "exit 143" TERM
 
 command -v node > /dev/null || { echo "# live: node is not installed, skipped"; exit 0; }
 deps=$build/tests/mock-deps

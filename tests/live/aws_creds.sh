@@ -225,6 +225,7 @@ t_is "web identity from a profile" "$(jf source) $(st lastWeb.session)" "web ide
 W0=$(st webIdentity)
 ( sleep 1; printf '%s\n' "$JWT2" > "$T_TMP/jwt"; mset "{\"webToken\": \"$JWT2\"}" ) &
 BG=$!
+t_kill_at_exit "$BG"
 pr AWS_PROFILE=wi TFDRIFT_AWS_REFRESH_WINDOW_MS=8000 "$PROBE" --twice-after 3000
 wait "$BG"
 t_is "web identity refresh: two gets succeed" "$T_RC" 0

@@ -49,6 +49,7 @@ rm -f "$T_TMP/c3"; : > "$T_TMP/k1"
 "$PROBE" cloudtrail --endpoint "$URL" --region us-east-1 --akid AKIDPROBE --page-size 10 --rate 2 \
 	--lookback 2h --interval-ms 100000 --cursor-file "$T_TMP/c3" > "$T_TMP/k1" 2> "$T_TMP/k1.err" &
 PID=$!
+t_kill_at_exit "$PID"
 i=0
 while [ "$(wc -l < "$T_TMP/k1")" -lt 40 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 kill -9 $PID

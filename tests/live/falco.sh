@@ -76,6 +76,7 @@ s.sendall(data[:100]); time.sleep(0.1); s.sendall(data[100:]); s.close()
 EOP
 	python3 "$T_TMP/send.py" "$SOCK" "$ALERTS" &
 	SENDER=$!
+	t_kill_at_exit "$SENDER"
 	t_run "$TFDRIFT" watch --once -c "$T_TMP/sock.yaml" --store "$T_TMP/u.db"
 	wait "$SENDER"
 	t_is "unix socket: exit 2" "$T_RC" 2

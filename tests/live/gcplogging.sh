@@ -83,6 +83,7 @@ t_ok "retried (>= 6)" test "$(stat_of retries)" -ge 6
 before=$(counters | jget token.jwt)
 "$PROBE" poll $BF --cursors "$T_TMP/c4" --page-size 4 --min-interval-ms 100 > "$T_TMP/o4" 2> "$T_TMP/e4" &
 pid=$!
+t_kill_at_exit "$pid"
 sleep 0.8
 mock_get gcp /__control/expire > /dev/null
 wait "$pid"
@@ -107,6 +108,7 @@ t_is "re-delivered only the last unsaved page at most (at-least-once)" \
 # a real kill -9 at a random moment
 "$PROBE" poll $BF --cursors "$T_TMP/c6" --page-size 5 --min-interval-ms 150 > "$T_TMP/o6a" 2> /dev/null &
 pid=$!
+t_kill_at_exit "$pid"
 sleep 1.2
 kill -9 "$pid"
 wait "$pid" 2> /dev/null
@@ -126,6 +128,7 @@ live() {
 	"$PROBE" poll --project $P --endpoint "$MOCK_URL_gcp" --cursors "$_c" --lookback-ms 600000 \
 		--min-interval-ms 20 --poll-interval-ms 700 --max-polls 5 "$@" > "$T_TMP/olive" 2> "$T_TMP/elive" &
 	pid=$!
+	t_kill_at_exit "$pid"
 	sleep 1
 	mock_get gcp "/__control/add?project=$P&n=2&age_ms=0" | jget added > "$T_TMP/new"
 	sleep 1

@@ -256,6 +256,7 @@ t0=$(ms)
 "$TFDRIFT" -c "$T_TMP/hang2.yaml" watch --store "$T_TMP/h2.db" --state "$EX/prod.tfstate" \
     --events "$T_TMP/ct.json" > "$T_TMP/live.out" 2> "$T_TMP/live.err" &
 PID=$!
+t_kill_at_exit "$PID"
 i=0
 while [ "$(grep -c '^{' "$T_TMP/live.out" 2> /dev/null)" != 12 ] && [ $i -lt 100 ]; do
 	sleep 0.05

@@ -53,6 +53,7 @@ mock_get m '/__control/hang?ms=5000&op=DeleteMessageBatch' > /dev/null
 "$PROBE" sqs --endpoint "$URL" --s3-endpoint "$URL" --queue-url "$Q" --region us-east-1 \
 	--akid AKIDSQS --wait 1 --visibility 2 > "$T_TMP/r1" 2> "$T_TMP/r1.err" &
 PID=$!
+t_kill_at_exit "$PID"
 i=0
 while [ ! -s "$T_TMP/r1" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 sleep 0.3

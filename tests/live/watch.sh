@@ -57,6 +57,7 @@ t_like "and GCP ones" "$T_OUT" '"provider":"gcp"'
 "$TFDRIFT" watch --store "$T_TMP/l.db" --state "$EX/prod.tfstate" --events "$EX/cloudtrail.json" \
     > "$T_TMP/live.out" 2> "$T_TMP/live.err" &
 PID=$!
+t_kill_at_exit "$PID"
 i=0
 while [ "$(grep -c '^{' "$T_TMP/live.out" 2> /dev/null)" != 12 ] && [ $i -lt 100 ]; do
 	sleep 0.1
@@ -80,6 +81,7 @@ state_refresh: 1s
 CFG
 "$TFDRIFT" -c "$T_TMP/refresh.yaml" watch --events "$EX/cloudtrail.json" > "$T_TMP/r.out" 2> "$T_TMP/r.err" &
 PID=$!
+t_kill_at_exit "$PID"
 sleep 1.5
 # A new serial, cut short (a write caught half way, a bad copy).
 printf '{"version": 4, "serial": 43, "lineage": "8f0c2b7e", "resources": [{"mode": "managed"' \

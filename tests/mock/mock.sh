@@ -6,19 +6,10 @@
 #   mock_start NAME SCRIPT [ARGS]  run `node SCRIPT --port 0 ARGS` in the background; it prints
 #                                  its port on the first line of stdout; MOCK_PORT_<NAME> and
 #                                  MOCK_URL_<NAME> (http://127.0.0.1:PORT) are set, and the
-#                                  server is killed when the test exits. Its log is
-#                                  $T_TMP/mock-NAME.log
+#                                  server is killed when the test exits (t_kill_at_exit in
+#                                  tests/lib.sh). Its log is $T_TMP/mock-NAME.log
 #   mock_get NAME PATH             GET a control URL of the mock (tests steer faults with
 #                                  /__control/... endpoints), output on stdout
-
-MOCK_PIDS=
-
-mock_cleanup() {
-	for _p in $MOCK_PIDS; do
-		kill "$_p" 2> /dev/null
-	done
-	_t_cleanup
-}
 
 mock_need_node() {
 	need_cmd node || t_skip_all "node is not installed"
@@ -43,14 +34,13 @@ mock_need_node() {
 	fi
 	NODE_PATH="$_deps/node_modules"
 	export NODE_PATH
-	trap 'mock_cleanup' EXIT
 }
 
 mock_start() {
 	_name=$1 _script=$2
 	shift 2
 	node "$_script" --port 0 "$@" > "$T_TMP/mock-$_name.out" 2> "$T_TMP/mock-$_name.log" &
-	MOCK_PIDS="$MOCK_PIDS $!"
+	t_kill_at_exit $!
 	_i=0
 	while [ ! -s "$T_TMP/mock-$_name.out" ]; do
 		_i=$((_i + 1))

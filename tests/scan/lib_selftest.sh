@@ -64,6 +64,104 @@ t_run sh "$T_TMP/skip.sh"
 t_is "t_skip_all" "$T_RC:$T_OUT" "0:1..0 # SKIP nothing to do"
 t_like "SHARED_DATA defaults beside the tree" "$SHARED_DATA" '(/\.\./shared/data|.)$'
 
+# Cleanup hooks: every one runs once, newest first, whether the script ends by exit or by
+# a signal.
+# shellcheck disable=SC2016
+cat > "$T_TMP/hooks.sh" <<'EOF'
+. "$TOP_SRCDIR/tests/lib.sh"
+plan_start
+one() { echo one >> "$HOOK_LOG"; }
+two() { echo two >> "$HOOK_LOG"; }
+t_atexit one
+t_atexit two
+t_atexit one
+[ "$HOW" = exit ] && exit 5
+touch "$HOOK_LOG.ready"
+while :; do sleep 0.1; done
+EOF
+HOOK_LOG=$T_TMP/hooks.log
+export HOOK_LOG
+t_run env HOW=exit sh "$T_TMP/hooks.sh"
+t_is "t_atexit: the script's exit status stays" "$T_RC" 5
+t_is "t_atexit: newest first, each once" "$(cat "$HOOK_LOG")" "two
+one"
+rm -f "$HOOK_LOG"
+HOW=term sh "$T_TMP/hooks.sh" &
+hpid=$!
+t_kill_at_exit "$hpid"
+i=0
+while [ ! -e "$HOOK_LOG.ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -TERM "$hpid"
+wait "$hpid"
+t_is "t_atexit on SIGTERM: exit 143" "$?" 143
+t_is "t_atexit on SIGTERM: each hook once (the EXIT trap after it runs none again)" \
+    "$(cat "$HOOK_LOG")" "two
+one"
+
+# Nothing a test started outlives it: a child that sources the mock and tmux helpers (in
+# the order tests/live/watch_aws.sh does; each used to set its own EXIT trap, and the second
+# dropped the first, leaving the mock server running) starts a mock server and a tmux pane,
+# then ends by t_done, by a bail out, and by SIGTERM. Its processes are found by its own
+# temp directory and tmux socket name in their command lines, so tests running in parallel
+# never count.
+# shellcheck disable=SC2016
+cat > "$T_TMP/leak.sh" <<'EOF'
+. "$TOP_SRCDIR/tests/lib.sh"
+. "$TOP_SRCDIR/tests/mock/mock.sh"
+. "$TOP_SRCDIR/tests/tui/tui.sh"
+plan_start
+printf '%s %s\n' "$T_TMP" "$TUI_SOCK" > "$LEAK_NOTE"
+printf '%s\n' 'process.stdout.write("1\n"); setInterval(() => {}, 60000);' > "$T_TMP/fake-mock.js"
+mock_start fake "$T_TMP/fake-mock.js"
+tui_need_tmux
+printf '%s\n' 'echo looping' 'while :; do sleep 1; done' > "$T_TMP/pane-loop.sh"
+tui_start pane 80 24 sh "$T_TMP/pane-loop.sh"
+tui_wait pane '^looping' 20 || { echo "Bail out! the pane did not start"; exit 1; }
+case $HOW in
+done) t_ok "fine" true; t_done ;;
+bail) echo "Bail out! on purpose"; exit 1 ;;
+esac
+touch "$LEAK_NOTE.ready"
+while :; do sleep 0.1; done
+EOF
+LEAK_NOTE=$T_TMP/leak-note
+export LEAK_NOTE
+# leftovers: the child's processes still running after up to 10 s (they get SIGTERM or
+# SIGHUP; node and tmux take a moment to go).
+leftovers() {
+	read -r _tmp _sock < "$LEAK_NOTE"
+	_i=0
+	while :; do
+		ps -eo pid=,args= > "$T_TMP/ps"
+		_left=$(grep -E -e "-L $_sock( |\$)" -e "$_tmp/" "$T_TMP/ps")
+		[ -n "$_left" ] && [ $_i -lt 100 ] || break
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	printf '%s' "$_left"
+}
+if ! need_cmd node || ! need_cmd tmux; then
+	t_skip "no process left behind" "needs node and tmux"
+else
+	t_run env HOW=done sh "$T_TMP/leak.sh"
+	t_is "a child with a mock and tmux passes, checking its own processes" \
+	    "$T_RC:$(printf '%s\n' "$T_OUT" | tail -n 2)" "0:ok 2 - no background process left running
+1..2"
+	t_is "after t_done, nothing of it is left running" "$(leftovers)" ""
+	t_run env HOW=bail sh "$T_TMP/leak.sh"
+	t_is "a child that bails out exits 1" "$T_RC" 1
+	t_is "after a bail out, nothing of it is left running" "$(leftovers)" ""
+	HOW=term sh "$T_TMP/leak.sh" > "$T_TMP/leak.out" 2>&1 &
+	lpid=$!
+	t_kill_at_exit "$lpid"
+	i=0
+	while [ ! -e "$LEAK_NOTE.ready" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+	kill -TERM "$lpid"
+	wait "$lpid"
+	t_is "a child stopped by SIGTERM exits 143" "$?" 143
+	t_is "after SIGTERM, nothing of it is left running" "$(leftovers)" ""
+fi
+
 # The findings schema and its validator.
 # shellcheck disable=SC2317
 validate() {

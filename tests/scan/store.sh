@@ -215,6 +215,7 @@ mkfifo "$fifo"
 "$TFDRIFT" scan --state "$EX/prod.tfstate" --state "$EX/gcp.tfstate" --events "$fifo" --store "$store" \
     --format jsonl -o "$T_TMP/bg.jsonl" 2> "$T_TMP/bg.err" &
 bg=$!
+t_kill_at_exit "$bg"
 i=0
 while [ ! -e "$store-wal" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 t_ok "a scan holds the store open (its WAL file exists)" test -e "$store-wal"
@@ -248,6 +249,7 @@ survived=0
 for round in 1 2 3; do
 	"$TFDRIFT" scan --state "$state" --events "$T_TMP/many.jsonl" --store "$one" --quiet -o /dev/null 2>/dev/null &
 	bg=$!
+	t_kill_at_exit "$bg"
 	sleep 0.$((round * 3))
 	aid=$("$TFDRIFT" ack --store "$one" "$fid" --note "round $round" 2>/dev/null)
 	kill -9 "$bg" 2>/dev/null

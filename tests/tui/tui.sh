@@ -15,11 +15,11 @@ tmx() {
 	tmux -L "$TUI_SOCK" -f /dev/null "$@"
 }
 
-tui_cleanup() {
+# At exit (t_atexit): the server ends its windows' processes (they get SIGHUP).
+tui_stop() {
 	_sock=$(tmx display-message -p '#{socket_path}' 2> /dev/null)
 	tmx kill-server > /dev/null 2>&1
 	[ -n "$_sock" ] && rm -f "$_sock"
-	_t_cleanup
 }
 
 # Skip everything when tmux is missing. The server runs in the foreground (-D) in the
@@ -27,8 +27,9 @@ tui_cleanup() {
 # running as root may have replaced it with a file.
 tui_need_tmux() {
 	need_cmd tmux || t_skip_all "tmux is not installed"
-	trap 'tui_cleanup' EXIT
 	tmx -D > "$T_TMP/tmux-server.log" 2>&1 &
+	t_kill_at_exit $!
+	t_atexit tui_stop
 	_i=0
 	while [ ! -S "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$TUI_SOCK" ]; do
 		_i=$((_i + 1))
