@@ -362,6 +362,73 @@ t_run "$TFDRIFT" scan --state "$EX/prod.tfstate" --events "$EX/cloudtrail.json" 
 t_ok "-o /dev/null leaves /dev/null a device" test -c /dev/null
 
 # The example is generated: the generator must still produce these very files.
+# README's scan example is real output: run the command it shows (from the source tree, as
+# it is written) and find every shown line, verbatim, in what it prints; `...` may stand only
+# for whole findings, and the summary lines at the end are the whole of standard error.
+cat > "$T_TMP/readme.py" <<'EOF'
+import sys
+readme, out, err = sys.argv[1], sys.argv[2], sys.argv[3]
+CMD = "$ ./tfdrift scan --state doc/examples/prod.tfstate --events doc/examples/cloudtrail.json --format text"
+lines = open(readme, encoding="utf-8").read().split("\n")
+try:
+    i = lines.index("    " + CMD) + 1
+except ValueError:
+    sys.exit("README has no example line %r" % CMD)
+block = []
+while i < len(lines) and (lines[i] == "" or lines[i].startswith("    ")):
+    block.append(lines[i][4:])
+    i += 1
+while block and block[-1] == "":
+    block.pop()
+stdout = open(out, encoding="utf-8").read().rstrip("\n").split("\n")
+stderr = open(err, encoding="utf-8").read().rstrip("\n").split("\n")
+real = stdout + stderr
+chunks, cur = [], []
+for l in block + ["..."]:
+    if l == "...":
+        while cur and cur[0] == "":
+            cur.pop(0)
+        while cur and cur[-1] == "":
+            cur.pop()
+        if cur:
+            chunks.append(cur)
+        cur = []
+    else:
+        cur.append(l)
+rc, pos = 0, 0
+for c in chunks:
+    at = next((p for p in range(pos, len(real) - len(c) + 1) if real[p:p + len(c)] == c), None)
+    if at is None:
+        missing = [l for l in c if l not in real]
+        print("README lines not in the output (or not in this order):")
+        for l in missing or c:
+            print("  " + l)
+        rc = 1
+        continue
+    end = at + len(c)
+    # Whole findings: a chunk starts after a blank line (or at the top) and ends before one
+    # (or where the findings or the summary end).
+    if not (at == 0 or real[at - 1] == "") or not (end in (len(stdout), len(real)) or real[end] == ""):
+        print("README elides part of a finding around: %s" % c[0])
+        rc = 1
+    pos = end
+if block[-len(stderr):] != stderr:
+    print("README's summary lines are not the whole of standard error:")
+    for l in stderr:
+        print("  " + l)
+    rc = 1
+sys.exit(rc)
+EOF
+# shellcheck disable=SC2046
+t_run sh -c 'cd "$1" && shift && NO_COLOR=1 exec "$@"' sh "$TOP_SRCDIR" "$TFDRIFT" \
+    $(sed -n 's|^    \$ \./tfdrift \(scan --state doc/examples/prod\.tfstate .*\)$|\1|p' "$TOP_SRCDIR/README")
+t_is "README's scan example exits 2" "$T_RC" 2
+printf '%s\n' "$T_OUT" > "$T_TMP/readme.out"
+printf '%s\n' "$T_ERR" > "$T_TMP/readme.err"
+t_run python3 "$T_TMP/readme.py" "$TOP_SRCDIR/README" "$T_TMP/readme.out" "$T_TMP/readme.err"
+ok "$T_RC" "README's scan example is verbatim output, summary included" ||
+    printf '%s\n' "$T_OUT$T_ERR" | head -n 40 | t_indent
+
 if [ -w "$T_TMP" ]; then
 	mkdir -p "$T_TMP/regen"
 	cp "$EX/make-examples.py" "$T_TMP/regen/"
