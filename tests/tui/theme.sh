@@ -1,8 +1,9 @@
 #!/bin/sh
 # Themes in the real dashboard through tmux: the shipped themes' colours for a HIGH finding on
-# 256- and 8-colour terminals (numbers and their fallbacks), NO_COLOR and colourless
-# terminals give no colour at all, a theme file by path and by config key, the embedded
-# themes without themes/ in the data dir, and themes that fail to load: exit 1 with why.
+# 256- and 8-colour terminals (numbers and their fallbacks), CRIT as a block of red, headers
+# that are not blue, NO_COLOR and colourless terminals give no colour at all (and still show
+# which tab is active), a theme file by path and by config key, the embedded themes without
+# themes/ in the data dir, and themes that fail to load: exit 1 with why.
 . "${TOP_SRCDIR:-.}/tests/lib.sh"
 . "$TOP_SRCDIR/tests/tui/tui.sh"
 plan_start
@@ -55,6 +56,7 @@ mkdir -p "$T_TMP/data/doc"
 ln -s "$TOP_SRCDIR/doc/examples" "$T_TMP/data/doc/examples"
 ln -s "$TOP_SRCDIR/rules" "$T_TMP/data/rules"
 
+demo default256 tmux-256color
 demo light256 tmux-256color --theme light
 demo light8 screen --theme light
 demo hc256 tmux-256color --theme high-contrast
@@ -70,7 +72,16 @@ TFDRIFT_DATADIR=$T_TMP/data
 (cd / && demo embedded tmux-256color --theme light)
 TFDRIFT_DATADIR=$OLD_DATADIR
 
+S=$(capture default256)
+t_like "default: CRIT in white on red, bold" "$S" "${ESC}\\[1m${ESC}\\[37m${ESC}\\[41mCRIT"
+t_like "default: HIGH in red, bold, below it" "$S" "${ESC}\\[1m${ESC}\\[31mHIGH"
+t_unlike "default: no blue in the top line (unreadable on dark terminals)" "$(printf '%s\n' "$S" | head -n 1)" \
+    "${ESC}\\[(34|44|94|104)m"
+t_like "default: column headings in the terminal's own colour, bold" "$S" "${ESC}\\[0;1m${ESC}\\[39m${ESC}\\[49m  SEV  TIME"
+quit default256 "default (256 colours) exits 0"
+
 S=$(capture light256)
+t_like "light, 256 colours: CRIT on colour 160" "$S" "${ESC}\\[48;5;160mCRIT"
 t_like "light, 256 colours: HIGH in colour 160, bold" "$S" "${ESC}\\[1m${ESC}\\[38;5;160mHIGH"
 t_like "light, 256 colours: MED in colour 130" "$S" "${ESC}\\[38;5;130mMED"
 t_unlike "light, 256 colours: not the default theme's red" "$S" "${ESC}\\[31mHIGH"
@@ -85,6 +96,7 @@ quit light8 "light (8 colours) exits 0"
 
 S=$(capture hc256)
 t_like "high-contrast, 256 colours: HIGH bright red, bold" "$S" "${ESC}\\[1m${ESC}\\[91mHIGH"
+t_like "high-contrast: CRIT on red" "$S" "${ESC}\\[41mCRIT"
 t_like "high-contrast: bright white on black" "$S" "${ESC}\\[97m${ESC}\\[40m"
 quit hc256 "high-contrast (256 colours) exits 0"
 
@@ -96,6 +108,11 @@ quit hc8 "high-contrast (8 colours) exits 0"
 S=$(capture nocolor)
 t_unlike "NO_COLOR=1 over high-contrast: no colour escapes at all" "$S" "$COLOUR_RE"
 t_like "NO_COLOR=1: HIGH still stands out (monochrome: bold)" "$S" "${ESC}\\[1mHIGH"
+t_like "NO_COLOR=1: CRIT more (bold and underlined)" "$S" "${ESC}\\[1;4mCRIT"
+# The top line is reverse video; the active tab is the one part out of it, underlined.
+t_like "NO_COLOR=1: the active tab is underlined, the others in the bar's reverse video" \
+    "$(printf '%s\n' "$S" | head -n 1)" \
+    "${ESC}\\[([0-9]+;)*4m(${ESC}\\[[0-9;]*m)* 1 Findings ${ESC}\\[([0-9]+;)*7m(${ESC}\\[[0-9;]*m)* 2 Events"
 quit nocolor "NO_COLOR run exits 0"
 
 S=$(capture mono)

@@ -157,6 +157,87 @@ test_shipped(void)
 	theme_free(&t);
 }
 
+/* How alarming a style looks: a block of colour (a background of its own, or reverse video)
+ * above red, above yellow or magenta, above the cool colours, above a grey; the hue is the
+ * 8-colour one, so a 256-colour tone counts as the colour it falls back to. A style without
+ * a colour of its own (the monochrome theme's) ranks by attributes: bold and underline, bold,
+ * underline, plain, dim. */
+static int
+alarm_of(const struct theme_style *st, const struct theme_style *normal)
+{
+	unsigned a = st->attrs;
+
+	if ((a & (THEME_A_REVERSE | THEME_A_STANDOUT)) != 0 ||
+	    (st->bg != THEME_COLOUR_DEFAULT && st->bg != normal->bg))
+		return 5;
+	if (st->fg != THEME_COLOUR_DEFAULT && st->fg != normal->fg) {
+		switch (st->fg8) {
+		case 1: return 4;                       /* red */
+		case 3: case 5: return 3;               /* yellow, magenta */
+		case 2: case 4: case 6: return 2;       /* green, blue, cyan */
+		default: return 0;                      /* black, white: greys */
+		}
+	}
+	return (a & THEME_A_BOLD ? 2 : 0) + (a & THEME_A_UNDERLINE ? 1 : 0) - (a & THEME_A_DIM ? 1 : 0);
+}
+
+/* Severities look as alarming as they are (critical the most: it was magenta, below high's
+ * red), the active tab stands apart from the others and from the top line it sits on, and
+ * headers are readable on a dark terminal. */
+static void
+test_alarm(void)
+{
+	static const char *names[] = { "default", "light", "monochrome", "high-contrast" };
+	static const enum theme_slot sev[] = { TS_FINDING_CRITICAL, TS_FINDING_HIGH,
+	    TS_FINDING_MEDIUM, TS_FINDING_LOW, TS_FINDING_INFO };
+	struct theme t;
+	size_t i, j;
+
+	for (i = 0; i < TF_ARRLEN(names); i++) {
+		const struct theme_style *n, *on, *off, *hd;
+		int bad = 0;
+
+		load_builtin(names[i], &t);
+		n = &t.slot[TS_NORMAL];
+		/* Monochrome has no block to give: reverse video would turn the timeline's bar
+		 * glyphs inside out. */
+		if (strcmp(names[i], "monochrome") != 0)
+			is_int(alarm_of(&t.slot[TS_FINDING_CRITICAL], n), 5,
+			    "%s: critical is a block of colour", names[i]);
+		for (j = 0; j + 1 < TF_ARRLEN(sev); j++)
+			if (alarm_of(&t.slot[sev[j]], n) <= alarm_of(&t.slot[sev[j + 1]], n)) {
+				diag("%s: %s (%d) is not more alarming than %s (%d)", names[i],
+				    theme_slot_name(sev[j]), alarm_of(&t.slot[sev[j]], n),
+				    theme_slot_name(sev[j + 1]), alarm_of(&t.slot[sev[j + 1]], n));
+				bad++;
+			}
+		is_int(bad, 0, "%s: critical > high > medium > low > info in alarm", names[i]);
+
+		on = &t.slot[TS_TAB_ACTIVE];
+		off = &t.slot[TS_TAB_INACTIVE];
+		hd = &t.slot[TS_HEADER];
+		ok(!same_style(on, off), "%s: the active tab looks unlike the others", names[i]);
+		/* The top line is drawn in the header slot plus reverse video. */
+		ok(!(on->fg == hd->fg && on->bg == hd->bg &&
+		    on->attrs == (hd->attrs | THEME_A_REVERSE)),
+		    "%s: the active tab looks unlike the top line it is on", names[i]);
+		if (strcmp(names[i], "monochrome") == 0) {
+			ok(((on->attrs ^ off->attrs) & THEME_A_REVERSE) != 0,
+			    "monochrome: one of active and inactive tab is in reverse video");
+			ok((t.slot[TS_SELECTION].attrs & (THEME_A_REVERSE | THEME_A_STANDOUT)) != 0,
+			    "monochrome: the selection shows (reverse video)");
+		}
+		theme_free(&t);
+	}
+	load_builtin("default", &t);
+	ok(t.slot[TS_HEADER].fg == THEME_COLOUR_DEFAULT && t.slot[TS_HEADER].bg == THEME_COLOUR_DEFAULT &&
+	    (t.slot[TS_HEADER].attrs & THEME_A_BOLD) != 0,
+	    "default: headers in the terminal's own colour, bold (blue was unreadable on dark)");
+	is_int(t.slot[TS_FINDING_CRITICAL].bg, 1, "default: critical on red");
+	is_int(t.slot[TS_FINDING_CRITICAL].fg, 7, "default: critical in white");
+	theme_free(&t);
+}
+
 static void
 test_colours(void)
 {
@@ -196,7 +277,8 @@ test_colours(void)
 	load_builtin("light", &t);
 	is_int(t.slot[TS_FINDING_HIGH].fg, 160, "light: finding-high is 160");
 	is_int(t.slot[TS_FINDING_HIGH].fg8, 1, "light: on 8 colours, red");
-	is_int(t.slot[TS_FINDING_CRITICAL].fg8, 5, "light: critical falls back to magenta");
+	is_int(t.slot[TS_FINDING_CRITICAL].bg, 160, "light: critical on 160");
+	is_int(t.slot[TS_FINDING_CRITICAL].bg8, 1, "light: on 8 colours, on red");
 	theme_free(&t);
 }
 
@@ -465,6 +547,7 @@ main(void)
 	}
 	test_slot_names();
 	test_shipped();
+	test_alarm();
 	test_colours();
 	test_inherit();
 	test_errors();
