@@ -305,6 +305,8 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 	curl_easy_setopt(h->curl, CURLOPT_USERAGENT, "tfdrift/" PACKAGE_VERSION);
 	curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h->curl, CURLOPT_ACCEPT_ENCODING, "");
+	/* curl parses Last-Modified for us (CURLINFO_FILETIME_T); over HTTP it costs nothing. */
+	curl_easy_setopt(h->curl, CURLOPT_FILETIME, 1L);
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(h->curl, CURLOPT_NOBODY, 1L);
 	else if (strcmp(method, "GET") != 0)
@@ -360,8 +362,12 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 	{
 		double secs = 0;
 
+		curl_off_t ft = -1;
+
 		curl_easy_getinfo(h->curl, CURLINFO_TOTAL_TIME, &secs);
 		rs->total_ms = secs * 1000.0;
+		if (curl_easy_getinfo(h->curl, CURLINFO_FILETIME_T, &ft) == CURLE_OK && ft > 0)
+			rs->last_modified_ms = (int64_t)ft * 1000;
 	}
 	if (cc != CURLE_OK) {
 		char *u = shown_url(rq);

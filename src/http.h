@@ -56,6 +56,7 @@ struct http_resp {
 	char *content_type;
 	char *retry_after;              /* Retry-After header, or NULL */
 	char *amz_error;                /* x-amzn-ErrorType / x-amz-error-code header, or NULL */
+	int64_t last_modified_ms;       /* Last-Modified header (ms since the epoch), or 0 */
 	double total_ms;
 };
 

@@ -686,9 +686,13 @@ note_bytes(struct state_src *s, size_t n)
 	pthread_mutex_unlock(&s->mu);
 }
 
-/* After a successful fetch: version is the new change key (NULL: keep). */
+/* After a successful fetch: version is the new change key (NULL: keep). changed_ms is when
+ * the state itself last changed, as the backend tells it (a file's mtime, Last-Modified, GCS
+ * `updated`, HCP `created-at`); 0 when it does not, and then the fetch that saw the change
+ * stands in. */
 static void
-note_ok(struct state_src *s, int changed, const char *version, const char *buf, size_t len)
+note_ok(struct state_src *s, int changed, const char *version, const char *buf, size_t len,
+    int64_t changed_ms)
 {
 	uint64_t serial = 0;
 	char *lineage = NULL;
@@ -704,7 +708,9 @@ note_ok(struct state_src *s, int changed, const char *version, const char *buf, 
 		set_str(&s->version, version);
 	if (changed) {
 		s->downloads++;
-		s->last_change_ms = s->last_fetch_ms;
+		/* Never after the fetch that saw it: a clock ahead of ours would say "in 5m". */
+		s->last_change_ms = changed_ms > 0 && changed_ms < s->last_fetch_ms ? changed_ms :
+		    s->last_fetch_ms;
 		s->serial = serial;
 		free(s->lineage);
 		s->lineage = lineage;
@@ -867,7 +873,7 @@ fetch_local(struct state_src *s, char **buf, size_t *len, int *unchanged, char *
 	if (s->have_stat && st.st_size == s->size && st.st_mtim.tv_sec == s->mtime.tv_sec &&
 	    st.st_mtim.tv_nsec == s->mtime.tv_nsec) {
 		*unchanged = 1;
-		note_ok(s, 0, NULL, NULL, 0);
+		note_ok(s, 0, NULL, NULL, 0, 0);
 		return 0;
 	}
 	if (tf_read_file(s->path, &b, &n, err) != 0)
@@ -887,7 +893,7 @@ fetch_local(struct state_src *s, char **buf, size_t *len, int *unchanged, char *
 			free(lineage);
 			free(b);
 			*unchanged = 1;
-			note_ok(s, 0, NULL, NULL, 0);
+			note_ok(s, 0, NULL, NULL, 0, 0);
 			return 0;
 		}
 		s->have_peek = 1;
@@ -901,7 +907,7 @@ fetch_local(struct state_src *s, char **buf, size_t *len, int *unchanged, char *
 
 		snprintf(v, sizeof v, "mtime %lld size %lld", (long long)st.st_mtim.tv_sec,
 		    (long long)st.st_size);
-		note_ok(s, 1, v, b, n);
+		note_ok(s, 1, v, b, n, (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000);
 	}
 	*buf = b;
 	*len = n;
@@ -985,13 +991,13 @@ fetch_s3(struct state_src *s, char **buf, size_t *len, int *unchanged, char **er
 		goto out;
 	if (rs.status == 304 && s->etag != NULL) {
 		*unchanged = 1;
-		note_ok(s, 0, NULL, NULL, 0);
+		note_ok(s, 0, NULL, NULL, 0, 0);
 		rc = 0;
 	} else if (rs.status == 200 && s->etag != NULL && rs.etag != NULL &&
 	    strcmp(rs.etag, s->etag) == 0) {
 		/* A proxy or S3-alike that ignores If-None-Match: the ETag still says "same". */
 		*unchanged = 1;
-		note_ok(s, 0, NULL, NULL, 0);
+		note_ok(s, 0, NULL, NULL, 0, 0);
 		rc = 0;
 	} else if (rs.status == 200) {
 		if (rs.body.len == 0) {
@@ -1000,7 +1006,7 @@ fetch_s3(struct state_src *s, char **buf, size_t *len, int *unchanged, char **er
 		}
 		set_str(&s->etag, rs.etag);
 		take_body(&rs, buf, len);
-		note_ok(s, 1, s->etag, *buf, *len);
+		note_ok(s, 1, s->etag, *buf, *len, rs.last_modified_ms);
 		rc = 0;
 	} else
 		s3_error(s, &rs, kb.access_key_id ? kb.access_key_id : "?", err);
@@ -1051,9 +1057,10 @@ fetch_gcs(struct state_src *s, char **buf, size_t *len, int *unchanged, char **e
 {
 	struct http_req rq;
 	struct http_resp rs;
-	json_object *j = NULL, *g;
+	json_object *j = NULL, *g, *up;
 	char *tok = NULL, *why = NULL, *eo, *meta, *media = NULL, *gen = NULL, *q;
 	const char *qp[4];
+	int64_t updated = 0;
 	int rc = -1;
 
 	if (s->gcs_token.get == NULL)
@@ -1080,10 +1087,14 @@ fetch_gcs(struct state_src *s, char **buf, size_t *len, int *unchanged, char **e
 		goto out;
 	}
 	gen = xstrdup(json_object_get_string(g));
+	/* When this generation was written: the state's change time. */
+	if (!json_object_object_get_ex(j, "updated", &up) ||
+	    tf_parse_time(json_object_get_string(up), &updated) != 0)
+		updated = 0;
 	http_resp_free(&rs);
 	if (s->gen != NULL && strcmp(gen, s->gen) == 0) {
 		*unchanged = 1;
-		note_ok(s, 0, NULL, NULL, 0);
+		note_ok(s, 0, NULL, NULL, 0, 0);
 		rc = 0;
 		goto out;
 	}
@@ -1113,7 +1124,7 @@ fetch_gcs(struct state_src *s, char **buf, size_t *len, int *unchanged, char **e
 	}
 	set_str(&s->gen, gen);
 	take_body(&rs, buf, len);
-	note_ok(s, 1, gen, *buf, *len);
+	note_ok(s, 1, gen, *buf, *len, updated);
 	rc = 0;
 out:
 	if (j != NULL)
@@ -1166,18 +1177,18 @@ fetch_http(struct state_src *s, char **buf, size_t *len, int *unchanged, char **
 		goto out;
 	if (rs.status == 304 && s->etag != NULL) {
 		*unchanged = 1;
-		note_ok(s, 0, NULL, NULL, 0);
+		note_ok(s, 0, NULL, NULL, 0, 0);
 		rc = 0;
 	} else if (rs.status == 200 && rs.body.len > 0) {
 		md5_hex(rs.body.buf, rs.body.len, md5);
 		set_str(&s->etag, rs.etag);
 		if (s->md5[0] != '\0' && strcmp(md5, s->md5) == 0) {
 			*unchanged = 1;
-			note_ok(s, 0, NULL, NULL, 0);
+			note_ok(s, 0, NULL, NULL, 0, 0);
 		} else {
 			memcpy(s->md5, md5, sizeof md5);
 			take_body(&rs, buf, len);
-			note_ok(s, 1, rs.etag ? rs.etag : md5, *buf, *len);
+			note_ok(s, 1, rs.etag ? rs.etag : md5, *buf, *len, rs.last_modified_ms);
 		}
 		rc = 0;
 	} else if (rs.status == 200 || rs.status == 204 || rs.status == 404)
@@ -1342,9 +1353,10 @@ fetch_hcp(struct state_src *s, char **buf, size_t *len, int *unchanged, char **e
 	const char *dl_hdrs[] = { "Accept: application/json", NULL };
 	struct http_req rq;
 	struct http_resp rs;
-	json_object *j = NULL, *d, *id, *a, *u;
+	json_object *j = NULL, *d, *id, *a, *u, *ca;
 	char *tok = NULL, *from = NULL, *url = NULL, *eorg = NULL, *ews = NULL, *sv = NULL;
 	char *dl = NULL;
+	int64_t created = 0;
 	int rc = -1;
 
 	memset(&rs, 0, sizeof rs);
@@ -1400,9 +1412,13 @@ fetch_hcp(struct state_src *s, char **buf, size_t *len, int *unchanged, char **e
 		goto out;
 	}
 	sv = xstrdup(json_object_get_string(id));
+	/* A state version is made once: when it was made is when the state changed. */
+	if (!json_object_object_get_ex(a, "created-at", &ca) ||
+	    tf_parse_time(json_object_get_string(ca), &created) != 0)
+		created = 0;
 	if (s->sv_id != NULL && strcmp(sv, s->sv_id) == 0) {
 		*unchanged = 1;
-		note_ok(s, 0, NULL, NULL, 0);
+		note_ok(s, 0, NULL, NULL, 0, 0);
 		rc = 0;
 		goto out;
 	}
@@ -1435,7 +1451,7 @@ fetch_hcp(struct state_src *s, char **buf, size_t *len, int *unchanged, char **e
 	}
 	set_str(&s->sv_id, sv);
 	take_body(&rs, buf, len);
-	note_ok(s, 1, sv, *buf, *len);
+	note_ok(s, 1, sv, *buf, *len, created);
 	rc = 0;
 out:
 	if (j != NULL)

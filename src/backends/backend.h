@@ -88,7 +88,11 @@ struct state_src_info {
 	char *version;                  /* ETag, generation, MD5, state-version id; NULL before a fetch */
 	uint64_t serial;                /* of the last state handed over (0 unknown) */
 	char *lineage;                  /* NULL unknown */
-	int64_t last_fetch_ms, last_change_ms;  /* wall clock, 0 never */
+	int64_t last_fetch_ms;          /* wall clock, 0 never */
+	/* When the state last changed, as its backend tells it: a local file's mtime, S3's and
+	 * the HTTP backend's Last-Modified, GCS `updated`, HCP's state version `created-at`;
+	 * else (or if that is later) the fetch that saw the change. 0 before one. */
+	int64_t last_change_ms;
 	char *last_error;               /* NULL when the last fetch succeeded */
 	uint64_t fetches, downloads, unchanged, errors, bytes;  /* bytes: bodies received */
 };

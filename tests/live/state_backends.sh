@@ -35,6 +35,14 @@ field() {
 	    sed -E -n "s/.*\"$2\":(\"([^\"]*)\"|([^,}]*)).*/\2\3/p"
 }
 
+# The change time the mocks give their fixtures (Last-Modified, GCS updated, HCP created-at).
+FIXTURE_TIME=2024-05-26T08:00:00Z
+# recent TIME: TIME (RFC 3339) is within the last 5 minutes: a change the test just made.
+recent() {
+	_s=$(date -u -d "$1" +%s 2> /dev/null) || return 1
+	[ $(($(date -u +%s) - _s)) -ge 0 ] && [ $(($(date -u +%s) - _s)) -lt 300 ]
+}
+
 # counter MOCK NAME: a counter from a mock's /__control/counters
 counter() {
 	mock_get "$1" /__control/counters | sed -E -n "s/.*\"$2\":([0-9]+).*/\1/p"
@@ -57,6 +65,8 @@ C="$MOCK_URL_S3/__control"
 probe "$S3" $EP
 t_is "s3: the state is read and parsed (serial, resources)" \
     "$(field 1 changed) $(field 1 serial) $(field 1 resources)" "true 398 26"
+t_is "s3: changed at the object's Last-Modified, not when it was read" "$(field 1 changed_at)" \
+    "$FIXTURE_TIME"
 
 mock_get S3 /__control/reset > /dev/null
 probe "$S3" $EP --times 3 --between "" \
@@ -68,6 +78,8 @@ t_is "s3: the unchanged poll was a 304 without a body (If-None-Match)" \
     "$(counter S3 s304) $(counter S3 bodies)" "1 2"
 t_is "s3: bytes received for the unchanged poll: 0" \
     "$(($(field 2 received) - $(field 1 received)))" "0"
+recent "$(field 3 changed_at)"
+ok $? "s3: after the bump, changed at its new Last-Modified" || t_diag "changed_at: $(field 3 changed_at)"
 t_like "s3: describe shows the ETag and counts" "$T_OUT" \
     '"version":"\\"[0-9a-f]{32}\\"".*"downloads":2,"unchanged":1'
 
@@ -154,6 +166,9 @@ t_is "gcs: PREFIX/default.tfstate read; unchanged; change picked up" \
     "87 2 false true 88"
 t_is "gcs: metadata polled 3 times, media downloaded only twice (generation)" \
     "$(counter B gcs_meta) $(counter B gcs_media)" "3 2"
+t_is "gcs: changed at the object's updated time" "$(field 1 changed_at)" "$FIXTURE_TIME"
+recent "$(field 3 changed_at)"
+ok $? "gcs: after the bump, at the new generation's" || t_diag "changed_at: $(field 3 changed_at)"
 probe "gs://tfbucket/envs/prod?workspace=staging" --gcs-url "$B"
 t_is "gcs: workspace staging reads PREFIX/staging.tfstate" "$(field 1 serial)" "398"
 t_like "gcs: the object name is one encoded path segment" "$(cat "$TFDRIFT_TRACE")" \
@@ -191,6 +206,9 @@ mock_get B /__control/reset > /dev/null
 probe "$B/state/prod" --times 3 --between "" --between "$C/bump?kind=http&name=prod"
 t_is "http: basic auth from TF_HTTP_*; same MD5 = unchanged; bump seen" \
     "$(field 1 serial) $(field 2 changed) $(field 3 changed) $(field 3 serial)" "398 false true 399"
+t_is "http: changed at the Last-Modified the server sent" "$(field 1 changed_at)" "$FIXTURE_TIME"
+recent "$(field 3 changed_at)"
+ok $? "http: after the bump, at the new one" || t_diag "changed_at: $(field 3 changed_at)"
 mock_get B /__control/etag?on=1 > /dev/null
 mock_get B /__control/reset > /dev/null
 probe "$B/state/prod" --times 2
@@ -219,6 +237,9 @@ probe "tfc://acme/prod-net" --hcp-url "$B" --times 3 --between "" \
 t_is "hcp: token from TF_TOKEN_app_terraform_io; unchanged by state version; bump seen" \
     "$(field 1 serial) $(field 2 changed) $(field 3 changed) $(field 3 serial)" "87 false true 88"
 t_is "hcp: two downloads for three polls" "$(counter B hcp_download)" "2"
+t_is "hcp: changed at the state version's created-at" "$(field 1 changed_at)" "$FIXTURE_TIME"
+recent "$(field 3 changed_at)"
+ok $? "hcp: after the bump, at the new version's" || t_diag "changed_at: $(field 3 changed_at)"
 t_like "hcp: describe shows the state version" "$T_OUT" '"kind":"hcp","location":"tfc://acme/prod-net","version":"sv-[0-9]+"'
 unset TF_TOKEN_app_terraform_io
 mkdir -p "$HOME/.terraform.d"

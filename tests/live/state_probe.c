@@ -165,6 +165,12 @@ main(int argc, char **argv)
 		json_object_object_add(line, "ms", json_object_new_double(mono_ms() - t0));
 		state_src_describe(src, &in);
 		json_object_object_add(line, "received", json_object_new_int64((int64_t)in.bytes));
+		if (in.last_change_ms != 0) {
+			char t[32];
+
+			tf_format_time(in.last_change_ms, t);
+			json_object_object_add(line, "changed_at", json_object_new_string(t));
+		}
 		state_src_info_clear(&in);
 		printf("%s\n", json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		fflush(stdout);

@@ -14,7 +14,8 @@
 // Control (GET): /__control/counters, /__control/reset, /__control/fail500?n=1,
 // /__control/truncate?n=1 (next state bodies cut in half), /__control/etag?on=1,
 // /__control/bump?kind=gcs|http|hcp&name=ID (serial+1, new generation / state version),
-// /__control/delete?kind=..&name=ID. Counters: requests, unauthorized, gcs_meta, gcs_media,
+// /__control/delete?kind=..&name=ID. An object's change time (GCS `updated`, HCP `created-at`,
+// the HTTP backend's Last-Modified) is 2024-05-26T08:00:00Z until a bump makes it now. Counters: requests, unauthorized, gcs_meta, gcs_media,
 // http_get, http_304, hcp_api, hcp_download, bodies, bytes (state bytes sent), errors.
 'use strict';
 
@@ -24,15 +25,16 @@ const crypto = require('crypto');
 
 const args = process.argv.slice(2);
 let port = 0;
-// objects[kind][name] = { body: Buffer, gen: number }
+// objects[kind][name] = { body: Buffer, gen: number, mtime: Date }
 const objects = { gcs: {}, http: {}, hcp: {} };
+const FIXTURE_MTIME = new Date('2024-05-26T08:00:00Z');
 for (let i = 0; i < args.length; i++) {
   const a = args[i], v = args[i + 1];
   if (a === '--port') { port = +v; i++; continue; }
   const kind = { '--gcs': 'gcs', '--http': 'http', '--hcp': 'hcp' }[a];
   if (!kind) { console.error(`backends.js: unknown argument ${a}`); process.exit(2); }
   const eq = v.lastIndexOf('=');
-  objects[kind][v.slice(0, eq)] = { body: fs.readFileSync(v.slice(eq + 1)), gen: 1000 + i };
+  objects[kind][v.slice(0, eq)] = { body: fs.readFileSync(v.slice(eq + 1)), gen: 1000 + i, mtime: FIXTURE_MTIME };
   i++;
 }
 
@@ -71,6 +73,7 @@ function bump(kind, name) {
   st.serial = (st.serial || 0) + 1;
   o.body = Buffer.from(JSON.stringify(st, null, 2) + '\n');
   o.gen++;
+  o.mtime = new Date();
   return st.serial;
 }
 
@@ -106,7 +109,7 @@ function gcs(req, res, url, m) {
   counters.gcs_meta++;
   send(res, 200, { kind: 'storage#object', name: decodeURIComponent(m[2]), bucket: decodeURIComponent(m[1]),
     generation: String(o.gen), metageneration: '1', size: String(o.body.length),
-    md5Hash: md5(o.body, 'base64'), etag: `C${o.gen}=`, updated: new Date().toISOString() });
+    md5Hash: md5(o.body, 'base64'), etag: `C${o.gen}=`, updated: o.mtime.toISOString() });
 }
 
 function httpBackend(req, res, name) {
@@ -124,7 +127,7 @@ function httpBackend(req, res, name) {
     res.writeHead(304, { etag });
     return res.end();
   }
-  sendState(res, o.body, etagOn ? { etag } : {});
+  sendState(res, o.body, Object.assign({ 'last-modified': o.mtime.toUTCString() }, etagOn ? { etag } : {}));
 }
 
 function hcp(req, res, url) {
@@ -157,7 +160,7 @@ function hcp(req, res, url) {
     const st = JSON.parse(o.body.toString());
     const base = `http://${req.headers['host']}`;
     return send(res, 200, { data: { id: `sv-${o.gen}`, type: 'state-versions', attributes: {
-      serial: st.serial, size: o.body.length, status: 'finalized', 'created-at': new Date().toISOString(),
+      serial: st.serial, size: o.body.length, status: 'finalized', 'created-at': o.mtime.toISOString(),
       'resources-processed': true, 'state-version': st.version, 'terraform-version': st.terraform_version,
       'hosted-state-download-url': `${base}/_archivist/v1/object/${Buffer.from(name).toString('base64url')}`,
       'hosted-json-state-download-url': null } } }, { 'content-type': 'application/vnd.api+json' });

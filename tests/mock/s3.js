@@ -17,6 +17,8 @@
 //   /__control/put?bucket=B&key=K&file=PATH   upload a file as the object
 //   /__control/delete?bucket=B&key=K
 //   /__control/deny?bucket=B&key=K          answer 403 AccessDenied for that object (after the signature check)
+// Objects uploaded by --put say Last-Modified: 2024-05-26T08:00:00Z; later ones keep s3rver's
+// own (the upload time).
 'use strict';
 
 const http = require('http');
@@ -49,6 +51,8 @@ for (const kv of (process.env.MOCK_S3_KEYS || 'S3RVER:S3RVER').split(',')) {
 const counters = { requests: 0, refused: 0, gets: 0, bodies: 0, s304: 0, bytes: 0, errors: 0 };
 let fail500 = 0, truncate = 0, innerPort = 0;
 const denied = new Set();  // bucket/key paths answered with 403 AccessDenied
+const fixtureMtime = new Map();  // bucket/key -> the Last-Modified the fixtures claim
+const FIXTURE_MTIME = new Date('2024-05-26T08:00:00Z').toUTCString();
 
 function encKey(key) {
   return key.split('/').map(encodeURIComponent).join('/');
@@ -87,6 +91,7 @@ async function control(req, res, url) {
     case '/__control/fail500': fail500 = +(q.get('n') || 1); return json({ fail500 });
     case '/__control/truncate': truncate = +(q.get('n') || 1); return json({ truncate });
     case '/__control/bump': {
+      fixtureMtime.delete(`${q.get('bucket')}/${q.get('key')}`);
       const got = await inner('GET', q.get('bucket'), q.get('key'));
       if (got.status !== 200) return json({ error: `GET ${got.status}` });
       const st = JSON.parse(got.body.toString());
@@ -95,6 +100,7 @@ async function control(req, res, url) {
       return json({ serial: st.serial, status: put.status });
     }
     case '/__control/put': {
+      fixtureMtime.delete(`${q.get('bucket')}/${q.get('key')}`);
       const put = await inner('PUT', q.get('bucket'), q.get('key'), fs.readFileSync(q.get('file')));
       return json({ status: put.status });
     }
@@ -144,6 +150,8 @@ async function handle(req, res, body) {
         counters.bytes += out.length;
       }
       if (rs.statusCode !== 304) headers['content-length'] = out.length;
+      const fixed = fixtureMtime.get(decodeURIComponent(url.pathname.slice(1)));
+      if (fixed && rs.statusCode === 200) headers['last-modified'] = fixed;
       res.writeHead(rs.statusCode, headers);
       res.end(out);
     });
@@ -161,6 +169,7 @@ async function main() {
     const m = /^([^/]+)\/(.+)=(.+)$/.exec(p);
     const r = await inner('PUT', m[1], m[2], fs.readFileSync(m[3]));
     if (r.status !== 200) throw new Error(`upload ${p}: ${r.status} ${r.body}`);
+    fixtureMtime.set(`${m[1]}/${m[2]}`, FIXTURE_MTIME);
   }
   const front = http.createServer((req, res) => {
     const chunks = [];

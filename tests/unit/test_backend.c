@@ -1,6 +1,6 @@
 /* Unit tests for src/backends: spec parsing (every form and its errors), S3 workspace keys
  * and their encoding, GCS object names, the cheap serial/lineage peek, TF_TOKEN_ names, and
- * local-file change detection (mtime + size, then lineage + serial). */
+ * local-file change detection (mtime + size, then lineage + serial) and change time (mtime). */
 #include "config.h"
 
 #include <stdio.h>
@@ -8,6 +8,8 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backends/backend.h"
@@ -56,6 +58,27 @@ write_file(const char *path, const char *text)
 	fclose(fp);
 }
 
+/* The file's modification time, to the second (utimes, as `touch -d` would). */
+static void
+set_mtime(const char *path, time_t t)
+{
+	struct timeval tv[2] = { { t, 0 }, { t, 0 } };
+
+	if (utimes(path, tv) != 0)
+		diag("utimes %s failed", path);
+}
+
+static void
+changed_ms(struct state_src *src, int64_t *change, int64_t *fetch)
+{
+	struct state_src_info in;
+
+	state_src_describe(src, &in);
+	*change = in.last_change_ms;
+	*fetch = in.last_fetch_ms;
+	state_src_info_clear(&in);
+}
+
 int
 main(void)
 {
@@ -67,9 +90,12 @@ main(void)
 	char *buf;
 	size_t len;
 	int unch;
+	time_t yesterday;
+	int64_t change, fetch;
 
 	memset(&o, 0, sizeof o);
 	o.aws = aws;
+	unsetenv("TFDRIFT_NOW");        /* change times are compared with the real clock */
 	unsetenv("AWS_ENDPOINT_URL");
 	unsetenv("AWS_ENDPOINT_URL_S3");
 	unsetenv("AWS_REGION");
@@ -209,9 +235,15 @@ main(void)
 	ok(state_src_fetch(src, &buf, &len, &unch, &err) == -1 && strstr(err, "no state at") &&
 	    strstr(err, "no such file"), "local: missing file is a clear error");
 	write_file(path, "{\"version\":4,\"serial\":1,\"lineage\":\"L1\",\"resources\":[]}");
+	/* Written yesterday: "changed" is then, not when tfdrift read it. */
+	yesterday = time(NULL) - 86400;
+	set_mtime(path, yesterday);
 	ok(state_src_fetch(src, &buf, &len, &unch, &err) == 0 && !unch && buf != NULL &&
 	    len > 10, "local: first fetch hands the state over");
 	free(buf);
+	changed_ms(src, &change, &fetch);
+	is_int(change, (int64_t)yesterday * 1000, "local: changed is the file's mtime (yesterday)");
+	ok(fetch - change >= 86400000, "local: a day before the fetch");
 	ok(state_src_fetch(src, &buf, &len, &unch, &err) == 0 && unch && buf == NULL,
 	    "local: same mtime+size: unchanged");
 	{
@@ -222,10 +254,15 @@ main(void)
 	}
 	ok(state_src_fetch(src, &buf, &len, &unch, &err) == 0 && unch && buf == NULL,
 	    "local: touched but same lineage+serial: unchanged");
+	changed_ms(src, &change, &fetch);
+	is_int(change, (int64_t)yesterday * 1000, "local: touching it is not a change");
 	write_file(path, "{\"version\":4,\"serial\":2,\"lineage\":\"L1\",\"resources\":[]}");
+	set_mtime(path, yesterday + 3600);
 	ok(state_src_fetch(src, &buf, &len, &unch, &err) == 0 && !unch && buf != NULL,
 	    "local: serial bumped: changed");
 	free(buf);
+	changed_ms(src, &change, &fetch);
+	is_int(change, (int64_t)(yesterday + 3600) * 1000, "local: changed is the new mtime");
 	state_src_reject(src, "parse error: test");
 	ok(state_src_fetch(src, &buf, &len, &unch, &err) == 0 && !unch && buf != NULL,
 	    "local: after reject the next fetch hands the state over again");
@@ -239,6 +276,12 @@ main(void)
 		    "local: describe counts fetches, downloads, unchanged; serial, lineage");
 		state_src_info_clear(&in);
 	}
+	write_file(path, "{\"version\":4,\"serial\":3,\"lineage\":\"L1\",\"resources\":[]}");
+	set_mtime(path, time(NULL) + 86400);
+	ok(state_src_fetch(src, &buf, &len, &unch, &err) == 0 && !unch, "local: serial 3");
+	free(buf);
+	changed_ms(src, &change, &fetch);
+	is_int(change, fetch, "local: an mtime in the future counts as the fetch that saw it");
 	write_file(path, "");
 	ok(state_src_fetch(src, &buf, &len, &unch, &err) == -1 && strstr(err, "empty file"),
 	    "local: empty file: no state");
