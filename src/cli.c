@@ -466,8 +466,9 @@ cmd_scan(int argc, char **argv)
 			errors++;
 		}
 		if (!quiet && wc.n > MAX_WARNINGS_PER_FILE)
-			fprintf(stderr, "tfdrift: warning: %s: %lu more warnings not shown\n",
-			    events.v[i], wc.n - MAX_WARNINGS_PER_FILE);
+			fprintf(stderr, "tfdrift: warning: %s: %lu more warning%s not shown\n",
+			    events.v[i], wc.n - MAX_WARNINGS_PER_FILE,
+			    wc.n - MAX_WARNINGS_PER_FILE == 1 ? "" : "s");
 		nevents += ev_reader_counters(r)->events + ev_reader_skipped_read_only(r);
 		nskipped += ev_reader_counters(r)->skipped;
 		nmalformed += ev_reader_counters(r)->malformed;
@@ -513,16 +514,18 @@ cmd_scan(int argc, char **argv)
 	if (!quiet) {
 		const struct detect_stats *s = detector_stats(det);
 
-		fprintf(stderr, "tfdrift: %llu events from %zu file%s against %zu resources in %zu state%s: "
-		    "%zu finding%s (%llu modified, %llu unmanaged, %llu deleted)\n",
-		    (unsigned long long)nevents, events.n, events.n == 1 ? "" : "s",
-		    state_index_count(ix), nsts, nsts == 1 ? "" : "s", found.n, found.n == 1 ? "" : "s",
+		fprintf(stderr, "tfdrift: %llu event%s from %zu file%s against %zu resource%s in %zu "
+		    "state%s: %zu finding%s (%llu modified, %llu unmanaged, %llu deleted)\n",
+		    (unsigned long long)nevents, nevents == 1 ? "" : "s", events.n,
+		    events.n == 1 ? "" : "s", state_index_count(ix),
+		    state_index_count(ix) == 1 ? "" : "s", nsts, nsts == 1 ? "" : "s", found.n,
+		    found.n == 1 ? "" : "s",
 		    (unsigned long long)s->findings[FK_MODIFIED],
 		    (unsigned long long)s->findings[FK_UNMANAGED],
 		    (unsigned long long)s->findings[FK_DELETED]);
 		fprintf(stderr, "tfdrift: not drift: %llu read-only, %llu by terraform, %llu failed, "
 		    "%llu by cloud services, %llu equal to state, %llu not covered by an event map, "
-		    "%llu duplicates, %llu not managed\n",
+		    "%llu duplicate%s, %llu not managed\n",
 		    (unsigned long long)(s->by_reason[ND_READ_ONLY] + 0),
 		    (unsigned long long)s->by_reason[ND_TERRAFORM],
 		    (unsigned long long)s->by_reason[ND_FAILED],
@@ -530,6 +533,7 @@ cmd_scan(int argc, char **argv)
 		    (unsigned long long)s->by_reason[ND_EQUAL],
 		    (unsigned long long)s->by_reason[ND_NOT_COVERED],
 		    (unsigned long long)s->by_reason[ND_DUPLICATE],
+		    s->by_reason[ND_DUPLICATE] == 1 ? "" : "s",
 		    (unsigned long long)s->by_reason[ND_NOT_MANAGED]);
 		if (conf.nfreezes + nfreezes > 0)
 			fprintf(stderr, "tfdrift: %zu change-freeze window%s: %llu freeze violation%s\n",
@@ -537,10 +541,10 @@ cmd_scan(int argc, char **argv)
 			    (unsigned long long)s->findings[FK_FREEZE_VIOLATION],
 			    s->findings[FK_FREEZE_VIOLATION] == 1 ? "" : "s");
 		if (nskipped + nmalformed + nwindow > 0)
-			fprintf(stderr, "tfdrift: skipped %llu records that are not audit events, "
-			    "%llu malformed, %llu outside --since/--until\n",
-			    (unsigned long long)nskipped, (unsigned long long)nmalformed,
-			    (unsigned long long)nwindow);
+			fprintf(stderr, "tfdrift: skipped %llu %s, %llu malformed, %llu outside "
+			    "--since/--until\n", (unsigned long long)nskipped, nskipped == 1 ?
+			    "record that is not an audit event" : "records that are not audit events",
+			    (unsigned long long)nmalformed, (unsigned long long)nwindow);
 		if (store != NULL)
 			fprintf(stderr, "tfdrift: store %s: %zu open, %zu acknowledged, %zu suppressed\n",
 			    store_path(store), nstatus[ST_OPEN], nstatus[ST_ACKNOWLEDGED],
@@ -1118,11 +1122,12 @@ cmd_rules(int argc, char **argv)
 		    npass, npass == 1 ? "" : "s", nfail, rules_count(r), rules_count(r) == 1 ? "" : "s");
 	} else if (nerrs == 0 && bad == 0) {
 		if (mfiles.n > 0 || rfiles.n == 0)
-			printf("ok: %zu event map entries in %zu file%s\n", eventmap_count(m),
-			    mfiles.n, mfiles.n == 1 ? "" : "s");
+			printf("ok: %zu event map entr%s in %zu file%s\n", eventmap_count(m),
+			    eventmap_count(m) == 1 ? "y" : "ies", mfiles.n, mfiles.n == 1 ? "" : "s");
 		if (rfiles.n > 0)
-			printf("ok: %zu rules (%zu tests) in %zu file%s\n", rules_count(r),
-			    rules_test_count(r), rfiles.n, rfiles.n == 1 ? "" : "s");
+			printf("ok: %zu rule%s (%zu test%s) in %zu file%s\n", rules_count(r),
+			    rules_count(r) == 1 ? "" : "s", rules_test_count(r),
+			    rules_test_count(r) == 1 ? "" : "s", rfiles.n, rfiles.n == 1 ? "" : "s");
 	} else
 		fprintf(stderr, "tfdrift: %zu error%s\n", nerrs + (size_t)bad,
 		    nerrs + (size_t)bad == 1 ? "" : "s");

@@ -1375,7 +1375,8 @@ notify_report(struct notifier *n, FILE *fp)
 		    s[i].name, s[i].type, (unsigned long long)s[i].sent,
 		    (unsigned long long)s[i].deduped, (unsigned long long)s[i].rate_limited);
 		if (s[i].retried > 0)
-			fprintf(fp, ", %llu retries", (unsigned long long)s[i].retried);
+			fprintf(fp, ", %llu retr%s", (unsigned long long)s[i].retried,
+			    s[i].retried == 1 ? "y" : "ies");
 		if (s[i].failed > 0)
 			fprintf(fp, ", %llu failed (%llu in the dead-letter file %s)",
 			    (unsigned long long)s[i].failed, (unsigned long long)s[i].dead_lettered,

@@ -90,6 +90,21 @@ t_exit "--since +2h (the future) exits 1" 1 at19 --since +2h
 t_exit "export --since 25:61 exits 1" 1 "$TFDRIFT" export --store "$T_TMP/none.db" --since 25:61
 t_like "with the same words" "$T_ERR" '^tfdrift export: --since 25:61: expected a time \(2024-05-27T10:00:00Z, 17:30, or 2h ago as 2h\)$'
 
+# Counts in the summary agree with their number: one of each is singular.
+cat > "$T_TMP/one.tfstate" <<'JSON'
+{"version":4,"terraform_version":"1.5.7","serial":1,"lineage":"x","outputs":{},"resources":[
+ {"mode":"managed","type":"aws_instance","name":"web","provider":"provider[\"registry.terraform.io/hashicorp/aws\"]",
+  "instances":[{"schema_version":1,"attributes":{"id":"i-0abc","instance_type":"t3.micro"}}]}]}
+JSON
+sed -n 1p "$events" > "$T_TMP/one.jsonl"
+t_exit "one event, one resource, one finding" 2 "$TFDRIFT" scan --state "$T_TMP/one.tfstate" --events "$T_TMP/one.jsonl" --format jsonl
+t_like "the summary says so in the singular" "$T_ERR" \
+    '^tfdrift: 1 event from 1 file against 1 resource in 1 state: 1 finding \(1 modified, 0 unmanaged, 0 deleted\)$'
+{ sed -n 1p "$events"; sed -n 1p "$events"; echo '{"hello":"world"}'; } > "$T_TMP/dup.jsonl"
+t_exit "a duplicate and a record that is not an event" 2 "$TFDRIFT" scan --state "$T_TMP/one.tfstate" --events "$T_TMP/dup.jsonl" --format jsonl
+t_like "one duplicate" "$T_ERR" ', 1 duplicate, '
+t_like "one record skipped" "$T_ERR" '^tfdrift: skipped 1 record that is not an audit event, 0 malformed'
+
 gzip -c "$events" > "$T_TMP/events.jsonl.gz"
 t_exit "gzip input" 2 "$TFDRIFT" scan --state "$state" --events "$T_TMP/events.jsonl.gz" --format jsonl
 t_is "gzip gives the same findings" "$(printf '%s\n' "$T_OUT" | grep -c '"kind"')" 3
