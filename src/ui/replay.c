@@ -584,6 +584,7 @@ replay_engine_consumer(struct replay *r, struct engine_consumer *c)
 {
 	c->findings = live_findings;
 	c->event = live_event;
+	c->flushed = NULL;
 	c->ctx = r;
 }
 
