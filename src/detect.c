@@ -907,34 +907,6 @@ detect_resolve(struct detector *d, const struct event *ev, struct finding_list *
 	return resolve_map(d, ev, out, NULL);
 }
 
-/* A copy that owns everything, for events held back (the caller frees its own). */
-static void
-event_clone(struct event *dst, const struct event *src)
-{
-	memset(dst, 0, sizeof *dst);
-	dst->provider = src->provider;
-	dst->id = xstrdup(src->id);
-	dst->time_ms = src->time_ms;
-	dst->source = xstrdup(src->source);
-	dst->name = xstrdup(src->name);
-	dst->region = xstrdup(src->region);
-	dst->account = xstrdup(src->account);
-	actor_copy(&dst->actor, &src->actor);
-	dst->source_ip = xstrdup(src->source_ip);
-	dst->user_agent = xstrdup(src->user_agent);
-	dst->read_only = src->read_only;
-	dst->error_code = xstrdup(src->error_code);
-	dst->error_message = xstrdup(src->error_message);
-	dst->resource_name = xstrdup(src->resource_name);
-	dst->operation_id = xstrdup(src->operation_id);
-	dst->op_first = src->op_first;
-	dst->op_last = src->op_last;
-	dst->event_type = xstrdup(src->event_type);
-	dst->raw = json_object_get(src->raw);
-	dst->record = src->record;   /* inside raw, which we now hold */
-	dst->origin = xstrdup(src->origin);
-}
-
 static ssize_t
 pending_find(const struct detector *d, const char *op)
 {
