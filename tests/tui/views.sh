@@ -75,20 +75,18 @@ t_screen "an empty filter clears it" v 'filter cleared'
 tui_keys v g n
 t_screen "n finds bob's next finding after the filter is cleared" v 'who: bob'
 
-# The timeline: h selects the newest bucket, the list shows only it; z zooms; Esc clears.
+# The timeline: h selects the newest bucket, the list shows only it; Esc clears. The demo
+# happens now (its events take the time they are replayed at), all in the newest minute.
 t_like "the band has an axis in minutes" "$TUI_SCREEN" '^1m +[0-9]{2}:[0-9]{2} '
 tui_keys v h
-t_screen "h selects the newest 1-minute bucket" v 'bucket 10:48-10:49'
-tui_keys v h h h h h h h h h h h h h h h h h
-t_screen "h walks back in time" v 'bucket 10:31-10:32'
-t_like "the list shows that minute's findings" "$TUI_SCREEN" ' 1 shown '
-t_like "bob's change at 10:31" "$TUI_SCREEN" '10:31:40 .*bob'
-tui_keys v z
-t_screen "z zooms to 5-minute buckets" v 'bucket 10:30-10:35'
-t_like "the axis says 5m" "$TUI_SCREEN" '^5m '
+t_screen "h selects the newest 1-minute bucket: the demo's, now" v 'bucket 12:00-12:01'
+t_like "it holds every finding of the pass" "$TUI_SCREEN" ' 17 shown '
+t_like "at the time they were replayed" "$TUI_SCREEN" 'CRIT 12:00:[0-9]{2} mod +aws_kms_key\.data'
+tui_keys v h
+t_screen "h walks back in time" v 'bucket 11:59-12:00'
+t_like "a minute without changes shows none" "$TUI_SCREEN" ' 0 shown '
 tui_keys v Escape
 t_screen "Esc clears the bucket" v '17 shown  sort: time *$'
-tui_keys v z z
 
 # Export: the findings shown, as a findings document.
 tui_keys v e
@@ -125,8 +123,26 @@ t_screen "a click on the first row selects the newest" v 'event: DisableKey'
 tui_keys v q
 t_tui_exit v "q exits 0"
 
-# A time window: --since/--until replay only what happened in it.
+# Recorded files keep their times: the timeline walks the recording's minutes; z zooms.
 EX="$TOP_SRCDIR/doc/examples"
+tui_start tl 120 72 "$TFDRIFT" --state "$EX/prod.tfstate" --state "$EX/gcp.tfstate" \
+    --events "$EX/cloudtrail.json" --events "$EX/gcp-audit.json" --store "$T_TMP/tl.db"
+t_screen "a file replay of the demo's files finishes" tl 'replay done: [0-9]+ events'
+tui_keys tl h
+t_screen "h selects the newest 1-minute bucket of the recording" tl 'bucket 10:48-10:49'
+tui_keys tl h h h h h h h h h h h h h h h h h
+t_screen "h walks back in time" tl 'bucket 10:31-10:32'
+t_like "the list shows that minute's findings" "$TUI_SCREEN" ' 1 shown '
+t_like "bob's change at 10:31" "$TUI_SCREEN" '10:31:40 .*bob'
+tui_keys tl z
+t_screen "z zooms to 5-minute buckets" tl 'bucket 10:30-10:35'
+t_like "the axis says 5m" "$TUI_SCREEN" '^5m '
+tui_keys tl Escape
+t_screen "Esc clears the bucket" tl '17 shown  sort: time *$'
+tui_keys tl q
+t_tui_exit tl "the timeline run exits 0"
+
+# A time window: --since/--until replay only what happened in it.
 tui_start w 120 40 "$TFDRIFT" --state "$EX/prod.tfstate" --state "$EX/gcp.tfstate" \
     --events "$EX/cloudtrail.json" --events "$EX/gcp-audit.json" --store "$T_TMP/w.db" \
     --since 2024-05-27T09:00:00Z --until 2024-05-27T09:30:00Z
