@@ -47,6 +47,8 @@ t_screen "Esc clears the filter" v '17 shown'
 tui_keys v 4
 t_screen "4 opens the Sources view" v '^ Event files \(2\)'
 t_like "each file with its format and counts" "$TUI_SCREEN" 'format cloudtrail-records +100% +records 78 +events 32 +read-only 46'
+t_like "and its duplicates, what fell outside the window, its rate" "$TUI_SCREEN" \
+    'duplicates 0 +outside --since/--until 0 +[0-9]+\.[0-9] events/s over the last minute'
 t_like "each state with serial and lineage" "$TUI_SCREEN" 'serial 42 +lineage 8f0c2b7e +50 resources'
 t_like "the store is writable" "$TUI_SCREEN" 'v\.db +writable'
 tui_keys v 1
@@ -151,8 +153,20 @@ t_like "only those inside 09:00-09:30" "$TUI_SCREEN" ' 6 shown '
 t_unlike "none before" "$(printf '%s\n' "$TUI_SCREEN" | sed -n 7,20p)" ' 0[78]:[0-9]{2}:[0-9]{2} | 10:[0-9]{2}:[0-9]{2} '
 tui_keys w 4
 t_screen "Sources counts what fell outside" w '[1-9][0-9]* outside --since/--until'
+t_like "per file too" "$TUI_SCREEN" 'outside --since/--until [1-9][0-9]* '
 tui_keys w q
 t_tui_exit w "the window run exits 0"
+# The same events twice (one file given twice): duplicates, counted per file, shown once.
+tui_start dup 120 40 "$TFDRIFT" --state "$EX/prod.tfstate" --events "$EX/cloudtrail.json" \
+    --events "$EX/cloudtrail.json" --store "$T_TMP/dup.db"
+t_screen "the same file twice" dup 'replay done: 32 events'
+tui_keys dup 4
+t_screen "Sources counts the second copy's events as duplicates" dup 'duplicates 32 +outside'
+t_like "and none in the first" "$TUI_SCREEN" 'duplicates 0 +outside'
+tui_keys dup 2
+t_screen "the Events view shows each event once" dup '32 write events: drift 12'
+tui_keys dup q
+t_tui_exit dup "the duplicate run exits 0"
 # A JSON policy change is a line diff of the pretty-printed documents.
 /usr/bin/python3 - "$TOP_SRCDIR/tests/scan" "$T_TMP" <<'EOF'
 import json, sys
