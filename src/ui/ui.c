@@ -1434,7 +1434,7 @@ app_free(struct app *a)
 {
 	engine_free(a->eng);            /* live: stops the collectors and the engine thread */
 	notify_free(a->notify);         /* drains what it can, dead-letters the rest */
-	replay_free(a->replay);         /* joins the worker first */
+	replay_free(a->replay);         /* files, demo: stops its engine first */
 	states_free(a->states);
 	store_close(a->eng_store);
 	detector_free(a->det);
