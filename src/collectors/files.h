@@ -12,11 +12,13 @@
  * in passes, each pass after the first with fresh event and operation ids (`id~N`) so the
  * detector's dedup sees new events. Events outside --since/--until and events whose id came
  * earlier in the replay are counted, not handed over. A flush marker follows each pass (and
- * the end of a stream), so the engine decides what the detector holds back.
+ * the end of a stream), so the engine decides what the detector holds back. A replay reports
+ * its health through files_replay_progress/sources, not the engine's status table.
  *
- * Threads: the collector runs on its engine thread. files_replay_progress and
- * files_replay_sources may be called from any thread while it runs (until the engine frees
- * the collector): the replay's `mu` guards the statistics they copy. */
+ * Threads: a collector runs on the thread the engine starts for it (or run_once's caller).
+ * files_replay_progress and files_replay_sources may be called from any thread while it
+ * runs, until the engine frees the collector: the replay's `mu` guards the statistics they
+ * copy. */
 #ifndef TFDRIFT_COLLECTORS_FILES_H
 #define TFDRIFT_COLLECTORS_FILES_H
 
