@@ -18,19 +18,13 @@
 struct detector;
 static const struct freeze_window *freeze_at(const struct detector *d, size_t i);
 
-/* A set of 64-bit hashes (event ids, GCP operation ids): open addressing, 0 = empty. */
-struct hset {
-	uint64_t *v;
-	size_t cap, n;
-};
-
 struct detector {
 	const struct eventmap *map;
 	struct state_index *ix;
 	const struct conf *conf;
-	struct hset seen_events;
-	struct hset seen_ops;
-	struct hset unmanaged;       /* resources already reported as unmanaged */
+	struct tf_hset seen_events;
+	struct tf_hset seen_ops;
+	struct tf_hset unmanaged;       /* resources already reported as unmanaged */
 	struct event *pending;       /* GCP operations' last entries waiting for their first */
 	size_t npending, cappending;
 	struct detect_stats stats;
@@ -65,54 +59,6 @@ const char *
 nodrift_name(enum nodrift n)
 {
 	return (unsigned)n < ND__COUNT ? nd_names[n] : "unknown";
-}
-
-/* Returns 1 if h was already present, else inserts it and returns 0. */
-static int
-hset_test_and_add(struct hset *s, uint64_t h)
-{
-	size_t i;
-
-	if (h == 0)
-		h = 1;
-	if ((s->n + 1) * 2 > s->cap) {
-		struct hset ns = { NULL, s->cap ? s->cap * 2 : 1024, 0 };
-
-		ns.v = xcalloc(ns.cap, sizeof *ns.v);
-		for (i = 0; i < s->cap; i++) {
-			if (s->v[i] != 0) {
-				size_t j = s->v[i] & (ns.cap - 1);
-
-				while (ns.v[j] != 0)
-					j = (j + 1) & (ns.cap - 1);
-				ns.v[j] = s->v[i];
-				ns.n++;
-			}
-		}
-		free(s->v);
-		*s = ns;
-	}
-	for (i = h & (s->cap - 1); s->v[i] != 0; i = (i + 1) & (s->cap - 1))
-		if (s->v[i] == h)
-			return 1;
-	s->v[i] = h;
-	s->n++;
-	return 0;
-}
-
-static int
-hset_has(const struct hset *s, uint64_t h)
-{
-	size_t i;
-
-	if (h == 0)
-		h = 1;
-	if (s->cap == 0)
-		return 0;
-	for (i = h & (s->cap - 1); s->v[i] != 0; i = (i + 1) & (s->cap - 1))
-		if (s->v[i] == h)
-			return 1;
-	return 0;
 }
 
 /* Recount the windows and the time span they cover (events outside it skip them at once). */
@@ -198,9 +144,9 @@ detector_free(struct detector *d)
 		return;
 	if (d->ix != NULL)
 		state_index_unref(d->ix);
-	free(d->seen_events.v);
-	free(d->seen_ops.v);
-	free(d->unmanaged.v);
+	tf_hset_free(&d->seen_events);
+	tf_hset_free(&d->seen_ops);
+	tf_hset_free(&d->unmanaged);
 	for (size_t i = 0; i < d->npending; i++)
 		event_free(&d->pending[i]);
 	free(d->pending);
@@ -680,11 +626,11 @@ handle_unmanaged(struct detector *d, const struct event *ev, const struct em_ent
 	 * changes to a resource already reported as outside Terraform add nothing. */
 	sb_init(&key);
 	sb_addf(&key, "%d\n%s\n%s", (int)ev->provider, e->resource, id);
-	seen = hset_test_and_add(&d->unmanaged, tf_hash(key.buf, key.len));
+	seen = tf_hset_test_and_add(&d->unmanaged, tf_hash(key.buf, key.len));
 	/* Also remember the id alone, so an entry for "any type" (tags) sees it too. */
 	sb_reset(&key);
 	sb_addf(&key, "%d\n*\n%s", (int)ev->provider, id);
-	if (hset_test_and_add(&d->unmanaged, tf_hash(key.buf, key.len)) &&
+	if (tf_hset_test_and_add(&d->unmanaged, tf_hash(key.buf, key.len)) &&
 	    strcmp(e->resource, "*") == 0)
 		seen = 1;
 	sb_free(&key);
@@ -907,34 +853,6 @@ detect_resolve(struct detector *d, const struct event *ev, struct finding_list *
 	return resolve_map(d, ev, out, NULL);
 }
 
-/* A copy that owns everything, for events held back (the caller frees its own). */
-static void
-event_clone(struct event *dst, const struct event *src)
-{
-	memset(dst, 0, sizeof *dst);
-	dst->provider = src->provider;
-	dst->id = xstrdup(src->id);
-	dst->time_ms = src->time_ms;
-	dst->source = xstrdup(src->source);
-	dst->name = xstrdup(src->name);
-	dst->region = xstrdup(src->region);
-	dst->account = xstrdup(src->account);
-	actor_copy(&dst->actor, &src->actor);
-	dst->source_ip = xstrdup(src->source_ip);
-	dst->user_agent = xstrdup(src->user_agent);
-	dst->read_only = src->read_only;
-	dst->error_code = xstrdup(src->error_code);
-	dst->error_message = xstrdup(src->error_message);
-	dst->resource_name = xstrdup(src->resource_name);
-	dst->operation_id = xstrdup(src->operation_id);
-	dst->op_first = src->op_first;
-	dst->op_last = src->op_last;
-	dst->event_type = xstrdup(src->event_type);
-	dst->raw = json_object_get(src->raw);
-	dst->record = src->record;   /* inside raw, which we now hold */
-	dst->origin = xstrdup(src->origin);
-}
-
 static ssize_t
 pending_find(const struct detector *d, const char *op)
 {
@@ -964,7 +882,7 @@ detect_event(struct detector *d, const struct event *ev, struct finding_list *ou
 		why = ND_READ_ONLY;
 		goto done;
 	}
-	if (ev->id != NULL && hset_test_and_add(&d->seen_events, tf_hash_str(ev->id) ^ ev->provider)) {
+	if (ev->id != NULL && tf_hset_test_and_add(&d->seen_events, tf_hash_str(ev->id) ^ ev->provider)) {
 		why = ND_DUPLICATE;
 		goto done;
 	}
@@ -982,7 +900,7 @@ detect_event(struct detector *d, const struct event *ev, struct finding_list *ou
 		uint64_t h = tf_hash_str(ev->operation_id);
 
 		if (ev->op_last && !ev->op_first) {
-			if (hset_has(&d->seen_ops, h) || pending_find(d, ev->operation_id) >= 0) {
+			if (tf_hset_has(&d->seen_ops, h) || pending_find(d, ev->operation_id) >= 0) {
 				why = ND_DUPLICATE;
 				goto done;
 			}
@@ -994,7 +912,7 @@ detect_event(struct detector *d, const struct event *ev, struct finding_list *ou
 			why = ND_DEFERRED;
 			goto done;
 		}
-		if (hset_test_and_add(&d->seen_ops, h)) {
+		if (tf_hset_test_and_add(&d->seen_ops, h)) {
 			why = ND_DUPLICATE;
 			goto done;
 		}
@@ -1016,7 +934,7 @@ detector_flush(struct detector *d, struct finding_list *out)
 		struct event *ev = &d->pending[d->npending - 1];
 		enum nodrift why;
 
-		hset_test_and_add(&d->seen_ops, tf_hash_str(ev->operation_id));
+		tf_hset_test_and_add(&d->seen_ops, tf_hash_str(ev->operation_id));
 		why = detect_resolve(d, ev, out);
 		d->stats.by_reason[ND_DEFERRED]--;
 		d->stats.by_reason[why]++;

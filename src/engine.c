@@ -1,4 +1,5 @@
-/* engine: bounded event queue, engine thread, collector threads, cursors, health. */
+/* engine: bounded event queue (events and collectors' flush markers, in order), engine
+ * thread, collector threads, cursors, health. Threads and locks: see engine.h. */
 #include "config.h"
 
 #include <errno.h>
@@ -23,6 +24,12 @@ struct slot {
 	struct engine_status status;    /* guarded by e->mu */
 };
 
+/* One queue entry: an event, or a collector's flush marker (flush != NULL: whose). */
+struct qitem {
+	struct event ev;
+	struct slot *flush;
+};
+
 struct engine {
 	struct detector *det;           /* engine thread only (or run_once's caller) */
 	struct store *store;            /* cursors, under store_mu */
@@ -34,7 +41,7 @@ struct engine {
 
 	pthread_mutex_t mu;             /* guards everything below */
 	pthread_cond_t not_empty, not_full, stop_cv;
-	struct event *q;                /* ring */
+	struct qitem *q;                /* ring */
 	size_t cap, head, n;
 	int stop;                       /* collectors: stop polling */
 	int drain_done;                 /* engine thread: queue drained, exit */
@@ -107,6 +114,24 @@ process(struct engine *e, struct event *ev)
 		e->cons.findings(e->cons.ctx, &found);
 	else
 		free(found.v);
+}
+
+/* Decide what the detector holds back and say so: a collector's flush marker (from != NULL)
+ * or the end of the input (the drain at stop, run_once). On the detector's thread. */
+static void
+flush(struct engine *e, struct slot *from)
+{
+	struct finding_list rest = { 0 };
+
+	if (detector_flush(e->det, &rest) > 0 && rest.n > 0) {
+		pthread_mutex_lock(&e->mu);
+		e->findings += rest.n;
+		pthread_mutex_unlock(&e->mu);
+		e->cons.findings(e->cons.ctx, &rest);
+	} else
+		free(rest.v);
+	if (from != NULL && e->cons.flushed != NULL)
+		e->cons.flushed(e->cons.ctx, e->col[from->idx]->name);
 }
 
 /* On the detector's thread: the newest index and freeze windows handed over. */
@@ -232,11 +257,32 @@ state_main(void *arg)
 
 /* ---- the sink collectors call ---- */
 
+/* Append an event or a flush marker, waiting while the queue is full. 0, or -1 (nothing
+ * queued) when stopping with the queue full. */
+static int
+enqueue(struct engine *e, const struct qitem *it)
+{
+	pthread_mutex_lock(&e->mu);
+	while (e->n == e->cap && !e->stop)
+		pthread_cond_wait(&e->not_full, &e->mu);
+	if (e->stop && e->n == e->cap) {
+		pthread_mutex_unlock(&e->mu);
+		return -1;
+	}
+	e->q[(e->head + e->n) % e->cap] = *it;
+	e->n++;
+	pthread_cond_signal(&e->not_empty);
+	pthread_mutex_unlock(&e->mu);
+	return 0;
+}
+
 static int
 sink_event(void *ctx, struct event *ev)
 {
 	struct slot *s = ctx;
 	struct engine *e = s->e;
+	struct qitem it = { .flush = NULL };
+	int rc;
 
 	if (s->direct) {
 		apply_index(e);
@@ -245,21 +291,25 @@ sink_event(void *ctx, struct event *ev)
 		free(ev);
 		return 0;
 	}
-	pthread_mutex_lock(&e->mu);
-	while (e->n == e->cap && !e->stop)
-		pthread_cond_wait(&e->not_full, &e->mu);
-	if (e->stop && e->n == e->cap) {
-		pthread_mutex_unlock(&e->mu);
+	it.ev = *ev;                    /* the queue keeps the contents */
+	if ((rc = enqueue(e, &it)) != 0)
 		event_free(ev);
-		free(ev);
-		return -1;
-	}
-	e->q[(e->head + e->n) % e->cap] = *ev;      /* the queue keeps the contents */
-	e->n++;
-	pthread_cond_signal(&e->not_empty);
-	pthread_mutex_unlock(&e->mu);
 	free(ev);
-	return 0;
+	return rc;
+}
+
+static int
+sink_flush(void *ctx)
+{
+	struct slot *s = ctx;
+	struct qitem it = { .flush = s };
+
+	if (s->direct) {
+		apply_index(s->e);
+		flush(s->e, s);
+		return 0;
+	}
+	return enqueue(s->e, &it);
 }
 
 static char *
@@ -347,6 +397,7 @@ make_sink(struct slot *s, struct source_sink *k)
 	k->cursor_set = sink_cursor_set;
 	k->status = sink_status;
 	k->sleep = sink_sleep;
+	k->flush = sink_flush;
 	k->ctx = s;
 }
 
@@ -368,8 +419,7 @@ static void *
 engine_main(void *arg)
 {
 	struct engine *e = arg;
-	struct event ev;
-	struct finding_list rest = { 0 };
+	struct qitem it;
 
 	for (;;) {
 		pthread_mutex_lock(&e->mu);
@@ -384,20 +434,21 @@ engine_main(void *arg)
 			apply_index(e);
 			continue;
 		}
-		ev = e->q[e->head];
+		it = e->q[e->head];
 		e->head = (e->head + 1) % e->cap;
 		e->n--;
 		pthread_cond_signal(&e->not_full);
 		pthread_mutex_unlock(&e->mu);
 		apply_index(e);
-		process(e, &ev);
-		event_free(&ev);
+		if (it.flush != NULL)
+			flush(e, it.flush);
+		else {
+			process(e, &it.ev);
+			event_free(&it.ev);
+		}
 	}
 	/* GCP operations whose first entry never came. */
-	if (detector_flush(e->det, &rest) > 0)
-		e->cons.findings(e->cons.ctx, &rest);
-	else
-		free(rest.v);
+	flush(e, NULL);
 	return NULL;
 }
 
@@ -462,7 +513,6 @@ int
 engine_run_once(struct engine *e)
 {
 	struct source_sink k;
-	struct finding_list rest = { 0 };
 	size_t i;
 	int failed = 0;
 
@@ -475,10 +525,7 @@ engine_run_once(struct engine *e)
 		e->slots[i].direct = 0;
 	}
 	apply_index(e);
-	if (detector_flush(e->det, &rest) > 0)
-		e->cons.findings(e->cons.ctx, &rest);
-	else
-		free(rest.v);
+	flush(e, NULL);
 	return failed;
 }
 
@@ -533,7 +580,7 @@ engine_free(struct engine *e)
 		return;
 	engine_stop(e);
 	for (i = 0; i < e->n; i++)
-		event_free(&e->q[(e->head + i) % e->cap]);
+		event_free(&e->q[(e->head + i) % e->cap].ev);     /* a marker's is empty */
 	free(e->q);
 	for (i = 0; i < e->ncol; i++) {
 		if (e->col[i]->free != NULL)

@@ -39,6 +39,10 @@ struct engine_consumer {
 	/* An event was handled (drift or not): for the Events view. May be NULL. */
 	void (*event)(void *ctx, const struct event *ev, enum nodrift why, struct finding **fv,
 	    size_t nf);
+	/* A collector's flush (source_sink.flush) was reached: everything it handed over before
+	 * is decided, and the findings of what was held back went to `findings` first. May be
+	 * NULL. */
+	void (*flushed)(void *ctx, const char *collector);
 	void *ctx;
 };
 
@@ -73,7 +77,7 @@ void engine_refresh_states(struct engine *e);
 char *engine_state_error(struct engine *e, int64_t *last_ok_ms);
 
 /* Ask everything to stop, join the threads (collectors first, then the engine after it
- * drained the queue: nothing handed over is lost). */
+ * drained the queue and flushed the detector: nothing handed over is lost). */
 void engine_stop(struct engine *e);
 void engine_free(struct engine *e);
 

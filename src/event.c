@@ -187,6 +187,61 @@ event_free(struct event *ev)
 	memset(ev, 0, sizeof *ev);
 }
 
+/* Everything but the JSON. */
+static void
+copy_fields(struct event *dst, const struct event *src)
+{
+	memset(dst, 0, sizeof *dst);
+	dst->provider = src->provider;
+	dst->id = xstrdup(src->id);
+	dst->time_ms = src->time_ms;
+	dst->source = xstrdup(src->source);
+	dst->name = xstrdup(src->name);
+	dst->region = xstrdup(src->region);
+	dst->account = xstrdup(src->account);
+	actor_copy(&dst->actor, &src->actor);
+	dst->source_ip = xstrdup(src->source_ip);
+	dst->user_agent = xstrdup(src->user_agent);
+	dst->read_only = src->read_only;
+	dst->error_code = xstrdup(src->error_code);
+	dst->error_message = xstrdup(src->error_message);
+	dst->resource_name = xstrdup(src->resource_name);
+	dst->operation_id = xstrdup(src->operation_id);
+	dst->op_first = src->op_first;
+	dst->op_last = src->op_last;
+	dst->event_type = xstrdup(src->event_type);
+	dst->origin = xstrdup(src->origin);
+}
+
+void
+event_clone(struct event *dst, const struct event *src)
+{
+	copy_fields(dst, src);
+	dst->raw = json_object_get(src->raw);
+	dst->record = src->record;   /* inside raw, which we now hold */
+}
+
+void
+event_clone_deep(struct event *dst, const struct event *src)
+{
+	copy_fields(dst, src);
+	if (src->raw == NULL)
+		return;
+	if (json_object_deep_copy(src->raw, &dst->raw, NULL) != 0)
+		tf_fatal("out of memory copying an event");
+	if (src->record == src->raw) {
+		dst->record = dst->raw;
+		return;
+	}
+	/* The record is a member of raw (a LogEntry's protoPayload): the same member of the copy. */
+	json_object_object_foreach(src->raw, key, val) {
+		if (val == src->record) {
+			json_object_object_get_ex(dst->raw, key, &dst->record);
+			break;
+		}
+	}
+}
+
 /* ---- via: how a change was made ---- */
 
 /* The user agent without S3's [brackets] and Google's ",gzip(gfe)" transport suffixes. */
@@ -1887,8 +1942,11 @@ next_in_array(struct ev_reader *r, struct event *ev)
 			origin = xasprintf("%s#%zu", r->name, i);
 		got = take_record(r, json_object_array_get_idx(r->arr, i), ev, origin);
 		free(origin);
-		if (got)
+		if (got) {
+			/* The event keeps the only reference: it may be freed on another thread. */
+			json_object_array_put_idx(r->arr, i, NULL);
 			return 1;
+		}
 	}
 	if (r->arr_line > 0) {
 		/* A container on one JSON line: release it and go on with the lines. */
@@ -1952,6 +2010,8 @@ next_line_event(struct ev_reader *r, struct event *ev, char **err)
 int
 ev_reader_next(struct ev_reader *r, struct event *ev, char **err)
 {
+	int got;
+
 	memset(ev, 0, sizeof *ev);
 	if (r->fmt == EVF_JSON_LINES)
 		return next_line_event(r, ev, err);
@@ -1959,7 +2019,11 @@ ev_reader_next(struct ev_reader *r, struct event *ev, char **err)
 		if (r->single_done)
 			return 0;
 		r->single_done = 1;
-		return take_record(r, r->doc, ev, r->name);
+		got = take_record(r, r->doc, ev, r->name);
+		/* The event keeps the only reference: it may be freed on another thread. */
+		json_object_put(r->doc);
+		r->doc = NULL;
+		return got;
 	}
 	return next_in_array(r, ev);
 }

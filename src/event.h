@@ -52,6 +52,11 @@ struct event {
 };
 
 void event_free(struct event *ev);
+/* Copies that own every string. event_clone shares the JSON (a reference): for use on the
+ * same thread. event_clone_deep copies it too, so the copy can go to another thread
+ * (json-c's reference counts are not atomic). */
+void event_clone(struct event *dst, const struct event *src);
+void event_clone_deep(struct event *dst, const struct event *src);
 void actor_copy(struct actor *dst, const struct actor *src);   /* deep copy */
 void actor_clear(struct actor *a);                              /* frees and zeroes */
 /* Fill an event from a parsed CloudTrail record / GCP LogEntry. Takes a reference to `obj`
@@ -91,7 +96,8 @@ struct ev_reader;
 struct ev_reader *ev_reader_open(const char *path, char **err);
 /* Readers over a memory buffer (copied). `name` labels origins and messages. */
 struct ev_reader *ev_reader_open_mem(const char *name, const char *buf, size_t len, char **err);
-/* Returns 1 and fills *ev (caller frees with event_free), 0 at end, -1 on a fatal input error
+/* Returns 1 and fills *ev (caller frees with event_free; it shares no JSON with the reader,
+ * so another thread may free it), 0 at end, -1 on a fatal input error
  * (*err: "file:line:column: what to do"). Per-record problems are counted and reported through
  * the warn callback, not fatal. */
 int ev_reader_next(struct ev_reader *r, struct event *ev, char **err);

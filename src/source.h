@@ -39,6 +39,11 @@ struct source_sink {
 	/* Sleep until `ms` of monotonic time from now have passed or a stop is asked for;
 	 * returns 1 when stopping. Collectors sleep only through this, so a stop is quick. */
 	int (*sleep)(void *ctx, int64_t ms);
+	/* The input handed over so far is complete (a replay's pass or its end): the engine
+	 * decides what the detector holds back (a GCP operation whose last entry came without
+	 * its first) once it reaches this point of the queue. Blocks like event; -1 when the
+	 * engine is stopping (its drain decides them anyway). */
+	int (*flush)(void *ctx);
 	void *ctx;
 };
 

@@ -111,6 +111,14 @@ pass_sleep(void *ctx, int64_t ms)
 	return cc->inner->sleep(cc->inner->ctx, ms);
 }
 
+static int
+pass_flush(void *ctx)
+{
+	struct ct_col *cc = ctx;
+
+	return cc->inner->flush(cc->inner->ctx);
+}
+
 static void
 wrap(struct ct_col *cc, const struct source_sink *in, struct source_sink *out)
 {
@@ -124,6 +132,7 @@ wrap(struct ct_col *cc, const struct source_sink *in, struct source_sink *out)
 	out->cursor_set = pass_cursor_set;
 	out->status = pass_status;
 	out->sleep = pass_sleep;
+	out->flush = pass_flush;
 	out->ctx = cc;
 }
 

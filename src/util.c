@@ -414,6 +414,96 @@ tf_mono_ms(void)
 }
 
 int
+tf_hset_test_and_add(struct tf_hset *s, uint64_t h)
+{
+	size_t i;
+
+	if (h == 0)
+		h = 1;
+	if ((s->n + 1) * 2 > s->cap) {
+		struct tf_hset ns = { NULL, s->cap ? s->cap * 2 : 1024, 0 };
+
+		ns.v = xcalloc(ns.cap, sizeof *ns.v);
+		for (i = 0; i < s->cap; i++) {
+			if (s->v[i] != 0) {
+				size_t j = s->v[i] & (ns.cap - 1);
+
+				while (ns.v[j] != 0)
+					j = (j + 1) & (ns.cap - 1);
+				ns.v[j] = s->v[i];
+				ns.n++;
+			}
+		}
+		free(s->v);
+		*s = ns;
+	}
+	for (i = h & (s->cap - 1); s->v[i] != 0; i = (i + 1) & (s->cap - 1))
+		if (s->v[i] == h)
+			return 1;
+	s->v[i] = h;
+	s->n++;
+	return 0;
+}
+
+int
+tf_hset_has(const struct tf_hset *s, uint64_t h)
+{
+	size_t i;
+
+	if (h == 0)
+		h = 1;
+	if (s->cap == 0)
+		return 0;
+	for (i = h & (s->cap - 1); s->v[i] != 0; i = (i + 1) & (s->cap - 1))
+		if (s->v[i] == h)
+			return 1;
+	return 0;
+}
+
+void
+tf_hset_free(struct tf_hset *s)
+{
+	free(s->v);
+	memset(s, 0, sizeof *s);
+}
+
+void
+tf_rate_add(struct tf_rate *r, int64_t now_s, uint64_t n)
+{
+	size_t i = (size_t)(now_s % TF_RATE_SECONDS);
+
+	if (!r->started) {
+		r->started = 1;
+		r->first_s = now_s;
+	}
+	if (r->sec[i] != now_s) {       /* a slot of a minute ago: reuse it */
+		r->sec[i] = now_s;
+		r->n[i] = 0;
+	}
+	r->n[i] += n;
+}
+
+double
+tf_rate_get(const struct tf_rate *r, int64_t now_s)
+{
+	int64_t span;
+	uint64_t sum = 0;
+	size_t i;
+
+	if (!r->started)
+		return 0;
+	for (i = 0; i < TF_RATE_SECONDS; i++)
+		if (r->sec[i] <= now_s && r->sec[i] > now_s - TF_RATE_SECONDS)
+			sum += r->n[i];
+	span = now_s - r->first_s + 1;
+	if (span > TF_RATE_SECONDS)
+		span = TF_RATE_SECONDS;
+	if (span < 1)
+		span = 1;
+	return (double)sum / (double)span;
+}
+
+int
 tf_parse_duration(const char *s, int64_t *ms)
 {
 	int64_t total = 0;

@@ -72,6 +72,20 @@ int tf_parse_when(const char *s, int64_t now_ms, int dir, int64_t *out);
  * 2h ago as 2h)" (dir <= 0) or its future twin (dir > 0). A static string. */
 const char *tf_when_forms(int dir);
 
+/* Events per second over the last minute, from a ring of per-second counts (seconds of any
+ * clock; tf_mono_ms() / 1000 for rates shown live). Zeroed is empty. Not locked: its owner
+ * guards it. Until a minute has passed since the first count, the rate is over the time
+ * since then (at least one second). */
+#define TF_RATE_SECONDS 60
+struct tf_rate {
+	int started;
+	int64_t first_s;
+	int64_t sec[TF_RATE_SECONDS];
+	uint64_t n[TF_RATE_SECONDS];
+};
+void tf_rate_add(struct tf_rate *r, int64_t now_s, uint64_t n);
+double tf_rate_get(const struct tf_rate *r, int64_t now_s);
+
 /* Case-sensitive glob match with * and ? (fnmatch without flags). */
 int tf_glob(const char *pattern, const char *s);
 int tf_str_has_prefix(const char *s, const char *prefix);
@@ -85,6 +99,16 @@ static inline uint64_t tf_hash_str(const char *s)
 	while (*s) { h ^= (unsigned char)*s++; h *= 1099511628211ULL; }
 	return h;
 }
+
+/* A set of 64-bit hashes (event ids, operation ids): open addressing, zeroed is empty.
+ * test_and_add returns 1 when h was there already, else adds it and returns 0. */
+struct tf_hset {
+	uint64_t *v;
+	size_t cap, n;
+};
+int tf_hset_test_and_add(struct tf_hset *s, uint64_t h);
+int tf_hset_has(const struct tf_hset *s, uint64_t h);
+void tf_hset_free(struct tf_hset *s);
 
 /* Lowercase hex SHA-256 of data, first `hexlen` hex digits (<= 64) into out (hexlen+1 bytes). */
 void tf_sha256_hex(const void *data, size_t n, char *out, size_t hexlen);

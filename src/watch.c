@@ -277,6 +277,7 @@ watch_main(int argc, char **argv, const char *config)
 	}
 	cons.findings = on_findings;
 	cons.event = NULL;
+	cons.flushed = NULL;
 	cons.ctx = w;
 	w->eng = engine_new(w->det, w->store, 10000, &cons);
 	engine_set_state_loader(w->eng, states_loader, w->st, w->conf.state_refresh_ms);

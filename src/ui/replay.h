@@ -1,12 +1,14 @@
-/* replay: the engine thread of the dashboard. It reads recorded audit events, runs them
- * through the detector and hands findings and event summaries to the UI thread: streamed as
- * fast as they can be read (a large backlog shows up while it loads), or paced and looped
- * for the demo.
+/* replay: the dashboard's side of the engine (src/engine.h), the one path into the detector
+ * besides `scan`. Recorded files and the demo run through an engine of their own with a
+ * replay-mode files collector (src/collectors/files.h): streamed as fast as they can be read
+ * (a large backlog shows up while it loads), or paced and looped for the demo. Live mode
+ * feeds the same queues from the caller's engine with the configured sources.
  *
- * Threads: replay_start runs one worker thread that alone uses the detector and the readers.
- * The worker pushes owned findings and events onto queues guarded by `mu` and writes one byte
- * to the wake pipe; the UI thread takes them with replay_take and reads progress and source
- * health with replay_progress / replay_sources. Nothing here touches curses. */
+ * Threads: the engine's consumer (engine thread) and the collector's change hook (collector
+ * thread) push owned findings and event summaries onto queues guarded by the replay's `mu`
+ * and write one byte to the wake pipe; the UI thread takes them with replay_take and reads
+ * progress and source health with replay_progress / replay_sources (from the collector's
+ * statistics, or the engine's health table when live). Nothing here touches curses. */
 #ifndef TFDRIFT_UI_REPLAY_H
 #define TFDRIFT_UI_REPLAY_H
 
@@ -20,9 +22,10 @@ struct replay;
 
 struct replay_opts {
 	int64_t pace_ms;        /* one pass lasts about this long; 0 = as fast as possible */
-	unsigned passes;        /* 0 = loop forever, shifting times and ids each pass (paced) */
+	unsigned passes;        /* 0 = loop forever, with fresh ids and later times each pass (paced) */
 	int64_t since_ms;       /* events before this are skipped (0 = no bound) */
 	int64_t until_ms;       /* events at or after this are skipped (0 = no bound) */
+	int shift_to_now;       /* events happen when they are replayed (the demo: freezes catch them) */
 };
 
 /* One write event as the Events view shows it: drift or not, and why not. Owned strings. */
@@ -46,9 +49,11 @@ struct ui_event_list {
 };
 void ui_event_list_clear(struct ui_event_list *l);   /* frees every event, keeps v */
 
-/* Read the inputs lazily on the worker. The replay borrows `det` (it must outlive
- * replay_free) and uses it only on its thread once started. NULL with *err when a file cannot
- * be opened at all (checked up front so a typo fails before the screen starts). */
+/* Files ("-" is standard input): an engine over `det` with a replay-mode files collector, no
+ * store (a replay keeps no cursors). The replay borrows `det` (it must outlive replay_free,
+ * which stops the engine) and the engine thread alone uses it once started. NULL with *err
+ * when a file cannot be read at all (checked up front so a typo fails before the screen
+ * starts). */
 struct replay *replay_new(char **files, size_t nfiles, struct detector *det,
     const struct replay_opts *o, char **err);
 /* Live: no files; an engine (src/engine.h) feeds the queues through the consumer that
@@ -57,12 +62,12 @@ struct replay *replay_new(char **files, size_t nfiles, struct detector *det,
 struct replay *replay_new_live(char **err);
 void replay_engine_consumer(struct replay *r, struct engine_consumer *c);
 void replay_attach_engine(struct replay *r, struct engine *e);
-/* Live: ask the engine to reload the states now (the `r` key). */
+/* Live: ask the engine to reload the states now (the `r` key; a replay has no state loader). */
 void replay_refresh_states(struct replay *r);
 
 /* The read end of the wake pipe (readable when there is something to take). */
 int replay_wake_fd(const struct replay *r);
-/* Start the worker. 0, or -1 with *err. */
+/* Start the engine (its threads). 0, or -1 with *err. */
 int replay_start(struct replay *r, char **err);
 /* Move the queued findings and events out (ownership passes) and empty the wake pipe.
  * `events` may be NULL (they are dropped). */
@@ -73,15 +78,15 @@ enum replay_phase { RP_LOADING = 0, RP_REPLAYING, RP_WAITING, RP_DONE, RP_LIVE }
 struct replay_progress {
 	enum replay_phase phase;
 	double frac;            /* 0..1 through the current phase, -1 unknown */
-	uint64_t done;          /* events handled in this pass */
-	uint64_t total;         /* events per pass (0 while streaming: not known yet) */
+	uint64_t done;          /* events handed over in this pass (live: handled) */
+	uint64_t total;         /* events per pass (0 while streaming: not known yet; live: queued) */
 	unsigned pass;          /* 0-based */
-	int finished;           /* the worker has stopped */
+	int finished;           /* every file is read and every event decided (the last flush) */
 	uint64_t findings;      /* findings produced so far */
 	uint64_t events;        /* write events handled so far, all passes */
 	uint64_t out_of_window; /* skipped by --since/--until */
 	uint64_t read_only;     /* skipped as read-only */
-	double rate;            /* events handled per second of work */
+	double rate;            /* events per second over the last minute, every source */
 	int64_t latest_ms;      /* the newest event time seen */
 };
 /* Progress, and the last error (heap copy, or NULL) when err is non-NULL. */
@@ -92,13 +97,15 @@ struct replay_source {
 	char *path;
 	const char *format;     /* static */
 	uint64_t records, events, skipped, malformed, read_only;
+	uint64_t duplicates;    /* events whose id came earlier in the replay: not shown again */
+	uint64_t out_of_window; /* outside --since/--until */
 	double progress;        /* 0..1, -1 unknown */
 	enum { RS_WAITING = 0, RS_READING, RS_DONE, RS_FAILED, RS_LIVE } state;
 	char *error;            /* why it failed (live: the last error, the source still runs) */
 	int64_t first_ms, last_ms;      /* event time range seen */
+	double rate;            /* events per second over the last minute */
 	/* Live sources (state RS_LIVE). */
 	int64_t last_poll_ms, lag_ms;
-	double rate;
 	uint64_t requests, errors, retries;
 };
 /* A copy of the sources (free with replay_sources_free). */
@@ -106,10 +113,12 @@ void replay_sources(struct replay *r, struct replay_source **out, size_t *n);
 void replay_sources_free(struct replay_source *s, size_t n);
 
 /* Hand the detector a new set of extra freeze windows (besides the config's): copied, and
- * applied on the worker before its next event. Any thread. */
+ * applied on the engine thread before its next event (engine_set_freezes). Any thread; live:
+ * once the engine is attached. */
 void replay_set_freezes(struct replay *r, const struct freeze_window *w, size_t n);
 
-/* Stop and join the worker, free everything (queued findings included). */
+/* Stop and free the replay's own engine (live: the caller frees its engine first), then
+ * everything else (queued findings included). */
 void replay_free(struct replay *r);
 
 #endif

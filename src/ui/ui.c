@@ -1434,7 +1434,7 @@ app_free(struct app *a)
 {
 	engine_free(a->eng);            /* live: stops the collectors and the engine thread */
 	notify_free(a->notify);         /* drains what it can, dead-letters the rest */
-	replay_free(a->replay);         /* joins the worker first */
+	replay_free(a->replay);         /* files, demo: stops its engine first */
 	states_free(a->states);
 	store_close(a->eng_store);
 	detector_free(a->det);
@@ -1618,7 +1618,7 @@ ui_main(int argc, char **argv, int demo, const char *config)
 	};
 	struct app app, *a = &app;
 	struct strlist states = { 0 }, events = { 0 };
-	struct replay_opts ro = { 0, 1, 0, 0 };
+	struct replay_opts ro = { .passes = 1 };
 	const char *storepath = NULL, *cfgpath = config, *mapdir = NULL, *theme = NULL, *env;
 	char **errs = NULL, *err = NULL, *end;
 	size_t nerrs = 0, i;
@@ -1635,6 +1635,7 @@ ui_main(int argc, char **argv, int demo, const char *config)
 	if (demo) {
 		ro.pace_ms = 60000;
 		ro.passes = 0;
+		ro.shift_to_now = 1;    /* the demo happens now: freezes started now catch it */
 	}
 	if ((env = getenv("TFDRIFT_UI_ITERATIONS")) != NULL && *env != '\0')
 		a->max_iterations = strtoul(env, NULL, 10);

@@ -88,6 +88,9 @@ build(struct ui *u, struct ui_text *d)
 		    s->progress < 0 ? 0 : s->progress * 100, (unsigned long long)s->records,
 		    (unsigned long long)s->events, (unsigned long long)s->read_only,
 		    (unsigned long long)s->skipped, (unsigned long long)s->malformed));
+		ui_text_add(d, TS_DIM, xasprintf("          duplicates %llu  outside --since/--until %llu  "
+		    "%.1f events/s over the last minute", (unsigned long long)s->duplicates,
+		    (unsigned long long)s->out_of_window, s->rate));
 		if (s->first_ms > 0)
 			ui_text_add(d, TS_DIM, xasprintf("          events from %s to %s", a, b));
 		if (s->malformed > 0)

@@ -183,7 +183,7 @@ cmd_token(int argc, char **argv)
 static int
 cmd_poll(int argc, char **argv)
 {
-	struct source_sink sink = { sink_event, cursor_get, cursor_set, sink_status, sink_sleep, NULL };
+	struct source_sink sink = { sink_event, cursor_get, cursor_set, sink_status, sink_sleep, NULL, NULL };
 	struct gl_opts o;
 	struct gcp_auth *a;
 	struct gl_poller *p;

@@ -16,6 +16,8 @@ t_screen "the replay finishes and the status line counts" demo \
     'replay done: [0-9]+ events.*' 20
 t_like "status line counts open findings by severity" "$TUI_SCREEN" 'open: crit [0-9]+ high [1-9]'
 t_like "the list shows the actor" "$TUI_SCREEN" 'alice@corp'
+t_like "the demo happens now: its changes at the (fake) clock's time" "$TUI_SCREEN" \
+    '(CRIT|HIGH|MED|LOW) +12:00:0[0-2] (mod|unmgd|del) '
 
 # The oldest finding (bottom in time order) is the security group one.
 tui_keys demo G

@@ -70,6 +70,22 @@ t_screen "after a restart the banner is back" f2 'FREEZE adhoc-tester-1200: 1h30
 tui_keys f2 q
 t_tui_exit f2 "exits 0"
 
+# The demo happens now (its events take the time they are replayed at): a freeze started
+# while it plays catches the writes that follow.
+tui_start fznow 160 30 "$TFDRIFT" demo --store "$T_TMP/fznow.db" --pace 8s --passes 1
+t_screen "the demo plays" fznow 'replay [0-9]+/[0-9]+'
+tui_keys fznow F
+tui_keys fznow -l '13:30'
+tui_keys fznow Enter
+t_screen "a freeze starts while it plays" fznow 'freeze adhoc-tester-1200 until 2024-05-27T13:30:00Z'
+t_screen "the pass finishes" fznow 'replay done' 20
+tui_keys fznow /
+tui_keys fznow -l 'kind:freeze'
+tui_keys fznow Enter
+t_screen "the demo's writes after it are freeze violations, now" fznow '12:00:0[0-9] freeze .* dur'
+tui_keys fznow q
+t_tui_exit fznow "exits 0"
+
 # A freeze window from the config: the banner with the time left, violations for every
 # write by a person inside it, drift one severity higher, and the window on the timeline.
 cat > "$T_TMP/freeze.yaml" <<EOF

@@ -47,6 +47,8 @@ t_screen "Esc clears the filter" v '17 shown'
 tui_keys v 4
 t_screen "4 opens the Sources view" v '^ Event files \(2\)'
 t_like "each file with its format and counts" "$TUI_SCREEN" 'format cloudtrail-records +100% +records 78 +events 32 +read-only 46'
+t_like "and its duplicates, what fell outside the window, its rate" "$TUI_SCREEN" \
+    'duplicates 0 +outside --since/--until 0 +[0-9]+\.[0-9] events/s over the last minute'
 t_like "each state with serial and lineage" "$TUI_SCREEN" 'serial 42 +lineage 8f0c2b7e +50 resources'
 t_like "the store is writable" "$TUI_SCREEN" 'v\.db +writable'
 tui_keys v 1
@@ -75,20 +77,18 @@ t_screen "an empty filter clears it" v 'filter cleared'
 tui_keys v g n
 t_screen "n finds bob's next finding after the filter is cleared" v 'who: bob'
 
-# The timeline: h selects the newest bucket, the list shows only it; z zooms; Esc clears.
+# The timeline: h selects the newest bucket, the list shows only it; Esc clears. The demo
+# happens now (its events take the time they are replayed at), all in the newest minute.
 t_like "the band has an axis in minutes" "$TUI_SCREEN" '^1m +[0-9]{2}:[0-9]{2} '
 tui_keys v h
-t_screen "h selects the newest 1-minute bucket" v 'bucket 10:48-10:49'
-tui_keys v h h h h h h h h h h h h h h h h h
-t_screen "h walks back in time" v 'bucket 10:31-10:32'
-t_like "the list shows that minute's findings" "$TUI_SCREEN" ' 1 shown '
-t_like "bob's change at 10:31" "$TUI_SCREEN" '10:31:40 .*bob'
-tui_keys v z
-t_screen "z zooms to 5-minute buckets" v 'bucket 10:30-10:35'
-t_like "the axis says 5m" "$TUI_SCREEN" '^5m '
+t_screen "h selects the newest 1-minute bucket: the demo's, now" v 'bucket 12:00-12:01'
+t_like "it holds every finding of the pass" "$TUI_SCREEN" ' 17 shown '
+t_like "at the time they were replayed" "$TUI_SCREEN" 'CRIT 12:00:[0-9]{2} mod +aws_kms_key\.data'
+tui_keys v h
+t_screen "h walks back in time" v 'bucket 11:59-12:00'
+t_like "a minute without changes shows none" "$TUI_SCREEN" ' 0 shown '
 tui_keys v Escape
 t_screen "Esc clears the bucket" v '17 shown  sort: time *$'
-tui_keys v z z
 
 # Export: the findings shown, as a findings document.
 tui_keys v e
@@ -125,8 +125,26 @@ t_screen "a click on the first row selects the newest" v 'event: DisableKey'
 tui_keys v q
 t_tui_exit v "q exits 0"
 
-# A time window: --since/--until replay only what happened in it.
+# Recorded files keep their times: the timeline walks the recording's minutes; z zooms.
 EX="$TOP_SRCDIR/doc/examples"
+tui_start tl 120 72 "$TFDRIFT" --state "$EX/prod.tfstate" --state "$EX/gcp.tfstate" \
+    --events "$EX/cloudtrail.json" --events "$EX/gcp-audit.json" --store "$T_TMP/tl.db"
+t_screen "a file replay of the demo's files finishes" tl 'replay done: [0-9]+ events'
+tui_keys tl h
+t_screen "h selects the newest 1-minute bucket of the recording" tl 'bucket 10:48-10:49'
+tui_keys tl h h h h h h h h h h h h h h h h h
+t_screen "h walks back in time" tl 'bucket 10:31-10:32'
+t_like "the list shows that minute's findings" "$TUI_SCREEN" ' 1 shown '
+t_like "bob's change at 10:31" "$TUI_SCREEN" '10:31:40 .*bob'
+tui_keys tl z
+t_screen "z zooms to 5-minute buckets" tl 'bucket 10:30-10:35'
+t_like "the axis says 5m" "$TUI_SCREEN" '^5m '
+tui_keys tl Escape
+t_screen "Esc clears the bucket" tl '17 shown  sort: time *$'
+tui_keys tl q
+t_tui_exit tl "the timeline run exits 0"
+
+# A time window: --since/--until replay only what happened in it.
 tui_start w 120 40 "$TFDRIFT" --state "$EX/prod.tfstate" --state "$EX/gcp.tfstate" \
     --events "$EX/cloudtrail.json" --events "$EX/gcp-audit.json" --store "$T_TMP/w.db" \
     --since 2024-05-27T09:00:00Z --until 2024-05-27T09:30:00Z
@@ -135,8 +153,20 @@ t_like "only those inside 09:00-09:30" "$TUI_SCREEN" ' 6 shown '
 t_unlike "none before" "$(printf '%s\n' "$TUI_SCREEN" | sed -n 7,20p)" ' 0[78]:[0-9]{2}:[0-9]{2} | 10:[0-9]{2}:[0-9]{2} '
 tui_keys w 4
 t_screen "Sources counts what fell outside" w '[1-9][0-9]* outside --since/--until'
+t_like "per file too" "$TUI_SCREEN" 'outside --since/--until [1-9][0-9]* '
 tui_keys w q
 t_tui_exit w "the window run exits 0"
+# The same events twice (one file given twice): duplicates, counted per file, shown once.
+tui_start dup 120 40 "$TFDRIFT" --state "$EX/prod.tfstate" --events "$EX/cloudtrail.json" \
+    --events "$EX/cloudtrail.json" --store "$T_TMP/dup.db"
+t_screen "the same file twice" dup 'replay done: 32 events'
+tui_keys dup 4
+t_screen "Sources counts the second copy's events as duplicates" dup 'duplicates 32 +outside'
+t_like "and none in the first" "$TUI_SCREEN" 'duplicates 0 +outside'
+tui_keys dup 2
+t_screen "the Events view shows each event once" dup '32 write events: drift 12'
+tui_keys dup q
+t_tui_exit dup "the duplicate run exits 0"
 # A JSON policy change is a line diff of the pretty-printed documents.
 /usr/bin/python3 - "$TOP_SRCDIR/tests/scan" "$T_TMP" <<'EOF'
 import json, sys

@@ -1,17 +1,26 @@
-/* Pure parts of the live collectors: the LookupEvents request body, AWS JSON error codes,
- * S3 notification key decoding, gunzip, the shared rate limiter. */
+/* Pure parts of the live collectors (the LookupEvents request body, AWS JSON error codes, S3
+ * notification key decoding, gunzip, the shared rate limiter), and the files collector's
+ * replay mode through a fake sink (on this thread) and through the engine (its threads). */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "collectors/cloudtrail.h"
+#include "collectors/files.h"
 #include "collectors/sqs.h"
+#include "eventmap.h"
+#include "state_index.h"
+#include "tfstate.h"
+#include "conf.h"
+#include "util.h"
 #include "tap.h"
 
-int
-main(void)
+static void
+test_pure(void)
 {
 	struct ct_limiter l;
 	char *s, *code, *msg, *out, *err = NULL;
@@ -67,5 +76,522 @@ main(void)
 	n = (size_t)ct_limiter_reserve(&l);
 	ok(n >= 1000 && n <= 1015, "third ~1000 ms: shared slots, no burst (%zu)", n);
 	ct_limiter_destroy(&l);
+}
+
+/* ---- the files collector's replay mode ---- */
+
+static char tmpdir[] = "/tmp/tfdrift-collectors-XXXXXX";
+
+/* A write (or read-only) CloudTrail record on one line. */
+static void
+rec(FILE *fp, const char *id, const char *time, int read_only)
+{
+	fprintf(fp, "{\"eventVersion\":\"1.08\",\"eventID\":\"%s\",\"eventTime\":\"%s\","
+	    "\"eventSource\":\"ec2.amazonaws.com\",\"eventName\":\"%s\",\"awsRegion\":\"eu-west-1\","
+	    "\"readOnly\":%s,\"userIdentity\":{\"type\":\"IAMUser\",\"userName\":\"alice\","
+	    "\"arn\":\"arn:aws:iam::1:user/alice\",\"accountId\":\"1\"},\"requestParameters\":{}}\n",
+	    id, time, read_only ? "DescribeThings" : "ModifyThing", read_only ? "true" : "false");
+}
+
+static char *
+tmpfile_path(const char *name)
+{
+	return xasprintf("%s/%s", tmpdir, name);
+}
+
+/* A sink on the collector's own thread: keeps what it is handed, never sleeps. */
+struct fake {
+	struct event *ev;
+	size_t n, cap;
+	size_t flush_at[8];             /* events handed over before each flush */
+	int nflush;
+	int64_t sleeps[32];             /* the sleeps asked for, in order */
+	int nsleeps;
+	struct files_replay *fr;        /* to read the statistics while it runs */
+	double progress_seen;           /* of input 0, when the first event came */
+};
+
+static int
+fake_event(void *ctx, struct event *ev)
+{
+	struct fake *f = ctx;
+
+	if (f->n == 0 && f->fr != NULL) {
+		struct files_source *src;
+		size_t n;
+
+		files_replay_sources(f->fr, &src, &n);
+		f->progress_seen = src[0].progress;
+		files_replay_sources_free(src, n);
+	}
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 16;
+		f->ev = xreallocarray(f->ev, f->cap, sizeof *f->ev);
+	}
+	f->ev[f->n++] = *ev;
+	free(ev);
+	return 0;
+}
+
+static char *
+fake_cursor_get(void *ctx, const char *name)
+{
+	return NULL;
+}
+
+static int
+fake_cursor_set(void *ctx, const char *name, const char *value, char **err)
+{
+	return 0;
+}
+
+static void
+fake_status(void *ctx, const struct source_status *st)
+{
+}
+
+static int
+fake_sleep(void *ctx, int64_t ms)
+{
+	struct fake *f = ctx;
+
+	if (f->nsleeps < 32)
+		f->sleeps[f->nsleeps] = ms;
+	f->nsleeps++;
+	return 0;
+}
+
+static int
+fake_flush(void *ctx)
+{
+	struct fake *f = ctx;
+
+	if (f->nflush < 8)
+		f->flush_at[f->nflush] = f->n;
+	f->nflush++;
+	return 0;
+}
+
+/* Run a replay over paths on this thread through a fake sink. */
+static struct collector *
+run_fake(char **paths, size_t n, const struct files_replay_opts *o, struct fake *f,
+    struct files_replay **fr)
+{
+	struct source_sink k = { fake_event, fake_cursor_get, fake_cursor_set, fake_status,
+	    fake_sleep, fake_flush, f };
+	struct collector *c;
+	char *err = NULL;
+
+	memset(f, 0, sizeof *f);
+	if ((c = files_replay_new("replay", paths, n, o, fr, &err)) == NULL) {
+		diag("%s", err);
+		free(err);
+		return NULL;
+	}
+	f->fr = *fr;
+	c->run(c->impl, &k);
+	return c;
+}
+
+static void
+fake_free(struct fake *f, struct collector *c)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		event_free(&f->ev[i]);
+	free(f->ev);
+	if (c != NULL) {
+		c->free(c->impl);
+		free(c->name);
+		free(c);
+	}
+}
+
+static int64_t
+t(const char *s)
+{
+	int64_t ms = 0;
+
+	tf_parse_time(s, &ms);
+	return ms;
+}
+
+/* Streaming: file order, the window and duplicates counted per file and not handed over. */
+static void
+test_replay_stream(void)
+{
+	char *paths[2] = { tmpfile_path("a.jsonl"), tmpfile_path("b.jsonl") };
+	struct files_replay_opts o = { .passes = 1 };
+	struct files_replay *fr;
+	struct files_progress p;
+	struct files_source *src;
+	struct collector *c;
+	struct fake f;
+	size_t n;
+	FILE *fp;
+
+	fp = fopen(paths[0], "w");
+	rec(fp, "e1", "2024-05-27T10:00:00Z", 0);
+	rec(fp, "e3", "2024-05-27T10:20:00Z", 0);
+	rec(fp, "r1", "2024-05-27T10:21:00Z", 1);
+	rec(fp, "e3", "2024-05-27T10:20:00Z", 0);          /* repeated in the same file */
+	fclose(fp);
+	fp = fopen(paths[1], "w");
+	rec(fp, "e2", "2024-05-27T10:10:00Z", 0);
+	rec(fp, "e1", "2024-05-27T10:00:00Z", 0);          /* already in a.jsonl */
+	rec(fp, "e4", "2024-05-27T09:00:00Z", 0);          /* before --since */
+	rec(fp, "e5", "2024-05-27T10:30:00Z", 0);          /* at --until: outside */
+	fclose(fp);
+	o.since_ms = t("2024-05-27T09:30:00Z");
+	o.until_ms = t("2024-05-27T10:30:00Z");
+	c = run_fake(paths, 2, &o, &f, &fr);
+	ok(c != NULL, "a replay over two files");
+	if (c == NULL)
+		return;
+	is_int(f.n, 3, "three events handed over");
+	ok(f.n == 3 && strcmp(f.ev[0].id, "e1") == 0 && strcmp(f.ev[1].id, "e3") == 0 &&
+	    strcmp(f.ev[2].id, "e2") == 0, "streaming keeps the files' order");
+	ok(f.n == 3 && f.ev[0].time_ms == t("2024-05-27T10:00:00Z"), "and the recorded times");
+	is_int(f.nflush, 1, "one flush marker, at the end");
+	is_int(f.flush_at[0], 3, "after every event");
+	files_replay_progress(fr, &p);
+	ok(p.phase == FILES_DONE && p.flushes == 1 && p.done == 3 && p.total == 3,
+	    "progress: done, 3 of 3, one flush");
+	ok(p.error == NULL, "no error");
+	files_replay_sources(fr, &src, &n);
+	is_int(n, 2, "two sources");
+	is_int(src[0].duplicates, 1, "a.jsonl: its own repeat is a duplicate");
+	is_int(src[0].read_only, 1, "a.jsonl: one read-only record skipped");
+	is_int(src[0].events, 3, "a.jsonl: three events read");
+	is_int(src[1].duplicates, 1, "b.jsonl: an id a.jsonl had is a duplicate");
+	is_int(src[1].out_of_window, 2, "b.jsonl: two outside --since/--until");
+	ok(src[1].first_ms == t("2024-05-27T09:00:00Z") && src[1].last_ms == t("2024-05-27T10:30:00Z"),
+	    "b.jsonl: the time range of what it holds");
+	ok(src[0].state == FILE_DONE && src[1].state == FILE_DONE && src[1].progress == 1,
+	    "both done");
+	is_str(src[0].format, "json-lines", "the format is named");
+	/* Three events handed over within a second or two of each other. */
+	ok(src[0].rate >= 1 && src[0].rate <= 2 && src[1].rate >= 0.5 && src[1].rate <= 1,
+	    "rate: events handed over per second, last minute (%.2f, %.2f)", src[0].rate, src[1].rate);
+	files_replay_sources_free(src, n);
+	fake_free(&f, c);
+	unlink(paths[0]);
+	unlink(paths[1]);
+	free(paths[0]);
+	free(paths[1]);
+}
+
+/* Paced: sorted by time, proportional gaps capped at 1/20 of the pass, fresh ids per pass,
+ * a flush after each, the pause between passes; shift to now under TFDRIFT_NOW. */
+static void
+test_replay_paced(void)
+{
+	char *paths[2] = { tmpfile_path("c.jsonl"), tmpfile_path("d.jsonl") };
+	struct files_replay_opts o = { .pace_ms = 60000, .passes = 2 };
+	static const char *order[] = { "p1", "p2", "p3", "p4", "p5" };
+	/* Gaps of 10 s, 10 s, 40 s and 19 min over a 20-minute span: 500, 500, 2000 ms, and
+	 * 57 s capped at 3 s. */
+	static const int64_t at[] = { 0, 500, 1000, 3000, 6000 };
+	int64_t now = t("2024-05-27T12:00:00Z"), span = t("2024-05-27T10:20:00Z") - t("2024-05-27T10:00:00Z");
+	struct files_replay *fr;
+	struct files_progress p;
+	struct collector *c;
+	struct fake f;
+	size_t i;
+	int good;
+	FILE *fp;
+
+	fp = fopen(paths[0], "w");
+	rec(fp, "p5", "2024-05-27T10:20:00Z", 0);
+	rec(fp, "p2", "2024-05-27T10:00:10Z", 0);
+	rec(fp, "p3", "2024-05-27T10:00:20Z", 0);
+	fclose(fp);
+	fp = fopen(paths[1], "w");
+	rec(fp, "p4", "2024-05-27T10:01:00Z", 0);
+	rec(fp, "p1", "2024-05-27T10:00:00Z", 0);
+	fclose(fp);
+
+	c = run_fake(paths, 2, &o, &f, &fr);
+	ok(c != NULL && f.n == 10, "two passes of five events (%zu)", f.n);
+	if (c == NULL || f.n != 10)
+		goto out;
+	for (good = 1, i = 0; i < 5; i++)
+		good &= strcmp(f.ev[i].id, order[i]) == 0 && f.ev[i].time_ms == t("2024-05-27T10:00:00Z") +
+		    (i == 0 ? 0 : i == 1 ? 10000 : i == 2 ? 20000 : i == 3 ? 60000 : 1200000);
+	ok(good, "pass 1: every file's events by time, with their recorded ids and times");
+	for (good = 1, i = 0; i < 5; i++) {
+		char *want = xasprintf("%s~1", order[i]);
+
+		good &= strcmp(f.ev[5 + i].id, want) == 0 &&
+		    f.ev[5 + i].time_ms == f.ev[i].time_ms + span + 60000;
+		free(want);
+	}
+	ok(good, "pass 2: fresh ids (id~1), times a span and a minute later");
+	ok(f.nflush == 2 && f.flush_at[0] == 5 && f.flush_at[1] == 10, "a flush marker after each pass");
+	/* The fake sleeps return at once, so each wait is for the event's place in the pass. */
+	for (good = f.nsleeps == 11, i = 0; good && i < 5; i++)
+		good &= f.sleeps[i] <= at[i] && f.sleeps[i] >= at[i] - 50 &&
+		    f.sleeps[6 + i] <= at[i] && f.sleeps[6 + i] >= at[i] - 50;
+	ok(good, "paced: each event waits for its place in the pass (%lld %lld %lld %lld %lld)",
+	    (long long)f.sleeps[0], (long long)f.sleeps[1], (long long)f.sleeps[2],
+	    (long long)f.sleeps[3], (long long)f.sleeps[4]);
+	is_int(f.sleeps[5], 3000, "a 3 s pause between passes");
+	files_replay_progress(fr, &p);
+	ok(p.phase == FILES_DONE && p.pass == 1 && p.done == 5 && p.total == 5 && p.flushes == 2,
+	    "progress: pass 2 of 2 done, 5 of 5");
+	fake_free(&f, c);
+
+	/* Shift to now: the pass's start (the fake clock) plus each event's place in it. */
+	setenv("TFDRIFT_NOW", "2024-05-27T12:00:00Z", 1);
+	o.shift_to_now = 1;
+	c = run_fake(paths, 2, &o, &f, &fr);
+	ok(c != NULL && f.n == 10, "shifted: two passes");
+	if (c == NULL || f.n != 10)
+		goto out;
+	for (good = 1, i = 0; i < 5; i++)
+		good &= f.ev[i].time_ms == now + at[i];
+	ok(good, "shifted pass 1: TFDRIFT_NOW + 0, 0.5, 1, 3, 6 s (%lld %lld %lld %lld %lld)",
+	    (long long)(f.ev[0].time_ms - now), (long long)(f.ev[1].time_ms - now),
+	    (long long)(f.ev[2].time_ms - now), (long long)(f.ev[3].time_ms - now),
+	    (long long)(f.ev[4].time_ms - now));
+	for (good = 1, i = 0; i < 5; i++)
+		good &= f.ev[5 + i].time_ms == now + at[4] + 1 + at[i];
+	ok(good, "shifted pass 2: after pass 1 although the clock stands still");
+	ok(strcmp(f.ev[5].id, "p1~1") == 0, "shifted pass 2: fresh ids too");
+	fake_free(&f, c);
+
+out:
+	unsetenv("TFDRIFT_NOW");
+	unlink(paths[0]);
+	unlink(paths[1]);
+	free(paths[0]);
+	free(paths[1]);
+}
+
+/* A GCP operation's entries on lines: op-a's last entry before its first, op-b's last only. */
+static void
+gcp_op(FILE *fp, const char *id, const char *op, const char *edge, const char *time,
+    const char *name)
+{
+	fprintf(fp, "{\"insertId\":\"%s\",\"timestamp\":\"%s\",\"logName\":\"projects/corp-prod/logs/"
+	    "cloudaudit.googleapis.com%%2Factivity\",\"operation\":{\"id\":\"%s\",\"producer\":"
+	    "\"compute.googleapis.com\",\"%s\":true},\"protoPayload\":{\"@type\":\"type.googleapis.com/"
+	    "google.cloud.audit.AuditLog\",\"serviceName\":\"compute.googleapis.com\",\"methodName\":"
+	    "\"v1.compute.instances.insert\",\"resourceName\":\"projects/corp-prod/zones/europe-west1-b/"
+	    "instances/%s\",\"authenticationInfo\":{\"principalEmail\":\"alice@corp.example\"},"
+	    "\"requestMetadata\":{\"callerIp\":\"198.51.100.7\",\"callerSuppliedUserAgent\":"
+	    "\"google-cloud-sdk gcloud/470.0.0\"}},\"resource\":{\"type\":\"gce_instance\",\"labels\":"
+	    "{\"project_id\":\"corp-prod\",\"zone\":\"europe-west1-b\"}}}\n", id, time, op, edge, name);
+}
+
+/* What the engine hands a consumer, in order: d(eferred), e(vent), f(event with findings),
+ * F<n> (findings), | (a collector's flush reached). */
+struct seen {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	char log[128];
+	int flushed;
+	struct finding_list got;
+};
+
+static void
+seen_log(struct seen *s, const char *what)
+{
+	if (strlen(s->log) + strlen(what) < sizeof s->log)
+		strcat(s->log, what);
+}
+
+static void
+on_findings(void *ctx, struct finding_list *l)
+{
+	struct seen *s = ctx;
+	char buf[32];
+	size_t i;
+
+	pthread_mutex_lock(&s->mu);
+	snprintf(buf, sizeof buf, "F%zu", l->n);
+	seen_log(s, buf);
+	for (i = 0; i < l->n; i++)
+		finding_list_push(&s->got, l->v[i]);
+	pthread_mutex_unlock(&s->mu);
+	free(l->v);
+}
+
+static void
+on_event(void *ctx, const struct event *ev, enum nodrift why, struct finding **fv, size_t nf)
+{
+	struct seen *s = ctx;
+
+	pthread_mutex_lock(&s->mu);
+	seen_log(s, why == ND_DEFERRED ? "d" : nf > 0 ? "f" : "e");
+	pthread_mutex_unlock(&s->mu);
+}
+
+static void
+on_flushed(void *ctx, const char *collector)
+{
+	struct seen *s = ctx;
+
+	pthread_mutex_lock(&s->mu);
+	seen_log(s, "|");
+	s->flushed++;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+static struct detector *
+gcp_detector(struct eventmap **map, struct conf *conf)
+{
+	const char *top = getenv("TOP_SRCDIR") ? getenv("TOP_SRCDIR") : ".";
+	char *dir = xasprintf("%s/rules/events", top), *path, **errs = NULL, *err = NULL;
+	const struct index_key_spec *specs;
+	struct tf_state *st;
+	struct state_index *ix;
+	struct detector *det;
+	size_t nerrs = 0, nspecs;
+
+	if (eventmap_load_dir(dir, map, &errs, &nerrs) != 0)
+		tf_fatal("event maps in %s do not load", dir);
+	free(dir);
+	path = xasprintf("%s/doc/examples/gcp.tfstate", top);
+	if (tfstate_load_file(path, &st, &err) != 0)
+		tf_fatal("%s", err);
+	free(path);
+	specs = eventmap_index_specs(*map, &nspecs);
+	ix = state_index_build(&st, 1, specs, nspecs);
+	det = detector_new(*map, ix, conf);
+	state_index_unref(ix);
+	return det;
+}
+
+/* The flush marker: through the queue (threads) and directly (run_once), the operation held
+ * back is decided where the collector's input ends, before the consumer hears of the flush. */
+static void
+test_replay_flush(void)
+{
+	char *path = tmpfile_path("gcp.jsonl"), *err = NULL;
+	struct files_replay_opts o = { .passes = 1 };
+	struct engine_consumer cons;
+	struct files_replay *fr;
+	struct collector *c;
+	struct eventmap *map = NULL;
+	struct conf conf;
+	struct detector *det;
+	struct engine *e;
+	struct seen s;
+	struct timespec ts;
+	int round;
+	FILE *fp;
+
+	fp = fopen(path, "w");
+	gcp_op(fp, "ga-last", "op-a", "last", "2024-05-27T10:00:05Z", "extra-a");
+	gcp_op(fp, "ga-first", "op-a", "first", "2024-05-27T10:00:00Z", "extra-a");
+	gcp_op(fp, "gb-last", "op-b", "last", "2024-05-27T10:01:05Z", "extra-b");
+	fclose(fp);
+	conf_init(&conf);
+	for (round = 0; round < 2; round++) {
+		memset(&s, 0, sizeof s);
+		pthread_mutex_init(&s.mu, NULL);
+		pthread_cond_init(&s.cv, NULL);
+		det = gcp_detector(&map, &conf);
+		cons.findings = on_findings;
+		cons.event = on_event;
+		cons.flushed = on_flushed;
+		cons.ctx = &s;
+		e = engine_new(det, NULL, 2, &cons);
+		c = files_replay_new("replay", &path, 1, &o, &fr, &err);
+		engine_add(e, c);
+		if (round == 0) {
+			ok(engine_start(e, &err) == 0, "the engine starts with a replay collector");
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += 20;
+			pthread_mutex_lock(&s.mu);
+			while (s.flushed == 0)
+				if (pthread_cond_timedwait(&s.cv, &s.mu, &ts) != 0)
+					break;
+			pthread_mutex_unlock(&s.mu);
+			/* Read before engine_free: the statistics live as long as the collector. */
+			{
+				struct files_progress p;
+
+				files_replay_progress(fr, &p);
+				ok(p.phase == FILES_DONE && p.flushes == 1, "the collector is done, one flush");
+			}
+			engine_free(e);
+			is_str(s.log, "dfF1dF1|", "queued: op-a decided by its first entry, op-b at the "
+			    "flush marker, then the consumer hears of it");
+		} else {
+			is_int(engine_run_once(e), 0, "run_once polls the replay collector");
+			engine_free(e);
+			is_str(s.log, "dfF1dF1|", "run_once: the same, on this thread");
+		}
+		ok(s.got.n == 2 && strstr(s.got.v[1]->resource_id, "extra-b") != NULL &&
+		    strcmp(s.got.v[1]->event_id, "gb-last") == 0, "op-b's finding comes from its last entry");
+		finding_list_clear(&s.got);
+		free(s.got.v);
+		pthread_mutex_destroy(&s.mu);
+		pthread_cond_destroy(&s.cv);
+		detector_free(det);
+		eventmap_free(map);
+	}
+	conf_free(&conf);
+	unlink(path);
+	free(path);
+}
+
+/* "-" is standard input: read like a file, its progress unknown while it streams. */
+static void
+test_replay_stdin(void)
+{
+	char *paths[1] = { "-" }, *bad[1] = { "/nonexistent/x.json" }, *err = NULL;
+	struct files_replay_opts o = { .passes = 1 };
+	struct files_replay *fr;
+	struct files_source *src;
+	struct collector *c;
+	struct fake f;
+	int fds[2], saved;
+	size_t n;
+	FILE *fp;
+
+	if (pipe(fds) != 0) {
+		ok(0, "pipe");
+		return;
+	}
+	fp = fdopen(fds[1], "w");
+	rec(fp, "s1", "2024-05-27T10:00:00Z", 0);
+	rec(fp, "s2", "2024-05-27T10:00:01Z", 0);
+	fclose(fp);
+	saved = dup(0);
+	dup2(fds[0], 0);
+	close(fds[0]);
+	c = run_fake(paths, 1, &o, &f, &fr);
+	dup2(saved, 0);
+	close(saved);
+	ok(c != NULL && f.n == 2 && strcmp(f.ev[1].id, "s2") == 0, "events from standard input");
+	ok(f.progress_seen == -1, "its progress is unknown while it is read (%g)", f.progress_seen);
+	if (c != NULL) {
+		files_replay_sources(fr, &src, &n);
+		ok(n == 1 && strcmp(src[0].path, "-") == 0 && src[0].state == FILE_DONE, "and it is done");
+		files_replay_sources_free(src, n);
+	}
+	fake_free(&f, c);
+	ok(files_replay_new("replay", bad, 1, &o, &fr, &err) == NULL && err != NULL &&
+	    strstr(err, "/nonexistent/x.json: No such file") != NULL,
+	    "a path that cannot be read fails up front: %s", err ? err : "");
+	free(err);
+}
+
+int
+main(void)
+{
+	if (mkdtemp(tmpdir) == NULL)
+		tf_fatal("mkdtemp");
+	test_pure();
+	test_replay_stream();
+	test_replay_paced();
+	test_replay_flush();
+	test_replay_stdin();
+	rmdir(tmpdir);
 	return done_testing();
 }

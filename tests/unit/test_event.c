@@ -355,6 +355,37 @@ test_logentry_record(void)
 	json_object_put(o);
 }
 
+/* Copies for another thread share no JSON; a reader's events outlive the reader. */
+static void
+test_clone(void)
+{
+	static const char doc[] = "{\"entries\":[{\"insertId\":\"c1\",\"timestamp\":"
+	    "\"2024-05-27T10:00:00Z\",\"protoPayload\":{\"@type\":\"type.googleapis.com/google.cloud."
+	    "audit.AuditLog\",\"serviceName\":\"compute.googleapis.com\",\"methodName\":"
+	    "\"v1.compute.instances.stop\",\"resourceName\":\"projects/p/zones/z/instances/vm\"}}]}";
+	struct ev_reader *rd;
+	struct event ev, a, b;
+	char *err = NULL;
+
+	rd = ev_reader_open_mem("mem.json", doc, sizeof doc - 1, &err);
+	ok(rd != NULL && ev_reader_next(rd, &ev, &err) == 1, "an entries.list document reads");
+	ev_reader_close(rd);
+	is_str(json_object_get_string(json_object_object_get(ev.record, "methodName")),
+	    "v1.compute.instances.stop", "its event outlives the reader");
+	event_clone(&a, &ev);
+	ok(a.raw == ev.raw && a.record == ev.record, "event_clone shares the JSON");
+	event_clone_deep(&b, &ev);
+	ok(b.raw != ev.raw && b.record != ev.record && b.record != NULL, "event_clone_deep copies it");
+	is_str(json_object_get_string(json_object_object_get(b.record, "resourceName")),
+	    "projects/p/zones/z/instances/vm", "its record is the copy's protoPayload");
+	is_str(b.id, "c1", "and the fields are copied");
+	is_int(b.time_ms, ev.time_ms, "time copied");
+	event_free(&ev);
+	event_free(&a);
+	is_str(b.name, "v1.compute.instances.stop", "the deep copy stands alone");
+	event_free(&b);
+}
+
 static void
 test_sniff_wrappers(void)
 {
@@ -1113,6 +1144,7 @@ main(void)
 	test_via_table();
 	test_cloudtrail_record();
 	test_logentry_record();
+	test_clone();
 	test_sniff_wrappers();
 	test_actor_direct();
 	test_fixture_aws_identities();

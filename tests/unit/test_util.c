@@ -137,6 +137,29 @@ main(void)
 	ok(tf_parse_duration("soon", &ms) != 0, "words rejected");
 	ok(tf_parse_duration("10", &ms) != 0, "a bare number needs a unit");
 	ok(tf_parse_duration("-5m", &ms) != 0, "negative rejected");
+	{
+		struct tf_hset hs = { 0 };
+		struct tf_rate r = { 0 };
+		uint64_t k;
+		int fresh = 1;
+
+		for (k = 0; k < 5000; k++)
+			fresh &= tf_hset_test_and_add(&hs, k * 0x9e3779b97f4a7c15ULL) == 0;
+		ok(fresh && hs.n == 5000, "hash set: 5000 new keys, across growth");
+		ok(tf_hset_test_and_add(&hs, 0) == 1 && tf_hset_has(&hs, 5ULL * 0x9e3779b97f4a7c15ULL) &&
+		    !tf_hset_has(&hs, 7), "hash set: seen keys are found (0 is a key too), others not");
+		tf_hset_free(&hs);
+
+		ok(tf_rate_get(&r, 100) == 0, "rate: nothing counted yet");
+		tf_rate_add(&r, 100, 30);
+		ok(tf_rate_get(&r, 100) == 30, "rate: 30 in the first second is 30/s");
+		tf_rate_add(&r, 109, 70);
+		ok(tf_rate_get(&r, 109) == 10, "rate: 100 over the first 10 seconds is 10/s");
+		ok(tf_rate_get(&r, 159) == 100.0 / 60, "rate: a minute on, over the last minute");
+		ok(tf_rate_get(&r, 165) == 70.0 / 60, "rate: counts older than a minute drop out");
+		tf_rate_add(&r, 169 + 60, 6);
+		ok(tf_rate_get(&r, 229) == 0.1, "rate: a slot is reused a minute later, not added to");
+	}
 	ok(tf_parse_time("1716800400", &ms) == 0 && ms == 1716800400000LL, "epoch seconds");
 	ok(tf_parse_time("20666666666666666666666", &ms) != 0,
 	    "epoch seconds past the year 9999 rejected (found by fuzz_conf: it overflowed)");
