@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -110,6 +109,19 @@ static const struct conf_option options[] = {
 	{ "rules_disabled", CT_STRING_LIST, "",
 	  "Rule ids to turn off (globs such as aws-0*); each must match a loaded rule.",
 	  OPT(rules_disabled) },
+	{ "findings_columns", CT_STRING_LIST, "",
+	  "The dashboard's Findings columns, in order (st sev time kind resource change actor "
+	  "account region event via). Empty means st, sev, time, kind, resource, change, actor. "
+	  "`:columns` in the dashboard changes them and keeps that in the store.",
+	  OPT(findings_columns) },
+	{ "events_columns", CT_STRING_LIST, "",
+	  "The Events view's columns, in order (time event actor via account region resource "
+	  "outcome source id). Empty means time, event, actor, via, account, outcome.",
+	  OPT(events_columns) },
+	{ "actors_columns", CT_STRING_LIST, "",
+	  "The Actors view's columns, in order (actor type via events findings open last). "
+	  "Empty means all of them.",
+	  OPT(actors_columns) },
 };
 
 /* Sub-keys of `sources` (live collectors). */
@@ -154,30 +166,6 @@ is_severity(const char *s)
 	return 0;
 }
 
-static const char *
-home_dir(void)
-{
-	const char *h = getenv("HOME");
-	struct passwd *pw;
-
-	if (h != NULL && *h != '\0')
-		return h;
-	if ((pw = getpwuid(getuid())) != NULL && pw->pw_dir != NULL)
-		return pw->pw_dir;
-	return "/";
-}
-
-/* XDG base directory from the environment (absolute paths only, as the spec says), else
- * $HOME/<fallback>. Heap string. */
-static char *
-xdg_dir(const char *var, const char *fallback)
-{
-	const char *v = getenv(var);
-
-	if (v != NULL && v[0] == '/')
-		return xstrdup(v);
-	return xasprintf("%s/%s", home_dir(), fallback);
-}
 
 /* Resolve a path option's value: ~/ is the home directory and the default's
  * $XDG_STATE_HOME prefix follows the XDG rules. Heap string. */
@@ -187,11 +175,11 @@ resolve_path(const char *s)
 	static const char xdg[] = "$XDG_STATE_HOME";
 
 	if (strcmp(s, "~") == 0)
-		return xstrdup(home_dir());
+		return xstrdup(tf_home_dir());
 	if (strncmp(s, "~/", 2) == 0)
-		return xasprintf("%s%s", home_dir(), s + 1);
+		return xasprintf("%s%s", tf_home_dir(), s + 1);
 	if (strncmp(s, xdg, sizeof xdg - 1) == 0) {
-		char *base = xdg_dir("XDG_STATE_HOME", ".local/state"), *r;
+		char *base = tf_xdg_dir("XDG_STATE_HOME", ".local/state"), *r;
 
 		r = xasprintf("%s%s", base, s + sizeof xdg - 1);
 		free(base);
@@ -836,7 +824,7 @@ conf_find(const char *explicit_path)
 		return xstrdup(explicit_path);
 	if (is_file("tfdrift.yaml"))
 		return xstrdup("tfdrift.yaml");
-	base = xdg_dir("XDG_CONFIG_HOME", ".config");
+	base = tf_xdg_dir("XDG_CONFIG_HOME", ".config");
 	p = xasprintf("%s/tfdrift/config.yaml", base);
 	free(base);
 	if (is_file(p))

@@ -106,6 +106,9 @@ struct conf {
 	size_t noutputs;
 	struct strlist rules_dirs;         /* rule files/directories; empty: <datadir>/rules */
 	struct strlist rules_disabled;     /* globs on rule ids to turn off */
+	/* The dashboard's columns by default (empty: the built-in ones); `:columns` keeps its
+	 * changes in the store. */
+	struct strlist findings_columns, events_columns, actors_columns;
 };
 
 /* CT_FREEZE_WINDOWS: a list of mappings {name, start, end, accounts, projects, regions,

@@ -754,6 +754,40 @@ done:
 	return why;
 }
 
+char *
+detector_resource_key(struct detector *d, const struct event *ev)
+{
+	const struct em_entry *ents[MAX_ENTRIES];
+	const struct tf_instance *ins[MAX_MATCH];
+	char *ids[MAX_IDS], *key = NULL, *fallback = NULL;
+	const char *prov = tf_provider_name(ev->provider);
+	size_t nent, ne, i, j;
+
+	nent = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, ents, MAX_ENTRIES);
+	if (nent > MAX_ENTRIES)
+		nent = MAX_ENTRIES;
+	/* As resolve_map decides: the first entry whose resource is in state, else the first
+	 * that names one (then TYPE:ID, as store_resource_key has it for unmanaged ones). */
+	for (i = 0; i < nent && key == NULL; i++) {
+		const char *type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
+
+		ne = entry_ids(ents[i], ev, prov, ids, MAX_IDS);
+		for (j = 0; j < ne; j++) {
+			if (key == NULL && d->ix != NULL &&
+			    state_index_find(d->ix, prov, ids[j], type, ins, MAX_MATCH) > 0)
+				key = xstrdup(ins[0]->address);
+			if (fallback == NULL && type != NULL)
+				fallback = xasprintf("%s:%s", type, ids[j]);
+			free(ids[j]);
+		}
+	}
+	if (key != NULL) {
+		free(fallback);
+		return key;
+	}
+	return fallback;
+}
+
 /* Console sign-ins are not writes to anything, whatever CloudTrail's readOnly says. */
 static int
 is_signin(const struct event *ev)

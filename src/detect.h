@@ -64,6 +64,11 @@ void detector_set_index(struct detector *d, struct state_index *ix);
 void detector_free(struct detector *d);
 /* Appends the event's findings (zero or more) to `out`; returns why not, or ND_DRIFT. */
 enum nodrift detect_event(struct detector *d, const struct event *ev, struct finding_list *out);
+/* The resource an event touches, as store_resource_key names it (the managed address, else
+ * TYPE:ID), whoever made it and whatever came of it; NULL when the maps name none. For the
+ * dashboard's per-resource history (the Terraform applies and failed calls on a resource
+ * too). Heap string. On the detector's thread. */
+char *detector_resource_key(struct detector *d, const struct event *ev);
 /* At the end of an input: decide the events still held back (GCP operations whose first
  * entry never came). Returns how many. */
 size_t detector_flush(struct detector *d, struct finding_list *out);

@@ -734,19 +734,6 @@ set_error(struct output *o, const char *e)
 	pthread_mutex_unlock(&(o)->mu); \
 } while (0)
 
-/* mkdir -p of path's parent, mode 0700. */
-static void
-make_parent(const char *path)
-{
-	char *d = xstrdup(path), *p;
-
-	for (p = d + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		(void)mkdir(d, 0700);
-		*p = '/';
-	}
-	free(d);
-}
 
 /* Append {time, output, type, error, attempts, finding} to the dead-letter file. */
 static void
@@ -766,7 +753,7 @@ dead_letter(struct output *o, const char *json, const char *why, unsigned attemp
 	json_object_object_add(l, "finding", fj);
 	line = xasprintf("%s\n", json_object_to_json_string_ext(l, JSON_FLAGS));
 	json_object_put(l);
-	make_parent(o->dead_letter);
+	(void)tf_mkdir_parents(o->dead_letter, NULL);
 	errno = 0;
 	fd = open(o->dead_letter, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0 || (w = write(fd, line, strlen(line))) != (ssize_t)strlen(line)) {
@@ -829,7 +816,7 @@ attempt(struct output *o, const char *body, size_t len, const char *event, const
 			if (strcmp(o->file, "-") == 0)
 				o->fp = stdout;
 			else {
-				make_parent(o->file);
+				(void)tf_mkdir_parents(o->file, NULL);
 				if ((o->fp = fopen(o->file, "a")) == NULL)
 					return tf_err(err, "%s: %s", o->file, strerror(errno));
 			}

@@ -87,7 +87,25 @@ static const struct migration migrations[] = {
 	  "CREATE INDEX findings_resource ON findings ((CASE WHEN address IS NOT NULL THEN address"
 	  " WHEN resource_id IS NOT NULL THEN COALESCE(type, '') || ':' || resource_id END),"
 	  " event_time);" },
+	{ 4, "dashboard preferences",
+	  /* Saved views and column layouts (`:save-view`, `:columns`): UI state lives here, never
+	   * in the user's config file. */
+	  "CREATE TABLE ui_prefs (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_by TEXT,"
+	  " updated INTEGER NOT NULL);" },
 };
+
+/* mkdir -p for a new store, with a message that says what to do. */
+static int
+store_mkdir(const char *path, char **err)
+{
+	char *why = NULL;
+
+	if (tf_mkdir_parents(path, &why) == 0)
+		return 0;
+	tf_err(err, "%s: %s; create it or use --store with another path", path, why);
+	free(why);
+	return -1;
+}
 
 /* store_resource_key in SQL (the same text as the index of migration 3, so it is used). */
 #define RESOURCE_KEY_SQL "(CASE WHEN address IS NOT NULL THEN address" \
@@ -349,36 +367,6 @@ abort_write(struct store *st, int rc, const char *doing, char **err)
 	return -1;
 }
 
-/* mkdir -p of the directory holding path (mode 0700 for what it creates). */
-static int
-mkdir_parents(const char *path, char **err)
-{
-	char *dir = xstrdup(path), *p, *slash = strrchr(dir, '/');
-
-	if (slash == NULL || slash == dir) {
-		free(dir);
-		return 0;
-	}
-	*slash = '\0';
-	for (p = dir + 1; ; p++) {
-		if (*p == '/' || *p == '\0') {
-			char c = *p;
-
-			*p = '\0';
-			if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-				tf_err(err, "%s: cannot create the store's directory %s: %s; create it "
-				    "or use --store with another path", path, dir, strerror(errno));
-				free(dir);
-				return -1;
-			}
-			*p = c;
-			if (c == '\0')
-				break;
-		}
-	}
-	free(dir);
-	return 0;
-}
 
 /* A file: URI for path (for the immutable read-only fallback). */
 static char *
@@ -535,7 +523,8 @@ setup(struct store *st, char **err)
 	if (st->version == 0)
 		return tf_err(err, "%s", st->ro_reason != NULL ? st->ro_reason :
 		    "the store is empty and cannot be created read-only");
-	if (st->version < STORE_SCHEMA_VERSION)
+	/* Older stores whose missing migrations only add things can still be read. */
+	if (st->version < STORE_READABLE_FROM)
 		return tf_err(err, "%s: the store has schema version %d and must be upgraded to %d, "
 		    "which needs writing: %s", st->path, st->version, STORE_SCHEMA_VERSION,
 		    st->ro_reason != NULL ? st->ro_reason : "it is opened read-only");
@@ -562,7 +551,7 @@ store_open_ex(const char *path, int flags, int busy_timeout_ms, struct store **o
 	if (!exists && (flags & STORE_NOCREATE))
 		return tf_err(err, "%s: no store there yet (`tfdrift scan --store %s ...` creates "
 		    "one)", path, path);
-	if (!exists && mkdir_parents(path, err) != 0)
+	if (!exists && store_mkdir(path, err) != 0)
 		return -1;
 
 	st = xcalloc(1, sizeof *st);
@@ -1472,6 +1461,81 @@ store_freeze_end(struct store *st, const char *name, const char *by, int64_t now
 }
 
 /* ---- cursors ---- */
+
+int
+store_pref_get(struct store *st, const char *key, char **value, char **err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*value = NULL;
+	if (st->version < 4)
+		return 0;       /* an older store read as it is: no preferences yet */
+	if (prep(st, "SELECT value FROM ui_prefs WHERE key = ?1", &s, "read a preference", err) != 0)
+		return -1;
+	bind_text(s, 1, key);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*value = col_text(s, 0);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return sql_fail(st, rc, "read a preference", 0, err);
+}
+
+int
+store_pref_set(struct store *st, const char *key, const char *value, const char *by,
+    int64_t at_ms, char **err)
+{
+	const char *doing = value != NULL ? "save a preference" : "delete a preference";
+	sqlite3_stmt *s;
+	int rc;
+
+	if (st->version < 4)
+		return tf_err(err, "%s: the store has schema version %d, which keeps no preferences "
+		    "(open it writable once to upgrade it)", st->path, st->version);
+	if (begin_write(st, doing, err) != 0)
+		return -1;
+	if (prep(st, value != NULL ? "INSERT OR REPLACE INTO ui_prefs (key, value, updated_by, "
+	    "updated) VALUES (?1, ?2, ?3, ?4)" : "DELETE FROM ui_prefs WHERE key = ?1", &s, doing,
+	    err) != 0) {
+		rollback(st);
+		return -1;
+	}
+	bind_text(s, 1, key);
+	if (value != NULL) {
+		bind_text(s, 2, value);
+		bind_text(s, 3, by);
+		sqlite3_bind_int64(s, 4, at_ms);
+	}
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return abort_write(st, rc, doing, err);
+	return commit(st, doing, err);
+}
+
+int
+store_pref_keys(struct store *st, const char *prefix, struct strlist *out, char **err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (st->version < 4)
+		return 0;
+	if (prep(st, "SELECT key FROM ui_prefs WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key",
+	    &s, "list preferences", err) != 0)
+		return -1;
+	bind_text(s, 1, prefix);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		strlist_push(out, (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sql_fail(st, rc, "list preferences", 0, err);
+	return 0;
+}
 
 int
 store_cursor_get(struct store *st, const char *name, char **value, char **err)

@@ -21,7 +21,8 @@
 
 struct freeze_window;
 
-#define STORE_SCHEMA_VERSION 3          /* the newest schema this binary knows */
+#define STORE_SCHEMA_VERSION 4          /* the newest schema this binary knows */
+#define STORE_READABLE_FROM 3           /* older stores than this must be upgraded to be read */
 #define STORE_BUSY_TIMEOUT_MS 5000      /* how long a write waits for another writer */
 
 /* store_open flags */
@@ -154,6 +155,16 @@ int store_freeze_list(struct store *st, int all, int64_t now_ms, struct freeze_w
  * when no such window. */
 int store_freeze_end(struct store *st, const char *name, const char *by, int64_t now_ms,
     int *cancelled, char **err);
+
+/* Dashboard preferences (saved views, column layouts), by key: get gives 1 found (*value
+ * heap), 0 none, -1 error; set (value NULL deletes) commits before it returns 0; keys lists
+ * the keys starting with prefix (appended to *out). A store older than schema 4 read as it
+ * is has none and cannot keep any. */
+struct strlist;
+int store_pref_get(struct store *st, const char *key, char **value, char **err);
+int store_pref_set(struct store *st, const char *key, const char *value, const char *by,
+    int64_t at_ms, char **err);
+int store_pref_keys(struct store *st, const char *prefix, struct strlist *out, char **err);
 
 /* Collector cursors: 1 found (*value heap), 0 none, -1 error. */
 int store_cursor_get(struct store *st, const char *name, char **value, char **err);

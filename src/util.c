@@ -504,6 +504,58 @@ tf_rate_get(const struct tf_rate *r, int64_t now_s)
 }
 
 int
+tf_mkdir_parents(const char *path, char **err)
+{
+	char *dir = xstrdup(path), *p, *slash = strrchr(dir, '/');
+
+	if (slash == NULL || slash == dir) {
+		free(dir);
+		return 0;
+	}
+	*slash = '\0';
+	for (p = dir + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+
+			*p = '\0';
+			if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+				tf_err(err, "cannot create the directory %s: %s", dir, strerror(errno));
+				free(dir);
+				return -1;
+			}
+			*p = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	free(dir);
+	return 0;
+}
+
+const char *
+tf_home_dir(void)
+{
+	const char *h = getenv("HOME");
+	struct passwd *pw;
+
+	if (h != NULL && *h != '\0')
+		return h;
+	if ((pw = getpwuid(getuid())) != NULL && pw->pw_dir != NULL)
+		return pw->pw_dir;
+	return "/";
+}
+
+char *
+tf_xdg_dir(const char *var, const char *fallback)
+{
+	const char *v = getenv(var);
+
+	if (v != NULL && v[0] == '/')
+		return xstrdup(v);
+	return xasprintf("%s/%s", tf_home_dir(), fallback);
+}
+
+int
 tf_parse_duration(const char *s, int64_t *ms)
 {
 	int64_t total = 0;

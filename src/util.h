@@ -113,6 +113,14 @@ void tf_hset_free(struct tf_hset *s);
 /* Lowercase hex SHA-256 of data, first `hexlen` hex digits (<= 64) into out (hexlen+1 bytes). */
 void tf_sha256_hex(const void *data, size_t n, char *out, size_t hexlen);
 
+/* mkdir -p of the directory holding path (mode 0700 for what it creates). 0, or -1 with
+ * *err ("cannot create the directory D: why"). */
+int tf_mkdir_parents(const char *path, char **err);
+/* The home directory ($HOME, else the password database, else "/"). */
+const char *tf_home_dir(void);
+/* An XDG base directory: $VAR when it is an absolute path, else $HOME/fallback. Heap. */
+char *tf_xdg_dir(const char *var, const char *fallback);
+
 /* Where installed data (rules/, themes/) lives: TFDRIFT_DATADIR, then $(pkgdatadir),
  * then the source tree the binary was built from. Returns a static string. */
 const char *tf_datadir(void);

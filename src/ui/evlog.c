@@ -13,6 +13,7 @@ evlog_init(struct evlog *l, size_t cap)
 {
 	memset(l, 0, sizeof *l);
 	l->cap = cap > 0 ? cap : 1;
+	l->raw_budget = 64u << 20;      /* raw records: the newest 64 MB */
 }
 
 void
@@ -35,6 +36,8 @@ evlog_add(struct evlog *l, struct ui_event *e)
 		l->v = xcalloc(l->cap, sizeof *l->v);
 	if (l->n == l->cap) {
 		/* Full: the oldest goes. */
+		if (l->v[l->head].raw != NULL)
+			l->raw_bytes -= strlen(l->v[l->head].raw);
 		ui_event_free(&l->v[l->head]);
 		slot = l->head;
 		l->head = (l->head + 1) % l->cap;
@@ -42,11 +45,24 @@ evlog_add(struct evlog *l, struct ui_event *e)
 	} else
 		slot = (l->head + l->n++) % l->cap;
 	l->v[slot] = *e;
+	l->v[slot].seq = l->total;
 	memset(e, 0, sizeof *e);
 	if (l->v[slot].why < ND__COUNT)
 		l->by_why[l->v[slot].why]++;
 	l->total++;
 	l->gen++;
+	if (l->v[slot].raw != NULL)
+		l->raw_bytes += strlen(l->v[slot].raw);
+	/* Over budget: the oldest records give up their raw text. */
+	while (l->raw_bytes > l->raw_budget && l->raw_from < l->total) {
+		struct ui_event *old = (struct ui_event *)evlog_seq(l, l->raw_from++);
+
+		if (old != NULL && old->raw != NULL) {
+			l->raw_bytes -= strlen(old->raw);
+			free(old->raw);
+			old->raw = NULL;
+		}
+	}
 }
 
 const struct ui_event *
@@ -59,6 +75,22 @@ const struct ui_event *
 evlog_newest(const struct evlog *l, size_t i)
 {
 	return i < l->n ? evlog_at(l, l->n - 1 - i) : NULL;
+}
+
+uint64_t
+evlog_first_seq(const struct evlog *l)
+{
+	return l->total - l->n;
+}
+
+const struct ui_event *
+evlog_seq(const struct evlog *l, uint64_t seq)
+{
+	uint64_t first = l->total - l->n;
+
+	if (seq < first || seq >= l->total)
+		return NULL;
+	return evlog_at(l, (size_t)(seq - first));
 }
 
 void

@@ -1,5 +1,8 @@
-/* filter: compile the `/` query into terms once; matching allocates nothing. */
-#define _GNU_SOURCE     /* FNM_CASEFOLD */
+/* filter: compile the `/` query into terms once against a view's schema; matching allocates
+ * nothing. Findings have a fast path (fields read straight from the struct, free words
+ * searched in one lower-cased haystack per finding); other views hand their values over
+ * through a getter. */
+#define _GNU_SOURCE     /* FNM_CASEFOLD, memmem */
 #include "config.h"
 
 #include <ctype.h>
@@ -11,30 +14,41 @@
 #include "filter.h"
 #include "util.h"
 
+/* The findings' fields (ids are what filter_match switches on). */
 enum field {
-	F_TEXT = 0, F_SEV, F_KIND, F_STATUS, F_ACTOR, F_VIA, F_TYPE, F_ADDR, F_MODULE, F_ID,
-	F_EVENT, F_SOURCE, F_ACCOUNT, F_REGION, F_PROVIDER, F_RULE,
+	F_TEXT = -1, F_SEV = 0, F_KIND, F_STATUS, F_ACTOR, F_VIA, F_TYPE, F_ADDR, F_MODULE, F_ID,
+	F_EVENT, F_SOURCE, F_ACCOUNT, F_REGION, F_PROVIDER, F_RULE, F_EVENTID,
 };
+/* Time bounds are fields of every schema, handled here. */
+#define F_SINCE (-2)
+#define F_UNTIL (-3)
 
-static const struct {
-	const char *name;
-	enum field f;
-} fields[] = {
-	{ "sev", F_SEV }, { "severity", F_SEV }, { "kind", F_KIND }, { "status", F_STATUS },
-	{ "actor", F_ACTOR }, { "who", F_ACTOR }, { "via", F_VIA }, { "type", F_TYPE },
-	{ "addr", F_ADDR }, { "address", F_ADDR }, { "resource", F_ADDR }, { "module", F_MODULE },
-	{ "id", F_ID }, { "event", F_EVENT }, { "source", F_SOURCE }, { "account", F_ACCOUNT },
-	{ "project", F_ACCOUNT }, { "region", F_REGION }, { "provider", F_PROVIDER },
-	{ "rule", F_RULE },
+static const struct filter_field finding_fields[] = {
+	{ "sev", F_SEV, FT_SEV }, { "severity", F_SEV, FT_SEV }, { "kind", F_KIND, FT_KIND },
+	{ "status", F_STATUS, FT_STATUS }, { "actor", F_ACTOR, FT_TEXT }, { "who", F_ACTOR, FT_TEXT },
+	{ "via", F_VIA, FT_TEXT }, { "type", F_TYPE, FT_TEXT }, { "addr", F_ADDR, FT_TEXT },
+	{ "address", F_ADDR, FT_TEXT }, { "resource", F_ADDR, FT_TEXT },
+	{ "module", F_MODULE, FT_TEXT }, { "id", F_ID, FT_TEXT }, { "event", F_EVENT, FT_TEXT },
+	{ "eventid", F_EVENTID, FT_TEXT }, { "source", F_SOURCE, FT_TEXT },
+	{ "account", F_ACCOUNT, FT_TEXT }, { "project", F_ACCOUNT, FT_TEXT },
+	{ "region", F_REGION, FT_TEXT }, { "provider", F_PROVIDER, FT_TEXT },
+	{ "rule", F_RULE, FT_TEXT },
+};
+const struct filter_schema filter_findings = {
+	finding_fields, TF_ARRLEN(finding_fields),
+	"sev kind status actor via type addr module id event eventid source account region "
+	"provider rule since until",
 };
 
 enum op { OP_MATCH = 0, OP_GE, OP_GT, OP_LE, OP_LT, OP_EQ };
 
 struct term {
-	enum field field;
+	int field;              /* the schema's id, F_TEXT for free words */
+	enum filter_type type;
 	enum op op;
 	int negate;
 	char **alts;            /* lower-cased alternatives */
+	size_t *alen;
 	int *glob;              /* per alternative: has glob characters */
 	size_t nalts;
 	unsigned mask;          /* sev / kind / status: the set of matching enum values */
@@ -45,7 +59,10 @@ struct filter {
 	struct term *t;
 	size_t n;
 	char *words;            /* free-text words, space separated */
+	char **wordv;           /* the same one by one */
+	size_t nwords;
 	int wants_suppressed;
+	int64_t since, until;
 };
 
 static void
@@ -114,7 +131,7 @@ kind_value(const char *s, int *out)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof k / sizeof k[0]; i++)
+	for (i = 0; i < TF_ARRLEN(k); i++)
 		if (strcmp(s, k[i].w) == 0)
 			return *out = (int)k[i].k, 0;
 	return -1;
@@ -182,6 +199,7 @@ term_free(struct term *t)
 	for (k = 0; k < t->nalts; k++)
 		free(t->alts[k]);
 	free(t->alts);
+	free(t->alen);
 	free(t->glob);
 }
 
@@ -192,22 +210,37 @@ add_alt(struct term *t, const char *s, size_t len)
 
 	lower(a);
 	t->alts = xreallocarray(t->alts, t->nalts + 1, sizeof *t->alts);
+	t->alen = xreallocarray(t->alen, t->nalts + 1, sizeof *t->alen);
 	t->glob = xreallocarray(t->glob, t->nalts + 1, sizeof *t->glob);
 	t->alts[t->nalts] = a;
+	t->alen[t->nalts] = len;
 	t->glob[t->nalts] = strpbrk(a, "*?[") != NULL;
 	t->nalts++;
 }
 
-static const char *
-field_list(void)
+/* since:T / until:T: one time, past-oriented (90m is 90 minutes ago, 17:30 the last 17:30). */
+static int
+compile_time(struct filter *f, int field, const char *v, size_t col, char **err)
 {
-	return "sev kind status actor via type addr module id event source account region "
-	    "provider rule";
+	int64_t t;
+
+	if (*v == '\0' || tf_parse_when(v, tf_now_ms(), -1, &t) != 0)
+		return tf_err(err, "column %zu: '%s' is not a time (2024-05-27T09:00:00Z, "
+		    "2024-05-27, 17:30, or 90m for 90 minutes ago)", col, v);
+	if (field == F_SINCE)
+		f->since = t;
+	else
+		f->until = t;
+	if (f->since != 0 && f->until != 0 && f->until <= f->since)
+		return tf_err(err, "column %zu: until must be after since", col);
+	return 0;
 }
 
-/* One FIELD:VALUE or FIELD>=VALUE word into t. */
+/* One FIELD:VALUE or FIELD>=VALUE word into t. Returns 1 when the word was a time bound
+ * (not a term). */
 static int
-compile_field(struct term *t, const char *w, size_t col, struct filter *f, char **err)
+compile_field(struct term *t, const char *w, size_t col, struct filter *f,
+    const struct filter_schema *s, char **err)
 {
 	size_t flen = strcspn(w, ":=<>"), i, k;
 	const char *v;
@@ -216,16 +249,30 @@ compile_field(struct term *t, const char *w, size_t col, struct filter *f, char 
 
 	name = xstrndup(w, flen);
 	lower(name);
-	for (i = 0; i < sizeof fields / sizeof fields[0]; i++)
-		if (strcmp(fields[i].name, name) == 0)
+	if (strcmp(name, "since") == 0 || strcmp(name, "until") == 0) {
+		int field = name[0] == 's' ? F_SINCE : F_UNTIL;
+
+		free(name);
+		if (t->negate)
+			return tf_err(err, "column %zu: since and until cannot be negated", col);
+		v = w + flen;
+		if (*v == ':' || *v == '=')
+			v++;
+		else
+			return tf_err(err, "column %zu: write %.*s:TIME", col, (int)flen, w);
+		return compile_time(f, field, v, col, err) == 0 ? 1 : -1;
+	}
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->fields[i].name, name) == 0)
 			break;
-	if (i == sizeof fields / sizeof fields[0]) {
-		tf_err(err, "column %zu: unknown field '%s' (fields: %s)", col, name, field_list());
+	if (i == s->n) {
+		tf_err(err, "column %zu: unknown field '%s' (fields: %s)", col, name, s->names);
 		free(name);
 		return -1;
 	}
 	free(name);
-	t->field = fields[i].f;
+	t->field = s->fields[i].id;
+	t->type = s->fields[i].type;
 	v = w + flen;
 	if (strncmp(v, ">=", 2) == 0)
 		t->op = OP_GE, v += 2;
@@ -239,7 +286,7 @@ compile_field(struct term *t, const char *w, size_t col, struct filter *f, char 
 		t->op = OP_EQ, v++;
 	else
 		t->op = OP_MATCH, v++;
-	if (t->op != OP_MATCH && t->op != OP_EQ && t->field != F_SEV)
+	if (t->op != OP_MATCH && t->op != OP_EQ && t->type != FT_SEV)
 		return tf_err(err, "column %zu: only sev takes <, <=, > and >=", col);
 	if (*v == '\0')
 		return tf_err(err, "column %zu: %.*s needs a value", col, (int)flen, w);
@@ -256,8 +303,8 @@ compile_field(struct term *t, const char *w, size_t col, struct filter *f, char 
 	if (t->nalts == 0)
 		return tf_err(err, "column %zu: %.*s needs a value", col, (int)flen, w);
 	for (k = 0; k < t->nalts; k++) {
-		switch (t->field) {
-		case F_SEV:
+		switch (t->type) {
+		case FT_SEV:
 			if (sev_value(t->alts[k], &val) != 0)
 				return tf_err(err, "column %zu: '%s' is not a severity (critical high "
 				    "medium low info)", col, t->alts[k]);
@@ -269,13 +316,13 @@ compile_field(struct term *t, const char *w, size_t col, struct filter *f, char 
 					    (t->op == OP_LE && (int)i <= val) || (t->op == OP_LT && (int)i < val))
 						t->mask |= 1u << i;
 			break;
-		case F_KIND:
+		case FT_KIND:
 			if (kind_value(t->alts[k], &val) != 0)
 				return tf_err(err, "column %zu: '%s' is not a kind (modified unmanaged "
 				    "deleted freeze_violation)", col, t->alts[k]);
 			t->mask |= 1u << val;
 			break;
-		case F_STATUS:
+		case FT_STATUS:
 			if (strcmp(t->alts[k], "all") == 0) {
 				t->mask |= 7;
 				val = ST_SUPPRESSED;
@@ -294,13 +341,15 @@ compile_field(struct term *t, const char *w, size_t col, struct filter *f, char 
 }
 
 struct filter *
-filter_compile(const char *query, char **err)
+filter_compile_for(const char *query, const struct filter_schema *s, char **err)
 {
 	struct filter *f = xcalloc(1, sizeof *f);
 	struct strbuf *words = NULL, wb;
 	size_t *cols = NULL, n = 0, i;
 	int rc = 0;
 
+	if (s == NULL)
+		s = &filter_findings;
 	f->text = xstrdup(query != NULL ? query : "");
 	sb_init(&wb);
 	if (split(f->text, &words, &cols, &n, err) != 0) {
@@ -308,11 +357,14 @@ filter_compile(const char *query, char **err)
 		goto out;
 	}
 	f->t = xcalloc(n + 1, sizeof *f->t);
+	f->wordv = xcalloc(n + 1, sizeof *f->wordv);
 	for (i = 0; i < n && rc == 0; i++) {
 		const char *w = words[i].buf;
 		struct term *t = &f->t[f->n];
 		size_t col = cols[i];
+		size_t flen;
 
+		memset(t, 0, sizeof *t);
 		if ((*w == '-' || *w == '!') && w[1] != '\0') {
 			t->negate = 1;
 			w++;
@@ -320,19 +372,27 @@ filter_compile(const char *query, char **err)
 		}
 		f->n++;
 		/* FIELD:... when the part before :, <, > or = is a word of letters. */
-		if (w[strcspn(w, ":=<>")] != '\0' && strcspn(w, ":=<>") > 0 &&
-		    strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") ==
-		    strcspn(w, ":=<>")) {
-			if (compile_field(t, w, col, f, err) != 0)
+		flen = strcspn(w, ":=<>");
+		if (w[flen] != '\0' && flen > 0 &&
+		    strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") == flen) {
+			int r = compile_field(t, w, col, f, s, err);
+
+			if (r < 0)
 				rc = -1;
+			else if (r == 1) {
+				term_free(t);
+				f->n--;         /* a time bound, not a term */
+			}
 		} else {
 			t->field = F_TEXT;
+			t->type = FT_TEXT;
 			add_alt(t, w, strlen(w));
 			t->glob[0] = 0;         /* free text is always a substring */
 			if (!t->negate) {
 				if (wb.len)
 					sb_adds(&wb, " ");
 				sb_adds(&wb, t->alts[0]);
+				f->wordv[f->nwords++] = t->alts[0];
 			}
 		}
 	}
@@ -350,6 +410,12 @@ out:
 	return f;
 }
 
+struct filter *
+filter_compile(const char *query, char **err)
+{
+	return filter_compile_for(query, &filter_findings, err);
+}
+
 void
 filter_free(struct filter *f)
 {
@@ -362,28 +428,54 @@ filter_free(struct filter *f)
 	free(f->t);
 	free(f->text);
 	free(f->words);
+	free(f->wordv);
 	free(f);
 }
 
-static int
-text_match(const struct term *t, const struct finding *fd)
-{
-	const char *a = t->alts[0];
+/* The fields free words search, in one place for both the per-field and haystack paths. */
+#define FINDING_TEXT_FIELDS(fd) \
+	(fd)->address, (fd)->type, (fd)->resource_id, (fd)->summary, (fd)->actor.name, \
+	(fd)->actor.principal, (fd)->event_name, (fd)->account, (fd)->region, (fd)->id
 
-	return icontains(fd->address, a) || icontains(fd->type, a) ||
-	    icontains(fd->resource_id, a) || icontains(fd->summary, a) ||
-	    icontains(fd->actor.name, a) || icontains(fd->actor.principal, a) ||
-	    icontains(fd->event_name, a) || icontains(fd->account, a) ||
-	    icontains(fd->region, a) || icontains(fd->id, a);
+char *
+filter_haystack(const struct finding *fd)
+{
+	const char *v[] = { FINDING_TEXT_FIELDS(fd) };
+	struct strbuf sb;
+	size_t i;
+
+	sb_init(&sb);
+	for (i = 0; i < TF_ARRLEN(v); i++) {
+		if (v[i] != NULL)
+			sb_adds(&sb, v[i]);
+		sb_addc(&sb, '\x1f');   /* no word spans two fields */
+	}
+	lower(sb.buf);
+	return sb_detach(&sb);
 }
 
 static int
-term_match(const struct term *t, const struct finding *fd)
+text_match(const struct term *t, const struct finding *fd, const char *hay)
+{
+	const char *a = t->alts[0];
+	const char *v[] = { FINDING_TEXT_FIELDS(fd) };
+	size_t i;
+
+	if (hay != NULL)
+		return memmem(hay, strlen(hay), a, t->alen[0]) != NULL;
+	for (i = 0; i < TF_ARRLEN(v); i++)
+		if (icontains(v[i], a))
+			return 1;
+	return 0;
+}
+
+static int
+term_match(const struct term *t, const struct finding *fd, const char *hay)
 {
 	size_t i;
 
 	switch (t->field) {
-	case F_TEXT: return text_match(t, fd);
+	case F_TEXT: return text_match(t, fd, hay);
 	case F_SEV: return (t->mask >> fd->severity) & 1u;
 	case F_KIND: return (t->mask >> fd->kind) & 1u;
 	case F_STATUS: return (t->mask >> fd->status) & 1u;
@@ -397,6 +489,7 @@ term_match(const struct term *t, const struct finding *fd)
 	case F_MODULE: return any_alt(t, fd->module);
 	case F_ID: return any_alt(t, fd->id) || any_alt(t, fd->resource_id);
 	case F_EVENT: return any_alt(t, fd->event_name);
+	case F_EVENTID: return any_alt(t, fd->event_id);
 	case F_SOURCE: return any_alt(t, fd->event_source) || any_alt(t, fd->state_source);
 	case F_ACCOUNT: return any_alt(t, fd->account);
 	case F_REGION: return any_alt(t, fd->region);
@@ -411,17 +504,103 @@ term_match(const struct term *t, const struct finding *fd)
 }
 
 int
-filter_match(const struct filter *f, const struct finding *fd)
+filter_time_ok(const struct filter *f, int64_t t)
+{
+	if (f == NULL || t == 0)
+		return 1;
+	return (f->since == 0 || t >= f->since) && (f->until == 0 || t < f->until);
+}
+
+int
+filter_match_hay(const struct filter *f, const struct finding *fd, const char *hay)
 {
 	size_t i;
 
 	if (f == NULL)
 		return 1;
+	if (!filter_time_ok(f, fd->event_time_ms))
+		return 0;
 	for (i = 0; i < f->n; i++)
-		if (term_match(&f->t[i], fd) == f->t[i].negate)
+		if (term_match(&f->t[i], fd, hay) == f->t[i].negate)
 			return 0;
 	return 1;
 }
+
+int
+filter_match(const struct filter *f, const struct finding *fd)
+{
+	return filter_match_hay(f, fd, NULL);
+}
+
+/* ---- other views: values through a getter ---- */
+
+#define MAXVALS 16
+
+static int
+enum_of(enum filter_type type, const char *s, int *val)
+{
+	char low[32];
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < sizeof low; i++)
+		low[i] = (char)tolower((unsigned char)s[i]);
+	low[i] = '\0';
+	return type == FT_SEV ? sev_value(low, val) : type == FT_KIND ? kind_value(low, val) :
+	    status_value(low, val);
+}
+
+static int
+item_term(const struct term *t, const void *item, filter_get_fn get)
+{
+	const char *v[MAXVALS];
+	size_t n, i;
+	int val;
+
+	n = get(item, t->field == F_TEXT ? FILTER_ANY : t->field, v, MAXVALS);
+	for (i = 0; i < n; i++) {
+		if (v[i] == NULL)
+			continue;
+		if (t->field == F_TEXT) {
+			if (icontains(v[i], t->alts[0]))
+				return 1;
+		} else if (t->type != FT_TEXT) {
+			if (enum_of(t->type, v[i], &val) == 0 && ((t->mask >> val) & 1u))
+				return 1;
+		} else if (any_alt(t, v[i]))
+			return 1;
+	}
+	return 0;
+}
+
+int
+filter_match_item(const struct filter *f, const void *item, filter_get_fn get, int64_t time_ms)
+{
+	size_t i;
+
+	if (f == NULL)
+		return 1;
+	if (!filter_time_ok(f, time_ms))
+		return 0;
+	for (i = 0; i < f->n; i++)
+		if (item_term(&f->t[i], item, get) == f->t[i].negate)
+			return 0;
+	return 1;
+}
+
+int
+filter_search_item(const struct filter *f, const void *item, filter_get_fn get)
+{
+	size_t i;
+
+	if (f == NULL || f->words[0] == '\0')
+		return 0;
+	for (i = 0; i < f->n; i++)
+		if (f->t[i].field == F_TEXT && !f->t[i].negate && !item_term(&f->t[i], item, get))
+			return 0;
+	return 1;
+}
+
+/* ---- accessors ---- */
 
 const char *
 filter_text(const struct filter *f)
@@ -441,6 +620,30 @@ filter_words(const struct filter *f)
 	return f != NULL ? f->words : "";
 }
 
+size_t
+filter_nwords(const struct filter *f)
+{
+	return f != NULL ? f->nwords : 0;
+}
+
+const char *
+filter_word(const struct filter *f, size_t i)
+{
+	return f != NULL && i < f->nwords ? f->wordv[i] : NULL;
+}
+
+int64_t
+filter_since(const struct filter *f)
+{
+	return f != NULL ? f->since : 0;
+}
+
+int64_t
+filter_until(const struct filter *f)
+{
+	return f != NULL ? f->until : 0;
+}
+
 int
 filter_search_match(const struct filter *f, const struct finding *fd)
 {
@@ -449,7 +652,7 @@ filter_search_match(const struct filter *f, const struct finding *fd)
 	if (f == NULL || f->words[0] == '\0')
 		return 0;
 	for (i = 0; i < f->n; i++)
-		if (f->t[i].field == F_TEXT && !f->t[i].negate && !text_match(&f->t[i], fd))
+		if (f->t[i].field == F_TEXT && !f->t[i].negate && !text_match(&f->t[i], fd, NULL))
 			return 0;
 	return 1;
 }

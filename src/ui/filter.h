@@ -1,35 +1,76 @@
-/* filter: the dashboard's `/` query language over findings (no curses; unit-tested).
+/* filter: the dashboard's `/` query language, the same in every view (no curses; unit-tested).
  *
  *   sev>=high kind:unmanaged actor:alice type:aws_security_group status:open
- *   account:1111 region:eu-west-1 -via:terraform "text with spaces" free words
+ *   account:1111 region:eu-west-1 -via:terraform "text with spaces" since:17:30 free words
  *
- * Terms are ANDed. A term is free text (case-insensitive substring of the address, type,
- * resource id, summary, actor, event name, account, region or finding id) or FIELD:VALUE
- * (substring, or a glob when VALUE has * ? or [), with comma-separated alternatives ORed
- * (kind:unmanaged,deleted). Severity also takes >=, >, <=, < and =. A leading - or ! negates
- * a term. Fields: sev severity kind status actor via type addr module id event source
- * account region provider rule. */
+ * Terms are ANDed. A term is free text (a case-insensitive substring of any of the item's
+ * fields) or FIELD:VALUE (substring, or a glob when VALUE has * ? or [), with comma-separated
+ * alternatives ORed (kind:unmanaged,deleted). Severity also takes >=, >, <=, < and =. A
+ * leading - or ! negates a term. `since:T` and `until:T` (RFC 3339, 17:30, 90m for "90
+ * minutes ago", 2024-05-27) bound the item's time in every view. Which fields there are is
+ * the view's schema; the findings' is built in (filter_findings). */
 #ifndef TFDRIFT_UI_FILTER_H
 #define TFDRIFT_UI_FILTER_H
 
+#include <stdint.h>
 #include "finding.h"
 
 struct filter;
 
-/* Compile a query. NULL with *err ("column 5: unknown field 'colour' (fields: ...)") on a
- * mistake; an empty query compiles to a filter that keeps everything. */
+/* What a field's values are: text, or one of the findings' enums (compared as sets). */
+enum filter_type { FT_TEXT = 0, FT_SEV, FT_KIND, FT_STATUS };
+struct filter_field {
+	const char *name;
+	int id;                 /* handed to the view's value getter */
+	enum filter_type type;
+};
+/* The fields a view's `/` takes. `names` lists them for messages and help. */
+struct filter_schema {
+	const struct filter_field *fields;
+	size_t n;
+	const char *names;
+};
+extern const struct filter_schema filter_findings;
+
+/* Compile a query for the findings (filter_compile) or for a schema. NULL with *err
+ * ("column 5: unknown field 'colour' (fields: ...)") on a mistake; an empty query compiles
+ * to a filter that keeps everything. Relative times (since:90m) are taken from tf_now_ms(). */
 struct filter *filter_compile(const char *query, char **err);
+struct filter *filter_compile_for(const char *query, const struct filter_schema *s, char **err);
 void filter_free(struct filter *f);
-/* 1 when the finding passes. */
+
+/* Findings: 1 when the finding passes. `hay` (may be NULL) is filter_haystack(fd): free
+ * words then cost one search of it instead of one per field. */
 int filter_match(const struct filter *f, const struct finding *fd);
+int filter_match_hay(const struct filter *f, const struct finding *fd, const char *hay);
+/* The lower-cased text free words search in a finding (heap). */
+char *filter_haystack(const struct finding *fd);
+/* 1 when every free-text word matches some field of the finding (n/N search); 0 when the
+ * filter has no free words. */
+int filter_search_match(const struct filter *f, const struct finding *fd);
+
+/* Other views: get(item, field, out, max) fills up to max values of a field (field
+ * FILTER_ANY: every text field, for free words) and returns how many; time is the item's
+ * time for since:/until: (0 when it has none: then it passes). */
+#define FILTER_ANY (-1)
+typedef size_t (*filter_get_fn)(const void *item, int field, const char **out, size_t max);
+int filter_match_item(const struct filter *f, const void *item, filter_get_fn get,
+    int64_t time_ms);
+int filter_search_item(const struct filter *f, const void *item, filter_get_fn get);
+
 /* The query as given. */
 const char *filter_text(const struct filter *f);
 /* 1 when a status term asks for suppressed findings (the list then shows them). */
 int filter_wants_suppressed(const struct filter *f);
 /* The free-text words (for n/N search), joined by spaces; "" when none. */
 const char *filter_words(const struct filter *f);
-/* 1 when every free-text word matches some field of the finding (n/N search); 0 when the
- * filter has no free words. */
-int filter_search_match(const struct filter *f, const struct finding *fd);
+/* The free words one by one (lower case), for highlighting. */
+size_t filter_nwords(const struct filter *f);
+const char *filter_word(const struct filter *f, size_t i);
+/* The time window since:/until: set ([since, until); 0 when not set). */
+int64_t filter_since(const struct filter *f);
+int64_t filter_until(const struct filter *f);
+/* 1 when the item time t is inside the window (an item without a time, 0, always is). */
+int filter_time_ok(const struct filter *f, int64_t t);
 
 #endif

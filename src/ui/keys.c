@@ -1,46 +1,69 @@
-/* keys: the table of key bindings and named actions. */
+/* keys: the table of key bindings and named actions, and the key bar made from it. */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <curses.h>
 
 #include "keys.h"
+#include "util.h"
 
 static const struct {
-	const char *name, *help;
+	const char *name, *help, *bar;
 } actions[ACT__COUNT] = {
-	[ACT_NONE] = { "none", "" },
-	[ACT_DOWN] = { "down", "down (list, or detail pane)" },
-	[ACT_UP] = { "up", "up (list, or detail pane)" },
-	[ACT_PAGE_DOWN] = { "page-down", "one page down" },
-	[ACT_PAGE_UP] = { "page-up", "one page up" },
-	[ACT_TOP] = { "top", "first finding" },
-	[ACT_BOTTOM] = { "bottom", "last finding" },
-	[ACT_FOCUS] = { "focus", "list <-> detail pane" },
-	[ACT_ACK] = { "acknowledge", "acknowledge the selected finding (optional note)" },
-	[ACT_SUPPRESS] = { "suppress", "suppress: pick scope, then how long" },
-	[ACT_UNDO] = { "undo", "undo your last decision" },
-	[ACT_TOGGLE_SUPPRESSED] = { "show-suppressed", "show or hide suppressed findings" },
-	[ACT_SORT] = { "sort", "sort by time / by severity" },
-	[ACT_HELP] = { "help", "show or hide this help" },
-	[ACT_REDRAW] = { "redraw", "redraw the screen" },
-	[ACT_QUIT] = { "quit", "quit (or close help)" },
-	[ACT_TAB_FINDINGS] = { "view-findings", "Findings view" },
-	[ACT_TAB_EVENTS] = { "view-events", "Events: every write, and why not drift" },
-	[ACT_TAB_ACTORS] = { "view-actors", "Actors: who changed what" },
-	[ACT_TAB_SOURCES] = { "view-sources", "Sources: files, states, store" },
-	[ACT_NEXT_TAB] = { "next-view", "next view" },
-	[ACT_FILTER] = { "filter", "filter: sev>=high actor:bob words" },
-	[ACT_SEARCH_NEXT] = { "search-next", "next match of the filter's words" },
-	[ACT_SEARCH_PREV] = { "search-prev", "previous match" },
-	[ACT_CANCEL] = { "cancel", "clear the bucket, then the filter" },
-	[ACT_EXPORT] = { "export", "export the findings shown to JSON" },
-	[ACT_TIMELINE] = { "timeline", "show or hide the timeline band" },
-	[ACT_LEFT] = { "left", "timeline: older bucket" },
-	[ACT_RIGHT] = { "right", "timeline: newer bucket" },
-	[ACT_ZOOM] = { "zoom", "timeline buckets: 1 min, 5 min, 1 h" },
-	[ACT_FREEZE] = { "freeze", "change freeze from now until..." },
-	[ACT_SHOW] = { "open", "detail pane; on an actor: theirs" },
-	[ACT_REFRESH] = { "refresh", "live: read the states again now" },
+	[ACT_NONE] = { "none", "", NULL },
+	[ACT_DOWN] = { "down", "down one row (list, or the detail pane when it has the focus)", "move" },
+	[ACT_UP] = { "up", "up one row", "move" },
+	[ACT_PAGE_DOWN] = { "page-down", "one page down", NULL },
+	[ACT_PAGE_UP] = { "page-up", "one page up", NULL },
+	[ACT_TOP] = { "top", "first row (the newest); the list follows new rows again", NULL },
+	[ACT_BOTTOM] = { "bottom", "last row", NULL },
+	[ACT_SHOW] = { "open", "open: a finding's detail; an event's or an actor's findings; "
+	    "in the detail, what the line names (resource, dependent, earlier finding)", "open" },
+	[ACT_FOCUS] = { "focus", "findings: switch between the list and the detail pane", "detail" },
+	[ACT_BACK] = { "back", "back to the previous view, selection and filter", "back" },
+	[ACT_FULLSCREEN] = { "fullscreen", "full-screen detail on and off", "full" },
+	[ACT_PAGER] = { "pager", "open the selected item's full text in $PAGER (default less -R)",
+	    "pager" },
+	[ACT_COPY] = { "copy", "copy (OSC 52): a finding's fix command; an event's id", "copy" },
+	[ACT_COPY_ALL] = { "copy-all", "copy (OSC 52): the finding as JSON; the event's raw record",
+	    NULL },
+	[ACT_FILTER] = { "filter", "filter this view: words and FIELD:VALUE terms (see below)",
+	    "filter" },
+	[ACT_SEARCH_NEXT] = { "search-next", "next row with the filter's words", NULL },
+	[ACT_SEARCH_PREV] = { "search-prev", "previous row with the filter's words", NULL },
+	[ACT_CANCEL] = { "cancel", "clear the timeline bucket, then the filter; leave the detail",
+	    NULL },
+	[ACT_COMMAND] = { "command", "command line (:help lists the commands)", "cmd" },
+	[ACT_SORT] = { "sort", "sort: next column (again: reverse)", "sort" },
+	[ACT_SORT_PREV] = { "sort-left", "sort by the column to the left", NULL },
+	[ACT_SORT_NEXT] = { "sort-right", "sort by the column to the right", NULL },
+	[ACT_ACK] = { "acknowledge", "acknowledge the selected finding (optional note)", "ack" },
+	[ACT_SUPPRESS] = { "suppress", "suppress: pick the scope, then how long", "suppress" },
+	[ACT_UNDO] = { "undo", "undo your last decision", "undo" },
+	[ACT_TOGGLE_SUPPRESSED] = { "show-suppressed", "show or hide suppressed findings",
+	    "suppressed" },
+	[ACT_EXPORT] = { "export", "export the findings shown to JSON (--export-dir)", "export" },
+	[ACT_FREEZE] = { "freeze", "start a change freeze from now until a time", "freeze" },
+	[ACT_REFRESH] = { "refresh", "live: read the states again now", NULL },
+	[ACT_PAUSE] = { "pause", "pause or resume updates (counts keep growing)", "pause" },
+	[ACT_TIMELINE] = { "timeline", "show or hide the timeline band", NULL },
+	[ACT_LEFT] = { "left", "timeline: older bucket (the list shows only it)", "timeline" },
+	[ACT_RIGHT] = { "right", "timeline: newer bucket", NULL },
+	[ACT_BUCKET_PREV] = { "bucket-prev", "timeline: previous bucket with events", NULL },
+	[ACT_BUCKET_NEXT] = { "bucket-next", "timeline: next bucket with events", NULL },
+	[ACT_ZOOM] = { "zoom", "timeline buckets: 10 s, 1 min, 5 min, 1 h", NULL },
+	[ACT_TAB_FINDINGS] = { "view-findings", "Findings: the drift, with its detail", "views" },
+	[ACT_TAB_EVENTS] = { "view-events", "Events: every write, and why it is not drift", NULL },
+	[ACT_TAB_ACTORS] = { "view-actors", "Actors: who changed what", NULL },
+	[ACT_TAB_SOURCES] = { "view-sources", "Sources: files, pollers, states, store", NULL },
+	[ACT_NEXT_TAB] = { "next-view", "next view", NULL },
+	[ACT_PREV_TAB] = { "previous-view", "previous view", NULL },
+	[ACT_HELP] = { "help", "this help (j/k scroll; q or ? closes)", "help" },
+	[ACT_REDRAW] = { "redraw", "redraw the screen", NULL },
+	[ACT_SUSPEND] = { "suspend", "suspend to the shell (fg resumes)", NULL },
+	[ACT_QUIT] = { "quit", "quit (or close help and overlays)", "quit" },
 };
 
 static const struct key_binding table[] = {
@@ -50,7 +73,9 @@ static const struct key_binding table[] = {
 	{ KEY_UP, "Up", ACT_UP },
 	{ KEY_NPAGE, "PgDn", ACT_PAGE_DOWN },
 	{ ' ', "Space", ACT_PAGE_DOWN },
+	{ 'F' & 0x1f, "^F", ACT_PAGE_DOWN },
 	{ KEY_PPAGE, "PgUp", ACT_PAGE_UP },
+	{ 'B' & 0x1f, "^B", ACT_PAGE_UP },
 	{ 'g', "g", ACT_TOP },
 	{ KEY_HOME, "Home", ACT_TOP },
 	{ 'G', "G", ACT_BOTTOM },
@@ -59,32 +84,47 @@ static const struct key_binding table[] = {
 	{ '\r', "Enter", ACT_SHOW },
 	{ KEY_ENTER, "Enter", ACT_SHOW },
 	{ '\t', "Tab", ACT_FOCUS },
-	{ '1', "1", ACT_TAB_FINDINGS },
-	{ '2', "2", ACT_TAB_EVENTS },
-	{ '3', "3", ACT_TAB_ACTORS },
-	{ '4', "4", ACT_TAB_SOURCES },
-	{ KEY_BTAB, "S-Tab", ACT_NEXT_TAB },
-	{ 'v', "v", ACT_NEXT_TAB },
+	{ KEY_BACKSPACE, "Bksp", ACT_BACK },
+	{ 127, "Bksp", ACT_BACK },
+	{ 8, "Bksp", ACT_BACK },
+	{ '+', "+", ACT_FULLSCREEN },
+	{ '|', "|", ACT_PAGER },
+	{ 'y', "y", ACT_COPY },
+	{ 'Y', "Y", ACT_COPY_ALL },
 	{ '/', "/", ACT_FILTER },
 	{ 'n', "n", ACT_SEARCH_NEXT },
 	{ 'N', "N", ACT_SEARCH_PREV },
 	{ 27, "Esc", ACT_CANCEL },
+	{ ':', ":", ACT_COMMAND },
+	{ 'o', "o", ACT_SORT },
+	{ '<', "<", ACT_SORT_PREV },
+	{ '>', ">", ACT_SORT_NEXT },
+	{ 'a', "a", ACT_ACK },
+	{ 's', "s", ACT_SUPPRESS },
+	{ 'u', "u", ACT_UNDO },
+	{ 'S', "S", ACT_TOGGLE_SUPPRESSED },
 	{ 'e', "e", ACT_EXPORT },
+	{ 'F', "F", ACT_FREEZE },
+	{ 'r', "r", ACT_REFRESH },
+	{ 'Z', "Z", ACT_PAUSE },
 	{ 't', "t", ACT_TIMELINE },
 	{ 'h', "h", ACT_LEFT },
 	{ KEY_LEFT, "Left", ACT_LEFT },
 	{ 'l', "l", ACT_RIGHT },
 	{ KEY_RIGHT, "Right", ACT_RIGHT },
+	{ '[', "[", ACT_BUCKET_PREV },
+	{ ']', "]", ACT_BUCKET_NEXT },
 	{ 'z', "z", ACT_ZOOM },
-	{ 'F', "F", ACT_FREEZE },
-	{ 'r', "r", ACT_REFRESH },
-	{ 'a', "a", ACT_ACK },
-	{ 's', "s", ACT_SUPPRESS },
-	{ 'u', "u", ACT_UNDO },
-	{ 'S', "S", ACT_TOGGLE_SUPPRESSED },
-	{ 'o', "o", ACT_SORT },
+	{ '1', "1", ACT_TAB_FINDINGS },
+	{ '2', "2", ACT_TAB_EVENTS },
+	{ '3', "3", ACT_TAB_ACTORS },
+	{ '4', "4", ACT_TAB_SOURCES },
+	{ 'v', "v", ACT_NEXT_TAB },
+	{ KEY_BTAB, "S-Tab", ACT_PREV_TAB },
 	{ '?', "?", ACT_HELP },
+	{ KEY_F(1), "F1", ACT_HELP },
 	{ 'L' & 0x1f, "^L", ACT_REDRAW },
+	{ 'Z' & 0x1f, "^Z", ACT_SUSPEND },
 	{ 'q', "q", ACT_QUIT },
 };
 
@@ -100,6 +140,12 @@ ui_action_help(enum ui_action a)
 	return a < ACT__COUNT ? actions[a].help : "";
 }
 
+const char *
+ui_action_bar(enum ui_action a)
+{
+	return a < ACT__COUNT ? actions[a].bar : NULL;
+}
+
 /* Curses key codes start at KEY_MIN (0401); characters below it are plain characters. A
  * wide character with the same number as a key code must not trigger it. */
 enum ui_action
@@ -107,15 +153,104 @@ keys_lookup(int key, int is_code)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof table / sizeof table[0]; i++)
+	for (i = 0; i < TF_ARRLEN(table); i++)
 		if (table[i].key == key && (table[i].key >= KEY_MIN) == (is_code != 0))
 			return table[i].action;
 	return ACT_NONE;
 }
 
+const char *
+keys_label(enum ui_action a)
+{
+	size_t i;
+
+	for (i = 0; i < TF_ARRLEN(table); i++)
+		if (table[i].action == a)
+			return table[i].label;
+	return NULL;
+}
+
 const struct key_binding *
 keys_table(size_t *n)
 {
-	*n = sizeof table / sizeof table[0];
+	*n = TF_ARRLEN(table);
 	return table;
+}
+
+void
+keys_describe(int key, int is_code, char *out, size_t len)
+{
+	const char *name;
+
+	if (is_code) {
+		name = keyname(key);
+		snprintf(out, len, "%s", name != NULL ? name : "?");
+		if (strncmp(out, "KEY_", 4) == 0)
+			memmove(out, out + 4, strlen(out + 4) + 1);
+	} else if (key < 0x20)
+		snprintf(out, len, "^%c", key + '@');
+	else if (key == 0x7f)
+		snprintf(out, len, "^?");
+	else if (key < 0x80)
+		snprintf(out, len, "%c", key);
+	else
+		snprintf(out, len, "U+%04X", (unsigned)key);
+}
+
+/* "h/l timeline" or "/ filter". */
+static char *
+hint_text(const struct key_hint *h)
+{
+	const char *ka = keys_label(h->a), *kb = h->b != ACT_NONE ? keys_label(h->b) : NULL;
+	const char *word = ui_action_bar(h->a);
+
+	if (ka == NULL || word == NULL)
+		return NULL;
+	if (kb != NULL)
+		return xasprintf("%s%s%s %s", ka, h->a == ACT_TAB_FINDINGS ? "-" : "/", kb, word);
+	return xasprintf("%s %s", ka, word);
+}
+
+char *
+keys_bar(const struct key_hint *hints, int width)
+{
+	static const struct key_hint tail[] = { { ACT_HELP, ACT_NONE }, { ACT_QUIT, ACT_NONE } };
+	struct strbuf sb;
+	char *text[32];
+	int keep[32], used, n, i, len;
+
+	used = 0;
+	for (i = 0; i < 2; i++) {
+		char *t = hint_text(&tail[i]);
+
+		used += (int)strlen(t) + (i > 0 ? 2 : 0);
+		free(t);
+	}
+	for (n = 0; n < 32 && hints != NULL && hints[n].a != ACT_NONE; n++) {
+		text[n] = hint_text(&hints[n]);
+		keep[n] = 0;
+	}
+	/* The most important first, while they fit (two blanks between entries). */
+	for (i = 0; i < n; i++) {
+		if (text[i] == NULL)
+			continue;
+		len = (int)strlen(text[i]) + 2;
+		if (used + len <= width) {
+			keep[i] = 1;
+			used += len;
+		}
+	}
+	sb_init(&sb);
+	for (i = 0; i < n; i++) {
+		if (keep[i])
+			sb_addf(&sb, "%s  ", text[i]);
+		free(text[i]);
+	}
+	for (i = 0; i < 2; i++) {
+		char *t = hint_text(&tail[i]);
+
+		sb_addf(&sb, "%s%s", t, i == 0 ? "  " : "");
+		free(t);
+	}
+	return sb_detach(&sb);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "filter.h"
 #include "model.h"
 #include "util.h"
 
@@ -62,6 +63,9 @@ struct model_index {
 	unsigned char *verdict;
 	size_t verdict_cap;
 	unsigned verdict_gen;
+	/* Each finding's search text (filter_haystack), by all.v index; made on first use. */
+	char **hay;
+	size_t hay_cap;
 };
 
 static void
@@ -159,6 +163,9 @@ index_free(struct model_index *ix)
 	free(ix->rows2);
 	free(ix->vsev);
 	free(ix->verdict);
+	for (size_t i = 0; i < ix->hay_cap; i++)
+		free(ix->hay[i]);
+	free(ix->hay);
 	free(ix);
 }
 
@@ -187,8 +194,23 @@ filter_keeps(struct model *m, struct model_index *ix, size_t idx, const struct f
 			ix->verdict_gen = m->filter_gen;
 		}
 	}
-	if (ix->verdict[idx] == 0)
-		ix->verdict[idx] = m->filter(m->filter_ctx, f) ? 1 : 2;
+	if (ix->verdict[idx] == 0) {
+		const char *hay = NULL;
+
+		if (m->want_hay) {
+			if (ix->hay_cap < m->all.n) {
+				size_t cap = m->all.n + m->all.n / 2 + 64;
+
+				ix->hay = xreallocarray(ix->hay, cap, sizeof *ix->hay);
+				memset(ix->hay + ix->hay_cap, 0, (cap - ix->hay_cap) * sizeof *ix->hay);
+				ix->hay_cap = cap;
+			}
+			if (ix->hay[idx] == NULL)
+				ix->hay[idx] = filter_haystack(f);
+			hay = ix->hay[idx];
+		}
+		ix->verdict[idx] = m->filter(m->filter_ctx, f, hay) ? 1 : 2;
+	}
 	return ix->verdict[idx] == 1;
 }
 
@@ -340,6 +362,35 @@ by_severity(struct model *m, struct model_index *ix, int odd)
 	ix->rows2 = t;
 }
 
+/* A stable merge sort of the rows (now in time order) with the model's comparator: rows
+ * that compare equal keep the time order. */
+static void
+by_comparator(struct model *m, struct model_index *ix)
+{
+	size_t n = m->nrows, width, i, *a = m->rows, *b = ix->rows2, *t;
+
+	for (width = 1; width < n; width *= 2) {
+		for (i = 0; i < n; i += 2 * width) {
+			size_t lo = i, mid = i + width < n ? i + width : n;
+			size_t hi = i + 2 * width < n ? i + 2 * width : n, p = lo, q = mid, k = lo;
+
+			while (p < mid && q < hi)
+				b[k++] = m->cmp(m->cmp_ctx, m->all.v[a[q]], m->all.v[a[p]]) < 0 ?
+				    a[q++] : a[p++];
+			while (p < mid)
+				b[k++] = a[p++];
+			while (q < hi)
+				b[k++] = a[q++];
+		}
+		t = a;
+		a = b;
+		b = t;
+	}
+	/* Both buffers are rows_cap long: keep whichever holds the result. */
+	m->rows = a;
+	ix->rows2 = b;
+}
+
 void
 model_rebuild(struct model *m)
 {
@@ -362,6 +413,15 @@ model_rebuild(struct model *m)
 	n = m->nrows = (size_t)got;
 	if (m->sort == SORT_SEVERITY && n > 1)
 		by_severity(m, ix, odd);
+	else if (m->sort == SORT_CUSTOM && m->cmp != NULL && n > 1)
+		by_comparator(m, ix);
+	if (m->reverse)
+		for (i = 0; i < n / 2; i++) {
+			size_t t = m->rows[i];
+
+			m->rows[i] = m->rows[n - 1 - i];
+			m->rows[n - 1 - i] = t;
+		}
 
 	/* Keep the selection on the same finding; if it is gone, stay at the same row. */
 	sel_idx = find_sel(m, ix);
@@ -383,6 +443,25 @@ model_rebuild(struct model *m)
 		m->sel = n - 1;
 	memcpy(m->sel_id, m->all.v[m->rows[m->sel]]->id, sizeof m->sel_id);
 	ix->sel_idx = m->rows[m->sel];
+}
+
+size_t
+model_row_of(const struct model *m, const char *id)
+{
+	size_t i, idx = NO_SEL;
+
+	if (m->ix != NULL && m->ix->sel_idx < m->all.n &&
+	    strcmp(m->all.v[m->ix->sel_idx]->id, id) == 0)
+		idx = m->ix->sel_idx;
+	for (i = 0; idx == NO_SEL && i < m->all.n; i++)
+		if (strcmp(m->all.v[i]->id, id) == 0)
+			idx = i;
+	if (idx == NO_SEL)
+		return NO_SEL;
+	for (i = 0; i < m->nrows; i++)
+		if (m->rows[i] == idx)
+			return i;
+	return NO_SEL;
 }
 
 struct finding *

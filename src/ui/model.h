@@ -14,7 +14,8 @@
 #include <stddef.h>
 #include "finding.h"
 
-enum model_sort { SORT_TIME = 0, SORT_SEVERITY };
+/* Rows newest first (time), worst first (severity, then newest), or by a comparator. */
+enum model_sort { SORT_TIME = 0, SORT_SEVERITY, SORT_CUSTOM };
 
 struct model_index;
 
@@ -26,13 +27,20 @@ struct model {
 	size_t sel;                     /* index into rows (valid when nrows > 0) */
 	size_t top;                     /* first row shown */
 	enum model_sort sort;
+	int reverse;                    /* the rows in the opposite order */
+	/* SORT_CUSTOM: a comparator (ties keep the time order). */
+	int (*cmp)(void *ctx, const struct finding *a, const struct finding *b);
+	void *cmp_ctx;
 	int show_suppressed;
 	/* Filter hook (text filter, timeline bucket): 1 keeps the finding. Its answer for a
 	 * finding is kept until filter_gen changes: bump filter_gen whenever the answer may
 	 * change for findings already in the model (a new query, a bucket, a triage). */
-	int (*filter)(void *ctx, const struct finding *f);
+	int (*filter)(void *ctx, const struct finding *f, const char *hay);
 	void *filter_ctx;
 	unsigned filter_gen;
+	/* Hand the filter each finding's lower-cased search text (filter_haystack), made once
+	 * per finding on first use: free words then cost one search per finding. */
+	int want_hay;
 	size_t count[3][SEV__COUNT];    /* [status][severity] over all findings */
 	struct model_index *ix;         /* private to model.c: the sort keys in time order */
 };
@@ -49,6 +57,8 @@ void model_rebuild(struct model *m);
 /* Forget the time order: the next rebuild sorts every finding again. Needed only when a
  * finding's id or event time was changed in place. */
 void model_invalidate(struct model *m);
+/* Where the finding with this id is in the rows, or (size_t)-1. */
+size_t model_row_of(const struct model *m, const char *id);
 /* The selected finding, or NULL. */
 struct finding *model_selected(const struct model *m);
 /* Move the selection by delta rows (clamped), or to an absolute row. */

@@ -13,6 +13,7 @@
 
 #include "collectors/files.h"
 #include "replay.h"
+#include "store.h"
 #include "util.h"
 
 /* A small queue: a stop drains what is queued through the detector, so it stays quick. */
@@ -24,6 +25,7 @@ struct replay {
 	struct engine *eng;             /* files: ours; live: the caller's (attached) */
 	int own_eng;
 	struct files_replay *files;     /* files: the collector's statistics (the engine owns it) */
+	struct detector *det;           /* the engine's: resource keys of events (engine thread) */
 	int wake_r, wake_w;
 
 	/* The engine thread only (the consumer). */
@@ -56,6 +58,7 @@ ui_event_free(struct ui_event *e)
 	free(e->user_agent);
 	free(e->resource);
 	free(e->error);
+	free(e->raw);
 	memset(e, 0, sizeof *e);
 }
 
@@ -100,8 +103,8 @@ files_changed(void *ctx)
 
 /* The Events view's record of one event and what the detector made of it. */
 static void
-summarize(const struct event *ev, enum nodrift why, struct finding **fv, size_t nf,
-    struct ui_event *out)
+summarize(struct detector *det, const struct event *ev, enum nodrift why, struct finding **fv,
+    size_t nf, struct ui_event *out)
 {
 	size_t i;
 
@@ -119,6 +122,9 @@ summarize(const struct event *ev, enum nodrift why, struct finding **fv, size_t 
 	out->source_ip = xstrdup(ev->source_ip);
 	out->user_agent = xstrdup(ev->user_agent);
 	out->error = xstrdup(ev->error_code);
+	if (ev->raw != NULL)
+		out->raw = xstrdup(json_object_to_json_string_ext(ev->raw, JSON_C_TO_STRING_PLAIN |
+		    JSON_C_TO_STRING_NOSLASHESCAPE));
 	out->provider = ev->provider;
 	out->via = ev->actor.via;
 	out->why = why;
@@ -127,12 +133,12 @@ summarize(const struct event *ev, enum nodrift why, struct finding **fv, size_t 
 	for (i = 0; i < nf; i++)
 		if ((int)fv[i]->severity > out->worst)
 			out->worst = (int)fv[i]->severity;
+	/* The resource as the Resource view names it: drift's, else what the maps resolve
+	 * (a Terraform apply, a failed call and a change equal to state touch one too). */
 	if (nf > 0)
-		out->resource = fv[0]->address != NULL ? xstrdup(fv[0]->address) :
-		    xasprintf("%s %s", fv[0]->type ? fv[0]->type : "?",
-		    fv[0]->resource_id ? fv[0]->resource_id : "?");
-	else if (ev->resource_name != NULL)
-		out->resource = xstrdup(ev->resource_name);
+		out->resource = store_resource_key(fv[0]);
+	else if (det != NULL)
+		out->resource = detector_resource_key(det, ev);
 }
 
 /* ---- the engine's consumer (engine thread) ---- */
@@ -183,7 +189,7 @@ on_event(void *ctx, const struct event *ev, enum nodrift why, struct finding **f
 	struct ui_event ue;
 
 	if (why != ND_DUPLICATE && why != ND_READ_ONLY) {
-		summarize(ev, why, fv, nf, &ue);
+		summarize(r->det, ev, why, fv, nf, &ue);
 		pthread_mutex_lock(&r->mu);
 		ui_event_list_push(&r->eq, &ue);
 		r->events++;
@@ -262,6 +268,7 @@ replay_new(char **files, size_t nfiles, struct detector *det, const struct repla
 		replay_free(r);
 		return NULL;
 	}
+	r->det = det;
 	replay_engine_consumer(r, &cons);
 	r->eng = engine_new(det, NULL, REPLAY_QUEUE, &cons);
 	r->own_eng = 1;
@@ -270,9 +277,13 @@ replay_new(char **files, size_t nfiles, struct detector *det, const struct repla
 }
 
 struct replay *
-replay_new_live(char **err)
+replay_new_live(struct detector *det, char **err)
 {
-	return new_common(err);
+	struct replay *r = new_common(err);
+
+	if (r != NULL)
+		r->det = det;
+	return r;
 }
 
 void

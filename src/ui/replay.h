@@ -35,6 +35,9 @@ struct ui_event {
 	char *actor, *actor_type, *principal, *source_ip, *user_agent;
 	char *resource;         /* the address (or type and id) of its first finding, or NULL */
 	char *error;            /* the call's error code, when it failed */
+	char *raw;              /* the record as logged (JSON), or NULL once the Events view
+	                           dropped it to stay within its memory budget */
+	uint64_t seq;           /* the Events view's number for it (evlog_add sets it) */
 	enum tf_provider provider;
 	enum tf_via via;
 	enum nodrift why;       /* ND_DRIFT when it made findings */
@@ -59,7 +62,7 @@ struct replay *replay_new(char **files, size_t nfiles, struct detector *det,
 /* Live: no files; an engine (src/engine.h) feeds the queues through the consumer that
  * replay_engine_consumer fills in. Attach the engine before replay_start, which starts it;
  * the caller still owns it and must engine_free it before replay_free. */
-struct replay *replay_new_live(char **err);
+struct replay *replay_new_live(struct detector *det, char **err);
 void replay_engine_consumer(struct replay *r, struct engine_consumer *c);
 void replay_attach_engine(struct replay *r, struct engine *e);
 /* Live: ask the engine to reload the states now (the `r` key; a replay has no state loader). */

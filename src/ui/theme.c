@@ -41,6 +41,7 @@ static const char *const slot_names[TS__COUNT] = {
 	[TS_TAB_INACTIVE] = "tab-inactive",
 	[TS_FILTER_PROMPT] = "filter-prompt",
 	[TS_MATCH] = "match",
+	[TS_TIMELINE_CRITICAL] = "timeline-critical",
 };
 
 /* In curses order: the index is the colour number. */

@@ -1,15 +1,49 @@
 /* view_actors: who changed what: one row per person, role or service with their write
  * events, findings (open ones), how they work (console, cli, sdk, terraform) and when they
- * were last seen. Enter filters the findings to the selected actor. */
+ * were last seen; inside the filter's since:/until: window when it has one. Enter shows the
+ * selected actor's findings. The selection is kept by the actor's name. */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <curses.h>
 
 #include "keys.h"
 #include "ui_int.h"
+
+enum { C_ACTOR = 0, C_TYPE, C_VIA, C_EVENTS, C_FINDINGS, C_OPEN, C_LAST, C__N };
+
+static const struct ui_col cols[C__N] = {
+	[C_ACTOR] = { "ACTOR", 10, 0, 3, 0, 0 },
+	[C_TYPE] = { "TYPE", 4, 24, 0, 0, 0 },
+	[C_VIA] = { "VIA", 3, 30, 0, 0, 0 },
+	[C_EVENTS] = { "EVENTS", 6, 9, 0, 0, UI_COL_RIGHT | UI_COL_DESC },
+	[C_FINDINGS] = { "FINDINGS", 8, 9, 0, 0, UI_COL_RIGHT | UI_COL_DESC },
+	[C_OPEN] = { "OPEN", 4, 9, 0, 0, UI_COL_RIGHT | UI_COL_DESC },
+	[C_LAST] = { "LAST", 8, 12, 0, 0, UI_COL_DESC },
+};
+
+enum { AF_ACTOR = 0, AF_TYPE, AF_VIA };
+static const struct filter_field fields[] = {
+	{ "actor", AF_ACTOR, FT_TEXT }, { "who", AF_ACTOR, FT_TEXT }, { "type", AF_TYPE, FT_TEXT },
+	{ "via", AF_VIA, FT_TEXT },
+};
+static const struct filter_schema schema = {
+	fields, TF_ARRLEN(fields), "actor type via since until",
+};
+
+static const struct key_hint hints[] = {
+	{ ACT_SHOW, ACT_NONE }, { ACT_FILTER, ACT_NONE }, { ACT_COMMAND, ACT_NONE },
+	{ ACT_TAB_FINDINGS, ACT_TAB_SOURCES }, { ACT_SORT, ACT_NONE }, { ACT_PAUSE, ACT_NONE },
+	{ ACT_BACK, ACT_NONE }, { ACT_NONE, ACT_NONE },
+};
+
+struct apriv {
+	size_t *rows;                   /* indexes into u->actors, in the order shown */
+	size_t n;
+};
 
 struct ref {
 	const char *name;
@@ -29,32 +63,23 @@ ref_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static int
-actor_cmp(const void *a, const void *b)
-{
-	const struct ui_actor *x = a, *y = b;
-
-	if (x->open != y->open)
-		return x->open > y->open ? -1 : 1;
-	if (x->findings != y->findings)
-		return x->findings > y->findings ? -1 : 1;
-	if (x->events != y->events)
-		return x->events > y->events ? -1 : 1;
-	return strcmp(x->name, y->name);
-}
-
-/* Rebuild u->actors from the events and findings (when either changed). */
+/* Rebuild u->actors from the events and findings inside [since, until) (0: unbounded),
+ * when any of them changed. */
 void
-ui_actors_rebuild(struct ui *u)
+ui_actors_rebuild(struct ui *u, int64_t since_ms, int64_t until_ms)
 {
-	uint64_t gen = u->events.gen * 1000003u + u->model.all.n;
+	uint64_t key = u->events.gen * 1000003u + u->model.all.n * 31u + (uint64_t)since_ms * 7u +
+	    (uint64_t)until_ms * 13u;
 	struct ref *refs;
-	size_t n = 0, i, j;
+	size_t n = 0, i, j, s;
 	struct ui_actor *a;
 
-	if (u->actors != NULL && gen == u->actors_gen)
+	for (s = 0; s < 3; s++)         /* statuses change on triage */
+		for (i = 0; i < SEV__COUNT; i++)
+			key = key * 3u + u->model.count[s][i];
+	if (u->actors != NULL && key == u->actors_key)
 		return;
-	u->actors_gen = gen;
+	u->actors_key = key;
 	free(u->actors);
 	u->actors = NULL;
 	u->nactors = 0;
@@ -62,6 +87,8 @@ ui_actors_rebuild(struct ui *u)
 	for (i = 0; i < u->events.n; i++) {
 		const struct ui_event *e = evlog_at(&u->events, i);
 
+		if ((since_ms != 0 && e->time_ms < since_ms) || (until_ms != 0 && e->time_ms >= until_ms))
+			continue;
 		refs[n].name = e->actor != NULL ? e->actor : "?";
 		refs[n].type = e->actor_type;
 		refs[n].via = e->via;
@@ -74,6 +101,9 @@ ui_actors_rebuild(struct ui *u)
 	for (i = 0; i < u->model.all.n; i++) {
 		const struct finding *f = u->model.all.v[i];
 
+		if ((since_ms != 0 && f->event_time_ms < since_ms) ||
+		    (until_ms != 0 && f->event_time_ms >= until_ms))
+			continue;
 		refs[n].name = f->actor.name != NULL ? f->actor.name :
 		    f->actor.principal != NULL ? f->actor.principal : "?";
 		refs[n].type = f->actor.type;
@@ -107,8 +137,6 @@ ui_actors_rebuild(struct ui *u)
 		}
 	}
 	free(refs);
-	if (u->nactors > 1)
-		qsort(u->actors, u->nactors, sizeof *u->actors, actor_cmp);
 }
 
 static void
@@ -124,62 +152,251 @@ via_list(unsigned mask, char *out, size_t len)
 			    used ? "," : "", tf_via_name((enum tf_via)v));
 }
 
-static void
-actors_draw(struct ui *u, int y, int x, int h, int w)
+static const char *
+text_of(const struct ui_actor *a, int col, char *buf, size_t len)
 {
-	int hdr = theme_attr(TS_HEADER), i, nw;
-	char buf[64], t[16];
+	char t[20];
 
-	if (h < 2)
-		return;
-	ui_actors_rebuild(u);
-	nw = w - 73;
-	if (nw < 16)
-		nw = 16;
-	ui_fill(y, x, w, hdr);
-	ui_put(y, x + 1, nw, "ACTOR", hdr);
-	ui_put(y, x + 2 + nw, 16, "TYPE", hdr);
-	ui_put(y, x + 19 + nw, 20, "VIA", hdr);
-	ui_put(y, x + 40 + nw, 7, "EVENTS", hdr);
-	ui_put(y, x + 48 + nw, 9, "FINDINGS", hdr);
-	ui_put(y, x + 58 + nw, 5, "OPEN", hdr);
-	ui_put(y, x + 63 + nw, 8, "LAST", hdr);
-	y++;
-	h--;
-	u->actor_h = h;
-	if (u->nactors == 0) {
-		ui_put(y, x + 2, w - 2, "No actors yet.", theme_attr(TS_DIM));
-		return;
+	switch (col) {
+	case C_ACTOR: return a->name;
+	case C_TYPE: return a->type ? a->type : "-";
+	case C_VIA: via_list(a->via_mask, buf, len); return buf;
+	case C_EVENTS: snprintf(buf, len, "%llu", (unsigned long long)a->events); return buf;
+	case C_FINDINGS: snprintf(buf, len, "%llu", (unsigned long long)a->findings); return buf;
+	case C_OPEN: snprintf(buf, len, "%llu", (unsigned long long)a->open); return buf;
+	case C_LAST:
+		ui_time_list(a->last_ms, t);
+		snprintf(buf, len, "%s", t);
+		return buf;
+	default: return "";
 	}
-	ui_list_fit(&u->actor_list, u->nactors, h);
-	for (i = 0; i < h && u->actor_list.top + (size_t)i < u->nactors; i++) {
-		size_t r = u->actor_list.top + (size_t)i;
-		const struct ui_actor *a = &u->actors[r];
-		int sel = r == u->actor_list.sel;
-		int base = sel ? theme_attr(TS_SELECTION) : theme_attr(TS_NORMAL);
-		int sev = sel ? base | (int)A_BOLD : a->open > 0 && a->worst >= 0 ?
-		    theme_attr(theme_severity_slot(a->worst)) : base;
+}
 
-		ui_fill(y + i, x, w, base);
-		ui_put(y + i, x + 1, nw, a->name, base);
-		ui_put(y + i, x + 2 + nw, 16, a->type ? a->type : "-", base);
-		via_list(a->via_mask, buf, sizeof buf);
-		ui_put(y + i, x + 19 + nw, 20, buf, base);
-		snprintf(buf, sizeof buf, "%7llu", (unsigned long long)a->events);
-		ui_put(y + i, x + 40 + nw, 7, buf, base);
-		snprintf(buf, sizeof buf, "%8llu", (unsigned long long)a->findings);
-		ui_put(y + i, x + 48 + nw, 9, buf, base);
-		snprintf(buf, sizeof buf, "%4llu", (unsigned long long)a->open);
-		ui_put(y + i, x + 58 + nw, 5, buf, sev);
-		ui_time_short(a->last_ms, t);
-		ui_put(y + i, x + 63 + nw, 8, t, base);
+static size_t
+values(const void *item, int field, const char **out, size_t max)
+{
+	const struct ui_actor *a = item;
+	size_t n = 0;
+	int v;
+
+	if (max < 8)
+		return 0;
+	if (field == FILTER_ANY || field == AF_ACTOR)
+		out[n++] = a->name;
+	if (field == FILTER_ANY || field == AF_TYPE)
+		out[n++] = a->type;
+	if (field == AF_VIA)
+		for (v = VIA_UNKNOWN; v <= VIA_SERVICE && n < max; v++)
+			if (a->via_mask & (1u << v))
+				out[n++] = tf_via_name((enum tf_via)v);
+	return n;
+}
+
+struct sortctx {
+	const struct ui *u;
+	int col, desc;
+};
+
+static int
+cmp_rows(const void *ctx, size_t x, size_t y)
+{
+	const struct sortctx *c = ctx;
+	const struct ui_actor *a = &c->u->actors[x], *b = &c->u->actors[y];
+	int r = 0;
+	char ba[64], bb[64];
+
+	switch (c->col) {
+	case C_EVENTS: r = a->events < b->events ? -1 : a->events > b->events; break;
+	case C_FINDINGS: r = a->findings < b->findings ? -1 : a->findings > b->findings; break;
+	case C_OPEN: r = a->open < b->open ? -1 : a->open > b->open; break;
+	case C_LAST: r = a->last_ms < b->last_ms ? -1 : a->last_ms > b->last_ms; break;
+	default:
+		r = strcasecmp(text_of(a, c->col, ba, sizeof ba), text_of(b, c->col, bb, sizeof bb));
 	}
+	if (c->desc)
+		r = -r;
+	if (r == 0)
+		r = strcmp(a->name, b->name);
+	return r;
+}
+
+static void
+a_rebuild(struct ui *u, struct ui_vstate *vs)
+{
+	struct apriv *p = vs->priv;
+	struct sortctx c = { u, vs->list.sort_col, vs->list.sort_desc };
+	size_t i;
+
+	ui_actors_rebuild(u, filter_since(vs->filter), filter_until(vs->filter));
+	free(p->rows);
+	p->rows = xcalloc(u->nactors + 1, sizeof *p->rows);
+	p->n = 0;
+	for (i = 0; i < u->nactors; i++)
+		if (filter_match_item(vs->filter, &u->actors[i], values, 0))
+			p->rows[p->n++] = i;
+	ui_sort_rows(p->rows, p->n, cmp_rows, &c);
+	ui_list_rebuilt(u, vs);
+}
+
+static const struct ui_actor *
+at(struct ui *u, struct ui_vstate *vs, size_t row)
+{
+	struct apriv *p = vs->priv;
+
+	return row < p->n ? &u->actors[p->rows[row]] : NULL;
+}
+
+static size_t
+a_count(struct ui *u, struct ui_vstate *vs)
+{
+	(void)u;
+	return ((struct apriv *)vs->priv)->n;
+}
+
+static const char *
+a_cell(struct ui *u, struct ui_vstate *vs, size_t row, int col, char *buf, size_t len)
+{
+	const struct ui_actor *a = at(u, vs, row);
+
+	return a != NULL ? text_of(a, col, buf, len) : "";
 }
 
 static int
-actors_key(struct ui *u, int action)
+a_cell_attr(struct ui *u, struct ui_vstate *vs, size_t row, int col)
 {
-	return ui_list_key(&u->actor_list, u->nactors, u->actor_h, action);
+	const struct ui_actor *a = at(u, vs, row);
+
+	if (a != NULL && col == C_OPEN && a->open > 0 && a->worst >= 0)
+		return theme_attr(theme_severity_slot(a->worst));
+	return 0;
 }
 
-const struct ui_view view_actors = { "actors", actors_draw, actors_key };
+static const char *
+a_row_id(struct ui *u, struct ui_vstate *vs, size_t row, char *buf, size_t len)
+{
+	const struct ui_actor *a = at(u, vs, row);
+
+	(void)buf;
+	(void)len;
+	return a != NULL ? a->name : NULL;
+}
+
+static int
+a_content_width(struct ui *u, struct ui_vstate *vs, int col)
+{
+	struct apriv *p = vs->priv;
+	size_t i;
+	int w = 0, k;
+	char buf[128];
+
+	if (col == C_LAST) {
+		int64_t day = tf_now_ms() / 86400000;
+
+		for (i = 0; i < p->n; i++)
+			if (u->actors[p->rows[i]].last_ms / 86400000 != day)
+				return 12;
+		return 8;
+	}
+	for (i = 0; i < p->n; i++)
+		if ((k = ui_width(text_of(&u->actors[p->rows[i]], col, buf, sizeof buf))) > w)
+			w = k;
+	return w;
+}
+
+static int
+a_search(struct ui *u, struct ui_vstate *vs, size_t row, const struct filter *f)
+{
+	const struct ui_actor *a = at(u, vs, row);
+
+	return a != NULL && filter_search_item(f, a, values);
+}
+
+static void
+a_draw(struct ui *u, struct ui_vstate *vs, int y, int x, int h, int w)
+{
+	ui_list_draw(u, vs, y, x, h, w);
+	if (((struct apriv *)vs->priv)->n == 0)
+		ui_put(y + 1, x + 2, w - 2, u->nactors == 0 ? "No actors yet." :
+		    "No actors match (Esc clears the filter).", theme_attr(TS_DIM));
+}
+
+static int
+a_key(struct ui *u, struct ui_vstate *vs, enum ui_action a)
+{
+	if (ui_list_key(u, vs, a))
+		return 1;
+	if (a == ACT_CANCEL && vs->filter != NULL) {
+		ui_set_filter(u, V_ACTORS, "", 0);
+		return 1;
+	}
+	return 0;
+}
+
+/* Enter: the actor's findings. Names with blanks are quoted; a quote cannot be, so such a
+ * name is matched by what comes before it. */
+static int
+a_open(struct ui *u, struct ui_vstate *vs)
+{
+	const struct ui_actor *a = at(u, vs, vs->list.sel);
+	char *q, *name;
+
+	if (a == NULL)
+		return 0;
+	name = xstrndup(a->name, strcspn(a->name, "\""));
+	q = strpbrk(name, " \t") != NULL ? xasprintf("actor:\"%s\"", name) :
+	    xasprintf("actor:%s", name);
+	ui_drill(u, V_FINDINGS, q);
+	free(q);
+	free(name);
+	return 1;
+}
+
+static int
+a_mouse(struct ui *u, struct ui_vstate *vs, int y, int x, int wheel)
+{
+	return ui_list_mouse(u, vs, y, x, wheel);
+}
+
+static char *
+a_copy(struct ui *u, struct ui_vstate *vs, int all, const char **what)
+{
+	const struct ui_actor *a = at(u, vs, vs->list.sel);
+
+	(void)all;
+	if (a == NULL) {
+		*what = "no actor selected";
+		return NULL;
+	}
+	*what = "the actor's name";
+	return xstrdup(a->name);
+}
+
+static void
+a_init(struct ui *u, struct ui_vstate *vs)
+{
+	(void)u;
+	vs->priv = xcalloc(1, sizeof(struct apriv));
+	vs->list.sort_col = C_OPEN;
+	vs->list.sort_desc = 1;
+}
+
+static void
+a_free(struct ui_vstate *vs)
+{
+	struct apriv *p = vs->priv;
+
+	if (p != NULL)
+		free(p->rows);
+	free(p);
+	vs->priv = NULL;
+}
+
+const struct ui_view view_actors = {
+	.name = "actors", .title = "Actors", .item = "actor", .items = "actors",
+	.hints = hints,
+	.cols = cols, .ncols = C__N, .schema = &schema,
+	.init = a_init, .free = a_free, .rebuild = a_rebuild, .draw = a_draw, .key = a_key,
+	.mouse = a_mouse, .copy = a_copy, .open = a_open,
+	.count = a_count, .cell = a_cell, .cell_attr = a_cell_attr, .row_id = a_row_id,
+	.content_width = a_content_width, .search = a_search,
+};

@@ -8,6 +8,7 @@
 #include "finding.h"
 #include "value.h"
 #include "keys.h"
+#include "store.h"
 #include "ui_int.h"
 
 static const char *
@@ -173,7 +174,8 @@ add_change(struct ui_text *d, const struct change *c, const char *arrow)
 
 #define CONTEXT_HISTORY 5        /* history items shown */
 
-/* Context (enrich.c): tags, blast radius, earlier findings on the resource. */
+/* Context (enrich.c): tags, blast radius, earlier findings on the resource. Dependents and
+ * earlier findings are links: Enter in the focused pane opens them. */
 static void
 add_context(struct ui_text *d, const struct finding *f)
 {
@@ -193,30 +195,46 @@ add_context(struct ui_text *d, const struct finding *f)
 	}
 	if (f->blast != NULL) {
 		ui_text_add(d, f->blast->total > 0 ? TS_NORMAL : TS_DIM, xasprintf("  blast radius: %zu "
-		    "resource%s depend on it directly, %zu in all", f->blast->direct,
-		    f->blast->direct == 1 ? "" : "s", f->blast->total));
+		    "resource%s depend%s on it directly, %zu in all", f->blast->direct,
+		    f->blast->direct == 1 ? "" : "s", f->blast->direct == 1 ? "s" : "", f->blast->total));
 		for (i = 0; i < f->blast->ntop; i++)
-			ui_text_add(d, TS_DIM, xasprintf("    %s", f->blast->top[i]));
+			ui_text_link(d, TS_DIM, xasprintf("    %s", f->blast->top[i]), LINK_RESOURCE,
+			    f->blast->top[i]);
 		if (f->blast->total > f->blast->ntop)
 			ui_text_add(d, TS_DIM, xasprintf("    ... and %zu more", f->blast->total - f->blast->ntop));
 	}
 	if (f->nhistory > 0)
-		ui_text_add(d, TS_NORMAL, xasprintf("  earlier on this resource (7 days): %zu", f->nhistory));
+		ui_text_add(d, TS_NORMAL, xasprintf("  earlier on this resource (7 days): %zu finding%s",
+		    f->nhistory, f->nhistory == 1 ? "" : "s"));
 	for (i = 0; i < f->nhistory && i < CONTEXT_HISTORY; i++) {
 		char t[32];
 
 		tf_format_time(f->history[i].time_ms, t);
-		ui_text_add(d, TS_DIM, xasprintf("    %s  %s %s by %s", t, finding_kind_name(f->history[i].kind),
-		    f->history[i].event ? f->history[i].event : "?",
-		    f->history[i].actor ? f->history[i].actor : "?"));
+		ui_text_link(d, TS_DIM, xasprintf("    %s  %s %s by %s", t,
+		    finding_kind_name(f->history[i].kind), f->history[i].event ? f->history[i].event : "?",
+		    f->history[i].actor ? f->history[i].actor : "?"),
+		    f->history[i].finding_id != NULL ? LINK_FINDING : LINK_NONE, f->history[i].finding_id);
 	}
 }
 
-static void
-build(const struct ui *u, const struct finding *f, struct ui_text *d)
+char *
+ui_finding_fix(const struct finding *f)
+{
+	if (f->fix != NULL)
+		return xstrdup(f->fix);
+	if (f->address != NULL)
+		return xasprintf("terraform apply -target='%s'", f->address);
+	if (f->kind == FK_UNMANAGED)
+		return xasprintf("terraform import %s.NAME %s", f->type ? f->type : "TYPE",
+		    f->resource_id ? f->resource_id : "ID");
+	return NULL;
+}
+
+void
+ui_detail_build(const struct ui *u, const struct finding *f, struct ui_text *d)
 {
 	const char *arrow = ui_arrow(u);
-	char t[32];
+	char t[32], *key, *fix;
 	size_t i;
 
 	ui_text_add(d, theme_severity_slot(f->severity), xasprintf("%s %s  %s", severity_name(f->severity),
@@ -231,8 +249,10 @@ build(const struct ui *u, const struct finding *f, struct ui_text *d)
 			ui_text_add(d, TS_NORMAL, xasprintf("    until %s", t));
 		}
 	}
-	ui_text_add(d, TS_NORMAL, xasprintf("  resource: %s %s", f->type ? f->type : "?",
-	    f->resource_id ? f->resource_id : "?"));
+	key = store_resource_key(f);
+	ui_text_link(d, TS_NORMAL, xasprintf("  resource: %s %s", f->type ? f->type : "?",
+	    f->resource_id ? f->resource_id : "?"), key != NULL ? LINK_RESOURCE : LINK_NONE, key);
+	free(key);
 	if (f->module != NULL && f->module[0] != '\0')
 		ui_text_add(d, TS_NORMAL, xasprintf("  module: %s", f->module));
 	if (f->state_source != NULL)
@@ -267,7 +287,8 @@ build(const struct ui *u, const struct finding *f, struct ui_text *d)
 	tf_format_time(f->event_time_ms, t);
 	ui_text_add(d, TS_NORMAL, xasprintf("  time: %s  event: %s (%s)", t,
 	    f->event_name ? f->event_name : "?", f->event_source ? f->event_source : "?"));
-	ui_text_add(d, TS_NORMAL, xasprintf("  event id: %s", f->event_id ? f->event_id : "?"));
+	ui_text_link(d, TS_NORMAL, xasprintf("  event id: %s", f->event_id ? f->event_id : "?"),
+	    f->event_id != NULL ? LINK_EVENT : LINK_NONE, f->event_id);
 	ui_text_add(d, TS_DIM, xasprintf("  finding id: %s", f->id));
 	if (f->nrules > 0)
 		ui_text_add(d, TS_HEADER, xstrdup("Rules"));
@@ -283,46 +304,14 @@ build(const struct ui *u, const struct finding *f, struct ui_text *d)
 		    r->runbook != NULL ? r->runbook : "(none set: add runbook: to the rule)"));
 	}
 	add_context(d, f);
-	ui_text_add(d, TS_HEADER, xstrdup("Suggested fix"));
-	if (f->fix != NULL)
-		ui_text_add(d, TS_NORMAL, xasprintf("  %s   (%s)", f->fix, f->address != NULL ?
-		    "revert to the configuration" : "or delete it"));
-	else if (f->address != NULL)
-		ui_text_add(d, TS_NORMAL, xasprintf("  terraform apply -target='%s'   (revert to the configuration)",
-		    f->address));
-	else if (f->kind == FK_UNMANAGED)
-		ui_text_add(d, TS_NORMAL, xasprintf("  terraform import %s.NAME %s   (or delete it)",
-		    f->type ? f->type : "TYPE", f->resource_id ? f->resource_id : "ID"));
-	else
+	/* The fix is the bare command on its own line (y copies it); what it does is below. */
+	ui_text_add(d, TS_HEADER, xstrdup("Suggested fix (y copies it)"));
+	if ((fix = ui_finding_fix(f)) != NULL) {
+		ui_text_add(d, TS_NORMAL, xasprintf("  %s", fix));
+		ui_text_add(d, TS_DIM, xstrdup(f->address != NULL ? "  reverts the resource to the "
+		    "configuration; or change the configuration to match" :
+		    "  brings it under Terraform; or delete it"));
+		free(fix);
+	} else
 		ui_text_add(d, TS_DIM, xstrdup("  review the change"));
 }
-
-static void
-detail_draw(struct ui *u, int y, int x, int h, int w)
-{
-	struct finding *f = model_selected(&u->model);
-	struct ui_text d = { 0 };
-
-	if (h <= 0)
-		return;
-	if (f == NULL) {
-		ui_put(y, x + 1, w - 1, "Select a finding to see its changes and who made them.",
-		    theme_attr(TS_DIM));
-		u->detail_lines = 0;
-		return;
-	}
-	build(u, f, &d);
-	u->detail_lines = (int)d.n;
-	u->detail_h = h;
-	ui_text_draw(&d, &u->detail_scroll, y, x, h, w);
-	ui_text_free(&d);
-}
-
-/* In the detail pane, up and down scroll it. */
-static int
-detail_key(struct ui *u, int action)
-{
-	return ui_text_key(&u->detail_scroll, u->detail_lines, u->detail_h, action);
-}
-
-const struct ui_view view_detail = { "detail", detail_draw, detail_key };

@@ -1,4 +1,6 @@
-/* view_help: the key help, generated from the key table. */
+/* view_help: the overlays drawn over the views: the help (every key from the key table, every
+ * command, the filter fields of every view) and `:messages` (every message and error of the
+ * session with its time). Both scroll and wrap; q, ? or Esc closes them. */
 #include "config.h"
 
 #include <string.h>
@@ -7,18 +9,23 @@
 #include "keys.h"
 #include "ui_int.h"
 
+#define KEY_COL_MAX 22          /* the key column is at most this wide */
+
 static void
-help_draw(struct ui *u, int y, int x, int h, int w)
+help_text(struct ui *u, struct ui_text *d)
 {
 	const struct key_binding *t;
 	struct strbuf sb;
-	char **keys = NULL;
-	int *acts = NULL;
-	size_t n, i, j, nl = 0;
-	int a, cols, per, colw, c, r;
+	const char *const *cmds;
+	size_t n, i, j, nc;
+	int a, v;
 
 	t = keys_table(&n);
-	ui_put(y, x + 1, w - 1, "Keys (q or ? closes this help)", theme_attr(TS_HEADER));
+	ui_text_add(d, TS_HEADER, xasprintf("Keys (in the %s view; j/k scroll, q closes)",
+	    ui_views[u->cur]->title));
+	struct strlist keys = { 0 };
+	int acts[ACT__COUNT], nk = 0, col = 0;
+
 	sb_init(&sb);
 	for (a = 1; a < ACT__COUNT; a++) {
 		sb_reset(&sb);
@@ -35,52 +42,109 @@ help_draw(struct ui *u, int y, int x, int h, int w)
 		}
 		if (sb.len == 0)
 			continue;
-		keys = xreallocarray(keys, nl + 1, sizeof *keys);
-		acts = xreallocarray(acts, nl + 1, sizeof *acts);
-		keys[nl] = xstrdup(sb.buf);
-		acts[nl++] = a;
+		strlist_push(&keys, sb.buf);
+		acts[nk++] = a;
+		if ((int)sb.len > col)
+			col = (int)sb.len;
 	}
 	sb_free(&sb);
-	/* One column when it fits, else as many as the width allows. */
-	per = h - 4 > 1 ? h - 4 : 1;
-	cols = ((int)nl + per - 1) / per;
-	if (cols < 1)
-		cols = 1;
-	if (cols > 1 && w / cols < 40)
-		cols = w / 40 > 0 ? w / 40 : 1;
-	per = ((int)nl + cols - 1) / cols;
-	colw = w / cols;
-	for (i = 0; i < nl; i++) {
-		c = (int)i / per;
-		r = (int)i % per;
-		if (r + 1 < h) {
-			ui_put(y + 1 + r, x + 2 + c * colw, 14, keys[i], theme_attr(TS_NORMAL) | A_BOLD);
-			ui_put(y + 1 + r, x + 17 + c * colw, colw - 17, ui_action_help((enum ui_action)acts[i]),
-			    theme_attr(TS_NORMAL));
+	/* The descriptions in one column after the longest key list. */
+	col = col + 4 < KEY_COL_MAX ? col + 4 : KEY_COL_MAX;
+	for (i = 0; i < keys.n; i++) {
+		ui_text_add(d, TS_NORMAL, xasprintf("  %-*s%s%s", col - 2, keys.v[i],
+		    (int)strlen(keys.v[i]) >= col - 2 ? " " : "", ui_action_help((enum ui_action)acts[i])));
+		d->v[d->n - 1].indent = col;
+	}
+	strlist_clear(&keys);
+	ui_text_add(d, TS_NORMAL, xstrdup(""));
+	ui_text_add(d, TS_HEADER, xstrdup("Commands (: then Tab completes, Up/Down recall)"));
+	cmds = ui_command_help(&nc);
+	for (i = 0; i < nc; i++) {
+		ui_text_add(d, TS_NORMAL, xasprintf("  %s", cmds[i]));
+		d->v[d->n - 1].indent = 6;
+	}
+	ui_text_add(d, TS_NORMAL, xstrdup(""));
+	ui_text_add(d, TS_HEADER, xstrdup("Filter (/) in every view"));
+	ui_text_add(d, TS_NORMAL, xstrdup("  Words match any field; FIELD:VALUE narrows (a glob with "
+	    "* ? [, a,b for either); -term negates; \"quotes\" keep blanks; sev>=high; "
+	    "since:T and until:T take 2024-05-27T09:00:00Z, 2024-05-27, 17:30 (UTC) or 90m "
+	    "(ago). n/N find the next row with the words."));
+	for (v = 0; v < UI_NVIEWS; v++)
+		if (ui_views[v]->schema != NULL) {
+			ui_text_add(d, TS_NORMAL, xasprintf("  %s: %s", ui_views[v]->title,
+			    ui_views[v]->schema->n > 0 ? ui_views[v]->schema->names : "words, since until"));
+			d->v[d->n - 1].indent = 4;
 		}
-		free(keys[i]);
-	}
-	free(keys);
-	free(acts);
-	r = per + 2;
-	if (r < h)
-		ui_put(y + r, x + 2, w - 2, "Filter fields: sev(>=,>,<=,<) kind status actor via "
-		    "type addr module id event source account region provider rule; -term negates; "
-		    "a,b ORs; words match any field.", theme_attr(TS_DIM));
-	if (r + 1 < h)
-		ui_put(y + r + 1, x + 2, w - 2, "Decisions are saved in the store before they show; "
-		    "`tfdrift export` reads them from the command line.", theme_attr(TS_DIM));
-	(void)u;
+	ui_text_add(d, TS_NORMAL, xstrdup(""));
+	ui_text_add(d, TS_DIM, xstrdup("Decisions are saved in the store before they show; "
+	    "`tfdrift export` reads them from the command line. tfdrift(1) has the rest."));
 }
 
-static int
-help_key(struct ui *u, int action)
+static void
+messages_text(struct ui *u, struct ui_text *d)
 {
-	if (action == ACT_QUIT || action == ACT_HELP) {
-		u->show_help = 0;
-		return 1;
+	size_t i;
+	char t[32];
+
+	ui_text_add(d, TS_HEADER, xasprintf("Messages of this session (%zu; q closes)", u->nmsgs));
+	if (u->nmsgs == 0)
+		ui_text_add(d, TS_DIM, xstrdup("  none yet"));
+	for (i = 0; i < u->nmsgs; i++) {
+		tf_format_time(u->msgs[i].at_ms, t);
+		ui_text_add(d, u->msgs[i].error ? TS_STATUS_ERROR : TS_NORMAL, xasprintf("  %s  %s%s", t,
+		    u->msgs[i].error ? "error: " : "", u->msgs[i].text));
+		d->v[d->n - 1].indent = 4;
 	}
-	return 1;       /* help swallows every other key */
 }
 
-const struct ui_view view_help = { "help", help_draw, help_key };
+static void
+make(struct ui *u, struct ui_text *d)
+{
+	if (u->overlay == OV_HELP)
+		help_text(u, d);
+	else
+		messages_text(u, d);
+}
+
+void
+ui_overlay_draw(struct ui *u, int y, int x, int h, int w)
+{
+	struct ui_text d = { 0 };
+
+	make(u, &d);
+	u->ov_pane.cursor = -1;
+	ui_pane_draw(&u->ov_pane, &d, y, x, h, w, NULL);
+	ui_text_free(&d);
+}
+
+int
+ui_overlay_key(struct ui *u, enum ui_action a)
+{
+	struct ui_text none = { 0 };
+
+	switch (a) {
+	case ACT_QUIT:
+	case ACT_HELP:
+	case ACT_CANCEL:
+	case ACT_BACK:
+		u->overlay = OV_NONE;
+		return 1;
+	default:
+		break;
+	}
+	ui_pane_key(&u->ov_pane, &none, a);
+	return 1;       /* an overlay swallows every other key */
+}
+
+/* The pager gets the overlay's text too (| on help). */
+char *
+ui_overlay_text(struct ui *u)
+{
+	struct ui_text d = { 0 };
+	char *s;
+
+	make(u, &d);
+	s = ui_text_plain(&d);
+	ui_text_free(&d);
+	return s;
+}

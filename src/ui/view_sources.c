@@ -11,6 +11,7 @@
 #include "keys.h"
 #include "notify.h"
 #include "states.h"
+#include "store.h"
 #include "ui_int.h"
 
 /* "3m ago", "2h ago", "4d ago". */
@@ -114,10 +115,11 @@ build(struct ui *u, struct ui_text *d)
 			ui_text_add(d, si->last_error ? TS_STATUS_ERROR : TS_NORMAL, xasprintf("  %-5s %s",
 			    si->kind, si->location ? si->location : "?"));
 			ui_text_add(d, TS_DIM, xasprintf("          serial %llu  lineage %.8s  %zu resources  "
-			    "terraform %s  changed %s  checked %s  %llu fetches, %llu downloads",
+			    "terraform %s  changed %s  checked %s  %llu fetch%s, %llu download%s",
 			    (unsigned long long)si->serial, si->lineage ? si->lineage : "-",
 			    rows[i].resources, rows[i].tf_version ? rows[i].tf_version : "?", a, b,
-			    (unsigned long long)si->fetches, (unsigned long long)si->downloads));
+			    (unsigned long long)si->fetches, si->fetches == 1 ? "" : "es",
+			    (unsigned long long)si->downloads, si->downloads == 1 ? "" : "s"));
 			if (si->last_error != NULL)
 				ui_text_add(d, TS_STATUS_ERROR, xasprintf("          %s (the last good state is in "
 				    "use)", si->last_error));
@@ -159,31 +161,160 @@ build(struct ui *u, struct ui_text *d)
 		notify_stats_free(ns, nn);
 	}
 	ui_text_add(d, TS_HEADER, xstrdup("Store"));
-	ui_text_add(d, u->store_problem ? TS_STATUS_ERROR : TS_NORMAL, xasprintf("  %s  %s",
-	    u->store_path ? u->store_path : "(none)", u->store_problem ?
-	    u->store_problem : "writable"));
-	if (u->store_version > 0)
-		ui_text_add(d, TS_DIM, xasprintf("  schema version %d", u->store_version));
+	{
+		const char *problem = u->store != NULL ? store_readonly_reason(u->store) :
+		    u->store_reason;
+
+		ui_text_add(d, problem != NULL ? TS_STATUS_ERROR : TS_NORMAL, xasprintf("  %s  %s",
+		    u->store_label != NULL ? u->store_label : "(none)", problem != NULL ? problem :
+		    "writable"));
+		if (u->store != NULL)
+			ui_text_add(d, TS_DIM, xasprintf("  schema version %d",
+			    store_schema_version(u->store)));
+	}
+}
+
+static const struct filter_schema schema = { NULL, 0, "since until" };
+
+static const struct key_hint hints[] = {
+	{ ACT_DOWN, ACT_UP }, { ACT_FILTER, ACT_NONE }, { ACT_REFRESH, ACT_NONE },
+	{ ACT_COMMAND, ACT_NONE }, { ACT_TAB_FINDINGS, ACT_TAB_SOURCES }, { ACT_PAGER, ACT_NONE },
+	{ ACT_BACK, ACT_NONE }, { ACT_NONE, ACT_NONE },
+};
+
+struct spriv {
+	struct ui_pane pane;
+};
+
+static size_t
+block_values(const void *item, int field, const char **out, size_t max)
+{
+	(void)field;
+	if (max < 1)
+		return 0;
+	out[0] = item;
+	return 1;
+}
+
+/* Keep the sections' headers and the entries (an entry line and the deeper lines under it)
+ * that match the filter's words. */
+static void
+filter_blocks(const struct filter *f, struct ui_text *in, struct ui_text *out)
+{
+	size_t i = 0, j, k;
+
+	while (i < in->n) {
+		struct strbuf sb;
+
+		if (in->v[i].slot == TS_HEADER || in->v[i].text[0] != ' ') {
+			ui_text_add(out, in->v[i].slot, in->v[i].text);
+			in->v[i++].text = NULL;
+			continue;
+		}
+		sb_init(&sb);
+		for (j = i; j < in->n && (j == i || strncmp(in->v[j].text, "   ", 3) == 0) &&
+		    in->v[j].slot != TS_HEADER; j++)
+			sb_addf(&sb, "%s\n", in->v[j].text);
+		if (filter_match_item(f, sb.buf, block_values, 0))
+			for (k = i; k < j; k++) {
+				ui_text_add(out, in->v[k].slot, in->v[k].text);
+				in->v[k].text = NULL;
+			}
+		sb_free(&sb);
+		i = j;
+	}
 }
 
 static void
-sources_draw(struct ui *u, int y, int x, int h, int w)
+make(struct ui *u, struct ui_vstate *vs, struct ui_text *d)
 {
+	struct ui_text all = { 0 };
+
+	if (vs->filter == NULL) {
+		build(u, d);
+		return;
+	}
+	build(u, &all);
+	filter_blocks(vs->filter, &all, d);
+	ui_text_free(&all);
+}
+
+static void
+sources_draw(struct ui *u, struct ui_vstate *vs, int y, int x, int h, int w)
+{
+	struct spriv *p = vs->priv;
 	struct ui_text d = { 0 };
 
 	if (h <= 0)
 		return;
-	build(u, &d);
-	u->src_h = h;
-	u->src_lines = (int)d.n;
-	ui_text_draw(&d, &u->src_scroll, y, x, h, w);
+	make(u, vs, &d);
+	p->pane.cursor = -1;
+	ui_pane_draw(&p->pane, &d, y, x, h, w, vs->filter);
 	ui_text_free(&d);
 }
 
 static int
-sources_key(struct ui *u, int action)
+sources_key(struct ui *u, struct ui_vstate *vs, enum ui_action a)
 {
-	return ui_text_key(&u->src_scroll, u->src_lines, u->src_h, action);
+	struct spriv *p = vs->priv;
+	struct ui_text none = { 0 };
+
+	(void)u;
+	if (a == ACT_CANCEL && vs->filter != NULL) {
+		ui_set_filter(u, V_SOURCES, "", 0);
+		return 1;
+	}
+	return ui_pane_key(&p->pane, &none, a);
 }
 
-const struct ui_view view_sources = { "sources", sources_draw, sources_key };
+static int
+sources_mouse(struct ui *u, struct ui_vstate *vs, int y, int x, int wheel)
+{
+	struct spriv *p = vs->priv;
+
+	(void)u;
+	(void)y;
+	(void)x;
+	p->pane.scroll += 3 * wheel;
+	return 1;
+}
+
+static char *
+sources_text(struct ui *u, struct ui_vstate *vs)
+{
+	struct ui_text d = { 0 };
+	char *s;
+
+	make(u, vs, &d);
+	s = ui_text_plain(&d);
+	ui_text_free(&d);
+	return s;
+}
+
+static void
+sources_init(struct ui *u, struct ui_vstate *vs)
+{
+	struct spriv *p = xcalloc(1, sizeof *p);
+
+	(void)u;
+	p->pane.cursor = -1;
+	vs->priv = p;
+}
+
+static void
+sources_free(struct ui_vstate *vs)
+{
+	struct spriv *p = vs->priv;
+
+	if (p != NULL)
+		ui_pane_free(&p->pane);
+	free(p);
+	vs->priv = NULL;
+}
+
+const struct ui_view view_sources = {
+	.name = "sources", .title = "Sources", .item = "line", .items = "lines",
+	.hints = hints, .schema = &schema,
+	.init = sources_init, .free = sources_free, .draw = sources_draw, .key = sources_key,
+	.mouse = sources_mouse, .text = sources_text,
+};

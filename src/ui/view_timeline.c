@@ -1,7 +1,8 @@
-/* view_timeline: the band above the findings: one column per time bucket (1 min, 5 min or
- * 1 h; z zooms), its height the number of write events, its colour the worst severity of the
- * bucket's findings, freeze windows marked under it. h/l or the arrows walk the buckets and
- * the findings list shows only the selected bucket; Esc clears it; t hides the band. */
+/* view_timeline: the band above the findings: one column per time bucket (10 s, 1 min,
+ * 5 min or 1 h; z zooms), its height the number of write events, its colour the worst severity of the
+ * bucket's findings, freeze windows marked under it, times on the axis. h/l walk the buckets,
+ * [ ] jump to the previous/next bucket with events, a click picks one; the findings list then
+ * shows only that bucket; Esc clears it; t hides the band. */
 #include "config.h"
 
 #include <stdio.h>
@@ -13,12 +14,14 @@
 #include "keys.h"
 #include "ui_int.h"
 
+#define LABEL_W 6               /* the scale column on the left */
+
 int64_t
 ui_timeline_bucket_ms(int zoom)
 {
-	static const int64_t b[] = { 60000, 300000, 3600000 };
+	static const int64_t b[] = { 10000, 60000, 300000, 3600000 };
 
-	return b[zoom >= 0 && zoom < 3 ? zoom : 0];
+	return b[zoom >= 0 && zoom < UI_ZOOMS ? zoom : 1];
 }
 
 /* Count events and find the worst severity per bucket, cached until something changes. */
@@ -61,8 +64,9 @@ count(struct ui *u, int columns, int64_t left_ms, int64_t bucket)
 	}
 }
 
+/* An axis label: "09:15", or the date where a day starts ("May 27"). */
 static void
-label(int64_t ms, int zoom, char *out, size_t len)
+label(int64_t ms, int64_t bucket, char *out, size_t len)
 {
 	time_t s = (time_t)(ms / 1000);
 	struct tm tm;
@@ -71,21 +75,23 @@ label(int64_t ms, int zoom, char *out, size_t len)
 		snprintf(out, len, "?");
 		return;
 	}
-	strftime(out, len, zoom == 2 ? "%d %Hh" : "%H:%M", &tm);
+	strftime(out, len, ms % 86400000 < bucket ? "%b %d" : bucket < 60000 ? "%H:%M:%S" : "%H:%M",
+	    &tm);
 }
 
-static void
-timeline_draw(struct ui *u, int y, int x, int h, int w)
+void
+ui_timeline_draw(struct ui *u, int y, int x, int h, int w)
 {
 	static const char *blocks[] = { " ", "\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83",
 		"\xe2\x96\x84", "\xe2\x96\x85", "\xe2\x96\x86", "\xe2\x96\x87", "\xe2\x96\x88" };
 	struct ui_timeline *t = &u->tl;
-	int64_t bucket = ui_timeline_bucket_ms(t->zoom), right, left;
-	int bars = h - 1, columns = w - 7, c, r, sel = -1;
+	int64_t bucket = ui_timeline_bucket_ms(t->zoom), right, left, step;
+	int bars = h - 1, columns = w - LABEL_W - 1, c, r, sel = -1, last_label;
 	uint32_t max = 0;
 	char buf[32];
 	size_t i;
 
+	t->h = 0;
 	if (h < 2 || columns < 4)
 		return;
 	/* The right edge: the newest time seen, to the end of its bucket. */
@@ -94,6 +100,9 @@ timeline_draw(struct ui *u, int y, int x, int h, int w)
 	left = right - bucket * columns;
 	t->right_ms = right;
 	t->columns = columns;
+	t->x0 = x + LABEL_W + 1;
+	t->y0 = y;
+	t->h = h;
 	count(u, columns, left, bucket);
 	for (c = 0; c < columns; c++)
 		if (t->counts[c] > max)
@@ -102,12 +111,13 @@ timeline_draw(struct ui *u, int y, int x, int h, int w)
 		sel = (int)((t->bucket_from - left) / bucket);
 	/* Scale label: the tallest bucket. */
 	snprintf(buf, sizeof buf, "%5u", max);
-	ui_put(y, x, 6, buf, theme_attr(TS_DIM));
-	ui_put(y + bars - 1, x, 6, "    0", theme_attr(TS_DIM));
+	ui_put(y, x, LABEL_W, buf, theme_attr(TS_DIM));
+	ui_put(y + bars - 1, x, LABEL_W, "    0", theme_attr(TS_DIM));
 	for (c = 0; c < columns; c++) {
 		uint32_t v = t->counts[c];
 		int level = max > 0 ? (int)(((uint64_t)v * (uint64_t)bars * 8 + max - 1) / max) : 0;
-		int attr = t->worst[c] >= 0 ? theme_attr(theme_severity_slot(t->worst[c])) :
+		int attr = t->worst[c] == SEV_CRITICAL ? theme_attr(TS_TIMELINE_CRITICAL) :
+		    t->worst[c] >= 0 ? theme_attr(theme_severity_slot(t->worst[c])) :
 		    theme_attr(TS_TIMELINE_BAR);
 
 		if (c == sel)
@@ -123,10 +133,10 @@ timeline_draw(struct ui *u, int y, int x, int h, int w)
 			else
 				g = part >= 4 ? "#" : ".";
 			if (g != NULL)
-				ui_put(y + r, x + 7 + c, 1, g, attr);
+				ui_put(y + r, t->x0 + c, 1, g, attr);
 		}
 	}
-	/* Axis: freeze windows, the selected bucket, and time labels. */
+	/* Axis: freeze windows, the selected bucket, and time labels on round times. */
 	r = y + bars;
 	ui_fill(r, x, w, theme_attr(TS_DIM));
 	for (i = 0; i < u->nfreezes; i++)
@@ -134,17 +144,30 @@ timeline_draw(struct ui *u, int y, int x, int h, int w)
 			int64_t b0 = left + bucket * c;
 
 			if (b0 + bucket > u->freezes[i].from && b0 < u->freezes[i].to)
-				ui_put(r, x + 7 + c, 1, u->utf8 ? "\xe2\x96\x80" : "=",
+				ui_put(r, t->x0 + c, 1, u->utf8 ? "\xe2\x96\x80" : "=",
 				    theme_attr(TS_TIMELINE_FREEZE));
 		}
-	for (c = 0; c + 6 < columns; c += 12) {
-		label(left + bucket * c, t->zoom, buf, sizeof buf);
-		ui_put(r, x + 7 + c, 6, buf, theme_attr(TS_DIM));
+	/* A label every 2 min (10 s buckets), 15 min (1 min), hour (5 min) or 6 h (1 h). */
+	step = bucket * 12;
+	while (step / bucket < 8)
+		step *= 2;
+	last_label = -100;
+	for (c = 0; c < columns; c++) {
+		int64_t b0 = left + bucket * c;
+
+		if (b0 % step != 0 && b0 % 86400000 != 0)
+			continue;
+		label(b0, bucket, buf, sizeof buf);
+		if (c - last_label < ui_width(buf) + 2 || c + ui_width(buf) > columns)
+			continue;
+		ui_put(r, t->x0 + c, ui_width(buf), buf, theme_attr(TS_DIM));
+		last_label = c;
 	}
-	snprintf(buf, sizeof buf, "%s", t->zoom == 0 ? "1m" : t->zoom == 1 ? "5m" : "1h");
-	ui_put(r, x, 6, buf, theme_attr(t->bucket_to > 0 ? TS_HEADER : TS_DIM));
+	snprintf(buf, sizeof buf, "%s", bucket == 10000 ? "10s" : bucket == 60000 ? "1m" :
+	    bucket == 300000 ? "5m" : "1h");
+	ui_put(r, x, LABEL_W, buf, theme_attr(t->bucket_to > 0 ? TS_HEADER : TS_DIM));
 	if (sel >= 0)
-		ui_put(r, x + 7 + sel, 1, "^", theme_attr(TS_HEADER) | A_BOLD);
+		ui_put(r, t->x0 + sel, 1, "^", theme_attr(TS_HEADER) | A_BOLD);
 }
 
 /* Select the bucket starting at from (clamped to what is drawn). */
@@ -166,27 +189,46 @@ select_bucket(struct ui *u, int64_t from)
 	t->bucket_to = from + bucket;
 }
 
+/* ]/[: the next (dir 1) or previous (-1) bucket with events, from the selected one (or the
+ * right edge). 0 when there is none that way. */
 static int
-timeline_key(struct ui *u, int action)
+jump(struct ui *u, int dir)
+{
+	struct ui_timeline *t = &u->tl;
+	int64_t bucket = ui_timeline_bucket_ms(t->zoom), left = t->right_ms - bucket * t->columns;
+	int c;
+
+	if (t->counts == NULL || t->columns <= 0)
+		return 0;
+	c = t->bucket_to > 0 ? (int)((t->bucket_from - left) / bucket) : dir < 0 ? t->columns : -1;
+	for (c += dir; c >= 0 && c < t->columns && (size_t)c < t->ncounts; c += dir)
+		if (t->counts[c] > 0) {
+			select_bucket(u, left + bucket * c);
+			return 1;
+		}
+	return 0;
+}
+
+int
+ui_timeline_key(struct ui *u, enum ui_action a)
 {
 	struct ui_timeline *t = &u->tl;
 	int64_t bucket = ui_timeline_bucket_ms(t->zoom);
 
-	switch (action) {
+	switch (a) {
 	case ACT_LEFT:
 		select_bucket(u, t->bucket_to > 0 ? t->bucket_from - bucket : t->right_ms - bucket);
 		return 1;
 	case ACT_RIGHT:
 		select_bucket(u, t->bucket_to > 0 ? t->bucket_from + bucket : t->right_ms - bucket);
 		return 1;
-	case ACT_TOP:
-		select_bucket(u, 0);
-		return 1;
-	case ACT_BOTTOM:
-		select_bucket(u, t->right_ms - bucket);
+	case ACT_BUCKET_PREV:
+	case ACT_BUCKET_NEXT:
+		if (!jump(u, a == ACT_BUCKET_NEXT ? 1 : -1))
+			ui_msg(u, 0, "no %s bucket with events", a == ACT_BUCKET_NEXT ? "newer" : "older");
 		return 1;
 	case ACT_ZOOM:
-		t->zoom = (t->zoom + 1) % 3;
+		t->zoom = (t->zoom + 1) % UI_ZOOMS;
 		if (t->bucket_to > 0) {
 			/* Keep the bucket that holds the old one's start. */
 			bucket = ui_timeline_bucket_ms(t->zoom);
@@ -199,4 +241,16 @@ timeline_key(struct ui *u, int action)
 	}
 }
 
-const struct ui_view view_timeline = { "timeline", timeline_draw, timeline_key };
+int
+ui_timeline_click(struct ui *u, int y, int x)
+{
+	struct ui_timeline *t = &u->tl;
+	int64_t bucket = ui_timeline_bucket_ms(t->zoom);
+	int c = x - t->x0;
+
+	(void)y;
+	if (c < 0 || c >= t->columns)
+		return 0;
+	select_bucket(u, t->right_ms - bucket * t->columns + bucket * c);
+	return 1;
+}

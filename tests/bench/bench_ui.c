@@ -335,9 +335,9 @@ heap_bytes(void)
 
 /* The model's filter hook over a compiled `/` query, as the dashboard sets it. */
 static int
-keep(void *ctx, const struct finding *f)
+keep(void *ctx, const struct finding *f, const char *hay)
 {
-	return filter_match(ctx, f);
+	return filter_match_hay(ctx, f, hay);
 }
 
 /* ---- the screen ---- */

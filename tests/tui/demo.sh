@@ -11,7 +11,7 @@ export TFDRIFT_NOW
 SG=module.net.aws_security_group.web
 
 tui_start demo 100 30 "$TFDRIFT" demo --store "$T_TMP/s.db" --pace 2s --passes 1
-t_screen "demo shows a finding from the examples" demo "$SG" 20
+t_screen "demo shows a finding from the examples" demo "aws_kms_key\.data" 20
 t_screen "the replay finishes and the status line counts" demo \
     'replay done: [0-9]+ events.*' 20
 t_like "status line counts open findings by severity" "$TUI_SCREEN" 'open: crit [0-9]+ high [1-9]'
@@ -23,36 +23,44 @@ t_like "the demo happens now: its changes at the (fake) clock's time" "$TUI_SCRE
 tui_keys demo G
 t_screen "selecting shows the security group diff" demo 'ingress.*tcp 22-22 0\.0\.0\.0/0'
 t_like "the detail names the actor" "$TUI_SCREEN" 'who: alice@corp\.example'
-t_like "the detail says how" "$TUI_SCREEN" 'via console from 203\.0\.113\.10'
 t_like "the detail names the state source" "$TUI_SCREEN" 'state: .*prod\.tfstate'
 tui_keys demo Enter
-t_screen "Enter focuses the detail pane" demo '\[detail\]'
-tui_keys demo j j j j j j j j
+t_screen "Enter focuses the detail pane" demo 'detail: j/k move, Enter opens, Tab back'
+tui_keys demo j j j j j j j j j j j j j j j j
 t_screen "the detail scrolls to the event id" demo 'event id: 357e672a-5297-4f2b-997c-a212ee47a29d'
+t_like "the detail says how" "$TUI_SCREEN" 'via console from 203\.0\.113\.10'
+t_like "a long principal wraps instead of being cut" "$TUI_SCREEN" \
+    'principal: arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_AdministratorAccess_5e8c1a2b3d4f'
+t_like "and goes on, under its value, on the next line" "$TUI_SCREEN" '^ {14}6a7b/alice@corp\.example'
 tui_keys demo G
-t_screen "and to its end: the fix" demo "terraform apply -target='?$SG'?"
+t_screen "and to its end: the fix, the bare command on its own line" demo "^   terraform apply -target='?$SG'? *\$"
 t_like "the context: what depends on it (blast radius from the state)" "$TUI_SCREEN" \
     'blast radius: 13 resources depend on it directly, 13 in all'
-tui_keys demo k k k k k k k k k k
+tui_keys demo k k k k k k k k k k k k k k k k
 t_screen "the rule that made it critical" demo 'aws-sg-open-internet .*\(critical\)'
 tui_keys demo Tab
-t_screen "Tab goes back to the list" demo 'sort: time *$'
+t_screen "Tab goes back to the list" demo '── detail ──'
 
 tui_keys demo k
 t_screen "k moves the selection up" demo 'medium modified +module\.app\.aws_instance\.web\[1\]'
-tui_keys demo o
-t_screen "o sorts by severity" demo 'sort: severity'
-tui_keys demo o
+tui_keys demo '<'
+t_screen "< sorts by the column to the left: severity" demo '^ ST SEV▼ +TIME +KIND'
+tui_keys demo '>'
+t_screen "> back to time, newest first" demo '^ ST SEV +TIME▼ +KIND'
 
 tui_keys demo '?'
 t_screen "? shows the help from the key table" demo 'acknowledge the selected finding'
-t_like "help lists q" "$TUI_SCREEN" '^ +q +quit'
+tui_keys demo NPage
+t_screen "help scrolls a page: the last keys" demo '^ +q +quit'
+tui_keys demo G
+t_screen "and to its end" demo 'tfdrift\(1\) has the rest'
 tui_keys demo q
-t_screen "q closes the help first" demo 'SEV +TIME +KIND'
+t_screen "q closes the help first" demo 'SEV +TIME. +KIND'
 
 tmx resize-window -t "=tui:=demo" -x 60 -y 20
-t_screen "resized to 60x20 it still draws" demo '^ tfdrift demo +1 Findings +2 Events.{0,30}$'
+t_screen "resized to 60x20 it still draws" demo '^ tfdrift demo +1 Findings +2 +3 +4 +[0-9]+/17 *$'
 t_like "60x20: the list still shows findings" "$TUI_SCREEN" '(HIGH|MED|CRIT|LOW) +[0-9:]+ (mod|unmgd|del)'
+t_like "60x20: the key bar keeps help and quit" "$TUI_SCREEN" '\? help  q quit$'
 tmx resize-window -t "=tui:=demo" -x 100 -y 30
 t_screen "and back to 100x30" demo "$SG.* alice@corp"
 tui_keys demo q
@@ -62,7 +70,7 @@ t_tui_exit demo "q exits with status 0"
 TUI_LOCALE=C
 tui_start ascii 100 30 "$TFDRIFT" demo --store "$T_TMP/s.db" --pace 1s --passes 1
 TUI_LOCALE=
-t_screen "C locale: ASCII arrows" ascii 'instance_type t3\.medium ->' 20
+t_screen "C locale: ASCII arrows" ascii '~ is_enabled: true -> false' 20
 t_unlike "C locale: no box characters" "$TUI_SCREEN" '─'
 tui_keys ascii q
 t_tui_exit ascii "C locale run exits 0"

@@ -77,7 +77,7 @@ t_like "default: CRIT in white on red, bold" "$S" "${ESC}\\[1m${ESC}\\[37m${ESC}
 t_like "default: HIGH in red, bold, below it" "$S" "${ESC}\\[1m${ESC}\\[31mHIGH"
 t_unlike "default: no blue in the top line (unreadable on dark terminals)" "$(printf '%s\n' "$S" | head -n 1)" \
     "${ESC}\\[(34|44|94|104)m"
-t_like "default: column headings in the terminal's own colour, bold" "$S" "${ESC}\\[0;1m${ESC}\\[39m${ESC}\\[49m  SEV  TIME"
+t_like "default: column headings in the terminal's own colour, bold" "$S" "${ESC}\\[0;1m${ESC}\\[39m${ESC}\\[49m ST SEV  TIME"
 quit default256 "default (256 colours) exits 0"
 
 S=$(capture light256)

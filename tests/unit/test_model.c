@@ -130,9 +130,10 @@ ref_cmp(const void *a, const void *b)
 }
 
 static int
-keep_odd_time(void *ctx, const struct finding *f)
+keep_odd_time(void *ctx, const struct finding *f, const char *hay)
 {
 	(void)ctx;
+	(void)hay;
 	return (f->event_time_ms / 1000) % 2 == 1;
 }
 
@@ -152,7 +153,7 @@ rows_match(const struct model *m)
 		cnt[f->status][f->severity]++;
 		if (f->status == ST_SUPPRESSED && !m->show_suppressed)
 			continue;
-		if (m->filter != NULL && !m->filter(m->filter_ctx, f))
+		if (m->filter != NULL && !m->filter(m->filter_ctx, f, NULL))
 			continue;
 		want[n++] = i;
 	}

@@ -1,0 +1,552 @@
+/* app: the dashboard's set-up and teardown: options, the engine (maps, states, detector and
+ * the replay or the live sources), the store, the terminal (refused when it cannot address
+ * the cursor; /dev/tty when standard input carries events), then the loop in ui.c. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <langinfo.h>
+#include <limits.h>
+#include <locale.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <curses.h>
+
+#include "conf.h"
+#include "detect.h"
+#include "engine.h"
+#include "enrich.h"
+#include "eventmap.h"
+#include "notify.h"
+#include "rules.h"
+#include "sources.h"
+#include "state_index.h"
+#include "states.h"
+#include "store.h"
+#include "tfstate.h"
+#include "ui.h"
+#include "ui_int.h"
+#include "yamlutil.h"
+/* Last: terminfo's capability macros (columns, lines...) would clash with our names. */
+#include <term.h>
+
+static void
+fatal_hook(void)
+{
+	if (!isendwin())
+		endwin();
+}
+
+static void
+usage(FILE *fp, int demo)
+{
+	if (demo)
+		fputs("usage: tfdrift demo [--store PATH] [--readonly] [--pace DURATION] [--passes N]\n"
+		    "                    [--theme NAME] [--export-dir DIR] [--max-iterations N]\n"
+		    "  The dashboard on a built-in example estate (AWS and GCP) and a morning of its\n"
+		    "  audit events, replayed at a pace with their times moved to now, forever.\n"
+		    "  --store PATH          keep findings and decisions there (default: a private\n"
+		    "                        store of this run, removed when it ends)\n"
+		    "  --readonly            never write the store (decisions are refused)\n"
+		    "  --pace DURATION       how long one pass of the morning lasts (default 60s)\n"
+		    "  --passes N            stop after N passes (default 0: forever)\n", fp);
+	else
+		fputs("usage: tfdrift ui --state SRC... --events FILE... [--since T] [--until T]\n"
+		    "                  [--store PATH] [--readonly] [--theme NAME] [--export-dir DIR]\n"
+		    "                  [-c FILE] [-m DIR] [--max-iterations N]\n"
+		    "  The dashboard over recorded audit events, read while you look (FILE - is\n"
+		    "  standard input), or on the configured live sources when no files are given.\n"
+		    "  --state SRC           a Terraform state: a path, s3://, gs://, https://, tfc://\n"
+		    "  --events FILE         CloudTrail, Cloud Logging or EventBridge records (.gz too)\n"
+		    "  --since T, --until T  only events in [T, T'): RFC 3339, 2024-05-27, 17:30 (UTC)\n"
+		    "                        or a duration meaning that long ago (90m, 2h, 7d)\n"
+		    "  --store PATH          triage store (default: the configured one)\n"
+		    "  --readonly            open the store without ever writing it\n"
+		    "  -c FILE               the configuration file\n"
+		    "  -m DIR                the event maps' directory\n", fp);
+	fputs("  --theme NAME          default, light, monochrome, high-contrast, or a .yaml file\n"
+	    "                        (doc/themes.md; NO_COLOR forces monochrome)\n"
+	    "  --export-dir DIR      where e writes findings files (default:\n"
+	    "                        $XDG_DATA_HOME/tfdrift/exports)\n"
+	    "  --max-iterations N    leave after N passes of the main loop (tests; also\n"
+	    "                        TFDRIFT_UI_ITERATIONS)\n"
+	    "In the dashboard, ? lists every key and :help every command.\n", fp);
+}
+
+/* Maps, states, index, detector and replay: everything before curses starts. 0 ok. */
+static int
+load_engine(struct ui *u, struct strlist *states, struct strlist *events, const char *mapdir,
+    const struct replay_opts *ro)
+{
+	struct rules_keep *rk = xcalloc(1, sizeof *rk);
+	struct tfstate_keep *tk = xcalloc(1, sizeof *tk);
+	struct state_src_opts so;
+	char *err = NULL;
+
+	u->rkeep = rk;
+	u->tkeep = tk;
+	if ((u->map = eventmap_load_report(mapdir != NULL ? mapdir : conf_event_maps_dir(&u->conf),
+	    stderr)) == NULL)
+		return -1;
+	u->keepset = eventmap_attrset_new(u->map);
+	/* The rules first: the states keep what they read too. */
+	if ((u->rules = rules_load_configured_report(&u->conf, stderr)) == NULL)
+		return -1;
+	rk->set = u->keepset;
+	rk->rules = u->rules;
+	tk->fn = rules_keep_attr;
+	tk->ctx = rk;
+	memset(&so, 0, sizeof so);
+	if ((u->states = states_new(states->v, states->n, &so, u->map, tk, &err)) == NULL ||
+	    states_refresh(u->states, &u->ix, &err) < 0) {
+		fprintf(stderr, "tfdrift: %s\n", err);
+		free(err);
+		return -1;
+	}
+	u->det = detector_new(u->map, u->ix, &u->conf);
+	detector_set_rules(u->det, u->rules);
+	detector_set_enrich(u->det, enrich_finding_from_state);       /* tags, blast radius, fix */
+	if (u->live)
+		u->replay = replay_new_live(u->det, &err);
+	else
+		u->replay = replay_new(events->v, events->n, u->det, ro, &err);
+	if (u->replay == NULL) {
+		fprintf(stderr, "tfdrift: %s\n", err);
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+open_store(struct ui *u, const char *path)
+{
+	char *err = NULL;
+
+	if (path == NULL)
+		path = u->conf.store;
+	if (path == NULL) {
+		u->store_reason = xstrdup("no store configured (--store PATH)");
+		return;
+	}
+	if (store_open_ex(path, u->readonly ? STORE_RDONLY : 0, 2000, &u->store, &err) != 0) {
+		u->store = NULL;
+		u->store_reason = xasprintf("%s; running read-only", err);
+		free(err);
+		return;
+	}
+	if (store_triage_snapshot(u->store, &u->triage, &err) != 0) {
+		u->store_reason = err;
+		u->triage = NULL;
+	}
+}
+
+/* The demo's own store: a private directory of this run, removed at the end (--store PATH
+ * keeps one), so the demo never touches the store of real work. */
+static char *
+demo_store(struct ui *u)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *dir = xasprintf("%s/tfdrift-demo.XXXXXX", tmp != NULL && *tmp == '/' ? tmp : "/tmp");
+
+	if (mkdtemp(dir) == NULL) {
+		free(dir);
+		return NULL;
+	}
+	u->demo_dir = dir;
+	return xasprintf("%s/demo.db", dir);
+}
+
+static void
+remove_demo_store(struct ui *u)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+	size_t i;
+
+	if (u->demo_dir == NULL)
+		return;
+	for (i = 0; i < TF_ARRLEN(suffix); i++) {
+		char *p = xasprintf("%s/demo.db%s", u->demo_dir, suffix[i]);
+
+		unlink(p);
+		free(p);
+	}
+	rmdir(u->demo_dir);
+	free(u->demo_dir);
+	u->demo_dir = NULL;
+}
+
+static void
+app_free(struct ui *u)
+{
+	engine_free(u->eng);            /* live: stops the collectors and the engine thread */
+	notify_free(u->notify);         /* drains what it can, dead-letters the rest */
+	replay_free(u->replay);         /* joins the worker first */
+	states_free(u->states);
+	store_close(u->eng_store);
+	detector_free(u->det);
+	if (u->ix != NULL)
+		state_index_unref(u->ix);
+	if (u->rules != NULL)
+		rules_unref(u->rules);
+	eventmap_attrset_free(u->keepset);
+	eventmap_free(u->map);
+	free(u->rkeep);
+	free(u->tkeep);
+	store_triage_free(u->triage);
+	store_close(u->store);
+	remove_demo_store(u);
+	ui_views_free(u);
+	model_free(&u->model);
+	conf_free(&u->conf);
+	free(u->store_reason);
+	free(u->store_label);
+	free(u->undo);
+	free(u->msg);
+	ui_prompt_free(u);
+	free(u->export_dir);
+	free(u->banner);
+	free(u->replay_error);
+	free(u->resource);
+	filter_free(u->search);
+	freeze_windows_free(u->fw, u->nfw);
+	free(u->freezes);
+	evlog_free(&u->events);
+	free(u->actors);
+	free(u->tl.counts);
+	free(u->tl.worst);
+	if (u->tty != NULL)
+		fclose(u->tty);
+}
+
+/* Live mode: the engine with the configured sources, feeding the replay's queues; its own
+ * store connection for the collectors' cursors (SQLite WAL lets both write). 0 ok. */
+static int
+start_live(struct ui *u)
+{
+	struct engine_consumer cons;
+	char *err = NULL;
+
+	if (u->store != NULL && !u->readonly && store_open_ex(store_path(u->store), 0, 5000,
+	    &u->eng_store, &err) != 0) {
+		/* Cursors then live in memory only: a restart starts from the lookback. */
+		ui_msg(u, 1, "cursors not kept: %s", err);
+		free(err);
+		err = NULL;
+		u->eng_store = NULL;
+	}
+	/* Notifications from the live dashboard (a replay or the demo sends none). */
+	if ((u->notify = notify_new_store(&u->conf, u->store != NULL ? store_path(u->store) : NULL,
+	    &err)) == NULL) {
+		fprintf(stderr, "tfdrift: %s\n", err);
+		free(err);
+		return -1;
+	}
+	replay_engine_consumer(u->replay, &cons);
+	u->eng = engine_new(u->det, u->eng_store, 10000, &cons);
+	engine_set_state_loader(u->eng, states_loader, u->states, u->conf.state_refresh_ms);
+	if (sources_add(u->eng, &u->conf, NULL, NULL, &err) < 0) {
+		fprintf(stderr, "tfdrift: %s\n", err);
+		free(err);
+		return -1;
+	}
+	replay_attach_engine(u->replay, u->eng);
+	return 0;
+}
+
+/* Start the worker with every signal blocked, so signals (SIGWINCH, SIGINT, SIGTSTP) reach
+ * the main thread and interrupt its poll(). */
+static int
+start_worker(struct ui *u, char **err)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = replay_start(u->replay, err);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+/* Can this terminal run a full-screen program? It must be able to move the cursor. */
+static int
+terminal_ok(int fd)
+{
+	const char *term = getenv("TERM");
+	char *cup;
+	int err = 0;
+
+	if (term == NULL || *term == '\0') {
+		fprintf(stderr, "tfdrift: TERM is not set: the dashboard needs a terminal type "
+		    "(TERM=xterm-256color); for files, use tfdrift scan\n");
+		return 0;
+	}
+	if (setupterm(NULL, fd, &err) != OK) {
+		fprintf(stderr, "tfdrift: the terminal type '%s' is unknown here (install ncurses-term, "
+		    "or set TERM=xterm-256color); for files, use tfdrift scan\n", term);
+		return 0;
+	}
+	cup = tigetstr("cup");
+	del_curterm(cur_term);
+	if (cup == NULL || cup == (char *)-1) {
+		fprintf(stderr, "tfdrift: the terminal '%s' cannot move the cursor, which the dashboard "
+		    "needs; run it in a full terminal (TERM=xterm-256color), or use tfdrift scan or "
+		    "tfdrift watch\n", term);
+		return 0;
+	}
+	return 1;
+}
+
+/* Where e writes when --export-dir does not say: $XDG_DATA_HOME/tfdrift/exports. */
+static char *
+export_dir_default(void)
+{
+	char *base = tf_xdg_dir("XDG_DATA_HOME", ".local/share"), *d;
+
+	d = xasprintf("%s/tfdrift/exports", base);
+	free(base);
+	return d;
+}
+
+int
+ui_main(int argc, char **argv, int demo, const char *config)
+{
+	static const struct option opts[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "store", required_argument, NULL, 'D' },
+		{ "readonly", no_argument, NULL, 'R' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "event-maps", required_argument, NULL, 'm' },
+		{ "theme", required_argument, NULL, 'T' },
+		{ "max-iterations", required_argument, NULL, 'I' },
+		{ "pace", required_argument, NULL, 'P' },
+		{ "passes", required_argument, NULL, 'N' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },
+		{ "export-dir", required_argument, NULL, 'X' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ui *u = xcalloc(1, sizeof *u);
+	struct strlist states = { 0 }, events = { 0 };
+	struct replay_opts ro;
+	const char *storepath = NULL, *cfgpath = config, *mapdir = NULL, *theme = NULL, *env;
+	char **errs = NULL, *err = NULL, *end, *demo_db = NULL;
+	size_t nerrs = 0, i;
+	struct theme th = { 0 };
+	SCREEN *scr = NULL;
+	int ch, rc = 1, stdin_events = 0;
+
+	memset(&ro, 0, sizeof ro);
+	ro.passes = 1;
+	sb_init(&u->input);
+	u->demo = demo;
+	u->title = demo ? "demo" : "replay";
+	u->user = tf_current_user();
+	u->tty_fd = STDIN_FILENO;
+	conf_init(&u->conf);
+	if (demo) {
+		ro.pace_ms = 60000;
+		ro.passes = 0;
+		ro.shift_to_now = 1;
+	}
+	if ((env = getenv("TFDRIFT_UI_ITERATIONS")) != NULL && *env != '\0')
+		u->max_iterations = strtoul(env, NULL, 10);
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "s:e:c:m:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's': strlist_push(&states, optarg); break;
+		case 'e': strlist_push(&events, optarg); break;
+		case 'D': storepath = optarg; break;
+		case 'R': u->readonly = 1; break;
+		case 'c': cfgpath = optarg; break;
+		case 'm': mapdir = optarg; break;
+		case 'T': theme = optarg; break;
+		case 'I':
+			errno = 0;
+			u->max_iterations = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg) {
+				fprintf(stderr, "tfdrift: --max-iterations %s: expected a number\n", optarg);
+				goto out;
+			}
+			break;
+		case 'P':
+			if (tf_parse_duration(optarg, &ro.pace_ms) != 0) {
+				fprintf(stderr, "tfdrift: --pace %s: expected a duration (60s, 2m)\n", optarg);
+				goto out;
+			}
+			break;
+		case 'N':
+			ro.passes = (unsigned)strtoul(optarg, &end, 10);
+			if (*end != '\0' || end == optarg) {
+				fprintf(stderr, "tfdrift: --passes %s: expected a number (0 = forever)\n", optarg);
+				goto out;
+			}
+			break;
+		case 'S':
+		case 'U':
+			if (tf_parse_when(optarg, tf_now_ms(), -1, ch == 'S' ? &ro.since_ms :
+			    &ro.until_ms) != 0) {
+				fprintf(stderr, "tfdrift: --%s %s: expected a time (2024-05-27T08:00:00Z, "
+				    "2024-05-27, 17:30 UTC) or a duration meaning that long ago (90m, 2h)\n",
+				    ch == 'S' ? "since" : "until", optarg);
+				goto out;
+			}
+			break;
+		case 'X':
+			free(u->export_dir);
+			u->export_dir = xstrdup(optarg);
+			break;
+		case 'h':
+			usage(stdout, demo);
+			rc = 0;
+			goto out;
+		default:
+			usage(stderr, demo);
+			goto out;
+		}
+	}
+	if (ro.since_ms != 0 && ro.until_ms != 0 && ro.until_ms <= ro.since_ms) {
+		fprintf(stderr, "tfdrift: --until must be after --since\n");
+		goto out;
+	}
+	if (u->export_dir == NULL)
+		u->export_dir = export_dir_default();
+	if (optind < argc) {
+		fprintf(stderr, "tfdrift: unexpected argument %s\n", argv[optind]);
+		usage(stderr, demo);
+		goto out;
+	}
+	if (conf_load_report(&u->conf, cfgpath, stderr) != 0)
+		goto out;
+	/* A theme that does not load says why before curses starts. */
+	if (theme_load(theme != NULL ? theme : u->conf.theme, &th, &errs, &nerrs) != 0) {
+		for (i = 0; i < nerrs; i++)
+			fprintf(stderr, "tfdrift: %s\n", errs[i]);
+		yerrs_free(errs, nerrs);
+		goto out;
+	}
+	if (demo) {
+		const char *names[] = { "prod.tfstate", "gcp.tfstate", "cloudtrail.json", "gcp-audit.json" };
+
+		for (i = 0; i < 4; i++) {
+			char *p = xasprintf("%s/doc/examples/%s", tf_datadir(), names[i]);
+
+			strlist_push(i < 2 ? &states : &events, p);
+			free(p);
+		}
+	}
+	for (i = 0; states.n == 0 && i < u->conf.states.n; i++)
+		strlist_push(&states, u->conf.states.v[i]);
+	/* Live: the configured sources, unless files were given to replay. */
+	u->live = !demo && events.n == 0 && sources_live(&u->conf);
+	if (u->live)
+		u->title = "live";
+	for (i = 0; !u->live && events.n == 0 && i < u->conf.events.n; i++)
+		strlist_push(&events, u->conf.events.v[i]);
+	if (states.n == 0 || (events.n == 0 && !u->live)) {
+		fprintf(stderr, "tfdrift ui: need at least one --state and one --events input "
+		    "(or `states:`/`events:` in the config); try `tfdrift demo`\n");
+		goto out;
+	}
+	for (i = 0; i < events.n; i++)
+		stdin_events |= strcmp(events.v[i], "-") == 0;
+	/* The screen is the terminal on standard output; keys come from standard input, or
+	 * from /dev/tty when standard input carries events (or is not a terminal). */
+	if (!isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "tfdrift %s: needs a terminal on standard output (for files, use "
+		    "tfdrift scan)\n", demo ? "demo" : "ui");
+		goto out;
+	}
+	if (stdin_events || !isatty(STDIN_FILENO)) {
+		if ((u->tty = fopen("/dev/tty", "r+")) == NULL) {
+			fprintf(stderr, "tfdrift %s: needs a terminal for keys: /dev/tty: %s\n",
+			    demo ? "demo" : "ui", strerror(errno));
+			goto out;
+		}
+		fcntl(fileno(u->tty), F_SETFD, FD_CLOEXEC);
+		u->tty_fd = fileno(u->tty);
+	}
+	if (!terminal_ok(STDOUT_FILENO))
+		goto out;
+	if (load_engine(u, &states, &events, mapdir, &ro) != 0)
+		goto out;
+	if (demo && storepath == NULL && (demo_db = demo_store(u)) == NULL) {
+		fprintf(stderr, "tfdrift demo: cannot make a private store directory: %s\n",
+		    strerror(errno));
+		goto out;
+	}
+	open_store(u, demo_db != NULL ? demo_db : storepath);
+	if (u->readonly && u->store != NULL && store_readonly_reason(u->store) == NULL)
+		u->store_reason = xstrdup("opened with --readonly");
+	u->store_label = u->store != NULL ? (u->demo_dir != NULL ?
+	    xasprintf("%s (the demo's own, removed when it ends; --store PATH keeps one)",
+	    store_path(u->store)) : xstrdup(store_path(u->store))) :
+	    xstrdup(storepath != NULL ? storepath : u->conf.store);
+	evlog_init(&u->events, 200000);
+	ui_views_init(u);
+	/* The demo's morning passes in a minute: its timeline starts at 10 s buckets. */
+	u->tl.zoom = demo ? 0 : 1;
+	ui_load_prefs(u);
+	if (u->live && start_live(u) != 0)
+		goto out;
+	ui_load_freezes(u, NULL, 0);
+	if (u->store == NULL || store_readonly_reason(u->store) != NULL || u->readonly)
+		ui_msg(u, 1, "read-only: %s", u->store != NULL && store_readonly_reason(u->store) ?
+		    store_readonly_reason(u->store) : u->store_reason != NULL ? u->store_reason :
+		    "no store");
+
+	setlocale(LC_ALL, "");
+	u->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	ui_set_glyphs(u->utf8);
+	tf_fatal_hook = fatal_hook;
+	if ((scr = newterm(NULL, stdout, u->tty != NULL ? u->tty : stdin)) == NULL) {
+		fprintf(stderr, "tfdrift: cannot start the terminal interface\n");
+		goto out;
+	}
+	set_term(scr);
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	u->theme = theme_init(&th);
+	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+	    | BUTTON5_PRESSED
+#endif
+	    , NULL);
+	mouseinterval(0);
+	ui_install_signals();
+	if (start_worker(u, &err) != 0) {
+		endwin();
+		fprintf(stderr, "tfdrift: %s\n", err);
+		free(err);
+		goto out;
+	}
+	rc = ui_run(u);
+	endwin();
+	tf_fatal_hook = NULL;
+	if (ui_signal() != 0)
+		rc = 128 + ui_signal();
+out:
+	theme_free(&th);
+	app_free(u);
+	if (scr != NULL)
+		delscreen(scr);
+	free(u);
+	free(demo_db);
+	strlist_clear(&states);
+	strlist_clear(&events);
+	return rc;
+}

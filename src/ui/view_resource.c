@@ -1,0 +1,384 @@
+/* view_resource: one resource, reached by drilling down (Enter on a finding's resource line, a
+ * dependent in its blast radius, an event's resource): what it is, then its history newest
+ * first: every finding on it (with its status now) and every other write event that touched
+ * it (Terraform applies, failed calls, changes equal to state...). Enter on a finding opens it
+ * in Findings, on an event in Events; Backspace goes back. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <curses.h>
+
+#include "keys.h"
+#include "store.h"
+#include "ui_int.h"
+
+enum { C_TIME = 0, C_WHAT, C_ACTOR, C_VIA, C_OUTCOME, C_CHANGE, C__N };
+
+static const struct ui_col cols[C__N] = {
+	[C_TIME] = { "TIME", 8, 12, 0, 0, UI_COL_DESC },
+	[C_WHAT] = { "EVENT", 10, 0, 1, 35, 0 },
+	[C_ACTOR] = { "ACTOR", 8, 0, 1, 30, 0 },
+	[C_VIA] = { "VIA", 3, 9, 0, 0, 0 },
+	[C_OUTCOME] = { "OUTCOME", 8, 0, 0, 30, 0 },
+	[C_CHANGE] = { "CHANGE", 10, 0, 3, 0, 0 },
+};
+
+enum { RF_ACTOR = 0, RF_EVENT, RF_OUTCOME };
+static const struct filter_field fields[] = {
+	{ "actor", RF_ACTOR, FT_TEXT }, { "who", RF_ACTOR, FT_TEXT }, { "event", RF_EVENT, FT_TEXT },
+	{ "outcome", RF_OUTCOME, FT_TEXT },
+};
+static const struct filter_schema schema = {
+	fields, TF_ARRLEN(fields), "actor event outcome since until",
+};
+
+static const struct key_hint hints[] = {
+	{ ACT_SHOW, ACT_NONE }, { ACT_BACK, ACT_NONE }, { ACT_FILTER, ACT_NONE },
+	{ ACT_COMMAND, ACT_NONE }, { ACT_TAB_FINDINGS, ACT_TAB_SOURCES }, { ACT_SORT, ACT_NONE },
+	{ ACT_NONE, ACT_NONE },
+};
+
+/* A row: a finding (f) or an event that made none (e). */
+struct row {
+	const struct finding *f;
+	const struct ui_event *e;
+	int64_t t;
+	char outcome[96];
+};
+
+struct rpriv {
+	struct row *rows;
+	size_t n;
+	const struct finding *first;    /* a finding on it: type, id, state, module */
+	size_t nfindings, nopen, nevents;
+};
+
+static const char *
+text_of(const struct row *r, int col, char *buf, size_t len)
+{
+	char t[20];
+
+	switch (col) {
+	case C_TIME:
+		ui_time_list(r->t, t);
+		snprintf(buf, len, "%s", t);
+		return buf;
+	case C_WHAT:
+		return r->f != NULL ? (r->f->event_name ? r->f->event_name : "?") :
+		    r->e->name ? r->e->name : "?";
+	case C_ACTOR:
+		if (r->f != NULL)
+			return r->f->actor.name ? r->f->actor.name : r->f->actor.principal ?
+			    r->f->actor.principal : "?";
+		return r->e->actor ? r->e->actor : "?";
+	case C_VIA: return tf_via_name(r->f != NULL ? r->f->actor.via : r->e->via);
+	case C_OUTCOME: return r->outcome;
+	case C_CHANGE: return r->f != NULL && r->f->summary ? r->f->summary : "";
+	default: return "";
+	}
+}
+
+static size_t
+values(const void *item, int field, const char **out, size_t max)
+{
+	const struct row *r = item;
+	static char buf[128];           /* main thread only; read at once */
+	size_t n = 0;
+
+	if (max < 4)
+		return 0;
+	if (field == FILTER_ANY || field == RF_ACTOR)
+		out[n++] = text_of(r, C_ACTOR, buf, sizeof buf);
+	if (field == FILTER_ANY || field == RF_EVENT)
+		out[n++] = text_of(r, C_WHAT, buf, sizeof buf);
+	if (field == FILTER_ANY || field == RF_OUTCOME)
+		out[n++] = r->outcome;
+	if (field == FILTER_ANY && r->f != NULL)
+		out[n++] = r->f->summary;
+	return n;
+}
+
+/* Does a finding or event concern the resource `key`? */
+static int
+finding_on(const struct finding *f, const char *key)
+{
+	char *k = store_resource_key(f);
+	int r = k != NULL && strcmp(k, key) == 0;
+
+	free(k);
+	return r;
+}
+
+struct sortctx {
+	const struct rpriv *p;
+	int col, desc;
+};
+
+static int
+cmp_rows(const void *ctx, size_t a, size_t b)
+{
+	const struct sortctx *c = ctx;
+	const struct row *x = &c->p->rows[a], *y = &c->p->rows[b];
+	char bx[128], by[128];
+	int r;
+
+	if (c->col == C_TIME)
+		r = x->t < y->t ? -1 : x->t > y->t;
+	else
+		r = strcasecmp(text_of(x, c->col, bx, sizeof bx), text_of(y, c->col, by, sizeof by));
+	return c->desc ? -r : r;
+}
+
+static void
+r_rebuild(struct ui *u, struct ui_vstate *vs)
+{
+	struct rpriv *p = vs->priv;
+	size_t i, n = 0, cap = 64, *idx;
+	struct row *all;
+	struct sortctx c;
+
+	free(p->rows);
+	p->rows = NULL;
+	p->n = 0;
+	p->first = NULL;
+	p->nfindings = p->nopen = p->nevents = 0;
+	if (u->resource == NULL) {
+		ui_list_settle(&vs->list, 0, (size_t)-1, NULL);
+		return;
+	}
+	all = xcalloc(cap, sizeof *all);
+	for (i = 0; i < u->model.all.n; i++) {
+		const struct finding *f = u->model.all.v[i];
+
+		if (!finding_on(f, u->resource))
+			continue;
+		if (p->first == NULL || f->event_time_ms > p->first->event_time_ms)
+			p->first = f;
+		p->nfindings++;
+		p->nopen += f->status == ST_OPEN;
+		if (n == cap)
+			all = xreallocarray(all, cap *= 2, sizeof *all);
+		memset(&all[n], 0, sizeof all[n]);
+		all[n].f = f;
+		all[n].t = f->event_time_ms;
+		snprintf(all[n].outcome, sizeof all[n].outcome, "%s %s, %s", severity_name(f->severity),
+		    finding_kind_name(f->kind), finding_status_name(f->status));
+		n++;
+	}
+	for (i = 0; i < u->events.n; i++) {
+		const struct ui_event *e = evlog_at(&u->events, i);
+
+		/* Events that made findings are their findings' rows. */
+		if (e->resource == NULL || e->nfindings > 0 || strcmp(e->resource, u->resource) != 0)
+			continue;
+		p->nevents++;
+		if (n == cap)
+			all = xreallocarray(all, cap *= 2, sizeof *all);
+		memset(&all[n], 0, sizeof all[n]);
+		all[n].e = e;
+		all[n].t = e->time_ms;
+		evlog_outcome(e, all[n].outcome, sizeof all[n].outcome);
+		n++;
+	}
+	/* Filter, then sort (an index sort, then the rows in that order). */
+	idx = xcalloc(n + 1, sizeof *idx);
+	p->rows = all;
+	p->n = 0;
+	for (i = 0; i < n; i++)
+		if (filter_match_item(vs->filter, &all[i], values, all[i].t))
+			idx[p->n++] = i;
+	c.p = p;
+	c.col = vs->list.sort_col;
+	c.desc = vs->list.sort_desc;
+	ui_sort_rows(idx, p->n, cmp_rows, &c);
+	p->rows = xcalloc(p->n + 1, sizeof *p->rows);
+	for (i = 0; i < p->n; i++)
+		p->rows[i] = all[idx[i]];
+	free(idx);
+	free(all);
+	ui_list_rebuilt(u, vs);
+}
+
+static const struct row *
+at(struct ui_vstate *vs, size_t row)
+{
+	struct rpriv *p = vs->priv;
+
+	return row < p->n ? &p->rows[row] : NULL;
+}
+
+static size_t
+r_count(struct ui *u, struct ui_vstate *vs)
+{
+	(void)u;
+	return ((struct rpriv *)vs->priv)->n;
+}
+
+static const char *
+r_cell(struct ui *u, struct ui_vstate *vs, size_t row, int col, char *buf, size_t len)
+{
+	const struct row *r = at(vs, row);
+
+	(void)u;
+	return r != NULL ? text_of(r, col, buf, len) : "";
+}
+
+static int
+r_cell_attr(struct ui *u, struct ui_vstate *vs, size_t row, int col)
+{
+	const struct row *r = at(vs, row);
+
+	(void)u;
+	if (r == NULL || col != C_OUTCOME)
+		return 0;
+	if (r->f != NULL)
+		return r->f->status == ST_OPEN ? theme_attr(theme_severity_slot(r->f->severity)) :
+		    theme_attr(TS_DIM);
+	return theme_attr(TS_DIM);
+}
+
+static const char *
+r_row_id(struct ui *u, struct ui_vstate *vs, size_t row, char *buf, size_t len)
+{
+	const struct row *r = at(vs, row);
+
+	(void)u;
+	if (r == NULL)
+		return NULL;
+	if (r->f != NULL)
+		return r->f->id;
+	snprintf(buf, len, "#%llu", (unsigned long long)r->e->seq);
+	return buf;
+}
+
+static int
+r_content_width(struct ui *u, struct ui_vstate *vs, int col)
+{
+	struct rpriv *p = vs->priv;
+	size_t i;
+	int w = 0, k;
+	char buf[128];
+
+	(void)u;
+	if (col == C_TIME) {
+		int64_t day = tf_now_ms() / 86400000;
+
+		for (i = 0; i < p->n; i++)
+			if (p->rows[i].t / 86400000 != day)
+				return 12;
+		return 8;
+	}
+	for (i = 0; i < p->n; i++)
+		if ((k = ui_width(text_of(&p->rows[i], col, buf, sizeof buf))) > w)
+			w = k;
+	return w;
+}
+
+static int
+r_search(struct ui *u, struct ui_vstate *vs, size_t row, const struct filter *f)
+{
+	const struct row *r = at(vs, row);
+
+	(void)u;
+	return r != NULL && filter_search_item(f, r, values);
+}
+
+static void
+r_draw(struct ui *u, struct ui_vstate *vs, int y, int x, int h, int w)
+{
+	struct rpriv *p = vs->priv;
+	const struct finding *f = p->first;
+	char a[48], b[48], line[256];
+
+	if (h < 4)
+		return;
+	ui_put(y, x + 1, w - 1, u->resource != NULL ? u->resource : "(no resource)",
+	    theme_attr(TS_HEADER) | A_BOLD);
+	if (f != NULL) {
+		snprintf(line, sizeof line, "%s %s%s%s", f->type ? f->type : "?",
+		    f->resource_id ? f->resource_id : "?", f->state_source ? "  state " : "",
+		    f->state_source ? f->state_source : "");
+		ui_put(y + 1, x + 3, w - 3, line, theme_attr(TS_NORMAL));
+	} else
+		ui_put(y + 1, x + 3, w - 3, "no finding on it in this session", theme_attr(TS_DIM));
+	snprintf(line, sizeof line, "%s (%zu open); %s that made no finding",
+	    ui_plural(p->nfindings, "finding", "findings", a, sizeof a), p->nopen,
+	    ui_plural(p->nevents, "other event", "other events", b, sizeof b));
+	ui_put(y + 2, x + 3, w - 3, line, theme_attr(TS_DIM));
+	ui_list_draw(u, vs, y + 3, x, h - 3, w);
+	if (p->n == 0)
+		ui_put(y + 4, x + 2, w - 2, "Nothing recorded on this resource in this session.",
+		    theme_attr(TS_DIM));
+}
+
+static int
+r_key(struct ui *u, struct ui_vstate *vs, enum ui_action a)
+{
+	return ui_list_key(u, vs, a);
+}
+
+static int
+r_open(struct ui *u, struct ui_vstate *vs)
+{
+	const struct row *r = at(vs, vs->list.sel);
+
+	if (r == NULL)
+		return 0;
+	if (r->f != NULL)
+		ui_open_finding(u, r->f->id);
+	else if (r->e->id != NULL)
+		ui_open_event(u, r->e->id);
+	return 1;
+}
+
+static int
+r_mouse(struct ui *u, struct ui_vstate *vs, int y, int x, int wheel)
+{
+	return ui_list_mouse(u, vs, y, x, wheel);
+}
+
+static char *
+r_copy(struct ui *u, struct ui_vstate *vs, int all, const char **what)
+{
+	(void)vs;
+	(void)all;
+	if (u->resource == NULL) {
+		*what = "no resource";
+		return NULL;
+	}
+	*what = "the resource's address";
+	return xstrdup(u->resource);
+}
+
+static void
+r_init(struct ui *u, struct ui_vstate *vs)
+{
+	(void)u;
+	vs->priv = xcalloc(1, sizeof(struct rpriv));
+	vs->list.sort_col = C_TIME;
+	vs->list.sort_desc = 1;
+}
+
+static void
+r_free(struct ui_vstate *vs)
+{
+	struct rpriv *p = vs->priv;
+
+	if (p != NULL)
+		free(p->rows);
+	free(p);
+	vs->priv = NULL;
+}
+
+const struct ui_view view_resource = {
+	.name = "resource", .title = "Resource", .item = "entry", .items = "entries",
+	.hints = hints,
+	.cols = cols, .ncols = C__N, .schema = &schema,
+	.init = r_init, .free = r_free, .rebuild = r_rebuild, .draw = r_draw, .key = r_key,
+	.mouse = r_mouse, .copy = r_copy, .open = r_open,
+	.count = r_count, .cell = r_cell, .cell_attr = r_cell_attr, .row_id = r_row_id,
+	.content_width = r_content_width, .search = r_search,
+};
