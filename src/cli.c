@@ -24,6 +24,7 @@
 #include "state_index.h"
 #include "store.h"
 #include "tfstate.h"
+#include "ui/keys.h"
 #include "ui/theme.h"
 #include "ui/ui.h"
 #include "watch.h"
@@ -72,6 +73,7 @@ usage(FILE *fp)
 	    "  rules check [PATH...]   validate rule files and event maps (default: the configured ones)\n"
 	    "  rules test [PATH...]    run the tests embedded in rule files (tests:)\n"
 	    "  config check [-c FILE]  validate a config file and print the resolved configuration\n"
+	    "  keys [--man]            the dashboard's keys and : commands\n"
 	    "  version                 print the version\n"
 	    "\n"
 	    "See tfdrift(1) for every option.\n", fp);
@@ -1245,7 +1247,19 @@ cli_main(int argc, char **argv)
 		rc = cmd_rules(argc - i, argv + i);
 	else if (strcmp(argv[i], "config") == 0)
 		rc = cmd_config(argc - i, argv + i);
-	else if (strcmp(argv[i], "version") == 0) {
+	else if (strcmp(argv[i], "keys") == 0) {
+		/* The dashboard's keys and commands, from the key table (the man page's KEYS). */
+		size_t n;
+		const char *const *cmds = ui_command_help(&n);
+
+		if (argc - i > 2 || (argc - i == 2 && strcmp(argv[i + 1], "--man") != 0)) {
+			fprintf(stderr, "usage: tfdrift keys [--man]\n");
+			rc = 1;
+		} else {
+			keys_print(stdout, argc - i == 2, cmds, n);
+			rc = 0;
+		}
+	} else if (strcmp(argv[i], "version") == 0) {
 		printf("tfdrift %s\n", PACKAGE_VERSION);
 		rc = 0;
 	} else {

@@ -33,10 +33,10 @@ static const struct {
 	    "filter" },
 	[ACT_SEARCH_NEXT] = { "search-next", "next row with the filter's words", NULL },
 	[ACT_SEARCH_PREV] = { "search-prev", "previous row with the filter's words", NULL },
-	[ACT_CANCEL] = { "cancel", "clear the timeline bucket, then the filter; leave the detail",
-	    NULL },
+	[ACT_CANCEL] = { "cancel", "clear the timeline bucket, then the filter; leave the detail; "
+	    "else back", NULL },
 	[ACT_COMMAND] = { "command", "command line (:help lists the commands)", "cmd" },
-	[ACT_SORT] = { "sort", "sort: next column (again: reverse)", "sort" },
+	[ACT_SORT] = { "sort", "sort by the next column (:sort COLUMN asc|desc for a direction)", "sort" },
 	[ACT_SORT_PREV] = { "sort-left", "sort by the column to the left", NULL },
 	[ACT_SORT_NEXT] = { "sort-right", "sort by the column to the right", NULL },
 	[ACT_ACK] = { "acknowledge", "acknowledge the selected finding (optional note)", "ack" },
@@ -253,4 +253,75 @@ keys_bar(const struct key_hint *hints, int width)
 		free(t);
 	}
 	return sb_detach(&sb);
+}
+
+/* roff text: a leading dot or quote would be a request; backslashes escape. */
+static void
+roff_text(FILE *fp, const char *s)
+{
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", fp);
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\e", fp);
+		else if (*s == '-')
+			fputs("\\-", fp);
+		else
+			fputc(*s, fp);
+	}
+}
+
+void
+keys_print(FILE *fp, int roff, const char *const *cmds, size_t ncmds)
+{
+	struct strbuf sb;
+	size_t i, j;
+	int a;
+
+	sb_init(&sb);
+	for (a = 1; a < ACT__COUNT; a++) {
+		sb_reset(&sb);
+		for (i = 0; i < TF_ARRLEN(table); i++) {
+			if ((int)table[i].action != a)
+				continue;
+			for (j = 0; j < i; j++)
+				if ((int)table[j].action == a && strcmp(table[j].label, table[i].label) == 0)
+					break;
+			if (j == i)
+				sb_addf(&sb, "%s%s", sb.len ? ", " : "", table[i].label);
+		}
+		if (sb.len == 0)
+			continue;
+		if (roff) {
+			fputs(".TP\n.B ", fp);
+			roff_text(fp, sb.buf);
+			fputc('\n', fp);
+			roff_text(fp, actions[a].help);
+			fputc('\n', fp);
+		} else
+			fprintf(fp, "  %-18s %s\n", sb.buf, actions[a].help);
+	}
+	sb_free(&sb);
+	if (ncmds > 0 && !roff)
+		fputs("\ncommands:\n", fp);
+	for (i = 0; i < ncmds; i++) {
+		if (roff) {
+			/* "name args  help": the head in bold, the help below it. */
+			const char *gap = strstr(cmds[i], "  ");
+			size_t hl = gap != NULL ? (size_t)(gap - cmds[i]) : strlen(cmds[i]);
+			char *head = xstrndup(cmds[i], hl);
+
+			fputs(".TP\n.B ", fp);
+			roff_text(fp, head);
+			fputc('\n', fp);
+			if (gap != NULL) {
+				while (*gap == ' ')
+					gap++;
+				roff_text(fp, gap);
+			}
+			fputc('\n', fp);
+			free(head);
+		} else
+			fprintf(fp, "  %s\n", cmds[i]);
+	}
 }

@@ -5,6 +5,7 @@
 #define TFDRIFT_UI_KEYS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 enum ui_action {
 	ACT_NONE = 0,
@@ -40,6 +41,11 @@ const char *keys_label(enum ui_action a);
 const struct key_binding *keys_table(size_t *n);
 /* A printable name for a key that is bound to nothing ("x", "^B", "F5"), into out. */
 void keys_describe(int key, int is_code, char *out, size_t len);
+
+/* Print the key table (and the `:` commands, cmds[0..ncmds), "name args  help" lines) for
+ * people (roff 0) or as man-page roff (roff 1): what `tfdrift keys` prints and what the man
+ * page's KEYS section is made from. */
+void keys_print(FILE *fp, int roff, const char *const *cmds, size_t ncmds);
 
 /* One key-bar entry: an action, or a pair shown as "h/l timeline" (b != ACT_NONE). */
 struct key_hint {

@@ -31,10 +31,17 @@ model_free(struct model *m)
 	memset(m, 0, sizeof *m);
 }
 
+static struct model_index *index_of(struct model *m);
+static const char *hay_of(struct model *m, struct model_index *ix, size_t idx);
+
 void
 model_add(struct model *m, struct finding *f)
 {
 	finding_list_push(&m->all, f);
+	/* The search text now, a microsecond a finding, so that a new free-text query never
+	 * pays for all of them at once. */
+	if (m->keep_hay)
+		(void)hay_of(m, index_of(m), m->all.n - 1);
 }
 
 /* The sort key of one finding, copied out of it so that sorting and merging do not chase
@@ -63,8 +70,10 @@ struct model_index {
 	unsigned char *verdict;
 	size_t verdict_cap;
 	unsigned verdict_gen;
-	/* Each finding's search text (filter_haystack), by all.v index; made on first use. */
+	/* Each finding's search text (filter_haystack), by all.v index, and the finding it was
+	 * made from (a finding replaced in place gets a new one); made on first use. */
 	char **hay;
+	const struct finding **hay_of;
 	size_t hay_cap;
 };
 
@@ -166,6 +175,7 @@ index_free(struct model_index *ix)
 	for (size_t i = 0; i < ix->hay_cap; i++)
 		free(ix->hay[i]);
 	free(ix->hay);
+	free(ix->hay_of);
 	free(ix);
 }
 
@@ -175,6 +185,27 @@ model_invalidate(struct model *m)
 	if (m->ix != NULL)
 		m->ix->n = 0;
 	m->filter_gen++;
+}
+
+/* The search text of all.v[idx], made on first use and kept. */
+static const char *
+hay_of(struct model *m, struct model_index *ix, size_t idx)
+{
+	if (ix->hay_cap < m->all.n) {
+		size_t cap = m->all.n + m->all.n / 2 + 64;
+
+		ix->hay = xreallocarray(ix->hay, cap, sizeof *ix->hay);
+		ix->hay_of = xreallocarray(ix->hay_of, cap, sizeof *ix->hay_of);
+		memset(ix->hay + ix->hay_cap, 0, (cap - ix->hay_cap) * sizeof *ix->hay);
+		memset(ix->hay_of + ix->hay_cap, 0, (cap - ix->hay_cap) * sizeof *ix->hay_of);
+		ix->hay_cap = cap;
+	}
+	if (ix->hay[idx] == NULL || ix->hay_of[idx] != m->all.v[idx]) {
+		free(ix->hay[idx]);
+		ix->hay[idx] = filter_haystack(m->all.v[idx]);
+		ix->hay_of[idx] = m->all.v[idx];
+	}
+	return ix->hay[idx];
 }
 
 /* Does the filter keep all.v[idx]? Asked once per finding and filter generation. */
@@ -194,23 +225,9 @@ filter_keeps(struct model *m, struct model_index *ix, size_t idx, const struct f
 			ix->verdict_gen = m->filter_gen;
 		}
 	}
-	if (ix->verdict[idx] == 0) {
-		const char *hay = NULL;
-
-		if (m->want_hay) {
-			if (ix->hay_cap < m->all.n) {
-				size_t cap = m->all.n + m->all.n / 2 + 64;
-
-				ix->hay = xreallocarray(ix->hay, cap, sizeof *ix->hay);
-				memset(ix->hay + ix->hay_cap, 0, (cap - ix->hay_cap) * sizeof *ix->hay);
-				ix->hay_cap = cap;
-			}
-			if (ix->hay[idx] == NULL)
-				ix->hay[idx] = filter_haystack(f);
-			hay = ix->hay[idx];
-		}
-		ix->verdict[idx] = m->filter(m->filter_ctx, f, hay) ? 1 : 2;
-	}
+	if (ix->verdict[idx] == 0)
+		ix->verdict[idx] = m->filter(m->filter_ctx, f, m->want_hay ? hay_of(m, ix, idx) : NULL) ?
+		    1 : 2;
 	return ix->verdict[idx] == 1;
 }
 

@@ -41,6 +41,7 @@ struct model {
 	/* Hand the filter each finding's lower-cased search text (filter_haystack), made once
 	 * per finding on first use: free words then cost one search per finding. */
 	int want_hay;
+	int keep_hay;                   /* make it as each finding arrives (the dashboard) */
 	size_t count[3][SEV__COUNT];    /* [status][severity] over all findings */
 	struct model_index *ix;         /* private to model.c: the sort keys in time order */
 };

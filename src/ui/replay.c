@@ -350,6 +350,14 @@ replay_progress(struct replay *r, struct replay_progress *p, char **err)
 	size_t i, n;
 
 	memset(p, 0, sizeof *p);
+	if (err != NULL)
+		*err = NULL;
+	if (r == NULL) {
+		/* No inputs (a bench, a dashboard on the store alone): nothing will come. */
+		p->phase = RP_DONE;
+		p->finished = 1;
+		return;
+	}
 	pthread_mutex_lock(&r->mu);
 	p->findings = r->findings;
 	p->events = r->events;
@@ -414,6 +422,11 @@ replay_sources(struct replay *r, struct replay_source **out, size_t *n)
 	struct replay_source *v;
 	size_t i;
 
+	if (r == NULL) {
+		*out = NULL;
+		*n = 0;
+		return;
+	}
 	if (r->files == NULL) {
 		/* Live: one row per collector, from the engine's health table. */
 		struct engine_status *st;

@@ -92,7 +92,8 @@ struct replay_progress {
 	double rate;            /* events per second over the last minute, every source */
 	int64_t latest_ms;      /* the newest event time seen */
 };
-/* Progress, and the last error (heap copy, or NULL) when err is non-NULL. */
+/* Progress, and the last error (heap copy, or NULL) when err is non-NULL. A NULL replay (no
+ * inputs) is finished with nothing. */
 void replay_progress(struct replay *r, struct replay_progress *p, char **err);
 
 /* One input file as the Sources view shows it. */

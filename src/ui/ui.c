@@ -755,8 +755,8 @@ refresh_rows(struct ui *u)
 	}
 }
 
-static void
-draw(struct ui *u)
+void
+ui_draw(struct ui *u)
 {
 	struct ui_vstate *vs = &u->vs[u->cur];
 	int h = LINES, w = COLS, body;
@@ -1084,7 +1084,7 @@ ui_run(struct ui *u)
 		}
 		ui_update_banner(u);
 		if (u->dirty) {
-			draw(u);
+			ui_draw(u);
 			u->dirty = 0;
 		}
 		/* Sleep until input, an arrival, or the next timer (a message lapsing...). */

@@ -5,5 +5,8 @@
 /* argv[0] is the command name. demo: replay the built-in examples, paced, forever.
  * config: the global -c FILE, or NULL. Returns the exit status. */
 int ui_main(int argc, char **argv, int demo, const char *config);
+/* The dashboard's : commands for help: "name args  help" lines (static). */
+#include <stddef.h>
+const char *const *ui_command_help(size_t *n);
 
 #endif

@@ -421,6 +421,8 @@ void ui_set_glyphs(int utf8);
 void ui_install_signals(void);
 int ui_signal(void);                    /* the signal that ended the loop, or 0 */
 int ui_run(struct ui *u);
+/* Bring the rows up to date and draw one frame (the loop does it when something changed). */
+void ui_draw(struct ui *u);
 void ui_views_init(struct ui *u);
 void ui_views_free(struct ui *u);
 /* When a finding's suppression expires, wake up to lapse it (triage.c). */

@@ -260,6 +260,7 @@ f_init(struct ui *u, struct ui_vstate *vs)
 	vs->list.sort_desc = 1;
 	u->model.filter = keep;
 	u->model.filter_ctx = u;
+	u->model.keep_hay = 1;
 }
 
 static void

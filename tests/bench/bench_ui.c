@@ -25,6 +25,7 @@
 #include "ui/filter.h"
 #include "ui/model.h"
 #include "ui/theme.h"
+#include "ui/keys.h"
 #include "ui/ui_int.h"
 #include "util.h"
 
@@ -333,11 +334,19 @@ heap_bytes(void)
 #endif
 }
 
-/* The model's filter hook over a compiled `/` query, as the dashboard sets it. */
-static int
-keep(void *ctx, const struct finding *f, const char *hay)
+/* The findings view rebuilt as the dashboard does it (sort, filter, selection by id). */
+static void
+rebuild(struct ui *u)
 {
-	return filter_match_hay(ctx, f, hay);
+	view_findings.rebuild(u, &u->vs[V_FINDINGS]);
+	u->vs[V_FINDINGS].dirty = 0;
+}
+
+/* Sort the findings list by a column, as o < > and :sort do. */
+static void
+sort_by(struct ui *u, const char *col)
+{
+	ui_list_sort_by(u, &u->vs[V_FINDINGS], col, -1, NULL);
 }
 
 /* ---- the screen ---- */
@@ -381,29 +390,12 @@ frame_bytes(double since, size_t frames)
 	return frames == 0 ? (double)b : ((double)b - since) / (double)frames;
 }
 
-/* One frame as the dashboard lays it out (ui.c draw()): title, list, rule, detail, status. */
+/* One frame, the dashboard's own: top line, timeline, list, detail, status, key bar. */
 static void
 frame(struct ui *u)
 {
-	int h = LINES, w = COLS, body = h - 3, list_h, y;
-	char title[160];
-
-	erase();
-	snprintf(title, sizeof title, " tfdrift bench  %zu findings  sort: %s", u->model.nrows,
-	    u->model.sort == SORT_TIME ? "time" : "severity");
-	ui_fill(0, 0, w, theme_attr(TS_HEADER) | A_REVERSE);
-	ui_put(0, 0, w, title, theme_attr(TS_HEADER) | A_REVERSE);
-	list_h = body * 45 / 100;
-	view_findings.draw(u, 1, 0, list_h, w);
-	y = 1 + list_h;
-	ui_fill(y, 0, w, theme_attr(TS_DIM));
-	ui_put(y, 2, w - 2, " detail ", theme_attr(TS_DIM));
-	view_detail.draw(u, y + 1, 0, body - list_h - 1, w);
-	ui_fill(h - 2, 0, w, theme_attr(TS_STATUS_BAR));
-	ui_put(h - 2, 0, w, " open: crit 0 high 0 | replay done", theme_attr(TS_STATUS_BAR));
-	ui_put(h - 1, 0, w, "j/k move  g/G top/bottom  Enter detail  q quit", theme_attr(TS_DIM));
-	wnoutrefresh(stdscr);
-	doupdate();
+	u->vs[V_FINDINGS].dirty = 1;
+	ui_draw(u);
 }
 
 int
@@ -411,6 +403,8 @@ main(int argc, char **argv)
 {
 	static struct ui u;
 	struct model *m = &u.model;
+	static const char *const words[] = { "alice", "bob", "carol", "dave", "erin", "frank",
+		"grace", "heidi", "ivan", "judy" };
 	size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 100000, i, reps, k;
 	struct winsize ws = { SCREEN_H, SCREEN_W, 0, 0 };
 	long rss0, rss1, rss2;
@@ -425,7 +419,6 @@ main(int argc, char **argv)
 	struct theme th;
 	char **terrs = NULL;
 	size_t nterrs = 0;
-	struct filter *flt;
 
 	if (n < 1000) {
 		fprintf(stderr, "usage: bench_ui [NFINDINGS >= 1000]\n");
@@ -435,8 +428,14 @@ main(int argc, char **argv)
 	/* The estate's findings arrive over 30 days. */
 	step = (double)T_SPAN / (double)n;
 
-	/* (e) memory: the findings and the model's rows, from an empty model. */
-	model_init(m);
+	/* The dashboard's state with no inputs: its views, its model, its filter hook. */
+	u.title = "bench";
+	u.user = "bench";
+	evlog_init(&u.events, 1000);
+	ui_views_init(&u);
+	ui_set_glyphs(1);
+
+	/* (e) memory: the findings and the model's rows (and search text), from empty. */
 	rss0 = rss_bytes();
 	heap0 = heap_bytes();
 	t0 = now_ms();
@@ -455,113 +454,118 @@ main(int argc, char **argv)
 	/* (a) full rebuild, sort by time: switching the sort key forces a full sort. */
 	reps = 30;
 	for (i = 0; i < reps; i++) {
-		m->sort = SORT_SEVERITY;
-		model_rebuild(m);
-		m->sort = SORT_TIME;
+		sort_by(&u, "sev");
+		rebuild(&u);
+		sort_by(&u, "time");
 		t0 = now_ms();
-		model_rebuild(m);
+		rebuild(&u);
 		v[i] = now_ms() - t0;
 	}
 	report("rebuild_sort_time", "(a) rebuild, sort by time (key switched)", v, reps);
 	/* (b) by severity. */
 	for (i = 0; i < reps; i++) {
-		m->sort = SORT_TIME;
-		model_rebuild(m);
-		m->sort = SORT_SEVERITY;
+		sort_by(&u, "time");
+		rebuild(&u);
+		sort_by(&u, "sev");
 		t0 = now_ms();
-		model_rebuild(m);
+		rebuild(&u);
 		v[i] = now_ms() - t0;
 	}
 	report("rebuild_sort_severity", "(b) rebuild, sort by severity (key switched)", v, reps);
+	/* (b2) by a column without a fast order: a comparator sort. */
+	for (i = 0; i < 5; i++) {
+		sort_by(&u, "time");
+		rebuild(&u);
+		sort_by(&u, "resource");
+		t0 = now_ms();
+		rebuild(&u);
+		v[i] = now_ms() - t0;
+	}
+	report("rebuild_sort_resource", "(b2) rebuild, sort by resource (comparator)", v, 5);
+	sort_by(&u, "time");
 	/* (a0) the cold case: every finding sorted again (start-up, model_invalidate). */
 	for (i = 0; i < reps; i++) {
 		model_invalidate(m);
 		t0 = now_ms();
-		model_rebuild(m);
+		rebuild(&u);
 		v[i] = now_ms() - t0;
 	}
 	report("rebuild_cold", "(a0) rebuild from scratch (full sort)", v, reps);
 	/* (a2) a rebuild with nothing new: what a triage decision or S costs. */
-	m->sort = SORT_TIME;
-	model_rebuild(m);
+	rebuild(&u);
 	for (i = 0; i < reps; i++) {
 		m->all.v[pick((unsigned)m->all.n)]->status = ST_ACKNOWLEDGED;
 		t0 = now_ms();
-		model_rebuild(m);
+		rebuild(&u);
 		v[i] = now_ms() - t0;
 	}
 	report("rebuild_restatus", "(a2) rebuild after a status change", v, reps);
 
-	/* (f) with a `/` filter: a free word over every text field, and field terms. */
-	flt = filter_compile("alice", NULL);
-	m->filter = keep;
-	m->filter_ctx = flt;
+	/* (f) a new `/` query, as typed: a free word over every text field (a different word
+	 * each time, so no answer is cached), then field terms. */
 	for (i = 0; i < reps; i++) {
-		m->filter_gen++;        /* a new query: every finding is asked */
 		t0 = now_ms();
-		model_rebuild(m);
+		ui_set_filter(&u, V_FINDINGS, words[i % N(words)], 1);
+		rebuild(&u);
 		v[i] = now_ms() - t0;
 	}
-	report("rebuild_filter_text", "(f) new `/alice` query (free text)", v, reps);
+	report("rebuild_filter_text", "(f) new free-text `/` query + rebuild", v, reps);
 	printf("# %-46s %9zu rows\n", "    matching", m->nrows);
 	for (i = 0; i < reps; i++) {
 		t0 = now_ms();
-		model_rebuild(m);       /* the live case: answers are kept per finding */
+		rebuild(&u);    /* the live case: answers are kept per finding */
 		v[i] = now_ms() - t0;
 	}
-	report("rebuild_filter_text_live", "(f1) rebuild with `/alice` set", v, reps);
-	filter_free(flt);
-	flt = filter_compile("sev>=high kind:modified,deleted -via:terraform", NULL);
-	m->filter_ctx = flt;
+	report("rebuild_filter_text_live", "(f1) rebuild with it set", v, reps);
 	for (i = 0; i < reps; i++) {
-		m->filter_gen++;
 		t0 = now_ms();
-		model_rebuild(m);
+		ui_set_filter(&u, V_FINDINGS, i % 2 ? "sev>=high kind:modified,deleted -via:terraform" :
+		    "sev>=medium kind:modified -via:cli", 1);
+		rebuild(&u);
 		v[i] = now_ms() - t0;
 	}
 	report("rebuild_filter_fields", "(f2) new `/sev>=high kind:modified,deleted`", v, reps);
 	printf("# %-46s %9zu rows\n", "    matching", m->nrows);
-	filter_free(flt);
-	m->filter = NULL;
-	m->filter_ctx = NULL;
-	model_rebuild(m);
+	ui_set_filter(&u, V_FINDINGS, "", 1);
+	rebuild(&u);
 
-	/* (c) the live case: 100 new findings arrive (mostly newest, a few late). The batches
-	 * are made up front so only model_add + model_rebuild are timed. */
+	/* (c) the live case: 100 new findings arrive (mostly newest, a few late), the user on
+	 * a row below the top. The batches are made up front so only arrival and rebuild are
+	 * timed. */
 	reps = 50;
 	live = xcalloc(reps * BATCH, sizeof *live);
 	for (i = 0; i < reps * BATCH; i++)
 		live[i] = next_finding(serial++, (int64_t)step);
-	model_select_row(m, 5);
+	ui_list_select(&u, &u.vs[V_FINDINGS], 5);
 	for (i = 0; i < reps; i++) {
-		char sel[33];
+		char *sel = xstrdup(u.vs[V_FINDINGS].list.sel_id);
 
-		memcpy(sel, m->sel_id, sizeof sel);
 		t0 = now_ms();
 		for (k = 0; k < BATCH; k++)
 			model_add(m, live[i * BATCH + k]);
-		model_rebuild(m);
+		rebuild(&u);
 		v[i] = now_ms() - t0;
-		if (strcmp(model_selected(m)->id, sel) != 0) {
+		if (strcmp(ui_selected_finding(&u)->id, sel) != 0) {
 			fprintf(stderr, "bench_ui: the selection moved off its finding\n");
 			return 1;
 		}
+		free(sel);
 	}
 	report("rebuild_live_time", "(c) 100 arrivals + rebuild, sort by time", v, reps);
-	m->sort = SORT_SEVERITY;
-	model_rebuild(m);
+	sort_by(&u, "sev");
+	rebuild(&u);
 	for (i = 0; i < reps * BATCH; i++)
 		live[i] = next_finding(serial++, (int64_t)step);
 	for (i = 0; i < reps; i++) {
 		t0 = now_ms();
 		for (k = 0; k < BATCH; k++)
 			model_add(m, live[i * BATCH + k]);
-		model_rebuild(m);
+		rebuild(&u);
 		v[i] = now_ms() - t0;
 	}
 	report("rebuild_live_severity", "(c2) 100 arrivals + rebuild, sort by severity", v, reps);
-	m->sort = SORT_TIME;
-	model_rebuild(m);
+	sort_by(&u, "time");
+	rebuild(&u);
 	free(live);
 
 	/* (d) frames into a real curses screen on a pseudo-terminal. */
@@ -600,14 +604,13 @@ main(int argc, char **argv)
 		    SCREEN_H);
 		return 1;
 	}
-	model_select_row(m, 0);
+	ui_list_select(&u, &u.vs[V_FINDINGS], 0);
 	frame(&u);
 	/* (d) a key press: the selection moves a row (list highlight, scrolling, detail). */
 	reps = 300;
 	b0 = frame_bytes(0, 0);
 	for (i = 0; i < reps; i++) {
-		model_move(m, 1);
-		u.detail_scroll = 0;
+		ui_list_key(&u, &u.vs[V_FINDINGS], ACT_DOWN);
 		t0 = now_ms();
 		frame(&u);
 		v[i] = now_ms() - t0;
@@ -617,7 +620,7 @@ main(int argc, char **argv)
 	/* (d2) the worst frame: everything repainted (resize, ^L). */
 	b0 = frame_bytes(0, 0);
 	for (i = 0; i < reps; i++) {
-		model_move(m, 1);
+		ui_list_key(&u, &u.vs[V_FINDINGS], ACT_DOWN);
 		clearok(curscr, TRUE);
 		t0 = now_ms();
 		frame(&u);
@@ -635,16 +638,14 @@ main(int argc, char **argv)
 		t0 = now_ms();
 		for (k = 0; k < BATCH; k++)
 			model_add(m, batch[k]);
-		model_rebuild(m);
 		frame(&u);
 		v[i] = now_ms() - t0;
 	}
 	report("live_rebuild_and_frame", "(c+d) 100 arrivals + rebuild + frame", v, reps);
-	/* And after the sort key changes (o): a full sort and a frame. */
+	/* And after the sort key changes (< >): a full sort and a frame. */
 	for (i = 0; i < reps; i++) {
-		m->sort = m->sort == SORT_TIME ? SORT_SEVERITY : SORT_TIME;
+		sort_by(&u, i % 2 ? "time" : "sev");
 		t0 = now_ms();
-		model_rebuild(m);
 		frame(&u);
 		v[i] = now_ms() - t0;
 	}
@@ -667,6 +668,8 @@ main(int argc, char **argv)
 	    (rss1 - rss0) / 1048576.0, (double)(rss1 - rss0) / (double)n,
 	    (double)(heap1 - heap0) / (double)n, (double)(heap2 - heap1) / 1048576.0);
 	(void)rss2;
+	ui_views_free(&u);
+	evlog_free(&u.events);
 	model_free(m);
 	free(v);
 	return 0;

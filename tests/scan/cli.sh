@@ -153,4 +153,15 @@ awk -v dir="$T_TMP" '/^```yaml$/{n++; on=1; next} /^```$/{on=0} on && n > 1 {pri
 for ex in "$T_TMP"/example-*.yaml; do
 	t_ok "doc/config.md example $(basename "$ex") passes config check" "$TFDRIFT" config check -c "$ex"
 done
+# The dashboard's keys: one table gives the help, `tfdrift keys` and the man page's KEYS.
+t_run "$TFDRIFT" keys
+t_is "tfdrift keys exits 0" "$T_RC" 0
+t_like "it lists the keys with their help" "$T_OUT" '^  \| +open the selected item.s full text in \$PAGER'
+t_like "and the : commands" "$T_OUT" '^  :save-view NAME +save this view'
+t_run "$TFDRIFT" keys --man
+awk '/^\.\\" Made by `tfdrift keys --man`/{on=1; next} /^\.\\" End of the keys\./{on=0} on' \
+    "$TOP_SRCDIR/doc/tfdrift.1" > "$T_TMP/man-keys"
+printf '%s\n' "$T_OUT" > "$T_TMP/keys-man"
+t_ok "the man page's KEYS are the key table's (make man-keys)" cmp "$T_TMP/keys-man" "$T_TMP/man-keys"
+t_exit "tfdrift keys takes only --man" 1 "$TFDRIFT" keys --html
 t_done

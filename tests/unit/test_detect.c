@@ -88,6 +88,26 @@ static const char STATE[] =
 
 static struct detector *det;
 
+/* The resource key the dashboard files an event under (detector_resource_key). */
+static char *
+key_of(const char *json)
+{
+	json_object *o = json_tokener_parse(json);
+	struct event ev;
+	const char *why = NULL;
+	char *k;
+
+	memset(&ev, 0, sizeof ev);
+	if (o == NULL || event_from_cloudtrail(o, &ev, &why) != 0) {
+		json_object_put(o);
+		return xstrdup("(bad record)");
+	}
+	json_object_put(o);
+	k = detector_resource_key(det, &ev);
+	event_free(&ev);
+	return k;
+}
+
 /* Build an event from a CloudTrail record given as JSON text. */
 static enum nodrift
 run(const char *json, struct finding_list *out)
@@ -145,6 +165,19 @@ main(void)
 	det = detector_new(m, ix, &conf);
 	state_index_unref(ix);  /* the detector holds its own reference */
 
+	{
+		char *k;
+
+		k = key_of(REC("k1", "ModifyThing", "Terraform/1.5.7", "{\"instanceId\":\"i-1\"}"));
+		is_str(k, "aws_instance.web", "a Terraform apply's resource: the managed address");
+		free(k);
+		k = key_of(REC("k2", "PutPolicy", "aws-cli/2", "{\"bucketName\":\"nope\"}"));
+		is_str(k, "aws_s3_bucket:nope", "a resource no state manages: TYPE:ID");
+		free(k);
+		k = key_of(REC("k3", "NoSuchCall", "aws-cli/2", "{}"));
+		ok(k == NULL, "an event no map covers names none");
+		free(k);
+	}
 	r = run(REC("e1", "ModifyThing", "aws-cli/2", "{\"instanceId\":\"i-1\",\"instanceType\":{\"value\":\"t3.large\"}}"), &out);
 	is_int(r, ND_DRIFT, "changed attribute is drift");
 	ok(out.n == 1 && out.v[0]->nchanges == 1 && strcmp(out.v[0]->changes[0].attribute, "instance_type") == 0,

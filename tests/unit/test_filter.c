@@ -66,6 +66,117 @@ expect_error(const char *query, const char *want)
 	free(err);
 }
 
+/* A view's items through the getter (as the Events view hands them over). */
+struct item {
+	const char *actor, *event, *outcome;
+	int64_t t;
+};
+enum { I_ACTOR = 0, I_EVENT, I_OUTCOME, I_SEV };
+
+static size_t
+item_values(const void *p, int field, const char **out, size_t max)
+{
+	const struct item *it = p;
+	size_t n = 0;
+
+	if (max < 4)
+		return 0;
+	if (field == FILTER_ANY || field == I_ACTOR)
+		out[n++] = it->actor;
+	if (field == FILTER_ANY || field == I_EVENT)
+		out[n++] = it->event;
+	if (field == FILTER_ANY || field == I_OUTCOME)
+		out[n++] = it->outcome;
+	if (field == I_SEV)
+		out[n++] = "high";
+	return n;
+}
+
+static const struct filter_field item_fields[] = {
+	{ "actor", I_ACTOR, FT_TEXT }, { "event", I_EVENT, FT_TEXT },
+	{ "outcome", I_OUTCOME, FT_TEXT }, { "sev", I_SEV, FT_SEV },
+};
+static const struct filter_schema item_schema = { item_fields, 4, "actor event outcome sev" };
+
+static int
+item_keeps(const char *query, const struct item *it)
+{
+	char *err = NULL;
+	struct filter *fl = filter_compile_for(query, &item_schema, &err);
+	int r;
+
+	if (fl == NULL) {
+		diag("%s: %s", query, err);
+		free(err);
+		return -1;
+	}
+	r = filter_match_item(fl, it, item_values, it->t);
+	filter_free(fl);
+	return r;
+}
+
+static void
+test_items_and_times(const struct finding *sg)
+{
+	/* 2024-05-27T09:14:03Z */
+	struct item ev = { "bob", "ModifyDBInstance", "drift: 1 finding", 1716801243000LL };
+	struct filter *fl;
+	char *err = NULL;
+	int64_t now = 1716811200000LL;          /* 2024-05-27T12:00:00Z */
+
+	setenv("TFDRIFT_NOW", "2024-05-27T12:00:00Z", 1);
+	is_int(item_keeps("actor:bob", &ev), 1, "a view's field");
+	is_int(item_keeps("actor:alice", &ev), 0, "and a mismatch");
+	is_int(item_keeps("-outcome:terraform modifydb", &ev), 1, "negation and a free word, any field");
+	is_int(item_keeps("outcome:drift,failed", &ev), 1, "alternatives");
+	is_int(item_keeps("event:Modify*", &ev), 1, "globs");
+	is_int(item_keeps("sev>=high", &ev), 1, "an enum field through the getter");
+	is_int(item_keeps("sev>high", &ev), 0, "compared as an enum");
+	is_int(item_keeps("since:09:00", &ev), 1, "since: HH:MM, the last one (09:00 today)");
+	is_int(item_keeps("since:09:30", &ev), 0, "an item before it is out");
+	is_int(item_keeps("until:09:14", &ev), 0, "until is exclusive of later items");
+	is_int(item_keeps("since:3h until:2h", &ev), 1, "durations mean ago: 09:00 to 10:00");
+	is_int(item_keeps("since:2h", &ev), 0, "10:00 on: out");
+	is_int(item_keeps("since:2024-05-27 until:2024-05-28", &ev), 1, "dates");
+	is_int(item_keeps("since:2024-05-27T09:14:03Z", &ev), 1, "RFC 3339, inclusive");
+	fl = filter_compile_for("since:90m bob", &item_schema, &err);
+	ok(fl != NULL && filter_since(fl) == now - 90 * 60000, "since:90m is 90 minutes before now");
+	is_int((int)filter_nwords(fl), 1, "the time is not a word");
+	is_str(filter_word(fl, 0), "bob", "the word is");
+	filter_free(fl);
+	fl = filter_compile_for("until:10:00 since:11:00", &item_schema, &err);
+	ok(fl == NULL && err != NULL && strstr(err, "until must be after since") != NULL,
+	    "a backwards window is an error: %s", err ? err : "");
+	free(err);
+	err = NULL;
+	fl = filter_compile_for("since:soon", &item_schema, &err);
+	ok(fl == NULL && err != NULL && strstr(err, "'soon' is not a time") != NULL,
+	    "a bad time says so and how to write one: %s", err ? err : "");
+	free(err);
+	err = NULL;
+	fl = filter_compile_for("region:x", &item_schema, &err);
+	ok(fl == NULL && err != NULL && strstr(err, "fields: actor event outcome sev") != NULL,
+	    "an unknown field lists the view's fields: %s", err ? err : "");
+	free(err);
+	is_int(keeps("since:09:00 until:09:30", sg), 1, "findings take the window by event time");
+	is_int(keeps("since:09:30", sg), 0, "and drop what is outside it");
+	/* Free words: the haystack path answers as the per-field path does. */
+	{
+		char *hay = filter_haystack(sg);
+		struct filter *w = filter_compile("ALICE 0.0.0.0", NULL);
+
+		ok(filter_match_hay(w, sg, hay) == filter_match(w, sg) && filter_match(w, sg),
+		    "the haystack matches case-insensitively, as the fields do");
+		filter_free(w);
+		w = filter_compile("\"eu-west-1 sg\"", NULL);
+		ok(!filter_match_hay(w, sg, hay) && !filter_match(w, sg),
+		    "no match spans two fields");
+		filter_free(w);
+		free(hay);
+	}
+	unsetenv("TFDRIFT_NOW");
+}
+
 int
 main(void)
 {
@@ -146,6 +257,8 @@ main(void)
 	ok(fl != NULL && !filter_wants_suppressed(fl), "negated: it does not ask for them");
 	filter_free(fl);
 
+	sg->event_time_ms = 1716801243000LL;        /* 09:14:03 */
+	test_items_and_times(sg);
 	finding_free(sg);
 	finding_free(un);
 	finding_free(sup);

@@ -296,6 +296,55 @@ test_schema(void)
 	free(dir);
 }
 
+/* Dashboard preferences: saved views and columns, set, replaced, listed, deleted; a store
+ * of the previous schema upgrades when opened writable and is read as it is read-only. */
+static void
+test_prefs(void)
+{
+	char *path = tpath("prefs.db"), *err = NULL, *v = NULL;
+	struct store *st = NULL;
+	struct strlist keys = { 0 };
+
+	ok(store_open(path, 0, &st, &err) == 0, "a store for preferences: %s", err ? err : "");
+	is_int(store_pref_get(st, "view:mine", &v, &err), 0, "no preference yet");
+	ok(v == NULL, "and no value");
+	ok(store_pref_set(st, "view:mine", "{\"view\":\"events\"}", "tester", 1000, &err) == 0 &&
+	    store_pref_set(st, "view:alpha", "{}", "tester", 1000, &err) == 0 &&
+	    store_pref_set(st, "columns:findings", "sev,time", "tester", 1000, &err) == 0,
+	    "three saved: %s", err ? err : "");
+	ok(store_pref_set(st, "view:mine", "{\"view\":\"actors\"}", "tester", 2000, &err) == 0,
+	    "one replaced");
+	is_int(store_pref_get(st, "view:mine", &v, &err), 1, "read back");
+	is_str(v, "{\"view\":\"actors\"}", "the newest value");
+	free(v);
+	v = NULL;
+	ok(store_pref_keys(st, "view:", &keys, &err) == 0 && keys.n == 2, "listed by prefix");
+	ok(keys.n == 2 && strcmp(keys.v[0], "view:alpha") == 0 && strcmp(keys.v[1], "view:mine") == 0,
+	    "in order, only the prefix's");
+	strlist_clear(&keys);
+	ok(store_pref_set(st, "view:mine", NULL, "tester", 3000, &err) == 0 &&
+	    store_pref_get(st, "view:mine", &v, &err) == 0, "a NULL value deletes it");
+	/* Back to the previous schema, as an older tfdrift left it. */
+	sqlite3_exec(store_sqlite(st), "DROP TABLE ui_prefs; UPDATE meta SET value = 3 WHERE key = "
+	    "'schema_version'", NULL, NULL, NULL);
+	store_close(st);
+	st = NULL;
+	ok(store_open(path, STORE_RDONLY, &st, &err) == 0 && store_schema_version(st) == 3,
+	    "a schema 3 store still opens read-only, as it is: %s", err ? err : "");
+	is_int(store_pref_get(st, "columns:findings", &v, &err), 0, "it has no preferences");
+	ok(store_pref_set(st, "view:x", "{}", "tester", 1, &err) == -1 && contains(err, "schema version 3"),
+	    "and cannot keep one, saying why: %s", err ? err : "");
+	free(err);
+	err = NULL;
+	store_close(st);
+	st = NULL;
+	ok(store_open(path, 0, &st, &err) == 0 && store_schema_version(st) == STORE_SCHEMA_VERSION,
+	    "opened writable it is upgraded");
+	ok(store_pref_set(st, "view:x", "{}", "tester", 1, &err) == 0, "and keeps preferences");
+	store_close(st);
+	free(path);
+}
+
 /* Upsert keeps first_seen, moves last_seen, replaces the rest; one row per finding. */
 static void
 test_upsert(void)
@@ -1023,6 +1072,7 @@ main(void)
 	unsetenv("TFDRIFT_NOW");
 	test_round_trip();
 	test_schema();
+	test_prefs();
 	test_upsert();
 	test_triage();
 	test_freezes();

@@ -1,7 +1,10 @@
 /* util: time parsing and formatting, durations, strbuf, file reading with gzip, hashing. */
 #include "config.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -105,6 +108,52 @@ test_when(void)
 	ok(strstr(tf_when_forms(1), "2h from now as 2h") != NULL, "the future forms: %s", tf_when_forms(1));
 }
 
+/* mkdir -p of a path's parent, and the XDG directories. */
+static void
+test_dirs(void)
+{
+	char base[] = "/tmp/tfdrift-dirs-XXXXXX", *p, *err = NULL, *x;
+	struct stat sb;
+
+	if (mkdtemp(base) == NULL) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	p = xasprintf("%s/a/b/c/file.json", base);
+	ok(tf_mkdir_parents(p, &err) == 0, "mkdir -p of a file's directories");
+	free(p);
+	p = xasprintf("%s/a/b/c", base);
+	ok(stat(p, &sb) == 0 && S_ISDIR(sb.st_mode) && (sb.st_mode & 0777) == 0700,
+	    "made, mode 0700");
+	free(p);
+	p = xasprintf("%s/a/b/c/file.json", base);
+	ok(tf_mkdir_parents(p, &err) == 0, "again: they are there already");
+	free(p);
+	p = xasprintf("%s/f", base);
+	close(open(p, O_CREAT | O_WRONLY, 0600));
+	free(p);
+	p = xasprintf("%s/f/sub/x.db", base);
+	ok(tf_mkdir_parents(p, &err) == -1 && err != NULL && strstr(err, "/f/sub") != NULL &&
+	    strstr(err, "Not a directory") != NULL, "a file in the way: which directory and why: %s",
+	    err ? err : "");
+	free(err);
+	free(p);
+	setenv("XDG_DATA_HOME", "/srv/data", 1);
+	x = tf_xdg_dir("XDG_DATA_HOME", ".local/share");
+	is_str(x, "/srv/data", "an absolute XDG variable is used");
+	free(x);
+	setenv("XDG_DATA_HOME", "relative/data", 1);
+	setenv("HOME", "/home/tester", 1);
+	x = tf_xdg_dir("XDG_DATA_HOME", ".local/share");
+	is_str(x, "/home/tester/.local/share", "a relative one is ignored, as the spec says");
+	free(x);
+	unsetenv("XDG_DATA_HOME");
+	p = xasprintf("rm -rf '%s'", base);
+	if (system(p) != 0)
+		diag("could not remove %s", base);
+	free(p);
+}
+
 int
 main(void)
 {
@@ -115,6 +164,7 @@ main(void)
 	gzFile gz;
 	int fd;
 
+	test_dirs();
 	ok(tf_parse_time("2014-03-06T21:22:54Z", &ms) == 0 && ms == 1394140974000LL, "CloudTrail eventTime");
 	ok(tf_parse_time("2024-05-27T10:00:00.123456789Z", &ms) == 0 && ms == 1716804000123LL, "nanosecond fraction (GCP)");
 	ok(tf_parse_time("2024-05-27T12:00:00+02:00", &ms) == 0 && ms == 1716804000000LL, "offset");
