@@ -51,6 +51,8 @@ struct term {
 	size_t *alen;
 	int *glob;              /* per alternative: has glob characters */
 	size_t nalts;
+	size_t rare_at;         /* free text: where its least common byte is (see rare_byte) */
+	int wi;                 /* free text: its number among the query's texts (filter_text_at) */
 	unsigned mask;          /* sev / kind / status: the set of matching enum values */
 };
 
@@ -61,6 +63,8 @@ struct filter {
 	char *words;            /* free-text words, space separated */
 	char **wordv;           /* the same one by one */
 	size_t nwords;
+	const char **texts;     /* every free-text term's word, negated ones too */
+	size_t ntexts;
 	int wants_suppressed;
 	int64_t since, until;
 };
@@ -70,6 +74,50 @@ lower(char *s)
 {
 	for (; *s; s++)
 		*s = (char)tolower((unsigned char)*s);
+}
+
+/* Where in a lower-case word its least common byte is, for find_word: searching for that
+ * byte with memchr and then comparing the word around it is several times faster than
+ * memmem on the short haystacks of findings (a new query searches every one of them). */
+static size_t
+rare_byte(const char *w)
+{
+	static const char common[] = "e.ta-osrin/_1:0lc2dmup3b4g5hw6y789fvk\"xjq,z";
+	size_t i, at = 0;
+	long best = 1000;
+
+	for (i = 0; w[i] != '\0'; i++) {
+		const char *p = strchr(common, w[i]);
+		long rank = p != NULL && *p != '\0' ? (long)(sizeof common - (size_t)(p - common)) : 0;
+
+		if (rank < best) {
+			best = rank;
+			at = i;
+		}
+	}
+	return at;
+}
+
+/* Is the word (wl bytes, its rare byte at `at`) in hay[0..n)? */
+static int
+find_word(const char *hay, size_t n, const char *w, size_t wl, size_t at)
+{
+	const char *p, *end;
+
+	if (wl == 0)
+		return 1;
+	if (n < wl)
+		return 0;
+	p = hay + at;
+	end = hay + n - (wl - at) + 1;
+	while (p < end) {
+		if ((p = memchr(p, (unsigned char)w[at], (size_t)(end - p))) == NULL)
+			return 0;
+		if (memcmp(p - at, w, wl) == 0)
+			return 1;
+		p++;
+	}
+	return 0;
 }
 
 /* Case-insensitive substring (glibc's strcasestr is vectorised; the needle is lower case). */
@@ -358,6 +406,7 @@ filter_compile_for(const char *query, const struct filter_schema *s, char **err)
 	}
 	f->t = xcalloc(n + 1, sizeof *f->t);
 	f->wordv = xcalloc(n + 1, sizeof *f->wordv);
+	f->texts = xcalloc(n + 1, sizeof *f->texts);
 	for (i = 0; i < n && rc == 0; i++) {
 		const char *w = words[i].buf;
 		struct term *t = &f->t[f->n];
@@ -388,6 +437,9 @@ filter_compile_for(const char *query, const struct filter_schema *s, char **err)
 			t->type = FT_TEXT;
 			add_alt(t, w, strlen(w));
 			t->glob[0] = 0;         /* free text is always a substring */
+			t->rare_at = rare_byte(t->alts[0]);
+			t->wi = (int)f->ntexts;
+			f->texts[f->ntexts++] = t->alts[0];
 			if (!t->negate) {
 				if (wb.len)
 					sb_adds(&wb, " ");
@@ -429,6 +481,7 @@ filter_free(struct filter *f)
 	free(f->text);
 	free(f->words);
 	free(f->wordv);
+	free(f->texts);
 	free(f);
 }
 
@@ -454,28 +507,44 @@ filter_haystack(const struct finding *fd)
 	return sb_detach(&sb);
 }
 
+/* Is the lower-case word in one of the finding's text fields? */
 static int
-text_match(const struct term *t, const struct finding *fd, const char *hay)
+filter_text_fields(const struct finding *fd, const char *a)
 {
-	const char *a = t->alts[0];
 	const char *v[] = { FINDING_TEXT_FIELDS(fd) };
 	size_t i;
 
-	if (hay != NULL)
-		return memmem(hay, strlen(hay), a, t->alen[0]) != NULL;
 	for (i = 0; i < TF_ARRLEN(v); i++)
 		if (icontains(v[i], a))
 			return 1;
 	return 0;
 }
 
+/* A free word: from the mask the caller found (bit wi), else in the haystack, else field by
+ * field. With a mask or a haystack the finding itself is not read (it is far away). */
 static int
-term_match(const struct term *t, const struct finding *fd, const char *hay)
+text_match(const struct term *t, const struct finding *fd, const char *hay, size_t haylen,
+    int64_t mask)
+{
+	const char *a = t->alts[0];
+	size_t i;
+
+	if (mask >= 0)
+		return t->wi < 32 ? (int)((mask >> t->wi) & 1) : (filter_text_fields(fd, a));
+	if (hay != NULL)
+		return find_word(hay, haylen, a, t->alen[0], t->rare_at);
+	(void)i;
+	return filter_text_fields(fd, a);
+}
+
+static int
+term_match(const struct term *t, const struct finding *fd, const char *hay, size_t haylen,
+    int64_t mask)
 {
 	size_t i;
 
 	switch (t->field) {
-	case F_TEXT: return text_match(t, fd, hay);
+	case F_TEXT: return text_match(t, fd, hay, haylen, mask);
 	case F_SEV: return (t->mask >> fd->severity) & 1u;
 	case F_KIND: return (t->mask >> fd->kind) & 1u;
 	case F_STATUS: return (t->mask >> fd->status) & 1u;
@@ -511,25 +580,51 @@ filter_time_ok(const struct filter *f, int64_t t)
 	return (f->since == 0 || t >= f->since) && (f->until == 0 || t < f->until);
 }
 
-int
-filter_match_hay(const struct filter *f, const struct finding *fd, const char *hay)
+static int
+match(const struct filter *f, const struct finding *fd, const char *hay, size_t haylen,
+    int64_t mask)
 {
 	size_t i;
 
 	if (f == NULL)
 		return 1;
-	if (!filter_time_ok(f, fd->event_time_ms))
+	if ((f->since != 0 || f->until != 0) && !filter_time_ok(f, fd->event_time_ms))
 		return 0;
 	for (i = 0; i < f->n; i++)
-		if (term_match(&f->t[i], fd, hay) == f->t[i].negate)
+		if (term_match(&f->t[i], fd, hay, haylen, mask) == f->t[i].negate)
 			return 0;
 	return 1;
 }
 
 int
+filter_match_hay(const struct filter *f, const struct finding *fd, const char *hay,
+    size_t haylen)
+{
+	return match(f, fd, hay, haylen, -1);
+}
+
+int
+filter_match_words(const struct filter *f, const struct finding *fd, uint32_t found)
+{
+	return match(f, fd, NULL, 0, (int64_t)found);
+}
+
+int
 filter_match(const struct filter *f, const struct finding *fd)
 {
-	return filter_match_hay(f, fd, NULL);
+	return match(f, fd, NULL, 0, -1);
+}
+
+size_t
+filter_ntexts(const struct filter *f)
+{
+	return f != NULL ? f->ntexts : 0;
+}
+
+const char *const *
+filter_texts(const struct filter *f)
+{
+	return f != NULL ? f->texts : NULL;
 }
 
 /* ---- other views: values through a getter ---- */
@@ -652,7 +747,7 @@ filter_search_match(const struct filter *f, const struct finding *fd)
 	if (f == NULL || f->words[0] == '\0')
 		return 0;
 	for (i = 0; i < f->n; i++)
-		if (f->t[i].field == F_TEXT && !f->t[i].negate && !text_match(&f->t[i], fd, NULL))
+		if (f->t[i].field == F_TEXT && !f->t[i].negate && !text_match(&f->t[i], fd, NULL, 0, -1))
 			return 0;
 	return 1;
 }

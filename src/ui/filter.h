@@ -39,10 +39,17 @@ struct filter *filter_compile(const char *query, char **err);
 struct filter *filter_compile_for(const char *query, const struct filter_schema *s, char **err);
 void filter_free(struct filter *f);
 
-/* Findings: 1 when the finding passes. `hay` (may be NULL) is filter_haystack(fd): free
- * words then cost one search of it instead of one per field. */
+/* Findings: 1 when the finding passes. `hay` (may be NULL) is filter_haystack(fd), haylen
+ * bytes: free words then cost one search of it instead of one per field. */
 int filter_match(const struct filter *f, const struct finding *fd);
-int filter_match_hay(const struct filter *f, const struct finding *fd, const char *hay);
+int filter_match_hay(const struct filter *f, const struct finding *fd, const char *hay,
+    size_t haylen);
+/* The same with the free words already looked up by the caller (the model scans all the
+ * findings' texts at once): bit i of found says whether filter_texts(f)[i] is there. */
+int filter_match_words(const struct filter *f, const struct finding *fd, uint32_t found);
+/* Every free-text word of the query (lower case; negated ones too), in term order. */
+size_t filter_ntexts(const struct filter *f);
+const char *const *filter_texts(const struct filter *f);
 /* The lower-cased text free words search in a finding (heap). */
 char *filter_haystack(const struct finding *fd);
 /* 1 when every free-text word matches some field of the finding (n/N search); 0 when the

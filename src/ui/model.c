@@ -3,11 +3,15 @@
  * arrivals into it and then makes the rows in one pass (bucketing by severity when asked),
  * so the live case costs O(n) with no sort of the whole list and no pointer chasing in
  * comparisons. */
+#define _GNU_SOURCE     /* memmem */
 #include "config.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "filter.h"
 #include "model.h"
@@ -32,7 +36,7 @@ model_free(struct model *m)
 }
 
 static struct model_index *index_of(struct model *m);
-static const char *hay_of(struct model *m, struct model_index *ix, size_t idx);
+static const char *hay_of(struct model *m, struct model_index *ix, size_t idx, size_t *len);
 
 void
 model_add(struct model *m, struct finding *f)
@@ -40,8 +44,11 @@ model_add(struct model *m, struct finding *f)
 	finding_list_push(&m->all, f);
 	/* The search text now, a microsecond a finding, so that a new free-text query never
 	 * pays for all of them at once. */
-	if (m->keep_hay)
-		(void)hay_of(m, index_of(m), m->all.n - 1);
+	if (m->keep_hay) {
+		size_t len;
+
+		(void)hay_of(m, index_of(m), m->all.n - 1, &len);
+	}
 }
 
 /* The sort key of one finding, copied out of it so that sorting and merging do not chase
@@ -52,6 +59,7 @@ struct model_key {
 	const struct finding *f;
 	uint32_t idx;                   /* in all.v */
 	int sev;
+	int status;                     /* as of the last model_add or model_restatus */
 };
 
 #define NO_SEL ((size_t)-1)
@@ -65,16 +73,46 @@ struct model_index {
 	unsigned char *vsev;            /* scratch: severity of each visible row */
 	size_t scratch_cap;
 	size_t sel_idx;                 /* all.v index of the finding sel_id names, or NO_SEL */
+	/* Where each finding is in the rows (by all.v index; NO_SEL when hidden), as of the
+	 * last rebuild: finding a row by id costs a map lookup, not a scan of the rows. */
+	size_t *rowpos;
+	size_t rowpos_cap, rowpos_n;    /* valid for all.v indexes below rowpos_n */
+	/* SORT_CUSTOM: every finding in the comparator's order (ties: the time order), kept
+	 * like ord (arrivals merged in) while cord_gen == m->cmp_gen. */
+	struct model_key *cord;
+	size_t cn, ccap;
+	unsigned cord_gen;
+	int cord_valid;
+	/* Finding id -> all.v index (open addressing, idx + 1, 0 empty): selections by id are
+	 * found without comparing every finding's id. */
+	uint32_t *ids;
+	size_t ids_cap, ids_n, ids_upto;
 	/* The filter's verdict per all.v index (0 not asked yet, 1 keep, 2 drop), valid while
 	 * verdict_gen == m->filter_gen: arrivals are asked once, not every rebuild. */
 	unsigned char *verdict;
 	size_t verdict_cap;
 	unsigned verdict_gen;
 	/* Each finding's search text (filter_haystack), by all.v index, and the finding it was
-	 * made from (a finding replaced in place gets a new one); made on first use. */
-	char **hay;
+	 * made from (a finding replaced in place gets a new one); made on first use. The texts
+	 * sit one after another in one arena (offset and length per finding), so a new query
+	 * reads memory in order rather than chasing a pointer per finding. */
+	char *arena;
+	size_t arena_len, arena_cap;
+	size_t *hay_off;                /* (size_t)-1: not made yet */
+	uint32_t *hay_len;
 	const struct finding **hay_of;
 	size_t hay_cap;
+	/* The arena's texts in the order they were put there (offset, length, whose), to map a
+	 * match's position back to its finding; a text made again leaves a stale entry. */
+	size_t *a_off, *a_idx;
+	uint32_t *a_len;
+	size_t a_n, a_cap;
+	/* Which of m->words each finding's text holds (bit i: words[i]), valid for findings
+	 * below words_upto while words_gen == m->filter_gen. */
+	uint32_t *found;
+	size_t found_cap, words_upto;
+	unsigned words_gen;
+	int words_valid;
 };
 
 static void
@@ -94,6 +132,7 @@ key_of(struct model_key *k, const struct finding *f, size_t idx)
 	k->f = f;
 	k->idx = (uint32_t)idx;
 	k->sev = (int)f->severity;
+	k->status = (int)f->status;
 }
 
 /* Newest first; ties by id, then by arrival, so the order is total and a merge of arrivals
@@ -167,14 +206,21 @@ index_free(struct model_index *ix)
 	if (ix == NULL)
 		return;
 	free(ix->ord);
+	free(ix->rowpos);
+	free(ix->cord);
 	free(ix->add);
 	free(ix->tmp);
 	free(ix->rows2);
 	free(ix->vsev);
 	free(ix->verdict);
-	for (size_t i = 0; i < ix->hay_cap; i++)
-		free(ix->hay[i]);
-	free(ix->hay);
+	free(ix->ids);
+	free(ix->a_off);
+	free(ix->a_idx);
+	free(ix->a_len);
+	free(ix->found);
+	free(ix->arena);
+	free(ix->hay_off);
+	free(ix->hay_len);
 	free(ix->hay_of);
 	free(ix);
 }
@@ -182,30 +228,163 @@ index_free(struct model_index *ix)
 void
 model_invalidate(struct model *m)
 {
-	if (m->ix != NULL)
+	if (m->ix != NULL) {
 		m->ix->n = 0;
+		m->ix->cord_valid = 0;
+		m->ix->ids_upto = m->ix->ids_n = 0;     /* ids may have changed in place */
+		if (m->ix->ids != NULL)
+			memset(m->ix->ids, 0, m->ix->ids_cap * sizeof *m->ix->ids);
+	}
 	m->filter_gen++;
 }
 
-/* The search text of all.v[idx], made on first use and kept. */
+/* The search text of all.v[idx] and its length, made on first use and kept. The pointer is
+ * good until the next text is made (the arena may move). */
 static const char *
-hay_of(struct model *m, struct model_index *ix, size_t idx)
+hay_of(struct model *m, struct model_index *ix, size_t idx, size_t *len)
 {
 	if (ix->hay_cap < m->all.n) {
 		size_t cap = m->all.n + m->all.n / 2 + 64;
 
-		ix->hay = xreallocarray(ix->hay, cap, sizeof *ix->hay);
+		ix->hay_off = xreallocarray(ix->hay_off, cap, sizeof *ix->hay_off);
+		ix->hay_len = xreallocarray(ix->hay_len, cap, sizeof *ix->hay_len);
 		ix->hay_of = xreallocarray(ix->hay_of, cap, sizeof *ix->hay_of);
-		memset(ix->hay + ix->hay_cap, 0, (cap - ix->hay_cap) * sizeof *ix->hay);
+		memset(ix->hay_off + ix->hay_cap, 0xff, (cap - ix->hay_cap) * sizeof *ix->hay_off);
 		memset(ix->hay_of + ix->hay_cap, 0, (cap - ix->hay_cap) * sizeof *ix->hay_of);
 		ix->hay_cap = cap;
 	}
-	if (ix->hay[idx] == NULL || ix->hay_of[idx] != m->all.v[idx]) {
-		free(ix->hay[idx]);
-		ix->hay[idx] = filter_haystack(m->all.v[idx]);
+	if (ix->hay_off[idx] == (size_t)-1 || ix->hay_of[idx] != m->all.v[idx]) {
+		char *h = filter_haystack(m->all.v[idx]);
+		size_t n = strlen(h);
+
+		if (ix->arena_len + n + 1 > ix->arena_cap) {
+			ix->arena_cap = (ix->arena_len + n + 1) * 3 / 2 + 65536;
+			ix->arena = xreallocarray(ix->arena, ix->arena_cap, 1);
+		}
+		memcpy(ix->arena + ix->arena_len, h, n + 1);
+		if (ix->a_n == ix->a_cap) {
+			ix->a_cap = ix->a_cap ? ix->a_cap * 2 : 1024;
+			ix->a_off = xreallocarray(ix->a_off, ix->a_cap, sizeof *ix->a_off);
+			ix->a_idx = xreallocarray(ix->a_idx, ix->a_cap, sizeof *ix->a_idx);
+			ix->a_len = xreallocarray(ix->a_len, ix->a_cap, sizeof *ix->a_len);
+		}
+		ix->a_off[ix->a_n] = ix->arena_len;
+		ix->a_idx[ix->a_n] = idx;
+		ix->a_len[ix->a_n++] = (uint32_t)(n < UINT32_MAX ? n : UINT32_MAX);
+		ix->hay_off[idx] = ix->arena_len;
+		ix->hay_len[idx] = (uint32_t)(n < UINT32_MAX ? n : UINT32_MAX);
 		ix->hay_of[idx] = m->all.v[idx];
+		ix->arena_len += n + 1;
+		free(h);
 	}
-	return ix->hay[idx];
+	*len = ix->hay_len[idx];
+	return ix->arena + ix->hay_off[idx];
+}
+
+/* The arena entry holding byte `off`: the last one starting at or before it. */
+static size_t
+entry_at(const struct model_index *ix, size_t off)
+{
+	size_t lo = 0, hi = ix->a_n;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ix->a_off[mid] <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The first place the word (k bytes) is in s[0..n), or NULL. With SSE2: 16 places at a
+ * time whose first and last bytes are the word's, then a compare of those (Mula's
+ * "SIMD-friendly" search); glibc's memmem costs several times more on these texts. */
+static const char *
+scan_word(const char *s, size_t n, const char *w, size_t k)
+{
+	if (k == 0)
+		return s;
+	if (k == 1)
+		return memchr(s, (unsigned char)w[0], n);
+#ifdef __SSE2__
+	if (n >= k + 15) {
+		const __m128i first = _mm_set1_epi8(w[0]), last = _mm_set1_epi8(w[k - 1]);
+		size_t i;
+
+		for (i = 0; i + k + 15 <= n; i += 16) {
+			__m128i bf = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			__m128i bl = _mm_loadu_si128((const __m128i *)(const void *)(s + i + k - 1));
+			unsigned mask = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+			    _mm_cmpeq_epi8(bf, first), _mm_cmpeq_epi8(bl, last)));
+
+			while (mask != 0) {
+				unsigned bit = (unsigned)__builtin_ctz(mask);
+
+				if (memcmp(s + i + bit + 1, w + 1, k - 2) == 0)
+					return s + i + bit;
+				mask &= mask - 1;
+			}
+		}
+		return memmem(s + i, n - i, w, k);
+	}
+#endif
+	return memmem(s, n, w, k);
+}
+
+/* Find m->words in every finding's text: one pass over the arena per word (a call per
+ * finding that has it, one long scan for the rest), far cheaper than a search per finding;
+ * arrivals since are searched one by one. */
+static void
+find_words(struct model *m, struct model_index *ix)
+{
+	size_t i, w, len, start;
+
+	if (ix->found_cap < m->all.n) {
+		size_t cap = m->all.n + m->all.n / 2 + 64;
+
+		ix->found = xreallocarray(ix->found, cap, sizeof *ix->found);
+		ix->found_cap = cap;
+	}
+	if (ix->words_gen != m->filter_gen || !ix->words_valid) {
+		ix->words_gen = m->filter_gen;
+		ix->words_valid = 1;
+		ix->words_upto = 0;
+	}
+	if (ix->words_upto >= m->all.n)
+		return;
+	start = ix->words_upto;
+	for (i = start; i < m->all.n; i++)
+		(void)hay_of(m, ix, i, &len);   /* every finding has its text (the arena is stable now) */
+	memset(ix->found + start, 0, (m->all.n - start) * sizeof *ix->found);
+	for (w = 0; w < m->nwords && w < 32; w++) {
+		const char *word = m->words[w];
+		size_t wl = strlen(word);
+
+		if (wl == 0) {
+			for (i = start; i < m->all.n; i++)
+				ix->found[i] |= 1u << w;
+			continue;
+		}
+		if (start == 0) {
+			const char *p;
+			size_t pos = 0;
+
+			while (pos < ix->arena_len &&
+			    (p = scan_word(ix->arena + pos, ix->arena_len - pos, word, wl)) != NULL) {
+				size_t e = entry_at(ix, (size_t)(p - ix->arena)), idx = ix->a_idx[e];
+
+				if (idx < m->all.n && ix->hay_off[idx] == ix->a_off[e])
+					ix->found[idx] |= 1u << w;
+				pos = ix->a_off[e] + ix->a_len[e] + 1;  /* on to the next text */
+			}
+		} else
+			for (i = start; i < m->all.n; i++)
+				if (scan_word(ix->arena + ix->hay_off[i], ix->hay_len[i], word, wl) != NULL)
+					ix->found[i] |= 1u << w;
+	}
+	ix->words_upto = m->all.n;
 }
 
 /* Does the filter keep all.v[idx]? Asked once per finding and filter generation. */
@@ -226,9 +405,42 @@ filter_keeps(struct model *m, struct model_index *ix, size_t idx, const struct f
 		}
 	}
 	if (ix->verdict[idx] == 0)
-		ix->verdict[idx] = m->filter(m->filter_ctx, f, m->want_hay ? hay_of(m, ix, idx) : NULL) ?
+		ix->verdict[idx] = m->filter(m->filter_ctx, f, m->nwords > 0 ? ix->found[idx] : 0) ?
 		    1 : 2;
 	return ix->verdict[idx] == 1;
+}
+
+static int key_cmp_custom(const struct model *m, const struct model_key *x,
+    const struct model_key *y);
+
+/* Merge the sorted arrivals add[0..nadd) into v[0..n) (room for n + nadd), from the back:
+ * each arrival's place is found by a binary search and the keys after it move as one block,
+ * so the cost is a move of the array and nadd log n comparisons (not n: a comparator may
+ * read the findings, which are far apart in memory). */
+static void
+merge_in(const struct model *m, struct model_key *v, size_t n, const struct model_key *add,
+    size_t nadd, int custom)
+{
+	size_t end = n, j = nadd;
+
+	while (j > 0) {
+		const struct model_key *a = &add[--j];
+		size_t lo = 0, hi = end;
+
+		/* The first place in v[0..end) whose key sorts after a. */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			int c = custom ? key_cmp_custom(m, &v[mid], a) : key_cmp_time(&v[mid], a);
+
+			if (c > 0)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		memmove(&v[lo + j + 1], &v[lo], (end - lo) * sizeof *v);
+		v[lo + j] = *a;
+		end = lo;
+	}
 }
 
 /* Bring ix->ord up to date with all.v: sort the arrivals alone and merge them in from the
@@ -236,7 +448,7 @@ filter_keeps(struct model *m, struct model_index *ix, size_t idx, const struct f
 static void
 index_update(struct model *m, struct model_index *ix)
 {
-	size_t i, j, k, nadd;
+	size_t i, nadd;
 
 	if (m->all.n < ix->n)
 		ix->n = 0;              /* findings were taken out: start again */
@@ -272,32 +484,73 @@ index_update(struct model *m, struct model_index *ix)
 	for (i = 0; i < nadd; i++)
 		key_of(&ix->add[i], m->all.v[ix->n + nadd - 1 - i], ix->n + nadd - 1 - i);
 	sort_keys(ix->add, nadd, ix->tmp);
-	i = ix->n;
-	j = nadd;
-	k = ix->n + nadd;
-	while (j > 0) {
-		if (i > 0 && key_cmp_time(&ix->ord[i - 1], &ix->add[j - 1]) > 0)
-			ix->ord[--k] = ix->ord[--i];
-		else
-			ix->ord[--k] = ix->add[--j];
-	}
+	merge_in(m, ix->ord, ix->n, ix->add, nadd, 0);
 	ix->n += nadd;
 }
 
-/* Where sel_id is in all.v: the cached place when it still holds that id, else a search. */
+/* Bring the id map up to date with all.v (new arrivals), growing it at half full. */
+static void
+ids_update(const struct model *m, struct model_index *ix)
+{
+	size_t i, j, mask;
+
+	if (ix->ids_upto > m->all.n)
+		ix->ids_upto = ix->ids_n = 0, memset(ix->ids, 0, ix->ids_cap * sizeof *ix->ids);
+	if ((m->all.n + 1) * 2 > ix->ids_cap) {
+		size_t cap = 1024;
+
+		while (cap < (m->all.n + 1) * 4)
+			cap *= 2;
+		free(ix->ids);
+		ix->ids = xcalloc(cap, sizeof *ix->ids);
+		ix->ids_cap = cap;
+		ix->ids_n = ix->ids_upto = 0;
+	}
+	mask = ix->ids_cap - 1;
+	for (i = ix->ids_upto; i < m->all.n; i++) {
+		for (j = tf_hash_str(m->all.v[i]->id) & mask; ix->ids[j] != 0; j = (j + 1) & mask)
+			;
+		ix->ids[j] = (uint32_t)(i + 1);
+		ix->ids_n++;
+	}
+	ix->ids_upto = m->all.n;
+}
+
+/* The all.v index of the finding with this id, or NO_SEL. Several findings may share an
+ * id: then the one shown earliest in the rows (rowpos must be current), else the first. */
+static size_t
+find_id(const struct model *m, struct model_index *ix, const char *id)
+{
+	size_t j, mask, best = NO_SEL, best_row = NO_SEL;
+
+	if (id == NULL || id[0] == '\0')
+		return NO_SEL;
+	ids_update(m, ix);
+	mask = ix->ids_cap - 1;
+	for (j = tf_hash_str(id) & mask; ix->ids[j] != 0; j = (j + 1) & mask) {
+		size_t i = ix->ids[j] - 1, row;
+
+		if (i >= m->all.n || strcmp(m->all.v[i]->id, id) != 0)
+			continue;
+		row = i < ix->rowpos_n ? ix->rowpos[i] : NO_SEL;
+		if (row != NO_SEL ? best_row == NO_SEL || row < best_row :
+		    best_row == NO_SEL && (best == NO_SEL || i < best)) {
+			best = i;
+			best_row = row;
+		}
+	}
+	return best;
+}
+
+/* Where sel_id is in all.v: the cached place when it still holds that id, else the map. */
 static size_t
 find_sel(const struct model *m, struct model_index *ix)
 {
-	size_t i;
-
 	if (m->sel_id[0] == '\0')
 		return NO_SEL;
 	if (ix->sel_idx < m->all.n && strcmp(m->all.v[ix->sel_idx]->id, m->sel_id) == 0)
 		return ix->sel_idx;
-	for (i = 0; i < m->all.n; i++)
-		if (strcmp(m->all.v[i]->id, m->sel_id) == 0)
-			return i;
-	return NO_SEL;
+	return find_id(m, ix, m->sel_id);
 }
 
 static void
@@ -310,12 +563,13 @@ grow_scratch(struct model *m, struct model_index *ix)
 	ix->vsev = xreallocarray(ix->vsev, ix->scratch_cap, 1);
 }
 
-/* The visible rows in time order, counting every finding on the way; *odd is set when a
+/* The visible rows in the order given (ord or cord), counting every finding on the way; *odd is set when a
  * severity is outside the enum. Returns -1 when a key no longer matches its finding. */
 static long
-collect(struct model *m, struct model_index *ix, int *odd)
+collect(struct model *m, struct model_index *ix, const struct model_key *order, size_t norder,
+    int *odd)
 {
-	const struct model_key *k = ix->ord, *end = ix->ord + ix->n;
+	const struct model_key *k = order, *end = order + norder;
 	size_t n = 0;
 
 	*odd = 0;
@@ -323,20 +577,19 @@ collect(struct model *m, struct model_index *ix, int *odd)
 	for (; k < end; k++) {
 		const struct finding *f = m->all.v[k->idx];
 
-		/* The findings are far apart in memory: ask for the next ones early. */
-		if (k + 8 < end)
-			__builtin_prefetch(&k[8].f->severity);
 		if (f != k->f)
 			return -1;      /* replaced in place: its key may be stale */
-		m->count[f->status <= ST_SUPPRESSED ? f->status : 0][f->severity < SEV__COUNT ?
-		    f->severity : 0]++;
-		if (f->status == ST_SUPPRESSED && !m->show_suppressed)
+		/* The key's copies of status and severity: the finding itself (far away in memory)
+		 * is read only when the filter is asked about it. */
+		m->count[k->status >= 0 && k->status <= ST_SUPPRESSED ? k->status : 0]
+		    [k->sev >= 0 && k->sev < SEV__COUNT ? k->sev : 0]++;
+		if (k->status == ST_SUPPRESSED && !m->show_suppressed)
 			continue;
 		if (m->filter != NULL && !filter_keeps(m, ix, k->idx, f))
 			continue;
-		if (f->severity >= SEV__COUNT)
+		if (k->sev < 0 || k->sev >= SEV__COUNT)
 			*odd = 1;
-		ix->vsev[n] = (unsigned char)(f->severity < SEV__COUNT ? f->severity : 0);
+		ix->vsev[n] = (unsigned char)(k->sev >= 0 && k->sev < SEV__COUNT ? k->sev : 0);
 		m->rows[n++] = k->idx;
 	}
 	return (long)n;
@@ -379,33 +632,75 @@ by_severity(struct model *m, struct model_index *ix, int odd)
 	ix->rows2 = t;
 }
 
-/* A stable merge sort of the rows (now in time order) with the model's comparator: rows
- * that compare equal keep the time order. */
-static void
-by_comparator(struct model *m, struct model_index *ix)
+/* The comparator's order on keys, ties by the time order: a total order, so merging the
+ * arrivals in gives exactly what a full sort gives. */
+static int
+key_cmp_custom(const struct model *m, const struct model_key *x, const struct model_key *y)
 {
-	size_t n = m->nrows, width, i, *a = m->rows, *b = ix->rows2, *t;
+	int c = m->cmp(m->cmp_ctx, x->f, y->f);
 
-	for (width = 1; width < n; width *= 2) {
-		for (i = 0; i < n; i += 2 * width) {
-			size_t lo = i, mid = i + width < n ? i + width : n;
-			size_t hi = i + 2 * width < n ? i + 2 * width : n, p = lo, q = mid, k = lo;
+	return c != 0 ? c : key_cmp_time(x, y);
+}
 
-			while (p < mid && q < hi)
-				b[k++] = m->cmp(m->cmp_ctx, m->all.v[a[q]], m->all.v[a[p]]) < 0 ?
-				    a[q++] : a[p++];
-			while (p < mid)
-				b[k++] = a[p++];
-			while (q < hi)
-				b[k++] = a[q++];
-		}
-		t = a;
-		a = b;
-		b = t;
+/* A merge sort of keys with the comparator; tmp holds n / 2 + 1 keys. */
+static void
+sort_keys_custom(const struct model *m, struct model_key *v, size_t n, struct model_key *tmp)
+{
+	size_t h = n / 2, i, j, k;
+
+	if (n < 2)
+		return;
+	sort_keys_custom(m, v, h, tmp);
+	sort_keys_custom(m, v + h, n - h, tmp);
+	if (key_cmp_custom(m, &v[h - 1], &v[h]) <= 0)
+		return;
+	memcpy(tmp, v, h * sizeof *v);
+	for (i = 0, j = h, k = 0; i < h && j < n; k++)
+		v[k] = key_cmp_custom(m, &v[j], &tmp[i]) < 0 ? v[j++] : tmp[i++];
+	while (i < h)
+		v[k++] = tmp[i++];
+}
+
+/* Bring cord up to date: a full sort when the comparator changed, else the arrivals sorted
+ * and merged in from the back, as index_update does for the time order. */
+static void
+cord_update(struct model *m, struct model_index *ix)
+{
+	size_t i, nadd, from;
+
+	if (!ix->cord_valid || ix->cord_gen != m->cmp_gen || ix->cn > m->all.n) {
+		ix->cn = 0;
+		ix->cord_valid = 1;
+		ix->cord_gen = m->cmp_gen;
 	}
-	/* Both buffers are rows_cap long: keep whichever holds the result. */
-	m->rows = a;
-	ix->rows2 = b;
+	if (ix->ccap < m->all.n) {
+		ix->ccap = m->all.n + m->all.n / 2 + 64;
+		ix->cord = xreallocarray(ix->cord, ix->ccap, sizeof *ix->cord);
+	}
+	nadd = m->all.n - ix->cn;
+	if (nadd == 0)
+		return;
+	if (ix->tmp_cap < nadd / 2 + 1) {
+		ix->tmp_cap = nadd / 2 + 64;
+		ix->tmp = xreallocarray(ix->tmp, ix->tmp_cap, sizeof *ix->tmp);
+	}
+	from = ix->cn;
+	if (from == 0) {
+		for (i = 0; i < nadd; i++)
+			key_of(&ix->cord[i], m->all.v[i], i);
+		sort_keys_custom(m, ix->cord, nadd, ix->tmp);
+		ix->cn = nadd;
+		return;
+	}
+	if (ix->add_cap < nadd) {
+		ix->add_cap = nadd + 64;
+		ix->add = xreallocarray(ix->add, ix->add_cap, sizeof *ix->add);
+	}
+	for (i = 0; i < nadd; i++)
+		key_of(&ix->add[i], m->all.v[from + i], from + i);
+	sort_keys_custom(m, ix->add, nadd, ix->tmp);
+	merge_in(m, ix->cord, ix->cn, ix->add, nadd, 1);
+	ix->cn += nadd;
 }
 
 void
@@ -414,7 +709,7 @@ model_rebuild(struct model *m)
 	struct model_index *ix = index_of(m);
 	size_t i, n, sel_idx;
 	long got;
-	int odd;
+	int odd, custom;
 
 	if (m->rows_cap < m->all.n) {
 		m->rows_cap = m->all.n + m->all.n / 2 + 64;
@@ -422,16 +717,23 @@ model_rebuild(struct model *m)
 	}
 	grow_scratch(m, ix);
 	index_update(m, ix);
-	if ((got = collect(m, ix, &odd)) < 0) {
+	if (m->filter != NULL && m->nwords > 0)
+		find_words(m, ix);
+	custom = m->sort == SORT_CUSTOM && m->cmp != NULL;
+	if (custom)
+		cord_update(m, ix);
+	if ((got = custom ? collect(m, ix, ix->cord, ix->cn, &odd) :
+	    collect(m, ix, ix->ord, ix->n, &odd)) < 0) {
 		model_invalidate(m);
 		index_update(m, ix);
-		got = collect(m, ix, &odd);
+		if (custom)
+			cord_update(m, ix);
+		got = custom ? collect(m, ix, ix->cord, ix->cn, &odd) :
+		    collect(m, ix, ix->ord, ix->n, &odd);
 	}
 	n = m->nrows = (size_t)got;
 	if (m->sort == SORT_SEVERITY && n > 1)
 		by_severity(m, ix, odd);
-	else if (m->sort == SORT_CUSTOM && m->cmp != NULL && n > 1)
-		by_comparator(m, ix);
 	if (m->reverse)
 		for (i = 0; i < n / 2; i++) {
 			size_t t = m->rows[i];
@@ -440,15 +742,23 @@ model_rebuild(struct model *m)
 			m->rows[n - 1 - i] = t;
 		}
 
+	/* Where each finding is in the rows now. */
+	if (ix->rowpos_cap < m->all.n) {
+		ix->rowpos_cap = m->all.n + m->all.n / 2 + 64;
+		ix->rowpos = xreallocarray(ix->rowpos, ix->rowpos_cap, sizeof *ix->rowpos);
+	}
+	memset(ix->rowpos, 0xff, m->all.n * sizeof *ix->rowpos);
+	for (i = 0; i < n; i++)
+		ix->rowpos[m->rows[i]] = i;
+	ix->rowpos_n = m->all.n;
 	/* Keep the selection on the same finding; if it is gone, stay at the same row. */
 	sel_idx = find_sel(m, ix);
-	if (sel_idx != NO_SEL) {
-		for (i = 0; i < n; i++)
-			if (m->rows[i] == sel_idx) {
-				m->sel = i;
-				ix->sel_idx = sel_idx;
-				return;
-			}
+	if (sel_idx != NO_SEL && ix->rowpos[sel_idx] == NO_SEL)
+		sel_idx = find_id(m, ix, m->sel_id);    /* another finding with its id may show */
+	if (sel_idx != NO_SEL && ix->rowpos[sel_idx] != NO_SEL) {
+		m->sel = ix->rowpos[sel_idx];
+		ix->sel_idx = sel_idx;
+		return;
 	}
 	if (n == 0) {
 		m->sel = 0;
@@ -462,23 +772,71 @@ model_rebuild(struct model *m)
 	ix->sel_idx = m->rows[m->sel];
 }
 
+void
+model_worst_in(struct model *m, int64_t from_ms, int64_t bucket_ms, size_t n,
+    signed char *worst)
+{
+	struct model_index *ix = index_of(m);
+	int64_t to = from_ms + bucket_ms * (int64_t)n;
+	size_t lo = 0, hi, i;
+
+	memset(worst, -1, n);
+	index_update(m, ix);
+	/* ord is newest first: the first key older than the window's end, by bisection; then
+	 * down to its start. Only the keys in the window are read. */
+	hi = ix->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ix->ord[mid].time >= to)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = lo; i < ix->n && ix->ord[i].time >= from_ms; i++) {
+		const struct model_key *k = &ix->ord[i];
+		size_t c = (size_t)((k->time - from_ms) / bucket_ms);
+
+		if (k->status != ST_SUPPRESSED && c < n && k->sev > worst[c])
+			worst[c] = (signed char)k->sev;
+	}
+}
+
+void
+model_restatus(struct model *m)
+{
+	struct model_index *ix = m->ix;
+	size_t i;
+
+	if (ix == NULL)
+		return;
+	for (i = 0; i < ix->n; i++) {
+		ix->ord[i].status = (int)ix->ord[i].f->status;
+		ix->ord[i].sev = (int)ix->ord[i].f->severity;
+	}
+	for (i = 0; ix->cord_valid && i < ix->cn; i++) {
+		ix->cord[i].status = (int)ix->cord[i].f->status;
+		ix->cord[i].sev = (int)ix->cord[i].f->severity;
+	}
+	m->filter_gen++;        /* status: terms may answer differently now */
+}
+
 size_t
 model_row_of(const struct model *m, const char *id)
 {
-	size_t i, idx = NO_SEL;
+	struct model_index *ix = m->ix;
+	size_t idx;
 
-	if (m->ix != NULL && m->ix->sel_idx < m->all.n &&
-	    strcmp(m->all.v[m->ix->sel_idx]->id, id) == 0)
-		idx = m->ix->sel_idx;
-	for (i = 0; idx == NO_SEL && i < m->all.n; i++)
-		if (strcmp(m->all.v[i]->id, id) == 0)
-			idx = i;
-	if (idx == NO_SEL)
+	if (ix == NULL || id == NULL)
 		return NO_SEL;
-	for (i = 0; i < m->nrows; i++)
-		if (m->rows[i] == idx)
-			return i;
-	return NO_SEL;
+	if (ix->sel_idx < ix->rowpos_n && ix->rowpos[ix->sel_idx] != NO_SEL &&
+	    strcmp(m->all.v[ix->sel_idx]->id, id) == 0)
+		idx = ix->sel_idx;
+	else
+		idx = find_id(m, ix, id);
+	if (idx == NO_SEL || idx >= ix->rowpos_n || ix->rowpos[idx] >= m->nrows)
+		return NO_SEL;
+	return ix->rowpos[idx];
 }
 
 struct finding *

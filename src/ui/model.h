@@ -4,9 +4,10 @@
  *
  * A rebuild costs O(n), not a sort: the model keeps every finding in time order (a private
  * index of sort keys), merges new arrivals into it, and derives the severity order from the
- * time order with a stable bucket pass. So a finding's id and event time must not change
- * once it is in the model (its status, severity and anything else may, and a finding
- * replaced in all.v is noticed); if one does, call model_invalidate before the next
+ * time order with a stable bucket pass. The keys hold copies of each finding's status and
+ * severity, so a rebuild reads no finding the filter does not ask about: after statuses or
+ * severities change in place (triage) call model_restatus; a finding replaced in all.v is
+ * noticed; if an id or event time changes in place, call model_invalidate before the next
  * rebuild. */
 #ifndef TFDRIFT_UI_MODEL_H
 #define TFDRIFT_UI_MODEL_H
@@ -28,20 +29,25 @@ struct model {
 	size_t top;                     /* first row shown */
 	enum model_sort sort;
 	int reverse;                    /* the rows in the opposite order */
-	/* SORT_CUSTOM: a comparator (ties keep the time order). */
+	/* SORT_CUSTOM: a comparator (ties keep the time order). The model keeps every finding
+	 * in its order and merges arrivals in, so bump cmp_gen whenever it orders differently
+	 * (another column): then it sorts again. */
 	int (*cmp)(void *ctx, const struct finding *a, const struct finding *b);
 	void *cmp_ctx;
+	unsigned cmp_gen;
 	int show_suppressed;
 	/* Filter hook (text filter, timeline bucket): 1 keeps the finding. Its answer for a
 	 * finding is kept until filter_gen changes: bump filter_gen whenever the answer may
 	 * change for findings already in the model (a new query, a bucket, a triage). */
-	int (*filter)(void *ctx, const struct finding *f, const char *hay);
+	int (*filter)(void *ctx, const struct finding *f, uint32_t words_found);
 	void *filter_ctx;
 	unsigned filter_gen;
-	/* Hand the filter each finding's lower-cased search text (filter_haystack), made once
-	 * per finding on first use: free words then cost one search per finding. */
-	int want_hay;
-	int keep_hay;                   /* make it as each finding arrives (the dashboard) */
+	/* The filter's free words (lower case, at most 32; set them with filter_gen): the model
+	 * finds them in every finding's search text (filter_haystack, kept in one arena) with
+	 * one scan per word, and hands the filter a mask: bit i set when words[i] is there. */
+	const char *const *words;
+	size_t nwords;
+	int keep_hay;                   /* make each search text as the finding arrives */
 	size_t count[3][SEV__COUNT];    /* [status][severity] over all findings */
 	struct model_index *ix;         /* private to model.c: the sort keys in time order */
 };
@@ -58,6 +64,13 @@ void model_rebuild(struct model *m);
 /* Forget the time order: the next rebuild sorts every finding again. Needed only when a
  * finding's id or event time was changed in place. */
 void model_invalidate(struct model *m);
+/* The worst severity of the findings (not suppressed) in each of n buckets of bucket_ms
+ * from from_ms (-1: none): the timeline's colours. Reads only the keys in the window. */
+void model_worst_in(struct model *m, int64_t from_ms, int64_t bucket_ms, size_t n,
+    signed char *worst);
+/* Statuses or severities changed in place (a triage decision, a suppression that lapsed):
+ * take them again. */
+void model_restatus(struct model *m);
 /* Where the finding with this id is in the rows, or (size_t)-1. */
 size_t model_row_of(const struct model *m, const char *id);
 /* The selected finding, or NULL. */

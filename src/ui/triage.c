@@ -60,7 +60,7 @@ ui_retriage(struct ui *u, char **err)
 		store_triage_apply(t, u->model.all.v[i], now);
 		ui_note_lapse(u, u->model.all.v[i]);
 	}
-	u->model.filter_gen++;          /* status: terms may answer differently now */
+	model_restatus(&u->model);
 	ui_mark_all_dirty(u);
 	return 0;
 }

@@ -226,30 +226,49 @@ f_search(struct ui *u, struct ui_vstate *vs, size_t row, const struct filter *f)
 	return filter_search_match(f, at(u, row));
 }
 
-/* Sorting by a column the model has no fast order for: by its text. */
+static int
+strcmp0(const char *a, const char *b)
+{
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "");
+}
+
+/* Sorting by a column the model has no fast order for: by what the column shows, compared
+ * without formatting it (the model sorts every finding with this once per column). */
 static int
 cmp_col(void *ctx, const struct finding *a, const struct finding *b)
 {
-	int col = *(const int *)ctx;
-	char ba[256], bb[256];
+	int col = *(const int *)ctx, c;
 
-	if (col == C_ST)
-		return (int)a->status - (int)b->status;
-	if (col == C_KIND)
-		return (int)a->kind - (int)b->kind;
-	return strcasecmp(text_of(a, col, ba, sizeof ba), text_of(b, col, bb, sizeof bb));
+	switch (col) {
+	case C_ST: return (int)a->status - (int)b->status;
+	case C_KIND: return (int)a->kind - (int)b->kind;
+	case C_VIA: return (int)a->actor.via - (int)b->actor.via;
+	case C_RES:
+		/* Addresses first; unmanaged ones ("type id") by type, then id. */
+		if (a->address != NULL && b->address != NULL)
+			return strcmp(a->address, b->address);
+		if ((a->address == NULL) != (b->address == NULL))
+			return a->address != NULL ? -1 : 1;
+		return (c = strcmp0(a->type, b->type)) != 0 ? c : strcmp0(a->resource_id, b->resource_id);
+	case C_CHANGE: return strcmp0(a->summary, b->summary);
+	case C_ACTOR: return strcasecmp(actor_of(a), actor_of(b));
+	case C_ACCOUNT: return strcmp0(a->account, b->account);
+	case C_REGION: return strcmp0(a->region, b->region);
+	case C_EVENT: return strcmp0(a->event_name, b->event_name);
+	default: return 0;
+	}
 }
 
 /* The model's filter: the view's query and the timeline bucket. */
 static int
-keep(void *ctx, const struct finding *f, const char *hay)
+keep(void *ctx, const struct finding *f, uint32_t words_found)
 {
 	const struct ui *u = ctx;
 
 	if (u->tl.bucket_to > 0 && (f->event_time_ms < u->tl.bucket_from ||
 	    f->event_time_ms >= u->tl.bucket_to))
 		return 0;
-	return filter_match_hay(u->vs[V_FINDINGS].filter, f, hay);
+	return filter_match_words(u->vs[V_FINDINGS].filter, f, words_found);
 }
 
 static void
@@ -290,13 +309,16 @@ f_rebuild(struct ui *u, struct ui_vstate *vs)
 		m->sort = SORT_SEVERITY;
 		m->reverse = !vs->list.sort_desc;
 	} else {
+		if (p->sort_col != vs->list.sort_col || m->sort != SORT_CUSTOM)
+			m->cmp_gen++;   /* another order: the model sorts again */
 		p->sort_col = vs->list.sort_col;
 		m->sort = SORT_CUSTOM;
 		m->cmp = cmp_col;
 		m->cmp_ctx = &p->sort_col;
 		m->reverse = vs->list.sort_desc;
 	}
-	m->want_hay = filter_nwords(vs->filter) > 0;
+	m->words = filter_texts(vs->filter);
+	m->nwords = filter_ntexts(vs->filter);
 	if (vs->filter != NULL && filter_wants_suppressed(vs->filter))
 		m->show_suppressed = 1;
 	model_rebuild(m);

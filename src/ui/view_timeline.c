@@ -44,24 +44,13 @@ count(struct ui *u, int columns, int64_t left_ms, int64_t bucket)
 	t->ncounts = (size_t)columns;
 	t->counts = xcalloc((size_t)columns + 1, sizeof *t->counts);
 	t->worst = xcalloc((size_t)columns + 1, sizeof *t->worst);
-	memset(t->worst, -1, (size_t)columns + 1);
 	for (i = 0; i < u->events.n; i++) {
 		int64_t tm = evlog_at(&u->events, i)->time_ms;
 
 		if (tm >= left_ms && tm < left_ms + bucket * columns)
 			t->counts[(tm - left_ms) / bucket]++;
 	}
-	for (i = 0; i < u->model.all.n; i++) {
-		const struct finding *f = u->model.all.v[i];
-		int64_t tm = f->event_time_ms;
-		size_t c;
-
-		if (f->status == ST_SUPPRESSED || tm < left_ms || tm >= left_ms + bucket * columns)
-			continue;
-		c = (size_t)((tm - left_ms) / bucket);
-		if ((int)f->severity > t->worst[c])
-			t->worst[c] = (signed char)f->severity;
-	}
+	model_worst_in(&u->model, left_ms, bucket, (size_t)columns, t->worst);
 }
 
 /* An axis label: "09:15", or the date where a day starts ("May 27"). */

@@ -14,6 +14,7 @@
 #include "state_index.h"
 #include "tap.h"
 #include "tfstate.h"
+#include "ui/filter.h"
 #include "ui/model.h"
 #include "ui/replay.h"
 #include "util.h"
@@ -75,6 +76,7 @@ test_model(void)
 	model_select_row(&m, 0);
 	is_str(model_selected(&m)->id, "b", "select row 0");
 	m.all.v[1]->status = ST_SUPPRESSED;      /* b suppressed while selected */
+	model_restatus(&m);
 	model_rebuild(&m);
 	is_str(model_selected(&m)->id, "a", "a hidden selection falls to the row in its place");
 	m.top = 0;
@@ -110,6 +112,17 @@ mk_random(unsigned serial)
 	    r < 70 ? ST_OPEN : r < 85 ? ST_ACKNOWLEDGED : ST_SUPPRESSED);
 }
 
+/* A custom order for SORT_CUSTOM: by id, descending on its last character. */
+static int
+by_id_tail(void *ctx, const struct finding *a, const struct finding *b)
+{
+	size_t la = strlen(a->id), lb = strlen(b->id);
+	int c = (la ? a->id[la - 1] : 0) - (lb ? b->id[lb - 1] : 0);
+
+	(void)ctx;
+	return c != 0 ? -c : strcmp(a->id, b->id);
+}
+
 /* The documented order, the slow way: the comparator over finding pointers. */
 static const struct model *ref_m;
 
@@ -122,6 +135,8 @@ ref_cmp(const void *a, const void *b)
 
 	if (ref_m->sort == SORT_SEVERITY && x->severity != y->severity)
 		return x->severity > y->severity ? -1 : 1;
+	if (ref_m->sort == SORT_CUSTOM && (c = by_id_tail(NULL, x, y)) != 0)
+		return c;
 	if (x->event_time_ms != y->event_time_ms)
 		return x->event_time_ms > y->event_time_ms ? -1 : 1;
 	if ((c = strcmp(x->id, y->id)) != 0)
@@ -129,11 +144,18 @@ ref_cmp(const void *a, const void *b)
 	return i < j ? -1 : i > j;
 }
 
+/* The dashboard's hook: a compiled query, its free words looked up by the model. */
 static int
-keep_odd_time(void *ctx, const struct finding *f, const char *hay)
+keep_query(void *ctx, const struct finding *f, uint32_t found)
+{
+	return filter_match_words(ctx, f, found);
+}
+
+static int
+keep_odd_time(void *ctx, const struct finding *f, uint32_t found)
 {
 	(void)ctx;
-	(void)hay;
+	(void)found;
 	return (f->event_time_ms / 1000) % 2 == 1;
 }
 
@@ -153,7 +175,9 @@ rows_match(const struct model *m)
 		cnt[f->status][f->severity]++;
 		if (f->status == ST_SUPPRESSED && !m->show_suppressed)
 			continue;
-		if (m->filter != NULL && !m->filter(m->filter_ctx, f, NULL))
+		/* The reference for a query: its terms field by field, no word masks. */
+		if (m->filter == keep_query ? !filter_match(m->filter_ctx, f) :
+		    m->filter != NULL && !m->filter(m->filter_ctx, f, 0))
 			continue;
 		want[n++] = i;
 	}
@@ -175,7 +199,7 @@ test_incremental(void)
 {
 	struct model m;
 	unsigned serial = 0, round, k, batch;
-	int all_good = 1, sel_kept = 1, sev_good = 1, filt_good = 1;
+	int all_good = 1, sel_kept = 1, sev_good = 1, filt_good = 1, words_good = 1, custom_good = 1;
 	char sel[33];
 
 	model_init(&m);
@@ -189,6 +213,7 @@ test_incremental(void)
 		/* Triage changes some statuses between rebuilds, as retriage does. */
 		for (k = 0; k < 5; k++)
 			m.all.v[rnd((unsigned)m.all.n)]->status = (enum finding_status)rnd(3);
+		model_restatus(&m);
 		m.sort = round % 3 == 2 ? SORT_SEVERITY : SORT_TIME;
 		m.show_suppressed = round % 4 == 3;
 		model_rebuild(&m);
@@ -219,8 +244,40 @@ test_incremental(void)
 		model_rebuild(&m);
 		if (!rows_match(&m))
 			filt_good = 0;
-		m.filter = NULL;
+		/* A query with free words (found by the model's scan of the texts), and the
+		 * custom order kept with arrivals merged in. */
+		{
+			static const char *const qs[] = { "aaaa", "-aaaaaaaab 1", "0123 -f",
+			    "a b c", "status:open 9" };
+			struct filter *q = filter_compile(qs[round % 5], NULL);
+
+			m.filter = keep_query;
+			m.filter_ctx = q;
+			m.words = filter_texts(q);
+			m.nwords = filter_ntexts(q);
+			m.filter_gen++;
+			model_rebuild(&m);
+			if (!rows_match(&m)) {
+				words_good = 0;
+				diag("round %u: query '%s'", round, qs[round % 5]);
+			}
+			m.filter = NULL;
+			m.filter_ctx = NULL;
+			m.words = NULL;
+			m.nwords = 0;
+			filter_free(q);
+		}
+		m.sort = SORT_CUSTOM;
+		m.cmp = by_id_tail;
+		model_rebuild(&m);
+		if (!rows_match(&m)) {
+			custom_good = 0;
+			diag("round %u: custom order", round);
+		}
+		m.sort = SORT_TIME;
 	}
+	ok(words_good, "free words found by the model's scan filter as the query does field by field");
+	ok(custom_good, "a custom order kept with arrivals merged in equals a full sort");
 	ok(all_good, "60 rounds of random arrivals merged: rows equal a full sort (%zu findings)",
 	    m.all.n);
 	ok(sev_good, "switching between time and severity order gives the full-sort order");
@@ -234,8 +291,9 @@ test_incremental(void)
 	model_rebuild(&m);
 	m.all.v[7]->severity = m.all.v[7]->severity == SEV_CRITICAL ? SEV_INFO : SEV_CRITICAL;
 	m.sort = SORT_SEVERITY;
+	model_restatus(&m);
 	model_rebuild(&m);
-	ok(rows_match(&m), "a severity changed in place shows (the buckets read it live)");
+	ok(rows_match(&m), "a severity changed in place shows after model_restatus");
 	{
 		struct finding *old = m.all.v[3];
 
