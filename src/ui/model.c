@@ -58,8 +58,8 @@ struct model_key {
 	uint64_t idpfx;                 /* the id's first 8 bytes, big-endian: orders as strcmp */
 	const struct finding *f;
 	uint32_t idx;                   /* in all.v */
-	int sev;
-	int status;                     /* as of the last model_add or model_restatus */
+	unsigned char sev;              /* as of the last model_add or model_restatus */
+	unsigned char status;           /* (32 bytes a key: a rebuild streams them) */
 };
 
 #define NO_SEL ((size_t)-1)
@@ -131,8 +131,8 @@ key_of(struct model_key *k, const struct finding *f, size_t idx)
 	k->idpfx = p;
 	k->f = f;
 	k->idx = (uint32_t)idx;
-	k->sev = (int)f->severity;
-	k->status = (int)f->status;
+	k->sev = (unsigned char)f->severity;
+	k->status = (unsigned char)f->status;
 }
 
 /* Newest first; ties by id, then by arrival, so the order is total and a merge of arrivals
@@ -581,15 +581,14 @@ collect(struct model *m, struct model_index *ix, const struct model_key *order, 
 			return -1;      /* replaced in place: its key may be stale */
 		/* The key's copies of status and severity: the finding itself (far away in memory)
 		 * is read only when the filter is asked about it. */
-		m->count[k->status >= 0 && k->status <= ST_SUPPRESSED ? k->status : 0]
-		    [k->sev >= 0 && k->sev < SEV__COUNT ? k->sev : 0]++;
+		m->count[k->status <= ST_SUPPRESSED ? k->status : 0][k->sev < SEV__COUNT ? k->sev : 0]++;
 		if (k->status == ST_SUPPRESSED && !m->show_suppressed)
 			continue;
 		if (m->filter != NULL && !filter_keeps(m, ix, k->idx, f))
 			continue;
-		if (k->sev < 0 || k->sev >= SEV__COUNT)
+		if (k->sev >= SEV__COUNT)
 			*odd = 1;
-		ix->vsev[n] = (unsigned char)(k->sev >= 0 && k->sev < SEV__COUNT ? k->sev : 0);
+		ix->vsev[n] = k->sev < SEV__COUNT ? k->sev : 0;
 		m->rows[n++] = k->idx;
 	}
 	return (long)n;
@@ -797,7 +796,7 @@ model_worst_in(struct model *m, int64_t from_ms, int64_t bucket_ms, size_t n,
 		const struct model_key *k = &ix->ord[i];
 		size_t c = (size_t)((k->time - from_ms) / bucket_ms);
 
-		if (k->status != ST_SUPPRESSED && c < n && k->sev > worst[c])
+		if (k->status != ST_SUPPRESSED && c < n && (int)k->sev > worst[c])
 			worst[c] = (signed char)k->sev;
 	}
 }
@@ -811,12 +810,12 @@ model_restatus(struct model *m)
 	if (ix == NULL)
 		return;
 	for (i = 0; i < ix->n; i++) {
-		ix->ord[i].status = (int)ix->ord[i].f->status;
-		ix->ord[i].sev = (int)ix->ord[i].f->severity;
+		ix->ord[i].status = (unsigned char)ix->ord[i].f->status;
+		ix->ord[i].sev = (unsigned char)ix->ord[i].f->severity;
 	}
 	for (i = 0; ix->cord_valid && i < ix->cn; i++) {
-		ix->cord[i].status = (int)ix->cord[i].f->status;
-		ix->cord[i].sev = (int)ix->cord[i].f->severity;
+		ix->cord[i].status = (unsigned char)ix->cord[i].f->status;
+		ix->cord[i].sev = (unsigned char)ix->cord[i].f->severity;
 	}
 	m->filter_gen++;        /* status: terms may answer differently now */
 }

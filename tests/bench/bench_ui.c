@@ -455,6 +455,8 @@ main(int argc, char **argv)
 	heap2 = heap_bytes();
 
 	printf("# bench_ui: %zu findings (generated in %.2f s); times in ms\n", n, gen_s);
+	if (getenv("BENCH_UI_PROFILE_FRAME") != NULL)
+		goto screen;    /* a profiler wants the frames alone */
 	printf("# %-46s %9s %9s %9s %5s\n", "", "median", "p95", "max", "runs");
 
 	/* (a) full rebuild, sort by time: switching the sort key forces a full sort. */
@@ -595,6 +597,7 @@ main(int argc, char **argv)
 	rebuild(&u);
 	free(live);
 
+screen:
 	/* (d) frames into a real curses screen on a pseudo-terminal. */
 	if (openpty(&pty_master, &slave, NULL, NULL, &ws) != 0) {
 		fprintf(stderr, "bench_ui: openpty: %s\n", strerror(errno));
@@ -633,6 +636,21 @@ main(int argc, char **argv)
 	}
 	ui_list_select(&u, &u.vs[V_FINDINGS], 0);
 	frame(&u);
+	if (getenv("BENCH_UI_PROFILE_FRAME") != NULL) {
+		/* For a profiler: nothing but frames, then arrivals and frames. */
+		for (i = 0; i < 200; i++) {
+			ui_list_key(&u, &u.vs[V_FINDINGS], ACT_DOWN);
+			frame(&u);
+		}
+		for (i = 0; i < 50; i++) {
+			for (k = 0; k < BATCH; k++)
+				model_add(m, next_finding(serial++, (int64_t)step));
+			arrived(&u);
+			frame(&u);
+		}
+		endwin();
+		return 0;
+	}
 	/* (d) a key press: the selection moves a row (list highlight, scrolling, detail). */
 	reps = 300;
 	b0 = frame_bytes(0, 0);
@@ -663,7 +681,7 @@ main(int argc, char **argv)
 		for (k = 0; k < BATCH; k++)
 			batch[k] = next_finding(serial++, (int64_t)step);
 		t0 = now_ms();
-"		for (k = 0; k < BATCH; k++)
+		for (k = 0; k < BATCH; k++)
 			model_add(m, batch[k]);
 		arrived(&u);
 		frame(&u);

@@ -47,9 +47,20 @@ case " $parts " in *" ui "*)
 			printf "\nlive frame at 100k findings (100 arrivals + rebuild + draw): median %.2f ms, p95 %.2f ms (target <= 16 ms) %s\n", v["ui_live_rebuild_and_frame_ms_median"], v["ui_live_rebuild_and_frame_ms_p95"], (v["ui_live_rebuild_and_frame_ms_p95"] <= 16) ? "MET" : "MISSED"
 			printf "sort key switched at 100k findings (rebuild + draw): median %.2f ms, p95 %.2f ms (target <= 16 ms) %s\n", v["ui_sort_switch_and_frame_ms_median"], v["ui_sort_switch_and_frame_ms_p95"], (v["ui_sort_switch_and_frame_ms_p95"] <= 16) ? "MET" : "MISSED"
 			printf "cold rebuild (every finding sorted: start-up): median %.2f ms, p95 %.2f ms (plus a frame, %.2f ms)\n", v["ui_rebuild_cold_ms_median"], v["ui_rebuild_cold_ms_p95"], v["ui_frame_draw_ms_median"]
-			printf "rebuild with a `/` free-text filter (one word): median %.2f ms, p95 %.2f ms (target <= 16 ms) %s\n", v["ui_rebuild_filter_text_ms_median"], v["ui_rebuild_filter_text_ms_p95"], (v["ui_rebuild_filter_text_ms_p95"] <= 16) ? "MET" : "MISSED"
+			printf "a new `/` free-text query at 100k (filter + rebuild): median %.2f ms, p95 %.2f ms (target <= 16 ms) %s\n", v["ui_rebuild_filter_text_ms_median"], v["ui_rebuild_filter_text_ms_p95"], (v["ui_rebuild_filter_text_ms_p95"] <= 16) ? "MET" : "MISSED"
 			printf "memory: %.0f bytes per finding (%.1f MB for %d)\n", v["ui_rss_bytes_per_finding"], v["ui_rss_growth_mb"], v["ui_findings"]
 		}' "$out/figures_ui.txt"
+	# A million findings (about 3 GB): the live frame must still fit a 60 Hz frame.
+	if [ "${BENCH_UI_MILLION:-1}" != 0 ]; then
+		echo
+		"$build/tests/bench/bench_ui" 1000000 | tee "$out/figures_ui_1m.txt"
+		awk -F= '
+			/^#/ { next }
+			{ v[$1] = $2 }
+			END {
+				printf "\nlive frame at 1,000,000 findings (100 arrivals + rebuild + draw): median %.2f ms, p95 %.2f ms (target <= 16 ms) %s\n", v["ui_live_rebuild_and_frame_ms_median"], v["ui_live_rebuild_and_frame_ms_p95"], (v["ui_live_rebuild_and_frame_ms_p95"] <= 16) ? "MET" : "MISSED"
+			}' "$out/figures_ui_1m.txt"
+	fi
 	;;
 esac
 
