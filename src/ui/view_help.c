@@ -72,7 +72,7 @@ help_text(struct ui *u, struct ui_text *d)
 	for (v = 0; v < UI_NVIEWS; v++)
 		if (ui_views[v]->schema != NULL) {
 			ui_text_add(d, TS_NORMAL, xasprintf("  %s: %s", ui_views[v]->title,
-			    ui_views[v]->schema->n > 0 ? ui_views[v]->schema->names : "words, since until"));
+			    ui_views[v]->schema->names));
 			d->v[d->n - 1].indent = 4;
 		}
 	ui_text_add(d, TS_NORMAL, xstrdup(""));

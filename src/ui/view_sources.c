@@ -45,8 +45,10 @@ src_state(int st)
 	}
 }
 
+/* Everything, or with a since:/until: window the files whose events overlap it (a file
+ * not read yet, or with no dated event, always shows). */
 static void
-build(struct ui *u, struct ui_text *d)
+build(struct ui *u, struct ui_text *d, const struct filter *f)
 {
 	struct replay_source *src = NULL;
 	struct replay_progress p;
@@ -61,6 +63,10 @@ build(struct ui *u, struct ui_text *d)
 	for (i = 0; i < n; i++) {
 		const struct replay_source *s = &src[i];
 
+		if (s->state != RS_LIVE && s->first_ms > 0 && (filter_since(f) != 0 ||
+		    filter_until(f) != 0) && ((filter_until(f) != 0 && s->first_ms >= filter_until(f)) ||
+		    (filter_since(f) != 0 && s->last_ms < filter_since(f))))
+			continue;
 		if (s->state == RS_LIVE) {
 			age(s->last_poll_ms, now, a, sizeof a);
 			if (s->lag_ms < 0)
@@ -174,7 +180,8 @@ build(struct ui *u, struct ui_text *d)
 	}
 }
 
-static const struct filter_schema schema = { NULL, 0, "since until" };
+static const struct filter_schema schema = { NULL, 0, "words, since until (files whose "
+    "events overlap the window)" };
 
 static const struct key_hint hints[] = {
 	{ ACT_DOWN, ACT_UP }, { ACT_FILTER, ACT_NONE }, { ACT_REFRESH, ACT_NONE },
@@ -231,10 +238,10 @@ make(struct ui *u, struct ui_vstate *vs, struct ui_text *d)
 	struct ui_text all = { 0 };
 
 	if (vs->filter == NULL) {
-		build(u, d);
+		build(u, d, NULL);
 		return;
 	}
-	build(u, &all);
+	build(u, &all, vs->filter);
 	filter_blocks(vs->filter, &all, d);
 	ui_text_free(&all);
 }

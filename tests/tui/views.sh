@@ -142,6 +142,15 @@ t_screen "z zooms to 5-minute buckets" tl 'bucket 10:30:00-10:35:00'
 t_like "the axis says 5m" "$TUI_SCREEN" '^5m '
 tui_keys tl Escape
 t_screen "Esc clears the bucket" tl ' 1/17 *$'
+# Sources with a time window: only the files whose events overlap it.
+tui_keys tl 4 /
+tui_keys tl -l 'since:2024-05-27T10:45:00Z'
+tui_keys tl Enter
+t_screen "Sources keeps the file with events since 10:45" tl 'done +.*cloudtrail\.json'
+t_unlike "and hides the one whose last event is 10:40" "$TUI_SCREEN" 'gcp-audit\.json'
+t_like "the window is on the top line" "$TUI_SCREEN" '^ tfdrift replay .*/since:2024-05-27T10:45:00Z'
+tui_keys tl Escape
+t_screen "Esc shows every file again" tl 'gcp-audit\.json'
 tui_keys tl q
 t_tui_exit tl "the timeline run exits 0"
 
