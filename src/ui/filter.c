@@ -648,10 +648,11 @@ static int
 item_term(const struct term *t, const void *item, filter_get_fn get)
 {
 	const char *v[MAXVALS];
+	char scratch[FILTER_SCRATCH];
 	size_t n, i;
 	int val;
 
-	n = get(item, t->field == F_TEXT ? FILTER_ANY : t->field, v, MAXVALS);
+	n = get(item, t->field == F_TEXT ? FILTER_ANY : t->field, v, MAXVALS, scratch);
 	for (i = 0; i < n; i++) {
 		if (v[i] == NULL)
 			continue;

@@ -56,11 +56,14 @@ char *filter_haystack(const struct finding *fd);
  * filter has no free words. */
 int filter_search_match(const struct filter *f, const struct finding *fd);
 
-/* Other views: get(item, field, out, max) fills up to max values of a field (field
- * FILTER_ANY: every text field, for free words) and returns how many; time is the item's
+/* Other views: get(item, field, out, max, scratch) fills up to max values of a field (field
+ * FILTER_ANY: every text field, for free words) and returns how many; a value it has to
+ * make goes in scratch (FILTER_SCRATCH bytes, good until the next call). time is the item's
  * time for since:/until: (0 when it has none: then it passes). */
 #define FILTER_ANY (-1)
-typedef size_t (*filter_get_fn)(const void *item, int field, const char **out, size_t max);
+#define FILTER_SCRATCH 256
+typedef size_t (*filter_get_fn)(const void *item, int field, const char **out, size_t max,
+    char *scratch);
 int filter_match_item(const struct filter *f, const void *item, filter_get_fn get,
     int64_t time_ms);
 int filter_search_item(const struct filter *f, const void *item, filter_get_fn get);

@@ -173,7 +173,7 @@ text_of(const struct ui_actor *a, int col, char *buf, size_t len)
 }
 
 static size_t
-values(const void *item, int field, const char **out, size_t max)
+values(const void *item, int field, const char **out, size_t max, char *scratch)
 {
 	const struct ui_actor *a = item;
 	size_t n = 0;

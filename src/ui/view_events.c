@@ -72,17 +72,16 @@ at(struct ui *u, struct ui_vstate *vs, size_t row)
 }
 
 static size_t
-values(const void *item, int field, const char **out, size_t max)
+values(const void *item, int field, const char **out, size_t max, char *scratch)
 {
 	const struct ui_event *e = item;
-	static char outcome[96];        /* main thread only: the filter reads it at once */
 	size_t n = 0;
 
 	if (max < 12)
 		return 0;
 	if (field == FILTER_ANY || field == EF_OUTCOME) {
-		evlog_outcome(e, outcome, sizeof outcome);
-		out[n++] = outcome;
+		evlog_outcome(e, scratch, FILTER_SCRATCH);
+		out[n++] = scratch;
 	}
 	if (field == FILTER_ANY || field == EF_ACTOR) {
 		out[n++] = e->actor;

@@ -82,18 +82,18 @@ text_of(const struct row *r, int col, char *buf, size_t len)
 }
 
 static size_t
-values(const void *item, int field, const char **out, size_t max)
+values(const void *item, int field, const char **out, size_t max, char *scratch)
 {
 	const struct row *r = item;
-	static char buf[128];           /* main thread only; read at once */
 	size_t n = 0;
 
 	if (max < 4)
 		return 0;
+	/* Neither needs the scratch (both are the row's own strings). */
 	if (field == FILTER_ANY || field == RF_ACTOR)
-		out[n++] = text_of(r, C_ACTOR, buf, sizeof buf);
+		out[n++] = text_of(r, C_ACTOR, scratch, FILTER_SCRATCH);
 	if (field == FILTER_ANY || field == RF_EVENT)
-		out[n++] = text_of(r, C_WHAT, buf, sizeof buf);
+		out[n++] = text_of(r, C_WHAT, scratch, FILTER_SCRATCH);
 	if (field == FILTER_ANY || field == RF_OUTCOME)
 		out[n++] = r->outcome;
 	if (field == FILTER_ANY && r->f != NULL)

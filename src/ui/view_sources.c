@@ -194,7 +194,7 @@ struct spriv {
 };
 
 static size_t
-block_values(const void *item, int field, const char **out, size_t max)
+block_values(const void *item, int field, const char **out, size_t max, char *scratch)
 {
 	(void)field;
 	if (max < 1)

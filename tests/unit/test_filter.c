@@ -74,8 +74,9 @@ struct item {
 enum { I_ACTOR = 0, I_EVENT, I_OUTCOME, I_SEV };
 
 static size_t
-item_values(const void *p, int field, const char **out, size_t max)
+item_values(const void *p, int field, const char **out, size_t max, char *scratch)
 {
+	(void)scratch;
 	const struct item *it = p;
 	size_t n = 0;
 
