@@ -660,14 +660,17 @@ wrap(const char *s, int w, int indent, size_t *starts, size_t max)
 	return nrows;
 }
 
-/* An automatic hanging indent: under the value of "  key: value" lines. */
+/* An automatic hanging indent: under the value of "  key: value" lines. The key is a label
+ * of words ("user agent", "event id"); anything else (a sentence, a time) gets lead + 2. */
 static int
 auto_indent(const char *s)
 {
 	int lead = (int)strspn(s, " ");
 	const char *colon = strstr(s + lead, ": ");
 
-	if (colon != NULL && colon - s < 28 && strchr(s + lead, ' ') >= colon)
+	if (colon != NULL && colon > s + lead && colon - s < 28 &&
+	    strspn(s + lead, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-") >=
+	    (size_t)(colon - s - lead))
 		return (int)(colon - s) + 2;
 	return lead + 2;
 }
