@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -789,7 +790,8 @@ ui_pane_key(struct ui_pane *p, const struct ui_text *t, enum ui_action a)
 	case ACT_PAGE_DOWN: p->scroll += page; return 1;
 	case ACT_PAGE_UP: p->scroll -= page; return 1;
 	case ACT_TOP: p->scroll = 0; return 1;
-	case ACT_BOTTOM: p->scroll = p->rows; return 1;     /* the draw clamps it */
+	/* The draw clamps it: before the pane's first draw its rows are not known yet. */
+	case ACT_BOTTOM: p->scroll = INT_MAX / 2; return 1;
 	default: return 0;
 	}
 }
