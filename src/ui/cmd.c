@@ -638,7 +638,7 @@ ui_command_help(size_t *n)
 			if (cmds[i].help != NULL) {
 				char *head = xasprintf(":%s %s", cmds[i].name, cmds[i].args);
 
-				lines[nlines++] = xasprintf("%-26s %s", head, cmds[i].help);
+				lines[nlines++] = xasprintf("%-*s %s", UI_CMD_HELP_COL, head, cmds[i].help);
 				free(head);
 			}
 	*n = nlines;

@@ -60,8 +60,9 @@ help_text(struct ui *u, struct ui_text *d)
 	ui_text_add(d, TS_HEADER, xstrdup("Commands (: then Tab completes, Up/Down recall)"));
 	cmds = ui_command_help(&nc);
 	for (i = 0; i < nc; i++) {
+		/* Wrapped descriptions go on in their column, as the keys' do. */
 		ui_text_add(d, TS_NORMAL, xasprintf("  %s", cmds[i]));
-		d->v[d->n - 1].indent = 6;
+		d->v[d->n - 1].indent = 2 + UI_CMD_HELP_COL + 1;
 	}
 	ui_text_add(d, TS_NORMAL, xstrdup(""));
 	ui_text_add(d, TS_HEADER, xstrdup("Filter (/) in every view"));
