@@ -94,7 +94,7 @@ messages_text(struct ui *u, struct ui_text *d)
 		tf_format_time(u->msgs[i].at_ms, t);
 		ui_text_add(d, u->msgs[i].error ? TS_STATUS_ERROR : TS_NORMAL, xasprintf("  %s  %s%s", t,
 		    u->msgs[i].error ? "error: " : "", u->msgs[i].text));
-		d->v[d->n - 1].indent = 4;
+		d->v[d->n - 1].indent = 2 + (int)strlen(t) + 2;        /* under the text */
 	}
 }
 
