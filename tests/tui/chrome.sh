@@ -481,7 +481,7 @@ t_screen "--readonly: the status line says READ-ONLY" ro 'READ-ONLY *$'
 t_screen "the replay finishes" ro ' 1/17 *$'
 tui_keys ro a
 t_screen "a says read-only, with the reason" ro \
-    "^read-only: $T_TMP/ro\\.db: opened with --readonly, nothing is written"
+    "^read-only: $T_TMP/ro\\.db: opened read-only \\(--readonly\\), nothing is written"
 t_like "and still takes the note" "$TUI_SCREEN" '^Note \(read-only: nothing will be saved; Esc cancels\):'
 tui_keys ro -l 'quit'
 t_screen "what is typed stays in the prompt" ro 'Esc cancels\): quit'
