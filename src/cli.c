@@ -1249,8 +1249,8 @@ cli_main(int argc, char **argv)
 		rc = cmd_config(argc - i, argv + i);
 	else if (strcmp(argv[i], "keys") == 0) {
 		/* The dashboard's keys and commands, from the key table (the man page's KEYS). */
-		size_t n;
-		const char *const *cmds = ui_command_help(&n);
+		struct cmd_doc cmds[64];
+		size_t n = ui_command_docs(cmds, TF_ARRLEN(cmds));
 
 		if (argc - i > 2 || (argc - i == 2 && strcmp(argv[i + 1], "--man") != 0)) {
 			fprintf(stderr, "usage: tfdrift keys [--man]\n");

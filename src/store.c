@@ -559,7 +559,7 @@ store_open_ex(const char *path, int flags, int busy_timeout_ms, struct store **o
 	st->busy_ms = busy_timeout_ms > 0 ? busy_timeout_ms : 0;
 	if (flags & STORE_RDONLY) {
 		oflags = SQLITE_OPEN_READONLY;
-		ro_msg = xasprintf("%s: opened read-only", path);
+		ro_msg = xasprintf("%s: opened read-only (--readonly), nothing is written", path);
 	} else {
 		oflags = SQLITE_OPEN_READWRITE | ((flags & STORE_NOCREATE) ? 0 : SQLITE_OPEN_CREATE);
 		ro_msg = xasprintf("%s: the store is read-only (no write permission on the file or "

@@ -12,6 +12,7 @@
 
 #include "store.h"
 #include "theme.h"
+#include "ui.h"
 #include "ui_int.h"
 #include "yamlutil.h"
 
@@ -625,6 +626,20 @@ ui_command_complete(struct ui *u, const char *line, char **alts)
 	return r;
 }
 
+size_t
+ui_command_docs(struct cmd_doc *out, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < TF_ARRLEN(cmds) && n < max; i++)
+		if (cmds[i].help != NULL) {
+			out[n].name = cmds[i].name;
+			out[n].args = cmds[i].args;
+			out[n++].help = cmds[i].help;
+		}
+	return n;
+}
+
 const char *const *
 ui_command_help(size_t *n)
 {
@@ -638,7 +653,7 @@ ui_command_help(size_t *n)
 			if (cmds[i].help != NULL) {
 				char *head = xasprintf(":%s %s", cmds[i].name, cmds[i].args);
 
-				lines[nlines++] = xasprintf("%-26s  %s", head, cmds[i].help);
+				lines[nlines++] = xasprintf("%-*s %s", UI_CMD_HELP_COL, head, cmds[i].help);
 				free(head);
 			}
 	*n = nlines;

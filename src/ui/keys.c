@@ -272,7 +272,7 @@ roff_text(FILE *fp, const char *s)
 }
 
 void
-keys_print(FILE *fp, int roff, const char *const *cmds, size_t ncmds)
+keys_print(FILE *fp, int roff, const struct cmd_doc *cmds, size_t ncmds)
 {
 	struct strbuf sb;
 	size_t i, j;
@@ -305,23 +305,17 @@ keys_print(FILE *fp, int roff, const char *const *cmds, size_t ncmds)
 	if (ncmds > 0 && !roff)
 		fputs("\ncommands:\n", fp);
 	for (i = 0; i < ncmds; i++) {
-		if (roff) {
-			/* "name args  help": the head in bold, the help below it. */
-			const char *gap = strstr(cmds[i], "  ");
-			size_t hl = gap != NULL ? (size_t)(gap - cmds[i]) : strlen(cmds[i]);
-			char *head = xstrndup(cmds[i], hl);
+		char *head = xasprintf(":%s%s%s", cmds[i].name, cmds[i].args[0] ? " " : "",
+		    cmds[i].args);
 
+		if (roff) {
 			fputs(".TP\n.B ", fp);
 			roff_text(fp, head);
 			fputc('\n', fp);
-			if (gap != NULL) {
-				while (*gap == ' ')
-					gap++;
-				roff_text(fp, gap);
-			}
+			roff_text(fp, cmds[i].help);
 			fputc('\n', fp);
-			free(head);
 		} else
-			fprintf(fp, "  %s\n", cmds[i]);
+			fprintf(fp, "  %-26s %s\n", head, cmds[i].help);
+		free(head);
 	}
 }

@@ -42,10 +42,13 @@ const struct key_binding *keys_table(size_t *n);
 /* A printable name for a key that is bound to nothing ("x", "^B", "F5"), into out. */
 void keys_describe(int key, int is_code, char *out, size_t len);
 
-/* Print the key table (and the `:` commands, cmds[0..ncmds), "name args  help" lines) for
- * people (roff 0) or as man-page roff (roff 1): what `tfdrift keys` prints and what the man
- * page's KEYS section is made from. */
-void keys_print(FILE *fp, int roff, const char *const *cmds, size_t ncmds);
+/* A `:` command as help and the man page show it (cmd.c's table). */
+struct cmd_doc {
+	const char *name, *args, *help;
+};
+/* Print the key table and the `:` commands for people (roff 0) or as man-page roff (roff 1):
+ * what `tfdrift keys` prints and what the man page's KEYS section is made from. */
+void keys_print(FILE *fp, int roff, const struct cmd_doc *cmds, size_t ncmds);
 
 /* One key-bar entry: an action, or a pair shown as "h/l timeline" (b != ACT_NONE). */
 struct key_hint {

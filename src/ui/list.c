@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -660,14 +661,17 @@ wrap(const char *s, int w, int indent, size_t *starts, size_t max)
 	return nrows;
 }
 
-/* An automatic hanging indent: under the value of "  key: value" lines. */
+/* An automatic hanging indent: under the value of "  key: value" lines. The key is a label
+ * of words ("user agent", "event id"); anything else (a sentence, a time) gets lead + 2. */
 static int
 auto_indent(const char *s)
 {
 	int lead = (int)strspn(s, " ");
 	const char *colon = strstr(s + lead, ": ");
 
-	if (colon != NULL && colon - s < 28 && strchr(s + lead, ' ') >= colon)
+	if (colon != NULL && colon > s + lead && colon - s < 28 &&
+	    strspn(s + lead, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-") >=
+	    (size_t)(colon - s - lead))
 		return (int)(colon - s) + 2;
 	return lead + 2;
 }
@@ -786,7 +790,8 @@ ui_pane_key(struct ui_pane *p, const struct ui_text *t, enum ui_action a)
 	case ACT_PAGE_DOWN: p->scroll += page; return 1;
 	case ACT_PAGE_UP: p->scroll -= page; return 1;
 	case ACT_TOP: p->scroll = 0; return 1;
-	case ACT_BOTTOM: p->scroll = p->rows; return 1;     /* the draw clamps it */
+	/* The draw clamps it: before the pane's first draw its rows are not known yet. */
+	case ACT_BOTTOM: p->scroll = INT_MAX / 2; return 1;
 	default: return 0;
 	}
 }

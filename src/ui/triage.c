@@ -244,11 +244,11 @@ ui_update_banner(struct ui *u)
 {
 	const struct freeze_window *w;
 	int64_t now = tf_now_ms(), left;
-	char t[32];
+	char t[32], *old;
 
 	if (u->banner_next != 0 && now < u->banner_next)
 		return;
-	free(u->banner);
+	old = u->banner;
 	u->banner = NULL;
 	u->banner_next = 0;
 	if ((w = freeze_current(u->fw, u->nfw, now)) != NULL) {
@@ -270,7 +270,10 @@ ui_update_banner(struct ui *u)
 		if (u->banner_next > w->start_ms)
 			u->banner_next = w->start_ms;
 	}
-	u->dirty = 1;
+	/* Called on every pass of the loop: only a changed banner is worth a redraw. */
+	if ((old == NULL) != (u->banner == NULL) || (old != NULL && strcmp(old, u->banner) != 0))
+		u->dirty = 1;
+	free(old);
 }
 
 /* A window of ours by name that has not ended, or NULL. */

@@ -646,14 +646,17 @@ bar(struct strbuf *sb, double frac, int w, int utf8)
 	sb_adds(sb, "]");
 }
 
+/* The status line: counts and progress on the left; what needs attention (paused, failed
+ * files, malformed records, read-only) at the right end, where a narrow screen cuts the
+ * progress rather than the warnings. */
 static void
 draw_status(struct ui *u, int y, int w)
 {
 	struct model *m = &u->model;
 	struct replay_progress p;
-	struct strbuf sb;
+	struct strbuf sb, flags;
 	size_t s, nack = 0, nsup = 0, open[SEV__COUNT];
-	int x;
+	int x, fw;
 
 	replay_progress(u->replay, &p, NULL);
 	for (s = 0; s < SEV__COUNT; s++) {
@@ -682,8 +685,9 @@ draw_status(struct ui *u, int y, int w)
 		    (unsigned long long)p.total);
 	if (u->demo)
 		sb_addf(&sb, " loop %u", p.pass + 1);
+	sb_init(&flags);
 	if (u->paused)
-		sb_addf(&sb, " | PAUSED +%zu findings +%zu events (Z)", u->held.n, u->held_events.n);
+		sb_addf(&flags, " | PAUSED +%zu findings +%zu events (Z)", u->held.n, u->held_events.n);
 	{
 		struct replay_source *src;
 		size_t nsrc, i, failed = 0;
@@ -697,17 +701,30 @@ draw_status(struct ui *u, int y, int w)
 		}
 		replay_sources_free(src, nsrc);
 		if (failed > 0)
-			sb_addf(&sb, " | %zu file%s FAILED (4)", failed, failed == 1 ? "" : "s");
+			sb_addf(&flags, " | %zu file%s FAILED (4)", failed, failed == 1 ? "" : "s");
 		if (malformed > 0)
-			sb_addf(&sb, " | %llu malformed (4)", (unsigned long long)malformed);
+			sb_addf(&flags, " | %llu malformed (4)", (unsigned long long)malformed);
 	}
 	if (u->store == NULL || store_readonly_reason(u->store) != NULL)
-		sb_adds(&sb, " | READ-ONLY");
+		sb_adds(&flags, " | READ-ONLY");
+	if (flags.len > 0)
+		sb_adds(&flags, " ");
 	ui_fill(y, 0, w, theme_attr(TS_STATUS_BAR));
 	x = 0;
 	if (u->banner != NULL)
 		x = ui_put(y, 0, w, u->banner, theme_attr(TS_FREEZE_BANNER)) + 1;
-	ui_put(y, x, w - x, sb.buf, theme_attr(TS_STATUS_BAR));
+	fw = ui_width(flags.buf);
+	if (ui_width(sb.buf) + fw <= w - x) {
+		if (flags.len > 0)
+			sb_adds(&sb, flags.buf);        /* all fits: one line, as it reads */
+		fw = 0;
+	} else {
+		if (fw > w - x)
+			fw = w - x;
+		ui_put(y, w - fw, fw, flags.buf, theme_attr(TS_STATUS_BAR) | A_BOLD);
+	}
+	ui_put(y, x, w - x - fw, sb.buf, theme_attr(TS_STATUS_BAR));
+	sb_free(&flags);
 	sb_free(&sb);
 }
 

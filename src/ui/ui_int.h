@@ -405,7 +405,8 @@ void ui_command(struct ui *u, const char *line);
 /* Tab completion of a command line: the completed line (heap), or NULL when none; when
  * several match, *alts (heap, may be NULL) lists them. */
 char *ui_command_complete(struct ui *u, const char *line, char **alts);
-/* The commands, for help: "name args  help" lines. */
+/* The commands, for help: ":name args" padded to UI_CMD_HELP_COL columns, a blank, the help. */
+#define UI_CMD_HELP_COL 26
 const char *const *ui_command_help(size_t *n);
 /* Terminal services (term.c). */
 int ui_copy(struct ui *u, const char *text, const char *what);

@@ -380,11 +380,14 @@ draw_empty(struct ui *u, struct ui_vstate *vs, int y, int x, int w)
 		    "No findings to show (S shows suppressed ones).";
 	else if (err != NULL && p.finished)
 		why = "No findings: the events could not be read (4 Sources says why).";
+	else if (err != NULL)
+		why = "No findings yet: a file could not be read (4 Sources says why); waiting for "
+		    "the others...";
 	else if (p.finished)
 		why = "No drift: every write event matches the state (2 Events says why each was not drift).";
 	else
 		why = "No findings yet: waiting for events...";
-	ui_put(y, x + 2, w - 2, why, theme_attr(err != NULL && p.finished && u->model.all.n == 0 ?
+	ui_put(y, x + 2, w - 2, why, theme_attr(err != NULL && u->model.all.n == 0 ?
 	    TS_STATUS_ERROR : TS_DIM));
 	free(err);
 }

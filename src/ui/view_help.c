@@ -60,8 +60,9 @@ help_text(struct ui *u, struct ui_text *d)
 	ui_text_add(d, TS_HEADER, xstrdup("Commands (: then Tab completes, Up/Down recall)"));
 	cmds = ui_command_help(&nc);
 	for (i = 0; i < nc; i++) {
+		/* Wrapped descriptions go on in their column, as the keys' do. */
 		ui_text_add(d, TS_NORMAL, xasprintf("  %s", cmds[i]));
-		d->v[d->n - 1].indent = 6;
+		d->v[d->n - 1].indent = 2 + UI_CMD_HELP_COL + 1;
 	}
 	ui_text_add(d, TS_NORMAL, xstrdup(""));
 	ui_text_add(d, TS_HEADER, xstrdup("Filter (/) in every view"));
@@ -93,7 +94,7 @@ messages_text(struct ui *u, struct ui_text *d)
 		tf_format_time(u->msgs[i].at_ms, t);
 		ui_text_add(d, u->msgs[i].error ? TS_STATUS_ERROR : TS_NORMAL, xasprintf("  %s  %s%s", t,
 		    u->msgs[i].error ? "error: " : "", u->msgs[i].text));
-		d->v[d->n - 1].indent = 4;
+		d->v[d->n - 1].indent = 2 + (int)strlen(t) + 2;        /* under the text */
 	}
 }
 

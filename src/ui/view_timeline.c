@@ -149,6 +149,8 @@ ui_timeline_draw(struct ui *u, int y, int x, int h, int w)
 		label(b0, bucket, buf, sizeof buf);
 		if (c - last_label < ui_width(buf) + 2 || c + ui_width(buf) > columns)
 			continue;
+		if (sel >= c && sel < c + ui_width(buf))
+			continue;       /* the selected bucket's ^ would cut it ("^0:00") */
 		ui_put(r, t->x0 + c, ui_width(buf), buf, theme_attr(TS_DIM));
 		last_label = c;
 	}

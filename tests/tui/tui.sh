@@ -6,6 +6,11 @@
 #   tui_wait NAME REGEX [SECONDS]     poll the screen until a line matches; TUI_SCREEN keeps it
 #   tui_keys NAME KEY...              tmux send-keys
 #   tui_exit NAME [SECONDS]           wait for CMD to end; TUI_RC keeps its status
+#   tui_shell NAME COLS ROWS          an interactive shell (sh -i, prompt "tui$ ") in a new
+#                                     window, for job control; type into it with tui_keys
+#
+# TUI_CLIPBOARD=1 before tui_need_tmux: the server takes OSC 52 copies into its paste
+# buffers (set-clipboard on); `tmx show-buffer` then prints the newest copy.
 
 TUI_SOCK="tfdrift-test-$$"
 TUI_SCREEN=
@@ -36,6 +41,48 @@ tui_need_tmux() {
 		[ "$_i" -lt 100 ] || { echo "Bail out! the tmux server did not start"; cat "$T_TMP/tmux-server.log"; exit 1; }
 		sleep 0.1
 	done
+	[ -z "${TUI_CLIPBOARD:-}" ] || tmx set-option -s set-clipboard on
+}
+
+# The environment tui_start gives its command, as shell lines.
+_tui_env() {
+	printf 'cd %s || exit 99\n' "'$(pwd)'"
+	for _v in TFDRIFT_NOW TFDRIFT_DATADIR TFDRIFT_UI_ITERATIONS ASAN_OPTIONS UBSAN_OPTIONS USER; do
+		eval "_val=\${$_v:-}"
+		# The server's environment is the first test's: unset what this one has not.
+		if [ -n "$_val" ]; then
+			printf "%s='%s'; export %s\n" "$_v" "$_val" "$_v"
+		else
+			printf 'unset %s\n' "$_v"
+		fi
+	done
+	printf 'LC_ALL=%s; export LC_ALL\n' "${TUI_LOCALE:-C.UTF-8}"
+	printf 'unset NO_COLOR\n'
+	[ -n "${TUI_NO_COLOR:-}" ] && printf 'NO_COLOR=1; export NO_COLOR\n'
+	return 0
+}
+
+tui_shell() {
+	_n=$1 _x=$2 _y=$3
+	{
+		echo '#!/bin/sh'
+		_tui_env
+		echo "PS1='tui\$ '; export PS1; unset ENV"
+		echo 'exec sh -i'
+	} > "$T_TMP/$_n.sh"
+	_tui_window "$_n" "$_x" "$_y" sh "$T_TMP/$_n.sh"
+}
+
+# _tui_window NAME COLS ROWS CMD...: a new window (the first one makes the session).
+_tui_window() {
+	_wn=$1 _wx=$2 _wy=$3
+	shift 3
+	if tmx has-session 2> /dev/null; then
+		tmx new-window -d -n "$_wn" "$@"
+		tmx resize-window -t "=$_wn" -x "$_wx" -y "$_wy"
+	else
+		tmx new-session -d -s tui -n "$_wn" -x "$_wx" -y "$_wy" "$@"
+	fi
 }
 
 tui_start() {
@@ -44,30 +91,13 @@ tui_start() {
 	rm -f "$T_TMP/$_n.rc" "$T_TMP/$_n.err"
 	{
 		echo '#!/bin/sh'
-		printf 'cd %s || exit 99\n' "'$(pwd)'"
-		for _v in TFDRIFT_NOW TFDRIFT_DATADIR TFDRIFT_UI_ITERATIONS ASAN_OPTIONS UBSAN_OPTIONS USER; do
-			eval "_val=\${$_v:-}"
-			# The server's environment is the first test's: unset what this one has not.
-			if [ -n "$_val" ]; then
-				printf "%s='%s'; export %s\n" "$_v" "$_val" "$_v"
-			else
-				printf 'unset %s\n' "$_v"
-			fi
-		done
-		printf 'LC_ALL=%s; export LC_ALL\n' "${TUI_LOCALE:-C.UTF-8}"
-		printf 'unset NO_COLOR\n'
-		[ -n "${TUI_NO_COLOR:-}" ] && printf 'NO_COLOR=1; export NO_COLOR\n'
+		_tui_env
 		printf '"$@" 2> %s\n' "'$T_TMP/$_n.err'"
 		printf 'echo $? > %s\n' "'$T_TMP/$_n.rc.tmp'"
 		printf 'mv %s %s\n' "'$T_TMP/$_n.rc.tmp'" "'$T_TMP/$_n.rc'"
 		echo 'sleep 300'
 	} > "$T_TMP/$_n.sh"
-	if tmx has-session 2> /dev/null; then
-		tmx new-window -d -n "$_n" sh "$T_TMP/$_n.sh" "$@"
-		tmx resize-window -t "=$_n" -x "$_x" -y "$_y"
-	else
-		tmx new-session -d -s tui -n "$_n" -x "$_x" -y "$_y" sh "$T_TMP/$_n.sh" "$@"
-	fi
+	_tui_window "$_n" "$_x" "$_y" sh "$T_TMP/$_n.sh" "$@"
 }
 
 tui_capture() {
