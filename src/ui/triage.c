@@ -270,6 +270,10 @@ ui_update_banner(struct ui *u)
 		if (u->banner_next > w->start_ms)
 			u->banner_next = w->start_ms;
 	}
+	/* Not sooner than a quarter second: the text is no finer, and a clock that does not
+	 * move (TFDRIFT_NOW) would otherwise wake the loop every millisecond. */
+	if (u->banner_next != 0 && u->banner_next < now + 250)
+		u->banner_next = now + 250;
 	/* Called on every pass of the loop: only a changed banner is worth a redraw. */
 	if ((old == NULL) != (u->banner == NULL) || (old != NULL && strcmp(old, u->banner) != 0))
 		u->dirty = 1;

@@ -67,6 +67,19 @@ t_run "$TFDRIFT" freeze list --store "$DB"
 t_like "the store has the window" "$T_OUT" 'adhoc-tester-1200'
 tui_start f2 100 30 "$TFDRIFT" demo --store "$DB" --pace 1s --passes 1
 t_screen "after a restart the banner is back" f2 'FREEZE adhoc-tester-1200: 1h30m left'
+# The banner's timer under a clock that does not move (TFDRIFT_NOW): the loop sleeps.
+tui_wait f2 'replay done' 20
+sleep 1
+PANE=$(tmx list-panes -t "=tui:=f2" -F '#{pane_pid}')
+DPID=$(pgrep -P "$PANE" -x tfdrift | head -n 1)
+wakeups() {
+	cat /proc/"$DPID"/task/*/status 2> /dev/null | awk '/ctxt_switches/ { s += $2 } END { print s + 0 }'
+}
+W0=$(wakeups)
+sleep 2
+W1=$(wakeups)
+t_ok "a freeze banner does not keep the loop awake ($((W1 - W0)) wake-ups in 2 s)" \
+    test -n "$DPID" -a $((W1 - W0)) -lt 40
 tui_keys f2 q
 t_tui_exit f2 "exits 0"
 
