@@ -109,9 +109,13 @@ fit(struct ui_list *l, size_t n)
 }
 
 void
-ui_list_settle(struct ui_list *l, size_t n, size_t at, const char *id_at_sel)
+ui_list_settle(struct ui_list *l, size_t n, size_t at, unsigned shape)
 {
-	(void)id_at_sel;
+	int reshaped = shape != l->shape;
+
+	l->shape = shape;
+	if (reshaped)
+		l->nnew = 0;
 	if (n == 0) {
 		l->sel = l->top = 0;
 		l->nnew = 0;
@@ -126,7 +130,7 @@ ui_list_settle(struct ui_list *l, size_t n, size_t at, const char *id_at_sel)
 		long delta = (long)at - (long)l->sel;
 		long top = (long)l->top + delta;
 
-		if (delta > 0 && top > 0)
+		if (delta > 0 && top > 0 && !reshaped)
 			l->nnew += (size_t)delta;
 		l->sel = at;
 		l->top = top > 0 ? (size_t)top : 0;
@@ -140,7 +144,7 @@ ui_list_rebuilt(struct ui *u, struct ui_vstate *vs)
 	size_t n = vs->v->count(u, vs);
 	size_t at = vs->list.follow ? 0 : ui_list_find(u, vs);
 
-	ui_list_settle(&vs->list, n, at, NULL);
+	ui_list_settle(&vs->list, n, at, vs->gen);
 	remember(u, vs);
 }
 

@@ -49,6 +49,7 @@ struct ui_list {
 	char *sel_id;           /* heap; the selected row's id, NULL before the first rebuild */
 	int follow;             /* the selection follows row 0 (the newest) until the user moves */
 	size_t nnew;            /* rows that arrived above the visible ones since */
+	unsigned shape;         /* the filter, sort and bucket the rows were made with */
 	int h, y, x;            /* rows, first screen row and column at the last draw */
 	int sort_col, sort_desc;
 	int order[UI_MAXCOLS];  /* the columns shown, in order */
@@ -328,8 +329,9 @@ void ui_list_init(struct ui_list *l, const struct ui_view *v);
 void ui_list_free(struct ui_list *l);
 /* After a rebuild of n rows: put the selection back on sel_id (found at row `at`, or
  * (size_t)-1 when gone: the same row number), keep the rows on screen where they were,
- * count the ones that arrived above. */
-void ui_list_settle(struct ui_list *l, size_t n, size_t at, const char *id_at_sel);
+ * count the ones that arrived above. `shape` names the filter, sort and bucket the rows
+ * were made with: when it changed, rows above were revealed, not new, and none count. */
+void ui_list_settle(struct ui_list *l, size_t n, size_t at, unsigned shape);
 /* The same for a view whose rows were just made: finds the old selection by its id (a
  * scan), settles, and remembers the new selection's id. */
 void ui_list_rebuilt(struct ui *u, struct ui_vstate *vs);
