@@ -775,10 +775,13 @@ draw(struct ui *u)
 		ui_overlay_draw(u, 1, 0, body, w);
 	else
 		vs->v->draw(u, vs, 1, 0, body, w);
-	if (u->prompting != P_NONE && u->msg != NULL && u->msg_error) {
-		/* The prompt has the bottom line: what was wrong with the last answer goes above. */
-		ui_fill(h - 2, 0, w, theme_attr(TS_STATUS_ERROR));
-		ui_put(h - 2, 0, w, u->msg, theme_attr(TS_STATUS_ERROR));
+	if (u->prompting != P_NONE && u->msg != NULL) {
+		/* The prompt has the bottom line: what was wrong with the last answer, or what Tab
+		 * offers, goes above. */
+		int a = u->msg_error ? theme_attr(TS_STATUS_ERROR) : (int)A_BOLD;
+
+		ui_fill(h - 2, 0, w, a);
+		ui_put(h - 2, 0, w, u->msg, a);
 	} else
 		draw_status(u, h - 2, w);
 	draw_bottom(u, h - 1, w);
