@@ -111,10 +111,11 @@ fit(struct ui_list *l, size_t n)
 void
 ui_list_settle(struct ui_list *l, size_t n, size_t at, unsigned shape)
 {
-	int reshaped = shape != l->shape;
+	int reshaped = shape != l->shape, jumped = l->jump;
 
 	l->shape = shape;
-	if (reshaped)
+	l->jump = 0;
+	if (reshaped || jumped)
 		l->nnew = 0;
 	if (n == 0) {
 		l->sel = l->top = 0;
@@ -125,6 +126,8 @@ ui_list_settle(struct ui_list *l, size_t n, size_t at, unsigned shape)
 		l->sel = 0;
 		l->top = 0;
 		l->nnew = 0;
+	} else if (at != (size_t)-1 && jumped) {
+		l->sel = at;            /* another item: shown where it is (fit scrolls to it) */
 	} else if (at != (size_t)-1) {
 		/* The same item: the rows that came above it push the view down with it. */
 		long delta = (long)at - (long)l->sel;
@@ -136,6 +139,15 @@ ui_list_settle(struct ui_list *l, size_t n, size_t at, unsigned shape)
 		l->top = top > 0 ? (size_t)top : 0;
 	}
 	fit(l, n);
+}
+
+void
+ui_list_jump(struct ui_list *l, const char *id)
+{
+	free(l->sel_id);
+	l->sel_id = xstrdup(id);
+	l->follow = id == NULL;
+	l->jump = id != NULL;
 }
 
 void
