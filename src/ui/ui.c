@@ -608,6 +608,19 @@ draw_top(struct ui *u, int w)
 	sb_init(&extra);
 	if (vs->filter != NULL && filter_text(vs->filter)[0] != '\0')
 		sb_addf(&extra, " /%s", filter_text(vs->filter));
+	if (filter_since(vs->filter) != 0 || filter_until(vs->filter) != 0) {
+		/* The window as times: since:90m was taken from the clock when it was typed. */
+		char f[20], g[20];
+
+		ui_time_list(filter_since(vs->filter), f);
+		ui_time_list(filter_until(vs->filter), g);
+		if (filter_until(vs->filter) == 0)
+			sb_addf(&extra, " [since %s]", f);
+		else if (filter_since(vs->filter) == 0)
+			sb_addf(&extra, " [until %s]", g);
+		else
+			sb_addf(&extra, " [%s-%s]", f, g);
+	}
 	if (u->cur == V_FINDINGS && u->tl.bucket_to > 0) {
 		char f[20], g[20];
 
