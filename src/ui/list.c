@@ -400,6 +400,26 @@ ui_list_column(const struct ui_view *v, const char *name)
 	return found;
 }
 
+/* One wording for a column name that is not there (:sort, :columns): with the names. */
+static int
+no_column(const struct ui_view *v, const char *name, char **err)
+{
+	struct strbuf sb;
+	size_t len = strlen(name);
+	int i, several = 0;
+
+	sb_init(&sb);
+	for (i = 0; i < v->ncols; i++) {
+		sb_addf(&sb, "%s%s", i ? " " : "", v->cols[i].name);
+		several += len > 0 && strncasecmp(v->cols[i].name, name, len) == 0;
+	}
+	lower_ascii(sb.buf);
+	tf_err(err, "%s column '%s' in %s (columns: %s)", several > 1 ? "more than one" : "no",
+	    name, v->name, sb.buf);
+	sb_free(&sb);
+	return -1;
+}
+
 static void
 resort(struct ui *u, struct ui_vstate *vs)
 {
@@ -450,18 +470,8 @@ ui_list_sort_by(struct ui *u, struct ui_vstate *vs, const char *name, int desc, 
 
 	if (vs->v->ncols == 0)
 		return tf_err(err, "the %s view has no columns to sort", vs->v->name);
-	if ((c = ui_list_column(vs->v, name)) < 0) {
-		struct strbuf sb;
-		int i;
-
-		sb_init(&sb);
-		for (i = 0; i < vs->v->ncols; i++)
-			sb_addf(&sb, "%s%s", i ? " " : "", vs->v->cols[i].name);
-		lower_ascii(sb.buf);
-		tf_err(err, "no column '%s' in %s (columns: %s)", name, vs->v->name, sb.buf);
-		sb_free(&sb);
-		return -1;
-	}
+	if ((c = ui_list_column(vs->v, name)) < 0)
+		return no_column(vs->v, name, err);
 	vs->list.sort_col = c;
 	vs->list.sort_desc = desc < 0 ? (vs->v->cols[c].flags & UI_COL_DESC) != 0 : desc;
 	resort(u, vs);
@@ -496,8 +506,7 @@ ui_list_set_columns(struct ui *u, struct ui_vstate *vs, const char *spec, char *
 			continue;
 		}
 		if ((c = ui_list_column(v, name)) < 0) {
-			tf_err(err, "no column '%s' in %s (:columns NAME... sets them; -NAME hides, "
-			    "+NAME shows)", name, v->name);
+			no_column(v, name, err);
 			free(copy);
 			return -1;
 		}
