@@ -485,6 +485,8 @@ ui_open_finding(struct ui *u, const char *id)
 		u->model.show_suppressed = 1;
 	ui_list_jump(&vs->list, id);
 	u->focus_detail = 0;
+	u->detail.cursor = -1;
+	u->detail.scroll = 0;           /* another finding: its detail from the top */
 	ui_show_view(u, V_FINDINGS);
 	ui_mark_dirty(u, V_FINDINGS);
 	return 1;
