@@ -705,6 +705,9 @@ draw_status(struct ui *u, int y, int w)
 	sb_addf(&sb, " open: crit %zu high %zu med %zu low %zu info %zu | ack %zu | supp %zu%s | ",
 	    open[SEV_CRITICAL], open[SEV_HIGH], open[SEV_MEDIUM], open[SEV_LOW], open[SEV_INFO],
 	    nack, nsup, m->show_suppressed ? " shown" : "");
+	/* Before the progress: a narrow terminal cuts the end of the line, not the pause. */
+	if (u->paused)
+		sb_addf(&sb, "PAUSED +%zu findings +%zu events (Z) | ", u->held.n, u->held_events.n);
 	if (p.phase == RP_LIVE)
 		sb_addf(&sb, "live: %llu events%s", (unsigned long long)p.events,
 		    p.total > 0 ? " (queued)" : "");
@@ -722,8 +725,6 @@ draw_status(struct ui *u, int y, int w)
 		    (unsigned long long)p.total);
 	if (u->demo)
 		sb_addf(&sb, " loop %u", p.pass + 1);
-	if (u->paused)
-		sb_addf(&sb, " | PAUSED +%zu findings +%zu events (Z)", u->held.n, u->held_events.n);
 	{
 		struct replay_source *src;
 		size_t nsrc, i, failed = 0;
