@@ -304,6 +304,275 @@ t_like "alice, counted inside it" "$TUI_SCREEN" '^ alice@corp\.example +AssumedR
 tui_keys file q
 t_tui_exit file "the file replay exits 0"
 
+# ---- 3. Commands ----
+
+# press_until WINDOW KEY REGEX: press KEY (at most 10 times) until a line matches.
+press_until() {
+	_j=0
+	while [ "$_j" -lt 10 ]; do
+		tui_wait "$1" "$3" 1 && return 0
+		tui_keys "$1" "$2"
+		_j=$((_j + 1))
+	done
+	return 1
+}
+
+DB="$T_TMP/cmd.db"
+tui_start cmd 132 40 "$TFDRIFT" demo --store "$DB" --pace 1s --passes 1
+t_screen "a demo for the commands" cmd 'replay done: 49 events'
+tui_keys cmd :
+t_screen ": opens the command line" cmd '^: *$'
+tui_keys cmd -l 'filter sev>=high'
+tui_keys cmd Enter
+t_screen ":filter EXPR filters the view" cmd '^10 findings match \(Esc clears the filter\)$'
+t_like "shown on the top line as / shows it" "$TUI_SCREEN" '4 Sources  /sev>=high +1/10 *$'
+cmd cmd 'sort actor asc'
+t_screen ":sort COLUMN asc: ▲ on its header" cmd '^ ST SEV +TIME +KIND +RESOURCE +CHANGE +ACTOR▲ *$'
+t_like "the rows in that order" "$(rows 'ST SEV' | head -1)" ' alice@corp\.example$'
+t_like "and the other end" "$(rows 'ST SEV' | tail -1)" ' etl-runner$'
+cmd cmd 'sort sev desc'
+t_screen ":sort sev desc: ▼" cmd '^ ST SEV▼ +TIME +KIND'
+cmd cmd 'sort colour'
+t_screen "a column that is not there: which are" cmd \
+    "^no column 'colour' in findings \\(columns: st sev time kind resource change actor account region event via\\)\$"
+cmd cmd 'sort time'
+t_screen "back to time, newest first" cmd '^ ST SEV +TIME▼ +KIND'
+cmd cmd 'columns -change'
+t_screen ":columns -change hides the column" cmd '^ ST SEV +TIME▼ +KIND +RESOURCE +ACTOR *$'
+t_like "kept in the store, it says" "$TUI_SCREEN" '^columns: st,sev,time,kind,resource,actor \(kept in the store\)$'
+cmd cmd 'columns -colour'
+t_screen "a bad name errors" cmd "^no column 'colour' in findings \\(columns: st sev "
+tui_keys cmd 2
+cmd cmd 'columns +region'
+t_screen "Events: :columns +region shows a hidden one" cmd '^ TIME▼ +EVENT +ACTOR +VIA +ACCOUNT +OUTCOME +REGION *$'
+cmd cmd 'columns default'
+t_screen ":columns default: the default columns" cmd '^ TIME▼ +EVENT +ACTOR +VIA +ACCOUNT +OUTCOME *$'
+
+# A saved view: view, filter, sort and columns, back with :view NAME.
+filter cmd 'via:cli'
+cmd cmd 'sort event asc'
+cmd cmd 'columns -account'
+t_screen "Events set up: via:cli, by event, no account" cmd '^ TIME +EVENT▲ +ACTOR +VIA +OUTCOME *$'
+cmd cmd 'save-view clicalls'
+t_screen ":save-view NAME" cmd '^saved view clicalls \(:view clicalls brings it back\)$'
+tui_keys cmd Escape
+cmd cmd 'sort time'
+cmd cmd 'columns default'
+t_screen "then changed back" cmd '^ TIME▼ +EVENT +ACTOR +VIA +ACCOUNT +OUTCOME *$'
+t_like "no filter" "$TUI_SCREEN" '4 Sources +[0-9]+/49 *$'
+tui_keys cmd 1
+cmd cmd 'view clicalls'
+t_screen ":view NAME from another view" cmd '^view clicalls: Events /via:cli$'
+t_like "the saved filter" "$TUI_SCREEN" '4 Sources  /via:cli +[0-9]+/[0-9]+ *$'
+t_like "sort and columns" "$TUI_SCREEN" '^ TIME +EVENT▲ +ACTOR +VIA +OUTCOME *$'
+cmd cmd 'view actors'
+t_screen ":view actors" cmd '^ ACTOR +TYPE +VIA'
+cmd cmd 'view events'
+t_screen ":view events" cmd '^ TIME +EVENT▲ +ACTOR'
+cmd cmd 'view nowhere'
+t_screen "a view that is not there" cmd '^no view called nowhere \(views: findings events actors sources, or one :save-view made\)$'
+
+# Tab completes; Up and Down recall.
+tui_keys cmd 1 :
+tui_keys cmd -l 'so'
+tui_keys cmd Tab
+t_screen "Tab completes a command's name" cmd '^:sort *$'
+tui_keys cmd -l 'a'
+tui_keys cmd Tab
+t_screen "and a column's, as far as it is the same" cmd '^:sort ac *$'
+t_like "the alternatives above the line" "$TUI_SCREEN" '^actor account *$'
+tui_keys cmd -l 't'
+tui_keys cmd Tab
+t_screen "one left: the whole name" cmd '^:sort actor *$'
+tui_keys cmd -l 'd'
+tui_keys cmd Tab Enter
+t_screen "and asc or desc: :sort actor desc" cmd '^ ST SEV +TIME +KIND +RESOURCE +ACTOR▼ *$'
+tui_keys cmd :
+tui_keys cmd -l 'view e'
+tui_keys cmd Tab
+t_screen "Tab completes a view's name" cmd '^:view events *$'
+tui_keys cmd C-u
+tui_keys cmd -l 'view '
+tui_keys cmd Tab
+t_screen "and lists them, saved views too" cmd '^findings events actors sources clicalls *$'
+tui_keys cmd C-u
+tui_keys cmd -l 'columns -ch'
+tui_keys cmd Tab
+t_screen "the column after :columns -" cmd '^:columns -change *$'
+tui_keys cmd Escape
+t_screen "Esc leaves the command line" cmd '^no command$'
+tui_keys cmd : Up
+t_screen "Up recalls the last command" cmd '^:sort actor desc *$'
+tui_keys cmd Up
+t_screen "Up again, the one before" cmd '^:view nowhere *$'
+tui_keys cmd Down
+t_screen "Down, the next" cmd '^:sort actor desc *$'
+tui_keys cmd C-u
+tui_keys cmd -l 'sort time'
+tui_keys cmd Enter
+t_screen "recalled and edited, it runs" cmd '^ ST SEV +TIME▼ +KIND'
+cmd cmd 'sotr sev'
+t_screen "an unknown command says so and the near one" cmd \
+    "^unknown command 'sotr'; did you mean 'sort'\\? \\(:help lists the commands\\)\$"
+tui_keys cmd '@'
+t_screen "an unknown key says so and points at ?" cmd '^@: no such key \(\? lists the keys\)$'
+
+# Decisions on the selected finding.
+tui_keys cmd g
+t_sel "the newest high finding" cmd '^ +CRIT 12:00:00 mod +aws_kms_key\.data '
+cmd cmd 'ack looked at it, OPS-7'
+t_screen ":ack NOTE acknowledges it" cmd '^acknowledged aws_kms_key\.data \(decision 1; u undoes\)$'
+t_sel "marked A in the list" cmd '^ A +CRIT 12:00:00 mod +aws_kms_key\.data '
+tui_keys cmd j
+t_sel "the next" cmd 'aws_s3_bucket_public_access_block\.logs '
+cmd cmd 'suppress resource 1d planned window'
+t_screen ":suppress resource 1d NOTE" cmd \
+    '^suppressed resource aws_s3_bucket_public_access_block\.logs until 2024-05-28T12:00:00Z \(decision 2; u undoes\)$'
+t_unlike "gone from the list" "$(rows 'ST SEV')" 'aws_s3_bucket_public_access_block\.logs'
+t_like "counted" "$TUI_SCREEN" '\| ack 1 \| supp 1 \|'
+cmd cmd "export $T_TMP/out/shown.json"
+t_screen ":export PATH writes the findings shown" cmd "^exported 9 findings to $T_TMP/out/shown\\.json\$"
+t_is "nine in the file" "$(/usr/bin/python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' \
+    "$T_TMP/out/shown.json" 2>&1)" 9
+
+cmd cmd 'messages'
+t_screen ":messages: the session's messages" cmd '^ Messages of this session \([0-9]+; q closes\)$'
+t_like "each with its time" "$TUI_SCREEN" '^   2024-05-27T12:00:00Z  acknowledged aws_kms_key\.data \(decision 1; u undoes\)$'
+t_like "errors marked" "$TUI_SCREEN" "^   2024-05-27T12:00:00Z  error: unknown command 'sotr'"
+t_like "its key bar" "$TUI_SCREEN" "^j/k move  \\| pager$KEYBAR"
+tui_keys cmd q
+cmd cmd 'help'
+t_screen ":help: keys first" cmd '^ Keys \(in the Findings view; j/k scroll, q closes\)$'
+press_until cmd NPage '^   :sort COLUMN \[asc\|desc\] +sort this list by a column$'
+t_screen "then the commands, from the command table" cmd '^   :sort COLUMN \[asc\|desc\] +sort this list by a column$'
+t_like "each with its help" "$TUI_SCREEN" '^   :save-view NAME +save this view'
+tui_keys cmd q
+t_screen "q closes it" cmd '^ ST SEV +TIME▼ +KIND'
+t_like "the selection black on white" "$(tui_sel cmd)" '^ .*(CRIT|HIGH) 12:00:00 '
+cmd cmd 'theme light'
+t_screen ":theme light" cmd '^theme light$'
+t_like "the selection in the light theme's colours" "$(tmx capture-pane -e -p -t '=tui:=cmd')" \
+    "^(${ESC}\\[[0-9;]*m)*${ESC}\\[30m${ESC}\\[(48;5;153|46)m .*12:00:00 "
+t_is "and no longer black on white" "$(tui_sel cmd)" ""
+cmd cmd 'q'
+t_tui_exit cmd ":q quits"
+
+t_run "$TFDRIFT" export --store "$DB" --status all --format jsonl
+t_like "export: acknowledged, by whom, with the note" "$T_OUT" \
+    '"status":"acknowledged".*"address":"aws_kms_key\.data".*"triage":\{"by":"tester","at":"2024-05-27T12:00:00Z","note":"looked at it, OPS-7","until":null\}'
+t_like "suppressed for a day, with the note" "$T_OUT" \
+    '"status":"suppressed".*"address":"aws_s3_bucket_public_access_block\.logs".*"note":"planned window","until":"2024-05-28T12:00:00Z"'
+
+# The same store again: the columns and the saved view are still there.
+tui_start cmd2 132 40 "$TFDRIFT" demo --store "$DB" --pace 1s --passes 1
+t_screen "restarted on the same store" cmd2 'replay done: 49 events'
+t_like "the Findings columns kept" "$TUI_SCREEN" '^ ST SEV +TIME▼ +KIND +RESOURCE +ACTOR *$'
+t_like "the decision too" "$TUI_SCREEN" '^ A +CRIT 12:00:00 mod +aws_kms_key\.data '
+cmd cmd2 'view clicalls'
+t_screen "the saved view too" cmd2 '^view clicalls: Events /via:cli$'
+t_like "with its sort and columns" "$TUI_SCREEN" '^ TIME +EVENT▲ +ACTOR +VIA +OUTCOME *$'
+tui_keys cmd2 q
+t_tui_exit cmd2 "the second session exits 0"
+
+# Freezes, on the real clock (a freeze that starts and ends in the same fake instant is a
+# cancelled one): :freeze starts one, again changes its end, :unfreeze ends it.
+saved_now=$TFDRIFT_NOW
+unset TFDRIFT_NOW
+tui_start frz 132 40 "$TFDRIFT" --state "$EX/prod.tfstate" --events "$EX/cloudtrail.json" \
+    --store "$T_TMP/frz.db"
+TFDRIFT_NOW=$saved_now
+export TFDRIFT_NOW
+t_screen "a replay on the real clock" frz 'replay done: [0-9]+ events'
+cmd frz 'freeze release 2h'
+t_screen ":freeze NAME 2h: the banner" frz '^ FREEZE release: (2h00m|1h59m) left +open: '
+t_like "and what it means" "$TUI_SCREEN" \
+    '^freeze release until [0-9T:.-]+Z: every write by a person is a finding \(:unfreeze release ends it\)$'
+t_run env -u TFDRIFT_NOW "$TFDRIFT" freeze list --all --store "$T_TMP/frz.db"
+t_like "tfdrift freeze list: on" "$T_OUT" '^active \((2h00m|1h59m) left\) +release .*\[store by tester\]$'
+cmd frz 'freeze release 3h'
+t_screen ":freeze NAME 3h: a new end" frz '^ FREEZE release: (3h00m|2h59m) left +open: '
+t_like "it says so" "$TUI_SCREEN" '^freeze release now until '
+t_run env -u TFDRIFT_NOW "$TFDRIFT" freeze list --all --store "$T_TMP/frz.db"
+t_like "freeze list: on for 3h" "$T_OUT" '^active \((3h00m|2h59m) left\) +release '
+t_is "one of them on" "$(printf '%s\n' "$T_OUT" | grep -c '^active')" 1
+tui_keys frz :
+tui_keys frz -l 'unfreeze r'
+tui_keys frz Tab
+t_screen "Tab completes a freeze's name" frz '^:unfreeze release *$'
+tui_keys frz Enter
+t_screen ":unfreeze NAME ends it" frz '^freeze release ended$'
+t_unlike "the banner is gone" "$TUI_SCREEN" 'FREEZE'
+t_run env -u TFDRIFT_NOW "$TFDRIFT" freeze list --all --store "$T_TMP/frz.db"
+t_unlike "freeze list: none on" "$T_OUT" '^active'
+t_like "ended, by tester" "$T_OUT" '^ended +release .*\[store by tester\]$'
+tui_keys frz q
+t_tui_exit frz "the freeze session exits 0"
+
+# ---- 4. Live lists never move under the user ----
+
+# Four slow passes at once: actors, pause, findings (a short list: new ones go above it) and
+# events. Each selects a row and leaves the follow mode while the replay goes on.
+for w in la lz lf le; do
+	tui_start "$w" 120 "$([ "$w" = lf ] && echo 30 || echo 40)" "$TFDRIFT" demo \
+	    --store "$T_TMP/$w.db" --pace 30s --passes 1
+done
+tui_keys la 3
+tui_keys le 2
+t_screen "3: the Actors view" la '^ ACTOR +TYPE +VIA'
+t_screen "the first actors (the pipelines: no findings yet)" la ' 1/([2-9]|1[01]) *$' 40
+tui_keys la j k
+t_screen "j k: the top actor, no longer following" la '^ ACTOR '
+LA_NAME=$(tui_sel la | awk '{ print $1 }')
+t_like "an actor selected" "$LA_NAME" '^[a-zA-Z]'
+t_screen "the first findings arrive" lz ' 1/[1-9][0-9]* *$' 40
+tui_keys lz Z
+t_screen "Z pauses: the top line says so" lz '4 Sources +PAUSED +1/[0-9]+ *$'
+t_like "and the status line" "$TUI_SCREEN" '^ open: .* \| PAUSED \+[0-9]+ findings \+[0-9]+ events \(Z\) \| '
+LZ_N=$(printf '%s\n' "$TUI_SCREEN" | head -1 | sed -n 's/.* 1\/\([0-9]*\) *$/\1/p')
+LZ_ROWS=$(rows 'ST SEV')
+LZ_OPEN=$(printf '%s\n' "$TUI_SCREEN" | sed -n 's/^ open: \(crit [0-9]* high [0-9]* med [0-9]* low [0-9]*\).*/\1/p')
+t_screen "findings arrive" lf ' 1/([3-9]|1[0-7]) *$' 40
+tui_keys lf j j
+t_screen "j j: a finding below the top" lf ' ([2-9]|1[0-7])/[0-9]+ *$'
+LF_HEAD=$(detail_head)
+LF_KEY=$(tui_sel lf | awk '{ print $1, $2, $3 }')
+t_like "its detail" "$LF_HEAD" '^ (critical|high|medium|low|info) (modified|unmanaged|deleted) '
+t_screen "2: the Events view" le '^ TIME▼ +EVENT +ACTOR'
+t_screen "events arrive" le ' 1/([3-9]|[1-9][0-9]) *$' 40
+tui_keys le j j
+t_screen "j j: an event below the top" le ' ([2-9]|[1-9][0-9])/[0-9]+ *$'
+LE_ID=$(printf '%s\n' "$TUI_SCREEN" | sed -n 's/^   event id: \([^ ]*\).*/\1/p')
+LE_KEY=$(tui_sel le | awk '{ print $1, $2, $3 }')
+t_like "its detail has its id" "$LE_ID" '^[0-9a-z-]{8,}$'
+
+t_screen "more findings above: the top line counts them" lf '▲ [1-9][0-9]* new  [0-9]+/1[0-7] *$' 40
+t_is "the same finding in the detail" "$(detail_head)" "$LF_HEAD"
+t_is "and selected" "$(tui_sel lf | awk '{ print $1, $2, $3 }')" "$LF_KEY"
+tui_keys lf g
+t_screen "g: the newest, and the marker goes" lf '4 Sources +1/1[0-7] *$'
+t_unlike "no ▲ left" "$(printf '%s\n' "$TUI_SCREEN" | head -1)" '▲'
+t_screen "more events above" le '▲ [1-9][0-9]* new  [0-9]+/[0-9]+ *$' 40
+t_like "the same event in the detail" "$TUI_SCREEN" "^   event id: $LE_ID$MORE"
+t_is "and selected" "$(tui_sel le | awk '{ print $1, $2, $3 }')" "$LE_KEY"
+t_screen "the people with findings come above it (all 11 fit: no marker needed)" la '4 Sources +([2-9]|1[01])/11 *$' 40
+t_sel "the same actor still selected, further down" la "^ $LA_NAME "
+t_screen "paused, findings still come: counted, not shown" lz '\| PAUSED \+[1-9][0-9]* findings' 40
+t_like "the list as it was" "$TUI_SCREEN" "4 Sources +PAUSED +1/$LZ_N *\$"
+t_is "row for row" "$(rows 'ST SEV')" "$LZ_ROWS"
+NOW_OPEN=$(printf '%s\n' "$TUI_SCREEN" | sed -n 's/^ open: \(crit [0-9]* high [0-9]* med [0-9]* low [0-9]*\).*/\1/p')
+[ -n "$NOW_OPEN" ] && [ "$NOW_OPEN" != "$LZ_OPEN" ]
+ok $? "the status line's counts grew while paused ($LZ_OPEN -> $NOW_OPEN)"
+tui_keys lz Z
+t_screen "Z again: resumed" lz '^resumed$'
+LZ_M=$(printf '%s\n' "$TUI_SCREEN" | head -1 | sed -n 's/.* 1\/\([0-9]*\) *$/\1/p')
+t_unlike "PAUSED gone" "$(printf '%s\n' "$TUI_SCREEN" | head -1)" 'PAUSED'
+[ "${LZ_M:-0}" -gt "${LZ_N:-0}" ]
+ok $? "what waited is in the list ($LZ_N -> $LZ_M findings)"
+for w in lf le la lz; do
+	tui_keys "$w" q
+	t_tui_exit "$w" "$w: q exits 0"
+done
+
 # ---- 5. Views by keys and by mouse ----
 
 tui_keys nav 1
