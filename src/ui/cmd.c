@@ -594,8 +594,12 @@ ui_command_complete(struct ui *u, const char *line, char **alts)
 		for (i = 0; i < TF_ARRLEN(cmds); i++)
 			if (cmds[i].help != NULL)
 				strlist_push(&cand, cmds[i].name);
-	} else if (c != NULL)
+	} else if (c != NULL) {
 		candidates(u, c, argi, &cand);
+		/* :columns -NAME and +NAME: complete the name after the sign. */
+		if (c->run == c_columns && (*word == '-' || *word == '+'))
+			word++;
+	}
 	len = strlen(word);
 	sb_init(&sb);
 	for (i = 0; i < cand.n; i++) {

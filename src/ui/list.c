@@ -110,9 +110,14 @@ fit(struct ui_list *l, size_t n)
 }
 
 void
-ui_list_settle(struct ui_list *l, size_t n, size_t at, const char *id_at_sel)
+ui_list_settle(struct ui_list *l, size_t n, size_t at, unsigned shape)
 {
-	(void)id_at_sel;
+	int reshaped = shape != l->shape, jumped = l->jump;
+
+	l->shape = shape;
+	l->jump = 0;
+	if (reshaped || jumped)
+		l->nnew = 0;
 	if (n == 0) {
 		l->sel = l->top = 0;
 		l->nnew = 0;
@@ -122,12 +127,14 @@ ui_list_settle(struct ui_list *l, size_t n, size_t at, const char *id_at_sel)
 		l->sel = 0;
 		l->top = 0;
 		l->nnew = 0;
+	} else if (at != (size_t)-1 && jumped) {
+		l->sel = at;            /* another item: shown where it is (fit scrolls to it) */
 	} else if (at != (size_t)-1) {
 		/* The same item: the rows that came above it push the view down with it. */
 		long delta = (long)at - (long)l->sel;
 		long top = (long)l->top + delta;
 
-		if (delta > 0 && top > 0)
+		if (delta > 0 && top > 0 && !reshaped)
 			l->nnew += (size_t)delta;
 		l->sel = at;
 		l->top = top > 0 ? (size_t)top : 0;
@@ -136,12 +143,21 @@ ui_list_settle(struct ui_list *l, size_t n, size_t at, const char *id_at_sel)
 }
 
 void
+ui_list_jump(struct ui_list *l, const char *id)
+{
+	free(l->sel_id);
+	l->sel_id = xstrdup(id);
+	l->follow = id == NULL;
+	l->jump = id != NULL;
+}
+
+void
 ui_list_rebuilt(struct ui *u, struct ui_vstate *vs)
 {
 	size_t n = vs->v->count(u, vs);
 	size_t at = vs->list.follow ? 0 : ui_list_find(u, vs);
 
-	ui_list_settle(&vs->list, n, at, NULL);
+	ui_list_settle(&vs->list, n, at, vs->gen);
 	remember(u, vs);
 }
 
@@ -385,6 +401,26 @@ ui_list_column(const struct ui_view *v, const char *name)
 	return found;
 }
 
+/* One wording for a column name that is not there (:sort, :columns): with the names. */
+static int
+no_column(const struct ui_view *v, const char *name, char **err)
+{
+	struct strbuf sb;
+	size_t len = strlen(name);
+	int i, several = 0;
+
+	sb_init(&sb);
+	for (i = 0; i < v->ncols; i++) {
+		sb_addf(&sb, "%s%s", i ? " " : "", v->cols[i].name);
+		several += len > 0 && strncasecmp(v->cols[i].name, name, len) == 0;
+	}
+	lower_ascii(sb.buf);
+	tf_err(err, "%s column '%s' in %s (columns: %s)", several > 1 ? "more than one" : "no",
+	    name, v->name, sb.buf);
+	sb_free(&sb);
+	return -1;
+}
+
 static void
 resort(struct ui *u, struct ui_vstate *vs)
 {
@@ -435,18 +471,8 @@ ui_list_sort_by(struct ui *u, struct ui_vstate *vs, const char *name, int desc, 
 
 	if (vs->v->ncols == 0)
 		return tf_err(err, "the %s view has no columns to sort", vs->v->name);
-	if ((c = ui_list_column(vs->v, name)) < 0) {
-		struct strbuf sb;
-		int i;
-
-		sb_init(&sb);
-		for (i = 0; i < vs->v->ncols; i++)
-			sb_addf(&sb, "%s%s", i ? " " : "", vs->v->cols[i].name);
-		lower_ascii(sb.buf);
-		tf_err(err, "no column '%s' in %s (columns: %s)", name, vs->v->name, sb.buf);
-		sb_free(&sb);
-		return -1;
-	}
+	if ((c = ui_list_column(vs->v, name)) < 0)
+		return no_column(vs->v, name, err);
 	vs->list.sort_col = c;
 	vs->list.sort_desc = desc < 0 ? (vs->v->cols[c].flags & UI_COL_DESC) != 0 : desc;
 	resort(u, vs);
@@ -481,8 +507,7 @@ ui_list_set_columns(struct ui *u, struct ui_vstate *vs, const char *spec, char *
 			continue;
 		}
 		if ((c = ui_list_column(v, name)) < 0) {
-			tf_err(err, "no column '%s' in %s (:columns NAME... sets them; -NAME hides, "
-			    "+NAME shows)", name, v->name);
+			no_column(v, name, err);
 			free(copy);
 			return -1;
 		}

@@ -347,17 +347,43 @@ ui_set_filter(struct ui *u, int v, const char *q, int quiet)
 static void
 back_free(struct ui_back *b)
 {
-	free(b->sel_id);
-	free(b->filter);
+	free(b->from.sel_id);
+	free(b->from.filter);
+	free(b->to.sel_id);
+	free(b->to.filter);
 	free(b->resource);
 }
 
-/* Where we are, for Backspace. */
 static void
-push_back(struct ui *u)
+place_save(struct ui *u, int v, struct ui_place *p)
+{
+	struct ui_vstate *vs = &u->vs[v];
+
+	p->view = v;
+	p->sel_id = vs->list.follow ? NULL : xstrdup(vs->list.sel_id);
+	p->filter = xstrdup(filter_text(vs->filter));
+}
+
+static void
+place_restore(struct ui *u, struct ui_place *p)
+{
+	struct ui_vstate *vs;
+
+	if (p->view < 0)
+		return;
+	vs = &u->vs[p->view];
+	if (strcmp(filter_text(vs->filter), p->filter != NULL ? p->filter : "") != 0)
+		ui_set_filter(u, p->view, p->filter != NULL ? p->filter : "", 1);
+	ui_list_jump(&vs->list, p->sel_id);
+	ui_mark_dirty(u, p->view);
+}
+
+/* Where we are, and how view `to` (which a drill-down is about to change) is, for
+ * Backspace. */
+static void
+push_back(struct ui *u, int to)
 {
 	struct ui_back *b;
-	struct ui_vstate *vs = &u->vs[u->cur];
 
 	if (u->nback == MAX_BACK) {
 		back_free(&u->back[0]);
@@ -367,11 +393,15 @@ push_back(struct ui *u)
 	u->back = xreallocarray(u->back, u->nback + 1, sizeof *u->back);
 	b = &u->back[u->nback++];
 	memset(b, 0, sizeof *b);
-	b->view = u->cur;
-	b->sel_id = vs->list.follow ? NULL : xstrdup(vs->list.sel_id);
-	b->filter = xstrdup(filter_text(vs->filter));
+	place_save(u, u->cur, &b->from);
+	b->to.view = -1;
+	if (to != u->cur)
+		place_save(u, to, &b->to);
 	b->resource = xstrdup(u->resource);
 	b->focus_detail = u->focus_detail;
+	b->detail_cursor = u->detail.cursor;
+	b->detail_scroll = u->detail.scroll;
+	b->show_suppressed = u->model.show_suppressed;
 	b->bucket_from = u->tl.bucket_from;
 	b->bucket_to = u->tl.bucket_to;
 }
@@ -380,40 +410,37 @@ static void
 go_back(struct ui *u)
 {
 	struct ui_back *b;
-	struct ui_vstate *vs;
 
 	if (u->nback == 0) {
 		ui_msg(u, 0, "nothing to go back to (Enter on a row drills down)");
 		return;
 	}
 	b = &u->back[--u->nback];
-	vs = &u->vs[b->view];
 	free(u->resource);
 	u->resource = b->resource;
 	b->resource = NULL;
-	if (strcmp(filter_text(vs->filter), b->filter != NULL ? b->filter : "") != 0)
-		ui_set_filter(u, b->view, b->filter != NULL ? b->filter : "", 1);
-	if (b->view == V_FINDINGS && (u->tl.bucket_from != b->bucket_from ||
-	    u->tl.bucket_to != b->bucket_to)) {
+	place_restore(u, &b->to);
+	place_restore(u, &b->from);
+	if (u->tl.bucket_from != b->bucket_from || u->tl.bucket_to != b->bucket_to ||
+	    u->model.show_suppressed != b->show_suppressed) {
 		u->tl.bucket_from = b->bucket_from;
 		u->tl.bucket_to = b->bucket_to;
+		u->model.show_suppressed = b->show_suppressed;
 		u->model.filter_gen++;
+		ui_mark_dirty(u, V_FINDINGS);
 	}
-	free(vs->list.sel_id);
-	vs->list.sel_id = b->sel_id;
-	vs->list.follow = b->sel_id == NULL;
-	b->sel_id = NULL;
+	/* The Findings' detail pane as it was: focused, on the same line. */
 	u->focus_detail = b->focus_detail;
-	u->detail.cursor = u->focus_detail ? 0 : -1;
+	u->detail.cursor = u->focus_detail ? (b->detail_cursor >= 0 ? b->detail_cursor : 0) : -1;
+	u->detail.scroll = b->detail_scroll;
+	ui_show_view(u, b->from.view);
 	back_free(b);
-	ui_show_view(u, b->view);
-	ui_mark_dirty(u, b->view);
 }
 
 void
 ui_drill(struct ui *u, int v, const char *filter)
 {
-	push_back(u);
+	push_back(u, v);
 	u->focus_detail = 0;
 	u->full_detail = 0;
 	if (filter != NULL)
@@ -425,7 +452,7 @@ ui_drill(struct ui *u, int v, const char *filter)
 void
 ui_open_resource(struct ui *u, const char *resource)
 {
-	push_back(u);
+	push_back(u, V_RESOURCE);
 	free(u->resource);
 	u->resource = xstrdup(resource);
 	u->focus_detail = 0;
@@ -446,7 +473,7 @@ ui_open_finding(struct ui *u, const char *id)
 			break;
 	if (i == u->model.all.n)
 		return 0;
-	push_back(u);
+	push_back(u, V_FINDINGS);
 	/* Shown whatever the filter and bucket said. */
 	if (u->tl.bucket_to > 0) {
 		u->tl.bucket_to = 0;
@@ -456,10 +483,10 @@ ui_open_finding(struct ui *u, const char *id)
 		ui_set_filter(u, V_FINDINGS, "", 1);
 	if (u->model.all.v[i]->status == ST_SUPPRESSED)
 		u->model.show_suppressed = 1;
-	free(vs->list.sel_id);
-	vs->list.sel_id = xstrdup(id);
-	vs->list.follow = 0;
+	ui_list_jump(&vs->list, id);
 	u->focus_detail = 0;
+	u->detail.cursor = -1;
+	u->detail.scroll = 0;           /* another finding: its detail from the top */
 	ui_show_view(u, V_FINDINGS);
 	ui_mark_dirty(u, V_FINDINGS);
 	return 1;
@@ -583,6 +610,19 @@ draw_top(struct ui *u, int w)
 	sb_init(&extra);
 	if (vs->filter != NULL && filter_text(vs->filter)[0] != '\0')
 		sb_addf(&extra, " /%s", filter_text(vs->filter));
+	if (filter_since(vs->filter) != 0 || filter_until(vs->filter) != 0) {
+		/* The window as times: since:90m was taken from the clock when it was typed. */
+		char f[20], g[20];
+
+		ui_time_list(filter_since(vs->filter), f);
+		ui_time_list(filter_until(vs->filter), g);
+		if (filter_until(vs->filter) == 0)
+			sb_addf(&extra, " [since %s]", f);
+		else if (filter_since(vs->filter) == 0)
+			sb_addf(&extra, " [until %s]", g);
+		else
+			sb_addf(&extra, " [%s-%s]", f, g);
+	}
 	if (u->cur == V_FINDINGS && u->tl.bucket_to > 0) {
 		char f[20], g[20];
 
@@ -792,10 +832,13 @@ ui_draw(struct ui *u)
 		ui_overlay_draw(u, 1, 0, body, w);
 	else
 		vs->v->draw(u, vs, 1, 0, body, w);
-	if (u->prompting != P_NONE && u->msg != NULL && u->msg_error) {
-		/* The prompt has the bottom line: what was wrong with the last answer goes above. */
-		ui_fill(h - 2, 0, w, theme_attr(TS_STATUS_ERROR));
-		ui_put(h - 2, 0, w, u->msg, theme_attr(TS_STATUS_ERROR));
+	if (u->prompting != P_NONE && u->msg != NULL) {
+		/* The prompt has the bottom line: what was wrong with the last answer, or what Tab
+		 * offers, goes above. */
+		int a = u->msg_error ? theme_attr(TS_STATUS_ERROR) : (int)A_BOLD;
+
+		ui_fill(h - 2, 0, w, a);
+		ui_put(h - 2, 0, w, u->msg, a);
 	} else
 		draw_status(u, h - 2, w);
 	draw_bottom(u, h - 1, w);

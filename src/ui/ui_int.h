@@ -49,6 +49,8 @@ struct ui_list {
 	char *sel_id;           /* heap; the selected row's id, NULL before the first rebuild */
 	int follow;             /* the selection follows row 0 (the newest) until the user moves */
 	size_t nnew;            /* rows that arrived above the visible ones since */
+	unsigned shape;         /* the filter, sort and bucket the rows were made with */
+	int jump;               /* sel_id was set to another item (a drill-down, back) */
 	int h, y, x;            /* rows, first screen row and column at the last draw */
 	int sort_col, sort_desc;
 	int order[UI_MAXCOLS];  /* the columns shown, in order */
@@ -197,13 +199,22 @@ struct ui_message {
 	char *text;
 };
 
-/* The back stack: where Backspace returns to. */
-struct ui_back {
-	int view;
+/* A view's place: its filter and selected row (NULL: following the newest). */
+struct ui_place {
+	int view;               /* -1: none */
 	char *sel_id;
 	char *filter;
+};
+
+/* The back stack: where Backspace returns to. A drill-down leaves two views changed, the
+ * one it started from and the one it opened (a new filter or selection there), and going
+ * back puts both as they were, with the Findings' detail pane, bucket and Resource subject. */
+struct ui_back {
+	struct ui_place from, to;
 	char *resource;         /* the resource view's subject */
 	int focus_detail;
+	int detail_cursor, detail_scroll;
+	int show_suppressed;
 	int64_t bucket_from, bucket_to;
 };
 
@@ -328,8 +339,12 @@ void ui_list_init(struct ui_list *l, const struct ui_view *v);
 void ui_list_free(struct ui_list *l);
 /* After a rebuild of n rows: put the selection back on sel_id (found at row `at`, or
  * (size_t)-1 when gone: the same row number), keep the rows on screen where they were,
- * count the ones that arrived above. */
-void ui_list_settle(struct ui_list *l, size_t n, size_t at, const char *id_at_sel);
+ * count the ones that arrived above. `shape` names the filter, sort and bucket the rows
+ * were made with: when it changed, rows above were revealed, not new, and none count. */
+void ui_list_settle(struct ui_list *l, size_t n, size_t at, unsigned shape);
+/* Select the item `id` (NULL: follow the newest) from outside the list (a drill-down, back):
+ * the next rebuild shows it wherever it is, and counts nothing as new. */
+void ui_list_jump(struct ui_list *l, const char *id);
 /* The same for a view whose rows were just made: finds the old selection by its id (a
  * scan), settles, and remembers the new selection's id. */
 void ui_list_rebuilt(struct ui *u, struct ui_vstate *vs);

@@ -489,9 +489,7 @@ ui_open_event(struct ui *u, const char *event_id)
 	struct ui_vstate *vs = &u->vs[V_EVENTS];
 
 	ui_drill(u, V_EVENTS, "");
-	free(vs->list.sel_id);
-	vs->list.sel_id = xstrdup(event_id);
-	vs->list.follow = 0;
+	ui_list_jump(&vs->list, event_id);
 	vs->dirty = 1;
 }
 

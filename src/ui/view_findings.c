@@ -324,7 +324,9 @@ f_rebuild(struct ui *u, struct ui_vstate *vs)
 	model_rebuild(m);
 	if (!vs->list.follow && vs->list.sel_id != NULL)
 		row = model_row_of(m, vs->list.sel_id);
-	ui_list_settle(&vs->list, m->nrows, row, NULL);
+	/* A new query, sort, bucket or triage shows other rows: only arrivals are "new". */
+	ui_list_settle(&vs->list, m->nrows, row, vs->gen * 131u + m->filter_gen * 2u +
+	    (m->show_suppressed != 0));
 	if (m->nrows > 0) {
 		model_select_row(m, vs->list.sel);
 		free(vs->list.sel_id);

@@ -72,8 +72,8 @@ help_text(struct ui *u, struct ui_text *d)
 	    "(ago). n/N find the next row with the words."));
 	for (v = 0; v < UI_NVIEWS; v++)
 		if (ui_views[v]->schema != NULL) {
-			ui_text_add(d, TS_NORMAL, xasprintf("  %s: %s", ui_views[v]->title,
-			    ui_views[v]->schema->names));
+			ui_text_add(d, TS_NORMAL, xasprintf("  %s: %s%s", ui_views[v]->title,
+			    ui_views[v]->schema->n > 0 ? "" : "words, ", ui_views[v]->schema->names));
 			d->v[d->n - 1].indent = 4;
 		}
 	ui_text_add(d, TS_NORMAL, xstrdup(""));

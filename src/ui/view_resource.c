@@ -146,7 +146,7 @@ r_rebuild(struct ui *u, struct ui_vstate *vs)
 	p->first = NULL;
 	p->nfindings = p->nopen = p->nevents = 0;
 	if (u->resource == NULL) {
-		ui_list_settle(&vs->list, 0, (size_t)-1, NULL);
+		ui_list_settle(&vs->list, 0, (size_t)-1, vs->gen);
 		return;
 	}
 	all = xcalloc(cap, sizeof *all);

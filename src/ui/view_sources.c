@@ -180,8 +180,7 @@ build(struct ui *u, struct ui_text *d, const struct filter *f)
 	}
 }
 
-static const struct filter_schema schema = { NULL, 0, "words, since until (files whose "
-    "events overlap the window)" };
+static const struct filter_schema schema = { NULL, 0, "since until" };
 
 static const struct key_hint hints[] = {
 	{ ACT_DOWN, ACT_UP }, { ACT_FILTER, ACT_NONE }, { ACT_REFRESH, ACT_NONE },
