@@ -1438,11 +1438,13 @@ store_freeze_end(struct store *st, const char *name, const char *by, int64_t now
 		return tf_err(err, "%s: no freeze window called %s is on or planned "
 		    "(`tfdrift freeze list` shows them)", st->path, name);
 	}
-	/* One that has not started yet is cancelled: ending it now would end before it starts. */
-	if (prep(st, start >= now_ms ?
+	/* One that has not started yet is cancelled: ending it now would end before it starts.
+	 * One that started this very millisecond (start is inclusive) is on: it ends a
+	 * millisecond after its start, the shortest window there is. */
+	if (prep(st, start > now_ms ?
 	    "UPDATE freezes SET deleted = 1, ended_by = ?2, ended_at = ?3 WHERE id = ?1" :
-	    "UPDATE freezes SET \"end\" = ?3, ended_by = ?2, ended_at = ?3 WHERE id = ?1",
-	    &s, doing, err) != 0) {
+	    "UPDATE freezes SET \"end\" = max(?3, start + 1), ended_by = ?2, ended_at = ?3 "
+	    "WHERE id = ?1", &s, doing, err) != 0) {
 		rollback(st);
 		return -1;
 	}
@@ -1456,7 +1458,7 @@ store_freeze_end(struct store *st, const char *name, const char *by, int64_t now
 	if (commit(st, doing, err) != 0)
 		return -1;
 	if (cancelled != NULL)
-		*cancelled = start >= now_ms;
+		*cancelled = start > now_ms;
 	return 0;
 }
 

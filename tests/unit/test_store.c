@@ -1055,6 +1055,31 @@ test_freezes(void)
 	free(err);
 	err = NULL;
 	store_close(st);
+	/* A window that starts this very millisecond is on: ended, not cancelled. */
+	{
+		struct freeze_window now_w;
+		char *ipath = tpath("instant.db");
+		int64_t t = T0 + 2 * HOUR;
+
+		memset(&now_w, 0, sizeof now_w);
+		now_w.name = "instant";
+		now_w.start_ms = t;
+		now_w.end_ms = t + HOUR;
+		ok(store_open(ipath, 0, &st, &err) == 0 &&
+		    store_freeze_add(st, &now_w, "bob", t, NULL, &err) == 0 &&
+		    store_freeze_end(st, "instant", "bob", t, &cancelled, &err) == 0 && cancelled == 0,
+		    "a window ended the millisecond it starts is ended, not cancelled: %s",
+		    err ? err : "");
+		ok(store_freeze_list(st, 1, t, &v, &n, &err) == 0 && n == 1 &&
+		    v[0].end_ms == t + 1, "it stays in the list, one millisecond long");
+		freeze_windows_free(v, n);
+		v = NULL;
+		ok(store_freeze_list(st, 0, t + 1, &v, &n, &err) == 0 && n == 0, "and is over");
+		freeze_windows_free(v, n);
+		v = NULL;
+		store_close(st);
+		free(ipath);
+	}
 	freeze_window_clear(&w);
 	free(path);
 }
