@@ -476,6 +476,9 @@ cmd_scan(int argc, char **argv)
 		nmalformed += ev_reader_counters(r)->malformed;
 		ev_reader_close(r);
 	}
+	/* The input ended: GCP operations whose first entry never came are decided on their last
+	 * one, before anything is saved, triaged or counted (they are findings like the rest). */
+	detector_flush(det, &found);
 
 	if (store != NULL) {
 		char *err = NULL;
@@ -505,8 +508,6 @@ cmd_scan(int argc, char **argv)
 	}
 	for (i = 0; i < found.n; i++)
 		nstatus[found.v[i]->status]++;
-	/* GCP operations whose first entry never came are decided on their last one. */
-	detector_flush(det, &found);
 	if (found.n > 1)
 		qsort(found.v, found.n, sizeof *found.v, finding_cmp);
 	if (write_output(outpath, &found, &oo) != 0)
