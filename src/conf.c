@@ -100,6 +100,13 @@ static const struct conf_option options[] = {
 	  "How often state sources are checked for a new version (ETag, generation, serial), "
 	  "as a duration such as 90s, 5m or 1h30m.",
 	  OPT(state_refresh_ms) },
+	{ "gcp_operation_hold", CT_DURATION, "10m",
+	  "How long, in the log's own time, a GCP operation's last entry waits for its first "
+	  "entry (which carries the request) when it comes first: logs read newest first, or a "
+	  "first entry ingested late. Once the log has moved this far past it, or the input "
+	  "ends, it is decided on its own. The same in scan, watch and the dashboard; keep it "
+	  "longer than Cloud Logging's ingestion delay (the poller allows 2m).",
+	  OPT(gcp_operation_hold_ms) },
 	{ "rules_dirs", CT_STRING_LIST, "",
 	  "Rule files, or directories of them (their *.yaml, not subdirectories), that give "
 	  "findings severity, remediation steps and runbook links (doc/rules.md). Empty means "

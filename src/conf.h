@@ -100,6 +100,7 @@ struct conf {
 	char *store;                       /* SQLite store path */
 	char *theme;
 	int64_t state_refresh_ms;
+	int64_t gcp_operation_hold_ms;     /* a GCP operation's last entry waits for its first */
 	struct conf_sources sources;       /* `sources:` */
 	char *event_maps_default;          /* private: <datadir>/rules/events, set by conf_init */
 	struct conf_output *outputs;       /* `outputs:` (notifications), in file order */

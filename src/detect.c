@@ -25,8 +25,12 @@ struct detector {
 	struct tf_hset seen_events;
 	struct tf_hset seen_ops;
 	struct tf_hset unmanaged;       /* resources already reported as unmanaged */
-	struct event *pending;       /* GCP operations' last entries waiting for their first */
+	struct pend *pending;           /* GCP operations' last entries waiting for their first */
 	size_t npending, cappending;
+	uint64_t pend_seq;              /* arrival order of held entries */
+	size_t last_held;               /* findings of held entries the last detect_event decided */
+	unsigned input;                 /* detector_set_input: where the next events come from */
+	int64_t hold_ms;                /* how long (event time) a last entry waits */
 	struct detect_stats stats;
 	enum severity sev_default[FK__COUNT];
 	/* Change-freeze windows: the config's (borrowed) and detector_set_freezes' (owned).
@@ -39,6 +43,14 @@ struct detector {
 	int64_t freeze_lo, freeze_hi;
 	void (*enrich)(const struct state_index *, struct finding *);   /* or NULL */
 	struct rules *rules;         /* a reference, or NULL: severities by kind only */
+};
+
+/* A GCP operation's last entry held for its first (see detect_event). */
+struct pend {
+	struct event ev;
+	unsigned input;                 /* the input it came from (detector_set_input) */
+	uint64_t seq;                   /* arrival order, for deciding in a stable order */
+	int counted;                    /* counted as ND_DEFERRED (not restored from a store) */
 };
 
 /* What the event map and state made of an event, for freeze windows. */
@@ -103,6 +115,8 @@ detector_new(const struct eventmap *map, struct state_index *ix, const struct co
 	d->sev_default[FK_UNMANAGED] = sev_from_conf(conf ? conf->severity_unmanaged : NULL, SEV_LOW);
 	d->sev_default[FK_DELETED] = sev_from_conf(conf ? conf->severity_deleted : NULL, SEV_HIGH);
 	d->sev_default[FK_FREEZE_VIOLATION] = sev_from_conf(conf ? conf->severity_freeze : NULL, SEV_HIGH);
+	d->hold_ms = conf != NULL && conf->gcp_operation_hold_ms > 0 ? conf->gcp_operation_hold_ms :
+	    DETECT_HOLD_MS;
 	if (conf != NULL) {
 		d->cfg_freezes = conf->freezes;
 		d->ncfg_freezes = conf->nfreezes;
@@ -148,7 +162,7 @@ detector_free(struct detector *d)
 	tf_hset_free(&d->seen_ops);
 	tf_hset_free(&d->unmanaged);
 	for (size_t i = 0; i < d->npending; i++)
-		event_free(&d->pending[i]);
+		event_free(&d->pending[i].ev);
 	free(d->pending);
 	freeze_windows_free(d->extra_freezes, d->nextra_freezes);
 	rules_unref(d->rules);
@@ -893,16 +907,110 @@ pending_find(const struct detector *d, const char *op)
 	size_t i;
 
 	for (i = 0; i < d->npending; i++)
-		if (strcmp(d->pending[i].operation_id, op) == 0)
+		if (strcmp(d->pending[i].ev.operation_id, op) == 0)
 			return (ssize_t)i;
 	return -1;
+}
+
+/* A held entry leaves the deferred count for `why` (a restored one was not counted yet). */
+static void
+pending_recount(struct detector *d, const struct pend *p, enum nodrift why)
+{
+	if (p->counted)
+		d->stats.by_reason[ND_DEFERRED]--;
+	else
+		d->stats.events++;
+	d->stats.by_reason[why]++;
 }
 
 static void
 pending_drop(struct detector *d, size_t i)
 {
-	event_free(&d->pending[i]);
+	event_free(&d->pending[i].ev);
 	d->pending[i] = d->pending[--d->npending];
+}
+
+/* Hold a copy of ev (its JSON shared: this thread only). */
+static struct pend *
+pending_add(struct detector *d, const struct event *ev, unsigned input)
+{
+	struct pend *p;
+
+	if (d->npending == d->cappending) {
+		d->cappending = d->cappending ? d->cappending * 2 : 8;
+		d->pending = xreallocarray(d->pending, d->cappending, sizeof *d->pending);
+	}
+	p = &d->pending[d->npending++];
+	memset(p, 0, sizeof *p);
+	event_clone(&p->ev, ev);
+	p->input = input;
+	p->seq = d->pend_seq++;
+	return p;
+}
+
+/* Is held entry p due: from `input` (or any, when all), and its hold over at upto_ms? */
+static int
+pending_due(const struct detector *d, const struct pend *p, int all, unsigned input,
+    int64_t upto_ms)
+{
+	if (!all && p->input != input)
+		return 0;
+	return upto_ms == INT64_MAX || p->ev.time_ms <= upto_ms - d->hold_ms;
+}
+
+/*
+ * Decide the held entries that are due, alone, oldest first (event time, then arrival), so
+ * that every path decides the same ones in the same order whether an input's end, its
+ * watermark or a later event of it makes them due. Returns how many.
+ */
+static size_t
+decide_held(struct detector *d, int all, unsigned input, int64_t upto_ms, struct finding_list *out)
+{
+	size_t n = 0;
+
+	for (;;) {
+		ssize_t best = -1;
+		size_t i;
+		struct pend *p;
+		enum nodrift why;
+
+		for (i = 0; i < d->npending; i++) {
+			p = &d->pending[i];
+			if (!pending_due(d, p, all, input, upto_ms))
+				continue;
+			if (best < 0 || p->ev.time_ms < d->pending[best].ev.time_ms ||
+			    (p->ev.time_ms == d->pending[best].ev.time_ms &&
+			    p->seq < d->pending[best].seq))
+				best = (ssize_t)i;
+		}
+		if (best < 0)
+			break;
+		p = &d->pending[best];
+		tf_hset_test_and_add(&d->seen_ops, tf_hash_str(p->ev.operation_id));
+		why = detect_resolve(d, &p->ev, out);
+		pending_recount(d, p, why);
+		pending_drop(d, (size_t)best);
+		n++;
+	}
+	return n;
+}
+
+void
+detector_set_input(struct detector *d, unsigned input)
+{
+	d->input = input;
+}
+
+size_t
+detector_last_held(const struct detector *d)
+{
+	return d->last_held;
+}
+
+int64_t
+detector_hold_ms(const struct detector *d)
+{
+	return d->hold_ms;
 }
 
 enum nodrift
@@ -912,6 +1020,7 @@ detect_event(struct detector *d, const struct event *ev, struct finding_list *ou
 	ssize_t pi;
 
 	d->stats.events++;
+	d->last_held = 0;
 	if (ev->read_only == 1) {
 		why = ND_READ_ONLY;
 		goto done;
@@ -919,6 +1028,18 @@ detect_event(struct detector *d, const struct event *ev, struct finding_list *ou
 	if (ev->id != NULL && tf_hset_test_and_add(&d->seen_events, tf_hash_str(ev->id) ^ ev->provider)) {
 		why = ND_DUPLICATE;
 		goto done;
+	}
+	/*
+	 * The input moved on: a GCP write event of the same input logged `hold` after a held
+	 * last entry means its first entry is not coming (an ascending log would have brought
+	 * it already, allowing for late ingestion), so that entry is decided alone first.
+	 * Read-only events and duplicates do not count: some paths drop them before detection.
+	 */
+	if (d->npending > 0 && ev->provider == PROV_GCP && ev->time_ms != 0) {
+		size_t before = out->n;
+
+		decide_held(d, 0, d->input, ev->time_ms, out);
+		d->last_held = out->n - before;
 	}
 	if (ev->error_code != NULL) {
 		why = ND_FAILED;
@@ -928,7 +1049,8 @@ detect_event(struct detector *d, const struct event *ev, struct finding_list *ou
 	 * GCP long-running operations log a first and a last entry: one change, one finding, from
 	 * the first entry, which carries the request. Logs read newest first (gcloud logging
 	 * read, entries.list with timestamp desc) bring the last entry first: hold it until its
-	 * first entry arrives, or until detector_flush() when the input ends without it.
+	 * first entry arrives, its input moved `hold` past it (above, detector_advance), or its
+	 * input ends (detector_advance with INT64_MAX, detector_flush).
 	 */
 	if (ev->operation_id != NULL) {
 		uint64_t h = tf_hash_str(ev->operation_id);
@@ -938,11 +1060,7 @@ detect_event(struct detector *d, const struct event *ev, struct finding_list *ou
 				why = ND_DUPLICATE;
 				goto done;
 			}
-			if (d->npending == d->cappending) {
-				d->cappending = d->cappending ? d->cappending * 2 : 8;
-				d->pending = xreallocarray(d->pending, d->cappending, sizeof *d->pending);
-			}
-			event_clone(&d->pending[d->npending++], ev);
+			pending_add(d, ev, d->input)->counted = 1;
 			why = ND_DEFERRED;
 			goto done;
 		}
@@ -950,8 +1068,11 @@ detect_event(struct detector *d, const struct event *ev, struct finding_list *ou
 			why = ND_DUPLICATE;
 			goto done;
 		}
-		if ((pi = pending_find(d, ev->operation_id)) >= 0)
+		if ((pi = pending_find(d, ev->operation_id)) >= 0) {
+			/* Its last entry repeats this change: counted as a duplicate. */
+			pending_recount(d, &d->pending[pi], ND_DUPLICATE);
 			pending_drop(d, (size_t)pi);
+		}
 	}
 	why = detect_resolve(d, ev, out);
 done:
@@ -960,21 +1081,132 @@ done:
 }
 
 size_t
+detector_advance(struct detector *d, unsigned input, int64_t upto_ms, struct finding_list *out)
+{
+	return d->npending > 0 ? decide_held(d, 0, input, upto_ms, out) : 0;
+}
+
+size_t
 detector_flush(struct detector *d, struct finding_list *out)
 {
-	size_t n = 0;
+	return d->npending > 0 ? decide_held(d, 1, 0, INT64_MAX, out) : 0;
+}
 
-	while (d->npending > 0) {
-		struct event *ev = &d->pending[d->npending - 1];
-		enum nodrift why;
+size_t
+detector_held_count(const struct detector *d, unsigned input)
+{
+	size_t i, n = 0;
 
-		tf_hset_test_and_add(&d->seen_ops, tf_hash_str(ev->operation_id));
-		why = detect_resolve(d, ev, out);
-		d->stats.by_reason[ND_DEFERRED]--;
-		d->stats.by_reason[why]++;
-		event_free(ev);
-		d->npending--;
-		n++;
-	}
+	for (i = 0; i < d->npending; i++)
+		n += d->pending[i].input == input;
 	return n;
+}
+
+char *
+detector_held_save(const struct detector *d, unsigned input)
+{
+	json_object *doc, *arr;
+	size_t i, j, n = 0;
+	const struct pend **v;
+	char *out;
+
+	v = xcalloc(d->npending + 1, sizeof *v);
+	for (i = 0; i < d->npending; i++)
+		if (d->pending[i].input == input)
+			v[n++] = &d->pending[i];
+	if (n == 0) {
+		free(v);
+		return NULL;
+	}
+	/* In arrival order, so a restore holds them as they came. */
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && v[j - 1]->seq > v[j]->seq; j--) {
+			const struct pend *t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	doc = json_object_new_object();
+	arr = json_object_new_array();
+	json_object_object_add(doc, "v", json_object_new_int(1));
+	for (i = 0; i < n; i++) {
+		const struct event *ev = &v[i]->ev;
+		json_object *o = json_object_new_object();
+
+		/* The entry as logged, and what a collector may have changed on the event. */
+		json_object_object_add(o, "entry", json_object_get(ev->raw));
+		json_object_object_add(o, "id", ev->id ? json_object_new_string(ev->id) : NULL);
+		json_object_object_add(o, "operation", json_object_new_string(ev->operation_id));
+		json_object_object_add(o, "time_ms", json_object_new_int64(ev->time_ms));
+		if (ev->origin != NULL)
+			json_object_object_add(o, "origin", json_object_new_string(ev->origin));
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(doc, "held", arr);
+	out = xstrdup(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(doc);
+	free(v);
+	return out;
+}
+
+int
+detector_held_restore(struct detector *d, unsigned input, const char *text, char **err)
+{
+	json_object *doc = json_tokener_parse(text), *arr, *o, *v;
+	size_t i, n;
+	int got = 0;
+
+	if (doc == NULL || !json_object_is_type(doc, json_type_object) ||
+	    !json_object_object_get_ex(doc, "held", &arr) ||
+	    !json_object_is_type(arr, json_type_array)) {
+		json_object_put(doc);
+		return tf_err(err, "held GCP operations: not a saved list (%.60s)", text);
+	}
+	n = json_object_array_length(arr);
+	for (i = 0; i < n; i++) {
+		struct event ev;
+		const char *why = NULL, *s;
+
+		memset(&ev, 0, sizeof ev);
+		o = json_object_array_get_idx(arr, i);
+		if (!json_object_object_get_ex(o, "entry", &v) || event_from_json(v, &ev, &why) != 0) {
+			event_free(&ev);
+			json_object_put(doc);
+			return tf_err(err, "held GCP operation %zu: %s", i + 1,
+			    why != NULL ? why : "no entry");
+		}
+		if (json_object_object_get_ex(o, "id", &v) && (s = json_object_get_string(v)) != NULL) {
+			free(ev.id);
+			ev.id = xstrdup(s);
+		}
+		if (json_object_object_get_ex(o, "operation", &v) &&
+		    (s = json_object_get_string(v)) != NULL) {
+			free(ev.operation_id);
+			ev.operation_id = xstrdup(s);
+		}
+		if (json_object_object_get_ex(o, "time_ms", &v))
+			ev.time_ms = json_object_get_int64(v);
+		if (json_object_object_get_ex(o, "origin", &v) &&
+		    (s = json_object_get_string(v)) != NULL) {
+			free(ev.origin);
+			ev.origin = xstrdup(s);
+		}
+		if (ev.operation_id == NULL || !ev.op_last || ev.op_first) {
+			event_free(&ev);
+			json_object_put(doc);
+			return tf_err(err, "held GCP operation %zu: not an operation's last entry", i + 1);
+		}
+		/* Already decided or held in this run: the store's copy adds nothing. */
+		if (!tf_hset_has(&d->seen_ops, tf_hash_str(ev.operation_id)) &&
+		    pending_find(d, ev.operation_id) < 0) {
+			pending_add(d, &ev, input);
+			if (ev.id != NULL)
+				tf_hset_test_and_add(&d->seen_events, tf_hash_str(ev.id) ^ ev.provider);
+			got++;
+		}
+		event_free(&ev);
+	}
+	json_object_put(doc);
+	return got;
 }

@@ -69,9 +69,40 @@ enum nodrift detect_event(struct detector *d, const struct event *ev, struct fin
  * dashboard's per-resource history (the Terraform applies and failed calls on a resource
  * too). Heap string. On the detector's thread. */
 char *detector_resource_key(struct detector *d, const struct event *ev);
-/* At the end of an input: decide the events still held back (GCP operations whose first
- * entry never came). Returns how many. */
+/*
+ * GCP operations seen by their last entry first. A long-running operation logs a first entry
+ * (the request: its finding comes from it) and a last one; a log read newest first, or a first
+ * entry ingested late, brings the last one first. detect_event holds it (ND_DEFERRED) until
+ * one of these decides it, the same way in every path (scan, watch, the dashboard):
+ *   - its first entry comes: the first entry makes the finding, the last is a duplicate;
+ *   - its input moves `hold` past it in the log's own time: a later GCP write event of the
+ *     same input at or after its time + hold (detect_event), or the input's watermark
+ *     (detector_advance: every event before upto_ms was handed over) at or after it. Then it
+ *     is decided alone, as if it were the first;
+ *   - its input ends (detector_advance with INT64_MAX; detector_flush for every input).
+ * Held entries are decided oldest first, so which one reports a resource does not depend on
+ * when they became due. `hold` is the config's gcp_operation_hold (DETECT_HOLD_MS).
+ */
+#define DETECT_HOLD_MS (10 * 60 * 1000)
+/* Which input (a collector; 0 is scan's one input) the next events come from. */
+void detector_set_input(struct detector *d, unsigned input);
+int64_t detector_hold_ms(const struct detector *d);
+/* How many of the findings the last detect_event appended came first from held entries it
+ * made due (not from the event itself), so a caller can tell them apart. */
+size_t detector_last_held(const struct detector *d);
+/* Decide input's held entries due at upto_ms (INT64_MAX: all of them, the input ended);
+ * their findings are appended to out. Returns how many entries were decided. */
+size_t detector_advance(struct detector *d, unsigned input, int64_t upto_ms,
+    struct finding_list *out);
+/* The end of every input: decide everything held. Returns how many. */
 size_t detector_flush(struct detector *d, struct finding_list *out);
+/* Persisting held entries with a collector's cursor, so that a restart decides what a crash
+ * interrupted. save: input's held entries as JSON text (heap), NULL when none. restore: hold
+ * them again for input (skipping operations already held or decided); the number restored,
+ * or -1 with *err for text that is not a saved list. */
+size_t detector_held_count(const struct detector *d, unsigned input);
+char *detector_held_save(const struct detector *d, unsigned input);
+int detector_held_restore(struct detector *d, unsigned input, const char *text, char **err);
 
 struct detect_stats {
 	uint64_t events;

@@ -180,7 +180,7 @@ test_table(void)
 	int help_ok = 1, unique = 1;
 
 	o = conf_options(&n);
-	is_int(n, 19, "nineteen options: every field of struct conf but path (and sources, outputs)");
+	is_int(n, 20, "twenty options: every field of struct conf but path (and sources, outputs)");
 	for (i = 0; i < n; i++) {
 		if (o[i].help == NULL || strlen(o[i].help) < 20 || o[i].def == NULL)
 			help_ok = 0;
@@ -194,6 +194,11 @@ test_table(void)
 		;
 	ok(i < n && o[i].offset == offsetof(struct conf, state_refresh_ms) &&
 	    o[i].type == CT_DURATION, "state_refresh is a duration stored in state_refresh_ms");
+	for (i = 0; i < n && strcmp(o[i].name, "gcp_operation_hold") != 0; i++)
+		;
+	ok(i < n && o[i].offset == offsetof(struct conf, gcp_operation_hold_ms) &&
+	    o[i].type == CT_DURATION && strcmp(o[i].def, "10m") == 0,
+	    "gcp_operation_hold is a duration, 10m by default");
 }
 
 static void

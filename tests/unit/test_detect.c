@@ -136,6 +136,190 @@ run(const char *json, struct finding_list *out)
 	"\"userIdentity\":{\"type\":\"IAMUser\",\"userName\":\"alice\",\"arn\":\"arn:aws:iam::1:user/alice\",\"accountId\":\"1\"}," \
 	"\"requestParameters\":" params "}"
 
+/* ---- GCP operations held for their first entry ---- */
+
+static const char GCP_MAP[] =
+    "provider: gcp\n"
+    "service: compute.googleapis.com\n"
+    "events:\n"
+    "  - event: compute.instances.stop\n"
+    "    resource: google_compute_instance\n"
+    "    action: modify\n"
+    "    id: [resourceName]\n";
+
+/* One entry of operation `op` (edge "first" or "last") on instance vm (an unmanaged
+ * resource: every decision is one finding, whose event id says which entry decided). */
+static void
+gcp_entry(struct event *ev, const char *id, const char *op, const char *edge, const char *ts,
+    const char *vm, int read_only)
+{
+	char *json = xasprintf("{\"insertId\":\"%s\",\"timestamp\":\"%s\","
+	    "\"logName\":\"projects/p/logs/cloudaudit.googleapis.com%%2F%s\","
+	    "\"operation\":{\"id\":\"%s\",\"%s\":true},"
+	    "\"protoPayload\":{\"@type\":\"type.googleapis.com/google.cloud.audit.AuditLog\","
+	    "\"serviceName\":\"compute.googleapis.com\",\"methodName\":\"v1.compute.instances.%s\","
+	    "\"resourceName\":\"projects/p/zones/z/instances/%s\","
+	    "\"authenticationInfo\":{\"principalEmail\":\"bob@corp.example\"}}}",
+	    id, ts, read_only ? "data_access" : "activity", op, edge, read_only ? "get" : "stop", vm);
+	json_object *o = json_tokener_parse(json);
+	const char *why = NULL;
+
+	memset(ev, 0, sizeof *ev);
+	if (o == NULL || event_from_logentry(o, ev, &why) != 0)
+		tf_fatal("bad test entry %s: %s", json, why ? why : "unparseable");
+	json_object_put(o);
+	free(json);
+}
+
+/* Feed one entry on input `in`; the event ids of the findings that came, space-separated. */
+static enum nodrift
+gcp_feed(struct detector *d, unsigned in, const char *id, const char *op, const char *edge,
+    const char *ts, const char *vm, char *got, size_t gotsz)
+{
+	struct finding_list out = { 0 };
+	struct event ev;
+	enum nodrift why;
+	size_t i;
+
+	gcp_entry(&ev, id, op, edge, ts, vm, 0);
+	detector_set_input(d, in);
+	why = detect_event(d, &ev, &out);
+	event_free(&ev);
+	for (i = 0; i < out.n; i++)
+		snprintf(got + strlen(got), gotsz - strlen(got), "%s%s", *got ? " " : "",
+		    out.v[i]->event_id);
+	finding_list_clear(&out);
+	free(out.v);
+	return why;
+}
+
+static void
+ids_of(struct finding_list *l, char *got, size_t gotsz)
+{
+	size_t i;
+
+	*got = '\0';
+	for (i = 0; i < l->n; i++)
+		snprintf(got + strlen(got), gotsz - strlen(got), "%s%s", *got ? " " : "",
+		    l->v[i]->event_id);
+	finding_list_clear(l);
+}
+
+static void
+test_held(void)
+{
+	struct eventmap *m = eventmap_new();
+	char **errs = NULL, *err = NULL, *saved;
+	size_t nerrs = 0;
+	struct conf conf;
+	struct detector *d, *d2;
+	struct finding_list out = { 0 };
+	struct event ev;
+	char got[512];
+
+	if (eventmap_load_mem(m, "gcp-map.yaml", GCP_MAP, sizeof GCP_MAP - 1, &errs, &nerrs) != 0)
+		tf_fatal("the GCP test map does not load: %s", nerrs ? errs[0] : "?");
+	conf_init(&conf);
+	d = detector_new(m, NULL, &conf);
+	is_int((int)detector_hold_ms(d), 10 * 60 * 1000, "the hold is 10 minutes by default");
+
+	/* Within the hold, the first entry decides; the last counts as its duplicate. */
+	*got = '\0';
+	is_int(gcp_feed(d, 1, "a-last", "op-a", "last", "2024-05-27T10:00:05Z", "vm-a", got,
+	    sizeof got), ND_DEFERRED, "a last entry first is held");
+	is_int(gcp_feed(d, 1, "x-1", "op-x", "first", "2024-05-27T10:09:00Z", "vm-x", got,
+	    sizeof got), ND_DRIFT, "an event of the same input inside the hold");
+	is_str(got, "x-1", "does not decide the held entry");
+	is_int(gcp_feed(d, 1, "a-first", "op-a", "first", "2024-05-27T10:00:00Z", "vm-a", got,
+	    sizeof got), ND_DRIFT, "its first entry comes");
+	is_str(got, "x-1 a-first", "and makes the finding");
+	is_int((int)detector_stats(d)->by_reason[ND_DEFERRED], 0, "nothing counted as deferred");
+	is_int((int)detector_stats(d)->by_reason[ND_DUPLICATE], 1, "the last entry counts as a duplicate");
+
+	/* The input moved past the hold: decided alone, before the event, oldest first. */
+	*got = '\0';
+	gcp_feed(d, 1, "c-last", "op-c", "last", "2024-05-27T11:00:30Z", "vm-c", got, sizeof got);
+	gcp_feed(d, 1, "b-last", "op-b", "last", "2024-05-27T11:00:10Z", "vm-b", got, sizeof got);
+	gcp_feed(d, 2, "d-last", "op-d", "last", "2024-05-27T11:00:00Z", "vm-d", got, sizeof got);
+	gcp_entry(&ev, "r-1", "op-r", "first", "2024-05-27T12:00:00Z", "vm-r", 1);
+	detector_set_input(d, 1);
+	is_int(detect_event(d, &ev, &out), ND_READ_ONLY, "a read-only event");
+	event_free(&ev);
+	is_int((int)out.n, 0, "does not move the hold (some paths drop them before detection)");
+	is_int(gcp_feed(d, 1, "y-1", "op-y", "first", "2024-05-27T11:10:20Z", "vm-y", got,
+	    sizeof got), ND_DRIFT, "an event 10 minutes after one held entry");
+	is_str(got, "b-last y-1", "decides that one alone, first");
+	is_int((int)detector_last_held(d), 1, "and says how many of the findings were held ones");
+	*got = '\0';
+	is_int(gcp_feed(d, 2, "z-1", "op-z", "first", "2024-05-27T13:00:00Z", "vm-z", got,
+	    sizeof got), ND_DRIFT, "another input's event");
+	is_str(got, "d-last z-1", "decides only that input's held entries");
+	is_int((int)detector_held_count(d, 1), 1, "input 1 still holds one");
+	/* 11:10:30Z is c-last's time + 10 minutes. */
+	is_int((int)detector_advance(d, 1, 1716808229999LL, &out), 0,
+	    "a watermark before its time + hold decides nothing");
+	is_int((int)detector_advance(d, 1, 1716808230000LL, &out), 1,
+	    "a watermark at its time + hold decides it");
+	ids_of(&out, got, sizeof got);
+	is_str(got, "c-last", "alone");
+	is_int((int)detector_stats(d)->by_reason[ND_DEFERRED], 0, "no event stays counted as deferred");
+
+	/* The end of the input decides the rest oldest first, whatever order they came in. */
+	*got = '\0';
+	gcp_feed(d, 1, "f-last", "op-f", "last", "2024-05-27T14:00:02Z", "vm-f", got, sizeof got);
+	gcp_feed(d, 1, "e-last", "op-e", "last", "2024-05-27T14:00:01Z", "vm-e", got, sizeof got);
+	gcp_feed(d, 3, "g-last", "op-g", "last", "2024-05-27T14:00:00Z", "vm-g", got, sizeof got);
+	is_int((int)detector_advance(d, 1, INT64_MAX, &out), 2, "an input's end decides its own");
+	ids_of(&out, got, sizeof got);
+	is_str(got, "e-last f-last", "oldest first");
+
+	/* Saved with a cursor, restored by the next run: decided there as it would have been. */
+	saved = detector_held_save(d, 3);
+	ok(saved != NULL && strstr(saved, "\"g-last\"") != NULL, "input 3's held entry saved: %s",
+	    saved ? saved : "(none)");
+	ok(detector_held_save(d, 1) == NULL, "input 1 holds nothing to save");
+	d2 = detector_new(m, NULL, &conf);
+	is_int(detector_held_restore(d2, 5, saved, &err), 1, "restored for input 5");
+	*got = '\0';
+	is_int(gcp_feed(d2, 5, "g-last", "op-g", "last", "2024-05-27T14:00:00Z", "vm-g", got,
+	    sizeof got), ND_DUPLICATE, "the same entry listed again is a duplicate");
+	is_int((int)detector_flush(d2, &out), 1, "the restored entry is decided at the end");
+	ids_of(&out, got, sizeof got);
+	is_str(got, "g-last", "by its last entry");
+	is_int((int)detector_stats(d2)->events, 2, "and counted as an event of this run");
+	is_int(detector_held_restore(d2, 5, saved, &err), 0, "an operation decided already is not held again");
+	is_int(detector_held_restore(d2, 5, "{\"held\":[{\"entry\":{}}]}", &err), -1,
+	    "a saved entry that is not an entry is refused");
+	ok(err != NULL && strstr(err, "held GCP operation 1") != NULL, "saying which: %s", err ? err : "");
+	free(err);
+	err = NULL;
+	is_int(detector_held_restore(d2, 5, "[1]", &err), -1, "so is text that is not a saved list");
+	free(err);
+	detector_free(d2);
+	d2 = detector_new(m, NULL, &conf);
+	detector_held_restore(d2, 5, saved, NULL);
+	*got = '\0';
+	gcp_feed(d2, 5, "g-first", "op-g", "first", "2024-05-27T13:59:58Z", "vm-g", got, sizeof got);
+	is_str(got, "g-first", "a restored entry's first entry still makes the finding");
+	is_int((int)detector_flush(d2, &out), 0, "and nothing is left to decide");
+	detector_free(d2);
+	free(saved);
+
+	/* The configured hold. */
+	conf.gcp_operation_hold_ms = 60000;
+	d2 = detector_new(m, NULL, &conf);
+	*got = '\0';
+	gcp_feed(d2, 0, "h-last", "op-h", "last", "2024-05-27T10:00:00Z", "vm-h", got, sizeof got);
+	gcp_feed(d2, 0, "i-1", "op-i", "first", "2024-05-27T10:01:00Z", "vm-i", got, sizeof got);
+	is_str(got, "h-last i-1", "gcp_operation_hold 1m: one minute later decides it");
+	detector_free(d2);
+
+	free(out.v);
+	detector_free(d);
+	eventmap_free(m);
+	conf_free(&conf);
+}
+
 int
 main(void)
 {
@@ -302,5 +486,6 @@ main(void)
 	detector_free(det);
 	eventmap_free(m);
 	conf_free(&conf);
+	test_held();
 	return done_testing();
 }
