@@ -1,5 +1,6 @@
-/* engine: bounded event queue (events and collectors' flush markers, in order), engine
- * thread, collector threads, cursors, health. Threads and locks: see engine.h. */
+/* engine: bounded event queue (events and collectors' flush, watermark and cursor markers, in
+ * order), engine thread, collector threads, cursors with the held GCP operations they cover,
+ * health. Threads and locks: see engine.h. */
 #include "config.h"
 
 #include <errno.h>
@@ -14,6 +15,9 @@
 #include "state_index.h"
 #include "util.h"
 
+/* The held list saved for a collector that holds nothing any more. */
+#define HELD_NONE "{\"v\":1,\"held\":[]}"
+
 /* What a collector's sink functions get: the engine and which collector it is. */
 struct slot {
 	struct engine *e;
@@ -22,12 +26,27 @@ struct slot {
 	pthread_t th;
 	int started;
 	struct engine_status status;    /* guarded by e->mu */
+	/* The detector's thread only (or before the threads start). */
+	int keeps_held;                 /* it checkpoints: its held entries go to the store */
+	char *held_saved;               /* the held list as last saved or restored; NULL none */
 };
 
-/* One queue entry: an event, or a collector's flush marker (flush != NULL: whose). */
+/* A collector's cursor, saved by the engine thread once it reaches it in the queue. */
+struct cursor_req {
+	const char *name, *value;
+	int done, rc;                   /* done: guarded by e->mu */
+	char *err;
+};
+
+enum qkind { Q_EVENT = 0, Q_FLUSH, Q_WATERMARK, Q_CURSOR };
+
+/* One queue entry: a collector's event or marker. */
 struct qitem {
-	struct event ev;
-	struct slot *flush;
+	enum qkind kind;
+	struct slot *from;
+	struct event ev;                /* Q_EVENT */
+	int64_t upto_ms;                /* Q_WATERMARK */
+	struct cursor_req *req;         /* Q_CURSOR: the collector waits for it */
 };
 
 struct engine {
@@ -40,7 +59,7 @@ struct engine {
 	size_t ncol;
 
 	pthread_mutex_t mu;             /* guards everything below */
-	pthread_cond_t not_empty, not_full, stop_cv;
+	pthread_cond_t not_empty, not_full, stop_cv, saved_cv;
 	struct qitem *q;                /* ring */
 	size_t cap, head, n;
 	int stop;                       /* collectors: stop polling */
@@ -65,6 +84,7 @@ struct engine {
 	pthread_mutex_t store_mu;
 	pthread_t th;
 	int started;
+	int restored;                   /* the held lists were read from the store */
 };
 
 struct engine *
@@ -86,6 +106,7 @@ engine_new(struct detector *det, struct store *store, size_t queue_cap,
 	pthread_cond_init(&e->not_empty, &ca);
 	pthread_cond_init(&e->not_full, &ca);
 	pthread_cond_init(&e->stop_cv, &ca);
+	pthread_cond_init(&e->saved_cv, &ca);
 	pthread_condattr_destroy(&ca);
 	return e;
 }
@@ -97,41 +118,214 @@ engine_add(struct engine *e, struct collector *c)
 	e->col[e->ncol++] = c;
 }
 
-/* Detect one event on the current thread and hand the results to the consumer. */
-static void
-process(struct engine *e, struct event *ev)
+/* A collector's input number for the detector (0 is scan's). */
+static unsigned
+input_of(const struct slot *s)
 {
-	struct finding_list found = { 0 };
-	enum nodrift why = detect_event(e->det, ev, &found);
-
-	if (e->cons.event != NULL)
-		e->cons.event(e->cons.ctx, ev, why, found.v, found.n);
-	pthread_mutex_lock(&e->mu);
-	e->events++;
-	e->findings += found.n;
-	pthread_mutex_unlock(&e->mu);
-	if (found.n > 0)
-		e->cons.findings(e->cons.ctx, &found);
-	else
-		free(found.v);
+	return (unsigned)s->idx + 1;
 }
 
-/* Decide what the detector holds back and say so: a collector's flush marker (from != NULL)
- * or the end of the input (the drain at stop, run_once). On the detector's thread. */
+static char *
+held_key(struct engine *e, const struct slot *s)
+{
+	return xasprintf("detector:held/%s", e->col[s->idx]->name);
+}
+
+/* Findings to the consumer (ownership passes), counted. */
 static void
-flush(struct engine *e, struct slot *from)
+deliver(struct engine *e, struct finding_list *l)
+{
+	if (l->n == 0) {
+		free(l->v);
+		return;
+	}
+	pthread_mutex_lock(&e->mu);
+	e->findings += l->n;
+	pthread_mutex_unlock(&e->mu);
+	e->cons.findings(e->cons.ctx, l);
+}
+
+/* Save s's held entries when they changed since they were last saved. Under store_mu, on the
+ * detector's thread. 0, or -1 with *err. */
+static int
+save_held(struct engine *e, struct slot *s, char **err)
+{
+	char *text = detector_held_save(e->det, input_of(s)), *key, *why = NULL;
+	int rc;
+
+	if (text == NULL ? s->held_saved == NULL :
+	    s->held_saved != NULL && strcmp(text, s->held_saved) == 0) {
+		free(text);
+		return 0;
+	}
+	key = held_key(e, s);
+	rc = store_cursor_set(e->store, key, text != NULL ? text : HELD_NONE, &why);
+	free(key);
+	if (rc != 0) {
+		tf_err(err, "the GCP operations it holds were not saved: %s", why);
+		free(why);
+		free(text);
+		return -1;
+	}
+	free(s->held_saved);
+	s->held_saved = text;
+	return 0;
+}
+
+/* The held lists of collectors that keep theirs in the store, after findings went out. A
+ * failure is left for the next checkpoint, which will not move the cursor without it. */
+static void
+save_held_all(struct engine *e, struct slot *only)
+{
+	size_t i;
+
+	if (e->store == NULL)
+		return;
+	for (i = 0; i < e->ncol; i++) {
+		struct slot *s = &e->slots[i];
+		char *err = NULL;
+
+		if ((only != NULL && s != only) || !s->keeps_held)
+			continue;
+		pthread_mutex_lock(&e->store_mu);
+		save_held(e, s, &err);
+		pthread_mutex_unlock(&e->store_mu);
+		free(err);
+	}
+}
+
+/* A collector's checkpoint, on the detector's thread once everything it handed over before
+ * is decided: first what the detector still holds back from it, then the cursor, so the
+ * cursor never moves past a held entry that the store does not have. */
+static int
+checkpoint(struct engine *e, struct slot *s, const char *name, const char *value, char **err)
+{
+	char *key;
+	int rc;
+
+	s->keeps_held = 1;
+	pthread_mutex_lock(&e->store_mu);
+	rc = save_held(e, s, err);
+	if (rc == 0) {
+		key = xasprintf("%s/%s", e->col[s->idx]->name, name);
+		rc = store_cursor_set(e->store, key, value, err);
+		free(key);
+	}
+	pthread_mutex_unlock(&e->store_mu);
+	return rc;
+}
+
+/* Detect one event of collector s on the current thread and hand the results to the
+ * consumer: first the findings of held entries the event made due (they are not its own),
+ * then the event, then its findings. */
+static void
+process(struct engine *e, struct slot *s, struct event *ev)
+{
+	struct finding_list found = { 0 }, own = { 0 };
+	enum nodrift why;
+	size_t k, i;
+
+	detector_set_input(e->det, input_of(s));
+	why = detect_event(e->det, ev, &found);
+	k = detector_last_held(e->det);
+	for (i = k; i < found.n; i++)
+		finding_list_push(&own, found.v[i]);
+	found.n = k;
+	deliver(e, &found);
+	if (e->cons.event != NULL)
+		e->cons.event(e->cons.ctx, ev, why, own.v, own.n);
+	pthread_mutex_lock(&e->mu);
+	e->events++;
+	pthread_mutex_unlock(&e->mu);
+	deliver(e, &own);
+}
+
+/* Decide what the detector holds back from collector s that is due at upto_ms (s NULL:
+ * everything, the end of every input), hand the findings over, then let the store forget
+ * them as held. On the detector's thread. */
+static void
+decide(struct engine *e, struct slot *s, int64_t upto_ms)
 {
 	struct finding_list rest = { 0 };
 
-	if (detector_flush(e->det, &rest) > 0 && rest.n > 0) {
-		pthread_mutex_lock(&e->mu);
-		e->findings += rest.n;
-		pthread_mutex_unlock(&e->mu);
-		e->cons.findings(e->cons.ctx, &rest);
-	} else
-		free(rest.v);
-	if (from != NULL && e->cons.flushed != NULL)
+	if (s == NULL)
+		detector_flush(e->det, &rest);
+	else
+		detector_advance(e->det, input_of(s), upto_ms, &rest);
+	deliver(e, &rest);
+	save_held_all(e, s);
+}
+
+/* A collector's flush marker: its input so far is complete. */
+static void
+flush(struct engine *e, struct slot *from)
+{
+	decide(e, from, INT64_MAX);
+	if (e->cons.flushed != NULL)
 		e->cons.flushed(e->cons.ctx, e->col[from->idx]->name);
+}
+
+/* The drain at stop: a collector whose held entries are in the store keeps them for the
+ * restart (its input has not ended: the first entries may still come); the others' are
+ * decided now, since nothing else would keep them. */
+static void
+drain_end(struct engine *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->ncol; i++) {
+		struct slot *s = &e->slots[i];
+		char *err = NULL;
+		int rc = -1;
+
+		if (e->store != NULL && s->keeps_held) {
+			pthread_mutex_lock(&e->store_mu);
+			rc = save_held(e, s, &err);
+			pthread_mutex_unlock(&e->store_mu);
+			free(err);
+		}
+		if (rc != 0)
+			decide(e, s, INT64_MAX);
+	}
+}
+
+/* Before the first event: hold again what each collector held when it last checkpointed
+ * (a crash, or a stop, between an operation's last entry and its first). */
+static void
+restore_held(struct engine *e)
+{
+	size_t i;
+
+	if (e->restored || e->store == NULL)
+		return;
+	e->restored = 1;
+	for (i = 0; i < e->ncol; i++) {
+		struct slot *s = &e->slots[i];
+		char *key = held_key(e, s), *text = NULL, *err = NULL;
+		int n;
+
+		pthread_mutex_lock(&e->store_mu);
+		n = store_cursor_get(e->store, key, &text, &err);
+		pthread_mutex_unlock(&e->store_mu);
+		free(key);
+		if (n == 1 && (n = detector_held_restore(e->det, input_of(s), text, &err)) > 0) {
+			s->held_saved = text;
+			s->keeps_held = 1;
+			text = NULL;
+		}
+		if (n < 0) {
+			char *m = xasprintf("%s: %s", e->col[i]->name, err);
+
+			pthread_mutex_lock(&e->mu);
+			free(s->status.last_error);
+			s->status.last_error = m;
+			s->status.st.last_error = m;
+			s->status.st.errors++;
+			pthread_mutex_unlock(&e->mu);
+		}
+		free(err);
+		free(text);
+	}
 }
 
 /* On the detector's thread: the newest index and freeze windows handed over. */
@@ -257,13 +451,14 @@ state_main(void *arg)
 
 /* ---- the sink collectors call ---- */
 
-/* Append an event or a flush marker, waiting while the queue is full. 0, or -1 (nothing
- * queued) when stopping with the queue full. */
+/* Append an event or a marker, waiting while the queue is full. 0, or -1 (nothing queued)
+ * when stopping with the queue full; a cursor marker waits anyway (the engine drains the
+ * queue until every collector has returned, so room comes). */
 static int
 enqueue(struct engine *e, const struct qitem *it)
 {
 	pthread_mutex_lock(&e->mu);
-	while (e->n == e->cap && !e->stop)
+	while (e->n == e->cap && (!e->stop || it->kind == Q_CURSOR))
 		pthread_cond_wait(&e->not_full, &e->mu);
 	if (e->stop && e->n == e->cap) {
 		pthread_mutex_unlock(&e->mu);
@@ -281,12 +476,13 @@ sink_event(void *ctx, struct event *ev)
 {
 	struct slot *s = ctx;
 	struct engine *e = s->e;
-	struct qitem it = { .flush = NULL };
+	struct qitem it = { .kind = Q_EVENT };
 	int rc;
 
+	it.from = s;
 	if (s->direct) {
 		apply_index(e);
-		process(e, ev);
+		process(e, s, ev);
 		event_free(ev);
 		free(ev);
 		return 0;
@@ -302,11 +498,28 @@ static int
 sink_flush(void *ctx)
 {
 	struct slot *s = ctx;
-	struct qitem it = { .flush = s };
+	struct qitem it = { .kind = Q_FLUSH };
 
+	it.from = s;
 	if (s->direct) {
 		apply_index(s->e);
 		flush(s->e, s);
+		return 0;
+	}
+	return enqueue(s->e, &it);
+}
+
+static int
+sink_watermark(void *ctx, int64_t upto_ms)
+{
+	struct slot *s = ctx;
+	struct qitem it = { .kind = Q_WATERMARK };
+
+	it.from = s;
+	it.upto_ms = upto_ms;
+	if (s->direct) {
+		apply_index(s->e);
+		decide(s->e, s, upto_ms);
 		return 0;
 	}
 	return enqueue(s->e, &it);
@@ -337,21 +550,33 @@ sink_cursor_get(void *ctx, const char *name)
 	return v;
 }
 
+/* Through the queue: the engine thread saves the cursor once it has decided everything
+ * handed over before it (a kill -9 then loses nothing the cursor has moved past), and this
+ * collector waits for it. */
 static int
 sink_cursor_set(void *ctx, const char *name, const char *value, char **err)
 {
 	struct slot *s = ctx;
-	char *key;
-	int rc;
+	struct engine *e = s->e;
+	struct cursor_req req = { name, value, 0, 0, NULL };
+	struct qitem it = { .kind = Q_CURSOR };
 
-	if (s->e->store == NULL)
+	if (e->store == NULL)
 		return 0;       /* no store: a restart starts from the lookback again */
-	key = cursor_key(s, name);
-	pthread_mutex_lock(&s->e->store_mu);
-	rc = store_cursor_set(s->e->store, key, value, err);
-	pthread_mutex_unlock(&s->e->store_mu);
-	free(key);
-	return rc;
+	if (s->direct)
+		return checkpoint(e, s, name, value, err);
+	it.from = s;
+	it.req = &req;
+	enqueue(e, &it);
+	pthread_mutex_lock(&e->mu);
+	while (!req.done)
+		pthread_cond_wait(&e->saved_cv, &e->mu);
+	pthread_mutex_unlock(&e->mu);
+	if (err != NULL)
+		*err = req.err;
+	else
+		free(req.err);
+	return req.rc;
 }
 
 static void
@@ -398,6 +623,7 @@ make_sink(struct slot *s, struct source_sink *k)
 	k->status = sink_status;
 	k->sleep = sink_sleep;
 	k->flush = sink_flush;
+	k->watermark = sink_watermark;
 	k->ctx = s;
 }
 
@@ -440,15 +666,28 @@ engine_main(void *arg)
 		pthread_cond_signal(&e->not_full);
 		pthread_mutex_unlock(&e->mu);
 		apply_index(e);
-		if (it.flush != NULL)
-			flush(e, it.flush);
-		else {
-			process(e, &it.ev);
+		switch (it.kind) {
+		case Q_EVENT:
+			process(e, it.from, &it.ev);
 			event_free(&it.ev);
+			break;
+		case Q_FLUSH:
+			flush(e, it.from);
+			break;
+		case Q_WATERMARK:
+			decide(e, it.from, it.upto_ms);
+			break;
+		case Q_CURSOR:
+			it.req->rc = checkpoint(e, it.from, it.req->name, it.req->value, &it.req->err);
+			pthread_mutex_lock(&e->mu);
+			it.req->done = 1;
+			pthread_cond_broadcast(&e->saved_cv);
+			pthread_mutex_unlock(&e->mu);
+			break;
 		}
 	}
-	/* GCP operations whose first entry never came. */
-	flush(e, NULL);
+	/* GCP operations whose first entry has not come (kept, or decided: drain_end). */
+	drain_end(e);
 	return NULL;
 }
 
@@ -491,6 +730,7 @@ engine_start(struct engine *e, char **err)
 	int rc;
 
 	init_slots(e);
+	restore_held(e);
 	if ((rc = start_thread(&e->th, engine_main, e)) != 0)
 		return tf_err(err, "cannot start the engine thread: %s", strerror(rc));
 	e->started = 1;
@@ -517,6 +757,7 @@ engine_run_once(struct engine *e)
 	int failed = 0;
 
 	init_slots(e);
+	restore_held(e);
 	for (i = 0; i < e->ncol; i++) {
 		e->slots[i].direct = 1;
 		make_sink(&e->slots[i], &k);
@@ -525,7 +766,8 @@ engine_run_once(struct engine *e)
 		e->slots[i].direct = 0;
 	}
 	apply_index(e);
-	flush(e, NULL);
+	/* Every input ended: decide whatever is held, and the store forgets it as held. */
+	decide(e, NULL, INT64_MAX);
 	return failed;
 }
 
@@ -590,6 +832,7 @@ engine_free(struct engine *e)
 		if (e->slots != NULL) {
 			free(e->slots[i].status.name);
 			free(e->slots[i].status.last_error);
+			free(e->slots[i].held_saved);
 		}
 	}
 	free(e->col);
@@ -603,6 +846,7 @@ engine_free(struct engine *e)
 	pthread_cond_destroy(&e->not_empty);
 	pthread_cond_destroy(&e->not_full);
 	pthread_cond_destroy(&e->stop_cv);
+	pthread_cond_destroy(&e->saved_cv);
 	free(e);
 }
 

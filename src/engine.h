@@ -3,11 +3,23 @@
  * them, the dashboard shows them); cursors and per-source health live here; the state index
  * is swapped in from outside (the state thread) and applied on the engine thread.
  *
+ * Checkpoints cover what the detector holds back. A collector's cursor_set goes through the
+ * queue: the engine thread saves the cursor once it has decided every event handed over
+ * before it, and saves first, under the key "detector:held/<collector>", the GCP operations
+ * it still holds from that collector (detect.h), so a cursor never moves past a held entry
+ * the store does not keep; the collector waits for the save. Findings go to the consumer
+ * (`watch` saves them) before the held list that no longer has their entries is saved. On
+ * start the engine holds again what each collector's list names (a kill -9 between an
+ * operation's last entry and its first loses nothing); at a stop, a collector that
+ * checkpoints keeps its held entries in the store for the restart (its input has not ended),
+ * while the others' are decided in the drain. A collector's flush (its input so far is
+ * complete) and watermark (nothing older can still come) decide what is due.
+ *
  * Threads and locks:
  * - each collector runs on its own thread and calls only the source_sink functions the
  *   engine gives it (all thread-safe: `mu` guards the queue, statuses and stop flag; the
  *   cursor store has its own lock because SQLite calls can be slow);
- * - the engine thread alone uses the detector;
+ * - the engine thread alone uses the detector, and the slots' held-list state;
  * - the consumer callbacks run on the engine thread.
  */
 #ifndef TFDRIFT_ENGINE_H
@@ -57,7 +69,8 @@ void engine_add(struct engine *e, struct collector *c);
 /* Start the engine thread and one thread per collector. 0, or -1 with *err. */
 int engine_start(struct engine *e, char **err);
 /* `watch --once`: poll every collector once on this thread, run everything queued through
- * the detector, flush. 0, or the number of collectors that failed. */
+ * the detector, then decide everything held (every input ended). 0, or the number of
+ * collectors that failed. */
 int engine_run_once(struct engine *e);
 /* Swap in a new state index (any thread); the engine thread applies it before its next
  * event. Takes a reference. */
@@ -77,7 +90,8 @@ void engine_refresh_states(struct engine *e);
 char *engine_state_error(struct engine *e, int64_t *last_ok_ms);
 
 /* Ask everything to stop, join the threads (collectors first, then the engine after it
- * drained the queue and flushed the detector: nothing handed over is lost). */
+ * drained the queue and decided or saved what the detector holds: nothing handed over is
+ * lost). */
 void engine_stop(struct engine *e);
 void engine_free(struct engine *e);
 

@@ -4,7 +4,9 @@
  * only through a struct source_sink; the sink's functions are thread-safe.
  *
  * At-least-once: a collector hands events over first and checkpoints its cursor after
- * (sink->cursor_set returns once the cursor is durable), so a restart resumes without a gap;
+ * (sink->cursor_set returns once the cursor is durable, and the engine saves it only after it
+ * has decided everything handed over before it, with what the detector holds back from that
+ * collector: see engine.h), so a restart resumes without a gap;
  * duplicates from overlapping windows are dropped by event id downstream (the detector) and
  * should be dropped by the collector too when it can (LookupEvents windows overlap). */
 #ifndef TFDRIFT_SOURCE_H
@@ -44,6 +46,10 @@ struct source_sink {
 	 * its first) once it reaches this point of the queue. Blocks like event; -1 when the
 	 * engine is stopping (its drain decides them anyway). */
 	int (*flush)(void *ctx);
+	/* Every event with an event time before upto_ms has been handed over (a poller that
+	 * listed a window completely, allowing for the log's ingestion delay): the engine
+	 * decides the held entries that are due by then (detect.h). Like flush; may be NULL. */
+	int (*watermark)(void *ctx, int64_t upto_ms);
 	void *ctx;
 };
 

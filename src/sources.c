@@ -119,6 +119,14 @@ pass_flush(void *ctx)
 	return cc->inner->flush(cc->inner->ctx);
 }
 
+static int
+pass_watermark(void *ctx, int64_t upto_ms)
+{
+	struct ct_col *cc = ctx;
+
+	return cc->inner->watermark(cc->inner->ctx, upto_ms);
+}
+
 static void
 wrap(struct ct_col *cc, const struct source_sink *in, struct source_sink *out)
 {
@@ -133,6 +141,7 @@ wrap(struct ct_col *cc, const struct source_sink *in, struct source_sink *out)
 	out->status = pass_status;
 	out->sleep = pass_sleep;
 	out->flush = pass_flush;
+	out->watermark = in->watermark != NULL ? pass_watermark : NULL;
 	out->ctx = cc;
 }
 

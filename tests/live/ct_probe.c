@@ -180,7 +180,7 @@ main(int argc, char **argv)
 {
 	struct ct_options co;
 	struct sqs_options so;
-	struct source_sink sink = { p_event, p_cursor_get, p_cursor_set, p_status, p_sleep, NULL, NULL };
+	struct source_sink sink = { p_event, p_cursor_get, p_cursor_set, p_status, p_sleep, NULL, NULL, NULL };
 	struct ct_limiter lim;
 	struct aws_creds *creds;
 	struct rusage ru;

@@ -8,6 +8,7 @@
  *       [--poll-interval-ms N] [--timeout-ms N] [--data-access] [--max-polls N] [--stop-after N]
  *       run the poller; events are printed as JSON lines on stdout, the status on stderr,
  *       cursors kept in FILE (one "name<TAB>value" per line, replaced atomically);
+ *       the sink's watermark and flush calls on stderr as "watermark: MS" and "flush";
  *       final counters on stderr as "stats: k=v ..."
  * Exit 0, 1 on errors. SIGTERM/SIGINT stop the run loop. */
 #include "config.h"
@@ -136,6 +137,22 @@ sink_sleep(void *ctx, int64_t ms)
 }
 
 static int
+sink_flush(void *ctx)
+{
+	(void)ctx;
+	fprintf(stderr, "flush\n");
+	return 0;
+}
+
+static int
+sink_watermark(void *ctx, int64_t upto_ms)
+{
+	(void)ctx;
+	fprintf(stderr, "watermark: %lld\n", (long long)upto_ms);
+	return 0;
+}
+
+static int
 parse_time_arg(const char *s, int64_t *ms)
 {
 	int64_t ago;
@@ -183,7 +200,8 @@ cmd_token(int argc, char **argv)
 static int
 cmd_poll(int argc, char **argv)
 {
-	struct source_sink sink = { sink_event, cursor_get, cursor_set, sink_status, sink_sleep, NULL, NULL };
+	struct source_sink sink = { sink_event, cursor_get, cursor_set, sink_status, sink_sleep,
+	    sink_flush, sink_watermark, NULL };
 	struct gl_opts o;
 	struct gcp_auth *a;
 	struct gl_poller *p;

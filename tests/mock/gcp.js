@@ -28,6 +28,9 @@
 //   /__control/token_ttl?s=N  lifetime of tokens issued from now on
 //   /__control/add?project=P&n=K&age_ms=A   K new activity entries (copies of P's first one)
 //                             with timestamps A ms ago; answers their insertIds
+//   /__control/load?file=F    the entries of F from now on (an entry ingested late), moved by
+//                             the shift the first --entries file got, so they keep their place
+//                             in its story; answers their insertIds
 //   /__control/counters       JSON counters: token requests by grant, rejects, list requests
 //                             per project with the smallest gap and the most in any minute
 'use strict';
@@ -77,6 +80,13 @@ function nowTs(ageMs) {
 
 // ---- entries ----
 let entries = [];
+let firstShift = null;          // the shift of the first --entries file (for /__control/load)
+function moveBy(list, shift) {
+	for (const e of list) {
+		e.timestamp = shiftTs(e.timestamp, shift);
+		if (e.receiveTimestamp) e.receiveTimestamp = shiftTs(e.receiveTimestamp, shift);
+	}
+}
 for (const f of args.entries) {
 	const d = JSON.parse(fs.readFileSync(f, 'utf8'));
 	const list = d.entries || [];
@@ -85,10 +95,8 @@ for (const f of args.entries) {
 		let max = 0n;
 		for (const e of list) { const t = parseTs(e.timestamp); if (t > max) max = t; }
 		const shift = Math.floor(Date.now() / 1000) - 60 - Number(max / 1000000000n);
-		for (const e of list) {
-			e.timestamp = shiftTs(e.timestamp, shift);
-			if (e.receiveTimestamp) e.receiveTimestamp = shiftTs(e.receiveTimestamp, shift);
-		}
+		if (firstShift === null) firstShift = shift;
+		moveBy(list, shift);
 	}
 	for (const e of list) entries.push(e);
 }
@@ -310,6 +318,13 @@ function control(res, path, q) {
 		}
 		index();
 		return send(res, 200, { added: ids });
+	}
+	case '/__control/load': {
+		const list = JSON.parse(fs.readFileSync(q.get('file'), 'utf8')).entries || [];
+		if (firstShift !== null) moveBy(list, firstShift);
+		for (const e of list) entries.push(e);
+		index();
+		return send(res, 200, { added: list.map((e) => e.insertId) });
 	}
 	case '/__control/counters': {
 		const c = JSON.parse(JSON.stringify(counters));

@@ -13,6 +13,7 @@
 #include "collectors/files.h"
 #include "collectors/sqs.h"
 #include "eventmap.h"
+#include "store.h"
 #include "state_index.h"
 #include "tfstate.h"
 #include "conf.h"
@@ -178,7 +179,7 @@ run_fake(char **paths, size_t n, const struct files_replay_opts *o, struct fake 
     struct files_replay **fr)
 {
 	struct source_sink k = { fake_event, fake_cursor_get, fake_cursor_set, fake_status,
-	    fake_sleep, fake_flush, f };
+	    fake_sleep, fake_flush, NULL, f };
 	struct collector *c;
 	char *err = NULL;
 
@@ -540,6 +541,205 @@ test_replay_flush(void)
 	free(path);
 }
 
+/* ---- the engine's checkpoints cover the operations the detector holds back ---- */
+
+/* A collector that hands over `lines` (GCP entries, one per line), then saves a cursor and
+ * says what that returned; run() then idles until stopped. */
+struct heldcol {
+	const char *lines;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int saved, rc;
+};
+
+static int
+heldcol_once(void *impl, const struct source_sink *k)
+{
+	struct heldcol *h = impl;
+	const char *p = h->lines, *nl;
+	char *err = NULL;
+	int rc;
+
+	while (p != NULL && *p != '\0') {
+		char *line;
+		json_object *o;
+		struct event *ev = xcalloc(1, sizeof *ev);
+		const char *why = NULL;
+
+		nl = strchr(p, '\n');
+		line = xstrndup(p, nl != NULL ? (size_t)(nl - p) : strlen(p));
+		o = json_tokener_parse(line);
+		if (o == NULL || event_from_logentry(o, ev, &why) != 0)
+			tf_fatal("bad test line %s", line);
+		json_object_put(o);
+		free(line);
+		k->event(k->ctx, ev);
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+	rc = k->cursor_set(k->ctx, "pos", "after", &err);
+	free(err);
+	pthread_mutex_lock(&h->mu);
+	h->saved = 1;
+	h->rc = rc;
+	pthread_cond_broadcast(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+	return 0;
+}
+
+static int
+heldcol_run(void *impl, const struct source_sink *k)
+{
+	heldcol_once(impl, k);
+	while (!k->sleep(k->ctx, 1000))
+		;
+	return 0;
+}
+
+static struct collector *
+heldcol_new(struct heldcol *h, const char *lines)
+{
+	struct collector *c = xcalloc(1, sizeof *c);
+
+	memset(h, 0, sizeof *h);
+	h->lines = lines;
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_cond_init(&h->cv, NULL);
+	c->name = xstrdup("gcp test");
+	c->run = heldcol_run;
+	c->poll_once = heldcol_once;
+	c->impl = h;
+	return c;
+}
+
+/* A stored cursor (a second connection, as another process would read it). */
+static char *
+stored(const char *db, const char *name)
+{
+	struct store *st;
+	char *v = NULL, *err = NULL;
+
+	if (store_open(db, STORE_NOCREATE, &st, &err) != 0)
+		tf_fatal("%s", err);
+	if (store_cursor_get(st, name, &v, &err) < 0)
+		tf_fatal("%s", err);
+	store_close(st);
+	return v;
+}
+
+static void
+test_engine_held(void)
+{
+	char *db = tmpfile_path("held.db"), *lines, *v, *err = NULL;
+	struct eventmap *map = NULL;
+	struct engine_consumer cons;
+	struct heldcol h;
+	struct conf conf;
+	struct detector *det;
+	struct store *st;
+	struct engine *e;
+	struct seen s;
+	size_t len;
+	FILE *fp;
+
+	fp = open_memstream(&lines, &len);
+	gcp_op(fp, "ga-first", "op-a", "first", "2024-05-27T10:00:00Z", "extra-a");
+	gcp_op(fp, "gb-last", "op-b", "last", "2024-05-27T10:01:05Z", "extra-b");
+	fclose(fp);
+	conf_init(&conf);
+	if (store_open(db, 0, &st, &err) != 0)
+		tf_fatal("%s", err);
+
+	/* A continuous run: the cursor is saved after the events before it were decided, with
+	 * the entry still held; a stop keeps it held, in the store. */
+	memset(&s, 0, sizeof s);
+	pthread_mutex_init(&s.mu, NULL);
+	pthread_cond_init(&s.cv, NULL);
+	det = gcp_detector(&map, &conf);
+	cons.findings = on_findings;
+	cons.event = on_event;
+	cons.flushed = on_flushed;
+	cons.ctx = &s;
+	e = engine_new(det, st, 1, &cons);
+	engine_add(e, heldcol_new(&h, lines));
+	ok(engine_start(e, &err) == 0, "the engine starts with a store");
+	pthread_mutex_lock(&h.mu);
+	while (!h.saved)
+		pthread_cond_wait(&h.cv, &h.mu);
+	pthread_mutex_unlock(&h.mu);
+	is_int(h.rc, 0, "cursor_set returns once the cursor is saved");
+	pthread_mutex_lock(&s.mu);
+	is_str(s.log, "fF1d", "by then every event before it was decided (a queue of one)");
+	pthread_mutex_unlock(&s.mu);
+	v = stored(db, "detector:held/gcp test");
+	ok(v != NULL && strstr(v, "\"gb-last\"") != NULL && strstr(v, "ga-first") == NULL,
+	    "the entry still held is saved with it: %s", v ? v : "(none)");
+	free(v);
+	v = stored(db, "gcp test/pos");
+	is_str(v, "after", "and the cursor");
+	free(v);
+	engine_free(e);
+	is_str(s.log, "fF1d", "a stop decides nothing the store keeps");
+	finding_list_clear(&s.got);
+	detector_free(det);
+	eventmap_free(map);
+
+	/* The restart (after a stop or a kill -9): held again, decided when the input ends. */
+	pthread_mutex_destroy(&s.mu);
+	memset(&s, 0, sizeof s);
+	pthread_mutex_init(&s.mu, NULL);
+	det = gcp_detector(&map, &conf);
+	cons.ctx = &s;
+	e = engine_new(det, st, 16, &cons);
+	engine_add(e, heldcol_new(&h, ""));
+	is_int(engine_run_once(e), 0, "watch --once after it");
+	is_str(s.log, "F1", "the held entry is decided at the end");
+	ok(s.got.n == 1 && strcmp(s.got.v[0]->event_id, "gb-last") == 0, "alone, by its last entry");
+	engine_free(e);
+	v = stored(db, "detector:held/gcp test");
+	is_str(v, "{\"v\":1,\"held\":[]}", "and the store holds nothing any more");
+	free(v);
+	finding_list_clear(&s.got);
+	free(s.got.v);
+	detector_free(det);
+	eventmap_free(map);
+
+	/* No store: nothing can keep it, so a stop decides it. */
+	pthread_mutex_destroy(&s.mu);
+	memset(&s, 0, sizeof s);
+	pthread_mutex_init(&s.mu, NULL);
+	det = gcp_detector(&map, &conf);
+	cons.ctx = &s;
+	e = engine_new(det, NULL, 16, &cons);
+	engine_add(e, heldcol_new(&h, lines));
+	ok(engine_start(e, &err) == 0, "the engine starts without a store");
+	pthread_mutex_lock(&h.mu);
+	while (!h.saved)
+		pthread_cond_wait(&h.cv, &h.mu);
+	pthread_mutex_unlock(&h.mu);
+	engine_free(e);
+	is_str(s.log, "fF1dF1", "a stop without a store decides what is held");
+	finding_list_clear(&s.got);
+	free(s.got.v);
+	pthread_mutex_destroy(&s.mu);
+	pthread_cond_destroy(&s.cv);
+	detector_free(det);
+	eventmap_free(map);
+
+	store_close(st);
+	conf_free(&conf);
+	free(lines);
+	unlink(db);
+	{
+		char *w = xasprintf("%s-wal", db), *m = xasprintf("%s-shm", db);
+
+		unlink(w);
+		unlink(m);
+		free(w);
+		free(m);
+	}
+	free(db);
+}
+
 /* "-" is standard input: read like a file, its progress unknown while it streams. */
 static void
 test_replay_stdin(void)
@@ -591,6 +791,7 @@ main(void)
 	test_replay_stream();
 	test_replay_paced();
 	test_replay_flush();
+	test_engine_held();
 	test_replay_stdin();
 	rmdir(tmpdir);
 	return done_testing();
