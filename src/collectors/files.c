@@ -140,6 +140,10 @@ files_run(void *impl, const struct source_sink *k)
 	for (;;) {
 		if (pass(&fi->f, k, fi->name) != 0)
 			return 0;
+		/* The files read are complete: what the detector holds back from them is decided
+		 * as at the end of a scan of the same files. */
+		if (k->flush(k->ctx) != 0)
+			return 0;
 		report(&fi->f, k, fi->name);
 		if (k->sleep(k->ctx, fi->f.poll_ms > 0 ? fi->f.poll_ms : 3600000))
 			return 0;

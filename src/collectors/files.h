@@ -3,7 +3,7 @@
  *
  * Live (`sources.files` globs, `events:`; files_collector_new): each file is read once, in
  * order; a cursor per file (its size and modification time) keeps a restart from reading it
- * again.
+ * again. A flush marker follows each pass: the files read are complete.
  *
  * Replay (the dashboard's file replay and the demo; files_replay_new): an ordered list of
  * paths ("-" is standard input), read in full every time (no cursors). Pace 0 and one pass

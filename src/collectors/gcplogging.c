@@ -840,7 +840,16 @@ gl_poll_once(struct gl_poller *p, char **err)
 	json_object_put(rq);
 	free(token);
 	if (rc == 0) {
-		/* The whole window was listed: the position moves to its end. */
+		/* The whole window was listed: the position moves to its end, and every entry
+		 * before its end (before now - overlap, which allows for late ingestion) has been
+		 * handed over: the engine may decide the operations held that long (detect.h),
+		 * and does so before the checkpoint saves what is still held. */
+		int64_t upto = now - overlap_ns(p);
+
+		if (to < upto)
+			upto = to;
+		if (p->sink.watermark != NULL)
+			p->sink.watermark(p->sink.ctx, upto / NS_PER_MS);
 		if (to > p->pos_ns) {
 			p->pos_ns = to;
 			p->dirty = 1;
@@ -870,8 +879,12 @@ gl_poller_run(struct gl_poller *p, char **err)
 		rc = gl_poll_once(p, &e);
 		if (rc == 1)
 			break;
-		if (p->o.until_ms > 0 && p->pos_ns >= p->o.until_ms * NS_PER_MS)
+		if (p->o.until_ms > 0 && p->pos_ns >= p->o.until_ms * NS_PER_MS) {
+			/* The backfill is done: its input ended. */
+			if (p->sink.flush != NULL)
+				p->sink.flush(p->sink.ctx);
 			break;
+		}
 		if (rc < 0) {
 			failures++;
 			if (p->o.until_ms > 0 && failures >= MAX_BACKFILL_FAILURES) {

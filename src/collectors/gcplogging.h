@@ -6,7 +6,10 @@
  * (with data_access: (logName:"…%2Factivity" OR logName:"…%2Fdata_access") AND …), and keeps
  * paging while nextPageToken is present, also through pages whose `entries` is empty (the
  * API returns those when its search times out partway). Every entry goes through
- * event_from_logentry and is handed to the sink; then the cursor is checkpointed.
+ * event_from_logentry and is handed to the sink; then the cursor is checkpointed. A window
+ * listed in full ends with sink->watermark(min(to, now - overlap)): nothing older can still
+ * appear, so GCP operations held for a first entry that old are decided (detect.h). A backfill
+ * that reached `until` ends with sink->flush.
  *
  * Position and overlap: the cursor P is the newest entry timestamp handed over (or the end of
  * the last fully listed window). The next window starts at P - overlap, because an entry can

@@ -3,7 +3,8 @@
 # audit entries shifted to now: pagination, empty pages with a nextPageToken, dedup across
 # overlapping windows, late entries caught by the overlap, 429/500/hang/truncated bodies,
 # a token expired mid-backfill, restart after kill -9, ≤ 1 request/s per project, token
-# caching and early refresh, data_access, and no secret in any output or trace.
+# caching and early refresh, data_access, watermarks (what a complete listing vouches for), and
+# no secret in any output or trace.
 . "${TOP_SRCDIR:-.}/tests/lib.sh"
 . "$TOP_SRCDIR/tests/mock/mock.sh"
 plan_start
@@ -50,6 +51,8 @@ t_is "pages followed" "$(stat_of pages)" 8
 t_like "in timestamp order" "$(printf '%s\n' "$T_OUT" | sed -n 's/.*"time":"\([^"]*\)".*/\1/p' | sort -c && echo sorted)" '^sorted$'
 t_like "progress reaches 1" "$T_ERR" 'backfill=1\.000'
 t_like "cursor: timestamp + insertIds at it" "$(cat "$T_TMP/c1")" "^gcplogging:$P	\\{\"v\":1,\"ts\":\"[^\"]+\",\"ids\":\\[.*\"from\""
+t_like "a complete listing says nothing older can come" "$E1" '^watermark: [0-9]+$'
+t_like "a backfill that reached --until: its input ended (flush)" "$E1" '^flush$'
 t_ok "a second run from the cursor" "$PROBE" poll $BF --cursors "$T_TMP/c1" --page-size 10
 keep
 t_is "hands over nothing again" "$(ids "$T_OUT" | wc -l)" 0
@@ -137,12 +140,17 @@ live() {
 	T_OUT=$(cat "$T_TMP/olive") T_ERR=$(cat "$T_TMP/elive")
 	keep
 }
+W0=$(date +%s%3N)
 live "$T_TMP/c7"
+W1=$(date +%s%3N)
 # shellcheck disable=SC2046
 t_is "live: the two new entries and the late one (20 s old when it appeared)" \
 	"$(ids "$T_OUT" | grep -c -F -f "$T_TMP/new")" 3
 t_is "live: nothing twice" "$(ids "$T_OUT" | sort | uniq -d | wc -l)" 0
 t_ok "live: the overlap re-read entries and dropped them by insertId" test "$(stat_of duplicates)" -gt 0
+t_ok "live: each complete poll's watermark is its end less the overlap (late entries may still come)" \
+	awk -v lo=$((W0 - 121000)) -v hi=$((W1 - 119000)) '/^watermark: /{ n++; if ($2 < lo || $2 > hi) bad++ }
+	    END { exit !(n >= 5 && !bad) }' "$T_TMP/elive"
 live "$T_TMP/c8" --overlap-ms -1
 t_is "without the overlap the late entry is lost (why the overlap exists)" \
 	"$(ids "$T_OUT" | grep -c -F -f "$T_TMP/new")" 2

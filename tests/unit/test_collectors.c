@@ -110,6 +110,7 @@ struct fake {
 	int nsleeps;
 	struct files_replay *fr;        /* to read the statistics while it runs */
 	double progress_seen;           /* of input 0, when the first event came */
+	int stop_on_sleep;              /* a sleep asks the collector to stop */
 };
 
 static int
@@ -159,7 +160,7 @@ fake_sleep(void *ctx, int64_t ms)
 	if (f->nsleeps < 32)
 		f->sleeps[f->nsleeps] = ms;
 	f->nsleeps++;
-	return 0;
+	return f->stop_on_sleep;
 }
 
 static int
@@ -368,6 +369,41 @@ out:
 	unlink(paths[1]);
 	free(paths[0]);
 	free(paths[1]);
+}
+
+/* The live files collector: a flush marker after each pass (the files read are complete, so
+ * the operations held from them are decided as at the end of a scan of the same files). */
+static void
+test_files_live(void)
+{
+	char *path = tmpfile_path("live.jsonl"), *globs[1];
+	struct collector *c;
+	struct fake f;
+	struct source_sink k = { fake_event, fake_cursor_get, fake_cursor_set, fake_status,
+	    fake_sleep, fake_flush, NULL, &f };
+	size_t i;
+	FILE *fp;
+
+	fp = fopen(path, "w");
+	rec(fp, "l1", "2024-05-27T10:00:00Z", 0);
+	rec(fp, "l2", "2024-05-27T10:00:01Z", 0);
+	fclose(fp);
+	globs[0] = path;
+	c = files_collector_new("files", globs, 1, 60000);
+	memset(&f, 0, sizeof f);
+	f.stop_on_sleep = 1;
+	c->run(c->impl, &k);
+	ok(f.n == 2 && f.nflush == 1 && f.flush_at[0] == 2,
+	    "a pass: both events, then one flush marker (%zu events, %d flushes)", f.n, f.nflush);
+	is_int((int)f.nsleeps, 1, "then the wait for the next pass");
+	for (i = 0; i < f.n; i++)
+		event_free(&f.ev[i]);
+	free(f.ev);
+	c->free(c->impl);
+	free(c->name);
+	free(c);
+	unlink(path);
+	free(path);
 }
 
 /* A GCP operation's entries on lines: op-a's last entry before its first, op-b's last only. */
@@ -791,6 +827,7 @@ main(void)
 	test_replay_stream();
 	test_replay_paced();
 	test_replay_flush();
+	test_files_live();
 	test_engine_held();
 	test_replay_stdin();
 	rmdir(tmpdir);
