@@ -1,8 +1,8 @@
 #!/bin/sh
 # GCP operations seen by their last entry first (issue 14, failure 2), through `scan`: the
-# detector holds such an entry for its first one and decides it alone when the input ends;
-# those findings count like the rest (exit status, summary), and --store saves and triages
-# them. Prints TAP.
+# detector holds such an entry for its first one and decides it alone when the input ends or
+# has moved gcp_operation_hold past it; those findings count like the rest (exit status,
+# summary), and --store saves and triages them. Prints TAP.
 #   TOP_SRCDIR=. TFDRIFT=./tfdrift sh tests/scan/held_ops.sh
 . "${TOP_SRCDIR:-.}/tests/lib.sh"
 plan_start
@@ -44,5 +44,21 @@ t_exit "scan --store again: still drift" 2 "$TFDRIFT" -c "$T_TMP/c.yaml" scan \
     --state "$EX/gcp.tfstate" --events "$LAST" --store "$T_TMP/s.db" --format jsonl -o "$T_TMP/again.jsonl"
 t_like "the acknowledged one is counted so" "$T_ERR" 'store .*: 4 open, 1 acknowledged, 0 suppressed'
 t_like "and printed so" "$(grep -F "\"$one\"" "$T_TMP/again.jsonl")" '"status":"acknowledged"'
+
+# The hold is bounded in the log's own time: a firewall patch's last entry, a bucket deleted
+# 55 minutes later, then the patch's first entry (ingested very late).
+LATE=$D/gcp-ops-late-first.json
+evids() { $PY -c 'import json,sys
+print(" ".join(json.loads(l)["event"]["id"] for l in open(sys.argv[1]) if l.strip()))' "$1"; }
+t_exit "scan, hold 10m (the default)" 2 "$TFDRIFT" -c "$T_TMP/c.yaml" scan --state "$EX/gcp.tfstate" \
+    --events "$LATE" --format jsonl -o "$T_TMP/late.jsonl" --explain
+t_is "the log moved past the hold: the last entry decided alone, before the later event" \
+    "$(evids "$T_TMP/late.jsonl")" "-ioorm7umtopn xeytn3evoglk"
+t_like "the first entry, when it comes, is a duplicate" "$T_ERR" '-8tbmlh5287jh .*: duplicate$'
+printf 'rules_disabled: ["*"]\ngcp_operation_hold: 1h\n' > "$T_TMP/c1h.yaml"
+t_exit "scan, hold 1h" 2 "$TFDRIFT" -c "$T_TMP/c1h.yaml" scan --state "$EX/gcp.tfstate" \
+    --events "$LATE" --format jsonl -o "$T_TMP/late1h.jsonl"
+t_is "inside the hold, the first entry decides" "$(evids "$T_TMP/late1h.jsonl")" \
+    "-8tbmlh5287jh xeytn3evoglk"
 
 t_done
