@@ -660,15 +660,9 @@ wrap(const char *s, int w, int indent, size_t *starts, size_t max)
 		memset(&st, 0, sizeof st);
 		while (p < len) {
 			wchar_t wc;
-			size_t k = mbrtowc(&wc, s + p, len - p, &st);
 			int cw;
+			size_t k = ui_char(s + p, &st, &wc, &cw);
 
-			if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-				memset(&st, 0, sizeof st);
-				k = 1;
-				cw = 1;
-			} else if ((cw = wcwidth(wc)) < 0)
-				cw = 1;
 			if (used + cw > room)
 				break;
 			if (wc == L' ' && p > off)

@@ -51,10 +51,8 @@ ui_glyph(enum ui_glyph_id g)
 	return g < G__COUNT ? glyphs[glyph_utf8][g] : "?";
 }
 
-/* One character of s at *p: its bytes, width and the wide character (control characters and
- * invalid bytes come back as '?' of width 1). */
-static size_t
-next_char(const char *s, mbstate_t *st, wchar_t *wc, int *cw)
+size_t
+ui_char(const char *s, mbstate_t *st, wchar_t *wc, int *cw)
 {
 	size_t k = mbrtowc(wc, s, MB_CUR_MAX, st);   /* s is NUL-terminated: MB_CUR_MAX is safe */
 
@@ -94,7 +92,7 @@ ui_width(const char *s)
 			s += 3;
 			continue;
 		}
-		s += next_char(s, &st, &wc, &cw);
+		s += ui_char(s, &st, &wc, &cw);
 		w += cw;
 	}
 	return w;
@@ -154,7 +152,7 @@ ui_put_hl(int y, int x, int w, const char *s, int attr, const struct filter *f)
 			off += 3;
 			continue;
 		}
-		k = next_char(s + off, &st, &wc, &cw);
+		k = ui_char(s + off, &st, &wc, &cw);
 		if (used + cw > w - ell)
 			break;
 		attrset(a);

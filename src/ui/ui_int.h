@@ -317,6 +317,10 @@ struct ui {
 int ui_put(int y, int x, int w, const char *s, int attr);
 /* The same, with the free words of f (may be NULL) highlighted in the match slot. */
 int ui_put_hl(int y, int x, int w, const char *s, int attr, const struct filter *f);
+/* One character of the NUL-terminated s: returns its bytes and sets its width and wide
+ * character (control characters and invalid bytes come back as '?', width 1). */
+#include <wchar.h>
+size_t ui_char(const char *s, mbstate_t *st, wchar_t *wc, int *cw);
 /* Display width of s (multibyte aware). */
 int ui_width(const char *s);
 /* Fill columns [x, x+w) of row y with blanks in attr. */
