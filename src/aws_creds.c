@@ -863,7 +863,8 @@ ctx_http(struct ctx *x)
 	return x->c->http;
 }
 
-/* A request retried `attempts` times on transport errors, 5xx and throttling. */
+/* A request retried `attempts` times on transport errors, 5xx and throttling (not on a body
+ * over the size cap or an abort: http_retryable). */
 static int
 http_try(struct ctx *x, const struct http_req *rq, struct http_resp *rs, int attempts, char **err)
 {
@@ -884,7 +885,7 @@ http_try(struct ctx *x, const struct http_req *rq, struct http_resp *rs, int att
 			free(e);
 			return 0;
 		}
-		if (i == attempts) {
+		if (i == attempts || !http_retryable(rs)) {
 			if (rc != 0 && err != NULL) {
 				free(*err);
 				*err = e;

@@ -26,6 +26,10 @@ struct http {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
+/* The calling thread's abort check (http_thread_abort): each thread has its own. */
+static _Thread_local int (*thread_abort_fn)(void *);
+static _Thread_local void *thread_abort_ctx;
+
 /* The trace file (TFDRIFT_TRACE), shared by every thread under trace_mu. */
 static pthread_mutex_t trace_mu = PTHREAD_MUTEX_INITIALIZER;
 static FILE *trace_fp;
@@ -223,6 +227,22 @@ shown_url(const struct http_req *rq)
 	return rq->secret_url ? http_redact_secret_url(rq->url) : trace_url(rq->url);
 }
 
+void
+http_thread_abort(int (*fn)(void *ctx), void *ctx)
+{
+	thread_abort_fn = fn;
+	thread_abort_ctx = fn != NULL ? ctx : NULL;
+}
+
+/* Does the request's own check or its thread's ask to stop? */
+static int
+aborting(const struct http_req *rq)
+{
+	return (rq->abort_check != NULL && rq->abort_check(rq->abort_ctx)) ||
+	    (thread_abort_fn != NULL && thread_abort_fn(thread_abort_ctx));
+}
+
+/* libcurl calls this on the thread running the transfer, so the thread's check applies. */
 static int
 on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
     curl_off_t ulnow)
@@ -233,7 +253,25 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 	(void)dlnow;
 	(void)ultotal;
 	(void)ulnow;
-	return rq->abort_check(rq->abort_ctx) ? 1 : 0;
+	return aborting(rq) ? 1 : 0;
+}
+
+/* The body cap of a request: its own (or the default), lowered by TFDRIFT_HTTP_MAX_BODY. */
+static uint64_t
+body_cap(const struct http_req *rq)
+{
+	uint64_t max = rq->max_body ? rq->max_body : DEFAULT_MAX_BODY;
+	const char *e = getenv("TFDRIFT_HTTP_MAX_BODY");
+	char *end;
+	unsigned long long v;
+
+	if (e != NULL && *e != '\0') {
+		errno = 0;
+		v = strtoull(e, &end, 10);
+		if (errno == 0 && *end == '\0' && v > 0 && v < max)
+			max = v;
+	}
+	return max;
 }
 
 void
@@ -288,8 +326,18 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 	sb_init(&rs->body);
 	sb_grow(&rs->body, 0);
 	sink.rs = rs;
-	sink.max = rq->max_body ? rq->max_body : DEFAULT_MAX_BODY;
+	sink.max = body_cap(rq);
 	sink.too_big = 0;
+	if (aborting(rq)) {
+		/* Stopping already: not even a connection. */
+		char *u = shown_url(rq);
+
+		tf_err(err, "%s %s: aborted", method, u);
+		free(u);
+		rs->fail = HTTP_FAIL_ABORTED;
+		trace(rq, rs, err != NULL ? *err : NULL);
+		return -1;
+	}
 	curl_easy_reset(h->curl);
 	h->errbuf[0] = '\0';
 	curl_easy_setopt(h->curl, CURLOPT_URL, rq->url);
@@ -298,6 +346,8 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, rq->timeout_ms ? rq->timeout_ms : DEFAULT_TIMEOUT_MS);
 	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS,
 	    rq->connect_timeout_ms ? rq->connect_timeout_ms : DEFAULT_CONNECT_MS);
+	/* A Content-Length over the cap fails before the body is read (on_body caps the rest). */
+	curl_easy_setopt(h->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)sink.max);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &sink);
 	curl_easy_setopt(h->curl, CURLOPT_HEADERFUNCTION, on_header);
@@ -352,7 +402,7 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 	}
 	if (hdrs != NULL)
 		curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
-	if (rq->abort_check != NULL) {
+	if (rq->abort_check != NULL || thread_abort_fn != NULL) {
 		curl_easy_setopt(h->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
 		curl_easy_setopt(h->curl, CURLOPT_XFERINFODATA, (void *)rq);
 		curl_easy_setopt(h->curl, CURLOPT_NOPROGRESS, 0L);
@@ -372,14 +422,18 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 	if (cc != CURLE_OK) {
 		char *u = shown_url(rq);
 
-		if (sink.too_big)
+		if (sink.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
 			tf_err(err, "%s %s: the response is larger than %llu bytes", method, u,
 			    (unsigned long long)sink.max);
-		else if (cc == CURLE_ABORTED_BY_CALLBACK)
+			rs->fail = HTTP_FAIL_TOO_BIG;
+		} else if (cc == CURLE_ABORTED_BY_CALLBACK) {
 			tf_err(err, "%s %s: aborted", method, u);
-		else
+			rs->fail = HTTP_FAIL_ABORTED;
+		} else {
 			tf_err(err, "%s %s: %s", method, u, h->errbuf[0] ? h->errbuf :
 			    curl_easy_strerror(cc));
+			rs->fail = HTTP_FAIL_TRANSPORT;
+		}
 		free(u);
 		rs->status = 0;
 		rc = -1;
@@ -397,6 +451,9 @@ http_retryable(const struct http_resp *rs)
 {
 	const char *b = rs->body.buf != NULL ? rs->body.buf : "";
 
+	/* The same request would download the same oversized body again; a stop is a stop. */
+	if (rs->fail == HTTP_FAIL_TOO_BIG || rs->fail == HTTP_FAIL_ABORTED)
+		return 0;
 	if (rs->status == 0 || rs->status == 408 || rs->status == 429 || rs->status >= 500)
 		return 1;
 	if (rs->amz_error != NULL && (strstr(rs->amz_error, "Throttl") != NULL ||

@@ -790,7 +790,8 @@ sleep_ms(int64_t ms)
 		;
 }
 
-/* http_do with a few quick retries on transport errors, 429 and 5xx. */
+/* http_do with a few quick retries on transport errors, 429 and 5xx (not on a body over the
+ * size cap or an abort: http_retryable). */
 static int
 do_req(struct state_src *s, struct http_req *rq, struct http_resp *rs, char **err)
 {
@@ -803,7 +804,7 @@ do_req(struct state_src *s, struct http_req *rq, struct http_resp *rs, char **er
 	for (attempt = 1;; attempt++) {
 		rc = http_do(s->h, rq, rs, err);
 		note_bytes(s, rs->body.len);
-		if (attempt > s->retries || (rc == 0 && !http_retryable(rs)))
+		if (attempt > s->retries || !http_retryable(rs))
 			return rc;
 		sleep_ms(http_backoff_ms(attempt, 100, 2000, rs->retry_after));
 		http_resp_free(rs);

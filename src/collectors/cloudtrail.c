@@ -438,6 +438,22 @@ lookup(struct ct_poller *p, const struct source_sink *sink, const char *body, js
 		p->requests++;
 		if (http_do(p->http, &rq, &rs, &herr) != 0) {
 			aws_keys_buf_clear(&kb);
+			if (rs.fail == HTTP_FAIL_ABORTED) {
+				/* The thread is being stopped (http_thread_abort). */
+				free(herr);
+				http_resp_free(&rs);
+				free(why);
+				return -2;
+			}
+			if (!http_retryable(&rs)) {
+				/* Too big: the same page again would be too. */
+				p->errors++;
+				set_error(p, err, "%s: %s", p->name, herr);
+				free(herr);
+				http_resp_free(&rs);
+				free(why);
+				return -1;
+			}
 			why = xasprintf("%s", herr);
 			free(herr);
 			herr = NULL;

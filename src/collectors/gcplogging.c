@@ -616,6 +616,19 @@ fetch_page(struct gl_poller *p, const char *body, json_object **page, char **err
 		free(why);
 		why = NULL;
 		if (http_do(p->http, &rq, &rs, &terr) != 0) {
+			if (rs.fail == HTTP_FAIL_ABORTED) {
+				/* The thread is being stopped (http_thread_abort). */
+				free(terr);
+				http_resp_free(&rs);
+				return 1;
+			}
+			if (!http_retryable(&rs)) {
+				/* Too big: the same page again would be too. */
+				tf_err(err, "%s: %s", p->name, terr);
+				free(terr);
+				http_resp_free(&rs);
+				return -1;
+			}
 			why = terr;
 			terr = NULL;
 		} else if (rs.status == 200) {

@@ -215,9 +215,23 @@ aws_call(struct sqs_consumer *c, const struct source_sink *sink, struct http_req
 		c->requests++;
 		if (http_do(c->http, rq, rs, &herr) != 0) {
 			aws_keys_buf_clear(&kb);
+			rq->aws = NULL;
 			free(why);
 			why = herr;
 			herr = NULL;
+			if (rs->fail == HTTP_FAIL_ABORTED) {
+				/* The thread is being stopped (http_thread_abort). */
+				http_resp_free(rs);
+				free(why);
+				return -2;
+			}
+			if (!http_retryable(rs)) {
+				/* Too big: the same request would download it again. */
+				http_resp_free(rs);
+				tf_err(err, "%s", why);
+				free(why);
+				return -1;
+			}
 			http_resp_free(rs);
 			continue;
 		}
