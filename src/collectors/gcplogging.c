@@ -10,6 +10,7 @@
 #include "collectors/gcplogging.h"
 #include "event.h"
 #include "http.h"
+#include "paging.h"
 #include "util.h"
 
 #define NS_PER_MS 1000000LL
@@ -782,6 +783,8 @@ gl_poll_once(struct gl_poller *p, char **err)
 	int64_t from, to, now = tf_now_ms() * NS_PER_MS, t0;
 	json_object *rq = json_object_new_object(), *names, *page = NULL, *v;
 	char *filter, *token = NULL;
+	struct paging pg;
+	enum paging_verdict pv = PAGING_GO;
 	size_t i, n;
 	int rc = 0;
 
@@ -810,6 +813,7 @@ gl_poll_once(struct gl_poller *p, char **err)
 	json_object_object_add(rq, "pageSize", json_object_new_int(p->o.page_size));
 	free(filter);
 
+	paging_init(&pg, p->o.max_pages);
 	for (;;) {
 		const char *body = json_object_to_json_string_ext(rq, JSON_C_TO_STRING_PLAIN |
 		    JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -845,14 +849,30 @@ gl_poll_once(struct gl_poller *p, char **err)
 		page = NULL;
 		if (token == NULL)
 			break;
+		if ((pv = paging_next(&pg, token)) != PAGING_GO) {
+			/* The position stays at the newest entry handed over (pages come oldest
+			 * first), so the next poll lists the rest of the window again. */
+			char *why = paging_why(&pg, pv, "nextPageToken");
+
+			tf_err(err, "%s: %s (entries so far are kept; the next poll lists the rest "
+			    "of the window again)", p->name, why);
+			free(why);
+			rc = pv == PAGING_CAP ? 2 : -1;
+			break;
+		}
 		/* An empty page with a token is the API's search timing out: keep paging. */
 		json_object_object_add(rq, "pageToken", json_object_new_string(token));
 		report(p);
 	}
+	paging_free(&pg);
 	json_object_put(page);
 	json_object_put(rq);
 	free(token);
-	if (rc == 0) {
+	if (rc == 2) {
+		/* Page cap: a long window is read on by the next poll; not a failure. */
+		set_error(p, err != NULL && *err != NULL ? *err : "page cap reached");
+		p->last_poll_wall = tf_now_ms();
+	} else if (rc == 0) {
 		/* The whole window was listed: the position moves to its end. */
 		if (to > p->pos_ns) {
 			p->pos_ns = to;
@@ -885,6 +905,13 @@ gl_poller_run(struct gl_poller *p, char **err)
 			break;
 		if (p->o.until_ms > 0 && p->pos_ns >= p->o.until_ms * NS_PER_MS)
 			break;
+		if (rc == 2) {
+			/* The page cap ended the poll: read on at the request rate, not the interval. */
+			free(e);
+			e = NULL;
+			failures = 0;
+			continue;
+		}
 		if (rc < 0) {
 			failures++;
 			if (p->o.until_ms > 0 && failures >= MAX_BACKFILL_FAILURES) {
