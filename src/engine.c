@@ -11,14 +11,21 @@
 
 #include "engine.h"
 #include "freeze.h"
+#include "http.h"
 #include "state_index.h"
 #include "util.h"
+
+/* After the --once deadline, how long stopped collectors get to return. */
+#define ENGINE_ONCE_GRACE_MS 5000
 
 /* What a collector's sink functions get: the engine and which collector it is. */
 struct slot {
 	struct engine *e;
 	size_t idx;
-	int direct;                     /* run_once: detect on the caller's thread */
+	int once;                       /* run_once: poll_once instead of run */
+	/* run_once, guarded by e->mu: the thread returned (failed: not 0); late: the deadline
+	 * came first (its status keeps saying so). */
+	int done, failed, late;
 	pthread_t th;
 	int started;
 	struct engine_status status;    /* guarded by e->mu */
@@ -41,6 +48,8 @@ struct engine {
 
 	pthread_mutex_t mu;             /* guards everything below */
 	pthread_cond_t not_empty, not_full, stop_cv;
+	pthread_cond_t done_cv;         /* run_once: a collector's thread returned */
+	int abandoned;                  /* run_once left threads running: free nothing */
 	struct qitem *q;                /* ring */
 	size_t cap, head, n;
 	int stop;                       /* collectors: stop polling */
@@ -86,6 +95,7 @@ engine_new(struct detector *det, struct store *store, size_t queue_cap,
 	pthread_cond_init(&e->not_empty, &ca);
 	pthread_cond_init(&e->not_full, &ca);
 	pthread_cond_init(&e->stop_cv, &ca);
+	pthread_cond_init(&e->done_cv, &ca);
 	pthread_condattr_destroy(&ca);
 	return e;
 }
@@ -284,13 +294,6 @@ sink_event(void *ctx, struct event *ev)
 	struct qitem it = { .flush = NULL };
 	int rc;
 
-	if (s->direct) {
-		apply_index(e);
-		process(e, ev);
-		event_free(ev);
-		free(ev);
-		return 0;
-	}
 	it.ev = *ev;                    /* the queue keeps the contents */
 	if ((rc = enqueue(e, &it)) != 0)
 		event_free(ev);
@@ -304,12 +307,20 @@ sink_flush(void *ctx)
 	struct slot *s = ctx;
 	struct qitem it = { .flush = s };
 
-	if (s->direct) {
-		apply_index(s->e);
-		flush(s->e, s);
-		return 0;
-	}
 	return enqueue(s->e, &it);
+}
+
+/* Did run_once leave collector threads behind? Their cursor calls must then stay away from
+ * the store, which the caller closes. */
+static int
+abandoned(struct engine *e)
+{
+	int a;
+
+	pthread_mutex_lock(&e->mu);
+	a = e->abandoned;
+	pthread_mutex_unlock(&e->mu);
+	return a;
 }
 
 static char *
@@ -324,7 +335,7 @@ sink_cursor_get(void *ctx, const char *name)
 	struct slot *s = ctx;
 	char *key, *v = NULL, *err = NULL;
 
-	if (s->e->store == NULL)
+	if (s->e->store == NULL || abandoned(s->e))
 		return NULL;
 	key = cursor_key(s, name);
 	pthread_mutex_lock(&s->e->store_mu);
@@ -346,6 +357,8 @@ sink_cursor_set(void *ctx, const char *name, const char *value, char **err)
 
 	if (s->e->store == NULL)
 		return 0;       /* no store: a restart starts from the lookback again */
+	if (abandoned(s->e))
+		return tf_err(err, "left behind at the --once deadline; the store may be closed");
 	key = cursor_key(s, name);
 	pthread_mutex_lock(&s->e->store_mu);
 	rc = store_cursor_set(s->e->store, key, value, err);
@@ -359,11 +372,19 @@ sink_status(void *ctx, const struct source_status *st)
 {
 	struct slot *s = ctx;
 	struct engine_status *es = &s->status;
+	uint64_t errors;
 
 	pthread_mutex_lock(&s->e->mu);
-	free(es->last_error);
-	es->st = *st;
-	es->last_error = xstrdup(st->last_error);
+	if (s->late) {
+		/* Stopped at the --once deadline: that stays the news, whatever the stop did. */
+		errors = es->st.errors;
+		es->st = *st;
+		es->st.errors = errors;
+	} else {
+		free(es->last_error);
+		es->st = *st;
+		es->last_error = xstrdup(st->last_error);
+	}
 	es->st.last_error = es->last_error;
 	es->st.name = es->name;
 	pthread_mutex_unlock(&s->e->mu);
@@ -403,15 +424,40 @@ make_sink(struct slot *s, struct source_sink *k)
 
 /* ---- threads ---- */
 
+/* http_thread_abort's check on a collector's thread: the engine is stopping. */
+static int
+slot_stopping(void *ctx)
+{
+	struct slot *s = ctx;
+	int stop;
+
+	pthread_mutex_lock(&s->e->mu);
+	stop = s->e->stop;
+	pthread_mutex_unlock(&s->e->mu);
+	return stop;
+}
+
 static void *
 collector_main(void *arg)
 {
 	struct slot *s = arg;
 	struct collector *c = s->e->col[s->idx];
 	struct source_sink k;
+	int rc;
 
 	make_sink(s, &k);
-	c->run(c->impl, &k);
+	/* A stop reaches every request of this thread, credential and token fetches included. */
+	http_thread_abort(slot_stopping, s);
+	if (s->once)
+		rc = c->poll_once(c->impl, &k);
+	else
+		rc = c->run(c->impl, &k);
+	http_thread_abort(NULL, NULL);
+	pthread_mutex_lock(&s->e->mu);
+	s->done = 1;
+	s->failed = rc != 0;
+	pthread_cond_broadcast(&s->e->done_cv);
+	pthread_mutex_unlock(&s->e->mu);
 	return NULL;
 }
 
@@ -509,23 +555,106 @@ engine_start(struct engine *e, char **err)
 	return 0;
 }
 
-int
-engine_run_once(struct engine *e)
+/* Wait on done_cv until every started collector's thread returned (1) or the monotonic
+ * clock reaches until_ms (0; until_ms 0: no limit). e->mu held. */
+static int
+wait_done(struct engine *e, int64_t until_ms)
 {
-	struct source_sink k;
+	struct timespec ts;
+	size_t i, left;
+
+	ts.tv_sec = until_ms / 1000;
+	ts.tv_nsec = (long)(until_ms % 1000) * 1000000L;
+	for (;;) {
+		for (i = 0, left = 0; i < e->ncol; i++)
+			left += e->slots[i].started && !e->slots[i].done;
+		if (left == 0)
+			return 1;
+		if (until_ms <= 0)
+			pthread_cond_wait(&e->done_cv, &e->mu);
+		else if (tf_mono_ms() >= until_ms)
+			return 0;
+		else
+			pthread_cond_timedwait(&e->done_cv, &e->mu, &ts);
+	}
+}
+
+/* The collectors still polling at the deadline: stopped, and their status says why. */
+static void
+mark_late(struct engine *e, const char *limit)
+{
 	size_t i;
-	int failed = 0;
+
+	e->stop = 1;
+	pthread_cond_broadcast(&e->stop_cv);
+	pthread_cond_broadcast(&e->not_full);
+	for (i = 0; i < e->ncol; i++) {
+		struct engine_status *es = &e->slots[i].status;
+
+		if (!e->slots[i].started || e->slots[i].done)
+			continue;
+		e->slots[i].late = 1;
+		free(es->last_error);
+		es->last_error = xasprintf("did not finish within the --once time limit (%s); "
+		    "stopped: what it handed over is kept and its cursor stays where that left it",
+		    limit != NULL ? limit : "its deadline");
+		es->st.last_error = es->last_error;
+		es->st.errors++;
+	}
+}
+
+int
+engine_run_once(struct engine *e, int64_t deadline_ms, const char *limit)
+{
+	size_t i;
+	int rc, failed = 0;
 
 	init_slots(e);
+	if ((rc = start_thread(&e->th, engine_main, e)) != 0)
+		tf_fatal("cannot start the engine thread: %s", strerror(rc));
+	e->started = 1;
 	for (i = 0; i < e->ncol; i++) {
-		e->slots[i].direct = 1;
-		make_sink(&e->slots[i], &k);
-		if (e->col[i]->poll_once(e->col[i]->impl, &k) != 0)
-			failed++;
-		e->slots[i].direct = 0;
+		e->slots[i].once = 1;
+		if ((rc = start_thread(&e->slots[i].th, collector_main, &e->slots[i])) != 0) {
+			pthread_mutex_lock(&e->mu);
+			e->slots[i].failed = 1;
+			free(e->slots[i].status.last_error);
+			e->slots[i].status.last_error = xasprintf("cannot start its thread: %s",
+			    strerror(rc));
+			e->slots[i].status.st.last_error = e->slots[i].status.last_error;
+			pthread_mutex_unlock(&e->mu);
+			continue;
+		}
+		e->slots[i].started = 1;
 	}
-	apply_index(e);
-	flush(e, NULL);
+	pthread_mutex_lock(&e->mu);
+	if (!wait_done(e, deadline_ms)) {
+		/* Out of time: sleeps return and requests abort (http_thread_abort), so the late
+		 * ones return within a second or so; one blocked outside tfdrift's requests (a
+		 * FIFO no writer opens) is left behind after the grace period, and the engine
+		 * with it (abandoned: engine_free frees nothing it may touch). */
+		mark_late(e, limit);
+		if (!wait_done(e, tf_mono_ms() + ENGINE_ONCE_GRACE_MS))
+			e->abandoned = 1;
+	}
+	for (i = 0; i < e->ncol; i++) {
+		if (e->slots[i].failed || e->slots[i].late)
+			failed++;
+		if (!e->slots[i].started)
+			continue;
+		if (e->slots[i].done)
+			pthread_join(e->slots[i].th, NULL);
+		else
+			pthread_detach(e->slots[i].th);
+		e->slots[i].started = 0;
+	}
+	/* What was handed over is decided all the same (the engine thread drains the queue,
+	 * then what the detector holds back). */
+	e->drain_done = 1;
+	pthread_cond_broadcast(&e->not_empty);
+	pthread_mutex_unlock(&e->mu);
+	pthread_join(e->th, NULL);
+	e->started = 0;
 	return failed;
 }
 
@@ -578,6 +707,8 @@ engine_free(struct engine *e)
 
 	if (e == NULL)
 		return;
+	if (e->abandoned)
+		return;         /* a thread left running may still use any of it; the process ends */
 	engine_stop(e);
 	for (i = 0; i < e->n; i++)
 		event_free(&e->q[(e->head + i) % e->cap].ev);     /* a marker's is empty */
@@ -603,6 +734,7 @@ engine_free(struct engine *e)
 	pthread_cond_destroy(&e->not_empty);
 	pthread_cond_destroy(&e->not_full);
 	pthread_cond_destroy(&e->stop_cv);
+	pthread_cond_destroy(&e->done_cv);
 	free(e);
 }
 
@@ -616,6 +748,7 @@ engine_statuses(struct engine *e, struct engine_status **out, size_t *n)
 	pthread_mutex_lock(&e->mu);
 	for (i = 0; i < e->ncol; i++) {
 		v[i] = e->slots[i].status;
+		v[i].late = e->slots[i].late;
 		v[i].name = xstrdup(e->slots[i].status.name);
 		v[i].last_error = xstrdup(e->slots[i].status.last_error);
 		v[i].st.name = v[i].name;
