@@ -23,9 +23,11 @@
 //   sqs/s3notify?queue=Q&bucket=B&n=N  a gzipped log file of N records put in S3 + notification
 //   sqs/state?queue=Q   {visible, inflight, deleted, receives}
 //   ids                 every event id the mock holds (write events), one per line
+// Misbehaving-server faults (trickle, HTML, oversized bodies, ...): tests/mock/misbehave.js.
 'use strict';
 
 const http = require('http');
+const misbehave = require('./misbehave.js');
 const fs = require('fs');
 const zlib = require('zlib');
 const crypto = require('crypto');
@@ -332,7 +334,7 @@ async function handle(req, res, body) {
   return awsError(res, 400, 'InvalidAction', 'not mocked: ' + op);
 }
 
-const server = http.createServer((req, res) => {
+const server = http.createServer(misbehave.wrap((req, res) => {
   const chunks = [];
   req.on('data', c => chunks.push(c));
   req.on('end', () => {
@@ -341,7 +343,7 @@ const server = http.createServer((req, res) => {
       if (!res.headersSent) { res.writeHead(500); res.end(String(e)); }
     });
   });
-});
+}));
 server.keepAliveTimeout = 60000;
 server.listen(port, '127.0.0.1', () => {
   console.log(server.address().port);
