@@ -153,6 +153,21 @@ trim_dup(const char *s, size_t n)
 	return xstrndup(s, n);
 }
 
+/* Is s (n bytes) one printable word: what an IMDS token or role name is, and what may go
+ * into a request header or URL path? An HTML page or a proxy's answer is not. */
+static int
+one_word(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 4096)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isgraph((unsigned char)s[i]) || s[i] == '/' || s[i] == '?' || s[i] == '#')
+			return 0;
+	return 1;
+}
+
 /* ---- ini files ---- */
 
 char *
@@ -1148,6 +1163,12 @@ imds(struct ctx *x, struct aws_keys_buf *out, char **err)
 	}
 	if (rs.status == 200 && rs.body.len > 0) {
 		token = trim_dup(rs.body.buf, rs.body.len);
+		if (!one_word(token, strlen(token))) {
+			/* It goes into a header: a line break there would be header injection. */
+			tf_err(err, "token PUT %s: the answer (%zu bytes) is not a token (an HTML page? "
+			    "a proxy?)", url, rs.body.len);
+			goto out;
+		}
 		tokh = xasprintf("X-aws-ec2-metadata-token: %s", token);
 		hdrs[0] = tokh;
 	} else if ((rs.status == 403 || rs.status == 404 || rs.status == 405) &&
@@ -1180,6 +1201,11 @@ imds(struct ctx *x, struct aws_keys_buf *out, char **err)
 		goto out;
 	}
 	role = xstrndup(rs.body.buf, strcspn(rs.body.buf, "\r\n"));
+	if (!one_word(role, strlen(role))) {
+		/* It goes into the next URL's path. */
+		tf_err(err, "GET %s: the answer is not a role name (an HTML page? a proxy?)", url);
+		goto out;
+	}
 	http_resp_free(&rs);
 	free(url);
 	url = xasprintf("%s/latest/meta-data/iam/security-credentials/%s", base, role);

@@ -184,12 +184,15 @@ static int
 sqs_col_once(void *impl, const struct source_sink *sink)
 {
 	struct sqs_col *sc = impl;
+	uint64_t errors = sqs_consumer_errors(sc->c);
 	int rc;
 
-	/* Until the queue has nothing visible left. */
+	/* Until the queue has nothing visible left, which a short long poll tells. A message
+	 * that could not be processed (it stays in the queue) fails the poll. */
+	sqs_consumer_set_wait(sc->c, 1);
 	while ((rc = sqs_poll_once(sc->c, sink, NULL)) > 0)
 		;
-	return rc < 0 ? -1 : 0;
+	return rc < 0 || sqs_consumer_errors(sc->c) > errors ? -1 : 0;
 }
 
 static void

@@ -804,8 +804,17 @@ do_req(struct state_src *s, struct http_req *rq, struct http_resp *rs, char **er
 	for (attempt = 1;; attempt++) {
 		rc = http_do(s->h, rq, rs, err);
 		note_bytes(s, rs->body.len);
-		if (attempt > s->retries || !http_retryable(rs))
+		if (attempt > s->retries || !http_retryable(rs)) {
+			if (rc != 0 && err != NULL && *err != NULL) {
+				/* http.c names the URL (for GCS and HCP an API path); a reader knows
+				 * the state by its own name. */
+				char *e = *err;
+
+				*err = xasprintf("%s: %s", s->location, e);
+				free(e);
+			}
 			return rc;
+		}
 		sleep_ms(http_backoff_ms(attempt, 100, 2000, rs->retry_after));
 		http_resp_free(rs);
 	}

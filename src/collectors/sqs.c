@@ -400,6 +400,12 @@ read_log(struct sqs_consumer *c, const struct source_sink *sink, const char *buc
 	if (rc < 0) {
 		tf_err(err, "%s", why);
 		free(why);
+	} else if (ev_reader_counters(r)->malformed > 0 && ev_reader_counters(r)->events == 0) {
+		/* Nothing readable (an HTML error page, a truncated or foreign file): deleting
+		 * the message would lose the log file's events for good. */
+		tf_err(err, "%s: not a CloudTrail log file (%llu malformed records, no event)", name,
+		    (unsigned long long)ev_reader_counters(r)->malformed);
+		rc = -1;
 	} else if (ev_reader_counters(r)->malformed > 0) {
 		/* Handed over what was readable; the file is still counted as bad. */
 		set_error(c, NULL, "%s: %llu malformed records", name,
@@ -692,6 +698,18 @@ sqs_poll_once(struct sqs_consumer *c, const struct source_sink *sink, char **err
 	}
 	report(c, sink);
 	return rc == -2 ? -2 : (int)n;
+}
+
+void
+sqs_consumer_set_wait(struct sqs_consumer *c, int seconds)
+{
+	c->o.wait_seconds = seconds < 0 ? 0 : seconds > 20 ? 20 : seconds;
+}
+
+uint64_t
+sqs_consumer_errors(const struct sqs_consumer *c)
+{
+	return c->errors;
 }
 
 int
