@@ -4,8 +4,10 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -658,6 +660,81 @@ test_run_once(void)
 	conf_free(&conf);
 }
 
+/* A collector blocked where no stop reaches it (a read nobody answers). */
+static int stuck_fd = -1;
+
+static int
+stuck_once(void *impl, const struct source_sink *k)
+{
+	char c;
+
+	(void)impl;
+	(void)k;
+	return read(stuck_fd, &c, 1) == 1 ? 0 : -1;
+}
+
+/* run_once with a collector that ignores the stop: after the grace period it is left behind
+ * (the engine abandoned, not freed under it) and run_once returns. In a child process: the
+ * abandoned engine is a deliberate leak, and the child ends with _exit. */
+static void
+test_run_once_stuck(void)
+{
+	int fds[2], status = -1, done = 0;
+	int64_t t0 = tf_mono_ms();
+	pid_t pid;
+
+	if (pipe(fds) != 0) {
+		ok(0, "pipe");
+		return;
+	}
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		struct engine_consumer cons = { on_findings, NULL, NULL, NULL };
+		struct collector *c = xcalloc(1, sizeof *c);
+		struct engine_status *st;
+		struct eventmap *map = NULL;
+		struct conf conf;
+		struct seen s;
+		struct engine *e;
+		size_t n;
+		int bad = 0;
+
+		memset(&s, 0, sizeof s);
+		cons.ctx = &s;
+		conf_init(&conf);
+		close(fds[1]);          /* the parent holds the write end: the read blocks */
+		stuck_fd = fds[0];
+		c->name = xstrdup("stuck");
+		c->poll_once = stuck_once;
+		e = engine_new(gcp_detector(&map, &conf), NULL, 4, &cons);
+		engine_add(e, c);
+		if (engine_run_once(e, tf_mono_ms() + 200, "200ms") != 1)
+			bad |= 1;
+		engine_statuses(e, &st, &n);
+		if (n != 1 || !st[0].late)
+			bad |= 2;
+		engine_free(e);         /* abandoned: frees nothing, joins nothing */
+		_exit(bad);
+	}
+	close(fds[0]);
+	/* Were the collector joined instead of left behind, the child would wait for ever:
+	 * after 9 s the write end closes, the read returns, and the time check fails. */
+	while (pid > 0 && !done && tf_mono_ms() - t0 < 9000) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			done = 1;
+		else
+			usleep(50000);
+	}
+	close(fds[1]);
+	if (pid > 0 && !done)
+		waitpid(pid, &status, 0);
+	ok(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "run_once leaves a collector blocked outside its reach behind and says it did not "
+	    "finish (status %d)", status);
+	ok(tf_mono_ms() - t0 < 8000, "after the deadline and the grace period (%lld ms)",
+	    (long long)(tf_mono_ms() - t0));
+}
+
 /* "-" is standard input: read like a file, its progress unknown while it streams. */
 static void
 test_replay_stdin(void)
@@ -710,6 +787,7 @@ main(void)
 	test_replay_paced();
 	test_replay_flush();
 	test_run_once();
+	test_run_once_stuck();
 	test_replay_stdin();
 	rmdir(tmpdir);
 	return done_testing();
