@@ -75,7 +75,7 @@ mock_start authD "$TOP_SRCDIR/tests/mock/aws_auth.js" --config "$T_TMP/auth.json
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T_TMP/sa.pem" 2> /dev/null
 openssl pkey -in "$T_TMP/sa.pem" -pubout -out "$T_TMP/sa.pub" 2> /dev/null
 EMAIL=misbehave@tfdrift-test.iam.gserviceaccount.com
-for m in gcpE gcpF; do
+for m in gcpE gcpF gcpG; do
 	mock_start "$m" "$TOP_SRCDIR/tests/mock/gcp.js" --pubkey "$T_TMP/sa.pub" --client-email "$EMAIL" \
 	    --key-id k-1 --shift --entries "$TOP_SRCDIR/doc/examples/gcp-audit.json"
 	eval "_u=\$MOCK_URL_$m"
@@ -303,12 +303,11 @@ sources:
 CFG
 	done
 	mock_get ctB "/__control/sqs/eventbridge?queue=eb&n=3" > /dev/null
-	measure "$T_TMP/sqs-ref" "$TFDRIFT" -c "$T_TMP/sqs-eb.yaml" watch --once --once-timeout "$LIMIT" \
-	    --store "$T_TMP/sqs-ref.db"
+	measure "$T_TMP/sqs-ref" "$TFDRIFT" -c "$T_TMP/sqs-eb.yaml" watch --once --store "$T_TMP/sqs-ref.db"
 	ref_rc=$RC
 	ok "$([ "$RC" -eq 0 ] || [ "$RC" -eq 2 ]; echo $?)" "sqs: a clean run reads the queue (exit $RC)" ||
 	    sed 's/^/#   /' "$T_TMP/sqs-ref.err"
-	ok "$(awk -v s="$SECS" 'BEGIN { exit !(s < 3) }'; echo $?)" \
+	ok "$(awk -v s="$SECS" 'BEGIN { exit !(s < 15) }'; echo $?)" \
 	    "sqs: --once does not wait out a 20 s long poll on the empty queue (${SECS}s)"
 	for api in sqs s3log; do
 		if [ $api = sqs ]; then q=eb route=ReceiveMessage; else q=logs route='^GET /'; fi
@@ -342,15 +341,24 @@ CFG
 
 # The AWS credential chain: STS AssumeRole (a profile with role_arn), EC2 instance metadata,
 # container credentials. The CloudTrail mock accepts only the keys they hand out.
-group_awscreds() {
-	cat > "$T_TMP/aws-config" <<INI
+cat > "$T_TMP/aws-config" <<INI
 [profile lab]
 role_arn = arn:aws:iam::123456789012:role/tfdrift-reader
 source_profile = src
 region = us-east-1
 INI
-	printf '[src]\naws_access_key_id = AKIDSRC\naws_secret_access_key = %s\n' "$SECRET" > "$T_TMP/aws-creds"
-	for api in sts imds container; do
+printf '[src]\naws_access_key_id = AKIDSRC\naws_secret_access_key = %s\n' "$SECRET" > "$T_TMP/aws-creds"
+
+group_sts() {
+	group_awscreds sts
+}
+
+group_imdscontainer() {
+	group_awscreds imds container
+}
+
+group_awscreds() {
+	for api in "$@"; do
 		case $api in
 		sts) m=authC ct=$MOCK_URL_ctC route='^POST /$' profile='      profile: lab' ;;
 		imds) m=authD ct=$MOCK_URL_ctD route='^(PUT|GET) /latest/' profile= ;;
@@ -411,33 +419,42 @@ sources:
 CFG
 }
 
+group_gcptoken() {
+	group_gcpauth gcptoken gcpE
+}
+
+group_gcpmeta() {
+	group_gcpauth gcpmeta gcpG
+}
+
+# group_gcpauth API MOCK
 group_gcpauth() {
-	for api in gcptoken gcpmeta; do
-		gcp_config "$api" "$MOCK_URL_gcpE"
-		(
-			case $api in
-			gcptoken)
-				GOOGLE_APPLICATION_CREDENTIALS=$T_TMP/sa-gcpE.json
-				export GOOGLE_APPLICATION_CREDENTIALS
-				route='^POST /token$' ;;
-			gcpmeta)
-				GCE_METADATA_HOST=127.0.0.1:$MOCK_PORT_gcpE
-				export GCE_METADATA_HOST
-				route='^GET /computeMetadata/' ;;
-			esac
-			measure "$T_TMP/$api-ref" "$TFDRIFT" -c "$T_TMP/$api.yaml" watch --once --store "$T_TMP/$api-ref.db"
-			ref_rc=$RC
-			ref_ids=$(ids "$T_TMP/$api-ref.db")
-			ok "$([ "$ref_rc" -eq 2 ] && [ -n "$ref_ids" ]; echo $?)" \
-			    "$api: a clean run gets a token and finds drift (exit $ref_rc)" ||
-			    sed 's/^/#   /' "$T_TMP/$api-ref.err"
-			for f in $FAULTS; do
-				once_cell "$api" "$f" gcpE "$route" "$ref_rc" "$ref_ids" 'gcp lab corp-prod-4411' \
-				    sh -c '"$TFDRIFT" -c "$1" watch --once --once-timeout "$2" --store "$STORE"' - \
-				    "$T_TMP/$api.yaml" "$LIMIT"
-			done
-		)
-	done
+	api=$1 m=$2
+	eval "_mu=\$MOCK_URL_$m _mp=\$MOCK_PORT_$m"
+	gcp_config "$api" "$_mu"
+	(
+		case $api in
+		gcptoken)
+			GOOGLE_APPLICATION_CREDENTIALS=$T_TMP/sa-$m.json
+			export GOOGLE_APPLICATION_CREDENTIALS
+			route='^POST /token$' ;;
+		gcpmeta)
+			GCE_METADATA_HOST=127.0.0.1:$_mp
+			export GCE_METADATA_HOST
+			route='^GET /computeMetadata/' ;;
+		esac
+		measure "$T_TMP/$api-ref" "$TFDRIFT" -c "$T_TMP/$api.yaml" watch --once --store "$T_TMP/$api-ref.db"
+		ref_rc=$RC
+		ref_ids=$(ids "$T_TMP/$api-ref.db")
+		ok "$([ "$ref_rc" -eq 2 ] && [ -n "$ref_ids" ]; echo $?)" \
+		    "$api: a clean run gets a token and finds drift (exit $ref_rc)" ||
+		    sed 's/^/#   /' "$T_TMP/$api-ref.err"
+		for f in $FAULTS; do
+			once_cell "$api" "$f" "$m" "$route" "$ref_rc" "$ref_ids" 'gcp lab corp-prod-4411' \
+			    sh -c '"$TFDRIFT" -c "$1" watch --once --once-timeout "$2" --store "$STORE"' - \
+			    "$T_TMP/$api.yaml" "$LIMIT"
+		done
+	)
 }
 
 group_logging() {
@@ -526,16 +543,20 @@ group_backends() {
 }
 
 # ---- run the groups in parallel, then their results in order ----
-GROUPS=${MISBEHAVE_GROUPS:-lookup sqs awscreds gcpauth logging s3state backends}
+MB_GROUPS=${MISBEHAVE_GROUPS:-lookup sqs sts imdscontainer gcptoken gcpmeta logging s3state backends}
 GPIDS=
-for G in $GROUPS; do
-	( group_$G ) > "$T_TMP/tap-$G" 2>&1 < /dev/null &
+for G in $MB_GROUPS; do
+	(
+		_s=$(date +%s)
+		"group_$G"
+		echo "# group $G took $(($(date +%s) - _s)) s"
+	) > "$T_TMP/tap-$G" 2>&1 < /dev/null &
 	GPIDS="$GPIDS $!"
 done
 for p in $GPIDS; do
 	wait "$p"
 done
-for G in $GROUPS; do
+for G in $MB_GROUPS; do
 	while IFS= read -r line; do
 		case $line in
 		"ok "*) ok 0 "$(printf '%s\n' "$line" | sed 's/^ok [0-9]* - //')" ;;
@@ -545,7 +566,7 @@ for G in $GROUPS; do
 	done < "$T_TMP/tap-$G"
 done
 t_diag "The matrix: API, fault, exit status, time, max RSS, the first line of stderr"
-for G in $GROUPS; do
+for G in $MB_GROUPS; do
 	[ -f "$T_TMP/table-$G" ] && cat "$T_TMP/table-$G" | t_indent
 done
 t_done
