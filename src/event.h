@@ -49,6 +49,9 @@ struct event {
 	json_object *raw;
 	json_object *record;
 	char *origin;        /* where it came from: "file.json#17" (record index) or "file.jsonl:42" */
+	/* Strings and keys of the record that were not valid UTF-8 or held a NUL, repaired
+	 * with U+FFFD when the record was read (text.h): every consumer sees valid text. */
+	unsigned repaired;
 };
 
 void event_free(struct event *ev);
@@ -89,6 +92,7 @@ struct ev_counters {
 	uint64_t events;     /* audit events produced */
 	uint64_t skipped;    /* not audit events (counted, not fatal) */
 	uint64_t malformed;  /* unparseable lines/records (counted, not fatal) */
+	uint64_t repaired;   /* events whose text was repaired (struct event's repaired) */
 };
 
 /* A streaming reader over one input (path, .gz, or "-" for stdin). */
