@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "output.h"
+#include "text.h"
 #include "util.h"
 #include "value.h"
 
@@ -328,29 +329,38 @@ output_finding_csv(FILE *fp, const struct finding *f)
 	csv_field(fp, t != NULL && t->until_ms != 0 ? ts : NULL, 1);
 }
 
+void
+output_finding_jsonl(FILE *fp, const struct finding *f)
+{
+	json_object *fo = finding_to_json(f);
+	char *js = text_json_string(fo, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	fputs(js, fp);
+	fputc('\n', fp);
+	free(js);
+	json_object_put(fo);
+}
+
 int
 output_findings(FILE *fp, const struct finding_list *l, const struct out_opts *o)
 {
 	json_object *doc;
+	char *js;
 	size_t i;
 
 	switch (o->format) {
 	case OUT_JSON:
 		doc = findings_document(l, tf_now_ms());
-		fputs(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
-		    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE), fp);
+		js = text_json_string(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+		    JSON_C_TO_STRING_NOSLASHESCAPE);
+		fputs(js, fp);
 		fputc('\n', fp);
+		free(js);
 		json_object_put(doc);
 		break;
 	case OUT_JSONL:
-		for (i = 0; i < l->n; i++) {
-			json_object *fo = finding_to_json(l->v[i]);
-
-			fputs(json_object_to_json_string_ext(fo, JSON_C_TO_STRING_PLAIN |
-			    JSON_C_TO_STRING_NOSLASHESCAPE), fp);
-			fputc('\n', fp);
-			json_object_put(fo);
-		}
+		for (i = 0; i < l->n; i++)
+			output_finding_jsonl(fp, l->v[i]);
 		break;
 	case OUT_CSV:
 		output_csv_header(fp);
