@@ -137,6 +137,24 @@ test_hostile(void)
 	is_int(first_control(s, 0), -1, "jsonl: no control character but the newline");
 	ok(strchr(s, '\n') == s + strlen(s) - 1, "jsonl: one line");
 	free(s);
+
+	s = render(&l, OUT_TEXT);
+	is_int(first_control(s, 0), -1, "text: no control character but newlines");
+	ok(text_utf8_ok(s, strlen(s)), "text: valid UTF-8 (bytes that are not are shown as \\xNN)");
+	ok(strstr(s, "by =HYPERLINK(\"http://x\")\\xff\\xfe\\x1b]0;pwn\\x07\\x1b[31m\\u009b2J\\u202e\\x7f\\r\\n\",'\\x01 (") != NULL,
+	    "text: the actor's controls are shown as escapes");
+	ok(strstr(s, "    ~ tags.k\\xff") != NULL && strstr(s, ": \"old\\xff\\xfe\\x1b]0;pwn") != NULL,
+	    "text: so are an attribute's and a value's");
+	ok(strstr(s, "\"a\\x00b\"") != NULL, "text: a NUL inside a value is shown, not the end of it");
+	ok(strstr(s, "fix: import it (terraform import +type\\xff\\xfe\\x1b]0;pwn\\x07\\x1b[31m\\u009b2J\\u202e\\x7f\\r\\n\",'\\x01.<name> "
+	    "'-id; rm -rf ~ '\\''\\xff\\xfe\\x1b]0;pwn\\x07\\x1b[31m\\u009b2J\\u202e\\x7f\\r\\n\",'\\''\\x01') or delete it\n") != NULL,
+	    "text: the fix line quotes the logged id as one shell word: %s", strstr(s, "fix:"));
+	free(s);
+	f->kind = FK_DELETED;
+	s = render(&l, OUT_TEXT);
+	ok(strstr(s, "fix: terraform apply -target='=addr\\xff\\xfe\\x1b]0;pwn\\x07\\x1b[31m\\u009b2J\\u202e\\x7f\\r\\n\",'\\''\\x01' to recreate it") != NULL,
+	    "text: the target address is one quoted shell word too");
+	free(s);
 	finding_list_clear(&l);
 }
 
