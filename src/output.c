@@ -322,14 +322,27 @@ output_finding_text(FILE *fp, const struct finding *f, int color)
 	col(fp, color, TC_RESET);
 }
 
-/* One CSV field (RFC 4180); NULL is an empty field. */
+/*
+ * One CSV field (RFC 4180); NULL is an empty field. Its text is made valid UTF-8. A field a
+ * spreadsheet would run as a formula -- one that begins with =, +, -, @, a tab or a carriage
+ * return, OWASP's list for CSV injection; IAM user and session names may -- gets a single
+ * quote in front, inside double quotes, as spreadsheet-safe writers do: Excel and
+ * LibreOffice then show it as text, and a program reading the CSV sees the quote.
+ */
 static void
 csv_field(FILE *fp, const char *s, int last)
 {
+	char *fixed = NULL;
 	const char *p;
+	int formula;
 
-	if (s != NULL && strpbrk(s, ",\"\r\n") != NULL) {
+	if (s != NULL && !text_utf8_ok(s, strlen(s)))
+		s = fixed = text_utf8_fix(s, strlen(s), NULL, NULL);
+	formula = s != NULL && s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+	if (s != NULL && (formula || strpbrk(s, ",\"\r\n") != NULL)) {
 		fputc('"', fp);
+		if (formula)
+			fputc('\'', fp);
 		for (p = s; *p != '\0'; p++) {
 			if (*p == '"')
 				fputc('"', fp);
@@ -339,6 +352,7 @@ csv_field(FILE *fp, const char *s, int last)
 	} else if (s != NULL)
 		fputs(s, fp);
 	fputs(last ? "\r\n" : ",", fp);
+	free(fixed);
 }
 
 static void

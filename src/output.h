@@ -24,7 +24,9 @@ int output_write_file(const char *path, const struct finding_list *l, const stru
  * (text_json_string), text shows them as escapes (text_escape), CSV keeps them as data. */
 int output_findings(FILE *fp, const struct finding_list *l, const struct out_opts *o);
 /* CSV (RFC 4180: CRLF line ends, fields with a comma, quote, CR or LF quoted, quotes
- * doubled): a header line, then one line per finding with the columns of OUTPUT_CSV_HEADER. */
+ * doubled): a header line, then one line per finding with the columns of OUTPUT_CSV_HEADER.
+ * A field beginning with = + - @, a tab or a CR is written '-prefixed inside quotes, so a
+ * spreadsheet never runs it as a formula. */
 #define OUTPUT_CSV_HEADER "id,time,severity,kind,status,address,type,resource_id,account," \
 	"region,actor,via,event,summary,triage_by,triage_at,triage_note,triage_until"
 void output_csv_header(FILE *fp);

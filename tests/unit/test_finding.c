@@ -150,6 +150,16 @@ test_hostile(void)
 	    "'-id; rm -rf ~ '\\''\\xff\\xfe\\x1b]0;pwn\\x07\\x1b[31m\\u009b2J\\u202e\\x7f\\r\\n\",'\\''\\x01') or delete it\n") != NULL,
 	    "text: the fix line quotes the logged id as one shell word: %s", strstr(s, "fix:"));
 	free(s);
+
+	s = render(&l, OUT_CSV);
+	ok(text_utf8_ok(s, strlen(s)), "csv: valid UTF-8");
+	ok(strstr(s, ",\"'=addr" TEXT_REPLACEMENT TEXT_REPLACEMENT "\x1b]0;pwn") != NULL &&
+	    strstr(s, ",\"'+type") != NULL && strstr(s, ",\"'-id; rm -rf ~ '") != NULL &&
+	    strstr(s, ",\"'@acct") != NULL && strstr(s, ",\"'\tregion") != NULL &&
+	    strstr(s, ",\"'=HYPERLINK(\"\"http://x\"\")") != NULL && strstr(s, ",\"'@SUM(1)") != NULL,
+	    "csv: cells starting with = + - @ or a tab get a ' inside quotes");
+	ok(strstr(s, "\r\n\"\",'\x01\",") != NULL, "csv: quotes doubled, line breaks kept inside quotes");
+	free(s);
 	f->kind = FK_DELETED;
 	s = render(&l, OUT_TEXT);
 	ok(strstr(s, "fix: terraform apply -target='=addr\\xff\\xfe\\x1b]0;pwn\\x07\\x1b[31m\\u009b2J\\u202e\\x7f\\r\\n\",'\\''\\x01' to recreate it") != NULL,
