@@ -3,7 +3,8 @@
 # name and a resource id that hold OSC (set the title), CSI (colour, clear the screen), C1
 # CSI (U+009B) and bytes that are not UTF-8, shown by the real dashboard in tmux. The pane
 # keeps its title, no logged colour is drawn, the text shows '?' where a control was, and
-# the pager (less -R passes escapes through) gets them written out (\x1b).
+# the pager (less -R passes escapes through) gets them written out (\x1b); the Sources view
+# counts the events whose text was repaired.
 . "${TOP_SRCDIR:-.}/tests/lib.sh"
 . "$TOP_SRCDIR/tests/tui/tui.sh"
 plan_start
@@ -75,6 +76,9 @@ S=$(tmx capture-pane -e -p -t '=tui:=h')
 t_unlike "no logged colour in the events" "$S" "${ESC}\\[(31|41|32)m(REDNAME|REDBG|GREEN)"
 title=$(tmx display-message -p -t '=tui:=h' '#{pane_title}')
 t_unlike "nor a title" "$title" 'PWNED'
+# The Sources view says what was repaired.
+tui_keys h 4
+t_screen "4: the file's text that was not UTF-8 is counted" h '1 event had text that is not UTF-8 \(or a NUL\): shown with U\+FFFD'
 tui_keys h q
 t_tui_exit h "the dashboard exits 0"
 t_done
