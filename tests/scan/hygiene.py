@@ -7,8 +7,9 @@ bidi overrides, spreadsheet formulas, quotes, commas, line breaks, a very long o
 seeded random mixtures of them; TFDRIFT_HYGIENE_SEED picks another mix) go into the
 places a log can put them -- user names, role session names, tag keys and values, resource
 ids, event ids, regions, source addresses, user agents -- and into a state's values and a
-triage note. They go through the real pipeline (events file -> scan, the store -> export,
-watch --once, notifications to a Falco file) and every output is checked:
+triage note, and into a finding stored by an older version. They go through the real
+pipeline (events file -> scan, the store -> export, watch --once, notifications to a Falco
+file) and every output is checked:
 
   json      strict UTF-8, parses, valid against doc/findings.schema.json, no raw control
             character (C0 but newline, DEL, C1, bidi controls, U+2028/9)
@@ -27,6 +28,7 @@ import io
 import json
 import os
 import random
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -383,6 +385,15 @@ def main():
         db = out("hygiene.db")
         run(tap, ["scan", "--state", st, "--events", ev, "--format", "jsonl", "-o", os.devnull,
                   "--store", db], tmp, "scan --store", want=(2,))
+        # A finding stored by an older version, before text was repaired when read: its
+        # stored JSON holds raw bytes that are not UTF-8 and controls. Export repairs them.
+        old = [f for f in findings if f["event"]["id"] not in users][0]
+        legacy = json.dumps(dict(old, actor=dict(old["actor"], name="@@NAME@@"))).encode()
+        legacy = legacy.replace(b"@@NAME@@", b"=old\xff\x1b[31m\xc2\x9b\xe2\x80\xaeversion")
+        con = sqlite3.connect(db)
+        con.execute("UPDATE findings SET json = CAST(? AS TEXT) WHERE id = ?", (legacy, old["id"]))
+        con.commit()
+        con.close()
         note = b"note \xff\x1b[31m=red\xc2\x9b\xe2\x80\xae" + b"\r\n,\"x"
         run(tap, ["ack", "--store", db, findings[0]["id"], "--note", note], tmp, "ack with a hostile note")
         for fmt in ("json", "jsonl", "csv"):
@@ -394,6 +405,9 @@ def main():
         tap.ok(len(acked) == 1 and acked[0]["triage"]["note"] == expected_text(note),
                "export json: the note as given, U+FFFD where it was not UTF-8",
                acked[0]["triage"] if acked else "no triage")
+        legacy_out = [f["actor"]["name"] for f in exp if f["id"] == old["id"]]
+        tap.ok(legacy_out == ["=old\ufffd\x1b[31m\x9b\u202eversion"],
+               "export json: a finding stored with bad text by an older version is repaired", legacy_out)
         check_jsonl(tap, out("export.jsonl"), "export jsonl")
         check_csv(tap, out("export.csv"), "export csv", n)
 
