@@ -63,7 +63,8 @@ void event_clone_deep(struct event *dst, const struct event *src);
 void actor_copy(struct actor *dst, const struct actor *src);   /* deep copy */
 void actor_clear(struct actor *a);                              /* frees and zeroes */
 /* Fill an event from a parsed CloudTrail record / GCP LogEntry. Takes a reference to `obj`
- * (the caller keeps its own). Returns 0, or -1 with *why set to a static reason when the
+ * (the caller keeps its own), whose strings and keys that are not valid UTF-8 (or hold a
+ * NUL) are repaired in place with U+FFFD first (ev->repaired counts them). Returns 0, or -1 with *why set to a static reason when the
  * object is not an audit event of either cloud (reshaped records, non-AuditLog entries). */
 int event_from_cloudtrail(json_object *obj, struct event *ev, const char **why);
 int event_from_logentry(json_object *obj, struct event *ev, const char **why);
