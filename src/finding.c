@@ -198,7 +198,12 @@ add_short_value(struct strbuf *sb, json_object *v, int sensitive)
 	else
 		s = val_to_string(v);
 	if (strlen(s) > 48) {
-		sb_add(sb, s, 45);
+		size_t k = 45;
+
+		/* Never inside a character: the summary stays valid UTF-8. */
+		while (k > 0 && ((unsigned char)s[k] & 0xc0) == 0x80)
+			k--;
+		sb_add(sb, s, k);
 		sb_adds(sb, "...");
 	} else
 		sb_adds(sb, s);

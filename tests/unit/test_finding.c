@@ -115,6 +115,18 @@ test_hostile(void)
 	json_object *o, *shared = f->changes[0].old_val;
 	char *s;
 
+	{
+		/* A long value is cut for the summary, never inside a character. */
+		struct finding *g = xcalloc(1, sizeof *g);
+
+		g->kind = FK_MODIFIED;
+		finding_add_change(g, "description", json_object_new_string("old"), json_object_new_string(
+		    "0123456789012345678901234567890123456789abcd\xc3\xa9\xe2\x82\xac more text"), CH_MODIFIED, 0);
+		finding_summarize(g);
+		ok(text_utf8_ok(g->summary, strlen(g->summary)) && strstr(g->summary, "abcd...") != NULL,
+		    "a summary cut before a character, not inside it: %s", g->summary);
+		finding_free(g);
+	}
 	o = finding_to_json(f);
 	ok(text_json_ok(o), "finding_to_json: every string is valid UTF-8");
 	is_str(json_object_get_string(shared), EVIL("old"), "the finding's own values are not written into");
