@@ -159,7 +159,7 @@ text_json_fix(json_object *o)
 		for (i = 0; i < n; i++)
 			fixed += text_json_fix(json_object_array_get_idx(o, i));
 		return fixed;
-	case json_type_object:
+	case json_type_object: {
 		json_object_object_foreach(o, key, val) {
 			if (!text_utf8_ok(key, strlen(key))) {
 				bad = xreallocarray(bad, nbad + 1, sizeof *bad);
@@ -179,6 +179,7 @@ text_json_fix(json_object *o)
 		}
 		free(bad);
 		return fixed;
+	}
 	default:
 		return 0;
 	}
@@ -198,12 +199,13 @@ text_json_ok(json_object *o)
 			if (!text_json_ok(json_object_array_get_idx(o, i)))
 				return 0;
 		return 1;
-	case json_type_object:
+	case json_type_object: {
 		json_object_object_foreach(o, key, val) {
 			if (!text_utf8_ok(key, strlen(key)) || !text_json_ok(val))
 				return 0;
 		}
 		return 1;
+	}
 	default:
 		return 1;
 	}
