@@ -28,6 +28,7 @@
 #include "states.h"
 #include "enrich.h"
 #include "store.h"
+#include "text.h"
 #include "tfstate.h"
 #include "util.h"
 #include "watch.h"
@@ -121,6 +122,18 @@ on_findings(void *ctx, struct finding_list *l)
 	free(l->v);
 }
 
+/* "tfdrift: SOURCE: ERROR": an error may quote a server or a log (an event id), so its
+ * controls are shown escaped. */
+static void
+show_error(const char *name, const char *err)
+{
+	char *line = xasprintf("tfdrift: %s: %s", name, err);
+
+	text_fputs(stderr, line);
+	fputc('\n', stderr);
+	free(line);
+}
+
 /* A source's new error goes to stderr once (its status keeps counting). */
 static void
 report_errors(struct watch *w, char ***shown, size_t *nshown)
@@ -139,7 +152,7 @@ report_errors(struct watch *w, char ***shown, size_t *nshown)
 		const char *e = st[i].last_error;
 
 		if (e != NULL && ((*shown)[i] == NULL || strcmp((*shown)[i], e) != 0)) {
-			fprintf(stderr, "tfdrift: %s: %s\n", st[i].name, e);
+			show_error(st[i].name, e);
 			free((*shown)[i]);
 			(*shown)[i] = xstrdup(e);
 		} else if (e == NULL && (*shown)[i] != NULL) {
@@ -298,7 +311,7 @@ watch_main(int argc, char **argv, const char *config)
 		engine_statuses(w->eng, &st, &nst);
 		for (i = 0; i < nst; i++)
 			if (st[i].last_error != NULL)
-				fprintf(stderr, "tfdrift: %s: %s\n", st[i].name, st[i].last_error);
+				show_error(st[i].name, st[i].last_error);
 		engine_statuses_free(st, nst);
 		rc = failed > 0 ? 1 : w->open > 0 ? 2 : 0;
 		goto out;
