@@ -23,6 +23,7 @@
 #include "rules.h"
 #include "state_index.h"
 #include "store.h"
+#include "text.h"
 #include "tfstate.h"
 #include "ui/keys.h"
 #include "ui/theme.h"
@@ -456,10 +457,16 @@ cmd_scan(int argc, char **argv)
 				continue;
 			}
 			why = detect_event(det, &ev, &found);
-			if (explain)
-				fprintf(stderr, "explain: %s: %s %s %s: %s\n", ev.origin ? ev.origin : "?",
-				    ev.id ? ev.id : "-", ev.source ? ev.source : "?", ev.name ? ev.name : "?",
-				    nodrift_name(why));
+			if (explain) {
+				/* The id, source and name are logged: shown escaped (text.h). */
+				char *line = xasprintf("explain: %s: %s %s %s: %s", ev.origin ? ev.origin :
+				    "?", ev.id ? ev.id : "-", ev.source ? ev.source : "?", ev.name ? ev.name :
+				    "?", nodrift_name(why));
+
+				text_fputs(stderr, line);
+				fputc('\n', stderr);
+				free(line);
+			}
 			event_free(&ev);
 		}
 		if (got < 0) {

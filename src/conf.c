@@ -871,6 +871,24 @@ dump_comment(FILE *fp, const char *text)
 	}
 }
 
+/* A state source that is a URL with credentials or secret-looking query values (an S3 or
+ * GCS presigned URL's signature and token, a SAS signature) as errors and the trace show it,
+ * or NULL when it has none. `config check` output is pasted into tickets and chats. */
+static char *
+redacted_url(const char *s)
+{
+	char *r;
+
+	if (strstr(s, "://") == NULL)
+		return NULL;
+	r = http_redact_url(s);
+	if (strcmp(r, s) == 0) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
 /* A double-quoted YAML scalar that loads back (through ${} expansion) as s. */
 static void
 dump_string(FILE *fp, const char *s)
@@ -1603,9 +1621,16 @@ conf_dump(const struct conf *c, FILE *fp)
 			}
 			fprintf(fp, "%s:\n", o->name);
 			for (j = 0; j < l->n; j++) {
+				char *shown = o->offset == offsetof(struct conf, states) ?
+				    redacted_url(l->v[j]) : NULL;
+
+				if (shown != NULL)
+					fputs("  # a URL holding secrets (a signature, a token, a password): "
+					    "shown redacted, as errors show it\n", fp);
 				fputs("  - ", fp);
-				dump_string(fp, l->v[j]);
+				dump_string(fp, shown != NULL ? shown : l->v[j]);
 				fputc('\n', fp);
+				free(shown);
 			}
 			break;
 		}

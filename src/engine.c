@@ -367,6 +367,19 @@ sink_cursor_set(void *ctx, const char *name, const char *value, char **err)
 	return rc;
 }
 
+/* A collector's message names its source (it is also its callers' error), and every
+ * reader of the status shows the name already: kept without it, so it is never said twice
+ * ("cloudtrail lab eu-west-1: cloudtrail lab eu-west-1: ..."). */
+static const char *
+without_name(const char *msg, const char *name)
+{
+	size_t n = name != NULL ? strlen(name) : 0;
+
+	if (msg != NULL && n > 0 && strncmp(msg, name, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
+		return msg + n + 2;
+	return msg;
+}
+
 static void
 sink_status(void *ctx, const struct source_status *st)
 {
@@ -383,7 +396,8 @@ sink_status(void *ctx, const struct source_status *st)
 	} else {
 		free(es->last_error);
 		es->st = *st;
-		es->last_error = xstrdup(st->last_error);
+		es->last_error = xstrdup(without_name(without_name(st->last_error, es->name),
+		    st->name));
 	}
 	es->st.last_error = es->last_error;
 	es->st.name = es->name;

@@ -94,7 +94,7 @@ void engine_free(struct engine *e);
 struct engine_status {
 	char *name;
 	struct source_status st;        /* st.name and st.last_error point into this entry */
-	char *last_error;
+	char *last_error;               /* without the source's name: shown after or under it */
 	int late;                       /* run_once: stopped at its deadline, not finished */
 };
 void engine_statuses(struct engine *e, struct engine_status **out, size_t *n);

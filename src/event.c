@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "event.h"
+#include "text.h"
 #include "util.h"
 
 #define AUDITLOG_TYPE "type.googleapis.com/google.cloud.audit.AuditLog"
@@ -211,6 +212,7 @@ copy_fields(struct event *dst, const struct event *src)
 	dst->op_last = src->op_last;
 	dst->event_type = xstrdup(src->event_type);
 	dst->origin = xstrdup(src->origin);
+	dst->repaired = src->repaired;
 }
 
 void
@@ -681,6 +683,26 @@ infer_read_only(const char *name)
 	return 0;
 }
 
+/*
+ * Text is made valid here, when a record becomes an event, rather than at each output:
+ * every consumer (the detector and its findings, rules, the store, notifications, the
+ * dashboard, export) then sees valid UTF-8 without a NUL, and a new output cannot forget
+ * it. Both cloud's records enter through the two functions below, whatever read them (files,
+ * LookupEvents, SQS, Cloud Logging, Falco). The raw record is repaired too: it is kept as
+ * JSON text (the dashboard's raw view and Y copy it, re-serialized by json-c, never byte for
+ * byte), and JSON text cannot carry bytes that are not UTF-8 (RFC 8259, section 8.1). What
+ * was repaired is counted in ev->repaired, and the readers report it, so the U+FFFD in a
+ * value is never a mystery. The outputs still check their text (text_json_safe and
+ * friends), for strings that never were an event's: states, the command line, old stores.
+ */
+static unsigned
+repair_text(json_object *obj)
+{
+	size_t n = text_json_fix(obj);
+
+	return n > UINT_MAX ? UINT_MAX : (unsigned)n;
+}
+
 int
 event_from_cloudtrail(json_object *obj, struct event *ev, const char **why)
 {
@@ -693,6 +715,7 @@ event_from_cloudtrail(json_object *obj, struct event *ev, const char **why)
 		set_why(why, "not a JSON object");
 		return -1;
 	}
+	ev->repaired = repair_text(obj);
 	name = jstr(obj, "eventName");
 	src = jstr(obj, "eventSource");
 	if (name == NULL || *name == '\0') {
@@ -916,6 +939,7 @@ event_from_logentry(json_object *obj, struct event *ev, const char **why)
 		set_why(why, "not a JSON object");
 		return -1;
 	}
+	ev->repaired = repair_text(obj);
 	pp = jget(obj, "protoPayload");
 	if (!json_object_is_type(pp, json_type_object)) {
 		if (jget(obj, "textPayload") != NULL)
@@ -1519,6 +1543,34 @@ doc_position(const char *doc, size_t off, uint64_t base, uint64_t *line, size_t 
 	*col = off - bol + 1;
 }
 
+/*
+ * json-c takes a NUL byte for the end of its input, so a parse that stopped at one says
+ * "truncated". When s[0..upto) holds a NUL, the message for it (NULL when there is none),
+ * with its offset in *pos. JSON has no raw NUL anywhere: inside a string it must be written
+ * \u0000 (which is read, and shown as U+FFFD); outside one it is binary data.
+ */
+static const char *
+nul_byte_why(const char *s, size_t upto, size_t *pos)
+{
+	const char *z = memchr(s, '\0', upto);
+	int in_str = 0;
+	size_t i;
+
+	if (z == NULL)
+		return NULL;
+	*pos = (size_t)(z - s);
+	for (i = 0; i < *pos; i++) {
+		if (!in_str)
+			in_str = s[i] == '"';
+		else if (s[i] == '\\')
+			i++;
+		else if (s[i] == '"')
+			in_str = 0;
+	}
+	return in_str ? "a NUL byte inside a string (JSON writes that character \\u0000)" :
+	    "a NUL byte (binary data, or a compressed file that is not gzip?)";
+}
+
 /* Parse one JSON line with the reader's tokener. NULL on error with *what and *col set. */
 static json_object *
 parse_line(struct ev_reader *r, const char *s, size_t n, const char **what, size_t *col)
@@ -1537,10 +1589,14 @@ parse_line(struct ev_reader *r, const char *s, size_t n, const char **what, size
 	end = json_tokener_get_parse_end(r->tok);
 	if (o == NULL) {
 		enum json_tokener_error e = json_tokener_get_error(r->tok);
+		size_t z;
 
-		*what = e == json_tokener_continue || e == json_tokener_error_parse_eof ?
-		    "unexpected end of line (truncated record?)" : json_tokener_error_desc(e);
 		*col = end + 1;
+		if ((*what = nul_byte_why(s, end + 1 < n ? end + 1 : n, &z)) != NULL)
+			*col = z + 1;
+		else
+			*what = e == json_tokener_continue || e == json_tokener_error_parse_eof ?
+			    "unexpected end of line (truncated record?)" : json_tokener_error_desc(e);
 		return NULL;
 	}
 	if (end < n && !blank(s + end, n - end)) {
@@ -1562,8 +1618,9 @@ parse_doc(struct ev_reader *r, const char *doc, size_t len, uint64_t base, char 
 	json_object *o = NULL;
 	size_t off = 0, chunk;
 	uint64_t line;
-	size_t col;
+	size_t col, z;
 	enum json_tokener_error e = json_tokener_success;
+	const char *nul;
 
 	json_tokener_reset(r->tok);
 	while (off < len) {
@@ -1584,10 +1641,11 @@ parse_doc(struct ev_reader *r, const char *doc, size_t len, uint64_t base, char 
 		if (off > len)
 			off = len;
 		doc_position(doc, off, base, &line, &col);
-		if (off < len && doc[off] == '\0')
-			return tf_err(err, "%s:%llu:%zu: invalid JSON: a NUL byte (binary data, or "
-			    "a compressed file that is not gzip?)", r->name, (unsigned long long)line,
-			    col), NULL;
+		if ((nul = nul_byte_why(doc, off + 1 < len ? off + 1 : len, &z)) != NULL) {
+			doc_position(doc, z, base, &line, &col);
+			return tf_err(err, "%s:%llu:%zu: invalid JSON: %s", r->name,
+			    (unsigned long long)line, col, nul), NULL;
+		}
 		if (e == json_tokener_continue || e == json_tokener_error_parse_eof ||
 		    (off >= len && e != json_tokener_success)) {
 			/* Point just past the last byte there is, not at trailing blank lines. */
@@ -1923,6 +1981,11 @@ take_record(struct ev_reader *r, json_object *o, struct event *ev, const char *o
 		return 0;
 	}
 	r->cnt.events++;
+	if (ev->repaired > 0) {
+		r->cnt.repaired++;
+		reader_warn(r, "%s: %u string%s not valid UTF-8 or holding a NUL character: shown "
+		    "with U+FFFD", origin, ev->repaired, ev->repaired == 1 ? "" : "s");
+	}
 	ev->origin = xstrdup(origin);
 	return 1;
 }

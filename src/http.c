@@ -68,6 +68,7 @@ http_resp_free(struct http_resp *rs)
 	free(rs->content_type);
 	free(rs->retry_after);
 	free(rs->amz_error);
+	free(rs->location);
 	memset(rs, 0, sizeof *rs);
 }
 
@@ -130,9 +131,11 @@ on_header(char *p, size_t sz, size_t n, void *arg)
 		free(rs->content_type);
 		free(rs->retry_after);
 		free(rs->amz_error);
-		rs->etag = rs->content_type = rs->retry_after = rs->amz_error = NULL;
+		free(rs->location);
+		rs->etag = rs->content_type = rs->retry_after = rs->amz_error = rs->location = NULL;
 		return len;
 	}
+	keep(&rs->location, header_value(p, len, "Location"));
 	keep(&rs->etag, header_value(p, len, "ETag"));
 	keep(&rs->content_type, header_value(p, len, "Content-Type"));
 	keep(&rs->retry_after, header_value(p, len, "Retry-After"));
@@ -551,4 +554,44 @@ http_query(const char *const *pairs, size_t npairs)
 	}
 	free(v);
 	return sb.buf != NULL ? sb.buf : xstrdup("");
+}
+
+/* Does the body look like an HTML page (a login or error page of something in between)? */
+static int
+html_body(const struct http_resp *rs)
+{
+	const char *b = rs->body.buf;
+	size_t i = 0, n = rs->body.len;
+
+	if (rs->content_type != NULL && strncasecmp(rs->content_type, "text/html", 9) == 0)
+		return 1;
+	if (b == NULL)
+		return 0;
+	if (n >= 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
+		i++;
+	return (n - i >= 14 && strncasecmp(b + i, "<!doctype html", 14) == 0) ||
+	    (n - i >= 5 && strncasecmp(b + i, "<html", 5) == 0);
+}
+
+char *
+http_not_api(const struct http_resp *rs, const char *want)
+{
+	char *to, *r;
+
+	if (rs->status >= 300 && rs->status < 400) {
+		if (rs->location == NULL || *rs->location == '\0')
+			return xasprintf("HTTP %ld redirect without a Location (tfdrift does not follow "
+			    "redirects: a proxy, a captive portal or a wrong endpoint?)", rs->status);
+		to = http_redact_url(rs->location);
+		r = xasprintf("HTTP %ld redirect to %.300s (tfdrift does not follow redirects: a "
+		    "proxy, a captive portal or a wrong endpoint?)", rs->status, to);
+		free(to);
+		return r;
+	}
+	if (html_body(rs))
+		return xasprintf("HTTP %ld with HTML, not %s (a proxy or captive portal?)", rs->status,
+		    want);
+	return NULL;
 }

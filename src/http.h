@@ -66,6 +66,7 @@ struct http_resp {
 	char *content_type;
 	char *retry_after;              /* Retry-After header, or NULL */
 	char *amz_error;                /* x-amzn-ErrorType / x-amz-error-code header, or NULL */
+	char *location;                 /* Location header (redirects are not followed), or NULL */
 	int64_t last_modified_ms;       /* Last-Modified header (ms since the epoch), or 0 */
 	double total_ms;
 };
@@ -94,6 +95,13 @@ void http_thread_abort(int (*fn)(void *ctx), void *ctx);
  * an abort), 408, 429, 5xx, or an AWS throttling error (ThrottlingException,
  * RequestLimitExceeded, ...) in rs. Retry loops ask this after failures too. */
 int http_retryable(const struct http_resp *rs);
+/* When a response is not the API's answer at all, why, for messages (heap; NULL when it may
+ * be): a redirect, named with its target (query secrets redacted) -- "HTTP 302 redirect to
+ * https://portal.example/login (tfdrift does not follow redirects: a proxy, a captive portal
+ * or a wrong endpoint?)" -- or an HTML page, "HTTP 200 with HTML, not JSON (a proxy or
+ * captive portal?)". `want` names what the API sends ("JSON", "XML"). Neither is worth a
+ * retry. */
+char *http_not_api(const struct http_resp *rs, const char *want);
 /* Backoff before attempt n (1-based) with "full jitter": a random delay in
  * [0, min(cap, base * 2^(n-1))), at least 1 ms. Retry-After (seconds) wins when larger. */
 int64_t http_backoff_ms(unsigned attempt, int64_t base_ms, int64_t cap_ms, const char *retry_after);

@@ -29,6 +29,7 @@
 #include "states.h"
 #include "enrich.h"
 #include "store.h"
+#include "text.h"
 #include "tfstate.h"
 #include "util.h"
 #include "watch.h"
@@ -125,6 +126,18 @@ on_findings(void *ctx, struct finding_list *l)
 	free(l->v);
 }
 
+/* "tfdrift: SOURCE: ERROR": an error may quote a server or a log (an event id), so its
+ * controls are shown escaped. */
+static void
+show_error(const char *name, const char *err)
+{
+	char *line = xasprintf("tfdrift: %s: %s", name, err);
+
+	text_fputs(stderr, line);
+	fputc('\n', stderr);
+	free(line);
+}
+
 /* 90s -> "1m30s", 2000 -> "2s", 1500 -> "1500ms": the time limit as messages show it. */
 static void
 format_limit(int64_t ms, char *out, size_t n)
@@ -164,7 +177,7 @@ report_errors(struct watch *w, char ***shown, size_t *nshown)
 		const char *e = st[i].last_error;
 
 		if (e != NULL && ((*shown)[i] == NULL || strcmp((*shown)[i], e) != 0)) {
-			fprintf(stderr, "tfdrift: %s: %s\n", st[i].name, e);
+			show_error(st[i].name, e);
 			free((*shown)[i]);
 			(*shown)[i] = xstrdup(e);
 		} else if (e == NULL && (*shown)[i] != NULL) {
@@ -352,7 +365,7 @@ watch_main(int argc, char **argv, const char *config)
 		engine_statuses(w->eng, &st, &nst);
 		for (i = 0; i < nst; i++) {
 			if (st[i].last_error != NULL)
-				fprintf(stderr, "tfdrift: %s: %s\n", st[i].name, st[i].last_error);
+				show_error(st[i].name, st[i].last_error);
 			if (st[i].late)
 				sb_addf(&late, "%s%s", late.len ? ", " : "", st[i].name);
 		}

@@ -791,11 +791,13 @@ sleep_ms(int64_t ms)
 }
 
 /* http_do with a few quick retries on transport errors, 429 and 5xx (not on a body over the
- * size cap or an abort: http_retryable). */
+ * size cap or an abort: http_retryable). A redirect that names its target, or a web page, is
+ * an error that says so (S3's 301 without a Location, the wrong region, is its caller's). */
 static int
 do_req(struct state_src *s, struct http_req *rq, struct http_resp *rs, char **err)
 {
 	unsigned attempt;
+	char *nw;
 	int rc;
 
 	if (s->h == NULL)
@@ -804,20 +806,26 @@ do_req(struct state_src *s, struct http_req *rq, struct http_resp *rs, char **er
 	for (attempt = 1;; attempt++) {
 		rc = http_do(s->h, rq, rs, err);
 		note_bytes(s, rs->body.len);
-		if (attempt > s->retries || !http_retryable(rs)) {
-			if (rc != 0 && err != NULL && *err != NULL) {
-				/* http.c names the URL (for GCS and HCP an API path); a reader knows
-				 * the state by its own name. */
-				char *e = *err;
-
-				*err = xasprintf("%s: %s", s->location, e);
-				free(e);
-			}
-			return rc;
-		}
+		if (attempt > s->retries || !http_retryable(rs))
+			break;
 		sleep_ms(http_backoff_ms(attempt, 100, 2000, rs->retry_after));
 		http_resp_free(rs);
 	}
+	if (rc != 0 && err != NULL && *err != NULL) {
+		/* http.c names the URL (for GCS and HCP an API path); a reader knows the state by
+		 * its own name. */
+		char *e = *err;
+
+		*err = xasprintf("%s: %s", s->location, e);
+		free(e);
+	}
+	if (rc == 0 && !http_retryable(rs) && (rs->location != NULL || rs->status < 300 ||
+	    rs->status >= 400) && (nw = http_not_api(rs, "JSON")) != NULL) {
+		tf_err(err, "%s: %s", s->location, nw);
+		free(nw);
+		return -1;
+	}
+	return rc;
 }
 
 /* Hand a response body over to the caller without copying it. */

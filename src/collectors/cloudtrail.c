@@ -401,7 +401,7 @@ lookup(struct ct_poller *p, const struct source_sink *sink, const char *body, js
 	struct aws_keys_buf kb;
 	struct http_req rq;
 	struct http_resp rs;
-	char *herr = NULL, *code = NULL, *msg = NULL, *why = NULL;
+	char *herr = NULL, *code = NULL, *msg = NULL, *why = NULL, *nw;
 	int attempt, refreshed = 0, rc = -1;
 	int64_t wait;
 	enum json_tokener_error jerr;
@@ -462,6 +462,14 @@ lookup(struct ct_poller *p, const struct source_sink *sink, const char *body, js
 			continue;
 		}
 		aws_keys_buf_clear(&kb);
+		if (!http_retryable(&rs) && (nw = http_not_api(&rs, "JSON")) != NULL) {
+			/* A redirect or a web page: something between us and AWS; no retry helps. */
+			p->errors++;
+			set_error(p, err, "%s: POST %s: %s", p->name, p->url, nw);
+			free(nw);
+			http_resp_free(&rs);
+			goto out;
+		}
 		if (rs.status == 200) {
 			json_tokener *tok = json_tokener_new();
 

@@ -592,7 +592,7 @@ fetch_page(struct gl_poller *p, const char *body, json_object **page, char **err
 	struct http_resp rs;
 	unsigned attempt;
 	int refreshed = 0;
-	char *terr = NULL, *why = NULL, *m;
+	char *terr = NULL, *why = NULL, *m, *nw;
 
 	*page = NULL;
 	for (attempt = 1;; attempt++) {
@@ -632,6 +632,14 @@ fetch_page(struct gl_poller *p, const char *body, json_object **page, char **err
 			}
 			why = terr;
 			terr = NULL;
+		} else if (!http_retryable(&rs) && rs.status != 401 &&
+		    (nw = http_not_api(&rs, "JSON")) != NULL) {
+			/* A redirect or a web page: something between us and Google; no retry helps. */
+			tf_err(err, "%s: POST %s: %s", p->name, p->url, nw);
+			free(nw);
+			http_resp_free(&rs);
+			free(why);
+			return -1;
 		} else if (rs.status == 200) {
 			enum json_tokener_error je;
 			json_tokener *tok = json_tokener_new();

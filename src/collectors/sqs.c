@@ -266,9 +266,13 @@ static char *
 describe(const struct http_resp *rs)
 {
 	const char *b = rs->body.buf != NULL ? rs->body.buf : "", *p, *q;
-	json_object *o = json_tokener_parse(b), *v;
+	json_object *o, *v;
 	char *code = NULL, *msg = NULL, *s;
 
+	/* A redirect or a web page: something between us and AWS, said so. */
+	if ((s = http_not_api(rs, "JSON")) != NULL)
+		return s;
+	o = json_tokener_parse(b);
 	if (o != NULL && json_object_is_type(o, json_type_object)) {
 		if (json_object_object_get_ex(o, "__type", &v)) {
 			const char *t = json_object_get_string(v), *h = strrchr(t, '#');
@@ -627,8 +631,9 @@ sqs_poll_once(struct sqs_consumer *c, const struct source_sink *sink, char **err
 		report(c, sink);
 		return rc;
 	}
-	if (rs.status != 200) {
-		why = describe(&rs);
+	if (rs.status != 200 || (why = http_not_api(&rs, "JSON")) != NULL) {
+		if (why == NULL)
+			why = describe(&rs);
 		set_error(c, err, "%s: POST %s ReceiveMessage: %s", c->name, c->url, why);
 		free(why);
 		http_resp_free(&rs);

@@ -630,6 +630,10 @@ draw_top(struct ui *u, int w)
 	}
 	if (u->cur == V_RESOURCE && u->resource != NULL)
 		sb_addf(&extra, " %s", u->resource);
+	/* A sort column whose header cannot carry the mark (hidden, or cut off): say it here. */
+	if (u->overlay == OV_NONE && vs->v->count != NULL &&
+	    ui_list_sort_offscreen(vs, buf, sizeof buf))
+		sb_addf(&extra, " [by %s]", buf);
 	/* Tabs in full when the filter still fits, else numbers (the current one in full). */
 	sb_init(&tabs);
 	for (t = 0; t < UI_NTABS; t++)
@@ -824,12 +828,14 @@ ui_draw(struct ui *u)
 		doupdate();
 		return;
 	}
-	draw_top(u, w);
 	body = h - 3;                   /* top line, status, bottom line */
 	if (u->overlay != OV_NONE)
 		ui_overlay_draw(u, 1, 0, body, w);
 	else
 		vs->v->draw(u, vs, 1, 0, body, w);
+	/* The top line after the body: the list has settled its selection and laid out its
+	 * columns for this frame, which the position and the sort column depend on. */
+	draw_top(u, w);
 	if (u->prompting != P_NONE && u->msg != NULL) {
 		/* The prompt has the bottom line: what was wrong with the last answer, or what Tab
 		 * offers, goes above. */

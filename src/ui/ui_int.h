@@ -358,6 +358,7 @@ size_t ui_list_find(struct ui *u, struct ui_vstate *vs);
 void ui_list_select(struct ui *u, struct ui_vstate *vs, size_t row);
 /* Where the selection is: "12/340", with "▲ 3 new" when rows came above. */
 void ui_list_position(const struct ui_list *l, size_t n, char *out, size_t len);
+int ui_list_sort_offscreen(const struct ui_vstate *vs, char *out, size_t len);
 /* Movement keys; 1 when the key was one. */
 int ui_list_key(struct ui *u, struct ui_vstate *vs, enum ui_action a);
 /* Draw the header and rows of a list view into (y, x, h, w). */

@@ -280,6 +280,44 @@ main(void)
 	rs.fail = HTTP_FAIL_ABORTED;
 	ok(!http_retryable(&rs), "an abort is not");
 
+	/* Answers that are not the API's: a redirect is named with its target, a page is HTML. */
+	memset(&rs, 0, sizeof rs);
+	rs.status = 302;
+	rs.location = xstrdup("https://u:p@portal.example/login?X-Amz-Signature=abc&next=%2F");
+	s = http_not_api(&rs, "JSON");
+	is_str(s, "HTTP 302 redirect to https://portal.example/login?X-Amz-Signature=REDACTED&next=%2F "
+	    "(tfdrift does not follow redirects: a proxy, a captive portal or a wrong endpoint?)",
+	    "a redirect names its target, credentials and signatures left out");
+	free(s);
+	http_resp_free(&rs);
+	rs.status = 301;
+	s = http_not_api(&rs, "JSON");
+	ok(s != NULL && strstr(s, "HTTP 301 redirect without a Location") != NULL, "a redirect "
+	    "without a Location says so: %s", s);
+	free(s);
+	rs.status = 200;
+	sb_adds(&rs.body, "\n  <!DOCTYPE html><html><body>Sign in</body></html>");
+	s = http_not_api(&rs, "JSON");
+	is_str(s, "HTTP 200 with HTML, not JSON (a proxy or captive portal?)", "a page by its body");
+	free(s);
+	http_resp_free(&rs);
+	rs.status = 403;
+	rs.content_type = xstrdup("Text/HTML; charset=utf-8");
+	sb_adds(&rs.body, "Forbidden");
+	s = http_not_api(&rs, "XML");
+	is_str(s, "HTTP 403 with HTML, not XML (a proxy or captive portal?)", "a page by its type");
+	free(s);
+	http_resp_free(&rs);
+	rs.status = 200;
+	rs.content_type = xstrdup("application/json");
+	sb_adds(&rs.body, "{\"Events\":[]}");
+	ok(http_not_api(&rs, "JSON") == NULL, "JSON is the API's");
+	http_resp_free(&rs);
+	rs.status = 403;
+	sb_adds(&rs.body, "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code></Error>");
+	ok(http_not_api(&rs, "XML") == NULL, "an S3 error is the API's");
+	http_resp_free(&rs);
+
 	/* A failed request to a closed port: a clear error and a trace line without secrets. */
 	fd = mkstemp(path);
 	close(fd);
