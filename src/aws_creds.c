@@ -963,6 +963,10 @@ sts_call(struct ctx *x, const struct aws_keys *signer, const char *action, const
 	if (http_try(x, &rq, &rs, 3, &e) != 0) {
 		rc = tf_err(err, "STS %s for %s: %s", action, role_arn, e);
 		free(e);
+	} else if ((d = http_not_api(&rs, "XML")) != NULL) {
+		/* A redirect or a web page: something between us and STS, said so. */
+		rc = tf_err(err, "STS %s for %s at %s: %s", action, role_arn, url, d);
+		free(d);
 	} else if (rs.status != 200) {
 		d = error_detail(&rs);
 		rc = tf_err(err, "STS %s for %s at %s: %s%s", action, role_arn, url, d,
@@ -1090,6 +1094,9 @@ container(struct ctx *x, struct aws_keys_buf *out, char **err)
 	if (http_try(x, &rq, &rs, 3, &e) != 0) {
 		rc = tf_err(err, "container credentials at %s: %s", shown, e);
 		free(e);
+	} else if ((d = http_not_api(&rs, "JSON")) != NULL) {
+		rc = tf_err(err, "container credentials at %s: %s", shown, d);
+		free(d);
 	} else if (rs.status != 200) {
 		d = error_detail(&rs);
 		rc = tf_err(err, "container credentials at %s: %s%s", shown, d,
@@ -1141,6 +1148,7 @@ static int
 imds(struct ctx *x, struct aws_keys_buf *out, char **err)
 {
 	char *base = imds_base(), *url = NULL, *token = NULL, *tokh = NULL, *role = NULL, *e = NULL;
+	char *nw = NULL;
 	const char *hdrs[2] = { NULL, NULL };
 	static const char *const puth[] = { "X-aws-ec2-metadata-token-ttl-seconds: 21600", NULL };
 	long secs = env_long("AWS_METADATA_SERVICE_TIMEOUT", 1, 1, 600);
@@ -1159,6 +1167,11 @@ imds(struct ctx *x, struct aws_keys_buf *out, char **err)
 	rq.headers = puth;
 	if (http_try(x, &rq, &rs, attempts, &e) != 0) {
 		tf_err(err, "no answer: %s (timeout %ld s)", e, secs);
+		goto out;
+	}
+	if ((nw = http_not_api(&rs, "a token")) != NULL) {
+		/* A redirect or a web page: not the instance's metadata service. */
+		tf_err(err, "token PUT %s: %s", url, nw);
 		goto out;
 	}
 	if (rs.status == 200 && rs.body.len > 0) {
@@ -1191,6 +1204,10 @@ imds(struct ctx *x, struct aws_keys_buf *out, char **err)
 		tf_err(err, "%s", e);
 		goto out;
 	}
+	if ((nw = http_not_api(&rs, "a role name")) != NULL) {
+		tf_err(err, "GET %s: %s", url, nw);
+		goto out;
+	}
 	if (rs.status != 200 || rs.body.len == 0) {
 		char *d = error_detail(&rs);
 
@@ -1212,6 +1229,10 @@ imds(struct ctx *x, struct aws_keys_buf *out, char **err)
 	rq.url = url;
 	if (http_try(x, &rq, &rs, attempts, &e) != 0) {
 		tf_err(err, "%s", e);
+		goto out;
+	}
+	if ((nw = http_not_api(&rs, "JSON")) != NULL) {
+		tf_err(err, "GET %s: %s", url, nw);
 		goto out;
 	}
 	if (rs.status != 200) {
@@ -1236,6 +1257,7 @@ imds(struct ctx *x, struct aws_keys_buf *out, char **err)
 		json_object_put(o);
 	}
 out:
+	free(nw);
 	if (rs.body.buf != NULL)
 		memset(rs.body.buf, 0, rs.body.len);
 	http_resp_free(&rs);

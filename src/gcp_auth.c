@@ -390,7 +390,7 @@ fetch_token(struct gcp_auth *a, char **err)
 	struct strbuf body;
 	json_object *o = NULL, *v;
 	const char *tok, *e, *ed;
-	char *u = url_for_msg(a->token_uri), *assertion = NULL, *terr = NULL;
+	char *u = url_for_msg(a->token_uri), *assertion = NULL, *terr = NULL, *nw;
 	int64_t life, early, now;
 	int rc = -1;
 
@@ -434,6 +434,14 @@ fetch_token(struct gcp_auth *a, char **err)
 			tf_err(err, "GCP token request (%s) failed: %s; credentials from %s", u, terr,
 			    a->what);
 		free(terr);
+		http_resp_free(&rs);
+		goto out;
+	}
+	if ((nw = http_not_api(&rs, "JSON")) != NULL) {
+		/* Something between us and the token endpoint (a proxy, a captive portal): its
+		 * page or redirect, not the key, is the news. */
+		tf_err(err, "GCP token endpoint %s: %s; credentials from %s", u, nw, a->what);
+		free(nw);
 		http_resp_free(&rs);
 		goto out;
 	}

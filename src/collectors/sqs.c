@@ -362,8 +362,9 @@ read_log(struct sqs_consumer *c, const struct source_sink *sink, const char *buc
 		free(url);
 		return rc;
 	}
-	if (rs.status != 200) {
-		why = describe(&rs);
+	if (rs.status != 200 || (why = http_not_api(&rs, "a CloudTrail log file")) != NULL) {
+		if (why == NULL)
+			why = describe(&rs);
 		tf_err(err, "GET %s: %s", url, why);
 		free(why);
 		http_resp_free(&rs);

@@ -8,7 +8,8 @@
 // config: { "region": "us-east-1", "expirySeconds": 10,
 //           "keys": { "AKID": { "secret": "...", "token": "..."? } },
 //           "webToken": "expected web identity token", "containerToken": "expected Authorization",
-//           "imdsRole": "tfdrift-role", "imdsV1": true|false,
+//           "imdsRole": "tfdrift-role", "imdsV1": true|false, "imdsTokenValue": "..." (the
+//           token PUT answers this, line breaks and all),
 //           "issue": { "id": "ASIA...", "secret": "...", "token": "..." } }   (every call hands
 //           out these keys, so another mock can be told to accept them)
 // Control (tests): GET /__control/state -> counters and the last calls;
@@ -137,7 +138,7 @@ function imds(req, res, path) {
     if (cfg.imdsTokenStatus) { res.writeHead(cfg.imdsTokenStatus); return res.end(); }
     if (!req.headers['x-aws-ec2-metadata-token-ttl-seconds']) { res.writeHead(400); return res.end(); }
     state.imdsToken++;
-    const t = 'IMDSTOKEN' + crypto.randomBytes(16).toString('hex');
+    const t = cfg.imdsTokenValue || 'IMDSTOKEN' + crypto.randomBytes(16).toString('hex');
     imdsTokens.add(t);
     res.writeHead(200, { 'Content-Type': 'text/plain' });
     return res.end(t);
