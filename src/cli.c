@@ -1048,7 +1048,7 @@ is_rule_file(const char *path)
 	size_t len = 0;
 	int yes;
 
-	if (tf_read_file(path, &buf, &len, &err) != 0) {
+	if (tf_read_file(path, TF_FILE_DEFINITION, &buf, &len, &err) != 0) {
 		free(err);
 		return 0;
 	}

@@ -778,7 +778,7 @@ conf_load(struct conf *c, const char *path, char ***errs, size_t *nerrs)
 	size_t len = 0;
 	int rc;
 
-	if (tf_read_file(path, &buf, &len, &err) != 0) {
+	if (tf_read_file(path, TF_FILE_CONFIG, &buf, &len, &err) != 0) {
 		*errs = xreallocarray(*errs, *nerrs + 1, sizeof **errs);
 		(*errs)[(*nerrs)++] = xasprintf("%s (cannot read the configuration)", err);
 		free(err);

@@ -17,7 +17,6 @@
 
 #define DEFAULT_TIMEOUT_MS 30000L
 #define DEFAULT_CONNECT_MS 10000L
-#define DEFAULT_MAX_BODY (512ULL * 1024 * 1024)
 /* SHA-256 of the empty string: the payload hash of a GET (curl 7.88 does not add it). */
 #define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
@@ -288,7 +287,7 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 	sb_init(&rs->body);
 	sb_grow(&rs->body, 0);
 	sink.rs = rs;
-	sink.max = rq->max_body ? rq->max_body : DEFAULT_MAX_BODY;
+	sink.max = rq->max_body ? rq->max_body : TF_MAX_HTTP_BODY;
 	sink.too_big = 0;
 	curl_easy_reset(h->curl);
 	h->errbuf[0] = '\0';
@@ -372,10 +371,13 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 	if (cc != CURLE_OK) {
 		char *u = shown_url(rq);
 
-		if (sink.too_big)
-			tf_err(err, "%s %s: the response is larger than %llu bytes", method, u,
-			    (unsigned long long)sink.max);
-		else if (cc == CURLE_ABORTED_BY_CALLBACK)
+		if (sink.too_big) {
+			char lim[32];
+
+			tf_size_str(sink.max, lim);
+			tf_err(err, "%s %s: the response is larger than %s, the limit for this "
+			    "request", method, u, lim);
+		} else if (cc == CURLE_ABORTED_BY_CALLBACK)
 			tf_err(err, "%s %s: aborted", method, u);
 		else
 			tf_err(err, "%s %s: %s", method, u, h->errbuf[0] ? h->errbuf :

@@ -2099,7 +2099,7 @@ tfstate_load_file_keep(const char *path, const struct tfstate_keep *keep,
 	int rc;
 
 	*out = NULL;
-	if (tf_read_file(path, &buf, &len, err) != 0)
+	if (tf_read_file(path, TF_FILE_STATE, &buf, &len, err) != 0)
 		return -1;
 	rc = tfstate_parse_keep(buf, len, path, keep, out, err);
 	free(buf);

@@ -252,11 +252,11 @@ main(void)
 	gz = gzopen(path, "wb");
 	gzputs(gz, "{\"Records\":[]}\n");
 	gzclose(gz);
-	ok(tf_read_file(path, &data, &len, &err) == 0 && len == 15 && strncmp(data, "{\"Records\":[]}", 14) == 0,
+	ok(tf_read_file(path, TF_FILE_CONFIG, &data, &len, &err) == 0 && len == 15 && strncmp(data, "{\"Records\":[]}", 14) == 0,
 	    "gzip file read transparently");
 	free(data);
 	unlink(path);
-	ok(tf_read_file(path, &data, &len, &err) != 0 && err != NULL && strstr(err, path) != NULL,
+	ok(tf_read_file(path, TF_FILE_CONFIG, &data, &len, &err) != 0 && err != NULL && strstr(err, path) != NULL,
 	    "missing file: error names it (%s)", err ? err : "");
 	free(err);
 	return done_testing();
