@@ -164,4 +164,36 @@ awk '/^\.\\" Made by `tfdrift keys --man`/{on=1; next} /^\.\\" End of the keys\.
 printf '%s\n' "$T_OUT" > "$T_TMP/keys-man"
 t_ok "the man page's KEYS are the key table's (make man-keys)" cmp "$T_TMP/keys-man" "$T_TMP/man-keys"
 t_exit "tfdrift keys takes only --man" 1 "$TFDRIFT" keys --html
+# ---- hostile inputs: every reader stops at its limit, quickly, in bounded memory ----
+# `bounded CMD...`: at most 20 s and 1 GB of address space, so a reader that reads without
+# end fails the test instead of eating the machine.
+bounded() {
+	sh -c 'ulimit -v 1048576; exec timeout 20 "$@"' bounded "$@"
+}
+t_exit "scan --events /dev/zero exits 1" 1 bounded "$TFDRIFT" scan --state "$state" --events /dev/zero
+t_like "... at its first byte, saying why" "$T_ERR" '/dev/zero:1:1: invalid JSON: a NUL byte \(binary data'
+t_exit "scan --state /dev/zero exits 1" 1 bounded "$TFDRIFT" scan --state /dev/zero --events "$events"
+t_like "... a state must be a regular file" "$T_ERR" '/dev/zero: not a regular file \(a character device\)'
+t_exit "-c /dev/zero exits 1" 1 bounded "$TFDRIFT" -c /dev/zero scan --state "$state" --events "$events"
+t_like "... larger than the limit for a configuration file" "$T_ERR" '/dev/zero: larger than 1 MiB, the limit for a configuration file'
+truncate -s 513M "$T_TMP/huge.tfstate"
+t_exit "a state past 512 MiB exits 1" 1 bounded "$TFDRIFT" scan --state "$T_TMP/huge.tfstate" --events "$events"
+t_like "... unread, naming the limit" "$T_ERR" 'huge.tfstate: larger than 512 MiB, the limit for a Terraform state'
+rm -f "$T_TMP/huge.tfstate"
+# A small .gz that expands to one 40 MiB line with no newline.
+{ printf '{"Records":[{"eventName":"x","pad":"'; head -c $((40 * 1024 * 1024)) /dev/zero | tr '\0' a; } | gzip -1 > "$T_TMP/bomb.json.gz"
+t_exit "a gzip bomb of one endless line exits 1" 1 bounded "$TFDRIFT" scan --state "$state" --events "$T_TMP/bomb.json.gz"
+t_like "... stopped at the record limit" "$T_ERR" 'bomb.json.gz:1:13: a record larger than 16 MiB, the limit for one audit record'
+rm -f "$T_TMP/bomb.json.gz"
+# FIFOs (failure 10): a state FIFO is refused at once; an events FIFO is a stream, read as
+# it comes, and one nobody writes to ends with a message after TFDRIFT_INPUT_TIMEOUT.
+mkfifo "$T_TMP/fifo"
+t_exit "a state FIFO exits 1 at once" 1 bounded "$TFDRIFT" scan --state "$T_TMP/fifo" --events "$events"
+t_like "... not a regular file" "$T_ERR" 'fifo: not a regular file \(a FIFO\); give a file, or - to read standard input'
+t_exit "an events FIFO nobody writes to exits 1" 1 bounded env TFDRIFT_INPUT_TIMEOUT=500ms "$TFDRIFT" scan --state "$state" --events "$T_TMP/fifo"
+t_like "... after the timeout, naming it" "$T_ERR" 'fifo:1: nothing was written to it for 500ms \(a FIFO with no writer\?\)'
+cat "$events" > "$T_TMP/fifo" &
+t_exit "an events FIFO with a writer is read" 2 bounded "$TFDRIFT" scan --state "$state" --events "$T_TMP/fifo" --format jsonl
+t_is "... all its findings" "$(printf '%s\n' "$T_OUT" | grep -c '"kind"')" 3
+wait
 t_done
