@@ -774,6 +774,7 @@ conf_load_mem(struct conf *c, const char *name, const char *buf, size_t len,
 int
 conf_load(struct conf *c, const char *path, char ***errs, size_t *nerrs)
 {
+	const char *prev;
 	char *buf = NULL, *err = NULL;
 	size_t len = 0;
 	int rc;
@@ -784,7 +785,9 @@ conf_load(struct conf *c, const char *path, char ***errs, size_t *nerrs)
 		free(err);
 		return -1;
 	}
+	prev = tf_reading_set(path);
 	rc = conf_load_mem(c, path, buf, len, errs, nerrs);
+	tf_reading_set(prev);
 	free(buf);
 	return rc;
 }

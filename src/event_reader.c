@@ -1195,6 +1195,7 @@ ev_reader_open(const char *path, char **err)
 {
 	struct ev_reader *r;
 	struct input *in;
+	const char *prev;
 	int rc;
 
 	if ((in = input_open(path, 0, err)) == NULL)
@@ -1203,7 +1204,9 @@ ev_reader_open(const char *path, char **err)
 	r->in = in;
 	r->fsize = input_size(in);
 	r->buf = xmalloc(READ_CHUNK + 1);   /* + a NUL after the data, for strcspn */
+	prev = tf_reading_set(r->name);
 	rc = sniff(r, err);
+	tf_reading_set(prev);
 	if (rc != 0) {
 		ev_reader_close(r);
 		return NULL;
@@ -1215,6 +1218,7 @@ struct ev_reader *
 ev_reader_open_mem(const char *name, const char *buf, size_t len, char **err)
 {
 	struct ev_reader *r = reader_new(name != NULL ? name : "<memory>");
+	const char *prev;
 	int rc;
 
 	r->buf = xmalloc(len + 1);
@@ -1223,7 +1227,9 @@ ev_reader_open_mem(const char *name, const char *buf, size_t len, char **err)
 	r->buf[len] = '\0';
 	r->blen = len;
 	r->eof = 1;
+	prev = tf_reading_set(r->name);
 	rc = sniff(r, err);
+	tf_reading_set(prev);
 	if (rc != 0) {
 		ev_reader_close(r);
 		return NULL;
@@ -1350,9 +1356,15 @@ reader_next(struct ev_reader *r, struct event *ev, char **err)
 	}
 }
 
+/* Running out of memory while a reader works names its input (tf_reading_set). */
 int
 ev_reader_next(struct ev_reader *r, struct event *ev, char **err)
 {
+	const char *prev = tf_reading_set(r->name);
+	int got;
+
 	memset(ev, 0, sizeof *ev);
-	return reader_next(r, ev, err);
+	got = reader_next(r, ev, err);
+	tf_reading_set(prev);
+	return got;
 }

@@ -187,6 +187,16 @@ t_like "... stopped at the record limit" "$T_ERR" 'bomb.json.gz:1:13: a record l
 rm -f "$T_TMP/bomb.json.gz"
 # FIFOs (failure 10): a state FIFO is refused at once; an events FIFO is a stream, read as
 # it comes, and one nobody writes to ends with a message after TFDRIFT_INPUT_TIMEOUT.
+# Out of memory names the input being read (TFDRIFT_TEST_ALLOC_LIMIT makes it happen: every
+# allocation above 1 MB fails).
+pad=$(head -c 2000000 /dev/zero | tr '\0' x)
+printf '{"version":4,"serial":1,"lineage":"x","resources":[{"mode":"managed","type":"aws_instance","name":"w","provider":"provider[\\"registry.terraform.io/hashicorp/aws\\"]","instances":[{"attributes":{"id":"i-1","user_data":"%s"}}]}]}' "$pad" > "$T_TMP/big.tfstate"
+printf '{"eventName":"RunInstances","eventSource":"ec2.amazonaws.com","pad":"%s"}\n' "$pad" > "$T_TMP/big.jsonl"
+t_exit "out of memory reading a state exits 1" 1 env TFDRIFT_TEST_ALLOC_LIMIT=1000000 "$TFDRIFT" scan --state "$T_TMP/big.tfstate" --events "$events"
+t_like "... naming the state" "$T_ERR" '^tfdrift: fatal: out of memory \([0-9]+ bytes\) while reading .*/big.tfstate$'
+t_exit "out of memory reading events exits 1" 1 env TFDRIFT_TEST_ALLOC_LIMIT=1000000 "$TFDRIFT" scan --state "$state" --events "$T_TMP/big.jsonl"
+t_like "... naming the events file" "$T_ERR" '^tfdrift: fatal: out of memory \([0-9]+ bytes\) while reading .*/big.jsonl$'
+rm -f "$T_TMP/big.tfstate" "$T_TMP/big.jsonl"
 mkfifo "$T_TMP/fifo"
 t_exit "a state FIFO exits 1 at once" 1 bounded "$TFDRIFT" scan --state "$T_TMP/fifo" --events "$events"
 t_like "... not a regular file" "$T_ERR" 'fifo: not a regular file \(a FIFO\); give a file, or - to read standard input'
