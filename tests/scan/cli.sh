@@ -180,6 +180,29 @@ truncate -s 513M "$T_TMP/huge.tfstate"
 t_exit "a state past 512 MiB exits 1" 1 bounded "$TFDRIFT" scan --state "$T_TMP/huge.tfstate" --events "$events"
 t_like "... unread, naming the limit" "$T_ERR" 'huge.tfstate: larger than 512 MiB, the limit for a Terraform state'
 rm -f "$T_TMP/huge.tfstate"
+# jsonl, text and csv are written as findings are made (not held to the end): from an events
+# FIFO the findings of what was written come out while the writer still holds it open; it
+# closes it only once they are there (or gives up after 10 s: then scan, holding them, would
+# print them only at the end).
+mkfifo "$T_TMP/live"
+for fmt in jsonl text csv; do
+	rm -f "$T_TMP/streamed"
+	(
+		exec 3> "$T_TMP/live"
+		cat "$events" >&3
+		n=0
+		while [ $n -lt 100 ] && ! grep -q 'i-0abc' "$T_TMP/.out" 2>/dev/null; do
+			sleep 0.1
+			n=$((n + 1))
+		done
+		[ $n -lt 100 ] && : > "$T_TMP/streamed"
+	) &
+	t_exit "scan --format $fmt from a FIFO: drift exits 2" 2 bounded "$TFDRIFT" scan --state "$state" --events "$T_TMP/live" --format "$fmt"
+	wait
+	t_like "... the summary counts them" "$T_ERR" '3 findings \(3 modified, 0 unmanaged, 0 deleted\)'
+	t_ok "... its findings came out before the input ended" test -e "$T_TMP/streamed"
+done
+rm -f "$T_TMP/live"
 # A small .gz that expands to one 40 MiB line with no newline.
 { printf '{"Records":[{"eventName":"x","pad":"'; head -c $((40 * 1024 * 1024)) /dev/zero | tr '\0' a; } | gzip -1 > "$T_TMP/bomb.json.gz"
 t_exit "a gzip bomb of one endless line exits 1" 1 bounded "$TFDRIFT" scan --state "$state" --events "$T_TMP/bomb.json.gz"
