@@ -465,6 +465,8 @@ cmd_scan(int argc, char **argv)
 	}
 	specs = eventmap_index_specs(map, &nspecs);
 	ix = state_index_build(sts, nsts, specs, nspecs);
+	if (!quiet)
+		state_index_warn_duplicates(ix, stderr, MAX_WARNINGS_PER_FILE);
 	det = detector_new(map, ix, &conf);
 	detector_set_enrich(det, enrich_finding_from_state);   /* tags, blast radius, fix */
 	detector_set_freezes(det, freezes, nfreezes);

@@ -164,6 +164,29 @@ awk '/^\.\\" Made by `tfdrift keys --man`/{on=1; next} /^\.\\" End of the keys\.
 printf '%s\n' "$T_OUT" > "$T_TMP/keys-man"
 t_ok "the man page's KEYS are the key table's (make man-keys)" cmp "$T_TMP/keys-man" "$T_TMP/man-keys"
 t_exit "tfdrift keys takes only --man" 1 "$TFDRIFT" keys --html
+# Duplicate resources in a state (failure 9): one instance under two addresses, one address
+# twice. Each is counted once and named in a warning; no finding id comes twice.
+dup=$T_TMP/dup.tfstate
+cat > "$dup" <<'JSON'
+{"version":4,"terraform_version":"1.5.7","serial":2,"lineage":"d","outputs":{},"resources":[
+ {"mode":"managed","type":"aws_instance","name":"web","provider":"provider[\"registry.terraform.io/hashicorp/aws\"]",
+  "instances":[{"schema_version":1,"attributes":{"id":"i-0abc","instance_type":"t3.micro","disable_api_termination":true}}]},
+ {"mode":"managed","type":"aws_instance","name":"web_again","provider":"provider[\"registry.terraform.io/hashicorp/aws\"]",
+  "instances":[{"schema_version":1,"attributes":{"id":"i-0abc","instance_type":"t3.micro","disable_api_termination":true}}]},
+ {"mode":"managed","type":"aws_db_instance","name":"db","provider":"provider[\"registry.terraform.io/hashicorp/aws\"]",
+  "instances":[{"schema_version":2,"attributes":{"id":"db-XYZ","identifier":"prod-db","instance_class":"db.t3.micro"}}]},
+ {"mode":"managed","type":"aws_db_instance","name":"db","provider":"provider[\"registry.terraform.io/hashicorp/aws\"]",
+  "instances":[{"schema_version":2,"attributes":{"id":"db-XYZ","identifier":"prod-db","instance_class":"db.t3.micro"}}]}]}
+JSON
+t_exit "a state with duplicates: drift exits 2" 2 "$TFDRIFT" scan --state "$dup" --events "$events" --format jsonl
+t_like "... one instance under two addresses is named" "$T_ERR" "^tfdrift: warning: .*dup.tfstate: aws_instance.web and aws_instance.web_again are the same aws_instance \\(i-0abc\\); counted once, as aws_instance.web$"
+t_like "... so is one address twice" "$T_ERR" "^tfdrift: warning: .*dup.tfstate: aws_db_instance.db is in the state twice; counted once$"
+t_like "... each counted once" "$T_ERR" 'against 2 resources in 1 state: 3 findings \(3 modified'
+t_is "... no finding id twice" "$(printf '%s\n' "$T_OUT" | sed 's/^{"id":"\([0-9a-f]*\)".*/\1/' | sort | uniq -d)" ""
+t_exit "the same state given twice" 2 "$TFDRIFT" scan --state "$state" --state "$state" --events "$events" --format jsonl
+t_like "... is read once" "$T_ERR" "warning: .*prod.tfstate is given twice; read once"
+t_like "... and counted once" "$T_ERR" 'against 2 resources in 2 states: 3 findings'
+
 # ---- hostile inputs: every reader stops at its limit, quickly, in bounded memory ----
 # `bounded CMD...`: at most 20 s and 1 GB of address space, so a reader that reads without
 # end fails the test instead of eating the machine.
