@@ -26,7 +26,6 @@ extern char **environ;
 
 #define REFRESH_WINDOW_MS (5 * 60 * 1000)
 #define PROCESS_TIMEOUT_MS 60000
-#define PROCESS_MAX_OUT (1024 * 1024)
 #define MAX_CHAIN 16
 #define IMDS_DEFAULT "http://169.254.169.254"
 #define IMDS_DEFAULT6 "http://[fd00:ec2::254]"
@@ -527,7 +526,7 @@ file_load(struct file *f, const char *envname, const char *home_rel)
 		f->why = xstrdup("no such file");
 		return;
 	}
-	if (tf_read_file(f->path, &f->text, &len, &err) != 0) {
+	if (tf_read_file(f->path, TF_FILE_CREDENTIALS, &f->text, &len, &err) != 0) {
 		f->why = xasprintf("cannot read it: %s", err);
 		free(err);
 		f->text = NULL;
@@ -679,6 +678,7 @@ run_process(const char *profile, const char *cmdline, struct aws_keys_buf *out, 
 {
 	posix_spawn_file_actions_t fa;
 	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, status = 0, rc = -1, r, timed_out = 0;
+	int too_much = 0;
 	struct strbuf so, se;
 	struct pollfd pf[2];
 	char **argv = NULL, buf[4096], *what, *line;
@@ -739,8 +739,10 @@ run_process(const char *profile, const char *cmdline, struct aws_keys_buf *out, 
 			if (*fd < 0 || pf[r].revents == 0)
 				continue;
 			n = read(*fd, buf, sizeof buf);
-			if (n > 0 && sb->len + (size_t)n <= PROCESS_MAX_OUT)
+			if (n > 0 && sb->len + (size_t)n <= TF_MAX_CREDENTIALS)
 				sb_add(sb, buf, (size_t)n);
+			else if (n > 0 && r == 0)
+				too_much = 1;	/* drained, not kept: the answer is refused */
 			else if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
 				close(*fd);
 				*fd = -1;
@@ -766,6 +768,14 @@ run_process(const char *profile, const char *cmdline, struct aws_keys_buf *out, 
 		else
 			tf_err(err, "%s: %s was killed by signal %d", what, argv[0], WTERMSIG(status));
 		free(line);
+		goto out;
+	}
+	if (too_much) {
+		char lim[32];
+
+		tf_size_str(TF_MAX_CREDENTIALS, lim);
+		tf_err(err, "%s: %s printed more than %s, the limit for credentials; is it the "
+		    "right command?", what, argv[0], lim);
 		goto out;
 	}
 	{
@@ -809,7 +819,7 @@ read_token_file(const char *path, const char *what, char **err)
 	char *buf = NULL, *e = NULL, *t;
 	size_t len;
 
-	if (tf_read_file(path, &buf, &len, &e) != 0) {
+	if (tf_read_file(path, TF_FILE_CREDENTIALS, &buf, &len, &e) != 0) {
 		tf_err(err, "%s: %s", what, e);
 		free(e);
 		return NULL;
@@ -954,7 +964,7 @@ sts_call(struct ctx *x, const struct aws_keys *signer, const char *action, const
 	rq.body_len = strlen(body);
 	rq.timeout_ms = 10000;
 	rq.connect_timeout_ms = 5000;
-	rq.max_body = 1024 * 1024;
+	rq.max_body = TF_MAX_CREDENTIALS;
 	if (signer != NULL) {
 		rq.aws = signer;
 		rq.aws_region = x->region;
@@ -1090,7 +1100,7 @@ container(struct ctx *x, struct aws_keys_buf *out, char **err)
 	rq.headers = hdrs;
 	rq.timeout_ms = 2000;
 	rq.connect_timeout_ms = 2000;
-	rq.max_body = 1024 * 1024;
+	rq.max_body = TF_MAX_CREDENTIALS;
 	if (http_try(x, &rq, &rs, 3, &e) != 0) {
 		rc = tf_err(err, "container credentials at %s: %s", shown, e);
 		free(e);
@@ -1160,7 +1170,7 @@ imds(struct ctx *x, struct aws_keys_buf *out, char **err)
 	memset(&rs, 0, sizeof rs);
 	memset(&rq, 0, sizeof rq);
 	rq.timeout_ms = rq.connect_timeout_ms = secs * 1000;
-	rq.max_body = 64 * 1024;
+	rq.max_body = TF_MAX_CREDENTIALS;
 	rq.method = "PUT";
 	url = xasprintf("%s/latest/api/token", base);
 	rq.url = url;

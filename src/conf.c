@@ -781,17 +781,20 @@ conf_load_mem(struct conf *c, const char *name, const char *buf, size_t len,
 int
 conf_load(struct conf *c, const char *path, char ***errs, size_t *nerrs)
 {
+	const char *prev;
 	char *buf = NULL, *err = NULL;
 	size_t len = 0;
 	int rc;
 
-	if (tf_read_file(path, &buf, &len, &err) != 0) {
+	if (tf_read_file(path, TF_FILE_CONFIG, &buf, &len, &err) != 0) {
 		*errs = xreallocarray(*errs, *nerrs + 1, sizeof **errs);
 		(*errs)[(*nerrs)++] = xasprintf("%s (cannot read the configuration)", err);
 		free(err);
 		return -1;
 	}
+	prev = tf_reading_set(path);
 	rc = conf_load_mem(c, path, buf, len, errs, nerrs);
+	tf_reading_set(prev);
 	free(buf);
 	return rc;
 }

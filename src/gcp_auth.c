@@ -242,7 +242,7 @@ load_file(struct gcp_auth *a, const char *path, const char *why, char **err)
 	int rc;
 
 	a->path = xstrdup(path);
-	if (tf_read_file(path, &buf, &len, &e2) != 0) {
+	if (tf_read_file(path, TF_FILE_CREDENTIALS, &buf, &len, &e2) != 0) {
 		tf_err(err, "%s (%s): %s; point it at a readable key file or unset it", path, why,
 		    e2 != NULL ? e2 : "cannot read");
 		free(e2);
@@ -398,6 +398,7 @@ fetch_token(struct gcp_auth *a, char **err)
 	sb_init(&body);
 	rq.url = a->token_uri;
 	rq.timeout_ms = a->timeout_ms;
+	rq.max_body = TF_MAX_CREDENTIALS;
 	if (a->kind == GCP_CRED_METADATA) {
 		rq.method = "GET";
 		rq.headers = md_hdr;

@@ -17,7 +17,6 @@
 
 #define DEFAULT_TIMEOUT_MS 30000L
 #define DEFAULT_CONNECT_MS 10000L
-#define DEFAULT_MAX_BODY (512ULL * 1024 * 1024)
 /* SHA-256 of the empty string: the payload hash of a GET (curl 7.88 does not add it). */
 #define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
@@ -263,7 +262,7 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 static uint64_t
 body_cap(const struct http_req *rq)
 {
-	uint64_t max = rq->max_body ? rq->max_body : DEFAULT_MAX_BODY;
+	uint64_t max = rq->max_body ? rq->max_body : TF_MAX_HTTP_BODY;
 	const char *e = getenv("TFDRIFT_HTTP_MAX_BODY");
 	char *end;
 	unsigned long long v;
@@ -426,8 +425,11 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 		char *u = shown_url(rq);
 
 		if (sink.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
-			tf_err(err, "%s %s: the response is larger than %llu bytes", method, u,
-			    (unsigned long long)sink.max);
+			char lim[32];
+
+			tf_size_str(sink.max, lim);
+			tf_err(err, "%s %s: the response is larger than %s, the limit for this "
+			    "request", method, u, lim);
 			rs->fail = HTTP_FAIL_TOO_BIG;
 		} else if (cc == CURLE_ABORTED_BY_CALLBACK) {
 			tf_err(err, "%s %s: aborted", method, u);

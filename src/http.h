@@ -39,7 +39,7 @@ struct http_req {
 	const char *basic_user, *basic_pass;
 	long timeout_ms;                /* whole request; 0: 30 s */
 	long connect_timeout_ms;        /* 0: 10 s */
-	uint64_t max_body;              /* refuse larger responses; 0: 512 MiB */
+	uint64_t max_body;              /* refuse larger responses; 0: TF_MAX_HTTP_BODY */
 	/* The URL itself is a secret (a Slack or other webhook URL carries its token in the
 	 * path): errors and the trace show only scheme://host/REDACTED. */
 	int secret_url;

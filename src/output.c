@@ -402,11 +402,20 @@ output_finding_csv(FILE *fp, const struct finding *f)
 	csv_field(fp, t != NULL && t->until_ms != 0 ? ts : NULL, 1);
 }
 
+/* One finding as JSON text (its schema object, repaired and escaped as text.h says): one
+ * line, or pretty-printed at level 0. Heap string. */
+static char *
+finding_json_text(json_object *fo, int pretty)
+{
+	return text_json_string(fo, (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED :
+	    JSON_C_TO_STRING_PLAIN) | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
 void
 output_finding_jsonl(FILE *fp, const struct finding *f)
 {
 	json_object *fo = finding_to_json(f);
-	char *js = text_json_string(fo, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	char *js = finding_json_text(fo, 0);
 
 	fputs(js, fp);
 	fputc('\n', fp);
@@ -414,42 +423,183 @@ output_finding_jsonl(FILE *fp, const struct finding *f)
 	json_object_put(fo);
 }
 
+struct out_stream {
+	FILE *fp;
+	int own;                /* fp is ours to close */
+	char *path, *tmp;       /* -o PATH, and the temporary file renamed over it (or NULL) */
+	struct out_opts o;
+	size_t n;
+	int err;                /* errno of the first write error, else 0 */
+};
+
+/*
+ * The findings document, written finding by finding so it never exists whole in memory:
+ * byte for byte what json-c prints for findings_document() (PRETTY | SPACED |
+ * NOSLASHESCAPE), each finding printed on its own and indented two levels (json-c escapes
+ * every newline inside strings, so a line break is always its own). The test compares.
+ */
+static void
+doc_head(FILE *fp, int64_t generated_ms)
+{
+	char ts[32];
+
+	tf_format_time(generated_ms, ts);
+	fprintf(fp, "{\n  \"schema\": \"tfdrift.findings/v1\",\n  \"generated_at\": \"%s\",\n"
+	    "  \"findings\": [\n", ts);
+}
+
+static void
+doc_finding(FILE *fp, json_object *fo, size_t i)
+{
+	char *js = finding_json_text(fo, 1), *p;
+
+	if (i > 0)
+		fputs(",\n", fp);
+	fputs("    ", fp);
+	for (p = js; *p != '\0'; p++) {
+		fputc(*p, fp);
+		if (*p == '\n')
+			fputs("    ", fp);
+	}
+	free(js);
+}
+
+static void
+doc_tail(FILE *fp, size_t n)
+{
+	fputs(n > 0 ? "\n  ]\n}\n" : "  ]\n}\n", fp);
+}
+
+struct out_stream *
+output_open(const char *path, const struct out_opts *o, char **err)
+{
+	struct out_stream *s = xcalloc(1, sizeof *s);
+	struct stat st;
+
+	s->o = *o;
+	if (path == NULL || strcmp(path, "-") == 0)
+		s->fp = stdout;
+	else if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* A device or a pipe (-o /dev/null, -o /dev/stdout): write to it; renaming a
+		 * temporary file over it would replace the device with a file. */
+		if ((s->fp = fopen(path, "w")) == NULL) {
+			tf_err(err, "%s: %s", path, strerror(errno));
+			free(s);
+			return NULL;
+		}
+		s->own = 1;
+		s->path = xstrdup(path);
+	} else {
+		s->tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+		if ((s->fp = fopen(s->tmp, "w")) == NULL) {
+			tf_err(err, "%s: %s", s->tmp, strerror(errno));
+			free(s->tmp);
+			free(s);
+			return NULL;
+		}
+		s->own = 1;
+		s->path = xstrdup(path);
+	}
+	if (o->format == OUT_JSON)
+		doc_head(s->fp, tf_now_ms());
+	else if (o->format == OUT_CSV)
+		output_csv_header(s->fp);
+	return s;
+}
+
+int
+output_add(struct out_stream *s, const struct finding *f)
+{
+	json_object *fo;
+
+	if (s->err != 0)
+		return -1;
+	switch (s->o.format) {
+	case OUT_JSON:
+		fo = finding_to_json(f);
+		doc_finding(s->fp, fo, s->n);
+		json_object_put(fo);
+		break;
+	case OUT_JSONL:
+		output_finding_jsonl(s->fp, f);
+		break;
+	case OUT_CSV:
+		output_finding_csv(s->fp, f);
+		break;
+	case OUT_TEXT:
+		if (s->n > 0)
+			fputc('\n', s->fp);
+		output_finding_text(s->fp, f, s->o.color);
+		break;
+	}
+	s->n++;
+	if (ferror(s->fp)) {
+		s->err = errno != 0 ? errno : EIO;
+		return -1;
+	}
+	return 0;
+}
+
+void
+output_flush(struct out_stream *s)
+{
+	if (s->err == 0 && fflush(s->fp) != 0)
+		s->err = errno != 0 ? errno : EIO;
+}
+
+int
+output_close(struct out_stream *s, char **err)
+{
+	int rc = 0, e = s->err;
+
+	if (s->o.format == OUT_JSON)
+		doc_tail(s->fp, s->n);
+	if (e == 0 && (fflush(s->fp) != 0 || ferror(s->fp)))
+		e = errno != 0 ? errno : EIO;
+	if (e == 0 && s->tmp != NULL && fsync(fileno(s->fp)) != 0)
+		e = errno;
+	if (s->own && fclose(s->fp) != 0 && e == 0)
+		e = errno;
+	if (e == 0 && s->tmp != NULL && rename(s->tmp, s->path) != 0)
+		e = errno;
+	if (e != 0) {
+		rc = -1;
+		if (s->tmp != NULL) {
+			tf_err(err, "%s: %s (nothing written)", s->path, strerror(e));
+			unlink(s->tmp);
+		} else
+			tf_err(err, "%s%s: %s", s->path != NULL ? "" : "to ", s->path != NULL ?
+			    s->path : "standard output", strerror(e));
+	}
+	free(s->tmp);
+	free(s->path);
+	free(s);
+	return rc;
+}
+
 int
 output_findings(FILE *fp, const struct finding_list *l, const struct out_opts *o)
 {
-	json_object *doc;
-	char *js;
+	struct out_stream s;
 	size_t i;
 
-	switch (o->format) {
-	case OUT_JSON:
-		doc = findings_document(l, tf_now_ms());
-		js = text_json_string(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-		    JSON_C_TO_STRING_NOSLASHESCAPE);
-		fputs(js, fp);
-		fputc('\n', fp);
-		free(js);
-		json_object_put(doc);
-		break;
-	case OUT_JSONL:
-		for (i = 0; i < l->n; i++)
-			output_finding_jsonl(fp, l->v[i]);
-		break;
-	case OUT_CSV:
+	memset(&s, 0, sizeof s);
+	s.fp = fp;
+	s.o = *o;
+	if (o->format == OUT_JSON)
+		doc_head(fp, tf_now_ms());
+	else if (o->format == OUT_CSV)
 		output_csv_header(fp);
-		for (i = 0; i < l->n; i++)
-			output_finding_csv(fp, l->v[i]);
-		break;
-	case OUT_TEXT:
-		for (i = 0; i < l->n; i++) {
-			if (i > 0)
-				fputc('\n', fp);
-			output_finding_text(fp, l->v[i], o->color);
-		}
-		break;
-	}
-	if (fflush(fp) != 0 || ferror(fp))
+	for (i = 0; i < l->n; i++)
+		if (output_add(&s, l->v[i]) != 0)
+			break;
+	if (o->format == OUT_JSON)
+		doc_tail(fp, s.n);
+	if (fflush(fp) != 0 || ferror(fp)) {
+		if (s.err != 0)
+			errno = s.err;
 		return -1;
+	}
 	return 0;
 }
 
@@ -457,48 +607,13 @@ int
 output_write_file(const char *path, const struct finding_list *l, const struct out_opts *o,
     char **err)
 {
-	struct stat st;
-	char *tmp;
-	FILE *fp;
-	int rc, e;
+	struct out_stream *s;
+	size_t i;
 
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		/* A device or a pipe (-o /dev/null, -o /dev/stdout): write to it; renaming a
-		 * temporary file over it would replace the device with a file. */
-		if ((fp = fopen(path, "w")) == NULL)
-			return tf_err(err, "%s: %s", path, strerror(errno));
-		rc = output_findings(fp, l, o);
-		e = errno;
-		if (fclose(fp) != 0 && rc == 0) {
-			rc = -1;
-			e = errno;
-		}
-		if (rc != 0)
-			tf_err(err, "%s: %s", path, strerror(e));
-		return rc;
-	}
-	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	if ((fp = fopen(tmp, "w")) == NULL) {
-		tf_err(err, "%s: %s", tmp, strerror(errno));
-		free(tmp);
+	if ((s = output_open(path, o, err)) == NULL)
 		return -1;
-	}
-	rc = output_findings(fp, l, o);
-	if (fflush(fp) != 0 || fsync(fileno(fp)) != 0)
-		rc = -1;
-	e = errno;
-	if (fclose(fp) != 0 && rc == 0) {
-		rc = -1;
-		e = errno;
-	}
-	if (rc == 0 && rename(tmp, path) != 0) {
-		rc = -1;
-		e = errno;
-	}
-	if (rc != 0) {
-		tf_err(err, "%s: %s (nothing written)", path, strerror(e));
-		unlink(tmp);
-	}
-	free(tmp);
-	return rc;
+	for (i = 0; i < l->n; i++)
+		if (output_add(s, l->v[i]) != 0)
+			break;
+	return output_close(s, err);
 }

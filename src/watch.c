@@ -311,6 +311,7 @@ watch_main(int argc, char **argv, const char *config)
 		}
 		http_thread_abort(NULL, NULL);
 	}
+	state_index_warn_duplicates(ix, stderr, 20);
 	w->det = detector_new(w->map, ix, &w->conf);
 	detector_set_enrich(w->det, enrich_finding_from_state);   /* tags, blast radius, fix */
 	state_index_unref(ix);

@@ -894,7 +894,7 @@ fetch_local(struct state_src *s, char **buf, size_t *len, int *unchanged, char *
 		note_ok(s, 0, NULL, NULL, 0, 0);
 		return 0;
 	}
-	if (tf_read_file(s->path, &b, &n, err) != 0)
+	if (tf_read_file(s->path, TF_FILE_STATE, &b, &n, err) != 0)
 		return -1;
 	note_bytes(s, n);
 	if (n == 0) {
@@ -997,6 +997,7 @@ fetch_s3(struct state_src *s, char **buf, size_t *len, int *unchanged, char **er
 	}
 	memset(&rq, 0, sizeof rq);
 	rq.url = s->url;
+	rq.max_body = TF_MAX_STATE;
 	rq.aws = &kb.keys;
 	rq.aws_region = s->region;
 	rq.aws_service = "s3";
@@ -1125,6 +1126,7 @@ fetch_gcs(struct state_src *s, char **buf, size_t *len, int *unchanged, char **e
 	media = xasprintf("%s?%s", meta, q);
 	free(q);
 	rq.url = media;
+	rq.max_body = TF_MAX_STATE;
 	if (do_req(s, &rq, &rs, err) != 0)
 		goto out;
 	if (rs.status == 404) {
@@ -1182,6 +1184,7 @@ fetch_http(struct state_src *s, char **buf, size_t *len, int *unchanged, char **
 
 	memset(&rq, 0, sizeof rq);
 	rq.url = s->url;
+	rq.max_body = TF_MAX_STATE;
 	if (user != NULL && *user != '\0') {
 		rq.basic_user = user;
 		rq.basic_pass = pass != NULL ? pass : "";
@@ -1236,7 +1239,7 @@ token_from_json(const char *path, const char *host, char **tok, char **err)
 	size_t n;
 	int rc = 1;
 
-	if (tf_read_file(path, &buf, &n, err) != 0)
+	if (tf_read_file(path, TF_FILE_CREDENTIALS, &buf, &n, err) != 0)
 		return -1;
 	j = json_tokener_parse(buf);
 	free(buf);
@@ -1260,7 +1263,7 @@ token_from_hcl(const char *path, const char *host, char **tok, char **err)
 	char *buf = NULL, *p, *want, *end, *t;
 	size_t n;
 
-	if (tf_read_file(path, &buf, &n, err) != 0)
+	if (tf_read_file(path, TF_FILE_CREDENTIALS, &buf, &n, err) != 0)
 		return -1;
 	want = xasprintf("\"%s\"", host);
 	for (p = buf; (p = strstr(p, "credentials")) != NULL; p++) {
@@ -1452,6 +1455,7 @@ fetch_hcp(struct state_src *s, char **buf, size_t *len, int *unchanged, char **e
 	http_resp_free(&rs);
 	memset(&rq, 0, sizeof rq);
 	rq.url = dl;
+	rq.max_body = TF_MAX_STATE;
 	rq.headers = dl_hdrs;
 	/* The token goes only to the API's own origin, never to another host. */
 	if (origin_len(dl) == origin_len(s->hcp_base) &&

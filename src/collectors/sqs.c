@@ -14,7 +14,6 @@
 #define BACKOFF_BASE_MS 200
 #define BACKOFF_CAP_MS 20000
 #define RECENT_IDS 8192         /* ids remembered to drop redeliveries seen by this process */
-#define MAX_LOG_BYTES (512ULL * 1024 * 1024)
 
 struct sqs_consumer {
 	struct sqs_options o;
@@ -126,11 +125,14 @@ sqs_gunzip(const char *buf, size_t len, char **out, size_t *outlen, char **err)
 			    zr == Z_BUF_ERROR ? ": truncated" : "");
 		}
 		sb_add(&sb, chunk, sizeof chunk - zs.avail_out);
-		if (sb.len > MAX_LOG_BYTES) {
+		if (sb.len > TF_MAX_LOG_OBJECT) {
+			char lim[32];
+
 			inflateEnd(&zs);
 			sb_free(&sb);
-			return tf_err(err, "the log file is larger than %llu bytes uncompressed",
-			    (unsigned long long)MAX_LOG_BYTES);
+			tf_size_str(TF_MAX_LOG_OBJECT, lim);
+			return tf_err(err, "larger than %s decompressed, the limit for a CloudTrail "
+			    "log file; is it one?", lim);
 		}
 		if (zr != Z_STREAM_END && zs.avail_in == 0 && zs.avail_out != 0) {
 			inflateEnd(&zs);
@@ -353,7 +355,7 @@ read_log(struct sqs_consumer *c, const struct source_sink *sink, const char *buc
 	rq.method = "GET";
 	rq.url = url;
 	rq.timeout_ms = c->o.timeout_ms ? c->o.timeout_ms : 120000;
-	rq.max_body = MAX_LOG_BYTES;
+	rq.max_body = TF_MAX_LOG_OBJECT;
 	rc = aws_call(c, sink, &rq, "s3", &rs, &why);
 	if (rc != 0) {
 		if (rc == -1)

@@ -877,9 +877,11 @@ test_fatal_inputs(void)
 	struct evlist l;
 	char *p;
 
+	/* Documents are streamed: the records before the cut are read, then the error. */
 	p = fixture("truncated.json");
 	read_path(p, 0, 0, &l);
-	is_int(l.rc, -2, "truncated document: open fails");
+	is_int(l.rc, -1, "truncated document: reading fails at the cut");
+	is_int(l.cnt.events, 1, "... after the complete record before it");
 	ok(l.err != NULL && strstr(l.err, "truncated.json:46:") != NULL &&
 	    strstr(l.err, "truncated") != NULL, "message has file:line and cause: %s", l.err);
 	evlist_free(&l);
@@ -887,7 +889,7 @@ test_fatal_inputs(void)
 
 	p = fixture("truncated.json.gz");
 	read_path(p, 0, 0, &l);
-	is_int(l.rc, -2, "truncated gzip: open fails");
+	is_int(l.rc, -1, "truncated gzip: reading fails");
 	ok(l.err != NULL && strstr(l.err, "truncated.json.gz:1:") != NULL &&
 	    strstr(l.err, "<fd:") == NULL, "gzip message: %s", l.err);
 	evlist_free(&l);
@@ -898,8 +900,9 @@ test_fatal_inputs(void)
 	evlist_free(&l);
 
 	read_mem("{\"Records\":[{\"eventName\":\"A\",\"eventSource\":\"s\"}\n{\"eventName\":\"B\"}]}\n", 0, &l);
-	ok(l.rc == -2 && l.err && strstr(l.err, "mem:2:1:") != NULL &&
+	ok(l.rc == -1 && l.err && strstr(l.err, "mem:2:1:") != NULL &&
 	    strstr(l.err, "end of line 1") != NULL, "missing comma: %s", l.err);
+	is_int(l.cnt.events, 1, "... after the record before it");
 	evlist_free(&l);
 	read_mem("[{\"eventName\":\"A\",\"eventSource\":\"s\"}]\n\n[1]", 0, &l);
 	ok(l.rc == 0 && l.fmt == EVF_JSON_LINES && l.cnt.events == 1 && l.cnt.malformed == 1,
@@ -926,9 +929,17 @@ test_fatal_inputs(void)
 	evlist_free(&l);
 	read_mem("{\"Records\":[{\"eventName\":\"A\",\"eventSource\":\"s\"},\"x\"]}\n"
 	    "{\"eventName\":\"B\",\"eventSource\":\"s\"}\n", 0, &l);
+	/* Line 1's records stream out before line 2 says it is JSON lines: their origin is
+	 * the first value's (mem#0), as for a one-line document. */
 	ok(l.rc == 0 && l.cnt.events == 2 && l.cnt.malformed == 1 && l.n == 2 &&
-	    strcmp(l.v[0].origin, "mem:1#0") == 0 && strcmp(l.v[1].origin, "mem:2") == 0,
-	    "a Records line inside JSON lines is expanded");
+	    strcmp(l.v[0].origin, "mem#0") == 0 && strcmp(l.v[1].origin, "mem:2") == 0,
+	    "a Records line inside JSON lines is expanded (%s, %s)", l.n > 0 ? l.v[0].origin : "-",
+	    l.n > 1 ? l.v[1].origin : "-");
+	evlist_free(&l);
+	read_mem("{\"eventName\":\"A\",\"eventSource\":\"s\"}\n{\"Records\":[{\"eventName\":\"B\","
+	    "\"eventSource\":\"s\"}]}\n", 0, &l);
+	ok(l.rc == 0 && l.n == 2 && strcmp(l.v[0].origin, "mem:1") == 0 &&
+	    strcmp(l.v[1].origin, "mem:2#0") == 0, "a Records line after line 1: mem:2#0");
 	evlist_free(&l);
 }
 
@@ -986,12 +997,12 @@ test_hostile_text(void)
 	evlist_free(&l);
 
 	read_mem_n(nul_doc, sizeof nul_doc - 1, 0, &l);
-	ok(l.rc == -2 && l.err != NULL && strstr(l.err, "mem:2:42: invalid JSON: a NUL byte inside a "
+	ok(l.rc < 0 && l.err != NULL && strstr(l.err, "mem:2:42: invalid JSON: a NUL byte inside a "
 	    "string") != NULL && strstr(l.err, "truncated") == NULL,
 	    "a NUL byte in a string of a document is one, not a truncated file: %s", l.err);
 	evlist_free(&l);
 	read_mem_n(nul_bin, sizeof nul_bin - 1, 0, &l);
-	ok(l.rc == -2 && l.err != NULL && strstr(l.err, "mem:2:18: invalid JSON: a NUL byte (binary "
+	ok(l.rc < 0 && l.err != NULL && strstr(l.err, "mem:2:18: invalid JSON: a NUL byte (binary "
 	    "data") != NULL, "a NUL byte between values is binary data: %s", l.err);
 	evlist_free(&l);
 	read_mem_n(nul_lines, sizeof nul_lines - 1, 0, &l);

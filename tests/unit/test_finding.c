@@ -247,6 +247,39 @@ main(void)
 	is_int(json_object_array_length(json_object_object_get(o, "findings")), 1, "document holds the findings");
 	json_object_put(o);
 
+	/* The document is written finding by finding (never whole in memory), byte for byte
+	 * what json-c prints for findings_document: none, one, and two findings. */
+	setenv("TFDRIFT_NOW", "2024-05-27T10:00:00Z", 1);
+	finding_add_change(g, "policy", json_tokener_parse("{\"Statement\":[{\"Action\":[\"s3:*\"],"
+	    "\"Empty\":[],\"Obj\":{},\"Text\":\"a\\nb \\\"q\\\" /x\"}],\"N\":1.5}"),
+	    json_object_new_array(), CH_MODIFIED, 0);
+	{
+		struct finding *two[2] = { f, g };
+		struct finding_list part;
+		size_t k;
+
+		for (k = 0; k <= 2; k++) {
+			char *want;
+
+			memset(&part, 0, sizeof part);
+			part.v = two;
+			part.n = k;
+			o = findings_document(&part, tf_now_ms());
+			want = xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+			    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+			json_object_put(o);
+			buf = NULL;
+			oo.format = OUT_JSON;
+			fp = open_memstream(&buf, &len);
+			output_findings(fp, &part, &oo);
+			fclose(fp);
+			is_str(buf, want, "the streamed document with %zu finding(s) is json-c's", k);
+			free(buf);
+			free(want);
+		}
+	}
+	unsetenv("TFDRIFT_NOW");
+
 	ok(severity_parse("critical", &sv) == 0 && sv == SEV_CRITICAL, "severity_parse");
 	ok(severity_parse("urgent", &sv) != 0, "severity_parse rejects unknown words");
 	ok(out_format_parse("jsonl", &of) == 0 && of == OUT_JSONL, "format jsonl");

@@ -281,7 +281,7 @@ slurp(const char *path)
 	char *buf = NULL, *err = NULL;
 	size_t len;
 
-	if (tf_read_file(path, &buf, &len, &err) != 0) {
+	if (tf_read_file(path, TF_FILE_DEFINITION, &buf, &len, &err) != 0) {
 		free(err);
 		return xstrdup("");
 	}
