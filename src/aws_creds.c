@@ -26,7 +26,6 @@ extern char **environ;
 
 #define REFRESH_WINDOW_MS (5 * 60 * 1000)
 #define PROCESS_TIMEOUT_MS 60000
-#define PROCESS_MAX_OUT (1024 * 1024)
 #define MAX_CHAIN 16
 #define IMDS_DEFAULT "http://169.254.169.254"
 #define IMDS_DEFAULT6 "http://[fd00:ec2::254]"
@@ -151,6 +150,21 @@ trim_dup(const char *s, size_t n)
 	while (n > 0 && isspace((unsigned char)s[n - 1]))
 		n--;
 	return xstrndup(s, n);
+}
+
+/* Is s (n bytes) one printable word: what an IMDS token or role name is, and what may go
+ * into a request header or URL path? An HTML page or a proxy's answer is not. */
+static int
+one_word(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 4096)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isgraph((unsigned char)s[i]) || s[i] == '/' || s[i] == '?' || s[i] == '#')
+			return 0;
+	return 1;
 }
 
 /* ---- ini files ---- */
@@ -512,7 +526,7 @@ file_load(struct file *f, const char *envname, const char *home_rel)
 		f->why = xstrdup("no such file");
 		return;
 	}
-	if (tf_read_file(f->path, &f->text, &len, &err) != 0) {
+	if (tf_read_file(f->path, TF_FILE_CREDENTIALS, &f->text, &len, &err) != 0) {
 		f->why = xasprintf("cannot read it: %s", err);
 		free(err);
 		f->text = NULL;
@@ -664,6 +678,7 @@ run_process(const char *profile, const char *cmdline, struct aws_keys_buf *out, 
 {
 	posix_spawn_file_actions_t fa;
 	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, status = 0, rc = -1, r, timed_out = 0;
+	int too_much = 0;
 	struct strbuf so, se;
 	struct pollfd pf[2];
 	char **argv = NULL, buf[4096], *what, *line;
@@ -724,8 +739,10 @@ run_process(const char *profile, const char *cmdline, struct aws_keys_buf *out, 
 			if (*fd < 0 || pf[r].revents == 0)
 				continue;
 			n = read(*fd, buf, sizeof buf);
-			if (n > 0 && sb->len + (size_t)n <= PROCESS_MAX_OUT)
+			if (n > 0 && sb->len + (size_t)n <= TF_MAX_CREDENTIALS)
 				sb_add(sb, buf, (size_t)n);
+			else if (n > 0 && r == 0)
+				too_much = 1;	/* drained, not kept: the answer is refused */
 			else if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
 				close(*fd);
 				*fd = -1;
@@ -751,6 +768,14 @@ run_process(const char *profile, const char *cmdline, struct aws_keys_buf *out, 
 		else
 			tf_err(err, "%s: %s was killed by signal %d", what, argv[0], WTERMSIG(status));
 		free(line);
+		goto out;
+	}
+	if (too_much) {
+		char lim[32];
+
+		tf_size_str(TF_MAX_CREDENTIALS, lim);
+		tf_err(err, "%s: %s printed more than %s, the limit for credentials; is it the "
+		    "right command?", what, argv[0], lim);
 		goto out;
 	}
 	{
@@ -794,7 +819,7 @@ read_token_file(const char *path, const char *what, char **err)
 	char *buf = NULL, *e = NULL, *t;
 	size_t len;
 
-	if (tf_read_file(path, &buf, &len, &e) != 0) {
+	if (tf_read_file(path, TF_FILE_CREDENTIALS, &buf, &len, &e) != 0) {
 		tf_err(err, "%s: %s", what, e);
 		free(e);
 		return NULL;
@@ -863,7 +888,8 @@ ctx_http(struct ctx *x)
 	return x->c->http;
 }
 
-/* A request retried `attempts` times on transport errors, 5xx and throttling. */
+/* A request retried `attempts` times on transport errors, 5xx and throttling (not on a body
+ * over the size cap or an abort: http_retryable). */
 static int
 http_try(struct ctx *x, const struct http_req *rq, struct http_resp *rs, int attempts, char **err)
 {
@@ -884,7 +910,7 @@ http_try(struct ctx *x, const struct http_req *rq, struct http_resp *rs, int att
 			free(e);
 			return 0;
 		}
-		if (i == attempts) {
+		if (i == attempts || !http_retryable(rs)) {
 			if (rc != 0 && err != NULL) {
 				free(*err);
 				*err = e;
@@ -938,7 +964,7 @@ sts_call(struct ctx *x, const struct aws_keys *signer, const char *action, const
 	rq.body_len = strlen(body);
 	rq.timeout_ms = 10000;
 	rq.connect_timeout_ms = 5000;
-	rq.max_body = 1024 * 1024;
+	rq.max_body = TF_MAX_CREDENTIALS;
 	if (signer != NULL) {
 		rq.aws = signer;
 		rq.aws_region = x->region;
@@ -947,6 +973,10 @@ sts_call(struct ctx *x, const struct aws_keys *signer, const char *action, const
 	if (http_try(x, &rq, &rs, 3, &e) != 0) {
 		rc = tf_err(err, "STS %s for %s: %s", action, role_arn, e);
 		free(e);
+	} else if ((d = http_not_api(&rs, "XML")) != NULL) {
+		/* A redirect or a web page: something between us and STS, said so. */
+		rc = tf_err(err, "STS %s for %s at %s: %s", action, role_arn, url, d);
+		free(d);
 	} else if (rs.status != 200) {
 		d = error_detail(&rs);
 		rc = tf_err(err, "STS %s for %s at %s: %s%s", action, role_arn, url, d,
@@ -1070,10 +1100,13 @@ container(struct ctx *x, struct aws_keys_buf *out, char **err)
 	rq.headers = hdrs;
 	rq.timeout_ms = 2000;
 	rq.connect_timeout_ms = 2000;
-	rq.max_body = 1024 * 1024;
+	rq.max_body = TF_MAX_CREDENTIALS;
 	if (http_try(x, &rq, &rs, 3, &e) != 0) {
 		rc = tf_err(err, "container credentials at %s: %s", shown, e);
 		free(e);
+	} else if ((d = http_not_api(&rs, "JSON")) != NULL) {
+		rc = tf_err(err, "container credentials at %s: %s", shown, d);
+		free(d);
 	} else if (rs.status != 200) {
 		d = error_detail(&rs);
 		rc = tf_err(err, "container credentials at %s: %s%s", shown, d,
@@ -1125,6 +1158,7 @@ static int
 imds(struct ctx *x, struct aws_keys_buf *out, char **err)
 {
 	char *base = imds_base(), *url = NULL, *token = NULL, *tokh = NULL, *role = NULL, *e = NULL;
+	char *nw = NULL;
 	const char *hdrs[2] = { NULL, NULL };
 	static const char *const puth[] = { "X-aws-ec2-metadata-token-ttl-seconds: 21600", NULL };
 	long secs = env_long("AWS_METADATA_SERVICE_TIMEOUT", 1, 1, 600);
@@ -1136,7 +1170,7 @@ imds(struct ctx *x, struct aws_keys_buf *out, char **err)
 	memset(&rs, 0, sizeof rs);
 	memset(&rq, 0, sizeof rq);
 	rq.timeout_ms = rq.connect_timeout_ms = secs * 1000;
-	rq.max_body = 64 * 1024;
+	rq.max_body = TF_MAX_CREDENTIALS;
 	rq.method = "PUT";
 	url = xasprintf("%s/latest/api/token", base);
 	rq.url = url;
@@ -1145,8 +1179,19 @@ imds(struct ctx *x, struct aws_keys_buf *out, char **err)
 		tf_err(err, "no answer: %s (timeout %ld s)", e, secs);
 		goto out;
 	}
+	if ((nw = http_not_api(&rs, "a token")) != NULL) {
+		/* A redirect or a web page: not the instance's metadata service. */
+		tf_err(err, "token PUT %s: %s", url, nw);
+		goto out;
+	}
 	if (rs.status == 200 && rs.body.len > 0) {
 		token = trim_dup(rs.body.buf, rs.body.len);
+		if (!one_word(token, strlen(token))) {
+			/* It goes into a header: a line break there would be header injection. */
+			tf_err(err, "token PUT %s: the answer (%zu bytes) is not a token (an HTML page? "
+			    "a proxy?)", url, rs.body.len);
+			goto out;
+		}
 		tokh = xasprintf("X-aws-ec2-metadata-token: %s", token);
 		hdrs[0] = tokh;
 	} else if ((rs.status == 403 || rs.status == 404 || rs.status == 405) &&
@@ -1169,6 +1214,10 @@ imds(struct ctx *x, struct aws_keys_buf *out, char **err)
 		tf_err(err, "%s", e);
 		goto out;
 	}
+	if ((nw = http_not_api(&rs, "a role name")) != NULL) {
+		tf_err(err, "GET %s: %s", url, nw);
+		goto out;
+	}
 	if (rs.status != 200 || rs.body.len == 0) {
 		char *d = error_detail(&rs);
 
@@ -1179,12 +1228,21 @@ imds(struct ctx *x, struct aws_keys_buf *out, char **err)
 		goto out;
 	}
 	role = xstrndup(rs.body.buf, strcspn(rs.body.buf, "\r\n"));
+	if (!one_word(role, strlen(role))) {
+		/* It goes into the next URL's path. */
+		tf_err(err, "GET %s: the answer is not a role name (an HTML page? a proxy?)", url);
+		goto out;
+	}
 	http_resp_free(&rs);
 	free(url);
 	url = xasprintf("%s/latest/meta-data/iam/security-credentials/%s", base, role);
 	rq.url = url;
 	if (http_try(x, &rq, &rs, attempts, &e) != 0) {
 		tf_err(err, "%s", e);
+		goto out;
+	}
+	if ((nw = http_not_api(&rs, "JSON")) != NULL) {
+		tf_err(err, "GET %s: %s", url, nw);
 		goto out;
 	}
 	if (rs.status != 200) {
@@ -1209,6 +1267,7 @@ imds(struct ctx *x, struct aws_keys_buf *out, char **err)
 		json_object_put(o);
 	}
 out:
+	free(nw);
 	if (rs.body.buf != NULL)
 		memset(rs.body.buf, 0, rs.body.len);
 	http_resp_free(&rs);

@@ -23,6 +23,7 @@
 #include "rules.h"
 #include "state_index.h"
 #include "store.h"
+#include "text.h"
 #include "tfstate.h"
 #include "ui/keys.h"
 #include "ui/theme.h"
@@ -180,6 +181,43 @@ write_output(const char *path, const struct finding_list *l, const struct out_op
 	return 0;
 }
 
+/* scan's findings written as they are made, when nothing needs them all at the end: jsonl,
+ * text and csv without --store or --notify (the json document is sorted by time; the store
+ * saves and triages the whole list; notify sends it). Memory then does not grow with them. */
+struct scan_out {
+	struct out_stream *s;   /* NULL: the findings are kept for the end */
+	size_t n;               /* written */
+	size_t nstatus[ST_SUPPRESSED + 1];
+};
+
+/* Write, count and free the findings made so far; nothing when they are kept. */
+static void
+scan_emit(struct scan_out *so, struct finding_list *found)
+{
+	size_t i;
+
+	if (so->s == NULL)
+		return;
+	for (i = 0; i < found->n; i++) {
+		so->nstatus[found->v[i]->status]++;
+		so->n++;
+		output_add(so->s, found->v[i]);        /* a write error is reported at close */
+		finding_free(found->v[i]);
+	}
+	found->n = 0;
+}
+
+/* Before an events input is read again (which may wait on a pipe): what is written goes
+ * out, so a consumer of a stream sees findings as they are made. */
+static void
+scan_flush(void *ctx)
+{
+	struct scan_out *so = ctx;
+
+	if (so->s != NULL)
+		output_flush(so->s);
+}
+
 static void
 scan_usage(FILE *fp)
 {
@@ -279,6 +317,7 @@ cmd_scan(int argc, char **argv)
 	struct rules_keep kb;
 	struct rules *rules = NULL;
 	struct finding_list found = { 0 };
+	struct scan_out so = { 0 };
 	struct out_opts oo = { OUT_JSON, 0 };
 	const struct index_key_spec *specs;
 	size_t nspecs, i, nsts = 0;
@@ -427,10 +466,22 @@ cmd_scan(int argc, char **argv)
 	}
 	specs = eventmap_index_specs(map, &nspecs);
 	ix = state_index_build(sts, nsts, specs, nspecs);
+	if (!quiet)
+		state_index_warn_duplicates(ix, stderr, MAX_WARNINGS_PER_FILE);
 	det = detector_new(map, ix, &conf);
 	detector_set_enrich(det, enrich_finding_from_state);   /* tags, blast radius, fix */
 	detector_set_freezes(det, freezes, nfreezes);
 	detector_set_rules(det, rules);
+	if (store == NULL && !notify && oo.format != OUT_JSON) {
+		char *err = NULL;
+
+		if ((so.s = output_open(outpath, &oo, &err)) == NULL) {
+			fprintf(stderr, "tfdrift: writing %s\n", err);
+			free(err);
+			rc = 1;
+			goto out;
+		}
+	}
 
 	for (i = 0; i < events.n; i++) {
 		struct warn_ctx wc = { events.v[i], 0, quiet };
@@ -447,6 +498,7 @@ cmd_scan(int argc, char **argv)
 			continue;
 		}
 		ev_reader_set_warn(r, reader_warn, &wc);
+		ev_reader_set_before_read(r, scan_flush, &so);
 		while ((got = ev_reader_next(r, &ev, &err)) == 1) {
 			enum nodrift why;
 
@@ -456,10 +508,17 @@ cmd_scan(int argc, char **argv)
 				continue;
 			}
 			why = detect_event(det, &ev, &found);
-			if (explain)
-				fprintf(stderr, "explain: %s: %s %s %s: %s\n", ev.origin ? ev.origin : "?",
-				    ev.id ? ev.id : "-", ev.source ? ev.source : "?", ev.name ? ev.name : "?",
-				    nodrift_name(why));
+			scan_emit(&so, &found);
+			if (explain) {
+				/* The id, source and name are logged: shown escaped (text.h). */
+				char *line = xasprintf("explain: %s: %s %s %s: %s", ev.origin ? ev.origin :
+				    "?", ev.id ? ev.id : "-", ev.source ? ev.source : "?", ev.name ? ev.name :
+				    "?", nodrift_name(why));
+
+				text_fputs(stderr, line);
+				fputc('\n', stderr);
+				free(line);
+			}
 			event_free(&ev);
 		}
 		if (got < 0) {
@@ -477,8 +536,10 @@ cmd_scan(int argc, char **argv)
 		ev_reader_close(r);
 	}
 	/* The input ended: GCP operations whose first entry never came are decided on their last
-	 * one, before anything is saved, triaged or counted (they are findings like the rest). */
+	 * one, before anything is saved, triaged or counted (they are findings like the rest);
+	 * written now when they are streamed. */
 	detector_flush(det, &found);
+	scan_emit(&so, &found);
 
 	if (store != NULL) {
 		char *err = NULL;
@@ -508,9 +569,20 @@ cmd_scan(int argc, char **argv)
 	}
 	for (i = 0; i < found.n; i++)
 		nstatus[found.v[i]->status]++;
+	for (i = 0; i <= ST_SUPPRESSED; i++)
+		nstatus[i] += so.nstatus[i];
 	if (found.n > 1)
 		qsort(found.v, found.n, sizeof *found.v, finding_cmp);
-	if (write_output(outpath, &found, &oo) != 0)
+	if (so.s != NULL) {
+		char *err = NULL;
+
+		if (output_close(so.s, &err) != 0) {
+			fprintf(stderr, "tfdrift: writing %s\n", err);
+			free(err);
+			errors++;
+		}
+		so.s = NULL;
+	} else if (write_output(outpath, &found, &oo) != 0)
 		errors++;
 	if (notify)
 		scan_notify(&conf, storepath, &found);
@@ -521,8 +593,8 @@ cmd_scan(int argc, char **argv)
 		    "state%s: %zu finding%s (%llu modified, %llu unmanaged, %llu deleted)\n",
 		    (unsigned long long)nevents, nevents == 1 ? "" : "s", events.n,
 		    events.n == 1 ? "" : "s", state_index_count(ix),
-		    state_index_count(ix) == 1 ? "" : "s", nsts, nsts == 1 ? "" : "s", found.n,
-		    found.n == 1 ? "" : "s",
+		    state_index_count(ix) == 1 ? "" : "s", nsts, nsts == 1 ? "" : "s", found.n + so.n,
+		    found.n + so.n == 1 ? "" : "s",
 		    (unsigned long long)s->findings[FK_MODIFIED],
 		    (unsigned long long)s->findings[FK_UNMANAGED],
 		    (unsigned long long)s->findings[FK_DELETED]);
@@ -1049,7 +1121,7 @@ is_rule_file(const char *path)
 	size_t len = 0;
 	int yes;
 
-	if (tf_read_file(path, &buf, &len, &err) != 0) {
+	if (tf_read_file(path, TF_FILE_DEFINITION, &buf, &len, &err) != 0) {
 		free(err);
 		return 0;
 	}

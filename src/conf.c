@@ -13,6 +13,7 @@
 #include "conf.h"
 #include "freeze.h"
 #include "http.h"
+#include "paging.h"
 #include "util.h"
 #include "yamlutil.h"
 
@@ -107,6 +108,12 @@ static const struct conf_option options[] = {
 	  "ends, it is decided on its own. The same in scan, watch and the dashboard; keep it "
 	  "longer than Cloud Logging's ingestion delay (the poller allows 2m).",
 	  OPT(gcp_operation_hold_ms) },
+	{ "once_timeout", CT_DURATION, "2m",
+	  "How long `watch --once` may take in all: the states are read and every source is "
+	  "polled (in parallel) within it; a source or state not done by then is named, what it "
+	  "handed over is kept, its cursor stays where that left it, and the exit status is 1. "
+	  "`watch --once-timeout` overrides it.",
+	  OPT(once_timeout_ms) },
 	{ "rules_dirs", CT_STRING_LIST, "",
 	  "Rule files, or directories of them (their *.yaml, not subdirectories), that give "
 	  "findings severity, remediation steps and runbook links (doc/rules.md). Empty means "
@@ -781,17 +788,20 @@ conf_load_mem(struct conf *c, const char *name, const char *buf, size_t len,
 int
 conf_load(struct conf *c, const char *path, char ***errs, size_t *nerrs)
 {
+	const char *prev;
 	char *buf = NULL, *err = NULL;
 	size_t len = 0;
 	int rc;
 
-	if (tf_read_file(path, &buf, &len, &err) != 0) {
+	if (tf_read_file(path, TF_FILE_CONFIG, &buf, &len, &err) != 0) {
 		*errs = xreallocarray(*errs, *nerrs + 1, sizeof **errs);
 		(*errs)[(*nerrs)++] = xasprintf("%s (cannot read the configuration)", err);
 		free(err);
 		return -1;
 	}
+	prev = tf_reading_set(path);
 	rc = conf_load_mem(c, path, buf, len, errs, nerrs);
+	tf_reading_set(prev);
 	free(buf);
 	return rc;
 }
@@ -869,6 +879,24 @@ dump_comment(FILE *fp, const char *text)
 		while (*p == ' ')
 			p++;
 	}
+}
+
+/* A state source that is a URL with credentials or secret-looking query values (an S3 or
+ * GCS presigned URL's signature and token, a SAS signature) as errors and the trace show it,
+ * or NULL when it has none. `config check` output is pasted into tickets and chats. */
+static char *
+redacted_url(const char *s)
+{
+	char *r;
+
+	if (strstr(s, "://") == NULL)
+		return NULL;
+	r = http_redact_url(s);
+	if (strcmp(r, s) == 0) {
+		free(r);
+		return NULL;
+	}
+	return r;
 }
 
 /* A double-quoted YAML scalar that loads back (through ${} expansion) as s. */
@@ -972,9 +1000,13 @@ dump_freezes(const struct conf *c, const struct conf_option *o, FILE *fp)
 /* ---- sources: live collectors (aws, gcp, files) ---- */
 
 static const char *const aws_keys[] = { "name", "profile", "regions", "poll_interval",
-	"lookback", "endpoint", "sqs_queue", "sqs_region", "sqs_endpoint", "s3_endpoint" };
+	"lookback", "endpoint", "sqs_queue", "sqs_region", "sqs_endpoint", "s3_endpoint",
+	"max_pages" };
 static const char *const gcp_keys[] = { "name", "project", "poll_interval", "lookback",
-	"endpoint", "data_access" };
+	"endpoint", "data_access", "max_pages" };
+
+/* The most pages a source may read in one poll. */
+#define MAX_PAGES_LIMIT 1000000
 
 /* http:// or https:// with a host. */
 static int
@@ -1022,6 +1054,28 @@ src_duration(struct ydoc *d, yaml_node_t *v, const char *where, const char *key,
 	}
 	free(s);
 	*out = ms;
+	return 0;
+}
+
+/* A count: a whole number in [1, max]. */
+static int
+src_count(struct ydoc *d, yaml_node_t *v, const char *where, const char *key, unsigned max,
+    unsigned *out, char ***errs, size_t *nerrs)
+{
+	char *s = src_scalar(d, v, where, key, errs, nerrs), *end;
+	unsigned long n;
+
+	if (s == NULL)
+		return -1;
+	n = isdigit((unsigned char)*s) ? strtoul(s, &end, 10) : 0;
+	if (n < 1 || n > max || *end != '\0') {
+		yerr_add(errs, nerrs, d, v, "%s: %s '%s' is not a whole number from 1 to %u", where,
+		    key, s, max);
+		free(s);
+		return -1;
+	}
+	free(s);
+	*out = (unsigned)n;
 	return 0;
 }
 
@@ -1143,6 +1197,7 @@ load_aws_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_aws_sou
 	memset(a, 0, sizeof *a);
 	a->poll_interval_ms = 60000;
 	a->lookback_ms = 15 * 60000;
+	a->max_pages = PAGING_DEFAULT_MAX_PAGES;
 	a->line = ynode_line(it);
 	a->col = ynode_col(it);
 	if (!ynode_is_map(it)) {
@@ -1205,6 +1260,10 @@ load_aws_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_aws_sou
 		case 9:
 			bad |= src_url(d, v, where, "s3_endpoint", &a->s3_endpoint, errs, nerrs) != 0;
 			break;
+		case 10:
+			bad |= src_count(d, v, where, "max_pages", MAX_PAGES_LIMIT, &a->max_pages, errs,
+			    nerrs) != 0;
+			break;
 		}
 	}
 	if (!bad && a->name == NULL) {
@@ -1239,6 +1298,7 @@ load_gcp_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_gcp_sou
 	memset(g, 0, sizeof *g);
 	g->poll_interval_ms = 30000;
 	g->lookback_ms = 15 * 60000;
+	g->max_pages = PAGING_DEFAULT_MAX_PAGES;
 	g->line = ynode_line(it);
 	g->col = ynode_col(it);
 	if (!ynode_is_map(it)) {
@@ -1284,6 +1344,10 @@ load_gcp_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_gcp_sou
 				bad = 1;
 			}
 			free(s);
+			break;
+		case 6:
+			bad |= src_count(d, v, where, "max_pages", MAX_PAGES_LIMIT, &g->max_pages, errs,
+			    nerrs) != 0;
 			break;
 		}
 	}
@@ -1487,7 +1551,7 @@ dump_sources(const struct conf *c, FILE *fp)
 			dump_duration(fp, a->poll_interval_ms);
 			fputs("\n      lookback: ", fp);
 			dump_duration(fp, a->lookback_ms);
-			fputc('\n', fp);
+			fprintf(fp, "\n      max_pages: %u\n", a->max_pages);
 #define DUMP_OPT(key, val) do { \
 	if ((val) != NULL) { \
 		fputs("      " key ": ", fp); \
@@ -1515,7 +1579,7 @@ dump_sources(const struct conf *c, FILE *fp)
 			dump_duration(fp, g->poll_interval_ms);
 			fputs("\n      lookback: ", fp);
 			dump_duration(fp, g->lookback_ms);
-			fputc('\n', fp);
+			fprintf(fp, "\n      max_pages: %u\n", g->max_pages);
 			if (g->endpoint != NULL) {
 				fputs("      endpoint: ", fp);
 				dump_string(fp, g->endpoint);
@@ -1567,9 +1631,16 @@ conf_dump(const struct conf *c, FILE *fp)
 			}
 			fprintf(fp, "%s:\n", o->name);
 			for (j = 0; j < l->n; j++) {
+				char *shown = o->offset == offsetof(struct conf, states) ?
+				    redacted_url(l->v[j]) : NULL;
+
+				if (shown != NULL)
+					fputs("  # a URL holding secrets (a signature, a token, a password): "
+					    "shown redacted, as errors show it\n", fp);
 				fputs("  - ", fp);
-				dump_string(fp, l->v[j]);
+				dump_string(fp, shown != NULL ? shown : l->v[j]);
 				fputc('\n', fp);
+				free(shown);
 			}
 			break;
 		}

@@ -24,6 +24,7 @@ struct conf_aws_source {
 	struct strlist regions;
 	int64_t poll_interval_ms;          /* default 60s, at least 1s */
 	int64_t lookback_ms;               /* first poll (and after downtime); default 15m */
+	unsigned max_pages;                /* LookupEvents pages per poll; default 1000 */
 	char *endpoint;                    /* CloudTrail base URL override, or NULL */
 	char *sqs_queue;                   /* queue URL, or NULL */
 	char *sqs_region;                  /* from the queue URL unless given */
@@ -37,6 +38,7 @@ struct conf_gcp_source {
 	char *project;
 	int64_t poll_interval_ms;          /* default 30s */
 	int64_t lookback_ms;               /* default 15m */
+	unsigned max_pages;                /* entries:list pages per poll; default 1000 */
 	char *endpoint;                    /* Logging API base URL override, or NULL */
 	int data_access;                   /* also data-access audit logs */
 	int line, col;
@@ -101,6 +103,7 @@ struct conf {
 	char *theme;
 	int64_t state_refresh_ms;
 	int64_t gcp_operation_hold_ms;     /* a GCP operation's last entry waits for its first */
+	int64_t once_timeout_ms;           /* `watch --once`: the whole run's time limit */
 	struct conf_sources sources;       /* `sources:` */
 	char *event_maps_default;          /* private: <datadir>/rules/events, set by conf_init */
 	struct conf_output *outputs;       /* `outputs:` (notifications), in file order */

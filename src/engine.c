@@ -12,17 +12,23 @@
 
 #include "engine.h"
 #include "freeze.h"
+#include "http.h"
 #include "state_index.h"
 #include "util.h"
 
 /* The held list saved for a collector that holds nothing any more. */
 #define HELD_NONE "{\"v\":1,\"held\":[]}"
+/* After the --once deadline, how long stopped collectors get to return. */
+#define ENGINE_ONCE_GRACE_MS 5000
 
 /* What a collector's sink functions get: the engine and which collector it is. */
 struct slot {
 	struct engine *e;
 	size_t idx;
-	int direct;                     /* run_once: detect on the caller's thread */
+	int once;                       /* run_once: poll_once instead of run */
+	/* run_once, guarded by e->mu: the thread returned (failed: not 0); late: the deadline
+	 * came first (its status keeps saying so). */
+	int done, failed, late;
 	pthread_t th;
 	int started;
 	struct engine_status status;    /* guarded by e->mu */
@@ -60,6 +66,9 @@ struct engine {
 
 	pthread_mutex_t mu;             /* guards everything below */
 	pthread_cond_t not_empty, not_full, stop_cv, saved_cv;
+	pthread_cond_t done_cv;         /* run_once: a collector's thread returned */
+	int abandoned;                  /* run_once left threads running: free nothing */
+	int once;                       /* run_once: inputs that ended are decided whole */
 	struct qitem *q;                /* ring */
 	size_t cap, head, n;
 	int stop;                       /* collectors: stop polling */
@@ -107,6 +116,7 @@ engine_new(struct detector *det, struct store *store, size_t queue_cap,
 	pthread_cond_init(&e->not_full, &ca);
 	pthread_cond_init(&e->stop_cv, &ca);
 	pthread_cond_init(&e->saved_cv, &ca);
+	pthread_cond_init(&e->done_cv, &ca);
 	pthread_condattr_destroy(&ca);
 	return e;
 }
@@ -267,7 +277,8 @@ flush(struct engine *e, struct slot *from)
 
 /* The drain at stop: a collector whose held entries are in the store keeps them for the
  * restart (its input has not ended: the first entries may still come); the others' are
- * decided now, since nothing else would keep them. */
+ * decided now, since nothing else would keep them. In run_once every input that was read to
+ * its end is decided whole; only one stopped at the deadline keeps its held entries. */
 static void
 drain_end(struct engine *e)
 {
@@ -276,9 +287,12 @@ drain_end(struct engine *e)
 	for (i = 0; i < e->ncol; i++) {
 		struct slot *s = &e->slots[i];
 		char *err = NULL;
-		int rc = -1;
+		int rc = -1, ended;
 
-		if (e->store != NULL && s->keeps_held) {
+		pthread_mutex_lock(&e->mu);
+		ended = e->once && !s->late;
+		pthread_mutex_unlock(&e->mu);
+		if (!ended && e->store != NULL && s->keeps_held) {
 			pthread_mutex_lock(&e->store_mu);
 			rc = save_held(e, s, &err);
 			pthread_mutex_unlock(&e->store_mu);
@@ -479,14 +493,6 @@ sink_event(void *ctx, struct event *ev)
 	struct qitem it = { .kind = Q_EVENT };
 	int rc;
 
-	it.from = s;
-	if (s->direct) {
-		apply_index(e);
-		process(e, s, ev);
-		event_free(ev);
-		free(ev);
-		return 0;
-	}
 	it.ev = *ev;                    /* the queue keeps the contents */
 	if ((rc = enqueue(e, &it)) != 0)
 		event_free(ev);
@@ -501,11 +507,6 @@ sink_flush(void *ctx)
 	struct qitem it = { .kind = Q_FLUSH };
 
 	it.from = s;
-	if (s->direct) {
-		apply_index(s->e);
-		flush(s->e, s);
-		return 0;
-	}
 	return enqueue(s->e, &it);
 }
 
@@ -517,12 +518,20 @@ sink_watermark(void *ctx, int64_t upto_ms)
 
 	it.from = s;
 	it.upto_ms = upto_ms;
-	if (s->direct) {
-		apply_index(s->e);
-		decide(s->e, s, upto_ms);
-		return 0;
-	}
 	return enqueue(s->e, &it);
+}
+
+/* Did run_once leave collector threads behind? Their cursor calls must then stay away from
+ * the store, which the caller closes. */
+static int
+abandoned(struct engine *e)
+{
+	int a;
+
+	pthread_mutex_lock(&e->mu);
+	a = e->abandoned;
+	pthread_mutex_unlock(&e->mu);
+	return a;
 }
 
 static char *
@@ -537,7 +546,7 @@ sink_cursor_get(void *ctx, const char *name)
 	struct slot *s = ctx;
 	char *key, *v = NULL, *err = NULL;
 
-	if (s->e->store == NULL)
+	if (s->e->store == NULL || abandoned(s->e))
 		return NULL;
 	key = cursor_key(s, name);
 	pthread_mutex_lock(&s->e->store_mu);
@@ -563,8 +572,8 @@ sink_cursor_set(void *ctx, const char *name, const char *value, char **err)
 
 	if (e->store == NULL)
 		return 0;       /* no store: a restart starts from the lookback again */
-	if (s->direct)
-		return checkpoint(e, s, name, value, err);
+	if (abandoned(e))
+		return tf_err(err, "left behind at the --once deadline; the store may be closed");
 	it.from = s;
 	it.req = &req;
 	enqueue(e, &it);
@@ -579,16 +588,38 @@ sink_cursor_set(void *ctx, const char *name, const char *value, char **err)
 	return req.rc;
 }
 
+/* A collector's message names its source (it is also its callers' error), and every
+ * reader of the status shows the name already: kept without it, so it is never said twice
+ * ("cloudtrail lab eu-west-1: cloudtrail lab eu-west-1: ..."). */
+static const char *
+without_name(const char *msg, const char *name)
+{
+	size_t n = name != NULL ? strlen(name) : 0;
+
+	if (msg != NULL && n > 0 && strncmp(msg, name, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
+		return msg + n + 2;
+	return msg;
+}
+
 static void
 sink_status(void *ctx, const struct source_status *st)
 {
 	struct slot *s = ctx;
 	struct engine_status *es = &s->status;
+	uint64_t errors;
 
 	pthread_mutex_lock(&s->e->mu);
-	free(es->last_error);
-	es->st = *st;
-	es->last_error = xstrdup(st->last_error);
+	if (s->late) {
+		/* Stopped at the --once deadline: that stays the news, whatever the stop did. */
+		errors = es->st.errors;
+		es->st = *st;
+		es->st.errors = errors;
+	} else {
+		free(es->last_error);
+		es->st = *st;
+		es->last_error = xstrdup(without_name(without_name(st->last_error, es->name),
+		    st->name));
+	}
 	es->st.last_error = es->last_error;
 	es->st.name = es->name;
 	pthread_mutex_unlock(&s->e->mu);
@@ -629,15 +660,40 @@ make_sink(struct slot *s, struct source_sink *k)
 
 /* ---- threads ---- */
 
+/* http_thread_abort's check on a collector's thread: the engine is stopping. */
+static int
+slot_stopping(void *ctx)
+{
+	struct slot *s = ctx;
+	int stop;
+
+	pthread_mutex_lock(&s->e->mu);
+	stop = s->e->stop;
+	pthread_mutex_unlock(&s->e->mu);
+	return stop;
+}
+
 static void *
 collector_main(void *arg)
 {
 	struct slot *s = arg;
 	struct collector *c = s->e->col[s->idx];
 	struct source_sink k;
+	int rc;
 
 	make_sink(s, &k);
-	c->run(c->impl, &k);
+	/* A stop reaches every request of this thread, credential and token fetches included. */
+	http_thread_abort(slot_stopping, s);
+	if (s->once)
+		rc = c->poll_once(c->impl, &k);
+	else
+		rc = c->run(c->impl, &k);
+	http_thread_abort(NULL, NULL);
+	pthread_mutex_lock(&s->e->mu);
+	s->done = 1;
+	s->failed = rc != 0;
+	pthread_cond_broadcast(&s->e->done_cv);
+	pthread_mutex_unlock(&s->e->mu);
 	return NULL;
 }
 
@@ -749,25 +805,109 @@ engine_start(struct engine *e, char **err)
 	return 0;
 }
 
-int
-engine_run_once(struct engine *e)
+/* Wait on done_cv until every started collector's thread returned (1) or the monotonic
+ * clock reaches until_ms (0; until_ms 0: no limit). e->mu held. */
+static int
+wait_done(struct engine *e, int64_t until_ms)
 {
-	struct source_sink k;
+	struct timespec ts;
+	size_t i, left;
+
+	ts.tv_sec = until_ms / 1000;
+	ts.tv_nsec = (long)(until_ms % 1000) * 1000000L;
+	for (;;) {
+		for (i = 0, left = 0; i < e->ncol; i++)
+			left += e->slots[i].started && !e->slots[i].done;
+		if (left == 0)
+			return 1;
+		if (until_ms <= 0)
+			pthread_cond_wait(&e->done_cv, &e->mu);
+		else if (tf_mono_ms() >= until_ms)
+			return 0;
+		else
+			pthread_cond_timedwait(&e->done_cv, &e->mu, &ts);
+	}
+}
+
+/* The collectors still polling at the deadline: stopped, and their status says why. */
+static void
+mark_late(struct engine *e, const char *limit)
+{
 	size_t i;
-	int failed = 0;
+
+	e->stop = 1;
+	pthread_cond_broadcast(&e->stop_cv);
+	pthread_cond_broadcast(&e->not_full);
+	for (i = 0; i < e->ncol; i++) {
+		struct engine_status *es = &e->slots[i].status;
+
+		if (!e->slots[i].started || e->slots[i].done)
+			continue;
+		e->slots[i].late = 1;
+		free(es->last_error);
+		es->last_error = xasprintf("did not finish within the --once time limit (%s); "
+		    "stopped: what it handed over is kept and its cursor stays where that left it",
+		    limit != NULL ? limit : "its deadline");
+		es->st.last_error = es->last_error;
+		es->st.errors++;
+	}
+}
+
+int
+engine_run_once(struct engine *e, int64_t deadline_ms, const char *limit)
+{
+	size_t i;
+	int rc, failed = 0;
 
 	init_slots(e);
 	restore_held(e);
+	e->once = 1;
+	if ((rc = start_thread(&e->th, engine_main, e)) != 0)
+		tf_fatal("cannot start the engine thread: %s", strerror(rc));
+	e->started = 1;
 	for (i = 0; i < e->ncol; i++) {
-		e->slots[i].direct = 1;
-		make_sink(&e->slots[i], &k);
-		if (e->col[i]->poll_once(e->col[i]->impl, &k) != 0)
-			failed++;
-		e->slots[i].direct = 0;
+		e->slots[i].once = 1;
+		if ((rc = start_thread(&e->slots[i].th, collector_main, &e->slots[i])) != 0) {
+			pthread_mutex_lock(&e->mu);
+			e->slots[i].failed = 1;
+			free(e->slots[i].status.last_error);
+			e->slots[i].status.last_error = xasprintf("cannot start its thread: %s",
+			    strerror(rc));
+			e->slots[i].status.st.last_error = e->slots[i].status.last_error;
+			pthread_mutex_unlock(&e->mu);
+			continue;
+		}
+		e->slots[i].started = 1;
 	}
-	apply_index(e);
-	/* Every input ended: decide whatever is held, and the store forgets it as held. */
-	decide(e, NULL, INT64_MAX);
+	pthread_mutex_lock(&e->mu);
+	if (!wait_done(e, deadline_ms)) {
+		/* Out of time: sleeps return and requests abort (http_thread_abort), so the late
+		 * ones return within a second or so; one blocked outside tfdrift's requests (a
+		 * FIFO no writer opens) is left behind after the grace period, and the engine
+		 * with it (abandoned: engine_free frees nothing it may touch). */
+		mark_late(e, limit);
+		if (!wait_done(e, tf_mono_ms() + ENGINE_ONCE_GRACE_MS))
+			e->abandoned = 1;
+	}
+	for (i = 0; i < e->ncol; i++) {
+		if (e->slots[i].failed || e->slots[i].late)
+			failed++;
+		if (!e->slots[i].started)
+			continue;
+		if (e->slots[i].done)
+			pthread_join(e->slots[i].th, NULL);
+		else
+			pthread_detach(e->slots[i].th);
+		e->slots[i].started = 0;
+	}
+	/* What was handed over is decided all the same: the engine thread drains the queue,
+	 * then decides what the detector holds back from every input that ended (a late
+	 * one's held entries stay in the store, as at a stop: drain_end). */
+	e->drain_done = 1;
+	pthread_cond_broadcast(&e->not_empty);
+	pthread_mutex_unlock(&e->mu);
+	pthread_join(e->th, NULL);
+	e->started = 0;
 	return failed;
 }
 
@@ -820,6 +960,8 @@ engine_free(struct engine *e)
 
 	if (e == NULL)
 		return;
+	if (e->abandoned)
+		return;         /* a thread left running may still use any of it; the process ends */
 	engine_stop(e);
 	for (i = 0; i < e->n; i++)
 		event_free(&e->q[(e->head + i) % e->cap].ev);     /* a marker's is empty */
@@ -847,6 +989,7 @@ engine_free(struct engine *e)
 	pthread_cond_destroy(&e->not_full);
 	pthread_cond_destroy(&e->stop_cv);
 	pthread_cond_destroy(&e->saved_cv);
+	pthread_cond_destroy(&e->done_cv);
 	free(e);
 }
 
@@ -860,6 +1003,7 @@ engine_statuses(struct engine *e, struct engine_status **out, size_t *n)
 	pthread_mutex_lock(&e->mu);
 	for (i = 0; i < e->ncol; i++) {
 		v[i] = e->slots[i].status;
+		v[i].late = e->slots[i].late;
 		v[i].name = xstrdup(e->slots[i].status.name);
 		v[i].last_error = xstrdup(e->slots[i].status.last_error);
 		v[i].st.name = v[i].name;

@@ -18,7 +18,9 @@
  * Threads and locks:
  * - each collector runs on its own thread and calls only the source_sink functions the
  *   engine gives it (all thread-safe: `mu` guards the queue, statuses and stop flag; the
- *   cursor store has its own lock because SQLite calls can be slow);
+ *   cursor store has its own lock because SQLite calls can be slow); a stop also aborts the
+ *   thread's HTTP requests in flight (http_thread_abort), so it is quick even against a
+ *   server that trickles or hangs;
  * - the engine thread alone uses the detector, and the slots' held-list state;
  * - the consumer callbacks run on the engine thread.
  */
@@ -68,10 +70,18 @@ struct engine *engine_new(struct detector *det, struct store *store, size_t queu
 void engine_add(struct engine *e, struct collector *c);
 /* Start the engine thread and one thread per collector. 0, or -1 with *err. */
 int engine_start(struct engine *e, char **err);
-/* `watch --once`: poll every collector once on this thread, run everything queued through
- * the detector, then decide everything held (every input ended). 0, or the number of
- * collectors that failed. */
-int engine_run_once(struct engine *e);
+/* `watch --once`: poll every collector once, each on its own thread as engine_start runs
+ * them (poll_once instead of run), the engine thread deciding what they hand over; then
+ * flush: the GCP operations held back from every input read to its end are decided (one
+ * stopped at the deadline keeps them in the store). At deadline_ms (monotonic, tf_mono_ms;
+ * 0: none) the collectors still polling are stopped (their sleeps return, their requests
+ * abort) and their status says they did not finish within `limit` (text for that message,
+ * like "2m"). Everything handed over is decided before this returns. Returns the number of
+ * collectors that failed or did not finish. A collector blocked outside tfdrift's own
+ * requests is left running after a few seconds' grace: the engine is then abandoned
+ * (engine_free frees nothing; the caller is expected to exit). Once per engine, instead of
+ * engine_start. */
+int engine_run_once(struct engine *e, int64_t deadline_ms, const char *limit);
 /* Swap in a new state index (any thread); the engine thread applies it before its next
  * event. Takes a reference. */
 void engine_set_index(struct engine *e, struct state_index *ix);
@@ -99,7 +109,8 @@ void engine_free(struct engine *e);
 struct engine_status {
 	char *name;
 	struct source_status st;        /* st.name and st.last_error point into this entry */
-	char *last_error;
+	char *last_error;               /* without the source's name: shown after or under it */
+	int late;                       /* run_once: stopped at its deadline, not finished */
 };
 void engine_statuses(struct engine *e, struct engine_status **out, size_t *n);
 void engine_statuses_free(struct engine_status *s, size_t n);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "enrich.h"
+#include "text.h"
 #include "util.h"
 #include "value.h"
 
@@ -296,30 +297,6 @@ enrich_graph_radius(const struct enrich_graph *g, size_t state, const char *addr
 	return 0;
 }
 
-/* A shell word: as is when it has only safe characters, else in single quotes. */
-static void
-add_word(struct strbuf *sb, const char *s)
-{
-	const char *p;
-
-	for (p = s; *p != '\0'; p++)
-		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:@=,+-",
-		    *p) == NULL)
-			break;
-	if (*p == '\0' && *s != '\0') {
-		sb_adds(sb, s);
-		return;
-	}
-	sb_adds(sb, "'");
-	for (p = s; *p != '\0'; p++) {
-		if (*p == '\'')
-			sb_adds(sb, "'\\''");
-		else
-			sb_add(sb, p, 1);
-	}
-	sb_adds(sb, "'");
-}
-
 char *
 enrich_fix(const struct finding *f)
 {
@@ -329,12 +306,12 @@ enrich_fix(const struct finding *f)
 	if (f->address != NULL) {
 		/* Applying the configuration puts back what was changed or deleted. */
 		sb_adds(&sb, "terraform apply -target=");
-		add_word(&sb, f->address);
+		text_shell_word(&sb, f->address, 0);
 	} else if (f->kind == FK_UNMANAGED && f->resource_id != NULL) {
 		sb_adds(&sb, "terraform import ");
 		sb_adds(&sb, f->type != NULL ? f->type : "TYPE");
 		sb_adds(&sb, ".NAME ");
-		add_word(&sb, f->resource_id);
+		text_shell_word(&sb, f->resource_id, 0);
 	} else {
 		sb_free(&sb);
 		return NULL;

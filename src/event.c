@@ -1,33 +1,22 @@
 /* event: one normalized audit event for AWS CloudTrail and GCP Cloud Audit Logs, actor and
- * "via" resolution, and the readers that sniff an input's format from its content and stream
- * records out of it (whole documents, JSON arrays, JSON lines, .gz, stdin).
+ * "via" resolution, what one JSON value is (event_sniff_record), and the raw read-only test the
+ * readers use as a fast path. The readers themselves are event_reader.c.
  *
- * A reader is owned by one thread at a time; nothing here keeps global mutable state. */
+ * Nothing here keeps global mutable state. */
 #include "config.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <zlib.h>
 
 #include "event.h"
+#include "event_int.h"
+#include "text.h"
 #include "util.h"
 
 #define AUDITLOG_TYPE "type.googleapis.com/google.cloud.audit.AuditLog"
-#define TOK_DEPTH 256              /* json-c nesting limit for records */
 #define FAST_MAX_DEPTH 192         /* the raw scanner gives up (undecided) below json-c's limit */
-#define READ_CHUNK (256 * 1024)
-#define DOC_CHUNK (1 << 20)        /* json-c takes an int length: feed big documents in pieces */
-#define MAX_DOC ((size_t)1 << 30)  /* whole-document formats above this must be JSON lines */
-
-/* Internal result of turning one JSON value into an event. */
-enum rec_rc { REC_OK = 0, REC_SKIP = -1, REC_MALFORMED = -2 };
 
 const char *
 tf_provider_name(enum tf_provider p)
@@ -211,6 +200,7 @@ copy_fields(struct event *dst, const struct event *src)
 	dst->op_last = src->op_last;
 	dst->event_type = xstrdup(src->event_type);
 	dst->origin = xstrdup(src->origin);
+	dst->repaired = src->repaired;
 }
 
 void
@@ -681,6 +671,26 @@ infer_read_only(const char *name)
 	return 0;
 }
 
+/*
+ * Text is made valid here, when a record becomes an event, rather than at each output:
+ * every consumer (the detector and its findings, rules, the store, notifications, the
+ * dashboard, export) then sees valid UTF-8 without a NUL, and a new output cannot forget
+ * it. Both cloud's records enter through the two functions below, whatever read them (files,
+ * LookupEvents, SQS, Cloud Logging, Falco). The raw record is repaired too: it is kept as
+ * JSON text (the dashboard's raw view and Y copy it, re-serialized by json-c, never byte for
+ * byte), and JSON text cannot carry bytes that are not UTF-8 (RFC 8259, section 8.1). What
+ * was repaired is counted in ev->repaired, and the readers report it, so the U+FFFD in a
+ * value is never a mystery. The outputs still check their text (text_json_safe and
+ * friends), for strings that never were an event's: states, the command line, old stores.
+ */
+static unsigned
+repair_text(json_object *obj)
+{
+	size_t n = text_json_fix(obj);
+
+	return n > UINT_MAX ? UINT_MAX : (unsigned)n;
+}
+
 int
 event_from_cloudtrail(json_object *obj, struct event *ev, const char **why)
 {
@@ -693,6 +703,7 @@ event_from_cloudtrail(json_object *obj, struct event *ev, const char **why)
 		set_why(why, "not a JSON object");
 		return -1;
 	}
+	ev->repaired = repair_text(obj);
 	name = jstr(obj, "eventName");
 	src = jstr(obj, "eventSource");
 	if (name == NULL || *name == '\0') {
@@ -916,6 +927,7 @@ event_from_logentry(json_object *obj, struct event *ev, const char **why)
 		set_why(why, "not a JSON object");
 		return -1;
 	}
+	ev->repaired = repair_text(obj);
 	pp = jget(obj, "protoPayload");
 	if (!json_object_is_type(pp, json_type_object)) {
 		if (jget(obj, "textPayload") != NULL)
@@ -1075,9 +1087,8 @@ is_cloudtrail_detail_type(const char *dt)
 	    strcmp(dt, "AWS Service Event via CloudTrail") == 0;
 }
 
-/* event_from_json with the malformed / not-audit distinction the readers count. */
-static int
-sniff_record(json_object *obj, struct event *ev, const char **why)
+int
+event_sniff_record(json_object *obj, struct event *ev, const char **why)
 {
 	const char *dt;
 	enum ev_format f;
@@ -1118,7 +1129,7 @@ sniff_record(json_object *obj, struct event *ev, const char **why)
 int
 event_from_json(json_object *obj, struct event *ev, const char **why)
 {
-	return sniff_record(obj, ev, why) == REC_OK ? 0 : -1;
+	return event_sniff_record(obj, ev, why) == REC_OK ? 0 : -1;
 }
 
 /* ---- fast read-only test on raw JSON lines ---- */
@@ -1211,17 +1222,9 @@ key_kind(const char *k, size_t n)
 	return K_OTHER;
 }
 
-/*
- * Decide from the raw bytes of one JSON line, without json-c, whether it is a CloudTrail
- * record whose TOP-LEVEL "readOnly" is true. The line is validated as strict JSON with a
- * depth-aware state machine that honours strings and escapes, so a nested "readOnly": true
- * (ECS mountPoints, for instance) never counts. Returns 1 only when certain: one JSON object,
- * top-level eventName and eventSource (non-empty strings), every top-level readOnly literally
- * true, no escaped top-level keys and none of the keys that make it another shape. Anything
- * else returns 0 and goes through the full parse.
- */
-static int
-raw_read_only(const char *s, size_t n)
+/* The read-only fast path of the readers (event_int.h says what it promises). */
+int
+event_raw_read_only(const char *s, size_t n)
 {
 	uint64_t stk[(FAST_MAX_DEPTH + 63) / 64];   /* 1 bit per level: 1 object, 0 array */
 	size_t i = 0, j, vb;
@@ -1344,686 +1347,4 @@ raw_read_only(const char *s, size_t n)
 		}
 	}
 	return st == ST_END && ro_true > 0 && ro_other == 0 && have_name && have_src;
-}
-
-/* ---- readers ---- */
-
-struct ev_reader {
-	char *name;                 /* label for origins and messages */
-	enum ev_format fmt;
-	struct ev_counters cnt;
-	uint64_t skipped_ro;
-	int skip_ro;
-	void (*warn)(void *, const char *);
-	void *warn_ctx;
-	json_tokener *tok;          /* one per reader, reset per line */
-
-	/* input: a gz stream (plain files too) or a memory copy */
-	gzFile gz;
-	char *buf;
-	size_t blen, bpos;
-	int eof;
-	struct strbuf line;         /* the current JSON line */
-	uint64_t lineno;            /* its number */
-	uint64_t nextline;          /* number of the next line to read */
-	int pending;                /* line 1 was read while sniffing and is not processed yet */
-
-	/* the array being walked: a whole document, or a container on one JSON line */
-	json_object *doc;
-	json_object *arr;
-	size_t aidx, alen;
-	uint64_t arr_line;          /* its JSON line, 0 for a whole document */
-	int single_done;
-	uint64_t fsize;             /* size of the file on disk (0: unknown, stdin) */
-	void (*before_read)(void *);        /* called before reading the input again */
-	void *before_read_ctx;
-};
-
-static void
-reader_warn(struct ev_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-reader_warn(struct ev_reader *r, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-
-	if (r->warn == NULL)
-		return;
-	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	r->warn(r->warn_ctx, msg);
-	free(msg);
-}
-
-static int
-read_error(struct ev_reader *r, char **err)
-{
-	int zerr = Z_OK;
-	const char *msg = r->gz != NULL ? gzerror(r->gz, &zerr) : "read error";
-
-	/* zlib prefixes its message with the descriptor ("<fd:3>: "); the name is ours. */
-	if (strncmp(msg, "<fd:", 4) == 0 && strstr(msg, ": ") != NULL)
-		msg = strstr(msg, ": ") + 2;
-
-	return tf_err(err, "%s:%llu: read error: %s%s", r->name, (unsigned long long)r->nextline,
-	    zerr == Z_ERRNO ? strerror(errno) : msg,
-	    zerr == Z_BUF_ERROR ? " (truncated gzip file? get a complete copy)" : "");
-}
-
-/* Refill the read buffer: 1 data, 0 end of input, -1 error. */
-static int
-fill(struct ev_reader *r)
-{
-	int n;
-
-	if (r->gz == NULL || r->eof)
-		return 0;
-	if (r->before_read != NULL)
-		r->before_read(r->before_read_ctx);
-	n = gzread(r->gz, r->buf, READ_CHUNK);
-	if (n < 0)
-		return -1;
-	if (n == 0) {
-		int zerr;
-
-		gzerror(r->gz, &zerr);
-		if (zerr != Z_OK && zerr != Z_STREAM_END)
-			return -1;
-		r->eof = 1;
-		return 0;
-	}
-	r->bpos = 0;
-	r->blen = (size_t)n;
-	return 1;
-}
-
-/* Next line (without its '\n') into r->line: 1, 0 at the end, -1 on a read error. */
-static int
-read_line(struct ev_reader *r)
-{
-	int got = 0, f;
-	char *nl;
-
-	sb_reset(&r->line);
-	for (;;) {
-		if (r->bpos >= r->blen) {
-			if ((f = fill(r)) < 0)
-				return -1;
-			if (f == 0) {
-				if (!got)
-					return 0;
-				r->lineno = r->nextline++;
-				return 1;
-			}
-		}
-		nl = memchr(r->buf + r->bpos, '\n', r->blen - r->bpos);
-		if (nl != NULL) {
-			sb_add(&r->line, r->buf + r->bpos, (size_t)(nl - (r->buf + r->bpos)));
-			r->bpos = (size_t)(nl - r->buf) + 1;
-			r->lineno = r->nextline++;
-			return 1;
-		}
-		sb_add(&r->line, r->buf + r->bpos, r->blen - r->bpos);
-		r->bpos = r->blen;
-		got = 1;
-	}
-}
-
-/* Skip whitespace after line 1: 1 when more content follows, 0 at the end, -1 on error. */
-static int
-more_content(struct ev_reader *r)
-{
-	int f;
-
-	for (;;) {
-		while (r->bpos < r->blen) {
-			char c = r->buf[r->bpos];
-
-			if (c == '\n')
-				r->nextline++;
-			else if (c != ' ' && c != '\t' && c != '\r')
-				return 1;
-			r->bpos++;
-		}
-		if ((f = fill(r)) <= 0)
-			return f;
-	}
-}
-
-static int
-blank(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!isspace((unsigned char)s[i]))
-			return 0;
-	return 1;
-}
-
-/* Line and column (1-based, bytes) of offset `off` in a document starting at line `base`. */
-static void
-doc_position(const char *doc, size_t off, uint64_t base, uint64_t *line, size_t *col)
-{
-	size_t i, bol = 0;
-	uint64_t l = base;
-
-	for (i = 0; i < off; i++)
-		if (doc[i] == '\n') {
-			l++;
-			bol = i + 1;
-		}
-	*line = l;
-	*col = off - bol + 1;
-}
-
-/* Parse one JSON line with the reader's tokener. NULL on error with *what and *col set. */
-static json_object *
-parse_line(struct ev_reader *r, const char *s, size_t n, const char **what, size_t *col)
-{
-	json_object *o;
-	size_t end;
-
-	json_tokener_reset(r->tok);
-	if (n > INT_MAX - 1) {
-		*what = "line longer than 2 GB";
-		*col = 1;
-		return NULL;
-	}
-	/* The terminating NUL ends a trailing number cleanly. */
-	o = json_tokener_parse_ex(r->tok, s, (int)n + 1);
-	end = json_tokener_get_parse_end(r->tok);
-	if (o == NULL) {
-		enum json_tokener_error e = json_tokener_get_error(r->tok);
-
-		*what = e == json_tokener_continue || e == json_tokener_error_parse_eof ?
-		    "unexpected end of line (truncated record?)" : json_tokener_error_desc(e);
-		*col = end + 1;
-		return NULL;
-	}
-	if (end < n && !blank(s + end, n - end)) {
-		json_object_put(o);
-		*what = "unexpected data after the JSON value (two records on one line?)";
-		*col = end + 1;
-		return NULL;
-	}
-	return o;
-}
-
-/*
- * Parse a whole document; a truncated or invalid one is a fatal error naming the file, line
- * and column, with a hint at the likely cause.
- */
-static json_object *
-parse_doc(struct ev_reader *r, const char *doc, size_t len, uint64_t base, char **err)
-{
-	json_object *o = NULL;
-	size_t off = 0, chunk;
-	uint64_t line;
-	size_t col;
-	enum json_tokener_error e = json_tokener_success;
-
-	json_tokener_reset(r->tok);
-	while (off < len) {
-		chunk = len - off > DOC_CHUNK ? DOC_CHUNK : len - off;
-		o = json_tokener_parse_ex(r->tok, doc + off, (int)chunk);
-		e = json_tokener_get_error(r->tok);
-		if (o != NULL || e != json_tokener_continue) {
-			off += json_tokener_get_parse_end(r->tok);
-			break;
-		}
-		off += chunk;
-	}
-	if (o == NULL && e == json_tokener_continue) {
-		o = json_tokener_parse_ex(r->tok, "", 1);
-		e = json_tokener_get_error(r->tok);
-	}
-	if (o == NULL) {
-		if (off > len)
-			off = len;
-		doc_position(doc, off, base, &line, &col);
-		if (off < len && doc[off] == '\0')
-			return tf_err(err, "%s:%llu:%zu: invalid JSON: a NUL byte (binary data, or "
-			    "a compressed file that is not gzip?)", r->name, (unsigned long long)line,
-			    col), NULL;
-		if (e == json_tokener_continue || e == json_tokener_error_parse_eof ||
-		    (off >= len && e != json_tokener_success)) {
-			/* Point just past the last byte there is, not at trailing blank lines. */
-			size_t k = off;
-
-			while (k > 0 && isspace((unsigned char)doc[k - 1]))
-				k--;
-			doc_position(doc, k, base, &line, &col);
-			return tf_err(err, "%s:%llu:%zu: unexpected end of input: the file looks "
-			    "truncated (interrupted download or copy?); get a complete copy",
-			    r->name, (unsigned long long)line, col), NULL;
-		}
-		if ((e == json_tokener_error_parse_array || e == json_tokener_error_parse_object_value_sep) &&
-		    off > 0) {
-			/* A value where a separator belongs: most likely a missing ',' at the end of
-			 * the previous non-blank line. */
-			size_t k = off;
-			uint64_t pline;
-			size_t pcol;
-
-			while (k > 0 && isspace((unsigned char)doc[k - 1]))
-				k--;
-			doc_position(doc, k > 0 ? k - 1 : 0, base, &pline, &pcol);
-			if (pline != line)
-				return tf_err(err, "%s:%llu:%zu: invalid JSON: %s (is a ',' missing at "
-				    "the end of line %llu?); fix the file", r->name,
-				    (unsigned long long)line, col, json_tokener_error_desc(e),
-				    (unsigned long long)pline), NULL;
-		}
-		return tf_err(err, "%s:%llu:%zu: invalid JSON: %s; fix the file, or give one JSON "
-		    "record per line (JSON lines)", r->name, (unsigned long long)line, col,
-		    json_tokener_error_desc(e)), NULL;
-	}
-	if (off < len && !blank(doc + off, len - off)) {
-		while (off < len && isspace((unsigned char)doc[off]))
-			off++;
-		doc_position(doc, off, base, &line, &col);
-		json_object_put(o);
-		return tf_err(err, "%s:%llu:%zu: unexpected data after the JSON document (several "
-		    "documents in one file?); give one JSON record per line (jq -c)", r->name,
-		    (unsigned long long)line, col), NULL;
-	}
-	return o;
-}
-
-/* Set up the walk over a whole document (or the single value of a one-line file). */
-static int
-setup_document(struct ev_reader *r, json_object *o, char **err)
-{
-	json_object *arr;
-	enum ev_format f = EVF_UNKNOWN;
-
-	r->doc = o;
-	r->arr_line = 0;
-	if (json_object_is_type(o, json_type_array)) {
-		r->fmt = EVF_JSON_ARRAY;
-		r->arr = o;
-	} else if (json_object_is_type(o, json_type_object)) {
-		if ((arr = container_array(o, &f)) != NULL) {
-			r->fmt = f;
-			r->arr = arr;
-		} else
-			r->fmt = EVF_SINGLE;
-	} else
-		return tf_err(err, "%s: the input is a JSON %s, not an object or an array of audit "
-		    "records", r->name, json_type_to_name(json_object_get_type(o)));
-	r->aidx = 0;
-	r->alen = r->arr != NULL ? json_object_array_length(r->arr) : 0;
-	return 0;
-}
-
-/* Read the rest of the input after line 1 into one document and parse it. */
-static int
-load_document(struct ev_reader *r, int line1_complete, char **err)
-{
-	struct strbuf doc;
-	json_object *o;
-	int f;
-
-	sb_init(&doc);
-	sb_add(&doc, r->line.buf, r->line.len);
-	if (line1_complete)
-		sb_addc(&doc, '\n');
-	for (;;) {
-		if (r->bpos < r->blen) {
-			sb_add(&doc, r->buf + r->bpos, r->blen - r->bpos);
-			r->bpos = r->blen;
-		}
-		if (doc.len > MAX_DOC) {
-			sb_free(&doc);
-			return tf_err(err, "%s: a single JSON document larger than %zu MB; convert it "
-			    "to JSON lines (jq -c '.Records[]')", r->name, MAX_DOC >> 20);
-		}
-		if ((f = fill(r)) < 0) {
-			sb_free(&doc);
-			return read_error(r, err);
-		}
-		if (f == 0)
-			break;
-	}
-	free(r->buf);
-	r->buf = NULL;
-	r->blen = r->bpos = 0;
-	sb_free(&r->line);
-	sb_grow(&r->line, 0);
-	o = parse_doc(r, doc.buf != NULL ? doc.buf : "", doc.len, r->lineno, err);
-	sb_free(&doc);
-	if (o == NULL)
-		return -1;
-	if (setup_document(r, o, err) != 0)
-		return -1;
-	return 0;
-}
-
-/* Sniff the format from line 1 (and whether anything follows it). */
-static int
-sniff(struct ev_reader *r, char **err)
-{
-	json_object *o;
-	const char *what = NULL;
-	size_t col = 0;
-	int rc, more;
-
-	for (;;) {
-		if ((rc = read_line(r)) < 0)
-			return read_error(r, err);
-		if (rc == 0) {
-			/* Empty input: nothing to read, nothing lost. */
-			r->fmt = EVF_JSON_LINES;
-			r->eof = 1;
-			return 0;
-		}
-		if (!blank(r->line.buf, r->line.len))
-			break;
-	}
-	/* A UTF-8 byte order mark is not JSON. */
-	if (r->line.len >= 3 && memcmp(r->line.buf, "\xef\xbb\xbf", 3) == 0) {
-		memmove(r->line.buf, r->line.buf + 3, r->line.len - 2);
-		r->line.len -= 3;
-	}
-	o = parse_line(r, r->line.buf, r->line.len, &what, &col);
-	if (o == NULL) {
-		/* Line 1 ends before its value does: a multi-line (pretty-printed) document. */
-		enum json_tokener_error e = json_tokener_get_error(r->tok);
-
-		if (e == json_tokener_continue || (e == json_tokener_error_parse_eof &&
-		    col > r->line.len))
-			return load_document(r, 1, err);
-	}
-	if ((more = more_content(r)) < 0) {
-		json_object_put(o);
-		return read_error(r, err);
-	}
-	if (more) {
-		/* JSON lines; line 1 is processed (or reported) by the first ev_reader_next. */
-		json_object_put(o);
-		r->fmt = EVF_JSON_LINES;
-		r->pending = 1;
-		return 0;
-	}
-	if (o == NULL)
-		return load_document(r, 1, err);
-	return setup_document(r, o, err);
-}
-
-static struct ev_reader *
-reader_new(const char *name)
-{
-	struct ev_reader *r = xcalloc(1, sizeof *r);
-
-	r->name = xstrdup(name);
-	r->tok = json_tokener_new_ex(TOK_DEPTH);
-	if (r->tok == NULL)
-		tf_fatal("out of memory (json tokener)");
-	sb_init(&r->line);
-	sb_grow(&r->line, 0);
-	r->nextline = 1;
-	return r;
-}
-
-struct ev_reader *
-ev_reader_open(const char *path, char **err)
-{
-	struct ev_reader *r;
-	int fd;
-
-	if (strcmp(path, "-") == 0)
-		fd = dup(STDIN_FILENO);
-	else
-		fd = open(path, O_RDONLY);
-	if (fd < 0) {
-		tf_err(err, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	r = reader_new(strcmp(path, "-") == 0 ? "<stdin>" : path);
-	{
-		struct stat st;
-
-		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-			r->fsize = (uint64_t)st.st_size;
-	}
-	/* gzdopen reads plain files transparently, so one path serves both. */
-	if ((r->gz = gzdopen(fd, "rb")) == NULL) {
-		close(fd);
-		tf_err(err, "%s: cannot open", path);
-		ev_reader_close(r);
-		return NULL;
-	}
-	gzbuffer(r->gz, READ_CHUNK);
-	r->buf = xmalloc(READ_CHUNK);
-	if (sniff(r, err) != 0) {
-		ev_reader_close(r);
-		return NULL;
-	}
-	return r;
-}
-
-struct ev_reader *
-ev_reader_open_mem(const char *name, const char *buf, size_t len, char **err)
-{
-	struct ev_reader *r = reader_new(name != NULL ? name : "<memory>");
-
-	r->buf = xmalloc(len + 1);
-	if (len > 0)
-		memcpy(r->buf, buf, len);
-	r->buf[len] = '\0';
-	r->blen = len;
-	r->eof = 1;
-	if (sniff(r, err) != 0) {
-		ev_reader_close(r);
-		return NULL;
-	}
-	return r;
-}
-
-void
-ev_reader_close(struct ev_reader *r)
-{
-	if (r == NULL)
-		return;
-	if (r->gz != NULL)
-		gzclose(r->gz);
-	free(r->buf);
-	sb_free(&r->line);
-	json_object_put(r->doc);
-	if (r->tok != NULL)
-		json_tokener_free(r->tok);
-	free(r->name);
-	free(r);
-}
-
-void
-ev_reader_set_before_read(struct ev_reader *r, void (*fn)(void *ctx), void *ctx)
-{
-	r->before_read = fn;
-	r->before_read_ctx = ctx;
-}
-
-void
-ev_reader_set_skip_read_only(struct ev_reader *r, int on)
-{
-	r->skip_ro = on != 0;
-}
-
-uint64_t
-ev_reader_skipped_read_only(const struct ev_reader *r)
-{
-	return r->skipped_ro;
-}
-
-double
-ev_reader_progress(const struct ev_reader *r)
-{
-	double whole;
-	z_off_t off;
-
-	/* Inside one parsed document (or a container on one line of a small file): by records. */
-	if (r->arr != NULL && r->alen > 0 && (r->arr_line == 0 || r->fsize == 0))
-		return (double)r->aidx / (double)r->alen;
-	if (r->gz == NULL)
-		return r->blen > 0 ? (double)r->bpos / (double)r->blen : 1.0;
-	if (r->fsize == 0)
-		return -1.0;
-	/* Streaming lines: how far into the file (compressed bytes for .gz). */
-	off = gzoffset(r->gz);
-	if (off < 0)
-		return -1.0;
-	whole = (double)off / (double)r->fsize;
-	return whole > 1.0 ? 1.0 : whole;
-}
-
-enum ev_format
-ev_reader_format(const struct ev_reader *r)
-{
-	return r->fmt;
-}
-
-const struct ev_counters *
-ev_reader_counters(const struct ev_reader *r)
-{
-	return &r->cnt;
-}
-
-void
-ev_reader_set_warn(struct ev_reader *r, void (*fn)(void *ctx, const char *msg), void *ctx)
-{
-	r->warn = fn;
-	r->warn_ctx = ctx;
-}
-
-/* Turn one value into an event, counting and reporting what it is not. 1 when *ev is set. */
-static int
-take_record(struct ev_reader *r, json_object *o, struct event *ev, const char *origin)
-{
-	const char *why = NULL;
-	int rc;
-
-	r->cnt.records++;
-	rc = sniff_record(o, ev, &why);
-	if (rc == REC_MALFORMED) {
-		r->cnt.malformed++;
-		reader_warn(r, "%s: malformed record: %s", origin, why);
-		return 0;
-	}
-	if (rc == REC_SKIP) {
-		r->cnt.skipped++;
-		reader_warn(r, "%s: skipped: %s", origin, why);
-		return 0;
-	}
-	if (r->skip_ro && ev->read_only == 1) {
-		r->skipped_ro++;
-		event_free(ev);
-		return 0;
-	}
-	r->cnt.events++;
-	ev->origin = xstrdup(origin);
-	return 1;
-}
-
-/* Next element of the array being walked: 1 with *ev, 0 when the array is done. */
-static int
-next_in_array(struct ev_reader *r, struct event *ev)
-{
-	while (r->aidx < r->alen) {
-		size_t i = r->aidx++;
-		char *origin;
-		int got;
-
-		if (r->arr_line > 0)
-			origin = xasprintf("%s:%llu#%zu", r->name, (unsigned long long)r->arr_line, i);
-		else
-			origin = xasprintf("%s#%zu", r->name, i);
-		got = take_record(r, json_object_array_get_idx(r->arr, i), ev, origin);
-		free(origin);
-		if (got) {
-			/* The event keeps the only reference: it may be freed on another thread. */
-			json_object_array_put_idx(r->arr, i, NULL);
-			return 1;
-		}
-	}
-	if (r->arr_line > 0) {
-		/* A container on one JSON line: release it and go on with the lines. */
-		json_object_put(r->doc);
-		r->doc = r->arr = NULL;
-		r->alen = r->aidx = 0;
-	}
-	return 0;
-}
-
-/* Next event from JSON lines: 1, 0 at the end, -1 on a read error. */
-static int
-next_line_event(struct ev_reader *r, struct event *ev, char **err)
-{
-	json_object *o, *arr;
-	enum ev_format f;
-	const char *what;
-	size_t col;
-	char *origin;
-	int rc, got;
-
-	for (;;) {
-		if (r->arr != NULL && next_in_array(r, ev))
-			return 1;
-		if (r->pending)
-			r->pending = 0;
-		else if ((rc = read_line(r)) <= 0)
-			return rc < 0 ? read_error(r, err) : 0;
-		if (blank(r->line.buf, r->line.len))
-			continue;
-		if (r->skip_ro && raw_read_only(r->line.buf, r->line.len)) {
-			r->cnt.records++;
-			r->skipped_ro++;
-			continue;
-		}
-		if ((o = parse_line(r, r->line.buf, r->line.len, &what, &col)) == NULL) {
-			r->cnt.records++;
-			r->cnt.malformed++;
-			reader_warn(r, "%s:%llu:%zu: malformed JSON line: %s", r->name,
-			    (unsigned long long)r->lineno, col, what);
-			continue;
-		}
-		arr = json_object_is_type(o, json_type_array) ? o : container_array(o, &f);
-		if (arr != NULL) {
-			r->doc = o;
-			r->arr = arr;
-			r->aidx = 0;
-			r->alen = json_object_array_length(arr);
-			r->arr_line = r->lineno;
-			continue;
-		}
-		origin = xasprintf("%s:%llu", r->name, (unsigned long long)r->lineno);
-		got = take_record(r, o, ev, origin);
-		free(origin);
-		json_object_put(o);
-		if (got)
-			return 1;
-	}
-}
-
-int
-ev_reader_next(struct ev_reader *r, struct event *ev, char **err)
-{
-	int got;
-
-	memset(ev, 0, sizeof *ev);
-	if (r->fmt == EVF_JSON_LINES)
-		return next_line_event(r, ev, err);
-	if (r->fmt == EVF_SINGLE) {
-		if (r->single_done)
-			return 0;
-		r->single_done = 1;
-		got = take_record(r, r->doc, ev, r->name);
-		/* The event keeps the only reference: it may be freed on another thread. */
-		json_object_put(r->doc);
-		r->doc = NULL;
-		return got;
-	}
-	return next_in_array(r, ev);
 }

@@ -49,6 +49,9 @@ struct event {
 	json_object *raw;
 	json_object *record;
 	char *origin;        /* where it came from: "file.json#17" (record index) or "file.jsonl:42" */
+	/* Strings and keys of the record that were not valid UTF-8 or held a NUL, repaired
+	 * with U+FFFD when the record was read (text.h): every consumer sees valid text. */
+	unsigned repaired;
 };
 
 void event_free(struct event *ev);
@@ -60,7 +63,8 @@ void event_clone_deep(struct event *dst, const struct event *src);
 void actor_copy(struct actor *dst, const struct actor *src);   /* deep copy */
 void actor_clear(struct actor *a);                              /* frees and zeroes */
 /* Fill an event from a parsed CloudTrail record / GCP LogEntry. Takes a reference to `obj`
- * (the caller keeps its own). Returns 0, or -1 with *why set to a static reason when the
+ * (the caller keeps its own), whose strings and keys that are not valid UTF-8 (or hold a
+ * NUL) are repaired in place with U+FFFD first (ev->repaired counts them). Returns 0, or -1 with *why set to a static reason when the
  * object is not an audit event of either cloud (reshaped records, non-AuditLog entries). */
 int event_from_cloudtrail(json_object *obj, struct event *ev, const char **why);
 int event_from_logentry(json_object *obj, struct event *ev, const char **why);
@@ -89,6 +93,7 @@ struct ev_counters {
 	uint64_t events;     /* audit events produced */
 	uint64_t skipped;    /* not audit events (counted, not fatal) */
 	uint64_t malformed;  /* unparseable lines/records (counted, not fatal) */
+	uint64_t repaired;   /* events whose text was repaired (struct event's repaired) */
 };
 
 /* A streaming reader over one input (path, .gz, or "-" for stdin). */

@@ -1196,7 +1196,7 @@ eventmap_load_file(struct eventmap *m, const char *path, char ***errs, size_t *n
 	size_t len = 0;
 	int rc;
 
-	if (tf_read_file(path, &buf, &len, &err) != 0) {
+	if (tf_read_file(path, TF_FILE_DEFINITION, &buf, &len, &err) != 0) {
 		errs_add(errs, nerrs, err);
 		return -1;
 	}

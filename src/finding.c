@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "finding.h"
+#include "text.h"
 #include "util.h"
 #include "value.h"
 
@@ -197,7 +198,12 @@ add_short_value(struct strbuf *sb, json_object *v, int sensitive)
 	else
 		s = val_to_string(v);
 	if (strlen(s) > 48) {
-		sb_add(sb, s, 45);
+		size_t k = 45;
+
+		/* Never inside a character: the summary stays valid UTF-8. */
+		while (k > 0 && ((unsigned char)s[k] & 0xc0) == 0x80)
+			k--;
+		sb_add(sb, s, k);
 		sb_adds(sb, "...");
 	} else
 		sb_adds(sb, s);
@@ -433,7 +439,10 @@ finding_to_json(const struct finding *f)
 		json_object_object_add(o, "freeze", fz);
 	}
 	context_to_json(f, o);
-	return o;
+	/* Events are repaired when read (event.c), but a state, a person's note or a store
+	 * written by an older version may still hold text that is not UTF-8: never let it out.
+	 * The members shared with the finding (values, tags) are copied, not written into. */
+	return text_json_safe(o);
 }
 
 /* An optional string member of o: absent or null gives NULL; another type is an error. */

@@ -103,7 +103,8 @@ void finding_add_change(struct finding *f, const char *attr, json_object *old_va
     json_object *new_val, enum change_kind ck, int sensitive);   /* takes the references */
 /* Build f->summary from the changes (sensitive values never appear). */
 void finding_summarize(struct finding *f);
-/* The finding object of the findings schema (tfdrift.findings/v1). */
+/* The finding object of the findings schema (tfdrift.findings/v1); every string in it is
+ * valid UTF-8 (text.h). */
 json_object *finding_to_json(const struct finding *f);
 /* The inverse of finding_to_json: finding_to_json(finding_from_json(finding_to_json(f))) is
  * byte-identical to finding_to_json(f). Masked (sensitive) values come back as NULL with the

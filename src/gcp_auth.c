@@ -242,7 +242,7 @@ load_file(struct gcp_auth *a, const char *path, const char *why, char **err)
 	int rc;
 
 	a->path = xstrdup(path);
-	if (tf_read_file(path, &buf, &len, &e2) != 0) {
+	if (tf_read_file(path, TF_FILE_CREDENTIALS, &buf, &len, &e2) != 0) {
 		tf_err(err, "%s (%s): %s; point it at a readable key file or unset it", path, why,
 		    e2 != NULL ? e2 : "cannot read");
 		free(e2);
@@ -390,7 +390,7 @@ fetch_token(struct gcp_auth *a, char **err)
 	struct strbuf body;
 	json_object *o = NULL, *v;
 	const char *tok, *e, *ed;
-	char *u = url_for_msg(a->token_uri), *assertion = NULL, *terr = NULL;
+	char *u = url_for_msg(a->token_uri), *assertion = NULL, *terr = NULL, *nw;
 	int64_t life, early, now;
 	int rc = -1;
 
@@ -398,6 +398,7 @@ fetch_token(struct gcp_auth *a, char **err)
 	sb_init(&body);
 	rq.url = a->token_uri;
 	rq.timeout_ms = a->timeout_ms;
+	rq.max_body = TF_MAX_CREDENTIALS;
 	if (a->kind == GCP_CRED_METADATA) {
 		rq.method = "GET";
 		rq.headers = md_hdr;
@@ -434,6 +435,14 @@ fetch_token(struct gcp_auth *a, char **err)
 			tf_err(err, "GCP token request (%s) failed: %s; credentials from %s", u, terr,
 			    a->what);
 		free(terr);
+		http_resp_free(&rs);
+		goto out;
+	}
+	if ((nw = http_not_api(&rs, "JSON")) != NULL) {
+		/* Something between us and the token endpoint (a proxy, a captive portal): its
+		 * page or redirect, not the key, is the news. */
+		tf_err(err, "GCP token endpoint %s: %s; credentials from %s", u, nw, a->what);
+		free(nw);
 		http_resp_free(&rs);
 		goto out;
 	}

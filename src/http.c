@@ -17,7 +17,6 @@
 
 #define DEFAULT_TIMEOUT_MS 30000L
 #define DEFAULT_CONNECT_MS 10000L
-#define DEFAULT_MAX_BODY (512ULL * 1024 * 1024)
 /* SHA-256 of the empty string: the payload hash of a GET (curl 7.88 does not add it). */
 #define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
@@ -25,6 +24,10 @@ struct http {
 	CURL *curl;
 	char errbuf[CURL_ERROR_SIZE];
 };
+
+/* The calling thread's abort check (http_thread_abort): each thread has its own. */
+static _Thread_local int (*thread_abort_fn)(void *);
+static _Thread_local void *thread_abort_ctx;
 
 /* The trace file (TFDRIFT_TRACE), shared by every thread under trace_mu. */
 static pthread_mutex_t trace_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -64,6 +67,7 @@ http_resp_free(struct http_resp *rs)
 	free(rs->content_type);
 	free(rs->retry_after);
 	free(rs->amz_error);
+	free(rs->location);
 	memset(rs, 0, sizeof *rs);
 }
 
@@ -126,9 +130,11 @@ on_header(char *p, size_t sz, size_t n, void *arg)
 		free(rs->content_type);
 		free(rs->retry_after);
 		free(rs->amz_error);
-		rs->etag = rs->content_type = rs->retry_after = rs->amz_error = NULL;
+		free(rs->location);
+		rs->etag = rs->content_type = rs->retry_after = rs->amz_error = rs->location = NULL;
 		return len;
 	}
+	keep(&rs->location, header_value(p, len, "Location"));
 	keep(&rs->etag, header_value(p, len, "ETag"));
 	keep(&rs->content_type, header_value(p, len, "Content-Type"));
 	keep(&rs->retry_after, header_value(p, len, "Retry-After"));
@@ -223,6 +229,22 @@ shown_url(const struct http_req *rq)
 	return rq->secret_url ? http_redact_secret_url(rq->url) : trace_url(rq->url);
 }
 
+void
+http_thread_abort(int (*fn)(void *ctx), void *ctx)
+{
+	thread_abort_fn = fn;
+	thread_abort_ctx = fn != NULL ? ctx : NULL;
+}
+
+/* Does the request's own check or its thread's ask to stop? */
+static int
+aborting(const struct http_req *rq)
+{
+	return (rq->abort_check != NULL && rq->abort_check(rq->abort_ctx)) ||
+	    (thread_abort_fn != NULL && thread_abort_fn(thread_abort_ctx));
+}
+
+/* libcurl calls this on the thread running the transfer, so the thread's check applies. */
 static int
 on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
     curl_off_t ulnow)
@@ -233,7 +255,25 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 	(void)dlnow;
 	(void)ultotal;
 	(void)ulnow;
-	return rq->abort_check(rq->abort_ctx) ? 1 : 0;
+	return aborting(rq) ? 1 : 0;
+}
+
+/* The body cap of a request: its own (or the default), lowered by TFDRIFT_HTTP_MAX_BODY. */
+static uint64_t
+body_cap(const struct http_req *rq)
+{
+	uint64_t max = rq->max_body ? rq->max_body : TF_MAX_HTTP_BODY;
+	const char *e = getenv("TFDRIFT_HTTP_MAX_BODY");
+	char *end;
+	unsigned long long v;
+
+	if (e != NULL && *e != '\0') {
+		errno = 0;
+		v = strtoull(e, &end, 10);
+		if (errno == 0 && *end == '\0' && v > 0 && v < max)
+			max = v;
+	}
+	return max;
 }
 
 void
@@ -288,8 +328,18 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 	sb_init(&rs->body);
 	sb_grow(&rs->body, 0);
 	sink.rs = rs;
-	sink.max = rq->max_body ? rq->max_body : DEFAULT_MAX_BODY;
+	sink.max = body_cap(rq);
 	sink.too_big = 0;
+	if (aborting(rq)) {
+		/* Stopping already: not even a connection. */
+		char *u = shown_url(rq);
+
+		tf_err(err, "%s %s: aborted", method, u);
+		free(u);
+		rs->fail = HTTP_FAIL_ABORTED;
+		trace(rq, rs, err != NULL ? *err : NULL);
+		return -1;
+	}
 	curl_easy_reset(h->curl);
 	h->errbuf[0] = '\0';
 	curl_easy_setopt(h->curl, CURLOPT_URL, rq->url);
@@ -298,6 +348,8 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, rq->timeout_ms ? rq->timeout_ms : DEFAULT_TIMEOUT_MS);
 	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS,
 	    rq->connect_timeout_ms ? rq->connect_timeout_ms : DEFAULT_CONNECT_MS);
+	/* A Content-Length over the cap fails before the body is read (on_body caps the rest). */
+	curl_easy_setopt(h->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)sink.max);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &sink);
 	curl_easy_setopt(h->curl, CURLOPT_HEADERFUNCTION, on_header);
@@ -352,7 +404,7 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 	}
 	if (hdrs != NULL)
 		curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
-	if (rq->abort_check != NULL) {
+	if (rq->abort_check != NULL || thread_abort_fn != NULL) {
 		curl_easy_setopt(h->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
 		curl_easy_setopt(h->curl, CURLOPT_XFERINFODATA, (void *)rq);
 		curl_easy_setopt(h->curl, CURLOPT_NOPROGRESS, 0L);
@@ -372,14 +424,21 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 	if (cc != CURLE_OK) {
 		char *u = shown_url(rq);
 
-		if (sink.too_big)
-			tf_err(err, "%s %s: the response is larger than %llu bytes", method, u,
-			    (unsigned long long)sink.max);
-		else if (cc == CURLE_ABORTED_BY_CALLBACK)
+		if (sink.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+			char lim[32];
+
+			tf_size_str(sink.max, lim);
+			tf_err(err, "%s %s: the response is larger than %s, the limit for this "
+			    "request", method, u, lim);
+			rs->fail = HTTP_FAIL_TOO_BIG;
+		} else if (cc == CURLE_ABORTED_BY_CALLBACK) {
 			tf_err(err, "%s %s: aborted", method, u);
-		else
+			rs->fail = HTTP_FAIL_ABORTED;
+		} else {
 			tf_err(err, "%s %s: %s", method, u, h->errbuf[0] ? h->errbuf :
 			    curl_easy_strerror(cc));
+			rs->fail = HTTP_FAIL_TRANSPORT;
+		}
 		free(u);
 		rs->status = 0;
 		rc = -1;
@@ -397,6 +456,9 @@ http_retryable(const struct http_resp *rs)
 {
 	const char *b = rs->body.buf != NULL ? rs->body.buf : "";
 
+	/* The same request would download the same oversized body again; a stop is a stop. */
+	if (rs->fail == HTTP_FAIL_TOO_BIG || rs->fail == HTTP_FAIL_ABORTED)
+		return 0;
 	if (rs->status == 0 || rs->status == 408 || rs->status == 429 || rs->status >= 500)
 		return 1;
 	if (rs->amz_error != NULL && (strstr(rs->amz_error, "Throttl") != NULL ||
@@ -494,4 +556,44 @@ http_query(const char *const *pairs, size_t npairs)
 	}
 	free(v);
 	return sb.buf != NULL ? sb.buf : xstrdup("");
+}
+
+/* Does the body look like an HTML page (a login or error page of something in between)? */
+static int
+html_body(const struct http_resp *rs)
+{
+	const char *b = rs->body.buf;
+	size_t i = 0, n = rs->body.len;
+
+	if (rs->content_type != NULL && strncasecmp(rs->content_type, "text/html", 9) == 0)
+		return 1;
+	if (b == NULL)
+		return 0;
+	if (n >= 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
+		i++;
+	return (n - i >= 14 && strncasecmp(b + i, "<!doctype html", 14) == 0) ||
+	    (n - i >= 5 && strncasecmp(b + i, "<html", 5) == 0);
+}
+
+char *
+http_not_api(const struct http_resp *rs, const char *want)
+{
+	char *to, *r;
+
+	if (rs->status >= 300 && rs->status < 400) {
+		if (rs->location == NULL || *rs->location == '\0')
+			return xasprintf("HTTP %ld redirect without a Location (tfdrift does not follow "
+			    "redirects: a proxy, a captive portal or a wrong endpoint?)", rs->status);
+		to = http_redact_url(rs->location);
+		r = xasprintf("HTTP %ld redirect to %.300s (tfdrift does not follow redirects: a "
+		    "proxy, a captive portal or a wrong endpoint?)", rs->status, to);
+		free(to);
+		return r;
+	}
+	if (html_body(rs))
+		return xasprintf("HTTP %ld with HTML, not %s (a proxy or captive portal?)", rs->status,
+		    want);
+	return NULL;
 }

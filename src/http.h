@@ -39,7 +39,7 @@ struct http_req {
 	const char *basic_user, *basic_pass;
 	long timeout_ms;                /* whole request; 0: 30 s */
 	long connect_timeout_ms;        /* 0: 10 s */
-	uint64_t max_body;              /* refuse larger responses; 0: 512 MiB */
+	uint64_t max_body;              /* refuse larger responses; 0: TF_MAX_HTTP_BODY */
 	/* The URL itself is a secret (a Slack or other webhook URL carries its token in the
 	 * path): errors and the trace show only scheme://host/REDACTED. */
 	int secret_url;
@@ -49,13 +49,24 @@ struct http_req {
 	void *abort_ctx;
 };
 
+/* Why http_do failed, so retry loops can tell a fault worth another attempt from one the same
+ * request would only repeat. */
+enum http_fail {
+	HTTP_FAIL_NONE = 0,             /* a response arrived */
+	HTTP_FAIL_TRANSPORT,            /* DNS, connect, TLS, timeout, reset, short body: retry */
+	HTTP_FAIL_TOO_BIG,              /* the body is over max_body: a retry downloads it again */
+	HTTP_FAIL_ABORTED,              /* abort_check or http_thread_abort asked: stopping */
+};
+
 struct http_resp {
 	long status;                    /* HTTP status; 0 when no response */
+	enum http_fail fail;            /* set when http_do returned -1 */
 	struct strbuf body;
 	char *etag;                     /* ETag header, or NULL */
 	char *content_type;
 	char *retry_after;              /* Retry-After header, or NULL */
 	char *amz_error;                /* x-amzn-ErrorType / x-amz-error-code header, or NULL */
+	char *location;                 /* Location header (redirects are not followed), or NULL */
 	int64_t last_modified_ms;       /* Last-Modified header (ms since the epoch), or 0 */
 	double total_ms;
 };
@@ -73,9 +84,24 @@ void http_free(struct http *h);
 int http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **err);
 void http_resp_free(struct http_resp *rs);
 
-/* Is this worth retrying: transport failure (status 0), 408, 429, 5xx, or an AWS
- * throttling error (ThrottlingException, RequestLimitExceeded, ...) in rs. */
+/* Every request the calling thread makes from now on also aborts (HTTP_FAIL_ABORTED) when
+ * fn(ctx) returns nonzero: checked before it starts and about once a second while it runs
+ * (with rq->abort_check, either one aborts). A stop or a deadline so reaches requests made
+ * deep inside credential chains and state backends, not only a collector's own. The setting
+ * belongs to the thread; fn NULL clears it. */
+void http_thread_abort(int (*fn)(void *ctx), void *ctx);
+
+/* Is this worth retrying: a transport failure (status 0; not a body over the size cap, not
+ * an abort), 408, 429, 5xx, or an AWS throttling error (ThrottlingException,
+ * RequestLimitExceeded, ...) in rs. Retry loops ask this after failures too. */
 int http_retryable(const struct http_resp *rs);
+/* When a response is not the API's answer at all, why, for messages (heap; NULL when it may
+ * be): a redirect, named with its target (query secrets redacted) -- "HTTP 302 redirect to
+ * https://portal.example/login (tfdrift does not follow redirects: a proxy, a captive portal
+ * or a wrong endpoint?)" -- or an HTML page, "HTTP 200 with HTML, not JSON (a proxy or
+ * captive portal?)". `want` names what the API sends ("JSON", "XML"). Neither is worth a
+ * retry. */
+char *http_not_api(const struct http_resp *rs, const char *want);
 /* Backoff before attempt n (1-based) with "full jitter": a random delay in
  * [0, min(cap, base * 2^(n-1))), at least 1 ms. Retry-After (seconds) wins when larger. */
 int64_t http_backoff_ms(unsigned attempt, int64_t base_ms, int64_t cap_ms, const char *retry_after);
@@ -93,6 +119,9 @@ char *http_redact_url(const char *url);
 /* A secret URL as messages may show it: scheme://host[:port]/REDACTED (userinfo, path,
  * query and fragment dropped). Heap string. */
 char *http_redact_secret_url(const char *url);
+
+/* Test hook: TFDRIFT_HTTP_MAX_BODY (bytes) lowers every request's max_body, so tests of
+ * oversized bodies need not send hundreds of megabytes. */
 
 /* Trace: when TFDRIFT_TRACE names a file, every request is appended as one line: time,
  * method, URL (its query kept but secret-looking values redacted, userinfo dropped; only

@@ -17,6 +17,7 @@
 #include "http.h"
 #include "notify.h"
 #include "store.h"
+#include "text.h"
 #include "util.h"
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -104,7 +105,8 @@ sb_mrkdwn(struct strbuf *sb, const char *s, size_t max)
 {
 	size_t n = 0;
 
-	for (; s != NULL && *s && n < max; s++, n++) {
+	/* Past max, only the rest of a character: a cut never splits one. */
+	for (; s != NULL && *s && (n < max || ((unsigned char)*s & 0xc0) == 0x80); s++, n++) {
 		switch (*s) {
 		case '&': sb_adds(sb, "&amp;"); break;
 		case '<': sb_adds(sb, "&lt;"); break;
@@ -449,7 +451,7 @@ notify_slack_payload(json_object *fj)
 	    or_dash(jstr_at(fj, "actor", "via")));
 	json_object_object_add(msg, "text", json_object_new_string(sb.buf));
 	json_object_object_add(msg, "blocks", blocks);
-	r = xstrdup(json_object_to_json_string_ext(msg, JSON_FLAGS));
+	r = text_json_string(msg, JSON_FLAGS);
 	json_object_put(msg);
 	sb_free(&sb);
 	sb_free(&what);
@@ -600,7 +602,7 @@ notify_falco_payload(json_object *fj, const char *hostname)
 	json_object_object_add(p, "tags", tags);
 	if (hostname != NULL && *hostname != '\0')
 		json_object_object_add(p, "hostname", json_object_new_string(hostname));
-	r = xstrdup(json_object_to_json_string_ext(p, JSON_FLAGS));
+	r = text_json_string(p, JSON_FLAGS);
 	json_object_put(p);
 	sb_free(&sb);
 	return r;
@@ -646,7 +648,7 @@ notify_summary_payload(enum conf_output_type type, const char *output, uint64_t 
 		break;
 	}
 	}
-	r = xstrdup(json_object_to_json_string_ext(p, JSON_FLAGS));
+	r = text_json_string(p, JSON_FLAGS);
 	json_object_put(p);
 	free(text);
 	return r;
@@ -751,7 +753,12 @@ dead_letter(struct output *o, const char *json, const char *why, unsigned attemp
 	json_object_object_add(l, "error", json_object_new_string(why));
 	json_object_object_add(l, "attempts", json_object_new_int((int)attempts));
 	json_object_object_add(l, "finding", fj);
-	line = xasprintf("%s\n", json_object_to_json_string_ext(l, JSON_FLAGS));
+	{
+		char *j = text_json_string(l, JSON_FLAGS);
+
+		line = xasprintf("%s\n", j);
+		free(j);
+	}
 	json_object_put(l);
 	(void)tf_mkdir_parents(o->dead_letter, NULL);
 	errno = 0;
@@ -1216,7 +1223,7 @@ enqueue(struct notifier *n, const struct finding *f, int wait)
 			it = xcalloc(1, sizeof *it);
 			atomic_init(&it->refs, 1);
 			snprintf(it->id, sizeof it->id, "%s", f->id);
-			it->json = xstrdup(json_object_to_json_string_ext(fj, JSON_FLAGS));
+			it->json = text_json_string(fj, JSON_FLAGS);
 			json_object_put(fj);
 		}
 		pthread_mutex_lock(&o->mu);

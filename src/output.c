@@ -2,12 +2,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
 #include "output.h"
+#include "text.h"
 #include "util.h"
 #include "value.h"
 
@@ -81,10 +83,40 @@ upper(char *dst, const char *s, size_t n)
 	dst[i] = '\0';
 }
 
+/*
+ * The text form is for a terminal, and a logged string (a tag, a user or session name, an
+ * id) may carry escape sequences that would retitle the window, hide lines or fake output.
+ * Every string that is not ours goes through tputs / tprintf, which show each control
+ * character as an escape (\x1b, \u009b, \n: text_escape); only the colours and the line
+ * ends written here are raw.
+ */
+static void
+tputs(FILE *fp, const char *s)
+{
+	text_fputs(fp, s);
+}
+
+static void tprintf(FILE *fp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* printf, its result shown as tputs does: so a line end is always written apart. */
+static void
+tprintf(FILE *fp, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	text_fputs(fp, s);
+	free(s);
+}
+
 /* Print a value: strings bare-quoted, composite values pretty-printed and indented. */
 static void
 print_value(FILE *fp, json_object *v, const char *indent)
 {
+	struct strbuf sb;
 	char *s;
 	const char *p;
 
@@ -92,8 +124,14 @@ print_value(FILE *fp, json_object *v, const char *indent)
 		fputs("(none)", fp);
 		return;
 	}
+	sb_init(&sb);
 	if (json_object_is_type(v, json_type_string)) {
-		fprintf(fp, "\"%s\"", json_object_get_string(v));
+		/* By its length: a NUL inside is shown, not the end of the value. */
+		sb_addc(&sb, '"');
+		text_escape(&sb, json_object_get_string(v), (size_t)json_object_get_string_len(v), 0);
+		sb_addc(&sb, '"');
+		fwrite(sb.buf, 1, sb.len, fp);
+		sb_free(&sb);
 		return;
 	}
 	if (!json_object_is_type(v, json_type_object) && !json_object_is_type(v, json_type_array)) {
@@ -102,18 +140,21 @@ print_value(FILE *fp, json_object *v, const char *indent)
 	}
 	s = val_to_string(v);
 	if (strlen(s) <= 72) {
-		fputs(s, fp);
+		tputs(fp, s);
 		free(s);
 		return;
 	}
 	free(s);
+	/* JSON text escapes line breaks inside strings: a newline here is layout. */
 	s = val_to_pretty(v);
-	for (p = s; *p != '\0'; p++) {
+	text_escape(&sb, s, strlen(s), TEXT_KEEP_NL);
+	free(s);
+	for (p = sb.buf; p != NULL && *p != '\0'; p++) {
 		fputc(*p, fp);
 		if (*p == '\n')
 			fputs(indent, fp);
 	}
-	free(s);
+	sb_free(&sb);
 }
 
 /* One line per set member for added/removed sets; a plain value otherwise. */
@@ -125,7 +166,7 @@ print_members(FILE *fp, int color, char sign, enum tcolor c, const char *attr, j
 	if (v != NULL && json_object_is_type(v, json_type_array)) {
 		for (i = 0; i < json_object_array_length(v); i++) {
 			col(fp, color, c);
-			fprintf(fp, "    %c %s: ", sign, attr);
+			tprintf(fp, "    %c %s: ", sign, attr);
 			print_value(fp, json_object_array_get_idx(v, i), "        ");
 			col(fp, color, TC_RESET);
 			fputc('\n', fp);
@@ -135,7 +176,7 @@ print_members(FILE *fp, int color, char sign, enum tcolor c, const char *attr, j
 	if (v != NULL && json_object_is_type(v, json_type_object)) {
 		json_object_object_foreach(v, k, mv) {
 			col(fp, color, c);
-			fprintf(fp, "    %c %s.%s: ", sign, attr, k);
+			tprintf(fp, "    %c %s.%s: ", sign, attr, k);
 			print_value(fp, mv, "        ");
 			col(fp, color, TC_RESET);
 			fputc('\n', fp);
@@ -143,10 +184,34 @@ print_members(FILE *fp, int color, char sign, enum tcolor c, const char *attr, j
 		return;
 	}
 	col(fp, color, c);
-	fprintf(fp, "    %c %s: ", sign, attr);
+	tprintf(fp, "    %c %s: ", sign, attr);
 	print_value(fp, v, "        ");
 	col(fp, color, TC_RESET);
 	fputc('\n', fp);
+}
+
+/* The fix line: a command to copy, so what came from a log is one quoted shell word. */
+static void
+print_fix(FILE *fp, const struct finding *f)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	if (f->kind == FK_UNMANAGED && f->type != NULL && f->resource_id != NULL) {
+		sb_addf(&sb, "    fix: import it (terraform import %s.<name> ", f->type);
+		text_shell_word(&sb, f->resource_id, 0);
+		sb_adds(&sb, ") or delete it");
+	} else if (f->address != NULL) {
+		sb_adds(&sb, "    fix: terraform apply -target=");
+		text_shell_word(&sb, f->address, 1);
+		sb_adds(&sb, f->kind == FK_DELETED ? " to recreate it, or remove it from the "
+		    "configuration" : " to revert, or update the configuration");
+	}
+	if (sb.len > 0) {
+		tputs(fp, sb.buf);
+		fputc('\n', fp);
+	}
+	sb_free(&sb);
 }
 
 void
@@ -163,37 +228,37 @@ output_finding_text(FILE *fp, const struct finding *f, int color)
 	fprintf(fp, " %-10s ", finding_kind_name(f->kind));
 	col(fp, color, TC_BOLD);
 	if (f->address != NULL)
-		fputs(f->address, fp);
+		tputs(fp, f->address);
 	else
-		fprintf(fp, "%s %s", f->type ? f->type : "(resource)", f->resource_id ? f->resource_id : "");
+		tprintf(fp, "%s %s", f->type ? f->type : "(resource)", f->resource_id ? f->resource_id : "");
 	col(fp, color, TC_RESET);
 	if (f->address != NULL && f->resource_id != NULL)
-		fprintf(fp, "  (%s)", f->resource_id);
+		tprintf(fp, "  (%s)", f->resource_id);
 	fprintf(fp, "  %s\n", f->event_time_ms ? ts : "");
 
-	fprintf(fp, "    by %s", f->actor.name ? f->actor.name : f->actor.principal ? f->actor.principal : "(unknown)");
+	tprintf(fp, "    by %s", f->actor.name ? f->actor.name : f->actor.principal ? f->actor.principal : "(unknown)");
 	if (f->actor.type != NULL || f->actor.role != NULL) {
 		fputs(" (", fp);
 		if (f->actor.type != NULL)
-			fputs(f->actor.type, fp);
+			tputs(fp, f->actor.type);
 		if (f->actor.role != NULL)
-			fprintf(fp, "%srole %s", f->actor.type ? ", " : "", f->actor.role);
+			tprintf(fp, "%srole %s", f->actor.type ? ", " : "", f->actor.role);
 		fputc(')', fp);
 	}
 	fprintf(fp, " via %s", tf_via_name(f->actor.via));
 	if (f->source_ip != NULL)
-		fprintf(fp, " from %s", f->source_ip);
+		tprintf(fp, " from %s", f->source_ip);
 	fputc('\n', fp);
 	col(fp, color, TC_DIM);
-	fprintf(fp, "    %s %s", f->event_name ? f->event_name : "?", f->event_source ? f->event_source : "");
+	tprintf(fp, "    %s %s", f->event_name ? f->event_name : "?", f->event_source ? f->event_source : "");
 	if (f->region != NULL)
-		fprintf(fp, " %s", f->region);
+		tprintf(fp, " %s", f->region);
 	if (f->account != NULL)
-		fprintf(fp, " %s", f->account);
+		tprintf(fp, " %s", f->account);
 	if (f->event_id != NULL)
-		fprintf(fp, " event %s", f->event_id);
+		tprintf(fp, " event %s", f->event_id);
 	if (f->state_source != NULL)
-		fprintf(fp, " state %s", f->state_source);
+		tprintf(fp, " state %s", f->state_source);
 	col(fp, color, TC_RESET);
 	fputc('\n', fp);
 
@@ -202,8 +267,9 @@ output_finding_text(FILE *fp, const struct finding *f, int color)
 
 		if (c->sensitive) {
 			col(fp, color, TC_MOD);
-			fprintf(fp, "    ~ %s: (sensitive) %s\n", c->attribute,
+			tprintf(fp, "    ~ %s: (sensitive) %s", c->attribute,
 			    c->change == CH_ADDED ? "added" : c->change == CH_REMOVED ? "removed" : "changed");
+			fputc('\n', fp);
 			col(fp, color, TC_RESET);
 			continue;
 		}
@@ -216,7 +282,7 @@ output_finding_text(FILE *fp, const struct finding *f, int color)
 			break;
 		case CH_MODIFIED:
 			col(fp, color, TC_MOD);
-			fprintf(fp, "    ~ %s: ", c->attribute);
+			tprintf(fp, "    ~ %s: ", c->attribute);
 			print_value(fp, c->old_val, "        ");
 			fputs(" \u2192 ", fp);
 			if (c->unknown_new)
@@ -228,24 +294,18 @@ output_finding_text(FILE *fp, const struct finding *f, int color)
 			break;
 		}
 	}
-	if (f->nchanges == 0 && f->kind == FK_MODIFIED)
-		fprintf(fp, "    ~ changed by %s (the log does not say which attribute)\n",
+	if (f->nchanges == 0 && f->kind == FK_MODIFIED) {
+		tprintf(fp, "    ~ changed by %s (the log does not say which attribute)",
 		    f->event_name ? f->event_name : "?");
+		fputc('\n', fp);
+	}
 	col(fp, color, TC_DIM);
-	if (f->kind == FK_UNMANAGED && f->type != NULL && f->resource_id != NULL)
-		fprintf(fp, "    fix: import it (terraform import %s.<name> %s) or delete it\n",
-		    f->type, f->resource_id);
-	else if (f->address != NULL && f->kind == FK_DELETED)
-		fprintf(fp, "    fix: terraform apply -target='%s' to recreate it, or remove it from the configuration\n",
-		    f->address);
-	else if (f->address != NULL)
-		fprintf(fp, "    fix: terraform apply -target='%s' to revert, or update the configuration\n",
-		    f->address);
+	print_fix(fp, f);
 	if (f->status != ST_OPEN) {
 		fprintf(fp, "    %s", finding_status_name(f->status));
 		if (f->triage != NULL) {
 			if (f->triage->by != NULL)
-				fprintf(fp, " by %s", f->triage->by);
+				tprintf(fp, " by %s", f->triage->by);
 			if (f->triage->at_ms != 0) {
 				tf_format_time(f->triage->at_ms, ts);
 				fprintf(fp, " at %s", ts);
@@ -255,21 +315,34 @@ output_finding_text(FILE *fp, const struct finding *f, int color)
 				fprintf(fp, " until %s", ts);
 			}
 			if (f->triage->note != NULL)
-				fprintf(fp, ": %s", f->triage->note);
+				tprintf(fp, ": %s", f->triage->note);
 		}
 		fputc('\n', fp);
 	}
 	col(fp, color, TC_RESET);
 }
 
-/* One CSV field (RFC 4180); NULL is an empty field. */
+/*
+ * One CSV field (RFC 4180); NULL is an empty field. Its text is made valid UTF-8. A field a
+ * spreadsheet would run as a formula -- one that begins with =, +, -, @, a tab or a carriage
+ * return, OWASP's list for CSV injection; IAM user and session names may -- gets a single
+ * quote in front, inside double quotes, as spreadsheet-safe writers do: Excel and
+ * LibreOffice then show it as text, and a program reading the CSV sees the quote.
+ */
 static void
 csv_field(FILE *fp, const char *s, int last)
 {
+	char *fixed = NULL;
 	const char *p;
+	int formula;
 
-	if (s != NULL && strpbrk(s, ",\"\r\n") != NULL) {
+	if (s != NULL && !text_utf8_ok(s, strlen(s)))
+		s = fixed = text_utf8_fix(s, strlen(s), NULL, NULL);
+	formula = s != NULL && s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+	if (s != NULL && (formula || strpbrk(s, ",\"\r\n") != NULL)) {
 		fputc('"', fp);
+		if (formula)
+			fputc('\'', fp);
 		for (p = s; *p != '\0'; p++) {
 			if (*p == '"')
 				fputc('"', fp);
@@ -279,6 +352,7 @@ csv_field(FILE *fp, const char *s, int last)
 	} else if (s != NULL)
 		fputs(s, fp);
 	fputs(last ? "\r\n" : ",", fp);
+	free(fixed);
 }
 
 static void
@@ -328,45 +402,204 @@ output_finding_csv(FILE *fp, const struct finding *f)
 	csv_field(fp, t != NULL && t->until_ms != 0 ? ts : NULL, 1);
 }
 
+/* One finding as JSON text (its schema object, repaired and escaped as text.h says): one
+ * line, or pretty-printed at level 0. Heap string. */
+static char *
+finding_json_text(json_object *fo, int pretty)
+{
+	return text_json_string(fo, (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED :
+	    JSON_C_TO_STRING_PLAIN) | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+void
+output_finding_jsonl(FILE *fp, const struct finding *f)
+{
+	json_object *fo = finding_to_json(f);
+	char *js = finding_json_text(fo, 0);
+
+	fputs(js, fp);
+	fputc('\n', fp);
+	free(js);
+	json_object_put(fo);
+}
+
+struct out_stream {
+	FILE *fp;
+	int own;                /* fp is ours to close */
+	char *path, *tmp;       /* -o PATH, and the temporary file renamed over it (or NULL) */
+	struct out_opts o;
+	size_t n;
+	int err;                /* errno of the first write error, else 0 */
+};
+
+/*
+ * The findings document, written finding by finding so it never exists whole in memory:
+ * byte for byte what json-c prints for findings_document() (PRETTY | SPACED |
+ * NOSLASHESCAPE), each finding printed on its own and indented two levels (json-c escapes
+ * every newline inside strings, so a line break is always its own). The test compares.
+ */
+static void
+doc_head(FILE *fp, int64_t generated_ms)
+{
+	char ts[32];
+
+	tf_format_time(generated_ms, ts);
+	fprintf(fp, "{\n  \"schema\": \"tfdrift.findings/v1\",\n  \"generated_at\": \"%s\",\n"
+	    "  \"findings\": [\n", ts);
+}
+
+static void
+doc_finding(FILE *fp, json_object *fo, size_t i)
+{
+	char *js = finding_json_text(fo, 1), *p;
+
+	if (i > 0)
+		fputs(",\n", fp);
+	fputs("    ", fp);
+	for (p = js; *p != '\0'; p++) {
+		fputc(*p, fp);
+		if (*p == '\n')
+			fputs("    ", fp);
+	}
+	free(js);
+}
+
+static void
+doc_tail(FILE *fp, size_t n)
+{
+	fputs(n > 0 ? "\n  ]\n}\n" : "  ]\n}\n", fp);
+}
+
+struct out_stream *
+output_open(const char *path, const struct out_opts *o, char **err)
+{
+	struct out_stream *s = xcalloc(1, sizeof *s);
+	struct stat st;
+
+	s->o = *o;
+	if (path == NULL || strcmp(path, "-") == 0)
+		s->fp = stdout;
+	else if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* A device or a pipe (-o /dev/null, -o /dev/stdout): write to it; renaming a
+		 * temporary file over it would replace the device with a file. */
+		if ((s->fp = fopen(path, "w")) == NULL) {
+			tf_err(err, "%s: %s", path, strerror(errno));
+			free(s);
+			return NULL;
+		}
+		s->own = 1;
+		s->path = xstrdup(path);
+	} else {
+		s->tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+		if ((s->fp = fopen(s->tmp, "w")) == NULL) {
+			tf_err(err, "%s: %s", s->tmp, strerror(errno));
+			free(s->tmp);
+			free(s);
+			return NULL;
+		}
+		s->own = 1;
+		s->path = xstrdup(path);
+	}
+	if (o->format == OUT_JSON)
+		doc_head(s->fp, tf_now_ms());
+	else if (o->format == OUT_CSV)
+		output_csv_header(s->fp);
+	return s;
+}
+
+int
+output_add(struct out_stream *s, const struct finding *f)
+{
+	json_object *fo;
+
+	if (s->err != 0)
+		return -1;
+	switch (s->o.format) {
+	case OUT_JSON:
+		fo = finding_to_json(f);
+		doc_finding(s->fp, fo, s->n);
+		json_object_put(fo);
+		break;
+	case OUT_JSONL:
+		output_finding_jsonl(s->fp, f);
+		break;
+	case OUT_CSV:
+		output_finding_csv(s->fp, f);
+		break;
+	case OUT_TEXT:
+		if (s->n > 0)
+			fputc('\n', s->fp);
+		output_finding_text(s->fp, f, s->o.color);
+		break;
+	}
+	s->n++;
+	if (ferror(s->fp)) {
+		s->err = errno != 0 ? errno : EIO;
+		return -1;
+	}
+	return 0;
+}
+
+void
+output_flush(struct out_stream *s)
+{
+	if (s->err == 0 && fflush(s->fp) != 0)
+		s->err = errno != 0 ? errno : EIO;
+}
+
+int
+output_close(struct out_stream *s, char **err)
+{
+	int rc = 0, e = s->err;
+
+	if (s->o.format == OUT_JSON)
+		doc_tail(s->fp, s->n);
+	if (e == 0 && (fflush(s->fp) != 0 || ferror(s->fp)))
+		e = errno != 0 ? errno : EIO;
+	if (e == 0 && s->tmp != NULL && fsync(fileno(s->fp)) != 0)
+		e = errno;
+	if (s->own && fclose(s->fp) != 0 && e == 0)
+		e = errno;
+	if (e == 0 && s->tmp != NULL && rename(s->tmp, s->path) != 0)
+		e = errno;
+	if (e != 0) {
+		rc = -1;
+		if (s->tmp != NULL) {
+			tf_err(err, "%s: %s (nothing written)", s->path, strerror(e));
+			unlink(s->tmp);
+		} else
+			tf_err(err, "%s%s: %s", s->path != NULL ? "" : "to ", s->path != NULL ?
+			    s->path : "standard output", strerror(e));
+	}
+	free(s->tmp);
+	free(s->path);
+	free(s);
+	return rc;
+}
+
 int
 output_findings(FILE *fp, const struct finding_list *l, const struct out_opts *o)
 {
-	json_object *doc;
+	struct out_stream s;
 	size_t i;
 
-	switch (o->format) {
-	case OUT_JSON:
-		doc = findings_document(l, tf_now_ms());
-		fputs(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
-		    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE), fp);
-		fputc('\n', fp);
-		json_object_put(doc);
-		break;
-	case OUT_JSONL:
-		for (i = 0; i < l->n; i++) {
-			json_object *fo = finding_to_json(l->v[i]);
-
-			fputs(json_object_to_json_string_ext(fo, JSON_C_TO_STRING_PLAIN |
-			    JSON_C_TO_STRING_NOSLASHESCAPE), fp);
-			fputc('\n', fp);
-			json_object_put(fo);
-		}
-		break;
-	case OUT_CSV:
+	memset(&s, 0, sizeof s);
+	s.fp = fp;
+	s.o = *o;
+	if (o->format == OUT_JSON)
+		doc_head(fp, tf_now_ms());
+	else if (o->format == OUT_CSV)
 		output_csv_header(fp);
-		for (i = 0; i < l->n; i++)
-			output_finding_csv(fp, l->v[i]);
-		break;
-	case OUT_TEXT:
-		for (i = 0; i < l->n; i++) {
-			if (i > 0)
-				fputc('\n', fp);
-			output_finding_text(fp, l->v[i], o->color);
-		}
-		break;
-	}
-	if (fflush(fp) != 0 || ferror(fp))
+	for (i = 0; i < l->n; i++)
+		if (output_add(&s, l->v[i]) != 0)
+			break;
+	if (o->format == OUT_JSON)
+		doc_tail(fp, s.n);
+	if (fflush(fp) != 0 || ferror(fp)) {
+		if (s.err != 0)
+			errno = s.err;
 		return -1;
+	}
 	return 0;
 }
 
@@ -374,48 +607,13 @@ int
 output_write_file(const char *path, const struct finding_list *l, const struct out_opts *o,
     char **err)
 {
-	struct stat st;
-	char *tmp;
-	FILE *fp;
-	int rc, e;
+	struct out_stream *s;
+	size_t i;
 
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		/* A device or a pipe (-o /dev/null, -o /dev/stdout): write to it; renaming a
-		 * temporary file over it would replace the device with a file. */
-		if ((fp = fopen(path, "w")) == NULL)
-			return tf_err(err, "%s: %s", path, strerror(errno));
-		rc = output_findings(fp, l, o);
-		e = errno;
-		if (fclose(fp) != 0 && rc == 0) {
-			rc = -1;
-			e = errno;
-		}
-		if (rc != 0)
-			tf_err(err, "%s: %s", path, strerror(e));
-		return rc;
-	}
-	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	if ((fp = fopen(tmp, "w")) == NULL) {
-		tf_err(err, "%s: %s", tmp, strerror(errno));
-		free(tmp);
+	if ((s = output_open(path, o, err)) == NULL)
 		return -1;
-	}
-	rc = output_findings(fp, l, o);
-	if (fflush(fp) != 0 || fsync(fileno(fp)) != 0)
-		rc = -1;
-	e = errno;
-	if (fclose(fp) != 0 && rc == 0) {
-		rc = -1;
-		e = errno;
-	}
-	if (rc == 0 && rename(tmp, path) != 0) {
-		rc = -1;
-		e = errno;
-	}
-	if (rc != 0) {
-		tf_err(err, "%s: %s (nothing written)", path, strerror(e));
-		unlink(tmp);
-	}
-	free(tmp);
-	return rc;
+	for (i = 0; i < l->n; i++)
+		if (output_add(s, l->v[i]) != 0)
+			break;
+	return output_close(s, err);
 }

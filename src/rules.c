@@ -1111,7 +1111,7 @@ rules_load_file(struct rules *r, const char *path, char ***errs, size_t *nerrs)
 	size_t len = 0;
 	int rc;
 
-	if (tf_read_file(path, &buf, &len, &err) != 0) {
+	if (tf_read_file(path, TF_FILE_DEFINITION, &buf, &len, &err) != 0) {
 		*errs = xreallocarray(*errs, *nerrs + 1, sizeof **errs);
 		(*errs)[(*nerrs)++] = err;
 		return -1;

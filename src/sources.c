@@ -163,10 +163,9 @@ ct_col_once(void *impl, const struct source_sink *sink)
 	int rc;
 
 	wrap(cc, sink, &k);
-	/* Every page of the window (max_pages may have stopped a poll early). */
-	while ((rc = ct_poll_once(cc->p, &k, NULL)) == 1)
-		;
-	return rc < 0 ? -1 : 0;
+	/* One poll: max_pages pages at most (1: the window is not done, the status says so). */
+	rc = ct_poll_once(cc->p, &k, NULL);
+	return rc != 0 ? -1 : 0;
 }
 
 static void
@@ -194,12 +193,15 @@ static int
 sqs_col_once(void *impl, const struct source_sink *sink)
 {
 	struct sqs_col *sc = impl;
+	uint64_t errors = sqs_consumer_errors(sc->c);
 	int rc;
 
-	/* Until the queue has nothing visible left. */
+	/* Until the queue has nothing visible left, which a short long poll tells. A message
+	 * that could not be processed (it stays in the queue) fails the poll. */
+	sqs_consumer_set_wait(sc->c, 1);
 	while ((rc = sqs_poll_once(sc->c, sink, NULL)) > 0)
 		;
-	return rc < 0 ? -1 : 0;
+	return rc < 0 || sqs_consumer_errors(sc->c) > errors ? -1 : 0;
 }
 
 static void
@@ -264,6 +266,7 @@ add_aws(struct engine *e, const struct conf_aws_source *a, const struct sources_
 		o.limiter = &sh->limiters[i];
 		o.interval_ms = a->poll_interval_ms;
 		o.lookback_ms = a->lookback_ms;
+		o.max_pages = (int)a->max_pages;
 		if (bo != NULL) {
 			o.since_ms = bo->since_ms;
 			o.until_ms = bo->until_ms;
@@ -359,9 +362,10 @@ gl_col_once(void *impl, const struct source_sink *sink)
 
 	if (gl_col_poller(gc, sink) == NULL)
 		return -1;
+	/* 1: stopped; 2: max_pages reached (the status says so): not done either way. */
 	rc = gl_poll_once(gc->p, &err);
 	free(err);
-	return rc < 0 ? -1 : 0;
+	return rc != 0 ? -1 : 0;
 }
 
 static void
@@ -414,6 +418,7 @@ add_gcp(struct engine *e, const struct conf_gcp_source *g, const struct sources_
 	gc->o.data_access = g->data_access;
 	gc->o.poll_interval_ms = g->poll_interval_ms;
 	gc->o.lookback_ms = g->lookback_ms;
+	gc->o.max_pages = g->max_pages;
 	col->name = xstrdup(gc->name);
 	col->run = gl_col_run;
 	col->poll_once = gl_col_once;

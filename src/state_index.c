@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@
 #include "util.h"
 
 #define ARENA_MIN	(64 * 1024)
+#define MAX_DUP_NOTES	100	/* duplicates described; the rest only counted */
 #define ARENA_MAX	(4 * 1024 * 1024)
 
 struct arena_block {
@@ -52,7 +54,10 @@ struct state_index {
 	atomic_int refs;
 	struct tf_state **states;
 	size_t nstates;
-	size_t ninst;
+	size_t ninst;		/* instances indexed: duplicates left out */
+	char **dups;		/* what was left out and why, for warnings (at most MAX_DUP_NOTES) */
+	size_t ndups, nnotes;	/* kept, and made */
+	size_t nduplicates;	/* instances left out */
 	struct ix_table keys;	/* provider:value */
 	struct ix_table types;	/* type */
 	struct arena_block *arena;
@@ -356,6 +361,99 @@ index_value(struct state_index *ix, const struct tf_instance *in, json_object *v
 		index_str(ix, in, json_object_get_string(v));
 }
 
+/* ---- duplicates ---- */
+
+/* `n` instances left out, and why. */
+static void
+note_dup(struct state_index *ix, size_t n, char *msg)
+{
+	ix->nduplicates += n;
+	ix->nnotes++;
+	if (ix->ndups < MAX_DUP_NOTES) {
+		ix->dups = xreallocarray(ix->dups, ix->ndups + 1, sizeof *ix->dups);
+		ix->dups[ix->ndups++] = msg;
+	} else
+		free(msg);
+}
+
+/* The current object of the same type with the same id (normalized), indexed already: one
+ * cloud object under two addresses (imported twice, or the same state given twice). */
+static const struct tf_instance *
+same_object(const struct state_index *ix, const struct tf_instance *in)
+{
+	const struct ix_ent *e;
+	struct kpieces k;
+	const char *a, *b;
+	size_t an, bn, i;
+
+	if (in->id == NULL || in->deposed != NULL)
+		return NULL;
+	norm_span(in->provider, in->id, &k.b, &k.blen);
+	if (k.blen == 0)
+		return NULL;
+	k.a = in->provider;
+	k.alen = strlen(in->provider);
+	if ((e = table_find(&ix->keys, &k)) == NULL)
+		return NULL;
+	for (i = 0; i < e->n; i++) {
+		const struct tf_instance *o = ent_get(e, i);
+
+		if (o->deposed != NULL || o->id == NULL || strcmp(o->type, in->type) != 0)
+			continue;
+		norm_span(o->provider, o->id, &a, &an);
+		norm_span(in->provider, in->id, &b, &bn);
+		if (an == bn && memcmp(a, b, an) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+/* The current object at the same address earlier in the same state (a hand-merged state).
+ * `addrs` holds the hashes of the state's addresses so far: only a hit is checked in full. */
+static const struct tf_instance *
+same_address(const struct tf_state *st, size_t j, struct tf_hset *addrs)
+{
+	const struct tf_instance *in = &st->inst[j];
+	size_t k;
+
+	if (in->deposed != NULL || !tf_hset_test_and_add(addrs, tf_hash_str(in->address)))
+		return NULL;
+	for (k = 0; k < j; k++)
+		if (st->inst[k].deposed == NULL && strcmp(st->inst[k].address, in->address) == 0)
+			return &st->inst[k];
+	return NULL;
+}
+
+/*
+ * Should `in` stay out of the index as a duplicate? One address twice in a state, or one
+ * cloud object (aws/gcp: what events name) under two addresses or in two states, would
+ * each make its own finding for one change, the same finding id twice for one address.
+ * The first is kept and counted; the others are left out and described.
+ */
+static int
+duplicate(struct state_index *ix, const struct tf_state *st, size_t j, struct tf_hset *addrs)
+{
+	const struct tf_instance *in = &st->inst[j], *o;
+
+	if (strcmp(in->provider, "aws") != 0 && strcmp(in->provider, "gcp") != 0)
+		return 0;
+	if ((o = same_address(st, j, addrs)) != NULL) {
+		note_dup(ix, 1, xasprintf("%s: %s is in the state twice; counted once", st->source,
+		    in->address));
+		return 1;
+	}
+	if ((o = same_object(ix, in)) == NULL)
+		return 0;
+	if (o->state == st)
+		note_dup(ix, 1, xasprintf("%s: %s and %s are the same %s (%s); counted once, as %s",
+		    st->source, o->address, in->address, in->type, in->id, o->address));
+	else
+		note_dup(ix, 1, xasprintf("%s %s is in two states, as %s in %s and as %s in %s; counted "
+		    "once, as %s in %s", in->type, in->id, o->address, o->state->source, in->address,
+		    st->source, o->address, o->state->source));
+	return 1;
+}
+
 struct state_index *
 state_index_build(struct tf_state **states, size_t nstates,
     const struct index_key_spec *specs, size_t nspecs)
@@ -377,10 +475,23 @@ state_index_build(struct tf_state **states, size_t nstates,
 	table_init(&ix->types, 64);
 	for (i = 0; i < ix->nstates; i++) {
 		const struct tf_state *st = ix->states[i];
+		struct tf_hset addrs = { 0 };
 
+		for (j = 0; j < i && strcmp(ix->states[j]->source, st->source) != 0; j++)
+			;
+		if (j < i) {
+			/* The same state named twice: every resource would be a duplicate. */
+			note_dup(ix, st->ninst, xasprintf("%s is given twice; read once", st->source));
+			ix->ninst -= st->ninst;
+			continue;
+		}
 		for (j = 0; j < st->ninst; j++) {
 			const struct tf_instance *in = &st->inst[j];
 
+			if (duplicate(ix, st, j, &addrs)) {
+				ix->ninst--;
+				continue;
+			}
 			tk.a = NULL;
 			tk.b = in->type;
 			tk.blen = strlen(in->type);
@@ -399,6 +510,7 @@ state_index_build(struct tf_state **states, size_t nstates,
 			/* Indexing read every instance's attributes: let them go back to text. */
 			tfstate_attrs_drop((struct tf_instance *)(uintptr_t)in);
 		}
+		tf_hset_free(&addrs);
 	}
 	return ix;
 }
@@ -422,6 +534,9 @@ state_index_unref(struct state_index *ix)
 		ix->derived_free(atomic_load(&ix->derived));
 	table_free(&ix->keys);
 	table_free(&ix->types);
+	for (i = 0; i < ix->ndups; i++)
+		free(ix->dups[i]);
+	free(ix->dups);
 	for (b = ix->arena; b != NULL; b = nb) {
 		nb = b->next;
 		free(b);
@@ -591,6 +706,30 @@ size_t
 state_index_count(const struct state_index *ix)
 {
 	return ix ? ix->ninst : 0;
+}
+
+size_t
+state_index_duplicates(const struct state_index *ix, const char *const **notes, size_t *nnotes)
+{
+	if (notes != NULL)
+		*notes = ix != NULL ? (const char *const *)ix->dups : NULL;
+	if (nnotes != NULL)
+		*nnotes = ix != NULL ? ix->ndups : 0;
+	return ix != NULL ? ix->nduplicates : 0;
+}
+
+void
+state_index_warn_duplicates(const struct state_index *ix, FILE *fp, size_t max)
+{
+	const char *const *notes;
+	size_t n, i;
+
+	state_index_duplicates(ix, &notes, &n);
+	for (i = 0; i < n && i < max; i++)
+		fprintf(fp, "tfdrift: warning: %s\n", notes[i]);
+	if (ix != NULL && ix->nnotes > i)
+		fprintf(fp, "tfdrift: warning: %zu more duplicate resource%s not shown\n",
+		    ix->nnotes - i, ix->nnotes - i == 1 ? "" : "s");
 }
 
 size_t

@@ -5,6 +5,7 @@
 #define TFDRIFT_STATE_INDEX_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include "tfstate.h"
 
 struct state_index;
@@ -43,6 +44,15 @@ void *state_index_derived(const struct state_index *ix,
     void *(*build)(const struct state_index *), void (*free_fn)(void *));
 
 size_t state_index_count(const struct state_index *ix);        /* managed instances */
+/* Instances left out as duplicates: one address twice in a state, or one AWS/GCP object (type
+ * and id) under two addresses or in two states; the first of each is indexed and counted.
+ * Returns how many; *notes (borrowed, up to 100) says which, one line each: "prod.tfstate:
+ * aws_instance.a and aws_instance.b are the same aws_instance (i-1); counted once, as
+ * aws_instance.a". Callers show them as warnings. */
+size_t state_index_duplicates(const struct state_index *ix, const char *const **notes,
+    size_t *nnotes);
+/* Those notes as "tfdrift: warning: ..." lines on fp, at most max, then how many more. */
+void state_index_warn_duplicates(const struct state_index *ix, FILE *fp, size_t max);
 size_t state_index_nstates(const struct state_index *ix);
 const struct tf_state *state_index_state(const struct state_index *ix, size_t i);
 

@@ -2094,14 +2094,17 @@ int
 tfstate_load_file_keep(const char *path, const struct tfstate_keep *keep,
     struct tf_state **out, char **err)
 {
+	const char *prev;
 	char *buf;
 	size_t len;
 	int rc;
 
 	*out = NULL;
-	if (tf_read_file(path, &buf, &len, err) != 0)
+	if (tf_read_file(path, TF_FILE_STATE, &buf, &len, err) != 0)
 		return -1;
+	prev = tf_reading_set(path);    /* out of memory while parsing names the state */
 	rc = tfstate_parse_keep(buf, len, path, keep, out, err);
+	tf_reading_set(prev);
 	free(buf);
 	return rc;
 }

@@ -1,4 +1,4 @@
-/* util: allocation wrappers, strbuf, file reading (gz aware), time parsing, hashing. */
+/* util: allocation wrappers, strbuf, whole-file reading with size limits, time parsing, hashing. */
 #include "config.h"
 
 #include <ctype.h>
@@ -13,11 +13,16 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
-#include <zlib.h>
 
+#include "input.h"
 #include "util.h"
 
 void (*tf_fatal_hook)(void);
+
+/* What this thread is reading, for the out-of-memory message (tf_reading_set). */
+static _Thread_local const char *reading;
+/* Allocations above this fail (a test hook, set once before threads start). */
+static size_t alloc_limit = SIZE_MAX;
 
 void
 tf_fatal(const char *fmt, ...)
@@ -34,36 +39,74 @@ tf_fatal(const char *fmt, ...)
 	exit(1);
 }
 
+const char *
+tf_reading_set(const char *what)
+{
+	const char *prev = reading;
+
+	reading = what;
+	return prev;
+}
+
+const char *
+tf_reading(void)
+{
+	return reading;
+}
+
+void
+tf_alloc_limit_set(size_t n)
+{
+	alloc_limit = n == 0 ? SIZE_MAX : n;
+}
+
+static void __attribute__((noreturn))
+out_of_memory(size_t n, size_t size)
+{
+	char what[64];
+
+	if (size == 1)
+		snprintf(what, sizeof what, "%zu bytes", n);
+	else
+		snprintf(what, sizeof what, "%zu x %zu bytes", n, size);
+	if (reading != NULL)
+		tf_fatal("out of memory (%s) while reading %s", what, reading);
+	tf_fatal("out of memory (%s)", what);
+}
+
 void *
 xmalloc(size_t n)
 {
-	void *p = malloc(n ? n : 1);
+	void *p = n <= alloc_limit ? malloc(n ? n : 1) : NULL;
 
 	if (p == NULL)
-		tf_fatal("out of memory (%zu bytes)", n);
+		out_of_memory(n, 1);
 	return p;
 }
 
 void *
 xcalloc(size_t n, size_t size)
 {
-	void *p = calloc(n ? n : 1, size ? size : 1);
+	void *p = NULL;
 
+	if (size == 0 || n <= alloc_limit / size)
+		p = calloc(n ? n : 1, size ? size : 1);
 	if (p == NULL)
-		tf_fatal("out of memory (%zu x %zu bytes)", n, size);
+		out_of_memory(n, size);
 	return p;
 }
 
 void *
 xreallocarray(void *p, size_t n, size_t size)
 {
-	void *q;
+	void *q = NULL;
 
 	if (size != 0 && n > SIZE_MAX / size)
 		tf_fatal("allocation overflow (%zu x %zu)", n, size);
-	q = realloc(p, (n != 0 && size != 0) ? n * size : 1);
+	if (size == 0 || n * size <= alloc_limit)
+		q = realloc(p, (n != 0 && size != 0) ? n * size : 1);
 	if (q == NULL)
-		tf_fatal("out of memory (%zu x %zu bytes)", n, size);
+		out_of_memory(n, size);
 	return q;
 }
 
@@ -224,45 +267,101 @@ tf_err(char **err, const char *fmt, ...)
 	return -1;
 }
 
-int
-tf_read_file(const char *path, char **buf, size_t *len, char **err)
+void
+tf_size_str(uint64_t n, char out[32])
 {
-	struct strbuf sb;
-	gzFile gz;
-	char chunk[65536];
-	int n, fd;
+	if (n >= (1ULL << 30) && n % (1ULL << 30) == 0)
+		snprintf(out, 32, "%llu GiB", (unsigned long long)(n >> 30));
+	else if (n >= (1ULL << 20) && n % (1ULL << 20) == 0)
+		snprintf(out, 32, "%llu MiB", (unsigned long long)(n >> 20));
+	else if (n >= (1ULL << 10) && n % (1ULL << 10) == 0)
+		snprintf(out, 32, "%llu KiB", (unsigned long long)(n >> 10));
+	else
+		snprintf(out, 32, "%llu bytes", (unsigned long long)n);
+}
+
+static const struct {
+	size_t max;
+	const char *what, *todo;
+	int flags;
+} file_kinds[] = {
+	[TF_FILE_STATE] = { TF_MAX_STATE, "a Terraform state",
+	    "is it the right file? (a state this large must be split)", INPUT_REGULAR_ONLY },
+	[TF_FILE_CONFIG] = { TF_MAX_CONFIG, "a configuration file", "is it the right file?", 0 },
+	[TF_FILE_CREDENTIALS] = { TF_MAX_CREDENTIALS, "a credentials file",
+	    "is it the right file?", 0 },
+	[TF_FILE_DEFINITION] = { TF_MAX_DEFINITION, "an event map, rule or theme file",
+	    "is it the right file? (split a larger one into several files)", 0 },
+};
+
+size_t
+tf_file_max(enum tf_file_kind kind)
+{
+	return file_kinds[kind].max;
+}
+
+static int
+too_large(const char *path, enum tf_file_kind kind, char **err)
+{
+	char n[32];
+
+	tf_size_str(file_kinds[kind].max, n);
+	return tf_err(err, "%s: larger than %s, the limit for %s; %s", path, n,
+	    file_kinds[kind].what, file_kinds[kind].todo);
+}
+
+int
+tf_read_file(const char *path, enum tf_file_kind kind, char **buf, size_t *len, char **err)
+{
+	size_t max = file_kinds[kind].max, n = 0, cap;
+	struct input *in;
+	const char *prev;
+	char *b, *why = NULL;
+	ssize_t got = 0;
 
 	*buf = NULL;
 	*len = 0;
-	if (strcmp(path, "-") == 0)
-		fd = dup(STDIN_FILENO);
-	else
-		fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return tf_err(err, "%s: %s", path, strerror(errno));
-	/* gzdopen reads plain files transparently, so one path serves both. */
-	gz = gzdopen(fd, "rb");
-	if (gz == NULL) {
-		close(fd);
-		return tf_err(err, "%s: cannot open", path);
+	if ((in = input_open(path, file_kinds[kind].flags, err)) == NULL)
+		return -1;
+	/* A regular file already too large is refused unread (compressed data this large
+	 * does not shrink below the limit in practice). */
+	if (input_size(in) > max) {
+		input_close(in);
+		return too_large(path, kind, err);
 	}
-	gzbuffer(gz, 128 * 1024);
-	sb_init(&sb);
-	while ((n = gzread(gz, chunk, sizeof chunk)) > 0)
-		sb_add(&sb, chunk, (size_t)n);
-	if (n < 0) {
-		int zerr;
-		const char *msg = gzerror(gz, &zerr);
-
-		tf_err(err, "%s: read error after %zu bytes: %s", path, sb.len,
-		    zerr == Z_ERRNO ? strerror(errno) : msg);
-		gzclose(gz);
-		sb_free(&sb);
+	prev = tf_reading_set(path);
+	/* Read at most max + 1 bytes: one past the limit is enough to know. */
+	cap = input_size(in) > 0 ? (size_t)input_size(in) + 1 : 64 * 1024;
+	b = xmalloc(cap + 1);
+	for (;;) {
+		if (n == cap) {
+			if (cap > max)
+				break;
+			cap = cap > (max + 1) / 2 ? max + 1 : cap * 2;
+			b = xreallocarray(b, cap + 1, 1);
+		}
+		got = input_read(in, b + n, cap - n, &why);
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+		if (n > max)
+			break;
+	}
+	input_close(in);
+	tf_reading_set(prev);
+	if (got < 0) {
+		tf_err(err, "%s: %s", path, why);
+		free(why);
+		free(b);
 		return -1;
 	}
-	gzclose(gz);
-	*len = sb.len;
-	*buf = sb_detach(&sb);
+	if (n > max) {
+		free(b);
+		return too_large(path, kind, err);
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
 	return 0;
 }
 

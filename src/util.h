@@ -40,8 +40,60 @@ char *sb_detach(struct strbuf *sb);     /* caller frees; sb is reset */
 /* Set *err (if err is non-NULL) to a heap message; returns -1 so callers can `return tf_err(...)`. */
 int tf_err(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Read a whole file (a .gz file is decompressed; "-" reads stdin). 0 on success. */
-int tf_read_file(const char *path, char **buf, size_t *len, char **err);
+/*
+ * Size limits, all here. Everything tfdrift reads has one, so a wrong path (/dev/zero), an
+ * endless FIFO or a gzip bomb costs bounded time and memory: a reader stops at the limit + 1
+ * bytes of (decompressed) data and refuses with "FILE: ... larger than N, the limit for ...".
+ */
+/* One audit record: a JSON line, or one element of a Records / Events / entries array.
+ * CloudTrail and Cloud Logging cap a record at 256 KB; 16 MiB leaves room for reshaped and
+ * enveloped copies, and json-c parses it in a few hundred MB. Documents are streamed record
+ * by record, so an events file has no limit of its own. */
+#define TF_MAX_RECORD ((size_t)16 << 20)
+/* A Terraform state (a file, stdin or a backend's answer): the 100,000-resource benchmark
+ * state is 28 MB, and parsing takes a few times the file in memory. */
+#define TF_MAX_STATE ((size_t)512 << 20)
+/* tfdrift's configuration file: hand-written YAML of a few KB. */
+#define TF_MAX_CONFIG ((size_t)1 << 20)
+/* A credential or key file (~/.aws/config and credentials, credentials.tfrc.json, a GCP key
+ * or ADC file) and what credential sources answer (credential_process, IMDS, STS, the
+ * container endpoint, a token endpoint): a few KB; an AWS config with 1,000 SSO profiles is
+ * about 200 KB. */
+#define TF_MAX_CREDENTIALS ((size_t)1 << 20)
+/* An event map, rule pack or theme file: the largest shipped is 24 KB. */
+#define TF_MAX_DEFINITION ((size_t)4 << 20)
+/* An HTTP response without a tighter limit: an API page (a Logging page of 1,000 entries of
+ * 256 KB is 256 MB), a state download (TF_MAX_STATE), a CloudTrail log object. */
+#define TF_MAX_HTTP_BODY ((size_t)512 << 20)
+/* A CloudTrail log object fetched from S3 for a notification, decompressed. */
+#define TF_MAX_LOG_OBJECT ((size_t)512 << 20)
+
+/* "16 MiB" for whole binary units, else "N bytes". */
+void tf_size_str(uint64_t n, char out[32]);
+
+/* What a file read whole is: its limit, and what the message past it says. */
+enum tf_file_kind {
+	TF_FILE_STATE,          /* TF_MAX_STATE; a regular file or "-" only (not a FIFO) */
+	TF_FILE_CONFIG,         /* TF_MAX_CONFIG */
+	TF_FILE_CREDENTIALS,    /* TF_MAX_CREDENTIALS */
+	TF_FILE_DEFINITION,     /* TF_MAX_DEFINITION: event maps, rules, themes */
+};
+size_t tf_file_max(enum tf_file_kind kind);
+/* Read a whole file (gzip data is decompressed; "-" reads stdin) of at most the kind's
+ * limit: past it, -1 with *err "PATH: larger than N, the limit for a ...; what to do" after
+ * reading no more than the limit + 1 bytes. A FIFO that stays silent fails after the idle
+ * timeout (see input.h). *buf is NUL-terminated. 0 on success. */
+int tf_read_file(const char *path, enum tf_file_kind kind, char **buf, size_t *len, char **err);
+
+/* What this thread is reading (a file name), for the fatal message when memory runs out
+ * ("out of memory (N bytes) while reading FILE"). Readers set it around their work and put
+ * back what it was; the string must live until then. Thread-local: each worker names its
+ * own input. Returns the previous value. */
+const char *tf_reading_set(const char *what);
+const char *tf_reading(void);
+/* Test hook: every allocation of more than n bytes through the x* wrappers fails as if memory
+ * had run out (0: no limit). main() takes it from TFDRIFT_TEST_ALLOC_LIMIT, before threads. */
+void tf_alloc_limit_set(size_t n);
 
 /* Time: milliseconds since the epoch, UTC. */
 int64_t tf_now_ms(void);                 /* honours TFDRIFT_NOW (RFC 3339 or epoch seconds) */

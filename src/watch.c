@@ -20,6 +20,7 @@
 #include "engine.h"
 #include "eventmap.h"
 #include "freeze.h"
+#include "http.h"
 #include "notify.h"
 #include "output.h"
 #include "rules.h"
@@ -28,6 +29,7 @@
 #include "states.h"
 #include "enrich.h"
 #include "store.h"
+#include "text.h"
 #include "tfstate.h"
 #include "util.h"
 #include "watch.h"
@@ -56,12 +58,15 @@ watch_usage(FILE *fp)
 {
 	fputs("usage: tfdrift watch [-c FILE] [--format jsonl|text] [--once] [--store PATH]\n"
 	    "                     [--state SRC...] [--events FILE...] [--event-maps DIR]\n"
-	    "                     [--since T] [--until T]\n"
+	    "                     [--since T] [--until T] [--once-timeout DURATION]\n"
 	    "\n"
 	    "  Runs the configured sources (sources: in the config; --events adds files) against\n"
 	    "  the states (states:; --state adds) and prints findings as they appear, one JSON\n"
 	    "  object per line (--format text for people). Findings and cursors go to the store.\n"
 	    "  --once       poll every source and state once, print, exit 0 clean, 2 drift, 1 error\n"
+	    "               (the sources in parallel)\n"
+	    "  --once-timeout D   --once's time limit in all (once_timeout, default 2m): what is\n"
+	    "               not done by then is stopped and named, and the exit status is 1\n"
 	    "  --since T, --until T   backfill that window from the polled sources (its own\n"
 	    "               cursors: a restart resumes it; the live cursors do not move);\n"
 	    "               T as for scan: RFC 3339, HH:MM (UTC, the last time it was), 2h (ago)\n"
@@ -121,6 +126,39 @@ on_findings(void *ctx, struct finding_list *l)
 	free(l->v);
 }
 
+/* "tfdrift: SOURCE: ERROR": an error may quote a server or a log (an event id), so its
+ * controls are shown escaped. */
+static void
+show_error(const char *name, const char *err)
+{
+	char *line = xasprintf("tfdrift: %s: %s", name, err);
+
+	text_fputs(stderr, line);
+	fputc('\n', stderr);
+	free(line);
+}
+
+/* 90s -> "1m30s", 2000 -> "2s", 1500 -> "1500ms": the time limit as messages show it. */
+static void
+format_limit(int64_t ms, char *out, size_t n)
+{
+	if (ms % 1000 != 0)
+		snprintf(out, n, "%lldms", (long long)ms);
+	else if (ms >= 60000 && ms % 60000 == 0)
+		snprintf(out, n, "%lldm", (long long)(ms / 60000));
+	else if (ms > 60000)
+		snprintf(out, n, "%lldm%llds", (long long)(ms / 60000), (long long)(ms / 1000 % 60));
+	else
+		snprintf(out, n, "%llds", (long long)(ms / 1000));
+}
+
+/* http_thread_abort's check while --once reads the states: the time limit passed. */
+static int
+past_deadline(void *ctx)
+{
+	return tf_mono_ms() >= *(const int64_t *)ctx;
+}
+
 /* A source's new error goes to stderr once (its status keeps counting). */
 static void
 report_errors(struct watch *w, char ***shown, size_t *nshown)
@@ -139,7 +177,7 @@ report_errors(struct watch *w, char ***shown, size_t *nshown)
 		const char *e = st[i].last_error;
 
 		if (e != NULL && ((*shown)[i] == NULL || strcmp((*shown)[i], e) != 0)) {
-			fprintf(stderr, "tfdrift: %s: %s\n", st[i].name, e);
+			show_error(st[i].name, e);
 			free((*shown)[i]);
 			(*shown)[i] = xstrdup(e);
 		} else if (e == NULL && (*shown)[i] != NULL) {
@@ -164,6 +202,7 @@ watch_main(int argc, char **argv, const char *config)
 		{ "event-maps", required_argument, NULL, 'm' },
 		{ "since", required_argument, NULL, 'S' },
 		{ "until", required_argument, NULL, 'U' },
+		{ "once-timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -173,9 +212,10 @@ watch_main(int argc, char **argv, const char *config)
 	struct engine_consumer cons;
 	struct state_index *ix = NULL;
 	const char *cfgpath = config, *storepath = NULL, *mapdir = NULL;
-	char *err = NULL;
+	char *err = NULL, limit[32];
 	size_t i;
 	int ch, once = 0, rc = 1;
+	int64_t once_timeout = 0, deadline = 0;
 	sigset_t sigs;
 
 	memset(w, 0, sizeof *w);
@@ -207,6 +247,13 @@ watch_main(int argc, char **argv, const char *config)
 				goto out;
 			}
 			break;
+		case 'T':
+			if (tf_parse_duration(optarg, &once_timeout) != 0 || once_timeout <= 0) {
+				fprintf(stderr, "tfdrift watch: --once-timeout %s: expected a duration "
+				    "(30s, 2m, 1h)\n", optarg);
+				goto out;
+			}
+			break;
 		case 'h': watch_usage(stdout); rc = 0; goto out;
 		default: watch_usage(stderr); goto out;
 		}
@@ -217,6 +264,17 @@ watch_main(int argc, char **argv, const char *config)
 	}
 	if (conf_load_report(&w->conf, cfgpath, stderr) != 0)
 		goto out;
+	if (once_timeout > 0 && !once) {
+		fprintf(stderr, "tfdrift watch: --once-timeout goes with --once\n");
+		goto out;
+	}
+	if (once) {
+		/* One limit for the whole run, the states' reading included. */
+		if (once_timeout == 0)
+			once_timeout = w->conf.once_timeout_ms;
+		format_limit(once_timeout, limit, sizeof limit);
+		deadline = tf_mono_ms() + once_timeout;
+	}
 	for (i = 0; i < w->conf.states.n; i++)
 		strlist_push(&w->states, w->conf.states.v[i]);
 	if (w->states.n == 0) {
@@ -239,13 +297,21 @@ watch_main(int argc, char **argv, const char *config)
 		struct state_src_opts sso;
 
 		memset(&sso, 0, sizeof sso);
+		if (once)
+			http_thread_abort(past_deadline, &deadline);
 		if ((w->st = states_new(w->states.v, w->states.n, &sso, w->map, &w->keep,
 		    &err)) == NULL || states_refresh(w->st, &ix, &err) < 0) {
+			http_thread_abort(NULL, NULL);
 			fprintf(stderr, "tfdrift: %s\n", err);
+			if (once && tf_mono_ms() >= deadline)
+				fprintf(stderr, "tfdrift watch: the states were not read within the --once "
+				    "time limit (%s); no source was polled\n", limit);
 			free(err);
 			goto out;
 		}
+		http_thread_abort(NULL, NULL);
 	}
+	state_index_warn_duplicates(ix, stderr, 20);
 	w->det = detector_new(w->map, ix, &w->conf);
 	detector_set_enrich(w->det, enrich_finding_from_state);   /* tags, blast radius, fix */
 	state_index_unref(ix);
@@ -291,14 +357,23 @@ watch_main(int argc, char **argv, const char *config)
 		goto out;
 	}
 	if (once) {
-		int failed = engine_run_once(w->eng);
+		int failed = engine_run_once(w->eng, deadline, limit);
 		struct engine_status *st;
+		struct strbuf late;
 		size_t nst;
 
+		sb_init(&late);
 		engine_statuses(w->eng, &st, &nst);
-		for (i = 0; i < nst; i++)
+		for (i = 0; i < nst; i++) {
 			if (st[i].last_error != NULL)
-				fprintf(stderr, "tfdrift: %s: %s\n", st[i].name, st[i].last_error);
+				show_error(st[i].name, st[i].last_error);
+			if (st[i].late)
+				sb_addf(&late, "%s%s", late.len ? ", " : "", st[i].name);
+		}
+		if (late.len > 0)
+			fprintf(stderr, "tfdrift watch: --once stopped at its time limit (%s); not "
+			    "finished: %s\n", limit, late.buf);
+		sb_free(&late);
 		engine_statuses_free(st, nst);
 		rc = failed > 0 ? 1 : w->open > 0 ? 2 : 0;
 		goto out;

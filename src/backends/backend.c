@@ -790,11 +790,14 @@ sleep_ms(int64_t ms)
 		;
 }
 
-/* http_do with a few quick retries on transport errors, 429 and 5xx. */
+/* http_do with a few quick retries on transport errors, 429 and 5xx (not on a body over the
+ * size cap or an abort: http_retryable). A redirect that names its target, or a web page, is
+ * an error that says so (S3's 301 without a Location, the wrong region, is its caller's). */
 static int
 do_req(struct state_src *s, struct http_req *rq, struct http_resp *rs, char **err)
 {
 	unsigned attempt;
+	char *nw;
 	int rc;
 
 	if (s->h == NULL)
@@ -803,11 +806,26 @@ do_req(struct state_src *s, struct http_req *rq, struct http_resp *rs, char **er
 	for (attempt = 1;; attempt++) {
 		rc = http_do(s->h, rq, rs, err);
 		note_bytes(s, rs->body.len);
-		if (attempt > s->retries || (rc == 0 && !http_retryable(rs)))
-			return rc;
+		if (attempt > s->retries || !http_retryable(rs))
+			break;
 		sleep_ms(http_backoff_ms(attempt, 100, 2000, rs->retry_after));
 		http_resp_free(rs);
 	}
+	if (rc != 0 && err != NULL && *err != NULL) {
+		/* http.c names the URL (for GCS and HCP an API path); a reader knows the state by
+		 * its own name. */
+		char *e = *err;
+
+		*err = xasprintf("%s: %s", s->location, e);
+		free(e);
+	}
+	if (rc == 0 && !http_retryable(rs) && (rs->location != NULL || rs->status < 300 ||
+	    rs->status >= 400) && (nw = http_not_api(rs, "JSON")) != NULL) {
+		tf_err(err, "%s: %s", s->location, nw);
+		free(nw);
+		return -1;
+	}
+	return rc;
 }
 
 /* Hand a response body over to the caller without copying it. */
@@ -876,7 +894,7 @@ fetch_local(struct state_src *s, char **buf, size_t *len, int *unchanged, char *
 		note_ok(s, 0, NULL, NULL, 0, 0);
 		return 0;
 	}
-	if (tf_read_file(s->path, &b, &n, err) != 0)
+	if (tf_read_file(s->path, TF_FILE_STATE, &b, &n, err) != 0)
 		return -1;
 	note_bytes(s, n);
 	if (n == 0) {
@@ -979,6 +997,7 @@ fetch_s3(struct state_src *s, char **buf, size_t *len, int *unchanged, char **er
 	}
 	memset(&rq, 0, sizeof rq);
 	rq.url = s->url;
+	rq.max_body = TF_MAX_STATE;
 	rq.aws = &kb.keys;
 	rq.aws_region = s->region;
 	rq.aws_service = "s3";
@@ -1107,6 +1126,7 @@ fetch_gcs(struct state_src *s, char **buf, size_t *len, int *unchanged, char **e
 	media = xasprintf("%s?%s", meta, q);
 	free(q);
 	rq.url = media;
+	rq.max_body = TF_MAX_STATE;
 	if (do_req(s, &rq, &rs, err) != 0)
 		goto out;
 	if (rs.status == 404) {
@@ -1164,6 +1184,7 @@ fetch_http(struct state_src *s, char **buf, size_t *len, int *unchanged, char **
 
 	memset(&rq, 0, sizeof rq);
 	rq.url = s->url;
+	rq.max_body = TF_MAX_STATE;
 	if (user != NULL && *user != '\0') {
 		rq.basic_user = user;
 		rq.basic_pass = pass != NULL ? pass : "";
@@ -1218,7 +1239,7 @@ token_from_json(const char *path, const char *host, char **tok, char **err)
 	size_t n;
 	int rc = 1;
 
-	if (tf_read_file(path, &buf, &n, err) != 0)
+	if (tf_read_file(path, TF_FILE_CREDENTIALS, &buf, &n, err) != 0)
 		return -1;
 	j = json_tokener_parse(buf);
 	free(buf);
@@ -1242,7 +1263,7 @@ token_from_hcl(const char *path, const char *host, char **tok, char **err)
 	char *buf = NULL, *p, *want, *end, *t;
 	size_t n;
 
-	if (tf_read_file(path, &buf, &n, err) != 0)
+	if (tf_read_file(path, TF_FILE_CREDENTIALS, &buf, &n, err) != 0)
 		return -1;
 	want = xasprintf("\"%s\"", host);
 	for (p = buf; (p = strstr(p, "credentials")) != NULL; p++) {
@@ -1434,6 +1455,7 @@ fetch_hcp(struct state_src *s, char **buf, size_t *len, int *unchanged, char **e
 	http_resp_free(&rs);
 	memset(&rq, 0, sizeof rq);
 	rq.url = dl;
+	rq.max_body = TF_MAX_STATE;
 	rq.headers = dl_hdrs;
 	/* The token goes only to the API's own origin, never to another host. */
 	if (origin_len(dl) == origin_len(s->hcp_base) &&

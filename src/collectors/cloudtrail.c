@@ -12,6 +12,7 @@
 
 #include "collectors/cloudtrail.h"
 #include "http.h"
+#include "paging.h"
 #include "util.h"
 
 #define TARGET "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents"
@@ -400,7 +401,7 @@ lookup(struct ct_poller *p, const struct source_sink *sink, const char *body, js
 	struct aws_keys_buf kb;
 	struct http_req rq;
 	struct http_resp rs;
-	char *herr = NULL, *code = NULL, *msg = NULL, *why = NULL;
+	char *herr = NULL, *code = NULL, *msg = NULL, *why = NULL, *nw;
 	int attempt, refreshed = 0, rc = -1;
 	int64_t wait;
 	enum json_tokener_error jerr;
@@ -438,6 +439,22 @@ lookup(struct ct_poller *p, const struct source_sink *sink, const char *body, js
 		p->requests++;
 		if (http_do(p->http, &rq, &rs, &herr) != 0) {
 			aws_keys_buf_clear(&kb);
+			if (rs.fail == HTTP_FAIL_ABORTED) {
+				/* The thread is being stopped (http_thread_abort). */
+				free(herr);
+				http_resp_free(&rs);
+				free(why);
+				return -2;
+			}
+			if (!http_retryable(&rs)) {
+				/* Too big: the same page again would be too. */
+				p->errors++;
+				set_error(p, err, "%s: %s", p->name, herr);
+				free(herr);
+				http_resp_free(&rs);
+				free(why);
+				return -1;
+			}
 			why = xasprintf("%s", herr);
 			free(herr);
 			herr = NULL;
@@ -445,6 +462,14 @@ lookup(struct ct_poller *p, const struct source_sink *sink, const char *body, js
 			continue;
 		}
 		aws_keys_buf_clear(&kb);
+		if (!http_retryable(&rs) && (nw = http_not_api(&rs, "JSON")) != NULL) {
+			/* A redirect or a web page: something between us and AWS; no retry helps. */
+			p->errors++;
+			set_error(p, err, "%s: POST %s: %s", p->name, p->url, nw);
+			free(nw);
+			http_resp_free(&rs);
+			goto out;
+		}
 		if (rs.status == 200) {
 			json_tokener *tok = json_tokener_new();
 
@@ -608,9 +633,11 @@ int
 ct_poll_once(struct ct_poller *p, const struct source_sink *sink, char **err)
 {
 	json_object *doc, *events, *v;
-	char *body, *token = NULL, *c;
+	char *body, *token = NULL, *c, *why;
+	struct paging pg;
+	enum paging_verdict pv;
 	int64_t oldest, qend;
-	int pages = 0, rc;
+	int rc;
 
 	if (!p->loaded) {
 		p->loaded = 1;
@@ -632,12 +659,14 @@ ct_poll_once(struct ct_poller *p, const struct source_sink *sink, char **err)
 	/* NextToken needs every other parameter unchanged: the query ends at the low mark as
 	 * it was when the pagination started. */
 	qend = p->w.low_s;
+	paging_init(&pg, (unsigned)p->o.max_pages);
 	for (;;) {
 		body = ct_request_body(p->w.start_s, qend, p->o.max_results, token);
 		rc = lookup(p, sink, body, &doc, err);
 		free(body);
 		if (rc != 0) {
 			free(token);
+			paging_free(&pg);
 			report(p, sink, progress(p));
 			return rc;
 		}
@@ -647,6 +676,7 @@ ct_poll_once(struct ct_poller *p, const struct source_sink *sink, char **err)
 		    hand_page(p, sink, events, &oldest) != 0) {
 			json_object_put(doc);
 			free(token);
+			paging_free(&pg);
 			return -2;
 		}
 		free(token);
@@ -655,9 +685,9 @@ ct_poll_once(struct ct_poller *p, const struct source_sink *sink, char **err)
 		    json_object_is_type(v, json_type_string) && *json_object_get_string(v) != '\0')
 			token = xstrdup(json_object_get_string(v));
 		json_object_put(doc);
-		pages++;
 		if (token == NULL) {
 			/* Window complete. */
+			paging_free(&pg);
 			p->done_end_s = p->w.end_s;
 			p->w.active = 0;
 			p->last_poll_ms = tf_now_ms();
@@ -673,11 +703,27 @@ ct_poll_once(struct ct_poller *p, const struct source_sink *sink, char **err)
 		if (oldest < p->w.low_s)
 			p->w.low_s = oldest;
 		checkpoint(p, sink);
-		if (p->o.max_pages > 0 && pages >= p->o.max_pages) {
+		if ((pv = paging_next(&pg, token)) != PAGING_GO) {
+			/* The window stays pending from its low mark: the next poll asks for the rest
+			 * again (from the top, with a new NextToken chain), so a server that loops
+			 * loses nothing and a long window is read on. */
+			why = paging_why(&pg, pv, "NextToken");
 			free(token);
+			paging_free(&pg);
 			p->last_poll_ms = tf_now_ms();
+			if (pv == PAGING_CAP) {
+				set_error(p, NULL, "%s: %s; the rest of the window is read by the next "
+				    "poll (events so far are kept)", p->name, why);
+				free(why);
+				report(p, sink, progress(p));
+				return 1;
+			}
+			p->errors++;
+			set_error(p, err, "%s: %s (events so far are kept; the next poll reads the "
+			    "rest of the window again)", p->name, why);
+			free(why);
 			report(p, sink, progress(p));
-			return 1;
+			return -1;
 		}
 	}
 }

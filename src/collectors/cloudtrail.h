@@ -65,7 +65,8 @@ struct ct_options {
 	int64_t lookback_ms;            /* first window without a cursor; 0: CT_DEFAULT_LOOKBACK_MS */
 	int64_t overlap_ms;             /* 0: CT_DEFAULT_OVERLAP_MS; < 0: none */
 	int64_t since_ms, until_ms;     /* backfill window (0: unset); with until, run returns when done */
-	int max_pages;                  /* pages per poll; 0: unlimited (a long window resumes next poll) */
+	int max_pages;                  /* pages per poll; 0: PAGING_DEFAULT_MAX_PAGES (a longer
+	                                 * window resumes the next poll) */
 	int max_results;                /* page size 1..50; 0: 50 (tests use less) */
 	long timeout_ms;                /* per request; 0: 30 s */
 	int max_attempts;               /* per request, retries included; 0: 6 */
@@ -76,9 +77,11 @@ struct ct_poller;
 struct ct_poller *ct_poller_new(const struct ct_options *o);
 void ct_poller_free(struct ct_poller *p);
 /* One poll: reads the cursor on first use, queries the window, every page. 0 when the
- * window was completed, 1 when events remain (max_pages reached), -1 on an error (already
- * reported through sink->status; *err gets a copy when err is non-NULL), -2 when the sink
- * is stopping. */
+ * window was completed, 1 when events remain (max_pages reached, said in the status), -1 on
+ * an error (already reported through sink->status; *err gets a copy when err is non-NULL),
+ * among them a NextToken the server had already returned in this poll (paging.h), -2 when
+ * the sink is stopping. After 1 and after a repeated token the window stays pending from the
+ * oldest second handed over, so the next poll reads on without a gap. */
 int ct_poll_once(struct ct_poller *p, const struct source_sink *sink, char **err);
 /* Poll every interval until sink->sleep says stop (or, with until_ms, the backfill is
  * done). Returns 0. */

@@ -19,7 +19,7 @@
 #define FALCO_ONCE_WAIT_MS 5000         /* --once on a socket: wait this long for a client */
 #define FALCO_ONCE_IDLE_MS 1000         /* ... and stop this long after the last data */
 #define FALCO_MAX_CONN 64
-#define FALCO_MAX_LINE (16 * 1024 * 1024)   /* longer lines are malformed, not a crash */
+#define FALCO_MAX_LINE TF_MAX_RECORD   /* an alert is a record: a longer line is malformed */
 
 /* ---- one alert ---- */
 
@@ -399,8 +399,8 @@ drain_lines(struct falco *f, struct stream *s, const struct source_sink *k, int 
 	}
 	if (s->buf.len > FALCO_MAX_LINE) {
 		s->line++;
-		fail(f, xasprintf("%s:%llu: malformed line: longer than %d bytes", s->label,
-		    (unsigned long long)s->line, FALCO_MAX_LINE));
+		fail(f, xasprintf("%s:%llu: malformed line: longer than %zu bytes, the limit for one "
+		    "audit record", s->label, (unsigned long long)s->line, (size_t)FALCO_MAX_LINE));
 		f->c.malformed++;
 		s->buf.len = 0;
 	}

@@ -263,6 +263,7 @@ sync_reader(const struct reading *g)
 	s->events = c->events;
 	s->skipped = c->skipped;
 	s->malformed = c->malformed;
+	s->repaired = c->repaired;
 	s->read_only = ev_reader_skipped_read_only(g->rd);
 	s->format = ev_format_name(ev_reader_format(g->rd));
 	s->progress = p;

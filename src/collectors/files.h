@@ -54,6 +54,7 @@ struct files_source {
 	char *error;                    /* why it failed, or NULL */
 	double progress;                /* 0..1, -1 unknown (a pipe) */
 	uint64_t records, events, skipped, malformed;   /* the reader's counters */
+	uint64_t repaired;      /* events whose text was not UTF-8: shown with U+FFFD */
 	uint64_t read_only;             /* skipped by the reader as read-only */
 	uint64_t duplicates;            /* events whose id came earlier in this replay: dropped */
 	uint64_t out_of_window;         /* outside --since/--until: not handed over */

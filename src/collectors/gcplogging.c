@@ -10,6 +10,7 @@
 #include "collectors/gcplogging.h"
 #include "event.h"
 #include "http.h"
+#include "paging.h"
 #include "util.h"
 
 #define NS_PER_MS 1000000LL
@@ -591,7 +592,7 @@ fetch_page(struct gl_poller *p, const char *body, json_object **page, char **err
 	struct http_resp rs;
 	unsigned attempt;
 	int refreshed = 0;
-	char *terr = NULL, *why = NULL, *m;
+	char *terr = NULL, *why = NULL, *m, *nw;
 
 	*page = NULL;
 	for (attempt = 1;; attempt++) {
@@ -616,8 +617,29 @@ fetch_page(struct gl_poller *p, const char *body, json_object **page, char **err
 		free(why);
 		why = NULL;
 		if (http_do(p->http, &rq, &rs, &terr) != 0) {
+			if (rs.fail == HTTP_FAIL_ABORTED) {
+				/* The thread is being stopped (http_thread_abort). */
+				free(terr);
+				http_resp_free(&rs);
+				return 1;
+			}
+			if (!http_retryable(&rs)) {
+				/* Too big: the same page again would be too. */
+				tf_err(err, "%s: %s", p->name, terr);
+				free(terr);
+				http_resp_free(&rs);
+				return -1;
+			}
 			why = terr;
 			terr = NULL;
+		} else if (!http_retryable(&rs) && rs.status != 401 &&
+		    (nw = http_not_api(&rs, "JSON")) != NULL) {
+			/* A redirect or a web page: something between us and Google; no retry helps. */
+			tf_err(err, "%s: POST %s: %s", p->name, p->url, nw);
+			free(nw);
+			http_resp_free(&rs);
+			free(why);
+			return -1;
 		} else if (rs.status == 200) {
 			enum json_tokener_error je;
 			json_tokener *tok = json_tokener_new();
@@ -769,6 +791,8 @@ gl_poll_once(struct gl_poller *p, char **err)
 	int64_t from, to, now = tf_now_ms() * NS_PER_MS, t0;
 	json_object *rq = json_object_new_object(), *names, *page = NULL, *v;
 	char *filter, *token = NULL;
+	struct paging pg;
+	enum paging_verdict pv = PAGING_GO;
 	size_t i, n;
 	int rc = 0;
 
@@ -797,6 +821,7 @@ gl_poll_once(struct gl_poller *p, char **err)
 	json_object_object_add(rq, "pageSize", json_object_new_int(p->o.page_size));
 	free(filter);
 
+	paging_init(&pg, p->o.max_pages);
 	for (;;) {
 		const char *body = json_object_to_json_string_ext(rq, JSON_C_TO_STRING_PLAIN |
 		    JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -832,14 +857,31 @@ gl_poll_once(struct gl_poller *p, char **err)
 		page = NULL;
 		if (token == NULL)
 			break;
+		if ((pv = paging_next(&pg, token)) != PAGING_GO) {
+			/* The position stays at the newest entry handed over (pages come oldest
+			 * first), so the next poll lists the rest of the window again. */
+			char *why = paging_why(&pg, pv, "nextPageToken");
+
+			tf_err(err, "%s: %s (entries so far are kept; the next poll lists the rest "
+			    "of the window again)", p->name, why);
+			free(why);
+			rc = pv == PAGING_CAP ? 2 : -1;
+			break;
+		}
 		/* An empty page with a token is the API's search timing out: keep paging. */
 		json_object_object_add(rq, "pageToken", json_object_new_string(token));
 		report(p);
 	}
+	paging_free(&pg);
 	json_object_put(page);
 	json_object_put(rq);
 	free(token);
-	if (rc == 0) {
+	if (rc == 2) {
+		/* Page cap: a long window is read on by the next poll; not a failure (and no
+		 * watermark: the window was not listed to its end). */
+		set_error(p, err != NULL && *err != NULL ? *err : "page cap reached");
+		p->last_poll_wall = tf_now_ms();
+	} else if (rc == 0) {
 		/* The whole window was listed: the position moves to its end, and every entry
 		 * before its end (before now - overlap, which allows for late ingestion) has been
 		 * handed over: the engine may decide the operations held that long (detect.h),
@@ -884,6 +926,13 @@ gl_poller_run(struct gl_poller *p, char **err)
 			if (p->sink.flush != NULL)
 				p->sink.flush(p->sink.ctx);
 			break;
+		}
+		if (rc == 2) {
+			/* The page cap ended the poll: read on at the request rate, not the interval. */
+			free(e);
+			e = NULL;
+			failures = 0;
+			continue;
 		}
 		if (rc < 0) {
 			failures++;

@@ -27,6 +27,10 @@
  * middle of a backfill) neither skips nor repeats an entry. A stored cursor wins over
  * since/lookback unless it is older than `since`.
  *
+ * Pagination that never ends: a nextPageToken the server already returned in this poll (the
+ * same as the last, or a cycle) ends the poll with an error, and max_pages pages end it too
+ * (the next poll lists on); either way the position stays at the newest entry handed over.
+ *
  * Faults: 429 RESOURCE_EXHAUSTED, 5xx, transport errors and a truncated or invalid JSON body
  * are counted, reported in the status and retried with http_backoff_ms (the same page token);
  * 401 asks the token source for a new token once (token_invalidate) and retries; other
@@ -64,6 +68,7 @@ struct gl_opts {
 	int64_t since_ms, until_ms;     /* backfill [since, until); 0: unset. With until, the run
 	                                   loop returns once the cursor reaches it. */
 	int page_size;                  /* 0: 1000 (the API's maximum) */
+	unsigned max_pages;             /* pages per poll; 0: PAGING_DEFAULT_MAX_PAGES */
 	int64_t min_interval_ms;        /* between entries:list requests; 0: 1000; -1: none */
 	unsigned max_attempts;          /* per page; 0: 8 */
 	int64_t backoff_base_ms, backoff_cap_ms;   /* 0: 1 s, 60 s */
@@ -86,7 +91,9 @@ struct gl_poller *gl_poller_new(const struct gl_opts *o, const struct source_sin
     char **err);
 void gl_poller_free(struct gl_poller *p);
 /* One poll: list the window from the cursor to now (or until) through every page.
- * 0 done, 1 stop asked (sink), -1 with *err (the status says it too). */
+ * 0 done, 1 stop asked (sink), 2 max_pages reached with more to list (*err and the status
+ * say so; the next poll lists on), -1 with *err (the status says it too), among them a
+ * nextPageToken the server had already returned in this poll (paging.h). */
 int gl_poll_once(struct gl_poller *p, char **err);
 /* Poll every poll_interval until a stop is asked, or until the backfill reached until_ms.
  * 0, or -1 with *err when a backfill could not finish. Errors in live mode are reported in

@@ -14,7 +14,6 @@
 #define BACKOFF_BASE_MS 200
 #define BACKOFF_CAP_MS 20000
 #define RECENT_IDS 8192         /* ids remembered to drop redeliveries seen by this process */
-#define MAX_LOG_BYTES (512ULL * 1024 * 1024)
 
 struct sqs_consumer {
 	struct sqs_options o;
@@ -126,11 +125,14 @@ sqs_gunzip(const char *buf, size_t len, char **out, size_t *outlen, char **err)
 			    zr == Z_BUF_ERROR ? ": truncated" : "");
 		}
 		sb_add(&sb, chunk, sizeof chunk - zs.avail_out);
-		if (sb.len > MAX_LOG_BYTES) {
+		if (sb.len > TF_MAX_LOG_OBJECT) {
+			char lim[32];
+
 			inflateEnd(&zs);
 			sb_free(&sb);
-			return tf_err(err, "the log file is larger than %llu bytes uncompressed",
-			    (unsigned long long)MAX_LOG_BYTES);
+			tf_size_str(TF_MAX_LOG_OBJECT, lim);
+			return tf_err(err, "larger than %s decompressed, the limit for a CloudTrail "
+			    "log file; is it one?", lim);
 		}
 		if (zr != Z_STREAM_END && zs.avail_in == 0 && zs.avail_out != 0) {
 			inflateEnd(&zs);
@@ -215,9 +217,23 @@ aws_call(struct sqs_consumer *c, const struct source_sink *sink, struct http_req
 		c->requests++;
 		if (http_do(c->http, rq, rs, &herr) != 0) {
 			aws_keys_buf_clear(&kb);
+			rq->aws = NULL;
 			free(why);
 			why = herr;
 			herr = NULL;
+			if (rs->fail == HTTP_FAIL_ABORTED) {
+				/* The thread is being stopped (http_thread_abort). */
+				http_resp_free(rs);
+				free(why);
+				return -2;
+			}
+			if (!http_retryable(rs)) {
+				/* Too big: the same request would download it again. */
+				http_resp_free(rs);
+				tf_err(err, "%s", why);
+				free(why);
+				return -1;
+			}
 			http_resp_free(rs);
 			continue;
 		}
@@ -252,9 +268,13 @@ static char *
 describe(const struct http_resp *rs)
 {
 	const char *b = rs->body.buf != NULL ? rs->body.buf : "", *p, *q;
-	json_object *o = json_tokener_parse(b), *v;
+	json_object *o, *v;
 	char *code = NULL, *msg = NULL, *s;
 
+	/* A redirect or a web page: something between us and AWS, said so. */
+	if ((s = http_not_api(rs, "JSON")) != NULL)
+		return s;
+	o = json_tokener_parse(b);
 	if (o != NULL && json_object_is_type(o, json_type_object)) {
 		if (json_object_object_get_ex(o, "__type", &v)) {
 			const char *t = json_object_get_string(v), *h = strrchr(t, '#');
@@ -335,7 +355,7 @@ read_log(struct sqs_consumer *c, const struct source_sink *sink, const char *buc
 	rq.method = "GET";
 	rq.url = url;
 	rq.timeout_ms = c->o.timeout_ms ? c->o.timeout_ms : 120000;
-	rq.max_body = MAX_LOG_BYTES;
+	rq.max_body = TF_MAX_LOG_OBJECT;
 	rc = aws_call(c, sink, &rq, "s3", &rs, &why);
 	if (rc != 0) {
 		if (rc == -1)
@@ -344,8 +364,9 @@ read_log(struct sqs_consumer *c, const struct source_sink *sink, const char *buc
 		free(url);
 		return rc;
 	}
-	if (rs.status != 200) {
-		why = describe(&rs);
+	if (rs.status != 200 || (why = http_not_api(&rs, "a CloudTrail log file")) != NULL) {
+		if (why == NULL)
+			why = describe(&rs);
 		tf_err(err, "GET %s: %s", url, why);
 		free(why);
 		http_resp_free(&rs);
@@ -386,6 +407,12 @@ read_log(struct sqs_consumer *c, const struct source_sink *sink, const char *buc
 	if (rc < 0) {
 		tf_err(err, "%s", why);
 		free(why);
+	} else if (ev_reader_counters(r)->malformed > 0 && ev_reader_counters(r)->events == 0) {
+		/* Nothing readable (an HTML error page, a truncated or foreign file): deleting
+		 * the message would lose the log file's events for good. */
+		tf_err(err, "%s: not a CloudTrail log file (%llu malformed records, no event)", name,
+		    (unsigned long long)ev_reader_counters(r)->malformed);
+		rc = -1;
 	} else if (ev_reader_counters(r)->malformed > 0) {
 		/* Handed over what was readable; the file is still counted as bad. */
 		set_error(c, NULL, "%s: %llu malformed records", name,
@@ -607,8 +634,9 @@ sqs_poll_once(struct sqs_consumer *c, const struct source_sink *sink, char **err
 		report(c, sink);
 		return rc;
 	}
-	if (rs.status != 200) {
-		why = describe(&rs);
+	if (rs.status != 200 || (why = http_not_api(&rs, "JSON")) != NULL) {
+		if (why == NULL)
+			why = describe(&rs);
 		set_error(c, err, "%s: POST %s ReceiveMessage: %s", c->name, c->url, why);
 		free(why);
 		http_resp_free(&rs);
@@ -678,6 +706,18 @@ sqs_poll_once(struct sqs_consumer *c, const struct source_sink *sink, char **err
 	}
 	report(c, sink);
 	return rc == -2 ? -2 : (int)n;
+}
+
+void
+sqs_consumer_set_wait(struct sqs_consumer *c, int seconds)
+{
+	c->o.wait_seconds = seconds < 0 ? 0 : seconds > 20 ? 20 : seconds;
+}
+
+uint64_t
+sqs_consumer_errors(const struct sqs_consumer *c)
+{
+	return c->errors;
 }
 
 int

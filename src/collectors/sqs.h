@@ -55,6 +55,13 @@ void sqs_consumer_free(struct sqs_consumer *c);
 int sqs_poll_once(struct sqs_consumer *c, const struct source_sink *sink, char **err);
 /* Receive until sink->sleep (or sink->event) says stop. Returns 0. */
 int sqs_consumer_run(struct sqs_consumer *c, const struct source_sink *sink);
+/* The long poll of the next receives, 0..20 s (`watch --once` asks for 1: every SQS server is
+ * still asked, and an empty queue answers in a second, not in the 20 s a live consumer
+ * waits). */
+void sqs_consumer_set_wait(struct sqs_consumer *c, int seconds);
+/* Errors so far (failed receives, messages left undeleted): a --once poll that adds to them
+ * failed. */
+uint64_t sqs_consumer_errors(const struct sqs_consumer *c);
 
 /* Pure parts, for unit tests. */
 /* URL-decode an S3 notification key ('+' is a space, %XX a byte). Heap string. */

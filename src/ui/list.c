@@ -172,6 +172,26 @@ ui_list_position(const struct ui_list *l, size_t n, char *out, size_t len)
 		snprintf(out, len, "%zu/%zu", l->sel + 1, n);
 }
 
+/* The sort column when it is not on screen (hidden by :columns, or cut off by the width), as
+ * :sort takes it with its direction ("account▼"), so the header can still say what orders the
+ * list; 0 (and out untouched) when its own header shows the mark. */
+int
+ui_list_sort_offscreen(const struct ui_vstate *vs, char *out, size_t len)
+{
+	const struct ui_list *l = &vs->list;
+	int i;
+
+	if (vs->v->ncols == 0)
+		return 0;
+	for (i = 0; i < l->norder; i++)
+		if (l->order[i] == l->sort_col && l->colw[l->sort_col] > 0)
+			return 0;
+	snprintf(out, len, "%s", vs->v->cols[l->sort_col].name);
+	lower_ascii(out);
+	snprintf(out + strlen(out), len - strlen(out), "%s", ui_glyph(l->sort_desc ? G_DOWN : G_UP));
+	return 1;
+}
+
 void
 ui_list_select(struct ui *u, struct ui_vstate *vs, size_t row)
 {
@@ -660,15 +680,9 @@ wrap(const char *s, int w, int indent, size_t *starts, size_t max)
 		memset(&st, 0, sizeof st);
 		while (p < len) {
 			wchar_t wc;
-			size_t k = mbrtowc(&wc, s + p, len - p, &st);
 			int cw;
+			size_t k = ui_char(s + p, &st, &wc, &cw);
 
-			if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-				memset(&st, 0, sizeof st);
-				k = 1;
-				cw = 1;
-			} else if ((cw = wcwidth(wc)) < 0)
-				cw = 1;
 			if (used + cw > room)
 				break;
 			if (wc == L' ' && p > off)

@@ -746,7 +746,8 @@ model_rebuild(struct model *m)
 		ix->rowpos_cap = m->all.n + m->all.n / 2 + 64;
 		ix->rowpos = xreallocarray(ix->rowpos, ix->rowpos_cap, sizeof *ix->rowpos);
 	}
-	memset(ix->rowpos, 0xff, m->all.n * sizeof *ix->rowpos);
+	if (m->all.n > 0)       /* rowpos is still NULL before the first finding */
+		memset(ix->rowpos, 0xff, m->all.n * sizeof *ix->rowpos);
 	for (i = 0; i < n; i++)
 		ix->rowpos[m->rows[i]] = i;
 	ix->rowpos_n = m->all.n;

@@ -173,20 +173,12 @@ ui_prompt_draw(struct ui *u, int y, int w)
 		const char *s = u->input.buf;
 		mbstate_t st;
 		wchar_t wc;
-		size_t k;
 		int cw;
 
 		memset(&st, 0, sizeof st);
 		while (before - skip >= room - 1 && *s != '\0') {
-			k = mbrtowc(&wc, s, MB_CUR_MAX, &st);
-			if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-				memset(&st, 0, sizeof st);
-				k = 1;
-				cw = 1;
-			} else if ((cw = wcwidth(wc)) < 0)
-				cw = 1;
+			s += ui_char(s, &st, &wc, &cw);
 			skip += cw;
-			s += k;
 		}
 		ui_put(y, n, room, s, A_NORMAL);
 	} else
@@ -200,10 +192,10 @@ ui_prompt_draw(struct ui *u, int y, int w)
 		if (*at != '\0') {
 			mbstate_t st;
 			wchar_t wc;
+			int cw;
 
 			memset(&st, 0, sizeof st);
-			k = mbrtowc(&wc, at, MB_CUR_MAX, &st);
-			if (k == (size_t)-1 || k == (size_t)-2 || k == 0 || k >= sizeof one)
+			if ((k = ui_char(at, &st, &wc, &cw)) >= sizeof one)
 				k = 1;
 			memcpy(one, at, k);
 			one[k] = '\0';

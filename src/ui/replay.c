@@ -466,6 +466,7 @@ replay_sources(struct replay *r, struct replay_source **out, size_t *n)
 			v[i].events = src[i].events;
 			v[i].skipped = src[i].skipped;
 			v[i].malformed = src[i].malformed;
+			v[i].repaired = src[i].repaired;
 			v[i].read_only = src[i].read_only;
 			v[i].duplicates = src[i].duplicates;
 			v[i].out_of_window = src[i].out_of_window;

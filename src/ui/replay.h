@@ -101,6 +101,7 @@ struct replay_source {
 	char *path;
 	const char *format;     /* static */
 	uint64_t records, events, skipped, malformed, read_only;
+	uint64_t repaired;      /* events whose text was not UTF-8: shown with U+FFFD */
 	uint64_t duplicates;    /* events whose id came earlier in the replay: not shown again */
 	uint64_t out_of_window; /* outside --since/--until */
 	double progress;        /* 0..1, -1 unknown */

@@ -14,6 +14,7 @@
 #include <curses.h>
 #include <openssl/evp.h>
 
+#include "text.h"
 #include "ui_int.h"
 
 #define COPY_MAX (1u << 20)     /* terminals cap OSC 52; past this we refuse, not cut */
@@ -76,6 +77,7 @@ ui_pager(struct ui *u, const char *text)
 	char path[] = "/tmp/tfdrift-page.XXXXXX";
 	struct sigaction ign, oint, oquit, otstp;
 	int fd, status = 0, rc = 0;
+	struct strbuf shown;
 	pid_t pid;
 
 	if (pager == NULL || *pager == '\0')
@@ -84,12 +86,18 @@ ui_pager(struct ui *u, const char *text)
 		ui_msg(u, 1, "no pager: cannot make a temporary file: %s", strerror(errno));
 		return -1;
 	}
-	if (write_all(fd, text, strlen(text)) != 0) {
+	/* The pager is `less -R` by default, which passes escape sequences through: the text
+	 * (logged strings among it) goes with every control but the newline shown (\x1b). */
+	sb_init(&shown);
+	text_escape(&shown, text, strlen(text), TEXT_KEEP_NL);
+	if (write_all(fd, shown.buf != NULL ? shown.buf : "", shown.len) != 0) {
 		ui_msg(u, 1, "no pager: cannot write %s: %s", path, strerror(errno));
+		sb_free(&shown);
 		close(fd);
 		unlink(path);
 		return -1;
 	}
+	sb_free(&shown);
 	close(fd);
 	def_prog_mode();
 	endwin();

@@ -544,7 +544,7 @@ parse_file(const char *path, struct theme *out, char ***errs, size_t *nerrs)
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if (tf_read_file(path, &buf, &len, &err) != 0) {
+	if (tf_read_file(path, TF_FILE_DEFINITION, &buf, &len, &err) != 0) {
 		*errs = xreallocarray(*errs, *nerrs + 1, sizeof **errs);
 		(*errs)[(*nerrs)++] = xasprintf("theme %s", err);
 		free(err);

@@ -51,10 +51,8 @@ ui_glyph(enum ui_glyph_id g)
 	return g < G__COUNT ? glyphs[glyph_utf8][g] : "?";
 }
 
-/* One character of s at *p: its bytes, width and the wide character (control characters and
- * invalid bytes come back as '?' of width 1). */
-static size_t
-next_char(const char *s, mbstate_t *st, wchar_t *wc, int *cw)
+size_t
+ui_char(const char *s, mbstate_t *st, wchar_t *wc, int *cw)
 {
 	size_t k = mbrtowc(wc, s, MB_CUR_MAX, st);   /* s is NUL-terminated: MB_CUR_MAX is safe */
 
@@ -94,7 +92,7 @@ ui_width(const char *s)
 			s += 3;
 			continue;
 		}
-		s += next_char(s, &st, &wc, &cw);
+		s += ui_char(s, &st, &wc, &cw);
 		w += cw;
 	}
 	return w;
@@ -154,7 +152,7 @@ ui_put_hl(int y, int x, int w, const char *s, int attr, const struct filter *f)
 			off += 3;
 			continue;
 		}
-		k = next_char(s + off, &st, &wc, &cw);
+		k = ui_char(s + off, &st, &wc, &cw);
 		if (used + cw > w - ell)
 			break;
 		attrset(a);
@@ -632,6 +630,10 @@ draw_top(struct ui *u, int w)
 	}
 	if (u->cur == V_RESOURCE && u->resource != NULL)
 		sb_addf(&extra, " %s", u->resource);
+	/* A sort column whose header cannot carry the mark (hidden, or cut off): say it here. */
+	if (u->overlay == OV_NONE && vs->v->count != NULL &&
+	    ui_list_sort_offscreen(vs, buf, sizeof buf))
+		sb_addf(&extra, " [by %s]", buf);
 	/* Tabs in full when the filter still fits, else numbers (the current one in full). */
 	sb_init(&tabs);
 	for (t = 0; t < UI_NTABS; t++)
@@ -826,12 +828,14 @@ ui_draw(struct ui *u)
 		doupdate();
 		return;
 	}
-	draw_top(u, w);
 	body = h - 3;                   /* top line, status, bottom line */
 	if (u->overlay != OV_NONE)
 		ui_overlay_draw(u, 1, 0, body, w);
 	else
 		vs->v->draw(u, vs, 1, 0, body, w);
+	/* The top line after the body: the list has settled its selection and laid out its
+	 * columns for this frame, which the position and the sort column depend on. */
+	draw_top(u, w);
 	if (u->prompting != P_NONE && u->msg != NULL) {
 		/* The prompt has the bottom line: what was wrong with the last answer, or what Tab
 		 * offers, goes above. */

@@ -317,6 +317,10 @@ struct ui {
 int ui_put(int y, int x, int w, const char *s, int attr);
 /* The same, with the free words of f (may be NULL) highlighted in the match slot. */
 int ui_put_hl(int y, int x, int w, const char *s, int attr, const struct filter *f);
+/* One character of the NUL-terminated s: returns its bytes and sets its width and wide
+ * character (control characters and invalid bytes come back as '?', width 1). */
+#include <wchar.h>
+size_t ui_char(const char *s, mbstate_t *st, wchar_t *wc, int *cw);
 /* Display width of s (multibyte aware). */
 int ui_width(const char *s);
 /* Fill columns [x, x+w) of row y with blanks in attr. */
@@ -354,6 +358,7 @@ size_t ui_list_find(struct ui *u, struct ui_vstate *vs);
 void ui_list_select(struct ui *u, struct ui_vstate *vs, size_t row);
 /* Where the selection is: "12/340", with "▲ 3 new" when rows came above. */
 void ui_list_position(const struct ui_list *l, size_t n, char *out, size_t len);
+int ui_list_sort_offscreen(const struct ui_vstate *vs, char *out, size_t len);
 /* Movement keys; 1 when the key was one. */
 int ui_list_key(struct ui *u, struct ui_vstate *vs, enum ui_action a);
 /* Draw the header and rows of a list view into (y, x, h, w). */

@@ -104,6 +104,10 @@ build(struct ui *u, struct ui_text *d, const struct filter *f)
 			ui_text_add(d, TS_STATUS_ERROR, xasprintf("          %llu malformed record%s were skipped "
 			    "(`tfdrift scan` on this file lists them with line numbers)",
 			    (unsigned long long)s->malformed, s->malformed == 1 ? "" : "s"));
+		if (s->repaired > 0)
+			ui_text_add(d, TS_STATUS_ERROR, xasprintf("          %llu event%s had text that is not "
+			    "UTF-8 (or a NUL): shown with U+FFFD", (unsigned long long)s->repaired,
+			    s->repaired == 1 ? "" : "s"));
 	}
 	replay_sources_free(src, n);
 	{

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Benchmark inputs: the invictus CloudTrail records replicated with unique event ids, and a
-v4 state with N resources (AWS and GCP types, modules, count and for_each)."""
+"""Benchmark inputs: the invictus CloudTrail records replicated with unique event ids, N writes
+on N distinct security groups (one finding each, for memory per finding), and a v4 state with
+N resources (AWS and GCP types, modules, count and for_each)."""
 import json
 import sys
 
@@ -13,6 +14,25 @@ def events(src, dst, copies):
                 r = json.loads(l)
                 r["eventID"] = "%s-%04d" % (r.get("eventID", "x"), c)
                 out.write(json.dumps(r, separators=(",", ":")) + "\n")
+
+
+def findings(src, dst, n):
+    """n AuthorizeSecurityGroupIngress calls, each on its own (unmanaged) security group, made
+    from the first such record in src not made by Terraform: every one is a finding."""
+    tmpl = None
+    for l in open(src):
+        if '"AuthorizeSecurityGroupIngress"' in l and "Terraform/" not in l:
+            tmpl = json.loads(l)
+            break
+    if tmpl is None:
+        sys.exit("gen.py: no AuthorizeSecurityGroupIngress record in " + src)
+    old = tmpl["requestParameters"]["groupId"]
+    text = json.dumps(tmpl, separators=(",", ":"))
+    with open(dst, "w") as out:
+        for i in range(n):
+            r = text.replace(old, "sg-%017x" % i)
+            r = r.replace(tmpl["eventID"], "%s-%07d" % (tmpl["eventID"], i))
+            out.write(r + "\n")
 
 
 def state(dst, n):
@@ -58,5 +78,7 @@ def state(dst, n):
 if __name__ == "__main__":
     if sys.argv[1] == "events":
         events(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif sys.argv[1] == "findings":
+        findings(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     else:
         state(sys.argv[2], int(sys.argv[3]))

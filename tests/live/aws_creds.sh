@@ -118,6 +118,9 @@ credential_process = $T_TMP/failproc
 [profile slowproc]
 credential_process = sleep 5
 
+[profile bigproc]
+credential_process = head -c 2000000 /dev/zero
+
 [profile role]
 role_arn = arn:aws:iam::111111111111:role/drift-reader
 source_profile = src
@@ -188,6 +191,8 @@ t_like "... with its exit status and stderr's first line" "$T_ERR" "credential_p
 t_unlike "... and only the first line" "$T_ERR" "second line"
 pr AWS_PROFILE=slowproc TFDRIFT_AWS_PROCESS_TIMEOUT_MS=300 "$PROBE"
 t_like "a credential_process that hangs times out" "$T_ERR" "sleep did not finish within 300 ms"
+pr AWS_PROFILE=bigproc "$PROBE"
+t_like "a credential_process that prints too much is refused" "$T_ERR" "credential_process of profile bigproc: head printed more than 1 MiB, the limit for credentials"
 
 # ---- assume role ----
 pr AWS_PROFILE=role "$PROBE"

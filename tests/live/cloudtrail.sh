@@ -62,7 +62,14 @@ printf '%s\n' "$T_OUT" > "$T_TMP/k2"
 cat "$T_TMP/k1" "$T_TMP/k2" | ids | sort > "$T_TMP/k"
 ALL3=$(ids "$T_TMP/o1" "$T_TMP/o2" | sort)
 t_is "restart: union == all events (first run $N1 lines)" "$(sort -u "$T_TMP/k")" "$ALL3"
-t_is "restart: no id twice" "$(uniq -d "$T_TMP/k" | wc -l)" 0
+# Delivery is at least once: a kill -9 between printing a page and checkpointing it sends that
+# page again (the store drops an event id it holds). So at most one page twice, and only the
+# last page the first run printed.
+uniq -d "$T_TMP/k" > "$T_TMP/dups"
+t_ok "restart: at most one page ($(wc -l < "$T_TMP/dups") ids) twice" test "$(wc -l < "$T_TMP/dups")" -le 10
+tail -n 10 "$T_TMP/k1" | ids | sort > "$T_TMP/lastpage"
+t_is "restart: an id twice only from the last page before the kill" \
+    "$(comm -23 "$T_TMP/dups" "$T_TMP/lastpage" | wc -l)" 0
 
 # 4. Faults: throttling, 5xx, a truncated body: retried, counted, nothing lost.
 mock_get ct '/__control/throttle?n=2' > /dev/null

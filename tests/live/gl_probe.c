@@ -72,7 +72,7 @@ cursor_get(void *ctx, const char *name)
 	size_t len;
 
 	(void)ctx;
-	if (tf_read_file(cursor_path, &buf, &len, NULL) != 0)
+	if (tf_read_file(cursor_path, TF_FILE_CONFIG, &buf, &len, NULL) != 0)
 		return NULL;
 	for (line = strtok_r(buf, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
 		if ((tab = strchr(line, '\t')) != NULL && (size_t)(tab - line) == strlen(name) &&

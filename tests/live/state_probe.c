@@ -6,7 +6,8 @@
  * AWS keys come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (aws_creds_static), the GCS
  * bearer token from STATE_PROBE_GCS_TOKEN (a fixed token source), never from argv.
  * --between URLS (repeatable): after fetch i, GET the i-th argument's URLs (space-separated;
- * a mock's control endpoints).
+ * a mock's control endpoints). --deadline MS: each fetch is aborted MS after it starts (the
+ * way `watch --once` bounds its states, through http_thread_abort).
  * Exit: 0 when every fetch succeeded, 1 otherwise, 2 on a bad command line. */
 #include "config.h"
 
@@ -32,6 +33,13 @@ fixed_token(void *ctx, char **token, char **err)
 	return 0;
 }
 
+/* http_thread_abort's check: this fetch's deadline passed. */
+static int
+past(void *ctx)
+{
+	return tf_mono_ms() >= *(const int64_t *)ctx;
+}
+
 static double
 mono_ms(void)
 {
@@ -46,7 +54,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: state_probe SPEC [--times N] [--interval MS] [--between URL]... "
 	    "[--region R] [--endpoint URL] [--workspace WS] [--gcs-url URL] [--hcp-url URL] "
-	    "[--describe]\n");
+	    "[--deadline MS] [--describe]\n");
 	exit(2);
 }
 
@@ -69,8 +77,9 @@ main(int argc, char **argv)
 	struct aws_creds *aws = NULL;
 	const char *spec = NULL, **between = NULL;
 	size_t nbetween = 0;
-	long times = 1, interval = 0;
-	int describe = 0, failed = 0, i;
+	long times = 1, interval = 0, deadline = 0;
+	int64_t until = 0;
+	int describe = 0, failed = 0, i, rc;
 	char *err = NULL;
 	struct http *h;
 
@@ -102,6 +111,8 @@ main(int argc, char **argv)
 			o.gcs_base_url = v;
 		else if (strcmp(a, "--hcp-url") == 0)
 			o.hcp_base_url = v;
+		else if (strcmp(a, "--deadline") == 0)
+			deadline = strtol(v, NULL, 10);
 		else if (a[0] == '-' && a[1] == '-')
 			usage();
 		else if (spec == NULL) {
@@ -137,7 +148,13 @@ main(int argc, char **argv)
 		struct state_src_info in;
 
 		json_object_object_add(line, "fetch", json_object_new_int(i));
-		if (state_src_fetch(src, &buf, &len, &unchanged, &err) != 0) {
+		if (deadline > 0) {
+			until = tf_mono_ms() + deadline;
+			http_thread_abort(past, &until);
+		}
+		rc = state_src_fetch(src, &buf, &len, &unchanged, &err);
+		http_thread_abort(NULL, NULL);
+		if (rc != 0) {
 			json_object_object_add(line, "error", json_object_new_string(err));
 			failed = 1;
 		} else if (unchanged) {

@@ -60,6 +60,25 @@ AWS_SECRET_ACCESS_KEY=not-the-secret t_run "$TFDRIFT" -c "$T_TMP/aws.yaml" watch
 t_is "a wrong secret: exit 1" "$T_RC" 1
 t_like "saying the signature does not match" "$T_ERR" 'cloudtrail lab us-east-1: .*SignatureDoesNotMatch'
 t_unlike "without the secret" "$T_ERR" 'not-the-secret'
+t_unlike "naming the source once" "$T_ERR" 'cloudtrail lab us-east-1: cloudtrail lab'
+
+# Something between tfdrift and AWS (a captive portal, a proxy): a redirect names where it
+# goes (its query secrets redacted), an HTML page says what it is; neither is retried.
+mock_get ct '/__control/redirect?n=3&to=https://portal.example/login%3Fsession_token%3DPORTALSECRET%26lang%3Den' > /dev/null
+t_run "$TFDRIFT" -c "$T_TMP/aws.yaml" watch --once --store "$T_TMP/redirect.db"
+t_is "a redirect: exit 1" "$T_RC" 1
+t_like "the redirect names its target" "$T_ERR" \
+    '^tfdrift: cloudtrail lab us-east-1: POST http://127\.0\.0\.1:[0-9]+/: HTTP 302 redirect to https://portal\.example/login\?session_token=REDACTED&lang=en \(tfdrift does not follow redirects: a proxy, a captive portal or a wrong endpoint\?\)$'
+t_unlike "without the portal's token" "$T_ERR" 'PORTALSECRET'
+t_like "and it was not retried" "$(mock_get ct /__control/counters)" '"pending":\{"redirect":2,'
+mock_get ct '/__control/redirect?n=0' > /dev/null
+mock_get ct '/__control/html?n=3' > /dev/null
+t_run "$TFDRIFT" -c "$T_TMP/aws.yaml" watch --once --store "$T_TMP/html.db"
+t_is "an HTML page: exit 1" "$T_RC" 1
+t_like "an HTML page is called one" "$T_ERR" \
+    '^tfdrift: cloudtrail lab us-east-1: POST http://127\.0\.0\.1:[0-9]+/: HTTP 200 with HTML, not JSON \(a proxy or captive portal\?\)$'
+t_like "and it was not retried" "$(mock_get ct /__control/counters)" '"html":2\}'
+mock_get ct '/__control/html?n=0' > /dev/null
 
 # The live dashboard over the same source.
 TFDRIFT_NOW=

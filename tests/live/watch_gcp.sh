@@ -65,5 +65,6 @@ client_email:process.argv[3],token_uri:process.argv[4]+"/token"}))' "$T_TMP/othe
 GOOGLE_APPLICATION_CREDENTIALS=$T_TMP/other.json t_run "$TFDRIFT" -c "$T_TMP/gcp.yaml" watch --once --store "$T_TMP/o.db"
 t_is "a wrong key: exit 1" "$T_RC" 1
 t_like "saying the token endpoint refused it" "$T_ERR" 'gcp diag corp-prod-4411: .*invalid_grant'
+t_unlike "naming the source once" "$T_ERR" 'gcp diag corp-prod-4411: gcp diag'
 t_unlike "without the key" "$T_ERR" 'PRIVATE KEY'
 t_done

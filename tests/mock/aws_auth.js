@@ -8,15 +8,20 @@
 // config: { "region": "us-east-1", "expirySeconds": 10,
 //           "keys": { "AKID": { "secret": "...", "token": "..."? } },
 //           "webToken": "expected web identity token", "containerToken": "expected Authorization",
-//           "imdsRole": "tfdrift-role", "imdsV1": true|false }
+//           "imdsRole": "tfdrift-role", "imdsV1": true|false, "imdsTokenValue": "..." (the
+//           token PUT answers this, line breaks and all),
+//           "issue": { "id": "ASIA...", "secret": "...", "token": "..." } }   (every call hands
+//           out these keys, so another mock can be told to accept them)
 // Control (tests): GET /__control/state -> counters and the last calls;
 //                  POST /__control/set {json} merges into the config (e.g. {"webToken": "b"},
 //                  {"failNext": {"sts": 1}}, {"imdsTokenStatus": 405}).
 // Routes: POST / (STS), PUT /latest/api/token, GET /latest/meta-data/iam/security-credentials/
 //         [role], GET /container/... (container credentials).
+// Misbehaving-server faults (trickle, HTML, oversized bodies, ...): tests/mock/misbehave.js.
 'use strict';
 
 const http = require('http');
+const misbehave = require('./misbehave.js');
 const fs = require('fs');
 const crypto = require('crypto');
 const { verify } = require('./sigv4.js');
@@ -38,6 +43,12 @@ let serial = 0;
 
 function issue() {
   serial++;
+  if (cfg.issue) {
+    const c = cfg.issue;
+    cfg.keys[c.id] = { secret: c.secret, token: c.token };
+    return { id: c.id, secret: c.secret, token: c.token,
+      exp: new Date(Date.now() + cfg.expirySeconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z') };
+  }
   const id = 'ASIAMOCK' + String(serial).padStart(12, '0');
   const secret = crypto.randomBytes(20).toString('base64');
   const token = 'FwoMOCK' + crypto.randomBytes(24).toString('base64');
@@ -127,7 +138,7 @@ function imds(req, res, path) {
     if (cfg.imdsTokenStatus) { res.writeHead(cfg.imdsTokenStatus); return res.end(); }
     if (!req.headers['x-aws-ec2-metadata-token-ttl-seconds']) { res.writeHead(400); return res.end(); }
     state.imdsToken++;
-    const t = 'IMDSTOKEN' + crypto.randomBytes(16).toString('hex');
+    const t = cfg.imdsTokenValue || 'IMDSTOKEN' + crypto.randomBytes(16).toString('hex');
     imdsTokens.add(t);
     res.writeHead(200, { 'Content-Type': 'text/plain' });
     return res.end(t);
@@ -159,7 +170,7 @@ function container(req, res) {
     AccountId: '123456789012' });
 }
 
-const server = http.createServer((req, res) => {
+const server = http.createServer(misbehave.wrap((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', async () => {
@@ -182,7 +193,7 @@ const server = http.createServer((req, res) => {
       res.end(String(e));
     }
   });
-});
+}));
 server.listen(port, '127.0.0.1', () => {
   console.log(server.address().port);
 });

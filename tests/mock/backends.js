@@ -17,9 +17,11 @@
 // /__control/delete?kind=..&name=ID. An object's change time (GCS `updated`, HCP `created-at`,
 // the HTTP backend's Last-Modified) is 2024-05-26T08:00:00Z until a bump makes it now. Counters: requests, unauthorized, gcs_meta, gcs_media,
 // http_get, http_304, hcp_api, hcp_download, bodies, bytes (state bytes sent), errors.
+// Misbehaving-server faults (trickle, HTML, oversized bodies, ...): tests/mock/misbehave.js.
 'use strict';
 
 const http = require('http');
+const misbehave = require('./misbehave.js');
 const fs = require('fs');
 const crypto = require('crypto');
 
@@ -168,7 +170,7 @@ function hcp(req, res, url) {
   send(res, 404, { errors: [{ status: '404', title: 'not found' }] });
 }
 
-const server = http.createServer((req, res) => {
+const server = http.createServer(misbehave.wrap((req, res) => {
   const url = new URL(req.url, 'http://127.0.0.1');
   if (url.pathname.startsWith('/__control/')) return control(res, url);
   counters.requests++;
@@ -183,7 +185,7 @@ const server = http.createServer((req, res) => {
   if (m) return httpBackend(req, res, decodeURIComponent(m[1]));
   if (url.pathname.startsWith('/api/v2/') || url.pathname.startsWith('/_archivist/')) return hcp(req, res, url);
   send(res, 404, {});
-});
+}));
 
 server.listen(port, '127.0.0.1', () => process.stdout.write(server.address().port + '\n'));
 process.on('SIGTERM', () => process.exit(0));

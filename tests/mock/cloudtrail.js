@@ -13,19 +13,24 @@
 //
 // Control (GET/POST /__control/...):
 //   throttle?n=N  fail500?n=N  hang?ms=M[&op=Op]  truncate?n=N  expire?n=N  deny?n=N
+//   redirect?n=N&to=URL  the next N requests get 302 Found to URL (a captive portal's login)
+//   html?n=N            the next N requests get 200 with an HTML page (a portal or proxy)
 //   add?n=N             N new write events "now" (clones of sample records, new ids)
 //   clone?k=K           every record K more times (new ids, same times +- 0..59 s)
 //   reset               forget the counters
-//   counters            {requests, by_key, max_rate (sliding 1 s), per_minute, ...}
+//   counters            {requests, by_key, max_rate (sliding 1 s), per_minute, pending
+//                       (the redirects and HTML pages still to answer), ...}
 //   served              {id: ms when first served}
 //   sqs/send?queue=Q    (POST body) one message
 //   sqs/eventbridge?queue=Q&n=N       N EventBridge envelopes of write records, times "now"
 //   sqs/s3notify?queue=Q&bucket=B&n=N  a gzipped log file of N records put in S3 + notification
 //   sqs/state?queue=Q   {visible, inflight, deleted, receives}
 //   ids                 every event id the mock holds (write events), one per line
+// Misbehaving-server faults (trickle, HTML, oversized bodies, ...): tests/mock/misbehave.js.
 'use strict';
 
 const http = require('http');
+const misbehave = require('./misbehave.js');
 const fs = require('fs');
 const zlib = require('zlib');
 const crypto = require('crypto');
@@ -80,7 +85,8 @@ function cloneRec(e, t) {
 }
 
 // ---- faults and counters ----
-const fault = { throttle: 0, fail500: 0, hang: 0, hangOp: null, truncate: 0, expire: 0, deny: 0 };
+const fault = { throttle: 0, fail500: 0, hang: 0, hangOp: null, truncate: 0, expire: 0, deny: 0,
+  redirect: 0, redirectTo: '', html: 0 };
 const served = {};
 const reqTimes = {};    // key -> recent arrival ms
 const counts = {};      // key -> total
@@ -231,6 +237,8 @@ function control(req, res, url, body) {
     case 'truncate': fault.truncate = n; return ok();
     case 'expire': fault.expire = n; return ok();
     case 'deny': fault.deny = n; return ok();
+    case 'redirect': fault.redirect = n; fault.redirectTo = q.get('to') || 'http://portal.invalid/login'; return ok();
+    case 'html': fault.html = n; return ok();
     case 'hang': fault.hang = +(q.get('ms') || 1000); fault.hangOp = q.get('op'); return ok();
     case 'add': {
       const w = writes(), now = Math.floor(Date.now() / 1000), ids = [];
@@ -253,7 +261,8 @@ function control(req, res, url, body) {
       const perMinute = {};
       const mins = Math.max((Date.now() - start) / 60000, 1 / 60);
       for (const k in counts) perMinute[k] = +(counts[k] / mins).toFixed(1);
-      return ok({ requests: total, rejected, by_key: counts, max_rate: maxRate, per_minute: perMinute });
+      return ok({ requests: total, rejected, by_key: counts, max_rate: maxRate, per_minute: perMinute,
+        pending: { redirect: fault.redirect, html: fault.html } });
     }
     case 'sqs/send': return ok({ id: sendMessage(q.get('queue'), body.toString()) });
     case 'sqs/eventbridge': {
@@ -294,6 +303,17 @@ function control(req, res, url, body) {
 async function handle(req, res, body) {
   const url = new URL(req.url, 'http://127.0.0.1');
   if (url.pathname.startsWith('/__control/')) return control(req, res, url, body);
+  // Something between tfdrift and AWS answers first: it checks no signature.
+  if (fault.redirect > 0) {
+    fault.redirect--;
+    res.writeHead(302, { Location: fault.redirectTo, 'Content-Type': 'text/html' });
+    return res.end('<html><body>Moved</body></html>\n');
+  }
+  if (fault.html > 0) {
+    fault.html--;
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    return res.end('<!DOCTYPE html>\n<html><head><title>Guest Wi-Fi</title></head><body>Accept the terms</body></html>\n');
+  }
   const target = req.headers['x-amz-target'] || '';
   let op, service;
   if (target.endsWith('.LookupEvents')) { op = 'LookupEvents'; service = 'cloudtrail'; }
@@ -332,7 +352,7 @@ async function handle(req, res, body) {
   return awsError(res, 400, 'InvalidAction', 'not mocked: ' + op);
 }
 
-const server = http.createServer((req, res) => {
+const server = http.createServer(misbehave.wrap((req, res) => {
   const chunks = [];
   req.on('data', c => chunks.push(c));
   req.on('end', () => {
@@ -341,7 +361,7 @@ const server = http.createServer((req, res) => {
       if (!res.headersSent) { res.writeHead(500); res.end(String(e)); }
     });
   });
-});
+}));
 server.keepAliveTimeout = 60000;
 server.listen(port, '127.0.0.1', () => {
   console.log(server.address().port);

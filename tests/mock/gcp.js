@@ -33,9 +33,11 @@
 //                             in its story; answers their insertIds
 //   /__control/counters       JSON counters: token requests by grant, rejects, list requests
 //                             per project with the smallest gap and the most in any minute
+// Misbehaving-server faults (trickle, HTML, oversized bodies, ...): tests/mock/misbehave.js.
 'use strict';
 
 const http = require('http');
+const misbehave = require('./misbehave.js');
 const crypto = require('crypto');
 const fs = require('fs');
 
@@ -337,7 +339,7 @@ function control(res, path, q) {
 	send(res, 200, { ok: true });
 }
 
-const server = http.createServer((req, res) => {
+const server = http.createServer(misbehave.wrap((req, res) => {
 	const chunks = [];
 	req.on('data', (c) => chunks.push(c));
 	req.on('end', () => {
@@ -362,7 +364,7 @@ const server = http.createServer((req, res) => {
 			gerr(res, 500, 'INTERNAL', 'mock error: ' + e.message);
 		}
 	});
-});
+}));
 server.listen(Number(args.port || 0), '127.0.0.1', () => {
 	process.stdout.write(server.address().port + '\n');
 });

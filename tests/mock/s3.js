@@ -19,9 +19,11 @@
 //   /__control/deny?bucket=B&key=K          answer 403 AccessDenied for that object (after the signature check)
 // Objects uploaded by --put say Last-Modified: 2024-05-26T08:00:00Z; later ones keep s3rver's
 // own (the upload time).
+// Misbehaving-server faults (trickle, HTML, oversized bodies, ...): tests/mock/misbehave.js.
 'use strict';
 
 const http = require('http');
+const misbehave = require('./misbehave.js');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -171,14 +173,14 @@ async function main() {
     if (r.status !== 200) throw new Error(`upload ${p}: ${r.status} ${r.body}`);
     fixtureMtime.set(`${m[1]}/${m[2]}`, FIXTURE_MTIME);
   }
-  const front = http.createServer((req, res) => {
+  const front = http.createServer(misbehave.wrap((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => handle(req, res, Buffer.concat(chunks)).catch((e) => {
       console.error(e);
       if (!res.headersSent) xmlError(res, 500, 'InternalError', 'mock failure');
     }));
-  });
+  }));
   front.listen(opt.port, '127.0.0.1', () => {
     process.stdout.write(front.address().port + '\n');
   });

@@ -164,4 +164,92 @@ awk '/^\.\\" Made by `tfdrift keys --man`/{on=1; next} /^\.\\" End of the keys\.
 printf '%s\n' "$T_OUT" > "$T_TMP/keys-man"
 t_ok "the man page's KEYS are the key table's (make man-keys)" cmp "$T_TMP/keys-man" "$T_TMP/man-keys"
 t_exit "tfdrift keys takes only --man" 1 "$TFDRIFT" keys --html
+# Duplicate resources in a state (failure 9): one instance under two addresses, one address
+# twice. Each is counted once and named in a warning; no finding id comes twice.
+dup=$T_TMP/dup.tfstate
+cat > "$dup" <<'JSON'
+{"version":4,"terraform_version":"1.5.7","serial":2,"lineage":"d","outputs":{},"resources":[
+ {"mode":"managed","type":"aws_instance","name":"web","provider":"provider[\"registry.terraform.io/hashicorp/aws\"]",
+  "instances":[{"schema_version":1,"attributes":{"id":"i-0abc","instance_type":"t3.micro","disable_api_termination":true}}]},
+ {"mode":"managed","type":"aws_instance","name":"web_again","provider":"provider[\"registry.terraform.io/hashicorp/aws\"]",
+  "instances":[{"schema_version":1,"attributes":{"id":"i-0abc","instance_type":"t3.micro","disable_api_termination":true}}]},
+ {"mode":"managed","type":"aws_db_instance","name":"db","provider":"provider[\"registry.terraform.io/hashicorp/aws\"]",
+  "instances":[{"schema_version":2,"attributes":{"id":"db-XYZ","identifier":"prod-db","instance_class":"db.t3.micro"}}]},
+ {"mode":"managed","type":"aws_db_instance","name":"db","provider":"provider[\"registry.terraform.io/hashicorp/aws\"]",
+  "instances":[{"schema_version":2,"attributes":{"id":"db-XYZ","identifier":"prod-db","instance_class":"db.t3.micro"}}]}]}
+JSON
+t_exit "a state with duplicates: drift exits 2" 2 "$TFDRIFT" scan --state "$dup" --events "$events" --format jsonl
+t_like "... one instance under two addresses is named" "$T_ERR" "^tfdrift: warning: .*dup.tfstate: aws_instance.web and aws_instance.web_again are the same aws_instance \\(i-0abc\\); counted once, as aws_instance.web$"
+t_like "... so is one address twice" "$T_ERR" "^tfdrift: warning: .*dup.tfstate: aws_db_instance.db is in the state twice; counted once$"
+t_like "... each counted once" "$T_ERR" 'against 2 resources in 1 state: 3 findings \(3 modified'
+t_is "... no finding id twice" "$(printf '%s\n' "$T_OUT" | sed 's/^{"id":"\([0-9a-f]*\)".*/\1/' | sort | uniq -d)" ""
+t_exit "the same state given twice" 2 "$TFDRIFT" scan --state "$state" --state "$state" --events "$events" --format jsonl
+t_like "... is read once" "$T_ERR" "warning: .*prod.tfstate is given twice; read once"
+t_like "... and counted once" "$T_ERR" 'against 2 resources in 2 states: 3 findings'
+
+# ---- hostile inputs: every reader stops at its limit, quickly, in bounded memory ----
+# `bounded CMD...`: at most 20 s and 1 GB of address space, so a reader that reads without
+# end fails the test instead of eating the machine.
+bounded() {
+	sh -c 'ulimit -v 1048576; exec timeout 20 "$@"' bounded "$@"
+}
+t_exit "scan --events /dev/zero exits 1" 1 bounded "$TFDRIFT" scan --state "$state" --events /dev/zero
+t_like "... at its first byte, saying why" "$T_ERR" '/dev/zero:1:1: invalid JSON: a NUL byte \(binary data'
+t_exit "scan --state /dev/zero exits 1" 1 bounded "$TFDRIFT" scan --state /dev/zero --events "$events"
+t_like "... a state must be a regular file" "$T_ERR" '/dev/zero: not a regular file \(a character device\)'
+t_exit "-c /dev/zero exits 1" 1 bounded "$TFDRIFT" -c /dev/zero scan --state "$state" --events "$events"
+t_like "... larger than the limit for a configuration file" "$T_ERR" '/dev/zero: larger than 1 MiB, the limit for a configuration file'
+truncate -s 513M "$T_TMP/huge.tfstate"
+t_exit "a state past 512 MiB exits 1" 1 bounded "$TFDRIFT" scan --state "$T_TMP/huge.tfstate" --events "$events"
+t_like "... unread, naming the limit" "$T_ERR" 'huge.tfstate: larger than 512 MiB, the limit for a Terraform state'
+rm -f "$T_TMP/huge.tfstate"
+# jsonl, text and csv are written as findings are made (not held to the end): from an events
+# FIFO the findings of what was written come out while the writer still holds it open; it
+# closes it only once they are there (or gives up after 10 s: then scan, holding them, would
+# print them only at the end).
+mkfifo "$T_TMP/live"
+for fmt in jsonl text csv; do
+	rm -f "$T_TMP/streamed"
+	(
+		exec 3> "$T_TMP/live"
+		cat "$events" >&3
+		n=0
+		while [ $n -lt 100 ] && ! grep -q 'i-0abc' "$T_TMP/.out" 2>/dev/null; do
+			sleep 0.1
+			n=$((n + 1))
+		done
+		[ $n -lt 100 ] && : > "$T_TMP/streamed"
+	) &
+	t_exit "scan --format $fmt from a FIFO: drift exits 2" 2 bounded "$TFDRIFT" scan --state "$state" --events "$T_TMP/live" --format "$fmt"
+	wait
+	t_like "... the summary counts them" "$T_ERR" '3 findings \(3 modified, 0 unmanaged, 0 deleted\)'
+	t_ok "... its findings came out before the input ended" test -e "$T_TMP/streamed"
+done
+rm -f "$T_TMP/live"
+# A small .gz that expands to one 40 MiB line with no newline.
+{ printf '{"Records":[{"eventName":"x","pad":"'; head -c $((40 * 1024 * 1024)) /dev/zero | tr '\0' a; } | gzip -1 > "$T_TMP/bomb.json.gz"
+t_exit "a gzip bomb of one endless line exits 1" 1 bounded "$TFDRIFT" scan --state "$state" --events "$T_TMP/bomb.json.gz"
+t_like "... stopped at the record limit" "$T_ERR" 'bomb.json.gz:1:13: a record larger than 16 MiB, the limit for one audit record'
+rm -f "$T_TMP/bomb.json.gz"
+# FIFOs (failure 10): a state FIFO is refused at once; an events FIFO is a stream, read as
+# it comes, and one nobody writes to ends with a message after TFDRIFT_INPUT_TIMEOUT.
+# Out of memory names the input being read (TFDRIFT_TEST_ALLOC_LIMIT makes it happen: every
+# allocation above 1 MB fails).
+pad=$(head -c 2000000 /dev/zero | tr '\0' x)
+printf '{"version":4,"serial":1,"lineage":"x","resources":[{"mode":"managed","type":"aws_instance","name":"w","provider":"provider[\\"registry.terraform.io/hashicorp/aws\\"]","instances":[{"attributes":{"id":"i-1","user_data":"%s"}}]}]}' "$pad" > "$T_TMP/big.tfstate"
+printf '{"eventName":"RunInstances","eventSource":"ec2.amazonaws.com","pad":"%s"}\n' "$pad" > "$T_TMP/big.jsonl"
+t_exit "out of memory reading a state exits 1" 1 env TFDRIFT_TEST_ALLOC_LIMIT=1000000 "$TFDRIFT" scan --state "$T_TMP/big.tfstate" --events "$events"
+t_like "... naming the state" "$T_ERR" '^tfdrift: fatal: out of memory \([0-9]+ bytes\) while reading .*/big.tfstate$'
+t_exit "out of memory reading events exits 1" 1 env TFDRIFT_TEST_ALLOC_LIMIT=1000000 "$TFDRIFT" scan --state "$state" --events "$T_TMP/big.jsonl"
+t_like "... naming the events file" "$T_ERR" '^tfdrift: fatal: out of memory \([0-9]+ bytes\) while reading .*/big.jsonl$'
+rm -f "$T_TMP/big.tfstate" "$T_TMP/big.jsonl"
+mkfifo "$T_TMP/fifo"
+t_exit "a state FIFO exits 1 at once" 1 bounded "$TFDRIFT" scan --state "$T_TMP/fifo" --events "$events"
+t_like "... not a regular file" "$T_ERR" 'fifo: not a regular file \(a FIFO\); give a file, or - to read standard input'
+t_exit "an events FIFO nobody writes to exits 1" 1 bounded env TFDRIFT_INPUT_TIMEOUT=500ms "$TFDRIFT" scan --state "$state" --events "$T_TMP/fifo"
+t_like "... after the timeout, naming it" "$T_ERR" 'fifo:1: nothing was written to it for 500ms \(a FIFO with no writer\?\)'
+cat "$events" > "$T_TMP/fifo" &
+t_exit "an events FIFO with a writer is read" 2 bounded "$TFDRIFT" scan --state "$state" --events "$T_TMP/fifo" --format jsonl
+t_is "... all its findings" "$(printf '%s\n' "$T_OUT" | grep -c '"kind"')" 3
+wait
 t_done

@@ -95,4 +95,22 @@ if [ "$T_RC" -eq 2 ] && [ -f "$store" ]; then
 else
 	t_skip "scan --store saves the findings" "the store is not usable here (exit $T_RC)"
 fi
+
+# config check prints the resolved configuration, often pasted into a ticket: presigned state
+# URLs keep their shape but not their signature, token or credential (as errors and the
+# trace show them), nor a password in the URL.
+cat > "$T_TMP/presigned.yaml" <<'YAML'
+states:
+  - "https://tfstate.s3.eu-west-1.amazonaws.com/prod.tfstate?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLE%2F20240527%2Feu-west-1%2Fs3%2Faws4_request&X-Amz-Date=20240527T100000Z&X-Amz-Expires=3600&X-Amz-Security-Token=SeCrEt-token-IQoJb3JpZ2luX2Vj&X-Amz-SignedHeaders=host&X-Amz-Signature=SeCrEt-sig-5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
+  - "https://storage.googleapis.com/tfstate/prod.tfstate?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Credential=SeCrEt-goog-cred&X-Goog-Signature=SeCrEt-goog-sig"
+  - "https://deploy:SeCrEt-basic-pw@state.example/prod"
+  - ./local.tfstate
+YAML
+t_ok "config check with presigned state URLs" "$TFDRIFT" config check -c "$T_TMP/presigned.yaml"
+t_unlike "no signature, token or password in config check" "$T_OUT$T_ERR" "$SECRET"
+t_like "the URL is still recognisable" "$T_OUT" \
+    '"https://tfstate\.s3\.eu-west-1\.amazonaws\.com/prod\.tfstate\?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=REDACTED&X-Amz-Date=20240527T100000Z&X-Amz-Expires=3600&X-Amz-Security-Token=REDACTED&X-Amz-SignedHeaders=REDACTED&X-Amz-Signature=REDACTED"'
+t_like "and says it is redacted" "$T_OUT" '# a URL holding secrets .*: shown redacted'
+t_like "a URL's password is left out" "$T_OUT" '  - "https://state\.example/prod"'
+t_like "a plain path is as it was" "$T_OUT" '  - "\./local\.tfstate"'
 t_done

@@ -340,6 +340,15 @@ t_screen "back to time, newest first" cmd '^ ST SEV +TIME▼ +KIND'
 cmd cmd 'columns -change'
 t_screen ":columns -change hides the column" cmd '^ ST SEV +TIME▼ +KIND +RESOURCE +ACTOR *$'
 t_like "kept in the store, it says" "$TUI_SCREEN" '^columns: st,sev,time,kind,resource,actor \(kept in the store\)$'
+cmd cmd 'sort change asc'
+t_screen "sorting by a hidden column: the top line says by what" cmd \
+    '4 Sources  /sev>=high \[by change▲\] +[0-9]+/10 *$'
+t_like "no column header carries a mark" "$TUI_SCREEN" '^ ST SEV +TIME +KIND +RESOURCE +ACTOR *$'
+cmd cmd 'columns +change'
+t_screen "shown again: the mark is back on its header" cmd '^ ST SEV +TIME +KIND +RESOURCE +ACTOR +CHANGE▲ *$'
+t_unlike "and gone from the top line" "$TUI_SCREEN" '\[by change'
+cmd cmd 'columns -change'
+cmd cmd 'sort time'
 cmd cmd 'columns -colour'
 t_screen "a bad name errors" cmd "^no column 'colour' in findings \\(columns: st sev "
 tui_keys cmd 2

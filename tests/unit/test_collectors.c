@@ -4,8 +4,10 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -502,8 +504,9 @@ gcp_detector(struct eventmap **map, struct conf *conf)
 	return det;
 }
 
-/* The flush marker: through the queue (threads) and directly (run_once), the operation held
- * back is decided where the collector's input ends, before the consumer hears of the flush. */
+/* The flush marker: through the queue (engine_start, and run_once's threads), the operation
+ * held back is decided where the collector's input ends, before the consumer hears of the
+ * flush. */
 static void
 test_replay_flush(void)
 {
@@ -559,9 +562,9 @@ test_replay_flush(void)
 			is_str(s.log, "dfF1dF1|", "queued: op-a decided by its first entry, op-b at the "
 			    "flush marker, then the consumer hears of it");
 		} else {
-			is_int(engine_run_once(e), 0, "run_once polls the replay collector");
+			is_int(engine_run_once(e, 0, NULL), 0, "run_once polls the replay collector");
 			engine_free(e);
-			is_str(s.log, "dfF1dF1|", "run_once: the same, on this thread");
+			is_str(s.log, "dfF1dF1|", "run_once: the same, through the queue too");
 		}
 		ok(s.got.n == 2 && strstr(s.got.v[1]->resource_id, "extra-b") != NULL &&
 		    strcmp(s.got.v[1]->event_id, "gb-last") == 0, "op-b's finding comes from its last entry");
@@ -727,7 +730,7 @@ test_engine_held(void)
 	cons.ctx = &s;
 	e = engine_new(det, st, 16, &cons);
 	engine_add(e, heldcol_new(&h, ""));
-	is_int(engine_run_once(e), 0, "watch --once after it");
+	is_int(engine_run_once(e, 0, NULL), 0, "watch --once after it");
 	is_str(s.log, "F1", "the held entry is decided at the end");
 	ok(s.got.n == 1 && strcmp(s.got.v[0]->event_id, "gb-last") == 0, "alone, by its last entry");
 	engine_free(e);
@@ -774,6 +777,198 @@ test_engine_held(void)
 		free(m);
 	}
 	free(db);
+}
+
+/* A collector for run_once: hands over `before` events, sleeps `ms` through the sink (a
+ * stop cuts it short), then hands over `after` more. */
+struct napper {
+	int before, after;
+	int64_t ms;
+	int stopped;                    /* the sleep was cut short */
+};
+
+static int
+nap_once(void *impl, const struct source_sink *k)
+{
+	struct napper *n = impl;
+	int i;
+
+	for (i = 0; i < n->before + n->after; i++) {
+		struct event *ev;
+
+		if (i == n->before && k->sleep(k->ctx, n->ms)) {
+			n->stopped = 1;
+			return -1;
+		}
+		ev = xcalloc(1, sizeof *ev);
+		ev->id = xasprintf("nap-%p-%d", (void *)n, i);
+		ev->provider = PROV_AWS;
+		if (k->event(k->ctx, ev) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+count_event(void *ctx, const struct event *ev, enum nodrift why, struct finding **fv, size_t nf)
+{
+	struct seen *s = ctx;
+
+	(void)ev;
+	(void)why;
+	(void)fv;
+	(void)nf;
+	pthread_mutex_lock(&s->mu);
+	s->flushed++;           /* here: events decided */
+	pthread_mutex_unlock(&s->mu);
+}
+
+static struct collector *
+napper_new(const char *name, struct napper *n)
+{
+	struct collector *c = xcalloc(1, sizeof *c);
+
+	c->name = xstrdup(name);
+	c->poll_once = nap_once;
+	c->impl = n;
+	return c;
+}
+
+/* run_once polls the collectors in parallel, and its deadline stops a slow one (naming it)
+ * while what it handed over is still decided. */
+static void
+test_run_once(void)
+{
+	struct engine_consumer cons;
+	struct eventmap *map = NULL;
+	struct engine_status *st;
+	struct napper a = { 2, 1, 1200, 0 }, b = { 2, 1, 1200, 0 }, slow = { 3, 5, 60000, 0 };
+	struct conf conf;
+	struct detector *det;
+	struct engine *e;
+	struct seen s;
+	int64_t t0;
+	size_t n;
+
+	conf_init(&conf);
+	memset(&s, 0, sizeof s);
+	pthread_mutex_init(&s.mu, NULL);
+	det = gcp_detector(&map, &conf);
+	cons.findings = on_findings;
+	cons.event = count_event;
+	cons.flushed = NULL;
+	cons.ctx = &s;
+	e = engine_new(det, NULL, 4, &cons);
+	engine_add(e, napper_new("a", &a));
+	engine_add(e, napper_new("b", &b));
+	t0 = tf_mono_ms();
+	is_int(engine_run_once(e, 0, NULL), 0, "run_once: two collectors, both done");
+	ok(tf_mono_ms() - t0 < 2200, "in parallel: two 1.2 s naps took %lld ms, not 2.4 s",
+	    (long long)(tf_mono_ms() - t0));
+	is_int(s.flushed, 6, "every event decided");
+	engine_free(e);
+
+	s.flushed = 0;
+	e = engine_new(det, NULL, 4, &cons);
+	engine_add(e, napper_new("quick", &a));
+	engine_add(e, napper_new("slow", &slow));
+	a.stopped = 0;
+	t0 = tf_mono_ms();
+	is_int(engine_run_once(e, tf_mono_ms() + 1500, "1500ms"), 1,
+	    "run_once with a deadline: the slow one did not finish");
+	ok(tf_mono_ms() - t0 < 2500, "the deadline held (%lld ms for 1.5 s)",
+	    (long long)(tf_mono_ms() - t0));
+	ok(slow.stopped && !a.stopped, "the slow one's sleep was cut short, the quick one's not");
+	is_int(s.flushed, 3 + 3, "what both handed over was decided (the quick one's 3, the "
+	    "slow one's first 3)");
+	engine_statuses(e, &st, &n);
+	ok(n == 2 && !st[0].late && st[1].late, "the status says which did not finish");
+	ok(n == 2 && st[1].last_error != NULL && strstr(st[1].last_error,
+	    "did not finish within the --once time limit (1500ms)") != NULL, "and why: %s",
+	    n == 2 && st[1].last_error ? st[1].last_error : "(none)");
+	engine_statuses_free(st, n);
+	engine_free(e);
+	detector_free(det);
+	eventmap_free(map);
+	pthread_mutex_destroy(&s.mu);
+	finding_list_clear(&s.got);
+	free(s.got.v);
+	conf_free(&conf);
+}
+
+/* A collector blocked where no stop reaches it (a read nobody answers). */
+static int stuck_fd = -1;
+
+static int
+stuck_once(void *impl, const struct source_sink *k)
+{
+	char c;
+
+	(void)impl;
+	(void)k;
+	return read(stuck_fd, &c, 1) == 1 ? 0 : -1;
+}
+
+/* run_once with a collector that ignores the stop: after the grace period it is left behind
+ * (the engine abandoned, not freed under it) and run_once returns. In a child process: the
+ * abandoned engine is a deliberate leak, and the child ends with _exit. */
+static void
+test_run_once_stuck(void)
+{
+	int fds[2], status = -1, done = 0;
+	int64_t t0 = tf_mono_ms();
+	pid_t pid;
+
+	if (pipe(fds) != 0) {
+		ok(0, "pipe");
+		return;
+	}
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		struct engine_consumer cons = { on_findings, NULL, NULL, NULL };
+		struct collector *c = xcalloc(1, sizeof *c);
+		struct engine_status *st;
+		struct eventmap *map = NULL;
+		struct conf conf;
+		struct seen s;
+		struct engine *e;
+		size_t n;
+		int bad = 0;
+
+		memset(&s, 0, sizeof s);
+		cons.ctx = &s;
+		conf_init(&conf);
+		close(fds[1]);          /* the parent holds the write end: the read blocks */
+		stuck_fd = fds[0];
+		c->name = xstrdup("stuck");
+		c->poll_once = stuck_once;
+		e = engine_new(gcp_detector(&map, &conf), NULL, 4, &cons);
+		engine_add(e, c);
+		if (engine_run_once(e, tf_mono_ms() + 200, "200ms") != 1)
+			bad |= 1;
+		engine_statuses(e, &st, &n);
+		if (n != 1 || !st[0].late)
+			bad |= 2;
+		engine_free(e);         /* abandoned: frees nothing, joins nothing */
+		_exit(bad);
+	}
+	close(fds[0]);
+	/* Were the collector joined instead of left behind, the child would wait for ever:
+	 * after 9 s the write end closes, the read returns, and the time check fails. */
+	while (pid > 0 && !done && tf_mono_ms() - t0 < 9000) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			done = 1;
+		else
+			usleep(50000);
+	}
+	close(fds[1]);
+	if (pid > 0 && !done)
+		waitpid(pid, &status, 0);
+	ok(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "run_once leaves a collector blocked outside its reach behind and says it did not "
+	    "finish (status %d)", status);
+	ok(tf_mono_ms() - t0 < 8000, "after the deadline and the grace period (%lld ms)",
+	    (long long)(tf_mono_ms() - t0));
 }
 
 /* "-" is standard input: read like a file, its progress unknown while it streams. */
@@ -829,6 +1024,8 @@ main(void)
 	test_replay_flush();
 	test_files_live();
 	test_engine_held();
+	test_run_once();
+	test_run_once_stuck();
 	test_replay_stdin();
 	rmdir(tmpdir);
 	return done_testing();

@@ -685,6 +685,7 @@ test_sources(void)
 	    "      regions: [eu-west-1, us-east-1]\n"
 	    "      poll_interval: 90s\n"
 	    "      lookback: 1h\n"
+	    "      max_pages: 20\n"
 	    "      endpoint: http://127.0.0.1:4570\n"
 	    "    - name: org\n"
 	    "      sqs_queue: https://sqs.eu-west-1.amazonaws.com/111122223333/cloudtrail-events\n"
@@ -710,6 +711,8 @@ test_sources(void)
 		ok(a->poll_interval_ms == 90000 && a->lookback_ms == 3600000, "poll_interval, lookback");
 		is_str(a->endpoint, "http://127.0.0.1:4570", "endpoint");
 		ok(q->poll_interval_ms == 60000 && q->lookback_ms == 900000, "defaults: 60s, 15m");
+		ok(a->max_pages == 20 && q->max_pages == 1000, "max_pages: 20, default 1000");
+		ok(c.sources.gcp[0].max_pages == 1000, "GCP max_pages default 1000");
 		is_str(q->sqs_region, "eu-west-1", "the queue's region comes from its URL");
 		is_str(c.sources.gcp[0].project, "corp-prod-4411", "GCP project");
 		ok(c.sources.gcp[0].data_access == 1, "data_access: yes");
@@ -744,6 +747,12 @@ test_sources(void)
 	    "sources: an unknown provider");
 	one_error("sources: [aws]\n", "t.yaml:1:10: sources must be a mapping (aws:, gcp:, files:), "
 	    "not a list", "sources: not a mapping");
+	one_error("sources:\n  gcp:\n    - name: g\n      project: p\n      max_pages: 0\n",
+	    "t.yaml:5:18: sources.gcp item 1: max_pages '0' is not a whole number from 1 to 1000000",
+	    "sources: max_pages 0");
+	one_error("sources:\n  aws:\n    - name: p\n      regions: [x]\n      max_pages: 10k\n",
+	    "t.yaml:5:18: sources.aws item 1: max_pages '10k' is not a whole number from 1 to 1000000",
+	    "sources: max_pages not a number");
 	one_error("sources:\n  gcp:\n    - name: g\n      project: p\n      data_access: maybe\n",
 	    "t.yaml:5:20: sources.gcp item 1: data_access must be true or false, not 'maybe'",
 	    "sources: a bad boolean");

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "text.h"
 #include "util.h"
 #include "tap.h"
 
@@ -106,6 +107,20 @@ read_path(const char *path, int skip_ro, int keep, struct evlist *l)
 	}
 	ev_reader_set_skip_read_only(r, skip_ro);
 	drain_reader(r, l, keep);
+}
+
+static void
+read_mem_n(const char *text, size_t len, int skip_ro, struct evlist *l)
+{
+	struct ev_reader *r;
+
+	memset(l, 0, sizeof *l);
+	if ((r = ev_reader_open_mem("mem", text, len, &l->err)) == NULL) {
+		l->rc = -2;
+		return;
+	}
+	ev_reader_set_skip_read_only(r, skip_ro);
+	drain_reader(r, l, 1);
 }
 
 static void
@@ -862,9 +877,11 @@ test_fatal_inputs(void)
 	struct evlist l;
 	char *p;
 
+	/* Documents are streamed: the records before the cut are read, then the error. */
 	p = fixture("truncated.json");
 	read_path(p, 0, 0, &l);
-	is_int(l.rc, -2, "truncated document: open fails");
+	is_int(l.rc, -1, "truncated document: reading fails at the cut");
+	is_int(l.cnt.events, 1, "... after the complete record before it");
 	ok(l.err != NULL && strstr(l.err, "truncated.json:46:") != NULL &&
 	    strstr(l.err, "truncated") != NULL, "message has file:line and cause: %s", l.err);
 	evlist_free(&l);
@@ -872,7 +889,7 @@ test_fatal_inputs(void)
 
 	p = fixture("truncated.json.gz");
 	read_path(p, 0, 0, &l);
-	is_int(l.rc, -2, "truncated gzip: open fails");
+	is_int(l.rc, -1, "truncated gzip: reading fails");
 	ok(l.err != NULL && strstr(l.err, "truncated.json.gz:1:") != NULL &&
 	    strstr(l.err, "<fd:") == NULL, "gzip message: %s", l.err);
 	evlist_free(&l);
@@ -883,8 +900,9 @@ test_fatal_inputs(void)
 	evlist_free(&l);
 
 	read_mem("{\"Records\":[{\"eventName\":\"A\",\"eventSource\":\"s\"}\n{\"eventName\":\"B\"}]}\n", 0, &l);
-	ok(l.rc == -2 && l.err && strstr(l.err, "mem:2:1:") != NULL &&
+	ok(l.rc == -1 && l.err && strstr(l.err, "mem:2:1:") != NULL &&
 	    strstr(l.err, "end of line 1") != NULL, "missing comma: %s", l.err);
+	is_int(l.cnt.events, 1, "... after the record before it");
 	evlist_free(&l);
 	read_mem("[{\"eventName\":\"A\",\"eventSource\":\"s\"}]\n\n[1]", 0, &l);
 	ok(l.rc == 0 && l.fmt == EVF_JSON_LINES && l.cnt.events == 1 && l.cnt.malformed == 1,
@@ -911,9 +929,86 @@ test_fatal_inputs(void)
 	evlist_free(&l);
 	read_mem("{\"Records\":[{\"eventName\":\"A\",\"eventSource\":\"s\"},\"x\"]}\n"
 	    "{\"eventName\":\"B\",\"eventSource\":\"s\"}\n", 0, &l);
+	/* Line 1's records stream out before line 2 says it is JSON lines: their origin is
+	 * the first value's (mem#0), as for a one-line document. */
 	ok(l.rc == 0 && l.cnt.events == 2 && l.cnt.malformed == 1 && l.n == 2 &&
-	    strcmp(l.v[0].origin, "mem:1#0") == 0 && strcmp(l.v[1].origin, "mem:2") == 0,
-	    "a Records line inside JSON lines is expanded");
+	    strcmp(l.v[0].origin, "mem#0") == 0 && strcmp(l.v[1].origin, "mem:2") == 0,
+	    "a Records line inside JSON lines is expanded (%s, %s)", l.n > 0 ? l.v[0].origin : "-",
+	    l.n > 1 ? l.v[1].origin : "-");
+	evlist_free(&l);
+	read_mem("{\"eventName\":\"A\",\"eventSource\":\"s\"}\n{\"Records\":[{\"eventName\":\"B\","
+	    "\"eventSource\":\"s\"}]}\n", 0, &l);
+	ok(l.rc == 0 && l.n == 2 && strcmp(l.v[0].origin, "mem:1") == 0 &&
+	    strcmp(l.v[1].origin, "mem:2#0") == 0, "a Records line after line 1: mem:2#0");
+	evlist_free(&l);
+}
+
+/* Text that is not UTF-8 is repaired when read (U+FFFD), counted and reported; a raw NUL
+ * byte is reported as one, not as a truncated file. */
+static void
+test_hostile_text(void)
+{
+	static const char ct[] = "{\"eventName\":\"CreateTags\",\"eventSource\":\"ec2.amazonaws.com\","
+	    "\"eventID\":\"e\xff" "1\",\"userIdentity\":{\"type\":\"IAMUser\",\"userName\":\"bob\xc3(\"},"
+	    "\"requestParameters\":{\"tagSet\":{\"items\":[{\"key\":\"k\xe2\x82\",\"value\":\"a\\u0000b\"}]},"
+	    "\"bad\xf0\x9f\x98key\":1}}\n";
+	static const char gcp[] = "{\"insertId\":\"g1\",\"logName\":\"projects/p/logs/x\","
+	    "\"protoPayload\":{\"@type\":\"type.googleapis.com/google.cloud.audit.AuditLog\","
+	    "\"serviceName\":\"compute.googleapis.com\",\"methodName\":\"v1.compute.instances.insert\","
+	    "\"authenticationInfo\":{\"principalEmail\":\"eve\xed\xa0\x80@corp.example\"}}}\n";
+	static const char nul_doc[] = "{\"Records\":[\n{\"eventName\":\"A\",\"eventSource\":\"s\","
+	    "\"x\":\"a\0b\"}]}\n";
+	static const char nul_bin[] = "{\"Records\":[\n{\"eventName\":\"A\",\0\"eventSource\":\"s\"}]}\n";
+	static const char nul_lines[] = "{\"eventName\":\"A\",\"eventSource\":\"s\",\"x\":\"a\0b\"}\n"
+	    "{\"eventName\":\"B\",\"eventSource\":\"s\"}\n";
+	struct evlist l;
+	const char *raw;
+	json_object *tag;
+
+	read_mem_n(ct, sizeof ct - 1, 0, &l);
+	ok(l.rc == 0 && l.n == 1, "a record with bad text is read");
+	if (l.n == 1) {
+		struct event *e = &l.v[0];
+
+		is_str(e->actor.name, "bob" TEXT_REPLACEMENT "(", "the user name has U+FFFD for the bad byte");
+		is_str(e->id, "e" TEXT_REPLACEMENT "1", "so has the event id");
+		is_int(e->repaired, 5, "five strings and keys repaired");
+		raw = json_object_to_json_string_ext(e->raw, JSON_C_TO_STRING_PLAIN);
+		ok(text_utf8_ok(raw, strlen(raw)), "the raw record is valid UTF-8: %s", raw);
+		tag = json_object_array_get_idx(json_object_object_get(json_object_object_get(
+		    json_object_object_get(e->record, "requestParameters"), "tagSet"), "items"), 0);
+		is_str(json_object_get_string(json_object_object_get(tag, "key")), "k" TEXT_REPLACEMENT,
+		    "a truncated character in a tag key is one U+FFFD");
+		is_str(json_object_get_string(json_object_object_get(tag, "value")),
+		    "a" TEXT_REPLACEMENT "b", "an escaped NUL is U+FFFD, not the end of the value");
+		ok(json_object_object_get_ex(json_object_object_get(e->record, "requestParameters"),
+		    "bad" TEXT_REPLACEMENT "key", NULL), "a bad key is repaired");
+	}
+	is_int(l.cnt.repaired, 1, "counted once per event");
+	ok(l.w.n == 1 && l.w.first != NULL && strstr(l.w.first, "mem: 5 strings not valid UTF-8 or "
+	    "holding a NUL character: shown with U+FFFD") != NULL, "and reported: %s", l.w.first);
+	evlist_free(&l);
+
+	read_mem_n(gcp, sizeof gcp - 1, 0, &l);
+	ok(l.rc == 0 && l.n == 1 && l.v[0].repaired == 1 && l.v[0].actor.name != NULL &&
+	    strcmp(l.v[0].actor.name, "eve" TEXT_REPLACEMENT TEXT_REPLACEMENT TEXT_REPLACEMENT
+	    "@corp.example") == 0, "a LogEntry is repaired too: a surrogate is three U+FFFD (%s)",
+	    l.n == 1 ? l.v[0].actor.name : "-");
+	evlist_free(&l);
+
+	read_mem_n(nul_doc, sizeof nul_doc - 1, 0, &l);
+	ok(l.rc < 0 && l.err != NULL && strstr(l.err, "mem:2:42: invalid JSON: a NUL byte inside a "
+	    "string") != NULL && strstr(l.err, "truncated") == NULL,
+	    "a NUL byte in a string of a document is one, not a truncated file: %s", l.err);
+	evlist_free(&l);
+	read_mem_n(nul_bin, sizeof nul_bin - 1, 0, &l);
+	ok(l.rc < 0 && l.err != NULL && strstr(l.err, "mem:2:18: invalid JSON: a NUL byte (binary "
+	    "data") != NULL, "a NUL byte between values is binary data: %s", l.err);
+	evlist_free(&l);
+	read_mem_n(nul_lines, sizeof nul_lines - 1, 0, &l);
+	ok(l.rc == 0 && l.cnt.malformed == 1 && l.cnt.events == 1 && l.w.first != NULL &&
+	    strstr(l.w.first, "mem:1:42: malformed JSON line: a NUL byte inside a string") != NULL,
+	    "a NUL byte in a JSON line: that line is malformed, and says why: %s", l.w.first);
 	evlist_free(&l);
 }
 
@@ -1153,6 +1248,7 @@ main(void)
 	test_fixture_lookup_and_gz();
 	test_fixture_gcp();
 	test_fatal_inputs();
+	test_hostile_text();
 	if (have_shared) {
 		test_all_samples();
 		test_sample_records();

@@ -26,7 +26,7 @@ read_rel(const char *rel, size_t *len)
 {
 	char *path = top_path(rel), *buf = NULL, *err = NULL;
 
-	if (tf_read_file(path, &buf, len, &err) != 0) {
+	if (tf_read_file(path, TF_FILE_DEFINITION, &buf, len, &err) != 0) {
 		diag("%s", err);
 		free(err);
 		buf = NULL;

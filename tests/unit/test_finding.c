@@ -6,6 +6,7 @@
 
 #include "finding.h"
 #include "output.h"
+#include "text.h"
 #include "util.h"
 #include "tap.h"
 
@@ -37,6 +38,146 @@ sample(void)
 	finding_summarize(f);
 	finding_set_id(f);
 	return f;
+}
+
+/* A finding whose every string is hostile: not UTF-8, NUL-free C strings with controls,
+ * escape sequences, C1 controls, bidi overrides, formulas, quotes and line breaks. */
+#define EVIL(w) w "\xff\xfe\x1b]0;pwn\x07\x1b[31m\xc2\x9b" "2J\xe2\x80\xae\x7f\r\n\",'\x01"
+static struct finding *
+hostile(void)
+{
+	struct finding *f = xcalloc(1, sizeof *f);
+
+	f->kind = FK_UNMANAGED;
+	f->severity = SEV_HIGH;
+	f->provider = PROV_AWS;
+	f->address = xstrdup(EVIL("=addr"));
+	f->type = xstrdup(EVIL("+type"));
+	f->resource_id = xstrdup(EVIL("-id; rm -rf ~ '"));
+	f->module = xstrdup(EVIL("module"));
+	f->state_source = xstrdup(EVIL("state"));
+	f->account = xstrdup(EVIL("@acct"));
+	f->region = xstrdup(EVIL("\tregion"));
+	f->actor.name = xstrdup(EVIL("=HYPERLINK(\"http://x\")"));
+	f->actor.principal = xstrdup(EVIL("arn"));
+	f->actor.type = xstrdup(EVIL("type"));
+	f->actor.role = xstrdup(EVIL("role"));
+	f->source_ip = xstrdup(EVIL("ip"));
+	f->user_agent = xstrdup(EVIL("ua"));
+	f->event_id = xstrdup(EVIL("eid"));
+	f->event_name = xstrdup(EVIL("@SUM(1)"));
+	f->event_source = xstrdup(EVIL("src"));
+	f->event_time_ms = 1716804000000LL;
+	finding_add_change(f, EVIL("tags.k"), json_object_new_string(EVIL("old")),
+	    json_object_new_string(EVIL("new")), CH_MODIFIED, 0);
+	finding_add_change(f, EVIL("obj"), NULL, json_object_new_string_len("a\0b", 3), CH_ADDED, 0);
+	finding_summarize(f);
+	finding_set_id(f);
+	return f;
+}
+
+static char *
+render(const struct finding_list *l, enum out_format fmt)
+{
+	struct out_opts oo = { fmt, 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	ok(output_findings(fp, l, &oo) == 0, "hostile: format %d written", (int)fmt);
+	fclose(fp);
+	return buf;
+}
+
+/* The first control byte or character (C0 but newline, DEL, C1, bidi) in s, or -1. */
+static long
+first_control(const char *s, int allow_cr)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i;
+
+	for (i = 0; p[i] != '\0'; i++) {
+		if ((p[i] < 0x20 && p[i] != '\n' && !(allow_cr && p[i] == '\r')) || p[i] == 0x7f)
+			return (long)i;
+		if (p[i] == 0xc2 && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f)
+			return (long)i;
+		if (p[i] == 0xe2 && p[i + 1] == 0x80 && p[i + 2] >= 0xa8 && p[i + 2] <= 0xae)
+			return (long)i;
+	}
+	return -1;
+}
+
+static void
+test_hostile(void)
+{
+	struct finding *f = hostile();
+	struct finding_list l = { 0 };
+	json_object *o, *shared = f->changes[0].old_val;
+	char *s;
+
+	{
+		/* A long value is cut for the summary, never inside a character. */
+		struct finding *g = xcalloc(1, sizeof *g);
+
+		g->kind = FK_MODIFIED;
+		finding_add_change(g, "description", json_object_new_string("old"), json_object_new_string(
+		    "0123456789012345678901234567890123456789abcd\xc3\xa9\xe2\x82\xac more text"), CH_MODIFIED, 0);
+		finding_summarize(g);
+		ok(text_utf8_ok(g->summary, strlen(g->summary)) && strstr(g->summary, "abcd...") != NULL,
+		    "a summary cut before a character, not inside it: %s", g->summary);
+		finding_free(g);
+	}
+	o = finding_to_json(f);
+	ok(text_json_ok(o), "finding_to_json: every string is valid UTF-8");
+	is_str(json_object_get_string(shared), EVIL("old"), "the finding's own values are not written into");
+	json_object_put(o);
+
+	finding_list_push(&l, f);
+	s = render(&l, OUT_JSON);
+	ok(text_utf8_ok(s, strlen(s)), "json: valid UTF-8");
+	is_int(first_control(s, 0), -1, "json: no control character but newlines");
+	o = json_tokener_parse(s);
+	ok(o != NULL, "json: parses");
+	is_str(json_object_get_string(json_object_object_get(json_object_object_get(json_object_array_get_idx(
+	    json_object_object_get(o, "findings"), 0), "actor"), "name")),
+	    "=HYPERLINK(\"http://x\")" TEXT_REPLACEMENT TEXT_REPLACEMENT "\x1b]0;pwn\x07\x1b[31m\xc2\x9b"
+	    "2J\xe2\x80\xae\x7f\r\n\",'\x01", "json: the same text, with U+FFFD for what was not UTF-8");
+	json_object_put(o);
+	free(s);
+	s = render(&l, OUT_JSONL);
+	ok(text_utf8_ok(s, strlen(s)), "jsonl: valid UTF-8");
+	is_int(first_control(s, 0), -1, "jsonl: no control character but the newline");
+	ok(strchr(s, '\n') == s + strlen(s) - 1, "jsonl: one line");
+	free(s);
+
+	s = render(&l, OUT_TEXT);
+	is_int(first_control(s, 0), -1, "text: no control character but newlines");
+	ok(text_utf8_ok(s, strlen(s)), "text: valid UTF-8 (bytes that are not are shown as \\xNN)");
+	ok(strstr(s, "by =HYPERLINK(\"http://x\")\\xff\\xfe\\x1b]0;pwn\\x07\\x1b[31m\\u009b2J\\u202e\\x7f\\r\\n\",'\\x01 (") != NULL,
+	    "text: the actor's controls are shown as escapes");
+	ok(strstr(s, "    ~ tags.k\\xff") != NULL && strstr(s, ": \"old\\xff\\xfe\\x1b]0;pwn") != NULL,
+	    "text: so are an attribute's and a value's");
+	ok(strstr(s, "\"a\\x00b\"") != NULL, "text: a NUL inside a value is shown, not the end of it");
+	ok(strstr(s, "fix: import it (terraform import +type\\xff\\xfe\\x1b]0;pwn\\x07\\x1b[31m\\u009b2J\\u202e\\x7f\\r\\n\",'\\x01.<name> "
+	    "'-id; rm -rf ~ '\\''\\xff\\xfe\\x1b]0;pwn\\x07\\x1b[31m\\u009b2J\\u202e\\x7f\\r\\n\",'\\''\\x01') or delete it\n") != NULL,
+	    "text: the fix line quotes the logged id as one shell word: %s", strstr(s, "fix:"));
+	free(s);
+
+	s = render(&l, OUT_CSV);
+	ok(text_utf8_ok(s, strlen(s)), "csv: valid UTF-8");
+	ok(strstr(s, ",\"'=addr" TEXT_REPLACEMENT TEXT_REPLACEMENT "\x1b]0;pwn") != NULL &&
+	    strstr(s, ",\"'+type") != NULL && strstr(s, ",\"'-id; rm -rf ~ '") != NULL &&
+	    strstr(s, ",\"'@acct") != NULL && strstr(s, ",\"'\tregion") != NULL &&
+	    strstr(s, ",\"'=HYPERLINK(\"\"http://x\"\")") != NULL && strstr(s, ",\"'@SUM(1)") != NULL,
+	    "csv: cells starting with = + - @ or a tab get a ' inside quotes");
+	ok(strstr(s, "\r\n\"\",'\x01\",") != NULL, "csv: quotes doubled, line breaks kept inside quotes");
+	free(s);
+	f->kind = FK_DELETED;
+	s = render(&l, OUT_TEXT);
+	ok(strstr(s, "fix: terraform apply -target='=addr\\xff\\xfe\\x1b]0;pwn\\x07\\x1b[31m\\u009b2J\\u202e\\x7f\\r\\n\",'\\''\\x01' to recreate it") != NULL,
+	    "text: the target address is one quoted shell word too");
+	free(s);
+	finding_list_clear(&l);
 }
 
 int
@@ -106,6 +247,39 @@ main(void)
 	is_int(json_object_array_length(json_object_object_get(o, "findings")), 1, "document holds the findings");
 	json_object_put(o);
 
+	/* The document is written finding by finding (never whole in memory), byte for byte
+	 * what json-c prints for findings_document: none, one, and two findings. */
+	setenv("TFDRIFT_NOW", "2024-05-27T10:00:00Z", 1);
+	finding_add_change(g, "policy", json_tokener_parse("{\"Statement\":[{\"Action\":[\"s3:*\"],"
+	    "\"Empty\":[],\"Obj\":{},\"Text\":\"a\\nb \\\"q\\\" /x\"}],\"N\":1.5}"),
+	    json_object_new_array(), CH_MODIFIED, 0);
+	{
+		struct finding *two[2] = { f, g };
+		struct finding_list part;
+		size_t k;
+
+		for (k = 0; k <= 2; k++) {
+			char *want;
+
+			memset(&part, 0, sizeof part);
+			part.v = two;
+			part.n = k;
+			o = findings_document(&part, tf_now_ms());
+			want = xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+			    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+			json_object_put(o);
+			buf = NULL;
+			oo.format = OUT_JSON;
+			fp = open_memstream(&buf, &len);
+			output_findings(fp, &part, &oo);
+			fclose(fp);
+			is_str(buf, want, "the streamed document with %zu finding(s) is json-c's", k);
+			free(buf);
+			free(want);
+		}
+	}
+	unsetenv("TFDRIFT_NOW");
+
 	ok(severity_parse("critical", &sv) == 0 && sv == SEV_CRITICAL, "severity_parse");
 	ok(severity_parse("urgent", &sv) != 0, "severity_parse rejects unknown words");
 	ok(out_format_parse("jsonl", &of) == 0 && of == OUT_JSONL, "format jsonl");
@@ -113,5 +287,6 @@ main(void)
 
 	finding_list_clear(&l);
 	finding_free(g);
+	test_hostile();
 	return done_testing();
 }

@@ -1,15 +1,216 @@
-/* Unit tests for the http glue's pure parts: RFC 3986 encoding, the sorted SigV4 query,
- * backoff bounds, retry classification, and a trace that keeps secrets out. */
+/* Unit tests for the http glue: RFC 3986 encoding, the sorted SigV4 query, backoff bounds,
+ * retry classification, a trace that keeps secrets out, and, against a loopback server of
+ * its own, why a request failed (a body over the cap, with and without Content-Length, is
+ * not worth a retry) and the thread's abort check. */
 #include "config.h"
 
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "http.h"
 #include "tap.h"
 #include "util.h"
+
+/* The loopback server: answers each connection the way `mode` says, counts them. */
+enum srv_mode { SRV_BIG_LENGTH, SRV_BIG_CHUNKED, SRV_SILENT, SRV_OK };
+static struct {
+	int fd, port;
+	enum srv_mode mode;
+	int conns;
+	pthread_mutex_t mu;
+} srv = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static void
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0 && (w = write(fd, p, n)) > 0) {
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void *
+srv_main(void *arg)
+{
+	char req[4096], chunk[4096];
+	int c;
+
+	(void)arg;
+	memset(chunk, 'x', sizeof chunk);
+	while ((c = accept(srv.fd, NULL, NULL)) >= 0) {
+		enum srv_mode m;
+		size_t got = 0;
+		ssize_t r;
+		int i;
+
+		pthread_mutex_lock(&srv.mu);
+		srv.conns++;
+		m = srv.mode;
+		pthread_mutex_unlock(&srv.mu);
+		while (got < sizeof req - 1 && (r = read(c, req + got, sizeof req - 1 - got)) > 0) {
+			got += (size_t)r;
+			req[got] = '\0';
+			if (strstr(req, "\r\n\r\n") != NULL)
+				break;
+		}
+		if (m == SRV_BIG_LENGTH) {
+			const char *h = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+			    "Content-Length: 1000000\r\nConnection: close\r\n\r\n";
+
+			write_all(c, h, strlen(h));
+			for (i = 0; i < 244; i++)
+				write_all(c, chunk, sizeof chunk);
+		} else if (m == SRV_BIG_CHUNKED) {
+			const char *h = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+			    "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+
+			write_all(c, h, strlen(h));
+			for (i = 0; i < 244; i++) {
+				write_all(c, "1000\r\n", 6);
+				write_all(c, chunk, sizeof chunk);
+				write_all(c, "\r\n", 2);
+			}
+			write_all(c, "0\r\n\r\n", 5);
+		} else if (m == SRV_OK) {
+			const char *h = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close"
+			    "\r\n\r\n{}";
+
+			write_all(c, h, strlen(h));
+		} else
+			while (read(c, req, sizeof req) > 0)
+				;       /* SRV_SILENT: no answer until the client hangs up */
+		close(c);
+	}
+	return NULL;
+}
+
+static void
+srv_start(void)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof a;
+	pthread_t th;
+
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((srv.fd = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
+	    bind(srv.fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(srv.fd, 8) != 0 ||
+	    getsockname(srv.fd, (struct sockaddr *)&a, &len) != 0)
+		tf_fatal("test server: cannot listen on 127.0.0.1");
+	srv.port = ntohs(a.sin_port);
+	pthread_create(&th, NULL, srv_main, NULL);
+	pthread_detach(th);
+}
+
+static int
+srv_conns(enum srv_mode next)
+{
+	int n;
+
+	pthread_mutex_lock(&srv.mu);
+	n = srv.conns;
+	srv.conns = 0;
+	srv.mode = next;
+	pthread_mutex_unlock(&srv.mu);
+	return n;
+}
+
+/* A thread abort check: stop once the monotonic clock passes *(int64_t *)ctx. */
+static int
+past(void *ctx)
+{
+	return tf_mono_ms() >= *(int64_t *)ctx;
+}
+
+/* One GET of the loopback server: http_do's result, the failure kind and the error. */
+static int
+get(struct http *h, uint64_t max_body, struct http_resp *rs, char **err)
+{
+	struct http_req rq;
+	char url[64];
+
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/big", srv.port);
+	memset(&rq, 0, sizeof rq);
+	rq.url = url;
+	rq.timeout_ms = 10000;
+	rq.max_body = max_body;
+	free(*err);
+	*err = NULL;
+	return http_do(h, &rq, rs, err);
+}
+
+static void
+failure_kinds(void)
+{
+	struct http *h = http_new();
+	struct http_resp rs;
+	char *err = NULL;
+	int64_t t0, at;
+
+	signal(SIGPIPE, SIG_IGN);       /* the server writes on after curl gave up */
+	srv_start();
+	srv_conns(SRV_BIG_LENGTH);
+	is_int(get(h, 100000, &rs, &err), -1, "a Content-Length over the cap fails");
+	is_int((int)rs.fail, HTTP_FAIL_TOO_BIG, "as too big");
+	ok(rs.body.len <= 100000, "without reading more than the cap (%zu bytes)", rs.body.len);
+	ok(err != NULL && strstr(err, "larger than 100000 bytes") != NULL, "saying so: %s",
+	    err ? err : "");
+	ok(!http_retryable(&rs), "and is not worth a retry (the same body would come again)");
+	http_resp_free(&rs);
+	is_int(srv_conns(SRV_BIG_CHUNKED), 1, "one request made");
+	is_int(get(h, 100000, &rs, &err), -1, "a chunked body over the cap fails");
+	is_int((int)rs.fail, HTTP_FAIL_TOO_BIG, "as too big");
+	ok(rs.body.len <= 100000, "having kept at most the cap (%zu bytes)", rs.body.len);
+	ok(!http_retryable(&rs), "not retried either");
+	http_resp_free(&rs);
+	srv_conns(SRV_BIG_CHUNKED);
+	is_int(get(h, 0, &rs, &err), 0, "under the default cap the same body arrives");
+	is_int((int)rs.body.len, 244 * 4096, "all of it");
+	is_int((int)rs.fail, HTTP_FAIL_NONE, "no failure");
+	http_resp_free(&rs);
+	setenv("TFDRIFT_HTTP_MAX_BODY", "5000", 1);
+	is_int(get(h, 0, &rs, &err), -1, "TFDRIFT_HTTP_MAX_BODY lowers the cap");
+	ok(err != NULL && strstr(err, "larger than 5000 bytes") != NULL, "to its value: %s",
+	    err ? err : "");
+	http_resp_free(&rs);
+	is_int(get(h, 1000, &rs, &err), -1, "but never raises a request's own");
+	ok(err != NULL && strstr(err, "larger than 1000 bytes") != NULL, "%s", err ? err : "");
+	http_resp_free(&rs);
+	unsetenv("TFDRIFT_HTTP_MAX_BODY");
+
+	/* The thread's abort check: a server that never answers is left within about a second
+	 * of the check turning true, and once it is true no connection is even made. */
+	srv_conns(SRV_SILENT);
+	at = tf_mono_ms() + 300;
+	http_thread_abort(past, &at);
+	t0 = tf_mono_ms();
+	is_int(get(h, 0, &rs, &err), -1, "a request the thread's check aborts fails");
+	is_int((int)rs.fail, HTTP_FAIL_ABORTED, "as aborted");
+	ok(tf_mono_ms() - t0 < 2500, "soon after the check turned true (%lld ms)",
+	    (long long)(tf_mono_ms() - t0));
+	ok(!http_retryable(&rs), "an abort is not retried");
+	http_resp_free(&rs);
+	srv_conns(SRV_OK);
+	is_int(get(h, 0, &rs, &err), -1, "with the check true a request fails at once");
+	is_int((int)rs.fail, HTTP_FAIL_ABORTED, "aborted");
+	http_resp_free(&rs);
+	is_int(srv_conns(SRV_OK), 0, "without connecting");
+	http_thread_abort(NULL, NULL);
+	is_int(get(h, 0, &rs, &err), 0, "cleared, requests go through again");
+	is_int((int)rs.status, 200, "200");
+	http_resp_free(&rs);
+	free(err);
+	http_free(h);
+}
 
 int
 main(void)
@@ -71,6 +272,51 @@ main(void)
 	sb_adds(&rs.body, "{\"__type\":\"InvalidLookupAttributesException\"}");
 	ok(!http_retryable(&rs), "400 with another error is not");
 	sb_free(&rs.body);
+	memset(&rs, 0, sizeof rs);
+	rs.fail = HTTP_FAIL_TRANSPORT;
+	ok(http_retryable(&rs), "a transport failure (reset, timeout) is retried");
+	rs.fail = HTTP_FAIL_TOO_BIG;
+	ok(!http_retryable(&rs), "a body over the cap is not");
+	rs.fail = HTTP_FAIL_ABORTED;
+	ok(!http_retryable(&rs), "an abort is not");
+
+	/* Answers that are not the API's: a redirect is named with its target, a page is HTML. */
+	memset(&rs, 0, sizeof rs);
+	rs.status = 302;
+	rs.location = xstrdup("https://u:p@portal.example/login?X-Amz-Signature=abc&next=%2F");
+	s = http_not_api(&rs, "JSON");
+	is_str(s, "HTTP 302 redirect to https://portal.example/login?X-Amz-Signature=REDACTED&next=%2F "
+	    "(tfdrift does not follow redirects: a proxy, a captive portal or a wrong endpoint?)",
+	    "a redirect names its target, credentials and signatures left out");
+	free(s);
+	http_resp_free(&rs);
+	rs.status = 301;
+	s = http_not_api(&rs, "JSON");
+	ok(s != NULL && strstr(s, "HTTP 301 redirect without a Location") != NULL, "a redirect "
+	    "without a Location says so: %s", s);
+	free(s);
+	rs.status = 200;
+	sb_adds(&rs.body, "\n  <!DOCTYPE html><html><body>Sign in</body></html>");
+	s = http_not_api(&rs, "JSON");
+	is_str(s, "HTTP 200 with HTML, not JSON (a proxy or captive portal?)", "a page by its body");
+	free(s);
+	http_resp_free(&rs);
+	rs.status = 403;
+	rs.content_type = xstrdup("Text/HTML; charset=utf-8");
+	sb_adds(&rs.body, "Forbidden");
+	s = http_not_api(&rs, "XML");
+	is_str(s, "HTTP 403 with HTML, not XML (a proxy or captive portal?)", "a page by its type");
+	free(s);
+	http_resp_free(&rs);
+	rs.status = 200;
+	rs.content_type = xstrdup("application/json");
+	sb_adds(&rs.body, "{\"Events\":[]}");
+	ok(http_not_api(&rs, "JSON") == NULL, "JSON is the API's");
+	http_resp_free(&rs);
+	rs.status = 403;
+	sb_adds(&rs.body, "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code></Error>");
+	ok(http_not_api(&rs, "XML") == NULL, "an S3 error is the API's");
+	http_resp_free(&rs);
 
 	/* A failed request to a closed port: a clear error and a trace line without secrets. */
 	fd = mkstemp(path);
@@ -101,5 +347,8 @@ main(void)
 	    "the trace has the request, secrets redacted: %s", buf);
 	ok(strstr(buf, "hunter2") == NULL && strstr(buf, "ya29") == NULL && strstr(buf, "abcdef") == NULL,
 	    "no password, token or signature in the trace");
+	unsetenv("TFDRIFT_TRACE");
+	http_trace_reopen();
+	failure_kinds();
 	return done_testing();
 }

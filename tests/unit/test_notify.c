@@ -12,6 +12,7 @@
 #include "finding.h"
 #include "notify.h"
 #include "tap.h"
+#include "text.h"
 #include "util.h"
 
 static struct finding *
@@ -280,7 +281,7 @@ slurp(const char *path)
 	char *buf = NULL, *err = NULL;
 	size_t len;
 
-	if (tf_read_file(path, &buf, &len, &err) != 0) {
+	if (tf_read_file(path, TF_FILE_DEFINITION, &buf, &len, &err) != 0) {
 		free(err);
 		return xstrdup("");
 	}
@@ -371,10 +372,54 @@ test_notifier(void)
 	free(p);
 }
 
+/* Payloads are valid UTF-8 with every control escaped, whatever the finding's JSON holds
+ * (one read back from an old store may hold anything), and a value cut at 200 bytes is
+ * never cut inside a character. */
+static void
+test_hostile_payloads(void)
+{
+	struct finding *f = mk_finding(PROV_AWS, SEV_HIGH);
+	json_object *fj = finding_to_json(f), *ch;
+	struct strbuf v;
+	char *s[2];
+	int i, j;
+
+	json_object_object_add(json_object_object_get(fj, "actor"), "name",
+	    json_object_new_string("bob\xff\xc2\x9b" "2J\x1b[31m\xe2\x80\xae\x7f"));
+	sb_init(&v);
+	for (i = 0; i < 199; i++)
+		sb_addc(&v, 'x');
+	sb_adds(&v, "\xc3\xa9\xc3\xa9");       /* é straddles byte 200 */
+	ch = json_object_array_get_idx(json_object_object_get(fj, "changes"), 0);
+	json_object_object_add(ch, "new", json_object_new_string(v.buf));
+	sb_free(&v);
+	s[0] = notify_slack_payload(fj);
+	s[1] = notify_falco_payload(fj, "h\x9b");
+	for (j = 0; j < 2; j++) {
+		const unsigned char *p = (const unsigned char *)s[j];
+		int ctl = 0;
+
+		ok(text_utf8_ok(s[j], strlen(s[j])), "%s payload: valid UTF-8", j ? "falco" : "slack");
+		for (i = 0; p[i] != '\0'; i++)
+			if (p[i] < 0x20 || p[i] == 0x7f || (p[i] == 0xc2 && p[i + 1] >= 0x80 &&
+			    p[i + 1] <= 0x9f) || (p[i] == 0xe2 && p[i + 1] == 0x80 && p[i + 2] == 0xae))
+				ctl++;
+		is_int(ctl, 0, "%s payload: no control character", j ? "falco" : "slack");
+		free(s[j]);
+	}
+	s[0] = notify_slack_payload(fj);
+	ok(strstr(s[0], "xxx\xc3\xa9\xe2\x80\xa6") != NULL, "slack: a value cut at 200 bytes "
+	    "keeps its last character whole");
+	free(s[0]);
+	json_object_put(fj);
+	finding_free(f);
+}
+
 int
 main(void)
 {
 	test_hmac();
+	test_hostile_payloads();
 	test_slack();
 	test_falco();
 	test_filter();

@@ -309,6 +309,102 @@ test_shared(void)
 	state_index_unref(ix);
 }
 
+static struct tf_state *
+parse_named(const char *source, const char *json)
+{
+	struct tf_state *st = NULL;
+	char *err = NULL;
+
+	if (tfstate_parse(json, strlen(json), source, &st, &err) != 0) {
+		diag("%s: %s", source, err);
+		free(err);
+	}
+	return st;
+}
+
+#define AWS "\"provider\":\"provider[\\\"registry.terraform.io/hashicorp/aws\\\"]\""
+#define RES(type, name, insts) "{\"mode\":\"managed\",\"type\":\"" type "\",\"name\":\"" name \
+	"\"," AWS ",\"instances\":[" insts "]}"
+#define INST(id) "{\"attributes\":{\"id\":\"" id "\"}}"
+
+/* Duplicates (failure 9): one object under two addresses, one address twice, one object in
+ * two states, one state given twice: each counted and found once, with a note naming them;
+ * and what is not a duplicate (a deposed object, another type, another provider). */
+static void
+test_duplicates(void)
+{
+	const char *one = "{\"version\":4,\"serial\":1,\"lineage\":\"a\",\"resources\":["
+	    RES("aws_instance", "web", INST("i-1")) ","
+	    RES("aws_instance", "web_copy", INST("i-1")) ","
+	    RES("aws_instance", "db", INST("i-2")) ","
+	    RES("aws_instance", "db", INST("i-2")) ","
+	    /* a current and a deposed object at one address: not duplicates */
+	    RES("aws_instance", "blue", INST("i-3") ",{\"deposed\":\"00000001\",\"attributes\":"
+	    "{\"id\":\"i-4\"}}") ","
+	    /* one id, two types (a bucket and its policy): not duplicates */
+	    RES("aws_s3_bucket", "b", INST("logs")) ","
+	    RES("aws_s3_bucket_policy", "b", INST("logs")) ","
+	    /* another provider: events never name it, ids may repeat (same file content) */
+	    "{\"mode\":\"managed\",\"type\":\"local_file\",\"name\":\"x\",\"provider\":"
+	    "\"provider[\\\"registry.terraform.io/hashicorp/local\\\"]\",\"instances\":[" INST("abc")
+	    "," INST("abc") "]}]}";
+	const char *two = "{\"version\":4,\"serial\":1,\"lineage\":\"b\",\"resources\":["
+	    RES("aws_iam_role", "shared", INST("ci-role")) "," RES("aws_instance", "other", INST("i-1"))
+	    "]}";
+	const char *three = "{\"version\":4,\"serial\":1,\"lineage\":\"c\",\"resources\":["
+	    RES("aws_iam_role", "app", INST("ci-role")) "]}";
+	struct tf_state *st[4];
+	struct state_index *ix;
+	const struct tf_instance *out[4];
+	const char *const *notes;
+	size_t n = 0, total, i;
+	char *all = NULL;
+
+	st[0] = parse_named("one.tfstate", one);
+	st[1] = parse_named("two.tfstate", two);
+	st[2] = parse_named("three.tfstate", three);
+	st[3] = parse_named("two.tfstate", two);
+	if (st[0] == NULL || st[1] == NULL || st[2] == NULL || st[3] == NULL) {
+		ok(0, "duplicates: fixtures parse");
+		return;
+	}
+	is_int(st[0]->ninst + st[1]->ninst + st[2]->ninst + st[3]->ninst, 15, "duplicates: 15 "
+	    "instances in the states");
+	ix = state_index_build(st, 4, NULL, 0);
+	total = state_index_duplicates(ix, &notes, &n);
+	for (i = 0; i < n; i++) {
+		char *p = xasprintf("%s%s\n", all ? all : "", notes[i]);
+
+		free(all);
+		all = p;
+		diag("%s", notes[i]);
+	}
+	is_int(total, 6, "6 left out: web_copy, db, other (i-1 again), app (ci-role again) and "
+	    "two.tfstate's 2 given again");
+	is_int(state_index_count(ix), 9, "9 counted");
+	is_int(state_index_find(ix, "aws", "i-1", "aws_instance", out, 4), 1, "i-1 found once");
+	is_str(out[0]->address, "aws_instance.web", "... as the first address");
+	is_int(state_index_find(ix, "aws", "i-2", "aws_instance", out, 4), 1, "i-2 (db twice) once");
+	is_int(state_index_find(ix, "aws", "i-3", NULL, out, 4), 1, "the current blue object");
+	is_int(state_index_find(ix, "aws", "i-4", NULL, out, 4), 1, "and its deposed one");
+	is_int(state_index_find(ix, "aws", "logs", NULL, out, 4), 2, "bucket and policy share an id");
+	is_int(state_index_find(ix, "aws", "ci-role", "aws_iam_role", out, 4), 1, "ci-role once");
+	ok(all != NULL && strstr(all, "one.tfstate: aws_instance.web and aws_instance.web_copy are "
+	    "the same aws_instance (i-1); counted once, as aws_instance.web\n") != NULL,
+	    "note: one object under two addresses");
+	ok(all != NULL && strstr(all, "one.tfstate: aws_instance.db is in the state twice; counted "
+	    "once\n") != NULL, "note: one address twice");
+	ok(all != NULL && strstr(all, "aws_iam_role ci-role is in two states, as "
+	    "aws_iam_role.shared in two.tfstate and as aws_iam_role.app in three.tfstate; counted "
+	    "once, as aws_iam_role.shared in two.tfstate\n") != NULL, "note: one object in two states");
+	ok(all != NULL && strstr(all, "two.tfstate is given twice; read once\n") != NULL,
+	    "note: a state given twice");
+	ok(all != NULL && strstr(all, "local_file") == NULL && strstr(all, "blue") == NULL &&
+	    strstr(all, "s3_bucket") == NULL, "no note for what is not a duplicate");
+	free(all);
+	state_index_unref(ix);
+}
+
 static double
 clock_s(clockid_t id)
 {
@@ -426,6 +522,7 @@ main(void)
 	test_fixtures();
 	test_threads();
 	test_shared();
+	test_duplicates();
 	test_perf();
 	return done_testing();
 }

@@ -556,7 +556,7 @@ same_both_ways_file(const char *path)
 	size_t len;
 	int r;
 
-	if (tf_read_file(path, &buf, &len, &err) != 0) {
+	if (tf_read_file(path, TF_FILE_STATE, &buf, &len, &err) != 0) {
 		diag("%s", err);
 		free(err);
 		return 0;

@@ -502,7 +502,7 @@ test_embedded(void)
 
 		path = xasprintf("%s/%s.yaml", dirpath, b->name);
 		buf = err = NULL;
-		if (tf_read_file(path, &buf, &len, &err) != 0) {
+		if (tf_read_file(path, TF_FILE_DEFINITION, &buf, &len, &err) != 0) {
 			ok(0, "read %s: %s", path, err);
 			free(err);
 		} else

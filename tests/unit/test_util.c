@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -154,6 +155,42 @@ test_dirs(void)
 	free(p);
 }
 
+/* Out of memory names what the thread was reading: the x* wrappers fail past the test limit
+ * (tf_alloc_limit_set), in a child whose stderr is kept. */
+static void
+test_out_of_memory(void)
+{
+	char path[] = "/tmp/tfdrift-oom-XXXXXX", msg[512] = "";
+	const char *prev;
+	int fd = mkstemp(path), status = 0;
+	ssize_t n;
+	pid_t pid;
+
+	prev = tf_reading_set("outer.json");
+	is_str(tf_reading_set("inner.json"), "outer.json", "tf_reading_set returns what it replaces");
+	is_str(tf_reading(), "inner.json", "... and holds the new name");
+	tf_reading_set("outer.json");
+	is_str(tf_reading_set(prev), "outer.json", "... which the reader puts back");
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		dup2(fd, STDERR_FILENO);
+		tf_alloc_limit_set(1000);
+		tf_reading_set("events.jsonl");
+		free(xmalloc(999));
+		free(xmalloc(5000));
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	lseek(fd, 0, SEEK_SET);
+	n = read(fd, msg, sizeof msg - 1);
+	msg[n > 0 ? n : 0] = '\0';
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 1, "an allocation past the limit is fatal");
+	is_str(msg, "tfdrift: fatal: out of memory (5000 bytes) while reading events.jsonl\n",
+	    "... naming the input being read");
+	close(fd);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -165,6 +202,7 @@ main(void)
 	int fd;
 
 	test_dirs();
+	test_out_of_memory();
 	ok(tf_parse_time("2014-03-06T21:22:54Z", &ms) == 0 && ms == 1394140974000LL, "CloudTrail eventTime");
 	ok(tf_parse_time("2024-05-27T10:00:00.123456789Z", &ms) == 0 && ms == 1716804000123LL, "nanosecond fraction (GCP)");
 	ok(tf_parse_time("2024-05-27T12:00:00+02:00", &ms) == 0 && ms == 1716804000000LL, "offset");
@@ -252,11 +290,11 @@ main(void)
 	gz = gzopen(path, "wb");
 	gzputs(gz, "{\"Records\":[]}\n");
 	gzclose(gz);
-	ok(tf_read_file(path, &data, &len, &err) == 0 && len == 15 && strncmp(data, "{\"Records\":[]}", 14) == 0,
+	ok(tf_read_file(path, TF_FILE_CONFIG, &data, &len, &err) == 0 && len == 15 && strncmp(data, "{\"Records\":[]}", 14) == 0,
 	    "gzip file read transparently");
 	free(data);
 	unlink(path);
-	ok(tf_read_file(path, &data, &len, &err) != 0 && err != NULL && strstr(err, path) != NULL,
+	ok(tf_read_file(path, TF_FILE_CONFIG, &data, &len, &err) != 0 && err != NULL && strstr(err, path) != NULL,
 	    "missing file: error names it (%s)", err ? err : "");
 	free(err);
 	return done_testing();
