@@ -467,7 +467,7 @@ t_screen "a file that fails to read says so in the list" bad \
 t_like "the status line counts it" "$TUI_SCREEN" '1 file FAILED \(4\)'
 tui_keys bad 4
 t_screen "Sources says which and why" bad "FAILED +$T_TMP/adir\$"
-t_like "why" "$TUI_SCREEN" 'adir:1: read error: Is a directory'
+t_like "why" "$TUI_SCREEN" 'adir: a directory, not a file'
 t_screen "a failed file while another is still read: the list says so" badp \
     '^  No findings yet: a file could not be read \(4 Sources says why\)'
 t_unlike "not 'waiting for events'" "$TUI_SCREEN" 'waiting for events'
