@@ -493,6 +493,7 @@ sink_event(void *ctx, struct event *ev)
 	struct qitem it = { .kind = Q_EVENT };
 	int rc;
 
+	it.from = s;
 	it.ev = *ev;                    /* the queue keeps the contents */
 	if ((rc = enqueue(e, &it)) != 0)
 		event_free(ev);
