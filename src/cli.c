@@ -696,6 +696,22 @@ cmd_export(int argc, char **argv)
 	return rc;
 }
 
+/* 'value' for a message, with control characters as \xNN (it came from the command line). */
+static void
+put_quoted(FILE *fp, const char *s)
+{
+	const unsigned char *p;
+
+	fputc('\'', fp);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(fp, "\\x%02x", *p);
+		else
+			fputc(*p, fp);
+	}
+	fputc('\'', fp);
+}
+
 /* The three triage commands share their options: --store, --note, --scope, --value,
  * --for, --until. `what` is "ack", "suppress" or "undo". */
 static int
@@ -754,6 +770,17 @@ cmd_triage(const char *what, int argc, char **argv)
 			    "actor or event\n", scope_s);
 			return 1;
 		}
+		/* Before the store is opened (or made): a value that can match nothing is a
+		 * mistake, not a decision. A key without a type waits for the store to tell. */
+		if (store_scope_check(scope, value, &err) == -1) {
+			fprintf(stderr, "tfdrift suppress: --scope %s --value ", store_scope_name(scope));
+			put_quoted(stderr, value);
+			fprintf(stderr, " %s\n", err);
+			free(err);
+			return 1;
+		}
+		free(err);
+		err = NULL;
 		if (for_s != NULL) {
 			if (tf_parse_duration(for_s, &d) != 0 || d <= 0) {
 				fprintf(stderr, "tfdrift suppress: --for %s: expected a duration (1h, 1d, 7d, "

@@ -140,6 +140,107 @@ store_scope_parse(const char *s, enum store_scope *out)
 	return -1;
 }
 
+/* The length of a Terraform name ([A-Za-z_][A-Za-z0-9_-]*) at s, 0 when there is none. */
+static size_t
+addr_name_len(const char *s)
+{
+	size_t n = 0;
+
+	if (!(s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+		return 0;
+	while (s[n] == '_' || s[n] == '-' || (s[n] >= 'a' && s[n] <= 'z') ||
+	    (s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= '0' && s[n] <= '9'))
+		n++;
+	return n;
+}
+
+/* The length of an instance key at s: [0] or ["a\"b"]; 0 when there is none. */
+static size_t
+addr_index_len(const char *s)
+{
+	size_t n = 1;
+
+	if (s[0] != '[')
+		return 0;
+	if (s[1] == '"') {
+		for (n = 2; s[n] != '\0' && s[n] != '"'; n++)
+			if (s[n] == '\\' && s[n + 1] != '\0')
+				n++;
+		if (s[n] != '"')
+			return 0;
+		n++;
+	} else
+		while (s[n] >= '0' && s[n] <= '9')
+			n++;
+	return n > 1 && s[n] == ']' ? n + 1 : 0;
+}
+
+/* A Terraform resource address: module.NAME[KEY]. ... [data.]TYPE.NAME[KEY]. */
+static int
+is_address(const char *s)
+{
+	size_t n;
+
+	while (strncmp(s, "module.", 7) == 0) {
+		if ((n = addr_name_len(s + 7)) == 0)
+			return 0;
+		s += 7 + n;
+		s += addr_index_len(s);
+		if (*s++ != '.')
+			return 0;
+	}
+	if (strncmp(s, "data.", 5) == 0)
+		s += 5;
+	if ((n = addr_name_len(s)) == 0 || s[n] != '.')
+		return 0;
+	s += n + 1;
+	if ((n = addr_name_len(s)) == 0)
+		return 0;
+	s += n;
+	s += addr_index_len(s);
+	return *s == '\0';
+}
+
+int
+store_scope_check(enum store_scope scope, const char *value, char **err)
+{
+	static const char *const what[SCOPE__COUNT] = {
+		"a finding id (or a unique prefix of one; `tfdrift export` lists them)",
+		"a Terraform address (aws_instance.web, module.app.aws_instance.web[\"a\"]) or "
+		"TYPE:ID with both parts (aws_security_group:sg-0abc12); `tfdrift export` shows "
+		"each finding's resource",
+		"a rule id (the id: of a rule; findings show theirs under rules)",
+		"an actor's name or principal (alice, arn:aws:iam::111122223333:user/alice)",
+		"an event name (ModifyInstanceAttribute, v1.compute.instances.setLabels)",
+	};
+	const unsigned char *p;
+	size_t len, n;
+
+	if ((unsigned)scope >= SCOPE__COUNT)
+		return tf_err(err, "unknown scope");
+	if (value == NULL || *value == '\0')
+		return tf_err(err, "is empty: expected %s", what[scope]);
+	len = strlen(value);
+	for (p = (const unsigned char *)value; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return tf_err(err, "has a control character: expected %s", what[scope]);
+	if (value[0] == ' ' || value[len - 1] == ' ')
+		return tf_err(err, "starts or ends with a space: expected %s", what[scope]);
+	if (scope != SCOPE_RESOURCE || is_address(value))
+		return 0;
+	/* TYPE:ID, split at the first colon (ids such as ARNs have more). */
+	n = addr_name_len(value);
+	if (n > 0 && value[n] == ':' && value[n + 1] != '\0')
+		return 0;
+	if (value[0] == ':' && value[1] != '\0') {
+		/* The key of a resource whose type no event map names: only a stored one. */
+		tf_err(err, "has no type: expected %s (a key without a type is accepted only when a "
+		    "stored finding has it)", what[scope]);
+		return -2;
+	}
+	return tf_err(err, "is neither an address nor TYPE:ID: expected %s", what[scope]);
+}
+
 const char *
 store_action_name(enum store_action a)
 {
@@ -935,6 +1036,22 @@ store_ack(struct store *st, const char *finding_id, const char *by, const char *
 	return 0;
 }
 
+/* Does a stored finding have this resource key? */
+static int
+resource_stored(struct store *st, const char *key)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (prep(st, "SELECT 1 FROM findings WHERE " RESOURCE_KEY_SQL " = ?1 LIMIT 1", &s,
+	    "look up a resource", NULL) != 0)
+		return 0;
+	bind_text(s, 1, key);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW;
+}
+
 int
 store_suppress(struct store *st, enum store_scope scope, const char *value, int64_t until_ms,
     const char *by, const char *note, int64_t at_ms, int64_t *decision_id, char **err)
@@ -942,10 +1059,16 @@ store_suppress(struct store *st, enum store_scope scope, const char *value, int6
 	const char *doing = "save the suppression";
 	int64_t id;
 
-	if ((unsigned)scope >= SCOPE__COUNT)
-		return tf_err(err, "suppress: unknown scope");
-	if (value == NULL || *value == '\0')
-		return tf_err(err, "suppress: no %s given", store_scope_name(scope));
+	char *why = NULL;
+	int rc;
+
+	if ((rc = store_scope_check(scope, value, &why)) == -1 ||
+	    (rc == -2 && !resource_stored(st, value))) {
+		tf_err(err, "suppress by %s: the value %s", store_scope_name(scope), why);
+		free(why);
+		return -1;
+	}
+	free(why);
 	if (until_ms != 0 && until_ms <= at_ms)
 		return tf_err(err, "suppress: the end time is not in the future");
 	if (begin_write(st, doing, err) != 0)

@@ -90,14 +90,23 @@ int64_t store_count_findings(struct store *st, char **err);
  * `by` is who decided (the caller's $USER), `at_ms` when. */
 int store_ack(struct store *st, const char *finding_id, const char *by, const char *note,
     int64_t at_ms, int64_t *decision_id, char **err);
-/* until_ms 0 = forever; otherwise it must be after at_ms. Scope values: the finding id;
- * the resource key (store_resource_key); a rule id; an actor name or principal; an event
- * name. */
+/* until_ms 0 = forever; otherwise it must be after at_ms. Scope values (store_scope_check):
+ * the finding id; the resource key (store_resource_key); a rule id; an actor name or
+ * principal; an event name. */
 int store_suppress(struct store *st, enum store_scope scope, const char *value, int64_t until_ms,
     const char *by, const char *note, int64_t at_ms, int64_t *decision_id, char **err);
 /* Cancel an ack or suppress decision (an undo cannot be undone; ack or suppress again). */
 int store_undo(struct store *st, int64_t target_id, const char *by, int64_t at_ms,
     int64_t *decision_id, char **err);
+
+/* Is value one that a suppression of this scope can match? A resource key is a Terraform
+ * address (aws_instance.web, module.app.aws_instance.web["a"], data.x.y) or TYPE:ID with
+ * both parts non-empty; a finding id, rule id, actor or event name is non-empty; none has
+ * control characters or surrounding spaces. 0, or -1 with *err saying what is expected
+ * (without the command's prefix); -2 (with *err) for a resource key without a type
+ * (":ID", as store_resource_key makes for a resource no event map types), which only a
+ * stored finding with that key makes valid: store_suppress checks that too. */
+int store_scope_check(enum store_scope scope, const char *value, char **err);
 
 /* The resource key suppressions by resource match: the Terraform address, or for an
  * unmanaged resource "TYPE:RESOURCE_ID" (heap; NULL when the finding has neither). */

@@ -165,9 +165,33 @@ t_like "naming the forms of an end" "$T_ERR" 'until 25:61: expected a time \(202
 t_exit "suppress with an unknown scope exits 1" 1 "$TFDRIFT" suppress --store "$one" --scope team --value x
 t_exit "suppress with --for and --until exits 1" 1 "$TFDRIFT" suppress --store "$one" --scope actor --value x --for 1h --until 2030-01-01T00:00:00Z
 t_exit "undo with a word exits 1" 1 "$TFDRIFT" undo --store "$one" last
+# Values that can match nothing are refused before anything is saved (or a store is made).
+ndec() { $PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM decisions").fetchone()[0])' "$one"; }
+before=$(ndec)
+t_exit "suppress --scope resource --value ':' exits 1" 1 "$TFDRIFT" suppress --store "$one" --scope resource --value ':'
+t_like "saying what a resource is" "$T_ERR" \
+    "^tfdrift suppress: --scope resource --value ':' is neither an address nor TYPE:ID: expected a Terraform address \\(aws_instance.web, .*\\) or TYPE:ID with both parts"
+for v in 'aws_instance:' 'web' 'aws_instance.web.x' ' aws_instance.web' 'aws_instance.web[' ':i-0abc'; do
+	t_exit "resource '$v' is refused" 1 "$TFDRIFT" suppress --store "$one" --scope resource --value "$v"
+done
+t_like "a key without a type: only one the store has" "$T_ERR" 'has no type: .*accepted only when a stored finding has it'
+t_exit "an empty actor is refused" 1 "$TFDRIFT" suppress --store "$one" --scope actor --value ''
+t_like "saying what an actor is" "$T_ERR" "--value '' is empty: expected an actor's name or principal"
+t_exit "an empty rule is refused" 1 "$TFDRIFT" suppress --store "$one" --scope rule --value ''
+t_exit "an empty event is refused" 1 "$TFDRIFT" suppress --store "$one" --scope event --value ''
+t_exit "an event with a control character is refused" 1 "$TFDRIFT" suppress --store "$one" --scope event --value "$(printf 'Stop\033[31m')"
+t_like "shown escaped, not sent to the terminal" "$T_ERR" "--value 'Stop\\\\x1b\\[31m' has a control character"
+t_exit "an unknown finding is refused" 1 "$TFDRIFT" suppress --store "$one" --scope finding --value ffffffffffff
+t_exit "an empty finding is refused" 1 "$TFDRIFT" suppress --store "$one" --scope finding --value ''
+t_is "none of them was saved" "$(ndec)" "$before"
+t_exit "a bad value does not make a store" 1 "$TFDRIFT" suppress --store "$T_TMP/made/x.db" --scope resource --value ':'
+t_ok "(none made)" test ! -e "$T_TMP/made"
+t_ok "TYPE:ID with an ARN is accepted" "$TFDRIFT" suppress --store "$one" --scope resource --value 'aws_iam_role:arn:aws:iam::111122223333:role/ci'
+t_ok "an address with module keys is accepted" "$TFDRIFT" suppress --store "$one" --scope resource --value 'module.app["a:b"].aws_instance.web[0]'
+t_ok "(undo both)" sh -c "'$TFDRIFT' undo --store '$one' \$(($before + 1)) && '$TFDRIFT' undo --store '$one' \$(($before + 2))"
 t_is "every decision is recorded with who and when" \
     "$($PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT group_concat(action || \":\" || \"by\", \" \") FROM (SELECT * FROM decisions ORDER BY id)").fetchone()[0])' "$one")" \
-    "ack:alice suppress:alice undo:alice suppress:alice suppress:alice"
+    "ack:alice suppress:alice undo:alice suppress:alice suppress:alice suppress:alice suppress:alice undo:alice undo:alice"
 unset TFDRIFT_NOW
 
 # ---- CSV ----

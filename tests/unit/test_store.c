@@ -608,6 +608,104 @@ test_triage(void)
 	free(path);
 }
 
+/* Suppression values that can match nothing are refused, by the store itself (the CLI and
+ * the dashboard both go through it). */
+static void
+test_scope_values(void)
+{
+	static const struct {
+		enum store_scope scope;
+		const char *value;
+		int want;
+	} cases[] = {
+		{ SCOPE_RESOURCE, "aws_instance.web", 0 },
+		{ SCOPE_RESOURCE, "module.app.aws_instance.web[\"a:b\"]", 0 },
+		{ SCOPE_RESOURCE, "module.net[0].module.sg[\"x\"].aws_security_group.web[3]", 0 },
+		{ SCOPE_RESOURCE, "data.aws_ami.ubuntu", 0 },
+		{ SCOPE_RESOURCE, "aws_s3_bucket:logs-bucket", 0 },
+		{ SCOPE_RESOURCE, "aws_iam_role:arn:aws:iam::111122223333:role/ci", 0 },
+		{ SCOPE_RESOURCE, "google_compute_instance:projects/p/zones/z/instances/vm", 0 },
+		{ SCOPE_RESOURCE, ":", -1 },
+		{ SCOPE_RESOURCE, "aws_instance:", -1 },
+		{ SCOPE_RESOURCE, ":i-0abc", -2 },
+		{ SCOPE_RESOURCE, "", -1 },
+		{ SCOPE_RESOURCE, "web", -1 },
+		{ SCOPE_RESOURCE, "aws_instance.", -1 },
+		{ SCOPE_RESOURCE, ".web", -1 },
+		{ SCOPE_RESOURCE, "aws_instance.web.extra", -1 },
+		{ SCOPE_RESOURCE, "aws_instance.web[\"a\"", -1 },
+		{ SCOPE_RESOURCE, "aws_instance.web[]", -1 },
+		{ SCOPE_RESOURCE, "module..aws_instance.web", -1 },
+		{ SCOPE_RESOURCE, " aws_instance.web", -1 },
+		{ SCOPE_RESOURCE, "aws_instance.web ", -1 },
+		{ SCOPE_RESOURCE, "aws instance:i-1", -1 },
+		{ SCOPE_ACTOR, "bob", 0 },
+		{ SCOPE_ACTOR, "arn:aws:iam::111122223333:user/bob", 0 },
+		{ SCOPE_ACTOR, "", -1 },
+		{ SCOPE_ACTOR, " ", -1 },
+		{ SCOPE_ACTOR, "bob\n", -1 },
+		{ SCOPE_RULE, "iam-role-deleted", 0 },
+		{ SCOPE_RULE, "", -1 },
+		{ SCOPE_EVENT_NAME, "ModifyInstanceAttribute", 0 },
+		{ SCOPE_EVENT_NAME, "a\x1b[31m", -1 },
+		{ SCOPE_EVENT_NAME, "", -1 },
+		{ SCOPE_FINDING, "0123abcd", 0 },
+		{ SCOPE_FINDING, "", -1 },
+	};
+	char *path = tpath("scopes.db"), *err = NULL;
+	struct store *st = NULL;
+	struct finding_list l = { 0 };
+	struct store_decision *dv = NULL;
+	size_t i, nd = 0;
+	int rc;
+
+	for (i = 0; i < TF_ARRLEN(cases); i++) {
+		char shown[80];
+		size_t k;
+
+		/* The value as the test's name shows it: control characters as '?'. */
+		snprintf(shown, sizeof shown, "%s", cases[i].value);
+		for (k = 0; shown[k] != '\0'; k++)
+			if ((unsigned char)shown[k] < 0x20)
+				shown[k] = '?';
+		rc = store_scope_check(cases[i].scope, cases[i].value, &err);
+		ok(rc == cases[i].want && (rc == 0) == (err == NULL), "%s '%s': %s%s",
+		    store_scope_name(cases[i].scope), shown, rc == 0 ? "accepted" : "refused: ",
+		    err != NULL ? err : "");
+		free(err);
+		err = NULL;
+	}
+	ok(store_scope_check(SCOPE_RESOURCE, ":", &err) == -1 && contains(err, "TYPE:ID with both parts") &&
+	    contains(err, "Terraform address"), "the message says what a resource is: %s", err);
+	free(err);
+	err = NULL;
+
+	ok(store_open(path, 0, &st, &err) == 0, "a store for scope values");
+	ok(store_suppress(st, SCOPE_RESOURCE, ":", 0, "alice", NULL, T0, NULL, &err) == -1 &&
+	    contains(err, "resource"), "store_suppress refuses resource ':': %s", err);
+	free(err);
+	err = NULL;
+	ok(store_suppress(st, SCOPE_ACTOR, "bob\t", 0, "alice", NULL, T0, NULL, &err) == -1,
+	    "and an actor with a control character");
+	free(err);
+	err = NULL;
+	ok(store_suppress(st, SCOPE_RESOURCE, ":i-0abc", 0, "alice", NULL, T0, NULL, &err) == -1 &&
+	    contains(err, "no type"), "a key without a type that no stored finding has: %s", err);
+	free(err);
+	err = NULL;
+	/* A tag change on a resource no event map types (resource "*") is keyed ":ID". */
+	finding_list_push(&l, mk("e-tag", FK_UNMANAGED, NULL, NULL, "i-0abc", "bob", "CreateTags", T0));
+	store_put_findings(st, &l, &err);
+	ok(store_suppress(st, SCOPE_RESOURCE, ":i-0abc", 0, "alice", NULL, T0, NULL, &err) == 0,
+	    "is accepted once a stored finding has it: %s", err ? err : "");
+	is_int(status_at(st, l.v[0], T0 + 1), ST_SUPPRESSED, "and suppresses that finding");
+	ok(store_list_decisions(st, &dv, &nd, &err) == 0 && nd == 1, "only the valid decision was saved");
+	store_decisions_free(dv, nd);
+	store_close(st);
+	finding_list_clear(&l);
+	free(path);
+}
+
 /* 100,000 findings against a few thousand decisions: one snapshot, then cheap lookups. */
 static void
 test_apply_speed(void)
@@ -1100,6 +1198,7 @@ main(void)
 	test_prefs();
 	test_upsert();
 	test_triage();
+	test_scope_values();
 	test_freezes();
 	test_apply_speed();
 	test_corrupt();
