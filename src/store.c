@@ -334,6 +334,15 @@ ro_class(int rc)
 	return 0;
 }
 
+/* One message for a damaged store, whichever command finds it and however. */
+static char *
+corrupt_msg(const char *p, const char *what, const char *doing)
+{
+	return xasprintf("%s: the store is corrupt or not an SQLite database (%s, while trying "
+	    "to %s): move it aside (mv '%s' '%s.bad') and tfdrift starts a new one; "
+	    "`sqlite3 '%s.bad' .recover` may save its decisions", p, what, doing, p, p, p);
+}
+
 /*
  * The message for an SQLite failure: the path, what happened, what to do. A failed write of
  * a read-only class also becomes the store's read-only reason.
@@ -370,9 +379,7 @@ sql_fail(struct store *st, int rc, const char *doing, int writing, char **err)
 		break;
 	case SQLITE_CORRUPT:
 	case SQLITE_NOTADB:
-		m = xasprintf("%s: the store is corrupt or not an SQLite database (%s, while trying "
-		    "to %s): move it aside (mv '%s' '%s.bad') and tfdrift starts a new one; "
-		    "`sqlite3 '%s.bad' .recover` may save its decisions", p, msg, doing, p, p, p);
+		m = corrupt_msg(p, msg, doing);
 		break;
 	case SQLITE_IOERR:
 		m = xasprintf("%s: I/O error (%s, while trying to %s): check the disk and the "
@@ -632,6 +639,54 @@ setup(struct store *st, char **err)
 	return 0;
 }
 
+/* PRAGMA quick_check: a store with damaged pages is an error for every command, found when
+ * it is opened, not only by the command that happens to read those pages. It reads the
+ * whole file once (about 1 s per GB). */
+static int
+check_pages(struct store *st, char **err)
+{
+	const char *doing = "check its pages";
+	struct strbuf sb;
+	sqlite3_stmt *s;
+	const char *r;
+	char *m;
+	int rc;
+
+	if (prep(st, "PRAGMA quick_check(3)", &s, doing, err) != 0)
+		return -1;
+	sb_init(&sb);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		r = (const char *)sqlite3_column_text(s, 0);
+		if (r == NULL || strcmp(r, "ok") == 0)
+			continue;
+		/* Lines such as "Page 8: btreeInitPage() returns error code 11", after a
+		 * "*** in database main ***" heading. */
+		while (*r != '\0') {
+			size_t n = strcspn(r, "\n");
+
+			if (n > 0 && strncmp(r, "***", 3) != 0) {
+				sb_adds(&sb, sb.len > 0 ? "; " : "");
+				sb_add(&sb, r, n);
+			}
+			r += n + (r[n] == '\n');
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		sb_free(&sb);
+		return sql_fail(st, rc, doing, 0, err);
+	}
+	if (sb.len == 0) {
+		sb_free(&sb);
+		return 0;
+	}
+	m = corrupt_msg(st->path, sb.buf, doing);
+	tf_err(err, "%s", m);
+	free(m);
+	sb_free(&sb);
+	return -1;
+}
+
 int
 store_open_ex(const char *path, int flags, int busy_timeout_ms, struct store **out, char **err)
 {
@@ -695,7 +750,7 @@ store_open_ex(const char *path, int flags, int busy_timeout_ms, struct store **o
 			rc = setup(st, err);
 	}
 	free(ro_msg);
-	if (rc != 0) {
+	if (rc != 0 || check_pages(st, err) != 0) {
 		store_close(st);
 		return -1;
 	}

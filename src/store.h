@@ -11,7 +11,8 @@
  * path and what to do. A store that is locked by another process, read-only, corrupt or on
  * a full disk falls back to read-only when it can still be read: store_readonly_reason()
  * then says why, and writes fail with that reason (each write still tries, so the store
- * recovers by itself once the cause is gone). */
+ * recovers by itself once the cause is gone). A store with damaged pages is refused when
+ * opened, with one message whatever the command. */
 #ifndef TFDRIFT_STORE_H
 #define TFDRIFT_STORE_H
 
@@ -50,8 +51,9 @@ struct store;
 /* Open (creating it and its parent directories, mode 0700, unless STORE_NOCREATE) the store
  * at path: WAL journal, synchronous=FULL, a busy timeout, foreign keys, and the migrations
  * up to STORE_SCHEMA_VERSION in one transaction. A store written by a newer tfdrift, a file
- * that is not a tfdrift store, or one that cannot be read is an error (-1, *err). A store
- * that can be read but not written opens read-only (returns 0; store_readonly_reason()). */
+ * that is not a tfdrift store, one whose pages are damaged (PRAGMA quick_check, which reads
+ * the whole file once) or one that cannot be read is an error (-1, *err). A store that can
+ * be read but not written opens read-only (returns 0; store_readonly_reason()). */
 int store_open(const char *path, int flags, struct store **out, char **err);
 /* The same with another busy timeout (ms) than STORE_BUSY_TIMEOUT_MS (tests, the UI). */
 int store_open_ex(const char *path, int flags, int busy_timeout_ms, struct store **out, char **err);

@@ -227,6 +227,36 @@ t_exit "scan --store into a corrupt store exits 1 before scanning" 1 scan_one --
 t_unlike "and prints no findings" "$T_OUT" '"kind"'
 t_exit "ack into a corrupt store exits 1" 1 "$TFDRIFT" ack --store "$T_TMP/garbage.db" abcdef
 t_like "clearly" "$T_ERR" 'corrupt'
+# Damaged pages that only some commands read (an index of the findings): every command
+# refuses the store, with one message. ack used to save into it while export refused it.
+dmg=$T_TMP/damaged.db
+"$TFDRIFT" scan --state "$EX/prod.tfstate" --events "$EX/cloudtrail.json" --store "$dmg" -q -o /dev/null 2> /dev/null
+did=$("$TFDRIFT" export --store "$dmg" --format jsonl -q | head -n 1 | $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+"$TFDRIFT" ack --store "$dmg" "$did" > /dev/null 2>&1
+t_ok "the pages of the findings' indexes are overwritten" $PY -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+pages = [r[0] for r in c.execute("SELECT rootpage FROM sqlite_master WHERE name IN "
+    "(\"findings_event_time\", \"findings_last_seen\", \"findings_address\")")]
+psz = c.execute("PRAGMA page_size").fetchone()[0]
+c.close()
+with open(sys.argv[1], "r+b") as f:
+    for p in pages:
+        f.seek((p - 1) * psz)
+        f.write(b"\x5a" * psz)' "$dmg"
+dmsg=
+for cmd in "export" "ack $did" "suppress --scope actor --value bob" "undo 1" "freeze list"; do
+	# shellcheck disable=SC2086
+	t_exit "damaged pages: $cmd exits 1" 1 "$TFDRIFT" $cmd --store "$dmg"
+	m=$(printf '%s\n' "$T_ERR" | sed 's/^tfdrift [a-z ]*: //; s/^not saved: //')
+	[ -n "$dmsg" ] || dmsg=$m
+	t_is "damaged pages: $cmd says the same as export" "$m" "$dmsg"
+done
+t_like "which says it is corrupt, where, and what to do" "$dmsg" \
+    "^$dmg: the store is corrupt .*Page [0-9]+: .*mv '$dmg' '$dmg.bad'"
+t_exit "damaged pages: scan --store exits 1" 1 "$TFDRIFT" scan --state "$EX/prod.tfstate" --events "$EX/cloudtrail.json" --store "$dmg" -q -o /dev/null
+t_like "with the same message" "$T_ERR" "the store is corrupt"
+t_is "no decision was added" "$($PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM decisions").fetchone()[0])' "$dmg")" 1
 mkdir "$T_TMP/adir"
 t_exit "a directory as the store exits 1" 1 "$TFDRIFT" export --store "$T_TMP/adir"
 t_like "saying so" "$T_ERR" 'is a directory'

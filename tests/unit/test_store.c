@@ -763,14 +763,18 @@ write_file(const char *path, const void *p, size_t n, long offset)
 	fclose(fp);
 }
 
-/* Store 300 findings, close, overwrite every other page from page `from` with junk. */
+/* Store 300 findings, close, overwrite every other page from page `from` with junk. Opening
+ * fails with one message however it is opened (a command that reads the damaged pages and
+ * one that does not, such as ack, must agree). */
 static void
-malformed(const char *name, int from, int open_may_fail)
+malformed(const char *name, int from)
 {
-	char *path = tpath(name), *err = NULL, junk[4096];
+	static const int how[] = { 0, STORE_NOCREATE, STORE_RDONLY };
+	char *path = tpath(name), *err = NULL, *first = NULL, junk[4096];
 	struct store *st = NULL;
-	struct finding_list l = { 0 }, back = { 0 };
-	int i, rc;
+	struct finding_list l = { 0 };
+	size_t k;
+	int i;
 
 	store_open(path, 0, &st, &err);
 	for (i = 0; i < 300; i++) {
@@ -786,18 +790,23 @@ malformed(const char *name, int from, int open_may_fail)
 	memset(junk, 0x5a, sizeof junk);
 	for (i = from; i < 120; i += 2)
 		write_file(path, junk, sizeof junk, 4096L * i);
-	rc = store_open(path, 0, &st, &err);
-	if (rc == 0) {
-		rc = store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &back, &err);
-		ok(rc == -1, "%s: opens, and reading the findings fails (rows read: %zu)", name, back.n);
-	} else
-		ok(open_may_fail, "%s: opening fails", name);
-	ok(contains(err, path) && contains(err, "corrupt") && contains(err, "mv "),
-	    "%s: with a clear message: %s", name, err);
-	free(err);
-	finding_list_clear(&back);
+	for (k = 0; k < TF_ARRLEN(how); k++) {
+		ok(store_open(path, how[k], &st, &err) == -1 && st == NULL, "%s: opening (flags %d) fails",
+		    name, how[k]);
+		if (k == 0) {
+			ok(contains(err, path) && contains(err, "corrupt") && contains(err, "mv "),
+			    "%s: with a clear message: %s", name, err);
+			first = err;
+		} else {
+			is_str(err, first, "%s: the same message", name);
+			free(err);
+		}
+		err = NULL;
+		store_close(st);
+		st = NULL;
+	}
+	free(first);
 	finding_list_clear(&l);
-	store_close(st);
 	free(path);
 }
 
@@ -818,10 +827,11 @@ test_corrupt(void)
 	err = NULL;
 	free(path);
 
-	/* A real store with damaged pages: a clear message when opened or read, no crash. The
-	 * first damages the schema's pages too, the second only the findings' data. */
-	malformed("malformed-early.db", 2, 1);
-	malformed("malformed-late.db", 24, 0);
+	/* A real store with damaged pages: refused when opened, with one message, no crash. The
+	 * first damages the schema's pages too, the second only the findings' data (which a
+	 * decision never reads: ack used to be saved into such a store while export refused it). */
+	malformed("malformed-early.db", 2);
+	malformed("malformed-late.db", 24);
 }
 
 static void
