@@ -669,6 +669,10 @@ cmd_export(int argc, char **argv)
 		return rc;
 	if ((st = open_store("export", storepath, STORE_NOCREATE)) == NULL)
 		return 1;
+	/* Read-only for a reason (a full disk, a read-only copy): the export is whole, and the
+	 * reason is worth knowing. */
+	if (!quiet && store_readonly_reason(st) != NULL)
+		fprintf(stderr, "tfdrift export: note: %s\n", store_readonly_reason(st));
 	nbad = store_load_findings(st, since, until, mask, &l, &err);
 	if (nbad < 0) {
 		fprintf(stderr, "tfdrift export: %s\n", err);

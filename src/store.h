@@ -8,11 +8,12 @@
  * any thread.
  *
  * Failures are never silent: every function returns -1 with a message naming the store's
- * path and what to do. A store that is locked by another process, read-only, corrupt or on
- * a full disk falls back to read-only when it can still be read: store_readonly_reason()
- * then says why, and writes fail with that reason (each write still tries, so the store
- * recovers by itself once the cause is gone). A store with damaged pages is refused when
- * opened, with one message whatever the command. */
+ * path and what to do. A store that is locked by another process, read-only, or on a full
+ * disk falls back to read-only when it can still be read, and then shows every decision it
+ * holds (a -wal without its -shm is read from a private copy rather than ignored):
+ * store_readonly_reason() says why, and writes fail with that reason (each write still
+ * tries, so the store recovers by itself once the cause is gone). A store with damaged
+ * pages is refused when opened, with one message whatever the command. */
 #ifndef TFDRIFT_STORE_H
 #define TFDRIFT_STORE_H
 
@@ -62,6 +63,11 @@ const char *store_path(const struct store *st);
 int store_schema_version(const struct store *st);
 /* NULL when writable; else a message naming the path, why, and what to do. */
 const char *store_readonly_reason(const struct store *st);
+/* May a write be tried? 1 when the store is writable, or read-only for a passing reason (a
+ * lock, a full disk: the write itself tries again, reopening the store read-write when it
+ * was opened read-only, and says why when it fails); 0 when no write can work until a person
+ * acts (--readonly; a read-only file, directory or filesystem). */
+int store_may_write(const struct store *st);
 /* The SQLite connection (tests and diagnostics only). */
 struct sqlite3 *store_sqlite(struct store *st);
 

@@ -1,8 +1,12 @@
 /* store: schema and migrations, upserts, triage decisions and how they apply, the JSON
- * round trip, and the failure modes (corrupt, locked, read-only, full disk). */
+ * round trip, and the failure modes (corrupt, locked, read-only, full disk, a -wal without
+ * its -shm). */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -1192,6 +1196,464 @@ test_freezes(void)
 	free(path);
 }
 
+/* ---- filesystem faults: every test that mounts unmounts in its cleanup, even on failure
+ * (atexit), and skips with a message when it cannot mount (not root, no loop device). ---- */
+
+static char *mounted[8];
+static void unmount(const char *dir);
+
+static void
+unmount_all(void)
+{
+	size_t i;
+
+	for (i = 0; i < TF_ARRLEN(mounted); i++)
+		if (mounted[i] != NULL) {
+			char *cmd = xasprintf("umount -l '%s' 2>/dev/null", mounted[i]);
+
+			if (system(cmd) != 0)
+				fprintf(stderr, "# could not unmount %s\n", mounted[i]);
+			free(cmd);
+			free(mounted[i]);
+			mounted[i] = NULL;
+		}
+}
+
+/* mount ARGS on dir (made first), remembered for unmount_all. 0 when mounted. */
+static int
+mount_on(const char *dir, const char *args)
+{
+	static int hooked;
+	char *cmd;
+	size_t i;
+	int rc;
+
+	if (geteuid() != 0)
+		return -1;
+	mkdir(dir, 0700);
+	cmd = xasprintf("mount %s '%s' 2>/dev/null", args, dir);
+	rc = run(cmd);
+	free(cmd);
+	if (rc != 0)
+		return -1;
+	if (!hooked) {
+		atexit(unmount_all);
+		hooked = 1;
+	}
+	for (i = 0; i < TF_ARRLEN(mounted); i++)
+		if (mounted[i] == NULL) {
+			mounted[i] = xstrdup(dir);
+			break;
+		}
+	return 0;
+}
+
+static void
+unmount(const char *dir)
+{
+	char *cmd = xasprintf("umount '%s'", dir);
+	size_t i;
+
+	if (run(cmd) != 0)
+		diag("umount %s failed", dir);
+	free(cmd);
+	for (i = 0; i < TF_ARRLEN(mounted); i++)
+		if (mounted[i] != NULL && strcmp(mounted[i], dir) == 0) {
+			free(mounted[i]);
+			mounted[i] = NULL;
+		}
+}
+
+/* A read-only bind mount of dir on ro. 0 when made (unmounted again if half made). */
+static int
+ro_bind(const char *dir, const char *ro)
+{
+	char *args = xasprintf("--bind '%s'", dir), *cmd = xasprintf("mount -o remount,bind,ro '%s'", ro);
+	int rc = -1;
+
+	if (mount_on(ro, args) == 0) {
+		if (run(cmd) == 0)
+			rc = 0;
+		else
+			unmount(ro);
+	}
+	free(args);
+	free(cmd);
+	return rc;
+}
+
+/* Fill the filesystem holding dir until a write fails with ENOSPC (fill is the file). */
+static int
+fill_fs(const char *fill)
+{
+	char buf[4096];
+	FILE *fp = fopen(fill, "w");
+	int full = 0;
+
+	if (fp == NULL)
+		return -1;
+	memset(buf, 'f', sizeof buf);
+	setvbuf(fp, NULL, _IONBF, 0);
+	while (fwrite(buf, 1, sizeof buf, fp) == sizeof buf)
+		;
+	full = errno == ENOSPC;
+	/* The last partial block too. */
+	while (fwrite(buf, 1, 1, fp) == 1)
+		;
+	fclose(fp);
+	return full ? 0 : -1;
+}
+
+static char *
+pragma1(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	char *r = NULL;
+
+	if (sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL) != SQLITE_OK)
+		return xstrdup(sqlite3_errmsg(store_sqlite(st)));
+	if (sqlite3_step(s) == SQLITE_ROW)
+		r = xstrdup((const char *)sqlite3_column_text(s, 0));
+	else
+		r = xstrdup(sqlite3_errmsg(store_sqlite(st)));
+	sqlite3_finalize(s);
+	return r;
+}
+
+/* Open path (flags) and count what it holds: findings by status and decisions. */
+static int
+census(const char *path, int flags, size_t *nack, size_t *nsup, size_t *ndec, char **reason,
+    char **err)
+{
+	struct store *st = NULL;
+	struct finding_list l = { 0 };
+	struct store_decision *dv = NULL;
+	size_t i;
+	char *ic;
+
+	*nack = *nsup = *ndec = 0;
+	if (reason != NULL)
+		*reason = NULL;
+	if (store_open(path, flags, &st, err) != 0)
+		return -1;
+	if (store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &l, err) != 0 ||
+	    store_list_decisions(st, &dv, ndec, err) != 0) {
+		finding_list_clear(&l);
+		store_close(st);
+		return -1;
+	}
+	for (i = 0; i < l.n; i++) {
+		*nack += l.v[i]->status == ST_ACKNOWLEDGED;
+		*nsup += l.v[i]->status == ST_SUPPRESSED;
+	}
+	ic = pragma1(st, "PRAGMA integrity_check");
+	if (strcmp(ic, "ok") != 0) {
+		tf_err(err, "integrity_check: %s", ic);
+		free(ic);
+		store_decisions_free(dv, *ndec);
+		finding_list_clear(&l);
+		store_close(st);
+		return -1;
+	}
+	free(ic);
+	if (reason != NULL)
+		*reason = xstrdup(store_readonly_reason(st));
+	store_decisions_free(dv, *ndec);
+	finding_list_clear(&l);
+	store_close(st);
+	return 0;
+}
+
+/* Three findings; the first acknowledged, the second suppressed by resource. */
+static void
+seed(struct store *st, struct finding_list *l, const char *tag)
+{
+	char eid[64], *err = NULL;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(eid, sizeof eid, "%s-%d", tag, i);
+		finding_list_push(l, mk(eid, FK_MODIFIED, i == 1 ? "aws_instance.other" : "aws_instance.web",
+		    "aws_instance", "i-1", "bob", "ModifyInstanceAttribute", T0 + i));
+	}
+	ok(store_put_findings(st, l, &err) == 0 &&
+	    store_ack(st, l->v[0]->id, "alice", "seen", T0 + 10, NULL, &err) == 0 &&
+	    store_suppress(st, SCOPE_RESOURCE, "aws_instance.other", 0, "alice", NULL, T0 + 11,
+	    NULL, &err) == 0, "%s: three findings, an ack and a suppression saved %s", tag,
+	    err ? err : "");
+	free(err);
+}
+
+/* Failure 4: a store on a filesystem that was full before it was opened. Every command could
+ * not even read it ("I/O error while trying to switch to WAL mode"). */
+static void
+test_full_before_open(void)
+{
+	char *dir = tpath("fullopen"), *path, *fill, *err = NULL, *reason = NULL;
+	struct store *st = NULL;
+	struct finding_list l = { 0 };
+	size_t nack, nsup, ndec;
+	int64_t id = 0;
+
+	if (mount_on(dir, "-t tmpfs -o size=512k tmpfs") != 0) {
+		skip("a store on a disk full before it is opened", "cannot mount a tmpfs here "
+		    "(not root or no CAP_SYS_ADMIN)");
+		free(dir);
+		return;
+	}
+	path = xasprintf("%s/tfdrift.db", dir);
+	fill = xasprintf("%s/fill", dir);
+	store_open(path, 0, &st, &err);
+	seed(st, &l, "full");
+	store_close(st);
+	st = NULL;
+	ok(fill_fs(fill) == 0, "the filesystem is filled up (ENOSPC)");
+
+	ok(census(path, 0, &nack, &nsup, &ndec, &reason, &err) == 0,
+	    "the full store opens: %s", err ? err : "");
+	ok(nack == 1 && nsup == 1 && ndec == 2, "with every decision (acknowledged %zu, suppressed "
+	    "%zu, decisions %zu), integrity_check ok", nack, nsup, ndec);
+	ok(contains(reason, "disk is full") && contains(reason, path) && contains(reason, "free space"),
+	    "read-only, saying plainly why: %s", reason);
+	free(reason);
+	reason = NULL;
+	free(err);
+	err = NULL;
+	ok(census(path, STORE_RDONLY, &nack, &nsup, &ndec, NULL, &err) == 0 && ndec == 2,
+	    "--readonly opens it too: %s", err ? err : "");
+	free(err);
+	err = NULL;
+
+	ok(store_open(path, STORE_NOCREATE, &st, &err) == 0, "opened for a decision");
+	ok(st != NULL && store_may_write(st), "a write may be tried (a full disk passes)");
+	ok(st != NULL && store_ack(st, l.v[2]->id, "alice", "while full", T0 + 20, &id, &err) == -1 &&
+	    contains(err, "disk is full"), "a decision on the full disk is not saved, and says why: %s",
+	    err);
+	free(err);
+	err = NULL;
+	ok(st != NULL && contains(store_readonly_reason(st), "disk is full"),
+	    "the store stays open, read-only");
+	unlink(fill);
+	ok(st != NULL && store_ack(st, l.v[2]->id, "alice", "space freed", T0 + 21, &id, &err) == 0 &&
+	    id > 0, "once space is freed the same open store saves it: %s", err ? err : "");
+	ok(st != NULL && store_readonly_reason(st) == NULL, "and is writable again");
+	store_close(st);
+	ok(census(path, 0, &nack, &nsup, &ndec, NULL, &err) == 0 && nack == 2 && ndec == 3,
+	    "reopened: every decision, integrity_check ok %s", err ? err : "");
+	free(err);
+	unmount(dir);
+	finding_list_clear(&l);
+	free(fill);
+	free(path);
+	free(dir);
+}
+
+/* A writer that is killed before a checkpoint: its last commits stay in the -wal. */
+static void
+killed_writer(const char *path, struct finding_list *l)
+{
+	pid_t pid;
+	int status;
+
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		struct store *st = NULL;
+		char *err = NULL;
+
+		if (store_open(path, 0, &st, &err) != 0)
+			_exit(2);
+		/* Nothing of these reaches the main file: only the -wal has them. */
+		sqlite3_exec(store_sqlite(st), "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL);
+		if (store_put_findings(st, l, &err) != 0 ||
+		    store_ack(st, l->v[0]->id, "alice", "in the wal", T0 + 10, NULL, &err) != 0 ||
+		    store_suppress(st, SCOPE_ACTOR, "carol", 0, "alice", NULL, T0 + 11, NULL, &err) != 0 ||
+		    store_ack(st, l->v[2]->id, "alice", "in the wal too", T0 + 12, NULL, &err) != 0)
+			_exit(3);
+		kill(getpid(), SIGKILL);
+		_exit(4);
+	}
+	waitpid(pid, &status, 0);
+	ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "a writer saved decisions and was "
+	    "killed before a checkpoint");
+}
+
+static int
+count_dir(const char *dir, const char *prefix)
+{
+	char *cmd = xasprintf("ls -a '%s' | grep -c '^%s' > /dev/null", dir, prefix);
+	int rc = run(cmd);
+
+	free(cmd);
+	return rc == 0;   /* 1 when something matches */
+}
+
+/* Failure 5: a read-only store with a -wal but no -shm (a backup that skipped the -shm).
+ * SQLite cannot read the -wal in place, and the old fallback (immutable) ignored it: the
+ * newest decisions were silently gone. */
+static void
+test_wal_without_shm(void)
+{
+	char *dir = tpath("walnoshm"), *ro = tpath("walnoshm-ro"), *path, *rpath, *p, *err = NULL;
+	char *reason = NULL, *tmp = tpath("tmp"), *oldtmp = xstrdup(getenv("TMPDIR"));
+	struct store *st = NULL;
+	struct finding_list l = { 0 };
+	struct stat sb;
+	size_t nack, nsup, ndec;
+	int bind, i;
+
+
+	mkdir(dir, 0700);
+	mkdir(tmp, 0700);
+	path = xasprintf("%s/tfdrift.db", dir);
+	for (i = 0; i < 3; i++) {
+		char eid[16];
+
+		snprintf(eid, sizeof eid, "wal-%d", i);
+		finding_list_push(&l, mk(eid, FK_MODIFIED, "aws_instance.web", "aws_instance", "i-1",
+		    i == 1 ? "carol" : "bob", "ModifyInstanceAttribute", T0 + i));
+	}
+	store_open(path, 0, &st, &err);   /* an empty store, checkpointed */
+	store_close(st);
+	st = NULL;
+	killed_writer(path, &l);
+	p = xasprintf("%s-wal", path);
+	ok(stat(p, &sb) == 0 && sb.st_size > 0, "its -wal holds them (%lld bytes)", (long long)sb.st_size);
+	free(p);
+	p = xasprintf("%s-shm", path);
+	ok(unlink(p) == 0, "the -shm is removed (a backup that skipped it)");
+	free(p);
+	/* Read-only: a read-only bind mount as root (root ignores permissions), else chmod. */
+	bind = geteuid() == 0;
+	if (bind && ro_bind(dir, ro) != 0) {
+		skip("-wal without -shm, read-only", "cannot make a read-only bind mount here");
+		goto out;
+	}
+	if (!bind) {
+		chmod(dir, 0500);
+		free(ro);
+		ro = xstrdup(dir);
+	}
+	rpath = xasprintf("%s/tfdrift.db", ro);
+	setenv("TMPDIR", tmp, 1);
+
+	ok(census(rpath, STORE_NOCREATE, &nack, &nsup, &ndec, &reason, &err) == 0,
+	    "the read-only store opens: %s", err ? err : "");
+	ok(nack == 2 && nsup == 1 && ndec == 3, "every decision of the -wal is shown (acknowledged "
+	    "%zu of 2, suppressed %zu of 1, decisions %zu of 3), integrity_check ok", nack, nsup, ndec);
+	ok(contains(reason, "read-only") && contains(reason, "-shm") && contains(reason, "copy"),
+	    "the reason says it reads a copy, and why: %s", reason);
+	free(reason);
+	reason = NULL;
+	free(err);
+	err = NULL;
+	ok(!count_dir(tmp, "tfdrift-store"), "the private copy is removed when the store is closed");
+	ok(census(rpath, STORE_RDONLY, &nack, &nsup, &ndec, NULL, &err) == 0 && ndec == 3,
+	    "--readonly shows them too %s", err ? err : "");
+	free(err);
+	err = NULL;
+	ok(store_open(rpath, STORE_NOCREATE, &st, &err) == 0 && !store_may_write(st),
+	    "no write is tried on a read-only directory");
+	ok(st != NULL && store_ack(st, l.v[1]->id, "alice", "x", T0 + 30, NULL, &err) == -1 &&
+	    contains(err, "read-only"), "a decision says read-only: %s", err);
+	free(err);
+	err = NULL;
+	store_close(st);
+	st = NULL;
+
+	/* No room for a copy: refused, never a store with fewer decisions. */
+	setenv("TMPDIR", "/nonexistent-tfdrift-test", 1);
+	ok(store_open(rpath, STORE_NOCREATE, &st, &err) == -1 && st == NULL,
+	    "with nowhere to copy it, it is refused");
+	ok(contains(err, "-wal") && contains(err, "-shm") && contains(err, "restore"),
+	    "saying why and what to do: %s", err);
+	free(err);
+	err = NULL;
+	setenv("TMPDIR", tmp, 1);
+
+	/* An empty -wal holds nothing: the main file alone is the whole store. */
+	if (bind)
+		unmount(ro);
+	else
+		chmod(dir, 0700);
+	ok(census(path, 0, &nack, &nsup, &ndec, NULL, &err) == 0 && ndec == 3,
+	    "writable again: the -wal is checkpointed, every decision kept %s", err ? err : "");
+	free(err);
+	err = NULL;
+	p = xasprintf("%s-wal", path);
+	close(open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600));
+	free(p);
+	if (bind)
+		ro_bind(dir, ro);
+	else
+		chmod(dir, 0500);
+	ok(census(rpath, STORE_NOCREATE, &nack, &nsup, &ndec, &reason, &err) == 0 && ndec == 3 &&
+	    !contains(reason, "copy"), "an empty -wal and no -shm: read in place, every decision "
+	    "%s", err ? err : "");
+	free(reason);
+	free(err);
+	if (bind)
+		unmount(ro);
+	else
+		chmod(dir, 0700);
+	free(rpath);
+out:
+	if (oldtmp != NULL)
+		setenv("TMPDIR", oldtmp, 1);
+	else
+		unsetenv("TMPDIR");
+	free(oldtmp);
+	finding_list_clear(&l);
+	free(tmp);
+	free(path);
+	free(ro);
+	free(dir);
+}
+
+/* A read-only bind mount of a store that a writer holds open through another mount: read
+ * through the writer's -shm, and what the writer adds afterwards is seen too. */
+static void
+test_readonly_bind_live(void)
+{
+	char *dir = tpath("bindlive"), *ro = tpath("bindlive-ro"), *path, *rpath, *err = NULL;
+	struct store *w = NULL, *r = NULL;
+	struct finding_list l = { 0 }, back = { 0 };
+	size_t nack = 0, nsup, ndec;
+
+	mkdir(dir, 0700);
+	path = xasprintf("%s/tfdrift.db", dir);
+	if (ro_bind(dir, ro) != 0) {
+		skip("a read-only bind mount of a live store", "cannot bind-mount here (not root)");
+		goto out;
+	}
+	rpath = xasprintf("%s/tfdrift.db", ro);
+	store_open(path, 0, &w, &err);
+	seed(w, &l, "live");
+	ok(store_open(rpath, STORE_NOCREATE, &r, &err) == 0, "opened through the read-only mount "
+	    "while a writer holds it: %s", err ? err : "");
+	ok(r != NULL && contains(store_readonly_reason(r), "read-only"), "read-only, saying why");
+	ok(r != NULL && store_load_findings(r, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &back, &err) == 0 &&
+	    back.n == 3, "it reads every finding");
+	finding_list_clear(&back);
+	ok(store_ack(w, l.v[2]->id, "alice", "after", T0 + 40, NULL, &err) == 0, "the writer saves another");
+	ok(r != NULL && store_load_findings(r, INT64_MIN, INT64_MAX, STORE_STATUS_ACKNOWLEDGED, &back,
+	    &err) == 0, "read again");
+	is_int(back.n, 2, "the reader sees it");
+	finding_list_clear(&back);
+	store_close(r);
+	store_close(w);
+	unmount(ro);
+	free(rpath);
+	ok(census(path, 0, &nack, &nsup, &ndec, NULL, &err) == 0 && nack == 2, "integrity_check ok %s",
+	    err ? err : "");
+	free(err);
+out:
+	finding_list_clear(&l);
+	free(path);
+	free(ro);
+	free(dir);
+}
+
+
 int
 main(void)
 {
@@ -1215,6 +1677,10 @@ main(void)
 	test_locked();
 	test_full_disk();
 	test_readonly_fs();
+	test_full_before_open();
+	test_wal_without_shm();
+	test_readonly_bind_live();
+	unmount_all();
 	rm_rf(tmpdir);
 	return done_testing();
 }
