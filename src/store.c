@@ -340,17 +340,71 @@ ro_class(int rc)
 	return 0;
 }
 
+/* Read the store's files through the OS (the main file, then its -wal; whole, or only their
+ * start): the errno of the first failure, or 0. SQLite reports a read that fails with EIO as
+ * a damaged database ("database disk image is malformed") and an open that fails so as
+ * "unable to open"; this tells a failing disk from a damaged file. Only after such errors. */
+static int
+os_read_errno(const char *path, int whole)
+{
+	static const char *const suffix[] = { "", "-wal" };
+	char buf[65536], *p;
+	size_t i;
+	ssize_t n;
+	int fd, e = 0;
+
+	for (i = 0; i < TF_ARRLEN(suffix) && e == 0; i++) {
+		p = xasprintf("%s%s", path, suffix[i]);
+		if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0) {
+			e = errno == ENOENT || errno == EACCES ? 0 : errno;
+		} else {
+			while ((n = read(fd, buf, sizeof buf)) != 0) {
+				if (n < 0 && errno != EINTR) {
+					e = errno;
+					break;
+				}
+				if (n > 0 && !whole)
+					break;
+			}
+			close(fd);
+		}
+		free(p);
+	}
+	return e;
+}
+
+static int
+io_errno(int e)
+{
+	return e == EIO || e == ENXIO || e == ENODEV || e == EUCLEAN || e == ESTALE;
+}
+
 /* The class of a failure as the person must act on it, and its errno (*e, 0 when unknown):
- * SQLite reports a full disk met while sizing its -shm as an I/O error (errno says which). */
+ * SQLite reports a full disk met while sizing its -shm as an I/O error (errno says which),
+ * and a disk that fails reads as a damaged store (os_read_errno tells). */
 static int
 fail_class(struct store *st, int rc, int *e)
 {
+	int pe;
+
 	*e = st->db != NULL ? sqlite3_system_errno(st->db) : 0;
-	if ((rc & 0xff) == SQLITE_IOERR) {
+	switch (rc & 0xff) {
+	case SQLITE_IOERR:
 		if (*e == ENOSPC || *e == EDQUOT)
 			return SQLITE_FULL;
 		if (*e == EROFS)
 			return SQLITE_READONLY;
+		if (*e == 0 && io_errno(pe = os_read_errno(st->path, 0)))
+			*e = pe;
+		return SQLITE_IOERR;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_CANTOPEN:
+		if (io_errno(pe = os_read_errno(st->path, (rc & 0xff) != SQLITE_CANTOPEN))) {
+			*e = pe;
+			return SQLITE_IOERR;
+		}
+		break;
 	}
 	return rc & 0xff;
 }
@@ -405,8 +459,10 @@ sql_fail(struct store *st, int rc, const char *doing, int writing, char **err)
 		m = corrupt_msg(p, msg, doing);
 		break;
 	case SQLITE_IOERR:
-		m = xasprintf("%s: I/O error (%s, while trying to %s): check the disk and the "
-		    "filesystem holding the store", p, msg, doing);
+		st->last_rc = SQLITE_IOERR;
+		m = xasprintf("%s: I/O error (%s, while trying to %s): the disk or the filesystem "
+		    "holding the store is failing; check it (dmesg), and copy the store elsewhere "
+		    "while it can still be read", p, e != 0 ? strerror(e) : msg, doing);
 		break;
 	default:
 		m = xasprintf("%s: could not %s: %s", p, doing, msg);
@@ -739,11 +795,12 @@ fallback_class(int rc)
 	return 0;
 }
 
+/* Is the file there? When that cannot be told (an I/O error), it may be: 1. */
 static int
 has_file(const char *path, const char *suffix)
 {
 	char *p = xasprintf("%s%s", path, suffix);
-	int r = access(p, F_OK) == 0;
+	int r = access(p, F_OK) == 0 || errno != ENOENT;
 
 	free(p);
 	return r;
@@ -866,7 +923,7 @@ open_readonly(struct store *st, const char *why, char **err)
 {
 	char *uri, *wal, *cerr = NULL;
 	struct stat wsb;
-	int rc = -1, i, had_shm;
+	int rc = -1, i, had_shm, wst;
 
 	for (i = 0; i < 2; i++) {
 		had_shm = has_file(st->path, "-shm");
@@ -881,7 +938,10 @@ open_readonly(struct store *st, const char *why, char **err)
 	    has_file(st->path, "-shm"))
 		goto out;
 	wal = xasprintf("%s-wal", st->path);
-	if (stat(wal, &wsb) != 0 || wsb.st_size == 0) {
+	wst = stat(wal, &wsb) == 0 ? 0 : errno;
+	if (wst != 0 && wst != ENOENT) {
+		rc = -1;        /* cannot tell what the -wal holds: never guess */
+	} else if (wst == ENOENT || wsb.st_size == 0) {
 		uri = file_uri(st->path, "immutable=1");
 		rc = attempt(st, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, why, NULL);
 		free(uri);

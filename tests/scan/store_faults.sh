@@ -1,7 +1,8 @@
 #!/bin/sh
 # Filesystem faults on the store, from the outside: a disk full before the store is opened and
-# during a write, a -wal without its -shm on a read-only mount, and read-only bind mounts (a
-# clean store and one a writer holds). Each must end with a clear message, no decision lost, integrity_check
+# during a write, a -wal without its -shm on a read-only mount, read-only bind mounts (a clean
+# store and one a writer holds), and EIO (an ext4 image on a loop device, shut down as
+# xfstests' godown does). Each must end with a clear message, no decision lost, integrity_check
 # ok, and every decision shown wherever the store can still be read. Needs root (mounts); the
 # unit test tests/unit/test_store covers the same at the API. Prints TAP.
 #   TOP_SRCDIR=. TFDRIFT=./tfdrift sh tests/scan/store_faults.sh
@@ -12,7 +13,7 @@ plan_start
 
 [ -x "$TFDRIFT" ] || t_skip_all "no tfdrift binary at $TFDRIFT"
 [ -x /usr/bin/python3 ] || t_skip_all "python3 is needed to read the exports and check the stores"
-[ "$(id -u)" = 0 ] || t_skip_all "needs root: it mounts tmpfs and bind mounts"
+[ "$(id -u)" = 0 ] || t_skip_all "needs root: it mounts tmpfs, bind mounts and an ext4 image"
 PY=/usr/bin/python3
 EX=$TOP_SRCDIR/doc/examples
 export USER=alice
@@ -187,4 +188,31 @@ else
 	t_skip "read-only bind mounts" "cannot bind-mount: $(cat "$T_TMP/.mount.err")"
 fi
 
+# ---- 5. EIO: every read and write of the filesystem fails (ext4 shut down).
+img=$T_TMP/eio.img
+d=$T_TMP/eio
+if truncate -s 8M "$img" && mkfs.ext4 -q -F "$img" > /dev/null 2>&1 && mnt "$d" -o loop "$img"; then
+	s=$d/tfdrift.db
+	seed "$s"
+	t_ok "EIO: the filesystem is shut down" $PY -c 'import fcntl,os,struct,sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.ioctl(fd, 0x8004587d, struct.pack("I", 2))   # EXT4_IOC_SHUTDOWN, NOLOGFLUSH' "$d"
+	t_run "$TFDRIFT" export --store "$s" --status all --format jsonl
+	t_is "export exits 1" "$T_RC" 1
+	t_like "saying I/O error, not 'corrupt' nor 'cannot open'" "$T_ERR" \
+	    "^tfdrift export: $s: I/O error \\(Input/output error, .*check it"
+	t_is "and prints no findings" "$T_OUT" ""
+	t_exit "ack exits 1" 1 "$TFDRIFT" ack --store "$s" "$(fid 3)"
+	t_like "with the same I/O error" "$T_ERR" 'I/O error \(Input/output error'
+	umnt "$d"
+	mnt "$d" -o loop "$img"
+	t_run "$TFDRIFT" export --store "$s" --status all --format jsonl
+	t_is "mounted again: every decision saved before the failure" \
+	    "$(printf '%s\n' "$T_OUT" | census)" "2 3 7"
+	t_is "integrity_check ok" "$(integrity "$s")" ok
+	umnt "$d"
+else
+	t_skip "EIO from a shut-down ext4 image" "cannot make or loop-mount an ext4 image: $(cat "$T_TMP/.mount.err" 2> /dev/null)"
+fi
+rm -f "$img"
 t_done

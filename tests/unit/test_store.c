@@ -1,6 +1,6 @@
 /* store: schema and migrations, upserts, triage decisions and how they apply, the JSON
  * round trip, and the failure modes (corrupt, locked, read-only, full disk, a -wal without
- * its -shm). */
+ * its -shm, EIO). */
 #include "config.h"
 
 #include <errno.h>
@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1653,6 +1654,66 @@ out:
 	free(dir);
 }
 
+/* EIO: an ext4 image on a loop device, shut down (EXT4_IOC_SHUTDOWN, as xfstests' godown):
+ * from then on every read and write of that filesystem fails with EIO. The committed
+ * decisions (synced) are all there after it is mounted again. */
+#define TF_EXT4_IOC_SHUTDOWN _IOR('X', 125, uint32_t)
+static void
+test_eio(void)
+{
+	char *img = tpath("eio.img"), *dir = tpath("eio"), *path, *args, *cmd, *err = NULL;
+	struct store *st = NULL, *again = NULL;
+	struct finding_list l = { 0 }, back = { 0 };
+	size_t nack, nsup, ndec;
+	uint32_t how = 2;      /* EXT4_GOING_FLAGS_NOLOGFLUSH: as if the disk went away */
+	int fd;
+
+	cmd = xasprintf("truncate -s 8M '%s' && mkfs.ext4 -q -F '%s' > /dev/null 2>&1", img, img);
+	args = xasprintf("-o loop '%s'", img);
+	if (geteuid() != 0 || run(cmd) != 0 || mount_on(dir, args) != 0) {
+		skip("EIO from a shut-down ext4", "cannot make and loop-mount an ext4 image here "
+		    "(not root, no mkfs.ext4 or no loop device)");
+		goto out;
+	}
+	path = xasprintf("%s/tfdrift.db", dir);
+	store_open(path, 0, &st, &err);
+	seed(st, &l, "eio");
+	fd = open(dir, O_RDONLY);
+	ok(fd >= 0 && ioctl(fd, TF_EXT4_IOC_SHUTDOWN, &how) == 0, "the filesystem is shut down: "
+	    "every I/O now fails with EIO");
+	if (fd >= 0)
+		close(fd);
+	ok(store_ack(st, l.v[2]->id, "alice", "during EIO", T0 + 50, NULL, &err) == -1 &&
+	    contains(err, "I/O error") && contains(err, path), "a decision is not saved, and says "
+	    "so: %s", err);
+	free(err);
+	err = NULL;
+	ok(store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &back, &err) == -1 &&
+	    contains(err, "I/O error"), "reading fails clearly: %s", err);
+	finding_list_clear(&back);
+	free(err);
+	err = NULL;
+	ok(store_open(path, STORE_NOCREATE, &again, &err) == -1 && contains(err, "I/O error") &&
+	    contains(err, path), "opening it fails clearly: %s", err);
+	free(err);
+	err = NULL;
+	store_close(st);
+	unmount(dir);
+	ok(mount_on(dir, args) == 0, "mounted again (the journal replayed)");
+	ok(census(path, 0, &nack, &nsup, &ndec, NULL, &err) == 0 && nack == 1 && nsup == 1 &&
+	    ndec == 2, "every decision saved before the failure is there, integrity_check ok %s",
+	    err ? err : "");
+	free(err);
+	unmount(dir);
+	free(path);
+out:
+	unlink(img);
+	finding_list_clear(&l);
+	free(cmd);
+	free(args);
+	free(img);
+	free(dir);
+}
 
 int
 main(void)
@@ -1680,6 +1741,7 @@ main(void)
 	test_full_before_open();
 	test_wal_without_shm();
 	test_readonly_bind_live();
+	test_eio();
 	unmount_all();
 	rm_rf(tmpdir);
 	return done_testing();
