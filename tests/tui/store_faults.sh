@@ -40,6 +40,9 @@ _unmount_all() {
 	MOUNTS=
 }
 t_atexit _unmount_all
+# Output piped into `head` ends the script with SIGPIPE, which lib.sh does not trap: unmount
+# then too (quietly: stdout is gone).
+trap 'exec > /dev/null 2>&1; _t_atexit_run; exit 141' PIPE
 
 # The demo's findings saved in a store (a dashboard run), then decisions from the command
 # line: two acknowledged, and the actor etl-runner suppressed (4 findings).
