@@ -700,22 +700,6 @@ cmd_export(int argc, char **argv)
 	return rc;
 }
 
-/* 'value' for a message, with control characters as \xNN (it came from the command line). */
-static void
-put_quoted(FILE *fp, const char *s)
-{
-	const unsigned char *p;
-
-	fputc('\'', fp);
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			fprintf(fp, "\\x%02x", *p);
-		else
-			fputc(*p, fp);
-	}
-	fputc('\'', fp);
-}
-
 /* The three triage commands share their options: --store, --note, --scope, --value,
  * --for, --until. `what` is "ack", "suppress" or "undo". */
 static int
@@ -777,9 +761,10 @@ cmd_triage(const char *what, int argc, char **argv)
 		/* Before the store is opened (or made): a value that can match nothing is a
 		 * mistake, not a decision. A key without a type waits for the store to tell. */
 		if (store_scope_check(scope, value, &err) == -1) {
-			fprintf(stderr, "tfdrift suppress: --scope %s --value ", store_scope_name(scope));
-			put_quoted(stderr, value);
-			fprintf(stderr, " %s\n", err);
+			/* The value as typed, its control characters shown (text.h). */
+			fprintf(stderr, "tfdrift suppress: --scope %s --value '", store_scope_name(scope));
+			text_fputs(stderr, value);
+			fprintf(stderr, "' %s\n", err);
 			free(err);
 			return 1;
 		}
@@ -844,9 +829,10 @@ cmd_triage(const char *what, int argc, char **argv)
 
 			if (until != 0)
 				tf_format_time(until, ts);
-			fprintf(stderr, "tfdrift: suppressed %s %s %s%s (decision %lld)\n",
-			    store_scope_name(scope), fid != NULL ? fid : value,
-			    until != 0 ? "until " : "for good", until != 0 ? ts : "", (long long)id);
+			fprintf(stderr, "tfdrift: suppressed %s ", store_scope_name(scope));
+			text_fputs(stderr, fid != NULL ? fid : value);
+			fprintf(stderr, " %s%s (decision %lld)\n", until != 0 ? "until " : "for good",
+			    until != 0 ? ts : "", (long long)id);
 		}
 	}
 	free(fid);
