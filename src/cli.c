@@ -735,6 +735,10 @@ cmd_export(int argc, char **argv)
 		return rc;
 	if ((st = open_store("export", storepath, STORE_NOCREATE)) == NULL)
 		return 1;
+	/* Read-only for a reason (a full disk, a read-only copy): the export is whole, and the
+	 * reason is worth knowing. */
+	if (!quiet && store_readonly_reason(st) != NULL)
+		fprintf(stderr, "tfdrift export: note: %s\n", store_readonly_reason(st));
 	nbad = store_load_findings(st, since, until, mask, &l, &err);
 	if (nbad < 0) {
 		fprintf(stderr, "tfdrift export: %s\n", err);
@@ -820,6 +824,18 @@ cmd_triage(const char *what, int argc, char **argv)
 			    "actor or event\n", scope_s);
 			return 1;
 		}
+		/* Before the store is opened (or made): a value that can match nothing is a
+		 * mistake, not a decision. A key without a type waits for the store to tell. */
+		if (store_scope_check(scope, value, &err) == -1) {
+			/* The value as typed, its control characters shown (text.h). */
+			fprintf(stderr, "tfdrift suppress: --scope %s --value '", store_scope_name(scope));
+			text_fputs(stderr, value);
+			fprintf(stderr, "' %s\n", err);
+			free(err);
+			return 1;
+		}
+		free(err);
+		err = NULL;
 		if (for_s != NULL) {
 			if (tf_parse_duration(for_s, &d) != 0 || d <= 0) {
 				fprintf(stderr, "tfdrift suppress: --for %s: expected a duration (1h, 1d, 7d, "
@@ -879,9 +895,10 @@ cmd_triage(const char *what, int argc, char **argv)
 
 			if (until != 0)
 				tf_format_time(until, ts);
-			fprintf(stderr, "tfdrift: suppressed %s %s %s%s (decision %lld)\n",
-			    store_scope_name(scope), fid != NULL ? fid : value,
-			    until != 0 ? "until " : "for good", until != 0 ? ts : "", (long long)id);
+			fprintf(stderr, "tfdrift: suppressed %s ", store_scope_name(scope));
+			text_fputs(stderr, fid != NULL ? fid : value);
+			fprintf(stderr, " %s%s (decision %lld)\n", until != 0 ? "until " : "for good",
+			    until != 0 ? ts : "", (long long)id);
 		}
 	}
 	free(fid);

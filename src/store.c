@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,9 +18,14 @@
 #include "util.h"
 
 struct store {
-	sqlite3 *db;
+	sqlite3 *db;            /* NULL only when a reopen failed (every call then fails) */
 	char *path;
+	int flags;              /* store_open's */
 	int conn_ro;            /* the connection itself is read-only: writes fail at once */
+	int fallback;           /* opened read-only because a full (or failing) disk kept it from
+	                         * being opened for writing: each write first tries to reopen it
+	                         * read-write, so it recovers once space is freed */
+	char *snap_dir;         /* a private copy being read instead of the store (open_copy) */
 	char *ro_reason;        /* why the store is read-only now; NULL when writable */
 	int version;            /* schema version of the file */
 	int busy_ms;
@@ -140,6 +146,107 @@ store_scope_parse(const char *s, enum store_scope *out)
 	return -1;
 }
 
+/* The length of a Terraform name ([A-Za-z_][A-Za-z0-9_-]*) at s, 0 when there is none. */
+static size_t
+addr_name_len(const char *s)
+{
+	size_t n = 0;
+
+	if (!(s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+		return 0;
+	while (s[n] == '_' || s[n] == '-' || (s[n] >= 'a' && s[n] <= 'z') ||
+	    (s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= '0' && s[n] <= '9'))
+		n++;
+	return n;
+}
+
+/* The length of an instance key at s: [0] or ["a\"b"]; 0 when there is none. */
+static size_t
+addr_index_len(const char *s)
+{
+	size_t n = 1;
+
+	if (s[0] != '[')
+		return 0;
+	if (s[1] == '"') {
+		for (n = 2; s[n] != '\0' && s[n] != '"'; n++)
+			if (s[n] == '\\' && s[n + 1] != '\0')
+				n++;
+		if (s[n] != '"')
+			return 0;
+		n++;
+	} else
+		while (s[n] >= '0' && s[n] <= '9')
+			n++;
+	return n > 1 && s[n] == ']' ? n + 1 : 0;
+}
+
+/* A Terraform resource address: module.NAME[KEY]. ... [data.]TYPE.NAME[KEY]. */
+static int
+is_address(const char *s)
+{
+	size_t n;
+
+	while (strncmp(s, "module.", 7) == 0) {
+		if ((n = addr_name_len(s + 7)) == 0)
+			return 0;
+		s += 7 + n;
+		s += addr_index_len(s);
+		if (*s++ != '.')
+			return 0;
+	}
+	if (strncmp(s, "data.", 5) == 0)
+		s += 5;
+	if ((n = addr_name_len(s)) == 0 || s[n] != '.')
+		return 0;
+	s += n + 1;
+	if ((n = addr_name_len(s)) == 0)
+		return 0;
+	s += n;
+	s += addr_index_len(s);
+	return *s == '\0';
+}
+
+int
+store_scope_check(enum store_scope scope, const char *value, char **err)
+{
+	static const char *const what[SCOPE__COUNT] = {
+		"a finding id (or a unique prefix of one; `tfdrift export` lists them)",
+		"a Terraform address (aws_instance.web, module.app.aws_instance.web[\"a\"]) or "
+		"TYPE:ID with both parts (aws_security_group:sg-0abc12); `tfdrift export` shows "
+		"each finding's resource",
+		"a rule id (the id: of a rule; findings show theirs under rules)",
+		"an actor's name or principal (alice, arn:aws:iam::111122223333:user/alice)",
+		"an event name (ModifyInstanceAttribute, v1.compute.instances.setLabels)",
+	};
+	const unsigned char *p;
+	size_t len, n;
+
+	if ((unsigned)scope >= SCOPE__COUNT)
+		return tf_err(err, "unknown scope");
+	if (value == NULL || *value == '\0')
+		return tf_err(err, "is empty: expected %s", what[scope]);
+	len = strlen(value);
+	for (p = (const unsigned char *)value; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return tf_err(err, "has a control character: expected %s", what[scope]);
+	if (value[0] == ' ' || value[len - 1] == ' ')
+		return tf_err(err, "starts or ends with a space: expected %s", what[scope]);
+	if (scope != SCOPE_RESOURCE || is_address(value))
+		return 0;
+	/* TYPE:ID, split at the first colon (ids such as ARNs have more). */
+	n = addr_name_len(value);
+	if (n > 0 && value[n] == ':' && value[n + 1] != '\0')
+		return 0;
+	if (value[0] == ':' && value[1] != '\0') {
+		/* The key of a resource whose type no event map names: only a stored one. */
+		tf_err(err, "has no type: expected %s (a key without a type is accepted only when a "
+		    "stored finding has it)", what[scope]);
+		return -2;
+	}
+	return tf_err(err, "is neither an address nor TYPE:ID: expected %s", what[scope]);
+}
+
 const char *
 store_action_name(enum store_action a)
 {
@@ -233,6 +340,84 @@ ro_class(int rc)
 	return 0;
 }
 
+/* Read the store's files through the OS (the main file, then its -wal; whole, or only their
+ * start): the errno of the first failure, or 0. SQLite reports a read that fails with EIO as
+ * a damaged database ("database disk image is malformed") and an open that fails so as
+ * "unable to open"; this tells a failing disk from a damaged file. Only after such errors. */
+static int
+os_read_errno(const char *path, int whole)
+{
+	static const char *const suffix[] = { "", "-wal" };
+	char buf[65536], *p;
+	size_t i;
+	ssize_t n;
+	int fd, e = 0;
+
+	for (i = 0; i < TF_ARRLEN(suffix) && e == 0; i++) {
+		p = xasprintf("%s%s", path, suffix[i]);
+		if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0) {
+			e = errno == ENOENT || errno == EACCES ? 0 : errno;
+		} else {
+			while ((n = read(fd, buf, sizeof buf)) != 0) {
+				if (n < 0 && errno != EINTR) {
+					e = errno;
+					break;
+				}
+				if (n > 0 && !whole)
+					break;
+			}
+			close(fd);
+		}
+		free(p);
+	}
+	return e;
+}
+
+static int
+io_errno(int e)
+{
+	return e == EIO || e == ENXIO || e == ENODEV || e == EUCLEAN || e == ESTALE;
+}
+
+/* The class of a failure as the person must act on it, and its errno (*e, 0 when unknown):
+ * SQLite reports a full disk met while sizing its -shm as an I/O error (errno says which),
+ * and a disk that fails reads as a damaged store (os_read_errno tells). */
+static int
+fail_class(struct store *st, int rc, int *e)
+{
+	int pe;
+
+	*e = st->db != NULL ? sqlite3_system_errno(st->db) : 0;
+	switch (rc & 0xff) {
+	case SQLITE_IOERR:
+		if (*e == ENOSPC || *e == EDQUOT)
+			return SQLITE_FULL;
+		if (*e == EROFS)
+			return SQLITE_READONLY;
+		if (*e == 0 && io_errno(pe = os_read_errno(st->path, 0)))
+			*e = pe;
+		return SQLITE_IOERR;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_CANTOPEN:
+		if (io_errno(pe = os_read_errno(st->path, (rc & 0xff) != SQLITE_CANTOPEN))) {
+			*e = pe;
+			return SQLITE_IOERR;
+		}
+		break;
+	}
+	return rc & 0xff;
+}
+
+/* One message for a damaged store, whichever command finds it and however. */
+static char *
+corrupt_msg(const char *p, const char *what, const char *doing)
+{
+	return xasprintf("%s: the store is corrupt or not an SQLite database (%s, while trying "
+	    "to %s): move it aside (mv '%s' '%s.bad') and tfdrift starts a new one; "
+	    "`sqlite3 '%s.bad' .recover` may save its decisions", p, what, doing, p, p, p);
+}
+
 /*
  * The message for an SQLite failure: the path, what happened, what to do. A failed write of
  * a read-only class also becomes the store's read-only reason.
@@ -242,10 +427,11 @@ sql_fail(struct store *st, int rc, const char *doing, int writing, char **err)
 {
 	const char *msg = st->db != NULL ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
 	const char *p = st->path;
+	int e;
 	char *m;
 
 	st->last_rc = rc;
-	switch (rc & 0xff) {
+	switch (fail_class(st, rc, &e)) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
 		m = xasprintf("%s: the store is locked by another process (waited %d ms to %s): "
@@ -253,9 +439,10 @@ sql_fail(struct store *st, int rc, const char *doing, int writing, char **err)
 		    p, st->busy_ms, doing);
 		break;
 	case SQLITE_FULL:
-		m = xasprintf("%s: the disk is full (could not %s): nothing of it was saved and "
-		    "what was saved before is intact; free space on that filesystem, or use "
-		    "--store with another path", p, doing);
+		st->last_rc = SQLITE_FULL;
+		m = xasprintf("%s: the disk is full (could not %s): nothing is saved there until "
+		    "space is freed, and everything saved before is intact and can be read; free "
+		    "space on that filesystem (df shows it), or use --store with another path", p, doing);
 		break;
 	case SQLITE_READONLY:
 	case SQLITE_PERM:
@@ -269,13 +456,13 @@ sql_fail(struct store *st, int rc, const char *doing, int writing, char **err)
 		break;
 	case SQLITE_CORRUPT:
 	case SQLITE_NOTADB:
-		m = xasprintf("%s: the store is corrupt or not an SQLite database (%s, while trying "
-		    "to %s): move it aside (mv '%s' '%s.bad') and tfdrift starts a new one; "
-		    "`sqlite3 '%s.bad' .recover` may save its decisions", p, msg, doing, p, p, p);
+		m = corrupt_msg(p, msg, doing);
 		break;
 	case SQLITE_IOERR:
-		m = xasprintf("%s: I/O error (%s, while trying to %s): check the disk and the "
-		    "filesystem holding the store", p, msg, doing);
+		st->last_rc = SQLITE_IOERR;
+		m = xasprintf("%s: I/O error (%s, while trying to %s): the disk or the filesystem "
+		    "holding the store is failing; check it (dmesg), and copy the store elsewhere "
+		    "while it can still be read", p, e != 0 ? strerror(e) : msg, doing);
 		break;
 	default:
 		m = xasprintf("%s: could not %s: %s", p, doing, msg);
@@ -288,19 +475,33 @@ sql_fail(struct store *st, int rc, const char *doing, int writing, char **err)
 	return -1;
 }
 
+/* Every call fails the same way once a reopen before a write (reopen_rw) left no connection. */
+static int
+no_db(struct store *st, char **err)
+{
+	return tf_err(err, "%s", st->ro_reason != NULL ? st->ro_reason : "the store is closed");
+}
+
 static int
 exec(struct store *st, const char *sql, const char *doing, int writing, char **err)
 {
-	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+	int rc;
 
+	if (st->db == NULL)
+		return no_db(st, err);
+	rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 	return rc == SQLITE_OK ? 0 : sql_fail(st, rc, doing, writing, err);
 }
 
 static int
 prep(struct store *st, const char *sql, sqlite3_stmt **stmt, const char *doing, char **err)
 {
-	int rc = sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL);
+	int rc;
 
+	*stmt = NULL;
+	if (st->db == NULL)
+		return no_db(st, err);
+	rc = sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL);
 	if (rc != SQLITE_OK) {
 		*stmt = NULL;
 		return sql_fail(st, rc, doing, 0, err);
@@ -328,15 +529,21 @@ col_text(sqlite3_stmt *s, int i)
 static void
 rollback(struct store *st)
 {
-	if (!sqlite3_get_autocommit(st->db))
+	if (st->db != NULL && !sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* Start a write transaction (waiting up to the busy timeout for another writer). */
+static int reopen_rw(struct store *st);
+
+/* Start a write transaction (waiting up to the busy timeout for another writer). A store
+ * opened read-only for a passing reason (a full disk) first tries to reopen read-write: it
+ * recovers by itself once the cause is gone. */
 static int
 begin_write(struct store *st, const char *doing, char **err)
 {
-	if (st->conn_ro)
+	if (st->fallback)
+		reopen_rw(st);
+	if (st->db == NULL || st->conn_ro)
 		return tf_err(err, "%s", st->ro_reason != NULL ? st->ro_reason : "the store is read-only");
 	return exec(st, "BEGIN IMMEDIATE", doing, 1, err);
 }
@@ -368,7 +575,7 @@ abort_write(struct store *st, int rc, const char *doing, char **err)
 }
 
 
-/* A file: URI for path (for the immutable read-only fallback). */
+/* A file: URI for path (for the read-only fallbacks). */
 static char *
 file_uri(const char *path, const char *query)
 {
@@ -485,17 +692,18 @@ setup(struct store *st, char **err)
 	sqlite3_stmt *s;
 	int rc;
 
+	st->last_rc = 0;
 	if (!st->conn_ro) {
 		/* Switching to WAL needs the file writable; it stays WAL from then on. */
-		if (prep(st, "PRAGMA journal_mode = WAL", &s, "switch to WAL mode", err) != 0)
+		if (prep(st, "PRAGMA journal_mode = WAL", &s, "open it for writing", err) != 0)
 			return -1;
 		rc = sqlite3_step(s);
 		sqlite3_finalize(s);
 		if (rc != SQLITE_ROW) {
 			if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT ||
 			    !ro_class(rc))
-				return sql_fail(st, rc, "switch to WAL mode", 0, err);
-			sql_fail(st, rc, "switch to WAL mode", 1, NULL);   /* read-only from here */
+				return sql_fail(st, rc, "open it for writing", 0, err);
+			sql_fail(st, rc, "open it for writing", 1, NULL);   /* read-only from here */
 		}
 		if (exec(st, "PRAGMA synchronous = FULL", "set synchronous=FULL", 0, err) != 0)
 			return -1;
@@ -504,6 +712,7 @@ setup(struct store *st, char **err)
 		return -1;
 	if ((rc = read_version(st, &st->version, err)) != 0)
 		return rc;
+	st->last_rc = 0;
 	if (st->version > STORE_SCHEMA_VERSION)
 		return tf_err(err, "%s: the store has schema version %d, written by a newer tfdrift "
 		    "(this one knows up to %d): upgrade tfdrift, or use --store with another path",
@@ -531,13 +740,330 @@ setup(struct store *st, char **err)
 	return 0;
 }
 
+/* ---- opening: read-write, else read-only in a way that still shows every decision ---- */
+
+static const char *const side_files[] = { "", "-wal", "-shm", "-journal" };
+
+/* Close the connection, and remove the private copy it was reading (open_copy). */
+static void
+close_db(struct store *st)
+{
+	size_t i;
+
+	if (st->db != NULL)
+		sqlite3_close(st->db);
+	st->db = NULL;
+	st->conn_ro = 0;
+	if (st->snap_dir == NULL)
+		return;
+	for (i = 0; i < TF_ARRLEN(side_files); i++) {
+		char *p = xasprintf("%s/store.db%s", st->snap_dir, side_files[i]);
+
+		unlink(p);
+		free(p);
+	}
+	rmdir(st->snap_dir);
+	free(st->snap_dir);
+	st->snap_dir = NULL;
+}
+
+/* Open name and set it up; a read-only connection gets ro_why as the store's reason. */
+static int
+attempt(struct store *st, const char *name, int oflags, const char *ro_why, char **err)
+{
+	if (st->db != NULL)
+		sqlite3_close(st->db);
+	st->db = NULL;
+	free(st->ro_reason);
+	st->ro_reason = NULL;
+	if (open_db(st, name, oflags, err) != 0)
+		return -1;
+	if (st->conn_ro)
+		set_ro(st, ro_why);
+	return setup(st, err);
+}
+
+/* A failure after which the store may still be read, read-only. */
+static int
+fallback_class(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_CANTOPEN: case SQLITE_IOERR: case SQLITE_FULL: case SQLITE_READONLY:
+	case SQLITE_PERM:
+		return 1;
+	}
+	return 0;
+}
+
+/* Is the file there? When that cannot be told (an I/O error), it may be: 1. */
+static int
+has_file(const char *path, const char *suffix)
+{
+	char *p = xasprintf("%s%s", path, suffix);
+	int r = access(p, F_OK) == 0 || errno != ENOENT;
+
+	free(p);
+	return r;
+}
+
+/* Copy src to dst (a new file, mode 0600). 0, or -1 with errno set. */
+static int
+copy_file(const char *src, const char *dst)
+{
+	char buf[65536];
+	ssize_t n, w, off;
+	int in, out, e = 0;
+
+	if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if ((out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
+		e = errno;
+		close(in);
+		errno = e;
+		return -1;
+	}
+	while (e == 0 && (n = read(in, buf, sizeof buf)) != 0) {
+		if (n < 0) {
+			if (errno != EINTR)
+				e = errno;
+			continue;
+		}
+		for (off = 0; off < n && e == 0; off += w)
+			if ((w = write(out, buf + off, (size_t)(n - off))) < 0) {
+				if (errno != EINTR)
+					e = errno;
+				w = 0;
+			}
+	}
+	if (close(out) != 0 && e == 0)
+		e = errno;
+	close(in);
+	errno = e;
+	return e == 0 ? 0 : -1;
+}
+
+static int
+same_file(const char *path, const struct stat *before)
+{
+	struct stat now;
+
+	return stat(path, &now) == 0 && now.st_ino == before->st_ino &&
+	    now.st_dev == before->st_dev && now.st_size == before->st_size &&
+	    now.st_mtim.tv_sec == before->st_mtim.tv_sec &&
+	    now.st_mtim.tv_nsec == before->st_mtim.tv_nsec;
+}
+
+/*
+ * The store's -wal holds commits that are not in its main file yet, and its -shm is missing
+ * and cannot be created (a read-only directory or filesystem; a backup that skipped the
+ * -shm). SQLite cannot read that -wal in place, and the main file alone (immutable) would
+ * hide the newest decisions. So read a private copy of both, made while neither changed:
+ * SQLite recovers the copy's -wal into a -shm of its own. The copy is removed at close.
+ */
+static int
+open_copy(struct store *st, const char *why, char **err)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *dir, *wal, *shm, *cdb, *cwal, *reason;
+	struct stat db0, wal0;
+	int tries, same = 0, e = 0, rc;
+
+	dir = xasprintf("%s/tfdrift-store.XXXXXX", tmp != NULL && *tmp == '/' ? tmp : "/tmp");
+	if (mkdtemp(dir) == NULL) {
+		e = errno;
+		rc = tf_err(err, "cannot make a private directory for a copy in %s: %s",
+		    tmp != NULL && *tmp == '/' ? tmp : "/tmp", strerror(e));
+		free(dir);
+		return rc;
+	}
+	st->snap_dir = dir;
+	wal = xasprintf("%s-wal", st->path);
+	shm = xasprintf("%s-shm", st->path);
+	cdb = xasprintf("%s/store.db", dir);
+	cwal = xasprintf("%s/store.db-wal", dir);
+	for (tries = 0; tries < 3 && !same && e == 0; tries++) {
+		unlink(cdb);
+		unlink(cwal);
+		if (stat(st->path, &db0) != 0 || stat(wal, &wal0) != 0 ||
+		    copy_file(st->path, cdb) != 0 || copy_file(wal, cwal) != 0)
+			e = errno;
+		else
+			same = same_file(st->path, &db0) && same_file(wal, &wal0) &&
+			    access(shm, F_OK) != 0;
+	}
+	if (!same) {
+		rc = tf_err(err, "cannot copy it to %s: %s", dir, e != 0 ? strerror(e) :
+		    "it kept changing while being copied");
+	} else {
+		reason = xasprintf("%s; it is read from a private copy of it and its -wal (its -shm "
+		    "file is missing and cannot be created there), so later changes are not seen",
+		    why);
+		rc = attempt(st, cdb, SQLITE_OPEN_READONLY, reason, err);
+		free(reason);
+	}
+	free(wal);
+	free(shm);
+	free(cdb);
+	free(cwal);
+	return rc;
+}
+
+/*
+ * The store could not be opened for writing (why: the message that says so). Open it
+ * read-only in a way that still shows every decision it holds, or fail (-1 with *err):
+ *  1. read-only in place. SQLite reads the -wal through the -shm; when the -shm cannot be
+ *     written (a full disk cannot grow it; a read-only file), readonly_shm makes it use a
+ *     private index built from the -wal instead (sqlite.org/wal.html, "read-only databases").
+ *  2. no -shm, and none can be created (a read-only directory): a missing or empty -wal holds
+ *     nothing, so the main file is the whole store (immutable); otherwise read a private copy
+ *     of the main file and the -wal (open_copy).
+ */
+static int
+open_readonly(struct store *st, const char *why, char **err)
+{
+	char *uri, *wal, *cerr = NULL;
+	struct stat wsb;
+	int rc = -1, i, had_shm, wst;
+
+	for (i = 0; i < 2; i++) {
+		had_shm = has_file(st->path, "-shm");
+		uri = file_uri(st->path, had_shm ? "mode=ro&readonly_shm=1" : "mode=ro");
+		rc = attempt(st, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, why, NULL);
+		free(uri);
+		/* Again when this try made a -shm it could not size (a full disk). */
+		if (rc == 0 || rc == -2 || had_shm || !has_file(st->path, "-shm"))
+			break;
+	}
+	if (rc == 0 || rc == -2 || (st->last_rc & 0xff) != SQLITE_CANTOPEN ||
+	    has_file(st->path, "-shm"))
+		goto out;
+	wal = xasprintf("%s-wal", st->path);
+	wst = stat(wal, &wsb) == 0 ? 0 : errno;
+	if (wst != 0 && wst != ENOENT) {
+		rc = -1;        /* cannot tell what the -wal holds: never guess */
+	} else if (wst == ENOENT || wsb.st_size == 0) {
+		uri = file_uri(st->path, "immutable=1");
+		rc = attempt(st, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, why, NULL);
+		free(uri);
+	} else if ((rc = open_copy(st, why, &cerr)) == -1) {
+		tf_err(err, "%s: its newest decisions are in its -wal file, and its -shm file is "
+		    "missing and cannot be created (a read-only directory or filesystem), so it "
+		    "cannot be read in place without hiding them; a private copy did not work either "
+		    "(%s): restore the -shm file, make the directory writable, or set TMPDIR to a "
+		    "directory with room for a copy", st->path, cerr);
+	}
+	free(cerr);
+	free(wal);
+out:
+	return rc;
+}
+
+/* PRAGMA quick_check: a store with damaged pages is an error for every command, found when
+ * it is opened, not only by the command that happens to read those pages. It reads the
+ * whole file once (about 1 s per GB). */
+static int
+check_pages(struct store *st, char **err)
+{
+	const char *doing = "check its pages";
+	struct strbuf sb;
+	sqlite3_stmt *s;
+	const char *r;
+	char *m;
+	int rc;
+
+	if (prep(st, "PRAGMA quick_check(3)", &s, doing, err) != 0)
+		return -1;
+	sb_init(&sb);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		r = (const char *)sqlite3_column_text(s, 0);
+		if (r == NULL || strcmp(r, "ok") == 0)
+			continue;
+		/* Lines such as "Page 8: btreeInitPage() returns error code 11", after a
+		 * "*** in database main ***" heading. */
+		while (*r != '\0') {
+			size_t n = strcspn(r, "\n");
+
+			if (n > 0 && strncmp(r, "***", 3) != 0) {
+				sb_adds(&sb, sb.len > 0 ? "; " : "");
+				sb_add(&sb, r, n);
+			}
+			r += n + (r[n] == '\n');
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		sb_free(&sb);
+		return sql_fail(st, rc, doing, 0, err);
+	}
+	if (sb.len == 0) {
+		sb_free(&sb);
+		return 0;
+	}
+	m = corrupt_msg(st->path, sb.buf, doing);
+	tf_err(err, "%s", m);
+	free(m);
+	sb_free(&sb);
+	return -1;
+}
+
+/* The message for a store that is read-only because of its file or filesystem. */
+static char *
+readonly_msg(const char *path)
+{
+	return xasprintf("%s: the store is read-only (no write permission on the file or its "
+	    "directory, or a read-only filesystem): decisions cannot be saved; fix the "
+	    "permissions or use --store with a writable path", path);
+}
+
+/*
+ * Open st->path: read-write (creating it unless STORE_NOCREATE), or read-only (STORE_RDONLY);
+ * when it exists but cannot be opened so, read-only in place or from a copy (open_readonly),
+ * the reason saying why (a full disk, a read-only filesystem).
+ */
+static int
+open_any(struct store *st, int create, char **err)
+{
+	char *ro_why, *first = NULL, *why, *refused = NULL;
+	int oflags, rc, cls = 0;
+
+	close_db(st);
+	st->fallback = 0;
+	if (st->flags & STORE_RDONLY) {
+		oflags = SQLITE_OPEN_READONLY;
+		ro_why = xasprintf("%s: opened read-only (--readonly), nothing is written", st->path);
+	} else {
+		oflags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+		ro_why = readonly_msg(st->path);
+	}
+	rc = attempt(st, st->path, oflags, ro_why, &first);
+	if (rc == -1 && !create && fallback_class(st->last_rc)) {
+		cls = st->last_rc & 0xff;
+		/* A full disk or a failing one: that is the reason; else the store is read-only. */
+		why = xstrdup(st->flags & STORE_RDONLY ? ro_why : cls == SQLITE_FULL ||
+		    cls == SQLITE_IOERR ? (st->ro_reason != NULL ? st->ro_reason : first) : ro_why);
+		rc = open_readonly(st, why, &refused);
+		free(why);
+		/* A full disk (or a failing one) may pass: each write tries read-write again. */
+		st->fallback = rc == 0 && (cls == SQLITE_FULL || cls == SQLITE_IOERR) &&
+		    !(st->flags & STORE_RDONLY);
+	}
+	if (rc != 0) {
+		close_db(st);
+		tf_err(err, "%s", refused != NULL ? refused : first != NULL ? first :
+		    "cannot open the store");
+	}
+	free(refused);
+	free(first);
+	free(ro_why);
+	return rc;
+}
+
 int
 store_open_ex(const char *path, int flags, int busy_timeout_ms, struct store **out, char **err)
 {
 	struct store *st;
 	struct stat sb;
-	int exists, oflags, rc;
-	char *ro_msg;
+	int exists;
 
 	*out = NULL;
 	if (path == NULL || *path == '\0')
@@ -556,45 +1082,9 @@ store_open_ex(const char *path, int flags, int busy_timeout_ms, struct store **o
 
 	st = xcalloc(1, sizeof *st);
 	st->path = xstrdup(path);
+	st->flags = flags;
 	st->busy_ms = busy_timeout_ms > 0 ? busy_timeout_ms : 0;
-	if (flags & STORE_RDONLY) {
-		oflags = SQLITE_OPEN_READONLY;
-		ro_msg = xasprintf("%s: opened read-only (--readonly), nothing is written", path);
-	} else {
-		oflags = SQLITE_OPEN_READWRITE | ((flags & STORE_NOCREATE) ? 0 : SQLITE_OPEN_CREATE);
-		ro_msg = xasprintf("%s: the store is read-only (no write permission on the file or "
-		    "its directory, or a read-only filesystem): decisions cannot be saved; fix the "
-		    "permissions or use --store with a writable path", path);
-	}
-	if (open_db(st, path, oflags, err) != 0) {
-		free(ro_msg);
-		store_close(st);
-		return -1;
-	}
-	if (st->conn_ro)
-		set_ro(st, ro_msg);
-	rc = setup(st, err);
-	if (rc == -1 && exists && (st->last_rc & 0xff) == SQLITE_CANTOPEN) {
-		/* A WAL store on a read-only filesystem: SQLite cannot create the -shm file, so
-		 * read it as an immutable snapshot. */
-		char *uri = file_uri(path, "immutable=1");
-
-		if (err != NULL) {
-			free(*err);
-			*err = NULL;
-		}
-		sqlite3_close(st->db);
-		st->db = NULL;
-		free(st->ro_reason);
-		st->ro_reason = NULL;
-		rc = open_db(st, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, err);
-		free(uri);
-		set_ro(st, ro_msg);
-		if (rc == 0)
-			rc = setup(st, err);
-	}
-	free(ro_msg);
-	if (rc != 0) {
+	if (open_any(st, !exists, err) != 0 || check_pages(st, err) != 0) {
 		store_close(st);
 		return -1;
 	}
@@ -608,13 +1098,40 @@ store_open(const char *path, int flags, struct store **out, char **err)
 	return store_open_ex(path, flags, STORE_BUSY_TIMEOUT_MS, out, err);
 }
 
+/* A store opened read-only for a passing reason, before a write: try read-write again. On
+ * failure it is reopened read-only as before (the reason updated), or, when even that fails,
+ * left without a connection (every call then fails with the reason, and the next write tries
+ * again). 0 when writable now. */
+static int
+reopen_rw(struct store *st)
+{
+	char *err = NULL;
+
+	if (open_any(st, 0, &err) == 0 && !st->fallback && !st->conn_ro)
+		return 0;
+	if (st->db == NULL) {
+		free(st->ro_reason);
+		st->ro_reason = xasprintf("%s (the store could not be reopened)", err != NULL ? err :
+		    st->path);
+		st->fallback = 1;
+	}
+	free(err);
+	return -1;
+}
+
+int
+store_may_write(const struct store *st)
+{
+	return !(st->flags & STORE_RDONLY) && (st->ro_reason == NULL || !st->conn_ro ||
+	    st->fallback);
+}
+
 void
 store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
-	if (st->db != NULL)
-		sqlite3_close(st->db);
+	close_db(st);
 	free(st->path);
 	free(st->ro_reason);
 	free(st);
@@ -935,6 +1452,22 @@ store_ack(struct store *st, const char *finding_id, const char *by, const char *
 	return 0;
 }
 
+/* Does a stored finding have this resource key? */
+static int
+resource_stored(struct store *st, const char *key)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (prep(st, "SELECT 1 FROM findings WHERE " RESOURCE_KEY_SQL " = ?1 LIMIT 1", &s,
+	    "look up a resource", NULL) != 0)
+		return 0;
+	bind_text(s, 1, key);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW;
+}
+
 int
 store_suppress(struct store *st, enum store_scope scope, const char *value, int64_t until_ms,
     const char *by, const char *note, int64_t at_ms, int64_t *decision_id, char **err)
@@ -942,10 +1475,16 @@ store_suppress(struct store *st, enum store_scope scope, const char *value, int6
 	const char *doing = "save the suppression";
 	int64_t id;
 
-	if ((unsigned)scope >= SCOPE__COUNT)
-		return tf_err(err, "suppress: unknown scope");
-	if (value == NULL || *value == '\0')
-		return tf_err(err, "suppress: no %s given", store_scope_name(scope));
+	char *why = NULL;
+	int rc;
+
+	if ((rc = store_scope_check(scope, value, &why)) == -1 ||
+	    (rc == -2 && !resource_stored(st, value))) {
+		tf_err(err, "suppress by %s: the value %s", store_scope_name(scope), why);
+		free(why);
+		return -1;
+	}
+	free(why);
 	if (until_ms != 0 && until_ms <= at_ms)
 		return tf_err(err, "suppress: the end time is not in the future");
 	if (begin_write(st, doing, err) != 0)

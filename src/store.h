@@ -8,10 +8,12 @@
  * any thread.
  *
  * Failures are never silent: every function returns -1 with a message naming the store's
- * path and what to do. A store that is locked by another process, read-only, corrupt or on
- * a full disk falls back to read-only when it can still be read: store_readonly_reason()
- * then says why, and writes fail with that reason (each write still tries, so the store
- * recovers by itself once the cause is gone). */
+ * path and what to do. A store that is locked by another process, read-only, or on a full
+ * disk falls back to read-only when it can still be read, and then shows every decision it
+ * holds (a -wal without its -shm is read from a private copy rather than ignored):
+ * store_readonly_reason() says why, and writes fail with that reason (each write still
+ * tries, so the store recovers by itself once the cause is gone). A store with damaged
+ * pages is refused when opened, with one message whatever the command. */
 #ifndef TFDRIFT_STORE_H
 #define TFDRIFT_STORE_H
 
@@ -50,8 +52,9 @@ struct store;
 /* Open (creating it and its parent directories, mode 0700, unless STORE_NOCREATE) the store
  * at path: WAL journal, synchronous=FULL, a busy timeout, foreign keys, and the migrations
  * up to STORE_SCHEMA_VERSION in one transaction. A store written by a newer tfdrift, a file
- * that is not a tfdrift store, or one that cannot be read is an error (-1, *err). A store
- * that can be read but not written opens read-only (returns 0; store_readonly_reason()). */
+ * that is not a tfdrift store, one whose pages are damaged (PRAGMA quick_check, which reads
+ * the whole file once) or one that cannot be read is an error (-1, *err). A store that can
+ * be read but not written opens read-only (returns 0; store_readonly_reason()). */
 int store_open(const char *path, int flags, struct store **out, char **err);
 /* The same with another busy timeout (ms) than STORE_BUSY_TIMEOUT_MS (tests, the UI). */
 int store_open_ex(const char *path, int flags, int busy_timeout_ms, struct store **out, char **err);
@@ -60,6 +63,11 @@ const char *store_path(const struct store *st);
 int store_schema_version(const struct store *st);
 /* NULL when writable; else a message naming the path, why, and what to do. */
 const char *store_readonly_reason(const struct store *st);
+/* May a write be tried? 1 when the store is writable, or read-only for a passing reason (a
+ * lock, a full disk: the write itself tries again, reopening the store read-write when it
+ * was opened read-only, and says why when it fails); 0 when no write can work until a person
+ * acts (--readonly; a read-only file, directory or filesystem). */
+int store_may_write(const struct store *st);
 /* The SQLite connection (tests and diagnostics only). */
 struct sqlite3 *store_sqlite(struct store *st);
 
@@ -90,14 +98,23 @@ int64_t store_count_findings(struct store *st, char **err);
  * `by` is who decided (the caller's $USER), `at_ms` when. */
 int store_ack(struct store *st, const char *finding_id, const char *by, const char *note,
     int64_t at_ms, int64_t *decision_id, char **err);
-/* until_ms 0 = forever; otherwise it must be after at_ms. Scope values: the finding id;
- * the resource key (store_resource_key); a rule id; an actor name or principal; an event
- * name. */
+/* until_ms 0 = forever; otherwise it must be after at_ms. Scope values (store_scope_check):
+ * the finding id; the resource key (store_resource_key); a rule id; an actor name or
+ * principal; an event name. */
 int store_suppress(struct store *st, enum store_scope scope, const char *value, int64_t until_ms,
     const char *by, const char *note, int64_t at_ms, int64_t *decision_id, char **err);
 /* Cancel an ack or suppress decision (an undo cannot be undone; ack or suppress again). */
 int store_undo(struct store *st, int64_t target_id, const char *by, int64_t at_ms,
     int64_t *decision_id, char **err);
+
+/* Is value one that a suppression of this scope can match? A resource key is a Terraform
+ * address (aws_instance.web, module.app.aws_instance.web["a"], data.x.y) or TYPE:ID with
+ * both parts non-empty; a finding id, rule id, actor or event name is non-empty; none has
+ * control characters or surrounding spaces. 0, or -1 with *err saying what is expected
+ * (without the command's prefix); -2 (with *err) for a resource key without a type
+ * (":ID", as store_resource_key makes for a resource no event map types), which only a
+ * stored finding with that key makes valid: store_suppress checks that too. */
+int store_scope_check(enum store_scope scope, const char *value, char **err);
 
 /* The resource key suppressions by resource match: the Terraform address, or for an
  * unmanaged resource "TYPE:RESOURCE_ID" (heap; NULL when the finding has neither). */

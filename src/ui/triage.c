@@ -26,10 +26,12 @@ readonly_reason(const struct ui *u)
 	return u->store_reason != NULL ? u->store_reason : "no store";
 }
 
+/* A store read-only for a passing reason (a full disk, a lock) still tries each decision,
+ * which then says why it was not saved: it recovers by itself once the cause is gone. */
 int
 ui_can_decide(struct ui *u)
 {
-	return readonly_reason(u) == NULL;
+	return u->store != NULL && store_may_write(u->store);
 }
 
 void

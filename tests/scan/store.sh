@@ -165,9 +165,33 @@ t_like "naming the forms of an end" "$T_ERR" 'until 25:61: expected a time \(202
 t_exit "suppress with an unknown scope exits 1" 1 "$TFDRIFT" suppress --store "$one" --scope team --value x
 t_exit "suppress with --for and --until exits 1" 1 "$TFDRIFT" suppress --store "$one" --scope actor --value x --for 1h --until 2030-01-01T00:00:00Z
 t_exit "undo with a word exits 1" 1 "$TFDRIFT" undo --store "$one" last
+# Values that can match nothing are refused before anything is saved (or a store is made).
+ndec() { $PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM decisions").fetchone()[0])' "$one"; }
+before=$(ndec)
+t_exit "suppress --scope resource --value ':' exits 1" 1 "$TFDRIFT" suppress --store "$one" --scope resource --value ':'
+t_like "saying what a resource is" "$T_ERR" \
+    "^tfdrift suppress: --scope resource --value ':' is neither an address nor TYPE:ID: expected a Terraform address \\(aws_instance.web, .*\\) or TYPE:ID with both parts"
+for v in 'aws_instance:' 'web' 'aws_instance.web.x' ' aws_instance.web' 'aws_instance.web[' ':i-0abc'; do
+	t_exit "resource '$v' is refused" 1 "$TFDRIFT" suppress --store "$one" --scope resource --value "$v"
+done
+t_like "a key without a type: only one the store has" "$T_ERR" 'has no type: .*accepted only when a stored finding has it'
+t_exit "an empty actor is refused" 1 "$TFDRIFT" suppress --store "$one" --scope actor --value ''
+t_like "saying what an actor is" "$T_ERR" "--value '' is empty: expected an actor's name or principal"
+t_exit "an empty rule is refused" 1 "$TFDRIFT" suppress --store "$one" --scope rule --value ''
+t_exit "an empty event is refused" 1 "$TFDRIFT" suppress --store "$one" --scope event --value ''
+t_exit "an event with a control character is refused" 1 "$TFDRIFT" suppress --store "$one" --scope event --value "$(printf 'Stop\033[31m')"
+t_like "shown escaped, not sent to the terminal" "$T_ERR" "--value 'Stop\\\\x1b\\[31m' has a control character"
+t_exit "an unknown finding is refused" 1 "$TFDRIFT" suppress --store "$one" --scope finding --value ffffffffffff
+t_exit "an empty finding is refused" 1 "$TFDRIFT" suppress --store "$one" --scope finding --value ''
+t_is "none of them was saved" "$(ndec)" "$before"
+t_exit "a bad value does not make a store" 1 "$TFDRIFT" suppress --store "$T_TMP/made/x.db" --scope resource --value ':'
+t_ok "(none made)" test ! -e "$T_TMP/made"
+t_ok "TYPE:ID with an ARN is accepted" "$TFDRIFT" suppress --store "$one" --scope resource --value 'aws_iam_role:arn:aws:iam::111122223333:role/ci'
+t_ok "an address with module keys is accepted" "$TFDRIFT" suppress --store "$one" --scope resource --value 'module.app["a:b"].aws_instance.web[0]'
+t_ok "(undo both)" sh -c "'$TFDRIFT' undo --store '$one' \$(($before + 1)) && '$TFDRIFT' undo --store '$one' \$(($before + 2))"
 t_is "every decision is recorded with who and when" \
     "$($PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT group_concat(action || \":\" || \"by\", \" \") FROM (SELECT * FROM decisions ORDER BY id)").fetchone()[0])' "$one")" \
-    "ack:alice suppress:alice undo:alice suppress:alice suppress:alice"
+    "ack:alice suppress:alice undo:alice suppress:alice suppress:alice suppress:alice suppress:alice undo:alice undo:alice"
 unset TFDRIFT_NOW
 
 # ---- CSV ----
@@ -203,6 +227,36 @@ t_exit "scan --store into a corrupt store exits 1 before scanning" 1 scan_one --
 t_unlike "and prints no findings" "$T_OUT" '"kind"'
 t_exit "ack into a corrupt store exits 1" 1 "$TFDRIFT" ack --store "$T_TMP/garbage.db" abcdef
 t_like "clearly" "$T_ERR" 'corrupt'
+# Damaged pages that only some commands read (an index of the findings): every command
+# refuses the store, with one message. ack used to save into it while export refused it.
+dmg=$T_TMP/damaged.db
+"$TFDRIFT" scan --state "$EX/prod.tfstate" --events "$EX/cloudtrail.json" --store "$dmg" -q -o /dev/null 2> /dev/null
+did=$("$TFDRIFT" export --store "$dmg" --format jsonl -q | head -n 1 | $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+"$TFDRIFT" ack --store "$dmg" "$did" > /dev/null 2>&1
+t_ok "the pages of the findings' indexes are overwritten" $PY -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+pages = [r[0] for r in c.execute("SELECT rootpage FROM sqlite_master WHERE name IN "
+    "(\"findings_event_time\", \"findings_last_seen\", \"findings_address\")")]
+psz = c.execute("PRAGMA page_size").fetchone()[0]
+c.close()
+with open(sys.argv[1], "r+b") as f:
+    for p in pages:
+        f.seek((p - 1) * psz)
+        f.write(b"\x5a" * psz)' "$dmg"
+dmsg=
+for cmd in "export" "ack $did" "suppress --scope actor --value bob" "undo 1" "freeze list"; do
+	# shellcheck disable=SC2086
+	t_exit "damaged pages: $cmd exits 1" 1 "$TFDRIFT" $cmd --store "$dmg"
+	m=$(printf '%s\n' "$T_ERR" | sed 's/^tfdrift [a-z ]*: //; s/^not saved: //')
+	[ -n "$dmsg" ] || dmsg=$m
+	t_is "damaged pages: $cmd says the same as export" "$m" "$dmsg"
+done
+t_like "which says it is corrupt, where, and what to do" "$dmsg" \
+    "^$dmg: the store is corrupt .*Page [0-9]+: .*mv '$dmg' '$dmg.bad'"
+t_exit "damaged pages: scan --store exits 1" 1 "$TFDRIFT" scan --state "$EX/prod.tfstate" --events "$EX/cloudtrail.json" --store "$dmg" -q -o /dev/null
+t_like "with the same message" "$T_ERR" "the store is corrupt"
+t_is "no decision was added" "$($PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM decisions").fetchone()[0])' "$dmg")" 1
 mkdir "$T_TMP/adir"
 t_exit "a directory as the store exits 1" 1 "$TFDRIFT" export --store "$T_TMP/adir"
 t_like "saying so" "$T_ERR" 'is a directory'

@@ -1,10 +1,15 @@
 /* store: schema and migrations, upserts, triage decisions and how they apply, the JSON
- * round trip, and the failure modes (corrupt, locked, read-only, full disk). */
+ * round trip, and the failure modes (corrupt, locked, read-only, full disk, a -wal without
+ * its -shm, EIO). */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -608,6 +613,104 @@ test_triage(void)
 	free(path);
 }
 
+/* Suppression values that can match nothing are refused, by the store itself (the CLI and
+ * the dashboard both go through it). */
+static void
+test_scope_values(void)
+{
+	static const struct {
+		enum store_scope scope;
+		const char *value;
+		int want;
+	} cases[] = {
+		{ SCOPE_RESOURCE, "aws_instance.web", 0 },
+		{ SCOPE_RESOURCE, "module.app.aws_instance.web[\"a:b\"]", 0 },
+		{ SCOPE_RESOURCE, "module.net[0].module.sg[\"x\"].aws_security_group.web[3]", 0 },
+		{ SCOPE_RESOURCE, "data.aws_ami.ubuntu", 0 },
+		{ SCOPE_RESOURCE, "aws_s3_bucket:logs-bucket", 0 },
+		{ SCOPE_RESOURCE, "aws_iam_role:arn:aws:iam::111122223333:role/ci", 0 },
+		{ SCOPE_RESOURCE, "google_compute_instance:projects/p/zones/z/instances/vm", 0 },
+		{ SCOPE_RESOURCE, ":", -1 },
+		{ SCOPE_RESOURCE, "aws_instance:", -1 },
+		{ SCOPE_RESOURCE, ":i-0abc", -2 },
+		{ SCOPE_RESOURCE, "", -1 },
+		{ SCOPE_RESOURCE, "web", -1 },
+		{ SCOPE_RESOURCE, "aws_instance.", -1 },
+		{ SCOPE_RESOURCE, ".web", -1 },
+		{ SCOPE_RESOURCE, "aws_instance.web.extra", -1 },
+		{ SCOPE_RESOURCE, "aws_instance.web[\"a\"", -1 },
+		{ SCOPE_RESOURCE, "aws_instance.web[]", -1 },
+		{ SCOPE_RESOURCE, "module..aws_instance.web", -1 },
+		{ SCOPE_RESOURCE, " aws_instance.web", -1 },
+		{ SCOPE_RESOURCE, "aws_instance.web ", -1 },
+		{ SCOPE_RESOURCE, "aws instance:i-1", -1 },
+		{ SCOPE_ACTOR, "bob", 0 },
+		{ SCOPE_ACTOR, "arn:aws:iam::111122223333:user/bob", 0 },
+		{ SCOPE_ACTOR, "", -1 },
+		{ SCOPE_ACTOR, " ", -1 },
+		{ SCOPE_ACTOR, "bob\n", -1 },
+		{ SCOPE_RULE, "iam-role-deleted", 0 },
+		{ SCOPE_RULE, "", -1 },
+		{ SCOPE_EVENT_NAME, "ModifyInstanceAttribute", 0 },
+		{ SCOPE_EVENT_NAME, "a\x1b[31m", -1 },
+		{ SCOPE_EVENT_NAME, "", -1 },
+		{ SCOPE_FINDING, "0123abcd", 0 },
+		{ SCOPE_FINDING, "", -1 },
+	};
+	char *path = tpath("scopes.db"), *err = NULL;
+	struct store *st = NULL;
+	struct finding_list l = { 0 };
+	struct store_decision *dv = NULL;
+	size_t i, nd = 0;
+	int rc;
+
+	for (i = 0; i < TF_ARRLEN(cases); i++) {
+		char shown[80];
+		size_t k;
+
+		/* The value as the test's name shows it: control characters as '?'. */
+		snprintf(shown, sizeof shown, "%s", cases[i].value);
+		for (k = 0; shown[k] != '\0'; k++)
+			if ((unsigned char)shown[k] < 0x20)
+				shown[k] = '?';
+		rc = store_scope_check(cases[i].scope, cases[i].value, &err);
+		ok(rc == cases[i].want && (rc == 0) == (err == NULL), "%s '%s': %s%s",
+		    store_scope_name(cases[i].scope), shown, rc == 0 ? "accepted" : "refused: ",
+		    err != NULL ? err : "");
+		free(err);
+		err = NULL;
+	}
+	ok(store_scope_check(SCOPE_RESOURCE, ":", &err) == -1 && contains(err, "TYPE:ID with both parts") &&
+	    contains(err, "Terraform address"), "the message says what a resource is: %s", err);
+	free(err);
+	err = NULL;
+
+	ok(store_open(path, 0, &st, &err) == 0, "a store for scope values");
+	ok(store_suppress(st, SCOPE_RESOURCE, ":", 0, "alice", NULL, T0, NULL, &err) == -1 &&
+	    contains(err, "resource"), "store_suppress refuses resource ':': %s", err);
+	free(err);
+	err = NULL;
+	ok(store_suppress(st, SCOPE_ACTOR, "bob\t", 0, "alice", NULL, T0, NULL, &err) == -1,
+	    "and an actor with a control character");
+	free(err);
+	err = NULL;
+	ok(store_suppress(st, SCOPE_RESOURCE, ":i-0abc", 0, "alice", NULL, T0, NULL, &err) == -1 &&
+	    contains(err, "no type"), "a key without a type that no stored finding has: %s", err);
+	free(err);
+	err = NULL;
+	/* A tag change on a resource no event map types (resource "*") is keyed ":ID". */
+	finding_list_push(&l, mk("e-tag", FK_UNMANAGED, NULL, NULL, "i-0abc", "bob", "CreateTags", T0));
+	store_put_findings(st, &l, &err);
+	ok(store_suppress(st, SCOPE_RESOURCE, ":i-0abc", 0, "alice", NULL, T0, NULL, &err) == 0,
+	    "is accepted once a stored finding has it: %s", err ? err : "");
+	is_int(status_at(st, l.v[0], T0 + 1), ST_SUPPRESSED, "and suppresses that finding");
+	ok(store_list_decisions(st, &dv, &nd, &err) == 0 && nd == 1, "only the valid decision was saved");
+	store_decisions_free(dv, nd);
+	store_close(st);
+	finding_list_clear(&l);
+	free(path);
+}
+
 /* 100,000 findings against a few thousand decisions: one snapshot, then cheap lookups. */
 static void
 test_apply_speed(void)
@@ -665,14 +768,18 @@ write_file(const char *path, const void *p, size_t n, long offset)
 	fclose(fp);
 }
 
-/* Store 300 findings, close, overwrite every other page from page `from` with junk. */
+/* Store 300 findings, close, overwrite every other page from page `from` with junk. Opening
+ * fails with one message however it is opened (a command that reads the damaged pages and
+ * one that does not, such as ack, must agree). */
 static void
-malformed(const char *name, int from, int open_may_fail)
+malformed(const char *name, int from)
 {
-	char *path = tpath(name), *err = NULL, junk[4096];
+	static const int how[] = { 0, STORE_NOCREATE, STORE_RDONLY };
+	char *path = tpath(name), *err = NULL, *first = NULL, junk[4096];
 	struct store *st = NULL;
-	struct finding_list l = { 0 }, back = { 0 };
-	int i, rc;
+	struct finding_list l = { 0 };
+	size_t k;
+	int i;
 
 	store_open(path, 0, &st, &err);
 	for (i = 0; i < 300; i++) {
@@ -688,18 +795,23 @@ malformed(const char *name, int from, int open_may_fail)
 	memset(junk, 0x5a, sizeof junk);
 	for (i = from; i < 120; i += 2)
 		write_file(path, junk, sizeof junk, 4096L * i);
-	rc = store_open(path, 0, &st, &err);
-	if (rc == 0) {
-		rc = store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &back, &err);
-		ok(rc == -1, "%s: opens, and reading the findings fails (rows read: %zu)", name, back.n);
-	} else
-		ok(open_may_fail, "%s: opening fails", name);
-	ok(contains(err, path) && contains(err, "corrupt") && contains(err, "mv "),
-	    "%s: with a clear message: %s", name, err);
-	free(err);
-	finding_list_clear(&back);
+	for (k = 0; k < TF_ARRLEN(how); k++) {
+		ok(store_open(path, how[k], &st, &err) == -1 && st == NULL, "%s: opening (flags %d) fails",
+		    name, how[k]);
+		if (k == 0) {
+			ok(contains(err, path) && contains(err, "corrupt") && contains(err, "mv "),
+			    "%s: with a clear message: %s", name, err);
+			first = err;
+		} else {
+			is_str(err, first, "%s: the same message", name);
+			free(err);
+		}
+		err = NULL;
+		store_close(st);
+		st = NULL;
+	}
+	free(first);
 	finding_list_clear(&l);
-	store_close(st);
 	free(path);
 }
 
@@ -720,10 +832,11 @@ test_corrupt(void)
 	err = NULL;
 	free(path);
 
-	/* A real store with damaged pages: a clear message when opened or read, no crash. The
-	 * first damages the schema's pages too, the second only the findings' data. */
-	malformed("malformed-early.db", 2, 1);
-	malformed("malformed-late.db", 24, 0);
+	/* A real store with damaged pages: refused when opened, with one message, no crash. The
+	 * first damages the schema's pages too, the second only the findings' data (which a
+	 * decision never reads: ack used to be saved into such a store while export refused it). */
+	malformed("malformed-early.db", 2);
+	malformed("malformed-late.db", 24);
 }
 
 static void
@@ -1084,6 +1197,524 @@ test_freezes(void)
 	free(path);
 }
 
+/* ---- filesystem faults: every test that mounts unmounts in its cleanup, even on failure
+ * (atexit), and skips with a message when it cannot mount (not root, no loop device). ---- */
+
+static char *mounted[8];
+static void unmount(const char *dir);
+
+static void
+unmount_all(void)
+{
+	size_t i;
+
+	for (i = 0; i < TF_ARRLEN(mounted); i++)
+		if (mounted[i] != NULL) {
+			char *cmd = xasprintf("umount -l '%s' 2>/dev/null", mounted[i]);
+
+			if (system(cmd) != 0)
+				fprintf(stderr, "# could not unmount %s\n", mounted[i]);
+			free(cmd);
+			free(mounted[i]);
+			mounted[i] = NULL;
+		}
+}
+
+/* mount ARGS on dir (made first), remembered for unmount_all. 0 when mounted. */
+static int
+mount_on(const char *dir, const char *args)
+{
+	static int hooked;
+	char *cmd;
+	size_t i;
+	int rc;
+
+	if (geteuid() != 0)
+		return -1;
+	mkdir(dir, 0700);
+	cmd = xasprintf("mount %s '%s' 2>/dev/null", args, dir);
+	rc = run(cmd);
+	free(cmd);
+	if (rc != 0)
+		return -1;
+	if (!hooked) {
+		atexit(unmount_all);
+		hooked = 1;
+	}
+	for (i = 0; i < TF_ARRLEN(mounted); i++)
+		if (mounted[i] == NULL) {
+			mounted[i] = xstrdup(dir);
+			break;
+		}
+	return 0;
+}
+
+static void
+unmount(const char *dir)
+{
+	char *cmd = xasprintf("umount '%s'", dir);
+	size_t i;
+
+	if (run(cmd) != 0)
+		diag("umount %s failed", dir);
+	free(cmd);
+	for (i = 0; i < TF_ARRLEN(mounted); i++)
+		if (mounted[i] != NULL && strcmp(mounted[i], dir) == 0) {
+			free(mounted[i]);
+			mounted[i] = NULL;
+		}
+}
+
+/* A read-only bind mount of dir on ro. 0 when made (unmounted again if half made). */
+static int
+ro_bind(const char *dir, const char *ro)
+{
+	char *args = xasprintf("--bind '%s'", dir), *cmd = xasprintf("mount -o remount,bind,ro '%s'", ro);
+	int rc = -1;
+
+	if (mount_on(ro, args) == 0) {
+		if (run(cmd) == 0)
+			rc = 0;
+		else
+			unmount(ro);
+	}
+	free(args);
+	free(cmd);
+	return rc;
+}
+
+/* Fill the filesystem holding dir until a write fails with ENOSPC (fill is the file). */
+static int
+fill_fs(const char *fill)
+{
+	char buf[4096];
+	FILE *fp = fopen(fill, "w");
+	int full = 0;
+
+	if (fp == NULL)
+		return -1;
+	memset(buf, 'f', sizeof buf);
+	setvbuf(fp, NULL, _IONBF, 0);
+	while (fwrite(buf, 1, sizeof buf, fp) == sizeof buf)
+		;
+	full = errno == ENOSPC;
+	/* The last partial block too. */
+	while (fwrite(buf, 1, 1, fp) == 1)
+		;
+	fclose(fp);
+	return full ? 0 : -1;
+}
+
+static char *
+pragma1(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	char *r = NULL;
+
+	if (sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL) != SQLITE_OK)
+		return xstrdup(sqlite3_errmsg(store_sqlite(st)));
+	if (sqlite3_step(s) == SQLITE_ROW)
+		r = xstrdup((const char *)sqlite3_column_text(s, 0));
+	else
+		r = xstrdup(sqlite3_errmsg(store_sqlite(st)));
+	sqlite3_finalize(s);
+	return r;
+}
+
+/* Open path (flags) and count what it holds: findings by status and decisions. */
+static int
+census(const char *path, int flags, size_t *nack, size_t *nsup, size_t *ndec, char **reason,
+    char **err)
+{
+	struct store *st = NULL;
+	struct finding_list l = { 0 };
+	struct store_decision *dv = NULL;
+	size_t i;
+	char *ic;
+
+	*nack = *nsup = *ndec = 0;
+	if (reason != NULL)
+		*reason = NULL;
+	if (store_open(path, flags, &st, err) != 0)
+		return -1;
+	if (store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &l, err) != 0 ||
+	    store_list_decisions(st, &dv, ndec, err) != 0) {
+		finding_list_clear(&l);
+		store_close(st);
+		return -1;
+	}
+	for (i = 0; i < l.n; i++) {
+		*nack += l.v[i]->status == ST_ACKNOWLEDGED;
+		*nsup += l.v[i]->status == ST_SUPPRESSED;
+	}
+	ic = pragma1(st, "PRAGMA integrity_check");
+	if (strcmp(ic, "ok") != 0) {
+		tf_err(err, "integrity_check: %s", ic);
+		free(ic);
+		store_decisions_free(dv, *ndec);
+		finding_list_clear(&l);
+		store_close(st);
+		return -1;
+	}
+	free(ic);
+	if (reason != NULL)
+		*reason = xstrdup(store_readonly_reason(st));
+	store_decisions_free(dv, *ndec);
+	finding_list_clear(&l);
+	store_close(st);
+	return 0;
+}
+
+/* Three findings; the first acknowledged, the second suppressed by resource. */
+static void
+seed(struct store *st, struct finding_list *l, const char *tag)
+{
+	char eid[64], *err = NULL;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(eid, sizeof eid, "%s-%d", tag, i);
+		finding_list_push(l, mk(eid, FK_MODIFIED, i == 1 ? "aws_instance.other" : "aws_instance.web",
+		    "aws_instance", "i-1", "bob", "ModifyInstanceAttribute", T0 + i));
+	}
+	ok(store_put_findings(st, l, &err) == 0 &&
+	    store_ack(st, l->v[0]->id, "alice", "seen", T0 + 10, NULL, &err) == 0 &&
+	    store_suppress(st, SCOPE_RESOURCE, "aws_instance.other", 0, "alice", NULL, T0 + 11,
+	    NULL, &err) == 0, "%s: three findings, an ack and a suppression saved %s", tag,
+	    err ? err : "");
+	free(err);
+}
+
+/* Failure 4: a store on a filesystem that was full before it was opened. Every command could
+ * not even read it ("I/O error while trying to switch to WAL mode"). */
+static void
+test_full_before_open(void)
+{
+	char *dir = tpath("fullopen"), *path, *fill, *err = NULL, *reason = NULL;
+	struct store *st = NULL;
+	struct finding_list l = { 0 };
+	size_t nack, nsup, ndec;
+	int64_t id = 0;
+
+	if (mount_on(dir, "-t tmpfs -o size=512k tmpfs") != 0) {
+		skip("a store on a disk full before it is opened", "cannot mount a tmpfs here "
+		    "(not root or no CAP_SYS_ADMIN)");
+		free(dir);
+		return;
+	}
+	path = xasprintf("%s/tfdrift.db", dir);
+	fill = xasprintf("%s/fill", dir);
+	store_open(path, 0, &st, &err);
+	seed(st, &l, "full");
+	store_close(st);
+	st = NULL;
+	ok(fill_fs(fill) == 0, "the filesystem is filled up (ENOSPC)");
+
+	ok(census(path, 0, &nack, &nsup, &ndec, &reason, &err) == 0,
+	    "the full store opens: %s", err ? err : "");
+	ok(nack == 1 && nsup == 1 && ndec == 2, "with every decision (acknowledged %zu, suppressed "
+	    "%zu, decisions %zu), integrity_check ok", nack, nsup, ndec);
+	ok(contains(reason, "disk is full") && contains(reason, path) && contains(reason, "free space"),
+	    "read-only, saying plainly why: %s", reason);
+	free(reason);
+	reason = NULL;
+	free(err);
+	err = NULL;
+	ok(census(path, STORE_RDONLY, &nack, &nsup, &ndec, NULL, &err) == 0 && ndec == 2,
+	    "--readonly opens it too: %s", err ? err : "");
+	free(err);
+	err = NULL;
+
+	ok(store_open(path, STORE_NOCREATE, &st, &err) == 0, "opened for a decision");
+	ok(st != NULL && store_may_write(st), "a write may be tried (a full disk passes)");
+	ok(st != NULL && store_ack(st, l.v[2]->id, "alice", "while full", T0 + 20, &id, &err) == -1 &&
+	    contains(err, "disk is full"), "a decision on the full disk is not saved, and says why: %s",
+	    err);
+	free(err);
+	err = NULL;
+	ok(st != NULL && contains(store_readonly_reason(st), "disk is full"),
+	    "the store stays open, read-only");
+	unlink(fill);
+	ok(st != NULL && store_ack(st, l.v[2]->id, "alice", "space freed", T0 + 21, &id, &err) == 0 &&
+	    id > 0, "once space is freed the same open store saves it: %s", err ? err : "");
+	ok(st != NULL && store_readonly_reason(st) == NULL, "and is writable again");
+	store_close(st);
+	ok(census(path, 0, &nack, &nsup, &ndec, NULL, &err) == 0 && nack == 2 && ndec == 3,
+	    "reopened: every decision, integrity_check ok %s", err ? err : "");
+	free(err);
+	unmount(dir);
+	finding_list_clear(&l);
+	free(fill);
+	free(path);
+	free(dir);
+}
+
+/* A writer that is killed before a checkpoint: its last commits stay in the -wal. */
+static void
+killed_writer(const char *path, struct finding_list *l)
+{
+	pid_t pid;
+	int status;
+
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		struct store *st = NULL;
+		char *err = NULL;
+
+		if (store_open(path, 0, &st, &err) != 0)
+			_exit(2);
+		/* Nothing of these reaches the main file: only the -wal has them. */
+		sqlite3_exec(store_sqlite(st), "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL);
+		if (store_put_findings(st, l, &err) != 0 ||
+		    store_ack(st, l->v[0]->id, "alice", "in the wal", T0 + 10, NULL, &err) != 0 ||
+		    store_suppress(st, SCOPE_ACTOR, "carol", 0, "alice", NULL, T0 + 11, NULL, &err) != 0 ||
+		    store_ack(st, l->v[2]->id, "alice", "in the wal too", T0 + 12, NULL, &err) != 0)
+			_exit(3);
+		kill(getpid(), SIGKILL);
+		_exit(4);
+	}
+	waitpid(pid, &status, 0);
+	ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "a writer saved decisions and was "
+	    "killed before a checkpoint");
+}
+
+static int
+count_dir(const char *dir, const char *prefix)
+{
+	char *cmd = xasprintf("ls -a '%s' | grep -c '^%s' > /dev/null", dir, prefix);
+	int rc = run(cmd);
+
+	free(cmd);
+	return rc == 0;   /* 1 when something matches */
+}
+
+/* Failure 5: a read-only store with a -wal but no -shm (a backup that skipped the -shm).
+ * SQLite cannot read the -wal in place, and the old fallback (immutable) ignored it: the
+ * newest decisions were silently gone. */
+static void
+test_wal_without_shm(void)
+{
+	char *dir = tpath("walnoshm"), *ro = tpath("walnoshm-ro"), *path, *rpath, *p, *err = NULL;
+	char *reason = NULL, *tmp = tpath("tmp"), *oldtmp = xstrdup(getenv("TMPDIR"));
+	struct store *st = NULL;
+	struct finding_list l = { 0 };
+	struct stat sb;
+	size_t nack, nsup, ndec;
+	int bind, i;
+
+
+	mkdir(dir, 0700);
+	mkdir(tmp, 0700);
+	path = xasprintf("%s/tfdrift.db", dir);
+	for (i = 0; i < 3; i++) {
+		char eid[16];
+
+		snprintf(eid, sizeof eid, "wal-%d", i);
+		finding_list_push(&l, mk(eid, FK_MODIFIED, "aws_instance.web", "aws_instance", "i-1",
+		    i == 1 ? "carol" : "bob", "ModifyInstanceAttribute", T0 + i));
+	}
+	store_open(path, 0, &st, &err);   /* an empty store, checkpointed */
+	store_close(st);
+	st = NULL;
+	killed_writer(path, &l);
+	p = xasprintf("%s-wal", path);
+	ok(stat(p, &sb) == 0 && sb.st_size > 0, "its -wal holds them (%lld bytes)", (long long)sb.st_size);
+	free(p);
+	p = xasprintf("%s-shm", path);
+	ok(unlink(p) == 0, "the -shm is removed (a backup that skipped it)");
+	free(p);
+	/* Read-only: a read-only bind mount as root (root ignores permissions), else chmod. */
+	bind = geteuid() == 0;
+	if (bind && ro_bind(dir, ro) != 0) {
+		skip("-wal without -shm, read-only", "cannot make a read-only bind mount here");
+		goto out;
+	}
+	if (!bind) {
+		chmod(dir, 0500);
+		free(ro);
+		ro = xstrdup(dir);
+	}
+	rpath = xasprintf("%s/tfdrift.db", ro);
+	setenv("TMPDIR", tmp, 1);
+
+	ok(census(rpath, STORE_NOCREATE, &nack, &nsup, &ndec, &reason, &err) == 0,
+	    "the read-only store opens: %s", err ? err : "");
+	ok(nack == 2 && nsup == 1 && ndec == 3, "every decision of the -wal is shown (acknowledged "
+	    "%zu of 2, suppressed %zu of 1, decisions %zu of 3), integrity_check ok", nack, nsup, ndec);
+	ok(contains(reason, "read-only") && contains(reason, "-shm") && contains(reason, "copy"),
+	    "the reason says it reads a copy, and why: %s", reason);
+	free(reason);
+	reason = NULL;
+	free(err);
+	err = NULL;
+	ok(!count_dir(tmp, "tfdrift-store"), "the private copy is removed when the store is closed");
+	ok(census(rpath, STORE_RDONLY, &nack, &nsup, &ndec, NULL, &err) == 0 && ndec == 3,
+	    "--readonly shows them too %s", err ? err : "");
+	free(err);
+	err = NULL;
+	ok(store_open(rpath, STORE_NOCREATE, &st, &err) == 0 && !store_may_write(st),
+	    "no write is tried on a read-only directory");
+	ok(st != NULL && store_ack(st, l.v[1]->id, "alice", "x", T0 + 30, NULL, &err) == -1 &&
+	    contains(err, "read-only"), "a decision says read-only: %s", err);
+	free(err);
+	err = NULL;
+	store_close(st);
+	st = NULL;
+
+	/* No room for a copy: refused, never a store with fewer decisions. */
+	setenv("TMPDIR", "/nonexistent-tfdrift-test", 1);
+	ok(store_open(rpath, STORE_NOCREATE, &st, &err) == -1 && st == NULL,
+	    "with nowhere to copy it, it is refused");
+	ok(contains(err, "-wal") && contains(err, "-shm") && contains(err, "restore"),
+	    "saying why and what to do: %s", err);
+	free(err);
+	err = NULL;
+	setenv("TMPDIR", tmp, 1);
+
+	/* An empty -wal holds nothing: the main file alone is the whole store. */
+	if (bind)
+		unmount(ro);
+	else
+		chmod(dir, 0700);
+	ok(census(path, 0, &nack, &nsup, &ndec, NULL, &err) == 0 && ndec == 3,
+	    "writable again: the -wal is checkpointed, every decision kept %s", err ? err : "");
+	free(err);
+	err = NULL;
+	p = xasprintf("%s-wal", path);
+	close(open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600));
+	free(p);
+	if (bind)
+		ro_bind(dir, ro);
+	else
+		chmod(dir, 0500);
+	ok(census(rpath, STORE_NOCREATE, &nack, &nsup, &ndec, &reason, &err) == 0 && ndec == 3 &&
+	    !contains(reason, "copy"), "an empty -wal and no -shm: read in place, every decision "
+	    "%s", err ? err : "");
+	free(reason);
+	free(err);
+	if (bind)
+		unmount(ro);
+	else
+		chmod(dir, 0700);
+	free(rpath);
+out:
+	if (oldtmp != NULL)
+		setenv("TMPDIR", oldtmp, 1);
+	else
+		unsetenv("TMPDIR");
+	free(oldtmp);
+	finding_list_clear(&l);
+	free(tmp);
+	free(path);
+	free(ro);
+	free(dir);
+}
+
+/* A read-only bind mount of a store that a writer holds open through another mount: read
+ * through the writer's -shm, and what the writer adds afterwards is seen too. */
+static void
+test_readonly_bind_live(void)
+{
+	char *dir = tpath("bindlive"), *ro = tpath("bindlive-ro"), *path, *rpath, *err = NULL;
+	struct store *w = NULL, *r = NULL;
+	struct finding_list l = { 0 }, back = { 0 };
+	size_t nack = 0, nsup, ndec;
+
+	mkdir(dir, 0700);
+	path = xasprintf("%s/tfdrift.db", dir);
+	if (ro_bind(dir, ro) != 0) {
+		skip("a read-only bind mount of a live store", "cannot bind-mount here (not root)");
+		goto out;
+	}
+	rpath = xasprintf("%s/tfdrift.db", ro);
+	store_open(path, 0, &w, &err);
+	seed(w, &l, "live");
+	ok(store_open(rpath, STORE_NOCREATE, &r, &err) == 0, "opened through the read-only mount "
+	    "while a writer holds it: %s", err ? err : "");
+	ok(r != NULL && contains(store_readonly_reason(r), "read-only"), "read-only, saying why");
+	ok(r != NULL && store_load_findings(r, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &back, &err) == 0 &&
+	    back.n == 3, "it reads every finding");
+	finding_list_clear(&back);
+	ok(store_ack(w, l.v[2]->id, "alice", "after", T0 + 40, NULL, &err) == 0, "the writer saves another");
+	ok(r != NULL && store_load_findings(r, INT64_MIN, INT64_MAX, STORE_STATUS_ACKNOWLEDGED, &back,
+	    &err) == 0, "read again");
+	is_int(back.n, 2, "the reader sees it");
+	finding_list_clear(&back);
+	store_close(r);
+	store_close(w);
+	unmount(ro);
+	free(rpath);
+	ok(census(path, 0, &nack, &nsup, &ndec, NULL, &err) == 0 && nack == 2, "integrity_check ok %s",
+	    err ? err : "");
+	free(err);
+out:
+	finding_list_clear(&l);
+	free(path);
+	free(ro);
+	free(dir);
+}
+
+/* EIO: an ext4 image on a loop device, shut down (EXT4_IOC_SHUTDOWN, as xfstests' godown):
+ * from then on every read and write of that filesystem fails with EIO. The committed
+ * decisions (synced) are all there after it is mounted again. */
+#define TF_EXT4_IOC_SHUTDOWN _IOR('X', 125, uint32_t)
+static void
+test_eio(void)
+{
+	char *img = tpath("eio.img"), *dir = tpath("eio"), *path, *args, *cmd, *err = NULL;
+	struct store *st = NULL, *again = NULL;
+	struct finding_list l = { 0 }, back = { 0 };
+	size_t nack, nsup, ndec;
+	uint32_t how = 2;      /* EXT4_GOING_FLAGS_NOLOGFLUSH: as if the disk went away */
+	int fd;
+
+	cmd = xasprintf("truncate -s 8M '%s' && mkfs.ext4 -q -F '%s' > /dev/null 2>&1", img, img);
+	args = xasprintf("-o loop '%s'", img);
+	if (geteuid() != 0 || run(cmd) != 0 || mount_on(dir, args) != 0) {
+		skip("EIO from a shut-down ext4", "cannot make and loop-mount an ext4 image here "
+		    "(not root, no mkfs.ext4 or no loop device)");
+		goto out;
+	}
+	path = xasprintf("%s/tfdrift.db", dir);
+	store_open(path, 0, &st, &err);
+	seed(st, &l, "eio");
+	fd = open(dir, O_RDONLY);
+	ok(fd >= 0 && ioctl(fd, TF_EXT4_IOC_SHUTDOWN, &how) == 0, "the filesystem is shut down: "
+	    "every I/O now fails with EIO");
+	if (fd >= 0)
+		close(fd);
+	ok(store_ack(st, l.v[2]->id, "alice", "during EIO", T0 + 50, NULL, &err) == -1 &&
+	    contains(err, "I/O error") && contains(err, path), "a decision is not saved, and says "
+	    "so: %s", err);
+	free(err);
+	err = NULL;
+	ok(store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &back, &err) == -1 &&
+	    contains(err, "I/O error"), "reading fails clearly: %s", err);
+	finding_list_clear(&back);
+	free(err);
+	err = NULL;
+	ok(store_open(path, STORE_NOCREATE, &again, &err) == -1 && contains(err, "I/O error") &&
+	    contains(err, path), "opening it fails clearly: %s", err);
+	free(err);
+	err = NULL;
+	store_close(st);
+	unmount(dir);
+	ok(mount_on(dir, args) == 0, "mounted again (the journal replayed)");
+	ok(census(path, 0, &nack, &nsup, &ndec, NULL, &err) == 0 && nack == 1 && nsup == 1 &&
+	    ndec == 2, "every decision saved before the failure is there, integrity_check ok %s",
+	    err ? err : "");
+	free(err);
+	unmount(dir);
+	free(path);
+out:
+	unlink(img);
+	finding_list_clear(&l);
+	free(cmd);
+	free(args);
+	free(img);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -1100,12 +1731,18 @@ main(void)
 	test_prefs();
 	test_upsert();
 	test_triage();
+	test_scope_values();
 	test_freezes();
 	test_apply_speed();
 	test_corrupt();
 	test_locked();
 	test_full_disk();
 	test_readonly_fs();
+	test_full_before_open();
+	test_wal_without_shm();
+	test_readonly_bind_live();
+	test_eio();
+	unmount_all();
 	rm_rf(tmpdir);
 	return done_testing();
 }
