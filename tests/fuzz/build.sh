@@ -128,7 +128,7 @@ for t in $TARGETS; do
 	bin=$OUT/$t
 	log=$OUT/$t.log
 	# shellcheck disable=SC2086,SC2090
-	if ! $CC $CFLAGS -fsanitize=fuzzer "$SRC/tests/fuzz/$t.c" "$OBJ/libtfdrift-fuzz.a" \
+	if ! $CC $CFLAGS -fsanitize=fuzzer -Werror=implicit-function-declaration "$SRC/tests/fuzz/$t.c" "$OBJ/libtfdrift-fuzz.a" \
 	    $PKG_LIBS -lm -o "$bin" > "$log" 2>&1; then
 		echo "FAIL: $t (does not build)"
 		tail -n 30 "$log" | sed 's/^/    /'
