@@ -13,6 +13,7 @@
 #ifndef TFDRIFT_FUZZ_COMMON_H
 #define TFDRIFT_FUZZ_COMMON_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +28,9 @@
 #include "source.h"
 #include "util.h"
 
+/* Each target uses some of these helpers. */
+#define FZ_FN static __attribute__((unused))
+
 #define FZ_SEP "\n--8<--\n"
 #define FZ_MAX_CHUNKS 64
 /* More requests than any one input can sensibly need: a client that keeps asking after its
@@ -40,7 +44,7 @@ struct fz_chunks {
 };
 
 /* The first FZ_SEP in [p, e), or NULL (memmem is not in C11). */
-static const char *
+FZ_FN const char *
 fz_find_sep(const char *p, const char *e)
 {
 	size_t sl = strlen(FZ_SEP);
@@ -56,7 +60,7 @@ fz_find_sep(const char *p, const char *e)
 }
 
 /* Split data at FZ_SEP (at most FZ_MAX_CHUNKS pieces; the last one keeps the rest). */
-static void
+FZ_FN void
 fz_split(const uint8_t *data, size_t size, struct fz_chunks *c)
 {
 	const char *p = (const char *)data, *e = p + size;
@@ -77,7 +81,7 @@ fz_split(const uint8_t *data, size_t size, struct fz_chunks *c)
 }
 
 /* A NUL-terminated heap copy of chunk i ("" past the end). */
-static char *
+FZ_FN char *
 fz_str(const struct fz_chunks *c, size_t i)
 {
 	return i < c->n ? xstrndup(c->p[i], c->len[i]) : xstrdup("");
@@ -91,7 +95,7 @@ static struct {
 	unsigned requests;
 } fz_http;
 
-static int
+FZ_FN int
 fz_transport(const struct http_req *rq, const char **resp, size_t *len)
 {
 	if (rq->url == NULL)
@@ -114,7 +118,7 @@ fz_transport(const struct http_req *rq, const char **resp, size_t *len)
 }
 
 /* Answer requests with chunks first, first+1, ... of c. */
-static void
+FZ_FN void
 fz_http_answer(const struct fz_chunks *c, size_t first)
 {
 	fz_http.c = c;
@@ -125,33 +129,67 @@ fz_http_answer(const struct fz_chunks *c, size_t first)
 
 /* ---- a private directory for files the code under test reads ---- */
 
-static const char *
+static char fz_dir_path[256];
+
+/* Remove the directory and what the targets put in it (one level of subdirectories). */
+FZ_FN void
+fz_rm_tree(const char *path, int depth)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+
+	if (d != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			char *p;
+
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			p = xasprintf("%s/%s", path, de->d_name);
+			if (unlink(p) != 0 && depth < 2)
+				fz_rm_tree(p, depth + 1);
+			free(p);
+		}
+		closedir(d);
+	}
+	rmdir(path);
+}
+
+FZ_FN void
+fz_dir_cleanup(void)
+{
+	if (fz_dir_path[0] != '\0')
+		fz_rm_tree(fz_dir_path, 0);
+}
+
+/* $TMPDIR (the tests set it), else /dev/shm (fast), else /tmp. */
+FZ_FN const char *
 fz_dir(void)
 {
-	static char dir[256];
+	if (fz_dir_path[0] == '\0') {
+		const char *base = getenv("TMPDIR");
 
-	if (dir[0] == '\0') {
-		const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-
-		snprintf(dir, sizeof dir, "%s/tfdrift-fuzz-XXXXXX", base);
-		if (mkdtemp(dir) == NULL) {
+		if (base == NULL || *base == '\0')
+			base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+		snprintf(fz_dir_path, sizeof fz_dir_path, "%s/tfdrift-fuzz-XXXXXX", base);
+		if (mkdtemp(fz_dir_path) == NULL) {
 			perror("fuzz: mkdtemp");
 			abort();
 		}
+		atexit(fz_dir_cleanup);
 		/* Token files named by fuzzed profiles are read only from here (aws_creds.c). */
-		setenv("TFDRIFT_FUZZ_DIR", dir, 1);
+		setenv("TFDRIFT_FUZZ_DIR", fz_dir_path, 1);
 	}
-	return dir;
+	return fz_dir_path;
 }
 
 /* fz_dir()/name, heap. */
-static char *
+FZ_FN char *
 fz_path(const char *name)
 {
 	return xasprintf("%s/%s", fz_dir(), name);
 }
 
-static void
+FZ_FN void
 fz_write(const char *path, const void *p, size_t n)
 {
 	FILE *fp = fopen(path, "wb");
@@ -172,14 +210,15 @@ struct fz_sink {
 	char *last_error;       /* the last status's error */
 };
 
-static int
+FZ_FN int
 fz_sink_event(void *ctx, struct event *ev)
 {
 	struct fz_sink *k = ctx;
 
-	/* Touch what the engine reads. */
-	if (ev->id == NULL || ev->record == NULL)
+	/* Touch what the engine reads (an id is optional: records without one are kept). */
+	if (ev->record == NULL)
 		abort();
+	(void)tf_hash_str(ev->id != NULL ? ev->id : "");
 	(void)tf_via_name(ev->actor.via);
 	k->events++;
 	event_free(ev);
@@ -187,7 +226,7 @@ fz_sink_event(void *ctx, struct event *ev)
 	return 0;
 }
 
-static char *
+FZ_FN char *
 fz_sink_cursor_get(void *ctx, const char *name)
 {
 	struct fz_sink *k = ctx;
@@ -196,7 +235,7 @@ fz_sink_cursor_get(void *ctx, const char *name)
 	return xstrdup(k->cursor_in);
 }
 
-static int
+FZ_FN int
 fz_sink_cursor_set(void *ctx, const char *name, const char *value, char **err)
 {
 	struct fz_sink *k = ctx;
@@ -210,7 +249,7 @@ fz_sink_cursor_set(void *ctx, const char *name, const char *value, char **err)
 	return 0;
 }
 
-static void
+FZ_FN void
 fz_sink_status(void *ctx, const struct source_status *st)
 {
 	struct fz_sink *k = ctx;
@@ -222,7 +261,7 @@ fz_sink_status(void *ctx, const struct source_status *st)
 	k->last_error = xstrdup(st->last_error);
 }
 
-static int
+FZ_FN int
 fz_sink_sleep(void *ctx, int64_t ms)
 {
 	struct fz_sink *k = ctx;
@@ -232,14 +271,14 @@ fz_sink_sleep(void *ctx, int64_t ms)
 	return k->max_sleeps > 0 && k->sleeps >= k->max_sleeps;
 }
 
-static int
+FZ_FN int
 fz_sink_flush(void *ctx)
 {
 	((struct fz_sink *)ctx)->flushes++;
 	return 0;
 }
 
-static struct source_sink
+FZ_FN struct source_sink
 fz_sink_make(struct fz_sink *k)
 {
 	struct source_sink s;
@@ -255,7 +294,7 @@ fz_sink_make(struct fz_sink *k)
 	return s;
 }
 
-static void
+FZ_FN void
 fz_sink_clear(struct fz_sink *k)
 {
 	free(k->cursor_out);
