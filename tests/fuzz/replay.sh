@@ -2,9 +2,9 @@
 # tests/fuzz/replay.sh: every libFuzzer target as a regression test. Each tests/fuzz/fuzz_*.c
 # is also built with a plain driver (tests/fuzz/replay.c) as tests/fuzz/replay_* and run here
 # over its own seeds and the reproducers of what fuzzing found (tests/fuzz/seeds/TARGET/,
-# reproducers named regress-*), then over the shared seeds every target starts from
-# (tests/data and rules, as tests/fuzz/build.sh uses them). A target passes when no input
-# crashes it, trips its oracles, or (in the sanitizer build) gets a sanitizer report.
+# reproducers named regress-*), then over the shared seeds every target starts from (tests/data,
+# rules and themes, as tests/fuzz/build.sh uses them). A target passes when no input crashes
+# it, trips its oracles, or (in the sanitizer build) gets a sanitizer report.
 # `make fuzz` does the fuzzing itself; this only replays.
 . "${TOP_SRCDIR:-.}/tests/lib.sh"
 plan_start
@@ -16,7 +16,7 @@ TMPDIR=$T_TMP
 export TMPDIR
 
 # Shared seeds: small files only, as build.sh takes them.
-find "$TOP_SRCDIR/tests/data" "$TOP_SRCDIR/rules" -type f -size -256k | sort > "$T_TMP/shared"
+find "$TOP_SRCDIR/tests/data" "$TOP_SRCDIR/rules" "$TOP_SRCDIR/themes" -type f -size -256k | sort > "$T_TMP/shared"
 
 for t in $targets; do
 	bin=$TOP_BUILDDIR/tests/fuzz/replay_${t#fuzz_}
