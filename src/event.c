@@ -1789,13 +1789,10 @@ ev_reader_open(const char *path, char **err)
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 			r->fsize = (uint64_t)st.st_size;
 	}
-	/* gzdopen reads plain files transparently, so one path serves both. */
-	if ((r->gz = gzdopen(fd, "rb")) == NULL) {
-		close(fd);
-		tf_err(err, "%s: cannot open", path);
-		ev_reader_close(r);
-		return NULL;
-	}
+	/* gzdopen reads plain files transparently, so one path serves both. It fails only for
+	 * want of memory (the mode is valid): fatal, as in xmalloc. */
+	if ((r->gz = gzdopen(fd, "rb")) == NULL)
+		tf_fatal("out of memory (opening %s)", path);
 	gzbuffer(r->gz, READ_CHUNK);
 	r->buf = xmalloc(READ_CHUNK);
 	if (sniff(r, err) != 0) {

@@ -242,10 +242,8 @@ tf_read_file(const char *path, char **buf, size_t *len, char **err)
 		return tf_err(err, "%s: %s", path, strerror(errno));
 	/* gzdopen reads plain files transparently, so one path serves both. */
 	gz = gzdopen(fd, "rb");
-	if (gz == NULL) {
-		close(fd);
-		return tf_err(err, "%s: cannot open", path);
-	}
+	if (gz == NULL)     /* only for want of memory (the mode is valid) */
+		tf_fatal("out of memory (opening %s)", path);
 	gzbuffer(gz, 128 * 1024);
 	sb_init(&sb);
 	while ((n = gzread(gz, chunk, sizeof chunk)) > 0)
