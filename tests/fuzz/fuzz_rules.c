@@ -55,6 +55,7 @@ load_subjects(void)
 	    "doc/examples/gcp.tfstate" };
 	char *buf = NULL, *err = NULL, *path, *line, *save = NULL;
 	size_t len, i;
+	FILE *fp;
 
 	for (i = 0; i < 2; i++) {
 		path = xasprintf("%s/%s", ABS_TOP_SRCDIR, state_files[i]);
@@ -65,9 +66,19 @@ load_subjects(void)
 		free(path);
 	}
 	path = xasprintf("%s/tests/fuzz/data/rules-subjects.jsonl", ABS_TOP_SRCDIR);
-	if (tf_read_file(path, &buf, &len, &err) != 0) {
-		fprintf(stderr, "fuzz: %s\n", err);
+	if ((fp = fopen(path, "r")) == NULL) {
+		perror(path);
 		abort();
+	}
+	{
+		struct strbuf sb;
+		char chunk[65536];
+
+		sb_init(&sb);
+		while ((len = fread(chunk, 1, sizeof chunk, fp)) > 0)
+			sb_add(&sb, chunk, len);
+		fclose(fp);
+		buf = sb_detach(&sb);
 	}
 	free(path);
 	for (line = strtok_r(buf, "\n", &save); line != NULL && nsubj < MAX_SUBJECTS;
