@@ -1028,7 +1028,9 @@ google_msg(const struct http_resp *rs)
 
 	if (rs->body.len == 0 || (j = json_tokener_parse(rs->body.buf)) == NULL)
 		return NULL;
-	if (json_object_object_get_ex(j, "error", &e) && json_object_object_get_ex(e, "message", &m))
+	/* "message": null has no text (json_object_get_string gives NULL). */
+	if (json_object_object_get_ex(j, "error", &e) && json_object_object_get_ex(e, "message", &m) &&
+	    json_object_get_string(m) != NULL)
 		out = clean_msg(json_object_get_string(m), strlen(json_object_get_string(m)));
 	json_object_put(j);
 	return out;
