@@ -1083,8 +1083,11 @@ fetch_gcs(struct state_src *s, char **buf, size_t *len, int *unchanged, char **e
 		gcs_error(s, &rs, err);
 		goto out;
 	}
+	/* GCS writes the generation as a string; null or a container is no generation (a NULL
+	 * key would be compared with the last one). */
 	if ((j = json_tokener_parse(rs.body.buf)) == NULL ||
-	    !json_object_object_get_ex(j, "generation", &g)) {
+	    !json_object_object_get_ex(j, "generation", &g) ||
+	    !(json_object_is_type(g, json_type_string) || json_object_is_type(g, json_type_int))) {
 		tf_err(err, "%s: object metadata without a generation", s->location);
 		goto out;
 	}
@@ -1380,7 +1383,7 @@ fetch_hcp(struct state_src *s, char **buf, size_t *len, int *unchanged, char **e
 		}
 		if ((j = json_tokener_parse(rs.body.buf)) == NULL ||
 		    !json_object_object_get_ex(j, "data", &d) ||
-		    !json_object_object_get_ex(d, "id", &id)) {
+		    !json_object_object_get_ex(d, "id", &id) || !json_object_is_type(id, json_type_string)) {
 			tf_err(err, "%s: the workspace response has no data.id", s->location);
 			goto out;
 		}
@@ -1408,6 +1411,7 @@ fetch_hcp(struct state_src *s, char **buf, size_t *len, int *unchanged, char **e
 	}
 	if ((j = json_tokener_parse(rs.body.buf)) == NULL ||
 	    !json_object_object_get_ex(j, "data", &d) || !json_object_object_get_ex(d, "id", &id) ||
+	    !json_object_is_type(id, json_type_string) ||
 	    !json_object_object_get_ex(d, "attributes", &a)) {
 		tf_err(err, "%s: the current-state-version response has no data.id/attributes",
 		    s->location);
