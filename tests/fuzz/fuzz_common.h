@@ -1,9 +1,12 @@
-/* fuzz_common.h: what the targets that drive network code share (static, header only; each
- * target includes it once). tfdrift's HTTP clients (AWS credentials, GCP tokens, state
- * backends, the CloudTrail, SQS and Logging pollers) run their real code against canned
- * answers: http_fuzz_transport (src/http.h, fuzzing builds only) hands them the fuzz input's
- * chunks as raw HTTP responses, one per request, so their response parsers, error paths and
- * cursors see exactly what libcurl would give them and nothing goes on the network.
+/* fuzz_common.h: what the targets share (static, header only; each target includes it
+ * once): inputs split into chunks, canned HTTP answers, a private directory for the files the
+ * code under test reads, and a source_sink that records what a collector hands over.
+ *
+ * tfdrift's HTTP clients (AWS credentials, GCP tokens, state backends, the CloudTrail, SQS
+ * and Logging pollers) run their real code against canned answers: http_fuzz_transport
+ * (src/http.h, fuzzing builds only) hands them the fuzz input's chunks as raw HTTP
+ * responses, one per request, so their response parsers, error paths and cursors see exactly
+ * what libcurl would give them and nothing goes on the network.
  *
  * Input layout: chunks separated by FZ_SEP ("\n--8<--\n", in the dictionaries). A chunk that
  * starts with "HTTP/" is a whole response (status line, headers, blank line, body); any other
