@@ -100,4 +100,13 @@ int aws_parse_expiration(const char *s, int64_t *ms);
  * (NULL too, *err unset, when neither variable is set). */
 char *aws_container_url(char **err);
 
+#ifdef TFDRIFT_FUZZING
+/* Fuzzing builds only (tests/fuzz): credential_process never starts the command a fuzzed
+ * profile names; this hook plays it instead, writing its standard output and error into
+ * out and errout and returning its exit status (-1: it cannot be started; a NULL hook is
+ * the same). Token files (web identity, container authorization) are read only under
+ * $TFDRIFT_FUZZ_DIR. */
+extern int (*aws_fuzz_process)(char *const *argv, struct strbuf *out, struct strbuf *errout);
+#endif
+
 #endif

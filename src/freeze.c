@@ -175,7 +175,9 @@ freeze_next(const struct freeze_window *v, size_t n, int64_t now_ms)
 void
 freeze_format_left(int64_t ms, char out[32])
 {
-	int64_t s = ms > 0 ? (ms + 999) / 1000 : 0;   /* round up: never "0s" while it holds */
+	/* Round up: never "0s" while it holds (without ms + 999, which overflows near INT64_MAX:
+	 * a damaged store's window can end there). */
+	int64_t s = ms > 0 ? ms / 1000 + (ms % 1000 != 0) : 0;
 
 	if (s >= 86400)
 		snprintf(out, 32, "%lldd%lldh", (long long)(s / 86400), (long long)(s % 86400 / 3600));

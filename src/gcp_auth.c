@@ -21,6 +21,7 @@
 
 #define JWT_LIFETIME_S 3600             /* the maximum Google accepts */
 #define DEFAULT_EARLY_S 300             /* replace a token 5 minutes before it expires */
+#define MAX_TOKEN_LIFE_S 86400          /* an expires_in longer than a day counts as a day */
 #define METADATA_HOST "metadata.google.internal"
 #define METADATA_PATH "/computeMetadata/v1/instance/service-accounts/default/token"
 
@@ -472,6 +473,10 @@ fetch_token(struct gcp_auth *a, char **err)
 	}
 	free_secret(a->token);
 	a->token = xstrdup(tok);
+	/* Google's tokens live an hour; a longer promise is used for a day at most (and a huge
+	 * one must not overflow the clock arithmetic below). */
+	if (life > MAX_TOKEN_LIFE_S)
+		life = MAX_TOKEN_LIFE_S;
 	life *= 1000;
 	now = mono_ms();
 	early = early_ms();

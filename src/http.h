@@ -129,4 +129,14 @@ char *http_redact_secret_url(const char *url);
  * credentials are never written. */
 void http_trace_reopen(void);
 
+#ifdef TFDRIFT_FUZZING
+/* Fuzzing builds only (tests/fuzz/build.sh defines TFDRIFT_FUZZING): when set, http_do sends
+ * nothing and asks this for the response: 0 with *resp, *len a raw HTTP response (a status
+ * line, header lines, a blank line, the body; bytes that do not start with "HTTP/" are the
+ * body of a 200), valid until the next call; -1 for a transport failure. The bytes go through
+ * the header and body callbacks libcurl's would (with the max_body cap), and retry delays
+ * (http_backoff_ms) shrink to 1 ms. */
+extern int (*http_fuzz_transport)(const struct http_req *rq, const char **resp, size_t *len);
+#endif
+
 #endif

@@ -365,6 +365,12 @@ tf_read_file(const char *path, enum tf_file_kind kind, char **buf, size_t *len, 
 	return 0;
 }
 
+/* The times tf_parse_time reads and tf_format_time writes: 0000-01-01T00:00:00Z up to the
+ * end of 9999. Relative forms must land in it too, which also keeps now +/- a duration from
+ * overflowing. */
+#define WHEN_MIN_MS (-62167219200000LL)
+#define WHEN_MAX_MS 253402300800000LL
+
 static int
 days_from_civil(int y, unsigned m, unsigned d, int64_t *out)
 {
@@ -399,7 +405,7 @@ int
 tf_parse_time(const char *s, int64_t *ms)
 {
 	int y, mo, d, h = 0, mi = 0, sec = 0;
-	int64_t days, frac_ms = 0, off = 0;
+	int64_t days, frac_ms = 0, off = 0, t;
 	const char *p;
 
 	if (s == NULL)
@@ -468,7 +474,12 @@ tf_parse_time(const char *s, int64_t *ms)
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
 		return -1;
 	days_from_civil(y, (unsigned)mo, (unsigned)d, &days);
-	*ms = ((days * 86400 + h * 3600 + mi * 60 + sec) - off) * 1000 + frac_ms;
+	t = ((days * 86400 + h * 3600 + mi * 60 + sec) - off) * 1000 + frac_ms;
+	/* A leap second or an offset can carry 9999-12-31 into the year 10000 (or 0000-01-01
+	 * before the year 0): a time no one can write back. */
+	if (t < WHEN_MIN_MS || t >= WHEN_MAX_MS)
+		return -1;
+	*ms = t;
 	return 0;
 }
 
@@ -700,10 +711,6 @@ tf_parse_duration(const char *s, int64_t *ms)
 	return 0;
 }
 
-/* The times tf_parse_time can write: 0000-01-01T00:00:00Z up to the end of 9999. Relative
- * forms must land in it too, which also keeps now +/- a duration from overflowing. */
-#define WHEN_MIN_MS (-62167219200000LL)
-#define WHEN_MAX_MS 253402300800000LL
 #define DAY_MS (86400 * 1000LL)
 
 /* HH:MM or HH:MM:SS (24-hour, two digits each) into ms since midnight; 0 on success. */

@@ -16,10 +16,16 @@ ydoc_load_mem(struct ydoc *d, const char *name, const char *buf, size_t len, cha
 
 	memset(d, 0, sizeof *d);
 	d->name = xstrdup(name);
+	/* libyaml fails these for want of memory too: that is fatal, as in xmalloc, never a
+	 * "syntax error" blamed on the file. libyaml 0.2.5 does not always say so: some failed
+	 * allocations in its composer return failure with no error set (tests/torture), and a
+	 * real syntax error always sets one. */
 	if (!yaml_parser_initialize(&p))
-		return tf_err(err, "%s: cannot initialise the YAML parser", name);
+		tf_fatal("out of memory (starting the YAML parser for %s)", name);
 	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
 	if (!yaml_parser_load(&p, &d->doc)) {
+		if (p.error == YAML_MEMORY_ERROR || p.error == YAML_NO_ERROR)
+			tf_fatal("out of memory (reading %s)", name);
 		tf_err(err, "%s:%zu:%zu: YAML syntax error: %s%s%s", name,
 		    p.problem_mark.line + 1, p.problem_mark.column + 1,
 		    p.problem ? p.problem : "unknown problem",

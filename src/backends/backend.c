@@ -1047,7 +1047,9 @@ google_msg(const struct http_resp *rs)
 
 	if (rs->body.len == 0 || (j = json_tokener_parse(rs->body.buf)) == NULL)
 		return NULL;
-	if (json_object_object_get_ex(j, "error", &e) && json_object_object_get_ex(e, "message", &m))
+	/* "message": null has no text (json_object_get_string gives NULL). */
+	if (json_object_object_get_ex(j, "error", &e) && json_object_object_get_ex(e, "message", &m) &&
+	    json_object_get_string(m) != NULL)
 		out = clean_msg(json_object_get_string(m), strlen(json_object_get_string(m)));
 	json_object_put(j);
 	return out;
@@ -1100,8 +1102,11 @@ fetch_gcs(struct state_src *s, char **buf, size_t *len, int *unchanged, char **e
 		gcs_error(s, &rs, err);
 		goto out;
 	}
+	/* GCS writes the generation as a string; null or a container is no generation (a NULL
+	 * key would be compared with the last one). */
 	if ((j = json_tokener_parse(rs.body.buf)) == NULL ||
-	    !json_object_object_get_ex(j, "generation", &g)) {
+	    !json_object_object_get_ex(j, "generation", &g) ||
+	    !(json_object_is_type(g, json_type_string) || json_object_is_type(g, json_type_int))) {
 		tf_err(err, "%s: object metadata without a generation", s->location);
 		goto out;
 	}
@@ -1399,7 +1404,7 @@ fetch_hcp(struct state_src *s, char **buf, size_t *len, int *unchanged, char **e
 		}
 		if ((j = json_tokener_parse(rs.body.buf)) == NULL ||
 		    !json_object_object_get_ex(j, "data", &d) ||
-		    !json_object_object_get_ex(d, "id", &id)) {
+		    !json_object_object_get_ex(d, "id", &id) || !json_object_is_type(id, json_type_string)) {
 			tf_err(err, "%s: the workspace response has no data.id", s->location);
 			goto out;
 		}
@@ -1427,6 +1432,7 @@ fetch_hcp(struct state_src *s, char **buf, size_t *len, int *unchanged, char **e
 	}
 	if ((j = json_tokener_parse(rs.body.buf)) == NULL ||
 	    !json_object_object_get_ex(j, "data", &d) || !json_object_object_get_ex(d, "id", &id) ||
+	    !json_object_is_type(id, json_type_string) ||
 	    !json_object_object_get_ex(d, "attributes", &a)) {
 		tf_err(err, "%s: the current-state-version response has no data.id/attributes",
 		    s->location);

@@ -306,33 +306,59 @@ jint(json_object *o, const char *k)
 	return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : 0;
 }
 
+/* A time in seconds a cursor or a page can hold: 0 up to the end of the year 9999 (the
+ * window arithmetic multiplies by 1000 and must not overflow). */
+static int
+time_s_ok(int64_t s)
+{
+	return s >= 0 && s <= CT_MAX_TIME_S;
+}
+
 /* 0, or -1 when the text is not a cursor of ours (the caller starts from the lookback). */
 static int
 cursor_load(struct ct_poller *p, const char *s)
 {
-	json_object *o = json_tokener_parse(s), *w, *ids, *pair;
+	json_object *o = json_tokener_parse(s), *w = NULL, *ids, *pair, *id;
+	int64_t end, newest, ws = 0, we = 0, wl = 0;
 	size_t i, n;
 
 	if (o == NULL || !json_object_is_type(o, json_type_object) || jint(o, "v") != 1) {
 		json_object_put(o);
 		return -1;
 	}
-	p->done_end_s = jint(o, "end");
-	p->newest_ms = jint(o, "newest");
+	end = jint(o, "end");
+	newest = jint(o, "newest");
 	if (json_object_object_get_ex(o, "pend", &w) && json_object_is_type(w, json_type_object)) {
+		ws = jint(w, "start");
+		we = jint(w, "end");
+		wl = jint(w, "low");
+	} else
+		w = NULL;
+	/* A window this poller could not have written (damaged, or edited by hand) would make
+	 * its arithmetic overflow: the whole cursor is unreadable then. */
+	if (!time_s_ok(end) || newest < 0 || newest / 1000 > CT_MAX_TIME_S ||
+	    (w != NULL && (!time_s_ok(ws) || !time_s_ok(we) || !time_s_ok(wl) || ws > we ||
+	    wl < ws || wl > we))) {
+		json_object_put(o);
+		return -1;
+	}
+	p->done_end_s = end;
+	p->newest_ms = newest;
+	if (w != NULL) {
 		p->w.active = 1;
-		p->w.start_s = jint(w, "start");
-		p->w.end_s = jint(w, "end");
-		p->w.low_s = jint(w, "low");
+		p->w.start_s = ws;
+		p->w.end_s = we;
+		p->w.low_s = wl;
 	}
 	if (json_object_object_get_ex(o, "ids", &ids) && json_object_is_type(ids, json_type_array)) {
 		n = json_object_array_length(ids);
 		for (i = 0; i < n; i++) {
 			pair = json_object_array_get_idx(ids, i);
-			if (!json_object_is_type(pair, json_type_array) || json_object_array_length(pair) != 2)
+			if (!json_object_is_type(pair, json_type_array) ||
+			    json_object_array_length(pair) != 2 ||
+			    !json_object_is_type(id = json_object_array_get_idx(pair, 0), json_type_string))
 				continue;
-			json_object_object_add(p->seen,
-			    json_object_get_string(json_object_array_get_idx(pair, 0)),
+			json_object_object_add(p->seen, json_object_get_string(id),
 			    json_object_new_int64(json_object_get_int64(json_object_array_get_idx(pair, 1))));
 		}
 	}
@@ -576,10 +602,15 @@ hand_page(struct ct_poller *p, const struct source_sink *sink, json_object *even
 	int64_t t;
 
 	for (i = 0; i < n; i++) {
+		double d;
+
 		e = json_object_array_get_idx(events, i);
-		eid = json_object_object_get_ex(e, "EventId", &v) ? json_object_get_string(v) : "?";
-		t = json_object_object_get_ex(e, "EventTime", &v) ?
-		    (int64_t)floor(json_object_get_double(v)) : 0;
+		eid = json_object_object_get_ex(e, "EventId", &v) ? json_object_get_string(v) : NULL;
+		if (eid == NULL)
+			eid = "?";      /* "EventId": null too */
+		/* Epoch seconds; anything else (a string, NaN, 1e300) is no time. */
+		d = json_object_object_get_ex(e, "EventTime", &v) ? json_object_get_double(v) : 0;
+		t = d >= 0 && d <= (double)CT_MAX_TIME_S ? (int64_t)floor(d) : 0;
 		if (t > 0 && t < *oldest)
 			*oldest = t;
 		if (json_object_object_get_ex(p->seen, eid, NULL)) {

@@ -39,6 +39,8 @@
 #define CT_DEFAULT_LOOKBACK_MS (60 * 60 * 1000LL)
 #define CT_MAX_RESULTS 50
 #define CT_CURSOR_MAX_IDS 5000
+/* The latest time (epoch seconds, the end of the year 9999) a cursor or a page may carry. */
+#define CT_MAX_TIME_S 253402300799LL
 /* LookupEvents keeps 90 days; asking for more is InvalidTimeRangeException. */
 #define CT_RETENTION_MS (90LL * 24 * 3600 * 1000)
 

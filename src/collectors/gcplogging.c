@@ -87,7 +87,7 @@ int
 gl_parse_ts(const char *s, int64_t *ns)
 {
 	int y, mo, d, h, mi, se, n = 0, oh, om;
-	int64_t frac = 0, days;
+	int64_t frac = 0, days, secs;
 	const char *p;
 
 	if (s == NULL || strlen(s) < 20 || digits(s, 4, &y) || s[4] != '-' ||
@@ -117,7 +117,12 @@ gl_parse_ts(const char *s, int64_t *ns)
 
 		days = (int64_t)era * 146097 + (int64_t)doe - 719468;
 	}
-	*ns = ((days * 86400 + h * 3600 + mi * 60 + se) * NS_PER_S) + frac;
+	/* Nanoseconds in 64 bits reach the years 1677 to 2262; a timestamp outside them (with a
+	 * day to spare for the offset) is refused rather than overflowed. */
+	secs = days * 86400 + h * 3600 + mi * 60 + se;
+	if (secs < INT64_MIN / NS_PER_S + 86400 || secs > INT64_MAX / NS_PER_S - 86400)
+		return -1;
+	*ns = secs * NS_PER_S + frac;
 	if (*p == 'Z' || *p == 'z')
 		return p[1] == '\0' ? 0 : -1;
 	if ((*p == '+' || *p == '-') && digits(p + 1, 2, &oh) == 0 && p[3] == ':' &&

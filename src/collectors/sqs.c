@@ -276,7 +276,8 @@ describe(const struct http_resp *rs)
 		return s;
 	o = json_tokener_parse(b);
 	if (o != NULL && json_object_is_type(o, json_type_object)) {
-		if (json_object_object_get_ex(o, "__type", &v)) {
+		/* "__type": null has no text (json_object_get_string gives NULL). */
+		if (json_object_object_get_ex(o, "__type", &v) && json_object_get_string(v) != NULL) {
 			const char *t = json_object_get_string(v), *h = strrchr(t, '#');
 
 			code = xstrndup(h ? h + 1 : t, strcspn(h ? h + 1 : t, ":"));

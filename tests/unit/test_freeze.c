@@ -202,6 +202,9 @@ test_window(void)
 	is_str(buf, "1s", "never 0s while it holds");
 	freeze_format_left(3 * 24 * HOUR + 4 * HOUR, buf);
 	is_str(buf, "3d4h", "days");
+	/* Found by fuzz_freeze: rounding up overflowed near INT64_MAX (a damaged store's end). */
+	freeze_format_left(INT64_MAX, buf);
+	is_str(buf, "106751991167d7h", "the longest time left still rounds up, not over");
 	freeze_window_clear(&w);
 
 	{

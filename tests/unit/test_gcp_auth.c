@@ -234,6 +234,12 @@ main(void)
 	ok(gl_parse_ts("2024-05-27T10:00:00.5Z", &ns) == 0 && ns % 1000000000LL == 500000000, "1 fractional digit");
 	ok(gl_parse_ts("2024-05-27T12:00:00+02:00", &ns) == 0 && ns == 1716804000LL * 1000000000LL, "offsets");
 	ok(gl_parse_ts("2024-05-27 junk", &ns) != 0 && gl_parse_ts(NULL, &ns) != 0, "junk refused");
+	/* 64-bit nanoseconds end in 2262: later (or before 1677) is refused, not overflowed
+	 * (found by fuzz_gcplogging: UBSan signed overflow). */
+	ok(gl_parse_ts("7587-05-27T10:00:00Z", &ns) != 0, "a year past 2262 refused");
+	ok(gl_parse_ts("1000-01-01T00:00:00Z", &ns) != 0, "a year before 1677 refused");
+	ok(gl_parse_ts("2262-01-01T00:00:00.999999999-23:59", &ns) == 0 && ns > 0,
+	    "2262 still read");
 	gl_format_ts(1716804000LL * 1000000000LL, t);
 	is_str(t, "2024-05-27T10:00:00Z", "format without fraction");
 	gl_format_ts(1716804000LL * 1000000000LL + 1230, t);

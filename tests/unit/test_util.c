@@ -208,6 +208,16 @@ main(void)
 	ok(tf_parse_time("2024-05-27T12:00:00+02:00", &ms) == 0 && ms == 1716804000000LL, "offset");
 	ok(tf_parse_time("1424476529.0", &ms) == 0 && ms == 1424476529000LL, "epoch seconds (LookupEvents)");
 	ok(tf_parse_time("1.4244765E9", &ms) == 0 && ms == 1424476500000LL, "E-notation epoch");
+	/* Found by fuzz_when: a leap second or an offset carried the last second of 9999 into the
+	 * year 10000, which tf_format_time cannot write back and tf_parse_when promises never to
+	 * return. */
+	ok(tf_parse_time("9999-12-31T23:59:59.999Z", &ms) == 0 && ms == 253402300799999LL,
+	    "the last millisecond of 9999");
+	ok(tf_parse_time("9999-12-31T23:59:60Z", &ms) != 0, "a leap second into the year 10000 refused");
+	ok(tf_parse_time("9999-12-31T23:59:59-00:01", &ms) != 0, "an offset into the year 10000 refused");
+	ok(tf_parse_time("0000-01-01T00:00:00+00:01", &ms) != 0, "an offset before the year 0 refused");
+	ok(tf_parse_when("9999-12-31T23:59:60Z", 1716804000000LL, -1, &ms) != 0,
+	    "tf_parse_when keeps to 0000-9999 for absolute times too");
 	ok(tf_parse_time("1969-12-31T23:59:59Z", &ms) == 0 && ms == -1000, "before the epoch");
 	ok(tf_parse_time("2024-02-30X", &ms) != 0, "garbage rejected");
 	ok(tf_parse_time("2024-13-01T00:00:00Z", &ms) != 0, "month 13 rejected");

@@ -1,0 +1,212 @@
+/* fuzz_gcp_auth: libFuzzer target for what GCP Application Default Credentials read
+ * (src/gcp_auth.c): service-account key files and authorized_user files, and the answers of
+ * the token endpoint and the metadata server. The first byte picks the family; the rest is
+ * split into chunks (fuzz_common.h):
+ *
+ *   f  chunk 0 is the file named by gcp_auth_opts.credentials_file, the others answer token
+ *      requests
+ *   a  the same file found as gcloud's application_default_credentials.json
+ *   m  no file: every chunk answers the metadata server's token GET
+ *
+ * "@KEY@" in a file is replaced by a private key made at start-up (PEM, JSON-escaped), so
+ * seeds reach the token request without a key in the repository. Then gcp_auth_token runs
+ * twice (the second after gcp_auth_invalidate). Oracles: a failure says why; a token is
+ * never empty; no message carries the private key, the refresh token or the client secret. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+
+#include "fuzz_common.h"
+#include "gcp_auth.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The key as a JSON string body (without the quotes), and a piece of its base64 that only
+ * the key holds. */
+static char *key_json;
+static char key_probe[33];
+
+static void
+make_key(void)
+{
+	EVP_PKEY *k = EVP_RSA_gen(1024);        /* small: signing runs every execution */
+	BIO *b = BIO_new(BIO_s_mem());
+	json_object *s;
+	char *pem;
+	long n;
+
+	if (k == NULL || b == NULL || !PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL))
+		abort();
+	n = BIO_get_mem_data(b, &pem);
+	if (n < 200)
+		abort();
+	memcpy(key_probe, pem + 100, 32);
+	s = json_object_new_string_len(pem, (int)n);
+	key_json = xstrdup(json_object_to_json_string_ext(s, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	/* Drop the quotes: the file supplies them. */
+	memmove(key_json, key_json + 1, strlen(key_json));
+	key_json[strlen(key_json) - 1] = '\0';
+	json_object_put(s);
+	BIO_free(b);
+	EVP_PKEY_free(k);
+}
+
+/* chunk with every @KEY@ replaced. */
+static struct strbuf
+with_key(const char *p, size_t n)
+{
+	struct strbuf sb;
+	const char *e = p + n;
+
+	sb_init(&sb);
+	sb_grow(&sb, 0);
+	while (p < e) {
+		if ((size_t)(e - p) >= 5 && memcmp(p, "@KEY@", 5) == 0) {
+			sb_adds(&sb, key_json);
+			p += 5;
+		} else
+			sb_addc(&sb, *p++);
+	}
+	return sb;
+}
+
+/* The whole input with the key in place, and how many times s occurs in it. */
+static struct strbuf whole;
+
+static size_t
+occurrences(const char *s)
+{
+	size_t n = 0, l = strlen(s), i;
+
+	for (i = 0; l > 0 && i + l <= whole.len; i++)
+		if (memcmp(whole.buf + i, s, l) == 0)
+			n++;
+	return n;
+}
+
+/* Values from the file that must never appear in a message. A value the input also puts
+ * somewhere else (an answer's error_description, the type) may be shown from there. */
+static void
+check_secrets(const char *file, const char *msg)
+{
+	/* The private key is looked for by key_probe (its value here is JSON-escaped). */
+	static const char *const keys[] = { "refresh_token", "client_secret" };
+	json_object *o, *v;
+	size_t i;
+
+	if (msg == NULL || (o = json_tokener_parse(file)) == NULL)
+		return;
+	for (i = 0; i < TF_ARRLEN(keys); i++) {
+		const char *s;
+
+		if (!json_object_is_type(o, json_type_object) ||
+		    !json_object_object_get_ex(o, keys[i], &v) ||
+		    !json_object_is_type(v, json_type_string))
+			continue;
+		s = json_object_get_string(v);
+		/* Short values can occur by chance in any text; a real secret cannot. Plain
+		 * ones only, so the input holds them as they are. */
+		if (strlen(s) >= 16 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789./_-") == strlen(s) && strstr(msg, s) != NULL && occurrences(s) <= 1) {
+			fprintf(stderr, "fuzz: a message holds the %s\n", keys[i]);
+			abort();
+		}
+	}
+	if (strstr(msg, key_probe) != NULL && occurrences(key_probe) <= 1) {
+		fprintf(stderr, "fuzz: a message holds the private key\n");
+		abort();
+	}
+	json_object_put(o);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char *file_path, *adc_dir, *adc_path, *empty_dir;
+	struct gcp_auth_opts o;
+	struct gcp_auth *a;
+	struct fz_chunks ch;
+	struct strbuf file;
+	char *err = NULL, *tok = NULL;
+	int round;
+
+	if (size < 1)
+		return 0;
+	if (key_json == NULL) {
+		make_key();
+		file_path = fz_path("key.json");
+		adc_dir = fz_path("gcloud");
+		adc_path = fz_path("gcloud/application_default_credentials.json");
+		empty_dir = fz_path("empty");
+		if ((mkdir(adc_dir, 0700) != 0 && errno != EEXIST) ||
+		    (mkdir(empty_dir, 0700) != 0 && errno != EEXIST))
+			abort();
+		setenv("HOME", fz_dir(), 1);
+		setenv("GCE_METADATA_HOST", "127.0.0.1:1", 1);
+	}
+	unsetenv("GOOGLE_APPLICATION_CREDENTIALS");
+	unsetenv("GCE_METADATA_ROOT");
+	unlink(adc_path);
+	fz_split(data + 1, size - 1, &ch);
+	file = with_key(ch.p[0], ch.len[0]);
+	whole = with_key((const char *)data, size);
+	memset(&o, 0, sizeof o);
+	switch (data[0]) {
+	case 'a':
+		fz_write(adc_path, file.buf, file.len);
+		setenv("CLOUDSDK_CONFIG", adc_dir, 1);
+		fz_http_answer(&ch, 1);
+		break;
+	case 'm':
+		setenv("CLOUDSDK_CONFIG", empty_dir, 1);
+		fz_http_answer(&ch, 0);
+		break;
+	default:
+		fz_write(file_path, file.buf, file.len);
+		o.credentials_file = file_path;
+		fz_http_answer(&ch, 1);
+		break;
+	}
+	a = gcp_auth_new(&o, &err);
+	if (a == NULL) {
+		if (err == NULL)
+			abort();        /* refused without saying why */
+		check_secrets(file.buf, err);
+		free(err);
+		goto out;
+	}
+	if (gcp_auth_describe(a) == NULL)
+		abort();
+	check_secrets(file.buf, gcp_auth_describe(a));
+	(void)gcp_auth_project(a);
+	(void)gcp_auth_quota_project(a);
+	for (round = 0; round < 2; round++) {
+		if (gcp_auth_token(a, &tok, &err) != 0) {
+			if (err == NULL)
+				abort();
+			check_secrets(file.buf, err);
+			free(err);
+			err = NULL;
+			continue;
+		}
+		if (tok == NULL || *tok == '\0' || gcp_auth_expiry_ms(a) <= 0)
+			abort();
+		gcp_auth_invalidate(a, tok);
+		free(tok);
+		tok = NULL;
+	}
+	gcp_auth_free(a);
+out:
+	sb_free(&file);
+	sb_free(&whole);
+	http_fuzz_transport = NULL;
+	return 0;
+}
