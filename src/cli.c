@@ -187,7 +187,7 @@ write_output(const char *path, const struct finding_list *l, const struct out_op
 struct scan_out {
 	struct out_stream *s;   /* NULL: the findings are kept for the end */
 	size_t n;               /* written */
-	size_t nstatus[ST_SUPPRESSED + 1];
+	size_t nstatus[ST__COUNT];
 };
 
 /* Write, count and free the findings made so far; nothing when they are kept. */
@@ -304,7 +304,7 @@ cmd_scan(int argc, char **argv)
 	size_t nfreezes = 0;
 	const char *format = NULL, *outpath = NULL, *cfgpath = NULL, *mapdir = NULL, *storepath = NULL;
 	struct store *store = NULL;
-	size_t nstatus[ST_SUPPRESSED + 1] = { 0 };
+	size_t nstatus[ST__COUNT] = { 0 };
 	int64_t since = INT64_MIN, until = INT64_MAX;
 	int explain = 0, quiet = 0, ch, rc = 0, errors = 0;
 	struct conf conf;
@@ -569,7 +569,7 @@ cmd_scan(int argc, char **argv)
 	}
 	for (i = 0; i < found.n; i++)
 		nstatus[found.v[i]->status]++;
-	for (i = 0; i <= ST_SUPPRESSED; i++)
+	for (i = 0; i < ST__COUNT; i++)
 		nstatus[i] += so.nstatus[i];
 	if (found.n > 1)
 		qsort(found.v, found.n, sizeof *found.v, finding_cmp);
@@ -687,7 +687,7 @@ cmd_export(int argc, char **argv)
 	unsigned mask = STORE_STATUS_ALL;
 	struct out_opts oo = { OUT_JSON, 0 };
 	struct finding_list l = { 0 };
-	size_t nstatus[ST_SUPPRESSED + 1] = { 0 }, i;
+	size_t nstatus[ST__COUNT] = { 0 }, i;
 	struct store *st;
 	char *err = NULL;
 	int ch, quiet = 0, nbad, rc = 0;

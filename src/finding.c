@@ -47,8 +47,80 @@ finding_status_name(enum finding_status s)
 	case ST_OPEN: return "open";
 	case ST_ACKNOWLEDGED: return "acknowledged";
 	case ST_SUPPRESSED: return "suppressed";
+	case ST_RESOLVED: return "resolved";
+	case ST__COUNT: break;
 	}
 	return "open";
+}
+
+int
+finding_status_parse(const char *s, enum finding_status *out)
+{
+	int i;
+
+	for (i = 0; s != NULL && i < ST__COUNT; i++)
+		if (strcmp(s, finding_status_name((enum finding_status)i)) == 0) {
+			*out = (enum finding_status)i;
+			return 0;
+		}
+	return -1;
+}
+
+static const char *const reason_names[RR__COUNT] = {
+	[RR_REVERTED_BY_TERRAFORM] = "reverted_by_terraform",
+	[RR_REVERTED_BY_HAND] = "reverted_by_hand",
+	[RR_ACCEPTED_IN_STATE] = "accepted_in_state",
+	[RR_RESOURCE_GONE] = "resource_gone",
+};
+
+const char *
+resolution_reason_name(enum resolution_reason r)
+{
+	return (unsigned)r < RR__COUNT ? reason_names[r] : "resource_gone";
+}
+
+int
+resolution_reason_parse(const char *s, enum resolution_reason *out)
+{
+	int i;
+
+	for (i = 0; s != NULL && i < RR__COUNT; i++)
+		if (strcmp(s, reason_names[i]) == 0) {
+			*out = (enum resolution_reason)i;
+			return 0;
+		}
+	return -1;
+}
+
+void
+finding_resolution_free(struct resolution *r)
+{
+	if (r == NULL)
+		return;
+	free(r->event_id);
+	free(r->event_name);
+	actor_clear(&r->actor);
+	free(r);
+}
+
+void
+finding_resolve(struct finding *f, enum resolution_reason why, const struct event *ev,
+    int64_t at_ms)
+{
+	struct resolution *r = xcalloc(1, sizeof *r);
+
+	r->reason = why;
+	r->at_ms = at_ms;
+	if (ev != NULL) {
+		r->at_ms = ev->time_ms != 0 ? ev->time_ms : at_ms;
+		r->event_id = ev->id != NULL ? xstrdup(ev->id) : NULL;
+		r->event_name = ev->name != NULL ? xstrdup(ev->name) : NULL;
+		actor_copy(&r->actor, &ev->actor);
+		r->has_actor = 1;
+	}
+	finding_resolution_free(f->resolution);
+	f->resolution = r;
+	f->status = ST_RESOLVED;
 }
 
 const char *
@@ -82,6 +154,7 @@ finding_free(struct finding *f)
 	free(f->changes);
 	free(f->summary);
 	actor_clear(&f->actor);
+	finding_resolution_free(f->resolution);
 	free(f->source_ip);
 	free(f->user_agent);
 	free(f->event_id);
@@ -430,6 +503,35 @@ finding_to_json(const struct finding *f)
 		json_object_object_add(t, "until", jtime(f->triage->until_ms));
 		json_object_object_add(o, "triage", t);
 	}
+	if (f->resolution != NULL) {
+		const struct resolution *r = f->resolution;
+		json_object *ro = json_object_new_object(), *re = NULL, *ra = NULL;
+
+		json_object_object_add(ro, "reason",
+		    json_object_new_string(resolution_reason_name(r->reason)));
+		json_object_object_add(ro, "at", jtime(r->at_ms));
+		if (r->event_id != NULL || r->event_name != NULL) {
+			re = json_object_new_object();
+			json_object_object_add(re, "id", jstr(r->event_id));
+			json_object_object_add(re, "name", jstr(r->event_name));
+		}
+		json_object_object_add(ro, "event", re);
+		if (r->has_actor) {
+			ra = json_object_new_object();
+			json_object_object_add(ra, "principal", jstr(r->actor.principal));
+			json_object_object_add(ra, "name", jstr(r->actor.name));
+			json_object_object_add(ra, "type", jstr(r->actor.type));
+			json_object_object_add(ra, "account", jstr(r->actor.account));
+			json_object_object_add(ra, "via",
+			    json_object_new_string(tf_via_name(r->actor.via)));
+			if (r->actor.role != NULL)
+				json_object_object_add(ra, "role", jstr(r->actor.role));
+			if (r->actor.session != NULL)
+				json_object_object_add(ra, "session", jstr(r->actor.session));
+		}
+		json_object_object_add(ro, "actor", ra);
+		json_object_object_add(o, "resolution", ro);
+	}
 	if (f->freeze_name != NULL) {
 		json_object *fz = json_object_new_object();
 
@@ -679,6 +781,50 @@ context_from_json(struct finding *f, json_object *o, char **err)
 	return get_str(o, "fix", "finding", &f->fix, err);
 }
 
+static const char *
+reason_name_i(int i) { return resolution_reason_name((enum resolution_reason)i); }
+
+/* finding.resolution into f->resolution. */
+static int
+resolution_from_json(struct finding *f, json_object *ro, char **err)
+{
+	struct resolution *r = xcalloc(1, sizeof *r);
+	json_object *ev, *act;
+	int k;
+
+	f->resolution = r;
+	if (get_enum(ro, "reason", "finding.resolution", reason_name_i, RR__COUNT, &k, err) != 0)
+		return -1;
+	r->reason = (enum resolution_reason)k;
+	if (get_time(ro, "at", "finding.resolution", &r->at_ms, err) != 0)
+		return -1;
+	if (get_obj(ro, "event", json_type_object, &ev, err) != 0)
+		return -1;
+	if (ev != NULL && (get_str(ev, "id", "finding.resolution.event", &r->event_id, err) != 0 ||
+	    get_str(ev, "name", "finding.resolution.event", &r->event_name, err) != 0))
+		return -1;
+	if (get_obj(ro, "actor", json_type_object, &act, err) != 0)
+		return -1;
+	if (act != NULL) {
+		r->has_actor = 1;
+		if (get_str(act, "principal", "finding.resolution.actor", &r->actor.principal,
+		    err) != 0 ||
+		    get_str(act, "name", "finding.resolution.actor", &r->actor.name, err) != 0 ||
+		    get_str(act, "type", "finding.resolution.actor", &r->actor.type, err) != 0 ||
+		    get_str(act, "account", "finding.resolution.actor", &r->actor.account, err) != 0 ||
+		    get_str(act, "role", "finding.resolution.actor", &r->actor.role, err) != 0 ||
+		    get_str(act, "session", "finding.resolution.actor", &r->actor.session, err) != 0)
+			return -1;
+		if (json_object_object_get_ex(act, "via", NULL)) {
+			if (get_enum(act, "via", "finding.resolution.actor", via_name_i,
+			    VIA_SERVICE + 1, &k, err) != 0)
+				return -1;
+			r->actor.via = (enum tf_via)k;
+		}
+	}
+	return 0;
+}
+
 struct finding *
 finding_from_json(json_object *o, char **err)
 {
@@ -704,7 +850,7 @@ finding_from_json(json_object *o, char **err)
 	if (get_enum(o, "severity", "finding", sev_name_i, SEV__COUNT, &k, err) != 0)
 		goto fail;
 	f->severity = (enum severity)k;
-	if (get_enum(o, "status", "finding", status_name_i, ST_SUPPRESSED + 1, &k, err) != 0)
+	if (get_enum(o, "status", "finding", status_name_i, ST__COUNT, &k, err) != 0)
 		goto fail;
 	f->status = (enum finding_status)k;
 	if (get_enum(o, "provider", "finding", provider_name_i, PROV_GCP + 1, &k, err) != 0)
@@ -772,6 +918,15 @@ finding_from_json(json_object *o, char **err)
 		    get_str(tr, "note", "finding.triage", &f->triage->note, err) != 0 ||
 		    get_time(tr, "until", "finding.triage", &f->triage->until_ms, err) != 0)
 			goto fail;
+	}
+	if (get_obj(o, "resolution", json_type_object, &tr, err) != 0)
+		goto fail;
+	if (tr != NULL && resolution_from_json(f, tr, err) != 0)
+		goto fail;
+	if ((f->status == ST_RESOLVED) != (f->resolution != NULL)) {
+		tf_err(err, "finding.resolution: %s", f->resolution != NULL ? "given, but the status "
+		    "is not resolved" : "missing, and the status is resolved");
+		goto fail;
 	}
 	if (get_obj(o, "freeze", json_type_object, &tr, err) != 0)
 		goto fail;

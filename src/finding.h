@@ -9,13 +9,25 @@
 
 enum finding_kind { FK_MODIFIED = 0, FK_UNMANAGED, FK_DELETED, FK_FREEZE_VIOLATION, FK__COUNT };
 enum severity { SEV_INFO = 0, SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL, SEV__COUNT };
-enum finding_status { ST_OPEN = 0, ST_ACKNOWLEDGED, ST_SUPPRESSED };
+/* resolved: the drift is gone (struct resolution says how); it outranks triage. */
+enum finding_status { ST_OPEN = 0, ST_ACKNOWLEDGED, ST_SUPPRESSED, ST_RESOLVED, ST__COUNT };
+/* Why a finding resolved (JSON: the snake_case names). */
+enum resolution_reason {
+	RR_REVERTED_BY_TERRAFORM = 0,   /* a later event by the Terraform pipeline set it back */
+	RR_REVERTED_BY_HAND,            /* a later event by anyone else set it back */
+	RR_ACCEPTED_IN_STATE,           /* a newer state (same lineage) holds the new value */
+	RR_RESOURCE_GONE,               /* Terraform destroyed it, or a newer state lacks it */
+	RR__COUNT
+};
 enum change_kind { CH_MODIFIED = 0, CH_ADDED, CH_REMOVED };
 
 const char *finding_kind_name(enum finding_kind k);
 const char *severity_name(enum severity s);
 int severity_parse(const char *s, enum severity *out);   /* 0 ok */
 const char *finding_status_name(enum finding_status s);
+int finding_status_parse(const char *s, enum finding_status *out);   /* 0 ok */
+const char *resolution_reason_name(enum resolution_reason r);
+int resolution_reason_parse(const char *s, enum resolution_reason *out);   /* 0 ok */
 const char *change_kind_name(enum change_kind c);
 
 struct change {
@@ -56,6 +68,16 @@ struct triage {
 	int64_t at_ms, until_ms;  /* until 0 = none */
 };
 
+/* What closed a finding. JSON: "resolution": {"reason", "at", "event": {"id", "name"} or
+ * null, "actor": {principal, name, type, account, via[, role, session]} or null}. */
+struct resolution {
+	enum resolution_reason reason;
+	int64_t at_ms;          /* the resolving event's time, else the resolving state's */
+	char *event_id, *event_name;    /* NULL when a state resolved it */
+	int has_actor;          /* actor is set (an event resolved it) */
+	struct actor actor;     /* deep copy */
+};
+
 struct finding {
 	char id[33];            /* stable: sha256(event id, resource, kind) prefix */
 	enum finding_kind kind;
@@ -79,7 +101,8 @@ struct finding {
 	int64_t event_time_ms;
 	struct finding_rule *rules;
 	size_t nrules;
-	struct triage *triage;  /* NULL unless acknowledged or suppressed */
+	struct triage *triage;  /* NULL unless acknowledged or suppressed (kept when resolved) */
+	struct resolution *resolution;  /* NULL unless status is ST_RESOLVED */
 	/* The change-freeze window the event fell in (freeze_violation; drift raised one
 	 * severity step by it); NULL name when none. JSON: "freeze": {name, start, end}. */
 	char *freeze_name;
@@ -97,6 +120,11 @@ struct finding {
 void finding_free(struct finding *f);       /* frees contents and f */
 void finding_blast_free(struct blast_radius *b);
 void finding_history_clear(struct finding *f);   /* frees f->history, sets nhistory 0 */
+/* Mark f resolved (status ST_RESOLVED) by an event (ev: its id, name, time and actor) or, ev
+ * NULL, by a state read at at_ms. Replaces an earlier resolution. */
+void finding_resolve(struct finding *f, enum resolution_reason why, const struct event *ev,
+    int64_t at_ms);
+void finding_resolution_free(struct resolution *r);
 /* From event id + address|resource id + kind; a freeze_violation: event id + window + kind. */
 void finding_set_id(struct finding *f);
 void finding_add_change(struct finding *f, const char *attr, json_object *old_val,

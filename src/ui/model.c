@@ -581,7 +581,7 @@ collect(struct model *m, struct model_index *ix, const struct model_key *order, 
 			return -1;      /* replaced in place: its key may be stale */
 		/* The key's copies of status and severity: the finding itself (far away in memory)
 		 * is read only when the filter is asked about it. */
-		m->count[k->status <= ST_SUPPRESSED ? k->status : 0][k->sev < SEV__COUNT ? k->sev : 0]++;
+		m->count[k->status < ST__COUNT ? k->status : 0][k->sev < SEV__COUNT ? k->sev : 0]++;
 		if (k->status == ST_SUPPRESSED && !m->show_suppressed)
 			continue;
 		if (m->filter != NULL && !filter_keeps(m, ix, k->idx, f))

@@ -48,7 +48,7 @@ struct model {
 	const char *const *words;
 	size_t nwords;
 	int keep_hay;                   /* make each search text as the finding arrives */
-	size_t count[3][SEV__COUNT];    /* [status][severity] over all findings */
+	size_t count[ST__COUNT][SEV__COUNT];    /* [status][severity] over all findings */
 	struct model_index *ix;         /* private to model.c: the sort keys in time order */
 };
 

@@ -74,7 +74,7 @@ ui_actors_rebuild(struct ui *u, int64_t since_ms, int64_t until_ms)
 	size_t n = 0, i, j, s;
 	struct ui_actor *a;
 
-	for (s = 0; s < 3; s++)         /* statuses change on triage */
+	for (s = 0; s < ST__COUNT; s++)  /* statuses change on triage */
 		for (i = 0; i < SEV__COUNT; i++)
 			key = key * 3u + u->model.count[s][i];
 	if (u->actors != NULL && key == u->actors_key)

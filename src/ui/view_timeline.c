@@ -34,7 +34,7 @@ count(struct ui *u, int columns, int64_t left_ms, int64_t bucket)
 	size_t i;
 
 	/* Statuses change on triage without a new finding: fold the counts in. */
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < ST__COUNT; i++)
 		key = key * 3u + u->model.count[i][SEV_CRITICAL] + u->model.count[i][SEV_HIGH];
 	if (t->counts != NULL && t->ncounts == (size_t)columns && t->cache_key == key)
 		return;

@@ -180,6 +180,87 @@ test_hostile(void)
 	finding_list_clear(&l);
 }
 
+/* A resolved finding: its resolution in JSON, read back the same, and refused half-made. */
+static void
+test_resolution(void)
+{
+	struct finding *f = sample(), *g;
+	struct event ev;
+	json_object *o, *r, *v;
+	char *a, *b, *err = NULL;
+	enum finding_status st;
+	enum resolution_reason rr;
+
+	memset(&ev, 0, sizeof ev);
+	ev.id = xstrdup("e-2");
+	ev.name = xstrdup("ModifyInstanceAttribute");
+	ev.time_ms = 1716804600000LL;
+	ev.actor.name = xstrdup("terraform-ci");
+	ev.actor.principal = xstrdup("arn:aws:sts::1:assumed-role/tf-ci/run-42");
+	ev.actor.type = xstrdup("AssumedRole");
+	ev.actor.role = xstrdup("tf-ci");
+	ev.actor.session = xstrdup("run-42");
+	ev.actor.via = VIA_SDK;
+	o = finding_to_json(f);
+	ok(!json_object_object_get_ex(o, "resolution", NULL), "an open finding has no resolution");
+	json_object_put(o);
+	finding_resolve(f, RR_REVERTED_BY_TERRAFORM, &ev, 1);
+	is_int(f->status, ST_RESOLVED, "finding_resolve sets the status");
+	o = finding_to_json(f);
+	is_str(json_object_get_string(json_object_object_get(o, "status")), "resolved", "status resolved");
+	ok(json_object_object_get_ex(o, "resolution", &r), "with a resolution");
+	is_str(json_object_get_string(json_object_object_get(r, "reason")), "reverted_by_terraform",
+	    "its reason");
+	is_str(json_object_get_string(json_object_object_get(r, "at")), "2024-05-27T10:10:00Z",
+	    "at: the resolving event's time");
+	v = json_object_object_get(r, "event");
+	is_str(json_object_get_string(json_object_object_get(v, "id")), "e-2", "the event's id");
+	v = json_object_object_get(r, "actor");
+	is_str(json_object_get_string(json_object_object_get(v, "session")), "run-42",
+	    "the actor with its session");
+	a = xstrdup(json_object_to_json_string(o));
+	g = finding_from_json(o, &err);
+	ok(g != NULL, "read back: %s", err ? err : "ok");
+	json_object_put(o);
+	if (g != NULL) {
+		o = finding_to_json(g);
+		b = xstrdup(json_object_to_json_string(o));
+		is_str(b, a, "byte for byte");
+		free(b);
+		json_object_put(o);
+		finding_free(g);
+	}
+	free(a);
+
+	/* By a state: no event, no actor; at is the state's time. */
+	finding_resolve(f, RR_ACCEPTED_IN_STATE, NULL, 1716805200000LL);
+	o = finding_to_json(f);
+	r = json_object_object_get(o, "resolution");
+	ok(json_object_object_get_ex(r, "event", &v) && v == NULL, "a state's resolution: event null");
+	ok(json_object_object_get_ex(r, "actor", &v) && v == NULL, "and actor null");
+	is_str(json_object_get_string(json_object_object_get(r, "at")), "2024-05-27T10:20:00Z",
+	    "at: when the state was read");
+	json_object_object_add(o, "status", json_object_new_string("open"));
+	g = finding_from_json(o, &err);
+	ok(g == NULL && err != NULL && strstr(err, "finding.resolution") != NULL,
+	    "a resolution on an open finding is refused: %s", err ? err : "accepted");
+	free(err);
+	err = NULL;
+	json_object_object_add(o, "status", json_object_new_string("resolved"));
+	json_object_object_del(o, "resolution");
+	g = finding_from_json(o, &err);
+	ok(g == NULL && err != NULL, "a resolved finding without one too: %s", err ? err : "accepted");
+	free(err);
+	json_object_put(o);
+
+	ok(finding_status_parse("resolved", &st) == 0 && st == ST_RESOLVED, "status names parse");
+	ok(finding_status_parse("closed", &st) != 0, "and others do not");
+	ok(resolution_reason_parse("resource_gone", &rr) == 0 && rr == RR_RESOURCE_GONE,
+	    "reason names parse");
+	event_free(&ev);
+	finding_free(f);
+}
+
 int
 main(void)
 {
@@ -193,6 +274,8 @@ main(void)
 	struct out_opts oo = { OUT_TEXT, 0 };
 	enum severity sv;
 	enum out_format of;
+
+	test_resolution();
 
 	is_int(strlen(f->id), 32, "finding id is 32 hex digits");
 	is_str(f->id, g->id, "same event + resource + kind gives the same id");
