@@ -373,6 +373,11 @@ main(void)
 	    ND_DUPLICATE, "same event id again is a duplicate");
 	is_int(run(REC("e2", "ModifyThing", "aws-cli/2", "{\"instanceId\":\"i-1\",\"instanceType\":{\"value\":\"t3.micro\"}}"), &out),
 	    ND_EQUAL, "value equal to state");
+	/* ... and it puts e1's change back: e1 is handed out again, resolved by hand. */
+	ok(out.n == 1 && out.v[0]->status == ST_RESOLVED && strcmp(out.v[0]->event_id, "e1") == 0 &&
+	    out.v[0]->resolution != NULL && out.v[0]->resolution->reason == RR_REVERTED_BY_HAND &&
+	    strcmp(out.v[0]->resolution->event_id, "e2") == 0, "the revert resolves e1 (reverted_by_hand)");
+	finding_list_clear(&out);
 	is_int(run(REC("e3", "ModifyThing", "Terraform/1.5.7 terraform-provider-aws/5.0", "{\"instanceId\":\"i-1\",\"instanceType\":{\"value\":\"x\"}}"), &out),
 	    ND_TERRAFORM, "terraform user agent");
 	is_int(run(REC("e4", "NoSuchCall", "aws-cli/2", "{}"), &out), ND_NOT_COVERED, "no map entry");
@@ -413,6 +418,9 @@ main(void)
 	is_int(run(REC("e11", "PutPolicy", "aws-cli/2",
 	    "{\"bucketName\":\"logs\",\"bucketPolicy\":{\"Statement\":[],\"Version\":\"2012-10-17\"}}"), &out),
 	    ND_EQUAL, "same policy, other key order");
+	ok(out.n == 1 && out.v[0]->status == ST_RESOLVED && strcmp(out.v[0]->event_id, "e10") == 0,
+	    "the policy back as state has it resolves e10");
+	finding_list_clear(&out);
 	r = run(REC("e12", "PutPolicy", "aws-cli/2", "{\"bucketName\":\"other\",\"bucketPolicy\":{}}"), &out);
 	ok(r == ND_DRIFT && out.n == 1 && out.v[0]->kind == FK_UNMANAGED && strcmp(out.v[0]->type, "aws_s3_bucket") == 0,
 	    "no alternative in state: unmanaged, typed by the first entry");
