@@ -1521,18 +1521,23 @@ lifecycle_apply(struct detector *d, const struct event *ev, const struct em_entr
 	if (e->action == EM_DELETE) {
 		/* Terraform destroying it closes everything; anyone else deleting a resource that
 		 * was made out of band reverts that (a managed one's deletion is drift itself). */
-		for (i = r->n; i-- > 0;) {
+		for (i = 0; i < r->n;) {
 			if (pipeline)
 				resolve_at(d, r, i, RR_RESOURCE_GONE, ev, ev->time_ms, out);
 			else if (r->v[i]->copy->kind == FK_UNMANAGED)
 				resolve_at(d, r, i, RR_REVERTED_BY_HAND, ev, ev->time_ms, out);
+			else
+				i++;
 		}
 		return;
 	}
 	if (e->action == EM_CREATE)
-		for (i = r->n; i-- > 0;)
+		for (i = 0; i < r->n;) {
 			if (r->v[i]->copy->kind == FK_DELETED)
 				resolve_at(d, r, i, by, ev, ev->time_ms, out);
+			else
+				i++;
+		}
 	for (k = 0; k < e->nattrs; k++) {
 		const struct em_attr *a = &e->attrs[k];
 		json_object *nv;
@@ -1578,8 +1583,9 @@ lifecycle_apply(struct detector *d, const struct event *ev, const struct em_entr
 		}
 		json_object_put(nv);
 	}
-	/* A finding resolves when every attribute it drifted is back; partly is still open. */
-	for (i = r->n; i-- > 0;) {
+	/* A finding resolves when every attribute it drifted is back; partly is still open.
+	 * Oldest first, so resolutions come out in the order the findings did. */
+	for (i = 0; i < r->n;) {
 		struct dfind *df = r->v[i];
 		int all = df->na > 0;
 
@@ -1587,6 +1593,8 @@ lifecycle_apply(struct detector *d, const struct event *ev, const struct em_entr
 			all = df->a[j].back;
 		if (all)
 			resolve_at(d, r, i, by, ev, ev->time_ms, out);
+		else
+			i++;
 	}
 }
 
@@ -1822,9 +1830,12 @@ detector_refresh(struct detector *d, struct state_index *ix, int64_t at_ms,
 	for (i = 0; i < d->lc->nall; i++) {
 		struct dres *r = d->lc->all[i];
 
-		for (j = r->n; j-- > 0;)
+		for (j = 0; j < r->n;) {
 			if (evaluate(d, &ns, r->v[j]->copy, &why))
 				resolve_at(d, r, j, why, NULL, at_ms, out);
+			else
+				j++;
+		}
 	}
 	newer_states_free(&ns);
 	return out->n - before;

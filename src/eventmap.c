@@ -445,7 +445,9 @@ parse_const(struct ctx *c, yaml_node_t *v, struct em_attr *a)
 		return -1;
 	}
 	canon = val_from_event(a->transform, j);
-	if (canon == NULL) {
+	/* "" is a policy's "none" (what state holds once it is deleted): a valid constant. */
+	if (canon == NULL && !(a->transform == VT_POLICY && json_object_is_type(j, json_type_string) &&
+	    json_object_get_string_len(j) == 0)) {
 		ERR(c, v, "value \"%s\" is not a valid %s", ynode_str(v),
 		    val_transform_name(a->transform));
 		json_object_put(j);
