@@ -676,18 +676,22 @@ cmd_scan(int argc, char **argv)
 		scan_notify(&conf, storepath, &found);
 	if (!quiet) {
 		const struct detect_stats *s = detector_stats(det);
+		char resolved_note[48] = "";
+
+		/* Said only when something resolved: ", N resolved". */
+		if (nstatus[ST_RESOLVED] > 0)
+			snprintf(resolved_note, sizeof resolved_note, ", %zu resolved",
+			    nstatus[ST_RESOLVED]);
 
 		fprintf(stderr, "tfdrift: %llu event%s from %zu file%s against %zu resource%s in %zu "
-		    "state%s: %zu finding%s (%llu modified, %llu unmanaged, %llu deleted), "
-		    "%llu resolved\n",
+		    "state%s: %zu finding%s (%llu modified, %llu unmanaged, %llu deleted)%s\n",
 		    (unsigned long long)nevents, nevents == 1 ? "" : "s", events.n,
 		    events.n == 1 ? "" : "s", state_index_count(ix),
 		    state_index_count(ix) == 1 ? "" : "s", nsts, nsts == 1 ? "" : "s", found.n + so.n,
 		    found.n + so.n == 1 ? "" : "s",
 		    (unsigned long long)s->findings[FK_MODIFIED],
 		    (unsigned long long)s->findings[FK_UNMANAGED],
-		    (unsigned long long)s->findings[FK_DELETED],
-		    (unsigned long long)(nstatus[ST_RESOLVED]));
+		    (unsigned long long)s->findings[FK_DELETED], resolved_note);
 		fprintf(stderr, "tfdrift: not drift: %llu read-only, %llu by terraform, %llu failed, "
 		    "%llu by cloud services, %llu equal to state, %llu not covered by an event map, "
 		    "%llu duplicate%s, %llu not managed\n",
