@@ -38,9 +38,14 @@ model_free(struct model *m)
 static struct model_index *index_of(struct model *m);
 static const char *hay_of(struct model *m, struct model_index *ix, size_t idx, size_t *len);
 
+static int model_replace(struct model *m, struct finding *f);
+
 void
 model_add(struct model *m, struct finding *f)
 {
+	/* A resolution updates the finding it resolves, in place (detect.h's contract). */
+	if (f->status == ST_RESOLVED && m->all.n > 0 && model_replace(m, f))
+		return;
 	finding_list_push(&m->all, f);
 	/* The search text now, a microsecond a finding, so that a new free-text query never
 	 * pays for all of them at once. */
@@ -540,6 +545,21 @@ find_id(const struct model *m, struct model_index *ix, const char *id)
 		}
 	}
 	return best;
+}
+
+/* Put f in the place of the finding with its id (freed); 0 when there is none. The keys
+ * notice the finding replaced; its status is taken again. */
+static int
+model_replace(struct model *m, struct finding *f)
+{
+	size_t idx = find_id(m, index_of(m), f->id);
+
+	if (idx == NO_SEL)
+		return 0;
+	finding_free(m->all.v[idx]);
+	m->all.v[idx] = f;
+	model_restatus(m);
+	return 1;
 }
 
 /* Where sel_id is in all.v: the cached place when it still holds that id, else the map. */

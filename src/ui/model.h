@@ -54,7 +54,8 @@ struct model {
 
 void model_init(struct model *m);
 void model_free(struct model *m);
-/* Take ownership of a finding. Call model_rebuild after a batch. */
+/* Take ownership of a finding. Call model_rebuild after a batch. A resolved finding whose
+ * id the model has already replaces that one (a resolution, detect.h). */
 void model_add(struct model *m, struct finding *f);
 /* Rebuild rows and counts; keeps the selection on sel_id when it is still visible.
  * Rows are newest first (SORT_TIME), or worst severity first and then newest

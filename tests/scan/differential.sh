@@ -50,6 +50,8 @@ try:
         doc if isinstance(doc, list) else [doc]
 except ValueError:
     fs = [json.loads(l) for l in text.splitlines() if l.strip()]
+# A stream writes a finding again when it resolves (same id): the last one wins.
+fs = list({f["id"]: f for f in fs}.values())
 shown = len(sys.argv) > 2
 for f in sorted(fs, key=lambda f: f["id"]):
     if shown and f["status"] == "suppressed":
