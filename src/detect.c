@@ -47,6 +47,7 @@ struct detector {
 	void (*enrich)(const struct state_index *, struct finding *);   /* or NULL */
 	struct rules *rules;         /* a reference, or NULL: severities by kind only */
 	struct lifecycle *lc;        /* open findings by resource (the drift lifecycle), or NULL */
+	int no_lifecycle;            /* detector_set_lifecycle(d, 0) */
 };
 
 /* A GCP operation's last entry held for its first (see detect_event). */
@@ -1394,7 +1395,7 @@ track_finding(struct detector *d, const struct finding *f, const struct em_entry
 	char *key;
 	size_t i;
 
-	if (f->kind == FK_FREEZE_VIOLATION || f->status == ST_RESOLVED)
+	if (d->no_lifecycle || f->kind == FK_FREEZE_VIOLATION || f->status == ST_RESOLVED)
 		return;
 	if ((key = finding_key(f)) == NULL)
 		return;
@@ -1446,6 +1447,12 @@ track_finding(struct detector *d, const struct finding *f, const struct em_entry
 	}
 	r->v[r->n++] = df;
 	lc->nopen++;
+}
+
+void
+detector_set_lifecycle(struct detector *d, int on)
+{
+	d->no_lifecycle = !on;
 }
 
 void

@@ -84,6 +84,10 @@ void detector_free(struct detector *d);
  * `out` always means "update". Resolutions come before the event's own new findings.
  */
 enum nodrift detect_event(struct detector *d, const struct event *ev, struct finding_list *out);
+/* The lifecycle is on by default; off, the detector tracks and resolves nothing (what
+ * findings it makes is the same). For benchmarks: the cost of the lifecycle alone. Set it
+ * before the first event. */
+void detector_set_lifecycle(struct detector *d, int on);
 /* Track an open finding made elsewhere (the store's, for `scan --store` and `watch`), so that
  * later events resolve it too. A copy is kept; resolved findings and freeze violations are
  * not tracked; a finding already tracked (same id) is not tracked twice. */
