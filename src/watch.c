@@ -164,6 +164,17 @@ track_store(struct watch *w, struct state_index *ix)
 		free(err);
 		rc = -1;
 	}
+	/* Printed like every resolution (the triage they keep is shown too). */
+	if (rc == 0 && res.n > 0 && store_apply_triage_list(w->store, &res, tf_now_ms(), NULL) == 0) {
+		for (i = 0; i < res.n; i++) {
+			if (w->format == OUT_TEXT)
+				output_finding_text(stdout, res.v[i], w->color);
+			else
+				output_finding_jsonl(stdout, res.v[i]);
+		}
+		fflush(stdout);
+		w->printed += res.n;
+	}
 	finding_list_clear(&res);
 	free(res.v);
 	return rc;
