@@ -649,8 +649,26 @@ cmd_scan(int argc, char **argv)
 			}
 			free(err);
 			err = NULL;
-			for (i = 0; i < all.n; i++)
+			struct tf_hmap resolved = { 0 };
+
+			for (i = 0; i < all.n; i++) {
 				store_status[all.v[i]->status]++;
+				if (all.v[i]->status == ST_RESOLVED)
+					tf_hmap_put(&resolved, all.v[i]->id, all.v[i]);
+			}
+			/* A finding the store has resolved stays so, shown as the store has it, even
+			 * when this run made it again from the same event. */
+			for (i = 0; resolved.n > 0 && i < found.n; i++) {
+				struct finding *r, *c;
+
+				if (found.v[i]->status == ST_RESOLVED ||
+				    (r = tf_hmap_get(&resolved, found.v[i]->id)) == NULL ||
+				    (c = finding_dup(r)) == NULL)
+					continue;
+				finding_free(found.v[i]);
+				found.v[i] = c;
+			}
+			tf_hmap_free(&resolved);
 			finding_list_clear(&all);
 			free(all.v);
 		}

@@ -1415,7 +1415,10 @@ track_finding(struct detector *d, const struct finding *f, const struct em_entry
 		if (strcmp(r->v[i]->copy->id, f->id) == 0)
 			return;         /* already tracked (the store and this run both have it) */
 	df = xcalloc(1, sizeof *df);
-	df->copy = finding_dup(f);
+	if ((df->copy = finding_dup(f)) == NULL) {
+		free(df);       /* cannot be handed out again: not tracked, stays open */
+		return;
+	}
 	if (e == NULL)
 		e = entry_of(d, f);
 	if (f->kind == FK_MODIFIED || (f->kind == FK_UNMANAGED && e != NULL &&

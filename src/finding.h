@@ -125,7 +125,7 @@ struct finding {
 void finding_free(struct finding *f);       /* frees contents and f */
 /* A deep copy (through the JSON form, so masked values stay masked: NULL with the sensitive
  * flag), with what the JSON does not carry (event_origin, unknown_new, the state's lineage and
- * serial) copied too. */
+ * serial) copied too. NULL in the unexpected case that the JSON form does not read back. */
 struct finding *finding_dup(const struct finding *f);
 void finding_blast_free(struct blast_radius *b);
 void finding_history_clear(struct finding *f);   /* frees f->history, sets nhistory 0 */

@@ -145,6 +145,7 @@ t_is "resolved outranks the triage, which is kept" \
     "$(q "$T_TMP/all.json" 'by("life-01")["status"] + " " + by("life-01")["triage"]["note"]')" "resolved being fixed"
 sc "$D/state1.tfstate" "$D/run1.json"
 t_is "the same events scanned again never un-resolve: exit 0" "$T_RC" 0
+t_is "... and the run shows them as the store has them" "$(q "$T_TMP/out.json" '[x["status"] for x in f]')" "['resolved', 'resolved']"
 t_is "still two rows" "$($PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM findings").fetchone()[0])' "$S")" 2
 t_like "still resolved" "$T_ERR" 'store .*s\.db: 0 open, 0 acknowledged, 0 suppressed, 2 resolved'
 
