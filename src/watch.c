@@ -109,7 +109,10 @@ on_findings(void *ctx, struct finding_list *l)
 	for (i = 0; i < l->n; i++)
 		if (l->v[i]->status != ST_SUPPRESSED) {
 			finding_list_push(&show, l->v[i]);
-			notify_finding(w->notify, l->v[i]);   /* copies; never waits */
+			/* Resolutions are not alerts (outputs opting in to them is their own part of
+			 * issue 15); the notifier dedups by id anyway. */
+			if (l->v[i]->status != ST_RESOLVED)
+				notify_finding(w->notify, l->v[i]);   /* copies; never waits */
 			if (l->v[i]->status == ST_OPEN) {
 				w->open++;
 				tf_hset_test_and_add(&w->open_ids, tf_hash_str(l->v[i]->id));
