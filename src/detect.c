@@ -20,6 +20,7 @@ struct lifecycle;
 static const struct freeze_window *freeze_at(const struct detector *d, size_t i);
 static void lifecycle_event(struct detector *d, const struct event *ev, struct finding_list *out);
 static void lifecycle_free(struct lifecycle *lc);
+static int lifecycle_was_resolved(const struct detector *d, const char *id);
 
 struct detector {
 	const struct eventmap *map;
@@ -367,6 +368,12 @@ finding_done(struct detector *d, const struct event *ev, const struct tf_instanc
 	finding_set_id(f);
 	if (d->enrich != NULL)
 		d->enrich(d->ix, f);
+	if (lifecycle_was_resolved(d, f->id)) {
+		/* Made again from an event read again (a backfill, the store's findings): it was
+		 * handed out and resolved already, and stays so. */
+		finding_free(f);
+		return;
+	}
 	d->stats.findings[f->kind]++;
 	track_finding(d, f, e);
 	finding_list_push(out, f);
@@ -1273,6 +1280,7 @@ struct dfind {
 	struct finding *copy;   /* handed out again, resolved, when it resolves */
 	struct dattr *a;
 	size_t na;
+	int skip;               /* lifecycle_apply: older than the event at hand */
 };
 
 /* One resource (store_resource_key: the address, else TYPE:ID) with open drift. */
@@ -1284,10 +1292,20 @@ struct dres {
 
 struct lifecycle {
 	struct tf_hmap by_key;  /* key -> struct dres (the key is the dres's own) */
+	struct tf_hset resolved;        /* ids of the findings resolved (never handed out open
+	                                 * again: a backfill may read their events again) */
 	struct dres **all;      /* every dres, for freeing and for state refreshes */
 	size_t nall, capall;
 	size_t nopen;           /* open findings tracked, over every resource */
 };
+
+/* Was the finding with this id resolved (by this detector, or given resolved)? */
+static int
+lifecycle_was_resolved(const struct detector *d, const char *id)
+{
+	return d->lc != NULL && d->lc->resolved.n > 0 &&
+	    tf_hset_has(&d->lc->resolved, tf_hash_str(id));
+}
 
 static struct lifecycle *
 lc_get(struct detector *d)
@@ -1329,6 +1347,7 @@ lifecycle_free(struct lifecycle *lc)
 	}
 	free(lc->all);
 	tf_hmap_free(&lc->by_key);
+	tf_hset_free(&lc->resolved);
 	free(lc);
 }
 
@@ -1461,6 +1480,11 @@ detector_set_lifecycle(struct detector *d, int on)
 void
 detector_track(struct detector *d, const struct finding *f)
 {
+	if (f->status == ST_RESOLVED) {
+		if (!d->no_lifecycle)
+			tf_hset_test_and_add(&lc_get(d)->resolved, tf_hash_str(f->id));
+		return;
+	}
 	track_finding(d, f, NULL);
 }
 
@@ -1477,6 +1501,7 @@ resolve_at(struct detector *d, struct dres *r, size_t i, enum resolution_reason 
 {
 	struct dfind *df = r->v[i];
 
+	tf_hset_test_and_add(&d->lc->resolved, tf_hash_str(df->copy->id));
 	finding_resolve(df->copy, why, ev, at_ms);
 	finding_list_push(out, df->copy);
 	df->copy = NULL;
@@ -1528,11 +1553,17 @@ lifecycle_apply(struct detector *d, const struct event *ev, const struct em_entr
 
 	if (r == NULL || r->n == 0)
 		return;
+	/* A call logged before a finding's own event cannot put it back (a log read newest
+	 * first brings it earlier): those findings are not touched. */
+	for (i = 0; i < r->n; i++)
+		r->v[i]->skip = ev->time_ms != 0 && r->v[i]->copy->event_time_ms > ev->time_ms;
 	if (e->action == EM_DELETE) {
 		/* Terraform destroying it closes everything; anyone else deleting a resource that
 		 * was made out of band reverts that (a managed one's deletion is drift itself). */
 		for (i = 0; i < r->n;) {
-			if (pipeline)
+			if (r->v[i]->skip)
+				i++;
+			else if (pipeline)
 				resolve_at(d, r, i, RR_RESOURCE_GONE, ev, ev->time_ms, out);
 			else if (r->v[i]->copy->kind == FK_UNMANAGED)
 				resolve_at(d, r, i, RR_REVERTED_BY_HAND, ev, ev->time_ms, out);
@@ -1543,7 +1574,7 @@ lifecycle_apply(struct detector *d, const struct event *ev, const struct em_entr
 	}
 	if (e->action == EM_CREATE)
 		for (i = 0; i < r->n;) {
-			if (r->v[i]->copy->kind == FK_DELETED)
+			if (!r->v[i]->skip && r->v[i]->copy->kind == FK_DELETED)
 				resolve_at(d, r, i, by, ev, ev->time_ms, out);
 			else
 				i++;
@@ -1565,7 +1596,7 @@ lifecycle_apply(struct detector *d, const struct event *ev, const struct em_entr
 		for (i = 0; i < r->n; i++) {
 			struct dfind *df = r->v[i];
 
-			for (j = 0; j < df->na; j++) {
+			for (j = 0; j < df->na && !df->skip; j++) {
 				struct dattr *da = &df->a[j];
 				json_object *left;
 
@@ -1597,7 +1628,7 @@ lifecycle_apply(struct detector *d, const struct event *ev, const struct em_entr
 	 * Oldest first, so resolutions come out in the order the findings did. */
 	for (i = 0; i < r->n;) {
 		struct dfind *df = r->v[i];
-		int all = df->na > 0;
+		int all = df->na > 0 && !df->skip;
 
 		for (j = 0; j < df->na && all; j++)
 			all = df->a[j].back;

@@ -89,8 +89,11 @@ enum nodrift detect_event(struct detector *d, const struct event *ev, struct fin
  * before the first event. */
 void detector_set_lifecycle(struct detector *d, int on);
 /* Track an open finding made elsewhere (the store's, for `scan --store` and `watch`), so that
- * later events resolve it too. A copy is kept; resolved findings and freeze violations are
- * not tracked; a finding already tracked (same id) is not tracked twice. */
+ * later events resolve it too. A copy is kept; freeze violations are not tracked; a finding
+ * already tracked (same id) is not tracked twice. A resolved finding given here is
+ * remembered as resolved: like every finding the detector resolved, it is never handed out
+ * open again when its event is read again (a backfill). An event logged before a finding's
+ * own event never resolves it (a log read newest first). */
 void detector_track(struct detector *d, const struct finding *f);
 /* How many open findings the detector tracks. */
 size_t detector_open_count(const struct detector *d);

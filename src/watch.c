@@ -141,10 +141,12 @@ track_store(struct watch *w, struct state_index *ix)
 {
 	struct finding_list prior = { 0 }, res = { 0 };
 	char *err = NULL;
-	size_t i;
+	size_t i, j;
 	int rc = 0;
 
-	if (store_load_findings(w->store, INT64_MIN, INT64_MAX, STORE_STATUS_UNRESOLVED, &prior,
+	/* Resolved ones too: the detector remembers them, so that a backfill reading their
+	 * events again does not print them open. */
+	if (store_load_findings(w->store, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &prior,
 	    &err) < 0) {
 		fprintf(stderr, "tfdrift watch: %s\n", err);
 		free(err);
@@ -152,6 +154,14 @@ track_store(struct watch *w, struct state_index *ix)
 	}
 	free(err);
 	err = NULL;
+	for (i = j = 0; i < prior.n; i++) {
+		if (prior.v[i]->status == ST_RESOLVED) {
+			detector_track(w->det, prior.v[i]);
+			finding_free(prior.v[i]);
+		} else
+			prior.v[j++] = prior.v[i];
+	}
+	prior.n = j;
 	detector_reevaluate(w->det, ix, prior.v, prior.n, tf_now_ms());
 	for (i = 0; i < prior.n; i++) {
 		if (prior.v[i]->status == ST_RESOLVED)

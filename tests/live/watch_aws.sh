@@ -49,7 +49,11 @@ SINCE=$(date -u -d '-3 hours' +%Y-%m-%dT%H:%M:%SZ)
 UNTIL=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 t_run "$TFDRIFT" -c "$T_TMP/aws.yaml" watch --once --since "$SINCE" --until "$UNTIL"
 t_is "a --since/--until backfill finds the window's drift again: exit 2" "$T_RC" 2
-t_is "the same findings" "$(printf '%s\n' "$T_OUT" | grep -c '^{')" "$NF"
+# The log comes newest first: the first pass met Terraform's deletions before the drift they
+# close. The backfill starts from the store's findings, so the deletions resolve them now
+# (resource_gone), and those read again are not printed open again.
+t_is "the same findings, each once" "$(printf '%s\n' "$T_OUT" | grep -o '^{"id":"[0-9a-f]*"' | sort -u | wc -l | tr -d ' ')" "$NF"
+t_is "none both open and resolved" "$(printf '%s\n' "$T_OUT" | grep -c '^{')" "$NF"
 t_run "$TFDRIFT" -c "$T_TMP/aws.yaml" watch --once --since "$SINCE" --until "$UNTIL"
 t_is "the backfill's cursor is kept: the same window again is done" "$T_OUT" ""
 t_exit "--until before --since is refused" 1 "$TFDRIFT" -c "$T_TMP/aws.yaml" watch --once \
