@@ -180,7 +180,7 @@ test_table(void)
 	int help_ok = 1, unique = 1;
 
 	o = conf_options(&n);
-	is_int(n, 20, "twenty options: every field of struct conf but path (and sources, outputs)");
+	is_int(n, 21, "twenty-one options: every field of struct conf but path (and sources, outputs)");
 	for (i = 0; i < n; i++) {
 		if (o[i].help == NULL || strlen(o[i].help) < 20 || o[i].def == NULL)
 			help_ok = 0;
