@@ -21,6 +21,7 @@ static const struct freeze_window *freeze_at(const struct detector *d, size_t i)
 static void lifecycle_event(struct detector *d, const struct event *ev, struct finding_list *out);
 static void lifecycle_free(struct lifecycle *lc);
 static int lifecycle_was_resolved(const struct detector *d, const char *id);
+static int lifecycle_all_resolved(const struct detector *d, const char *type, const char *id);
 
 struct detector {
 	const struct eventmap *map;
@@ -687,7 +688,9 @@ handle_unmanaged(struct detector *d, const struct event *ev, const struct em_ent
 	    strcmp(e->resource, "*") == 0)
 		seen = 1;
 	sb_free(&key);
-	if (seen)
+	/* Reported before, but that drift is gone (deleted again, say): made again, it is new
+	 * drift, reported again. */
+	if (seen && !lifecycle_all_resolved(d, e->resource, id))
 		return ND_NOT_MANAGED;
 	f = finding_new(d, ev, e, FK_UNMANAGED, NULL, id, e->resource);
 	/* Show what the event set, so a reviewer sees the new resource's shape. */
@@ -1305,6 +1308,21 @@ lifecycle_was_resolved(const struct detector *d, const char *id)
 {
 	return d->lc != NULL && d->lc->resolved.n > 0 &&
 	    tf_hset_has(&d->lc->resolved, tf_hash_str(id));
+}
+
+/* Did the resource TYPE:ID have findings, all of them resolved since? */
+static int
+lifecycle_all_resolved(const struct detector *d, const char *type, const char *id)
+{
+	const struct dres *r;
+	char *key;
+
+	if (d->lc == NULL || strcmp(type, "*") == 0)
+		return 0;
+	key = xasprintf("%s:%s", type, id);
+	r = tf_hmap_get(&d->lc->by_key, key);
+	free(key);
+	return r != NULL && r->n == 0;
 }
 
 static struct lifecycle *

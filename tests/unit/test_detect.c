@@ -538,6 +538,12 @@ test_lifecycle(void)
 	ok(r == ND_NOT_MANAGED && strcmp(got, "e18:reverted_by_hand:e19") == 0,
 	    "deleted again by hand: reverted_by_hand (%s)", got);
 	finding_list_clear(&out);
+	r = run(LREC("e20", "CreateThing", "aws-cli/2", "{\"id\":\"i-new\",\"size\":4}", ""), &out);
+	ok(r == ND_DRIFT && out.n == 1 && out.v[0]->kind == FK_UNMANAGED && out.v[0]->status == ST_OPEN,
+	    "made again after its finding resolved: reported again");
+	finding_list_clear(&out);
+	r = run(LREC("e21", "SetThing", "aws-cli/2", "{\"id\":\"i-new\",\"size\":5}", ""), &out);
+	ok(r == ND_NOT_MANAGED && out.n == 0, "while that one is open, later changes add nothing");
 	detector_free(det);
 
 	/* Newer states: accepted_in_state, resource_gone; never another lineage or serial. */
