@@ -93,9 +93,16 @@ struct notify_bucket {
 void notify_bucket_init(struct notify_bucket *b, int per_minute, int64_t now_ms);
 int notify_bucket_take(struct notify_bucket *b, int64_t now_ms);   /* 1 ok, 0 over the limit */
 
-/* Payloads from a finding object (finding_to_json). Heap JSON text. */
+/* Payloads from a finding object (finding_to_json). Heap JSON text. A resolved finding
+ * (status resolved, with its resolution) makes a resolution message: Slack says what resolved
+ * it and who; Falco has its own rule ("tfdrift drift resolved") and tags. */
 char *notify_slack_payload(json_object *fj);
 char *notify_falco_payload(json_object *fj, const char *hostname);
+/* Is this finding object a resolution (status resolved, a resolution object)? */
+int notify_is_resolution(json_object *fj);
+/* A resolution in one line of plain text: "Resolved: ADDRESS ATTRIBUTES — reverted by hand by
+ * alice@corp.example (ModifyInstanceAttribute, 10:14 UTC)". Heap string. */
+char *notify_resolution_line(json_object *fj);
 /* The rate-limit summary ("N more findings not sent (rate limit)") in an output's format. */
 char *notify_summary_payload(enum conf_output_type type, const char *output, uint64_t n,
     int per_minute, const char *hostname);
