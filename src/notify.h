@@ -1,9 +1,11 @@
 /* notify: delivers findings to the configured outputs (conf `outputs:`): Slack incoming
  * webhooks (a Block Kit message), generic webhooks (the finding object of the findings
  * schema, optionally signed with HMAC-SHA256) and Falco-compatible JSON (falcosidekick's
- * HTTP endpoint, a file of JSON lines, or stdout). Per output: filters (min_severity,
- * kinds, rule ids), dedup (a finding id is sent once per output; with a store, across
- * restarts too: the store's cursors table keeps "notify/<output>/<id>"), a token-bucket
+ * HTTP endpoint, a file of JSON lines, or stdout). Per output: what it is sent (`on:` open
+ * findings and/or resolutions: a finding handed over with status resolved is a resolution),
+ * filters (min_severity, kinds, rule ids; resolutions too), dedup (a finding id is sent once
+ * per output as open and once as resolved; with a store, across restarts too: the store's
+ * cursors table keeps "notify/<output>/<id>" and "notify/<output>/<id>/resolved"), a token-bucket
  * rate limit with one summary message per window, retries with backoff on transport errors,
  * timeouts, 408, 429 and 5xx, and a dead-letter file of JSON lines for what finally fails.
  *
@@ -44,7 +46,9 @@ struct notifier *notify_new_store(const struct conf *c, const char *store_path, 
 size_t notify_noutputs(const struct notifier *n);
 
 /* Hand a finding over (it is copied as finding_to_json, whose sensitive values are
- * masked). Returns at once; never waits for a receiver. */
+ * masked): open, acknowledged (or suppressed, if the caller wants it sent) as an alert to
+ * the outputs with on: open; resolved (with its resolution) as a resolution to the outputs
+ * with on: resolved. Returns at once; never waits for a receiver. */
 void notify_finding(struct notifier *n, const struct finding *f);
 /* The same for batch callers (scan --notify): waits for room in a full queue. */
 void notify_finding_wait(struct notifier *n, const struct finding *f);
@@ -65,7 +69,7 @@ struct notify_stat {
 	uint64_t failed;                /* findings that failed their last attempt */
 	uint64_t retried;               /* extra attempts made */
 	uint64_t deduped;               /* not sent: already sent before */
-	uint64_t filtered;              /* not for this output (severity, kind, rules) */
+	uint64_t filtered;              /* not for this output (on, severity, kind, rules) */
 	uint64_t rate_limited;          /* not sent: over rate_limit */
 	uint64_t summaries;             /* rate-limit summary messages sent */
 	uint64_t dead_lettered;         /* written to the dead-letter file */
