@@ -4,7 +4,7 @@
 # custom headers, falcosidekick-shaped payloads, Falco JSON lines to a file and stdout,
 # filters, dedup across restarts (the store), the rate limit with its summary, retries,
 # the dead letter, secrets kept out of stderr and the trace, and a receiver that hangs
-# without slowing detection.
+# without slowing detection; resolutions to the outputs that opt in (on: [open, resolved]).
 . "${TOP_SRCDIR:-.}/tests/lib.sh"
 . "$TOP_SRCDIR/tests/mock/mock.sh"
 plan_start
