@@ -510,6 +510,14 @@ notify_resolution_line(json_object *fj)
 	sb_what_resolved(&sb, fj, 0);
 	sb_adds(&sb, " — ");
 	sb_resolution(&sb, fj, 0);
+	/* Valid UTF-8 whatever the object holds (a cut never splits a character, but a finding
+	 * read back from an old store may hold anything). */
+	if (!text_utf8_ok(sb.buf, sb.len)) {
+		char *fixed = text_utf8_dup(sb.buf);
+
+		sb_free(&sb);
+		return fixed;
+	}
 	return sb.buf;
 }
 
@@ -638,8 +646,9 @@ slack_resolution(json_object *fj)
 	return r;
 }
 
-char *
-notify_slack_payload(json_object *fj)
+/* An open finding's alert. */
+static char *
+slack_alert(json_object *fj)
 {
 	const char *sev = jstr_at(fj, "severity", NULL), *kind = jstr_at(fj, "kind", NULL);
 	const char *addr = jstr_at(fj, "resource", "address");
@@ -650,8 +659,6 @@ notify_slack_payload(json_object *fj)
 	size_t i;
 	char *r;
 
-	if (notify_is_resolution(fj))
-		return slack_resolution(fj);
 	sb_init(&sb);
 	sb_init(&what);
 	/* What: the address, or type and id of an unmanaged resource. */
@@ -901,8 +908,9 @@ falco_resolution(json_object *fj, const char *hostname)
 	return r;
 }
 
-char *
-notify_falco_payload(json_object *fj, const char *hostname)
+/* An open finding's alert. */
+static char *
+falco_alert(json_object *fj, const char *hostname)
 {
 	const char *sev = jstr_at(fj, "severity", NULL), *kind = jstr_at(fj, "kind", NULL);
 	const char *prov = jstr_at(fj, "provider", NULL), *etime = jstr_at(fj, "event", "time");
@@ -914,8 +922,6 @@ notify_falco_payload(json_object *fj, const char *hostname)
 	char tbuf[64], *r;
 	size_t i;
 
-	if (notify_is_resolution(fj))
-		return falco_resolution(fj, hostname);
 	sb_init(&sb);
 	sb_adds(&sb, "Terraform drift (");
 	sb_line(&sb, or_dash(kind));
@@ -1022,6 +1028,19 @@ notify_falco_payload(json_object *fj, const char *hostname)
 	json_object_put(p);
 	sb_free(&sb);
 	return r;
+}
+
+char *
+notify_slack_payload(json_object *fj)
+{
+	return notify_is_resolution(fj) ? slack_resolution(fj) : slack_alert(fj);
+}
+
+char *
+notify_falco_payload(json_object *fj, const char *hostname)
+{
+	return notify_is_resolution(fj) ? falco_resolution(fj, hostname) :
+	    falco_alert(fj, hostname);
 }
 
 char *

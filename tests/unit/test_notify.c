@@ -631,6 +631,30 @@ test_resolution_payloads(void)
 	json_object_put(fj);
 	finding_free(f);
 
+	/* A hostile resolver name (a log may hold anything): valid UTF-8, no control left. */
+	f = mk_resolved(RR_REVERTED_BY_HAND, &hand, NULL);
+	fj = finding_to_json(f);
+	json_object_object_add(json_object_object_get(json_object_object_get(fj, "resolution"),
+	    "actor"), "name", json_object_new_string("eve\xff\xc2\x9b" "2J\x1b[31m\n\xe2\x80\xae"));
+	for (i = 0; i < 3; i++) {
+		const unsigned char *u;
+		int ctl = 0;
+
+		s = i == 0 ? notify_slack_payload(fj) : i == 1 ? notify_falco_payload(fj, "h") :
+		    notify_resolution_line(fj);
+		ok(text_utf8_ok(s, strlen(s)), "hostile resolver, %s: valid UTF-8",
+		    i == 0 ? "slack" : i == 1 ? "falco" : "line");
+		for (u = (const unsigned char *)s; i < 2 && *u; u++)
+			if (*u < 0x20 || *u == 0x7f || (u[0] == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f) ||
+			    (u[0] == 0xe2 && u[1] == 0x80 && u[2] == 0xae))
+				ctl++;
+		is_int(ctl, 0, "hostile resolver, %s: no control character",
+		    i == 0 ? "slack" : i == 1 ? "falco" : "line");
+		free(s);
+	}
+	json_object_put(fj);
+	finding_free(f);
+
 	/* Every reason makes a Slack message that says it, and a Falco line with it. */
 	for (i = 0; i < TF_ARRLEN(reasons); i++) {
 		static const char *const words[] = { "reverted by Terraform as *alice@corp.example*",
