@@ -355,7 +355,12 @@ finding_new(const struct detector *d, const struct event *ev, const struct em_en
 	return f;
 }
 
-static void track_finding(struct detector *d, const struct finding *f, const struct em_entry *e);
+struct dres;
+struct dfind;
+static struct dfind *track_finding(struct detector *d, const struct finding *f,
+    const struct em_entry *e, struct dres **rp);
+static void lifecycle_settle(struct detector *d, struct dres *r, struct dfind *df,
+    struct finding_list *out);
 
 /* A finding is complete: rules (with the event and the state instance at hand), summary, id;
  * then tracked for its lifecycle (e: the map entry that made it, NULL for none). */
@@ -363,6 +368,9 @@ static void
 finding_done(struct detector *d, const struct event *ev, const struct tf_instance *in,
     struct finding *f, const struct em_entry *e, struct finding_list *out)
 {
+	struct dres *r = NULL;
+	struct dfind *df;
+
 	if (d->rules != NULL)
 		rules_apply(d->rules, f, in, ev);
 	finding_summarize(f);
@@ -376,8 +384,10 @@ finding_done(struct detector *d, const struct event *ev, const struct tf_instanc
 		return;
 	}
 	d->stats.findings[f->kind]++;
-	track_finding(d, f, e);
+	df = track_finding(d, f, e, &r);
 	finding_list_push(out, f);
+	if (df != NULL)
+		lifecycle_settle(d, r, df, out);
 }
 
 static json_object *
@@ -1286,11 +1296,30 @@ struct dfind {
 	int skip;               /* lifecycle_apply: older than the event at hand */
 };
 
-/* One resource (store_resource_key: the address, else TYPE:ID) with open drift. */
+/* A successful write remembered for findings made later from older events (a log read
+ * newest first): who and when, for the resolution. */
+struct revt {
+	char *id, *name;
+	int64_t time_ms;        /* 0: none */
+	struct actor actor;
+	int pipeline;
+};
+
+/* The newest value an event set on one attribute of a resource. */
+struct lastw {
+	char *attr;
+	json_object *val;       /* owned */
+	struct revt ev;
+};
+
+/* One resource (store_resource_key: the address, else TYPE:ID) that was written to. */
 struct dres {
 	char *key;
 	struct dfind **v;       /* open findings, oldest first */
 	size_t n, cap;
+	struct lastw *lw;       /* the newest write of each attribute */
+	size_t nlw;
+	struct revt del;        /* the newest successful delete */
 };
 
 struct lifecycle {
@@ -1350,6 +1379,40 @@ dfind_free(struct dfind *df)
 }
 
 static void
+revt_clear(struct revt *e)
+{
+	free(e->id);
+	free(e->name);
+	actor_clear(&e->actor);
+	memset(e, 0, sizeof *e);
+}
+
+static void
+revt_set(struct revt *e, const struct event *ev, int pipeline)
+{
+	revt_clear(e);
+	e->id = xstrdup(ev->id);
+	e->name = xstrdup(ev->name);
+	e->time_ms = ev->time_ms;
+	actor_copy(&e->actor, &ev->actor);
+	e->pipeline = pipeline;
+}
+
+/* The event a revt remembers, for finding_resolve (borrows its strings). */
+static struct event
+revt_event(const struct revt *e)
+{
+	struct event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.id = e->id;
+	ev.name = e->name;
+	ev.time_ms = e->time_ms;
+	ev.actor = e->actor;
+	return ev;
+}
+
+static void
 lifecycle_free(struct lifecycle *lc)
 {
 	size_t i, j;
@@ -1357,11 +1420,20 @@ lifecycle_free(struct lifecycle *lc)
 	if (lc == NULL)
 		return;
 	for (i = 0; i < lc->nall; i++) {
-		for (j = 0; j < lc->all[i]->n; j++)
-			dfind_free(lc->all[i]->v[j]);
-		free(lc->all[i]->v);
-		free(lc->all[i]->key);
-		free(lc->all[i]);
+		struct dres *r = lc->all[i];
+
+		for (j = 0; j < r->n; j++)
+			dfind_free(r->v[j]);
+		for (j = 0; j < r->nlw; j++) {
+			free(r->lw[j].attr);
+			json_object_put(r->lw[j].val);
+			revt_clear(&r->lw[j].ev);
+		}
+		free(r->lw);
+		revt_clear(&r->del);
+		free(r->v);
+		free(r->key);
+		free(r);
 	}
 	free(lc->all);
 	tf_hmap_free(&lc->by_key);
@@ -1419,12 +1491,32 @@ change_unknown(const struct change *c)
 	return c->unknown_new || (c->sensitive && c->old_val == NULL && c->new_val == NULL);
 }
 
+/* The resource entry for key, made when missing. */
+static struct dres *
+dres_get(struct lifecycle *lc, const char *key)
+{
+	struct dres *r = tf_hmap_get(&lc->by_key, key);
+
+	if (r != NULL)
+		return r;
+	r = xcalloc(1, sizeof *r);
+	r->key = xstrdup(key);
+	tf_hmap_put(&lc->by_key, r->key, r);
+	if (lc->nall == lc->capall) {
+		lc->capall = lc->capall ? lc->capall * 2 : 64;
+		lc->all = xreallocarray(lc->all, lc->capall, sizeof *lc->all);
+	}
+	lc->all[lc->nall++] = r;
+	return r;
+}
+
 /* Start tracking f (a copy): its drifted attributes and what puts each back. Modified findings
  * are tracked per attribute; unmanaged ones made by adding to a set by the members added;
  * every other unmanaged or deleted finding by its resource alone (a delete, a re-create).
  * Freeze violations are events, not state: never tracked. */
-static void
-track_finding(struct detector *d, const struct finding *f, const struct em_entry *e)
+static struct dfind *
+track_finding(struct detector *d, const struct finding *f, const struct em_entry *e,
+    struct dres **rp)
 {
 	struct lifecycle *lc;
 	struct dres *r;
@@ -1433,28 +1525,19 @@ track_finding(struct detector *d, const struct finding *f, const struct em_entry
 	size_t i;
 
 	if (d->no_lifecycle || f->kind == FK_FREEZE_VIOLATION || f->status == ST_RESOLVED)
-		return;
+		return NULL;
 	if ((key = finding_key(f)) == NULL)
-		return;
+		return NULL;
 	lc = lc_get(d);
-	if ((r = tf_hmap_get(&lc->by_key, key)) == NULL) {
-		r = xcalloc(1, sizeof *r);
-		r->key = key;
-		tf_hmap_put(&lc->by_key, r->key, r);
-		if (lc->nall == lc->capall) {
-			lc->capall = lc->capall ? lc->capall * 2 : 64;
-			lc->all = xreallocarray(lc->all, lc->capall, sizeof *lc->all);
-		}
-		lc->all[lc->nall++] = r;
-	} else
-		free(key);
+	r = dres_get(lc, key);
+	free(key);
 	for (i = 0; i < r->n; i++)
 		if (strcmp(r->v[i]->copy->id, f->id) == 0)
-			return;         /* already tracked (the store and this run both have it) */
+			return NULL;    /* already tracked (the store and this run both have it) */
 	df = xcalloc(1, sizeof *df);
 	if ((df->copy = finding_dup(f)) == NULL) {
 		free(df);       /* cannot be handed out again: not tracked, stays open */
-		return;
+		return NULL;
 	}
 	if (e == NULL)
 		e = entry_of(d, f);
@@ -1487,6 +1570,9 @@ track_finding(struct detector *d, const struct finding *f, const struct em_entry
 	}
 	r->v[r->n++] = df;
 	lc->nopen++;
+	if (rp != NULL)
+		*rp = r;
+	return df;
 }
 
 void
@@ -1503,7 +1589,7 @@ detector_track(struct detector *d, const struct finding *f)
 			tf_hset_test_and_add(&lc_get(d)->resolved, tf_hash_str(f->id));
 		return;
 	}
-	track_finding(d, f, NULL);
+	track_finding(d, f, NULL, NULL);
 }
 
 size_t
@@ -1560,16 +1646,120 @@ members_left(json_object *want, json_object *gone)
 	return val_set_minus(want, gone);
 }
 
+/* Remember what a successful write did to r (the newest write of each attribute, the newest
+ * delete), for findings made afterwards from older events (lifecycle_settle). Creates and
+ * modifications only: a set's members added or removed say nothing of the whole value. */
+static void
+lifecycle_record(struct dres *r, const struct event *ev, const struct em_entry *e,
+    const struct tf_instance *in, int pipeline)
+{
+	size_t k, j;
+
+	if (ev->time_ms == 0)
+		return;
+	if (e->action == EM_DELETE) {
+		if (ev->time_ms >= r->del.time_ms)
+			revt_set(&r->del, ev, pipeline);
+		return;
+	}
+	if (e->action != EM_CREATE && e->action != EM_MODIFY)
+		return;
+	for (k = 0; k < e->nattrs; k++) {
+		const struct em_attr *a = &e->attrs[k];
+		json_object *nv;
+		int present;
+
+		if (a->computed || a->transform == VT_REDACTED)
+			continue;
+		nv = attr_event_value(a, ev, &present);
+		if (!present) {
+			json_object_put(nv);
+			continue;
+		}
+		if (a->transform == VT_SG_RULES && in != NULL)
+			nv = sg_self(nv, in->id);
+		for (j = 0; j < r->nlw && strcmp(r->lw[j].attr, a->name) != 0; j++)
+			;
+		if (j == r->nlw) {
+			r->lw = xreallocarray(r->lw, r->nlw + 1, sizeof *r->lw);
+			memset(&r->lw[j], 0, sizeof r->lw[j]);
+			r->lw[j].attr = xstrdup(a->name);
+			r->nlw++;
+		}
+		if (ev->time_ms >= r->lw[j].ev.time_ms) {
+			json_object_put(r->lw[j].val);
+			r->lw[j].val = nv;
+			revt_set(&r->lw[j].ev, ev, pipeline);
+		} else
+			json_object_put(nv);
+	}
+}
+
+/*
+ * A finding just made from an event older than writes already seen on its resource (a log
+ * read newest first): resolved at once when those later writes put it back (every attribute
+ * it drifted, newest write equal to state's value), or a later delete closes it as
+ * lifecycle_apply would have. The resolution names that later event.
+ */
+static void
+lifecycle_settle(struct detector *d, struct dres *r, struct dfind *df, struct finding_list *out)
+{
+	int64_t t = df->copy->event_time_ms;
+	const struct revt *by = NULL;
+	struct event ev;
+	size_t i, j;
+	int all;
+
+	if (t == 0 || r == NULL)
+		return;
+	for (i = 0; i < r->n && r->v[i] != df; i++)
+		;
+	if (i == r->n)
+		return;
+	if (r->del.time_ms > t && (r->del.pipeline || df->copy->kind == FK_UNMANAGED)) {
+		ev = revt_event(&r->del);
+		resolve_at(d, r, i, r->del.pipeline ? RR_RESOURCE_GONE : RR_REVERTED_BY_HAND, &ev,
+		    r->del.time_ms, out);
+		return;
+	}
+	all = df->na > 0;
+	for (j = 0; j < df->na && all; j++) {
+		const struct dattr *da = &df->a[j];
+		size_t k;
+
+		all = 0;
+		if (da->kind != DA_VALUE)
+			break;
+		for (k = 0; k < r->nlw; k++) {
+			const struct lastw *lw = &r->lw[k];
+
+			if (strcmp(lw->attr, da->name) != 0 || lw->ev.time_ms <= t)
+				continue;
+			if (val_equal(lw->val, da->want)) {
+				all = 1;
+				if (by == NULL || lw->ev.time_ms > by->time_ms)
+					by = &lw->ev;
+			}
+		}
+	}
+	if (!all || by == NULL)
+		return;
+	ev = revt_event(by);
+	resolve_at(d, r, i, by->pipeline ? RR_REVERTED_BY_TERRAFORM : RR_REVERTED_BY_HAND, &ev,
+	    by->time_ms, out);
+}
+
 /* One successful write event on a tracked resource: which of its findings it puts back. */
 static void
 lifecycle_apply(struct detector *d, const struct event *ev, const struct em_entry *e,
     const char *key, const struct tf_instance *in, int pipeline, struct finding_list *out)
 {
-	struct dres *r = tf_hmap_get(&d->lc->by_key, key);
+	struct dres *r = dres_get(lc_get(d), key);
 	enum resolution_reason by = pipeline ? RR_REVERTED_BY_TERRAFORM : RR_REVERTED_BY_HAND;
 	size_t i, j, k;
 
-	if (r == NULL || r->n == 0)
+	lifecycle_record(r, ev, e, in, pipeline);
+	if (r->n == 0)
 		return;
 	/* A call logged before a finding's own event cannot put it back (a log read newest
 	 * first brings it earlier): those findings are not touched. */
@@ -1669,7 +1859,7 @@ lifecycle_event(struct detector *d, const struct event *ev, struct finding_list 
 	size_t nent, ne, nf = 0, i, j, k, n;
 	int pipeline, handled = 0;
 
-	if (d->lc == NULL || d->lc->nopen == 0 || d->map == NULL)
+	if (d->no_lifecycle || d->map == NULL)
 		return;
 	nent = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, ents, MAX_ENTRIES);
 	if (nent > MAX_ENTRIES)

@@ -182,8 +182,8 @@ files_paths() {
 	same "$_set: scan and scan --store find the same" "$(ids "$T_TMP/$_set-store.json")" \
 	    "$(ids "$T_TMP/$_set-scan.json")"
 	# Without a store nothing is triaged: every finding is open.
-	t_is "$_set: scan exits 2 when it found drift, 0 when not" "$_scan_rc" \
-	    "$([ "$(count "$T_TMP/$_set-scan.json")" -gt 0 ] && echo 2 || echo 0)"
+	t_is "$_set: scan exits 2 when it found open drift, 0 when not" "$_scan_rc" \
+	    "$([ "$(idstat "$T_TMP/$_set-scan.json" | grep -c ' open$')" -gt 0 ] && echo 2 || echo 0)"
 	_open=$(printf '%s\n' "$BASE" | grep -c ' open$')
 	_supp=$(printf '%s\n' "$BASE" | grep -c ' suppressed$')
 	t_like "$_set: scan's summary counts what it printed, with the store's triage" \

@@ -149,6 +149,16 @@ t_is "... and the run shows them as the store has them" "$(q "$T_TMP/out.json" '
 t_is "still two rows" "$($PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM findings").fetchone()[0])' "$S")" 2
 t_like "still resolved" "$T_ERR" 'store .*s\.db: 0 open, 0 acknowledged, 0 suppressed, 2 resolved'
 
+# ---- an unmanaged resource brought under Terraform: accepted_in_state ----
+S4=$T_TMP/s4.db
+t_run "$TFDRIFT" -c "$T_TMP/c.yaml" scan --state "$D/state1.tfstate" --events "$D/unmanaged.json" --store "$S4" -q -o /dev/null
+t_is "a bucket no state manages: exit 2" "$T_RC" 2
+t_run "$TFDRIFT" -c "$T_TMP/c.yaml" scan --state "$D/state1.tfstate" --state "$D/imported.tfstate" \
+    --events "$T_TMP/none.json" --store "$S4" -q -o "$T_TMP/s4.json"
+t_is "imported into a state: exit 0" "$T_RC" 0
+t_is "the unmanaged finding: accepted_in_state" "$(q "$T_TMP/s4.json" '[(x["kind"], res(x).get("reason")) for x in f]')" \
+    "[('unmanaged', 'accepted_in_state')]"
+
 # ---- the exit status counts the store, not only this run ----
 S2=$T_TMP/s2.db
 t_run "$TFDRIFT" -c "$T_TMP/c.yaml" scan --state "$D/state1.tfstate" --events "$D/abc.json" --store "$S2" -q -o /dev/null

@@ -391,6 +391,13 @@ lc_state(const struct eventmap *m, const char *lineage, int serial, int size_a, 
 	"\"userIdentity\":{\"type\":\"IAMUser\",\"userName\":\"carol\",\"arn\":\"arn:aws:iam::1:user/carol\",\"accountId\":\"1\"}," \
 	"\"requestParameters\":" params extra "}"
 #define TF_UA "Terraform/1.5.7 terraform-provider-aws/5.0"
+/* The same at another time (a log read newest first). */
+#define LRECT(id, time, name, ua, params) \
+	"{\"eventVersion\":\"1.08\",\"eventID\":\"" id "\",\"eventTime\":\"" time "\"," \
+	"\"eventSource\":\"ec2.amazonaws.com\",\"eventName\":\"" name "\",\"awsRegion\":\"eu-west-1\"," \
+	"\"userAgent\":\"" ua "\",\"readOnly\":false,\"sourceIPAddress\":\"203.0.113.1\"," \
+	"\"userIdentity\":{\"type\":\"IAMUser\",\"userName\":\"carol\",\"arn\":\"arn:aws:iam::1:user/carol\",\"accountId\":\"1\"}," \
+	"\"requestParameters\":" params "}"
 
 /* The resolutions in l (status resolved), as "EVENT:reason:RESOLVING_EVENT" words. */
 static void
@@ -544,6 +551,29 @@ test_lifecycle(void)
 	finding_list_clear(&out);
 	r = run(LREC("e21", "SetThing", "aws-cli/2", "{\"id\":\"i-new\",\"size\":5}", ""), &out);
 	ok(r == ND_NOT_MANAGED && out.n == 0, "while that one is open, later changes add nothing");
+	detector_free(det);
+
+	/* Newest first: the revert comes before the drift it reverts. */
+	ix = lc_state(m, "lin-1", 3, 1, 1);
+	det = detector_new(m, ix, &conf);
+	state_index_unref(ix);
+	r = run(LRECT("d2", "2024-05-27T12:00:00Z", "SetThing", "aws-cli/2", "{\"id\":\"i-a\",\"size\":1}"), &out);
+	ok(r == ND_EQUAL && out.n == 0, "newest first: the revert alone is nothing");
+	r = run(LRECT("d1", "2024-05-27T11:30:00Z", "SetThing", "aws-cli/2", "{\"id\":\"i-a\",\"size\":6}"), &out);
+	lc_res(&out, got, sizeof got);
+	ok(r == ND_DRIFT && out.n == 2 && out.v[0]->status == ST_OPEN &&
+	    strcmp(got, "d1:reverted_by_hand:d2") == 0,
+	    "the older drift comes out, then resolved by the later revert seen before (%s)", got);
+	finding_list_clear(&out);
+	r = run(LRECT("d4", "2024-05-27T13:00:00Z", "DeleteThing", TF_UA, "{\"id\":\"i-b\"}"), &out);
+	r = run(LRECT("d3", "2024-05-27T12:30:00Z", "SetThing", "aws-cli/2", "{\"id\":\"i-b\",\"mode\":\"z\"}"), &out);
+	lc_res(&out, got, sizeof got);
+	is_str(got, "d3:resource_gone:d4", "a later pipeline delete seen before: resource_gone");
+	r = run(LRECT("d5", "2024-05-27T12:45:00Z", "SetThing", "aws-cli/2", "{\"id\":\"i-a\",\"size\":7}"), &out);
+	lc_res(&out, got, sizeof got);
+	ok(out.n == 3 && lc_new(&out) == 2 && strcmp(got, "d3:resource_gone:d4") == 0,
+	    "a drift after the newest revert stays open");
+	finding_list_clear(&out);
 	detector_free(det);
 
 	/* Newer states: accepted_in_state, resource_gone; never another lineage or serial. */
