@@ -759,8 +759,9 @@ test_resolution_notifier(void)
 {
 	char dir[] = "/tmp/tfdrift-notify-res-XXXXXX", *p, *s, *db, *err = NULL;
 	static const unsigned on[] = { CONF_ON_OPEN, CONF_ON_OPEN | CONF_ON_RESOLVED,
-		CONF_ON_RESOLVED, CONF_ON_OPEN | CONF_ON_RESOLVED };
-	static const char *const names[] = { "open-only", "both", "resolved-only", "critical" };
+		CONF_ON_RESOLVED, CONF_ON_OPEN | CONF_ON_RESOLVED, CONF_ON_OPEN | CONF_ON_RESOLVED };
+	static const char *const names[] = { "open-only", "both", "resolved-only", "critical",
+		"limited" };
 	struct event hand;
 	struct conf c;
 	struct notifier *n;
@@ -790,6 +791,7 @@ test_resolution_notifier(void)
 		c.outputs[i].dead_letter = xasprintf("%s/dl-%s.jsonl", dir, names[i]);
 	}
 	c.outputs[3].min_severity = xstrdup("critical");
+	c.outputs[4].rate_limit = 1;
 	db = xasprintf("%s/store.db", dir);
 	/* Run 1: the alert, its resolution, the resolution again. Run 2 (a restart on the same
 	 * store): all of it again, nothing sent. */
@@ -810,10 +812,16 @@ test_resolution_notifier(void)
 			is_int(st[2].deduped, 1, "on [resolved]: sent once");
 			is_int(st[3].sent, 0, "min_severity critical: a high resolution is filtered too");
 			is_int(st[3].filtered, 3, "all three filtered");
+			is_int(st[4].sent, 1, "rate_limit 1/minute: the alert sent");
+			is_int(st[4].rate_limited, 2, "and the resolution over the limit (twice)");
+			is_int(st[4].summaries, 1, "one summary for it");
 		} else {
 			is_int(st[0].sent + st[1].sent + st[2].sent, 0, "after a restart: nothing sent again");
 			is_int(st[1].deduped, 3, "the store remembers the alert and the resolution apart");
 			is_int(st[2].deduped, 2, "and the resolution alone");
+			is_int(st[4].sent, 1, "a resolution the rate limit held back is sent later "
+			    "(as an alert would be)");
+			is_int(st[4].deduped, 2, "once: the alert and the second one deduped");
 		}
 		ok(st[1].last_error == NULL, "no error (%s)", st[1].last_error ? st[1].last_error : "");
 		notify_stats_free(st, ns);
