@@ -23,8 +23,6 @@
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 #define RATE_WINDOW_MS 60000
 
-static void sb_line(struct strbuf *sb, const char *s);
-
 /* A finding handed over: its JSON text, shared by the outputs' queues. */
 struct item {
 	atomic_int refs;
@@ -388,12 +386,12 @@ resolver(json_object *res)
  * not the day of same_day (the drift's event time), or the time as given when it does not
  * look like one. */
 static void
-sb_when(struct strbuf *sb, const char *t, const char *same_day)
+sb_when(struct strbuf *sb, const char *t, const char *same_day, int md)
 {
 	if (t == NULL)
 		return;
 	if (strlen(t) < 16 || t[10] != 'T') {
-		sb_line(sb, t);
+		sb_text(sb, t, 40, md);
 		return;
 	}
 	if (same_day == NULL || strncmp(t, same_day, 10) != 0)
@@ -425,10 +423,14 @@ sb_resolution(struct strbuf *sb, json_object *fj, int md)
 	else if (gone)
 		sb_adds(sb, "resource gone");
 	else {
-		const char *c;
+		/* A reason of a newer version: its words. */
+		char *w = xstrdup(reason), *c;
 
-		for (c = reason; *c && c - reason < 40; c++)
-			sb_addc(sb, *c == '_' ? ' ' : *c);
+		for (c = w; *c; c++)
+			if (*c == '_')
+				*c = ' ';
+		sb_text(sb, w, 40, md);
+		free(w);
 	}
 	if (gone && (who != NULL || ev != NULL)) {
 		/* Destroyed by an event (Terraform's delete): who did it, in the parenthesis. */
@@ -461,7 +463,7 @@ sb_resolution(struct strbuf *sb, json_object *fj, int md)
 		if (at != NULL)
 			sb_adds(sb, ", ");
 	}
-	sb_when(sb, at, day);
+	sb_when(sb, at, day, md);
 	if (sb->len > 1 && strcmp(sb->buf + sb->len - 2, ", ") == 0)
 		sb->buf[sb->len -= 2] = '\0';
 	if (sb->len > 1 && strcmp(sb->buf + sb->len - 2, " (") == 0)
@@ -537,10 +539,11 @@ slack_resolution(json_object *fj)
 	sb_init(&sb);
 	sb_adds(&sb, ":white_check_mark: RESOLVED ");
 	sb_addf(&sb, "%s %s ", upper_sev(sev), or_dash(kind));
+	/* A header holds 150 characters: 28 + 26 at most before the resource. */
 	if (addr != NULL)
-		sb_text(&sb, addr, 100, 0);
+		sb_text(&sb, addr, 90, 0);
 	else {
-		sb_text(&sb, or_dash(jstr_at(fj, "resource", "type")), 40, 0);
+		sb_text(&sb, or_dash(jstr_at(fj, "resource", "type")), 35, 0);
 		sb_adds(&sb, " ");
 		sb_text(&sb, or_dash(jstr_at(fj, "resource", "id")), 50, 0);
 	}

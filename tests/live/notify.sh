@@ -277,6 +277,10 @@ outputs:
     type: falco
     file: $T_TMP/res-falco.jsonl
     on: [open, resolved]
+  - name: res-sidekick
+    type: falco
+    url: $URL/falcosidekick/res
+    on: [open, resolved]
 CFG
 t_run "$TFDRIFT" -c "$T_TMP/res.yaml" watch --once --store "$T_TMP/res.db" --state "$EX/prod.tfstate" \
     --events "$T_TMP/revert.json"
@@ -328,6 +332,9 @@ t_is "Falco file: the alert, then a resolution line of its own" \
     "tfdrift modified,tfdrift drift resolved,"
 t_like "Falco: the resolution's output and fields" "$(tail -n 1 "$T_TMP/res-falco.jsonl")" \
     '"output":"Resolved: module\.app\.aws_instance\.web\[1\] instance_type — reverted by hand by bob \(ModifyInstanceAttribute, 11:14 UTC\).*"tfdrift\.resolution\.reason":"reverted_by_hand".*"ct\.name":"ModifyInstanceAttribute".*"ct\.user":"bob"'
+t_is "falcosidekick accepts the resolution too" \
+    "$(received 'r.falcosidekick.map(p => p.rule + "/" + p.priority).join(",")')" \
+    "tfdrift modified/Warning,tfdrift drift resolved/Warning"
 t_like "reported: 2 sent on res-slack" "$RES_ERR" 'notify res-slack \(slack\): 2 sent, 0 deduped'
 t_like "reported: 1 sent on plain-hook" "$RES_ERR" 'notify plain-hook \(webhook\): 1 sent, 0 deduped'
 

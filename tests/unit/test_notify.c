@@ -472,6 +472,16 @@ line_of(const struct finding *f)
 	return l;
 }
 
+static size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
 /* Every reason in words: what resolved it, who, through which event, when. */
 static void
 test_resolution_words(void)
@@ -652,6 +662,24 @@ test_resolution_payloads(void)
 		    i == 0 ? "slack" : i == 1 ? "falco" : "line");
 		free(s);
 	}
+	json_object_put(fj);
+	finding_free(f);
+
+	/* Slack's header holds 150 characters, whatever the address. */
+	f = mk_resolved(RR_REVERTED_BY_HAND, &hand, NULL);
+	f->kind = FK_FREEZE_VIOLATION;
+	f->severity = SEV_CRITICAL;
+	free(f->address);
+	f->address = xstrdup("module.a_very_long_module_name.module.another_long_module_name."
+	    "aws_security_group_rule.allow_everything_from_everywhere[\"ingress-443-tcp\"]");
+	fj = finding_to_json(f);
+	s = notify_slack_payload(fj);
+	p = json_tokener_parse(s);
+	t = jstr(json_object_array_get_idx(jpath(p, "blocks", NULL), 0), "text", "text");
+	ok(t != NULL && text_utf8_ok(t, strlen(t)) && utf8_chars(t) <= 150,
+	    "a long address: the header stays within 150 characters (%zu)", t ? utf8_chars(t) : 0);
+	json_object_put(p);
+	free(s);
 	json_object_put(fj);
 	finding_free(f);
 
