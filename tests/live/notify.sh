@@ -241,6 +241,7 @@ rev.sourceIPAddress = "198.51.100.23";
 rev.requestParameters.instanceType.value = "t3.medium";
 fs.writeFileSync(process.argv[2], JSON.stringify({ Records: [m, rev] }));
 fs.writeFileSync(process.argv[3], JSON.stringify({ Records: [m] }));
+fs.writeFileSync(process.argv[6], JSON.stringify({ Records: [rev] }));
 const s = JSON.parse(fs.readFileSync(process.argv[4], "utf8"));
 s.serial += 1;
 for (const r of s.resources)
@@ -249,7 +250,7 @@ for (const r of s.resources)
 			if (i.index_key === 1) i.attributes.instance_type = "t3.large";
 fs.writeFileSync(process.argv[5], JSON.stringify(s));
 ' "$EX/cloudtrail.json" "$T_TMP/revert.json" "$T_TMP/drift.json" "$EX/prod.tfstate" \
-    "$T_TMP/prod-next.tfstate"
+    "$T_TMP/prod-next.tfstate" "$T_TMP/revert-only.json"
 cat > "$T_TMP/res.yaml" <<CFG
 outputs:
   - name: res-slack
@@ -369,6 +370,21 @@ t_run "$TFDRIFT" -c "$T_TMP/res.yaml" watch --once --store "$T_TMP/acc.db" \
     --state "$T_TMP/prod-next.tfstate" --events "$T_TMP/drift.json"
 t_is "accepted: not sent again by a third run" \
     "$(received 'r.webhook.filter(w => JSON.parse(w.body).status === "resolved").length')" 2
+
+# Suppressed after its alert went out: the resolution is printed, not sent (as an alert of a
+# suppressed finding is not).
+mock_get R /__control/reset > /dev/null
+t_run "$TFDRIFT" -c "$T_TMP/res.yaml" watch --once --store "$T_TMP/sup.db" --state "$EX/prod.tfstate" \
+    --events "$T_TMP/drift.json"
+t_is "suppressed: the alert went out first" "$(hook res '.length')" 1
+BEFORE=$(received 'r.webhook.length + "/" + r.slack.length + "/" + r.falcosidekick.length')
+t_ok "suppress alice's changes" "$TFDRIFT" suppress --store "$T_TMP/sup.db" --scope actor \
+    --value alice@corp.example --for 1h --note "planned"
+t_run "$TFDRIFT" -c "$T_TMP/res.yaml" watch --once --store "$T_TMP/sup.db" --state "$EX/prod.tfstate" \
+    --events "$T_TMP/revert-only.json"
+t_like "suppressed: bob's revert resolves it (printed)" "$T_OUT" '"status":"resolved".*"reason":"reverted_by_hand"'
+t_is "suppressed: its resolution is not sent ($BEFORE before)" \
+    "$(received 'r.webhook.length + "/" + r.slack.length + "/" + r.falcosidekick.length')" "$BEFORE"
 
 # scan --notify --store: the store's drift that this scan resolves is sent; drift that comes
 # and goes within one scan is not.
