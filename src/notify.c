@@ -1462,6 +1462,8 @@ handle(struct output *o, struct item *it)
 	    &attempts, &err) == 0) {
 		pthread_mutex_lock(&o->mu);
 		o->st.sent++;
+		if (it->resolved)
+			o->st.sent_resolutions++;
 		o->st.last_ok_ms = tf_now_ms();
 		free(o->st.last_error);
 		o->st.last_error = NULL;
@@ -1813,9 +1815,13 @@ notify_report(struct notifier *n, FILE *fp)
 
 	notify_stats(n, &s, &ns);
 	for (i = 0; i < ns; i++) {
-		fprintf(fp, "tfdrift: notify %s (%s): %llu sent, %llu deduped, %llu rate-limited",
-		    s[i].name, s[i].type, (unsigned long long)s[i].sent,
-		    (unsigned long long)s[i].deduped, (unsigned long long)s[i].rate_limited);
+		fprintf(fp, "tfdrift: notify %s (%s): %llu sent", s[i].name, s[i].type,
+		    (unsigned long long)s[i].sent);
+		if (s[i].sent_resolutions > 0)
+			fprintf(fp, " (%llu resolution%s)", (unsigned long long)s[i].sent_resolutions,
+			    s[i].sent_resolutions == 1 ? "" : "s");
+		fprintf(fp, ", %llu deduped, %llu rate-limited", (unsigned long long)s[i].deduped,
+		    (unsigned long long)s[i].rate_limited);
 		if (s[i].retried > 0)
 			fprintf(fp, ", %llu retr%s", (unsigned long long)s[i].retried,
 			    s[i].retried == 1 ? "y" : "ies");

@@ -66,6 +66,7 @@ struct notify_stat {
 	char *name;
 	const char *type;               /* slack webhook falco */
 	uint64_t sent;                  /* findings delivered */
+	uint64_t sent_resolutions;      /* of which resolutions (on: resolved) */
 	uint64_t failed;                /* findings that failed their last attempt */
 	uint64_t retried;               /* extra attempts made */
 	uint64_t deduped;               /* not sent: already sent before */

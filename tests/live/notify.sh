@@ -336,7 +336,7 @@ t_like "Falco: the resolution's output and fields" "$(tail -n 1 "$T_TMP/res-falc
 t_is "falcosidekick accepts the resolution too" \
     "$(received 'r.falcosidekick.map(p => p.rule + "/" + p.priority).join(",")')" \
     "tfdrift modified/Warning,tfdrift drift resolved/Warning"
-t_like "reported: 2 sent on res-slack" "$RES_ERR" 'notify res-slack \(slack\): 2 sent, 0 deduped'
+t_like "reported: 2 sent on res-slack, one a resolution" "$RES_ERR" 'notify res-slack \(slack\): 2 sent \(1 resolution\), 0 deduped'
 t_like "reported: 1 sent on plain-hook" "$RES_ERR" 'notify plain-hook \(webhook\): 1 sent, 0 deduped'
 
 # The same events again under another name (a restart reading them again): the resolution

@@ -835,6 +835,8 @@ test_resolution_notifier(void)
 			is_int(st[0].sent, 1, "on [open]: the alert only");
 			is_int(st[0].filtered, 2, "on [open]: the resolutions are not for it");
 			is_int(st[1].sent, 2, "on [open, resolved]: the alert and the resolution");
+			is_int(st[1].sent_resolutions, 1, "one of them a resolution (counted apart)");
+			is_int(st[0].sent_resolutions, 0, "on [open]: no resolution");
 			is_int(st[1].deduped, 1, "on [open, resolved]: the resolution seen twice, sent once");
 			is_int(st[2].sent, 1, "on [resolved]: the resolution only");
 			is_int(st[2].deduped, 1, "on [resolved]: sent once");
