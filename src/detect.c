@@ -411,6 +411,24 @@ attr_event_value(const struct em_attr *a, const struct event *ev, int *present)
 	return NULL;
 }
 
+/* The attribute's value as the event logs it (a new reference), untransformed; NULL when
+ * the event does not carry it. */
+static json_object *
+attr_event_raw(const struct em_attr *a, const struct event *ev)
+{
+	size_t i;
+
+	if (a->value != NULL)
+		return json_object_get(a->value);
+	for (i = 0; i < a->npaths; i++) {
+		json_object *v = jpath_get(a->paths[i], ev->record);
+
+		if (v != NULL)
+			return json_object_get(v);
+	}
+	return NULL;
+}
+
 /* Is the member (given by the event) held by a separate managed resource (covered_by)? */
 static const struct tf_instance *
 covering_instance(const struct detector *d, const struct em_entry *e, const struct event *ev)
@@ -1299,8 +1317,9 @@ struct dfind {
 /* A successful write remembered for findings made later from older events (a log read
  * newest first): who and when, for the resolution. */
 struct revt {
+	int refs;               /* shared by every write it is the newest of */
 	char *id, *name;
-	int64_t time_ms;        /* 0: none */
+	int64_t time_ms;
 	struct actor actor;
 	int pipeline;
 };
@@ -1308,8 +1327,10 @@ struct revt {
 /* The newest value an event set on one attribute of a resource. */
 struct lastw {
 	char *attr;
-	json_object *val;       /* owned */
-	struct revt ev;
+	const struct em_attr *a;        /* the map's attribute that set it (the map outlives us) */
+	json_object *raw;       /* the value as logged (a reference): transformed only if used */
+	char *self_id;          /* VT_SG_RULES: the group's own id, for `self` rules */
+	struct revt *ev;        /* a reference */
 };
 
 /* One resource (store_resource_key: the address, else TYPE:ID) that was written to. */
@@ -1319,7 +1340,7 @@ struct dres {
 	size_t n, cap;
 	struct lastw *lw;       /* the newest write of each attribute */
 	size_t nlw;
-	struct revt del;        /* the newest successful delete */
+	struct revt *del;       /* the newest successful delete (a reference), or NULL */
 };
 
 struct lifecycle {
@@ -1379,23 +1400,39 @@ dfind_free(struct dfind *df)
 }
 
 static void
-revt_clear(struct revt *e)
+revt_unref(struct revt *e)
 {
+	if (e == NULL || --e->refs > 0)
+		return;
 	free(e->id);
 	free(e->name);
 	actor_clear(&e->actor);
-	memset(e, 0, sizeof *e);
+	free(e);
 }
 
-static void
-revt_set(struct revt *e, const struct event *ev, int pipeline)
+static struct revt *
+revt_new(const struct event *ev, int pipeline)
 {
-	revt_clear(e);
+	struct revt *e = xcalloc(1, sizeof *e);
+
+	e->refs = 1;
 	e->id = xstrdup(ev->id);
 	e->name = xstrdup(ev->name);
 	e->time_ms = ev->time_ms;
 	actor_copy(&e->actor, &ev->actor);
 	e->pipeline = pipeline;
+	return e;
+}
+
+/* A reference to the event being handled, made on first use (one per event, however many
+ * resources and attributes remember it). */
+static struct revt *
+revt_of(struct revt **cur, const struct event *ev, int pipeline)
+{
+	if (*cur == NULL)
+		*cur = revt_new(ev, pipeline);
+	(*cur)->refs++;
+	return *cur;
 }
 
 /* The event a revt remembers, for finding_resolve (borrows its strings). */
@@ -1426,11 +1463,12 @@ lifecycle_free(struct lifecycle *lc)
 			dfind_free(r->v[j]);
 		for (j = 0; j < r->nlw; j++) {
 			free(r->lw[j].attr);
-			json_object_put(r->lw[j].val);
-			revt_clear(&r->lw[j].ev);
+			json_object_put(r->lw[j].raw);
+			free(r->lw[j].self_id);
+			revt_unref(r->lw[j].ev);
 		}
 		free(r->lw);
-		revt_clear(&r->del);
+		revt_unref(r->del);
 		free(r->v);
 		free(r->key);
 		free(r);
@@ -1651,33 +1689,29 @@ members_left(json_object *want, json_object *gone)
  * modifications only: a set's members added or removed say nothing of the whole value. */
 static void
 lifecycle_record(struct dres *r, const struct event *ev, const struct em_entry *e,
-    const struct tf_instance *in, int pipeline)
+    const struct tf_instance *in, int pipeline, struct revt **cur)
 {
 	size_t k, j;
 
 	if (ev->time_ms == 0)
 		return;
 	if (e->action == EM_DELETE) {
-		if (ev->time_ms >= r->del.time_ms)
-			revt_set(&r->del, ev, pipeline);
+		if (r->del == NULL || ev->time_ms >= r->del->time_ms) {
+			revt_unref(r->del);
+			r->del = revt_of(cur, ev, pipeline);
+		}
 		return;
 	}
 	if (e->action != EM_CREATE && e->action != EM_MODIFY)
 		return;
 	for (k = 0; k < e->nattrs; k++) {
 		const struct em_attr *a = &e->attrs[k];
-		json_object *nv;
-		int present;
+		json_object *raw;
 
 		if (a->computed || a->transform == VT_REDACTED)
 			continue;
-		nv = attr_event_value(a, ev, &present);
-		if (!present) {
-			json_object_put(nv);
+		if ((raw = attr_event_raw(a, ev)) == NULL)
 			continue;
-		}
-		if (a->transform == VT_SG_RULES && in != NULL)
-			nv = sg_self(nv, in->id);
 		for (j = 0; j < r->nlw && strcmp(r->lw[j].attr, a->name) != 0; j++)
 			;
 		if (j == r->nlw) {
@@ -1686,12 +1720,17 @@ lifecycle_record(struct dres *r, const struct event *ev, const struct em_entry *
 			r->lw[j].attr = xstrdup(a->name);
 			r->nlw++;
 		}
-		if (ev->time_ms >= r->lw[j].ev.time_ms) {
-			json_object_put(r->lw[j].val);
-			r->lw[j].val = nv;
-			revt_set(&r->lw[j].ev, ev, pipeline);
+		if (r->lw[j].ev == NULL || ev->time_ms >= r->lw[j].ev->time_ms) {
+			json_object_put(r->lw[j].raw);
+			r->lw[j].raw = raw;
+			r->lw[j].a = a;
+			free(r->lw[j].self_id);
+			r->lw[j].self_id = a->transform == VT_SG_RULES && in != NULL ?
+			    xstrdup(in->id) : NULL;
+			revt_unref(r->lw[j].ev);
+			r->lw[j].ev = revt_of(cur, ev, pipeline);
 		} else
-			json_object_put(nv);
+			json_object_put(raw);
 	}
 }
 
@@ -1716,10 +1755,11 @@ lifecycle_settle(struct detector *d, struct dres *r, struct dfind *df, struct fi
 		;
 	if (i == r->n)
 		return;
-	if (r->del.time_ms > t && (r->del.pipeline || df->copy->kind == FK_UNMANAGED)) {
-		ev = revt_event(&r->del);
-		resolve_at(d, r, i, r->del.pipeline ? RR_RESOURCE_GONE : RR_REVERTED_BY_HAND, &ev,
-		    r->del.time_ms, out);
+	if (r->del != NULL && r->del->time_ms > t &&
+	    (r->del->pipeline || df->copy->kind == FK_UNMANAGED)) {
+		ev = revt_event(r->del);
+		resolve_at(d, r, i, r->del->pipeline ? RR_RESOURCE_GONE : RR_REVERTED_BY_HAND, &ev,
+		    r->del->time_ms, out);
 		return;
 	}
 	all = df->na > 0;
@@ -1733,13 +1773,19 @@ lifecycle_settle(struct detector *d, struct dres *r, struct dfind *df, struct fi
 		for (k = 0; k < r->nlw; k++) {
 			const struct lastw *lw = &r->lw[k];
 
-			if (strcmp(lw->attr, da->name) != 0 || lw->ev.time_ms <= t)
+			json_object *nv;
+
+			if (lw->ev == NULL || strcmp(lw->attr, da->name) != 0 || lw->ev->time_ms <= t)
 				continue;
-			if (val_equal(lw->val, da->want)) {
+			nv = val_from_event(lw->a->transform, lw->raw);
+			if (lw->self_id != NULL)
+				nv = sg_self(nv, lw->self_id);
+			if (val_equal(nv, da->want)) {
 				all = 1;
-				if (by == NULL || lw->ev.time_ms > by->time_ms)
-					by = &lw->ev;
+				if (by == NULL || lw->ev->time_ms > by->time_ms)
+					by = lw->ev;
 			}
+			json_object_put(nv);
 		}
 	}
 	if (!all || by == NULL)
@@ -1752,13 +1798,19 @@ lifecycle_settle(struct detector *d, struct dres *r, struct dfind *df, struct fi
 /* One successful write event on a tracked resource: which of its findings it puts back. */
 static void
 lifecycle_apply(struct detector *d, const struct event *ev, const struct em_entry *e,
-    const char *key, const struct tf_instance *in, int pipeline, struct finding_list *out)
+    const char *key, const struct tf_instance *in, int pipeline, struct revt **cur,
+    struct finding_list *out)
 {
-	struct dres *r = dres_get(lc_get(d), key);
+	struct lifecycle *lc = lc_get(d);
+	struct dres *r;
 	enum resolution_reason by = pipeline ? RR_REVERTED_BY_TERRAFORM : RR_REVERTED_BY_HAND;
 	size_t i, j, k;
 
-	lifecycle_record(r, ev, e, in, pipeline);
+	/* Every write is remembered (cheaply: the logged value and one shared reference to the
+	 * event), whether or not anything is open: a log read newest first brings the revert
+	 * before the drift it reverts. */
+	r = dres_get(lc, key);
+	lifecycle_record(r, ev, e, in, pipeline, cur);
 	if (r->n == 0)
 		return;
 	/* A call logged before a finding's own event cannot put it back (a log read newest
@@ -1858,6 +1910,7 @@ lifecycle_event(struct detector *d, const struct event *ev, struct finding_list 
 	const char *prov = tf_provider_name(ev->provider);
 	size_t nent, ne, nf = 0, i, j, k, n;
 	int pipeline, handled = 0;
+	struct revt *cur = NULL;
 
 	if (d->no_lifecycle || d->map == NULL)
 		return;
@@ -1881,10 +1934,10 @@ lifecycle_event(struct detector *d, const struct event *ev, struct finding_list 
 					n = MAX_MATCH;
 				for (k = 0; k < n; k++)
 					lifecycle_apply(d, ev, ents[i], ins[k]->address, ins[k], pipeline,
-					    out);
+					    &cur, out);
 				if (n == 0 && type != NULL) {
 					key = xasprintf("%s:%s", type, ids[j]);
-					lifecycle_apply(d, ev, ents[i], key, NULL, pipeline, out);
+					lifecycle_apply(d, ev, ents[i], key, NULL, pipeline, &cur, out);
 					free(key);
 				}
 			}
@@ -1900,11 +1953,12 @@ lifecycle_event(struct detector *d, const struct event *ev, struct finding_list 
 	for (j = 0; j < nf; j++) {
 		if (!handled) {
 			key = xasprintf("%s:%s", first->resource, fids[j]);
-			lifecycle_apply(d, ev, first, key, NULL, pipeline, out);
+			lifecycle_apply(d, ev, first, key, NULL, pipeline, &cur, out);
 			free(key);
 		}
 		free(fids[j]);
 	}
+	revt_unref(cur);
 }
 
 /* The states of ix by lineage, each with an address -> instance map built on first use. */
