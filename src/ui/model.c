@@ -584,6 +584,8 @@ collect(struct model *m, struct model_index *ix, const struct model_key *order, 
 		m->count[k->status < ST__COUNT ? k->status : 0][k->sev < SEV__COUNT ? k->sev : 0]++;
 		if (k->status == ST_SUPPRESSED && !m->show_suppressed)
 			continue;
+		if (k->status == ST_RESOLVED && !m->show_resolved)
+			continue;
 		if (m->filter != NULL && !filter_keeps(m, ix, k->idx, f))
 			continue;
 		if (k->sev >= SEV__COUNT)
@@ -797,7 +799,12 @@ model_worst_in(struct model *m, int64_t from_ms, int64_t bucket_ms, size_t n,
 		const struct model_key *k = &ix->ord[i];
 		size_t c = (size_t)((k->time - from_ms) / bucket_ms);
 
-		if (k->status != ST_SUPPRESSED && c < n && (int)k->sev > worst[c])
+		if (c >= n || k->status == ST_SUPPRESSED)
+			continue;
+		if (k->status == ST_RESOLVED) {
+			if (worst[c] == -1)
+				worst[c] = MODEL_RESOLVED_ONLY;
+		} else if ((int)k->sev > worst[c])
 			worst[c] = (signed char)k->sev;
 	}
 }

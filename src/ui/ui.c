@@ -28,7 +28,8 @@
 #define MAX_BACK 64
 
 const struct ui_view *const ui_views[UI_NVIEWS] = {
-	&view_findings, &view_events, &view_actors, &view_sources, &view_resource,
+	&view_findings, &view_events, &view_actors, &view_sources, &view_resources,
+	&view_resource,
 };
 
 /* ---- drawing helpers ---- */
@@ -400,6 +401,7 @@ push_back(struct ui *u, int to)
 	b->detail_cursor = u->detail.cursor;
 	b->detail_scroll = u->detail.scroll;
 	b->show_suppressed = u->model.show_suppressed;
+	b->show_resolved = u->model.show_resolved;
 	b->bucket_from = u->tl.bucket_from;
 	b->bucket_to = u->tl.bucket_to;
 }
@@ -420,10 +422,12 @@ go_back(struct ui *u)
 	place_restore(u, &b->to);
 	place_restore(u, &b->from);
 	if (u->tl.bucket_from != b->bucket_from || u->tl.bucket_to != b->bucket_to ||
-	    u->model.show_suppressed != b->show_suppressed) {
+	    u->model.show_suppressed != b->show_suppressed ||
+	    u->model.show_resolved != b->show_resolved) {
 		u->tl.bucket_from = b->bucket_from;
 		u->tl.bucket_to = b->bucket_to;
 		u->model.show_suppressed = b->show_suppressed;
+		u->model.show_resolved = b->show_resolved;
 		u->model.filter_gen++;
 		ui_mark_dirty(u, V_FINDINGS);
 	}
@@ -481,6 +485,8 @@ ui_open_finding(struct ui *u, const char *id)
 		ui_set_filter(u, V_FINDINGS, "", 1);
 	if (u->model.all.v[i]->status == ST_SUPPRESSED)
 		u->model.show_suppressed = 1;
+	if (u->model.all.v[i]->status == ST_RESOLVED)
+		u->model.show_resolved = 1;
 	ui_list_jump(&vs->list, id);
 	u->focus_detail = 0;
 	u->detail.cursor = -1;
@@ -697,19 +703,22 @@ draw_status(struct ui *u, int y, int w)
 	struct model *m = &u->model;
 	struct replay_progress p;
 	struct strbuf sb, flags;
-	size_t s, nack = 0, nsup = 0, open[SEV__COUNT];
+	size_t s, nack = 0, nsup = 0, nres = 0, open[SEV__COUNT];
 	int x, fw;
 
 	replay_progress(u->replay, &p, NULL);
 	for (s = 0; s < SEV__COUNT; s++) {
 		nack += m->count[ST_ACKNOWLEDGED][s];
 		nsup += m->count[ST_SUPPRESSED][s];
+		nres += m->count[ST_RESOLVED][s];
 		open[s] = m->count[ST_OPEN][s] + u->held_count[s];
 	}
 	sb_init(&sb);
 	sb_addf(&sb, " open: crit %zu high %zu med %zu low %zu info %zu | ack %zu | supp %zu%s | ",
 	    open[SEV_CRITICAL], open[SEV_HIGH], open[SEV_MEDIUM], open[SEV_LOW], open[SEV_INFO],
 	    nack, nsup, m->show_suppressed ? " shown" : "");
+	if (nres > 0 || m->show_resolved)
+		sb_addf(&sb, "resolved %zu%s | ", nres, m->show_resolved ? " shown" : "");
 	if (p.phase == RP_LIVE)
 		sb_addf(&sb, "live: %llu events%s", (unsigned long long)p.events,
 		    p.total > 0 ? " (queued)" : "");
@@ -944,6 +953,7 @@ act(struct ui *u, enum ui_action a, int key, int is_code)
 	/* Keys every view shares. */
 	switch (a) {
 	case ACT_TAB_FINDINGS: case ACT_TAB_EVENTS: case ACT_TAB_ACTORS: case ACT_TAB_SOURCES:
+	case ACT_TAB_RESOURCES:
 		ui_show_view(u, (int)(a - ACT_TAB_FINDINGS));
 		return;
 	case ACT_NEXT_TAB:

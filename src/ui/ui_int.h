@@ -143,12 +143,12 @@ struct ui_vstate {
 };
 
 extern const struct ui_view view_findings, view_events, view_actors, view_sources,
-    view_resource;
-/* Every view, numbered ones first (1 2 3 4); the rest are reached by drilling down. */
+    view_resources, view_resource;
+/* Every view, numbered ones first (1 2 3 4 5); the rest are reached by drilling down. */
 extern const struct ui_view *const ui_views[];
-#define UI_NVIEWS 5
-#define UI_NTABS 4                      /* views with a number key */
-enum { V_FINDINGS = 0, V_EVENTS, V_ACTORS, V_SOURCES, V_RESOURCE };
+#define UI_NVIEWS 6
+#define UI_NTABS 5                      /* views with a number key */
+enum { V_FINDINGS = 0, V_EVENTS, V_ACTORS, V_SOURCES, V_RESOURCES, V_RESOURCE };
 
 /* One aggregated actor (Actors view). */
 struct ui_actor {
@@ -214,7 +214,7 @@ struct ui_back {
 	char *resource;         /* the resource view's subject */
 	int focus_detail;
 	int detail_cursor, detail_scroll;
-	int show_suppressed;
+	int show_suppressed, show_resolved;
 	int64_t bucket_from, bucket_to;
 };
 
@@ -420,6 +420,8 @@ void ui_prompt_draw(struct ui *u, int y, int w);
 void ui_prompt_free(struct ui *u);
 /* Column layouts from the store or the config (cmd.c), at start. */
 void ui_load_prefs(struct ui *u);
+/* Keep an on/off setting of the dashboard (R, =) in the store for the next session. */
+void ui_save_toggle(struct ui *u, const char *name, int on);
 /* Commands (cmd.c): run one command line (without the ':'). */
 void ui_command(struct ui *u, const char *line);
 /* Tab completion of a command line: the completed line (heap), or NULL when none; when
@@ -455,6 +457,8 @@ void ui_timeline_draw(struct ui *u, int y, int x, int h, int w);
 int ui_timeline_key(struct ui *u, enum ui_action a);
 int ui_timeline_click(struct ui *u, int y, int x);
 void ui_detail_build(const struct ui *u, const struct finding *f, struct ui_text *d);
+/* "resolved: reverted_by_terraform by tf-ci" (the status's name when not resolved), heap. */
+char *ui_resolution_text(const struct finding *f);
 /* The Actors view's aggregate over the events and findings (cheap when nothing changed). */
 void ui_actors_rebuild(struct ui *u, int64_t since_ms, int64_t until_ms);
 /* The command that fixes a finding (the bare command line), heap; NULL none. */

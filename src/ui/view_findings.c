@@ -35,8 +35,9 @@ static const struct ui_col cols[C__N] = {
 static const struct key_hint hints_list[] = {
 	{ ACT_SHOW, ACT_NONE }, { ACT_FILTER, ACT_NONE }, { ACT_ACK, ACT_NONE },
 	{ ACT_SUPPRESS, ACT_NONE }, { ACT_UNDO, ACT_NONE }, { ACT_COPY, ACT_NONE },
-	{ ACT_COMMAND, ACT_NONE }, { ACT_TAB_FINDINGS, ACT_TAB_SOURCES },
-	{ ACT_LEFT, ACT_RIGHT }, { ACT_SORT, ACT_NONE }, { ACT_TOGGLE_SUPPRESSED, ACT_NONE },
+	{ ACT_COMMAND, ACT_NONE }, { ACT_TAB_FINDINGS, ACT_TAB_RESOURCES },
+	{ ACT_LEFT, ACT_RIGHT }, { ACT_SORT, ACT_NONE }, { ACT_TOGGLE_RESOLVED, ACT_NONE },
+	{ ACT_GROUP, ACT_NONE }, { ACT_TOGGLE_SUPPRESSED, ACT_NONE },
 	{ ACT_FULLSCREEN, ACT_NONE }, { ACT_PAGER, ACT_NONE }, { ACT_EXPORT, ACT_NONE },
 	{ ACT_PAUSE, ACT_NONE }, { ACT_BACK, ACT_NONE }, { ACT_NONE, ACT_NONE },
 };
@@ -57,6 +58,7 @@ struct fpriv {
 	const struct finding *detail_of;
 	int detail_status;
 	const void *detail_triage;
+	const void *detail_resolution;
 	uint64_t detail_gen;
 	int detail_utf8;
 	int sort_col;                   /* the comparator's column */
@@ -81,7 +83,7 @@ kind_label(enum finding_kind k)
 static const char *
 status_mark(enum finding_status s)
 {
-	return s == ST_ACKNOWLEDGED ? "A" : s == ST_SUPPRESSED ? "S" : "";
+	return s == ST_ACKNOWLEDGED ? "A" : s == ST_SUPPRESSED ? "S" : s == ST_RESOLVED ? "R" : "";
 }
 
 static const char *
@@ -108,7 +110,16 @@ text_of(const struct finding *f, int col, char *buf, size_t len)
 	case C_SEV: return sev_label(f->severity);
 	case C_KIND: return kind_label(f->kind);
 	case C_RES: return res_of(f, buf, len);
-	case C_CHANGE: return f->summary ? f->summary : "";
+	case C_CHANGE:
+		if (f->status == ST_RESOLVED) {
+			/* What resolved it first: the change is in the detail. */
+			char *why = ui_resolution_text(f);
+
+			snprintf(buf, len, "%s; %s", why, f->summary ? f->summary : "");
+			free(why);
+			return buf;
+		}
+		return f->summary ? f->summary : "";
 	case C_ACTOR: return actor_of(f);
 	case C_ACCOUNT: return f->account ? f->account : "";
 	case C_REGION: return f->region ? f->region : "";
@@ -156,6 +167,8 @@ f_cell_attr(struct ui *u, struct ui_vstate *vs, size_t row, int col)
 	(void)vs;
 	if (f == NULL)
 		return 0;
+	if (f->status == ST_RESOLVED)
+		return theme_attr(TS_DIM);      /* the whole row: drift that is gone */
 	if (col == C_SEV)
 		return theme_attr(theme_severity_slot(f->severity));
 	if (col == C_ST && f->status != ST_OPEN)
@@ -321,12 +334,14 @@ f_rebuild(struct ui *u, struct ui_vstate *vs)
 	m->nwords = filter_ntexts(vs->filter);
 	if (vs->filter != NULL && filter_wants_suppressed(vs->filter))
 		m->show_suppressed = 1;
+	if (vs->filter != NULL && filter_wants_resolved(vs->filter))
+		m->show_resolved = 1;
 	model_rebuild(m);
 	if (!vs->list.follow && vs->list.sel_id != NULL)
 		row = model_row_of(m, vs->list.sel_id);
 	/* A new query, sort, bucket or triage shows other rows: only arrivals are "new". */
 	ui_list_settle(&vs->list, m->nrows, row, vs->gen * 131u + m->filter_gen * 2u +
-	    (m->show_suppressed != 0));
+	    (m->show_suppressed != 0) + (m->show_resolved != 0) * 4u);
 	if (m->nrows > 0) {
 		model_select_row(m, vs->list.sel);
 		free(vs->list.sel_id);
@@ -340,12 +355,14 @@ static const struct ui_text *
 detail_of(struct ui *u, struct fpriv *p, const struct finding *f)
 {
 	if (f != p->detail_of || (int)f->status != p->detail_status ||
-	    (const void *)f->triage != p->detail_triage || p->detail_utf8 != u->utf8) {
+	    (const void *)f->triage != p->detail_triage ||
+	    (const void *)f->resolution != p->detail_resolution || p->detail_utf8 != u->utf8) {
 		ui_text_free(&p->detail);
 		ui_detail_build(u, f, &p->detail);
 		p->detail_of = f;
 		p->detail_status = (int)f->status;
 		p->detail_triage = f->triage;
+		p->detail_resolution = f->resolution;
 		p->detail_utf8 = u->utf8;
 	}
 	return &p->detail;
@@ -378,8 +395,8 @@ draw_empty(struct ui *u, struct ui_vstate *vs, int y, int x, int w)
 	replay_progress(u->replay, &p, &err);
 	if (u->model.all.n > 0)
 		why = vs->filter != NULL || u->tl.bucket_to > 0 ?
-		    "No findings match (Esc clears the bucket, then the filter; S shows suppressed)." :
-		    "No findings to show (S shows suppressed ones).";
+		    "No findings match (Esc clears the bucket, then the filter; S shows suppressed, "
+		    "R resolved)." : "No findings to show (S shows suppressed ones, R resolved ones).";
 	else if (err != NULL && p.finished)
 		why = "No findings: the events could not be read (4 Sources says why).";
 	else if (err != NULL)
@@ -558,6 +575,13 @@ f_key(struct ui *u, struct ui_vstate *vs, enum ui_action a)
 		vs->dirty = 1;
 		ui_msg(u, 0, m->show_suppressed ? "showing suppressed findings" :
 		    "hiding suppressed findings");
+		return 1;
+	case ACT_TOGGLE_RESOLVED:
+		m->show_resolved = !m->show_resolved;
+		vs->dirty = 1;
+		ui_save_toggle(u, "show_resolved", m->show_resolved);
+		ui_msg(u, 0, m->show_resolved ? "showing resolved findings (dimmed)" :
+		    "hiding resolved findings");
 		return 1;
 	default:
 		return 0;

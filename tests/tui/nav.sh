@@ -403,7 +403,7 @@ t_screen "Tab completes a view's name" cmd '^:view events *$'
 tui_keys cmd C-u
 tui_keys cmd -l 'view '
 tui_keys cmd Tab
-t_screen "and lists them, saved views too" cmd '^findings events actors sources clicalls *$'
+t_screen "and lists them, saved views too" cmd '^findings events actors sources resources clicalls *$'
 tui_keys cmd C-u
 tui_keys cmd -l 'columns -ch'
 tui_keys cmd Tab
