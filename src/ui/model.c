@@ -542,6 +542,30 @@ find_id(const struct model *m, struct model_index *ix, const char *id)
 	return best;
 }
 
+size_t
+model_find(struct model *m, const char *id)
+{
+	size_t i = find_id(m, index_of(m), id);
+
+	return i == NO_SEL ? (size_t)-1 : i;
+}
+
+void
+model_replace(struct model *m, size_t idx, struct finding *f)
+{
+	struct finding *old;
+
+	if (idx >= m->all.n || f == m->all.v[idx])
+		return;
+	old = m->all.v[idx];
+	m->all.v[idx] = f;
+	finding_free(old);
+	m->replaced++;
+	/* Its status may have changed: the filter's verdicts and the keys are asked again
+	 * (the keys notice the new pointer). */
+	m->filter_gen++;
+}
+
 /* Where sel_id is in all.v: the cached place when it still holds that id, else the map. */
 static size_t
 find_sel(const struct model *m, struct model_index *ix)

@@ -50,6 +50,7 @@ struct model {
 	size_t nwords;
 	int keep_hay;                   /* make each search text as the finding arrives */
 	size_t count[ST__COUNT][SEV__COUNT];    /* [status][severity] over all findings */
+	unsigned replaced;              /* bumped by model_replace (views cache by it) */
 	struct model_index *ix;         /* private to model.c: the sort keys in time order */
 };
 
@@ -57,6 +58,12 @@ void model_init(struct model *m);
 void model_free(struct model *m);
 /* Take ownership of a finding. Call model_rebuild after a batch. */
 void model_add(struct model *m, struct finding *f);
+/* The all.v index of a finding with this id, or (size_t)-1. */
+size_t model_find(struct model *m, const char *id);
+/* A newer version of the finding at all.v[idx] (the same id: resolved since, say): f takes
+ * its place and the old one is freed. Anything that borrowed from the old one must be made
+ * again: views cache by m->replaced. Call model_rebuild after. */
+void model_replace(struct model *m, size_t idx, struct finding *f);
 /* Rebuild rows and counts; keeps the selection on sel_id when it is still visible.
  * Rows are newest first (SORT_TIME), or worst severity first and then newest
  * (SORT_SEVERITY); ties by id, then by arrival. Any change of sort, filter,

@@ -499,8 +499,8 @@ ui_open_finding(struct ui *u, const char *id)
 /* ---- arrivals ---- */
 
 /* Findings and events that arrived: saved and triaged at once; shown unless paused. */
-static void
-show_arrivals(struct ui *u, struct finding_list *got, struct ui_event_list *evs)
+void
+ui_show_arrivals(struct ui *u, struct finding_list *got, struct ui_event_list *evs)
 {
 	size_t i;
 
@@ -510,9 +510,16 @@ show_arrivals(struct ui *u, struct finding_list *got, struct ui_event_list *evs)
 		evlog_add(&u->events, &evs->v[i]);
 	}
 	for (i = 0; i < got->n; i++) {
+		size_t at;
+
 		if (got->v[i]->event_time_ms > u->latest_ms)
 			u->latest_ms = got->v[i]->event_time_ms;
-		model_add(&u->model, got->v[i]);
+		/* A finding shown before that has resolved since takes its old place. */
+		if (got->v[i]->status == ST_RESOLVED &&
+		    (at = model_find(&u->model, got->v[i]->id)) != (size_t)-1) {
+			model_replace(&u->model, at, got->v[i]);
+		} else
+			model_add(&u->model, got->v[i]);
 	}
 	if (evs->n > 0 || got->n > 0)
 		ui_mark_all_dirty(u);
@@ -581,7 +588,7 @@ drain(struct ui *u)
 		free(evs.v);
 		return;
 	}
-	show_arrivals(u, &got, &evs);
+	ui_show_arrivals(u, &got, &evs);
 	free(got.v);
 	free(evs.v);
 }
@@ -591,7 +598,7 @@ set_paused(struct ui *u, int on)
 {
 	u->paused = on;
 	if (!on) {
-		show_arrivals(u, &u->held, &u->held_events);
+		ui_show_arrivals(u, &u->held, &u->held_events);
 		memset(u->held_count, 0, sizeof u->held_count);
 		ui_msg(u, 0, "resumed");
 	} else

@@ -102,7 +102,7 @@ key_cmp(const void *k, const void *e)
 static void
 aggregate(struct ui *u, struct rspriv *p)
 {
-	uint64_t key = u->events.gen * 1000003u + u->model.all.n * 31u + 1;
+	uint64_t key = u->events.gen * 1000003u + u->model.all.n * 31u + u->model.replaced * 7u + 1;
 	size_t i, s;
 
 	for (s = 0; s < ST__COUNT; s++)  /* statuses change on triage and resolution */

@@ -30,7 +30,7 @@ count(struct ui *u, int columns, int64_t left_ms, int64_t bucket)
 {
 	struct ui_timeline *t = &u->tl;
 	uint64_t key = u->events.gen * 31u + u->model.all.n * 131u + (uint64_t)left_ms * 7u +
-	    (uint64_t)columns * 17u + (uint64_t)bucket;
+	    (uint64_t)columns * 17u + (uint64_t)bucket + u->model.replaced * 1009u;
 	size_t i;
 
 	/* Statuses change on triage without a new finding: fold the counts in. */
