@@ -727,4 +727,5 @@ ui_load_prefs(struct ui *u)
 		free(key);
 	}
 	u->model.show_resolved = toggle_on(u, "show_resolved");
+	ui_findings_group(u, toggle_on(u, "group_sessions"));
 }

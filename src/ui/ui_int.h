@@ -398,7 +398,9 @@ int ui_set_filter(struct ui *u, int v, const char *q, int quiet);
 void ui_mark_dirty(struct ui *u, int v);
 /* Every view rebuilds (new data, triage). */
 void ui_mark_all_dirty(struct ui *u);
-/* The finding the Findings view has selected, or NULL. */
+/* Findings grouped by actor session (=) or not. */
+void ui_findings_group(struct ui *u, int on);
+/* The finding the Findings view has selected, or NULL (a session's row is no finding). */
 struct finding *ui_selected_finding(struct ui *u);
 /* Triage (triage.c): each is committed to the store before it says so. */
 int ui_can_decide(struct ui *u);
