@@ -315,7 +315,7 @@ f_cell_attr(struct ui *u, struct ui_vstate *vs, size_t row, int col)
 			return 0;
 		if (col == C_SEV && (w = ses_worst(u, &p->ses[g->ses])) >= 0)
 			return theme_attr(theme_severity_slot(w));
-		return theme_attr(TS_HEADER) | A_BOLD;
+		return 0;
 	}
 	if (f->status == ST_RESOLVED)
 		return theme_attr(TS_DIM);      /* the whole row: drift that is gone */

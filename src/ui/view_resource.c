@@ -24,7 +24,7 @@ static const struct ui_col cols[C__N] = {
 	[C_WHAT] = { "EVENT", 10, 0, 1, 35, 0 },
 	[C_ACTOR] = { "ACTOR", 8, 0, 1, 30, 0 },
 	[C_VIA] = { "VIA", 3, 9, 0, 0, 0 },
-	[C_OUTCOME] = { "OUTCOME", 8, 0, 0, 30, 0 },
+	[C_OUTCOME] = { "OUTCOME", 8, 0, 0, 45, 0 },
 	[C_CHANGE] = { "CHANGE", 10, 0, 3, 0, 0 },
 };
 

@@ -18,13 +18,14 @@
 enum { C_RES = 0, C_TYPE, C_OPEN, C_SINCE, C_LAST, C_ACTORS, C_DIFF, C__N };
 
 static const struct ui_col cols[C__N] = {
-	/* Narrow screens: the diff keeps the most (a bigger flex gives way sooner). */
-	[C_RES] = { "RESOURCE", 12, 0, 1, 35, 0 },
-	[C_TYPE] = { "TYPE", 5, 0, 4, 22, 0 },
+	/* Where the width runs short the diff gives way last (a bigger flex gives way sooner):
+	 * one long address or actor list does not take the room of every row's diff. */
+	[C_RES] = { "RESOURCE", 20, 0, 2, 35, 0 },
+	[C_TYPE] = { "TYPE", 5, 0, 4, 15, 0 },
 	[C_OPEN] = { "OPEN", 4, 6, 0, 0, UI_COL_RIGHT | UI_COL_DESC },
 	[C_SINCE] = { "SINCE", 8, 12, 0, 0, UI_COL_DESC },
 	[C_LAST] = { "LAST", 8, 12, 0, 0, UI_COL_DESC },
-	[C_ACTORS] = { "ACTORS", 7, 0, 3, 25, 0 },
+	[C_ACTORS] = { "ACTORS", 7, 0, 2, 25, 0 },
 	[C_DIFF] = { "DIFF", 16, 0, 1, 0, 0 },
 };
 
