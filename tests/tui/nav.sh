@@ -379,7 +379,7 @@ t_screen ":view actors" cmd '^ ACTOR +TYPE +VIA'
 cmd cmd 'view events'
 t_screen ":view events" cmd '^ TIME +EVENT▲ +ACTOR'
 cmd cmd 'view nowhere'
-t_screen "a view that is not there" cmd '^no view called nowhere \(views: findings events actors sources, or one :save-view made\)$'
+t_screen "a view that is not there" cmd '^no view called nowhere \(views: findings events actors sources resources, or one :save-view made\)$'
 
 # Tab completes; Up and Down recall.
 tui_keys cmd 1 :
