@@ -514,11 +514,11 @@ ui_show_arrivals(struct ui *u, struct finding_list *got, struct ui_event_list *e
 
 		if (got->v[i]->event_time_ms > u->latest_ms)
 			u->latest_ms = got->v[i]->event_time_ms;
-		/* A finding shown before that has resolved since takes its old place. */
-		if (got->v[i]->status == ST_RESOLVED &&
-		    (at = model_find(&u->model, got->v[i]->id)) != (size_t)-1) {
+		/* A finding shown before (the same id: the same event, resource and kind) arrives
+		 * again when it changed, resolved since, say: the new one takes its place. */
+		if ((at = model_find(&u->model, got->v[i]->id)) != (size_t)-1)
 			model_replace(&u->model, at, got->v[i]);
-		} else
+		else
 			model_add(&u->model, got->v[i]);
 	}
 	if (evs->n > 0 || got->n > 0)

@@ -449,7 +449,7 @@ int ui_run(struct ui *u);
 /* Bring the rows up to date and draw one frame (the loop does it when something changed). */
 void ui_draw(struct ui *u);
 /* Findings and events that arrived (the lists are emptied; the findings now the model's):
- * a resolved finding already shown replaces it, the rest are added. */
+ * one with the id of a finding shown replaces it, the rest are added. */
 void ui_show_arrivals(struct ui *u, struct finding_list *got, struct ui_event_list *evs);
 void ui_views_init(struct ui *u);
 void ui_views_free(struct ui *u);
