@@ -177,22 +177,22 @@ resdrift_net_diff(const struct finding *const *v, size_t n)
 	return sb_detach(&sb);
 }
 
-struct keyed {
-	char *key;
-	const struct finding *f;
-};
+/* Oldest first, ties by id: the order a resource's findings are netted in. */
+static int
+time_cmp(const void *a, const void *b)
+{
+	const struct finding *x = *(const struct finding *const *)a;
+	const struct finding *y = *(const struct finding *const *)b;
+
+	if (x->event_time_ms != y->event_time_ms)
+		return x->event_time_ms < y->event_time_ms ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
 
 static int
-keyed_cmp(const void *a, const void *b)
+res_cmp(const void *a, const void *b)
 {
-	const struct keyed *x = a, *y = b;
-	int c = strcmp(x->key, y->key);
-
-	if (c != 0)
-		return c;
-	if (x->f->event_time_ms != y->f->event_time_ms)
-		return x->f->event_time_ms < y->f->event_time_ms ? -1 : 1;
-	return strcmp(x->f->id, y->f->id);
+	return strcmp(((const struct resdrift *)a)->key, ((const struct resdrift *)b)->key);
 }
 
 /* The actors of open findings g[0..n) (oldest first): distinct, newest first. */
@@ -228,59 +228,103 @@ actors_of(const struct finding *const *g, size_t n)
 	return sb_detach(&sb);
 }
 
+/* Findings are grouped by key in a hash table (no sort of them all: a million findings take
+ * a few hundred milliseconds, not seconds); each drifted resource's findings are then put in
+ * time order, and the resources in key order. */
 size_t
 resdrift_build(const struct finding *const *all, size_t n, struct resdrift **out)
 {
-	struct keyed *k = xreallocarray(NULL, n + 1, sizeof *k);
-	const struct finding **g = xreallocarray(NULL, n + 1, sizeof *g);
+	const char **key = xreallocarray(NULL, n + 1, sizeof *key);
+	char **owned = xreallocarray(NULL, n + 1, sizeof *owned);
+	size_t *next = xreallocarray(NULL, n + 1, sizeof *next);    /* the group's next finding */
+	size_t *head = NULL, *count = NULL, *nopen = NULL, *slot, cap, mask, ng = 0, i, j, k;
+	const struct finding **g = NULL;
 	struct resdrift *r = NULL;
-	size_t nk = 0, nr = 0, cap = 0, i, j, m;
+	size_t nr = 0, rcap = 0, gcap = 0, maxg = 0;
 
+	for (cap = 64; cap < (n + 1) * 2; cap *= 2)
+		;
+	mask = cap - 1;
+	slot = xcalloc(cap, sizeof *slot);      /* group index + 1, 0 empty */
 	for (i = 0; i < n; i++) {
-		char *key = store_resource_key(all[i]);
+		const struct finding *f = all[i];
 
-		if (key == NULL)
-			continue;       /* a freeze violation on nothing in particular */
-		k[nk].key = key;
-		k[nk++].f = all[i];
-	}
-	if (nk > 1)
-		qsort(k, nk, sizeof *k, keyed_cmp);
-	for (i = 0; i < nk; i = j) {
-		struct resdrift *x;
-		size_t nopen = 0;
-
-		for (j = i; j < nk && strcmp(k[j].key, k[i].key) == 0; j++)
-			nopen += resdrift_is_open(k[j].f);
-		if (nopen == 0)
+		owned[i] = NULL;
+		next[i] = (size_t)-1;
+		if (f->address != NULL)
+			key[i] = f->address;
+		else if (f->resource_id != NULL)
+			key[i] = owned[i] = store_resource_key(f);
+		else {
+			key[i] = NULL;  /* a freeze violation on nothing in particular */
 			continue;
-		if (nr == cap)
-			r = xreallocarray(r, cap = cap ? cap * 2 : 16, sizeof *r);
+		}
+		for (j = (size_t)tf_hash_str(key[i]) & mask; slot[j] != 0; j = (j + 1) & mask)
+			if (strcmp(key[head[slot[j] - 1]], key[i]) == 0)
+				break;
+		if (slot[j] == 0) {
+			if (ng == gcap) {
+				gcap = gcap ? gcap * 2 : 64;
+				head = xreallocarray(head, gcap, sizeof *head);
+				count = xreallocarray(count, gcap, sizeof *count);
+				nopen = xreallocarray(nopen, gcap, sizeof *nopen);
+			}
+			head[ng] = i;
+			count[ng] = 0;
+			nopen[ng] = 0;
+			slot[j] = ++ng;
+		} else {
+			k = slot[j] - 1;
+			next[i] = head[k];      /* newest arrival first; sorted below */
+			head[k] = i;
+		}
+		k = slot[j] - 1;
+		count[k]++;
+		nopen[k] += resdrift_is_open(f);
+		if (count[k] > maxg)
+			maxg = count[k];
+	}
+	g = xreallocarray(NULL, maxg + 1, sizeof *g);
+	for (k = 0; k < ng; k++) {
+		struct resdrift *x;
+		size_t m = 0;
+
+		if (nopen[k] == 0)
+			continue;
+		for (i = head[k]; i != (size_t)-1; i = next[i])
+			g[m++] = all[i];
+		qsort(g, m, sizeof *g, time_cmp);
+		if (nr == rcap)
+			r = xreallocarray(r, rcap = rcap ? rcap * 2 : 16, sizeof *r);
 		x = &r[nr++];
 		memset(x, 0, sizeof *x);
-		x->key = xstrdup(k[i].key);
-		x->nfindings = j - i;
-		x->nopen = nopen;
+		x->key = xstrdup(key[head[k]]);
+		x->nfindings = m;
+		x->nopen = nopen[k];
 		x->worst = -1;
-		for (m = i; m < j; m++) {
-			const struct finding *f = k[m].f;
-
-			g[m - i] = f;
-			if (resdrift_is_open(f)) {
-				if (x->since_ms == 0 || f->event_time_ms < x->since_ms)
-					x->since_ms = f->event_time_ms;
-				if ((int)f->severity > x->worst)
-					x->worst = (int)f->severity;
+		for (i = 0; i < m; i++)
+			if (resdrift_is_open(g[i])) {
+				if (x->since_ms == 0 || g[i]->event_time_ms < x->since_ms)
+					x->since_ms = g[i]->event_time_ms;
+				if ((int)g[i]->severity > x->worst)
+					x->worst = (int)g[i]->severity;
 			}
-		}
-		x->newest = k[j - 1].f;
+		x->newest = g[m - 1];
 		x->last_ms = x->newest->event_time_ms;
-		x->actors = actors_of(g, j - i);
-		x->diff = resdrift_net_diff(g, j - i);
+		x->actors = actors_of(g, m);
+		x->diff = resdrift_net_diff(g, m);
 	}
-	for (i = 0; i < nk; i++)
-		free(k[i].key);
-	free(k);
+	if (nr > 1)
+		qsort(r, nr, sizeof *r, res_cmp);
+	for (i = 0; i < n; i++)
+		free(owned[i]);
+	free(owned);
+	free(key);
+	free(next);
+	free(slot);
+	free(head);
+	free(count);
+	free(nopen);
 	free(g);
 	*out = r;
 	return nr;

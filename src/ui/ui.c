@@ -1163,6 +1163,11 @@ ui_run(struct ui *u)
 				u->next_lapse = 0;
 			}
 		}
+		if (u->wake_at != 0 && now >= u->wake_at) {
+			u->wake_at = 0;
+			ui_mark_dirty(u, u->cur);
+			u->dirty = 1;
+		}
 		ui_update_banner(u);
 		if (u->dirty) {
 			ui_draw(u);
@@ -1176,6 +1181,8 @@ ui_run(struct ui *u)
 			timeout = timer_ms(u->next_lapse, tf_now_ms(), timeout);
 		if (u->banner_next != 0)
 			timeout = timer_ms(u->banner_next, tf_now_ms(), timeout);
+		if (u->wake_at != 0)
+			timeout = timer_ms(u->wake_at, now, timeout);
 		if (u->max_iterations != 0 && (timeout < 0 || timeout > 200))
 			timeout = 200;
 		pfd[0].fd = u->tty_fd;
@@ -1194,6 +1201,13 @@ ui_run(struct ui *u)
 			u->dirty = 1;
 	}
 	return 0;
+}
+
+void
+ui_wake_at(struct ui *u, int64_t at_ms)
+{
+	if (u->wake_at == 0 || at_ms < u->wake_at)
+		u->wake_at = at_ms;
 }
 
 void

@@ -291,6 +291,7 @@ struct ui {
 	int64_t banner_next;
 	char *replay_error;
 	int64_t next_lapse;             /* wall-clock ms when a suppression expires, or 0 */
+	int64_t wake_at;                /* monotonic ms when the current view rebuilds, or 0 */
 	enum ui_prompt prompting;
 	struct strbuf input;
 	size_t cursor;                  /* byte offset of the prompt's cursor */
@@ -398,6 +399,8 @@ int ui_set_filter(struct ui *u, int v, const char *q, int quiet);
 void ui_mark_dirty(struct ui *u, int v);
 /* Every view rebuilds (new data, triage). */
 void ui_mark_all_dirty(struct ui *u);
+/* Rebuild the current view at monotonic time at_ms (a view that put off a costly rebuild). */
+void ui_wake_at(struct ui *u, int64_t at_ms);
 /* Findings grouped by actor session (=) or not. */
 void ui_findings_group(struct ui *u, int on);
 /* The finding the Findings view has selected, or NULL (a session's row is no finding). */

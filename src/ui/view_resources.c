@@ -49,6 +49,8 @@ struct rspriv {
 	struct resdrift *res;           /* every resource drifted now, by key */
 	size_t nres;
 	uint64_t key;                   /* what res was made from */
+	int64_t built_ms, cost_ms;      /* when it was made (monotonic) and what it took */
+	unsigned replaced;              /* u->model.replaced then: res borrows the findings */
 	size_t *rows;                   /* indexes into res, in the order shown */
 	size_t n;
 };
@@ -99,19 +101,29 @@ key_cmp(const void *k, const void *e)
 	return strcmp(k, ((const struct resdrift *)e)->key);
 }
 
-/* The rows from the model's findings and the events, when either changed. */
+/* The rows from the model's findings and the events, when either changed. A costly build
+ * (a million findings: most of a second) is put off while findings stream in, so that it
+ * takes at most a fifth of the time: the rows catch up when the timer fires. */
 static void
 aggregate(struct ui *u, struct rspriv *p)
 {
 	uint64_t key = u->events.gen * 1000003u + u->model.all.n * 31u + u->model.replaced * 7u + 1;
 	size_t i, s;
+	int64_t start = tf_mono_ms();
 
 	for (s = 0; s < ST__COUNT; s++)  /* statuses change on triage and resolution */
 		for (i = 0; i < SEV__COUNT; i++)
 			key = key * 3u + u->model.count[s][i];
 	if (p->res != NULL && key == p->key)
 		return;
+	/* Put off (never when a finding it borrows from was replaced: freed). */
+	if (p->res != NULL && p->cost_ms > 50 && start < p->built_ms + 4 * p->cost_ms &&
+	    p->replaced == u->model.replaced) {
+		ui_wake_at(u, p->built_ms + 4 * p->cost_ms);
+		return;
+	}
 	p->key = key;
+	p->replaced = u->model.replaced;
 	resdrift_free(p->res, p->nres);
 	p->nres = resdrift_build((const struct finding *const *)u->model.all.v, u->model.all.n,
 	    &p->res);
@@ -128,6 +140,8 @@ aggregate(struct ui *u, struct rspriv *p)
 		if (r != NULL && e->time_ms > r->last_ms)
 			r->last_ms = e->time_ms;
 	}
+	p->built_ms = tf_mono_ms();
+	p->cost_ms = p->built_ms - start;
 }
 
 struct sortctx {
