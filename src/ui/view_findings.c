@@ -777,9 +777,22 @@ open_link(struct ui *u, struct ui_vstate *vs)
 	case LINK_RESOURCE:
 		ui_open_resource(u, ln->target);
 		return 1;
-	case LINK_EVENT:
-		ui_open_event(u, ln->target);
+	case LINK_EVENT: {
+		size_t i;
+
+		/* The event that resolved a finding may be from before this session. */
+		for (i = 0; i < u->events.n; i++) {
+			const struct ui_event *e = evlog_at(&u->events, i);
+
+			if (e->id != NULL && strcmp(e->id, ln->target) == 0)
+				break;
+		}
+		if (i == u->events.n)
+			ui_msg(u, 0, "event %s is not among this session's events", ln->target);
+		else
+			ui_open_event(u, ln->target);
 		return 1;
+	}
 	case LINK_FINDING:
 		if (!ui_open_finding(u, ln->target))
 			ui_msg(u, 0, "finding %.8s is not in this session (tfdrift export --status all "

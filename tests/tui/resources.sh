@@ -211,6 +211,11 @@ t_like "the resolved kms finding is the newest: selected, its detail: what resol
 t_like "when" "$TUI_SCREEN" '^     at 2024-05-27T11:00:00Z *$'
 t_like "the event" "$TUI_SCREEN" '^     by event: EnableKey 7a1c2d3e-2222-4333-8444-a55566667777 *$'
 t_like "and who" "$TUI_SCREEN" '^     actor: tf-ci via terraform \(arn:aws:sts::111122223333:assumed-role/tf-ci/gha-run-77\) *$'
+tui_keys r Enter j j j Enter
+t_screen "Enter on its event: not among this session's (no events were read), said so" r \
+    "^event 7a1c2d3e-2222-4333-8444-a55566667777 is not among this session's events *\$"
+t_like "and still in Findings" "$TUI_SCREEN" '^── detail: j/k move'
+tui_keys r Tab
 filter r 'status:resolved'
 t_screen "/status:resolved: the two" r '/status:resolved +1/2 *$'
 tui_keys r Escape
