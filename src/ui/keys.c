@@ -26,9 +26,10 @@ static const struct {
 	[ACT_FULLSCREEN] = { "fullscreen", "full-screen detail on and off", "full" },
 	[ACT_PAGER] = { "pager", "open the selected item's full text in $PAGER (default less -R)",
 	    "pager" },
-	[ACT_COPY] = { "copy", "copy (OSC 52): a finding's fix command; an event's id", "copy" },
-	[ACT_COPY_ALL] = { "copy-all", "copy (OSC 52): the finding as JSON; the event's raw record",
-	    NULL },
+	[ACT_COPY] = { "copy", "copy (OSC 52): a finding's fix command; an event's id; a "
+	    "resource's address", "copy" },
+	[ACT_COPY_ALL] = { "copy-all", "copy (OSC 52): the finding as JSON; the event's raw record; "
+	    "the resource with its net diff", NULL },
 	[ACT_FILTER] = { "filter", "filter this view: words and FIELD:VALUE terms (see below)",
 	    "filter" },
 	[ACT_SEARCH_NEXT] = { "search-next", "next row with the filter's words", NULL },
