@@ -842,6 +842,13 @@ finding_from_json(json_object *o, char **err)
 		tf_err(err, "finding.id: missing, empty or longer than %zu characters", sizeof f->id - 1);
 		return NULL;
 	}
+	/* Ids are hex digests: anything but printable ASCII is damage, and would not survive the
+	 * UTF-8 repair of finding_to_json unchanged (fuzz_store found one). */
+	for (k = 0; id[k] != '\0'; k++)
+		if ((unsigned char)id[k] <= ' ' || (unsigned char)id[k] >= 0x7f) {
+			tf_err(err, "finding.id: byte %d is not a printable ASCII character", k + 1);
+			return NULL;
+		}
 	f = xcalloc(1, sizeof *f);
 	memcpy(f->id, id, strlen(id) + 1);
 	if (get_enum(o, "kind", "finding", kind_name_i, FK__COUNT, &k, err) != 0)

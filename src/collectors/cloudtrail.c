@@ -448,7 +448,9 @@ lookup(struct ct_poller *p, const struct source_sink *sink, const char *body, js
 		memset(&kb, 0, sizeof kb);
 		if (aws_creds_get(p->o.creds, &kb, &herr) != 0) {
 			p->errors++;
-			set_error(p, err, "%s: no AWS credentials: %s", p->name, herr);
+			/* The chain's own "no AWS credentials: tried ..." is not said twice. */
+			set_error(p, err, "%s: %s%s", p->name, strncmp(herr, "no AWS credentials",
+			    18) == 0 ? "" : "no AWS credentials: ", herr);
 			free(herr);
 			return -1;
 		}

@@ -206,7 +206,9 @@ aws_call(struct sqs_consumer *c, const struct source_sink *sink, struct http_req
 		}
 		memset(&kb, 0, sizeof kb);
 		if (aws_creds_get(c->o.creds, &kb, &herr) != 0) {
-			tf_err(err, "no AWS credentials: %s", herr);
+			/* The chain's own "no AWS credentials: tried ..." is not said twice. */
+			tf_err(err, "%s%s", strncmp(herr, "no AWS credentials", 18) == 0 ? "" :
+			    "no AWS credentials: ", herr);
 			free(herr);
 			free(why);
 			return -1;

@@ -182,6 +182,10 @@ check() {
 		ok $? "$_n: stderr names the source" || sed 's/^/#   /' "$_co.err" | head -n 5
 		! grep -Eq -- '^tfdrift: ([^:]+): \1: ' "$_co.err"
 		ok $? "$_n: and names it once" || sed 's/^/#   /' "$_co.err" | head -n 5
+		if grep -q 'no AWS credentials' "$_co.err"; then
+			! grep -q 'no AWS credentials: no AWS credentials' "$_co.err"
+			ok $? "$_n: says \"no AWS credentials\" once" || sed 's/^/#   /' "$_co.err" | head -n 5
+		fi
 		if [ -n "${5:-}" ]; then
 			grep -Eq -- "$5" "$_co.err"
 			ok $? "$_n: stderr says /$5/" || sed 's/^/#   /' "$_co.err" | head -n 5

@@ -108,6 +108,10 @@ t_like "and when it last polled" "$TUI_SCREEN" 'last poll [0-9]+s ago'
 t_like "and the state it reads" "$TUI_SCREEN" 'local .*aws_s3_full\.tfstate'
 tui_keys live q
 t_tui_exit live "the live dashboard exits 0"
-t_like "the dashboard's poller never went above 2 requests/s" "$(mock_get ct /__control/counters)" \
-    '"max_rate":[{]"AKIDWATCH/us-east-1/cloudtrail":[12][}]'
+# (Three requests span a second at 2/s; 200 ms of scheduling delay on a loaded machine is
+# allowed. Fewer than three requests: no span, and nothing to exceed.)
+C=$(mock_get ct /__control/counters)
+SPAN=$(printf '%s' "$C" | sed -n 's/.*"min_span3":{"AKIDWATCH\/us-east-1\/cloudtrail":\([0-9]*\)}.*/\1/p')
+t_ok "the dashboard's poller kept 2 requests/s (three requests span ${SPAN:-no} ms)" \
+    test "${SPAN:-1000}" -ge 800
 t_done

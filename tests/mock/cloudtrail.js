@@ -91,6 +91,11 @@ const served = {};
 const reqTimes = {};    // key -> recent arrival ms
 const counts = {};      // key -> total
 const maxRate = {};     // key -> max requests within any 1000 ms
+// key -> the shortest time (ms) any three consecutive arrivals spanned: a client that keeps
+// 2 requests/s spans >= 1000 ms; scheduling delays on a loaded machine shorten it a little
+// (a request that left late arrives close to the next), no limit makes it ~0.
+const minSpan3 = {};
+const lastTimes = {};   // key -> the last two arrival ms
 let total = 0, rejected = 0;
 const start = Date.now();
 function count(key) {
@@ -101,6 +106,10 @@ function count(key) {
   a.push(now);
   while (a.length && a[0] <= now - 1000) a.shift();
   maxRate[key] = Math.max(maxRate[key] || 0, a.length);
+  const l = lastTimes[key] || (lastTimes[key] = []);
+  if (l.length === 2) minSpan3[key] = Math.min(minSpan3[key] ?? Infinity, now - l[0]);
+  l.push(now);
+  if (l.length > 2) l.shift();
 }
 
 // ---- SQS ----
@@ -253,7 +262,7 @@ function control(req, res, url, body) {
       return ok({ events: events.length, writes: writes().length });
     }
     case 'reset':
-      for (const o of [counts, reqTimes, maxRate]) for (const k in o) delete o[k];
+      for (const o of [counts, reqTimes, maxRate, minSpan3, lastTimes]) for (const k in o) delete o[k];
       return ok();
     case 'ids': res.writeHead(200); return res.end(writes().map(e => e.id).join('\n') + '\n');
     case 'served': return ok(served);
@@ -261,7 +270,7 @@ function control(req, res, url, body) {
       const perMinute = {};
       const mins = Math.max((Date.now() - start) / 60000, 1 / 60);
       for (const k in counts) perMinute[k] = +(counts[k] / mins).toFixed(1);
-      return ok({ requests: total, rejected, by_key: counts, max_rate: maxRate, per_minute: perMinute,
+      return ok({ requests: total, rejected, by_key: counts, max_rate: maxRate, min_span3: minSpan3, per_minute: perMinute,
         pending: { redirect: fault.redirect, html: fault.html } });
     }
     case 'sqs/send': return ok({ id: sendMessage(q.get('queue'), body.toString()) });
