@@ -1769,6 +1769,8 @@ store_triage_apply(const struct store_triage *t, struct finding *f, int64_t now_
 	const struct store_decision *sup = NULL, *ack = NULL, *d;
 	char *rkey;
 	size_t i;
+	/* Resolved outranks triage: the decision is still recorded, the status stays. */
+	int resolved = f->status == ST_RESOLVED && f->resolution != NULL;
 
 	if (f->triage != NULL) {
 		free(f->triage->by);
@@ -1776,7 +1778,7 @@ store_triage_apply(const struct store_triage *t, struct finding *f, int64_t now_
 		free(f->triage);
 		f->triage = NULL;
 	}
-	f->status = ST_OPEN;
+	f->status = resolved ? ST_RESOLVED : ST_OPEN;
 	if (t == NULL || t->nactive == 0)
 		return;
 	consider(t, SCOPE_FINDING, f->id, now_ms, &sup, &ack);
@@ -1794,7 +1796,8 @@ store_triage_apply(const struct store_triage *t, struct finding *f, int64_t now_
 	d = sup != NULL ? sup : ack;   /* a suppression beats an acknowledgement */
 	if (d == NULL)
 		return;
-	f->status = d == sup ? ST_SUPPRESSED : ST_ACKNOWLEDGED;
+	if (!resolved)
+		f->status = d == sup ? ST_SUPPRESSED : ST_ACKNOWLEDGED;
 	f->triage = xcalloc(1, sizeof *f->triage);
 	f->triage->by = xstrdup(d->by);
 	f->triage->note = xstrdup(d->note);

@@ -140,7 +140,8 @@ void store_decisions_free(struct store_decision *d, size_t n);
  * the newest decision (by time, then id) that matches it, is not undone and has not
  * expired (until <= now lapses by itself): an ack matches by finding id; a suppression by
  * its scope (finding id; resource key; any of the finding's rule ids; actor name or
- * principal; event name). A matching suppression beats any ack. No match: open, no triage. */
+ * principal; event name). A matching suppression beats any ack. No match: open, no triage.
+ * A resolved finding (with its resolution) stays resolved, its triage recorded all the same. */
 struct store_triage;
 int store_triage_snapshot(struct store *st, struct store_triage **out, char **err);
 void store_triage_apply(const struct store_triage *t, struct finding *f, int64_t now_ms);

@@ -542,6 +542,30 @@ find_id(const struct model *m, struct model_index *ix, const char *id)
 	return best;
 }
 
+size_t
+model_find(struct model *m, const char *id)
+{
+	size_t i = find_id(m, index_of(m), id);
+
+	return i == NO_SEL ? (size_t)-1 : i;
+}
+
+void
+model_replace(struct model *m, size_t idx, struct finding *f)
+{
+	struct finding *old;
+
+	if (idx >= m->all.n || f == m->all.v[idx])
+		return;
+	old = m->all.v[idx];
+	m->all.v[idx] = f;
+	finding_free(old);
+	m->replaced++;
+	/* Its status may have changed: the filter's verdicts and the keys are asked again
+	 * (the keys notice the new pointer). */
+	m->filter_gen++;
+}
+
 /* Where sel_id is in all.v: the cached place when it still holds that id, else the map. */
 static size_t
 find_sel(const struct model *m, struct model_index *ix)
@@ -583,6 +607,8 @@ collect(struct model *m, struct model_index *ix, const struct model_key *order, 
 		 * is read only when the filter is asked about it. */
 		m->count[k->status < ST__COUNT ? k->status : 0][k->sev < SEV__COUNT ? k->sev : 0]++;
 		if (k->status == ST_SUPPRESSED && !m->show_suppressed)
+			continue;
+		if (k->status == ST_RESOLVED && !m->show_resolved)
 			continue;
 		if (m->filter != NULL && !filter_keeps(m, ix, k->idx, f))
 			continue;
@@ -797,7 +823,12 @@ model_worst_in(struct model *m, int64_t from_ms, int64_t bucket_ms, size_t n,
 		const struct model_key *k = &ix->ord[i];
 		size_t c = (size_t)((k->time - from_ms) / bucket_ms);
 
-		if (k->status != ST_SUPPRESSED && c < n && (int)k->sev > worst[c])
+		if (c >= n || k->status == ST_SUPPRESSED)
+			continue;
+		if (k->status == ST_RESOLVED) {
+			if (worst[c] == -1)
+				worst[c] = MODEL_RESOLVED_ONLY;
+		} else if ((int)k->sev > worst[c])
 			worst[c] = (signed char)k->sev;
 	}
 }

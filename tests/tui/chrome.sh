@@ -106,7 +106,7 @@ sizes() {
 	t_screen "${_w} columns: the demo shows its 17 findings" "$_n" ' 1/17 *$'
 	t_like "${_w} columns: the top line has the tabs and the position" \
 	    "$(printf '%s\n' "$TUI_SCREEN" | head -n 1)" "^ tfdrift demo +$_tabs +1/17 *\$"
-	for _v in 1:'^ ST SEV +TIME' 2:'^ TIME. +EVENT' 3:'^ ACTOR +TYPE' 4:'^ Event files'; do
+	for _v in 1:'^ ST SEV +TIME' 2:'^ TIME. +EVENT' 3:'^ ACTOR +TYPE' 4:'^ Event files' 5:'^ RESOURCE +TYPE'; do
 		tui_keys "$_n" "${_v%%:*}"
 		tui_wait "$_n" "${_v#*:}" 10
 		_bar=$(printf '%s\n' "$TUI_SCREEN" | tail -n 1)
@@ -116,10 +116,10 @@ sizes() {
 	tui_keys "$_n" 1
 	tui_wait "$_n" '^ ST SEV +TIME' 10
 }
-sizes s60 60 '1 Findings +2 +3 +4'
-sizes w80 80 '1 Findings +2 Events +3 Actors +4 Sources'
-sizes cb 120 '1 Findings +2 Events +3 Actors +4 Sources'
-sizes s200 200 '1 Findings +2 Events +3 Actors +4 Sources'
+sizes s60 60 '1 Findings +2 +3 +4 +5'
+sizes w80 80 '1 Findings +2 Events +3 Actors +4 Sources +5 Resources'
+sizes cb 120 '1 Findings +2 Events +3 Actors +4 Sources +5 Resources'
+sizes s200 200 '1 Findings +2 Events +3 Actors +4 Sources +5 Resources'
 
 # ---- 3. Nothing in a list is cut without an ellipsis: each RESOURCE, CHANGE and ACTOR cell
 # is a finding's whole value, or the start of one ending in the ellipsis (~ outside UTF-8).

@@ -711,6 +711,43 @@ test_scope_values(void)
 	free(path);
 }
 
+/* Resolved outranks triage: a decision that matches a resolved finding is recorded on it,
+ * and the finding stays resolved; without its resolution it is open again (never half). */
+static void
+test_apply_resolved(void)
+{
+	char *path = tpath("resolved.db"), *err = NULL;
+	struct store *st;
+	struct store_triage *t;
+	struct finding *f = mk("e-r", FK_MODIFIED, "aws_instance.web", "aws_instance", "i-1", "bob",
+	    "ModifyInstanceAttribute", T0);
+	struct finding_list l = { 0 };
+
+	store_open(path, 0, &st, &err);
+	finding_list_push(&l, mk("e-q", FK_MODIFIED, "aws_instance.web", "aws_instance", "i-1",
+	    "bob", "ModifyInstanceAttribute", T0));
+	store_put_findings(st, &l, &err);
+	ok(store_suppress(st, SCOPE_RESOURCE, "aws_instance.web", 0, "alice", "noise", T0, NULL,
+	    &err) == 0, "a suppression of the resource: %s", err ? err : "");
+	store_triage_snapshot(st, &t, &err);
+	store_triage_apply(t, f, T0 + 1);
+	is_int(f->status, ST_SUPPRESSED, "an open finding on it is suppressed");
+	finding_resolve(f, RR_REVERTED_BY_HAND, NULL, T0 + 2);
+	store_triage_apply(t, f, T0 + 3);
+	is_int(f->status, ST_RESOLVED, "once resolved it stays resolved");
+	ok(f->triage != NULL && f->triage->by != NULL && strcmp(f->triage->by, "alice") == 0,
+	    "with the suppression still recorded");
+	finding_resolution_free(f->resolution);
+	f->resolution = NULL;
+	store_triage_apply(t, f, T0 + 4);
+	is_int(f->status, ST_SUPPRESSED, "a resolved status without its resolution is not kept");
+	store_triage_free(t);
+	finding_free(f);
+	finding_list_clear(&l);
+	store_close(st);
+	free(path);
+}
+
 /* 100,000 findings against a few thousand decisions: one snapshot, then cheap lookups. */
 static void
 test_apply_speed(void)
@@ -1733,6 +1770,7 @@ main(void)
 	test_triage();
 	test_scope_values();
 	test_freezes();
+	test_apply_resolved();
 	test_apply_speed();
 	test_corrupt();
 	test_locked();
