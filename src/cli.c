@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "blame.h"
 #include "cli.h"
 #include "conf.h"
 #include "detect.h"
@@ -57,6 +58,11 @@ usage(FILE *fp)
 	    "  export [--store PATH] [--since T] [--until T] [--status open|acknowledged|suppressed|all]\n"
 	    "         [--format json|jsonl|csv] [-o FILE]\n"
 	    "                          write the stored findings, with their triage\n"
+	    "  blame --plan PLAN.json (--store PATH | --events FILE...) [--state SRC...]\n"
+	    "        [--format json|text]\n"
+	    "                          who caused the drift a refresh-only plan found: the events\n"
+	    "                          that explain each changed attribute; exit 0 all explained,\n"
+	    "                          2 some not, 1 error\n"
 	    "  ack [--store PATH] ID [--note TEXT]\n"
 	    "                          acknowledge a finding (ID or a unique prefix of it)\n"
 	    "  suppress [--store PATH] --scope finding|resource|rule|actor|event --value V\n"
@@ -1333,6 +1339,8 @@ cli_main(int argc, char **argv)
 		rc = cmd_freeze(argc - i, argv + i);
 	else if (strcmp(argv[i], "watch") == 0)
 		rc = watch_main(argc - i, argv + i, global_config);
+	else if (strcmp(argv[i], "blame") == 0)
+		rc = blame_main(argc - i, argv + i, global_config);
 	else if (strcmp(argv[i], "rules") == 0)
 		rc = cmd_rules(argc - i, argv + i);
 	else if (strcmp(argv[i], "config") == 0)
