@@ -224,6 +224,26 @@ scan_flush(void *ctx)
 		output_flush(so->s);
 }
 
+/* scan --store: the write events that touched a resource (or made findings) are kept,
+ * saved in batches; the last batch goes with the findings, in their transaction. */
+#define SEEN_BATCH 512
+
+static void
+seen_add(struct store_seen_buf *sb, struct detector *det, const struct event *ev,
+    int made_findings)
+{
+	char *key;
+
+	if (ev->read_only == 1 || ev->id == NULL)
+		return;
+	if ((key = detector_seen_key(det, ev)) == NULL) {
+		if (!made_findings)
+			return;
+		key = xstrdup("");      /* a finding on no resource (a freeze violation) */
+	}
+	store_seen_add(sb, ev, key);
+}
+
 static void
 scan_usage(FILE *fp)
 {
@@ -324,6 +344,7 @@ cmd_scan(int argc, char **argv)
 	struct rules *rules = NULL;
 	struct finding_list found = { 0 };
 	struct scan_out so = { 0 };
+	struct store_seen_buf seen = { 0 };
 	struct out_opts oo = { OUT_JSON, 0 };
 	const struct index_key_spec *specs;
 	size_t nspecs, i, nsts = 0;
@@ -513,7 +534,22 @@ cmd_scan(int argc, char **argv)
 				event_free(&ev);
 				continue;
 			}
-			why = detect_event(det, &ev, &found);
+			{
+				size_t before = found.n;
+
+				why = detect_event(det, &ev, &found);
+				if (store != NULL && why != ND_DUPLICATE)
+					seen_add(&seen, det, &ev, found.n > before);
+			}
+			if (seen.n == SEEN_BATCH) {
+				char *serr = NULL;
+
+				if (store_seen_flush(store, &seen, NULL, &serr) != 0) {
+					fprintf(stderr, "tfdrift: the events seen were not saved: %s\n", serr);
+					free(serr);
+					errors++;
+				}
+			}
 			scan_emit(&so, &found);
 			if (explain) {
 				/* The id, source and name are logged: shown escaped (text.h). */
@@ -559,8 +595,9 @@ cmd_scan(int argc, char **argv)
 				errors++;
 				break;
 			}
-		/* Save, then show the store's triage on them (what is acknowledged or suppressed). */
-		if (store_put_findings(store, &found, &err) != 0) {
+		/* Save them with the events seen, then show the store's triage on them (what is
+		 * acknowledged or suppressed). */
+		if (store_seen_flush(store, &seen, &found, &err) != 0) {
 			fprintf(stderr, "tfdrift: the findings were not saved: %s\n", err);
 			free(err);
 			err = NULL;
@@ -634,6 +671,7 @@ cmd_scan(int argc, char **argv)
 	/* Only open findings fail the run: an acknowledged finding no longer fails a cron job. */
 	rc = errors > 0 ? 1 : nstatus[ST_OPEN] > 0 ? 2 : 0;
 out:
+	store_seen_clear(&seen);
 	store_close(store);
 	finding_list_clear(&found);
 	detector_free(det);

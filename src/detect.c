@@ -768,8 +768,22 @@ done:
 	return why;
 }
 
+static char *resource_key(struct detector *d, const struct event *ev, int any_type);
+
 char *
 detector_resource_key(struct detector *d, const struct event *ev)
+{
+	return resource_key(d, ev, 0);
+}
+
+char *
+detector_seen_key(struct detector *d, const struct event *ev)
+{
+	return resource_key(d, ev, 1);
+}
+
+static char *
+resource_key(struct detector *d, const struct event *ev, int any_type)
 {
 	const struct em_entry *ents[MAX_ENTRIES];
 	const struct tf_instance *ins[MAX_MATCH];
@@ -790,8 +804,8 @@ detector_resource_key(struct detector *d, const struct event *ev)
 			if (key == NULL && d->ix != NULL &&
 			    state_index_find(d->ix, prov, ids[j], type, ins, MAX_MATCH) > 0)
 				key = xstrdup(ins[0]->address);
-			if (fallback == NULL && type != NULL)
-				fallback = xasprintf("%s:%s", type, ids[j]);
+			if (fallback == NULL && (type != NULL || any_type))
+				fallback = xasprintf("%s:%s", type != NULL ? type : "", ids[j]);
 			free(ids[j]);
 		}
 	}

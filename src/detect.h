@@ -69,6 +69,10 @@ enum nodrift detect_event(struct detector *d, const struct event *ev, struct fin
  * dashboard's per-resource history (the Terraform applies and failed calls on a resource
  * too). Heap string. On the detector's thread. */
 char *detector_resource_key(struct detector *d, const struct event *ev);
+/* The same, but an unmanaged resource of an "any type" entry (tags) is ":ID", as
+ * store_resource_key names the finding it makes: the key the store keeps an event under
+ * (store_put_events), so that every event a map names is kept. */
+char *detector_seen_key(struct detector *d, const struct event *ev);
 /*
  * What an event does to the managed resources it names, found as detect_event finds them
  * (the same map entries in order, ids and state lookups) but whoever made it and whatever

@@ -1502,6 +1502,52 @@ put_events(struct store *st, const struct store_seen *v, size_t n, int64_t now,
 	return 0;
 }
 
+void
+store_seen_add(struct store_seen_buf *b, const struct event *ev, char *key)
+{
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 64;
+		b->ev = xreallocarray(b->ev, b->cap, sizeof *b->ev);
+		b->keys = xreallocarray(b->keys, b->cap, sizeof *b->keys);
+	}
+	if (b->n == 0)
+		b->first_ms = tf_mono_ms();
+	event_clone(&b->ev[b->n], ev);
+	b->keys[b->n++] = key;
+}
+
+void
+store_seen_clear(struct store_seen_buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		event_free(&b->ev[i]);
+		free(b->keys[i]);
+	}
+	free(b->ev);
+	free(b->keys);
+	memset(b, 0, sizeof *b);
+}
+
+int
+store_seen_flush(struct store *st, struct store_seen_buf *b, const struct finding_list *l,
+    char **err)
+{
+	struct store_seen *v = xcalloc(b->n + 1, sizeof *v);
+	size_t i;
+	int rc;
+
+	for (i = 0; i < b->n; i++) {
+		v[i].ev = &b->ev[i];
+		v[i].resource_key = b->keys[i];
+	}
+	rc = store_put_findings_events(st, l, v, b->n, err);
+	free(v);
+	store_seen_clear(b);
+	return rc;
+}
+
 /* A store older than schema 6 read as it is has no events. */
 static int
 events_kept(struct store *st, char **err)

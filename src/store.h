@@ -108,6 +108,19 @@ int store_put_events(struct store *st, const struct store_seen *v, size_t n, cha
 /* Findings and events in ONE transaction (either list may be empty or NULL). */
 int store_put_findings_events(struct store *st, const struct finding_list *l,
     const struct store_seen *v, size_t n, char **err);
+/* A batch of events to save: clones (sharing the JSON: the owner's thread only). */
+struct store_seen_buf {
+	struct event *ev;
+	char **keys;
+	size_t n, cap;
+	int64_t first_ms;       /* tf_mono_ms() when the oldest was added */
+};
+void store_seen_add(struct store_seen_buf *b, const struct event *ev, char *key);  /* takes key */
+/* Save the batch, with findings l (may be NULL) in the same transaction, and empty it
+ * (whether or not it was saved). 0, or -1 with *err. */
+int store_seen_flush(struct store *st, struct store_seen_buf *b, const struct finding_list *l,
+    char **err);
+void store_seen_clear(struct store_seen_buf *b);
 /* Every event kept, oldest first (time, provider, id), read back with event_from_json and
  * given the id, time and origin it was saved with; fn(ctx, ev) (ev freed when fn returns;
  * non-zero stops). Returns -1 on error (a store older than schema 6 says how to upgrade

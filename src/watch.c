@@ -51,7 +51,15 @@ struct watch {
 	int color;
 	uint64_t printed, open;
 	int state_failed;
+	/* Events seen, waiting to be saved with the next findings (same transaction), or when
+	 * there are SEEN_MAX of them, one is SEEN_MAX_MS old, a collector flushed, or at the
+	 * end. The engine thread's (the consumer callbacks), then the main thread's once the
+	 * engine stopped. */
+	struct store_seen_buf seen;
 };
+
+#define SEEN_MAX 64
+#define SEEN_MAX_MS 1000
 
 static void
 watch_usage(FILE *fp)
@@ -93,7 +101,7 @@ on_findings(void *ctx, struct finding_list *l)
 				err = NULL;
 				break;
 			}
-		if (store_put_findings(w->store, l, &err) != 0) {
+		if (store_seen_flush(w->store, &w->seen, l, &err) != 0) {
 			fprintf(stderr, "tfdrift: findings not saved: %s\n", err);
 			free(err);
 			err = NULL;
@@ -124,6 +132,50 @@ on_findings(void *ctx, struct finding_list *l)
 	free(show.v);
 	finding_list_clear(l);
 	free(l->v);
+}
+
+/* Save the events seen that wait (under the engine's store lock when it runs). */
+static void
+flush_seen(struct watch *w)
+{
+	char *err = NULL;
+
+	if (w->store == NULL || w->seen.n == 0)
+		return;
+	engine_store_lock(w->eng);
+	if (store_seen_flush(w->store, &w->seen, NULL, &err) != 0) {
+		fprintf(stderr, "tfdrift: events seen not saved: %s\n", err);
+		free(err);
+	}
+	engine_store_unlock(w->eng);
+}
+
+/* The engine's event callback, on the engine thread: keep a write event the maps tie to a
+ * resource (or that made findings), for `tfdrift blame` and the per-resource history. */
+static void
+on_event(void *ctx, const struct event *ev, enum nodrift why, struct finding **fv, size_t nf)
+{
+	struct watch *w = ctx;
+	char *key;
+
+	(void)fv;
+	if (w->store == NULL || why == ND_DUPLICATE || ev->read_only == 1 || ev->id == NULL)
+		return;
+	if ((key = detector_seen_key(w->det, ev)) == NULL) {
+		if (nf == 0)
+			return;
+		key = xstrdup("");      /* a finding on no resource (a freeze violation) */
+	}
+	store_seen_add(&w->seen, ev, key);
+	if (w->seen.n >= SEEN_MAX || tf_mono_ms() - w->seen.first_ms >= SEEN_MAX_MS)
+		flush_seen(w);
+}
+
+static void
+on_flushed(void *ctx, const char *collector)
+{
+	(void)collector;
+	flush_seen(ctx);
 }
 
 /* "tfdrift: SOURCE: ERROR": an error may quote a server or a log (an event id), so its
@@ -342,8 +394,8 @@ watch_main(int argc, char **argv, const char *config)
 		goto out;
 	}
 	cons.findings = on_findings;
-	cons.event = NULL;
-	cons.flushed = NULL;
+	cons.event = on_event;
+	cons.flushed = on_flushed;
 	cons.ctx = w;
 	w->eng = engine_new(w->det, w->store, 10000, &cons);
 	engine_set_state_loader(w->eng, states_loader, w->st, w->conf.state_refresh_ms);
@@ -416,6 +468,9 @@ watch_main(int argc, char **argv, const char *config)
 	engine_stop(w->eng);
 	rc = 0;
 out:
+	if (w->eng != NULL)
+		flush_seen(w);          /* the engine stopped: what it left */
+	store_seen_clear(&w->seen);
 	engine_free(w->eng);
 	/* Deliver what is queued (bounded: see notify_drain), then say how it went. */
 	notify_drain(w->notify, NOTIFY_DRAIN_IDLE_MS, NOTIFY_DRAIN_MAX_MS);
