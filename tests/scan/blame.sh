@@ -1,0 +1,152 @@
+#!/bin/sh
+# tfdrift blame --plan: a refresh-only plan's resource_drift against the audit events that
+# explain it (tests/data/blame: hand-written plans in Terraform's JSON output format 1.2 and
+# CloudTrail records in the shapes of ../shared/data/cloudtrail, see tests/data/SOURCES.md).
+# Explained, partly explained, unexplained, sensitive values, a deleted resource, bad plans,
+# the store and the files giving the same answer, and the answer against
+# doc/blame.schema.json.
+. "${TOP_SRCDIR:-.}/tests/lib.sh"
+plan_start
+d=$TOP_SRCDIR/tests/data/blame
+ev=$d/events.json
+TFDRIFT_NOW=2024-05-28T00:00:00Z
+export TFDRIFT_NOW
+unset NO_COLOR
+
+# q FILE EXPR: a Python expression over the JSON document d, printed.
+q() {
+	/usr/bin/python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+r = eval(sys.argv[2], {"d": d, "by": lambda a: [x for x in d["resources"] if x["address"] == a][0],
+    "ch": lambda a, p: [c for c in [x for x in d["resources"] if x["address"] == a][0]["changes"] if c["attribute"] == p][0]})
+print(json.dumps(r) if not isinstance(r, str) else r)' "$@"
+}
+blame() { "$TFDRIFT" blame -q "$@"; }
+web='module.app.aws_instance.web[0]'
+e=b1a3e000-0000-4000-8000-00000000000
+
+# ---- usage ----
+t_exit "blame --help exits 0" 0 "$TFDRIFT" blame --help
+t_like "and names --plan, --store and --events" "$T_OUT" '--plan PLAN.json \(--store PATH \| --events FILE'
+t_exit "no --plan: exit 1" 1 "$TFDRIFT" blame --events "$ev"
+t_like "saying --plan is required" "$T_ERR" 'plan PLAN.json is required'
+t_exit "no events source: exit 1" 1 "$TFDRIFT" blame --plan "$d/plan-explained.json"
+t_like "saying where events may come from" "$T_ERR" '--store PATH .* or --events FILE'
+t_exit "an unknown format: exit 1" 1 "$TFDRIFT" blame --plan "$d/plan-explained.json" --events "$ev" --format csv
+t_like "top-level usage lists blame" "$("$TFDRIFT" --help)" '^  blame --plan PLAN.json'
+
+# ---- explained: every change has an event that set the plan's value ----
+t_exit "everything explained: exit 0" 0 blame --plan "$d/plan-explained.json" --events "$ev" --format json -o "$T_TMP/explained.json"
+f=$T_TMP/explained.json
+t_is "three drifted resources, none unexplained" "$(q "$f" '[(r["address"], r["unexplained"]) for r in d["resources"]]')" \
+    "[[\"$web\", false], [\"aws_instance.batch\", false], [\"aws_security_group.db\", false]]"
+t_is "instance_type: the events that set t3.large, newest first (not alice's t3.medium)" \
+    "$(q "$f" "[(x['id'], x['match']) for x in ch('$web', 'instance_type')['events']]")" \
+    "[[\"${e}2\", \"value\"], [\"${e}9\", \"value\"]]"
+t_is "before and after as the plan has them" "$(q "$f" "[ch('$web', 'instance_type')[k] for k in ('before', 'after')]")" '["t3.micro", "t3.large"]'
+t_is "the actor: name, role, session, via" "$(q "$f" "[ch('$web', 'instance_type')['events'][0]['actor'][k] for k in ('name', 'role', 'session', 'via')]")" \
+    '["bob@corp.example", "Admin", "bob@corp.example", "console"]'
+t_is "the event's name and time" "$(q "$f" "[ch('$web', 'instance_type')['events'][0][k] for k in ('name', 'time')]")" \
+    '["ModifyInstanceAttribute", "2024-05-27T10:05:00Z"]'
+t_is "tags.Name (a nested attribute, named as findings name it) by CreateTags" \
+    "$(q "$f" "[(x['id'], x['name'], x['match']) for x in ch('$web', 'tags.Name')['events']]")" "[[\"${e}3\", \"CreateTags\", \"value\"]]"
+t_is "tags_all.Name too (tags plus the provider's default tags)" "$(q "$f" "[x['id'] for x in ch('$web', 'tags_all.Name')['events']]")" "[\"${e}3\"]"
+t_is "unchanged attributes are not listed" "$(q "$f" "sorted(c['attribute'] for c in by('$web')['changes'])")" \
+    '["instance_type", "tags.Name", "tags_all.Name"]'
+t_is "the security group's new rule by AuthorizeSecurityGroupIngress" "$(q "$f" "[(x['id'], x['match']) for x in ch('aws_security_group.db', 'ingress')['events']]")" \
+    "[[\"${e}7\", \"value\"]]"
+t_is "the deleted resource: one change for the whole object, its id going away" \
+    "$(q "$f" "[by('aws_instance.batch')['action'], ch('aws_instance.batch', None)['before'], ch('aws_instance.batch', None)['after']]")" \
+    '["delete", "i-0a1b2c3d4e5f60002", null]'
+t_is "explained by the TerminateInstances that deleted it" "$(q "$f" "[(x['id'], x['name'], x['match']) for x in ch('aws_instance.batch', None)['events']]")" \
+    "[[\"${e}6\", \"TerminateInstances\", \"delete\"]]"
+t_unlike "the read-only DescribeInstances explains nothing" "$(cat "$f")" "${e}4"
+t_is "summary counts" "$(q "$f" "[d['summary'][k] for k in ('resources', 'changes', 'explained', 'unexplained')]")" '[3, 5, 5, 0]'
+
+# ---- partly explained: one change only a failed call tried ----
+t_exit "partly explained: exit 2" 2 blame --plan "$d/plan-partly.json" --events "$ev" --format json -o "$T_TMP/partly.json"
+f=$T_TMP/partly.json
+t_is "the resource counts as unexplained" "$(q "$f" "by('$web')['unexplained']")" true
+t_is "instance_type is explained" "$(q "$f" "[ch('$web', 'instance_type')['unexplained'], len(ch('$web', 'instance_type')['events'])]")" '[false, 2]'
+t_is "source_dest_check is not: the failed call by mallory explains nothing" \
+    "$(q "$f" "[ch('$web', 'source_dest_check')['unexplained'], ch('$web', 'source_dest_check')['events']]")" '[true, []]'
+
+# ---- unexplained ----
+t_exit "nothing recorded touched it: exit 2" 2 blame --plan "$d/plan-unexplained.json" --events "$ev" --format json -o "$T_TMP/unexplained.json"
+f=$T_TMP/unexplained.json
+t_is "unexplained, no events" "$(q "$f" "[by('aws_instance.other')['unexplained'], [c['events'] for c in by('aws_instance.other')['changes']]]")" '[true, [[], []]]'
+t_is "user_data masked: the event maps mark it sensitive" "$(q "$f" "[ch('aws_instance.other', 'user_data')[k] for k in ('before', 'after', 'sensitive')]")" \
+    '["(sensitive)", "(sensitive)", true]'
+t_unlike "its values are nowhere" "$(cat "$f")" '0b1c2d3e4f|9f8e7d6c5b'
+t_exit "text: exit 2 too" 2 blame --plan "$d/plan-unexplained.json" --events "$ev" --format text
+t_like "text says it is unexplained" "$T_OUT" '^    unexplained: no recorded event made this change'
+t_like "text ends with the counts" "$T_OUT" '^1 drifted resource, 2 changes: 0 explained, 2 unexplained'
+
+# ---- sensitive values stay masked ----
+secrets='hunter2-old|S3cr3t-new|topsecretvalue|old-note-value'
+t_exit "sensitive plan (json)" 2 blame --plan "$d/plan-sensitive.json" --events "$ev" --format json -o "$T_TMP/sens.json"
+f=$T_TMP/sens.json
+t_unlike "no sensitive value in the JSON" "$(cat "$f")" "$secrets"
+t_is "the password (before_sensitive, after_sensitive) is masked" "$(q "$f" "[ch('aws_db_instance.main', 'password')[k] for k in ('before', 'after', 'sensitive')]")" \
+    '["(sensitive)", "(sensitive)", true]'
+t_is "and explained, weakly: the log never carries the password" "$(q "$f" "[(x['id'], x['match']) for x in ch('aws_db_instance.main', 'password')['events']]")" \
+    "[[\"${e}8\", \"attribute\"]]"
+t_is "a tag only after_sensitive marks is masked" "$(q "$f" "ch('aws_db_instance.main', 'tags.secret_note')['after']")" '(sensitive)'
+t_is "the same call explains backup_retention_period by value" "$(q "$f" "[(x['id'], x['match']) for x in ch('aws_db_instance.main', 'backup_retention_period')['events']]")" \
+    "[[\"${e}8\", \"value\"]]"
+t_is "username is shown without --state" "$(q "$f" "ch('aws_db_instance.main', 'username')['after']")" 'dbadmin2'
+t_exit "with --state whose sensitive_attributes name username" 2 blame --plan "$d/plan-sensitive.json" --state "$d/db.tfstate" --events "$ev" --format json -o "$T_TMP/sens-state.json"
+t_is "it is masked too" "$(q "$T_TMP/sens-state.json" "ch('aws_db_instance.main', 'username')['after']")" '(sensitive)'
+t_unlike "and nowhere in the JSON" "$(cat "$T_TMP/sens-state.json")" "dbadmin2|$secrets"
+t_exit "sensitive plan (text)" 2 blame --plan "$d/plan-sensitive.json" --state "$d/db.tfstate" --events "$ev" --format text
+t_unlike "no sensitive value in the text" "$T_OUT$T_ERR" "dbadmin2|$secrets"
+t_like "the text says (sensitive)" "$T_OUT" '^  password: \(sensitive\) → \(sensitive\)'
+t_like "and that the log does not carry the value" "$T_OUT" 'ModifyDBInstance by carol \(role DBA, session carol\) via cli .*value is not in the log'
+
+# ---- bad plans ----
+t_exit "a truncated plan: exit 1" 1 "$TFDRIFT" blame --plan "$d/plan-truncated.json" --events "$ev"
+t_like "the file and the position" "$T_ERR" "plan-truncated.json: invalid JSON at line [0-9]+, column [0-9]+: unexpected end of data"
+t_exit "format_version 2.0: exit 1" 1 "$TFDRIFT" blame --plan "$d/plan-version2.json" --events "$ev"
+t_like "saying the version is not supported" "$T_ERR" 'plan-version2.json: format_version 2.0 is not supported'
+t_exit "a state given as the plan: exit 1" 1 "$TFDRIFT" blame --plan "$d/db.tfstate" --events "$ev"
+t_like "saying what it is and how to make a plan" "$T_ERR" 'db.tfstate: a Terraform state file, not a plan: run terraform plan -refresh-only'
+: > "$T_TMP/empty.json"
+t_exit "an empty file: exit 1" 1 "$TFDRIFT" blame --plan "$T_TMP/empty.json" --events "$ev"
+t_like "saying so" "$T_ERR" 'empty.json: empty file'
+printf '{"format_version":"1.2","resource_drift":[{"address":"aws_instance.x","type":"aws_instance","name":"x","change":{"actions":"update"}}]}' > "$T_TMP/badact.json"
+t_exit "actions not an array: exit 1" 1 "$TFDRIFT" blame --plan "$T_TMP/badact.json" --events "$ev"
+t_like "naming the member" "$T_ERR" 'badact.json: resource_drift\[0\]\.change\.actions: expected an array'
+t_exit "a missing plan file: exit 1" 1 "$TFDRIFT" blame --plan "$T_TMP/nope.json" --events "$ev"
+t_like "naming it" "$T_ERR" 'nope.json'
+t_exit "no resource_drift: exit 0" 0 "$TFDRIFT" blame --plan "$d/plan-nodrift.json" --events "$ev" --format json
+t_like "with a message" "$T_ERR" 'plan-nodrift.json: the plan records no drift'
+t_is "and no resources" "$(printf '%s' "$T_OUT" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["resources"])')" '[]'
+
+# ---- the store and the files give the same answer ----
+t_exit "scan --store keeps the events seen" 2 "$TFDRIFT" scan -q --store "$T_TMP/scan.db" --state "$TOP_SRCDIR/doc/examples/prod.tfstate" --events "$ev" --format json -o "$T_TMP/scan.json"
+t_exit "watch --once --store keeps them too" 2 "$TFDRIFT" watch --once --store "$T_TMP/watch.db" --state "$TOP_SRCDIR/doc/examples/prod.tfstate" --events "$ev"
+for p in explained partly unexplained sensitive; do
+	blame --plan "$d/plan-$p.json" --events "$ev" --format json > "$T_TMP/$p-files.json" 2>/dev/null
+	for s in scan watch; do
+		t_run "$TFDRIFT" blame -q --plan "$d/plan-$p.json" --store "$T_TMP/$s.db" --format json
+		t_is "$p: the $s store's answer is the files' answer" "$T_OUT" "$(cat "$T_TMP/$p-files.json")"
+	done
+done
+t_run "$TFDRIFT" blame -q --plan "$d/plan-explained.json" --store "$T_TMP/scan.db" --format text
+t_is "text from the store is the same too" "$T_OUT" "$(blame --plan "$d/plan-explained.json" --events "$ev" --format text)"
+t_exit "both sources at once: duplicates count once" 0 blame --plan "$d/plan-explained.json" --store "$T_TMP/scan.db" --events "$ev" --format json -o "$T_TMP/both.json"
+t_is "the same events" "$(q "$T_TMP/both.json" 'd["resources"]')" "$(q "$T_TMP/explained-files.json" 'd["resources"]')"
+t_exit "a store that does not exist: exit 1" 1 "$TFDRIFT" blame --plan "$d/plan-explained.json" --store "$T_TMP/none.db"
+
+# ---- the schema ----
+if /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
+	v() { /usr/bin/python3 "$TOP_SRCDIR/tests/schema_validate.py" "$TOP_SRCDIR/doc/blame.schema.json" "$@"; }
+	for f in explained partly unexplained sens sens-state both; do
+		t_ok "$f.json validates against doc/blame.schema.json" v "$T_TMP/$f.json"
+	done
+	sed 's/"match": "value"/"match": "maybe"/' "$T_TMP/explained.json" > "$T_TMP/broken.json"
+	t_ok "the validator rejects a broken answer" sh -c "! /usr/bin/python3 '$TOP_SRCDIR/tests/schema_validate.py' '$TOP_SRCDIR/doc/blame.schema.json' '$T_TMP/broken.json' >/dev/null 2>&1"
+else
+	t_skip "schema validation" "python3-jsonschema is not installed"
+fi
+t_done
