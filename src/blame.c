@@ -26,6 +26,8 @@ static const char *bm_names[] = { "none", "resource", "attribute", "value", "del
 struct bev {
 	enum tf_provider provider;
 	char *id, *name, *source, *region, *account, *source_ip, *user_agent;
+	char *operation;        /* GCP operation id, or NULL */
+	int op_first;           /* the operation's first entry (it carries the request) */
 	int64_t time_ms;
 	struct actor actor;
 };
@@ -232,6 +234,7 @@ blame_free(struct blame *b)
 		free(e->account);
 		free(e->source_ip);
 		free(e->user_agent);
+		free(e->operation);
 		actor_clear(&e->actor);
 	}
 	free(b->evs);
@@ -275,6 +278,8 @@ ev_index(struct ev_ctx *c)
 	e->account = xstrdup(ev->account);
 	e->source_ip = xstrdup(ev->source_ip);
 	e->user_agent = xstrdup(ev->user_agent);
+	e->operation = xstrdup(ev->operation_id);
+	e->op_first = ev->op_first;
 	e->time_ms = ev->time_ms;
 	actor_copy(&e->actor, &ev->actor);
 	c->idx = b->nev++;
@@ -282,18 +287,39 @@ ev_index(struct ev_ctx *c)
 	return c->idx;
 }
 
-/* Record that the event explains change ch (the stronger kind when it already does). */
+static int
+same_operation(const struct bev *a, const struct bev *b)
+{
+	return a->operation != NULL && b->operation != NULL && a->provider == b->provider &&
+	    strcmp(a->operation, b->operation) == 0;
+}
+
+/* Record that the event explains change ch (the stronger kind when it already does). The
+ * entries of one GCP operation are one change: listed once, as its first entry when that
+ * explains as much. */
 static void
 add_match(struct ev_ctx *c, struct bchange *ch, enum bm_kind kind)
 {
 	size_t ev = ev_index(c), i;
+	struct blame *b = c->b;
 
-	for (i = 0; i < ch->n; i++)
-		if (ch->m[i].ev == ev) {
-			if (kind > ch->m[i].kind)
-				ch->m[i].kind = kind;
+	for (i = 0; i < ch->n; i++) {
+		struct bmatch *m = &ch->m[i];
+
+		if (m->ev == ev) {
+			if (kind > m->kind)
+				m->kind = kind;
 			return;
 		}
+		if (same_operation(&b->evs[m->ev], &b->evs[ev])) {
+			if (kind > m->kind || (kind == m->kind && b->evs[ev].op_first &&
+			    !b->evs[m->ev].op_first)) {
+				m->ev = ev;
+				m->kind = kind;
+			}
+			return;
+		}
+	}
 	if (ch->n == ch->cap) {
 		ch->cap = ch->cap ? ch->cap * 2 : 4;
 		ch->m = xreallocarray(ch->m, ch->cap, sizeof *ch->m);
@@ -393,6 +419,10 @@ on_instance(void *ctx, const struct em_entry *e, enum em_action action,
 	}
 	if (r->action == TPA_DELETE)
 		return;         /* a change to what is gone explains nothing about its going */
+	/* A GCP operation's last entry repeats its first without the request: it says nothing
+	 * about which attribute changed (its first entry does). */
+	if (c->ev->operation_id != NULL && c->ev->op_last && !c->ev->op_first)
+		return;
 	nv = xcalloc(e->nattrs + 1, sizeof *nv);
 	present = xcalloc(e->nattrs + 1, sizeof *present);
 	for (i = 0; i < e->nattrs; i++) {
@@ -619,8 +649,6 @@ blame_to_json(struct blame *b)
 	json_object_object_add(sum, "explained", json_object_new_int64((int64_t)(nch - nunexp)));
 	json_object_object_add(sum, "weakly_explained", json_object_new_int64((int64_t)nweak));
 	json_object_object_add(sum, "unexplained", json_object_new_int64((int64_t)nunexp));
-	json_object_object_add(sum, "events", json_object_new_int64((int64_t)b->nevents));
-	json_object_object_add(sum, "failed_events", json_object_new_int64((int64_t)b->nfailed));
 	json_object_object_add(doc, "summary", sum);
 	return doc;
 }

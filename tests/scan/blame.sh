@@ -103,6 +103,16 @@ t_unlike "no sensitive value in the text" "$T_OUT$T_ERR" "dbadmin2|$secrets"
 t_like "the text says (sensitive)" "$T_OUT" '^  password: \(sensitive\) → \(sensitive\)'
 t_like "and that the log does not carry the value" "$T_OUT" 'ModifyDBInstance by carol \(role DBA, session carol\) via cli .*value is not in the log'
 
+# ---- GCP: self links, and an operation's two entries are one event ----
+gev=$TOP_SRCDIR/doc/examples/gcp-audit.json
+t_exit "a GCP plan: exit 0" 0 blame --plan "$d/plan-gcp.json" --events "$gev" --format json -o "$T_TMP/gcp.json"
+t_is "machine_type by setMachineType's first entry only (its last entry repeats it; the pipeline's setLabels explains nothing)" \
+    "$(q "$T_TMP/gcp.json" "[(x['id'], x['name'], x['match'], x['actor']['name'], x['actor']['via']) for x in ch('google_compute_instance.app[1]', 'machine_type')['events']]")" \
+    '[["-ywru8hbu2nf6", "v1.compute.instances.setMachineType", "value", "deployer@corp-prod-4411.iam.gserviceaccount.com", "sdk"]]'
+t_exit "the GCP events kept by scan --store" 2 "$TFDRIFT" scan -q --store "$T_TMP/gcp.db" --state "$TOP_SRCDIR/doc/examples/gcp.tfstate" --events "$gev" --format json -o /dev/null
+t_run "$TFDRIFT" blame -q --plan "$d/plan-gcp.json" --store "$T_TMP/gcp.db" --format json
+t_is "give the same answer" "$T_OUT" "$(cat "$T_TMP/gcp.json")"
+
 # ---- bad plans ----
 t_exit "a truncated plan: exit 1" 1 "$TFDRIFT" blame --plan "$d/plan-truncated.json" --events "$ev"
 t_like "the file and the position" "$T_ERR" "plan-truncated.json: invalid JSON at line [0-9]+, column [0-9]+: unexpected end of data"
@@ -141,7 +151,7 @@ t_exit "a store that does not exist: exit 1" 1 "$TFDRIFT" blame --plan "$d/plan-
 # ---- the schema ----
 if /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
 	v() { /usr/bin/python3 "$TOP_SRCDIR/tests/schema_validate.py" "$TOP_SRCDIR/doc/blame.schema.json" "$@"; }
-	for f in explained partly unexplained sens sens-state both; do
+	for f in explained partly unexplained sens sens-state both gcp; do
 		t_ok "$f.json validates against doc/blame.schema.json" v "$T_TMP/$f.json"
 	done
 	sed 's/"match": "value"/"match": "maybe"/' "$T_TMP/explained.json" > "$T_TMP/broken.json"
