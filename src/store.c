@@ -116,8 +116,8 @@ static const struct migration migrations[] = {
 	  " record TEXT NOT NULL,"             /* the record as logged: event_from_json reads it */
 	  " seen INTEGER NOT NULL,"            /* ms: when tfdrift last saved it */
 	  " PRIMARY KEY (provider, id));"
+	  /* A resource's history; the retention. */
 	  "CREATE INDEX events_seen_resource ON events_seen (resource_key, time);"
-	  "CREATE INDEX events_seen_time ON events_seen (time);"
 	  "CREATE INDEX events_seen_seen ON events_seen (seen);" },
 };
 
