@@ -103,6 +103,17 @@ t_unlike "no sensitive value in the text" "$T_OUT$T_ERR" "dbadmin2|$secrets"
 t_like "the text says (sensitive)" "$T_OUT" '^  password: \(sensitive\) → \(sensitive\)'
 t_like "and that the log does not carry the value" "$T_OUT" 'ModifyDBInstance by carol \(role DBA, session carol\) via cli .*value is not in the log'
 
+# ---- hostile text from the log never reaches the terminal raw ----
+/usr/bin/python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+for r in d["Records"]:
+    if r["eventID"].endswith("2"):
+        r["userIdentity"]["arn"] = r["userIdentity"]["arn"].replace("bob@corp.example", "bob\u001b]0;pwned\u0007\u202e")
+json.dump(d, open(sys.argv[2], "w"))' "$ev" "$T_TMP/hostile.json"
+t_exit "an actor name with escape sequences" 0 blame --plan "$d/plan-explained.json" --events "$T_TMP/hostile.json" --format text
+t_unlike "no raw control character in the text" "$T_OUT" "$(printf '\033|\007')"
+t_like "shown escaped" "$T_OUT" 'bob\\x1b\]0;pwned\\x07\\u202e'
+
 # ---- GCP: self links, and an operation's two entries are one event ----
 gev=$TOP_SRCDIR/doc/examples/gcp-audit.json
 t_exit "a GCP plan: exit 0" 0 blame --plan "$d/plan-gcp.json" --events "$gev" --format json -o "$T_TMP/gcp.json"
@@ -135,6 +146,27 @@ t_is "and no resources" "$(printf '%s' "$T_OUT" | /usr/bin/python3 -c 'import js
 # ---- the store and the files give the same answer ----
 t_exit "scan --store keeps the events seen" 2 "$TFDRIFT" scan -q --store "$T_TMP/scan.db" --state "$TOP_SRCDIR/doc/examples/prod.tfstate" --events "$ev" --format json -o "$T_TMP/scan.json"
 t_exit "watch --once --store keeps them too" 2 "$TFDRIFT" watch --once --store "$T_TMP/watch.db" --state "$TOP_SRCDIR/doc/examples/prod.tfstate" --events "$ev"
+# A live watch saves what it saw within a second or so, while it keeps running.
+count_events() {
+	/usr/bin/python3 -c 'import sqlite3, sys
+try:
+    print(sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True).execute("select count(*) from events_seen").fetchone()[0])
+except Exception:
+    print(0)' "$1"
+}
+"$TFDRIFT" watch --store "$T_TMP/live.db" --state "$TOP_SRCDIR/doc/examples/prod.tfstate" --events "$ev" > /dev/null 2> "$T_TMP/live.err" &
+live=$!
+t_kill_at_exit $live
+i=0
+while [ "$i" -lt 100 ] && [ "$(count_events "$T_TMP/live.db")" != 8 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+t_is "a running watch has saved the eight write events on resources" "$(count_events "$T_TMP/live.db")" 8
+t_ok "and is still running" kill -0 "$live"
+kill -TERM "$live" 2> /dev/null
+wait "$live"
+t_is "it stops cleanly on SIGTERM" "$?" 0
 for p in explained partly unexplained sensitive; do
 	blame --plan "$d/plan-$p.json" --events "$ev" --format json > "$T_TMP/$p-files.json" 2>/dev/null
 	for s in scan watch; do
