@@ -517,6 +517,18 @@ sort_matches(struct blame *b)
 	b->sorted = 1;
 }
 
+/* Explained by an event that set the value (or deleted the resource), not only weakly. */
+static int
+strongly(const struct bchange *bc)
+{
+	size_t j;
+
+	for (j = 0; j < bc->n; j++)
+		if (bc->m[j].kind == BM_VALUE || bc->m[j].kind == BM_DELETE)
+			return 1;
+	return 0;
+}
+
 static int
 res_unexplained(const struct bres *br)
 {
@@ -614,27 +626,26 @@ blame_to_json(struct blame *b)
 		json_object_object_add(ro, "provider", jstr(r->provider_name));
 		json_object_object_add(ro, "id", jstr(res_id(r)));
 		json_object_object_add(ro, "action", json_object_new_string(tfplan_action_name(r->action)));
+		if (r->deposed != NULL)
+			json_object_object_add(ro, "deposed", json_object_new_string(r->deposed));
 		for (k = 0; k < r->nchanges; k++) {
 			const struct tfplan_change *c = &r->changes[k];
 			const struct bchange *bc = &br->ch[k];
 			json_object *co = json_object_new_object(), *evs = json_object_new_array();
-			int strong = 0;
 
 			json_object_object_add(co, "attribute", jstr(c->path));
 			json_object_object_add(co, "before", jvalue(c->before, bc->sensitive));
 			json_object_object_add(co, "after", jvalue(c->after, bc->sensitive));
 			if (bc->sensitive)
 				json_object_object_add(co, "sensitive", json_object_new_boolean(1));
-			for (j = 0; j < bc->n; j++) {
+			for (j = 0; j < bc->n; j++)
 				json_object_array_add(evs, event_json(&b->evs[bc->m[j].ev], bc->m[j].kind));
-				strong |= bc->m[j].kind == BM_VALUE || bc->m[j].kind == BM_DELETE;
-			}
 			json_object_object_add(co, "events", evs);
 			json_object_object_add(co, "unexplained", json_object_new_boolean(bc->n == 0));
 			json_object_array_add(chs, co);
 			nch++;
 			nunexp += bc->n == 0;
-			nweak += bc->n > 0 && !strong;
+			nweak += bc->n > 0 && !strongly(bc);
 		}
 		json_object_object_add(ro, "changes", chs);
 		json_object_object_add(ro, "unexplained", json_object_new_boolean(unexp));
@@ -714,7 +725,7 @@ kind_note(enum bm_kind k)
 void
 blame_print_text(struct blame *b, FILE *fp)
 {
-	size_t i, k, j, nch = 0, nunexp = 0, nunres = 0;
+	size_t i, k, j, nch = 0, nunexp = 0, nunres = 0, nweak = 0;
 
 	sort_matches(b);
 	for (i = 0; i < b->nres; i++) {
@@ -728,7 +739,8 @@ blame_print_text(struct blame *b, FILE *fp)
 			fputc(' ', fp);
 			text_fputs(fp, res_id(r));
 		}
-		fprintf(fp, ")  %s\n", r->action == TPA_DELETE ? "deleted" :
+		fprintf(fp, ")%s  %s\n", r->deposed != NULL ? " deposed" : "",
+		    r->action == TPA_DELETE ? "deleted" :
 		    r->action == TPA_UPDATE ? "changed" : tfplan_action_name(r->action));
 		for (k = 0; k < r->nchanges; k++) {
 			const struct tfplan_change *c = &r->changes[k];
@@ -767,12 +779,15 @@ blame_print_text(struct blame *b, FILE *fp)
 				    r->action == TPA_DELETE ? "deleted it" : "made this change");
 			nch++;
 			nunexp += bc->n == 0;
+			nweak += bc->n > 0 && !strongly(bc);
 		}
 		nunres += res_unexplained(br);
 	}
-	fprintf(fp, "%s%zu drifted resource%s, %zu change%s: %zu explained, %zu unexplained"
-	    " (%zu resource%s)\n", b->nres > 0 ? "\n" : "", b->nres, b->nres == 1 ? "" : "s", nch,
-	    nch == 1 ? "" : "s", nch - nunexp, nunexp, nunres, nunres == 1 ? "" : "s");
+	fprintf(fp, "%s%zu drifted resource%s, %zu change%s: %zu explained", b->nres > 0 ? "\n" : "",
+	    b->nres, b->nres == 1 ? "" : "s", nch, nch == 1 ? "" : "s", nch - nunexp);
+	if (nweak > 0)
+		fprintf(fp, " (%zu only weakly)", nweak);
+	fprintf(fp, ", %zu unexplained (%zu resource%s)\n", nunexp, nunres, nunres == 1 ? "" : "s");
 }
 
 /* ---- the command ---- */

@@ -487,6 +487,13 @@ tfplan_parse(const char *buf, size_t len, const char *source, struct tf_plan **o
 		sb_init(&path);
 		diff(r, &path, r->before, r->after, 0);
 		sb_free(&path);
+		if (r->nchanges == 0) {
+			/* Only what Terraform does not show as a change (sensitivity, unknowns). */
+			resource_clear(r);
+			memset(r, 0, sizeof *r);
+			p->nres--;
+			p->nunchanged++;
+		}
 	}
 	json_object_put(root);
 	if (make_state(source, "before", bres, &p->before_state, err) != 0 ||

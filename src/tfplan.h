@@ -48,6 +48,7 @@ struct tf_plan {
 	struct tfplan_resource *res;    /* resource_drift entries of managed resources, in order */
 	size_t nres;
 	size_t nskipped;        /* entries that are not managed resources (data sources) */
+	size_t nunchanged;      /* updates whose before and after values are equal: left out */
 	/* Owned until taken (tfplan_take_before_state); their instances stay where they are. */
 	struct tf_state *before_state;
 	struct tf_state *after_state;

@@ -223,7 +223,19 @@ test_no_drift(void)
 	p = parse("{\"format_version\":\"1.2\",\"resource_drift\":null}", &err);
 	ok(p != NULL && !p->has_drift, "nor a null one");
 	tfplan_free(p);
+	p = parse("{\"format_version\":\"1.2\",\"resource_drift\":[{\"address\":\"aws_instance.x\","
+	    "\"mode\":\"managed\",\"type\":\"aws_instance\",\"name\":\"x\",\"change\":{\"actions\":"
+	    "[\"update\"],\"before\":{\"id\":\"i-1\",\"n\":1},\"after\":{\"id\":\"i-1\",\"n\":1.0},"
+	    "\"before_sensitive\":{},\"after_sensitive\":{\"n\":true}}},{\"address\":\"aws_instance.y\","
+	    "\"mode\":\"managed\",\"type\":\"aws_instance\",\"name\":\"y\",\"deposed\":\"00000001\","
+	    "\"change\":{\"actions\":[\"delete\"],\"before\":{\"id\":\"i-2\"},\"after\":null}}]}", &err);
+	ok(p != NULL && p->nres == 1 && p->nunchanged == 1 && strcmp(p->res[0].address, "aws_instance.y") == 0,
+	    "an update whose values are equal (only a marker changed) is left out: %s", err ? err : "");
+	ok(p != NULL && p->nres == 1 && p->res[0].deposed != NULL && p->res[0].before_inst != NULL &&
+	    p->res[0].before_inst->deposed != NULL, "a deposed object finds its deposed instance");
+	tfplan_free(p);
 	free(err);
+	err = NULL;
 	ok(tfplan_load_file(ABS_TOP_SRCDIR "/tests/data/blame/plan-explained.json", &p, &err) == 0 &&
 	    p->nres == 3, "the test plan loads from a file: %s", err ? err : "");
 	tfplan_free(p);
