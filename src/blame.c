@@ -370,13 +370,15 @@ member_at(json_object *o, const char *key)
  */
 static int
 sets_after(const struct em_attr *a, enum em_action action, json_object *nv, enum rel rl,
-    const char *rest, const struct tfplan_resource *r)
+    const char *rest, int alias, const struct tfplan_resource *r)
 {
 	json_object *av = NULL, *minus;
 	int ok = 0;
 
+	/* For tags_all, its own after value: a default tag is not in tags. */
 	if (r->after_inst != NULL)
-		av = val_from_state(a->state_transform, tfstate_attr(r->after_inst, a->name));
+		av = val_from_state(a->state_transform, tfstate_attr(r->after_inst,
+		    alias ? "tags_all" : a->name));
 	if (rl == REL_ANCESTOR && json_object_is_type(nv, json_type_object)) {
 		/* A map (tags, labels, metadata): the event names the key or it did not touch it. */
 		json_object *nk = member_at(nv, rest), *ak = member_at(av, rest);
@@ -441,7 +443,7 @@ on_instance(void *ctx, const struct em_entry *e, enum em_action action,
 			if (rl != REL_NONE && present[i]) {
 				if (a->transform == VT_REDACTED)
 					best = BM_ATTRIBUTE;
-				else if (sets_after(a, action, nv[i], rl, rest, r))
+				else if (sets_after(a, action, nv[i], rl, rest, alias != NULL, r))
 					best = BM_VALUE;
 			}
 			free(alias);

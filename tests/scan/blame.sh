@@ -63,6 +63,22 @@ t_is "explained by the TerminateInstances that deleted it" "$(q "$f" "[(x['id'],
 t_unlike "the read-only DescribeInstances explains nothing" "$(cat "$f")" "${e}4"
 t_is "summary counts" "$(q "$f" "[d['summary'][k] for k in ('resources', 'changes', 'explained', 'unexplained')]")" '[3, 5, 5, 0]'
 
+# A default tag (provider default_tags) drifts in tags_all only.
+/usr/bin/python3 -c 'import json, sys, copy
+p = json.load(open(sys.argv[1]))
+p["resource_drift"] = p["resource_drift"][:1]
+p["resource_drift"][0]["change"]["after"]["tags_all"]["Team"] = "blue"
+json.dump(p, open(sys.argv[3], "w"))
+d = json.load(open(sys.argv[2]))
+r = copy.deepcopy([x for x in d["Records"] if x["eventName"] == "CreateTags"][0])
+r["eventID"] = r["eventID"][:-2] + "10"
+r["eventTime"] = "2024-05-27T10:11:00Z"
+r["requestParameters"]["tagSet"]["items"] = [{"key": "Team", "value": "blue"}]
+d["Records"].append(r)
+json.dump(d, open(sys.argv[4], "w"))' "$d/plan-explained.json" "$ev" "$T_TMP/plan-default-tag.json" "$T_TMP/events-default-tag.json"
+t_exit "a default tag drifting in tags_all only: exit 0" 0 blame --plan "$T_TMP/plan-default-tag.json" --events "$T_TMP/events-default-tag.json" --format json -o "$T_TMP/deftag.json"
+t_is "explained by the CreateTags that set it" "$(q "$T_TMP/deftag.json" "[(x['id'], x['match']) for x in ch('$web', 'tags_all.Team')['events']]")" "[[\"${e%?}10\", \"value\"]]"
+
 # ---- partly explained: one change only a failed call tried ----
 t_exit "partly explained: exit 2" 2 blame --plan "$d/plan-partly.json" --events "$ev" --format json -o "$T_TMP/partly.json"
 f=$T_TMP/partly.json
