@@ -41,6 +41,9 @@ struct bchange {
 	struct bmatch *m;
 	size_t n, cap;
 	int sensitive;          /* the plan's flag, or --state's, or an event map's */
+	/* The newest event that set the attribute to another value than the plan's (0: none):
+	 * what came before it was overwritten and explains nothing now. */
+	int64_t other_ms;
 };
 
 struct bres {
@@ -366,7 +369,8 @@ member_at(json_object *o, const char *key)
 /*
  * Does new value nv (canonical, from the event) of attribute a, written with `action`, leave
  * the change at the plan's after value? The after side is the plan's object read at a's path
- * and made canonical the same way (state_transform).
+ * and made canonical the same way (state_transform). 1 yes; 0 it set another value; -1 it
+ * did not touch this part (another key of a map; set members the plan does not settle).
  */
 static int
 sets_after(const struct em_attr *a, enum em_action action, json_object *nv, enum rel rl,
@@ -385,13 +389,15 @@ sets_after(const struct em_attr *a, enum em_action action, json_object *nv, enum
 
 		if (nk != NULL || json_object_object_get_ex(nv, rest, NULL))
 			ok = action == EM_SET_REMOVE ? ak == NULL : val_equal(nk, ak);
+		else
+			ok = -1;
 	} else if (action == EM_SET_ADD) {
 		minus = val_set_minus(nv, av);
-		ok = !json_empty(nv) && json_empty(minus);
+		ok = !json_empty(nv) && json_empty(minus) ? 1 : -1;
 		json_object_put(minus);
 	} else if (action == EM_SET_REMOVE) {
 		minus = val_set_minus(nv, av);
-		ok = !json_empty(nv) && json_size(minus) == json_size(nv);
+		ok = !json_empty(nv) && json_size(minus) == json_size(nv) ? 1 : -1;
 		json_object_put(minus);
 	} else
 		ok = val_equal(nv, av);
@@ -441,10 +447,15 @@ on_instance(void *ctx, const struct em_entry *e, enum em_action action,
 			enum rel rl = relate(a->name, r->changes[k].path, &rest, &alias);
 
 			if (rl != REL_NONE && present[i]) {
-				if (a->transform == VT_REDACTED)
+				int set = a->transform == VT_REDACTED ? -2 :
+				    sets_after(a, action, nv[i], rl, rest, alias != NULL, r);
+
+				if (set == -2)
 					best = BM_ATTRIBUTE;
-				else if (sets_after(a, action, nv[i], rl, rest, alias != NULL, r))
+				else if (set == 1)
 					best = BM_VALUE;
+				else if (set == 0 && c->ev->time_ms > br->ch[k].other_ms)
+					br->ch[k].other_ms = c->ev->time_ms;
 			}
 			free(alias);
 		}
@@ -502,19 +513,26 @@ match_cmp(const void *x, const void *y)
 	return (int)ea->provider - (int)eb->provider;
 }
 
+/* Newest first, without what a later write of another value overwrote. */
 static void
 sort_matches(struct blame *b)
 {
-	size_t i, k;
+	size_t i, k, j, n;
 
 	if (b->sorted)
 		return;
 	sort_ctx = b;
 	for (i = 0; i < b->nres; i++)
-		for (k = 0; k < b->res[i].r->nchanges; k++)
-			if (b->res[i].ch[k].n > 1)
-				qsort(b->res[i].ch[k].m, b->res[i].ch[k].n, sizeof *b->res[i].ch[k].m,
-				    match_cmp);
+		for (k = 0; k < b->res[i].r->nchanges; k++) {
+			struct bchange *bc = &b->res[i].ch[k];
+
+			for (j = n = 0; j < bc->n; j++)
+				if (bc->other_ms == 0 || b->evs[bc->m[j].ev].time_ms >= bc->other_ms)
+					bc->m[n++] = bc->m[j];
+			bc->n = n;
+			if (bc->n > 1)
+				qsort(bc->m, bc->n, sizeof *bc->m, match_cmp);
+		}
 	sort_ctx = NULL;
 	b->sorted = 1;
 }
@@ -547,6 +565,7 @@ blame_unexplained(struct blame *b)
 {
 	size_t i, k, n = 0;
 
+	sort_matches(b);
 	for (i = 0; i < b->nres; i++)
 		for (k = 0; k < b->res[i].r->nchanges; k++)
 			n += b->res[i].ch[k].n == 0;

@@ -40,7 +40,7 @@ t_exit "everything explained: exit 0" 0 blame --plan "$d/plan-explained.json" --
 f=$T_TMP/explained.json
 t_is "three drifted resources, none unexplained" "$(q "$f" '[(r["address"], r["unexplained"]) for r in d["resources"]]')" \
     "[[\"$web\", false], [\"aws_instance.batch\", false], [\"aws_security_group.db\", false]]"
-t_is "instance_type: the events that set t3.large, newest first (not alice's t3.medium)" \
+t_is "instance_type: the events that set t3.large, newest first (not alice's t3.medium at 09:00, nor her t3.large at 08:00 that it overwrote)" \
     "$(q "$f" "[(x['id'], x['match']) for x in ch('$web', 'instance_type')['events']]")" \
     "[[\"${e}2\", \"value\"], [\"${e}9\", \"value\"]]"
 t_is "before and after as the plan has them" "$(q "$f" "[ch('$web', 'instance_type')[k] for k in ('before', 'after')]")" '["t3.micro", "t3.large"]'
@@ -78,6 +78,18 @@ d["Records"].append(r)
 json.dump(d, open(sys.argv[4], "w"))' "$d/plan-explained.json" "$ev" "$T_TMP/plan-default-tag.json" "$T_TMP/events-default-tag.json"
 t_exit "a default tag drifting in tags_all only: exit 0" 0 blame --plan "$T_TMP/plan-default-tag.json" --events "$T_TMP/events-default-tag.json" --format json -o "$T_TMP/deftag.json"
 t_is "explained by the CreateTags that set it" "$(q "$T_TMP/deftag.json" "[(x['id'], x['match']) for x in ch('$web', 'tags_all.Team')['events']]")" "[[\"${e%?}10\", \"value\"]]"
+
+# A later write of another value overwrote the explaining event: it explains nothing now.
+/usr/bin/python3 -c 'import json, sys, copy
+d = json.load(open(sys.argv[1]))
+r = copy.deepcopy([x for x in d["Records"] if x["eventName"] == "CreateTags"][0])
+r["eventID"] = r["eventID"][:-2] + "12"
+r["eventTime"] = "2024-05-27T10:15:00Z"
+r["requestParameters"]["tagSet"]["items"] = [{"key": "Name", "value": "web2"}]
+d["Records"].append(r)
+json.dump(d, open(sys.argv[2], "w"))' "$ev" "$T_TMP/events-overwritten.json"
+t_exit "the tag was set again to another value since: exit 2" 2 blame --plan "$d/plan-explained.json" --events "$T_TMP/events-overwritten.json" --format json -o "$T_TMP/over.json"
+t_is "tags.Name is unexplained (the log says it is web2 now, the plan says hacked)" "$(q "$T_TMP/over.json" "[ch('$web', 'tags.Name')['unexplained'], ch('$web', 'tags.Name')['events']]")" '[true, []]'
 
 # ---- partly explained: one change only a failed call tried ----
 t_exit "partly explained: exit 2" 2 blame --plan "$d/plan-partly.json" --events "$ev" --format json -o "$T_TMP/partly.json"
@@ -174,11 +186,11 @@ except Exception:
 live=$!
 t_kill_at_exit $live
 i=0
-while [ "$i" -lt 100 ] && [ "$(count_events "$T_TMP/live.db")" != 8 ]; do
+while [ "$i" -lt 100 ] && [ "$(count_events "$T_TMP/live.db")" != 9 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-t_is "a running watch has saved the eight write events on resources" "$(count_events "$T_TMP/live.db")" 8
+t_is "a running watch has saved the nine write events on resources" "$(count_events "$T_TMP/live.db")" 9
 t_ok "and is still running" kill -0 "$live"
 kill -TERM "$live" 2> /dev/null
 wait "$live"
