@@ -824,6 +824,7 @@ detector_each_instance(struct detector *d, const struct event *ev,
 	const struct em_entry *ents[MAX_ENTRIES];
 	const char *prov = tf_provider_name(ev->provider);
 	size_t nent, i, j, k, calls = 0;
+	int found = 0;
 
 	if (d->ix == NULL)
 		return 0;
@@ -831,7 +832,7 @@ detector_each_instance(struct detector *d, const struct event *ev,
 	if (nent > MAX_ENTRIES)
 		nent = MAX_ENTRIES;
 	/* As resolve_map decides: the first entry that finds any of its resources in state. */
-	for (i = 0; i < nent && calls == 0; i++) {
+	for (i = 0; i < nent && !found; i++) {
 		const char *type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
 		char *ids[MAX_IDS];
 		size_t ne = entry_ids(ents[i], ev, prov, ids, MAX_IDS);
@@ -842,6 +843,7 @@ detector_each_instance(struct detector *d, const struct event *ev,
 
 			if (nins > MAX_MATCH)
 				nins = MAX_MATCH;
+			found |= nins > 0;
 			for (k = 0; k < nins; k++) {
 				if (ents[i]->action == EM_SET_ADD && covering_instance(d, ents[i], ev) != NULL)
 					continue;   /* a separate managed resource holds the member */
