@@ -345,6 +345,7 @@ cmd_scan(int argc, char **argv)
 	struct finding_list found = { 0 };
 	struct scan_out so = { 0 };
 	struct store_seen_buf seen = { 0 };
+	int seen_failed = 0;
 	struct out_opts oo = { OUT_JSON, 0 };
 	const struct index_key_spec *specs;
 	size_t nspecs, i, nsts = 0;
@@ -538,15 +539,17 @@ cmd_scan(int argc, char **argv)
 				size_t before = found.n;
 
 				why = detect_event(det, &ev, &found);
-				if (store != NULL && why != ND_DUPLICATE)
+				if (store != NULL && !seen_failed && why != ND_DUPLICATE)
 					seen_add(&seen, det, &ev, found.n > before);
 			}
 			if (seen.n == SEEN_BATCH) {
 				char *serr = NULL;
 
 				if (store_seen_flush(store, &seen, NULL, &serr) != 0) {
+					/* Said once; the findings are still tried at the end. */
 					fprintf(stderr, "tfdrift: the events seen were not saved: %s\n", serr);
 					free(serr);
+					seen_failed = 1;
 					errors++;
 				}
 			}
