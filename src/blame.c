@@ -35,6 +35,10 @@ struct bev {
 struct bmatch {
 	size_t ev;              /* index into blame.evs */
 	enum bm_kind kind;
+	/* The event's sort keys, copied in when sorting (qsort has no context argument). */
+	int64_t time_ms;
+	const char *id;
+	int provider;
 };
 
 struct bchange {
@@ -495,22 +499,19 @@ blame_add_event(struct blame *b, const struct event *ev)
 
 /* ---- the answer ---- */
 
-static const struct blame *sort_ctx;   /* qsort has no context argument; one thread */
-
 /* Newest first; then by id, so the order never depends on the input's. */
 static int
 match_cmp(const void *x, const void *y)
 {
 	const struct bmatch *a = x, *b = y;
-	const struct bev *ea = &sort_ctx->evs[a->ev], *eb = &sort_ctx->evs[b->ev];
 	int c;
 
-	if (ea->time_ms != eb->time_ms)
-		return ea->time_ms > eb->time_ms ? -1 : 1;
-	c = strcmp(ea->id != NULL ? ea->id : "", eb->id != NULL ? eb->id : "");
+	if (a->time_ms != b->time_ms)
+		return a->time_ms > b->time_ms ? -1 : 1;
+	c = strcmp(a->id != NULL ? a->id : "", b->id != NULL ? b->id : "");
 	if (c != 0)
 		return c;
-	return (int)ea->provider - (int)eb->provider;
+	return a->provider - b->provider;
 }
 
 /* Newest first, without what a later write of another value overwrote. */
@@ -521,19 +522,25 @@ sort_matches(struct blame *b)
 
 	if (b->sorted)
 		return;
-	sort_ctx = b;
 	for (i = 0; i < b->nres; i++)
 		for (k = 0; k < b->res[i].r->nchanges; k++) {
 			struct bchange *bc = &b->res[i].ch[k];
 
-			for (j = n = 0; j < bc->n; j++)
-				if (bc->other_ms == 0 || b->evs[bc->m[j].ev].time_ms >= bc->other_ms)
-					bc->m[n++] = bc->m[j];
+			for (j = n = 0; j < bc->n; j++) {
+				const struct bev *e = &b->evs[bc->m[j].ev];
+
+				if (bc->other_ms != 0 && e->time_ms < bc->other_ms)
+					continue;
+				bc->m[n] = bc->m[j];
+				bc->m[n].time_ms = e->time_ms;
+				bc->m[n].id = e->id;
+				bc->m[n].provider = (int)e->provider;
+				n++;
+			}
 			bc->n = n;
 			if (bc->n > 1)
 				qsort(bc->m, bc->n, sizeof *bc->m, match_cmp);
 		}
-	sort_ctx = NULL;
 	b->sorted = 1;
 }
 
