@@ -76,6 +76,7 @@ struct blame {
 	struct tf_hset seen;
 	uint64_t nevents, nfailed, nread_only, nduplicate;
 	int sorted;
+	size_t max_events;      /* listed per change; 0: all */
 };
 
 /* ---- attribute paths ---- */
@@ -187,6 +188,7 @@ blame_new(struct tf_plan *plan, struct tf_state **states, size_t nstates,
 	size_t nspecs, i, k, n = 0;
 
 	b->plan = plan;
+	b->max_events = BLAME_DEFAULT_MAX_EVENTS;
 	b->map = map;
 	b->conf = conf;
 	b->states = states;
@@ -215,6 +217,19 @@ blame_new(struct tf_plan *plan, struct tf_state **states, size_t nstates,
 	}
 	qsort(b->byaddr, b->nres, sizeof *b->byaddr, addr_cmp);
 	return b;
+}
+
+void
+blame_set_max_events(struct blame *b, size_t n)
+{
+	b->max_events = n;
+}
+
+/* How many of a change's events are listed. */
+static size_t
+listed(const struct blame *b, const struct bchange *bc)
+{
+	return b->max_events != 0 && bc->n > b->max_events ? b->max_events : bc->n;
 }
 
 void
@@ -669,9 +684,10 @@ blame_to_json(struct blame *b)
 			json_object_object_add(co, "after", jvalue(c->after, bc->sensitive));
 			if (bc->sensitive)
 				json_object_object_add(co, "sensitive", json_object_new_boolean(1));
-			for (j = 0; j < bc->n; j++)
+			for (j = 0; j < listed(b, bc); j++)
 				json_object_array_add(evs, event_json(&b->evs[bc->m[j].ev], bc->m[j].kind));
 			json_object_object_add(co, "events", evs);
+			json_object_object_add(co, "events_total", json_object_new_int64((int64_t)bc->n));
 			json_object_object_add(co, "unexplained", json_object_new_boolean(bc->n == 0));
 			json_object_array_add(chs, co);
 			nch++;
@@ -789,7 +805,7 @@ blame_print_text(struct blame *b, FILE *fp)
 				text_value(fp, c->after, bc->sensitive);
 			}
 			fputc('\n', fp);
-			for (j = 0; j < bc->n; j++) {
+			for (j = 0; j < listed(b, bc); j++) {
 				const struct bev *e = &b->evs[bc->m[j].ev];
 				char tbuf[32];
 
@@ -805,6 +821,9 @@ blame_print_text(struct blame *b, FILE *fp)
 				text_fputs(fp, e->id != NULL ? e->id : "(no id)");
 				fprintf(fp, "%s\n", kind_note(bc->m[j].kind));
 			}
+			if (listed(b, bc) < bc->n)
+				fprintf(fp, "    ... and %zu older event%s (--max-events)\n",
+				    bc->n - listed(b, bc), bc->n - listed(b, bc) == 1 ? "" : "s");
 			if (bc->n == 0)
 				fprintf(fp, "    unexplained: no recorded event %s\n",
 				    r->action == TPA_DELETE ? "deleted it" : "made this change");
@@ -827,7 +846,7 @@ static void
 blame_usage(FILE *fp)
 {
 	fputs("usage: tfdrift blame --plan PLAN.json (--store PATH | --events FILE...) [FILE...]\n"
-	    "                     [--state SRC...] [--format json|text] [-o FILE]\n"
+	    "                     [--state SRC...] [--format json|text] [-o FILE] [--max-events N]\n"
 	    "\n"
 	    "  Who caused the drift a plan found: for each resource in the plan's resource_drift\n"
 	    "  and each changed attribute, the audit events that explain it, newest first, or that\n"
@@ -842,6 +861,8 @@ blame_usage(FILE *fp)
 	    "                         its resources are looked up after the plan's; repeatable\n"
 	    "  -f, --format FMT       json or text; default text on a terminal, json otherwise\n"
 	    "  -o, --output FILE      write the answer there instead of standard output\n"
+	    "      --max-events N     list at most N events per change, the newest (default 20;\n"
+	    "                         0: all); events_total counts them all\n"
 	    "  -q, --quiet            no summary or warnings on standard error\n"
 	    "  -c, --config FILE      configuration file (event maps, the pipeline's identities)\n"
 	    "  -m, --event-maps DIR   event maps to use instead of the configured ones\n"
@@ -926,9 +947,11 @@ blame_main(int argc, char **argv, const char *config)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "event-maps", required_argument, NULL, 'm' },
+		{ "max-events", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	size_t max_events = BLAME_DEFAULT_MAX_EVENTS;
 	const char *planpath = NULL, *storepath = NULL, *format = NULL, *outpath = NULL;
 	const char *cfgpath = config, *mapdir = NULL;
 	struct strlist events = { 0 }, states = { 0 };
@@ -954,6 +977,22 @@ blame_main(int argc, char **argv, const char *config)
 		case 'q': quiet = 1; break;
 		case 'c': cfgpath = optarg; break;
 		case 'm': mapdir = optarg; break;
+		case 'M': {
+			char *end = NULL;
+			unsigned long long v;
+
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' || optarg[0] == '-' ||
+			    v > 1000000000ULL) {
+				fprintf(stderr, "tfdrift blame: --max-events %s: expected a number of events "
+				    "(0: all)\n", optarg);
+				rc = 1;
+				goto out;
+			}
+			max_events = (size_t)v;
+			break;
+		}
 		case 'h':
 			blame_usage(stdout);
 			goto out;
@@ -1042,6 +1081,7 @@ blame_main(int argc, char **argv, const char *config)
 			    "no resource_drift; was it made with terraform plan -refresh-only?");
 	}
 	b = blame_new(plan, sts, nsts, map, &conf);
+	blame_set_max_events(b, max_events);
 	plan = NULL;
 	sts = NULL;
 	if (store != NULL) {

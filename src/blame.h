@@ -34,6 +34,10 @@ struct blame;
 struct blame *blame_new(struct tf_plan *plan, struct tf_state **states, size_t nstates,
     const struct eventmap *map, const struct conf *conf);
 void blame_free(struct blame *b);
+/* List at most n events per change, the newest (0: all; the default is
+ * BLAME_DEFAULT_MAX_EVENTS); the JSON's events_total still counts them all. */
+#define BLAME_DEFAULT_MAX_EVENTS 20
+void blame_set_max_events(struct blame *b, size_t n);
 /* Consider one event (any order; duplicates by provider and id count once). */
 void blame_add_event(struct blame *b, const struct event *ev);
 /* The answer: {"schema": "tfdrift.blame/v1", "generated_at", "plan", "resources": [...],

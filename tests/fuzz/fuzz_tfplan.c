@@ -6,8 +6,8 @@
  *
  * Oracles: every change of an updated object has a path and a before that differs from its
  * after (val_equal); in the JSON answer a change marked sensitive shows "(sensitive)" for
- * both values, a change is unexplained exactly when it lists no event, and the summary counts
- * the changes listed. */
+ * both values, a change is unexplained exactly when it lists no event, events_total is at
+ * least what is listed, and the summary counts the changes listed. */
 #include "config.h"
 
 #include <stdint.h>
@@ -83,7 +83,9 @@ check_answer(json_object *doc, size_t want_changes)
 				__builtin_trap();
 			if (!json_object_object_get_ex(c, "events", &evs) ||
 			    !json_object_object_get_ex(c, "unexplained", &un) ||
-			    json_object_get_boolean(un) != (json_object_array_length(evs) == 0))
+			    json_object_get_boolean(un) != (json_object_array_length(evs) == 0) ||
+			    !json_object_object_get_ex(c, "events_total", &v) ||
+			    json_object_get_int64(v) < (int64_t)json_object_array_length(evs))
 				__builtin_trap();
 		}
 	}

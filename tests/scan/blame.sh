@@ -43,6 +43,12 @@ t_is "three drifted resources, none unexplained" "$(q "$f" '[(r["address"], r["u
 t_is "instance_type: the events that set t3.large, newest first (not alice's t3.medium at 09:00, nor her t3.large at 08:00 that it overwrote)" \
     "$(q "$f" "[(x['id'], x['match']) for x in ch('$web', 'instance_type')['events']]")" \
     "[[\"${e}2\", \"value\"], [\"${e}9\", \"value\"]]"
+t_is "events_total counts them" "$(q "$f" "ch('$web', 'instance_type')['events_total']")" 2
+t_exit "--max-events 1" 0 blame --plan "$d/plan-explained.json" --events "$ev" --format json --max-events 1 -o "$T_TMP/max1.json"
+t_is "lists the newest only, and counts both" "$(q "$T_TMP/max1.json" "[[x['id'] for x in ch('$web', 'instance_type')['events']], ch('$web', 'instance_type')['events_total']]")" "[[\"${e}2\"], 2]"
+t_run "$TFDRIFT" blame -q --plan "$d/plan-explained.json" --events "$ev" --format text --max-events 1
+t_like "the text says how many more" "$T_OUT" '^    \.\.\. and 1 older event \(--max-events\)$'
+t_exit "--max-events -1 is refused" 1 "$TFDRIFT" blame --plan "$d/plan-explained.json" --events "$ev" --max-events -1
 t_is "before and after as the plan has them" "$(q "$f" "[ch('$web', 'instance_type')[k] for k in ('before', 'after')]")" '["t3.micro", "t3.large"]'
 t_is "the actor: name, role, session, via" "$(q "$f" "[ch('$web', 'instance_type')['events'][0]['actor'][k] for k in ('name', 'role', 'session', 'via')]")" \
     '["bob@corp.example", "Admin", "bob@corp.example", "console"]'
@@ -211,7 +217,7 @@ t_exit "a store that does not exist: exit 1" 1 "$TFDRIFT" blame --plan "$d/plan-
 # ---- the schema ----
 if /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
 	v() { /usr/bin/python3 "$TOP_SRCDIR/tests/schema_validate.py" "$TOP_SRCDIR/doc/blame.schema.json" "$@"; }
-	for f in explained partly unexplained sens sens-state both gcp; do
+	for f in explained partly unexplained sens sens-state both gcp max1; do
 		t_ok "$f.json validates against doc/blame.schema.json" v "$T_TMP/$f.json"
 	done
 	sed 's/"match": "value"/"match": "maybe"/' "$T_TMP/explained.json" > "$T_TMP/broken.json"
