@@ -74,9 +74,10 @@ struct blame {
 	struct bev *evs;
 	size_t nev, capev;
 	struct tf_hset seen;
-	uint64_t nevents, nfailed, nread_only, nduplicate;
+	uint64_t nevents, nfailed, nread_only, nduplicate, nlater;
 	int sorted;
 	size_t max_events;      /* listed per change; 0: all */
+	int64_t until_ms;       /* events after it are left out; 0: none */
 };
 
 /* ---- attribute paths ---- */
@@ -189,6 +190,7 @@ blame_new(struct tf_plan *plan, struct tf_state **states, size_t nstates,
 
 	b->plan = plan;
 	b->max_events = BLAME_DEFAULT_MAX_EVENTS;
+	b->until_ms = plan->timestamp_ms;
 	b->map = map;
 	b->conf = conf;
 	b->states = states;
@@ -223,6 +225,12 @@ void
 blame_set_max_events(struct blame *b, size_t n)
 {
 	b->max_events = n;
+}
+
+void
+blame_set_until(struct blame *b, int64_t until_ms)
+{
+	b->until_ms = until_ms;
 }
 
 /* How many of a change's events are listed. */
@@ -503,6 +511,10 @@ blame_add_event(struct blame *b, const struct event *ev)
 		b->nread_only++;
 		return;
 	}
+	if (b->until_ms != 0 && ev->time_ms > b->until_ms) {
+		b->nlater++;        /* after the plan: it cannot explain what the plan saw */
+		return;
+	}
 	if (ev->id != NULL && tf_hset_test_and_add(&b->seen, tf_hash_str(ev->id) ^ ev->provider)) {
 		b->nduplicate++;
 		return;
@@ -661,6 +673,7 @@ blame_to_json(struct blame *b)
 	json_object_object_add(doc, "schema", json_object_new_string("tfdrift.blame/v1"));
 	json_object_object_add(doc, "generated_at", jtime(tf_now_ms()));
 	json_object_object_add(doc, "plan", jstr(b->plan->source));
+	json_object_object_add(doc, "until", jtime(b->until_ms));
 	for (i = 0; i < b->nres; i++) {
 		const struct bres *br = &b->res[i];
 		const struct tfplan_resource *r = br->r;
@@ -847,6 +860,7 @@ blame_usage(FILE *fp)
 {
 	fputs("usage: tfdrift blame --plan PLAN.json (--store PATH | --events FILE...) [FILE...]\n"
 	    "                     [--state SRC...] [--format json|text] [-o FILE] [--max-events N]\n"
+	    "                     [--until T]\n"
 	    "\n"
 	    "  Who caused the drift a plan found: for each resource in the plan's resource_drift\n"
 	    "  and each changed attribute, the audit events that explain it, newest first, or that\n"
@@ -863,6 +877,8 @@ blame_usage(FILE *fp)
 	    "  -o, --output FILE      write the answer there instead of standard output\n"
 	    "      --max-events N     list at most N events per change, the newest (default 20;\n"
 	    "                         0: all); events_total counts them all\n"
+	    "      --until T          leave out events after T (default: the plan's timestamp,\n"
+	    "                         when it was made); T as for scan --until\n"
 	    "  -q, --quiet            no summary or warnings on standard error\n"
 	    "  -c, --config FILE      configuration file (event maps, the pipeline's identities)\n"
 	    "  -m, --event-maps DIR   event maps to use instead of the configured ones\n"
@@ -948,10 +964,12 @@ blame_main(int argc, char **argv, const char *config)
 		{ "config", required_argument, NULL, 'c' },
 		{ "event-maps", required_argument, NULL, 'm' },
 		{ "max-events", required_argument, NULL, 'M' },
+		{ "until", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	size_t max_events = BLAME_DEFAULT_MAX_EVENTS;
+	int64_t until = -1;
 	const char *planpath = NULL, *storepath = NULL, *format = NULL, *outpath = NULL;
 	const char *cfgpath = config, *mapdir = NULL;
 	struct strlist events = { 0 }, states = { 0 };
@@ -993,6 +1011,14 @@ blame_main(int argc, char **argv, const char *config)
 			max_events = (size_t)v;
 			break;
 		}
+		case 'U':
+			if (tf_parse_when(optarg, tf_now_ms(), -1, &until) != 0) {
+				fprintf(stderr, "tfdrift blame: --until %s: expected %s\n", optarg,
+				    tf_when_forms(-1));
+				rc = 1;
+				goto out;
+			}
+			break;
 		case 'h':
 			blame_usage(stdout);
 			goto out;
@@ -1082,6 +1108,8 @@ blame_main(int argc, char **argv, const char *config)
 	}
 	b = blame_new(plan, sts, nsts, map, &conf);
 	blame_set_max_events(b, max_events);
+	if (until >= 0)
+		blame_set_until(b, until);
 	plan = NULL;
 	sts = NULL;
 	if (store != NULL) {
@@ -1137,9 +1165,10 @@ blame_main(int argc, char **argv, const char *config)
 		goto out;
 	}
 	if (!quiet)
-		fprintf(stderr, "tfdrift blame: %llu write event%s (%llu failed), %zu drifted "
-		    "resource%s: %zu change%s unexplained\n", (unsigned long long)b->nevents,
-		    b->nevents == 1 ? "" : "s", (unsigned long long)b->nfailed, b->nres,
+		fprintf(stderr, "tfdrift blame: %llu write event%s (%llu failed; %llu after the plan "
+		    "left out), %zu drifted resource%s: %zu change%s unexplained\n",
+		    (unsigned long long)b->nevents, b->nevents == 1 ? "" : "s",
+		    (unsigned long long)b->nfailed, (unsigned long long)b->nlater, b->nres,
 		    b->nres == 1 ? "" : "s", blame_unexplained(b),
 		    blame_unexplained(b) == 1 ? "" : "s");
 	rc = blame_unexplained(b) > 0 ? 2 : 0;

@@ -38,6 +38,9 @@ void blame_free(struct blame *b);
  * BLAME_DEFAULT_MAX_EVENTS); the JSON's events_total still counts them all. */
 #define BLAME_DEFAULT_MAX_EVENTS 20
 void blame_set_max_events(struct blame *b, size_t n);
+/* Leave out events after until_ms (0: none): what happened after the plan was made explains
+ * nothing it saw. blame_new sets it to the plan's timestamp. */
+void blame_set_until(struct blame *b, int64_t until_ms);
 /* Consider one event (any order; duplicates by provider and id count once). */
 void blame_add_event(struct blame *b, const struct event *ev);
 /* The answer: {"schema": "tfdrift.blame/v1", "generated_at", "plan", "resources": [...],

@@ -443,6 +443,9 @@ tfplan_parse(const char *buf, size_t len, const char *source, struct tf_plan **o
 	p->source = text_utf8_dup(source);
 	p->format_version = xstrdup(str_member(root, "format_version"));
 	p->terraform_version = xstrdup(str_member(root, "terraform_version"));
+	if (str_member(root, "timestamp") == NULL ||
+	    tf_parse_time(str_member(root, "timestamp"), &p->timestamp_ms) != 0)
+		p->timestamp_ms = 0;
 	p->has_drift = json_object_is_type(drift, json_type_array);
 	p->res = xcalloc(n + 1, sizeof *p->res);
 	bres = json_object_new_array();

@@ -9,6 +9,7 @@
 #define TFDRIFT_TFPLAN_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <json-c/json.h>
 
 #include "tfstate.h"
@@ -44,6 +45,7 @@ struct tf_plan {
 	char *source;
 	char *format_version;
 	char *terraform_version;
+	int64_t timestamp_ms;   /* when the plan was made (format 1.2's timestamp), 0: unknown */
 	int has_drift;          /* the document has a resource_drift member */
 	struct tfplan_resource *res;    /* resource_drift entries of managed resources, in order */
 	size_t nres;

@@ -24,6 +24,7 @@ print(json.dumps(r) if not isinstance(r, str) else r)' "$@"
 blame() { "$TFDRIFT" blame -q "$@"; }
 web='module.app.aws_instance.web[0]'
 e=b1a3e000-0000-4000-8000-00000000000
+printf '{"version":4,"terraform_version":"1.5.7","serial":1,"lineage":"e","resources":[]}' > "$T_TMP/none.tfstate"
 
 # ---- usage ----
 t_exit "blame --help exits 0" 0 "$TFDRIFT" blame --help
@@ -97,6 +98,17 @@ json.dump(d, open(sys.argv[2], "w"))' "$ev" "$T_TMP/events-overwritten.json"
 t_exit "the tag was set again to another value since: exit 2" 2 blame --plan "$d/plan-explained.json" --events "$T_TMP/events-overwritten.json" --format json -o "$T_TMP/over.json"
 t_is "tags.Name is unexplained (the log says it is web2 now, the plan says hacked)" "$(q "$T_TMP/over.json" "[ch('$web', 'tags.Name')['unexplained'], ch('$web', 'tags.Name')['events']]")" '[true, []]'
 
+# The same write after the plan was made (its timestamp, 11:00) is left out.
+/usr/bin/python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+for r in d["Records"]:
+    if r["eventID"].endswith("12"):
+        r["eventTime"] = "2024-05-27T11:30:00Z"
+json.dump(d, open(sys.argv[2], "w"))' "$T_TMP/events-overwritten.json" "$T_TMP/events-later.json"
+t_exit "an overwrite after the plan's timestamp explains nothing away: exit 0" 0 blame --plan "$d/plan-explained.json" --events "$T_TMP/events-later.json" --format json -o "$T_TMP/later.json"
+t_is "the answer says where events stop" "$(q "$T_TMP/later.json" 'd["until"]')" 2024-05-27T11:00:00Z
+t_exit "--until later takes it in: exit 2" 2 blame --plan "$d/plan-explained.json" --events "$T_TMP/events-later.json" --until 2024-05-27T12:00:00Z --format json
+
 # ---- partly explained: one change only a failed call tried ----
 t_exit "partly explained: exit 2" 2 blame --plan "$d/plan-partly.json" --events "$ev" --format json -o "$T_TMP/partly.json"
 f=$T_TMP/partly.json
@@ -147,6 +159,56 @@ json.dump(d, open(sys.argv[2], "w"))' "$ev" "$T_TMP/hostile.json"
 t_exit "an actor name with escape sequences" 0 blame --plan "$d/plan-explained.json" --events "$T_TMP/hostile.json" --format text
 t_unlike "no raw control character in the text" "$T_OUT" "$(printf '\033|\007')"
 t_like "shown escaped" "$T_OUT" 'bob\\x1b\]0;pwned\\x07\\u202e'
+
+# ---- the real invictus timeline (../shared/data/cloudtrail, MIT): Terraform creates a role and a
+# bucket, the attack tool backdoors the role's trust policy (12:24:11) and gives the bucket a
+# policy (12:22:41), then reverts both at 12:28:24. A refresh-only plan made at 12:25 (written
+# here from the records: before as Terraform created them, after as the attack left them).
+if need_shared; then
+	inv=$SHARED_DATA/cloudtrail/DERIVED_invictus_all_records_sorted.json
+	/usr/bin/python3 -c 'import json, sys
+recs = json.load(open(sys.argv[1]))["Records"]
+def one(name, key, val):
+    return [r for r in recs if r["eventName"] == name and (r.get("requestParameters") or {}).get(key) == val]
+role, bucket = "stratus-red-team-backdoor-r-role", "stratus-red-team-bdbp-lhfzvgcamn"
+create = one("CreateRole", "roleName", role)[0]["requestParameters"]
+update = one("UpdateAssumeRolePolicy", "roleName", role)[0]["requestParameters"]
+put = one("PutBucketPolicy", "bucketName", bucket)[0]["requestParameters"]
+acct = "123837392027"
+rb = {"arn": "arn:aws:iam::%s:role/%s" % (acct, role), "assume_role_policy": create["assumeRolePolicyDocument"],
+      "id": role, "max_session_duration": 3600, "name": role, "path": "/", "tags": {}, "tags_all": {}}
+ra = dict(rb, assume_role_policy=json.dumps(json.loads(update["policyDocument"])))
+bb = {"arn": "arn:aws:s3:::" + bucket, "bucket": bucket, "id": bucket, "policy": "", "tags": {}, "tags_all": {}}
+ba = dict(bb, policy=json.dumps(put["bucketPolicy"]))
+def entry(addr, t, n, b, a):
+    return {"address": addr, "mode": "managed", "type": t, "name": n,
+            "provider_name": "registry.terraform.io/hashicorp/aws",
+            "change": {"actions": ["update"], "before": b, "after": a, "after_unknown": {},
+                       "before_sensitive": {}, "after_sensitive": {}}}
+json.dump({"format_version": "1.2", "terraform_version": "1.1.2", "timestamp": "2023-07-10T12:25:00Z",
+           "resource_drift": [entry("aws_iam_role.backdoor", "aws_iam_role", "backdoor", rb, ra),
+                              entry("aws_s3_bucket.bdbp", "aws_s3_bucket", "bdbp", bb, ba)]},
+          open(sys.argv[2], "w"))' "$inv" "$T_TMP/plan-invictus.json"
+	t_exit "invictus: the attack explains both drifts: exit 0" 0 blame --plan "$T_TMP/plan-invictus.json" --events "$inv" --format json -o "$T_TMP/invictus.json"
+	t_is "the trust policy by the attack tool's UpdateAssumeRolePolicy (not Terraform's CreateRole, not the revert after the plan)" \
+	    "$(q "$T_TMP/invictus.json" "[(x['id'], x['name'], x['match'], x['actor']['name'], x['actor']['user_agent'][:18]) for x in ch('aws_iam_role.backdoor', 'assume_role_policy')['events']]")" \
+	    '[["d96d75c7-e715-44ff-9735-9dc51afbd774", "UpdateAssumeRolePolicy", "value", "bert-jan", "stratus-red-team_8"]]'
+	t_is "the bucket policy by its PutBucketPolicy" \
+	    "$(q "$T_TMP/invictus.json" "[(x['id'], x['name'], x['match']) for x in ch('aws_s3_bucket.bdbp', 'policy')['events']]")" \
+	    '[["d58cf935-0194-41d0-baa0-9efc030ce2e6", "PutBucketPolicy", "value"]]'
+	t_exit "invictus: with events until 12:30 the revert at 12:28:24 overwrites the trust policy: exit 2" 2 blame --plan "$T_TMP/plan-invictus.json" --events "$inv" --until 2023-07-10T12:30:00Z --format json -o "$T_TMP/invictus-late.json"
+	t_is "nothing explains the backdoored trust policy any more" "$(q "$T_TMP/invictus-late.json" "[ch('aws_iam_role.backdoor', 'assume_role_policy')['unexplained'], ch('aws_iam_role.backdoor', 'assume_role_policy')['events']]")" '[true, []]'
+	# The map for DeleteBucketPolicy on aws_s3_bucket names no attribute: it can only say it
+	# changed the bucket (weakly), and is newest.
+	t_is "the bucket policy: only weakly, by the DeleteBucketPolicy that names no attribute" \
+	    "$(q "$T_TMP/invictus-late.json" "[(x['name'], x['match']) for x in ch('aws_s3_bucket.bdbp', 'policy')['events']]")" \
+	    '[["DeleteBucketPolicy", "resource"], ["PutBucketPolicy", "value"]]'
+	t_exit "invictus through scan --store" 2 "$TFDRIFT" scan -q --store "$T_TMP/inv.db" --state "$T_TMP/none.tfstate" --events "$inv" --format json -o /dev/null
+	t_run "$TFDRIFT" blame -q --plan "$T_TMP/plan-invictus.json" --store "$T_TMP/inv.db" --format json
+	t_is "invictus: the store's answer is the files' answer" "$T_OUT" "$(cat "$T_TMP/invictus.json")"
+else
+	t_skip "the invictus timeline" "no shared data"
+fi
 
 # ---- GCP: self links, and an operation's two entries are one event ----
 gev=$TOP_SRCDIR/doc/examples/gcp-audit.json
@@ -217,7 +279,7 @@ t_exit "a store that does not exist: exit 1" 1 "$TFDRIFT" blame --plan "$d/plan-
 # ---- the schema ----
 if /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
 	v() { /usr/bin/python3 "$TOP_SRCDIR/tests/schema_validate.py" "$TOP_SRCDIR/doc/blame.schema.json" "$@"; }
-	for f in explained partly unexplained sens sens-state both gcp max1; do
+	for f in explained partly unexplained sens sens-state both gcp max1 later; do
 		t_ok "$f.json validates against doc/blame.schema.json" v "$T_TMP/$f.json"
 	done
 	sed 's/"match": "value"/"match": "maybe"/' "$T_TMP/explained.json" > "$T_TMP/broken.json"
