@@ -220,8 +220,9 @@ test_no_drift(void)
 	p = parse("{\"format_version\":\"1.2\",\"resource_drift\":[]}", &err);
 	ok(p != NULL && p->has_drift && p->nres == 0, "an empty resource_drift neither");
 	tfplan_free(p);
-	p = parse("{\"format_version\":\"1.2\",\"resource_drift\":null}", &err);
+	p = parse("{\"format_version\":\"1.2\",\"resource_drift\":null,\"timestamp\":\"soon\"}", &err);
 	ok(p != NULL && !p->has_drift, "nor a null one");
+	ok(p != NULL && p->timestamp_ms == 0, "a timestamp that is not a time is unknown");
 	tfplan_free(p);
 	p = parse("{\"format_version\":\"1.2\",\"resource_drift\":[{\"address\":\"aws_instance.x\","
 	    "\"mode\":\"managed\",\"type\":\"aws_instance\",\"name\":\"x\",\"change\":{\"actions\":"
@@ -238,6 +239,7 @@ test_no_drift(void)
 	err = NULL;
 	ok(tfplan_load_file(ABS_TOP_SRCDIR "/tests/data/blame/plan-explained.json", &p, &err) == 0 &&
 	    p->nres == 3, "the test plan loads from a file: %s", err ? err : "");
+	ok(p != NULL && p->timestamp_ms == 1716807600000LL, "its timestamp is read (when it was made)");
 	tfplan_free(p);
 	ok(tfplan_load_file(ABS_TOP_SRCDIR "/tests/data/blame/nope.json", &p, &err) == -1 &&
 	    contains(err, "nope.json"), "a missing file is named: %s", err ? err : "");
