@@ -477,7 +477,9 @@ on_instance(void *ctx, const struct em_entry *e, enum em_action action,
 			enum rel rl = relate(a->name, r->changes[k].path, &rest, &alias);
 
 			if (rl != REL_NONE && present[i]) {
-				int set = a->transform == VT_REDACTED ? -2 :
+				/* A secret's value is never compared: the store does not keep
+				 * it (eventmap_seen_record), and files must say the same. */
+				int set = a->transform == VT_REDACTED || a->sensitive ? -2 :
 				    sets_after(a, action, nv[i], rl, rest, alias != NULL, r);
 
 				if (set == -2)

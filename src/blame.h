@@ -8,7 +8,7 @@
  * with the plan's `before` objects as the state) find that it wrote to the resource and:
  *   value      it set the attribute to the plan's `after` value;
  *   attribute  it changed the attribute, but the log does not carry the value (user data,
- *              passwords): weaker;
+ *              passwords), or the map marks it sensitive (its value is never compared): weaker;
  *   resource   it changed the resource, but the log does not say which attribute: weaker;
  *   delete     it deleted the resource (a deleted resource's one change).
  * Failed calls and read-only events never explain anything. Values the plan marks sensitive

@@ -229,8 +229,8 @@ scan_flush(void *ctx)
 #define SEEN_BATCH 512
 
 static void
-seen_add(struct store_seen_buf *sb, struct detector *det, const struct event *ev,
-    int made_findings)
+seen_add(struct store_seen_buf *sb, struct detector *det, const struct eventmap *map,
+    const struct event *ev, int made_findings)
 {
 	char *key;
 
@@ -241,7 +241,7 @@ seen_add(struct store_seen_buf *sb, struct detector *det, const struct event *ev
 			return;
 		key = xstrdup("");      /* a finding on no resource (a freeze violation) */
 	}
-	store_seen_add(sb, ev, key);
+	store_seen_add(sb, ev, key, eventmap_seen_record(map, ev));
 }
 
 static void
@@ -540,7 +540,7 @@ cmd_scan(int argc, char **argv)
 
 				why = detect_event(det, &ev, &found);
 				if (store != NULL && !seen_failed && why != ND_DUPLICATE)
-					seen_add(&seen, det, &ev, found.n > before);
+					seen_add(&seen, det, map, &ev, found.n > before);
 			}
 			if (seen.n == SEEN_BATCH) {
 				char *serr = NULL;

@@ -1464,7 +1464,8 @@ put_events(struct store *st, const struct store_seen *v, size_t n, int64_t now,
 		json_object *actor;
 
 		/* Without an id the same event cannot be told from another: not kept. */
-		if (ev->id == NULL || *ev->id == '\0' || ev->raw == NULL || v[i].resource_key == NULL)
+		if (ev->id == NULL || *ev->id == '\0' || v[i].record == NULL ||
+		    v[i].resource_key == NULL)
 			continue;
 		actor = actor_to_json(&ev->actor);
 		sqlite3_reset(s);
@@ -1479,8 +1480,8 @@ put_events(struct store *st, const struct store_seen *v, size_t n, int64_t now,
 		sqlite3_bind_int(s, 8, ev->error_code != NULL);
 		bind_text(s, 9, ev->error_code);
 		bind_text(s, 10, ev->origin);
-		sqlite3_bind_text(s, 11, json_object_to_json_string_ext(ev->raw, JSON_C_TO_STRING_PLAIN |
-		    JSON_C_TO_STRING_NOSLASHESCAPE), -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 11, json_object_to_json_string_ext(v[i].record,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(s, 12, now);
 		rc = sqlite3_step(s);
 		json_object_put(actor);
@@ -1503,16 +1504,27 @@ put_events(struct store *st, const struct store_seen *v, size_t n, int64_t now,
 }
 
 void
-store_seen_add(struct store_seen_buf *b, const struct event *ev, char *key)
+store_seen_add(struct store_seen_buf *b, const struct event *ev, char *key, json_object *record)
 {
+	struct event *c;
+
+	if (record == NULL) {
+		free(key);
+		return;
+	}
 	if (b->n == b->cap) {
 		b->cap = b->cap ? b->cap * 2 : 64;
 		b->ev = xreallocarray(b->ev, b->cap, sizeof *b->ev);
 		b->keys = xreallocarray(b->keys, b->cap, sizeof *b->keys);
+		b->records = xreallocarray(b->records, b->cap, sizeof *b->records);
 	}
-	if (b->n == 0)
-		b->first_ms = tf_mono_ms();
-	event_clone(&b->ev[b->n], ev);
+	c = &b->ev[b->n];
+	event_clone(c, ev);
+	/* The copy's strings are its own; its JSON (shared with ev) goes now, on ev's thread. */
+	json_object_put(c->raw);
+	c->raw = NULL;
+	c->record = NULL;
+	b->records[b->n] = record;
 	b->keys[b->n++] = key;
 }
 
@@ -1524,9 +1536,11 @@ store_seen_clear(struct store_seen_buf *b)
 	for (i = 0; i < b->n; i++) {
 		event_free(&b->ev[i]);
 		free(b->keys[i]);
+		json_object_put(b->records[i]);
 	}
 	free(b->ev);
 	free(b->keys);
+	free(b->records);
 	memset(b, 0, sizeof *b);
 }
 
@@ -1541,6 +1555,7 @@ store_seen_flush(struct store *st, struct store_seen_buf *b, const struct findin
 	for (i = 0; i < b->n; i++) {
 		v[i].ev = &b->ev[i];
 		v[i].resource_key = b->keys[i];
+		v[i].record = b->records[i];
 	}
 	rc = store_put_findings_events(st, l, v, b->n, err);
 	free(v);

@@ -99,8 +99,9 @@ int store_history(struct store *st, const char *resource_key, int64_t since_ms, 
  */
 #define STORE_EVENTS_KEEP_MS ((int64_t)90 * 24 * 3600 * 1000)
 struct store_seen {
-	const struct event *ev;         /* its id (events without one are not kept) and record */
-	const char *resource_key;       /* detector_resource_key */
+	const struct event *ev;         /* its id (events without one are not kept), time, name... */
+	const char *resource_key;       /* detector_seen_key */
+	json_object *record;            /* what is kept of the record: eventmap_seen_record */
 };
 /* Save events; an event saved again keeps its record and gets the new key. 0, or -1 with
  * nothing written. */
@@ -108,14 +109,17 @@ int store_put_events(struct store *st, const struct store_seen *v, size_t n, cha
 /* Findings and events in ONE transaction (either list may be empty or NULL). */
 int store_put_findings_events(struct store *st, const struct finding_list *l,
     const struct store_seen *v, size_t n, char **err);
-/* A batch of events to save: clones (sharing the JSON: the owner's thread only). */
+/* A batch of events to save: copies of their fields without their JSON, and the records to
+ * keep (eventmap_seen_record), owned: once added, any one thread at a time may save them. */
 struct store_seen_buf {
 	struct event *ev;
 	char **keys;
+	json_object **records;
 	size_t n, cap;
-	int64_t first_ms;       /* tf_mono_ms() when the oldest was added */
 };
-void store_seen_add(struct store_seen_buf *b, const struct event *ev, char *key);  /* takes key */
+/* Takes key and record (NULL: the event is not kept); call it on ev's thread. */
+void store_seen_add(struct store_seen_buf *b, const struct event *ev, char *key,
+    json_object *record);
 /* Save the batch, with findings l (may be NULL) in the same transaction, and empty it
  * (whether or not it was saved). 0, or -1 with *err. */
 int store_seen_flush(struct store *st, struct store_seen_buf *b, const struct finding_list *l,

@@ -54,9 +54,9 @@ struct watch {
 	int state_failed;
 	/* Events seen, waiting to be saved with the next findings (same transaction), or when
 	 * there are SEEN_MAX of them, a collector flushed, the main thread's once-a-second
-	 * pass comes, or at the end. Deep copies (their JSON is theirs alone), so either thread
-	 * may save and free them; seen_mu guards the buffer (taken before the engine's store
-	 * lock, never inside it). */
+	 * pass comes, or at the end. They share no JSON with the engine's events, so either
+	 * thread may save and free them; seen_mu guards the buffer (taken before the engine's
+	 * store lock, never inside it). */
 	pthread_mutex_t seen_mu;
 	struct store_seen_buf seen;
 };
@@ -172,7 +172,7 @@ static void
 on_event(void *ctx, const struct event *ev, enum nodrift why, struct finding **fv, size_t nf)
 {
 	struct watch *w = ctx;
-	struct event copy;
+	json_object *record;
 	char *key;
 	int full;
 
@@ -184,10 +184,11 @@ on_event(void *ctx, const struct event *ev, enum nodrift why, struct finding **f
 			return;
 		key = xstrdup("");      /* a finding on no resource (a freeze violation) */
 	}
-	event_clone_deep(&copy, ev);    /* the main thread may save and free it */
+	/* The record kept is a copy of its own (no JSON shared with ev): the main thread may
+	 * save and free it. */
+	record = eventmap_seen_record(w->map, ev);
 	pthread_mutex_lock(&w->seen_mu);
-	store_seen_add(&w->seen, &copy, key);
-	event_free(&copy);              /* the buffer's clone keeps the JSON */
+	store_seen_add(&w->seen, ev, key, record);
 	full = w->seen.n >= SEEN_MAX;
 	pthread_mutex_unlock(&w->seen_mu);
 	if (full)

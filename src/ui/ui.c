@@ -19,6 +19,7 @@
 #include <curses.h>
 
 #include "enrich.h"
+#include "eventmap.h"
 #include "notify.h"
 #include "store.h"
 #include "ui_int.h"
@@ -517,7 +518,8 @@ show_arrivals(struct ui *u, struct finding_list *got, struct ui_event_list *evs)
 /* The events seen that the maps tie to a resource, read back from their records, to be saved
  * with the findings (tfdrift blame reads them from the store). */
 static void
-seen_collect(const struct ui_event_list *evs, struct store_seen_buf *seen)
+seen_collect(const struct eventmap *map, const struct ui_event_list *evs,
+    struct store_seen_buf *seen)
 {
 	size_t i;
 
@@ -538,7 +540,7 @@ seen_collect(const struct ui_event_list *evs, struct store_seen_buf *seen)
 			ev.time_ms = ue->time_ms;
 			free(ev.origin);
 			ev.origin = xstrdup(ue->origin);
-			store_seen_add(seen, &ev, xstrdup(ue->resource));
+			store_seen_add(seen, &ev, xstrdup(ue->resource), eventmap_seen_record(map, &ev));
 		}
 		event_free(&ev);
 		json_object_put(o);
@@ -566,7 +568,7 @@ drain(struct ui *u)
 	} else
 		free(rerr);
 	if (u->store != NULL && store_readonly_reason(u->store) == NULL)
-		seen_collect(&evs, &seen);
+		seen_collect(u->map, &evs, &seen);
 	if (got.n == 0 && seen.n > 0 && store_seen_flush(u->store, &seen, NULL, &err) != 0) {
 		ui_msg(u, 1, "events seen not saved: %s", err);
 		free(err);

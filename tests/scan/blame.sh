@@ -263,6 +263,18 @@ t_ok "and is still running" kill -0 "$live"
 kill -TERM "$live" 2> /dev/null
 wait "$live"
 t_is "it stops cleanly on SIGTERM" "$?" 0
+# The store keeps of a record only what the maps read, secrets masked.
+stored_db() {
+	/usr/bin/python3 -c 'import json, sqlite3, sys
+db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+r = json.loads(db.execute("select record from events_seen where id = ?", (sys.argv[2],)).fetchone()[0])
+print(json.dumps([r.get("requestParameters"), r.get("responseElements"), r.get("eventName"), r.get("userIdentity", {}).get("userName")], sort_keys=True))' "$@"
+}
+t_is "the stored ModifyDBInstance keeps the id and what the maps read, the password masked, nothing else of the call" \
+    "$(stored_db "$T_TMP/scan.db" "${e}8")" \
+    '[{"backupRetentionPeriod": 1, "dBInstanceIdentifier": "db-main", "masterUserPassword": "(sensitive)"}, null, "ModifyDBInstance", null]'
+t_is "the stored CreateTags keeps the envelope (who, what)" "$(stored_db "$T_TMP/scan.db" "${e}3")" \
+    '[{"resourcesSet": {"items": [{"resourceId": "i-0a1b2c3d4e5f60001"}]}, "tagSet": {"items": [{"key": "Name", "value": "hacked"}]}}, null, "CreateTags", "alice"]'
 for p in explained partly unexplained sensitive; do
 	blame --plan "$d/plan-$p.json" --events "$ev" --format json > "$T_TMP/$p-files.json" 2>/dev/null
 	for s in scan watch; do

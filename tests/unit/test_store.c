@@ -1786,6 +1786,7 @@ test_events_seen(void)
 	for (i = 0; i < 3; i++) {
 		v[i].ev = &ev[i];
 		v[i].resource_key = "aws_instance.web";
+		v[i].record = ev[i].raw;
 	}
 	tf_format_time(now, nowtxt);
 	setenv("TFDRIFT_NOW", nowtxt, 1);
