@@ -60,6 +60,18 @@ struct addr_ent {
 	size_t res;
 };
 
+/* An --state instance by address. */
+struct sinst {
+	const char *address;
+	const struct tf_instance *in;
+};
+
+static int
+sinst_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct sinst *)x)->address, ((const struct sinst *)y)->address);
+}
+
 struct blame {
 	struct tf_plan *plan;
 	struct tf_state **states;       /* --state (owned by the index; the array is ours) */
@@ -71,6 +83,8 @@ struct blame {
 	struct bres *res;
 	size_t nres;
 	struct addr_ent *byaddr;        /* sorted by address */
+	struct sinst *sinst;            /* the --state instances, sorted by address */
+	size_t nsinst;
 	struct bev *evs;
 	size_t nev, capev;
 	struct tf_hset seen;
@@ -148,7 +162,7 @@ res_by_address(struct blame *b, const char *address)
 static int
 extra_sensitive(const struct blame *b, const struct tfplan_resource *r, const char *path)
 {
-	size_t i, j, k;
+	size_t i, j;
 	const char *at = path != NULL ? path : "id", *rest;
 	char *alias;
 
@@ -168,12 +182,16 @@ extra_sensitive(const struct blame *b, const struct tfplan_resource *r, const ch
 				return 1;
 		}
 	}
-	for (k = 0; k < b->nstates; k++) {
-		const struct tf_state *st = b->states[k];
+	/* The --state instances of the same address (sorted by address: neighbours). */
+	{
+		struct sinst key = { r->address, NULL }, *hit;
 
-		for (i = 0; i < st->ninst; i++)
-			if (strcmp(st->inst[i].address, r->address) == 0 &&
-			    tfstate_is_sensitive(&st->inst[i], at))
+		hit = bsearch(&key, b->sinst, b->nsinst, sizeof *b->sinst, sinst_cmp);
+		while (hit != NULL && hit > b->sinst && strcmp(hit[-1].address, r->address) == 0)
+			hit--;
+		for (; hit != NULL && hit < b->sinst + b->nsinst &&
+		    strcmp(hit->address, r->address) == 0; hit++)
+			if (tfstate_is_sensitive(hit->in, at))
 				return 1;
 	}
 	return 0;
@@ -195,6 +213,16 @@ blame_new(struct tf_plan *plan, struct tf_state **states, size_t nstates,
 	b->conf = conf;
 	b->states = states;
 	b->nstates = nstates;
+	for (i = 0; i < nstates; i++)
+		b->nsinst += states[i]->ninst;
+	b->sinst = xcalloc(b->nsinst + 1, sizeof *b->sinst);
+	for (i = 0, n = 0; i < nstates; i++)
+		for (k = 0; k < states[i]->ninst; k++) {
+			b->sinst[n].address = states[i]->inst[k].address;
+			b->sinst[n++].in = &states[i]->inst[k];
+		}
+	qsort(b->sinst, b->nsinst, sizeof *b->sinst, sinst_cmp);
+	n = 0;
 	/* The plan's objects first: where --state holds the same object, the plan's wins. */
 	all[n++] = tfplan_take_before_state(plan);
 	for (i = 0; i < nstates; i++)
@@ -254,6 +282,7 @@ blame_free(struct blame *b)
 	}
 	free(b->res);
 	free(b->byaddr);
+	free(b->sinst);
 	for (i = 0; i < b->nev; i++) {
 		struct bev *e = &b->evs[i];
 
