@@ -1,5 +1,5 @@
-/* store: the durable SQLite store (WAL) of findings, triage decisions, change-freeze windows
- * and collector cursors.
+/* store: the durable SQLite store (WAL) of findings, triage decisions, change-freeze windows,
+ * collector cursors and the events seen.
  * Owns the schema and its migrations, the clear messages for a locked, read-only, corrupt
  * or full store (and the read-only fallback), and applying triage decisions to findings. */
 #include "config.h"

@@ -1,5 +1,6 @@
 /* store: the durable SQLite store (WAL) of findings, triage decisions (ack, suppress, undo),
- * change-freeze windows and collector cursors, with a schema version and ordered migrations.
+ * change-freeze windows, collector cursors and the events seen (for `tfdrift blame`), with a
+ * schema version and ordered migrations.
  *
  * Threads: a struct store is one SQLite connection opened without SQLite's own mutex
  * (SQLITE_OPEN_NOMUTEX). Use it from one thread at a time; a thread that needs the store
