@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "blame.h"
 #include "cli.h"
 #include "conf.h"
 #include "detect.h"
@@ -57,6 +58,11 @@ usage(FILE *fp)
 	    "  export [--store PATH] [--since T] [--until T] [--status open|acknowledged|suppressed|all]\n"
 	    "         [--format json|jsonl|csv] [-o FILE]\n"
 	    "                          write the stored findings, with their triage\n"
+	    "  blame --plan PLAN.json (--store PATH | --events FILE...) [--state SRC...]\n"
+	    "        [--format json|text]\n"
+	    "                          who caused the drift a refresh-only plan found: the events\n"
+	    "                          that explain each changed attribute; exit 0 all explained,\n"
+	    "                          2 some not, 1 error\n"
 	    "  ack [--store PATH] ID [--note TEXT]\n"
 	    "                          acknowledge a finding (ID or a unique prefix of it)\n"
 	    "  suppress [--store PATH] --scope finding|resource|rule|actor|event --value V\n"
@@ -218,6 +224,26 @@ scan_flush(void *ctx)
 		output_flush(so->s);
 }
 
+/* scan --store: the write events that touched a resource (or made findings) are kept,
+ * saved in batches; the last batch goes with the findings, in their transaction. */
+#define SEEN_BATCH 512
+
+static void
+seen_add(struct store_seen_buf *sb, struct detector *det, const struct eventmap *map,
+    const struct event *ev, int made_findings)
+{
+	char *key;
+
+	if (ev->read_only == 1 || ev->id == NULL)
+		return;
+	if ((key = detector_seen_key(det, ev)) == NULL) {
+		if (!made_findings)
+			return;
+		key = xstrdup("");      /* a finding on no resource (a freeze violation) */
+	}
+	store_seen_add(sb, ev, key, eventmap_seen_record(map, ev));
+}
+
 static void
 scan_usage(FILE *fp)
 {
@@ -318,6 +344,8 @@ cmd_scan(int argc, char **argv)
 	struct rules *rules = NULL;
 	struct finding_list found = { 0 };
 	struct scan_out so = { 0 };
+	struct store_seen_buf seen = { 0 };
+	int seen_failed = 0;
 	struct out_opts oo = { OUT_JSON, 0 };
 	const struct index_key_spec *specs;
 	size_t nspecs, i, nsts = 0;
@@ -507,7 +535,24 @@ cmd_scan(int argc, char **argv)
 				event_free(&ev);
 				continue;
 			}
-			why = detect_event(det, &ev, &found);
+			{
+				size_t before = found.n;
+
+				why = detect_event(det, &ev, &found);
+				if (store != NULL && !seen_failed && why != ND_DUPLICATE)
+					seen_add(&seen, det, map, &ev, found.n > before);
+			}
+			if (seen.n == SEEN_BATCH) {
+				char *serr = NULL;
+
+				if (store_seen_flush(store, &seen, NULL, &serr) != 0) {
+					/* Said once; the findings are still tried at the end. */
+					fprintf(stderr, "tfdrift: the events seen were not saved: %s\n", serr);
+					free(serr);
+					seen_failed = 1;
+					errors++;
+				}
+			}
 			scan_emit(&so, &found);
 			if (explain) {
 				/* The id, source and name are logged: shown escaped (text.h). */
@@ -553,8 +598,9 @@ cmd_scan(int argc, char **argv)
 				errors++;
 				break;
 			}
-		/* Save, then show the store's triage on them (what is acknowledged or suppressed). */
-		if (store_put_findings(store, &found, &err) != 0) {
+		/* Save them with the events seen, then show the store's triage on them (what is
+		 * acknowledged or suppressed). */
+		if (store_seen_flush(store, &seen, &found, &err) != 0) {
 			fprintf(stderr, "tfdrift: the findings were not saved: %s\n", err);
 			free(err);
 			err = NULL;
@@ -628,6 +674,7 @@ cmd_scan(int argc, char **argv)
 	/* Only open findings fail the run: an acknowledged finding no longer fails a cron job. */
 	rc = errors > 0 ? 1 : nstatus[ST_OPEN] > 0 ? 2 : 0;
 out:
+	store_seen_clear(&seen);
 	store_close(store);
 	finding_list_clear(&found);
 	detector_free(det);
@@ -1333,6 +1380,8 @@ cli_main(int argc, char **argv)
 		rc = cmd_freeze(argc - i, argv + i);
 	else if (strcmp(argv[i], "watch") == 0)
 		rc = watch_main(argc - i, argv + i, global_config);
+	else if (strcmp(argv[i], "blame") == 0)
+		rc = blame_main(argc - i, argv + i, global_config);
 	else if (strcmp(argv[i], "rules") == 0)
 		rc = cmd_rules(argc - i, argv + i);
 	else if (strcmp(argv[i], "config") == 0)

@@ -19,6 +19,7 @@
 #include <curses.h>
 
 #include "enrich.h"
+#include "eventmap.h"
 #include "notify.h"
 #include "store.h"
 #include "ui_int.h"
@@ -527,11 +528,44 @@ ui_show_arrivals(struct ui *u, struct finding_list *got, struct ui_event_list *e
 	ui_event_list_clear(evs);
 }
 
+/* The events seen that the maps tie to a resource, read back from their records, to be saved
+ * with the findings (tfdrift blame reads them from the store). */
+static void
+seen_collect(const struct eventmap *map, const struct ui_event_list *evs,
+    struct store_seen_buf *seen)
+{
+	size_t i;
+
+	for (i = 0; i < evs->n; i++) {
+		const struct ui_event *ue = &evs->v[i];
+		json_object *o;
+		struct event ev;
+		const char *why = NULL;
+
+		if (ue->raw == NULL || ue->resource == NULL || ue->id == NULL)
+			continue;
+		if ((o = json_tokener_parse(ue->raw)) == NULL)
+			continue;
+		memset(&ev, 0, sizeof ev);
+		if (event_from_json(o, &ev, &why) == 0) {
+			free(ev.id);
+			ev.id = xstrdup(ue->id);
+			ev.time_ms = ue->time_ms;
+			free(ev.origin);
+			ev.origin = xstrdup(ue->origin);
+			store_seen_add(seen, &ev, xstrdup(ue->resource), eventmap_seen_record(map, &ev));
+		}
+		event_free(&ev);
+		json_object_put(o);
+	}
+}
+
 static void
 drain(struct ui *u)
 {
 	struct finding_list got = { 0 };
 	struct ui_event_list evs = { 0 };
+	struct store_seen_buf seen = { 0 };
 	int64_t now = tf_now_ms();
 	char *err = NULL, *rerr = NULL;
 	struct replay_progress p;
@@ -546,6 +580,13 @@ drain(struct ui *u)
 		u->replay_error = rerr;
 	} else
 		free(rerr);
+	if (u->store != NULL && store_readonly_reason(u->store) == NULL)
+		seen_collect(u->map, &evs, &seen);
+	if (got.n == 0 && seen.n > 0 && store_seen_flush(u->store, &seen, NULL, &err) != 0) {
+		ui_msg(u, 1, "events seen not saved: %s", err);
+		free(err);
+		err = NULL;
+	}
 	if (got.n > 0) {
 		/* Earlier findings on the same resource (the store is this thread's). */
 		for (i = 0; u->store != NULL && i < got.n; i++)
@@ -556,7 +597,7 @@ drain(struct ui *u)
 				break;
 			}
 		if (u->store != NULL && store_readonly_reason(u->store) == NULL &&
-		    store_put_findings(u->store, &got, &err) != 0) {
+		    store_seen_flush(u->store, &seen, &got, &err) != 0) {
 			ui_msg(u, 1, "findings not saved: %s", err);
 			free(err);
 		}
@@ -567,6 +608,7 @@ drain(struct ui *u)
 			ui_note_lapse(u, got.v[i]);
 		}
 	}
+	store_seen_clear(&seen);
 	if (u->paused) {
 		/* Held until resumed: the status line counts them. */
 		for (i = 0; i < got.n; i++) {
