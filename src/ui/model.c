@@ -593,7 +593,8 @@ static long
 collect(struct model *m, struct model_index *ix, const struct model_key *order, size_t norder,
     int *odd)
 {
-	const struct model_key *k = order, *end = order + norder;
+	/* (No keys yet: order may be NULL, and NULL + 0 is undefined behaviour.) */
+	const struct model_key *k = order, *end = order != NULL ? order + norder : order;
 	size_t n = 0;
 
 	*odd = 0;
