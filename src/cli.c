@@ -54,10 +54,14 @@ usage(FILE *fp)
 	    "       [--store PATH] [--freeze NAME=START..END]\n"
 	    "                          check recorded audit events against Terraform state;\n"
 	    "                          exit 0 no open drift, 2 open drift found, 1 error;\n"
-	    "                          --store saves the findings and applies its triage\n"
-	    "  export [--store PATH] [--since T] [--until T] [--status open|acknowledged|suppressed|all]\n"
+	    "                          --store saves the findings, applies its triage and\n"
+	    "                          resolves its open findings against this run (the exit\n"
+	    "                          status then counts every open finding in the store)\n"
+	    "  export [--store PATH] [--since T] [--until T]\n"
+	    "         [--status open|acknowledged|suppressed|resolved|all]\n"
 	    "         [--format json|jsonl|csv] [-o FILE]\n"
-	    "                          write the stored findings, with their triage\n"
+	    "                          write the stored findings, with their triage; default: every\n"
+	    "                          one not resolved (open = drifted now and untriaged)\n"
 	    "  blame --plan PLAN.json (--store PATH | --events FILE...) [--state SRC...]\n"
 	    "        [--format json|text]\n"
 	    "                          who caused the drift a refresh-only plan found: the events\n"
@@ -205,8 +209,13 @@ scan_emit(struct scan_out *so, struct finding_list *found)
 	if (so->s == NULL)
 		return;
 	for (i = 0; i < found->n; i++) {
+		/* A resolution updates a finding written before (detect.h): written again, with
+		 * status resolved; counted as resolved instead of open. */
+		if (found->v[i]->status == ST_RESOLVED && so->nstatus[ST_OPEN] > 0)
+			so->nstatus[ST_OPEN]--;
+		else
+			so->n++;
 		so->nstatus[found->v[i]->status]++;
-		so->n++;
 		output_add(so->s, found->v[i]);        /* a write error is reported at close */
 		finding_free(found->v[i]);
 	}
@@ -244,6 +253,33 @@ seen_add(struct store_seen_buf *sb, struct detector *det, const struct eventmap 
 	store_seen_add(sb, ev, key, eventmap_seen_record(map, ev));
 }
 
+/* One finding per id, the last one handed out (a resolution replaces the open finding it
+ * resolves, detect.h), kept where the first one was. */
+static void
+dedupe_findings(struct finding_list *l)
+{
+	struct tf_hmap at = { 0 };
+	size_t i, n = 0;
+
+	for (i = 0; i < l->n; i++) {
+		struct finding *f = l->v[i];
+		void *p = tf_hmap_get(&at, f->id);
+
+		if (p != NULL) {
+			size_t k = (size_t)(uintptr_t)p - 1;
+
+			finding_free(l->v[k]);
+			l->v[k] = f;
+			continue;
+		}
+		l->v[n] = f;
+		tf_hmap_put(&at, f->id, (void *)(uintptr_t)(n + 1));
+		n++;
+	}
+	l->n = n;
+	tf_hmap_free(&at);
+}
+
 static void
 scan_usage(FILE *fp)
 {
@@ -262,7 +298,12 @@ scan_usage(FILE *fp)
 	    "                         last time the clock showed it) or a duration meaning that\n"
 	    "                         long ago (90m, 2h, 7d)\n"
 	    "      --store PATH       save the findings and apply the store's triage; its freeze\n"
-	    "                         windows (tfdrift freeze add) apply too\n"
+	    "                         windows (tfdrift freeze add) apply too; its open findings\n"
+	    "                         are re-evaluated against this run's states (a newer serial\n"
+	    "                         of the same lineage accepts them, or no longer has their\n"
+	    "                         resource) and\n"
+	    "                         events (which may put them back); the exit status counts\n"
+	    "                         every open finding in the store\n"
 	    "      --freeze NAME=START..END\n"
 	    "                         a change-freeze window (RFC 3339 times, start inclusive,\n"
 	    "                         end exclusive) besides the configured ones: every write in\n"
@@ -275,6 +316,10 @@ scan_usage(FILE *fp)
 	    "  -q, --quiet            no summary or warnings\n"
 	    "  -c, --config FILE      configuration file\n"
 	    "  -m, --event-maps DIR   event maps to use instead of the configured ones\n"
+	    "\n"
+	    "A finding that a later event puts back (Terraform, or by hand), that a newer state\n"
+	    "accepts or whose resource is gone is listed with status resolved and a resolution;\n"
+	    "streamed formats (jsonl, text, csv) write it again then, with the same id.\n"
 	    "\n"
 	    "exit status: 0 no open drift, 2 open drift found, 1 error\n", fp);
 }
@@ -350,6 +395,7 @@ cmd_scan(int argc, char **argv)
 	const struct index_key_spec *specs;
 	size_t nspecs, i, nsts = 0;
 	uint64_t nevents = 0, nskipped = 0, nmalformed = 0, nwindow = 0;
+	size_t store_status[ST__COUNT] = { 0 };
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "s:e:f:o:c:m:qxh", opts, NULL)) != -1) {
@@ -500,6 +546,31 @@ cmd_scan(int argc, char **argv)
 	detector_set_enrich(det, enrich_finding_from_state);   /* tags, blast radius, fix */
 	detector_set_freezes(det, freezes, nfreezes);
 	detector_set_rules(det, rules);
+	if (store != NULL) {
+		/* The store's drift so far, against this run's states (a newer state accepts or
+		 * loses it) and then its events (which may put it back). */
+		struct finding_list prior = { 0 };
+		char *err = NULL;
+
+		if (store_load_findings(store, INT64_MIN, INT64_MAX, STORE_STATUS_UNRESOLVED, &prior,
+		    &err) < 0) {
+			fprintf(stderr, "tfdrift: %s\n", err);
+			free(err);
+			rc = 1;
+			goto out;
+		}
+		free(err);
+		detector_reevaluate(det, ix, prior.v, prior.n, tf_now_ms());
+		for (i = 0; i < prior.n; i++) {
+			if (prior.v[i]->status == ST_RESOLVED) {
+				finding_list_push(&found, prior.v[i]);
+			} else {
+				detector_track(det, prior.v[i]);
+				finding_free(prior.v[i]);
+			}
+		}
+		free(prior.v);
+	}
 	if (store == NULL && !notify && oo.format != OUT_JSON) {
 		char *err = NULL;
 
@@ -585,6 +656,7 @@ cmd_scan(int argc, char **argv)
 	 * written now when they are streamed. */
 	detector_flush(det, &found);
 	scan_emit(&so, &found);
+	dedupe_findings(&found);
 
 	if (store != NULL) {
 		char *err = NULL;
@@ -612,6 +684,42 @@ cmd_scan(int argc, char **argv)
 			err = NULL;
 			errors++;
 		}
+		/* What the store holds now: the exit status and the summary count it all, not
+		 * only this run's findings. */
+		{
+			struct finding_list all = { 0 };
+			int nbad = store_load_findings(store, INT64_MIN, INT64_MAX, STORE_STATUS_ALL,
+			    &all, &err);
+
+			if (nbad != 0) {
+				fprintf(stderr, "tfdrift: %s\n", err);
+				errors++;
+			}
+			free(err);
+			err = NULL;
+			struct tf_hmap resolved = { 0 };
+
+			for (i = 0; i < all.n; i++) {
+				store_status[all.v[i]->status]++;
+				if (all.v[i]->status == ST_RESOLVED)
+					tf_hmap_put(&resolved, all.v[i]->id, all.v[i]);
+			}
+			/* A finding the store has resolved stays so, shown as the store has it, even
+			 * when this run made it again from the same event. */
+			for (i = 0; resolved.n > 0 && i < found.n; i++) {
+				struct finding *r, *c;
+
+				if (found.v[i]->status == ST_RESOLVED ||
+				    (r = tf_hmap_get(&resolved, found.v[i]->id)) == NULL ||
+				    (c = finding_dup(r)) == NULL)
+					continue;
+				finding_free(found.v[i]);
+				found.v[i] = c;
+			}
+			tf_hmap_free(&resolved);
+			finding_list_clear(&all);
+			free(all.v);
+		}
 	}
 	for (i = 0; i < found.n; i++)
 		nstatus[found.v[i]->status]++;
@@ -634,16 +742,22 @@ cmd_scan(int argc, char **argv)
 		scan_notify(&conf, storepath, &found);
 	if (!quiet) {
 		const struct detect_stats *s = detector_stats(det);
+		char resolved_note[48] = "";
+
+		/* Said only when something resolved: ", N resolved". */
+		if (nstatus[ST_RESOLVED] > 0)
+			snprintf(resolved_note, sizeof resolved_note, ", %zu resolved",
+			    nstatus[ST_RESOLVED]);
 
 		fprintf(stderr, "tfdrift: %llu event%s from %zu file%s against %zu resource%s in %zu "
-		    "state%s: %zu finding%s (%llu modified, %llu unmanaged, %llu deleted)\n",
+		    "state%s: %zu finding%s (%llu modified, %llu unmanaged, %llu deleted)%s\n",
 		    (unsigned long long)nevents, nevents == 1 ? "" : "s", events.n,
 		    events.n == 1 ? "" : "s", state_index_count(ix),
 		    state_index_count(ix) == 1 ? "" : "s", nsts, nsts == 1 ? "" : "s", found.n + so.n,
 		    found.n + so.n == 1 ? "" : "s",
 		    (unsigned long long)s->findings[FK_MODIFIED],
 		    (unsigned long long)s->findings[FK_UNMANAGED],
-		    (unsigned long long)s->findings[FK_DELETED]);
+		    (unsigned long long)s->findings[FK_DELETED], resolved_note);
 		fprintf(stderr, "tfdrift: not drift: %llu read-only, %llu by terraform, %llu failed, "
 		    "%llu by cloud services, %llu equal to state, %llu not covered by an event map, "
 		    "%llu duplicate%s, %llu not managed\n",
@@ -667,12 +781,14 @@ cmd_scan(int argc, char **argv)
 			    "record that is not an audit event" : "records that are not audit events",
 			    (unsigned long long)nmalformed, (unsigned long long)nwindow);
 		if (store != NULL)
-			fprintf(stderr, "tfdrift: store %s: %zu open, %zu acknowledged, %zu suppressed\n",
-			    store_path(store), nstatus[ST_OPEN], nstatus[ST_ACKNOWLEDGED],
-			    nstatus[ST_SUPPRESSED]);
+			fprintf(stderr, "tfdrift: store %s: %zu open, %zu acknowledged, %zu suppressed, "
+			    "%zu resolved\n", store_path(store), store_status[ST_OPEN],
+			    store_status[ST_ACKNOWLEDGED], store_status[ST_SUPPRESSED],
+			    store_status[ST_RESOLVED]);
 	}
-	/* Only open findings fail the run: an acknowledged finding no longer fails a cron job. */
-	rc = errors > 0 ? 1 : nstatus[ST_OPEN] > 0 ? 2 : 0;
+	/* Only open findings fail the run: an acknowledged or resolved finding no longer fails a
+	 * cron job. With --store, every open finding in the store counts, not only this run's. */
+	rc = errors > 0 ? 1 : (store != NULL ? store_status[ST_OPEN] : nstatus[ST_OPEN]) > 0 ? 2 : 0;
 out:
 	store_seen_clear(&seen);
 	store_close(store);
@@ -731,7 +847,7 @@ cmd_export(int argc, char **argv)
 	};
 	const char *storepath = NULL, *outpath = NULL;
 	int64_t since = INT64_MIN, until = INT64_MAX;
-	unsigned mask = STORE_STATUS_ALL;
+	unsigned mask = STORE_STATUS_UNRESOLVED;   /* drifted now, whatever the triage */
 	struct out_opts oo = { OUT_JSON, 0 };
 	struct finding_list l = { 0 };
 	size_t nstatus[ST__COUNT] = { 0 }, i;
@@ -754,7 +870,7 @@ cmd_export(int argc, char **argv)
 		case 't':
 			if (store_status_parse(optarg, &mask) != 0) {
 				fprintf(stderr, "tfdrift export: --status %s: expected open, acknowledged, "
-				    "suppressed or all (or a comma list)\n", optarg);
+				    "suppressed, resolved or all (or a comma list)\n", optarg);
 				rc = 1;
 			}
 			break;
@@ -806,8 +922,9 @@ cmd_export(int argc, char **argv)
 		nstatus[l.v[i]->status]++;
 	if (!quiet)
 		fprintf(stderr, "tfdrift: exported %zu finding%s from %s (%zu open, %zu acknowledged, "
-		    "%zu suppressed)\n", l.n, l.n == 1 ? "" : "s", store_path(st), nstatus[ST_OPEN],
-		    nstatus[ST_ACKNOWLEDGED], nstatus[ST_SUPPRESSED]);
+		    "%zu suppressed, %zu resolved)\n", l.n, l.n == 1 ? "" : "s", store_path(st),
+		    nstatus[ST_OPEN], nstatus[ST_ACKNOWLEDGED], nstatus[ST_SUPPRESSED],
+		    nstatus[ST_RESOLVED]);
 	finding_list_clear(&l);
 	store_close(st);
 	return rc;

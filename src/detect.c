@@ -16,7 +16,12 @@
 #define MAX_ENTRIES 16       /* alternative map entries for one event */
 
 struct detector;
+struct lifecycle;
 static const struct freeze_window *freeze_at(const struct detector *d, size_t i);
+static void lifecycle_event(struct detector *d, const struct event *ev, struct finding_list *out);
+static void lifecycle_free(struct lifecycle *lc);
+static int lifecycle_was_resolved(const struct detector *d, const char *id);
+static int lifecycle_all_resolved(const struct detector *d, const char *type, const char *id);
 
 struct detector {
 	const struct eventmap *map;
@@ -43,6 +48,8 @@ struct detector {
 	int64_t freeze_lo, freeze_hi;
 	void (*enrich)(const struct state_index *, struct finding *);   /* or NULL */
 	struct rules *rules;         /* a reference, or NULL: severities by kind only */
+	struct lifecycle *lc;        /* open findings by resource (the drift lifecycle), or NULL */
+	int no_lifecycle;            /* detector_set_lifecycle(d, 0) */
 };
 
 /* A GCP operation's last entry held for its first (see detect_event). */
@@ -166,6 +173,7 @@ detector_free(struct detector *d)
 	free(d->pending);
 	freeze_windows_free(d->extra_freezes, d->nextra_freezes);
 	rules_unref(d->rules);
+	lifecycle_free(d->lc);
 	free(d);
 }
 
@@ -326,6 +334,10 @@ finding_new(const struct detector *d, const struct event *ev, const struct em_en
 		f->resource_id = xstrdup(in->id != NULL ? in->id : id);
 		f->module = in->module != NULL && in->module[0] != '\0' ? xstrdup(in->module) : NULL;
 		f->state_source = in->state != NULL ? xstrdup(in->state->source) : NULL;
+		if (in->state != NULL) {
+			f->state_lineage = xstrdup(in->state->lineage);
+			f->state_serial = in->state->serial;
+		}
 	} else {
 		f->type = type != NULL && strcmp(type, "*") != 0 ? xstrdup(type) : NULL;
 		f->resource_id = xstrdup(id);
@@ -343,19 +355,39 @@ finding_new(const struct detector *d, const struct event *ev, const struct em_en
 	return f;
 }
 
-/* A finding is complete: rules (with the event and the state instance at hand), summary, id. */
+struct dres;
+struct dfind;
+static struct dfind *track_finding(struct detector *d, const struct finding *f,
+    const struct em_entry *e, struct dres **rp);
+static void lifecycle_settle(struct detector *d, struct dres *r, struct dfind *df,
+    struct finding_list *out);
+
+/* A finding is complete: rules (with the event and the state instance at hand), summary, id;
+ * then tracked for its lifecycle (e: the map entry that made it, NULL for none). */
 static void
 finding_done(struct detector *d, const struct event *ev, const struct tf_instance *in,
-    struct finding *f, struct finding_list *out)
+    struct finding *f, const struct em_entry *e, struct finding_list *out)
 {
+	struct dres *r = NULL;
+	struct dfind *df;
+
 	if (d->rules != NULL)
 		rules_apply(d->rules, f, in, ev);
 	finding_summarize(f);
 	finding_set_id(f);
 	if (d->enrich != NULL)
 		d->enrich(d->ix, f);
+	if (lifecycle_was_resolved(d, f->id)) {
+		/* Made again from an event read again (a backfill, the store's findings): it was
+		 * handed out and resolved already, and stays so. */
+		finding_free(f);
+		return;
+	}
 	d->stats.findings[f->kind]++;
+	df = track_finding(d, f, e, &r);
 	finding_list_push(out, f);
+	if (df != NULL)
+		lifecycle_settle(d, r, df, out);
 }
 
 static json_object *
@@ -375,6 +407,24 @@ attr_event_value(const struct em_attr *a, const struct event *ev, int *present)
 			*present = 1;
 			return val_from_event(a->transform, v);
 		}
+	}
+	return NULL;
+}
+
+/* The attribute's value as the event logs it (a new reference), untransformed; NULL when
+ * the event does not carry it. */
+static json_object *
+attr_event_raw(const struct em_attr *a, const struct event *ev)
+{
+	size_t i;
+
+	if (a->value != NULL)
+		return json_object_get(a->value);
+	for (i = 0; i < a->npaths; i++) {
+		json_object *v = jpath_get(a->paths[i], ev->record);
+
+		if (v != NULL)
+			return json_object_get(v);
 	}
 	return NULL;
 }
@@ -468,6 +518,17 @@ json_empty(json_object *v)
 	return 0;
 }
 
+/* Members of a set (array) or map (object); 0 for anything else. */
+static size_t
+json_count(json_object *v)
+{
+	if (json_object_is_type(v, json_type_array))
+		return json_object_array_length(v);
+	if (json_object_is_type(v, json_type_object))
+		return (size_t)json_object_object_length(v);
+	return 0;
+}
+
 /* Security group rules naming the group itself are Terraform's `self = true`. */
 static json_object *
 sg_self(json_object *rules, const char *own_id)
@@ -511,8 +572,15 @@ diff_managed(struct detector *d, const struct event *ev, const struct em_entry *
 	for (i = 0; i < e->nattrs; i++) {
 		const struct em_attr *a = &e->attrs[i];
 		int present, sens;
-		json_object *nv = attr_event_value(a, ev, &present), *ov, *delta;
+		json_object *nv, *ov, *delta;
 
+		nv = attr_event_value(a, ev, &present);
+		if (a->computed) {
+			/* A side effect of the call, never drift; logged, so the call is known. */
+			json_object_put(nv);
+			present_n += present;
+			continue;
+		}
 		if (!present) {
 			json_object_put(nv);
 			continue;
@@ -588,7 +656,7 @@ handle_managed(struct detector *d, const struct event *ev, const struct em_entry
 
 		switch (e->action) {
 		case EM_DELETE:
-			finding_done(d, ev, in, finding_new(d, ev, e, FK_DELETED, in, id, e->resource), out);
+			finding_done(d, ev, in, finding_new(d, ev, e, FK_DELETED, in, id, e->resource), e, out);
 			why = ND_DRIFT;
 			break;
 		case EM_SET_ADD:
@@ -599,7 +667,7 @@ handle_managed(struct detector *d, const struct event *ev, const struct em_entry
 		case EM_MODIFY:
 			f = diff_managed(d, ev, e, in, id, &touched);
 			if (f != NULL) {
-				finding_done(d, ev, in, f, out);
+				finding_done(d, ev, in, f, e, out);
 				why = ND_DRIFT;
 			}
 			break;
@@ -607,13 +675,13 @@ handle_managed(struct detector *d, const struct event *ev, const struct em_entry
 			cov = covering_instance(d, e, ev);
 			if (cov != NULL) {
 				/* The member lived in its own resource: that resource is gone. */
-				finding_done(d, ev, cov, finding_new(d, ev, e, FK_DELETED, cov, NULL, cov->type), out);
+				finding_done(d, ev, cov, finding_new(d, ev, e, FK_DELETED, cov, NULL, cov->type), e, out);
 				why = ND_DRIFT;
 				break;
 			}
 			f = diff_managed(d, ev, e, in, id, &touched);
 			if (f != NULL) {
-				finding_done(d, ev, in, f, out);
+				finding_done(d, ev, in, f, e, out);
 				why = ND_DRIFT;
 			}
 			break;
@@ -648,14 +716,19 @@ handle_unmanaged(struct detector *d, const struct event *ev, const struct em_ent
 	    strcmp(e->resource, "*") == 0)
 		seen = 1;
 	sb_free(&key);
-	if (seen)
+	/* Reported before, but that drift is gone (deleted again, say): made again, it is new
+	 * drift, reported again. */
+	if (seen && !lifecycle_all_resolved(d, e->resource, id))
 		return ND_NOT_MANAGED;
 	f = finding_new(d, ev, e, FK_UNMANAGED, NULL, id, e->resource);
 	/* Show what the event set, so a reviewer sees the new resource's shape. */
 	for (i = 0; i < e->nattrs; i++) {
 		int present;
-		json_object *nv = attr_event_value(&e->attrs[i], ev, &present);
+		json_object *nv;
 
+		if (e->attrs[i].computed)
+			continue;
+		nv = attr_event_value(&e->attrs[i], ev, &present);
 		if (!present) {
 			json_object_put(nv);
 			continue;
@@ -668,7 +741,7 @@ handle_unmanaged(struct detector *d, const struct event *ev, const struct em_ent
 		finding_add_change(f, e->attrs[i].name, NULL, nv,
 		    e->action == EM_MODIFY ? CH_MODIFIED : CH_ADDED, 0);
 	}
-	finding_done(d, ev, NULL, f, out);
+	finding_done(d, ev, NULL, f, e, out);
 	return ND_DRIFT;
 }
 
@@ -951,7 +1024,7 @@ resolve_frozen(struct detector *d, const struct event *ev, struct finding_list *
 		    res.in != NULL ? res.in->type : res.type);
 
 		finding_set_freeze(f, hit);
-		finding_done(d, ev, res.in, f, out);
+		finding_done(d, ev, res.in, f, NULL, out);
 		why = ND_DRIFT;
 	}
 	free(res.id);
@@ -1058,6 +1131,7 @@ decide_held(struct detector *d, int all, unsigned input, int64_t upto_ms, struct
 			break;
 		p = &d->pending[best];
 		tf_hset_test_and_add(&d->seen_ops, tf_hash_str(p->ev.operation_id));
+		lifecycle_event(d, &p->ev, out);
 		why = detect_resolve(d, &p->ev, out);
 		pending_recount(d, p, why);
 		pending_drop(d, (size_t)best);
@@ -1145,6 +1219,8 @@ detect_event(struct detector *d, const struct event *ev, struct finding_list *ou
 			pending_drop(d, (size_t)pi);
 		}
 	}
+	/* A successful write: first what it puts back (resolutions), then what it drifts. */
+	lifecycle_event(d, ev, out);
 	why = detect_resolve(d, ev, out);
 done:
 	d->stats.by_reason[why]++;
@@ -1280,4 +1356,861 @@ detector_held_restore(struct detector *d, unsigned input, const char *text, char
 	}
 	json_object_put(doc);
 	return got;
+}
+
+/* ---- drift lifecycle: which open findings hold which attribute, and what closes them ---- */
+
+/* What must happen to one drifted attribute for its finding to resolve. */
+enum da_kind {
+	DA_VALUE = 0,           /* set back to `want`, the state's value (NULL: absent) */
+	DA_SET_ADDED,           /* the members in `want` removed again */
+	DA_SET_REMOVED,         /* the members in `want` added again */
+	DA_UNKNOWN,             /* the log never says the value (redacted, masked): never back */
+};
+
+struct dattr {
+	char *name;
+	enum da_kind kind;
+	json_object *want;      /* owned */
+	int back;               /* a later event put it back */
+};
+
+struct dres;
+
+/* An open finding the detector tracks. */
+struct dfind {
+	struct finding *copy;   /* handed out again, resolved, when it resolves */
+	struct dattr *a;
+	size_t na;
+	int skip;               /* lifecycle_apply: older than the event at hand */
+};
+
+/* A successful write remembered for findings made later from older events (a log read
+ * newest first): who and when, for the resolution. */
+struct revt {
+	int refs;               /* shared by every write it is the newest of */
+	char *id, *name;
+	int64_t time_ms;
+	struct actor actor;
+	int pipeline;
+};
+
+/* The newest value an event set on one attribute of a resource. */
+struct lastw {
+	char *attr;
+	const struct em_attr *a;        /* the map's attribute that set it (the map outlives us) */
+	json_object *raw;       /* the value as logged (a reference): transformed only if used */
+	char *self_id;          /* VT_SG_RULES: the group's own id, for `self` rules */
+	struct revt *ev;        /* a reference */
+};
+
+/* One resource (store_resource_key: the address, else TYPE:ID) that was written to. */
+struct dres {
+	char *key;
+	struct dfind **v;       /* open findings, oldest first */
+	size_t n, cap;
+	struct lastw *lw;       /* the newest write of each attribute */
+	size_t nlw;
+	struct revt *del;       /* the newest successful delete (a reference), or NULL */
+};
+
+struct lifecycle {
+	struct tf_hmap by_key;  /* key -> struct dres (the key is the dres's own) */
+	struct tf_hset resolved;        /* ids of the findings resolved (never handed out open
+	                                 * again: a backfill may read their events again) */
+	struct dres **all;      /* every dres, for freeing and for state refreshes */
+	size_t nall, capall;
+	size_t nopen;           /* open findings tracked, over every resource */
+};
+
+/* Was the finding with this id resolved (by this detector, or given resolved)? */
+static int
+lifecycle_was_resolved(const struct detector *d, const char *id)
+{
+	return d->lc != NULL && d->lc->resolved.n > 0 &&
+	    tf_hset_has(&d->lc->resolved, tf_hash_str(id));
+}
+
+/* Did the resource TYPE:ID have findings, all of them resolved since? */
+static int
+lifecycle_all_resolved(const struct detector *d, const char *type, const char *id)
+{
+	const struct dres *r;
+	char *key;
+
+	if (d->lc == NULL || strcmp(type, "*") == 0)
+		return 0;
+	key = xasprintf("%s:%s", type, id);
+	r = tf_hmap_get(&d->lc->by_key, key);
+	free(key);
+	return r != NULL && r->n == 0;
+}
+
+static struct lifecycle *
+lc_get(struct detector *d)
+{
+	if (d->lc == NULL)
+		d->lc = xcalloc(1, sizeof *d->lc);
+	return d->lc;
+}
+
+static void
+dfind_free(struct dfind *df)
+{
+	size_t i;
+
+	if (df == NULL)
+		return;
+	for (i = 0; i < df->na; i++) {
+		free(df->a[i].name);
+		json_object_put(df->a[i].want);
+	}
+	free(df->a);
+	finding_free(df->copy);
+	free(df);
+}
+
+static void
+revt_unref(struct revt *e)
+{
+	if (e == NULL || --e->refs > 0)
+		return;
+	free(e->id);
+	free(e->name);
+	actor_clear(&e->actor);
+	free(e);
+}
+
+static struct revt *
+revt_new(const struct event *ev, int pipeline)
+{
+	struct revt *e = xcalloc(1, sizeof *e);
+
+	e->refs = 1;
+	e->id = xstrdup(ev->id);
+	e->name = xstrdup(ev->name);
+	e->time_ms = ev->time_ms;
+	actor_copy(&e->actor, &ev->actor);
+	e->pipeline = pipeline;
+	return e;
+}
+
+/* A reference to the event being handled, made on first use (one per event, however many
+ * resources and attributes remember it). */
+static struct revt *
+revt_of(struct revt **cur, const struct event *ev, int pipeline)
+{
+	if (*cur == NULL)
+		*cur = revt_new(ev, pipeline);
+	(*cur)->refs++;
+	return *cur;
+}
+
+/* The event a revt remembers, for finding_resolve (borrows its strings). */
+static struct event
+revt_event(const struct revt *e)
+{
+	struct event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.id = e->id;
+	ev.name = e->name;
+	ev.time_ms = e->time_ms;
+	ev.actor = e->actor;
+	return ev;
+}
+
+static void
+lifecycle_free(struct lifecycle *lc)
+{
+	size_t i, j;
+
+	if (lc == NULL)
+		return;
+	for (i = 0; i < lc->nall; i++) {
+		struct dres *r = lc->all[i];
+
+		for (j = 0; j < r->n; j++)
+			dfind_free(r->v[j]);
+		for (j = 0; j < r->nlw; j++) {
+			free(r->lw[j].attr);
+			json_object_put(r->lw[j].raw);
+			free(r->lw[j].self_id);
+			revt_unref(r->lw[j].ev);
+		}
+		free(r->lw);
+		revt_unref(r->del);
+		free(r->v);
+		free(r->key);
+		free(r);
+	}
+	free(lc->all);
+	tf_hmap_free(&lc->by_key);
+	tf_hset_free(&lc->resolved);
+	free(lc);
+}
+
+/* The resource key of a finding, as store_resource_key makes it (heap; NULL for none). */
+static char *
+finding_key(const struct finding *f)
+{
+	if (f->address != NULL)
+		return xstrdup(f->address);
+	if (f->resource_id != NULL)
+		return xasprintf("%s:%s", f->type != NULL ? f->type : "", f->resource_id);
+	return NULL;
+}
+
+/* The map entry that made a finding read back from the store: by its event and type. */
+static const struct em_entry *
+entry_of(const struct detector *d, const struct finding *f)
+{
+	const struct em_entry *ents[MAX_ENTRIES];
+	size_t n, i;
+
+	if (d->map == NULL || f->event_name == NULL)
+		return NULL;
+	n = eventmap_lookup(d->map, f->provider, f->event_source, f->event_name, ents, MAX_ENTRIES);
+	if (n > MAX_ENTRIES)
+		n = MAX_ENTRIES;
+	for (i = 0; i < n; i++)
+		if (f->type != NULL && strcmp(ents[i]->resource, f->type) == 0)
+			return ents[i];
+	for (i = 0; i < n; i++)
+		if (strcmp(ents[i]->resource, "*") == 0)
+			return ents[i];
+	return NULL;
+}
+
+static const struct em_attr *
+entry_attr(const struct em_entry *e, const char *name)
+{
+	size_t i;
+
+	for (i = 0; e != NULL && i < e->nattrs; i++)
+		if (strcmp(e->attrs[i].name, name) == 0)
+			return &e->attrs[i];
+	return NULL;
+}
+
+/* A change whose values the log or the store does not give (redacted, masked): unknowable. */
+static int
+change_unknown(const struct change *c)
+{
+	return c->unknown_new || (c->sensitive && c->old_val == NULL && c->new_val == NULL);
+}
+
+/* The resource entry for key, made when missing. */
+static struct dres *
+dres_get(struct lifecycle *lc, const char *key)
+{
+	struct dres *r = tf_hmap_get(&lc->by_key, key);
+
+	if (r != NULL)
+		return r;
+	r = xcalloc(1, sizeof *r);
+	r->key = xstrdup(key);
+	tf_hmap_put(&lc->by_key, r->key, r);
+	if (lc->nall == lc->capall) {
+		lc->capall = lc->capall ? lc->capall * 2 : 64;
+		lc->all = xreallocarray(lc->all, lc->capall, sizeof *lc->all);
+	}
+	lc->all[lc->nall++] = r;
+	return r;
+}
+
+/* Start tracking f (a copy): its drifted attributes and what puts each back. Modified findings
+ * are tracked per attribute; unmanaged ones made by adding to a set by the members added;
+ * every other unmanaged or deleted finding by its resource alone (a delete, a re-create).
+ * Freeze violations are events, not state: never tracked. */
+static struct dfind *
+track_finding(struct detector *d, const struct finding *f, const struct em_entry *e,
+    struct dres **rp)
+{
+	struct lifecycle *lc;
+	struct dres *r;
+	struct dfind *df;
+	char *key;
+	size_t i;
+
+	if (d->no_lifecycle || f->kind == FK_FREEZE_VIOLATION || f->status == ST_RESOLVED)
+		return NULL;
+	if ((key = finding_key(f)) == NULL)
+		return NULL;
+	lc = lc_get(d);
+	r = dres_get(lc, key);
+	free(key);
+	for (i = 0; i < r->n; i++)
+		if (strcmp(r->v[i]->copy->id, f->id) == 0)
+			return NULL;    /* already tracked (the store and this run both have it) */
+	df = xcalloc(1, sizeof *df);
+	if ((df->copy = finding_dup(f)) == NULL) {
+		free(df);       /* cannot be handed out again: not tracked, stays open */
+		return NULL;
+	}
+	if (e == NULL)
+		e = entry_of(d, f);
+	if (f->kind == FK_MODIFIED || (f->kind == FK_UNMANAGED && e != NULL &&
+	    e->action == EM_SET_ADD)) {
+		df->a = xcalloc(f->nchanges + 1, sizeof *df->a);
+		for (i = 0; i < f->nchanges; i++) {
+			const struct change *c = &f->changes[i];
+			struct dattr *a = &df->a[df->na++];
+			const struct em_attr *ea = entry_attr(e, c->attribute);
+
+			a->name = xstrdup(c->attribute);
+			if (change_unknown(c) || (ea != NULL && ea->transform == VT_REDACTED))
+				a->kind = DA_UNKNOWN;
+			else if (e != NULL && e->action == EM_SET_ADD) {
+				a->kind = DA_SET_ADDED;
+				a->want = json_object_get(c->new_val);
+			} else if (e != NULL && e->action == EM_SET_REMOVE) {
+				a->kind = DA_SET_REMOVED;
+				a->want = json_object_get(c->old_val);
+			} else {
+				a->kind = DA_VALUE;
+				a->want = json_object_get(c->old_val);
+			}
+		}
+	}
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 4;
+		r->v = xreallocarray(r->v, r->cap, sizeof *r->v);
+	}
+	r->v[r->n++] = df;
+	lc->nopen++;
+	if (rp != NULL)
+		*rp = r;
+	return df;
+}
+
+void
+detector_set_lifecycle(struct detector *d, int on)
+{
+	d->no_lifecycle = !on;
+}
+
+void
+detector_track(struct detector *d, const struct finding *f)
+{
+	if (f->status == ST_RESOLVED) {
+		if (!d->no_lifecycle)
+			tf_hset_test_and_add(&lc_get(d)->resolved, tf_hash_str(f->id));
+		return;
+	}
+	track_finding(d, f, NULL, NULL);
+}
+
+size_t
+detector_open_count(const struct detector *d)
+{
+	return d->lc != NULL ? d->lc->nopen : 0;
+}
+
+/* Resolve r's i-th open finding: its copy goes to out (ownership passes), it is untracked. */
+static void
+resolve_at(struct detector *d, struct dres *r, size_t i, enum resolution_reason why,
+    const struct event *ev, int64_t at_ms, struct finding_list *out)
+{
+	struct dfind *df = r->v[i];
+
+	tf_hset_test_and_add(&d->lc->resolved, tf_hash_str(df->copy->id));
+	finding_resolve(df->copy, why, ev, at_ms);
+	finding_list_push(out, df->copy);
+	df->copy = NULL;
+	dfind_free(df);
+	memmove(&r->v[i], &r->v[i + 1], (r->n - i - 1) * sizeof *r->v);
+	r->n--;
+	d->lc->nopen--;
+	d->stats.resolved[why]++;
+}
+
+/* Members of `want` that `gone` (a set or map the event removed) does not take away. */
+static json_object *
+members_left(json_object *want, json_object *gone)
+{
+	json_object *out;
+
+	if (want == NULL)
+		return NULL;
+	if (gone == NULL)
+		return json_object_get(want);
+	if (json_object_is_type(want, json_type_object)) {
+		out = json_object_new_object();
+		json_object_object_foreach(want, k, v) {
+			json_object *g;
+			const char *gs;
+
+			if (json_object_is_type(gone, json_type_object) &&
+			    json_object_object_get_ex(gone, k, &g)) {
+				/* A removal naming a value removes the member only with that value. */
+				gs = json_object_is_type(g, json_type_string) ? json_object_get_string(g) : NULL;
+				if (gs == NULL || *gs == '\0' || val_equal(g, v))
+					continue;
+			}
+			json_object_object_add(out, k, json_object_get(v));
+		}
+		return out;
+	}
+	return val_set_minus(want, gone);
+}
+
+/* Remember what a successful write did to r (the newest write of each attribute, the newest
+ * delete), for findings made afterwards from older events (lifecycle_settle). Creates and
+ * modifications only: a set's members added or removed say nothing of the whole value. */
+static void
+lifecycle_record(struct dres *r, const struct event *ev, const struct em_entry *e,
+    const struct tf_instance *in, int pipeline, struct revt **cur)
+{
+	size_t k, j;
+
+	if (ev->time_ms == 0)
+		return;
+	if (e->action == EM_DELETE) {
+		if (r->del == NULL || ev->time_ms >= r->del->time_ms) {
+			revt_unref(r->del);
+			r->del = revt_of(cur, ev, pipeline);
+		}
+		return;
+	}
+	if (e->action != EM_CREATE && e->action != EM_MODIFY)
+		return;
+	for (k = 0; k < e->nattrs; k++) {
+		const struct em_attr *a = &e->attrs[k];
+		json_object *raw;
+
+		if (a->computed || a->transform == VT_REDACTED)
+			continue;
+		if ((raw = attr_event_raw(a, ev)) == NULL)
+			continue;
+		for (j = 0; j < r->nlw && strcmp(r->lw[j].attr, a->name) != 0; j++)
+			;
+		if (j == r->nlw) {
+			r->lw = xreallocarray(r->lw, r->nlw + 1, sizeof *r->lw);
+			memset(&r->lw[j], 0, sizeof r->lw[j]);
+			r->lw[j].attr = xstrdup(a->name);
+			r->nlw++;
+		}
+		if (r->lw[j].ev == NULL || ev->time_ms >= r->lw[j].ev->time_ms) {
+			json_object_put(r->lw[j].raw);
+			r->lw[j].raw = raw;
+			r->lw[j].a = a;
+			free(r->lw[j].self_id);
+			r->lw[j].self_id = a->transform == VT_SG_RULES && in != NULL ?
+			    xstrdup(in->id) : NULL;
+			revt_unref(r->lw[j].ev);
+			r->lw[j].ev = revt_of(cur, ev, pipeline);
+		} else
+			json_object_put(raw);
+	}
+}
+
+/*
+ * A finding just made from an event older than writes already seen on its resource (a log
+ * read newest first): resolved at once when those later writes put it back (every attribute
+ * it drifted, newest write equal to state's value), or a later delete closes it as
+ * lifecycle_apply would have. The resolution names that later event.
+ */
+static void
+lifecycle_settle(struct detector *d, struct dres *r, struct dfind *df, struct finding_list *out)
+{
+	int64_t t = df->copy->event_time_ms;
+	const struct revt *by = NULL;
+	struct event ev;
+	size_t i, j;
+	int all;
+
+	if (t == 0 || r == NULL)
+		return;
+	for (i = 0; i < r->n && r->v[i] != df; i++)
+		;
+	if (i == r->n)
+		return;
+	if (r->del != NULL && r->del->time_ms > t &&
+	    (r->del->pipeline || df->copy->kind == FK_UNMANAGED)) {
+		ev = revt_event(r->del);
+		resolve_at(d, r, i, r->del->pipeline ? RR_RESOURCE_GONE : RR_REVERTED_BY_HAND, &ev,
+		    r->del->time_ms, out);
+		return;
+	}
+	all = df->na > 0;
+	for (j = 0; j < df->na && all; j++) {
+		const struct dattr *da = &df->a[j];
+		size_t k;
+
+		all = 0;
+		if (da->kind != DA_VALUE)
+			break;
+		for (k = 0; k < r->nlw; k++) {
+			const struct lastw *lw = &r->lw[k];
+
+			json_object *nv;
+
+			if (lw->ev == NULL || strcmp(lw->attr, da->name) != 0 || lw->ev->time_ms <= t)
+				continue;
+			nv = val_from_event(lw->a->transform, lw->raw);
+			if (lw->self_id != NULL)
+				nv = sg_self(nv, lw->self_id);
+			if (val_equal(nv, da->want)) {
+				all = 1;
+				if (by == NULL || lw->ev->time_ms > by->time_ms)
+					by = lw->ev;
+			}
+			json_object_put(nv);
+		}
+	}
+	if (!all || by == NULL)
+		return;
+	ev = revt_event(by);
+	resolve_at(d, r, i, by->pipeline ? RR_REVERTED_BY_TERRAFORM : RR_REVERTED_BY_HAND, &ev,
+	    by->time_ms, out);
+}
+
+/* One successful write event on a tracked resource: which of its findings it puts back. */
+static void
+lifecycle_apply(struct detector *d, const struct event *ev, const struct em_entry *e,
+    const char *key, const struct tf_instance *in, int pipeline, struct revt **cur,
+    struct finding_list *out)
+{
+	struct lifecycle *lc = lc_get(d);
+	struct dres *r;
+	enum resolution_reason by = pipeline ? RR_REVERTED_BY_TERRAFORM : RR_REVERTED_BY_HAND;
+	size_t i, j, k;
+
+	/* Every write is remembered (cheaply: the logged value and one shared reference to the
+	 * event), whether or not anything is open: a log read newest first brings the revert
+	 * before the drift it reverts. */
+	r = dres_get(lc, key);
+	lifecycle_record(r, ev, e, in, pipeline, cur);
+	if (r->n == 0)
+		return;
+	/* A call logged before a finding's own event cannot put it back (a log read newest
+	 * first brings it earlier): those findings are not touched. */
+	for (i = 0; i < r->n; i++)
+		r->v[i]->skip = ev->time_ms != 0 && r->v[i]->copy->event_time_ms > ev->time_ms;
+	if (e->action == EM_DELETE) {
+		/* Terraform destroying it closes everything; anyone else deleting a resource that
+		 * was made out of band reverts that (a managed one's deletion is drift itself). */
+		for (i = 0; i < r->n;) {
+			if (r->v[i]->skip)
+				i++;
+			else if (pipeline)
+				resolve_at(d, r, i, RR_RESOURCE_GONE, ev, ev->time_ms, out);
+			else if (r->v[i]->copy->kind == FK_UNMANAGED)
+				resolve_at(d, r, i, RR_REVERTED_BY_HAND, ev, ev->time_ms, out);
+			else
+				i++;
+		}
+		return;
+	}
+	if (e->action == EM_CREATE)
+		for (i = 0; i < r->n;) {
+			if (!r->v[i]->skip && r->v[i]->copy->kind == FK_DELETED)
+				resolve_at(d, r, i, by, ev, ev->time_ms, out);
+			else
+				i++;
+		}
+	for (k = 0; k < e->nattrs; k++) {
+		const struct em_attr *a = &e->attrs[k];
+		json_object *nv;
+		int present;
+
+		if (a->computed || a->transform == VT_REDACTED)
+			continue;
+		nv = attr_event_value(a, ev, &present);
+		if (!present) {
+			json_object_put(nv);
+			continue;
+		}
+		if (a->transform == VT_SG_RULES && in != NULL)
+			nv = sg_self(nv, in->id);
+		for (i = 0; i < r->n; i++) {
+			struct dfind *df = r->v[i];
+
+			for (j = 0; j < df->na && !df->skip; j++) {
+				struct dattr *da = &df->a[j];
+				json_object *left;
+
+				if (strcmp(da->name, a->name) != 0)
+					continue;
+				switch (da->kind) {
+				case DA_VALUE:
+					if (e->action == EM_CREATE || e->action == EM_MODIFY)
+						da->back = val_equal(nv, da->want);
+					break;
+				case DA_SET_ADDED:
+				case DA_SET_REMOVED:
+					if (e->action != (da->kind == DA_SET_ADDED ? EM_SET_REMOVE :
+					    EM_SET_ADD))
+						break;
+					left = members_left(da->want, nv);
+					json_object_put(da->want);
+					da->want = left;
+					da->back = json_empty(left);
+					break;
+				case DA_UNKNOWN:
+					break;
+				}
+			}
+		}
+		json_object_put(nv);
+	}
+	/* A finding resolves when every attribute it drifted is back; partly is still open.
+	 * Oldest first, so resolutions come out in the order the findings did. */
+	for (i = 0; i < r->n;) {
+		struct dfind *df = r->v[i];
+		int all = df->na > 0 && !df->skip;
+
+		for (j = 0; j < df->na && all; j++)
+			all = df->a[j].back;
+		if (all)
+			resolve_at(d, r, i, by, ev, ev->time_ms, out);
+		else
+			i++;
+	}
+}
+
+/* A successful write event: the tracked findings of the resources it names, as resolve_map
+ * picks them (the first entry that finds any in state; else the first that names one). */
+static void
+lifecycle_event(struct detector *d, const struct event *ev, struct finding_list *out)
+{
+	const struct em_entry *ents[MAX_ENTRIES], *first = NULL;
+	const struct tf_instance *ins[MAX_MATCH];
+	char *ids[MAX_IDS], *fids[MAX_IDS], *key;
+	const char *prov = tf_provider_name(ev->provider);
+	size_t nent, ne, nf = 0, i, j, k, n;
+	int pipeline, handled = 0;
+	struct revt *cur = NULL;
+
+	if (d->no_lifecycle || d->map == NULL)
+		return;
+	nent = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, ents, MAX_ENTRIES);
+	if (nent > MAX_ENTRIES)
+		nent = MAX_ENTRIES;
+	if (nent == 0)
+		return;
+	pipeline = is_pipeline(d, ev);
+	for (i = 0; i < nent && !handled; i++) {
+		const char *type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
+
+		ne = entry_ids(ents[i], ev, prov, ids, MAX_IDS);
+		for (j = 0; j < ne && d->ix != NULL && !handled; j++)
+			handled = state_index_find(d->ix, prov, ids[j], type, ins, MAX_MATCH) > 0;
+		if (handled) {
+			for (j = 0; j < ne; j++) {
+				n = d->ix != NULL ? state_index_find(d->ix, prov, ids[j], type, ins,
+				    MAX_MATCH) : 0;
+				if (n > MAX_MATCH)
+					n = MAX_MATCH;
+				for (k = 0; k < n; k++)
+					lifecycle_apply(d, ev, ents[i], ins[k]->address, ins[k], pipeline,
+					    &cur, out);
+				if (n == 0 && type != NULL) {
+					key = xasprintf("%s:%s", type, ids[j]);
+					lifecycle_apply(d, ev, ents[i], key, NULL, pipeline, &cur, out);
+					free(key);
+				}
+			}
+		} else if (first == NULL && ne > 0 && type != NULL) {
+			first = ents[i];
+			for (j = 0; j < ne; j++)
+				fids[j] = xstrdup(ids[j]);
+			nf = ne;
+		}
+		for (j = 0; j < ne; j++)
+			free(ids[j]);
+	}
+	for (j = 0; j < nf; j++) {
+		if (!handled) {
+			key = xasprintf("%s:%s", first->resource, fids[j]);
+			lifecycle_apply(d, ev, first, key, NULL, pipeline, &cur, out);
+			free(key);
+		}
+		free(fids[j]);
+	}
+	revt_unref(cur);
+}
+
+/* The states of ix by lineage, each with an address -> instance map built on first use. */
+struct newer_states {
+	const struct state_index *ix;
+	struct tf_hmap *addr;   /* per state of ix, built lazily */
+	size_t n;
+};
+
+static const struct tf_state *
+newer_state(struct newer_states *ns, const char *lineage, uint64_t serial, size_t *which)
+{
+	const struct tf_state *best = NULL;
+	size_t i;
+
+	for (i = 0; i < ns->n; i++) {
+		const struct tf_state *st = state_index_state(ns->ix, i);
+
+		if (st->lineage == NULL || strcmp(st->lineage, lineage) != 0 || st->serial <= serial)
+			continue;
+		if (best == NULL || st->serial > best->serial) {
+			best = st;
+			*which = i;
+		}
+	}
+	return best;
+}
+
+static const struct tf_instance *
+state_instance(struct newer_states *ns, size_t which, const char *address)
+{
+	struct tf_hmap *m = &ns->addr[which];
+
+	if (m->cap == 0) {
+		const struct tf_state *st = state_index_state(ns->ix, which);
+		size_t i;
+
+		for (i = 0; i < st->ninst; i++)
+			if (st->inst[i].deposed == NULL)
+				tf_hmap_put(m, st->inst[i].address, &st->inst[i]);
+		if (m->cap == 0)
+			tf_hmap_put(m, "", NULL);     /* built, empty */
+	}
+	return tf_hmap_get(m, address);
+}
+
+/* Does the newer state hold every change of f (the new value, the members added, not the
+ * members removed)? Unknowable values (redacted, masked) never do. */
+static int
+state_holds(const struct detector *d, const struct finding *f, const struct tf_instance *in)
+{
+	const struct em_entry *e = entry_of(d, f);
+	size_t i;
+
+	if (f->nchanges == 0)
+		return 0;       /* only "touched": nothing to compare */
+	for (i = 0; i < f->nchanges; i++) {
+		const struct change *c = &f->changes[i];
+		const struct em_attr *a = entry_attr(e, c->attribute);
+		enum val_transform t = a != NULL ? a->state_transform : VT_JSON;
+		json_object *sv, *rest;
+		int ok;
+
+		if (change_unknown(c) || t == VT_REDACTED)
+			return 0;
+		sv = val_from_state(t, tfstate_attr(in, c->attribute));
+		if (t == VT_SG_RULES)
+			sv = sg_self(sv, in->id);
+		if (e != NULL && e->action == EM_SET_ADD) {
+			rest = val_set_minus(c->new_val, sv);
+			ok = json_empty(rest);
+			json_object_put(rest);
+		} else if (e != NULL && e->action == EM_SET_REMOVE) {
+			/* None of the members removed is back in state. */
+			rest = val_set_minus(c->old_val, sv);
+			ok = json_count(rest) == json_count(c->old_val);
+			json_object_put(rest);
+		} else
+			ok = val_equal(c->new_val, sv);
+		json_object_put(sv);
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
+/* Decide f against ns: 1 and *why when a newer state accepted it or lost its resource. */
+static int
+evaluate(const struct detector *d, struct newer_states *ns, const struct finding *f,
+    enum resolution_reason *why)
+{
+	const struct tf_instance *ins[1], *in;
+	const struct tf_state *st;
+	size_t which = 0;
+
+	if (f->status == ST_RESOLVED || f->kind == FK_FREEZE_VIOLATION)
+		return 0;
+	if (f->kind == FK_UNMANAGED) {
+		/* Imported, or created by Terraform since: a state manages it now. */
+		if (f->resource_id == NULL || f->type == NULL)
+			return 0;
+		if (state_index_find(ns->ix, tf_provider_name(f->provider), f->resource_id, f->type,
+		    ins, 1) == 0)
+			return 0;
+		*why = RR_ACCEPTED_IN_STATE;
+		return 1;
+	}
+	if (f->state_lineage == NULL || f->address == NULL ||
+	    (st = newer_state(ns, f->state_lineage, f->state_serial, &which)) == NULL)
+		return 0;
+	if ((in = state_instance(ns, which, f->address)) == NULL) {
+		*why = RR_RESOURCE_GONE;
+		return 1;
+	}
+	if (f->kind == FK_MODIFIED && state_holds(d, f, in)) {
+		*why = RR_ACCEPTED_IN_STATE;
+		return 1;
+	}
+	return 0;
+}
+
+static void
+newer_states_init(struct newer_states *ns, const struct state_index *ix)
+{
+	ns->ix = ix;
+	ns->n = state_index_nstates(ix);
+	ns->addr = xcalloc(ns->n + 1, sizeof *ns->addr);
+}
+
+static void
+newer_states_free(struct newer_states *ns)
+{
+	size_t i;
+
+	for (i = 0; i < ns->n; i++)
+		tf_hmap_free(&ns->addr[i]);
+	free(ns->addr);
+}
+
+size_t
+detector_reevaluate(const struct detector *d, const struct state_index *ix, struct finding **fv,
+    size_t n, int64_t at_ms)
+{
+	struct newer_states ns;
+	enum resolution_reason why;
+	size_t i, got = 0;
+
+	if (ix == NULL || n == 0)
+		return 0;
+	newer_states_init(&ns, ix);
+	for (i = 0; i < n; i++)
+		if (evaluate(d, &ns, fv[i], &why)) {
+			finding_resolve(fv[i], why, NULL, at_ms);
+			got++;
+		}
+	newer_states_free(&ns);
+	return got;
+}
+
+size_t
+detector_refresh(struct detector *d, struct state_index *ix, int64_t at_ms,
+    struct finding_list *out)
+{
+	struct newer_states ns;
+	enum resolution_reason why;
+	size_t i, j, before = out->n;
+
+	detector_set_index(d, ix);
+	if (ix == NULL || d->lc == NULL || d->lc->nopen == 0)
+		return 0;
+	newer_states_init(&ns, ix);
+	for (i = 0; i < d->lc->nall; i++) {
+		struct dres *r = d->lc->all[i];
+
+		for (j = 0; j < r->n;) {
+			if (evaluate(d, &ns, r->v[j]->copy, &why))
+				resolve_at(d, r, j, why, NULL, at_ms, out);
+			else
+				j++;
+		}
+	}
+	newer_states_free(&ns);
+	return out->n - before;
 }

@@ -62,8 +62,58 @@ void detector_set_enrich(struct detector *d, void (*fn)(const struct state_index
 /* Swap in a refreshed state index (takes a reference, drops the old one). */
 void detector_set_index(struct detector *d, struct state_index *ix);
 void detector_free(struct detector *d);
-/* Appends the event's findings (zero or more) to `out`; returns why not, or ND_DRIFT. */
+/*
+ * Appends the event's findings (zero or more) to `out`; returns why not, or ND_DRIFT.
+ *
+ * The drift lifecycle. The detector tracks every open finding it makes (and those given to
+ * detector_track) by resource (the address, else TYPE:ID) and attribute, with what puts each
+ * attribute back: the state's value, or the set members added or removed. Every later
+ * successful write event on the resource (whoever made it; failed, read-only and duplicate
+ * events never count) is compared: when every attribute a finding drifted is back, the
+ * finding resolves, reverted_by_terraform when the event is the pipeline's, else
+ * reverted_by_hand. A pipeline delete resolves the resource's findings as resource_gone;
+ * anyone else deleting an unmanaged resource reverts its findings by hand; re-creating a
+ * deleted one reverts the deletion. A finding whose attributes only partly came back, or
+ * whose values the log does not give (redacted, masked), stays open; computed attributes
+ * (event map `computed: true`) are never drift and never keep one open.
+ *
+ * Contract for consumers: a resolution is handed out in `out` as a finding with the SAME id
+ * as the one handed out before, status ST_RESOLVED and its resolution set (a copy; ownership
+ * passes). A consumer updates the finding it has with that id rather than adding one. The
+ * detector never hands out a new finding that is already resolved, so status ST_RESOLVED in
+ * `out` always means "update". Resolutions come before the event's own new findings.
+ */
 enum nodrift detect_event(struct detector *d, const struct event *ev, struct finding_list *out);
+/* The lifecycle is on by default; off, the detector tracks and resolves nothing (what
+ * findings it makes is the same). For benchmarks: the cost of the lifecycle alone. Set it
+ * before the first event. */
+void detector_set_lifecycle(struct detector *d, int on);
+/* Track an open finding made elsewhere (the store's, for `scan --store` and `watch`), so that
+ * later events resolve it too. A copy is kept; freeze violations are not tracked; a finding
+ * already tracked (same id) is not tracked twice. A resolved finding given here is
+ * remembered as resolved: like every finding the detector resolved, it is never handed out
+ * open again when its event is read again (a backfill). An event logged before a finding's
+ * own event never resolves it (a log read newest first). */
+void detector_track(struct detector *d, const struct finding *f);
+/* How many open findings the detector tracks. */
+size_t detector_open_count(const struct detector *d);
+/*
+ * A newer state. A modified or deleted finding whose state (lineage, serial: the finding's
+ * state_lineage/state_serial) has a newer version in ix (same lineage, higher serial; never
+ * merely another file) resolves: resource_gone when that state lacks its address,
+ * accepted_in_state when it holds the new value of every attribute the finding drifted (the
+ * members added, not the members removed). An unmanaged finding whose resource a state of ix
+ * now manages is accepted_in_state. `at` is at_ms, when the states were read; no event or
+ * actor. Findings that are resolved, freeze violations or only "touched" stay as they are.
+ *
+ * detector_reevaluate: fv[0..n) (e.g. the store's open findings) resolved in place; returns
+ * how many. detector_refresh: swap in ix (as detector_set_index), then the tracked findings
+ * it resolves are appended to out (the consumer contract above); returns how many.
+ */
+size_t detector_reevaluate(const struct detector *d, const struct state_index *ix,
+    struct finding **fv, size_t n, int64_t at_ms);
+size_t detector_refresh(struct detector *d, struct state_index *ix, int64_t at_ms,
+    struct finding_list *out);
 /* The resource an event touches, as store_resource_key names it (the managed address, else
  * TYPE:ID), whoever made it and whatever came of it; NULL when the maps name none. For the
  * dashboard's per-resource history (the Terraform applies and failed calls on a resource
@@ -126,6 +176,7 @@ struct detect_stats {
 	uint64_t events;
 	uint64_t by_reason[ND__COUNT];
 	uint64_t findings[FK__COUNT];
+	uint64_t resolved[RR__COUNT];   /* findings the detector resolved, by reason */
 };
 const struct detect_stats *detector_stats(const struct detector *d);
 

@@ -364,8 +364,13 @@ apply_index(struct engine *e)
 	}
 	pthread_mutex_unlock(&e->mu);
 	if (ix != NULL) {
-		detector_set_index(e->det, ix);
+		/* A newer state accepts drift or lost its resource: those findings go to the
+		 * consumer, resolved (detect.h's contract). */
+		struct finding_list res = { 0 };
+
+		detector_refresh(e->det, ix, tf_now_ms(), &res);
 		state_index_unref(ix);
+		deliver(e, &res);
 	}
 	if (fz_new) {
 		detector_set_freezes(e->det, fz, nfz);

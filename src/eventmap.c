@@ -52,7 +52,7 @@ static const char *const top_keys[] = { "provider", "service", "events" };
 static const char *const entry_keys[] = { "event", "aliases", "resource", "action", "id",
     "id_transform", "state_keys", "severity", "attributes", "covered_by" };
 static const char *const attr_keys[] = { "name", "path", "paths", "value", "transform",
-    "state_transform", "sensitive" };
+    "state_transform", "sensitive", "computed" };
 static const char *const cover_keys[] = { "resource", "match" };
 
 const char *
@@ -445,7 +445,9 @@ parse_const(struct ctx *c, yaml_node_t *v, struct em_attr *a)
 		return -1;
 	}
 	canon = val_from_event(a->transform, j);
-	if (canon == NULL) {
+	/* "" is a policy's "none" (what state holds once it is deleted): a valid constant. */
+	if (canon == NULL && !(a->transform == VT_POLICY && json_object_is_type(j, json_type_string) &&
+	    json_object_get_string_len(j) == 0)) {
 		ERR(c, v, "value \"%s\" is not a valid %s", ynode_str(v),
 		    val_transform_name(a->transform));
 		json_object_put(j);
@@ -520,6 +522,13 @@ parse_attr(struct ctx *c, yaml_node_t *map, struct em_attr *a)
 			ok = 0;
 		} else
 			a->sensitive = sv;
+	}
+	if ((v = ymap_get(c->d, map, "computed")) != NULL) {
+		if (yscalar_bool(ynode_str(v), &sv) != 0) {
+			ERR(c, v, "\"computed\" must be true or false");
+			ok = 0;
+		} else
+			a->computed = sv;
 	}
 	if (cval != NULL && path == NULL && paths == NULL && parse_const(c, cval, a) != 0)
 		ok = 0;

@@ -20,6 +20,8 @@
  *           transform: string           # see value.h
  *           state_transform: ...        # optional, when the state side differs
  *           sensitive: false            # never show values (user data, env vars)
+ *           computed: false             # a side effect the cloud sets (Lambda last_modified,
+ *                                       # version, an etag): never drift, never compared
  *         - name: is_enabled            # a constant the call implies (DisableKey -> false):
  *           value: false                # `value:` instead of path/paths (YAML scalar, typed
  *                                       # by the transform)
@@ -51,6 +53,7 @@ struct em_attr {
 	enum val_transform transform;
 	enum val_transform state_transform;   /* = transform unless given */
 	int sensitive;
+	int computed;               /* a side effect of the call: never drift (detect skips it) */
 	json_object *value;         /* constant new value (`value:`), or NULL; owned */
 };
 

@@ -134,6 +134,24 @@ change_kind_name(enum change_kind c)
 	return "modified";
 }
 
+struct finding *
+finding_dup(const struct finding *f)
+{
+	json_object *o = finding_to_json(f);
+	struct finding *c = finding_from_json(o, NULL);
+	size_t i;
+
+	json_object_put(o);
+	if (c == NULL)          /* finding_to_json reads back: not expected, but never fatal */
+		return NULL;
+	c->event_origin = xstrdup(f->event_origin);
+	c->state_lineage = xstrdup(f->state_lineage);
+	c->state_serial = f->state_serial;
+	for (i = 0; i < c->nchanges && i < f->nchanges; i++)
+		c->changes[i].unknown_new = f->changes[i].unknown_new;
+	return c;
+}
+
 void
 finding_free(struct finding *f)
 {
@@ -146,6 +164,7 @@ finding_free(struct finding *f)
 	free(f->resource_id);
 	free(f->module);
 	free(f->state_source);
+	free(f->state_lineage);
 	for (i = 0; i < f->nchanges; i++) {
 		free(f->changes[i].attribute);
 		json_object_put(f->changes[i].old_val);

@@ -90,6 +90,11 @@ struct finding {
 	char *resource_id;
 	char *module;
 	char *state_source;
+	/* The state the finding was decided against (its lineage and serial), so that a newer
+	 * state of the same lineage can accept it (accepted_in_state). Not in the JSON: the store
+	 * keeps them in columns. NULL / 0 when no state manages the resource. */
+	char *state_lineage;
+	uint64_t state_serial;
 	/* what changed */
 	struct change *changes;
 	size_t nchanges;
@@ -118,6 +123,10 @@ struct finding {
 };
 
 void finding_free(struct finding *f);       /* frees contents and f */
+/* A deep copy (through the JSON form, so masked values stay masked: NULL with the sensitive
+ * flag), with what the JSON does not carry (event_origin, unknown_new, the state's lineage and
+ * serial) copied too. NULL in the unexpected case that the JSON form does not read back. */
+struct finding *finding_dup(const struct finding *f);
 void finding_blast_free(struct blast_radius *b);
 void finding_history_clear(struct finding *f);   /* frees f->history, sets nhistory 0 */
 /* Mark f resolved (status ST_RESOLVED) by an event (ev: its id, name, time and actor) or, ev

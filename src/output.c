@@ -301,8 +301,19 @@ output_finding_text(FILE *fp, const struct finding *f, int color)
 	}
 	col(fp, color, TC_DIM);
 	print_fix(fp, f);
-	if (f->status != ST_OPEN) {
-		fprintf(fp, "    %s", finding_status_name(f->status));
+	if (f->status == ST_RESOLVED && f->resolution != NULL) {
+		const struct resolution *r = f->resolution;
+
+		tf_format_time(r->at_ms, ts);
+		fprintf(fp, "    resolved: %s at %s", resolution_reason_name(r->reason), ts);
+		if (r->event_name != NULL)
+			tprintf(fp, " by %s", r->event_name);
+		if (r->has_actor && (r->actor.name != NULL || r->actor.principal != NULL))
+			tprintf(fp, " (%s)", r->actor.name != NULL ? r->actor.name : r->actor.principal);
+		fputc('\n', fp);
+	}
+	if (f->status != ST_OPEN && (f->status != ST_RESOLVED || f->triage != NULL)) {
+		fprintf(fp, "    %s", f->status == ST_RESOLVED ? "triaged" : finding_status_name(f->status));
 		if (f->triage != NULL) {
 			if (f->triage->by != NULL)
 				tprintf(fp, " by %s", f->triage->by);
@@ -378,6 +389,7 @@ void
 output_finding_csv(FILE *fp, const struct finding *f)
 {
 	const struct triage *t = f->triage;
+	const struct resolution *r = f->status == ST_RESOLVED ? f->resolution : NULL;
 	char ts[32];
 
 	csv_field(fp, f->id, 0);
@@ -399,7 +411,11 @@ output_finding_csv(FILE *fp, const struct finding *f)
 	csv_field(fp, t != NULL ? t->note : NULL, 0);
 	if (t != NULL && t->until_ms != 0)
 		tf_format_time(t->until_ms, ts);
-	csv_field(fp, t != NULL && t->until_ms != 0 ? ts : NULL, 1);
+	csv_field(fp, t != NULL && t->until_ms != 0 ? ts : NULL, 0);
+	csv_field(fp, r != NULL ? resolution_reason_name(r->reason) : NULL, 0);
+	csv_time(fp, r != NULL ? r->at_ms : 0);
+	csv_field(fp, r == NULL || !r->has_actor ? NULL : r->actor.name != NULL ? r->actor.name :
+	    r->actor.principal, 1);
 }
 
 /* One finding as JSON text (its schema object, repaired and escaped as text.h says): one

@@ -40,7 +40,8 @@ int output_close(struct out_stream *s, char **err);
  * A field beginning with = + - @, a tab or a CR is written '-prefixed inside quotes, so a
  * spreadsheet never runs it as a formula. */
 #define OUTPUT_CSV_HEADER "id,time,severity,kind,status,address,type,resource_id,account," \
-	"region,actor,via,event,summary,triage_by,triage_at,triage_note,triage_until"
+	"region,actor,via,event,summary,triage_by,triage_at,triage_note,triage_until," \
+	"resolution_reason,resolved_at,resolved_by"
 void output_csv_header(FILE *fp);
 void output_finding_csv(FILE *fp, const struct finding *f);
 /* One finding as a JSON line (the jsonl format; also `watch --format jsonl`). */

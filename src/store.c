@@ -98,7 +98,15 @@ static const struct migration migrations[] = {
 	   * in the user's config file. */
 	  "CREATE TABLE ui_prefs (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_by TEXT,"
 	  " updated INTEGER NOT NULL);" },
-	/* 5 is the findings' resolutions (issue 15, merged separately). */
+	{ 5, "resolutions",
+	  /* A finding's lifecycle: open until resolved (the JSON holds the resolution); the state
+	   * it was decided against, so that a newer state of its lineage can accept it. */
+	  "ALTER TABLE findings ADD COLUMN status TEXT NOT NULL DEFAULT 'open'"
+	  " CHECK (status IN ('open', 'resolved'));"
+	  "ALTER TABLE findings ADD COLUMN resolved_at INTEGER;"
+	  "ALTER TABLE findings ADD COLUMN state_lineage TEXT;"
+	  "ALTER TABLE findings ADD COLUMN state_serial INTEGER;"
+	  "CREATE INDEX findings_status ON findings (status, event_time);" },
 	{ 6, "events seen",
 	  /* The write events that touched a resource (or made findings), as logged, so `tfdrift
 	   * blame` and a resource's history can be answered from the store. Kept
@@ -308,6 +316,8 @@ store_status_parse(const char *s, unsigned *mask)
 			*mask |= STORE_STATUS_ACKNOWLEDGED;
 		else if (n == 10 && strncmp(p, "suppressed", n) == 0)
 			*mask |= STORE_STATUS_SUPPRESSED;
+		else if (n == 8 && strncmp(p, "resolved", n) == 0)
+			*mask |= STORE_STATUS_RESOLVED;
 		else
 			return -1;
 		p += n;
@@ -1179,14 +1189,20 @@ int
 store_put_findings_events(struct store *st, const struct finding_list *l,
     const struct store_seen *v, size_t nv, char **err)
 {
+	/* A resolved finding stays resolved: an update never touches one (the same event scanned
+	 * again, an open copy from another worker). */
 	static const char upd_sql[] =
 	    "UPDATE findings SET last_seen = ?1, event_time = ?2, kind = ?3, severity = ?4,"
 	    " provider = ?5, address = ?6, type = ?7, resource_id = ?8, actor_name = ?9,"
-	    " event_name = ?10, account = ?11, region = ?12, json = ?13 WHERE id = ?14";
+	    " event_name = ?10, account = ?11, region = ?12, json = ?13, status = ?15,"
+	    " resolved_at = ?16, state_lineage = COALESCE(?17, state_lineage),"
+	    " state_serial = COALESCE(?18, state_serial) WHERE id = ?14 AND status <> 'resolved'";
 	static const char ins_sql[] =
-	    "INSERT INTO findings (last_seen, event_time, kind, severity, provider, address, type,"
-	    " resource_id, actor_name, event_name, account, region, json, id, first_seen)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?1)";
+	    "INSERT OR IGNORE INTO findings (last_seen, event_time, kind, severity, provider, address,"
+	    " type, resource_id, actor_name, event_name, account, region, json, id, status,"
+	    " resolved_at, state_lineage, state_serial, first_seen)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+	    " ?18, ?1)";
 	const char *doing = l != NULL && l->n > 0 ? "save findings" : "save the events seen";
 	sqlite3_stmt *upd = NULL, *ins = NULL;
 	int64_t now = tf_now_ms();
@@ -1195,6 +1211,9 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 
 	if (nf == 0 && nv == 0)
 		return 0;
+	if (nf > 0 && st->version < 5)
+		return tf_err(err, "%s: the store has schema version %d, which keeps no resolutions "
+		    "(open it writable once to upgrade it)", st->path, st->version);
 	if (begin_write(st, doing, err) != 0)
 		return -1;
 	if (put_events(st, v, nv, now, doing, err) != 0)
@@ -1210,10 +1229,13 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 		const struct finding *f = l->v[i];
 		json_object *o = finding_to_json(f);
 		sqlite3_stmt *s = upd;
-		int pass;
+		int pass, resolved = f->status == ST_RESOLVED && f->resolution != NULL;
 
-		/* Triage lives in the decisions table only. */
-		json_object_object_add(o, "status", json_object_new_string("open"));
+		/* Triage lives in the decisions table only; a resolution in the finding. */
+		json_object_object_add(o, "status", json_object_new_string(resolved ? "resolved" :
+		    "open"));
+		if (!resolved)
+			json_object_object_del(o, "resolution");
 		json_object_object_del(o, "triage");
 		/* History is relative to what the store holds when read: not stored. */
 		json_object_object_del(o, "history");
@@ -1234,6 +1256,16 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 			sqlite3_bind_text(s, 13, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 			    JSON_C_TO_STRING_NOSLASHESCAPE), -1, SQLITE_TRANSIENT);
 			bind_text(s, 14, f->id);
+			bind_text(s, 15, resolved ? "resolved" : "open");
+			if (resolved)
+				sqlite3_bind_int64(s, 16, f->resolution->at_ms);
+			else
+				sqlite3_bind_null(s, 16);
+			bind_text(s, 17, f->state_lineage);
+			if (f->state_lineage != NULL)
+				sqlite3_bind_int64(s, 18, (sqlite3_int64)f->state_serial);
+			else
+				sqlite3_bind_null(s, 18);
 			if ((rc = sqlite3_step(s)) != SQLITE_DONE) {
 				json_object_put(o);
 				sqlite3_finalize(upd);
@@ -1267,8 +1299,12 @@ store_load_findings(struct store *st, int64_t since_ms, int64_t until_ms, unsign
 	if (exec(st, "BEGIN", doing, 0, err) != 0)
 		return -1;
 	if (store_triage_snapshot(st, &t, err) != 0 ||
-	    prep(st, "SELECT id, json FROM findings WHERE event_time >= ?1 AND event_time <= ?2"
-	    " ORDER BY event_time, id", &s, doing, err) != 0) {
+	    prep(st, st->version >= 5 ?
+	    "SELECT id, json, state_lineage, state_serial FROM findings"
+	    " WHERE event_time >= ?1 AND event_time <= ?2 ORDER BY event_time, id" :
+	    "SELECT id, json, NULL, NULL FROM findings"
+	    " WHERE event_time >= ?1 AND event_time <= ?2 ORDER BY event_time, id",
+	    &s, doing, err) != 0) {
 		store_triage_free(t);
 		rollback(st);
 		return -1;
@@ -1292,6 +1328,10 @@ store_load_findings(struct store *st, int64_t since_ms, int64_t until_ms, unsign
 				    js == NULL ? "no JSON" : json_tokener_error_desc(jerr));
 			free(why);
 			continue;
+		}
+		if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
+			f->state_lineage = xstrdup((const char *)sqlite3_column_text(s, 2));
+			f->state_serial = (uint64_t)sqlite3_column_int64(s, 3);
 		}
 		store_triage_apply(t, f, now);
 		if (status_mask & (1u << f->status))

@@ -44,8 +44,11 @@ const char *store_action_name(enum store_action a);  /* ack suppress undo */
 #define STORE_STATUS_OPEN         (1u << ST_OPEN)
 #define STORE_STATUS_ACKNOWLEDGED (1u << ST_ACKNOWLEDGED)
 #define STORE_STATUS_SUPPRESSED   (1u << ST_SUPPRESSED)
-#define STORE_STATUS_ALL          (STORE_STATUS_OPEN | STORE_STATUS_ACKNOWLEDGED | STORE_STATUS_SUPPRESSED)
-/* "open", "acknowledged", "suppressed", "all", or a comma list of them; 0 ok. */
+#define STORE_STATUS_RESOLVED     (1u << ST_RESOLVED)
+/* Drifted now, whatever the triage: what `export` writes unless told otherwise. */
+#define STORE_STATUS_UNRESOLVED   (STORE_STATUS_OPEN | STORE_STATUS_ACKNOWLEDGED | STORE_STATUS_SUPPRESSED)
+#define STORE_STATUS_ALL          (STORE_STATUS_UNRESOLVED | STORE_STATUS_RESOLVED)
+/* "open", "acknowledged", "suppressed", "resolved", "all", or a comma list of them; 0 ok. */
 int store_status_parse(const char *s, unsigned *mask);
 
 struct store;
@@ -73,11 +76,16 @@ int store_may_write(const struct store *st);
 struct sqlite3 *store_sqlite(struct store *st);
 
 /* Insert or update findings in ONE transaction: first_seen is kept, last_seen set to now,
- * the rest replaced. The stored JSON is finding_to_json with status open and no triage (the
- * decisions table is the only source of triage). 0, or -1 with nothing written. */
+ * the rest replaced. The stored JSON is finding_to_json with status open, or resolved with
+ * its resolution, and no triage (the decisions table is the only source of triage); the
+ * state's lineage and serial go to their columns. A stored finding that is resolved is never
+ * changed again (not un-resolved by the same event scanned again, nor re-resolved). Needs
+ * schema 5. 0, or -1 with nothing written. */
 int store_put_findings(struct store *st, const struct finding_list *l, char **err);
 /* Findings whose event time is in [since_ms, until_ms], ordered by event time then id,
- * with triage applied as of tf_now_ms(), keeping those whose status is in status_mask;
+ * with triage applied as of tf_now_ms() (a resolved finding stays resolved and keeps its
+ * triage), their state lineage and serial read back, keeping those whose status is in
+ * status_mask;
  * appended to *out. Returns -1 on error (nothing appended), else the number of stored rows
  * that could not be read back (skipped; *err then describes the first one). */
 int store_load_findings(struct store *st, int64_t since_ms, int64_t until_ms,
@@ -185,7 +193,8 @@ void store_decisions_free(struct store_decision *d, size_t n);
  * expired (until <= now lapses by itself): an ack matches by finding id; a suppression by
  * its scope (finding id; resource key; any of the finding's rule ids; actor name or
  * principal; event name). A matching suppression beats any ack. No match: open, no triage.
- * A resolved finding (with its resolution) stays resolved, its triage recorded all the same. */
+ * A resolved finding (status ST_RESOLVED with a resolution) stays resolved and gets its
+ * triage all the same: resolved outranks acknowledged and suppressed. */
 struct store_triage;
 int store_triage_snapshot(struct store *st, struct store_triage **out, char **err);
 void store_triage_apply(const struct store_triage *t, struct finding *f, int64_t now_ms);

@@ -555,6 +555,62 @@ tf_hset_test_and_add(struct tf_hset *s, uint64_t h)
 	return 0;
 }
 
+void *
+tf_hmap_get(const struct tf_hmap *m, const char *key)
+{
+	uint64_t h = tf_hash_str(key);
+	size_t i;
+
+	if (m->cap == 0)
+		return NULL;
+	for (i = h & (m->cap - 1); m->v[i].key != NULL; i = (i + 1) & (m->cap - 1))
+		if (m->v[i].h == h && strcmp(m->v[i].key, key) == 0)
+			return m->v[i].val;
+	return NULL;
+}
+
+void
+tf_hmap_put(struct tf_hmap *m, const char *key, void *val)
+{
+	uint64_t h = tf_hash_str(key);
+	size_t i;
+
+	if ((m->n + 1) * 2 > m->cap) {
+		struct tf_hmap nm = { NULL, m->cap ? m->cap * 2 : 64, 0 };
+
+		nm.v = xcalloc(nm.cap, sizeof *nm.v);
+		for (i = 0; i < m->cap; i++) {
+			if (m->v[i].key != NULL) {
+				size_t j = m->v[i].h & (nm.cap - 1);
+
+				while (nm.v[j].key != NULL)
+					j = (j + 1) & (nm.cap - 1);
+				nm.v[j] = m->v[i];
+				nm.n++;
+			}
+		}
+		free(m->v);
+		*m = nm;
+	}
+	for (i = h & (m->cap - 1); m->v[i].key != NULL; i = (i + 1) & (m->cap - 1))
+		if (m->v[i].h == h && strcmp(m->v[i].key, key) == 0) {
+			m->v[i].val = val;
+			return;
+		}
+	m->v[i].h = h;
+	m->v[i].key = key;
+	m->v[i].val = val;
+	m->n++;
+}
+
+void
+tf_hmap_free(struct tf_hmap *m)
+{
+	free(m->v);
+	m->v = NULL;
+	m->cap = m->n = 0;
+}
+
 int
 tf_hset_has(const struct tf_hset *s, uint64_t h)
 {

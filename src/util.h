@@ -162,6 +162,21 @@ int tf_hset_test_and_add(struct tf_hset *s, uint64_t h);
 int tf_hset_has(const struct tf_hset *s, uint64_t h);
 void tf_hset_free(struct tf_hset *s);
 
+/* A map from strings to pointers: open addressing, zeroed is empty. Keys are borrowed (the
+ * caller keeps each alive while it is in the map); entries are never removed, only replaced. */
+struct tf_hmap_slot {
+	uint64_t h;
+	const char *key;        /* NULL: empty slot */
+	void *val;
+};
+struct tf_hmap {
+	struct tf_hmap_slot *v;
+	size_t cap, n;
+};
+void *tf_hmap_get(const struct tf_hmap *m, const char *key);    /* NULL when absent */
+void tf_hmap_put(struct tf_hmap *m, const char *key, void *val); /* adds or replaces */
+void tf_hmap_free(struct tf_hmap *m);   /* the table only, not keys or values */
+
 /* Lowercase hex SHA-256 of data, first `hexlen` hex digits (<= 64) into out (hexlen+1 bytes). */
 void tf_sha256_hex(const void *data, size_t n, char *out, size_t hexlen);
 

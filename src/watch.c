@@ -50,7 +50,8 @@ struct watch {
 	struct notifier *notify;        /* `outputs:`: findings delivered on its own threads */
 	enum out_format format;
 	int color;
-	uint64_t printed, open;
+	uint64_t printed, open;         /* open: printed open and not resolved since */
+	struct tf_hset open_ids;        /* the ids counted in open */
 	int state_failed;
 	/* Events seen, waiting to be saved with the next findings (same transaction), or when
 	 * there are SEEN_MAX of them, a collector flushed, the main thread's once-a-second
@@ -123,9 +124,16 @@ on_findings(void *ctx, struct finding_list *l)
 	for (i = 0; i < l->n; i++)
 		if (l->v[i]->status != ST_SUPPRESSED) {
 			finding_list_push(&show, l->v[i]);
-			notify_finding(w->notify, l->v[i]);   /* copies; never waits */
-			if (l->v[i]->status == ST_OPEN)
+			/* Resolutions are not alerts (outputs opting in to them is their own part of
+			 * issue 15); the notifier dedups by id anyway. */
+			if (l->v[i]->status != ST_RESOLVED)
+				notify_finding(w->notify, l->v[i]);   /* copies; never waits */
+			if (l->v[i]->status == ST_OPEN) {
 				w->open++;
+				tf_hset_test_and_add(&w->open_ids, tf_hash_str(l->v[i]->id));
+			} else if (l->v[i]->status == ST_RESOLVED && w->open > 0 &&
+			    tf_hset_has(&w->open_ids, tf_hash_str(l->v[i]->id)))
+				w->open--;      /* an update: the open one printed before resolved */
 		}
 	if (show.n > 0) {
 		if (w->format == OUT_TEXT) {
@@ -200,6 +208,65 @@ on_flushed(void *ctx, const char *collector)
 {
 	(void)collector;
 	flush_seen(ctx);
+}
+
+/* The store's drift so far: what the states read now accept or lost resolves at once (saved),
+ * the rest is tracked so that the events to come can resolve it. 0, or -1 after a message. */
+static int
+track_store(struct watch *w, struct state_index *ix)
+{
+	struct finding_list prior = { 0 }, res = { 0 };
+	char *err = NULL;
+	size_t i, j;
+	int rc = 0;
+
+	/* Resolved ones too: the detector remembers them, so that a backfill reading their
+	 * events again does not print them open. */
+	if (store_load_findings(w->store, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &prior,
+	    &err) < 0) {
+		fprintf(stderr, "tfdrift watch: %s\n", err);
+		free(err);
+		return -1;
+	}
+	free(err);
+	err = NULL;
+	for (i = j = 0; i < prior.n; i++) {
+		if (prior.v[i]->status == ST_RESOLVED) {
+			detector_track(w->det, prior.v[i]);
+			finding_free(prior.v[i]);
+		} else
+			prior.v[j++] = prior.v[i];
+	}
+	prior.n = j;
+	detector_reevaluate(w->det, ix, prior.v, prior.n, tf_now_ms());
+	for (i = 0; i < prior.n; i++) {
+		if (prior.v[i]->status == ST_RESOLVED)
+			finding_list_push(&res, prior.v[i]);
+		else {
+			detector_track(w->det, prior.v[i]);
+			finding_free(prior.v[i]);
+		}
+	}
+	free(prior.v);
+	if (res.n > 0 && store_put_findings(w->store, &res, &err) != 0) {
+		fprintf(stderr, "tfdrift watch: resolutions not saved: %s\n", err);
+		free(err);
+		rc = -1;
+	}
+	/* Printed like every resolution (the triage they keep is shown too). */
+	if (rc == 0 && res.n > 0 && store_apply_triage_list(w->store, &res, tf_now_ms(), NULL) == 0) {
+		for (i = 0; i < res.n; i++) {
+			if (w->format == OUT_TEXT)
+				output_finding_text(stdout, res.v[i], w->color);
+			else
+				output_finding_jsonl(stdout, res.v[i]);
+		}
+		fflush(stdout);
+		w->printed += res.n;
+	}
+	finding_list_clear(&res);
+	free(res.v);
+	return rc;
 }
 
 /* "tfdrift: SOURCE: ERROR": an error may quote a server or a log (an event id), so its
@@ -391,7 +458,6 @@ watch_main(int argc, char **argv, const char *config)
 	state_index_warn_duplicates(ix, stderr, 20);
 	w->det = detector_new(w->map, ix, &w->conf);
 	detector_set_enrich(w->det, enrich_finding_from_state);   /* tags, blast radius, fix */
-	state_index_unref(ix);
 	detector_set_rules(w->det, w->rules);
 	if (storepath == NULL)
 		storepath = w->conf.store;
@@ -400,6 +466,11 @@ watch_main(int argc, char **argv, const char *config)
 		free(err);
 		goto out;
 	}
+	if (w->store != NULL && track_store(w, ix) != 0) {
+		state_index_unref(ix);
+		goto out;
+	}
+	state_index_unref(ix);
 	if (w->store != NULL) {
 		struct freeze_window *sw = NULL;
 		size_t nsw = 0;
@@ -505,6 +576,7 @@ out:
 	notify_free(w->notify);
 	states_free(w->st);
 	detector_free(w->det);
+	tf_hset_free(&w->open_ids);
 	store_close(w->store);
 	if (w->rules != NULL)
 		rules_unref(w->rules);

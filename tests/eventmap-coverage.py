@@ -28,7 +28,8 @@ TRANSFORMS = {"string", "bool", "int", "number", "json", "policy", "string_set",
 SEVERITIES = {"critical", "high", "medium", "low", "info"}
 ENTRY_KEYS = {"event", "aliases", "resource", "action", "id", "id_transform", "state_keys",
               "severity", "attributes", "covered_by"}
-ATTR_KEYS = {"name", "path", "paths", "value", "transform", "state_transform", "sensitive"}
+ATTR_KEYS = {"name", "path", "paths", "value", "transform", "state_transform", "sensitive",
+             "computed"}
 PREFIX = re.compile(r"^(v1|v2|beta|alpha)\.")
 
 
@@ -80,11 +81,14 @@ def cmd_doc(maps):
         if e.get("aliases"):
             ev += " (also " + ", ".join("`%s`" % x for x in e["aliases"]) + ")"
         a = attrs_of(e)
-        flags = []
+        flags, computed = [], []
         for x in e.get("attributes") or []:
             if x.get("sensitive") or x.get("transform") == "redacted":
                 flags.append(x["name"])
-        attrs = ", ".join("`%s`" % x + (" (sensitive)" if x in flags else "") for x in a) or "—"
+            if x.get("computed"):
+                computed.append(x["name"])
+        attrs = ", ".join("`%s`" % x + (" (sensitive)" if x in flags else "") +
+                          (" (computed)" if x in computed else "") for x in a) or "—"
         rows.append("| %s | %s | %s | `%s` | %s | %s | %s |" % (
             doc["provider"], cell(doc["service"]), cell(ev), e["resource"], e["action"],
             e.get("severity", ""), cell(attrs)))

@@ -6,7 +6,9 @@
 FILE is a findings document ({"schema": "tfdrift.findings/v1", ...}), or with --jsonl one
 finding object per line (validated against the schema's #/$defs/finding). FILE may be "-"
 for standard input. Every error is printed with its JSON path (and line for --jsonl);
-finding ids must also be unique. Exit 0 when valid, 1 when not, 2 on bad usage.
+finding ids must also be unique, except that in JSON lines a finding may come again once,
+resolved (an update: a stream writes a finding when it is made and again when it resolves).
+Exit 0 when valid, 1 when not, 2 on bad usage.
 """
 import json
 import sys
@@ -45,11 +47,15 @@ def errors_of(validator, instance, prefix=()):
     return out
 
 
-def dup_ids(findings, path_of):
+def dup_ids(findings, path_of, updates=False):
     seen, out = {}, []
     for i, f in enumerate(findings):
         fid = f.get("id") if isinstance(f, dict) else None
         if not isinstance(fid, str):
+            continue
+        if (updates and fid in seen and f.get("status") == "resolved"
+                and findings[seen[fid]].get("status") != "resolved"):
+            seen[fid] = i       # the update of an unresolved one: fine, once
             continue
         if fid in seen:
             out.append("%s: duplicate finding id %r (also at %s)"
@@ -100,7 +106,7 @@ def main(argv):
             count += 1
             findings.append(obj)
             problems += ["line %d: %s" % (n, m) for m in errors_of(v, obj)]
-        problems += dup_ids(findings, lambda i: "line %d: $.id" % (i + 1))
+        problems += dup_ids(findings, lambda i: "line %d: $.id" % (i + 1), updates=True)
     else:
         v = make_validator(schema)
         try:

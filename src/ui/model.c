@@ -37,10 +37,20 @@ model_free(struct model *m)
 
 static struct model_index *index_of(struct model *m);
 static const char *hay_of(struct model *m, struct model_index *ix, size_t idx, size_t *len);
+static size_t find_id(const struct model *m, struct model_index *ix, const char *id);
 
 void
 model_add(struct model *m, struct finding *f)
 {
+	/* A resolution updates the finding it resolves, in place (detect.h's contract). */
+	if (f->status == ST_RESOLVED && m->all.n > 0) {
+		size_t at = find_id(m, index_of(m), f->id);
+
+		if (at != (size_t)-1) {
+			model_replace(m, at, f);
+			return;
+		}
+	}
 	finding_list_push(&m->all, f);
 	/* The search text now, a microsecond a finding, so that a new free-text query never
 	 * pays for all of them at once. */

@@ -56,7 +56,8 @@ struct model {
 
 void model_init(struct model *m);
 void model_free(struct model *m);
-/* Take ownership of a finding. Call model_rebuild after a batch. */
+/* Take ownership of a finding. Call model_rebuild after a batch. A resolved finding whose
+ * id the model has already replaces that one (a resolution, detect.h). */
 void model_add(struct model *m, struct finding *f);
 /* The all.v index of a finding with this id, or (size_t)-1. */
 size_t model_find(struct model *m, const char *id);

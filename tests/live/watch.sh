@@ -10,7 +10,10 @@ DB="$T_TMP/w.db"
 
 t_run "$TFDRIFT" watch --once --store "$DB" --state "$EX/prod.tfstate" --events "$EX/cloudtrail.json"
 t_is "--once with drift exits 2" "$T_RC" 2
-t_is "one JSON line per finding" "$(printf '%s\n' "$T_OUT" | grep -c '^{"id":')" 12
+# Twelve findings; the stop of web[1] is put back by its start: printed again, resolved.
+t_is "one JSON line per finding, and one for the resolution" "$(printf '%s\n' "$T_OUT" | grep -c '^{"id":')" 13
+t_is "the resolution: the stop's finding, reverted by hand" \
+    "$(printf '%s\n' "$T_OUT" | grep '"status":"resolved"' | grep -c '"name":"StopInstances".*"reason":"reverted_by_hand"')" 1
 printf '%s\n' "$T_OUT" > "$T_TMP/once.jsonl"
 if /usr/bin/python3 -c 'import jsonschema' 2> /dev/null; then
 	t_ok "every line is a finding of the schema" /usr/bin/python3 "$TOP_SRCDIR/tests/schema_validate.py" \
@@ -59,11 +62,11 @@ t_like "and GCP ones" "$T_OUT" '"provider":"gcp"'
 PID=$!
 t_kill_at_exit "$PID"
 i=0
-while [ "$(grep -c '^{' "$T_TMP/live.out" 2> /dev/null)" != 12 ] && [ $i -lt 100 ]; do
+while [ "$(grep -c '^{' "$T_TMP/live.out" 2> /dev/null)" != 13 ] && [ $i -lt 100 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-t_is "the running watch printed every finding" "$(grep -c '^{' "$T_TMP/live.out")" 12
+t_is "the running watch printed every finding (and the resolution)" "$(grep -c '^{' "$T_TMP/live.out")" 13
 kill -TERM "$PID"
 wait "$PID"
 t_is "SIGTERM: exit 0" "$?" 0

@@ -58,9 +58,15 @@ CFG
 sql() { $PY -c 'import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone(); print(r[0] if r else "")' "$1" "$2" 2> /dev/null; }
 held() { sql "$T_TMP/$1.db" "SELECT value FROM cursors WHERE name LIKE 'detector:held/%'"; }
 nheld() { held "$1" | $PY -c 'import json,sys; t=sys.stdin.read().strip(); print(len(json.loads(t)["held"]) if t else 0)'; }
-# The event ids the findings of a JSON-lines file came from, sorted, one line.
+# The event ids the findings of a JSON-lines file came from, sorted, one line. A finding
+# printed again when it resolves (same id) counts once.
 evids() { $PY -c 'import json,sys
-print(" ".join(sorted(json.loads(l)["event"]["id"] for l in open(sys.argv[1]) if l.strip())))' "$1"; }
+fs = {}
+for l in open(sys.argv[1]):
+    if l.strip():
+        f = json.loads(l)
+        fs[f["id"]] = f
+print(" ".join(sorted(f["event"]["id"] for f in fs.values())))' "$1"; }
 # wait_for SECONDS CMD...: until CMD succeeds.
 wait_for() {
 	_s=$1
@@ -78,7 +84,8 @@ watch_bg() {
 	WPID=$!
 	t_kill_at_exit $WPID
 }
-nout() { if [ -f "$1" ]; then grep -c . "$1"; else echo 0; fi; }
+# The findings a file printed, each once (a resolution prints one again, same id).
+nout() { if [ -f "$1" ]; then grep -o '^{"id":"[0-9a-f]*"' "$1" | sort -u | wc -l | tr -d ' '; else echo 0; fi; }
 
 # ---- the hold, bounded, while the watch runs ----
 # gcp_operation_hold 1m: a complete poll lists everything older than now - 2m (the Logging
@@ -130,7 +137,7 @@ t_is "nothing held any more" "$(nheld k)" 0
 t_run "$TFDRIFT" -c "$T_TMP/k.yaml" watch --once
 t_is "again: nothing new, exit 0" "$T_RC" 0
 t_is "nothing printed" "$T_OUT" ""
-t_ok "export" "$TFDRIFT" export --store "$T_TMP/k.db" --format jsonl -o "$T_TMP/k.export"
+t_ok "export" "$TFDRIFT" export --store "$T_TMP/k.db" --status all --format jsonl -o "$T_TMP/k.export"
 t_is "the store has the same findings" "$(evids "$T_TMP/k.export")" "$(evids "$T_TMP/k.2.out")"
 
 t_done

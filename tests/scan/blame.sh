@@ -198,12 +198,14 @@ json.dump({"format_version": "1.2", "terraform_version": "1.1.2", "timestamp": "
 	    '[["d58cf935-0194-41d0-baa0-9efc030ce2e6", "PutBucketPolicy", "value"]]'
 	t_exit "invictus: with events until 12:30 the revert at 12:28:24 overwrites the trust policy: exit 2" 2 blame --plan "$T_TMP/plan-invictus.json" --events "$inv" --until 2023-07-10T12:30:00Z --format json -o "$T_TMP/invictus-late.json"
 	t_is "nothing explains the backdoored trust policy any more" "$(q "$T_TMP/invictus-late.json" "[ch('aws_iam_role.backdoor', 'assume_role_policy')['unexplained'], ch('aws_iam_role.backdoor', 'assume_role_policy')['events']]")" '[true, []]'
-	# The map for DeleteBucketPolicy on aws_s3_bucket names no attribute: it can only say it
-	# changed the bucket (weakly), and is newest.
-	t_is "the bucket policy: only weakly, by the DeleteBucketPolicy that names no attribute" \
-	    "$(q "$T_TMP/invictus-late.json" "[(x['name'], x['match']) for x in ch('aws_s3_bucket.bdbp', 'policy')['events']]")" \
-	    '[["DeleteBucketPolicy", "resource"], ["PutBucketPolicy", "value"]]'
-	t_exit "invictus through scan --store" 2 "$TFDRIFT" scan -q --store "$T_TMP/inv.db" --state "$T_TMP/none.tfstate" --events "$inv" --format json -o /dev/null
+	# DeleteBucketPolicy on aws_s3_bucket sets the in-line policy back to none (policy ""), so
+	# the revert at 12:28 overwrites the attack's PutBucketPolicy: nothing explains it either.
+	t_is "the bucket policy: the DeleteBucketPolicy at 12:28 overwrote it, nothing explains it" \
+	    "$(q "$T_TMP/invictus-late.json" "[ch('aws_s3_bucket.bdbp', 'policy')['unexplained'], ch('aws_s3_bucket.bdbp', 'policy')['events']]")" \
+	    '[true, []]'
+	# Against no state everything is unmanaged, and the attack tool cleans up after itself:
+	# every finding resolves (reverted by hand, or gone), so no open drift: exit 0.
+	t_exit "invictus through scan --store" 0 "$TFDRIFT" scan -q --store "$T_TMP/inv.db" --state "$T_TMP/none.tfstate" --events "$inv" --format json -o /dev/null
 	t_run "$TFDRIFT" blame -q --plan "$T_TMP/plan-invictus.json" --store "$T_TMP/inv.db" --format json
 	t_is "invictus: the store's answer is the files' answer" "$T_OUT" "$(cat "$T_TMP/invictus.json")"
 else

@@ -26,7 +26,8 @@ fi
 cat > "$T_TMP/expected" <<'EOF'
 # 09:14:03 alice (console) opens SSH to the internet on the web security group
 modified  module.net.aws_security_group.web  ingress
-# 09:16:40 alice stops web[1] (09:18:31 starting it again is running = state: not drift)
+# 09:16:40 alice stops web[1] (09:18:31 starting it again is running = state: not drift, and
+# it resolves the stop's finding, reverted_by_hand)
 modified  module.app.aws_instance.web[1]  instance_state
 # 09:18:05 alice changes web[1] from t3.medium to t3.large
 modified  module.app.aws_instance.web[1]  instance_type
@@ -53,7 +54,8 @@ modified  aws_kms_key.data  is_enabled
 modified  google_compute_firewall.allow_ssh  source_ranges
 # 09:24 carol creates a firewall no state manages
 unmanaged  google_compute_firewall:projects/corp-prod-4411/global/firewalls/allow-debug-8080  -
-# 09:48 the deployer service account stops app-1 (desired_status RUNNING in state) ...
+# 09:48 the deployer service account stops app-1 (desired_status RUNNING in state; the start
+# at 09:48:49 resolves it) ...
 modified  google_compute_instance.app[1]  desired_status
 # ... and changes its machine type from e2-standard-2 to e2-standard-8 (then starts it: not drift)
 modified  google_compute_instance.app[1]  machine_type
@@ -89,14 +91,22 @@ def lines(name):
 
 
 def findings():
-    out = []
+    """The stream's findings, one per id: a resolution comes again with the same id, and the
+    last line wins (where the first one was)."""
+    out, at = [], {}
     with open(os.path.join(tmp, "scan.out")) as fp:
         for n, l in enumerate(fp, 1):
             if l.strip():
                 try:
-                    out.append(json.loads(l))
+                    f = json.loads(l)
                 except ValueError as e:
                     out.append({"_bad": "line %d: %s: %r" % (n, e, l[:100])})
+                    continue
+                if f.get("id") in at:
+                    out[at[f["id"]]] = f
+                else:
+                    at[f.get("id")] = len(out)
+                    out.append(f)
     return out
 
 

@@ -27,22 +27,28 @@ for l in open(sys.argv[1]):
 
 t_exit "scan of last entries alone: drift, exit 2" 2 "$TFDRIFT" -c "$T_TMP/c.yaml" scan \
     --state "$EX/gcp.tfstate" --events "$LAST" --format jsonl -o "$T_TMP/scan.jsonl"
-t_is "five findings printed" "$(nlines "$T_TMP/scan.jsonl")" 5
-t_like "the summary counts them" "$T_ERR" ': 5 findings \(4 modified, 1 unmanaged, 0 deleted\)'
+# The instance's stop is put back by its start (the drift lifecycle): the stop's finding is
+# streamed again, resolved, with the same id.
+t_is "five findings printed (one of them twice: open, then resolved)" \
+    "$(ids "$T_TMP/scan.jsonl" | uniq | wc -l | tr -d ' ')" 5
+t_is "six lines" "$(nlines "$T_TMP/scan.jsonl")" 6
+t_like "the summary counts them" "$T_ERR" ': 5 findings \(4 modified, 1 unmanaged, 0 deleted\), 1 resolved'
+t_like "the stop, resolved by the start" "$(grep '"status":"resolved"' "$T_TMP/scan.jsonl")" \
+    '"name":"v1.compute.instances.stop".*"resolution":\{"reason":"reverted_by_hand".*"name":"v1.compute.instances.start"'
 t_like "each from its last entry" "$(cat "$T_TMP/scan.jsonl")" '"event":\{"id":"-ioorm7umtopn"'
 
 t_exit "scan --store: exit 2 too" 2 "$TFDRIFT" -c "$T_TMP/c.yaml" scan --state "$EX/gcp.tfstate" \
     --events "$LAST" --store "$T_TMP/s.db" --format jsonl -o "$T_TMP/store.jsonl"
-t_like "the store's counts include them" "$T_ERR" 'store .*s\.db: 5 open, 0 acknowledged, 0 suppressed'
-t_ok "export" "$TFDRIFT" export --store "$T_TMP/s.db" --format jsonl -o "$T_TMP/export.jsonl"
-t_is "all five are saved" "$(ids "$T_TMP/export.jsonl")" "$(ids "$T_TMP/scan.jsonl")"
+t_like "the store's counts include them" "$T_ERR" 'store .*s\.db: 4 open, 0 acknowledged, 0 suppressed, 1 resolved'
+t_ok "export" "$TFDRIFT" export --store "$T_TMP/s.db" --status all --format jsonl -o "$T_TMP/export.jsonl"
+t_is "all five are saved" "$(ids "$T_TMP/export.jsonl")" "$(ids "$T_TMP/scan.jsonl" | uniq)"
 
 # Triage applies to them: an acknowledged one no longer fails the run.
-one=$(ids "$T_TMP/scan.jsonl" | head -n 1)
+one=$(grep -v '"status":"resolved"' "$T_TMP/store.jsonl" | head -n 1 | $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 t_ok "ack one of them" "$TFDRIFT" ack --store "$T_TMP/s.db" "$one"
 t_exit "scan --store again: still drift" 2 "$TFDRIFT" -c "$T_TMP/c.yaml" scan \
     --state "$EX/gcp.tfstate" --events "$LAST" --store "$T_TMP/s.db" --format jsonl -o "$T_TMP/again.jsonl"
-t_like "the acknowledged one is counted so" "$T_ERR" 'store .*: 4 open, 1 acknowledged, 0 suppressed'
+t_like "the acknowledged one is counted so" "$T_ERR" 'store .*: 3 open, 1 acknowledged, 0 suppressed, 1 resolved'
 t_like "and printed so" "$(grep -F "\"$one\"" "$T_TMP/again.jsonl")" '"status":"acknowledged"'
 
 # The hold is bounded in the log's own time: a firewall patch's last entry, a bucket deleted

@@ -288,9 +288,9 @@ def check_csv(tap, path, name, nfindings):
         tap.ok(False, name + ": RFC 4180 (Python's strict csv reader)", e)
         return
     tap.ok(True, name + ": RFC 4180 (Python's strict csv reader)")
-    tap.ok(rows and rows[0][0] == "id" and len(rows[0]) == 18, name + ": the header", rows[:1])
-    tap.ok(all(len(r) == 18 for r in rows), name + ": 18 fields in every record",
-           [len(r) for r in rows if len(r) != 18][:5])
+    tap.ok(rows and rows[0][0] == "id" and len(rows[0]) == 21, name + ": the header", rows[:1])
+    tap.ok(all(len(r) == 21 for r in rows), name + ": 21 fields in every record",
+           [len(r) for r in rows if len(r) != 21][:5])
     tap.ok(len(rows) - 1 == nfindings, name + ": one record per finding (%d, %d)" % (len(rows) - 1, nfindings))
     live = [(i, j, c[:40]) for i, r in enumerate(rows) for j, c in enumerate(r) if c[:1] and c[0] in "=+-@\t\r"]
     tap.ok(not live, name + ": no cell begins with = + - @ tab or CR", live[:5])

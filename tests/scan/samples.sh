@@ -23,7 +23,9 @@ done
 
 # The invictus run, with --explain: compare against an independent count made here.
 inv=$SHARED_DATA/cloudtrail/DERIVED_invictus_all_records_sorted.ndjson
-t_exit "invictus scan finds drift" 2 "$TFDRIFT" scan --state "$none" --events "$inv" --format jsonl --explain
+# Stratus changes resources out of band, reverts some, and Terraform destroys the rest: by the
+# end of the log nothing is drifted any more (every finding resolved), so the exit is 0.
+t_exit "invictus scan: its drift all resolved by the end (exit 0)" 0 "$TFDRIFT" scan --state "$none" --events "$inv" --format jsonl --explain
 printf '%s\n' "$T_OUT" > "$T_TMP/findings.jsonl"
 printf '%s\n' "$T_ERR" > "$T_TMP/explain.txt"
 # (t_run gives commands /dev/null as stdin: the checker goes to a file first.)

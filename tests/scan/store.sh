@@ -45,7 +45,10 @@ for l in open(sys.argv[1]):
 # ---- scan --store ----
 t_exit "scan --store finds drift (exit 2)" 2 scan_ex --format jsonl -o "$T_TMP/scan1.jsonl"
 n=$(nlines "$T_TMP/scan1.jsonl")
-t_like "scan reports the store's counts" "$T_ERR" "store .*tfdrift.db: $n open, 0 acknowledged, 0 suppressed"
+# The examples stop an instance and start it again (AWS and GCP): those two resolve.
+nopen=$(grep -c '"status":"open"' "$T_TMP/scan1.jsonl")
+t_is "the stops put back by the starts are resolved" "$((n - nopen))" 2
+t_like "scan reports the store's counts" "$T_ERR" "store .*tfdrift.db: $nopen open, 0 acknowledged, 0 suppressed, 2 resolved"
 t_ok "the store is created with its directories" test -f "$store"
 t_is "one row per finding" "$(rows 'SELECT count(*) FROM findings')" "$n"
 t_exit "the same scan again" 2 scan_ex --format jsonl -o "$T_TMP/scan2.jsonl"
@@ -54,11 +57,13 @@ t_is "first_seen kept, last_seen moved" \
     "$(rows 'SELECT count(*) FROM findings WHERE first_seen <= last_seen')" "$n"
 
 # ---- export ----
-t_ok "export json" "$TFDRIFT" export --store "$store" -o "$T_TMP/all.json"
+t_ok "export json" "$TFDRIFT" export --store "$store" --status all -o "$T_TMP/all.json"
 t_like "export says what it wrote" "$T_ERR" "exported $n findings"
 t_ok "the export validates against the schema" $PY "$TOP_SRCDIR/tests/schema_validate.py" "$SCHEMA" "$T_TMP/all.json"
 t_is "it holds every finding" "$($PY -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$T_TMP/all.json")" "$n"
-t_ok "export jsonl" "$TFDRIFT" export --store "$store" --format jsonl -o "$T_TMP/all.jsonl"
+t_ok "export jsonl" "$TFDRIFT" export --store "$store" --status all --format jsonl -o "$T_TMP/all.jsonl"
+t_ok "export, by default" "$TFDRIFT" export --store "$store" --format jsonl -o "$T_TMP/default.jsonl"
+t_is "by default every finding not resolved" "$(nlines "$T_TMP/default.jsonl")" "$nopen"
 t_ok "every line validates" $PY "$TOP_SRCDIR/tests/schema_validate.py" "$SCHEMA" "$T_TMP/all.jsonl" --jsonl
 t_ok "the stored findings read back byte-identical to the scan's" $PY -c '
 import json, sys
@@ -71,10 +76,10 @@ times = [json.loads(l)["event"]["time"] or "" for l in b]
 assert times == sorted(times), "not ordered by event time"
 ' "$T_TMP/scan1.jsonl" "$T_TMP/all.jsonl"
 want=$($PY -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if (json.loads(l)["event"]["time"] or "") >= "2024-05-27T09:30:00Z"))' "$T_TMP/scan1.jsonl")
-t_ok "export --since" "$TFDRIFT" export --store "$store" --since 2024-05-27T09:30:00Z --format jsonl -o "$T_TMP/since.jsonl"
+t_ok "export --since" "$TFDRIFT" export --store "$store" --status all --since 2024-05-27T09:30:00Z --format jsonl -o "$T_TMP/since.jsonl"
 t_is "selects by event time like scan --since" "$(nlines "$T_TMP/since.jsonl")" "$want"
 t_exit "export --status with a bad word exits 1" 1 "$TFDRIFT" export --store "$store" --status closed
-t_like "and says what it expected" "$T_ERR" 'expected open, acknowledged, suppressed or all'
+t_like "and says what it expected" "$T_ERR" 'expected open, acknowledged, suppressed, resolved or all'
 t_exit "export --format text is refused" 1 "$TFDRIFT" export --store "$store" --format text
 t_exit "export of a missing store exits 1" 1 "$TFDRIFT" export --store "$T_TMP/nope/x.db"
 t_like "saying there is none yet" "$T_ERR" 'nope/x.db: no store there yet'
@@ -85,7 +90,7 @@ if need_shared; then
 	for f in "$SHARED_DATA"/cloudtrail/DERIVED_invictus_all_records_sorted.json "$SHARED_DATA"/gcpaudit/plaso_gcp_logging.jsonl; do
 		b=$(basename "$f")
 		"$TFDRIFT" scan --state "$T_TMP/none.tfstate" --events "$f" --store "$T_TMP/$b.db" --format jsonl -q -o "$T_TMP/$b.scan" 2>/dev/null
-		"$TFDRIFT" export --store "$T_TMP/$b.db" --format jsonl -q -o "$T_TMP/$b.export" 2>/dev/null
+		"$TFDRIFT" export --store "$T_TMP/$b.db" --status all --format jsonl -q -o "$T_TMP/$b.export" 2>/dev/null
 		t_ok "$b: findings read back from the store byte-identical" $PY -c '
 import json, sys
 s = {json.loads(l)["id"]: l for l in open(sys.argv[1])}
@@ -98,7 +103,7 @@ else
 fi
 
 # ---- ack / suppress / undo and how scan shows them ----
-id=$(head -n 1 "$T_TMP/scan1.jsonl" | $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+id=$(grep "\"status\":\"open\"" "$T_TMP/scan1.jsonl" | head -n 1 | $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 short=$(printf '%.10s' "$id")
 note='known change, "ticket" OPS-1
 second line'
@@ -195,13 +200,13 @@ t_is "every decision is recorded with who and when" \
 unset TFDRIFT_NOW
 
 # ---- CSV ----
-t_ok "export csv" "$TFDRIFT" export --store "$store" --format csv -o "$T_TMP/all.csv"
+t_ok "export csv" "$TFDRIFT" export --store "$store" --status all --format csv -o "$T_TMP/all.csv"
 t_ok "csv: the header, one row per finding, RFC 4180 quoting (python's csv reads it back)" $PY -c '
 import csv, json, sys
 raw = open(sys.argv[1], "rb").read()
 assert raw.endswith(b"\r\n"), "lines end in CRLF"
 rows = list(csv.reader(open(sys.argv[1], newline="")))
-head = "id,time,severity,kind,status,address,type,resource_id,account,region,actor,via,event,summary,triage_by,triage_at,triage_note,triage_until".split(",")
+head = "id,time,severity,kind,status,address,type,resource_id,account,region,actor,via,event,summary,triage_by,triage_at,triage_note,triage_until,resolution_reason,resolved_at,resolved_by".split(",")
 assert rows[0] == head, rows[0]
 body = [dict(zip(head, r)) for r in rows[1:]]
 assert all(len(r) == len(head) for r in rows), "ragged rows"
@@ -273,7 +278,7 @@ t_kill_at_exit "$bg"
 i=0
 while [ ! -e "$store-wal" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 t_ok "a scan holds the store open (its WAL file exists)" test -e "$store-wal"
-id2=$(sed -n 2p "$T_TMP/scan1.jsonl" | $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+id2=$(grep '"status":"open"' "$T_TMP/scan1.jsonl" | sed -n 2p | $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 t_run "$TFDRIFT" ack --store "$store" "$id2" --note "acked while a scan held the store"
 t_like "ack committed while the scan holds the store" "$T_OUT" '^[0-9]+$'
 kill -9 "$bg" 2>/dev/null

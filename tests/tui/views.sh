@@ -35,7 +35,7 @@ t_like "the pipeline's writes are not" "$TUI_SCREEN" 'gha-run-1234 +terraform +1
 # Actors: who changed what; Enter filters the findings to one.
 tui_keys v 3
 t_screen "3 opens the Actors view" v '^ ACTOR +TYPE +VIA +EVENTS +FINDINGS +OPEN▼ +LAST'
-t_like "alice: 9 events, 5 findings, all open" "$TUI_SCREEN" 'alice@corp\.example +AssumedRole +console +9 +5 +5 '
+t_like "alice: 9 events, 5 findings, 4 open (her start put her stop back)" "$TUI_SCREEN" 'alice@corp\.example +AssumedRole +console +9 +5 +4 '
 t_like "the pipeline has events and no findings" "$TUI_SCREEN" 'gha-run-1234 +AssumedRole +terraform +6 +0 +0 '
 tui_keys v Enter
 t_screen "Enter shows the actor's findings" v ' /actor:alice@corp\.example +1/5 *$'

@@ -320,6 +320,326 @@ test_held(void)
 	conf_free(&conf);
 }
 
+/* ---- the drift lifecycle ---- */
+
+static const char LC_MAP[] =
+    "provider: aws\n"
+    "service: ec2.amazonaws.com\n"
+    "events:\n"
+    "  - event: SetThing\n"
+    "    resource: aws_instance\n"
+    "    action: modify\n"
+    "    id: [requestParameters.id]\n"
+    "    attributes:\n"
+    "      - {name: size, path: requestParameters.size, transform: int}\n"
+    "      - {name: mode, path: requestParameters.mode}\n"
+    "      - {name: secret, path: requestParameters.secret, transform: redacted}\n"
+    "      - {name: stamp, path: responseElements.stamp, computed: true}\n"
+    "  - event: AddMember\n"
+    "    resource: aws_instance\n"
+    "    action: set_add\n"
+    "    id: [requestParameters.id]\n"
+    "    attributes:\n"
+    "      - {name: members, path: requestParameters.member, transform: string_set}\n"
+    "  - event: RemoveMember\n"
+    "    resource: aws_instance\n"
+    "    action: set_remove\n"
+    "    id: [requestParameters.id]\n"
+    "    attributes:\n"
+    "      - {name: members, path: requestParameters.member, transform: string_set}\n"
+    "  - event: CreateThing\n"
+    "    resource: aws_instance\n"
+    "    action: create\n"
+    "    id: [requestParameters.id]\n"
+    "    attributes:\n"
+    "      - {name: size, path: requestParameters.size, transform: int}\n"
+    "  - event: DeleteThing\n"
+    "    resource: aws_instance\n"
+    "    action: delete\n"
+    "    id: [requestParameters.id]\n";
+
+/* State serial `serial` of lineage `lineage`: aws_instance.a (when with_a) and .b. */
+static struct state_index *
+lc_state(const struct eventmap *m, const char *lineage, int serial, int size_a, int with_a)
+{
+	char *a = xasprintf("{\"mode\":\"managed\",\"type\":\"aws_instance\",\"name\":\"a\","
+	    "\"provider\":\"provider[\\\"registry.terraform.io/hashicorp/aws\\\"]\","
+	    "\"instances\":[{\"attributes\":{\"id\":\"i-a\",\"size\":%d,\"mode\":\"x\","
+	    "\"secret\":\"s\",\"stamp\":\"s0\",\"members\":[\"m0\"]}}]},", size_a);
+	char *js = xasprintf("{\"version\":4,\"terraform_version\":\"1.5.7\",\"serial\":%d,"
+	    "\"lineage\":\"%s\",\"resources\":[%s"
+	    "{\"mode\":\"managed\",\"type\":\"aws_instance\",\"name\":\"b\","
+	    "\"provider\":\"provider[\\\"registry.terraform.io/hashicorp/aws\\\"]\","
+	    "\"instances\":[{\"attributes\":{\"id\":\"i-b\",\"size\":1,\"mode\":\"x\"}}]}]}",
+	    serial, lineage, with_a ? a : "");
+	struct tf_state *st = NULL;
+	size_t nspecs;
+	const struct index_key_spec *specs = eventmap_index_specs(m, &nspecs);
+	char *err = NULL;
+
+	if (tfstate_parse(js, strlen(js), "lc.tfstate", &st, &err) != 0)
+		tf_fatal("lifecycle state: %s", err);
+	free(js);
+	free(a);
+	return state_index_build(&st, 1, specs, nspecs);
+}
+
+#define LREC(id, name, ua, params, extra) \
+	"{\"eventVersion\":\"1.08\",\"eventID\":\"" id "\",\"eventTime\":\"2024-05-27T11:00:00Z\"," \
+	"\"eventSource\":\"ec2.amazonaws.com\",\"eventName\":\"" name "\",\"awsRegion\":\"eu-west-1\"," \
+	"\"userAgent\":\"" ua "\",\"readOnly\":false,\"sourceIPAddress\":\"203.0.113.1\"," \
+	"\"userIdentity\":{\"type\":\"IAMUser\",\"userName\":\"carol\",\"arn\":\"arn:aws:iam::1:user/carol\",\"accountId\":\"1\"}," \
+	"\"requestParameters\":" params extra "}"
+#define TF_UA "Terraform/1.5.7 terraform-provider-aws/5.0"
+/* The same at another time (a log read newest first). */
+#define LRECT(id, time, name, ua, params) \
+	"{\"eventVersion\":\"1.08\",\"eventID\":\"" id "\",\"eventTime\":\"" time "\"," \
+	"\"eventSource\":\"ec2.amazonaws.com\",\"eventName\":\"" name "\",\"awsRegion\":\"eu-west-1\"," \
+	"\"userAgent\":\"" ua "\",\"readOnly\":false,\"sourceIPAddress\":\"203.0.113.1\"," \
+	"\"userIdentity\":{\"type\":\"IAMUser\",\"userName\":\"carol\",\"arn\":\"arn:aws:iam::1:user/carol\",\"accountId\":\"1\"}," \
+	"\"requestParameters\":" params "}"
+
+/* The resolutions in l (status resolved), as "EVENT:reason:RESOLVING_EVENT" words. */
+static void
+lc_res(const struct finding_list *l, char *got, size_t gotsz)
+{
+	size_t i;
+
+	*got = '\0';
+	for (i = 0; i < l->n; i++) {
+		const struct finding *f = l->v[i];
+
+		if (f->status != ST_RESOLVED)
+			continue;
+		snprintf(got + strlen(got), gotsz - strlen(got), "%s%s:%s:%s", *got ? " " : "",
+		    f->event_id, f->resolution ? resolution_reason_name(f->resolution->reason) : "?",
+		    f->resolution && f->resolution->event_id ? f->resolution->event_id : "-");
+	}
+}
+
+static size_t
+lc_new(const struct finding_list *l)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < l->n; i++)
+		n += l->v[i]->status != ST_RESOLVED;
+	return n;
+}
+
+static void
+test_lifecycle(void)
+{
+	struct eventmap *m = eventmap_new();
+	char **errs = NULL, *err = NULL, got[512];
+	size_t nerrs = 0;
+	struct state_index *ix;
+	struct conf conf;
+	struct finding_list out = { 0 };
+	enum nodrift r;
+	struct detector *save = det;
+
+	if (eventmap_load_mem(m, "lc-map.yaml", LC_MAP, sizeof LC_MAP - 1, &errs, &nerrs) != 0) {
+		size_t i;
+
+		for (i = 0; i < nerrs; i++)
+			diag("%s", errs[i]);
+	}
+	ok(nerrs == 0, "lifecycle map loads (computed: true)");
+	yerrs_free(errs, nerrs);
+	conf_init(&conf);
+	strlist_push(&conf.terraform_user_agents, "Terraform/");
+	ix = lc_state(m, "lin-1", 3, 1, 1);
+	det = detector_new(m, ix, &conf);
+	state_index_unref(ix);
+
+	/* A->B, B->C: both open, the second against state (net A->C). */
+	r = run(LREC("e1", "SetThing", "aws-cli/2", "{\"id\":\"i-a\",\"size\":2}", ""), &out);
+	r = run(LREC("e2", "SetThing", "aws-cli/2", "{\"id\":\"i-a\",\"size\":3}", ""), &out);
+	ok(r == ND_DRIFT && out.n == 2 && lc_new(&out) == 2, "A->B->C: two findings, both open");
+	ok(out.n == 2 && json_object_get_int(out.v[1]->changes[0].old_val) == 1 &&
+	    json_object_get_int(out.v[1]->changes[0].new_val) == 3, "the second is state's A -> C");
+	is_int((int)detector_open_count(det), 2, "two open findings tracked");
+	finding_list_clear(&out);
+	/* C->A: both resolve; the revert is no finding. */
+	r = run(LREC("e3", "SetThing", "aws-cli/2", "{\"id\":\"i-a\",\"size\":1}", ""), &out);
+	lc_res(&out, got, sizeof got);
+	is_int(r, ND_EQUAL, "C->A is equal to state");
+	is_str(got, "e1:reverted_by_hand:e3 e2:reverted_by_hand:e3", "... and resolves both, oldest first");
+	is_int((int)lc_new(&out), 0, "the revert makes no finding");
+	ok(out.n > 0 && out.v[0]->resolution->has_actor &&
+	    strcmp(out.v[0]->resolution->actor.name, "carol") == 0 &&
+	    out.v[0]->resolution->at_ms == out.v[0]->event_time_ms, "who and when: the revert's");
+	is_int((int)detector_open_count(det), 0, "nothing tracked any more");
+	is_int((int)detector_stats(det)->resolved[RR_REVERTED_BY_HAND], 2, "stats count resolutions");
+	finding_list_clear(&out);
+
+	/* Computed side effects never drift and never keep a finding open. */
+	r = run(LREC("e4", "SetThing", "aws-cli/2", "{\"id\":\"i-a\",\"size\":5}",
+	    ",\"responseElements\":{\"stamp\":\"s1\"}"), &out);
+	ok(r == ND_DRIFT && out.n == 1 && out.v[0]->nchanges == 1 &&
+	    strcmp(out.v[0]->changes[0].attribute, "size") == 0, "a computed attribute is no change");
+	finding_list_clear(&out);
+	r = run(LREC("e5", "SetThing", "aws-cli/2", "{\"id\":\"i-a\",\"size\":1}",
+	    ",\"responseElements\":{\"stamp\":\"s2\"}"), &out);
+	lc_res(&out, got, sizeof got);
+	ok(r == ND_EQUAL && strcmp(got, "e4:reverted_by_hand:e5") == 0 && out.n == 1,
+	    "the revert resolves it although the stamp moved on: %s", got);
+	finding_list_clear(&out);
+	r = run(LREC("e5b", "SetThing", "aws-cli/2", "{\"id\":\"i-a\"}",
+	    ",\"responseElements\":{\"stamp\":\"s3\"}"), &out);
+	ok(r == ND_EQUAL && out.n == 0, "a call that only moves a computed attribute is no finding");
+
+	/* Partly back: still open; all back: resolved. */
+	run(LREC("e6", "SetThing", "aws-cli/2", "{\"id\":\"i-a\",\"size\":7,\"mode\":\"y\"}", ""), &out);
+	finding_list_clear(&out);
+	run(LREC("e7", "SetThing", "aws-cli/2", "{\"id\":\"i-a\",\"size\":1}", ""), &out);
+	ok(out.n == 0, "one of two attributes back: still open");
+	run(LREC("e8", "SetThing", "aws-cli/2", "{\"id\":\"i-a\",\"mode\":\"x\"}", ""), &out);
+	lc_res(&out, got, sizeof got);
+	is_str(got, "e6:reverted_by_hand:e8", "both back: resolved");
+	finding_list_clear(&out);
+
+	/* A failed revert resolves nothing; the pipeline's revert does. */
+	run(LREC("e9", "SetThing", "aws-cli/2", "{\"id\":\"i-a\",\"size\":9}", ""), &out);
+	finding_list_clear(&out);
+	r = run(LREC("e10", "SetThing", "aws-cli/2", "{\"id\":\"i-a\",\"size\":1}",
+	    ",\"errorCode\":\"AccessDenied\""), &out);
+	ok(r == ND_FAILED && out.n == 0, "a failed revert resolves nothing");
+	r = run(LREC("e11", "SetThing", TF_UA, "{\"id\":\"i-a\",\"size\":1}", ""), &out);
+	lc_res(&out, got, sizeof got);
+	ok(r == ND_TERRAFORM && strcmp(got, "e9:reverted_by_terraform:e11") == 0,
+	    "terraform puts it back: reverted_by_terraform (%s)", got);
+	finding_list_clear(&out);
+
+	/* Sets: members added, then removed. */
+	run(LREC("e12", "AddMember", "aws-cli/2", "{\"id\":\"i-a\",\"member\":[\"m1\",\"m2\"]}", ""), &out);
+	ok(out.n == 1 && out.v[0]->changes[0].change == CH_ADDED, "members added");
+	finding_list_clear(&out);
+	run(LREC("e13", "RemoveMember", "aws-cli/2", "{\"id\":\"i-a\",\"member\":[\"m1\"]}", ""), &out);
+	ok(out.n == 0, "one of them removed: still open");
+	run(LREC("e14", "RemoveMember", "aws-cli/2", "{\"id\":\"i-a\",\"member\":[\"m2\"]}", ""), &out);
+	lc_res(&out, got, sizeof got);
+	is_str(got, "e12:reverted_by_hand:e14", "both removed: resolved");
+	finding_list_clear(&out);
+
+	/* A value the log never gives stays open, until Terraform destroys the resource. */
+	run(LREC("e15", "SetThing", "aws-cli/2", "{\"id\":\"i-a\",\"secret\":\"t\"}", ""), &out);
+	ok(out.n == 1 && out.v[0]->changes[0].unknown_new, "a redacted change");
+	finding_list_clear(&out);
+	run(LREC("e16", "SetThing", "aws-cli/2", "{\"id\":\"i-a\",\"secret\":\"s\"}", ""), &out);
+	ok(lc_new(&out) == 1 && out.n == 1, "a redacted value cannot be seen going back: open (and a new one)");
+	finding_list_clear(&out);
+	r = run(LREC("e17", "DeleteThing", TF_UA, "{\"id\":\"i-a\"}", ""), &out);
+	lc_res(&out, got, sizeof got);
+	ok(r == ND_TERRAFORM && strcmp(got, "e15:resource_gone:e17 e16:resource_gone:e17") == 0,
+	    "a pipeline delete: resource_gone (%s)", got);
+	finding_list_clear(&out);
+
+	/* Unmanaged: made by hand, deleted by hand. */
+	run(LREC("e18", "CreateThing", "aws-cli/2", "{\"id\":\"i-new\",\"size\":4}", ""), &out);
+	ok(out.n == 1 && out.v[0]->kind == FK_UNMANAGED, "an unmanaged resource");
+	finding_list_clear(&out);
+	r = run(LREC("e19", "DeleteThing", "aws-cli/2", "{\"id\":\"i-new\"}", ""), &out);
+	lc_res(&out, got, sizeof got);
+	ok(r == ND_NOT_MANAGED && strcmp(got, "e18:reverted_by_hand:e19") == 0,
+	    "deleted again by hand: reverted_by_hand (%s)", got);
+	finding_list_clear(&out);
+	r = run(LREC("e20", "CreateThing", "aws-cli/2", "{\"id\":\"i-new\",\"size\":4}", ""), &out);
+	ok(r == ND_DRIFT && out.n == 1 && out.v[0]->kind == FK_UNMANAGED && out.v[0]->status == ST_OPEN,
+	    "made again after its finding resolved: reported again");
+	finding_list_clear(&out);
+	r = run(LREC("e21", "SetThing", "aws-cli/2", "{\"id\":\"i-new\",\"size\":5}", ""), &out);
+	ok(r == ND_NOT_MANAGED && out.n == 0, "while that one is open, later changes add nothing");
+	detector_free(det);
+
+	/* Newest first: the revert comes before the drift it reverts. */
+	ix = lc_state(m, "lin-1", 3, 1, 1);
+	det = detector_new(m, ix, &conf);
+	state_index_unref(ix);
+	r = run(LRECT("d2", "2024-05-27T12:00:00Z", "SetThing", "aws-cli/2", "{\"id\":\"i-a\",\"size\":1}"), &out);
+	ok(r == ND_EQUAL && out.n == 0, "newest first: the revert alone is nothing");
+	r = run(LRECT("d1", "2024-05-27T11:30:00Z", "SetThing", "aws-cli/2", "{\"id\":\"i-a\",\"size\":6}"), &out);
+	lc_res(&out, got, sizeof got);
+	ok(r == ND_DRIFT && out.n == 2 && out.v[0]->status == ST_OPEN &&
+	    strcmp(got, "d1:reverted_by_hand:d2") == 0,
+	    "the older drift comes out, then resolved by the later revert seen before (%s)", got);
+	finding_list_clear(&out);
+	r = run(LRECT("d4", "2024-05-27T13:00:00Z", "DeleteThing", TF_UA, "{\"id\":\"i-b\"}"), &out);
+	r = run(LRECT("d3", "2024-05-27T12:30:00Z", "SetThing", "aws-cli/2", "{\"id\":\"i-b\",\"mode\":\"z\"}"), &out);
+	lc_res(&out, got, sizeof got);
+	is_str(got, "d3:resource_gone:d4", "a later pipeline delete seen before: resource_gone");
+	r = run(LRECT("d5", "2024-05-27T12:45:00Z", "SetThing", "aws-cli/2", "{\"id\":\"i-a\",\"size\":7}"), &out);
+	lc_res(&out, got, sizeof got);
+	ok(out.n == 3 && lc_new(&out) == 2 && strcmp(got, "d3:resource_gone:d4") == 0,
+	    "a drift after the newest revert stays open");
+	finding_list_clear(&out);
+	detector_free(det);
+
+	/* Newer states: accepted_in_state, resource_gone; never another lineage or serial. */
+	ix = lc_state(m, "lin-1", 3, 1, 1);
+	det = detector_new(m, ix, &conf);
+	state_index_unref(ix);
+	run(LREC("n1", "SetThing", "aws-cli/2", "{\"id\":\"i-a\",\"size\":20}", ""), &out);
+	run(LREC("n2", "SetThing", "aws-cli/2", "{\"id\":\"i-b\",\"mode\":\"z\"}", ""), &out);
+	run(LREC("n3", "CreateThing", "aws-cli/2", "{\"id\":\"i-c\",\"size\":4}", ""), &out);
+	ok(out.n == 3 && out.v[0]->state_serial == 3 && out.v[0]->state_lineage != NULL &&
+	    strcmp(out.v[0]->state_lineage, "lin-1") == 0, "findings know their state's lineage and serial");
+	finding_list_clear(&out);
+	ix = lc_state(m, "lin-2", 9, 20, 1);
+	is_int((int)detector_refresh(det, ix, 1700000000000LL, &out), 0, "another lineage decides nothing");
+	state_index_unref(ix);
+	ix = lc_state(m, "lin-1", 3, 20, 1);
+	is_int((int)detector_refresh(det, ix, 1700000000000LL, &out), 0, "the same serial decides nothing");
+	state_index_unref(ix);
+	ix = lc_state(m, "lin-1", 4, 20, 1);
+	is_int((int)detector_refresh(det, ix, 1700000000000LL, &out), 1, "serial 4 holds size 20");
+	state_index_unref(ix);
+	lc_res(&out, got, sizeof got);
+	ok(strcmp(got, "n1:accepted_in_state:-") == 0 && out.n == 1 &&
+	    out.v[0]->resolution->at_ms == 1700000000000LL && !out.v[0]->resolution->has_actor,
+	    "accepted_in_state, at the time the state was read, no event or actor: %s", got);
+	finding_list_clear(&out);
+	{
+		/* The unmanaged one, as the store would give it to scan --store. */
+		struct finding *f = NULL;
+		struct finding_list l = { 0 };
+
+		run(LREC("n4", "CreateThing", "aws-cli/2", "{\"id\":\"i-d\",\"size\":4}", ""), &l);
+		if (l.n == 1)
+			f = l.v[0];
+		ix = lc_state(m, "lin-1", 4, 20, 1);
+		ok(f != NULL && detector_reevaluate(det, ix, l.v, l.n, 5) == 0, "not managed yet: open");
+		state_index_unref(ix);
+		finding_list_clear(&l);
+	}
+	ix = lc_state(m, "lin-1", 5, 20, 0);
+	detector_refresh(det, ix, 1700000001000LL, &out);
+	state_index_unref(ix);
+	lc_res(&out, got, sizeof got);
+	is_str(got, "", "aws_instance.a gone from serial 5, but nothing open on it");
+	finding_list_clear(&out);
+	detector_free(det);
+
+	ix = lc_state(m, "lin-1", 3, 1, 1);
+	det = detector_new(m, ix, &conf);
+	state_index_unref(ix);
+	run(LREC("g1", "SetThing", "aws-cli/2", "{\"id\":\"i-a\",\"size\":8}", ""), &out);
+	finding_list_clear(&out);
+	ix = lc_state(m, "lin-1", 5, 1, 0);
+	is_int((int)detector_refresh(det, ix, 1700000002000LL, &out), 1, "a newer state without it...");
+	state_index_unref(ix);
+	lc_res(&out, got, sizeof got);
+	is_str(got, "g1:resource_gone:-", "... resource_gone");
+	finding_list_clear(&out);
+	free(out.v);
+	detector_free(det);
+	det = save;
+	eventmap_free(m);
+	conf_free(&conf);
+	free(err);
+}
+
 int
 main(void)
 {
@@ -373,6 +693,11 @@ main(void)
 	    ND_DUPLICATE, "same event id again is a duplicate");
 	is_int(run(REC("e2", "ModifyThing", "aws-cli/2", "{\"instanceId\":\"i-1\",\"instanceType\":{\"value\":\"t3.micro\"}}"), &out),
 	    ND_EQUAL, "value equal to state");
+	/* ... and it puts e1's change back: e1 is handed out again, resolved by hand. */
+	ok(out.n == 1 && out.v[0]->status == ST_RESOLVED && strcmp(out.v[0]->event_id, "e1") == 0 &&
+	    out.v[0]->resolution != NULL && out.v[0]->resolution->reason == RR_REVERTED_BY_HAND &&
+	    strcmp(out.v[0]->resolution->event_id, "e2") == 0, "the revert resolves e1 (reverted_by_hand)");
+	finding_list_clear(&out);
 	is_int(run(REC("e3", "ModifyThing", "Terraform/1.5.7 terraform-provider-aws/5.0", "{\"instanceId\":\"i-1\",\"instanceType\":{\"value\":\"x\"}}"), &out),
 	    ND_TERRAFORM, "terraform user agent");
 	is_int(run(REC("e4", "NoSuchCall", "aws-cli/2", "{}"), &out), ND_NOT_COVERED, "no map entry");
@@ -413,6 +738,9 @@ main(void)
 	is_int(run(REC("e11", "PutPolicy", "aws-cli/2",
 	    "{\"bucketName\":\"logs\",\"bucketPolicy\":{\"Statement\":[],\"Version\":\"2012-10-17\"}}"), &out),
 	    ND_EQUAL, "same policy, other key order");
+	ok(out.n == 1 && out.v[0]->status == ST_RESOLVED && strcmp(out.v[0]->event_id, "e10") == 0,
+	    "the policy back as state has it resolves e10");
+	finding_list_clear(&out);
 	r = run(REC("e12", "PutPolicy", "aws-cli/2", "{\"bucketName\":\"other\",\"bucketPolicy\":{}}"), &out);
 	ok(r == ND_DRIFT && out.n == 1 && out.v[0]->kind == FK_UNMANAGED && strcmp(out.v[0]->type, "aws_s3_bucket") == 0,
 	    "no alternative in state: unmanaged, typed by the first entry");
@@ -487,5 +815,6 @@ main(void)
 	eventmap_free(m);
 	conf_free(&conf);
 	test_held();
+	test_lifecycle();
 	return done_testing();
 }

@@ -398,8 +398,10 @@ test_replay(void)
 	ok(p.total > 50, "the examples have events (%llu)", (unsigned long long)p.total);
 	ok(got.n > 0, "findings (%zu)", got.n);
 	for (i = 0; i < got.n; i++) {
+		/* A resolution comes again with its finding's id (detect.h): not a new finding. */
 		for (j = i + 1; j < got.n; j++)
-			if (strcmp(got.v[i]->id, got.v[j]->id) == 0)
+			if (strcmp(got.v[i]->id, got.v[j]->id) == 0 &&
+			    got.v[i]->status != ST_RESOLVED && got.v[j]->status != ST_RESOLVED)
 				dup++;
 		if (got.v[i]->event_id != NULL && strstr(got.v[i]->event_id, "~1") != NULL)
 			again++;
@@ -467,11 +469,42 @@ test_resolved(void)
 	model_free(&m);
 }
 
+/* A resolution replaces the finding it resolves (same id): no second row. */
+static void
+test_resolution(void)
+{
+	struct model m;
+	struct finding *r;
+
+	model_init(&m);
+	m.show_resolved = 1;            /* (hidden by default: test_resolved) */
+	model_add(&m, mk("a", 1000, SEV_LOW, ST_OPEN));
+	model_add(&m, mk("b", 2000, SEV_HIGH, ST_OPEN));
+	model_rebuild(&m);
+	m.sel = model_row_of(&m, "a");
+	snprintf(m.sel_id, sizeof m.sel_id, "a");
+	r = mk("a", 1000, SEV_LOW, ST_RESOLVED);
+	r->resolution = xcalloc(1, sizeof *r->resolution);
+	model_add(&m, r);
+	model_rebuild(&m);
+	is_int((int)m.all.n, 2, "a resolution replaces its finding: still two");
+	is_int((int)m.nrows, 2, "two rows");
+	ok(m.all.v[0] == r && m.all.v[0]->status == ST_RESOLVED, "in its place, resolved");
+	is_int((int)m.count[ST_RESOLVED][SEV_LOW], 1, "counted resolved");
+	is_int((int)m.count[ST_OPEN][SEV_LOW], 0, "and no longer open");
+	ok(model_selected(&m) == r, "the selection stays on it");
+	model_add(&m, mk("c", 3000, SEV_LOW, ST_RESOLVED));
+	model_rebuild(&m);
+	is_int((int)m.all.n, 3, "a resolved finding the model does not have is added");
+	model_free(&m);
+}
+
 int
 main(void)
 {
 	test_model();
 	test_resolved();
+	test_resolution();
 	test_incremental();
 	test_replay();
 	return done_testing();

@@ -330,8 +330,12 @@ test_prefs(void)
 	ok(store_pref_set(st, "view:mine", NULL, "tester", 3000, &err) == 0 &&
 	    store_pref_get(st, "view:mine", &v, &err) == 0, "a NULL value deletes it");
 	/* Back to the previous schema, as an older tfdrift left it. */
-	sqlite3_exec(store_sqlite(st), "DROP TABLE ui_prefs; DROP TABLE events_seen; UPDATE meta "
-	    "SET value = 3 WHERE key = 'schema_version'", NULL, NULL, NULL);
+	sqlite3_exec(store_sqlite(st), "DROP TABLE ui_prefs; DROP TABLE events_seen;"
+	    " DROP INDEX findings_status;"
+	    " ALTER TABLE findings DROP COLUMN status; ALTER TABLE findings DROP COLUMN resolved_at;"
+	    " ALTER TABLE findings DROP COLUMN state_lineage;"
+	    " ALTER TABLE findings DROP COLUMN state_serial; UPDATE meta SET value = 3 WHERE key = "
+	    "'schema_version'", NULL, NULL, NULL);
 	store_close(st);
 	st = NULL;
 	ok(store_open(path, STORE_RDONLY, &st, &err) == 0 && store_schema_version(st) == 3,
@@ -346,6 +350,71 @@ test_prefs(void)
 	ok(store_open(path, 0, &st, &err) == 0 && store_schema_version(st) == STORE_SCHEMA_VERSION,
 	    "opened writable it is upgraded");
 	ok(store_pref_set(st, "view:x", "{}", "tester", 1, &err) == 0, "and keeps preferences");
+	store_close(st);
+	free(path);
+}
+
+/* Resolutions: an update (not a second row), never undone by the same finding open again;
+ * resolved outranks triage, which is kept; the state's lineage and serial read back. */
+static void
+test_resolutions(void)
+{
+	char *path = tpath("resolve.db"), *err = NULL;
+	struct store *st;
+	struct finding_list l = { 0 }, back = { 0 };
+	struct finding *f, *open_again;
+	struct event ev;
+	unsigned mask;
+
+	ok(store_open(path, 0, &st, &err) == 0, "store opened");
+	f = mk("r-1", FK_MODIFIED, "aws_instance.web", "aws_instance", "i-1", "bob",
+	    "ModifyInstanceAttribute", T0);
+	f->state_lineage = xstrdup("lin-1");
+	f->state_serial = 7;
+	open_again = finding_dup(f);
+	finding_list_push(&l, f);
+	ok(store_put_findings(st, &l, &err) == 0, "open finding stored");
+	ok(store_ack(st, f->id, "alice", "looking", T0 + 1, NULL, &err) == 0, "acknowledged");
+	memset(&ev, 0, sizeof ev);
+	ev.id = "r-2";
+	ev.name = "ModifyInstanceAttribute";
+	ev.time_ms = T0 + 60000;
+	ev.actor.name = "carol";
+	ev.actor.principal = "arn:aws:iam::111122223333:user/carol";
+	finding_resolve(f, RR_REVERTED_BY_HAND, &ev, ev.time_ms);
+	ok(store_put_findings(st, &l, &err) == 0, "resolved finding stored");
+	is_int(store_count_findings(st, &err), 1, "an update: still one row");
+	is_int(q_int(st, "SELECT count(*) FROM findings WHERE status = 'resolved'"), 1,
+	    "status column resolved");
+	is_int(q_int(st, "SELECT resolved_at FROM findings"), T0 + 60000, "resolved_at");
+	finding_list_clear(&l);
+	finding_list_push(&l, open_again);
+	ok(store_put_findings(st, &l, &err) == 0, "the same finding, open, stored again");
+	is_int(q_int(st, "SELECT count(*) FROM findings WHERE status = 'resolved'"), 1,
+	    "it stays resolved");
+	finding_list_clear(&l);
+	ok(store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &back, &err) == 0 &&
+	    back.n == 1, "read back");
+	if (back.n == 1) {
+		f = back.v[0];
+		is_int(f->status, ST_RESOLVED, "resolved outranks acknowledged");
+		ok(f->triage != NULL && f->triage->by != NULL && strcmp(f->triage->by, "alice") == 0,
+		    "the triage is kept");
+		ok(f->resolution != NULL && f->resolution->reason == RR_REVERTED_BY_HAND &&
+		    f->resolution->event_id != NULL && strcmp(f->resolution->event_id, "r-2") == 0 &&
+		    f->resolution->has_actor && strcmp(f->resolution->actor.name, "carol") == 0,
+		    "the resolution: reason, event, actor");
+		ok(f->state_lineage != NULL && strcmp(f->state_lineage, "lin-1") == 0 &&
+		    f->state_serial == 7, "lineage and serial read back");
+	}
+	finding_list_clear(&back);
+	ok(store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_UNRESOLVED, &back, &err) == 0 &&
+	    back.n == 0, "not among the unresolved");
+	finding_list_clear(&back);
+	ok(store_status_parse("resolved", &mask) == 0 && mask == STORE_STATUS_RESOLVED,
+	    "--status resolved parses");
+	ok(store_status_parse("all", &mask) == 0 && (mask & STORE_STATUS_RESOLVED),
+	    "all includes resolved");
 	store_close(st);
 	free(path);
 }
@@ -1860,7 +1929,10 @@ test_events_seen(void)
 	    "(the damaged row is newer)");
 	unsetenv("TFDRIFT_NOW");
 	/* An older store read as it is has none, and says how to get them. */
-	sqlite3_exec(store_sqlite(st), "DROP TABLE events_seen; UPDATE meta SET value = 4 WHERE "
+	sqlite3_exec(store_sqlite(st), "DROP TABLE events_seen; DROP INDEX findings_status;"
+	    " ALTER TABLE findings DROP COLUMN status; ALTER TABLE findings DROP COLUMN resolved_at;"
+	    " ALTER TABLE findings DROP COLUMN state_lineage;"
+	    " ALTER TABLE findings DROP COLUMN state_serial; UPDATE meta SET value = 4 WHERE "
 	    "key = 'schema_version'", NULL, NULL, NULL);
 	store_close(st);
 	st = NULL;
@@ -1899,6 +1971,7 @@ main(void)
 	test_prefs();
 	test_events_seen();
 	test_upsert();
+	test_resolutions();
 	test_triage();
 	test_scope_values();
 	test_freezes();
