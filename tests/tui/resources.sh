@@ -117,6 +117,12 @@ t_like "each finding's status now: the stop resolved, by whom" "$HIST" \
     'StopInstances +alice@corp\.example +console +medium modified, resolved: reverted_by_hand by alice@corp\.example +instance_state running → stopped'
 t_like "the type change open" "$HIST" \
     'ModifyInstanceAttribute +alice@corp\.example +console +medium modified, open +instance_type t3\.medium → t3\.large'
+# The event that resolved the stop made no finding: a row of its own (it was left out when a
+# resolution it handed on counted as a finding it made).
+t_like "and alice's start that put the stop back, a row of its own" "$HIST" \
+    'StartInstances +alice@corp\.example +console +equal to state *$'
+t_like "counted as an event that made no finding" "$TUI_SCREEN" \
+    '^   2 findings \(1 open\); 1 other event that made no finding *$'
 tui_keys w BSpace
 t_screen "Backspace: the Resources view where it was" w "5 Resources +$POS *\$"
 t_sel "web[1] still selected" w '^ module\.app\.aws_instance\.web\[1\] '
