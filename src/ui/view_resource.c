@@ -186,8 +186,10 @@ r_rebuild(struct ui *u, struct ui_vstate *vs)
 	for (i = 0; i < u->events.n; i++) {
 		const struct ui_event *e = evlog_at(&u->events, i);
 
-		/* Events that made findings are their findings' rows. */
-		if (e->resource == NULL || e->nfindings > 0 || strcmp(e->resource, u->resource) != 0)
+		/* Events that made findings are their findings' rows. One that only resolved
+		 * findings (a revert: nfindings counts the resolutions it handed on) made none:
+		 * it is a row of its own, at its time. */
+		if (e->resource == NULL || e->why == ND_DRIFT || strcmp(e->resource, u->resource) != 0)
 			continue;
 		p->nevents++;
 		if (n == cap)

@@ -58,14 +58,25 @@ filter() {
 tui_start w 200 60 "$TFDRIFT" demo --store "$T_TMP/w.db" --pace 1s --passes 1
 tui_start n 80 24 "$TFDRIFT" demo --store "$T_TMP/n.db" --pace 1s --passes 1
 t_screen "200x60: the demo finishes its pass" w 'replay done: 49 events'
-t_screen "80x24: the demo finishes its pass" n 'replay done: 49 '
+# At 80 columns the status line's progress is cut: the demo's pass resolves two findings (alice
+# starts web[1] again after stopping it; the deployer puts app[1]'s machine type back once),
+# and "resolved 2 | " takes the room "replay done: 49" had. The counts are the whole pass's;
+# that it is done, the Sources view's engine says (4, G: its end).
+t_screen "80x24: the pass's counts, resolved 2, the progress cut with …" n \
+    '^ open: crit 6 high 4 med 4 low 1 info 0 \| ack 0 \| supp 0 \| resolved 2 \| replay … *$'
+tui_keys n 4 G
+t_screen "80x24: the demo finishes its pass (4: the engine says so)" n \
+    '; replay finished *$'
+t_like "all 49 events" "$TUI_SCREEN" '^   49 write events, '
 tui_keys w 5
 t_screen "5: the Resources view, 15 resources drifted" w \
     '^ tfdrift demo +1 Findings +2 Events +3 Actors +4 Sources +5 Resources +1/15 *$'
 t_like "its columns" "$TUI_SCREEN" '^ RESOURCE +TYPE +OPEN SINCE +LAST▼ +ACTORS +DIFF *$'
 t_is "one row per resource" "$(rows RESOURCE | wc -l)" 15
-t_like "a resource with two findings: both open, the net diff of both" "$TUI_SCREEN" \
-    '^ module\.app\.aws_instance\.web\[1\] +aws_inst[^ ]* +2 12:00:00 12:00:00 alice@corp\.example +instance_state running → stopped; instance_type t3\.medium → (t3\.large|[^ ]*…) *$'
+# web[1] has two findings, but alice's StartInstances put the stop back (resolved): one open,
+# and the diff is the open type change alone (the net diff of two open ones: section 3).
+t_like "a resource with two findings, one resolved since: one open, its diff alone" "$TUI_SCREEN" \
+    '^ module\.app\.aws_instance\.web\[1\] +aws_inst[^ ]* +1 12:00:00 12:00:00 alice@corp\.example +instance_type t3\.medium → t3\.large *$'
 t_like "a sensitive value is never shown" "$TUI_SCREEN" \
     '^ aws_db_instance\.main +aws_db[^ ]* +1 .* publicly_accessible false → true; password changed \(sensitive\) *$'
 t_like "an unmanaged resource by TYPE:ID" "$TUI_SCREEN" '^ aws_iam_user:reporting-bot +aws_iam[^ ]* +1 '
@@ -102,7 +113,16 @@ tui_keys w Enter
 t_screen "Enter: its history" w '5 Resources  Resource  module\.app\.aws_instance\.web\[1\] +1/[0-9]+ *$'
 t_like "oldest first (TIME▲)" "$TUI_SCREEN" '^ TIME▲ +EVENT +ACTOR +VIA +OUTCOME +CHANGE *$'
 HIST=$(rows 'TIME▲')
-t_like "each finding's status now" "$HIST" 'StopInstances +alice@corp\.example +console +medium modified, open +instance_state running → stopped'
+t_like "each finding's status now: the stop resolved, by whom" "$HIST" \
+    'StopInstances +alice@corp\.example +console +medium modified, resolved: reverted_by_hand by alice@corp\.example +instance_state running → stopped'
+t_like "the type change open" "$HIST" \
+    'ModifyInstanceAttribute +alice@corp\.example +console +medium modified, open +instance_type t3\.medium → t3\.large'
+# The event that resolved the stop made no finding: a row of its own (it was left out when a
+# resolution it handed on counted as a finding it made).
+t_like "and alice's start that put the stop back, a row of its own" "$HIST" \
+    'StartInstances +alice@corp\.example +console +equal to state *$'
+t_like "counted as an event that made no finding" "$TUI_SCREEN" \
+    '^   2 findings \(1 open\); 1 other event that made no finding *$'
 tui_keys w BSpace
 t_screen "Backspace: the Resources view where it was" w "5 Resources +$POS *\$"
 t_sel "web[1] still selected" w '^ module\.app\.aws_instance\.web\[1\] '
@@ -133,33 +153,48 @@ tui_keys l 5
 t_screen "a slow pass: the first resources" l ' 1/([2-9]|1[0-4]) *$' 60
 tui_keys l j
 t_screen "j: a row below the top (more may have come above it already)" l ' ([2-9]|1[0-5])/[0-9]+ *$'
-LKEY=$(tui_sel l | awk '{ print $1 }')
+# Which resource: its history names it whole (the RESOURCE cell is cut with …, at a width that
+# changes as rows arrive, and web[0] and web[1] are cut alike).
+tui_keys l Enter
+t_screen "Enter: the selected resource's history" l ' Resource  [^ ]+ +[0-9]+/[0-9]+ *$'
+LKEY=$(printf '%s\n' "$TUI_SCREEN" | head -1 | sed -n 's/.* Resource  \([^ ]*\) .*/\1/p')
 t_like "a resource selected" "$LKEY" '^[a-z]'
+tui_keys l BSpace
+t_screen "Backspace: back in the Resources view" l '5 Resources +([2-9]|1[0-5])/[0-9]+ *$'
 t_screen "more resources arrive (newest change first)" l ' [0-9]+/([4-9]|1[0-5]) *$' 60
 LRE=$(printf '%s\n' "$LKEY" | sed 's/[].[]/\\&/g')
-t_sel "the same resource still selected" l "^ $LRE "
+t_sel "a row below the top still selected" l '^ [a-z]'
+tui_keys l Enter
+t_screen "the same resource still selected: Enter opens its history" l " Resource  $LRE +[0-9]+/[0-9]+ *\$"
+tui_keys l BSpace
 tui_keys l q
 t_tui_exit l "l: q exits 0"
 
-# ---- 3. Resolved findings (from an export: the scan's findings, two resolved since, and a
-# later change of one attribute) ----
+# ---- 3. Resolved findings (from an export: the scan's findings, the stop resolved by the
+# scan itself, the kms key's drift resolved since, and a later change of one attribute) ----
 
+# A streamed scan writes a finding again, with its id, when it resolves: alice's StopInstances
+# on web[1] is put back by her StartInstances (reverted_by_hand), so 13 lines, 12 findings.
 "$TFDRIFT" scan --state "$EX/prod.tfstate" --events "$EX/cloudtrail.json" --format jsonl \
     -o "$T_TMP/scan.jsonl" 2> /dev/null
-t_is "the example's 12 findings" "$(wc -l < "$T_TMP/scan.jsonl" | tr -d ' ')" 12
+t_is "the example's 12 findings and the stop's resolution: 13 lines" \
+    "$(wc -l < "$T_TMP/scan.jsonl" | tr -d ' ')" 13
+t_is "12 findings (by id)" "$($PY -c 'import json, sys
+print(len({json.loads(l)["id"] for l in open(sys.argv[1])}))' "$T_TMP/scan.jsonl")" 12
 $PY - "$T_TMP/scan.jsonl" "$T_TMP/findings.jsonl" << 'EOF'
 import json, sys
-fs = [json.loads(l) for l in open(sys.argv[1])]
+byid = {}
+for l in open(sys.argv[1]):
+    f = json.loads(l)
+    byid[f['id']] = f       # the last line of an id is the finding now (its resolution)
+fs = list(byid.values())
 def one(cond):
     m = [f for f in fs if cond(f)]
     assert len(m) == 1, m
     return m[0]
 stop = one(lambda f: f['event']['name'] == 'StopInstances')
-stop['status'] = 'resolved'
-stop['resolution'] = {'reason': 'reverted_by_hand', 'at': '2024-05-27T09:30:00Z',
-    'event': {'id': '0b5e7d3c-1111-4222-8333-944455556666', 'name': 'StartInstances'},
-    'actor': {'principal': stop['actor']['principal'], 'name': stop['actor']['name'],
-              'type': 'AssumedRole', 'account': '111122223333', 'via': 'console'}}
+assert stop['status'] == 'resolved' and stop['resolution']['reason'] == 'reverted_by_hand', stop
+assert stop['resolution']['event']['name'] == 'StartInstances', stop
 kms = one(lambda f: f['resource'].get('address') == 'aws_kms_key.data')
 kms['status'] = 'resolved'
 kms['resolution'] = {'reason': 'reverted_by_terraform', 'at': '2024-05-27T11:00:00Z',
@@ -240,7 +275,7 @@ t_like "then bob's" "$(printf '%s\n' "$HIST" | sed -n 3p)" \
     '^ 09:50:00 ModifyInstanceAttribute bob +cli +medium modified, open +instance_type t3\.large → t3\.xlarge *$'
 tui_keys r Enter
 t_screen "Enter on the resolved one opens it in Findings" r '^   status: resolved: reverted_by_hand by alice@corp\.example *$'
-t_like "that one" "$TUI_SCREEN" '^     by event: StartInstances 0b5e7d3c-1111-4222-8333-944455556666 *$'
+t_like "that one (the scan's own resolution)" "$TUI_SCREEN" '^     by event: StartInstances 53413d67-09c0-4a1b-bb12-da04bd2cdc0e *$'
 tui_keys r BSpace BSpace
 t_screen "back to the Resources view" r '5 Resources  /web\[1\] +1/1 *$'
 tui_keys r Escape 1
@@ -331,9 +366,13 @@ TUI_LOCALE=C
 tui_start tl 200 60 "$TFDRIFT" ui --state "$EX/prod.tfstate" --events "$EX/cloudtrail.json" \
     --findings "$T_TMP/findings.jsonl" --findings "$T_TMP/tl.jsonl" --store "$T_TMP/tl.db"
 unset TUI_LOCALE
-t_screen "the replay's findings have the file's ids: 13 rows, not 25" tl '5 Resources +1/13 *$'
-t_screen "their counts once (the replay's open versions are newer), the resolved one apart" tl \
-    '^ open: crit 4 high 3 med 5 low 1 info 0 \| ack 0 \| supp 0 \| resolved 1 \| replay done'
+# The files hold 14 findings (3 resolved: the stop, the kms key, the 07:31:30 one), the replay
+# makes 12 with the files' ids: the kms key's open version from the replay is newer (shown
+# again), the stop the replay resolves itself (alice starts web[1] again): 12 rows, not 22
+# (11 open in the files and 11 open replayed, were their ids not the same).
+t_screen "the replay's findings have the file's ids: 12 rows, not 22" tl '5 Resources +1/12 *$'
+t_screen "their counts once (the replay's open versions are newer), the resolved two apart" tl \
+    '^ open: crit 4 high 3 med 4 low 1 info 0 \| ack 0 \| supp 0 \| resolved 2 \| replay done'
 tui_keys tl z
 t_screen "z: 5 minute buckets" tl '^5m '
 AXIS=$(printf '%s\n' "$TUI_SCREEN" | grep '^5m ')
