@@ -741,6 +741,11 @@ setup(struct store *st, char **err)
 	}
 	if (exec(st, "PRAGMA foreign_keys = ON", "enable foreign keys", 0, err) != 0)
 		return -1;
+	/* Temporary tables and sorts (quick_check, exports) in memory: no temporary file in a
+	 * directory that may be full or read-only, and when memory runs out SQLite says so
+	 * instead of "unable to open a temporary database file" (alloc_torture). */
+	if (exec(st, "PRAGMA temp_store = MEMORY", "keep temporary tables in memory", 0, err) != 0)
+		return -1;
 	if ((rc = read_version(st, &st->version, err)) != 0)
 		return rc;
 	st->last_rc = 0;
