@@ -105,7 +105,7 @@ sizes() {
 	_n=$1 _w=$2 _tabs=$3
 	t_screen "${_w} columns: the demo shows its 15 open findings (17, 2 resolved by the pass: hidden)" "$_n" ' 1/15 *$'
 	t_like "${_w} columns: the top line has the tabs and the position" \
-	    "$(printf '%s\n' "$TUI_SCREEN" | head -n 1)" "^ tfdrift demo +$_tabs +1/17 *\$"
+	    "$(printf '%s\n' "$TUI_SCREEN" | head -n 1)" "^ tfdrift demo +$_tabs +1/15 *\$"
 	for _v in 1:'^ ST SEV +TIME' 2:'^ TIME. +EVENT' 3:'^ ACTOR +TYPE' 4:'^ Event files' 5:'^ RESOURCE +TYPE'; do
 		tui_keys "$_n" "${_v%%:*}"
 		tui_wait "$_n" "${_v#*:}" 10
