@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "blame.h"
 #include "cli.h"
 #include "conf.h"
 #include "detect.h"
@@ -61,6 +62,11 @@ usage(FILE *fp)
 	    "         [--format json|jsonl|csv] [-o FILE]\n"
 	    "                          write the stored findings, with their triage; default: every\n"
 	    "                          one not resolved (open = drifted now and untriaged)\n"
+	    "  blame --plan PLAN.json (--store PATH | --events FILE...) [--state SRC...]\n"
+	    "        [--format json|text]\n"
+	    "                          who caused the drift a refresh-only plan found: the events\n"
+	    "                          that explain each changed attribute; exit 0 all explained,\n"
+	    "                          2 some not, 1 error\n"
 	    "  ack [--store PATH] ID [--note TEXT]\n"
 	    "                          acknowledge a finding (ID or a unique prefix of it)\n"
 	    "  suppress [--store PATH] --scope finding|resource|rule|actor|event --value V\n"
@@ -227,6 +233,26 @@ scan_flush(void *ctx)
 		output_flush(so->s);
 }
 
+/* scan --store: the write events that touched a resource (or made findings) are kept,
+ * saved in batches; the last batch goes with the findings, in their transaction. */
+#define SEEN_BATCH 512
+
+static void
+seen_add(struct store_seen_buf *sb, struct detector *det, const struct eventmap *map,
+    const struct event *ev, int made_findings)
+{
+	char *key;
+
+	if (ev->read_only == 1 || ev->id == NULL)
+		return;
+	if ((key = detector_seen_key(det, ev)) == NULL) {
+		if (!made_findings)
+			return;
+		key = xstrdup("");      /* a finding on no resource (a freeze violation) */
+	}
+	store_seen_add(sb, ev, key, eventmap_seen_record(map, ev));
+}
+
 /* One finding per id, the last one handed out (a resolution replaces the open finding it
  * resolves, detect.h), kept where the first one was. */
 static void
@@ -382,6 +408,8 @@ cmd_scan(int argc, char **argv)
 	struct rules *rules = NULL;
 	struct finding_list found = { 0 };
 	struct scan_out so = { 0 };
+	struct store_seen_buf seen = { 0 };
+	int seen_failed = 0;
 	struct out_opts oo = { OUT_JSON, 0 };
 	const struct index_key_spec *specs;
 	size_t nspecs, i, nsts = 0;
@@ -599,7 +627,24 @@ cmd_scan(int argc, char **argv)
 				event_free(&ev);
 				continue;
 			}
-			why = detect_event(det, &ev, &found);
+			{
+				size_t before = found.n;
+
+				why = detect_event(det, &ev, &found);
+				if (store != NULL && !seen_failed && why != ND_DUPLICATE)
+					seen_add(&seen, det, map, &ev, found.n > before);
+			}
+			if (seen.n == SEEN_BATCH) {
+				char *serr = NULL;
+
+				if (store_seen_flush(store, &seen, NULL, &serr) != 0) {
+					/* Said once; the findings are still tried at the end. */
+					fprintf(stderr, "tfdrift: the events seen were not saved: %s\n", serr);
+					free(serr);
+					seen_failed = 1;
+					errors++;
+				}
+			}
 			scan_emit(&so, &found);
 			if (explain) {
 				/* The id, source and name are logged: shown escaped (text.h). */
@@ -646,8 +691,9 @@ cmd_scan(int argc, char **argv)
 				errors++;
 				break;
 			}
-		/* Save, then show the store's triage on them (what is acknowledged or suppressed). */
-		if (store_put_findings(store, &found, &err) != 0) {
+		/* Save them with the events seen, then show the store's triage on them (what is
+		 * acknowledged or suppressed). */
+		if (store_seen_flush(store, &seen, &found, &err) != 0) {
 			fprintf(stderr, "tfdrift: the findings were not saved: %s\n", err);
 			free(err);
 			err = NULL;
@@ -766,6 +812,7 @@ cmd_scan(int argc, char **argv)
 	rc = errors > 0 ? 1 : (store != NULL ? store_status[ST_OPEN] : nstatus[ST_OPEN]) > 0 ? 2 : 0;
 out:
 	tf_hset_free(&was_open);
+	store_seen_clear(&seen);
 	store_close(store);
 	finding_list_clear(&found);
 	detector_free(det);
@@ -1472,6 +1519,8 @@ cli_main(int argc, char **argv)
 		rc = cmd_freeze(argc - i, argv + i);
 	else if (strcmp(argv[i], "watch") == 0)
 		rc = watch_main(argc - i, argv + i, global_config);
+	else if (strcmp(argv[i], "blame") == 0)
+		rc = blame_main(argc - i, argv + i, global_config);
 	else if (strcmp(argv[i], "rules") == 0)
 		rc = cmd_rules(argc - i, argv + i);
 	else if (strcmp(argv[i], "config") == 0)

@@ -114,6 +114,10 @@ static const struct conf_option options[] = {
 	  "handed over is kept, its cursor stays where that left it, and the exit status is 1. "
 	  "`watch --once-timeout` overrides it.",
 	  OPT(once_timeout_ms) },
+	{ "session_gap", CT_DURATION, "15m",
+	  "The dashboard's group by session (=): one actor's findings (same person, same role "
+	  "session) make one session while each follows the one before within this gap.",
+	  OPT(session_gap_ms) },
 	{ "rules_dirs", CT_STRING_LIST, "",
 	  "Rule files, or directories of them (their *.yaml, not subdirectories), that give "
 	  "findings severity, remediation steps and runbook links (doc/rules.md). Empty means "

@@ -108,6 +108,7 @@ struct conf {
 	int64_t state_refresh_ms;
 	int64_t gcp_operation_hold_ms;     /* a GCP operation's last entry waits for its first */
 	int64_t once_timeout_ms;           /* `watch --once`: the whole run's time limit */
+	int64_t session_gap_ms;            /* dashboard: a session's findings are this close */
 	struct conf_sources sources;       /* `sources:` */
 	char *event_maps_default;          /* private: <datadir>/rules/events, set by conf_init */
 	struct conf_output *outputs;       /* `outputs:` (notifications), in file order */

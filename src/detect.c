@@ -841,8 +841,22 @@ done:
 	return why;
 }
 
+static char *resource_key(struct detector *d, const struct event *ev, int any_type);
+
 char *
 detector_resource_key(struct detector *d, const struct event *ev)
+{
+	return resource_key(d, ev, 0);
+}
+
+char *
+detector_seen_key(struct detector *d, const struct event *ev)
+{
+	return resource_key(d, ev, 1);
+}
+
+static char *
+resource_key(struct detector *d, const struct event *ev, int any_type)
 {
 	const struct em_entry *ents[MAX_ENTRIES];
 	const struct tf_instance *ins[MAX_MATCH];
@@ -863,8 +877,8 @@ detector_resource_key(struct detector *d, const struct event *ev)
 			if (key == NULL && d->ix != NULL &&
 			    state_index_find(d->ix, prov, ids[j], type, ins, MAX_MATCH) > 0)
 				key = xstrdup(ins[0]->address);
-			if (fallback == NULL && type != NULL)
-				fallback = xasprintf("%s:%s", type, ids[j]);
+			if (fallback == NULL && (type != NULL || any_type))
+				fallback = xasprintf("%s:%s", type != NULL ? type : "", ids[j]);
 			free(ids[j]);
 		}
 	}
@@ -873,6 +887,63 @@ detector_resource_key(struct detector *d, const struct event *ev)
 		return key;
 	}
 	return fallback;
+}
+
+size_t
+detector_each_instance(struct detector *d, const struct event *ev,
+    void (*fn)(void *ctx, const struct em_entry *e, enum em_action action,
+    const struct tf_instance *in), void *ctx)
+{
+	const struct em_entry *ents[MAX_ENTRIES];
+	const char *prov = tf_provider_name(ev->provider);
+	size_t nent, i, j, k, calls = 0;
+	int found = 0;
+
+	if (d->ix == NULL)
+		return 0;
+	nent = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, ents, MAX_ENTRIES);
+	if (nent > MAX_ENTRIES)
+		nent = MAX_ENTRIES;
+	/* As resolve_map decides: the first entry that finds any of its resources in state. */
+	for (i = 0; i < nent && !found; i++) {
+		const char *type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
+		char *ids[MAX_IDS];
+		size_t ne = entry_ids(ents[i], ev, prov, ids, MAX_IDS);
+
+		for (j = 0; j < ne; j++) {
+			const struct tf_instance *ins[MAX_MATCH], *cov;
+			size_t nins = state_index_find(d->ix, prov, ids[j], type, ins, MAX_MATCH);
+
+			if (nins > MAX_MATCH)
+				nins = MAX_MATCH;
+			found |= nins > 0;
+			for (k = 0; k < nins; k++) {
+				if (ents[i]->action == EM_SET_ADD && covering_instance(d, ents[i], ev) != NULL)
+					continue;   /* a separate managed resource holds the member */
+				if (ents[i]->action == EM_SET_REMOVE &&
+				    (cov = covering_instance(d, ents[i], ev)) != NULL) {
+					fn(ctx, ents[i], EM_DELETE, cov);   /* that resource is gone */
+					calls++;
+					continue;
+				}
+				fn(ctx, ents[i], ents[i]->action, ins[k]);
+				calls++;
+			}
+			free(ids[j]);
+		}
+	}
+	return calls;
+}
+
+json_object *
+detect_attr_new_value(const struct em_attr *a, const struct event *ev,
+    const struct tf_instance *in, int *present)
+{
+	json_object *v = attr_event_value(a, ev, present);
+
+	if (v != NULL && a->transform == VT_SG_RULES && in != NULL)
+		v = sg_self(v, in->id);
+	return v;
 }
 
 /* Console sign-ins are not writes to anything, whatever CloudTrail's readOnly says. */

@@ -119,6 +119,24 @@ size_t detector_refresh(struct detector *d, struct state_index *ix, int64_t at_m
  * dashboard's per-resource history (the Terraform applies and failed calls on a resource
  * too). Heap string. On the detector's thread. */
 char *detector_resource_key(struct detector *d, const struct event *ev);
+/* The same, but an unmanaged resource of an "any type" entry (tags) is ":ID", as
+ * store_resource_key names the finding it makes: the key the store keeps an event under
+ * (store_put_events), so that every event a map names is kept. */
+char *detector_seen_key(struct detector *d, const struct event *ev);
+/*
+ * What an event does to the managed resources it names, found as detect_event finds them
+ * (the same map entries in order, ids and state lookups) but whoever made it and whatever
+ * came of it, for `tfdrift blame`: fn is called once per (entry, instance) with the entry's
+ * action (EM_DELETE for the separate resource a set_remove takes away, covered_by). Returns
+ * the number of calls. On the detector's thread.
+ */
+size_t detector_each_instance(struct detector *d, const struct event *ev,
+    void (*fn)(void *ctx, const struct em_entry *e, enum em_action action,
+    const struct tf_instance *in), void *ctx);
+/* The canonical new value (value.h) the event gives attribute a of instance in, as detection
+ * compares it: a new reference, or NULL; *present says whether the record carries it. */
+json_object *detect_attr_new_value(const struct em_attr *a, const struct event *ev,
+    const struct tf_instance *in, int *present);
 /*
  * GCP operations seen by their last entry first. A long-running operation logs a first entry
  * (the request: its finding comes from it) and a last one; a log read newest first, or a first

@@ -139,6 +139,31 @@ actor_copy(struct actor *dst, const struct actor *src)
 	dst->via = src->via;
 }
 
+static json_object *
+jstr_or_null(const char *s)
+{
+	return s != NULL ? json_object_new_string(s) : NULL;
+}
+
+json_object *
+actor_to_json(const struct actor *a)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "principal", jstr_or_null(a->principal));
+	json_object_object_add(o, "name", jstr_or_null(a->name));
+	json_object_object_add(o, "type", jstr_or_null(a->type));
+	json_object_object_add(o, "account", jstr_or_null(a->account));
+	json_object_object_add(o, "role", jstr_or_null(a->role));
+	json_object_object_add(o, "session", jstr_or_null(a->session));
+	json_object_object_add(o, "via", json_object_new_string(tf_via_name(a->via)));
+	if (a->invoked_by != NULL)
+		json_object_object_add(o, "invoked_by", json_object_new_string(a->invoked_by));
+	if (a->delegation != NULL)
+		json_object_object_add(o, "delegation", json_object_new_string(a->delegation));
+	return o;
+}
+
 void
 actor_clear(struct actor *a)
 {

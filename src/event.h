@@ -62,6 +62,9 @@ void event_clone(struct event *dst, const struct event *src);
 void event_clone_deep(struct event *dst, const struct event *src);
 void actor_copy(struct actor *dst, const struct actor *src);   /* deep copy */
 void actor_clear(struct actor *a);                              /* frees and zeroes */
+/* {principal, name, type, account, role, session, via[, invoked_by][, delegation]}: role and
+ * session are null when the identity has none. A new object. */
+json_object *actor_to_json(const struct actor *a);
 /* Fill an event from a parsed CloudTrail record / GCP LogEntry. Takes a reference to `obj`
  * (the caller keeps its own), whose strings and keys that are not valid UTF-8 (or hold a
  * NUL) are repaired in place with U+FFFD first (ev->repaired counts them). Returns 0, or -1 with *why set to a static reason when the

@@ -1374,3 +1374,82 @@ eventmap_load_report(const char *dir, FILE *fp)
 	yerrs_free(errs, nerrs);
 	return m;
 }
+
+/* ---- the record as the store keeps it ---- */
+
+/* Where the provider's records hold the call's own data (parameters, results, details): only
+ * what the maps read of these is kept. */
+static int
+payload_key(enum tf_provider p, const char *k)
+{
+	static const char *const aws[] = { "requestParameters", "responseElements",
+	    "additionalEventData", "serviceEventDetails" };
+	static const char *const gcp[] = { "request", "response", "metadata", "serviceData" };
+	const char *const *v = p == PROV_GCP ? gcp : aws;
+	size_t i, n = p == PROV_GCP ? TF_ARRLEN(gcp) : TF_ARRLEN(aws);
+
+	for (i = 0; i < n; i++)
+		if (strcmp(k, v[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* A deep copy of o without the key `skip` (NULL: none). */
+static json_object *
+copy_without(json_object *o, const char *skip, enum tf_provider prov, int payload)
+{
+	json_object *out = json_object_new_object(), *c = NULL;
+
+	json_object_object_foreach(o, k, v) {
+		if ((skip != NULL && strcmp(k, skip) == 0) || (payload && payload_key(prov, k)))
+			continue;
+		c = NULL;
+		if (v != NULL && json_object_deep_copy(v, &c, NULL) != 0)
+			tf_fatal("out of memory (json_object_deep_copy)");
+		json_object_object_add(out, k, c);
+	}
+	return out;
+}
+
+json_object *
+eventmap_seen_record(const struct eventmap *m, const struct event *ev)
+{
+	const struct em_entry *ents[16];
+	json_object *rec, *out, *wrap;
+	size_t nent, i, j, k;
+	int pass;
+
+	if (ev->record == NULL || !json_object_is_type(ev->record, json_type_object))
+		return NULL;
+	nent = eventmap_lookup(m, ev->provider, ev->source, ev->name, ents, TF_ARRLEN(ents));
+	if (nent > TF_ARRLEN(ents))
+		nent = TF_ARRLEN(ents);
+	rec = ev->record;
+	out = copy_without(rec, NULL, ev->provider, 1);
+	/* First every path the maps read, then the sensitive ones masked over them. */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < nent; i++) {
+			const struct em_entry *e = ents[i];
+
+			for (j = 0; pass == 0 && j < e->nid_paths; j++)
+				out = jpath_copy(e->id_paths[j], rec, out, 0);
+			for (j = 0; pass == 0 && j < e->ncover; j++)
+				out = jpath_copy(e->cover[j].path, rec, out, 0);
+			for (j = 0; j < e->nattrs; j++) {
+				const struct em_attr *a = &e->attrs[j];
+				int secret = a->sensitive || a->transform == VT_REDACTED;
+
+				if (pass == 1 && !secret)
+					continue;
+				for (k = 0; k < a->npaths; k++)
+					out = jpath_copy(a->paths[k], rec, out, pass == 1);
+			}
+		}
+	if (ev->raw == NULL || ev->raw == rec || ev->provider != PROV_GCP)
+		return out;     /* an AWS record (an envelope's detail is kept alone) */
+	/* A LogEntry: the entry around its reduced protoPayload. */
+	wrap = copy_without(ev->raw, "protoPayload", ev->provider, 0);
+	json_object_object_add(wrap, "protoPayload", out);
+	return wrap;
+}
+

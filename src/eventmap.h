@@ -120,4 +120,17 @@ int eventmap_attrset_has(const struct em_attrset *s, const char *type, const cha
 int eventmap_keep_attr(void *ctx, const char *type, const char *attr);
 void eventmap_attrset_free(struct em_attrset *s);
 
+/*
+ * The record of an event as the store keeps it (store_put_events): everything but the call's
+ * own data (AWS requestParameters, responseElements, additionalEventData,
+ * serviceEventDetails; GCP request, response, metadata, serviceData), of which only what the
+ * maps' entries for the event read is kept (ids, attributes, covered_by), with the values of
+ * attributes marked sensitive or redacted replaced by "(sensitive)". Secrets a log carries
+ * elsewhere in the call's data are never stored, and event_from_json reads the result as the
+ * same event, which the same maps resolve the same way. An AWS record is kept alone (an
+ * EventBridge envelope is dropped); a GCP LogEntry keeps its envelope. A new object, or NULL
+ * when the event has no record. Any thread (the map is read only).
+ */
+json_object *eventmap_seen_record(const struct eventmap *m, const struct event *ev);
+
 #endif

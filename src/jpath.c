@@ -336,3 +336,89 @@ json_get_str(json_object *root, const char *dotted)
 		return NULL;
 	}
 }
+
+/* ---- copying what a path selects ---- */
+
+/* An array of n JSON nulls. */
+static json_object *
+null_array(size_t n)
+{
+	json_object *a = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_object_array_add(a, NULL);
+	return a;
+}
+
+/* dst (owned, may be NULL) with what segments s.. select in src merged in; returns the new
+ * owned value for dst's place. */
+static json_object *
+copy_at(const struct jpath *p, size_t s, json_object *src, json_object *dst, int mask)
+{
+	const struct jseg *g;
+	json_object *next, *child, *out = NULL;
+	size_t i, n;
+
+	if (src == NULL || json_object_is_type(src, json_type_null))
+		return dst;
+	if (s == p->nsegs) {
+		json_object_put(dst);
+		if (mask)
+			return json_object_new_string("(sensitive)");
+		if (json_object_deep_copy(src, &out, NULL) != 0)
+			tf_fatal("out of memory (json_object_deep_copy)");
+		return out;
+	}
+	g = &p->segs[s];
+	switch (g->kind) {
+	case SEG_KEY:
+		if (!json_object_is_type(src, json_type_object) ||
+		    !json_object_object_get_ex(src, g->key, &next) || next == NULL)
+			return dst;
+		child = NULL;
+		if (json_object_is_type(dst, json_type_object) &&
+		    json_object_object_get_ex(dst, g->key, &child))
+			json_object_get(child);
+		if ((out = copy_at(p, s + 1, next, child, mask)) == NULL)
+			return dst;     /* nothing selected below: nothing made */
+		if (dst == NULL || !json_object_is_type(dst, json_type_object)) {
+			json_object_put(dst);
+			dst = json_object_new_object();
+		}
+		json_object_object_add(dst, g->key, out);
+		return dst;
+	case SEG_INDEX:
+	case SEG_ALL:
+		/* A single value where a list is usual counts as a one-element list (walk). */
+		if (!json_object_is_type(src, json_type_array))
+			return g->kind == SEG_ALL || g->index == 0 ? copy_at(p, s + 1, src, dst, mask) : dst;
+		n = json_object_array_length(src);
+		for (i = 0; i < n; i++) {
+			int same = json_object_is_type(dst, json_type_array) &&
+			    json_object_array_length(dst) == n;
+
+			if (g->kind == SEG_INDEX && i != g->index)
+				continue;
+			child = same ? json_object_get(json_object_array_get_idx(dst, i)) : NULL;
+			if ((out = copy_at(p, s + 1, json_object_array_get_idx(src, i), child, mask)) == NULL)
+				continue;
+			if (!same) {
+				json_object_put(dst);
+				dst = null_array(n);
+			}
+			json_object_array_put_idx(dst, i, out);
+		}
+		return dst;
+	}
+	return dst;
+}
+
+json_object *
+jpath_copy(const struct jpath *p, json_object *src, json_object *dst, int mask)
+{
+	if (p == NULL)
+		return dst;
+	return copy_at(p, 0, src, dst, mask);
+}
+

@@ -17,6 +17,12 @@ int jpath_is_multi(const struct jpath *p);         /* contains [] */
 json_object *jpath_get(const struct jpath *p, json_object *root);
 /* Every match (borrowed) in document order; returns the total count (may exceed max). */
 size_t jpath_all(const struct jpath *p, json_object *root, json_object **out, size_t max);
+/* Merge into dst (taken; a new object when NULL) what p selects in src, as deep copies, with
+ * the objects and arrays on the way (arrays keep their length, the other elements null), so
+ * that p selects the same values in the result; with mask the selected values become the
+ * string "(sensitive)" instead. Returns the result (owned). A record reduced to what the event
+ * maps read is made this way (eventmap_seen_record). */
+json_object *jpath_copy(const struct jpath *p, json_object *src, json_object *dst, int mask);
 /* Convenience for code: evaluate an uncompiled simple dotted path (no [] support). */
 json_object *json_get_path(json_object *root, const char *dotted);
 /* String value (borrowed from json-c) of a string/number/bool at a dotted path, or NULL. */

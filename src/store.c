@@ -1,5 +1,5 @@
-/* store: the durable SQLite store (WAL) of findings, triage decisions, change-freeze windows
- * and collector cursors.
+/* store: the durable SQLite store (WAL) of findings, triage decisions, change-freeze windows,
+ * collector cursors and the events seen.
  * Owns the schema and its migrations, the clear messages for a locked, read-only, corrupt
  * or full store (and the read-only fallback), and applying triage decisions to findings. */
 #include "config.h"
@@ -107,6 +107,26 @@ static const struct migration migrations[] = {
 	  "ALTER TABLE findings ADD COLUMN state_lineage TEXT;"
 	  "ALTER TABLE findings ADD COLUMN state_serial INTEGER;"
 	  "CREATE INDEX findings_status ON findings (status, event_time);" },
+	{ 6, "events seen",
+	  /* The write events that touched a resource (or made findings), as logged, so `tfdrift
+	   * blame` and a resource's history can be answered from the store. Kept
+	   * STORE_EVENTS_KEEP_MS after they were last saved. */
+	  "CREATE TABLE events_seen ("
+	  " provider TEXT NOT NULL,"
+	  " id TEXT NOT NULL,"
+	  " time INTEGER NOT NULL,"            /* ms: the event's time, 0 when unknown */
+	  " resource_key TEXT NOT NULL,"       /* detector_resource_key: address, else TYPE:ID */
+	  " name TEXT, source TEXT,"
+	  " actor TEXT NOT NULL,"              /* actor_to_json */
+	  " failed INTEGER NOT NULL CHECK (failed IN (0, 1)),"
+	  " error_code TEXT,"
+	  " origin TEXT,"
+	  " record TEXT NOT NULL,"             /* the record as logged: event_from_json reads it */
+	  " seen INTEGER NOT NULL,"            /* ms: when tfdrift last saved it */
+	  " PRIMARY KEY (provider, id));"
+	  /* A resource's history; the retention. */
+	  "CREATE INDEX events_seen_resource ON events_seen (resource_key, time);"
+	  "CREATE INDEX events_seen_seen ON events_seen (seen);" },
 };
 
 /* mkdir -p for a new store, with a message that says what to do. */
@@ -721,6 +741,11 @@ setup(struct store *st, char **err)
 	}
 	if (exec(st, "PRAGMA foreign_keys = ON", "enable foreign keys", 0, err) != 0)
 		return -1;
+	/* Temporary tables and sorts (quick_check, exports) in memory: no temporary file in a
+	 * directory that may be full or read-only, and when memory runs out SQLite says so
+	 * instead of "unable to open a temporary database file" (alloc_torture). */
+	if (exec(st, "PRAGMA temp_store = MEMORY", "keep temporary tables in memory", 0, err) != 0)
+		return -1;
 	if ((rc = read_version(st, &st->version, err)) != 0)
 		return rc;
 	st->last_rc = 0;
@@ -1150,8 +1175,24 @@ store_close(struct store *st)
 
 /* ---- findings ---- */
 
+static int put_events(struct store *st, const struct store_seen *v, size_t n, int64_t now,
+    const char *doing, char **err);
+
 int
 store_put_findings(struct store *st, const struct finding_list *l, char **err)
+{
+	return store_put_findings_events(st, l, NULL, 0, err);
+}
+
+int
+store_put_events(struct store *st, const struct store_seen *v, size_t n, char **err)
+{
+	return store_put_findings_events(st, NULL, v, n, err);
+}
+
+int
+store_put_findings_events(struct store *st, const struct finding_list *l,
+    const struct store_seen *v, size_t nv, char **err)
 {
 	/* A resolved finding stays resolved: an update never touches one (the same event scanned
 	 * again, an open copy from another worker). */
@@ -1167,19 +1208,23 @@ store_put_findings(struct store *st, const struct finding_list *l, char **err)
 	    " resolved_at, state_lineage, state_serial, first_seen)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
 	    " ?18, ?1)";
-	const char *doing = "save findings";
+	const char *doing = l != NULL && l->n > 0 ? "save findings" : "save the events seen";
 	sqlite3_stmt *upd = NULL, *ins = NULL;
 	int64_t now = tf_now_ms();
-	size_t i;
+	size_t i, nf = l != NULL ? l->n : 0;
 	int rc;
 
-	if (l->n == 0)
+	if (nf == 0 && nv == 0)
 		return 0;
-	if (st->version < 5)
+	if (nf > 0 && st->version < 5)
 		return tf_err(err, "%s: the store has schema version %d, which keeps no resolutions "
 		    "(open it writable once to upgrade it)", st->path, st->version);
 	if (begin_write(st, doing, err) != 0)
 		return -1;
+	if (put_events(st, v, nv, now, doing, err) != 0)
+		return -1;
+	if (nf == 0)
+		return commit(st, doing, err);
 	if (prep(st, upd_sql, &upd, doing, err) != 0 || prep(st, ins_sql, &ins, doing, err) != 0) {
 		sqlite3_finalize(upd);
 		rollback(st);
@@ -1189,9 +1234,7 @@ store_put_findings(struct store *st, const struct finding_list *l, char **err)
 		const struct finding *f = l->v[i];
 		json_object *o = finding_to_json(f);
 		sqlite3_stmt *s = upd;
-		int pass;
-
-		int resolved = f->status == ST_RESOLVED && f->resolution != NULL;
+		int pass, resolved = f->status == ST_RESOLVED && f->resolution != NULL;
 
 		/* Triage lives in the decisions table only; a resolution in the finding. */
 		json_object_object_add(o, "status", json_object_new_string(resolved ? "resolved" :
@@ -1436,6 +1479,221 @@ store_history(struct store *st, const char *resource_key, int64_t since_ms, int6
 		return sql_fail(st, rc, doing, 0, err);
 	}
 	return 0;
+}
+
+/* ---- events seen ---- */
+
+/* Insert or refresh events (a write transaction is open; on failure it is rolled back), then
+ * forget those not saved for STORE_EVENTS_KEEP_MS. */
+static int
+put_events(struct store *st, const struct store_seen *v, size_t n, int64_t now,
+    const char *doing, char **err)
+{
+	static const char sql[] =
+	    "INSERT INTO events_seen (provider, id, time, resource_key, name, source, actor, failed,"
+	    " error_code, origin, record, seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+	    " ON CONFLICT (provider, id) DO UPDATE SET resource_key = excluded.resource_key,"
+	    " seen = excluded.seen";
+	sqlite3_stmt *s = NULL;
+	size_t i;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	if (prep(st, sql, &s, doing, err) != 0) {
+		rollback(st);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		const struct event *ev = v[i].ev;
+		json_object *actor;
+
+		/* Without an id the same event cannot be told from another: not kept. */
+		if (ev->id == NULL || *ev->id == '\0' || v[i].record == NULL ||
+		    v[i].resource_key == NULL)
+			continue;
+		actor = actor_to_json(&ev->actor);
+		sqlite3_reset(s);
+		bind_text(s, 1, tf_provider_name(ev->provider));
+		bind_text(s, 2, ev->id);
+		sqlite3_bind_int64(s, 3, ev->time_ms);
+		bind_text(s, 4, v[i].resource_key);
+		bind_text(s, 5, ev->name);
+		bind_text(s, 6, ev->source);
+		sqlite3_bind_text(s, 7, json_object_to_json_string_ext(actor, JSON_C_TO_STRING_PLAIN |
+		    JSON_C_TO_STRING_NOSLASHESCAPE), -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(s, 8, ev->error_code != NULL);
+		bind_text(s, 9, ev->error_code);
+		bind_text(s, 10, ev->origin);
+		sqlite3_bind_text(s, 11, json_object_to_json_string_ext(v[i].record,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 12, now);
+		rc = sqlite3_step(s);
+		json_object_put(actor);
+		if (rc != SQLITE_DONE) {
+			sqlite3_finalize(s);
+			return abort_write(st, rc, doing, err);
+		}
+	}
+	sqlite3_finalize(s);
+	if (prep(st, "DELETE FROM events_seen WHERE seen < ?1", &s, doing, err) != 0) {
+		rollback(st);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, now - STORE_EVENTS_KEEP_MS);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return abort_write(st, rc, doing, err);
+	return 0;
+}
+
+void
+store_seen_add(struct store_seen_buf *b, const struct event *ev, char *key, json_object *record)
+{
+	struct event *c;
+
+	if (record == NULL) {
+		free(key);
+		return;
+	}
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 64;
+		b->ev = xreallocarray(b->ev, b->cap, sizeof *b->ev);
+		b->keys = xreallocarray(b->keys, b->cap, sizeof *b->keys);
+		b->records = xreallocarray(b->records, b->cap, sizeof *b->records);
+	}
+	c = &b->ev[b->n];
+	event_clone(c, ev);
+	/* The copy's strings are its own; its JSON (shared with ev) goes now, on ev's thread. */
+	json_object_put(c->raw);
+	c->raw = NULL;
+	c->record = NULL;
+	b->records[b->n] = record;
+	b->keys[b->n++] = key;
+}
+
+void
+store_seen_clear(struct store_seen_buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		event_free(&b->ev[i]);
+		free(b->keys[i]);
+		json_object_put(b->records[i]);
+	}
+	free(b->ev);
+	free(b->keys);
+	free(b->records);
+	memset(b, 0, sizeof *b);
+}
+
+int
+store_seen_flush(struct store *st, struct store_seen_buf *b, const struct finding_list *l,
+    char **err)
+{
+	struct store_seen *v = xcalloc(b->n + 1, sizeof *v);
+	size_t i;
+	int rc;
+
+	for (i = 0; i < b->n; i++) {
+		v[i].ev = &b->ev[i];
+		v[i].resource_key = b->keys[i];
+		v[i].record = b->records[i];
+	}
+	rc = store_put_findings_events(st, l, v, b->n, err);
+	free(v);
+	store_seen_clear(b);
+	return rc;
+}
+
+/* A store older than schema 6 read as it is has no events. */
+static int
+events_kept(struct store *st, char **err)
+{
+	if (st->version >= 6)
+		return 0;
+	return tf_err(err, "%s: the store has schema version %d, which keeps no events (6 does): "
+	    "open it once for writing (tfdrift scan --store, tfdrift watch) to upgrade it, then "
+	    "the events seen from then on are kept", st->path, st->version);
+}
+
+int
+store_each_event(struct store *st, int (*fn)(void *ctx, const struct event *ev), void *ctx,
+    char **err)
+{
+	const char *doing = "read the events seen";
+	sqlite3_stmt *s;
+	int rc, nbad = 0, stop = 0;
+	char *first_bad = NULL;
+
+	if (events_kept(st, err) != 0)
+		return -1;
+	if (prep(st, "SELECT provider, id, time, origin, record FROM events_seen"
+	    " ORDER BY time, provider, id", &s, doing, err) != 0)
+		return -1;
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(s, 1);
+		const char *rec = (const char *)sqlite3_column_text(s, 4);
+		const char *origin = (const char *)sqlite3_column_text(s, 3);
+		enum json_tokener_error jerr = json_tokener_success;
+		json_object *o = rec != NULL ? json_tokener_parse_verbose(rec, &jerr) : NULL;
+		const char *why = NULL;
+		struct event ev;
+
+		memset(&ev, 0, sizeof ev);
+		if (o == NULL || event_from_json(o, &ev, &why) != 0) {
+			if (nbad++ == 0)
+				first_bad = xasprintf("%s: event %s: cannot read it back (%s); skipped",
+				    st->path, id != NULL ? id : "?", why != NULL ? why : rec == NULL ?
+				    "no record" : json_tokener_error_desc(jerr));
+			json_object_put(o);
+			event_free(&ev);
+			continue;
+		}
+		json_object_put(o);
+		/* What the collector made of it, as it was saved. */
+		free(ev.id);
+		ev.id = xstrdup(id);
+		ev.time_ms = sqlite3_column_int64(s, 2);
+		free(ev.origin);
+		ev.origin = xstrdup(origin);
+		stop = fn(ctx, &ev) != 0;
+		event_free(&ev);
+	}
+	sqlite3_finalize(s);
+	if (!stop && rc != SQLITE_DONE) {
+		free(first_bad);
+		return sql_fail(st, rc, doing, 0, err);
+	}
+	if (nbad > 0) {
+		if (err != NULL)
+			*err = first_bad;
+		else
+			free(first_bad);
+	}
+	return nbad;
+}
+
+int64_t
+store_count_events(struct store *st, char **err)
+{
+	sqlite3_stmt *s;
+	int64_t n;
+	int rc;
+
+	if (events_kept(st, err) != 0)
+		return -1;
+	if (prep(st, "SELECT count(*) FROM events_seen", &s, "count the events seen", err) != 0)
+		return -1;
+	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return sql_fail(st, rc, "count the events seen", 0, err);
+	}
+	n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
 }
 
 /* ---- decisions ---- */
@@ -1843,6 +2101,8 @@ void
 store_triage_apply(const struct store_triage *t, struct finding *f, int64_t now_ms)
 {
 	const struct store_decision *sup = NULL, *ack = NULL, *d;
+	/* Resolved outranks triage: the decision is still recorded, the status stays. */
+	int resolved = f->status == ST_RESOLVED && f->resolution != NULL;
 
 	if (f->triage != NULL) {
 		free(f->triage->by);
@@ -1850,14 +2110,12 @@ store_triage_apply(const struct store_triage *t, struct finding *f, int64_t now_
 		free(f->triage);
 		f->triage = NULL;
 	}
-	/* Resolved outranks triage: the finding keeps its triage, shown, but stays resolved. */
-	f->status = f->status == ST_RESOLVED && f->resolution != NULL ? ST_RESOLVED : ST_OPEN;
+	f->status = resolved ? ST_RESOLVED : ST_OPEN;
 	decisions(t, f, now_ms, &sup, &ack);
-
 	d = sup != NULL ? sup : ack;   /* a suppression beats an acknowledgement */
 	if (d == NULL)
 		return;
-	if (f->status != ST_RESOLVED)
+	if (!resolved)
 		f->status = d == sup ? ST_SUPPRESSED : ST_ACKNOWLEDGED;
 	f->triage = xcalloc(1, sizeof *f->triage);
 	f->triage->by = xstrdup(d->by);

@@ -1,5 +1,6 @@
 /* store: the durable SQLite store (WAL) of findings, triage decisions (ack, suppress, undo),
- * change-freeze windows and collector cursors, with a schema version and ordered migrations.
+ * change-freeze windows, collector cursors and the events seen (for `tfdrift blame`), with a
+ * schema version and ordered migrations.
  *
  * Threads: a struct store is one SQLite connection opened without SQLite's own mutex
  * (SQLITE_OPEN_NOMUTEX). Use it from one thread at a time; a thread that needs the store
@@ -23,7 +24,7 @@
 
 struct freeze_window;
 
-#define STORE_SCHEMA_VERSION 5          /* the newest schema this binary knows */
+#define STORE_SCHEMA_VERSION 6          /* the newest schema this binary knows */
 #define STORE_READABLE_FROM 3           /* older stores than this must be upgraded to be read */
 #define STORE_BUSY_TIMEOUT_MS 5000      /* how long a write waits for another writer */
 
@@ -98,6 +99,49 @@ int store_find_finding(struct store *st, const char *id_or_prefix, char **id, ch
  * finding_history_clear). 0, or -1 with *err. */
 int store_history(struct store *st, const char *resource_key, int64_t since_ms, int64_t until_ms,
     const char *exclude_id, size_t limit, struct finding_history **out, size_t *n, char **err);
+/*
+ * Events seen (schema 6): the write events that touched a resource the event maps name
+ * (managed or not, failed or not, by anyone, the pipeline too), as logged, for `tfdrift blame`
+ * and a resource's history. `scan --store`, `watch` and the dashboard save them with the
+ * findings they made, in the same transaction. Each is kept STORE_EVENTS_KEEP_MS after it was
+ * last saved (every save forgets the older ones), CloudTrail's own LookupEvents window.
+ */
+#define STORE_EVENTS_KEEP_MS ((int64_t)90 * 24 * 3600 * 1000)
+struct store_seen {
+	const struct event *ev;         /* its id (events without one are not kept), time, name... */
+	const char *resource_key;       /* detector_seen_key */
+	json_object *record;            /* what is kept of the record: eventmap_seen_record */
+};
+/* Save events; an event saved again keeps its record and gets the new key. 0, or -1 with
+ * nothing written. */
+int store_put_events(struct store *st, const struct store_seen *v, size_t n, char **err);
+/* Findings and events in ONE transaction (either list may be empty or NULL). */
+int store_put_findings_events(struct store *st, const struct finding_list *l,
+    const struct store_seen *v, size_t n, char **err);
+/* A batch of events to save: copies of their fields without their JSON, and the records to
+ * keep (eventmap_seen_record), owned: once added, any one thread at a time may save them. */
+struct store_seen_buf {
+	struct event *ev;
+	char **keys;
+	json_object **records;
+	size_t n, cap;
+};
+/* Takes key and record (NULL: the event is not kept); call it on ev's thread. */
+void store_seen_add(struct store_seen_buf *b, const struct event *ev, char *key,
+    json_object *record);
+/* Save the batch, with findings l (may be NULL) in the same transaction, and empty it
+ * (whether or not it was saved). 0, or -1 with *err. */
+int store_seen_flush(struct store *st, struct store_seen_buf *b, const struct finding_list *l,
+    char **err);
+void store_seen_clear(struct store_seen_buf *b);
+/* Every event kept, oldest first (time, provider, id), read back with event_from_json and
+ * given the id, time and origin it was saved with; fn(ctx, ev) (ev freed when fn returns;
+ * non-zero stops). Returns -1 on error (a store older than schema 6 says how to upgrade
+ * it), else the number of rows that could not be read back (skipped; *err says which
+ * first). */
+int store_each_event(struct store *st, int (*fn)(void *ctx, const struct event *ev), void *ctx,
+    char **err);
+int64_t store_count_events(struct store *st, char **err);
 /* Number of stored findings, or -1 with *err. */
 int64_t store_count_findings(struct store *st, char **err);
 

@@ -1268,8 +1268,8 @@ pos_of(const char *buf, size_t off, size_t *line, size_t *col)
 	*col = c;
 }
 
-static json_object *
-parse_json(const char *buf, size_t len, const char *source, char **err)
+json_object *
+tfstate_parse_json(const char *buf, size_t len, const char *source, char **err)
 {
 	json_tokener *tok;
 	json_object *obj = NULL;
@@ -1973,7 +1973,7 @@ parse_tree(const char *buf, size_t len, const char *source, const struct tfstate
 	int64_t version;
 	int rc;
 
-	if ((root = parse_json(buf, len, source, err)) == NULL)
+	if ((root = tfstate_parse_json(buf, len, source, err)) == NULL)
 		return -1;
 	if (!json_object_is_type(root, json_type_object)) {
 		tf_err(err, "%s: not a Terraform state: the document is %s, not an object", source,

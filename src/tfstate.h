@@ -48,6 +48,10 @@ struct tf_state {
  * NUL. *err is freed first if set, so initialize it to NULL. */
 int tfstate_parse(const char *buf, size_t len, const char *source, struct tf_state **out, char **err);
 int tfstate_load_file(const char *path, struct tf_state **out, char **err);
+/* The JSON reader the state parser uses (strict, nesting limit, any size), for other
+ * Terraform documents (tfplan.c): the tree, or NULL with *err "SOURCE: invalid JSON at line
+ * L, column C: what". */
+json_object *tfstate_parse_json(const char *buf, size_t len, const char *source, char **err);
 
 /* Which attributes to keep in memory (a 100,000-resource state is mostly attributes nothing
  * compares): fn(ctx, type, top-level attribute name) returns 1 to keep it. id, arn and

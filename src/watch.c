@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +53,16 @@ struct watch {
 	uint64_t printed, open;         /* open: printed open and not resolved since */
 	struct tf_hset open_ids;        /* the ids counted in open */
 	int state_failed;
+	/* Events seen, waiting to be saved with the next findings (same transaction), or when
+	 * there are SEEN_MAX of them, a collector flushed, the main thread's once-a-second
+	 * pass comes, or at the end. They share no JSON with the engine's events, so either
+	 * thread may save and free them; seen_mu guards the buffer (taken before the engine's
+	 * store lock, never inside it). */
+	pthread_mutex_t seen_mu;
+	struct store_seen_buf seen;
 };
+
+#define SEEN_MAX 64
 
 static void
 watch_usage(FILE *fp)
@@ -96,10 +106,15 @@ on_findings(void *ctx, struct finding_list *l)
 	struct out_opts o = { w->format, w->color };
 	struct finding_list show = { 0 };
 	struct store_triage *tri = NULL;
+	struct store_seen_buf seen = { 0 };
 	char *err = NULL;
 	size_t i;
 
 	if (w->store != NULL) {
+		pthread_mutex_lock(&w->seen_mu);
+		seen = w->seen;         /* saved with these findings */
+		memset(&w->seen, 0, sizeof w->seen);
+		pthread_mutex_unlock(&w->seen_mu);
 		engine_store_lock(w->eng);
 		for (i = 0; i < l->n; i++)
 			if (enrich_history(w->store, l->v[i], tf_now_ms(), &err) != 0) {
@@ -108,7 +123,7 @@ on_findings(void *ctx, struct finding_list *l)
 				err = NULL;
 				break;
 			}
-		if (store_put_findings(w->store, l, &err) != 0) {
+		if (store_seen_flush(w->store, &seen, l, &err) != 0) {
 			fprintf(stderr, "tfdrift: findings not saved: %s\n", err);
 			free(err);
 			err = NULL;
@@ -150,6 +165,67 @@ on_findings(void *ctx, struct finding_list *l)
 	store_triage_free(tri);
 	finding_list_clear(l);
 	free(l->v);
+}
+
+/* Save the events seen that wait (under the engine's store lock). Any thread. */
+static void
+flush_seen(struct watch *w)
+{
+	struct store_seen_buf seen;
+	char *err = NULL;
+
+	if (w->store == NULL)
+		return;
+	pthread_mutex_lock(&w->seen_mu);
+	seen = w->seen;
+	memset(&w->seen, 0, sizeof w->seen);
+	pthread_mutex_unlock(&w->seen_mu);
+	if (seen.n == 0) {
+		store_seen_clear(&seen);
+		return;
+	}
+	engine_store_lock(w->eng);
+	if (store_seen_flush(w->store, &seen, NULL, &err) != 0) {
+		fprintf(stderr, "tfdrift: events seen not saved: %s\n", err);
+		free(err);
+	}
+	engine_store_unlock(w->eng);
+}
+
+/* The engine's event callback, on the engine thread: keep a write event the maps tie to a
+ * resource (or that made findings), for `tfdrift blame` and the per-resource history. */
+static void
+on_event(void *ctx, const struct event *ev, enum nodrift why, struct finding **fv, size_t nf)
+{
+	struct watch *w = ctx;
+	json_object *record;
+	char *key;
+	int full;
+
+	(void)fv;
+	if (w->store == NULL || why == ND_DUPLICATE || ev->read_only == 1 || ev->id == NULL)
+		return;
+	if ((key = detector_seen_key(w->det, ev)) == NULL) {
+		if (nf == 0)
+			return;
+		key = xstrdup("");      /* a finding on no resource (a freeze violation) */
+	}
+	/* The record kept is a copy of its own (no JSON shared with ev): the main thread may
+	 * save and free it. */
+	record = eventmap_seen_record(w->map, ev);
+	pthread_mutex_lock(&w->seen_mu);
+	store_seen_add(&w->seen, ev, key, record);
+	full = w->seen.n >= SEEN_MAX;
+	pthread_mutex_unlock(&w->seen_mu);
+	if (full)
+		flush_seen(w);
+}
+
+static void
+on_flushed(void *ctx, const char *collector)
+{
+	(void)collector;
+	flush_seen(ctx);
 }
 
 /* The store's drift so far: what the states read now accept or lost resolves at once (saved),
@@ -309,6 +385,7 @@ watch_main(int argc, char **argv, const char *config)
 	sigset_t sigs;
 
 	memset(w, 0, sizeof *w);
+	pthread_mutex_init(&w->seen_mu, NULL);
 	conf_init(&w->conf);
 	w->format = OUT_JSONL;
 	optind = 1;
@@ -438,8 +515,8 @@ watch_main(int argc, char **argv, const char *config)
 		}
 	}
 	cons.findings = on_findings;
-	cons.event = NULL;
-	cons.flushed = NULL;
+	cons.event = on_event;
+	cons.flushed = on_flushed;
 	cons.ctx = w;
 	w->eng = engine_new(w->det, w->store, 10000, &cons);
 	engine_set_state_loader(w->eng, states_loader, w->st, w->conf.state_refresh_ms);
@@ -495,6 +572,7 @@ watch_main(int argc, char **argv, const char *config)
 
 			if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)
 				break;
+			flush_seen(w);          /* at least once a second */
 			report_errors(w, &shown, &nshown);
 			/* A state that stopped loading: say so once (the last good index stays). */
 			serr = engine_state_error(w->eng, NULL);
@@ -512,6 +590,10 @@ watch_main(int argc, char **argv, const char *config)
 	engine_stop(w->eng);
 	rc = 0;
 out:
+	if (w->eng != NULL)
+		flush_seen(w);          /* the engine stopped: what it left */
+	store_seen_clear(&w->seen);
+	pthread_mutex_destroy(&w->seen_mu);
 	engine_free(w->eng);
 	/* Deliver what is queued (bounded: see notify_drain), then say how it went. */
 	notify_drain(w->notify, NOTIFY_DRAIN_IDLE_MS, NOTIFY_DRAIN_MAX_MS);

@@ -43,6 +43,62 @@ fatal_hook(void)
 		endwin();
 }
 
+/* --findings FILE: a findings document (tfdrift.findings/v1), a JSON array of findings or
+ * JSON lines of them (what export and scan write), shown as if they had arrived: an
+ * export from CI or another machine looked at here. 0, or -1 with *err. */
+static int
+load_findings(const char *path, struct finding_list *out, char **err)
+{
+	json_tokener *tok;
+	char *buf = NULL, *why = NULL;
+	size_t len, off = 0, n = 0;
+	int rc = 0;
+
+	if (tf_read_file(path, TF_FILE_STATE, &buf, &len, err) != 0)
+		return -1;
+	tok = json_tokener_new();
+	while (rc == 0) {
+		json_object *o, *list = NULL;
+		size_t i, k;
+
+		while (off < len && (buf[off] == ' ' || buf[off] == '\t' || buf[off] == '\n' ||
+		    buf[off] == '\r'))
+			off++;
+		if (off == len)
+			break;
+		json_tokener_reset(tok);
+		o = json_tokener_parse_ex(tok, buf + off, (int)(len - off > INT_MAX ? INT_MAX :
+		    len - off));
+		if (o == NULL) {
+			rc = tf_err(err, "%s: not JSON at byte %zu: %s", path, off,
+			    json_tokener_error_desc(json_tokener_get_error(tok)));
+			break;
+		}
+		off += json_tokener_get_parse_end(tok);
+		if (json_object_is_type(o, json_type_array))
+			list = o;
+		else if (!json_object_object_get_ex(o, "findings", &list))
+			list = NULL;    /* one finding (a JSON line) */
+		k = list != NULL ? json_object_array_length(list) : 1;
+		for (i = 0; i < k && rc == 0; i++) {
+			json_object *x = list != NULL ? json_object_array_get_idx(list, i) : o;
+			struct finding *f = x != NULL ? finding_from_json(x, &why) : NULL;
+
+			n++;
+			if (f == NULL) {
+				rc = tf_err(err, "%s: finding %zu: %s", path, n, why ? why : "not an object");
+				free(why);
+				why = NULL;
+			} else
+				finding_list_push(out, f);
+		}
+		json_object_put(o);
+	}
+	json_tokener_free(tok);
+	free(buf);
+	return rc;
+}
+
 static void
 usage(FILE *fp, int demo)
 {
@@ -59,7 +115,7 @@ usage(FILE *fp, int demo)
 	else
 		fputs("usage: tfdrift ui --state SRC... --events FILE... [--since T] [--until T]\n"
 		    "                  [--store PATH] [--readonly] [--theme NAME] [--export-dir DIR]\n"
-		    "                  [-c FILE] [-m DIR] [--max-iterations N]\n"
+		    "                  [--findings FILE] [-c FILE] [-m DIR] [--max-iterations N]\n"
 		    "  The dashboard over recorded audit events, read while you look (FILE - is\n"
 		    "  standard input), or on the configured live sources when no files are given.\n"
 		    "  --state SRC           a Terraform state: a path, s3://, gs://, https://, tfc://\n"
@@ -72,6 +128,8 @@ usage(FILE *fp, int demo)
 		    "  -m DIR                the event maps' directory\n", fp);
 	fputs("  --theme NAME          default, light, monochrome, high-contrast, or a .yaml file\n"
 	    "                        (doc/themes.md; NO_COLOR forces monochrome)\n"
+	    "  --findings FILE       findings to show as well: an export or scan's JSON (a\n"
+	    "                        document, an array or JSON lines); repeatable\n"
 	    "  --export-dir DIR      where e writes findings files (default:\n"
 	    "                        $XDG_DATA_HOME/tfdrift/exports)\n"
 	    "  --max-iterations N    leave after N passes of the main loop (tests; also\n"
@@ -332,11 +390,12 @@ ui_main(int argc, char **argv, int demo, const char *config)
 		{ "since", required_argument, NULL, 'S' },
 		{ "until", required_argument, NULL, 'U' },
 		{ "export-dir", required_argument, NULL, 'X' },
+		{ "findings", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ui *u = xcalloc(1, sizeof *u);
-	struct strlist states = { 0 }, events = { 0 };
+	struct strlist states = { 0 }, events = { 0 }, findings = { 0 };
 	struct replay_opts ro;
 	const char *storepath = NULL, *cfgpath = config, *mapdir = NULL, *theme = NULL, *env;
 	char **errs = NULL, *err = NULL, *end, *demo_db = NULL;
@@ -401,6 +460,7 @@ ui_main(int argc, char **argv, int demo, const char *config)
 				goto out;
 			}
 			break;
+		case 'F': strlist_push(&findings, optarg); break;
 		case 'X':
 			free(u->export_dir);
 			u->export_dir = xstrdup(optarg);
@@ -496,6 +556,23 @@ ui_main(int argc, char **argv, int demo, const char *config)
 	/* The demo's morning passes in a minute: its timeline starts at 10 s buckets. */
 	u->tl.zoom = demo ? 0 : 1;
 	ui_load_prefs(u);
+	for (i = 0; i < findings.n; i++) {
+		struct finding_list fl = { 0 };
+		struct ui_event_list none = { 0 };
+		size_t k;
+
+		if (load_findings(findings.v[i], &fl, &err) != 0) {
+			fprintf(stderr, "tfdrift: --findings %s\n", err);
+			free(err);
+			finding_list_clear(&fl);
+			free(fl.v);
+			goto out;
+		}
+		for (k = 0; k < fl.n; k++)      /* this store's decisions apply to them too */
+			store_triage_apply(u->triage, fl.v[k], tf_now_ms());
+		ui_show_arrivals(u, &fl, &none);
+		free(fl.v);
+	}
 	if (u->live && start_live(u) != 0)
 		goto out;
 	ui_load_freezes(u, NULL, 0);
@@ -548,5 +625,6 @@ out:
 	free(demo_db);
 	strlist_clear(&states);
 	strlist_clear(&events);
+	strlist_clear(&findings);
 	return rc;
 }

@@ -155,8 +155,8 @@ c_view(struct ui *u, char **argv, int argc, const char *rest)
 		return;
 	}
 	if (u->store == NULL) {
-		ui_msg(u, 1, "no view called %s (views: findings events actors sources; saved views "
-		    "need a store)", argv[0]);
+		ui_msg(u, 1, "no view called %s (views: findings events actors sources resources; "
+		    "saved views need a store)", argv[0]);
 		return;
 	}
 	key = pref_key("view", argv[0]);
@@ -166,8 +166,8 @@ c_view(struct ui *u, char **argv, int argc, const char *rest)
 		ui_msg(u, 1, "saved view %s not read: %s", argv[0], err);
 		free(err);
 	} else if (r == 0)
-		ui_msg(u, 1, "no view called %s (views: findings events actors sources, or one "
-		    ":save-view made)", argv[0]);
+		ui_msg(u, 1, "no view called %s (views: findings events actors sources resources, or "
+		    "one :save-view made)", argv[0]);
 	else
 		apply_saved(u, argv[0], json);
 	free(json);
@@ -397,7 +397,7 @@ static const struct ui_cmd cmds[] = {
 	{ "sort", "COLUMN [asc|desc]", "sort this list by a column", CMP_COLUMN, 1, c_sort },
 	{ "columns", "[NAME...|-NAME|+NAME|default]", "show, hide and order this list's columns "
 	  "(kept in the store)", CMP_COLUMN, 0, c_columns },
-	{ "view", "NAME", "go to a view (findings events actors sources) or a saved view",
+	{ "view", "NAME", "go to a view (findings events actors sources resources) or a saved view",
 	  CMP_VIEW, 1, c_view },
 	{ "save-view", "NAME", "save this view's filter, sort and columns as NAME", CMP_NONE, 1,
 	  c_save_view },
@@ -664,12 +664,40 @@ ui_command_help(size_t *n)
 	return (const char *const *)lines;
 }
 
-/* Column layouts kept in the store (`:columns`), else the config's, applied at start. */
+void
+ui_save_toggle(struct ui *u, const char *name, int on)
+{
+	char *key, *err = NULL;
+
+	if (!ui_can_decide(u))
+		return;         /* read-only: for this session only */
+	key = pref_key("toggle", name);
+	if (store_pref_set(u->store, key, on ? "on" : NULL, u->user, tf_now_ms(), &err) != 0) {
+		ui_msg(u, 1, "%s not kept for the next session: %s", name, err);
+		free(err);
+	}
+	free(key);
+}
+
+static int
+toggle_on(struct ui *u, const char *name)
+{
+	char *key = pref_key("toggle", name), *v = NULL;
+	int on = u->store != NULL && store_pref_get(u->store, key, &v, NULL) == 1 && v != NULL &&
+	    strcmp(v, "on") == 0;
+
+	free(v);
+	free(key);
+	return on;
+}
+
+/* Column layouts kept in the store (`:columns`), else the config's, applied at start; the
+ * toggles kept (R, =). */
 void
 ui_load_prefs(struct ui *u)
 {
 	const struct strlist *conf_cols[UI_NVIEWS] = { &u->conf.findings_columns,
-		&u->conf.events_columns, &u->conf.actors_columns, NULL, NULL };
+		&u->conf.events_columns, &u->conf.actors_columns, NULL, NULL, NULL };
 	int v;
 
 	for (v = 0; v < UI_NVIEWS; v++) {
@@ -698,4 +726,6 @@ ui_load_prefs(struct ui *u)
 		free(spec);
 		free(key);
 	}
+	u->model.show_resolved = toggle_on(u, "show_resolved");
+	ui_findings_group(u, toggle_on(u, "group_sessions"));
 }

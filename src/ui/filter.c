@@ -66,6 +66,7 @@ struct filter {
 	const char **texts;     /* every free-text term's word, negated ones too */
 	size_t ntexts;
 	int wants_suppressed;
+	int wants_resolved;
 	int64_t since, until;
 };
 
@@ -194,6 +195,8 @@ status_value(const char *s, int *out)
 		return *out = ST_ACKNOWLEDGED, 0;
 	if (strcmp(s, "suppressed") == 0 || strcmp(s, "supp") == 0)
 		return *out = ST_SUPPRESSED, 0;
+	if (strcmp(s, "resolved") == 0)
+		return *out = ST_RESOLVED, 0;
 	return -1;
 }
 
@@ -372,14 +375,18 @@ compile_field(struct term *t, const char *w, size_t col, struct filter *f,
 			break;
 		case FT_STATUS:
 			if (strcmp(t->alts[k], "all") == 0) {
-				t->mask |= 7;
-				val = ST_SUPPRESSED;
+				t->mask |= (1u << ST__COUNT) - 1;
+				if (!t->negate)
+					f->wants_suppressed = f->wants_resolved = 1;
+				break;
 			} else if (status_value(t->alts[k], &val) != 0)
 				return tf_err(err, "column %zu: '%s' is not a status (open acknowledged "
-				    "suppressed all)", col, t->alts[k]);
+				    "suppressed resolved all)", col, t->alts[k]);
 			t->mask |= 1u << val;
 			if (val == ST_SUPPRESSED && !t->negate)
 				f->wants_suppressed = 1;
+			if (val == ST_RESOLVED && !t->negate)
+				f->wants_resolved = 1;
 			break;
 		default:
 			break;
@@ -708,6 +715,12 @@ int
 filter_wants_suppressed(const struct filter *f)
 {
 	return f != NULL && f->wants_suppressed;
+}
+
+int
+filter_wants_resolved(const struct filter *f)
+{
+	return f != NULL && f->wants_resolved;
 }
 
 const char *

@@ -72,6 +72,8 @@ int filter_search_item(const struct filter *f, const void *item, filter_get_fn g
 const char *filter_text(const struct filter *f);
 /* 1 when a status term asks for suppressed findings (the list then shows them). */
 int filter_wants_suppressed(const struct filter *f);
+/* The same for resolved findings (status:resolved, status:all). */
+int filter_wants_resolved(const struct filter *f);
 /* The free-text words (for n/N search), joined by spaces; "" when none. */
 const char *filter_words(const struct filter *f);
 /* The free words one by one (lower case), for highlighting. */

@@ -26,9 +26,10 @@ static const struct {
 	[ACT_FULLSCREEN] = { "fullscreen", "full-screen detail on and off", "full" },
 	[ACT_PAGER] = { "pager", "open the selected item's full text in $PAGER (default less -R)",
 	    "pager" },
-	[ACT_COPY] = { "copy", "copy (OSC 52): a finding's fix command; an event's id", "copy" },
-	[ACT_COPY_ALL] = { "copy-all", "copy (OSC 52): the finding as JSON; the event's raw record",
-	    NULL },
+	[ACT_COPY] = { "copy", "copy (OSC 52): a finding's fix command; an event's id; a "
+	    "resource's address", "copy" },
+	[ACT_COPY_ALL] = { "copy-all", "copy (OSC 52): the finding as JSON; the event's raw record; "
+	    "the resource with its net diff", NULL },
 	[ACT_FILTER] = { "filter", "filter this view: words and FIELD:VALUE terms (see below)",
 	    "filter" },
 	[ACT_SEARCH_NEXT] = { "search-next", "next row with the filter's words", NULL },
@@ -44,6 +45,10 @@ static const struct {
 	[ACT_UNDO] = { "undo", "undo your last decision", "undo" },
 	[ACT_TOGGLE_SUPPRESSED] = { "show-suppressed", "show or hide suppressed findings",
 	    "suppressed" },
+	[ACT_TOGGLE_RESOLVED] = { "show-resolved", "show or hide resolved findings (dimmed, with "
+	    "what resolved them)", "resolved" },
+	[ACT_GROUP] = { "group-sessions", "group findings by actor session (one row each; "
+	    "Enter or Right expands, Left collapses)", "sessions" },
 	[ACT_EXPORT] = { "export", "export the findings shown to JSON (--export-dir)", "export" },
 	[ACT_FREEZE] = { "freeze", "start a change freeze from now until a time", "freeze" },
 	[ACT_REFRESH] = { "refresh", "live: read the states again now", NULL },
@@ -58,6 +63,8 @@ static const struct {
 	[ACT_TAB_EVENTS] = { "view-events", "Events: every write, and why it is not drift", NULL },
 	[ACT_TAB_ACTORS] = { "view-actors", "Actors: who changed what", NULL },
 	[ACT_TAB_SOURCES] = { "view-sources", "Sources: files, pollers, states, store", NULL },
+	[ACT_TAB_RESOURCES] = { "view-resources", "Resources: every resource drifted now, its net "
+	    "diff and its history", NULL },
 	[ACT_NEXT_TAB] = { "next-view", "next view", NULL },
 	[ACT_PREV_TAB] = { "previous-view", "previous view", NULL },
 	[ACT_HELP] = { "help", "this help (j/k scroll; q or ? closes)", "help" },
@@ -103,6 +110,8 @@ static const struct key_binding table[] = {
 	{ 's', "s", ACT_SUPPRESS },
 	{ 'u', "u", ACT_UNDO },
 	{ 'S', "S", ACT_TOGGLE_SUPPRESSED },
+	{ 'R', "R", ACT_TOGGLE_RESOLVED },
+	{ '=', "=", ACT_GROUP },
 	{ 'e', "e", ACT_EXPORT },
 	{ 'F', "F", ACT_FREEZE },
 	{ 'r', "r", ACT_REFRESH },
@@ -119,6 +128,7 @@ static const struct key_binding table[] = {
 	{ '2', "2", ACT_TAB_EVENTS },
 	{ '3', "3", ACT_TAB_ACTORS },
 	{ '4', "4", ACT_TAB_SOURCES },
+	{ '5', "5", ACT_TAB_RESOURCES },
 	{ 'v', "v", ACT_NEXT_TAB },
 	{ KEY_BTAB, "S-Tab", ACT_PREV_TAB },
 	{ '?', "?", ACT_HELP },

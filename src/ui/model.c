@@ -37,15 +37,20 @@ model_free(struct model *m)
 
 static struct model_index *index_of(struct model *m);
 static const char *hay_of(struct model *m, struct model_index *ix, size_t idx, size_t *len);
-
-static int model_replace(struct model *m, struct finding *f);
+static size_t find_id(const struct model *m, struct model_index *ix, const char *id);
 
 void
 model_add(struct model *m, struct finding *f)
 {
 	/* A resolution updates the finding it resolves, in place (detect.h's contract). */
-	if (f->status == ST_RESOLVED && m->all.n > 0 && model_replace(m, f))
-		return;
+	if (f->status == ST_RESOLVED && m->all.n > 0) {
+		size_t at = find_id(m, index_of(m), f->id);
+
+		if (at != (size_t)-1) {
+			model_replace(m, at, f);
+			return;
+		}
+	}
 	finding_list_push(&m->all, f);
 	/* The search text now, a microsecond a finding, so that a new free-text query never
 	 * pays for all of them at once. */
@@ -547,19 +552,28 @@ find_id(const struct model *m, struct model_index *ix, const char *id)
 	return best;
 }
 
-/* Put f in the place of the finding with its id (freed); 0 when there is none. The keys
- * notice the finding replaced; its status is taken again. */
-static int
-model_replace(struct model *m, struct finding *f)
+size_t
+model_find(struct model *m, const char *id)
 {
-	size_t idx = find_id(m, index_of(m), f->id);
+	size_t i = find_id(m, index_of(m), id);
 
-	if (idx == NO_SEL)
-		return 0;
-	finding_free(m->all.v[idx]);
+	return i == NO_SEL ? (size_t)-1 : i;
+}
+
+void
+model_replace(struct model *m, size_t idx, struct finding *f)
+{
+	struct finding *old;
+
+	if (idx >= m->all.n || f == m->all.v[idx])
+		return;
+	old = m->all.v[idx];
 	m->all.v[idx] = f;
-	model_restatus(m);
-	return 1;
+	finding_free(old);
+	m->replaced++;
+	/* Its status may have changed: the filter's verdicts and the keys are asked again
+	 * (the keys notice the new pointer). */
+	m->filter_gen++;
 }
 
 /* Where sel_id is in all.v: the cached place when it still holds that id, else the map. */
@@ -589,7 +603,8 @@ static long
 collect(struct model *m, struct model_index *ix, const struct model_key *order, size_t norder,
     int *odd)
 {
-	const struct model_key *k = order, *end = order + norder;
+	/* (No keys yet: order may be NULL, and NULL + 0 is undefined behaviour.) */
+	const struct model_key *k = order, *end = order != NULL ? order + norder : order;
 	size_t n = 0;
 
 	*odd = 0;
@@ -603,6 +618,8 @@ collect(struct model *m, struct model_index *ix, const struct model_key *order, 
 		 * is read only when the filter is asked about it. */
 		m->count[k->status < ST__COUNT ? k->status : 0][k->sev < SEV__COUNT ? k->sev : 0]++;
 		if (k->status == ST_SUPPRESSED && !m->show_suppressed)
+			continue;
+		if (k->status == ST_RESOLVED && !m->show_resolved)
 			continue;
 		if (m->filter != NULL && !filter_keeps(m, ix, k->idx, f))
 			continue;
@@ -817,7 +834,12 @@ model_worst_in(struct model *m, int64_t from_ms, int64_t bucket_ms, size_t n,
 		const struct model_key *k = &ix->ord[i];
 		size_t c = (size_t)((k->time - from_ms) / bucket_ms);
 
-		if (k->status != ST_SUPPRESSED && c < n && (int)k->sev > worst[c])
+		if (c >= n || k->status == ST_SUPPRESSED)
+			continue;
+		if (k->status == ST_RESOLVED) {
+			if (worst[c] == -1)
+				worst[c] = MODEL_RESOLVED_ONLY;
+		} else if ((int)k->sev > worst[c])
 			worst[c] = (signed char)k->sev;
 	}
 }

@@ -36,6 +36,7 @@ struct model {
 	void *cmp_ctx;
 	unsigned cmp_gen;
 	int show_suppressed;
+	int show_resolved;              /* resolved findings are hidden unless set */
 	/* Filter hook (text filter, timeline bucket): 1 keeps the finding. Its answer for a
 	 * finding is kept until filter_gen changes: bump filter_gen whenever the answer may
 	 * change for findings already in the model (a new query, a bucket, a triage). */
@@ -49,6 +50,7 @@ struct model {
 	size_t nwords;
 	int keep_hay;                   /* make each search text as the finding arrives */
 	size_t count[ST__COUNT][SEV__COUNT];    /* [status][severity] over all findings */
+	unsigned replaced;              /* bumped by model_replace (views cache by it) */
 	struct model_index *ix;         /* private to model.c: the sort keys in time order */
 };
 
@@ -57,16 +59,24 @@ void model_free(struct model *m);
 /* Take ownership of a finding. Call model_rebuild after a batch. A resolved finding whose
  * id the model has already replaces that one (a resolution, detect.h). */
 void model_add(struct model *m, struct finding *f);
+/* The all.v index of a finding with this id, or (size_t)-1. */
+size_t model_find(struct model *m, const char *id);
+/* A newer version of the finding at all.v[idx] (the same id: resolved since, say): f takes
+ * its place and the old one is freed. Anything that borrowed from the old one must be made
+ * again: views cache by m->replaced. Call model_rebuild after. */
+void model_replace(struct model *m, size_t idx, struct finding *f);
 /* Rebuild rows and counts; keeps the selection on sel_id when it is still visible.
  * Rows are newest first (SORT_TIME), or worst severity first and then newest
  * (SORT_SEVERITY); ties by id, then by arrival. Any change of sort, filter,
- * show_suppressed or a finding's status shows after it. */
+ * show_suppressed, show_resolved or a finding's status shows after it. */
 void model_rebuild(struct model *m);
 /* Forget the time order: the next rebuild sorts every finding again. Needed only when a
  * finding's id or event time was changed in place. */
 void model_invalidate(struct model *m);
-/* The worst severity of the findings (not suppressed) in each of n buckets of bucket_ms
- * from from_ms (-1: none): the timeline's colours. Reads only the keys in the window. */
+/* The worst severity of the findings still drifted (not suppressed, not resolved) in each
+ * of n buckets of bucket_ms from from_ms; -1 when none, MODEL_RESOLVED_ONLY when the bucket's
+ * drift has all resolved: the timeline's colours. Reads only the keys in the window. */
+#define MODEL_RESOLVED_ONLY (-2)
 void model_worst_in(struct model *m, int64_t from_ms, int64_t bucket_ms, size_t n,
     signed char *worst);
 /* Statuses or severities changed in place (a triage decision, a suppression that lapsed):

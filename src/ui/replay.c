@@ -138,7 +138,7 @@ summarize(struct detector *det, const struct event *ev, enum nodrift why, struct
 	if (nf > 0)
 		out->resource = store_resource_key(fv[0]);
 	else if (det != NULL)
-		out->resource = detector_resource_key(det, ev);
+		out->resource = detector_seen_key(det, ev);
 }
 
 /* ---- the engine's consumer (engine thread) ---- */

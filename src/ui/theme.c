@@ -42,6 +42,7 @@ static const char *const slot_names[TS__COUNT] = {
 	[TS_FILTER_PROMPT] = "filter-prompt",
 	[TS_MATCH] = "match",
 	[TS_TIMELINE_CRITICAL] = "timeline-critical",
+	[TS_TIMELINE_RESOLVED] = "timeline-resolved",
 };
 
 /* In curses order: the index is the colour number. */

@@ -19,6 +19,7 @@
 #include <curses.h>
 
 #include "enrich.h"
+#include "eventmap.h"
 #include "notify.h"
 #include "store.h"
 #include "ui_int.h"
@@ -28,7 +29,8 @@
 #define MAX_BACK 64
 
 const struct ui_view *const ui_views[UI_NVIEWS] = {
-	&view_findings, &view_events, &view_actors, &view_sources, &view_resource,
+	&view_findings, &view_events, &view_actors, &view_sources, &view_resources,
+	&view_resource,
 };
 
 /* ---- drawing helpers ---- */
@@ -400,6 +402,7 @@ push_back(struct ui *u, int to)
 	b->detail_cursor = u->detail.cursor;
 	b->detail_scroll = u->detail.scroll;
 	b->show_suppressed = u->model.show_suppressed;
+	b->show_resolved = u->model.show_resolved;
 	b->bucket_from = u->tl.bucket_from;
 	b->bucket_to = u->tl.bucket_to;
 }
@@ -420,10 +423,12 @@ go_back(struct ui *u)
 	place_restore(u, &b->to);
 	place_restore(u, &b->from);
 	if (u->tl.bucket_from != b->bucket_from || u->tl.bucket_to != b->bucket_to ||
-	    u->model.show_suppressed != b->show_suppressed) {
+	    u->model.show_suppressed != b->show_suppressed ||
+	    u->model.show_resolved != b->show_resolved) {
 		u->tl.bucket_from = b->bucket_from;
 		u->tl.bucket_to = b->bucket_to;
 		u->model.show_suppressed = b->show_suppressed;
+		u->model.show_resolved = b->show_resolved;
 		u->model.filter_gen++;
 		ui_mark_dirty(u, V_FINDINGS);
 	}
@@ -481,6 +486,8 @@ ui_open_finding(struct ui *u, const char *id)
 		ui_set_filter(u, V_FINDINGS, "", 1);
 	if (u->model.all.v[i]->status == ST_SUPPRESSED)
 		u->model.show_suppressed = 1;
+	if (u->model.all.v[i]->status == ST_RESOLVED)
+		u->model.show_resolved = 1;
 	ui_list_jump(&vs->list, id);
 	u->focus_detail = 0;
 	u->detail.cursor = -1;
@@ -493,8 +500,8 @@ ui_open_finding(struct ui *u, const char *id)
 /* ---- arrivals ---- */
 
 /* Findings and events that arrived: saved and triaged at once; shown unless paused. */
-static void
-show_arrivals(struct ui *u, struct finding_list *got, struct ui_event_list *evs)
+void
+ui_show_arrivals(struct ui *u, struct finding_list *got, struct ui_event_list *evs)
 {
 	size_t i;
 
@@ -504,9 +511,16 @@ show_arrivals(struct ui *u, struct finding_list *got, struct ui_event_list *evs)
 		evlog_add(&u->events, &evs->v[i]);
 	}
 	for (i = 0; i < got->n; i++) {
+		size_t at;
+
 		if (got->v[i]->event_time_ms > u->latest_ms)
 			u->latest_ms = got->v[i]->event_time_ms;
-		model_add(&u->model, got->v[i]);
+		/* A finding shown before (the same id: the same event, resource and kind) arrives
+		 * again when it changed, resolved since, say: the new one takes its place. */
+		if ((at = model_find(&u->model, got->v[i]->id)) != (size_t)-1)
+			model_replace(&u->model, at, got->v[i]);
+		else
+			model_add(&u->model, got->v[i]);
 	}
 	if (evs->n > 0 || got->n > 0)
 		ui_mark_all_dirty(u);
@@ -514,11 +528,44 @@ show_arrivals(struct ui *u, struct finding_list *got, struct ui_event_list *evs)
 	ui_event_list_clear(evs);
 }
 
+/* The events seen that the maps tie to a resource, read back from their records, to be saved
+ * with the findings (tfdrift blame reads them from the store). */
+static void
+seen_collect(const struct eventmap *map, const struct ui_event_list *evs,
+    struct store_seen_buf *seen)
+{
+	size_t i;
+
+	for (i = 0; i < evs->n; i++) {
+		const struct ui_event *ue = &evs->v[i];
+		json_object *o;
+		struct event ev;
+		const char *why = NULL;
+
+		if (ue->raw == NULL || ue->resource == NULL || ue->id == NULL)
+			continue;
+		if ((o = json_tokener_parse(ue->raw)) == NULL)
+			continue;
+		memset(&ev, 0, sizeof ev);
+		if (event_from_json(o, &ev, &why) == 0) {
+			free(ev.id);
+			ev.id = xstrdup(ue->id);
+			ev.time_ms = ue->time_ms;
+			free(ev.origin);
+			ev.origin = xstrdup(ue->origin);
+			store_seen_add(seen, &ev, xstrdup(ue->resource), eventmap_seen_record(map, &ev));
+		}
+		event_free(&ev);
+		json_object_put(o);
+	}
+}
+
 static void
 drain(struct ui *u)
 {
 	struct finding_list got = { 0 };
 	struct ui_event_list evs = { 0 };
+	struct store_seen_buf seen = { 0 };
 	int64_t now = tf_now_ms();
 	char *err = NULL, *rerr = NULL;
 	struct replay_progress p;
@@ -533,6 +580,13 @@ drain(struct ui *u)
 		u->replay_error = rerr;
 	} else
 		free(rerr);
+	if (u->store != NULL && store_readonly_reason(u->store) == NULL)
+		seen_collect(u->map, &evs, &seen);
+	if (got.n == 0 && seen.n > 0 && store_seen_flush(u->store, &seen, NULL, &err) != 0) {
+		ui_msg(u, 1, "events seen not saved: %s", err);
+		free(err);
+		err = NULL;
+	}
 	if (got.n > 0) {
 		/* Earlier findings on the same resource (the store is this thread's). */
 		for (i = 0; u->store != NULL && i < got.n; i++)
@@ -543,7 +597,7 @@ drain(struct ui *u)
 				break;
 			}
 		if (u->store != NULL && store_readonly_reason(u->store) == NULL &&
-		    store_put_findings(u->store, &got, &err) != 0) {
+		    store_seen_flush(u->store, &seen, &got, &err) != 0) {
 			ui_msg(u, 1, "findings not saved: %s", err);
 			free(err);
 		}
@@ -558,6 +612,7 @@ drain(struct ui *u)
 			ui_note_lapse(u, got.v[i]);
 		}
 	}
+	store_seen_clear(&seen);
 	if (u->paused) {
 		/* Held until resumed: the status line counts them. */
 		for (i = 0; i < got.n; i++) {
@@ -579,7 +634,7 @@ drain(struct ui *u)
 		free(evs.v);
 		return;
 	}
-	show_arrivals(u, &got, &evs);
+	ui_show_arrivals(u, &got, &evs);
 	free(got.v);
 	free(evs.v);
 }
@@ -589,7 +644,7 @@ set_paused(struct ui *u, int on)
 {
 	u->paused = on;
 	if (!on) {
-		show_arrivals(u, &u->held, &u->held_events);
+		ui_show_arrivals(u, &u->held, &u->held_events);
 		memset(u->held_count, 0, sizeof u->held_count);
 		ui_msg(u, 0, "resumed");
 	} else
@@ -701,19 +756,22 @@ draw_status(struct ui *u, int y, int w)
 	struct model *m = &u->model;
 	struct replay_progress p;
 	struct strbuf sb, flags;
-	size_t s, nack = 0, nsup = 0, open[SEV__COUNT];
+	size_t s, nack = 0, nsup = 0, nres = 0, open[SEV__COUNT];
 	int x, fw;
 
 	replay_progress(u->replay, &p, NULL);
 	for (s = 0; s < SEV__COUNT; s++) {
 		nack += m->count[ST_ACKNOWLEDGED][s];
 		nsup += m->count[ST_SUPPRESSED][s];
+		nres += m->count[ST_RESOLVED][s];
 		open[s] = m->count[ST_OPEN][s] + u->held_count[s];
 	}
 	sb_init(&sb);
 	sb_addf(&sb, " open: crit %zu high %zu med %zu low %zu info %zu | ack %zu | supp %zu%s | ",
 	    open[SEV_CRITICAL], open[SEV_HIGH], open[SEV_MEDIUM], open[SEV_LOW], open[SEV_INFO],
 	    nack, nsup, m->show_suppressed ? " shown" : "");
+	if (nres > 0 || m->show_resolved)
+		sb_addf(&sb, "resolved %zu%s | ", nres, m->show_resolved ? " shown" : "");
 	if (p.phase == RP_LIVE)
 		sb_addf(&sb, "live: %llu events%s", (unsigned long long)p.events,
 		    p.total > 0 ? " (queued)" : "");
@@ -948,6 +1006,7 @@ act(struct ui *u, enum ui_action a, int key, int is_code)
 	/* Keys every view shares. */
 	switch (a) {
 	case ACT_TAB_FINDINGS: case ACT_TAB_EVENTS: case ACT_TAB_ACTORS: case ACT_TAB_SOURCES:
+	case ACT_TAB_RESOURCES:
 		ui_show_view(u, (int)(a - ACT_TAB_FINDINGS));
 		return;
 	case ACT_NEXT_TAB:
@@ -1150,6 +1209,11 @@ ui_run(struct ui *u)
 				u->next_lapse = 0;
 			}
 		}
+		if (u->wake_at != 0 && now >= u->wake_at) {
+			u->wake_at = 0;
+			ui_mark_dirty(u, u->cur);
+			u->dirty = 1;
+		}
 		ui_update_banner(u);
 		if (u->dirty) {
 			ui_draw(u);
@@ -1163,6 +1227,8 @@ ui_run(struct ui *u)
 			timeout = timer_ms(u->next_lapse, tf_now_ms(), timeout);
 		if (u->banner_next != 0)
 			timeout = timer_ms(u->banner_next, tf_now_ms(), timeout);
+		if (u->wake_at != 0)
+			timeout = timer_ms(u->wake_at, now, timeout);
 		if (u->max_iterations != 0 && (timeout < 0 || timeout > 200))
 			timeout = 200;
 		pfd[0].fd = u->tty_fd;
@@ -1181,6 +1247,13 @@ ui_run(struct ui *u)
 			u->dirty = 1;
 	}
 	return 0;
+}
+
+void
+ui_wake_at(struct ui *u, int64_t at_ms)
+{
+	if (u->wake_at == 0 || at_ms < u->wake_at)
+		u->wake_at = at_ms;
 }
 
 void

@@ -143,12 +143,12 @@ struct ui_vstate {
 };
 
 extern const struct ui_view view_findings, view_events, view_actors, view_sources,
-    view_resource;
-/* Every view, numbered ones first (1 2 3 4); the rest are reached by drilling down. */
+    view_resources, view_resource;
+/* Every view, numbered ones first (1 2 3 4 5); the rest are reached by drilling down. */
 extern const struct ui_view *const ui_views[];
-#define UI_NVIEWS 5
-#define UI_NTABS 4                      /* views with a number key */
-enum { V_FINDINGS = 0, V_EVENTS, V_ACTORS, V_SOURCES, V_RESOURCE };
+#define UI_NVIEWS 6
+#define UI_NTABS 5                      /* views with a number key */
+enum { V_FINDINGS = 0, V_EVENTS, V_ACTORS, V_SOURCES, V_RESOURCES, V_RESOURCE };
 
 /* One aggregated actor (Actors view). */
 struct ui_actor {
@@ -214,7 +214,7 @@ struct ui_back {
 	char *resource;         /* the resource view's subject */
 	int focus_detail;
 	int detail_cursor, detail_scroll;
-	int show_suppressed;
+	int show_suppressed, show_resolved;
 	int64_t bucket_from, bucket_to;
 };
 
@@ -291,6 +291,7 @@ struct ui {
 	int64_t banner_next;
 	char *replay_error;
 	int64_t next_lapse;             /* wall-clock ms when a suppression expires, or 0 */
+	int64_t wake_at;                /* monotonic ms when the current view rebuilds, or 0 */
 	enum ui_prompt prompting;
 	struct strbuf input;
 	size_t cursor;                  /* byte offset of the prompt's cursor */
@@ -398,7 +399,11 @@ int ui_set_filter(struct ui *u, int v, const char *q, int quiet);
 void ui_mark_dirty(struct ui *u, int v);
 /* Every view rebuilds (new data, triage). */
 void ui_mark_all_dirty(struct ui *u);
-/* The finding the Findings view has selected, or NULL. */
+/* Rebuild the current view at monotonic time at_ms (a view that put off a costly rebuild). */
+void ui_wake_at(struct ui *u, int64_t at_ms);
+/* Findings grouped by actor session (=) or not. */
+void ui_findings_group(struct ui *u, int on);
+/* The finding the Findings view has selected, or NULL (a session's row is no finding). */
 struct finding *ui_selected_finding(struct ui *u);
 /* Triage (triage.c): each is committed to the store before it says so. */
 int ui_can_decide(struct ui *u);
@@ -420,6 +425,8 @@ void ui_prompt_draw(struct ui *u, int y, int w);
 void ui_prompt_free(struct ui *u);
 /* Column layouts from the store or the config (cmd.c), at start. */
 void ui_load_prefs(struct ui *u);
+/* Keep an on/off setting of the dashboard (R, =) in the store for the next session. */
+void ui_save_toggle(struct ui *u, const char *name, int on);
 /* Commands (cmd.c): run one command line (without the ':'). */
 void ui_command(struct ui *u, const char *line);
 /* Tab completion of a command line: the completed line (heap), or NULL when none; when
@@ -444,6 +451,9 @@ int ui_signal(void);                    /* the signal that ended the loop, or 0 
 int ui_run(struct ui *u);
 /* Bring the rows up to date and draw one frame (the loop does it when something changed). */
 void ui_draw(struct ui *u);
+/* Findings and events that arrived (the lists are emptied; the findings now the model's):
+ * one with the id of a finding shown replaces it, the rest are added. */
+void ui_show_arrivals(struct ui *u, struct finding_list *got, struct ui_event_list *evs);
 void ui_views_init(struct ui *u);
 void ui_views_free(struct ui *u);
 /* When a finding's suppression expires, wake up to lapse it (triage.c). */
@@ -455,6 +465,8 @@ void ui_timeline_draw(struct ui *u, int y, int x, int h, int w);
 int ui_timeline_key(struct ui *u, enum ui_action a);
 int ui_timeline_click(struct ui *u, int y, int x);
 void ui_detail_build(const struct ui *u, const struct finding *f, struct ui_text *d);
+/* "resolved: reverted_by_terraform by tf-ci" (the status's name when not resolved), heap. */
+char *ui_resolution_text(const struct finding *f);
 /* The Actors view's aggregate over the events and findings (cheap when nothing changed). */
 void ui_actors_rebuild(struct ui *u, int64_t since_ms, int64_t until_ms);
 /* The command that fixes a finding (the bare command line), heap; NULL none. */

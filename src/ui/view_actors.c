@@ -36,7 +36,7 @@ static const struct filter_schema schema = {
 
 static const struct key_hint hints[] = {
 	{ ACT_SHOW, ACT_NONE }, { ACT_FILTER, ACT_NONE }, { ACT_COMMAND, ACT_NONE },
-	{ ACT_TAB_FINDINGS, ACT_TAB_SOURCES }, { ACT_SORT, ACT_NONE }, { ACT_PAUSE, ACT_NONE },
+	{ ACT_TAB_FINDINGS, ACT_TAB_RESOURCES }, { ACT_SORT, ACT_NONE }, { ACT_PAUSE, ACT_NONE },
 	{ ACT_BACK, ACT_NONE }, { ACT_NONE, ACT_NONE },
 };
 
@@ -69,7 +69,7 @@ void
 ui_actors_rebuild(struct ui *u, int64_t since_ms, int64_t until_ms)
 {
 	uint64_t key = u->events.gen * 1000003u + u->model.all.n * 31u + (uint64_t)since_ms * 7u +
-	    (uint64_t)until_ms * 13u;
+	    (uint64_t)until_ms * 13u + u->model.replaced * 17u;
 	struct ref *refs;
 	size_t n = 0, i, j, s;
 	struct ui_actor *a;

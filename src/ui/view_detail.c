@@ -230,6 +230,19 @@ ui_finding_fix(const struct finding *f)
 	return NULL;
 }
 
+char *
+ui_resolution_text(const struct finding *f)
+{
+	const struct resolution *r = f->resolution;
+	const char *who;
+
+	if (f->status != ST_RESOLVED || r == NULL)
+		return xstrdup(finding_status_name(f->status));
+	who = !r->has_actor ? NULL : r->actor.name ? r->actor.name : r->actor.principal;
+	return xasprintf("resolved: %s%s%s", resolution_reason_name(r->reason), who ? " by " : "",
+	    who ? who : "");
+}
+
 void
 ui_detail_build(const struct ui *u, const struct finding *f, struct ui_text *d)
 {
@@ -239,7 +252,26 @@ ui_detail_build(const struct ui *u, const struct finding *f, struct ui_text *d)
 
 	ui_text_add(d, theme_severity_slot(f->severity), xasprintf("%s %s  %s", severity_name(f->severity),
 	    finding_kind_name(f->kind), f->address ? f->address : "(not managed by Terraform)"));
-	ui_text_add(d, TS_NORMAL, xasprintf("  status: %s", finding_status_name(f->status)));
+	if (f->status == ST_RESOLVED && f->resolution != NULL) {
+		/* What closed it: the reason, when, the event (Enter opens it) and who. */
+		const struct resolution *r = f->resolution;
+		char *why = ui_resolution_text(f);
+
+		ui_text_add(d, TS_NORMAL, xasprintf("  status: %s", why));
+		free(why);
+		tf_format_time(r->at_ms, t);
+		ui_text_add(d, TS_NORMAL, xasprintf("    at %s%s", t, r->event_id == NULL ?
+		    " (a newer state)" : ""));
+		if (r->event_id != NULL)
+			ui_text_link(d, TS_NORMAL, xasprintf("    by event: %s %s", r->event_name ?
+			    r->event_name : "?", r->event_id), LINK_EVENT, r->event_id);
+		if (r->has_actor)
+			ui_text_add(d, TS_NORMAL, xasprintf("    actor: %s via %s%s%s%s",
+			    r->actor.name ? r->actor.name : "?", tf_via_name(r->actor.via),
+			    r->actor.principal ? " (" : "", r->actor.principal ? r->actor.principal : "",
+			    r->actor.principal ? ")" : ""));
+	} else
+		ui_text_add(d, TS_NORMAL, xasprintf("  status: %s", finding_status_name(f->status)));
 	if (f->triage != NULL) {
 		tf_format_time(f->triage->at_ms, t);
 		ui_text_add(d, TS_NORMAL, xasprintf("    by %s at %s%s%s", f->triage->by ? f->triage->by : "?",

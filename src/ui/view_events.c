@@ -47,7 +47,7 @@ static const struct filter_schema schema = {
 
 static const struct key_hint hints[] = {
 	{ ACT_SHOW, ACT_NONE }, { ACT_FILTER, ACT_NONE }, { ACT_COPY, ACT_NONE },
-	{ ACT_COMMAND, ACT_NONE }, { ACT_TAB_FINDINGS, ACT_TAB_SOURCES }, { ACT_SORT, ACT_NONE },
+	{ ACT_COMMAND, ACT_NONE }, { ACT_TAB_FINDINGS, ACT_TAB_RESOURCES }, { ACT_SORT, ACT_NONE },
 	{ ACT_PAGER, ACT_NONE }, { ACT_PAUSE, ACT_NONE }, { ACT_BACK, ACT_NONE },
 	{ ACT_NONE, ACT_NONE },
 };

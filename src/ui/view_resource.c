@@ -1,8 +1,10 @@
 /* view_resource: one resource, reached by drilling down (Enter on a finding's resource line, a
- * dependent in its blast radius, an event's resource): what it is, then its history newest
- * first: every finding on it (with its status now) and every other write event that touched
- * it (Terraform applies, failed calls, changes equal to state...). Enter on a finding opens it
- * in Findings, on an event in Events; Backspace goes back. */
+ * dependent in its blast radius, an event's resource, a row of the Resources view): what it
+ * is, then its history oldest first, read down like tig's blame: every finding on it (with
+ * its status now, a resolved one with what resolved it) and every other write event that
+ * touched it (Terraform applies, reverts, failed calls, changes equal to state...). o sorts
+ * it another way. Enter on a finding opens it in Findings, on an event in Events; Backspace
+ * goes back. */
 #include "config.h"
 
 #include <stdio.h>
@@ -22,7 +24,7 @@ static const struct ui_col cols[C__N] = {
 	[C_WHAT] = { "EVENT", 10, 0, 1, 35, 0 },
 	[C_ACTOR] = { "ACTOR", 8, 0, 1, 30, 0 },
 	[C_VIA] = { "VIA", 3, 9, 0, 0, 0 },
-	[C_OUTCOME] = { "OUTCOME", 8, 0, 0, 30, 0 },
+	[C_OUTCOME] = { "OUTCOME", 8, 0, 0, 45, 0 },
 	[C_CHANGE] = { "CHANGE", 10, 0, 3, 0, 0 },
 };
 
@@ -37,7 +39,7 @@ static const struct filter_schema schema = {
 
 static const struct key_hint hints[] = {
 	{ ACT_SHOW, ACT_NONE }, { ACT_BACK, ACT_NONE }, { ACT_FILTER, ACT_NONE },
-	{ ACT_COMMAND, ACT_NONE }, { ACT_TAB_FINDINGS, ACT_TAB_SOURCES }, { ACT_SORT, ACT_NONE },
+	{ ACT_COMMAND, ACT_NONE }, { ACT_TAB_FINDINGS, ACT_TAB_RESOURCES }, { ACT_SORT, ACT_NONE },
 	{ ACT_NONE, ACT_NONE },
 };
 
@@ -46,11 +48,13 @@ struct row {
 	const struct finding *f;
 	const struct ui_event *e;
 	int64_t t;
-	char outcome[96];
+	char *outcome;          /* heap */
 };
 
 struct rpriv {
-	struct row *rows;
+	struct row *all;        /* every entry (owned) */
+	size_t nall;
+	size_t *idx;            /* the ones shown, in order: indexes into all */
 	size_t n;
 	const struct finding *first;    /* a finding on it: type, id, state, module */
 	size_t nfindings, nopen, nevents;
@@ -121,7 +125,7 @@ static int
 cmp_rows(const void *ctx, size_t a, size_t b)
 {
 	const struct sortctx *c = ctx;
-	const struct row *x = &c->p->rows[a], *y = &c->p->rows[b];
+	const struct row *x = &c->p->all[a], *y = &c->p->all[b];
 	char bx[128], by[128];
 	int r;
 
@@ -136,13 +140,17 @@ static void
 r_rebuild(struct ui *u, struct ui_vstate *vs)
 {
 	struct rpriv *p = vs->priv;
-	size_t i, n = 0, cap = 64, *idx;
+	size_t i, n = 0, cap = 64;
 	struct row *all;
 	struct sortctx c;
 
-	free(p->rows);
-	p->rows = NULL;
-	p->n = 0;
+	for (i = 0; i < p->nall; i++)
+		free(p->all[i].outcome);
+	free(p->all);
+	free(p->idx);
+	p->all = NULL;
+	p->idx = NULL;
+	p->nall = p->n = 0;
 	p->first = NULL;
 	p->nfindings = p->nopen = p->nevents = 0;
 	if (u->resource == NULL) {
@@ -164,15 +172,24 @@ r_rebuild(struct ui *u, struct ui_vstate *vs)
 		memset(&all[n], 0, sizeof all[n]);
 		all[n].f = f;
 		all[n].t = f->event_time_ms;
-		snprintf(all[n].outcome, sizeof all[n].outcome, "%s %s, %s", severity_name(f->severity),
-		    finding_kind_name(f->kind), finding_status_name(f->status));
+		if (f->status == ST_RESOLVED) {
+			char *why = ui_resolution_text(f);
+
+			all[n].outcome = xasprintf("%s %s, %s", severity_name(f->severity),
+			    finding_kind_name(f->kind), why);
+			free(why);
+		} else
+			all[n].outcome = xasprintf("%s %s, %s", severity_name(f->severity),
+			    finding_kind_name(f->kind), finding_status_name(f->status));
 		n++;
 	}
 	for (i = 0; i < u->events.n; i++) {
 		const struct ui_event *e = evlog_at(&u->events, i);
 
-		/* Events that made findings are their findings' rows. */
-		if (e->resource == NULL || e->nfindings > 0 || strcmp(e->resource, u->resource) != 0)
+		/* Events that made findings are their findings' rows. One that only resolved
+		 * findings (a revert: nfindings counts the resolutions it handed on) made none:
+		 * it is a row of its own, at its time. */
+		if (e->resource == NULL || e->why == ND_DRIFT || strcmp(e->resource, u->resource) != 0)
 			continue;
 		p->nevents++;
 		if (n == cap)
@@ -180,25 +197,25 @@ r_rebuild(struct ui *u, struct ui_vstate *vs)
 		memset(&all[n], 0, sizeof all[n]);
 		all[n].e = e;
 		all[n].t = e->time_ms;
-		evlog_outcome(e, all[n].outcome, sizeof all[n].outcome);
+		{
+			char o[128];
+
+			evlog_outcome(e, o, sizeof o);
+			all[n].outcome = xstrdup(o);
+		}
 		n++;
 	}
-	/* Filter, then sort (an index sort, then the rows in that order). */
-	idx = xcalloc(n + 1, sizeof *idx);
-	p->rows = all;
-	p->n = 0;
+	/* Filter, then sort (an index sort). */
+	p->all = all;
+	p->nall = n;
+	p->idx = xcalloc(n + 1, sizeof *p->idx);
 	for (i = 0; i < n; i++)
 		if (filter_match_item(vs->filter, &all[i], values, all[i].t))
-			idx[p->n++] = i;
+			p->idx[p->n++] = i;
 	c.p = p;
 	c.col = vs->list.sort_col;
 	c.desc = vs->list.sort_desc;
-	ui_sort_rows(idx, p->n, cmp_rows, &c);
-	p->rows = xcalloc(p->n + 1, sizeof *p->rows);
-	for (i = 0; i < p->n; i++)
-		p->rows[i] = all[idx[i]];
-	free(idx);
-	free(all);
+	ui_sort_rows(p->idx, p->n, cmp_rows, &c);
 	ui_list_rebuilt(u, vs);
 }
 
@@ -207,7 +224,7 @@ at(struct ui_vstate *vs, size_t row)
 {
 	struct rpriv *p = vs->priv;
 
-	return row < p->n ? &p->rows[row] : NULL;
+	return row < p->n ? &p->all[p->idx[row]] : NULL;
 }
 
 static size_t
@@ -267,12 +284,12 @@ r_content_width(struct ui *u, struct ui_vstate *vs, int col)
 		int64_t day = tf_now_ms() / 86400000;
 
 		for (i = 0; i < p->n; i++)
-			if (p->rows[i].t / 86400000 != day)
+			if (p->all[p->idx[i]].t / 86400000 != day)
 				return 12;
 		return 8;
 	}
 	for (i = 0; i < p->n; i++)
-		if ((k = ui_width(text_of(&p->rows[i], col, buf, sizeof buf))) > w)
+		if ((k = ui_width(text_of(&p->all[p->idx[i]], col, buf, sizeof buf))) > w)
 			w = k;
 	return w;
 }
@@ -359,16 +376,21 @@ r_init(struct ui *u, struct ui_vstate *vs)
 	(void)u;
 	vs->priv = xcalloc(1, sizeof(struct rpriv));
 	vs->list.sort_col = C_TIME;
-	vs->list.sort_desc = 1;
+	vs->list.sort_desc = 0;         /* oldest first: a history reads down */
 }
 
 static void
 r_free(struct ui_vstate *vs)
 {
 	struct rpriv *p = vs->priv;
+	size_t i;
 
-	if (p != NULL)
-		free(p->rows);
+	if (p != NULL) {
+		for (i = 0; i < p->nall; i++)
+			free(p->all[i].outcome);
+		free(p->all);
+		free(p->idx);
+	}
 	free(p);
 	vs->priv = NULL;
 }

@@ -189,7 +189,7 @@ static const struct filter_schema schema = { NULL, 0, "since until" };
 
 static const struct key_hint hints[] = {
 	{ ACT_DOWN, ACT_UP }, { ACT_FILTER, ACT_NONE }, { ACT_REFRESH, ACT_NONE },
-	{ ACT_COMMAND, ACT_NONE }, { ACT_TAB_FINDINGS, ACT_TAB_SOURCES }, { ACT_PAGER, ACT_NONE },
+	{ ACT_COMMAND, ACT_NONE }, { ACT_TAB_FINDINGS, ACT_TAB_RESOURCES }, { ACT_PAGER, ACT_NONE },
 	{ ACT_BACK, ACT_NONE }, { ACT_NONE, ACT_NONE },
 };
 

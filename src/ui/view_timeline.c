@@ -1,6 +1,6 @@
 /* view_timeline: the band above the findings: one column per time bucket (10 s, 1 min,
  * 5 min or 1 h; z zooms), its height the number of write events, its colour the worst severity of the
- * bucket's findings, freeze windows marked under it, times on the axis. h/l walk the buckets,
+ * bucket's drift still there (timeline-resolved when all of it has resolved), freeze windows marked under it, times on the axis. h/l walk the buckets,
  * [ ] jump to the previous/next bucket with events, a click picks one; the findings list then
  * shows only that bucket; Esc clears it; t hides the band. */
 #include "config.h"
@@ -30,7 +30,7 @@ count(struct ui *u, int columns, int64_t left_ms, int64_t bucket)
 {
 	struct ui_timeline *t = &u->tl;
 	uint64_t key = u->events.gen * 31u + u->model.all.n * 131u + (uint64_t)left_ms * 7u +
-	    (uint64_t)columns * 17u + (uint64_t)bucket;
+	    (uint64_t)columns * 17u + (uint64_t)bucket + u->model.replaced * 1009u;
 	size_t i;
 
 	/* Statuses change on triage without a new finding: fold the counts in. */
@@ -105,9 +105,10 @@ ui_timeline_draw(struct ui *u, int y, int x, int h, int w)
 	for (c = 0; c < columns; c++) {
 		uint32_t v = t->counts[c];
 		int level = max > 0 ? (int)(((uint64_t)v * (uint64_t)bars * 8 + max - 1) / max) : 0;
+		int resolved = t->worst[c] == MODEL_RESOLVED_ONLY;
 		int attr = t->worst[c] == SEV_CRITICAL ? theme_attr(TS_TIMELINE_CRITICAL) :
 		    t->worst[c] >= 0 ? theme_attr(theme_severity_slot(t->worst[c])) :
-		    theme_attr(TS_TIMELINE_BAR);
+		    resolved ? theme_attr(TS_TIMELINE_RESOLVED) : theme_attr(TS_TIMELINE_BAR);
 
 		if (c == sel)
 			attr |= A_REVERSE;
@@ -120,7 +121,7 @@ ui_timeline_draw(struct ui *u, int y, int x, int h, int w)
 			else if (u->utf8)
 				g = blocks[part >= 8 ? 8 : part];
 			else
-				g = part >= 4 ? "#" : ".";
+				g = part >= 4 ? (resolved ? ":" : "#") : ".";
 			if (g != NULL)
 				ui_put(y + r, t->x0 + c, 1, g, attr);
 		}

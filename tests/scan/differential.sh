@@ -39,8 +39,9 @@ XDG_CONFIG_HOME=$T_TMP/xdg-config
 XDG_DATA_HOME=$T_TMP/xdg-data
 export USER XDG_STATE_HOME XDG_CONFIG_HOME XDG_DATA_HOME
 
-# idstat FILE [shown]: the findings of a JSON document or JSON lines as sorted "id status"
-# lines; with `shown`, without the suppressed ones.
+# idstat FILE [shown|ui]: the findings of a JSON document or JSON lines as sorted "id status"
+# lines; with `shown`, without the suppressed ones (what watch prints); with `ui`, without
+# the resolved ones too (what the dashboard shows and `e` exports, by default).
 cat > "$T_TMP/idstat.py" <<'PY'
 import json, sys
 text = open(sys.argv[1]).read()
@@ -53,8 +54,11 @@ except ValueError:
 # A stream writes a finding again when it resolves (same id): the last one wins.
 fs = list({f["id"]: f for f in fs}.values())
 shown = len(sys.argv) > 2
+ui = shown and sys.argv[2] == "ui"
 for f in sorted(fs, key=lambda f: f["id"]):
     if shown and f["status"] == "suppressed":
+        continue
+    if ui and f["status"] == "resolved":
         continue
     print(f["id"], f["status"])
 PY
@@ -178,6 +182,7 @@ files_paths() {
 	BASE_RC=$?
 	BASE=$(idstat "$T_TMP/$_set-store.json")
 	BASE_SHOWN=$(idstat "$T_TMP/$_set-store.json" shown)
+	BASE_UI=$(idstat "$T_TMP/$_set-store.json" ui)
 	t_diag "$_set: $(count "$T_TMP/$_set-store.json") findings, $(printf '%s\n' "$BASE" | grep -c ' suppressed$') suppressed, scan exit $BASE_RC"
 	same "$_set: scan and scan --store find the same" "$(ids "$T_TMP/$_set-store.json")" \
 	    "$(ids "$T_TMP/$_set-scan.json")"
@@ -247,7 +252,7 @@ dashboard_path() {
 	tui_keys "$_set" q
 	tui_exit "$_set" 20
 	t_is "$_set: the dashboard exits 0" "$TUI_RC" 0
-	same "$_set: the dashboard shows the same (but the suppressed)" "$BASE_SHOWN" \
+	same "$_set: the dashboard shows the same (but the suppressed and the resolved, hidden)" "$BASE_UI" \
 	    "$( [ -n "$_file" ] && idstat "$_file")"
 	exportall "$_set-ui"
 	same "$_set: and saves the same" "$BASE" "$(idstat "$T_TMP/$_set-ui.export")"

@@ -107,7 +107,7 @@ t_screen "the demo finishes its pass" nav 'replay done: 49 events'
 # Events: Enter on a drift event shows its finding; Backspace comes back to it.
 tui_keys nav 2
 filter nav 'outcome:drift'
-t_screen "Events filtered to the drift events" nav '^ tfdrift demo .* 4 Sources  /outcome:drift +1/17 *$'
+t_screen "Events filtered to the drift events" nav '^ tfdrift demo .* 5 Resources  /outcome:drift +1/17 *$'
 tui_keys nav j j j j
 t_screen "j moves to the fifth: the top line says where" nav '/outcome:drift +5/17 *$'
 t_like "its detail: the event and its outcome" "$TUI_SCREEN" '^ CreateUser  drift: 1 finding$'
@@ -116,7 +116,7 @@ EVID=$(printf '%s\n' "$TUI_SCREEN" | sed -n 's/^   event id: \([0-9a-f-]\{36\}\)
 t_like "the detail names its event id" "$EVID" '^[0-9a-f-]{36}$'
 tui_keys nav Enter
 t_screen "Enter shows the event's findings: Findings /eventid:ID" nav \
-    "^ tfdrift demo .* 4 Sources  /eventid:$EVID +1/1 *\$"
+    "^ tfdrift demo .* 5 Resources  /eventid:$EVID +1/1 *\$"
 t_like "its finding is listed" "$TUI_SCREEN" \
     '^ +MED +12:00:00 unmgd +aws_iam_user reporting-bot +CreateUser reporting-bot'
 t_is "and nothing else" "$(rows 'ST SEV' | wc -l)" 1
@@ -124,13 +124,13 @@ t_like "the detail shows it" "$(detail_head)" '^ medium unmanaged  \(not managed
 t_like "the key bar is the Findings list's, whole" "$TUI_SCREEN" "^Enter open  / filter  a ack  s suppress .*$KEYBAR"
 tui_keys nav BSpace
 t_screen "Backspace goes back to Events with the same filter and position" nav \
-    '^ tfdrift demo .* 4 Sources  /outcome:drift +5/17 *$'
+    '^ tfdrift demo .* 5 Resources  /outcome:drift +5/17 *$'
 t_sel "the same event selected" nav '^ 12:00:00 CreateUser +etl-runner'
 t_like "and shown" "$TUI_SCREEN" "^   event id: $EVID\$"
 t_like "the key bar is the Events view's" "$TUI_SCREEN" "^Enter open  / filter  y copy .*Bksp back$KEYBAR"
 tui_keys nav 1
 t_screen "the Findings view the drill-down filtered is as it was (no filter)" nav \
-    '^ tfdrift demo .* 4 Sources +1/17 *$'
+    '^ tfdrift demo .* 5 Resources +1/17 *$'
 
 # Actors: Enter shows the actor's findings; Backspace comes back to the same actor.
 tui_keys nav 3
@@ -139,12 +139,12 @@ tui_keys nav j j
 t_sel "j j selects bob" nav '^ bob +IAMUser +cli +5 +3 +3 12:00:00'
 t_screen "the third of 11 actors" nav ' 3/11 *$'
 tui_keys nav Enter
-t_screen "Enter shows bob's findings: Findings /actor:bob" nav '^ tfdrift demo .* 4 Sources  /actor:bob +1/3 *$'
+t_screen "Enter shows bob's findings: Findings /actor:bob" nav '^ tfdrift demo .* 5 Resources  /actor:bob +1/3 *$'
 LIST=$(rows 'ST SEV')
 t_is "three of them" "$(printf '%s\n' "$LIST" | wc -l)" 3
 t_unlike "none of anyone else" "$LIST" '[^b]$|alice|etl-runner|carol|dave|deployer'
 tui_keys nav BSpace
-t_screen "Backspace: Actors again, at the same place" nav '^ tfdrift demo .* 4 Sources +3/11 *$'
+t_screen "Backspace: Actors again, at the same place" nav '^ tfdrift demo .* 5 Resources +3/11 *$'
 t_sel "bob still selected" nav '^ bob +IAMUser'
 
 # The Findings detail: Enter on its resource line opens the Resource view: the finding and
@@ -159,7 +159,7 @@ tui_keys nav j j
 t_sel "j j: the resource line" nav '^   resource: aws_lambda_function prod-api$'
 tui_keys nav Enter
 t_screen "Enter on it opens the Resource view" nav \
-    '^ tfdrift demo .* 4 Sources  Resource  aws_lambda_function\.api +1/3 *$'
+    '^ tfdrift demo .* 5 Resources  Resource  aws_lambda_function\.api +1/3 *$'
 t_like "what it is, from the state" "$TUI_SCREEN" '^   aws_lambda_function prod-api  state .*prod\.tfstate$'
 t_like "its finding and the other events" "$TUI_SCREEN" '^   1 finding \(1 open\); 2 other events that made no finding$'
 t_like "the finding, with its status" "$TUI_SCREEN" \
@@ -172,7 +172,7 @@ tui_keys nav BSpace
 t_screen "Backspace: the finding again, its filter kept" nav '/aws_lambda_function +1/1 *$'
 t_sel "the detail's cursor where it was" nav '^   resource: aws_lambda_function prod-api$'
 tui_keys nav Tab Escape
-t_screen "Tab leaves the detail, Esc clears the filter" nav '^ tfdrift demo .* 4 Sources +1/17 *$'
+t_screen "Tab leaves the detail, Esc clears the filter" nav '^ tfdrift demo .* 5 Resources +1/17 *$'
 
 # A blast-radius dependent opens that resource; its finding opens in Findings; the finding's
 # event id opens Events with that event selected.
@@ -183,7 +183,7 @@ sel_move nav j "^     aws_db_instance\\.main$MORE"
 t_sel "j down to a dependent in its blast radius" nav "^     aws_db_instance\\.main$MORE"
 tui_keys nav Enter
 t_screen "Enter opens the dependent's Resource view" nav \
-    '^ tfdrift demo .* 4 Sources  Resource  aws_db_instance\.main +1/1 *$'
+    '^ tfdrift demo .* 5 Resources  Resource  aws_db_instance\.main +1/1 *$'
 t_like "with its finding" "$TUI_SCREEN" '^ 12:00:00 ModifyDBInstance bob +cli +critical modified, open +publicly_accessible'
 tui_keys nav Enter
 t_screen "Enter on the finding opens it in Findings" nav '^ critical modified  aws_db_instance\.main$'
@@ -196,7 +196,7 @@ DBEV=$(printf '%s\n' "$TUI_SEL" | sed -n 's/^   event id: \([0-9a-f-]*\).*/\1/p'
 tui_keys nav Enter
 t_screen "Enter on the event id opens the Events view" nav "^   event id: $DBEV\$"
 t_like "on that event" "$TUI_SCREEN" '^ ModifyDBInstance  drift: 1 finding$'
-t_like "unfiltered, no row counted as new" "$(printf '%s\n' "$TUI_SCREEN" | head -1)" '4 Sources +[0-9]+/49 *$'
+t_like "unfiltered, no row counted as new" "$(printf '%s\n' "$TUI_SCREEN" | head -1)" '5 Resources +[0-9]+/49 *$'
 t_sel "its row selected" nav '^ 12:00:00 ModifyDBInstance +bob '
 tui_keys nav BSpace
 t_screen "Backspace: the finding, the detail focused" nav '^── detail: j/k move'
@@ -204,7 +204,7 @@ t_sel "its cursor on the event id again" nav "^   event id: $DBEV$MORE"
 tui_keys nav BSpace
 t_screen "Backspace: the dependent's Resource view" nav 'Resource  aws_db_instance\.main +1/1 *$'
 tui_keys nav BSpace
-t_screen "Backspace: the security group finding, at the bottom of the list" nav '^ tfdrift demo .* 4 Sources +17/17 *$'
+t_screen "Backspace: the security group finding, at the bottom of the list" nav '^ tfdrift demo .* 5 Resources +17/17 *$'
 t_sel "selected" nav 'CRIT 12:00:00 mod +module\.net\.aws_security_group\.web '
 t_sel "the detail's cursor on the dependent it left from" nav "^     aws_db_instance\\.main$MORE"
 tui_keys nav BSpace
@@ -216,7 +216,7 @@ tui_keys nav Tab
 tui_keys nav 2
 filter nav 'actor:bob'
 t_screen "Events actor:bob" nav '^5 events match \(Esc clears the filter\)$'
-t_like "shown on the top line" "$TUI_SCREEN" '4 Sources  /actor:bob +[1-5]/5 *$'
+t_like "shown on the top line" "$TUI_SCREEN" '5 Resources  /actor:bob +[1-5]/5 *$'
 t_is "each of them bob's" "$(rows 'TIME' | grep -c '^ 12:00:00 [^ ]* *bob ')" 5
 filter nav 'via:terraform'
 t_screen "via:terraform: the pipelines' writes" nav '^12 events match'
@@ -240,7 +240,7 @@ t_screen "Esc leaves the prompt, the filter unchanged" nav '^filter unchanged$'
 t_like "still on the top line" "$TUI_SCREEN" '/etl-runner create +[1-3]/3 *$'
 tui_keys nav Escape
 t_screen "Esc clears the filter" nav '^filter cleared$'
-t_like "the top line without it" "$TUI_SCREEN" '4 Sources +[0-9]+/49 *$'
+t_like "the top line without it" "$TUI_SCREEN" '5 Resources +[0-9]+/49 *$'
 filter nav 'bob'
 tui_keys nav Escape g n
 t_sel "n: the next event with the words, the filter cleared" nav '^ 12:00:00 DeleteBucketPublicAccessBlock +bob '
@@ -251,17 +251,17 @@ t_sel "N: back to the one before" nav '^ 12:00:00 DeleteBucketPublicAccessBlock 
 
 tui_keys nav 3
 filter nav 'corp.example'
-t_screen "Actors: words" nav '4 Sources  /corp\.example +[1-3]/3 *$'
+t_screen "Actors: words" nav '5 Resources  /corp\.example +[1-3]/3 *$'
 t_is "three actors with them" "$(rows 'ACTOR' | grep -c '@corp\.example ')" 3
 filter nav 'colour:x'
 t_screen "a bad field names the Actors' fields" nav \
     "^filter: column 1: unknown field 'colour' \\(fields: actor type via since until\\)\$"
 tui_keys nav Escape Escape
-t_screen "Esc, Esc: no filter" nav '4 Sources +[0-9]+/11 *$'
+t_screen "Esc, Esc: no filter" nav '5 Resources +[0-9]+/11 *$'
 
 tui_keys nav 4
 filter nav 'gcp'
-t_screen "Sources: words keep the entries with them" nav '4 Sources  /gcp *$'
+t_screen "Sources: words keep the entries with them" nav '5 Resources  /gcp *$'
 t_like "the GCP log" "$TUI_SCREEN" '^   done +.*/gcp-audit\.json$'
 t_like "the GCP state" "$TUI_SCREEN" '^   local .*/gcp\.tfstate$'
 t_unlike "not the others" "$TUI_SCREEN" 'cloudtrail\.json$|prod\.tfstate$'
@@ -289,7 +289,7 @@ t_like "bob's change at 10:31" "$TUI_SCREEN" '10:31:40 del .*bob$'
 filter file 'since:yesterday'
 t_screen "a bad time says so" file "^filter: column 1: 'yesterday' is not a time"
 tui_keys file Escape Escape
-t_screen "Esc clears it" file '4 Sources +1/17 *$'
+t_screen "Esc clears it" file '5 Resources +1/17 *$'
 tui_keys file 2
 filter file 'until:08:00'
 t_screen "Events until:08:00" file '/until:08:00 \[until 08:00:00\] +1/16 *$'
@@ -325,7 +325,7 @@ t_screen ": opens the command line" cmd '^: *$'
 tui_keys cmd -l 'filter sev>=high'
 tui_keys cmd Enter
 t_screen ":filter EXPR filters the view" cmd '^10 findings match \(Esc clears the filter\)$'
-t_like "shown on the top line as / shows it" "$TUI_SCREEN" '4 Sources  /sev>=high +1/10 *$'
+t_like "shown on the top line as / shows it" "$TUI_SCREEN" '5 Resources  /sev>=high +1/10 *$'
 cmd cmd 'sort actor asc'
 t_screen ":sort COLUMN asc: ▲ on its header" cmd '^ ST SEV +TIME +KIND +RESOURCE +CHANGE +ACTOR▲ *$'
 t_like "the rows in that order" "$(rows 'ST SEV' | head -1)" ' alice@corp\.example$'
@@ -342,7 +342,7 @@ t_screen ":columns -change hides the column" cmd '^ ST SEV +TIME▼ +KIND +RESOU
 t_like "kept in the store, it says" "$TUI_SCREEN" '^columns: st,sev,time,kind,resource,actor \(kept in the store\)$'
 cmd cmd 'sort change asc'
 t_screen "sorting by a hidden column: the top line says by what" cmd \
-    '4 Sources  /sev>=high \[by change▲\] +[0-9]+/10 *$'
+    '5 Resources  /sev>=high \[by change▲\] +[0-9]+/10 *$'
 t_like "no column header carries a mark" "$TUI_SCREEN" '^ ST SEV +TIME +KIND +RESOURCE +ACTOR *$'
 cmd cmd 'columns +change'
 t_screen "shown again: the mark is back on its header" cmd '^ ST SEV +TIME +KIND +RESOURCE +ACTOR +CHANGE▲ *$'
@@ -368,18 +368,18 @@ tui_keys cmd Escape
 cmd cmd 'sort time'
 cmd cmd 'columns default'
 t_screen "then changed back" cmd '^ TIME▼ +EVENT +ACTOR +VIA +ACCOUNT +OUTCOME *$'
-t_like "no filter" "$TUI_SCREEN" '4 Sources +[0-9]+/49 *$'
+t_like "no filter" "$TUI_SCREEN" '5 Resources +[0-9]+/49 *$'
 tui_keys cmd 1
 cmd cmd 'view clicalls'
 t_screen ":view NAME from another view" cmd '^view clicalls: Events /via:cli$'
-t_like "the saved filter" "$TUI_SCREEN" '4 Sources  /via:cli +[0-9]+/[0-9]+ *$'
+t_like "the saved filter" "$TUI_SCREEN" '5 Resources  /via:cli +[0-9]+/[0-9]+ *$'
 t_like "sort and columns" "$TUI_SCREEN" '^ TIME +EVENT▲ +ACTOR +VIA +OUTCOME *$'
 cmd cmd 'view actors'
 t_screen ":view actors" cmd '^ ACTOR +TYPE +VIA'
 cmd cmd 'view events'
 t_screen ":view events" cmd '^ TIME +EVENT▲ +ACTOR'
 cmd cmd 'view nowhere'
-t_screen "a view that is not there" cmd '^no view called nowhere \(views: findings events actors sources, or one :save-view made\)$'
+t_screen "a view that is not there" cmd '^no view called nowhere \(views: findings events actors sources resources, or one :save-view made\)$'
 
 # Tab completes; Up and Down recall.
 tui_keys cmd 1 :
@@ -403,7 +403,7 @@ t_screen "Tab completes a view's name" cmd '^:view events *$'
 tui_keys cmd C-u
 tui_keys cmd -l 'view '
 tui_keys cmd Tab
-t_screen "and lists them, saved views too" cmd '^findings events actors sources clicalls *$'
+t_screen "and lists them, saved views too" cmd '^findings events actors sources resources clicalls *$'
 tui_keys cmd C-u
 tui_keys cmd -l 'columns -ch'
 tui_keys cmd Tab
@@ -535,7 +535,7 @@ LA_NAME=$(tui_sel la | awk '{ print $1 }')
 t_like "an actor selected" "$LA_NAME" '^[a-zA-Z]'
 t_screen "the first findings arrive" lz ' 1/[1-9][0-9]* *$' 40
 tui_keys lz Z
-t_screen "Z pauses: the top line says so" lz '4 Sources +PAUSED +1/[0-9]+ *$'
+t_screen "Z pauses: the top line says so" lz '5 Resources +PAUSED +1/[0-9]+ *$'
 t_like "and the status line" "$TUI_SCREEN" '^ open: .* \| PAUSED \+[0-9]+ findings \+[0-9]+ events \(Z\)'
 LZ_N=$(printf '%s\n' "$TUI_SCREEN" | head -1 | sed -n 's/.* 1\/\([0-9]*\) *$/\1/p')
 LZ_ROWS=$(rows 'ST SEV')
@@ -558,15 +558,15 @@ t_screen "more findings above: the top line counts them" lf '▲ [1-9][0-9]* new
 t_is "the same finding in the detail" "$(detail_head)" "$LF_HEAD"
 t_is "and selected" "$(tui_sel lf | awk '{ print $1, $2, $3 }')" "$LF_KEY"
 tui_keys lf g
-t_screen "g: the newest, and the marker goes" lf '4 Sources +1/1[0-7] *$'
+t_screen "g: the newest, and the marker goes" lf '5 Resources +1/1[0-7] *$'
 t_unlike "no ▲ left" "$(printf '%s\n' "$TUI_SCREEN" | head -1)" '▲'
 t_screen "more events above" le '▲ [1-9][0-9]* new  [0-9]+/[0-9]+ *$' 40
 t_like "the same event in the detail" "$TUI_SCREEN" "^   event id: $LE_ID$MORE"
 t_is "and selected" "$(tui_sel le | awk '{ print $1, $2, $3 }')" "$LE_KEY"
-t_screen "the people with findings come above it (all 11 fit: no marker needed)" la '4 Sources +([2-9]|1[01])/11 *$' 40
+t_screen "the people with findings come above it (all 11 fit: no marker needed)" la '5 Resources +([2-9]|1[01])/11 *$' 40
 t_sel "the same actor still selected, further down" la "^ $LA_NAME "
 t_screen "paused, findings still come: counted, not shown" lz '\| PAUSED \+[1-9][0-9]* findings' 40
-t_like "the list as it was" "$TUI_SCREEN" "4 Sources +PAUSED +1/$LZ_N *\$"
+t_like "the list as it was" "$TUI_SCREEN" "5 Resources +PAUSED +1/$LZ_N *\$"
 t_is "row for row" "$(rows 'ST SEV')" "$LZ_ROWS"
 NOW_OPEN=$(printf '%s\n' "$TUI_SCREEN" | sed -n 's/^ open: \(crit [0-9]* high [0-9]* med [0-9]* low [0-9]*\).*/\1/p')
 [ -n "$NOW_OPEN" ] && [ "$NOW_OPEN" != "$LZ_OPEN" ]
@@ -587,11 +587,15 @@ done
 tui_keys nav 1
 t_screen "1: Findings" nav '^ ST SEV +TIME. +KIND'
 tui_keys nav BTab
-t_screen "Shift-Tab: the previous view (round to Sources)" nav '^ Event files \(2\)$'
+t_screen "Shift-Tab: the previous view (round to Resources)" nav '^ RESOURCE +TYPE +OPEN'
 tui_keys nav BTab
-t_screen "Shift-Tab again: Actors" nav '^ ACTOR +TYPE'
+t_screen "Shift-Tab again: Sources" nav '^ Event files \(2\)$'
+tui_keys nav BTab
+t_screen "and again: Actors" nav '^ ACTOR +TYPE'
 tui_keys nav v
 t_screen "v: the next view" nav '^ Event files \(2\)$'
+tui_keys nav v
+t_screen "v: Resources" nav '^ RESOURCE +TYPE +OPEN'
 tui_keys nav v
 t_screen "v round to Findings" nav '^ ST SEV +TIME. +KIND'
 click nav 30 0

@@ -50,7 +50,7 @@ NSEED=0
 seed() {
 	NSEED=$((NSEED + 1))
 	tui_start "seed$NSEED" 120 30 "$TFDRIFT" demo --store "$1" --pace 1s --passes 1
-	tui_wait "seed$NSEED" 'replay done' 30 || return 1
+	tui_wait "seed$NSEED" 'replay done' 120 || return 1
 	tui_keys "seed$NSEED" q
 	tui_exit "seed$NSEED" 20 || return 1
 	"$TFDRIFT" ack --store "$1" "$(fid "$1" aws_kms_key.data)" --note one > /dev/null 2>&1 &&
@@ -92,13 +92,13 @@ ack_row() {
 
 # ---- 1. A disk full before the dashboard starts, then during a decision.
 d=$T_TMP/full
-if mnt "$d" -t tmpfs -o size=1m tmpfs; then
+if mnt "$d" -t tmpfs -o size=16m tmpfs; then
 	DB=$d/tfdrift.db
 	t_ok "a store with the demo's findings and three decisions" seed "$DB"
 	fill "$d/fill"
 	tui_start full 120 30 "$TFDRIFT" demo --store "$DB" --pace 1s --passes 1
 	t_screen "full before start: it shows every stored decision (ack 2, supp 4), read-only" full \
-	    '\| ack 2 \| supp 4 \| replay done.*READ-ONLY' 30
+	    '\| ack 2 \| supp 4 \| (resolved [0-9]+ \| )?replay done.*READ-ONLY' 30
 	messages full
 	t_screen "saying plainly that the disk is full" full 'read-only: .*tfdrift\.db: the disk is full' 10
 	tui_keys full Escape
@@ -110,7 +110,7 @@ if mnt "$d" -t tmpfs -o size=1m tmpfs; then
 	ack_row full reports 'space freed'
 	t_screen "space freed: the same decision is saved" full \
 	    'acknowledged google_storage_bucket\.reports \(decision 4' 10
-	t_like "and the dashboard is writable again" "$TUI_SCREEN" '\| ack 3 \| supp 4 \| replay done: [^|]*$'
+	t_like "and the dashboard is writable again" "$TUI_SCREEN" '\| ack 3 \| supp 4 \| (resolved [0-9]+ \| )?replay done: [^|]*$'
 
 	# During a decision: the dashboard is running, writable, when the disk fills.
 	fill "$d/fill"
@@ -158,7 +158,7 @@ t_ok "the decisions are in a -wal whose -shm is gone" test -s "$DB-wal" -a ! -e 
 if mnt "$r" --bind "$d" && mount -o remount,bind,ro "$r"; then
 	tui_start wal 120 30 "$TFDRIFT" demo --store "$r/tfdrift.db" --pace 1s --passes 1
 	t_screen "-wal without -shm: every decision of the -wal is shown (ack 2, supp 4)" wal \
-	    '\| ack 2 \| supp 4 \| replay done.*READ-ONLY' 30
+	    '\| ack 2 \| supp 4 \| (resolved [0-9]+ \| )?replay done.*READ-ONLY' 30
 	tui_keys wal a
 	t_screen "a says it is read-only, and why" wal '^read-only: .*tfdrift\.db: the store is read-only' 10
 	tui_keys wal Escape
@@ -177,7 +177,7 @@ if truncate -s 16M "$img" && mkfs.ext4 -q -F "$img" > /dev/null 2>&1 && mnt "$d"
 	DB=$d/tfdrift.db
 	t_ok "a store on an ext4 image, with three decisions" seed "$DB"
 	tui_start eio 120 30 "$TFDRIFT" demo --store "$DB" --pace 1s --passes 1
-	t_screen "the dashboard shows them" eio '\| ack 2 \| supp 4 \| replay done' 30
+	t_screen "the dashboard shows them" eio '\| ack 2 \| supp 4 \| (resolved [0-9]+ \| )?replay done' 30
 	t_ok "the filesystem is shut down: every I/O fails with EIO" $PY -c 'import fcntl,os,struct,sys
 fd = os.open(sys.argv[1], os.O_RDONLY)
 fcntl.ioctl(fd, 0x8004587d, struct.pack("I", 2))   # EXT4_IOC_SHUTDOWN, NOLOGFLUSH' "$d"

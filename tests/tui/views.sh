@@ -16,7 +16,7 @@ mkdir -p "$T_TMP/out"
 tui_start v 120 72 "$TFDRIFT" demo --store "$T_TMP/v.db" --pace 1s --passes 1 \
     --export-dir "$T_TMP/out"
 t_screen "the demo finishes its pass" v 'replay done: [0-9]+ events' 20
-t_like "the top line has the tabs and where the selection is" "$TUI_SCREEN" '^ tfdrift demo +1 Findings +2 Events +3 Actors +4 Sources +1/17 *$'
+t_like "the top line has the tabs and where the selection is" "$TUI_SCREEN" '^ tfdrift demo +1 Findings +2 Events +3 Actors +4 Sources +5 Resources +1/17 *$'
 
 # Events: every write event, drift or not, and why not.
 tui_keys v 2

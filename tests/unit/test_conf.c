@@ -180,7 +180,7 @@ test_table(void)
 	int help_ok = 1, unique = 1;
 
 	o = conf_options(&n);
-	is_int(n, 21, "twenty-one options: every field of struct conf but path (and sources, outputs)");
+	is_int(n, 22, "twenty-two options: every field of struct conf but path (and sources, outputs)");
 	for (i = 0; i < n; i++) {
 		if (o[i].help == NULL || strlen(o[i].help) < 20 || o[i].def == NULL)
 			help_ok = 0;
@@ -199,6 +199,11 @@ test_table(void)
 	ok(i < n && o[i].offset == offsetof(struct conf, gcp_operation_hold_ms) &&
 	    o[i].type == CT_DURATION && strcmp(o[i].def, "10m") == 0,
 	    "gcp_operation_hold is a duration, 10m by default");
+	for (i = 0; i < n && strcmp(o[i].name, "session_gap") != 0; i++)
+		;
+	ok(i < n && o[i].offset == offsetof(struct conf, session_gap_ms) &&
+	    o[i].type == CT_DURATION && strcmp(o[i].def, "15m") == 0,
+	    "session_gap is a duration, 15m by default");
 }
 
 static void
@@ -237,6 +242,7 @@ test_defaults(void)
 	is_str(c.store, "/tmp/xdg-state/tfdrift/tfdrift.db", "defaults: store under XDG_STATE_HOME");
 	is_str(c.theme, "default", "defaults: theme");
 	is_int(c.state_refresh_ms, 5 * 60 * 1000, "defaults: state_refresh 5m");
+	is_int(c.session_gap_ms, 15 * 60 * 1000, "defaults: session_gap 15m");
 	conf_free(&c);
 
 	unsetenv("XDG_STATE_HOME");
@@ -347,6 +353,9 @@ test_errors(void)
 	    "'- item' per line)", "mapping where a list is expected");
 	one_error("states:\n  - a\n  - [b]\n",
 	    "t.yaml:3:5: states: item 2 must be a string, not a list", "list item not a string");
+	one_error("session_gap: soon\n",
+	    "t.yaml:1:14: bad duration 'soon' for session_gap (a number with a unit: "
+	    "90s, 5m, 1h30m, 1d)", "bad session_gap");
 	one_error("state_refresh: 5 minutes\n",
 	    "t.yaml:1:16: bad duration '5 minutes' for state_refresh (a number with a unit: "
 	    "90s, 5m, 1h30m, 1d)", "bad duration");

@@ -257,6 +257,20 @@ main(void)
 	fl = filter_compile("-status:suppressed", &err);
 	ok(fl != NULL && !filter_wants_suppressed(fl), "negated: it does not ask for them");
 	filter_free(fl);
+	fl = filter_compile("status:resolved", &err);
+	ok(fl != NULL && filter_wants_resolved(fl) && !filter_wants_suppressed(fl),
+	    "status:resolved asks for resolved findings, not suppressed ones");
+	sup->status = ST_RESOLVED;
+	ok(filter_match(fl, sup) && !filter_match(fl, sg), "and keeps only them");
+	sup->status = ST_SUPPRESSED;
+	filter_free(fl);
+	fl = filter_compile("status:all", &err);
+	ok(fl != NULL && filter_wants_resolved(fl) && filter_wants_suppressed(fl),
+	    "status:all asks for both");
+	sup->status = ST_RESOLVED;
+	ok(filter_match(fl, sup) && filter_match(fl, sg), "and keeps every status");
+	sup->status = ST_SUPPRESSED;
+	filter_free(fl);
 
 	sg->event_time_ms = 1716801243000LL;        /* 09:14:03 */
 	test_items_and_times(sg);

@@ -100,7 +100,9 @@ gz_zeros(const char *path, size_t n, size_t members)
 	sb_free(&r);
 }
 
-/* Virtual memory of this process now, bytes. */
+#ifndef UNDER_ASAN
+/* Virtual memory of this process now, bytes (for the address-space limit, which ASan's
+ * shadow memory rules out). */
 static size_t
 vm_now(void)
 {
@@ -114,6 +116,7 @@ vm_now(void)
 	}
 	return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
 }
+#endif
 
 enum { R_READ = 10, R_WRONG_LEN, R_TOO_LARGE = 20, R_OTHER, R_KILLED = -1 };
 

@@ -212,6 +212,50 @@ test_get_path(void)
 	json_object_put(r);
 }
 
+/* jpath_copy: the same path selects the same values in the copy, and nothing else is there. */
+static void
+test_copy(void)
+{
+	json_object *rec = parse(run_instances), *out = NULL, *v[4];
+	struct jpath *ids = jpath_compile("responseElements.instancesSet.items[].instanceId", NULL);
+	struct jpath *az = jpath_compile("responseElements.instancesSet.items[1].placement.availabilityZone", NULL);
+	struct jpath *type = jpath_compile("requestParameters.instanceType", NULL);
+	struct jpath *whole = jpath_compile("requestParameters", NULL);
+	struct jpath *single = jpath_compile("resources[0].ARN", NULL);
+	struct jpath *none = jpath_compile("requestParameters.nope", NULL);
+	const char *s;
+
+	out = jpath_copy(ids, rec, out, 0);
+	out = jpath_copy(az, rec, out, 0);
+	out = jpath_copy(type, rec, out, 0);
+	out = jpath_copy(single, rec, out, 0);
+	out = jpath_copy(none, rec, out, 0);
+	s = json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	is_str(s, "{\"responseElements\":{\"instancesSet\":{\"items\":[{\"instanceId\":\"i-0a1\"},"
+	    "{\"instanceId\":\"i-0a2\",\"placement\":{\"availabilityZone\":\"us-east-1b\"}},null]}},"
+	    "\"requestParameters\":{\"instanceType\":\"t3.micro\"},"
+	    "\"resources\":{\"ARN\":\"arn:aws:ec2:us-east-1:1:instance/i-0a1\"}}",
+	    "only the selected values, arrays keeping their length, paths merged");
+	is_int(jpath_all(ids, out, v, 4), 2, "[] selects the same ids in the copy");
+	is_str(json_object_get_string(jpath_get(single, out)), "arn:aws:ec2:us-east-1:1:instance/i-0a1",
+	    "a single object read as a one-element list is copied as it was");
+	out = jpath_copy(type, rec, out, 1);
+	is_str(json_object_get_string(jpath_get(type, out)), "(sensitive)", "mask replaces the value");
+	is_str(json_object_get_string(jpath_get(type, rec)), "t3.micro", "the source is not changed");
+	out = jpath_copy(whole, rec, out, 0);
+	ok(json_object_object_get_ex(json_object_object_get(out, "requestParameters"),
+	    "disableApiTermination", NULL), "a path to a whole object copies it whole");
+	json_object_put(out);
+	ok(jpath_copy(none, rec, NULL, 0) == NULL, "nothing selected, nothing made");
+	json_object_put(rec);
+	jpath_free(ids);
+	jpath_free(az);
+	jpath_free(type);
+	jpath_free(whole);
+	jpath_free(single);
+	jpath_free(none);
+}
+
 int
 main(void)
 {
@@ -220,5 +264,6 @@ main(void)
 	test_get();
 	test_all();
 	test_get_path();
+	test_copy();
 	return done_testing();
 }

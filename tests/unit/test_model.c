@@ -425,6 +425,50 @@ out:
 	}
 }
 
+/* Resolved findings: hidden unless asked for, counted either way, replaced in place when
+ * they arrive again resolved, and their own colour on the timeline. */
+static void
+test_resolved(void)
+{
+	struct model m;
+	struct finding *r;
+	signed char worst[4];
+
+	model_init(&m);
+	model_add(&m, mk("a", 1000, SEV_HIGH, ST_OPEN));
+	model_add(&m, mk("b", 2000, SEV_CRITICAL, ST_RESOLVED));
+	model_add(&m, mk("c", 12000, SEV_LOW, ST_OPEN));
+	model_rebuild(&m);
+	is_int((int)m.nrows, 2, "a resolved finding is hidden");
+	is_int((int)m.count[ST_RESOLVED][SEV_CRITICAL], 1, "and counted");
+	m.show_resolved = 1;
+	model_rebuild(&m);
+	is_int((int)m.nrows, 3, "show_resolved shows it");
+	is_str(row_id(&m, 1), "b", "in its place");
+	model_worst_in(&m, 0, 10000, 4, worst);
+	is_int(worst[0], SEV_HIGH, "a bucket with open drift: its worst open severity");
+	is_int(worst[1], SEV_LOW, "the next: c's low");
+	is_int(worst[2], -1, "a bucket without findings: none");
+	model_worst_in(&m, 0, 1500, 4, worst);
+	is_int(worst[1], MODEL_RESOLVED_ONLY, "a bucket whose drift all resolved: marked so");
+	is_int(worst[0], SEV_HIGH, "the open one beside it keeps its severity");
+
+	is_int((int)model_find(&m, "c"), 2, "model_find: by id");
+	ok(model_find(&m, "zz") == (size_t)-1, "model_find: not there");
+	model_select_row(&m, 0);
+	is_str(model_selected(&m)->id, "c", "c selected");
+	r = mk("c", 12000, SEV_LOW, ST_RESOLVED);
+	model_replace(&m, model_find(&m, "c"), r);
+	m.show_resolved = 0;
+	model_rebuild(&m);
+	is_int((int)m.nrows, 1, "c resolved since: hidden now");
+	is_int((int)m.count[ST_RESOLVED][SEV_LOW], 1, "counted as resolved");
+	is_int((int)m.count[ST_OPEN][SEV_LOW], 0, "no longer open");
+	ok(m.all.v[2] == r, "the new version took its place");
+	is_int((int)m.all.n, 3, "nothing added");
+	model_free(&m);
+}
+
 /* A resolution replaces the finding it resolves (same id): no second row. */
 static void
 test_resolution(void)
@@ -433,6 +477,7 @@ test_resolution(void)
 	struct finding *r;
 
 	model_init(&m);
+	m.show_resolved = 1;            /* (hidden by default: test_resolved) */
 	model_add(&m, mk("a", 1000, SEV_LOW, ST_OPEN));
 	model_add(&m, mk("b", 2000, SEV_HIGH, ST_OPEN));
 	model_rebuild(&m);
@@ -458,6 +503,7 @@ int
 main(void)
 {
 	test_model();
+	test_resolved();
 	test_resolution();
 	test_incremental();
 	test_replay();

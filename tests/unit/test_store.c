@@ -330,7 +330,8 @@ test_prefs(void)
 	ok(store_pref_set(st, "view:mine", NULL, "tester", 3000, &err) == 0 &&
 	    store_pref_get(st, "view:mine", &v, &err) == 0, "a NULL value deletes it");
 	/* Back to the previous schema, as an older tfdrift left it. */
-	sqlite3_exec(store_sqlite(st), "DROP TABLE ui_prefs; DROP INDEX findings_status;"
+	sqlite3_exec(store_sqlite(st), "DROP TABLE ui_prefs; DROP TABLE events_seen;"
+	    " DROP INDEX findings_status;"
 	    " ALTER TABLE findings DROP COLUMN status; ALTER TABLE findings DROP COLUMN resolved_at;"
 	    " ALTER TABLE findings DROP COLUMN state_lineage;"
 	    " ALTER TABLE findings DROP COLUMN state_serial; UPDATE meta SET value = 3 WHERE key = "
@@ -776,6 +777,43 @@ test_scope_values(void)
 	store_decisions_free(dv, nd);
 	store_close(st);
 	finding_list_clear(&l);
+	free(path);
+}
+
+/* Resolved outranks triage: a decision that matches a resolved finding is recorded on it,
+ * and the finding stays resolved; without its resolution it is open again (never half). */
+static void
+test_apply_resolved(void)
+{
+	char *path = tpath("resolved.db"), *err = NULL;
+	struct store *st;
+	struct store_triage *t;
+	struct finding *f = mk("e-r", FK_MODIFIED, "aws_instance.web", "aws_instance", "i-1", "bob",
+	    "ModifyInstanceAttribute", T0);
+	struct finding_list l = { 0 };
+
+	store_open(path, 0, &st, &err);
+	finding_list_push(&l, mk("e-q", FK_MODIFIED, "aws_instance.web", "aws_instance", "i-1",
+	    "bob", "ModifyInstanceAttribute", T0));
+	store_put_findings(st, &l, &err);
+	ok(store_suppress(st, SCOPE_RESOURCE, "aws_instance.web", 0, "alice", "noise", T0, NULL,
+	    &err) == 0, "a suppression of the resource: %s", err ? err : "");
+	store_triage_snapshot(st, &t, &err);
+	store_triage_apply(t, f, T0 + 1);
+	is_int(f->status, ST_SUPPRESSED, "an open finding on it is suppressed");
+	finding_resolve(f, RR_REVERTED_BY_HAND, NULL, T0 + 2);
+	store_triage_apply(t, f, T0 + 3);
+	is_int(f->status, ST_RESOLVED, "once resolved it stays resolved");
+	ok(f->triage != NULL && f->triage->by != NULL && strcmp(f->triage->by, "alice") == 0,
+	    "with the suppression still recorded");
+	finding_resolution_free(f->resolution);
+	f->resolution = NULL;
+	store_triage_apply(t, f, T0 + 4);
+	is_int(f->status, ST_SUPPRESSED, "a resolved status without its resolution is not kept");
+	store_triage_free(t);
+	finding_free(f);
+	finding_list_clear(&l);
+	store_close(st);
 	free(path);
 }
 
@@ -1783,6 +1821,140 @@ out:
 	free(dir);
 }
 
+/* One CloudTrail record as an event. */
+static void
+ct_event(struct event *ev, const char *id, const char *time, const char *name, const char *err)
+{
+	char *text = xasprintf("{\"eventVersion\":\"1.09\",\"userIdentity\":{\"type\":\"IAMUser\","
+	    "\"arn\":\"arn:aws:iam::111122223333:user/alice\",\"accountId\":\"111122223333\","
+	    "\"userName\":\"alice\"},\"eventTime\":\"%s\",\"eventSource\":\"ec2.amazonaws.com\","
+	    "\"eventName\":\"%s\",\"awsRegion\":\"eu-west-1\",\"sourceIPAddress\":\"192.0.2.1\","
+	    "\"userAgent\":\"aws-cli/2.15.30\",\"requestParameters\":{\"instanceId\":\"i-1\","
+	    "\"instanceType\":{\"value\":\"t3.large\"}},\"responseElements\":null,"
+	    "\"eventID\":\"%s\",\"readOnly\":false,\"eventType\":\"AwsApiCall\"%s%s%s,"
+	    "\"recipientAccountId\":\"111122223333\"}", time, name, id, err ? ",\"errorCode\":\"" : "",
+	    err ? err : "", err ? "\"" : "");
+	json_object *o = json_tokener_parse(text);
+	const char *why = NULL;
+
+	memset(ev, 0, sizeof *ev);
+	if (o == NULL || event_from_json(o, ev, &why) != 0)
+		diag("ct_event: %s", why ? why : "not JSON");
+	json_object_put(o);
+	free(ev->origin);
+	ev->origin = xstrdup("test.json#1");
+	free(text);
+}
+
+struct each_ctx {
+	int n;
+	char ids[8][64];
+	char names[8][64];
+	int64_t times[8];
+	int failed[8];
+};
+
+static int
+each_event(void *ctx, const struct event *ev)
+{
+	struct each_ctx *c = ctx;
+
+	if (c->n < 8) {
+		snprintf(c->ids[c->n], sizeof c->ids[0], "%s", ev->id ? ev->id : "");
+		snprintf(c->names[c->n], sizeof c->names[0], "%s", ev->name ? ev->name : "");
+		c->times[c->n] = ev->time_ms;
+		c->failed[c->n] = ev->error_code != NULL;
+	}
+	c->n++;
+	return 0;
+}
+
+/* Schema 6: the events seen, saved with findings or alone, read back as logged, kept 90 days
+ * after they were last saved. */
+static void
+test_events_seen(void)
+{
+	char *path = tpath("events.db"), *err = NULL;
+	struct store *st = NULL;
+	struct event ev[3];
+	struct store_seen v[3];
+	struct finding_list l = { 0 };
+	struct each_ctx c;
+	int64_t now = T0 + 30 * 24 * HOUR;
+	char nowtxt[32];
+	size_t i;
+
+	ok(store_open(path, 0, &st, &err) == 0 && store_schema_version(st) >= 6, "a new store has "
+	    "schema 6 or later: %s", err ? err : "");
+	ct_event(&ev[0], "e-2", "2024-05-27T10:05:00Z", "ModifyInstanceAttribute", NULL);
+	ct_event(&ev[1], "e-1", "2024-05-27T10:00:00Z", "ModifyInstanceAttribute", "Client.UnauthorizedOperation");
+	ct_event(&ev[2], "e-3", "2024-05-27T10:10:00Z", "StopInstances", NULL);
+	for (i = 0; i < 3; i++) {
+		v[i].ev = &ev[i];
+		v[i].resource_key = "aws_instance.web";
+		v[i].record = ev[i].raw;
+	}
+	tf_format_time(now, nowtxt);
+	setenv("TFDRIFT_NOW", nowtxt, 1);
+	finding_list_push(&l, mk("ev-0", FK_MODIFIED, "aws_instance.web", "aws_instance", "i-1", "bob",
+	    "ModifyInstanceAttribute", T0));
+	ok(store_put_findings_events(st, &l, v, 2, &err) == 0, "findings and events in one "
+	    "transaction: %s", err ? err : "");
+	is_int(store_count_findings(st, &err), (long long)l.n, "the findings are there");
+	is_int(store_count_events(st, &err), 2, "and the two events");
+	ok(store_put_events(st, v, 3, &err) == 0, "saved again with a third: %s", err ? err : "");
+	is_int(store_count_events(st, &err), 3, "one row per event id");
+	memset(&c, 0, sizeof c);
+	is_int(store_each_event(st, each_event, &c, &err), 0, "read back, none skipped");
+	ok(c.n == 3 && strcmp(c.ids[0], "e-1") == 0 && strcmp(c.ids[1], "e-2") == 0 &&
+	    strcmp(c.ids[2], "e-3") == 0, "oldest first");
+	ok(c.failed[0] && !c.failed[1], "the failed call is still one");
+	is_str(c.names[2], "StopInstances", "the record read again names the call");
+	is_int(c.times[1], T0 + 5 * 60000, "with its time");
+	sqlite3_exec(store_sqlite(st), "INSERT INTO events_seen (provider, id, time, resource_key,"
+	    " actor, failed, record, seen) VALUES ('aws', 'bad', 1, 'x', '{}', 0, '{\"no\":', 1e15)",
+	    NULL, NULL, NULL);
+	memset(&c, 0, sizeof c);
+	is_int(store_each_event(st, each_event, &c, &err), 1, "a record that does not read back is "
+	    "skipped and counted: %s", err ? err : "");
+	ok(contains(err, "event bad"), "naming it");
+	free(err);
+	err = NULL;
+	is_int(c.n, 3, "the others are read");
+	/* 91 days later, saving one event forgets the others (not saved since). */
+	tf_format_time(now + 91 * 24 * HOUR, nowtxt);
+	setenv("TFDRIFT_NOW", nowtxt, 1);
+	ok(store_put_events(st, v + 2, 1, &err) == 0, "saved 91 days later");
+	is_int(store_count_events(st, &err), 2, "the events not saved for 90 days are forgotten "
+	    "(the damaged row is newer)");
+	unsetenv("TFDRIFT_NOW");
+	/* An older store read as it is has none, and says how to get them. */
+	sqlite3_exec(store_sqlite(st), "DROP TABLE events_seen; DROP INDEX findings_status;"
+	    " ALTER TABLE findings DROP COLUMN status; ALTER TABLE findings DROP COLUMN resolved_at;"
+	    " ALTER TABLE findings DROP COLUMN state_lineage;"
+	    " ALTER TABLE findings DROP COLUMN state_serial; UPDATE meta SET value = 4 WHERE "
+	    "key = 'schema_version'", NULL, NULL, NULL);
+	store_close(st);
+	st = NULL;
+	ok(store_open(path, STORE_RDONLY, &st, &err) == 0, "a schema 4 store opens read-only");
+	memset(&c, 0, sizeof c);
+	ok(store_each_event(st, each_event, &c, &err) == -1 && contains(err, "schema version 4") &&
+	    contains(err, "upgrade"), "and says it keeps no events and how to upgrade: %s",
+	    err ? err : "");
+	free(err);
+	err = NULL;
+	store_close(st);
+	st = NULL;
+	ok(store_open(path, 0, &st, &err) == 0 && store_count_events(st, &err) == 0,
+	    "opened for writing it is upgraded and keeps events again");
+	store_close(st);
+	for (i = 0; i < 3; i++)
+		event_free(&ev[i]);
+	finding_list_clear(&l);
+	free(err);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -1797,11 +1969,13 @@ main(void)
 	test_round_trip();
 	test_schema();
 	test_prefs();
+	test_events_seen();
 	test_upsert();
 	test_resolutions();
 	test_triage();
 	test_scope_values();
 	test_freezes();
+	test_apply_resolved();
 	test_apply_speed();
 	test_corrupt();
 	test_locked();
