@@ -311,7 +311,9 @@ scan_usage(FILE *fp)
 	    "                         drift in it ranks one severity higher; repeatable\n"
 	    "      --notify           send the open findings through the configured outputs\n"
 	    "                         (outputs: in the config) and wait for them; dedup uses\n"
-	    "                         --store when given (the exit status does not change)\n"
+	    "                         --store when given (the exit status does not change);\n"
+	    "                         with --store, the store's drift this run resolved goes\n"
+	    "                         to the outputs with on: [open, resolved] too\n"
 	    "  -x, --explain          print why each event was or was not drift (stderr)\n"
 	    "  -q, --quiet            no summary or warnings\n"
 	    "  -c, --config FILE      configuration file\n"
@@ -325,10 +327,15 @@ scan_usage(FILE *fp)
 }
 
 /* scan --notify: the open findings through the configured outputs, waiting for them (a
- * receiver that keeps failing gives up after a minute; see notify_drain). */
+ * receiver that keeps failing gives up after a minute; see notify_drain), and the
+ * resolutions this run made of the store's drift (ids in was_open: open, acknowledged or
+ * suppressed in the store before the run) to the outputs with on: [..., resolved], but for
+ * suppressed ones. Drift that came and went within the run is no news: neither is sent. */
 static void
-scan_notify(const struct conf *conf, const char *storepath, const struct finding_list *found)
+scan_notify(const struct conf *conf, struct store *store, const char *storepath,
+    const struct finding_list *found, const struct tf_hset *was_open)
 {
+	struct store_triage *tri = NULL;
 	struct notifier *nt;
 	char *err = NULL;
 	size_t i;
@@ -341,9 +348,20 @@ scan_notify(const struct conf *conf, const char *storepath, const struct finding
 	if (notify_noutputs(nt) == 0)
 		fprintf(stderr, "tfdrift scan: --notify: no outputs configured (outputs: in the "
 		    "config)\n");
-	for (i = 0; i < found->n; i++)
-		if (found->v[i]->status == ST_OPEN)
-			notify_finding_wait(nt, found->v[i]);
+	if (store != NULL && store_triage_snapshot(store, &tri, &err) != 0) {
+		fprintf(stderr, "tfdrift: %s\n", err);
+		free(err);
+		tri = NULL;
+	}
+	for (i = 0; i < found->n; i++) {
+		const struct finding *f = found->v[i];
+
+		if (f->status == ST_OPEN || (f->status == ST_RESOLVED &&
+		    tf_hset_has(was_open, tf_hash_str(f->id)) &&
+		    !store_triage_suppressed(tri, f, tf_now_ms())))
+			notify_finding_wait(nt, f);
+	}
+	store_triage_free(tri);
 	notify_drain(nt, NOTIFY_DRAIN_MAX_MS, 5 * NOTIFY_DRAIN_MAX_MS);
 	notify_report(nt, stderr);
 	notify_free(nt);
@@ -370,6 +388,7 @@ cmd_scan(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	int notify = 0;
+	struct tf_hset was_open = { 0 };        /* --store: its drift before this run (ids) */
 	struct strlist states = { 0 }, events = { 0 };
 	struct freeze_window *freezes = NULL;
 	size_t nfreezes = 0;
@@ -560,6 +579,8 @@ cmd_scan(int argc, char **argv)
 			goto out;
 		}
 		free(err);
+		for (i = 0; i < prior.n; i++)
+			tf_hset_test_and_add(&was_open, tf_hash_str(prior.v[i]->id));
 		detector_reevaluate(det, ix, prior.v, prior.n, tf_now_ms());
 		for (i = 0; i < prior.n; i++) {
 			if (prior.v[i]->status == ST_RESOLVED) {
@@ -739,7 +760,7 @@ cmd_scan(int argc, char **argv)
 	} else if (write_output(outpath, &found, &oo) != 0)
 		errors++;
 	if (notify)
-		scan_notify(&conf, storepath, &found);
+		scan_notify(&conf, store, storepath, &found, &was_open);
 	if (!quiet) {
 		const struct detect_stats *s = detector_stats(det);
 		char resolved_note[48] = "";
@@ -790,6 +811,7 @@ cmd_scan(int argc, char **argv)
 	 * cron job. With --store, every open finding in the store counts, not only this run's. */
 	rc = errors > 0 ? 1 : (store != NULL ? store_status[ST_OPEN] : nstatus[ST_OPEN]) > 0 ? 2 : 0;
 out:
+	tf_hset_free(&was_open);
 	store_seen_clear(&seen);
 	store_close(store);
 	finding_list_clear(&found);

@@ -1675,10 +1675,12 @@ conf_dump(const struct conf *c, FILE *fp)
 
 static const char *const output_keys[] = { "name", "type", "url", "file", "min_severity",
 	"kinds", "rules", "rate_limit", "headers", "hmac_secret", "timeout", "retries",
-	"dead_letter" };
+	"dead_letter", "on" };
 static const char *const output_types[] = { "slack", "webhook", "falco" };
 static const char *const finding_kinds[] = { "modified", "unmanaged", "deleted",
 	"freeze_violation" };
+/* outputs[].on, in CONF_ON_* bit order. */
+static const char *const output_on[] = { "open", "resolved" };
 
 const char *
 conf_output_type_name(enum conf_output_type t)
@@ -1822,6 +1824,31 @@ load_output_list(struct ydoc *d, yaml_node_t *v, const char *where, const char *
 	return rc;
 }
 
+/* on: [open, resolved]: which of a finding's moments the output is sent. A list of at least
+ * one of output_on (a word given twice counts once). 0, or -1 (errors added; o->on kept). */
+static int
+load_output_on(struct ydoc *d, yaml_node_t *v, const char *where, struct conf_output *o,
+    char ***errs, size_t *nerrs)
+{
+	struct strlist l = { 0 };
+	unsigned on = 0;
+	size_t i;
+	int rc;
+
+	if ((rc = load_output_list(d, v, where, "on", output_on, TF_ARRLEN(output_on), &l, errs,
+	    nerrs)) == 0 && l.n == 0) {
+		yerr_add(errs, nerrs, d, v, "%s: on is empty: list what the output is sent, "
+		    "[open], [resolved] or [open, resolved] (leave on: out for [open])", where);
+		rc = -1;
+	}
+	for (i = 0; rc == 0 && i < l.n; i++)
+		on |= strcmp(l.v[i], output_on[0]) == 0 ? CONF_ON_OPEN : CONF_ON_RESOLVED;
+	if (rc == 0)
+		o->on = on;
+	strlist_clear(&l);
+	return rc;
+}
+
 static int
 load_output(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_output *o,
     char ***errs, size_t *nerrs)
@@ -1834,6 +1861,7 @@ load_output(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_output *o,
 	memset(o, 0, sizeof *o);
 	o->timeout_ms = 10000;
 	o->retries = 3;
+	o->on = CONF_ON_OPEN;
 	o->line = ynode_line(it);
 	o->col = ynode_col(it);
 	if (!ynode_is_map(it)) {
@@ -1856,6 +1884,10 @@ load_output(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_output *o,
 		}
 		if (f == 8) {
 			bad |= load_output_headers(d, v, where, o, errs, nerrs) != 0;
+			continue;
+		}
+		if (f == 13) {
+			bad |= load_output_on(d, v, where, o, errs, nerrs) != 0;
 			continue;
 		}
 		if ((s = src_scalar(d, v, where, output_keys[f], errs, nerrs)) == NULL) {
@@ -2086,9 +2118,9 @@ dump_outputs(const struct conf *c, FILE *fp)
 	dump_comment(fp, "Notification outputs, each on its own thread so detection never waits "
 	    "for them: a list of {name, type: slack|webhook|falco, url (slack, webhook, "
 	    "falcosidekick) or file (falco JSON lines; - is stdout), min_severity, kinds, rules "
-	    "(rule id globs), rate_limit (per minute), headers, hmac_secret (webhook: "
-	    "X-Tfdrift-Signature), timeout, retries, dead_letter}. Keep URLs and secrets in the "
-	    "environment: url: ${SLACK_WEBHOOK_URL}.");
+	    "(rule id globs), on (open, resolved: what it is sent; default [open]), rate_limit "
+	    "(per minute), headers, hmac_secret (webhook: X-Tfdrift-Signature), timeout, retries, "
+	    "dead_letter}. Keep URLs and secrets in the environment: url: ${SLACK_WEBHOOK_URL}.");
 	if (c->noutputs == 0) {
 		fputs("outputs: []\n", fp);
 		return;
@@ -2131,6 +2163,11 @@ dump_outputs(const struct conf *c, FILE *fp)
 			dump_strlist_inline(fp, &o->rules);
 			fputc('\n', fp);
 		}
+		fputs("    on: [", fp);
+		for (j = 0; j < TF_ARRLEN(output_on); j++)
+			if (o->on & (1u << j))
+				fprintf(fp, "%s%s", (o->on & ((1u << j) - 1)) ? ", " : "", output_on[j]);
+		fputs("]\n", fp);
 		if (o->rate_limit > 0)
 			fprintf(fp, "    rate_limit: %d/minute\n", o->rate_limit);
 		if (o->headers_text.n > 0) {

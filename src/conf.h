@@ -66,6 +66,9 @@ void conf_sources_clear(struct conf_sources *s);
  * values) are kept twice: expanded for use, and as written (${VAR} kept) for conf_dump,
  * which never prints an expanded secret. */
 enum conf_output_type { COUT_SLACK = 0, COUT_WEBHOOK, COUT_FALCO };
+/* conf_output.on: what an output is sent (`on: [open, resolved]`; default open only). */
+#define CONF_ON_OPEN 0x1u                  /* findings as they open (drift found) */
+#define CONF_ON_RESOLVED 0x2u              /* findings as they resolve (issue 15) */
 const char *conf_output_type_name(enum conf_output_type t);   /* slack webhook falco */
 struct conf_output {
 	char *name;
@@ -76,6 +79,7 @@ struct conf_output {
 	struct strlist kinds;              /* finding kinds; empty: all */
 	struct strlist rules;              /* rule id globs; empty: any finding */
 	int rate_limit;                    /* findings per minute; 0: no limit */
+	unsigned on;                       /* CONF_ON_* bits, never 0; default CONF_ON_OPEN */
 	struct strlist headers, headers_text;  /* "Name: value" */
 	char *hmac_secret, *hmac_secret_text;  /* webhook: X-Tfdrift-Signature; NULL: none */
 	int64_t timeout_ms;                /* per request; default 10s */

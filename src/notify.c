@@ -27,6 +27,7 @@
 struct item {
 	atomic_int refs;
 	char id[33];
+	int resolved;                   /* a resolution (ST_RESOLVED): deduped apart */
 	char *json;
 };
 
@@ -44,6 +45,7 @@ struct output {
 	char *url, *file, *hmac, *dead_letter;
 	struct conf_output filt;        /* own copies of min_severity, kinds, rules */
 	struct strlist headers;
+	unsigned on;                    /* CONF_ON_*: open findings, resolutions */
 	int rate_limit, retries;
 	int64_t timeout_ms;
 
@@ -62,7 +64,8 @@ struct output {
 	/* Worker thread only. */
 	struct http *http;
 	struct store *store;
-	struct idset sent;
+	struct idset sent;              /* open findings sent */
+	struct idset sent_res;          /* resolutions sent */
 	struct notify_bucket bucket;
 	uint64_t summary_pending;
 	int64_t summary_due;
@@ -284,14 +287,377 @@ sev_emoji(const char *sev)
 	return sev != NULL && severity_parse(sev, &s) == 0 ? e[s] : ":grey_question:";
 }
 
+/* The diff under a title: old → new, values as the finding JSON has them (sensitive ones
+ * masked), at most about 2600 bytes. */
+static void
+sb_changes(struct strbuf *sb, json_object *fj, const char *title)
+{
+	json_object *changes;
+	size_t i;
+
+	sb_adds(sb, title);
+	if (json_object_object_get_ex(fj, "changes", &changes) &&
+	    json_object_array_length(changes) > 0) {
+		for (i = 0; i < json_object_array_length(changes) && sb->len < 2600; i++) {
+			json_object *c = json_object_array_get_idx(changes, i), *ov = NULL, *nv = NULL;
+			const char *ck = jstr_at(c, "change", NULL);
+
+			json_object_object_get_ex(c, "old", &ov);
+			json_object_object_get_ex(c, "new", &nv);
+			sb_adds(sb, "\n• `");
+			sb_mrkdwn(sb, jstr_at(c, "attribute", NULL), 120);
+			sb_adds(sb, "`: ");
+			if (ck != NULL && strcmp(ck, "added") == 0) {
+				sb_adds(sb, "added `");
+				sb_value(sb, nv);
+				sb_adds(sb, "`");
+			} else if (ck != NULL && strcmp(ck, "removed") == 0) {
+				sb_adds(sb, "removed `");
+				sb_value(sb, ov);
+				sb_adds(sb, "`");
+			} else {
+				sb_adds(sb, "`");
+				sb_value(sb, ov);
+				sb_adds(sb, "` → `");
+				sb_value(sb, nv);
+				sb_adds(sb, "`");
+			}
+		}
+		if (i < json_object_array_length(changes))
+			sb_addf(sb, "\n… and %zu more", json_object_array_length(changes) - i);
+	} else {
+		sb_adds(sb, "\n");
+		sb_mrkdwn(sb, jstr_at(fj, "summary", NULL) ? jstr_at(fj, "summary", NULL) :
+		    "(no attribute changes recorded)", 500);
+	}
+}
+
+/* ---- resolutions (issue 15): what closed a finding, and who ---- */
+
+int
+notify_is_resolution(json_object *fj)
+{
+	const char *st = jstr_at(fj, "status", NULL);
+	json_object *r;
+
+	return st != NULL && strcmp(st, "resolved") == 0 &&
+	    json_object_object_get_ex(fj, "resolution", &r) &&
+	    json_object_is_type(r, json_type_object);
+}
+
+/* s as text of at most max bytes (then "…", never splitting a character): mrkdwn-escaped
+ * when md, else plain (line breaks as spaces; JSON escapes the rest). */
+static void
+sb_text(struct strbuf *sb, const char *s, size_t max, int md)
+{
+	size_t n = 0;
+
+	if (md) {
+		sb_mrkdwn(sb, s, max);
+		return;
+	}
+	for (; s != NULL && *s && (n < max || ((unsigned char)*s & 0xc0) == 0x80); s++, n++)
+		sb_addc(sb, *s == '\n' || *s == '\r' ? ' ' : *s);
+	if (s != NULL && *s)
+		sb_adds(sb, "…");
+}
+
+static json_object *
+jobj_at(json_object *o, const char *a)
+{
+	json_object *v;
+
+	return o != NULL && json_object_object_get_ex(o, a, &v) &&
+	    json_object_is_type(v, json_type_object) ? v : NULL;
+}
+
+/* Who resolved it: the resolution actor's name, else its principal, else NULL. */
+static const char *
+resolver(json_object *res)
+{
+	const char *who = jstr_at(res, "actor", "name");
+
+	if (who == NULL || *who == '\0')
+		who = jstr_at(res, "actor", "principal");
+	return who != NULL && *who != '\0' ? who : NULL;
+}
+
+/* "10:14 UTC" from an RFC 3339 time, with the date too ("2024-05-28 10:14 UTC") when it is
+ * not the day of same_day (the drift's event time), or the time as given when it does not
+ * look like one. */
+static void
+sb_when(struct strbuf *sb, const char *t, const char *same_day, int md)
+{
+	if (t == NULL)
+		return;
+	if (strlen(t) < 16 || t[10] != 'T') {
+		sb_text(sb, t, 40, md);
+		return;
+	}
+	if (same_day == NULL || strncmp(t, same_day, 10) != 0)
+		sb_addf(sb, "%.10s ", t);
+	sb_addf(sb, "%.5s UTC", t + 11);
+}
+
+/* The resolution in words: "reverted by hand by alice@corp.example (ModifyInstanceAttribute,
+ * 10:14 UTC)", "reverted by Terraform as gha-terraform (...)", "accepted in state (newer
+ * state, 10:20 UTC)", "resource gone (deleted by terraform-ci, DeleteDBInstance, 10:14 UTC)"
+ * or "resource gone (not in the newer state, 10:20 UTC)". md: Slack mrkdwn. */
+static void
+sb_resolution(struct strbuf *sb, json_object *fj, int md)
+{
+	json_object *res = jobj_at(fj, "resolution");
+	const char *reason = jstr_at(res, "reason", NULL), *who = resolver(res);
+	const char *ev = jstr_at(res, "event", "name"), *at = jstr_at(res, "at", NULL);
+	const char *day = jstr_at(fj, "event", "time");
+	int gone = reason != NULL && strcmp(reason, "resource_gone") == 0;
+
+	if (reason == NULL)
+		sb_adds(sb, "resolved");
+	else if (strcmp(reason, "reverted_by_terraform") == 0)
+		sb_adds(sb, "reverted by Terraform");
+	else if (strcmp(reason, "reverted_by_hand") == 0)
+		sb_adds(sb, "reverted by hand");
+	else if (strcmp(reason, "accepted_in_state") == 0)
+		sb_adds(sb, "accepted in state");
+	else if (gone)
+		sb_adds(sb, "resource gone");
+	else {
+		/* A reason of a newer version: its words. */
+		char *w = xstrdup(reason), *c;
+
+		for (c = w; *c; c++)
+			if (*c == '_')
+				*c = ' ';
+		sb_text(sb, w, 40, md);
+		free(w);
+	}
+	if (gone && (who != NULL || ev != NULL)) {
+		/* Destroyed by an event (Terraform's delete): who did it, in the parenthesis. */
+		sb_adds(sb, " (deleted");
+		if (who != NULL) {
+			sb_adds(sb, " by ");
+			sb_text(sb, who, 200, md);
+		}
+		sb_adds(sb, ",");
+	} else if (who != NULL) {
+		sb_adds(sb, reason != NULL && strcmp(reason, "reverted_by_terraform") == 0 ?
+		    " as " : " by ");
+		if (md)
+			sb_adds(sb, "*");
+		sb_text(sb, who, 200, md);
+		if (md)
+			sb_adds(sb, "*");
+		sb_adds(sb, " (");
+	} else if (ev == NULL && gone) {
+		/* A newer state of the same lineage (its path may differ from the finding's). */
+		sb_adds(sb, " (not in the newer state,");
+	} else if (ev == NULL && reason != NULL && strcmp(reason, "accepted_in_state") == 0) {
+		sb_adds(sb, " (newer state,");
+	} else
+		sb_adds(sb, " (");
+	if (sb->len > 0 && sb->buf[sb->len - 1] == ',')
+		sb_adds(sb, " ");
+	if (ev != NULL) {
+		sb_text(sb, ev, 120, md);
+		if (at != NULL)
+			sb_adds(sb, ", ");
+	}
+	sb_when(sb, at, day, md);
+	if (sb->len > 1 && strcmp(sb->buf + sb->len - 2, ", ") == 0)
+		sb->buf[sb->len -= 2] = '\0';
+	if (sb->len > 1 && strcmp(sb->buf + sb->len - 2, " (") == 0)
+		sb->buf[sb->len -= 2] = '\0';
+	else
+		sb_adds(sb, ")");
+}
+
+/* "module.app.aws_instance.web[1] instance_type, ami" (three attributes at most, then
+ * "+N more"), or "TYPE ID" for an unmanaged resource. */
+static void
+sb_what_resolved(struct strbuf *sb, json_object *fj, int md)
+{
+	const char *addr = jstr_at(fj, "resource", "address");
+	json_object *changes;
+	size_t i, n;
+
+	if (addr != NULL)
+		sb_text(sb, addr, 200, md);
+	else {
+		sb_text(sb, or_dash(jstr_at(fj, "resource", "type")), 100, md);
+		sb_adds(sb, " ");
+		sb_text(sb, or_dash(jstr_at(fj, "resource", "id")), 200, md);
+	}
+	if (!json_object_object_get_ex(fj, "changes", &changes) ||
+	    !json_object_is_type(changes, json_type_array))
+		return;
+	n = json_object_array_length(changes);
+	for (i = 0; i < n && i < 3; i++) {
+		const char *a = jstr_at(json_object_array_get_idx(changes, i), "attribute", NULL);
+
+		sb_adds(sb, i == 0 ? " " : ", ");
+		sb_text(sb, or_dash(a), 120, md);
+	}
+	if (n > 3)
+		sb_addf(sb, " +%zu more", n - 3);
+}
+
 char *
-notify_slack_payload(json_object *fj)
+notify_resolution_line(json_object *fj)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	sb_adds(&sb, "Resolved: ");
+	sb_what_resolved(&sb, fj, 0);
+	sb_adds(&sb, " — ");
+	sb_resolution(&sb, fj, 0);
+	/* Valid UTF-8 whatever the object holds (a cut never splits a character, but a finding
+	 * read back from an old store may hold anything). */
+	if (!text_utf8_ok(sb.buf, sb.len)) {
+		char *fixed = text_utf8_dup(sb.buf);
+
+		sb_free(&sb);
+		return fixed;
+	}
+	return sb.buf;
+}
+
+/* A resolution as a Slack message: a header, what resolved it and who, the drift that it
+ * closed (masked as in the open message), the resolving event and the original one. */
+static char *
+slack_resolution(json_object *fj)
+{
+	const char *sev = jstr_at(fj, "severity", NULL), *kind = jstr_at(fj, "kind", NULL);
+	const char *addr = jstr_at(fj, "resource", "address");
+	json_object *res = jobj_at(fj, "resolution");
+	json_object *msg = json_object_new_object(), *blocks = json_object_new_array(), *b;
+	json_object *fields, *t;
+	struct strbuf sb;
+	char *r;
+
+	sb_init(&sb);
+	sb_adds(&sb, ":white_check_mark: RESOLVED ");
+	sb_addf(&sb, "%s %s ", upper_sev(sev), or_dash(kind));
+	/* A header holds 150 characters: 28 + 26 at most before the resource. */
+	if (addr != NULL)
+		sb_text(&sb, addr, 90, 0);
+	else {
+		sb_text(&sb, or_dash(jstr_at(fj, "resource", "type")), 35, 0);
+		sb_adds(&sb, " ");
+		sb_text(&sb, or_dash(jstr_at(fj, "resource", "id")), 50, 0);
+	}
+	b = json_object_new_object();
+	json_object_object_add(b, "type", json_object_new_string("header"));
+	t = text_obj("plain_text", sb.buf);
+	json_object_object_add(t, "emoji", json_object_new_boolean(1));
+	json_object_object_add(b, "text", t);
+	json_object_array_add(blocks, b);
+
+	/* What resolved it, and who. */
+	sb_reset(&sb);
+	sb_adds(&sb, "*Resolved:* ");
+	sb_resolution(&sb, fj, 1);
+	b = json_object_new_object();
+	json_object_object_add(b, "type", json_object_new_string("section"));
+	json_object_object_add(b, "text", text_obj("mrkdwn", sb.buf));
+	json_object_array_add(blocks, b);
+
+	/* The drift it closed. */
+	sb_reset(&sb);
+	sb_changes(&sb, fj, "*Drift that was*");
+	b = json_object_new_object();
+	json_object_object_add(b, "type", json_object_new_string("section"));
+	json_object_object_add(b, "text", text_obj("mrkdwn", sb.buf));
+	json_object_array_add(blocks, b);
+
+	fields = json_object_new_array();
+	sb_reset(&sb);
+	sb_mrkdwn(&sb, or_dash(jstr_at(res, "reason", NULL)), 40);
+	add_field(fields, "Reason", sb.buf);
+	sb_reset(&sb);
+	if (resolver(res) != NULL) {
+		sb_mrkdwn(&sb, resolver(res), 200);
+		sb_adds(&sb, " via ");
+		sb_mrkdwn(&sb, or_dash(jstr_at(res, "actor", "via")), 40);
+		if (jstr_at(res, "actor", "principal") != NULL &&
+		    strcmp(jstr_at(res, "actor", "principal"), resolver(res)) != 0) {
+			sb_adds(&sb, "\n`");
+			sb_mrkdwn(&sb, jstr_at(res, "actor", "principal"), 300);
+			sb_adds(&sb, "`");
+		}
+	} else
+		sb_adds(&sb, "- (a newer state)");
+	add_field(fields, "Resolved by", sb.buf);
+	sb_reset(&sb);
+	if (jstr_at(res, "event", "name") != NULL) {
+		sb_mrkdwn(&sb, jstr_at(res, "event", "name"), 200);
+		sb_adds(&sb, "\n`");
+		sb_mrkdwn(&sb, or_dash(jstr_at(res, "event", "id")), 100);
+		sb_adds(&sb, "`");
+	} else {
+		sb_adds(&sb, "a newer state (the lineage of `");
+		sb_mrkdwn(&sb, or_dash(jstr_at(fj, "resource", "state")), 200);
+		sb_adds(&sb, "`)");
+	}
+	add_field(fields, "Resolved through", sb.buf);
+	sb_reset(&sb);
+	sb_mrkdwn(&sb, or_dash(jstr_at(res, "at", NULL)), 40);
+	add_field(fields, "Resolved at", sb.buf);
+	sb_reset(&sb);
+	sb_mrkdwn(&sb, or_dash(jstr_at(fj, "actor", "name")), 200);
+	sb_adds(&sb, " via ");
+	sb_mrkdwn(&sb, or_dash(jstr_at(fj, "actor", "via")), 40);
+	sb_adds(&sb, "\n");
+	sb_mrkdwn(&sb, or_dash(jstr_at(fj, "event", "name")), 200);
+	add_field(fields, "Drift by", sb.buf);
+	sb_reset(&sb);
+	sb_mrkdwn(&sb, or_dash(jstr_at(fj, "event", "time")), 40);
+	add_field(fields, "Drifted at", sb.buf);
+	b = json_object_new_object();
+	json_object_object_add(b, "type", json_object_new_string("section"));
+	json_object_object_add(b, "fields", fields);
+	json_object_array_add(blocks, b);
+
+	sb_reset(&sb);
+	sb_adds(&sb, "tfdrift finding `");
+	sb_mrkdwn(&sb, or_dash(jstr_at(fj, "id", NULL)), 40);
+	sb_adds(&sb, "` resolved");
+	if (jstr_at(fj, "resource", "state") != NULL) {
+		sb_adds(&sb, " · state `");
+		sb_mrkdwn(&sb, jstr_at(fj, "resource", "state"), 200);
+		sb_adds(&sb, "`");
+	}
+	b = json_object_new_object();
+	json_object_object_add(b, "type", json_object_new_string("context"));
+	{
+		json_object *els = json_object_new_array();
+
+		json_object_array_add(els, text_obj("mrkdwn", sb.buf));
+		json_object_object_add(b, "elements", els);
+	}
+	json_object_array_add(blocks, b);
+
+	/* The plain fallback: the one line. */
+	r = notify_resolution_line(fj);
+	json_object_object_add(msg, "text", json_object_new_string(r));
+	free(r);
+	json_object_object_add(msg, "blocks", blocks);
+	r = text_json_string(msg, JSON_FLAGS);
+	json_object_put(msg);
+	sb_free(&sb);
+	return r;
+}
+
+/* An open finding's alert. */
+static char *
+slack_alert(json_object *fj)
 {
 	const char *sev = jstr_at(fj, "severity", NULL), *kind = jstr_at(fj, "kind", NULL);
 	const char *addr = jstr_at(fj, "resource", "address");
 	const char *rtype = jstr_at(fj, "resource", "type"), *rid = jstr_at(fj, "resource", "id");
 	json_object *msg = json_object_new_object(), *blocks = json_object_new_array(), *b;
-	json_object *changes, *rules, *fields;
+	json_object *rules, *fields;
 	struct strbuf sb, what;
 	size_t i;
 	char *r;
@@ -318,41 +684,7 @@ notify_slack_payload(json_object *fj)
 
 	/* The diff: old → new, values as the finding JSON has them (sensitive ones masked). */
 	sb_reset(&sb);
-	sb_adds(&sb, "*Changes*");
-	if (json_object_object_get_ex(fj, "changes", &changes) &&
-	    json_object_array_length(changes) > 0) {
-		for (i = 0; i < json_object_array_length(changes) && sb.len < 2600; i++) {
-			json_object *c = json_object_array_get_idx(changes, i), *ov = NULL, *nv = NULL;
-			const char *ck = jstr_at(c, "change", NULL);
-
-			json_object_object_get_ex(c, "old", &ov);
-			json_object_object_get_ex(c, "new", &nv);
-			sb_adds(&sb, "\n• `");
-			sb_mrkdwn(&sb, jstr_at(c, "attribute", NULL), 120);
-			sb_adds(&sb, "`: ");
-			if (ck != NULL && strcmp(ck, "added") == 0) {
-				sb_adds(&sb, "added `");
-				sb_value(&sb, nv);
-				sb_adds(&sb, "`");
-			} else if (ck != NULL && strcmp(ck, "removed") == 0) {
-				sb_adds(&sb, "removed `");
-				sb_value(&sb, ov);
-				sb_adds(&sb, "`");
-			} else {
-				sb_adds(&sb, "`");
-				sb_value(&sb, ov);
-				sb_adds(&sb, "` → `");
-				sb_value(&sb, nv);
-				sb_adds(&sb, "`");
-			}
-		}
-		if (i < json_object_array_length(changes))
-			sb_addf(&sb, "\n… and %zu more", json_object_array_length(changes) - i);
-	} else {
-		sb_adds(&sb, "\n");
-		sb_mrkdwn(&sb, jstr_at(fj, "summary", NULL) ? jstr_at(fj, "summary", NULL) :
-		    "(no attribute changes recorded)", 500);
-	}
+	sb_changes(&sb, fj, "*Changes*");
 	b = json_object_new_object();
 	json_object_object_add(b, "type", json_object_new_string("section"));
 	json_object_object_add(b, "text", text_obj("mrkdwn", sb.buf));
@@ -487,8 +819,101 @@ sb_line(struct strbuf *sb, const char *s)
 		sb_addc(sb, *s == '\n' || *s == '\r' ? ' ' : *s);
 }
 
-char *
-notify_falco_payload(json_object *fj, const char *hostname)
+/* A resolution as a Falco alert: its own rule ("tfdrift drift resolved") and tags
+ * (tfdrift, resolved, the reason), the finding's priority (so falcosidekick routes it where
+ * the open alert went), the resolution's time, tfdrift.* fields of the finding and of its
+ * resolution, and the resolving event under the names of Falco's plugins. */
+static char *
+falco_resolution(json_object *fj, const char *hostname)
+{
+	const char *sev = jstr_at(fj, "severity", NULL), *kind = jstr_at(fj, "kind", NULL);
+	const char *prov = jstr_at(fj, "provider", NULL);
+	json_object *res = jobj_at(fj, "resolution");
+	const char *reason = jstr_at(res, "reason", NULL), *at = jstr_at(res, "at", NULL);
+	json_object *p = json_object_new_object(), *of = json_object_new_object(), *tags;
+	char tbuf[64], *line, *r;
+	struct strbuf sb;
+	int64_t ms;
+
+	sb_init(&sb);
+	line = notify_resolution_line(fj);
+	sb_line(&sb, line);
+	free(line);
+	sb_adds(&sb, " (reason=");
+	sb_line(&sb, or_dash(reason));
+	sb_adds(&sb, " kind=");
+	sb_line(&sb, or_dash(kind));
+	sb_adds(&sb, " severity=");
+	sb_line(&sb, or_dash(sev));
+	sb_adds(&sb, " id=");
+	sb_line(&sb, or_dash(jstr_at(fj, "id", NULL)));
+	sb_adds(&sb, ")");
+	json_object_object_add(p, "output", json_object_new_string(sb.buf));
+	json_object_object_add(p, "priority", json_object_new_string(notify_falco_priority(sev)));
+	json_object_object_add(p, "rule", json_object_new_string("tfdrift drift resolved"));
+	if (at == NULL || tf_parse_time(at, &ms) != 0)
+		ms = tf_now_ms();
+	falco_time(ms, tbuf);
+	json_object_object_add(p, "time", json_object_new_string(tbuf));
+
+	put_field(of, "tfdrift.id", jstr_at(fj, "id", NULL));
+	put_field(of, "tfdrift.status", "resolved");
+	put_field(of, "tfdrift.kind", kind);
+	put_field(of, "tfdrift.severity", sev);
+	put_field(of, "tfdrift.provider", prov);
+	put_field(of, "tfdrift.address", jstr_at(fj, "resource", "address"));
+	put_field(of, "tfdrift.resource.type", jstr_at(fj, "resource", "type"));
+	put_field(of, "tfdrift.resource.id", jstr_at(fj, "resource", "id"));
+	put_field(of, "tfdrift.state", jstr_at(fj, "resource", "state"));
+	put_field(of, "tfdrift.summary", jstr_at(fj, "summary", NULL));
+	put_field(of, "tfdrift.resolution.reason", reason);
+	put_field(of, "tfdrift.resolution.at", at);
+	put_field(of, "tfdrift.resolution.event.id", jstr_at(res, "event", "id"));
+	put_field(of, "tfdrift.resolution.event.name", jstr_at(res, "event", "name"));
+	put_field(of, "tfdrift.resolution.actor", resolver(res));
+	put_field(of, "tfdrift.resolution.actor.via", jstr_at(res, "actor", "via"));
+	put_field(of, "tfdrift.drift.event.id", jstr_at(fj, "event", "id"));
+	put_field(of, "tfdrift.drift.event.name", jstr_at(fj, "event", "name"));
+	put_field(of, "tfdrift.drift.actor", jstr_at(fj, "actor", "name"));
+	if (jstr_at(res, "event", "name") != NULL) {
+		if (prov != NULL && strcmp(prov, "gcp") == 0) {
+			put_field(of, "gcp.methodName", jstr_at(res, "event", "name"));
+			put_field(of, "gcp.user", jstr_at(res, "actor", "principal"));
+			put_field(of, "gcp.resourceName", jstr_at(fj, "resource", "id"));
+			put_field(of, "gcp.time", at);
+		} else {
+			put_field(of, "ct.id", jstr_at(res, "event", "id"));
+			put_field(of, "ct.name", jstr_at(res, "event", "name"));
+			put_field(of, "ct.time", at);
+			put_field(of, "ct.user", jstr_at(res, "actor", "name"));
+			put_field(of, "ct.user.arn", jstr_at(res, "actor", "principal"));
+			put_field(of, "ct.user.identitytype", jstr_at(res, "actor", "type"));
+			put_field(of, "ct.user.accountid", jstr_at(res, "actor", "account"));
+		}
+	}
+	json_object_object_add(p, "output_fields", of);
+	json_object_object_add(p, "source", json_object_new_string("tfdrift"));
+	tags = json_object_new_array();
+	json_object_array_add(tags, json_object_new_string("tfdrift"));
+	json_object_array_add(tags, json_object_new_string("resolved"));
+	if (reason != NULL)
+		json_object_array_add(tags, json_object_new_string(reason));
+	if (kind != NULL)
+		json_object_array_add(tags, json_object_new_string(kind));
+	if (prov != NULL)
+		json_object_array_add(tags, json_object_new_string(prov));
+	json_object_object_add(p, "tags", tags);
+	if (hostname != NULL && *hostname != '\0')
+		json_object_object_add(p, "hostname", json_object_new_string(hostname));
+	r = text_json_string(p, JSON_FLAGS);
+	json_object_put(p);
+	sb_free(&sb);
+	return r;
+}
+
+/* An open finding's alert. */
+static char *
+falco_alert(json_object *fj, const char *hostname)
 {
 	const char *sev = jstr_at(fj, "severity", NULL), *kind = jstr_at(fj, "kind", NULL);
 	const char *prov = jstr_at(fj, "provider", NULL), *etime = jstr_at(fj, "event", "time");
@@ -606,6 +1031,19 @@ notify_falco_payload(json_object *fj, const char *hostname)
 	json_object_put(p);
 	sb_free(&sb);
 	return r;
+}
+
+char *
+notify_slack_payload(json_object *fj)
+{
+	return notify_is_resolution(fj) ? slack_resolution(fj) : slack_alert(fj);
+}
+
+char *
+notify_falco_payload(json_object *fj, const char *hostname)
+{
+	return notify_is_resolution(fj) ? falco_resolution(fj, hostname) :
+	    falco_alert(fj, hostname);
 }
 
 char *
@@ -929,41 +1367,44 @@ deliver(struct output *o, const char *body, size_t len, const char *event, const
 	return -1;
 }
 
+/* The store's dedup key: "notify/<output>/<id>" for the open finding, with "/resolved"
+ * after it for its resolution (each is sent once per output). */
 static char *
-sent_key(const struct output *o, const char *id)
+sent_key(const struct output *o, const char *id, int resolved)
 {
-	return xasprintf("notify/%s/%s", o->name, id);
+	return xasprintf("notify/%s/%s%s", o->name, id, resolved ? "/resolved" : "");
 }
 
 static int
-already_sent(struct output *o, const char *id)
+already_sent(struct output *o, const char *id, int resolved)
 {
+	struct idset *set = resolved ? &o->sent_res : &o->sent;
 	char *k, *v = NULL, *err = NULL;
 	int rc;
 
-	if (idset_has(&o->sent, id))
+	if (idset_has(set, id))
 		return 1;
 	if (o->store == NULL)
 		return 0;
-	k = sent_key(o, id);
+	k = sent_key(o, id, resolved);
 	rc = store_cursor_get(o->store, k, &v, &err);
 	free(k);
 	free(v);
 	free(err);
 	if (rc == 1)
-		idset_add(&o->sent, id);
+		idset_add(set, id);
 	return rc == 1;
 }
 
 static void
-mark_sent(struct output *o, const char *id)
+mark_sent(struct output *o, const char *id, int resolved)
 {
 	char t[32], *k, *err = NULL;
 
-	idset_add(&o->sent, id);
+	idset_add(resolved ? &o->sent_res : &o->sent, id);
 	if (o->store == NULL)
 		return;
-	k = sent_key(o, id);
+	k = sent_key(o, id, resolved);
 	tf_format_time(tf_now_ms(), t);
 	if (store_cursor_set(o->store, k, t, &err) != 0) {
 		char *e = xasprintf("dedup not saved: %s", err);
@@ -1002,7 +1443,7 @@ handle(struct output *o, struct item *it)
 		dead_letter(o, it->json, "not delivered before exit (the drain deadline passed)", 0);
 		return;
 	}
-	if (already_sent(o, it->id)) {
+	if (already_sent(o, it->id, it->resolved)) {
 		COUNT(o, deduped, 1);
 		return;
 	}
@@ -1017,9 +1458,12 @@ handle(struct output *o, struct item *it)
 		dead_letter(o, it->json, "internal error: the finding JSON does not parse", 0);
 		return;
 	}
-	if (deliver(o, body, strlen(body), "finding", it->id, &attempts, &err) == 0) {
+	if (deliver(o, body, strlen(body), it->resolved ? "resolution" : "finding", it->id,
+	    &attempts, &err) == 0) {
 		pthread_mutex_lock(&o->mu);
 		o->st.sent++;
+		if (it->resolved)
+			o->st.sent_resolutions++;
 		o->st.last_ok_ms = tf_now_ms();
 		free(o->st.last_error);
 		o->st.last_error = NULL;
@@ -1030,7 +1474,7 @@ handle(struct output *o, struct item *it)
 			atomic_store(&o->abort_at, at < o->hard_at ? at : o->hard_at);
 		}
 		pthread_mutex_unlock(&o->mu);
-		mark_sent(o, it->id);
+		mark_sent(o, it->id, it->resolved);
 	} else {
 		COUNT(o, failed, 1);
 		set_error(o, err);
@@ -1156,6 +1600,7 @@ output_init(struct output *o, struct notifier *n, const struct conf_output *c)
 		strlist_push(&o->filt.rules, c->rules.v[i]);
 	for (i = 0; i < c->headers.n; i++)
 		strlist_push(&o->headers, c->headers.v[i]);
+	o->on = c->on != 0 ? c->on : CONF_ON_OPEN;
 	o->rate_limit = c->rate_limit;
 	o->retries = c->retries;
 	o->timeout_ms = c->timeout_ms;
@@ -1206,6 +1651,8 @@ static void
 enqueue(struct notifier *n, const struct finding *f, int wait)
 {
 	struct item *it = NULL;
+	/* A resolved finding is a resolution: sent to the outputs with on: [..., resolved]. */
+	int resolved = f->status == ST_RESOLVED && f->resolution != NULL;
 	size_t i;
 
 	if (n == NULL)
@@ -1213,7 +1660,8 @@ enqueue(struct notifier *n, const struct finding *f, int wait)
 	for (i = 0; i < n->n; i++) {
 		struct output *o = &n->o[i];
 
-		if (!notify_filter(&o->filt, f)) {
+		if (!(o->on & (resolved ? CONF_ON_RESOLVED : CONF_ON_OPEN)) ||
+		    !notify_filter(&o->filt, f)) {
 			COUNT(o, filtered, 1);
 			continue;
 		}
@@ -1222,6 +1670,7 @@ enqueue(struct notifier *n, const struct finding *f, int wait)
 
 			it = xcalloc(1, sizeof *it);
 			atomic_init(&it->refs, 1);
+			it->resolved = resolved;
 			snprintf(it->id, sizeof it->id, "%s", f->id);
 			it->json = text_json_string(fj, JSON_FLAGS);
 			json_object_put(fj);
@@ -1314,6 +1763,7 @@ notify_free(struct notifier *n)
 		strlist_clear(&o->headers);
 		free(o->st.last_error);
 		free(o->sent.v);
+		free(o->sent_res.v);
 		pthread_mutex_destroy(&o->mu);
 		pthread_cond_destroy(&o->cv);
 	}
@@ -1365,9 +1815,13 @@ notify_report(struct notifier *n, FILE *fp)
 
 	notify_stats(n, &s, &ns);
 	for (i = 0; i < ns; i++) {
-		fprintf(fp, "tfdrift: notify %s (%s): %llu sent, %llu deduped, %llu rate-limited",
-		    s[i].name, s[i].type, (unsigned long long)s[i].sent,
-		    (unsigned long long)s[i].deduped, (unsigned long long)s[i].rate_limited);
+		fprintf(fp, "tfdrift: notify %s (%s): %llu sent", s[i].name, s[i].type,
+		    (unsigned long long)s[i].sent);
+		if (s[i].sent_resolutions > 0)
+			fprintf(fp, " (%llu resolution%s)", (unsigned long long)s[i].sent_resolutions,
+			    s[i].sent_resolutions == 1 ? "" : "s");
+		fprintf(fp, ", %llu deduped, %llu rate-limited", (unsigned long long)s[i].deduped,
+		    (unsigned long long)s[i].rate_limited);
 		if (s[i].retried > 0)
 			fprintf(fp, ", %llu retr%s", (unsigned long long)s[i].retried,
 			    s[i].retried == 1 ? "y" : "ies");

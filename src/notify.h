@@ -1,9 +1,11 @@
 /* notify: delivers findings to the configured outputs (conf `outputs:`): Slack incoming
  * webhooks (a Block Kit message), generic webhooks (the finding object of the findings
  * schema, optionally signed with HMAC-SHA256) and Falco-compatible JSON (falcosidekick's
- * HTTP endpoint, a file of JSON lines, or stdout). Per output: filters (min_severity,
- * kinds, rule ids), dedup (a finding id is sent once per output; with a store, across
- * restarts too: the store's cursors table keeps "notify/<output>/<id>"), a token-bucket
+ * HTTP endpoint, a file of JSON lines, or stdout). Per output: what it is sent (`on:` open
+ * findings and/or resolutions: a finding handed over with status resolved is a resolution),
+ * filters (min_severity, kinds, rule ids; resolutions too), dedup (a finding id is sent once
+ * per output as open and once as resolved; with a store, across restarts too: the store's
+ * cursors table keeps "notify/<output>/<id>" and "notify/<output>/<id>/resolved"), a token-bucket
  * rate limit with one summary message per window, retries with backoff on transport errors,
  * timeouts, 408, 429 and 5xx, and a dead-letter file of JSON lines for what finally fails.
  *
@@ -44,7 +46,9 @@ struct notifier *notify_new_store(const struct conf *c, const char *store_path, 
 size_t notify_noutputs(const struct notifier *n);
 
 /* Hand a finding over (it is copied as finding_to_json, whose sensitive values are
- * masked). Returns at once; never waits for a receiver. */
+ * masked): open, acknowledged (or suppressed, if the caller wants it sent) as an alert to
+ * the outputs with on: open; resolved (with its resolution) as a resolution to the outputs
+ * with on: resolved. Returns at once; never waits for a receiver. */
 void notify_finding(struct notifier *n, const struct finding *f);
 /* The same for batch callers (scan --notify): waits for room in a full queue. */
 void notify_finding_wait(struct notifier *n, const struct finding *f);
@@ -62,10 +66,11 @@ struct notify_stat {
 	char *name;
 	const char *type;               /* slack webhook falco */
 	uint64_t sent;                  /* findings delivered */
+	uint64_t sent_resolutions;      /* of which resolutions (on: resolved) */
 	uint64_t failed;                /* findings that failed their last attempt */
 	uint64_t retried;               /* extra attempts made */
 	uint64_t deduped;               /* not sent: already sent before */
-	uint64_t filtered;              /* not for this output (severity, kind, rules) */
+	uint64_t filtered;              /* not for this output (on, severity, kind, rules) */
 	uint64_t rate_limited;          /* not sent: over rate_limit */
 	uint64_t summaries;             /* rate-limit summary messages sent */
 	uint64_t dead_lettered;         /* written to the dead-letter file */
@@ -93,9 +98,16 @@ struct notify_bucket {
 void notify_bucket_init(struct notify_bucket *b, int per_minute, int64_t now_ms);
 int notify_bucket_take(struct notify_bucket *b, int64_t now_ms);   /* 1 ok, 0 over the limit */
 
-/* Payloads from a finding object (finding_to_json). Heap JSON text. */
+/* Payloads from a finding object (finding_to_json). Heap JSON text. A resolved finding
+ * (status resolved, with its resolution) makes a resolution message: Slack says what resolved
+ * it and who; Falco has its own rule ("tfdrift drift resolved") and tags. */
 char *notify_slack_payload(json_object *fj);
 char *notify_falco_payload(json_object *fj, const char *hostname);
+/* Is this finding object a resolution (status resolved, a resolution object)? */
+int notify_is_resolution(json_object *fj);
+/* A resolution in one line of plain text: "Resolved: ADDRESS ATTRIBUTES — reverted by hand by
+ * alice@corp.example (ModifyInstanceAttribute, 10:14 UTC)". Heap string. */
+char *notify_resolution_line(json_object *fj);
 /* The rate-limit summary ("N more findings not sent (rate limit)") in an output's format. */
 char *notify_summary_payload(enum conf_output_type type, const char *output, uint64_t n,
     int per_minute, const char *hostname);

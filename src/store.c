@@ -2064,12 +2064,43 @@ consider(const struct store_triage *t, enum store_scope scope, const char *value
 	}
 }
 
+/* The decisions that match f: its suppression and its acknowledgement, if any. */
+static void
+decisions(const struct store_triage *t, const struct finding *f, int64_t now_ms,
+    const struct store_decision **sup, const struct store_decision **ack)
+{
+	char *rkey;
+	size_t i;
+
+	*sup = *ack = NULL;
+	if (t == NULL || t->nactive == 0)
+		return;
+	consider(t, SCOPE_FINDING, f->id, now_ms, sup, ack);
+	rkey = store_resource_key(f);
+	consider(t, SCOPE_RESOURCE, rkey, now_ms, sup, ack);
+	free(rkey);
+	for (i = 0; i < f->nrules; i++)
+		consider(t, SCOPE_RULE, f->rules[i].id, now_ms, sup, ack);
+	consider(t, SCOPE_ACTOR, f->actor.name, now_ms, sup, ack);
+	if (f->actor.principal != NULL &&
+	    (f->actor.name == NULL || strcmp(f->actor.principal, f->actor.name) != 0))
+		consider(t, SCOPE_ACTOR, f->actor.principal, now_ms, sup, ack);
+	consider(t, SCOPE_EVENT_NAME, f->event_name, now_ms, sup, ack);
+}
+
+int
+store_triage_suppressed(const struct store_triage *t, const struct finding *f, int64_t now_ms)
+{
+	const struct store_decision *sup, *ack;
+
+	decisions(t, f, now_ms, &sup, &ack);
+	return sup != NULL;
+}
+
 void
 store_triage_apply(const struct store_triage *t, struct finding *f, int64_t now_ms)
 {
 	const struct store_decision *sup = NULL, *ack = NULL, *d;
-	char *rkey;
-	size_t i;
 	/* Resolved outranks triage: the decision is still recorded, the status stays. */
 	int resolved = f->status == ST_RESOLVED && f->resolution != NULL;
 
@@ -2080,20 +2111,7 @@ store_triage_apply(const struct store_triage *t, struct finding *f, int64_t now_
 		f->triage = NULL;
 	}
 	f->status = resolved ? ST_RESOLVED : ST_OPEN;
-	if (t == NULL || t->nactive == 0)
-		return;
-	consider(t, SCOPE_FINDING, f->id, now_ms, &sup, &ack);
-	rkey = store_resource_key(f);
-	consider(t, SCOPE_RESOURCE, rkey, now_ms, &sup, &ack);
-	free(rkey);
-	for (i = 0; i < f->nrules; i++)
-		consider(t, SCOPE_RULE, f->rules[i].id, now_ms, &sup, &ack);
-	consider(t, SCOPE_ACTOR, f->actor.name, now_ms, &sup, &ack);
-	if (f->actor.principal != NULL &&
-	    (f->actor.name == NULL || strcmp(f->actor.principal, f->actor.name) != 0))
-		consider(t, SCOPE_ACTOR, f->actor.principal, now_ms, &sup, &ack);
-	consider(t, SCOPE_EVENT_NAME, f->event_name, now_ms, &sup, &ack);
-
+	decisions(t, f, now_ms, &sup, &ack);
 	d = sup != NULL ? sup : ack;   /* a suppression beats an acknowledgement */
 	if (d == NULL)
 		return;

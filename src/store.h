@@ -198,6 +198,10 @@ void store_decisions_free(struct store_decision *d, size_t n);
 struct store_triage;
 int store_triage_snapshot(struct store *st, struct store_triage **out, char **err);
 void store_triage_apply(const struct store_triage *t, struct finding *f, int64_t now_ms);
+/* Does a suppression in force match f (whatever its status: a resolved finding keeps its
+ * triage but not the status it names)? Notifications skip the resolutions of suppressed
+ * findings as they skip their alerts. */
+int store_triage_suppressed(const struct store_triage *t, const struct finding *f, int64_t now_ms);
 void store_triage_free(struct store_triage *t);
 size_t store_triage_count(const struct store_triage *t);   /* active (not undone) decisions */
 /* One-off conveniences: snapshot, apply, free. */

@@ -84,14 +84,28 @@ watch_usage(FILE *fp)
 	    "  SIGTERM / SIGINT stop cleanly after checkpointing.\n", fp);
 }
 
+/* Hand a finding that is not suppressed to the outputs: an open (or acknowledged) one as an
+ * alert, a resolved one as a resolution to the outputs with on: [..., resolved], unless a
+ * suppression matches it (a resolved finding keeps its triage, not its suppressed status:
+ * its alert was held back, so is its resolution). The notifier dedups by id. */
+static void
+notify_one(struct watch *w, const struct store_triage *tri, const struct finding *f)
+{
+	if (f->status == ST_SUPPRESSED ||
+	    (f->status == ST_RESOLVED && store_triage_suppressed(tri, f, tf_now_ms())))
+		return;
+	notify_finding(w->notify, f);   /* copies; never waits */
+}
+
 /* The engine's consumer, on the engine thread: save, apply triage, print what is not
- * suppressed. */
+ * suppressed, notify. */
 static void
 on_findings(void *ctx, struct finding_list *l)
 {
 	struct watch *w = ctx;
 	struct out_opts o = { w->format, w->color };
 	struct finding_list show = { 0 };
+	struct store_triage *tri = NULL;
 	struct store_seen_buf seen = { 0 };
 	char *err = NULL;
 	size_t i;
@@ -114,20 +128,23 @@ on_findings(void *ctx, struct finding_list *l)
 			free(err);
 			err = NULL;
 		}
-		if (store_apply_triage_list(w->store, l, tf_now_ms(), &err) != 0) {
+		if (store_triage_snapshot(w->store, &tri, &err) != 0) {
 			fprintf(stderr, "tfdrift: triage not applied: %s\n", err);
 			free(err);
 			err = NULL;
+			tri = NULL;
+		} else {
+			int64_t now = tf_now_ms();
+
+			for (i = 0; i < l->n; i++)
+				store_triage_apply(tri, l->v[i], now);
 		}
 		engine_store_unlock(w->eng);
 	}
 	for (i = 0; i < l->n; i++)
 		if (l->v[i]->status != ST_SUPPRESSED) {
 			finding_list_push(&show, l->v[i]);
-			/* Resolutions are not alerts (outputs opting in to them is their own part of
-			 * issue 15); the notifier dedups by id anyway. */
-			if (l->v[i]->status != ST_RESOLVED)
-				notify_finding(w->notify, l->v[i]);   /* copies; never waits */
+			notify_one(w, tri, l->v[i]);
 			if (l->v[i]->status == ST_OPEN) {
 				w->open++;
 				tf_hset_test_and_add(&w->open_ids, tf_hash_str(l->v[i]->id));
@@ -145,6 +162,7 @@ on_findings(void *ctx, struct finding_list *l)
 		w->printed += show.n;
 	}
 	free(show.v);
+	store_triage_free(tri);
 	finding_list_clear(l);
 	free(l->v);
 }
@@ -216,6 +234,7 @@ static int
 track_store(struct watch *w, struct state_index *ix)
 {
 	struct finding_list prior = { 0 }, res = { 0 };
+	struct store_triage *tri = NULL;
 	char *err = NULL;
 	size_t i, j;
 	int rc = 0;
@@ -253,16 +272,20 @@ track_store(struct watch *w, struct state_index *ix)
 		free(err);
 		rc = -1;
 	}
-	/* Printed like every resolution (the triage they keep is shown too). */
-	if (rc == 0 && res.n > 0 && store_apply_triage_list(w->store, &res, tf_now_ms(), NULL) == 0) {
+	/* Printed like every resolution (the triage they keep is shown too), and sent to the
+	 * outputs that opted in to resolutions. */
+	if (rc == 0 && res.n > 0 && store_triage_snapshot(w->store, &tri, NULL) == 0) {
 		for (i = 0; i < res.n; i++) {
+			store_triage_apply(tri, res.v[i], tf_now_ms());
 			if (w->format == OUT_TEXT)
 				output_finding_text(stdout, res.v[i], w->color);
 			else
 				output_finding_jsonl(stdout, res.v[i]);
+			notify_one(w, tri, res.v[i]);
 		}
 		fflush(stdout);
 		w->printed += res.n;
+		store_triage_free(tri);
 	}
 	finding_list_clear(&res);
 	free(res.v);
@@ -466,6 +489,13 @@ watch_main(int argc, char **argv, const char *config)
 		free(err);
 		goto out;
 	}
+	/* The outputs first: the store's drift that the states resolve at start is sent too. */
+	if ((w->notify = notify_new_store(&w->conf, storepath, &err)) == NULL) {
+		fprintf(stderr, "tfdrift watch: %s\n", err);
+		free(err);
+		state_index_unref(ix);
+		goto out;
+	}
 	if (w->store != NULL && track_store(w, ix) != 0) {
 		state_index_unref(ix);
 		goto out;
@@ -483,11 +513,6 @@ watch_main(int argc, char **argv, const char *config)
 			free(err);
 			err = NULL;
 		}
-	}
-	if ((w->notify = notify_new_store(&w->conf, storepath, &err)) == NULL) {
-		fprintf(stderr, "tfdrift watch: %s\n", err);
-		free(err);
-		goto out;
 	}
 	cons.findings = on_findings;
 	cons.event = on_event;

@@ -603,7 +603,11 @@ drain(struct ui *u)
 		}
 		for (i = 0; i < got.n; i++) {
 			store_triage_apply(u->triage, got.v[i], now);
-			if (u->notify != NULL && got.v[i]->status != ST_SUPPRESSED)
+			/* Open ones as alerts, resolved ones to the outputs with on: [..., resolved]
+			 * (not when a suppression holds: a resolved finding keeps only its triage). */
+			if (u->notify != NULL && got.v[i]->status != ST_SUPPRESSED &&
+			    (got.v[i]->status != ST_RESOLVED ||
+			    !store_triage_suppressed(u->triage, got.v[i], now)))
 				notify_finding(u->notify, got.v[i]);    /* copies; never waits */
 			ui_note_lapse(u, got.v[i]);
 		}

@@ -159,9 +159,10 @@ build(struct ui *u, struct ui_text *d, const struct filter *f)
 		for (i = 0; i < nn; i++) {
 			ui_text_add(d, ns[i].last_error ? TS_STATUS_ERROR : TS_NORMAL, xasprintf("  %-7s %s",
 			    ns[i].type, ns[i].name));
-			ui_text_add(d, TS_DIM, xasprintf("          sent %llu  failed %llu  retried %llu  deduped "
-			    "%llu  rate-limited %llu  dead-lettered %llu  waiting %zu",
-			    (unsigned long long)ns[i].sent, (unsigned long long)ns[i].failed,
+			ui_text_add(d, TS_DIM, xasprintf("          sent %llu (%llu resolved)  failed %llu  "
+			    "retried %llu  deduped %llu  rate-limited %llu  dead-lettered %llu  waiting %zu",
+			    (unsigned long long)ns[i].sent, (unsigned long long)ns[i].sent_resolutions,
+			    (unsigned long long)ns[i].failed,
 			    (unsigned long long)ns[i].retried, (unsigned long long)ns[i].deduped,
 			    (unsigned long long)ns[i].rate_limited,
 			    (unsigned long long)ns[i].dead_lettered, ns[i].backlog));

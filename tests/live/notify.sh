@@ -4,7 +4,7 @@
 # custom headers, falcosidekick-shaped payloads, Falco JSON lines to a file and stdout,
 # filters, dedup across restarts (the store), the rate limit with its summary, retries,
 # the dead letter, secrets kept out of stderr and the trace, and a receiver that hangs
-# without slowing detection.
+# without slowing detection; resolutions to the outputs that opt in (on: [open, resolved]).
 . "${TOP_SRCDIR:-.}/tests/lib.sh"
 . "$TOP_SRCDIR/tests/mock/mock.sh"
 plan_start
@@ -61,7 +61,7 @@ t_run "$TFDRIFT" -c "$T_TMP/all.yaml" watch --once --store "$T_TMP/a.db" --state
     --events "$T_TMP/ct.json"
 t_is "watch --once with outputs: exit 2 (drift)" "$T_RC" 2
 # Twelve findings; web[1]'s stop is put back by its start: printed again, resolved, and not
-# sent (a resolution is no alert).
+# sent (no output here has on: [open, resolved]; see the resolutions below).
 uniq_ids() { grep -o '^{"id":"[0-9a-f]*"' | sort -u | wc -l | tr -d ' '; }
 t_is "12 findings printed" "$(printf '%s\n' "$T_OUT" | uniq_ids)" 12
 t_is "and one resolution" "$(printf '%s\n' "$T_OUT" | grep -c '"status":"resolved"')" 1
@@ -220,6 +220,187 @@ t_exit "scan --notify: exit 2 as without it" 2 "$TFDRIFT" -c "$T_TMP/scan.yaml" 
     --format jsonl --state "$EX/prod.tfstate" --events "$T_TMP/ct.json"
 t_is "scan --notify: every open finding delivered (not the resolved stop)" "$(grep -c '^{"output":' "$T_TMP/scan-falco.jsonl")" 11
 t_like "and reported" "$T_ERR" 'notify scan-file \(falco\): 11 sent'
+
+# Resolutions (issue 15): alice's instance_type change on web[1] is put back by hand by bob.
+# Outputs with on: [open, resolved] get the alert and then the resolution, saying what
+# resolved it, who and through which event; the default gets the alert only; filters apply.
+mock_get R /__control/reset > /dev/null
+node -e '
+const fs = require("fs");
+const d = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+const m = d.Records.find((r) => r.eventName === "ModifyInstanceAttribute" &&
+    r.requestParameters.instanceType);
+const rev = JSON.parse(JSON.stringify(m));
+rev.eventID = "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f";
+rev.requestID = "0b0b0b0b-1111-4222-8333-444455556666";
+rev.eventTime = "2024-05-27T11:14:09Z";
+rev.userIdentity = { type: "IAMUser", principalId: "AIDAEXAMPLEBOB0000001",
+    arn: "arn:aws:iam::111122223333:user/bob", accountId: "111122223333", userName: "bob" };
+rev.userAgent = "aws-cli/2.15.30 Python/3.11.8 Linux/6.5 exe/x86_64";
+rev.sourceIPAddress = "198.51.100.23";
+rev.requestParameters.instanceType.value = "t3.medium";
+fs.writeFileSync(process.argv[2], JSON.stringify({ Records: [m, rev] }));
+fs.writeFileSync(process.argv[3], JSON.stringify({ Records: [m] }));
+fs.writeFileSync(process.argv[6], JSON.stringify({ Records: [rev] }));
+const s = JSON.parse(fs.readFileSync(process.argv[4], "utf8"));
+s.serial += 1;
+for (const r of s.resources)
+	if (r.type === "aws_instance")
+		for (const i of r.instances)
+			if (i.index_key === 1) i.attributes.instance_type = "t3.large";
+fs.writeFileSync(process.argv[5], JSON.stringify(s));
+' "$EX/cloudtrail.json" "$T_TMP/revert.json" "$T_TMP/drift.json" "$EX/prod.tfstate" \
+    "$T_TMP/prod-next.tfstate" "$T_TMP/revert-only.json"
+cat > "$T_TMP/res.yaml" <<CFG
+outputs:
+  - name: res-slack
+    type: slack
+    url: $URL/slack/res
+    on: [open, resolved]
+  - name: res-hook
+    type: webhook
+    url: $URL/webhook/res
+    hmac_secret: \${HOOK_SECRET}
+    on: [open, resolved]
+  - name: plain-hook
+    type: webhook
+    url: $URL/webhook/plain
+  - name: only-resolved
+    type: webhook
+    url: $URL/webhook/only-resolved
+    on: [resolved]
+  - name: critical-only
+    type: webhook
+    url: $URL/webhook/critical
+    min_severity: critical
+    on: [open, resolved]
+  - name: res-falco
+    type: falco
+    file: $T_TMP/res-falco.jsonl
+    on: [open, resolved]
+  - name: res-sidekick
+    type: falco
+    url: $URL/falcosidekick/res
+    on: [open, resolved]
+CFG
+t_run "$TFDRIFT" -c "$T_TMP/res.yaml" watch --once --store "$T_TMP/res.db" --state "$EX/prod.tfstate" \
+    --events "$T_TMP/revert.json"
+RES_ERR=$T_ERR
+t_is "revert: watch exits 0 (nothing left open)" "$T_RC" 0
+t_is "revert: printed open, then resolved" \
+    "$(printf '%s\n' "$T_OUT" | grep -o '"status":"[a-z]*"' | tr '\n' ' ')" \
+    '"status":"open" "status":"resolved" '
+t_is "Slack on [open, resolved]: two messages" "$(received 'r.slack.length')" 2
+t_like "Slack: first the alert" "$(received 'r.slack[0].blocks[0].text.text')" \
+    '^:[a-z_]+: MEDIUM modified module\.app\.aws_instance\.web\[1\]$'
+t_is "Slack: then the resolution's header" "$(received 'r.slack[1].blocks[0].text.text')" \
+    ':white_check_mark: RESOLVED MEDIUM modified module.app.aws_instance.web[1]'
+t_is "Slack: what resolved it, who, which event, when" "$(received 'r.slack[1].blocks[1].text.text')" \
+    '*Resolved:* reverted by hand by *bob* (ModifyInstanceAttribute, 11:14 UTC)'
+t_is "Slack: the one-line fallback" "$(received 'r.slack[1].text')" \
+    'Resolved: module.app.aws_instance.web[1] instance_type — reverted by hand by bob (ModifyInstanceAttribute, 11:14 UTC)'
+t_like "Slack: the drift that was" "$(received 'r.slack[1].blocks[2].text.text')" \
+    '`instance_type`: `t3\.medium` → `t3\.large`'
+t_like "Slack: the reason and the resolving event's id" "$(received 'JSON.stringify(r.slack[1].blocks[3])')" \
+    'Reason\*\\nreverted_by_hand.*7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f'
+hook() { received "r.webhook.filter(w => w.path === \"/webhook/$1\")$2"; }
+t_is "webhook on [open, resolved]: finding, then resolution (X-Tfdrift-Event)" \
+    "$(hook res '.map(w => w.headers["x-tfdrift-event"]).join(",")')" "finding,resolution"
+t_is "webhook: the resolution body says resolved, why, who and which event" \
+    "$(hook res '.map(w => JSON.parse(w.body)).filter(f => f.status === "resolved").map(f => [f.resolution.reason, f.resolution.actor.name, f.resolution.event.name, f.resolution.event.id, f.resolution.at].join(" ")).join(";")')" \
+    "reverted_by_hand bob ModifyInstanceAttribute 7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f 2024-05-27T11:14:09Z"
+t_is "webhook: the resolution body is the finding watch printed resolved" \
+    "$(hook res '[1].body')" "$(printf '%s\n' "$T_OUT" | grep '"status":"resolved"')"
+hook res '[1].body' > "$T_TMP/res-body"
+t_is "webhook: the resolution's signature verifies" "$(hook res '[1].headers["x-tfdrift-signature"]')" \
+    "sha256=$(openssl dgst -sha256 -hmac "$HOOK_SECRET" < "$T_TMP/res-body" | sed 's/^.*= *//')"
+if /usr/bin/python3 -c 'import jsonschema' 2> /dev/null; then
+	printf '%s\n' "$(hook res '[1].body')" > "$T_TMP/res-body.jsonl"
+	t_ok "webhook: the resolution is a finding of the schema" /usr/bin/python3 \
+	    "$TOP_SRCDIR/tests/schema_validate.py" --jsonl "$TOP_SRCDIR/doc/findings.schema.json" \
+	    "$T_TMP/res-body.jsonl"
+else
+	t_skip "webhook: the resolution is a finding of the schema" "python3-jsonschema missing"
+fi
+t_is "default on (open): the alert only" \
+    "$(hook plain '.map(w => JSON.parse(w.body).status).join(",")')" "open"
+t_is "on [resolved]: the resolution only" \
+    "$(hook only-resolved '.map(w => JSON.parse(w.body).status).join(",")')" "resolved"
+t_is "min_severity critical: neither the medium alert nor its resolution" \
+    "$(hook critical '.length')" 0
+t_is "Falco file: the alert, then a resolution line of its own" \
+    "$(sed 's/.*"rule":"\([^"]*\)".*/\1/' "$T_TMP/res-falco.jsonl" | tr '\n' ',')" \
+    "tfdrift modified,tfdrift drift resolved,"
+t_like "Falco: the resolution's output and fields" "$(tail -n 1 "$T_TMP/res-falco.jsonl")" \
+    '"output":"Resolved: module\.app\.aws_instance\.web\[1\] instance_type — reverted by hand by bob \(ModifyInstanceAttribute, 11:14 UTC\).*"tfdrift\.resolution\.reason":"reverted_by_hand".*"ct\.name":"ModifyInstanceAttribute".*"ct\.user":"bob"'
+t_is "falcosidekick accepts the resolution too" \
+    "$(received 'r.falcosidekick.map(p => p.rule + "/" + p.priority).join(",")')" \
+    "tfdrift modified/Warning,tfdrift drift resolved/Warning"
+t_like "reported: 2 sent on res-slack, one a resolution" "$RES_ERR" 'notify res-slack \(slack\): 2 sent \(1 resolution\), 0 deduped'
+t_like "reported: 1 sent on plain-hook" "$RES_ERR" 'notify plain-hook \(webhook\): 1 sent, 0 deduped'
+
+# The same events again under another name (a restart reading them again): the resolution
+# is not sent twice.
+cp "$T_TMP/revert.json" "$T_TMP/revert-again.json"
+t_run "$TFDRIFT" -c "$T_TMP/res.yaml" watch --once --store "$T_TMP/res.db" --state "$EX/prod.tfstate" \
+    --events "$T_TMP/revert-again.json"
+AGAIN_ERR=$T_ERR
+t_is "seen again: still 2 Slack messages" "$(received 'r.slack.length')" 2
+t_is "seen again: still one resolution per output" \
+    "$(received 'r.webhook.filter(w => JSON.parse(w.body).status === "resolved").length')" 2
+t_is "seen again: Falco file unchanged" "$(wc -l < "$T_TMP/res-falco.jsonl" | tr -d ' ')" 2
+t_like "seen again: reported" "$AGAIN_ERR" 'notify res-slack \(slack\): 0 sent'
+t_unlike "seen again: nothing sent" "$AGAIN_ERR" '[1-9][0-9]* sent'
+
+# A newer state (same lineage, higher serial) holding the new value: watch resolves the
+# store's open finding at start (accepted_in_state) and sends that too, once.
+mock_get R /__control/reset > /dev/null
+t_run "$TFDRIFT" -c "$T_TMP/res.yaml" watch --once --store "$T_TMP/acc.db" --state "$EX/prod.tfstate" \
+    --events "$T_TMP/drift.json"
+t_is "accepted: first the drift, open" "$T_RC" 2
+t_run "$TFDRIFT" -c "$T_TMP/res.yaml" watch --once --store "$T_TMP/acc.db" \
+    --state "$T_TMP/prod-next.tfstate" --events "$T_TMP/drift.json"
+t_is "accepted: the next run resolves it (exit 0)" "$T_RC" 0
+t_like "accepted: Slack says accepted in state" "$(received 'r.slack.map(m => m.text).join("\n")')" \
+    'Resolved: module\.app\.aws_instance\.web\[1\] instance_type — accepted in state \(newer state, '
+t_is "accepted: the webhook's reason, no event or actor" \
+    "$(hook res '.map(w => JSON.parse(w.body)).filter(f => f.status === "resolved").map(f => f.resolution.reason + " " + f.resolution.event + " " + f.resolution.actor).join(";")')" \
+    "accepted_in_state null null"
+t_run "$TFDRIFT" -c "$T_TMP/res.yaml" watch --once --store "$T_TMP/acc.db" \
+    --state "$T_TMP/prod-next.tfstate" --events "$T_TMP/drift.json"
+t_is "accepted: not sent again by a third run" \
+    "$(received 'r.webhook.filter(w => JSON.parse(w.body).status === "resolved").length')" 2
+
+# Suppressed after its alert went out: the resolution is printed, not sent (as an alert of a
+# suppressed finding is not).
+mock_get R /__control/reset > /dev/null
+t_run "$TFDRIFT" -c "$T_TMP/res.yaml" watch --once --store "$T_TMP/sup.db" --state "$EX/prod.tfstate" \
+    --events "$T_TMP/drift.json"
+t_is "suppressed: the alert went out first" "$(hook res '.length')" 1
+BEFORE=$(received 'r.webhook.length + "/" + r.slack.length + "/" + r.falcosidekick.length')
+t_ok "suppress alice's changes" "$TFDRIFT" suppress --store "$T_TMP/sup.db" --scope actor \
+    --value alice@corp.example --for 1h --note "planned"
+t_run "$TFDRIFT" -c "$T_TMP/res.yaml" watch --once --store "$T_TMP/sup.db" --state "$EX/prod.tfstate" \
+    --events "$T_TMP/revert-only.json"
+t_like "suppressed: bob's revert resolves it (printed)" "$T_OUT" '"status":"resolved".*"reason":"reverted_by_hand"'
+t_is "suppressed: its resolution is not sent ($BEFORE before)" \
+    "$(received 'r.webhook.length + "/" + r.slack.length + "/" + r.falcosidekick.length')" "$BEFORE"
+
+# scan --notify --store: the store's drift that this scan resolves is sent; drift that comes
+# and goes within one scan is not.
+mock_get R /__control/reset > /dev/null
+t_exit "scan --store: the drift, open" 2 "$TFDRIFT" -c "$T_TMP/res.yaml" scan --notify --store "$T_TMP/scan-res.db" \
+    --format jsonl --state "$EX/prod.tfstate" --events "$T_TMP/drift.json"
+t_exit "scan --store with a newer state: resolved" 0 "$TFDRIFT" -c "$T_TMP/res.yaml" scan --notify \
+    --store "$T_TMP/scan-res.db" --format jsonl --state "$T_TMP/prod-next.tfstate" --events "$T_TMP/drift.json"
+t_is "scan --notify: the alert, then the resolution" \
+    "$(hook res '.map(w => w.headers["x-tfdrift-event"]).join(",")')" "finding,resolution"
+t_is "scan --notify: on [resolved] gets the resolution" "$(hook only-resolved '.length')" 1
+mock_get R /__control/reset > /dev/null
+t_exit "scan without --store: revert within the run" 0 "$TFDRIFT" -c "$T_TMP/res.yaml" scan --notify \
+    --format jsonl --state "$EX/prod.tfstate" --events "$T_TMP/revert.json"
+t_is "scan --notify: drift that came and went within the run is not sent" \
+    "$(received 'r.webhook.length + r.slack.length')" 0
 
 # A receiver that hangs does not slow detection. Baseline: the same run without outputs.
 ms() { date +%s%3N; }

@@ -414,7 +414,7 @@ def main():
         # watch --once over the same file, and notifications written to a Falco file.
         falco = out("falco.jsonl")
         with open(out("notify.yaml"), "w") as f:
-            f.write("outputs:\n  - name: hygiene\n    type: falco\n    file: %s\n" % falco)
+            f.write("outputs:\n  - name: hygiene\n    type: falco\n    file: %s\n    on: [open, resolved]\n" % falco)
         for fmt in ("jsonl", "text"):
             wout, _ = run(tap, ["-c", out("notify.yaml"), "watch", "--once", "--format", fmt, "--state", st,
                                 "--events", ev, "--store", out("watch-%s.db" % fmt)], tmp, "watch --once " + fmt,

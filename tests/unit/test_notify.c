@@ -1,6 +1,8 @@
 /* Unit tests for notify: the payload builders (Slack Block Kit, Falco JSON, the rate-limit
  * summary), HMAC-SHA256, the filters, the token bucket, and a notifier end to end on a
- * Falco file output (dedup) and an unreachable webhook (dead letter). */
+ * Falco file output (dedup) and an unreachable webhook (dead letter); resolutions (issue 15):
+ * their words for every reason in Slack and Falco, outputs' on: (parsing with positions,
+ * routing) and their dedup apart from the open alert, across a restart with a store. */
 #include "config.h"
 
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include "tap.h"
 #include "text.h"
 #include "util.h"
+#include "yamlutil.h"
 
 static struct finding *
 mk_finding(enum tf_provider prov, enum severity sev)
@@ -415,6 +418,471 @@ test_hostile_payloads(void)
 	finding_free(f);
 }
 
+
+/* ---- resolutions ---- */
+
+/* The event that resolves: who, what, when (RFC 3339). */
+static void
+mk_event(struct event *ev, const char *id, const char *name, const char *who,
+    const char *principal, const char *when)
+{
+	memset(ev, 0, sizeof *ev);
+	ev->provider = PROV_AWS;
+	ev->id = xstrdup(id);
+	ev->name = xstrdup(name);
+	ev->actor.name = xstrdup(who);
+	ev->actor.principal = xstrdup(principal);
+	ev->actor.type = xstrdup("AssumedRole");
+	ev->actor.account = xstrdup("111122223333");
+	ev->actor.via = VIA_CONSOLE;
+	tf_parse_time(when, &ev->time_ms);
+}
+
+static void
+clear_event(struct event *ev)
+{
+	free(ev->id);
+	free(ev->name);
+	free(ev->actor.name);
+	free(ev->actor.principal);
+	free(ev->actor.type);
+	free(ev->actor.account);
+}
+
+/* f resolved for reason why: by an event (ev) or by a newer state read at `when`. */
+static struct finding *
+mk_resolved(enum resolution_reason why, const struct event *ev, const char *when)
+{
+	struct finding *f = mk_finding(PROV_AWS, SEV_HIGH);
+	int64_t at = 0;
+
+	if (when != NULL)
+		tf_parse_time(when, &at);
+	finding_resolve(f, why, ev, at);
+	return f;
+}
+
+static char *
+line_of(const struct finding *f)
+{
+	json_object *fj = finding_to_json(f);
+	char *l = notify_resolution_line(fj);
+
+	json_object_put(fj);
+	return l;
+}
+
+static size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* Every reason in words: what resolved it, who, through which event, when. */
+static void
+test_resolution_words(void)
+{
+	struct event hand, tf, del;
+	struct finding *f;
+	json_object *fj;
+	char *l;
+
+	mk_event(&hand, "5b1c0d9e-aaaa-4bbb-8ccc-000000000001", "ModifyDBInstance",
+	    "alice@corp.example", "arn:aws:sts::111122223333:assumed-role/SSO/alice@corp.example",
+	    "2024-05-27T10:14:02Z");
+	mk_event(&tf, "5b1c0d9e-aaaa-4bbb-8ccc-000000000002", "ModifyDBInstance", "terraform-ci",
+	    "arn:aws:sts::111122223333:assumed-role/terraform-ci/gha-run-1234",
+	    "2024-05-27T10:31:40Z");
+	mk_event(&del, "5b1c0d9e-aaaa-4bbb-8ccc-000000000003", "DeleteDBInstance", "terraform-ci",
+	    "arn:aws:sts::111122223333:assumed-role/terraform-ci/gha-run-1234",
+	    "2024-05-28T07:02:00Z");
+
+	f = mk_finding(PROV_AWS, SEV_HIGH);
+	fj = finding_to_json(f);
+	ok(!notify_is_resolution(fj), "an open finding is no resolution");
+	json_object_put(fj);
+	finding_free(f);
+
+	f = mk_resolved(RR_REVERTED_BY_HAND, &hand, NULL);
+	fj = finding_to_json(f);
+	ok(notify_is_resolution(fj), "a resolved finding is a resolution");
+	json_object_put(fj);
+	l = line_of(f);
+	is_str(l, "Resolved: aws_db_instance.main publicly_accessible, password — reverted by hand "
+	    "by alice@corp.example (ModifyDBInstance, 10:14 UTC)", "reverted_by_hand: who, event, time");
+	free(l);
+	finding_free(f);
+
+	f = mk_resolved(RR_REVERTED_BY_TERRAFORM, &tf, NULL);
+	l = line_of(f);
+	is_str(l, "Resolved: aws_db_instance.main publicly_accessible, password — reverted by "
+	    "Terraform as terraform-ci (ModifyDBInstance, 10:31 UTC)",
+	    "reverted_by_terraform: the pipeline's actor");
+	free(l);
+	finding_free(f);
+
+	f = mk_resolved(RR_ACCEPTED_IN_STATE, NULL, "2024-05-27T11:00:00Z");
+	l = line_of(f);
+	is_str(l, "Resolved: aws_db_instance.main publicly_accessible, password — accepted in "
+	    "state (newer state, 11:00 UTC)", "accepted_in_state: no actor, the state's time");
+	free(l);
+	finding_free(f);
+
+	f = mk_resolved(RR_RESOURCE_GONE, &del, NULL);
+	l = line_of(f);
+	is_str(l, "Resolved: aws_db_instance.main publicly_accessible, password — resource gone "
+	    "(deleted by terraform-ci, DeleteDBInstance, 2024-05-28 07:02 UTC)",
+	    "resource_gone by an event: who deleted it; another day shows the date");
+	free(l);
+	finding_free(f);
+
+	f = mk_resolved(RR_RESOURCE_GONE, NULL, "2024-05-27T12:00:00Z");
+	l = line_of(f);
+	is_str(l, "Resolved: aws_db_instance.main publicly_accessible, password — resource gone "
+	    "(not in the newer state, 12:00 UTC)", "resource_gone by a state");
+	free(l);
+	finding_free(f);
+
+	/* An unmanaged resource: type and id; more than three attributes: "+N more". */
+	f = mk_resolved(RR_REVERTED_BY_HAND, &hand, NULL);
+	free(f->address);
+	f->address = NULL;
+	finding_add_change(f, "a", NULL, json_object_new_int(1), CH_ADDED, 0);
+	finding_add_change(f, "b", NULL, json_object_new_int(2), CH_ADDED, 0);
+	l = line_of(f);
+	is_str(l, "Resolved: aws_db_instance db-7KXQ2M4RZB5TNPLWJ3HVYCDE6A publicly_accessible, "
+	    "password, a +1 more — reverted by hand by alice@corp.example (ModifyDBInstance, "
+	    "10:14 UTC)", "unmanaged: type and id; +N more attributes");
+	free(l);
+	finding_free(f);
+
+	clear_event(&hand);
+	clear_event(&tf);
+	clear_event(&del);
+}
+
+/* The Slack and Falco messages of a resolution. */
+static void
+test_resolution_payloads(void)
+{
+	static const enum resolution_reason reasons[] = { RR_REVERTED_BY_TERRAFORM,
+		RR_REVERTED_BY_HAND, RR_ACCEPTED_IN_STATE, RR_RESOURCE_GONE };
+	struct event hand;
+	struct finding *f;
+	json_object *fj, *p, *blocks, *of;
+	const char *t;
+	char *s, *l;
+	size_t i;
+
+	mk_event(&hand, "5b1c0d9e-aaaa-4bbb-8ccc-000000000001", "ModifyDBInstance",
+	    "alice@corp.example", "arn:aws:sts::111122223333:assumed-role/SSO/alice@corp.example",
+	    "2024-05-27T10:14:02Z");
+	f = mk_resolved(RR_REVERTED_BY_HAND, &hand, NULL);
+	fj = finding_to_json(f);
+	s = notify_slack_payload(fj);
+	p = json_tokener_parse(s);
+	ok(p != NULL, "Slack resolution: JSON");
+	blocks = jpath(p, "blocks", NULL);
+	ok(blocks != NULL && json_object_array_length(blocks) == 5, "header, resolution, drift, "
+	    "fields, context");
+	t = jstr(json_object_array_get_idx(blocks, 0), "text", "text");
+	is_str(t, ":white_check_mark: RESOLVED HIGH modified aws_db_instance.main",
+	    "header: RESOLVED, severity, kind, address");
+	t = jstr(json_object_array_get_idx(blocks, 1), "text", "text");
+	is_str(t, "*Resolved:* reverted by hand by *alice@corp.example* (ModifyDBInstance, "
+	    "10:14 UTC)", "what resolved it and who (mrkdwn)");
+	t = jstr(json_object_array_get_idx(blocks, 2), "text", "text");
+	ok(t != NULL && strstr(t, "*Drift that was*") &&
+	    strstr(t, "`publicly_accessible`: `false` → `true`") &&
+	    strstr(t, "`password`: `(sensitive)` → `(sensitive)`"), "the drift that was, masked");
+	ok(strstr(s, "pR0d-db") == NULL && strstr(s, "n3w-S3cret") == NULL,
+	    "no sensitive value anywhere in the resolution");
+	ok(strstr(s, "*Reason*\\nreverted_by_hand") && strstr(s, "*Resolved by*\\n"
+	    "alice@corp.example via console\\n`arn:aws:sts::111122223333:assumed-role/SSO/"
+	    "alice@corp.example`") && strstr(s, "*Resolved through*\\nModifyDBInstance\\n"
+	    "`5b1c0d9e-aaaa-4bbb-8ccc-000000000001`") &&
+	    strstr(s, "*Resolved at*\\n2024-05-27T10:14:02Z") &&
+	    strstr(s, "*Drift by*\\nbob via cli\\nModifyDBInstance") &&
+	    strstr(s, "*Drifted at*\\n2024-05-27T09:52:33Z"), "fields: reason, resolver, event, "
+	    "times, the drift's actor");
+	l = notify_resolution_line(fj);
+	is_str(jstr(p, "text", NULL), l, "the plain fallback is the one line");
+	free(l);
+	ok(strstr(s, "tfdrift finding `") && strstr(s, "` resolved"), "context: the finding id");
+	json_object_put(p);
+	free(s);
+
+	s = notify_falco_payload(fj, "host1");
+	p = json_tokener_parse(s);
+	of = jpath(p, "output_fields", NULL);
+	is_str(jstr(p, "rule", NULL), "tfdrift drift resolved", "Falco: a rule of its own");
+	is_str(jstr(p, "priority", NULL), "Error", "Falco: the finding's priority (high → Error)");
+	is_str(jstr(p, "time", NULL), "2024-05-27T10:14:02.000000000Z", "Falco: the resolution's time");
+	t = jstr(p, "output", NULL);
+	ok(t != NULL && strncmp(t, "Resolved: aws_db_instance.main", 30) == 0 &&
+	    strstr(t, "reason=reverted_by_hand") && strchr(t, '\n') == NULL,
+	    "Falco output: the line, one line (%s)", t ? t : "");
+	is_str(jstr(of, "tfdrift.status", NULL), "resolved", "tfdrift.status");
+	is_str(jstr(of, "tfdrift.resolution.reason", NULL), "reverted_by_hand", "reason field");
+	is_str(jstr(of, "tfdrift.resolution.actor", NULL), "alice@corp.example", "actor field");
+	is_str(jstr(of, "tfdrift.resolution.event.name", NULL), "ModifyDBInstance", "event field");
+	is_str(jstr(of, "ct.name", NULL), "ModifyDBInstance", "ct.name: the resolving event");
+	is_str(jstr(of, "ct.user", NULL), "alice@corp.example", "ct.user: who resolved it");
+	is_str(jstr(of, "tfdrift.drift.actor", NULL), "bob", "the drift's actor kept apart");
+	is_str(json_object_to_json_string(jpath(p, "tags", NULL)),
+	    "[ \"tfdrift\", \"resolved\", \"reverted_by_hand\", \"modified\", \"aws\" ]", "tags");
+	ok(strstr(s, "pR0d-db") == NULL, "Falco: no sensitive value");
+	json_object_put(p);
+	free(s);
+	json_object_put(fj);
+	finding_free(f);
+
+	/* A hostile resolver name (a log may hold anything): valid UTF-8, no control left. */
+	f = mk_resolved(RR_REVERTED_BY_HAND, &hand, NULL);
+	fj = finding_to_json(f);
+	json_object_object_add(json_object_object_get(json_object_object_get(fj, "resolution"),
+	    "actor"), "name", json_object_new_string("eve\xff\xc2\x9b" "2J\x1b[31m\n\xe2\x80\xae"));
+	for (i = 0; i < 3; i++) {
+		const unsigned char *u;
+		int ctl = 0;
+
+		s = i == 0 ? notify_slack_payload(fj) : i == 1 ? notify_falco_payload(fj, "h") :
+		    notify_resolution_line(fj);
+		ok(text_utf8_ok(s, strlen(s)), "hostile resolver, %s: valid UTF-8",
+		    i == 0 ? "slack" : i == 1 ? "falco" : "line");
+		for (u = (const unsigned char *)s; i < 2 && *u; u++)
+			if (*u < 0x20 || *u == 0x7f || (u[0] == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f) ||
+			    (u[0] == 0xe2 && u[1] == 0x80 && u[2] == 0xae))
+				ctl++;
+		is_int(ctl, 0, "hostile resolver, %s: no control character",
+		    i == 0 ? "slack" : i == 1 ? "falco" : "line");
+		free(s);
+	}
+	json_object_put(fj);
+	finding_free(f);
+
+	/* Slack's header holds 150 characters, whatever the address. */
+	f = mk_resolved(RR_REVERTED_BY_HAND, &hand, NULL);
+	f->kind = FK_FREEZE_VIOLATION;
+	f->severity = SEV_CRITICAL;
+	free(f->address);
+	f->address = xstrdup("module.a_very_long_module_name.module.another_long_module_name."
+	    "aws_security_group_rule.allow_everything_from_everywhere[\"ingress-443-tcp\"]");
+	fj = finding_to_json(f);
+	s = notify_slack_payload(fj);
+	p = json_tokener_parse(s);
+	t = jstr(json_object_array_get_idx(jpath(p, "blocks", NULL), 0), "text", "text");
+	ok(t != NULL && text_utf8_ok(t, strlen(t)) && utf8_chars(t) <= 150,
+	    "a long address: the header stays within 150 characters (%zu)", t ? utf8_chars(t) : 0);
+	json_object_put(p);
+	free(s);
+	json_object_put(fj);
+	finding_free(f);
+
+	/* Every reason makes a Slack message that says it, and a Falco line with it. */
+	for (i = 0; i < TF_ARRLEN(reasons); i++) {
+		static const char *const words[] = { "reverted by Terraform as *alice@corp.example*",
+			"reverted by hand by *alice@corp.example*", "accepted in state (newer state, ",
+			"resource gone (not in the newer state, " };
+		int by_event = reasons[i] == RR_REVERTED_BY_TERRAFORM ||
+		    reasons[i] == RR_REVERTED_BY_HAND;
+
+		f = mk_resolved(reasons[i], by_event ? &hand : NULL, "2024-05-27T11:00:00Z");
+		fj = finding_to_json(f);
+		s = notify_slack_payload(fj);
+		p = json_tokener_parse(s);
+		t = jstr(json_object_array_get_idx(jpath(p, "blocks", NULL), 1), "text", "text");
+		ok(t != NULL && strstr(t, words[i]) != NULL, "Slack, %s: '%s' in %s",
+		    resolution_reason_name(reasons[i]), words[i], t ? t : "null");
+		ok(by_event || strstr(s, "- (a newer state)") != NULL,
+		    "Slack, %s: resolved by a state, no actor", resolution_reason_name(reasons[i]));
+		json_object_put(p);
+		free(s);
+		s = notify_falco_payload(fj, NULL);
+		p = json_tokener_parse(s);
+		is_str(jstr(jpath(p, "output_fields", NULL), "tfdrift.resolution.reason", NULL),
+		    resolution_reason_name(reasons[i]), "Falco, %s: the reason",
+		    resolution_reason_name(reasons[i]));
+		ok(by_event == (jpath(jpath(p, "output_fields", NULL), "ct.name", NULL) != NULL),
+		    "Falco, %s: ct.* only for an event", resolution_reason_name(reasons[i]));
+		json_object_put(p);
+		free(s);
+		json_object_put(fj);
+		finding_free(f);
+	}
+	clear_event(&hand);
+}
+
+/* outputs[].on: parsed, printed back, and wrong ones refused with their positions. */
+static void
+test_on_config(void)
+{
+	static const struct {
+		const char *yaml, *want, *what;
+	} bad[] = {
+		{ "outputs:\n  - name: a\n    type: falco\n    file: x\n    on: [open, reslved]\n",
+		  "t.yaml:5:16: outputs item 1: on: unknown value 'reslved' (did you mean "
+		  "'resolved'?)", "an unknown word, near miss" },
+		{ "outputs:\n  - name: a\n    type: falco\n    file: x\n    on: []\n",
+		  "t.yaml:5:9: outputs item 1: on is empty: list what the output is sent, [open], "
+		  "[resolved] or [open, resolved] (leave on: out for [open])", "an empty list" },
+		{ "outputs:\n  - name: a\n    type: falco\n    file: x\n    on:\n",
+		  "t.yaml:5:8: outputs item 1: on is empty: list what the output is sent, [open], "
+		  "[resolved] or [open, resolved] (leave on: out for [open])", "no value" },
+		{ "outputs:\n  - name: a\n    type: falco\n    file: x\n    on: resolved\n",
+		  "t.yaml:5:9: outputs item 1: on must be a list of strings, not a string (write "
+		  "[a, b] or one '- item' per line)", "a scalar" },
+		{ "outputs:\n  - name: a\n    type: falco\n    file: x\n  - name: b\n"
+		  "    type: falco\n    file: y\n    on:\n      - open\n      - [resolved]\n",
+		  "t.yaml:10:9: outputs item 2: on: item 2 must be a string, not a list",
+		  "the second output, a nested list" },
+	};
+	struct conf c;
+	char **errs = NULL, *dump = NULL;
+	size_t nerrs = 0, i, len = 0;
+	FILE *fp;
+	const char *good = "outputs:\n  - name: a\n    type: falco\n    file: x\n"
+	    "  - name: b\n    type: falco\n    file: y\n    on: [resolved, open, resolved]\n"
+	    "  - name: c\n    type: falco\n    file: z\n    on:\n      - resolved\n";
+
+	conf_init(&c);
+	is_int(conf_load_mem(&c, "t.yaml", good, strlen(good), &errs, &nerrs), 0, "on: loads");
+	is_int(nerrs, 0, "no errors");
+	ok(c.noutputs == 3 && c.outputs[0].on == CONF_ON_OPEN &&
+	    c.outputs[1].on == (CONF_ON_OPEN | CONF_ON_RESOLVED) &&
+	    c.outputs[2].on == CONF_ON_RESOLVED, "default [open]; both; resolved only");
+	fp = open_memstream(&dump, &len);
+	conf_dump(&c, fp);
+	fclose(fp);
+	ok(strstr(dump, "    file: \"") != NULL, "dump has the outputs");
+	ok(strstr(dump, "  - name: \"a\"\n    type: falco\n") && strstr(dump, "    on: [open]\n") &&
+	    strstr(dump, "    on: [open, resolved]\n") && strstr(dump, "    on: [resolved]\n"),
+	    "config check prints on: back, in one order");
+	free(dump);
+	conf_free(&c);
+	yerrs_free(errs, nerrs);
+
+	for (i = 0; i < TF_ARRLEN(bad); i++) {
+		errs = NULL;
+		nerrs = 0;
+		conf_init(&c);
+		is_int(conf_load_mem(&c, "t.yaml", bad[i].yaml, strlen(bad[i].yaml), &errs, &nerrs),
+		    -1, "refused: %s", bad[i].what);
+		is_int(nerrs, 1, "%s: one error", bad[i].what);
+		is_str(nerrs > 0 ? errs[0] : NULL, bad[i].want, "%s: file:line:col and what",
+		    bad[i].what);
+		is_int(c.noutputs, 0, "%s: no output configured", bad[i].what);
+		yerrs_free(errs, nerrs);
+		conf_free(&c);
+	}
+}
+
+/* Routing by on: and dedup of resolutions apart from alerts, across a restart (store). */
+static void
+test_resolution_notifier(void)
+{
+	char dir[] = "/tmp/tfdrift-notify-res-XXXXXX", *p, *s, *db, *err = NULL;
+	static const unsigned on[] = { CONF_ON_OPEN, CONF_ON_OPEN | CONF_ON_RESOLVED,
+		CONF_ON_RESOLVED, CONF_ON_OPEN | CONF_ON_RESOLVED, CONF_ON_OPEN | CONF_ON_RESOLVED };
+	static const char *const names[] = { "open-only", "both", "resolved-only", "critical",
+		"limited" };
+	struct event hand;
+	struct conf c;
+	struct notifier *n;
+	struct notify_stat *st;
+	struct finding *f, *r;
+	size_t ns, i, run;
+
+	if (mkdtemp(dir) == NULL) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	mk_event(&hand, "5b1c0d9e-aaaa-4bbb-8ccc-000000000001", "ModifyDBInstance",
+	    "alice@corp.example", "arn:aws:sts::111122223333:assumed-role/SSO/alice@corp.example",
+	    "2024-05-27T10:14:02Z");
+	f = mk_finding(PROV_AWS, SEV_HIGH);
+	r = mk_resolved(RR_REVERTED_BY_HAND, &hand, NULL);
+	ok(strcmp(f->id, r->id) == 0, "the resolution has the finding's id");
+	conf_init(&c);
+	c.outputs = xcalloc(TF_ARRLEN(names), sizeof *c.outputs);
+	c.noutputs = TF_ARRLEN(names);
+	for (i = 0; i < TF_ARRLEN(names); i++) {
+		c.outputs[i].name = xstrdup(names[i]);
+		c.outputs[i].type = COUT_FALCO;
+		c.outputs[i].file = xasprintf("%s/%s.jsonl", dir, names[i]);
+		c.outputs[i].on = on[i];
+		c.outputs[i].timeout_ms = 1000;
+		c.outputs[i].dead_letter = xasprintf("%s/dl-%s.jsonl", dir, names[i]);
+	}
+	c.outputs[3].min_severity = xstrdup("critical");
+	c.outputs[4].rate_limit = 1;
+	db = xasprintf("%s/store.db", dir);
+	/* Run 1: the alert, its resolution, the resolution again. Run 2 (a restart on the same
+	 * store): all of it again, nothing sent. */
+	for (run = 0; run < 2; run++) {
+		n = notify_new_store(&c, db, &err);
+		ok(n != NULL, "run %zu: a notifier", run + 1);
+		notify_finding(n, f);
+		notify_finding(n, r);
+		notify_finding(n, r);
+		is_int(notify_drain(n, 5000, 10000), 0, "run %zu: nothing undelivered", run + 1);
+		notify_stats(n, &st, &ns);
+		if (run == 0) {
+			is_int(st[0].sent, 1, "on [open]: the alert only");
+			is_int(st[0].filtered, 2, "on [open]: the resolutions are not for it");
+			is_int(st[1].sent, 2, "on [open, resolved]: the alert and the resolution");
+			is_int(st[1].sent_resolutions, 1, "one of them a resolution (counted apart)");
+			is_int(st[0].sent_resolutions, 0, "on [open]: no resolution");
+			is_int(st[1].deduped, 1, "on [open, resolved]: the resolution seen twice, sent once");
+			is_int(st[2].sent, 1, "on [resolved]: the resolution only");
+			is_int(st[2].deduped, 1, "on [resolved]: sent once");
+			is_int(st[3].sent, 0, "min_severity critical: a high resolution is filtered too");
+			is_int(st[3].filtered, 3, "all three filtered");
+			is_int(st[4].sent, 1, "rate_limit 1/minute: the alert sent");
+			is_int(st[4].rate_limited, 2, "and the resolution over the limit (twice)");
+			is_int(st[4].summaries, 1, "one summary for it");
+		} else {
+			is_int(st[0].sent + st[1].sent + st[2].sent, 0, "after a restart: nothing sent again");
+			is_int(st[1].deduped, 3, "the store remembers the alert and the resolution apart");
+			is_int(st[2].deduped, 2, "and the resolution alone");
+			is_int(st[4].sent, 1, "a resolution the rate limit held back is sent later "
+			    "(as an alert would be)");
+			is_int(st[4].deduped, 2, "once: the alert and the second one deduped");
+		}
+		ok(st[1].last_error == NULL, "no error (%s)", st[1].last_error ? st[1].last_error : "");
+		notify_stats_free(st, ns);
+		notify_free(n);
+	}
+	p = xasprintf("%s/both.jsonl", dir);
+	s = slurp(p);
+	is_int(lines(s), 2, "both: two lines");
+	ok(strstr(s, "\"rule\":\"tfdrift modified\"") != NULL &&
+	    strstr(s, "\"rule\":\"tfdrift drift resolved\"") != NULL &&
+	    strstr(s, "tfdrift modified") < strstr(s, "tfdrift drift resolved"),
+	    "the alert, then its resolution");
+	free(s);
+	free(p);
+	p = xasprintf("%s/resolved-only.jsonl", dir);
+	s = slurp(p);
+	ok(lines(s) == 1 && strstr(s, "reverted by hand by alice@corp.example"),
+	    "resolved-only: one line, the resolution");
+	free(s);
+	free(p);
+	conf_free(&c);
+	finding_free(f);
+	finding_free(r);
+	clear_event(&hand);
+	free(db);
+	p = xasprintf("rm -rf '%s'", dir);
+	if (system(p) != 0)
+		diag("could not remove %s", dir);
+	free(p);
+}
+
 int
 main(void)
 {
@@ -425,5 +893,9 @@ main(void)
 	test_filter();
 	test_bucket();
 	test_notifier();
+	test_resolution_words();
+	test_resolution_payloads();
+	test_on_config();
+	test_resolution_notifier();
 	return done_testing();
 }
