@@ -58,7 +58,8 @@ tui_keys demo q
 t_screen "q closes the help first" demo 'SEV +TIME. +KIND'
 
 tmx resize-window -t "=tui:=demo" -x 60 -y 20
-t_screen "resized to 60x20 it still draws" demo '^ tfdrift demo +1 Findings +2 +3 +4 +5 +[0-9]+/17 *$'
+# 15, not 17: two of the demo's findings resolve (a revert) and resolved ones are hidden.
+t_screen "resized to 60x20 it still draws" demo '^ tfdrift demo +1 Findings +2 +3 +4 +5 +[0-9]+/15 *$'
 t_like "60x20: the list still shows findings" "$TUI_SCREEN" '(HIGH|MED|CRIT|LOW) +[0-9:]+ (mod|unmgd|del)'
 t_like "60x20: the key bar keeps help and quit" "$TUI_SCREEN" '\? help  q quit$'
 tmx resize-window -t "=tui:=demo" -x 100 -y 30
