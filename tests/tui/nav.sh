@@ -286,6 +286,13 @@ filter file 'since:09:00 until:09:30'
 t_screen "Findings since:09:00 until:09:30 (17:30 style, UTC)" file \
     '/since:09:00 until:09:30 \[09:00:00-09:30:00\] +1/5 *$'
 t_unlike "none outside" "$(rows 'ST SEV')" ' (0[78]|09:[3-5]|1[0-9]):[0-9]{2}:[0-9]{2} '
+tui_keys file R
+t_screen "R shows the resolved one in the window too: six" file \
+    '/since:09:00 until:09:30 \[09:00:00-09:30:00\] +1/6 *$'
+t_like "with its reason" "$TUI_SCREEN" \
+    '^ R +MED +09:16:40 mod +module\.app\.aws_instance\.web\[1\] +resolved: reverted_by_hand'
+tui_keys file R
+t_screen "R again hides it" file '/since:09:00 until:09:30 \[09:00:00-09:30:00\] +1/5 *$'
 filter file 'since:2024-05-27T10:00:00Z'
 t_screen "since: an RFC 3339 time" file '\[since 10:00:00\] +1/[0-9]+ *$'
 t_unlike "nothing before 10:00" "$(rows 'ST SEV')" ' 0[0-9]:[0-9]{2}:[0-9]{2} '
