@@ -391,18 +391,6 @@ add_match(struct ev_ctx *c, struct bchange *ch, enum bm_kind kind)
 	ch->n++;
 }
 
-static int
-json_empty(json_object *v)
-{
-	if (v == NULL)
-		return 1;
-	if (json_object_is_type(v, json_type_array))
-		return json_object_array_length(v) == 0;
-	if (json_object_is_type(v, json_type_object))
-		return json_object_object_length(v) == 0;
-	return 0;
-}
-
 static size_t
 json_size(json_object *v)
 {
@@ -452,11 +440,11 @@ sets_after(const struct em_attr *a, enum em_action action, json_object *nv, enum
 			ok = -1;
 	} else if (action == EM_SET_ADD) {
 		minus = val_set_minus(nv, av);
-		ok = !json_empty(nv) && json_empty(minus) ? 1 : -1;
+		ok = !val_empty(nv) && val_empty(minus) ? 1 : -1;
 		json_object_put(minus);
 	} else if (action == EM_SET_REMOVE) {
 		minus = val_set_minus(nv, av);
-		ok = !json_empty(nv) && json_size(minus) == json_size(nv) ? 1 : -1;
+		ok = !val_empty(nv) && json_size(minus) == json_size(nv) ? 1 : -1;
 		json_object_put(minus);
 	} else
 		ok = val_equal(nv, av);

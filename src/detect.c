@@ -506,18 +506,6 @@ sort_str_cmp(const void *a, const void *b)
 	return strcmp(x ? x : "", y ? y : "");
 }
 
-static int
-json_empty(json_object *v)
-{
-	if (v == NULL)
-		return 1;
-	if (json_object_is_type(v, json_type_array))
-		return json_object_array_length(v) == 0;
-	if (json_object_is_type(v, json_type_object))
-		return json_object_object_length(v) == 0;
-	return 0;
-}
-
 /* Members of a set (array) or map (object); 0 for anything else. */
 static size_t
 json_count(json_object *v)
@@ -603,7 +591,7 @@ diff_managed(struct detector *d, const struct event *ev, const struct em_entry *
 			delta = nv != NULL ? val_set_minus(nv, ov) : NULL;
 			json_object_put(nv);
 			json_object_put(ov);
-			if (json_empty(delta)) {
+			if (val_empty(delta)) {
 				json_object_put(delta);
 				break;
 			}
@@ -613,7 +601,7 @@ diff_managed(struct detector *d, const struct event *ev, const struct em_entry *
 			delta = set_intersect(nv, ov);
 			json_object_put(nv);
 			json_object_put(ov);
-			if (json_empty(delta)) {
+			if (val_empty(delta)) {
 				json_object_put(delta);
 				break;
 			}
@@ -1946,7 +1934,7 @@ lifecycle_apply(struct detector *d, const struct event *ev, const struct em_entr
 					left = members_left(da->want, nv);
 					json_object_put(da->want);
 					da->want = left;
-					da->back = json_empty(left);
+					da->back = val_empty(left);
 					break;
 				case DA_UNKNOWN:
 					break;
@@ -2100,7 +2088,7 @@ state_holds(const struct detector *d, const struct finding *f, const struct tf_i
 			sv = sg_self(sv, in->id);
 		if (e != NULL && e->action == EM_SET_ADD) {
 			rest = val_set_minus(c->new_val, sv);
-			ok = json_empty(rest);
+			ok = val_empty(rest);
 			json_object_put(rest);
 		} else if (e != NULL && e->action == EM_SET_REMOVE) {
 			/* None of the members removed is back in state. */

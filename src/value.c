@@ -1477,3 +1477,15 @@ val_from_state(enum val_transform t, json_object *v)
 		return val_from_event(t, v);
 	}
 }
+
+int
+val_empty(json_object *v)
+{
+	if (v == NULL)
+		return 1;
+	if (json_object_is_type(v, json_type_array))
+		return json_object_array_length(v) == 0;
+	if (json_object_is_type(v, json_type_object))
+		return json_object_object_length(v) == 0;
+	return 0;
+}

@@ -35,6 +35,8 @@ json_object *val_from_event(enum val_transform t, json_object *v);
 json_object *val_from_state(enum val_transform t, json_object *v);
 /* Deep structural equality of two canonical values (NULL == NULL only). */
 int val_equal(json_object *a, json_object *b);
+/* No value, or a set (array) or map (object) without members. */
+int val_empty(json_object *v);
 /* For sets (canonical arrays): members of a not in b, appended to out (new array refs). */
 json_object *val_set_minus(json_object *a, json_object *b);
 /* Canonical text for display and hashing: compact JSON with sorted keys. Heap string. */
