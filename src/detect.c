@@ -50,6 +50,7 @@ struct detector {
 	struct rules *rules;         /* a reference, or NULL: severities by kind only */
 	struct lifecycle *lc;        /* open findings by resource (the drift lifecycle), or NULL */
 	int no_lifecycle;            /* detector_set_lifecycle(d, 0) */
+	const struct jpath *part;    /* detect_parts: the `each` list of the part at hand, or NULL */
 };
 
 /* A GCP operation's last entry held for its first (see detect_event). */
@@ -291,6 +292,12 @@ entry_ids(const struct em_entry *e, const struct event *ev, const char *prov, ch
 	json_object *vals[MAX_IDS];
 	size_t n = 0, i, j, k, cnt;
 
+	if (e->nidm > 0) {
+		/* A composite id: found by its parts (entry_find), reported in Terraform's form. */
+		if (max > 0 && (ids[0] = eventmap_match_id(e, ev->record)) != NULL)
+			n = 1;
+		return n;
+	}
 	for (i = 0; i < e->nid_paths && n < max; i++) {
 		cnt = jpath_all(e->id_paths[i], ev->record, vals, MAX_IDS);
 		if (cnt > MAX_IDS)
@@ -313,6 +320,152 @@ entry_ids(const struct em_entry *e, const struct event *ev, const char *prov, ch
 			break;  /* paths are fallbacks: the first that names something wins */
 	}
 	return n;
+}
+
+/* Instances of `type` (any when NULL) that entry e's resource id names: by id and the state keys,
+ * or for an id_match entry by every attribute it matches (as DNS names compare). */
+static size_t
+entry_find(const struct detector *d, const struct em_entry *e, const struct event *ev,
+    const char *prov, const char *id, const char *type, const struct tf_instance **ins, size_t max)
+{
+	const char *attrs[EM_MAX_ID_MATCH], *vals[EM_MAX_ID_MATCH];
+	size_t i;
+
+	if (d->ix == NULL)
+		return 0;
+	if (e->nidm == 0)
+		return state_index_find(d->ix, prov, id, type, ins, max);
+	for (i = 0; i < e->nidm && i < EM_MAX_ID_MATCH; i++) {
+		attrs[i] = e->idm[i].attr;
+		vals[i] = eventmap_match_value(e, i, ev->record);
+	}
+	return state_index_match_fold(d->ix, e->resource, attrs, vals, i, ins, max);
+}
+
+/* Is the `each` list of an entry the one of the part at hand (both none, or the same path)? */
+static int
+same_each(const struct jpath *a, const struct jpath *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(jpath_expr(a), jpath_expr(b)) == 0;
+}
+
+/* The map's entries for the event that take it: their `when`/`unless` hold, and they are
+ * entries of the part at hand (detect_parts): the whole event (entries without `each`), or one
+ * element of their `each` list. Fills up to MAX_ENTRIES. */
+static size_t
+map_lookup(const struct detector *d, const struct event *ev, const struct em_entry **out)
+{
+	const struct em_entry *all[MAX_ENTRIES];
+	size_t n, i, k = 0;
+
+	n = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, all, MAX_ENTRIES);
+	if (n > MAX_ENTRIES)
+		n = MAX_ENTRIES;
+	for (i = 0; i < n; i++)
+		if (same_each(all[i]->each, d->part) && eventmap_applies(all[i], ev->record))
+			out[k++] = all[i];
+	return k;
+}
+
+static char *part_key(struct detector *d, const struct event *ev, int any_type);
+
+/* One part of an event (detect_parts): the event, or a copy sharing its strings whose record
+ * has the list narrowed to one element. */
+struct part {
+	const struct jpath *list;       /* NULL: the whole event */
+	json_object *record;            /* owned when list != NULL */
+	int skip;
+};
+
+/*
+ * The parts of an event that the map decides one by one. Most events are one part. An event
+ * whose entries take the elements of a list one at a time (`each`: a batch of record changes)
+ * is the whole event for its other entries, then one part per element of each list, seen as the
+ * event with the list holding that element alone. A delete and a create of one resource in the
+ * same batch replace it: the delete part is skipped (the create compares the result). fn runs
+ * on each part with d->part set; returns how many parts ran.
+ */
+static size_t
+detect_parts(struct detector *d, const struct event *ev,
+    void (*fn)(struct detector *d, const struct event *ev, void *ctx), void *ctx)
+{
+	const struct em_entry *all[MAX_ENTRIES], *pe[MAX_ENTRIES];
+	const struct jpath *lists[MAX_ENTRIES];
+	struct part *parts;
+	char **keys;
+	size_t n, i, j, k, nl = 0, np = 0, ran = 0;
+	int whole = 0, *del;
+	const struct jpath *saved = d->part;
+
+	n = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, all, MAX_ENTRIES);
+	if (n > MAX_ENTRIES)
+		n = MAX_ENTRIES;
+	for (i = 0; i < n; i++) {
+		if (all[i]->each == NULL) {
+			whole = 1;
+			continue;
+		}
+		for (j = 0; j < nl && !same_each(lists[j], all[i]->each); j++)
+			;
+		if (j == nl)
+			lists[nl++] = all[i]->each;
+	}
+	d->part = NULL;
+	if (nl == 0 || whole) {
+		fn(d, ev, ctx);
+		ran++;
+	}
+	if (nl == 0) {
+		d->part = saved;
+		return ran;
+	}
+	parts = xcalloc(MAX_IDS, sizeof *parts);
+	for (i = 0; i < nl && np < MAX_IDS; i++) {
+		json_object *elems[MAX_IDS];
+		size_t ne = jpath_all(lists[i], ev->record, elems, MAX_IDS);
+
+		for (j = 0; j < ne && j < MAX_IDS && np < MAX_IDS; j++) {
+			parts[np].list = lists[i];
+			parts[np].record = jpath_narrow(lists[i], ev->record, elems[j]);
+			np++;
+		}
+	}
+	/* Deletes replaced by a create of the same resource in the batch. */
+	keys = xcalloc(np + 1, sizeof *keys);
+	del = xcalloc(np + 1, sizeof *del);
+	for (k = 0; k < np; k++) {
+		struct event sub = *ev;
+
+		sub.record = parts[k].record;
+		d->part = parts[k].list;
+		if (map_lookup(d, &sub, pe) == 0)
+			continue;
+		del[k] = pe[0]->action == EM_DELETE;
+		keys[k] = part_key(d, &sub, 0);
+	}
+	for (k = 0; k < np; k++)
+		for (j = 0; del[k] && keys[k] != NULL && j < np && !parts[k].skip; j++)
+			parts[k].skip = j != k && !del[j] && keys[j] != NULL &&
+			    strcmp(keys[j], keys[k]) == 0;
+	for (k = 0; k < np; k++) {
+		struct event sub = *ev;
+
+		free(keys[k]);
+		if (!parts[k].skip) {
+			sub.record = parts[k].record;
+			d->part = parts[k].list;
+			fn(d, &sub, ctx);
+			ran++;
+		}
+		json_object_put(parts[k].record);
+	}
+	free(keys);
+	free(del);
+	free(parts);
+	d->part = saved;
+	return ran;
 }
 
 static struct finding *
@@ -733,10 +886,10 @@ handle_unmanaged(struct detector *d, const struct event *ev, const struct em_ent
 	return ND_DRIFT;
 }
 
-/* The event map and state: findings for one event. `res` (may be NULL) learns what the
- * event names, for freeze windows. */
+/* The event map and state: findings for one part of an event (detect_parts). `res` (may be
+ * NULL) learns what the event names, for freeze windows. */
 static enum nodrift
-resolve_map(struct detector *d, const struct event *ev, struct finding_list *out,
+resolve_entries(struct detector *d, const struct event *ev, struct finding_list *out,
     struct resolved *res)
 {
 	const struct em_entry *ents[MAX_ENTRIES];
@@ -746,9 +899,7 @@ resolve_map(struct detector *d, const struct event *ev, struct finding_list *out
 	const char *prov = tf_provider_name(ev->provider);
 	enum nodrift why = ND__COUNT;
 
-	nent = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, ents, MAX_ENTRIES);
-	if (nent > MAX_ENTRIES)
-		nent = MAX_ENTRIES;
+	nent = map_lookup(d, ev, ents);
 	if (res != NULL) {
 		memcpy(res->ents, ents, nent * sizeof *ents);
 		res->nent = nent;
@@ -771,8 +922,7 @@ resolve_map(struct detector *d, const struct event *ev, struct finding_list *out
 
 		ne = entry_ids(ents[i], ev, prov, eids, MAX_IDS);
 		for (j = 0; j < ne; j++) {
-			nins[j] = d->ix != NULL ?
-			    state_index_find(d->ix, prov, eids[j], type, ins[j], MAX_MATCH) : 0;
+			nins[j] = entry_find(d, ents[i], ev, prov, eids[j], type, ins[j], MAX_MATCH);
 			if (nins[j] > MAX_MATCH)
 				nins[j] = MAX_MATCH;
 			if (nins[j] > 0)
@@ -829,6 +979,36 @@ done:
 	return why;
 }
 
+struct resolve_ctx {
+	struct finding_list *out;
+	struct resolved *res;
+	enum nodrift why;
+};
+
+static void
+resolve_part(struct detector *d, const struct event *ev, void *ctx)
+{
+	struct resolve_ctx *c = ctx;
+	struct resolved *res = c->res != NULL && c->res->id == NULL && c->res->in == NULL ?
+	    c->res : NULL;
+	enum nodrift r = resolve_entries(d, ev, c->out, res);
+
+	if (c->why == ND__COUNT || r == ND_DRIFT)
+		c->why = r;
+}
+
+/* The event map and state: findings for one event, part by part (detect_parts). `res` (may
+ * be NULL) learns what the event names (its first part that names something). */
+static enum nodrift
+resolve_map(struct detector *d, const struct event *ev, struct finding_list *out,
+    struct resolved *res)
+{
+	struct resolve_ctx c = { out, res, ND__COUNT };
+
+	detect_parts(d, ev, resolve_part, &c);
+	return c.why == ND__COUNT ? ND_NOT_COVERED : c.why;
+}
+
 static char *resource_key(struct detector *d, const struct event *ev, int any_type);
 
 char *
@@ -843,8 +1023,32 @@ detector_seen_key(struct detector *d, const struct event *ev)
 	return resource_key(d, ev, 1);
 }
 
+struct key_ctx {
+	int any_type;
+	char *key;
+};
+
+static void
+key_part(struct detector *d, const struct event *ev, void *ctx)
+{
+	struct key_ctx *c = ctx;
+
+	if (c->key == NULL)
+		c->key = part_key(d, ev, c->any_type);
+}
+
+/* The resource an event names: that of its first part that names one. */
 static char *
 resource_key(struct detector *d, const struct event *ev, int any_type)
+{
+	struct key_ctx c = { any_type, NULL };
+
+	detect_parts(d, ev, key_part, &c);
+	return c.key;
+}
+
+static char *
+part_key(struct detector *d, const struct event *ev, int any_type)
 {
 	const struct em_entry *ents[MAX_ENTRIES];
 	const struct tf_instance *ins[MAX_MATCH];
@@ -852,9 +1056,7 @@ resource_key(struct detector *d, const struct event *ev, int any_type)
 	const char *prov = tf_provider_name(ev->provider);
 	size_t nent, ne, i, j;
 
-	nent = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, ents, MAX_ENTRIES);
-	if (nent > MAX_ENTRIES)
-		nent = MAX_ENTRIES;
+	nent = map_lookup(d, ev, ents);
 	/* As resolve_map decides: the first entry whose resource is in state, else the first
 	 * that names one (then TYPE:ID, as store_resource_key has it for unmanaged ones). */
 	for (i = 0; i < nent && key == NULL; i++) {
@@ -862,8 +1064,8 @@ resource_key(struct detector *d, const struct event *ev, int any_type)
 
 		ne = entry_ids(ents[i], ev, prov, ids, MAX_IDS);
 		for (j = 0; j < ne; j++) {
-			if (key == NULL && d->ix != NULL &&
-			    state_index_find(d->ix, prov, ids[j], type, ins, MAX_MATCH) > 0)
+			if (key == NULL && entry_find(d, ents[i], ev, prov, ids[j], type, ins,
+			    MAX_MATCH) > 0)
 				key = xstrdup(ins[0]->address);
 			if (fallback == NULL && (type != NULL || any_type))
 				fallback = xasprintf("%s:%s", type != NULL ? type : "", ids[j]);
@@ -877,21 +1079,41 @@ resource_key(struct detector *d, const struct event *ev, int any_type)
 	return fallback;
 }
 
+struct inst_ctx {
+	void (*fn)(void *ctx, const struct event *ev, const struct em_entry *e,
+	    enum em_action action, const struct tf_instance *in);
+	void *ctx;
+	size_t calls;
+};
+
+static void each_instance_part(struct detector *d, const struct event *ev, void *ctx);
+
 size_t
 detector_each_instance(struct detector *d, const struct event *ev,
-    void (*fn)(void *ctx, const struct em_entry *e, enum em_action action,
-    const struct tf_instance *in), void *ctx)
+    void (*fn)(void *ctx, const struct event *ev, const struct em_entry *e,
+    enum em_action action, const struct tf_instance *in), void *ctx)
 {
+	struct inst_ctx c = { fn, ctx, 0 };
+
+	if (d->ix == NULL)
+		return 0;
+	detect_parts(d, ev, each_instance_part, &c);
+	return c.calls;
+}
+
+static void
+each_instance_part(struct detector *d, const struct event *ev, void *vctx)
+{
+	struct inst_ctx *c = vctx;
+	void (*fn)(void *ctx, const struct event *ev, const struct em_entry *e,
+	    enum em_action action, const struct tf_instance *in) = c->fn;
+	void *ctx = c->ctx;
 	const struct em_entry *ents[MAX_ENTRIES];
 	const char *prov = tf_provider_name(ev->provider);
 	size_t nent, i, j, k, calls = 0;
 	int found = 0;
 
-	if (d->ix == NULL)
-		return 0;
-	nent = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, ents, MAX_ENTRIES);
-	if (nent > MAX_ENTRIES)
-		nent = MAX_ENTRIES;
+	nent = map_lookup(d, ev, ents);
 	/* As resolve_map decides: the first entry that finds any of its resources in state. */
 	for (i = 0; i < nent && !found; i++) {
 		const char *type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
@@ -900,7 +1122,7 @@ detector_each_instance(struct detector *d, const struct event *ev,
 
 		for (j = 0; j < ne; j++) {
 			const struct tf_instance *ins[MAX_MATCH], *cov;
-			size_t nins = state_index_find(d->ix, prov, ids[j], type, ins, MAX_MATCH);
+			size_t nins = entry_find(d, ents[i], ev, prov, ids[j], type, ins, MAX_MATCH);
 
 			if (nins > MAX_MATCH)
 				nins = MAX_MATCH;
@@ -910,17 +1132,17 @@ detector_each_instance(struct detector *d, const struct event *ev,
 					continue;   /* a separate managed resource holds the member */
 				if (ents[i]->action == EM_SET_REMOVE &&
 				    (cov = covering_instance(d, ents[i], ev)) != NULL) {
-					fn(ctx, ents[i], EM_DELETE, cov);   /* that resource is gone */
+					fn(ctx, ev, ents[i], EM_DELETE, cov);   /* that resource is gone */
 					calls++;
 					continue;
 				}
-				fn(ctx, ents[i], ents[i]->action, ins[k]);
+				fn(ctx, ev, ents[i], ents[i]->action, ins[k]);
 				calls++;
 			}
 			free(ids[j]);
 		}
 	}
-	return calls;
+	c->calls += calls;
 }
 
 json_object *
@@ -1958,11 +2180,25 @@ lifecycle_apply(struct detector *d, const struct event *ev, const struct em_entr
 	}
 }
 
-/* A successful write event: the tracked findings of the resources it names, as resolve_map
- * picks them (the first entry that finds any in state; else the first that names one). */
+static void lifecycle_part(struct detector *d, const struct event *ev, void *out);
+
+/* A successful write event: the tracked findings of the resources it names, part by part
+ * (detect_parts), as resolve_map picks them. */
 static void
 lifecycle_event(struct detector *d, const struct event *ev, struct finding_list *out)
 {
+	if (d->no_lifecycle || d->map == NULL)
+		return;
+	detect_parts(d, ev, lifecycle_part, out);
+}
+
+/* One part of a successful write: the tracked findings of the resources it names, as
+ * resolve_entries picks them (the first entry that finds any in state; else the first that
+ * names one). */
+static void
+lifecycle_part(struct detector *d, const struct event *ev, void *vout)
+{
+	struct finding_list *out = vout;
 	const struct em_entry *ents[MAX_ENTRIES], *first = NULL;
 	const struct tf_instance *ins[MAX_MATCH];
 	char *ids[MAX_IDS], *fids[MAX_IDS], *key;
@@ -1973,9 +2209,7 @@ lifecycle_event(struct detector *d, const struct event *ev, struct finding_list 
 
 	if (d->no_lifecycle || d->map == NULL)
 		return;
-	nent = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, ents, MAX_ENTRIES);
-	if (nent > MAX_ENTRIES)
-		nent = MAX_ENTRIES;
+	nent = map_lookup(d, ev, ents);
 	if (nent == 0)
 		return;
 	pipeline = is_pipeline(d, ev);
@@ -1984,11 +2218,10 @@ lifecycle_event(struct detector *d, const struct event *ev, struct finding_list 
 
 		ne = entry_ids(ents[i], ev, prov, ids, MAX_IDS);
 		for (j = 0; j < ne && d->ix != NULL && !handled; j++)
-			handled = state_index_find(d->ix, prov, ids[j], type, ins, MAX_MATCH) > 0;
+			handled = entry_find(d, ents[i], ev, prov, ids[j], type, ins, MAX_MATCH) > 0;
 		if (handled) {
 			for (j = 0; j < ne; j++) {
-				n = d->ix != NULL ? state_index_find(d->ix, prov, ids[j], type, ins,
-				    MAX_MATCH) : 0;
+				n = entry_find(d, ents[i], ev, prov, ids[j], type, ins, MAX_MATCH);
 				if (n > MAX_MATCH)
 					n = MAX_MATCH;
 				for (k = 0; k < n; k++)

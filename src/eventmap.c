@@ -50,7 +50,8 @@ static const char *const gcp_prefixes[] = { "v1.", "v2.", "beta.", "alpha." };
 
 static const char *const top_keys[] = { "provider", "service", "events" };
 static const char *const entry_keys[] = { "event", "aliases", "resource", "action", "id",
-    "id_transform", "state_keys", "severity", "attributes", "covered_by" };
+    "id_transform", "state_keys", "severity", "attributes", "covered_by", "each", "when",
+    "unless", "id_match", "id_format" };
 static const char *const attr_keys[] = { "name", "path", "paths", "value", "transform",
     "state_transform", "sensitive", "computed" };
 static const char *const cover_keys[] = { "resource", "match" };
@@ -372,6 +373,18 @@ check_resource(struct ctx *c, yaml_node_t *v, const char *key, int star_ok)
 /* ---- entries ---- */
 
 static void
+conds_free(struct em_cond *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		jpath_free(v[i].path);
+		strv_free(v[i].vals, v[i].nvals);
+	}
+	free(v);
+}
+
+static void
 entry_free(struct em_entry *e)
 {
 	size_t i;
@@ -397,6 +410,15 @@ entry_free(struct em_entry *e)
 	}
 	free(e->cover);
 	free(e->file);
+	jpath_free(e->each);
+	conds_free(e->when, e->nwhen);
+	conds_free(e->unless, e->nunless);
+	for (i = 0; i < e->nidm; i++) {
+		free(e->idm[i].attr);
+		jpath_free(e->idm[i].path);
+	}
+	free(e->idm);
+	free(e->id_format);
 	free(e);
 }
 
@@ -535,12 +557,14 @@ parse_attr(struct ctx *c, yaml_node_t *map, struct em_attr *a)
 	return ok ? 0 : -1;
 }
 
+static int parse_match(struct ctx *c, yaml_node_t *v, const char *key, struct em_match **out,
+    size_t *nout);
+
 static int
 parse_cover(struct ctx *c, yaml_node_t *map, struct em_entry *e)
 {
-	yaml_node_t *v, *k, *pv;
+	yaml_node_t *v;
 	const char *s;
-	size_t i, n;
 	int ok = 1;
 
 	if (!ynode_is_map(map)) {
@@ -559,16 +583,29 @@ parse_cover(struct ctx *c, yaml_node_t *map, struct em_entry *e)
 		ERR(c, map, "\"covered_by\" is missing \"match\"");
 		return -1;
 	}
+	if (parse_match(c, v, "match", &e->cover, &e->ncover) != 0)
+		ok = 0;
+	return ok ? 0 : -1;
+}
+
+/* A mapping of attribute: path (covered_by's match, id_match) into *out. */
+static int
+parse_match(struct ctx *c, yaml_node_t *v, const char *key, struct em_match **out, size_t *nout)
+{
+	yaml_node_t *k, *pv;
+	size_t i, n;
+	int ok = 1;
+
 	if (!ynode_is_map(v)) {
-		ERR(c, v, "\"match\" must be a mapping of attribute: path");
+		ERR(c, v, "\"%s\" must be a mapping of attribute: path", key);
 		return -1;
 	}
 	n = v->data.mapping.pairs.top - v->data.mapping.pairs.start;
 	if (n == 0) {
-		ERR(c, v, "\"match\" must not be empty");
+		ERR(c, v, "\"%s\" must not be empty", key);
 		return -1;
 	}
-	e->cover = xcalloc(n, sizeof *e->cover);
+	*out = xcalloc(n, sizeof **out);
 	for (i = 0; ymap_pair(c->d, v, i, &k, &pv); i++) {
 		const char *attr = ynode_str(k), *ps;
 		struct jpath *p;
@@ -576,14 +613,14 @@ parse_cover(struct ctx *c, yaml_node_t *map, struct em_entry *e)
 		size_t j;
 
 		if (attr == NULL || *attr == '\0') {
-			ERR(c, k, "\"match\" keys must be attribute names");
+			ERR(c, k, "\"%s\" keys must be attribute names", key);
 			ok = 0;
 			continue;
 		}
-		for (j = 0; j < e->ncover; j++)
-			if (strcmp(e->cover[j].attr, attr) == 0)
+		for (j = 0; j < *nout; j++)
+			if (strcmp((*out)[j].attr, attr) == 0)
 				break;
-		if (j < e->ncover) {
+		if (j < *nout) {
 			ERR(c, k, "duplicate key \"%s\"", attr);
 			ok = 0;
 			continue;
@@ -598,9 +635,144 @@ parse_cover(struct ctx *c, yaml_node_t *map, struct em_entry *e)
 			ok = 0;
 			continue;
 		}
-		e->cover[e->ncover].attr = xstrdup(attr);
-		e->cover[e->ncover].path = p;
-		e->ncover++;
+		(*out)[*nout].attr = xstrdup(attr);
+		(*out)[*nout].path = p;
+		(*nout)++;
+	}
+	return ok ? 0 : -1;
+}
+
+/* `when` / `unless`: a mapping of path: value or [values]. */
+static int
+parse_conds(struct ctx *c, yaml_node_t *v, const char *key, struct em_cond **out, size_t *nout)
+{
+	yaml_node_t *k, *pv;
+	size_t i, n;
+	int ok = 1;
+
+	if (!ynode_is_map(v)) {
+		ERR(c, v, "\"%s\" must be a mapping of path: value (or a list of values)", key);
+		return -1;
+	}
+	n = v->data.mapping.pairs.top - v->data.mapping.pairs.start;
+	if (n == 0) {
+		ERR(c, v, "\"%s\" must not be empty", key);
+		return -1;
+	}
+	*out = xcalloc(n, sizeof **out);
+	for (i = 0; ymap_pair(c->d, v, i, &k, &pv); i++) {
+		const char *ps = ynode_str(k);
+		struct em_cond *cd = &(*out)[*nout];
+		char *err = NULL;
+		int vok = 1;
+
+		if (ps == NULL || *ps == '\0') {
+			ERR(c, k, "\"%s\" keys must be paths", key);
+			ok = 0;
+			continue;
+		}
+		if ((cd->path = jpath_compile(ps, &err)) == NULL) {
+			ERR(c, k, "%s", err);
+			free(err);
+			ok = 0;
+			continue;
+		}
+		cd->vals = get_str_list(c, pv, key, &cd->nvals, &vok);
+		if (!vok || cd->nvals == 0) {
+			if (vok)
+				ERR(c, pv, "\"%s\": give the value or values the path must hold", key);
+			jpath_free(cd->path);
+			strv_free(cd->vals, cd->nvals);
+			memset(cd, 0, sizeof *cd);
+			ok = 0;
+			continue;
+		}
+		(*nout)++;
+	}
+	return ok ? 0 : -1;
+}
+
+/* id_format: literal text and {attr} placeholders, each an id_match key. */
+static int
+check_id_format(struct ctx *c, yaml_node_t *v, const struct em_entry *e, const char *f)
+{
+	const char *p = f, *end;
+	size_t i, nph = 0;
+
+	while ((p = strchr(p, '{')) != NULL) {
+		if ((end = strchr(p, '}')) == NULL || end == p + 1) {
+			ERR(c, v, "\"id_format\" \"%s\": a placeholder is {attribute}", f);
+			return -1;
+		}
+		for (i = 0; i < e->nidm; i++)
+			if (strlen(e->idm[i].attr) == (size_t)(end - p - 1) &&
+			    strncmp(e->idm[i].attr, p + 1, (size_t)(end - p - 1)) == 0)
+				break;
+		if (i == e->nidm) {
+			ERR(c, v, "\"id_format\" \"%s\": {%.*s} is not an id_match key", f,
+			    (int)(end - p - 1), p + 1);
+			return -1;
+		}
+		nph++;
+		p = end + 1;
+	}
+	if (nph == 0) {
+		ERR(c, v, "\"id_format\" \"%s\" has no {attribute} placeholder", f);
+		return -1;
+	}
+	return 0;
+}
+
+/* each, when, unless, id_match, id_format (batches of changes, composite record ids). */
+static int
+parse_batch(struct ctx *c, yaml_node_t *map, struct em_entry *e)
+{
+	yaml_node_t *v, *fv;
+	const char *s;
+	char *err = NULL;
+	int ok = 1;
+
+	if ((v = ymap_get(c->d, map, "each")) != NULL) {
+		if ((s = get_str(c, v, "each")) == NULL)
+			ok = 0;
+		else if ((e->each = jpath_compile(s, &err)) == NULL) {
+			ERR(c, v, "%s", err);
+			free(err);
+			ok = 0;
+		} else if (!jpath_is_each(e->each)) {
+			ERR(c, v, "\"each\" \"%s\" must end in its only [] (the list whose elements "
+			    "are taken one at a time)", s);
+			ok = 0;
+		}
+	}
+	if ((v = ymap_get(c->d, map, "when")) != NULL &&
+	    parse_conds(c, v, "when", &e->when, &e->nwhen) != 0)
+		ok = 0;
+	if ((v = ymap_get(c->d, map, "unless")) != NULL &&
+	    parse_conds(c, v, "unless", &e->unless, &e->nunless) != 0)
+		ok = 0;
+	fv = ymap_get(c->d, map, "id_format");
+	if ((v = ymap_get(c->d, map, "id_match")) != NULL) {
+		if (parse_match(c, v, "id_match", &e->idm, &e->nidm) != 0)
+			ok = 0;
+		else if (e->nidm > EM_MAX_ID_MATCH) {
+			ERR(c, v, "\"id_match\" takes at most %d attributes", EM_MAX_ID_MATCH);
+			ok = 0;
+		}
+		else if (fv == NULL) {
+			ERR(c, v, "\"id_match\" needs \"id_format\" (the id it reports, "
+			    "\"{zone_id}_{fqdn}_{type}\")");
+			ok = 0;
+		}
+	} else if (fv != NULL) {
+		ERR(c, fv, "\"id_format\" goes with \"id_match\"");
+		ok = 0;
+	}
+	if (fv != NULL && e->nidm > 0) {
+		if ((s = get_str(c, fv, "id_format")) == NULL || check_id_format(c, fv, e, s) != 0)
+			ok = 0;
+		else
+			e->id_format = xstrdup(s);
 	}
 	return ok ? 0 : -1;
 }
@@ -687,10 +859,17 @@ parse_entry(struct ctx *c, yaml_node_t *map)
 	}
 
 	if ((v = ymap_get(c->d, map, "id")) == NULL) {
-		ERR(c, map, "event entry is missing \"id\"");
+		if (ymap_get(c->d, map, "id_match") == NULL) {
+			ERR(c, map, "event entry is missing \"id\" (or \"id_match\")");
+			ok = 0;
+		}
+	} else if (ymap_get(c->d, map, "id_match") != NULL) {
+		ERR(c, v, "use either \"id\" or \"id_match\", not both");
 		ok = 0;
 	} else
 		e->id_paths = get_paths(c, v, "id", &e->nid_paths, &ok);
+	if (parse_batch(c, map, e) != 0)
+		ok = 0;
 
 	e->id_transform = EMID_STRING;
 	if ((v = ymap_get(c->d, map, "id_transform")) != NULL) {
@@ -971,6 +1150,84 @@ eventmap_lookup(const struct eventmap *m, enum tf_provider p, const char *servic
 	return n < max ? n : max;
 }
 
+/* ---- batches of changes: each, when, unless, id_match ---- */
+
+/* Is the value at cd's path one of its values? */
+static int
+cond_holds(const struct em_cond *cd, json_object *record)
+{
+	json_object *v = jpath_get(cd->path, record);
+	const char *s;
+	size_t i;
+
+	if (v == NULL || json_object_is_type(v, json_type_object) ||
+	    json_object_is_type(v, json_type_array) || (s = json_object_get_string(v)) == NULL)
+		return 0;
+	for (i = 0; i < cd->nvals; i++)
+		if (strcmp(cd->vals[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+int
+eventmap_applies(const struct em_entry *e, json_object *record)
+{
+	size_t i;
+
+	for (i = 0; i < e->nwhen; i++)
+		if (!cond_holds(&e->when[i], record))
+			return 0;
+	for (i = 0; i < e->nunless; i++)
+		if (cond_holds(&e->unless[i], record))
+			return 0;
+	return 1;
+}
+
+const char *
+eventmap_match_value(const struct em_entry *e, size_t i, json_object *record)
+{
+	json_object *v;
+	const char *s;
+
+	if (i >= e->nidm || (v = jpath_get(e->idm[i].path, record)) == NULL ||
+	    json_object_is_type(v, json_type_object) || json_object_is_type(v, json_type_array))
+		return NULL;
+	s = json_object_get_string(v);
+	return s != NULL && *s != '\0' ? s : NULL;
+}
+
+char *
+eventmap_match_id(const struct em_entry *e, json_object *record)
+{
+	struct strbuf sb;
+	const char *p, *lit, *end, *val;
+	size_t i;
+	int any = 0;
+
+	if (e->id_format == NULL)
+		return NULL;
+	sb_init(&sb);
+	for (lit = p = e->id_format; (p = strchr(p, '{')) != NULL; lit = p = end + 1) {
+		end = strchr(p, '}');
+		for (i = 0; i < e->nidm; i++)
+			if (strlen(e->idm[i].attr) == (size_t)(end - p - 1) &&
+			    strncmp(e->idm[i].attr, p + 1, (size_t)(end - p - 1)) == 0)
+				break;
+		/* A placeholder without a value drops itself and the text before it. */
+		if ((val = eventmap_match_value(e, i, record)) == NULL)
+			continue;
+		sb_add(&sb, lit, (size_t)(p - lit));
+		sb_adds(&sb, val);
+		any = 1;
+	}
+	sb_adds(&sb, lit);
+	if (!any) {
+		sb_free(&sb);
+		return NULL;
+	}
+	return sb_detach(&sb);
+}
+
 /* Duplicate detection while loading: (provider, service, name, resource) -> first entry. */
 struct dup_slot {
 	const struct em_entry *e;
@@ -1030,6 +1287,9 @@ dup_check_add(struct dup_table *t, const struct em_entry *e, const char **which)
 {
 	size_t j, pos;
 
+	/* Entries with conditions apply to some calls only: several may share a name. */
+	if (e->nwhen > 0 || e->nunless > 0)
+		return NULL;
 	for (j = 0; j < e->nnames; j++) {
 		uint64_t h = dup_hash(e, e->names[j]);
 
@@ -1302,7 +1562,7 @@ eventmap_attrset_new(const struct eventmap *m)
 	for (i = 0; i < n; i++) {
 		const struct em_entry *e = eventmap_entry(m, i);
 
-		want += e->nattrs + e->nstate_keys + e->ncover;
+		want += e->nattrs + e->nstate_keys + e->ncover + e->nidm;
 	}
 	for (s->cap = 128; s->cap < want * 2; s->cap *= 2)
 		;
@@ -1316,6 +1576,8 @@ eventmap_attrset_new(const struct eventmap *m)
 			attrset_add(s, e->resource, e->state_keys[j]);
 		for (j = 0; e->cover_resource != NULL && j < e->ncover; j++)
 			attrset_add(s, e->cover_resource, e->cover[j].attr);
+		for (j = 0; j < e->nidm; j++)
+			attrset_add(s, e->resource, e->idm[j].attr);
 	}
 	return s;
 }
@@ -1435,6 +1697,12 @@ eventmap_seen_record(const struct eventmap *m, const struct event *ev)
 				out = jpath_copy(e->id_paths[j], rec, out, 0);
 			for (j = 0; pass == 0 && j < e->ncover; j++)
 				out = jpath_copy(e->cover[j].path, rec, out, 0);
+			for (j = 0; pass == 0 && j < e->nidm; j++)
+				out = jpath_copy(e->idm[j].path, rec, out, 0);
+			for (j = 0; pass == 0 && j < e->nwhen; j++)
+				out = jpath_copy(e->when[j].path, rec, out, 0);
+			for (j = 0; pass == 0 && j < e->nunless; j++)
+				out = jpath_copy(e->unless[j].path, rec, out, 0);
 			for (j = 0; j < e->nattrs; j++) {
 				const struct em_attr *a = &e->attrs[j];
 				int secret = a->sensitive || a->transform == VT_REDACTED;

@@ -25,6 +25,13 @@
  *         - name: is_enabled            # a constant the call implies (DisableKey -> false):
  *           value: false                # `value:` instead of path/paths (YAML scalar, typed
  *                                       # by the transform)
+ *       each: a.changes[]               # the entry applies to every element of this list alone
+ *       when: {a.changes[].action: [CREATE, UPSERT]}   # applies only when these hold ...
+ *       unless: {a.changes[].type: SOA}  # ... and these do not
+ *       id_match: {zone_id: a.zoneId, fqdn: a.changes[].name}   # composite ids: the instance
+ *                                       # whose attributes equal these (DNS-folded), shown as
+ *       id_format: "{zone_id}_{fqdn}"   # this id (a placeholder without a value drops itself
+ *                                       # and the text before it)
  *       covered_by:                     # set_add/set_remove: a separate resource holding the member
  *         resource: aws_iam_role_policy_attachment
  *         match: {role: requestParameters.roleName, policy_arn: requestParameters.policyArn}
@@ -62,6 +69,15 @@ struct em_match {
 	struct jpath *path;         /* event path giving the value it must equal */
 };
 
+#define EM_MAX_ID_MATCH 8           /* id_match attributes of one entry */
+
+/* `when` / `unless`: the value at path (as text) is one of vals. */
+struct em_cond {
+	struct jpath *path;
+	char **vals;
+	size_t nvals;
+};
+
 struct em_entry {
 	enum tf_provider provider;
 	char *service;              /* event source; NULL = any */
@@ -82,6 +98,17 @@ struct em_entry {
 	size_t ncover;
 	char *file;                 /* where it was defined, for messages */
 	int line;
+	/* Batches of changes (doc/event-maps.md, "Batches of changes"). */
+	struct jpath *each;         /* the entry applies to each element of this list alone */
+	struct em_cond *when;       /* all hold, or the entry does not apply */
+	size_t nwhen;
+	struct em_cond *unless;     /* none holds, or the entry does not apply */
+	size_t nunless;
+	struct em_match *idm;       /* id_match: the instance of `resource` whose attributes equal
+	                             * these values (compared as DNS names: case and a final dot
+	                             * ignored; absent = null = "") */
+	size_t nidm;
+	char *id_format;            /* the id id_match entries report: "{zone_id}_{fqdn}_{type}" */
 };
 
 struct eventmap;
@@ -105,6 +132,13 @@ const char *eventmap_norm_name(enum tf_provider p, const char *name);
 /* Entries for (provider, service, name): fills up to max, returns the count. Does not allocate. */
 size_t eventmap_lookup(const struct eventmap *m, enum tf_provider p, const char *service,
     const char *name, const struct em_entry **out, size_t max);
+/* Does entry e apply to the record (its `when` all hold, none of its `unless`)? */
+int eventmap_applies(const struct em_entry *e, json_object *record);
+/* The id an id_match entry reports for the record (its id_format filled), heap; NULL when no
+ * placeholder has a value. */
+char *eventmap_match_id(const struct em_entry *e, json_object *record);
+/* The value id_match pair i of e gives for the record (borrowed), NULL when absent. */
+const char *eventmap_match_value(const struct em_entry *e, size_t i, json_object *record);
 size_t eventmap_count(const struct eventmap *m);
 const struct em_entry *eventmap_entry(const struct eventmap *m, size_t i);
 /* The (type, attr) pairs the state index must index so every entry's state_keys resolve.

@@ -38,6 +38,7 @@ static const char *const vt_names[VT__COUNT] = {
 	[VT_GCP_FW_RULES] = "gcp_fw_rules",
 	[VT_GCP_METADATA] = "gcp_metadata",
 	[VT_REDACTED] = "redacted",
+	[VT_DNS_NAME] = "dns_name",
 };
 
 const char *
@@ -657,6 +658,30 @@ to_basename(json_object *v)
 	for (i = len; i > 0 && s[i - 1] != '/'; i--)
 		;
 	return json_object_new_string_len(s + i, (int)(len - i));
+}
+
+/* A DNS name: lower case, without the final dot of a fully qualified name. */
+static json_object *
+to_dns_name(json_object *v)
+{
+	char buf[40], *t;
+	const char *s;
+	size_t len, i;
+	json_object *out;
+
+	v = unwrap_value(v);
+	if (v == NULL || (s = scalar_text(v, buf)) == NULL)
+		return NULL;
+	len = strlen(s);
+	if (len > 1 && s[len - 1] == '.')
+		len--;
+	t = xstrndup(s, len);
+	for (i = 0; i < len; i++)
+		if (t[i] >= 'A' && t[i] <= 'Z')
+			t[i] = (char)(t[i] - 'A' + 'a');
+	out = json_object_new_string(t);
+	free(t);
+	return out;
 }
 
 /* "https://www.googleapis.com/compute/v1/projects/p/..." -> "projects/p/..."; relative paths
@@ -1452,6 +1477,7 @@ val_from_event(enum val_transform t, json_object *v)
 	case VT_GCP_FW_RULES: return fw_rules(v);
 	case VT_GCP_METADATA: return metadata_from_event(v);
 	case VT_REDACTED: return json_object_new_string(REDACTED_MARK);
+	case VT_DNS_NAME: return to_dns_name(v);
 	case VT__COUNT: break;
 	}
 	return NULL;
