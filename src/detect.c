@@ -51,6 +51,7 @@ struct detector {
 	struct lifecycle *lc;        /* open findings by resource (the drift lifecycle), or NULL */
 	int no_lifecycle;            /* detector_set_lifecycle(d, 0) */
 	const struct jpath *part;    /* detect_parts: the `each` list of the part at hand, or NULL */
+	size_t part_no;              /* and its number (1, 2, ...; 0 for the whole event) */
 };
 
 /* A GCP operation's last entry held for its first (see detect_event). */
@@ -398,6 +399,7 @@ detect_parts(struct detector *d, const struct event *ev,
 	size_t n, i, j, k, nl = 0, np = 0, ran = 0;
 	int whole = 0, *del;
 	const struct jpath *saved = d->part;
+	size_t saved_no = d->part_no;
 
 	n = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, all, MAX_ENTRIES);
 	if (n > MAX_ENTRIES)
@@ -413,12 +415,14 @@ detect_parts(struct detector *d, const struct event *ev,
 			lists[nl++] = all[i]->each;
 	}
 	d->part = NULL;
+	d->part_no = 0;
 	if (nl == 0 || whole) {
 		fn(d, ev, ctx);
 		ran++;
 	}
 	if (nl == 0) {
 		d->part = saved;
+		d->part_no = saved_no;
 		return ran;
 	}
 	parts = xcalloc(MAX_IDS, sizeof *parts);
@@ -456,6 +460,7 @@ detect_parts(struct detector *d, const struct event *ev,
 		if (!parts[k].skip) {
 			sub.record = parts[k].record;
 			d->part = parts[k].list;
+			d->part_no = k + 1;
 			fn(d, &sub, ctx);
 			ran++;
 		}
@@ -465,6 +470,7 @@ detect_parts(struct detector *d, const struct event *ev,
 	free(del);
 	free(parts);
 	d->part = saved;
+	d->part_no = saved_no;
 	return ran;
 }
 
@@ -528,6 +534,14 @@ finding_done(struct detector *d, const struct event *ev, const struct tf_instanc
 		rules_apply(d->rules, f, in, ev);
 	finding_summarize(f);
 	finding_set_id(f);
+	if (d->part_no > 0) {
+		/* One element of a batch: several may change one resource (tags added one by
+		 * one), each its own finding. */
+		char *s = xasprintf("%s\npart %zu", f->id, d->part_no);
+
+		tf_sha256_hex(s, strlen(s), f->id, 32);
+		free(s);
+	}
 	if (d->enrich != NULL)
 		d->enrich(d->ix, f);
 	if (lifecycle_was_resolved(d, f->id)) {

@@ -1217,7 +1217,9 @@ eventmap_match_id(const struct em_entry *e, json_object *record)
 		if ((val = eventmap_match_value(e, i, record)) == NULL)
 			continue;
 		sb_add(&sb, lit, (size_t)(p - lit));
-		sb_adds(&sb, val);
+		/* Names lose the final dot of a fully qualified name, as providers write ids. */
+		sb_add(&sb, val, strlen(val) > 1 && val[strlen(val) - 1] == '.' ?
+		    strlen(val) - 1 : strlen(val));
 		any = 1;
 	}
 	sb_adds(&sb, lit);

@@ -1065,6 +1065,11 @@ tags_collect(json_object *v, json_object *out, int in_list, int depth)
 			tags_collect(json_object_array_get_idx(v, i), out, 1, depth + 1);
 		return;
 	}
+	/* A key alone in a list (Route 53's removeTagKeys): that tag, whatever its value. */
+	if (in_list && json_object_is_type(v, json_type_string)) {
+		map_put(out, json_object_get_string(v), NULL);
+		return;
+	}
 	if (!json_object_is_type(v, json_type_object))
 		return;
 	/* A pair: inside a list, or {"Key":K,"Value":V} on its own (S3 logs a lone Tag so). */

@@ -24,10 +24,11 @@ ACTIONS = {"create", "modify", "delete", "set_add", "set_remove"}
 ID_TRANSFORMS = {"string", "basename", "gcp_path"}
 TRANSFORMS = {"string", "bool", "int", "number", "json", "policy", "string_set", "tags",
               "labels", "basename", "gcp_path", "sg_rules", "gcp_fw_rules", "gcp_metadata",
-              "redacted"}
+              "redacted", "dns_name"}
 SEVERITIES = {"critical", "high", "medium", "low", "info"}
 ENTRY_KEYS = {"event", "aliases", "resource", "action", "id", "id_transform", "state_keys",
-              "severity", "attributes", "covered_by"}
+              "severity", "attributes", "covered_by", "each", "when", "unless", "id_match",
+              "id_format"}
 ATTR_KEYS = {"name", "path", "paths", "value", "transform", "state_transform", "sensitive",
              "computed"}
 PREFIX = re.compile(r"^(v1|v2|beta|alpha)\.")
@@ -144,8 +145,8 @@ def cmd_lint(maps):
             bad(f, e, "bad id_transform")
         if e.get("severity") and e["severity"] not in SEVERITIES:
             bad(f, e, "bad severity")
-        if not isinstance(e.get("id"), list):
-            bad(f, e, "id must be a list")
+        if not isinstance(e.get("id"), list) and not isinstance(e.get("id_match"), dict):
+            bad(f, e, "id must be a list (or id_match a mapping)")
         if doc["provider"] == "aws" and e.get("resource", "").startswith("google_"):
             bad(f, e, "google_ resource in an aws file")
         if doc["provider"] == "gcp" and e.get("resource", "").startswith("aws_"):
