@@ -741,6 +741,11 @@ diff_managed(struct detector *d, const struct event *ev, const struct em_entry *
 			continue;
 		}
 		present_n++;
+		if (a->if_in_state && tfstate_attr(in, a->name) == NULL) {
+			/* Left to the cloud by the configuration: not Terraform's to keep. */
+			json_object_put(nv);
+			continue;
+		}
 		if (a->transform == VT_SG_RULES)
 			nv = sg_self(nv, in->id);
 		ov = val_from_state(a->state_transform, tfstate_attr(in, a->name));

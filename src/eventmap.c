@@ -53,7 +53,7 @@ static const char *const entry_keys[] = { "event", "aliases", "resource", "actio
     "id_transform", "state_keys", "severity", "attributes", "covered_by", "each", "when",
     "unless", "id_match", "id_format" };
 static const char *const attr_keys[] = { "name", "path", "paths", "value", "transform",
-    "state_transform", "sensitive", "computed" };
+    "state_transform", "sensitive", "computed", "if_in_state" };
 static const char *const cover_keys[] = { "resource", "match" };
 
 const char *
@@ -551,6 +551,13 @@ parse_attr(struct ctx *c, yaml_node_t *map, struct em_attr *a)
 			ok = 0;
 		} else
 			a->computed = sv;
+	}
+	if ((v = ymap_get(c->d, map, "if_in_state")) != NULL) {
+		if (yscalar_bool(ynode_str(v), &sv) != 0) {
+			ERR(c, v, "\"if_in_state\" must be true or false");
+			ok = 0;
+		} else
+			a->if_in_state = sv;
 	}
 	if (cval != NULL && path == NULL && paths == NULL && parse_const(c, cval, a) != 0)
 		ok = 0;

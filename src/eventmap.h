@@ -62,6 +62,8 @@ struct em_attr {
 	int sensitive;
 	int computed;               /* a side effect of the call: never drift (detect skips it) */
 	json_object *value;         /* constant new value (`value:`), or NULL; owned */
+	int if_in_state;            /* compared only when state holds a value (an optional
+	                             * argument the configuration may leave to the cloud) */
 };
 
 struct em_match {

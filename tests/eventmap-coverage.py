@@ -30,7 +30,7 @@ ENTRY_KEYS = {"event", "aliases", "resource", "action", "id", "id_transform", "s
               "severity", "attributes", "covered_by", "each", "when", "unless", "id_match",
               "id_format"}
 ATTR_KEYS = {"name", "path", "paths", "value", "transform", "state_transform", "sensitive",
-             "computed"}
+             "computed", "if_in_state"}
 PREFIX = re.compile(r"^(v1|v2|beta|alpha)\.")
 
 
