@@ -1257,6 +1257,15 @@ same_service(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+/* Do two entries take the same parts of a call (the whole, or the same `each` list)? */
+static int
+same_each(const struct em_entry *a, const struct em_entry *b)
+{
+	if (a->each == NULL || b->each == NULL)
+		return a->each == b->each;
+	return strcmp(jpath_expr(a->each), jpath_expr(b->each)) == 0;
+}
+
 static uint64_t
 dup_hash(const struct em_entry *e, const char *name)
 {
@@ -1309,7 +1318,7 @@ dup_check_add(struct dup_table *t, const struct em_entry *e, const char **which)
 			if (s->hash == h && s->e->provider == e->provider &&
 			    strcmp(s->name, e->names[j]) == 0 &&
 			    strcmp(s->e->resource, e->resource) == 0 &&
-			    same_service(s->e->service, e->service)) {
+			    same_service(s->e->service, e->service) && same_each(s->e, e)) {
 				*which = e->names[j];
 				return s->e;
 			}

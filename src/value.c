@@ -39,6 +39,7 @@ static const char *const vt_names[VT__COUNT] = {
 	[VT_GCP_METADATA] = "gcp_metadata",
 	[VT_REDACTED] = "redacted",
 	[VT_DNS_NAME] = "dns_name",
+	[VT_NAME_VALUES] = "name_value_set",
 };
 
 const char *
@@ -68,7 +69,8 @@ val_transform_parse(const char *name, enum val_transform *out)
 int
 val_transform_is_set(enum val_transform t)
 {
-	return t == VT_STRING_SET || t == VT_SG_RULES || t == VT_GCP_FW_RULES;
+	return t == VT_STRING_SET || t == VT_SG_RULES || t == VT_GCP_FW_RULES ||
+	    t == VT_NAME_VALUES;
 }
 
 /* ---- small helpers ---- */
@@ -1014,6 +1016,41 @@ to_string_set(json_object *v)
 	return svec_to_set(&sv);
 }
 
+/* [{name, value}] in any of the spellings APIs and providers use (RDS's parameterName and
+ * parameterValue, Cloud SQL's name and value, GKE's displayName and cidrBlock) -> set of
+ * "name=value"; other keys (apply_method, expiration_time) are not part of the member. */
+static json_object *
+to_name_values(json_object *v)
+{
+	struct svec sv = { NULL, 0, 0 };
+	char nb[40], vb[40];
+	size_t i, n;
+
+	if (v == NULL)
+		return NULL;
+	v = ec2_list(unwrap_value(v));
+	n = list_len(v);
+	for (i = 0; i < n; i++) {
+		json_object *e = list_get(v, i), *k, *val;
+		const char *ks, *vs;
+
+		if ((k = get_ci(e, "name")) == NULL && (k = get_ci(e, "parameterName")) == NULL &&
+		    (k = get_ci(e, "displayName")) == NULL)
+			k = get_ci(e, "display_name");
+		if ((val = get_ci(e, "value")) == NULL && (val = get_ci(e, "parameterValue")) == NULL &&
+		    (val = get_ci(e, "cidrBlock")) == NULL)
+			val = get_ci(e, "cidr_block");
+		ks = k != NULL ? scalar_text(unwrap_value(k), nb) : NULL;
+		if (ks == NULL && val == NULL)
+			continue;
+		if (ks == NULL)
+			ks = "";         /* a network without a display name */
+		vs = val != NULL ? scalar_text(unwrap_value(val), vb) : NULL;
+		svec_add(&sv, xasprintf("%s=%s", ks, vs != NULL ? vs : ""));
+	}
+	return svec_to_set(&sv);
+}
+
 /* ---- tags, labels, metadata maps ---- */
 
 static void
@@ -1483,6 +1520,7 @@ val_from_event(enum val_transform t, json_object *v)
 	case VT_GCP_METADATA: return metadata_from_event(v);
 	case VT_REDACTED: return json_object_new_string(REDACTED_MARK);
 	case VT_DNS_NAME: return to_dns_name(v);
+	case VT_NAME_VALUES: return to_name_values(v);
 	case VT__COUNT: break;
 	}
 	return NULL;

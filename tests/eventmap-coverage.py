@@ -24,7 +24,7 @@ ACTIONS = {"create", "modify", "delete", "set_add", "set_remove"}
 ID_TRANSFORMS = {"string", "basename", "gcp_path"}
 TRANSFORMS = {"string", "bool", "int", "number", "json", "policy", "string_set", "tags",
               "labels", "basename", "gcp_path", "sg_rules", "gcp_fw_rules", "gcp_metadata",
-              "redacted", "dns_name"}
+              "redacted", "dns_name", "name_value_set"}
 SEVERITIES = {"critical", "high", "medium", "low", "info"}
 ENTRY_KEYS = {"event", "aliases", "resource", "action", "id", "id_transform", "state_keys",
               "severity", "attributes", "covered_by", "each", "when", "unless", "id_match",

@@ -452,7 +452,7 @@ static const char *const e_syntax[] = {
 	NULL
 };
 #define TRANSFORMS "string, bool, int, number, json, policy, string_set, tags, labels, " \
-	"basename, gcp_path, sg_rules, gcp_fw_rules, gcp_metadata, redacted or dns_name"
+	"basename, gcp_path, sg_rules, gcp_fw_rules, gcp_metadata, redacted, dns_name or name_value_set"
 static const char *const e_types[] = {
 	"broken/types.yaml:3:10: \"service\" must be a string",
 	"broken/types.yaml:5:12: \"event\" must be a string (use \"aliases\" for other names)",
