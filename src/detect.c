@@ -453,6 +453,10 @@ detect_parts(struct detector *d, const struct event *ev,
 		for (j = 0; del[k] && keys[k] != NULL && j < np && !parts[k].skip; j++)
 			parts[k].skip = j != k && !del[j] && keys[j] != NULL &&
 			    strcmp(keys[j], keys[k]) == 0;
+	/* Numbered (finding ids) only when the event has several parts: one part alone is the
+	 * event, with the event's finding ids. */
+	for (k = 0, j = ran; k < np; k++)
+		j += !parts[k].skip;
 	for (k = 0; k < np; k++) {
 		struct event sub = *ev;
 
@@ -460,7 +464,7 @@ detect_parts(struct detector *d, const struct event *ev,
 		if (!parts[k].skip) {
 			sub.record = parts[k].record;
 			d->part = parts[k].list;
-			d->part_no = k + 1;
+			d->part_no = j > 1 ? k + 1 : 0;
 			fn(d, &sub, ctx);
 			ran++;
 		}

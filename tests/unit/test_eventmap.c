@@ -819,6 +819,42 @@ test_batch(void)
 	eventmap_free(m);
 	json_object_put(rec);
 
+	/* What the store keeps of a batch: the paths of each, when and id_match, not the rest. */
+	{
+		static const char kmap[] =
+		    "provider: aws\nservice: route53.amazonaws.com\nevents:\n"
+		    "  - event: ChangeResourceRecordSets\n    resource: aws_route53_record\n"
+		    "    action: delete\n    each: \"requestParameters.changes[]\"\n"
+		    "    when: {\"requestParameters.changes[].action\": DELETE}\n"
+		    "    id_match: {zone_id: requestParameters.zone, fqdn: \"requestParameters.changes[].name\"}\n"
+		    "    id_format: \"{zone_id}_{fqdn}\"\n";
+		struct event ev;
+		json_object *seen;
+		char *t;
+
+		m = load_one("keep.yaml", kmap, &err);
+		ok(err == NULL, "keep map loads: %s", err ? err : "");
+		free(err);
+		memset(&ev, 0, sizeof ev);
+		ev.provider = PROV_AWS;
+		ev.source = (char *)"route53.amazonaws.com";
+		ev.name = (char *)"ChangeResourceRecordSets";
+		ev.record = json_tokener_parse("{\"eventName\": \"ChangeResourceRecordSets\", "
+		    "\"requestParameters\": {\"zone\": \"Z1\", \"comment\": \"x\", \"changes\": ["
+		    "{\"action\": \"DELETE\", \"name\": \"a.\", \"ttl\": 5}, "
+		    "{\"action\": \"CREATE\", \"name\": \"b.\"}]}}");
+		seen = eventmap_seen_record(m, &ev);
+		t = seen ? xstrdup(json_object_to_json_string_ext(seen, JSON_C_TO_STRING_PLAIN)) : NULL;
+		is_str(t, "{\"eventName\":\"ChangeResourceRecordSets\",\"requestParameters\":"
+		    "{\"zone\":\"Z1\",\"changes\":[{\"name\":\"a.\",\"action\":\"DELETE\"},"
+		    "{\"name\":\"b.\",\"action\":\"CREATE\"}]}}",
+		    "kept: the zone, every change's name and action; not the comment or the TTL");
+		free(t);
+		json_object_put(seen);
+		json_object_put(ev.record);
+		eventmap_free(m);
+	}
+
 	c = val_from_event(VT_DNS_NAME, json_object_new_string("DualStack.Web.ELB.amazonaws.com."));
 	is_str(c ? json_object_get_string(c) : NULL, "dualstack.web.elb.amazonaws.com",
 	    "dns_name: lower case, no final dot");
