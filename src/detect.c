@@ -397,7 +397,7 @@ detect_parts(struct detector *d, const struct event *ev,
 	struct part *parts;
 	char **keys;
 	size_t n, i, j, k, nl = 0, np = 0, ran = 0;
-	int whole = 0, *del;
+	int whole = 0, *what;
 	const struct jpath *saved = d->part;
 	size_t saved_no = d->part_no;
 
@@ -436,22 +436,33 @@ detect_parts(struct detector *d, const struct event *ev,
 			np++;
 		}
 	}
-	/* Deletes replaced by a create of the same resource in the batch. */
+	/* Deletes replaced by a create of the same resource in the batch: what[k] is 0 for a
+	 * part no entry takes, 1 for a delete, 2 for anything else; resource keys are looked up
+	 * only when the batch has both. */
 	keys = xcalloc(np + 1, sizeof *keys);
-	del = xcalloc(np + 1, sizeof *del);
-	for (k = 0; k < np; k++) {
+	what = xcalloc(np + 1, sizeof *what);
+	for (k = 0, i = 0, j = 0; k < np; k++) {
 		struct event sub = *ev;
 
 		sub.record = parts[k].record;
 		d->part = parts[k].list;
 		if (map_lookup(d, &sub, pe) == 0)
 			continue;
-		del[k] = pe[0]->action == EM_DELETE;
-		keys[k] = part_key(d, &sub, 0);
+		what[k] = pe[0]->action == EM_DELETE ? 1 : 2;
+		i += what[k] == 1;
+		j += what[k] == 2;
+	}
+	for (k = 0; i > 0 && j > 0 && k < np; k++) {
+		struct event sub = *ev;
+
+		sub.record = parts[k].record;
+		d->part = parts[k].list;
+		if (what[k] != 0)
+			keys[k] = part_key(d, &sub, 0);
 	}
 	for (k = 0; k < np; k++)
-		for (j = 0; del[k] && keys[k] != NULL && j < np && !parts[k].skip; j++)
-			parts[k].skip = j != k && !del[j] && keys[j] != NULL &&
+		for (j = 0; what[k] == 1 && keys[k] != NULL && j < np && !parts[k].skip; j++)
+			parts[k].skip = what[j] == 2 && keys[j] != NULL &&
 			    strcmp(keys[j], keys[k]) == 0;
 	/* Numbered (finding ids) only when the event has several parts: one part alone is the
 	 * event, with the event's finding ids. */
@@ -471,7 +482,7 @@ detect_parts(struct detector *d, const struct event *ev,
 		json_object_put(parts[k].record);
 	}
 	free(keys);
-	free(del);
+	free(what);
 	free(parts);
 	d->part = saved;
 	d->part_no = saved_no;
