@@ -1805,7 +1805,27 @@ finding_key(const struct finding *f)
 	return NULL;
 }
 
-/* The map entry that made a finding read back from the store: by its event and type. */
+/* Could entry e have made finding f? Several entries of one type may name an event (a batch's
+ * creates and deletes, tags added and removed): their actions tell them apart. */
+static int
+entry_fits(const struct em_entry *e, const struct finding *f)
+{
+	if (f->kind == FK_DELETED)
+		return e->action == EM_DELETE || e->action == EM_SET_REMOVE;
+	if (f->nchanges == 0)
+		return e->action != EM_DELETE;
+	switch (f->changes[0].change) {
+	case CH_REMOVED:
+		return e->action == EM_SET_REMOVE;
+	case CH_ADDED:
+		return e->action != EM_SET_REMOVE && e->action != EM_DELETE;
+	default:
+		return e->action == EM_CREATE || e->action == EM_MODIFY;
+	}
+}
+
+/* The map entry that made a finding read back from the store: by its event, type and what it
+ * changed. */
 static const struct em_entry *
 entry_of(const struct detector *d, const struct finding *f)
 {
@@ -1817,6 +1837,10 @@ entry_of(const struct detector *d, const struct finding *f)
 	n = eventmap_lookup(d->map, f->provider, f->event_source, f->event_name, ents, MAX_ENTRIES);
 	if (n > MAX_ENTRIES)
 		n = MAX_ENTRIES;
+	for (i = 0; i < n; i++)
+		if (f->type != NULL && strcmp(ents[i]->resource, f->type) == 0 &&
+		    entry_fits(ents[i], f))
+			return ents[i];
 	for (i = 0; i < n; i++)
 		if (f->type != NULL && strcmp(ents[i]->resource, f->type) == 0)
 			return ents[i];
