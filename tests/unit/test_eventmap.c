@@ -855,10 +855,12 @@ test_batch(void)
 		eventmap_free(m);
 	}
 
-	c = val_from_event(VT_DNS_NAME, json_object_new_string("DualStack.Web.ELB.amazonaws.com."));
+	v = json_object_new_string("DualStack.Web.ELB.amazonaws.com.");
+	c = val_from_event(VT_DNS_NAME, v);
 	is_str(c ? json_object_get_string(c) : NULL, "dualstack.web.elb.amazonaws.com",
 	    "dns_name: lower case, no final dot");
 	json_object_put(c);
+	json_object_put(v);
 
 	for (k = 0; k < TF_ARRLEN(bad); k++) {
 		m = load_one("bad.yaml", bad[k].text, &err);
