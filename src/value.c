@@ -1017,8 +1017,9 @@ to_string_set(json_object *v)
 }
 
 /* [{name, value}] in any of the spellings APIs and providers use (RDS's parameterName and
- * parameterValue, Cloud SQL's name and value, GKE's displayName and cidrBlock) -> set of
- * "name=value"; other keys (apply_method, expiration_time) are not part of the member. */
+ * parameterValue, Cloud SQL's name and value, GKE's displayName and cidrBlock, CloudFront's
+ * origin id and domainName) -> set of "name=value"; other keys (apply_method,
+ * expiration_time, an origin's settings) are not part of the member. */
 static json_object *
 to_name_values(json_object *v)
 {
@@ -1035,11 +1036,13 @@ to_name_values(json_object *v)
 		const char *ks, *vs;
 
 		if ((k = get_ci(e, "name")) == NULL && (k = get_ci(e, "parameterName")) == NULL &&
-		    (k = get_ci(e, "displayName")) == NULL)
-			k = get_ci(e, "display_name");
+		    (k = get_ci(e, "displayName")) == NULL && (k = get_ci(e, "display_name")) == NULL &&
+		    (k = get_ci(e, "origin_id")) == NULL)
+			k = get_ci(e, "id");
 		if ((val = get_ci(e, "value")) == NULL && (val = get_ci(e, "parameterValue")) == NULL &&
-		    (val = get_ci(e, "cidrBlock")) == NULL)
-			val = get_ci(e, "cidr_block");
+		    (val = get_ci(e, "cidrBlock")) == NULL && (val = get_ci(e, "cidr_block")) == NULL &&
+		    (val = get_ci(e, "domainName")) == NULL)
+			val = get_ci(e, "domain_name");
 		ks = k != NULL ? scalar_text(unwrap_value(k), nb) : NULL;
 		if (ks == NULL && val == NULL)
 			continue;
