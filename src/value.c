@@ -1077,12 +1077,19 @@ map_put(json_object *out, const char *k, json_object *val)
 	json_object_object_add(out, k, json_object_new_string(s));
 }
 
-/* {"key":K,"value":V} / {"Key":K,"Value":V} (value may be missing in removals). */
+/* {"key":K,"value":V} / {"Key":K,"Value":V} (value may be missing in removals). Auto Scaling's
+ * tags also name their group and whether instances inherit them (resourceId, resourceType,
+ * propagateAtLaunch; propagate_at_launch in state): still a pair. */
 static int
 is_kv_pair(json_object *o)
 {
-	size_t n = (size_t)json_object_object_length(o);
+	static const char *const extra[] = { "resourceId", "resourceType", "propagateAtLaunch",
+	    "propagate_at_launch" };
+	size_t n = (size_t)json_object_object_length(o), i;
 
+	for (i = 0; i < TF_ARRLEN(extra); i++)
+		if (n > 1 && get_ci(o, extra[i]) != NULL)
+			n--;
 	return get_ci(o, "key") != NULL && (n == 1 || (n == 2 && get_ci(o, "value") != NULL));
 }
 

@@ -150,6 +150,13 @@ static const struct row rows[] = {
 	{ VT_TAGS, EV, "{\"b\":\"2\",\"a\":1}", "{\"a\":\"1\",\"b\":\"2\"}", "map, values as text" },
 	{ VT_TAGS, EV, "[\"team\",\"env\"]", "{\"env\":\"\",\"team\":\"\"}",
 	  "Route 53 removeTagKeys: keys alone, any value" },
+	{ VT_TAGS, EV, "[{\"resourceId\":\"web-asg\",\"resourceType\":\"auto-scaling-group\","
+	  "\"key\":\"team\",\"value\":\"web\",\"propagateAtLaunch\":true}]", "{\"team\":\"web\"}",
+	  "Auto Scaling tags: a pair with its group and propagation" },
+	{ VT_TAGS, ST, "[{\"key\":\"team\",\"value\":\"web\",\"propagate_at_launch\":true}]",
+	  "{\"team\":\"web\"}", "aws_autoscaling_group tag blocks" },
+	{ VT_TAGS, EV, "[{\"resourceId\":\"web-asg\",\"key\":\"team\"}]", "{\"team\":\"\"}",
+	  "Auto Scaling DeleteTags without a value" },
 	/* ---- dns_name ---- */
 	{ VT_DNS_NAME, EV, "\"DualStack.Web-1.eu-west-1.ELB.amazonaws.com.\"",
 	  "\"dualstack.web-1.eu-west-1.elb.amazonaws.com\"", "lower case, final dot dropped" },
