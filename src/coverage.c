@@ -173,6 +173,21 @@ wanted(const struct em_entry *e, const char *only)
 	return cov_service_match(e->service, only);
 }
 
+static size_t
+n_computed(json_object *attrs)
+{
+	size_t i, k = 0, n = json_object_array_length(attrs);
+
+	for (i = 0; i < n; i++) {
+		json_object *c;
+
+		if (json_object_object_get_ex(json_object_array_get_idx(attrs, i), "computed", &c) &&
+		    json_object_get_boolean(c))
+			k++;
+	}
+	return k;
+}
+
 json_object *
 eventmap_coverage(const struct eventmap *m, const char *only)
 {
@@ -233,7 +248,8 @@ eventmap_coverage(const struct eventmap *m, const char *only)
 				if (strcmp(str_of(r, "type"), "*") != 0 && !has_string(alltypes, key))
 					json_object_array_add(alltypes, json_object_new_string(key));
 				free(key);
-				nattrs += json_object_array_length(arr_of(r, "attributes"));
+				nattrs += json_object_array_length(arr_of(r, "attributes")) -
+				    n_computed(arr_of(r, "attributes"));
 			}
 			json_object_array_add(sorted, v[i]);
 		}
@@ -271,21 +287,6 @@ write_attrs(FILE *fp, json_object *attrs, int want_computed)
 			continue;
 		fprintf(fp, "%s%s%s", k++ ? ", " : "", str_of(a, "name"),
 		    json_object_get_boolean(s) ? " (sensitive)" : "");
-	}
-	return k;
-}
-
-static size_t
-n_computed(json_object *attrs)
-{
-	size_t i, k = 0, n = json_object_array_length(attrs);
-
-	for (i = 0; i < n; i++) {
-		json_object *c;
-
-		if (json_object_object_get_ex(json_object_array_get_idx(attrs, i), "computed", &c) &&
-		    json_object_get_boolean(c))
-			k++;
 	}
 	return k;
 }
@@ -338,7 +339,7 @@ write_text(json_object *cov, FILE *fp)
 		}
 	}
 	fprintf(fp, "%s%s entries: %s event names in %s service%s, %s resource type%s, %s attributes "
-	    "watched\n", n ? "\n" : "", str_of(tot, "entries"), str_of(tot, "event_names"),
+	    "compared\n", n ? "\n" : "", str_of(tot, "entries"), str_of(tot, "event_names"),
 	    str_of(tot, "services"), n == 1 ? "" : "s", str_of(tot, "resource_types"),
 	    strcmp(str_of(tot, "resource_types"), "1") == 0 ? "" : "s", str_of(tot, "attributes"));
 }

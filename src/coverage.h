@@ -22,6 +22,7 @@ int cov_service_match(const char *service, const char *only);
  *                                 "covered_by": bool}],
  *                                 "attributes": [{"name", "sensitive", "computed"}]}]}],
  *    "totals": {"entries", "event_names", "services", "resource_types", "attributes"}}
+ * (totals.attributes: the (service, type, attribute) triples compared, computed ones not)
  * Services sorted by provider and name; resources, events and attributes in map order. A
  * covered_by resource is listed with the events that may take it (covered_by: true). `only`,
  * when not NULL, keeps the services whose name is it or starts with it and a dot ("ec2").
