@@ -18,7 +18,7 @@ What does not pass carries a reviewed exception in tests/data/eventmaps-records-
 (event, resource, check: id | attributes | cover, reason). TAP on stdout, one test per
 exercised entry; skipped when ../shared/data (SHARED_DATA) is absent.
 """
-import collections, glob, json, os, subprocess, sys
+import collections, glob, json, os, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mapslib
@@ -49,22 +49,12 @@ def inputs():
     return out
 
 
-def main():
-    if not os.path.isdir(mapslib.SHARED):
-        mapslib.skip_all("no shared data at " + mapslib.SHARED)
-    if not os.access(PROBE, os.X_OK):
-        mapslib.skip_all("%s is not built (make check builds it)" % PROBE)
-    files = inputs()
-    p = subprocess.run([PROBE, os.path.join(mapslib.TOP, "rules", "events")] + files,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
-    tap = mapslib.Tap()
-    tap.ok(p.returncode == 0, "map_probe reads the maps and %d sample files" % len(files),
-           p.stderr.splitlines()[:5] if p.returncode else [])
-    exc = {}
-    for ln, cols in mapslib.read_tsv(EXC, 4):
-        exc[(cols[0], cols[1], cols[2])] = [ln, cols[3], 0]
+def run_probe(maps, files):
+    """(exit status, stderr, {entry: {...records}}, record origins, judged origins)."""
+    p = subprocess.run([PROBE, maps] + files, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       universal_newlines=True)
     seen = collections.OrderedDict()
-    records, judged_records = set(), set()
+    records, judged = set(), set()
     for line in p.stdout.splitlines():
         r = json.loads(line)
         records.add(r["origin"])
@@ -73,8 +63,89 @@ def main():
         if r["failed"] or r["read_only"] == 1:
             e["skipped"] += 1
             continue
-        judged_records.add(r["origin"])
+        judged.add(r["origin"])
         e["judged"].append(r)
+    return p.returncode, p.stderr, seen, records, judged
+
+
+def problems_of(e):
+    """({check: why} that fail, [notes]) of one exercised entry."""
+    recs = e["judged"]
+    problems, notes = {}, []
+    real = [r for r in recs if not partial(r["origin"])]
+    noid = [r["origin"] for r in recs if not r["ids"]]
+    if noid:
+        why = "no id in %d of %d records, e.g. %s" % (
+            len(noid), len(recs), ", ".join(os.path.basename(o) for o in noid[:3]))
+        if len(noid) == len(recs) or any(not partial(o) for o in noid):
+            problems["id"] = why
+        else:
+            notes.append("id: %s (curated samples)" % why)
+    attrs = collections.defaultdict(collections.Counter)
+    for r in recs:
+        for name, how in r["attrs"].items():
+            attrs[name][how] += 1
+    bypath = {n: c for n, c in attrs.items() if "constant" not in c}
+    if bypath and not any(c["present"] for c in bypath.values()):
+        why = "none of %s is in any record%s" % (", ".join(sorted(bypath)), " (only empty)"
+                                                 if any(c["empty"] for c in bypath.values()) else "")
+        if real:
+            problems["attributes"] = why
+        else:
+            notes.append("attributes: %s; only curated samples" % why)
+    empty = sorted(n for n, c in bypath.items() if c["empty"] and not c["present"])
+    if empty and "attributes" not in problems:
+        notes.append("only ever empty: %s" % ", ".join(empty))
+    if e["cover"] and not any(all(h == "present" for h in r["cover"].values()) for r in recs):
+        problems["cover"] = "no record has every covered_by value (%s)" % ", ".join(
+            sorted(recs[0]["cover"]))
+    return problems, notes
+
+
+SELFTEST_MAP = """provider: aws
+service: iam.amazonaws.com
+events:
+  - event: CreateRole
+    resource: aws_iam_role
+    action: create
+    id: [requestParameters.roleName]
+    attributes:
+      - {name: assume_role_policy, path: requestParameters.assumeRolePolicyDocument}
+  - event: CreateRole
+    resource: aws_iam_role_policy
+    action: create
+    id: [requestParameters.roleNme]
+    attributes:
+      - {name: assume_role_policy, path: requestParameters.assumeRolePolicyDocumnt}
+"""
+
+
+def selftest(tap, files):
+    """The judge against itself: a right CreateRole entry passes, a misspelt one fails."""
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "iam.yaml"), "w") as fh:
+            fh.write(SELFTEST_MAP)
+        rc, err, seen, _, _ = run_probe(d, files)
+    got = {k.split(":")[1]: problems_of(e)[0] for k, e in seen.items() if e["judged"]}
+    tap.ok(rc == 0 and got.get("4") == {} and sorted(got.get("10", {})) == ["attributes", "id"],
+           "self-test: a misspelt id and attribute path are caught, the right ones pass",
+           [] if rc == 0 and got.get("4") == {} else ["got %r %s" % (got, err.strip())])
+
+
+def main():
+    if not os.path.isdir(mapslib.SHARED):
+        mapslib.skip_all("no shared data at " + mapslib.SHARED)
+    if not os.access(PROBE, os.X_OK):
+        mapslib.skip_all("%s is not built (make check builds it)" % PROBE)
+    files = inputs()
+    rc, err, seen, records, judged_records = run_probe(
+        os.path.join(mapslib.TOP, "rules", "events"), files)
+    tap = mapslib.Tap()
+    tap.ok(rc == 0, "map_probe reads the maps and %d sample files" % len(files),
+           err.splitlines()[:5] if rc else [])
+    exc = {}
+    for ln, cols in mapslib.read_tsv(EXC, 4):
+        exc[(cols[0], cols[1], cols[2])] = [ln, cols[3], 0]
     nexc = 0
     for where, e in seen.items():
         recs = e["judged"]
@@ -83,34 +154,7 @@ def main():
         if not recs:
             tap.skip(label, "only failed or read-only calls (%d)" % e["skipped"])
             continue
-        problems, notes = {}, []
-        real = [r for r in recs if not partial(r["origin"])]
-        noid = [r["origin"] for r in recs if not r["ids"]]
-        if noid:
-            why = "no id in %d of %d records, e.g. %s" % (
-                len(noid), len(recs), ", ".join(os.path.basename(o) for o in noid[:3]))
-            if len(noid) == len(recs) or any(not partial(o) for o in noid):
-                problems["id"] = why
-            else:
-                notes.append("id: %s (curated samples)" % why)
-        attrs = collections.defaultdict(collections.Counter)
-        for r in recs:
-            for name, how in r["attrs"].items():
-                attrs[name][how] += 1
-        bypath = {n: c for n, c in attrs.items() if "constant" not in c}
-        if bypath and not any(c["present"] for c in bypath.values()):
-            why = "none of %s is in any record%s" % (", ".join(sorted(bypath)), " (only empty)"
-                                                     if any(c["empty"] for c in bypath.values()) else "")
-            if real:
-                problems["attributes"] = why
-            else:
-                notes.append("attributes: %s; only curated samples" % why)
-        empty = sorted(n for n, c in bypath.items() if c["empty"] and not c["present"])
-        if empty and "attributes" not in problems:
-            notes.append("only ever empty: %s" % ", ".join(empty))
-        if e["cover"] and not any(all(h == "present" for h in r["cover"].values()) for r in recs):
-            problems["cover"] = "no record has every covered_by value (%s)" % ", ".join(
-                sorted(recs[0]["cover"]))
+        problems, notes = problems_of(e)
         out = []
         for kind, why in problems.items():
             x = exc.get((e["event"], e["resource"], kind))
@@ -139,6 +183,7 @@ def main():
              "from %d sample files; %d problems excepted (%s)" % (
                  len(seen), total, len(records), len(judged_records), len(files), nexc,
                  os.path.basename(EXC)))
+    selftest(tap, files)
     tap.done()
 
 
