@@ -351,13 +351,19 @@ write_tsv(const struct eventmap *m, const char *only, FILE *fp)
 
 	for (i = 0; i < n; i++) {
 		const struct em_entry *e = eventmap_entry(m, i);
+		size_t k, n_out = 0;
 
 		if (!wanted(e, only))
 			continue;
+
 		fprintf(fp, "%s\t%s\t%s\t", tf_provider_name(e->provider), e->names[0], e->resource);
-		for (j = 0; j < e->nattrs; j++)
-			fprintf(fp, "%s%s", j ? "," : "", e->attrs[j].name);
-		fprintf(fp, "%s\n", e->nattrs ? "" : "-");
+		for (j = 0; j < e->nattrs; j++) {
+			for (k = 0; k < j && strcmp(e->attrs[k].name, e->attrs[j].name) != 0; k++)
+				;
+			if (k == j)     /* a name given twice is listed once */
+				fprintf(fp, "%s%s", n_out++ ? "," : "", e->attrs[j].name);
+		}
+		fprintf(fp, "%s\n", n_out ? "" : "-");
 	}
 }
 

@@ -28,7 +28,7 @@ class Entry:
         self.file, self.provider, self.service = fname, doc["provider"], doc["service"]
         self.event, self.resource, self.action = e["event"], e["resource"], e["action"]
         self.names = [e["event"]] + list(e.get("aliases") or [])
-        self.ids = list(e.get("id") or [])
+        self.ids = [i for i in e.get("id") or [] if isinstance(i, str)]
         self.attrs = []           # (name, [paths], attribute dict)
         for a in e.get("attributes") or []:
             ps = [a["path"]] if "path" in a else list(a.get("paths") or [])
@@ -44,12 +44,42 @@ class Entry:
         return "%s: %s -> %s (%s)" % (self.file, self.event, self.resource, self.action)
 
     def paths(self):
-        """Every (role, path) the entry reads: id, attribute NAME, covered_by KEY."""
-        out = [("id", p) for p in self.ids]
-        for name, ps, _ in self.attrs:
-            out += [("attribute " + name, p) for p in ps]
-        out += [("covered_by " + k, p) for k, p in self.cover.items()]
-        return out
+        """Every (where, path) the entry reads from the record, wherever the entry holds it:
+        id (paths, or the paths an id joins), attributes, covered_by, and any other key that
+        names record paths (batch lists, conditions, match tables, as keys or values); a
+        string is a path when it starts at a record field (ROOTS)."""
+        out = []
+        roots = ROOTS[self.provider]
+
+        def walk(v, where):
+            if isinstance(v, dict):
+                for k, x in v.items():
+                    if isinstance(k, str) and _root(k) in roots:
+                        out.append((where, k))
+                    walk(x, "%s.%s" % (where, k) if where else str(k))
+            elif isinstance(v, list):
+                for x in v:
+                    walk(x, where)
+            elif isinstance(v, str) and _root(v) in roots:
+                out.append((where, v))
+
+        for k, v in self.raw.items():
+            if k == "attributes":
+                for a in v or []:
+                    walk(a, "attribute %s" % a.get("name"))
+            elif k not in ("event", "aliases", "resource"):
+                walk(v, k)
+        return list(dict.fromkeys(out))
+
+
+# Where a path starts: the record fields paths may name (doc/event-maps.md, Paths).
+ROOTS = {"aws": {"requestParameters", "responseElements", "additionalEventData",
+                 "serviceEventDetails", "recipientAccountId"},
+         "gcp": {"request", "response", "resourceName", "metadata", "serviceData"}}
+
+
+def _root(p):
+    return re.split(r"[.\[]", p, 1)[0]
 
 
 _SEG = re.compile(r'(?:"((?:[^"\\]|\\.)*)"|([^.\["]+))((?:\[\d*\])*)')
