@@ -15,7 +15,8 @@ operation's input / output shape as CloudTrail spells it:
     and a list that held one element logged as the element itself (Rule.X as well as Rule[0].X);
   * RDS-like query services (UNWRAPPED): responseElements are the result's single member
     itself (dBInstanceArn, not dBInstance.dBInstanceArn);
-  * `[]` / `[N]` only on lists (or header values); maps take any key.
+  * `[]` and `[0]` anywhere (jpath reads a non-list as a one-element list), `[N]` only on
+    lists (or header values); maps take any key.
 
 Paths elsewhere in the record (additionalEventData, recipientAccountId) are counted, not checked.
 
@@ -148,81 +149,94 @@ class Miss(Exception):
 
 
 def walk(op, sm, root_kind, segs, path):
+    """The path's segments through the operation's input or output shape, trying every
+    reading CloudTrail's naming allows (depth first); raises Miss with the reason of the
+    reading that got furthest."""
     protocol = sm.metadata.get("protocol")
     xml = protocol in ("rest-xml", "query", "ec2")
     shape = op.input_shape if root_kind == "input" else op.output_shape
     if shape is None:
         raise Miss("%s has no %s shape" % (op.name, root_kind))
     where = "%s %s" % (op.name, root_kind)
-    i = 0
     # {"ModifyVolumeRequest": {...}} / {"CreateNatGatewayResponse": {...}}: the API's own names.
     wrapper = op.name + ("Request" if root_kind == "input" else "Response")
-    if segs and segs[0][0] == wrapper:
-        i = 1
-    header = False            # the last member was HTTP header or query bound
-    elem_of = None            # a list of scalars entered through EC2's "items"
-    top = True
-    while i < len(segs):
-        key, sub = segs[i]
-        t = shape.type_name
-        if elem_of is not None and protocol == "ec2" and key in element_names(elem_of) | {"content"}:
-            elem_of = None                             # {"items": [{"instanceId": v}]}
-            i += 1
-            continue
-        elem_of = None
-        if protocol == "ec2" and key == "content" and t != "structure":
-            if t == "list":                            # XML text: {"VpcEndpointId": {"content": v}}
-                shape = shape.member
-            i += 1
-            continue
-        if t == "list" and key == "items":
-            if shape.member.type_name not in ("structure", "list", "map"):
-                elem_of = shape
-            shape = shape.member                       # EC2 {"items": [...]}
-            if sub:
-                sub = sub[sub.index("]") + 1:]
-        elif t == "list" and xml and key in {shape.serialization.get("name"),
-                                             shape.member.serialization.get("name")} - {None}:
-            shape = shape.member                       # XML element name (TagSet.Tag)
-            if sub:
-                sub = sub[sub.index("]") + 1:]
-        elif t == "list" and xml and shape.member.type_name == "structure":
-            shape = shape.member                       # one element logged as itself
-            continue
-        elif t == "list" and protocol == "ec2" and key in element_names(shape):
-            shape = shape.member                       # {"items": [{"instanceId": v}]}
-        elif t == "map":
-            shape = shape.value
-        elif t == "structure":
-            found = None
-            for name, ref in shape.members.items():
-                if key in wire_names(name, ref, protocol):
-                    found = ref
-                    header = ref.serialization.get("location") in ("header", "querystring")
-                    break
-            inner = [r for r in shape.members.values() if r.type_name == "structure"]
-            if (found is None and top and root_kind == "output" and len(shape.members) == 1 and
-                    inner and sm.service_name in UNWRAPPED):
-                shape = inner[0]                       # RDS: the result's one member, unwrapped
-                top = False
-                continue
-            if found is None:
-                raise Miss("%s: no member %r in %s (members: %s)" % (
-                    where, key, shape.name, ", ".join(sorted(shape.members)) or "none"))
-            shape = found
-        else:
-            raise Miss("%s: %r steps into %s %s" % (where, key, t, shape.name))
-        top = False
-        # subscripts on what the key named
-        while sub:
+    start = 1 if segs and segs[0][0] == wrapper else 0
+    best = [-1, "%s: nothing matches" % where]
+
+    def fail(i, msg):
+        if i >= best[0]:
+            best[0], best[1] = i, "%s: %s" % (where, msg)
+
+    def subscript(shape, key, sub, header, i):
+        """The shape after the subscripts `sub` ("[]", "[0][]"...), or None."""
+        for tok in re.findall(r"\[(\d*)\]", sub):
             if shape.type_name == "list":
                 shape = shape.member
-            elif not header:
-                raise Miss("%s: %s%s subscripts %s %s, not a list" % (
-                    where, key, sub, shape.type_name, shape.name))
-            sub = sub[sub.index("]") + 1:]
-        i += 1
-    return shape
+            elif not (header or tok in ("", "0")):
+                # jpath reads [] and [0] of a non-list as a one-element list; [1] never matches
+                fail(i, "%s%s subscripts %s %s, not a list" % (key, sub, shape.type_name, shape.name))
+                return None
+        return shape
+
+    def go(shape, i, elem_of, top):
+        if i == len(segs):
+            return True
+        key, sub = segs[i]
+        t = shape.type_name
+        # (next shape, segment consumed, elem_of, header, subscripts: all | rest | none)
+        cands = []
+        if elem_of is not None and key in element_names(elem_of) | {"content"}:
+            cands.append((shape, True, None, False, "none"))   # {"items": [{"instanceId": v}]}
+        if protocol == "ec2" and key == "content" and t != "structure":
+            # XML text: {"VpcEndpointId": {"content": v}}
+            cands.append((shape.member if t == "list" else shape, True, None, False, "none"))
+        if t == "list":
+            if key == "items":                                  # EC2 {"items": [...]}
+                scalar = shape.member.type_name not in ("structure", "list", "map")
+                cands.append((shape.member, True, shape if scalar and protocol == "ec2" else None,
+                              False, "rest"))
+            if xml and key in {shape.serialization.get("name"),
+                               shape.member.serialization.get("name")} - {None}:
+                cands.append((shape.member, True, None, False, "rest"))   # XML element (TagSet.Tag)
+            if xml and shape.member.type_name == "structure":
+                cands.append((shape.member, False, None, False, "none"))  # one element as itself
+            if protocol == "ec2" and key in element_names(shape):
+                cands.append((shape.member, True, None, False, "all"))
+        elif t == "map":
+            cands.append((shape.value, True, None, False, "all"))
+        elif t == "structure":
+            for name, ref in shape.members.items():
+                if key in wire_names(name, ref, protocol):
+                    cands.append((ref, True, None, ref.serialization.get("location") in
+                                  ("header", "querystring"), "all"))
+            inner = [r for r in shape.members.values() if r.type_name == "structure"]
+            if top and root_kind == "output" and len(shape.members) == 1 and inner and \
+                    sm.service_name in UNWRAPPED:
+                cands.append((inner[0], False, None, False, "none"))  # RDS: the result unwrapped
+        if not cands:
+            if t == "structure":
+                fail(i, "no member %r in %s (members: %s)" % (
+                    key, shape.name, ", ".join(sorted(shape.members)) or "none"))
+            else:
+                fail(i, "%r steps into %s %s" % (key, t, shape.name))
+        for nshape, consumed, eo, header, subs in cands:
+            if not consumed:
+                if go(nshape, i, None, False):
+                    return True
+                continue
+            rest = sub
+            if subs == "rest" and sub:
+                rest = sub[sub.index("]") + 1:]
+            if subs != "none" and rest:
+                nshape = subscript(nshape, key, rest, header, i)
+                if nshape is None:
+                    continue
+            if go(nshape, i + 1, eo, False):
+                return True
+        return False
+
+    if not go(shape, start, None, True):
+        raise Miss(best[1])
 
 
 def check_path(ops, path):
@@ -295,7 +309,9 @@ SELFTEST = [
     ("ec2.amazonaws.com", "RunInstances", "responseElements.instancesSet.items[0].instanceType", True),
     ("ec2.amazonaws.com", "ModifyInstanceAttribute", "requestParameters.instanceID", False),
     ("ec2.amazonaws.com", "ModifyInstanceAttribute", "requestParameters.instanceType.value", True),
-    ("ec2.amazonaws.com", "ModifyInstanceAttribute", "requestParameters.instanceType[]", False),
+    ("ec2.amazonaws.com", "ModifyInstanceAttribute", "requestParameters.instanceType[1]", False),
+    ("ec2.amazonaws.com", "ModifySecurityGroupRules", "requestParameters.ModifySecurityGroupRulesRequest.SecurityGroupRule.SecurityGroupRule.IpProtocol", True),
+    ("ec2.amazonaws.com", "ModifySecurityGroupRules", "requestParameters.ModifySecurityGroupRulesRequest.SecurityGroupRule.SecurityGroupRuleId", True),
     ("ec2.amazonaws.com", "DeleteVpcEndpoints", "requestParameters.DeleteVpcEndpointsRequest.VpcEndpointId[].content", True),
     ("s3.amazonaws.com", "PutBucketVersioning", "requestParameters.VersioningConfiguration.Status", True),
     ("s3.amazonaws.com", "PutBucketVersioning", "requestParameters.VersioningConfiguration.Statuss", False),

@@ -6,6 +6,7 @@ documented for that type, per the facts tables tests/data/provider-facts-{aws,go
 (made from the providers' website/docs/r by tests/maps/provider_facts.py; source, commit and
 version in tests/data/SOURCES.md).
 
+state_keys that are key templates ("{cluster}/{name}") are checked by the names in braces.
 An attribute name a.0.b.c is checked segment by segment: `a` must be documented (top level or
 as a block); after a list index, `b` must be a member of block `a` when the docs list that
 block's members (otherwise only `a` is checked); after a name that is not an index, the next
@@ -101,7 +102,10 @@ def main():
         checks = []
         if e.resource != "*":
             checks += [(e.resource, n) for n, _, _ in e.attrs]
-            checks += [(e.resource, k) for k in e.state_keys]
+            for k in e.state_keys:
+                # a key template ("{cluster}/{name}") names attributes in braces
+                names = re.findall(r"\{([a-z0-9_.]+)\}", k) if "{" in k else [k]
+                checks += [(e.resource, n) for n in names]
         if e.cover_resource:
             checks += [(e.cover_resource, k) for k in e.cover]
         for rtype in dict.fromkeys([e.resource, e.cover_resource]):

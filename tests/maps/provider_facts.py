@@ -25,7 +25,7 @@ import os, re, sys
 BULLET = re.compile(r"^\s*[*-]\s+`([A-Za-z0-9_]+)`")
 TITLE = re.compile(r"^#\s+(?:Resource:\s*)?`?((?:aws|google)_[a-z0-9_]+)`?\s*$")
 INTRO = [
-    re.compile(r"[Tt]he\s+(?:optional\s+)?`([a-z0-9_.]+)`\s+(?:configuration\s+|object\s+|nested\s+)?(?:sub)?block"),
+    re.compile(r"[Tt]he\s+(?:optional\s+)?`([a-z0-9_.]+)(?:\[\])?`\s+(?:configuration\s+|object\s+|nested\s+)?(?:sub)?(?:block|list)"),
     re.compile(r"`([a-z0-9_]+)`\s+(?:configuration\s+)?(?:block\s+)?(?:supports|contains|exports|has|accepts)\b"),
     re.compile(r'^<a\s+name="nested_([a-z0-9_]+)"'),
     re.compile(r"^#{3,}\s+`([a-z0-9_]+)`"),
