@@ -4,7 +4,8 @@ operation of its service (botocore's service models, Debian's python3-botocore),
 requestParameters / responseElements path it reads (id, attributes, covered_by) exists in the
 operation's input / output shape as CloudTrail spells it:
 
-  * members in lowerCamelCase (dBInstanceIdentifier) or as named; HTTP-bound members (uri,
+  * members in lowerCamelCase (dBInstanceIdentifier), and as named in XML APIs (S3's
+    VersioningConfiguration.Status) and EC2's wrapped requests; HTTP-bound members (uri,
     querystring, header) also by their wire name (S3's bucketName, "x-amz-acl"), and CloudTrail's
     lists of header values ("x-amz-acl"[0]);
   * EC2 (protocol ec2): the locationName (instancesSet, groupId), lists wrapped as
@@ -122,10 +123,14 @@ def operations(service, name):
 def wire_names(name, ref, protocol):
     """Names CloudTrail may give member `name` (shape `ref`)."""
     ser = ref.serialization
-    out = {name, lcfirst(name)}
+    # JSON and query APIs are logged in lowerCamelCase only; XML bodies (S3) and EC2's wrapped
+    # requests keep the API's own names too
+    out = {lcfirst(name)} | ({name} if protocol in ("rest-xml", "ec2") else set())
     for k in ("name", "queryName"):
         if ser.get(k):
-            out |= {ser[k], lcfirst(ser[k])}
+            # a URI label is logged in lowerCamelCase (Lambda's functionName), a header or a
+            # body key as it is on the wire ("x-amz-acl")
+            out |= {lcfirst(ser[k])} | ({ser[k]} if ser.get("location") != "uri" else set())
     if ser.get("location") == "uri" and name == "Bucket":
         out.add("bucketName")
     if protocol == "ec2" and ref.type_name == "list":
@@ -325,6 +330,9 @@ SELFTEST = [
     ("iam.amazonaws.com", "CreateRole", "responseElements.role.arn", True),
     ("iam.amazonaws.com", "CreateRole", "responseElements.arn", False),
     ("iam.amazonaws.com", "CreateRoles", "requestParameters.roleName", False),
+    ("iam.amazonaws.com", "CreateRole", "requestParameters.RoleName", False),
+    ("lambda.amazonaws.com", "DeleteFunction20150331", "requestParameters.functionName", True),
+    ("lambda.amazonaws.com", "DeleteFunction20150331", "requestParameters.FunctionName", False),
 ]
 
 
