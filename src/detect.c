@@ -2202,3 +2202,15 @@ detector_refresh(struct detector *d, struct state_index *ix, int64_t at_ms,
 	newer_states_free(&ns);
 	return out->n - before;
 }
+
+size_t
+detector_entry_ids(const struct em_entry *e, const struct event *ev, char **ids, size_t max)
+{
+	return entry_ids(e, ev, tf_provider_name(ev->provider), ids, max);
+}
+
+json_object *
+detector_attr_event(const struct em_attr *a, const struct event *ev)
+{
+	return attr_event_raw(a, ev);
+}
