@@ -284,6 +284,30 @@ id_transform(const struct em_entry *e, const char *prov, json_object *v)
 	return norm;
 }
 
+/* A composite id: every part's value, each reduced by the entry's id transform, joined by
+ * the separator; NULL when a part names nothing. */
+static char *
+join_id(const struct em_entry *e, const struct em_join *j, const char *prov, json_object *rec)
+{
+	struct strbuf sb;
+	size_t i;
+
+	sb_init(&sb);
+	for (i = 0; i < j->nparts; i++) {
+		char *part = id_transform(e, prov, jpath_get(j->parts[i], rec));
+
+		if (part == NULL) {
+			sb_free(&sb);
+			return NULL;
+		}
+		if (i > 0)
+			sb_adds(&sb, j->sep);
+		sb_adds(&sb, part);
+		free(part);
+	}
+	return sb_detach(&sb);
+}
+
 /* Resource ids named by an entry, in order, without duplicates. */
 static size_t
 entry_ids(const struct em_entry *e, const struct event *ev, const char *prov, char **ids, size_t max)
@@ -292,6 +316,11 @@ entry_ids(const struct em_entry *e, const struct event *ev, const char *prov, ch
 	size_t n = 0, i, j, k, cnt;
 
 	for (i = 0; i < e->nid_paths && n < max; i++) {
+		if (e->id_joins != NULL && e->id_joins[i].nparts > 0) {
+			if ((ids[n] = join_id(e, &e->id_joins[i], prov, ev->record)) != NULL)
+				return n + 1;   /* the first element that names something wins */
+			continue;
+		}
 		cnt = jpath_all(e->id_paths[i], ev->record, vals, MAX_IDS);
 		if (cnt > MAX_IDS)
 			cnt = MAX_IDS;

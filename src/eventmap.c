@@ -54,6 +54,7 @@ static const char *const entry_keys[] = { "event", "aliases", "resource", "actio
 static const char *const attr_keys[] = { "name", "path", "paths", "value", "transform",
     "state_transform", "sensitive", "computed" };
 static const char *const cover_keys[] = { "resource", "match" };
+static const char *const join_keys[] = { "join", "sep" };
 
 const char *
 em_action_name(enum em_action a)
@@ -311,6 +312,84 @@ get_paths(struct ctx *c, yaml_node_t *v, const char *key, size_t *n, int *ok)
 	return out;
 }
 
+static void paths_free(struct jpath **p, size_t n);
+
+/* One `id` element that is a mapping {join: [paths], sep: text}: fills *j and returns a
+ * compiled copy of its first part (for code that reads one path per element), or NULL. */
+static struct jpath *
+get_join(struct ctx *c, yaml_node_t *map, struct em_join *j)
+{
+	yaml_node_t *parts = ymap_get(c->d, map, "join"), *sep = ymap_get(c->d, map, "sep");
+	const char *s;
+	char *err = NULL;
+	struct jpath *first;
+	int ok = 1;
+
+	check_keys(c, map, join_keys, TF_ARRLEN(join_keys), "an id join");
+	if (parts == NULL || sep == NULL) {
+		ERR(c, map, "an id join needs \"join\" (the paths of its parts) and \"sep\"");
+		return NULL;
+	}
+	if (!ynode_is_seq(parts) || yseq_len(parts) < 2) {
+		ERR(c, parts, "\"join\" must be a list of at least two paths");
+		return NULL;
+	}
+	if ((s = ynode_str(sep)) == NULL || *s == '\0') {
+		ERR(c, sep, "\"sep\" must be a non-empty string (what joins the parts: \":\", \"/\")");
+		return NULL;
+	}
+	j->parts = get_paths(c, parts, "join", &j->nparts, &ok);
+	if (!ok || j->nparts < 2) {
+		paths_free(j->parts, j->nparts);
+		memset(j, 0, sizeof *j);
+		return NULL;
+	}
+	j->sep = xstrdup(s);
+	first = jpath_compile(ynode_str(yseq_get(c->d, parts, 0)), &err);
+	free(err);
+	return first;
+}
+
+/* `id`: a path, or a list of paths and joins. */
+static struct jpath **
+get_ids(struct ctx *c, yaml_node_t *v, struct em_entry *e, int *ok)
+{
+	struct jpath **out;
+	size_t i, len, nj = 0;
+
+	if (!ynode_is_seq(v))
+		return get_paths(c, v, "id", &e->nid_paths, ok);
+	len = yseq_len(v);
+	for (i = 0; i < len; i++)
+		nj += ynode_is_map(yseq_get(c->d, v, i));
+	if (nj == 0)
+		return get_paths(c, v, "id", &e->nid_paths, ok);
+	out = xcalloc(len + 1, sizeof *out);
+	e->id_joins = xcalloc(len + 1, sizeof *e->id_joins);
+	for (i = 0; i < len; i++) {
+		yaml_node_t *it = yseq_get(c->d, v, i);
+		struct jpath *p;
+
+		if (ynode_is_map(it)) {
+			if ((p = get_join(c, it, &e->id_joins[e->nid_paths])) == NULL) {
+				*ok = 0;
+				continue;
+			}
+			out[e->nid_paths++] = p;
+			continue;
+		}
+		{
+			size_t n1 = 0;
+			struct jpath **one = get_paths(c, it, "id", &n1, ok);
+
+			if (n1 == 1)
+				out[e->nid_paths++] = one[0];
+			free(one);
+		}
+	}
+	return out;
+}
+
 static void
 paths_free(struct jpath **p, size_t n)
 {
@@ -381,6 +460,11 @@ entry_free(struct em_entry *e)
 	free(e->service);
 	strv_free(e->names, e->nnames);
 	free(e->resource);
+	for (i = 0; e->id_joins != NULL && i < e->nid_paths; i++) {
+		paths_free(e->id_joins[i].parts, e->id_joins[i].nparts);
+		free(e->id_joins[i].sep);
+	}
+	free(e->id_joins);
 	paths_free(e->id_paths, e->nid_paths);
 	strv_free(e->state_keys, e->nstate_keys);
 	free(e->severity);
@@ -690,7 +774,7 @@ parse_entry(struct ctx *c, yaml_node_t *map)
 		ERR(c, map, "event entry is missing \"id\"");
 		ok = 0;
 	} else
-		e->id_paths = get_paths(c, v, "id", &e->nid_paths, &ok);
+		e->id_paths = get_ids(c, v, e, &ok);
 
 	e->id_transform = EMID_STRING;
 	if ((v = ymap_get(c->d, map, "id_transform")) != NULL) {
@@ -706,6 +790,18 @@ parse_entry(struct ctx *c, yaml_node_t *map)
 		if (ynode_is_seq(v) && yseq_len(v) == 0) {
 			ERR(c, v, "\"state_keys\" must not be empty (leave it out for [id])");
 			ok = 0;
+		}
+		for (i = 0; i < e->nstate_keys; i++) {
+			char *msg;
+
+			if (!state_index_is_template(e->state_keys[i]) &&
+			    strchr(e->state_keys[i], '}') == NULL)
+				continue;
+			if ((msg = state_index_template_check(e->state_keys[i])) != NULL) {
+				ERR(c, v, "%s", msg);
+				free(msg);
+				ok = 0;
+			}
 		}
 	} else {
 		e->state_keys = xcalloc(1, sizeof *e->state_keys);
@@ -1312,8 +1408,19 @@ eventmap_attrset_new(const struct eventmap *m)
 
 		for (j = 0; j < e->nattrs; j++)
 			attrset_add(s, e->resource, e->attrs[j].name);
-		for (j = 0; j < e->nstate_keys; j++)
-			attrset_add(s, e->resource, e->state_keys[j]);
+		for (j = 0; j < e->nstate_keys; j++) {
+			char *a;
+			size_t k;
+
+			if (!state_index_is_template(e->state_keys[j])) {
+				attrset_add(s, e->resource, e->state_keys[j]);
+				continue;
+			}
+			for (k = 0; (a = state_index_template_attr(e->state_keys[j], k)) != NULL; k++) {
+				attrset_add(s, e->resource, a);
+				free(a);
+			}
+		}
 		for (j = 0; e->cover_resource != NULL && j < e->ncover; j++)
 			attrset_add(s, e->cover_resource, e->cover[j].attr);
 	}
@@ -1323,8 +1430,8 @@ eventmap_attrset_new(const struct eventmap *m)
 int
 eventmap_attrset_has(const struct em_attrset *s, const char *type, const char *attr)
 {
-	static const char *always[] = { "name", "tags", "tags_all", "labels", "project", "region",
-	    "zone", "location" };
+	static const char *always[] = { "name", "tags", "tags_all", "labels", "terraform_labels",
+	    "effective_labels", "project", "region", "zone", "location" };
 	size_t alen = strlen(attr), i, k;
 	uint64_t h[2];
 
@@ -1431,8 +1538,11 @@ eventmap_seen_record(const struct eventmap *m, const struct event *ev)
 		for (i = 0; i < nent; i++) {
 			const struct em_entry *e = ents[i];
 
-			for (j = 0; pass == 0 && j < e->nid_paths; j++)
+			for (j = 0; pass == 0 && j < e->nid_paths; j++) {
 				out = jpath_copy(e->id_paths[j], rec, out, 0);
+				for (k = 0; e->id_joins != NULL && k < e->id_joins[j].nparts; k++)
+					out = jpath_copy(e->id_joins[j].parts[k], rec, out, 0);
+			}
 			for (j = 0; pass == 0 && j < e->ncover; j++)
 				out = jpath_copy(e->cover[j].path, rec, out, 0);
 			for (j = 0; j < e->nattrs; j++) {

@@ -10,9 +10,12 @@
  *       resource: aws_instance          # Terraform type; "*" = any type found by the id (tags)
  *       action: modify                  # create | modify | delete | set_add | set_remove
  *       id: [requestParameters.instanceId, responseElements.x]   # tried in order; [] = many
+ *       # an element may join several paths: {join: [requestParameters.roleName,
+ *       #   requestParameters.policyName], sep: ":"} -> "role:policy" (composite ids)
  *       id_transform: string            # string | basename | gcp_path
  *       state_keys: [identifier]        # state attributes the id may equal (id, arn, self_link
- *                                       # are always indexed)
+ *                                       # are always indexed); or a template over attributes,
+ *                                       # "{log_group_name}:{name}" (ids without the parent)
  *       severity: high                  # default severity of findings from this entry
  *       attributes:
  *         - name: instance_type         # Terraform attribute (dotted for nested: tags.Name)
@@ -57,6 +60,14 @@ struct em_attr {
 	json_object *value;         /* constant new value (`value:`), or NULL; owned */
 };
 
+/* A composite id: the values at several paths, each reduced by the entry's id_transform,
+ * joined by `sep` ("role:policy"). Every part must name a value. */
+struct em_join {
+	struct jpath **parts;
+	size_t nparts;
+	char *sep;
+};
+
 struct em_match {
 	char *attr;                 /* state attribute of the covering resource */
 	struct jpath *path;         /* event path giving the value it must equal */
@@ -71,6 +82,8 @@ struct em_entry {
 	enum em_action action;
 	struct jpath **id_paths;
 	size_t nid_paths;
+	struct em_join *id_joins;   /* per id path: nparts > 0 when it is a join (id_paths[i]
+	                             * is then its first part), else empty; NULL = no joins */
 	enum em_id_transform id_transform;
 	char **state_keys;
 	size_t nstate_keys;
