@@ -798,7 +798,8 @@ parse_entry(struct ctx *c, yaml_node_t *map)
 			    strchr(e->state_keys[i], '}') == NULL)
 				continue;
 			if ((msg = state_index_template_check(e->state_keys[i])) != NULL) {
-				ERR(c, v, "%s", msg);
+				ERR(c, ynode_is_seq(v) && yseq_len(v) == e->nstate_keys ?
+				    yseq_get(c->d, v, i) : v, "%s", msg);
 				free(msg);
 				ok = 0;
 			}

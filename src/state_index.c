@@ -65,6 +65,9 @@ struct state_index {
 	 * set once by compare-and-swap, freed with the index. */
 	_Atomic(void *) derived;
 	void (*derived_free)(void *);
+	/* While building: the key specs, for templates that tell objects with one bare id apart. */
+	const struct index_key_spec *specs;
+	size_t nspecs;
 };
 
 /* A key given in two pieces, "a:b" (or just "b" when a is NULL), so lookups need no copy. */
@@ -472,6 +475,30 @@ note_dup(struct state_index *ix, size_t n, char *msg)
 
 /* The current object of the same type with the same id (normalized), indexed already: one
  * cloud object under two addresses (imported twice, or the same state given twice). */
+/* Two instances of one type with one id that a key template tells apart: a Terraform id that
+ * leaves out the parent (two log groups' metric filters "errors") is not one object. */
+static int
+told_apart(const struct state_index *ix, const struct tf_instance *a, const struct tf_instance *b)
+{
+	size_t s;
+	int apart = 0;
+
+	for (s = 0; s < ix->nspecs && !apart; s++) {
+		char *ka, *kb;
+
+		if (ix->specs[s].type == NULL || ix->specs[s].attr == NULL ||
+		    strcmp(ix->specs[s].type, a->type) != 0 ||
+		    !state_index_is_template(ix->specs[s].attr))
+			continue;
+		ka = state_index_template_expand(a, ix->specs[s].attr);
+		kb = state_index_template_expand(b, ix->specs[s].attr);
+		apart = ka != NULL && kb != NULL && strcmp(ka, kb) != 0;
+		free(ka);
+		free(kb);
+	}
+	return apart;
+}
+
 static const struct tf_instance *
 same_object(const struct state_index *ix, const struct tf_instance *in)
 {
@@ -496,7 +523,7 @@ same_object(const struct state_index *ix, const struct tf_instance *in)
 			continue;
 		norm_span(o->provider, o->id, &a, &an);
 		norm_span(in->provider, in->id, &b, &bn);
-		if (an == bn && memcmp(a, b, an) == 0)
+		if (an == bn && memcmp(a, b, an) == 0 && !told_apart(ix, o, in))
 			return o;
 	}
 	return NULL;
@@ -558,6 +585,8 @@ state_index_build(struct tf_state **states, size_t nstates,
 	struct kpieces tk;
 
 	atomic_init(&ix->refs, 1);
+	ix->specs = specs;
+	ix->nspecs = nspecs;
 	ix->states = xreallocarray(NULL, nstates ? nstates : 1, sizeof *ix->states);
 	for (i = 0; i < nstates; i++)
 		if (states[i] != NULL) {
@@ -612,6 +641,8 @@ state_index_build(struct tf_state **states, size_t nstates,
 		}
 		tf_hset_free(&addrs);
 	}
+	ix->specs = NULL;	/* borrowed for the build only */
+	ix->nspecs = 0;
 	return ix;
 }
 
