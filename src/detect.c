@@ -577,6 +577,142 @@ sg_self(json_object *rules, const char *own_id)
 	return out;
 }
 
+/*
+ * Provider-wide tags and labels. The AWS provider keeps `tags` (the configuration) and
+ * `tags_all` (with the provider's default_tags); the Google provider (>= 5) `labels`,
+ * `terraform_labels` (with default_labels and goog-terraform-provisioned) and
+ * `effective_labels` (everything on the resource). A call is compared with the whole set: a
+ * value the provider already manages is not drift. A key that only the provider-wide set holds
+ * is reported on that attribute, one change per key (`tags_all.team`); the rest on `tags` /
+ * `labels` as before.
+ */
+static const char *
+wide_attr(const struct em_attr *a, const struct tf_instance *in)
+{
+	json_object *v;
+
+	if (a->transform == VT_TAGS && strcmp(a->name, "tags") == 0)
+		v = tfstate_attr(in, "tags_all");
+	else if (a->transform == VT_LABELS && strcmp(a->name, "labels") == 0)
+		v = tfstate_attr(in, "effective_labels");
+	else
+		return NULL;
+	if (v == NULL || !json_object_is_type(v, json_type_object))
+		return NULL;
+	return a->transform == VT_TAGS ? "tags_all" : "effective_labels";
+}
+
+/* The attribute a provider-wide key is reported on: tags_all.K, terraform_labels.K (a default
+ * label) or effective_labels.K. Heap string. */
+static char *
+wide_key_name(const struct tf_instance *in, const char *wide, const char *key)
+{
+	json_object *tl = NULL;
+
+	if (strcmp(wide, "effective_labels") == 0 &&
+	    (tl = tfstate_attr(in, "terraform_labels")) != NULL &&
+	    json_object_is_type(tl, json_type_object) && json_object_object_get_ex(tl, key, NULL))
+		wide = "terraform_labels";
+	return xasprintf("%s.%s", wide, key);
+}
+
+static int
+has_key(json_object *o, const char *k)
+{
+	return o != NULL && json_object_is_type(o, json_type_object) &&
+	    json_object_object_get_ex(o, k, NULL);
+}
+
+/* Compare nv (the event's tags/labels) with the provider-wide set; consumes nv and ov. */
+static void
+diff_wide(struct finding *f, const struct em_entry *e, const struct em_attr *a,
+    const struct tf_instance *in, const char *wide, json_object *nv, json_object *ov, int sens)
+{
+	json_object *all = val_from_state(a->state_transform, tfstate_attr(in, wide));
+	json_object *cfg_new = json_object_new_object(), *cfg_old = NULL, *delta = NULL;
+
+	if (ov == NULL || !json_object_is_type(ov, json_type_object))
+		ov = (json_object_put(ov), json_object_new_object());
+	if (all == NULL || !json_object_is_type(all, json_type_object))
+		all = (json_object_put(all), json_object_new_object());
+	if (nv != NULL && !json_object_is_type(nv, json_type_object))
+		nv = (json_object_put(nv), json_object_new_object());
+	switch (e->action) {
+	case EM_SET_ADD: {
+		delta = nv != NULL ? val_set_minus(nv, all) : json_object_new_object();
+		json_object_object_foreach(delta, k, v) {
+			json_object *old = NULL;
+
+			if (has_key(all, k) && !has_key(ov, k)) {
+				char *name = wide_key_name(in, wide, k);
+
+				json_object_object_get_ex(all, k, &old);
+				finding_add_change(f, name, json_object_get(old), json_object_get(v),
+				    CH_MODIFIED, sens);
+				free(name);
+			} else
+				json_object_object_add(cfg_new, k, json_object_get(v));
+		}
+		if (!val_empty(cfg_new))
+			finding_add_change(f, a->name, NULL, json_object_get(cfg_new), CH_ADDED, sens);
+		break;
+	}
+	case EM_SET_REMOVE: {
+		delta = set_intersect(nv, all);
+		if (delta == NULL)
+			delta = json_object_new_object();
+		json_object_object_foreach(delta, k, v) {
+			if (!has_key(ov, k)) {
+				char *name = wide_key_name(in, wide, k);
+
+				finding_add_change(f, name, json_object_get(v), NULL, CH_REMOVED, sens);
+				free(name);
+			} else
+				json_object_object_add(cfg_new, k, json_object_get(v));
+		}
+		if (!val_empty(cfg_new))
+			finding_add_change(f, a->name, json_object_get(cfg_new), NULL, CH_REMOVED, sens);
+		break;
+	}
+	default: {
+		/* The call sets the whole set. */
+		if (nv == NULL || val_equal(all, nv))
+			break;
+		cfg_old = json_object_new_object();
+		json_object_object_foreach(all, k, v) {
+			json_object *now = NULL;
+
+			if (has_key(ov, k)) {
+				json_object_object_add(cfg_old, k, json_object_get(v));
+				continue;
+			}
+			json_object_object_get_ex(nv, k, &now);
+			if (now == NULL || !val_equal(now, v)) {
+				char *name = wide_key_name(in, wide, k);
+
+				finding_add_change(f, name, json_object_get(v), json_object_get(now),
+				    now == NULL ? CH_REMOVED : CH_MODIFIED, sens);
+				free(name);
+			}
+		}
+		json_object_object_foreach(nv, k2, v2) {
+			if (!has_key(all, k2) || has_key(ov, k2))
+				json_object_object_add(cfg_new, k2, json_object_get(v2));
+		}
+		if (!val_equal(cfg_old, cfg_new))
+			finding_add_change(f, a->name, json_object_get(ov), json_object_get(cfg_new),
+			    CH_MODIFIED, sens);
+		break;
+	}
+	}
+	json_object_put(cfg_old);
+	json_object_put(cfg_new);
+	json_object_put(delta);
+	json_object_put(all);
+	json_object_put(nv);
+	json_object_put(ov);
+}
+
 /* Compare the entry's attributes for a managed instance; returns the finding or NULL (equal). */
 static struct finding *
 diff_managed(struct detector *d, const struct event *ev, const struct em_entry *e,
@@ -590,6 +726,7 @@ diff_managed(struct detector *d, const struct event *ev, const struct em_entry *
 		const struct em_attr *a = &e->attrs[i];
 		int present, sens;
 		json_object *nv, *ov, *delta;
+		const char *wide;
 
 		nv = attr_event_value(a, ev, &present);
 		if (a->computed) {
@@ -607,6 +744,10 @@ diff_managed(struct detector *d, const struct event *ev, const struct em_entry *
 			nv = sg_self(nv, in->id);
 		ov = val_from_state(a->state_transform, tfstate_attr(in, a->name));
 		sens = a->sensitive || tfstate_is_sensitive(in, a->name);
+		if ((wide = wide_attr(a, in)) != NULL) {
+			diff_wide(f, e, a, in, wide, nv, ov, sens);
+			continue;
+		}
 		if (a->transform == VT_REDACTED) {
 			json_object_put(nv);
 			finding_add_change(f, a->name, sens ? NULL : ov, NULL, CH_MODIFIED, sens);
