@@ -1963,6 +1963,51 @@ dres_get(struct lifecycle *lc, const char *key)
 	return r;
 }
 
+/* The key of a provider-wide tag or label change ("tags_all.Team" -> "Team"), or NULL. */
+static const char *
+wide_key(const char *attr)
+{
+	static const char *const pre[] = { "tags_all.", "terraform_labels.", "effective_labels." };
+	size_t i;
+
+	for (i = 0; i < TF_ARRLEN(pre); i++)
+		if (strncmp(attr, pre[i], strlen(pre[i])) == 0 && attr[strlen(pre[i])] != '\0')
+			return attr + strlen(pre[i]);
+	return NULL;
+}
+
+/* A later write of tags / labels (nv, canonical map) puts a tracked tags_all.KEY back when the
+ * key has the value it had (present again, or gone again when it had none). */
+static void
+wide_key_back(struct dattr *da, const struct em_attr *a, const struct em_entry *e, json_object *nv)
+{
+	const char *k = wide_key(da->name);
+	json_object *v = NULL;
+	int has;
+
+	if (k == NULL || da->kind != DA_VALUE || nv == NULL ||
+	    !json_object_is_type(nv, json_type_object) ||
+	    !((a->transform == VT_TAGS && strcmp(a->name, "tags") == 0 &&
+	    strncmp(da->name, "tags_all.", 9) == 0) ||
+	    (a->transform == VT_LABELS && strcmp(a->name, "labels") == 0 &&
+	    strncmp(da->name, "tags_all.", 9) != 0)))
+		return;
+	has = json_object_object_get_ex(nv, k, &v);
+	switch (e->action) {
+	case EM_SET_ADD:
+		if (has)
+			da->back = val_equal(v, da->want);
+		break;
+	case EM_SET_REMOVE:
+		if (has)
+			da->back = da->want == NULL;
+		break;
+	default:        /* the whole set */
+		da->back = has ? val_equal(v, da->want) : da->want == NULL;
+		break;
+	}
+}
+
 /* Start tracking f (a copy): its drifted attributes and what puts each back. Modified findings
  * are tracked per attribute; unmanaged ones made by adding to a set by the members added;
  * every other unmanaged or deleted finding by its resource alone (a delete, a re-create).
@@ -2005,6 +2050,12 @@ track_finding(struct detector *d, const struct finding *f, const struct em_entry
 			a->name = xstrdup(c->attribute);
 			if (change_unknown(c) || (ea != NULL && ea->transform == VT_REDACTED))
 				a->kind = DA_UNKNOWN;
+			else if (wide_key(c->attribute) != NULL) {
+				/* tags_all.KEY: back when the key has its old value again (or is gone
+				 * again, when it had none). */
+				a->kind = DA_VALUE;
+				a->want = json_object_get(c->old_val);
+			}
 			else if (e != NULL && e->action == EM_SET_ADD) {
 				a->kind = DA_SET_ADDED;
 				a->want = json_object_get(c->new_val);
@@ -2275,8 +2326,10 @@ lifecycle_apply(struct detector *d, const struct event *ev, const struct em_entr
 				struct dattr *da = &df->a[j];
 				json_object *left;
 
-				if (strcmp(da->name, a->name) != 0)
+				if (strcmp(da->name, a->name) != 0) {
+					wide_key_back(da, a, e, nv);
 					continue;
+				}
 				switch (da->kind) {
 				case DA_VALUE:
 					if (e->action == EM_CREATE || e->action == EM_MODIFY)
