@@ -589,6 +589,15 @@ static const char *const e_ids[] = {
 	"broken/ids.yaml:24:44: unclosed or empty {...} in key template \"{}\"",
 	"broken/ids.yaml:24:50: \"}\" without \"{\" in key template \"x}\"",
 	"broken/ids.yaml:24:56: \"{a b}\" in key template \"{a b}\" is not an attribute name",
+	"broken/ids.yaml:29:11: \"when\" needs one of \"path\" or \"paths\"",
+	"broken/ids.yaml:34:11: \"when\" needs one of \"path\" or \"paths\"",
+	"broken/ids.yaml:39:24: resource \"google_x\" does not belong to provider aws (expected aws_...)",
+	"broken/ids.yaml:44:13: \"id_via\" must be a mapping with resource and attribute",
+	"broken/ids.yaml:50:32: \"keys\" needs \"set\" or \"removed\"",
+	"broken/ids.yaml:50:33: unknown key \"added\" in keys",
+	"broken/ids.yaml:51:28: use either \"keys\" or \"path\", not both",
+	"broken/ids.yaml:52:30: \"keys\" must be a mapping with set and/or removed (paths of key lists)",
+	"broken/ids.yaml:53:35: \"alone\" must be true or false",
 	NULL
 };
 
