@@ -320,6 +320,7 @@ test_ids(void)
 
 	detector_free(det);
 	eventmap_free(m);
+	conf_free(&conf);
 	det = saved;
 }
 
