@@ -50,11 +50,15 @@ static const char *const gcp_prefixes[] = { "v1.", "v2.", "beta.", "alpha." };
 
 static const char *const top_keys[] = { "provider", "service", "events" };
 static const char *const entry_keys[] = { "event", "aliases", "resource", "action", "id",
-    "id_transform", "state_keys", "severity", "attributes", "covered_by", "each", "when",
-    "unless", "id_match", "id_format" };
+    "id_transform", "state_keys", "severity", "attributes", "covered_by", "when", "id_via",
+    "unless", "each", "id_match", "id_format" };
 static const char *const attr_keys[] = { "name", "path", "paths", "value", "transform",
-    "state_transform", "sensitive", "computed", "if_in_state" };
+    "state_transform", "sensitive", "computed", "keys", "alone", "if_in_state" };
+static const char *const when_keys[] = { "path", "paths", "equals" };
+static const char *const via_keys[] = { "resource", "attribute" };
+static const char *const akeys_keys[] = { "set", "removed" };
 static const char *const cover_keys[] = { "resource", "match" };
+static const char *const join_keys[] = { "join", "sep" };
 
 const char *
 em_action_name(enum em_action a)
@@ -312,6 +316,84 @@ get_paths(struct ctx *c, yaml_node_t *v, const char *key, size_t *n, int *ok)
 	return out;
 }
 
+static void paths_free(struct jpath **p, size_t n);
+
+/* One `id` element that is a mapping {join: [paths], sep: text}: fills *j and returns a
+ * compiled copy of its first part (for code that reads one path per element), or NULL. */
+static struct jpath *
+get_join(struct ctx *c, yaml_node_t *map, struct em_join *j)
+{
+	yaml_node_t *parts = ymap_get(c->d, map, "join"), *sep = ymap_get(c->d, map, "sep");
+	const char *s;
+	char *err = NULL;
+	struct jpath *first;
+	int ok = 1;
+
+	check_keys(c, map, join_keys, TF_ARRLEN(join_keys), "an id join");
+	if (parts == NULL || sep == NULL) {
+		ERR(c, map, "an id join needs \"join\" (the paths of its parts) and \"sep\"");
+		return NULL;
+	}
+	if (!ynode_is_seq(parts) || yseq_len(parts) < 2) {
+		ERR(c, parts, "\"join\" must be a list of at least two paths");
+		return NULL;
+	}
+	if ((s = ynode_str(sep)) == NULL || *s == '\0') {
+		ERR(c, sep, "\"sep\" must be a non-empty string (what joins the parts: \":\", \"/\")");
+		return NULL;
+	}
+	j->parts = get_paths(c, parts, "join", &j->nparts, &ok);
+	if (!ok || j->nparts < 2) {
+		paths_free(j->parts, j->nparts);
+		memset(j, 0, sizeof *j);
+		return NULL;
+	}
+	j->sep = xstrdup(s);
+	first = jpath_compile(ynode_str(yseq_get(c->d, parts, 0)), &err);
+	free(err);
+	return first;
+}
+
+/* `id`: a path, or a list of paths and joins. */
+static struct jpath **
+get_ids(struct ctx *c, yaml_node_t *v, struct em_entry *e, int *ok)
+{
+	struct jpath **out;
+	size_t i, len, nj = 0;
+
+	if (!ynode_is_seq(v))
+		return get_paths(c, v, "id", &e->nid_paths, ok);
+	len = yseq_len(v);
+	for (i = 0; i < len; i++)
+		nj += ynode_is_map(yseq_get(c->d, v, i));
+	if (nj == 0)
+		return get_paths(c, v, "id", &e->nid_paths, ok);
+	out = xcalloc(len + 1, sizeof *out);
+	e->id_joins = xcalloc(len + 1, sizeof *e->id_joins);
+	for (i = 0; i < len; i++) {
+		yaml_node_t *it = yseq_get(c->d, v, i);
+		struct jpath *p;
+
+		if (ynode_is_map(it)) {
+			if ((p = get_join(c, it, &e->id_joins[e->nid_paths])) == NULL) {
+				*ok = 0;
+				continue;
+			}
+			out[e->nid_paths++] = p;
+			continue;
+		}
+		{
+			size_t n1 = 0;
+			struct jpath **one = get_paths(c, it, "id", &n1, ok);
+
+			if (n1 == 1)
+				out[e->nid_paths++] = one[0];
+			free(one);
+		}
+	}
+	return out;
+}
+
 static void
 paths_free(struct jpath **p, size_t n)
 {
@@ -373,18 +455,6 @@ check_resource(struct ctx *c, yaml_node_t *v, const char *key, int star_ok)
 /* ---- entries ---- */
 
 static void
-conds_free(struct em_cond *v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		jpath_free(v[i].path);
-		strv_free(v[i].vals, v[i].nvals);
-	}
-	free(v);
-}
-
-static void
 entry_free(struct em_entry *e)
 {
 	size_t i;
@@ -394,15 +464,26 @@ entry_free(struct em_entry *e)
 	free(e->service);
 	strv_free(e->names, e->nnames);
 	free(e->resource);
+	for (i = 0; e->id_joins != NULL && i < e->nid_paths; i++) {
+		paths_free(e->id_joins[i].parts, e->id_joins[i].nparts);
+		free(e->id_joins[i].sep);
+	}
+	free(e->id_joins);
 	paths_free(e->id_paths, e->nid_paths);
 	strv_free(e->state_keys, e->nstate_keys);
 	free(e->severity);
 	for (i = 0; i < e->nattrs; i++) {
 		free(e->attrs[i].name);
 		paths_free(e->attrs[i].paths, e->attrs[i].npaths);
+		paths_free(e->attrs[i].keys_set, e->attrs[i].nkeys_set);
+		paths_free(e->attrs[i].keys_removed, e->attrs[i].nkeys_removed);
 		json_object_put(e->attrs[i].value);
 	}
 	free(e->attrs);
+	paths_free(e->when_paths, e->nwhen);
+	strv_free(e->when_equals, e->nwhen_equals);
+	free(e->via_resource);
+	free(e->via_attr);
 	free(e->cover_resource);
 	for (i = 0; i < e->ncover; i++) {
 		free(e->cover[i].attr);
@@ -411,8 +492,8 @@ entry_free(struct em_entry *e)
 	free(e->cover);
 	free(e->file);
 	jpath_free(e->each);
-	conds_free(e->when, e->nwhen);
-	conds_free(e->unless, e->nunless);
+	paths_free(e->unless_paths, e->nunless);
+	strv_free(e->unless_equals, e->nunless_equals);
 	for (i = 0; i < e->nidm; i++) {
 		free(e->idm[i].attr);
 		jpath_free(e->idm[i].path);
@@ -467,8 +548,9 @@ parse_const(struct ctx *c, yaml_node_t *v, struct em_attr *a)
 		return -1;
 	}
 	canon = val_from_event(a->transform, j);
-	/* "" is a policy's "none" (what state holds once it is deleted): a valid constant. */
-	if (canon == NULL && !(a->transform == VT_POLICY && json_object_is_type(j, json_type_string) &&
+	/* "" is "none" (a policy, a list of rules, a map: what state holds once the call deleted
+	 * it): a valid constant for every transform. */
+	if (canon == NULL && !(json_object_is_type(j, json_type_string) &&
 	    json_object_get_string_len(j) == 0)) {
 		ERR(c, v, "value \"%s\" is not a valid %s", ynode_str(v),
 		    val_transform_name(a->transform));
@@ -478,6 +560,31 @@ parse_const(struct ctx *c, yaml_node_t *v, struct em_attr *a)
 	json_object_put(canon);
 	a->value = j;
 	return 0;
+}
+
+/* An attribute's `keys: {set: paths, removed: paths}`. */
+static int
+parse_akeys(struct ctx *c, yaml_node_t *v, struct em_attr *a)
+{
+	yaml_node_t *set, *rem;
+	int ok = 1;
+
+	if (!ynode_is_map(v)) {
+		ERR(c, v, "\"keys\" must be a mapping with set and/or removed (paths of key lists)");
+		return -1;
+	}
+	check_keys(c, v, akeys_keys, TF_ARRLEN(akeys_keys), "keys");
+	set = ymap_get(c->d, v, "set");
+	rem = ymap_get(c->d, v, "removed");
+	if (set == NULL && rem == NULL) {
+		ERR(c, v, "\"keys\" needs \"set\" or \"removed\"");
+		return -1;
+	}
+	if (set != NULL)
+		a->keys_set = get_paths(c, set, "set", &a->nkeys_set, &ok);
+	if (rem != NULL)
+		a->keys_removed = get_paths(c, rem, "removed", &a->nkeys_removed, &ok);
+	return ok ? 0 : -1;
 }
 
 static int
@@ -513,6 +620,12 @@ parse_attr(struct ctx *c, yaml_node_t *map, struct em_attr *a)
 		ok = 0;
 	} else if (cval != NULL) {
 		/* checked below, once the transform is known */
+	} else if ((v = ymap_get(c->d, map, "keys")) != NULL) {
+		if (path != NULL || paths != NULL) {
+			ERR(c, v, "use either \"keys\" or \"%s\", not both", path ? "path" : "paths");
+			ok = 0;
+		} else if (parse_akeys(c, v, a) != 0)
+			ok = 0;
 	} else if (path == NULL && paths == NULL) {
 		ERR(c, map, "attribute needs \"path\", \"paths\" or \"value\"");
 		ok = 0;
@@ -558,6 +671,13 @@ parse_attr(struct ctx *c, yaml_node_t *map, struct em_attr *a)
 			ok = 0;
 		} else
 			a->if_in_state = sv;
+	}
+	if ((v = ymap_get(c->d, map, "alone")) != NULL) {
+		if (yscalar_bool(ynode_str(v), &sv) != 0) {
+			ERR(c, v, "\"alone\" must be true or false");
+			ok = 0;
+		} else
+			a->alone = sv;
 	}
 	if (cval != NULL && path == NULL && paths == NULL && parse_const(c, cval, a) != 0)
 		ok = 0;
@@ -649,56 +769,6 @@ parse_match(struct ctx *c, yaml_node_t *v, const char *key, struct em_match **ou
 	return ok ? 0 : -1;
 }
 
-/* `when` / `unless`: a mapping of path: value or [values]. */
-static int
-parse_conds(struct ctx *c, yaml_node_t *v, const char *key, struct em_cond **out, size_t *nout)
-{
-	yaml_node_t *k, *pv;
-	size_t i, n;
-	int ok = 1;
-
-	if (!ynode_is_map(v)) {
-		ERR(c, v, "\"%s\" must be a mapping of path: value (or a list of values)", key);
-		return -1;
-	}
-	n = v->data.mapping.pairs.top - v->data.mapping.pairs.start;
-	if (n == 0) {
-		ERR(c, v, "\"%s\" must not be empty", key);
-		return -1;
-	}
-	*out = xcalloc(n, sizeof **out);
-	for (i = 0; ymap_pair(c->d, v, i, &k, &pv); i++) {
-		const char *ps = ynode_str(k);
-		struct em_cond *cd = &(*out)[*nout];
-		char *err = NULL;
-		int vok = 1;
-
-		if (ps == NULL || *ps == '\0') {
-			ERR(c, k, "\"%s\" keys must be paths", key);
-			ok = 0;
-			continue;
-		}
-		if ((cd->path = jpath_compile(ps, &err)) == NULL) {
-			ERR(c, k, "%s", err);
-			free(err);
-			ok = 0;
-			continue;
-		}
-		cd->vals = get_str_list(c, pv, key, &cd->nvals, &vok);
-		if (!vok || cd->nvals == 0) {
-			if (vok)
-				ERR(c, pv, "\"%s\": give the value or values the path must hold", key);
-			jpath_free(cd->path);
-			strv_free(cd->vals, cd->nvals);
-			memset(cd, 0, sizeof *cd);
-			ok = 0;
-			continue;
-		}
-		(*nout)++;
-	}
-	return ok ? 0 : -1;
-}
-
 /* id_format: literal text and {attr} placeholders, each an id_match key. */
 static int
 check_id_format(struct ctx *c, yaml_node_t *v, const struct em_entry *e, const char *f)
@@ -730,7 +800,10 @@ check_id_format(struct ctx *c, yaml_node_t *v, const struct em_entry *e, const c
 	return 0;
 }
 
-/* each, when, unless, id_match, id_format (batches of changes, composite record ids). */
+static int parse_cond(struct ctx *c, yaml_node_t *v, const char *key, struct jpath ***paths_out,
+    size_t *npaths, char ***equals, size_t *nequals);
+
+/* each, unless, id_match, id_format (batches of changes, composite record ids). */
 static int
 parse_batch(struct ctx *c, yaml_node_t *map, struct em_entry *e)
 {
@@ -752,11 +825,9 @@ parse_batch(struct ctx *c, yaml_node_t *map, struct em_entry *e)
 			ok = 0;
 		}
 	}
-	if ((v = ymap_get(c->d, map, "when")) != NULL &&
-	    parse_conds(c, v, "when", &e->when, &e->nwhen) != 0)
-		ok = 0;
 	if ((v = ymap_get(c->d, map, "unless")) != NULL &&
-	    parse_conds(c, v, "unless", &e->unless, &e->nunless) != 0)
+	    parse_cond(c, v, "unless", &e->unless_paths, &e->nunless, &e->unless_equals,
+	    &e->nunless_equals) != 0)
 		ok = 0;
 	fv = ymap_get(c->d, map, "id_format");
 	if ((v = ymap_get(c->d, map, "id_match")) != NULL) {
@@ -782,6 +853,109 @@ parse_batch(struct ctx *c, yaml_node_t *map, struct em_entry *e)
 			e->id_format = xstrdup(s);
 	}
 	return ok ? 0 : -1;
+}
+
+/* `when` / `unless: {path | paths, equals}`: the condition holds when a path is in the
+ * record (and its value, as text, is `equals`, or one of them when it is a list). */
+static int
+parse_cond(struct ctx *c, yaml_node_t *v, const char *key, struct jpath ***paths_out,
+    size_t *npaths, char ***equals, size_t *nequals)
+{
+	yaml_node_t *path, *paths, *eq;
+	int ok = 1;
+
+	if (!ynode_is_map(v)) {
+		ERR(c, v, "\"%s\" must be a mapping with path (or paths) and optionally equals", key);
+		return -1;
+	}
+	check_keys(c, v, when_keys, TF_ARRLEN(when_keys), key);
+	path = ymap_get(c->d, v, "path");
+	paths = ymap_get(c->d, v, "paths");
+	if ((path == NULL) == (paths == NULL)) {
+		ERR(c, v, "\"%s\" needs one of \"path\" or \"paths\"", key);
+		return -1;
+	}
+	*paths_out = get_paths(c, path != NULL ? path : paths, path != NULL ? "path" : "paths",
+	    npaths, &ok);
+	if ((eq = ymap_get(c->d, v, "equals")) != NULL) {
+		if (!ynode_is_scalar(eq) && !ynode_is_seq(eq)) {
+			ERR(c, eq, "\"equals\" must be a value (a string, number or true/false) or a "
+			    "list of values");
+			ok = 0;
+		} else {
+			*equals = get_str_list(c, eq, "equals", nequals, &ok);
+			if (ok && *nequals == 0) {
+				ERR(c, eq, "\"equals\" must not be empty");
+				ok = 0;
+			}
+		}
+	}
+	return ok ? 0 : -1;
+}
+
+/* `id_via: {resource, attribute}`. */
+static int
+parse_via(struct ctx *c, yaml_node_t *v, struct em_entry *e)
+{
+	yaml_node_t *r, *a;
+	const char *s;
+
+	if (!ynode_is_map(v)) {
+		ERR(c, v, "\"id_via\" must be a mapping with resource and attribute");
+		return -1;
+	}
+	check_keys(c, v, via_keys, TF_ARRLEN(via_keys), "id_via");
+	r = ymap_get(c->d, v, "resource");
+	a = ymap_get(c->d, v, "attribute");
+	if (r == NULL || a == NULL) {
+		ERR(c, v, "\"id_via\" needs \"resource\" and \"attribute\"");
+		return -1;
+	}
+	if ((s = check_resource(c, r, "resource", 0)) == NULL)
+		return -1;
+	e->via_resource = xstrdup(s);
+	if ((s = get_str(c, a, "attribute")) == NULL)
+		return -1;
+	e->via_attr = xstrdup(s);
+	return 0;
+}
+
+/* A `when`/`unless` condition: one of the paths is in the record (the first present decides)
+ * and, when values are given, its value as text is one of them. */
+static int
+cond_holds(struct jpath *const *paths, size_t npaths, char *const *equals, size_t nequals,
+    json_object *record)
+{
+	size_t i, k;
+
+	for (i = 0; i < npaths; i++) {
+		json_object *v = jpath_get(paths[i], record);
+		const char *s;
+
+		if (v == NULL)
+			continue;
+		if (nequals == 0)
+			return 1;
+		if ((s = json_object_get_string(v)) == NULL)
+			return 0;
+		for (k = 0; k < nequals; k++)
+			if (strcmp(s, equals[k]) == 0)
+				return 1;
+		return 0;
+	}
+	return 0;
+}
+
+int
+eventmap_entry_applies(const struct em_entry *e, json_object *record)
+{
+	if (e == NULL)
+		return 1;
+	if (e->nwhen > 0 && !cond_holds(e->when_paths, e->nwhen, e->when_equals, e->nwhen_equals,
+	    record))
+		return 0;
+	return e->nunless == 0 || !cond_holds(e->unless_paths, e->nunless, e->unless_equals,
+	    e->nunless_equals, record);
 }
 
 static struct em_entry *
@@ -874,7 +1048,7 @@ parse_entry(struct ctx *c, yaml_node_t *map)
 		ERR(c, v, "use either \"id\" or \"id_match\", not both");
 		ok = 0;
 	} else
-		e->id_paths = get_paths(c, v, "id", &e->nid_paths, &ok);
+		e->id_paths = get_ids(c, v, e, &ok);
 	if (parse_batch(c, map, e) != 0)
 		ok = 0;
 
@@ -893,10 +1067,29 @@ parse_entry(struct ctx *c, yaml_node_t *map)
 			ERR(c, v, "\"state_keys\" must not be empty (leave it out for [id])");
 			ok = 0;
 		}
+		for (i = 0; i < e->nstate_keys; i++) {
+			char *msg;
+
+			if (!state_index_is_template(e->state_keys[i]) &&
+			    strchr(e->state_keys[i], '}') == NULL)
+				continue;
+			if ((msg = state_index_template_check(e->state_keys[i])) != NULL) {
+				ERR(c, ynode_is_seq(v) && yseq_len(v) == e->nstate_keys ?
+				    yseq_get(c->d, v, i) : v, "%s", msg);
+				free(msg);
+				ok = 0;
+			}
+		}
 	} else {
 		e->state_keys = xcalloc(1, sizeof *e->state_keys);
 		e->state_keys[e->nstate_keys++] = xstrdup("id");
 	}
+
+	if ((v = ymap_get(c->d, map, "when")) != NULL && parse_cond(c, v, "when", &e->when_paths,
+	    &e->nwhen, &e->when_equals, &e->nwhen_equals) != 0)
+		ok = 0;
+	if ((v = ymap_get(c->d, map, "id_via")) != NULL && parse_via(c, v, e) != 0)
+		ok = 0;
 
 	if ((v = ymap_get(c->d, map, "severity")) != NULL) {
 		if ((t = get_enum(c, v, "severity", "severity", severity_names,
@@ -921,12 +1114,16 @@ parse_entry(struct ctx *c, yaml_node_t *map)
 					ok = 0;
 					free(a->name);
 					paths_free(a->paths, a->npaths);
+					paths_free(a->keys_set, a->nkeys_set);
+					paths_free(a->keys_removed, a->nkeys_removed);
 					json_object_put(a->value);
 					memset(a, 0, sizeof *a);
 					continue;
 				}
+				/* One name twice only as a value and its `alone` stand-in. */
 				for (j = 0; j < e->nattrs; j++)
-					if (strcmp(e->attrs[j].name, a->name) == 0)
+					if (strcmp(e->attrs[j].name, a->name) == 0 &&
+					    e->attrs[j].alone == a->alone)
 						break;
 				if (j < e->nattrs) {
 					ERR(c, yseq_get(c->d, v, i), "duplicate attribute \"%s\"",
@@ -1158,37 +1355,6 @@ eventmap_lookup(const struct eventmap *m, enum tf_provider p, const char *servic
 }
 
 /* ---- batches of changes: each, when, unless, id_match ---- */
-
-/* Is the value at cd's path one of its values? */
-static int
-cond_holds(const struct em_cond *cd, json_object *record)
-{
-	json_object *v = jpath_get(cd->path, record);
-	const char *s;
-	size_t i;
-
-	if (v == NULL || json_object_is_type(v, json_type_object) ||
-	    json_object_is_type(v, json_type_array) || (s = json_object_get_string(v)) == NULL)
-		return 0;
-	for (i = 0; i < cd->nvals; i++)
-		if (strcmp(cd->vals[i], s) == 0)
-			return 1;
-	return 0;
-}
-
-int
-eventmap_applies(const struct em_entry *e, json_object *record)
-{
-	size_t i;
-
-	for (i = 0; i < e->nwhen; i++)
-		if (!cond_holds(&e->when[i], record))
-			return 0;
-	for (i = 0; i < e->nunless; i++)
-		if (cond_holds(&e->unless[i], record))
-			return 0;
-	return 1;
-}
 
 const char *
 eventmap_match_value(const struct em_entry *e, size_t i, json_object *record)
@@ -1590,12 +1756,25 @@ eventmap_attrset_new(const struct eventmap *m)
 
 		for (j = 0; j < e->nattrs; j++)
 			attrset_add(s, e->resource, e->attrs[j].name);
-		for (j = 0; j < e->nstate_keys; j++)
-			attrset_add(s, e->resource, e->state_keys[j]);
+		for (j = 0; j < e->nstate_keys; j++) {
+			char *a;
+			size_t k;
+
+			if (!state_index_is_template(e->state_keys[j])) {
+				attrset_add(s, e->resource, e->state_keys[j]);
+				continue;
+			}
+			for (k = 0; (a = state_index_template_attr(e->state_keys[j], k)) != NULL; k++) {
+				attrset_add(s, e->resource, a);
+				free(a);
+			}
+		}
 		for (j = 0; e->cover_resource != NULL && j < e->ncover; j++)
 			attrset_add(s, e->cover_resource, e->cover[j].attr);
 		for (j = 0; j < e->nidm; j++)
 			attrset_add(s, e->resource, e->idm[j].attr);
+		if (e->via_resource != NULL)
+			attrset_add(s, e->via_resource, e->via_attr);
 	}
 	return s;
 }
@@ -1603,8 +1782,8 @@ eventmap_attrset_new(const struct eventmap *m)
 int
 eventmap_attrset_has(const struct em_attrset *s, const char *type, const char *attr)
 {
-	static const char *always[] = { "name", "tags", "tags_all", "labels", "project", "region",
-	    "zone", "location" };
+	static const char *always[] = { "name", "tags", "tags_all", "labels", "terraform_labels",
+	    "effective_labels", "project", "region", "zone", "location" };
 	size_t alen = strlen(attr), i, k;
 	uint64_t h[2];
 
@@ -1711,16 +1890,19 @@ eventmap_seen_record(const struct eventmap *m, const struct event *ev)
 		for (i = 0; i < nent; i++) {
 			const struct em_entry *e = ents[i];
 
-			for (j = 0; pass == 0 && j < e->nid_paths; j++)
+			for (j = 0; pass == 0 && j < e->nid_paths; j++) {
 				out = jpath_copy(e->id_paths[j], rec, out, 0);
+				for (k = 0; e->id_joins != NULL && k < e->id_joins[j].nparts; k++)
+					out = jpath_copy(e->id_joins[j].parts[k], rec, out, 0);
+			}
 			for (j = 0; pass == 0 && j < e->ncover; j++)
 				out = jpath_copy(e->cover[j].path, rec, out, 0);
 			for (j = 0; pass == 0 && j < e->nidm; j++)
 				out = jpath_copy(e->idm[j].path, rec, out, 0);
 			for (j = 0; pass == 0 && j < e->nwhen; j++)
-				out = jpath_copy(e->when[j].path, rec, out, 0);
+				out = jpath_copy(e->when_paths[j], rec, out, 0);
 			for (j = 0; pass == 0 && j < e->nunless; j++)
-				out = jpath_copy(e->unless[j].path, rec, out, 0);
+				out = jpath_copy(e->unless_paths[j], rec, out, 0);
 			for (j = 0; j < e->nattrs; j++) {
 				const struct em_attr *a = &e->attrs[j];
 				int secret = a->sensitive || a->transform == VT_REDACTED;
@@ -1729,6 +1911,10 @@ eventmap_seen_record(const struct eventmap *m, const struct event *ev)
 					continue;
 				for (k = 0; k < a->npaths; k++)
 					out = jpath_copy(a->paths[k], rec, out, pass == 1);
+				for (k = 0; pass == 0 && k < a->nkeys_set; k++)
+					out = jpath_copy(a->keys_set[k], rec, out, 0);
+				for (k = 0; pass == 0 && k < a->nkeys_removed; k++)
+					out = jpath_copy(a->keys_removed[k], rec, out, 0);
 			}
 		}
 	if (ev->raw == NULL || ev->raw == rec || ev->provider != PROV_GCP)

@@ -10,9 +10,12 @@
  *       resource: aws_instance          # Terraform type; "*" = any type found by the id (tags)
  *       action: modify                  # create | modify | delete | set_add | set_remove
  *       id: [requestParameters.instanceId, responseElements.x]   # tried in order; [] = many
+ *       # an element may join several paths: {join: [requestParameters.roleName,
+ *       #   requestParameters.policyName], sep: ":"} -> "role:policy" (composite ids)
  *       id_transform: string            # string | basename | gcp_path
  *       state_keys: [identifier]        # state attributes the id may equal (id, arn, self_link
- *                                       # are always indexed)
+ *                                       # are always indexed); or a template over attributes,
+ *                                       # "{log_group_name}:{name}" (ids without the parent)
  *       severity: high                  # default severity of findings from this entry
  *       attributes:
  *         - name: instance_type         # Terraform attribute (dotted for nested: tags.Name)
@@ -25,9 +28,12 @@
  *         - name: is_enabled            # a constant the call implies (DisableKey -> false):
  *           value: false                # `value:` instead of path/paths (YAML scalar, typed
  *                                       # by the transform)
+ *       when: {path: requestParameters.setAsDefault, equals: true}   # applies only then
+ *                                       # (equals may list values: [CREATE, UPSERT])
+ *       unless: {path: a.changes[].type, equals: SOA}   # ... and not when this holds
+ *       id_via: {resource: aws_kms_alias, attribute: target_key_id}  # an alias stands for
+ *                                       # the id its state resource names
  *       each: a.changes[]               # the entry applies to every element of this list alone
- *       when: {a.changes[].action: [CREATE, UPSERT]}   # applies only when these hold ...
- *       unless: {a.changes[].type: SOA}  # ... and these do not
  *       id_match: {zone_id: a.zoneId, fqdn: a.changes[].name}   # composite ids: the instance
  *                                       # whose attributes equal these (DNS-folded), shown as
  *       id_format: "{zone_id}_{fqdn}"   # this id (a placeholder without a value drops itself
@@ -61,9 +67,23 @@ struct em_attr {
 	enum val_transform state_transform;   /* = transform unless given */
 	int sensitive;
 	int computed;               /* a side effect of the call: never drift (detect skips it) */
+	int alone;                  /* compared only when no other attribute of the entry is in
+	                             * the record (a field logged on every call, as {}) */
 	json_object *value;         /* constant new value (`value:`), or NULL; owned */
 	int if_in_state;            /* compared only when state holds a value (an optional
 	                             * argument the configuration may leave to the cloud) */
+	/* `keys: {set: [paths], removed: [paths]}`: the log names the keys of a map it set or
+	 * removed but not their values (GCP metadataDelta): each key a change NAME.KEY */
+	struct jpath **keys_set, **keys_removed;
+	size_t nkeys_set, nkeys_removed;
+};
+
+/* A composite id: the values at several paths, each reduced by the entry's id_transform,
+ * joined by `sep` ("role:policy"). Every part must name a value. */
+struct em_join {
+	struct jpath **parts;
+	size_t nparts;
+	char *sep;
 };
 
 struct em_match {
@@ -72,13 +92,6 @@ struct em_match {
 };
 
 #define EM_MAX_ID_MATCH 8           /* id_match attributes of one entry */
-
-/* `when` / `unless`: the value at path (as text) is one of vals. */
-struct em_cond {
-	struct jpath *path;
-	char **vals;
-	size_t nvals;
-};
 
 struct em_entry {
 	enum tf_provider provider;
@@ -89,12 +102,25 @@ struct em_entry {
 	enum em_action action;
 	struct jpath **id_paths;
 	size_t nid_paths;
+	struct em_join *id_joins;   /* per id path: nparts > 0 when it is a join (id_paths[i]
+	                             * is then its first part), else empty; NULL = no joins */
 	enum em_id_transform id_transform;
 	char **state_keys;
 	size_t nstate_keys;
 	char *severity;             /* NULL = default for the kind */
 	struct em_attr *attrs;
 	size_t nattrs;
+	struct jpath **when_paths;  /* `when`: the entry applies only when one of these is in the
+	                             * record (NULL: always) ... */
+	size_t nwhen;
+	char **when_equals;         /* ... with one of these values (as text), when given */
+	size_t nwhen_equals;
+	struct jpath **unless_paths;        /* `unless`: the entry does not apply when this holds */
+	size_t nunless;
+	char **unless_equals;
+	size_t nunless_equals;
+	char *via_resource;         /* `id_via`: an id naming one of these in state (a KMS alias) */
+	char *via_attr;             /* stands for the value of this attribute (target_key_id) */
 	char *cover_resource;       /* covered_by.resource, or NULL */
 	struct em_match *cover;
 	size_t ncover;
@@ -102,10 +128,6 @@ struct em_entry {
 	int line;
 	/* Batches of changes (doc/event-maps.md, "Batches of changes"). */
 	struct jpath *each;         /* the entry applies to each element of this list alone */
-	struct em_cond *when;       /* all hold, or the entry does not apply */
-	size_t nwhen;
-	struct em_cond *unless;     /* none holds, or the entry does not apply */
-	size_t nunless;
 	struct em_match *idm;       /* id_match: the instance of `resource` whose attributes equal
 	                             * these values (compared as DNS names: case and a final dot
 	                             * ignored; absent = null = "") */
@@ -131,11 +153,12 @@ void eventmap_free(struct eventmap *m);
 
 /* Normalize an event name for lookup: GCP's "v1."/"beta."/"alpha."/"v2." prefixes stripped. */
 const char *eventmap_norm_name(enum tf_provider p, const char *name);
+/* Does the entry apply to this record (its `when` holds, or it has none, and its `unless`
+ * does not)? */
+int eventmap_entry_applies(const struct em_entry *e, json_object *record);
 /* Entries for (provider, service, name): fills up to max, returns the count. Does not allocate. */
 size_t eventmap_lookup(const struct eventmap *m, enum tf_provider p, const char *service,
     const char *name, const struct em_entry **out, size_t max);
-/* Does entry e apply to the record (its `when` all hold, none of its `unless`)? */
-int eventmap_applies(const struct em_entry *e, json_object *record);
 /* The id an id_match entry reports for the record (its id_format filled), heap; NULL when no
  * placeholder has a value. */
 char *eventmap_match_id(const struct em_entry *e, json_object *record);

@@ -62,7 +62,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    json_object_get(rec);
 			char *id;
 
-			eventmap_applies(e, one);
+			eventmap_entry_applies(e, one);
 			id = eventmap_match_id(e, one);
 			if (e->nidm > 0 && e->id_format == NULL)
 				abort();        /* id_match without the id it reports */
