@@ -2,6 +2,7 @@
  * not drift. Owned by one thread (the engine); the state index is shared read-only. */
 #include "config.h"
 
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <sys/types.h>
 #include <string.h>
@@ -257,11 +258,42 @@ is_service(const struct detector *d, const struct event *ev)
 	    match_any_glob(&d->conf->service_principals, ev->actor.invoked_by);
 }
 
+/* gcp_names callbacks: what the state says a project number or a service account is. */
 static char *
-id_transform(const struct em_entry *e, const char *prov, json_object *v)
+state_project_id(void *ctx, const char *number)
 {
+	const struct detector *d = ctx;
+	const struct tf_instance *in[1];
+	json_object *v;
+
+	if (d->ix == NULL || state_index_find(d->ix, "gcp", number, "google_project", in, 1) == 0)
+		return NULL;
+	v = tfstate_attr(in[0], "project_id");
+	if (json_object_is_type(v, json_type_string) && json_object_get_string_len(v) > 0)
+		return xstrdup(json_object_get_string(v));
+	return NULL;
+}
+
+static char *
+state_service_account(void *ctx, const char *key)
+{
+	const struct detector *d = ctx;
+	const struct tf_instance *in[1];
+
+	if (d->ix == NULL ||
+	    state_index_find(d->ix, "gcp", key, "google_service_account", in, 1) == 0 ||
+	    in[0]->id == NULL || strncmp(in[0]->id, "projects/", 9) != 0)
+		return NULL;
+	return xstrdup(in[0]->id);
+}
+
+static char *
+id_transform(const struct detector *d, const struct em_entry *e, const struct event *ev,
+    const char *prov, json_object *v)
+{
+	const struct gcp_names names = { state_project_id, state_service_account, (void *)d };
 	const char *s;
-	char *norm;
+	char *norm, *gn;
 
 	if (v == NULL)
 		return NULL;
@@ -271,6 +303,15 @@ id_transform(const struct em_entry *e, const char *prov, json_object *v)
 	if (s == NULL || *s == '\0')
 		return NULL;
 	norm = state_index_norm_value(prov, s);
+	/* GCP names by project number and service accounts by unique id, as Terraform's ids. */
+	if (ev->provider == PROV_GCP && (gn = gcp_name_normalize(ev, norm, &names)) != NULL) {
+		free(norm);
+		norm = gn;
+	}
+	if (e->id_glob != NULL && fnmatch(e->id_glob, norm, FNM_PATHNAME) != 0) {
+		free(norm);
+		return NULL;    /* a name of another shape (a folder's, not a project's) */
+	}
 	if (e->id_transform == EMID_BASENAME) {
 		const char *slash = strrchr(norm, '/');
 
@@ -278,15 +319,22 @@ id_transform(const struct em_entry *e, const char *prov, json_object *v)
 			char *b = xstrdup(slash + 1);
 
 			free(norm);
-			return b;
+			norm = b;
 		}
+	}
+	if (e->id_prefix != NULL && strncmp(norm, e->id_prefix, strlen(e->id_prefix)) != 0) {
+		char *p = xasprintf("%s%s", e->id_prefix, norm);
+
+		free(norm);
+		norm = p;
 	}
 	return norm;
 }
 
 /* Resource ids named by an entry, in order, without duplicates. */
 static size_t
-entry_ids(const struct em_entry *e, const struct event *ev, const char *prov, char **ids, size_t max)
+entry_ids(const struct detector *d, const struct em_entry *e, const struct event *ev,
+    const char *prov, char **ids, size_t max)
 {
 	json_object *vals[MAX_IDS];
 	size_t n = 0, i, j, k, cnt;
@@ -296,7 +344,7 @@ entry_ids(const struct em_entry *e, const struct event *ev, const char *prov, ch
 		if (cnt > MAX_IDS)
 			cnt = MAX_IDS;
 		for (j = 0; j < cnt && n < max; j++) {
-			char *id = id_transform(e, prov, vals[j]);
+			char *id = id_transform(d, e, ev, prov, vals[j]);
 
 			if (id == NULL)
 				continue;
@@ -549,6 +597,87 @@ sg_self(json_object *rules, const char *own_id)
 }
 
 /* Compare the entry's attributes for a managed instance; returns the finding or NULL (equal). */
+static json_object *iam_deltas(const struct em_entry *e, const struct event *ev);
+static int iam_delta(json_object *dl, const char **role, char **member);
+
+/* The state's IAM policy (a's attribute of in) with the event's binding deltas applied, as a
+ * canonical policy: what an authoritative _iam_policy resource now differs by when the log
+ * carries only the deltas (storage.setIamPermissions). Bindings with a condition are left as
+ * they are (a delta names none). NULL, *present 0, without deltas. */
+static json_object *
+iam_policy_apply(const struct em_entry *e, const struct event *ev,
+    const struct tf_instance *in, const struct em_attr *a, int *present)
+{
+	json_object *dl = iam_deltas(e, ev), *pol, *binds, *out;
+	size_t i, j, n;
+
+	*present = 0;
+	if (dl == NULL)
+		return NULL;
+	pol = val_from_state(a->state_transform, tfstate_attr(in, a->name));
+	if (!json_object_is_type(pol, json_type_object)) {
+		json_object_put(pol);
+		pol = json_object_new_object();
+	}
+	if (!json_object_object_get_ex(pol, "bindings", &binds) ||
+	    !json_object_is_type(binds, json_type_array)) {
+		binds = json_object_new_array();
+		json_object_object_add(pol, "bindings", binds);
+	}
+	n = json_object_array_length(dl);
+	for (i = 0; i < n; i++) {
+		const char *role;
+		char *member;
+		int add = iam_delta(json_object_array_get_idx(dl, i), &role, &member);
+		json_object *b = NULL, *mem = NULL, *r;
+		size_t k, nb = json_object_array_length(binds);
+
+		if (add < 0) {
+			free(member);
+			continue;
+		}
+		for (j = 0; j < nb && b == NULL; j++) {
+			json_object *cand = json_object_array_get_idx(binds, j);
+
+			if (json_object_object_get_ex(cand, "role", &r) &&
+			    strcmp(json_object_get_string(r), role) == 0 &&
+			    !json_object_object_get_ex(cand, "condition", NULL))
+				b = cand;
+		}
+		if (b == NULL && add) {
+			b = json_object_new_object();
+			json_object_object_add(b, "role", json_object_new_string(role));
+			json_object_array_add(binds, b);
+		}
+		if (b != NULL && (!json_object_object_get_ex(b, "members", &mem) ||
+		    !json_object_is_type(mem, json_type_array))) {
+			mem = json_object_new_array();
+			json_object_object_add(b, "members", mem);
+		}
+		for (k = 0; mem != NULL && k < json_object_array_length(mem); k++)
+			if (strcmp(json_object_get_string(json_object_array_get_idx(mem, k)),
+			    member) == 0)
+				break;
+		if (add && mem != NULL && k == json_object_array_length(mem))
+			json_object_array_add(mem, json_object_new_string(member));
+		else if (!add && mem != NULL && k < json_object_array_length(mem))
+			json_object_array_del_idx(mem, k, 1);
+		free(member);
+	}
+	/* A role left without members is no binding. */
+	for (j = json_object_array_length(binds); j-- > 0;) {
+		json_object *mem;
+
+		if (json_object_object_get_ex(json_object_array_get_idx(binds, j), "members", &mem) &&
+		    json_object_is_type(mem, json_type_array) && json_object_array_length(mem) == 0)
+			json_object_array_del_idx(binds, j, 1);
+	}
+	out = val_from_event(a->transform, pol);
+	json_object_put(pol);
+	*present = 1;
+	return out;
+}
+
 static struct finding *
 diff_managed(struct detector *d, const struct event *ev, const struct em_entry *e,
     const struct tf_instance *in, const char *id, int *touched_only)
@@ -563,6 +692,8 @@ diff_managed(struct detector *d, const struct event *ev, const struct em_entry *
 		json_object *nv, *ov, *delta;
 
 		nv = attr_event_value(a, ev, &present);
+		if (!present && e->deltas != NULL && a->transform == VT_POLICY)
+			nv = iam_policy_apply(e, ev, in, a, &present);
 		if (a->computed) {
 			/* A side effect of the call, never drift; logged, so the call is known. */
 			json_object_put(nv);
@@ -678,9 +809,20 @@ handle_managed(struct detector *d, const struct event *ev, const struct em_entry
 	return why;
 }
 
+static enum nodrift handle_unmanaged_as(struct detector *d, const struct event *ev,
+    const struct em_entry *e, const char *type, const char *id, struct finding_list *out);
+
 static enum nodrift
 handle_unmanaged(struct detector *d, const struct event *ev, const struct em_entry *e,
     const char *id, struct finding_list *out)
+{
+	return handle_unmanaged_as(d, ev, e, e->resource, id, out);
+}
+
+/* handle_unmanaged, reporting a resource of `type` (covered_by's, for IAM members). */
+static enum nodrift
+handle_unmanaged_as(struct detector *d, const struct event *ev, const struct em_entry *e,
+    const char *type, const char *id, struct finding_list *out)
 {
 	struct finding *f;
 	size_t i;
@@ -695,20 +837,20 @@ handle_unmanaged(struct detector *d, const struct event *ev, const struct em_ent
 	/* One unmanaged finding per resource: its creation (or the first change seen); later
 	 * changes to a resource already reported as outside Terraform add nothing. */
 	sb_init(&key);
-	sb_addf(&key, "%d\n%s\n%s", (int)ev->provider, e->resource, id);
+	sb_addf(&key, "%d\n%s\n%s", (int)ev->provider, type, id);
 	seen = tf_hset_test_and_add(&d->unmanaged, tf_hash(key.buf, key.len));
 	/* Also remember the id alone, so an entry for "any type" (tags) sees it too. */
 	sb_reset(&key);
 	sb_addf(&key, "%d\n*\n%s", (int)ev->provider, id);
 	if (tf_hset_test_and_add(&d->unmanaged, tf_hash(key.buf, key.len)) &&
-	    strcmp(e->resource, "*") == 0)
+	    strcmp(type, "*") == 0)
 		seen = 1;
 	sb_free(&key);
 	/* Reported before, but that drift is gone (deleted again, say): made again, it is new
 	 * drift, reported again. */
-	if (seen && !lifecycle_all_resolved(d, e->resource, id))
+	if (seen && !lifecycle_all_resolved(d, type, id))
 		return ND_NOT_MANAGED;
-	f = finding_new(d, ev, e, FK_UNMANAGED, NULL, id, e->resource);
+	f = finding_new(d, ev, e, FK_UNMANAGED, NULL, id, type);
 	/* Show what the event set, so a reviewer sees the new resource's shape. */
 	for (i = 0; i < e->nattrs; i++) {
 		int present;
@@ -731,6 +873,182 @@ handle_unmanaged(struct detector *d, const struct event *ev, const struct em_ent
 	}
 	finding_done(d, ev, NULL, f, e, out);
 	return ND_DRIFT;
+}
+
+/* ---- GCP IAM policy deltas (an entry's `deltas:`, doc/event-maps.md) ---- */
+
+/* One binding delta {action ADD|REMOVE, role, member}: 1 (add), 0 (remove), -1 (not one). The
+ * member as the provider keeps it (heap). */
+static int
+iam_delta(json_object *dl, const char **role, char **member)
+{
+	json_object *a, *r, *m;
+	const char *act;
+
+	*member = NULL;
+	if (!json_object_object_get_ex(dl, "action", &a) ||
+	    !json_object_object_get_ex(dl, "role", &r) ||
+	    !json_object_object_get_ex(dl, "member", &m) ||
+	    !json_object_is_type(a, json_type_string) || !json_object_is_type(r, json_type_string) ||
+	    !json_object_is_type(m, json_type_string) || json_object_get_string_len(r) == 0 ||
+	    json_object_get_string_len(m) == 0)
+		return -1;
+	act = json_object_get_string(a);
+	if (strcmp(act, "ADD") != 0 && strcmp(act, "REMOVE") != 0)
+		return -1;
+	*role = json_object_get_string(r);
+	*member = gcp_iam_member_normalize(json_object_get_string(m));
+	return strcmp(act, "ADD") == 0;
+}
+
+/* The event's binding deltas (borrowed), or NULL when it has none of the shape. */
+static json_object *
+iam_deltas(const struct em_entry *e, const struct event *ev)
+{
+	json_object *v = e->deltas != NULL ? jpath_get(e->deltas, ev->record) : NULL;
+
+	return json_object_is_type(v, json_type_array) && json_object_array_length(v) > 0 ?
+	    v : NULL;
+}
+
+static const struct tf_instance *
+find_one(const struct detector *d, const char *id, const char *type)
+{
+	const struct tf_instance *in[1];
+
+	if (d->ix == NULL || state_index_find(d->ix, "gcp", id, type, in, 1) == 0)
+		return NULL;
+	return in[0];
+}
+
+/* Is `m` (a JSON string) in the array? */
+static int
+str_in(json_object *arr, const char *m, size_t *at)
+{
+	size_t i, n = json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+
+	for (i = 0; i < n; i++) {
+		const char *s = json_object_get_string(json_object_array_get_idx(arr, i));
+
+		if (s != NULL && strcmp(s, m) == 0) {
+			if (at != NULL)
+				*at = i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A GCP IAM call by its binding deltas, for a set_add entry with `deltas` (resource: the
+ * role's binding, RESOURCE/ROLE; covered_by: the member, RESOURCE/ROLE/MEMBER; RESOURCE is the
+ * entry's id). Each delta is a set change of one role's members:
+ *   ADD     a managed member: Terraform's already, nothing; a managed binding: its members,
+ *           old -> new; neither: an unmanaged member named like the provider's id.
+ *   REMOVE  a managed member: deleted; a managed binding holding it: members, old -> new;
+ *           neither: nothing Terraform holds.
+ * One finding per binding, with every delta of its role applied. *handled is 0 when the
+ * event has no deltas (the next alternative decides).
+ */
+static enum nodrift
+resolve_iam_deltas(struct detector *d, const struct event *ev, const struct em_entry *e,
+    struct finding_list *out, int *handled)
+{
+	json_object *dl = iam_deltas(e, ev);
+	char *ids[1];
+	const char *prov = tf_provider_name(ev->provider), *role;
+	enum nodrift why = ND__COUNT, r;
+	size_t n, i, j, ne;
+
+	*handled = 0;
+	if (dl == NULL || (ne = entry_ids(d, e, ev, prov, ids, 1)) == 0)
+		return ND_NO_ID;
+	*handled = 1;
+	n = json_object_array_length(dl);
+	for (i = 0; i < n; i++) {
+		const struct tf_instance *bind;
+		json_object *old = NULL, *now = NULL;
+		char *bid, *member;
+		int add = iam_delta(json_object_array_get_idx(dl, i), &role, &member), dup = 0;
+
+		free(member);
+		if (add < 0)
+			continue;
+		/* Each role once, at its first delta. */
+		for (j = 0; j < i && !dup; j++) {
+			const char *r2;
+			char *m2;
+
+			if (iam_delta(json_object_array_get_idx(dl, j), &r2, &m2) >= 0)
+				dup = strcmp(r2, role) == 0;
+			free(m2);
+		}
+		if (dup)
+			continue;
+		bid = xasprintf("%s/%s", ids[0], role);
+		if ((bind = find_one(d, bid, e->resource)) != NULL) {
+			old = val_from_state(VT_STRING_SET, tfstate_attr(bind, "members"));
+			if (old == NULL)
+				old = json_object_new_array();
+			if (json_object_deep_copy(old, &now, NULL) != 0)
+				tf_fatal("out of memory copying a binding's members");
+		}
+		for (j = i; j < n; j++) {
+			const struct tf_instance *mem;
+			const char *r2;
+			char *m2, *mid;
+			int add2 = iam_delta(json_object_array_get_idx(dl, j), &r2, &m2);
+			size_t at;
+
+			if (add2 < 0 || strcmp(r2, role) != 0) {
+				free(m2);
+				continue;
+			}
+			mid = xasprintf("%s/%s", bid, m2);
+			mem = find_one(d, mid, e->cover_resource);
+			r = ND_EQUAL;
+			if (add2 && mem == NULL && bind != NULL) {
+				if (!str_in(now, m2, NULL))
+					json_object_array_add(now, json_object_new_string(m2));
+			} else if (add2 && mem == NULL) {
+				r = handle_unmanaged_as(d, ev, e, e->cover_resource, mid, out);
+			} else if (!add2 && mem != NULL) {
+				/* The member lived in its own resource: that resource is gone. */
+				finding_done(d, ev, mem, finding_new(d, ev, e, FK_DELETED, mem, mid,
+				    mem->type), e, out);
+				r = ND_DRIFT;
+			} else if (!add2 && bind != NULL && str_in(now, m2, &at)) {
+				json_object_array_del_idx(now, at, 1);
+			} else if (!add2)
+				r = ND_NOT_MANAGED;
+			if (why == ND__COUNT || r == ND_DRIFT)
+				why = r;
+			free(mid);
+			free(m2);
+		}
+		if (bind != NULL) {
+			json_object *canon = val_from_event(VT_STRING_SET, now);
+
+			if (!val_equal(old, canon)) {
+				struct finding *f = finding_new(d, ev, e, FK_MODIFIED, bind, bid,
+				    e->resource);
+
+				finding_add_change(f, "members", old, canon, CH_MODIFIED,
+				    tfstate_is_sensitive(bind, "members"));
+				finding_done(d, ev, bind, f, e, out);
+				why = ND_DRIFT;
+			} else {
+				json_object_put(old);
+				json_object_put(canon);
+				if (why == ND__COUNT)
+					why = ND_EQUAL;
+			}
+			json_object_put(now);
+		}
+		free(bid);
+	}
+	free(ids[0]);
+	return why == ND__COUNT ? ND_EQUAL : why;
 }
 
 /* The event map and state: findings for one event. `res` (may be NULL) learns what the
@@ -769,7 +1087,19 @@ resolve_map(struct detector *d, const struct event *ev, struct finding_list *out
 		size_t nins[MAX_IDS], ne, nres = 0;
 		const char *type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
 
-		ne = entry_ids(ents[i], ev, prov, eids, MAX_IDS);
+		if (ents[i]->deltas != NULL && ents[i]->action == EM_SET_ADD) {
+			/* IAM members and bindings, by the call's deltas: they decide the event. */
+			int handled;
+			enum nodrift r = resolve_iam_deltas(d, ev, ents[i], out, &handled);
+
+			if (!handled)
+				continue;
+			why = r;
+			for (k = 0; k < nids; k++)
+				free(ids[k]);
+			goto done;
+		}
+		ne = entry_ids(d, ents[i], ev, prov, eids, MAX_IDS);
 		for (j = 0; j < ne; j++) {
 			nins[j] = d->ix != NULL ?
 			    state_index_find(d->ix, prov, eids[j], type, ins[j], MAX_MATCH) : 0;
@@ -860,7 +1190,7 @@ resource_key(struct detector *d, const struct event *ev, int any_type)
 	for (i = 0; i < nent && key == NULL; i++) {
 		const char *type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
 
-		ne = entry_ids(ents[i], ev, prov, ids, MAX_IDS);
+		ne = entry_ids(d, ents[i], ev, prov, ids, MAX_IDS);
 		for (j = 0; j < ne; j++) {
 			if (key == NULL && d->ix != NULL &&
 			    state_index_find(d->ix, prov, ids[j], type, ins, MAX_MATCH) > 0)
@@ -896,7 +1226,7 @@ detector_each_instance(struct detector *d, const struct event *ev,
 	for (i = 0; i < nent && !found; i++) {
 		const char *type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
 		char *ids[MAX_IDS];
-		size_t ne = entry_ids(ents[i], ev, prov, ids, MAX_IDS);
+		size_t ne = entry_ids(d, ents[i], ev, prov, ids, MAX_IDS);
 
 		for (j = 0; j < ne; j++) {
 			const struct tf_instance *ins[MAX_MATCH], *cov;
@@ -1649,7 +1979,7 @@ track_finding(struct detector *d, const struct finding *f, const struct em_entry
 			a->name = xstrdup(c->attribute);
 			if (change_unknown(c) || (ea != NULL && ea->transform == VT_REDACTED))
 				a->kind = DA_UNKNOWN;
-			else if (e != NULL && e->action == EM_SET_ADD) {
+			else if (e != NULL && e->action == EM_SET_ADD && e->deltas == NULL) {
 				a->kind = DA_SET_ADDED;
 				a->want = json_object_get(c->new_val);
 			} else if (e != NULL && e->action == EM_SET_REMOVE) {
@@ -1982,7 +2312,7 @@ lifecycle_event(struct detector *d, const struct event *ev, struct finding_list 
 	for (i = 0; i < nent && !handled; i++) {
 		const char *type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
 
-		ne = entry_ids(ents[i], ev, prov, ids, MAX_IDS);
+		ne = entry_ids(d, ents[i], ev, prov, ids, MAX_IDS);
 		for (j = 0; j < ne && d->ix != NULL && !handled; j++)
 			handled = state_index_find(d->ix, prov, ids[j], type, ins, MAX_MATCH) > 0;
 		if (handled) {
@@ -2086,7 +2416,7 @@ state_holds(const struct detector *d, const struct finding *f, const struct tf_i
 		sv = val_from_state(t, tfstate_attr(in, c->attribute));
 		if (t == VT_SG_RULES)
 			sv = sg_self(sv, in->id);
-		if (e != NULL && e->action == EM_SET_ADD) {
+		if (e != NULL && e->action == EM_SET_ADD && e->deltas == NULL) {
 			rest = val_set_minus(c->new_val, sv);
 			ok = val_empty(rest);
 			json_object_put(rest);

@@ -394,3 +394,129 @@ event_from_logentry(json_object *obj, struct event *ev, const char **why)
 		ev->actor.via = VIA_SERVICE;
 	return 0;
 }
+
+/* ---- names as Terraform's ids have them ---- */
+
+static int
+all_digits(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* The project of "NAME@PROJECT.iam.gserviceaccount.com" or "PROJECT@appspot...". */
+static char *
+sa_email_project(const char *email)
+{
+	return strchr(email, '@') != NULL ? gcp_sa_project(email) : NULL;
+}
+
+/*
+ * A GCP resource name as the Terraform provider writes ids (the entry's own labels first, then
+ * what the state says through `r`):
+ *   projects/NUMBER/...  the project id: resource.labels.project_id when the entry's project
+ *       is this one by id (a label that is itself a number says nothing), else
+ *       r->project_id(NUMBER) (google_project.number in state).
+ *   projects/-|P/serviceAccounts/UNIQUE_ID|EMAIL[/rest]  projects/P/serviceAccounts/EMAIL[/rest]:
+ *       r->service_account(key) (google_service_account's id, by unique_id or email), else for
+ *       an email its project, else for a unique id the entry's resource.labels.email_id.
+ * Returns a new string, or NULL when the name needs nothing (or nothing is known).
+ */
+char *
+gcp_name_normalize(const struct event *ev, const char *name, const struct gcp_names *r)
+{
+	json_object *labels = jget(jget(ev != NULL ? ev->raw : NULL, "resource"), "labels");
+	const char *label_pid = jstr(labels, "project_id"), *p, *seg, *end, *rest;
+	char *pid = NULL, *out = NULL, *sa = NULL, *key;
+	struct strbuf sb;
+
+	if (name == NULL || !has_prefix(name, "projects/"))
+		return NULL;
+	seg = name + strlen("projects/");
+	end = strchr(seg, '/');
+	if (end == NULL)
+		end = seg + strlen(seg);
+	if (all_digits(seg, (size_t)(end - seg))) {
+		char *num = xstrndup(seg, (size_t)(end - seg));
+
+		if (label_pid != NULL && *label_pid != '\0' && !all_digits(label_pid, strlen(label_pid)))
+			pid = xstrdup(label_pid);
+		else if (r != NULL && r->project_id != NULL)
+			pid = r->project_id(r->ctx, num);
+		free(num);
+	}
+	/* The service account part. */
+	p = end;
+	if (has_prefix(p, "/serviceAccounts/")) {
+		const char *k = p + strlen("/serviceAccounts/"), *kend = strchr(k, '/');
+
+		if (kend == NULL)
+			kend = k + strlen(k);
+		rest = kend;
+		key = xstrndup(k, (size_t)(kend - k));
+		if (*key != '\0' && r != NULL && r->service_account != NULL)
+			sa = r->service_account(r->ctx, key);
+		if (sa == NULL && *key != '\0') {
+			const char *email = strchr(key, '@') != NULL ? key : NULL;
+			char *proj;
+
+			if (email == NULL && all_digits(key, strlen(key)) &&
+			    jstr(labels, "unique_id") != NULL &&
+			    strcmp(jstr(labels, "unique_id"), key) == 0)
+				email = jstr(labels, "email_id");
+			if (email != NULL && *email != '\0' && (proj = sa_email_project(email)) != NULL) {
+				sa = xasprintf("projects/%s/serviceAccounts/%s", proj, email);
+				free(proj);
+			}
+		}
+		free(key);
+		if (sa != NULL) {
+			out = xasprintf("%s%s", sa, rest);
+			free(sa);
+			free(pid);
+			return out;
+		}
+	}
+	if (pid == NULL)
+		return NULL;
+	sb_init(&sb);
+	sb_adds(&sb, "projects/");
+	sb_adds(&sb, pid);
+	sb_adds(&sb, end);
+	free(pid);
+	return sb_detach(&sb);
+}
+
+/*
+ * An IAM principal as the provider keeps it in ids and `member` (NormalizeIamPrincipalCasing):
+ * the email after "user:", "group:", "serviceAccount:", "domain:" (and after "deleted:TYPE:")
+ * lower-cased; principal:// and principalSet:// identifiers, and anything else, as given.
+ */
+char *
+gcp_iam_member_normalize(const char *m)
+{
+	static const char *const lower[] = { "user:", "group:", "serviceAccount:", "domain:" };
+	const char *p = m;
+	char *s, *q;
+	size_t i;
+
+	if (m == NULL)
+		return NULL;
+	s = xstrdup(m);
+	if (has_prefix(p, "deleted:"))
+		p += strlen("deleted:");
+	for (i = 0; i < TF_ARRLEN(lower); i++)
+		if (has_prefix(p, lower[i]))
+			break;
+	if (i == TF_ARRLEN(lower))
+		return s;
+	for (q = s + (size_t)(p - m) + strlen(lower[i]); *q; q++)
+		*q = (char)tolower((unsigned char)*q);
+	return s;
+}

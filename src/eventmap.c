@@ -50,7 +50,8 @@ static const char *const gcp_prefixes[] = { "v1.", "v2.", "beta.", "alpha." };
 
 static const char *const top_keys[] = { "provider", "service", "events" };
 static const char *const entry_keys[] = { "event", "aliases", "resource", "action", "id",
-    "id_transform", "state_keys", "severity", "attributes", "covered_by" };
+    "id_transform", "state_keys", "severity", "attributes", "covered_by", "deltas", "id_prefix",
+    "id_glob" };
 static const char *const attr_keys[] = { "name", "path", "paths", "value", "transform",
     "state_transform", "sensitive", "computed" };
 static const char *const cover_keys[] = { "resource", "match" };
@@ -396,6 +397,9 @@ entry_free(struct em_entry *e)
 		jpath_free(e->cover[i].path);
 	}
 	free(e->cover);
+	jpath_free(e->deltas);
+	free(e->id_prefix);
+	free(e->id_glob);
 	free(e->file);
 	free(e);
 }
@@ -556,6 +560,8 @@ parse_cover(struct ctx *c, yaml_node_t *map, struct em_entry *e)
 	else
 		e->cover_resource = xstrdup(s);
 	if ((v = ymap_get(c->d, map, "match")) == NULL) {
+		if (e->deltas != NULL)
+			return ok ? 0 : -1;     /* found by its id, RESOURCE/ROLE/MEMBER */
 		ERR(c, map, "\"covered_by\" is missing \"match\"");
 		return -1;
 	}
@@ -603,6 +609,37 @@ parse_cover(struct ctx *c, yaml_node_t *map, struct em_entry *e)
 		e->ncover++;
 	}
 	return ok ? 0 : -1;
+}
+
+/* `deltas:` a path to GCP IAM binding deltas. A set_add entry (the binding, ROLE's members)
+ * names the member resource in covered_by; a modify entry (the whole policy) compares one
+ * attribute, the policy. */
+static int
+parse_deltas(struct ctx *c, yaml_node_t *map, yaml_node_t *v, struct em_entry *e)
+{
+	const char *s;
+	char *err = NULL;
+
+	if ((s = get_str(c, v, "deltas")) == NULL)
+		return -1;
+	if ((e->deltas = jpath_compile(s, &err)) == NULL) {
+		ERR(c, v, "%s", err);
+		free(err);
+		return -1;
+	}
+	if (e->provider != PROV_GCP) {
+		ERR(c, v, "\"deltas\" are GCP IAM policy deltas (provider: gcp)");
+		return -1;
+	}
+	if (e->action == EM_SET_ADD && ymap_get(c->d, map, "covered_by") == NULL) {
+		ERR(c, v, "a set_add entry with \"deltas\" needs \"covered_by\" (the member resource)");
+		return -1;
+	}
+	if (e->action != EM_SET_ADD && e->action != EM_MODIFY) {
+		ERR(c, v, "\"deltas\" go with set_add (the role's binding) or modify (the policy)");
+		return -1;
+	}
+	return 0;
 }
 
 static struct em_entry *
@@ -771,6 +808,22 @@ parse_entry(struct ctx *c, yaml_node_t *map)
 			ok = 0;
 		}
 	}
+
+	if ((v = ymap_get(c->d, map, "id_prefix")) != NULL) {
+		if ((s = get_str(c, v, "id_prefix")) == NULL)
+			ok = 0;
+		else if (*s != '\0')
+			e->id_prefix = xstrdup(s);
+	}
+	if ((v = ymap_get(c->d, map, "id_glob")) != NULL) {
+		if ((s = get_str(c, v, "id_glob")) == NULL)
+			ok = 0;
+		else if (*s != '\0')
+			e->id_glob = xstrdup(s);
+	}
+	if ((v = ymap_get(c->d, map, "deltas")) != NULL && action_ok &&
+	    parse_deltas(c, map, v, e) != 0)
+		ok = 0;
 
 	if ((v = ymap_get(c->d, map, "covered_by")) != NULL && parse_cover(c, v, e) != 0)
 		ok = 0;
@@ -1302,7 +1355,7 @@ eventmap_attrset_new(const struct eventmap *m)
 	for (i = 0; i < n; i++) {
 		const struct em_entry *e = eventmap_entry(m, i);
 
-		want += e->nattrs + e->nstate_keys + e->ncover;
+		want += e->nattrs + e->nstate_keys + e->ncover + 1;
 	}
 	for (s->cap = 128; s->cap < want * 2; s->cap *= 2)
 		;
@@ -1314,6 +1367,8 @@ eventmap_attrset_new(const struct eventmap *m)
 			attrset_add(s, e->resource, e->attrs[j].name);
 		for (j = 0; j < e->nstate_keys; j++)
 			attrset_add(s, e->resource, e->state_keys[j]);
+		if (e->deltas != NULL && e->action == EM_SET_ADD)
+			attrset_add(s, e->resource, "members");    /* the binding's set */
 		for (j = 0; e->cover_resource != NULL && j < e->ncover; j++)
 			attrset_add(s, e->cover_resource, e->cover[j].attr);
 	}
@@ -1435,6 +1490,8 @@ eventmap_seen_record(const struct eventmap *m, const struct event *ev)
 				out = jpath_copy(e->id_paths[j], rec, out, 0);
 			for (j = 0; pass == 0 && j < e->ncover; j++)
 				out = jpath_copy(e->cover[j].path, rec, out, 0);
+			if (pass == 0 && e->deltas != NULL)
+				out = jpath_copy(e->deltas, rec, out, 0);
 			for (j = 0; j < e->nattrs; j++) {
 				const struct em_attr *a = &e->attrs[j];
 				int secret = a->sensitive || a->transform == VT_REDACTED;

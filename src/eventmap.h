@@ -28,6 +28,11 @@
  *       covered_by:                     # set_add/set_remove: a separate resource holding the member
  *         resource: aws_iam_role_policy_attachment
  *         match: {role: requestParameters.roleName, policy_arn: requestParameters.policyArn}
+ *       deltas: serviceData.policyDelta.bindingDeltas   # GCP IAM: [{action ADD|REMOVE, role,
+ *                                       # member}], each a set change (see doc/event-maps.md)
+ *       id_prefix: "b/"                 # prepended to the id (the provider's IAM parent id)
+ *       id_glob: "folders/?*"           # the entry names only ids of this shape (before
+ *                                       # id_transform; fnmatch, * within one segment)
  * Several entries may name the same event: they are alternatives tried in file order (e.g.
  * aws_s3_bucket.policy and aws_s3_bucket_policy.policy); the first whose resource is in state wins.
  */
@@ -80,6 +85,9 @@ struct em_entry {
 	char *cover_resource;       /* covered_by.resource, or NULL */
 	struct em_match *cover;
 	size_t ncover;
+	struct jpath *deltas;       /* GCP IAM binding deltas (`deltas:`), or NULL */
+	char *id_prefix;            /* prepended to every id after id_transform, or NULL */
+	char *id_glob;              /* ids (before id_transform) must match it, or NULL */
 	char *file;                 /* where it was defined, for messages */
 	int line;
 };

@@ -27,7 +27,7 @@ TRANSFORMS = {"string", "bool", "int", "number", "json", "policy", "string_set",
               "redacted"}
 SEVERITIES = {"critical", "high", "medium", "low", "info"}
 ENTRY_KEYS = {"event", "aliases", "resource", "action", "id", "id_transform", "state_keys",
-              "severity", "attributes", "covered_by"}
+              "severity", "attributes", "covered_by", "deltas", "id_prefix", "id_glob"}
 ATTR_KEYS = {"name", "path", "paths", "value", "transform", "state_transform", "sensitive",
              "computed"}
 PREFIX = re.compile(r"^(v1|v2|beta|alpha)\.")
@@ -155,6 +155,10 @@ def cmd_lint(maps):
         cb = e.get("covered_by")
         if cb and e.get("action") not in ("set_add", "set_remove"):
             bad(f, e, "covered_by only applies to set_add/set_remove")
+        if "deltas" in e and (doc["provider"] != "gcp" or e.get("action") not in ("set_add", "modify")):
+            bad(f, e, "deltas are GCP IAM deltas, on set_add (binding) or modify (policy) entries")
+        if "deltas" in e and e.get("action") == "set_add" and not cb:
+            bad(f, e, "a set_add entry with deltas needs covered_by (the member resource)")
         for a in e.get("attributes") or []:
             for k in a:
                 if k not in ATTR_KEYS:
