@@ -2288,6 +2288,46 @@ lifecycle_apply(struct detector *d, const struct event *ev, const struct em_entr
 	}
 }
 
+/*
+ * A successful IAM call's binding deltas on the members they name (resolve_iam_deltas): an
+ * ADD is the member made again (a deleted member's finding resolves), a REMOVE the member gone
+ * (an unmanaged member's finding resolves; Terraform's own closes any). Returns 0 when the
+ * event has no deltas or names no resource (the next entry decides).
+ */
+static int
+lifecycle_iam_deltas(struct detector *d, const struct event *ev, const struct em_entry *e,
+    int pipeline, struct revt **cur, struct finding_list *out)
+{
+	static const struct em_entry made = { .action = EM_CREATE }, gone = { .action = EM_DELETE };
+	json_object *dl = iam_deltas(e, ev);
+	char *ids[1];
+	size_t i, n;
+
+	if (dl == NULL || entry_ids(d, e, ev, tf_provider_name(ev->provider), ids, 1) == 0)
+		return 0;
+	n = json_object_array_length(dl);
+	for (i = 0; i < n; i++) {
+		const struct tf_instance *mem;
+		const char *role;
+		char *member, *mid, *key;
+		int add = iam_delta(json_object_array_get_idx(dl, i), &role, &member);
+
+		if (add < 0) {
+			free(member);
+			continue;
+		}
+		mid = xasprintf("%s/%s/%s", ids[0], role, member);
+		mem = find_one(d, mid, e->cover_resource);
+		key = mem != NULL ? xstrdup(mem->address) : xasprintf("%s:%s", e->cover_resource, mid);
+		lifecycle_apply(d, ev, add ? &made : &gone, key, mem, pipeline, cur, out);
+		free(key);
+		free(mid);
+		free(member);
+	}
+	free(ids[0]);
+	return 1;
+}
+
 /* A successful write event: the tracked findings of the resources it names, as resolve_map
  * picks them (the first entry that finds any in state; else the first that names one). */
 static void
@@ -2312,6 +2352,10 @@ lifecycle_event(struct detector *d, const struct event *ev, struct finding_list 
 	for (i = 0; i < nent && !handled; i++) {
 		const char *type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
 
+		if (ents[i]->deltas != NULL && ents[i]->action == EM_SET_ADD) {
+			handled = lifecycle_iam_deltas(d, ev, ents[i], pipeline, &cur, out);
+			continue;
+		}
 		ne = entry_ids(d, ents[i], ev, prov, ids, MAX_IDS);
 		for (j = 0; j < ne && d->ix != NULL && !handled; j++)
 			handled = state_index_find(d->ix, prov, ids[j], type, ins, MAX_MATCH) > 0;
