@@ -948,7 +948,7 @@ str_in(json_object *arr, const char *m, size_t *at)
  *   REMOVE  a managed member: deleted; a managed binding holding it: members, old -> new;
  *           neither: nothing Terraform holds.
  * One finding per binding, with every delta of its role applied. *handled is 0 when the
- * event has no deltas (the next alternative decides).
+ * event has no deltas, or none that reads as one (the next alternative decides).
  */
 static enum nodrift
 resolve_iam_deltas(struct detector *d, const struct event *ev, const struct em_entry *e,
@@ -963,7 +963,6 @@ resolve_iam_deltas(struct detector *d, const struct event *ev, const struct em_e
 	*handled = 0;
 	if (dl == NULL || (ne = entry_ids(d, e, ev, prov, ids, 1)) == 0)
 		return ND_NO_ID;
-	*handled = 1;
 	n = json_object_array_length(dl);
 	for (i = 0; i < n; i++) {
 		const struct tf_instance *bind;
@@ -974,6 +973,7 @@ resolve_iam_deltas(struct detector *d, const struct event *ev, const struct em_e
 		free(member);
 		if (add < 0)
 			continue;
+		*handled = 1;   /* a delta: the deltas decide (none that reads as one: as without) */
 		/* Each role once, at its first delta. */
 		for (j = 0; j < i && !dup; j++) {
 			const char *r2;
@@ -1048,6 +1048,8 @@ resolve_iam_deltas(struct detector *d, const struct event *ev, const struct em_e
 		free(bid);
 	}
 	free(ids[0]);
+	if (!*handled)
+		return ND_NO_ID;
 	return why == ND__COUNT ? ND_EQUAL : why;
 }
 
@@ -2301,7 +2303,7 @@ lifecycle_iam_deltas(struct detector *d, const struct event *ev, const struct em
 	static const struct em_entry made = { .action = EM_CREATE }, gone = { .action = EM_DELETE };
 	json_object *dl = iam_deltas(e, ev);
 	char *ids[1];
-	size_t i, n;
+	size_t i, n, got = 0;
 
 	if (dl == NULL || entry_ids(d, e, ev, tf_provider_name(ev->provider), ids, 1) == 0)
 		return 0;
@@ -2316,6 +2318,7 @@ lifecycle_iam_deltas(struct detector *d, const struct event *ev, const struct em
 			free(member);
 			continue;
 		}
+		got++;
 		mid = xasprintf("%s/%s/%s", ids[0], role, member);
 		mem = find_one(d, mid, e->cover_resource);
 		key = mem != NULL ? xstrdup(mem->address) : xasprintf("%s:%s", e->cover_resource, mid);
@@ -2325,7 +2328,7 @@ lifecycle_iam_deltas(struct detector *d, const struct event *ev, const struct em
 		free(member);
 	}
 	free(ids[0]);
-	return 1;
+	return got > 0;
 }
 
 /* A successful write event: the tracked findings of the resources it names, as resolve_map

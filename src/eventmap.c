@@ -799,6 +799,8 @@ parse_entry(struct ctx *c, yaml_node_t *map)
 		v = ymap_get(c->d, map, "attributes");
 		if (v == NULL && ymap_get(c->d, map, "covered_by") != NULL)
 			;	/* the covering resource is the member */
+		else if (v == NULL && ymap_get(c->d, map, "deltas") != NULL)
+			;	/* IAM deltas: parse_deltas says what they need */
 		else if (v == NULL) {
 			ERR(c, map, "%s entry needs \"attributes\" (the set attribute it changes) "
 			    "or \"covered_by\"", em_action_name(e->action));

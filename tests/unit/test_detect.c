@@ -640,6 +640,127 @@ test_lifecycle(void)
 	free(err);
 }
 
+/* ---- GCP IAM binding deltas, through the shipped maps (rules/events) ---- */
+
+static const char IAM_STATE[] =
+    "{\"version\":4,\"serial\":1,\"lineage\":\"iam\",\"resources\":["
+    "{\"mode\":\"managed\",\"type\":\"google_project_iam_member\",\"name\":\"oncall\","
+    " \"provider\":\"provider[\\\"registry.terraform.io/hashicorp/google\\\"]\",\"instances\":[{\"attributes\":"
+    "  {\"id\":\"corp-prod/roles/viewer/group:oncall@corp.example\",\"project\":\"corp-prod\","
+    "   \"role\":\"roles/viewer\",\"member\":\"group:oncall@corp.example\"}}]},"
+    "{\"mode\":\"managed\",\"type\":\"google_project_iam_binding\",\"name\":\"owners\","
+    " \"provider\":\"provider[\\\"registry.terraform.io/hashicorp/google\\\"]\",\"instances\":[{\"attributes\":"
+    "  {\"id\":\"corp-prod/roles/owner\",\"project\":\"corp-prod\",\"role\":\"roles/owner\","
+    "   \"members\":[\"user:alice@corp.example\"]}}]}"
+    "]}";
+
+static enum nodrift
+iam_run(struct detector *d, const char *id, const char *deltas, struct finding_list *out)
+{
+	char *s = xasprintf("{\"insertId\":\"%s\",\"logName\":\"projects/corp-prod/logs/"
+	    "cloudaudit.googleapis.com%%2Factivity\",\"timestamp\":\"2024-05-27T10:00:00Z\","
+	    "\"resource\":{\"type\":\"project\",\"labels\":{\"project_id\":\"corp-prod\"}},"
+	    "\"protoPayload\":{\"@type\":\"type.googleapis.com/google.cloud.audit.AuditLog\","
+	    "\"serviceName\":\"cloudresourcemanager.googleapis.com\",\"methodName\":\"SetIamPolicy\","
+	    "\"resourceName\":\"projects/corp-prod\",\"authenticationInfo\":{\"principalEmail\":"
+	    "\"bob@corp.example\"},\"requestMetadata\":{\"callerSuppliedUserAgent\":\"gcloud/470.0.0\"},"
+	    "\"serviceData\":{\"policyDelta\":{\"bindingDeltas\":%s}}}}", id, deltas);
+	json_object *o = json_tokener_parse(s);
+	struct event ev;
+	const char *why = NULL;
+	enum nodrift r = ND__COUNT;
+
+	memset(&ev, 0, sizeof ev);
+	if (o != NULL && event_from_logentry(o, &ev, &why) == 0)
+		r = detect_event(d, &ev, out);
+	else
+		diag("bad test entry %s: %s", id, why != NULL ? why : "unparseable");
+	event_free(&ev);
+	json_object_put(o);
+	free(s);
+	return r;
+}
+
+static void
+test_iam_deltas(void)
+{
+	char *dir = xasprintf("%s/rules/events", getenv("TOP_SRCDIR") != NULL ?
+	    getenv("TOP_SRCDIR") : ".");
+	struct eventmap *m = NULL;
+	char **errs = NULL, *err = NULL, *big;
+	size_t nerrs = 0, nspecs;
+	struct tf_state *st = NULL;
+	struct state_index *ix;
+	const struct index_key_spec *specs;
+	struct conf conf;
+	struct detector *d;
+	struct finding_list out = { 0 };
+	enum nodrift r;
+
+	ok(eventmap_load_dir(dir, &m, &errs, &nerrs) == 0, "the shipped maps load");
+	yerrs_free(errs, nerrs);
+	free(dir);
+	if (m == NULL)
+		return;
+	ok(tfstate_parse(IAM_STATE, sizeof IAM_STATE - 1, "iam.tfstate", &st, &err) == 0,
+	    "IAM state parses %s", err != NULL ? err : "");
+	free(err);
+	specs = eventmap_index_specs(m, &nspecs);
+	ix = state_index_build(&st, 1, specs, nspecs);
+	conf_init(&conf);
+	d = detector_new(m, ix, &conf);
+	state_index_unref(ix);
+
+	/* Deltas that are not deltas: never a crash, never silent. Without a list of deltas the
+	 * older alternatives decide (the project's policy, unmanaged: what no state holds). */
+	r = iam_run(d, "h1", "\"not a list\"", &out);
+	ok(r == ND_DRIFT && out.n == 1 && out.v[0]->kind == FK_UNMANAGED &&
+	    strcmp(out.v[0]->type, "google_project_iam_policy") == 0,
+	    "deltas that are not a list: the entries without deltas decide (%s)", nodrift_name(r));
+	finding_list_clear(&out);
+	r = iam_run(d, "h2", "[]", &out);
+	ok(r == ND_NOT_MANAGED && out.n == 0, "no deltas: likewise, reported once (%s)",
+	    nodrift_name(r));
+	r = iam_run(d, "h3", "[1, null, \"x\", [], {}, {\"action\":\"ADD\"},"
+	    "{\"action\":\"UPDATE\",\"role\":\"roles/owner\",\"member\":\"user:x@y\"},"
+	    "{\"action\":\"ADD\",\"role\":\"\",\"member\":\"user:x@y\"},"
+	    "{\"action\":\"ADD\",\"role\":7,\"member\":\"user:x@y\"}]", &out);
+	is_int(out.n, 0, "deltas none of which reads as one: as without deltas (reported once)");
+	is_str(nodrift_name(r), "not_managed", "... and the call is accounted for");
+	finding_list_clear(&out);
+	big = xmalloc(20001);
+	memset(big, 'a', 20000);
+	big[20000] = '\0';
+	{
+		char *dl = xasprintf("[{\"action\":\"ADD\",\"role\":\"roles/x\",\"member\":\"user:%s\"},"
+		    "{\"action\":\"REMOVE\",\"role\":\"roles/viewer\",\"member\":\"group:oncall@corp.example\"}]",
+		    big);
+
+		r = iam_run(d, "h4", dl, &out);
+		free(dl);
+	}
+	free(big);
+	is_int(out.n, 2, "a huge member next to a real removal: both decided");
+	if (out.n == 2) {
+		ok(out.v[0]->kind == FK_UNMANAGED && strncmp(out.v[0]->resource_id,
+		    "corp-prod/roles/x/user:aaaa", 27) == 0, "the huge one is an unmanaged member");
+		ok(out.v[1]->kind == FK_DELETED && strcmp(out.v[1]->address,
+		    "google_project_iam_member.oncall") == 0, "the removal deletes the managed member");
+	}
+	finding_list_clear(&out);
+	r = iam_run(d, "h5", "[{\"action\":\"ADD\",\"role\":\"roles/owner\",\"member\":\"user:alice@corp.example\"}]",
+	    &out);
+	ok(r == ND_EQUAL && out.n == 0, "an ADD the binding already holds is equal (%s)", nodrift_name(r));
+	r = iam_run(d, "h6", "[{\"action\":\"ADD\",\"role\":\"roles/owner\",\"member\":\"user:bob@corp.example\"},"
+	    "{\"action\":\"REMOVE\",\"role\":\"roles/owner\",\"member\":\"user:bob@corp.example\"}]", &out);
+	ok(r == ND_EQUAL && out.n == 0, "an ADD and a REMOVE of one member in one call cancel (%s)",
+	    nodrift_name(r));
+	finding_list_clear(&out);
+	detector_free(d);
+	conf_free(&conf);
+	eventmap_free(m);
+}
+
 int
 main(void)
 {
@@ -816,5 +937,6 @@ main(void)
 	conf_free(&conf);
 	test_held();
 	test_lifecycle();
+	test_iam_deltas();
 	return done_testing();
 }
