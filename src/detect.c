@@ -596,14 +596,25 @@ sg_self(json_object *rules, const char *own_id)
 	return out;
 }
 
-/* Compare the entry's attributes for a managed instance; returns the finding or NULL (equal). */
+/* One binding delta, read. */
+struct iam_d {
+	int add;                /* 1 ADD, 0 REMOVE */
+	const char *role;       /* borrowed from the record */
+	json_object *cond;      /* its condition (borrowed), or NULL */
+	char *member;           /* as the provider keeps it */
+	char *ckey;             /* the provider's id suffix for the condition, "" for none */
+};
+
 static json_object *iam_deltas(const struct em_entry *e, const struct event *ev);
-static int iam_delta(json_object *dl, const char **role, char **member);
+static int iam_delta(json_object *dl, struct iam_d *o);
+static void iam_d_free(struct iam_d *o);
+static char *iam_cond_key(json_object *cond);
 
 /* The state's IAM policy (a's attribute of in) with the event's binding deltas applied, as a
  * canonical policy: what an authoritative _iam_policy resource now differs by when the log
- * carries only the deltas (storage.setIamPermissions). Bindings with a condition are left as
- * they are (a delta names none). NULL, *present 0, without deltas. */
+ * carries only the deltas (storage.setIamPermissions). A delta's binding is the one of its role
+ * and condition (none, or the same title, description and expression). NULL, *present 0,
+ * without deltas. */
 static json_object *
 iam_policy_apply(const struct em_entry *e, const struct event *ev,
     const struct tf_instance *in, const struct em_attr *a, int *present)
@@ -626,27 +637,29 @@ iam_policy_apply(const struct em_entry *e, const struct event *ev,
 	}
 	n = json_object_array_length(dl);
 	for (i = 0; i < n; i++) {
-		const char *role;
-		char *member;
-		int add = iam_delta(json_object_array_get_idx(dl, i), &role, &member);
-		json_object *b = NULL, *mem = NULL, *r;
+		struct iam_d dd;
+		json_object *b = NULL, *mem = NULL, *r, *c;
 		size_t k, nb = json_object_array_length(binds);
 
-		if (add < 0) {
-			free(member);
+		if (iam_delta(json_object_array_get_idx(dl, i), &dd) < 0)
 			continue;
-		}
 		for (j = 0; j < nb && b == NULL; j++) {
 			json_object *cand = json_object_array_get_idx(binds, j);
+			char *ck;
 
-			if (json_object_object_get_ex(cand, "role", &r) &&
-			    strcmp(json_object_get_string(r), role) == 0 &&
-			    !json_object_object_get_ex(cand, "condition", NULL))
+			if (!json_object_object_get_ex(cand, "role", &r) ||
+			    strcmp(json_object_get_string(r), dd.role) != 0)
+				continue;
+			ck = iam_cond_key(json_object_object_get_ex(cand, "condition", &c) ? c : NULL);
+			if (strcmp(ck, dd.ckey) == 0)
 				b = cand;
+			free(ck);
 		}
-		if (b == NULL && add) {
+		if (b == NULL && dd.add) {
 			b = json_object_new_object();
-			json_object_object_add(b, "role", json_object_new_string(role));
+			json_object_object_add(b, "role", json_object_new_string(dd.role));
+			if (dd.cond != NULL)
+				json_object_object_add(b, "condition", json_object_get(dd.cond));
 			json_object_array_add(binds, b);
 		}
 		if (b != NULL && (!json_object_object_get_ex(b, "members", &mem) ||
@@ -656,13 +669,13 @@ iam_policy_apply(const struct em_entry *e, const struct event *ev,
 		}
 		for (k = 0; mem != NULL && k < json_object_array_length(mem); k++)
 			if (strcmp(json_object_get_string(json_object_array_get_idx(mem, k)),
-			    member) == 0)
+			    dd.member) == 0)
 				break;
-		if (add && mem != NULL && k == json_object_array_length(mem))
-			json_object_array_add(mem, json_object_new_string(member));
-		else if (!add && mem != NULL && k < json_object_array_length(mem))
+		if (dd.add && mem != NULL && k == json_object_array_length(mem))
+			json_object_array_add(mem, json_object_new_string(dd.member));
+		else if (!dd.add && mem != NULL && k < json_object_array_length(mem))
 			json_object_array_del_idx(mem, k, 1);
-		free(member);
+		iam_d_free(&dd);
 	}
 	/* A role left without members is no binding. */
 	for (j = json_object_array_length(binds); j-- > 0;) {
@@ -678,6 +691,7 @@ iam_policy_apply(const struct em_entry *e, const struct event *ev,
 	return out;
 }
 
+/* Compare the entry's attributes for a managed instance; returns the finding or NULL (equal). */
 static struct finding *
 diff_managed(struct detector *d, const struct event *ev, const struct em_entry *e,
     const struct tf_instance *in, const char *id, int *touched_only)
@@ -877,15 +891,41 @@ handle_unmanaged_as(struct detector *d, const struct event *ev, const struct em_
 
 /* ---- GCP IAM policy deltas (an entry's `deltas:`, doc/event-maps.md) ---- */
 
-/* One binding delta {action ADD|REMOVE, role, member}: 1 (add), 0 (remove), -1 (not one). The
- * member as the provider keeps it (heap). */
-static int
-iam_delta(json_object *dl, const char **role, char **member)
+static void
+iam_d_free(struct iam_d *o)
 {
-	json_object *a, *r, *m;
+	free(o->member);
+	free(o->ckey);
+	memset(o, 0, sizeof *o);
+}
+
+/* A condition {title, description, expression} as the provider's ids end with it
+ * ("/TITLE/DESCRIPTION/EXPRESSION", conditionKey); "" for none. */
+static char *
+iam_cond_key(json_object *cond)
+{
+	static const char *const k[] = { "title", "description", "expression" };
+	const char *v[3];
+	json_object *x;
+	size_t i, any = 0;
+
+	for (i = 0; i < 3; i++) {
+		v[i] = json_object_object_get_ex(cond, k[i], &x) &&
+		    json_object_is_type(x, json_type_string) ? json_object_get_string(x) : "";
+		any += *v[i] != '\0';
+	}
+	return any > 0 ? xasprintf("/%s/%s/%s", v[0], v[1], v[2]) : xstrdup("");
+}
+
+/* One binding delta {action ADD|REMOVE, role, member[, condition]}: 0 and *o filled (free it
+ * with iam_d_free), or -1 when it is not one. */
+static int
+iam_delta(json_object *dl, struct iam_d *o)
+{
+	json_object *a, *r, *m, *c;
 	const char *act;
 
-	*member = NULL;
+	memset(o, 0, sizeof *o);
 	if (!json_object_object_get_ex(dl, "action", &a) ||
 	    !json_object_object_get_ex(dl, "role", &r) ||
 	    !json_object_object_get_ex(dl, "member", &m) ||
@@ -896,9 +936,15 @@ iam_delta(json_object *dl, const char **role, char **member)
 	act = json_object_get_string(a);
 	if (strcmp(act, "ADD") != 0 && strcmp(act, "REMOVE") != 0)
 		return -1;
-	*role = json_object_get_string(r);
-	*member = gcp_iam_member_normalize(json_object_get_string(m));
-	return strcmp(act, "ADD") == 0;
+	o->add = strcmp(act, "ADD") == 0;
+	o->role = json_object_get_string(r);
+	if (json_object_object_get_ex(dl, "condition", &c) && json_object_is_type(c, json_type_object))
+		o->cond = c;
+	o->ckey = iam_cond_key(o->cond);
+	if (*o->ckey == '\0')
+		o->cond = NULL;
+	o->member = gcp_iam_member_normalize(json_object_get_string(m));
+	return 0;
 }
 
 /* The event's binding deltas (borrowed), or NULL when it has none of the shape. */
@@ -956,7 +1002,7 @@ resolve_iam_deltas(struct detector *d, const struct event *ev, const struct em_e
 {
 	json_object *dl = iam_deltas(e, ev);
 	char *ids[1];
-	const char *prov = tf_provider_name(ev->provider), *role;
+	const char *prov = tf_provider_name(ev->provider);
 	enum nodrift why = ND__COUNT, r;
 	size_t n, i, j, ne;
 
@@ -967,25 +1013,26 @@ resolve_iam_deltas(struct detector *d, const struct event *ev, const struct em_e
 	for (i = 0; i < n; i++) {
 		const struct tf_instance *bind;
 		json_object *old = NULL, *now = NULL;
-		char *bid, *member;
-		int add = iam_delta(json_object_array_get_idx(dl, i), &role, &member), dup = 0;
+		struct iam_d di;
+		char *bid;
+		int dup = 0;
 
-		free(member);
-		if (add < 0)
+		if (iam_delta(json_object_array_get_idx(dl, i), &di) < 0)
 			continue;
 		*handled = 1;   /* a delta: the deltas decide (none that reads as one: as without) */
-		/* Each role once, at its first delta. */
+		/* Each binding (role and condition) once, at its first delta. */
 		for (j = 0; j < i && !dup; j++) {
-			const char *r2;
-			char *m2;
+			struct iam_d dj;
 
-			if (iam_delta(json_object_array_get_idx(dl, j), &r2, &m2) >= 0)
-				dup = strcmp(r2, role) == 0;
-			free(m2);
+			if (iam_delta(json_object_array_get_idx(dl, j), &dj) == 0)
+				dup = strcmp(dj.role, di.role) == 0 && strcmp(dj.ckey, di.ckey) == 0;
+			iam_d_free(&dj);
 		}
-		if (dup)
+		if (dup) {
+			iam_d_free(&di);
 			continue;
-		bid = xasprintf("%s/%s", ids[0], role);
+		}
+		bid = xasprintf("%s/%s%s", ids[0], di.role, di.ckey);
 		if ((bind = find_one(d, bid, e->resource)) != NULL) {
 			old = val_from_state(VT_STRING_SET, tfstate_attr(bind, "members"));
 			if (old == NULL)
@@ -995,36 +1042,37 @@ resolve_iam_deltas(struct detector *d, const struct event *ev, const struct em_e
 		}
 		for (j = i; j < n; j++) {
 			const struct tf_instance *mem;
-			const char *r2;
-			char *m2, *mid;
-			int add2 = iam_delta(json_object_array_get_idx(dl, j), &r2, &m2);
+			struct iam_d dj;
+			char *mid;
 			size_t at;
 
-			if (add2 < 0 || strcmp(r2, role) != 0) {
-				free(m2);
+			if (iam_delta(json_object_array_get_idx(dl, j), &dj) < 0)
+				continue;
+			if (strcmp(dj.role, di.role) != 0 || strcmp(dj.ckey, di.ckey) != 0) {
+				iam_d_free(&dj);
 				continue;
 			}
-			mid = xasprintf("%s/%s", bid, m2);
+			mid = xasprintf("%s/%s/%s%s", ids[0], dj.role, dj.member, dj.ckey);
 			mem = find_one(d, mid, e->cover_resource);
 			r = ND_EQUAL;
-			if (add2 && mem == NULL && bind != NULL) {
-				if (!str_in(now, m2, NULL))
-					json_object_array_add(now, json_object_new_string(m2));
-			} else if (add2 && mem == NULL) {
+			if (dj.add && mem == NULL && bind != NULL) {
+				if (!str_in(now, dj.member, NULL))
+					json_object_array_add(now, json_object_new_string(dj.member));
+			} else if (dj.add && mem == NULL) {
 				r = handle_unmanaged_as(d, ev, e, e->cover_resource, mid, out);
-			} else if (!add2 && mem != NULL) {
+			} else if (!dj.add && mem != NULL) {
 				/* The member lived in its own resource: that resource is gone. */
 				finding_done(d, ev, mem, finding_new(d, ev, e, FK_DELETED, mem, mid,
 				    mem->type), e, out);
 				r = ND_DRIFT;
-			} else if (!add2 && bind != NULL && str_in(now, m2, &at)) {
+			} else if (!dj.add && bind != NULL && str_in(now, dj.member, &at)) {
 				json_object_array_del_idx(now, at, 1);
-			} else if (!add2)
+			} else if (!dj.add)
 				r = ND_NOT_MANAGED;
 			if (why == ND__COUNT || r == ND_DRIFT)
 				why = r;
 			free(mid);
-			free(m2);
+			iam_d_free(&dj);
 		}
 		if (bind != NULL) {
 			json_object *canon = val_from_event(VT_STRING_SET, now);
@@ -1046,6 +1094,7 @@ resolve_iam_deltas(struct detector *d, const struct event *ev, const struct em_e
 			json_object_put(now);
 		}
 		free(bid);
+		iam_d_free(&di);
 	}
 	free(ids[0]);
 	if (!*handled)
@@ -2310,22 +2359,19 @@ lifecycle_iam_deltas(struct detector *d, const struct event *ev, const struct em
 	n = json_object_array_length(dl);
 	for (i = 0; i < n; i++) {
 		const struct tf_instance *mem;
-		const char *role;
-		char *member, *mid, *key;
-		int add = iam_delta(json_object_array_get_idx(dl, i), &role, &member);
+		struct iam_d dd;
+		char *mid, *key;
 
-		if (add < 0) {
-			free(member);
+		if (iam_delta(json_object_array_get_idx(dl, i), &dd) < 0)
 			continue;
-		}
 		got++;
-		mid = xasprintf("%s/%s/%s", ids[0], role, member);
+		mid = xasprintf("%s/%s/%s%s", ids[0], dd.role, dd.member, dd.ckey);
 		mem = find_one(d, mid, e->cover_resource);
 		key = mem != NULL ? xstrdup(mem->address) : xasprintf("%s:%s", e->cover_resource, mid);
-		lifecycle_apply(d, ev, add ? &made : &gone, key, mem, pipeline, cur, out);
+		lifecycle_apply(d, ev, dd.add ? &made : &gone, key, mem, pipeline, cur, out);
 		free(key);
 		free(mid);
-		free(member);
+		iam_d_free(&dd);
 	}
 	free(ids[0]);
 	return got > 0;
