@@ -1210,6 +1210,59 @@ done:
 	return why;
 }
 
+/*
+ * The IAM resources an event's deltas name (an entry with `deltas`), for the dashboard and
+ * blame: fn(ctx, in, action) once per managed member a REMOVE takes away (EM_DELETE) and
+ * per managed binding a delta changes (EM_MODIFY); *key (when not NULL) the first one's
+ * resource key, its address or, for a member no state holds, COVER_TYPE:R/ROLE/MEMBER.
+ * Returns how many deltas it read (0: the entry does not decide the event).
+ */
+static size_t
+iam_touched(struct detector *d, const struct event *ev, const struct em_entry *e,
+    void (*fn)(void *ctx, const struct tf_instance *in, enum em_action a), void *ctx, char **key)
+{
+	json_object *dl = iam_deltas(e, ev);
+	const struct tf_instance *seen[16];
+	char *ids[1];
+	size_t i, j, n, nseen = 0, got = 0;
+
+	if (dl == NULL || entry_ids(d, e, ev, tf_provider_name(ev->provider), ids, 1) == 0)
+		return 0;
+	n = json_object_array_length(dl);
+	for (i = 0; i < n; i++) {
+		const struct tf_instance *mem, *bind;
+		struct iam_d dd;
+		char *bid, *mid;
+
+		if (iam_delta(json_object_array_get_idx(dl, i), &dd) < 0)
+			continue;
+		got++;
+		bid = xasprintf("%s/%s%s", ids[0], dd.role, dd.ckey);
+		mid = xasprintf("%s/%s/%s%s", ids[0], dd.role, dd.member, dd.ckey);
+		mem = find_one(d, mid, e->cover_resource);
+		bind = mem == NULL ? find_one(d, bid, e->resource) : NULL;
+		if (key != NULL && *key == NULL)
+			*key = mem != NULL ? xstrdup(mem->address) : bind != NULL ?
+			    xstrdup(bind->address) : xasprintf("%s:%s", e->cover_resource, mid);
+		if (fn != NULL && mem != NULL && !dd.add)
+			fn(ctx, mem, EM_DELETE);
+		if (fn != NULL && bind != NULL) {
+			for (j = 0; j < nseen && seen[j] != bind; j++)
+				;
+			if (j == nseen) {
+				if (nseen < TF_ARRLEN(seen))
+					seen[nseen++] = bind;
+				fn(ctx, bind, EM_MODIFY);
+			}
+		}
+		free(bid);
+		free(mid);
+		iam_d_free(&dd);
+	}
+	free(ids[0]);
+	return got;
+}
+
 static char *resource_key(struct detector *d, const struct event *ev, int any_type);
 
 char *
@@ -1241,6 +1294,16 @@ resource_key(struct detector *d, const struct event *ev, int any_type)
 	for (i = 0; i < nent && key == NULL; i++) {
 		const char *type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
 
+		if (ents[i]->deltas != NULL && ents[i]->action == EM_SET_ADD) {
+			char *k = NULL;
+
+			if (iam_touched(d, ev, ents[i], NULL, NULL, &k) > 0 && k != NULL) {
+				free(fallback);
+				return k;
+			}
+			free(k);
+			continue;
+		}
 		ne = entry_ids(d, ents[i], ev, prov, ids, MAX_IDS);
 		for (j = 0; j < ne; j++) {
 			if (key == NULL && d->ix != NULL &&
@@ -1256,6 +1319,24 @@ resource_key(struct detector *d, const struct event *ev, int any_type)
 		return key;
 	}
 	return fallback;
+}
+
+/* detector_each_instance over iam_touched. */
+struct each_iam {
+	void (*fn)(void *ctx, const struct em_entry *e, enum em_action action,
+	    const struct tf_instance *in);
+	void *ctx;
+	const struct em_entry *e;
+	size_t calls;
+};
+
+static void
+each_iam_one(void *ctx, const struct tf_instance *in, enum em_action a)
+{
+	struct each_iam *w = ctx;
+
+	w->fn(w->ctx, w->e, a, in);
+	w->calls++;
 }
 
 size_t
@@ -1277,7 +1358,16 @@ detector_each_instance(struct detector *d, const struct event *ev,
 	for (i = 0; i < nent && !found; i++) {
 		const char *type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
 		char *ids[MAX_IDS];
-		size_t ne = entry_ids(d, ents[i], ev, prov, ids, MAX_IDS);
+		size_t ne;
+
+		if (ents[i]->deltas != NULL && ents[i]->action == EM_SET_ADD) {
+			struct each_iam w = { fn, ctx, ents[i], 0 };
+
+			found = iam_touched(d, ev, ents[i], each_iam_one, &w, NULL) > 0;
+			calls += w.calls;
+			continue;
+		}
+		ne = entry_ids(d, ents[i], ev, prov, ids, MAX_IDS);
 
 		for (j = 0; j < ne; j++) {
 			const struct tf_instance *ins[MAX_MATCH], *cov;

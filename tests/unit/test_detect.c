@@ -654,8 +654,9 @@ static const char IAM_STATE[] =
     "   \"members\":[\"user:alice@corp.example\"]}}]}"
     "]}";
 
-static enum nodrift
-iam_run(struct detector *d, const char *id, const char *deltas, struct finding_list *out)
+/* An IAM entry with these deltas: 0, or -1 (reported). */
+static int
+iam_event(struct event *ev, const char *id, const char *deltas)
 {
 	char *s = xasprintf("{\"insertId\":\"%s\",\"logName\":\"projects/corp-prod/logs/"
 	    "cloudaudit.googleapis.com%%2Factivity\",\"timestamp\":\"2024-05-27T10:00:00Z\","
@@ -666,19 +667,57 @@ iam_run(struct detector *d, const char *id, const char *deltas, struct finding_l
 	    "\"bob@corp.example\"},\"requestMetadata\":{\"callerSuppliedUserAgent\":\"gcloud/470.0.0\"},"
 	    "\"serviceData\":{\"policyDelta\":{\"bindingDeltas\":%s}}}}", id, deltas);
 	json_object *o = json_tokener_parse(s);
-	struct event ev;
 	const char *why = NULL;
-	enum nodrift r = ND__COUNT;
+	int rc = 0;
 
-	memset(&ev, 0, sizeof ev);
-	if (o != NULL && event_from_logentry(o, &ev, &why) == 0)
-		r = detect_event(d, &ev, out);
-	else
+	memset(ev, 0, sizeof *ev);
+	if (o == NULL || event_from_logentry(o, ev, &why) != 0) {
 		diag("bad test entry %s: %s", id, why != NULL ? why : "unparseable");
-	event_free(&ev);
+		rc = -1;
+	}
 	json_object_put(o);
 	free(s);
+	return rc;
+}
+
+static enum nodrift
+iam_run(struct detector *d, const char *id, const char *deltas, struct finding_list *out)
+{
+	struct event ev;
+	enum nodrift r = ND__COUNT;
+
+	if (iam_event(&ev, id, deltas) == 0)
+		r = detect_event(d, &ev, out);
+	event_free(&ev);
 	return r;
+}
+
+static void
+count_each(void *ctx, const struct em_entry *e, enum em_action action, const struct tf_instance *in)
+{
+	char *buf = ctx;
+	size_t len = strlen(buf);
+
+	(void)e;
+	snprintf(buf + len, 256 - len, "%s%s:%s", len > 0 ? " " : "", em_action_name(action),
+	    in->address);
+}
+
+static void
+iam_keys(struct detector *d, const char *deltas, const char *want_key, const char *want_each,
+    const char *what)
+{
+	struct event ev;
+	char each[256] = "", *k;
+
+	if (iam_event(&ev, "k", deltas) != 0)
+		return;
+	k = detector_resource_key(d, &ev);
+	is_str(k, want_key, "%s: the resource key", what);
+	free(k);
+	detector_each_instance(d, &ev, count_each, each);
+	is_str(each, want_each, "%s: the instances it touches", what);
+	event_free(&ev);
 }
 
 static void
@@ -756,6 +795,18 @@ test_iam_deltas(void)
 	ok(r == ND_EQUAL && out.n == 0, "an ADD and a REMOVE of one member in one call cancel (%s)",
 	    nodrift_name(r));
 	finding_list_clear(&out);
+
+	/* What the dashboard files the call under, and what blame asks about. */
+	iam_keys(d, "[{\"action\":\"REMOVE\",\"role\":\"roles/viewer\",\"member\":\"group:oncall@corp.example\"}]",
+	    "google_project_iam_member.oncall", "delete:google_project_iam_member.oncall",
+	    "a managed member removed");
+	iam_keys(d, "[{\"action\":\"ADD\",\"role\":\"roles/owner\",\"member\":\"user:x@corp.example\"},"
+	    "{\"action\":\"REMOVE\",\"role\":\"roles/owner\",\"member\":\"user:alice@corp.example\"}]",
+	    "google_project_iam_binding.owners", "modify:google_project_iam_binding.owners",
+	    "two deltas on a managed binding (touched once)");
+	iam_keys(d, "[{\"action\":\"ADD\",\"role\":\"roles/editor\",\"member\":\"user:x@corp.example\"}]",
+	    "google_project_iam_member:corp-prod/roles/editor/user:x@corp.example", "",
+	    "a member nothing manages");
 	detector_free(d);
 	conf_free(&conf);
 	eventmap_free(m);
