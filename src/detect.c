@@ -1145,6 +1145,8 @@ resolve_map(struct detector *d, const struct event *ev, struct finding_list *out
 
 			if (!handled)
 				continue;
+			if (res != NULL && res->type == NULL)
+				res->type = ents[i]->cover_resource;    /* freeze windows on members */
 			why = r;
 			for (k = 0; k < nids; k++)
 				free(ids[k]);

@@ -7,6 +7,7 @@
 
 #include "conf.h"
 #include "detect.h"
+#include "freeze.h"
 #include "util.h"
 #include "yamlutil.h"
 #include "tap.h"
@@ -795,6 +796,30 @@ test_iam_deltas(void)
 	ok(r == ND_EQUAL && out.n == 0, "an ADD and a REMOVE of one member in one call cancel (%s)",
 	    nodrift_name(r));
 	finding_list_clear(&out);
+
+	/* A change freeze on members: an IAM call during it violates it even when Terraform
+	 * already holds the member it grants. */
+	{
+		struct freeze_window w;
+
+		memset(&w, 0, sizeof w);
+		w.name = xstrdup("iam-freeze");
+		ok(tf_parse_time("2024-05-27T09:00:00Z", &w.start_ms) == 0 &&
+		    tf_parse_time("2024-05-27T11:00:00Z", &w.end_ms) == 0, "freeze window times");
+		strlist_push(&w.resource_types, "google_project_iam_member");
+		detector_set_freezes(d, &w, 1);
+		r = iam_run(d, "f1", "[{\"action\":\"ADD\",\"role\":\"roles/viewer\","
+		    "\"member\":\"group:oncall@corp.example\"}]", &out);
+		/* The member deleted above is made again: that finding resolves too. */
+		ok(out.n == 2 && out.v[0]->kind == FK_DELETED && out.v[0]->status == ST_RESOLVED,
+		    "the ADD resolves the member's deletion (%zu findings)", out.n);
+		ok(out.n == 2 && out.v[1]->kind == FK_FREEZE_VIOLATION && out.v[1]->type != NULL &&
+		    strcmp(out.v[1]->type, "google_project_iam_member") == 0,
+		    "a member freeze takes an IAM call on members (%s)", nodrift_name(r));
+		finding_list_clear(&out);
+		detector_set_freezes(d, NULL, 0);
+		freeze_window_clear(&w);
+	}
 
 	/* What the dashboard files the call under, and what blame asks about. */
 	iam_keys(d, "[{\"action\":\"REMOVE\",\"role\":\"roles/viewer\",\"member\":\"group:oncall@corp.example\"}]",
