@@ -22,6 +22,7 @@
 #include "notify.h"
 #include "output.h"
 #include "rules.h"
+#include "coverage.h"
 #include "state_index.h"
 #include "store.h"
 #include "text.h"
@@ -83,6 +84,8 @@ usage(FILE *fp)
 	    "                          end a freeze now (one not started yet is cancelled)\n"
 	    "  rules check [PATH...]   validate rule files and event maps (default: the configured ones)\n"
 	    "  rules test [PATH...]    run the tests embedded in rule files (tests:)\n"
+	    "  rules coverage [--format text|json|tsv] [--service NAME] [PATH...]\n"
+	    "                          what the event maps watch, per service\n"
 	    "  config check [-c FILE]  validate a config file and print the resolved configuration\n"
 	    "  keys [--man]            the dashboard's keys and : commands\n"
 	    "  version                 print the version\n"
@@ -1338,11 +1341,84 @@ rules_usage(FILE *fp)
 {
 	fputs("usage: tfdrift rules check [PATH...]\n"
 	    "       tfdrift rules test [PATH...]\n"
+	    "       tfdrift rules coverage [--format text|json|tsv] [--service NAME] [PATH...]\n"
 	    "\n"
 	    "  check: validate rule files (a top-level rules: list) and event maps; every error\n"
 	    "         with file:line:column. Default: the configured rules_dirs and event_maps.\n"
 	    "  test:  run the tests: embedded in rule files, one line per test; exit 1 on a\n"
-	    "         failure. Default: the configured rules_dirs.\n", fp);
+	    "         failure. Default: the configured rules_dirs.\n"
+	    "  coverage: what the event maps watch: per service, the events, the resource\n"
+	    "         types they touch and the attributes compared (text, json, or tsv: one\n"
+	    "         line per entry). --service ec2 (or ec2.amazonaws.com) keeps one service.\n"
+	    "         Default: the configured event_maps.\n", fp);
+}
+
+/* tfdrift rules coverage: the event maps (not rule files) of PATH..., or the configured ones. */
+static int
+cmd_rules_coverage(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "service", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct strlist files = { 0 };
+	struct eventmap *m;
+	struct conf conf;
+	enum cov_format fmt = COV_TEXT;
+	const char *only = NULL;
+	char **errs = NULL;
+	size_t nerrs = 0, i;
+	int c, bad = 0;
+
+	optind = 1;
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, "f:s:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (cov_format_parse(optarg, &fmt) != 0) {
+				fprintf(stderr, "tfdrift rules coverage: --format %s: expected text, json or tsv\n",
+				    optarg);
+				return 1;
+			}
+			break;
+		case 's': only = optarg; break;
+		case 'h': rules_usage(stdout); return 0;
+		default: rules_usage(stderr); return 1;
+		}
+	}
+	if (load_conf(&conf, NULL) != 0)
+		return 1;
+	if (optind >= argc)
+		collect_yaml(conf_event_maps_dir(&conf), &files, &bad);
+	for (; optind < argc; optind++)
+		collect_yaml(argv[optind], &files, &bad);
+	m = eventmap_new();
+	for (i = 0; i < files.n; i++)
+		if (!is_rule_file(files.v[i]))
+			eventmap_load_file(m, files.v[i], &errs, &nerrs);
+	print_errs(errs, nerrs);
+	if (nerrs == 0 && bad == 0) {
+		size_t k;
+
+		for (k = 0; only != NULL && k < eventmap_count(m); k++)
+			if (cov_service_match(eventmap_entry(m, k)->service, only))
+				break;
+		if (only != NULL && k == eventmap_count(m)) {
+			fprintf(stderr, "tfdrift rules coverage: no event map for service %s\n", only);
+			bad++;
+		}
+		if (bad == 0)
+			eventmap_coverage_write(m, only, fmt, stdout);
+	} else
+		fprintf(stderr, "tfdrift: %zu error%s; see tfdrift rules check\n", nerrs + (size_t)bad,
+		    nerrs + (size_t)bad == 1 ? "" : "s");
+	yerrs_free(errs, nerrs);
+	eventmap_free(m);
+	strlist_clear(&files);
+	conf_free(&conf);
+	return nerrs == 0 && bad == 0 ? 0 : 1;
 }
 
 int
@@ -1356,6 +1432,12 @@ cmd_rules(int argc, char **argv)
 	size_t nerrs = 0, i, npass = 0, nfail = 0;
 	int bad = 0, a0, test;
 
+	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		rules_usage(stdout);
+		return 0;
+	}
+	if (argc >= 2 && strcmp(argv[1], "coverage") == 0)
+		return cmd_rules_coverage(argc - 1, argv + 1);
 	if (argc < 2 || (strcmp(argv[1], "check") != 0 && strcmp(argv[1], "test") != 0)) {
 		rules_usage(stderr);
 		return 1;

@@ -262,11 +262,11 @@ is_service(const struct detector *d, const struct event *ev)
 static char *
 state_project_id(void *ctx, const char *number)
 {
-	const struct detector *d = ctx;
+	const struct state_index *ix = ctx;
 	const struct tf_instance *in[1];
 	json_object *v;
 
-	if (d->ix == NULL || state_index_find(d->ix, "gcp", number, "google_project", in, 1) == 0)
+	if (ix == NULL || state_index_find(ix, "gcp", number, "google_project", in, 1) == 0)
 		return NULL;
 	v = tfstate_attr(in[0], "project_id");
 	if (json_object_is_type(v, json_type_string) && json_object_get_string_len(v) > 0)
@@ -277,21 +277,25 @@ state_project_id(void *ctx, const char *number)
 static char *
 state_service_account(void *ctx, const char *key)
 {
-	const struct detector *d = ctx;
+	const struct state_index *ix = ctx;
 	const struct tf_instance *in[1];
 
-	if (d->ix == NULL ||
-	    state_index_find(d->ix, "gcp", key, "google_service_account", in, 1) == 0 ||
+	if (ix == NULL ||
+	    state_index_find(ix, "gcp", key, "google_service_account", in, 1) == 0 ||
 	    in[0]->id == NULL || strncmp(in[0]->id, "projects/", 9) != 0)
 		return NULL;
 	return xstrdup(in[0]->id);
 }
 
+/* One id value as the entry names resources: normalized (GCP names as Terraform's ids, ix
+ * the state that knows project numbers and service accounts, or NULL), then the entry's
+ * id_glob, id_transform and id_prefix; `part` for a part of a composite id (its transform
+ * only). NULL when it names nothing. */
 static char *
-id_transform(const struct detector *d, const struct em_entry *e, const struct event *ev,
-    const char *prov, json_object *v)
+id_transform(const struct em_entry *e, const char *prov, json_object *v, const struct event *ev,
+    const struct state_index *ix, int part)
 {
-	const struct gcp_names names = { state_project_id, state_service_account, (void *)d };
+	const struct gcp_names names = { state_project_id, state_service_account, (void *)ix };
 	const char *s;
 	char *norm, *gn;
 
@@ -304,11 +308,12 @@ id_transform(const struct detector *d, const struct em_entry *e, const struct ev
 		return NULL;
 	norm = state_index_norm_value(prov, s);
 	/* GCP names by project number and service accounts by unique id, as Terraform's ids. */
-	if (ev->provider == PROV_GCP && (gn = gcp_name_normalize(ev, norm, &names)) != NULL) {
+	if (ev != NULL && ev->provider == PROV_GCP &&
+	    (gn = gcp_name_normalize(ev, norm, &names)) != NULL) {
 		free(norm);
 		norm = gn;
 	}
-	if (e->id_glob != NULL && fnmatch(e->id_glob, norm, FNM_PATHNAME) != 0) {
+	if (!part && e->id_glob != NULL && fnmatch(e->id_glob, norm, FNM_PATHNAME) != 0) {
 		free(norm);
 		return NULL;    /* a name of another shape (a folder's, not a project's) */
 	}
@@ -322,7 +327,7 @@ id_transform(const struct detector *d, const struct em_entry *e, const struct ev
 			norm = b;
 		}
 	}
-	if (e->id_prefix != NULL && strncmp(norm, e->id_prefix, strlen(e->id_prefix)) != 0) {
+	if (!part && e->id_prefix != NULL && strncmp(norm, e->id_prefix, strlen(e->id_prefix)) != 0) {
 		char *p = xasprintf("%s%s", e->id_prefix, norm);
 
 		free(norm);
@@ -331,20 +336,70 @@ id_transform(const struct detector *d, const struct em_entry *e, const struct ev
 	return norm;
 }
 
+/* A composite id: every part's value, each reduced by the entry's id transform, joined by
+ * the separator; NULL when a part names nothing. */
+static char *
+join_id(const struct em_entry *e, const struct em_join *j, const char *prov,
+    const struct event *ev, const struct state_index *ix)
+{
+	struct strbuf sb;
+	size_t i;
+
+	sb_init(&sb);
+	for (i = 0; i < j->nparts; i++) {
+		char *part = id_transform(e, prov, jpath_get(j->parts[i], ev->record), ev, ix, 1);
+
+		if (part == NULL) {
+			sb_free(&sb);
+			return NULL;
+		}
+		if (i > 0)
+			sb_adds(&sb, j->sep);
+		sb_adds(&sb, part);
+		free(part);
+	}
+	return sb_detach(&sb);
+}
+
+/* id_via: an id naming a resource of e->via_resource in state (a KMS alias) stands for that
+ * resource's e->via_attr (the key it targets). Takes id; returns the id to use. */
+static char *
+id_via(const struct em_entry *e, const struct state_index *ix, const char *prov, char *id)
+{
+	const struct tf_instance *in[2];
+	json_object *v;
+	const char *s;
+
+	if (e->via_resource == NULL || ix == NULL ||
+	    state_index_find(ix, prov, id, e->via_resource, in, 2) != 1)
+		return id;
+	v = tfstate_attr(in[0], e->via_attr);
+	if (v == NULL || !json_object_is_type(v, json_type_string) ||
+	    (s = json_object_get_string(v)) == NULL || *s == '\0')
+		return id;
+	free(id);
+	return state_index_norm_value(prov, s);
+}
+
 /* Resource ids named by an entry, in order, without duplicates. */
 static size_t
-entry_ids(const struct detector *d, const struct em_entry *e, const struct event *ev,
-    const char *prov, char **ids, size_t max)
+entry_ids(const struct em_entry *e, const struct event *ev, const char *prov,
+    const struct state_index *ix, char **ids, size_t max)
 {
 	json_object *vals[MAX_IDS];
 	size_t n = 0, i, j, k, cnt;
 
 	for (i = 0; i < e->nid_paths && n < max; i++) {
+		if (e->id_joins != NULL && e->id_joins[i].nparts > 0) {
+			if ((ids[n] = join_id(e, &e->id_joins[i], prov, ev, ix)) != NULL)
+				return n + 1;   /* the first element that names something wins */
+			continue;
+		}
 		cnt = jpath_all(e->id_paths[i], ev->record, vals, MAX_IDS);
 		if (cnt > MAX_IDS)
 			cnt = MAX_IDS;
 		for (j = 0; j < cnt && n < max; j++) {
-			char *id = id_transform(d, e, ev, prov, vals[j]);
+			char *id = id_transform(e, prov, vals[j], ev, ix, 0);
 
 			if (id == NULL)
 				continue;
@@ -361,6 +416,36 @@ entry_ids(const struct detector *d, const struct em_entry *e, const struct event
 			break;  /* paths are fallbacks: the first that names something wins */
 	}
 	return n;
+}
+
+/* entry_ids, with ids that name an id_via resource replaced by what it stands for. */
+static size_t
+entry_ids_ix(const struct em_entry *e, const struct event *ev, const char *prov,
+    const struct state_index *ix, char **ids, size_t max)
+{
+	size_t n = entry_ids(e, ev, prov, ix, ids, max), i;
+
+	for (i = 0; i < n; i++)
+		ids[i] = id_via(e, ix, prov, ids[i]);
+	return n;
+}
+
+/* The entries for an event whose `when` holds; *mapped counts all the map has for it. */
+static size_t
+lookup_entries(const struct detector *d, const struct event *ev, const struct em_entry **ents,
+    size_t *mapped)
+{
+	const struct em_entry *all[MAX_ENTRIES];
+	size_t n = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, all, MAX_ENTRIES), i, k = 0;
+
+	if (n > MAX_ENTRIES)
+		n = MAX_ENTRIES;
+	for (i = 0; i < n; i++)
+		if (eventmap_entry_applies(all[i], ev->record))
+			ents[k++] = all[i];
+	if (mapped != NULL)
+		*mapped = n;
+	return k;
 }
 
 static struct finding *
@@ -691,20 +776,261 @@ iam_policy_apply(const struct em_entry *e, const struct event *ev,
 	return out;
 }
 
+/* A constant `value: ""`: the call leaves the attribute with no value (DeleteBucketPolicy,
+ * DeleteBucketLifecycle: state then holds "", null, [] or {}). */
+static int
+none_const(const struct em_attr *a)
+{
+	return a->value != NULL && json_object_is_type(a->value, json_type_string) &&
+	    json_object_get_string_len(a->value) == 0;
+}
+
+static int
+val_none(json_object *v)
+{
+	return v == NULL || val_empty(v) ||
+	    (json_object_is_type(v, json_type_string) && json_object_get_string_len(v) == 0);
+}
+
+/* The keys a `keys:` path list names (arrays of strings, or one string), into out (an object
+ * used as a set: key -> true). */
+static void
+keys_named(struct jpath **paths, size_t n, json_object *rec, json_object *out)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		json_object *v = jpath_get(paths[i], rec);
+
+		if (v == NULL)
+			continue;
+		if (json_object_is_type(v, json_type_string)) {
+			json_object_object_add(out, json_object_get_string(v), json_object_new_boolean(1));
+			continue;
+		}
+		if (!json_object_is_type(v, json_type_array))
+			continue;
+		for (j = 0; j < json_object_array_length(v); j++) {
+			json_object *k = json_object_array_get_idx(v, j);
+
+			if (json_object_is_type(k, json_type_string) && json_object_get_string_len(k) > 0)
+				json_object_object_add(out, json_object_get_string(k),
+				    json_object_new_boolean(1));
+		}
+	}
+}
+
+/*
+ * An attribute whose log names the keys of a map it set or removed but never their values
+ * (`keys:`, GCP metadataDelta): each key set is a change NAME.KEY whose new value is not
+ * logged; each key removed that state holds is a change NAME.KEY to nothing. `in` is NULL for
+ * an unmanaged resource. Returns how many keys the event named (0: the call did not log it).
+ */
+static size_t
+diff_keys(struct finding *f, const struct em_attr *a, const struct event *ev,
+    const struct tf_instance *in)
+{
+	json_object *set = json_object_new_object(), *gone = json_object_new_object();
+	json_object *st = in != NULL ? tfstate_attr(in, a->name) : NULL;
+	size_t named;
+
+	keys_named(a->keys_set, a->nkeys_set, ev->record, set);
+	keys_named(a->keys_removed, a->nkeys_removed, ev->record, gone);
+	named = (size_t)json_object_object_length(set) + (size_t)json_object_object_length(gone);
+	{
+		json_object_object_foreach(set, k, unused) {
+			char *name = xasprintf("%s.%s", a->name, k);
+			json_object *old = NULL;
+			int sens = a->sensitive || (in != NULL && tfstate_is_sensitive(in, name));
+
+			(void)unused;
+			if (st != NULL && json_object_is_type(st, json_type_object))
+				json_object_object_get_ex(st, k, &old);
+			finding_add_change(f, name, sens ? NULL : json_object_get(old), NULL,
+			    CH_MODIFIED, sens);
+			f->changes[f->nchanges - 1].unknown_new = 1;
+			free(name);
+		}
+	}
+	{
+		json_object_object_foreach(gone, k, unused) {
+			char *name = xasprintf("%s.%s", a->name, k);
+			json_object *old = NULL;
+			int sens = a->sensitive || (in != NULL && tfstate_is_sensitive(in, name));
+
+			(void)unused;
+			if (st != NULL && json_object_is_type(st, json_type_object) &&
+			    json_object_object_get_ex(st, k, &old))
+				finding_add_change(f, name, sens ? NULL : json_object_get(old), NULL,
+				    CH_REMOVED, sens);
+			free(name);
+		}
+	}
+	json_object_put(set);
+	json_object_put(gone);
+	return named;
+}
+
+/*
+ * Provider-wide tags and labels. The AWS provider keeps `tags` (the configuration) and
+ * `tags_all` (with the provider's default_tags); the Google provider (>= 5) `labels`,
+ * `terraform_labels` (with default_labels and goog-terraform-provisioned) and
+ * `effective_labels` (everything on the resource). A call is compared with the whole set: a
+ * value the provider already manages is not drift. A key that only the provider-wide set holds
+ * is reported on that attribute, one change per key (`tags_all.team`); the rest on `tags` /
+ * `labels` as before.
+ */
+static const char *
+wide_attr(const struct em_attr *a, const struct tf_instance *in)
+{
+	json_object *v;
+
+	if (a->transform == VT_TAGS && strcmp(a->name, "tags") == 0)
+		v = tfstate_attr(in, "tags_all");
+	else if (a->transform == VT_LABELS && strcmp(a->name, "labels") == 0)
+		v = tfstate_attr(in, "effective_labels");
+	else
+		return NULL;
+	if (v == NULL || !json_object_is_type(v, json_type_object))
+		return NULL;
+	return a->transform == VT_TAGS ? "tags_all" : "effective_labels";
+}
+
+/* The attribute a provider-wide key is reported on: tags_all.K, terraform_labels.K (a default
+ * label) or effective_labels.K. Heap string. */
+static char *
+wide_key_name(const struct tf_instance *in, const char *wide, const char *key)
+{
+	json_object *tl = NULL;
+
+	if (strcmp(wide, "effective_labels") == 0 &&
+	    (tl = tfstate_attr(in, "terraform_labels")) != NULL &&
+	    json_object_is_type(tl, json_type_object) && json_object_object_get_ex(tl, key, NULL))
+		wide = "terraform_labels";
+	return xasprintf("%s.%s", wide, key);
+}
+
+static int
+has_key(json_object *o, const char *k)
+{
+	return o != NULL && json_object_is_type(o, json_type_object) &&
+	    json_object_object_get_ex(o, k, NULL);
+}
+
+/* Compare nv (the event's tags/labels) with the provider-wide set; consumes nv and ov. */
+static void
+diff_wide(struct finding *f, const struct em_entry *e, const struct em_attr *a,
+    const struct tf_instance *in, const char *wide, json_object *nv, json_object *ov, int sens)
+{
+	json_object *all = val_from_state(a->state_transform, tfstate_attr(in, wide));
+	json_object *cfg_new = json_object_new_object(), *cfg_old = NULL, *delta = NULL;
+
+	if (none_const(a)) {    /* every tag or label deleted (DeleteBucketTagging) */
+		json_object_put(nv);
+		nv = json_object_new_object();
+	}
+
+	if (ov == NULL || !json_object_is_type(ov, json_type_object))
+		ov = (json_object_put(ov), json_object_new_object());
+	if (all == NULL || !json_object_is_type(all, json_type_object))
+		all = (json_object_put(all), json_object_new_object());
+	if (nv != NULL && !json_object_is_type(nv, json_type_object))
+		nv = (json_object_put(nv), json_object_new_object());
+	switch (e->action) {
+	case EM_SET_ADD: {
+		delta = nv != NULL ? val_set_minus(nv, all) : json_object_new_object();
+		json_object_object_foreach(delta, k, v) {
+			json_object *old = NULL;
+
+			if (has_key(all, k) && !has_key(ov, k)) {
+				char *name = wide_key_name(in, wide, k);
+
+				json_object_object_get_ex(all, k, &old);
+				finding_add_change(f, name, json_object_get(old), json_object_get(v),
+				    CH_MODIFIED, sens);
+				free(name);
+			} else
+				json_object_object_add(cfg_new, k, json_object_get(v));
+		}
+		if (!val_empty(cfg_new))
+			finding_add_change(f, a->name, NULL, json_object_get(cfg_new), CH_ADDED, sens);
+		break;
+	}
+	case EM_SET_REMOVE: {
+		delta = set_intersect(nv, all);
+		if (delta == NULL)
+			delta = json_object_new_object();
+		json_object_object_foreach(delta, k, v) {
+			if (!has_key(ov, k)) {
+				char *name = wide_key_name(in, wide, k);
+
+				finding_add_change(f, name, json_object_get(v), NULL, CH_REMOVED, sens);
+				free(name);
+			} else
+				json_object_object_add(cfg_new, k, json_object_get(v));
+		}
+		if (!val_empty(cfg_new))
+			finding_add_change(f, a->name, json_object_get(cfg_new), NULL, CH_REMOVED, sens);
+		break;
+	}
+	default: {
+		/* The call sets the whole set. */
+		if (nv == NULL || val_equal(all, nv))
+			break;
+		cfg_old = json_object_new_object();
+		json_object_object_foreach(all, k, v) {
+			json_object *now = NULL;
+
+			if (has_key(ov, k)) {
+				json_object_object_add(cfg_old, k, json_object_get(v));
+				continue;
+			}
+			json_object_object_get_ex(nv, k, &now);
+			if (now == NULL || !val_equal(now, v)) {
+				char *name = wide_key_name(in, wide, k);
+
+				finding_add_change(f, name, json_object_get(v), json_object_get(now),
+				    now == NULL ? CH_REMOVED : CH_MODIFIED, sens);
+				free(name);
+			}
+		}
+		json_object_object_foreach(nv, k2, v2) {
+			if (!has_key(all, k2) || has_key(ov, k2))
+				json_object_object_add(cfg_new, k2, json_object_get(v2));
+		}
+		if (!val_equal(cfg_old, cfg_new))
+			finding_add_change(f, a->name, json_object_get(ov), json_object_get(cfg_new),
+			    CH_MODIFIED, sens);
+		break;
+	}
+	}
+	json_object_put(cfg_old);
+	json_object_put(cfg_new);
+	json_object_put(delta);
+	json_object_put(all);
+	json_object_put(nv);
+	json_object_put(ov);
+}
+
 /* Compare the entry's attributes for a managed instance; returns the finding or NULL (equal). */
 static struct finding *
 diff_managed(struct detector *d, const struct event *ev, const struct em_entry *e,
     const struct tf_instance *in, const char *id, int *touched_only)
 {
 	struct finding *f = finding_new(d, ev, e, FK_MODIFIED, in, id, e->resource);
-	size_t i, present_n = 0;
+	size_t i, present_n = 0, pass;
 
 	*touched_only = 0;
+	/* Pass 0 every attribute but the `alone` ones; pass 1 those, when pass 0 found none. */
+	for (pass = 0; pass < 2; pass++)
 	for (i = 0; i < e->nattrs; i++) {
 		const struct em_attr *a = &e->attrs[i];
 		int present, sens;
 		json_object *nv, *ov, *delta;
+		const char *wide;
 
+		if (a->alone != (int)pass || (pass == 1 && present_n > 0))
+			continue;
 		nv = attr_event_value(a, ev, &present);
 		if (!present && e->deltas != NULL && a->transform == VT_POLICY)
 			nv = iam_policy_apply(e, ev, in, a, &present);
@@ -712,6 +1038,11 @@ diff_managed(struct detector *d, const struct event *ev, const struct em_entry *
 			/* A side effect of the call, never drift; logged, so the call is known. */
 			json_object_put(nv);
 			present_n += present;
+			continue;
+		}
+		if (a->nkeys_set > 0 || a->nkeys_removed > 0) {
+			json_object_put(nv);
+			present_n += diff_keys(f, a, ev, in) > 0;
 			continue;
 		}
 		if (!present) {
@@ -723,6 +1054,10 @@ diff_managed(struct detector *d, const struct event *ev, const struct em_entry *
 			nv = sg_self(nv, in->id);
 		ov = val_from_state(a->state_transform, tfstate_attr(in, a->name));
 		sens = a->sensitive || tfstate_is_sensitive(in, a->name);
+		if ((wide = wide_attr(a, in)) != NULL) {
+			diff_wide(f, e, a, in, wide, nv, ov, sens);
+			continue;
+		}
 		if (a->transform == VT_REDACTED) {
 			json_object_put(nv);
 			finding_add_change(f, a->name, sens ? NULL : ov, NULL, CH_MODIFIED, sens);
@@ -753,6 +1088,14 @@ diff_managed(struct detector *d, const struct event *ev, const struct em_entry *
 			finding_add_change(f, a->name, delta, NULL, CH_REMOVED, sens);
 			break;
 		default:
+			if (none_const(a) && val_none(nv)) {
+				json_object_put(nv);
+				nv = NULL;
+				if (val_none(ov)) {
+					json_object_put(ov);
+					break;  /* already none: a revert, not a change */
+				}
+			}
 			if (val_equal(ov, nv)) {
 				json_object_put(nv);
 				json_object_put(ov);
@@ -823,6 +1166,26 @@ handle_managed(struct detector *d, const struct event *ev, const struct em_entry
 	return why;
 }
 
+/* Does the record carry an attribute of e other than the computed and `alone` ones? */
+static int
+others_logged(const struct em_entry *e, const struct event *ev)
+{
+	size_t i, k;
+
+	for (i = 0; i < e->nattrs; i++) {
+		const struct em_attr *a = &e->attrs[i];
+
+		if (a->computed || a->alone)
+			continue;
+		if (a->value != NULL)
+			return 1;
+		for (k = 0; k < a->npaths; k++)
+			if (jpath_get(a->paths[k], ev->record) != NULL)
+				return 1;
+	}
+	return 0;
+}
+
 static enum nodrift handle_unmanaged_as(struct detector *d, const struct event *ev,
     const struct em_entry *e, const char *type, const char *id, struct finding_list *out);
 
@@ -870,8 +1233,12 @@ handle_unmanaged_as(struct detector *d, const struct event *ev, const struct em_
 		int present;
 		json_object *nv;
 
-		if (e->attrs[i].computed)
+		if (e->attrs[i].computed || (e->attrs[i].alone && others_logged(e, ev)))
 			continue;
+		if (e->attrs[i].nkeys_set > 0 || e->attrs[i].nkeys_removed > 0) {
+			diff_keys(f, &e->attrs[i], ev, NULL);
+			continue;
+		}
 		nv = attr_event_value(&e->attrs[i], ev, &present);
 		if (!present) {
 			json_object_put(nv);
@@ -1007,7 +1374,7 @@ resolve_iam_deltas(struct detector *d, const struct event *ev, const struct em_e
 	size_t n, i, j, ne;
 
 	*handled = 0;
-	if (dl == NULL || (ne = entry_ids(d, e, ev, prov, ids, 1)) == 0)
+	if (dl == NULL || (ne = entry_ids_ix(e, ev, prov, d->ix, ids, 1)) == 0)
 		return ND_NO_ID;
 	n = json_object_array_length(dl);
 	for (i = 0; i < n; i++) {
@@ -1111,19 +1478,18 @@ resolve_map(struct detector *d, const struct event *ev, struct finding_list *out
 	const struct em_entry *ents[MAX_ENTRIES];
 	char *ids[MAX_IDS];
 	const struct em_entry *first = NULL;	/* the entry `ids` came from */
-	size_t nent, nids = 0, i, j, k;
+	size_t nent, nids = 0, i, j, k, mapped;
 	const char *prov = tf_provider_name(ev->provider);
 	enum nodrift why = ND__COUNT;
 
-	nent = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, ents, MAX_ENTRIES);
-	if (nent > MAX_ENTRIES)
-		nent = MAX_ENTRIES;
+	nent = lookup_entries(d, ev, ents, &mapped);
 	if (res != NULL) {
 		memcpy(res->ents, ents, nent * sizeof *ents);
 		res->nent = nent;
 	}
 	if (nent == 0) {
-		why = ND_NOT_COVERED;
+		/* Mapped, but no entry's `when` holds: the call changes nothing state holds. */
+		why = mapped > 0 ? ND_EQUAL : ND_NOT_COVERED;
 		goto done;
 	}
 
@@ -1152,7 +1518,7 @@ resolve_map(struct detector *d, const struct event *ev, struct finding_list *out
 				free(ids[k]);
 			goto done;
 		}
-		ne = entry_ids(d, ents[i], ev, prov, eids, MAX_IDS);
+		ne = entry_ids_ix(ents[i], ev, prov, d->ix, eids, MAX_IDS);
 		for (j = 0; j < ne; j++) {
 			nins[j] = d->ix != NULL ?
 			    state_index_find(d->ix, prov, eids[j], type, ins[j], MAX_MATCH) : 0;
@@ -1228,7 +1594,7 @@ iam_touched(struct detector *d, const struct event *ev, const struct em_entry *e
 	char *ids[1];
 	size_t i, j, n, nseen = 0, got = 0;
 
-	if (dl == NULL || entry_ids(d, e, ev, tf_provider_name(ev->provider), ids, 1) == 0)
+	if (dl == NULL || entry_ids_ix(e, ev, tf_provider_name(ev->provider), d->ix, ids, 1) == 0)
 		return 0;
 	n = json_object_array_length(dl);
 	for (i = 0; i < n; i++) {
@@ -1288,9 +1654,7 @@ resource_key(struct detector *d, const struct event *ev, int any_type)
 	const char *prov = tf_provider_name(ev->provider);
 	size_t nent, ne, i, j;
 
-	nent = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, ents, MAX_ENTRIES);
-	if (nent > MAX_ENTRIES)
-		nent = MAX_ENTRIES;
+	nent = lookup_entries(d, ev, ents, NULL);
 	/* As resolve_map decides: the first entry whose resource is in state, else the first
 	 * that names one (then TYPE:ID, as store_resource_key has it for unmanaged ones). */
 	for (i = 0; i < nent && key == NULL; i++) {
@@ -1306,7 +1670,7 @@ resource_key(struct detector *d, const struct event *ev, int any_type)
 			free(k);
 			continue;
 		}
-		ne = entry_ids(d, ents[i], ev, prov, ids, MAX_IDS);
+		ne = entry_ids_ix(ents[i], ev, prov, d->ix, ids, MAX_IDS);
 		for (j = 0; j < ne; j++) {
 			if (key == NULL && d->ix != NULL &&
 			    state_index_find(d->ix, prov, ids[j], type, ins, MAX_MATCH) > 0)
@@ -1353,9 +1717,7 @@ detector_each_instance(struct detector *d, const struct event *ev,
 
 	if (d->ix == NULL)
 		return 0;
-	nent = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, ents, MAX_ENTRIES);
-	if (nent > MAX_ENTRIES)
-		nent = MAX_ENTRIES;
+	nent = lookup_entries(d, ev, ents, NULL);
 	/* As resolve_map decides: the first entry that finds any of its resources in state. */
 	for (i = 0; i < nent && !found; i++) {
 		const char *type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
@@ -1369,7 +1731,7 @@ detector_each_instance(struct detector *d, const struct event *ev,
 			calls += w.calls;
 			continue;
 		}
-		ne = entry_ids(d, ents[i], ev, prov, ids, MAX_IDS);
+		ne = entry_ids_ix(ents[i], ev, prov, d->ix, ids, MAX_IDS);
 
 		for (j = 0; j < ne; j++) {
 			const struct tf_instance *ins[MAX_MATCH], *cov;
@@ -2080,6 +2442,51 @@ dres_get(struct lifecycle *lc, const char *key)
 	return r;
 }
 
+/* The key of a provider-wide tag or label change ("tags_all.Team" -> "Team"), or NULL. */
+static const char *
+wide_key(const char *attr)
+{
+	static const char *const pre[] = { "tags_all.", "terraform_labels.", "effective_labels." };
+	size_t i;
+
+	for (i = 0; i < TF_ARRLEN(pre); i++)
+		if (strncmp(attr, pre[i], strlen(pre[i])) == 0 && attr[strlen(pre[i])] != '\0')
+			return attr + strlen(pre[i]);
+	return NULL;
+}
+
+/* A later write of tags / labels (nv, canonical map) puts a tracked tags_all.KEY back when the
+ * key has the value it had (present again, or gone again when it had none). */
+static void
+wide_key_back(struct dattr *da, const struct em_attr *a, const struct em_entry *e, json_object *nv)
+{
+	const char *k = wide_key(da->name);
+	json_object *v = NULL;
+	int has;
+
+	if (k == NULL || da->kind != DA_VALUE || nv == NULL ||
+	    !json_object_is_type(nv, json_type_object) ||
+	    !((a->transform == VT_TAGS && strcmp(a->name, "tags") == 0 &&
+	    strncmp(da->name, "tags_all.", 9) == 0) ||
+	    (a->transform == VT_LABELS && strcmp(a->name, "labels") == 0 &&
+	    strncmp(da->name, "tags_all.", 9) != 0)))
+		return;
+	has = json_object_object_get_ex(nv, k, &v);
+	switch (e->action) {
+	case EM_SET_ADD:
+		if (has)
+			da->back = val_equal(v, da->want);
+		break;
+	case EM_SET_REMOVE:
+		if (has)
+			da->back = da->want == NULL;
+		break;
+	default:        /* the whole set */
+		da->back = has ? val_equal(v, da->want) : da->want == NULL;
+		break;
+	}
+}
+
 /* Start tracking f (a copy): its drifted attributes and what puts each back. Modified findings
  * are tracked per attribute; unmanaged ones made by adding to a set by the members added;
  * every other unmanaged or deleted finding by its resource alone (a delete, a re-create).
@@ -2122,6 +2529,12 @@ track_finding(struct detector *d, const struct finding *f, const struct em_entry
 			a->name = xstrdup(c->attribute);
 			if (change_unknown(c) || (ea != NULL && ea->transform == VT_REDACTED))
 				a->kind = DA_UNKNOWN;
+			else if (wide_key(c->attribute) != NULL) {
+				/* tags_all.KEY: back when the key has its old value again (or is gone
+				 * again, when it had none). */
+				a->kind = DA_VALUE;
+				a->want = json_object_get(c->old_val);
+			}
 			else if (e != NULL && e->action == EM_SET_ADD && e->deltas == NULL) {
 				a->kind = DA_SET_ADDED;
 				a->want = json_object_get(c->new_val);
@@ -2392,8 +2805,10 @@ lifecycle_apply(struct detector *d, const struct event *ev, const struct em_entr
 				struct dattr *da = &df->a[j];
 				json_object *left;
 
-				if (strcmp(da->name, a->name) != 0)
+				if (strcmp(da->name, a->name) != 0) {
+					wide_key_back(da, a, e, nv);
 					continue;
+				}
 				switch (da->kind) {
 				case DA_VALUE:
 					if (e->action == EM_CREATE || e->action == EM_MODIFY)
@@ -2446,7 +2861,7 @@ lifecycle_iam_deltas(struct detector *d, const struct event *ev, const struct em
 	char *ids[1];
 	size_t i, n, got = 0;
 
-	if (dl == NULL || entry_ids(d, e, ev, tf_provider_name(ev->provider), ids, 1) == 0)
+	if (dl == NULL || entry_ids_ix(e, ev, tf_provider_name(ev->provider), d->ix, ids, 1) == 0)
 		return 0;
 	n = json_object_array_length(dl);
 	for (i = 0; i < n; i++) {
@@ -2484,9 +2899,7 @@ lifecycle_event(struct detector *d, const struct event *ev, struct finding_list 
 
 	if (d->no_lifecycle || d->map == NULL)
 		return;
-	nent = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, ents, MAX_ENTRIES);
-	if (nent > MAX_ENTRIES)
-		nent = MAX_ENTRIES;
+	nent = lookup_entries(d, ev, ents, NULL);
 	if (nent == 0)
 		return;
 	pipeline = is_pipeline(d, ev);
@@ -2497,7 +2910,7 @@ lifecycle_event(struct detector *d, const struct event *ev, struct finding_list 
 			handled = lifecycle_iam_deltas(d, ev, ents[i], pipeline, &cur, out);
 			continue;
 		}
-		ne = entry_ids(d, ents[i], ev, prov, ids, MAX_IDS);
+		ne = entry_ids_ix(ents[i], ev, prov, d->ix, ids, MAX_IDS);
 		for (j = 0; j < ne && d->ix != NULL && !handled; j++)
 			handled = state_index_find(d->ix, prov, ids[j], type, ins, MAX_MATCH) > 0;
 		if (handled) {
@@ -2716,4 +3129,16 @@ detector_refresh(struct detector *d, struct state_index *ix, int64_t at_ms,
 	}
 	newer_states_free(&ns);
 	return out->n - before;
+}
+
+size_t
+detector_entry_ids(const struct em_entry *e, const struct event *ev, char **ids, size_t max)
+{
+	return entry_ids(e, ev, tf_provider_name(ev->provider), NULL, ids, max);
+}
+
+json_object *
+detector_attr_event(const struct em_attr *a, const struct event *ev)
+{
+	return attr_event_raw(a, ev);
 }

@@ -666,7 +666,7 @@ make_sink(struct slot *s, struct source_sink *k)
 
 /* ---- threads ---- */
 
-/* http_thread_abort's check on a collector's thread: the engine is stopping. */
+/* tf_thread_stop_set's check on a collector's thread: the engine is stopping. */
 static int
 slot_stopping(void *ctx)
 {
@@ -689,12 +689,12 @@ collector_main(void *arg)
 
 	make_sink(s, &k);
 	/* A stop reaches every request of this thread, credential and token fetches included. */
-	http_thread_abort(slot_stopping, s);
+	tf_thread_stop_set(slot_stopping, s);
 	if (s->once)
 		rc = c->poll_once(c->impl, &k);
 	else
 		rc = c->run(c->impl, &k);
-	http_thread_abort(NULL, NULL);
+	tf_thread_stop_set(NULL, NULL);
 	pthread_mutex_lock(&s->e->mu);
 	s->done = 1;
 	s->failed = rc != 0;
@@ -887,7 +887,7 @@ engine_run_once(struct engine *e, int64_t deadline_ms, const char *limit)
 	}
 	pthread_mutex_lock(&e->mu);
 	if (!wait_done(e, deadline_ms)) {
-		/* Out of time: sleeps return and requests abort (http_thread_abort), so the late
+		/* Out of time: sleeps return and requests abort (tf_thread_stop_set), so the late
 		 * ones return within a second or so; one blocked outside tfdrift's requests (a
 		 * FIFO no writer opens) is left behind after the grace period, and the engine
 		 * with it (abandoned: engine_free frees nothing it may touch). */

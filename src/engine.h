@@ -19,7 +19,7 @@
  * - each collector runs on its own thread and calls only the source_sink functions the
  *   engine gives it (all thread-safe: `mu` guards the queue, statuses and stop flag; the
  *   cursor store has its own lock because SQLite calls can be slow); a stop also aborts the
- *   thread's HTTP requests in flight (http_thread_abort), so it is quick even against a
+ *   thread's HTTP requests in flight (tf_thread_stop_set), so it is quick even against a
  *   server that trickles or hangs;
  * - the engine thread alone uses the detector, and the slots' held-list state;
  * - the consumer callbacks run on the engine thread.

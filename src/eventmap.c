@@ -50,11 +50,15 @@ static const char *const gcp_prefixes[] = { "v1.", "v2.", "beta.", "alpha." };
 
 static const char *const top_keys[] = { "provider", "service", "events" };
 static const char *const entry_keys[] = { "event", "aliases", "resource", "action", "id",
-    "id_transform", "state_keys", "severity", "attributes", "covered_by", "deltas", "id_prefix",
-    "id_glob" };
+    "id_transform", "state_keys", "severity", "attributes", "covered_by", "when", "id_via",
+    "deltas", "id_prefix", "id_glob" };
 static const char *const attr_keys[] = { "name", "path", "paths", "value", "transform",
-    "state_transform", "sensitive", "computed" };
+    "state_transform", "sensitive", "computed", "keys", "alone" };
+static const char *const when_keys[] = { "path", "paths", "equals" };
+static const char *const via_keys[] = { "resource", "attribute" };
+static const char *const akeys_keys[] = { "set", "removed" };
 static const char *const cover_keys[] = { "resource", "match" };
+static const char *const join_keys[] = { "join", "sep" };
 
 const char *
 em_action_name(enum em_action a)
@@ -312,6 +316,84 @@ get_paths(struct ctx *c, yaml_node_t *v, const char *key, size_t *n, int *ok)
 	return out;
 }
 
+static void paths_free(struct jpath **p, size_t n);
+
+/* One `id` element that is a mapping {join: [paths], sep: text}: fills *j and returns a
+ * compiled copy of its first part (for code that reads one path per element), or NULL. */
+static struct jpath *
+get_join(struct ctx *c, yaml_node_t *map, struct em_join *j)
+{
+	yaml_node_t *parts = ymap_get(c->d, map, "join"), *sep = ymap_get(c->d, map, "sep");
+	const char *s;
+	char *err = NULL;
+	struct jpath *first;
+	int ok = 1;
+
+	check_keys(c, map, join_keys, TF_ARRLEN(join_keys), "an id join");
+	if (parts == NULL || sep == NULL) {
+		ERR(c, map, "an id join needs \"join\" (the paths of its parts) and \"sep\"");
+		return NULL;
+	}
+	if (!ynode_is_seq(parts) || yseq_len(parts) < 2) {
+		ERR(c, parts, "\"join\" must be a list of at least two paths");
+		return NULL;
+	}
+	if ((s = ynode_str(sep)) == NULL || *s == '\0') {
+		ERR(c, sep, "\"sep\" must be a non-empty string (what joins the parts: \":\", \"/\")");
+		return NULL;
+	}
+	j->parts = get_paths(c, parts, "join", &j->nparts, &ok);
+	if (!ok || j->nparts < 2) {
+		paths_free(j->parts, j->nparts);
+		memset(j, 0, sizeof *j);
+		return NULL;
+	}
+	j->sep = xstrdup(s);
+	first = jpath_compile(ynode_str(yseq_get(c->d, parts, 0)), &err);
+	free(err);
+	return first;
+}
+
+/* `id`: a path, or a list of paths and joins. */
+static struct jpath **
+get_ids(struct ctx *c, yaml_node_t *v, struct em_entry *e, int *ok)
+{
+	struct jpath **out;
+	size_t i, len, nj = 0;
+
+	if (!ynode_is_seq(v))
+		return get_paths(c, v, "id", &e->nid_paths, ok);
+	len = yseq_len(v);
+	for (i = 0; i < len; i++)
+		nj += ynode_is_map(yseq_get(c->d, v, i));
+	if (nj == 0)
+		return get_paths(c, v, "id", &e->nid_paths, ok);
+	out = xcalloc(len + 1, sizeof *out);
+	e->id_joins = xcalloc(len + 1, sizeof *e->id_joins);
+	for (i = 0; i < len; i++) {
+		yaml_node_t *it = yseq_get(c->d, v, i);
+		struct jpath *p;
+
+		if (ynode_is_map(it)) {
+			if ((p = get_join(c, it, &e->id_joins[e->nid_paths])) == NULL) {
+				*ok = 0;
+				continue;
+			}
+			out[e->nid_paths++] = p;
+			continue;
+		}
+		{
+			size_t n1 = 0;
+			struct jpath **one = get_paths(c, it, "id", &n1, ok);
+
+			if (n1 == 1)
+				out[e->nid_paths++] = one[0];
+			free(one);
+		}
+	}
+	return out;
+}
+
 static void
 paths_free(struct jpath **p, size_t n)
 {
@@ -382,15 +464,26 @@ entry_free(struct em_entry *e)
 	free(e->service);
 	strv_free(e->names, e->nnames);
 	free(e->resource);
+	for (i = 0; e->id_joins != NULL && i < e->nid_paths; i++) {
+		paths_free(e->id_joins[i].parts, e->id_joins[i].nparts);
+		free(e->id_joins[i].sep);
+	}
+	free(e->id_joins);
 	paths_free(e->id_paths, e->nid_paths);
 	strv_free(e->state_keys, e->nstate_keys);
 	free(e->severity);
 	for (i = 0; i < e->nattrs; i++) {
 		free(e->attrs[i].name);
 		paths_free(e->attrs[i].paths, e->attrs[i].npaths);
+		paths_free(e->attrs[i].keys_set, e->attrs[i].nkeys_set);
+		paths_free(e->attrs[i].keys_removed, e->attrs[i].nkeys_removed);
 		json_object_put(e->attrs[i].value);
 	}
 	free(e->attrs);
+	paths_free(e->when_paths, e->nwhen);
+	free(e->when_equals);
+	free(e->via_resource);
+	free(e->via_attr);
 	free(e->cover_resource);
 	for (i = 0; i < e->ncover; i++) {
 		free(e->cover[i].attr);
@@ -449,8 +542,9 @@ parse_const(struct ctx *c, yaml_node_t *v, struct em_attr *a)
 		return -1;
 	}
 	canon = val_from_event(a->transform, j);
-	/* "" is a policy's "none" (what state holds once it is deleted): a valid constant. */
-	if (canon == NULL && !(a->transform == VT_POLICY && json_object_is_type(j, json_type_string) &&
+	/* "" is "none" (a policy, a list of rules, a map: what state holds once the call deleted
+	 * it): a valid constant for every transform. */
+	if (canon == NULL && !(json_object_is_type(j, json_type_string) &&
 	    json_object_get_string_len(j) == 0)) {
 		ERR(c, v, "value \"%s\" is not a valid %s", ynode_str(v),
 		    val_transform_name(a->transform));
@@ -460,6 +554,31 @@ parse_const(struct ctx *c, yaml_node_t *v, struct em_attr *a)
 	json_object_put(canon);
 	a->value = j;
 	return 0;
+}
+
+/* An attribute's `keys: {set: paths, removed: paths}`. */
+static int
+parse_akeys(struct ctx *c, yaml_node_t *v, struct em_attr *a)
+{
+	yaml_node_t *set, *rem;
+	int ok = 1;
+
+	if (!ynode_is_map(v)) {
+		ERR(c, v, "\"keys\" must be a mapping with set and/or removed (paths of key lists)");
+		return -1;
+	}
+	check_keys(c, v, akeys_keys, TF_ARRLEN(akeys_keys), "keys");
+	set = ymap_get(c->d, v, "set");
+	rem = ymap_get(c->d, v, "removed");
+	if (set == NULL && rem == NULL) {
+		ERR(c, v, "\"keys\" needs \"set\" or \"removed\"");
+		return -1;
+	}
+	if (set != NULL)
+		a->keys_set = get_paths(c, set, "set", &a->nkeys_set, &ok);
+	if (rem != NULL)
+		a->keys_removed = get_paths(c, rem, "removed", &a->nkeys_removed, &ok);
+	return ok ? 0 : -1;
 }
 
 static int
@@ -495,6 +614,12 @@ parse_attr(struct ctx *c, yaml_node_t *map, struct em_attr *a)
 		ok = 0;
 	} else if (cval != NULL) {
 		/* checked below, once the transform is known */
+	} else if ((v = ymap_get(c->d, map, "keys")) != NULL) {
+		if (path != NULL || paths != NULL) {
+			ERR(c, v, "use either \"keys\" or \"%s\", not both", path ? "path" : "paths");
+			ok = 0;
+		} else if (parse_akeys(c, v, a) != 0)
+			ok = 0;
 	} else if (path == NULL && paths == NULL) {
 		ERR(c, map, "attribute needs \"path\", \"paths\" or \"value\"");
 		ok = 0;
@@ -533,6 +658,13 @@ parse_attr(struct ctx *c, yaml_node_t *map, struct em_attr *a)
 			ok = 0;
 		} else
 			a->computed = sv;
+	}
+	if ((v = ymap_get(c->d, map, "alone")) != NULL) {
+		if (yscalar_bool(ynode_str(v), &sv) != 0) {
+			ERR(c, v, "\"alone\" must be true or false");
+			ok = 0;
+		} else
+			a->alone = sv;
 	}
 	if (cval != NULL && path == NULL && paths == NULL && parse_const(c, cval, a) != 0)
 		ok = 0;
@@ -642,6 +774,87 @@ parse_deltas(struct ctx *c, yaml_node_t *map, yaml_node_t *v, struct em_entry *e
 	return 0;
 }
 
+/* `when: {path | paths, equals}`: the entry applies only when a path is in the record (and
+ * its value, as text, is `equals`). */
+static int
+parse_when(struct ctx *c, yaml_node_t *v, struct em_entry *e)
+{
+	yaml_node_t *path, *paths, *eq;
+	int ok = 1;
+
+	if (!ynode_is_map(v)) {
+		ERR(c, v, "\"when\" must be a mapping with path (or paths) and optionally equals");
+		return -1;
+	}
+	check_keys(c, v, when_keys, TF_ARRLEN(when_keys), "when");
+	path = ymap_get(c->d, v, "path");
+	paths = ymap_get(c->d, v, "paths");
+	if ((path == NULL) == (paths == NULL)) {
+		ERR(c, v, "\"when\" needs one of \"path\" or \"paths\"");
+		return -1;
+	}
+	e->when_paths = get_paths(c, path != NULL ? path : paths, path != NULL ? "path" : "paths",
+	    &e->nwhen, &ok);
+	if ((eq = ymap_get(c->d, v, "equals")) != NULL) {
+		const char *s = ynode_str(eq);
+
+		if (s == NULL) {
+			ERR(c, eq, "\"equals\" must be a single value (a string, number or true/false)");
+			ok = 0;
+		} else
+			e->when_equals = xstrdup(s);
+	}
+	return ok ? 0 : -1;
+}
+
+/* `id_via: {resource, attribute}`. */
+static int
+parse_via(struct ctx *c, yaml_node_t *v, struct em_entry *e)
+{
+	yaml_node_t *r, *a;
+	const char *s;
+
+	if (!ynode_is_map(v)) {
+		ERR(c, v, "\"id_via\" must be a mapping with resource and attribute");
+		return -1;
+	}
+	check_keys(c, v, via_keys, TF_ARRLEN(via_keys), "id_via");
+	r = ymap_get(c->d, v, "resource");
+	a = ymap_get(c->d, v, "attribute");
+	if (r == NULL || a == NULL) {
+		ERR(c, v, "\"id_via\" needs \"resource\" and \"attribute\"");
+		return -1;
+	}
+	if ((s = check_resource(c, r, "resource", 0)) == NULL)
+		return -1;
+	e->via_resource = xstrdup(s);
+	if ((s = get_str(c, a, "attribute")) == NULL)
+		return -1;
+	e->via_attr = xstrdup(s);
+	return 0;
+}
+
+int
+eventmap_entry_applies(const struct em_entry *e, json_object *record)
+{
+	size_t i;
+
+	if (e == NULL || e->nwhen == 0)
+		return 1;
+	for (i = 0; i < e->nwhen; i++) {
+		json_object *v = jpath_get(e->when_paths[i], record);
+		const char *s;
+
+		if (v == NULL)
+			continue;
+		if (e->when_equals == NULL)
+			return 1;
+		s = json_object_get_string(v);
+		return s != NULL && strcmp(s, e->when_equals) == 0;
+	}
+	return 0;
+}
+
 static struct em_entry *
 parse_entry(struct ctx *c, yaml_node_t *map)
 {
@@ -727,7 +940,7 @@ parse_entry(struct ctx *c, yaml_node_t *map)
 		ERR(c, map, "event entry is missing \"id\"");
 		ok = 0;
 	} else
-		e->id_paths = get_paths(c, v, "id", &e->nid_paths, &ok);
+		e->id_paths = get_ids(c, v, e, &ok);
 
 	e->id_transform = EMID_STRING;
 	if ((v = ymap_get(c->d, map, "id_transform")) != NULL) {
@@ -744,10 +957,28 @@ parse_entry(struct ctx *c, yaml_node_t *map)
 			ERR(c, v, "\"state_keys\" must not be empty (leave it out for [id])");
 			ok = 0;
 		}
+		for (i = 0; i < e->nstate_keys; i++) {
+			char *msg;
+
+			if (!state_index_is_template(e->state_keys[i]) &&
+			    strchr(e->state_keys[i], '}') == NULL)
+				continue;
+			if ((msg = state_index_template_check(e->state_keys[i])) != NULL) {
+				ERR(c, ynode_is_seq(v) && yseq_len(v) == e->nstate_keys ?
+				    yseq_get(c->d, v, i) : v, "%s", msg);
+				free(msg);
+				ok = 0;
+			}
+		}
 	} else {
 		e->state_keys = xcalloc(1, sizeof *e->state_keys);
 		e->state_keys[e->nstate_keys++] = xstrdup("id");
 	}
+
+	if ((v = ymap_get(c->d, map, "when")) != NULL && parse_when(c, v, e) != 0)
+		ok = 0;
+	if ((v = ymap_get(c->d, map, "id_via")) != NULL && parse_via(c, v, e) != 0)
+		ok = 0;
 
 	if ((v = ymap_get(c->d, map, "severity")) != NULL) {
 		if ((t = get_enum(c, v, "severity", "severity", severity_names,
@@ -772,12 +1003,16 @@ parse_entry(struct ctx *c, yaml_node_t *map)
 					ok = 0;
 					free(a->name);
 					paths_free(a->paths, a->npaths);
+					paths_free(a->keys_set, a->nkeys_set);
+					paths_free(a->keys_removed, a->nkeys_removed);
 					json_object_put(a->value);
 					memset(a, 0, sizeof *a);
 					continue;
 				}
+				/* One name twice only as a value and its `alone` stand-in. */
 				for (j = 0; j < e->nattrs; j++)
-					if (strcmp(e->attrs[j].name, a->name) == 0)
+					if (strcmp(e->attrs[j].name, a->name) == 0 &&
+					    e->attrs[j].alone == a->alone)
 						break;
 				if (j < e->nattrs) {
 					ERR(c, yseq_get(c->d, v, i), "duplicate attribute \"%s\"",
@@ -1367,12 +1602,25 @@ eventmap_attrset_new(const struct eventmap *m)
 
 		for (j = 0; j < e->nattrs; j++)
 			attrset_add(s, e->resource, e->attrs[j].name);
-		for (j = 0; j < e->nstate_keys; j++)
-			attrset_add(s, e->resource, e->state_keys[j]);
+		for (j = 0; j < e->nstate_keys; j++) {
+			char *a;
+			size_t k;
+
+			if (!state_index_is_template(e->state_keys[j])) {
+				attrset_add(s, e->resource, e->state_keys[j]);
+				continue;
+			}
+			for (k = 0; (a = state_index_template_attr(e->state_keys[j], k)) != NULL; k++) {
+				attrset_add(s, e->resource, a);
+				free(a);
+			}
+		}
 		if (e->deltas != NULL && e->action == EM_SET_ADD)
 			attrset_add(s, e->resource, "members");    /* the binding's set */
 		for (j = 0; e->cover_resource != NULL && j < e->ncover; j++)
 			attrset_add(s, e->cover_resource, e->cover[j].attr);
+		if (e->via_resource != NULL)
+			attrset_add(s, e->via_resource, e->via_attr);
 	}
 	return s;
 }
@@ -1380,8 +1628,8 @@ eventmap_attrset_new(const struct eventmap *m)
 int
 eventmap_attrset_has(const struct em_attrset *s, const char *type, const char *attr)
 {
-	static const char *always[] = { "name", "tags", "tags_all", "labels", "project", "region",
-	    "zone", "location" };
+	static const char *always[] = { "name", "tags", "tags_all", "labels", "terraform_labels",
+	    "effective_labels", "project", "region", "zone", "location" };
 	size_t alen = strlen(attr), i, k;
 	uint64_t h[2];
 
@@ -1488,10 +1736,15 @@ eventmap_seen_record(const struct eventmap *m, const struct event *ev)
 		for (i = 0; i < nent; i++) {
 			const struct em_entry *e = ents[i];
 
-			for (j = 0; pass == 0 && j < e->nid_paths; j++)
+			for (j = 0; pass == 0 && j < e->nid_paths; j++) {
 				out = jpath_copy(e->id_paths[j], rec, out, 0);
+				for (k = 0; e->id_joins != NULL && k < e->id_joins[j].nparts; k++)
+					out = jpath_copy(e->id_joins[j].parts[k], rec, out, 0);
+			}
 			for (j = 0; pass == 0 && j < e->ncover; j++)
 				out = jpath_copy(e->cover[j].path, rec, out, 0);
+			for (j = 0; pass == 0 && j < e->nwhen; j++)
+				out = jpath_copy(e->when_paths[j], rec, out, 0);
 			if (pass == 0 && e->deltas != NULL)
 				out = jpath_copy(e->deltas, rec, out, 0);
 			for (j = 0; j < e->nattrs; j++) {
@@ -1502,6 +1755,10 @@ eventmap_seen_record(const struct eventmap *m, const struct event *ev)
 					continue;
 				for (k = 0; k < a->npaths; k++)
 					out = jpath_copy(a->paths[k], rec, out, pass == 1);
+				for (k = 0; pass == 0 && k < a->nkeys_set; k++)
+					out = jpath_copy(a->keys_set[k], rec, out, 0);
+				for (k = 0; pass == 0 && k < a->nkeys_removed; k++)
+					out = jpath_copy(a->keys_removed[k], rec, out, 0);
 			}
 		}
 	if (ev->raw == NULL || ev->raw == rec || ev->provider != PROV_GCP)

@@ -10,9 +10,12 @@
  *       resource: aws_instance          # Terraform type; "*" = any type found by the id (tags)
  *       action: modify                  # create | modify | delete | set_add | set_remove
  *       id: [requestParameters.instanceId, responseElements.x]   # tried in order; [] = many
+ *       # an element may join several paths: {join: [requestParameters.roleName,
+ *       #   requestParameters.policyName], sep: ":"} -> "role:policy" (composite ids)
  *       id_transform: string            # string | basename | gcp_path
  *       state_keys: [identifier]        # state attributes the id may equal (id, arn, self_link
- *                                       # are always indexed)
+ *                                       # are always indexed); or a template over attributes,
+ *                                       # "{log_group_name}:{name}" (ids without the parent)
  *       severity: high                  # default severity of findings from this entry
  *       attributes:
  *         - name: instance_type         # Terraform attribute (dotted for nested: tags.Name)
@@ -25,6 +28,9 @@
  *         - name: is_enabled            # a constant the call implies (DisableKey -> false):
  *           value: false                # `value:` instead of path/paths (YAML scalar, typed
  *                                       # by the transform)
+ *       when: {path: requestParameters.setAsDefault, equals: true}   # applies only then
+ *       id_via: {resource: aws_kms_alias, attribute: target_key_id}  # an alias stands for
+ *                                       # the id its state resource names
  *       covered_by:                     # set_add/set_remove: a separate resource holding the member
  *         resource: aws_iam_role_policy_attachment
  *         match: {role: requestParameters.roleName, policy_arn: requestParameters.policyArn}
@@ -59,7 +65,21 @@ struct em_attr {
 	enum val_transform state_transform;   /* = transform unless given */
 	int sensitive;
 	int computed;               /* a side effect of the call: never drift (detect skips it) */
+	int alone;                  /* compared only when no other attribute of the entry is in
+	                             * the record (a field logged on every call, as {}) */
 	json_object *value;         /* constant new value (`value:`), or NULL; owned */
+	/* `keys: {set: [paths], removed: [paths]}`: the log names the keys of a map it set or
+	 * removed but not their values (GCP metadataDelta): each key a change NAME.KEY */
+	struct jpath **keys_set, **keys_removed;
+	size_t nkeys_set, nkeys_removed;
+};
+
+/* A composite id: the values at several paths, each reduced by the entry's id_transform,
+ * joined by `sep` ("role:policy"). Every part must name a value. */
+struct em_join {
+	struct jpath **parts;
+	size_t nparts;
+	char *sep;
 };
 
 struct em_match {
@@ -76,12 +96,20 @@ struct em_entry {
 	enum em_action action;
 	struct jpath **id_paths;
 	size_t nid_paths;
+	struct em_join *id_joins;   /* per id path: nparts > 0 when it is a join (id_paths[i]
+	                             * is then its first part), else empty; NULL = no joins */
 	enum em_id_transform id_transform;
 	char **state_keys;
 	size_t nstate_keys;
 	char *severity;             /* NULL = default for the kind */
 	struct em_attr *attrs;
 	size_t nattrs;
+	struct jpath **when_paths;  /* `when`: the entry applies only when one of these is in the
+	                             * record (NULL: always) ... */
+	size_t nwhen;
+	char *when_equals;          /* ... with this value (as text), when given */
+	char *via_resource;         /* `id_via`: an id naming one of these in state (a KMS alias) */
+	char *via_attr;             /* stands for the value of this attribute (target_key_id) */
 	char *cover_resource;       /* covered_by.resource, or NULL */
 	struct em_match *cover;
 	size_t ncover;
@@ -110,6 +138,8 @@ void eventmap_free(struct eventmap *m);
 
 /* Normalize an event name for lookup: GCP's "v1."/"beta."/"alpha."/"v2." prefixes stripped. */
 const char *eventmap_norm_name(enum tf_provider p, const char *name);
+/* Does the entry apply to this record (its `when` holds, or it has none)? */
+int eventmap_entry_applies(const struct em_entry *e, json_object *record);
 /* Entries for (provider, service, name): fills up to max, returns the count. Does not allocate. */
 size_t eventmap_lookup(const struct eventmap *m, enum tf_provider p, const char *service,
     const char *name, const struct em_entry **out, size_t max);

@@ -402,6 +402,8 @@ finding_summarize(struct finding *f)
 				sb_adds(&sb, " changed");
 				if (c->sensitive)
 					sb_adds(&sb, " (sensitive)");
+				else
+					sb_adds(&sb, " (value not logged)");
 				break;
 			}
 			sb_adds(&sb, " ");

@@ -25,10 +25,6 @@ struct http {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
-/* The calling thread's abort check (http_thread_abort): each thread has its own. */
-static _Thread_local int (*thread_abort_fn)(void *);
-static _Thread_local void *thread_abort_ctx;
-
 /* The trace file (TFDRIFT_TRACE), shared by every thread under trace_mu. */
 static pthread_mutex_t trace_mu = PTHREAD_MUTEX_INITIALIZER;
 static FILE *trace_fp;
@@ -229,19 +225,12 @@ shown_url(const struct http_req *rq)
 	return rq->secret_url ? http_redact_secret_url(rq->url) : trace_url(rq->url);
 }
 
-void
-http_thread_abort(int (*fn)(void *ctx), void *ctx)
-{
-	thread_abort_fn = fn;
-	thread_abort_ctx = fn != NULL ? ctx : NULL;
-}
-
 /* Does the request's own check or its thread's ask to stop? */
 static int
 aborting(const struct http_req *rq)
 {
 	return (rq->abort_check != NULL && rq->abort_check(rq->abort_ctx)) ||
-	    (thread_abort_fn != NULL && thread_abort_fn(thread_abort_ctx));
+	    tf_thread_stopping();
 }
 
 /* libcurl calls this on the thread running the transfer, so the thread's check applies. */
@@ -475,7 +464,7 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 	}
 	if (hdrs != NULL)
 		curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
-	if (rq->abort_check != NULL || thread_abort_fn != NULL) {
+	if (rq->abort_check != NULL || tf_thread_stop_armed()) {
 		curl_easy_setopt(h->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
 		curl_easy_setopt(h->curl, CURLOPT_XFERINFODATA, (void *)rq);
 		curl_easy_setopt(h->curl, CURLOPT_NOPROGRESS, 0L);

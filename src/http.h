@@ -55,7 +55,7 @@ enum http_fail {
 	HTTP_FAIL_NONE = 0,             /* a response arrived */
 	HTTP_FAIL_TRANSPORT,            /* DNS, connect, TLS, timeout, reset, short body: retry */
 	HTTP_FAIL_TOO_BIG,              /* the body is over max_body: a retry downloads it again */
-	HTTP_FAIL_ABORTED,              /* abort_check or http_thread_abort asked: stopping */
+	HTTP_FAIL_ABORTED,              /* abort_check or the thread's stop check asked: stopping */
 };
 
 struct http_resp {
@@ -84,12 +84,9 @@ void http_free(struct http *h);
 int http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **err);
 void http_resp_free(struct http_resp *rs);
 
-/* Every request the calling thread makes from now on also aborts (HTTP_FAIL_ABORTED) when
- * fn(ctx) returns nonzero: checked before it starts and about once a second while it runs
- * (with rq->abort_check, either one aborts). A stop or a deadline so reaches requests made
- * deep inside credential chains and state backends, not only a collector's own. The setting
- * belongs to the thread; fn NULL clears it. */
-void http_thread_abort(int (*fn)(void *ctx), void *ctx);
+/* A request also aborts (HTTP_FAIL_ABORTED) when its thread's stop check asks
+ * (tf_thread_stop_set in util.h): checked before it starts and about once a second while it
+ * runs; with rq->abort_check, either one aborts. */
 
 /* Is this worth retrying: a transport failure (status 0; not a body over the size cap, not
  * an abort), 408, 429, 5xx, or an AWS throttling error (ThrottlingException,

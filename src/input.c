@@ -18,6 +18,7 @@
 #include "util.h"
 
 #define RAW_SIZE (128 * 1024)
+#define STOP_CHECK_MS 250       /* how often a wait looks at the thread's stop check */
 
 struct input {
 	char *path;
@@ -137,10 +138,16 @@ fd_read(struct input *in, void *buf, size_t n, char **err)
 			int64_t left = deadline > 0 ? deadline - tf_mono_ms() : -1;
 			int r;
 
+			if (tf_thread_stopping())
+				return tf_err(err, "stopped while waiting for data");
 			if (deadline > 0 && left <= 0)
 				r = 0;
-			else
-				r = poll(&p, 1, left < 0 ? -1 : left > 3600000 ? 3600000 : (int)left);
+			else {
+				/* A thread with a stop check wakes to look at it (util.h). */
+				int64_t cap = tf_thread_stop_armed() ? STOP_CHECK_MS : 3600000;
+
+				r = poll(&p, 1, left < 0 || left > cap ? (int)cap : (int)left);
+			}
 			if (r < 0) {
 				if (errno == EINTR)
 					continue;
@@ -149,7 +156,7 @@ fd_read(struct input *in, void *buf, size_t n, char **err)
 			if (r == 0) {
 				char t[32];
 
-				if (deadline > 0 && tf_mono_ms() < deadline)
+				if (deadline <= 0 || tf_mono_ms() < deadline)
 					continue;
 				say_ms(t, sizeof t, in->idle_ms);
 				return tf_err(err, "nothing was written to it for %s (a FIFO with no "

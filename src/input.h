@@ -1,8 +1,9 @@
 /* input: one input opened by name and read as a byte stream: "-" is standard input, gzip data
  * (known by its magic bytes, whatever the name) is decompressed as it is read, and a FIFO,
  * device or socket never blocks forever: open does not wait for a writer, and a read that
- * gets nothing for the idle timeout fails naming the file. Size limits are the caller's
- * (tf_read_file, the event reader): this only counts. One thread owns an input. */
+ * gets nothing for the idle timeout (or is stopped by its thread's stop check, util.h) fails
+ * naming the file. Size limits are the caller's (tf_read_file, the event reader): this only
+ * counts. One thread owns an input. */
 #ifndef TFDRIFT_INPUT_H
 #define TFDRIFT_INPUT_H
 

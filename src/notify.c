@@ -819,6 +819,59 @@ sb_line(struct strbuf *sb, const char *s)
 		sb_addc(sb, *s == '\n' || *s == '\r' ? ' ' : *s);
 }
 
+/* The tfdrift.* fields every alert carries, open or resolved: what drifted, where. */
+static void
+falco_finding_fields(json_object *of, json_object *fj)
+{
+	put_field(of, "tfdrift.id", jstr_at(fj, "id", NULL));
+	put_field(of, "tfdrift.kind", jstr_at(fj, "kind", NULL));
+	put_field(of, "tfdrift.severity", jstr_at(fj, "severity", NULL));
+	put_field(of, "tfdrift.provider", jstr_at(fj, "provider", NULL));
+	put_field(of, "tfdrift.address", jstr_at(fj, "resource", "address"));
+	put_field(of, "tfdrift.resource.type", jstr_at(fj, "resource", "type"));
+	put_field(of, "tfdrift.resource.id", jstr_at(fj, "resource", "id"));
+	put_field(of, "tfdrift.state", jstr_at(fj, "resource", "state"));
+	put_field(of, "tfdrift.summary", jstr_at(fj, "summary", NULL));
+}
+
+/* The envelope Falco writes around an alert (output, priority, rule, time, output_fields,
+ * source, tags, hostname), serialised; takes ownership of of and tags. A time that does not
+ * parse is now. */
+static char *
+falco_envelope(const char *output, const char *sev, const char *rule, const char *time,
+    json_object *of, json_object *tags, const char *hostname)
+{
+	json_object *p = json_object_new_object();
+	char tbuf[64], *r;
+	int64_t ms;
+
+	json_object_object_add(p, "output", json_object_new_string(output));
+	json_object_object_add(p, "priority", json_object_new_string(notify_falco_priority(sev)));
+	json_object_object_add(p, "rule", json_object_new_string(rule));
+	if (time == NULL || tf_parse_time(time, &ms) != 0)
+		ms = tf_now_ms();
+	falco_time(ms, tbuf);
+	json_object_object_add(p, "time", json_object_new_string(tbuf));
+	json_object_object_add(p, "output_fields", of);
+	json_object_object_add(p, "source", json_object_new_string("tfdrift"));
+	json_object_object_add(p, "tags", tags);
+	if (hostname != NULL && *hostname != '\0')
+		json_object_object_add(p, "hostname", json_object_new_string(hostname));
+	r = text_json_string(p, JSON_FLAGS);
+	json_object_put(p);
+	return r;
+}
+
+/* Tags both alerts end with: the kind and the provider. */
+static void
+falco_tags_tail(json_object *tags, const char *kind, const char *prov)
+{
+	if (kind != NULL)
+		json_object_array_add(tags, json_object_new_string(kind));
+	if (prov != NULL)
+		json_object_array_add(tags, json_object_new_string(prov));
+}
+
 /* A resolution as a Falco alert: its own rule ("tfdrift drift resolved") and tags
  * (tfdrift, resolved, the reason), the finding's priority (so falcosidekick routes it where
  * the open alert went), the resolution's time, tfdrift.* fields of the finding and of its
@@ -830,10 +883,9 @@ falco_resolution(json_object *fj, const char *hostname)
 	const char *prov = jstr_at(fj, "provider", NULL);
 	json_object *res = jobj_at(fj, "resolution");
 	const char *reason = jstr_at(res, "reason", NULL), *at = jstr_at(res, "at", NULL);
-	json_object *p = json_object_new_object(), *of = json_object_new_object(), *tags;
-	char tbuf[64], *line, *r;
+	json_object *of = json_object_new_object(), *tags = json_object_new_array();
+	char *line, *r;
 	struct strbuf sb;
-	int64_t ms;
 
 	sb_init(&sb);
 	line = notify_resolution_line(fj);
@@ -848,24 +900,9 @@ falco_resolution(json_object *fj, const char *hostname)
 	sb_adds(&sb, " id=");
 	sb_line(&sb, or_dash(jstr_at(fj, "id", NULL)));
 	sb_adds(&sb, ")");
-	json_object_object_add(p, "output", json_object_new_string(sb.buf));
-	json_object_object_add(p, "priority", json_object_new_string(notify_falco_priority(sev)));
-	json_object_object_add(p, "rule", json_object_new_string("tfdrift drift resolved"));
-	if (at == NULL || tf_parse_time(at, &ms) != 0)
-		ms = tf_now_ms();
-	falco_time(ms, tbuf);
-	json_object_object_add(p, "time", json_object_new_string(tbuf));
 
-	put_field(of, "tfdrift.id", jstr_at(fj, "id", NULL));
+	falco_finding_fields(of, fj);
 	put_field(of, "tfdrift.status", "resolved");
-	put_field(of, "tfdrift.kind", kind);
-	put_field(of, "tfdrift.severity", sev);
-	put_field(of, "tfdrift.provider", prov);
-	put_field(of, "tfdrift.address", jstr_at(fj, "resource", "address"));
-	put_field(of, "tfdrift.resource.type", jstr_at(fj, "resource", "type"));
-	put_field(of, "tfdrift.resource.id", jstr_at(fj, "resource", "id"));
-	put_field(of, "tfdrift.state", jstr_at(fj, "resource", "state"));
-	put_field(of, "tfdrift.summary", jstr_at(fj, "summary", NULL));
 	put_field(of, "tfdrift.resolution.reason", reason);
 	put_field(of, "tfdrift.resolution.at", at);
 	put_field(of, "tfdrift.resolution.event.id", jstr_at(res, "event", "id"));
@@ -891,22 +928,12 @@ falco_resolution(json_object *fj, const char *hostname)
 			put_field(of, "ct.user.accountid", jstr_at(res, "actor", "account"));
 		}
 	}
-	json_object_object_add(p, "output_fields", of);
-	json_object_object_add(p, "source", json_object_new_string("tfdrift"));
-	tags = json_object_new_array();
 	json_object_array_add(tags, json_object_new_string("tfdrift"));
 	json_object_array_add(tags, json_object_new_string("resolved"));
 	if (reason != NULL)
 		json_object_array_add(tags, json_object_new_string(reason));
-	if (kind != NULL)
-		json_object_array_add(tags, json_object_new_string(kind));
-	if (prov != NULL)
-		json_object_array_add(tags, json_object_new_string(prov));
-	json_object_object_add(p, "tags", tags);
-	if (hostname != NULL && *hostname != '\0')
-		json_object_object_add(p, "hostname", json_object_new_string(hostname));
-	r = text_json_string(p, JSON_FLAGS);
-	json_object_put(p);
+	falco_tags_tail(tags, kind, prov);
+	r = falco_envelope(sb.buf, sev, "tfdrift drift resolved", at, of, tags, hostname);
 	sb_free(&sb);
 	return r;
 }
@@ -918,11 +945,10 @@ falco_alert(json_object *fj, const char *hostname)
 	const char *sev = jstr_at(fj, "severity", NULL), *kind = jstr_at(fj, "kind", NULL);
 	const char *prov = jstr_at(fj, "provider", NULL), *etime = jstr_at(fj, "event", "time");
 	const char *addr = jstr_at(fj, "resource", "address");
-	json_object *p = json_object_new_object(), *of = json_object_new_object(), *tags;
+	json_object *of = json_object_new_object(), *tags = json_object_new_array();
 	json_object *rule = top_rule(fj), *rules;
-	struct strbuf sb;
-	int64_t ms;
-	char tbuf[64], *r;
+	struct strbuf sb, rb;
+	char *r;
 	size_t i;
 
 	sb_init(&sb);
@@ -957,28 +983,13 @@ falco_alert(json_object *fj, const char *hostname)
 	sb_adds(&sb, " id=");
 	sb_line(&sb, or_dash(jstr_at(fj, "id", NULL)));
 	sb_adds(&sb, ")");
-	json_object_object_add(p, "output", json_object_new_string(sb.buf));
-	json_object_object_add(p, "priority", json_object_new_string(notify_falco_priority(sev)));
-	sb_reset(&sb);
+	sb_init(&rb);
 	if (rule != NULL && jstr_at(rule, "name", NULL) != NULL)
-		sb_adds(&sb, jstr_at(rule, "name", NULL));
+		sb_adds(&rb, jstr_at(rule, "name", NULL));
 	else
-		sb_addf(&sb, "tfdrift %s", or_dash(kind));
-	json_object_object_add(p, "rule", json_object_new_string(sb.buf));
-	if (etime == NULL || tf_parse_time(etime, &ms) != 0)
-		ms = tf_now_ms();
-	falco_time(ms, tbuf);
-	json_object_object_add(p, "time", json_object_new_string(tbuf));
+		sb_addf(&rb, "tfdrift %s", or_dash(kind));
 
-	put_field(of, "tfdrift.id", jstr_at(fj, "id", NULL));
-	put_field(of, "tfdrift.kind", kind);
-	put_field(of, "tfdrift.severity", sev);
-	put_field(of, "tfdrift.provider", prov);
-	put_field(of, "tfdrift.address", addr);
-	put_field(of, "tfdrift.resource.type", jstr_at(fj, "resource", "type"));
-	put_field(of, "tfdrift.resource.id", jstr_at(fj, "resource", "id"));
-	put_field(of, "tfdrift.state", jstr_at(fj, "resource", "state"));
-	put_field(of, "tfdrift.summary", jstr_at(fj, "summary", NULL));
+	falco_finding_fields(of, fj);
 	put_field(of, "tfdrift.actor.via", jstr_at(fj, "actor", "via"));
 	if (rule != NULL)
 		put_field(of, "tfdrift.rule.id", jstr_at(rule, "id", NULL));
@@ -1007,15 +1018,9 @@ falco_alert(json_object *fj, const char *hostname)
 		put_field(of, "ct.srcip", jstr_at(fj, "actor", "source_ip"));
 		put_field(of, "ct.useragent", jstr_at(fj, "actor", "user_agent"));
 	}
-	json_object_object_add(p, "output_fields", of);
-	json_object_object_add(p, "source", json_object_new_string("tfdrift"));
-	tags = json_object_new_array();
 	json_object_array_add(tags, json_object_new_string("tfdrift"));
 	json_object_array_add(tags, json_object_new_string("drift"));
-	if (kind != NULL)
-		json_object_array_add(tags, json_object_new_string(kind));
-	if (prov != NULL)
-		json_object_array_add(tags, json_object_new_string(prov));
+	falco_tags_tail(tags, kind, prov);
 	if (json_object_object_get_ex(fj, "rules", &rules) &&
 	    json_object_is_type(rules, json_type_array))
 		for (i = 0; i < json_object_array_length(rules); i++) {
@@ -1024,11 +1029,8 @@ falco_alert(json_object *fj, const char *hostname)
 			if (id != NULL)
 				json_object_array_add(tags, json_object_new_string(id));
 		}
-	json_object_object_add(p, "tags", tags);
-	if (hostname != NULL && *hostname != '\0')
-		json_object_object_add(p, "hostname", json_object_new_string(hostname));
-	r = text_json_string(p, JSON_FLAGS);
-	json_object_put(p);
+	r = falco_envelope(sb.buf, sev, rb.buf, etime, of, tags, hostname);
+	sb_free(&rb);
 	sb_free(&sb);
 	return r;
 }

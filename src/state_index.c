@@ -65,6 +65,9 @@ struct state_index {
 	 * set once by compare-and-swap, freed with the index. */
 	_Atomic(void *) derived;
 	void (*derived_free)(void *);
+	/* While building: the key specs, for templates that tell objects with one bare id apart. */
+	const struct index_key_spec *specs;
+	size_t nspecs;
 };
 
 /* A key given in two pieces, "a:b" (or just "b" when a is NULL), so lookups need no copy. */
@@ -337,6 +340,100 @@ state_index_norm_value(const char *provider, const char *value)
 	return xstrndup(s, n);
 }
 
+/* ---- key templates ---- */
+
+int
+state_index_is_template(const char *key)
+{
+	return key != NULL && strchr(key, '{') != NULL;
+}
+
+/* The placeholder starting at *p ('{'): its name span, *p moved past the '}'. 0 when bad. */
+static int
+tpl_next(const char **p, const char **name, size_t *len)
+{
+	const char *s = *p + 1, *e = strchr(s, '}');
+
+	if (e == NULL || e == s || memchr(s, '{', (size_t)(e - s)) != NULL)
+		return 0;
+	*name = s;
+	*len = (size_t)(e - s);
+	*p = e + 1;
+	return 1;
+}
+
+char *
+state_index_template_check(const char *tpl)
+{
+	const char *p = tpl, *name;
+	size_t len, n = 0, i;
+
+	while ((p = strpbrk(p, "{}")) != NULL) {
+		if (*p == '}')
+			return xasprintf("\"}\" without \"{\" in key template \"%s\"", tpl);
+		if (!tpl_next(&p, &name, &len))
+			return xasprintf("unclosed or empty {...} in key template \"%s\"", tpl);
+		for (i = 0; i < len; i++)
+			if (!isalnum((unsigned char)name[i]) && name[i] != '_' && name[i] != '.')
+				return xasprintf("\"{%.*s}\" in key template \"%s\" is not an attribute "
+				    "name", (int)len, name, tpl);
+		n++;
+	}
+	if (n == 0)
+		return xasprintf("key template \"%s\" names no {attribute}", tpl);
+	return NULL;
+}
+
+char *
+state_index_template_attr(const char *tpl, size_t i)
+{
+	const char *p = tpl, *name;
+	size_t len, n = 0;
+
+	while ((p = strchr(p, '{')) != NULL) {
+		if (!tpl_next(&p, &name, &len))
+			return NULL;
+		if (n++ == i)
+			return xstrndup(name, len);
+	}
+	return NULL;
+}
+
+char *
+state_index_template_expand(const struct tf_instance *in, const char *tpl)
+{
+	struct strbuf sb;
+	const char *p = tpl, *b, *name;
+	size_t len;
+
+	sb_init(&sb);
+	while ((b = strchr(p, '{')) != NULL) {
+		char *attr;
+		json_object *v;
+		const char *s;
+
+		sb_add(&sb, p, (size_t)(b - p));
+		p = b;
+		if (!tpl_next(&p, &name, &len))
+			goto fail;
+		attr = xstrndup(name, len);
+		v = tfstate_attr(in, attr);
+		free(attr);
+		if (v == NULL || (!json_object_is_type(v, json_type_string) &&
+		    !json_object_is_type(v, json_type_int)))
+			goto fail;
+		s = json_object_get_string(v);
+		if (s == NULL || *s == '\0')
+			goto fail;
+		sb_adds(&sb, s);
+	}
+	sb_adds(&sb, p);
+	return sb_detach(&sb);
+fail:
+	sb_free(&sb);
+	return NULL;
+}
+
 /* ---- build ---- */
 
 static void
@@ -378,6 +475,30 @@ note_dup(struct state_index *ix, size_t n, char *msg)
 
 /* The current object of the same type with the same id (normalized), indexed already: one
  * cloud object under two addresses (imported twice, or the same state given twice). */
+/* Two instances of one type with one id that a key template tells apart: a Terraform id that
+ * leaves out the parent (two log groups' metric filters "errors") is not one object. */
+static int
+told_apart(const struct state_index *ix, const struct tf_instance *a, const struct tf_instance *b)
+{
+	size_t s;
+	int apart = 0;
+
+	for (s = 0; s < ix->nspecs && !apart; s++) {
+		char *ka, *kb;
+
+		if (ix->specs[s].type == NULL || ix->specs[s].attr == NULL ||
+		    strcmp(ix->specs[s].type, a->type) != 0 ||
+		    !state_index_is_template(ix->specs[s].attr))
+			continue;
+		ka = state_index_template_expand(a, ix->specs[s].attr);
+		kb = state_index_template_expand(b, ix->specs[s].attr);
+		apart = ka != NULL && kb != NULL && strcmp(ka, kb) != 0;
+		free(ka);
+		free(kb);
+	}
+	return apart;
+}
+
 static const struct tf_instance *
 same_object(const struct state_index *ix, const struct tf_instance *in)
 {
@@ -402,7 +523,7 @@ same_object(const struct state_index *ix, const struct tf_instance *in)
 			continue;
 		norm_span(o->provider, o->id, &a, &an);
 		norm_span(in->provider, in->id, &b, &bn);
-		if (an == bn && memcmp(a, b, an) == 0)
+		if (an == bn && memcmp(a, b, an) == 0 && !told_apart(ix, o, in))
 			return o;
 	}
 	return NULL;
@@ -464,6 +585,8 @@ state_index_build(struct tf_state **states, size_t nstates,
 	struct kpieces tk;
 
 	atomic_init(&ix->refs, 1);
+	ix->specs = specs;
+	ix->nspecs = nspecs;
 	ix->states = xreallocarray(NULL, nstates ? nstates : 1, sizeof *ix->states);
 	for (i = 0; i < nstates; i++)
 		if (states[i] != NULL) {
@@ -505,13 +628,21 @@ state_index_build(struct tf_state **states, size_t nstates,
 				if (strcmp(specs[s].type, "*") != 0 &&
 				    strcmp(specs[s].type, in->type) != 0)
 					continue;
-				index_value(ix, in, tfstate_attr(in, specs[s].attr));
+				if (state_index_is_template(specs[s].attr)) {
+					char *k = state_index_template_expand(in, specs[s].attr);
+
+					index_str(ix, in, k);
+					free(k);
+				} else
+					index_value(ix, in, tfstate_attr(in, specs[s].attr));
 			}
 			/* Indexing read every instance's attributes: let them go back to text. */
 			tfstate_attrs_drop((struct tf_instance *)(uintptr_t)in);
 		}
 		tf_hset_free(&addrs);
 	}
+	ix->specs = NULL;	/* borrowed for the build only */
+	ix->nspecs = 0;
 	return ix;
 }
 

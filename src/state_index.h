@@ -17,6 +17,22 @@ struct index_key_spec {
 	const char *attr;
 };
 
+/*
+ * A spec's attr may be a template over the instance's attributes: literal text with {attr}
+ * placeholders, "{log_group_name}:{name}" or
+ * "projects/{project}/locations/{location}/clusters/{cluster}/nodePools/{name}", for resources
+ * whose Terraform id leaves out the parent or is spelled unlike the API's name. The expanded
+ * text is indexed; an instance with any placeholder empty or absent gets no key from it.
+ */
+int state_index_is_template(const char *key);
+/* NULL when `tpl` is a valid template, else a heap message saying what is wrong. */
+char *state_index_template_check(const char *tpl);
+/* The attribute name of placeholder i (heap), or NULL past the last. */
+char *state_index_template_attr(const char *tpl, size_t i);
+/* The template filled from the instance (heap), or NULL when a value is missing or empty
+ * (strings and numbers fill a placeholder; anything else does not). */
+char *state_index_template_expand(const struct tf_instance *in, const char *tpl);
+
 /* Build an index over `states` (ownership of the states passes to the index). */
 struct state_index *state_index_build(struct tf_state **states, size_t nstates,
     const struct index_key_spec *specs, size_t nspecs);

@@ -39,6 +39,28 @@ tf_fatal(const char *fmt, ...)
 	exit(1);
 }
 
+static _Thread_local int (*thread_stop_fn)(void *);
+static _Thread_local void *thread_stop_ctx;
+
+void
+tf_thread_stop_set(int (*fn)(void *ctx), void *ctx)
+{
+	thread_stop_fn = fn;
+	thread_stop_ctx = fn != NULL ? ctx : NULL;
+}
+
+int
+tf_thread_stop_armed(void)
+{
+	return thread_stop_fn != NULL;
+}
+
+int
+tf_thread_stopping(void)
+{
+	return thread_stop_fn != NULL && thread_stop_fn(thread_stop_ctx);
+}
+
 const char *
 tf_reading_set(const char *what)
 {

@@ -91,6 +91,15 @@ int tf_read_file(const char *path, enum tf_file_kind kind, char **buf, size_t *l
  * own input. Returns the previous value. */
 const char *tf_reading_set(const char *what);
 const char *tf_reading(void);
+/* The calling thread's stop check: every long wait this thread makes from now on (an HTTP
+ * request, a read from a FIFO or device) ends early, failing with "aborted" or "stopped",
+ * once fn(ctx) returns nonzero; it is checked before the wait and at least every quarter
+ * second during it. A stop or a deadline so reaches requests made deep inside credential
+ * chains and state backends, and readers blocked on a silent pipe. The setting belongs to
+ * the thread; fn NULL clears it. */
+void tf_thread_stop_set(int (*fn)(void *ctx), void *ctx);
+int tf_thread_stop_armed(void);          /* a check is set */
+int tf_thread_stopping(void);            /* the check asks to stop now */
 /* Test hook: every allocation of more than n bytes through the x* wrappers fails as if memory
  * had run out (0: no limit). main() takes it from TFDRIFT_TEST_ALLOC_LIMIT, before threads. */
 void tf_alloc_limit_set(size_t n);

@@ -318,7 +318,7 @@ format_limit(int64_t ms, char *out, size_t n)
 		snprintf(out, n, "%llds", (long long)(ms / 1000));
 }
 
-/* http_thread_abort's check while --once reads the states: the time limit passed. */
+/* tf_thread_stop_set's check while --once reads the states: the time limit passed. */
 static int
 past_deadline(void *ctx)
 {
@@ -465,10 +465,10 @@ watch_main(int argc, char **argv, const char *config)
 
 		memset(&sso, 0, sizeof sso);
 		if (once)
-			http_thread_abort(past_deadline, &deadline);
+			tf_thread_stop_set(past_deadline, &deadline);
 		if ((w->st = states_new(w->states.v, w->states.n, &sso, w->map, &w->keep,
 		    &err)) == NULL || states_refresh(w->st, &ix, &err) < 0) {
-			http_thread_abort(NULL, NULL);
+			tf_thread_stop_set(NULL, NULL);
 			fprintf(stderr, "tfdrift: %s\n", err);
 			if (once && tf_mono_ms() >= deadline)
 				fprintf(stderr, "tfdrift watch: the states were not read within the --once "
@@ -476,7 +476,7 @@ watch_main(int argc, char **argv, const char *config)
 			free(err);
 			goto out;
 		}
-		http_thread_abort(NULL, NULL);
+		tf_thread_stop_set(NULL, NULL);
 	}
 	state_index_warn_duplicates(ix, stderr, 20);
 	w->det = detector_new(w->map, ix, &w->conf);

@@ -27,9 +27,10 @@ TRANSFORMS = {"string", "bool", "int", "number", "json", "policy", "string_set",
               "redacted"}
 SEVERITIES = {"critical", "high", "medium", "low", "info"}
 ENTRY_KEYS = {"event", "aliases", "resource", "action", "id", "id_transform", "state_keys",
-              "severity", "attributes", "covered_by", "deltas", "id_prefix", "id_glob"}
+              "severity", "attributes", "covered_by", "when", "id_via", "deltas", "id_prefix",
+              "id_glob"}
 ATTR_KEYS = {"name", "path", "paths", "value", "transform", "state_transform", "sensitive",
-             "computed"}
+             "computed", "keys", "alone"}
 PREFIX = re.compile(r"^(v1|v2|beta|alpha)\.")
 
 
@@ -49,7 +50,12 @@ def entries(maps):
 
 
 def attrs_of(e):
-    return [a["name"] for a in e.get("attributes") or []]
+    # A name given twice (a value and its `alone` stand-in) is listed once.
+    out = []
+    for a in e.get("attributes") or []:
+        if a["name"] not in out:
+            out.append(a["name"])
+    return out
 
 
 def cmd_tsv(maps):
@@ -146,6 +152,9 @@ def cmd_lint(maps):
             bad(f, e, "bad severity")
         if not isinstance(e.get("id"), list):
             bad(f, e, "id must be a list")
+        for i in e.get("id") or []:
+            if isinstance(i, dict) and (len(i.get("join") or []) < 2 or not i.get("sep")):
+                bad(f, e, "an id join needs two or more paths and a sep")
         if doc["provider"] == "aws" and e.get("resource", "").startswith("google_"):
             bad(f, e, "google_ resource in an aws file")
         if doc["provider"] == "gcp" and e.get("resource", "").startswith("aws_"):
@@ -163,12 +172,14 @@ def cmd_lint(maps):
             for k in a:
                 if k not in ATTR_KEYS:
                     bad(f, e, "attribute %s: unknown key %s" % (a.get("name"), k))
-            if sum(k in a for k in ("path", "paths", "value")) != 1:
-                bad(f, e, "attribute %s: give one of path, paths, value" % a.get("name"))
+            if sum(k in a for k in ("path", "paths", "value", "keys")) != 1:
+                bad(f, e, "attribute %s: give one of path, paths, value, keys" % a.get("name"))
             for t in (a.get("transform", "string"), a.get("state_transform", "string")):
                 if t not in TRANSFORMS:
                     bad(f, e, "attribute %s: bad transform %s" % (a.get("name"), t))
             paths = [a["path"]] if "path" in a else a.get("paths") or []
+            for kind in ("set", "removed"):
+                paths = paths + list((a.get("keys") or {}).get(kind) or [])
             for p in paths:
                 root = doc["provider"] == "aws" and ("requestParameters", "responseElements",
                     "additionalEventData", "recipientAccountId") or ("request", "response",

@@ -468,7 +468,7 @@ lookup(struct ct_poller *p, const struct source_sink *sink, const char *body, js
 		if (http_do(p->http, &rq, &rs, &herr) != 0) {
 			aws_keys_buf_clear(&kb);
 			if (rs.fail == HTTP_FAIL_ABORTED) {
-				/* The thread is being stopped (http_thread_abort). */
+				/* The thread is being stopped (tf_thread_stop_set). */
 				free(herr);
 				http_resp_free(&rs);
 				free(why);

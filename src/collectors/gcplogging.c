@@ -623,7 +623,7 @@ fetch_page(struct gl_poller *p, const char *body, json_object **page, char **err
 		why = NULL;
 		if (http_do(p->http, &rq, &rs, &terr) != 0) {
 			if (rs.fail == HTTP_FAIL_ABORTED) {
-				/* The thread is being stopped (http_thread_abort). */
+				/* The thread is being stopped (tf_thread_stop_set). */
 				free(terr);
 				http_resp_free(&rs);
 				return 1;

@@ -224,7 +224,7 @@ aws_call(struct sqs_consumer *c, const struct source_sink *sink, struct http_req
 			why = herr;
 			herr = NULL;
 			if (rs->fail == HTTP_FAIL_ABORTED) {
-				/* The thread is being stopped (http_thread_abort). */
+				/* The thread is being stopped (tf_thread_stop_set). */
 				http_resp_free(rs);
 				free(why);
 				return -2;

@@ -58,11 +58,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (j = 0; j < e->nattrs; j++) {
 			json_object *cv = val_from_event(e->attrs[j].transform, e->attrs[j].value);
 
-			/* The loader checks constants against the transform (a policy's "" is
-			 * "none", the one constant that is NULL). */
+			/* The loader checks constants against the transform ("" is "none" for
+			 * any transform, the one constant that may be NULL). */
 			if (e->attrs[j].value != NULL && cv == NULL &&
-			    !(e->attrs[j].transform == VT_POLICY &&
-			    json_object_is_type(e->attrs[j].value, json_type_string) &&
+			    !(json_object_is_type(e->attrs[j].value, json_type_string) &&
 			    json_object_get_string_len(e->attrs[j].value) == 0))
 				abort();
 			json_object_put(cv);

@@ -7,7 +7,7 @@
  * bearer token from STATE_PROBE_GCS_TOKEN (a fixed token source), never from argv.
  * --between URLS (repeatable): after fetch i, GET the i-th argument's URLs (space-separated;
  * a mock's control endpoints). --deadline MS: each fetch is aborted MS after it starts (the
- * way `watch --once` bounds its states, through http_thread_abort).
+ * way `watch --once` bounds its states, through tf_thread_stop_set).
  * Exit: 0 when every fetch succeeded, 1 otherwise, 2 on a bad command line. */
 #include "config.h"
 
@@ -33,7 +33,7 @@ fixed_token(void *ctx, char **token, char **err)
 	return 0;
 }
 
-/* http_thread_abort's check: this fetch's deadline passed. */
+/* tf_thread_stop_set's check: this fetch's deadline passed. */
 static int
 past(void *ctx)
 {
@@ -150,10 +150,10 @@ main(int argc, char **argv)
 		json_object_object_add(line, "fetch", json_object_new_int(i));
 		if (deadline > 0) {
 			until = tf_mono_ms() + deadline;
-			http_thread_abort(past, &until);
+			tf_thread_stop_set(past, &until);
 		}
 		rc = state_src_fetch(src, &buf, &len, &unchanged, &err);
-		http_thread_abort(NULL, NULL);
+		tf_thread_stop_set(NULL, NULL);
 		if (rc != 0) {
 			json_object_object_add(line, "error", json_object_new_string(err));
 			failed = 1;

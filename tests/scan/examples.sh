@@ -54,9 +54,9 @@ modified  aws_kms_key.data  is_enabled
 modified  google_compute_firewall.allow_ssh  source_ranges
 # 09:24 carol creates a firewall no state manages
 unmanaged  google_compute_firewall:projects/corp-prod-4411/global/firewalls/allow-debug-8080  -
-# 09:48 the deployer service account stops app-1 (desired_status RUNNING in state; the start
+# 09:48 the deployer service account stops app-1 (current_status RUNNING in state; the start
 # at 09:48:49 resolves it) ...
-modified  google_compute_instance.app[1]  desired_status
+modified  google_compute_instance.app[1]  current_status
 # ... and changes its machine type from e2-standard-2 to e2-standard-8 (then starts it: not drift)
 modified  google_compute_instance.app[1]  machine_type
 # 10:15 dave (console) deletes the managed bucket corp-prod-4411-reports

@@ -261,7 +261,7 @@ for x in f:
 want = {("aws_iam_role.backdoor", "UpdateAssumeRolePolicy"), ("aws_s3_bucket.bdbp", "DeleteBucketPolicy"),
         ("aws_db_snapshot.exfiltration", "ModifyDBSnapshotAttribute"),
         ("aws_lambda_function.olc", "UpdateFunctionCode20150331v2"),
-        ("aws_iam_user:malicious-iam-user", "DeleteUser"), ("aws_lambda_permission:backdoor", "RemovePermission20150331v2"),
+        ("aws_iam_user:malicious-iam-user", "DeleteUser"), ("aws_lambda_permission:stratus-red-team-backdoor-f-func/backdoor", "RemovePermission20150331v2"),
         ("aws_iam_user_login_profile:stratus-red-team-login-profile-user", "DeleteLoginProfile")}
 got = set()
 for x in f:

@@ -164,4 +164,20 @@ t_like "and the file is done" "$TUI_SCREEN" 'done +.*backlog'
 t_like "with every read-only record counted" "$TUI_SCREEN" 'read-only 3100'
 tui_keys s q
 t_tui_exit s "the streaming run exits 0"
+
+# A writer that keeps the pipe open and goes silent must not hold the quit: the reader
+# wakes to look at the stop (a quarter second), not at the 60 s idle timeout.
+rm -f "$T_TMP/backlog2"
+mkfifo "$T_TMP/backlog2"
+tui_start h 100 30 "$TFDRIFT" --state "$EX/prod.tfstate" --events "$T_TMP/backlog2" \
+    --store "$T_TMP/h.db"
+exec 8> "$T_TMP/backlog2"
+cat "$T_TMP/part1.jsonl" >&8
+t_screen "a silent writer: the drift read so far shows" h "$SGRE"
+t_like "and the pipe is still being read" "$TUI_SCREEN" 'loading\.\.\.'
+tui_keys h q
+tui_exit h 3
+t_is "q while the writer is silent exits within 3 s" "$TUI_RC" 0
+exec 8>&-
+t_tui_exit h "the run with a silent writer exits 0"
 t_done

@@ -137,6 +137,194 @@ run(const char *json, struct finding_list *out)
 	"\"userIdentity\":{\"type\":\"IAMUser\",\"userName\":\"alice\",\"arn\":\"arn:aws:iam::1:user/alice\",\"accountId\":\"1\"}," \
 	"\"requestParameters\":" params "}"
 
+/* ---- composite ids, key templates, when, id_via, keys, alone, none, provider-wide tags ---- */
+
+static const char ID_MAP[] =
+    "provider: aws\n"
+    "service: ec2.amazonaws.com\n"
+    "events:\n"
+    "  - event: PutInline\n"
+    "    resource: aws_iam_role_policy\n"
+    "    action: modify\n"
+    "    id: [{join: [requestParameters.roleName, requestParameters.policyName], sep: \":\"}]\n"
+    "    attributes:\n"
+    "      - {name: policy, path: requestParameters.doc}\n"
+    "  - event: PutFilter\n"
+    "    resource: aws_cloudwatch_log_metric_filter\n"
+    "    action: modify\n"
+    "    id: [{join: [requestParameters.group, requestParameters.name], sep: \":\"}]\n"
+    "    state_keys: [\"{log_group_name}:{name}\"]\n"
+    "    attributes:\n"
+    "      - {name: pattern, path: requestParameters.pattern}\n"
+    "  - event: NewVersion\n"
+    "    resource: aws_iam_policy\n"
+    "    action: modify\n"
+    "    id: [requestParameters.arn]\n"
+    "    when: {path: requestParameters.setAsDefault, equals: true}\n"
+    "    attributes:\n"
+    "      - {name: policy, path: requestParameters.doc}\n"
+    "  - event: Disable\n"
+    "    resource: aws_kms_key\n"
+    "    action: modify\n"
+    "    id: [requestParameters.keyId]\n"
+    "    id_via: {resource: aws_kms_alias, attribute: target_key_id}\n"
+    "    attributes:\n"
+    "      - {name: is_enabled, value: false, transform: bool}\n"
+    "  - event: SetMeta\n"
+    "    resource: aws_instance\n"
+    "    action: modify\n"
+    "    id: [requestParameters.instanceId]\n"
+    "    attributes:\n"
+    "      - name: metadata\n"
+    "        keys: {set: [requestParameters.added], removed: [requestParameters.deleted]}\n"
+    "  - event: Configure\n"
+    "    resource: aws_instance\n"
+    "    action: modify\n"
+    "    id: [requestParameters.instanceId]\n"
+    "    attributes:\n"
+    "      - {name: instance_type, path: requestParameters.type}\n"
+    "      - {name: user_data, path: requestParameters.env, transform: redacted, alone: true}\n"
+    "  - event: DropRules\n"
+    "    resource: aws_instance\n"
+    "    action: modify\n"
+    "    id: [requestParameters.instanceId]\n"
+    "    attributes:\n"
+    "      - {name: rules, value: \"\", transform: json}\n"
+    "  - event: TagIt\n"
+    "    resource: aws_instance\n"
+    "    action: set_add\n"
+    "    id: [requestParameters.instanceId]\n"
+    "    attributes:\n"
+    "      - {name: tags, path: requestParameters.tags, transform: tags}\n";
+
+#define AWSP "\"provider\":\"provider[\\\"registry.terraform.io/hashicorp/aws\\\"]\""
+#define RESX(type, name, attrs) "{\"mode\":\"managed\",\"type\":\"" type "\",\"name\":\"" name \
+	"\"," AWSP ",\"instances\":[{\"attributes\":" attrs "}]}"
+
+static const char ID_STATE[] =
+    "{\"version\":4,\"serial\":1,\"lineage\":\"ids\",\"resources\":["
+    RESX("aws_iam_role_policy", "a", "{\"id\":\"a:inline\",\"name\":\"inline\",\"role\":\"a\",\"policy\":\"x\"}") ","
+    RESX("aws_iam_role_policy", "b", "{\"id\":\"b:inline\",\"name\":\"inline\",\"role\":\"b\",\"policy\":\"x\"}") ","
+    RESX("aws_cloudwatch_log_metric_filter", "api", "{\"id\":\"errors\",\"name\":\"errors\",\"log_group_name\":\"/api\",\"pattern\":\"ERROR\"}") ","
+    RESX("aws_cloudwatch_log_metric_filter", "worker", "{\"id\":\"errors\",\"name\":\"errors\",\"log_group_name\":\"/worker\",\"pattern\":\"ERROR\"}") ","
+    RESX("aws_iam_policy", "p", "{\"id\":\"arn:p\",\"arn\":\"arn:p\",\"policy\":\"old\"}") ","
+    RESX("aws_kms_key", "k", "{\"id\":\"key-1\",\"is_enabled\":true}") ","
+    RESX("aws_kms_alias", "k", "{\"id\":\"alias/data\",\"name\":\"alias/data\",\"target_key_id\":\"key-1\"}") ","
+    RESX("aws_instance", "vm", "{\"id\":\"i-9\",\"instance_type\":\"t3.micro\",\"metadata\":{\"ssh\":\"k1\",\"gone\":\"v\"},"
+        "\"rules\":[],\"tags\":{\"Name\":\"vm\"},\"tags_all\":{\"Name\":\"vm\",\"Team\":\"sre\"}}")
+    "]}";
+
+/* The only finding of one event (NULL unless exactly one), kept in *out. */
+static const struct finding *
+only(enum nodrift r, enum nodrift want, struct finding_list *out, const char *what)
+{
+	is_int(r, want, "%s: %s", what, nodrift_name(want));
+	return out->n == 1 ? out->v[0] : NULL;
+}
+
+static void
+test_ids(void)
+{
+	struct eventmap *m = eventmap_new();
+	struct detector *saved = det;
+	char **errs = NULL, *err = NULL;
+	size_t nerrs = 0, nspecs;
+	struct tf_state *st = NULL;
+	struct state_index *ix;
+	const struct index_key_spec *specs;
+	struct conf conf;
+	struct finding_list out = { 0 };
+	const struct finding *f;
+	char *k;
+
+	ok(eventmap_load_mem(m, "ids.yaml", ID_MAP, sizeof ID_MAP - 1, &errs, &nerrs) == 0,
+	    "id map loads");
+	yerrs_free(errs, nerrs);
+	ok(tfstate_parse(ID_STATE, sizeof ID_STATE - 1, "ids.tfstate", &st, &err) == 0,
+	    "id state parses %s", err ? err : "");
+	free(err);
+	specs = eventmap_index_specs(m, &nspecs);
+	ix = state_index_build(&st, 1, specs, nspecs);
+	conf_init(&conf);
+	det = detector_new(m, ix, &conf);
+	state_index_unref(ix);
+
+	/* Joins: role:name, never the name alone. */
+	k = key_of(REC("i1", "PutInline", "aws-cli/2", "{\"roleName\":\"b\",\"policyName\":\"inline\",\"doc\":\"y\"}"));
+	is_str(k, "aws_iam_role_policy.b", "a join names b's inline policy, not a's");
+	free(k);
+	f = only(run(REC("i2", "PutInline", "aws-cli/2", "{\"roleName\":\"b\",\"policyName\":\"inline\",\"doc\":\"y\"}"), &out),
+	    ND_DRIFT, &out, "join");
+	ok(f != NULL && strcmp(f->address, "aws_iam_role_policy.b") == 0, "the finding is on b");
+	finding_list_clear(&out);
+	k = key_of(REC("i3", "PutInline", "aws-cli/2", "{\"policyName\":\"inline\",\"doc\":\"y\"}"));
+	ok(k == NULL, "a join with a part missing names nothing");
+	free(k);
+
+	/* Key templates: two filters of one bare id are two objects. */
+	f = only(run(REC("i4", "PutFilter", "aws-cli/2", "{\"group\":\"/worker\",\"name\":\"errors\",\"pattern\":\"WARN\"}"), &out),
+	    ND_DRIFT, &out, "template");
+	ok(f != NULL && strcmp(f->address, "aws_cloudwatch_log_metric_filter.worker") == 0,
+	    "found by {log_group_name}:{name}");
+	finding_list_clear(&out);
+
+	/* when */
+	is_int(run(REC("i5", "NewVersion", "aws-cli/2", "{\"arn\":\"arn:p\",\"doc\":\"new\",\"setAsDefault\":false}"), &out),
+	    ND_EQUAL, "when does not hold: the call changes nothing state holds");
+	is_int(run(REC("i6", "NewVersion", "aws-cli/2", "{\"arn\":\"arn:p\",\"doc\":\"new\"}"), &out),
+	    ND_EQUAL, "when's path absent: the same");
+	is_int(out.n, 0, "no findings");
+	is_int(run(REC("i7", "NewVersion", "aws-cli/2", "{\"arn\":\"arn:p\",\"doc\":\"new\",\"setAsDefault\":true}"), &out),
+	    ND_DRIFT, "when holds: compared");
+	finding_list_clear(&out);
+
+	/* id_via */
+	f = only(run(REC("i8", "Disable", "aws-cli/2", "{\"keyId\":\"alias/data\"}"), &out), ND_DRIFT, &out, "id_via");
+	ok(f != NULL && strcmp(f->address, "aws_kms_key.k") == 0, "an alias stands for its key");
+	finding_list_clear(&out);
+
+	/* keys: values not logged */
+	f = only(run(REC("i9", "SetMeta", "aws-cli/2", "{\"instanceId\":\"i-9\",\"added\":[\"ssh\"],\"deleted\":[\"gone\",\"never\"]}"), &out),
+	    ND_DRIFT, &out, "keys");
+	ok(f != NULL && f->nchanges == 2 && strcmp(f->changes[0].attribute, "metadata.ssh") == 0 &&
+	    f->changes[0].unknown_new && strcmp(f->changes[1].attribute, "metadata.gone") == 0 &&
+	    f->changes[1].change == CH_REMOVED, "a key set (value unknown) and a key removed; a key state never had: nothing");
+	ok(f != NULL && strstr(f->summary, "metadata.ssh changed (value not logged)") != NULL,
+	    "the summary says the value is not logged: %s", f ? f->summary : "");
+	finding_list_clear(&out);
+
+	/* alone */
+	f = only(run(REC("i10", "Configure", "aws-cli/2", "{\"instanceId\":\"i-9\",\"type\":\"t3.large\",\"env\":{}}"), &out),
+	    ND_DRIFT, &out, "alone with another value");
+	ok(f != NULL && f->nchanges == 1 && strcmp(f->changes[0].attribute, "instance_type") == 0,
+	    "the alone attribute says nothing when another is logged");
+	finding_list_clear(&out);
+	f = only(run(REC("i11", "Configure", "aws-cli/2", "{\"instanceId\":\"i-9\",\"env\":{}}"), &out),
+	    ND_DRIFT, &out, "alone");
+	ok(f != NULL && f->nchanges == 1 && strcmp(f->changes[0].attribute, "user_data") == 0 &&
+	    f->changes[0].unknown_new, "alone: a change whose value is not logged");
+	finding_list_clear(&out);
+
+	/* value "" = none */
+	is_int(run(REC("i12", "DropRules", "aws-cli/2", "{\"instanceId\":\"i-9\"}"), &out), ND_EQUAL,
+	    "none against an empty list: not drift");
+	finding_list_clear(&out);
+
+	/* Provider-wide tags */
+	is_int(run(REC("i13", "TagIt", "aws-cli/2", "{\"instanceId\":\"i-9\",\"tags\":{\"Team\":\"sre\"}}"), &out),
+	    ND_EQUAL, "a default tag's own value: not drift");
+	f = only(run(REC("i14", "TagIt", "aws-cli/2", "{\"instanceId\":\"i-9\",\"tags\":{\"Team\":\"web\"}}"), &out),
+	    ND_DRIFT, &out, "default tag");
+	ok(f != NULL && f->nchanges == 1 && strcmp(f->changes[0].attribute, "tags_all.Team") == 0,
+	    "a default tag changed: tags_all.Team");
+	finding_list_clear(&out);
+
+	detector_free(det);
+	eventmap_free(m);
+	conf_free(&conf);
+	det = saved;
+}
+
 /* ---- GCP operations held for their first entry ---- */
 
 static const char GCP_MAP[] =
@@ -1013,6 +1201,7 @@ main(void)
 	conf_free(&conf);
 	test_held();
 	test_lifecycle();
+	test_ids();
 	test_iam_deltas();
 	return done_testing();
 }

@@ -377,6 +377,88 @@ test_mem(void)
 	is_str(em_action_name((enum em_action)99), "unknown", "bad action name");
 }
 
+/* ---- composite ids: joins and state key templates ---- */
+
+static const char joins[] =
+    "provider: aws\n"
+    "service: iam.amazonaws.com\n"
+    "events:\n"
+    "  - event: PutRolePolicy\n"
+    "    resource: aws_iam_role_policy\n"
+    "    action: modify\n"
+    "    id:\n"
+    "      - {join: [requestParameters.roleName, requestParameters.policyName], sep: \":\"}\n"
+    "      - requestParameters.policyArn\n"
+    "    attributes:\n"
+    "      - {name: policy, path: requestParameters.policyDocument, transform: policy}\n"
+    "  - event: PutMetricFilter\n"
+    "    resource: aws_cloudwatch_log_metric_filter\n"
+    "    action: modify\n"
+    "    id: [{join: [requestParameters.logGroupName, requestParameters.filterName], sep: \":\"}]\n"
+    "    state_keys: [\"{log_group_name}:{name}\"]\n";
+
+static void
+test_joins(void)
+{
+	struct eventmap *m = eventmap_new();
+	const struct em_entry *e;
+	const struct index_key_spec *s;
+	struct em_attrset *as;
+	char **errs = NULL;
+	size_t nerrs = 0, n, i, tpl = 0;
+	const char *why = NULL;
+	struct event ev;
+	json_object *rec, *kept;
+
+	is_int(eventmap_load_mem(m, "joins.yaml", joins, strlen(joins), &errs, &nerrs), 0,
+	    "joins load");
+	for (i = 0; i < nerrs; i++)
+		diag("%s", errs[i]);
+	yerrs_free(errs, nerrs);
+	e = eventmap_entry(m, 0);
+	ok(e != NULL && e->nid_paths == 2 && e->id_joins != NULL, "two id elements, a join");
+	if (e == NULL || e->nid_paths != 2 || e->id_joins == NULL)
+		goto out;
+	is_int(e->id_joins[0].nparts, 2, "the join has two parts");
+	is_str(e->id_joins[0].sep, ":", "joined by \":\"");
+	is_int(e->id_joins[1].nparts, 0, "the second element is a plain path");
+	ok(e->id_paths[0] != NULL && e->id_paths[1] != NULL, "a path per element (a join's first part)");
+	e = eventmap_entry(m, 1);
+	ok(e != NULL && e->nstate_keys == 1 && strcmp(e->state_keys[0], "{log_group_name}:{name}") == 0,
+	    "a state key template");
+	s = eventmap_index_specs(m, &n);
+	for (i = 0; i < n; i++)
+		tpl += strcmp(s[i].type, "aws_cloudwatch_log_metric_filter") == 0 &&
+		    strcmp(s[i].attr, "{log_group_name}:{name}") == 0;
+	is_int(tpl, 1, "the template is an index spec");
+	as = eventmap_attrset_new(m);
+	ok(eventmap_attrset_has(as, "aws_cloudwatch_log_metric_filter", "log_group_name") &&
+	    !eventmap_attrset_has(as, "aws_cloudwatch_log_metric_filter", "{log_group_name}:{name}"),
+	    "states keep the template's attributes");
+	eventmap_attrset_free(as);
+	/* The stored record keeps every part of a join (and drops what no map reads). */
+	rec = json_tokener_parse("{\"eventVersion\":\"1.08\",\"eventSource\":\"iam.amazonaws.com\","
+	    "\"eventName\":\"PutRolePolicy\",\"eventTime\":\"2024-05-27T10:00:00Z\","
+	    "\"awsRegion\":\"us-east-1\",\"eventID\":\"e1\",\"userIdentity\":{\"type\":\"IAMUser\"},"
+	    "\"requestParameters\":{\"roleName\":\"ci\",\"policyName\":\"inline\",\"other\":1}}");
+	memset(&ev, 0, sizeof ev);
+	ok(rec != NULL && event_from_json(rec, &ev, &why) == 0, "record parsed");
+	if (ev.record != NULL) {
+		json_object *rp;
+
+		kept = eventmap_seen_record(m, &ev);
+		ok(kept != NULL && json_object_object_get_ex(kept, "requestParameters", &rp) &&
+		    json_object_object_get_ex(rp, "roleName", NULL) &&
+		    json_object_object_get_ex(rp, "policyName", NULL) &&
+		    !json_object_object_get_ex(rp, "other", NULL), "both parts kept, the rest dropped");
+		json_object_put(kept);
+		event_free(&ev);
+	}
+	json_object_put(rec);
+out:
+	eventmap_free(m);
+}
+
 /* ---- broken maps: exact error lists ---- */
 
 struct broken {
@@ -496,11 +578,35 @@ static const char *const e_types[] = {
 	NULL
 };
 
+static const char *const e_ids[] = {
+	"broken/ids.yaml:7:17: \"join\" must be a list of at least two paths",
+	"broken/ids.yaml:11:10: an id join needs \"join\" (the paths of its parts) and \"sep\"",
+	"broken/ids.yaml:15:21: bad path \"b[\": expected a number or ] after [ at offset 2",
+	"broken/ids.yaml:15:38: unknown key \"glue\" in an id join",
+	"broken/ids.yaml:19:30: \"sep\" must be a non-empty string (what joins the parts: \":\", "
+	"\"/\")",
+	"broken/ids.yaml:24:18: unclosed or empty {...} in key template \"{log_group_name:{name}\"",
+	"broken/ids.yaml:24:44: unclosed or empty {...} in key template \"{}\"",
+	"broken/ids.yaml:24:50: \"}\" without \"{\" in key template \"x}\"",
+	"broken/ids.yaml:24:56: \"{a b}\" in key template \"{a b}\" is not an attribute name",
+	"broken/ids.yaml:29:11: \"when\" needs one of \"path\" or \"paths\"",
+	"broken/ids.yaml:34:11: \"when\" needs one of \"path\" or \"paths\"",
+	"broken/ids.yaml:39:24: resource \"google_x\" does not belong to provider aws (expected aws_...)",
+	"broken/ids.yaml:44:13: \"id_via\" must be a mapping with resource and attribute",
+	"broken/ids.yaml:50:32: \"keys\" needs \"set\" or \"removed\"",
+	"broken/ids.yaml:50:33: unknown key \"added\" in keys",
+	"broken/ids.yaml:51:28: use either \"keys\" or \"path\", not both",
+	"broken/ids.yaml:52:30: \"keys\" must be a mapping with set and/or removed (paths of key lists)",
+	"broken/ids.yaml:53:35: \"alone\" must be true or false",
+	NULL
+};
+
 static const struct broken broken[] = {
 	{ "dup.yaml", e_dup },
 	{ "empty.yaml", e_empty },
 	{ "eventsmap.yaml", e_eventsmap },
 	{ "gcp.yaml", e_gcp },
+	{ "ids.yaml", e_ids },
 	{ "keys.yaml", e_keys },
 	{ "list.yaml", e_list },
 	{ "noevents.yaml", e_noevents },
@@ -805,6 +911,7 @@ main(void)
 	test_valid();
 	test_mem();
 	test_broken();
+	test_joins();
 	test_apply();
 	test_deltas();
 	return done_testing();

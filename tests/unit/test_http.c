@@ -191,7 +191,7 @@ failure_kinds(void)
 	 * of the check turning true, and once it is true no connection is even made. */
 	srv_conns(SRV_SILENT);
 	at = tf_mono_ms() + 300;
-	http_thread_abort(past, &at);
+	tf_thread_stop_set(past, &at);
 	t0 = tf_mono_ms();
 	is_int(get(h, 0, &rs, &err), -1, "a request the thread's check aborts fails");
 	is_int((int)rs.fail, HTTP_FAIL_ABORTED, "as aborted");
@@ -204,7 +204,7 @@ failure_kinds(void)
 	is_int((int)rs.fail, HTTP_FAIL_ABORTED, "aborted");
 	http_resp_free(&rs);
 	is_int(srv_conns(SRV_OK), 0, "without connecting");
-	http_thread_abort(NULL, NULL);
+	tf_thread_stop_set(NULL, NULL);
 	is_int(get(h, 0, &rs, &err), 0, "cleared, requests go through again");
 	is_int((int)rs.status, 200, "200");
 	http_resp_free(&rs);

@@ -327,6 +327,69 @@ parse_named(const char *source, const char *json)
 	"\"," AWS ",\"instances\":[" insts "]}"
 #define INST(id) "{\"attributes\":{\"id\":\"" id "\"}}"
 
+/* Key templates: a key spelled from attributes, for Terraform ids without the parent (two log
+ * groups' metric filters "errors") or spelled unlike the API's names; objects with one bare id
+ * that a template tells apart are not duplicates. */
+static void
+test_templates(void)
+{
+	static const struct index_key_spec tspecs[] = {
+		{ "aws_cloudwatch_log_metric_filter", "{log_group_name}:{name}" },
+		{ "aws_lambda_permission", "{function_name}/{statement_id}" },
+	};
+	const char *json = "{\"version\":4,\"serial\":1,\"lineage\":\"t\",\"resources\":["
+	    "{\"mode\":\"managed\",\"type\":\"aws_cloudwatch_log_metric_filter\",\"name\":\"api\","
+	    AWS ",\"instances\":[{\"attributes\":{\"id\":\"errors\",\"name\":\"errors\","
+	    "\"log_group_name\":\"/app/api\"}}]},"
+	    "{\"mode\":\"managed\",\"type\":\"aws_cloudwatch_log_metric_filter\",\"name\":\"worker\","
+	    AWS ",\"instances\":[{\"attributes\":{\"id\":\"errors\",\"name\":\"errors\","
+	    "\"log_group_name\":\"/app/worker\"}}]},"
+	    "{\"mode\":\"managed\",\"type\":\"aws_cloudwatch_log_metric_filter\",\"name\":\"again\","
+	    AWS ",\"instances\":[{\"attributes\":{\"id\":\"errors\",\"name\":\"errors\","
+	    "\"log_group_name\":\"/app/api\"}}]},"
+	    "{\"mode\":\"managed\",\"type\":\"aws_lambda_permission\",\"name\":\"p\","
+	    AWS ",\"instances\":[{\"attributes\":{\"id\":\"AllowS3\",\"statement_id\":\"AllowS3\","
+	    "\"function_name\":\"\"}}]}]}";
+	struct tf_state *st = parse_named("tpl.tfstate", json);
+	struct state_index *ix;
+	const char *addr;
+	char *s, *msg;
+
+	ok(state_index_is_template("{a}:{b}") && !state_index_is_template("name"), "is_template");
+	ok((msg = state_index_template_check("projects/{project}/x/{name}")) == NULL,
+	    "a valid template");
+	free(msg);
+	msg = state_index_template_check("no placeholder");
+	ok(msg != NULL && strstr(msg, "names no {attribute}") != NULL, "no placeholder: %s",
+	    msg ? msg : "");
+	free(msg);
+	s = state_index_template_attr("projects/{project}/x/{tags.Name}", 1);
+	is_str(s, "tags.Name", "the second placeholder");
+	free(s);
+	ok(state_index_template_attr("{a}", 1) == NULL, "past the last placeholder: NULL");
+	if (st == NULL) {
+		ok(0, "state parsed");
+		return;
+	}
+	s = state_index_template_expand(&st->inst[0], "{log_group_name}:{name}");
+	is_str(s, "/app/api:errors", "expanded");
+	free(s);
+	ok(state_index_template_expand(&st->inst[0], "{log_group_name}:{missing}") == NULL,
+	    "an absent attribute: no key");
+	ok(state_index_template_expand(&st->inst[3], "{function_name}/{statement_id}") == NULL,
+	    "an empty attribute: no key");
+	ix = state_index_build(&st, 1, tspecs, TF_ARRLEN(tspecs));
+	is_int(find1(ix, "aws", "/app/worker:errors", NULL, &addr), 1, "found by template");
+	is_str(addr, "aws_cloudwatch_log_metric_filter.worker", "the worker's filter");
+	is_int(find1(ix, "aws", "/app/api:errors", "aws_cloudwatch_log_metric_filter", &addr), 1,
+	    "the api's filter, once");
+	is_str(addr, "aws_cloudwatch_log_metric_filter.api", "the first of two same objects");
+	is_int(state_index_duplicates(ix, NULL, NULL), 1,
+	    "one duplicate: same id and same template key; another log group's is not one");
+	is_int(find1(ix, "aws", "/AllowS3", NULL, &addr), 0, "no key from an empty part");
+	state_index_unref(ix);
+}
+
 /* Duplicates (failure 9): one object under two addresses, one address twice, one object in
  * two states, one state given twice: each counted and found once, with a note naming them;
  * and what is not a duplicate (a deposed object, another type, another provider). */
@@ -523,6 +586,7 @@ main(void)
 	test_threads();
 	test_shared();
 	test_duplicates();
+	test_templates();
 	test_perf();
 	return done_testing();
 }
