@@ -50,6 +50,9 @@ struct detector {
 	struct rules *rules;         /* a reference, or NULL: severities by kind only */
 	struct lifecycle *lc;        /* open findings by resource (the drift lifecycle), or NULL */
 	int no_lifecycle;            /* detector_set_lifecycle(d, 0) */
+	struct tf_hmap sgr_ids;      /* unmanaged security-group rules: group, direction, rule -> id */
+	char **sgr_kv;               /* their keys and ids (owned) */
+	size_t nsgr_kv, capsgr_kv;
 };
 
 /* A GCP operation's last entry held for its first (see detect_event). */
@@ -174,6 +177,10 @@ detector_free(struct detector *d)
 	freeze_windows_free(d->extra_freezes, d->nextra_freezes);
 	rules_unref(d->rules);
 	lifecycle_free(d->lc);
+	tf_hmap_free(&d->sgr_ids);
+	for (size_t i = 0; i < d->nsgr_kv; i++)
+		free(d->sgr_kv[i]);
+	free(d->sgr_kv);
 	free(d);
 }
 
@@ -1035,6 +1042,30 @@ others_logged(const struct em_entry *e, const struct event *ev)
 	return 0;
 }
 
+/* Is this the first sight of an unmanaged resource (type, id), to be reported? One unmanaged
+ * finding per resource: its creation (or the first change seen); later changes to a resource
+ * already reported as outside Terraform add nothing. */
+static int
+unmanaged_first(struct detector *d, const struct event *ev, const char *type, const char *id)
+{
+	struct strbuf key;
+	int seen;
+
+	sb_init(&key);
+	sb_addf(&key, "%d\n%s\n%s", (int)ev->provider, type, id);
+	seen = tf_hset_test_and_add(&d->unmanaged, tf_hash(key.buf, key.len));
+	/* Also remember the id alone, so an entry for "any type" (tags) sees it too. */
+	sb_reset(&key);
+	sb_addf(&key, "%d\n*\n%s", (int)ev->provider, id);
+	if (tf_hset_test_and_add(&d->unmanaged, tf_hash(key.buf, key.len)) &&
+	    strcmp(type, "*") == 0)
+		seen = 1;
+	sb_free(&key);
+	/* Reported before, but that drift is gone (deleted again, say): made again, it is new
+	 * drift, reported again. */
+	return !seen || lifecycle_all_resolved(d, type, id);
+}
+
 static enum nodrift
 handle_unmanaged(struct detector *d, const struct event *ev, const struct em_entry *e,
     const char *id, struct finding_list *out)
@@ -1042,28 +1073,11 @@ handle_unmanaged(struct detector *d, const struct event *ev, const struct em_ent
 	struct finding *f;
 	size_t i;
 
-	struct strbuf key;
-	int seen;
-
 	if (e->action == EM_DELETE)
 		return ND_NOT_MANAGED;
 	if (e->action == EM_SET_REMOVE)
 		return ND_NOT_MANAGED;
-	/* One unmanaged finding per resource: its creation (or the first change seen); later
-	 * changes to a resource already reported as outside Terraform add nothing. */
-	sb_init(&key);
-	sb_addf(&key, "%d\n%s\n%s", (int)ev->provider, e->resource, id);
-	seen = tf_hset_test_and_add(&d->unmanaged, tf_hash(key.buf, key.len));
-	/* Also remember the id alone, so an entry for "any type" (tags) sees it too. */
-	sb_reset(&key);
-	sb_addf(&key, "%d\n*\n%s", (int)ev->provider, id);
-	if (tf_hset_test_and_add(&d->unmanaged, tf_hash(key.buf, key.len)) &&
-	    strcmp(e->resource, "*") == 0)
-		seen = 1;
-	sb_free(&key);
-	/* Reported before, but that drift is gone (deleted again, say): made again, it is new
-	 * drift, reported again. */
-	if (seen && !lifecycle_all_resolved(d, e->resource, id))
+	if (!unmanaged_first(d, ev, e->resource, id))
 		return ND_NOT_MANAGED;
 	f = finding_new(d, ev, e, FK_UNMANAGED, NULL, id, e->resource);
 	/* Show what the event set, so a reviewer sees the new resource's shape. */
@@ -1092,6 +1106,562 @@ handle_unmanaged(struct detector *d, const struct event *ev, const struct em_ent
 	}
 	finding_done(d, ev, NULL, f, e, out);
 	return ND_DRIFT;
+}
+
+/* ---- security-group rules as resources of their own (map entries with sg_rule) ----
+ *
+ * When state holds rule resources (aws_vpc_security_group_{ingress,egress}_rule or the legacy
+ * aws_security_group_rule) for a group, the group's rules are Terraform's one by one: an
+ * added rule is an unmanaged rule (named by the sgr- id the response gives it), a revoked one
+ * is the deletion of the rule resource that held it. The group's own ingress/egress in state
+ * are of no use then: the provider fills them from the API whichever way the rules are managed.
+ * Rules are matched by their canonical form (the sg_rules transform: protocol, ports, one
+ * source), since CloudTrail never names a legacy rule's sgrule- id.
+ */
+
+#define MAX_SGR 64           /* rules of one group, rules of one event */
+
+/* One rule of the event: its canonical form and, when the record gives it, its sgr- id. */
+struct sgr_ev {
+	char *rule;
+	char *id;                       /* or NULL */
+	const struct tf_instance *in;   /* the rule resource holding it, or NULL */
+};
+
+/* A rule resource of the group in the entry's direction, and its canonical rules. */
+struct sgr_st {
+	const struct tf_instance *in;
+	json_object *rules;             /* sorted array of strings */
+	json_object *gone;              /* set_remove: the rules the event revokes (array) */
+};
+
+struct sgr {
+	const char *gid;                /* borrowed from the record */
+	struct sgr_ev ev[MAX_SGR];
+	size_t nev;
+	struct sgr_st st[MAX_SGR];
+	size_t nst;
+};
+
+static const struct em_entry sgr_create_entry = { .action = EM_CREATE };
+static const struct em_entry sgr_delete_entry = { .action = EM_DELETE };
+
+struct revt;
+static void lifecycle_apply(struct detector *d, const struct event *ev, const struct em_entry *e,
+    const char *key, const struct tf_instance *in, int pipeline, struct revt **cur,
+    struct finding_list *out);
+
+/* The group the entry names, when its rules are resources of their own in state (any rule
+ * resource, either direction, whose security_group_id is the group); else NULL. */
+static const char *
+sgr_group(const struct detector *d, const struct em_entry *e, const struct event *ev)
+{
+	static const char *const attr[] = { "security_group_id" };
+	json_object *v;
+	const char *gid;
+	size_t i;
+
+	if (e->sgr == NULL || d->ix == NULL)
+		return NULL;
+	v = jpath_get(e->sgr->group, ev->record);
+	if (v == NULL || !json_object_is_type(v, json_type_string) ||
+	    *(gid = json_object_get_string(v)) == '\0')
+		return NULL;
+	for (i = 0; em_sgrule_types[i] != NULL; i++)
+		if (state_index_match(d->ix, em_sgrule_types[i], attr, &gid, 1, NULL, 0) > 0)
+			return gid;
+	return NULL;
+}
+
+/* Does the state instance (a rule resource) hold a rule of the entry's direction? */
+static int
+sgr_same_direction(const struct em_entry *e, const struct tf_instance *in)
+{
+	const char *want = e->sgr->egress ? "egress" : "ingress";
+	json_object *t;
+
+	if (strcmp(in->type, "aws_security_group_rule") != 0)
+		return strstr(in->type, want) != NULL;
+	t = tfstate_attr(in, "type");
+	return t != NULL && json_object_is_type(t, json_type_string) &&
+	    strcmp(json_object_get_string(t), want) == 0;
+}
+
+static int
+sgr_holds(json_object *rules, const char *rule)
+{
+	size_t i, n = json_object_is_type(rules, json_type_array) ? json_object_array_length(rules) : 0;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(rules, i)), rule) == 0)
+			return 1;
+	return 0;
+}
+
+/* Add the canonical rules of one permission (or list of them) to s, with id when the
+ * permission is one rule the response named. */
+static void
+sgr_add_rules(struct sgr *s, json_object *perm, const char *id)
+{
+	json_object *rules = sg_self(val_from_event(VT_SG_RULES, perm), s->gid);
+	size_t i, n = json_object_is_type(rules, json_type_array) ? json_object_array_length(rules) : 0;
+
+	for (i = 0; i < n && s->nev < MAX_SGR; i++) {
+		const char *r = json_object_get_string(json_object_array_get_idx(rules, i));
+		size_t k;
+
+		for (k = 0; k < s->nev && strcmp(s->ev[k].rule, r) != 0; k++)
+			;
+		if (k < s->nev)
+			continue;
+		s->ev[s->nev].rule = xstrdup(r);
+		s->ev[s->nev].id = id != NULL && n == 1 ? xstrdup(id) : NULL;
+		s->ev[s->nev].in = NULL;
+		s->nev++;
+	}
+	json_object_put(rules);
+}
+
+/* Does a value at one of the `rules` paths carry rules? A list of permissions does; the
+ * request object does only in the flat form (ipProtocol beside an empty ipPermissions). */
+static int
+sgr_has_rules(json_object *v)
+{
+	json_object *p;
+
+	if (json_object_is_type(v, json_type_array))
+		return json_object_array_length(v) > 0;
+	return json_object_is_type(v, json_type_object) &&
+	    json_object_object_get_ex(v, "ipProtocol", &p) && p != NULL;
+}
+
+/* Is the rule resource one of group gid's? (A rule id names one group's rule only.) */
+static int
+sgr_of_group(const struct tf_instance *in, const char *gid)
+{
+	json_object *g = tfstate_attr(in, "security_group_id");
+
+	return g != NULL && json_object_is_type(g, json_type_string) &&
+	    strcmp(json_object_get_string(g), gid) == 0;
+}
+
+/* Everything the entry needs to decide: the event's rules, the group's rule resources in the
+ * entry's direction, and which resource holds which rule. 0 when the group's rules are not
+ * resources of their own (the entry does not apply). */
+static int
+sgr_load(struct detector *d, const struct em_entry *e, const struct event *ev, struct sgr *s)
+{
+	static const char *const attr[] = { "security_group_id" };
+	const char *prov = tf_provider_name(ev->provider);
+	size_t i, j, k;
+
+	memset(s, 0, sizeof *s);
+	if ((s->gid = sgr_group(d, e, ev)) == NULL)
+		return 0;
+	for (i = 0; em_sgrule_types[i] != NULL; i++) {
+		const struct tf_instance *ins[MAX_SGR];
+		size_t n = state_index_match(d->ix, em_sgrule_types[i], attr, &s->gid, 1, ins, MAX_SGR);
+
+		if (n > MAX_SGR)
+			n = MAX_SGR;
+		for (j = 0; j < n && s->nst < MAX_SGR; j++) {
+			json_object *one;
+
+			if (!sgr_same_direction(e, ins[j]))
+				continue;
+			one = json_object_new_array();
+			json_object_array_add(one, json_object_get(tfstate_attrs(ins[j])));
+			s->st[s->nst].in = ins[j];
+			s->st[s->nst].rules = sg_self(val_from_state(VT_SG_RULES, one), s->gid);
+			s->nst++;
+			json_object_put(one);
+		}
+	}
+	/* The event's rules: the first `rules` path that holds any. A response's rule set names
+	 * each rule's sgr- id. */
+	for (i = 0; i < e->sgr->nrules && s->nev == 0; i++) {
+		json_object *v = jpath_get(e->sgr->rules[i], ev->record);
+
+		if (v == NULL || !sgr_has_rules(v))
+			continue;
+		if (!json_object_is_type(v, json_type_array)) {
+			sgr_add_rules(s, v, NULL);
+			continue;
+		}
+		for (j = 0; j < json_object_array_length(v); j++) {
+			json_object *it = json_object_array_get_idx(v, j), *one, *idv;
+			const char *id = NULL;
+
+			if (json_object_object_get_ex(it, "securityGroupRuleId", &idv) &&
+			    json_object_is_type(idv, json_type_string))
+				id = json_object_get_string(idv);
+			one = json_object_new_array();
+			json_object_array_add(one, json_object_get(it));
+			sgr_add_rules(s, one, id);
+			json_object_put(one);
+		}
+	}
+	/* Which rule resource holds each: by its sgr- id (v5 rules), else by its rule. */
+	for (k = 0; k < s->nev; k++) {
+		struct sgr_ev *r = &s->ev[k];
+
+		if (r->id != NULL) {
+			const struct tf_instance *ins[MAX_MATCH];
+			size_t n = state_index_find(d->ix, prov, r->id, e->resource, ins, MAX_MATCH);
+
+			if (n > 0 && sgr_of_group(ins[0], s->gid))
+				r->in = ins[0];
+		}
+		for (j = 0; r->in == NULL && j < s->nst; j++)
+			if (sgr_holds(s->st[j].rules, r->rule))
+				r->in = s->st[j].in;
+	}
+	return 1;
+}
+
+static void
+sgr_free(struct sgr *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nev; i++) {
+		free(s->ev[i].rule);
+		free(s->ev[i].id);
+	}
+	for (i = 0; i < s->nst; i++) {
+		json_object_put(s->st[i].rules);
+		json_object_put(s->st[i].gone);
+	}
+}
+
+/* The id of a rule the record does not name: the legacy aws_security_group_rule import id
+ * (sg-1_ingress_tcp_22_22_0.0.0.0/0), the one stable name there is for it. */
+static char *
+sgr_rule_id(const struct em_entry *e, const char *gid, const struct sgr_ev *r)
+{
+	char proto[32], src[256] = "";
+	long long from = 0, to = 0;
+
+	if (r->id != NULL)
+		return xstrdup(r->id);
+	if (sscanf(r->rule, "%31s %lld-%lld %255s", proto, &from, &to, src) < 3)
+		return xasprintf("%s_%s_%s", gid, e->sgr->egress ? "egress" : "ingress", r->rule);
+	return xasprintf("%s_%s_%s_%lld_%lld_%s", gid, e->sgr->egress ? "egress" : "ingress", proto,
+	    from, to, strcmp(src, "self") == 0 ? gid : src);
+}
+
+/* Remembered at a rule's unmanaged finding: its group, direction and rule -> its id, so a
+ * revoke by permissions (which names no id) finds the finding again. */
+static char *
+sgr_seen_key(const struct em_entry *e, const char *gid, const char *rule)
+{
+	return xasprintf("%s\n%d\n%s", gid, e->sgr->egress, rule);
+}
+
+static void
+sgr_remember(struct detector *d, const struct em_entry *e, const char *gid, const char *rule,
+    const char *id)
+{
+	char *key = sgr_seen_key(e, gid, rule);
+	size_t kl = strlen(key);
+	char *kv = xmalloc(kl + strlen(id) + 2);
+
+	memcpy(kv, key, kl + 1);
+	memcpy(kv + kl + 1, id, strlen(id) + 1);
+	free(key);
+	if (d->nsgr_kv == d->capsgr_kv) {
+		d->capsgr_kv = d->capsgr_kv ? d->capsgr_kv * 2 : 16;
+		d->sgr_kv = xreallocarray(d->sgr_kv, d->capsgr_kv, sizeof *d->sgr_kv);
+	}
+	d->sgr_kv[d->nsgr_kv++] = kv;
+	tf_hmap_put(&d->sgr_ids, kv, kv + kl + 1);
+}
+
+/* An added rule no rule resource holds: one unmanaged finding of the rule type, with the
+ * rule's attributes as the provider names them. */
+static enum nodrift
+sgr_unmanaged(struct detector *d, const struct event *ev, const struct em_entry *e,
+    const char *gid, const struct sgr_ev *r, struct finding_list *out)
+{
+	char proto[32], src[256] = "";
+	long long from = 0, to = 0;
+	char *id = sgr_rule_id(e, gid, r);
+	struct finding *f;
+	int n;
+
+	if (!unmanaged_first(d, ev, e->resource, id)) {
+		free(id);
+		return ND_NOT_MANAGED;
+	}
+	sgr_remember(d, e, gid, r->rule, id);
+	f = finding_new(d, ev, e, FK_UNMANAGED, NULL, id, e->resource);
+	free(id);
+	finding_add_change(f, "security_group_id", NULL, json_object_new_string(gid), CH_ADDED, 0);
+	n = sscanf(r->rule, "%31s %lld-%lld %255s", proto, &from, &to, src);
+	if (n >= 1)
+		finding_add_change(f, "ip_protocol", NULL, json_object_new_string(proto), CH_ADDED, 0);
+	if (n >= 3 && strcmp(proto, "-1") != 0) {
+		finding_add_change(f, "from_port", NULL, json_object_new_int64(from), CH_ADDED, 0);
+		finding_add_change(f, "to_port", NULL, json_object_new_int64(to), CH_ADDED, 0);
+	}
+	if (n == 4) {
+		const char *attr = strcmp(src, "self") == 0 || strncmp(src, "sg-", 3) == 0 ?
+		    "referenced_security_group_id" : strncmp(src, "pl-", 3) == 0 ? "prefix_list_id" :
+		    strchr(src, ':') != NULL ? "cidr_ipv6" : "cidr_ipv4";
+
+		finding_add_change(f, attr, NULL,
+		    json_object_new_string(strcmp(src, "self") == 0 ? gid : src), CH_ADDED, 0);
+	}
+	finding_done(d, ev, NULL, f, e, out);
+	return ND_DRIFT;
+}
+
+/* The legacy rule attribute a revoked source came from (cidr_blocks, ...), or NULL for a
+ * source the rule holds alone. */
+static const char *
+sgr_list_attr(const char *rule)
+{
+	const char *src = strrchr(rule, ' ');
+
+	if (src == NULL || strchr(src + 1, '-') == src + 1)
+		return NULL;
+	src++;
+	if (strncmp(src, "pl-", 3) == 0)
+		return "prefix_list_ids";
+	if (strncmp(src, "sg-", 3) == 0 || strcmp(src, "self") == 0)
+		return NULL;
+	return strchr(src, ':') != NULL ? "ipv6_cidr_blocks" : "cidr_blocks";
+}
+
+/* A rule resource that lost rules: deleted when it held nothing else; a legacy rule that
+ * keeps other CIDRs or prefix lists is modified (the members gone, per attribute). */
+static void
+sgr_removed(struct detector *d, const struct event *ev, const struct em_entry *e,
+    const struct sgr_st *st, struct finding_list *out)
+{
+	json_object *left = val_set_minus(st->rules, st->gone);
+	struct finding *f;
+	size_t i, n;
+
+	if (val_empty(left)) {
+		json_object_put(left);
+		f = finding_new(d, ev, e, FK_DELETED, st->in, NULL, st->in->type);
+		finding_done(d, ev, st->in, f, e, out);
+		return;
+	}
+	json_object_put(left);
+	f = finding_new(d, ev, e, FK_MODIFIED, st->in, NULL, st->in->type);
+	n = json_object_array_length(st->gone);
+	for (i = 0; i < n; i++) {
+		const char *rule = json_object_get_string(json_object_array_get_idx(st->gone, i));
+		const char *attr = sgr_list_attr(rule);
+		json_object *m;
+		size_t c;
+
+		if (attr == NULL)
+			continue;
+		for (c = 0; c < f->nchanges && strcmp(f->changes[c].attribute, attr) != 0; c++)
+			;
+		if (c == f->nchanges)
+			finding_add_change(f, attr, json_object_new_array(), NULL, CH_REMOVED, 0);
+		m = f->changes[c].old_val;
+		json_object_array_add(m, json_object_new_string(strrchr(rule, ' ') + 1));
+	}
+	finding_done(d, ev, st->in, f, e, out);
+}
+
+/* The entry's resources named by id (a revoke by securityGroupRuleIds) that are in state. */
+static size_t
+sgr_by_id(struct detector *d, const struct em_entry *e, const struct event *ev,
+    const char *gid, const struct tf_instance **ins, char **ids, size_t max)
+{
+	const char *prov = tf_provider_name(ev->provider);
+	size_t ne = entry_ids(e, ev, prov, ids, max), j;
+
+	for (j = 0; j < ne; j++) {
+		const struct tf_instance *m[MAX_MATCH];
+
+		ins[j] = state_index_find(d->ix, prov, ids[j], e->resource, m, MAX_MATCH) > 0 &&
+		    sgr_of_group(m[0], gid) ? m[0] : NULL;
+	}
+	return ne;
+}
+
+/* resolve_map for an sg_rule entry whose group's rules are resources (s loaded). */
+static enum nodrift
+sgr_resolve(struct detector *d, const struct event *ev, const struct em_entry *e,
+    struct sgr *s, struct finding_list *out, struct resolved *res)
+{
+	enum nodrift why = ND__COUNT, r;
+	const struct tf_instance *byid[MAX_SGR];
+	char *ids[MAX_SGR];
+	size_t i, j, nid = 0;
+
+	if (e->action == EM_SET_REMOVE)
+		nid = sgr_by_id(d, e, ev, s->gid, byid, ids, MAX_SGR);
+	if (res != NULL) {
+		for (i = 0; i < s->nev && res->in == NULL; i++)
+			res->in = s->ev[i].in;
+		for (i = 0; i < nid && res->in == NULL; i++)
+			res->in = byid[i];
+		res->id = xstrdup(res->in != NULL && res->in->id != NULL ? res->in->id : s->gid);
+		res->type = e->resource;
+	}
+	if (e->action == EM_SET_ADD) {
+		for (i = 0; i < s->nev; i++) {
+			r = s->ev[i].in != NULL ? ND_EQUAL : sgr_unmanaged(d, ev, e, s->gid, &s->ev[i], out);
+			if (why == ND__COUNT || r == ND_DRIFT)
+				why = r;
+		}
+		return why == ND__COUNT ? ND_EQUAL : why;
+	}
+	/* Revoked: by id (each a v5 rule resource), and by rule (any rule resource). */
+	for (i = 0; i < nid; i++) {
+		if (byid[i] != NULL) {
+			for (j = 0; j < s->nev && s->ev[j].in != byid[i]; j++)
+				;
+			if (j == s->nev) {  /* not also named by its rule (a response's rule set) */
+				finding_done(d, ev, byid[i], finding_new(d, ev, e, FK_DELETED, byid[i],
+				    NULL, byid[i]->type), e, out);
+				why = ND_DRIFT;
+			}
+		}
+		free(ids[i]);
+	}
+	for (i = 0; i < s->nev; i++) {
+		if (s->ev[i].in == NULL)
+			continue;
+		for (j = 0; j < s->nst && s->st[j].in != s->ev[i].in; j++)
+			;
+		if (j == s->nst) {      /* found by id only: a v5 rule, gone whole */
+			finding_done(d, ev, s->ev[i].in, finding_new(d, ev, e, FK_DELETED, s->ev[i].in,
+			    NULL, s->ev[i].in->type), e, out);
+			why = ND_DRIFT;
+			continue;
+		}
+		if (s->st[j].gone == NULL)
+			s->st[j].gone = json_object_new_array();
+		json_object_array_add(s->st[j].gone, json_object_new_string(s->ev[i].rule));
+	}
+	for (j = 0; j < s->nst; j++) {
+		if (s->st[j].gone == NULL)
+			continue;
+		json_object_array_sort(s->st[j].gone, sort_str_cmp);
+		sgr_removed(d, ev, e, &s->st[j], out);
+		why = ND_DRIFT;
+	}
+	return why == ND__COUNT ? ND_NOT_MANAGED : why;
+}
+
+/* The resource key an sg_rule event touches first (resource_key), or NULL. */
+static char *
+sgr_key(struct detector *d, const struct em_entry *e, const struct event *ev)
+{
+	struct sgr s;
+	char *key = NULL;
+	size_t i;
+
+	if (!sgr_load(d, e, ev, &s))
+		return NULL;
+	for (i = 0; i < s.nev && key == NULL; i++)
+		if (s.ev[i].in != NULL)
+			key = xstrdup(s.ev[i].in->address);
+	if (key == NULL && s.nev > 0) {
+		char *id = sgr_rule_id(e, s.gid, &s.ev[0]);
+
+		key = xasprintf("%s:%s", e->resource, id);
+		free(id);
+	}
+	if (key == NULL)
+		key = xasprintf("%s:%s", e->resource, s.gid);
+	sgr_free(&s);
+	return key;
+}
+
+/* detector_each_instance for an sg_rule entry: the rule resources a revoke removes (an added
+ * rule that a resource holds changes nothing). -1 when the entry does not apply. */
+static long
+sgr_each(struct detector *d, const struct em_entry *e, const struct event *ev,
+    void (*fn)(void *ctx, const struct em_entry *e, enum em_action action,
+    const struct tf_instance *in), void *ctx)
+{
+	const struct tf_instance *byid[MAX_SGR], *done[2 * MAX_SGR];
+	char *ids[MAX_SGR];
+	struct sgr s;
+	size_t i, j, nid, ndone = 0;
+
+	if (!sgr_load(d, e, ev, &s))
+		return -1;
+	if (e->action == EM_SET_REMOVE) {
+		nid = sgr_by_id(d, e, ev, s.gid, byid, ids, MAX_SGR);
+		for (i = 0; i < nid; i++) {
+			if (byid[i] != NULL)
+				done[ndone++] = byid[i];
+			free(ids[i]);
+		}
+		for (i = 0; i < s.nev; i++)
+			if (s.ev[i].in != NULL)
+				done[ndone++] = s.ev[i].in;
+		for (i = 0; i < ndone; i++) {
+			for (j = 0; j < i && done[j] != done[i]; j++)
+				;
+			if (j == i)
+				fn(ctx, e, EM_DELETE, done[i]);
+		}
+	}
+	sgr_free(&s);
+	return (long)ndone;
+}
+
+/* lifecycle_event for an sg_rule entry: a rule added again puts back the deletion of the
+ * resource holding it; a rule revoked takes away the unmanaged rule added before. 0 when the
+ * entry does not apply. */
+static int
+sgr_lifecycle(struct detector *d, const struct event *ev, const struct em_entry *e,
+    int pipeline, struct revt **cur, struct finding_list *out)
+{
+	const struct em_entry *as = e->action == EM_SET_ADD ? &sgr_create_entry : &sgr_delete_entry;
+	const struct tf_instance *byid[MAX_SGR];
+	char *ids[MAX_SGR], *key;
+	struct sgr s;
+	size_t i, nid = 0;
+
+	if (!sgr_load(d, e, ev, &s))
+		return 0;
+	if (e->action == EM_SET_REMOVE)
+		nid = sgr_by_id(d, e, ev, s.gid, byid, ids, MAX_SGR);
+	for (i = 0; i < nid; i++) {
+		if (byid[i] != NULL)
+			lifecycle_apply(d, ev, as, byid[i]->address, byid[i], pipeline, cur, out);
+		else {
+			key = xasprintf("%s:%s", e->resource, ids[i]);
+			lifecycle_apply(d, ev, as, key, NULL, pipeline, cur, out);
+			free(key);
+		}
+		free(ids[i]);
+	}
+	for (i = 0; i < s.nev; i++) {
+		const char *seen;
+		char *sk, *id;
+
+		if (s.ev[i].in != NULL) {
+			lifecycle_apply(d, ev, as, s.ev[i].in->address, s.ev[i].in, pipeline, cur, out);
+			continue;
+		}
+		if (e->action != EM_SET_REMOVE)
+			continue;
+		/* An unmanaged rule: by the id the record gives, or the one its finding had. */
+		sk = sgr_seen_key(e, s.gid, s.ev[i].rule);
+		seen = s.ev[i].id == NULL ? tf_hmap_get(&d->sgr_ids, sk) : NULL;
+		free(sk);
+		id = seen != NULL ? xstrdup(seen) : sgr_rule_id(e, s.gid, &s.ev[i]);
+		key = xasprintf("%s:%s", e->resource, id);
+		lifecycle_apply(d, ev, as, key, NULL, pipeline, cur, out);
+		free(key);
+		free(id);
+	}
+	sgr_free(&s);
+	return 1;
 }
 
 /* The event map and state: findings for one event. `res` (may be NULL) learns what the
@@ -1129,6 +1699,18 @@ resolve_map(struct detector *d, const struct event *ev, struct finding_list *out
 		size_t nins[MAX_IDS], ne, nres = 0;
 		const char *type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
 
+		if (ents[i]->sgr != NULL) {
+			/* Rules as resources: this entry decides, when the group's rules are. */
+			struct sgr s;
+
+			if (!sgr_load(d, ents[i], ev, &s))
+				continue;
+			why = sgr_resolve(d, ev, ents[i], &s, out, res);
+			sgr_free(&s);
+			for (k = 0; k < nids; k++)
+				free(ids[k]);
+			goto done;
+		}
 		ne = entry_ids_ix(ents[i], ev, prov, d->ix, eids, MAX_IDS);
 		for (j = 0; j < ne; j++) {
 			nins[j] = d->ix != NULL ?
@@ -1218,6 +1800,11 @@ resource_key(struct detector *d, const struct event *ev, int any_type)
 	for (i = 0; i < nent && key == NULL; i++) {
 		const char *type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
 
+		if (ents[i]->sgr != NULL) {
+			if (fallback == NULL)
+				key = sgr_key(d, ents[i], ev);
+			continue;
+		}
 		ne = entry_ids_ix(ents[i], ev, prov, d->ix, ids, MAX_IDS);
 		for (j = 0; j < ne; j++) {
 			if (key == NULL && d->ix != NULL &&
@@ -1252,7 +1839,17 @@ detector_each_instance(struct detector *d, const struct event *ev,
 	for (i = 0; i < nent && !found; i++) {
 		const char *type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
 		char *ids[MAX_IDS];
-		size_t ne = entry_ids_ix(ents[i], ev, prov, d->ix, ids, MAX_IDS);
+		size_t ne;
+		long sc;
+
+		if (ents[i]->sgr != NULL) {
+			if ((sc = sgr_each(d, ents[i], ev, fn, ctx)) >= 0) {
+				calls += (size_t)sc;
+				found = 1;
+			}
+			continue;
+		}
+		ne = entry_ids_ix(ents[i], ev, prov, d->ix, ids, MAX_IDS);
 
 		for (j = 0; j < ne; j++) {
 			const struct tf_instance *ins[MAX_MATCH], *cov;
@@ -2040,7 +2637,7 @@ track_finding(struct detector *d, const struct finding *f, const struct em_entry
 	if (e == NULL)
 		e = entry_of(d, f);
 	if (f->kind == FK_MODIFIED || (f->kind == FK_UNMANAGED && e != NULL &&
-	    e->action == EM_SET_ADD)) {
+	    e->action == EM_SET_ADD && e->sgr == NULL)) {
 		df->a = xcalloc(f->nchanges + 1, sizeof *df->a);
 		for (i = 0; i < f->nchanges; i++) {
 			const struct change *c = &f->changes[i];
@@ -2389,6 +2986,10 @@ lifecycle_event(struct detector *d, const struct event *ev, struct finding_list 
 	for (i = 0; i < nent && !handled; i++) {
 		const char *type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
 
+		if (ents[i]->sgr != NULL) {
+			handled = sgr_lifecycle(d, ev, ents[i], pipeline, &cur, out);
+			continue;
+		}
 		ne = entry_ids_ix(ents[i], ev, prov, d->ix, ids, MAX_IDS);
 		for (j = 0; j < ne && d->ix != NULL && !handled; j++)
 			handled = state_index_find(d->ix, prov, ids[j], type, ins, MAX_MATCH) > 0;
