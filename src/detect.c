@@ -50,9 +50,10 @@ struct detector {
 	struct rules *rules;         /* a reference, or NULL: severities by kind only */
 	struct lifecycle *lc;        /* open findings by resource (the drift lifecycle), or NULL */
 	int no_lifecycle;            /* detector_set_lifecycle(d, 0) */
-	struct tf_hmap sgr_ids;      /* unmanaged security-group rules: group, direction, rule -> id */
-	char **sgr_kv;               /* their keys and ids (owned) */
-	size_t nsgr_kv, capsgr_kv;
+	struct tf_hmap sgr_notes;    /* security-group rules no rule resource holds, by group,
+	                              * direction and rule -> struct sgr_note */
+	struct sgr_note **sgr_nv;    /* the notes (owned) */
+	size_t nsgr_nv, capsgr_nv;
 };
 
 /* A GCP operation's last entry held for its first (see detect_event). */
@@ -161,6 +162,8 @@ detector_set_index(struct detector *d, struct state_index *ix)
 	d->ix = ix;
 }
 
+static void sgr_notes_free(struct detector *d);
+
 void
 detector_free(struct detector *d)
 {
@@ -177,10 +180,7 @@ detector_free(struct detector *d)
 	freeze_windows_free(d->extra_freezes, d->nextra_freezes);
 	rules_unref(d->rules);
 	lifecycle_free(d->lc);
-	tf_hmap_free(&d->sgr_ids);
-	for (size_t i = 0; i < d->nsgr_kv; i++)
-		free(d->sgr_kv[i]);
-	free(d->sgr_kv);
+	sgr_notes_free(d);
 	free(d);
 }
 
@@ -1119,7 +1119,6 @@ handle_unmanaged(struct detector *d, const struct event *ev, const struct em_ent
  * source), since CloudTrail never names a legacy rule's sgrule- id.
  */
 
-#define MAX_SGR 64           /* rules of one group, rules of one event */
 
 /* One rule of the event: its canonical form and, when the record gives it, its sgr- id. */
 struct sgr_ev {
@@ -1137,9 +1136,9 @@ struct sgr_st {
 
 struct sgr {
 	const char *gid;                /* borrowed from the record */
-	struct sgr_ev ev[MAX_SGR];
-	size_t nev;
-	struct sgr_st st[MAX_SGR];
+	struct sgr_ev *ev;              /* the event's rules, each once */
+	size_t nev, capev;
+	struct sgr_st *st;              /* the group's rule resources in the direction */
 	size_t nst;
 };
 
@@ -1206,7 +1205,7 @@ sgr_add_rules(struct sgr *s, json_object *perm, const char *id)
 	json_object *rules = sg_self(val_from_event(VT_SG_RULES, perm), s->gid);
 	size_t i, n = json_object_is_type(rules, json_type_array) ? json_object_array_length(rules) : 0;
 
-	for (i = 0; i < n && s->nev < MAX_SGR; i++) {
+	for (i = 0; i < n; i++) {
 		const char *r = json_object_get_string(json_object_array_get_idx(rules, i));
 		size_t k;
 
@@ -1214,6 +1213,10 @@ sgr_add_rules(struct sgr *s, json_object *perm, const char *id)
 			;
 		if (k < s->nev)
 			continue;
+		if (s->nev == s->capev) {
+			s->capev = s->capev ? s->capev * 2 : 8;
+			s->ev = xreallocarray(s->ev, s->capev, sizeof *s->ev);
+		}
 		s->ev[s->nev].rule = xstrdup(r);
 		s->ev[s->nev].id = id != NULL && n == 1 ? xstrdup(id) : NULL;
 		s->ev[s->nev].in = NULL;
@@ -1259,12 +1262,15 @@ sgr_load(struct detector *d, const struct em_entry *e, const struct event *ev, s
 	if ((s->gid = sgr_group(d, e, ev)) == NULL)
 		return 0;
 	for (i = 0; em_sgrule_types[i] != NULL; i++) {
-		const struct tf_instance *ins[MAX_SGR];
-		size_t n = state_index_match(d->ix, em_sgrule_types[i], attr, &s->gid, 1, ins, MAX_SGR);
+		size_t n = state_index_match(d->ix, em_sgrule_types[i], attr, &s->gid, 1, NULL, 0);
+		const struct tf_instance **ins;
 
-		if (n > MAX_SGR)
-			n = MAX_SGR;
-		for (j = 0; j < n && s->nst < MAX_SGR; j++) {
+		if (n == 0)
+			continue;
+		ins = xcalloc(n, sizeof *ins);
+		n = state_index_match(d->ix, em_sgrule_types[i], attr, &s->gid, 1, ins, n);
+		s->st = xreallocarray(s->st, s->nst + n + 1, sizeof *s->st);
+		for (j = 0; j < n; j++) {
 			json_object *one;
 
 			if (!sgr_same_direction(e, ins[j]))
@@ -1273,9 +1279,11 @@ sgr_load(struct detector *d, const struct em_entry *e, const struct event *ev, s
 			json_object_array_add(one, json_object_get(tfstate_attrs(ins[j])));
 			s->st[s->nst].in = ins[j];
 			s->st[s->nst].rules = sg_self(val_from_state(VT_SG_RULES, one), s->gid);
+			s->st[s->nst].gone = NULL;
 			s->nst++;
 			json_object_put(one);
 		}
+		free(ins);
 	}
 	/* The event's rules: the first `rules` path that holds any. A response's rule set names
 	 * each rule's sgr- id. */
@@ -1332,6 +1340,8 @@ sgr_free(struct sgr *s)
 		json_object_put(s->st[i].rules);
 		json_object_put(s->st[i].gone);
 	}
+	free(s->ev);
+	free(s->st);
 }
 
 /* The id of a rule the record does not name: the legacy aws_security_group_rule import id
@@ -1350,31 +1360,56 @@ sgr_rule_id(const struct em_entry *e, const char *gid, const struct sgr_ev *r)
 	    from, to, strcmp(src, "self") == 0 ? gid : src);
 }
 
-/* Remembered at a rule's unmanaged finding: its group, direction and rule -> its id, so a
- * revoke by permissions (which names no id) finds the finding again. */
-static char *
-sgr_seen_key(const struct em_entry *e, const char *gid, const char *rule)
+/* What the detector remembers of a rule no rule resource holds (by group, direction and
+ * rule): the id its unmanaged finding named, so that a revoke by permissions (which names no
+ * id) finds the finding again; and the newest such revoke, for a finding made afterwards from
+ * an older event (a log read newest first). */
+struct sgr_note {
+	char *key;
+	char *id;               /* or NULL */
+	struct revt *rev;       /* a reference, or NULL */
+};
+
+static void revt_unref(struct revt *e);
+static void sgr_note_revoked(struct detector *d, struct sgr_note *n, const struct event *ev,
+    int pipeline, struct revt **cur);
+static void sgr_note_settle(struct detector *d, const struct sgr_note *n, const char *key,
+    int64_t t);
+
+static struct sgr_note *
+sgr_note(struct detector *d, const struct em_entry *e, const char *gid, const char *rule)
 {
-	return xasprintf("%s\n%d\n%s", gid, e->sgr->egress, rule);
+	char *key = xasprintf("%s\n%d\n%s", gid, e->sgr->egress, rule);
+	struct sgr_note *n = tf_hmap_get(&d->sgr_notes, key);
+
+	if (n != NULL) {
+		free(key);
+		return n;
+	}
+	n = xcalloc(1, sizeof *n);
+	n->key = key;
+	if (d->nsgr_nv == d->capsgr_nv) {
+		d->capsgr_nv = d->capsgr_nv ? d->capsgr_nv * 2 : 16;
+		d->sgr_nv = xreallocarray(d->sgr_nv, d->capsgr_nv, sizeof *d->sgr_nv);
+	}
+	d->sgr_nv[d->nsgr_nv++] = n;
+	tf_hmap_put(&d->sgr_notes, n->key, n);
+	return n;
 }
 
 static void
-sgr_remember(struct detector *d, const struct em_entry *e, const char *gid, const char *rule,
-    const char *id)
+sgr_notes_free(struct detector *d)
 {
-	char *key = sgr_seen_key(e, gid, rule);
-	size_t kl = strlen(key);
-	char *kv = xmalloc(kl + strlen(id) + 2);
+	size_t i;
 
-	memcpy(kv, key, kl + 1);
-	memcpy(kv + kl + 1, id, strlen(id) + 1);
-	free(key);
-	if (d->nsgr_kv == d->capsgr_kv) {
-		d->capsgr_kv = d->capsgr_kv ? d->capsgr_kv * 2 : 16;
-		d->sgr_kv = xreallocarray(d->sgr_kv, d->capsgr_kv, sizeof *d->sgr_kv);
+	for (i = 0; i < d->nsgr_nv; i++) {
+		free(d->sgr_nv[i]->key);
+		free(d->sgr_nv[i]->id);
+		revt_unref(d->sgr_nv[i]->rev);
+		free(d->sgr_nv[i]);
 	}
-	d->sgr_kv[d->nsgr_kv++] = kv;
-	tf_hmap_put(&d->sgr_ids, kv, kv + kl + 1);
+	free(d->sgr_nv);
+	tf_hmap_free(&d->sgr_notes);
 }
 
 /* An added rule no rule resource holds: one unmanaged finding of the rule type, with the
@@ -1389,11 +1424,19 @@ sgr_unmanaged(struct detector *d, const struct event *ev, const struct em_entry 
 	struct finding *f;
 	int n;
 
+	struct sgr_note *note;
+	char *key;
+
 	if (!unmanaged_first(d, ev, e->resource, id)) {
 		free(id);
 		return ND_NOT_MANAGED;
 	}
-	sgr_remember(d, e, gid, r->rule, id);
+	note = sgr_note(d, e, gid, r->rule);
+	free(note->id);
+	note->id = xstrdup(id);
+	key = xasprintf("%s:%s", e->resource, id);
+	sgr_note_settle(d, note, key, ev->time_ms);
+	free(key);
 	f = finding_new(d, ev, e, FK_UNMANAGED, NULL, id, e->resource);
 	free(id);
 	finding_add_change(f, "security_group_id", NULL, json_object_new_string(gid), CH_ADDED, 0);
@@ -1493,12 +1536,12 @@ sgr_resolve(struct detector *d, const struct event *ev, const struct em_entry *e
     struct sgr *s, struct finding_list *out, struct resolved *res)
 {
 	enum nodrift why = ND__COUNT, r;
-	const struct tf_instance *byid[MAX_SGR];
-	char *ids[MAX_SGR];
+	const struct tf_instance *byid[MAX_IDS];
+	char *ids[MAX_IDS];
 	size_t i, j, nid = 0;
 
 	if (e->action == EM_SET_REMOVE)
-		nid = sgr_by_id(d, e, ev, s->gid, byid, ids, MAX_SGR);
+		nid = sgr_by_id(d, e, ev, s->gid, byid, ids, MAX_IDS);
 	if (res != NULL) {
 		for (i = 0; i < s->nev && res->in == NULL; i++)
 			res->in = s->ev[i].in;
@@ -1585,15 +1628,16 @@ sgr_each(struct detector *d, const struct em_entry *e, const struct event *ev,
     void (*fn)(void *ctx, const struct em_entry *e, enum em_action action,
     const struct tf_instance *in), void *ctx)
 {
-	const struct tf_instance *byid[MAX_SGR], *done[2 * MAX_SGR];
-	char *ids[MAX_SGR];
+	const struct tf_instance *byid[MAX_IDS], **done;
+	char *ids[MAX_IDS];
 	struct sgr s;
 	size_t i, j, nid, ndone = 0;
 
 	if (!sgr_load(d, e, ev, &s))
 		return -1;
 	if (e->action == EM_SET_REMOVE) {
-		nid = sgr_by_id(d, e, ev, s.gid, byid, ids, MAX_SGR);
+		nid = sgr_by_id(d, e, ev, s.gid, byid, ids, MAX_IDS);
+		done = xcalloc(nid + s.nev + 1, sizeof *done);
 		for (i = 0; i < nid; i++) {
 			if (byid[i] != NULL)
 				done[ndone++] = byid[i];
@@ -1608,6 +1652,7 @@ sgr_each(struct detector *d, const struct em_entry *e, const struct event *ev,
 			if (j == i)
 				fn(ctx, e, EM_DELETE, done[i]);
 		}
+		free(done);
 	}
 	sgr_free(&s);
 	return (long)ndone;
@@ -1621,15 +1666,15 @@ sgr_lifecycle(struct detector *d, const struct event *ev, const struct em_entry 
     int pipeline, struct revt **cur, struct finding_list *out)
 {
 	const struct em_entry *as = e->action == EM_SET_ADD ? &sgr_create_entry : &sgr_delete_entry;
-	const struct tf_instance *byid[MAX_SGR];
-	char *ids[MAX_SGR], *key;
+	const struct tf_instance *byid[MAX_IDS];
+	char *ids[MAX_IDS], *key;
 	struct sgr s;
 	size_t i, nid = 0;
 
 	if (!sgr_load(d, e, ev, &s))
 		return 0;
 	if (e->action == EM_SET_REMOVE)
-		nid = sgr_by_id(d, e, ev, s.gid, byid, ids, MAX_SGR);
+		nid = sgr_by_id(d, e, ev, s.gid, byid, ids, MAX_IDS);
 	for (i = 0; i < nid; i++) {
 		if (byid[i] != NULL)
 			lifecycle_apply(d, ev, as, byid[i]->address, byid[i], pipeline, cur, out);
@@ -1641,8 +1686,8 @@ sgr_lifecycle(struct detector *d, const struct event *ev, const struct em_entry 
 		free(ids[i]);
 	}
 	for (i = 0; i < s.nev; i++) {
-		const char *seen;
-		char *sk, *id;
+		struct sgr_note *note;
+		char *id;
 
 		if (s.ev[i].in != NULL) {
 			lifecycle_apply(d, ev, as, s.ev[i].in->address, s.ev[i].in, pipeline, cur, out);
@@ -1650,11 +1695,13 @@ sgr_lifecycle(struct detector *d, const struct event *ev, const struct em_entry 
 		}
 		if (e->action != EM_SET_REMOVE)
 			continue;
-		/* An unmanaged rule: by the id the record gives, or the one its finding had. */
-		sk = sgr_seen_key(e, s.gid, s.ev[i].rule);
-		seen = s.ev[i].id == NULL ? tf_hmap_get(&d->sgr_ids, sk) : NULL;
-		free(sk);
-		id = seen != NULL ? xstrdup(seen) : sgr_rule_id(e, s.gid, &s.ev[i]);
+		/* An unmanaged rule: by the id the record gives, or the one its finding had; a
+		 * finding not made yet (from an older event read later) learns of it then. */
+		note = sgr_note(d, e, s.gid, s.ev[i].rule);
+		if (s.ev[i].id == NULL && note->id == NULL)
+			sgr_note_revoked(d, note, ev, pipeline, cur);
+		id = s.ev[i].id != NULL ? xstrdup(s.ev[i].id) : note->id != NULL ?
+		    xstrdup(note->id) : sgr_rule_id(e, s.gid, &s.ev[i]);
 		key = xasprintf("%s:%s", e->resource, id);
 		lifecycle_apply(d, ev, as, key, NULL, pipeline, cur, out);
 		free(key);
@@ -2961,6 +3008,37 @@ lifecycle_apply(struct detector *d, const struct event *ev, const struct em_entr
 			resolve_at(d, r, i, by, ev, ev->time_ms, out);
 		else
 			i++;
+	}
+}
+
+/* sg_rule: remember a revoke by permissions of a rule whose id is not known yet. */
+static void
+sgr_note_revoked(struct detector *d, struct sgr_note *n, const struct event *ev, int pipeline,
+    struct revt **cur)
+{
+	if (d->no_lifecycle || ev->time_ms == 0)
+		return;
+	if (n->rev == NULL || ev->time_ms >= n->rev->time_ms) {
+		revt_unref(n->rev);
+		n->rev = revt_of(cur, ev, pipeline);
+	}
+}
+
+/* sg_rule: an unmanaged rule's finding is about to be made from an event at t: a revoke of
+ * the rule seen already, but logged after t, is its resource's newest delete (so that
+ * lifecycle_settle resolves the finding as it would have, read in order). */
+static void
+sgr_note_settle(struct detector *d, const struct sgr_note *n, const char *key, int64_t t)
+{
+	struct dres *r;
+
+	if (d->no_lifecycle || n->rev == NULL || t == 0 || n->rev->time_ms <= t)
+		return;
+	r = dres_get(lc_get(d), key);
+	if (r->del == NULL || n->rev->time_ms >= r->del->time_ms) {
+		revt_unref(r->del);
+		r->del = n->rev;
+		n->rev->refs++;
 	}
 }
 
