@@ -1132,6 +1132,7 @@ struct sgr_st {
 	const struct tf_instance *in;
 	json_object *rules;             /* sorted array of strings */
 	json_object *gone;              /* set_remove: the rules the event revokes (array) */
+	int whole;                      /* set_remove: revoked by its id, whatever it held */
 };
 
 struct sgr {
@@ -1238,14 +1239,23 @@ sgr_has_rules(json_object *v)
 	    json_object_object_get_ex(v, "ipProtocol", &p) && p != NULL;
 }
 
-/* Is the rule resource one of group gid's? (A rule id names one group's rule only.) */
-static int
-sgr_of_group(const struct tf_instance *in, const char *gid)
+/* The group's rule resource (in the entry's direction) with this sgr- id: a v5 rule's id, or
+ * the security_group_rule_id the provider keeps for a legacy rule with a single source. */
+static const struct tf_instance *
+sgr_find_id(const struct sgr *s, const char *id)
 {
-	json_object *g = tfstate_attr(in, "security_group_id");
+	size_t j;
 
-	return g != NULL && json_object_is_type(g, json_type_string) &&
-	    strcmp(json_object_get_string(g), gid) == 0;
+	for (j = 0; id != NULL && j < s->nst; j++) {
+		const struct tf_instance *in = s->st[j].in;
+		json_object *v = tfstate_attr(in, "security_group_rule_id");
+
+		if ((in->id != NULL && strcmp(in->id, id) == 0) ||
+		    (v != NULL && json_object_is_type(v, json_type_string) &&
+		    strcmp(json_object_get_string(v), id) == 0))
+			return in;
+	}
+	return NULL;
 }
 
 /* Everything the entry needs to decide: the event's rules, the group's rule resources in the
@@ -1255,7 +1265,6 @@ static int
 sgr_load(struct detector *d, const struct em_entry *e, const struct event *ev, struct sgr *s)
 {
 	static const char *const attr[] = { "security_group_id" };
-	const char *prov = tf_provider_name(ev->provider);
 	size_t i, j, k;
 
 	memset(s, 0, sizeof *s);
@@ -1280,6 +1289,7 @@ sgr_load(struct detector *d, const struct em_entry *e, const struct event *ev, s
 			s->st[s->nst].in = ins[j];
 			s->st[s->nst].rules = sg_self(val_from_state(VT_SG_RULES, one), s->gid);
 			s->st[s->nst].gone = NULL;
+			s->st[s->nst].whole = 0;
 			s->nst++;
 			json_object_put(one);
 		}
@@ -1309,17 +1319,11 @@ sgr_load(struct detector *d, const struct em_entry *e, const struct event *ev, s
 			json_object_put(one);
 		}
 	}
-	/* Which rule resource holds each: by its sgr- id (v5 rules), else by its rule. */
+	/* Which rule resource holds each: by its sgr- id, else by its rule. */
 	for (k = 0; k < s->nev; k++) {
 		struct sgr_ev *r = &s->ev[k];
 
-		if (r->id != NULL) {
-			const struct tf_instance *ins[MAX_MATCH];
-			size_t n = state_index_find(d->ix, prov, r->id, e->resource, ins, MAX_MATCH);
-
-			if (n > 0 && sgr_of_group(ins[0], s->gid))
-				r->in = ins[0];
-		}
+		r->in = sgr_find_id(s, r->id);
 		for (j = 0; r->in == NULL && j < s->nst; j++)
 			if (sgr_holds(s->st[j].rules, r->rule))
 				r->in = s->st[j].in;
@@ -1482,11 +1486,11 @@ static void
 sgr_removed(struct detector *d, const struct event *ev, const struct em_entry *e,
     const struct sgr_st *st, struct finding_list *out)
 {
-	json_object *left = val_set_minus(st->rules, st->gone);
+	json_object *left = st->whole ? NULL : val_set_minus(st->rules, st->gone);
 	struct finding *f;
 	size_t i, n;
 
-	if (val_empty(left)) {
+	if (st->whole || val_empty(left)) {
 		json_object_put(left);
 		f = finding_new(d, ev, e, FK_DELETED, st->in, NULL, st->in->type);
 		finding_done(d, ev, st->in, f, e, out);
@@ -1515,18 +1519,13 @@ sgr_removed(struct detector *d, const struct event *ev, const struct em_entry *e
 
 /* The entry's resources named by id (a revoke by securityGroupRuleIds) that are in state. */
 static size_t
-sgr_by_id(struct detector *d, const struct em_entry *e, const struct event *ev,
-    const char *gid, const struct tf_instance **ins, char **ids, size_t max)
+sgr_by_id(const struct em_entry *e, const struct event *ev, const struct sgr *s,
+    const struct tf_instance **ins, char **ids, size_t max)
 {
-	const char *prov = tf_provider_name(ev->provider);
-	size_t ne = entry_ids(e, ev, prov, ids, max), j;
+	size_t ne = entry_ids(e, ev, tf_provider_name(ev->provider), ids, max), j;
 
-	for (j = 0; j < ne; j++) {
-		const struct tf_instance *m[MAX_MATCH];
-
-		ins[j] = state_index_find(d->ix, prov, ids[j], e->resource, m, MAX_MATCH) > 0 &&
-		    sgr_of_group(m[0], gid) ? m[0] : NULL;
-	}
+	for (j = 0; j < ne; j++)
+		ins[j] = sgr_find_id(s, ids[j]);
 	return ne;
 }
 
@@ -1541,7 +1540,7 @@ sgr_resolve(struct detector *d, const struct event *ev, const struct em_entry *e
 	size_t i, j, nid = 0;
 
 	if (e->action == EM_SET_REMOVE)
-		nid = sgr_by_id(d, e, ev, s->gid, byid, ids, MAX_IDS);
+		nid = sgr_by_id(e, ev, s, byid, ids, MAX_IDS);
 	if (res != NULL) {
 		for (i = 0; i < s->nev && res->in == NULL; i++)
 			res->in = s->ev[i].in;
@@ -1558,38 +1557,28 @@ sgr_resolve(struct detector *d, const struct event *ev, const struct em_entry *e
 		}
 		return why == ND__COUNT ? ND_EQUAL : why;
 	}
-	/* Revoked: by id (each a v5 rule resource), and by rule (any rule resource). */
+	/* Revoked: by id (the rule resource goes whole), and by rule (a legacy rule may keep
+	 * other CIDRs); each rule resource gets one finding. */
 	for (i = 0; i < nid; i++) {
-		if (byid[i] != NULL) {
-			for (j = 0; j < s->nev && s->ev[j].in != byid[i]; j++)
-				;
-			if (j == s->nev) {  /* not also named by its rule (a response's rule set) */
-				finding_done(d, ev, byid[i], finding_new(d, ev, e, FK_DELETED, byid[i],
-				    NULL, byid[i]->type), e, out);
-				why = ND_DRIFT;
-			}
-		}
+		for (j = 0; byid[i] != NULL && j < s->nst; j++)
+			if (s->st[j].in == byid[i])
+				s->st[j].whole = 1;
 		free(ids[i]);
 	}
 	for (i = 0; i < s->nev; i++) {
-		if (s->ev[i].in == NULL)
-			continue;
-		for (j = 0; j < s->nst && s->st[j].in != s->ev[i].in; j++)
-			;
-		if (j == s->nst) {      /* found by id only: a v5 rule, gone whole */
-			finding_done(d, ev, s->ev[i].in, finding_new(d, ev, e, FK_DELETED, s->ev[i].in,
-			    NULL, s->ev[i].in->type), e, out);
-			why = ND_DRIFT;
-			continue;
+		for (j = 0; s->ev[i].in != NULL && j < s->nst; j++) {
+			if (s->st[j].in != s->ev[i].in)
+				continue;
+			if (s->st[j].gone == NULL)
+				s->st[j].gone = json_object_new_array();
+			json_object_array_add(s->st[j].gone, json_object_new_string(s->ev[i].rule));
 		}
-		if (s->st[j].gone == NULL)
-			s->st[j].gone = json_object_new_array();
-		json_object_array_add(s->st[j].gone, json_object_new_string(s->ev[i].rule));
 	}
 	for (j = 0; j < s->nst; j++) {
-		if (s->st[j].gone == NULL)
+		if (s->st[j].gone == NULL && !s->st[j].whole)
 			continue;
-		json_object_array_sort(s->st[j].gone, sort_str_cmp);
+		if (s->st[j].gone != NULL)
+			json_object_array_sort(s->st[j].gone, sort_str_cmp);
 		sgr_removed(d, ev, e, &s->st[j], out);
 		why = ND_DRIFT;
 	}
@@ -1636,7 +1625,7 @@ sgr_each(struct detector *d, const struct em_entry *e, const struct event *ev,
 	if (!sgr_load(d, e, ev, &s))
 		return -1;
 	if (e->action == EM_SET_REMOVE) {
-		nid = sgr_by_id(d, e, ev, s.gid, byid, ids, MAX_IDS);
+		nid = sgr_by_id(e, ev, &s, byid, ids, MAX_IDS);
 		done = xcalloc(nid + s.nev + 1, sizeof *done);
 		for (i = 0; i < nid; i++) {
 			if (byid[i] != NULL)
@@ -1674,7 +1663,7 @@ sgr_lifecycle(struct detector *d, const struct event *ev, const struct em_entry 
 	if (!sgr_load(d, e, ev, &s))
 		return 0;
 	if (e->action == EM_SET_REMOVE)
-		nid = sgr_by_id(d, e, ev, s.gid, byid, ids, MAX_IDS);
+		nid = sgr_by_id(e, ev, &s, byid, ids, MAX_IDS);
 	for (i = 0; i < nid; i++) {
 		if (byid[i] != NULL)
 			lifecycle_apply(d, ev, as, byid[i]->address, byid[i], pipeline, cur, out);
