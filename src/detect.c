@@ -1647,6 +1647,53 @@ sgr_each(struct detector *d, const struct em_entry *e, const struct event *ev,
 	return (long)ndone;
 }
 
+/* Rules added back to a legacy rule resource that had some of its CIDRs or prefix lists
+ * revoked (a modified finding, members removed): the members added again, as a set_add of
+ * its list attributes would give them. */
+static void
+sgr_readded(struct detector *d, const struct event *ev, const struct sgr_st *st, int pipeline,
+    struct revt **cur, struct finding_list *out)
+{
+	static const char *const lists[] = { "cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids" };
+	char names[3][24];
+	struct em_attr a[3];
+	struct em_entry te;
+	size_t i, k, n = 0, len = json_object_array_length(st->gone);
+
+	if (strcmp(st->in->type, "aws_security_group_rule") != 0)
+		return;
+	memset(a, 0, sizeof a);
+	memset(&te, 0, sizeof te);
+	for (k = 0; k < TF_ARRLEN(lists); k++) {
+		json_object *v = json_object_new_array();
+
+		for (i = 0; i < len; i++) {
+			const char *rule = json_object_get_string(json_object_array_get_idx(st->gone, i));
+			const char *attr = sgr_list_attr(rule);
+
+			if (attr != NULL && strcmp(attr, lists[k]) == 0)
+				json_object_array_add(v, json_object_new_string(strrchr(rule, ' ') + 1));
+		}
+		if (json_object_array_length(v) == 0) {
+			json_object_put(v);
+			continue;
+		}
+		snprintf(names[n], sizeof names[n], "%s", lists[k]);
+		a[n].name = names[n];
+		a[n].transform = a[n].state_transform = VT_STRING_SET;
+		a[n].value = v;
+		n++;
+	}
+	if (n > 0) {
+		te.action = EM_SET_ADD;
+		te.attrs = a;
+		te.nattrs = n;
+		lifecycle_apply(d, ev, &te, st->in->address, st->in, pipeline, cur, out);
+	}
+	for (k = 0; k < n; k++)
+		json_object_put(a[k].value);
+}
+
 /* lifecycle_event for an sg_rule entry: a rule added again puts back the deletion of the
  * resource holding it; a rule revoked takes away the unmanaged rule added before. 0 when the
  * entry does not apply. */
@@ -1658,7 +1705,7 @@ sgr_lifecycle(struct detector *d, const struct event *ev, const struct em_entry 
 	const struct tf_instance *byid[MAX_IDS];
 	char *ids[MAX_IDS], *key;
 	struct sgr s;
-	size_t i, nid = 0;
+	size_t i, j, nid = 0;
 
 	if (!sgr_load(d, e, ev, &s))
 		return 0;
@@ -1679,7 +1726,13 @@ sgr_lifecycle(struct detector *d, const struct event *ev, const struct em_entry 
 		char *id;
 
 		if (s.ev[i].in != NULL) {
-			lifecycle_apply(d, ev, as, s.ev[i].in->address, s.ev[i].in, pipeline, cur, out);
+			for (j = 0; j < s.nst; j++) {
+				if (s.st[j].in != s.ev[i].in)
+					continue;
+				if (s.st[j].gone == NULL)
+					s.st[j].gone = json_object_new_array();
+				json_object_array_add(s.st[j].gone, json_object_new_string(s.ev[i].rule));
+			}
 			continue;
 		}
 		if (e->action != EM_SET_REMOVE)
@@ -1695,6 +1748,14 @@ sgr_lifecycle(struct detector *d, const struct event *ev, const struct em_entry 
 		lifecycle_apply(d, ev, as, key, NULL, pipeline, cur, out);
 		free(key);
 		free(id);
+	}
+	/* The rule resources holding the event's rules, each once. */
+	for (j = 0; j < s.nst; j++) {
+		if (s.st[j].gone == NULL)
+			continue;
+		lifecycle_apply(d, ev, as, s.st[j].in->address, s.st[j].in, pipeline, cur, out);
+		if (e->action == EM_SET_ADD)
+			sgr_readded(d, ev, &s.st[j], pipeline, cur, out);
 	}
 	sgr_free(&s);
 	return 1;
