@@ -1416,6 +1416,51 @@ sgr_notes_free(struct detector *d)
 	tf_hmap_free(&d->sgr_notes);
 }
 
+/* An unmanaged rule's finding given back (the store's, at start): its rule from its changes
+ * (as sgr_unmanaged wrote them), so that a revoke by permissions finds it in this run too. */
+static void
+sgr_note_from_finding(struct detector *d, const struct em_entry *e, const struct finding *f)
+{
+	static const char *const srcs[] = { "cidr_ipv4", "cidr_ipv6", "prefix_list_id",
+	    "referenced_security_group_id" };
+	const char *gid = NULL, *proto = NULL, *src = NULL;
+	long long from = 0, to = 0;
+	struct sgr_note *note;
+	char *rule;
+	size_t i, k;
+
+	if (f->resource_id == NULL)
+		return;
+	for (i = 0; i < f->nchanges; i++) {
+		const struct change *c = &f->changes[i];
+		json_object *v = c->new_val;
+
+		if (v == NULL)
+			continue;
+		if (strcmp(c->attribute, "security_group_id") == 0)
+			gid = json_object_get_string(v);
+		else if (strcmp(c->attribute, "ip_protocol") == 0)
+			proto = json_object_get_string(v);
+		else if (strcmp(c->attribute, "from_port") == 0)
+			from = json_object_get_int64(v);
+		else if (strcmp(c->attribute, "to_port") == 0)
+			to = json_object_get_int64(v);
+		for (k = 0; k < TF_ARRLEN(srcs); k++)
+			if (strcmp(c->attribute, srcs[k]) == 0)
+				src = json_object_get_string(v);
+	}
+	if (gid == NULL || proto == NULL)
+		return;
+	if (src == NULL)
+		rule = xasprintf("%s %lld-%lld", proto, from, to);
+	else
+		rule = xasprintf("%s %lld-%lld %s", proto, from, to, strcmp(src, gid) == 0 ? "self" : src);
+	note = sgr_note(d, e, gid, rule);
+	if (note->id == NULL)
+		note->id = xstrdup(f->resource_id);
+	free(rule);
+}
+
 /* An added rule no rule resource holds: one unmanaged finding of the rule type, with the
  * rule's attributes as the provider names them. */
 static enum nodrift
@@ -2733,6 +2778,8 @@ track_finding(struct detector *d, const struct finding *f, const struct em_entry
 	}
 	if (e == NULL)
 		e = entry_of(d, f);
+	if (f->kind == FK_UNMANAGED && e != NULL && e->sgr != NULL)
+		sgr_note_from_finding(d, e, f);
 	if (f->kind == FK_MODIFIED || (f->kind == FK_UNMANAGED && e != NULL &&
 	    e->action == EM_SET_ADD && e->sgr == NULL)) {
 		df->a = xcalloc(f->nchanges + 1, sizeof *df->a);

@@ -104,4 +104,20 @@ python3 "$T_TMP/state.py" "$T_TMP/leg.tfstate" $sg legacy
 got=$(python3 "$T_TMP/q.py" "$T_TMP/s4.jsonl" | grep -E "$sg|sgr-|aws_security_group|_rule")
 t_is "invictus, legacy rules: the same" "$got" \
     "unmanaged aws_vpc_security_group_ingress_rule sgr-0a11552a7d225f5c7 None resolved reverted_by_hand critical"
+
+# 5. Across runs with a store: the stratus rule reported in one scan, revoked by permissions
+# (the same record's rule, the flat form, an hour later) in the next: the store's finding
+# resolves, though the revoke names no id.
+sg=sg-003dc7f1f1c686164
+python3 - "$stratus" "$T_TMP/revoke.json" <<'PY'
+import json, sys
+rec = json.load(open(sys.argv[1]))[0]
+rec.update(eventName="RevokeSecurityGroupIngress", eventID="revoke-1", eventTime="2024-08-01T13:23:55Z",
+           responseElements={"requestId": rec["requestID"], "_return": True})
+json.dump({"Records": [rec]}, open(sys.argv[2], "w"))
+PY
+t_exit "run 1 with a store: the unmanaged rule (exit 2)" 2 "$TFDRIFT" scan --store "$T_TMP/st.db" --state "$T_TMP/v5.tfstate" --events "$stratus" --format jsonl
+t_exit "run 2: the revoke puts it back (exit 0)" 0 "$TFDRIFT" scan --store "$T_TMP/st.db" --state "$T_TMP/v5.tfstate" --events "$T_TMP/revoke.json" --format jsonl -o "$T_TMP/s5.jsonl"
+t_is "the store's finding resolved reverted_by_hand by the revoke" "$(python3 "$T_TMP/q.py" "$T_TMP/s5.jsonl")" \
+    "unmanaged aws_vpc_security_group_ingress_rule sgr-09b3e3d2ca1edf2a2 None resolved reverted_by_hand critical"
 t_done
