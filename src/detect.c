@@ -1119,7 +1119,6 @@ handle_unmanaged(struct detector *d, const struct event *ev, const struct em_ent
  * source), since CloudTrail never names a legacy rule's sgrule- id.
  */
 
-
 /* One rule of the event: its canonical form and, when the record gives it, its sgr- id. */
 struct sgr_ev {
 	char *rule;
@@ -1348,20 +1347,54 @@ sgr_free(struct sgr *s)
 	free(s->st);
 }
 
+/* A canonical rule taken apart: "tcp 22-22 0.0.0.0/0" -> protocol, ports, source ("" for
+ * none). n: how many of the four parts it has. */
+struct sgr_parts {
+	char proto[32];
+	long long from, to;
+	char src[256];
+	int n;
+};
+
+static void
+sgr_parse(const char *rule, struct sgr_parts *p)
+{
+	memset(p, 0, sizeof *p);
+	p->n = sscanf(rule, "%31s %lld-%lld %255s", p->proto, &p->from, &p->to, p->src);
+}
+
+/* What a rule's source is: a CIDR, an IPv6 CIDR, a prefix list or a security group (self). */
+enum sgr_src { SGS_CIDR4 = 0, SGS_CIDR6, SGS_PREFIX_LIST, SGS_GROUP, SGS__COUNT };
+
+/* The v5 rule resources' attribute for each kind of source. */
+static const char *const sgr_v5_src[SGS__COUNT] = { "cidr_ipv4", "cidr_ipv6", "prefix_list_id",
+    "referenced_security_group_id" };
+
+static enum sgr_src
+sgr_src_kind(const char *src)
+{
+	if (strcmp(src, "self") == 0 || strncmp(src, "sg-", 3) == 0)
+		return SGS_GROUP;
+	if (strncmp(src, "pl-", 3) == 0)
+		return SGS_PREFIX_LIST;
+	return strchr(src, ':') != NULL ? SGS_CIDR6 : SGS_CIDR4;
+}
+
 /* The id of a rule the record does not name: the legacy aws_security_group_rule import id
  * (sg-1_ingress_tcp_22_22_0.0.0.0/0), the one stable name there is for it. */
 static char *
 sgr_rule_id(const struct em_entry *e, const char *gid, const struct sgr_ev *r)
 {
-	char proto[32], src[256] = "";
-	long long from = 0, to = 0;
+	const char *dir = e->sgr->egress ? "egress" : "ingress";
+	struct sgr_parts p;
 
 	if (r->id != NULL)
 		return xstrdup(r->id);
-	if (sscanf(r->rule, "%31s %lld-%lld %255s", proto, &from, &to, src) < 3)
-		return xasprintf("%s_%s_%s", gid, e->sgr->egress ? "egress" : "ingress", r->rule);
-	return xasprintf("%s_%s_%s_%lld_%lld_%s", gid, e->sgr->egress ? "egress" : "ingress", proto,
-	    from, to, strcmp(src, "self") == 0 ? gid : src);
+	sgr_parse(r->rule, &p);
+	if (p.n < 3)
+		return xasprintf("%s_%s_%s", gid, dir, r->rule);
+	return xasprintf("%s_%s_%s_%lld_%lld_%s", gid, dir, p.proto, p.from, p.to,
+	    strcmp(p.src, "self") == 0 ? gid : p.src);
 }
 
 /* What the detector remembers of a rule no rule resource holds (by group, direction and
@@ -1421,8 +1454,6 @@ sgr_notes_free(struct detector *d)
 static void
 sgr_note_from_finding(struct detector *d, const struct em_entry *e, const struct finding *f)
 {
-	static const char *const srcs[] = { "cidr_ipv4", "cidr_ipv6", "prefix_list_id",
-	    "referenced_security_group_id" };
 	const char *gid = NULL, *proto = NULL, *src = NULL;
 	long long from = 0, to = 0;
 	struct sgr_note *note;
@@ -1445,8 +1476,8 @@ sgr_note_from_finding(struct detector *d, const struct em_entry *e, const struct
 			from = json_object_get_int64(v);
 		else if (strcmp(c->attribute, "to_port") == 0)
 			to = json_object_get_int64(v);
-		for (k = 0; k < TF_ARRLEN(srcs); k++)
-			if (strcmp(c->attribute, srcs[k]) == 0)
+		for (k = 0; k < SGS__COUNT; k++)
+			if (strcmp(c->attribute, sgr_v5_src[k]) == 0)
 				src = json_object_get_string(v);
 	}
 	if (gid == NULL || proto == NULL)
@@ -1467,14 +1498,10 @@ static enum nodrift
 sgr_unmanaged(struct detector *d, const struct event *ev, const struct em_entry *e,
     const char *gid, const struct sgr_ev *r, struct finding_list *out)
 {
-	char proto[32], src[256] = "";
-	long long from = 0, to = 0;
-	char *id = sgr_rule_id(e, gid, r);
-	struct finding *f;
-	int n;
-
+	char *id = sgr_rule_id(e, gid, r), *key;
 	struct sgr_note *note;
-	char *key;
+	struct sgr_parts p;
+	struct finding *f;
 
 	if (!unmanaged_first(d, ev, e->resource, id)) {
 		free(id);
@@ -1489,40 +1516,31 @@ sgr_unmanaged(struct detector *d, const struct event *ev, const struct em_entry 
 	f = finding_new(d, ev, e, FK_UNMANAGED, NULL, id, e->resource);
 	free(id);
 	finding_add_change(f, "security_group_id", NULL, json_object_new_string(gid), CH_ADDED, 0);
-	n = sscanf(r->rule, "%31s %lld-%lld %255s", proto, &from, &to, src);
-	if (n >= 1)
-		finding_add_change(f, "ip_protocol", NULL, json_object_new_string(proto), CH_ADDED, 0);
-	if (n >= 3 && strcmp(proto, "-1") != 0) {
-		finding_add_change(f, "from_port", NULL, json_object_new_int64(from), CH_ADDED, 0);
-		finding_add_change(f, "to_port", NULL, json_object_new_int64(to), CH_ADDED, 0);
+	sgr_parse(r->rule, &p);
+	if (p.n >= 1)
+		finding_add_change(f, "ip_protocol", NULL, json_object_new_string(p.proto), CH_ADDED, 0);
+	if (p.n >= 3 && strcmp(p.proto, "-1") != 0) {
+		finding_add_change(f, "from_port", NULL, json_object_new_int64(p.from), CH_ADDED, 0);
+		finding_add_change(f, "to_port", NULL, json_object_new_int64(p.to), CH_ADDED, 0);
 	}
-	if (n == 4) {
-		const char *attr = strcmp(src, "self") == 0 || strncmp(src, "sg-", 3) == 0 ?
-		    "referenced_security_group_id" : strncmp(src, "pl-", 3) == 0 ? "prefix_list_id" :
-		    strchr(src, ':') != NULL ? "cidr_ipv6" : "cidr_ipv4";
-
-		finding_add_change(f, attr, NULL,
-		    json_object_new_string(strcmp(src, "self") == 0 ? gid : src), CH_ADDED, 0);
-	}
+	if (p.n == 4)
+		finding_add_change(f, sgr_v5_src[sgr_src_kind(p.src)], NULL,
+		    json_object_new_string(strcmp(p.src, "self") == 0 ? gid : p.src), CH_ADDED, 0);
 	finding_done(d, ev, NULL, f, e, out);
 	return ND_DRIFT;
 }
 
 /* The legacy rule attribute a revoked source came from (cidr_blocks, ...), or NULL for a
- * source the rule holds alone. */
+ * source the rule holds alone (a security group, self) or none. */
 static const char *
 sgr_list_attr(const char *rule)
 {
-	const char *src = strrchr(rule, ' ');
+	static const char *const lists[SGS__COUNT] = { "cidr_blocks", "ipv6_cidr_blocks",
+	    "prefix_list_ids", NULL };
+	struct sgr_parts p;
 
-	if (src == NULL || strchr(src + 1, '-') == src + 1)
-		return NULL;
-	src++;
-	if (strncmp(src, "pl-", 3) == 0)
-		return "prefix_list_ids";
-	if (strncmp(src, "sg-", 3) == 0 || strcmp(src, "self") == 0)
-		return NULL;
-	return strchr(src, ':') != NULL ? "ipv6_cidr_blocks" : "cidr_blocks";
+	sgr_parse(rule, &p);
+	return p.n == 4 ? lists[sgr_src_kind(p.src)] : NULL;
 }
 
 /* A rule resource that lost rules: deleted when it held nothing else; a legacy rule that
