@@ -1812,9 +1812,14 @@ sgr_lifecycle(struct detector *d, const struct event *ev, const struct em_entry 
 		free(key);
 		free(id);
 	}
-	/* The rule resources holding the event's rules, each once. */
+	/* The rule resources holding the event's rules, each once. A v5 rule is Terraform's by
+	 * its id: the same rule added again is a new rule (a new sgr- id) and does not give back
+	 * a deleted one; a legacy rule is found by its rule, and comes back with it. */
 	for (j = 0; j < s.nst; j++) {
 		if (s.st[j].gone == NULL)
+			continue;
+		if (e->action == EM_SET_ADD &&
+		    strcmp(s.st[j].in->type, "aws_security_group_rule") != 0)
 			continue;
 		lifecycle_apply(d, ev, as, s.st[j].in->address, s.st[j].in, pipeline, cur, out);
 		if (e->action == EM_SET_ADD)
