@@ -1609,7 +1609,12 @@ sgr_resolve(struct detector *d, const struct event *ev, const struct em_entry *e
 			res->in = s->ev[i].in;
 		for (i = 0; i < nid && res->in == NULL; i++)
 			res->in = byid[i];
-		res->id = xstrdup(res->in != NULL && res->in->id != NULL ? res->in->id : s->gid);
+		if (res->in != NULL && res->in->id != NULL)
+			res->id = xstrdup(res->in->id);
+		else if (s->nev > 0)      /* the (first) rule no rule resource holds */
+			res->id = sgr_rule_id(e, s->gid, &s->ev[0]);
+		else
+			res->id = xstrdup(s->gid);
 		res->type = e->resource;
 	}
 	if (e->action == EM_SET_ADD) {

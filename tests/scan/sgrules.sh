@@ -80,6 +80,11 @@ t_is "one unmanaged ingress rule, named by the response's sgr- id, critical (aws
     "unmanaged aws_vpc_security_group_ingress_rule sgr-09b3e3d2ca1edf2a2 None open None critical"
 t_like "its rule, as the provider names it" "$(cat "$T_TMP/s1.jsonl")" '"attribute": *"cidr_ipv4".*"new": *"208.236.235.254/0"'
 
+# ... inside a change freeze: the violation names the rule too.
+"$TFDRIFT" scan --state "$T_TMP/v5.tfstate" --events "$stratus" --freeze rel=2024-08-01T12:00:00Z..2024-08-01T13:00:00Z --format jsonl -o "$T_TMP/s1f.jsonl" 2>/dev/null
+t_like "freeze: a violation on the new rule" "$(python3 "$T_TMP/q.py" "$T_TMP/s1f.jsonl")" \
+    "^freeze_violation aws_vpc_security_group_ingress_rule sgr-09b3e3d2ca1edf2a2 "
+
 # 2. The same record on a group with in-line rules only: the group is modified, as before.
 python3 "$T_TMP/state.py" "$T_TMP/inline.tfstate" $sg inline
 "$TFDRIFT" scan --state "$T_TMP/inline.tfstate" --events "$stratus" --format jsonl -o "$T_TMP/s2.jsonl" 2>/dev/null
