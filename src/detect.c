@@ -1257,6 +1257,38 @@ sgr_find_id(const struct sgr *s, const char *id)
 	return NULL;
 }
 
+/* The event's rules (s->gid set): the first `rules` path that holds any. A response's rule
+ * set names each rule's sgr- id. */
+static void
+sgr_event_rules(const struct em_entry *e, const struct event *ev, struct sgr *s)
+{
+	size_t i, j;
+
+	for (i = 0; i < e->sgr->nrules && s->nev == 0; i++) {
+		json_object *v = jpath_get(e->sgr->rules[i], ev->record);
+
+		if (v == NULL || !sgr_has_rules(v))
+			continue;
+		if (!json_object_is_type(v, json_type_array)) {
+			sgr_add_rules(s, v, NULL);
+			continue;
+		}
+		for (j = 0; j < json_object_array_length(v); j++) {
+			json_object *it = json_object_array_get_idx(v, j), *one, *idv;
+			const char *id = NULL;
+
+			if (json_object_object_get_ex(it, "securityGroupRuleId", &idv) &&
+			    json_object_is_type(idv, json_type_string))
+				id = json_object_get_string(idv);
+			one = json_object_new_array();
+			json_object_array_add(one, json_object_get(it));
+			sgr_add_rules(s, one, id);
+			json_object_put(one);
+		}
+	}
+
+}
+
 /* Everything the entry needs to decide: the event's rules, the group's rule resources in the
  * entry's direction, and which resource holds which rule. 0 when the group's rules are not
  * resources of their own (the entry does not apply). */
@@ -1294,30 +1326,7 @@ sgr_load(struct detector *d, const struct em_entry *e, const struct event *ev, s
 		}
 		free(ins);
 	}
-	/* The event's rules: the first `rules` path that holds any. A response's rule set names
-	 * each rule's sgr- id. */
-	for (i = 0; i < e->sgr->nrules && s->nev == 0; i++) {
-		json_object *v = jpath_get(e->sgr->rules[i], ev->record);
-
-		if (v == NULL || !sgr_has_rules(v))
-			continue;
-		if (!json_object_is_type(v, json_type_array)) {
-			sgr_add_rules(s, v, NULL);
-			continue;
-		}
-		for (j = 0; j < json_object_array_length(v); j++) {
-			json_object *it = json_object_array_get_idx(v, j), *one, *idv;
-			const char *id = NULL;
-
-			if (json_object_object_get_ex(it, "securityGroupRuleId", &idv) &&
-			    json_object_is_type(idv, json_type_string))
-				id = json_object_get_string(idv);
-			one = json_object_new_array();
-			json_object_array_add(one, json_object_get(it));
-			sgr_add_rules(s, one, id);
-			json_object_put(one);
-		}
-	}
+	sgr_event_rules(e, ev, s);
 	/* Which rule resource holds each: by its sgr- id, else by its rule. */
 	for (k = 0; k < s->nev; k++) {
 		struct sgr_ev *r = &s->ev[k];
@@ -1590,6 +1599,27 @@ sgr_by_id(const struct em_entry *e, const struct event *ev, const struct sgr *s,
 	for (j = 0; j < ne; j++)
 		ins[j] = sgr_find_id(s, ids[j]);
 	return ne;
+}
+
+/* The rules an sg_rule entry's record names when it names no rule id (a revoke by
+ * permissions), as detection names them (sgr_rule_id), whatever the state: for
+ * detector_entry_ids. */
+static size_t
+sgr_entry_ids(const struct em_entry *e, const struct event *ev, char **ids, size_t max)
+{
+	json_object *g = jpath_get(e->sgr->group, ev->record);
+	struct sgr s;
+	size_t i, n = 0;
+
+	memset(&s, 0, sizeof s);
+	if (g == NULL || !json_object_is_type(g, json_type_string) ||
+	    *(s.gid = json_object_get_string(g)) == '\0')
+		return 0;
+	sgr_event_rules(e, ev, &s);
+	for (i = 0; i < s.nev && n < max; i++)
+		ids[n++] = sgr_rule_id(e, s.gid, &s.ev[i]);
+	sgr_free(&s);
+	return n;
 }
 
 /* resolve_map for an sg_rule entry whose group's rules are resources (s loaded). */
@@ -3417,7 +3447,9 @@ detector_refresh(struct detector *d, struct state_index *ix, int64_t at_ms,
 size_t
 detector_entry_ids(const struct em_entry *e, const struct event *ev, char **ids, size_t max)
 {
-	return entry_ids(e, ev, tf_provider_name(ev->provider), ids, max);
+	size_t n = entry_ids(e, ev, tf_provider_name(ev->provider), ids, max);
+
+	return n > 0 || e->sgr == NULL ? n : sgr_entry_ids(e, ev, ids, max);
 }
 
 json_object *

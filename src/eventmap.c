@@ -70,6 +70,8 @@ const char *const em_sgrule_attrs[] = { "security_group_id", "security_group_rul
     "ip_protocol", "protocol", "from_port", "to_port", "cidr_ipv4", "cidr_ipv6", "prefix_list_id",
     "referenced_security_group_id", "cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids",
     "source_security_group_id", "self", "description", NULL };
+const char *const em_sgrule_compared[] = { "security_group_id", "ip_protocol", "from_port",
+    "to_port", "cidr_ipv4", "cidr_ipv6", "prefix_list_id", "referenced_security_group_id", NULL };
 
 const char *
 em_action_name(enum em_action a)

@@ -154,6 +154,9 @@ const struct em_entry *eventmap_entry(const struct eventmap *m, size_t i);
  * and the attributes of theirs it reads. */
 extern const char *const em_sgrule_types[];
 extern const char *const em_sgrule_attrs[];
+/* What an sg_rule entry compares of each rule, as the v5 rule resources name it
+ * (NULL-terminated): the coverage tables list these for it. */
+extern const char *const em_sgrule_compared[];
 
 /* The (type, attr) pairs the state index must index so every entry's state_keys resolve.
  * Borrowed; valid as long as the map. */
