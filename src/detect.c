@@ -51,6 +51,10 @@ struct detector {
 	struct rules *rules;         /* a reference, or NULL: severities by kind only */
 	struct lifecycle *lc;        /* open findings by resource (the drift lifecycle), or NULL */
 	int no_lifecycle;            /* detector_set_lifecycle(d, 0) */
+	struct tf_hmap sgr_notes;    /* security-group rules no rule resource holds, by group,
+	                              * direction and rule -> struct sgr_note */
+	struct sgr_note **sgr_nv;    /* the notes (owned) */
+	size_t nsgr_nv, capsgr_nv;
 };
 
 /* A GCP operation's last entry held for its first (see detect_event). */
@@ -159,6 +163,8 @@ detector_set_index(struct detector *d, struct state_index *ix)
 	d->ix = ix;
 }
 
+static void sgr_notes_free(struct detector *d);
+
 void
 detector_free(struct detector *d)
 {
@@ -175,6 +181,7 @@ detector_free(struct detector *d)
 	freeze_windows_free(d->extra_freezes, d->nextra_freezes);
 	rules_unref(d->rules);
 	lifecycle_free(d->lc);
+	sgr_notes_free(d);
 	free(d);
 }
 
@@ -1186,6 +1193,30 @@ others_logged(const struct em_entry *e, const struct event *ev)
 	return 0;
 }
 
+/* Is this the first sight of an unmanaged resource (type, id), to be reported? One unmanaged
+ * finding per resource: its creation (or the first change seen); later changes to a resource
+ * already reported as outside Terraform add nothing. */
+static int
+unmanaged_first(struct detector *d, const struct event *ev, const char *type, const char *id)
+{
+	struct strbuf key;
+	int seen;
+
+	sb_init(&key);
+	sb_addf(&key, "%d\n%s\n%s", (int)ev->provider, type, id);
+	seen = tf_hset_test_and_add(&d->unmanaged, tf_hash(key.buf, key.len));
+	/* Also remember the id alone, so an entry for "any type" (tags) sees it too. */
+	sb_reset(&key);
+	sb_addf(&key, "%d\n*\n%s", (int)ev->provider, id);
+	if (tf_hset_test_and_add(&d->unmanaged, tf_hash(key.buf, key.len)) &&
+	    strcmp(type, "*") == 0)
+		seen = 1;
+	sb_free(&key);
+	/* Reported before, but that drift is gone (deleted again, say): made again, it is new
+	 * drift, reported again. */
+	return !seen || lifecycle_all_resolved(d, type, id);
+}
+
 static enum nodrift handle_unmanaged_as(struct detector *d, const struct event *ev,
     const struct em_entry *e, const char *type, const char *id, struct finding_list *out);
 
@@ -1204,28 +1235,11 @@ handle_unmanaged_as(struct detector *d, const struct event *ev, const struct em_
 	struct finding *f;
 	size_t i;
 
-	struct strbuf key;
-	int seen;
-
 	if (e->action == EM_DELETE)
 		return ND_NOT_MANAGED;
 	if (e->action == EM_SET_REMOVE)
 		return ND_NOT_MANAGED;
-	/* One unmanaged finding per resource: its creation (or the first change seen); later
-	 * changes to a resource already reported as outside Terraform add nothing. */
-	sb_init(&key);
-	sb_addf(&key, "%d\n%s\n%s", (int)ev->provider, type, id);
-	seen = tf_hset_test_and_add(&d->unmanaged, tf_hash(key.buf, key.len));
-	/* Also remember the id alone, so an entry for "any type" (tags) sees it too. */
-	sb_reset(&key);
-	sb_addf(&key, "%d\n*\n%s", (int)ev->provider, id);
-	if (tf_hset_test_and_add(&d->unmanaged, tf_hash(key.buf, key.len)) &&
-	    strcmp(type, "*") == 0)
-		seen = 1;
-	sb_free(&key);
-	/* Reported before, but that drift is gone (deleted again, say): made again, it is new
-	 * drift, reported again. */
-	if (seen && !lifecycle_all_resolved(d, type, id))
+	if (!unmanaged_first(d, ev, type, id))
 		return ND_NOT_MANAGED;
 	f = finding_new(d, ev, e, FK_UNMANAGED, NULL, id, type);
 	/* Show what the event set, so a reviewer sees the new resource's shape. */
@@ -1469,6 +1483,762 @@ resolve_iam_deltas(struct detector *d, const struct event *ev, const struct em_e
 	return why == ND__COUNT ? ND_EQUAL : why;
 }
 
+/* ---- security-group rules as resources of their own (map entries with sg_rule) ----
+ *
+ * When state holds rule resources (aws_vpc_security_group_{ingress,egress}_rule or the legacy
+ * aws_security_group_rule) for a group, the group's rules are Terraform's one by one: an
+ * added rule is an unmanaged rule (named by the sgr- id the response gives it), a revoked one
+ * is the deletion of the rule resource that held it. The group's own ingress/egress in state
+ * are of no use then: the provider fills them from the API whichever way the rules are managed.
+ * Rules are matched by their canonical form (the sg_rules transform: protocol, ports, one
+ * source), since CloudTrail never names a legacy rule's sgrule- id.
+ */
+
+/* One rule of the event: its canonical form and, when the record gives it, its sgr- id. */
+struct sgr_ev {
+	char *rule;
+	char *id;                       /* or NULL */
+	const struct tf_instance *in;   /* the rule resource holding it, or NULL */
+};
+
+/* A rule resource of the group in the entry's direction, and its canonical rules. */
+struct sgr_st {
+	const struct tf_instance *in;
+	json_object *rules;             /* sorted array of strings */
+	json_object *gone;              /* set_remove: the rules the event revokes (array) */
+	int whole;                      /* set_remove: revoked by its id, whatever it held */
+};
+
+struct sgr {
+	const char *gid;                /* borrowed from the record */
+	struct sgr_ev *ev;              /* the event's rules, each once */
+	size_t nev, capev;
+	struct sgr_st *st;              /* the group's rule resources in the direction */
+	size_t nst;
+};
+
+static const struct em_entry sgr_create_entry = { .action = EM_CREATE };
+static const struct em_entry sgr_delete_entry = { .action = EM_DELETE };
+
+struct revt;
+static void lifecycle_apply(struct detector *d, const struct event *ev, const struct em_entry *e,
+    const char *key, const struct tf_instance *in, int pipeline, struct revt **cur,
+    struct finding_list *out);
+
+/* The group the entry names, when its rules are resources of their own in state (any rule
+ * resource, either direction, whose security_group_id is the group); else NULL. */
+static const char *
+sgr_group(const struct detector *d, const struct em_entry *e, const struct event *ev)
+{
+	static const char *const attr[] = { "security_group_id" };
+	json_object *v;
+	const char *gid;
+	size_t i;
+
+	if (e->sgr == NULL || d->ix == NULL)
+		return NULL;
+	v = jpath_get(e->sgr->group, ev->record);
+	if (v == NULL || !json_object_is_type(v, json_type_string) ||
+	    *(gid = json_object_get_string(v)) == '\0')
+		return NULL;
+	for (i = 0; em_sgrule_types[i] != NULL; i++)
+		if (state_index_match(d->ix, em_sgrule_types[i], attr, &gid, 1, NULL, 0) > 0)
+			return gid;
+	return NULL;
+}
+
+/* Does the state instance (a rule resource) hold a rule of the entry's direction? */
+static int
+sgr_same_direction(const struct em_entry *e, const struct tf_instance *in)
+{
+	const char *want = e->sgr->egress ? "egress" : "ingress";
+	json_object *t;
+
+	if (strcmp(in->type, "aws_security_group_rule") != 0)
+		return strstr(in->type, want) != NULL;
+	t = tfstate_attr(in, "type");
+	return t != NULL && json_object_is_type(t, json_type_string) &&
+	    strcmp(json_object_get_string(t), want) == 0;
+}
+
+static int
+sgr_holds(json_object *rules, const char *rule)
+{
+	size_t i, n = json_object_is_type(rules, json_type_array) ? json_object_array_length(rules) : 0;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(rules, i)), rule) == 0)
+			return 1;
+	return 0;
+}
+
+/* Add the canonical rules of one permission (or list of them) to s, with id when the
+ * permission is one rule the response named. */
+static void
+sgr_add_rules(struct sgr *s, json_object *perm, const char *id)
+{
+	json_object *rules = sg_self(val_from_event(VT_SG_RULES, perm), s->gid);
+	size_t i, n = json_object_is_type(rules, json_type_array) ? json_object_array_length(rules) : 0;
+
+	for (i = 0; i < n; i++) {
+		const char *r = json_object_get_string(json_object_array_get_idx(rules, i));
+		size_t k;
+
+		for (k = 0; k < s->nev && strcmp(s->ev[k].rule, r) != 0; k++)
+			;
+		if (k < s->nev)
+			continue;
+		if (s->nev == s->capev) {
+			s->capev = s->capev ? s->capev * 2 : 8;
+			s->ev = xreallocarray(s->ev, s->capev, sizeof *s->ev);
+		}
+		s->ev[s->nev].rule = xstrdup(r);
+		s->ev[s->nev].id = id != NULL && n == 1 ? xstrdup(id) : NULL;
+		s->ev[s->nev].in = NULL;
+		s->nev++;
+	}
+	json_object_put(rules);
+}
+
+/* Does a value at one of the `rules` paths carry rules? A list of permissions does; the
+ * request object does only in the flat form (ipProtocol beside an empty ipPermissions). */
+static int
+sgr_has_rules(json_object *v)
+{
+	json_object *p;
+
+	if (json_object_is_type(v, json_type_array))
+		return json_object_array_length(v) > 0;
+	return json_object_is_type(v, json_type_object) &&
+	    json_object_object_get_ex(v, "ipProtocol", &p) && p != NULL;
+}
+
+/* The group's rule resource (in the entry's direction) with this sgr- id: a v5 rule's id, or
+ * the security_group_rule_id the provider keeps for a legacy rule with a single source. */
+static const struct tf_instance *
+sgr_find_id(const struct sgr *s, const char *id)
+{
+	size_t j;
+
+	for (j = 0; id != NULL && j < s->nst; j++) {
+		const struct tf_instance *in = s->st[j].in;
+		json_object *v = tfstate_attr(in, "security_group_rule_id");
+
+		if ((in->id != NULL && strcmp(in->id, id) == 0) ||
+		    (v != NULL && json_object_is_type(v, json_type_string) &&
+		    strcmp(json_object_get_string(v), id) == 0))
+			return in;
+	}
+	return NULL;
+}
+
+/* The event's rules (s->gid set): the first `rules` path that holds any. A response's rule
+ * set names each rule's sgr- id. */
+static void
+sgr_event_rules(const struct em_entry *e, const struct event *ev, struct sgr *s)
+{
+	size_t i, j;
+
+	for (i = 0; i < e->sgr->nrules && s->nev == 0; i++) {
+		json_object *v = jpath_get(e->sgr->rules[i], ev->record);
+
+		if (v == NULL || !sgr_has_rules(v))
+			continue;
+		if (!json_object_is_type(v, json_type_array)) {
+			sgr_add_rules(s, v, NULL);
+			continue;
+		}
+		for (j = 0; j < json_object_array_length(v); j++) {
+			json_object *it = json_object_array_get_idx(v, j), *one, *idv;
+			const char *id = NULL;
+
+			if (json_object_object_get_ex(it, "securityGroupRuleId", &idv) &&
+			    json_object_is_type(idv, json_type_string))
+				id = json_object_get_string(idv);
+			one = json_object_new_array();
+			json_object_array_add(one, json_object_get(it));
+			sgr_add_rules(s, one, id);
+			json_object_put(one);
+		}
+	}
+
+}
+
+/* Everything the entry needs to decide: the event's rules, the group's rule resources in the
+ * entry's direction, and which resource holds which rule. 0 when the group's rules are not
+ * resources of their own (the entry does not apply). */
+static int
+sgr_load(struct detector *d, const struct em_entry *e, const struct event *ev, struct sgr *s)
+{
+	static const char *const attr[] = { "security_group_id" };
+	size_t i, j, k;
+
+	memset(s, 0, sizeof *s);
+	if ((s->gid = sgr_group(d, e, ev)) == NULL)
+		return 0;
+	for (i = 0; em_sgrule_types[i] != NULL; i++) {
+		size_t n = state_index_match(d->ix, em_sgrule_types[i], attr, &s->gid, 1, NULL, 0);
+		const struct tf_instance **ins;
+
+		if (n == 0)
+			continue;
+		ins = xcalloc(n, sizeof *ins);
+		n = state_index_match(d->ix, em_sgrule_types[i], attr, &s->gid, 1, ins, n);
+		s->st = xreallocarray(s->st, s->nst + n + 1, sizeof *s->st);
+		for (j = 0; j < n; j++) {
+			json_object *one;
+
+			if (!sgr_same_direction(e, ins[j]))
+				continue;
+			one = json_object_new_array();
+			json_object_array_add(one, json_object_get(tfstate_attrs(ins[j])));
+			s->st[s->nst].in = ins[j];
+			s->st[s->nst].rules = sg_self(val_from_state(VT_SG_RULES, one), s->gid);
+			s->st[s->nst].gone = NULL;
+			s->st[s->nst].whole = 0;
+			s->nst++;
+			json_object_put(one);
+		}
+		free(ins);
+	}
+	sgr_event_rules(e, ev, s);
+	/* Which rule resource holds each: by its sgr- id, else by its rule. */
+	for (k = 0; k < s->nev; k++) {
+		struct sgr_ev *r = &s->ev[k];
+
+		r->in = sgr_find_id(s, r->id);
+		for (j = 0; r->in == NULL && j < s->nst; j++)
+			if (sgr_holds(s->st[j].rules, r->rule))
+				r->in = s->st[j].in;
+	}
+	return 1;
+}
+
+static void
+sgr_free(struct sgr *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nev; i++) {
+		free(s->ev[i].rule);
+		free(s->ev[i].id);
+	}
+	for (i = 0; i < s->nst; i++) {
+		json_object_put(s->st[i].rules);
+		json_object_put(s->st[i].gone);
+	}
+	free(s->ev);
+	free(s->st);
+}
+
+/* A canonical rule taken apart: "tcp 22-22 0.0.0.0/0" -> protocol, ports, source ("" for
+ * none). n: how many of the four parts it has. */
+struct sgr_parts {
+	char proto[32];
+	long long from, to;
+	char src[256];
+	int n;
+};
+
+static void
+sgr_parse(const char *rule, struct sgr_parts *p)
+{
+	memset(p, 0, sizeof *p);
+	p->n = sscanf(rule, "%31s %lld-%lld %255s", p->proto, &p->from, &p->to, p->src);
+}
+
+/* What a rule's source is: a CIDR, an IPv6 CIDR, a prefix list or a security group (self). */
+enum sgr_src { SGS_CIDR4 = 0, SGS_CIDR6, SGS_PREFIX_LIST, SGS_GROUP, SGS__COUNT };
+
+/* The v5 rule resources' attribute for each kind of source. */
+static const char *const sgr_v5_src[SGS__COUNT] = { "cidr_ipv4", "cidr_ipv6", "prefix_list_id",
+    "referenced_security_group_id" };
+
+static enum sgr_src
+sgr_src_kind(const char *src)
+{
+	if (strcmp(src, "self") == 0 || strncmp(src, "sg-", 3) == 0)
+		return SGS_GROUP;
+	if (strncmp(src, "pl-", 3) == 0)
+		return SGS_PREFIX_LIST;
+	return strchr(src, ':') != NULL ? SGS_CIDR6 : SGS_CIDR4;
+}
+
+/* The id of a rule the record does not name: the legacy aws_security_group_rule import id
+ * (sg-1_ingress_tcp_22_22_0.0.0.0/0), the one stable name there is for it. */
+static char *
+sgr_rule_id(const struct em_entry *e, const char *gid, const struct sgr_ev *r)
+{
+	const char *dir = e->sgr->egress ? "egress" : "ingress";
+	struct sgr_parts p;
+
+	if (r->id != NULL)
+		return xstrdup(r->id);
+	sgr_parse(r->rule, &p);
+	if (p.n < 3)
+		return xasprintf("%s_%s_%s", gid, dir, r->rule);
+	return xasprintf("%s_%s_%s_%lld_%lld_%s", gid, dir, p.proto, p.from, p.to,
+	    strcmp(p.src, "self") == 0 ? gid : p.src);
+}
+
+/* What the detector remembers of a rule no rule resource holds (by group, direction and
+ * rule): the id its unmanaged finding named, so that a revoke by permissions (which names no
+ * id) finds the finding again; and the newest such revoke, for a finding made afterwards from
+ * an older event (a log read newest first). */
+struct sgr_note {
+	char *key;
+	char *id;               /* or NULL */
+	struct revt *rev;       /* a reference, or NULL */
+};
+
+static void revt_unref(struct revt *e);
+static void sgr_note_revoked(struct detector *d, struct sgr_note *n, const struct event *ev,
+    int pipeline, struct revt **cur);
+static void sgr_note_settle(struct detector *d, const struct sgr_note *n, const char *key,
+    int64_t t);
+
+static struct sgr_note *
+sgr_note(struct detector *d, const struct em_entry *e, const char *gid, const char *rule)
+{
+	char *key = xasprintf("%s\n%d\n%s", gid, e->sgr->egress, rule);
+	struct sgr_note *n = tf_hmap_get(&d->sgr_notes, key);
+
+	if (n != NULL) {
+		free(key);
+		return n;
+	}
+	n = xcalloc(1, sizeof *n);
+	n->key = key;
+	if (d->nsgr_nv == d->capsgr_nv) {
+		d->capsgr_nv = d->capsgr_nv ? d->capsgr_nv * 2 : 16;
+		d->sgr_nv = xreallocarray(d->sgr_nv, d->capsgr_nv, sizeof *d->sgr_nv);
+	}
+	d->sgr_nv[d->nsgr_nv++] = n;
+	tf_hmap_put(&d->sgr_notes, n->key, n);
+	return n;
+}
+
+static void
+sgr_notes_free(struct detector *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nsgr_nv; i++) {
+		free(d->sgr_nv[i]->key);
+		free(d->sgr_nv[i]->id);
+		revt_unref(d->sgr_nv[i]->rev);
+		free(d->sgr_nv[i]);
+	}
+	free(d->sgr_nv);
+	tf_hmap_free(&d->sgr_notes);
+}
+
+/* An unmanaged rule's finding given back (the store's, at start): its rule from its changes
+ * (as sgr_unmanaged wrote them), so that a revoke by permissions finds it in this run too. */
+static void
+sgr_note_from_finding(struct detector *d, const struct em_entry *e, const struct finding *f)
+{
+	const char *gid = NULL, *proto = NULL, *src = NULL;
+	long long from = 0, to = 0;
+	struct sgr_note *note;
+	char *rule;
+	size_t i, k;
+
+	if (f->resource_id == NULL)
+		return;
+	for (i = 0; i < f->nchanges; i++) {
+		const struct change *c = &f->changes[i];
+		json_object *v = c->new_val;
+
+		if (v == NULL)
+			continue;
+		if (strcmp(c->attribute, "security_group_id") == 0)
+			gid = json_object_get_string(v);
+		else if (strcmp(c->attribute, "ip_protocol") == 0)
+			proto = json_object_get_string(v);
+		else if (strcmp(c->attribute, "from_port") == 0)
+			from = json_object_get_int64(v);
+		else if (strcmp(c->attribute, "to_port") == 0)
+			to = json_object_get_int64(v);
+		for (k = 0; k < SGS__COUNT; k++)
+			if (strcmp(c->attribute, sgr_v5_src[k]) == 0)
+				src = json_object_get_string(v);
+	}
+	if (gid == NULL || proto == NULL)
+		return;
+	if (src == NULL)
+		rule = xasprintf("%s %lld-%lld", proto, from, to);
+	else
+		rule = xasprintf("%s %lld-%lld %s", proto, from, to, strcmp(src, gid) == 0 ? "self" : src);
+	note = sgr_note(d, e, gid, rule);
+	if (note->id == NULL)
+		note->id = xstrdup(f->resource_id);
+	free(rule);
+}
+
+/* An added rule no rule resource holds: one unmanaged finding of the rule type, with the
+ * rule's attributes as the provider names them. */
+static enum nodrift
+sgr_unmanaged(struct detector *d, const struct event *ev, const struct em_entry *e,
+    const char *gid, const struct sgr_ev *r, struct finding_list *out)
+{
+	char *id = sgr_rule_id(e, gid, r), *key;
+	struct sgr_note *note;
+	struct sgr_parts p;
+	struct finding *f;
+
+	if (!unmanaged_first(d, ev, e->resource, id)) {
+		free(id);
+		return ND_NOT_MANAGED;
+	}
+	note = sgr_note(d, e, gid, r->rule);
+	free(note->id);
+	note->id = xstrdup(id);
+	key = xasprintf("%s:%s", e->resource, id);
+	sgr_note_settle(d, note, key, ev->time_ms);
+	free(key);
+	f = finding_new(d, ev, e, FK_UNMANAGED, NULL, id, e->resource);
+	free(id);
+	finding_add_change(f, "security_group_id", NULL, json_object_new_string(gid), CH_ADDED, 0);
+	sgr_parse(r->rule, &p);
+	if (p.n >= 1)
+		finding_add_change(f, "ip_protocol", NULL, json_object_new_string(p.proto), CH_ADDED, 0);
+	if (p.n >= 3 && strcmp(p.proto, "-1") != 0) {
+		finding_add_change(f, "from_port", NULL, json_object_new_int64(p.from), CH_ADDED, 0);
+		finding_add_change(f, "to_port", NULL, json_object_new_int64(p.to), CH_ADDED, 0);
+	}
+	if (p.n == 4)
+		finding_add_change(f, sgr_v5_src[sgr_src_kind(p.src)], NULL,
+		    json_object_new_string(strcmp(p.src, "self") == 0 ? gid : p.src), CH_ADDED, 0);
+	finding_done(d, ev, NULL, f, e, out);
+	return ND_DRIFT;
+}
+
+/* The legacy rule attribute a revoked source came from (cidr_blocks, ...), or NULL for a
+ * source the rule holds alone (a security group, self) or none. */
+static const char *
+sgr_list_attr(const char *rule)
+{
+	static const char *const lists[SGS__COUNT] = { "cidr_blocks", "ipv6_cidr_blocks",
+	    "prefix_list_ids", NULL };
+	struct sgr_parts p;
+
+	sgr_parse(rule, &p);
+	return p.n == 4 ? lists[sgr_src_kind(p.src)] : NULL;
+}
+
+/* A rule resource that lost rules: deleted when it held nothing else; a legacy rule that
+ * keeps other CIDRs or prefix lists is modified (the members gone, per attribute). */
+static void
+sgr_removed(struct detector *d, const struct event *ev, const struct em_entry *e,
+    const struct sgr_st *st, struct finding_list *out)
+{
+	json_object *left = st->whole ? NULL : val_set_minus(st->rules, st->gone);
+	struct finding *f;
+	size_t i, n;
+
+	if (st->whole || val_empty(left)) {
+		json_object_put(left);
+		f = finding_new(d, ev, e, FK_DELETED, st->in, NULL, st->in->type);
+		finding_done(d, ev, st->in, f, e, out);
+		return;
+	}
+	json_object_put(left);
+	f = finding_new(d, ev, e, FK_MODIFIED, st->in, NULL, st->in->type);
+	n = json_object_array_length(st->gone);
+	for (i = 0; i < n; i++) {
+		const char *rule = json_object_get_string(json_object_array_get_idx(st->gone, i));
+		const char *attr = sgr_list_attr(rule);
+		json_object *m;
+		size_t c;
+
+		if (attr == NULL)
+			continue;
+		for (c = 0; c < f->nchanges && strcmp(f->changes[c].attribute, attr) != 0; c++)
+			;
+		if (c == f->nchanges)
+			finding_add_change(f, attr, json_object_new_array(), NULL, CH_REMOVED, 0);
+		m = f->changes[c].old_val;
+		json_object_array_add(m, json_object_new_string(strrchr(rule, ' ') + 1));
+	}
+	finding_done(d, ev, st->in, f, e, out);
+}
+
+/* The entry's resources named by id (a revoke by securityGroupRuleIds) that are in state. */
+static size_t
+sgr_by_id(const struct em_entry *e, const struct event *ev, const struct sgr *s,
+    const struct tf_instance **ins, char **ids, size_t max)
+{
+	size_t ne = entry_ids(e, ev, tf_provider_name(ev->provider), NULL, ids, max), j;
+
+	for (j = 0; j < ne; j++)
+		ins[j] = sgr_find_id(s, ids[j]);
+	return ne;
+}
+
+/* The rules an sg_rule entry's record names when it names no rule id (a revoke by
+ * permissions), as detection names them (sgr_rule_id), whatever the state: for
+ * detector_entry_ids. */
+static size_t
+sgr_entry_ids(const struct em_entry *e, const struct event *ev, char **ids, size_t max)
+{
+	json_object *g = jpath_get(e->sgr->group, ev->record);
+	struct sgr s;
+	size_t i, n = 0;
+
+	memset(&s, 0, sizeof s);
+	if (g == NULL || !json_object_is_type(g, json_type_string) ||
+	    *(s.gid = json_object_get_string(g)) == '\0')
+		return 0;
+	sgr_event_rules(e, ev, &s);
+	for (i = 0; i < s.nev && n < max; i++)
+		ids[n++] = sgr_rule_id(e, s.gid, &s.ev[i]);
+	sgr_free(&s);
+	return n;
+}
+
+/* resolve_map for an sg_rule entry whose group's rules are resources (s loaded). */
+static enum nodrift
+sgr_resolve(struct detector *d, const struct event *ev, const struct em_entry *e,
+    struct sgr *s, struct finding_list *out, struct resolved *res)
+{
+	enum nodrift why = ND__COUNT, r;
+	const struct tf_instance *byid[MAX_IDS];
+	char *ids[MAX_IDS];
+	size_t i, j, nid = 0;
+
+	if (e->action == EM_SET_REMOVE)
+		nid = sgr_by_id(e, ev, s, byid, ids, MAX_IDS);
+	if (res != NULL) {
+		for (i = 0; i < s->nev && res->in == NULL; i++)
+			res->in = s->ev[i].in;
+		for (i = 0; i < nid && res->in == NULL; i++)
+			res->in = byid[i];
+		if (res->in != NULL && res->in->id != NULL)
+			res->id = xstrdup(res->in->id);
+		else if (s->nev > 0)      /* the (first) rule no rule resource holds */
+			res->id = sgr_rule_id(e, s->gid, &s->ev[0]);
+		else
+			res->id = xstrdup(s->gid);
+		res->type = e->resource;
+	}
+	if (e->action == EM_SET_ADD) {
+		for (i = 0; i < s->nev; i++) {
+			r = s->ev[i].in != NULL ? ND_EQUAL : sgr_unmanaged(d, ev, e, s->gid, &s->ev[i], out);
+			if (why == ND__COUNT || r == ND_DRIFT)
+				why = r;
+		}
+		return why == ND__COUNT ? ND_EQUAL : why;
+	}
+	/* Revoked: by id (the rule resource goes whole), and by rule (a legacy rule may keep
+	 * other CIDRs); each rule resource gets one finding. */
+	for (i = 0; i < nid; i++) {
+		for (j = 0; byid[i] != NULL && j < s->nst; j++)
+			if (s->st[j].in == byid[i])
+				s->st[j].whole = 1;
+		free(ids[i]);
+	}
+	for (i = 0; i < s->nev; i++) {
+		for (j = 0; s->ev[i].in != NULL && j < s->nst; j++) {
+			if (s->st[j].in != s->ev[i].in)
+				continue;
+			if (s->st[j].gone == NULL)
+				s->st[j].gone = json_object_new_array();
+			json_object_array_add(s->st[j].gone, json_object_new_string(s->ev[i].rule));
+		}
+	}
+	for (j = 0; j < s->nst; j++) {
+		if (s->st[j].gone == NULL && !s->st[j].whole)
+			continue;
+		if (s->st[j].gone != NULL)
+			json_object_array_sort(s->st[j].gone, sort_str_cmp);
+		sgr_removed(d, ev, e, &s->st[j], out);
+		why = ND_DRIFT;
+	}
+	return why == ND__COUNT ? ND_NOT_MANAGED : why;
+}
+
+/* The resource key an sg_rule event touches first (resource_key), or NULL. */
+static char *
+sgr_key(struct detector *d, const struct em_entry *e, const struct event *ev)
+{
+	struct sgr s;
+	char *key = NULL;
+	size_t i;
+
+	if (!sgr_load(d, e, ev, &s))
+		return NULL;
+	for (i = 0; i < s.nev && key == NULL; i++)
+		if (s.ev[i].in != NULL)
+			key = xstrdup(s.ev[i].in->address);
+	if (key == NULL && s.nev > 0) {
+		char *id = sgr_rule_id(e, s.gid, &s.ev[0]);
+
+		key = xasprintf("%s:%s", e->resource, id);
+		free(id);
+	}
+	if (key == NULL)
+		key = xasprintf("%s:%s", e->resource, s.gid);
+	sgr_free(&s);
+	return key;
+}
+
+/* detector_each_instance for an sg_rule entry: the rule resources a revoke removes (an added
+ * rule that a resource holds changes nothing). -1 when the entry does not apply. */
+static long
+sgr_each(struct detector *d, const struct em_entry *e, const struct event *ev,
+    void (*fn)(void *ctx, const struct em_entry *e, enum em_action action,
+    const struct tf_instance *in), void *ctx)
+{
+	const struct tf_instance *byid[MAX_IDS], **done;
+	char *ids[MAX_IDS];
+	struct sgr s;
+	size_t i, j, nid, ndone = 0;
+
+	if (!sgr_load(d, e, ev, &s))
+		return -1;
+	if (e->action == EM_SET_REMOVE) {
+		nid = sgr_by_id(e, ev, &s, byid, ids, MAX_IDS);
+		done = xcalloc(nid + s.nev + 1, sizeof *done);
+		for (i = 0; i < nid; i++) {
+			if (byid[i] != NULL)
+				done[ndone++] = byid[i];
+			free(ids[i]);
+		}
+		for (i = 0; i < s.nev; i++)
+			if (s.ev[i].in != NULL)
+				done[ndone++] = s.ev[i].in;
+		for (i = 0; i < ndone; i++) {
+			for (j = 0; j < i && done[j] != done[i]; j++)
+				;
+			if (j == i)
+				fn(ctx, e, EM_DELETE, done[i]);
+		}
+		free(done);
+	}
+	sgr_free(&s);
+	return (long)ndone;
+}
+
+/* Rules added back to a legacy rule resource that had some of its CIDRs or prefix lists
+ * revoked (a modified finding, members removed): the members added again, as a set_add of
+ * its list attributes would give them. */
+static void
+sgr_readded(struct detector *d, const struct event *ev, const struct sgr_st *st, int pipeline,
+    struct revt **cur, struct finding_list *out)
+{
+	static const char *const lists[] = { "cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids" };
+	char names[3][24];
+	struct em_attr a[3];
+	struct em_entry te;
+	size_t i, k, n = 0, len = json_object_array_length(st->gone);
+
+	if (strcmp(st->in->type, "aws_security_group_rule") != 0)
+		return;
+	memset(a, 0, sizeof a);
+	memset(&te, 0, sizeof te);
+	for (k = 0; k < TF_ARRLEN(lists); k++) {
+		json_object *v = json_object_new_array();
+
+		for (i = 0; i < len; i++) {
+			const char *rule = json_object_get_string(json_object_array_get_idx(st->gone, i));
+			const char *attr = sgr_list_attr(rule);
+
+			if (attr != NULL && strcmp(attr, lists[k]) == 0)
+				json_object_array_add(v, json_object_new_string(strrchr(rule, ' ') + 1));
+		}
+		if (json_object_array_length(v) == 0) {
+			json_object_put(v);
+			continue;
+		}
+		snprintf(names[n], sizeof names[n], "%s", lists[k]);
+		a[n].name = names[n];
+		a[n].transform = a[n].state_transform = VT_STRING_SET;
+		a[n].value = v;
+		n++;
+	}
+	if (n > 0) {
+		te.action = EM_SET_ADD;
+		te.attrs = a;
+		te.nattrs = n;
+		lifecycle_apply(d, ev, &te, st->in->address, st->in, pipeline, cur, out);
+	}
+	for (k = 0; k < n; k++)
+		json_object_put(a[k].value);
+}
+
+/* lifecycle_event for an sg_rule entry: a rule added again puts back the deletion of the
+ * resource holding it; a rule revoked takes away the unmanaged rule added before. 0 when the
+ * entry does not apply. */
+static int
+sgr_lifecycle(struct detector *d, const struct event *ev, const struct em_entry *e,
+    int pipeline, struct revt **cur, struct finding_list *out)
+{
+	const struct em_entry *as = e->action == EM_SET_ADD ? &sgr_create_entry : &sgr_delete_entry;
+	const struct tf_instance *byid[MAX_IDS];
+	char *ids[MAX_IDS], *key;
+	struct sgr s;
+	size_t i, j, nid = 0;
+
+	if (!sgr_load(d, e, ev, &s))
+		return 0;
+	if (e->action == EM_SET_REMOVE)
+		nid = sgr_by_id(e, ev, &s, byid, ids, MAX_IDS);
+	for (i = 0; i < nid; i++) {
+		if (byid[i] != NULL)
+			lifecycle_apply(d, ev, as, byid[i]->address, byid[i], pipeline, cur, out);
+		else {
+			key = xasprintf("%s:%s", e->resource, ids[i]);
+			lifecycle_apply(d, ev, as, key, NULL, pipeline, cur, out);
+			free(key);
+		}
+		free(ids[i]);
+	}
+	for (i = 0; i < s.nev; i++) {
+		struct sgr_note *note;
+		char *id;
+
+		if (s.ev[i].in != NULL) {
+			for (j = 0; j < s.nst; j++) {
+				if (s.st[j].in != s.ev[i].in)
+					continue;
+				if (s.st[j].gone == NULL)
+					s.st[j].gone = json_object_new_array();
+				json_object_array_add(s.st[j].gone, json_object_new_string(s.ev[i].rule));
+			}
+			continue;
+		}
+		if (e->action != EM_SET_REMOVE)
+			continue;
+		/* An unmanaged rule: by the id the record gives, or the one its finding had; a
+		 * finding not made yet (from an older event read later) learns of it then. */
+		note = sgr_note(d, e, s.gid, s.ev[i].rule);
+		if (s.ev[i].id == NULL && note->id == NULL)
+			sgr_note_revoked(d, note, ev, pipeline, cur);
+		id = s.ev[i].id != NULL ? xstrdup(s.ev[i].id) : note->id != NULL ?
+		    xstrdup(note->id) : sgr_rule_id(e, s.gid, &s.ev[i]);
+		key = xasprintf("%s:%s", e->resource, id);
+		lifecycle_apply(d, ev, as, key, NULL, pipeline, cur, out);
+		free(key);
+		free(id);
+	}
+	/* The rule resources holding the event's rules, each once. A v5 rule is Terraform's by
+	 * its id: the same rule added again is a new rule (a new sgr- id) and does not give back
+	 * a deleted one; a legacy rule is found by its rule, and comes back with it. */
+	for (j = 0; j < s.nst; j++) {
+		if (s.st[j].gone == NULL)
+			continue;
+		if (e->action == EM_SET_ADD &&
+		    strcmp(s.st[j].in->type, "aws_security_group_rule") != 0)
+			continue;
+		lifecycle_apply(d, ev, as, s.st[j].in->address, s.st[j].in, pipeline, cur, out);
+		if (e->action == EM_SET_ADD)
+			sgr_readded(d, ev, &s.st[j], pipeline, cur, out);
+	}
+	sgr_free(&s);
+	return 1;
+}
+
 /* The event map and state: findings for one event. `res` (may be NULL) learns what the
  * event names, for freeze windows. */
 static enum nodrift
@@ -1514,6 +2284,18 @@ resolve_map(struct detector *d, const struct event *ev, struct finding_list *out
 			if (res != NULL && res->type == NULL)
 				res->type = ents[i]->cover_resource;    /* freeze windows on members */
 			why = r;
+			for (k = 0; k < nids; k++)
+				free(ids[k]);
+			goto done;
+		}
+		if (ents[i]->sgr != NULL) {
+			/* Rules as resources: this entry decides, when the group's rules are. */
+			struct sgr s;
+
+			if (!sgr_load(d, ents[i], ev, &s))
+				continue;
+			why = sgr_resolve(d, ev, ents[i], &s, out, res);
+			sgr_free(&s);
 			for (k = 0; k < nids; k++)
 				free(ids[k]);
 			goto done;
@@ -1670,6 +2452,11 @@ resource_key(struct detector *d, const struct event *ev, int any_type)
 			free(k);
 			continue;
 		}
+		if (ents[i]->sgr != NULL) {
+			if (fallback == NULL)
+				key = sgr_key(d, ents[i], ev);
+			continue;
+		}
 		ne = entry_ids_ix(ents[i], ev, prov, d->ix, ids, MAX_IDS);
 		for (j = 0; j < ne; j++) {
 			if (key == NULL && d->ix != NULL &&
@@ -1723,12 +2510,20 @@ detector_each_instance(struct detector *d, const struct event *ev,
 		const char *type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
 		char *ids[MAX_IDS];
 		size_t ne;
+		long sc;
 
 		if (ents[i]->deltas != NULL && ents[i]->action == EM_SET_ADD) {
 			struct each_iam w = { fn, ctx, ents[i], 0 };
 
 			found = iam_touched(d, ev, ents[i], each_iam_one, &w, NULL) > 0;
 			calls += w.calls;
+			continue;
+		}
+		if (ents[i]->sgr != NULL) {
+			if ((sc = sgr_each(d, ents[i], ev, fn, ctx)) >= 0) {
+				calls += (size_t)sc;
+				found = 1;
+			}
 			continue;
 		}
 		ne = entry_ids_ix(ents[i], ev, prov, d->ix, ids, MAX_IDS);
@@ -2518,8 +3313,10 @@ track_finding(struct detector *d, const struct finding *f, const struct em_entry
 	}
 	if (e == NULL)
 		e = entry_of(d, f);
+	if (f->kind == FK_UNMANAGED && e != NULL && e->sgr != NULL)
+		sgr_note_from_finding(d, e, f);
 	if (f->kind == FK_MODIFIED || (f->kind == FK_UNMANAGED && e != NULL &&
-	    e->action == EM_SET_ADD)) {
+	    e->action == EM_SET_ADD && e->sgr == NULL)) {
 		df->a = xcalloc(f->nchanges + 1, sizeof *df->a);
 		for (i = 0; i < f->nchanges; i++) {
 			const struct change *c = &f->changes[i];
@@ -2884,6 +3681,37 @@ lifecycle_iam_deltas(struct detector *d, const struct event *ev, const struct em
 	return got > 0;
 }
 
+/* sg_rule: remember a revoke by permissions of a rule whose id is not known yet. */
+static void
+sgr_note_revoked(struct detector *d, struct sgr_note *n, const struct event *ev, int pipeline,
+    struct revt **cur)
+{
+	if (d->no_lifecycle || ev->time_ms == 0)
+		return;
+	if (n->rev == NULL || ev->time_ms >= n->rev->time_ms) {
+		revt_unref(n->rev);
+		n->rev = revt_of(cur, ev, pipeline);
+	}
+}
+
+/* sg_rule: an unmanaged rule's finding is about to be made from an event at t: a revoke of
+ * the rule seen already, but logged after t, is its resource's newest delete (so that
+ * lifecycle_settle resolves the finding as it would have, read in order). */
+static void
+sgr_note_settle(struct detector *d, const struct sgr_note *n, const char *key, int64_t t)
+{
+	struct dres *r;
+
+	if (d->no_lifecycle || n->rev == NULL || t == 0 || n->rev->time_ms <= t)
+		return;
+	r = dres_get(lc_get(d), key);
+	if (r->del == NULL || n->rev->time_ms >= r->del->time_ms) {
+		revt_unref(r->del);
+		r->del = n->rev;
+		n->rev->refs++;
+	}
+}
+
 /* A successful write event: the tracked findings of the resources it names, as resolve_map
  * picks them (the first entry that finds any in state; else the first that names one). */
 static void
@@ -2908,6 +3736,10 @@ lifecycle_event(struct detector *d, const struct event *ev, struct finding_list 
 
 		if (ents[i]->deltas != NULL && ents[i]->action == EM_SET_ADD) {
 			handled = lifecycle_iam_deltas(d, ev, ents[i], pipeline, &cur, out);
+			continue;
+		}
+		if (ents[i]->sgr != NULL) {
+			handled = sgr_lifecycle(d, ev, ents[i], pipeline, &cur, out);
 			continue;
 		}
 		ne = entry_ids_ix(ents[i], ev, prov, d->ix, ids, MAX_IDS);
@@ -3134,7 +3966,9 @@ detector_refresh(struct detector *d, struct state_index *ix, int64_t at_ms,
 size_t
 detector_entry_ids(const struct em_entry *e, const struct event *ev, char **ids, size_t max)
 {
-	return entry_ids(e, ev, tf_provider_name(ev->provider), NULL, ids, max);
+	size_t n = entry_ids(e, ev, tf_provider_name(ev->provider), NULL, ids, max);
+
+	return n > 0 || e->sgr == NULL ? n : sgr_entry_ids(e, ev, ids, max);
 }
 
 json_object *

@@ -39,6 +39,10 @@
  *       id_prefix: "b/"                 # prepended to the id (the provider's IAM parent id)
  *       id_glob: "folders/?*"           # the entry names only ids of this shape (before
  *                                       # id_transform; fnmatch, * within one segment)
+ *       sg_rule:                        # set_add/set_remove: security-group rules as resources
+ *         group: requestParameters.groupId      # the group the rules belong to
+ *         direction: ingress                    # ingress | egress
+ *         rules: [responseElements.securityGroupRuleSet.items, requestParameters.ipPermissions.items]
  * Several entries may name the same event: they are alternatives tried in file order (e.g.
  * aws_s3_bucket.policy and aws_s3_bucket_policy.policy); the first whose resource is in state wins.
  */
@@ -87,6 +91,14 @@ struct em_match {
 	struct jpath *path;         /* event path giving the value it must equal */
 };
 
+/* sg_rule: the entry applies when the group's rules are resources of their own in state. */
+struct em_sgrule {
+	struct jpath *group;        /* the security group id */
+	int egress;                 /* direction: 0 ingress, 1 egress */
+	struct jpath **rules;       /* the rules (sg_rules transform); first present wins */
+	size_t nrules;
+};
+
 struct em_entry {
 	enum tf_provider provider;
 	char *service;              /* event source; NULL = any */
@@ -116,6 +128,7 @@ struct em_entry {
 	struct jpath *deltas;       /* GCP IAM binding deltas (`deltas:`), or NULL */
 	char *id_prefix;            /* prepended to every id after id_transform, or NULL */
 	char *id_glob;              /* ids (before id_transform) must match it, or NULL */
+	struct em_sgrule *sgr;      /* sg_rule, or NULL */
 	char *file;                 /* where it was defined, for messages */
 	int line;
 };
@@ -145,6 +158,14 @@ size_t eventmap_lookup(const struct eventmap *m, enum tf_provider p, const char 
     const char *name, const struct em_entry **out, size_t max);
 size_t eventmap_count(const struct eventmap *m);
 const struct em_entry *eventmap_entry(const struct eventmap *m, size_t i);
+/* The security-group rule resource types an sg_rule entry matches against (NULL-terminated),
+ * and the attributes of theirs it reads. */
+extern const char *const em_sgrule_types[];
+extern const char *const em_sgrule_attrs[];
+/* What an sg_rule entry compares of each rule, as the v5 rule resources name it
+ * (NULL-terminated): the coverage tables list these for it. */
+extern const char *const em_sgrule_compared[];
+
 /* The (type, attr) pairs the state index must index so every entry's state_keys resolve.
  * Borrowed; valid as long as the map. */
 const struct index_key_spec *eventmap_index_specs(const struct eventmap *m, size_t *n);

@@ -829,6 +829,179 @@ test_lifecycle(void)
 	free(err);
 }
 
+/* ---- sg_rule: security-group rules as resources of their own ---- */
+
+/* A map of made-up calls (the language, not ec2.yaml): rules granted and withdrawn on group
+ * requestParameters.g, egress. */
+static const char SG_MAP[] =
+    "provider: aws\n"
+    "service: ec2.amazonaws.com\n"
+    "events:\n"
+    "  - event: GrantRule\n"
+    "    resource: aws_vpc_security_group_egress_rule\n"
+    "    action: set_add\n"
+    "    id: [\"responseElements.rules[].securityGroupRuleId\"]\n"
+    "    sg_rule: {group: requestParameters.g, direction: egress, rules: [responseElements.rules, requestParameters.perms]}\n"
+    "  - event: GrantRule\n"
+    "    resource: aws_security_group\n"
+    "    action: set_add\n"
+    "    id: [requestParameters.g]\n"
+    "    attributes:\n"
+    "      - {name: egress, path: requestParameters.perms, transform: sg_rules}\n"
+    "  - event: WithdrawRule\n"
+    "    resource: aws_vpc_security_group_egress_rule\n"
+    "    action: set_remove\n"
+    "    id: [\"requestParameters.ids[]\"]\n"
+    "    sg_rule: {group: requestParameters.g, direction: egress, rules: [requestParameters.perms]}\n";
+
+#define SG_INST(type, name, attrs) \
+	"{\"mode\":\"managed\",\"type\":\"" type "\",\"name\":\"" name "\"," \
+	"\"provider\":\"provider[\\\"registry.terraform.io/hashicorp/aws\\\"]\"," \
+	"\"instances\":[{\"attributes\":" attrs "}]}"
+
+/* Group sg-1 with an egress rule resource (and an ingress one, which egress calls never
+ * touch); group sg-2 with in-line rules only. */
+static const char SG_STATE[] =
+    "{\"version\":4,\"terraform_version\":\"1.5.7\",\"serial\":1,\"lineage\":\"s\",\"resources\":["
+    SG_INST("aws_security_group", "a", "{\"id\":\"sg-1\",\"egress\":[],\"ingress\":[]}") ","
+    SG_INST("aws_security_group", "b", "{\"id\":\"sg-2\",\"egress\":[],\"ingress\":[]}") ","
+    SG_INST("aws_vpc_security_group_egress_rule", "https",
+        "{\"id\":\"sgr-1\",\"security_group_id\":\"sg-1\",\"ip_protocol\":\"tcp\",\"from_port\":443,"
+        "\"to_port\":443,\"cidr_ipv4\":\"10.0.0.0/8\"}") ","
+    SG_INST("aws_vpc_security_group_ingress_rule", "in",
+        "{\"id\":\"sgr-2\",\"security_group_id\":\"sg-1\",\"ip_protocol\":\"tcp\",\"from_port\":443,"
+        "\"to_port\":443,\"cidr_ipv4\":\"10.9.0.0/16\"}")
+    "]}";
+
+#define SG_REC(id, name, params, resp) \
+	"{\"eventVersion\":\"1.08\",\"eventID\":\"" id "\",\"eventTime\":\"2024-05-27T10:00:00Z\"," \
+	"\"eventSource\":\"ec2.amazonaws.com\",\"eventName\":\"" name "\",\"awsRegion\":\"eu-west-1\"," \
+	"\"userAgent\":\"aws-cli/2\",\"readOnly\":false,\"sourceIPAddress\":\"203.0.113.1\"," \
+	"\"userIdentity\":{\"type\":\"IAMUser\",\"userName\":\"alice\",\"arn\":\"arn:aws:iam::1:user/alice\",\"accountId\":\"1\"}," \
+	"\"requestParameters\":" params ",\"responseElements\":" resp "}"
+
+#define SG_PERM(proto, from, to, cidr) \
+	"{\"ipProtocol\":\"" proto "\",\"fromPort\":" #from ",\"toPort\":" #to ",\"ipRanges\":{\"items\":[{\"cidrIp\":\"" cidr "\"}]}}"
+
+static struct event
+sg_event(const char *json)
+{
+	json_object *o = json_tokener_parse(json);
+	struct event ev;
+	const char *why = NULL;
+
+	memset(&ev, 0, sizeof ev);
+	if (o == NULL || event_from_cloudtrail(o, &ev, &why) != 0)
+		tf_fatal("bad test record %s: %s", json, why ? why : "unparseable");
+	json_object_put(o);
+	return ev;
+}
+
+struct sg_seen {
+	char got[256];
+};
+
+static void
+sg_on_instance(void *ctx, const struct em_entry *e, enum em_action action,
+    const struct tf_instance *in)
+{
+	struct sg_seen *s = ctx;
+
+	snprintf(s->got + strlen(s->got), sizeof s->got - strlen(s->got), "%s%s %s",
+	    *s->got ? ", " : "", em_action_name(action), in->address);
+}
+
+static void
+test_sgrule(void)
+{
+	struct eventmap *m = eventmap_new();
+	char **errs = NULL, *err = NULL, *k;
+	size_t nerrs = 0, nspecs;
+	struct tf_state *st = NULL;
+	struct state_index *ix;
+	const struct index_key_spec *specs;
+	struct conf conf;
+	struct detector *d;
+	struct finding_list out = { 0 };
+	struct event ev;
+	struct sg_seen seen;
+
+	ok(eventmap_load_mem(m, "sg-map.yaml", SG_MAP, sizeof SG_MAP - 1, &errs, &nerrs) == 0,
+	    "sg_rule map loads");
+	yerrs_free(errs, nerrs);
+	ok(tfstate_parse(SG_STATE, sizeof SG_STATE - 1, "sg.tfstate", &st, &err) == 0, "sg state parses");
+	free(err);
+	specs = eventmap_index_specs(m, &nspecs);
+	ix = state_index_build(&st, 1, specs, nspecs);
+	conf_init(&conf);
+	d = detector_new(m, ix, &conf);
+	state_index_unref(ix);
+
+	/* An added rule on sg-1 (rules as resources): unmanaged rule, named by the response. */
+	ev = sg_event(SG_REC("g1", "GrantRule", "{\"g\":\"sg-1\",\"perms\":[" SG_PERM("tcp", 22, 22, "0.0.0.0/0") "]}",
+	    "{\"rules\":[{\"securityGroupRuleId\":\"sgr-9\",\"ipProtocol\":\"tcp\",\"fromPort\":22,\"toPort\":22,\"cidrIpv4\":\"0.0.0.0/0\"}]}"));
+	k = detector_resource_key(d, &ev);
+	is_str(k, "aws_vpc_security_group_egress_rule:sgr-9", "resource key: the new rule, TYPE:ID");
+	free(k);
+	is_int(detect_event(d, &ev, &out), ND_DRIFT, "a rule no rule resource holds is drift");
+	ok(out.n == 1 && out.v[0]->kind == FK_UNMANAGED && out.v[0]->address == NULL &&
+	    strcmp(out.v[0]->type, "aws_vpc_security_group_egress_rule") == 0 &&
+	    strcmp(out.v[0]->resource_id, "sgr-9") == 0, "one unmanaged egress rule sgr-9");
+	ok(out.n == 1 && out.v[0]->nchanges == 5 && strcmp(out.v[0]->changes[4].attribute, "cidr_ipv4") == 0,
+	    "with its group, protocol, ports and CIDR");
+	finding_list_clear(&out);
+	event_free(&ev);
+
+	/* The rule sg-1's egress rule resource holds (the ingress one is not a match). */
+	ev = sg_event(SG_REC("g2", "GrantRule", "{\"g\":\"sg-1\",\"perms\":[" SG_PERM("tcp", 443, 443, "10.0.0.0/8") "]}", "{}"));
+	k = detector_resource_key(d, &ev);
+	is_str(k, "aws_vpc_security_group_egress_rule.https", "resource key: the rule resource holding it");
+	free(k);
+	is_int(detect_event(d, &ev, &out), ND_EQUAL, "a rule a rule resource holds is not drift");
+	event_free(&ev);
+	ev = sg_event(SG_REC("g3", "GrantRule", "{\"g\":\"sg-1\",\"perms\":[" SG_PERM("tcp", 443, 443, "10.9.0.0/16") "]}", "{}"));
+	is_int(detect_event(d, &ev, &out), ND_DRIFT, "the ingress rule's permissions in egress are new");
+	ok(out.n == 1 && out.v[0]->kind == FK_UNMANAGED &&
+	    strcmp(out.v[0]->resource_id, "sg-1_egress_tcp_443_443_10.9.0.0/16") == 0,
+	    "no rule id in the record: named by the legacy import id");
+	finding_list_clear(&out);
+	event_free(&ev);
+
+	/* sg-2 has no rule resources: the group's in-line rules decide, as before. */
+	ev = sg_event(SG_REC("g4", "GrantRule", "{\"g\":\"sg-2\",\"perms\":[" SG_PERM("tcp", 22, 22, "0.0.0.0/0") "]}", "{}"));
+	is_int(detect_event(d, &ev, &out), ND_DRIFT, "in-line rules: drift on the group");
+	ok(out.n == 1 && out.v[0]->kind == FK_MODIFIED && strcmp(out.v[0]->address, "aws_security_group.b") == 0,
+	    "a change of aws_security_group.b");
+	finding_list_clear(&out);
+	event_free(&ev);
+
+	/* Withdrawn by id and by rule: blame's view and the finding. */
+	ev = sg_event(SG_REC("w1", "WithdrawRule", "{\"g\":\"sg-1\",\"ids\":[\"sgr-1\"]}", "{}"));
+	memset(&seen, 0, sizeof seen);
+	is_int(detector_each_instance(d, &ev, sg_on_instance, &seen), 1, "each_instance: one call");
+	is_str(seen.got, "delete aws_vpc_security_group_egress_rule.https", "... deleting the rule resource");
+	is_int(detect_event(d, &ev, &out), ND_DRIFT, "withdrawn by id: drift");
+	ok(out.n == 1 && out.v[0]->kind == FK_DELETED &&
+	    strcmp(out.v[0]->address, "aws_vpc_security_group_egress_rule.https") == 0, "deleted on the rule resource");
+	finding_list_clear(&out);
+	event_free(&ev);
+	ev = sg_event(SG_REC("w2", "WithdrawRule", "{\"g\":\"sg-1\",\"ids\":[\"sgr-2\"]}", "{}"));
+	is_int(detect_event(d, &ev, &out), ND_NOT_MANAGED, "an ingress rule's id in an egress call names nothing");
+	event_free(&ev);
+	ev = sg_event(SG_REC("w3", "WithdrawRule", "{\"g\":\"sg-1\",\"perms\":[" SG_PERM("tcp", 22, 22, "0.0.0.0/0") "]}", "{}"));
+	is_int(detect_event(d, &ev, &out), ND_NOT_MANAGED, "withdrawing the unmanaged rule is not drift ...");
+	ok(out.n == 1 && out.v[0]->status == ST_RESOLVED && strcmp(out.v[0]->resource_id, "sgr-9") == 0 &&
+	    out.v[0]->resolution != NULL && out.v[0]->resolution->reason == RR_REVERTED_BY_HAND,
+	    "... and resolves it (by the id its finding had)");
+	finding_list_clear(&out);
+	event_free(&ev);
+	free(out.v);
+
+	detector_free(d);
+	eventmap_free(m);
+	conf_free(&conf);
+}
+
 /* ---- GCP IAM binding deltas, through the shipped maps (rules/events) ---- */
 
 static const char IAM_STATE[] =
@@ -1202,6 +1375,7 @@ main(void)
 	test_held();
 	test_lifecycle();
 	test_ids();
+	test_sgrule();
 	test_iam_deltas();
 	return done_testing();
 }

@@ -601,6 +601,16 @@ static const char *const e_ids[] = {
 	NULL
 };
 
+static const char *const e_sgrule[] = {
+	"broken/sgrule.yaml:9:14: \"sg_rule\" needs action set_add or set_remove",
+	"broken/sgrule.yaml:14:14: \"sg_rule\" is missing \"rules\"",
+	"broken/sgrule.yaml:14:22: bad path \"requestParameters.groupId[\": expected a number or ] "
+	"after [ at offset 26",
+	"broken/sgrule.yaml:14:63: unknown direction \"outbound\"; expected ingress or egress",
+	"broken/sgrule.yaml:14:73: unknown key \"rule\" in sg_rule (did you mean \"rules\"?)",
+	"broken/sgrule.yaml:19:14: \"sg_rule\" must be a mapping with group, direction and rules",
+	NULL
+};
 static const struct broken broken[] = {
 	{ "dup.yaml", e_dup },
 	{ "empty.yaml", e_empty },
@@ -611,6 +621,7 @@ static const struct broken broken[] = {
 	{ "list.yaml", e_list },
 	{ "noevents.yaml", e_noevents },
 	{ "provider.yaml", e_provider },
+	{ "sgrule.yaml", e_sgrule },
 	{ "syntax.yaml", e_syntax },
 	{ "types.yaml", e_types },
 };
