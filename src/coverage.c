@@ -222,6 +222,13 @@ eventmap_coverage(const struct eventmap *m, const char *only)
 		add_event(res, e, em_action_name(e->action), 0);
 		for (j = 0; j < e->nattrs; j++)
 			add_attr(res, &e->attrs[j]);
+		for (j = 0; e->sgr != NULL && e->nattrs == 0 && em_sgrule_compared[j] != NULL; j++) {
+			struct em_attr ra;
+
+			memset(&ra, 0, sizeof ra);
+			ra.name = (char *)em_sgrule_compared[j];     /* read only */
+			add_attr(res, &ra);
+		}
 		if (e->cover_resource != NULL)
 			add_event(resource_of(svc, e->cover_resource), e,
 			    e->action == EM_SET_REMOVE ? "delete" : "create", 1);
@@ -363,6 +370,8 @@ write_tsv(const struct eventmap *m, const char *only, FILE *fp)
 			if (k == j)     /* a name given twice is listed once */
 				fprintf(fp, "%s%s", n_out++ ? "," : "", e->attrs[j].name);
 		}
+		for (j = 0; e->sgr != NULL && e->nattrs == 0 && em_sgrule_compared[j] != NULL; j++)
+			fprintf(fp, "%s%s", n_out++ ? "," : "", em_sgrule_compared[j]);
 		fprintf(fp, "%s\n", n_out ? "" : "-");
 	}
 }

@@ -2,6 +2,7 @@
  * not drift. Owned by one thread (the engine); the state index is shared read-only. */
 #include "config.h"
 
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <sys/types.h>
 #include <string.h>
@@ -52,6 +53,10 @@ struct detector {
 	int no_lifecycle;            /* detector_set_lifecycle(d, 0) */
 	const struct jpath *part;    /* detect_parts: the `each` list of the part at hand, or NULL */
 	size_t part_no;              /* and its number (1, 2, ...; 0 for the whole event) */
+	struct tf_hmap sgr_notes;    /* security-group rules no rule resource holds, by group,
+	                              * direction and rule -> struct sgr_note */
+	struct sgr_note **sgr_nv;    /* the notes (owned) */
+	size_t nsgr_nv, capsgr_nv;
 };
 
 /* A GCP operation's last entry held for its first (see detect_event). */
@@ -160,6 +165,8 @@ detector_set_index(struct detector *d, struct state_index *ix)
 	d->ix = ix;
 }
 
+static void sgr_notes_free(struct detector *d);
+
 void
 detector_free(struct detector *d)
 {
@@ -176,6 +183,7 @@ detector_free(struct detector *d)
 	freeze_windows_free(d->extra_freezes, d->nextra_freezes);
 	rules_unref(d->rules);
 	lifecycle_free(d->lc);
+	sgr_notes_free(d);
 	free(d);
 }
 
@@ -259,11 +267,46 @@ is_service(const struct detector *d, const struct event *ev)
 	    match_any_glob(&d->conf->service_principals, ev->actor.invoked_by);
 }
 
+/* gcp_names callbacks: what the state says a project number or a service account is. */
 static char *
-id_transform(const struct em_entry *e, const char *prov, json_object *v)
+state_project_id(void *ctx, const char *number)
 {
+	const struct state_index *ix = ctx;
+	const struct tf_instance *in[1];
+	json_object *v;
+
+	if (ix == NULL || state_index_find(ix, "gcp", number, "google_project", in, 1) == 0)
+		return NULL;
+	v = tfstate_attr(in[0], "project_id");
+	if (json_object_is_type(v, json_type_string) && json_object_get_string_len(v) > 0)
+		return xstrdup(json_object_get_string(v));
+	return NULL;
+}
+
+static char *
+state_service_account(void *ctx, const char *key)
+{
+	const struct state_index *ix = ctx;
+	const struct tf_instance *in[1];
+
+	if (ix == NULL ||
+	    state_index_find(ix, "gcp", key, "google_service_account", in, 1) == 0 ||
+	    in[0]->id == NULL || strncmp(in[0]->id, "projects/", 9) != 0)
+		return NULL;
+	return xstrdup(in[0]->id);
+}
+
+/* One id value as the entry names resources: normalized (GCP names as Terraform's ids, ix
+ * the state that knows project numbers and service accounts, or NULL), then the entry's
+ * id_glob, id_transform and id_prefix; `part` for a part of a composite id (its transform
+ * only). NULL when it names nothing. */
+static char *
+id_transform(const struct em_entry *e, const char *prov, json_object *v, const struct event *ev,
+    const struct state_index *ix, int part)
+{
+	const struct gcp_names names = { state_project_id, state_service_account, (void *)ix };
 	const char *s;
-	char *norm;
+	char *norm, *gn;
 
 	if (v == NULL)
 		return NULL;
@@ -273,6 +316,16 @@ id_transform(const struct em_entry *e, const char *prov, json_object *v)
 	if (s == NULL || *s == '\0')
 		return NULL;
 	norm = state_index_norm_value(prov, s);
+	/* GCP names by project number and service accounts by unique id, as Terraform's ids. */
+	if (ev != NULL && ev->provider == PROV_GCP &&
+	    (gn = gcp_name_normalize(ev, norm, &names)) != NULL) {
+		free(norm);
+		norm = gn;
+	}
+	if (!part && e->id_glob != NULL && fnmatch(e->id_glob, norm, FNM_PATHNAME) != 0) {
+		free(norm);
+		return NULL;    /* a name of another shape (a folder's, not a project's) */
+	}
 	if (e->id_transform == EMID_BASENAME) {
 		const char *slash = strrchr(norm, '/');
 
@@ -280,8 +333,14 @@ id_transform(const struct em_entry *e, const char *prov, json_object *v)
 			char *b = xstrdup(slash + 1);
 
 			free(norm);
-			return b;
+			norm = b;
 		}
+	}
+	if (!part && e->id_prefix != NULL && strncmp(norm, e->id_prefix, strlen(e->id_prefix)) != 0) {
+		char *p = xasprintf("%s%s", e->id_prefix, norm);
+
+		free(norm);
+		norm = p;
 	}
 	return norm;
 }
@@ -289,14 +348,15 @@ id_transform(const struct em_entry *e, const char *prov, json_object *v)
 /* A composite id: every part's value, each reduced by the entry's id transform, joined by
  * the separator; NULL when a part names nothing. */
 static char *
-join_id(const struct em_entry *e, const struct em_join *j, const char *prov, json_object *rec)
+join_id(const struct em_entry *e, const struct em_join *j, const char *prov,
+    const struct event *ev, const struct state_index *ix)
 {
 	struct strbuf sb;
 	size_t i;
 
 	sb_init(&sb);
 	for (i = 0; i < j->nparts; i++) {
-		char *part = id_transform(e, prov, jpath_get(j->parts[i], rec));
+		char *part = id_transform(e, prov, jpath_get(j->parts[i], ev->record), ev, ix, 1);
 
 		if (part == NULL) {
 			sb_free(&sb);
@@ -332,7 +392,8 @@ id_via(const struct em_entry *e, const struct state_index *ix, const char *prov,
 
 /* Resource ids named by an entry, in order, without duplicates. */
 static size_t
-entry_ids(const struct em_entry *e, const struct event *ev, const char *prov, char **ids, size_t max)
+entry_ids(const struct em_entry *e, const struct event *ev, const char *prov,
+    const struct state_index *ix, char **ids, size_t max)
 {
 	json_object *vals[MAX_IDS];
 	size_t n = 0, i, j, k, cnt;
@@ -345,7 +406,7 @@ entry_ids(const struct em_entry *e, const struct event *ev, const char *prov, ch
 	}
 	for (i = 0; i < e->nid_paths && n < max; i++) {
 		if (e->id_joins != NULL && e->id_joins[i].nparts > 0) {
-			if ((ids[n] = join_id(e, &e->id_joins[i], prov, ev->record)) != NULL)
+			if ((ids[n] = join_id(e, &e->id_joins[i], prov, ev, ix)) != NULL)
 				return n + 1;   /* the first element that names something wins */
 			continue;
 		}
@@ -353,7 +414,7 @@ entry_ids(const struct em_entry *e, const struct event *ev, const char *prov, ch
 		if (cnt > MAX_IDS)
 			cnt = MAX_IDS;
 		for (j = 0; j < cnt && n < max; j++) {
-			char *id = id_transform(e, prov, vals[j]);
+			char *id = id_transform(e, prov, vals[j], ev, ix, 0);
 
 			if (id == NULL)
 				continue;
@@ -527,7 +588,7 @@ static size_t
 entry_ids_ix(const struct em_entry *e, const struct event *ev, const char *prov,
     const struct state_index *ix, char **ids, size_t max)
 {
-	size_t n = entry_ids(e, ev, prov, ids, max), i;
+	size_t n = entry_ids(e, ev, prov, ix, ids, max), i;
 
 	for (i = 0; i < n; i++)
 		ids[i] = id_via(e, ix, prov, ids[i]);
@@ -800,6 +861,101 @@ sg_self(json_object *rules, const char *own_id)
 	return out;
 }
 
+/* One binding delta, read. */
+struct iam_d {
+	int add;                /* 1 ADD, 0 REMOVE */
+	const char *role;       /* borrowed from the record */
+	json_object *cond;      /* its condition (borrowed), or NULL */
+	char *member;           /* as the provider keeps it */
+	char *ckey;             /* the provider's id suffix for the condition, "" for none */
+};
+
+static json_object *iam_deltas(const struct em_entry *e, const struct event *ev);
+static int iam_delta(json_object *dl, struct iam_d *o);
+static void iam_d_free(struct iam_d *o);
+static char *iam_cond_key(json_object *cond);
+
+/* The state's IAM policy (a's attribute of in) with the event's binding deltas applied, as a
+ * canonical policy: what an authoritative _iam_policy resource now differs by when the log
+ * carries only the deltas (storage.setIamPermissions). A delta's binding is the one of its role
+ * and condition (none, or the same title, description and expression). NULL, *present 0,
+ * without deltas. */
+static json_object *
+iam_policy_apply(const struct em_entry *e, const struct event *ev,
+    const struct tf_instance *in, const struct em_attr *a, int *present)
+{
+	json_object *dl = iam_deltas(e, ev), *pol, *binds, *out;
+	size_t i, j, n;
+
+	*present = 0;
+	if (dl == NULL)
+		return NULL;
+	pol = val_from_state(a->state_transform, tfstate_attr(in, a->name));
+	if (!json_object_is_type(pol, json_type_object)) {
+		json_object_put(pol);
+		pol = json_object_new_object();
+	}
+	if (!json_object_object_get_ex(pol, "bindings", &binds) ||
+	    !json_object_is_type(binds, json_type_array)) {
+		binds = json_object_new_array();
+		json_object_object_add(pol, "bindings", binds);
+	}
+	n = json_object_array_length(dl);
+	for (i = 0; i < n; i++) {
+		struct iam_d dd;
+		json_object *b = NULL, *mem = NULL, *r, *c;
+		size_t k, nb = json_object_array_length(binds);
+
+		if (iam_delta(json_object_array_get_idx(dl, i), &dd) < 0)
+			continue;
+		for (j = 0; j < nb && b == NULL; j++) {
+			json_object *cand = json_object_array_get_idx(binds, j);
+			char *ck;
+
+			if (!json_object_object_get_ex(cand, "role", &r) ||
+			    strcmp(json_object_get_string(r), dd.role) != 0)
+				continue;
+			ck = iam_cond_key(json_object_object_get_ex(cand, "condition", &c) ? c : NULL);
+			if (strcmp(ck, dd.ckey) == 0)
+				b = cand;
+			free(ck);
+		}
+		if (b == NULL && dd.add) {
+			b = json_object_new_object();
+			json_object_object_add(b, "role", json_object_new_string(dd.role));
+			if (dd.cond != NULL)
+				json_object_object_add(b, "condition", json_object_get(dd.cond));
+			json_object_array_add(binds, b);
+		}
+		if (b != NULL && (!json_object_object_get_ex(b, "members", &mem) ||
+		    !json_object_is_type(mem, json_type_array))) {
+			mem = json_object_new_array();
+			json_object_object_add(b, "members", mem);
+		}
+		for (k = 0; mem != NULL && k < json_object_array_length(mem); k++)
+			if (strcmp(json_object_get_string(json_object_array_get_idx(mem, k)),
+			    dd.member) == 0)
+				break;
+		if (dd.add && mem != NULL && k == json_object_array_length(mem))
+			json_object_array_add(mem, json_object_new_string(dd.member));
+		else if (!dd.add && mem != NULL && k < json_object_array_length(mem))
+			json_object_array_del_idx(mem, k, 1);
+		iam_d_free(&dd);
+	}
+	/* A role left without members is no binding. */
+	for (j = json_object_array_length(binds); j-- > 0;) {
+		json_object *mem;
+
+		if (json_object_object_get_ex(json_object_array_get_idx(binds, j), "members", &mem) &&
+		    json_object_is_type(mem, json_type_array) && json_object_array_length(mem) == 0)
+			json_object_array_del_idx(binds, j, 1);
+	}
+	out = val_from_event(a->transform, pol);
+	json_object_put(pol);
+	*present = 1;
+	return out;
+}
+
 /* A constant `value: ""`: the call leaves the attribute with no value (DeleteBucketPolicy,
  * DeleteBucketLifecycle: state then holds "", null, [] or {}). */
 static int
@@ -1056,6 +1212,8 @@ diff_managed(struct detector *d, const struct event *ev, const struct em_entry *
 		if (a->alone != (int)pass || (pass == 1 && present_n > 0))
 			continue;
 		nv = attr_event_value(a, ev, &present);
+		if (!present && e->deltas != NULL && a->transform == VT_POLICY)
+			nv = iam_policy_apply(e, ev, in, a, &present);
 		if (a->computed) {
 			/* A side effect of the call, never drift; logged, so the call is known. */
 			json_object_put(nv);
@@ -1213,37 +1371,55 @@ others_logged(const struct em_entry *e, const struct event *ev)
 	return 0;
 }
 
-static enum nodrift
-handle_unmanaged(struct detector *d, const struct event *ev, const struct em_entry *e,
-    const char *id, struct finding_list *out)
+/* Is this the first sight of an unmanaged resource (type, id), to be reported? One unmanaged
+ * finding per resource: its creation (or the first change seen); later changes to a resource
+ * already reported as outside Terraform add nothing. */
+static int
+unmanaged_first(struct detector *d, const struct event *ev, const char *type, const char *id)
 {
-	struct finding *f;
-	size_t i;
-
 	struct strbuf key;
 	int seen;
 
-	if (e->action == EM_DELETE)
-		return ND_NOT_MANAGED;
-	if (e->action == EM_SET_REMOVE)
-		return ND_NOT_MANAGED;
-	/* One unmanaged finding per resource: its creation (or the first change seen); later
-	 * changes to a resource already reported as outside Terraform add nothing. */
 	sb_init(&key);
-	sb_addf(&key, "%d\n%s\n%s", (int)ev->provider, e->resource, id);
+	sb_addf(&key, "%d\n%s\n%s", (int)ev->provider, type, id);
 	seen = tf_hset_test_and_add(&d->unmanaged, tf_hash(key.buf, key.len));
 	/* Also remember the id alone, so an entry for "any type" (tags) sees it too. */
 	sb_reset(&key);
 	sb_addf(&key, "%d\n*\n%s", (int)ev->provider, id);
 	if (tf_hset_test_and_add(&d->unmanaged, tf_hash(key.buf, key.len)) &&
-	    strcmp(e->resource, "*") == 0)
+	    strcmp(type, "*") == 0)
 		seen = 1;
 	sb_free(&key);
 	/* Reported before, but that drift is gone (deleted again, say): made again, it is new
 	 * drift, reported again. */
-	if (seen && !lifecycle_all_resolved(d, e->resource, id))
+	return !seen || lifecycle_all_resolved(d, type, id);
+}
+
+static enum nodrift handle_unmanaged_as(struct detector *d, const struct event *ev,
+    const struct em_entry *e, const char *type, const char *id, struct finding_list *out);
+
+static enum nodrift
+handle_unmanaged(struct detector *d, const struct event *ev, const struct em_entry *e,
+    const char *id, struct finding_list *out)
+{
+	return handle_unmanaged_as(d, ev, e, e->resource, id, out);
+}
+
+/* handle_unmanaged, reporting a resource of `type` (covered_by's, for IAM members). */
+static enum nodrift
+handle_unmanaged_as(struct detector *d, const struct event *ev, const struct em_entry *e,
+    const char *type, const char *id, struct finding_list *out)
+{
+	struct finding *f;
+	size_t i;
+
+	if (e->action == EM_DELETE)
 		return ND_NOT_MANAGED;
-	f = finding_new(d, ev, e, FK_UNMANAGED, NULL, id, e->resource);
+	if (e->action == EM_SET_REMOVE)
+		return ND_NOT_MANAGED;
+	if (!unmanaged_first(d, ev, type, id))
+		return ND_NOT_MANAGED;
+	f = finding_new(d, ev, e, FK_UNMANAGED, NULL, id, type);
 	/* Show what the event set, so a reviewer sees the new resource's shape. */
 	for (i = 0; i < e->nattrs; i++) {
 		int present;
@@ -1270,6 +1446,975 @@ handle_unmanaged(struct detector *d, const struct event *ev, const struct em_ent
 	}
 	finding_done(d, ev, NULL, f, e, out);
 	return ND_DRIFT;
+}
+
+/* ---- GCP IAM policy deltas (an entry's `deltas:`, doc/event-maps.md) ---- */
+
+static void
+iam_d_free(struct iam_d *o)
+{
+	free(o->member);
+	free(o->ckey);
+	memset(o, 0, sizeof *o);
+}
+
+/* A condition {title, description, expression} as the provider's ids end with it
+ * ("/TITLE/DESCRIPTION/EXPRESSION", conditionKey); "" for none. */
+static char *
+iam_cond_key(json_object *cond)
+{
+	static const char *const k[] = { "title", "description", "expression" };
+	const char *v[3];
+	json_object *x;
+	size_t i, any = 0;
+
+	for (i = 0; i < 3; i++) {
+		v[i] = json_object_object_get_ex(cond, k[i], &x) &&
+		    json_object_is_type(x, json_type_string) ? json_object_get_string(x) : "";
+		any += *v[i] != '\0';
+	}
+	return any > 0 ? xasprintf("/%s/%s/%s", v[0], v[1], v[2]) : xstrdup("");
+}
+
+/* One binding delta {action ADD|REMOVE, role, member[, condition]}: 0 and *o filled (free it
+ * with iam_d_free), or -1 when it is not one. */
+static int
+iam_delta(json_object *dl, struct iam_d *o)
+{
+	json_object *a, *r, *m, *c;
+	const char *act;
+
+	memset(o, 0, sizeof *o);
+	if (!json_object_object_get_ex(dl, "action", &a) ||
+	    !json_object_object_get_ex(dl, "role", &r) ||
+	    !json_object_object_get_ex(dl, "member", &m) ||
+	    !json_object_is_type(a, json_type_string) || !json_object_is_type(r, json_type_string) ||
+	    !json_object_is_type(m, json_type_string) || json_object_get_string_len(r) == 0 ||
+	    json_object_get_string_len(m) == 0)
+		return -1;
+	act = json_object_get_string(a);
+	if (strcmp(act, "ADD") != 0 && strcmp(act, "REMOVE") != 0)
+		return -1;
+	o->add = strcmp(act, "ADD") == 0;
+	o->role = json_object_get_string(r);
+	if (json_object_object_get_ex(dl, "condition", &c) && json_object_is_type(c, json_type_object))
+		o->cond = c;
+	o->ckey = iam_cond_key(o->cond);
+	if (*o->ckey == '\0')
+		o->cond = NULL;
+	o->member = gcp_iam_member_normalize(json_object_get_string(m));
+	return 0;
+}
+
+/* The event's binding deltas (borrowed), or NULL when it has none of the shape. */
+static json_object *
+iam_deltas(const struct em_entry *e, const struct event *ev)
+{
+	json_object *v = e->deltas != NULL ? jpath_get(e->deltas, ev->record) : NULL;
+
+	return json_object_is_type(v, json_type_array) && json_object_array_length(v) > 0 ?
+	    v : NULL;
+}
+
+static const struct tf_instance *
+find_one(const struct detector *d, const char *id, const char *type)
+{
+	const struct tf_instance *in[1];
+
+	if (d->ix == NULL || state_index_find(d->ix, "gcp", id, type, in, 1) == 0)
+		return NULL;
+	return in[0];
+}
+
+/* Is `m` (a JSON string) in the array? */
+static int
+str_in(json_object *arr, const char *m, size_t *at)
+{
+	size_t i, n = json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+
+	for (i = 0; i < n; i++) {
+		const char *s = json_object_get_string(json_object_array_get_idx(arr, i));
+
+		if (s != NULL && strcmp(s, m) == 0) {
+			if (at != NULL)
+				*at = i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A GCP IAM call by its binding deltas, for a set_add entry with `deltas` (resource: the
+ * role's binding, RESOURCE/ROLE; covered_by: the member, RESOURCE/ROLE/MEMBER; RESOURCE is the
+ * entry's id). Each delta is a set change of one role's members:
+ *   ADD     a managed member: Terraform's already, nothing; a managed binding: its members,
+ *           old -> new; neither: an unmanaged member named like the provider's id.
+ *   REMOVE  a managed member: deleted; a managed binding holding it: members, old -> new;
+ *           neither: nothing Terraform holds.
+ * One finding per binding, with every delta of its role applied. *handled is 0 when the
+ * event has no deltas, or none that reads as one (the next alternative decides).
+ */
+static enum nodrift
+resolve_iam_deltas(struct detector *d, const struct event *ev, const struct em_entry *e,
+    struct finding_list *out, int *handled)
+{
+	json_object *dl = iam_deltas(e, ev);
+	char *ids[1];
+	const char *prov = tf_provider_name(ev->provider);
+	enum nodrift why = ND__COUNT, r;
+	size_t n, i, j, ne;
+
+	*handled = 0;
+	if (dl == NULL || (ne = entry_ids_ix(e, ev, prov, d->ix, ids, 1)) == 0)
+		return ND_NO_ID;
+	n = json_object_array_length(dl);
+	for (i = 0; i < n; i++) {
+		const struct tf_instance *bind;
+		json_object *old = NULL, *now = NULL;
+		struct iam_d di;
+		char *bid;
+		int dup = 0;
+
+		if (iam_delta(json_object_array_get_idx(dl, i), &di) < 0)
+			continue;
+		*handled = 1;   /* a delta: the deltas decide (none that reads as one: as without) */
+		/* Each binding (role and condition) once, at its first delta. */
+		for (j = 0; j < i && !dup; j++) {
+			struct iam_d dj;
+
+			if (iam_delta(json_object_array_get_idx(dl, j), &dj) == 0)
+				dup = strcmp(dj.role, di.role) == 0 && strcmp(dj.ckey, di.ckey) == 0;
+			iam_d_free(&dj);
+		}
+		if (dup) {
+			iam_d_free(&di);
+			continue;
+		}
+		bid = xasprintf("%s/%s%s", ids[0], di.role, di.ckey);
+		if ((bind = find_one(d, bid, e->resource)) != NULL) {
+			old = val_from_state(VT_STRING_SET, tfstate_attr(bind, "members"));
+			if (old == NULL)
+				old = json_object_new_array();
+			if (json_object_deep_copy(old, &now, NULL) != 0)
+				tf_fatal("out of memory copying a binding's members");
+		}
+		for (j = i; j < n; j++) {
+			const struct tf_instance *mem;
+			struct iam_d dj;
+			char *mid;
+			size_t at;
+
+			if (iam_delta(json_object_array_get_idx(dl, j), &dj) < 0)
+				continue;
+			if (strcmp(dj.role, di.role) != 0 || strcmp(dj.ckey, di.ckey) != 0) {
+				iam_d_free(&dj);
+				continue;
+			}
+			mid = xasprintf("%s/%s/%s%s", ids[0], dj.role, dj.member, dj.ckey);
+			mem = find_one(d, mid, e->cover_resource);
+			r = ND_EQUAL;
+			if (dj.add && mem == NULL && bind != NULL) {
+				if (!str_in(now, dj.member, NULL))
+					json_object_array_add(now, json_object_new_string(dj.member));
+			} else if (dj.add && mem == NULL) {
+				r = handle_unmanaged_as(d, ev, e, e->cover_resource, mid, out);
+			} else if (!dj.add && mem != NULL) {
+				/* The member lived in its own resource: that resource is gone. */
+				finding_done(d, ev, mem, finding_new(d, ev, e, FK_DELETED, mem, mid,
+				    mem->type), e, out);
+				r = ND_DRIFT;
+			} else if (!dj.add && bind != NULL && str_in(now, dj.member, &at)) {
+				json_object_array_del_idx(now, at, 1);
+			} else if (!dj.add)
+				r = ND_NOT_MANAGED;
+			if (why == ND__COUNT || r == ND_DRIFT)
+				why = r;
+			free(mid);
+			iam_d_free(&dj);
+		}
+		if (bind != NULL) {
+			json_object *canon = val_from_event(VT_STRING_SET, now);
+
+			if (!val_equal(old, canon)) {
+				struct finding *f = finding_new(d, ev, e, FK_MODIFIED, bind, bid,
+				    e->resource);
+
+				finding_add_change(f, "members", old, canon, CH_MODIFIED,
+				    tfstate_is_sensitive(bind, "members"));
+				finding_done(d, ev, bind, f, e, out);
+				why = ND_DRIFT;
+			} else {
+				json_object_put(old);
+				json_object_put(canon);
+				if (why == ND__COUNT)
+					why = ND_EQUAL;
+			}
+			json_object_put(now);
+		}
+		free(bid);
+		iam_d_free(&di);
+	}
+	free(ids[0]);
+	if (!*handled)
+		return ND_NO_ID;
+	return why == ND__COUNT ? ND_EQUAL : why;
+}
+
+/* ---- security-group rules as resources of their own (map entries with sg_rule) ----
+ *
+ * When state holds rule resources (aws_vpc_security_group_{ingress,egress}_rule or the legacy
+ * aws_security_group_rule) for a group, the group's rules are Terraform's one by one: an
+ * added rule is an unmanaged rule (named by the sgr- id the response gives it), a revoked one
+ * is the deletion of the rule resource that held it. The group's own ingress/egress in state
+ * are of no use then: the provider fills them from the API whichever way the rules are managed.
+ * Rules are matched by their canonical form (the sg_rules transform: protocol, ports, one
+ * source), since CloudTrail never names a legacy rule's sgrule- id.
+ */
+
+/* One rule of the event: its canonical form and, when the record gives it, its sgr- id. */
+struct sgr_ev {
+	char *rule;
+	char *id;                       /* or NULL */
+	const struct tf_instance *in;   /* the rule resource holding it, or NULL */
+};
+
+/* A rule resource of the group in the entry's direction, and its canonical rules. */
+struct sgr_st {
+	const struct tf_instance *in;
+	json_object *rules;             /* sorted array of strings */
+	json_object *gone;              /* set_remove: the rules the event revokes (array) */
+	int whole;                      /* set_remove: revoked by its id, whatever it held */
+};
+
+struct sgr {
+	const char *gid;                /* borrowed from the record */
+	struct sgr_ev *ev;              /* the event's rules, each once */
+	size_t nev, capev;
+	struct sgr_st *st;              /* the group's rule resources in the direction */
+	size_t nst;
+};
+
+static const struct em_entry sgr_create_entry = { .action = EM_CREATE };
+static const struct em_entry sgr_delete_entry = { .action = EM_DELETE };
+
+struct revt;
+static void lifecycle_apply(struct detector *d, const struct event *ev, const struct em_entry *e,
+    const char *key, const struct tf_instance *in, int pipeline, struct revt **cur,
+    struct finding_list *out);
+
+/* The group the entry names, when its rules are resources of their own in state (any rule
+ * resource, either direction, whose security_group_id is the group); else NULL. */
+static const char *
+sgr_group(const struct detector *d, const struct em_entry *e, const struct event *ev)
+{
+	static const char *const attr[] = { "security_group_id" };
+	json_object *v;
+	const char *gid;
+	size_t i;
+
+	if (e->sgr == NULL || d->ix == NULL)
+		return NULL;
+	v = jpath_get(e->sgr->group, ev->record);
+	if (v == NULL || !json_object_is_type(v, json_type_string) ||
+	    *(gid = json_object_get_string(v)) == '\0')
+		return NULL;
+	for (i = 0; em_sgrule_types[i] != NULL; i++)
+		if (state_index_match(d->ix, em_sgrule_types[i], attr, &gid, 1, NULL, 0) > 0)
+			return gid;
+	return NULL;
+}
+
+/* Does the state instance (a rule resource) hold a rule of the entry's direction? */
+static int
+sgr_same_direction(const struct em_entry *e, const struct tf_instance *in)
+{
+	const char *want = e->sgr->egress ? "egress" : "ingress";
+	json_object *t;
+
+	if (strcmp(in->type, "aws_security_group_rule") != 0)
+		return strstr(in->type, want) != NULL;
+	t = tfstate_attr(in, "type");
+	return t != NULL && json_object_is_type(t, json_type_string) &&
+	    strcmp(json_object_get_string(t), want) == 0;
+}
+
+static int
+sgr_holds(json_object *rules, const char *rule)
+{
+	size_t i, n = json_object_is_type(rules, json_type_array) ? json_object_array_length(rules) : 0;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(rules, i)), rule) == 0)
+			return 1;
+	return 0;
+}
+
+/* Add the canonical rules of one permission (or list of them) to s, with id when the
+ * permission is one rule the response named. */
+static void
+sgr_add_rules(struct sgr *s, json_object *perm, const char *id)
+{
+	json_object *rules = sg_self(val_from_event(VT_SG_RULES, perm), s->gid);
+	size_t i, n = json_object_is_type(rules, json_type_array) ? json_object_array_length(rules) : 0;
+
+	for (i = 0; i < n; i++) {
+		const char *r = json_object_get_string(json_object_array_get_idx(rules, i));
+		size_t k;
+
+		for (k = 0; k < s->nev && strcmp(s->ev[k].rule, r) != 0; k++)
+			;
+		if (k < s->nev)
+			continue;
+		if (s->nev == s->capev) {
+			s->capev = s->capev ? s->capev * 2 : 8;
+			s->ev = xreallocarray(s->ev, s->capev, sizeof *s->ev);
+		}
+		s->ev[s->nev].rule = xstrdup(r);
+		s->ev[s->nev].id = id != NULL && n == 1 ? xstrdup(id) : NULL;
+		s->ev[s->nev].in = NULL;
+		s->nev++;
+	}
+	json_object_put(rules);
+}
+
+/* Does a value at one of the `rules` paths carry rules? A list of permissions does; the
+ * request object does only in the flat form (ipProtocol beside an empty ipPermissions). */
+static int
+sgr_has_rules(json_object *v)
+{
+	json_object *p;
+
+	if (json_object_is_type(v, json_type_array))
+		return json_object_array_length(v) > 0;
+	return json_object_is_type(v, json_type_object) &&
+	    json_object_object_get_ex(v, "ipProtocol", &p) && p != NULL;
+}
+
+/* The group's rule resource (in the entry's direction) with this sgr- id: a v5 rule's id, or
+ * the security_group_rule_id the provider keeps for a legacy rule with a single source. */
+static const struct tf_instance *
+sgr_find_id(const struct sgr *s, const char *id)
+{
+	size_t j;
+
+	for (j = 0; id != NULL && j < s->nst; j++) {
+		const struct tf_instance *in = s->st[j].in;
+		json_object *v = tfstate_attr(in, "security_group_rule_id");
+
+		if ((in->id != NULL && strcmp(in->id, id) == 0) ||
+		    (v != NULL && json_object_is_type(v, json_type_string) &&
+		    strcmp(json_object_get_string(v), id) == 0))
+			return in;
+	}
+	return NULL;
+}
+
+/* The event's rules (s->gid set): the first `rules` path that holds any. A response's rule
+ * set names each rule's sgr- id. */
+static void
+sgr_event_rules(const struct em_entry *e, const struct event *ev, struct sgr *s)
+{
+	size_t i, j;
+
+	for (i = 0; i < e->sgr->nrules && s->nev == 0; i++) {
+		json_object *v = jpath_get(e->sgr->rules[i], ev->record);
+
+		if (v == NULL || !sgr_has_rules(v))
+			continue;
+		if (!json_object_is_type(v, json_type_array)) {
+			sgr_add_rules(s, v, NULL);
+			continue;
+		}
+		for (j = 0; j < json_object_array_length(v); j++) {
+			json_object *it = json_object_array_get_idx(v, j), *one, *idv;
+			const char *id = NULL;
+
+			if (json_object_object_get_ex(it, "securityGroupRuleId", &idv) &&
+			    json_object_is_type(idv, json_type_string))
+				id = json_object_get_string(idv);
+			one = json_object_new_array();
+			json_object_array_add(one, json_object_get(it));
+			sgr_add_rules(s, one, id);
+			json_object_put(one);
+		}
+	}
+
+}
+
+/* Everything the entry needs to decide: the event's rules, the group's rule resources in the
+ * entry's direction, and which resource holds which rule. 0 when the group's rules are not
+ * resources of their own (the entry does not apply). */
+static int
+sgr_load(struct detector *d, const struct em_entry *e, const struct event *ev, struct sgr *s)
+{
+	static const char *const attr[] = { "security_group_id" };
+	size_t i, j, k;
+
+	memset(s, 0, sizeof *s);
+	if ((s->gid = sgr_group(d, e, ev)) == NULL)
+		return 0;
+	for (i = 0; em_sgrule_types[i] != NULL; i++) {
+		size_t n = state_index_match(d->ix, em_sgrule_types[i], attr, &s->gid, 1, NULL, 0);
+		const struct tf_instance **ins;
+
+		if (n == 0)
+			continue;
+		ins = xcalloc(n, sizeof *ins);
+		n = state_index_match(d->ix, em_sgrule_types[i], attr, &s->gid, 1, ins, n);
+		s->st = xreallocarray(s->st, s->nst + n + 1, sizeof *s->st);
+		for (j = 0; j < n; j++) {
+			json_object *one;
+
+			if (!sgr_same_direction(e, ins[j]))
+				continue;
+			one = json_object_new_array();
+			json_object_array_add(one, json_object_get(tfstate_attrs(ins[j])));
+			s->st[s->nst].in = ins[j];
+			s->st[s->nst].rules = sg_self(val_from_state(VT_SG_RULES, one), s->gid);
+			s->st[s->nst].gone = NULL;
+			s->st[s->nst].whole = 0;
+			s->nst++;
+			json_object_put(one);
+		}
+		free(ins);
+	}
+	sgr_event_rules(e, ev, s);
+	/* Which rule resource holds each: by its sgr- id, else by its rule. */
+	for (k = 0; k < s->nev; k++) {
+		struct sgr_ev *r = &s->ev[k];
+
+		r->in = sgr_find_id(s, r->id);
+		for (j = 0; r->in == NULL && j < s->nst; j++)
+			if (sgr_holds(s->st[j].rules, r->rule))
+				r->in = s->st[j].in;
+	}
+	return 1;
+}
+
+static void
+sgr_free(struct sgr *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nev; i++) {
+		free(s->ev[i].rule);
+		free(s->ev[i].id);
+	}
+	for (i = 0; i < s->nst; i++) {
+		json_object_put(s->st[i].rules);
+		json_object_put(s->st[i].gone);
+	}
+	free(s->ev);
+	free(s->st);
+}
+
+/* A canonical rule taken apart: "tcp 22-22 0.0.0.0/0" -> protocol, ports, source ("" for
+ * none). n: how many of the four parts it has. */
+struct sgr_parts {
+	char proto[32];
+	long long from, to;
+	char src[256];
+	int n;
+};
+
+static void
+sgr_parse(const char *rule, struct sgr_parts *p)
+{
+	memset(p, 0, sizeof *p);
+	p->n = sscanf(rule, "%31s %lld-%lld %255s", p->proto, &p->from, &p->to, p->src);
+}
+
+/* What a rule's source is: a CIDR, an IPv6 CIDR, a prefix list or a security group (self). */
+enum sgr_src { SGS_CIDR4 = 0, SGS_CIDR6, SGS_PREFIX_LIST, SGS_GROUP, SGS__COUNT };
+
+/* The v5 rule resources' attribute for each kind of source. */
+static const char *const sgr_v5_src[SGS__COUNT] = { "cidr_ipv4", "cidr_ipv6", "prefix_list_id",
+    "referenced_security_group_id" };
+
+static enum sgr_src
+sgr_src_kind(const char *src)
+{
+	if (strcmp(src, "self") == 0 || strncmp(src, "sg-", 3) == 0)
+		return SGS_GROUP;
+	if (strncmp(src, "pl-", 3) == 0)
+		return SGS_PREFIX_LIST;
+	return strchr(src, ':') != NULL ? SGS_CIDR6 : SGS_CIDR4;
+}
+
+/* The id of a rule the record does not name: the legacy aws_security_group_rule import id
+ * (sg-1_ingress_tcp_22_22_0.0.0.0/0), the one stable name there is for it. */
+static char *
+sgr_rule_id(const struct em_entry *e, const char *gid, const struct sgr_ev *r)
+{
+	const char *dir = e->sgr->egress ? "egress" : "ingress";
+	struct sgr_parts p;
+
+	if (r->id != NULL)
+		return xstrdup(r->id);
+	sgr_parse(r->rule, &p);
+	if (p.n < 3)
+		return xasprintf("%s_%s_%s", gid, dir, r->rule);
+	return xasprintf("%s_%s_%s_%lld_%lld_%s", gid, dir, p.proto, p.from, p.to,
+	    strcmp(p.src, "self") == 0 ? gid : p.src);
+}
+
+/* What the detector remembers of a rule no rule resource holds (by group, direction and
+ * rule): the id its unmanaged finding named, so that a revoke by permissions (which names no
+ * id) finds the finding again; and the newest such revoke, for a finding made afterwards from
+ * an older event (a log read newest first). */
+struct sgr_note {
+	char *key;
+	char *id;               /* or NULL */
+	struct revt *rev;       /* a reference, or NULL */
+};
+
+static void revt_unref(struct revt *e);
+static void sgr_note_revoked(struct detector *d, struct sgr_note *n, const struct event *ev,
+    int pipeline, struct revt **cur);
+static void sgr_note_settle(struct detector *d, const struct sgr_note *n, const char *key,
+    int64_t t);
+
+static struct sgr_note *
+sgr_note(struct detector *d, const struct em_entry *e, const char *gid, const char *rule)
+{
+	char *key = xasprintf("%s\n%d\n%s", gid, e->sgr->egress, rule);
+	struct sgr_note *n = tf_hmap_get(&d->sgr_notes, key);
+
+	if (n != NULL) {
+		free(key);
+		return n;
+	}
+	n = xcalloc(1, sizeof *n);
+	n->key = key;
+	if (d->nsgr_nv == d->capsgr_nv) {
+		d->capsgr_nv = d->capsgr_nv ? d->capsgr_nv * 2 : 16;
+		d->sgr_nv = xreallocarray(d->sgr_nv, d->capsgr_nv, sizeof *d->sgr_nv);
+	}
+	d->sgr_nv[d->nsgr_nv++] = n;
+	tf_hmap_put(&d->sgr_notes, n->key, n);
+	return n;
+}
+
+static void
+sgr_notes_free(struct detector *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nsgr_nv; i++) {
+		free(d->sgr_nv[i]->key);
+		free(d->sgr_nv[i]->id);
+		revt_unref(d->sgr_nv[i]->rev);
+		free(d->sgr_nv[i]);
+	}
+	free(d->sgr_nv);
+	tf_hmap_free(&d->sgr_notes);
+}
+
+/* An unmanaged rule's finding given back (the store's, at start): its rule from its changes
+ * (as sgr_unmanaged wrote them), so that a revoke by permissions finds it in this run too. */
+static void
+sgr_note_from_finding(struct detector *d, const struct em_entry *e, const struct finding *f)
+{
+	const char *gid = NULL, *proto = NULL, *src = NULL;
+	long long from = 0, to = 0;
+	struct sgr_note *note;
+	char *rule;
+	size_t i, k;
+
+	if (f->resource_id == NULL)
+		return;
+	for (i = 0; i < f->nchanges; i++) {
+		const struct change *c = &f->changes[i];
+		json_object *v = c->new_val;
+
+		if (v == NULL)
+			continue;
+		if (strcmp(c->attribute, "security_group_id") == 0)
+			gid = json_object_get_string(v);
+		else if (strcmp(c->attribute, "ip_protocol") == 0)
+			proto = json_object_get_string(v);
+		else if (strcmp(c->attribute, "from_port") == 0)
+			from = json_object_get_int64(v);
+		else if (strcmp(c->attribute, "to_port") == 0)
+			to = json_object_get_int64(v);
+		for (k = 0; k < SGS__COUNT; k++)
+			if (strcmp(c->attribute, sgr_v5_src[k]) == 0)
+				src = json_object_get_string(v);
+	}
+	if (gid == NULL || proto == NULL)
+		return;
+	if (src == NULL)
+		rule = xasprintf("%s %lld-%lld", proto, from, to);
+	else
+		rule = xasprintf("%s %lld-%lld %s", proto, from, to, strcmp(src, gid) == 0 ? "self" : src);
+	note = sgr_note(d, e, gid, rule);
+	if (note->id == NULL)
+		note->id = xstrdup(f->resource_id);
+	free(rule);
+}
+
+/* An added rule no rule resource holds: one unmanaged finding of the rule type, with the
+ * rule's attributes as the provider names them. */
+static enum nodrift
+sgr_unmanaged(struct detector *d, const struct event *ev, const struct em_entry *e,
+    const char *gid, const struct sgr_ev *r, struct finding_list *out)
+{
+	char *id = sgr_rule_id(e, gid, r), *key;
+	struct sgr_note *note;
+	struct sgr_parts p;
+	struct finding *f;
+
+	if (!unmanaged_first(d, ev, e->resource, id)) {
+		free(id);
+		return ND_NOT_MANAGED;
+	}
+	note = sgr_note(d, e, gid, r->rule);
+	free(note->id);
+	note->id = xstrdup(id);
+	key = xasprintf("%s:%s", e->resource, id);
+	sgr_note_settle(d, note, key, ev->time_ms);
+	free(key);
+	f = finding_new(d, ev, e, FK_UNMANAGED, NULL, id, e->resource);
+	free(id);
+	finding_add_change(f, "security_group_id", NULL, json_object_new_string(gid), CH_ADDED, 0);
+	sgr_parse(r->rule, &p);
+	if (p.n >= 1)
+		finding_add_change(f, "ip_protocol", NULL, json_object_new_string(p.proto), CH_ADDED, 0);
+	if (p.n >= 3 && strcmp(p.proto, "-1") != 0) {
+		finding_add_change(f, "from_port", NULL, json_object_new_int64(p.from), CH_ADDED, 0);
+		finding_add_change(f, "to_port", NULL, json_object_new_int64(p.to), CH_ADDED, 0);
+	}
+	if (p.n == 4)
+		finding_add_change(f, sgr_v5_src[sgr_src_kind(p.src)], NULL,
+		    json_object_new_string(strcmp(p.src, "self") == 0 ? gid : p.src), CH_ADDED, 0);
+	finding_done(d, ev, NULL, f, e, out);
+	return ND_DRIFT;
+}
+
+/* The legacy rule attribute a revoked source came from (cidr_blocks, ...), or NULL for a
+ * source the rule holds alone (a security group, self) or none. */
+static const char *
+sgr_list_attr(const char *rule)
+{
+	static const char *const lists[SGS__COUNT] = { "cidr_blocks", "ipv6_cidr_blocks",
+	    "prefix_list_ids", NULL };
+	struct sgr_parts p;
+
+	sgr_parse(rule, &p);
+	return p.n == 4 ? lists[sgr_src_kind(p.src)] : NULL;
+}
+
+/* A rule resource that lost rules: deleted when it held nothing else; a legacy rule that
+ * keeps other CIDRs or prefix lists is modified (the members gone, per attribute). */
+static void
+sgr_removed(struct detector *d, const struct event *ev, const struct em_entry *e,
+    const struct sgr_st *st, struct finding_list *out)
+{
+	json_object *left = st->whole ? NULL : val_set_minus(st->rules, st->gone);
+	struct finding *f;
+	size_t i, n;
+
+	if (st->whole || val_empty(left)) {
+		json_object_put(left);
+		f = finding_new(d, ev, e, FK_DELETED, st->in, NULL, st->in->type);
+		finding_done(d, ev, st->in, f, e, out);
+		return;
+	}
+	json_object_put(left);
+	f = finding_new(d, ev, e, FK_MODIFIED, st->in, NULL, st->in->type);
+	n = json_object_array_length(st->gone);
+	for (i = 0; i < n; i++) {
+		const char *rule = json_object_get_string(json_object_array_get_idx(st->gone, i));
+		const char *attr = sgr_list_attr(rule);
+		json_object *m;
+		size_t c;
+
+		if (attr == NULL)
+			continue;
+		for (c = 0; c < f->nchanges && strcmp(f->changes[c].attribute, attr) != 0; c++)
+			;
+		if (c == f->nchanges)
+			finding_add_change(f, attr, json_object_new_array(), NULL, CH_REMOVED, 0);
+		m = f->changes[c].old_val;
+		json_object_array_add(m, json_object_new_string(strrchr(rule, ' ') + 1));
+	}
+	finding_done(d, ev, st->in, f, e, out);
+}
+
+/* The entry's resources named by id (a revoke by securityGroupRuleIds) that are in state. */
+static size_t
+sgr_by_id(const struct em_entry *e, const struct event *ev, const struct sgr *s,
+    const struct tf_instance **ins, char **ids, size_t max)
+{
+	size_t ne = entry_ids(e, ev, tf_provider_name(ev->provider), NULL, ids, max), j;
+
+	for (j = 0; j < ne; j++)
+		ins[j] = sgr_find_id(s, ids[j]);
+	return ne;
+}
+
+/* The rules an sg_rule entry's record names when it names no rule id (a revoke by
+ * permissions), as detection names them (sgr_rule_id), whatever the state: for
+ * detector_entry_ids. */
+static size_t
+sgr_entry_ids(const struct em_entry *e, const struct event *ev, char **ids, size_t max)
+{
+	json_object *g = jpath_get(e->sgr->group, ev->record);
+	struct sgr s;
+	size_t i, n = 0;
+
+	memset(&s, 0, sizeof s);
+	if (g == NULL || !json_object_is_type(g, json_type_string) ||
+	    *(s.gid = json_object_get_string(g)) == '\0')
+		return 0;
+	sgr_event_rules(e, ev, &s);
+	for (i = 0; i < s.nev && n < max; i++)
+		ids[n++] = sgr_rule_id(e, s.gid, &s.ev[i]);
+	sgr_free(&s);
+	return n;
+}
+
+/* resolve_map for an sg_rule entry whose group's rules are resources (s loaded). */
+static enum nodrift
+sgr_resolve(struct detector *d, const struct event *ev, const struct em_entry *e,
+    struct sgr *s, struct finding_list *out, struct resolved *res)
+{
+	enum nodrift why = ND__COUNT, r;
+	const struct tf_instance *byid[MAX_IDS];
+	char *ids[MAX_IDS];
+	size_t i, j, nid = 0;
+
+	if (e->action == EM_SET_REMOVE)
+		nid = sgr_by_id(e, ev, s, byid, ids, MAX_IDS);
+	if (res != NULL) {
+		for (i = 0; i < s->nev && res->in == NULL; i++)
+			res->in = s->ev[i].in;
+		for (i = 0; i < nid && res->in == NULL; i++)
+			res->in = byid[i];
+		if (res->in != NULL && res->in->id != NULL)
+			res->id = xstrdup(res->in->id);
+		else if (s->nev > 0)      /* the (first) rule no rule resource holds */
+			res->id = sgr_rule_id(e, s->gid, &s->ev[0]);
+		else
+			res->id = xstrdup(s->gid);
+		res->type = e->resource;
+	}
+	if (e->action == EM_SET_ADD) {
+		for (i = 0; i < s->nev; i++) {
+			r = s->ev[i].in != NULL ? ND_EQUAL : sgr_unmanaged(d, ev, e, s->gid, &s->ev[i], out);
+			if (why == ND__COUNT || r == ND_DRIFT)
+				why = r;
+		}
+		return why == ND__COUNT ? ND_EQUAL : why;
+	}
+	/* Revoked: by id (the rule resource goes whole), and by rule (a legacy rule may keep
+	 * other CIDRs); each rule resource gets one finding. */
+	for (i = 0; i < nid; i++) {
+		for (j = 0; byid[i] != NULL && j < s->nst; j++)
+			if (s->st[j].in == byid[i])
+				s->st[j].whole = 1;
+		free(ids[i]);
+	}
+	for (i = 0; i < s->nev; i++) {
+		for (j = 0; s->ev[i].in != NULL && j < s->nst; j++) {
+			if (s->st[j].in != s->ev[i].in)
+				continue;
+			if (s->st[j].gone == NULL)
+				s->st[j].gone = json_object_new_array();
+			json_object_array_add(s->st[j].gone, json_object_new_string(s->ev[i].rule));
+		}
+	}
+	for (j = 0; j < s->nst; j++) {
+		if (s->st[j].gone == NULL && !s->st[j].whole)
+			continue;
+		if (s->st[j].gone != NULL)
+			json_object_array_sort(s->st[j].gone, sort_str_cmp);
+		sgr_removed(d, ev, e, &s->st[j], out);
+		why = ND_DRIFT;
+	}
+	return why == ND__COUNT ? ND_NOT_MANAGED : why;
+}
+
+/* The resource key an sg_rule event touches first (resource_key), or NULL. */
+static char *
+sgr_key(struct detector *d, const struct em_entry *e, const struct event *ev)
+{
+	struct sgr s;
+	char *key = NULL;
+	size_t i;
+
+	if (!sgr_load(d, e, ev, &s))
+		return NULL;
+	for (i = 0; i < s.nev && key == NULL; i++)
+		if (s.ev[i].in != NULL)
+			key = xstrdup(s.ev[i].in->address);
+	if (key == NULL && s.nev > 0) {
+		char *id = sgr_rule_id(e, s.gid, &s.ev[0]);
+
+		key = xasprintf("%s:%s", e->resource, id);
+		free(id);
+	}
+	if (key == NULL)
+		key = xasprintf("%s:%s", e->resource, s.gid);
+	sgr_free(&s);
+	return key;
+}
+
+/* detector_each_instance for an sg_rule entry: the rule resources a revoke removes (an added
+ * rule that a resource holds changes nothing). -1 when the entry does not apply. */
+static long
+sgr_each(struct detector *d, const struct em_entry *e, const struct event *ev,
+    void (*fn)(void *ctx, const struct event *ev, const struct em_entry *e,
+    enum em_action action, const struct tf_instance *in), void *ctx)
+{
+	const struct tf_instance *byid[MAX_IDS], **done;
+	char *ids[MAX_IDS];
+	struct sgr s;
+	size_t i, j, nid, ndone = 0;
+
+	if (!sgr_load(d, e, ev, &s))
+		return -1;
+	if (e->action == EM_SET_REMOVE) {
+		nid = sgr_by_id(e, ev, &s, byid, ids, MAX_IDS);
+		done = xcalloc(nid + s.nev + 1, sizeof *done);
+		for (i = 0; i < nid; i++) {
+			if (byid[i] != NULL)
+				done[ndone++] = byid[i];
+			free(ids[i]);
+		}
+		for (i = 0; i < s.nev; i++)
+			if (s.ev[i].in != NULL)
+				done[ndone++] = s.ev[i].in;
+		for (i = 0; i < ndone; i++) {
+			for (j = 0; j < i && done[j] != done[i]; j++)
+				;
+			if (j == i)
+				fn(ctx, ev, e, EM_DELETE, done[i]);
+		}
+		free(done);
+	}
+	sgr_free(&s);
+	return (long)ndone;
+}
+
+/* Rules added back to a legacy rule resource that had some of its CIDRs or prefix lists
+ * revoked (a modified finding, members removed): the members added again, as a set_add of
+ * its list attributes would give them. */
+static void
+sgr_readded(struct detector *d, const struct event *ev, const struct sgr_st *st, int pipeline,
+    struct revt **cur, struct finding_list *out)
+{
+	static const char *const lists[] = { "cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids" };
+	char names[3][24];
+	struct em_attr a[3];
+	struct em_entry te;
+	size_t i, k, n = 0, len = json_object_array_length(st->gone);
+
+	if (strcmp(st->in->type, "aws_security_group_rule") != 0)
+		return;
+	memset(a, 0, sizeof a);
+	memset(&te, 0, sizeof te);
+	for (k = 0; k < TF_ARRLEN(lists); k++) {
+		json_object *v = json_object_new_array();
+
+		for (i = 0; i < len; i++) {
+			const char *rule = json_object_get_string(json_object_array_get_idx(st->gone, i));
+			const char *attr = sgr_list_attr(rule);
+
+			if (attr != NULL && strcmp(attr, lists[k]) == 0)
+				json_object_array_add(v, json_object_new_string(strrchr(rule, ' ') + 1));
+		}
+		if (json_object_array_length(v) == 0) {
+			json_object_put(v);
+			continue;
+		}
+		snprintf(names[n], sizeof names[n], "%s", lists[k]);
+		a[n].name = names[n];
+		a[n].transform = a[n].state_transform = VT_STRING_SET;
+		a[n].value = v;
+		n++;
+	}
+	if (n > 0) {
+		te.action = EM_SET_ADD;
+		te.attrs = a;
+		te.nattrs = n;
+		lifecycle_apply(d, ev, &te, st->in->address, st->in, pipeline, cur, out);
+	}
+	for (k = 0; k < n; k++)
+		json_object_put(a[k].value);
+}
+
+/* lifecycle_event for an sg_rule entry: a rule added again puts back the deletion of the
+ * resource holding it; a rule revoked takes away the unmanaged rule added before. 0 when the
+ * entry does not apply. */
+static int
+sgr_lifecycle(struct detector *d, const struct event *ev, const struct em_entry *e,
+    int pipeline, struct revt **cur, struct finding_list *out)
+{
+	const struct em_entry *as = e->action == EM_SET_ADD ? &sgr_create_entry : &sgr_delete_entry;
+	const struct tf_instance *byid[MAX_IDS];
+	char *ids[MAX_IDS], *key;
+	struct sgr s;
+	size_t i, j, nid = 0;
+
+	if (!sgr_load(d, e, ev, &s))
+		return 0;
+	if (e->action == EM_SET_REMOVE)
+		nid = sgr_by_id(e, ev, &s, byid, ids, MAX_IDS);
+	for (i = 0; i < nid; i++) {
+		if (byid[i] != NULL)
+			lifecycle_apply(d, ev, as, byid[i]->address, byid[i], pipeline, cur, out);
+		else {
+			key = xasprintf("%s:%s", e->resource, ids[i]);
+			lifecycle_apply(d, ev, as, key, NULL, pipeline, cur, out);
+			free(key);
+		}
+		free(ids[i]);
+	}
+	for (i = 0; i < s.nev; i++) {
+		struct sgr_note *note;
+		char *id;
+
+		if (s.ev[i].in != NULL) {
+			for (j = 0; j < s.nst; j++) {
+				if (s.st[j].in != s.ev[i].in)
+					continue;
+				if (s.st[j].gone == NULL)
+					s.st[j].gone = json_object_new_array();
+				json_object_array_add(s.st[j].gone, json_object_new_string(s.ev[i].rule));
+			}
+			continue;
+		}
+		if (e->action != EM_SET_REMOVE)
+			continue;
+		/* An unmanaged rule: by the id the record gives, or the one its finding had; a
+		 * finding not made yet (from an older event read later) learns of it then. */
+		note = sgr_note(d, e, s.gid, s.ev[i].rule);
+		if (s.ev[i].id == NULL && note->id == NULL)
+			sgr_note_revoked(d, note, ev, pipeline, cur);
+		id = s.ev[i].id != NULL ? xstrdup(s.ev[i].id) : note->id != NULL ?
+		    xstrdup(note->id) : sgr_rule_id(e, s.gid, &s.ev[i]);
+		key = xasprintf("%s:%s", e->resource, id);
+		lifecycle_apply(d, ev, as, key, NULL, pipeline, cur, out);
+		free(key);
+		free(id);
+	}
+	/* The rule resources holding the event's rules, each once. A v5 rule is Terraform's by
+	 * its id: the same rule added again is a new rule (a new sgr- id) and does not give back
+	 * a deleted one; a legacy rule is found by its rule, and comes back with it. */
+	for (j = 0; j < s.nst; j++) {
+		if (s.st[j].gone == NULL)
+			continue;
+		if (e->action == EM_SET_ADD &&
+		    strcmp(s.st[j].in->type, "aws_security_group_rule") != 0)
+			continue;
+		lifecycle_apply(d, ev, as, s.st[j].in->address, s.st[j].in, pipeline, cur, out);
+		if (e->action == EM_SET_ADD)
+			sgr_readded(d, ev, &s.st[j], pipeline, cur, out);
+	}
+	sgr_free(&s);
+	return 1;
 }
 
 /* The event map and state: findings for one part of an event (detect_parts). `res` (may be
@@ -1307,6 +2452,32 @@ resolve_entries(struct detector *d, const struct event *ev, struct finding_list 
 		size_t nins[MAX_IDS], ne, nres = 0;
 		const char *type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
 
+		if (ents[i]->deltas != NULL && ents[i]->action == EM_SET_ADD) {
+			/* IAM members and bindings, by the call's deltas: they decide the event. */
+			int handled;
+			enum nodrift r = resolve_iam_deltas(d, ev, ents[i], out, &handled);
+
+			if (!handled)
+				continue;
+			if (res != NULL && res->type == NULL)
+				res->type = ents[i]->cover_resource;    /* freeze windows on members */
+			why = r;
+			for (k = 0; k < nids; k++)
+				free(ids[k]);
+			goto done;
+		}
+		if (ents[i]->sgr != NULL) {
+			/* Rules as resources: this entry decides, when the group's rules are. */
+			struct sgr s;
+
+			if (!sgr_load(d, ents[i], ev, &s))
+				continue;
+			why = sgr_resolve(d, ev, ents[i], &s, out, res);
+			sgr_free(&s);
+			for (k = 0; k < nids; k++)
+				free(ids[k]);
+			goto done;
+		}
 		ne = entry_ids_ix(ents[i], ev, prov, d->ix, eids, MAX_IDS);
 		for (j = 0; j < ne; j++) {
 			nins[j] = entry_find(d, ents[i], ev, prov, eids[j], type, ins[j], MAX_MATCH);
@@ -1396,6 +2567,59 @@ resolve_map(struct detector *d, const struct event *ev, struct finding_list *out
 	return c.why == ND__COUNT ? ND_NOT_COVERED : c.why;
 }
 
+/*
+ * The IAM resources an event's deltas name (an entry with `deltas`), for the dashboard and
+ * blame: fn(ctx, in, action) once per managed member a REMOVE takes away (EM_DELETE) and
+ * per managed binding a delta changes (EM_MODIFY); *key (when not NULL) the first one's
+ * resource key, its address or, for a member no state holds, COVER_TYPE:R/ROLE/MEMBER.
+ * Returns how many deltas it read (0: the entry does not decide the event).
+ */
+static size_t
+iam_touched(struct detector *d, const struct event *ev, const struct em_entry *e,
+    void (*fn)(void *ctx, const struct tf_instance *in, enum em_action a), void *ctx, char **key)
+{
+	json_object *dl = iam_deltas(e, ev);
+	const struct tf_instance *seen[16];
+	char *ids[1];
+	size_t i, j, n, nseen = 0, got = 0;
+
+	if (dl == NULL || entry_ids_ix(e, ev, tf_provider_name(ev->provider), d->ix, ids, 1) == 0)
+		return 0;
+	n = json_object_array_length(dl);
+	for (i = 0; i < n; i++) {
+		const struct tf_instance *mem, *bind;
+		struct iam_d dd;
+		char *bid, *mid;
+
+		if (iam_delta(json_object_array_get_idx(dl, i), &dd) < 0)
+			continue;
+		got++;
+		bid = xasprintf("%s/%s%s", ids[0], dd.role, dd.ckey);
+		mid = xasprintf("%s/%s/%s%s", ids[0], dd.role, dd.member, dd.ckey);
+		mem = find_one(d, mid, e->cover_resource);
+		bind = mem == NULL ? find_one(d, bid, e->resource) : NULL;
+		if (key != NULL && *key == NULL)
+			*key = mem != NULL ? xstrdup(mem->address) : bind != NULL ?
+			    xstrdup(bind->address) : xasprintf("%s:%s", e->cover_resource, mid);
+		if (fn != NULL && mem != NULL && !dd.add)
+			fn(ctx, mem, EM_DELETE);
+		if (fn != NULL && bind != NULL) {
+			for (j = 0; j < nseen && seen[j] != bind; j++)
+				;
+			if (j == nseen) {
+				if (nseen < TF_ARRLEN(seen))
+					seen[nseen++] = bind;
+				fn(ctx, bind, EM_MODIFY);
+			}
+		}
+		free(bid);
+		free(mid);
+		iam_d_free(&dd);
+	}
+	free(ids[0]);
+	return got;
+}
+
 static char *resource_key(struct detector *d, const struct event *ev, int any_type);
 
 char *
@@ -1449,6 +2673,21 @@ part_key(struct detector *d, const struct event *ev, int any_type)
 	for (i = 0; i < nent && key == NULL; i++) {
 		const char *type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
 
+		if (ents[i]->deltas != NULL && ents[i]->action == EM_SET_ADD) {
+			char *k = NULL;
+
+			if (iam_touched(d, ev, ents[i], NULL, NULL, &k) > 0 && k != NULL) {
+				free(fallback);
+				return k;
+			}
+			free(k);
+			continue;
+		}
+		if (ents[i]->sgr != NULL) {
+			if (fallback == NULL)
+				key = sgr_key(d, ents[i], ev);
+			continue;
+		}
 		ne = entry_ids_ix(ents[i], ev, prov, d->ix, ids, MAX_IDS);
 		for (j = 0; j < ne; j++) {
 			if (key == NULL && entry_find(d, ents[i], ev, prov, ids[j], type, ins,
@@ -1474,6 +2713,25 @@ struct inst_ctx {
 };
 
 static void each_instance_part(struct detector *d, const struct event *ev, void *ctx);
+
+/* detector_each_instance over iam_touched. */
+struct each_iam {
+	void (*fn)(void *ctx, const struct event *ev, const struct em_entry *e,
+	    enum em_action action, const struct tf_instance *in);
+	void *ctx;
+	const struct event *ev;
+	const struct em_entry *e;
+	size_t calls;
+};
+
+static void
+each_iam_one(void *ctx, const struct tf_instance *in, enum em_action a)
+{
+	struct each_iam *w = ctx;
+
+	w->fn(w->ctx, w->ev, w->e, a, in);
+	w->calls++;
+}
 
 size_t
 detector_each_instance(struct detector *d, const struct event *ev,
@@ -1505,7 +2763,24 @@ each_instance_part(struct detector *d, const struct event *ev, void *vctx)
 	for (i = 0; i < nent && !found; i++) {
 		const char *type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
 		char *ids[MAX_IDS];
-		size_t ne = entry_ids_ix(ents[i], ev, prov, d->ix, ids, MAX_IDS);
+		size_t ne;
+		long sc;
+
+		if (ents[i]->deltas != NULL && ents[i]->action == EM_SET_ADD) {
+			struct each_iam w = { fn, ctx, ev, ents[i], 0 };
+
+			found = iam_touched(d, ev, ents[i], each_iam_one, &w, NULL) > 0;
+			calls += w.calls;
+			continue;
+		}
+		if (ents[i]->sgr != NULL) {
+			if ((sc = sgr_each(d, ents[i], ev, fn, ctx)) >= 0) {
+				calls += (size_t)sc;
+				found = 1;
+			}
+			continue;
+		}
+		ne = entry_ids_ix(ents[i], ev, prov, d->ix, ids, MAX_IDS);
 
 		for (j = 0; j < ne; j++) {
 			const struct tf_instance *ins[MAX_MATCH], *cov;
@@ -2316,8 +3591,10 @@ track_finding(struct detector *d, const struct finding *f, const struct em_entry
 	}
 	if (e == NULL)
 		e = entry_of(d, f);
+	if (f->kind == FK_UNMANAGED && e != NULL && e->sgr != NULL)
+		sgr_note_from_finding(d, e, f);
 	if (f->kind == FK_MODIFIED || (f->kind == FK_UNMANAGED && e != NULL &&
-	    e->action == EM_SET_ADD)) {
+	    e->action == EM_SET_ADD && e->sgr == NULL)) {
 		df->a = xcalloc(f->nchanges + 1, sizeof *df->a);
 		for (i = 0; i < f->nchanges; i++) {
 			const struct change *c = &f->changes[i];
@@ -2333,7 +3610,7 @@ track_finding(struct detector *d, const struct finding *f, const struct em_entry
 				a->kind = DA_VALUE;
 				a->want = json_object_get(c->old_val);
 			}
-			else if (e != NULL && e->action == EM_SET_ADD) {
+			else if (e != NULL && e->action == EM_SET_ADD && e->deltas == NULL) {
 				a->kind = DA_SET_ADDED;
 				a->want = json_object_get(c->new_val);
 			} else if (e != NULL && e->action == EM_SET_REMOVE) {
@@ -2644,6 +3921,78 @@ lifecycle_apply(struct detector *d, const struct event *ev, const struct em_entr
 	}
 }
 
+/*
+ * A successful IAM call's binding deltas on the members they name (resolve_iam_deltas): an
+ * ADD is the member made again (a deleted member's finding resolves), a REMOVE the member gone
+ * (an unmanaged member's finding resolves; Terraform's own closes any). Returns 0 when the
+ * event has no deltas or names no resource (the next entry decides).
+ */
+static int
+lifecycle_iam_deltas(struct detector *d, const struct event *ev, const struct em_entry *e,
+    int pipeline, struct revt **cur, struct finding_list *out)
+{
+	static const struct em_entry made = { .action = EM_CREATE }, gone = { .action = EM_DELETE };
+	json_object *dl = iam_deltas(e, ev);
+	char *ids[1];
+	size_t i, n, got = 0;
+
+	if (dl == NULL || entry_ids_ix(e, ev, tf_provider_name(ev->provider), d->ix, ids, 1) == 0)
+		return 0;
+	n = json_object_array_length(dl);
+	for (i = 0; i < n; i++) {
+		const struct tf_instance *mem;
+		struct iam_d dd;
+		char *mid, *key;
+
+		if (iam_delta(json_object_array_get_idx(dl, i), &dd) < 0)
+			continue;
+		got++;
+		mid = xasprintf("%s/%s/%s%s", ids[0], dd.role, dd.member, dd.ckey);
+		mem = find_one(d, mid, e->cover_resource);
+		key = mem != NULL ? xstrdup(mem->address) : xasprintf("%s:%s", e->cover_resource, mid);
+		lifecycle_apply(d, ev, dd.add ? &made : &gone, key, mem, pipeline, cur, out);
+		free(key);
+		free(mid);
+		iam_d_free(&dd);
+	}
+	free(ids[0]);
+	return got > 0;
+}
+
+/* sg_rule: remember a revoke by permissions of a rule whose id is not known yet. */
+static void
+sgr_note_revoked(struct detector *d, struct sgr_note *n, const struct event *ev, int pipeline,
+    struct revt **cur)
+{
+	if (d->no_lifecycle || ev->time_ms == 0)
+		return;
+	if (n->rev == NULL || ev->time_ms >= n->rev->time_ms) {
+		revt_unref(n->rev);
+		n->rev = revt_of(cur, ev, pipeline);
+	}
+}
+
+/* sg_rule: an unmanaged rule's finding is about to be made from an event at t: a revoke of
+ * the rule seen already, but logged after t, is its resource's newest delete (so that
+ * lifecycle_settle resolves the finding as it would have, read in order). */
+static void
+sgr_note_settle(struct detector *d, const struct sgr_note *n, const char *key, int64_t t)
+{
+	struct dres *r;
+
+	if (d->no_lifecycle || n->rev == NULL || t == 0 || n->rev->time_ms <= t)
+		return;
+	r = dres_get(lc_get(d), key);
+	if (r->del == NULL || n->rev->time_ms >= r->del->time_ms) {
+		revt_unref(r->del);
+		r->del = n->rev;
+		n->rev->refs++;
+	}
+}
+
+/* A successful write event: the tracked findings of the resources it names, as resolve_map
+ * picks them (the first entry that finds any in state; else the first that names one). */
+
 static void lifecycle_part(struct detector *d, const struct event *ev, void *out);
 
 /* A successful write event: the tracked findings of the resources it names, part by part
@@ -2680,6 +4029,14 @@ lifecycle_part(struct detector *d, const struct event *ev, void *vout)
 	for (i = 0; i < nent && !handled; i++) {
 		const char *type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
 
+		if (ents[i]->deltas != NULL && ents[i]->action == EM_SET_ADD) {
+			handled = lifecycle_iam_deltas(d, ev, ents[i], pipeline, &cur, out);
+			continue;
+		}
+		if (ents[i]->sgr != NULL) {
+			handled = sgr_lifecycle(d, ev, ents[i], pipeline, &cur, out);
+			continue;
+		}
 		ne = entry_ids_ix(ents[i], ev, prov, d->ix, ids, MAX_IDS);
 		for (j = 0; j < ne && d->ix != NULL && !handled; j++)
 			handled = entry_find(d, ents[i], ev, prov, ids[j], type, ins, MAX_MATCH) > 0;
@@ -2783,7 +4140,7 @@ state_holds(const struct detector *d, const struct finding *f, const struct tf_i
 		sv = val_from_state(t, tfstate_attr(in, c->attribute));
 		if (t == VT_SG_RULES)
 			sv = sg_self(sv, in->id);
-		if (e != NULL && e->action == EM_SET_ADD) {
+		if (e != NULL && e->action == EM_SET_ADD && e->deltas == NULL) {
 			rest = val_set_minus(c->new_val, sv);
 			ok = val_empty(rest);
 			json_object_put(rest);
@@ -2903,7 +4260,9 @@ detector_refresh(struct detector *d, struct state_index *ix, int64_t at_ms,
 size_t
 detector_entry_ids(const struct em_entry *e, const struct event *ev, char **ids, size_t max)
 {
-	return entry_ids(e, ev, tf_provider_name(ev->provider), ids, max);
+	size_t n = entry_ids(e, ev, tf_provider_name(ev->provider), NULL, ids, max);
+
+	return n > 0 || e->sgr == NULL ? n : sgr_entry_ids(e, ev, ids, max);
 }
 
 json_object *

@@ -183,7 +183,8 @@ const struct detect_stats *detector_stats(const struct detector *d);
 
 /* What entry e reads in ev, exactly as detection reads it, for the map checks (tests/maps):
  * the resource ids it names (the first id path that names something, transformed and
- * normalized; heap strings in ids[0..n), returns n), and attribute a's value as the event logs
+ * normalized; heap strings in ids[0..n), returns n; for an sg_rule entry whose record names
+ * no rule id, its rules as detection names them), and attribute a's value as the event logs
  * it (a new reference; NULL when absent; a constant `value:` counts). */
 size_t detector_entry_ids(const struct em_entry *e, const struct event *ev, char **ids, size_t max);
 json_object *detector_attr_event(const struct em_attr *a, const struct event *ev);

@@ -308,10 +308,13 @@ enrich_fix(const struct finding *f)
 		sb_adds(&sb, "terraform apply -target=");
 		text_shell_word(&sb, f->address, 0);
 	} else if (f->kind == FK_UNMANAGED && f->resource_id != NULL) {
+		char *imp = finding_import_id(f);
+
 		sb_adds(&sb, "terraform import ");
 		sb_adds(&sb, f->type != NULL ? f->type : "TYPE");
 		sb_adds(&sb, ".NAME ");
-		text_shell_word(&sb, f->resource_id, 0);
+		text_shell_word(&sb, imp, 0);
+		free(imp);
 	} else {
 		sb_free(&sb);
 		return NULL;

@@ -79,6 +79,23 @@ void actor_resolve_aws(json_object *user_identity, json_object *record, struct a
 void actor_resolve_gcp(json_object *auth_info, const char *user_agent, struct actor *a);
 enum tf_via via_from_user_agent(enum tf_provider p, const char *ua);
 
+/* GCP names as the Terraform provider writes ids (event_gcp.c). What the entry does not say
+ * comes from the state through these callbacks (either may be NULL; each returns a new string
+ * or NULL): project_id(ctx, NUMBER) is the id of the project with that number (google_project
+ * .number); service_account(ctx, UNIQUE_ID or EMAIL) the id of that google_service_account,
+ * "projects/P/serviceAccounts/EMAIL". */
+struct gcp_names {
+	char *(*project_id)(void *ctx, const char *number);
+	char *(*service_account)(void *ctx, const char *key);
+	void *ctx;
+};
+/* "projects/NUMBER/..." with the project id, "projects/-/serviceAccounts/UNIQUE_ID[/...]" as
+ * "projects/P/serviceAccounts/EMAIL[/...]"; NULL when nothing changes or nothing is known. */
+char *gcp_name_normalize(const struct event *ev, const char *name, const struct gcp_names *r);
+/* An IAM member as the provider keeps it: emails after user:/group:/serviceAccount:/domain:
+ * lower-cased (NormalizeIamPrincipalCasing). A new string. */
+char *gcp_iam_member_normalize(const char *member);
+
 /* Input formats, sniffed from the first bytes (and the first record). */
 enum ev_format {
 	EVF_UNKNOWN = 0,

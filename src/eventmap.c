@@ -51,7 +51,7 @@ static const char *const gcp_prefixes[] = { "v1.", "v2.", "beta.", "alpha." };
 static const char *const top_keys[] = { "provider", "service", "events" };
 static const char *const entry_keys[] = { "event", "aliases", "resource", "action", "id",
     "id_transform", "state_keys", "severity", "attributes", "covered_by", "when", "id_via",
-    "unless", "each", "id_match", "id_format" };
+    "unless", "each", "id_match", "id_format", "deltas", "id_prefix", "id_glob", "sg_rule" };
 static const char *const attr_keys[] = { "name", "path", "paths", "value", "transform",
     "state_transform", "sensitive", "computed", "keys", "alone", "if_in_state" };
 static const char *const when_keys[] = { "path", "paths", "equals" };
@@ -59,6 +59,19 @@ static const char *const via_keys[] = { "resource", "attribute" };
 static const char *const akeys_keys[] = { "set", "removed" };
 static const char *const cover_keys[] = { "resource", "match" };
 static const char *const join_keys[] = { "join", "sep" };
+static const char *const sgrule_keys[] = { "group", "direction", "rules" };
+static const char *const sgrule_dirs[] = { "ingress", "egress" };
+
+/* Terraform's security-group rule resources (provider v5's per-direction ones, the legacy
+ * aws_security_group_rule) and their attributes, as the AWS provider documents them. */
+const char *const em_sgrule_types[] = { "aws_vpc_security_group_ingress_rule",
+    "aws_vpc_security_group_egress_rule", "aws_security_group_rule", NULL };
+const char *const em_sgrule_attrs[] = { "security_group_id", "security_group_rule_id", "type",
+    "ip_protocol", "protocol", "from_port", "to_port", "cidr_ipv4", "cidr_ipv6", "prefix_list_id",
+    "referenced_security_group_id", "cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids",
+    "source_security_group_id", "self", "description", NULL };
+const char *const em_sgrule_compared[] = { "security_group_id", "ip_protocol", "from_port",
+    "to_port", "cidr_ipv4", "cidr_ipv6", "prefix_list_id", "referenced_security_group_id", NULL };
 
 const char *
 em_action_name(enum em_action a)
@@ -490,6 +503,14 @@ entry_free(struct em_entry *e)
 		jpath_free(e->cover[i].path);
 	}
 	free(e->cover);
+	jpath_free(e->deltas);
+	free(e->id_prefix);
+	free(e->id_glob);
+	if (e->sgr != NULL) {
+		jpath_free(e->sgr->group);
+		paths_free(e->sgr->rules, e->sgr->nrules);
+		free(e->sgr);
+	}
 	free(e->file);
 	jpath_free(e->each);
 	paths_free(e->unless_paths, e->nunless);
@@ -707,6 +728,8 @@ parse_cover(struct ctx *c, yaml_node_t *map, struct em_entry *e)
 	else
 		e->cover_resource = xstrdup(s);
 	if ((v = ymap_get(c->d, map, "match")) == NULL) {
+		if (e->deltas != NULL)
+			return ok ? 0 : -1;     /* found by its id, RESOURCE/ROLE/MEMBER */
 		ERR(c, map, "\"covered_by\" is missing \"match\"");
 		return -1;
 	}
@@ -767,6 +790,37 @@ parse_match(struct ctx *c, yaml_node_t *v, const char *key, struct em_match **ou
 		(*nout)++;
 	}
 	return ok ? 0 : -1;
+}
+
+/* `deltas:` a path to GCP IAM binding deltas. A set_add entry (the binding, ROLE's members)
+ * names the member resource in covered_by; a modify entry (the whole policy) compares one
+ * attribute, the policy. */
+static int
+parse_deltas(struct ctx *c, yaml_node_t *map, yaml_node_t *v, struct em_entry *e)
+{
+	const char *s;
+	char *err = NULL;
+
+	if ((s = get_str(c, v, "deltas")) == NULL)
+		return -1;
+	if ((e->deltas = jpath_compile(s, &err)) == NULL) {
+		ERR(c, v, "%s", err);
+		free(err);
+		return -1;
+	}
+	if (e->provider != PROV_GCP) {
+		ERR(c, v, "\"deltas\" are GCP IAM policy deltas (provider: gcp)");
+		return -1;
+	}
+	if (e->action == EM_SET_ADD && ymap_get(c->d, map, "covered_by") == NULL) {
+		ERR(c, v, "a set_add entry with \"deltas\" needs \"covered_by\" (the member resource)");
+		return -1;
+	}
+	if (e->action != EM_SET_ADD && e->action != EM_MODIFY) {
+		ERR(c, v, "\"deltas\" go with set_add (the role's binding) or modify (the policy)");
+		return -1;
+	}
+	return 0;
 }
 
 /* id_format: literal text and {attr} placeholders, each an id_match key. */
@@ -958,6 +1012,50 @@ eventmap_entry_applies(const struct em_entry *e, json_object *record)
 	    e->nunless_equals, record);
 }
 
+static int
+parse_sgrule(struct ctx *c, yaml_node_t *map, struct em_entry *e)
+{
+	yaml_node_t *v;
+	const char *ps;
+	char *err = NULL;
+	int ok = 1, t;
+
+	if (!ynode_is_map(map)) {
+		ERR(c, map, "\"sg_rule\" must be a mapping with group, direction and rules");
+		return -1;
+	}
+	check_keys(c, map, sgrule_keys, TF_ARRLEN(sgrule_keys), "sg_rule");
+	if (e->action != EM_SET_ADD && e->action != EM_SET_REMOVE) {
+		ERR(c, map, "\"sg_rule\" needs action set_add or set_remove");
+		ok = 0;
+	}
+	e->sgr = xcalloc(1, sizeof *e->sgr);
+	if ((v = ymap_get(c->d, map, "group")) == NULL) {
+		ERR(c, map, "\"sg_rule\" is missing \"group\"");
+		ok = 0;
+	} else if ((ps = get_str(c, v, "group")) == NULL)
+		ok = 0;
+	else if ((e->sgr->group = jpath_compile(ps, &err)) == NULL) {
+		ERR(c, v, "%s", err);
+		free(err);
+		ok = 0;
+	}
+	if ((v = ymap_get(c->d, map, "direction")) == NULL) {
+		ERR(c, map, "\"sg_rule\" is missing \"direction\"");
+		ok = 0;
+	} else if ((t = get_enum(c, v, "direction", "direction", sgrule_dirs,
+	    TF_ARRLEN(sgrule_dirs))) < 0)
+		ok = 0;
+	else
+		e->sgr->egress = t;
+	if ((v = ymap_get(c->d, map, "rules")) == NULL) {
+		ERR(c, map, "\"sg_rule\" is missing \"rules\"");
+		ok = 0;
+	} else
+		e->sgr->rules = get_paths(c, v, "rules", &e->sgr->nrules, &ok);
+	return ok ? 0 : -1;
+}
+
 static struct em_entry *
 parse_entry(struct ctx *c, yaml_node_t *map)
 {
@@ -1143,8 +1241,11 @@ parse_entry(struct ctx *c, yaml_node_t *map)
 	 * the member (covered_by: user policy attachments have no set on the user). */
 	if (action_ok && (e->action == EM_SET_ADD || e->action == EM_SET_REMOVE)) {
 		v = ymap_get(c->d, map, "attributes");
-		if (v == NULL && ymap_get(c->d, map, "covered_by") != NULL)
-			;	/* the covering resource is the member */
+		if (v == NULL && (ymap_get(c->d, map, "covered_by") != NULL ||
+		    ymap_get(c->d, map, "sg_rule") != NULL))
+			;	/* the covering resource, or the rule resource, is the member */
+		else if (v == NULL && ymap_get(c->d, map, "deltas") != NULL)
+			;	/* IAM deltas: parse_deltas says what they need */
 		else if (v == NULL) {
 			ERR(c, map, "%s entry needs \"attributes\" (the set attribute it changes) "
 			    "or \"covered_by\"", em_action_name(e->action));
@@ -1155,7 +1256,25 @@ parse_entry(struct ctx *c, yaml_node_t *map)
 		}
 	}
 
+	if ((v = ymap_get(c->d, map, "id_prefix")) != NULL) {
+		if ((s = get_str(c, v, "id_prefix")) == NULL)
+			ok = 0;
+		else if (*s != '\0')
+			e->id_prefix = xstrdup(s);
+	}
+	if ((v = ymap_get(c->d, map, "id_glob")) != NULL) {
+		if ((s = get_str(c, v, "id_glob")) == NULL)
+			ok = 0;
+		else if (*s != '\0')
+			e->id_glob = xstrdup(s);
+	}
+	if ((v = ymap_get(c->d, map, "deltas")) != NULL && action_ok &&
+	    parse_deltas(c, map, v, e) != 0)
+		ok = 0;
+
 	if ((v = ymap_get(c->d, map, "covered_by")) != NULL && parse_cover(c, v, e) != 0)
+		ok = 0;
+	if ((v = ymap_get(c->d, map, "sg_rule")) != NULL && action_ok && parse_sgrule(c, v, e) != 0)
 		ok = 0;
 
 	if (!ok) {
@@ -1746,7 +1865,9 @@ eventmap_attrset_new(const struct eventmap *m)
 	for (i = 0; i < n; i++) {
 		const struct em_entry *e = eventmap_entry(m, i);
 
-		want += e->nattrs + e->nstate_keys + e->ncover + e->nidm;
+		want += e->nattrs + e->nstate_keys + e->ncover + e->nidm + 1;
+		if (e->sgr != NULL)
+			want += 64;     /* em_sgrule_types x em_sgrule_attrs */
 	}
 	for (s->cap = 128; s->cap < want * 2; s->cap *= 2)
 		;
@@ -1769,12 +1890,20 @@ eventmap_attrset_new(const struct eventmap *m)
 				free(a);
 			}
 		}
+		if (e->deltas != NULL && e->action == EM_SET_ADD)
+			attrset_add(s, e->resource, "members");    /* the binding's set */
 		for (j = 0; e->cover_resource != NULL && j < e->ncover; j++)
 			attrset_add(s, e->cover_resource, e->cover[j].attr);
 		for (j = 0; j < e->nidm; j++)
 			attrset_add(s, e->resource, e->idm[j].attr);
 		if (e->via_resource != NULL)
 			attrset_add(s, e->via_resource, e->via_attr);
+		for (j = 0; e->sgr != NULL && em_sgrule_types[j] != NULL; j++) {
+			size_t k;
+
+			for (k = 0; em_sgrule_attrs[k] != NULL; k++)
+				attrset_add(s, em_sgrule_types[j], em_sgrule_attrs[k]);
+		}
 	}
 	return s;
 }
@@ -1903,6 +2032,13 @@ eventmap_seen_record(const struct eventmap *m, const struct event *ev)
 				out = jpath_copy(e->when_paths[j], rec, out, 0);
 			for (j = 0; pass == 0 && j < e->nunless; j++)
 				out = jpath_copy(e->unless_paths[j], rec, out, 0);
+			if (pass == 0 && e->deltas != NULL)
+				out = jpath_copy(e->deltas, rec, out, 0);
+			if (pass == 0 && e->sgr != NULL) {
+				out = jpath_copy(e->sgr->group, rec, out, 0);
+				for (j = 0; j < e->sgr->nrules; j++)
+					out = jpath_copy(e->sgr->rules[j], rec, out, 0);
+			}
 			for (j = 0; j < e->nattrs; j++) {
 				const struct em_attr *a = &e->attrs[j];
 				int secret = a->sensitive || a->transform == VT_REDACTED;

@@ -41,6 +41,15 @@
  *       covered_by:                     # set_add/set_remove: a separate resource holding the member
  *         resource: aws_iam_role_policy_attachment
  *         match: {role: requestParameters.roleName, policy_arn: requestParameters.policyArn}
+ *       deltas: serviceData.policyDelta.bindingDeltas   # GCP IAM: [{action ADD|REMOVE, role,
+ *                                       # member}], each a set change (see doc/event-maps.md)
+ *       id_prefix: "b/"                 # prepended to the id (the provider's IAM parent id)
+ *       id_glob: "folders/?*"           # the entry names only ids of this shape (before
+ *                                       # id_transform; fnmatch, * within one segment)
+ *       sg_rule:                        # set_add/set_remove: security-group rules as resources
+ *         group: requestParameters.groupId      # the group the rules belong to
+ *         direction: ingress                    # ingress | egress
+ *         rules: [responseElements.securityGroupRuleSet.items, requestParameters.ipPermissions.items]
  * Several entries may name the same event: they are alternatives tried in file order (e.g.
  * aws_s3_bucket.policy and aws_s3_bucket_policy.policy); the first whose resource is in state wins.
  */
@@ -93,6 +102,14 @@ struct em_match {
 
 #define EM_MAX_ID_MATCH 8           /* id_match attributes of one entry */
 
+/* sg_rule: the entry applies when the group's rules are resources of their own in state. */
+struct em_sgrule {
+	struct jpath *group;        /* the security group id */
+	int egress;                 /* direction: 0 ingress, 1 egress */
+	struct jpath **rules;       /* the rules (sg_rules transform); first present wins */
+	size_t nrules;
+};
+
 struct em_entry {
 	enum tf_provider provider;
 	char *service;              /* event source; NULL = any */
@@ -124,6 +141,10 @@ struct em_entry {
 	char *cover_resource;       /* covered_by.resource, or NULL */
 	struct em_match *cover;
 	size_t ncover;
+	struct jpath *deltas;       /* GCP IAM binding deltas (`deltas:`), or NULL */
+	char *id_prefix;            /* prepended to every id after id_transform, or NULL */
+	char *id_glob;              /* ids (before id_transform) must match it, or NULL */
+	struct em_sgrule *sgr;      /* sg_rule, or NULL */
 	char *file;                 /* where it was defined, for messages */
 	int line;
 	/* Batches of changes (doc/event-maps.md, "Batches of changes"). */
@@ -166,6 +187,14 @@ char *eventmap_match_id(const struct em_entry *e, json_object *record);
 const char *eventmap_match_value(const struct em_entry *e, size_t i, json_object *record);
 size_t eventmap_count(const struct eventmap *m);
 const struct em_entry *eventmap_entry(const struct eventmap *m, size_t i);
+/* The security-group rule resource types an sg_rule entry matches against (NULL-terminated),
+ * and the attributes of theirs it reads. */
+extern const char *const em_sgrule_types[];
+extern const char *const em_sgrule_attrs[];
+/* What an sg_rule entry compares of each rule, as the v5 rule resources name it
+ * (NULL-terminated): the coverage tables list these for it. */
+extern const char *const em_sgrule_compared[];
+
 /* The (type, attr) pairs the state index must index so every entry's state_keys resolve.
  * Borrowed; valid as long as the map. */
 const struct index_key_spec *eventmap_index_specs(const struct eventmap *m, size_t *n);

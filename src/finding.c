@@ -233,6 +233,60 @@ finding_history_clear(struct finding *f)
 }
 
 /* Same event + resource + kind ⇒ same id, across runs and machines. */
+/* Where the role starts in a Google IAM id RESOURCE/ROLE[/MEMBER] (roles/NAME, or a custom
+ * role projects/P/roles/NAME or organizations/O/roles/NAME) and *end where it ends; NULL when
+ * there is none after a non-empty RESOURCE. */
+static const char *
+iam_role_in(const char *id, const char **end)
+{
+	const char *p = id, *start, *a, *b;
+
+	while ((p = strstr(p, "roles/")) != NULL) {
+		if (p > id + 1 && p[-1] == '/' && p[6] != '\0' && p[6] != '/') {
+			start = p;
+			/* Two segments back: projects/P or organizations/O, a custom role. */
+			for (a = p - 1; a > id && a[-1] != '/'; a--)
+				;
+			for (b = a > id ? a - 1 : a; b > id && b[-1] != '/'; b--)
+				;
+			if (a > id && b > id + 1 && a - 1 > b &&
+			    ((strncmp(b, "projects/", 9) == 0 && b + 9 == a) ||
+			    (strncmp(b, "organizations/", 14) == 0 && b + 14 == a)))
+				start = b;
+			if (start > id + 1) {
+				*end = strchr(p + 6, '/');
+				if (*end == NULL)
+					*end = p + strlen(p);
+				return start;
+			}
+		}
+		p += 6;
+	}
+	return NULL;
+}
+
+char *
+finding_import_id(const struct finding *f)
+{
+	const char *start, *end;
+
+	if (f->resource_id == NULL)
+		return NULL;
+	if (f->type != NULL && strncmp(f->type, "google_", 7) == 0 &&
+	    (tf_str_has_suffix(f->type, "_iam_member") || tf_str_has_suffix(f->type, "_iam_binding")) &&
+	    (start = iam_role_in(f->resource_id, &end)) != NULL) {
+		int member = tf_str_has_suffix(f->type, "_iam_member");
+
+		if (member && *end == '/' && end[1] != '\0')
+			return xasprintf("%.*s %.*s %s", (int)(start - 1 - f->resource_id),
+			    f->resource_id, (int)(end - start), start, end + 1);
+		if (!member && *end == '\0')
+			return xasprintf("%.*s %s", (int)(start - 1 - f->resource_id), f->resource_id,
+			    start);
+	}
+	return xstrdup(f->resource_id);
+}
+
 void
 finding_set_id(struct finding *f)
 {

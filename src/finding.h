@@ -136,6 +136,11 @@ void finding_resolve(struct finding *f, enum resolution_reason why, const struct
 void finding_resolution_free(struct resolution *r);
 /* From event id + address|resource id + kind; a freeze_violation: event id + window + kind. */
 void finding_set_id(struct finding *f);
+/* The id `terraform import` takes for an unmanaged finding's resource: the Google provider's
+ * IAM members and bindings (ids RESOURCE/ROLE/MEMBER, RESOURCE/ROLE) import as
+ * "RESOURCE ROLE MEMBER" / "RESOURCE ROLE"; anything else by its id. A new string, or NULL
+ * without an id. */
+char *finding_import_id(const struct finding *f);
 void finding_add_change(struct finding *f, const char *attr, json_object *old_val,
     json_object *new_val, enum change_kind ck, int sensitive);   /* takes the references */
 /* Build f->summary from the changes (sensitive values never appear). */

@@ -198,9 +198,12 @@ print_fix(FILE *fp, const struct finding *f)
 
 	sb_init(&sb);
 	if (f->kind == FK_UNMANAGED && f->type != NULL && f->resource_id != NULL) {
+		char *imp = finding_import_id(f);
+
 		sb_addf(&sb, "    fix: import it (terraform import %s.<name> ", f->type);
-		text_shell_word(&sb, f->resource_id, 0);
+		text_shell_word(&sb, imp, 0);
 		sb_adds(&sb, ") or delete it");
+		free(imp);
 	} else if (f->address != NULL) {
 		sb_adds(&sb, "    fix: terraform apply -target=");
 		text_shell_word(&sb, f->address, 1);

@@ -28,7 +28,7 @@ TRANSFORMS = {"string", "bool", "int", "number", "json", "policy", "string_set",
 SEVERITIES = {"critical", "high", "medium", "low", "info"}
 ENTRY_KEYS = {"event", "aliases", "resource", "action", "id", "id_transform", "state_keys",
               "severity", "attributes", "covered_by", "when", "id_via", "unless", "each",
-              "id_match", "id_format"}
+              "id_match", "id_format", "deltas", "id_prefix", "id_glob", "sg_rule"}
 ATTR_KEYS = {"name", "path", "paths", "value", "transform", "state_transform", "sensitive",
              "computed", "keys", "alone", "if_in_state"}
 PREFIX = re.compile(r"^(v1|v2|beta|alpha)\.")
@@ -49,7 +49,15 @@ def entries(maps):
             yield fname, doc, e
 
 
+# What an sg_rule entry compares: each rule's fields, as the v5 rule resources name them
+# (the legacy aws_security_group_rule's protocol/cidr_blocks/... are matched the same way).
+SG_RULE_ATTRS = ["security_group_id", "ip_protocol", "from_port", "to_port", "cidr_ipv4",
+                 "cidr_ipv6", "prefix_list_id", "referenced_security_group_id"]
+
+
 def attrs_of(e):
+    if e.get("sg_rule") and not e.get("attributes"):
+        return list(SG_RULE_ATTRS)
     # A name given twice (a value and its `alone` stand-in) is listed once.
     out = []
     for a in e.get("attributes") or []:
@@ -164,6 +172,18 @@ def cmd_lint(maps):
         cb = e.get("covered_by")
         if cb and e.get("action") not in ("set_add", "set_remove"):
             bad(f, e, "covered_by only applies to set_add/set_remove")
+        if "deltas" in e and (doc["provider"] != "gcp" or e.get("action") not in ("set_add", "modify")):
+            bad(f, e, "deltas are GCP IAM deltas, on set_add (binding) or modify (policy) entries")
+        if "deltas" in e and e.get("action") == "set_add" and not cb:
+            bad(f, e, "a set_add entry with deltas needs covered_by (the member resource)")
+        sr = e.get("sg_rule")
+        if sr is not None:
+            if e.get("action") not in ("set_add", "set_remove"):
+                bad(f, e, "sg_rule only applies to set_add/set_remove")
+            if not isinstance(sr, dict) or set(sr) != {"group", "direction", "rules"}:
+                bad(f, e, "sg_rule needs exactly group, direction and rules")
+            elif sr["direction"] not in ("ingress", "egress"):
+                bad(f, e, "sg_rule direction must be ingress or egress")
         for a in e.get("attributes") or []:
             for k in a:
                 if k not in ATTR_KEYS:

@@ -3,9 +3,9 @@
  * read-only fast path; every event and the reader are freed, so leaks show up under ASan.
  * Oracles: counters add up, and the fast path only moves events to "skipped read-only"
  * (a raw-byte decision that disagreed with the full parse would change the other counts).
- * Build: clang -fsanitize=fuzzer,address,undefined -I. -Isrc src/util.c src/input.c src/event.c
- *        src/event_reader.c tests/fuzz/fuzz_events.c $(pkg-config --cflags --libs json-c zlib
- *        libcrypto) */
+ * Build: clang -fsanitize=fuzzer,address,undefined -I. -Isrc src/util.c src/input.c src/text.c
+ *        src/event.c src/event_aws.c src/event_gcp.c src/event_reader.c tests/fuzz/fuzz_events.c
+ *        $(pkg-config --cflags --libs json-c zlib libcrypto) */
 #include "config.h"
 
 #include <stdint.h>

@@ -108,7 +108,7 @@ t_like "with positions" "$T_ERR" 'broken.yaml:3:5: '
 printf '{"version":4,"serial":1,"lineage":"x","resources":[]}\n' > "$T_TMP/empty.tfstate"
 for s in stratus-cloudtrail-stop.json:aws_cloudtrail:aws-cloudtrail-stopped \
     stratus-sg-open-22.json:aws_security_group:aws-sg-open-internet \
-    panther-gcs-allusers.jsonl:google_storage_bucket_iam_policy:gcp-gcs-public-iam; do
+    panther-gcs-allusers.jsonl:google_storage_bucket_iam_member:gcp-gcs-public-iam; do
 	f=${s%%:*}; rest=${s#*:}; ty=${rest%%:*}; id=${rest#*:}
 	"$TFDRIFT" scan --state "$T_TMP/empty.tfstate" --events "$D/$f" --format json -o "$T_TMP/s.json" 2>/dev/null
 	t_like "$f: $id at critical" "$(python3 "$T_TMP/q.py" "$T_TMP/s.json")" "^$ty [^ ]+ critical $id critical"

@@ -93,4 +93,48 @@ t_ok "reasons match an independent classification of the records" /usr/bin/pytho
     "$inv" "$T_TMP/explain.txt" "$T_TMP/findings.jsonl" \
     "$SHARED_DATA/cloudtrail/DERIVED_invictus_out_of_band_changes.json"
 t_diag "$T_OUT"
+# The real GCP IAM entries (panther's rule tests: a project viewer, a bucket's allUsers, a
+# service account named by unique id) against a state written the way the provider writes
+# IAM resources (ids RESOURCE/ROLE[/MEMBER], buckets b/NAME, as in driftctl's real states):
+# each delta lands on the member or binding it changes.
+pan=$SHARED_DATA/gcpaudit/panther_gcp_audit_rule_tests.jsonl
+cat > "$T_TMP/iam.tfstate" <<'JSON'
+{"version":4,"terraform_version":"1.5.7","serial":1,"lineage":"iam","resources":[
+{"mode":"managed","type":"google_project_iam_binding","name":"viewers","provider":"provider[\"registry.terraform.io/hashicorp/google\"]","instances":[{"attributes":{"id":"western-verve-123456/roles/viewer","project":"western-verve-123456","role":"roles/viewer","members":["group:oncall@example.com"],"condition":[],"etag":"BwWk8zJlg2o="}}]},
+{"mode":"managed","type":"google_storage_bucket_iam_binding","name":"readers","provider":"provider[\"registry.terraform.io/hashicorp/google\"]","instances":[{"attributes":{"id":"b/jacks-test-bucket/roles/storage.objectViewer","bucket":"b/jacks-test-bucket","role":"roles/storage.objectViewer","members":["user:jack@example.com"],"condition":[],"etag":"CAE="}}]},
+{"mode":"managed","type":"google_service_account","name":"t3","provider":"provider[\"registry.terraform.io/hashicorp/google\"]","instances":[{"attributes":{"id":"projects/gcp-project1/serviceAccounts/test-account3@gcp-project1.iam.gserviceaccount.com","email":"test-account3@gcp-project1.iam.gserviceaccount.com","unique_id":"105537103139416651075","account_id":"test-account3","project":"gcp-project1"}}]},
+{"mode":"managed","type":"google_service_account_iam_member","name":"self_user","provider":"provider[\"registry.terraform.io/hashicorp/google\"]","instances":[{"attributes":{"id":"projects/gcp-project1/serviceAccounts/test-account3@gcp-project1.iam.gserviceaccount.com/roles/iam.serviceAccountUser/serviceAccount:test-account3@gcp-project1.iam.gserviceaccount.com","service_account_id":"projects/gcp-project1/serviceAccounts/test-account3@gcp-project1.iam.gserviceaccount.com","role":"roles/iam.serviceAccountUser","member":"serviceAccount:test-account3@gcp-project1.iam.gserviceaccount.com","condition":[],"etag":"BwX="}}]}
+]}
+JSON
+t_run "$TFDRIFT" scan --state "$T_TMP/iam.tfstate" --events "$pan" --format jsonl --quiet
+printf '%s\n' "$T_OUT" > "$T_TMP/iam.jsonl"
+cat > "$T_TMP/iam.py" <<'PY'
+import json, sys
+got = set()
+for l in open(sys.argv[1]):
+    if l.strip():
+        f = json.loads(l)
+        r = f["resource"]
+        if (r.get("type") or "").startswith(("google_project_iam_", "google_storage_bucket_iam",
+                                             "google_service_account_iam")) and \
+                not r["type"].endswith("_custom_role"):
+            ch = [(c["attribute"], json.dumps(c.get("old")), json.dumps(c.get("new"))) for c in f.get("changes", [])]
+            got.add((f["kind"], r.get("address"), r.get("type"), r.get("id"), tuple(ch)))
+want = {
+    ("modified", "google_project_iam_binding.viewers", "google_project_iam_binding", "western-verve-123456/roles/viewer",
+     (("members", '["group:oncall@example.com"]', '["group:oncall@example.com", "user:username@gmail.com"]'),)),
+    ("modified", "google_storage_bucket_iam_binding.readers", "google_storage_bucket_iam_binding",
+     "b/jacks-test-bucket/roles/storage.objectViewer",
+     (("members", '["user:jack@example.com"]', '["allUsers", "user:jack@example.com"]'),)),
+    ("unmanaged", None, "google_service_account_iam_member",
+     "projects/gcp-project1/serviceAccounts/test-account3@gcp-project1.iam.gserviceaccount.com/roles/iam.serviceAccountTokenCreator/serviceAccount:test-account3@gcp-project1.iam.gserviceaccount.com", ()),
+}
+for w in sorted(want - got, key=str):
+    print("# missing: %r" % (w,))
+for g in sorted(got - want, key=str):
+    print("# unexpected: %r" % (g,))
+sys.exit(0 if got == want else 1)
+PY
+t_ok "panther's IAM entries land on the member or binding they change" /usr/bin/python3 "$T_TMP/iam.py" "$T_TMP/iam.jsonl"
+t_diag "$T_OUT"
 t_done

@@ -7,6 +7,7 @@
 
 #include "conf.h"
 #include "detect.h"
+#include "freeze.h"
 #include "util.h"
 #include "yamlutil.h"
 #include "tap.h"
@@ -828,6 +829,375 @@ test_lifecycle(void)
 	free(err);
 }
 
+/* ---- sg_rule: security-group rules as resources of their own ---- */
+
+/* A map of made-up calls (the language, not ec2.yaml): rules granted and withdrawn on group
+ * requestParameters.g, egress. */
+static const char SG_MAP[] =
+    "provider: aws\n"
+    "service: ec2.amazonaws.com\n"
+    "events:\n"
+    "  - event: GrantRule\n"
+    "    resource: aws_vpc_security_group_egress_rule\n"
+    "    action: set_add\n"
+    "    id: [\"responseElements.rules[].securityGroupRuleId\"]\n"
+    "    sg_rule: {group: requestParameters.g, direction: egress, rules: [responseElements.rules, requestParameters.perms]}\n"
+    "  - event: GrantRule\n"
+    "    resource: aws_security_group\n"
+    "    action: set_add\n"
+    "    id: [requestParameters.g]\n"
+    "    attributes:\n"
+    "      - {name: egress, path: requestParameters.perms, transform: sg_rules}\n"
+    "  - event: WithdrawRule\n"
+    "    resource: aws_vpc_security_group_egress_rule\n"
+    "    action: set_remove\n"
+    "    id: [\"requestParameters.ids[]\"]\n"
+    "    sg_rule: {group: requestParameters.g, direction: egress, rules: [requestParameters.perms]}\n";
+
+#define SG_INST(type, name, attrs) \
+	"{\"mode\":\"managed\",\"type\":\"" type "\",\"name\":\"" name "\"," \
+	"\"provider\":\"provider[\\\"registry.terraform.io/hashicorp/aws\\\"]\"," \
+	"\"instances\":[{\"attributes\":" attrs "}]}"
+
+/* Group sg-1 with an egress rule resource (and an ingress one, which egress calls never
+ * touch); group sg-2 with in-line rules only. */
+static const char SG_STATE[] =
+    "{\"version\":4,\"terraform_version\":\"1.5.7\",\"serial\":1,\"lineage\":\"s\",\"resources\":["
+    SG_INST("aws_security_group", "a", "{\"id\":\"sg-1\",\"egress\":[],\"ingress\":[]}") ","
+    SG_INST("aws_security_group", "b", "{\"id\":\"sg-2\",\"egress\":[],\"ingress\":[]}") ","
+    SG_INST("aws_vpc_security_group_egress_rule", "https",
+        "{\"id\":\"sgr-1\",\"security_group_id\":\"sg-1\",\"ip_protocol\":\"tcp\",\"from_port\":443,"
+        "\"to_port\":443,\"cidr_ipv4\":\"10.0.0.0/8\"}") ","
+    SG_INST("aws_vpc_security_group_ingress_rule", "in",
+        "{\"id\":\"sgr-2\",\"security_group_id\":\"sg-1\",\"ip_protocol\":\"tcp\",\"from_port\":443,"
+        "\"to_port\":443,\"cidr_ipv4\":\"10.9.0.0/16\"}")
+    "]}";
+
+#define SG_REC(id, name, params, resp) \
+	"{\"eventVersion\":\"1.08\",\"eventID\":\"" id "\",\"eventTime\":\"2024-05-27T10:00:00Z\"," \
+	"\"eventSource\":\"ec2.amazonaws.com\",\"eventName\":\"" name "\",\"awsRegion\":\"eu-west-1\"," \
+	"\"userAgent\":\"aws-cli/2\",\"readOnly\":false,\"sourceIPAddress\":\"203.0.113.1\"," \
+	"\"userIdentity\":{\"type\":\"IAMUser\",\"userName\":\"alice\",\"arn\":\"arn:aws:iam::1:user/alice\",\"accountId\":\"1\"}," \
+	"\"requestParameters\":" params ",\"responseElements\":" resp "}"
+
+#define SG_PERM(proto, from, to, cidr) \
+	"{\"ipProtocol\":\"" proto "\",\"fromPort\":" #from ",\"toPort\":" #to ",\"ipRanges\":{\"items\":[{\"cidrIp\":\"" cidr "\"}]}}"
+
+static struct event
+sg_event(const char *json)
+{
+	json_object *o = json_tokener_parse(json);
+	struct event ev;
+	const char *why = NULL;
+
+	memset(&ev, 0, sizeof ev);
+	if (o == NULL || event_from_cloudtrail(o, &ev, &why) != 0)
+		tf_fatal("bad test record %s: %s", json, why ? why : "unparseable");
+	json_object_put(o);
+	return ev;
+}
+
+struct sg_seen {
+	char got[256];
+};
+
+static void
+sg_on_instance(void *ctx, const struct em_entry *e, enum em_action action,
+    const struct tf_instance *in)
+{
+	struct sg_seen *s = ctx;
+
+	snprintf(s->got + strlen(s->got), sizeof s->got - strlen(s->got), "%s%s %s",
+	    *s->got ? ", " : "", em_action_name(action), in->address);
+}
+
+static void
+test_sgrule(void)
+{
+	struct eventmap *m = eventmap_new();
+	char **errs = NULL, *err = NULL, *k;
+	size_t nerrs = 0, nspecs;
+	struct tf_state *st = NULL;
+	struct state_index *ix;
+	const struct index_key_spec *specs;
+	struct conf conf;
+	struct detector *d;
+	struct finding_list out = { 0 };
+	struct event ev;
+	struct sg_seen seen;
+
+	ok(eventmap_load_mem(m, "sg-map.yaml", SG_MAP, sizeof SG_MAP - 1, &errs, &nerrs) == 0,
+	    "sg_rule map loads");
+	yerrs_free(errs, nerrs);
+	ok(tfstate_parse(SG_STATE, sizeof SG_STATE - 1, "sg.tfstate", &st, &err) == 0, "sg state parses");
+	free(err);
+	specs = eventmap_index_specs(m, &nspecs);
+	ix = state_index_build(&st, 1, specs, nspecs);
+	conf_init(&conf);
+	d = detector_new(m, ix, &conf);
+	state_index_unref(ix);
+
+	/* An added rule on sg-1 (rules as resources): unmanaged rule, named by the response. */
+	ev = sg_event(SG_REC("g1", "GrantRule", "{\"g\":\"sg-1\",\"perms\":[" SG_PERM("tcp", 22, 22, "0.0.0.0/0") "]}",
+	    "{\"rules\":[{\"securityGroupRuleId\":\"sgr-9\",\"ipProtocol\":\"tcp\",\"fromPort\":22,\"toPort\":22,\"cidrIpv4\":\"0.0.0.0/0\"}]}"));
+	k = detector_resource_key(d, &ev);
+	is_str(k, "aws_vpc_security_group_egress_rule:sgr-9", "resource key: the new rule, TYPE:ID");
+	free(k);
+	is_int(detect_event(d, &ev, &out), ND_DRIFT, "a rule no rule resource holds is drift");
+	ok(out.n == 1 && out.v[0]->kind == FK_UNMANAGED && out.v[0]->address == NULL &&
+	    strcmp(out.v[0]->type, "aws_vpc_security_group_egress_rule") == 0 &&
+	    strcmp(out.v[0]->resource_id, "sgr-9") == 0, "one unmanaged egress rule sgr-9");
+	ok(out.n == 1 && out.v[0]->nchanges == 5 && strcmp(out.v[0]->changes[4].attribute, "cidr_ipv4") == 0,
+	    "with its group, protocol, ports and CIDR");
+	finding_list_clear(&out);
+	event_free(&ev);
+
+	/* The rule sg-1's egress rule resource holds (the ingress one is not a match). */
+	ev = sg_event(SG_REC("g2", "GrantRule", "{\"g\":\"sg-1\",\"perms\":[" SG_PERM("tcp", 443, 443, "10.0.0.0/8") "]}", "{}"));
+	k = detector_resource_key(d, &ev);
+	is_str(k, "aws_vpc_security_group_egress_rule.https", "resource key: the rule resource holding it");
+	free(k);
+	is_int(detect_event(d, &ev, &out), ND_EQUAL, "a rule a rule resource holds is not drift");
+	event_free(&ev);
+	ev = sg_event(SG_REC("g3", "GrantRule", "{\"g\":\"sg-1\",\"perms\":[" SG_PERM("tcp", 443, 443, "10.9.0.0/16") "]}", "{}"));
+	is_int(detect_event(d, &ev, &out), ND_DRIFT, "the ingress rule's permissions in egress are new");
+	ok(out.n == 1 && out.v[0]->kind == FK_UNMANAGED &&
+	    strcmp(out.v[0]->resource_id, "sg-1_egress_tcp_443_443_10.9.0.0/16") == 0,
+	    "no rule id in the record: named by the legacy import id");
+	finding_list_clear(&out);
+	event_free(&ev);
+
+	/* sg-2 has no rule resources: the group's in-line rules decide, as before. */
+	ev = sg_event(SG_REC("g4", "GrantRule", "{\"g\":\"sg-2\",\"perms\":[" SG_PERM("tcp", 22, 22, "0.0.0.0/0") "]}", "{}"));
+	is_int(detect_event(d, &ev, &out), ND_DRIFT, "in-line rules: drift on the group");
+	ok(out.n == 1 && out.v[0]->kind == FK_MODIFIED && strcmp(out.v[0]->address, "aws_security_group.b") == 0,
+	    "a change of aws_security_group.b");
+	finding_list_clear(&out);
+	event_free(&ev);
+
+	/* Withdrawn by id and by rule: blame's view and the finding. */
+	ev = sg_event(SG_REC("w1", "WithdrawRule", "{\"g\":\"sg-1\",\"ids\":[\"sgr-1\"]}", "{}"));
+	memset(&seen, 0, sizeof seen);
+	is_int(detector_each_instance(d, &ev, sg_on_instance, &seen), 1, "each_instance: one call");
+	is_str(seen.got, "delete aws_vpc_security_group_egress_rule.https", "... deleting the rule resource");
+	is_int(detect_event(d, &ev, &out), ND_DRIFT, "withdrawn by id: drift");
+	ok(out.n == 1 && out.v[0]->kind == FK_DELETED &&
+	    strcmp(out.v[0]->address, "aws_vpc_security_group_egress_rule.https") == 0, "deleted on the rule resource");
+	finding_list_clear(&out);
+	event_free(&ev);
+	ev = sg_event(SG_REC("w2", "WithdrawRule", "{\"g\":\"sg-1\",\"ids\":[\"sgr-2\"]}", "{}"));
+	is_int(detect_event(d, &ev, &out), ND_NOT_MANAGED, "an ingress rule's id in an egress call names nothing");
+	event_free(&ev);
+	ev = sg_event(SG_REC("w3", "WithdrawRule", "{\"g\":\"sg-1\",\"perms\":[" SG_PERM("tcp", 22, 22, "0.0.0.0/0") "]}", "{}"));
+	is_int(detect_event(d, &ev, &out), ND_NOT_MANAGED, "withdrawing the unmanaged rule is not drift ...");
+	ok(out.n == 1 && out.v[0]->status == ST_RESOLVED && strcmp(out.v[0]->resource_id, "sgr-9") == 0 &&
+	    out.v[0]->resolution != NULL && out.v[0]->resolution->reason == RR_REVERTED_BY_HAND,
+	    "... and resolves it (by the id its finding had)");
+	finding_list_clear(&out);
+	event_free(&ev);
+	free(out.v);
+
+	detector_free(d);
+	eventmap_free(m);
+	conf_free(&conf);
+}
+
+/* ---- GCP IAM binding deltas, through the shipped maps (rules/events) ---- */
+
+static const char IAM_STATE[] =
+    "{\"version\":4,\"serial\":1,\"lineage\":\"iam\",\"resources\":["
+    "{\"mode\":\"managed\",\"type\":\"google_project_iam_member\",\"name\":\"oncall\","
+    " \"provider\":\"provider[\\\"registry.terraform.io/hashicorp/google\\\"]\",\"instances\":[{\"attributes\":"
+    "  {\"id\":\"corp-prod/roles/viewer/group:oncall@corp.example\",\"project\":\"corp-prod\","
+    "   \"role\":\"roles/viewer\",\"member\":\"group:oncall@corp.example\"}}]},"
+    "{\"mode\":\"managed\",\"type\":\"google_project_iam_binding\",\"name\":\"owners\","
+    " \"provider\":\"provider[\\\"registry.terraform.io/hashicorp/google\\\"]\",\"instances\":[{\"attributes\":"
+    "  {\"id\":\"corp-prod/roles/owner\",\"project\":\"corp-prod\",\"role\":\"roles/owner\","
+    "   \"members\":[\"user:alice@corp.example\"]}}]}"
+    "]}";
+
+/* An IAM entry with these deltas: 0, or -1 (reported). */
+static int
+iam_event(struct event *ev, const char *id, const char *deltas)
+{
+	char *s = xasprintf("{\"insertId\":\"%s\",\"logName\":\"projects/corp-prod/logs/"
+	    "cloudaudit.googleapis.com%%2Factivity\",\"timestamp\":\"2024-05-27T10:00:00Z\","
+	    "\"resource\":{\"type\":\"project\",\"labels\":{\"project_id\":\"corp-prod\"}},"
+	    "\"protoPayload\":{\"@type\":\"type.googleapis.com/google.cloud.audit.AuditLog\","
+	    "\"serviceName\":\"cloudresourcemanager.googleapis.com\",\"methodName\":\"SetIamPolicy\","
+	    "\"resourceName\":\"projects/corp-prod\",\"authenticationInfo\":{\"principalEmail\":"
+	    "\"bob@corp.example\"},\"requestMetadata\":{\"callerSuppliedUserAgent\":\"gcloud/470.0.0\"},"
+	    "\"serviceData\":{\"policyDelta\":{\"bindingDeltas\":%s}}}}", id, deltas);
+	json_object *o = json_tokener_parse(s);
+	const char *why = NULL;
+	int rc = 0;
+
+	memset(ev, 0, sizeof *ev);
+	if (o == NULL || event_from_logentry(o, ev, &why) != 0) {
+		diag("bad test entry %s: %s", id, why != NULL ? why : "unparseable");
+		rc = -1;
+	}
+	json_object_put(o);
+	free(s);
+	return rc;
+}
+
+static enum nodrift
+iam_run(struct detector *d, const char *id, const char *deltas, struct finding_list *out)
+{
+	struct event ev;
+	enum nodrift r = ND__COUNT;
+
+	if (iam_event(&ev, id, deltas) == 0)
+		r = detect_event(d, &ev, out);
+	event_free(&ev);
+	return r;
+}
+
+static void
+count_each(void *ctx, const struct em_entry *e, enum em_action action, const struct tf_instance *in)
+{
+	char *buf = ctx;
+	size_t len = strlen(buf);
+
+	(void)e;
+	snprintf(buf + len, 256 - len, "%s%s:%s", len > 0 ? " " : "", em_action_name(action),
+	    in->address);
+}
+
+static void
+iam_keys(struct detector *d, const char *deltas, const char *want_key, const char *want_each,
+    const char *what)
+{
+	struct event ev;
+	char each[256] = "", *k;
+
+	if (iam_event(&ev, "k", deltas) != 0)
+		return;
+	k = detector_resource_key(d, &ev);
+	is_str(k, want_key, "%s: the resource key", what);
+	free(k);
+	detector_each_instance(d, &ev, count_each, each);
+	is_str(each, want_each, "%s: the instances it touches", what);
+	event_free(&ev);
+}
+
+static void
+test_iam_deltas(void)
+{
+	char *dir = xasprintf("%s/rules/events", getenv("TOP_SRCDIR") != NULL ?
+	    getenv("TOP_SRCDIR") : ".");
+	struct eventmap *m = NULL;
+	char **errs = NULL, *err = NULL, *big;
+	size_t nerrs = 0, nspecs;
+	struct tf_state *st = NULL;
+	struct state_index *ix;
+	const struct index_key_spec *specs;
+	struct conf conf;
+	struct detector *d;
+	struct finding_list out = { 0 };
+	enum nodrift r;
+
+	ok(eventmap_load_dir(dir, &m, &errs, &nerrs) == 0, "the shipped maps load");
+	yerrs_free(errs, nerrs);
+	free(dir);
+	if (m == NULL)
+		return;
+	ok(tfstate_parse(IAM_STATE, sizeof IAM_STATE - 1, "iam.tfstate", &st, &err) == 0,
+	    "IAM state parses %s", err != NULL ? err : "");
+	free(err);
+	specs = eventmap_index_specs(m, &nspecs);
+	ix = state_index_build(&st, 1, specs, nspecs);
+	conf_init(&conf);
+	d = detector_new(m, ix, &conf);
+	state_index_unref(ix);
+
+	/* Deltas that are not deltas: never a crash, never silent. Without a list of deltas the
+	 * older alternatives decide (the project's policy, unmanaged: what no state holds). */
+	r = iam_run(d, "h1", "\"not a list\"", &out);
+	ok(r == ND_DRIFT && out.n == 1 && out.v[0]->kind == FK_UNMANAGED &&
+	    strcmp(out.v[0]->type, "google_project_iam_policy") == 0,
+	    "deltas that are not a list: the entries without deltas decide (%s)", nodrift_name(r));
+	finding_list_clear(&out);
+	r = iam_run(d, "h2", "[]", &out);
+	ok(r == ND_NOT_MANAGED && out.n == 0, "no deltas: likewise, reported once (%s)",
+	    nodrift_name(r));
+	r = iam_run(d, "h3", "[1, null, \"x\", [], {}, {\"action\":\"ADD\"},"
+	    "{\"action\":\"UPDATE\",\"role\":\"roles/owner\",\"member\":\"user:x@y\"},"
+	    "{\"action\":\"ADD\",\"role\":\"\",\"member\":\"user:x@y\"},"
+	    "{\"action\":\"ADD\",\"role\":7,\"member\":\"user:x@y\"}]", &out);
+	is_int(out.n, 0, "deltas none of which reads as one: as without deltas (reported once)");
+	is_str(nodrift_name(r), "not_managed", "... and the call is accounted for");
+	finding_list_clear(&out);
+	big = xmalloc(20001);
+	memset(big, 'a', 20000);
+	big[20000] = '\0';
+	{
+		char *dl = xasprintf("[{\"action\":\"ADD\",\"role\":\"roles/x\",\"member\":\"user:%s\"},"
+		    "{\"action\":\"REMOVE\",\"role\":\"roles/viewer\",\"member\":\"group:oncall@corp.example\"}]",
+		    big);
+
+		r = iam_run(d, "h4", dl, &out);
+		free(dl);
+	}
+	free(big);
+	is_int(out.n, 2, "a huge member next to a real removal: both decided");
+	if (out.n == 2) {
+		ok(out.v[0]->kind == FK_UNMANAGED && strncmp(out.v[0]->resource_id,
+		    "corp-prod/roles/x/user:aaaa", 27) == 0, "the huge one is an unmanaged member");
+		ok(out.v[1]->kind == FK_DELETED && strcmp(out.v[1]->address,
+		    "google_project_iam_member.oncall") == 0, "the removal deletes the managed member");
+	}
+	finding_list_clear(&out);
+	r = iam_run(d, "h5", "[{\"action\":\"ADD\",\"role\":\"roles/owner\",\"member\":\"user:alice@corp.example\"}]",
+	    &out);
+	ok(r == ND_EQUAL && out.n == 0, "an ADD the binding already holds is equal (%s)", nodrift_name(r));
+	r = iam_run(d, "h6", "[{\"action\":\"ADD\",\"role\":\"roles/owner\",\"member\":\"user:bob@corp.example\"},"
+	    "{\"action\":\"REMOVE\",\"role\":\"roles/owner\",\"member\":\"user:bob@corp.example\"}]", &out);
+	ok(r == ND_EQUAL && out.n == 0, "an ADD and a REMOVE of one member in one call cancel (%s)",
+	    nodrift_name(r));
+	finding_list_clear(&out);
+
+	/* A change freeze on members: an IAM call during it violates it even when Terraform
+	 * already holds the member it grants. */
+	{
+		struct freeze_window w;
+
+		memset(&w, 0, sizeof w);
+		w.name = xstrdup("iam-freeze");
+		ok(tf_parse_time("2024-05-27T09:00:00Z", &w.start_ms) == 0 &&
+		    tf_parse_time("2024-05-27T11:00:00Z", &w.end_ms) == 0, "freeze window times");
+		strlist_push(&w.resource_types, "google_project_iam_member");
+		detector_set_freezes(d, &w, 1);
+		r = iam_run(d, "f1", "[{\"action\":\"ADD\",\"role\":\"roles/viewer\","
+		    "\"member\":\"group:oncall@corp.example\"}]", &out);
+		/* The member deleted above is made again: that finding resolves too. */
+		ok(out.n == 2 && out.v[0]->kind == FK_DELETED && out.v[0]->status == ST_RESOLVED,
+		    "the ADD resolves the member's deletion (%zu findings)", out.n);
+		ok(out.n == 2 && out.v[1]->kind == FK_FREEZE_VIOLATION && out.v[1]->type != NULL &&
+		    strcmp(out.v[1]->type, "google_project_iam_member") == 0,
+		    "a member freeze takes an IAM call on members (%s)", nodrift_name(r));
+		finding_list_clear(&out);
+		detector_set_freezes(d, NULL, 0);
+		freeze_window_clear(&w);
+	}
+
+	/* What the dashboard files the call under, and what blame asks about. */
+	iam_keys(d, "[{\"action\":\"REMOVE\",\"role\":\"roles/viewer\",\"member\":\"group:oncall@corp.example\"}]",
+	    "google_project_iam_member.oncall", "delete:google_project_iam_member.oncall",
+	    "a managed member removed");
+	iam_keys(d, "[{\"action\":\"ADD\",\"role\":\"roles/owner\",\"member\":\"user:x@corp.example\"},"
+	    "{\"action\":\"REMOVE\",\"role\":\"roles/owner\",\"member\":\"user:alice@corp.example\"}]",
+	    "google_project_iam_binding.owners", "modify:google_project_iam_binding.owners",
+	    "two deltas on a managed binding (touched once)");
+	iam_keys(d, "[{\"action\":\"ADD\",\"role\":\"roles/editor\",\"member\":\"user:x@corp.example\"}]",
+	    "google_project_iam_member:corp-prod/roles/editor/user:x@corp.example", "",
+	    "a member nothing manages");
+	detector_free(d);
+	conf_free(&conf);
+	eventmap_free(m);
+}
+
 int
 main(void)
 {
@@ -1005,5 +1375,7 @@ main(void)
 	test_held();
 	test_lifecycle();
 	test_ids();
+	test_sgrule();
+	test_iam_deltas();
 	return done_testing();
 }

@@ -1224,6 +1224,167 @@ test_sample_records(void)
 	free(p);
 }
 
+/* ---- GCP names as Terraform's ids (event_gcp.c) ---- */
+
+static char *
+fake_project(void *ctx, const char *number)
+{
+	(void)ctx;
+	return strcmp(number, "123456789012") == 0 ? xstrdup("corp-prod") : NULL;
+}
+
+static char *
+fake_sa(void *ctx, const char *key)
+{
+	int *calls = ctx;
+
+	(*calls)++;
+	if (strcmp(key, "105537103139416651075") == 0 ||
+	    strcmp(key, "deployer@corp-prod.iam.gserviceaccount.com") == 0)
+		return xstrdup("projects/corp-prod/serviceAccounts/deployer@corp-prod.iam.gserviceaccount.com");
+	return NULL;
+}
+
+/* An event from a LogEntry whose resource.labels are `labels` (a JSON object text). */
+static void
+gcp_event(struct event *ev, const char *labels)
+{
+	char *s = xasprintf("{\"logName\":\"projects/x/logs/cloudaudit.googleapis.com%%2Factivity\","
+	    "\"resource\":{\"type\":\"project\",\"labels\":%s},\"protoPayload\":{\"@type\":"
+	    "\"type.googleapis.com/google.cloud.audit.AuditLog\",\"serviceName\":\"x.googleapis.com\","
+	    "\"methodName\":\"SetIamPolicy\",\"resourceName\":\"projects/1\"}}", labels);
+	json_object *o = json_tokener_parse(s);
+	const char *why = NULL;
+
+	if (o == NULL || event_from_logentry(o, ev, &why) != 0)
+		tf_fatal("test entry: %s", why != NULL ? why : "not JSON");
+	json_object_put(o);
+	free(s);
+}
+
+static void
+norm_is(const struct event *ev, const char *name, const struct gcp_names *r, const char *want,
+    const char *what)
+{
+	char *got = gcp_name_normalize(ev, name, r);
+
+	is_str(got, want, "%s", what);
+	free(got);
+}
+
+static void
+test_gcp_names(void)
+{
+	struct event labelled, numeric, bare, sa;
+	int calls = 0;
+	const struct gcp_names state = { fake_project, fake_sa, &calls };
+	const char *email = "projects/corp-prod/serviceAccounts/deployer@corp-prod.iam.gserviceaccount.com";
+	char *m;
+	size_t i;
+	static const char *const members[][2] = {
+		{ "user:Alice@Corp.Example", "user:alice@corp.example" },
+		{ "group:Ops@Corp.Example", "group:ops@corp.example" },
+		{ "serviceAccount:CI@P.iam.gserviceaccount.com", "serviceAccount:ci@p.iam.gserviceaccount.com" },
+		{ "domain:Corp.Example", "domain:corp.example" },
+		{ "deleted:user:Bob@Corp.Example?uid=123", "deleted:user:bob@corp.example?uid=123" },
+		{ "allUsers", "allUsers" },
+		{ "projectEditor:Corp-Prod", "projectEditor:Corp-Prod" },
+		{ "principal://iam.googleapis.com/locations/global/workforcePools/P/subject/ABC",
+		  "principal://iam.googleapis.com/locations/global/workforcePools/P/subject/ABC" },
+	};
+
+	gcp_event(&labelled, "{\"project_id\":\"corp-prod\"}");
+	gcp_event(&numeric, "{\"project_id\":\"123456789012\"}");
+	gcp_event(&bare, "{}");
+	gcp_event(&sa, "{\"project_id\":\"corp-prod\",\"unique_id\":\"105537103139416651075\","
+	    "\"email_id\":\"deployer@corp-prod.iam.gserviceaccount.com\"}");
+
+	norm_is(&labelled, "projects/123456789012/secrets/db", NULL, "projects/corp-prod/secrets/db",
+	    "projects/NUMBER: the entry's project_id label");
+	norm_is(&labelled, "projects/123456789012", NULL, "projects/corp-prod",
+	    "... also for the project itself");
+	norm_is(&numeric, "projects/123456789012", &state, "projects/corp-prod",
+	    "a label that is a number too says nothing: the state's google_project.number does");
+	norm_is(&bare, "projects/123456789012/topics/t", &state, "projects/corp-prod/topics/t",
+	    "no label: the state");
+	norm_is(&bare, "projects/999/topics/t", &state, NULL, "a number nobody knows stays");
+	norm_is(&bare, "projects/123456789012/topics/t", NULL, NULL, "... as without a state");
+	norm_is(&labelled, "projects/corp-prod/secrets/db", &state, NULL, "a project id: nothing to do");
+	norm_is(&labelled, "organizations/888", &state, NULL, "not a project's name");
+	norm_is(&labelled, NULL, &state, NULL, "no name");
+	norm_is(&labelled, "projects/", &state, NULL, "an empty project segment");
+
+	norm_is(&bare, "projects/-/serviceAccounts/105537103139416651075/keys/abc", &state,
+	    "projects/corp-prod/serviceAccounts/deployer@corp-prod.iam.gserviceaccount.com/keys/abc",
+	    "a service account by unique id: google_service_account's id, the key's rest kept");
+	ok(calls == 1, "the state was asked once (%d)", calls);
+	norm_is(&bare, "projects/-/serviceAccounts/deployer@corp-prod.iam.gserviceaccount.com",
+	    NULL, email, "by email without a state: the email's project");
+	norm_is(&bare, "projects/-/serviceAccounts/app@corp-prod.iam.gserviceaccount.com/keys/k1",
+	    &state, "projects/corp-prod/serviceAccounts/app@corp-prod.iam.gserviceaccount.com/keys/k1",
+	    "an email the state does not know: the email's project");
+	norm_is(&sa, "projects/-/serviceAccounts/105537103139416651075", NULL, email,
+	    "by unique id without a state: the entry's email_id label (its unique_id agrees)");
+	norm_is(&sa, "projects/-/serviceAccounts/999", NULL, NULL,
+	    "a unique id the labels do not name stays");
+	norm_is(&bare, "projects/-/serviceAccounts/123456789012-compute@developer.gserviceaccount.com",
+	    NULL, NULL, "the default compute account's email names no project: it stays");
+	norm_is(&labelled, "projects/123456789012/serviceAccounts/nobody@elsewhere.example",
+	    NULL, "projects/corp-prod/serviceAccounts/nobody@elsewhere.example",
+	    "the project number of an account's name still becomes the id");
+
+	for (i = 0; i < TF_ARRLEN(members); i++) {
+		m = gcp_iam_member_normalize(members[i][0]);
+		is_str(m, members[i][1], "member %s as the provider keeps it", members[i][0]);
+		free(m);
+	}
+	ok(gcp_iam_member_normalize(NULL) == NULL, "no member");
+	event_free(&labelled);
+	event_free(&numeric);
+	event_free(&bare);
+	event_free(&sa);
+}
+
+/* The real entry of a service account's IAM change (panther's GCP audit rule tests): the
+ * name by unique id resolves through its own labels. */
+static void
+test_gcp_names_sample(void)
+{
+	char *path = xasprintf("%s/gcpaudit/panther_gcp_audit_rule_tests.jsonl", shared);
+	FILE *fp = fopen(path, "r");
+	char line[65536];
+	int found = 0;
+
+	if (fp == NULL) {
+		skip("no panther GCP audit samples");
+		free(path);
+		return;
+	}
+	while (fgets(line, sizeof line, fp) != NULL) {
+		json_object *o = json_tokener_parse(line);
+		struct event ev;
+		const char *why;
+		char *n;
+
+		if (o == NULL)
+			continue;
+		if (event_from_logentry(o, &ev, &why) == 0 && ev.resource_name != NULL &&
+		    strcmp(ev.resource_name, "projects/-/serviceAccounts/105537103139416651075") == 0) {
+			n = gcp_name_normalize(&ev, ev.resource_name, NULL);
+			is_str(n, "projects/gcp-project1/serviceAccounts/test-account3@gcp-project1.iam.gserviceaccount.com",
+			    "panther sample: projects/-/serviceAccounts/UNIQUE_ID by its email_id label");
+			free(n);
+			found++;
+		}
+		if (o != NULL)
+			event_free(&ev);
+		json_object_put(o);
+	}
+	fclose(fp);
+	ok(found > 0, "the sample has the entry (%d)", found);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -1249,9 +1410,11 @@ main(void)
 	test_fixture_gcp();
 	test_fatal_inputs();
 	test_hostile_text();
+	test_gcp_names();
 	if (have_shared) {
 		test_all_samples();
 		test_sample_records();
+		test_gcp_names_sample();
 	} else
 		skip("no shared data");
 	free(shared);

@@ -601,6 +601,16 @@ static const char *const e_ids[] = {
 	NULL
 };
 
+static const char *const e_sgrule[] = {
+	"broken/sgrule.yaml:9:14: \"sg_rule\" needs action set_add or set_remove",
+	"broken/sgrule.yaml:14:14: \"sg_rule\" is missing \"rules\"",
+	"broken/sgrule.yaml:14:22: bad path \"requestParameters.groupId[\": expected a number or ] "
+	"after [ at offset 26",
+	"broken/sgrule.yaml:14:63: unknown direction \"outbound\"; expected ingress or egress",
+	"broken/sgrule.yaml:14:73: unknown key \"rule\" in sg_rule (did you mean \"rules\"?)",
+	"broken/sgrule.yaml:19:14: \"sg_rule\" must be a mapping with group, direction and rules",
+	NULL
+};
 static const struct broken broken[] = {
 	{ "dup.yaml", e_dup },
 	{ "empty.yaml", e_empty },
@@ -611,6 +621,7 @@ static const struct broken broken[] = {
 	{ "list.yaml", e_list },
 	{ "noevents.yaml", e_noevents },
 	{ "provider.yaml", e_provider },
+	{ "sgrule.yaml", e_sgrule },
 	{ "syntax.yaml", e_syntax },
 	{ "types.yaml", e_types },
 };
@@ -982,6 +993,121 @@ test_batch(void)
 	}
 }
 
+/* ---- GCP IAM deltas, id_prefix, id_glob ---- */
+
+static const char iam_map[] =
+    "provider: gcp\n"
+    "service: storage.googleapis.com\n"
+    "events:\n"
+    "  - event: storage.setIamPermissions\n"
+    "    resource: google_storage_bucket_iam_policy\n"
+    "    action: modify\n"
+    "    id: [resourceName]\n"
+    "    id_transform: basename\n"
+    "    id_prefix: \"b/\"\n"
+    "    deltas: serviceData.policyDelta.bindingDeltas\n"
+    "    attributes:\n"
+    "      - {name: policy_data, paths: [request.policy], transform: policy}\n"
+    "  - event: storage.setIamPermissions\n"
+    "    resource: google_storage_bucket_iam_binding\n"
+    "    action: set_add\n"
+    "    id: [resourceName]\n"
+    "    id_glob: \"projects/_/buckets/*\"\n"
+    "    id_transform: basename\n"
+    "    id_prefix: \"b/\"\n"
+    "    deltas: serviceData.policyDelta.bindingDeltas\n"
+    "    covered_by: {resource: google_storage_bucket_iam_member}\n";
+
+static void
+load_errs(const char *name, const char *yaml, const char *const *want)
+{
+	struct eventmap *m = eventmap_new();
+	char **errs = NULL;
+	size_t nerrs = 0, j, n = strv_len(want);
+
+	is_int(eventmap_load_mem(m, name, yaml, strlen(yaml), &errs, &nerrs), -1, "%s fails", name);
+	is_int(nerrs, n, "%s: %zu errors", name, n);
+	for (j = 0; j < nerrs || j < n; j++)
+		is_str(j < nerrs ? errs[j] : NULL, j < n ? want[j] : NULL, "%s error %zu", name, j + 1);
+	yerrs_free(errs, nerrs);
+	eventmap_free(m);
+}
+
+static void
+test_deltas(void)
+{
+	static const char *const e_aws[] = {
+		"aws.yaml:8:13: \"deltas\" are GCP IAM policy deltas (provider: gcp)", NULL };
+	static const char *const e_nocover[] = {
+		"nocover.yaml:8:13: a set_add entry with \"deltas\" needs \"covered_by\" (the member "
+		"resource)", NULL };
+	static const char *const e_delete[] = {
+		"delete.yaml:8:13: \"deltas\" go with set_add (the role's binding) or modify (the policy)",
+		NULL };
+	static const char *const e_nomatch[] = {
+		"nomatch.yaml:10:17: \"covered_by\" is missing \"match\"", NULL };
+	struct eventmap *m = eventmap_new();
+	const struct em_entry *out[4];
+	char **errs = NULL;
+	size_t nerrs = 0, n;
+	struct event ev;
+	json_object *o, *seen, *v;
+	const char *why;
+
+	is_int(eventmap_load_mem(m, "iam.yaml", iam_map, strlen(iam_map), &errs, &nerrs), 0,
+	    "deltas, id_prefix and id_glob load");
+	is_int(nerrs, 0, "no errors");
+	n = eventmap_lookup(m, PROV_GCP, "storage.googleapis.com", "storage.setIamPermissions", out, 4);
+	is_int(n, 2, "two entries");
+	if (n == 2) {
+		ok(out[0]->deltas != NULL && out[1]->deltas != NULL, "both have deltas");
+		is_str(out[0]->id_prefix, "b/", "id_prefix");
+		ok(out[0]->id_glob == NULL, "no id_glob");
+		is_str(out[1]->id_glob, "projects/_/buckets/*", "id_glob");
+		is_str(out[1]->cover_resource, "google_storage_bucket_iam_member",
+		    "covered_by without match (found by its id)");
+		is_int(out[1]->ncover, 0, "no match pairs");
+	}
+	/* The store keeps what the maps read: the deltas too, so a stored event resolves again. */
+	o = json_tokener_parse("{\"insertId\":\"x1\",\"logName\":\"projects/p/logs/"
+	    "cloudaudit.googleapis.com%2Factivity\",\"resource\":{\"type\":\"gcs_bucket\","
+	    "\"labels\":{\"bucket_name\":\"b1\",\"project_id\":\"p\"}},\"protoPayload\":{\"@type\":"
+	    "\"type.googleapis.com/google.cloud.audit.AuditLog\",\"serviceName\":"
+	    "\"storage.googleapis.com\",\"methodName\":\"storage.setIamPermissions\","
+	    "\"resourceName\":\"projects/_/buckets/b1\",\"serviceData\":{\"@type\":\"x\","
+	    "\"policyDelta\":{\"bindingDeltas\":[{\"action\":\"ADD\",\"role\":\"roles/x\","
+	    "\"member\":\"allUsers\"}]},\"other\":\"dropped\"}}}");
+	ok(o != NULL && event_from_logentry(o, &ev, &why) == 0, "an IAM entry");
+	seen = eventmap_seen_record(m, &ev);
+	v = NULL;
+	ok(json_pointer_get(seen, "/protoPayload/serviceData/policyDelta/bindingDeltas/0/member", &v) == 0 &&
+	    strcmp(json_object_get_string(v), "allUsers") == 0, "the stored record keeps the deltas");
+	ok(json_pointer_get(seen, "/protoPayload/serviceData/other", &v) != 0,
+	    "and nothing else of serviceData");
+	ok(json_pointer_get(seen, "/resource/labels/project_id", &v) == 0,
+	    "the entry's labels (project id, unique id) stay");
+	json_object_put(seen);
+	event_free(&ev);
+	json_object_put(o);
+	eventmap_free(m);
+
+	load_errs("aws.yaml",
+	    "provider: aws\nservice: s3.amazonaws.com\nevents:\n  - event: X\n    resource: aws_s3_bucket\n"
+	    "    action: modify\n    id: [requestParameters.b]\n    deltas: requestParameters.d\n", e_aws);
+	load_errs("nocover.yaml",
+	    "provider: gcp\nservice: x.googleapis.com\nevents:\n  - event: X\n    resource: google_x_iam_binding\n"
+	    "    action: set_add\n    id: [resourceName]\n    deltas: serviceData.policyDelta.bindingDeltas\n",
+	    e_nocover);
+	load_errs("delete.yaml",
+	    "provider: gcp\nservice: x.googleapis.com\nevents:\n  - event: X\n    resource: google_x\n"
+	    "    action: delete\n    id: [resourceName]\n    deltas: serviceData.policyDelta.bindingDeltas\n",
+	    e_delete);
+	load_errs("nomatch.yaml",
+	    "provider: gcp\nservice: x.googleapis.com\nevents:\n  - event: X\n    resource: google_x\n"
+	    "    action: set_add\n    id: [resourceName]\n    attributes: [{name: m, path: request.m}]\n"
+	    "    covered_by:\n                resource: google_y\n", e_nomatch);
+}
+
 int
 main(void)
 {
@@ -991,5 +1117,6 @@ main(void)
 	test_joins();
 	test_apply();
 	test_batch();
+	test_deltas();
 	return done_testing();
 }

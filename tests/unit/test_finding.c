@@ -261,6 +261,52 @@ test_resolution(void)
 	finding_free(f);
 }
 
+/* The id terraform import takes: the Google provider's IAM members and bindings import as
+ * "RESOURCE ROLE [MEMBER]" (space-separated), not by their ids. */
+static void
+test_import_id(void)
+{
+	static const char *const cases[][3] = {
+		{ "google_project_iam_member", "corp-prod/roles/viewer/user:a@corp.example",
+		  "corp-prod roles/viewer user:a@corp.example" },
+		{ "google_storage_bucket_iam_member", "b/corp-a/roles/storage.objectViewer/allUsers",
+		  "b/corp-a roles/storage.objectViewer allUsers" },
+		{ "google_project_iam_binding", "corp-prod/roles/owner", "corp-prod roles/owner" },
+		{ "google_service_account_iam_member",
+		  "projects/p/serviceAccounts/sa@p.iam.gserviceaccount.com/roles/iam.serviceAccountUser/user:b@x.example",
+		  "projects/p/serviceAccounts/sa@p.iam.gserviceaccount.com roles/iam.serviceAccountUser user:b@x.example" },
+		{ "google_project_iam_member", "corp-prod/projects/corp-prod/roles/deployer/group:ops@x.example",
+		  "corp-prod projects/corp-prod/roles/deployer group:ops@x.example" },
+		{ "google_organization_iam_binding", "888/organizations/888/roles/auditor",
+		  "888 organizations/888/roles/auditor" },
+		{ "google_cloud_run_service_iam_member",
+		  "v1/projects/p/locations/l/services/s/roles/run.invoker/allUsers",
+		  "v1/projects/p/locations/l/services/s roles/run.invoker allUsers" },
+		{ "google_project_iam_member", "corp-prod/roles/x/principal://iam.googleapis.com/a/b",
+		  "corp-prod roles/x principal://iam.googleapis.com/a/b" },
+		/* Not of the shape: as they are. */
+		{ "google_project_iam_member", "corp-prod/roles/viewer", "corp-prod/roles/viewer" },
+		{ "google_project_iam_member", "roles/viewer/user:a@x", "roles/viewer/user:a@x" },
+		{ "google_project_iam_binding", "corp-prod/roles/owner/extra", "corp-prod/roles/owner/extra" },
+		{ "aws_iam_role", "corp-prod/roles/viewer/x", "corp-prod/roles/viewer/x" },
+		{ "google_project_iam_policy", "corp-prod", "corp-prod" },
+	};
+	struct finding f;
+	size_t i;
+	char *s;
+
+	memset(&f, 0, sizeof f);
+	for (i = 0; i < TF_ARRLEN(cases); i++) {
+		f.type = (char *)cases[i][0];
+		f.resource_id = (char *)cases[i][1];
+		s = finding_import_id(&f);
+		is_str(s, cases[i][2], "import id of %s %s", cases[i][0], cases[i][1]);
+		free(s);
+	}
+	f.resource_id = NULL;
+	ok(finding_import_id(&f) == NULL, "no id, no import id");
+}
+
 int
 main(void)
 {
@@ -276,6 +322,7 @@ main(void)
 	enum out_format of;
 
 	test_resolution();
+	test_import_id();
 
 	is_int(strlen(f->id), 32, "finding id is 32 hex digits");
 	is_str(f->id, g->id, "same event + resource + kind gives the same id");
