@@ -332,7 +332,7 @@ median(double *v, size_t n)
  *    difference is the lifecycle's alone. Its share of a scan: extra detect time over
  *    (read + detect without).
  */
-#define LIFECYCLE_RUNS 6
+#define LIFECYCLE_RUNS 6         /* pairs; BENCH_LIFECYCLE_PAIRS=0 runs only the lockstep */
 
 static int
 lifecycle_run(const struct setup *su, const char *events_path, int lifecycle,
@@ -430,11 +430,13 @@ run_lifecycle(const char *state_path, const char *events_path, const char *mapdi
 	struct setup su;
 	double wall[2][LIFECYCLE_RUNS], cpu[2][LIFECYCLE_RUNS], ratio[LIFECYCLE_RUNS];
 	static const char *name[2] = { "off", "on" };
-	int rc = 0;
+	const char *pairs = getenv("BENCH_LIFECYCLE_PAIRS");
+	int rc = 0, npairs = pairs != NULL && atoi(pairs) >= 0 && atoi(pairs) < LIFECYCLE_RUNS ?
+	    atoi(pairs) : LIFECYCLE_RUNS;
 
 	if (setup_load(&su, state_path, mapdir, 0) != 0)
 		return 1;
-	for (int i = 0; i < LIFECYCLE_RUNS && rc == 0; i++) {
+	for (int i = 0; i < npairs && rc == 0; i++) {
 		struct scan_fig fig[2];
 
 		for (int k = 0; k < 2 && rc == 0; k++) {
@@ -455,17 +457,18 @@ run_lifecycle(const char *state_path, const char *events_path, const char *mapdi
 		setup_free(&su);
 		return 1;
 	}
-	printf("lifecycle_runs=%d\n", LIFECYCLE_RUNS);
-	for (int k = 0; k < 2; k++) {
+	printf("lifecycle_runs=%d\n", npairs);
+	for (int k = 0; k < 2 && npairs > 0; k++) {
 		double mw, mc;
 
-		mw = median(wall[k], LIFECYCLE_RUNS);
-		mc = median(cpu[k], LIFECYCLE_RUNS);
+		mw = median(wall[k], (size_t)npairs);
+		mc = median(cpu[k], (size_t)npairs);
 		printf("lifecycle_%s_events_per_s_min=%.0f\nlifecycle_%s_events_per_s_median=%.0f\n"
 		    "lifecycle_%s_events_per_cpu_s_min=%.0f\nlifecycle_%s_events_per_cpu_s_median=%.0f\n",
 		    name[k], wall[k][0], name[k], mw, name[k], cpu[k][0], name[k], mc);
 	}
-	printf("lifecycle_pair_throughput_ratio_median=%.4f\n", median(ratio, LIFECYCLE_RUNS));
+	if (npairs > 0)
+		printf("lifecycle_pair_throughput_ratio_median=%.4f\n", median(ratio, (size_t)npairs));
 	rc = lifecycle_lockstep(&su, events_path);
 	setup_free(&su);
 	return rc;
