@@ -30,6 +30,7 @@ struct store {
 	int version;            /* schema version of the file */
 	int busy_ms;
 	int last_rc;            /* the last SQLite failure (for the open fallbacks) */
+	sqlite3_stmt *history;  /* store_history's, prepared once (a scan asks it per finding) */
 };
 
 /*
@@ -786,6 +787,8 @@ close_db(struct store *st)
 {
 	size_t i;
 
+	sqlite3_finalize(st->history);  /* statements first: the connection closes only then */
+	st->history = NULL;
 	if (st->db != NULL)
 		sqlite3_close(st->db);
 	st->db = NULL;
@@ -807,6 +810,8 @@ close_db(struct store *st)
 static int
 attempt(struct store *st, const char *name, int oflags, const char *ro_why, char **err)
 {
+	sqlite3_finalize(st->history);
+	st->history = NULL;
 	if (st->db != NULL)
 		sqlite3_close(st->db);
 	st->db = NULL;
@@ -1462,10 +1467,12 @@ store_history(struct store *st, const char *resource_key, int64_t since_ms, int6
 
 	*out = NULL;
 	*n = 0;
-	if (prep(st, "SELECT id, event_time, kind, event_name, actor_name FROM findings"
-	    " WHERE " RESOURCE_KEY_SQL " = ?1 AND event_time >= ?2 AND event_time < ?3"
-	    " AND id <> COALESCE(?4, '') ORDER BY event_time DESC, id LIMIT ?5", &s, doing, err) != 0)
+	if (st->history == NULL && prep(st, "SELECT id, event_time, kind, event_name, actor_name"
+	    " FROM findings WHERE " RESOURCE_KEY_SQL " = ?1 AND event_time >= ?2 AND event_time < ?3"
+	    " AND id <> COALESCE(?4, '') ORDER BY event_time DESC, id LIMIT ?5", &st->history, doing,
+	    err) != 0)
 		return -1;
+	s = st->history;
 	bind_text(s, 1, resource_key);
 	sqlite3_bind_int64(s, 2, since_ms > 0 ? since_ms : 1);     /* 0 is "time unknown" */
 	sqlite3_bind_int64(s, 3, until_ms);
@@ -1487,7 +1494,8 @@ store_history(struct store *st, const char *resource_key, int64_t since_ms, int6
 		h->event = xstrdup((const char *)sqlite3_column_text(s, 3));
 		h->actor = xstrdup((const char *)sqlite3_column_text(s, 4));
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);       /* kept for the next call; ends its read */
+	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_DONE) {
 		size_t i;
 
