@@ -1207,6 +1207,15 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 	    " event_name = ?10, account = ?11, region = ?12, json = ?13, status = ?15,"
 	    " resolved_at = ?16, state_lineage = COALESCE(?17, state_lineage),"
 	    " state_serial = COALESCE(?18, state_serial) WHERE id = ?14 AND status <> 'resolved'";
+	/* The same update for a row whose indexed columns other than last_seen and status hold
+	 * the values already (a finding saved again, or resolved): their indexes are left alone,
+	 * which is most of the work of an update. Else the full one, else an insert. */
+	static const char same_sql[] =
+	    "UPDATE findings SET last_seen = ?1, kind = ?3, severity = ?4, provider = ?5,"
+	    " actor_name = ?9, event_name = ?10, account = ?11, region = ?12, json = ?13,"
+	    " status = ?15, resolved_at = ?16, state_lineage = COALESCE(?17, state_lineage),"
+	    " state_serial = COALESCE(?18, state_serial) WHERE id = ?14 AND status <> 'resolved'"
+	    " AND event_time IS ?2 AND address IS ?6 AND type IS ?7 AND resource_id IS ?8";
 	static const char ins_sql[] =
 	    "INSERT OR IGNORE INTO findings (last_seen, event_time, kind, severity, provider, address,"
 	    " type, resource_id, actor_name, event_name, account, region, json, id, status,"
@@ -1214,7 +1223,7 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
 	    " ?18, ?1)";
 	const char *doing = l != NULL && l->n > 0 ? "save findings" : "save the events seen";
-	sqlite3_stmt *upd = NULL, *ins = NULL;
+	sqlite3_stmt *same = NULL, *upd = NULL, *ins = NULL;
 	int64_t now = tf_now_ms();
 	size_t i, nf = l != NULL ? l->n : 0;
 	int rc;
@@ -1230,7 +1239,9 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 		return -1;
 	if (nf == 0)
 		return commit(st, doing, err);
-	if (prep(st, upd_sql, &upd, doing, err) != 0 || prep(st, ins_sql, &ins, doing, err) != 0) {
+	if (prep(st, same_sql, &same, doing, err) != 0 || prep(st, upd_sql, &upd, doing, err) != 0 ||
+	    prep(st, ins_sql, &ins, doing, err) != 0) {
+		sqlite3_finalize(same);
 		sqlite3_finalize(upd);
 		rollback(st);
 		return -1;
@@ -1238,7 +1249,7 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 	for (i = 0; i < l->n; i++) {
 		const struct finding *f = l->v[i];
 		json_object *o = finding_to_json(f);
-		sqlite3_stmt *s = upd;
+		sqlite3_stmt *s = same;
 		int pass, resolved = f->status == ST_RESOLVED && f->resolution != NULL;
 
 		/* Triage lives in the decisions table only; a resolution in the finding. */
@@ -1249,7 +1260,7 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 		json_object_object_del(o, "triage");
 		/* History is relative to what the store holds when read: not stored. */
 		json_object_object_del(o, "history");
-		for (pass = 0; pass < 2; pass++) {
+		for (pass = 0; pass < 3; pass++) {
 			sqlite3_reset(s);
 			sqlite3_bind_int64(s, 1, now);
 			sqlite3_bind_int64(s, 2, f->event_time_ms);
@@ -1278,16 +1289,18 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 				sqlite3_bind_null(s, 18);
 			if ((rc = sqlite3_step(s)) != SQLITE_DONE) {
 				json_object_put(o);
+				sqlite3_finalize(same);
 				sqlite3_finalize(upd);
 				sqlite3_finalize(ins);
 				return abort_write(st, rc, doing, err);
 			}
 			if (s == ins || sqlite3_changes(st->db) > 0)
 				break;
-			s = ins;
+			s = s == same ? upd : ins;
 		}
 		json_object_put(o);
 	}
+	sqlite3_finalize(same);
 	sqlite3_finalize(upd);
 	sqlite3_finalize(ins);
 	return commit(st, doing, err);
