@@ -69,7 +69,8 @@ case " $parts " in *" store "*)
 		label=$1
 		shift
 		/usr/bin/time -f "%U %S %M" -o "$out/time.txt" "$@" > /dev/null 2>&1 || true
-		awk -v l="$label" '{ printf "%s=%.2f\n%s_rss_mb=%.0f\n", l, $1 + $2, l, $3 / 1024 }' "$out/time.txt"
+		# The last line: a failing command's status comes first ("Command exited ...").
+		tail -n 1 "$out/time.txt" | awk -v l="$label" '{ printf "%s=%.2f\n%s_rss_mb=%.0f\n", l, $1 + $2, l, $3 / 1024 }'
 	}
 	i=0
 	while [ $i -lt "${BENCH_STORE_RUNS:-3}" ]; do
