@@ -302,6 +302,16 @@ add_short_value(struct strbuf *sb, json_object *v, int sensitive)
 	free(s);
 }
 
+char *
+finding_value_text(json_object *v, int sensitive)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	add_short_value(&sb, v, sensitive);
+	return sb_detach(&sb);
+}
+
 void
 finding_summarize(struct finding *f)
 {

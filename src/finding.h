@@ -138,6 +138,9 @@ void finding_resolution_free(struct resolution *r);
 void finding_set_id(struct finding *f);
 void finding_add_change(struct finding *f, const char *attr, json_object *old_val,
     json_object *new_val, enum change_kind ck, int sensitive);   /* takes the references */
+/* A value as summaries show it, cut past 48 bytes with "..." (heap): "(sensitive)" when
+ * sensitive, "(none)" for NULL. */
+char *finding_value_text(json_object *v, int sensitive);
 /* Build f->summary from the changes (sensitive values never appear). */
 void finding_summarize(struct finding *f);
 /* The finding object of the findings schema (tfdrift.findings/v1); every string in it is

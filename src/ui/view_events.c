@@ -387,22 +387,60 @@ e_key(struct ui *u, struct ui_vstate *vs, enum ui_action a)
 	return 0;
 }
 
+/* How many findings the event with this id resolved; *one is one of them. */
+static size_t
+resolved_by(const struct ui *u, const char *id, const char **one)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < u->model.all.n; i++) {
+		const struct finding *f = u->model.all.v[i];
+
+		if (f->status == ST_RESOLVED && f->resolution != NULL &&
+		    f->resolution->event_id != NULL && strcmp(f->resolution->event_id, id) == 0) {
+			*one = f->id;
+			n++;
+		}
+	}
+	return n;
+}
+
 static int
 e_open(struct ui *u, struct ui_vstate *vs)
 {
 	const struct ui_event *e = at(u, vs, vs->list.sel);
+	const char *one = NULL;
 	char out[96], *q;
+	size_t nres;
 
 	if (e == NULL)
 		return 0;
-	if (e->nfindings == 0 || e->id == NULL) {
-		evlog_outcome(e, out, sizeof out);
-		ui_msg(u, 0, "this event made no finding: %s", out);
+	if (e->nfindings > 0 && e->id != NULL) {
+		q = xasprintf("eventid:%s", e->id);
+		ui_drill(u, V_FINDINGS, q);
+		free(q);
 		return 1;
 	}
-	q = xasprintf("eventid:%s", e->id);
-	ui_drill(u, V_FINDINGS, q);
-	free(q);
+	/* A revert made none but resolved some: those (shown though resolved are hidden). */
+	if (e->id != NULL && (nres = resolved_by(u, e->id, &one)) > 0) {
+		if (nres == 1)
+			ui_open_finding(u, one);
+		else {
+			q = xasprintf("resolvedby:%s", e->id);
+			ui_drill(u, V_FINDINGS, q);
+			free(q);
+		}
+		ui_msg(u, 0, "%s this event resolved (it made none)", nres == 1 ? "the finding" :
+		    "the findings");
+		return 1;
+	}
+	evlog_outcome(e, out, sizeof out);
+	if (e->resource != NULL) {
+		/* What else happened to what it touched. */
+		ui_open_resource(u, e->resource);
+		ui_msg(u, 0, "this event made no finding (%s): the history of what it touched", out);
+	} else
+		ui_msg(u, 0, "this event made no finding: %s", out);
 	return 1;
 }
 

@@ -133,12 +133,13 @@ aggregate(struct ui *u, struct rspriv *p)
 	for (i = 0; i < u->events.n && p->nres > 0; i++) {
 		const struct ui_event *e = evlog_at(&u->events, i);
 		struct resdrift *r;
+		size_t k;
 
-		if (e->resource == NULL)
-			continue;
-		r = bsearch(e->resource, p->res, p->nres, sizeof *p->res, key_cmp);
-		if (r != NULL && e->time_ms > r->last_ms)
-			r->last_ms = e->time_ms;
+		for (k = 0; k < e->nkeys; k++) {
+			r = bsearch(e->keys[k], p->res, p->nres, sizeof *p->res, key_cmp);
+			if (r != NULL && e->time_ms > r->last_ms)
+				r->last_ms = e->time_ms;
+		}
 	}
 	p->built_ms = tf_mono_ms();
 	p->cost_ms = p->built_ms - start;
