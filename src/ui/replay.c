@@ -190,13 +190,12 @@ on_instance(void *ctx, const struct em_entry *e, enum em_action action,
 		sens = a->sensitive || a->transform == VT_REDACTED || tfstate_is_sensitive(in, a->name);
 		sv = val_from_state(a->state_transform, tfstate_attr(in, a->name));
 		if (action == EM_SET_ADD) {
-			/* The members it adds that state does not have (none: nothing to say). */
+			/* The members it adds that state does not have, else all it names (the
+			 * pipeline putting them back). */
 			delta = nv != NULL ? val_set_minus(nv, sv) : NULL;
 			if (val_empty(delta)) {
 				json_object_put(delta);
-				json_object_put(nv);
-				json_object_put(sv);
-				continue;
+				delta = NULL;
 			}
 		}
 		ch = add_change(c->out, in->address, a->name);

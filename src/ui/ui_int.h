@@ -36,6 +36,8 @@ struct ui_col {
 	int flex;               /* weight in sharing the width left over (0: none) */
 	int share;              /* at most this percent of the list's width (0: no limit) */
 	unsigned flags;
+	int narrow;             /* left out of a list narrower than this (0: never), its room
+	                           for the others (what another column already says) */
 };
 #define UI_COL_RIGHT  0x1       /* right-aligned (numbers) */
 #define UI_COL_HIDDEN 0x2       /* not shown until :columns asks for it */

@@ -20,12 +20,13 @@
 enum { C_TIME = 0, C_WHAT, C_ACTOR, C_VIA, C_OUTCOME, C_CHANGE, C__N };
 
 static const struct ui_col cols[C__N] = {
+	/* Narrow, what it changed gives way last (a bigger flex gives way sooner). */
 	[C_TIME] = { "TIME", 8, 12, 0, 0, UI_COL_DESC },
-	[C_WHAT] = { "EVENT", 10, 0, 1, 35, 0 },
-	[C_ACTOR] = { "ACTOR", 8, 0, 1, 30, 0 },
+	[C_WHAT] = { "EVENT", 10, 0, 2, 25, 0 },
+	[C_ACTOR] = { "ACTOR", 8, 0, 2, 20, 0 },
 	[C_VIA] = { "VIA", 3, 9, 0, 0, 0 },
-	[C_OUTCOME] = { "OUTCOME", 8, 0, 0, 45, 0 },
-	[C_CHANGE] = { "CHANGE", 10, 0, 3, 0, 0 },
+	[C_OUTCOME] = { "OUTCOME", 12, 0, 2, 35, 0 },
+	[C_CHANGE] = { "CHANGE", 16, 0, 1, 0, 0 },
 };
 
 enum { RF_ACTOR = 0, RF_EVENT, RF_OUTCOME };
@@ -302,15 +303,14 @@ r_rebuild(struct ui *u, struct ui_vstate *vs)
 		memset(&all[n], 0, sizeof all[n]);
 		all[n].f = f;
 		all[n].t = f->event_time_ms;
-		if (f->status == ST_RESOLVED) {
+		{
+			/* Its status now first: what a narrow screen keeps. */
 			char *why = ui_resolution_text(f);
 
-			all[n].outcome = xasprintf("%s %s, %s", severity_name(f->severity),
-			    finding_kind_name(f->kind), why);
+			all[n].outcome = xasprintf("%s, %s %s", why, severity_name(f->severity),
+			    finding_kind_name(f->kind));
 			free(why);
-		} else
-			all[n].outcome = xasprintf("%s %s, %s", severity_name(f->severity),
-			    finding_kind_name(f->kind), finding_status_name(f->status));
+		}
 		n++;
 	}
 	nf = n;
