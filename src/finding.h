@@ -69,13 +69,18 @@ struct triage {
 };
 
 /* What closed a finding. JSON: "resolution": {"reason", "at", "event": {"id", "name"} or
- * null, "actor": {principal, name, type, account, via[, role, session]} or null}. */
+ * null, "actor": {principal, name, type, account, via[, role, session]} or null[, "state":
+ * {"path", "serial"}]}. */
 struct resolution {
 	enum resolution_reason reason;
 	int64_t at_ms;          /* the resolving event's time, else the resolving state's */
 	char *event_id, *event_name;    /* NULL when a state resolved it */
 	int has_actor;          /* actor is set (an event resolved it) */
 	struct actor actor;     /* deep copy */
+	/* The state that resolved it (a newer one): where it was read and its serial; NULL
+	 * when an event did. JSON: "state": {"path", "serial"}, absent when NULL. */
+	char *state_path;
+	uint64_t state_serial;
 };
 
 struct finding {
