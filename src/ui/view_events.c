@@ -25,7 +25,9 @@ static const struct ui_col cols[C__N] = {
 	[C_ACCOUNT] = { "ACCOUNT", 7, 0, 0, 20, 0 },
 	[C_REGION] = { "REGION", 6, 0, 0, 0, UI_COL_HIDDEN },
 	[C_RESOURCE] = { "RESOURCE", 8, 0, 1, 35, UI_COL_HIDDEN },
-	[C_OUTCOME] = { "OUTCOME", 8, 0, 1, 0, 0 },
+	/* Short of room, the outcome's tail ("; resolved 2") gives way before the event's
+	 * name and the actor. */
+	[C_OUTCOME] = { "OUTCOME", 16, 0, 2, 0, 0 },
 	[C_SOURCE] = { "SOURCE", 6, 0, 0, 0, UI_COL_HIDDEN },
 	[C_ID] = { "ID", 6, 0, 0, 0, UI_COL_HIDDEN },
 };
@@ -405,6 +407,21 @@ resolved_by(const struct ui *u, const char *id, const char **one)
 	return n;
 }
 
+/* Did the event with this id make a finding that has resolved since? */
+static int
+made_resolved(const struct ui *u, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < u->model.all.n; i++) {
+		const struct finding *f = u->model.all.v[i];
+
+		if (f->status == ST_RESOLVED && f->event_id != NULL && strcmp(f->event_id, id) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int
 e_open(struct ui *u, struct ui_vstate *vs)
 {
@@ -419,6 +436,12 @@ e_open(struct ui *u, struct ui_vstate *vs)
 		q = xasprintf("eventid:%s", e->id);
 		ui_drill(u, V_FINDINGS, q);
 		free(q);
+		/* Its findings may have resolved since: shown all the same. */
+		if (!u->model.show_resolved && made_resolved(u, e->id)) {
+			u->model.show_resolved = 1;
+			ui_mark_dirty(u, V_FINDINGS);
+			ui_msg(u, 0, "showing resolved findings: what this event made has resolved since");
+		}
 		return 1;
 	}
 	/* A revert made none but resolved some: those (shown though resolved are hidden). */
