@@ -243,7 +243,7 @@ layout(struct ui *u, struct ui_vstate *vs, int w)
 		l->colw[i] = -1;
 	for (i = 0; i < l->norder; i++) {
 		c = l->order[i];
-		if (v->cols[c].narrow > w) {
+		if ((v->cols[c].flags & UI_COL_WIDE) && w < UI_WIDE_COLS) {
 			want[i] = 0;    /* left out: see below */
 			continue;
 		}

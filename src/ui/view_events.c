@@ -26,8 +26,8 @@ static const struct ui_col cols[C__N] = {
 	[C_REGION] = { "REGION", 6, 0, 0, 0, UI_COL_HIDDEN },
 	[C_RESOURCE] = { "RESOURCE", 8, 0, 1, 35, UI_COL_HIDDEN },
 	/* Short of room, the outcome's tail ("; resolved 2") gives way before the event's
-	 * name and the actor. */
-	[C_OUTCOME] = { "OUTCOME", 16, 0, 2, 0, 0 },
+	 * name and the actor, down to "terraform pipeline" whole. */
+	[C_OUTCOME] = { "OUTCOME", 18, 0, 2, 0, 0 },
 	[C_SOURCE] = { "SOURCE", 6, 0, 0, 0, UI_COL_HIDDEN },
 	[C_ID] = { "ID", 6, 0, 0, 0, UI_COL_HIDDEN },
 };

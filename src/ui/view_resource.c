@@ -22,10 +22,10 @@ enum { C_TIME = 0, C_WHAT, C_ACTOR, C_VIA, C_OUTCOME, C_CHANGE, C__N };
 static const struct ui_col cols[C__N] = {
 	/* Narrow, what it changed gives way last (a bigger flex gives way sooner). */
 	[C_TIME] = { "TIME", 8, 12, 0, 0, UI_COL_DESC },
-	[C_WHAT] = { "EVENT", 10, 0, 2, 25, 0 },
-	[C_ACTOR] = { "ACTOR", 8, 0, 2, 20, 0 },
+	[C_WHAT] = { "EVENT", 10, 0, 2, 35, 0 },
+	[C_ACTOR] = { "ACTOR", 8, 0, 2, 30, 0 },
 	[C_VIA] = { "VIA", 3, 9, 0, 0, 0 },
-	[C_OUTCOME] = { "OUTCOME", 12, 0, 2, 35, 0 },
+	[C_OUTCOME] = { "OUTCOME", 12, 0, 2, 45, 0 },
 	[C_CHANGE] = { "CHANGE", 16, 0, 1, 0, 0 },
 };
 

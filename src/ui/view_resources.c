@@ -21,7 +21,7 @@ static const struct ui_col cols[C__N] = {
 	/* Where the width runs short the diff gives way last (a bigger flex gives way sooner):
 	 * one long address or actor list does not take the room of every row's diff. */
 	[C_RES] = { "RESOURCE", 24, 0, 2, 35, 0 },
-	[C_TYPE] = { "TYPE", 5, 0, 4, 15, 0, 100 },   /* the address says it (narrow) */
+	[C_TYPE] = { "TYPE", 5, 0, 4, 15, UI_COL_WIDE },      /* the address begins with it */
 	[C_OPEN] = { "OPEN", 4, 6, 0, 0, UI_COL_RIGHT | UI_COL_DESC },
 	[C_SINCE] = { "SINCE", 8, 12, 0, 0, UI_COL_DESC },
 	[C_LAST] = { "LAST", 8, 12, 0, 0, UI_COL_DESC },

@@ -107,7 +107,7 @@ tui_start tf 80 24 "$TFDRIFT" -c "$T_TMP/c.yaml" ui --state "$D/state1.tfstate" 
     --store "$T_TMP/tf.db"
 t_screen "80x24: both resolved, the status line says so" tf '^ open: 0 \| resolved 2 \| replay done: 3 events *$'
 tui_keys tf 2
-t_screen "Events: the pipeline's apply resolved two" tf '^ 11:30:00 ModifyInstanc… terraform-ci +terraform 111122223333 terraform pipel…'
+t_screen "Events: the pipeline's apply resolved two" tf '^ 11:30:00 ModifyInstan… +terraform-ci +terraform 111122223333 terraform pipelin…$'
 tui_keys tf g Enter
 t_screen "Enter: Findings, the two it resolved (resolvedby:)" tf ' 1 Findings +2 +3 +4 +5  /resolvedby:life-12 +1/2 *$'
 t_is "both listed, resolved" "$(rows 'ST SEV' | grep -Ec '^ R  MED  10:0[05]:00 mod +aws_instance\.web +resolved: reverted_b…')" 2
