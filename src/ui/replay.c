@@ -169,6 +169,8 @@ on_instance(void *ctx, const struct em_entry *e, enum em_action action,
 	struct change_ctx *c = ctx;
 	size_t i;
 
+	if (in->address == NULL)
+		return;
 	add_key(c->out, xstrdup(in->address));
 	if (action == EM_DELETE) {
 		add_change(c->out, in->address, NULL);

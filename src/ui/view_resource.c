@@ -2,7 +2,9 @@
  * dependent in its blast radius, an event's resource, a row of the Resources view): what it
  * is, then its history oldest first, read down like tig's blame: every finding on it (with
  * its status now, a resolved one with what resolved it) and every other write event that
- * touched it (Terraform applies, reverts, failed calls, changes equal to state...). o sorts
+ * touched it (Terraform applies, reverts, failed calls, changes equal to state, drift on
+ * another resource that named it too), with what each set: the old value the one the
+ * history set last (a finding's new value, an earlier event's), else the state's. o sorts
  * it another way. Enter on a finding opens it in Findings, on an event in Events; Backspace
  * goes back. */
 #include "config.h"
