@@ -3912,10 +3912,11 @@ state_holds(const struct detector *d, const struct finding *f, const struct tf_i
 	return 1;
 }
 
-/* Decide f against ns: 1 and *why when a newer state accepted it or lost its resource. */
+/* Decide f against ns: 1, *why and *by (the state that decided it) when a newer state
+ * accepted it or lost its resource. */
 static int
 evaluate(const struct detector *d, struct newer_states *ns, const struct finding *f,
-    enum resolution_reason *why)
+    enum resolution_reason *why, const struct tf_state **by)
 {
 	const struct tf_instance *ins[1], *in;
 	const struct tf_state *st;
@@ -3931,11 +3932,13 @@ evaluate(const struct detector *d, struct newer_states *ns, const struct finding
 		    ins, 1) == 0)
 			return 0;
 		*why = RR_ACCEPTED_IN_STATE;
+		*by = ins[0]->state;
 		return 1;
 	}
 	if (f->state_lineage == NULL || f->address == NULL ||
 	    (st = newer_state(ns, f->state_lineage, f->state_serial, &which)) == NULL)
 		return 0;
+	*by = st;
 	if ((in = state_instance(ns, which, f->address)) == NULL) {
 		*why = RR_RESOURCE_GONE;
 		return 1;
@@ -3945,6 +3948,17 @@ evaluate(const struct detector *d, struct newer_states *ns, const struct finding
 		return 1;
 	}
 	return 0;
+}
+
+/* A resolution by a state names it: where it was read and its serial. */
+static void
+resolved_by_state(struct finding *f, const struct tf_state *st)
+{
+	if (f->resolution == NULL || st == NULL || st->source == NULL)
+		return;
+	free(f->resolution->state_path);
+	f->resolution->state_path = xstrdup(st->source);
+	f->resolution->state_serial = st->serial;
 }
 
 static void
@@ -3971,14 +3985,16 @@ detector_reevaluate(const struct detector *d, const struct state_index *ix, stru
 {
 	struct newer_states ns;
 	enum resolution_reason why;
+	const struct tf_state *by = NULL;
 	size_t i, got = 0;
 
 	if (ix == NULL || n == 0)
 		return 0;
 	newer_states_init(&ns, ix);
 	for (i = 0; i < n; i++)
-		if (evaluate(d, &ns, fv[i], &why)) {
+		if (evaluate(d, &ns, fv[i], &why, &by)) {
 			finding_resolve(fv[i], why, NULL, at_ms);
+			resolved_by_state(fv[i], by);
 			got++;
 		}
 	newer_states_free(&ns);
@@ -3991,6 +4007,7 @@ detector_refresh(struct detector *d, struct state_index *ix, int64_t at_ms,
 {
 	struct newer_states ns;
 	enum resolution_reason why;
+	const struct tf_state *by = NULL;
 	size_t i, j, before = out->n;
 
 	detector_set_index(d, ix);
@@ -4001,9 +4018,10 @@ detector_refresh(struct detector *d, struct state_index *ix, int64_t at_ms,
 		struct dres *r = d->lc->all[i];
 
 		for (j = 0; j < r->n;) {
-			if (evaluate(d, &ns, r->v[j]->copy, &why))
+			if (evaluate(d, &ns, r->v[j]->copy, &why, &by)) {
 				resolve_at(d, r, j, why, NULL, at_ms, out);
-			else
+				resolved_by_state(out->v[out->n - 1], by);
+			} else
 				j++;
 		}
 	}
