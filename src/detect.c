@@ -3261,6 +3261,7 @@ struct dfind {
  * newest first): who and when, for the resolution. */
 struct revt {
 	int refs;               /* shared by every write it is the newest of */
+	/* Its strings follow it in the same allocation (revt_new). */
 	char *id, *name;
 	int64_t time_ms;
 	struct actor actor;
@@ -3293,6 +3294,7 @@ struct lifecycle {
 	struct dres **all;      /* every dres, for freeing and for state refreshes */
 	size_t nall, capall;
 	size_t nopen;           /* open findings tracked, over every resource */
+	struct strbuf key;      /* lifecycle_event's TYPE:ID keys (reused: one per write event) */
 };
 
 /* Was the finding with this id resolved (by this detector, or given resolved)? */
@@ -3345,24 +3347,54 @@ dfind_free(struct dfind *df)
 static void
 revt_unref(struct revt *e)
 {
-	if (e == NULL || --e->refs > 0)
-		return;
-	free(e->id);
-	free(e->name);
-	actor_clear(&e->actor);
-	free(e);
+	if (e != NULL && --e->refs == 0)
+		free(e);        /* its strings live in the same block (revt_new) */
 }
 
+/* s copied to *at, which moves past it; NULL stays NULL. */
+static char *
+revt_str(char **at, const char *s)
+{
+	char *c;
+	size_t n;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s) + 1;
+	c = memcpy(*at, s, n);
+	*at += n;
+	return c;
+}
+
+/* One allocation for the event and its strings: one is made for every write event. */
 static struct revt *
 revt_new(const struct event *ev, int pipeline)
 {
-	struct revt *e = xcalloc(1, sizeof *e);
+	const char *str[] = { ev->id, ev->name, ev->actor.principal, ev->actor.name,
+		ev->actor.type, ev->actor.role, ev->actor.session, ev->actor.account,
+		ev->actor.invoked_by, ev->actor.delegation };
+	size_t len = sizeof(struct revt), i;
+	struct revt *e;
+	char *at;
 
+	for (i = 0; i < TF_ARRLEN(str); i++)
+		if (str[i] != NULL)
+			len += strlen(str[i]) + 1;
+	e = xmalloc(len);
+	at = (char *)(e + 1);
 	e->refs = 1;
-	e->id = xstrdup(ev->id);
-	e->name = xstrdup(ev->name);
+	e->id = revt_str(&at, ev->id);
+	e->name = revt_str(&at, ev->name);
 	e->time_ms = ev->time_ms;
-	actor_copy(&e->actor, &ev->actor);
+	e->actor.principal = revt_str(&at, ev->actor.principal);
+	e->actor.name = revt_str(&at, ev->actor.name);
+	e->actor.type = revt_str(&at, ev->actor.type);
+	e->actor.role = revt_str(&at, ev->actor.role);
+	e->actor.session = revt_str(&at, ev->actor.session);
+	e->actor.account = revt_str(&at, ev->actor.account);
+	e->actor.invoked_by = revt_str(&at, ev->actor.invoked_by);
+	e->actor.delegation = revt_str(&at, ev->actor.delegation);
+	e->actor.via = ev->actor.via;
 	e->pipeline = pipeline;
 	return e;
 }
@@ -3417,6 +3449,7 @@ lifecycle_free(struct lifecycle *lc)
 		free(r);
 	}
 	free(lc->all);
+	sb_free(&lc->key);
 	tf_hmap_free(&lc->by_key);
 	tf_hset_free(&lc->resolved);
 	free(lc);
@@ -3990,6 +4023,17 @@ sgr_note_settle(struct detector *d, const struct sgr_note *n, const char *key, i
 	}
 }
 
+/* TYPE:ID, the key of a resource no state manages (store_resource_key), in kb. */
+static const char *
+type_id_key(struct strbuf *kb, const char *type, const char *id)
+{
+	sb_reset(kb);
+	sb_adds(kb, type);
+	sb_addc(kb, ':');
+	sb_adds(kb, id);
+	return kb->buf;
+}
+
 /* A successful write event: the tracked findings of the resources it names, as resolve_map
  * picks them (the first entry that finds any in state; else the first that names one). */
 
@@ -4014,17 +4058,19 @@ lifecycle_part(struct detector *d, const struct event *ev, void *vout)
 	struct finding_list *out = vout;
 	const struct em_entry *ents[MAX_ENTRIES], *first = NULL;
 	const struct tf_instance *ins[MAX_MATCH];
-	char *ids[MAX_IDS], *fids[MAX_IDS], *key;
+	char *ids[MAX_IDS], *fids[MAX_IDS];
 	const char *prov = tf_provider_name(ev->provider);
-	size_t nent, ne, nf = 0, i, j, k, n;
+	size_t nent, ne, nf = 0, i, j, k, n = 0, found_at = 0, nfound = 0;
 	int pipeline, handled = 0;
 	struct revt *cur = NULL;
+	struct strbuf *kb;
 
 	if (d->no_lifecycle || d->map == NULL)
 		return;
 	nent = lookup_entries(d, ev, ents, NULL);
 	if (nent == 0)
 		return;
+	kb = &lc_get(d)->key;
 	pipeline = is_pipeline(d, ev);
 	for (i = 0; i < nent && !handled; i++) {
 		const char *type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
@@ -4039,20 +4085,28 @@ lifecycle_part(struct detector *d, const struct event *ev, void *vout)
 		}
 		ne = entry_ids_ix(ents[i], ev, prov, d->ix, ids, MAX_IDS);
 		for (j = 0; j < ne && d->ix != NULL && !handled; j++)
-			handled = entry_find(d, ents[i], ev, prov, ids[j], type, ins, MAX_MATCH) > 0;
+			if ((n = entry_find(d, ents[i], ev, prov, ids[j], type, ins, MAX_MATCH)) > 0) {
+				handled = 1;
+				found_at = j;
+				nfound = n;
+			}
 		if (handled) {
+			/* Ids before found_at matched nothing; found_at's instances are in ins. */
 			for (j = 0; j < ne; j++) {
-				n = entry_find(d, ents[i], ev, prov, ids[j], type, ins, MAX_MATCH);
+				if (j < found_at)
+					n = 0;
+				else if (j == found_at)
+					n = nfound;
+				else
+					n = entry_find(d, ents[i], ev, prov, ids[j], type, ins, MAX_MATCH);
 				if (n > MAX_MATCH)
 					n = MAX_MATCH;
 				for (k = 0; k < n; k++)
 					lifecycle_apply(d, ev, ents[i], ins[k]->address, ins[k], pipeline,
 					    &cur, out);
-				if (n == 0 && type != NULL) {
-					key = xasprintf("%s:%s", type, ids[j]);
-					lifecycle_apply(d, ev, ents[i], key, NULL, pipeline, &cur, out);
-					free(key);
-				}
+				if (n == 0 && type != NULL)
+					lifecycle_apply(d, ev, ents[i], type_id_key(kb, type, ids[j]), NULL,
+					    pipeline, &cur, out);
 			}
 		} else if (first == NULL && ne > 0 && type != NULL) {
 			first = ents[i];
@@ -4064,11 +4118,9 @@ lifecycle_part(struct detector *d, const struct event *ev, void *vout)
 			free(ids[j]);
 	}
 	for (j = 0; j < nf; j++) {
-		if (!handled) {
-			key = xasprintf("%s:%s", first->resource, fids[j]);
-			lifecycle_apply(d, ev, first, key, NULL, pipeline, &cur, out);
-			free(key);
-		}
+		if (!handled)
+			lifecycle_apply(d, ev, first, type_id_key(kb, first->resource, fids[j]), NULL,
+			    pipeline, &cur, out);
 		free(fids[j]);
 	}
 	revt_unref(cur);
@@ -4158,10 +4210,11 @@ state_holds(const struct detector *d, const struct finding *f, const struct tf_i
 	return 1;
 }
 
-/* Decide f against ns: 1 and *why when a newer state accepted it or lost its resource. */
+/* Decide f against ns: 1, *why and *by (the state that decided it) when a newer state
+ * accepted it or lost its resource. */
 static int
 evaluate(const struct detector *d, struct newer_states *ns, const struct finding *f,
-    enum resolution_reason *why)
+    enum resolution_reason *why, const struct tf_state **by)
 {
 	const struct tf_instance *ins[1], *in;
 	const struct tf_state *st;
@@ -4177,11 +4230,13 @@ evaluate(const struct detector *d, struct newer_states *ns, const struct finding
 		    ins, 1) == 0)
 			return 0;
 		*why = RR_ACCEPTED_IN_STATE;
+		*by = ins[0]->state;
 		return 1;
 	}
 	if (f->state_lineage == NULL || f->address == NULL ||
 	    (st = newer_state(ns, f->state_lineage, f->state_serial, &which)) == NULL)
 		return 0;
+	*by = st;
 	if ((in = state_instance(ns, which, f->address)) == NULL) {
 		*why = RR_RESOURCE_GONE;
 		return 1;
@@ -4191,6 +4246,17 @@ evaluate(const struct detector *d, struct newer_states *ns, const struct finding
 		return 1;
 	}
 	return 0;
+}
+
+/* A resolution by a state names it: where it was read and its serial. */
+static void
+resolved_by_state(struct finding *f, const struct tf_state *st)
+{
+	if (f->resolution == NULL || st == NULL || st->source == NULL)
+		return;
+	free(f->resolution->state_path);
+	f->resolution->state_path = xstrdup(st->source);
+	f->resolution->state_serial = st->serial;
 }
 
 static void
@@ -4217,14 +4283,16 @@ detector_reevaluate(const struct detector *d, const struct state_index *ix, stru
 {
 	struct newer_states ns;
 	enum resolution_reason why;
+	const struct tf_state *by = NULL;
 	size_t i, got = 0;
 
 	if (ix == NULL || n == 0)
 		return 0;
 	newer_states_init(&ns, ix);
 	for (i = 0; i < n; i++)
-		if (evaluate(d, &ns, fv[i], &why)) {
+		if (evaluate(d, &ns, fv[i], &why, &by)) {
 			finding_resolve(fv[i], why, NULL, at_ms);
+			resolved_by_state(fv[i], by);
 			got++;
 		}
 	newer_states_free(&ns);
@@ -4237,6 +4305,7 @@ detector_refresh(struct detector *d, struct state_index *ix, int64_t at_ms,
 {
 	struct newer_states ns;
 	enum resolution_reason why;
+	const struct tf_state *by = NULL;
 	size_t i, j, before = out->n;
 
 	detector_set_index(d, ix);
@@ -4247,9 +4316,10 @@ detector_refresh(struct detector *d, struct state_index *ix, int64_t at_ms,
 		struct dres *r = d->lc->all[i];
 
 		for (j = 0; j < r->n;) {
-			if (evaluate(d, &ns, r->v[j]->copy, &why))
+			if (evaluate(d, &ns, r->v[j]->copy, &why, &by)) {
 				resolve_at(d, r, j, why, NULL, at_ms, out);
-			else
+				resolved_by_state(out->v[out->n - 1], by);
+			} else
 				j++;
 		}
 	}

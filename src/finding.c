@@ -100,6 +100,7 @@ finding_resolution_free(struct resolution *r)
 	free(r->event_id);
 	free(r->event_name);
 	actor_clear(&r->actor);
+	free(r->state_path);
 	free(r);
 }
 
@@ -356,6 +357,16 @@ add_short_value(struct strbuf *sb, json_object *v, int sensitive)
 	free(s);
 }
 
+char *
+finding_value_text(json_object *v, int sensitive)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	add_short_value(&sb, v, sensitive);
+	return sb_detach(&sb);
+}
+
 void
 finding_summarize(struct finding *f)
 {
@@ -605,6 +616,14 @@ finding_to_json(const struct finding *f)
 				json_object_object_add(ra, "session", jstr(r->actor.session));
 		}
 		json_object_object_add(ro, "actor", ra);
+		if (r->state_path != NULL) {
+			json_object *rs = json_object_new_object();
+
+			json_object_object_add(rs, "path", json_object_new_string(r->state_path));
+			json_object_object_add(rs, "serial", json_object_new_int64(
+			    (int64_t)(r->state_serial > INT64_MAX ? INT64_MAX : r->state_serial)));
+			json_object_object_add(ro, "state", rs);
+		}
 		json_object_object_add(o, "resolution", ro);
 	}
 	if (f->freeze_name != NULL) {
@@ -864,7 +883,7 @@ static int
 resolution_from_json(struct finding *f, json_object *ro, char **err)
 {
 	struct resolution *r = xcalloc(1, sizeof *r);
-	json_object *ev, *act;
+	json_object *ev, *act, *st, *sv;
 	int k;
 
 	f->resolution = r;
@@ -896,6 +915,17 @@ resolution_from_json(struct finding *f, json_object *ro, char **err)
 				return -1;
 			r->actor.via = (enum tf_via)k;
 		}
+	}
+	if (get_obj(ro, "state", json_type_object, &st, err) != 0)
+		return -1;
+	if (st != NULL) {
+		if (get_str(st, "path", "finding.resolution.state", &r->state_path, err) != 0)
+			return -1;
+		if (r->state_path == NULL || !json_object_object_get_ex(st, "serial", &sv) ||
+		    !json_object_is_type(sv, json_type_int) || json_object_get_int64(sv) < 0)
+			return tf_err(err, "finding.resolution.state: needs a path and a serial "
+			    "(a whole number, 0 or more)"), -1;
+		r->state_serial = (uint64_t)json_object_get_int64(sv);
 	}
 	return 0;
 }

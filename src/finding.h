@@ -69,13 +69,18 @@ struct triage {
 };
 
 /* What closed a finding. JSON: "resolution": {"reason", "at", "event": {"id", "name"} or
- * null, "actor": {principal, name, type, account, via[, role, session]} or null}. */
+ * null, "actor": {principal, name, type, account, via[, role, session]} or null[, "state":
+ * {"path", "serial"}]}. */
 struct resolution {
 	enum resolution_reason reason;
 	int64_t at_ms;          /* the resolving event's time, else the resolving state's */
 	char *event_id, *event_name;    /* NULL when a state resolved it */
 	int has_actor;          /* actor is set (an event resolved it) */
 	struct actor actor;     /* deep copy */
+	/* The state that resolved it (a newer one): where it was read and its serial; NULL
+	 * when an event did. JSON: "state": {"path", "serial"}, absent when NULL. */
+	char *state_path;
+	uint64_t state_serial;
 };
 
 struct finding {
@@ -143,6 +148,9 @@ void finding_set_id(struct finding *f);
 char *finding_import_id(const struct finding *f);
 void finding_add_change(struct finding *f, const char *attr, json_object *old_val,
     json_object *new_val, enum change_kind ck, int sensitive);   /* takes the references */
+/* A value as summaries show it, cut past 48 bytes with "..." (heap): "(sensitive)" when
+ * sensitive, "(none)" for NULL. */
+char *finding_value_text(json_object *v, int sensitive);
 /* Build f->summary from the changes (sensitive values never appear). */
 void finding_summarize(struct finding *f);
 /* The finding object of the findings schema (tfdrift.findings/v1); every string in it is

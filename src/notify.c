@@ -595,6 +595,17 @@ slack_resolution(json_object *fj)
 		sb_adds(&sb, "\n`");
 		sb_mrkdwn(&sb, or_dash(jstr_at(res, "event", "id")), 100);
 		sb_adds(&sb, "`");
+	} else if (jstr_at(res, "state", "path") != NULL) {
+		json_object *rs = NULL, *serial = NULL;
+
+		/* The state that accepted it (or lost the resource): which one. */
+		json_object_object_get_ex(res, "state", &rs);
+		if (rs != NULL)
+			json_object_object_get_ex(rs, "serial", &serial);
+		sb_adds(&sb, "the state `");
+		sb_mrkdwn(&sb, jstr_at(res, "state", "path"), 200);
+		sb_addf(&sb, "` serial %lld", serial != NULL ? (long long)json_object_get_int64(serial) :
+		    -1LL);
 	} else {
 		sb_adds(&sb, "a newer state (the lineage of `");
 		sb_mrkdwn(&sb, or_dash(jstr_at(fj, "resource", "state")), 200);
@@ -909,6 +920,7 @@ falco_resolution(json_object *fj, const char *hostname)
 	put_field(of, "tfdrift.resolution.event.name", jstr_at(res, "event", "name"));
 	put_field(of, "tfdrift.resolution.actor", resolver(res));
 	put_field(of, "tfdrift.resolution.actor.via", jstr_at(res, "actor", "via"));
+	put_field(of, "tfdrift.resolution.state", jstr_at(res, "state", "path"));
 	put_field(of, "tfdrift.drift.event.id", jstr_at(fj, "event", "id"));
 	put_field(of, "tfdrift.drift.event.name", jstr_at(fj, "event", "name"));
 	put_field(of, "tfdrift.drift.actor", jstr_at(fj, "actor", "name"));

@@ -313,6 +313,9 @@ output_finding_text(FILE *fp, const struct finding *f, int color)
 			tprintf(fp, " by %s", r->event_name);
 		if (r->has_actor && (r->actor.name != NULL || r->actor.principal != NULL))
 			tprintf(fp, " (%s)", r->actor.name != NULL ? r->actor.name : r->actor.principal);
+		if (r->state_path != NULL)
+			tprintf(fp, " by state %s serial %llu", r->state_path,
+			    (unsigned long long)r->state_serial);
 		fputc('\n', fp);
 	}
 	if (f->status != ST_OPEN && (f->status != ST_RESOLVED || f->triage != NULL)) {
@@ -417,6 +420,15 @@ output_finding_csv(FILE *fp, const struct finding *f)
 	csv_field(fp, t != NULL && t->until_ms != 0 ? ts : NULL, 0);
 	csv_field(fp, r != NULL ? resolution_reason_name(r->reason) : NULL, 0);
 	csv_time(fp, r != NULL ? r->at_ms : 0);
+	if (r != NULL && !r->has_actor && r->state_path != NULL) {
+		/* A state resolved it: which one. */
+		char *by = xasprintf("state %s serial %llu", r->state_path,
+		    (unsigned long long)r->state_serial);
+
+		csv_field(fp, by, 1);
+		free(by);
+		return;
+	}
 	csv_field(fp, r == NULL || !r->has_actor ? NULL : r->actor.name != NULL ? r->actor.name :
 	    r->actor.principal, 1);
 }

@@ -30,6 +30,7 @@ struct store {
 	int version;            /* schema version of the file */
 	int busy_ms;
 	int last_rc;            /* the last SQLite failure (for the open fallbacks) */
+	sqlite3_stmt *history;  /* store_history's, prepared once (a scan asks it per finding) */
 };
 
 /*
@@ -786,6 +787,8 @@ close_db(struct store *st)
 {
 	size_t i;
 
+	sqlite3_finalize(st->history);  /* statements first: the connection closes only then */
+	st->history = NULL;
 	if (st->db != NULL)
 		sqlite3_close(st->db);
 	st->db = NULL;
@@ -807,6 +810,8 @@ close_db(struct store *st)
 static int
 attempt(struct store *st, const char *name, int oflags, const char *ro_why, char **err)
 {
+	sqlite3_finalize(st->history);
+	st->history = NULL;
 	if (st->db != NULL)
 		sqlite3_close(st->db);
 	st->db = NULL;
@@ -1202,6 +1207,15 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 	    " event_name = ?10, account = ?11, region = ?12, json = ?13, status = ?15,"
 	    " resolved_at = ?16, state_lineage = COALESCE(?17, state_lineage),"
 	    " state_serial = COALESCE(?18, state_serial) WHERE id = ?14 AND status <> 'resolved'";
+	/* The same update for a row whose indexed columns other than last_seen and status hold
+	 * the values already (a finding saved again, or resolved): their indexes are left alone,
+	 * which is most of the work of an update. Else the full one, else an insert. */
+	static const char same_sql[] =
+	    "UPDATE findings SET last_seen = ?1, kind = ?3, severity = ?4, provider = ?5,"
+	    " actor_name = ?9, event_name = ?10, account = ?11, region = ?12, json = ?13,"
+	    " status = ?15, resolved_at = ?16, state_lineage = COALESCE(?17, state_lineage),"
+	    " state_serial = COALESCE(?18, state_serial) WHERE id = ?14 AND status <> 'resolved'"
+	    " AND event_time IS ?2 AND address IS ?6 AND type IS ?7 AND resource_id IS ?8";
 	static const char ins_sql[] =
 	    "INSERT OR IGNORE INTO findings (last_seen, event_time, kind, severity, provider, address,"
 	    " type, resource_id, actor_name, event_name, account, region, json, id, status,"
@@ -1209,7 +1223,7 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
 	    " ?18, ?1)";
 	const char *doing = l != NULL && l->n > 0 ? "save findings" : "save the events seen";
-	sqlite3_stmt *upd = NULL, *ins = NULL;
+	sqlite3_stmt *same = NULL, *upd = NULL, *ins = NULL;
 	int64_t now = tf_now_ms();
 	size_t i, nf = l != NULL ? l->n : 0;
 	int rc;
@@ -1225,7 +1239,9 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 		return -1;
 	if (nf == 0)
 		return commit(st, doing, err);
-	if (prep(st, upd_sql, &upd, doing, err) != 0 || prep(st, ins_sql, &ins, doing, err) != 0) {
+	if (prep(st, same_sql, &same, doing, err) != 0 || prep(st, upd_sql, &upd, doing, err) != 0 ||
+	    prep(st, ins_sql, &ins, doing, err) != 0) {
+		sqlite3_finalize(same);
 		sqlite3_finalize(upd);
 		rollback(st);
 		return -1;
@@ -1233,7 +1249,7 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 	for (i = 0; i < l->n; i++) {
 		const struct finding *f = l->v[i];
 		json_object *o = finding_to_json(f);
-		sqlite3_stmt *s = upd;
+		sqlite3_stmt *s = same;
 		int pass, resolved = f->status == ST_RESOLVED && f->resolution != NULL;
 
 		/* Triage lives in the decisions table only; a resolution in the finding. */
@@ -1244,7 +1260,7 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 		json_object_object_del(o, "triage");
 		/* History is relative to what the store holds when read: not stored. */
 		json_object_object_del(o, "history");
-		for (pass = 0; pass < 2; pass++) {
+		for (pass = 0; pass < 3; pass++) {
 			sqlite3_reset(s);
 			sqlite3_bind_int64(s, 1, now);
 			sqlite3_bind_int64(s, 2, f->event_time_ms);
@@ -1273,16 +1289,18 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 				sqlite3_bind_null(s, 18);
 			if ((rc = sqlite3_step(s)) != SQLITE_DONE) {
 				json_object_put(o);
+				sqlite3_finalize(same);
 				sqlite3_finalize(upd);
 				sqlite3_finalize(ins);
 				return abort_write(st, rc, doing, err);
 			}
 			if (s == ins || sqlite3_changes(st->db) > 0)
 				break;
-			s = ins;
+			s = s == same ? upd : ins;
 		}
 		json_object_put(o);
 	}
+	sqlite3_finalize(same);
 	sqlite3_finalize(upd);
 	sqlite3_finalize(ins);
 	return commit(st, doing, err);
@@ -1300,30 +1318,52 @@ store_load_findings(struct store *st, int64_t since_ms, int64_t until_ms, unsign
 	char *first_bad = NULL;
 	size_t n0 = out->n, i;
 
-	/* One read transaction: the findings and the decisions are one consistent snapshot. */
-	if (exec(st, "BEGIN", doing, 0, err) != 0)
-		return -1;
-	if (store_triage_snapshot(st, &t, err) != 0 ||
-	    prep(st, st->version >= 5 ?
+	/* Resolved outranks triage (a resolved row is read as resolved, an open one never is):
+	 * rows the mask leaves out by their status are not read at all. */
+	const char *by_status = st->version < 5 || (status_mask & STORE_STATUS_ALL) ==
+	    STORE_STATUS_ALL ? "" : !(status_mask & STORE_STATUS_RESOLVED) ?
+	    " AND status <> 'resolved'" : (status_mask & STORE_STATUS_UNRESOLVED) == 0 ?
+	    " AND status = 'resolved'" : "";
+	char *sql = xasprintf(st->version >= 5 ?
 	    "SELECT id, json, state_lineage, state_serial FROM findings"
-	    " WHERE event_time >= ?1 AND event_time <= ?2 ORDER BY event_time, id" :
+	    " WHERE event_time >= ?1 AND event_time <= ?2%s ORDER BY event_time, id" :
 	    "SELECT id, json, NULL, NULL FROM findings"
-	    " WHERE event_time >= ?1 AND event_time <= ?2 ORDER BY event_time, id",
-	    &s, doing, err) != 0) {
+	    " WHERE event_time >= ?1 AND event_time <= ?2%s ORDER BY event_time, id", by_status);
+	json_tokener *tok;
+
+	/* One read transaction: the findings and the decisions are one consistent snapshot. */
+	if (exec(st, "BEGIN", doing, 0, err) != 0) {
+		free(sql);
+		return -1;
+	}
+	if (store_triage_snapshot(st, &t, err) != 0 || prep(st, sql, &s, doing, err) != 0) {
+		free(sql);
 		store_triage_free(t);
 		rollback(st);
 		return -1;
 	}
+	free(sql);
+	/* One tokener for every row (making one per row was a tenth of the reading). */
+	tok = json_tokener_new();
 	sqlite3_bind_int64(s, 1, since_ms);
 	sqlite3_bind_int64(s, 2, until_ms);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(s, 0);
 		const char *js = (const char *)sqlite3_column_text(s, 1);
 		enum json_tokener_error jerr = json_tokener_success;
-		json_object *o = js != NULL ? json_tokener_parse_verbose(js, &jerr) : NULL;
+		json_object *o = NULL;
 		struct finding *f;
 		char *why = NULL;
 
+		if (js != NULL) {
+			/* As json_tokener_parse_verbose: the whole text, one value, else an error. */
+			json_tokener_reset(tok);
+			o = json_tokener_parse_ex(tok, js, -1);
+			if ((jerr = json_tokener_get_error(tok)) != json_tokener_success) {
+				json_object_put(o);
+				o = NULL;
+			}
+		}
 		f = o != NULL ? finding_from_json(o, &why) : NULL;
 		json_object_put(o);
 		if (f == NULL) {
@@ -1344,6 +1384,7 @@ store_load_findings(struct store *st, int64_t since_ms, int64_t until_ms, unsign
 		else
 			finding_free(f);
 	}
+	json_tokener_free(tok);
 	sqlite3_finalize(s);
 	store_triage_free(t);
 	if (rc != SQLITE_DONE) {
@@ -1439,10 +1480,12 @@ store_history(struct store *st, const char *resource_key, int64_t since_ms, int6
 
 	*out = NULL;
 	*n = 0;
-	if (prep(st, "SELECT id, event_time, kind, event_name, actor_name FROM findings"
-	    " WHERE " RESOURCE_KEY_SQL " = ?1 AND event_time >= ?2 AND event_time < ?3"
-	    " AND id <> COALESCE(?4, '') ORDER BY event_time DESC, id LIMIT ?5", &s, doing, err) != 0)
+	if (st->history == NULL && prep(st, "SELECT id, event_time, kind, event_name, actor_name"
+	    " FROM findings WHERE " RESOURCE_KEY_SQL " = ?1 AND event_time >= ?2 AND event_time < ?3"
+	    " AND id <> COALESCE(?4, '') ORDER BY event_time DESC, id LIMIT ?5", &st->history, doing,
+	    err) != 0)
 		return -1;
+	s = st->history;
 	bind_text(s, 1, resource_key);
 	sqlite3_bind_int64(s, 2, since_ms > 0 ? since_ms : 1);     /* 0 is "time unknown" */
 	sqlite3_bind_int64(s, 3, until_ms);
@@ -1464,7 +1507,8 @@ store_history(struct store *st, const char *resource_key, int64_t since_ms, int6
 		h->event = xstrdup((const char *)sqlite3_column_text(s, 3));
 		h->actor = xstrdup((const char *)sqlite3_column_text(s, 4));
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);       /* kept for the next call; ends its read */
+	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_DONE) {
 		size_t i;
 

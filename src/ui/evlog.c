@@ -114,4 +114,11 @@ evlog_outcome(const struct ui_event *e, char *out, size_t len)
 	case ND_DUPLICATE: snprintf(out, len, "duplicate"); break;
 	default: snprintf(out, len, "%s", nodrift_name(e->why)); break;
 	}
+	/* A revert: what it closed. */
+	if (e->nresolved > 0) {
+		size_t n = strlen(out);
+
+		if (n < len)
+			snprintf(out + n, len - n, "; resolved %u", e->nresolved);
+	}
 }

@@ -31,7 +31,8 @@ const struct ui_event *evlog_newest(const struct evlog *l, size_t i);
 const struct ui_event *evlog_seq(const struct evlog *l, uint64_t seq);
 /* The seq of the oldest event kept (total when empty). */
 uint64_t evlog_first_seq(const struct evlog *l);
-/* "drift (2)", "terraform", "read-only", "failed: AccessDenied", ... into out. */
+/* "drift: 2 findings", "terraform pipeline", "failed: AccessDenied", "equal to state;
+ * resolved 1" (a revert), ... into out. */
 void evlog_outcome(const struct ui_event *e, char *out, size_t len);
 
 #endif

@@ -17,7 +17,7 @@
 /* The findings' fields (ids are what filter_match switches on). */
 enum field {
 	F_TEXT = -1, F_SEV = 0, F_KIND, F_STATUS, F_ACTOR, F_VIA, F_TYPE, F_ADDR, F_MODULE, F_ID,
-	F_EVENT, F_SOURCE, F_ACCOUNT, F_REGION, F_PROVIDER, F_RULE, F_EVENTID,
+	F_EVENT, F_SOURCE, F_ACCOUNT, F_REGION, F_PROVIDER, F_RULE, F_EVENTID, F_RESOLVEDBY,
 };
 /* Time bounds are fields of every schema, handled here. */
 #define F_SINCE (-2)
@@ -32,12 +32,12 @@ static const struct filter_field finding_fields[] = {
 	{ "eventid", F_EVENTID, FT_TEXT }, { "source", F_SOURCE, FT_TEXT },
 	{ "account", F_ACCOUNT, FT_TEXT }, { "project", F_ACCOUNT, FT_TEXT },
 	{ "region", F_REGION, FT_TEXT }, { "provider", F_PROVIDER, FT_TEXT },
-	{ "rule", F_RULE, FT_TEXT },
+	{ "rule", F_RULE, FT_TEXT }, { "resolvedby", F_RESOLVEDBY, FT_TEXT },
 };
 const struct filter_schema filter_findings = {
 	finding_fields, TF_ARRLEN(finding_fields),
 	"sev kind status actor via type addr module id event eventid source account region "
-	"provider rule since until",
+	"provider rule resolvedby since until",
 };
 
 enum op { OP_MATCH = 0, OP_GE, OP_GT, OP_LE, OP_LT, OP_EQ };
@@ -353,6 +353,9 @@ compile_field(struct term *t, const char *w, size_t col, struct filter *f,
 	}
 	if (t->nalts == 0)
 		return tf_err(err, "column %zu: %.*s needs a value", col, (int)flen, w);
+	/* The event that resolved them: only resolved findings have one. */
+	if (t->field == F_RESOLVEDBY && !t->negate && s == &filter_findings)
+		f->wants_resolved = 1;
 	for (k = 0; k < t->nalts; k++) {
 		switch (t->type) {
 		case FT_SEV:
@@ -566,6 +569,8 @@ term_match(const struct term *t, const struct finding *fd, const char *hay, size
 	case F_ID: return any_alt(t, fd->id) || any_alt(t, fd->resource_id);
 	case F_EVENT: return any_alt(t, fd->event_name);
 	case F_EVENTID: return any_alt(t, fd->event_id);
+	case F_RESOLVEDBY:
+		return fd->resolution != NULL && any_alt(t, fd->resolution->event_id);
 	case F_SOURCE: return any_alt(t, fd->event_source) || any_alt(t, fd->state_source);
 	case F_ACCOUNT: return any_alt(t, fd->account);
 	case F_REGION: return any_alt(t, fd->region);

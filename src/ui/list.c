@@ -243,6 +243,10 @@ layout(struct ui *u, struct ui_vstate *vs, int w)
 		l->colw[i] = -1;
 	for (i = 0; i < l->norder; i++) {
 		c = l->order[i];
+		if ((v->cols[c].flags & UI_COL_WIDE) && w < UI_WIDE_COLS) {
+			want[i] = 0;    /* left out: see below */
+			continue;
+		}
 		want[i] = v->content_width != NULL ? v->content_width(u, vs, c) : v->cols[c].min;
 		if (want[i] < ui_width(v->cols[c].name) + 1)
 			want[i] = ui_width(v->cols[c].name) + 1;   /* room for the sort mark */
@@ -253,7 +257,7 @@ layout(struct ui *u, struct ui_vstate *vs, int w)
 		if (v->cols[c].share > 0 && want[i] > w * v->cols[c].share / 100)
 			want[i] = w * v->cols[c].share / 100 > v->cols[c].min ?
 			    w * v->cols[c].share / 100 : v->cols[c].min;
-		total += want[i] + (i > 0);
+		total += want[i] + (total > 0);
 		flexsum += v->cols[c].flex;
 	}
 	spare = w - 1 - total;          /* one column of margin on the left */
@@ -261,7 +265,7 @@ layout(struct ui *u, struct ui_vstate *vs, int w)
 		/* Room to spare goes to the flexible columns that are cut, then to the last. */
 		for (i = 0; i < l->norder && spare > 0; i++) {
 			c = l->order[i];
-			if (v->cols[c].flex > 0 && v->content_width != NULL) {
+			if (v->cols[c].flex > 0 && v->content_width != NULL && want[i] > 0) {
 				int full = v->content_width(u, vs, c), extra;
 
 				if (full > want[i]) {
@@ -297,7 +301,8 @@ layout(struct ui *u, struct ui_vstate *vs, int w)
 		/* Then the others to their minimum, from the right; then anything to 3. */
 		for (f = 0; f < 2; f++)
 			for (i = l->norder - 1; i >= 0 && need > 0; i--) {
-				int give = want[i] - (f == 0 ? v->cols[l->order[i]].min : 3);
+				int give = want[i] == 0 ? 0 :
+				    want[i] - (f == 0 ? v->cols[l->order[i]].min : 3);
 
 				if (give > need)
 					give = need;
@@ -310,7 +315,7 @@ layout(struct ui *u, struct ui_vstate *vs, int w)
 	x = 1;
 	for (i = 0; i < l->norder; i++) {
 		c = l->order[i];
-		if (x >= w) {
+		if (x >= w || want[i] == 0) {
 			l->colw[c] = -1;
 			continue;
 		}

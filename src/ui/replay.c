@@ -15,6 +15,7 @@
 #include "replay.h"
 #include "store.h"
 #include "util.h"
+#include "value.h"
 
 /* A small queue: a stop drains what is queued through the detector, so it stays quick. */
 #define REPLAY_QUEUE 1024
@@ -45,6 +46,8 @@ struct replay {
 void
 ui_event_free(struct ui_event *e)
 {
+	size_t i;
+
 	free(e->id);
 	free(e->name);
 	free(e->source);
@@ -57,9 +60,30 @@ ui_event_free(struct ui_event *e)
 	free(e->source_ip);
 	free(e->user_agent);
 	free(e->resource);
+	for (i = 0; i < e->nkeys; i++)
+		free(e->keys[i]);
+	free(e->keys);
+	for (i = 0; i < e->nchanges; i++) {
+		free(e->changes[i].key);
+		free(e->changes[i].attr);
+		free(e->changes[i].state);
+		free(e->changes[i].value);
+	}
+	free(e->changes);
 	free(e->error);
 	free(e->raw);
 	memset(e, 0, sizeof *e);
+}
+
+int
+ui_event_touches(const struct ui_event *e, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < e->nkeys; i++)
+		if (strcmp(e->keys[i], key) == 0)
+			return 1;
+	return e->nkeys == 0 && e->resource != NULL && strcmp(e->resource, key) == 0;
 }
 
 void
@@ -101,6 +125,93 @@ files_changed(void *ctx)
 	wake(ctx);
 }
 
+/* Add key (taken) to the event's resources unless it is there. */
+static void
+add_key(struct ui_event *out, char *key)
+{
+	size_t i;
+
+	if (key == NULL)
+		return;
+	for (i = 0; i < out->nkeys; i++)
+		if (strcmp(out->keys[i], key) == 0) {
+			free(key);
+			return;
+		}
+	out->keys = xreallocarray(out->keys, out->nkeys + 1, sizeof *out->keys);
+	out->keys[out->nkeys++] = key;
+}
+
+struct change_ctx {
+	const struct event *ev;
+	struct ui_event *out;
+};
+
+static struct ui_evchange *
+add_change(struct ui_event *out, const char *key, const char *attr)
+{
+	struct ui_evchange *c;
+
+	out->changes = xreallocarray(out->changes, out->nchanges + 1, sizeof *out->changes);
+	c = &out->changes[out->nchanges++];
+	memset(c, 0, sizeof *c);
+	c->key = xstrdup(key);
+	c->attr = xstrdup(attr);
+	return c;
+}
+
+/* detector_each_instance's callback: what the event sets on one managed instance, as
+ * detection reads it (the map's attributes, computed side effects left out). */
+static void
+on_instance(void *ctx, const struct em_entry *e, enum em_action action,
+    const struct tf_instance *in)
+{
+	struct change_ctx *c = ctx;
+	size_t i;
+
+	if (in->address == NULL)
+		return;
+	add_key(c->out, xstrdup(in->address));
+	if (action == EM_DELETE) {
+		add_change(c->out, in->address, NULL);
+		return;
+	}
+	for (i = 0; i < e->nattrs; i++) {
+		const struct em_attr *a = &e->attrs[i];
+		struct ui_evchange *ch;
+		json_object *nv, *sv, *delta = NULL;
+		int present, sens;
+
+		if (a->computed)
+			continue;
+		nv = detect_attr_new_value(a, c->ev, in, &present);
+		if (!present) {
+			json_object_put(nv);
+			continue;
+		}
+		sens = a->sensitive || a->transform == VT_REDACTED || tfstate_is_sensitive(in, a->name);
+		sv = val_from_state(a->state_transform, tfstate_attr(in, a->name));
+		if (action == EM_SET_ADD) {
+			/* The members it adds that state does not have, else all it names (the
+			 * pipeline putting them back). */
+			delta = nv != NULL ? val_set_minus(nv, sv) : NULL;
+			if (val_empty(delta)) {
+				json_object_put(delta);
+				delta = NULL;
+			}
+		}
+		ch = add_change(c->out, in->address, a->name);
+		ch->sensitive = sens;
+		ch->kind = action == EM_SET_ADD ? CH_ADDED : action == EM_SET_REMOVE ? CH_REMOVED :
+		    CH_MODIFIED;
+		ch->state = finding_value_text(sv, sens);
+		ch->value = finding_value_text(delta != NULL ? delta : nv, sens);
+		json_object_put(delta);
+		json_object_put(nv);
+		json_object_put(sv);
+	}
+}
+
 /* The Events view's record of one event and what the detector made of it. */
 static void
 summarize(struct detector *det, const struct event *ev, enum nodrift why, struct finding **fv,
@@ -129,16 +240,33 @@ summarize(struct detector *det, const struct event *ev, enum nodrift why, struct
 	out->via = ev->actor.via;
 	out->why = why;
 	out->worst = -1;
-	out->nfindings = (unsigned)nf;
-	for (i = 0; i < nf; i++)
-		if ((int)fv[i]->severity > out->worst)
-			out->worst = (int)fv[i]->severity;
+	/* A resolution is handed on as the finding it resolves (detect.h): not made here. */
+	for (i = 0; i < nf; i++) {
+		if (fv[i]->status == ST_RESOLVED)
+			out->nresolved++;
+		else {
+			out->nfindings++;
+			if ((int)fv[i]->severity > out->worst)
+				out->worst = (int)fv[i]->severity;
+		}
+	}
 	/* The resource as the Resource view names it: drift's, else what the maps resolve
 	 * (a Terraform apply, a failed call and a change equal to state touch one too). */
 	if (nf > 0)
 		out->resource = store_resource_key(fv[0]);
 	else if (det != NULL)
 		out->resource = detector_seen_key(det, ev);
+	/* Every resource it touched, and what it set on the managed ones. */
+	for (i = 0; i < nf; i++)
+		add_key(out, store_resource_key(fv[i]));
+	if (out->resource != NULL)
+		add_key(out, xstrdup(out->resource));
+	if (det != NULL) {
+		struct change_ctx c = { ev, out };
+
+		add_key(out, detector_seen_key(det, ev));
+		detector_each_instance(det, ev, on_instance, &c);
+	}
 }
 
 /* ---- the engine's consumer (engine thread) ---- */

@@ -28,12 +28,30 @@ struct replay_opts {
 	int shift_to_now;       /* events happen when they are replayed (the demo: freezes catch them) */
 };
 
+/* What an event set on one attribute of a managed resource it names (a resource's history
+ * shows it): display texts as summaries have them (finding_value_text), never a sensitive
+ * value, whatever came of the event (a Terraform apply, a failed call, a value equal to
+ * state). Owned strings. */
+struct ui_evchange {
+	char *key;              /* the resource (its address) */
+	char *attr;             /* the attribute; NULL when the event deleted the resource */
+	char *state;            /* the state's value (short text) */
+	char *value;            /* what the event set: the value, or the members added/removed */
+	enum change_kind kind;  /* CH_MODIFIED, CH_ADDED (members), CH_REMOVED (members) */
+	int sensitive;          /* values are "(sensitive)" */
+};
+
 /* One write event as the Events view shows it: drift or not, and why not. Owned strings. */
 struct ui_event {
 	int64_t time_ms;
 	char *id, *name, *source, *account, *region, *origin;
 	char *actor, *actor_type, *principal, *source_ip, *user_agent;
 	char *resource;         /* the address (or type and id) of its first finding, or NULL */
+	char **keys;            /* every resource it touched (store_resource_key names): its
+	                           findings', the ones it resolved, what the maps name */
+	size_t nkeys;
+	struct ui_evchange *changes;    /* what it set on the managed ones, in map order */
+	size_t nchanges;
 	char *error;            /* the call's error code, when it failed */
 	char *raw;              /* the record as logged (JSON), or NULL once the Events view
 	                           dropped it to stay within its memory budget */
@@ -42,8 +60,11 @@ struct ui_event {
 	enum tf_via via;
 	enum nodrift why;       /* ND_DRIFT when it made findings */
 	int worst;              /* worst severity of its findings, -1 when none */
-	unsigned nfindings;
+	unsigned nfindings;     /* findings it made */
+	unsigned nresolved;     /* findings it resolved (a revert) */
 };
+/* Does the event touch the resource `key` (one of its keys)? */
+int ui_event_touches(const struct ui_event *e, const char *key);
 void ui_event_free(struct ui_event *e);         /* frees the contents */
 
 struct ui_event_list {

@@ -747,6 +747,63 @@ bar(struct strbuf *sb, double frac, int w, int utf8)
 	sb_adds(sb, "]");
 }
 
+/* The status line's counts at a level of detail: 0 all of them; 1 the severities and
+ * triage counts that are 0 left out; 2 shorter words too. */
+static void
+status_counts(struct strbuf *sb, const size_t *open, size_t nack, size_t nsup, size_t nres,
+    const struct model *m, int level)
+{
+	static const char *const sev[SEV__COUNT] = { "info", "low", "med", "high", "crit" };
+	size_t n = 0;
+	int s;
+
+	sb_adds(sb, " open:");
+	for (s = SEV__COUNT - 1; s >= 0; s--) {
+		if (level > 0 && open[s] == 0)
+			continue;
+		sb_addf(sb, " %s %zu", sev[s], open[s]);
+		n++;
+	}
+	if (n == 0)
+		sb_adds(sb, " 0");
+	if (level == 0 || nack > 0)
+		sb_addf(sb, " | ack %zu", nack);
+	if (level == 0 || nsup > 0 || m->show_suppressed)
+		sb_addf(sb, " | supp %zu%s", nsup, m->show_suppressed ? " shown" : "");
+	if (nres > 0 || m->show_resolved)
+		sb_addf(sb, " | %s %zu%s", level < 2 ? "resolved" : "res", nres,
+		    m->show_resolved ? " shown" : "");
+	sb_adds(sb, " | ");
+}
+
+/* How far the replay is (level 2: shorter). */
+static void
+status_progress(struct strbuf *sb, const struct ui *u, const struct replay_progress *p,
+    int level)
+{
+	if (p->phase == RP_LIVE)
+		sb_addf(sb, "live: %llu events%s", (unsigned long long)p->events,
+		    p->total > 0 ? " (queued)" : "");
+	else if (p->finished)
+		sb_addf(sb, "%s: %llu events", level < 2 ? "replay done" : "done",
+		    (unsigned long long)p->events);
+	else if (p->phase == RP_LOADING) {
+		if (p->frac >= 0) {
+			sb_adds(sb, "loading ");
+			if (level < 2) {
+				bar(sb, p->frac, 12, u->utf8);
+				sb_adds(sb, " ");
+			}
+			sb_addf(sb, "%3.0f%% %llu events", p->frac * 100, (unsigned long long)p->events);
+		} else      /* a pipe: how far is not known */
+			sb_addf(sb, "loading... %llu events", (unsigned long long)p->events);
+	} else
+		sb_addf(sb, "replay %llu/%llu", (unsigned long long)p->done,
+		    (unsigned long long)p->total);
+	if (u->demo)
+		sb_addf(sb, " loop %u", p->pass + 1);
+}
+
 /* The status line: counts and progress on the left; what needs attention (paused, failed
  * files, malformed records, read-only) at the right end, where a narrow screen cuts the
  * progress rather than the warnings. */
@@ -757,7 +814,7 @@ draw_status(struct ui *u, int y, int w)
 	struct replay_progress p;
 	struct strbuf sb, flags;
 	size_t s, nack = 0, nsup = 0, nres = 0, open[SEV__COUNT];
-	int x, fw;
+	int x, fw, level, flags_w, banner_w;
 
 	replay_progress(u->replay, &p, NULL);
 	for (s = 0; s < SEV__COUNT; s++) {
@@ -766,29 +823,6 @@ draw_status(struct ui *u, int y, int w)
 		nres += m->count[ST_RESOLVED][s];
 		open[s] = m->count[ST_OPEN][s] + u->held_count[s];
 	}
-	sb_init(&sb);
-	sb_addf(&sb, " open: crit %zu high %zu med %zu low %zu info %zu | ack %zu | supp %zu%s | ",
-	    open[SEV_CRITICAL], open[SEV_HIGH], open[SEV_MEDIUM], open[SEV_LOW], open[SEV_INFO],
-	    nack, nsup, m->show_suppressed ? " shown" : "");
-	if (nres > 0 || m->show_resolved)
-		sb_addf(&sb, "resolved %zu%s | ", nres, m->show_resolved ? " shown" : "");
-	if (p.phase == RP_LIVE)
-		sb_addf(&sb, "live: %llu events%s", (unsigned long long)p.events,
-		    p.total > 0 ? " (queued)" : "");
-	else if (p.finished)
-		sb_addf(&sb, "replay done: %llu events", (unsigned long long)p.events);
-	else if (p.phase == RP_LOADING) {
-		if (p.frac >= 0) {
-			sb_adds(&sb, "loading ");
-			bar(&sb, p.frac, 12, u->utf8);
-			sb_addf(&sb, " %3.0f%% %llu events", p.frac * 100, (unsigned long long)p.events);
-		} else      /* a pipe: how far is not known */
-			sb_addf(&sb, "loading... %llu events", (unsigned long long)p.events);
-	} else
-		sb_addf(&sb, "replay %llu/%llu", (unsigned long long)p.done,
-		    (unsigned long long)p.total);
-	if (u->demo)
-		sb_addf(&sb, " loop %u", p.pass + 1);
 	sb_init(&flags);
 	if (u->paused)
 		sb_addf(&flags, " | PAUSED +%zu findings +%zu events (Z)", u->held.n, u->held_events.n);
@@ -813,6 +847,19 @@ draw_status(struct ui *u, int y, int w)
 		sb_adds(&flags, " | READ-ONLY");
 	if (flags.len > 0)
 		sb_adds(&flags, " ");
+	flags_w = ui_width(flags.buf);
+	banner_w = u->banner != NULL ? ui_width(u->banner) + 1 : 0;
+	/* The whole line when it fits; else zero counts left out, then shorter words, so that
+	 * how far the replay is stays in sight; only then is it cut (with …). */
+	for (level = 0; level < 3; level++) {
+		if (level > 0)
+			sb_free(&sb);
+		sb_init(&sb);
+		status_counts(&sb, open, nack, nsup, nres, m, level);
+		status_progress(&sb, u, &p, level);
+		if (ui_width(sb.buf) + flags_w <= w - banner_w)
+			break;
+	}
 	ui_fill(y, 0, w, theme_attr(TS_STATUS_BAR));
 	x = 0;
 	if (u->banner != NULL)

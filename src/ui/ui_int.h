@@ -40,6 +40,9 @@ struct ui_col {
 #define UI_COL_RIGHT  0x1       /* right-aligned (numbers) */
 #define UI_COL_HIDDEN 0x2       /* not shown until :columns asks for it */
 #define UI_COL_DESC   0x4       /* sorts largest / newest first */
+#define UI_COL_WIDE   0x8       /* left out of a list narrower than UI_WIDE_COLS, its room
+                                   for the others (what another column already says) */
+#define UI_WIDE_COLS  100
 
 /* A list's selection, scroll, sort and columns (the shared list widget). The selection is
  * kept by id: a rebuild puts it back on the same item wherever it moved, and the rows shown

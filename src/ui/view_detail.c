@@ -262,6 +262,9 @@ ui_detail_build(const struct ui *u, const struct finding *f, struct ui_text *d)
 		tf_format_time(r->at_ms, t);
 		ui_text_add(d, TS_NORMAL, xasprintf("    at %s%s", t, r->event_id == NULL ?
 		    " (a newer state)" : ""));
+		if (r->state_path != NULL)
+			ui_text_add(d, TS_NORMAL, xasprintf("    by state: %s serial %llu", r->state_path,
+			    (unsigned long long)r->state_serial));
 		if (r->event_id != NULL)
 			ui_text_link(d, TS_NORMAL, xasprintf("    by event: %s %s", r->event_name ?
 			    r->event_name : "?", r->event_id), LINK_EVENT, r->event_id);

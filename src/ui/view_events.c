@@ -25,7 +25,9 @@ static const struct ui_col cols[C__N] = {
 	[C_ACCOUNT] = { "ACCOUNT", 7, 0, 0, 20, 0 },
 	[C_REGION] = { "REGION", 6, 0, 0, 0, UI_COL_HIDDEN },
 	[C_RESOURCE] = { "RESOURCE", 8, 0, 1, 35, UI_COL_HIDDEN },
-	[C_OUTCOME] = { "OUTCOME", 8, 0, 1, 0, 0 },
+	/* Short of room, the outcome's tail ("; resolved 2") gives way before the event's
+	 * name and the actor, down to "terraform pipeline" whole. */
+	[C_OUTCOME] = { "OUTCOME", 18, 0, 2, 0, 0 },
 	[C_SOURCE] = { "SOURCE", 6, 0, 0, 0, UI_COL_HIDDEN },
 	[C_ID] = { "ID", 6, 0, 0, 0, UI_COL_HIDDEN },
 };
@@ -387,22 +389,81 @@ e_key(struct ui *u, struct ui_vstate *vs, enum ui_action a)
 	return 0;
 }
 
+/* How many findings the event with this id resolved; *one is one of them. */
+static size_t
+resolved_by(const struct ui *u, const char *id, const char **one)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < u->model.all.n; i++) {
+		const struct finding *f = u->model.all.v[i];
+
+		if (f->status == ST_RESOLVED && f->resolution != NULL &&
+		    f->resolution->event_id != NULL && strcmp(f->resolution->event_id, id) == 0) {
+			*one = f->id;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Did the event with this id make a finding that has resolved since? */
+static int
+made_resolved(const struct ui *u, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < u->model.all.n; i++) {
+		const struct finding *f = u->model.all.v[i];
+
+		if (f->status == ST_RESOLVED && f->event_id != NULL && strcmp(f->event_id, id) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int
 e_open(struct ui *u, struct ui_vstate *vs)
 {
 	const struct ui_event *e = at(u, vs, vs->list.sel);
+	const char *one = NULL;
 	char out[96], *q;
+	size_t nres;
 
 	if (e == NULL)
 		return 0;
-	if (e->nfindings == 0 || e->id == NULL) {
-		evlog_outcome(e, out, sizeof out);
-		ui_msg(u, 0, "this event made no finding: %s", out);
+	if (e->nfindings > 0 && e->id != NULL) {
+		q = xasprintf("eventid:%s", e->id);
+		ui_drill(u, V_FINDINGS, q);
+		free(q);
+		/* Its findings may have resolved since: shown all the same. */
+		if (!u->model.show_resolved && made_resolved(u, e->id)) {
+			u->model.show_resolved = 1;
+			ui_mark_dirty(u, V_FINDINGS);
+			ui_msg(u, 0, "showing resolved findings: what this event made has resolved since");
+		}
 		return 1;
 	}
-	q = xasprintf("eventid:%s", e->id);
-	ui_drill(u, V_FINDINGS, q);
-	free(q);
+	/* A revert made none but resolved some: those (shown though resolved are hidden). */
+	if (e->id != NULL && (nres = resolved_by(u, e->id, &one)) > 0) {
+		if (nres == 1)
+			ui_open_finding(u, one);
+		else {
+			q = xasprintf("resolvedby:%s", e->id);
+			ui_drill(u, V_FINDINGS, q);
+			free(q);
+		}
+		ui_msg(u, 0, "%s this event resolved (it made none)", nres == 1 ? "the finding" :
+		    "the findings");
+		return 1;
+	}
+	evlog_outcome(e, out, sizeof out);
+	if (e->resource != NULL) {
+		/* What else happened to what it touched. */
+		ui_open_resource(u, e->resource);
+		ui_msg(u, 0, "this event made no finding (%s): the history of what it touched", out);
+	} else
+		ui_msg(u, 0, "this event made no finding: %s", out);
 	return 1;
 }
 

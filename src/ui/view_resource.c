@@ -2,7 +2,9 @@
  * dependent in its blast radius, an event's resource, a row of the Resources view): what it
  * is, then its history oldest first, read down like tig's blame: every finding on it (with
  * its status now, a resolved one with what resolved it) and every other write event that
- * touched it (Terraform applies, reverts, failed calls, changes equal to state...). o sorts
+ * touched it (Terraform applies, reverts, failed calls, changes equal to state, drift on
+ * another resource that named it too), with what each set: the old value the one the
+ * history set last (a finding's new value, an earlier event's), else the state's. o sorts
  * it another way. Enter on a finding opens it in Findings, on an event in Events; Backspace
  * goes back. */
 #include "config.h"
@@ -20,12 +22,13 @@
 enum { C_TIME = 0, C_WHAT, C_ACTOR, C_VIA, C_OUTCOME, C_CHANGE, C__N };
 
 static const struct ui_col cols[C__N] = {
+	/* Narrow, what it changed gives way last (a bigger flex gives way sooner). */
 	[C_TIME] = { "TIME", 8, 12, 0, 0, UI_COL_DESC },
-	[C_WHAT] = { "EVENT", 10, 0, 1, 35, 0 },
-	[C_ACTOR] = { "ACTOR", 8, 0, 1, 30, 0 },
+	[C_WHAT] = { "EVENT", 10, 0, 2, 35, 0 },
+	[C_ACTOR] = { "ACTOR", 8, 0, 2, 30, 0 },
 	[C_VIA] = { "VIA", 3, 9, 0, 0, 0 },
-	[C_OUTCOME] = { "OUTCOME", 8, 0, 0, 45, 0 },
-	[C_CHANGE] = { "CHANGE", 10, 0, 3, 0, 0 },
+	[C_OUTCOME] = { "OUTCOME", 12, 0, 2, 45, 0 },
+	[C_CHANGE] = { "CHANGE", 16, 0, 1, 0, 0 },
 };
 
 enum { RF_ACTOR = 0, RF_EVENT, RF_OUTCOME };
@@ -43,12 +46,13 @@ static const struct key_hint hints[] = {
 	{ ACT_NONE, ACT_NONE },
 };
 
-/* A row: a finding (f) or an event that made none (e). */
+/* A row: a finding (f) or an event that made none on this resource (e). */
 struct row {
 	const struct finding *f;
 	const struct ui_event *e;
 	int64_t t;
 	char *outcome;          /* heap */
+	char *change;           /* an event's: what it set here (heap) */
 };
 
 struct rpriv {
@@ -80,7 +84,8 @@ text_of(const struct row *r, int col, char *buf, size_t len)
 		return r->e->actor ? r->e->actor : "?";
 	case C_VIA: return tf_via_name(r->f != NULL ? r->f->actor.via : r->e->via);
 	case C_OUTCOME: return r->outcome;
-	case C_CHANGE: return r->f != NULL && r->f->summary ? r->f->summary : "";
+	case C_CHANGE: return r->f != NULL ? (r->f->summary ? r->f->summary : "") :
+		    r->change ? r->change : "";
 	default: return "";
 	}
 }
@@ -100,8 +105,8 @@ values(const void *item, int field, const char **out, size_t max, char *scratch)
 		out[n++] = text_of(r, C_WHAT, scratch, FILTER_SCRATCH);
 	if (field == FILTER_ANY || field == RF_OUTCOME)
 		out[n++] = r->outcome;
-	if (field == FILTER_ANY && r->f != NULL)
-		out[n++] = r->f->summary;
+	if (field == FILTER_ANY)
+		out[n++] = r->f != NULL ? r->f->summary : r->change;
 	return n;
 }
 
@@ -114,6 +119,132 @@ finding_on(const struct finding *f, const char *key)
 
 	free(k);
 	return r;
+}
+
+/* Did one of the findings rows[0..n) come from event id? */
+static int
+made_here(const struct row *rows, size_t n, const char *id)
+{
+	size_t i;
+
+	for (i = 0; id != NULL && i < n; i++)
+		if (rows[i].f != NULL && rows[i].f->event_id != NULL &&
+		    strcmp(rows[i].f->event_id, id) == 0)
+			return 1;
+	return 0;
+}
+
+/* The values the history has set so far, by attribute (NULL: not known, a set's members
+ * added or removed), read down the rows oldest first. */
+struct cur {
+	char *attr, *text;
+};
+
+static struct cur *
+cur_at(struct cur **v, size_t *n, const char *attr)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp((*v)[i].attr, attr) == 0)
+			return &(*v)[i];
+	*v = xreallocarray(*v, *n + 1, sizeof **v);
+	(*v)[*n].attr = xstrdup(attr);
+	(*v)[*n].text = NULL;
+	return &(*v)[(*n)++];
+}
+
+/* What event e set on resource key, its old value the one the history set last (else
+ * state's): "attr old → new", "attr = v" (what it had), "attr +members", "deleted";
+ * "" when the log does not say. Updates cur. Heap. */
+static char *
+event_change(const struct ui *u, const struct ui_event *e, const char *key, struct cur **cur,
+    size_t *ncur)
+{
+	struct strbuf sb;
+	size_t i, shown = 0, more = 0;
+
+	sb_init(&sb);
+	for (i = 0; i < e->nchanges; i++) {
+		const struct ui_evchange *c = &e->changes[i];
+		struct cur *k;
+		const char *old;
+
+		if (strcmp(c->key, key) != 0)
+			continue;
+		if (shown == 3) {
+			more++;
+			continue;
+		}
+		if (sb.len > 0)
+			sb_adds(&sb, "; ");
+		shown++;
+		if (c->attr == NULL) {
+			sb_adds(&sb, "deleted");
+			continue;
+		}
+		k = cur_at(cur, ncur, c->attr);
+		sb_adds(&sb, c->attr);
+		if (c->sensitive)
+			sb_adds(&sb, " changed (sensitive)");
+		else if (c->kind != CH_MODIFIED)
+			sb_addf(&sb, " %s%s", c->kind == CH_ADDED ? "+" : "-", c->value);
+		else {
+			old = k->text != NULL ? k->text : c->state;
+			if (old != NULL && strcmp(old, c->value) == 0)
+				sb_addf(&sb, " = %s", c->value);
+			else
+				sb_addf(&sb, " %s %s %s", old != NULL ? old : "?", ui_arrow(u), c->value);
+		}
+		free(k->text);
+		k->text = c->kind == CH_MODIFIED && !c->sensitive ? xstrdup(c->value) : NULL;
+	}
+	if (more > 0)
+		sb_addf(&sb, "; +%zu more", more);
+	return sb_detach(&sb);
+}
+
+/* Read the history down, oldest first: each event's change against what came before it. */
+static void
+changes_down(const struct ui *u, struct row *all, size_t n, const char *key)
+{
+	size_t *ord = xcalloc(n + 1, sizeof *ord), i, j, ncur = 0;
+	struct cur *cur = NULL;
+
+	for (i = 0; i < n; i++)
+		ord[i] = i;
+	/* Stable by time (an insertion sort: a resource's history is short). */
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && all[ord[j - 1]].t > all[ord[j]].t; j--) {
+			size_t x = ord[j];
+
+			ord[j] = ord[j - 1];
+			ord[j - 1] = x;
+		}
+	for (i = 0; i < n; i++) {
+		struct row *r = &all[ord[i]];
+
+		if (r->e != NULL) {
+			r->change = event_change(u, r->e, key, &cur, &ncur);
+			continue;
+		}
+		for (j = 0; j < r->f->nchanges; j++) {
+			const struct change *c = &r->f->changes[j];
+			struct cur *k = cur_at(&cur, &ncur, c->attribute);
+
+			free(k->text);
+			/* Added: a value where state had none, or a set's members (its whole value
+			 * not known then; an event adding or removing members says which). */
+			k->text = c->change != CH_REMOVED && !c->sensitive && !c->unknown_new ?
+			    finding_value_text(c->new_val, 0) : NULL;
+		}
+	}
+	for (i = 0; i < ncur; i++) {
+		free(cur[i].attr);
+		free(cur[i].text);
+	}
+	free(cur);
+	free(ord);
 }
 
 struct sortctx {
@@ -140,12 +271,14 @@ static void
 r_rebuild(struct ui *u, struct ui_vstate *vs)
 {
 	struct rpriv *p = vs->priv;
-	size_t i, n = 0, cap = 64;
+	size_t i, n = 0, nf, cap = 64;
 	struct row *all;
 	struct sortctx c;
 
-	for (i = 0; i < p->nall; i++)
+	for (i = 0; i < p->nall; i++) {
 		free(p->all[i].outcome);
+		free(p->all[i].change);
+	}
 	free(p->all);
 	free(p->idx);
 	p->all = NULL;
@@ -172,24 +305,24 @@ r_rebuild(struct ui *u, struct ui_vstate *vs)
 		memset(&all[n], 0, sizeof all[n]);
 		all[n].f = f;
 		all[n].t = f->event_time_ms;
-		if (f->status == ST_RESOLVED) {
+		{
+			/* Its status now first: what a narrow screen keeps. */
 			char *why = ui_resolution_text(f);
 
-			all[n].outcome = xasprintf("%s %s, %s", severity_name(f->severity),
-			    finding_kind_name(f->kind), why);
+			all[n].outcome = xasprintf("%s, %s %s", why, severity_name(f->severity),
+			    finding_kind_name(f->kind));
 			free(why);
-		} else
-			all[n].outcome = xasprintf("%s %s, %s", severity_name(f->severity),
-			    finding_kind_name(f->kind), finding_status_name(f->status));
+		}
 		n++;
 	}
+	nf = n;
 	for (i = 0; i < u->events.n; i++) {
 		const struct ui_event *e = evlog_at(&u->events, i);
 
-		/* Events that made findings are their findings' rows. One that only resolved
-		 * findings (a revert: nfindings counts the resolutions it handed on) made none:
-		 * it is a row of its own, at its time. */
-		if (e->resource == NULL || e->why == ND_DRIFT || strcmp(e->resource, u->resource) != 0)
+		/* Every event that touched it: one that made findings here is their rows; any
+		 * other (a Terraform apply, a revert, a failed call, a value equal to state, or
+		 * drift on another resource that resolved this one's) is a row of its own. */
+		if (!ui_event_touches(e, u->resource) || made_here(all, nf, e->id))
 			continue;
 		p->nevents++;
 		if (n == cap)
@@ -205,6 +338,7 @@ r_rebuild(struct ui *u, struct ui_vstate *vs)
 		}
 		n++;
 	}
+	changes_down(u, all, n, u->resource);
 	/* Filter, then sort (an index sort). */
 	p->all = all;
 	p->nall = n;
@@ -386,8 +520,10 @@ r_free(struct ui_vstate *vs)
 	size_t i;
 
 	if (p != NULL) {
-		for (i = 0; i < p->nall; i++)
+		for (i = 0; i < p->nall; i++) {
 			free(p->all[i].outcome);
+			free(p->all[i].change);
+		}
 		free(p->all);
 		free(p->idx);
 	}

@@ -20,8 +20,8 @@ enum { C_RES = 0, C_TYPE, C_OPEN, C_SINCE, C_LAST, C_ACTORS, C_DIFF, C__N };
 static const struct ui_col cols[C__N] = {
 	/* Where the width runs short the diff gives way last (a bigger flex gives way sooner):
 	 * one long address or actor list does not take the room of every row's diff. */
-	[C_RES] = { "RESOURCE", 20, 0, 2, 35, 0 },
-	[C_TYPE] = { "TYPE", 5, 0, 4, 15, 0 },
+	[C_RES] = { "RESOURCE", 24, 0, 2, 35, 0 },
+	[C_TYPE] = { "TYPE", 5, 0, 4, 15, UI_COL_WIDE },      /* the address begins with it */
 	[C_OPEN] = { "OPEN", 4, 6, 0, 0, UI_COL_RIGHT | UI_COL_DESC },
 	[C_SINCE] = { "SINCE", 8, 12, 0, 0, UI_COL_DESC },
 	[C_LAST] = { "LAST", 8, 12, 0, 0, UI_COL_DESC },
@@ -133,12 +133,13 @@ aggregate(struct ui *u, struct rspriv *p)
 	for (i = 0; i < u->events.n && p->nres > 0; i++) {
 		const struct ui_event *e = evlog_at(&u->events, i);
 		struct resdrift *r;
+		size_t k;
 
-		if (e->resource == NULL)
-			continue;
-		r = bsearch(e->resource, p->res, p->nres, sizeof *p->res, key_cmp);
-		if (r != NULL && e->time_ms > r->last_ms)
-			r->last_ms = e->time_ms;
+		for (k = 0; k < e->nkeys; k++) {
+			r = bsearch(e->keys[k], p->res, p->nres, sizeof *p->res, key_cmp);
+			if (r != NULL && e->time_ms > r->last_ms)
+				r->last_ms = e->time_ms;
+		}
 	}
 	p->built_ms = tf_mono_ms();
 	p->cost_ms = p->built_ms - start;
@@ -206,9 +207,25 @@ static const char *
 rs_cell(struct ui *u, struct ui_vstate *vs, size_t row, int col, char *buf, size_t len)
 {
 	const struct resdrift *r = at(vs, row);
+	int cw = vs->list.colw[C_RES];
+	size_t n, head, i;
 
 	(void)u;
-	return r != NULL ? text_of(r, col, buf, len) : "";
+	if (r == NULL)
+		return "";
+	/* An address cut in the middle: web[0] and web[1] stay apart (ASCII only; anything
+	 * else is cut at the end as usual). */
+	if (col == C_RES && cw > 8 && (n = strlen(r->key)) > (size_t)cw && len > (size_t)cw + 4) {
+		for (i = 0; i < n && (unsigned char)r->key[i] < 0x80; i++)
+			;
+		if (i == n) {
+			head = (size_t)(cw - 1) / 3;
+			snprintf(buf, len, "%.*s%s%s", (int)head, r->key, ui_glyph(G_ELLIPSIS),
+			    r->key + n - ((size_t)cw - 1 - head));
+			return buf;
+		}
+	}
+	return text_of(r, col, buf, len);
 }
 
 static int

@@ -1,6 +1,8 @@
 /* bench_scan: scan throughput and memory against a bare json-c parse of the same bytes.
  * Each measurement runs in its own child process so peak RSS figures do not mix.
- * scan_rules is the same scan with every default rule loaded (<datadir>/rules).
+ * scan_rules is the same scan with every default rule loaded (<datadir>/rules); lifecycle
+ * compares scans without and with the drift lifecycle; reevaluate times a store's open
+ * findings re-evaluated against a newer state.
  * usage: bench_scan STATE EVENTS.ndjson [MAPDIR [ONLY]] (ONLY: one measurement's label, run alone) */
 #include "config.h"
 
@@ -22,6 +24,7 @@
 #include "eventmap.h"
 #include "rules.h"
 #include "state_index.h"
+#include "store.h"
 #include "tfstate.h"
 #include "util.h"
 
@@ -108,43 +111,41 @@ keep_both(void *ctx, const char *type, const char *attr)
 	return eventmap_keep_attr(k->set, type, attr) || rules_wants_state_attr(k->rules, type, attr);
 }
 
-static int lifecycle_off;      /* scan_nolifecycle: the detector's lifecycle off */
+/* What every scan measurement loads once: maps, rules, the state and its index. */
+struct setup {
+	struct conf conf;
+	struct eventmap *map;
+	struct rules *rules;
+	struct em_attrset *keepset;
+	struct state_index *ix;
+	double load_seconds;    /* state load + index */
+};
 
 static int
-scan(const char *state_path, const char *events_path, const char *mapdir, int skip,
-    int with_rules, const char *label)
+setup_load(struct setup *su, const char *state_path, const char *mapdir, int with_rules)
 {
-	struct rules *rules = NULL;
 	struct keep_both kb;
-	struct conf conf;
-	struct eventmap *map = NULL;
 	char **errs = NULL, *err = NULL;
 	size_t nerrs = 0, nspecs;
 	const struct index_key_spec *specs;
 	struct tf_state *st;
-	struct state_index *ix;
-	struct em_attrset *keepset;
 	struct tfstate_keep keep;
-	struct detector *det;
-	struct ev_reader *r;
-	struct event ev;
-	struct finding_list found = { 0 };
-	double t0, t1, t2, c1, c2;
-	unsigned long n = 0, nruled = 0;
-	int got;
+	double t0;
 
-	conf_init(&conf);
-	if (eventmap_load_dir(mapdir ? mapdir : conf_event_maps_dir(&conf), &map, &errs, &nerrs) != 0) {
+	memset(su, 0, sizeof *su);
+	conf_init(&su->conf);
+	if (eventmap_load_dir(mapdir ? mapdir : conf_event_maps_dir(&su->conf), &su->map, &errs,
+	    &nerrs) != 0) {
 		fprintf(stderr, "event maps: %s\n", nerrs ? errs[0] : "?");
 		return 1;
 	}
-	if (with_rules && rules_load_configured(&conf, &rules, &errs, &nerrs) != 0) {
+	if (with_rules && rules_load_configured(&su->conf, &su->rules, &errs, &nerrs) != 0) {
 		fprintf(stderr, "rules: %s\n", nerrs ? errs[0] : "?");
 		return 1;
 	}
-	keepset = eventmap_attrset_new(map);
-	kb.set = keepset;
-	kb.rules = rules;
+	su->keepset = eventmap_attrset_new(su->map);
+	kb.set = su->keepset;
+	kb.rules = su->rules;
 	keep.fn = keep_both;
 	keep.ctx = &kb;
 	t0 = now_s();
@@ -152,86 +153,330 @@ scan(const char *state_path, const char *events_path, const char *mapdir, int sk
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	specs = eventmap_index_specs(map, &nspecs);
-	ix = state_index_build(&st, 1, specs, nspecs);
-	t1 = now_s();
-	if (skip && !with_rules)
-		printf("state_resources=%zu\nstate_load_and_index_seconds=%.3f\n",
-		    state_index_count(ix), t1 - t0);
+	specs = eventmap_index_specs(su->map, &nspecs);
+	su->ix = state_index_build(&st, 1, specs, nspecs);
+	su->load_seconds = now_s() - t0;
+	return 0;
+}
 
-	det = detector_new(map, ix, &conf);
-	detector_set_rules(det, rules);
-	detector_set_lifecycle(det, !lifecycle_off);
-	if (with_rules)
-		printf("%s_rules_loaded=%zu\n", label, rules_count(rules));
+static void
+setup_free(struct setup *su)
+{
+	state_index_unref(su->ix);
+	eventmap_attrset_free(su->keepset);
+	eventmap_free(su->map);
+	rules_unref(su->rules);
+	conf_free(&su->conf);
+}
+
+/* A detector as cmd_scan makes one (lifecycle on or off). With open findings: drift on 1,000
+ * managed resources open all along, so every write event pays the lifecycle's lookups (the
+ * worst case: with nothing open they are skipped); without the lifecycle tracking is a no-op. */
+static struct detector *
+bench_detector(const struct setup *su, int lifecycle, int open_findings)
+{
+	struct detector *det = detector_new(su->map, su->ix, &su->conf);
+	const struct tf_state *s0 = state_index_state(su->ix, 0);
+
+	detector_set_rules(det, su->rules);
+	detector_set_lifecycle(det, lifecycle);
+	for (size_t i = 0; open_findings && i < 1000 && i < s0->ninst; i++) {
+		const struct tf_instance *in = &s0->inst[i * (s0->ninst / 1000)];
+		struct finding *f = xcalloc(1, sizeof *f);
+
+		f->kind = FK_MODIFIED;
+		f->address = xstrdup(in->address);
+		f->type = xstrdup(in->type);
+		f->event_id = xasprintf("open-%zu", i);
+		finding_add_change(f, "id", json_object_new_string("old"),
+		    json_object_new_string("new"), CH_MODIFIED, 0);
+		finding_set_id(f);
+		detector_track(det, f);
+		finding_free(f);
+	}
+	return det;
+}
+
+static unsigned long long
+findings_made(const struct detector *det)
+{
+	const struct detect_stats *s = detector_stats(det);
+
+	return s->findings[FK_MODIFIED] + s->findings[FK_UNMANAGED] + s->findings[FK_DELETED];
+}
+
+static unsigned long long
+findings_resolved(const struct detector *det)
+{
+	const struct detect_stats *s = detector_stats(det);
+	unsigned long long n = 0;
+
+	for (int i = 0; i < RR__COUNT; i++)
+		n += s->resolved[i];
+	return n;
+}
+
+/* One scan's figures. */
+struct scan_fig {
+	unsigned long events, nruled;
+	unsigned long long skipped_read_only, made, resolved;
+	size_t open_tracked;
+	double seconds, cpu;
+};
+
+/* Findings go out as they are found in watch mode; do not let them pile up here. */
+static void
+drain(struct finding_list *found, size_t above, unsigned long *nruled)
+{
+	if (found->n <= above)
+		return;
+	for (size_t i = 0; i < found->n; i++)
+		*nruled += found->v[i]->nrules > 0;
+	finding_list_clear(found);
+}
+
+/* Read every event of events_path and detect it: the scan loop, timed. */
+static int
+scan_loop(const struct setup *su, const char *events_path, int skip, int lifecycle,
+    struct scan_fig *fig)
+{
+	struct detector *det = bench_detector(su, lifecycle, skip && su->rules == NULL);
+	struct finding_list found = { 0 };
+	struct ev_reader *r;
+	struct event ev;
+	char *err = NULL;
+	double t1, c1;
+	int got;
+
+	memset(fig, 0, sizeof *fig);
 	r = ev_reader_open(events_path, &err);
 	if (r == NULL) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
 	ev_reader_set_skip_read_only(r, skip);
-	if (skip && !with_rules) {
-		/* scan and scan_nolifecycle: open drift on 1,000 managed resources all along, so
-		 * every write event pays the lifecycle's lookups (the worst case: with nothing
-		 * open they are skipped). Without the lifecycle tracking is a no-op. */
-		for (size_t i = 0; i < 1000 && i < state_index_count(ix); i++) {
-			const struct tf_state *s0 = state_index_state(ix, 0);
-			struct finding *f;
-
-			if (i >= s0->ninst)
-				break;
-			f = xcalloc(1, sizeof *f);
-			f->kind = FK_MODIFIED;
-			f->address = xstrdup(s0->inst[i * (s0->ninst / 1000)].address);
-			f->type = xstrdup(s0->inst[i * (s0->ninst / 1000)].type);
-			f->event_id = xasprintf("open-%zu", i);
-			finding_add_change(f, "id", json_object_new_string("old"),
-			    json_object_new_string("new"), CH_MODIFIED, 0);
-			finding_set_id(f);
-			detector_track(det, f);
-			finding_free(f);
-		}
-	}
 	t1 = now_s();
 	c1 = cpu_s();
 	while ((got = ev_reader_next(r, &ev, &err)) == 1) {
 		detect_event(det, &ev, &found);
 		event_free(&ev);
-		n++;
-		/* Findings go out as they are found in watch mode; do not let them pile up here. */
-		if (found.n > 4096) {
-			for (size_t i = 0; i < found.n; i++)
-				nruled += found.v[i]->nrules > 0;
-			finding_list_clear(&found);
-		}
+		fig->events++;
+		drain(&found, 4096, &fig->nruled);
 	}
 	detector_flush(det, &found);
-	t2 = now_s();
-	c2 = cpu_s();
-	for (size_t i = 0; i < found.n; i++)
-		nruled += found.v[i]->nrules > 0;
-	n += ev_reader_skipped_read_only(r);
-	printf("%s_events=%lu\n%s_skipped_read_only=%llu\n%s_seconds=%.3f\n%s_events_per_s=%.0f\n",
-	    label, n, label, (unsigned long long)ev_reader_skipped_read_only(r), label, t2 - t1,
-	    label, n / (t2 - t1));
-	printf("%s_findings_with_rules=%lu\n", label, nruled);
-	printf("%s_cpu_seconds=%.3f\n%s_open_tracked=%zu\n", label, c2 - c1, label,
-	    detector_open_count(det));
-	printf("%s_findings_resolved=%llu\n", label, (unsigned long long)(
-	    detector_stats(det)->resolved[RR_REVERTED_BY_TERRAFORM] +
-	    detector_stats(det)->resolved[RR_REVERTED_BY_HAND] +
-	    detector_stats(det)->resolved[RR_RESOURCE_GONE]));
-	printf("%s_findings_total=%llu\n", label, (unsigned long long)(detector_stats(det)->findings[FK_MODIFIED] +
-	    detector_stats(det)->findings[FK_UNMANAGED] + detector_stats(det)->findings[FK_DELETED]));
-	finding_list_clear(&found);
+	fig->seconds = now_s() - t1;
+	fig->cpu = cpu_s() - c1;
+	drain(&found, 0, &fig->nruled);
+	fig->skipped_read_only = ev_reader_skipped_read_only(r);
+	fig->events += fig->skipped_read_only;
+	fig->open_tracked = detector_open_count(det);
+	fig->made = findings_made(det);
+	fig->resolved = findings_resolved(det);
+	free(found.v);
 	ev_reader_close(r);
 	detector_free(det);
-	state_index_unref(ix);
-	eventmap_attrset_free(keepset);
-	eventmap_free(map);
-	rules_unref(rules);
-	conf_free(&conf);
 	return got < 0;
+}
+
+static int
+scan(const char *state_path, const char *events_path, const char *mapdir, int skip,
+    int with_rules, const char *label)
+{
+	struct setup su;
+	struct scan_fig fig;
+	int rc;
+
+	if (setup_load(&su, state_path, mapdir, with_rules) != 0)
+		return 1;
+	if (skip && !with_rules)
+		printf("state_resources=%zu\nstate_load_and_index_seconds=%.3f\n",
+		    state_index_count(su.ix), su.load_seconds);
+	if (with_rules)
+		printf("%s_rules_loaded=%zu\n", label, rules_count(su.rules));
+	rc = scan_loop(&su, events_path, skip, 1, &fig);
+	printf("%s_events=%lu\n%s_skipped_read_only=%llu\n%s_seconds=%.3f\n%s_events_per_s=%.0f\n",
+	    label, fig.events, label, fig.skipped_read_only, label, fig.seconds,
+	    label, fig.events / fig.seconds);
+	printf("%s_findings_with_rules=%lu\n", label, fig.nruled);
+	printf("%s_cpu_seconds=%.3f\n%s_open_tracked=%zu\n", label, fig.cpu, label, fig.open_tracked);
+	printf("%s_findings_resolved=%llu\n%s_findings_total=%llu\n", label, fig.resolved, label,
+	    fig.made);
+	setup_free(&su);
+	return rc;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Median of v[0..n) (sorts v). */
+static double
+median(double *v, size_t n)
+{
+	qsort(v, n, sizeof *v, cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/*
+ * The drift lifecycle's cost, two ways, on the same input and state (loaded once):
+ *  - interleaved runs: LIFECYCLE_RUNS pairs of whole scans (each in its own process, forked
+ *    after the load so none carries the other's heap), without and with the lifecycle,
+ *    alternating which goes first; events/s by the wall clock and by CPU time, min and median,
+ *    and the median of each pair's CPU ratio (neighbours slow both of a pair alike);
+ *  - lockstep: one reader, each event given to a detector without and one with the lifecycle
+ *    (which one first alternates), each call timed: the same machine state for both, so the
+ *    difference is the lifecycle's alone. Its share of a scan: extra detect time over
+ *    (read + detect without).
+ */
+#define LIFECYCLE_RUNS 6         /* pairs; BENCH_LIFECYCLE_PAIRS=0 runs only the lockstep */
+
+static int
+lifecycle_run(const struct setup *su, const char *events_path, int lifecycle,
+    struct scan_fig *fig)
+{
+	int fd[2], status;
+	pid_t pid;
+	ssize_t got;
+
+	if (pipe(fd) != 0)
+		return 1;
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		int rc;
+
+		close(fd[0]);
+		rc = scan_loop(su, events_path, 1, lifecycle, fig);
+		if (write(fd[1], fig, sizeof *fig) != (ssize_t)sizeof *fig)
+			rc = 1;
+		_exit(rc);
+	}
+	close(fd[1]);
+	got = pid > 0 ? read(fd[0], fig, sizeof *fig) : -1;
+	close(fd[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0 || got != (ssize_t)sizeof *fig)
+		return 1;
+	return 0;
+}
+
+static int
+lifecycle_lockstep(const struct setup *su, const char *events_path, int skip, const char *label)
+{
+	struct detector *det[2] = { bench_detector(su, 0, 1), bench_detector(su, 1, 1) };
+	struct finding_list found[2] = { { 0 }, { 0 } };
+	double t[2] = { 0, 0 }, tread = 0, t0, t1;
+	unsigned long n = 0, nruled = 0, ndetect = 0;
+	struct ev_reader *r;
+	struct event ev;
+	char *err = NULL;
+	int got;
+
+	if ((r = ev_reader_open(events_path, &err)) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	ev_reader_set_skip_read_only(r, skip);
+	for (;;) {
+		t0 = now_s();
+		got = ev_reader_next(r, &ev, &err);
+		tread += now_s() - t0;
+		if (got != 1)
+			break;
+		for (int k = 0; k < 2; k++) {
+			int which = (int)(ndetect & 1) ^ k;
+
+			t0 = now_s();
+			detect_event(det[which], &ev, &found[which]);
+			t1 = now_s();
+			t[which] += t1 - t0;
+			drain(&found[which], 4096, &nruled);
+		}
+		ndetect++;
+		t0 = now_s();
+		event_free(&ev);
+		tread += now_s() - t0;
+		n++;
+	}
+	for (int k = 0; k < 2; k++) {
+		t0 = now_s();
+		detector_flush(det[k], &found[k]);
+		t[k] += now_s() - t0;
+		drain(&found[k], 0, &nruled);
+		free(found[k].v);
+	}
+	n += ev_reader_skipped_read_only(r);
+	printf("%s_events=%lu\n%s_read_seconds=%.3f\n%s_detect_off_seconds=%.3f\n"
+	    "%s_detect_on_seconds=%.3f\n%s_off_events_per_s=%.0f\n%s_on_events_per_s=%.0f\n"
+	    "%s_cost_percent=%.2f\n", label, n, label, tread, label, t[0], label, t[1], label,
+	    n / (tread + t[0]), label, n / (tread + t[1]), label,
+	    (t[1] - t[0]) / (tread + t[0]) * 100);
+	if (skip)
+		printf("lifecycle_findings_off=%llu\nlifecycle_findings_on=%llu\n"
+		    "lifecycle_resolved_on=%llu\nlifecycle_open_tracked_on=%zu\n",
+		    findings_made(det[0]), findings_made(det[1]), findings_resolved(det[1]),
+		    detector_open_count(det[1]));
+	ev_reader_close(r);
+	detector_free(det[0]);
+	detector_free(det[1]);
+	return got < 0;
+}
+
+static int
+run_lifecycle(const char *state_path, const char *events_path, const char *mapdir)
+{
+	struct setup su;
+	double wall[2][LIFECYCLE_RUNS], cpu[2][LIFECYCLE_RUNS], ratio[LIFECYCLE_RUNS];
+	static const char *name[2] = { "off", "on" };
+	const char *pairs = getenv("BENCH_LIFECYCLE_PAIRS");
+	int rc = 0, npairs = pairs != NULL && atoi(pairs) >= 0 && atoi(pairs) < LIFECYCLE_RUNS ?
+	    atoi(pairs) : LIFECYCLE_RUNS;
+
+	if (setup_load(&su, state_path, mapdir, 0) != 0)
+		return 1;
+	for (int i = 0; i < npairs && rc == 0; i++) {
+		struct scan_fig fig[2];
+
+		for (int k = 0; k < 2 && rc == 0; k++) {
+			int on = (i & 1) ^ k;           /* off, on; on, off; ... */
+
+			rc = lifecycle_run(&su, events_path, on, &fig[on]);
+			wall[on][i] = fig[on].events / fig[on].seconds;
+			cpu[on][i] = fig[on].events / fig[on].cpu;
+		}
+		if (rc == 0) {
+			ratio[i] = fig[0].cpu / fig[1].cpu;
+			printf("# lifecycle pair %d: off %.0f events/s (%.3f s CPU), on %.0f events/s "
+			    "(%.3f s CPU)\n", i + 1, wall[0][i], fig[0].cpu, wall[1][i], fig[1].cpu);
+		}
+	}
+	if (rc != 0) {
+		fprintf(stderr, "lifecycle: a run failed\n");
+		setup_free(&su);
+		return 1;
+	}
+	printf("lifecycle_runs=%d\n", npairs);
+	for (int k = 0; k < 2 && npairs > 0; k++) {
+		double mw, mc;
+
+		mw = median(wall[k], (size_t)npairs);
+		mc = median(cpu[k], (size_t)npairs);
+		printf("lifecycle_%s_events_per_s_min=%.0f\nlifecycle_%s_events_per_s_median=%.0f\n"
+		    "lifecycle_%s_events_per_cpu_s_min=%.0f\nlifecycle_%s_events_per_cpu_s_median=%.0f\n",
+		    name[k], wall[k][0], name[k], mw, name[k], cpu[k][0], name[k], mc);
+	}
+	if (npairs > 0)
+		printf("lifecycle_pair_throughput_ratio_median=%.4f\n", median(ratio, (size_t)npairs));
+	/* With the read-only fast path (the scan figures above), and without it (every record
+	 * parsed, as cmd_scan reads them today). */
+	rc = lifecycle_lockstep(&su, events_path, 1, "lifecycle_lockstep");
+	if (rc == 0)
+		rc = lifecycle_lockstep(&su, events_path, 0, "lifecycle_lockstep_full_parse");
+	setup_free(&su);
+	return rc;
 }
 
 /* Run fn in a child; print the child's peak RSS under `label`. */
@@ -276,37 +521,128 @@ run_scan_rules(void *arg)
 }
 
 static int
-run_scan_nolifecycle(void *arg)
+run_lifecycle_ab(void *arg)
 {
 	(void)arg;
-	lifecycle_off = 1;
-	return scan(gargv[1], gargv[2], gargv[3], 1, 0, "scan_nolifecycle");
+	return run_lifecycle(gargv[1], gargv[2], gargv[3]);
 }
 
-/* Re-evaluating open findings against a newer state: one modified finding on each of the
- * state's first 100,000 instances, decided against serial 0 of its lineage; half of them
- * hold the state's value (accepted_in_state), half do not. Times detector_reevaluate. */
+/*
+ * Re-evaluating open findings against a newer state, as `scan --store` does it: one modified
+ * finding on each of the state's first 100,000 instances, decided against serial 0 of its
+ * lineage (half of them hold the state's value: accepted_in_state; half do not), saved open in
+ * a store. Each of REEVAL_RUNS runs takes a fresh copy of that store and times its phases:
+ * reading the open findings, detector_reevaluate, saving the resolutions, and the read of
+ * every finding scan then makes for its counts. The state's load and index is timed by
+ * `scan` (state_load_and_index_seconds): a scan pays it with or without a store.
+ */
+#define REEVAL_RUNS 5
+
+static int
+copy_file(const char *from, const char *to)
+{
+	char buf[1 << 16];
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+	size_t n;
+	int rc = in != NULL && out != NULL ? 0 : 1;
+
+	while (rc == 0 && (n = fread(buf, 1, sizeof buf, in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			rc = 1;
+	if (in != NULL && ferror(in))
+		rc = 1;
+	if (in != NULL)
+		fclose(in);
+	if (out != NULL && fclose(out) != 0)
+		rc = 1;
+	return rc;
+}
+
+static void
+store_files_rm(const char *path)
+{
+	static const char *const side[] = { "", "-wal", "-shm" };
+
+	for (size_t i = 0; i < 3; i++) {
+		char *p = xasprintf("%s%s", path, side[i]);
+
+		unlink(p);
+		free(p);
+	}
+}
+
+/* The phases of one run, seconds. */
+enum { PH_READ, PH_EVAL, PH_SAVE, PH_COUNT, PH_TOTAL, PH__N };
+static const char *const ph_name[PH__N] = { "read", "evaluate", "save", "count", "total" };
+
+static int
+reevaluate_once(const struct setup *su, const char *db, double ph[PH__N], double *cpu,
+    size_t *nread, size_t *nresolved)
+{
+	struct detector *det = detector_new(su->map, su->ix, &su->conf);
+	struct finding_list prior = { 0 }, res = { 0 }, all = { 0 };
+	struct store *store = NULL;
+	char *err = NULL;
+	double t0, t, c0;
+	size_t i;
+	int rc = 1;
+
+	if (store_open(db, STORE_NOCREATE, &store, &err) != 0)
+		goto out;
+	t0 = t = now_s();
+	c0 = cpu_s();
+	if (store_load_findings(store, INT64_MIN, INT64_MAX, STORE_STATUS_UNRESOLVED, &prior,
+	    &err) != 0)
+		goto out;
+	ph[PH_READ] = now_s() - t;
+	t = now_s();
+	*nresolved = detector_reevaluate(det, su->ix, prior.v, prior.n, tf_now_ms());
+	ph[PH_EVAL] = now_s() - t;
+	for (i = 0; i < prior.n; i++)
+		if (prior.v[i]->status == ST_RESOLVED)
+			finding_list_push(&res, prior.v[i]);
+	t = now_s();
+	if (store_put_findings(store, &res, &err) != 0)
+		goto out;
+	ph[PH_SAVE] = now_s() - t;
+	t = now_s();
+	if (store_load_findings(store, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &all, &err) != 0)
+		goto out;
+	ph[PH_COUNT] = now_s() - t;
+	ph[PH_TOTAL] = now_s() - t0;
+	*cpu = cpu_s() - c0;
+	*nread = prior.n;
+	rc = 0;
+out:
+	if (rc != 0)
+		fprintf(stderr, "reevaluate: %s\n", err ? err : "?");
+	free(err);
+	free(res.v);
+	finding_list_clear(&prior);
+	free(prior.v);
+	finding_list_clear(&all);
+	free(all.v);
+	store_close(store);
+	detector_free(det);
+	return rc;
+}
+
 static int
 run_reevaluate(void *arg)
 {
-	struct conf conf;
-	struct eventmap *map = NULL;
-	char **errs = NULL, *err = NULL;
-	size_t nerrs = 0, nspecs, i, n = 0, got;
-	const struct index_key_spec *specs;
-	struct tf_state *st;
-	struct state_index *ix;
-	struct detector *det;
+	struct setup su;
+	const struct tf_state *st;
 	struct finding_list l = { 0 };
-	double t0, t1, c0, c1;
+	struct store *store = NULL;
+	char *err = NULL, *db, *run_db;
+	double ph[PH__N][REEVAL_RUNS], cpu[REEVAL_RUNS], t0;
+	size_t i, n = 0, nread = 0, nres = 0;
+	int rc = 0;
 
 	(void)arg;
-	conf_init(&conf);
-	if (eventmap_load_dir(gargv[3] ? gargv[3] : conf_event_maps_dir(&conf), &map, &errs,
-	    &nerrs) != 0 || tfstate_load_file(gargv[1], &st, &err) != 0) {
-		fprintf(stderr, "reevaluate: %s\n", err ? err : nerrs ? errs[0] : "?");
+	if (setup_load(&su, gargv[1], gargv[3], 0) != 0)
 		return 1;
-	}
+	st = state_index_state(su.ix, 0);
 	for (i = 0; i < st->ninst && n < 100000; i++, n++) {
 		const struct tf_instance *in = &st->inst[i];
 		struct finding *f = xcalloc(1, sizeof *f);
@@ -321,29 +657,59 @@ run_reevaluate(void *arg)
 		f->event_name = xstrdup("ModifyInstanceAttribute");
 		f->event_source = xstrdup("ec2.amazonaws.com");
 		f->event_id = xasprintf("bench-%zu", i);
+		f->event_time_ms = 1700000000000 + (int64_t)i;
 		finding_add_change(f, "id", json_object_new_string("old"),
 		    json_object_new_string(i % 2 ? "new" : in->id), CH_MODIFIED, 0);
+		finding_summarize(f);
 		finding_set_id(f);
 		finding_list_push(&l, f);
 	}
-	specs = eventmap_index_specs(map, &nspecs);
-	ix = state_index_build(&st, 1, specs, nspecs);
-	det = detector_new(map, ix, &conf);
+	/* The store of open findings, made once (beside the events file). */
+	db = xasprintf("%s.reevaluate.db", gargv[2]);
+	run_db = xasprintf("%s.reevaluate-run.db", gargv[2]);
+	store_files_rm(db);
 	t0 = now_s();
-	c0 = cpu_s();
-	got = detector_reevaluate(det, ix, l.v, l.n, 0);
-	c1 = cpu_s();
-	t1 = now_s();
-	/* CPU time too: on a shared machine the wall clock says more about the neighbours. */
-	printf("reevaluate_findings=%zu\nreevaluate_resolved=%zu\nreevaluate_state_resources=%zu\n"
-	    "reevaluate_seconds=%.3f\nreevaluate_cpu_seconds=%.3f\n", l.n, got, state_index_count(ix),
-	    t1 - t0, c1 - c0);
+	if (store_open(db, 0, &store, &err) != 0 || store_put_findings(store, &l, &err) != 0) {
+		fprintf(stderr, "reevaluate: %s\n", err ? err : "?");
+		return 1;
+	}
+	store_close(store);
+	printf("reevaluate_store_write_open_seconds=%.3f\n", now_s() - t0);
 	finding_list_clear(&l);
-	detector_free(det);
-	state_index_unref(ix);
-	eventmap_free(map);
-	conf_free(&conf);
-	return 0;
+	free(l.v);
+	for (int r = 0; r < REEVAL_RUNS && rc == 0; r++) {
+		double p[PH__N] = { 0 };
+
+		store_files_rm(run_db);
+		if (copy_file(db, run_db) != 0) {
+			fprintf(stderr, "reevaluate: cannot copy %s\n", db);
+			rc = 1;
+			break;
+		}
+		rc = reevaluate_once(&su, run_db, p, &cpu[r], &nread, &nres);
+		for (int k = 0; k < PH__N; k++)
+			ph[k][r] = p[k];
+		printf("# reevaluate run %d: read %.3f s, evaluate %.3f s, save %.3f s, count %.3f s: "
+		    "%.3f s (%.3f s CPU)\n", r + 1, p[PH_READ], p[PH_EVAL], p[PH_SAVE], p[PH_COUNT],
+		    p[PH_TOTAL], cpu[r]);
+	}
+	store_files_rm(run_db);
+	if (rc == 0) {
+		printf("reevaluate_findings=%zu\nreevaluate_resolved=%zu\n"
+		    "reevaluate_state_resources=%zu\nreevaluate_runs=%d\n", nread, nres,
+		    state_index_count(su.ix), REEVAL_RUNS);
+		for (int k = 0; k < PH__N; k++) {
+			double m = median(ph[k], REEVAL_RUNS);
+
+			printf("reevaluate_%s_seconds_min=%.3f\nreevaluate_%s_seconds_median=%.3f\n",
+			    ph_name[k], ph[k][0], ph_name[k], m);
+		}
+		printf("reevaluate_total_cpu_seconds_median=%.3f\n", median(cpu, REEVAL_RUNS));
+	}
+	free(db);
+	free(run_db);
+	setup_free(&su);
+	return rc;
 }
 
 static int
@@ -368,7 +734,7 @@ main(int argc, char **argv)
 		static const struct { const char *label; int (*fn)(void *); } one[] = {
 			{ "bare_parse", run_bare }, { "scan", run_scan },
 			{ "scan_full_parse", run_scan_full }, { "scan_rules", run_scan_rules },
-			{ "scan_nolifecycle", run_scan_nolifecycle }, { "reevaluate", run_reevaluate },
+			{ "lifecycle", run_lifecycle_ab }, { "reevaluate", run_reevaluate },
 		};
 		for (size_t i = 0; i < sizeof one / sizeof one[0]; i++)
 			if (strcmp(argv[4], one[i].label) == 0)
@@ -380,7 +746,7 @@ main(int argc, char **argv)
 	rc |= in_child("scan", run_scan, NULL);
 	rc |= in_child("scan_full_parse", run_scan_full, NULL);
 	rc |= in_child("scan_rules", run_scan_rules, NULL);
-	rc |= in_child("scan_nolifecycle", run_scan_nolifecycle, NULL);
+	rc |= in_child("lifecycle", run_lifecycle_ab, NULL);
 	rc |= in_child("reevaluate", run_reevaluate, NULL);
 	return rc;
 }

@@ -86,6 +86,27 @@ t_is "the bucket's policy finding: reverted_by_hand" \
 t_is "the deletion makes no finding of its own" "$(q "$T_TMP/byhand.json" 'len(f)')" 1
 t_like "the deletion is equal to state" "$T_ERR" 'life-11 s3.amazonaws.com DeleteBucketPolicy: equal_value'
 
+# ---- via: a change in the console put back with the CLI, and the other way round: the
+# finding says how it was made, its resolution how it was put back (scan, and the store) ----
+for pair in console,cli cli,console; do
+	$PY - "$D/byhand.json" "$T_TMP/via.json" "$pair" << 'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for r, how in zip(d["Records"], sys.argv[3].split(",")):
+    if how == "console":
+        r["userAgent"] = "AWS Internal"
+        r["sessionCredentialFromConsole"] = "true"
+json.dump(d, open(sys.argv[2], "w"))
+EOF
+	t_run "$TFDRIFT" -c "$T_TMP/c.yaml" scan --state "$D/state1.tfstate" --events "$T_TMP/via.json" --format json \
+	    -o "$T_TMP/via-out.json" --store "$T_TMP/via-$pair.db"
+	t_is "via $pair: the finding's and its resolution's" \
+	    "$(q "$T_TMP/via-out.json" 'by("life-09")["actor"]["via"] + "," + res(by("life-09"))["actor"]["via"]')" "$pair"
+	"$TFDRIFT" export --store "$T_TMP/via-$pair.db" --status all --format json -o "$T_TMP/via-x.json" 2>/dev/null
+	t_is "via $pair: the same from the store" \
+	    "$(q "$T_TMP/via-x.json" 'by("life-09")["actor"]["via"] + "," + res(by("life-09"))["actor"]["via"]')" "$pair"
+done
+
 # ---- reverted by Terraform: both open findings on the attribute ----
 scan_ev terraform
 t_is "terraform apply puts it back: exit 0" "$T_RC" 0
@@ -128,6 +149,13 @@ t_is "run 3: the policy finding accepted_in_state" "$(q "$T_TMP/all.json" 'res(b
 t_is "run 3: at the time the state was read, no event or actor" \
     "$(q "$T_TMP/all.json" '(res(by("life-09"))["at"], res(by("life-09")).get("event"), res(by("life-09")).get("actor"))')" \
     "('2026-03-03T08:00:00Z', None, None)"
+t_is "run 3: the resolution names the state that accepted it, path and serial" \
+    "$(q "$T_TMP/all.json" 'res(by("life-09"))["state"]')" "{'path': '$D/state2-accepted.tfstate', 'serial': 2}"
+t_ok "run 3: the export validates (resolution.state)" $PY "$TOP_SRCDIR/tests/schema_validate.py" "$SCHEMA" "$T_TMP/all.json"
+"$TFDRIFT" export --store "$S" --status resolved --format csv -o "$T_TMP/acc.csv" 2>/dev/null
+t_is "run 3: csv: resolved_by names the state" "$($PY -c 'import csv, sys
+print(list(csv.DictReader(open(sys.argv[1], newline="")))[0]["resolved_by"])' "$T_TMP/acc.csv")" \
+    "state $D/state2-accepted.tfstate serial 2"
 t_is "run 3: the instance type finding stays open" "$(q "$T_TMP/all.json" 'by("life-01")["status"]')" open
 t_is "run 3: this run's output lists the resolution" "$(q "$T_TMP/out.json" '[x["status"] for x in f]')" "['resolved']"
 unset TFDRIFT_NOW
@@ -141,6 +169,9 @@ t_is "serial 3 lost the instance: exit 0" "$T_RC" 0
 t_like "the store's counts: all resolved" "$T_ERR" 'store .*s\.db: 0 open, 0 acknowledged, 0 suppressed, 2 resolved'
 export_all
 t_is "the instance's finding: resource_gone" "$(q "$T_TMP/all.json" 'res(by("life-01")).get("reason")')" resource_gone
+t_is "by the state that lost it" "$(q "$T_TMP/all.json" 'res(by("life-01"))["state"]')" \
+    "{'path': '$D/state3-gone.tfstate', 'serial': 3}"
+t_is "the accepted one keeps its state" "$(q "$T_TMP/all.json" 'res(by("life-09"))["state"]["serial"]')" 2
 t_is "resolved outranks the triage, which is kept" \
     "$(q "$T_TMP/all.json" 'by("life-01")["status"] + " " + by("life-01")["triage"]["note"]')" "resolved being fixed"
 sc "$D/state1.tfstate" "$D/run1.json"
@@ -158,6 +189,7 @@ t_run "$TFDRIFT" -c "$T_TMP/c.yaml" scan --state "$D/state1.tfstate" --state "$D
 t_is "imported into a state: exit 0" "$T_RC" 0
 t_is "the unmanaged finding: accepted_in_state" "$(q "$T_TMP/s4.json" '[(x["kind"], res(x).get("reason")) for x in f]')" \
     "[('unmanaged', 'accepted_in_state')]"
+t_is "by the state it was imported into" "$(q "$T_TMP/s4.json" 'res(f[0])["state"]["path"]')" "$D/imported.tfstate"
 
 # ---- the exit status counts the store, not only this run ----
 S2=$T_TMP/s2.db

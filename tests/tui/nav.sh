@@ -166,10 +166,11 @@ t_screen "Enter on it opens the Resource view" nav \
 t_like "what it is, from the state" "$TUI_SCREEN" '^   aws_lambda_function prod-api  state .*prod\.tfstate$'
 t_like "its finding and the other events" "$TUI_SCREEN" '^   1 finding \(1 open\); 2 other events that made no finding$'
 t_like "the finding, with its status" "$TUI_SCREEN" \
-    '^ 12:00:00 UpdateFunctionConfiguration20150331v2 bob +cli +medium modified, open +memory_size 256 → 1024$'
-t_like "a change equal to state" "$TUI_SCREEN" '^ 12:00:00 UpdateFunctionConfiguration20150331v2 bob +cli +equal to state *$'
-t_like "the Terraform pipeline's apply" "$TUI_SCREEN" \
-    '^ 12:00:00 UpdateFunctionConfiguration20150331v2 gha-run-1234 terraform terraform pipeline *$'
+    '^ 12:00:00 UpdateFunctionConfiguration20[^ ]* bob +cli +open, medium modified +memory_size 256 → 1024$'
+t_like "a change equal to state, what it set" "$TUI_SCREEN" \
+    '^ 12:00:00 UpdateFunctionConfiguration20[^ ]* bob +cli +equal to state +timeout = 30 *$'
+t_like "the Terraform pipeline's apply, what it set" "$TUI_SCREEN" \
+    '^ 12:00:00 UpdateFunctionConfiguration20[^ ]* gha-run-1234 terraform terraform pipeline +timeout = 30; description = Public API \(prod\) *$'
 t_like "the key bar is the Resource view's" "$TUI_SCREEN" "^Enter open  Bksp back  / filter .*$KEYBAR"
 tui_keys nav BSpace
 t_screen "Backspace: the finding again, its filter kept" nav '/aws_lambda_function +1/1 *$'
@@ -187,7 +188,7 @@ t_sel "j down to a dependent in its blast radius" nav "^     aws_db_instance\\.m
 tui_keys nav Enter
 t_screen "Enter opens the dependent's Resource view" nav \
     '^ tfdrift demo .* 5 Resources  Resource  aws_db_instance\.main +1/1 *$'
-t_like "with its finding" "$TUI_SCREEN" '^ 12:00:00 ModifyDBInstance bob +cli +critical modified, open +publicly_accessible'
+t_like "with its finding" "$TUI_SCREEN" '^ 12:00:00 ModifyDBInstance bob +cli +open, critical modified +publicly_accessible'
 tui_keys nav Enter
 t_screen "Enter on the finding opens it in Findings" nav '^ critical modified  aws_db_instance\.main$'
 t_sel "selected there" nav 'CRIT 12:00:00 mod +aws_db_instance\.main '

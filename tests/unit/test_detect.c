@@ -788,6 +788,9 @@ test_lifecycle(void)
 	ok(strcmp(got, "n1:accepted_in_state:-") == 0 && out.n == 1 &&
 	    out.v[0]->resolution->at_ms == 1700000000000LL && !out.v[0]->resolution->has_actor,
 	    "accepted_in_state, at the time the state was read, no event or actor: %s", got);
+	ok(out.n == 1 && out.v[0]->resolution->state_path != NULL &&
+	    strcmp(out.v[0]->resolution->state_path, "lc.tfstate") == 0 &&
+	    out.v[0]->resolution->state_serial == 4, "the resolution names the state: its path and serial 4");
 	finding_list_clear(&out);
 	{
 		/* The unmanaged one, as the store would give it to scan --store. */
@@ -799,6 +802,7 @@ test_lifecycle(void)
 			f = l.v[0];
 		ix = lc_state(m, "lin-1", 4, 20, 1);
 		ok(f != NULL && detector_reevaluate(det, ix, l.v, l.n, 5) == 0, "not managed yet: open");
+		ok(f != NULL && f->resolution == NULL, "... and no resolution");
 		state_index_unref(ix);
 		finding_list_clear(&l);
 	}
@@ -820,6 +824,8 @@ test_lifecycle(void)
 	state_index_unref(ix);
 	lc_res(&out, got, sizeof got);
 	is_str(got, "g1:resource_gone:-", "... resource_gone");
+	ok(out.n == 1 && out.v[0]->resolution->state_path != NULL &&
+	    out.v[0]->resolution->state_serial == 5, "... by serial 5, named");
 	finding_list_clear(&out);
 	free(out.v);
 	detector_free(det);

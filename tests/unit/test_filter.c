@@ -272,6 +272,33 @@ main(void)
 	sup->status = ST_SUPPRESSED;
 	filter_free(fl);
 
+	/* resolvedby: the event that resolved a finding; it asks for resolved ones. */
+	{
+		struct event ev;
+
+		memset(&ev, 0, sizeof ev);
+		ev.id = (char *)"revert-0001";
+		ev.name = (char *)"DeleteBucketPolicy";
+		ev.time_ms = 1716801300000LL;
+		finding_resolve(sup, RR_REVERTED_BY_HAND, &ev, 0);
+		fl = filter_compile("resolvedby:revert-0001", &err);
+		ok(fl != NULL && filter_wants_resolved(fl) && !filter_wants_suppressed(fl),
+		    "resolvedby: asks for resolved findings");
+		ok(filter_match(fl, sup) && !filter_match(fl, sg),
+		    "and keeps the one that event resolved, not one open");
+		filter_free(fl);
+		fl = filter_compile("resolvedby:revert-0002", &err);
+		ok(fl != NULL && !filter_match(fl, sup), "another event's id: not it");
+		filter_free(fl);
+		fl = filter_compile("-resolvedby:revert-0001", &err);
+		ok(fl != NULL && !filter_wants_resolved(fl) && filter_match(fl, sg) && !filter_match(fl, sup),
+		    "negated: every other one, and it does not ask for resolved ones");
+		filter_free(fl);
+		finding_resolution_free(sup->resolution);
+		sup->resolution = NULL;
+		sup->status = ST_SUPPRESSED;
+	}
+
 	sg->event_time_ms = 1716801243000LL;        /* 09:14:03 */
 	test_items_and_times(sg);
 	finding_free(sg);

@@ -240,6 +240,27 @@ test_resolution(void)
 	ok(json_object_object_get_ex(r, "actor", &v) && v == NULL, "and actor null");
 	is_str(json_object_get_string(json_object_object_get(r, "at")), "2024-05-27T10:20:00Z",
 	    "at: when the state was read");
+	ok(!json_object_object_get_ex(r, "state", NULL), "no state named: no state member");
+	json_object_put(o);
+	/* The state that accepted it: its path and serial, read back the same. */
+	f->resolution->state_path = xstrdup("s3://corp-tf/prod.tfstate");
+	f->resolution->state_serial = 42;
+	o = finding_to_json(f);
+	r = json_object_object_get(o, "resolution");
+	is_str(json_object_to_json_string_ext(json_object_object_get(r, "state"), JSON_C_TO_STRING_PLAIN),
+	    "{\"path\":\"s3:\\/\\/corp-tf\\/prod.tfstate\",\"serial\":42}", "resolution.state: path and serial");
+	g = finding_from_json(o, &err);
+	ok(g != NULL && g->resolution->state_path != NULL &&
+	    strcmp(g->resolution->state_path, "s3://corp-tf/prod.tfstate") == 0 &&
+	    g->resolution->state_serial == 42, "read back");
+	finding_free(g);
+	json_object_object_add(json_object_object_get(r, "state"), "serial", json_object_new_string("x"));
+	g = finding_from_json(o, &err);
+	ok(g == NULL && err != NULL && strstr(err, "finding.resolution.state") != NULL,
+	    "a serial that is not a number is refused: %s", err ? err : "accepted");
+	free(err);
+	err = NULL;
+	json_object_object_del(r, "state");
 	json_object_object_add(o, "status", json_object_new_string("open"));
 	g = finding_from_json(o, &err);
 	ok(g == NULL && err != NULL && strstr(err, "finding.resolution") != NULL,

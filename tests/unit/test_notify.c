@@ -714,6 +714,23 @@ test_resolution_payloads(void)
 		json_object_put(fj);
 		finding_free(f);
 	}
+	/* A state that accepted it is named: Slack says which, Falco has its path. */
+	f = mk_resolved(RR_ACCEPTED_IN_STATE, NULL, "2024-05-27T11:00:00Z");
+	f->resolution->state_path = xstrdup("s3://corp-tf/prod.tfstate");
+	f->resolution->state_serial = 43;
+	fj = finding_to_json(f);
+	s = notify_slack_payload(fj);
+	ok(strstr(s, "the state `s3://corp-tf/prod.tfstate` serial 43") != NULL,
+	    "Slack: resolved through the state, path and serial");
+	free(s);
+	s = notify_falco_payload(fj, NULL);
+	p = json_tokener_parse(s);
+	is_str(jstr(jpath(p, "output_fields", NULL), "tfdrift.resolution.state", NULL),
+	    "s3://corp-tf/prod.tfstate", "Falco: tfdrift.resolution.state");
+	json_object_put(p);
+	free(s);
+	json_object_put(fj);
+	finding_free(f);
 	clear_event(&hand);
 }
 
