@@ -92,6 +92,16 @@ if need_cmd tmux; then
 	tui_keys de q
 	tui_exit de 10
 	t_is "the dashboard exits cleanly" "$TUI_RC" 0
+	# What the dashboard stored reads back the same under both locales.
+	for f in json csv; do
+		LC_ALL=C "$TFDRIFT" export --store "$T_TMP/de.db" --format "$f" > "$T_TMP/exp-c.$f" 2>&1
+		LC_ALL=de_DE.UTF-8 "$TFDRIFT" export --store "$T_TMP/de.db" --format "$f" \
+		    > "$T_TMP/exp-de.$f" 2>&1
+		t_ok "export --format $f of the dashboard's store: byte-identical under de_DE.UTF-8" \
+		    cmp "$T_TMP/exp-c.$f" "$T_TMP/exp-de.$f"
+	done
+	t_like "export --format json: 95.5, stored by the dashboard under de_DE.UTF-8" \
+	    "$(cat "$T_TMP/exp-de.json")" '"new": *95\.5'
 else
 	t_skip "the dashboard under de_DE.UTF-8" "tmux is not installed"
 fi
