@@ -733,18 +733,6 @@ to_json(json_object *v)
 	return canon_copy(v);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static char *
 url_decode(const char *s, size_t *outlen)
 {
@@ -755,8 +743,8 @@ url_decode(const char *s, size_t *outlen)
 	for (i = 0; s[i] != '\0'; i++) {
 		int h, l;
 
-		if (s[i] == '%' && (h = hexval((unsigned char)s[i + 1])) >= 0 &&
-		    (l = hexval((unsigned char)s[i + 2])) >= 0) {
+		if (s[i] == '%' && (h = tf_hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (l = tf_hexval((unsigned char)s[i + 2])) >= 0) {
 			sb_addc(&sb, (char)(h * 16 + l));
 			i += 2;
 		} else if (s[i] == '+')

@@ -83,17 +83,6 @@ wipe_free(char *s)
 	}
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Percent-decode n bytes of s (a query value); NULL on a bad escape. */
 static char *
 pct_decode(const char *s, size_t n)
@@ -109,8 +98,8 @@ pct_decode(const char *s, size_t n)
 				free(out);
 				return NULL;
 			}
-			a = hexval((unsigned char)s[i + 1]);
-			b = hexval((unsigned char)s[i + 2]);
+			a = tf_hexval((unsigned char)s[i + 1]);
+			b = tf_hexval((unsigned char)s[i + 2]);
 			if (a < 0 || b < 0) {
 				free(out);
 				return NULL;

@@ -108,18 +108,6 @@ adv(struct tfrc *r)
 		r->col++;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void
 add_utf8(struct strbuf *sb, uint32_t u)
 {
@@ -178,7 +166,7 @@ scan_escape(struct tfrc *r)
 	}
 	adv(r);
 	for (i = 0; i < n; i++) {
-		if ((d = hexval(peek(r, 0))) < 0)
+		if ((d = tf_hexval(peek(r, 0))) < 0)
 			return fail_at(r, line, col, "a \\%s escape needs hex digits", c == 'x' ? "x" :
 			    c == 'u' ? "u" : "U");
 		u = u * 16 + (uint32_t)d;
@@ -338,7 +326,7 @@ next(struct tfrc *r)
 	if ((c >= '0' && c <= '9') || (c == '-' && peek(r, 1) >= '0' && peek(r, 1) <= '9')) {
 		r->t = TK_NUMBER;
 		adv(r);
-		while ((c = peek(r, 0)) >= 0 && ((c >= '0' && c <= '9') || hexval(c) >= 0 ||
+		while ((c = peek(r, 0)) >= 0 && ((c >= '0' && c <= '9') || tf_hexval(c) >= 0 ||
 		    c == 'x' || c == 'X' || c == '.' || ((c == '+' || c == '-') &&
 		    (r->p[-1] == 'e' || r->p[-1] == 'E'))))
 			adv(r);
