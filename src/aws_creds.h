@@ -95,6 +95,9 @@ char *aws_xml_text(const char *xml, const char *name);
 int aws_sts_parse(const char *xml, struct aws_keys_buf *out, char **err);
 /* An Expiration value (ISO 8601 / RFC 3339, with or without fraction, Z or an offset). */
 int aws_parse_expiration(const char *s, int64_t *ms);
+/* The IAM Identity Center token cache file the AWS CLI writes for an sso-session name (or,
+ * for a legacy profile, its sso_start_url): HOME/.aws/sso/cache/<sha1 hex>.json. Heap. */
+char *aws_sso_cache_path(const char *home, const char *session_or_url);
 /* The container credentials URL from the environment (RELATIVE: http://169.254.170.2<uri>;
  * FULL: checked to be https, loopback or an allowed host). Heap string; NULL with *err
  * (NULL too, *err unset, when neither variable is set). */
