@@ -1404,7 +1404,7 @@ source_keys(struct ctx *x, const char *profile, const char **seen, int nseen,
 	else if ((rc = file_keys(&x->cred, 0, profile, out, err)) == 0 &&
 	    (rc = file_keys(&x->conf, 1, profile, out, err)) == 0)
 		rc = tf_err(err, "source_profile %s has no credentials (no keys, role_arn, "
-		    "web_identity_token_file or credential_process)", profile);
+		    "web_identity_token_file, sso_account_id/sso_role_name or credential_process)", profile);
 done:
 	if (rc > 0)
 		rc = 0;
@@ -1698,9 +1698,9 @@ sso_refresh_token(struct ctx *x, const struct sso_conf *s, const char *path,
 	} else if ((o = json_tokener_parse(rs.body.buf != NULL ? rs.body.buf : "")) == NULL ||
 	    !json_object_is_type(o, json_type_object) || jstr(o, "accessToken") == NULL ||
 	    !json_object_object_get_ex(o, "expiresIn", &v) ||
-	    (exp_in = json_object_get_int64(v)) <= 0)
+	    (exp_in = json_object_get_int64(v)) <= 0 || exp_in > 366L * 24 * 3600)
 		rc = tf_err(err, "SSO OIDC CreateToken at %s: the answer has no accessToken or "
-		    "expiresIn", url);
+		    "no expiresIn of 1 s to a year", url);
 	else {
 		tf_format_time((now_ms() / 1000 + exp_in) * 1000, when);
 		json_object_object_add(tok, "accessToken",
@@ -1848,7 +1848,8 @@ sso_role_keys(struct ctx *x, const char *profile, const struct sso_conf *s, cons
 	    (id = jstr(rc_o, "accessKeyId")) == NULL || *id == '\0' ||
 	    (secret = jstr(rc_o, "secretAccessKey")) == NULL || *secret == '\0' ||
 	    !json_object_object_get_ex(rc_o, "expiration", &v) ||
-	    !json_object_is_type(v, json_type_int) || json_object_get_int64(v) <= 0)
+	    (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double)) ||
+	    json_object_get_int64(v) <= 0)
 		rc = tf_err(err, "profile %s: SSO GetRoleCredentials at %s: the answer has no "
 		    "roleCredentials with accessKeyId, secretAccessKey and expiration", profile,
 		    base);
