@@ -9,6 +9,7 @@
       resolve the profile's credentials with botocore (AWS_ENDPOINT_URL_SSO and
       AWS_ENDPOINT_URL_SSO_OIDC point it at the mock); prints "method access_key_id"
       (never the secret), or "error: ClassName" on stderr with exit 1
+      (AWS_SSO_BOTOCORE_DEBUG=1: the traceback too)
 
 Exit 77 when botocore is not installed (the test skips those checks).
 """
@@ -25,15 +26,14 @@ except ImportError:
 
 
 def endpoint_overrides(session):
-    """AWS_ENDPOINT_URL_SSO / AWS_ENDPOINT_URL_SSO_OIDC for a botocore older than 1.31
+    """AWS_ENDPOINT_URL_<SERVICE> (SSO, SSO_OIDC, STS) for a botocore older than 1.31
     (Debian 12 has 1.29), which predates service-specific endpoint variables: passed as
     endpoint_url, which is what newer botocore does with them. Nothing else changes: the
     profile resolution, the cache and the refresh are botocore's own."""
-    env = {"sso": "AWS_ENDPOINT_URL_SSO", "sso-oidc": "AWS_ENDPOINT_URL_SSO_OIDC"}
     create = session.create_client
 
     def create_client(service_name, *args, **kwargs):
-        url = os.environ.get(env.get(service_name, ""))
+        url = os.environ.get("AWS_ENDPOINT_URL_" + service_name.upper().replace("-", "_"))
         if url and not kwargs.get("endpoint_url"):
             kwargs["endpoint_url"] = url
         return create(service_name, *args, **kwargs)
@@ -64,6 +64,8 @@ def main():
             print(c.method, f.access_key)
         except Exception as e:  # the class is what the test compares
             print("error: %s" % type(e).__name__, file=sys.stderr)
+            if os.environ.get("AWS_SSO_BOTOCORE_DEBUG"):
+                raise
             return 1
         return 0
     print("usage: aws_sso_botocore.py save|creds ...", file=sys.stderr)

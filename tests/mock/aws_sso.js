@@ -9,7 +9,10 @@
 //           "expirySeconds": 3600                    (role credentials' lifetime),
 //           "client": { "id": "...", "secret": "..." },
 //           "refreshTokens": ["refresh token CreateToken accepts", ...],
-//           "tokenExpiresIn": 28800 }
+//           "tokenExpiresIn": 28800,
+//           "issue": { "id": "ASIA...", "secret": "...", "token": "..." } }   (optional: every
+//           GetRoleCredentials hands out these keys, so tests/mock/aws_auth.js can be told to
+//           accept them as the signer of an AssumeRole)
 // A refreshed access token is accepted by the portal from then on; the refresh token used is
 // replaced by a new one (rotation, as the real service may do).
 // Control (tests): GET /__control/state -> counters and the last calls (token suffixes only);
@@ -58,10 +61,11 @@ function getRole(req, res, url) {
   }
   state.getRole++;
   serial++;
+  const fixed = cfg.issue;
   json(res, 200, { roleCredentials: {
-    accessKeyId: 'ASIASSO' + String(serial).padStart(13, '0'),
-    secretAccessKey: 'ssoSECRET' + crypto.randomBytes(15).toString('base64'),
-    sessionToken: 'ssoTOKEN' + crypto.randomBytes(24).toString('base64'),
+    accessKeyId: fixed ? fixed.id : 'ASIASSO' + String(serial).padStart(13, '0'),
+    secretAccessKey: fixed ? fixed.secret : 'ssoSECRET' + crypto.randomBytes(15).toString('base64'),
+    sessionToken: fixed ? fixed.token : 'ssoTOKEN' + crypto.randomBytes(24).toString('base64'),
     expiration: Date.now() + cfg.expirySeconds * 1000,
   } });
 }
