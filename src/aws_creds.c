@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1611,7 +1612,9 @@ static int
 sso_cache_write(const char *path, struct json_object *tok, char **err)
 {
 	const char *text = json_object_to_json_string_ext(tok, JSON_C_TO_STRING_PLAIN);
-	char *tmp = xasprintf("%s.tfdrift-%ld.tmp", path, (long)getpid());
+	static atomic_uint seq;         /* two chains of one process may refresh at once */
+	char *tmp = xasprintf("%s.tfdrift-%ld-%u.tmp", path, (long)getpid(),
+	    atomic_fetch_add(&seq, 1u));
 	size_t n = strlen(text), off = 0;
 	int fd, rc = 0;
 
