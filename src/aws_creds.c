@@ -1770,10 +1770,12 @@ sso_access_token(struct ctx *x, const char *profile, const struct sso_conf *s, c
 		goto out;
 	}
 	if (s->session != NULL && exp_ms - now_ms() < SSO_TOKEN_WINDOW_MS) {
-		if (sso_refresh_token(x, s, path, tok, &e) == 0) {
-			at = jstr(tok, "accessToken");
-			aws_parse_expiration(jstr(tok, "expiresAt"), &exp_ms);
-		}
+		/* Read the token again either way: a refresh whose answer arrived but could not
+		 * be written back has still replaced the strings in tok (and its token works). */
+		sso_refresh_token(x, s, path, tok, &e);
+		at = jstr(tok, "accessToken");
+		if (aws_parse_expiration(jstr(tok, "expiresAt"), &exp_ms) != 0)
+			exp_ms = 0;
 	}
 	if (exp_ms <= now_ms()) {
 		char t[32];
