@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include <openssl/evp.h>
 
 #include "aws_creds.h"
 #include "util.h"
@@ -37,7 +39,7 @@ int (*aws_fuzz_process)(char *const *argv, struct strbuf *out, struct strbuf *er
 
 /* The chain's steps, in order; the one that produced temporary keys is run again to refresh. */
 enum step {
-	STEP_ENV, STEP_ROLE, STEP_WEBID, STEP_CREDFILE, STEP_PROCESS, STEP_CONFFILE,
+	STEP_ENV, STEP_ROLE, STEP_WEBID, STEP_SSO, STEP_CREDFILE, STEP_PROCESS, STEP_CONFFILE,
 	STEP_CONTAINER, STEP_IMDS, STEP_COUNT
 };
 
@@ -1334,6 +1336,7 @@ env_keys(struct aws_keys_buf *out, char **why, char **err)
 
 static int profile_role(struct ctx *, const char *, const char **, int, struct aws_keys_buf *,
     char **);
+static int sso_keys(struct ctx *, const char *, struct aws_keys_buf *, char **);
 
 /* A profile with web_identity_token_file (and role_arn). */
 static int
@@ -1395,12 +1398,14 @@ source_keys(struct ctx *x, const char *profile, const char **seen, int nseen,
 			}
 		} else
 			rc = profile_role(x, profile, seen, nseen, out, err);
-	} else if (proc != NULL)
+	} else if ((rc = sso_keys(x, profile, out, err)) != 0)
+		;       /* an SSO profile: before credential_process and the files (botocore) */
+	else if (proc != NULL)
 		rc = run_process(profile, proc, out, err);
 	else if ((rc = file_keys(&x->cred, 0, profile, out, err)) == 0 &&
 	    (rc = file_keys(&x->conf, 1, profile, out, err)) == 0)
 		rc = tf_err(err, "source_profile %s has no credentials (no keys, role_arn, "
-		    "web_identity_token_file or credential_process)", profile);
+		    "web_identity_token_file, sso_account_id/sso_role_name or credential_process)", profile);
 done:
 	if (rc > 0)
 		rc = 0;
@@ -1492,6 +1497,408 @@ out:
 	return rc;
 }
 
+/* ---- IAM Identity Center (SSO) profiles (botocore SSOProvider, SSOTokenProvider) ---- */
+
+#define SSO_TOKEN_WINDOW_MS (15 * 60 * 1000)    /* botocore's SSOTokenProvider._REFRESH_WINDOW */
+
+struct sso_conf {
+	char *session;                  /* sso_session, or NULL: the legacy form */
+	char *start_url, *region, *account, *role;
+};
+
+static void
+sso_conf_free(struct sso_conf *s)
+{
+	free(s->session);
+	free(s->start_url);
+	free(s->region);
+	free(s->account);
+	free(s->role);
+}
+
+char *
+aws_sso_cache_path(const char *home, const char *session_or_url)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+
+	EVP_Digest(session_or_url, strlen(session_or_url), md, &mdlen, EVP_sha1(), NULL);
+	for (i = 0; i < mdlen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex[2 * mdlen] = '\0';
+	return xasprintf("%s/.aws/sso/cache/%s.json", home != NULL ? home : "", hex);
+}
+
+/* What to run to sign in again, for messages. */
+static char *
+sso_login_hint(const char *profile, const struct sso_conf *s)
+{
+	if (s->session != NULL)
+		return xasprintf("run `aws sso login --profile %s` (or `aws sso login --sso-session "
+		    "%s`)", profile, s->session);
+	return xasprintf("run `aws sso login --profile %s`", profile);
+}
+
+/* The profile's SSO settings: 1 an SSO profile (s filled), 0 not one, -1 error. A profile is
+ * one when it has sso_account_id or sso_role_name; sso_session names an [sso-session NAME]
+ * section of the config file that gives sso_start_url and sso_region (a value in both must
+ * agree). */
+static int
+sso_config(struct ctx *x, const char *profile, struct sso_conf *s, char **err)
+{
+	static const char *const keys[] = { "sso_start_url", "sso_region" };
+	struct strbuf miss;
+	char *sect = NULL;
+	int i, found = 0, rc = 1;
+
+	memset(s, 0, sizeof *s);
+	s->account = prof_get(x, profile, "sso_account_id");
+	s->role = prof_get(x, profile, "sso_role_name");
+	if (s->account == NULL && s->role == NULL)
+		return 0;
+	s->start_url = prof_get(x, profile, "sso_start_url");
+	s->region = prof_get(x, profile, "sso_region");
+	s->session = prof_get(x, profile, "sso_session");
+	sb_init(&miss);
+	if (s->session != NULL) {
+		sect = xasprintf("sso-session %s", s->session);
+		if (x->conf.text != NULL)
+			free(aws_ini_get(x->conf.text, sect, "sso_start_url", &found));
+		if (!found) {
+			rc = tf_err(err, "profile %s: sso_session %s: no [%s] section in %s", profile,
+			    s->session, sect, x->conf.path);
+			goto out;
+		}
+		for (i = 0; i < 2; i++) {
+			char **slot = i == 0 ? &s->start_url : &s->region;
+			char *v = aws_ini_get(x->conf.text, sect, keys[i], NULL);
+
+			if (v != NULL && *slot != NULL && strcmp(v, *slot) != 0) {
+				rc = tf_err(err, "profile %s: %s is %s in the profile but %s in [%s] "
+				    "(%s)", profile, keys[i], *slot, v, sect, x->conf.path);
+				free(v);
+				goto out;
+			}
+			if (v != NULL) {
+				free(*slot);
+				*slot = v;
+			}
+		}
+	}
+	if (s->role == NULL)
+		sb_addf(&miss, "%ssso_role_name", miss.len ? ", " : "");
+	if (s->account == NULL)
+		sb_addf(&miss, "%ssso_account_id", miss.len ? ", " : "");
+	if (s->start_url == NULL)
+		sb_addf(&miss, "%ssso_start_url", miss.len ? ", " : "");
+	if (s->region == NULL)
+		sb_addf(&miss, "%ssso_region", miss.len ? ", " : "");
+	if (miss.len)
+		rc = tf_err(err, "profile %s is configured to use SSO but is missing %s (set in the "
+		    "profile%s%s%s, %s)", profile, miss.buf, sect != NULL ? " or in [" : "",
+		    sect != NULL ? sect : "", sect != NULL ? "]" : "", x->conf.path);
+out:
+	sb_free(&miss);
+	free(sect);
+	if (rc < 0)
+		sso_conf_free(s);
+	return rc;
+}
+
+/* Write the token cache file back the way a reader never sees half of it: a temporary file
+ * (0600) in the same directory, then rename. */
+static int
+sso_cache_write(const char *path, struct json_object *tok, char **err)
+{
+	const char *text = json_object_to_json_string_ext(tok, JSON_C_TO_STRING_PLAIN);
+	static atomic_uint seq;         /* two chains of one process may refresh at once */
+	char *tmp = xasprintf("%s.tfdrift-%ld-%u.tmp", path, (long)getpid(),
+	    atomic_fetch_add(&seq, 1u));
+	size_t n = strlen(text), off = 0;
+	int fd, rc = 0;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = tf_err(err, "cannot write the SSO token cache %s: %s", tmp, strerror(errno));
+		free(tmp);
+		return rc;
+	}
+	while (off < n) {
+		ssize_t w = write(fd, text + off, n - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			rc = -1;
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (rc == 0 && fsync(fd) != 0)
+		rc = -1;
+	if (close(fd) != 0)
+		rc = -1;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -1;
+	if (rc != 0) {
+		rc = tf_err(err, "cannot write the SSO token cache %s: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+	free(tmp);
+	return rc;
+}
+
+/* SSO OIDC CreateToken with the cached refresh token: tok updated (accessToken, expiresAt,
+ * refreshToken) and written back to path, 0; or -1 with *err (the caller decides whether the
+ * old token still serves). */
+static int
+sso_refresh_token(struct ctx *x, const struct sso_conf *s, const char *path,
+    struct json_object *tok, char **err)
+{
+	static const char *const hdrs[] = { "Content-Type: application/json", NULL };
+	const char *cid = jstr(tok, "clientId"), *csec = jstr(tok, "clientSecret");
+	const char *rt = jstr(tok, "refreshToken"), *reg = jstr(tok, "registrationExpiresAt");
+	struct json_object *body, *o = NULL, *v;
+	char *base, *url, *e = NULL, *d, *btext;
+	struct http_req rq;
+	struct http_resp rs;
+	int64_t reg_ms, exp_in;
+	char when[32];
+	int rc = -1;
+
+	if (rt == NULL || cid == NULL || csec == NULL || reg == NULL)
+		return tf_err(err, "it has no refresh token");
+	if (aws_parse_expiration(reg, &reg_ms) != 0 || reg_ms <= now_ms())
+		return tf_err(err, "its client registration expired (registrationExpiresAt %.40s)",
+		    reg);
+	body = json_object_new_object();
+	json_object_object_add(body, "clientId", json_object_new_string(cid));
+	json_object_object_add(body, "clientSecret", json_object_new_string(csec));
+	json_object_object_add(body, "grantType", json_object_new_string("refresh_token"));
+	json_object_object_add(body, "refreshToken", json_object_new_string(rt));
+	btext = xstrdup(json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN));
+	json_object_put(body);
+	base = aws_endpoint("SSO_OIDC", "oidc", s->region, NULL);
+	url = xasprintf("%s/token", base);
+	memset(&rq, 0, sizeof rq);
+	rq.method = "POST";
+	rq.url = url;
+	rq.headers = hdrs;
+	rq.body = btext;
+	rq.body_len = strlen(btext);
+	rq.timeout_ms = 10000;
+	rq.connect_timeout_ms = 5000;
+	rq.max_body = TF_MAX_CREDENTIALS;
+	if (http_try(x, &rq, &rs, 3, &e) != 0) {
+		rc = tf_err(err, "SSO OIDC CreateToken at %s: %s", url, e);
+		free(e);
+	} else if ((d = http_not_api(&rs, "JSON")) != NULL || rs.status != 200) {
+		if (d == NULL)
+			d = error_detail(&rs);
+		rc = tf_err(err, "SSO OIDC CreateToken at %s: %s", url, d);
+		free(d);
+	} else if ((o = json_tokener_parse(rs.body.buf != NULL ? rs.body.buf : "")) == NULL ||
+	    !json_object_is_type(o, json_type_object) || jstr(o, "accessToken") == NULL ||
+	    !json_object_object_get_ex(o, "expiresIn", &v) ||
+	    (exp_in = json_object_get_int64(v)) <= 0 || exp_in > 366L * 24 * 3600)
+		rc = tf_err(err, "SSO OIDC CreateToken at %s: the answer has no accessToken or "
+		    "no expiresIn of 1 s to a year", url);
+	else {
+		tf_format_time((now_ms() / 1000 + exp_in) * 1000, when);
+		json_object_object_add(tok, "accessToken",
+		    json_object_new_string(jstr(o, "accessToken")));
+		json_object_object_add(tok, "expiresAt", json_object_new_string(when));
+		if (jstr(o, "refreshToken") != NULL)
+			json_object_object_add(tok, "refreshToken",
+			    json_object_new_string(jstr(o, "refreshToken")));
+		rc = sso_cache_write(path, tok, err);
+	}
+	json_object_put(o);
+	if (rs.body.buf != NULL)
+		memset(rs.body.buf, 0, rs.body.len);
+	http_resp_free(&rs);
+	wipe_free(btext);
+	free(url);
+	free(base);
+	return rc;
+}
+
+/* The cached SSO access token of s (refreshed through SSO OIDC when it expires within 15
+ * minutes and the cache holds a refresh token: the sso_session form only, as botocore). Heap
+ * string, or NULL with *err saying what the user should do. */
+static char *
+sso_access_token(struct ctx *x, const char *profile, const struct sso_conf *s, char **err)
+{
+	const char *home = env("HOME"), *at, *ea;
+	char *path = aws_sso_cache_path(home, s->session != NULL ? s->session : s->start_url);
+	char *hint = sso_login_hint(profile, s), *text = NULL, *e = NULL, *r = NULL;
+	char what[300];
+	struct json_object *tok = NULL;
+	size_t len;
+	int64_t exp_ms;
+
+	if (s->session != NULL)
+		snprintf(what, sizeof what, "sso-session %s", s->session);
+	else
+		snprintf(what, sizeof what, "%s", s->start_url);
+	if (access(path, F_OK) != 0) {
+		tf_err(err, "profile %s: no SSO token for %s in the cache (%s: no such file): "
+		    "sign in with %s", profile, what, path, hint + 4);
+		goto out;
+	}
+	if (tf_read_file(path, TF_FILE_CREDENTIALS, &text, &len, &e) != 0) {
+		tf_err(err, "profile %s: cannot read the SSO token cache: %s", profile, e);
+		goto out;
+	}
+	tok = json_tokener_parse(text);
+	if (tok == NULL || !json_object_is_type(tok, json_type_object)) {
+		tf_err(err, "profile %s: the SSO token cache %s is not a JSON object; %s to "
+		    "write it again", profile, path, hint);
+		goto out;
+	}
+	at = jstr(tok, "accessToken");
+	ea = jstr(tok, "expiresAt");
+	if (at == NULL || *at == '\0' || ea == NULL) {
+		tf_err(err, "profile %s: the SSO token cache %s has no %s; %s to write it again",
+		    profile, path, at == NULL || *at == '\0' ? "accessToken" : "expiresAt", hint);
+		goto out;
+	}
+	if (aws_parse_expiration(ea, &exp_ms) != 0) {
+		tf_err(err, "profile %s: the SSO token cache %s: expiresAt \"%.40s\" is not a "
+		    "time; %s to write it again", profile, path, ea, hint);
+		goto out;
+	}
+	if (s->session != NULL && exp_ms - now_ms() < SSO_TOKEN_WINDOW_MS) {
+		/* Read the token again either way: a refresh whose answer arrived but could not
+		 * be written back has still replaced the strings in tok (and its token works). */
+		sso_refresh_token(x, s, path, tok, &e);
+		at = jstr(tok, "accessToken");
+		if (aws_parse_expiration(jstr(tok, "expiresAt"), &exp_ms) != 0)
+			exp_ms = 0;
+	}
+	if (exp_ms <= now_ms()) {
+		char t[32];
+
+		tf_format_time(exp_ms, t);
+		if (s->session == NULL)
+			tf_err(err, "profile %s: the SSO token for %s expired at %s; %s", profile,
+			    what, t, hint);
+		else
+			tf_err(err, "profile %s: the SSO token for %s expired at %s and cannot be "
+			    "refreshed (%s); %s", profile, what, t, e, hint);
+		goto out;
+	}
+	r = xstrdup(at);
+out:
+	if (tok != NULL) {
+		/* Wipe the token's strings before the object goes. */
+		json_object_object_foreach(tok, k, v) {
+			(void)k;
+			if (json_object_is_type(v, json_type_string))
+				memset((char *)json_object_get_string(v), 0,
+				    (size_t)json_object_get_string_len(v));
+		}
+		json_object_put(tok);
+	}
+	wipe_free(text);
+	free(e);
+	free(hint);
+	free(path);
+	return r;
+}
+
+/* GetRoleCredentials on the IAM Identity Center portal. 0 or -1. */
+static int
+sso_role_keys(struct ctx *x, const char *profile, const struct sso_conf *s, const char *token,
+    struct aws_keys_buf *out, char **err)
+{
+	char *base = aws_endpoint("SSO", "portal.sso", s->region, NULL);
+	char *role = http_encode(s->role, 0), *acct = http_encode(s->account, 0);
+	char *url = xasprintf("%s/federation/credentials?role_name=%s&account_id=%s", base, role,
+	    acct);
+	char *hdr = xasprintf("x-amz-sso_bearer_token: %s", token), *e = NULL, *d, *hint;
+	const char *hdrs[] = { hdr, "Accept: application/json", NULL };
+	struct json_object *o = NULL, *rc_o = NULL, *v;
+	const char *id, *secret, *stok;
+	struct http_req rq;
+	struct http_resp rs;
+	int rc = -1;
+
+	memset(&rq, 0, sizeof rq);
+	rq.url = url;
+	rq.headers = hdrs;
+	rq.timeout_ms = 10000;
+	rq.connect_timeout_ms = 5000;
+	rq.max_body = TF_MAX_CREDENTIALS;
+	if (http_try(x, &rq, &rs, 3, &e) != 0) {
+		rc = tf_err(err, "profile %s: SSO GetRoleCredentials at %s: %s", profile, base, e);
+		free(e);
+	} else if (rs.status == 401 || rs.status == 403) {
+		d = error_detail(&rs);
+		hint = sso_login_hint(profile, s);
+		rc = tf_err(err, "profile %s: SSO GetRoleCredentials for role %s in account %s at "
+		    "%s: %s: the SSO session has expired or was revoked, or the role is not "
+		    "yours; %s", profile, s->role, s->account, base, d, hint);
+		free(hint);
+		free(d);
+	} else if ((d = http_not_api(&rs, "JSON")) != NULL || rs.status != 200) {
+		if (d == NULL)
+			d = error_detail(&rs);
+		rc = tf_err(err, "profile %s: SSO GetRoleCredentials at %s: %s", profile, base, d);
+		free(d);
+	} else if ((o = json_tokener_parse(rs.body.buf != NULL ? rs.body.buf : "")) == NULL ||
+	    !json_object_object_get_ex(o, "roleCredentials", &rc_o) ||
+	    !json_object_is_type(rc_o, json_type_object) ||
+	    (id = jstr(rc_o, "accessKeyId")) == NULL || *id == '\0' ||
+	    (secret = jstr(rc_o, "secretAccessKey")) == NULL || *secret == '\0' ||
+	    !json_object_object_get_ex(rc_o, "expiration", &v) ||
+	    (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double)) ||
+	    json_object_get_int64(v) <= 0)
+		rc = tf_err(err, "profile %s: SSO GetRoleCredentials at %s: the answer has no "
+		    "roleCredentials with accessKeyId, secretAccessKey and expiration", profile,
+		    base);
+	else {
+		stok = jstr(rc_o, "sessionToken");
+		buf_set(out, id, secret, stok, json_object_get_int64(v));
+		rc = 0;
+	}
+	json_object_put(o);
+	if (rs.body.buf != NULL)
+		memset(rs.body.buf, 0, rs.body.len);
+	http_resp_free(&rs);
+	wipe_free(hdr);
+	free(url);
+	free(role);
+	free(acct);
+	free(base);
+	return rc;
+}
+
+/* An SSO profile: 1 keys, 0 not one, -1 error. */
+static int
+sso_keys(struct ctx *x, const char *profile, struct aws_keys_buf *out, char **err)
+{
+	struct sso_conf s;
+	char *token;
+	int rc;
+
+	if ((rc = sso_config(x, profile, &s, err)) <= 0)
+		return rc;
+	if ((token = sso_access_token(x, profile, &s, err)) == NULL)
+		rc = -1;
+	else if (sso_role_keys(x, profile, &s, token, out, err) != 0)
+		rc = -1;
+	else {
+		free(x->source);
+		x->source = xasprintf("sso role %s in account %s (profile %s)", s.role, s.account,
+		    profile);
+	}
+	wipe_free(token);
+	sso_conf_free(&s);
+	return rc;
+}
+
 /* ---- the chain ---- */
 
 static const char *
@@ -1574,6 +1981,9 @@ run_step(struct ctx *x, int step, struct strbuf *tried, struct aws_keys_buf *out
 			rc = 1;
 			x->source = xasprintf("web identity %s", arn);
 		}
+		break;
+	case STEP_SSO:
+		rc = sso_keys(x, x->profile, out, err);
 		break;
 	case STEP_CREDFILE:
 		if ((rc = file_keys(&x->cred, 0, x->profile, out, err)) == 1)

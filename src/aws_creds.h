@@ -6,7 +6,11 @@
  * "default") in the shared credentials file (AWS_SHARED_CREDENTIALS_FILE, ~/.aws/credentials)
  * and config file (AWS_CONFIG_FILE, ~/.aws/config, sections "[profile x]"): static keys,
  * credential_process, role_arn with source_profile or credential_source through STS
- * AssumeRole, web_identity_token_file; web identity from the environment
+ * AssumeRole, web_identity_token_file, IAM Identity Center (SSO: sso_session with an
+ * [sso-session NAME] section, or the legacy sso_start_url; the AWS CLI's token cache
+ * ~/.aws/sso/cache, refreshed through SSO OIDC; GetRoleCredentials on the portal,
+ * AWS_ENDPOINT_URL_SSO / AWS_ENDPOINT_URL_SSO_OIDC override the endpoints; botocore's place:
+ * after web identity, before the credentials file's keys); web identity from the environment
  * (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN [+ AWS_ROLE_SESSION_NAME]); container
  * credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI with
  * AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE]); EC2 instance metadata (IMDSv2 token first;
@@ -95,6 +99,9 @@ char *aws_xml_text(const char *xml, const char *name);
 int aws_sts_parse(const char *xml, struct aws_keys_buf *out, char **err);
 /* An Expiration value (ISO 8601 / RFC 3339, with or without fraction, Z or an offset). */
 int aws_parse_expiration(const char *s, int64_t *ms);
+/* The IAM Identity Center token cache file the AWS CLI writes for an sso-session name (or,
+ * for a legacy profile, its sso_start_url): HOME/.aws/sso/cache/<sha1 hex>.json. Heap. */
+char *aws_sso_cache_path(const char *home, const char *session_or_url);
 /* The container credentials URL from the environment (RELATIVE: http://169.254.170.2<uri>;
  * FULL: checked to be https, loopback or an allowed host). Heap string; NULL with *err
  * (NULL too, *err unset, when neither variable is set). */

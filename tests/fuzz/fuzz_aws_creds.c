@@ -15,6 +15,9 @@
  *   i IMDS       answers to the token PUT, the role-name GET and the credentials GET
  *   s STS        chunk 0 through aws_sts_parse and aws_xml_text, then the chain's
  *                AssumeRoleWithWebIdentity (web identity from the environment) answered with it
+ *   o SSO        chunk 0 is the IAM Identity Center token cache file of an sso_session
+ *                profile ("default", session "fz"; odd lengths: the legacy form, keyed by the
+ *                start URL); then answers to SSO OIDC CreateToken and GetRoleCredentials
  *
  * Oracles: a failure says why; a success has both keys; the source description never holds
  * the secret key. */
@@ -23,6 +26,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "aws_creds.h"
 #include "fuzz_common.h"
@@ -124,8 +128,8 @@ chain(const char *profile)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char modes[] = "cpkis";
-	static char *conf_path, *cred_path, *tok_path;
+	static const char modes[] = "cpkiso";
+	static char *conf_path, *cred_path, *tok_path, *sso_path, *sso_legacy_path;
 	struct fz_chunks ch;
 	const char *profile = NULL;
 	int mode;
@@ -143,6 +147,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	clear_env();
 	unlink(conf_path);
 	unlink(cred_path);
+	if (sso_path == NULL) {
+		char *d = fz_path(".aws");
+
+		mkdir(d, 0700);
+		free(d);
+		d = fz_path(".aws/sso");
+		mkdir(d, 0700);
+		free(d);
+		d = fz_path(".aws/sso/cache");
+		mkdir(d, 0700);
+		free(d);
+		sso_path = aws_sso_cache_path(fz_dir(), "fz");
+		sso_legacy_path = aws_sso_cache_path(fz_dir(), "https://fz.awsapps.com/start");
+	}
+	/* A cache file left by an earlier input must not change what a profile does. */
+	unlink(sso_path);
+	unlink(sso_legacy_path);
 	fz_write(tok_path, "fuzz-token", 10);
 	setenv("AWS_CONFIG_FILE", conf_path, 1);
 	setenv("AWS_SHARED_CREDENTIALS_FILE", cred_path, 1);
@@ -150,7 +171,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[0] != '\0' && strchr(modes, data[0]) != NULL)
 		mode = (int)(strchr(modes, data[0]) - modes);
 	else {
-		mode = data[0] % 5;
+		mode = data[0] % 6;
 		profile = profiles[data[0] / 5 % TF_ARRLEN(profiles)];
 	}
 	fz_split(data + 1, size - 1, &ch);
@@ -207,6 +228,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setenv("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/fuzz", 1);
 		setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
 		fz_http_answer(&ch, 0);
+		chain(NULL);
+		break;
+	}
+	case 5: {
+		static const char conf[] = "[default]\nsso_session = fz\n"
+		    "sso_account_id = 111122223333\nsso_role_name = ReadOnly\n"
+		    "[sso-session fz]\nsso_start_url = https://fz.awsapps.com/start\n"
+		    "sso_region = us-east-1\n";
+		static const char legacy[] = "[default]\n"
+		    "sso_start_url = https://fz.awsapps.com/start\nsso_region = us-east-1\n"
+		    "sso_account_id = 111122223333\nsso_role_name = ReadOnly\n";
+		int is_legacy = ch.n > 0 && ch.len[0] % 2 == 1;
+
+		if (is_legacy)
+			fz_write(conf_path, legacy, sizeof legacy - 1);
+		else
+			fz_write(conf_path, conf, sizeof conf - 1);
+		if (ch.n > 0)
+			fz_write(is_legacy ? sso_legacy_path : sso_path, ch.p[0], ch.len[0]);
+		setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+		fz_http_answer(&ch, 1);
 		chain(NULL);
 		break;
 	}

@@ -214,5 +214,28 @@ main(void)
 	unsetenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
 	s = aws_container_url(&err);
 	ok(s == NULL && err == NULL, "neither set: NULL and no error");
+
+	/* The SSO token cache names: botocore's test vector (tests/unit/test_utils.py,
+	 * SSOTokenLoader: the start URL's sha1) and a session name's. */
+	s = aws_sso_cache_path("/home/u", "https://d-abc123.awsapps.com/start");
+	is_str(s, "/home/u/.aws/sso/cache/40a89917e3175433e361b710a9d43528d7f1890a.json",
+	    "legacy SSO cache file: sha1 of the start URL");
+	free(s);
+	s = aws_sso_cache_path("/h", "admin");
+	is_str(s, "/h/.aws/sso/cache/d033e22ae348aeb5660fc2140aec35850c4da997.json",
+	    "sso_session cache file: sha1 of the session name");
+	free(s);
+	{
+		static const char sso[] =
+		    "[profile dev]\nsso_session = my-sso\n"
+		    "[sso-session my-sso]\nsso_region = us-east-1\n"
+		    "sso_start_url = https://my-sso-portal.awsapps.com/start\n";
+		int found = 0;
+
+		s = aws_ini_get(sso, "sso-session my-sso", "sso_start_url", &found);
+		is_str(s, "https://my-sso-portal.awsapps.com/start", "[sso-session NAME] is a section");
+		free(s);
+		ok(found, "... found");
+	}
 	return done_testing();
 }
