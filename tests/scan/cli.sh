@@ -32,7 +32,8 @@ t_exit "--help exits 0" 0 "$TFDRIFT" --help
 t_exit "scan --help exits 0" 0 "$TFDRIFT" scan --help
 t_like "and lists scan's options" "$T_OUT" '^  -f, --format FMT'
 t_exit "an unknown scan option exits 1" 1 "$TFDRIFT" scan --frobnicate
-t_like "with scan's usage" "$T_ERR" '^usage: tfdrift scan'
+t_is "in one line and a pointer to the help" "$T_ERR" "tfdrift scan: unknown option --frobnicate
+see 'tfdrift scan --help'"
 t_exit "scan without inputs exits 1" 1 "$TFDRIFT" scan
 t_like "and says what is missing" "$T_ERR" 'need at least one --state'
 
