@@ -435,6 +435,8 @@ cmd_help(int argc, char **argv)
 		cli_help(stdout, NULL);
 		return 0;
 	}
+	if (argv[1][0] == '-')
+		return cli_usage_error("help", "unknown option %s", argv[1]);
 	if (argc > 3 || (c = find_words(argc - 1, argv + 1)) == NULL ||
 	    (argc == 3 && strchr(c->name, ' ') == NULL))
 		return cli_usage_error("help", "no such command: %s%s%s", argv[1],
@@ -568,6 +570,8 @@ cmd_completion(int argc, char **argv)
 		cli_help(stdout, "completion");
 		return 0;
 	}
+	if (argc >= 2 && argv[1][0] == '-')
+		return cli_usage_error("completion", "unknown option %s", argv[1]);
 	if (argc != 2)
 		return cli_usage_error("completion", "expected one shell: bash or zsh");
 	if (strcmp(argv[1], "bash") == 0)

@@ -161,7 +161,7 @@ t_like "it lists the keys with their help" "$T_OUT" '^  \| +open the selected it
 t_like "and the : commands" "$T_OUT" '^  :save-view NAME +save this view'
 t_run "$TFDRIFT" keys --man
 awk '/^\.\\" Made by `tfdrift keys --man`/{on=1; next} /^\.\\" End of the keys\./{on=0} on' \
-    "$TOP_SRCDIR/doc/tfdrift.1" > "$T_TMP/man-keys"
+    "$TOP_SRCDIR/doc/tfdrift.1.in" > "$T_TMP/man-keys"
 printf '%s\n' "$T_OUT" > "$T_TMP/keys-man"
 t_ok "the man page's KEYS are the key table's (make man-keys)" cmp "$T_TMP/keys-man" "$T_TMP/man-keys"
 t_exit "tfdrift keys takes only --man" 1 "$TFDRIFT" keys --html
