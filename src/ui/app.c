@@ -403,20 +403,21 @@ ui_main(int argc, char **argv, int demo, const char *config)
 			errno = 0;
 			u->max_iterations = strtoul(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || end == optarg) {
-				fprintf(stderr, "tfdrift: --max-iterations %s: expected a number\n", optarg);
+				rc = cli_usage_error(demo ? "demo" : "ui", "--max-iterations %s: expected a number", optarg);
 				goto out;
 			}
 			break;
 		case 'P':
 			if (tf_parse_duration(optarg, &ro.pace_ms) != 0) {
-				fprintf(stderr, "tfdrift: --pace %s: expected a duration (60s, 2m)\n", optarg);
+				rc = cli_usage_error(demo ? "demo" : "ui", "--pace %s: expected a duration (60s, 2m)", optarg);
 				goto out;
 			}
 			break;
 		case 'N':
 			ro.passes = (unsigned)strtoul(optarg, &end, 10);
 			if (*end != '\0' || end == optarg) {
-				fprintf(stderr, "tfdrift: --passes %s: expected a number (0 = forever)\n", optarg);
+				rc = cli_usage_error(demo ? "demo" : "ui", "--passes %s: expected a number (0 = forever)",
+				    optarg);
 				goto out;
 			}
 			break;
@@ -424,8 +425,8 @@ ui_main(int argc, char **argv, int demo, const char *config)
 		case 'U':
 			if (tf_parse_when(optarg, tf_now_ms(), -1, ch == 'S' ? &ro.since_ms :
 			    &ro.until_ms) != 0) {
-				fprintf(stderr, "tfdrift: --%s %s: expected a time (2024-05-27T08:00:00Z, "
-				    "2024-05-27, 17:30 UTC) or a duration meaning that long ago (90m, 2h)\n",
+				rc = cli_usage_error(demo ? "demo" : "ui", "--%s %s: expected a time (2024-05-27T08:00:00Z, "
+				    "2024-05-27, 17:30 UTC) or a duration meaning that long ago (90m, 2h)",
 				    ch == 'S' ? "since" : "until", optarg);
 				goto out;
 			}
@@ -445,7 +446,7 @@ ui_main(int argc, char **argv, int demo, const char *config)
 		}
 	}
 	if (ro.since_ms != 0 && ro.until_ms != 0 && ro.until_ms <= ro.since_ms) {
-		fprintf(stderr, "tfdrift: --until must be after --since\n");
+		rc = cli_usage_error(demo ? "demo" : "ui", "--until must be after --since");
 		goto out;
 	}
 	if (u->export_dir == NULL)
