@@ -67,6 +67,24 @@ while IFS= read -r c <&3; do
 	fi
 done 3< "$T_TMP/cmds"
 
+# The other way round: a command cli_main dispatches, or an option a parser (getopt_long's
+# table) takes, that the table lacks would have no help, no man page entry and no completion.
+for c in $(grep -o 'strcmp(argv\[i\], "[a-z][a-z-]*")' "$TOP_SRCDIR/src/cli.c" | sed 's/.*"\(.*\)".*/\1/' | sort -u); do
+	t_ok "the dispatched command $c is in the table" grep -q "^command	$c\$" "$table"
+done
+for f in src/cli.c src/watch.c src/blame.c src/ui/app.c; do
+	case $f in   # which commands each file parses the options of
+	src/cli.c) of='scan|export|ack|suppress|undo|freeze [a-z]+|rules [a-z]+|config [a-z]+' ;;
+	src/watch.c) of=watch ;;
+	src/blame.c) of=blame ;;
+	src/ui/app.c) of='ui|demo' ;;
+	esac
+	for o in $(grep -o '{ "[a-z-]*", *\(required\|no\|optional\)_argument' "$TOP_SRCDIR/$f" |
+	    sed 's/{ "\([a-z-]*\)".*/\1/' | sort -u); do
+		t_ok "$f's option --$o is in the table" grep -Eq "^option	($of)	.	$o	" "$table"
+	done
+done
+
 # tfdrift help alone, and tfdrift --help, are the overview: every command is in it.
 t_exit "tfdrift help exits 0" 0 "$TFDRIFT" help
 over=$T_OUT
