@@ -455,8 +455,8 @@ sets_after(const struct em_attr *a, enum em_action action, json_object *nv, enum
 
 /* detector_each_instance's callback: what this (entry, instance) explains. */
 static void
-on_instance(void *ctx, const struct em_entry *e, enum em_action action,
-    const struct tf_instance *in)
+on_instance(void *ctx, const struct event *part, const struct em_entry *e,
+    enum em_action action, const struct tf_instance *in)
 {
 	struct ev_ctx *c = ctx;
 	struct bres *br = res_by_address(c->b, in->address);
@@ -482,7 +482,7 @@ on_instance(void *ctx, const struct em_entry *e, enum em_action action,
 	nv = xcalloc(e->nattrs + 1, sizeof *nv);
 	present = xcalloc(e->nattrs + 1, sizeof *present);
 	for (i = 0; i < e->nattrs; i++) {
-		nv[i] = detect_attr_new_value(&e->attrs[i], c->ev, in, &present[i]);
+		nv[i] = detect_attr_new_value(&e->attrs[i], part, in, &present[i]);
 		any |= present[i];
 	}
 	for (k = 0; k < r->nchanges; k++) {

@@ -51,6 +51,8 @@ struct detector {
 	struct rules *rules;         /* a reference, or NULL: severities by kind only */
 	struct lifecycle *lc;        /* open findings by resource (the drift lifecycle), or NULL */
 	int no_lifecycle;            /* detector_set_lifecycle(d, 0) */
+	const struct jpath *part;    /* detect_parts: the `each` list of the part at hand, or NULL */
+	size_t part_no;              /* and its number (1, 2, ...; 0 for the whole event) */
 	struct tf_hmap sgr_notes;    /* security-group rules no rule resource holds, by group,
 	                              * direction and rule -> struct sgr_note */
 	struct sgr_note **sgr_nv;    /* the notes (owned) */
@@ -396,6 +398,12 @@ entry_ids(const struct em_entry *e, const struct event *ev, const char *prov,
 	json_object *vals[MAX_IDS];
 	size_t n = 0, i, j, k, cnt;
 
+	if (e->nidm > 0) {
+		/* A composite id: found by its parts (entry_find), reported in Terraform's form. */
+		if (max > 0 && (ids[0] = eventmap_match_id(e, ev->record)) != NULL)
+			n = 1;
+		return n;
+	}
 	for (i = 0; i < e->nid_paths && n < max; i++) {
 		if (e->id_joins != NULL && e->id_joins[i].nparts > 0) {
 			if ((ids[n] = join_id(e, &e->id_joins[i], prov, ev, ix)) != NULL)
@@ -425,6 +433,156 @@ entry_ids(const struct em_entry *e, const struct event *ev, const char *prov,
 	return n;
 }
 
+/* Instances of `type` (any when NULL) that entry e's resource id names: by id and the state keys,
+ * or for an id_match entry by every attribute it matches (as DNS names compare). */
+static size_t
+entry_find(const struct detector *d, const struct em_entry *e, const struct event *ev,
+    const char *prov, const char *id, const char *type, const struct tf_instance **ins, size_t max)
+{
+	const char *attrs[EM_MAX_ID_MATCH], *vals[EM_MAX_ID_MATCH];
+	size_t i;
+
+	if (d->ix == NULL)
+		return 0;
+	if (e->nidm == 0)
+		return state_index_find(d->ix, prov, id, type, ins, max);
+	for (i = 0; i < e->nidm && i < EM_MAX_ID_MATCH; i++) {
+		attrs[i] = e->idm[i].attr;
+		vals[i] = eventmap_match_value(e, i, ev->record);
+	}
+	return state_index_match_fold(d->ix, e->resource, attrs, vals, i, ins, max);
+}
+
+/* Is the `each` list of an entry the one of the part at hand (both none, or the same path)? */
+static int
+same_each(const struct jpath *a, const struct jpath *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(jpath_expr(a), jpath_expr(b)) == 0;
+}
+
+static size_t lookup_entries(const struct detector *d, const struct event *ev,
+    const struct em_entry **ents, size_t *mapped);
+static char *part_key(struct detector *d, const struct event *ev, int any_type);
+
+/* One part of an event (detect_parts): the event, or a copy sharing its strings whose record
+ * has the list narrowed to one element. */
+struct part {
+	const struct jpath *list;       /* NULL: the whole event */
+	json_object *record;            /* owned when list != NULL */
+	int skip;
+};
+
+/*
+ * The parts of an event that the map decides one by one. Most events are one part. An event
+ * whose entries take the elements of a list one at a time (`each`: a batch of record changes)
+ * is the whole event for its other entries, then one part per element of each list, seen as the
+ * event with the list holding that element alone. A delete and a create of one resource in the
+ * same batch replace it: the delete part is skipped (the create compares the result). fn runs
+ * on each part with d->part set; returns how many parts ran.
+ */
+static size_t
+detect_parts(struct detector *d, const struct event *ev,
+    void (*fn)(struct detector *d, const struct event *ev, void *ctx), void *ctx)
+{
+	const struct em_entry *all[MAX_ENTRIES], *pe[MAX_ENTRIES];
+	const struct jpath *lists[MAX_ENTRIES];
+	struct part *parts;
+	char **keys;
+	size_t n, i, j, k, nl = 0, np = 0, ran = 0;
+	int whole = 0, *what;
+	const struct jpath *saved = d->part;
+	size_t saved_no = d->part_no;
+
+	n = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, all, MAX_ENTRIES);
+	if (n > MAX_ENTRIES)
+		n = MAX_ENTRIES;
+	for (i = 0; i < n; i++) {
+		if (all[i]->each == NULL) {
+			whole = 1;
+			continue;
+		}
+		for (j = 0; j < nl && !same_each(lists[j], all[i]->each); j++)
+			;
+		if (j == nl)
+			lists[nl++] = all[i]->each;
+	}
+	d->part = NULL;
+	d->part_no = 0;
+	if (nl == 0 || whole) {
+		fn(d, ev, ctx);
+		ran++;
+	}
+	if (nl == 0) {
+		d->part = saved;
+		d->part_no = saved_no;
+		return ran;
+	}
+	parts = xcalloc(MAX_IDS, sizeof *parts);
+	for (i = 0; i < nl && np < MAX_IDS; i++) {
+		json_object *elems[MAX_IDS];
+		size_t ne = jpath_all(lists[i], ev->record, elems, MAX_IDS);
+
+		for (j = 0; j < ne && j < MAX_IDS && np < MAX_IDS; j++) {
+			parts[np].list = lists[i];
+			parts[np].record = jpath_narrow(lists[i], ev->record, elems[j]);
+			np++;
+		}
+	}
+	/* Deletes replaced by a create of the same resource in the batch: what[k] is 0 for a
+	 * part no entry takes, 1 for a delete, 2 for anything else; resource keys are looked up
+	 * only when the batch has both. */
+	keys = xcalloc(np + 1, sizeof *keys);
+	what = xcalloc(np + 1, sizeof *what);
+	for (k = 0, i = 0, j = 0; k < np; k++) {
+		struct event sub = *ev;
+
+		sub.record = parts[k].record;
+		d->part = parts[k].list;
+		if (lookup_entries(d, &sub, pe, NULL) == 0)
+			continue;
+		what[k] = pe[0]->action == EM_DELETE ? 1 : 2;
+		i += what[k] == 1;
+		j += what[k] == 2;
+	}
+	for (k = 0; i > 0 && j > 0 && k < np; k++) {
+		struct event sub = *ev;
+
+		sub.record = parts[k].record;
+		d->part = parts[k].list;
+		if (what[k] != 0)
+			keys[k] = part_key(d, &sub, 0);
+	}
+	for (k = 0; k < np; k++)
+		for (j = 0; what[k] == 1 && keys[k] != NULL && j < np && !parts[k].skip; j++)
+			parts[k].skip = what[j] == 2 && keys[j] != NULL &&
+			    strcmp(keys[j], keys[k]) == 0;
+	/* Numbered (finding ids) only when the event has several parts: one part alone is the
+	 * event, with the event's finding ids. */
+	for (k = 0, j = ran; k < np; k++)
+		j += !parts[k].skip;
+	for (k = 0; k < np; k++) {
+		struct event sub = *ev;
+
+		free(keys[k]);
+		if (!parts[k].skip) {
+			sub.record = parts[k].record;
+			d->part = parts[k].list;
+			d->part_no = j > 1 ? k + 1 : 0;
+			fn(d, &sub, ctx);
+			ran++;
+		}
+		json_object_put(parts[k].record);
+	}
+	free(keys);
+	free(what);
+	free(parts);
+	d->part = saved;
+	d->part_no = saved_no;
+	return ran;
+}
+
 /* entry_ids, with ids that name an id_via resource replaced by what it stands for. */
 static size_t
 entry_ids_ix(const struct em_entry *e, const struct event *ev, const char *prov,
@@ -437,21 +595,28 @@ entry_ids_ix(const struct em_entry *e, const struct event *ev, const char *prov,
 	return n;
 }
 
-/* The entries for an event whose `when` holds; *mapped counts all the map has for it. */
+/* The entries for an event whose `when` (and `unless`) hold and that take the part at hand
+ * (detect_parts): the whole event (entries without `each`), or one element of their `each`
+ * list; *mapped counts all the map has for it. */
 static size_t
 lookup_entries(const struct detector *d, const struct event *ev, const struct em_entry **ents,
     size_t *mapped)
 {
 	const struct em_entry *all[MAX_ENTRIES];
 	size_t n = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, all, MAX_ENTRIES), i, k = 0;
+	size_t m;
 
 	if (n > MAX_ENTRIES)
 		n = MAX_ENTRIES;
-	for (i = 0; i < n; i++)
+	for (i = 0, m = 0; i < n; i++) {
+		if (!same_each(all[i]->each, d->part))
+			continue;
+		m++;
 		if (eventmap_entry_applies(all[i], ev->record))
 			ents[k++] = all[i];
+	}
 	if (mapped != NULL)
-		*mapped = n;
+		*mapped = m;
 	return k;
 }
 
@@ -515,6 +680,14 @@ finding_done(struct detector *d, const struct event *ev, const struct tf_instanc
 		rules_apply(d->rules, f, in, ev);
 	finding_summarize(f);
 	finding_set_id(f);
+	if (d->part_no > 0) {
+		/* One element of a batch: several may change one resource (tags added one by
+		 * one), each its own finding. */
+		char *s = xasprintf("%s\npart %zu", f->id, d->part_no);
+
+		tf_sha256_hex(s, strlen(s), f->id, 32);
+		free(s);
+	}
 	if (d->enrich != NULL)
 		d->enrich(d->ix, f);
 	if (lifecycle_was_resolved(d, f->id)) {
@@ -1057,6 +1230,11 @@ diff_managed(struct detector *d, const struct event *ev, const struct em_entry *
 			continue;
 		}
 		present_n++;
+		if (a->if_in_state && tfstate_attr(in, a->name) == NULL) {
+			/* Left to the cloud by the configuration: not Terraform's to keep. */
+			json_object_put(nv);
+			continue;
+		}
 		if (a->transform == VT_SG_RULES)
 			nv = sg_self(nv, in->id);
 		ov = val_from_state(a->state_transform, tfstate_attr(in, a->name));
@@ -2087,8 +2265,8 @@ sgr_key(struct detector *d, const struct em_entry *e, const struct event *ev)
  * rule that a resource holds changes nothing). -1 when the entry does not apply. */
 static long
 sgr_each(struct detector *d, const struct em_entry *e, const struct event *ev,
-    void (*fn)(void *ctx, const struct em_entry *e, enum em_action action,
-    const struct tf_instance *in), void *ctx)
+    void (*fn)(void *ctx, const struct event *ev, const struct em_entry *e,
+    enum em_action action, const struct tf_instance *in), void *ctx)
 {
 	const struct tf_instance *byid[MAX_IDS], **done;
 	char *ids[MAX_IDS];
@@ -2112,7 +2290,7 @@ sgr_each(struct detector *d, const struct em_entry *e, const struct event *ev,
 			for (j = 0; j < i && done[j] != done[i]; j++)
 				;
 			if (j == i)
-				fn(ctx, e, EM_DELETE, done[i]);
+				fn(ctx, ev, e, EM_DELETE, done[i]);
 		}
 		free(done);
 	}
@@ -2239,10 +2417,10 @@ sgr_lifecycle(struct detector *d, const struct event *ev, const struct em_entry 
 	return 1;
 }
 
-/* The event map and state: findings for one event. `res` (may be NULL) learns what the
- * event names, for freeze windows. */
+/* The event map and state: findings for one part of an event (detect_parts). `res` (may be
+ * NULL) learns what the event names, for freeze windows. */
 static enum nodrift
-resolve_map(struct detector *d, const struct event *ev, struct finding_list *out,
+resolve_entries(struct detector *d, const struct event *ev, struct finding_list *out,
     struct resolved *res)
 {
 	const struct em_entry *ents[MAX_ENTRIES];
@@ -2302,8 +2480,7 @@ resolve_map(struct detector *d, const struct event *ev, struct finding_list *out
 		}
 		ne = entry_ids_ix(ents[i], ev, prov, d->ix, eids, MAX_IDS);
 		for (j = 0; j < ne; j++) {
-			nins[j] = d->ix != NULL ?
-			    state_index_find(d->ix, prov, eids[j], type, ins[j], MAX_MATCH) : 0;
+			nins[j] = entry_find(d, ents[i], ev, prov, eids[j], type, ins[j], MAX_MATCH);
 			if (nins[j] > MAX_MATCH)
 				nins[j] = MAX_MATCH;
 			if (nins[j] > 0)
@@ -2358,6 +2535,36 @@ done:
 	if (why == ND__COUNT)
 		why = ND_EQUAL;
 	return why;
+}
+
+struct resolve_ctx {
+	struct finding_list *out;
+	struct resolved *res;
+	enum nodrift why;
+};
+
+static void
+resolve_part(struct detector *d, const struct event *ev, void *ctx)
+{
+	struct resolve_ctx *c = ctx;
+	struct resolved *res = c->res != NULL && c->res->id == NULL && c->res->in == NULL ?
+	    c->res : NULL;
+	enum nodrift r = resolve_entries(d, ev, c->out, res);
+
+	if (c->why == ND__COUNT || r == ND_DRIFT)
+		c->why = r;
+}
+
+/* The event map and state: findings for one event, part by part (detect_parts). `res` (may
+ * be NULL) learns what the event names (its first part that names something). */
+static enum nodrift
+resolve_map(struct detector *d, const struct event *ev, struct finding_list *out,
+    struct resolved *res)
+{
+	struct resolve_ctx c = { out, res, ND__COUNT };
+
+	detect_parts(d, ev, resolve_part, &c);
+	return c.why == ND__COUNT ? ND_NOT_COVERED : c.why;
 }
 
 /*
@@ -2427,8 +2634,32 @@ detector_seen_key(struct detector *d, const struct event *ev)
 	return resource_key(d, ev, 1);
 }
 
+struct key_ctx {
+	int any_type;
+	char *key;
+};
+
+static void
+key_part(struct detector *d, const struct event *ev, void *ctx)
+{
+	struct key_ctx *c = ctx;
+
+	if (c->key == NULL)
+		c->key = part_key(d, ev, c->any_type);
+}
+
+/* The resource an event names: that of its first part that names one. */
 static char *
 resource_key(struct detector *d, const struct event *ev, int any_type)
+{
+	struct key_ctx c = { any_type, NULL };
+
+	detect_parts(d, ev, key_part, &c);
+	return c.key;
+}
+
+static char *
+part_key(struct detector *d, const struct event *ev, int any_type)
 {
 	const struct em_entry *ents[MAX_ENTRIES];
 	const struct tf_instance *ins[MAX_MATCH];
@@ -2459,8 +2690,8 @@ resource_key(struct detector *d, const struct event *ev, int any_type)
 		}
 		ne = entry_ids_ix(ents[i], ev, prov, d->ix, ids, MAX_IDS);
 		for (j = 0; j < ne; j++) {
-			if (key == NULL && d->ix != NULL &&
-			    state_index_find(d->ix, prov, ids[j], type, ins, MAX_MATCH) > 0)
+			if (key == NULL && entry_find(d, ents[i], ev, prov, ids[j], type, ins,
+			    MAX_MATCH) > 0)
 				key = xstrdup(ins[0]->address);
 			if (fallback == NULL && (type != NULL || any_type))
 				fallback = xasprintf("%s:%s", type != NULL ? type : "", ids[j]);
@@ -2474,11 +2705,21 @@ resource_key(struct detector *d, const struct event *ev, int any_type)
 	return fallback;
 }
 
+struct inst_ctx {
+	void (*fn)(void *ctx, const struct event *ev, const struct em_entry *e,
+	    enum em_action action, const struct tf_instance *in);
+	void *ctx;
+	size_t calls;
+};
+
+static void each_instance_part(struct detector *d, const struct event *ev, void *ctx);
+
 /* detector_each_instance over iam_touched. */
 struct each_iam {
-	void (*fn)(void *ctx, const struct em_entry *e, enum em_action action,
-	    const struct tf_instance *in);
+	void (*fn)(void *ctx, const struct event *ev, const struct em_entry *e,
+	    enum em_action action, const struct tf_instance *in);
 	void *ctx;
+	const struct event *ev;
 	const struct em_entry *e;
 	size_t calls;
 };
@@ -2488,22 +2729,35 @@ each_iam_one(void *ctx, const struct tf_instance *in, enum em_action a)
 {
 	struct each_iam *w = ctx;
 
-	w->fn(w->ctx, w->e, a, in);
+	w->fn(w->ctx, w->ev, w->e, a, in);
 	w->calls++;
 }
 
 size_t
 detector_each_instance(struct detector *d, const struct event *ev,
-    void (*fn)(void *ctx, const struct em_entry *e, enum em_action action,
-    const struct tf_instance *in), void *ctx)
+    void (*fn)(void *ctx, const struct event *ev, const struct em_entry *e,
+    enum em_action action, const struct tf_instance *in), void *ctx)
 {
+	struct inst_ctx c = { fn, ctx, 0 };
+
+	if (d->ix == NULL)
+		return 0;
+	detect_parts(d, ev, each_instance_part, &c);
+	return c.calls;
+}
+
+static void
+each_instance_part(struct detector *d, const struct event *ev, void *vctx)
+{
+	struct inst_ctx *c = vctx;
+	void (*fn)(void *ctx, const struct event *ev, const struct em_entry *e,
+	    enum em_action action, const struct tf_instance *in) = c->fn;
+	void *ctx = c->ctx;
 	const struct em_entry *ents[MAX_ENTRIES];
 	const char *prov = tf_provider_name(ev->provider);
 	size_t nent, i, j, k, calls = 0;
 	int found = 0;
 
-	if (d->ix == NULL)
-		return 0;
 	nent = lookup_entries(d, ev, ents, NULL);
 	/* As resolve_map decides: the first entry that finds any of its resources in state. */
 	for (i = 0; i < nent && !found; i++) {
@@ -2513,7 +2767,7 @@ detector_each_instance(struct detector *d, const struct event *ev,
 		long sc;
 
 		if (ents[i]->deltas != NULL && ents[i]->action == EM_SET_ADD) {
-			struct each_iam w = { fn, ctx, ents[i], 0 };
+			struct each_iam w = { fn, ctx, ev, ents[i], 0 };
 
 			found = iam_touched(d, ev, ents[i], each_iam_one, &w, NULL) > 0;
 			calls += w.calls;
@@ -2530,7 +2784,7 @@ detector_each_instance(struct detector *d, const struct event *ev,
 
 		for (j = 0; j < ne; j++) {
 			const struct tf_instance *ins[MAX_MATCH], *cov;
-			size_t nins = state_index_find(d->ix, prov, ids[j], type, ins, MAX_MATCH);
+			size_t nins = entry_find(d, ents[i], ev, prov, ids[j], type, ins, MAX_MATCH);
 
 			if (nins > MAX_MATCH)
 				nins = MAX_MATCH;
@@ -2540,17 +2794,17 @@ detector_each_instance(struct detector *d, const struct event *ev,
 					continue;   /* a separate managed resource holds the member */
 				if (ents[i]->action == EM_SET_REMOVE &&
 				    (cov = covering_instance(d, ents[i], ev)) != NULL) {
-					fn(ctx, ents[i], EM_DELETE, cov);   /* that resource is gone */
+					fn(ctx, ev, ents[i], EM_DELETE, cov);   /* that resource is gone */
 					calls++;
 					continue;
 				}
-				fn(ctx, ents[i], ents[i]->action, ins[k]);
+				fn(ctx, ev, ents[i], ents[i]->action, ins[k]);
 				calls++;
 			}
 			free(ids[j]);
 		}
 	}
-	return calls;
+	c->calls += calls;
 }
 
 json_object *
@@ -3212,7 +3466,27 @@ finding_key(const struct finding *f)
 	return NULL;
 }
 
-/* The map entry that made a finding read back from the store: by its event and type. */
+/* Could entry e have made finding f? Several entries of one type may name an event (a batch's
+ * creates and deletes, tags added and removed): their actions tell them apart. */
+static int
+entry_fits(const struct em_entry *e, const struct finding *f)
+{
+	if (f->kind == FK_DELETED)
+		return e->action == EM_DELETE || e->action == EM_SET_REMOVE;
+	if (f->nchanges == 0)
+		return e->action != EM_DELETE;
+	switch (f->changes[0].change) {
+	case CH_REMOVED:
+		return e->action == EM_SET_REMOVE;
+	case CH_ADDED:
+		return e->action != EM_SET_REMOVE && e->action != EM_DELETE;
+	default:
+		return e->action == EM_CREATE || e->action == EM_MODIFY;
+	}
+}
+
+/* The map entry that made a finding read back from the store: by its event, type and what it
+ * changed. */
 static const struct em_entry *
 entry_of(const struct detector *d, const struct finding *f)
 {
@@ -3224,6 +3498,10 @@ entry_of(const struct detector *d, const struct finding *f)
 	n = eventmap_lookup(d->map, f->provider, f->event_source, f->event_name, ents, MAX_ENTRIES);
 	if (n > MAX_ENTRIES)
 		n = MAX_ENTRIES;
+	for (i = 0; i < n; i++)
+		if (f->type != NULL && strcmp(ents[i]->resource, f->type) == 0 &&
+		    entry_fits(ents[i], f))
+			return ents[i];
 	for (i = 0; i < n; i++)
 		if (f->type != NULL && strcmp(ents[i]->resource, f->type) == 0)
 			return ents[i];
@@ -3758,14 +4036,31 @@ type_id_key(struct strbuf *kb, const char *type, const char *id)
 
 /* A successful write event: the tracked findings of the resources it names, as resolve_map
  * picks them (the first entry that finds any in state; else the first that names one). */
+
+static void lifecycle_part(struct detector *d, const struct event *ev, void *out);
+
+/* A successful write event: the tracked findings of the resources it names, part by part
+ * (detect_parts), as resolve_map picks them. */
 static void
 lifecycle_event(struct detector *d, const struct event *ev, struct finding_list *out)
 {
+	if (d->no_lifecycle || d->map == NULL)
+		return;
+	detect_parts(d, ev, lifecycle_part, out);
+}
+
+/* One part of a successful write: the tracked findings of the resources it names, as
+ * resolve_entries picks them (the first entry that finds any in state; else the first that
+ * names one). */
+static void
+lifecycle_part(struct detector *d, const struct event *ev, void *vout)
+{
+	struct finding_list *out = vout;
 	const struct em_entry *ents[MAX_ENTRIES], *first = NULL;
 	const struct tf_instance *ins[MAX_MATCH];
 	char *ids[MAX_IDS], *fids[MAX_IDS];
 	const char *prov = tf_provider_name(ev->provider);
-	size_t nent, ne, nf = 0, i, j, k, n = 0, found_at = 0;
+	size_t nent, ne, nf = 0, i, j, k, n = 0, found_at = 0, nfound = 0;
 	int pipeline, handled = 0;
 	struct revt *cur = NULL;
 	struct strbuf *kb;
@@ -3790,17 +4085,20 @@ lifecycle_event(struct detector *d, const struct event *ev, struct finding_list 
 		}
 		ne = entry_ids_ix(ents[i], ev, prov, d->ix, ids, MAX_IDS);
 		for (j = 0; j < ne && d->ix != NULL && !handled; j++)
-			if ((n = state_index_find(d->ix, prov, ids[j], type, ins, MAX_MATCH)) > 0) {
+			if ((n = entry_find(d, ents[i], ev, prov, ids[j], type, ins, MAX_MATCH)) > 0) {
 				handled = 1;
 				found_at = j;
+				nfound = n;
 			}
 		if (handled) {
 			/* Ids before found_at matched nothing; found_at's instances are in ins. */
 			for (j = 0; j < ne; j++) {
 				if (j < found_at)
 					n = 0;
-				else if (j > found_at)
-					n = state_index_find(d->ix, prov, ids[j], type, ins, MAX_MATCH);
+				else if (j == found_at)
+					n = nfound;
+				else
+					n = entry_find(d, ents[i], ev, prov, ids[j], type, ins, MAX_MATCH);
 				if (n > MAX_MATCH)
 					n = MAX_MATCH;
 				for (k = 0; k < n; k++)

@@ -127,12 +127,13 @@ char *detector_seen_key(struct detector *d, const struct event *ev);
  * What an event does to the managed resources it names, found as detect_event finds them
  * (the same map entries in order, ids and state lookups) but whoever made it and whatever
  * came of it, for `tfdrift blame`: fn is called once per (entry, instance) with the entry's
- * action (EM_DELETE for the separate resource a set_remove takes away, covered_by). Returns
- * the number of calls. On the detector's thread.
+ * action (EM_DELETE for the separate resource a set_remove takes away, covered_by) and the
+ * part of the event it came from (the event, or for a batch one element of it: the values to
+ * read). Returns the number of calls. On the detector's thread.
  */
 size_t detector_each_instance(struct detector *d, const struct event *ev,
-    void (*fn)(void *ctx, const struct em_entry *e, enum em_action action,
-    const struct tf_instance *in), void *ctx);
+    void (*fn)(void *ctx, const struct event *part, const struct em_entry *e,
+    enum em_action action, const struct tf_instance *in), void *ctx);
 /* The canonical new value (value.h) the event gives attribute a of instance in, as detection
  * compares it: a new reference, or NULL; *present says whether the record carries it. */
 json_object *detect_attr_new_value(const struct em_attr *a, const struct event *ev,

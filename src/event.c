@@ -439,8 +439,8 @@ scan_string(const char *s, size_t n, size_t i, int *esc)
 			case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
 				break;
 			case 'u':
-				if (i + 4 >= n || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0 ||
-				    hexval(s[i + 3]) < 0 || hexval(s[i + 4]) < 0)
+				if (i + 4 >= n || tf_hexval(s[i + 1]) < 0 || tf_hexval(s[i + 2]) < 0 ||
+				    tf_hexval(s[i + 3]) < 0 || tf_hexval(s[i + 4]) < 0)
 					return 0;
 				i += 4;
 				break;

@@ -234,8 +234,8 @@ gcp_log_id(const char *log_name)
 	p += strlen("/logs/");
 	sb_init(&sb);
 	for (; *p; p++) {
-		if (*p == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-			sb_addc(&sb, (char)(hexval(p[1]) * 16 + hexval(p[2])));
+		if (*p == '%' && tf_hexval(p[1]) >= 0 && tf_hexval(p[2]) >= 0) {
+			sb_addc(&sb, (char)(tf_hexval(p[1]) * 16 + tf_hexval(p[2])));
 			p += 2;
 		} else
 			sb_addc(&sb, *p);
@@ -397,19 +397,6 @@ event_from_logentry(json_object *obj, struct event *ev, const char **why)
 
 /* ---- names as Terraform's ids have them ---- */
 
-static int
-all_digits(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!isdigit((unsigned char)s[i]))
-			return 0;
-	return 1;
-}
-
 /* The project of "NAME@PROJECT.iam.gserviceaccount.com" or "PROJECT@appspot...". */
 static char *
 sa_email_project(const char *email)
@@ -442,10 +429,10 @@ gcp_name_normalize(const struct event *ev, const char *name, const struct gcp_na
 	end = strchr(seg, '/');
 	if (end == NULL)
 		end = seg + strlen(seg);
-	if (all_digits(seg, (size_t)(end - seg))) {
+	if (tf_all_digits(seg, (size_t)(end - seg))) {
 		char *num = xstrndup(seg, (size_t)(end - seg));
 
-		if (label_pid != NULL && *label_pid != '\0' && !all_digits(label_pid, strlen(label_pid)))
+		if (label_pid != NULL && *label_pid != '\0' && !tf_all_digits(label_pid, strlen(label_pid)))
 			pid = xstrdup(label_pid);
 		else if (r != NULL && r->project_id != NULL)
 			pid = r->project_id(r->ctx, num);
@@ -466,7 +453,7 @@ gcp_name_normalize(const struct event *ev, const char *name, const struct gcp_na
 			const char *email = strchr(key, '@') != NULL ? key : NULL;
 			char *proj;
 
-			if (email == NULL && all_digits(key, strlen(key)) &&
+			if (email == NULL && tf_all_digits(key, strlen(key)) &&
 			    jstr(labels, "unique_id") != NULL &&
 			    strcmp(jstr(labels, "unique_id"), key) == 0)
 				email = jstr(labels, "email_id");

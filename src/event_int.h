@@ -102,18 +102,6 @@ has_suffix(const char *s, const char *p)
 	return s != NULL && tf_str_has_suffix(s, p);
 }
 
-static inline int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Text is made valid here, when a record becomes an event, rather than at each output:
  * every consumer (the detector and its findings, rules, the store, notifications, the

@@ -51,9 +51,9 @@ static const char *const gcp_prefixes[] = { "v1.", "v2.", "beta.", "alpha." };
 static const char *const top_keys[] = { "provider", "service", "events" };
 static const char *const entry_keys[] = { "event", "aliases", "resource", "action", "id",
     "id_transform", "state_keys", "severity", "attributes", "covered_by", "when", "id_via",
-    "deltas", "id_prefix", "id_glob", "sg_rule" };
+    "unless", "each", "id_match", "id_format", "deltas", "id_prefix", "id_glob", "sg_rule" };
 static const char *const attr_keys[] = { "name", "path", "paths", "value", "transform",
-    "state_transform", "sensitive", "computed", "keys", "alone" };
+    "state_transform", "sensitive", "computed", "keys", "alone", "if_in_state" };
 static const char *const when_keys[] = { "path", "paths", "equals" };
 static const char *const via_keys[] = { "resource", "attribute" };
 static const char *const akeys_keys[] = { "set", "removed" };
@@ -494,7 +494,7 @@ entry_free(struct em_entry *e)
 	}
 	free(e->attrs);
 	paths_free(e->when_paths, e->nwhen);
-	free(e->when_equals);
+	strv_free(e->when_equals, e->nwhen_equals);
 	free(e->via_resource);
 	free(e->via_attr);
 	free(e->cover_resource);
@@ -512,6 +512,15 @@ entry_free(struct em_entry *e)
 		free(e->sgr);
 	}
 	free(e->file);
+	jpath_free(e->each);
+	paths_free(e->unless_paths, e->nunless);
+	strv_free(e->unless_equals, e->nunless_equals);
+	for (i = 0; i < e->nidm; i++) {
+		free(e->idm[i].attr);
+		jpath_free(e->idm[i].path);
+	}
+	free(e->idm);
+	free(e->id_format);
 	free(e);
 }
 
@@ -677,6 +686,13 @@ parse_attr(struct ctx *c, yaml_node_t *map, struct em_attr *a)
 		} else
 			a->computed = sv;
 	}
+	if ((v = ymap_get(c->d, map, "if_in_state")) != NULL) {
+		if (yscalar_bool(ynode_str(v), &sv) != 0) {
+			ERR(c, v, "\"if_in_state\" must be true or false");
+			ok = 0;
+		} else
+			a->if_in_state = sv;
+	}
 	if ((v = ymap_get(c->d, map, "alone")) != NULL) {
 		if (yscalar_bool(ynode_str(v), &sv) != 0) {
 			ERR(c, v, "\"alone\" must be true or false");
@@ -689,12 +705,14 @@ parse_attr(struct ctx *c, yaml_node_t *map, struct em_attr *a)
 	return ok ? 0 : -1;
 }
 
+static int parse_match(struct ctx *c, yaml_node_t *v, const char *key, struct em_match **out,
+    size_t *nout);
+
 static int
 parse_cover(struct ctx *c, yaml_node_t *map, struct em_entry *e)
 {
-	yaml_node_t *v, *k, *pv;
+	yaml_node_t *v;
 	const char *s;
-	size_t i, n;
 	int ok = 1;
 
 	if (!ynode_is_map(map)) {
@@ -715,16 +733,29 @@ parse_cover(struct ctx *c, yaml_node_t *map, struct em_entry *e)
 		ERR(c, map, "\"covered_by\" is missing \"match\"");
 		return -1;
 	}
+	if (parse_match(c, v, "match", &e->cover, &e->ncover) != 0)
+		ok = 0;
+	return ok ? 0 : -1;
+}
+
+/* A mapping of attribute: path (covered_by's match, id_match) into *out. */
+static int
+parse_match(struct ctx *c, yaml_node_t *v, const char *key, struct em_match **out, size_t *nout)
+{
+	yaml_node_t *k, *pv;
+	size_t i, n;
+	int ok = 1;
+
 	if (!ynode_is_map(v)) {
-		ERR(c, v, "\"match\" must be a mapping of attribute: path");
+		ERR(c, v, "\"%s\" must be a mapping of attribute: path", key);
 		return -1;
 	}
 	n = v->data.mapping.pairs.top - v->data.mapping.pairs.start;
 	if (n == 0) {
-		ERR(c, v, "\"match\" must not be empty");
+		ERR(c, v, "\"%s\" must not be empty", key);
 		return -1;
 	}
-	e->cover = xcalloc(n, sizeof *e->cover);
+	*out = xcalloc(n, sizeof **out);
 	for (i = 0; ymap_pair(c->d, v, i, &k, &pv); i++) {
 		const char *attr = ynode_str(k), *ps;
 		struct jpath *p;
@@ -732,14 +763,14 @@ parse_cover(struct ctx *c, yaml_node_t *map, struct em_entry *e)
 		size_t j;
 
 		if (attr == NULL || *attr == '\0') {
-			ERR(c, k, "\"match\" keys must be attribute names");
+			ERR(c, k, "\"%s\" keys must be attribute names", key);
 			ok = 0;
 			continue;
 		}
-		for (j = 0; j < e->ncover; j++)
-			if (strcmp(e->cover[j].attr, attr) == 0)
+		for (j = 0; j < *nout; j++)
+			if (strcmp((*out)[j].attr, attr) == 0)
 				break;
-		if (j < e->ncover) {
+		if (j < *nout) {
 			ERR(c, k, "duplicate key \"%s\"", attr);
 			ok = 0;
 			continue;
@@ -754,9 +785,9 @@ parse_cover(struct ctx *c, yaml_node_t *map, struct em_entry *e)
 			ok = 0;
 			continue;
 		}
-		e->cover[e->ncover].attr = xstrdup(attr);
-		e->cover[e->ncover].path = p;
-		e->ncover++;
+		(*out)[*nout].attr = xstrdup(attr);
+		(*out)[*nout].path = p;
+		(*nout)++;
 	}
 	return ok ? 0 : -1;
 }
@@ -792,35 +823,126 @@ parse_deltas(struct ctx *c, yaml_node_t *map, yaml_node_t *v, struct em_entry *e
 	return 0;
 }
 
-/* `when: {path | paths, equals}`: the entry applies only when a path is in the record (and
- * its value, as text, is `equals`). */
+/* id_format: literal text and {attr} placeholders, each an id_match key. */
 static int
-parse_when(struct ctx *c, yaml_node_t *v, struct em_entry *e)
+check_id_format(struct ctx *c, yaml_node_t *v, const struct em_entry *e, const char *f)
+{
+	const char *p = f, *end;
+	size_t i, nph = 0;
+
+	while ((p = strchr(p, '{')) != NULL) {
+		if ((end = strchr(p, '}')) == NULL || end == p + 1) {
+			ERR(c, v, "\"id_format\" \"%s\": a placeholder is {attribute}", f);
+			return -1;
+		}
+		for (i = 0; i < e->nidm; i++)
+			if (strlen(e->idm[i].attr) == (size_t)(end - p - 1) &&
+			    strncmp(e->idm[i].attr, p + 1, (size_t)(end - p - 1)) == 0)
+				break;
+		if (i == e->nidm) {
+			ERR(c, v, "\"id_format\" \"%s\": {%.*s} is not an id_match key", f,
+			    (int)(end - p - 1), p + 1);
+			return -1;
+		}
+		nph++;
+		p = end + 1;
+	}
+	if (nph == 0) {
+		ERR(c, v, "\"id_format\" \"%s\" has no {attribute} placeholder", f);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_cond(struct ctx *c, yaml_node_t *v, const char *key, struct jpath ***paths_out,
+    size_t *npaths, char ***equals, size_t *nequals);
+
+/* each, unless, id_match, id_format (batches of changes, composite record ids). */
+static int
+parse_batch(struct ctx *c, yaml_node_t *map, struct em_entry *e)
+{
+	yaml_node_t *v, *fv;
+	const char *s;
+	char *err = NULL;
+	int ok = 1;
+
+	if ((v = ymap_get(c->d, map, "each")) != NULL) {
+		if ((s = get_str(c, v, "each")) == NULL)
+			ok = 0;
+		else if ((e->each = jpath_compile(s, &err)) == NULL) {
+			ERR(c, v, "%s", err);
+			free(err);
+			ok = 0;
+		} else if (!jpath_is_each(e->each)) {
+			ERR(c, v, "\"each\" \"%s\" must end in its only [] (the list whose elements "
+			    "are taken one at a time)", s);
+			ok = 0;
+		}
+	}
+	if ((v = ymap_get(c->d, map, "unless")) != NULL &&
+	    parse_cond(c, v, "unless", &e->unless_paths, &e->nunless, &e->unless_equals,
+	    &e->nunless_equals) != 0)
+		ok = 0;
+	fv = ymap_get(c->d, map, "id_format");
+	if ((v = ymap_get(c->d, map, "id_match")) != NULL) {
+		if (parse_match(c, v, "id_match", &e->idm, &e->nidm) != 0)
+			ok = 0;
+		else if (e->nidm > EM_MAX_ID_MATCH) {
+			ERR(c, v, "\"id_match\" takes at most %d attributes", EM_MAX_ID_MATCH);
+			ok = 0;
+		}
+		else if (fv == NULL) {
+			ERR(c, v, "\"id_match\" needs \"id_format\" (the id it reports, "
+			    "\"{zone_id}_{fqdn}_{type}\")");
+			ok = 0;
+		}
+	} else if (fv != NULL) {
+		ERR(c, fv, "\"id_format\" goes with \"id_match\"");
+		ok = 0;
+	}
+	if (fv != NULL && e->nidm > 0) {
+		if ((s = get_str(c, fv, "id_format")) == NULL || check_id_format(c, fv, e, s) != 0)
+			ok = 0;
+		else
+			e->id_format = xstrdup(s);
+	}
+	return ok ? 0 : -1;
+}
+
+/* `when` / `unless: {path | paths, equals}`: the condition holds when a path is in the
+ * record (and its value, as text, is `equals`, or one of them when it is a list). */
+static int
+parse_cond(struct ctx *c, yaml_node_t *v, const char *key, struct jpath ***paths_out,
+    size_t *npaths, char ***equals, size_t *nequals)
 {
 	yaml_node_t *path, *paths, *eq;
 	int ok = 1;
 
 	if (!ynode_is_map(v)) {
-		ERR(c, v, "\"when\" must be a mapping with path (or paths) and optionally equals");
+		ERR(c, v, "\"%s\" must be a mapping with path (or paths) and optionally equals", key);
 		return -1;
 	}
-	check_keys(c, v, when_keys, TF_ARRLEN(when_keys), "when");
+	check_keys(c, v, when_keys, TF_ARRLEN(when_keys), key);
 	path = ymap_get(c->d, v, "path");
 	paths = ymap_get(c->d, v, "paths");
 	if ((path == NULL) == (paths == NULL)) {
-		ERR(c, v, "\"when\" needs one of \"path\" or \"paths\"");
+		ERR(c, v, "\"%s\" needs one of \"path\" or \"paths\"", key);
 		return -1;
 	}
-	e->when_paths = get_paths(c, path != NULL ? path : paths, path != NULL ? "path" : "paths",
-	    &e->nwhen, &ok);
+	*paths_out = get_paths(c, path != NULL ? path : paths, path != NULL ? "path" : "paths",
+	    npaths, &ok);
 	if ((eq = ymap_get(c->d, v, "equals")) != NULL) {
-		const char *s = ynode_str(eq);
-
-		if (s == NULL) {
-			ERR(c, eq, "\"equals\" must be a single value (a string, number or true/false)");
+		if (!ynode_is_scalar(eq) && !ynode_is_seq(eq)) {
+			ERR(c, eq, "\"equals\" must be a value (a string, number or true/false) or a "
+			    "list of values");
 			ok = 0;
-		} else
-			e->when_equals = xstrdup(s);
+		} else {
+			*equals = get_str_list(c, eq, "equals", nequals, &ok);
+			if (ok && *nequals == 0) {
+				ERR(c, eq, "\"equals\" must not be empty");
+				ok = 0;
+			}
+		}
 	}
 	return ok ? 0 : -1;
 }
@@ -852,25 +974,42 @@ parse_via(struct ctx *c, yaml_node_t *v, struct em_entry *e)
 	return 0;
 }
 
-int
-eventmap_entry_applies(const struct em_entry *e, json_object *record)
+/* A `when`/`unless` condition: one of the paths is in the record (the first present decides)
+ * and, when values are given, its value as text is one of them. */
+static int
+cond_holds(struct jpath *const *paths, size_t npaths, char *const *equals, size_t nequals,
+    json_object *record)
 {
-	size_t i;
+	size_t i, k;
 
-	if (e == NULL || e->nwhen == 0)
-		return 1;
-	for (i = 0; i < e->nwhen; i++) {
-		json_object *v = jpath_get(e->when_paths[i], record);
+	for (i = 0; i < npaths; i++) {
+		json_object *v = jpath_get(paths[i], record);
 		const char *s;
 
 		if (v == NULL)
 			continue;
-		if (e->when_equals == NULL)
+		if (nequals == 0)
 			return 1;
-		s = json_object_get_string(v);
-		return s != NULL && strcmp(s, e->when_equals) == 0;
+		if ((s = json_object_get_string(v)) == NULL)
+			return 0;
+		for (k = 0; k < nequals; k++)
+			if (strcmp(s, equals[k]) == 0)
+				return 1;
+		return 0;
 	}
 	return 0;
+}
+
+int
+eventmap_entry_applies(const struct em_entry *e, json_object *record)
+{
+	if (e == NULL)
+		return 1;
+	if (e->nwhen > 0 && !cond_holds(e->when_paths, e->nwhen, e->when_equals, e->nwhen_equals,
+	    record))
+		return 0;
+	return e->nunless == 0 || !cond_holds(e->unless_paths, e->nunless, e->unless_equals,
+	    e->nunless_equals, record);
 }
 
 static int
@@ -999,10 +1138,17 @@ parse_entry(struct ctx *c, yaml_node_t *map)
 	}
 
 	if ((v = ymap_get(c->d, map, "id")) == NULL) {
-		ERR(c, map, "event entry is missing \"id\"");
+		if (ymap_get(c->d, map, "id_match") == NULL) {
+			ERR(c, map, "event entry is missing \"id\" (or \"id_match\")");
+			ok = 0;
+		}
+	} else if (ymap_get(c->d, map, "id_match") != NULL) {
+		ERR(c, v, "use either \"id\" or \"id_match\", not both");
 		ok = 0;
 	} else
 		e->id_paths = get_ids(c, v, e, &ok);
+	if (parse_batch(c, map, e) != 0)
+		ok = 0;
 
 	e->id_transform = EMID_STRING;
 	if ((v = ymap_get(c->d, map, "id_transform")) != NULL) {
@@ -1037,7 +1183,8 @@ parse_entry(struct ctx *c, yaml_node_t *map)
 		e->state_keys[e->nstate_keys++] = xstrdup("id");
 	}
 
-	if ((v = ymap_get(c->d, map, "when")) != NULL && parse_when(c, v, e) != 0)
+	if ((v = ymap_get(c->d, map, "when")) != NULL && parse_cond(c, v, "when", &e->when_paths,
+	    &e->nwhen, &e->when_equals, &e->nwhen_equals) != 0)
 		ok = 0;
 	if ((v = ymap_get(c->d, map, "id_via")) != NULL && parse_via(c, v, e) != 0)
 		ok = 0;
@@ -1326,6 +1473,55 @@ eventmap_lookup(const struct eventmap *m, enum tf_provider p, const char *servic
 	return n < max ? n : max;
 }
 
+/* ---- batches of changes: each, when, unless, id_match ---- */
+
+const char *
+eventmap_match_value(const struct em_entry *e, size_t i, json_object *record)
+{
+	json_object *v;
+	const char *s;
+
+	if (i >= e->nidm || (v = jpath_get(e->idm[i].path, record)) == NULL ||
+	    json_object_is_type(v, json_type_object) || json_object_is_type(v, json_type_array))
+		return NULL;
+	s = json_object_get_string(v);
+	return s != NULL && *s != '\0' ? s : NULL;
+}
+
+char *
+eventmap_match_id(const struct em_entry *e, json_object *record)
+{
+	struct strbuf sb;
+	const char *p, *lit, *end, *val;
+	size_t i;
+	int any = 0;
+
+	if (e->id_format == NULL)
+		return NULL;
+	sb_init(&sb);
+	for (lit = p = e->id_format; (p = strchr(p, '{')) != NULL; lit = p = end + 1) {
+		end = strchr(p, '}');
+		for (i = 0; i < e->nidm; i++)
+			if (strlen(e->idm[i].attr) == (size_t)(end - p - 1) &&
+			    strncmp(e->idm[i].attr, p + 1, (size_t)(end - p - 1)) == 0)
+				break;
+		/* A placeholder without a value drops itself and the text before it. */
+		if ((val = eventmap_match_value(e, i, record)) == NULL)
+			continue;
+		sb_add(&sb, lit, (size_t)(p - lit));
+		/* Names lose the final dot of a fully qualified name, as providers write ids. */
+		sb_add(&sb, val, strlen(val) > 1 && val[strlen(val) - 1] == '.' ?
+		    strlen(val) - 1 : strlen(val));
+		any = 1;
+	}
+	sb_adds(&sb, lit);
+	if (!any) {
+		sb_free(&sb);
+		return NULL;
+	}
+	return sb_detach(&sb);
+}
+
 /* Duplicate detection while loading: (provider, service, name, resource) -> first entry. */
 struct dup_slot {
 	const struct em_entry *e;
@@ -1344,6 +1540,15 @@ same_service(const char *a, const char *b)
 	if (a == NULL || b == NULL)
 		return a == b;
 	return strcmp(a, b) == 0;
+}
+
+/* Do two entries take the same parts of a call (the whole, or the same `each` list)? */
+static int
+same_each(const struct em_entry *a, const struct em_entry *b)
+{
+	if (a->each == NULL || b->each == NULL)
+		return a->each == b->each;
+	return strcmp(jpath_expr(a->each), jpath_expr(b->each)) == 0;
 }
 
 static uint64_t
@@ -1385,6 +1590,9 @@ dup_check_add(struct dup_table *t, const struct em_entry *e, const char **which)
 {
 	size_t j, pos;
 
+	/* Entries with conditions apply to some calls only: several may share a name. */
+	if (e->nwhen > 0 || e->nunless > 0)
+		return NULL;
 	for (j = 0; j < e->nnames; j++) {
 		uint64_t h = dup_hash(e, e->names[j]);
 
@@ -1395,7 +1603,7 @@ dup_check_add(struct dup_table *t, const struct em_entry *e, const char **which)
 			if (s->hash == h && s->e->provider == e->provider &&
 			    strcmp(s->name, e->names[j]) == 0 &&
 			    strcmp(s->e->resource, e->resource) == 0 &&
-			    same_service(s->e->service, e->service)) {
+			    same_service(s->e->service, e->service) && same_each(s->e, e)) {
 				*which = e->names[j];
 				return s->e;
 			}
@@ -1657,7 +1865,7 @@ eventmap_attrset_new(const struct eventmap *m)
 	for (i = 0; i < n; i++) {
 		const struct em_entry *e = eventmap_entry(m, i);
 
-		want += e->nattrs + e->nstate_keys + e->ncover + 1;
+		want += e->nattrs + e->nstate_keys + e->ncover + e->nidm + 1;
 		if (e->sgr != NULL)
 			want += 64;     /* em_sgrule_types x em_sgrule_attrs */
 	}
@@ -1686,6 +1894,8 @@ eventmap_attrset_new(const struct eventmap *m)
 			attrset_add(s, e->resource, "members");    /* the binding's set */
 		for (j = 0; e->cover_resource != NULL && j < e->ncover; j++)
 			attrset_add(s, e->cover_resource, e->cover[j].attr);
+		for (j = 0; j < e->nidm; j++)
+			attrset_add(s, e->resource, e->idm[j].attr);
 		if (e->via_resource != NULL)
 			attrset_add(s, e->via_resource, e->via_attr);
 		for (j = 0; e->sgr != NULL && em_sgrule_types[j] != NULL; j++) {
@@ -1816,8 +2026,12 @@ eventmap_seen_record(const struct eventmap *m, const struct event *ev)
 			}
 			for (j = 0; pass == 0 && j < e->ncover; j++)
 				out = jpath_copy(e->cover[j].path, rec, out, 0);
+			for (j = 0; pass == 0 && j < e->nidm; j++)
+				out = jpath_copy(e->idm[j].path, rec, out, 0);
 			for (j = 0; pass == 0 && j < e->nwhen; j++)
 				out = jpath_copy(e->when_paths[j], rec, out, 0);
+			for (j = 0; pass == 0 && j < e->nunless; j++)
+				out = jpath_copy(e->unless_paths[j], rec, out, 0);
 			if (pass == 0 && e->deltas != NULL)
 				out = jpath_copy(e->deltas, rec, out, 0);
 			if (pass == 0 && e->sgr != NULL) {

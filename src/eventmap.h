@@ -29,8 +29,15 @@
  *           value: false                # `value:` instead of path/paths (YAML scalar, typed
  *                                       # by the transform)
  *       when: {path: requestParameters.setAsDefault, equals: true}   # applies only then
+ *                                       # (equals may list values: [CREATE, UPSERT])
+ *       unless: {path: a.changes[].type, equals: SOA}   # ... and not when this holds
  *       id_via: {resource: aws_kms_alias, attribute: target_key_id}  # an alias stands for
  *                                       # the id its state resource names
+ *       each: a.changes[]               # the entry applies to every element of this list alone
+ *       id_match: {zone_id: a.zoneId, fqdn: a.changes[].name}   # composite ids: the instance
+ *                                       # whose attributes equal these (DNS-folded), shown as
+ *       id_format: "{zone_id}_{fqdn}"   # this id (a placeholder without a value drops itself
+ *                                       # and the text before it)
  *       covered_by:                     # set_add/set_remove: a separate resource holding the member
  *         resource: aws_iam_role_policy_attachment
  *         match: {role: requestParameters.roleName, policy_arn: requestParameters.policyArn}
@@ -72,6 +79,8 @@ struct em_attr {
 	int alone;                  /* compared only when no other attribute of the entry is in
 	                             * the record (a field logged on every call, as {}) */
 	json_object *value;         /* constant new value (`value:`), or NULL; owned */
+	int if_in_state;            /* compared only when state holds a value (an optional
+	                             * argument the configuration may leave to the cloud) */
 	/* `keys: {set: [paths], removed: [paths]}`: the log names the keys of a map it set or
 	 * removed but not their values (GCP metadataDelta): each key a change NAME.KEY */
 	struct jpath **keys_set, **keys_removed;
@@ -90,6 +99,8 @@ struct em_match {
 	char *attr;                 /* state attribute of the covering resource */
 	struct jpath *path;         /* event path giving the value it must equal */
 };
+
+#define EM_MAX_ID_MATCH 8           /* id_match attributes of one entry */
 
 /* sg_rule: the entry applies when the group's rules are resources of their own in state. */
 struct em_sgrule {
@@ -119,7 +130,12 @@ struct em_entry {
 	struct jpath **when_paths;  /* `when`: the entry applies only when one of these is in the
 	                             * record (NULL: always) ... */
 	size_t nwhen;
-	char *when_equals;          /* ... with this value (as text), when given */
+	char **when_equals;         /* ... with one of these values (as text), when given */
+	size_t nwhen_equals;
+	struct jpath **unless_paths;        /* `unless`: the entry does not apply when this holds */
+	size_t nunless;
+	char **unless_equals;
+	size_t nunless_equals;
 	char *via_resource;         /* `id_via`: an id naming one of these in state (a KMS alias) */
 	char *via_attr;             /* stands for the value of this attribute (target_key_id) */
 	char *cover_resource;       /* covered_by.resource, or NULL */
@@ -131,6 +147,13 @@ struct em_entry {
 	struct em_sgrule *sgr;      /* sg_rule, or NULL */
 	char *file;                 /* where it was defined, for messages */
 	int line;
+	/* Batches of changes (doc/event-maps.md, "Batches of changes"). */
+	struct jpath *each;         /* the entry applies to each element of this list alone */
+	struct em_match *idm;       /* id_match: the instance of `resource` whose attributes equal
+	                             * these values (compared as DNS names: case and a final dot
+	                             * ignored; absent = null = "") */
+	size_t nidm;
+	char *id_format;            /* the id id_match entries report: "{zone_id}_{fqdn}_{type}" */
 };
 
 struct eventmap;
@@ -151,11 +174,17 @@ void eventmap_free(struct eventmap *m);
 
 /* Normalize an event name for lookup: GCP's "v1."/"beta."/"alpha."/"v2." prefixes stripped. */
 const char *eventmap_norm_name(enum tf_provider p, const char *name);
-/* Does the entry apply to this record (its `when` holds, or it has none)? */
+/* Does the entry apply to this record (its `when` holds, or it has none, and its `unless`
+ * does not)? */
 int eventmap_entry_applies(const struct em_entry *e, json_object *record);
 /* Entries for (provider, service, name): fills up to max, returns the count. Does not allocate. */
 size_t eventmap_lookup(const struct eventmap *m, enum tf_provider p, const char *service,
     const char *name, const struct em_entry **out, size_t max);
+/* The id an id_match entry reports for the record (its id_format filled), heap; NULL when no
+ * placeholder has a value. */
+char *eventmap_match_id(const struct em_entry *e, json_object *record);
+/* The value id_match pair i of e gives for the record (borrowed), NULL when absent. */
+const char *eventmap_match_value(const struct em_entry *e, size_t i, json_object *record);
 size_t eventmap_count(const struct eventmap *m);
 const struct em_entry *eventmap_entry(const struct eventmap *m, size_t i);
 /* The security-group rule resource types an sg_rule entry matches against (NULL-terminated),

@@ -337,6 +337,69 @@ json_get_str(json_object *root, const char *dotted)
 	}
 }
 
+/* ---- one element of a list at a time ---- */
+
+int
+jpath_is_each(const struct jpath *p)
+{
+	size_t i;
+
+	if (p == NULL || p->nsegs < 2 || p->segs[p->nsegs - 1].kind != SEG_ALL)
+		return 0;
+	for (i = 0; i + 1 < p->nsegs; i++)
+		if (p->segs[i].kind == SEG_ALL)
+			return 0;
+	return 1;
+}
+
+static json_object *
+narrow_at(const struct jpath *p, size_t s, json_object *v, json_object *elem)
+{
+	const struct jseg *g = &p->segs[s];
+	json_object *out, *next;
+	size_t i, n;
+
+	if (s + 1 == p->nsegs) {
+		if (!json_object_is_type(v, json_type_array))
+			return json_object_get(v);
+		out = json_object_new_array();
+		json_object_array_add(out, json_object_get(elem));
+		return out;
+	}
+	if (g->kind == SEG_KEY) {
+		if (!json_object_is_type(v, json_type_object) ||
+		    !json_object_object_get_ex(v, g->key, &next) || next == NULL)
+			return json_object_get(v);
+		out = json_object_new_object();
+		json_object_object_foreach(v, k, val)
+			json_object_object_add(out, k, strcmp(k, g->key) == 0 ?
+			    narrow_at(p, s + 1, val, elem) : json_object_get(val));
+		return out;
+	}
+	/* SEG_INDEX (the only other kind before the last segment) */
+	if (!json_object_is_type(v, json_type_array))
+		return g->index == 0 ? narrow_at(p, s + 1, v, elem) : json_object_get(v);
+	n = json_object_array_length(v);
+	if (g->index >= n)
+		return json_object_get(v);
+	out = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(v, i);
+
+		json_object_array_add(out, i == g->index ? narrow_at(p, s + 1, e, elem) :
+		    json_object_get(e));
+	}
+	return out;
+}
+
+json_object *
+jpath_narrow(const struct jpath *p, json_object *root, json_object *elem)
+{
+	if (!jpath_is_each(p) || root == NULL)
+		return json_object_get(root);
+	return narrow_at(p, 0, root, elem);
+}
+
 /* ---- copying what a path selects ---- */
 
 /* An array of n JSON nulls. */

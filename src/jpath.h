@@ -23,6 +23,14 @@ size_t jpath_all(const struct jpath *p, json_object *root, json_object **out, si
  * string "(sensitive)" instead. Returns the result (owned). A record reduced to what the event
  * maps read is made this way (eventmap_seen_record). */
 json_object *jpath_copy(const struct jpath *p, json_object *src, json_object *dst, int mask);
+/* `each` paths (event maps): does p end in its only "[]" (a list whose elements are taken one
+ * at a time)? */
+int jpath_is_each(const struct jpath *p);
+/* root with the list p (a jpath_is_each path) holding `elem` alone: the objects and arrays on
+ * the way are new (shallow copies), everything else is shared (a reference). Every path through
+ * the list then sees that one element. A new reference; root itself (a new reference) when the
+ * path does not reach an array. Same thread only (json-c's reference counts). */
+json_object *jpath_narrow(const struct jpath *p, json_object *root, json_object *elem);
 /* Convenience for code: evaluate an uncompiled simple dotted path (no [] support). */
 json_object *json_get_path(json_object *root, const char *dotted);
 /* String value (borrowed from json-c) of a string/number/bool at a dotted path, or NULL. */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "state_index.h"
 #include "util.h"
@@ -797,10 +798,54 @@ scalar_eq(const char *provider, json_object *v, const char *want)
 	}
 }
 
+/* Strings equal as DNS names: case-insensitive, a final dot ignored; NULL, absent and ""
+ * are one. */
+static int
+fold_eq(json_object *v, const char *want)
+{
+	const char *vs;
+	size_t vn, wn;
+
+	if (v != NULL && !json_object_is_type(v, json_type_null) &&
+	    !json_object_is_type(v, json_type_string))
+		return scalar_eq(NULL, v, want);
+	vs = v != NULL && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+	if (want == NULL)
+		want = "";
+	vn = strlen(vs);
+	wn = strlen(want);
+	if (vn > 0 && vs[vn - 1] == '.')
+		vn--;
+	if (wn > 0 && want[wn - 1] == '.')
+		wn--;
+	return vn == wn && strncasecmp(vs, want, vn) == 0;
+}
+
+static size_t
+match_impl(const struct state_index *ix, const char *type, const char *const *attrs,
+    const char *const *values, size_t npairs, const struct tf_instance **out, size_t max,
+    int fold);
+
+size_t
+state_index_match_fold(const struct state_index *ix, const char *type,
+    const char *const *attrs, const char *const *values, size_t npairs,
+    const struct tf_instance **out, size_t max)
+{
+	return match_impl(ix, type, attrs, values, npairs, out, max, 1);
+}
+
 size_t
 state_index_match(const struct state_index *ix, const char *type,
     const char *const *attrs, const char *const *values, size_t npairs,
     const struct tf_instance **out, size_t max)
+{
+	return match_impl(ix, type, attrs, values, npairs, out, max, 0);
+}
+
+static size_t
+match_impl(const struct state_index *ix, const char *type, const char *const *attrs,
+    const char *const *values, size_t npairs, const struct tf_instance **out, size_t max,
+    int fold)
 {
 	struct kpieces k;
 	const struct ix_ent *e;
@@ -821,7 +866,8 @@ state_index_match(const struct state_index *ix, const char *type,
 			if ((in->deposed != NULL) != pass)
 				continue;
 			for (p = 0; p < npairs; p++)
-				if (!scalar_eq(in->provider, tfstate_attr(in, attrs[p]), values[p]))
+				if (fold ? !fold_eq(tfstate_attr(in, attrs[p]), values[p]) :
+				    !scalar_eq(in->provider, tfstate_attr(in, attrs[p]), values[p]))
 					break;
 			if (p < npairs)
 				continue;

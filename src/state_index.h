@@ -52,6 +52,11 @@ size_t state_index_find(const struct state_index *ix, const char *provider, cons
 size_t state_index_match(const struct state_index *ix, const char *type,
     const char *const *attrs, const char *const *values, size_t npairs,
     const struct tf_instance **out, size_t max);
+/* state_index_match comparing as DNS names do (id_match in the event maps): letters in any
+ * case, a final dot ignored, and a wanted NULL also matches "". */
+size_t state_index_match_fold(const struct state_index *ix, const char *type,
+    const char *const *attrs, const char *const *values, size_t npairs,
+    const struct tf_instance **out, size_t max);
 
 /* A structure derived from the index, built by build(ix) on the first call from any thread
  * and shared read-only from then on; free_fn frees it with the index. One slot per index

@@ -244,19 +244,6 @@ seg_len(const char *s)
 	return d ? (size_t)(d - s) : strlen(s);
 }
 
-static int
-all_digits(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!isdigit((unsigned char)s[i]))
-			return 0;
-	return 1;
-}
-
 static json_object *
 flat_scalar(json_object *v)
 {
@@ -398,7 +385,7 @@ flat_value(struct flatent *e, size_t n, size_t off, size_t seglen, int depth)
 			pct = 1;
 		else if (strcmp(k, "#") == 0)
 			hash = 1;
-		else if (!all_digits(k, seg_len(k)))
+		else if (!tf_all_digits(k, seg_len(k)))
 			digits = 0;
 	}
 	if (depth + 1 >= FLAT_MAX_DEPTH || pct || (hash && !digits))
@@ -613,7 +600,7 @@ attr_lookup(json_object *o, const char *path)
 		unsigned long long idx;
 
 		l = seg_len(path);
-		if (!all_digits(path, l))
+		if (!tf_all_digits(path, l))
 			return NULL;
 		idx = strtoull(path, &end, 10);
 		if (idx >= json_object_array_length(o))
@@ -1071,7 +1058,7 @@ v3_fix_deps(struct tf_instance *in)
 		}
 		dot = strrchr(d, '.');
 		if (dot != NULL && dot != d && memchr(d, '.', (size_t)(dot - d)) != NULL &&
-		    all_digits(dot + 1, strlen(dot + 1))) {
+		    tf_all_digits(dot + 1, strlen(dot + 1))) {
 			in->deps[i] = xasprintf("%.*s[%s]", (int)(dot - d), d, dot + 1);
 			free(d);
 		}

@@ -186,6 +186,10 @@ void *tf_hmap_get(const struct tf_hmap *m, const char *key);    /* NULL when abs
 void tf_hmap_put(struct tf_hmap *m, const char *key, void *val); /* adds or replaces */
 void tf_hmap_free(struct tf_hmap *m);   /* the table only, not keys or values */
 
+/* The value of a hex digit (either case), -1 for anything else (any int, EOF included). */
+int tf_hexval(int c);
+/* n > 0 and every one of the n bytes of s an ASCII digit. */
+int tf_all_digits(const char *s, size_t n);
 /* Lowercase hex SHA-256 of data, first `hexlen` hex digits (<= 64) into out (hexlen+1 bytes). */
 void tf_sha256_hex(const void *data, size_t n, char *out, size_t hexlen);
 

@@ -38,6 +38,8 @@ static const char *const vt_names[VT__COUNT] = {
 	[VT_GCP_FW_RULES] = "gcp_fw_rules",
 	[VT_GCP_METADATA] = "gcp_metadata",
 	[VT_REDACTED] = "redacted",
+	[VT_DNS_NAME] = "dns_name",
+	[VT_NAME_VALUES] = "name_value_set",
 };
 
 const char *
@@ -67,7 +69,8 @@ val_transform_parse(const char *name, enum val_transform *out)
 int
 val_transform_is_set(enum val_transform t)
 {
-	return t == VT_STRING_SET || t == VT_SG_RULES || t == VT_GCP_FW_RULES;
+	return t == VT_STRING_SET || t == VT_SG_RULES || t == VT_GCP_FW_RULES ||
+	    t == VT_NAME_VALUES;
 }
 
 /* ---- small helpers ---- */
@@ -659,6 +662,30 @@ to_basename(json_object *v)
 	return json_object_new_string_len(s + i, (int)(len - i));
 }
 
+/* A DNS name: lower case, without the final dot of a fully qualified name. */
+static json_object *
+to_dns_name(json_object *v)
+{
+	char buf[40], *t;
+	const char *s;
+	size_t len, i;
+	json_object *out;
+
+	v = unwrap_value(v);
+	if (v == NULL || (s = scalar_text(v, buf)) == NULL)
+		return NULL;
+	len = strlen(s);
+	if (len > 1 && s[len - 1] == '.')
+		len--;
+	t = xstrndup(s, len);
+	for (i = 0; i < len; i++)
+		if (t[i] >= 'A' && t[i] <= 'Z')
+			t[i] = (char)(t[i] - 'A' + 'a');
+	out = json_object_new_string(t);
+	free(t);
+	return out;
+}
+
 /* "https://www.googleapis.com/compute/v1/projects/p/..." -> "projects/p/..."; relative paths
  * and strings without a projects/ segment are returned unchanged. */
 static json_object *
@@ -706,18 +733,6 @@ to_json(json_object *v)
 	return canon_copy(v);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static char *
 url_decode(const char *s, size_t *outlen)
 {
@@ -728,8 +743,8 @@ url_decode(const char *s, size_t *outlen)
 	for (i = 0; s[i] != '\0'; i++) {
 		int h, l;
 
-		if (s[i] == '%' && (h = hexval((unsigned char)s[i + 1])) >= 0 &&
-		    (l = hexval((unsigned char)s[i + 2])) >= 0) {
+		if (s[i] == '%' && (h = tf_hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (l = tf_hexval((unsigned char)s[i + 2])) >= 0) {
 			sb_addc(&sb, (char)(h * 16 + l));
 			i += 2;
 		} else if (s[i] == '+')
@@ -989,6 +1004,44 @@ to_string_set(json_object *v)
 	return svec_to_set(&sv);
 }
 
+/* [{name, value}] in any of the spellings APIs and providers use (RDS's parameterName and
+ * parameterValue, Cloud SQL's name and value, GKE's displayName and cidrBlock, CloudFront's
+ * origin id and domainName) -> set of "name=value"; other keys (apply_method,
+ * expiration_time, an origin's settings) are not part of the member. */
+static json_object *
+to_name_values(json_object *v)
+{
+	struct svec sv = { NULL, 0, 0 };
+	char nb[40], vb[40];
+	size_t i, n;
+
+	if (v == NULL)
+		return NULL;
+	v = ec2_list(unwrap_value(v));
+	n = list_len(v);
+	for (i = 0; i < n; i++) {
+		json_object *e = list_get(v, i), *k, *val;
+		const char *ks, *vs;
+
+		if ((k = get_ci(e, "name")) == NULL && (k = get_ci(e, "parameterName")) == NULL &&
+		    (k = get_ci(e, "displayName")) == NULL && (k = get_ci(e, "display_name")) == NULL &&
+		    (k = get_ci(e, "origin_id")) == NULL)
+			k = get_ci(e, "id");
+		if ((val = get_ci(e, "value")) == NULL && (val = get_ci(e, "parameterValue")) == NULL &&
+		    (val = get_ci(e, "cidrBlock")) == NULL && (val = get_ci(e, "cidr_block")) == NULL &&
+		    (val = get_ci(e, "domainName")) == NULL)
+			val = get_ci(e, "domain_name");
+		ks = k != NULL ? scalar_text(unwrap_value(k), nb) : NULL;
+		if (ks == NULL && val == NULL)
+			continue;
+		if (ks == NULL)
+			ks = "";         /* a network without a display name */
+		vs = val != NULL ? scalar_text(unwrap_value(val), vb) : NULL;
+		svec_add(&sv, xasprintf("%s=%s", ks, vs != NULL ? vs : ""));
+	}
+	return svec_to_set(&sv);
+}
+
 /* ---- tags, labels, metadata maps ---- */
 
 static void
@@ -1012,12 +1065,19 @@ map_put(json_object *out, const char *k, json_object *val)
 	json_object_object_add(out, k, json_object_new_string(s));
 }
 
-/* {"key":K,"value":V} / {"Key":K,"Value":V} (value may be missing in removals). */
+/* {"key":K,"value":V} / {"Key":K,"Value":V} (value may be missing in removals). Auto Scaling's
+ * tags also name their group and whether instances inherit them (resourceId, resourceType,
+ * propagateAtLaunch; propagate_at_launch in state): still a pair. */
 static int
 is_kv_pair(json_object *o)
 {
-	size_t n = (size_t)json_object_object_length(o);
+	static const char *const extra[] = { "resourceId", "resourceType", "propagateAtLaunch",
+	    "propagate_at_launch" };
+	size_t n = (size_t)json_object_object_length(o), i;
 
+	for (i = 0; i < TF_ARRLEN(extra); i++)
+		if (n > 1 && get_ci(o, extra[i]) != NULL)
+			n--;
 	return get_ci(o, "key") != NULL && (n == 1 || (n == 2 && get_ci(o, "value") != NULL));
 }
 
@@ -1038,6 +1098,11 @@ tags_collect(json_object *v, json_object *out, int in_list, int depth)
 		n = json_object_array_length(v);
 		for (i = 0; i < n; i++)
 			tags_collect(json_object_array_get_idx(v, i), out, 1, depth + 1);
+		return;
+	}
+	/* A key alone in a list (Route 53's removeTagKeys): that tag, whatever its value. */
+	if (in_list && json_object_is_type(v, json_type_string)) {
+		map_put(out, json_object_get_string(v), NULL);
 		return;
 	}
 	if (!json_object_is_type(v, json_type_object))
@@ -1452,6 +1517,8 @@ val_from_event(enum val_transform t, json_object *v)
 	case VT_GCP_FW_RULES: return fw_rules(v);
 	case VT_GCP_METADATA: return metadata_from_event(v);
 	case VT_REDACTED: return json_object_new_string(REDACTED_MARK);
+	case VT_DNS_NAME: return to_dns_name(v);
+	case VT_NAME_VALUES: return to_name_values(v);
 	case VT__COUNT: break;
 	}
 	return NULL;

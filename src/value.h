@@ -23,6 +23,12 @@ enum val_transform {
 	VT_GCP_FW_RULES, /* GCP allowed/denied [{IPProtocol|ip_protocol, ports}] -> set of "tcp:22" */
 	VT_GCP_METADATA, /* {items:[{key,value}]} (event) / metadata map (state) -> {"k":"v"} */
 	VT_REDACTED,     /* the log never carries the value (user data): always "changed" */
+	VT_DNS_NAME,     /* a DNS name: "Www.Example.com." -> "www.example.com" (case and a final
+	                    dot ignored, as Route 53 and the aws provider store names) */
+	VT_NAME_VALUES,  /* [{name|parameterName|displayName|id, value|parameterValue|cidrBlock|
+	                    domainName, ...}] (DB parameters, Cloud SQL flags and authorized
+	                    networks, GKE master authorized networks, CloudFront origins) -> set
+	                    of "name=value" */
 	VT__COUNT
 };
 const char *val_transform_name(enum val_transform t);

@@ -24,13 +24,13 @@ ACTIONS = {"create", "modify", "delete", "set_add", "set_remove"}
 ID_TRANSFORMS = {"string", "basename", "gcp_path"}
 TRANSFORMS = {"string", "bool", "int", "number", "json", "policy", "string_set", "tags",
               "labels", "basename", "gcp_path", "sg_rules", "gcp_fw_rules", "gcp_metadata",
-              "redacted"}
+              "redacted", "dns_name", "name_value_set"}
 SEVERITIES = {"critical", "high", "medium", "low", "info"}
 ENTRY_KEYS = {"event", "aliases", "resource", "action", "id", "id_transform", "state_keys",
-              "severity", "attributes", "covered_by", "when", "id_via", "deltas", "id_prefix",
-              "id_glob", "sg_rule"}
+              "severity", "attributes", "covered_by", "when", "id_via", "unless", "each",
+              "id_match", "id_format", "deltas", "id_prefix", "id_glob", "sg_rule"}
 ATTR_KEYS = {"name", "path", "paths", "value", "transform", "state_transform", "sensitive",
-             "computed", "keys", "alone"}
+             "computed", "keys", "alone", "if_in_state"}
 PREFIX = re.compile(r"^(v1|v2|beta|alpha)\.")
 
 
@@ -158,8 +158,8 @@ def cmd_lint(maps):
             bad(f, e, "bad id_transform")
         if e.get("severity") and e["severity"] not in SEVERITIES:
             bad(f, e, "bad severity")
-        if not isinstance(e.get("id"), list):
-            bad(f, e, "id must be a list")
+        if not isinstance(e.get("id"), list) and not isinstance(e.get("id_match"), dict):
+            bad(f, e, "id must be a list (or id_match a mapping)")
         for i in e.get("id") or []:
             if isinstance(i, dict) and (len(i.get("join") or []) < 2 or not i.get("sep")):
                 bad(f, e, "an id join needs two or more paths and a sep")

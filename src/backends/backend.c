@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "backends/backend.h"
+#include "backends/tfrc.h"
 #include "http.h"
 #include "util.h"
 
@@ -82,17 +83,6 @@ wipe_free(char *s)
 	}
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Percent-decode n bytes of s (a query value); NULL on a bad escape. */
 static char *
 pct_decode(const char *s, size_t n)
@@ -108,8 +98,8 @@ pct_decode(const char *s, size_t n)
 				free(out);
 				return NULL;
 			}
-			a = hexval((unsigned char)s[i + 1]);
-			b = hexval((unsigned char)s[i + 2]);
+			a = tf_hexval((unsigned char)s[i + 1]);
+			b = tf_hexval((unsigned char)s[i + 2]);
 			if (a < 0 || b < 0) {
 				free(out);
 				return NULL;
@@ -1261,53 +1251,30 @@ token_from_json(const char *path, const char *host, char **tok, char **err)
 	return rc;
 }
 
-/* `credentials "host" { token = "..." }` from an HCL CLI config (the simple form only). */
+/* `credentials "host" { token = "..." }` from an HCL CLI config (tfrc.c: comments, quoting,
+ * other blocks; a malformed file is an error with its line and column). */
 static int
 token_from_hcl(const char *path, const char *host, char **tok, char **err)
 {
-	char *buf = NULL, *p, *want, *end, *t;
+	char *buf = NULL;
 	size_t n;
+	int rc;
 
 	if (tf_read_file(path, TF_FILE_CREDENTIALS, &buf, &n, err) != 0)
 		return -1;
-	want = xasprintf("\"%s\"", host);
-	for (p = buf; (p = strstr(p, "credentials")) != NULL; p++) {
-		char *q = p + 11;
-
-		while (*q == ' ' || *q == '\t')
-			q++;
-		if (strncmp(q, want, strlen(want)) != 0)
-			continue;
-		q += strlen(want);
-		if ((end = strchr(q, '}')) == NULL)
-			break;
-		*end = '\0';
-		if ((t = strstr(q, "token")) == NULL)
-			break;
-		t += 5;
-		while (*t == ' ' || *t == '\t' || *t == '=')
-			t++;
-		if (*t == '"' && (p = strchr(t + 1, '"')) != NULL && p > t + 1) {
-			*tok = xstrndup(t + 1, (size_t)(p - t - 1));
-			memset(buf, 0, n);
-			free(buf);
-			free(want);
-			return 0;
-		}
-		break;
-	}
+	rc = tfrc_token(path, buf, n, host, tok, err);
 	memset(buf, 0, n);
 	free(buf);
-	free(want);
-	return 1;
+	return rc;
 }
 
 /* The API token for host, Terraform's order: TF_TOKEN_<host>, the CLI config file
- * (TF_CLI_CONFIG_FILE), ~/.terraform.d/credentials.tfrc.json. *from names the source. */
+ * (TF_CLI_CONFIG_FILE, else ~/.terraformrc when it exists),
+ * ~/.terraform.d/credentials.tfrc.json. *from names the source. */
 static int
 hcp_token(const char *host, char **tok, char **from, char **err)
 {
-	char *var = state_hcp_token_env(host), *path;
+	char *var = state_hcp_token_env(host), *path, *rcfile = NULL;
 	const char *v = getenv(var), *cfg = getenv("TF_CLI_CONFIG_FILE"), *home = getenv("HOME");
 	int rc;
 
@@ -1316,15 +1283,21 @@ hcp_token(const char *host, char **tok, char **from, char **err)
 		*from = var;
 		return 0;
 	}
+	if ((cfg == NULL || *cfg == '\0') && home != NULL && *home != '\0') {
+		rcfile = xasprintf("%s/.terraformrc", home);
+		cfg = access(rcfile, F_OK) == 0 ? rcfile : NULL;
+	}
 	if (cfg != NULL && *cfg != '\0') {
 		rc = tf_str_has_suffix(cfg, ".json") ? token_from_json(cfg, host, tok, err) :
 		    token_from_hcl(cfg, host, tok, err);
 		if (rc <= 0) {
 			*from = rc == 0 ? xstrdup(cfg) : NULL;
+			free(rcfile);
 			free(var);
 			return rc;
 		}
 	}
+	free(rcfile);
 	if (home != NULL && *home != '\0') {
 		path = xasprintf("%s/.terraform.d/credentials.tfrc.json", home);
 		rc = access(path, R_OK) == 0 ? token_from_json(path, host, tok, err) : 1;

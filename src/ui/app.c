@@ -551,7 +551,14 @@ ui_main(int argc, char **argv, int demo, const char *config)
 		    store_readonly_reason(u->store) : u->store_reason != NULL ? u->store_reason :
 		    "no store");
 
-	setlocale(LC_ALL, "");
+	/* Only the character type follows the environment: ncursesw needs LC_CTYPE for wide
+	 * characters, and nothing else may. LC_NUMERIC would turn printf's and strtod's "80.5"
+	 * into "80,5" (values, rates, JSON), LC_TIME strftime's %b into "Dez": every number and
+	 * time the dashboard shows, parses or exports stays the C locale's, exactly as in the
+	 * headless commands, which never call setlocale. Leaving the other categories at "C" is
+	 * process-wide, so it also covers the libraries and threads (the live sources) that
+	 * format numbers, which a uselocale() around our own calls would not. */
+	setlocale(LC_CTYPE, "");
 	u->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	ui_set_glyphs(u->utf8);
 	tf_fatal_hook = fatal_hook;

@@ -19,8 +19,10 @@ static const struct {
 	[ACT_PAGE_UP] = { "page-up", "one page up", NULL },
 	[ACT_TOP] = { "top", "first row (the newest); the list follows new rows again", NULL },
 	[ACT_BOTTOM] = { "bottom", "last row", NULL },
-	[ACT_SHOW] = { "open", "open: a finding's detail; an event's or an actor's findings; "
-	    "in the detail, what the line names (resource, dependent, earlier finding)", "open" },
+	[ACT_SHOW] = { "open", "open: a finding's detail; an event's or an actor's findings (an "
+	    "event's resolved since, shown all the same; a revert's, the findings it resolved; an "
+	    "event that made none, the history of the resource it touched); in the detail, what "
+	    "the line names (resource, dependent, earlier finding)", "open" },
 	[ACT_FOCUS] = { "focus", "findings: switch between the list and the detail pane", "detail" },
 	[ACT_BACK] = { "back", "back to the previous view, selection and filter", "back" },
 	[ACT_FULLSCREEN] = { "fullscreen", "full-screen detail on and off", "full" },

@@ -160,11 +160,12 @@ add_change(struct ui_event *out, const char *key, const char *attr)
 	return c;
 }
 
-/* detector_each_instance's callback: what the event sets on one managed instance, as
- * detection reads it (the map's attributes, computed side effects left out). */
+/* detector_each_instance's callback: what the event (the part of it that names the instance,
+ * for a batch) sets on one managed instance, as detection reads it (the map's attributes,
+ * computed side effects left out). */
 static void
-on_instance(void *ctx, const struct em_entry *e, enum em_action action,
-    const struct tf_instance *in)
+on_instance(void *ctx, const struct event *part, const struct em_entry *e,
+    enum em_action action, const struct tf_instance *in)
 {
 	struct change_ctx *c = ctx;
 	size_t i;
@@ -184,7 +185,7 @@ on_instance(void *ctx, const struct em_entry *e, enum em_action action,
 
 		if (a->computed)
 			continue;
-		nv = detect_attr_new_value(a, c->ev, in, &present);
+		nv = detect_attr_new_value(a, part, in, &present);
 		if (!present) {
 			json_object_put(nv);
 			continue;

@@ -20,10 +20,10 @@ enum { C_RES = 0, C_TYPE, C_OPEN, C_SINCE, C_LAST, C_ACTORS, C_DIFF, C__N };
 static const struct ui_col cols[C__N] = {
 	/* Where the width runs short the diff gives way last (a bigger flex gives way sooner):
 	 * one long address or actor list does not take the room of every row's diff. */
-	[C_RES] = { "RESOURCE", 24, 0, 2, 35, 0 },
+	[C_RES] = { "RESOURCE", 34, 0, 2, 35, 0 },   /* the name comes first */
 	[C_TYPE] = { "TYPE", 5, 0, 4, 15, UI_COL_WIDE },      /* the address begins with it */
 	[C_OPEN] = { "OPEN", 4, 6, 0, 0, UI_COL_RIGHT | UI_COL_DESC },
-	[C_SINCE] = { "SINCE", 8, 12, 0, 0, UI_COL_DESC },
+	[C_SINCE] = { "SINCE", 8, 12, 0, 0, UI_COL_DESC | UI_COL_WIDE },   /* LAST says most */
 	[C_LAST] = { "LAST", 8, 12, 0, 0, UI_COL_DESC },
 	[C_ACTORS] = { "ACTORS", 7, 0, 2, 25, 0 },
 	[C_DIFF] = { "DIFF", 16, 0, 1, 0, 0 },

@@ -55,6 +55,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		for (j = 0; j < e->nid_paths; j++)
 			jpath_all(e->id_paths[j], rec, vals, 4);
+		/* Batches: every element alone, its conditions and composite id. */
+		n = e->each != NULL ? jpath_all(e->each, rec, vals, 4) : 0;
+		for (k = 0; k <= n && k <= 4; k++) {
+			json_object *one = k < n && k < 4 ? jpath_narrow(e->each, rec, vals[k]) :
+			    json_object_get(rec);
+			char *id;
+
+			eventmap_entry_applies(e, one);
+			id = eventmap_match_id(e, one);
+			if (e->nidm > 0 && e->id_format == NULL)
+				abort();        /* id_match without the id it reports */
+			free(id);
+			json_object_put(one);
+		}
 		for (j = 0; j < e->nattrs; j++) {
 			json_object *cv = val_from_event(e->attrs[j].transform, e->attrs[j].value);
 

@@ -252,8 +252,33 @@ TF_CLI_CONFIG_FILE="$T_TMP/cli.tfrc"
 export TF_CLI_CONFIG_FILE
 probe "tfc://acme/prod-net" --hcp-url "$B"
 t_is "hcp: token from TF_CLI_CONFIG_FILE (HCL)" "$(field 1 changed)" "true"
+# Comments are comments: an older, commented-out block with a wrong token comes first.
+cat > "$T_TMP/cli.tfrc" <<EOF
+# credentials "app.terraform.io" { token = "wrong-hcp-Tq5" }
+/* credentials "app.terraform.io" {
+  token = "wrong-hcp-Tq5"
+} */
+plugin_cache_dir = "\$HOME/.terraform.d/plugin-cache" // a "quoted" comment
+credentials "app.terraform.io" {
+  // token = "wrong-hcp-Tq5"
+  token = "$HCP_TOKEN"
+}
+EOF
+probe "tfc://acme/prod-net" --hcp-url "$B"
+t_is "hcp: commented-out tokens in TF_CLI_CONFIG_FILE do not win" "$(field 1 changed)" "true"
+printf 'credentials "app.terraform.io" {\n  token = "wrong-hcp-Tq5\n}\n' > "$T_TMP/cli.tfrc"
+probe "tfc://acme/prod-net" --hcp-url "$B"
+t_like "hcp: a malformed CLI config is an error with FILE:LINE:COL" "$(field 1 error)" \
+    "$T_TMP/cli.tfrc:2:11: this string has no closing quote"
+t_unlike "hcp: ... that does not print the token" "$T_OUT$T_ERR" 'wrong-hcp'
+unset TF_CLI_CONFIG_FILE
+printf '# the real one:\ncredentials "app.terraform.io" { token = "%s" }\n' "$HCP_TOKEN" > "$HOME/.terraformrc"
+probe "tfc://acme/prod-net" --hcp-url "$B"
+t_is "hcp: token from ~/.terraformrc without TF_CLI_CONFIG_FILE" "$(field 1 changed)" "true"
+rm "$HOME/.terraformrc"
 printf '{"credentials":{"app.terraform.io":{"token":"%s"}}}\n' 'wrong-hcp-Tq5' > "$T_TMP/cli.tfrc.json"
 TF_CLI_CONFIG_FILE="$T_TMP/cli.tfrc.json"
+export TF_CLI_CONFIG_FILE
 probe "tfc://acme/prod-net" --hcp-url "$B"
 t_like "hcp: a bad token (JSON CLI config) gives 401 naming its file" "$(field 1 error)" \
     "refused the API token from $T_TMP/cli.tfrc.json \\(401\\)"

@@ -18,7 +18,8 @@ one. Prints each disagreement; exits 1 if there is any.
 With --env: the names the sources read (string literals given to getenv(), env() or
 tf_xdg_dir()) must each be named in a tag of the man page's ENVIRONMENT section, and each
 name there must be read: a string literal in the sources, or a name built from one
-("AWS_ENDPOINT_URL_%s" and "S3"; "TF_TOKEN_" and a host).
+("AWS_ENDPOINT_URL_%s" and "S3"; "TF_TOKEN_" and a host), or a locale variable when the
+sources call setlocale(LC_..., "").
 """
 import os
 import re
@@ -86,6 +87,7 @@ def table(path):
 def env_check(srcdir, manpage):
     lits = set()
     read = set()
+    uses_setlocale = False
     for root, _, files in os.walk(srcdir):
         for fn in files:
             if not fn.endswith(('.c', '.h')):
@@ -93,6 +95,7 @@ def env_check(srcdir, manpage):
             with open(os.path.join(root, fn), encoding='utf-8', errors='replace') as f:
                 text = f.read()
             lits |= set(re.findall(r'"([A-Za-z_][A-Za-z0-9_%]*)"', text))
+            uses_setlocale = uses_setlocale or re.search(r'setlocale\(LC_[A-Z]+, ""\)', text) is not None
             read |= set(re.findall(r'\b(?:getenv|env|tf_xdg_dir)\("([A-Z][A-Z0-9_]*)"', text))
     with open(manpage, encoding='utf-8') as f:
         lines = f.read().split('\n')
@@ -108,6 +111,9 @@ def env_check(srcdir, manpage):
         bad.append('%s is read (src/) but not in the man page\'s ENVIRONMENT' % n)
     for n in sorted(doc):
         if n in lits:
+            continue
+        # The locale variables are read by the C library's setlocale(LC_..., "").
+        if (n == 'LANG' or n.startswith('LC_')) and uses_setlocale:
             continue
         built = any(n.startswith(l[:-2]) and n[len(l) - 2:] in lits
                     for l in lits if l.endswith('%s')) or \

@@ -133,15 +133,18 @@ t_sel "web[1] still selected" w '^ module\.app\.aws_instance\.web\[1\] '
 
 # 80x24: the same rows, cut with … where they do not fit; the key bar whole.
 tui_keys n 5
-# TYPE leaves a narrow screen (the address begins with it) for the address and the diff.
-t_screen "80x24: the Resources view, no TYPE" n '^ RESOURCE +OPEN SINCE +LAST▼ +ACTORS +DIFF *$'
+# TYPE (the address begins with it) and SINCE (LAST says most) leave a narrow screen, for
+# the address and the diff.
+t_screen "80x24: the Resources view, no TYPE, no SINCE" n '^ RESOURCE +OPEN LAST▼ +ACTORS +DIFF *$'
 t_like "the top line: numbers for tabs, the position" "$(printf '%s\n' "$TUI_SCREEN" | head -1)" ' 5 Resources +1/15 *$'
 NR=$(rows RESOURCE)
 t_is "15 rows fit" "$(printf '%s\n' "$NR" | wc -l)" 15
 # Cut in the middle: the end of an address (web[0], web[1]) tells rows apart.
-t_like "long addresses cut in the middle with …" "$NR" '^ module\.…_instance\.web\[0\] '
-t_like "web[1] told apart" "$NR" '^ module\.…_instance\.web\[1\] '
-t_like "an unmanaged one keeps the end of its id" "$NR" '^ aws_iam…er:reporting-bot '
+t_like "an address that fits is whole" "$NR" '^ module\.app\.aws_instance\.web\[0\] +1 '
+t_like "web[1] too" "$NR" '^ module\.app\.aws_instance\.web\[1\] +1 '
+t_like "a long one is cut in the middle with …" "$NR" '^ aws_s3_buck…blic_access_block\.logs +1 '
+t_like "an unmanaged one keeps the end of its id" "$NR" '^ aws_iam_acc…y:AKIARZ5YQ3NPL4XWKM7Q +1 '
+t_like "the diff still starts on every row" "$NR" '^ aws_db_instance\.main +1 [0-9:]+ bob +publicly_accessibl…$'
 t_like "long diffs end in …" "$NR" '^ aws_db_instance\.main .*…$'
 t_like "the key bar whole at 80 columns" "$TUI_SCREEN" "^Enter open  / filter  : cmd  1-5 views  o sort  y copy  Z pause$KEYBAR"
 tui_keys n Enter

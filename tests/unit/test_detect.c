@@ -908,8 +908,8 @@ struct sg_seen {
 };
 
 static void
-sg_on_instance(void *ctx, const struct em_entry *e, enum em_action action,
-    const struct tf_instance *in)
+sg_on_instance(void *ctx, const struct event *part, const struct em_entry *e,
+    enum em_action action, const struct tf_instance *in)
 {
 	struct sg_seen *s = ctx;
 
@@ -1061,11 +1061,13 @@ iam_run(struct detector *d, const char *id, const char *deltas, struct finding_l
 }
 
 static void
-count_each(void *ctx, const struct em_entry *e, enum em_action action, const struct tf_instance *in)
+count_each(void *ctx, const struct event *part, const struct em_entry *e, enum em_action action,
+    const struct tf_instance *in)
 {
 	char *buf = ctx;
 	size_t len = strlen(buf);
 
+	(void)part;
 	(void)e;
 	snprintf(buf + len, 256 - len, "%s%s:%s", len > 0 ? " " : "", em_action_name(action),
 	    in->address);

@@ -534,7 +534,7 @@ static const char *const e_syntax[] = {
 	NULL
 };
 #define TRANSFORMS "string, bool, int, number, json, policy, string_set, tags, labels, " \
-	"basename, gcp_path, sg_rules, gcp_fw_rules, gcp_metadata or redacted"
+	"basename, gcp_path, sg_rules, gcp_fw_rules, gcp_metadata, redacted, dns_name or name_value_set"
 static const char *const e_types[] = {
 	"broken/types.yaml:3:10: \"service\" must be a string",
 	"broken/types.yaml:5:12: \"event\" must be a string (use \"aliases\" for other names)",
@@ -801,6 +801,198 @@ test_apply(void)
 	eventmap_free(m);
 }
 
+/* ---- batches of changes: each, when, unless, id_match, id_format, if_in_state ---- */
+
+static const char batch_map[] =
+    "provider: aws\n"
+    "service: route53.amazonaws.com\n"
+    "events:\n"
+    "  - event: ChangeResourceRecordSets\n"
+    "    resource: aws_route53_record\n"
+    "    action: create\n"
+    "    each: \"r.changes[]\"\n"
+    "    when: {path: \"r.changes[].action\", equals: [CREATE, UPSERT]}\n"
+    "    unless: {path: \"r.changes[].rrs.type\", equals: SOA}\n"
+    "    id_match: {zone_id: r.zone, fqdn: \"r.changes[].rrs.name\", type: \"r.changes[].rrs.type\",\n"
+    "      set_identifier: \"r.changes[].rrs.setIdentifier\"}\n"
+    "    id_format: \"{zone_id}_{fqdn}_{type}_{set_identifier}\"\n"
+    "    attributes:\n"
+    "      - {name: ttl, path: \"r.changes[].rrs.tTL\", transform: int, if_in_state: true}\n"
+    "  - event: ChangeResourceRecordSets\n"
+    "    resource: aws_route53_record\n"
+    "    action: delete\n"
+    "    each: \"r.changes[]\"\n"
+    "    when: {path: \"r.changes[].action\", equals: DELETE}\n"
+    "    id_match: {zone_id: r.zone, fqdn: \"r.changes[].rrs.name\"}\n"
+    "    id_format: \"{zone_id}_{fqdn}\"\n";
+
+static const char batch_record[] =
+    "{\"r\": {\"zone\": \"Z1\", \"changes\": ["
+    "{\"action\": \"UPSERT\", \"rrs\": {\"name\": \"www.example.com.\", \"type\": \"A\", \"tTL\": 60}},"
+    "{\"action\": \"DELETE\", \"rrs\": {\"name\": \"old.example.com.\", \"type\": \"A\"}},"
+    "{\"action\": \"CREATE\", \"rrs\": {\"name\": \"w.example.com\", \"type\": \"A\", \"setIdentifier\": \"blue\"}},"
+    "{\"action\": \"UPSERT\", \"rrs\": {\"name\": \"example.com.\", \"type\": \"SOA\"}}]}, \"other\": 1}";
+
+/* Loads one map from memory; the first error (heap) in *err, or NULL. */
+static struct eventmap *
+load_one(const char *name, const char *text, char **err)
+{
+	struct eventmap *m = eventmap_new();
+	char **errs = NULL;
+	size_t nerrs = 0;
+
+	*err = NULL;
+	if (eventmap_load_mem(m, name, text, strlen(text), &errs, &nerrs) != 0 && nerrs > 0)
+		*err = xstrdup(errs[0]);
+	yerrs_free(errs, nerrs);
+	return m;
+}
+
+static void
+test_batch(void)
+{
+	struct eventmap *m;
+	const struct em_entry *out[4], *up, *del;
+	json_object *rec = json_tokener_parse(batch_record), *elems[8], *one, *v, *c;
+	char *err, *id;
+	size_t n, k, applies_up = 0, applies_del = 0;
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{ "provider: aws\nevents:\n  - {event: E, resource: aws_x, action: modify, id: a,\n"
+		  "     each: a.b}\n", "bad.yaml:4:12: \"each\" \"a.b\" must end in its only [] (the list "
+		  "whose elements are taken one at a time)" },
+		{ "provider: aws\nevents:\n  - {event: E, resource: aws_x, action: modify, id: a,\n"
+		  "     each: \"a[].b[]\"}\n", "bad.yaml:4:12: \"each\" \"a[].b[]\" must end in its only [] "
+		  "(the list whose elements are taken one at a time)" },
+		{ "provider: aws\nevents:\n  - {event: E, resource: aws_x, action: modify,\n"
+		  "     id_match: {name: a}}\n", "bad.yaml:4:16: \"id_match\" needs \"id_format\" (the id "
+		  "it reports, \"{zone_id}_{fqdn}_{type}\")" },
+		{ "provider: aws\nevents:\n  - {event: E, resource: aws_x, action: modify,\n"
+		  "     id_match: {name: a}, id_format: \"{nam}\"}\n", "bad.yaml:4:38: \"id_format\" "
+		  "\"{nam}\": {nam} is not an id_match key" },
+		{ "provider: aws\nevents:\n  - {event: E, resource: aws_x, action: modify, id: a,\n"
+		  "     id_match: {name: a}, id_format: \"{name}\"}\n", "bad.yaml:3:53: use either \"id\" "
+		  "or \"id_match\", not both" },
+		{ "provider: aws\nevents:\n  - {event: E, resource: aws_x, action: modify}\n",
+		  "bad.yaml:3:5: event entry is missing \"id\" (or \"id_match\")" },
+		{ "provider: aws\nevents:\n  - {event: E, resource: aws_x, action: modify, id: a,\n"
+		  "     when: {path: a, equals: []}}\n", "bad.yaml:4:30: \"equals\" must not be empty" },
+		{ "provider: aws\nevents:\n  - {event: E, resource: aws_x, action: modify, id: a,\n"
+		  "     when: {path: a, equals: {x: 1}}}\n", "bad.yaml:4:30: \"equals\" must be a value (a "
+		  "string, number or true/false) or a list of values" },
+		{ "provider: aws\nevents:\n  - {event: E, resource: aws_x, action: modify, id: a,\n"
+		  "     unless: [a]}\n", "bad.yaml:4:14: \"unless\" must be a mapping with path (or paths) "
+		  "and optionally equals" },
+		{ "provider: aws\nevents:\n  - {event: E, resource: aws_x, action: modify, id: a,\n"
+		  "     unless: {equals: x}}\n", "bad.yaml:4:14: \"unless\" needs one of \"path\" or "
+		  "\"paths\"" },
+		{ "provider: aws\nevents:\n  - {event: E, resource: aws_x, action: modify, id: a,\n"
+		  "     id_format: \"{a}\"}\n", "bad.yaml:4:17: \"id_format\" goes with \"id_match\"" },
+		{ "provider: aws\nevents:\n  - {event: E, resource: aws_x, action: modify, id: a,\n"
+		  "     attributes: [{name: x, path: a, if_in_state: maybe}]}\n",
+		  "bad.yaml:4:51: \"if_in_state\" must be true or false" },
+	};
+
+	m = load_one("batch.yaml", batch_map, &err);
+	ok(err == NULL, "a map with each/when/unless/id_match loads (two entries for one event "
+	    "and resource are not duplicates when they have conditions): %s", err ? err : "");
+	free(err);
+	n = eventmap_lookup(m, PROV_AWS, "route53.amazonaws.com", "ChangeResourceRecordSets", out, 4);
+	is_int(n, 2, "both entries");
+	if (n != 2 || rec == NULL) {
+		eventmap_free(m);
+		json_object_put(rec);
+		return;
+	}
+	up = out[0];
+	del = out[1];
+	ok(up->each != NULL && up->nwhen == 1 && up->nunless == 1 && up->nidm == 4 &&
+	    up->attrs[0].if_in_state, "parsed");
+	n = jpath_all(up->each, rec, elems, 8);
+	is_int(n, 4, "four changes");
+	for (k = 0; k < n && k < 8; k++) {
+		one = jpath_narrow(up->each, rec, elems[k]);
+		applies_up += eventmap_entry_applies(up, one);
+		applies_del += eventmap_entry_applies(del, one);
+		if (k == 0) {
+			id = eventmap_match_id(up, one);
+			is_str(id, "Z1_www.example.com_A", "id: the final dot dropped, no set identifier "
+			    "(nor the text before it)");
+			free(id);
+			c = val_from_event(up->attrs[0].transform, jpath_get(up->attrs[0].paths[0], one));
+			is_int(c != NULL ? json_object_get_int(c) : -1, 60, "attribute of that change");
+			json_object_put(c);
+			is_str(eventmap_match_value(up, 0, one), "Z1", "the call's own field");
+		}
+		if (k == 2) {
+			id = eventmap_match_id(up, one);
+			is_str(id, "Z1_w.example.com_A_blue", "id with the set identifier");
+			free(id);
+			v = jpath_get(up->idm[1].path, one);
+			is_str(v ? json_object_get_string(v) : NULL, "w.example.com",
+			    "a narrowed record reads its element");
+		}
+		json_object_put(one);
+	}
+	is_int(applies_up, 2, "the create entry takes the UPSERT and the CREATE, not the SOA");
+	is_int(applies_del, 1, "the delete entry takes the DELETE");
+	v = jpath_get(up->idm[1].path, rec);
+	is_str(v ? json_object_get_string(v) : NULL, "www.example.com.", "the record is unchanged");
+	eventmap_free(m);
+	json_object_put(rec);
+
+	/* What the store keeps of a batch: the paths of each, when and id_match, not the rest. */
+	{
+		static const char kmap[] =
+		    "provider: aws\nservice: route53.amazonaws.com\nevents:\n"
+		    "  - event: ChangeResourceRecordSets\n    resource: aws_route53_record\n"
+		    "    action: delete\n    each: \"requestParameters.changes[]\"\n"
+		    "    when: {path: \"requestParameters.changes[].action\", equals: DELETE}\n"
+		    "    id_match: {zone_id: requestParameters.zone, fqdn: \"requestParameters.changes[].name\"}\n"
+		    "    id_format: \"{zone_id}_{fqdn}\"\n";
+		struct event ev;
+		json_object *seen;
+		char *t;
+
+		m = load_one("keep.yaml", kmap, &err);
+		ok(err == NULL, "keep map loads: %s", err ? err : "");
+		free(err);
+		memset(&ev, 0, sizeof ev);
+		ev.provider = PROV_AWS;
+		ev.source = (char *)"route53.amazonaws.com";
+		ev.name = (char *)"ChangeResourceRecordSets";
+		ev.record = json_tokener_parse("{\"eventName\": \"ChangeResourceRecordSets\", "
+		    "\"requestParameters\": {\"zone\": \"Z1\", \"comment\": \"x\", \"changes\": ["
+		    "{\"action\": \"DELETE\", \"name\": \"a.\", \"ttl\": 5}, "
+		    "{\"action\": \"CREATE\", \"name\": \"b.\"}]}}");
+		seen = eventmap_seen_record(m, &ev);
+		t = seen ? xstrdup(json_object_to_json_string_ext(seen, JSON_C_TO_STRING_PLAIN)) : NULL;
+		is_str(t, "{\"eventName\":\"ChangeResourceRecordSets\",\"requestParameters\":"
+		    "{\"zone\":\"Z1\",\"changes\":[{\"name\":\"a.\",\"action\":\"DELETE\"},"
+		    "{\"name\":\"b.\",\"action\":\"CREATE\"}]}}",
+		    "kept: the zone, every change's name and action; not the comment or the TTL");
+		free(t);
+		json_object_put(seen);
+		json_object_put(ev.record);
+		eventmap_free(m);
+	}
+
+	v = json_object_new_string("DualStack.Web.ELB.amazonaws.com.");
+	c = val_from_event(VT_DNS_NAME, v);
+	is_str(c ? json_object_get_string(c) : NULL, "dualstack.web.elb.amazonaws.com",
+	    "dns_name: lower case, no final dot");
+	json_object_put(c);
+	json_object_put(v);
+
+	for (k = 0; k < TF_ARRLEN(bad); k++) {
+		m = load_one("bad.yaml", bad[k].text, &err);
+		is_str(err, bad[k].want, "rejected: %s", bad[k].want);
+		free(err);
+		eventmap_free(m);
+	}
+}
+
 /* ---- GCP IAM deltas, id_prefix, id_glob ---- */
 
 static const char iam_map[] =
@@ -924,6 +1116,7 @@ main(void)
 	test_broken();
 	test_joins();
 	test_apply();
+	test_batch();
 	test_deltas();
 	return done_testing();
 }

@@ -256,6 +256,46 @@ test_copy(void)
 	jpath_free(none);
 }
 
+/* jpath_narrow: the list holding one element, the rest shared, the original untouched. */
+static void
+test_narrow(void)
+{
+	json_object *root = json_tokener_parse("{\"k\": 1, \"a\": [{\"b\": [10, 20, 30]}, "
+	    "{\"b\": [40]}], \"c\": {\"d\": [{\"x\": 1}, {\"x\": 2}], \"e\": \"s\"}}");
+	struct jpath *ok1 = jpath_compile("a[0].b[]", NULL), *ok2 = jpath_compile("c.d[]", NULL);
+	struct jpath *no1 = jpath_compile("a[].b[]", NULL), *no2 = jpath_compile("c.d", NULL);
+	struct jpath *no3 = jpath_compile("a[].b", NULL), *x = jpath_compile("c.d[].x", NULL);
+	json_object *elems[4], *one;
+	char *t;
+
+	ok(jpath_is_each(ok1) && jpath_is_each(ok2), "each paths end in their only []");
+	ok(!jpath_is_each(no1) && !jpath_is_each(no2) && !jpath_is_each(no3) &&
+	    !jpath_is_each(NULL), "not each paths");
+	is_int(jpath_all(ok1, root, elems, 4), 3, "three elements");
+	one = jpath_narrow(ok1, root, elems[1]);
+	t = xstrdup(json_object_to_json_string_ext(one, JSON_C_TO_STRING_PLAIN));
+	is_str(t, "{\"k\":1,\"a\":[{\"b\":[20]},{\"b\":[40]}],\"c\":{\"d\":[{\"x\":1},{\"x\":2}],"
+	    "\"e\":\"s\"}}", "through an index: that list alone narrowed");
+	free(t);
+	json_object_put(one);
+	jpath_all(ok2, root, elems, 4);
+	one = jpath_narrow(ok2, root, elems[1]);
+	is_int(json_object_get_int(jpath_get(x, one)), 2, "every path through the list reads the element");
+	ok(json_object_object_length(json_get_path(one, "c")) == 2, "siblings kept");
+	json_object_put(one);
+	is_int(json_object_get_int(jpath_get(x, root)), 1, "the original is untouched");
+	one = jpath_narrow(no2, root, elems[0]);
+	ok(one == root, "not an each path: the root itself");
+	json_object_put(one);
+	jpath_free(ok1);
+	jpath_free(ok2);
+	jpath_free(no1);
+	jpath_free(no2);
+	jpath_free(no3);
+	jpath_free(x);
+	json_object_put(root);
+}
+
 int
 main(void)
 {
@@ -265,5 +305,6 @@ main(void)
 	test_all();
 	test_get_path();
 	test_copy();
+	test_narrow();
 	return done_testing();
 }

@@ -148,6 +148,32 @@ static const struct row rows[] = {
 	{ VT_TAGS, EV, "{\"Value\":true,\"Key\":\"StratusRedTeam\"}", "{\"StratusRedTeam\":\"true\"}",
 	  "a lone {Key,Value} pair" },
 	{ VT_TAGS, EV, "{\"b\":\"2\",\"a\":1}", "{\"a\":\"1\",\"b\":\"2\"}", "map, values as text" },
+	{ VT_TAGS, EV, "[\"team\",\"env\"]", "{\"env\":\"\",\"team\":\"\"}",
+	  "Route 53 removeTagKeys: keys alone, any value" },
+	{ VT_TAGS, EV, "[{\"resourceId\":\"web-asg\",\"resourceType\":\"auto-scaling-group\","
+	  "\"key\":\"team\",\"value\":\"web\",\"propagateAtLaunch\":true}]", "{\"team\":\"web\"}",
+	  "Auto Scaling tags: a pair with its group and propagation" },
+	{ VT_TAGS, ST, "[{\"key\":\"team\",\"value\":\"web\",\"propagate_at_launch\":true}]",
+	  "{\"team\":\"web\"}", "aws_autoscaling_group tag blocks" },
+	{ VT_TAGS, EV, "[{\"resourceId\":\"web-asg\",\"key\":\"team\"}]", "{\"team\":\"\"}",
+	  "Auto Scaling DeleteTags without a value" },
+	/* ---- dns_name ---- */
+	{ VT_DNS_NAME, EV, "\"DualStack.Web-1.eu-west-1.ELB.amazonaws.com.\"",
+	  "\"dualstack.web-1.eu-west-1.elb.amazonaws.com\"", "lower case, final dot dropped" },
+	{ VT_DNS_NAME, ST, "\"example.com\"", "\"example.com\"", "already plain" },
+	{ VT_DNS_NAME, EV, "\".\"", "\".\"", "the root stays" },
+	/* ---- name_value_set ---- */
+	{ VT_NAME_VALUES, EV, "[{\"parameterName\":\"rds.force_ssl\",\"parameterValue\":\"0\","
+	  "\"applyMethod\":\"pending-reboot\"}]", "[\"rds.force_ssl=0\"]", "RDS parameters" },
+	{ VT_NAME_VALUES, ST, "[{\"name\":\"b\",\"value\":\"2\",\"apply_method\":\"immediate\"},"
+	  "{\"name\":\"a\",\"value\":\"1\"}]", "[\"a=1\",\"b=2\"]", "state parameter set, sorted" },
+	{ VT_NAME_VALUES, EV, "[{\"displayName\":\"vpn\",\"cidrBlock\":\"198.51.100.0/24\"},"
+	  "{\"cidrBlock\":\"10.0.0.0/8\"}]", "[\"=10.0.0.0/8\",\"vpn=198.51.100.0/24\"]",
+	  "GKE networks, one without a name" },
+	{ VT_NAME_VALUES, ST, "[{\"origin_id\":\"s3\",\"domain_name\":\"b.s3.amazonaws.com\","
+	  "\"origin_path\":\"\"}]", "[\"s3=b.s3.amazonaws.com\"]", "CloudFront origins in state" },
+	{ VT_NAME_VALUES, EV, "{\"items\":[{\"name\":\"f\",\"value\":1}]}", "[\"f=1\"]",
+	  "items wrapper, numeric value" },
 	{ VT_TAGS, EV, "{\"key\":\"x\"}", "{\"key\":\"x\"}", "a map whose tag is named key" },
 	{ VT_TAGS, ST, "{\"Name\":\"web\",\"key\":\"v\",\"value\":\"w\"}",
 	  "{\"Name\":\"web\",\"key\":\"v\",\"value\":\"w\"}", "state map stays a map" },
@@ -452,7 +478,8 @@ test_names(void)
 	ok(val_transform_parse(NULL, &t) != 0, "NULL name rejected");
 	is_str(val_transform_name(VT__COUNT), "unknown", "out of range");
 	ok(val_transform_is_set(VT_STRING_SET) && val_transform_is_set(VT_SG_RULES) &&
-	    val_transform_is_set(VT_GCP_FW_RULES), "set transforms");
+	    val_transform_is_set(VT_GCP_FW_RULES) && val_transform_is_set(VT_NAME_VALUES),
+	    "set transforms");
 	ok(!val_transform_is_set(VT_STRING) && !val_transform_is_set(VT_TAGS) &&
 	    !val_transform_is_set(VT_POLICY), "non-set transforms");
 	ok(val_from_event(VT_STRING, NULL) == NULL && val_from_state(VT_TAGS, NULL) == NULL &&
