@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "blame.h"
+#include "cmdtab.h"
 #include "detect.h"
 #include "state_index.h"
 #include "store.h"
@@ -874,43 +875,6 @@ blame_print_text(struct blame *b, FILE *fp)
 
 /* ---- the command ---- */
 
-static void
-blame_usage(FILE *fp)
-{
-	fputs("usage: tfdrift blame --plan PLAN.json (--store PATH | --events FILE...) [FILE...]\n"
-	    "                     [--state SRC...] [--format json|text] [-o FILE] [--max-events N]\n"
-	    "                     [--until T]\n"
-	    "\n"
-	    "  Who caused the drift a plan found: for each resource in the plan's resource_drift\n"
-	    "  and each changed attribute, the audit events that explain it, newest first, or that\n"
-	    "  no recorded event does. Make the plan with\n"
-	    "    terraform plan -refresh-only -out=plan.tfplan\n"
-	    "    terraform show -json plan.tfplan > plan.json\n"
-	    "\n"
-	    "  -p, --plan FILE        terraform show -json output of a plan (- is standard input)\n"
-	    "      --store PATH       the events seen by tfdrift watch and scan --store\n"
-	    "  -e, --events FILE      an audit log, any format scan reads; repeatable\n"
-	    "  -s, --state SRC        a state file whose sensitive attributes stay masked too;\n"
-	    "                         its resources are looked up after the plan's; repeatable\n"
-	    "  -f, --format FMT       json or text; default text on a terminal, json otherwise\n"
-	    "  -o, --output FILE      write the answer there instead of standard output\n"
-	    "      --max-events N     list at most N events per change, the newest (default 20;\n"
-	    "                         0: all); events_total counts them all\n"
-	    "      --until T          leave out events after T (default: the plan's timestamp,\n"
-	    "                         when it was made); T as for scan --until\n"
-	    "  -q, --quiet            no summary or warnings on standard error\n"
-	    "  -c, --config FILE      configuration file (event maps, the pipeline's identities)\n"
-	    "  -m, --event-maps DIR   event maps to use instead of the configured ones\n"
-	    "\n"
-	    "  An event explains a change when it set the attribute to the plan's new value\n"
-	    "  (match \"value\"), or, weaker, changed it without the log carrying the value\n"
-	    "  (\"attribute\") or changed the resource without the log naming the attribute\n"
-	    "  (\"resource\"); a deleted resource is explained by the call that deleted it\n"
-	    "  (\"delete\"). Failed calls explain nothing. Sensitive values print as (sensitive).\n"
-	    "\n"
-	    "exit status: 0 every drift explained (or no drift), 2 some unexplained, 1 error\n", fp);
-}
-
 struct warn_ctx {
 	unsigned long n;
 	int quiet;
@@ -1003,6 +967,7 @@ blame_main(int argc, char **argv, const char *config)
 	char *err = NULL;
 
 	optind = 1;
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "p:e:s:f:o:qc:m:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'p': planpath = optarg; break;
@@ -1022,9 +987,8 @@ blame_main(int argc, char **argv, const char *config)
 			v = strtoull(optarg, &end, 10);
 			if (errno != 0 || end == optarg || *end != '\0' || optarg[0] == '-' ||
 			    v > 1000000000ULL) {
-				fprintf(stderr, "tfdrift blame: --max-events %s: expected a number of events "
-				    "(0: all)\n", optarg);
-				rc = 1;
+				rc = cli_usage_error("blame", "--max-events %s: expected a number of "
+				    "events (0: all)", optarg);
 				goto out;
 			}
 			max_events = (size_t)v;
@@ -1032,33 +996,29 @@ blame_main(int argc, char **argv, const char *config)
 		}
 		case 'U':
 			if (tf_parse_when(optarg, tf_now_ms(), -1, &until) != 0) {
-				fprintf(stderr, "tfdrift blame: --until %s: expected %s\n", optarg,
+				rc = cli_usage_error("blame", "--until %s: expected %s", optarg,
 				    tf_when_forms(-1));
-				rc = 1;
 				goto out;
 			}
 			break;
 		case 'h':
-			blame_usage(stdout);
+			cli_help(stdout, "blame");
 			goto out;
 		default:
-			blame_usage(stderr);
-			rc = 1;
+			rc = cli_opt_error("blame", argv);
 			goto out;
 		}
 	}
 	for (i = (size_t)optind; i < (size_t)argc; i++)
 		strlist_push(&events, argv[i]);
 	if (planpath == NULL) {
-		fprintf(stderr, "tfdrift blame: --plan PLAN.json is required (terraform show -json "
-		    "of a plan)\n");
-		rc = 1;
+		rc = cli_usage_error("blame", "--plan PLAN.json is required (terraform show -json "
+		    "of a plan)");
 		goto out;
 	}
 	if (storepath == NULL && events.n == 0) {
-		fprintf(stderr, "tfdrift blame: say where the events are: --store PATH (the events "
-		    "watch and scan --store saw) or --events FILE...\n");
-		rc = 1;
+		rc = cli_usage_error("blame", "say where the events are: --store PATH (the events "
+		    "watch and scan --store saw) or --events FILE...");
 		goto out;
 	}
 	if (format == NULL)

@@ -13,6 +13,7 @@
 
 #include "blame.h"
 #include "cli.h"
+#include "cmdtab.h"
 #include "conf.h"
 #include "detect.h"
 #include "event.h"
@@ -42,55 +43,7 @@ static const char *global_config;
 static void
 usage(FILE *fp)
 {
-	fputs("usage: tfdrift [-c FILE] COMMAND [ARGS]\n"
-	    "\n"
-	    "commands:\n"
-	    "  demo [--store PATH]     the dashboard on a built-in example estate, replayed live\n"
-	    "  ui --state SRC... --events FILE... [--store PATH]\n"
-	    "                          the dashboard on recorded events (also: tfdrift --state ...)\n"
-	    "  watch [--once] [--format jsonl|text] [--state SRC...] [--events FILE...]\n"
-	    "                          the configured live sources, findings as they appear;\n"
-	    "                          --once: poll once, exit 0 clean, 2 drift, 1 error\n"
-	    "  scan --state SRC... --events FILE... [FILE...] [--format json|jsonl|text|csv] [-o FILE]\n"
-	    "       [--store PATH] [--freeze NAME=START..END]\n"
-	    "                          check recorded audit events against Terraform state;\n"
-	    "                          exit 0 no open drift, 2 open drift found, 1 error;\n"
-	    "                          --store saves the findings, applies its triage and\n"
-	    "                          resolves its open findings against this run (the exit\n"
-	    "                          status then counts every open finding in the store)\n"
-	    "  export [--store PATH] [--since T] [--until T]\n"
-	    "         [--status open|acknowledged|suppressed|resolved|all]\n"
-	    "         [--format json|jsonl|csv] [-o FILE]\n"
-	    "                          write the stored findings, with their triage; default: every\n"
-	    "                          one not resolved (open = drifted now and untriaged)\n"
-	    "  blame --plan PLAN.json (--store PATH | --events FILE...) [--state SRC...]\n"
-	    "        [--format json|text]\n"
-	    "                          who caused the drift a refresh-only plan found: the events\n"
-	    "                          that explain each changed attribute; exit 0 all explained,\n"
-	    "                          2 some not, 1 error\n"
-	    "  ack [--store PATH] ID [--note TEXT]\n"
-	    "                          acknowledge a finding (ID or a unique prefix of it)\n"
-	    "  suppress [--store PATH] --scope finding|resource|rule|actor|event --value V\n"
-	    "           [--for DURATION | --until T] [--note TEXT]\n"
-	    "                          suppress matching findings, for a while or for good\n"
-	    "  undo [--store PATH] DECISION_ID\n"
-	    "                          cancel an ack or a suppression\n"
-	    "  freeze add NAME --until T [--from T] [--account A] [--project P] [--region R]\n"
-	    "         [--type T] [--store PATH]\n"
-	    "                          start (or plan) a change freeze; kept in the store\n"
-	    "  freeze list [--all] [--store PATH]\n"
-	    "                          the freeze windows on now or planned (--all: also past)\n"
-	    "  freeze end NAME [--store PATH]\n"
-	    "                          end a freeze now (one not started yet is cancelled)\n"
-	    "  rules check [PATH...]   validate rule files and event maps (default: the configured ones)\n"
-	    "  rules test [PATH...]    run the tests embedded in rule files (tests:)\n"
-	    "  rules coverage [--format text|json|tsv] [--service NAME] [PATH...]\n"
-	    "                          what the event maps watch, per service\n"
-	    "  config check [-c FILE]  validate a config file and print the resolved configuration\n"
-	    "  keys [--man]            the dashboard's keys and : commands\n"
-	    "  version                 print the version\n"
-	    "\n"
-	    "See tfdrift(1) for every option.\n", fp);
+	cli_help(fp, NULL);
 }
 
 static void
@@ -148,7 +101,7 @@ time_opt(const char *cmd, const char *opt, const char *s, int dir, int64_t *ms)
 {
 	if (tf_parse_when(s, tf_now_ms(), dir, ms) == 0)
 		return 0;
-	fprintf(stderr, "tfdrift %s: --%s %s: expected %s\n", cmd, opt, s, tf_when_forms(dir));
+	cli_usage_error(cmd, "--%s %s: expected %s", opt, s, tf_when_forms(dir));
 	return -1;
 }
 
@@ -163,7 +116,7 @@ check_window(const char *cmd, int64_t since, int64_t until)
 		return 0;
 	tf_format_time(since, a);
 	tf_format_time(until, b);
-	fprintf(stderr, "tfdrift %s: --until (%s) must be after --since (%s)\n", cmd, b, a);
+	cli_usage_error(cmd, "--until (%s) must be after --since (%s)", b, a);
 	return -1;
 }
 
@@ -285,52 +238,6 @@ dedupe_findings(struct finding_list *l)
 	tf_hmap_free(&at);
 }
 
-static void
-scan_usage(FILE *fp)
-{
-	fputs("usage: tfdrift scan --state SRC [--state SRC...] --events FILE [--events FILE...] [FILE...]\n"
-	    "\n"
-	    "  -s, --state SRC        a Terraform state file (v4, or v3 and older); repeatable\n"
-	    "  -e, --events FILE      an audit log: CloudTrail (.json, .json.gz, JSON lines,\n"
-	    "                         LookupEvents, EventBridge) or GCP (entries.list, LogEntry\n"
-	    "                         lines); - is standard input; repeatable\n"
-	    "  -f, --format FMT       json (findings document), jsonl, text or csv;\n"
-	    "                         default text on a terminal, json otherwise\n"
-	    "  -o, --output FILE      write the findings there (atomically)\n"
-	    "      --since T, --until T\n"
-	    "                         only events in this window: RFC 3339 (2024-05-27T10:00:00Z),\n"
-	    "                         a date (midnight UTC), epoch seconds, HH:MM[:SS] UTC (the\n"
-	    "                         last time the clock showed it) or a duration meaning that\n"
-	    "                         long ago (90m, 2h, 7d)\n"
-	    "      --store PATH       save the findings and apply the store's triage; its freeze\n"
-	    "                         windows (tfdrift freeze add) apply too; its open findings\n"
-	    "                         are re-evaluated against this run's states (a newer serial\n"
-	    "                         of the same lineage accepts them, or no longer has their\n"
-	    "                         resource) and\n"
-	    "                         events (which may put them back); the exit status counts\n"
-	    "                         every open finding in the store\n"
-	    "      --freeze NAME=START..END\n"
-	    "                         a change-freeze window (RFC 3339 times, start inclusive,\n"
-	    "                         end exclusive) besides the configured ones: every write in\n"
-	    "                         it by anyone but the pipeline is a freeze_violation and\n"
-	    "                         drift in it ranks one severity higher; repeatable\n"
-	    "      --notify           send the open findings through the configured outputs\n"
-	    "                         (outputs: in the config) and wait for them; dedup uses\n"
-	    "                         --store when given (the exit status does not change);\n"
-	    "                         with --store, the store's drift this run resolved goes\n"
-	    "                         to the outputs with on: [open, resolved] too\n"
-	    "  -x, --explain          print why each event was or was not drift (stderr)\n"
-	    "  -q, --quiet            no summary or warnings\n"
-	    "  -c, --config FILE      configuration file\n"
-	    "  -m, --event-maps DIR   event maps to use instead of the configured ones\n"
-	    "\n"
-	    "A finding that a later event puts back (Terraform, or by hand), that a newer state\n"
-	    "accepts or whose resource is gone is listed with status resolved and a resolution;\n"
-	    "streamed formats (jsonl, text, csv) write it again then, with the same id.\n"
-	    "\n"
-	    "exit status: 0 no open drift, 2 open drift found, 1 error\n", fp);
-}
-
 /* scan --notify: the open findings through the configured outputs, waiting for them (a
  * receiver that keeps failing gives up after a minute; see notify_drain), and the
  * resolutions this run made of the store's drift (ids in was_open: open, acknowledged or
@@ -422,6 +329,7 @@ cmd_scan(int argc, char **argv)
 	size_t store_status[ST__COUNT] = { 0 };
 
 	optind = 1;
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "s:e:f:o:c:m:qxh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's': strlist_push(&states, optarg); break;
@@ -439,9 +347,8 @@ cmd_scan(int argc, char **argv)
 			char *err = NULL;
 
 			if (freeze_parse_spec(optarg, &w, &err) != 0) {
-				fprintf(stderr, "tfdrift scan: %s\n", err);
+				rc = cli_usage_error("scan", "%s", err);
 				free(err);
-				rc = 1;
 				break;
 			}
 			freeze_windows_push(&freezes, &nfreezes, &w);
@@ -455,18 +362,17 @@ cmd_scan(int argc, char **argv)
 				rc = 1;
 			break;
 		case 'h':
-			scan_usage(stdout);
+			cli_help(stdout, "scan");
 			goto out_args;
 		default:
-			scan_usage(stderr);
-			rc = 1;
+			rc = cli_opt_error("scan", argv);
 			goto out_args;
 		}
 	}
 	for (i = (size_t)optind; i < (size_t)argc; i++)
 		strlist_push(&events, argv[i]);
 	if (rc == 0 && check_window("scan", since, until) != 0)
-		rc = 1;
+		rc = CLI_EXIT_USAGE;
 	if (rc != 0)
 		goto out_args;
 	if (load_conf(&conf, cfgpath) != 0) {
@@ -478,16 +384,14 @@ cmd_scan(int argc, char **argv)
 	for (i = 0; events.n == 0 && i < conf.events.n; i++)
 		strlist_push(&events, conf.events.v[i]);
 	if (states.n == 0 || events.n == 0) {
-		fprintf(stderr, "tfdrift scan: need at least one --state and one --events input "
-		    "(or `states:`/`events:` in the config)\n");
-		rc = 1;
+		rc = cli_usage_error("scan", "need at least one --state and one --events input "
+		    "(or `states:`/`events:` in the config)");
 		goto out;
 	}
 	if (format == NULL)
 		oo.format = isatty(STDOUT_FILENO) && outpath == NULL ? OUT_TEXT : OUT_JSON;
 	else if (out_format_parse(format, &oo.format) != 0) {
-		fprintf(stderr, "tfdrift scan: --format %s: expected json, jsonl, text or csv\n", format);
-		rc = 1;
+		rc = cli_usage_error("scan", "--format %s: expected json, jsonl, text or csv", format);
 		goto out;
 	}
 	oo.color = oo.format == OUT_TEXT && outpath == NULL && isatty(STDOUT_FILENO) &&
@@ -883,6 +787,7 @@ cmd_export(int argc, char **argv)
 	int ch, quiet = 0, nbad, rc = 0;
 
 	optind = 1;
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'D': storepath = optarg; break;
@@ -892,35 +797,31 @@ cmd_export(int argc, char **argv)
 		case 'U':
 			if (time_opt("export", ch == 'S' ? "since" : "until", optarg, -1,
 			    ch == 'S' ? &since : &until) != 0)
-				rc = 1;
+				rc = CLI_EXIT_USAGE;
 			break;
 		case 't':
 			if (store_status_parse(optarg, &mask) != 0) {
-				fprintf(stderr, "tfdrift export: --status %s: expected open, acknowledged, "
-				    "suppressed, resolved or all (or a comma list)\n", optarg);
-				rc = 1;
+				rc = cli_usage_error("export", "--status %s: expected open, acknowledged, "
+				    "suppressed, resolved or all (or a comma list)", optarg);
 			}
 			break;
 		case 'f':
 			if (out_format_parse(optarg, &oo.format) != 0 || oo.format == OUT_TEXT) {
-				fprintf(stderr, "tfdrift export: --format %s: expected json, jsonl or csv\n", optarg);
-				rc = 1;
+				rc = cli_usage_error("export", "--format %s: expected json, jsonl or csv",
+				    optarg);
 			}
 			break;
 		case 'h':
-			usage(stdout);
+			cli_help(stdout, "export");
 			return 0;
 		default:
-			usage(stderr);
-			return 1;
+			return cli_opt_error("export", argv);
 		}
 	}
-	if (rc == 0 && optind < argc) {
-		fprintf(stderr, "tfdrift export: unexpected argument '%s'\n", argv[optind]);
-		rc = 1;
-	}
+	if (rc == 0 && optind < argc)
+		rc = cli_usage_error("export", "unexpected argument '%s'", argv[optind]);
 	if (rc == 0 && check_window("export", since, until) != 0)
-		rc = 1;
+		rc = CLI_EXIT_USAGE;
 	if (rc != 0)
 		return rc;
 	if ((st = open_store("export", storepath, STORE_NOCREATE)) == NULL)
@@ -982,6 +883,7 @@ cmd_triage(const char *what, int argc, char **argv)
 	int ch, rc;
 
 	optind = 1;
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'D': storepath = optarg; break;
@@ -991,30 +893,29 @@ cmd_triage(const char *what, int argc, char **argv)
 		case 'F': for_s = optarg; break;
 		case 'U': until_s = optarg; break;
 		case 'h':
-			usage(stdout);
+			cli_help(stdout, what);
 			return 0;
 		default:
-			usage(stderr);
-			return 1;
+			return cli_opt_error(what, argv);
 		}
 	}
 	if (is_ack || is_undo) {
-		if (optind + 1 != argc || scope_s || value || for_s || until_s || (is_undo && note)) {
-			fprintf(stderr, is_ack ? "usage: tfdrift ack [--store PATH] ID [--note TEXT]\n" :
-			    "usage: tfdrift undo [--store PATH] DECISION_ID\n");
-			return 1;
-		}
+		if (scope_s || value || for_s || until_s || (is_undo && note))
+			return cli_usage_error(what, "--%s is not an option of %s", scope_s ? "scope" :
+			    value ? "value" : for_s ? "for" : until_s ? "until" : "note", what);
+		if (optind + 1 != argc)
+			return cli_usage_error(what, optind == argc ? "expected %s" :
+			    "expected one %s, not more", is_ack ? "finding ID" : "DECISION_ID");
 	} else {
-		if (optind != argc || scope_s == NULL || value == NULL || (for_s && until_s)) {
-			fprintf(stderr, "usage: tfdrift suppress [--store PATH] --scope finding|resource|"
-			    "rule|actor|event --value V [--for DURATION | --until T] [--note TEXT]\n");
-			return 1;
-		}
-		if (store_scope_parse(scope_s, &scope) != 0) {
-			fprintf(stderr, "tfdrift suppress: --scope %s: expected finding, resource, rule, "
-			    "actor or event\n", scope_s);
-			return 1;
-		}
+		if (optind != argc)
+			return cli_usage_error(what, "unexpected argument '%s'", argv[optind]);
+		if (scope_s == NULL || value == NULL)
+			return cli_usage_error(what, "--scope and --value are required");
+		if (for_s && until_s)
+			return cli_usage_error(what, "--for and --until do not go together");
+		if (store_scope_parse(scope_s, &scope) != 0)
+			return cli_usage_error(what, "--scope %s: expected finding, resource, rule, "
+			    "actor or event", scope_s);
 		/* Before the store is opened (or made): a value that can match nothing is a
 		 * mistake, not a decision. A key without a type waits for the store to tell. */
 		if (store_scope_check(scope, value, &err) == -1) {
@@ -1029,14 +930,13 @@ cmd_triage(const char *what, int argc, char **argv)
 		err = NULL;
 		if (for_s != NULL) {
 			if (tf_parse_duration(for_s, &d) != 0 || d <= 0) {
-				fprintf(stderr, "tfdrift suppress: --for %s: expected a duration (1h, 1d, 7d, "
-				    "90m)\n", for_s);
-				return 1;
+				return cli_usage_error(what, "--for %s: expected a duration (1h, 1d, 7d, "
+				    "90m)", for_s);
 			}
 			until = now + d;
 		} else if (until_s != NULL) {
 			if (time_opt("suppress", "until", until_s, 1, &until) != 0)
-				return 1;
+				return CLI_EXIT_USAGE;
 			if (until <= now) {
 				fprintf(stderr, "tfdrift suppress: --until %s is not in the future\n", until_s);
 				return 1;
@@ -1047,9 +947,8 @@ cmd_triage(const char *what, int argc, char **argv)
 		errno = 0;
 		id = strtoll(argv[optind], &end, 10);
 		if (errno != 0 || end == argv[optind] || *end != '\0' || id <= 0) {
-			fprintf(stderr, "tfdrift undo: %s: expected a decision id (the number `tfdrift ack` "
-			    "or `tfdrift suppress` printed)\n", argv[optind]);
-			return 1;
+			return cli_usage_error(what, "%s: expected a decision id (the number "
+			    "`tfdrift ack` or `tfdrift suppress` printed)", argv[optind]);
 		}
 	}
 	if ((st = open_store(what, storepath, is_ack || is_undo ? STORE_NOCREATE : 0)) == NULL)
@@ -1097,21 +996,6 @@ cmd_triage(const char *what, int argc, char **argv)
 	return rc != 0 ? 1 : 0;
 }
 
-static void
-freeze_usage(FILE *fp)
-{
-	fputs("usage: tfdrift freeze add NAME --until T [--from T] [--account A] [--project P]\n"
-	    "                         [--region R] [--type T] [--store PATH]\n"
-	    "       tfdrift freeze list [--all] [--store PATH]\n"
-	    "       tfdrift freeze end NAME [--store PATH]\n"
-	    "\n"
-	    "  T is an RFC 3339 time, a date, epoch seconds, a duration from now (2h, 90m) or\n"
-	    "  HH:MM[:SS] (UTC, the next time the clock shows it); --from defaults to now. --account,\n"
-	    "  --project, --region and --type (globs, e.g. aws_iam_*) scope the window and are\n"
-	    "  repeatable. Windows are kept in the store; the configured ones (freeze_windows:)\n"
-	    "  are listed too.\n", fp);
-}
-
 /* One line of `freeze list`: status, name, times, time left, origin, scope. */
 static void
 freeze_print(FILE *fp, const struct freeze_window *w, int64_t now)
@@ -1148,6 +1032,7 @@ cmd_freeze(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sub, *storepath = NULL, *from_s = NULL, *until_s = NULL;
+	char *cmdname = NULL;
 	struct freeze_window w, *ws = NULL;
 	struct store *st = NULL;
 	struct conf conf;
@@ -1157,17 +1042,18 @@ cmd_freeze(int argc, char **argv)
 	int ch, all = 0, rc = 0, cancelled = 0;
 
 	memset(&w, 0, sizeof w);
-	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		freeze_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 1 : 0;
+	if (argc < 2)
+		return cli_usage_error("freeze", "expected add, list or end");
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		cli_help(stdout, "freeze");
+		return 0;
 	}
 	sub = argv[1];
-	if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0 && strcmp(sub, "end") != 0) {
-		fprintf(stderr, "tfdrift freeze: unknown subcommand '%s'\n", sub);
-		freeze_usage(stderr);
-		return 1;
-	}
+	if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0 && strcmp(sub, "end") != 0)
+		return cli_usage_error("freeze", "unknown subcommand '%s'", sub);
+	cmdname = xasprintf("freeze %s", sub);
 	optind = 1;
+	opterr = 0;
 	while ((ch = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'D': storepath = optarg; break;
@@ -1179,11 +1065,10 @@ cmd_freeze(int argc, char **argv)
 		case 't': strlist_push(&w.resource_types, optarg); break;
 		case 'A': all = 1; break;
 		case 'h':
-			freeze_usage(stdout);
+			cli_help(stdout, cmdname);
 			goto done;
 		default:
-			freeze_usage(stderr);
-			rc = 1;
+			rc = cli_opt_error(cmdname, argv + 1);
 			goto done;
 		}
 	}
@@ -1192,8 +1077,8 @@ cmd_freeze(int argc, char **argv)
 	if (strcmp(sub, "list") == 0) {
 		if (optind != argc || from_s || until_s || w.accounts.n || w.projects.n ||
 		    w.regions.n || w.resource_types.n) {
-			freeze_usage(stderr);
-			rc = 1;
+			rc = cli_usage_error(cmdname, optind != argc ? "unexpected argument '%s'" :
+			    "only --all and --store go with list%s", optind != argc ? argv[optind] : "");
 			goto done;
 		}
 		if (load_conf(&conf, NULL) != 0) {
@@ -1218,15 +1103,14 @@ cmd_freeze(int argc, char **argv)
 		goto done;
 	}
 	if (optind + 1 != argc) {
-		freeze_usage(stderr);
-		rc = 1;
+		rc = cli_usage_error(cmdname, optind == argc ? "expected a NAME" :
+		    "expected one NAME, not more");
 		goto done;
 	}
 	if (strcmp(sub, "end") == 0) {
 		if (from_s || until_s || all || w.accounts.n || w.projects.n || w.regions.n ||
 		    w.resource_types.n) {
-			freeze_usage(stderr);
-			rc = 1;
+			rc = cli_usage_error(cmdname, "only --store goes with end");
 			goto done;
 		}
 		if ((st = open_store("freeze end", storepath, STORE_NOCREATE)) == NULL) {
@@ -1245,22 +1129,17 @@ cmd_freeze(int argc, char **argv)
 	w.name = xstrdup(argv[optind]);
 	w.origin = FO_STORE;
 	if (until_s == NULL || all) {
-		fprintf(stderr, "tfdrift freeze add: --until T is required (2h, 18:00, "
-		    "2024-05-27T18:00:00Z)\n");
-		rc = 1;
+		rc = cli_usage_error(cmdname, all ? "--all goes with list, not add" :
+		    "--until T is required (2h, 18:00, 2024-05-27T18:00:00Z)");
 		goto done;
 	}
 	w.start_ms = now;
 	if (from_s != NULL && freeze_parse_time(from_s, now, &w.start_ms) != 0) {
-		fprintf(stderr, "tfdrift freeze add: --from %s: expected %s\n", from_s,
-		    tf_when_forms(1));
-		rc = 1;
+		rc = cli_usage_error(cmdname, "--from %s: expected %s", from_s, tf_when_forms(1));
 		goto done;
 	}
 	if (freeze_parse_time(until_s, now, &w.end_ms) != 0) {
-		fprintf(stderr, "tfdrift freeze add: --until %s: expected %s\n", until_s,
-		    tf_when_forms(1));
-		rc = 1;
+		rc = cli_usage_error(cmdname, "--until %s: expected %s", until_s, tf_when_forms(1));
 		goto done;
 	}
 	if ((st = open_store("freeze add", storepath, 0)) == NULL) {
@@ -1278,6 +1157,7 @@ cmd_freeze(int argc, char **argv)
 		freeze_print(stderr, &w, now);
 	}
 done:
+	free(cmdname);
 	free(err);
 	freeze_windows_free(ws, nws);
 	freeze_window_clear(&w);
@@ -1338,23 +1218,6 @@ is_rule_file(const char *path)
 	return yes;
 }
 
-static void
-rules_usage(FILE *fp)
-{
-	fputs("usage: tfdrift rules check [PATH...]\n"
-	    "       tfdrift rules test [PATH...]\n"
-	    "       tfdrift rules coverage [--format text|json|tsv] [--service NAME] [PATH...]\n"
-	    "\n"
-	    "  check: validate rule files (a top-level rules: list) and event maps; every error\n"
-	    "         with file:line:column. Default: the configured rules_dirs and event_maps.\n"
-	    "  test:  run the tests: embedded in rule files, one line per test; exit 1 on a\n"
-	    "         failure. Default: the configured rules_dirs.\n"
-	    "  coverage: what the event maps watch: per service, the events, the resource\n"
-	    "         types they touch and the attributes compared (text, json, or tsv: one\n"
-	    "         line per entry). --service ec2 (or ec2.amazonaws.com) keeps one service.\n"
-	    "         Default: the configured event_maps.\n", fp);
-}
-
 /* tfdrift rules coverage: the event maps (not rule files) of PATH..., or the configured ones. */
 static int
 cmd_rules_coverage(int argc, char **argv)
@@ -1375,19 +1238,17 @@ cmd_rules_coverage(int argc, char **argv)
 	int c, bad = 0;
 
 	optind = 1;
-	opterr = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "f:s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (cov_format_parse(optarg, &fmt) != 0) {
-				fprintf(stderr, "tfdrift rules coverage: --format %s: expected text, json or tsv\n",
-				    optarg);
-				return 1;
-			}
+			if (cov_format_parse(optarg, &fmt) != 0)
+				return cli_usage_error("rules coverage", "--format %s: expected text, "
+				    "json or tsv", optarg);
 			break;
 		case 's': only = optarg; break;
-		case 'h': rules_usage(stdout); return 0;
-		default: rules_usage(stderr); return 1;
+		case 'h': cli_help(stdout, "rules coverage"); return 0;
+		default: return cli_opt_error("rules coverage", argv);
 		}
 	}
 	if (load_conf(&conf, NULL) != 0)
@@ -1435,16 +1296,26 @@ cmd_rules(int argc, char **argv)
 	int bad = 0, a0, test;
 
 	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-		rules_usage(stdout);
+		cli_help(stdout, "rules");
 		return 0;
 	}
 	if (argc >= 2 && strcmp(argv[1], "coverage") == 0)
 		return cmd_rules_coverage(argc - 1, argv + 1);
-	if (argc < 2 || (strcmp(argv[1], "check") != 0 && strcmp(argv[1], "test") != 0)) {
-		rules_usage(stderr);
-		return 1;
-	}
+	if (argc < 2)
+		return cli_usage_error("rules", "expected check, test or coverage");
+	if (strcmp(argv[1], "check") != 0 && strcmp(argv[1], "test") != 0)
+		return cli_usage_error("rules", "unknown subcommand '%s'", argv[1]);
 	test = strcmp(argv[1], "test") == 0;
+	/* No options but --help: a PATH that looks like one is a mistake. */
+	for (a0 = 2; a0 < argc; a0++) {
+		if (strcmp(argv[a0], "-h") == 0 || strcmp(argv[a0], "--help") == 0) {
+			cli_help(stdout, test ? "rules test" : "rules check");
+			return 0;
+		}
+		if (argv[a0][0] == '-' && argv[a0][1] != '\0')
+			return cli_usage_error(test ? "rules test" : "rules check",
+			    "unknown option %s", argv[a0]);
+	}
 	if (load_conf(&conf, NULL) != 0)
 		return 1;
 	if (argc <= 2) {
@@ -1513,17 +1384,27 @@ cmd_config(int argc, char **argv)
 	size_t nerrs = 0, j;
 	int i;
 
-	if (argc < 2 || strcmp(argv[1], "check") != 0) {
-		fprintf(stderr, "usage: tfdrift config check [-c FILE]\n");
-		return 1;
+	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		cli_help(stdout, "config");
+		return 0;
 	}
+	if (argc < 2)
+		return cli_usage_error("config", "expected check");
+	if (strcmp(argv[1], "check") != 0)
+		return cli_usage_error("config", "unknown subcommand '%s'", argv[1]);
 	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			cli_help(stdout, "config check");
+			return 0;
+		}
 		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
 			path = argv[++i];
-		else {
-			fprintf(stderr, "usage: tfdrift config check [-c FILE]\n");
-			return 1;
-		}
+		else if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
+			return cli_usage_error("config check", "option %s needs an argument (FILE)",
+			    argv[i]);
+		else
+			return cli_usage_error("config check", argv[i][0] == '-' ?
+			    "unknown option %s" : "unexpected argument '%s'", argv[i]);
 	}
 	if (load_conf(&conf, path) != 0)
 		return 1;
@@ -1577,10 +1458,10 @@ cli_main(int argc, char **argv)
 		} else if (strcmp(argv[i], "-V") == 0 || strcmp(argv[i], "--version") == 0) {
 			printf("tfdrift %s\n", PACKAGE_VERSION);
 			return 0;
+		} else if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) {
+			return cli_usage_error(NULL, "option %s needs an argument (FILE)", argv[i]);
 		} else {
-			fprintf(stderr, "tfdrift: unknown option %s\n", argv[i]);
-			usage(stderr);
-			return 1;
+			return cli_usage_error(NULL, "unknown option %s", argv[i]);
 		}
 	}
 	if (i >= argc) {
@@ -1614,20 +1495,32 @@ cli_main(int argc, char **argv)
 		struct cmd_doc cmds[64];
 		size_t n = ui_command_docs(cmds, TF_ARRLEN(cmds));
 
-		if (argc - i > 2 || (argc - i == 2 && strcmp(argv[i + 1], "--man") != 0)) {
-			fprintf(stderr, "usage: tfdrift keys [--man]\n");
-			rc = 1;
+		if (argc - i == 2 && (strcmp(argv[i + 1], "-h") == 0 ||
+		    strcmp(argv[i + 1], "--help") == 0)) {
+			cli_help(stdout, "keys");
+			rc = 0;
+		} else if (argc - i > 2 || (argc - i == 2 && strcmp(argv[i + 1], "--man") != 0)) {
+			rc = cli_usage_error("keys", "unexpected argument '%s'", argv[argc - 1]);
 		} else {
 			keys_print(stdout, argc - i == 2, cmds, n);
 			rc = 0;
 		}
 	} else if (strcmp(argv[i], "version") == 0) {
-		printf("tfdrift %s\n", PACKAGE_VERSION);
-		rc = 0;
-	} else {
-		fprintf(stderr, "tfdrift: unknown command '%s'\n", argv[i]);
-		usage(stderr);
-		rc = 1;
-	}
+		if (argc - i == 2 && (strcmp(argv[i + 1], "-h") == 0 ||
+		    strcmp(argv[i + 1], "--help") == 0)) {
+			cli_help(stdout, "version");
+			rc = 0;
+		} else if (argc - i > 1) {
+			rc = cli_usage_error("version", "unexpected argument '%s'", argv[i + 1]);
+		} else {
+			printf("tfdrift %s\n", PACKAGE_VERSION);
+			rc = 0;
+		}
+	} else if (strcmp(argv[i], "help") == 0)
+		rc = cmd_help(argc - i, argv + i);
+	else if (strcmp(argv[i], "completion") == 0)
+		rc = cmd_completion(argc - i, argv + i);
+	else
+		rc = cli_usage_error(NULL, "unknown command '%s'", argv[i]);
 	return rc;
 }

@@ -34,6 +34,7 @@
 #include "tfstate.h"
 #include "util.h"
 #include "watch.h"
+#include "cmdtab.h"
 
 struct watch {
 	struct conf conf;
@@ -63,26 +64,6 @@ struct watch {
 };
 
 #define SEEN_MAX 64
-
-static void
-watch_usage(FILE *fp)
-{
-	fputs("usage: tfdrift watch [-c FILE] [--format jsonl|text] [--once] [--store PATH]\n"
-	    "                     [--state SRC...] [--events FILE...] [--event-maps DIR]\n"
-	    "                     [--since T] [--until T] [--once-timeout DURATION]\n"
-	    "\n"
-	    "  Runs the configured sources (sources: in the config; --events adds files) against\n"
-	    "  the states (states:; --state adds) and prints findings as they appear, one JSON\n"
-	    "  object per line (--format text for people). Findings and cursors go to the store.\n"
-	    "  --once       poll every source and state once, print, exit 0 clean, 2 drift, 1 error\n"
-	    "               (the sources in parallel)\n"
-	    "  --once-timeout D   --once's time limit in all (once_timeout, default 2m): what is\n"
-	    "               not done by then is stopped and named, and the exit status is 1\n"
-	    "  --since T, --until T   backfill that window from the polled sources (its own\n"
-	    "               cursors: a restart resumes it; the live cursors do not move);\n"
-	    "               T as for scan: RFC 3339, HH:MM (UTC, the last time it was), 2h (ago)\n"
-	    "  SIGTERM / SIGINT stop cleanly after checkpointing.\n", fp);
-}
 
 /* Hand a finding that is not suppressed to the outputs: an open (or acknowledged) one as an
  * alert, a resolved one as a resolution to the outputs with on: [..., resolved], unless a
@@ -389,13 +370,14 @@ watch_main(int argc, char **argv, const char *config)
 	conf_init(&w->conf);
 	w->format = OUT_JSONL;
 	optind = 1;
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "c:f:s:e:m:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': cfgpath = optarg; break;
 		case 'f':
 			if (out_format_parse(optarg, &w->format) != 0 ||
 			    (w->format != OUT_JSONL && w->format != OUT_TEXT)) {
-				fprintf(stderr, "tfdrift watch: --format %s: jsonl or text\n", optarg);
+				rc = cli_usage_error("watch", "--format %s: expected jsonl or text", optarg);
 				goto out;
 			}
 			break;
@@ -409,30 +391,30 @@ watch_main(int argc, char **argv, const char *config)
 			/* A backfill is of the past: both bounds look back from now. */
 			if (tf_parse_when(optarg, tf_now_ms(), -1,
 			    ch == 'S' ? &so.since_ms : &so.until_ms) != 0) {
-				fprintf(stderr, "tfdrift watch: --%s %s: expected %s\n",
+				rc = cli_usage_error("watch", "--%s %s: expected %s",
 				    ch == 'S' ? "since" : "until", optarg, tf_when_forms(-1));
 				goto out;
 			}
 			break;
 		case 'T':
 			if (tf_parse_duration(optarg, &once_timeout) != 0 || once_timeout <= 0) {
-				fprintf(stderr, "tfdrift watch: --once-timeout %s: expected a duration "
-				    "(30s, 2m, 1h)\n", optarg);
+				rc = cli_usage_error("watch", "--once-timeout %s: expected a duration "
+				    "(30s, 2m, 1h)", optarg);
 				goto out;
 			}
 			break;
-		case 'h': watch_usage(stdout); rc = 0; goto out;
-		default: watch_usage(stderr); goto out;
+		case 'h': cli_help(stdout, "watch"); rc = 0; goto out;
+		default: rc = cli_opt_error("watch", argv); goto out;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "tfdrift watch: unexpected argument %s\n", argv[optind]);
+		rc = cli_usage_error("watch", "unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
 	if (conf_load_report(&w->conf, cfgpath, stderr) != 0)
 		goto out;
 	if (once_timeout > 0 && !once) {
-		fprintf(stderr, "tfdrift watch: --once-timeout goes with --once\n");
+		rc = cli_usage_error("watch", "--once-timeout goes with --once");
 		goto out;
 	}
 	if (once) {

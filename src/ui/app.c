@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <curses.h>
 
+#include "cmdtab.h"
 #include "conf.h"
 #include "detect.h"
 #include "engine.h"
@@ -102,39 +103,7 @@ load_findings(const char *path, struct finding_list *out, char **err)
 static void
 usage(FILE *fp, int demo)
 {
-	if (demo)
-		fputs("usage: tfdrift demo [--store PATH] [--readonly] [--pace DURATION] [--passes N]\n"
-		    "                    [--theme NAME] [--export-dir DIR] [--max-iterations N]\n"
-		    "  The dashboard on a built-in example estate (AWS and GCP) and a morning of its\n"
-		    "  audit events, replayed at a pace with their times moved to now, forever.\n"
-		    "  --store PATH          keep findings and decisions there (default: a private\n"
-		    "                        store of this run, removed when it ends)\n"
-		    "  --readonly            never write the store (decisions are refused)\n"
-		    "  --pace DURATION       how long one pass of the morning lasts (default 60s)\n"
-		    "  --passes N            stop after N passes (default 0: forever)\n", fp);
-	else
-		fputs("usage: tfdrift ui --state SRC... --events FILE... [--since T] [--until T]\n"
-		    "                  [--store PATH] [--readonly] [--theme NAME] [--export-dir DIR]\n"
-		    "                  [--findings FILE] [-c FILE] [-m DIR] [--max-iterations N]\n"
-		    "  The dashboard over recorded audit events, read while you look (FILE - is\n"
-		    "  standard input), or on the configured live sources when no files are given.\n"
-		    "  --state SRC           a Terraform state: a path, s3://, gs://, https://, tfc://\n"
-		    "  --events FILE         CloudTrail, Cloud Logging or EventBridge records (.gz too)\n"
-		    "  --since T, --until T  only events in [T, T'): RFC 3339, 2024-05-27, 17:30 (UTC)\n"
-		    "                        or a duration meaning that long ago (90m, 2h, 7d)\n"
-		    "  --store PATH          triage store (default: the configured one)\n"
-		    "  --readonly            open the store without ever writing it\n"
-		    "  -c FILE               the configuration file\n"
-		    "  -m DIR                the event maps' directory\n", fp);
-	fputs("  --theme NAME          default, light, monochrome, high-contrast, or a .yaml file\n"
-	    "                        (doc/themes.md; NO_COLOR forces monochrome)\n"
-	    "  --findings FILE       findings to show as well: an export or scan's JSON (a\n"
-	    "                        document, an array or JSON lines); repeatable\n"
-	    "  --export-dir DIR      where e writes findings files (default:\n"
-	    "                        $XDG_DATA_HOME/tfdrift/exports)\n"
-	    "  --max-iterations N    leave after N passes of the main loop (tests; also\n"
-	    "                        TFDRIFT_UI_ITERATIONS)\n"
-	    "In the dashboard, ? lists every key and :help every command.\n", fp);
+	cli_help(fp, demo ? "demo" : "ui");
 }
 
 /* Maps, states, index, detector and replay: everything before curses starts. 0 ok. */
@@ -420,6 +389,7 @@ ui_main(int argc, char **argv, int demo, const char *config)
 	if ((env = getenv("TFDRIFT_UI_ITERATIONS")) != NULL && *env != '\0')
 		u->max_iterations = strtoul(env, NULL, 10);
 	optind = 1;
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "s:e:c:m:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's': strlist_push(&states, optarg); break;
@@ -433,20 +403,21 @@ ui_main(int argc, char **argv, int demo, const char *config)
 			errno = 0;
 			u->max_iterations = strtoul(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || end == optarg) {
-				fprintf(stderr, "tfdrift: --max-iterations %s: expected a number\n", optarg);
+				rc = cli_usage_error(demo ? "demo" : "ui", "--max-iterations %s: expected a number", optarg);
 				goto out;
 			}
 			break;
 		case 'P':
 			if (tf_parse_duration(optarg, &ro.pace_ms) != 0) {
-				fprintf(stderr, "tfdrift: --pace %s: expected a duration (60s, 2m)\n", optarg);
+				rc = cli_usage_error(demo ? "demo" : "ui", "--pace %s: expected a duration (60s, 2m)", optarg);
 				goto out;
 			}
 			break;
 		case 'N':
 			ro.passes = (unsigned)strtoul(optarg, &end, 10);
 			if (*end != '\0' || end == optarg) {
-				fprintf(stderr, "tfdrift: --passes %s: expected a number (0 = forever)\n", optarg);
+				rc = cli_usage_error(demo ? "demo" : "ui", "--passes %s: expected a number (0 = forever)",
+				    optarg);
 				goto out;
 			}
 			break;
@@ -454,8 +425,8 @@ ui_main(int argc, char **argv, int demo, const char *config)
 		case 'U':
 			if (tf_parse_when(optarg, tf_now_ms(), -1, ch == 'S' ? &ro.since_ms :
 			    &ro.until_ms) != 0) {
-				fprintf(stderr, "tfdrift: --%s %s: expected a time (2024-05-27T08:00:00Z, "
-				    "2024-05-27, 17:30 UTC) or a duration meaning that long ago (90m, 2h)\n",
+				rc = cli_usage_error(demo ? "demo" : "ui", "--%s %s: expected a time (2024-05-27T08:00:00Z, "
+				    "2024-05-27, 17:30 UTC) or a duration meaning that long ago (90m, 2h)",
 				    ch == 'S' ? "since" : "until", optarg);
 				goto out;
 			}
@@ -470,19 +441,18 @@ ui_main(int argc, char **argv, int demo, const char *config)
 			rc = 0;
 			goto out;
 		default:
-			usage(stderr, demo);
+			rc = cli_opt_error(demo ? "demo" : "ui", argv);
 			goto out;
 		}
 	}
 	if (ro.since_ms != 0 && ro.until_ms != 0 && ro.until_ms <= ro.since_ms) {
-		fprintf(stderr, "tfdrift: --until must be after --since\n");
+		rc = cli_usage_error(demo ? "demo" : "ui", "--until must be after --since");
 		goto out;
 	}
 	if (u->export_dir == NULL)
 		u->export_dir = export_dir_default();
 	if (optind < argc) {
-		fprintf(stderr, "tfdrift: unexpected argument %s\n", argv[optind]);
-		usage(stderr, demo);
+		rc = cli_usage_error(demo ? "demo" : "ui", "unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
 	if (conf_load_report(&u->conf, cfgpath, stderr) != 0)

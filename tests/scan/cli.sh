@@ -32,7 +32,8 @@ t_exit "--help exits 0" 0 "$TFDRIFT" --help
 t_exit "scan --help exits 0" 0 "$TFDRIFT" scan --help
 t_like "and lists scan's options" "$T_OUT" '^  -f, --format FMT'
 t_exit "an unknown scan option exits 1" 1 "$TFDRIFT" scan --frobnicate
-t_like "with scan's usage" "$T_ERR" '^usage: tfdrift scan'
+t_is "in one line and a pointer to the help" "$T_ERR" "tfdrift scan: unknown option --frobnicate
+see 'tfdrift scan --help'"
 t_exit "scan without inputs exits 1" 1 "$TFDRIFT" scan
 t_like "and says what is missing" "$T_ERR" 'need at least one --state'
 
@@ -160,7 +161,7 @@ t_like "it lists the keys with their help" "$T_OUT" '^  \| +open the selected it
 t_like "and the : commands" "$T_OUT" '^  :save-view NAME +save this view'
 t_run "$TFDRIFT" keys --man
 awk '/^\.\\" Made by `tfdrift keys --man`/{on=1; next} /^\.\\" End of the keys\./{on=0} on' \
-    "$TOP_SRCDIR/doc/tfdrift.1" > "$T_TMP/man-keys"
+    "$TOP_SRCDIR/doc/tfdrift.1.in" > "$T_TMP/man-keys"
 printf '%s\n' "$T_OUT" > "$T_TMP/keys-man"
 t_ok "the man page's KEYS are the key table's (make man-keys)" cmp "$T_TMP/keys-man" "$T_TMP/man-keys"
 t_exit "tfdrift keys takes only --man" 1 "$TFDRIFT" keys --html

@@ -51,7 +51,7 @@ fi
 
 # tfdrift rules coverage: what the maps watch, per service.
 t_exit "rules coverage --help" 0 "$TFDRIFT" rules coverage --help
-t_like "documents the command" "$T_OUT" '^  coverage: what the event maps watch'
+t_like "documents the command" "$T_OUT" '^  What the event maps watch, per service'
 t_exit "rules coverage of the shipped maps" 0 "$TFDRIFT" rules coverage "$TOP_SRCDIR/rules/events"
 cov=$T_OUT
 t_like "a block per service, with its files" "$cov" '^aws ec2\.amazonaws\.com \(ec2\.yaml, vpc\.yaml\): [0-9]+ events, [0-9]+ resource types$'

@@ -1,0 +1,584 @@
+/* cmdtab: the command and option table, and what is made from it: --help, tfdrift help, the
+ * one-line usage errors and the shell completions. tests/scan/help.sh checks the man page
+ * against it (tfdrift help --table). */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmdtab.h"
+#include "util.h"
+
+/* Options several commands share, worded once. */
+#define O_HELP   { 'h', "help", NULL, NULL, "this help" }
+#define O_STORE  { 0, "store", "PATH", NULL, "the store (default: the configured one)" }
+#define O_STATE  { 's', "state", "SRC", NULL, "a Terraform state (- is standard input); repeatable" }
+#define O_EVENTS { 'e', "events", "FILE", NULL, "an audit log: CloudTrail (.json, .json.gz, JSON lines,\n" \
+	"LookupEvents, EventBridge) or GCP (entries.list, LogEntry\n" \
+	"lines); - is standard input; repeatable" }
+#define O_CONFIG { 'c', "config", "FILE", NULL, "configuration file" }
+#define O_MAPS   { 'm', "event-maps", "DIR", NULL, "event maps to use instead of the configured ones" }
+#define O_QUIET  { 'q', "quiet", NULL, NULL, "no summary or warnings" }
+#define O_SINCE  { 0, "since", "T", NULL, "only events at or after T: RFC 3339 (2024-05-27T10:00:00Z),\n" \
+	"a date (midnight UTC), epoch seconds, HH:MM[:SS] UTC (the\n" \
+	"last time the clock showed it) or a duration meaning that\n" \
+	"long ago (90m, 2h, 7d)" }
+#define O_UNTIL  { 0, "until", "T", NULL, "only events before T (as --since)" }
+#define O_OUTPUT { 'o', "output", "FILE", NULL, "write there (atomically) instead of standard output" }
+#define O_NOTE   { 0, "note", "TEXT", NULL, "why, kept with the decision" }
+#define O_UI_COMMON \
+	{ 0, "readonly", NULL, NULL, "open the store without ever writing it" }, \
+	{ 0, "theme", "NAME", "default light monochrome high-contrast", \
+	  "default, light, monochrome, high-contrast, or a .yaml file\n(themes.md; NO_COLOR forces monochrome)" }, \
+	{ 0, "export-dir", "DIR", NULL, "where e writes findings files (default:\n$XDG_DATA_HOME/tfdrift/exports)" }, \
+	{ 0, "max-iterations", "N", NULL, "leave after N passes of the main loop (tests; also\nTFDRIFT_UI_ITERATIONS)" }
+#define O_END    { 0, NULL, NULL, NULL, NULL }
+
+static const struct cli_opt o_demo[] = {
+	{ 0, "store", "PATH", NULL, "keep findings and decisions there (default: a private\n"
+	  "store of this run, removed when it ends)" },
+	{ 0, "pace", "DURATION", NULL, "how long one pass of the morning lasts (default 60s)" },
+	{ 0, "passes", "N", NULL, "stop after N passes (default 0: forever)" },
+	O_UI_COMMON, O_CONFIG, O_HELP, O_END
+};
+
+static const struct cli_opt o_ui[] = {
+	{ 's', "state", "SRC", NULL, "a Terraform state: a path, s3://, gs://, https://, tfc://;\n"
+	  "repeatable" },
+	{ 'e', "events", "FILE", NULL, "CloudTrail, Cloud Logging or EventBridge records (.gz\n"
+	  "too; - is standard input); repeatable" }, O_SINCE, O_UNTIL, O_STORE,
+	{ 0, "findings", "FILE", NULL, "findings to show as well: an export or scan's JSON (a\n"
+	  "document, an array or JSON lines); repeatable" },
+	O_UI_COMMON, O_CONFIG, O_MAPS, O_HELP, O_END
+};
+
+static const struct cli_opt o_watch[] = {
+	{ 'f', "format", "FMT", "jsonl text", "jsonl (default) or text" },
+	{ 0, "once", NULL, NULL, "poll every source and state once, print, exit 0 clean,\n"
+	  "2 drift, 1 error (the sources in parallel)" },
+	{ 0, "once-timeout", "DURATION", NULL, "--once's time limit in all (once_timeout, default 2m):\n"
+	  "what is not done by then is stopped and named (exit 1)" },
+	O_STORE,
+	{ 's', "state", "SRC", NULL, "a Terraform state besides the configured ones; repeatable" },
+	{ 'e', "events", "FILE", NULL, "an audit log file besides the configured sources; repeatable" },
+	{ 0, "since", "T", NULL, "backfill from T from the polled sources (its own cursors:\n"
+	  "a restart resumes it; the live cursors do not move); T as for scan" },
+	{ 0, "until", "T", NULL, "the backfill's end" },
+	O_CONFIG, O_MAPS, O_HELP, O_END
+};
+
+static const struct cli_opt o_scan[] = {
+	{ 's', "state", "SRC", NULL, "a Terraform state file (v4, or v3 and older); repeatable" },
+	O_EVENTS,
+	{ 'f', "format", "FMT", "json jsonl text csv", "json (findings document), jsonl, text or csv;\n"
+	  "default text on a terminal, json otherwise" },
+	{ 'o', "output", "FILE", NULL, "write the findings there (atomically)" },
+	O_SINCE, O_UNTIL,
+	{ 0, "store", "PATH", NULL, "save the findings and apply the store's triage and freeze\n"
+	  "windows; its open findings are re-evaluated against this run;\n"
+	  "the exit status counts every open finding in the store" },
+	{ 0, "freeze", "NAME=START..END", NULL, "a change-freeze window (RFC 3339 times) besides the\n"
+	  "configured ones; repeatable" },
+	{ 0, "notify", NULL, NULL, "send the open findings through the configured outputs\n"
+	  "and wait for them (the exit status does not change)" },
+	{ 'x', "explain", NULL, NULL, "print why each event was or was not drift (stderr)" },
+	O_QUIET, O_CONFIG, O_MAPS, O_HELP, O_END
+};
+
+static const struct cli_opt o_export[] = {
+	O_STORE, O_SINCE, O_UNTIL,
+	{ 0, "status", "STATUS", "open acknowledged suppressed resolved all",
+	  "open, acknowledged, suppressed, resolved or all (default:\nevery one not resolved)" },
+	{ 0, "format", "FMT", "json jsonl csv", "json (default), jsonl or csv" },
+	O_OUTPUT, O_QUIET, O_HELP, O_END
+};
+
+static const struct cli_opt o_blame[] = {
+	{ 'p', "plan", "FILE", NULL, "terraform show -json output of a plan (- is standard input)" },
+	{ 0, "store", "PATH", NULL, "the events seen by tfdrift watch and scan --store" },
+	{ 'e', "events", "FILE", NULL, "an audit log, any format scan reads; repeatable" },
+	{ 's', "state", "SRC", NULL, "a state file whose sensitive attributes stay masked too;\n"
+	  "its resources are looked up after the plan's; repeatable" },
+	{ 'f', "format", "FMT", "json text", "json or text; default text on a terminal, json otherwise" },
+	{ 'o', "output", "FILE", NULL, "write the answer there instead of standard output" },
+	{ 0, "max-events", "N", NULL, "list at most N events per change, the newest (default 20;\n"
+	  "0: all); events_total counts them all" },
+	{ 0, "until", "T", NULL, "leave out events after T (default: the plan's timestamp)" },
+	{ 'q', "quiet", NULL, NULL, "no summary or warnings on standard error" },
+	{ 'c', "config", "FILE", NULL, "configuration file (event maps, the pipeline's identities)" },
+	O_MAPS, O_HELP, O_END
+};
+
+static const struct cli_opt o_ack[] = { O_STORE, O_NOTE, O_HELP, O_END };
+
+static const struct cli_opt o_suppress[] = {
+	O_STORE,
+	{ 0, "scope", "SCOPE", "finding resource rule actor event",
+	  "what to match: finding, resource, rule, actor or event" },
+	{ 0, "value", "V", NULL, "the finding id, address, rule id, actor or event name" },
+	{ 0, "for", "DURATION", NULL, "for this long (1h, 1d, 7d)" },
+	{ 0, "until", "T", NULL, "until T (default, without --for: for good)" },
+	O_NOTE, O_HELP, O_END
+};
+
+static const struct cli_opt o_undo[] = { O_STORE, O_HELP, O_END };
+
+#define O_FREEZE_STORE { 0, "store", "PATH", NULL, "the store holding the freezes" }
+static const struct cli_opt o_freeze_add[] = {
+	{ 0, "until", "T", NULL, "when it ends: 2h, 18:00 (UTC), 2024-05-27T18:00:00Z" },
+	{ 0, "from", "T", NULL, "when it starts (default: now)" },
+	{ 0, "account", "A", NULL, "only this AWS account; repeatable" },
+	{ 0, "project", "P", NULL, "only this GCP project; repeatable" },
+	{ 0, "region", "R", NULL, "only this region; repeatable" },
+	{ 0, "type", "T", NULL, "only this Terraform resource type; repeatable" },
+	O_FREEZE_STORE, O_HELP, O_END
+};
+static const struct cli_opt o_freeze_list[] = {
+	{ 0, "all", NULL, NULL, "also the past ones" }, O_FREEZE_STORE, O_HELP, O_END
+};
+static const struct cli_opt o_freeze_end[] = { O_FREEZE_STORE, O_HELP, O_END };
+
+static const struct cli_opt o_coverage[] = {
+	{ 'f', "format", "FMT", "text json tsv", "text (default), json, or tsv: one line per entry" },
+	{ 's', "service", "NAME", NULL, "keep one service: ec2 (or ec2.amazonaws.com)" },
+	O_HELP, O_END
+};
+
+static const struct cli_opt o_config_check[] = { O_CONFIG, O_HELP, O_END };
+static const struct cli_opt o_keys[] = {
+	{ 0, "man", NULL, NULL, "as roff, for the man page's KEYS" }, O_HELP, O_END
+};
+static const struct cli_opt o_help_only[] = { O_HELP, O_END };
+
+const struct cli_cmd cli_cmds[] = {
+	{ "demo", "[OPTIONS]",
+	  "The dashboard on a built-in example estate, replayed live.\n"
+	  "An AWS and GCP estate and a morning of its audit events, replayed at a pace with\n"
+	  "their times moved to now, forever.", o_demo, NULL },
+	{ "ui", "--state SRC... --events FILE... [OPTIONS]",
+	  "The dashboard on recorded events (also: tfdrift --state ...).\n"
+	  "The files are read while you look; without files, the configured live sources.",
+	  o_ui, NULL },
+	{ "watch", "[OPTIONS]",
+	  "The configured live sources, findings as they appear.\n"
+	  "Runs the configured sources (sources: in the config; --events adds files) against\n"
+	  "the states (states:; --state adds) and prints findings as they appear, one JSON\n"
+	  "object per line. Findings and cursors go to the store. SIGTERM / SIGINT stop\n"
+	  "cleanly after checkpointing.", o_watch,
+	  "exit status (--once): 0 no drift, 2 drift found, 1 error\n" },
+	{ "scan", "--state SRC... --events FILE... [FILE...] [OPTIONS]",
+	  "Checks recorded audit events against Terraform state.\n"
+	  "A finding that a later\n"
+	  "event puts back, that a newer state accepts or whose resource is gone is listed\n"
+	  "with status resolved; streamed formats write it again then, with the same id.", o_scan,
+	  "exit status: 0 no open drift, 2 open drift found, 1 error\n" },
+	{ "export", "[OPTIONS]",
+	  "Writes the stored findings, with their triage.\n"
+	  "Default: every one not resolved (open = drifted now and untriaged).",
+	  o_export, NULL },
+	{ "blame", "--plan PLAN.json (--store PATH | --events FILE...) [FILE...] [OPTIONS]",
+	  "Who caused the drift a refresh-only plan found.\n"
+	  "For each changed attribute, the\n"
+	  "audit events that explain it, newest first, or that no recorded event does. Make\n"
+	  "the plan with terraform plan -refresh-only -out=plan.tfplan and\n"
+	  "terraform show -json plan.tfplan > plan.json.", o_blame,
+	  "An event explains a change when it set the attribute to the plan's new value\n"
+	  "(match \"value\"), or, weaker, changed it without the log carrying the value\n"
+	  "(\"attribute\") or changed the resource without the log naming the attribute\n"
+	  "(\"resource\"); a deleted resource is explained by the call that deleted it\n"
+	  "(\"delete\"). Failed calls explain nothing. Sensitive values print as (sensitive).\n"
+	  "\n"
+	  "exit status: 0 every drift explained (or no drift), 2 some unexplained, 1 error\n" },
+	{ "ack", "[--store PATH] ID [--note TEXT]",
+	  "Acknowledges a finding (ID or a unique prefix of it); prints the decision id.",
+	  o_ack, NULL },
+	{ "suppress", "--scope SCOPE --value V [--for DURATION | --until T] [OPTIONS]",
+	  "Suppresses matching findings, for a while or for good; prints the decision id.",
+	  o_suppress, NULL },
+	{ "undo", "[--store PATH] DECISION_ID",
+	  "Cancels an ack or a suppression.", o_undo, NULL },
+	{ "freeze", "add|list|end ...",
+	  "Change freezes kept in the store: tfdrift freeze add, list, end.", o_help_only, NULL },
+	{ "freeze add", "NAME --until T [OPTIONS]",
+	  "Starts (or plans) a change freeze, kept in the store.\n"
+	  "Every write in it by anyone but the pipeline is a freeze_violation. Prints its id.", o_freeze_add,
+	  "T is an RFC 3339 time, a date, epoch seconds, a duration from now (2h, 90m) or\n"
+	  "HH:MM[:SS] (UTC, the next time the clock shows it). --account, --project, --region\n"
+	  "and --type take globs (aws_iam_*). Windows are kept in the store; the configured\n"
+	  "ones (freeze_windows:) are listed too.\n" },
+	{ "freeze list", "[--all] [--store PATH]",
+	  "The freeze windows on now or planned, configured and stored.", o_freeze_list, NULL },
+	{ "freeze end", "NAME [--store PATH]",
+	  "Ends a freeze now (one not started yet is cancelled).", o_freeze_end, NULL },
+	{ "rules", "check|test|coverage ...",
+	  "Rule files and event maps: tfdrift rules check, test, coverage.", o_help_only, NULL },
+	{ "rules check", "[PATH...]",
+	  "Validates rule files and event maps.\n"
+	  "Rule files have a top-level rules: list; every error comes with file:line:column.\n"
+	  "Default: the configured rules_dirs and event_maps.",
+	  o_help_only, NULL },
+	{ "rules test", "[PATH...]",
+	  "Runs the tests embedded in rule files (tests:).\n"
+	  "One line per test; exit 1 on a failure.\n"
+	  "Default: the configured rules_dirs.", o_help_only, NULL },
+	{ "rules coverage", "[OPTIONS] [PATH...]",
+	  "What the event maps watch, per service.\n"
+	  "The events, the resource types they touch and the attributes compared.\n"
+	  "Default: the configured event_maps.", o_coverage, NULL },
+	{ "config", "check [-c FILE]",
+	  "Configuration files: tfdrift config check.", o_help_only, NULL },
+	{ "config check", "[-c FILE]",
+	  "Validates a config file (and its theme) and prints the resolved configuration.",
+	  o_config_check, NULL },
+	{ "keys", "[--man]", "The dashboard's keys and : commands.", o_keys, NULL },
+	{ "version", "", "Prints the version.", o_help_only, NULL },
+	{ "help", "[COMMAND]", "The help of a command, or the overview.", o_help_only, NULL },
+	{ "completion", "bash|zsh",
+	  "Prints a completion script for the shell.\n"
+	  "E.g. source <(tfdrift completion bash).", o_help_only, NULL },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+const struct cli_cmd *
+cli_cmd_find(const char *name)
+{
+	const struct cli_cmd *c;
+
+	for (c = cli_cmds; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+/* Text with embedded newlines, each line indented. */
+static void
+put_indented(FILE *fp, const char *s, int indent)
+{
+	const char *nl;
+
+	while (*s != '\0') {
+		nl = strchr(s, '\n');
+		fprintf(fp, "%*s%.*s\n", indent, "", nl != NULL ? (int)(nl - s) : (int)strlen(s), s);
+		if (nl == NULL)
+			break;
+		s = nl + 1;
+	}
+}
+
+static void
+opt_label(char *buf, size_t n, const struct cli_opt *o)
+{
+	if (o->sname != 0)
+		snprintf(buf, n, "-%c, --%s%s%s", o->sname, o->lname, o->arg ? " " : "",
+		    o->arg ? o->arg : "");
+	else
+		snprintf(buf, n, "    --%s%s%s", o->lname, o->arg ? " " : "", o->arg ? o->arg : "");
+}
+
+static void
+help_overview(FILE *fp)
+{
+	const struct cli_cmd *c;
+
+	fputs("usage: tfdrift [-c FILE] COMMAND [ARGS]\n\ncommands:\n", fp);
+	for (c = cli_cmds; c->name != NULL; c++) {
+		const char *nl = strchr(c->summary, '\n');
+
+		/* A parent (freeze, rules, config) is listed by its subcommands. */
+		if (c[1].name != NULL && strncmp(c[1].name, c->name, strlen(c->name)) == 0 &&
+		    c[1].name[strlen(c->name)] == ' ')
+			continue;
+		fprintf(fp, "  %s%s%s\n      %.*s\n", c->name, *c->args ? " " : "", c->args,
+		    nl != NULL ? (int)(nl - c->summary) : (int)strlen(c->summary), c->summary);
+	}
+	fputs("\n'tfdrift help COMMAND' or 'tfdrift COMMAND --help' for its options;\n"
+	    "tfdrift(1) for the details.\n", fp);
+}
+
+void
+cli_help(FILE *fp, const char *name)
+{
+	const struct cli_cmd *c = name != NULL ? cli_cmd_find(name) : NULL, *s;
+	const struct cli_opt *o;
+	char label[64];
+	size_t n;
+
+	if (c == NULL) {
+		help_overview(fp);
+		return;
+	}
+	fprintf(fp, "usage: tfdrift %s%s%s\n", c->name, *c->args ? " " : "", c->args);
+	/* A parent lists its subcommands' usage lines too. */
+	n = strlen(c->name);
+	for (s = c + 1; s->name != NULL && strncmp(s->name, c->name, n) == 0 && s->name[n] == ' '; s++)
+		fprintf(fp, "       tfdrift %s %s\n", s->name, s->args);
+	fputc('\n', fp);
+	put_indented(fp, c->summary, 2);
+	fputs("\noptions:\n", fp);
+	for (o = c->opts; o->lname != NULL; o++) {
+		const char *nl = strchr(o->desc, '\n');
+
+		opt_label(label, sizeof label, o);
+		if (strlen(label) > 22)
+			fprintf(fp, "  %s\n%25s", label, "");
+		else
+			fprintf(fp, "  %-22s ", label);
+		fprintf(fp, "%.*s\n", nl != NULL ? (int)(nl - o->desc) : (int)strlen(o->desc), o->desc);
+		if (nl != NULL)
+			put_indented(fp, nl + 1, 25);
+	}
+	if (c->more != NULL) {
+		fputc('\n', fp);
+		fputs(c->more, fp);
+	}
+}
+
+int
+cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "tfdrift%s%s: ", cmd != NULL ? " " : "", cmd != NULL ? cmd : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nsee 'tfdrift%s%s --help'\n", cmd != NULL ? " " : "", cmd != NULL ? cmd : "");
+	return CLI_EXIT_USAGE;
+}
+
+int
+cli_opt_error(const char *cmd, char **argv)
+{
+	const struct cli_cmd *c = cli_cmd_find(cmd);
+	const char *w = optind > 0 ? argv[optind - 1] : "";
+	const struct cli_opt *o, *hit = NULL;
+	size_t n;
+	int nhit = 0;
+
+	if (strncmp(w, "--", 2) == 0) {
+		n = strcspn(w + 2, "=");
+		for (o = c != NULL ? c->opts : NULL; o != NULL && o->lname != NULL; o++) {
+			if (strlen(o->lname) == n && strncmp(o->lname, w + 2, n) == 0) {
+				hit = o;
+				nhit = 1;
+				break;
+			}
+			if (strncmp(o->lname, w + 2, n) == 0) {
+				hit = o;
+				nhit++;
+			}
+		}
+		if (nhit > 1)
+			return cli_usage_error(cmd, "option --%.*s is ambiguous", (int)n, w + 2);
+		if (hit == NULL)
+			return cli_usage_error(cmd, "unknown option --%.*s", (int)n, w + 2);
+		if (hit->arg == NULL)
+			return cli_usage_error(cmd, "option --%s takes no argument", hit->lname);
+		return cli_usage_error(cmd, "option --%s needs an argument (%s)", hit->lname, hit->arg);
+	}
+	for (o = c != NULL ? c->opts : NULL; o != NULL && o->lname != NULL && optopt != 0; o++)
+		if (o->sname == optopt && o->arg != NULL)
+			return cli_usage_error(cmd, "option -%c needs an argument (%s)", optopt, o->arg);
+	if (optopt != 0)
+		return cli_usage_error(cmd, "unknown option -%c", optopt);
+	return cli_usage_error(cmd, "bad option %s", w);
+}
+
+/* The name of the command given by the words of argv (1 or 2: "rules check"), or NULL. */
+static const struct cli_cmd *
+find_words(int argc, char **argv)
+{
+	const struct cli_cmd *c = NULL;
+	char *two;
+
+	if (argc >= 2) {
+		two = xasprintf("%s %s", argv[0], argv[1]);
+		c = cli_cmd_find(two);
+		free(two);
+	}
+	return c != NULL ? c : argc >= 1 ? cli_cmd_find(argv[0]) : NULL;
+}
+
+/* The table as data, for tests: a line per command ("command NAME"), then one per option
+ * ("option NAME SHORT LONG ARG", - for none). */
+static void
+dump_table(FILE *fp)
+{
+	const struct cli_cmd *c;
+	const struct cli_opt *o;
+
+	for (c = cli_cmds; c->name != NULL; c++) {
+		fprintf(fp, "command\t%s\n", c->name);
+		for (o = c->opts; o->lname != NULL; o++)
+			fprintf(fp, "option\t%s\t%c\t%s\t%s\n", c->name, o->sname ? o->sname : '-',
+			    o->lname, o->arg ? o->arg : "-");
+	}
+}
+
+int
+cmd_help(int argc, char **argv)
+{
+	const struct cli_cmd *c;
+
+	if (argc == 2 && strcmp(argv[1], "--table") == 0) {
+		dump_table(stdout);
+		return 0;
+	}
+	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		cli_help(stdout, "help");
+		return 0;
+	}
+	if (argc < 2) {
+		cli_help(stdout, NULL);
+		return 0;
+	}
+	if (argv[1][0] == '-')
+		return cli_usage_error("help", "unknown option %s", argv[1]);
+	if (argc > 3 || (c = find_words(argc - 1, argv + 1)) == NULL ||
+	    (argc == 3 && strchr(c->name, ' ') == NULL))
+		return cli_usage_error("help", "no such command: %s%s%s", argv[1],
+		    argc > 2 ? " " : "", argc > 2 ? argv[2] : "");
+	cli_help(stdout, c->name);
+	return 0;
+}
+
+/* Words: the top-level commands, or a parent's subcommands. */
+static void
+put_cmd_words(FILE *fp, const char *parent)
+{
+	const struct cli_cmd *c;
+	size_t n = parent != NULL ? strlen(parent) : 0;
+	int first = 1;
+
+	for (c = cli_cmds; c->name != NULL; c++) {
+		if (parent == NULL && strchr(c->name, ' ') != NULL)
+			continue;
+		if (parent != NULL && !(strncmp(c->name, parent, n) == 0 && c->name[n] == ' '))
+			continue;
+		fprintf(fp, "%s%s", first ? "" : " ", parent != NULL ? c->name + n + 1 : c->name);
+		first = 0;
+	}
+}
+
+static void
+put_opt_words(FILE *fp, const struct cli_cmd *c)
+{
+	const struct cli_opt *o;
+	int first = 1;
+
+	for (o = c->opts; o->lname != NULL; o++) {
+		fprintf(fp, "%s--%s", first ? "" : " ", o->lname);
+		first = 0;
+		if (o->sname != 0)
+			fprintf(fp, " -%c", o->sname);
+	}
+}
+
+/* Bash: a case over the command (one or two words), then the previous word (an option's
+ * argument: its values, or files), else options or subcommands. */
+static void
+completion_bash(FILE *fp)
+{
+	const struct cli_cmd *c;
+	const struct cli_opt *o;
+
+	fputs("# bash completion for tfdrift, made by `tfdrift completion bash`\n"
+	    "_tfdrift()\n{\n"
+	    "\tlocal cur prev cmd words_ i\n"
+	    "\tcur=${COMP_WORDS[COMP_CWORD]}\n"
+	    "\tprev=${COMP_WORDS[COMP_CWORD-1]}\n"
+	    "\tCOMPREPLY=()\n"
+	    "\t# the command: the first word that is not an option (nor -c's file)\n"
+	    "\tcmd=\n"
+	    "\tfor ((i = 1; i < COMP_CWORD; i++)); do\n"
+	    "\t\tcase ${COMP_WORDS[i]} in\n"
+	    "\t\t-c|--config) [[ -z $cmd ]] && ((i++)) ;;\n"
+	    "\t\t-*) ;;\n"
+	    "\t\t*) if [[ -z $cmd ]]; then cmd=${COMP_WORDS[i]}\n"
+	    "\t\t   elif [[ $cmd != *' '* ]]; then\n"
+	    "\t\t\tcase \"$cmd ${COMP_WORDS[i]}\" in\n", fp);
+	for (c = cli_cmds; c->name != NULL; c++)
+		if (strchr(c->name, ' ') != NULL)
+			fprintf(fp, "\t\t\t'%s') cmd=\"$cmd ${COMP_WORDS[i]}\" ;;\n", c->name);
+	fputs("\t\t\tesac\n\t\t   fi ;;\n\t\tesac\n\tdone\n"
+	    "\tif [[ -z $cmd ]]; then\n"
+	    "\t\tif [[ $cur == -* ]]; then words_='-c --config -h --help -V --version'\n"
+	    "\t\telif [[ $prev == -c || $prev == --config ]]; then\n"
+	    "\t\t\tCOMPREPLY=($(compgen -f -- \"$cur\")); return\n"
+	    "\t\telse words_='", fp);
+	put_cmd_words(fp, NULL);
+	fputs("'\n\t\tfi\n"
+	    "\t\tCOMPREPLY=($(compgen -W \"$words_\" -- \"$cur\")); return\n\tfi\n"
+	    "\t# an option's argument\n"
+	    "\tcase \"$cmd $prev\" in\n", fp);
+	for (c = cli_cmds; c->name != NULL; c++)
+		for (o = c->opts; o->lname != NULL; o++) {
+			if (o->arg == NULL)
+				continue;
+			fprintf(fp, "\t'%s --%s'", c->name, o->lname);
+			if (o->sname != 0)
+				fprintf(fp, "|'%s -%c'", c->name, o->sname);
+			if (o->values != NULL)
+				fprintf(fp, ") COMPREPLY=($(compgen -W '%s' -- \"$cur\")); return ;;\n",
+				    o->values);
+			else
+				fputs(") COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n", fp);
+		}
+	fputs("\tesac\n"
+	    "\tcase $cmd in\n", fp);
+	for (c = cli_cmds; c->name != NULL; c++) {
+		size_t n = strlen(c->name);
+		int parent = c[1].name != NULL && strncmp(c[1].name, c->name, n) == 0 &&
+		    c[1].name[n] == ' ';
+
+		fprintf(fp, "\t'%s') ", c->name);
+		if (parent) {
+			fputs("if [[ $cur == -* ]]; then words_='", fp);
+			put_opt_words(fp, c);
+			fputs("'; else words_='", fp);
+			put_cmd_words(fp, c->name);
+			fputs("'; fi ;;\n", fp);
+		} else {
+			fputs("if [[ $cur == -* ]]; then words_='", fp);
+			put_opt_words(fp, c);
+			fputs("'; else COMPREPLY=($(compgen -f -- \"$cur\")); return; fi ;;\n", fp);
+		}
+	}
+	fputs("\t*) return ;;\n\tesac\n"
+	    "\tCOMPREPLY=($(compgen -W \"$words_\" -- \"$cur\"))\n}\n"
+	    "complete -F _tfdrift tfdrift\n", fp);
+}
+
+/* Zsh: bash's script through bashcompinit. */
+static void
+completion_zsh(FILE *fp)
+{
+	fputs("#compdef tfdrift\n"
+	    "# zsh completion for tfdrift, made by `tfdrift completion zsh` (bash's, through\n"
+	    "# bashcompinit)\n"
+	    "autoload -U +X bashcompinit && bashcompinit\n", fp);
+	completion_bash(fp);
+}
+
+int
+cmd_completion(int argc, char **argv)
+{
+	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		cli_help(stdout, "completion");
+		return 0;
+	}
+	if (argc >= 2 && argv[1][0] == '-')
+		return cli_usage_error("completion", "unknown option %s", argv[1]);
+	if (argc != 2)
+		return cli_usage_error("completion", "expected one shell: bash or zsh");
+	if (strcmp(argv[1], "bash") == 0)
+		completion_bash(stdout);
+	else if (strcmp(argv[1], "zsh") == 0)
+		completion_zsh(stdout);
+	else
+		return cli_usage_error("completion", "%s: expected bash or zsh", argv[1]);
+	return 0;
+}

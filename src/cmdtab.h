@@ -1,0 +1,49 @@
+/* cmdtab: the command and option table. One place lists every command, its arguments and
+ * options with a line each; `--help`, `tfdrift help`, the shell completions and the man page
+ * check (tests/scan/help.sh) are all made from it. */
+#ifndef TFDRIFT_CMDTAB_H
+#define TFDRIFT_CMDTAB_H
+
+#include <stdio.h>
+
+/* A usage error (unknown option, missing or bad argument) exits with this, as every other
+ * error does: 2 is kept for "drift found" (scan, watch --once, blame). */
+#define CLI_EXIT_USAGE 1
+
+struct cli_opt {
+	char sname;             /* short option, 0 for none */
+	const char *lname;      /* long option without the dashes */
+	const char *arg;        /* argument name, NULL for a flag */
+	const char *values;     /* space-separated words to complete the argument with, NULL: files */
+	const char *desc;       /* one line (may continue on more lines with \n) */
+};
+
+struct cli_cmd {
+	const char *name;       /* "scan", "rules check" */
+	const char *args;       /* the synopsis after the name */
+	const char *summary;    /* what it does, one or a few lines */
+	const struct cli_opt *opts;     /* terminated by an entry with lname NULL */
+	const char *more;       /* printed after the options, or NULL */
+};
+
+/* The table, terminated by an entry with name NULL. */
+extern const struct cli_cmd cli_cmds[];
+
+const struct cli_cmd *cli_cmd_find(const char *name);
+
+/* The help of a command ("scan", "rules check"), NULL: the overview. */
+void cli_help(FILE *fp, const char *name);
+
+/* "tfdrift CMD: message" and "see 'tfdrift CMD --help'" on stderr; CLI_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* After getopt_long (opterr 0) returned '?': what was wrong with argv[optind - 1], as a
+ * usage error; CLI_EXIT_USAGE. */
+int cli_opt_error(const char *cmd, char **argv);
+
+/* tfdrift help [COMMAND...] and tfdrift completion SHELL. */
+int cmd_help(int argc, char **argv);
+int cmd_completion(int argc, char **argv);
+
+#endif
