@@ -1306,6 +1306,45 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 	return commit(st, doing, err);
 }
 
+/* The finding of a row (id, json, state_lineage, state_serial), else NULL counted in *nbad
+ * (*first_bad says which first). */
+static struct finding *
+row_finding(const struct store *st, sqlite3_stmt *s, json_tokener *tok, int *nbad,
+    char **first_bad)
+{
+	const char *id = (const char *)sqlite3_column_text(s, 0);
+	const char *js = (const char *)sqlite3_column_text(s, 1);
+	enum json_tokener_error jerr = json_tokener_success;
+	json_object *o = NULL;
+	struct finding *f;
+	char *why = NULL;
+
+	if (js != NULL) {
+		/* As json_tokener_parse_verbose: the whole text, one value, else an error. */
+		json_tokener_reset(tok);
+		o = json_tokener_parse_ex(tok, js, -1);
+		if ((jerr = json_tokener_get_error(tok)) != json_tokener_success) {
+			json_object_put(o);
+			o = NULL;
+		}
+	}
+	f = o != NULL ? finding_from_json(o, &why) : NULL;
+	json_object_put(o);
+	if (f == NULL) {
+		if ((*nbad)++ == 0)
+			*first_bad = xasprintf("%s: finding %s: cannot read it back (%s); skipped",
+			    st->path, id ? id : "?", why != NULL ? why :
+			    js == NULL ? "no JSON" : json_tokener_error_desc(jerr));
+		free(why);
+		return NULL;
+	}
+	if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
+		f->state_lineage = xstrdup((const char *)sqlite3_column_text(s, 2));
+		f->state_serial = (uint64_t)sqlite3_column_int64(s, 3);
+	}
+	return f;
+}
+
 int
 store_load_findings(struct store *st, int64_t since_ms, int64_t until_ms, unsigned status_mask,
     struct finding_list *out, char **err)
@@ -1348,36 +1387,10 @@ store_load_findings(struct store *st, int64_t since_ms, int64_t until_ms, unsign
 	sqlite3_bind_int64(s, 1, since_ms);
 	sqlite3_bind_int64(s, 2, until_ms);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(s, 0);
-		const char *js = (const char *)sqlite3_column_text(s, 1);
-		enum json_tokener_error jerr = json_tokener_success;
-		json_object *o = NULL;
-		struct finding *f;
-		char *why = NULL;
+		struct finding *f = row_finding(st, s, tok, &nbad, &first_bad);
 
-		if (js != NULL) {
-			/* As json_tokener_parse_verbose: the whole text, one value, else an error. */
-			json_tokener_reset(tok);
-			o = json_tokener_parse_ex(tok, js, -1);
-			if ((jerr = json_tokener_get_error(tok)) != json_tokener_success) {
-				json_object_put(o);
-				o = NULL;
-			}
-		}
-		f = o != NULL ? finding_from_json(o, &why) : NULL;
-		json_object_put(o);
-		if (f == NULL) {
-			if (nbad++ == 0)
-				first_bad = xasprintf("%s: finding %s: cannot read it back (%s); skipped",
-				    st->path, id ? id : "?", why != NULL ? why :
-				    js == NULL ? "no JSON" : json_tokener_error_desc(jerr));
-			free(why);
+		if (f == NULL)
 			continue;
-		}
-		if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
-			f->state_lineage = xstrdup((const char *)sqlite3_column_text(s, 2));
-			f->state_serial = (uint64_t)sqlite3_column_int64(s, 3);
-		}
 		store_triage_apply(t, f, now);
 		if (status_mask & (1u << f->status))
 			finding_list_push(out, f);
@@ -1394,6 +1407,67 @@ store_load_findings(struct store *st, int64_t since_ms, int64_t until_ms, unsign
 		for (i = n0; i < out->n; i++)   /* all or nothing */
 			finding_free(out->v[i]);
 		out->n = n0;
+		return -1;
+	}
+	rollback(st);   /* ends the read transaction */
+	if (nbad > 0) {
+		if (err != NULL)
+			*err = first_bad;
+		else
+			free(first_bad);
+	}
+	return nbad;
+}
+
+int
+store_keep_resolved(struct store *st, struct finding_list *l, int64_t now_ms, char **err)
+{
+	const char *doing = "read findings";
+	struct store_triage *t = NULL;
+	sqlite3_stmt *s;
+	json_tokener *tok;
+	char *first_bad = NULL;
+	size_t i;
+	int rc = SQLITE_DONE, nbad = 0;
+
+	if (st->version < 5 || l->n == 0)
+		return 0;   /* no resolutions kept */
+	if (exec(st, "BEGIN", doing, 0, err) != 0)
+		return -1;
+	if (store_triage_snapshot(st, &t, err) != 0 || prep(st, "SELECT id, json, state_lineage,"
+	    " state_serial FROM findings WHERE id = ?1 AND status = 'resolved'", &s, doing,
+	    err) != 0) {
+		store_triage_free(t);
+		rollback(st);
+		return -1;
+	}
+	tok = json_tokener_new();
+	for (i = 0; i < l->n; i++) {
+		struct finding *f;
+
+		if (l->v[i]->status == ST_RESOLVED)
+			continue;
+		sqlite3_reset(s);
+		bind_text(s, 1, l->v[i]->id);
+		if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+			if (rc != SQLITE_DONE)
+				break;
+			continue;
+		}
+		if ((f = row_finding(st, s, tok, &nbad, &first_bad)) == NULL)
+			continue;
+		store_triage_apply(t, f, now_ms);
+		finding_free(l->v[i]);
+		l->v[i] = f;
+		rc = SQLITE_DONE;
+	}
+	json_tokener_free(tok);
+	sqlite3_finalize(s);
+	store_triage_free(t);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		free(first_bad);
+		sql_fail(st, rc, doing, 0, err);
+		rollback(st);
 		return -1;
 	}
 	rollback(st);   /* ends the read transaction */
@@ -2191,6 +2265,92 @@ store_apply_triage_list(struct store *st, struct finding_list *l, int64_t now_ms
 	for (i = 0; i < l->n; i++)
 		store_triage_apply(t, l->v[i], now_ms);
 	store_triage_free(t);
+	return 0;
+}
+
+/* Counting by reading every finding, as store_count_status does when the columns cannot. */
+static int
+count_status_read(struct store *st, size_t counts[ST__COUNT], char **err)
+{
+	struct finding_list all = { 0 };
+	int nbad = store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &all, err);
+	size_t i;
+
+	for (i = 0; i < all.n; i++)
+		counts[all.v[i]->status]++;
+	finding_list_clear(&all);
+	free(all.v);
+	return nbad;
+}
+
+int
+store_count_status(struct store *st, int64_t now_ms, size_t counts[ST__COUNT], char **err)
+{
+	const char *doing = "count findings";
+	struct store_triage *t = NULL;
+	sqlite3_stmt *s;
+	size_t i;
+	int rc, by_columns = st->version >= 5;
+
+	memset(counts, 0, ST__COUNT * sizeof *counts);
+	/* One read transaction: the rows and the decisions are one consistent snapshot. */
+	if (exec(st, "BEGIN", doing, 0, err) != 0)
+		return -1;
+	if (store_triage_snapshot(st, &t, err) != 0) {
+		rollback(st);
+		return -1;
+	}
+	/* A rule is only in the JSON; an actor's columns keep one of its name and principal. */
+	for (i = 0; i < t->nd; i++)
+		if (t->d[i].action != SA_UNDO && t->d[i].undone_by == 0 &&
+		    (t->d[i].scope == SCOPE_RULE || t->d[i].scope == SCOPE_ACTOR))
+			by_columns = 0;
+	if (!by_columns) {
+		store_triage_free(t);
+		rollback(st);
+		return count_status_read(st, counts, err);
+	}
+	if (prep(st, t->nactive == 0 ?
+	    "SELECT status = 'resolved', count(*), NULL, NULL, NULL, NULL, NULL FROM findings"
+	    " GROUP BY 1" :
+	    "SELECT status = 'resolved', 1, id, address, type, resource_id, event_name"
+	    " FROM findings", &s, doing, err) != 0) {
+		store_triage_free(t);
+		rollback(st);
+		return -1;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_int64(s, 1);
+		const struct store_decision *sup = NULL, *ack = NULL;
+		struct finding f;
+
+		if (sqlite3_column_int(s, 0) != 0) {
+			counts[ST_RESOLVED] += n;
+			continue;
+		}
+		if (t->nactive > 0) {
+			/* What store_triage_apply reads of an unresolved finding, but its rules and
+			 * actor (no decision on them is active). */
+			memset(&f, 0, sizeof f);
+			if (sqlite3_column_text(s, 2) != NULL)
+				snprintf(f.id, sizeof f.id, "%s", (const char *)sqlite3_column_text(s, 2));
+			f.address = (char *)sqlite3_column_text(s, 3);
+			f.type = (char *)sqlite3_column_text(s, 4);
+			f.resource_id = (char *)sqlite3_column_text(s, 5);
+			f.event_name = (char *)sqlite3_column_text(s, 6);
+			decisions(t, &f, now_ms, &sup, &ack);
+		}
+		counts[sup != NULL ? ST_SUPPRESSED : ack != NULL ? ST_ACKNOWLEDGED : ST_OPEN] += n;
+	}
+	sqlite3_finalize(s);
+	store_triage_free(t);
+	if (rc != SQLITE_DONE) {
+		memset(counts, 0, ST__COUNT * sizeof *counts);
+		sql_fail(st, rc, doing, 0, err);
+		rollback(st);
+		return -1;
+	}
+	rollback(st);   /* ends the read transaction */
 	return 0;
 }
 

@@ -682,6 +682,83 @@ test_triage(void)
 	free(path);
 }
 
+/* store_count_status against counting what store_load_findings reads (the slow path), at
+ * each kind of decision: none, those the columns answer, and a rule or actor (read). */
+static void
+count_agrees(struct store *st, const size_t want[ST__COUNT], const char *what)
+{
+	size_t fast[ST__COUNT], slow[ST__COUNT] = { 0 }, i;
+	struct finding_list all = { 0 };
+	char *err = NULL;
+	int64_t now = tf_now_ms();
+
+	ok(store_count_status(st, now, fast, &err) == 0, "count by status: %s", what);
+	store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &all, &err);
+	for (i = 0; i < all.n; i++)
+		slow[all.v[i]->status]++;
+	finding_list_clear(&all);
+	free(all.v);
+	ok(memcmp(fast, slow, sizeof fast) == 0 && memcmp(fast, want, sizeof fast) == 0,
+	    "%s: %zu open, %zu acked, %zu suppressed, %zu resolved (read: %zu %zu %zu %zu)", what,
+	    fast[0], fast[1], fast[2], fast[3], slow[0], slow[1], slow[2], slow[3]);
+	free(err);
+}
+
+static void
+test_count_status(void)
+{
+	char *path = tpath("count.db"), *err = NULL;
+	struct store *st;
+	struct finding_list l = { 0 };
+	struct finding *a = mk("c-a", FK_MODIFIED, "aws_instance.web", "aws_instance", "i-1", "bob",
+	    "ModifyInstanceAttribute", T0);
+	struct finding *b = mk("c-b", FK_MODIFIED, "aws_security_group.web", "aws_security_group",
+	    "sg-1", "carol", "AuthorizeSecurityGroupIngress", T0);
+	struct finding *c = mk("c-c", FK_UNMANAGED, NULL, "aws_s3_bucket", "logs", "dave",
+	    "CreateBucket", T0);
+	struct finding *d = mk("c-d", FK_DELETED, "aws_iam_role.ci", "aws_iam_role", "ci", "erin",
+	    "DeleteRole", T0);
+	struct finding *e = mk("c-e", FK_MODIFIED, "aws_instance.old", "aws_instance", "i-2", "frank",
+	    "StopInstances", T0);
+	int64_t rule, actor;
+	size_t want[ST__COUNT] = { 4, 0, 0, 1 };
+
+	d->rules = xcalloc(1, sizeof *d->rules);
+	d->rules[0].id = xstrdup("iam-role-deleted");
+	d->nrules = 1;
+	finding_resolve(e, RR_RESOURCE_GONE, NULL, T0 + 1);
+	finding_list_push(&l, a);
+	finding_list_push(&l, b);
+	finding_list_push(&l, c);
+	finding_list_push(&l, d);
+	finding_list_push(&l, e);
+	ok(store_open(path, 0, &st, &err) == 0 && store_put_findings(st, &l, &err) == 0, "stored");
+	count_agrees(st, want, "no decisions");
+	store_ack(st, a->id, "alice", NULL, T0, NULL, &err);
+	want[ST_OPEN]--, want[ST_ACKNOWLEDGED]++;
+	count_agrees(st, want, "an ack");
+	store_suppress(st, SCOPE_RESOURCE, "aws_s3_bucket:logs", 0, "alice", NULL, T0, NULL, &err);
+	store_suppress(st, SCOPE_EVENT_NAME, "ModifyInstanceAttribute", 0, "alice", NULL, T0, NULL,
+	    &err);
+	store_suppress(st, SCOPE_RESOURCE, "aws_instance.old", 0, "alice", NULL, T0, NULL, &err);
+	want[ST_OPEN]--, want[ST_ACKNOWLEDGED]--, want[ST_SUPPRESSED] += 2;
+	count_agrees(st, want, "resource and event name suppressions (resolved stays resolved)");
+	store_suppress(st, SCOPE_RULE, "iam-role-deleted", 0, "alice", NULL, T0, &rule, &err);
+	want[ST_OPEN]--, want[ST_SUPPRESSED]++;
+	count_agrees(st, want, "a rule suppression (read)");
+	store_undo(st, rule, "alice", T0 + 1, NULL, &err);
+	store_suppress(st, SCOPE_ACTOR, "carol", 0, "alice", NULL, T0, &actor, &err);
+	count_agrees(st, want, "an actor suppression (read)");
+	store_undo(st, actor, "alice", T0 + 1, NULL, &err);
+	want[ST_OPEN]++, want[ST_SUPPRESSED]--;
+	count_agrees(st, want, "both undone");
+	store_close(st);
+	finding_list_clear(&l);
+	free(l.v);
+	free(err);
+	free(path);
+}
+
 /* Suppression values that can match nothing are refused, by the store itself (the CLI and
  * the dashboard both go through it). */
 static void
@@ -1973,6 +2050,7 @@ main(void)
 	test_upsert();
 	test_resolutions();
 	test_triage();
+	test_count_status();
 	test_scope_values();
 	test_freezes();
 	test_apply_resolved();
