@@ -24,7 +24,7 @@
 
 struct freeze_window;
 
-#define STORE_SCHEMA_VERSION 6          /* the newest schema this binary knows */
+#define STORE_SCHEMA_VERSION 7          /* the newest schema this binary knows */
 #define STORE_READABLE_FROM 3           /* older stores than this must be upgraded to be read */
 #define STORE_BUSY_TIMEOUT_MS 5000      /* how long a write waits for another writer */
 
@@ -146,6 +146,18 @@ int64_t store_count_events(struct store *st, char **err);
  * copy with its triage at now_ms: resolved stays resolved. 0, or -1 with *err, or the number
  * of rows that could not be read back (left as they are; *err says which first). */
 int store_keep_resolved(struct store *st, struct finding_list *l, int64_t now_ms, char **err);
+/* Re-evaluation through the store without reading the findings' JSON. store_load_reevaluable
+ * appends the unresolved findings (by the status column; triage is not applied) with what
+ * detector_reevaluate reads of them: id, kind, provider, resource, event name and source,
+ * the state they were decided against and their changes (columns of schema 7). Rows whose
+ * JSON does not parse are left out, as store_load_findings skips them. 0, or -1 with *err.
+ * store_put_resolutions saves the resolutions of the resolved findings of l (status,
+ * resolved_at and the resolution column; the JSON and the indexes but status and last_seen
+ * are left alone), in one transaction; a row resolved already is left as it is. Reading a
+ * finding merges its resolution back, so exports are the same as when the whole finding is
+ * saved. 0, or -1 with *err. */
+int store_load_reevaluable(struct store *st, struct finding_list *out, char **err);
+int store_put_resolutions(struct store *st, const struct finding_list *l, char **err);
 /* Number of stored findings, or -1 with *err. */
 int64_t store_count_findings(struct store *st, char **err);
 /* The stored findings by status, with the store's triage at now_ms: what counting the
