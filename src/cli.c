@@ -327,6 +327,7 @@ cmd_scan(int argc, char **argv)
 	size_t nspecs, i, nsts = 0;
 	uint64_t nevents = 0, nskipped = 0, nmalformed = 0, nwindow = 0;
 	size_t store_status[ST__COUNT] = { 0 };
+	char *prior_bad = NULL;   /* --store: the first of its open findings not read back */
 
 	optind = 1;
 	opterr = 0;
@@ -487,7 +488,7 @@ cmd_scan(int argc, char **argv)
 			rc = 1;
 			goto out;
 		}
-		free(err);
+		prior_bad = err;   /* said with the counts, as a reading of every finding does */
 		for (i = 0; i < prior.n; i++)
 			tf_hset_test_and_add(&was_open, tf_hash_str(prior.v[i]->id));
 		detector_reevaluate(det, ix, prior.v, prior.n, tf_now_ms());
@@ -615,40 +616,24 @@ cmd_scan(int argc, char **argv)
 			errors++;
 		}
 		/* What the store holds now: the exit status and the summary count it all, not
-		 * only this run's findings. */
+		 * only this run's findings (counted by its columns, not read). */
 		{
-			struct finding_list all = { 0 };
-			int nbad = store_load_findings(store, INT64_MIN, INT64_MAX, STORE_STATUS_ALL,
-			    &all, &err);
+			int nbad = store_count_status(store, tf_now_ms(), store_status, &err);
 
-			if (nbad != 0) {
+			if (nbad != 0 || prior_bad != NULL) {
+				fprintf(stderr, "tfdrift: %s\n", nbad != 0 ? err : prior_bad);
+				errors++;
+			}
+			free(err);
+			err = NULL;
+			/* A finding the store has resolved stays so, shown as the store has it, even
+			 * when this run made it again from the same event. */
+			if (store_keep_resolved(store, &found, tf_now_ms(), &err) != 0) {
 				fprintf(stderr, "tfdrift: %s\n", err);
 				errors++;
 			}
 			free(err);
 			err = NULL;
-			struct tf_hmap resolved = { 0 };
-
-			for (i = 0; i < all.n; i++) {
-				store_status[all.v[i]->status]++;
-				if (all.v[i]->status == ST_RESOLVED)
-					tf_hmap_put(&resolved, all.v[i]->id, all.v[i]);
-			}
-			/* A finding the store has resolved stays so, shown as the store has it, even
-			 * when this run made it again from the same event. */
-			for (i = 0; resolved.n > 0 && i < found.n; i++) {
-				struct finding *r, *c;
-
-				if (found.v[i]->status == ST_RESOLVED ||
-				    (r = tf_hmap_get(&resolved, found.v[i]->id)) == NULL ||
-				    (c = finding_dup(r)) == NULL)
-					continue;
-				finding_free(found.v[i]);
-				found.v[i] = c;
-			}
-			tf_hmap_free(&resolved);
-			finding_list_clear(&all);
-			free(all.v);
 		}
 	}
 	for (i = 0; i < found.n; i++)
@@ -720,6 +705,7 @@ cmd_scan(int argc, char **argv)
 	 * cron job. With --store, every open finding in the store counts, not only this run's. */
 	rc = errors > 0 ? 1 : (store != NULL ? store_status[ST_OPEN] : nstatus[ST_OPEN]) > 0 ? 2 : 0;
 out:
+	free(prior_bad);
 	tf_hset_free(&was_open);
 	store_seen_clear(&seen);
 	store_close(store);

@@ -496,6 +496,45 @@ context_to_json(const struct finding *f, json_object *o)
 }
 
 json_object *
+finding_resolution_to_json(const struct resolution *r)
+{
+	json_object *ro = json_object_new_object(), *re = NULL, *ra = NULL;
+
+	json_object_object_add(ro, "reason",
+	    json_object_new_string(resolution_reason_name(r->reason)));
+	json_object_object_add(ro, "at", jtime(r->at_ms));
+	if (r->event_id != NULL || r->event_name != NULL) {
+		re = json_object_new_object();
+		json_object_object_add(re, "id", jstr(r->event_id));
+		json_object_object_add(re, "name", jstr(r->event_name));
+	}
+	json_object_object_add(ro, "event", re);
+	if (r->has_actor) {
+		ra = json_object_new_object();
+		json_object_object_add(ra, "principal", jstr(r->actor.principal));
+		json_object_object_add(ra, "name", jstr(r->actor.name));
+		json_object_object_add(ra, "type", jstr(r->actor.type));
+		json_object_object_add(ra, "account", jstr(r->actor.account));
+		json_object_object_add(ra, "via",
+		    json_object_new_string(tf_via_name(r->actor.via)));
+		if (r->actor.role != NULL)
+			json_object_object_add(ra, "role", jstr(r->actor.role));
+		if (r->actor.session != NULL)
+			json_object_object_add(ra, "session", jstr(r->actor.session));
+	}
+	json_object_object_add(ro, "actor", ra);
+	if (r->state_path != NULL) {
+		json_object *rs = json_object_new_object();
+
+		json_object_object_add(rs, "path", json_object_new_string(r->state_path));
+		json_object_object_add(rs, "serial", json_object_new_int64(
+		    (int64_t)(r->state_serial > INT64_MAX ? INT64_MAX : r->state_serial)));
+		json_object_object_add(ro, "state", rs);
+	}
+	return ro;
+}
+
+json_object *
 finding_to_json(const struct finding *f)
 {
 	json_object *o = json_object_new_object(), *res, *chs, *act, *ev, *rules;
@@ -589,43 +628,8 @@ finding_to_json(const struct finding *f)
 		json_object_object_add(t, "until", jtime(f->triage->until_ms));
 		json_object_object_add(o, "triage", t);
 	}
-	if (f->resolution != NULL) {
-		const struct resolution *r = f->resolution;
-		json_object *ro = json_object_new_object(), *re = NULL, *ra = NULL;
-
-		json_object_object_add(ro, "reason",
-		    json_object_new_string(resolution_reason_name(r->reason)));
-		json_object_object_add(ro, "at", jtime(r->at_ms));
-		if (r->event_id != NULL || r->event_name != NULL) {
-			re = json_object_new_object();
-			json_object_object_add(re, "id", jstr(r->event_id));
-			json_object_object_add(re, "name", jstr(r->event_name));
-		}
-		json_object_object_add(ro, "event", re);
-		if (r->has_actor) {
-			ra = json_object_new_object();
-			json_object_object_add(ra, "principal", jstr(r->actor.principal));
-			json_object_object_add(ra, "name", jstr(r->actor.name));
-			json_object_object_add(ra, "type", jstr(r->actor.type));
-			json_object_object_add(ra, "account", jstr(r->actor.account));
-			json_object_object_add(ra, "via",
-			    json_object_new_string(tf_via_name(r->actor.via)));
-			if (r->actor.role != NULL)
-				json_object_object_add(ra, "role", jstr(r->actor.role));
-			if (r->actor.session != NULL)
-				json_object_object_add(ra, "session", jstr(r->actor.session));
-		}
-		json_object_object_add(ro, "actor", ra);
-		if (r->state_path != NULL) {
-			json_object *rs = json_object_new_object();
-
-			json_object_object_add(rs, "path", json_object_new_string(r->state_path));
-			json_object_object_add(rs, "serial", json_object_new_int64(
-			    (int64_t)(r->state_serial > INT64_MAX ? INT64_MAX : r->state_serial)));
-			json_object_object_add(ro, "state", rs);
-		}
-		json_object_object_add(o, "resolution", ro);
-	}
+	if (f->resolution != NULL)
+		json_object_object_add(o, "resolution", finding_resolution_to_json(f->resolution));
 	if (f->freeze_name != NULL) {
 		json_object *fz = json_object_new_object();
 
@@ -928,6 +932,24 @@ resolution_from_json(struct finding *f, json_object *ro, char **err)
 		r->state_serial = (uint64_t)json_object_get_int64(sv);
 	}
 	return 0;
+}
+
+int
+finding_changes_from_json(struct finding *f, json_object *arr, char **err)
+{
+	if (arr == NULL || !json_object_is_type(arr, json_type_array))
+		return tf_err(err, "finding.changes: expected an array");
+	return changes_from_json(f, arr, err);
+}
+
+int
+finding_resolution_from_json(struct finding *f, json_object *ro, char **err)
+{
+	finding_resolution_free(f->resolution);
+	f->resolution = NULL;
+	if (ro == NULL || !json_object_is_type(ro, json_type_object))
+		return tf_err(err, "finding.resolution: expected an object");
+	return resolution_from_json(f, ro, err);
 }
 
 struct finding *

@@ -161,6 +161,12 @@ json_object *finding_to_json(const struct finding *f);
  * sensitive flag set; event_origin and unknown_new are not in the JSON and stay unset.
  * Returns a new finding, or NULL with *err naming the member that is wrong. */
 struct finding *finding_from_json(json_object *o, char **err);
+/* Parts of finding_to_json, as stores keep them apart: the "resolution" object, and reading
+ * it back into f (replacing f->resolution; 0, or -1 with *err); reading a "changes" array
+ * into f's changes (appended). */
+json_object *finding_resolution_to_json(const struct resolution *r);
+int finding_resolution_from_json(struct finding *f, json_object *ro, char **err);
+int finding_changes_from_json(struct finding *f, json_object *arr, char **err);
 
 /* A growable list of findings. */
 struct finding_list {

@@ -128,6 +128,17 @@ static const struct migration migrations[] = {
 	  /* A resource's history; the retention. */
 	  "CREATE INDEX events_seen_resource ON events_seen (resource_key, time);"
 	  "CREATE INDEX events_seen_seen ON events_seen (seen);" },
+	{ 7, "re-evaluation columns",
+	  /* What re-evaluating an open finding against a newer state reads, so that it needs no
+	   * parse of the JSON: the event's source (with event_name, its map entry) and the
+	   * "changes" array of the JSON (compact). A resolution saved by store_put_resolutions is
+	   * kept apart from the JSON (which then still says open) and merged when read. Rows
+	   * whose JSON is not JSON keep NULL changes: re-evaluation skips them as reading does. */
+	  "ALTER TABLE findings ADD COLUMN event_source TEXT;"
+	  "ALTER TABLE findings ADD COLUMN changes TEXT;"
+	  "ALTER TABLE findings ADD COLUMN resolution TEXT;"
+	  "UPDATE findings SET event_source = json_extract(json, '$.event.source'),"
+	  " changes = COALESCE(json_extract(json, '$.changes'), '[]') WHERE json_valid(json);" },
 };
 
 /* mkdir -p for a new store, with a message that says what to do. */
@@ -1206,7 +1217,8 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 	    " provider = ?5, address = ?6, type = ?7, resource_id = ?8, actor_name = ?9,"
 	    " event_name = ?10, account = ?11, region = ?12, json = ?13, status = ?15,"
 	    " resolved_at = ?16, state_lineage = COALESCE(?17, state_lineage),"
-	    " state_serial = COALESCE(?18, state_serial) WHERE id = ?14 AND status <> 'resolved'";
+	    " state_serial = COALESCE(?18, state_serial), event_source = ?19, changes = ?20,"
+	    " resolution = NULL WHERE id = ?14 AND status <> 'resolved'";
 	/* The same update for a row whose indexed columns other than last_seen and status hold
 	 * the values already (a finding saved again, or resolved): their indexes are left alone,
 	 * which is most of the work of an update. Else the full one, else an insert. */
@@ -1214,14 +1226,15 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 	    "UPDATE findings SET last_seen = ?1, kind = ?3, severity = ?4, provider = ?5,"
 	    " actor_name = ?9, event_name = ?10, account = ?11, region = ?12, json = ?13,"
 	    " status = ?15, resolved_at = ?16, state_lineage = COALESCE(?17, state_lineage),"
-	    " state_serial = COALESCE(?18, state_serial) WHERE id = ?14 AND status <> 'resolved'"
+	    " state_serial = COALESCE(?18, state_serial), event_source = ?19, changes = ?20,"
+	    " resolution = NULL WHERE id = ?14 AND status <> 'resolved'"
 	    " AND event_time IS ?2 AND address IS ?6 AND type IS ?7 AND resource_id IS ?8";
 	static const char ins_sql[] =
 	    "INSERT OR IGNORE INTO findings (last_seen, event_time, kind, severity, provider, address,"
 	    " type, resource_id, actor_name, event_name, account, region, json, id, status,"
-	    " resolved_at, state_lineage, state_serial, first_seen)"
+	    " resolved_at, state_lineage, state_serial, event_source, changes, first_seen)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-	    " ?18, ?1)";
+	    " ?18, ?19, ?20, ?1)";
 	const char *doing = l != NULL && l->n > 0 ? "save findings" : "save the events seen";
 	sqlite3_stmt *same = NULL, *upd = NULL, *ins = NULL;
 	int64_t now = tf_now_ms();
@@ -1230,7 +1243,7 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 
 	if (nf == 0 && nv == 0)
 		return 0;
-	if (nf > 0 && st->version < 5)
+	if (nf > 0 && st->version < 7)
 		return tf_err(err, "%s: the store has schema version %d, which keeps no resolutions "
 		    "(open it writable once to upgrade it)", st->path, st->version);
 	if (begin_write(st, doing, err) != 0)
@@ -1250,6 +1263,7 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 		const struct finding *f = l->v[i];
 		json_object *o = finding_to_json(f);
 		sqlite3_stmt *s = same;
+		const char *changes;
 		int pass, resolved = f->status == ST_RESOLVED && f->resolution != NULL;
 
 		/* Triage lives in the decisions table only; a resolution in the finding. */
@@ -1260,6 +1274,8 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 		json_object_object_del(o, "triage");
 		/* History is relative to what the store holds when read: not stored. */
 		json_object_object_del(o, "history");
+		changes = json_object_to_json_string_ext(json_object_object_get(o, "changes"),
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 		for (pass = 0; pass < 3; pass++) {
 			sqlite3_reset(s);
 			sqlite3_bind_int64(s, 1, now);
@@ -1287,6 +1303,8 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 				sqlite3_bind_int64(s, 18, (sqlite3_int64)f->state_serial);
 			else
 				sqlite3_bind_null(s, 18);
+			bind_text(s, 19, f->event_source);
+			sqlite3_bind_text(s, 20, changes, -1, SQLITE_STATIC);
 			if ((rc = sqlite3_step(s)) != SQLITE_DONE) {
 				json_object_put(o);
 				sqlite3_finalize(same);
@@ -1304,6 +1322,59 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 	sqlite3_finalize(upd);
 	sqlite3_finalize(ins);
 	return commit(st, doing, err);
+}
+
+/* The finding of a row (id, json, state_lineage, state_serial, resolution), else NULL counted
+ * in *nbad (*first_bad says which first). A resolution saved apart (store_put_resolutions)
+ * is merged: the finding reads as it would had it been saved whole. */
+static struct finding *
+row_finding(const struct store *st, sqlite3_stmt *s, json_tokener *tok, int *nbad,
+    char **first_bad)
+{
+	const char *id = (const char *)sqlite3_column_text(s, 0);
+	const char *js = (const char *)sqlite3_column_text(s, 1);
+	enum json_tokener_error jerr = json_tokener_success;
+	json_object *o = NULL;
+	struct finding *f;
+	char *why = NULL;
+
+	if (js != NULL) {
+		/* As json_tokener_parse_verbose: the whole text, one value, else an error. */
+		json_tokener_reset(tok);
+		o = json_tokener_parse_ex(tok, js, -1);
+		if ((jerr = json_tokener_get_error(tok)) != json_tokener_success) {
+			json_object_put(o);
+			o = NULL;
+		}
+	}
+	f = o != NULL ? finding_from_json(o, &why) : NULL;
+	json_object_put(o);
+	if (f != NULL && sqlite3_column_type(s, 4) == SQLITE_TEXT) {
+		json_tokener_reset(tok);
+		o = json_tokener_parse_ex(tok, (const char *)sqlite3_column_text(s, 4), -1);
+		if (json_tokener_get_error(tok) != json_tokener_success ||
+		    finding_resolution_from_json(f, o, &why) != 0) {
+			if (why == NULL)
+				why = xstrdup("its resolution is not JSON");
+			finding_free(f);
+			f = NULL;
+		} else
+			f->status = ST_RESOLVED;
+		json_object_put(o);
+	}
+	if (f == NULL) {
+		if ((*nbad)++ == 0)
+			*first_bad = xasprintf("%s: finding %s: cannot read it back (%s); skipped",
+			    st->path, id ? id : "?", why != NULL ? why :
+			    js == NULL ? "no JSON" : json_tokener_error_desc(jerr));
+		free(why);
+		return NULL;
+	}
+	if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
+		f->state_lineage = xstrdup((const char *)sqlite3_column_text(s, 2));
+		f->state_serial = (uint64_t)sqlite3_column_int64(s, 3);
+	}
+	return f;
 }
 
 int
@@ -1324,10 +1395,13 @@ store_load_findings(struct store *st, int64_t since_ms, int64_t until_ms, unsign
 	    STORE_STATUS_ALL ? "" : !(status_mask & STORE_STATUS_RESOLVED) ?
 	    " AND status <> 'resolved'" : (status_mask & STORE_STATUS_UNRESOLVED) == 0 ?
 	    " AND status = 'resolved'" : "";
-	char *sql = xasprintf(st->version >= 5 ?
-	    "SELECT id, json, state_lineage, state_serial FROM findings"
+	char *sql = xasprintf(st->version >= 7 ?
+	    "SELECT id, json, state_lineage, state_serial, resolution FROM findings"
 	    " WHERE event_time >= ?1 AND event_time <= ?2%s ORDER BY event_time, id" :
-	    "SELECT id, json, NULL, NULL FROM findings"
+	    st->version >= 5 ?
+	    "SELECT id, json, state_lineage, state_serial, NULL FROM findings"
+	    " WHERE event_time >= ?1 AND event_time <= ?2%s ORDER BY event_time, id" :
+	    "SELECT id, json, NULL, NULL, NULL FROM findings"
 	    " WHERE event_time >= ?1 AND event_time <= ?2%s ORDER BY event_time, id", by_status);
 	json_tokener *tok;
 
@@ -1348,36 +1422,10 @@ store_load_findings(struct store *st, int64_t since_ms, int64_t until_ms, unsign
 	sqlite3_bind_int64(s, 1, since_ms);
 	sqlite3_bind_int64(s, 2, until_ms);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(s, 0);
-		const char *js = (const char *)sqlite3_column_text(s, 1);
-		enum json_tokener_error jerr = json_tokener_success;
-		json_object *o = NULL;
-		struct finding *f;
-		char *why = NULL;
+		struct finding *f = row_finding(st, s, tok, &nbad, &first_bad);
 
-		if (js != NULL) {
-			/* As json_tokener_parse_verbose: the whole text, one value, else an error. */
-			json_tokener_reset(tok);
-			o = json_tokener_parse_ex(tok, js, -1);
-			if ((jerr = json_tokener_get_error(tok)) != json_tokener_success) {
-				json_object_put(o);
-				o = NULL;
-			}
-		}
-		f = o != NULL ? finding_from_json(o, &why) : NULL;
-		json_object_put(o);
-		if (f == NULL) {
-			if (nbad++ == 0)
-				first_bad = xasprintf("%s: finding %s: cannot read it back (%s); skipped",
-				    st->path, id ? id : "?", why != NULL ? why :
-				    js == NULL ? "no JSON" : json_tokener_error_desc(jerr));
-			free(why);
+		if (f == NULL)
 			continue;
-		}
-		if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
-			f->state_lineage = xstrdup((const char *)sqlite3_column_text(s, 2));
-			f->state_serial = (uint64_t)sqlite3_column_int64(s, 3);
-		}
 		store_triage_apply(t, f, now);
 		if (status_mask & (1u << f->status))
 			finding_list_push(out, f);
@@ -1404,6 +1452,200 @@ store_load_findings(struct store *st, int64_t since_ms, int64_t until_ms, unsign
 			free(first_bad);
 	}
 	return nbad;
+}
+
+int
+store_keep_resolved(struct store *st, struct finding_list *l, int64_t now_ms, char **err)
+{
+	const char *doing = "read findings";
+	struct store_triage *t = NULL;
+	sqlite3_stmt *s;
+	json_tokener *tok;
+	char *first_bad = NULL;
+	size_t i;
+	int rc = SQLITE_DONE, nbad = 0;
+
+	if (st->version < 5 || l->n == 0)
+		return 0;   /* no resolutions kept */
+	if (exec(st, "BEGIN", doing, 0, err) != 0)
+		return -1;
+	if (store_triage_snapshot(st, &t, err) != 0 || prep(st, st->version >= 7 ?
+	    "SELECT id, json, state_lineage, state_serial, resolution FROM findings"
+	    " WHERE id = ?1 AND status = 'resolved'" :
+	    "SELECT id, json, state_lineage, state_serial, NULL FROM findings"
+	    " WHERE id = ?1 AND status = 'resolved'", &s, doing, err) != 0) {
+		store_triage_free(t);
+		rollback(st);
+		return -1;
+	}
+	tok = json_tokener_new();
+	for (i = 0; i < l->n; i++) {
+		struct finding *f;
+
+		if (l->v[i]->status == ST_RESOLVED)
+			continue;
+		sqlite3_reset(s);
+		bind_text(s, 1, l->v[i]->id);
+		if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+			if (rc != SQLITE_DONE)
+				break;
+			continue;
+		}
+		if ((f = row_finding(st, s, tok, &nbad, &first_bad)) == NULL)
+			continue;
+		store_triage_apply(t, f, now_ms);
+		finding_free(l->v[i]);
+		l->v[i] = f;
+		rc = SQLITE_DONE;
+	}
+	json_tokener_free(tok);
+	sqlite3_finalize(s);
+	store_triage_free(t);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		free(first_bad);
+		sql_fail(st, rc, doing, 0, err);
+		rollback(st);
+		return -1;
+	}
+	rollback(st);   /* ends the read transaction */
+	if (nbad > 0) {
+		if (err != NULL)
+			*err = first_bad;
+		else
+			free(first_bad);
+	}
+	return nbad;
+}
+
+static int
+name_index(const char *s, const char *(*name)(int), int n)
+{
+	int i;
+
+	for (i = 0; s != NULL && i < n; i++)
+		if (strcmp(s, name(i)) == 0)
+			return i;
+	return -1;
+}
+
+static const char *
+kind_name_i(int i) { return finding_kind_name((enum finding_kind)i); }
+static const char *
+provider_name_i(int i) { return tf_provider_name((enum tf_provider)i); }
+
+static char *
+col_dup(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_type(s, i) == SQLITE_NULL ? NULL :
+	    xstrdup((const char *)sqlite3_column_text(s, i));
+}
+
+int
+store_load_reevaluable(struct store *st, struct finding_list *out, char **err)
+{
+	const char *doing = "read the open findings";
+	sqlite3_stmt *s;
+	json_tokener *tok;
+	size_t n0 = out->n, i;
+	int rc;
+
+	if (st->version < 7)
+		return tf_err(err, "%s: the store has schema version %d, which keeps no columns to "
+		    "re-evaluate by (open it writable once to upgrade it)", st->path, st->version);
+	if (prep(st, "SELECT id, kind, provider, address, type, resource_id, event_name,"
+	    " event_source, state_lineage, state_serial, changes FROM findings"
+	    " WHERE status <> 'resolved' AND changes IS NOT NULL", &s, doing, err) != 0)
+		return -1;
+	tok = json_tokener_new();
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(s, 0);
+		int kind = name_index((const char *)sqlite3_column_text(s, 1), kind_name_i, FK__COUNT);
+		int prov = name_index((const char *)sqlite3_column_text(s, 2), provider_name_i,
+		    PROV_GCP + 1);
+		struct finding *f;
+		json_object *o = NULL;
+
+		if (id == NULL || id[0] == '\0' || strlen(id) >= sizeof f->id || kind < 0 || prov < 0)
+			continue;   /* not read back by store_load_findings either */
+		f = xcalloc(1, sizeof *f);
+		memcpy(f->id, id, strlen(id) + 1);
+		f->kind = (enum finding_kind)kind;
+		f->provider = (enum tf_provider)prov;
+		f->address = col_dup(s, 3);
+		f->type = col_dup(s, 4);
+		f->resource_id = col_dup(s, 5);
+		f->event_name = col_dup(s, 6);
+		f->event_source = col_dup(s, 7);
+		if ((f->state_lineage = col_dup(s, 8)) != NULL)
+			f->state_serial = (uint64_t)sqlite3_column_int64(s, 9);
+		/* Only a modification's changes are compared with a state. */
+		if (f->kind == FK_MODIFIED) {
+			json_tokener_reset(tok);
+			o = json_tokener_parse_ex(tok, (const char *)sqlite3_column_text(s, 10), -1);
+			if (json_tokener_get_error(tok) != json_tokener_success ||
+			    finding_changes_from_json(f, o, NULL) != 0) {
+				json_object_put(o);
+				finding_free(f);
+				continue;
+			}
+			json_object_put(o);
+		}
+		finding_list_push(out, f);
+	}
+	json_tokener_free(tok);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		for (i = n0; i < out->n; i++)   /* all or nothing */
+			finding_free(out->v[i]);
+		out->n = n0;
+		return sql_fail(st, rc, doing, 0, err);
+	}
+	return 0;
+}
+
+int
+store_put_resolutions(struct store *st, const struct finding_list *l, char **err)
+{
+	const char *doing = "save resolutions";
+	sqlite3_stmt *s;
+	int64_t now = tf_now_ms();
+	size_t i;
+	int rc;
+
+	if (l->n == 0)
+		return 0;
+	if (st->version < 7)
+		return tf_err(err, "%s: the store has schema version %d, which keeps no resolutions "
+		    "apart (open it writable once to upgrade it)", st->path, st->version);
+	if (begin_write(st, doing, err) != 0)
+		return -1;
+	if (prep(st, "UPDATE findings SET last_seen = ?1, status = 'resolved', resolved_at = ?2,"
+	    " resolution = ?3 WHERE id = ?4 AND status <> 'resolved'", &s, doing, err) != 0) {
+		rollback(st);
+		return -1;
+	}
+	for (i = 0; i < l->n; i++) {
+		const struct finding *f = l->v[i];
+		json_object *ro;
+
+		if (f->status != ST_RESOLVED || f->resolution == NULL)
+			continue;
+		ro = finding_resolution_to_json(f->resolution);
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, now);
+		sqlite3_bind_int64(s, 2, f->resolution->at_ms);
+		sqlite3_bind_text(s, 3, json_object_to_json_string_ext(ro, JSON_C_TO_STRING_PLAIN |
+		    JSON_C_TO_STRING_NOSLASHESCAPE), -1, SQLITE_TRANSIENT);
+		bind_text(s, 4, f->id);
+		rc = sqlite3_step(s);
+		json_object_put(ro);
+		if (rc != SQLITE_DONE) {
+			sqlite3_finalize(s);
+			return abort_write(st, rc, doing, err);
+		}
+	}
+	sqlite3_finalize(s);
+	return commit(st, doing, err);
 }
 
 int
@@ -2191,6 +2433,92 @@ store_apply_triage_list(struct store *st, struct finding_list *l, int64_t now_ms
 	for (i = 0; i < l->n; i++)
 		store_triage_apply(t, l->v[i], now_ms);
 	store_triage_free(t);
+	return 0;
+}
+
+/* Counting by reading every finding, as store_count_status does when the columns cannot. */
+static int
+count_status_read(struct store *st, size_t counts[ST__COUNT], char **err)
+{
+	struct finding_list all = { 0 };
+	int nbad = store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &all, err);
+	size_t i;
+
+	for (i = 0; i < all.n; i++)
+		counts[all.v[i]->status]++;
+	finding_list_clear(&all);
+	free(all.v);
+	return nbad;
+}
+
+int
+store_count_status(struct store *st, int64_t now_ms, size_t counts[ST__COUNT], char **err)
+{
+	const char *doing = "count findings";
+	struct store_triage *t = NULL;
+	sqlite3_stmt *s;
+	size_t i;
+	int rc, by_columns = st->version >= 5;
+
+	memset(counts, 0, ST__COUNT * sizeof *counts);
+	/* One read transaction: the rows and the decisions are one consistent snapshot. */
+	if (exec(st, "BEGIN", doing, 0, err) != 0)
+		return -1;
+	if (store_triage_snapshot(st, &t, err) != 0) {
+		rollback(st);
+		return -1;
+	}
+	/* A rule is only in the JSON; an actor's columns keep one of its name and principal. */
+	for (i = 0; i < t->nd; i++)
+		if (t->d[i].action != SA_UNDO && t->d[i].undone_by == 0 &&
+		    (t->d[i].scope == SCOPE_RULE || t->d[i].scope == SCOPE_ACTOR))
+			by_columns = 0;
+	if (!by_columns) {
+		store_triage_free(t);
+		rollback(st);
+		return count_status_read(st, counts, err);
+	}
+	if (prep(st, t->nactive == 0 ?
+	    "SELECT status = 'resolved', count(*), NULL, NULL, NULL, NULL, NULL FROM findings"
+	    " GROUP BY 1" :
+	    "SELECT status = 'resolved', 1, id, address, type, resource_id, event_name"
+	    " FROM findings", &s, doing, err) != 0) {
+		store_triage_free(t);
+		rollback(st);
+		return -1;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_int64(s, 1);
+		const struct store_decision *sup = NULL, *ack = NULL;
+		struct finding f;
+
+		if (sqlite3_column_int(s, 0) != 0) {
+			counts[ST_RESOLVED] += n;
+			continue;
+		}
+		if (t->nactive > 0) {
+			/* What store_triage_apply reads of an unresolved finding, but its rules and
+			 * actor (no decision on them is active). */
+			memset(&f, 0, sizeof f);
+			if (sqlite3_column_text(s, 2) != NULL)
+				snprintf(f.id, sizeof f.id, "%s", (const char *)sqlite3_column_text(s, 2));
+			f.address = (char *)sqlite3_column_text(s, 3);
+			f.type = (char *)sqlite3_column_text(s, 4);
+			f.resource_id = (char *)sqlite3_column_text(s, 5);
+			f.event_name = (char *)sqlite3_column_text(s, 6);
+			decisions(t, &f, now_ms, &sup, &ack);
+		}
+		counts[sup != NULL ? ST_SUPPRESSED : ack != NULL ? ST_ACKNOWLEDGED : ST_OPEN] += n;
+	}
+	sqlite3_finalize(s);
+	store_triage_free(t);
+	if (rc != SQLITE_DONE) {
+		memset(counts, 0, ST__COUNT * sizeof *counts);
+		sql_fail(st, rc, doing, 0, err);
+		rollback(st);
+		return -1;
+	}
+	rollback(st);   /* ends the read transaction */
 	return 0;
 }
 

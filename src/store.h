@@ -24,7 +24,7 @@
 
 struct freeze_window;
 
-#define STORE_SCHEMA_VERSION 6          /* the newest schema this binary knows */
+#define STORE_SCHEMA_VERSION 7          /* the newest schema this binary knows */
 #define STORE_READABLE_FROM 3           /* older stores than this must be upgraded to be read */
 #define STORE_BUSY_TIMEOUT_MS 5000      /* how long a write waits for another writer */
 
@@ -142,8 +142,33 @@ void store_seen_clear(struct store_seen_buf *b);
 int store_each_event(struct store *st, int (*fn)(void *ctx, const struct event *ev), void *ctx,
     char **err);
 int64_t store_count_events(struct store *st, char **err);
+/* Each finding of l the store holds resolved (l's being unresolved) replaced by the store's
+ * copy with its triage at now_ms: resolved stays resolved. 0, or -1 with *err, or the number
+ * of rows that could not be read back (left as they are; *err says which first). */
+int store_keep_resolved(struct store *st, struct finding_list *l, int64_t now_ms, char **err);
+/* Re-evaluation through the store without reading the findings' JSON. store_load_reevaluable
+ * appends the unresolved findings (by the status column; triage is not applied) with what
+ * detector_reevaluate reads of them: id, kind, provider, resource, event name and source,
+ * the state they were decided against and their changes (columns of schema 7). Rows whose
+ * JSON does not parse are left out, as store_load_findings skips them. 0, or -1 with *err.
+ * store_put_resolutions saves the resolutions of the resolved findings of l (status,
+ * resolved_at and the resolution column; the JSON and the indexes but status and last_seen
+ * are left alone), in one transaction; a row resolved already is left as it is. Reading a
+ * finding merges its resolution back, so exports are the same as when the whole finding is
+ * saved. 0, or -1 with *err. */
+int store_load_reevaluable(struct store *st, struct finding_list *out, char **err);
+int store_put_resolutions(struct store *st, const struct finding_list *l, char **err);
 /* Number of stored findings, or -1 with *err. */
 int64_t store_count_findings(struct store *st, char **err);
+/* The stored findings by status, with the store's triage at now_ms: what counting the
+ * findings store_load_findings(STORE_STATUS_ALL) reads gives, without reading their JSON
+ * (the status column, and for triage the id, resource, actor and event name columns; the
+ * JSON only of unresolved rows when a decision on a rule is active). counts[ST__COUNT] is
+ * set. Returns 0, or -1 with *err; when the JSON is read (an older schema, or a decision on
+ * a rule or an actor active), the number of rows that could not be read back, as
+ * store_load_findings (skipped; *err says which first). A row whose JSON cannot be read back
+ * is otherwise counted by its columns. */
+int store_count_status(struct store *st, int64_t now_ms, size_t counts[ST__COUNT], char **err);
 
 /* Triage decisions. Each is committed (WAL synced, synchronous=FULL) before the function
  * returns 0, so the caller may show it done; *decision_id (may be NULL) gets its id.

@@ -257,7 +257,8 @@ $PY -c 'import sqlite3,sys; c = sqlite3.connect(sys.argv[1]); c.executescript(op
 v4q() { $PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$V4" "$1"; }
 t_is "the fixture is schema 4" "$(v4q "SELECT value FROM meta WHERE key = 'schema_version'")" 4
 t_ok "export from it" "$TFDRIFT" export --store "$V4" --status all --format json -o "$T_TMP/v4.json"
-t_is "migrated to the newest schema (6: resolutions, then the events seen)" "$(v4q "SELECT value FROM meta WHERE key = 'schema_version'")" 6
+t_is "migrated to the newest schema (7: resolutions, the events seen, re-evaluation's columns)" "$(v4q "SELECT value FROM meta WHERE key = 'schema_version'")" 7
+t_is "the changes of its findings filled from their JSON" "$(v4q "SELECT count(*) FROM findings WHERE changes LIKE '[{\"attribute\":%' AND event_source IS NOT NULL")" 2
 t_is "its findings all open, its ack kept" "$(q "$T_TMP/v4.json" 'sorted(x["status"] for x in f)')" "['acknowledged', 'open']"
 t_is "with the status column" "$(v4q "SELECT count(*) FROM findings WHERE status = 'open'")" 2
 t_run "$TFDRIFT" -c "$T_TMP/c.yaml" scan --state "$D/state1.tfstate" --events "$D/byhand.json" --store "$V4" -q -o /dev/null

@@ -334,7 +334,9 @@ test_prefs(void)
 	    " DROP INDEX findings_status;"
 	    " ALTER TABLE findings DROP COLUMN status; ALTER TABLE findings DROP COLUMN resolved_at;"
 	    " ALTER TABLE findings DROP COLUMN state_lineage;"
-	    " ALTER TABLE findings DROP COLUMN state_serial; UPDATE meta SET value = 3 WHERE key = "
+	    " ALTER TABLE findings DROP COLUMN state_serial; ALTER TABLE findings DROP COLUMN"
+	    " event_source; ALTER TABLE findings DROP COLUMN changes; ALTER TABLE findings DROP"
+	    " COLUMN resolution; UPDATE meta SET value = 3 WHERE key = "
 	    "'schema_version'", NULL, NULL, NULL);
 	store_close(st);
 	st = NULL;
@@ -680,6 +682,302 @@ test_triage(void)
 	store_close(st);
 	finding_list_clear(&l);
 	free(path);
+}
+
+/* store_count_status against counting what store_load_findings reads (the slow path), at
+ * each kind of decision: none, those the columns answer, and a rule or actor (read). */
+static void
+count_agrees(struct store *st, const size_t want[ST__COUNT], const char *what)
+{
+	size_t fast[ST__COUNT], slow[ST__COUNT] = { 0 }, i;
+	struct finding_list all = { 0 };
+	char *err = NULL;
+	int64_t now = tf_now_ms();
+
+	ok(store_count_status(st, now, fast, &err) == 0, "count by status: %s", what);
+	store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &all, &err);
+	for (i = 0; i < all.n; i++)
+		slow[all.v[i]->status]++;
+	finding_list_clear(&all);
+	free(all.v);
+	ok(memcmp(fast, slow, sizeof fast) == 0 && memcmp(fast, want, sizeof fast) == 0,
+	    "%s: %zu open, %zu acked, %zu suppressed, %zu resolved (read: %zu %zu %zu %zu)", what,
+	    fast[0], fast[1], fast[2], fast[3], slow[0], slow[1], slow[2], slow[3]);
+	free(err);
+}
+
+static void
+test_count_status(void)
+{
+	char *path = tpath("count.db"), *err = NULL;
+	struct store *st;
+	struct finding_list l = { 0 };
+	struct finding *a = mk("c-a", FK_MODIFIED, "aws_instance.web", "aws_instance", "i-1", "bob",
+	    "ModifyInstanceAttribute", T0);
+	struct finding *b = mk("c-b", FK_MODIFIED, "aws_security_group.web", "aws_security_group",
+	    "sg-1", "carol", "AuthorizeSecurityGroupIngress", T0);
+	struct finding *c = mk("c-c", FK_UNMANAGED, NULL, "aws_s3_bucket", "logs", "dave",
+	    "CreateBucket", T0);
+	struct finding *d = mk("c-d", FK_DELETED, "aws_iam_role.ci", "aws_iam_role", "ci", "erin",
+	    "DeleteRole", T0);
+	struct finding *e = mk("c-e", FK_MODIFIED, "aws_instance.old", "aws_instance", "i-2", "frank",
+	    "StopInstances", T0);
+	int64_t rule, actor;
+	size_t want[ST__COUNT] = { 4, 0, 0, 1 };
+
+	d->rules = xcalloc(1, sizeof *d->rules);
+	d->rules[0].id = xstrdup("iam-role-deleted");
+	d->nrules = 1;
+	finding_resolve(e, RR_RESOURCE_GONE, NULL, T0 + 1);
+	finding_list_push(&l, a);
+	finding_list_push(&l, b);
+	finding_list_push(&l, c);
+	finding_list_push(&l, d);
+	finding_list_push(&l, e);
+	ok(store_open(path, 0, &st, &err) == 0 && store_put_findings(st, &l, &err) == 0, "stored");
+	count_agrees(st, want, "no decisions");
+	store_ack(st, a->id, "alice", NULL, T0, NULL, &err);
+	want[ST_OPEN]--, want[ST_ACKNOWLEDGED]++;
+	count_agrees(st, want, "an ack");
+	store_suppress(st, SCOPE_RESOURCE, "aws_s3_bucket:logs", 0, "alice", NULL, T0, NULL, &err);
+	store_suppress(st, SCOPE_EVENT_NAME, "ModifyInstanceAttribute", 0, "alice", NULL, T0, NULL,
+	    &err);
+	store_suppress(st, SCOPE_RESOURCE, "aws_instance.old", 0, "alice", NULL, T0, NULL, &err);
+	want[ST_OPEN]--, want[ST_ACKNOWLEDGED]--, want[ST_SUPPRESSED] += 2;
+	count_agrees(st, want, "resource and event name suppressions (resolved stays resolved)");
+	store_suppress(st, SCOPE_RULE, "iam-role-deleted", 0, "alice", NULL, T0, &rule, &err);
+	want[ST_OPEN]--, want[ST_SUPPRESSED]++;
+	count_agrees(st, want, "a rule suppression (read)");
+	store_undo(st, rule, "alice", T0 + 1, NULL, &err);
+	store_suppress(st, SCOPE_ACTOR, "carol", 0, "alice", NULL, T0, &actor, &err);
+	count_agrees(st, want, "an actor suppression (read)");
+	store_undo(st, actor, "alice", T0 + 1, NULL, &err);
+	want[ST_OPEN]++, want[ST_SUPPRESSED]--;
+	count_agrees(st, want, "both undone");
+	store_close(st);
+	finding_list_clear(&l);
+	free(l.v);
+	free(err);
+	free(path);
+}
+
+static int
+copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+	char buf[8192];
+	size_t n;
+	int rc = in != NULL && out != NULL ? 0 : -1;
+
+	while (rc == 0 && (n = fread(buf, 1, sizeof buf, in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			rc = -1;
+	if (in != NULL)
+		fclose(in);
+	if (out != NULL && fclose(out) != 0)
+		rc = -1;
+	return rc;
+}
+
+/* What re-evaluation reads of a finding, as text: the same for store_load_reevaluable's
+ * light finding and store_load_findings' whole one. */
+static char *
+reeval_fields(const struct finding *f)
+{
+	struct strbuf sb;
+	size_t i;
+
+	sb_init(&sb);
+	sb_addf(&sb, "%s %d %d %s %s %s %s %s %s %llu", f->id, (int)f->kind, (int)f->provider,
+	    f->address ? f->address : "-", f->type ? f->type : "-",
+	    f->resource_id ? f->resource_id : "-", f->event_name ? f->event_name : "-",
+	    f->event_source ? f->event_source : "-", f->state_lineage ? f->state_lineage : "-",
+	    (unsigned long long)f->state_serial);
+	for (i = 0; f->kind == FK_MODIFIED && i < f->nchanges; i++) {
+		const struct change *c = &f->changes[i];
+
+		sb_addf(&sb, " [%s %d %d %d %s ", c->attribute, (int)c->change, c->sensitive,
+		    c->unknown_new, c->old_val ? json_object_to_json_string(c->old_val) : "absent");
+		sb_addf(&sb, "%s]", c->new_val ? json_object_to_json_string(c->new_val) : "absent");
+	}
+	return sb.buf;
+}
+
+/* Every unresolved finding of st, light and whole, agree on what re-evaluation reads. */
+static void
+light_agrees(struct store *st, size_t want, const char *what)
+{
+	struct finding_list light = { 0 }, whole = { 0 };
+	char *err = NULL;
+	size_t i, j, same = 0;
+
+	ok(store_load_reevaluable(st, &light, &err) == 0, "%s: read for re-evaluation", what);
+	store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_UNRESOLVED, &whole, &err);
+	for (i = 0; i < light.n; i++)
+		for (j = 0; j < whole.n; j++)
+			if (strcmp(light.v[i]->id, whole.v[j]->id) == 0) {
+				char *a = reeval_fields(light.v[i]), *b = reeval_fields(whole.v[j]);
+
+				if (strcmp(a, b) == 0)
+					same++;
+				else
+					diag("light: %s\n# whole: %s", a, b);
+				free(a);
+				free(b);
+			}
+	ok(light.n == want && whole.n == want && same == want,
+	    "%s: %zu light, %zu whole, %zu the same", what, light.n, whole.n, same);
+	finding_list_clear(&light);
+	finding_list_clear(&whole);
+	free(light.v);
+	free(whole.v);
+	free(err);
+}
+
+/* Every finding of both stores (with the same findings) exported: the same bytes. */
+static int
+same_export(struct store *a, struct store *b)
+{
+	struct finding_list la = { 0 }, lb = { 0 };
+	char *err = NULL;
+	size_t i;
+	int same;
+
+	store_load_findings(a, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &la, &err);
+	store_load_findings(b, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &lb, &err);
+	same = la.n == lb.n && la.n > 0;
+	for (i = 0; same && i < la.n; i++) {
+		char *x = to_js(la.v[i]), *y = to_js(lb.v[i]);
+
+		if (strcmp(x, y) != 0) {
+			diag("apart: %s\n# whole: %s", x, y);
+			same = 0;
+		}
+		free(x);
+		free(y);
+	}
+	finding_list_clear(&la);
+	finding_list_clear(&lb);
+	free(la.v);
+	free(lb.v);
+	free(err);
+	return same;
+}
+
+/* Re-evaluation's columns (schema 7): filled by saves, and by the migration for a store of
+ * schema 6 in place; resolutions saved apart read back as when saved whole. */
+static void
+test_reevaluable(void)
+{
+	char *path = tpath("reeval.db"), *old = tpath("reeval-old.db"), *err = NULL;
+	struct store *st, *os;
+	struct finding_list l = { 0 }, res = { 0 }, whole = { 0 };
+	struct finding *a = mk("v-a", FK_MODIFIED, "aws_instance.web", "aws_instance", "i-1", "bob",
+	    "ModifyInstanceAttribute", T0);
+	struct finding *b = mk("v-b", FK_UNMANAGED, NULL, "aws_s3_bucket", "logs", "dave",
+	    "CreateBucket", T0 + 1);
+	struct finding *c = mk("v-c", FK_DELETED, "aws_iam_role.ci", "aws_iam_role", "ci", "erin",
+	    "DeleteRole", T0 + 2);
+	struct finding *d = mk("v-d", FK_MODIFIED, "aws_instance.old", "aws_instance", "i-2", "frank",
+	    "StopInstances", T0 + 3);
+	struct finding *e = mk("v-e", FK_MODIFIED, "aws_instance.db", "aws_instance", "i-3", "gus",
+	    "ModifyInstanceAttribute", T0 + 4);
+	size_t i;
+
+	/* Values of every kind, a masked one and one the log does not carry. */
+	finding_add_change(a, "tags", json_tokener_parse("{\"env\":\"prod\",\"n\":1.5,\"u\":\"\\u00e9/x\"}"),
+	    json_tokener_parse("{\"env\":\"dev\",\"list\":[1,true,null]}"), CH_MODIFIED, 0);
+	finding_add_change(a, "password", json_object_new_string("s3cret"),
+	    json_object_new_string("hunter2"), CH_MODIFIED, 1);
+	finding_add_change(e, "user_data", json_object_new_string("x"), NULL, CH_MODIFIED, 0);
+	e->changes[e->nchanges - 1].unknown_new = 1;
+	a->state_lineage = xstrdup("lin-1");
+	a->state_serial = 7;
+	c->state_lineage = xstrdup("lin-1");
+	c->state_serial = 3;
+	finding_resolve(d, RR_RESOURCE_GONE, NULL, T0 + 10);
+	finding_list_push(&l, a);
+	finding_list_push(&l, b);
+	finding_list_push(&l, c);
+	finding_list_push(&l, d);
+	finding_list_push(&l, e);
+	ok(store_open(path, 0, &st, &err) == 0 && store_put_findings(st, &l, &err) == 0,
+	    "findings saved");
+	is_int(store_schema_version(st), 7, "schema 7");
+	light_agrees(st, 4, "saved");
+	store_close(st);
+
+	/* The same store as schema 6 had it: without the columns. */
+	ok(copy_file(path, old) == 0, "a copy");
+	ok(store_open(old, 0, &os, &err) == 0 && sqlite3_exec(store_sqlite(os),
+	    "ALTER TABLE findings DROP COLUMN resolution; ALTER TABLE findings DROP COLUMN changes;"
+	    " ALTER TABLE findings DROP COLUMN event_source;"
+	    " UPDATE meta SET value = 6 WHERE key = 'schema_version'", NULL, NULL, NULL) == SQLITE_OK,
+	    "made schema 6");
+	store_close(os);
+	ok(store_open(old, 0, &os, &err) == 0 && store_schema_version(os) == 7,
+	    "schema 6 migrates in place to 7");
+	is_int(q_int(os, "SELECT count(*) FROM findings WHERE changes IS NOT NULL"), 5,
+	    "every row's changes filled");
+	light_agrees(os, 4, "migrated");
+
+	/* Resolve a and c as re-evaluation does: whole in one store, apart in the migrated one. */
+	ok(store_open(path, 0, &st, &err) == 0, "reopened");
+	store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_UNRESOLVED, &whole, &err);
+	store_load_reevaluable(os, &res, &err);
+	for (i = 0; i < whole.n; i++)
+		if (strcmp(whole.v[i]->id, a->id) == 0 || strcmp(whole.v[i]->id, c->id) == 0) {
+			finding_resolve(whole.v[i], RR_ACCEPTED_IN_STATE, NULL, T0 + 20);
+			whole.v[i]->resolution->state_path = xstrdup("s3://b/prod.tfstate");
+			whole.v[i]->resolution->state_serial = 8;
+		}
+	for (i = 0; i < res.n; i++)
+		if (strcmp(res.v[i]->id, a->id) == 0 || strcmp(res.v[i]->id, c->id) == 0) {
+			finding_resolve(res.v[i], RR_ACCEPTED_IN_STATE, NULL, T0 + 20);
+			res.v[i]->resolution->state_path = xstrdup("s3://b/prod.tfstate");
+			res.v[i]->resolution->state_serial = 8;
+		}
+	ok(store_put_findings(st, &whole, &err) == 0, "resolutions saved whole");
+	ok(store_put_resolutions(os, &res, &err) == 0, "resolutions saved apart");
+	is_int(q_int(os, "SELECT count(*) FROM findings WHERE status = 'resolved'"), 3,
+	    "the status column says resolved");
+	ok(same_export(st, os), "both read back the same, byte for byte");
+	light_agrees(os, 2, "after the resolutions");
+	finding_list_clear(&res);
+	store_load_reevaluable(os, &res, &err);
+	for (i = 0; i < res.n; i++)
+		finding_resolve(res.v[i], RR_RESOURCE_GONE, NULL, T0 + 30);
+	ok(store_put_resolutions(os, &res, &err) == 0 &&
+	    q_int(os, "SELECT count(*) FROM findings WHERE status = 'resolved'") == 5,
+	    "the rest resolved");
+	finding_list_clear(&res);
+	store_load_findings(os, INT64_MIN, INT64_MAX, STORE_STATUS_RESOLVED, &res, &err);
+	ok(res.n == 5, "all read back resolved");
+	for (i = 0; i < res.n; i++)
+		if (strcmp(res.v[i]->id, a->id) == 0)
+			ok(res.v[i]->resolution->reason == RR_ACCEPTED_IN_STATE &&
+			    res.v[i]->resolution->at_ms == T0 + 20, "a resolved row stays as it was");
+	/* A resolution column that does not read back: the row is skipped and said. */
+	sqlite3_exec(store_sqlite(os), "UPDATE findings SET resolution = '{\"reason\":1}'"
+	    " WHERE resolution IS NOT NULL AND event_time = (SELECT min(event_time) FROM findings"
+	    " WHERE resolution IS NOT NULL)", NULL, NULL, NULL);
+	finding_list_clear(&res);
+	free(err);
+	err = NULL;
+	ok(store_load_findings(os, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &res, &err) == 1 &&
+	    res.n == 4 && contains(err, "cannot read it back"), "a bad resolution: skipped, said: %s",
+	    err);
+	store_close(st);
+	store_close(os);
+	finding_list_clear(&res);
+	finding_list_clear(&whole);
+	finding_list_clear(&l);
+	free(res.v);
+	free(whole.v);
+	free(l.v);
+	free(err);
+	free(path);
+	free(old);
 }
 
 /* Suppression values that can match nothing are refused, by the store itself (the CLI and
@@ -1932,7 +2230,9 @@ test_events_seen(void)
 	sqlite3_exec(store_sqlite(st), "DROP TABLE events_seen; DROP INDEX findings_status;"
 	    " ALTER TABLE findings DROP COLUMN status; ALTER TABLE findings DROP COLUMN resolved_at;"
 	    " ALTER TABLE findings DROP COLUMN state_lineage;"
-	    " ALTER TABLE findings DROP COLUMN state_serial; UPDATE meta SET value = 4 WHERE "
+	    " ALTER TABLE findings DROP COLUMN state_serial; ALTER TABLE findings DROP COLUMN"
+	    " event_source; ALTER TABLE findings DROP COLUMN changes; ALTER TABLE findings DROP"
+	    " COLUMN resolution; UPDATE meta SET value = 4 WHERE "
 	    "key = 'schema_version'", NULL, NULL, NULL);
 	store_close(st);
 	st = NULL;
@@ -1973,6 +2273,8 @@ main(void)
 	test_upsert();
 	test_resolutions();
 	test_triage();
+	test_count_status();
+	test_reevaluable();
 	test_scope_values();
 	test_freezes();
 	test_apply_resolved();
