@@ -15,6 +15,12 @@ localedef -i de_DE -f UTF-8 "$LOCPATH/de_DE.UTF-8" > "$T_TMP/localedef.log" 2>&1
     [ -f "$LOCPATH/de_DE.UTF-8/LC_NUMERIC" ] ||
     t_skip_all "localedef cannot build de_DE.UTF-8 (no /usr/share/i18n locale sources: the locales package)"
 export LOCPATH
+# Loading a locale from LOCPATH, glibc splits the path into a list (argz) it keeps for the
+# life of the process; LeakSanitizer reports that under the sanitizer build. Not tfdrift's
+# memory: suppressed by name, every other leak is still reported.
+printf 'leak:__argz_add_sep\n' > "$T_TMP/lsan.supp"
+LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$T_TMP/lsan.supp"
+export LSAN_OPTIONS
 # The locale really has a decimal comma: otherwise the test below would prove nothing.
 [ "$(LC_ALL=de_DE.UTF-8 locale decimal_point 2> /dev/null)" = "," ] ||
     t_skip_all "the de_DE.UTF-8 locale built in $LOCPATH is not usable"

@@ -47,8 +47,8 @@ tui_need_tmux() {
 # The environment tui_start gives its command, as shell lines.
 _tui_env() {
 	printf 'cd %s || exit 99\n' "'$(pwd)'"
-	for _v in TFDRIFT_NOW TFDRIFT_DATADIR TFDRIFT_UI_ITERATIONS ASAN_OPTIONS UBSAN_OPTIONS USER \
-	    LOCPATH; do
+	for _v in TFDRIFT_NOW TFDRIFT_DATADIR TFDRIFT_UI_ITERATIONS ASAN_OPTIONS UBSAN_OPTIONS \
+	    LSAN_OPTIONS USER LOCPATH; do
 		eval "_val=\${$_v:-}"
 		# The server's environment is the first test's: unset what this one has not.
 		if [ -n "$_val" ]; then
