@@ -1791,16 +1791,17 @@ sso_access_token(struct ctx *x, const char *profile, const struct sso_conf *s, c
 	}
 	r = xstrdup(at);
 out:
-	if (tok != NULL) {
-		/* Wipe the token's strings before the object goes. */
+	if (json_object_is_type(tok, json_type_object)) {
+		/* Wipe the token's strings before the object goes (a cache file may hold any
+		 * JSON: only an object has members to walk). */
 		json_object_object_foreach(tok, k, v) {
 			(void)k;
 			if (json_object_is_type(v, json_type_string))
 				memset((char *)json_object_get_string(v), 0,
 				    (size_t)json_object_get_string_len(v));
 		}
-		json_object_put(tok);
 	}
+	json_object_put(tok);
 	wipe_free(text);
 	free(e);
 	free(hint);
