@@ -523,6 +523,29 @@ notify_resolution_line(json_object *fj)
 	return sb.buf;
 }
 
+/* A context block: the finding id (what `tfdrift ack` takes), then what (" resolved" or ""),
+ * and the state file. sb is scratch. */
+static void
+slack_context(json_object *blocks, struct strbuf *sb, json_object *fj, const char *what)
+{
+	json_object *b = json_object_new_object(), *els = json_object_new_array();
+
+	sb_reset(sb);
+	sb_adds(sb, "tfdrift finding `");
+	sb_mrkdwn(sb, or_dash(jstr_at(fj, "id", NULL)), 40);
+	sb_adds(sb, "`");
+	sb_adds(sb, what);
+	if (jstr_at(fj, "resource", "state") != NULL) {
+		sb_adds(sb, " · state `");
+		sb_mrkdwn(sb, jstr_at(fj, "resource", "state"), 200);
+		sb_adds(sb, "`");
+	}
+	json_object_object_add(b, "type", json_object_new_string("context"));
+	json_object_array_add(els, text_obj("mrkdwn", sb->buf));
+	json_object_object_add(b, "elements", els);
+	json_object_array_add(blocks, b);
+}
+
 /* A resolution as a Slack message: a header, what resolved it and who, the drift that it
  * closed (masked as in the open message), the resolving event and the original one. */
 static char *
@@ -630,24 +653,7 @@ slack_resolution(json_object *fj)
 	json_object_object_add(b, "fields", fields);
 	json_object_array_add(blocks, b);
 
-	sb_reset(&sb);
-	sb_adds(&sb, "tfdrift finding `");
-	sb_mrkdwn(&sb, or_dash(jstr_at(fj, "id", NULL)), 40);
-	sb_adds(&sb, "` resolved");
-	if (jstr_at(fj, "resource", "state") != NULL) {
-		sb_adds(&sb, " · state `");
-		sb_mrkdwn(&sb, jstr_at(fj, "resource", "state"), 200);
-		sb_adds(&sb, "`");
-	}
-	b = json_object_new_object();
-	json_object_object_add(b, "type", json_object_new_string("context"));
-	{
-		json_object *els = json_object_new_array();
-
-		json_object_array_add(els, text_obj("mrkdwn", sb.buf));
-		json_object_object_add(b, "elements", els);
-	}
-	json_object_array_add(blocks, b);
+	slack_context(blocks, &sb, fj, " resolved");
 
 	/* The plain fallback: the one line. */
 	r = notify_resolution_line(fj);
@@ -766,24 +772,7 @@ slack_alert(json_object *fj)
 	}
 
 	/* Context: the finding id (for `tfdrift ack`) and the state file. */
-	sb_reset(&sb);
-	sb_adds(&sb, "tfdrift finding `");
-	sb_mrkdwn(&sb, or_dash(jstr_at(fj, "id", NULL)), 40);
-	sb_adds(&sb, "`");
-	if (jstr_at(fj, "resource", "state") != NULL) {
-		sb_adds(&sb, " · state `");
-		sb_mrkdwn(&sb, jstr_at(fj, "resource", "state"), 200);
-		sb_adds(&sb, "`");
-	}
-	b = json_object_new_object();
-	json_object_object_add(b, "type", json_object_new_string("context"));
-	{
-		json_object *els = json_object_new_array();
-
-		json_object_array_add(els, text_obj("mrkdwn", sb.buf));
-		json_object_object_add(b, "elements", els);
-	}
-	json_object_array_add(blocks, b);
+	slack_context(blocks, &sb, fj, "");
 
 	/* The plain fallback (notifications, clients without blocks). */
 	sb_reset(&sb);
