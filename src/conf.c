@@ -887,16 +887,28 @@ dump_comment(FILE *fp, const char *text)
 
 /* A state source that is a URL with credentials or secret-looking query values (an S3 or
  * GCS presigned URL's signature and token, a SAS signature) as errors and the trace show it,
- * or NULL when it has none. `config check` output is pasted into tickets and chats. */
+ * or NULL when it has none. `config check` output is pasted into tickets and chats, and fed
+ * back to `config check`: credentials in the URL show as REDACTED@ (not left out, so the
+ * URL still says it needs them), and a URL that already reads REDACTED gets the same note,
+ * so the dump of a dump is the dump. */
 static char *
 redacted_url(const char *s)
 {
-	char *r;
+	const char *scheme = strstr(s, "://"), *host, *end, *at;
+	char *t, *r;
 
-	if (strstr(s, "://") == NULL)
+	if (scheme == NULL)
 		return NULL;
-	r = http_redact_url(s);
-	if (strcmp(r, s) == 0) {
+	host = scheme + 3;
+	end = host + strcspn(host, "/?#");
+	at = memchr(host, '@', (size_t)(end - host));
+	t = http_redact_url(s);
+	if (at != NULL) {
+		r = xasprintf("%.*sREDACTED@%s", (int)(host - s), s, t + (host - s));
+		free(t);
+	} else
+		r = t;
+	if (strcmp(r, s) == 0 && strstr(s, "REDACTED") == NULL) {
 		free(r);
 		return NULL;
 	}

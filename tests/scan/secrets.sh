@@ -114,6 +114,13 @@ t_unlike "no signature, token or password in config check" "$T_OUT$T_ERR" "$SECR
 t_like "the URL is still recognisable" "$T_OUT" \
     '"https://tfstate\.s3\.eu-west-1\.amazonaws\.com/prod\.tfstate\?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=REDACTED&X-Amz-Date=20240527T100000Z&X-Amz-Expires=3600&X-Amz-Security-Token=REDACTED&X-Amz-SignedHeaders=REDACTED&X-Amz-Signature=REDACTED"'
 t_like "and says it is redacted" "$T_OUT" '# a URL holding secrets .*: shown redacted'
-t_like "a URL's password is left out" "$T_OUT" '  - "https://state\.example/prod"'
+t_like "a URL's user and password show as REDACTED" "$T_OUT" '  - "https://REDACTED@state\.example/prod"'
 t_like "a plain path is as it was" "$T_OUT" '  - "\./local\.tfstate"'
+# The output loads back to the same output (after its first line, which names the file), the
+# redaction notes included: what was redacted stays marked, nothing is dropped silently.
+printf '%s\n' "$T_OUT" > "$T_TMP/dump.yaml"
+sed 1d "$T_TMP/dump.yaml" > "$T_TMP/dump1"
+t_ok "config check of config check's output" "$TFDRIFT" config check -c "$T_TMP/dump.yaml"
+printf '%s\n' "$T_OUT" | sed 1d > "$T_TMP/dump2"
+t_ok "is the same configuration, redaction notes included" diff "$T_TMP/dump1" "$T_TMP/dump2"
 t_done
