@@ -466,7 +466,13 @@ ui_main(int argc, char **argv, int demo, const char *config)
 	}
 	if (demo) {
 		const char *names[] = { "prod.tfstate", "gcp.tfstate", "cloudtrail.json", "gcp-audit.json" };
+		char *missing = tf_datadir_missing("doc/examples");
 
+		if (missing != NULL) {
+			fprintf(stderr, "tfdrift demo: %s\n", missing);
+			free(missing);
+			goto out;
+		}
 		for (i = 0; i < 4; i++) {
 			char *p = xasprintf("%s/doc/examples/%s", tf_datadir(), names[i]);
 
