@@ -46,4 +46,9 @@ int cli_opt_error(const char *cmd, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 
+/* tfdrift completion ids WHAT (findings: the open finding ids; decisions: those undo can
+ * cancel), from store_path, else the store config (a file, NULL: the usual places) names;
+ * one per line on fp. 0, or 1 quietly when the store cannot be read (completion_ids.c). */
+int completion_ids(FILE *fp, const char *what, const char *store_path, const char *config);
+
 #endif
