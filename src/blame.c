@@ -10,6 +10,7 @@
 
 #include "blame.h"
 #include "cmdtab.h"
+#include "cmd/cmd.h"
 #include "detect.h"
 #include "state_index.h"
 #include "store.h"
@@ -995,9 +996,8 @@ blame_main(int argc, char **argv, const char *config)
 			break;
 		}
 		case 'U':
-			if (tf_parse_when(optarg, tf_now_ms(), -1, &until) != 0) {
-				rc = cli_usage_error("blame", "--until %s: expected %s", optarg,
-				    tf_when_forms(-1));
+			if (cli_time_opt("blame", "until", optarg, -1, &until) != 0) {
+				rc = CLI_EXIT_USAGE;
 				goto out;
 			}
 			break;

@@ -35,6 +35,7 @@
 #include "util.h"
 #include "watch.h"
 #include "cmdtab.h"
+#include "cmd/cmd.h"
 
 struct watch {
 	struct conf conf;
@@ -362,7 +363,7 @@ watch_main(int argc, char **argv, const char *config)
 	char *err = NULL, limit[32];
 	size_t i;
 	int ch, once = 0, rc = 1;
-	int64_t once_timeout = 0, deadline = 0;
+	int64_t once_timeout = 0, deadline = 0, since = INT64_MIN, until = INT64_MAX;
 	sigset_t sigs;
 
 	memset(w, 0, sizeof *w);
@@ -389,10 +390,9 @@ watch_main(int argc, char **argv, const char *config)
 		case 'S':
 		case 'U':
 			/* A backfill is of the past: both bounds look back from now. */
-			if (tf_parse_when(optarg, tf_now_ms(), -1,
-			    ch == 'S' ? &so.since_ms : &so.until_ms) != 0) {
-				rc = cli_usage_error("watch", "--%s %s: expected %s",
-				    ch == 'S' ? "since" : "until", optarg, tf_when_forms(-1));
+			if (cli_time_opt("watch", ch == 'S' ? "since" : "until", optarg, -1,
+			    ch == 'S' ? &since : &until) != 0) {
+				rc = CLI_EXIT_USAGE;
 				goto out;
 			}
 			break;
@@ -411,6 +411,12 @@ watch_main(int argc, char **argv, const char *config)
 		rc = cli_usage_error("watch", "unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
+	if (cli_check_window("watch", since, until) != 0) {
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	so.since_ms = since != INT64_MIN ? since : 0;   /* 0: not given (sources.h) */
+	so.until_ms = until != INT64_MAX ? until : 0;
 	if (conf_load_report(&w->conf, cfgpath, stderr) != 0)
 		goto out;
 	if (once_timeout > 0 && !once) {
@@ -502,10 +508,6 @@ watch_main(int argc, char **argv, const char *config)
 	cons.ctx = w;
 	w->eng = engine_new(w->det, w->store, 10000, &cons);
 	engine_set_state_loader(w->eng, states_loader, w->st, w->conf.state_refresh_ms);
-	if (so.since_ms != 0 && so.until_ms != 0 && so.until_ms <= so.since_ms) {
-		fprintf(stderr, "tfdrift watch: --until must be after --since\n");
-		goto out;
-	}
 	if (sources_add(w->eng, &w->conf, &files, &so, &err) < 0) {
 		fprintf(stderr, "tfdrift watch: %s\n", err);
 		free(err);

@@ -152,12 +152,9 @@ cmd_freeze(int argc, char **argv)
 		goto done;
 	}
 	w.start_ms = now;
-	if (from_s != NULL && freeze_parse_time(from_s, now, &w.start_ms) != 0) {
-		rc = cli_usage_error(cmdname, "--from %s: expected %s", from_s, tf_when_forms(1));
-		goto done;
-	}
-	if (freeze_parse_time(until_s, now, &w.end_ms) != 0) {
-		rc = cli_usage_error(cmdname, "--until %s: expected %s", until_s, tf_when_forms(1));
+	if ((from_s != NULL && cli_time_opt(cmdname, "from", from_s, 1, &w.start_ms) != 0) ||
+	    cli_time_opt(cmdname, "until", until_s, 1, &w.end_ms) != 0) {
+		rc = CLI_EXIT_USAGE;
 		goto done;
 	}
 	if ((st = cli_open_store("freeze add", storepath, 0)) == NULL) {

@@ -19,6 +19,7 @@
 #include <curses.h>
 
 #include "cmdtab.h"
+#include "cmd/cmd.h"
 #include "conf.h"
 #include "detect.h"
 #include "engine.h"
@@ -372,6 +373,7 @@ ui_main(int argc, char **argv, int demo, const char *config)
 	struct theme th = { 0 };
 	SCREEN *scr = NULL;
 	int ch, rc = 1, stdin_events = 0;
+	int64_t since = INT64_MIN, until = INT64_MAX;
 
 	memset(&ro, 0, sizeof ro);
 	ro.passes = 1;
@@ -423,11 +425,9 @@ ui_main(int argc, char **argv, int demo, const char *config)
 			break;
 		case 'S':
 		case 'U':
-			if (tf_parse_when(optarg, tf_now_ms(), -1, ch == 'S' ? &ro.since_ms :
-			    &ro.until_ms) != 0) {
-				rc = cli_usage_error(demo ? "demo" : "ui", "--%s %s: expected a time (2024-05-27T08:00:00Z, "
-				    "2024-05-27, 17:30 UTC) or a duration meaning that long ago (90m, 2h)",
-				    ch == 'S' ? "since" : "until", optarg);
+			if (cli_time_opt(demo ? "demo" : "ui", ch == 'S' ? "since" : "until", optarg,
+			    -1, ch == 'S' ? &since : &until) != 0) {
+				rc = CLI_EXIT_USAGE;
 				goto out;
 			}
 			break;
@@ -445,10 +445,12 @@ ui_main(int argc, char **argv, int demo, const char *config)
 			goto out;
 		}
 	}
-	if (ro.since_ms != 0 && ro.until_ms != 0 && ro.until_ms <= ro.since_ms) {
-		rc = cli_usage_error(demo ? "demo" : "ui", "--until must be after --since");
+	if (cli_check_window(demo ? "demo" : "ui", since, until) != 0) {
+		rc = CLI_EXIT_USAGE;
 		goto out;
 	}
+	ro.since_ms = since != INT64_MIN ? since : 0;   /* 0: not given (replay.h) */
+	ro.until_ms = until != INT64_MAX ? until : 0;
 	if (u->export_dir == NULL)
 		u->export_dir = export_dir_default();
 	if (optind < argc) {
