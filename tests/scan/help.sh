@@ -70,7 +70,7 @@ done 3< "$T_TMP/cmds"
 # The other way round: an option a parser (getopt_long's table) takes that the table lacks
 # would have no help, no man page entry and no completion. Commands are dispatched from the
 # table itself (a command without an exec function fails its --help above).
-for f in $(cd "$TOP_SRCDIR" && echo src/cmd/cmd_*.c) src/watch.c src/blame.c src/ui/app.c; do
+for f in $(cd "$TOP_SRCDIR" && echo src/cmd/cmd_*.c) src/ui/app.c; do
 	case $f in   # which commands each file parses the options of
 	src/cmd/cmd_scan.c) of=scan ;;
 	src/cmd/cmd_export.c) of=export ;;
@@ -78,8 +78,8 @@ for f in $(cd "$TOP_SRCDIR" && echo src/cmd/cmd_*.c) src/watch.c src/blame.c src
 	src/cmd/cmd_freeze.c) of='freeze [a-z]+' ;;
 	src/cmd/cmd_rules.c) of='rules [a-z]+' ;;
 	src/cmd/cmd_config.c) of='config [a-z]+' ;;
-	src/watch.c) of=watch ;;
-	src/blame.c) of=blame ;;
+	src/cmd/cmd_watch.c) of=watch ;;
+	src/cmd/cmd_blame.c) of=blame ;;
 	src/ui/app.c) of='ui|demo' ;;
 	*) of='-' ;;   # no getopt_long table
 	esac
