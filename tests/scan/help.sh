@@ -70,7 +70,7 @@ done 3< "$T_TMP/cmds"
 # The other way round: an option a parser (getopt_long's table) takes that the table lacks
 # would have no help, no man page entry and no completion. Commands are dispatched from the
 # table itself (a command without an exec function fails its --help above).
-for f in $(cd "$TOP_SRCDIR" && echo src/cmd/cmd_*.c) src/ui/app.c; do
+for f in $(cd "$TOP_SRCDIR" && echo src/cmd/cmd_*.c); do
 	case $f in   # which commands each file parses the options of
 	src/cmd/cmd_scan.c) of=scan ;;
 	src/cmd/cmd_export.c) of=export ;;
@@ -80,7 +80,7 @@ for f in $(cd "$TOP_SRCDIR" && echo src/cmd/cmd_*.c) src/ui/app.c; do
 	src/cmd/cmd_config.c) of='config [a-z]+' ;;
 	src/cmd/cmd_watch.c) of=watch ;;
 	src/cmd/cmd_blame.c) of=blame ;;
-	src/ui/app.c) of='ui|demo' ;;
+	src/cmd/cmd_ui.c) of='ui|demo' ;;
 	*) of='-' ;;   # no getopt_long table
 	esac
 	for o in $(grep -o '{ "[a-z-]*", *\(required\|no\|optional\)_argument' "$TOP_SRCDIR/$f" |
