@@ -419,6 +419,8 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 	curl_easy_setopt(h->curl, CURLOPT_ACCEPT_ENCODING, "");
 	/* curl parses Last-Modified for us (CURLINFO_FILETIME_T); over HTTP it costs nothing. */
 	curl_easy_setopt(h->curl, CURLOPT_FILETIME, 1L);
+	if (rq->ca_file != NULL)
+		curl_easy_setopt(h->curl, CURLOPT_CAINFO, rq->ca_file);
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(h->curl, CURLOPT_NOBODY, 1L);
 	else if (strcmp(method, "GET") != 0)
@@ -489,8 +491,13 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 			tf_err(err, "%s %s: aborted", method, u);
 			rs->fail = HTTP_FAIL_ABORTED;
 		} else {
-			tf_err(err, "%s %s: %s", method, u, h->errbuf[0] ? h->errbuf :
-			    curl_easy_strerror(cc));
+			/* An AWS request through a proxy or private endpoint with its own CA. */
+			const char *hint = rq->aws == NULL || cc != CURLE_PEER_FAILED_VERIFICATION ?
+			    "" : rq->ca_file != NULL ? " (the CA bundle does not vouch for it)" :
+			    " (is its CA in AWS_CA_BUNDLE or the profile's ca_bundle?)";
+
+			tf_err(err, "%s %s: %s%s", method, u, h->errbuf[0] ? h->errbuf :
+			    curl_easy_strerror(cc), hint);
 			rs->fail = HTTP_FAIL_TRANSPORT;
 		}
 		free(u);

@@ -37,6 +37,8 @@ struct http_req {
 	const char *aws_region, *aws_service;
 	const char *bearer;             /* Authorization: Bearer <token> */
 	const char *basic_user, *basic_pass;
+	const char *ca_file;            /* PEM CA bundle to trust (CURLOPT_CAINFO); NULL: the
+	                                 * system's (AWS: aws_ca_bundle) */
 	long timeout_ms;                /* whole request; 0: 30 s */
 	long connect_timeout_ms;        /* 0: 10 s */
 	uint64_t max_body;              /* refuse larger responses; 0: TF_MAX_HTTP_BODY */
