@@ -498,7 +498,8 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 
 			tf_err(err, "%s %s: %s%s", method, u, h->errbuf[0] ? h->errbuf :
 			    curl_easy_strerror(cc), hint);
-			rs->fail = HTTP_FAIL_TRANSPORT;
+			rs->fail = cc == CURLE_PEER_FAILED_VERIFICATION ||
+			    cc == CURLE_SSL_CACERT_BADFILE ? HTTP_FAIL_TLS : HTTP_FAIL_TRANSPORT;
 		}
 		free(u);
 		rs->status = 0;
@@ -518,7 +519,8 @@ http_retryable(const struct http_resp *rs)
 	const char *b = rs->body.buf != NULL ? rs->body.buf : "";
 
 	/* The same request would download the same oversized body again; a stop is a stop. */
-	if (rs->fail == HTTP_FAIL_TOO_BIG || rs->fail == HTTP_FAIL_ABORTED)
+	if (rs->fail == HTTP_FAIL_TOO_BIG || rs->fail == HTTP_FAIL_ABORTED ||
+	    rs->fail == HTTP_FAIL_TLS)
 		return 0;
 	if (rs->status == 0 || rs->status == 408 || rs->status == 429 || rs->status >= 500)
 		return 1;

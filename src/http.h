@@ -58,6 +58,8 @@ enum http_fail {
 	HTTP_FAIL_TRANSPORT,            /* DNS, connect, TLS, timeout, reset, short body: retry */
 	HTTP_FAIL_TOO_BIG,              /* the body is over max_body: a retry downloads it again */
 	HTTP_FAIL_ABORTED,              /* abort_check or the thread's stop check asked: stopping */
+	HTTP_FAIL_TLS,                  /* the server's certificate was refused, or the CA file
+	                                 * cannot be used: a retry fails the same way */
 };
 
 struct http_resp {
@@ -91,7 +93,7 @@ void http_resp_free(struct http_resp *rs);
  * runs; with rq->abort_check, either one aborts. */
 
 /* Is this worth retrying: a transport failure (status 0; not a body over the size cap, not
- * an abort), 408, 429, 5xx, or an AWS throttling error (ThrottlingException,
+ * an abort, not a certificate refused), 408, 429, 5xx, or an AWS throttling error (ThrottlingException,
  * RequestLimitExceeded, ...) in rs. Retry loops ask this after failures too. */
 int http_retryable(const struct http_resp *rs);
 /* When a response is not the API's answer at all, why, for messages (heap; NULL when it may
