@@ -857,6 +857,24 @@ out:
 
 /* ---- HTTP helpers ---- */
 
+/* Fuzzing builds: may a file a fuzzed input names be read? 0, or -1 with *err. */
+static int
+fuzz_path_ok(const char *path, const char *what, char **err)
+{
+#ifdef TFDRIFT_FUZZING
+	/* The path comes from fuzzed input: read nothing outside the fuzzer's directory. */
+	const char *dir = getenv("TFDRIFT_FUZZ_DIR");
+
+	if (dir == NULL || strncmp(path, dir, strlen(dir)) != 0 || strstr(path, ".."))
+		return tf_err(err, "%s: %s is outside TFDRIFT_FUZZ_DIR", what, path);
+#else
+	(void)path;
+	(void)what;
+	(void)err;
+#endif
+	return 0;
+}
+
 /* A small file holding a token (web identity, container authorization): trimmed. */
 static char *
 read_token_file(const char *path, const char *what, char **err)
@@ -864,17 +882,8 @@ read_token_file(const char *path, const char *what, char **err)
 	char *buf = NULL, *e = NULL, *t;
 	size_t len;
 
-#ifdef TFDRIFT_FUZZING
-	{
-		/* The path comes from fuzzed input: read nothing outside the fuzzer's directory. */
-		const char *dir = getenv("TFDRIFT_FUZZ_DIR");
-
-		if (dir == NULL || strncmp(path, dir, strlen(dir)) != 0 || strstr(path, "..")) {
-			tf_err(err, "%s: %s is outside TFDRIFT_FUZZ_DIR", what, path);
-			return NULL;
-		}
-	}
-#endif
+	if (fuzz_path_ok(path, what, err) != 0)
+		return NULL;
 	if (tf_read_file(path, TF_FILE_CREDENTIALS, &buf, &len, &e) != 0) {
 		tf_err(err, "%s: %s", what, e);
 		free(e);
@@ -2494,6 +2503,8 @@ ca_resolve(const struct file *conf, const char *profile, char **path, char **err
 		return 0;
 	if (strcmp(v, "-") == 0)
 		rc = tf_err(err, "%s names the CA bundle \"-\": it must be a file", from);
+	else if (fuzz_path_ok(v, from, err) != 0)
+		rc = -1;
 	else if (tf_read_file(v, TF_FILE_CONFIG, &text, &len, &e) != 0)
 		rc = tf_err(err, "%s (the CA bundle named by %s)", e, from);
 	else if (strstr(text, "-----BEGIN CERTIFICATE-----") == NULL)
