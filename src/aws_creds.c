@@ -2356,13 +2356,13 @@ aws_creds_source(struct aws_creds *c)
 
 /* botocore's endpoints.json regionRegex per partition; "aws" is the rest. */
 static const struct aws_partition partitions[] = {
-	{ "aws-cn", "cn-", "amazonaws.com.cn" },
-	{ "aws-us-gov", "us-gov-", "amazonaws.com" },
-	{ "aws-iso", "us-iso-", "c2s.ic.gov" },
-	{ "aws-iso-b", "us-isob-", "sc2s.sgov.gov" },
-	{ "aws-iso-e", "eu-isoe-", "cloud.adc-e.uk" },
-	{ "aws-iso-f", "us-isof-", "csp.hci.ic.gov" },
-	{ "aws", "", "amazonaws.com" },
+	{ "aws-cn", "cn-", "amazonaws.com.cn", "cn-north-1" },
+	{ "aws-us-gov", "us-gov-", "amazonaws.com", "us-gov-west-1" },
+	{ "aws-iso", "us-iso-", "c2s.ic.gov", "us-iso-east-1" },
+	{ "aws-iso-b", "us-isob-", "sc2s.sgov.gov", "us-isob-east-1" },
+	{ "aws-iso-e", "eu-isoe-", "cloud.adc-e.uk", "eu-isoe-west-1" },
+	{ "aws-iso-f", "us-isof-", "csp.hci.ic.gov", "us-isof-south-1" },
+	{ "aws", "", "amazonaws.com", "us-east-1" },
 };
 
 const struct aws_partition *

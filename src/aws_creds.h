@@ -80,10 +80,11 @@ char *aws_region_default(const char *profile);
 char *aws_endpoint(const char *profile, const char *env_id, const char *host_prefix,
     const char *region, const char *configured, char **err);
 
-/* A partition: regions starting with prefix (cn-, us-gov-, us-iso-, ...), their DNS suffix
- * and the partition's name in ARNs (arn:aws-cn:...). */
+/* A partition: regions starting with prefix (cn-, us-gov-, us-iso-, ...), their DNS suffix,
+ * the partition's name in ARNs (arn:aws-cn:...) and the region where CloudTrail logs its
+ * global services (IAM, STS, ...): us-east-1, cn-north-1, us-gov-west-1. */
 struct aws_partition {
-	const char *name, *prefix, *dns_suffix;
+	const char *name, *prefix, *dns_suffix, *global_region;
 };
 /* The region's partition ("aws" for NULL and every region of no other). */
 const struct aws_partition *aws_partition(const char *region);

@@ -164,6 +164,9 @@ ok $? "CAs and a server certificate made with openssl" || t_indent < "$T_TMP/ope
 mock_start tls "$TOP_SRCDIR/tests/mock/cloudtrail.js" --records "$DATA" --shift-newest-ago 120 \
 	--key "AKIDEP:$SECRET" --tls "$T_TMP/srv.pem:$T_TMP/srv.key"
 TLS_URL=https://127.0.0.1:$MOCK_PORT_tls
+# China: signatures for cn-* regions only.
+mock_start cn "$TOP_SRCDIR/tests/mock/cloudtrail.js" --records "$DATA" --shift-newest-ago 120 \
+	--key "AKIDEP:$SECRET" --regions cn-northwest-1,cn-north-1
 
 cat > "$CFG" <<EOC
 [profile lab]
@@ -179,6 +182,11 @@ sqs =
   endpoint_url = $MOCK_URL_ct
 s3 =
   endpoint_url = $MOCK_URL_ct
+
+[profile china]
+aws_access_key_id = AKIDEP
+aws_secret_access_key = $SECRET
+endpoint_url = $MOCK_URL_cn
 
 [profile tls]
 aws_access_key_id = AKIDEP
@@ -247,6 +255,26 @@ ok "$([ "$T_RC" -eq 0 ] || [ "$T_RC" -eq 2 ]; echo $?)" "watch: SQS at the endpo
     t_diag "$T_ERR"
 t_like "ReceiveMessage went to the mock" "$(cat "$T_TMP/trace")" "POST $MOCK_URL_ct/ -> 200"
 t_like "the 3 messages were consumed and deleted" "$(mock_get ct '/__control/sqs/state?queue=eb')" '"visible":0,"inflight":0,"deleted":3'
+
+# China: the global services (IAM, STS) log in cn-north-1, not us-east-1: that is the
+# region polled besides the listed one (the mock refuses signatures for any other region).
+cat > "$T_TMP/china.yaml" <<CONF
+states: [$TOP_SRCDIR/tests/data/live/aws_s3_full.tfstate]
+store: $T_TMP/china.db
+sources:
+  aws:
+    - name: cn
+      profile: china
+      regions: [cn-northwest-1]
+      lookback: 2h
+CONF
+tw china
+t_is "watch in China: exit 0 (no China events in the sample)" "$T_RC" 0
+t_is "no error" "$T_ERR" ""
+C=$(mock_get cn /__control/counters)
+t_like "cn-northwest-1 was polled" "$C" '"AKIDEP/cn-northwest-1/cloudtrail":[1-9]'
+t_like "and cn-north-1 for the global services" "$C" '"AKIDEP/cn-north-1/cloudtrail":[1-9]'
+t_like "nothing else (us-east-1 would be refused)" "$C" '"rejected":0'
 
 # TLS: the mock's CA is not the system's.
 conf tls
