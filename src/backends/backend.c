@@ -442,11 +442,11 @@ new_s3(struct state_src *s, const char *spec, const struct state_src_opts *o, ch
 		goto out;
 	}
 	/* AWS's own hosts are virtual-hosted; a custom endpoint (the setting, AWS_ENDPOINT_URL,
-	 * the config file) is path-style. */
+	 * the config file: unless it names AWS's host) is path-style. */
 	pt = aws_partition(s->region);
 	def = xasprintf("https://s3.%s.%s", s->region, pt->dns_suffix);
 	fips = xasprintf("https://s3-fips.%s.%s", s->region, pt->dns_suffix);
-	vhost = strcmp(s->endpoint, def) == 0 || strcmp(s->endpoint, fips) == 0;
+	vhost = c == NULL && (strcmp(s->endpoint, def) == 0 || strcmp(s->endpoint, fips) == 0);
 	free(def);
 	free(fips);
 	if (o != NULL && o->aws != NULL)

@@ -300,6 +300,20 @@ t_is "a missing ca_bundle: exit 1" "$T_RC" 1
 t_like "naming the file and the setting" "$T_ERR" \
     "cloudtrail lab us-east-1: $T_TMP/missing-ca.pem: .*\(the CA bundle named by ca_bundle of profile tlsbad in $CFG\)"
 t_diag "$T_ERR"
+# An S3 state: the bundle is checked when the state source is made.
+printf '{"Records":[]}\n' > "$T_TMP/none.json"
+cat > "$T_TMP/s3.yaml" <<CONF
+states: ["s3://state-bucket/prod/terraform.tfstate?region=cn-north-1"]
+store: $T_TMP/s3.db
+sources:
+  files: [$T_TMP/none.json]
+CONF
+t_run env -i PATH="$PATH" HOME="$H" AWS_CONFIG_FILE="$CFG" AWS_CA_BUNDLE="$T_TMP/gone.pem" \
+    "$TFDRIFT" -c "$T_TMP/s3.yaml" watch --once
+t_is "an S3 state with a missing AWS_CA_BUNDLE: exit 1" "$T_RC" 1
+t_like "naming the state, the file and the variable" "$T_ERR" \
+    "s3://state-bucket/prod/terraform.tfstate.*: $T_TMP/gone.pem: .*\(the CA bundle named by AWS_CA_BUNDLE\)"
+t_diag "$T_ERR"
 t_unlike "no secret anywhere" "$(cat "$T_TMP/trace" "$T_TMP/.out" "$T_TMP/.err")" "$SECRET"
 
 t_done
