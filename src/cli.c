@@ -392,7 +392,8 @@ cmd_scan(int argc, char **argv)
 	if (format == NULL)
 		oo.format = isatty(STDOUT_FILENO) && outpath == NULL ? OUT_TEXT : OUT_JSON;
 	else if (out_format_parse(format, &oo.format) != 0) {
-		rc = cli_usage_error("scan", "--format %s: expected json, jsonl, text or csv", format);
+		rc = cli_usage_error("scan", "--format %s: expected json, jsonl, text, csv, sarif or "
+		    "markdown", format);
 		goto out;
 	}
 	oo.color = oo.format == OUT_TEXT && outpath == NULL && isatty(STDOUT_FILENO) &&
@@ -502,7 +503,7 @@ cmd_scan(int argc, char **argv)
 		}
 		free(prior.v);
 	}
-	if (store == NULL && !notify && oo.format != OUT_JSON) {
+	if (store == NULL && !notify && out_format_streams(oo.format)) {
 		char *err = NULL;
 
 		if ((so.s = output_open(outpath, &oo, &err)) == NULL) {
@@ -793,8 +794,8 @@ cmd_export(int argc, char **argv)
 			break;
 		case 'f':
 			if (out_format_parse(optarg, &oo.format) != 0 || oo.format == OUT_TEXT) {
-				rc = cli_usage_error("export", "--format %s: expected json, jsonl or csv",
-				    optarg);
+				rc = cli_usage_error("export", "--format %s: expected json, jsonl, csv, "
+				    "sarif or markdown", optarg);
 			}
 			break;
 		case 'h':
