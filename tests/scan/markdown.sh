@@ -35,11 +35,12 @@ t_ok "summary, table and details match the findings" md_check "$T_TMP/ex.md" "$T
 t_like "a sensitive change shows no value" "$(cat "$T_TMP/ex.md")" '^  - `password`: \(sensitive\) modified$'
 t_unlike "the markdown ends in one newline" "$(tail -c 2 "$T_TMP/ex.md" | od -An -c)" '\\n *\\n'
 
-# Hostile values: an IAM user and the user it creates, named with |, a newline, backticks and
-# HTML (CloudTrail carries what the caller sent).
+# Hostile values: an IAM user and the user it creates, named with |, a newline, backticks (one
+# first: the code span is padded), a trailing space and HTML (CloudTrail carries what the
+# caller sent).
 /usr/bin/python3 - "$TOP_SRCDIR/doc/examples/cloudtrail.json" "$T_TMP/hostile.json" <<'PY'
 import json, sys
-BAD = {"etl-runner": "etl|run\n`ner`<script>alert(1)</script>",
+BAD = {"etl-runner": "`etl|run\n`ner`<script>alert(1)</script> ",
        "reporting-bot": "rep|ort\n``ing`-bot</details><details>"}
 def walk(v):
     if isinstance(v, dict):
@@ -61,7 +62,7 @@ t_ok "each row keeps six cells, each value in its own" md_check "$T_TMP/hostile.
     "$T_TMP/hostile.json.out" $render
 # Whole lines, as fixed strings.
 t_ok "in a cell | is escaped, a newline shows escaped, the fence outruns the backticks" \
-    grep -Fxq -- '| medium | open | ```aws_iam_user rep\|ort\n``ing`-bot</details><details>``` | unmanaged: ```CreateUser rep\|ort\n``ing`-bot</details><details> not in any state; tags +{"owner":"data-team"}``` | ``etl\|run\n`ner`<script>alert(1)</script>`` via sdk | 2024-05-27T10:07:12Z |' "$T_TMP/hostile.md"
+    grep -Fxq -- '| medium | open | ```aws_iam_user rep\|ort\n``ing`-bot</details><details>``` | unmanaged: ```CreateUser rep\|ort\n``ing`-bot</details><details> not in any state; tags +{"owner":"data-team"}``` | `` `etl\|run\n`ner`<script>alert(1)</script>  `` via sdk | 2024-05-27T10:07:12Z |' "$T_TMP/hostile.md"
 t_ok "outside the table | stays as it is" \
     grep -Fxq -- '- **Resource id** ```rep|ort\n``ing`-bot</details><details>```' "$T_TMP/hostile.md"
 t_ok "in <summary> the HTML is escaped" \
