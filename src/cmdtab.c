@@ -73,9 +73,10 @@ static const struct cli_opt o_watch[] = {
 static const struct cli_opt o_scan[] = {
 	{ 's', "state", "SRC", NULL, "a Terraform state file (v4, or v3 and older); repeatable" },
 	O_EVENTS,
-	{ 'f', "format", "FMT", "json jsonl text csv sarif markdown", "json (findings document), jsonl,\n"
-	  "text, csv, sarif (open findings, for code scanning) or\n"
-	  "markdown (a pull-request comment); default text on a\nterminal, json otherwise" },
+	{ 'f', "format", "FMT", "json jsonl text csv sarif markdown", "json (findings document), jsonl, text,\n"
+	  "csv, sarif (the open findings, for code scanning) or\n"
+	  "markdown (a pull-request comment); default text on a\n"
+	  "terminal, json otherwise" },
 	{ 'o', "output", "FILE", NULL, "write the findings there (atomically)" },
 	O_SINCE, O_UNTIL,
 	{ 0, "store", "PATH", NULL, "save the findings and apply the store's triage and freeze\n"
@@ -93,8 +94,8 @@ static const struct cli_opt o_export[] = {
 	O_STORE, O_SINCE, O_UNTIL,
 	{ 0, "status", "STATUS", "open acknowledged suppressed resolved all",
 	  "open, acknowledged, suppressed, resolved or all (default:\nevery one not resolved)" },
-	{ 0, "format", "FMT", "json jsonl csv sarif markdown", "json (default), jsonl, csv, sarif\n"
-	  "(the open ones) or markdown" },
+	{ 0, "format", "FMT", "json jsonl csv sarif markdown", "json (default), jsonl, csv, sarif (the\n"
+	  "open ones) or markdown" },
 	O_OUTPUT, O_QUIET, O_HELP, O_END
 };
 
