@@ -296,6 +296,7 @@ cmd_scan(int argc, char **argv)
 		{ "store", required_argument, NULL, 'D' },
 		{ "freeze", required_argument, NULL, 'F' },
 		{ "notify", no_argument, NULL, 'N' },
+		{ "sarif-location", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -322,7 +323,7 @@ cmd_scan(int argc, char **argv)
 	struct scan_out so = { 0 };
 	struct store_seen_buf seen = { 0 };
 	int seen_failed = 0;
-	struct out_opts oo = { OUT_JSON, 0 };
+	struct out_opts oo = { OUT_JSON, 0, NULL };
 	const struct index_key_spec *specs;
 	size_t nspecs, i, nsts = 0;
 	uint64_t nevents = 0, nskipped = 0, nmalformed = 0, nwindow = 0;
@@ -343,6 +344,7 @@ cmd_scan(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'D': storepath = optarg; break;
 		case 'N': notify = 1; break;
+		case 'L': oo.sarif_artifact = optarg; break;
 		case 'F': {
 			struct freeze_window w;
 			char *err = NULL;
@@ -398,6 +400,11 @@ cmd_scan(int argc, char **argv)
 	}
 	oo.color = oo.format == OUT_TEXT && outpath == NULL && isatty(STDOUT_FILENO) &&
 	    getenv("NO_COLOR") == NULL;
+	/* sarif: a finding on no state (unmanaged) is placed on the first state file checked,
+	 * unless --sarif-location says where. */
+	for (i = 0; i < states.n && oo.sarif_artifact == NULL; i++)
+		if (strcmp(states.v[i], "-") != 0 && !is_remote(states.v[i]))
+			oo.sarif_artifact = states.v[i];
 
 	if (storepath != NULL) {
 		char *err = NULL;
@@ -758,6 +765,7 @@ cmd_export(int argc, char **argv)
 		{ "until", required_argument, NULL, 'U' },
 		{ "status", required_argument, NULL, 't' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "sarif-location", required_argument, NULL, 'L' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -766,7 +774,7 @@ cmd_export(int argc, char **argv)
 	const char *storepath = NULL, *outpath = NULL;
 	int64_t since = INT64_MIN, until = INT64_MAX;
 	unsigned mask = STORE_STATUS_UNRESOLVED;   /* drifted now, whatever the triage */
-	struct out_opts oo = { OUT_JSON, 0 };
+	struct out_opts oo = { OUT_JSON, 0, NULL };
 	struct finding_list l = { 0 };
 	size_t nstatus[ST__COUNT] = { 0 }, i;
 	struct store *st;
@@ -778,6 +786,7 @@ cmd_export(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'D': storepath = optarg; break;
+		case 'L': oo.sarif_artifact = optarg; break;
 		case 'o': outpath = optarg; break;
 		case 'q': quiet = 1; break;
 		case 'S':

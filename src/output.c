@@ -522,7 +522,7 @@ stream_begin(struct out_stream *s)
 	switch (s->o.format) {
 	case OUT_JSON: doc_head(s->fp, tf_now_ms()); break;
 	case OUT_CSV: output_csv_header(s->fp); break;
-	case OUT_SARIF: s->sarif = output_sarif_new(); break;
+	case OUT_SARIF: s->sarif = output_sarif_new(s->o.sarif_artifact); break;
 	case OUT_MARKDOWN: s->md = output_md_new(); break;
 	default: break;
 	}

@@ -16,6 +16,10 @@ int out_format_streams(enum out_format f);
 struct out_opts {
 	enum out_format format;
 	int color;              /* text only: ANSI colours (on a terminal, NO_COLOR unset) */
+	/* sarif only: the file a result is placed on when its finding has no state file (an
+	 * unmanaged resource): code scanning refuses a log with a result on no file. NULL:
+	 * such a result has only its logical location. */
+	const char *sarif_artifact;
 };
 
 /* The whole document {"schema":"tfdrift.findings/v1","generated_at":..,"findings":[..]}. */

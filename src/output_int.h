@@ -17,7 +17,7 @@ output_str_or(const char *s, const char *dflt)
 
 /* output_sarif.c: SARIF 2.1.0, one run; a result per open finding (doc/tfdrift.1, FORMATS). */
 struct out_sarif;
-struct out_sarif *output_sarif_new(void);
+struct out_sarif *output_sarif_new(const char *artifact);   /* out_opts.sarif_artifact */
 void output_sarif_add(struct out_sarif *s, const struct finding *f);
 void output_sarif_write(FILE *fp, const struct out_sarif *s);
 void output_sarif_free(struct out_sarif *s);

@@ -23,6 +23,7 @@ struct out_sarif {
 	json_object *rules;     /* the driver's rules, in the order they first fired */
 	json_object *results;
 	struct tf_hmap at;      /* rule id (kept by its rules entry) -> index + 1 */
+	char *artifact;         /* the URI of a result with no state file of its own, or NULL */
 	size_t nstatus[ST__COUNT];
 };
 
@@ -70,11 +71,14 @@ text_obj(const char *s)
 	return o;
 }
 
+static char *state_uri(const char *state);
+
 struct out_sarif *
-output_sarif_new(void)
+output_sarif_new(const char *artifact)
 {
 	struct out_sarif *s = xcalloc(1, sizeof *s);
 
+	s->artifact = state_uri(artifact);
 	s->rules = json_object_new_array();
 	s->results = json_object_new_array();
 	return s;
@@ -88,6 +92,7 @@ output_sarif_free(struct out_sarif *s)
 	json_object_put(s->rules);
 	json_object_put(s->results);
 	tf_hmap_free(&s->at);
+	free(s->artifact);
 	free(s);
 }
 
@@ -249,13 +254,16 @@ state_uri(const char *state)
 }
 
 static json_object *
-result_locations(json_object *fo)
+result_locations(const struct out_sarif *s, json_object *fo)
 {
 	json_object *locs = json_object_new_array(), *loc = json_object_new_object();
 	json_object *ll = json_object_new_array(), *l = json_object_new_object();
 	const char *addr = json_get_str(fo, "resource.address");
 	const char *rid = json_get_str(fo, "resource.id");
 	char *uri = state_uri(json_get_str(fo, "resource.state"));
+
+	if (uri == NULL && s->artifact != NULL)
+		uri = xstrdup(s->artifact);
 
 	if (uri != NULL) {
 		json_object *pl = json_object_new_object(), *al = json_object_new_object();
@@ -307,7 +315,7 @@ output_sarif_add(struct out_sarif *s, const struct finding *f)
 	msg = result_message(f, fo);
 	json_object_object_add(r, "message", text_obj(msg));
 	free(msg);
-	json_object_object_add(r, "locations", result_locations(fo));
+	json_object_object_add(r, "locations", result_locations(s, fo));
 	fp = json_object_new_object();
 	json_object_object_add(fp, SARIF_FINGERPRINT, json_object_new_string(f->id));
 	json_object_object_add(r, "partialFingerprints", fp);

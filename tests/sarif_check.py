@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Check tfdrift's SARIF output.
 
-    /usr/bin/python3 tests/sarif_check.py FILE [--findings DOC.json] [--schema SCHEMA.json]
+    /usr/bin/python3 tests/sarif_check.py FILE [--files] [--findings DOC.json] [--schema SCHEMA.json]
 
 Always: SARIF 2.1.0's required structure as code scanning reads it, checked by hand (version,
 $schema, one run, runs[].tool.driver.name and version, rules with unique ids and a level,
@@ -11,6 +11,8 @@ locations with a logical location of kind "resource", a partialFingerprints entr
 per open finding and none for the others, its level mapped from the severity, its ruleId the
 finding's (highest-severity) rule or tfdrift/KIND, its properties' changes and actor equal to
 the JSON output's (so sensitive values are masked alike), the run's counts by status.
+--files: every result is on a file (physicalLocation.artifactLocation.uri), as code
+scanning's ingestion requires (the SARIF validator's rule GH1001).
 --schema: also validate against the official SARIF 2.1.0 JSON schema (python3-jsonschema).
 Prints each error; exit 0 when valid, 1 when not, 2 on bad usage.
 """
@@ -25,7 +27,7 @@ SEV_RANK = ["info", "low", "medium", "high", "critical"]
 FINGERPRINT = "tfdriftFindingId/v1"
 
 
-def structure(log, errs):
+def structure(log, errs, files=False):
     def err(path, msg):
         errs.append("%s: %s" % (path, msg))
 
@@ -85,6 +87,9 @@ def structure(log, errs):
         if not isinstance(locs, list) or not locs:
             err(p + ".locations", "missing")
             locs = []
+        if files and not any((loc.get("physicalLocation") or {}).get("artifactLocation")
+                             for loc in locs):
+            err(p + ".locations", "on no file")
         for j, loc in enumerate(locs):
             lls = loc.get("logicalLocations") or []
             if not any(ll.get("kind") == "resource" and ll.get("name") for ll in lls):
@@ -163,7 +168,7 @@ def against_schema(log, schema, errs):
 
 
 def main(argv):
-    args = argv[1:]
+    args = [a for a in argv[1:] if a != "--files"]
     opts = {}
     while len(args) > 1 and args[-2] in ("--findings", "--schema"):
         opts[args[-2]] = args[-1]
@@ -174,7 +179,7 @@ def main(argv):
     with open(args[0], encoding="utf-8") as fp:
         log = json.load(fp)
     errs = []
-    structure(log, errs)
+    structure(log, errs, "--files" in argv)
     if not errs and "--findings" in opts:
         with open(opts["--findings"], encoding="utf-8") as fp:
             against_findings(log, json.load(fp), errs)

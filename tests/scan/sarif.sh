@@ -59,8 +59,8 @@ scan() {
 }
 t_exit "scan the examples (sarif)" 2 scan --format sarif -o "$T_TMP/ex.sarif"
 t_exit "scan the examples (json)" 2 scan --format json -o "$T_TMP/ex.json"
-t_ok "the log has SARIF's structure and one result per open finding" check "$T_TMP/ex.sarif" \
-    --findings "$T_TMP/ex.json"
+t_ok "the log has SARIF's structure and one result per open finding, each on a file" \
+    check "$T_TMP/ex.sarif" --files --findings "$T_TMP/ex.json"
 t_run /usr/bin/python3 -c 'import json, sys
 d = json.load(open(sys.argv[1])); r = d["runs"][0]
 print(len(r["results"]), len(r["tool"]["driver"]["rules"]), r["properties"]["findings"]["resolved"],
@@ -102,6 +102,22 @@ t_exit "scan a state on standard input" 2 sh -c "'$TFDRIFT' scan -q --state - --
 t_ok "its log checks" check "$T_TMP/stdin.sarif"
 t_unlike "with no physical location" "$(cat "$T_TMP/stdin.sarif")" 'physicalLocation'
 
+t_ok "which the check requires with --files" sh -c "! /usr/bin/python3 '$TOP_SRCDIR/tests/sarif_check.py' '$T_TMP/stdin.sarif' --files > /dev/null"
+# An unmanaged resource has no state file: it is placed on the first --state file, or on
+# --sarif-location's; a managed one keeps its own.
+where() {   # FILE KIND: the URIs of its KIND results, sorted and unique
+	/usr/bin/python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))["runs"][0]["results"]
+print(" ".join(sorted(set(l.get("physicalLocation", {}).get("artifactLocation", {}).get("uri", "-")
+                          for x in r if x["properties"]["kind"] == sys.argv[2] for l in x["locations"]))))' "$1" "$2"
+}
+t_is "unmanaged: on the first --state file" "$(where "$T_TMP/ex.sarif" unmanaged)" \
+    "$(where "$T_TMP/ex.sarif" deleted | tr ' ' '\n' | grep 'prod\.tfstate$')"
+t_exit "scan --sarif-location" 2 scan --format sarif --sarif-location infra/main.tf -o "$T_TMP/loc.sarif"
+t_ok "its log checks" check "$T_TMP/loc.sarif" --files
+t_is "unmanaged: on --sarif-location's file" "$(where "$T_TMP/loc.sarif" unmanaged)" "infra/main.tf"
+t_is "modified: on its own state file still" "$(where "$T_TMP/loc.sarif" modified)" "$(where "$T_TMP/ex.sarif" modified)"
+
 # No drift: a valid log with no results.
 printf '{"Records":[]}\n' > "$T_TMP/none.json"
 t_exit "scan without drift" 0 "$TFDRIFT" scan -q --state "$ex/prod.tfstate" --events "$T_TMP/none.json" --format sarif
@@ -120,6 +136,11 @@ t_ok "suppress another" "$TFDRIFT" suppress --store "$store" --scope finding --v
 t_ok "export --format sarif" "$TFDRIFT" export -q --store "$store" --status all --format sarif -o "$T_TMP/exp.sarif"
 t_ok "export --format json" "$TFDRIFT" export -q --store "$store" --status all --format json -o "$T_TMP/exp.json"
 t_ok "the export's log checks against its findings" check "$T_TMP/exp.sarif" --findings "$T_TMP/exp.json"
+t_is "export: an unmanaged resource is on no file" "$(where "$T_TMP/exp.sarif" unmanaged)" "-"
+t_ok "export --format sarif --sarif-location" "$TFDRIFT" export -q --store "$store" --format sarif \
+    --sarif-location prod.tfstate -o "$T_TMP/exp2.sarif"
+t_ok "then every result is on a file" check "$T_TMP/exp2.sarif" --files
+t_is "the unmanaged ones on that one" "$(where "$T_TMP/exp2.sarif" unmanaged)" "prod.tfstate"
 t_unlike "the acknowledged one is not a result" "$(cat "$T_TMP/exp.sarif")" "\"$1\""
 t_unlike "nor the suppressed one" "$(cat "$T_TMP/exp.sarif")" "\"$2\""
 t_like "both are counted" "$(compact "$T_TMP/exp.sarif")" '"findings": \{"open": [0-9]*, "acknowledged": 1, "suppressed": 1, "resolved": 2\}'
@@ -130,7 +151,7 @@ t_like "in its message" "$T_ERR" 'sarif or markdown'
 
 # The official schema.
 if schema=$(get_schema 2> "$T_TMP/schema.why"); then
-	for f in ex abs stdin none exp; do
+	for f in ex abs stdin none exp loc exp2; do
 		t_ok "$f.sarif validates against the SARIF 2.1.0 schema" check "$T_TMP/$f.sarif" --schema "$schema"
 	done
 	/usr/bin/python3 -c 'import json, sys
