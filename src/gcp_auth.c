@@ -801,6 +801,19 @@ subject_token(struct gcp_auth *a, char **err)
 
 	if (a->cs_file != NULL) {
 		where = xasprintf("the subject token file (credential_source.file)");
+#ifdef TFDRIFT_FUZZING
+		{
+			/* The path comes from fuzzed input: read nothing outside the fuzzer's
+			 * directory (a FIFO or a terminal would hang it). */
+			const char *dir = getenv("TFDRIFT_FUZZ_DIR");
+
+			if (dir == NULL || strncmp(a->cs_file, dir, strlen(dir)) != 0 ||
+			    strstr(a->cs_file, "..") != NULL) {
+				tf_err(err, "%s: %s is outside TFDRIFT_FUZZ_DIR", a->path, where);
+				goto out;
+			}
+		}
+#endif
 		if (tf_read_file(a->cs_file, TF_FILE_CREDENTIALS, &buf, &len, &e2) != 0) {
 			tf_err(err, "%s: %s cannot be read: %s; check that the workload's token is "
 			    "written there, or fix credential_source.file", a->path, where,
