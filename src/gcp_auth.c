@@ -1019,7 +1019,7 @@ impersonate(struct gcp_auth *a, char **err)
 	static const char *json_hdr[] = { "Content-Type: application/json",
 	    "Accept: application/json", NULL };
 	struct http_req rq;
-	json_object *req = json_object_new_object(), *sc = json_object_new_array(), *dl, *o = NULL;
+	json_object *req = json_object_new_object(), *sc, *dl, *o = NULL;
 	const char *tok, *exp, *p;
 	char *src_tok = NULL, *e2 = NULL, *fix, *lt, *u = url_for_msg(a->imp_url);
 	int64_t exp_ms, life;
@@ -1037,6 +1037,7 @@ impersonate(struct gcp_auth *a, char **err)
 		free(e2);
 		goto out;
 	}
+	sc = json_object_new_array();
 	for (p = a->scopes; *p != '\0'; p += n) {
 		p += strspn(p, " ");
 		n = strcspn(p, " ");
