@@ -858,8 +858,13 @@ subject_token(struct gcp_auth *a, char **err)
 			http_resp_free(&rs);
 			goto out;
 		}
+		/* All of it, NUL bytes too (they are refused below; xstrndup would stop at
+		 * one and leave len larger than the copy). */
 		len = rs.body.len;
-		buf = xstrndup(rs.body.buf != NULL ? rs.body.buf : "", len);
+		buf = xmalloc(len + 1);
+		if (len > 0)
+			memcpy(buf, rs.body.buf, len);
+		buf[len] = '\0';
 		if (rs.body.buf != NULL)
 			OPENSSL_cleanse(rs.body.buf, rs.body.len);
 		http_resp_free(&rs);
