@@ -9,6 +9,9 @@
 . "${TOP_SRCDIR:-.}/tests/lib.sh"
 . "$TOP_SRCDIR/tests/mock/mock.sh"
 plan_start
+# (before any test: a skip after tests ran would confuse TAP)
+mock_need_node
+need_cmd openssl || t_skip_all "openssl is not installed"
 
 PROBE=$TOP_BUILDDIR/tests/live/aws_creds_probe
 [ -x "$PROBE" ] || t_skip_all "aws_creds_probe is not built"
@@ -144,8 +147,6 @@ t_like "AWS_CA_BUNDLE beats the profile's (and is named)" "$T_ERR" \
     "env-ca.pem: .*\(the CA bundle named by AWS_CA_BUNDLE\)"
 
 # 4. tfdrift watch through endpoints the config file names, and TLS with a private CA.
-mock_need_node
-need_cmd openssl || t_skip_all "openssl is not installed"
 DATA="$TOP_SRCDIR/tests/data/live/invictus_1215Z.json"
 SECRET=wJalrXUtnFEMI-K7MDENG-endpoint-secret
 mock_start ct "$TOP_SRCDIR/tests/mock/cloudtrail.js" --records "$DATA" --shift-newest-ago 120 \
