@@ -91,7 +91,16 @@ if need_cmd fish; then
 	    '^ack blame completion config demo export freeze help keys rules scan suppress ui undo version watch $'
 	t_is "fish: tfdrift rules c<TAB>" "$(fishc 'tfdrift rules c' | tr '\n' ' ')" "check coverage "
 	t_is "fish: tfdrift scan --fo<TAB>" "$(fishc 'tfdrift scan --fo')" --format
-	t_is "fish: tfdrift scan --format <TAB>" "$(fishc 'tfdrift scan --format ' | sort | tr '\n' ' ')" "csv json jsonl text "
+	# The values are the table's: the same as bash offers (help.sh pins those).
+	bashw() {
+		bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _tfdrift
+		    printf "%s\n" "${COMPREPLY[@]}"' _ "$T_TMP/comp.bash" tfdrift "$@" | sort | tr '\n' ' '
+	}
+	t_like "fish: tfdrift scan --format <TAB>" "$(fishc 'tfdrift scan --format ' | sort | tr '\n' ' ')" \
+	    "^$(bashw scan --format '')\$"
+	t_like "... json among them" "$(fishc 'tfdrift scan --format ')" '^json$'
+	t_is "fish: tfdrift export --status <TAB>" "$(fishc 'tfdrift export --status ' | sort | tr '\n' ' ')" \
+	    "$(bashw export --status '')"
 	t_is "fish: tfdrift -c x.yaml scan --ex<TAB>" "$(fishc 'tfdrift -c x.yaml scan --ex')" --explain
 	t_is "fish: tfdrift ui --theme h<TAB>" "$(fishc 'tfdrift ui --theme h')" high-contrast
 	touch "$T_TMP/state-file.tfstate"
