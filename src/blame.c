@@ -908,7 +908,7 @@ write_answer(struct blame *b, const char *path, int json)
 	int bad;
 
 	if (path != NULL && strcmp(path, "-") != 0 && (fp = fopen(path, "w")) == NULL) {
-		fprintf(stderr, "tfdrift blame: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "tfdrift: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
 	if (json) {
@@ -926,7 +926,7 @@ write_answer(struct blame *b, const char *path, int json)
 	if (fp != stdout)
 		bad |= fclose(fp) != 0;
 	if (bad) {
-		fprintf(stderr, "tfdrift blame: writing %s: %s\n", fp == stdout ? "standard output" :
+		fprintf(stderr, "tfdrift: writing %s: %s\n", fp == stdout ? "standard output" :
 		    path, strerror(errno));
 		return -1;
 	}
@@ -1026,12 +1026,12 @@ blame_main(int argc, char **argv, const char *config)
 	else if (strcmp(format, "json") == 0 || strcmp(format, "text") == 0)
 		json = strcmp(format, "json") == 0;
 	else {
-		fprintf(stderr, "tfdrift blame: --format %s: expected json or text\n", format);
+		fprintf(stderr, "tfdrift: --format %s: expected json or text\n", format);
 		rc = 1;
 		goto out;
 	}
 	if (tfplan_load_file(planpath, &plan, &err) != 0) {
-		fputs("tfdrift blame: ", stderr);
+		fputs("tfdrift: ", stderr);
 		text_fputs(stderr, err);
 		fputc('\n', stderr);
 		rc = 1;
@@ -1051,14 +1051,14 @@ blame_main(int argc, char **argv, const char *config)
 	sts = xcalloc(states.n + 1, sizeof *sts);
 	for (i = 0; i < states.n; i++) {
 		if (strstr(states.v[i], "://") != NULL) {
-			fprintf(stderr, "tfdrift blame: %s: remote state backends are read by the live "
+			fprintf(stderr, "tfdrift: %s: remote state backends are read by the live "
 			    "sources; save it first (terraform state pull > state.tfstate)\n",
 			    states.v[i]);
 			errors++;
 			continue;
 		}
 		if (tfstate_load_file(states.v[i], &sts[nsts], &err) != 0) {
-			fprintf(stderr, "tfdrift blame: %s\n", err);
+			fprintf(stderr, "tfdrift: %s\n", err);
 			free(err);
 			err = NULL;
 			errors++;
@@ -1075,13 +1075,13 @@ blame_main(int argc, char **argv, const char *config)
 		goto out;
 	}
 	if (storepath != NULL && store_open(storepath, STORE_RDONLY, &store, &err) != 0) {
-		fprintf(stderr, "tfdrift blame: %s\n", err);
+		fprintf(stderr, "tfdrift: %s\n", err);
 		rc = 1;
 		goto out;
 	}
 	if (!plan->has_drift || plan->nres == 0) {
 		if (!quiet)
-			fprintf(stderr, "tfdrift blame: %s: the plan records no drift (%s): nothing to "
+			fprintf(stderr, "tfdrift: %s: the plan records no drift (%s): nothing to "
 			    "explain\n", planpath, plan->has_drift ? "resource_drift is empty" :
 			    "no resource_drift; was it made with terraform plan -refresh-only?");
 	}
@@ -1095,7 +1095,7 @@ blame_main(int argc, char **argv, const char *config)
 		int n = store_each_event(store, from_store, b, &err);
 
 		if (n < 0) {
-			fprintf(stderr, "tfdrift blame: %s\n", err);
+			fprintf(stderr, "tfdrift: %s\n", err);
 			rc = 1;
 			goto out;
 		}
@@ -1111,7 +1111,7 @@ blame_main(int argc, char **argv, const char *config)
 		int got;
 
 		if (r == NULL) {
-			fprintf(stderr, "tfdrift blame: %s\n", err);
+			fprintf(stderr, "tfdrift: %s\n", err);
 			free(err);
 			err = NULL;
 			errors++;
@@ -1124,7 +1124,7 @@ blame_main(int argc, char **argv, const char *config)
 			event_free(&ev);
 		}
 		if (got < 0) {
-			fprintf(stderr, "tfdrift blame: %s\n", err);
+			fprintf(stderr, "tfdrift: %s\n", err);
 			free(err);
 			err = NULL;
 			errors++;
@@ -1144,7 +1144,7 @@ blame_main(int argc, char **argv, const char *config)
 		goto out;
 	}
 	if (!quiet)
-		fprintf(stderr, "tfdrift blame: %llu write event%s (%llu failed; %llu after the plan "
+		fprintf(stderr, "tfdrift: %llu write event%s (%llu failed; %llu after the plan "
 		    "left out), %zu drifted resource%s: %zu change%s unexplained\n",
 		    (unsigned long long)b->nevents, b->nevents == 1 ? "" : "s",
 		    (unsigned long long)b->nfailed, (unsigned long long)b->nlater, b->nres,

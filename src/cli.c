@@ -52,7 +52,7 @@ print_errs(char **errs, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		fprintf(stderr, "%s\n", errs[i]);
+		fprintf(stderr, "tfdrift: %s\n", errs[i]);
 }
 
 /* Load config (explicit -c, ./tfdrift.yaml, XDG) over the defaults; 0 ok. */
@@ -258,7 +258,7 @@ scan_notify(const struct conf *conf, struct store *store, const char *storepath,
 		return;
 	}
 	if (notify_noutputs(nt) == 0)
-		fprintf(stderr, "tfdrift scan: --notify: no outputs configured (outputs: in the "
+		fprintf(stderr, "tfdrift: --notify: no outputs configured (outputs: in the "
 		    "config)\n");
 	if (store != NULL && store_triage_snapshot(store, &tri, &err) != 0) {
 		fprintf(stderr, "tfdrift: %s\n", err);
@@ -742,7 +742,7 @@ open_store(const char *cmd, const char *path, int flags)
 	} else if (store_open(path, flags, &st, &err) != 0)
 		st = NULL;
 	if (st == NULL) {
-		fprintf(stderr, "tfdrift %s: %s\n", cmd, err);
+		fprintf(stderr, "tfdrift: %s\n", err);
 		free(err);
 	}
 	return st;
@@ -815,17 +815,17 @@ cmd_export(int argc, char **argv)
 	/* Read-only for a reason (a full disk, a read-only copy): the export is whole, and the
 	 * reason is worth knowing. */
 	if (!quiet && store_readonly_reason(st) != NULL)
-		fprintf(stderr, "tfdrift export: note: %s\n", store_readonly_reason(st));
+		fprintf(stderr, "tfdrift: note: %s\n", store_readonly_reason(st));
 	nbad = store_load_findings(st, since, until, mask, &l, &err);
 	if (nbad < 0) {
-		fprintf(stderr, "tfdrift export: %s\n", err);
+		fprintf(stderr, "tfdrift: %s\n", err);
 		free(err);
 		store_close(st);
 		return 1;
 	}
 	if (nbad > 0) {
 		/* Rows that do not read back are reported, and fail the export. */
-		fprintf(stderr, "tfdrift export: %s (%d row%s could not be read)\n", err, nbad,
+		fprintf(stderr, "tfdrift: %s (%d row%s could not be read)\n", err, nbad,
 		    nbad == 1 ? "" : "s");
 		free(err);
 		rc = 1;
@@ -906,7 +906,7 @@ cmd_triage(const char *what, int argc, char **argv)
 		 * mistake, not a decision. A key without a type waits for the store to tell. */
 		if (store_scope_check(scope, value, &err) == -1) {
 			/* The value as typed, its control characters shown (text.h). */
-			fprintf(stderr, "tfdrift suppress: --scope %s --value '", store_scope_name(scope));
+			fprintf(stderr, "tfdrift: --scope %s --value '", store_scope_name(scope));
 			text_fputs(stderr, value);
 			fprintf(stderr, "' %s\n", err);
 			free(err);
@@ -924,7 +924,7 @@ cmd_triage(const char *what, int argc, char **argv)
 			if (time_opt("suppress", "until", until_s, 1, &until) != 0)
 				return CLI_EXIT_USAGE;
 			if (until <= now) {
-				fprintf(stderr, "tfdrift suppress: --until %s is not in the future\n", until_s);
+				fprintf(stderr, "tfdrift: --until %s is not in the future\n", until_s);
 				return 1;
 			}
 		}
@@ -942,7 +942,7 @@ cmd_triage(const char *what, int argc, char **argv)
 	if (is_ack || (scope == SCOPE_FINDING && !is_undo)) {
 		/* A finding is named by its id or a unique prefix of it. */
 		if (store_find_finding(st, is_ack ? argv[optind] : value, &fid, &err) != 0) {
-			fprintf(stderr, "tfdrift %s: %s\n", what, err);
+			fprintf(stderr, "tfdrift: %s\n", err);
 			free(err);
 			store_close(st);
 			return 1;
@@ -955,7 +955,7 @@ cmd_triage(const char *what, int argc, char **argv)
 	else
 		rc = store_suppress(st, scope, fid != NULL ? fid : value, until, by, note, now, &id, &err);
 	if (rc != 0) {
-		fprintf(stderr, "tfdrift %s: not saved: %s\n", what, err);
+		fprintf(stderr, "tfdrift: not saved: %s\n", err);
 		free(err);
 	} else {
 		/* Committed and synced: only now say it is done. */
@@ -1079,7 +1079,7 @@ cmd_freeze(int argc, char **argv)
 			if ((st = open_store("freeze list", storepath, STORE_NOCREATE)) == NULL ||
 			    store_freeze_list(st, all, now, &ws, &nws, &err) != 0) {
 				if (err != NULL)
-					fprintf(stderr, "tfdrift freeze list: %s\n", err);
+					fprintf(stderr, "tfdrift: %s\n", err);
 				rc = 1;
 			}
 			for (i = 0; i < nws; i++)
@@ -1104,7 +1104,7 @@ cmd_freeze(int argc, char **argv)
 			goto done;
 		}
 		if (store_freeze_end(st, argv[optind], tf_current_user(), now, &cancelled, &err) != 0) {
-			fprintf(stderr, "tfdrift freeze end: not saved: %s\n", err);
+			fprintf(stderr, "tfdrift: not saved: %s\n", err);
 			rc = 1;
 		} else
 			fprintf(stderr, "tfdrift: freeze %s %s\n", argv[optind],
@@ -1133,7 +1133,7 @@ cmd_freeze(int argc, char **argv)
 		goto done;
 	}
 	if (store_freeze_add(st, &w, tf_current_user(), now, &id, &err) != 0) {
-		fprintf(stderr, "tfdrift freeze add: not saved: %s\n", err);
+		fprintf(stderr, "tfdrift: not saved: %s\n", err);
 		rc = 1;
 	} else {
 		/* Committed and synced: only now say it is done. */
@@ -1160,7 +1160,7 @@ collect_yaml(const char *path, struct strlist *files, int *bad)
 	int n, i;
 
 	if (stat(path, &st) != 0) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		fprintf(stderr, "tfdrift: %s: %s\n", path, strerror(errno));
 		(*bad)++;
 		return;
 	}
@@ -1170,7 +1170,7 @@ collect_yaml(const char *path, struct strlist *files, int *bad)
 	}
 	n = scandir(path, &ents, NULL, alphasort);
 	if (n < 0) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		fprintf(stderr, "tfdrift: %s: %s\n", path, strerror(errno));
 		(*bad)++;
 		return;
 	}
@@ -1255,7 +1255,7 @@ cmd_rules_coverage(int argc, char **argv)
 			if (cov_service_match(eventmap_entry(m, k)->service, only))
 				break;
 		if (only != NULL && k == eventmap_count(m)) {
-			fprintf(stderr, "tfdrift rules coverage: no event map for service %s\n", only);
+			fprintf(stderr, "tfdrift: no event map for service %s\n", only);
 			bad++;
 		}
 		if (bad == 0)

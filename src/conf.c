@@ -827,7 +827,7 @@ conf_load_report(struct conf *c, const char *explicit_path, FILE *fp)
 
 	if (file != NULL && conf_load(c, file, &errs, &nerrs) != 0) {
 		for (i = 0; i < nerrs; i++)
-			fprintf(fp, "%s\n", errs[i]);
+			fprintf(fp, "tfdrift: %s\n", errs[i]);
 		fprintf(fp, "tfdrift: %zu error%s in %s\n", nerrs, nerrs == 1 ? "" : "s", file);
 		rc = -1;
 	}
@@ -1502,10 +1502,8 @@ load_sources(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs, size_
 			int col = j < s.naws ? s.aws[j].col : s.gcp[j - s.naws].col;
 
 			if (strcmp(a, b) == 0) {
-				*errs = xreallocarray(*errs, *nerrs + 1, sizeof **errs);
-				(*errs)[(*nerrs)++] = xasprintf("%s:%d:%d: duplicate source name '%s' "
-				    "(each source needs its own: it keys the cursor in the store)",
-				    d->name, line, col, b);
+				yerr_add_at(errs, nerrs, d, line, col, "duplicate source name '%s' "
+				    "(each source needs its own: it keys the cursor in the store)", b);
 			}
 		}
 	if (*nerrs > before) {

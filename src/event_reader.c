@@ -211,7 +211,7 @@ set_failed(struct ev_reader *r, char **err, char *msg)
 static int
 read_failure(struct ev_reader *r, char **err)
 {
-	return set_failed(r, err, xasprintf("%s:%llu: %s", r->name, (unsigned long long)r->line,
+	return set_failed(r, err, tf_locf(r->name, (unsigned long long)r->line, 0, "%s",
 	    r->ioerr != NULL ? r->ioerr : "read error"));
 }
 
@@ -223,10 +223,10 @@ too_large(struct ev_reader *r, const char *what, uint64_t line, size_t col, char
 	char lim[32];
 
 	tf_size_str(TF_MAX_RECORD, lim);
-	return set_failed(r, err, xasprintf("%s:%llu:%zu: %s larger than %s, the limit for one "
+	return set_failed(r, err, tf_locf(r->name, (unsigned long long)line, col, "%s larger "
+	    "than %s, the limit for one "
 	    "audit record (a JSON line, or one element of Records, Events or entries); is it an "
-	    "audit log? (give one record per line, or a {\"Records\":[...]} document)", r->name,
-	    (unsigned long long)line, col, what, lim));
+	    "audit log? (give one record per line, or a {\"Records\":[...]} document)", what, lim));
 }
 
 /* The words of a failure in a document, which ends the reading. */
@@ -237,29 +237,28 @@ doc_failure(struct ev_reader *r, const struct rd_fail *f, char **err)
 
 	switch (f->kind) {
 	case E_NUL:
-		return set_failed(r, err, xasprintf("%s:%llu:%zu: invalid JSON: %s", r->name, line,
-		    f->col, f->what));
+		return set_failed(r, err, tf_locf(r->name, line, f->col, "invalid JSON: %s",
+		    f->what));
 	case E_TRUNC:
 		/* Just past the last byte there is, not at trailing blank lines. */
-		return set_failed(r, err, xasprintf("%s:%llu:%llu: unexpected end of input: the file "
-		    "looks truncated (interrupted download or copy?); get a complete copy", r->name,
-		    (unsigned long long)r->nb_line, (unsigned long long)(r->nb_end - r->nb_bol + 1)));
+		return set_failed(r, err, tf_locf(r->name, (unsigned long long)r->nb_line,
+		    (unsigned long long)(r->nb_end - r->nb_bol + 1), "unexpected end of input: the "
+		    "file looks truncated (interrupted download or copy?); get a complete copy"));
 	case E_AFTER:
-		return set_failed(r, err, xasprintf("%s:%llu:%zu: unexpected data after the JSON "
-		    "document (several documents in one file?); give one JSON record per line (jq -c)",
-		    r->name, line, f->col));
+		return set_failed(r, err, tf_locf(r->name, line, f->col, "unexpected data after "
+		    "the JSON document (several documents in one file?); give one JSON record per "
+		    "line (jq -c)"));
 	case E_SEP:
 		/* A value where a separator belongs: most likely a missing ',' at the end of the
 		 * previous non-blank line. */
 		if (f->prev_line != 0 && f->prev_line != f->line)
-			return set_failed(r, err, xasprintf("%s:%llu:%zu: invalid JSON: %s (is a ',' "
-			    "missing at the end of line %llu?); fix the file", r->name, line, f->col,
-			    f->what, (unsigned long long)f->prev_line));
+			return set_failed(r, err, tf_locf(r->name, line, f->col, "invalid JSON: %s (is a "
+			    "',' missing at the end of line %llu?); fix the file", f->what, (unsigned long long)f->prev_line));
 		/* FALLTHROUGH */
 	case E_SYNTAX:
 	default:
-		return set_failed(r, err, xasprintf("%s:%llu:%zu: invalid JSON: %s; fix the file, or "
-		    "give one JSON record per line (JSON lines)", r->name, line, f->col, f->what));
+		return set_failed(r, err, tf_locf(r->name, line, f->col, "invalid JSON: %s; fix the "
+		    "file, or give one JSON record per line (JSON lines)", f->what));
 	}
 }
 

@@ -224,7 +224,7 @@ track_store(struct watch *w, struct state_index *ix)
 	 * events again does not print them open. */
 	if (store_load_findings(w->store, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &prior,
 	    &err) < 0) {
-		fprintf(stderr, "tfdrift watch: %s\n", err);
+		fprintf(stderr, "tfdrift: %s\n", err);
 		free(err);
 		return -1;
 	}
@@ -249,7 +249,7 @@ track_store(struct watch *w, struct state_index *ix)
 	}
 	free(prior.v);
 	if (res.n > 0 && store_put_findings(w->store, &res, &err) != 0) {
-		fprintf(stderr, "tfdrift watch: resolutions not saved: %s\n", err);
+		fprintf(stderr, "tfdrift: resolutions not saved: %s\n", err);
 		free(err);
 		rc = -1;
 	}
@@ -427,7 +427,7 @@ watch_main(int argc, char **argv, const char *config)
 	for (i = 0; i < w->conf.states.n; i++)
 		strlist_push(&w->states, w->conf.states.v[i]);
 	if (w->states.n == 0) {
-		fprintf(stderr, "tfdrift watch: no states: add `states:` to the config or --state SRC\n");
+		fprintf(stderr, "tfdrift: no states: add `states:` to the config or --state SRC\n");
 		goto out;
 	}
 	w->color = w->format == OUT_TEXT && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
@@ -453,7 +453,7 @@ watch_main(int argc, char **argv, const char *config)
 			tf_thread_stop_set(NULL, NULL);
 			fprintf(stderr, "tfdrift: %s\n", err);
 			if (once && tf_mono_ms() >= deadline)
-				fprintf(stderr, "tfdrift watch: the states were not read within the --once "
+				fprintf(stderr, "tfdrift: the states were not read within the --once "
 				    "time limit (%s); no source was polled\n", limit);
 			free(err);
 			goto out;
@@ -467,13 +467,13 @@ watch_main(int argc, char **argv, const char *config)
 	if (storepath == NULL)
 		storepath = w->conf.store;
 	if (storepath != NULL && store_open(storepath, 0, &w->store, &err) != 0) {
-		fprintf(stderr, "tfdrift watch: %s\n", err);
+		fprintf(stderr, "tfdrift: %s\n", err);
 		free(err);
 		goto out;
 	}
 	/* The outputs first: the store's drift that the states resolve at start is sent too. */
 	if ((w->notify = notify_new_store(&w->conf, storepath, &err)) == NULL) {
-		fprintf(stderr, "tfdrift watch: %s\n", err);
+		fprintf(stderr, "tfdrift: %s\n", err);
 		free(err);
 		state_index_unref(ix);
 		goto out;
@@ -491,7 +491,7 @@ watch_main(int argc, char **argv, const char *config)
 			detector_set_freezes(w->det, sw, nsw);
 			freeze_windows_free(sw, nsw);
 		} else {
-			fprintf(stderr, "tfdrift watch: %s\n", err);
+			fprintf(stderr, "tfdrift: %s\n", err);
 			free(err);
 			err = NULL;
 		}
@@ -503,11 +503,11 @@ watch_main(int argc, char **argv, const char *config)
 	w->eng = engine_new(w->det, w->store, 10000, &cons);
 	engine_set_state_loader(w->eng, states_loader, w->st, w->conf.state_refresh_ms);
 	if (so.since_ms != 0 && so.until_ms != 0 && so.until_ms <= so.since_ms) {
-		fprintf(stderr, "tfdrift watch: --until must be after --since\n");
+		fprintf(stderr, "tfdrift: --until must be after --since\n");
 		goto out;
 	}
 	if (sources_add(w->eng, &w->conf, &files, &so, &err) < 0) {
-		fprintf(stderr, "tfdrift watch: %s\n", err);
+		fprintf(stderr, "tfdrift: %s\n", err);
 		free(err);
 		goto out;
 	}
@@ -526,7 +526,7 @@ watch_main(int argc, char **argv, const char *config)
 				sb_addf(&late, "%s%s", late.len ? ", " : "", st[i].name);
 		}
 		if (late.len > 0)
-			fprintf(stderr, "tfdrift watch: --once stopped at its time limit (%s); not "
+			fprintf(stderr, "tfdrift: --once stopped at its time limit (%s); not "
 			    "finished: %s\n", limit, late.buf);
 		sb_free(&late);
 		engine_statuses_free(st, nst);
@@ -540,7 +540,7 @@ watch_main(int argc, char **argv, const char *config)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	if (engine_start(w->eng, &err) != 0) {
-		fprintf(stderr, "tfdrift watch: %s\n", err);
+		fprintf(stderr, "tfdrift: %s\n", err);
 		free(err);
 		goto out;
 	}

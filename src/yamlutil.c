@@ -26,8 +26,8 @@ ydoc_load_mem(struct ydoc *d, const char *name, const char *buf, size_t len, cha
 	if (!yaml_parser_load(&p, &d->doc)) {
 		if (p.error == YAML_MEMORY_ERROR || p.error == YAML_NO_ERROR)
 			tf_fatal("out of memory (reading %s)", name);
-		tf_err(err, "%s:%zu:%zu: YAML syntax error: %s%s%s", name,
-		    p.problem_mark.line + 1, p.problem_mark.column + 1,
+		tf_err_at(err, name, (unsigned long long)p.problem_mark.line + 1,
+		    (unsigned long long)p.problem_mark.column + 1, "YAML syntax error: %s%s%s",
 		    p.problem ? p.problem : "unknown problem",
 		    p.context ? " " : "", p.context ? p.context : "");
 		yaml_parser_delete(&p);
@@ -146,17 +146,25 @@ yerr_add(char ***errs, size_t *nerrs, const struct ydoc *d, const yaml_node_t *n
     const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
-	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
-	va_end(ap);
 	*errs = xreallocarray(*errs, *nerrs + 1, sizeof **errs);
-	if (n != NULL)
-		(*errs)[(*nerrs)++] = xasprintf("%s:%d:%d: %s", d->name, ynode_line(n), ynode_col(n), msg);
-	else
-		(*errs)[(*nerrs)++] = xasprintf("%s: %s", d->name, msg);
-	free(msg);
+	va_start(ap, fmt);
+	(*errs)[(*nerrs)++] = tf_vlocf(d->name, (unsigned long long)ynode_line(n),
+	    (unsigned long long)ynode_col(n), fmt, ap);
+	va_end(ap);
+}
+
+void
+yerr_add_at(char ***errs, size_t *nerrs, const struct ydoc *d, int line, int col,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	*errs = xreallocarray(*errs, *nerrs + 1, sizeof **errs);
+	va_start(ap, fmt);
+	(*errs)[(*nerrs)++] = tf_vlocf(d->name, line > 0 ? (unsigned long long)line : 0,
+	    col > 0 ? (unsigned long long)col : 0, fmt, ap);
+	va_end(ap);
 }
 
 void

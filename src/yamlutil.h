@@ -34,6 +34,9 @@ int yscalar_bool(const char *s, int *out);
 /* Append "name:line:col: msg" to a heap array of messages. */
 void yerr_add(char ***errs, size_t *nerrs, const struct ydoc *d, const yaml_node_t *n,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The same at a line and column of d's file (tf_locf). */
+void yerr_add_at(char ***errs, size_t *nerrs, const struct ydoc *d, int line, int col,
+    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 void yerrs_free(char **errs, size_t nerrs);
 
 #endif
