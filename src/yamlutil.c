@@ -167,6 +167,150 @@ yerr_add_at(char ***errs, size_t *nerrs, const struct ydoc *d, int line, int col
 	va_end(ap);
 }
 
+const char *
+ynode_kind(const yaml_node_t *n)
+{
+	if (n == NULL)
+		return "nothing";
+	if (ynode_is_map(n))
+		return "a mapping";
+	if (ynode_is_seq(n))
+		return "a list";
+	if (ynode_is_null(n))
+		return "empty";
+	return "a single value";
+}
+
+int
+ynode_is_null(const yaml_node_t *n)
+{
+	const char *s = ynode_str(n);
+
+	if (s == NULL || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return 0;
+	return *s == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
+	    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
+}
+
+char *
+yword_list(const char *const *w, size_t n)
+{
+	struct strbuf sb;
+	size_t i;
+
+	sb_init(&sb);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			sb_adds(&sb, i + 1 == n ? " or " : ", ");
+		sb_adds(&sb, w[i]);
+	}
+	return sb_detach(&sb);
+}
+
+/* Up to this many names are listed after an unknown one with no near miss. */
+#define YNAMES_LISTED 8
+
+void
+yerr_unknown(char ***errs, size_t *nerrs, const struct ydoc *d, const yaml_node_t *n,
+    const char *what, const char *key, const char *const *names, size_t nnames)
+{
+	const char *m = tf_near_miss(key, names, nnames);
+	char *all;
+
+	if (m != NULL)
+		yerr_add(errs, nerrs, d, n, "unknown %s '%s' (did you mean '%s'?)", what, key, m);
+	else if (nnames > 0 && nnames <= YNAMES_LISTED) {
+		all = yword_list(names, nnames);
+		yerr_add(errs, nerrs, d, n, "unknown %s '%s' (expected %s)", what, key, all);
+		free(all);
+	} else
+		yerr_add(errs, nerrs, d, n, "unknown %s '%s'", what, key);
+}
+
+void
+yerr_type(char ***errs, size_t *nerrs, const struct ydoc *d, const yaml_node_t *n,
+    const char *what, const char *want)
+{
+	yerr_add(errs, nerrs, d, n, "%s must be %s, not %s", what, want, ynode_kind(n));
+}
+
+const char *
+ykey_str(char ***errs, size_t *nerrs, const struct ydoc *d, const yaml_node_t *k,
+    const char *what)
+{
+	const char *s = ynode_str(k);
+
+	if (s == NULL)
+		yerr_add(errs, nerrs, d, k, "%s names must be plain strings, not %s", what,
+		    ynode_kind(k));
+	return s;
+}
+
+int
+ykey_repeated(char ***errs, size_t *nerrs, struct ydoc *d, yaml_node_t *map, size_t i,
+    yaml_node_t *k, const char *what)
+{
+	yaml_node_t *k2, *v2;
+	const char *s = ynode_str(k), *s2;
+	size_t j;
+
+	for (j = 0; s != NULL && j < i && ymap_pair(d, map, j, &k2, &v2); j++) {
+		if ((s2 = ynode_str(k2)) != NULL && strcmp(s, s2) == 0) {
+			yerr_add(errs, nerrs, d, k, "duplicate %s '%s' (first at line %d)", what, s,
+			    ynode_line(k2));
+			return (int)j;
+		}
+	}
+	return -1;
+}
+
+int
+ykey_index(char ***errs, size_t *nerrs, struct ydoc *d, yaml_node_t *map, size_t i,
+    yaml_node_t *k, const char *what, const char *const *names, size_t nnames)
+{
+	const char *s;
+	size_t j;
+
+	if ((s = ykey_str(errs, nerrs, d, k, what)) == NULL)
+		return -1;
+	if (ykey_repeated(errs, nerrs, d, map, i, k, what) >= 0)
+		return -1;
+	for (j = 0; j < nnames; j++)
+		if (strcmp(s, names[j]) == 0)
+			return (int)j;
+	yerr_unknown(errs, nerrs, d, k, what, s, names, nnames);
+	return -1;
+}
+
+size_t
+ycheck_keys(char ***errs, size_t *nerrs, struct ydoc *d, yaml_node_t *map, const char *what,
+    const char *const *names, size_t nnames)
+{
+	yaml_node_t *k, *v, **first;
+	size_t i, j, before = *nerrs;
+	const char *s;
+
+	/* The first key of each name: a repeat is found without comparing every pair of keys
+	 * (a 4 MiB file can hold a mapping of 100,000). */
+	first = xcalloc(nnames + 1, sizeof *first);
+	for (i = 0; ymap_pair(d, map, i, &k, &v); i++) {
+		if ((s = ykey_str(errs, nerrs, d, k, what)) == NULL)
+			continue;
+		for (j = 0; j < nnames; j++)
+			if (strcmp(s, names[j]) == 0)
+				break;
+		if (j == nnames)
+			yerr_unknown(errs, nerrs, d, k, what, s, names, nnames);
+		else if (first[j] != NULL)
+			yerr_add(errs, nerrs, d, k, "duplicate %s '%s' (first at line %d)", what, s,
+			    ynode_line(first[j]));
+		else
+			first[j] = k;
+	}
+	free(first);
+	return *nerrs - before;
+}
+
 void
 yerrs_free(char **errs, size_t nerrs)
 {

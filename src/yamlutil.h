@@ -39,4 +39,41 @@ void yerr_add_at(char ***errs, size_t *nerrs, const struct ydoc *d, int line, in
     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 void yerrs_free(char **errs, size_t nerrs);
 
+/*
+ * Checks shared by every YAML reader (config, rules, themes, event maps), each mistake with one
+ * wording, added at the node with yerr_add:
+ *   "WHAT names must be plain strings, not KIND"      a key that is a mapping or a list
+ *   "unknown WHAT 'X' (did you mean 'Y'?)"            or "(expected A, B or C)" for a few names
+ *   "duplicate WHAT 'X' (first at line N)"            a key given twice
+ *   "WHAT must be WANT, not KIND"                     the wrong type of node
+ */
+/* What a node is, for "not KIND": "a mapping", "a list", "empty" (YAML's null) or "a single
+ * value"; "nothing" for NULL. */
+const char *ynode_kind(const yaml_node_t *n);
+/* A plain empty, ~ or null scalar: YAML's null (0 for NULL). */
+int ynode_is_null(const yaml_node_t *n);
+/* "a, b, c or d" (heap). */
+char *yword_list(const char *const *w, size_t n);
+/* "unknown WHAT 'KEY' ..." at n, naming the nearest of names when it looks like a typo. */
+void yerr_unknown(char ***errs, size_t *nerrs, const struct ydoc *d, const yaml_node_t *n,
+    const char *what, const char *key, const char *const *names, size_t nnames);
+/* "WHAT must be WANT, not KIND" at n. */
+void yerr_type(char ***errs, size_t *nerrs, const struct ydoc *d, const yaml_node_t *n,
+    const char *what, const char *want);
+/* A mapping key: its text, or NULL after "WHAT names must be plain strings, not KIND". */
+const char *ykey_str(char ***errs, size_t *nerrs, const struct ydoc *d, const yaml_node_t *k,
+    const char *what);
+/* The index of the key before i in map with the same text as key (a repeat), or -1; with an
+ * error "duplicate WHAT 'KEY' (first at line N)" at k when there is one. */
+int ykey_repeated(char ***errs, size_t *nerrs, struct ydoc *d, yaml_node_t *map, size_t i,
+    yaml_node_t *k, const char *what);
+/* Key i (k) of map, for a loop that reads each: its index in names, or -1 after an error
+ * (not a plain string, given before, or unknown). */
+int ykey_index(char ***errs, size_t *nerrs, struct ydoc *d, yaml_node_t *map, size_t i,
+    yaml_node_t *k, const char *what, const char *const *names, size_t nnames);
+/* Every key of map: plain strings, among names and each once.
+ * Returns the number of errors added. */
+size_t ycheck_keys(char ***errs, size_t *nerrs, struct ydoc *d, yaml_node_t *map,
+    const char *what, const char *const *names, size_t nnames);
+
 #endif
