@@ -404,14 +404,14 @@ freeze_scalar(struct ydoc *d, yaml_node_t *v, const char *where, const char *key
 	return s;
 }
 
-/* Index of key i (k) of the mapping it in names, or -1 (reported: not a plain string, given
- * twice, or unknown, with a near miss). */
+/* Index of key k in names, or -1 (reported: not a plain string, unknown, with a near miss, or
+ * given twice; first[] as ykey_index). */
 static int
-src_key(struct ydoc *d, yaml_node_t *it, size_t i, yaml_node_t *k, const char *where,
-    const char *const *names, size_t n, char ***errs, size_t *nerrs)
+src_key(struct ydoc *d, yaml_node_t *k, const char *where, const char *const *names, size_t n,
+    yaml_node_t **first, char ***errs, size_t *nerrs)
 {
 	char *what = strncmp(where, "key", 3) == 0 ? xstrdup(where) : xasprintf("key in %s", where);
-	int x = ykey_index(errs, nerrs, d, it, i, k, what, names, n);
+	int x = ykey_index(errs, nerrs, d, k, what, names, n, first);
 
 	free(what);
 	return x;
@@ -423,6 +423,7 @@ load_freeze_item(struct ydoc *d, yaml_node_t *it, size_t idx, struct freeze_wind
     char ***errs, size_t *nerrs)
 {
 	yaml_node_t *k, *v, *start_n = NULL, *end_n = NULL;
+	yaml_node_t *first[TF_ARRLEN(freeze_keys)] = { 0 };
 	char *where = xasprintf("freeze_windows item %zu", idx + 1), *s;
 	size_t i;
 	int bad = 0;
@@ -438,7 +439,7 @@ load_freeze_item(struct ydoc *d, yaml_node_t *it, size_t idx, struct freeze_wind
 	}
 	for (i = 0; ymap_pair(d, it, i, &k, &v); i++) {
 		const char *key = ynode_str(k);
-		int found = src_key(d, it, i, k, where, freeze_keys, TF_ARRLEN(freeze_keys), errs,
+		int found = src_key(d, k, where, freeze_keys, TF_ARRLEN(freeze_keys), first, errs,
 		    nerrs);
 
 		switch (found) {
@@ -612,7 +613,7 @@ static void dump_outputs(const struct conf *c, FILE *fp);
 static void
 load_root(struct conf *c, struct ydoc *d, char ***errs, size_t *nerrs)
 {
-	yaml_node_t *root = ydoc_root(d), *k, *v;
+	yaml_node_t *root = ydoc_root(d), *k, *v, **first;
 	const char **names;
 	size_t i;
 
@@ -624,13 +625,14 @@ load_root(struct conf *c, struct ydoc *d, char ***errs, size_t *nerrs)
 		return;
 	}
 	names = xcalloc(TF_ARRLEN(options) + 2, sizeof *names);
+	first = xcalloc(TF_ARRLEN(options) + 2, sizeof *first);
 	for (i = 0; i < TF_ARRLEN(options); i++)
 		names[i] = options[i].name;
 	names[i] = "sources";
 	names[i + 1] = "outputs";
 	for (i = 0; ymap_pair(d, root, i, &k, &v); i++) {
-		int x = ykey_index(errs, nerrs, d, root, i, k, "option", names,
-		    TF_ARRLEN(options) + 2);
+		int x = ykey_index(errs, nerrs, d, k, "option", names, TF_ARRLEN(options) + 2,
+		    first);
 
 		if (x < 0)
 			continue;
@@ -641,6 +643,7 @@ load_root(struct conf *c, struct ydoc *d, char ***errs, size_t *nerrs)
 		else
 			load_option(c, &options[x], d, v, errs, nerrs);
 	}
+	free(first);
 	free(names);
 }
 
@@ -1113,6 +1116,7 @@ load_aws_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_aws_sou
 {
 	char *where = xasprintf("sources.aws item %zu", idx + 1), *s;
 	yaml_node_t *k, *v;
+	yaml_node_t *first[TF_ARRLEN(aws_keys)] = { 0 };
 	size_t i;
 	int bad = 0, f;
 
@@ -1129,7 +1133,7 @@ load_aws_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_aws_sou
 		return -1;
 	}
 	for (i = 0; ymap_pair(d, it, i, &k, &v); i++) {
-		f = src_key(d, it, i, k, where, aws_keys, TF_ARRLEN(aws_keys), errs, nerrs);
+		f = src_key(d, k, where, aws_keys, TF_ARRLEN(aws_keys), first, errs, nerrs);
 		switch (f) {
 		case -1: bad = 1; break;
 		case 0:
@@ -1214,6 +1218,7 @@ load_gcp_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_gcp_sou
 {
 	char *where = xasprintf("sources.gcp item %zu", idx + 1), *s;
 	yaml_node_t *k, *v;
+	yaml_node_t *first[TF_ARRLEN(gcp_keys)] = { 0 };
 	size_t i;
 	int bad = 0, f;
 
@@ -1230,7 +1235,7 @@ load_gcp_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_gcp_sou
 		return -1;
 	}
 	for (i = 0; ymap_pair(d, it, i, &k, &v); i++) {
-		f = src_key(d, it, i, k, where, gcp_keys, TF_ARRLEN(gcp_keys), errs, nerrs);
+		f = src_key(d, k, where, gcp_keys, TF_ARRLEN(gcp_keys), first, errs, nerrs);
 		switch (f) {
 		case -1: bad = 1; break;
 		case 0:
@@ -1294,6 +1299,7 @@ load_falco_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_falco
 	static const char *const keys[] = { "name", "path" };
 	char *where = xasprintf("sources.falco item %zu", idx + 1), *s;
 	yaml_node_t *k, *v;
+	yaml_node_t *first[TF_ARRLEN(keys)] = { 0 };
 	size_t i;
 	int bad = 0, f;
 
@@ -1307,7 +1313,7 @@ load_falco_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_falco
 		return -1;
 	}
 	for (i = 0; ymap_pair(d, it, i, &k, &v); i++) {
-		if ((f = src_key(d, it, i, k, where, keys, TF_ARRLEN(keys), errs, nerrs)) < 0) {
+		if ((f = src_key(d, k, where, keys, TF_ARRLEN(keys), first, errs, nerrs)) < 0) {
 			bad = 1;
 			continue;
 		}
@@ -1349,6 +1355,7 @@ load_sources(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs, size_
 {
 	struct conf_sources s;
 	yaml_node_t *k, *sv;
+	yaml_node_t *first[TF_ARRLEN(source_keys)] = { 0 };
 	size_t i, j, before = *nerrs;
 
 	memset(&s, 0, sizeof s);
@@ -1362,7 +1369,7 @@ load_sources(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs, size_
 		return;
 	}
 	for (i = 0; ymap_pair(d, v, i, &k, &sv); i++) {
-		int f = src_key(d, v, i, k, "key under sources", source_keys, TF_ARRLEN(source_keys),
+		int f = src_key(d, k, "key under sources", source_keys, TF_ARRLEN(source_keys), first,
 		    errs, nerrs);
 
 		if (f == 2) {
@@ -1771,6 +1778,7 @@ load_output(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_output *o,
 {
 	char *where = xasprintf("outputs item %zu", idx + 1), *s;
 	yaml_node_t *k, *v, *type_n = NULL;
+	yaml_node_t *first[TF_ARRLEN(output_keys)] = { 0 };
 	size_t i, j;
 	int bad = 0, f;
 
@@ -1787,7 +1795,7 @@ load_output(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_output *o,
 		return -1;
 	}
 	for (i = 0; ymap_pair(d, it, i, &k, &v); i++) {
-		f = src_key(d, it, i, k, where, output_keys, TF_ARRLEN(output_keys), errs, nerrs);
+		f = src_key(d, k, where, output_keys, TF_ARRLEN(output_keys), first, errs, nerrs);
 		if (f < 0) {
 			bad = 1;
 			continue;

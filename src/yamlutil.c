@@ -246,40 +246,36 @@ ykey_str(char ***errs, size_t *nerrs, const struct ydoc *d, const yaml_node_t *k
 	return s;
 }
 
-int
-ykey_repeated(char ***errs, size_t *nerrs, struct ydoc *d, yaml_node_t *map, size_t i,
-    yaml_node_t *k, const char *what)
+static void
+err_repeated(char ***errs, size_t *nerrs, const struct ydoc *d, const yaml_node_t *k,
+    const yaml_node_t *first, const char *what)
 {
-	yaml_node_t *k2, *v2;
-	const char *s = ynode_str(k), *s2;
-	size_t j;
-
-	for (j = 0; s != NULL && j < i && ymap_pair(d, map, j, &k2, &v2); j++) {
-		if ((s2 = ynode_str(k2)) != NULL && strcmp(s, s2) == 0) {
-			yerr_add(errs, nerrs, d, k, "duplicate %s '%s' (first at line %d)", what, s,
-			    ynode_line(k2));
-			return (int)j;
-		}
-	}
-	return -1;
+	yerr_add(errs, nerrs, d, k, "duplicate %s '%s' (first at line %d)", what, ynode_str(k),
+	    ynode_line(first));
 }
 
 int
-ykey_index(char ***errs, size_t *nerrs, struct ydoc *d, yaml_node_t *map, size_t i,
-    yaml_node_t *k, const char *what, const char *const *names, size_t nnames)
+ykey_index(char ***errs, size_t *nerrs, const struct ydoc *d, yaml_node_t *k,
+    const char *what, const char *const *names, size_t nnames, yaml_node_t **first)
 {
 	const char *s;
 	size_t j;
 
 	if ((s = ykey_str(errs, nerrs, d, k, what)) == NULL)
 		return -1;
-	if (ykey_repeated(errs, nerrs, d, map, i, k, what) >= 0)
-		return -1;
 	for (j = 0; j < nnames; j++)
 		if (strcmp(s, names[j]) == 0)
-			return (int)j;
-	yerr_unknown(errs, nerrs, d, k, what, s, names, nnames);
-	return -1;
+			break;
+	if (j == nnames) {
+		yerr_unknown(errs, nerrs, d, k, what, s, names, nnames);
+		return -1;
+	}
+	if (first[j] != NULL) {
+		err_repeated(errs, nerrs, d, k, first[j], what);
+		return -1;
+	}
+	first[j] = k;
+	return (int)j;
 }
 
 size_t
@@ -287,26 +283,13 @@ ycheck_keys(char ***errs, size_t *nerrs, struct ydoc *d, yaml_node_t *map, const
     const char *const *names, size_t nnames)
 {
 	yaml_node_t *k, *v, **first;
-	size_t i, j, before = *nerrs;
-	const char *s;
+	size_t i, before = *nerrs;
 
 	/* The first key of each name: a repeat is found without comparing every pair of keys
 	 * (a 4 MiB file can hold a mapping of 100,000). */
 	first = xcalloc(nnames + 1, sizeof *first);
-	for (i = 0; ymap_pair(d, map, i, &k, &v); i++) {
-		if ((s = ykey_str(errs, nerrs, d, k, what)) == NULL)
-			continue;
-		for (j = 0; j < nnames; j++)
-			if (strcmp(s, names[j]) == 0)
-				break;
-		if (j == nnames)
-			yerr_unknown(errs, nerrs, d, k, what, s, names, nnames);
-		else if (first[j] != NULL)
-			yerr_add(errs, nerrs, d, k, "duplicate %s '%s' (first at line %d)", what, s,
-			    ynode_line(first[j]));
-		else
-			first[j] = k;
-	}
+	for (i = 0; ymap_pair(d, map, i, &k, &v); i++)
+		ykey_index(errs, nerrs, d, k, what, names, nnames, first);
 	free(first);
 	return *nerrs - before;
 }

@@ -63,14 +63,11 @@ void yerr_type(char ***errs, size_t *nerrs, const struct ydoc *d, const yaml_nod
 /* A mapping key: its text, or NULL after "WHAT names must be plain strings, not KIND". */
 const char *ykey_str(char ***errs, size_t *nerrs, const struct ydoc *d, const yaml_node_t *k,
     const char *what);
-/* The index of the key before i in map with the same text as key (a repeat), or -1; with an
- * error "duplicate WHAT 'KEY' (first at line N)" at k when there is one. */
-int ykey_repeated(char ***errs, size_t *nerrs, struct ydoc *d, yaml_node_t *map, size_t i,
-    yaml_node_t *k, const char *what);
-/* Key i (k) of map, for a loop that reads each: its index in names, or -1 after an error
- * (not a plain string, given before, or unknown). */
-int ykey_index(char ***errs, size_t *nerrs, struct ydoc *d, yaml_node_t *map, size_t i,
-    yaml_node_t *k, const char *what, const char *const *names, size_t nnames);
+/* A mapping's key k, for a loop that reads each: its index in names, or -1 after an error
+ * (not a plain string, unknown, or given before). first[] has nnames entries, zeroed before
+ * the loop; it keeps the first key of each name, so repeats cost no search. */
+int ykey_index(char ***errs, size_t *nerrs, const struct ydoc *d, yaml_node_t *k,
+    const char *what, const char *const *names, size_t nnames, yaml_node_t **first);
 /* Every key of map: plain strings, among names and each once.
  * Returns the number of errors added. */
 size_t ycheck_keys(char ***errs, size_t *nerrs, struct ydoc *d, yaml_node_t *map,
