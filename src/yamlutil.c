@@ -208,7 +208,7 @@ yword_list(const char *const *w, size_t n)
 }
 
 /* Up to this many names are listed after an unknown one with no near miss. */
-#define YNAMES_LISTED 8
+#define YNAMES_LISTED 20
 
 void
 yerr_unknown(char ***errs, size_t *nerrs, const struct ydoc *d, const yaml_node_t *n,
