@@ -85,6 +85,8 @@ struct ev_reader {
 	struct strbuf rec;
 	uint64_t rec_line;
 	size_t rec_col;
+	uint64_t at_line;           /* where the record handed out starts (0: see its origin) */
+	size_t at_col;
 
 	/* the container being walked */
 	int cont_obj;               /* its array is a member of an object (else a top-level array) */
@@ -672,6 +674,30 @@ parse_rec(struct ev_reader *r, struct rd_fail *f)
 }
 
 /* Turn one value into an event, counting and reporting what it is not. 1 when *ev is set. */
+/* A warning about the record from origin: "FILE:LINE:COL: what (ORIGIN)" for an element of a
+ * document, whose origin is its index ("FILE#3"); else "ORIGIN: what" (a JSON line's origin
+ * is "FILE:LINE" already). */
+static void record_warn(struct ev_reader *r, const char *origin, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+record_warn(struct ev_reader *r, const char *origin, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg, *line;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (r->at_line != 0)
+		line = tf_locf(r->name, r->at_line, r->at_col, "%s (%s)", msg, origin);
+	else
+		line = tf_locf(origin, 0, 0, "%s", msg);
+	reader_warn(r, "%s", line);
+	free(line);
+	free(msg);
+}
+
 static int
 take_record(struct ev_reader *r, json_object *o, struct event *ev, const char *origin)
 {
@@ -682,12 +708,12 @@ take_record(struct ev_reader *r, json_object *o, struct event *ev, const char *o
 	rc = event_sniff_record(o, ev, &why);
 	if (rc == REC_MALFORMED) {
 		r->cnt.malformed++;
-		reader_warn(r, "%s: malformed record: %s", origin, why);
+		record_warn(r, origin, "malformed record: %s", why);
 		return 0;
 	}
 	if (rc == REC_SKIP) {
 		r->cnt.skipped++;
-		reader_warn(r, "%s: skipped: %s", origin, why);
+		record_warn(r, origin, "skipped: %s", why);
 		return 0;
 	}
 	if (r->skip_ro && ev->read_only == 1) {
@@ -698,8 +724,8 @@ take_record(struct ev_reader *r, json_object *o, struct event *ev, const char *o
 	r->cnt.events++;
 	if (ev->repaired > 0) {
 		r->cnt.repaired++;
-		reader_warn(r, "%s: %u string%s not valid UTF-8 or holding a NUL character: shown "
-		    "with U+FFFD", origin, ev->repaired, ev->repaired == 1 ? "" : "s");
+		record_warn(r, origin, "%u string%s not valid UTF-8 or holding a NUL character: "
+		    "shown with U+FFFD", ev->repaired, ev->repaired == 1 ? "" : "s");
 	}
 	ev->origin = xstrdup(origin);
 	return 1;
@@ -1112,7 +1138,11 @@ elems_step(struct ev_reader *r, struct event *ev, char **err)
 	}
 	if ((o = parse_rec(r, &f)) == NULL)
 		return container_failed(r, &f, rc == C_ENDED && lines, err);
-	return hand_out(r, o, xasprintf("%s#%zu", r->label, r->idx++), 0, ev);
+	r->at_line = r->rec_line;
+	r->at_col = r->rec_col;
+	rc = hand_out(r, o, xasprintf("%s#%zu", r->label, r->idx++), 0, ev);
+	r->at_line = 0;
+	return rc;
 }
 
 /* In a container object after its array: its other members (checked, dropped), then '}'. */

@@ -322,13 +322,13 @@ tf_err_at(char **err, const char *file, unsigned long long line, unsigned long l
     const char *fmt, ...)
 {
 	va_list ap;
+	char *msg;
 
-	if (err == NULL)
-		return -1;
-	free(*err);
 	va_start(ap, fmt);
-	*err = tf_vlocf(file, line, col, fmt, ap);
+	msg = tf_vlocf(file, line, col, fmt, ap);
 	va_end(ap);
+	tf_err(err, "%s", msg);
+	free(msg);
 	return -1;
 }
 

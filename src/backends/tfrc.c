@@ -76,16 +76,16 @@ static int
 fail_at(struct tfrc *r, int line, int col, const char *fmt, ...)
 {
 	va_list ap;
+	char *msg;
 
 	if (r->failed)
 		return -1;
 	r->failed = 1;
-	if (r->err == NULL)
-		return -1;
-	free(*r->err);
 	va_start(ap, fmt);
-	*r->err = tf_vlocf(r->path, (unsigned long long)line, (unsigned long long)col, fmt, ap);
+	msg = tf_vlocf(r->path, (unsigned long long)line, (unsigned long long)col, fmt, ap);
 	va_end(ap);
+	tf_err(r->err, "%s", msg);
+	free(msg);
 	return -1;
 }
 
