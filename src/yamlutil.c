@@ -192,7 +192,8 @@ ynode_is_null(const yaml_node_t *n)
 	    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
 }
 
-char *
+/* "a, b, c or d" (heap). */
+static char *
 yword_list(const char *const *w, size_t n)
 {
 	struct strbuf sb;
@@ -234,7 +235,8 @@ yerr_type(char ***errs, size_t *nerrs, const struct ydoc *d, const yaml_node_t *
 	yerr_add(errs, nerrs, d, n, "%s must be %s, not %s", what, want, ynode_kind(n));
 }
 
-const char *
+/* A mapping key: its text, or NULL after "WHAT names must be plain strings, not KIND". */
+static const char *
 ykey_str(char ***errs, size_t *nerrs, const struct ydoc *d, const yaml_node_t *k,
     const char *what)
 {

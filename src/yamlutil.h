@@ -52,17 +52,12 @@ void yerrs_free(char **errs, size_t nerrs);
 const char *ynode_kind(const yaml_node_t *n);
 /* A plain empty, ~ or null scalar: YAML's null (0 for NULL). */
 int ynode_is_null(const yaml_node_t *n);
-/* "a, b, c or d" (heap). */
-char *yword_list(const char *const *w, size_t n);
 /* "unknown WHAT 'KEY' ..." at n, naming the nearest of names when it looks like a typo. */
 void yerr_unknown(char ***errs, size_t *nerrs, const struct ydoc *d, const yaml_node_t *n,
     const char *what, const char *key, const char *const *names, size_t nnames);
 /* "WHAT must be WANT, not KIND" at n. */
 void yerr_type(char ***errs, size_t *nerrs, const struct ydoc *d, const yaml_node_t *n,
     const char *what, const char *want);
-/* A mapping key: its text, or NULL after "WHAT names must be plain strings, not KIND". */
-const char *ykey_str(char ***errs, size_t *nerrs, const struct ydoc *d, const yaml_node_t *k,
-    const char *what);
 /* A mapping's key k, for a loop that reads each: its index in names, or -1 after an error
  * (not a plain string, unknown, or given before). first[] has nnames entries, zeroed before
  * the loop; it keeps the first key of each name, so repeats cost no search. */
