@@ -269,6 +269,7 @@ static void
 line_failure(struct ev_reader *r, const struct rd_fail *f)
 {
 	const char *what = f->what;
+	char *msg;
 
 	if (f->kind == E_TRUNC)
 		what = "unexpected end of line (truncated record?)";
@@ -276,8 +277,9 @@ line_failure(struct ev_reader *r, const struct rd_fail *f)
 		what = "unexpected data after the JSON value (two records on one line?)";
 	r->cnt.records++;
 	r->cnt.malformed++;
-	reader_warn(r, "%s:%llu:%zu: malformed JSON line: %s", r->name, (unsigned long long)f->line,
-	    f->col, what);
+	msg = tf_locf(r->name, (unsigned long long)f->line, f->col, "malformed JSON line: %s", what);
+	reader_warn(r, "%s", msg);
+	free(msg);
 }
 
 static void
