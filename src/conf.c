@@ -42,9 +42,10 @@ static const struct conf_option options[] = {
 	  OPT(pipeline_principals) },
 	{ "service_principals", CT_STRING_LIST,
 	  "*.amazonaws.com,"
+	  "*.amazonaws.com.cn,"
 	  "AWS Internal,"
-	  "arn:aws:iam::*:role/aws-service-role/*,"
-	  "arn:aws:sts::*:assumed-role/AWSServiceRole*,"
+	  "arn:aws*:iam::*:role/aws-service-role/*,"
+	  "arn:aws*:sts::*:assumed-role/AWSServiceRole*,"
 	  "*@cloudservices.gserviceaccount.com,"
 	  "service-*@compute-system.iam.gserviceaccount.com,"
 	  "service-*@container-engine-robot.iam.gserviceaccount.com,"
@@ -52,9 +53,10 @@ static const struct conf_option options[] = {
 	  "*@system.gserviceaccount.com",
 	  "Globs on the actor's principal, name or invokedBy that mark a change made by the "
 	  "cloud itself, which is not drift. Defaults: *.amazonaws.com is an AWS service acting "
-	  "for you (autoscaling.amazonaws.com, ...); AWS Internal is CloudTrail's invokedBy for "
-	  "AWS's own calls; aws-service-role/* and assumed-role/AWSServiceRole* are "
-	  "service-linked roles and their sessions; *@cloudservices.gserviceaccount.com is the "
+	  "for you (autoscaling.amazonaws.com, ...; .amazonaws.com.cn in China); AWS Internal is "
+	  "CloudTrail's invokedBy for AWS's own calls; aws-service-role/* and "
+	  "assumed-role/AWSServiceRole* are service-linked roles and their sessions in every "
+	  "partition (arn:aws:, arn:aws-cn:, arn:aws-us-gov:); *@cloudservices.gserviceaccount.com is the "
 	  "Google APIs service agent (managed instance groups, Deployment Manager); "
 	  "compute-system is the Compute Engine system agent (live migration, preemption, host "
 	  "maintenance); container-engine-robot is the GKE service agent (node pools, "
@@ -1097,13 +1099,17 @@ conf_sources_clear(struct conf_sources *s)
 	memset(s, 0, sizeof *s);
 }
 
-/* The region of an SQS queue URL (https://sqs.eu-west-1.amazonaws.com/...), or NULL. */
+/* The region of an SQS queue URL (https://sqs.eu-west-1.amazonaws.com/...,
+ * https://sqs-fips.us-east-1.amazonaws.com/..., https://sqs.cn-north-1.amazonaws.com.cn/...),
+ * or NULL. */
 static char *
 sqs_url_region(const char *url)
 {
 	const char *h = strstr(url, "://"), *e;
 
-	if (h == NULL || strncmp(h + 3, "sqs.", 4) != 0)
+	if (h != NULL && strncmp(h + 3, "sqs-fips.", 9) == 0)
+		h += 5;         /* "-fips" */
+	else if (h == NULL || strncmp(h + 3, "sqs.", 4) != 0)
 		return NULL;
 	h += 7;
 	e = strchr(h, '.');

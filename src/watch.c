@@ -82,7 +82,7 @@ static void
 on_findings(void *ctx, struct finding_list *l)
 {
 	struct watch *w = ctx;
-	struct out_opts o = { w->format, w->color };
+	struct out_opts o = { w->format, w->color, NULL };
 	struct finding_list show = { 0 };
 	struct store_triage *tri = NULL;
 	struct store_seen_buf seen = { 0 };

@@ -107,7 +107,7 @@ t_is "an unknown global option too" "$T_ERR" "tfdrift: unknown option --frob
 see 'tfdrift --help'"
 
 # Bad values: one line too, naming the option and what it takes.
-usage_error "scan --format xml" scan "--format xml: expected json, jsonl, text or csv" \
+usage_error "scan --format xml" scan "--format xml: expected json, jsonl, text, csv, sarif or markdown" \
     "$TFDRIFT" scan --format xml --state x --events y
 usage_error "scan --since junk" scan "--since junk: expected" "$TFDRIFT" scan --since junk
 usage_error "export --status junk" export "--status junk: expected open" \
@@ -181,7 +181,7 @@ if command -v bash >/dev/null 2>&1; then
 	}
 	t_is "tfdrift ex<TAB>" "$(complete_words ex)" export
 	t_is "tfdrift scan --fo<TAB>" "$(complete_words scan --fo)" --format
-	t_is "tfdrift scan --format <TAB>" "$(complete_words scan --format '' | sort | tr '\n' ' ')" "csv json jsonl text "
+	t_is "tfdrift scan --format <TAB>" "$(complete_words scan --format '' | sort | tr '\n' ' ')" "csv json jsonl markdown sarif text "
 	t_is "tfdrift rules c<TAB>" "$(complete_words rules c | sort | tr '\n' ' ')" "check coverage "
 	t_is "tfdrift rules coverage --format ts<TAB>" "$(complete_words rules coverage --format ts)" tsv
 	t_is "tfdrift -c FILE scan --ex<TAB>" "$(complete_words -c x.yaml scan --ex)" --explain

@@ -730,6 +730,17 @@ test_sources(void)
 		round_trip(&c, "sources");
 	}
 	conf_free(&c);
+	/* FIPS and China queue URLs name their region too. */
+	n = load_str(&c, "sources:\n  aws:\n    - name: gov\n      sqs_queue: "
+	    "https://sqs-fips.us-gov-west-1.amazonaws.com/111122223333/q\n    - name: cn\n"
+	    "      sqs_queue: https://sqs.cn-north-1.amazonaws.com.cn/111122223333/q\n", &got);
+	is_int(n, 0, "sources: FIPS and China queue URLs load");
+	free(got);
+	if (n == 0 && c.sources.naws == 2) {
+		is_str(c.sources.aws[0].sqs_region, "us-gov-west-1", "sqs-fips.REGION: the region");
+		is_str(c.sources.aws[1].sqs_region, "cn-north-1", "sqs.REGION.amazonaws.com.cn");
+	}
+	conf_free(&c);
 
 	one_error("sources:\n  aws:\n    - name: p\n      regoins: [eu-west-1]\n",
 	    "t.yaml:4:7: unknown key in sources.aws item 1 'regoins' (did you mean 'regions'?)",
