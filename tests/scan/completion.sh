@@ -42,7 +42,7 @@ printf 'store: %s\n' "$DB" > "$T_TMP/conf.yaml"
 t_run "$TFDRIFT" completion ids findings -c "$T_TMP/conf.yaml"
 t_is "-c FILE: the store it configures" "$(printf '%s\n' "$T_OUT" | sort)" "$ids"
 t_run "$TFDRIFT" completion ids frobs
-t_like "a bad kind is a usage error" "$T_ERR" "^tfdrift completion: ids: expected findings or decisions"
+t_like "a bad kind is a usage error" "$T_ERR" "^tfdrift: ids: expected findings or decisions"
 
 # ---- bash: the ids through the script, the binary being the line's first word ----
 "$TFDRIFT" completion bash > "$T_TMP/comp.bash"
