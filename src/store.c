@@ -139,6 +139,15 @@ static const struct migration migrations[] = {
 	  "ALTER TABLE findings ADD COLUMN resolution TEXT;"
 	  "UPDATE findings SET event_source = json_extract(json, '$.event.source'),"
 	  " changes = COALESCE(json_extract(json, '$.changes'), '[]') WHERE json_valid(json);" },
+	{ 8, "finding bodies apart",
+	  /* The finding's JSON in a table of its own, so that the rows re-evaluation reads and
+	   * resolves (status, resolution, the columns) are small: saving 50,000 resolutions
+	   * rewrote every page of 100,000 findings when each row carried its JSON. */
+	  "CREATE TABLE finding_bodies ("
+	  " id TEXT PRIMARY KEY REFERENCES findings (id),"
+	  " json TEXT NOT NULL);"              /* as the json column was (finding_to_json) */
+	  "INSERT INTO finding_bodies (id, json) SELECT id, json FROM findings;"
+	  "ALTER TABLE findings DROP COLUMN json;" },
 };
 
 /* mkdir -p for a new store, with a message that says what to do. */
@@ -1215,7 +1224,7 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 	static const char upd_sql[] =
 	    "UPDATE findings SET last_seen = ?1, event_time = ?2, kind = ?3, severity = ?4,"
 	    " provider = ?5, address = ?6, type = ?7, resource_id = ?8, actor_name = ?9,"
-	    " event_name = ?10, account = ?11, region = ?12, json = ?13, status = ?15,"
+	    " event_name = ?10, account = ?11, region = ?12, status = ?15,"
 	    " resolved_at = ?16, state_lineage = COALESCE(?17, state_lineage),"
 	    " state_serial = COALESCE(?18, state_serial), event_source = ?19, changes = ?20,"
 	    " resolution = NULL WHERE id = ?14 AND status <> 'resolved'";
@@ -1224,28 +1233,32 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 	 * which is most of the work of an update. Else the full one, else an insert. */
 	static const char same_sql[] =
 	    "UPDATE findings SET last_seen = ?1, kind = ?3, severity = ?4, provider = ?5,"
-	    " actor_name = ?9, event_name = ?10, account = ?11, region = ?12, json = ?13,"
+	    " actor_name = ?9, event_name = ?10, account = ?11, region = ?12,"
 	    " status = ?15, resolved_at = ?16, state_lineage = COALESCE(?17, state_lineage),"
 	    " state_serial = COALESCE(?18, state_serial), event_source = ?19, changes = ?20,"
 	    " resolution = NULL WHERE id = ?14 AND status <> 'resolved'"
 	    " AND event_time IS ?2 AND address IS ?6 AND type IS ?7 AND resource_id IS ?8";
 	static const char ins_sql[] =
 	    "INSERT OR IGNORE INTO findings (last_seen, event_time, kind, severity, provider, address,"
-	    " type, resource_id, actor_name, event_name, account, region, json, id, status,"
+	    " type, resource_id, actor_name, event_name, account, region, id, status,"
 	    " resolved_at, state_lineage, state_serial, event_source, changes, first_seen)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?14, ?15, ?16, ?17,"
 	    " ?18, ?19, ?20, ?1)";
+	/* Its JSON (schema 8), written when the row was (a resolved row keeps its own). */
+	static const char body_sql[] =
+	    "INSERT INTO finding_bodies (id, json) VALUES (?1, ?2)"
+	    " ON CONFLICT (id) DO UPDATE SET json = excluded.json";
 	const char *doing = l != NULL && l->n > 0 ? "save findings" : "save the events seen";
-	sqlite3_stmt *same = NULL, *upd = NULL, *ins = NULL;
+	sqlite3_stmt *same = NULL, *upd = NULL, *ins = NULL, *body = NULL;
 	int64_t now = tf_now_ms();
 	size_t i, nf = l != NULL ? l->n : 0;
 	int rc;
 
 	if (nf == 0 && nv == 0)
 		return 0;
-	if (nf > 0 && st->version < 7)
-		return tf_err(err, "%s: the store has schema version %d, which keeps no resolutions "
-		    "(open it writable once to upgrade it)", st->path, st->version);
+	if (nf > 0 && st->version < 8)
+		return tf_err(err, "%s: the store has schema version %d, which keeps findings another "
+		    "way (open it writable once to upgrade it)", st->path, st->version);
 	if (begin_write(st, doing, err) != 0)
 		return -1;
 	if (put_events(st, v, nv, now, doing, err) != 0)
@@ -1253,9 +1266,10 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 	if (nf == 0)
 		return commit(st, doing, err);
 	if (prep(st, same_sql, &same, doing, err) != 0 || prep(st, upd_sql, &upd, doing, err) != 0 ||
-	    prep(st, ins_sql, &ins, doing, err) != 0) {
+	    prep(st, ins_sql, &ins, doing, err) != 0 || prep(st, body_sql, &body, doing, err) != 0) {
 		sqlite3_finalize(same);
 		sqlite3_finalize(upd);
+		sqlite3_finalize(ins);
 		rollback(st);
 		return -1;
 	}
@@ -1264,7 +1278,7 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 		json_object *o = finding_to_json(f);
 		sqlite3_stmt *s = same;
 		const char *changes;
-		int pass, resolved = f->status == ST_RESOLVED && f->resolution != NULL;
+		int pass, changed = 0, resolved = f->status == ST_RESOLVED && f->resolution != NULL;
 
 		/* Triage lives in the decisions table only; a resolution in the finding. */
 		json_object_object_add(o, "status", json_object_new_string(resolved ? "resolved" :
@@ -1290,8 +1304,6 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 			bind_text(s, 10, f->event_name);
 			bind_text(s, 11, f->account);
 			bind_text(s, 12, f->region);
-			sqlite3_bind_text(s, 13, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-			    JSON_C_TO_STRING_NOSLASHESCAPE), -1, SQLITE_TRANSIENT);
 			bind_text(s, 14, f->id);
 			bind_text(s, 15, resolved ? "resolved" : "open");
 			if (resolved)
@@ -1305,22 +1317,32 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 				sqlite3_bind_null(s, 18);
 			bind_text(s, 19, f->event_source);
 			sqlite3_bind_text(s, 20, changes, -1, SQLITE_STATIC);
-			if ((rc = sqlite3_step(s)) != SQLITE_DONE) {
-				json_object_put(o);
-				sqlite3_finalize(same);
-				sqlite3_finalize(upd);
-				sqlite3_finalize(ins);
-				return abort_write(st, rc, doing, err);
-			}
-			if (s == ins || sqlite3_changes(st->db) > 0)
+			if ((rc = sqlite3_step(s)) != SQLITE_DONE)
+				break;
+			if ((changed = sqlite3_changes(st->db) > 0) || s == ins)
 				break;
 			s = s == same ? upd : ins;
 		}
+		if (rc == SQLITE_DONE && changed) {
+			sqlite3_reset(body);
+			bind_text(body, 1, f->id);
+			sqlite3_bind_text(body, 2, json_object_to_json_string_ext(o,
+			    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), -1, SQLITE_STATIC);
+			rc = sqlite3_step(body);
+		}
 		json_object_put(o);
+		if (rc != SQLITE_DONE) {
+			sqlite3_finalize(same);
+			sqlite3_finalize(upd);
+			sqlite3_finalize(ins);
+			sqlite3_finalize(body);
+			return abort_write(st, rc, doing, err);
+		}
 	}
 	sqlite3_finalize(same);
 	sqlite3_finalize(upd);
 	sqlite3_finalize(ins);
+	sqlite3_finalize(body);
 	return commit(st, doing, err);
 }
 
@@ -1395,7 +1417,11 @@ store_load_findings(struct store *st, int64_t since_ms, int64_t until_ms, unsign
 	    STORE_STATUS_ALL ? "" : !(status_mask & STORE_STATUS_RESOLVED) ?
 	    " AND status <> 'resolved'" : (status_mask & STORE_STATUS_UNRESOLVED) == 0 ?
 	    " AND status = 'resolved'" : "";
-	char *sql = xasprintf(st->version >= 7 ?
+	char *sql = xasprintf(st->version >= 8 ?
+	    "SELECT id, (SELECT json FROM finding_bodies b WHERE b.id = findings.id),"
+	    " state_lineage, state_serial, resolution FROM findings"
+	    " WHERE event_time >= ?1 AND event_time <= ?2%s ORDER BY event_time, id" :
+	    st->version >= 7 ?
 	    "SELECT id, json, state_lineage, state_serial, resolution FROM findings"
 	    " WHERE event_time >= ?1 AND event_time <= ?2%s ORDER BY event_time, id" :
 	    st->version >= 5 ?
@@ -1469,7 +1495,10 @@ store_keep_resolved(struct store *st, struct finding_list *l, int64_t now_ms, ch
 		return 0;   /* no resolutions kept */
 	if (exec(st, "BEGIN", doing, 0, err) != 0)
 		return -1;
-	if (store_triage_snapshot(st, &t, err) != 0 || prep(st, st->version >= 7 ?
+	if (store_triage_snapshot(st, &t, err) != 0 || prep(st, st->version >= 8 ?
+	    "SELECT id, (SELECT json FROM finding_bodies b WHERE b.id = findings.id),"
+	    " state_lineage, state_serial, resolution FROM findings"
+	    " WHERE id = ?1 AND status = 'resolved'" : st->version >= 7 ?
 	    "SELECT id, json, state_lineage, state_serial, resolution FROM findings"
 	    " WHERE id = ?1 AND status = 'resolved'" :
 	    "SELECT id, json, state_lineage, state_serial, NULL FROM findings"
@@ -1482,8 +1511,6 @@ store_keep_resolved(struct store *st, struct finding_list *l, int64_t now_ms, ch
 	for (i = 0; i < l->n; i++) {
 		struct finding *f;
 
-		if (l->v[i]->status == ST_RESOLVED)
-			continue;
 		sqlite3_reset(s);
 		bind_text(s, 1, l->v[i]->id);
 		if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
@@ -1553,7 +1580,7 @@ store_load_reevaluable(struct store *st, struct finding_list *out, char **err)
 		return tf_err(err, "%s: the store has schema version %d, which keeps no columns to "
 		    "re-evaluate by (open it writable once to upgrade it)", st->path, st->version);
 	if (prep(st, "SELECT id, kind, provider, address, type, resource_id, event_name,"
-	    " event_source, state_lineage, state_serial, changes FROM findings"
+	    " event_source, state_lineage, state_serial, changes, event_time FROM findings"
 	    " WHERE status <> 'resolved' AND changes IS NOT NULL", &s, doing, err) != 0)
 		return -1;
 	tok = json_tokener_new();
@@ -1578,6 +1605,7 @@ store_load_reevaluable(struct store *st, struct finding_list *out, char **err)
 		f->event_source = col_dup(s, 7);
 		if ((f->state_lineage = col_dup(s, 8)) != NULL)
 			f->state_serial = (uint64_t)sqlite3_column_int64(s, 9);
+		f->event_time_ms = sqlite3_column_int64(s, 11);   /* the detector's lifecycle order */
 		/* Only a modification's changes are compared with a state. */
 		if (f->kind == FK_MODIFIED) {
 			json_tokener_reset(tok);
