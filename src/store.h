@@ -80,7 +80,7 @@ struct sqlite3 *store_sqlite(struct store *st);
  * its resolution, and no triage (the decisions table is the only source of triage); the
  * state's lineage and serial go to their columns. A stored finding that is resolved is never
  * changed again (not un-resolved by the same event scanned again, nor re-resolved). Needs
- * schema 5. 0, or -1 with nothing written. */
+ * schema 8 (the JSON in finding_bodies). 0, or -1 with nothing written. */
 int store_put_findings(struct store *st, const struct finding_list *l, char **err);
 /* Findings whose event time is in [since_ms, until_ms], ordered by event time then id,
  * with triage applied as of tf_now_ms() (a resolved finding stays resolved and keeps its
