@@ -226,7 +226,6 @@ q_int(struct store *st, const char *sql)
 #define TO_SCHEMA_7 "ALTER TABLE findings ADD COLUMN json TEXT NOT NULL DEFAULT '';" \
 	" UPDATE findings SET json = (SELECT json FROM finding_bodies b WHERE b.id = findings.id);" \
 	" DROP TABLE finding_bodies; CREATE INDEX findings_last_seen ON findings (last_seen);" \
-	" CREATE INDEX findings_status ON findings (status, event_time);" \
 	" UPDATE meta SET value = 7 WHERE key = 'schema_version';"
 
 static char *
