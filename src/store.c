@@ -1596,14 +1596,15 @@ store_load_reevaluable(struct store *st, struct finding_list *out, char **err)
 	sqlite3_stmt *s;
 	json_tokener *tok;
 	size_t n0 = out->n, i;
-	int rc;
+	int rc, nbad = 0;
+	char *first_bad = NULL;
 
 	if (st->version < 7)
 		return tf_err(err, "%s: the store has schema version %d, which keeps no columns to "
 		    "re-evaluate by (open it writable once to upgrade it)", st->path, st->version);
 	if (prep(st, "SELECT id, kind, provider, address, type, resource_id, event_name,"
 	    " event_source, state_lineage, state_serial, changes, event_time FROM findings"
-	    " WHERE status <> 'resolved' AND changes IS NOT NULL", &s, doing, err) != 0)
+	    " WHERE status <> 'resolved'", &s, doing, err) != 0)
 		return -1;
 	tok = json_tokener_new();
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -1614,8 +1615,16 @@ store_load_reevaluable(struct store *st, struct finding_list *out, char **err)
 		struct finding *f;
 		json_object *o = NULL;
 
-		if (id == NULL || id[0] == '\0' || strlen(id) >= sizeof f->id || kind < 0 || prov < 0)
-			continue;   /* not read back by store_load_findings either */
+		if (id == NULL || id[0] == '\0' || strlen(id) >= sizeof f->id || kind < 0 || prov < 0 ||
+		    sqlite3_column_type(s, 10) != SQLITE_TEXT) {
+			/* Not read back by store_load_findings either (a migration leaves changes
+			 * NULL when the JSON was not JSON): counted and said. */
+			if (nbad++ == 0)
+				first_bad = xasprintf("%s: finding %s: cannot read it back (%s); skipped",
+				    st->path, id != NULL ? id : "?", sqlite3_column_type(s, 10) !=
+				    SQLITE_TEXT ? "no changes column" : "its kind, provider or id");
+			continue;
+		}
 		f = xcalloc(1, sizeof *f);
 		memcpy(f->id, id, strlen(id) + 1);
 		f->kind = (enum finding_kind)kind;
@@ -1634,6 +1643,9 @@ store_load_reevaluable(struct store *st, struct finding_list *out, char **err)
 			o = json_tokener_parse_ex(tok, (const char *)sqlite3_column_text(s, 10), -1);
 			if (json_tokener_get_error(tok) != json_tokener_success ||
 			    finding_changes_from_json(f, o, NULL) != 0) {
+				if (nbad++ == 0)
+					first_bad = xasprintf("%s: finding %s: cannot read it back (its "
+					    "changes are not changes); skipped", st->path, f->id);
 				json_object_put(o);
 				finding_free(f);
 				continue;
@@ -1648,9 +1660,16 @@ store_load_reevaluable(struct store *st, struct finding_list *out, char **err)
 		for (i = n0; i < out->n; i++)   /* all or nothing */
 			finding_free(out->v[i]);
 		out->n = n0;
+		free(first_bad);
 		return sql_fail(st, rc, doing, 0, err);
 	}
-	return 0;
+	if (nbad > 0) {
+		if (err != NULL)
+			*err = first_bad;
+		else
+			free(first_bad);
+	}
+	return nbad;
 }
 
 int

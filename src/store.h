@@ -152,8 +152,8 @@ int store_keep_resolved(struct store *st, struct finding_list *l, int64_t now_ms
  * detector_reevaluate and detector_track read of them: id, kind, provider, resource, event
  * name, source and time, the state they were decided against and their changes (columns of
  * schema 7; not the actor, summary or rules: save them back only by store_put_resolutions).
- * Rows whose JSON does not parse are left out, as store_load_findings skips them. 0, or -1
- * with *err.
+ * Rows whose JSON does not parse are left out, as store_load_findings skips them: returns
+ * -1 with *err, else the number of rows left out (*err then says which first).
  * store_put_resolutions saves the resolutions of the resolved findings of l (status,
  * resolved_at and the resolution column; the JSON and the indexes but status and last_seen
  * are left alone), in one transaction; a row resolved already is left as it is. Reading a

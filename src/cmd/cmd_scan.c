@@ -249,6 +249,7 @@ cmd_scan(int argc, char **argv)
 	/* --store: its drift resolved by this run, as store_load_reevaluable reads it (not whole:
 	 * saved by store_put_resolutions, printed as the store then has it) */
 	struct finding_list prior_res = { 0 };
+	char *prior_bad = NULL;   /* --store: the first of its open findings not read back */
 
 	optind = 1;
 	opterr = 0;
@@ -411,12 +412,13 @@ cmd_scan(int argc, char **argv)
 		struct finding_list prior = { 0 };
 		char *err = NULL;
 
-		if (store_load_reevaluable(store, &prior, &err) != 0) {
+		if (store_load_reevaluable(store, &prior, &err) < 0) {
 			fprintf(stderr, "tfdrift: %s\n", err);
 			free(err);
 			rc = 1;
 			goto out;
 		}
+		prior_bad = err;   /* said with the counts, as a reading of every finding does */
 		for (i = 0; i < prior.n; i++)
 			tf_hset_test_and_add(&was_open, tf_hash_str(prior.v[i]->id));
 		detector_reevaluate(det, ix, prior.v, prior.n, tf_now_ms());
@@ -562,8 +564,8 @@ cmd_scan(int argc, char **argv)
 		{
 			int nbad = store_count_status(store, tf_now_ms(), store_status, &err);
 
-			if (nbad != 0) {
-				fprintf(stderr, "tfdrift: %s\n", err);
+			if (nbad != 0 || prior_bad != NULL) {
+				fprintf(stderr, "tfdrift: %s\n", nbad != 0 ? err : prior_bad);
 				errors++;
 			}
 			free(err);
@@ -648,6 +650,7 @@ cmd_scan(int argc, char **argv)
 	 * cron job. With --store, every open finding in the store counts, not only this run's. */
 	rc = errors > 0 ? 1 : (store != NULL ? store_status[ST_OPEN] : nstatus[ST_OPEN]) > 0 ? 2 : 0;
 out:
+	free(prior_bad);
 	finding_list_clear(&prior_res);
 	free(prior_res.v);
 	tf_hset_free(&was_open);

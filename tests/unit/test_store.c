@@ -986,6 +986,17 @@ test_reevaluable(void)
 	ok(store_load_findings(os, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &res, &err) == 1 &&
 	    res.n == 4 && contains(err, "cannot read it back"), "a bad resolution: skipped, said: %s",
 	    err);
+	/* Open rows whose changes do not read back: left out of re-evaluation, counted, said. */
+	sqlite3_exec(store_sqlite(os), "INSERT INTO findings (id, first_seen, last_seen, event_time,"
+	    " kind, severity, provider, changes) VALUES ('badchanges', 1, 1, 7, 'modified', 'low',"
+	    " 'aws', '{\"not\": \"changes\"}'), ('nochanges', 1, 1, 8, 'modified', 'low', 'aws',"
+	    " NULL)", NULL, NULL, NULL);
+	finding_list_clear(&res);
+	free(err);
+	err = NULL;
+	ok(store_load_reevaluable(os, &res, &err) == 2 && res.n == 0 &&
+	    contains(err, "finding badchanges: cannot read it back"),
+	    "re-evaluation: rows whose changes do not read back are counted and said: %s", err);
 	store_close(st);
 	store_close(os);
 	finding_list_clear(&res);
