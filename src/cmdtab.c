@@ -305,7 +305,7 @@ cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "tfdrift%s%s: ", cmd != NULL ? " " : "", cmd != NULL ? cmd : "");
+	fputs("tfdrift: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

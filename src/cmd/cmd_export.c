@@ -80,17 +80,17 @@ cmd_export(int argc, char **argv)
 	/* Read-only for a reason (a full disk, a read-only copy): the export is whole, and the
 	 * reason is worth knowing. */
 	if (!quiet && store_readonly_reason(st) != NULL)
-		fprintf(stderr, "tfdrift export: note: %s\n", store_readonly_reason(st));
+		fprintf(stderr, "tfdrift: note: %s\n", store_readonly_reason(st));
 	nbad = store_load_findings(st, since, until, mask, &l, &err);
 	if (nbad < 0) {
-		fprintf(stderr, "tfdrift export: %s\n", err);
+		fprintf(stderr, "tfdrift: %s\n", err);
 		free(err);
 		store_close(st);
 		return 1;
 	}
 	if (nbad > 0) {
 		/* Rows that do not read back are reported, and fail the export. */
-		fprintf(stderr, "tfdrift export: %s (%d row%s could not be read)\n", err, nbad,
+		fprintf(stderr, "tfdrift: %s (%d row%s could not be read)\n", err, nbad,
 		    nbad == 1 ? "" : "s");
 		free(err);
 		rc = 1;

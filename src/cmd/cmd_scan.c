@@ -176,7 +176,7 @@ scan_notify(const struct conf *conf, struct store *store, const char *storepath,
 		return;
 	}
 	if (notify_noutputs(nt) == 0)
-		fprintf(stderr, "tfdrift scan: --notify: no outputs configured (outputs: in the "
+		fprintf(stderr, "tfdrift: --notify: no outputs configured (outputs: in the "
 		    "config)\n");
 	if (store != NULL && store_triage_snapshot(store, &tri, &err) != 0) {
 		fprintf(stderr, "tfdrift: %s\n", err);

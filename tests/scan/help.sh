@@ -12,14 +12,14 @@ cmds=$(awk -F '\t' '$1 == "command" { print $2 }' "$table")
 printf '%s\n' "$cmds" > "$T_TMP/cmds"   # one a line: "rules check" is one command
 t_ok "the table lists commands" test "$(printf '%s\n' "$cmds" | wc -l)" -gt 15
 
-# The one-line usage error: exit 1 (2 is drift), "tfdrift CMD: ...", then the pointer.
+# The one-line usage error: exit 1 (2 is drift), "tfdrift: ...", then the pointer.
 usage_error() {   # name cmd wanted-first-line-regex args...
 	_n=$1 _c=$2 _re=$3
 	shift 3
 	t_run "$@" </dev/null
 	t_is "$_n: exits 1" "$T_RC" 1
 	t_is "$_n: two lines on stderr" "$(printf '%s\n' "$T_ERR" | wc -l)" 2
-	t_like "$_n: says what is wrong" "$(printf '%s\n' "$T_ERR" | head -n 1)" "^tfdrift $_c: $_re"
+	t_like "$_n: says what is wrong" "$(printf '%s\n' "$T_ERR" | head -n 1)" "^tfdrift: $_re"
 	t_is "$_n: and where the help is" "$(printf '%s\n' "$T_ERR" | tail -n 1)" "see 'tfdrift $_c --help'"
 	t_is "$_n: nothing on stdout" "$T_OUT" ""
 }
