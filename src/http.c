@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <time.h>
 #include <curl/curl.h>
 
+#include "compat.h"
 #include "http.h"
 #include "util.h"
 
@@ -538,7 +538,7 @@ http_backoff_ms(unsigned attempt, int64_t base_ms, int64_t cap_ms, const char *r
 		ceiling = cap_ms;
 	if (ceiling < 1)
 		ceiling = 1;
-	if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+	if (compat_random_bytes(&r, sizeof r) != 0)
 		r = (uint32_t)time(NULL) * 2654435761u;
 	d = (int64_t)(r % (uint64_t)ceiling);
 	if (d < 1)

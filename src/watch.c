@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "conf.h"
 #include "detect.h"
 #include "engine.h"
@@ -549,8 +550,7 @@ watch_main(int argc, char **argv, const char *config)
 		size_t nshown = 0;
 
 		for (;;) {
-			struct timespec ts = { 1, 0 };
-			int sig = sigtimedwait(&sigs, NULL, &ts);
+			int sig = compat_sigwait_ms(&sigs, 1000);
 
 			if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)
 				break;
