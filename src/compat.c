@@ -196,16 +196,26 @@ compat_cond_init_mono_fallback(pthread_cond_t *cv)
 int
 compat_cond_wait_until_fallback(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t mono_ms)
 {
-	int64_t left = mono_ms - clock_ms(CLOCK_MONOTONIC);
-	struct timespec ts;
+	struct timespec mono, real, ts;
+	int64_t left, at;
+	int rc;
 
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	left = mono_ms * 1000000 - ((int64_t)mono.tv_sec * 1000000000 + mono.tv_nsec);
 	if (left <= 0)
 		return ETIMEDOUT;
-	/* The same span from now on the clock this cv waits on. A wall clock set forward ends
-	 * the wait early (the caller sees its monotonic deadline not reached and waits again);
-	 * set back, it waits longer than asked, once. */
-	ts = ms_to_ts(clock_ms(CLOCK_REALTIME) + left);
-	return pthread_cond_timedwait(cv, mu, &ts);
+	/* The same span from now, in nanoseconds, on the clock this cv waits on. */
+	at = (int64_t)real.tv_sec * 1000000000 + real.tv_nsec + left;
+	ts.tv_sec = (time_t)(at / 1000000000);
+	ts.tv_nsec = (long)(at % 1000000000);
+	rc = pthread_cond_timedwait(cv, mu, &ts);
+	/* Timed out by the wall clock but not yet by the monotonic one (the wall clock was set
+	 * forward, or the two readings were apart): a wakeup, the caller waits again. A wall
+	 * clock set back makes this wait longer than asked, once. */
+	if (rc == ETIMEDOUT && clock_ms(CLOCK_MONOTONIC) < mono_ms)
+		rc = 0;
+	return rc;
 }
 
 int

@@ -35,7 +35,8 @@ int compat_pipe_fallback(int fds[2], int nonblock);
  * milliseconds), so a change of the wall clock neither cuts a wait short nor stretches it.
  * compat_cond_init_mono makes such a cv (pthread_condattr_setclock where it exists);
  * compat_cond_wait_until waits on it until mono_ms: 0 when woken, ETIMEDOUT at the deadline.
- * Waking early is allowed (callers loop on their condition and the clock, as with any cv).
+ * ETIMEDOUT only once the monotonic clock reached mono_ms; waking early (0) is allowed, as
+ * with any cv: callers loop on their condition.
  * Without setclock the cv keeps CLOCK_REALTIME and each wait converts the time left to a
  * CLOCK_REALTIME deadline (the _fallback pair; they go together). */
 int compat_cond_init_mono(pthread_cond_t *cv);
