@@ -305,6 +305,30 @@ compat_sigwait_ms(const sigset_t *set, int64_t timeout_ms)
 #endif
 }
 
+/* ---- file times ---- */
+
+struct timespec
+compat_stat_mtime_fallback(const struct stat *st)
+{
+	struct timespec ts;
+
+	ts.tv_sec = st->st_mtime;
+	ts.tv_nsec = 0;
+	return ts;
+}
+
+struct timespec
+compat_stat_mtime(const struct stat *st)
+{
+#if defined(HAVE_STRUCT_STAT_ST_MTIM)
+	return st->st_mtim;
+#elif defined(HAVE_STRUCT_STAT_ST_MTIMESPEC)
+	return st->st_mtimespec;
+#else
+	return compat_stat_mtime_fallback(st);
+#endif
+}
+
 /* ---- strings ---- */
 
 void *

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 /* n random bytes (getrandom, else arc4random_buf, else /dev/urandom). 0, or -1 with errno. */
 int compat_random_bytes(void *buf, size_t n);
@@ -51,6 +53,11 @@ int compat_cond_wait_until_fallback(pthread_cond_t *cv, pthread_mutex_t *mu, int
 #define COMPAT_SIGPOLL_MS 20
 int compat_sigwait_ms(const sigset_t *set, int64_t timeout_ms);
 int compat_sigwait_ms_fallback(const sigset_t *set, int64_t timeout_ms);
+
+/* A stat's modification time with its nanoseconds: st_mtim (POSIX 2008), st_mtimespec
+ * (macOS), else whole seconds (the _fallback). */
+struct timespec compat_stat_mtime(const struct stat *st);
+struct timespec compat_stat_mtime_fallback(const struct stat *st);
 
 /* memmem (POSIX since 2024) and strcasestr (not POSIX): the libc's where configure found it. */
 void *compat_memmem(const void *hay, size_t hn, const void *needle, size_t nn);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -250,6 +251,34 @@ test_sigwait(const char *name, int (*fn)(const sigset_t *, int64_t))
 	}
 }
 
+/* ---- file times ---- */
+
+static void
+test_mtime(const char *dir)
+{
+	char path[256];
+	struct timespec set[2] = { { 1716804000, 123456789 }, { 1716804000, 123456789 } };
+	struct timespec got;
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/m", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ok(fd >= 0 && futimens(fd, set) == 0 && fstat(fd, &st) == 0, "mtime: a file at a set time");
+	if (fd >= 0)
+		close(fd);
+	got = compat_stat_mtime(&st);
+	is_int(got.tv_sec, 1716804000, "mtime: its seconds");
+#if defined(HAVE_STRUCT_STAT_ST_MTIM) || defined(HAVE_STRUCT_STAT_ST_MTIMESPEC)
+	is_int(got.tv_nsec, 123456789, "mtime: and its nanoseconds (st_mtim or st_mtimespec)");
+#else
+	is_int(got.tv_nsec, 0, "mtime: whole seconds without st_mtim and st_mtimespec");
+#endif
+	got = compat_stat_mtime_fallback(&st);
+	ok(got.tv_sec == 1716804000 && got.tv_nsec == 0, "mtime fallback: whole seconds");
+	unlink(path);
+}
+
 /* ---- strings ---- */
 
 static const void *
@@ -361,6 +390,7 @@ main(void)
 	} else {
 		test_sockets(dir, "native", compat_socket, compat_accept);
 		test_sockets(dir, "fallback", compat_socket_fallback, compat_accept_fallback);
+		test_mtime(dir);
 		rmdir(dir);
 	}
 	test_cond("cond", compat_cond_init_mono, compat_cond_wait_until);
