@@ -3,13 +3,11 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "blame.h"
-#include "cmdtab.h"
 #include "detect.h"
 #include "state_index.h"
 #include "store.h"
@@ -934,102 +932,23 @@ write_answer(struct blame *b, const char *path, int json)
 }
 
 int
-blame_main(int argc, char **argv, const char *config)
+blame_run(const struct blame_opts *o)
 {
-	static const struct option opts[] = {
-		{ "plan", required_argument, NULL, 'p' },
-		{ "store", required_argument, NULL, 'D' },
-		{ "events", required_argument, NULL, 'e' },
-		{ "state", required_argument, NULL, 's' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "event-maps", required_argument, NULL, 'm' },
-		{ "max-events", required_argument, NULL, 'M' },
-		{ "until", required_argument, NULL, 'U' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	size_t max_events = BLAME_DEFAULT_MAX_EVENTS;
-	int64_t until = -1;
-	const char *planpath = NULL, *storepath = NULL, *format = NULL, *outpath = NULL;
-	const char *cfgpath = config, *mapdir = NULL;
-	struct strlist events = { 0 }, states = { 0 };
+	size_t max_events = o->max_events;
+	int64_t until = o->until_ms;
+	const char *planpath = o->plan, *storepath = o->store, *outpath = o->output;
+	const char *cfgpath = o->config, *mapdir = o->event_maps;
+	const struct strlist *events = &o->events, *states = &o->states;
 	struct tf_plan *plan = NULL;
 	struct tf_state **sts = NULL;
 	struct eventmap *map = NULL;
 	struct store *store = NULL;
 	struct blame *b = NULL;
 	struct conf conf;
-	int ch, rc = 0, quiet = 0, json, conf_ok = 0, errors = 0;
+	int rc = 0, quiet = o->quiet, json = o->json, conf_ok = 0, errors = 0;
 	size_t i, nsts = 0;
 	char *err = NULL;
 
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "p:e:s:f:o:qc:m:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'p': planpath = optarg; break;
-		case 'D': storepath = optarg; break;
-		case 'e': strlist_push(&events, optarg); break;
-		case 's': strlist_push(&states, optarg); break;
-		case 'f': format = optarg; break;
-		case 'o': outpath = optarg; break;
-		case 'q': quiet = 1; break;
-		case 'c': cfgpath = optarg; break;
-		case 'm': mapdir = optarg; break;
-		case 'M': {
-			char *end = NULL;
-			unsigned long long v;
-
-			errno = 0;
-			v = strtoull(optarg, &end, 10);
-			if (errno != 0 || end == optarg || *end != '\0' || optarg[0] == '-' ||
-			    v > 1000000000ULL) {
-				rc = cli_usage_error("blame", "--max-events %s: expected a number of "
-				    "events (0: all)", optarg);
-				goto out;
-			}
-			max_events = (size_t)v;
-			break;
-		}
-		case 'U':
-			if (tf_parse_when(optarg, tf_now_ms(), -1, &until) != 0) {
-				rc = cli_usage_error("blame", "--until %s: expected %s", optarg,
-				    tf_when_forms(-1));
-				goto out;
-			}
-			break;
-		case 'h':
-			cli_help(stdout, "blame");
-			goto out;
-		default:
-			rc = cli_opt_error("blame", argv);
-			goto out;
-		}
-	}
-	for (i = (size_t)optind; i < (size_t)argc; i++)
-		strlist_push(&events, argv[i]);
-	if (planpath == NULL) {
-		rc = cli_usage_error("blame", "--plan PLAN.json is required (terraform show -json "
-		    "of a plan)");
-		goto out;
-	}
-	if (storepath == NULL && events.n == 0) {
-		rc = cli_usage_error("blame", "say where the events are: --store PATH (the events "
-		    "watch and scan --store saw) or --events FILE...");
-		goto out;
-	}
-	if (format == NULL)
-		json = !(isatty(STDOUT_FILENO) && outpath == NULL);
-	else if (strcmp(format, "json") == 0 || strcmp(format, "text") == 0)
-		json = strcmp(format, "json") == 0;
-	else {
-		fprintf(stderr, "tfdrift blame: --format %s: expected json or text\n", format);
-		rc = 1;
-		goto out;
-	}
 	if (tfplan_load_file(planpath, &plan, &err) != 0) {
 		fputs("tfdrift blame: ", stderr);
 		text_fputs(stderr, err);
@@ -1048,16 +967,16 @@ blame_main(int argc, char **argv, const char *config)
 		rc = 1;
 		goto out;
 	}
-	sts = xcalloc(states.n + 1, sizeof *sts);
-	for (i = 0; i < states.n; i++) {
-		if (strstr(states.v[i], "://") != NULL) {
+	sts = xcalloc(states->n + 1, sizeof *sts);
+	for (i = 0; i < states->n; i++) {
+		if (strstr(states->v[i], "://") != NULL) {
 			fprintf(stderr, "tfdrift blame: %s: remote state backends are read by the live "
 			    "sources; save it first (terraform state pull > state.tfstate)\n",
-			    states.v[i]);
+			    states->v[i]);
 			errors++;
 			continue;
 		}
-		if (tfstate_load_file(states.v[i], &sts[nsts], &err) != 0) {
+		if (tfstate_load_file(states->v[i], &sts[nsts], &err) != 0) {
 			fprintf(stderr, "tfdrift blame: %s\n", err);
 			free(err);
 			err = NULL;
@@ -1104,9 +1023,9 @@ blame_main(int argc, char **argv, const char *config)
 		free(err);
 		err = NULL;
 	}
-	for (i = 0; i < events.n; i++) {
+	for (i = 0; i < events->n; i++) {
 		struct warn_ctx wc = { 0, quiet };
-		struct ev_reader *r = ev_reader_open(events.v[i], &err);
+		struct ev_reader *r = ev_reader_open(events->v[i], &err);
 		struct event ev;
 		int got;
 
@@ -1131,7 +1050,7 @@ blame_main(int argc, char **argv, const char *config)
 		}
 		if (!quiet && wc.n > MAX_WARNINGS_PER_FILE)
 			fprintf(stderr, "tfdrift: warning: %s: %lu more warning%s not shown\n",
-			    events.v[i], wc.n - MAX_WARNINGS_PER_FILE,
+			    events->v[i], wc.n - MAX_WARNINGS_PER_FILE,
 			    wc.n - MAX_WARNINGS_PER_FILE == 1 ? "" : "s");
 		ev_reader_close(r);
 	}
@@ -1164,7 +1083,5 @@ out:
 	eventmap_free(map);
 	if (conf_ok)
 		conf_free(&conf);
-	strlist_clear(&events);
-	strlist_clear(&states);
 	return rc;
 }

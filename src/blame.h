@@ -51,8 +51,20 @@ void blame_print_text(struct blame *b, FILE *fp);
 /* Changes no event explains (0: everything explained). */
 size_t blame_unexplained(struct blame *b);
 
-/* argv[0] is "blame"; config is the global -c FILE or NULL. Returns the exit status: 0 every
- * drift explained (or none), 2 some not, 1 error. */
-int blame_main(int argc, char **argv, const char *config);
+/* What `tfdrift blame` was asked (src/cmd/cmd_blame.c reads its options). */
+struct blame_opts {
+	const char *plan;               /* --plan: terraform show -json of a plan */
+	const char *store;              /* --store: the events watch and scan --store saved */
+	const char *output;             /* -o, or NULL: standard output */
+	const char *config;             /* -c FILE, or NULL: the usual places */
+	const char *event_maps;         /* --event-maps, or NULL: the configured ones */
+	struct strlist events, states;  /* --events, --state */
+	size_t max_events;              /* blame_set_max_events */
+	int64_t until_ms;               /* --until, -1: the plan's timestamp */
+	int json, quiet;                /* JSON, not text; no summary or warnings */
+};
+
+/* Runs it; returns the exit status: 0 every drift explained (or none), 2 some not, 1 error. */
+int blame_run(const struct blame_opts *o);
 
 #endif

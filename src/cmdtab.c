@@ -1,4 +1,5 @@
-/* cmdtab: the command and option table, and what is made from it: --help, tfdrift help, the
+/* cmdtab: the command table (the commands themselves are in src/cmd/), the option table, and
+ * what is made from them: --help, tfdrift help, the
  * one-line usage errors and the shell completions. tests/scan/help.sh checks the man page
  * against it (tfdrift help --table). */
 #include "config.h"
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/cmd.h"
 #include "cmdtab.h"
 #include "util.h"
 
@@ -37,7 +39,7 @@
 	{ 0, "max-iterations", "N", NULL, "leave after N passes of the main loop (tests; also\nTFDRIFT_UI_ITERATIONS)" }
 #define O_END    { 0, NULL, NULL, NULL, NULL }
 
-static const struct cli_opt o_demo[] = {
+const struct cli_opt cli_opts_demo[] = {
 	{ 0, "store", "PATH", NULL, "keep findings and decisions there (default: a private\n"
 	  "store of this run, removed when it ends)" },
 	{ 0, "pace", "DURATION", NULL, "how long one pass of the morning lasts (default 60s)" },
@@ -45,7 +47,7 @@ static const struct cli_opt o_demo[] = {
 	O_UI_COMMON, O_CONFIG, O_HELP, O_END
 };
 
-static const struct cli_opt o_ui[] = {
+const struct cli_opt cli_opts_ui[] = {
 	{ 's', "state", "SRC", NULL, "a Terraform state: a path, s3://, gs://, https://, tfc://;\n"
 	  "repeatable" },
 	{ 'e', "events", "FILE", NULL, "CloudTrail, Cloud Logging or EventBridge records (.gz\n"
@@ -55,7 +57,7 @@ static const struct cli_opt o_ui[] = {
 	O_UI_COMMON, O_CONFIG, O_MAPS, O_HELP, O_END
 };
 
-static const struct cli_opt o_watch[] = {
+const struct cli_opt cli_opts_watch[] = {
 	{ 'f', "format", "FMT", "jsonl text", "jsonl (default) or text" },
 	{ 0, "once", NULL, NULL, "poll every source and state once, print, exit 0 clean,\n"
 	  "2 drift, 1 error (the sources in parallel)" },
@@ -70,7 +72,7 @@ static const struct cli_opt o_watch[] = {
 	O_CONFIG, O_MAPS, O_HELP, O_END
 };
 
-static const struct cli_opt o_scan[] = {
+const struct cli_opt cli_opts_scan[] = {
 	{ 's', "state", "SRC", NULL, "a Terraform state file (v4, or v3 and older); repeatable" },
 	O_EVENTS,
 	{ 'f', "format", "FMT", "json jsonl text csv", "json (findings document), jsonl, text or csv;\n"
@@ -88,7 +90,7 @@ static const struct cli_opt o_scan[] = {
 	O_QUIET, O_CONFIG, O_MAPS, O_HELP, O_END
 };
 
-static const struct cli_opt o_export[] = {
+const struct cli_opt cli_opts_export[] = {
 	O_STORE, O_SINCE, O_UNTIL,
 	{ 0, "status", "STATUS", "open acknowledged suppressed resolved all",
 	  "open, acknowledged, suppressed, resolved or all (default:\nevery one not resolved)" },
@@ -96,7 +98,7 @@ static const struct cli_opt o_export[] = {
 	O_OUTPUT, O_QUIET, O_HELP, O_END
 };
 
-static const struct cli_opt o_blame[] = {
+const struct cli_opt cli_opts_blame[] = {
 	{ 'p', "plan", "FILE", NULL, "terraform show -json output of a plan (- is standard input)" },
 	{ 0, "store", "PATH", NULL, "the events seen by tfdrift watch and scan --store" },
 	{ 'e', "events", "FILE", NULL, "an audit log, any format scan reads; repeatable" },
@@ -112,9 +114,9 @@ static const struct cli_opt o_blame[] = {
 	O_MAPS, O_HELP, O_END
 };
 
-static const struct cli_opt o_ack[] = { O_STORE, O_NOTE, O_HELP, O_END };
+const struct cli_opt cli_opts_ack[] = { O_STORE, O_NOTE, O_HELP, O_END };
 
-static const struct cli_opt o_suppress[] = {
+const struct cli_opt cli_opts_suppress[] = {
 	O_STORE,
 	{ 0, "scope", "SCOPE", "finding resource rule actor event",
 	  "what to match: finding, resource, rule, actor or event" },
@@ -124,10 +126,10 @@ static const struct cli_opt o_suppress[] = {
 	O_NOTE, O_HELP, O_END
 };
 
-static const struct cli_opt o_undo[] = { O_STORE, O_HELP, O_END };
+const struct cli_opt cli_opts_undo[] = { O_STORE, O_HELP, O_END };
 
 #define O_FREEZE_STORE { 0, "store", "PATH", NULL, "the store holding the freezes" }
-static const struct cli_opt o_freeze_add[] = {
+const struct cli_opt cli_opts_freeze_add[] = {
 	{ 0, "until", "T", NULL, "when it ends: 2h, 18:00 (UTC), 2024-05-27T18:00:00Z" },
 	{ 0, "from", "T", NULL, "when it starts (default: now)" },
 	{ 0, "account", "A", NULL, "only this AWS account; repeatable" },
@@ -136,121 +138,77 @@ static const struct cli_opt o_freeze_add[] = {
 	{ 0, "type", "T", NULL, "only this Terraform resource type; repeatable" },
 	O_FREEZE_STORE, O_HELP, O_END
 };
-static const struct cli_opt o_freeze_list[] = {
+const struct cli_opt cli_opts_freeze_list[] = {
 	{ 0, "all", NULL, NULL, "also the past ones" }, O_FREEZE_STORE, O_HELP, O_END
 };
-static const struct cli_opt o_freeze_end[] = { O_FREEZE_STORE, O_HELP, O_END };
+const struct cli_opt cli_opts_freeze_end[] = { O_FREEZE_STORE, O_HELP, O_END };
 
-static const struct cli_opt o_coverage[] = {
+const struct cli_opt cli_opts_coverage[] = {
 	{ 'f', "format", "FMT", "text json tsv", "text (default), json, or tsv: one line per entry" },
 	{ 's', "service", "NAME", NULL, "keep one service: ec2 (or ec2.amazonaws.com)" },
 	O_HELP, O_END
 };
 
-static const struct cli_opt o_config_check[] = { O_CONFIG, O_HELP, O_END };
-static const struct cli_opt o_keys[] = {
+const struct cli_opt cli_opts_config_check[] = { O_CONFIG, O_HELP, O_END };
+const struct cli_opt cli_opts_keys[] = {
 	{ 0, "man", NULL, NULL, "as roff, for the man page's KEYS" }, O_HELP, O_END
 };
-static const struct cli_opt o_help_only[] = { O_HELP, O_END };
+const struct cli_opt cli_opts_help_only[] = { O_HELP, O_END };
 
-const struct cli_cmd cli_cmds[] = {
-	{ "demo", "[OPTIONS]",
-	  "The dashboard on a built-in example estate, replayed live.\n"
-	  "An AWS and GCP estate and a morning of its audit events, replayed at a pace with\n"
-	  "their times moved to now, forever.", o_demo, NULL },
-	{ "ui", "--state SRC... --events FILE... [OPTIONS]",
-	  "The dashboard on recorded events (also: tfdrift --state ...).\n"
-	  "The files are read while you look; without files, the configured live sources.",
-	  o_ui, NULL },
-	{ "watch", "[OPTIONS]",
-	  "The configured live sources, findings as they appear.\n"
-	  "Runs the configured sources (sources: in the config; --events adds files) against\n"
-	  "the states (states:; --state adds) and prints findings as they appear, one JSON\n"
-	  "object per line. Findings and cursors go to the store. SIGTERM / SIGINT stop\n"
-	  "cleanly after checkpointing.", o_watch,
-	  "exit status (--once): 0 no drift, 2 drift found, 1 error\n" },
-	{ "scan", "--state SRC... --events FILE... [FILE...] [OPTIONS]",
-	  "Checks recorded audit events against Terraform state.\n"
-	  "A finding that a later\n"
-	  "event puts back, that a newer state accepts or whose resource is gone is listed\n"
-	  "with status resolved; streamed formats write it again then, with the same id.", o_scan,
-	  "exit status: 0 no open drift, 2 open drift found, 1 error\n" },
-	{ "export", "[OPTIONS]",
-	  "Writes the stored findings, with their triage.\n"
-	  "Default: every one not resolved (open = drifted now and untriaged).",
-	  o_export, NULL },
-	{ "blame", "--plan PLAN.json (--store PATH | --events FILE...) [FILE...] [OPTIONS]",
-	  "Who caused the drift a refresh-only plan found.\n"
-	  "For each changed attribute, the\n"
-	  "audit events that explain it, newest first, or that no recorded event does. Make\n"
-	  "the plan with terraform plan -refresh-only -out=plan.tfplan and\n"
-	  "terraform show -json plan.tfplan > plan.json.", o_blame,
-	  "An event explains a change when it set the attribute to the plan's new value\n"
-	  "(match \"value\"), or, weaker, changed it without the log carrying the value\n"
-	  "(\"attribute\") or changed the resource without the log naming the attribute\n"
-	  "(\"resource\"); a deleted resource is explained by the call that deleted it\n"
-	  "(\"delete\"). Failed calls explain nothing. Sensitive values print as (sensitive).\n"
-	  "\n"
-	  "exit status: 0 every drift explained (or no drift), 2 some unexplained, 1 error\n" },
-	{ "ack", "[--store PATH] ID [--note TEXT]",
-	  "Acknowledges a finding (ID or a unique prefix of it); prints the decision id.",
-	  o_ack, NULL },
-	{ "suppress", "--scope SCOPE --value V [--for DURATION | --until T] [OPTIONS]",
-	  "Suppresses matching findings, for a while or for good; prints the decision id.",
-	  o_suppress, NULL },
-	{ "undo", "[--store PATH] DECISION_ID",
-	  "Cancels an ack or a suppression.", o_undo, NULL },
-	{ "freeze", "add|list|end ...",
-	  "Change freezes kept in the store: tfdrift freeze add, list, end.", o_help_only, NULL },
-	{ "freeze add", "NAME --until T [OPTIONS]",
-	  "Starts (or plans) a change freeze, kept in the store.\n"
-	  "Every write in it by anyone but the pipeline is a freeze_violation. Prints its id.", o_freeze_add,
-	  "T is an RFC 3339 time, a date, epoch seconds, a duration from now (2h, 90m) or\n"
-	  "HH:MM[:SS] (UTC, the next time the clock shows it). --account, --project, --region\n"
-	  "and --type take globs (aws_iam_*). Windows are kept in the store; the configured\n"
-	  "ones (freeze_windows:) are listed too.\n" },
-	{ "freeze list", "[--all] [--store PATH]",
-	  "The freeze windows on now or planned, configured and stored.", o_freeze_list, NULL },
-	{ "freeze end", "NAME [--store PATH]",
-	  "Ends a freeze now (one not started yet is cancelled).", o_freeze_end, NULL },
-	{ "rules", "check|test|coverage ...",
-	  "Rule files and event maps: tfdrift rules check, test, coverage.", o_help_only, NULL },
-	{ "rules check", "[PATH...]",
-	  "Validates rule files and event maps.\n"
-	  "Rule files have a top-level rules: list; every error comes with file:line:column.\n"
-	  "Default: the configured rules_dirs and event_maps.",
-	  o_help_only, NULL },
-	{ "rules test", "[PATH...]",
-	  "Runs the tests embedded in rule files (tests:).\n"
-	  "One line per test; exit 1 on a failure.\n"
-	  "Default: the configured rules_dirs.", o_help_only, NULL },
-	{ "rules coverage", "[OPTIONS] [PATH...]",
-	  "What the event maps watch, per service.\n"
-	  "The events, the resource types they touch and the attributes compared.\n"
-	  "Default: the configured event_maps.", o_coverage, NULL },
-	{ "config", "check [-c FILE]",
-	  "Configuration files: tfdrift config check.", o_help_only, NULL },
-	{ "config check", "[-c FILE]",
-	  "Validates a config file (and its theme) and prints the resolved configuration.",
-	  o_config_check, NULL },
-	{ "keys", "[--man]", "The dashboard's keys and : commands.", o_keys, NULL },
-	{ "version", "", "Prints the version.", o_help_only, NULL },
-	{ "help", "[COMMAND]", "The help of a command, or the overview.", o_help_only, NULL },
-	{ "completion", "bash|zsh",
-	  "Prints a completion script for the shell.\n"
-	  "E.g. source <(tfdrift completion bash).", o_help_only, NULL },
-	{ NULL, NULL, NULL, NULL, NULL }
+const struct cli_cmd *const cli_cmds[] = {
+	&cli_cmd_demo,
+	&cli_cmd_ui,
+	&cli_cmd_watch,
+	&cli_cmd_scan,
+	&cli_cmd_export,
+	&cli_cmd_blame,
+	&cli_cmd_ack,
+	&cli_cmd_suppress,
+	&cli_cmd_undo,
+	&cli_cmd_freeze,
+	&cli_cmd_freeze_add,
+	&cli_cmd_freeze_list,
+	&cli_cmd_freeze_end,
+	&cli_cmd_rules,
+	&cli_cmd_rules_check,
+	&cli_cmd_rules_test,
+	&cli_cmd_rules_coverage,
+	&cli_cmd_config,
+	&cli_cmd_config_check,
+	&cli_cmd_keys,
+	&cli_cmd_version,
+	&cli_cmd_help,
+	&cli_cmd_completion,
+	NULL
 };
+
+/* Where the command is in the table, or NULL. */
+static const struct cli_cmd *const *
+cmd_slot(const char *name)
+{
+	const struct cli_cmd *const *cp;
+
+	for (cp = cli_cmds; *cp != NULL; cp++)
+		if (strcmp((*cp)->name, name) == 0)
+			return cp;
+	return NULL;
+}
 
 const struct cli_cmd *
 cli_cmd_find(const char *name)
 {
-	const struct cli_cmd *c;
+	const struct cli_cmd *const *cp = cmd_slot(name);
 
-	for (c = cli_cmds; c->name != NULL; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
-	return NULL;
+	return cp != NULL ? *cp : NULL;
+}
+
+/* Is s (NULL: no) a subcommand of parent ("rules check" of "rules")? */
+static int
+is_sub(const struct cli_cmd *s, const struct cli_cmd *parent)
+{
+	size_t n = strlen(parent->name);
+
+	return s != NULL && strncmp(s->name, parent->name, n) == 0 && s->name[n] == ' ';
 }
 
 /* Text with embedded newlines, each line indented. */
@@ -281,15 +239,14 @@ opt_label(char *buf, size_t n, const struct cli_opt *o)
 static void
 help_overview(FILE *fp)
 {
-	const struct cli_cmd *c;
+	const struct cli_cmd *const *cp, *c;
 
 	fputs("usage: tfdrift [-c FILE] COMMAND [ARGS]\n\ncommands:\n", fp);
-	for (c = cli_cmds; c->name != NULL; c++) {
+	for (cp = cli_cmds; (c = *cp) != NULL; cp++) {
 		const char *nl = strchr(c->summary, '\n');
 
 		/* A parent (freeze, rules, config) is listed by its subcommands. */
-		if (c[1].name != NULL && strncmp(c[1].name, c->name, strlen(c->name)) == 0 &&
-		    c[1].name[strlen(c->name)] == ' ')
+		if (is_sub(cp[1], c))
 			continue;
 		fprintf(fp, "  %s%s%s\n      %.*s\n", c->name, *c->args ? " " : "", c->args,
 		    nl != NULL ? (int)(nl - c->summary) : (int)strlen(c->summary), c->summary);
@@ -301,20 +258,19 @@ help_overview(FILE *fp)
 void
 cli_help(FILE *fp, const char *name)
 {
-	const struct cli_cmd *c = name != NULL ? cli_cmd_find(name) : NULL, *s;
+	const struct cli_cmd *const *cp = name != NULL ? cmd_slot(name) : NULL, *c, *const *sp;
 	const struct cli_opt *o;
 	char label[64];
-	size_t n;
 
-	if (c == NULL) {
+	if (cp == NULL) {
 		help_overview(fp);
 		return;
 	}
+	c = *cp;
 	fprintf(fp, "usage: tfdrift %s%s%s\n", c->name, *c->args ? " " : "", c->args);
 	/* A parent lists its subcommands' usage lines too. */
-	n = strlen(c->name);
-	for (s = c + 1; s->name != NULL && strncmp(s->name, c->name, n) == 0 && s->name[n] == ' '; s++)
-		fprintf(fp, "       tfdrift %s %s\n", s->name, s->args);
+	for (sp = cp + 1; is_sub(*sp, c); sp++)
+		fprintf(fp, "       tfdrift %s %s\n", (*sp)->name, (*sp)->args);
 	fputc('\n', fp);
 	put_indented(fp, c->summary, 2);
 	fputs("\noptions:\n", fp);
@@ -407,10 +363,10 @@ find_words(int argc, char **argv)
 static void
 dump_table(FILE *fp)
 {
-	const struct cli_cmd *c;
+	const struct cli_cmd *const *cp, *c;
 	const struct cli_opt *o;
 
-	for (c = cli_cmds; c->name != NULL; c++) {
+	for (cp = cli_cmds; (c = *cp) != NULL; cp++) {
 		fprintf(fp, "command\t%s\n", c->name);
 		for (o = c->opts; o->lname != NULL; o++)
 			fprintf(fp, "option\t%s\t%c\t%s\t%s\n", c->name, o->sname ? o->sname : '-',
@@ -449,11 +405,11 @@ cmd_help(int argc, char **argv)
 static void
 put_cmd_words(FILE *fp, const char *parent)
 {
-	const struct cli_cmd *c;
+	const struct cli_cmd *const *cp, *c;
 	size_t n = parent != NULL ? strlen(parent) : 0;
 	int first = 1;
 
-	for (c = cli_cmds; c->name != NULL; c++) {
+	for (cp = cli_cmds; (c = *cp) != NULL; cp++) {
 		if (parent == NULL && strchr(c->name, ' ') != NULL)
 			continue;
 		if (parent != NULL && !(strncmp(c->name, parent, n) == 0 && c->name[n] == ' '))
@@ -482,7 +438,7 @@ put_opt_words(FILE *fp, const struct cli_cmd *c)
 static void
 completion_bash(FILE *fp)
 {
-	const struct cli_cmd *c;
+	const struct cli_cmd *const *cp, *c;
 	const struct cli_opt *o;
 
 	fputs("# bash completion for tfdrift, made by `tfdrift completion bash`\n"
@@ -500,7 +456,7 @@ completion_bash(FILE *fp)
 	    "\t\t*) if [[ -z $cmd ]]; then cmd=${COMP_WORDS[i]}\n"
 	    "\t\t   elif [[ $cmd != *' '* ]]; then\n"
 	    "\t\t\tcase \"$cmd ${COMP_WORDS[i]}\" in\n", fp);
-	for (c = cli_cmds; c->name != NULL; c++)
+	for (cp = cli_cmds; (c = *cp) != NULL; cp++)
 		if (strchr(c->name, ' ') != NULL)
 			fprintf(fp, "\t\t\t'%s') cmd=\"$cmd ${COMP_WORDS[i]}\" ;;\n", c->name);
 	fputs("\t\t\tesac\n\t\t   fi ;;\n\t\tesac\n\tdone\n"
@@ -514,7 +470,7 @@ completion_bash(FILE *fp)
 	    "\t\tCOMPREPLY=($(compgen -W \"$words_\" -- \"$cur\")); return\n\tfi\n"
 	    "\t# an option's argument\n"
 	    "\tcase \"$cmd $prev\" in\n", fp);
-	for (c = cli_cmds; c->name != NULL; c++)
+	for (cp = cli_cmds; (c = *cp) != NULL; cp++)
 		for (o = c->opts; o->lname != NULL; o++) {
 			if (o->arg == NULL)
 				continue;
@@ -529,10 +485,8 @@ completion_bash(FILE *fp)
 		}
 	fputs("\tesac\n"
 	    "\tcase $cmd in\n", fp);
-	for (c = cli_cmds; c->name != NULL; c++) {
-		size_t n = strlen(c->name);
-		int parent = c[1].name != NULL && strncmp(c[1].name, c->name, n) == 0 &&
-		    c[1].name[n] == ' ';
+	for (cp = cli_cmds; (c = *cp) != NULL; cp++) {
+		int parent = is_sub(cp[1], c);
 
 		fprintf(fp, "\t'%s') ", c->name);
 		if (parent) {

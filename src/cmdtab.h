@@ -1,5 +1,6 @@
-/* cmdtab: the command and option table. One place lists every command, its arguments and
- * options with a line each; `--help`, `tfdrift help`, the shell completions and the man page
+/* cmdtab: the command and option table. One place lists every command (each defined in its
+ * file under src/cmd/, cmd.h), its arguments and options with a line each; cli_main runs
+ * the command it names; `--help`, `tfdrift help`, the shell completions and the man page
  * check (tests/scan/help.sh) are all made from it. */
 #ifndef TFDRIFT_CMDTAB_H
 #define TFDRIFT_CMDTAB_H
@@ -24,10 +25,19 @@ struct cli_cmd {
 	const char *summary;    /* what it does, one or a few lines */
 	const struct cli_opt *opts;     /* terminated by an entry with lname NULL */
 	const char *more;       /* printed after the options, or NULL */
+	/* Runs it: argv[0] is the name, the exit status. NULL: a subcommand ("rules check"),
+	 * run by its parent's, which reads argv[1]. */
+	int (*exec)(int argc, char **argv);
 };
 
-/* The table, terminated by an entry with name NULL. */
-extern const struct cli_cmd cli_cmds[];
+/* The table, terminated by NULL; a parent is followed by its subcommands. */
+extern const struct cli_cmd *const cli_cmds[];
+
+/* The option table: each command's options (its entry points to them). */
+extern const struct cli_opt cli_opts_demo[], cli_opts_ui[], cli_opts_watch[], cli_opts_scan[],
+    cli_opts_export[], cli_opts_blame[], cli_opts_ack[], cli_opts_suppress[], cli_opts_undo[],
+    cli_opts_freeze_add[], cli_opts_freeze_list[], cli_opts_freeze_end[], cli_opts_coverage[],
+    cli_opts_config_check[], cli_opts_keys[], cli_opts_help_only[];
 
 const struct cli_cmd *cli_cmd_find(const char *name);
 
@@ -41,9 +51,5 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 /* After getopt_long (opterr 0) returned '?': what was wrong with argv[optind - 1], as a
  * usage error; CLI_EXIT_USAGE. */
 int cli_opt_error(const char *cmd, char **argv);
-
-/* tfdrift help [COMMAND...] and tfdrift completion SHELL. */
-int cmd_help(int argc, char **argv);
-int cmd_completion(int argc, char **argv);
 
 #endif

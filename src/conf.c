@@ -889,8 +889,8 @@ dump_comment(FILE *fp, const char *text)
  * GCS presigned URL's signature and token, a SAS signature) as errors and the trace show it,
  * or NULL when it has none. `config check` output is pasted into tickets and chats, and fed
  * back to `config check`: credentials in the URL show as REDACTED@ (not left out, so the
- * URL still says it needs them), and a URL that already reads REDACTED gets the same note,
- * so the dump of a dump is the dump. */
+ * URL still says it needs them), every hidden part reads REDACTED, and a URL that already
+ * reads REDACTED gets the same note, so the dump of a dump is the dump. */
 static char *
 redacted_url(const char *s)
 {
@@ -908,7 +908,7 @@ redacted_url(const char *s)
 		free(t);
 	} else
 		r = t;
-	if (strcmp(r, s) == 0 && strstr(s, "REDACTED") == NULL) {
+	if (strstr(r, "REDACTED") == NULL) {    /* then r is s: nothing was hidden */
 		free(r);
 		return NULL;
 	}

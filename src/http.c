@@ -159,12 +159,13 @@ secret_param(const char *name, size_t len)
 	return 0;
 }
 
-/* The URL as the trace shows it: no userinfo, secret-looking query values replaced. */
+/* The URL as the trace shows it: no userinfo, secret-looking query values replaced, and a
+ * fragment (never sent, but where implicit-grant tokens travel) shown as #REDACTED. */
 static char *
 trace_url(const char *url)
 {
 	struct strbuf sb;
-	const char *p = url, *at, *slash, *q, *amp, *eq;
+	const char *p = url, *at, *slash, *q, *amp, *eq, *frag;
 
 	sb_init(&sb);
 	if ((p = strstr(url, "://")) != NULL) {
@@ -176,25 +177,30 @@ trace_url(const char *url)
 			p = at + 1;
 	} else
 		p = url;
-	q = strchr(p, '?');
-	if (q == NULL) {
-		sb_adds(&sb, p);
-		return sb.buf;
-	}
-	sb_add(&sb, p, (size_t)(q - p) + 1);
-	for (p = q + 1; *p != '\0'; p = *amp ? amp + 1 : amp) {
-		amp = p + strcspn(p, "&#");
+	frag = strchr(p, '#');
+	if (frag == NULL)
+		frag = p + strlen(p);
+	q = memchr(p, '?', (size_t)(frag - p));
+	if (q == NULL)
+		q = frag;
+	else
+		q++;
+	sb_add(&sb, p, (size_t)(q - p));
+	for (p = q; p < frag; p = amp < frag ? amp + 1 : amp) {
+		amp = memchr(p, '&', (size_t)(frag - p));
+		if (amp == NULL)
+			amp = frag;
 		eq = memchr(p, '=', (size_t)(amp - p));
 		if (eq != NULL && secret_param(p, (size_t)(eq - p))) {
 			sb_add(&sb, p, (size_t)(eq - p) + 1);
 			sb_adds(&sb, "REDACTED");
 		} else
 			sb_add(&sb, p, (size_t)(amp - p));
-		if (*amp == '&')
+		if (amp < frag)
 			sb_adds(&sb, "&");
-		if (*amp == '#')
-			break;
 	}
+	if (*frag == '#')
+		sb_adds(&sb, "#REDACTED");
 	return sb.buf;
 }
 

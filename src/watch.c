@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,7 +34,6 @@
 #include "tfstate.h"
 #include "util.h"
 #include "watch.h"
-#include "cmdtab.h"
 
 struct watch {
 	struct conf conf;
@@ -338,86 +336,27 @@ report_errors(struct watch *w, char ***shown, size_t *nshown)
 }
 
 int
-watch_main(int argc, char **argv, const char *config)
+watch_run(const struct watch_opts *o)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "once", no_argument, NULL, '1' },
-		{ "store", required_argument, NULL, 'D' },
-		{ "state", required_argument, NULL, 's' },
-		{ "events", required_argument, NULL, 'e' },
-		{ "event-maps", required_argument, NULL, 'm' },
-		{ "since", required_argument, NULL, 'S' },
-		{ "until", required_argument, NULL, 'U' },
-		{ "once-timeout", required_argument, NULL, 'T' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct watch wt, *w = &wt;
-	struct strlist files = { 0 };
-	struct sources_opts so = { 0, 0 };
+	struct sources_opts so = { o->since_ms, o->until_ms };
 	struct engine_consumer cons;
 	struct state_index *ix = NULL;
-	const char *cfgpath = config, *storepath = NULL, *mapdir = NULL;
+	const char *storepath = o->store, *mapdir = o->event_maps;
 	char *err = NULL, limit[32];
 	size_t i;
-	int ch, once = 0, rc = 1;
-	int64_t once_timeout = 0, deadline = 0;
+	int once = o->once, rc = 1;
+	int64_t once_timeout = o->once_timeout_ms, deadline = 0;
 	sigset_t sigs;
 
 	memset(w, 0, sizeof *w);
 	pthread_mutex_init(&w->seen_mu, NULL);
 	conf_init(&w->conf);
-	w->format = OUT_JSONL;
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "c:f:s:e:m:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': cfgpath = optarg; break;
-		case 'f':
-			if (out_format_parse(optarg, &w->format) != 0 ||
-			    (w->format != OUT_JSONL && w->format != OUT_TEXT)) {
-				rc = cli_usage_error("watch", "--format %s: expected jsonl or text", optarg);
-				goto out;
-			}
-			break;
-		case '1': once = 1; break;
-		case 'D': storepath = optarg; break;
-		case 's': strlist_push(&w->states, optarg); break;
-		case 'e': strlist_push(&files, optarg); break;
-		case 'm': mapdir = optarg; break;
-		case 'S':
-		case 'U':
-			/* A backfill is of the past: both bounds look back from now. */
-			if (tf_parse_when(optarg, tf_now_ms(), -1,
-			    ch == 'S' ? &so.since_ms : &so.until_ms) != 0) {
-				rc = cli_usage_error("watch", "--%s %s: expected %s",
-				    ch == 'S' ? "since" : "until", optarg, tf_when_forms(-1));
-				goto out;
-			}
-			break;
-		case 'T':
-			if (tf_parse_duration(optarg, &once_timeout) != 0 || once_timeout <= 0) {
-				rc = cli_usage_error("watch", "--once-timeout %s: expected a duration "
-				    "(30s, 2m, 1h)", optarg);
-				goto out;
-			}
-			break;
-		case 'h': cli_help(stdout, "watch"); rc = 0; goto out;
-		default: rc = cli_opt_error("watch", argv); goto out;
-		}
-	}
-	if (optind < argc) {
-		rc = cli_usage_error("watch", "unexpected argument '%s'", argv[optind]);
+	w->format = o->format;
+	for (i = 0; i < o->states.n; i++)
+		strlist_push(&w->states, o->states.v[i]);
+	if (conf_load_report(&w->conf, o->config, stderr) != 0)
 		goto out;
-	}
-	if (conf_load_report(&w->conf, cfgpath, stderr) != 0)
-		goto out;
-	if (once_timeout > 0 && !once) {
-		rc = cli_usage_error("watch", "--once-timeout goes with --once");
-		goto out;
-	}
 	if (once) {
 		/* One limit for the whole run, the states' reading included. */
 		if (once_timeout == 0)
@@ -503,11 +442,7 @@ watch_main(int argc, char **argv, const char *config)
 	cons.ctx = w;
 	w->eng = engine_new(w->det, w->store, 10000, &cons);
 	engine_set_state_loader(w->eng, states_loader, w->st, w->conf.state_refresh_ms);
-	if (so.since_ms != 0 && so.until_ms != 0 && so.until_ms <= so.since_ms) {
-		fprintf(stderr, "tfdrift watch: --until must be after --since\n");
-		goto out;
-	}
-	if (sources_add(w->eng, &w->conf, &files, &so, &err) < 0) {
+	if (sources_add(w->eng, &w->conf, &o->events, &so, &err) < 0) {
 		fprintf(stderr, "tfdrift watch: %s\n", err);
 		free(err);
 		goto out;
@@ -591,6 +526,5 @@ out:
 	eventmap_free(w->map);
 	conf_free(&w->conf);
 	strlist_clear(&w->states);
-	strlist_clear(&files);
 	return rc;
 }

@@ -2,7 +2,24 @@
 #ifndef TFDRIFT_WATCH_H
 #define TFDRIFT_WATCH_H
 
-/* argv[0] is "watch"; config is the global -c FILE or NULL. Returns the exit status. */
-int watch_main(int argc, char **argv, const char *config);
+#include <stdint.h>
+
+#include "conf.h"
+#include "output.h"
+
+/* What `tfdrift watch` was asked (src/cmd/cmd_watch.c reads its options). */
+struct watch_opts {
+	const char *config;             /* -c FILE, or NULL: the usual places */
+	const char *store;              /* --store, or NULL: the configured one */
+	const char *event_maps;         /* --event-maps, or NULL: the configured ones */
+	enum out_format format;         /* OUT_JSONL or OUT_TEXT */
+	int once;                       /* --once */
+	int64_t once_timeout_ms;        /* --once's limit, 0: the configured once_timeout */
+	int64_t since_ms, until_ms;     /* the backfill of the polled sources, 0: none */
+	struct strlist states, events;  /* besides the configured ones */
+};
+
+/* Runs the watch; returns the exit status (--once: 0 clean, 2 drift, 1 error). */
+int watch_run(const struct watch_opts *o);
 
 #endif

@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <langinfo.h>
 #include <limits.h>
 #include <locale.h>
@@ -18,7 +17,6 @@
 #include <unistd.h>
 #include <curses.h>
 
-#include "cmdtab.h"
 #include "conf.h"
 #include "detect.h"
 #include "engine.h"
@@ -98,12 +96,6 @@ load_findings(const char *path, struct finding_list *out, char **err)
 	json_tokener_free(tok);
 	free(buf);
 	return rc;
-}
-
-static void
-usage(FILE *fp, int demo)
-{
-	cli_help(fp, demo ? "demo" : "ui");
 }
 
 /* Maps, states, index, detector and replay: everything before curses starts. 0 ok. */
@@ -343,118 +335,39 @@ export_dir_default(void)
 }
 
 int
-ui_main(int argc, char **argv, int demo, const char *config)
+ui_dashboard(const struct ui_opts *o)
 {
-	static const struct option opts[] = {
-		{ "state", required_argument, NULL, 's' },
-		{ "events", required_argument, NULL, 'e' },
-		{ "store", required_argument, NULL, 'D' },
-		{ "readonly", no_argument, NULL, 'R' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "event-maps", required_argument, NULL, 'm' },
-		{ "theme", required_argument, NULL, 'T' },
-		{ "max-iterations", required_argument, NULL, 'I' },
-		{ "pace", required_argument, NULL, 'P' },
-		{ "passes", required_argument, NULL, 'N' },
-		{ "since", required_argument, NULL, 'S' },
-		{ "until", required_argument, NULL, 'U' },
-		{ "export-dir", required_argument, NULL, 'X' },
-		{ "findings", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ui *u = xcalloc(1, sizeof *u);
-	struct strlist states = { 0 }, events = { 0 }, findings = { 0 };
+	struct strlist states = { 0 }, events = { 0 };
+	const struct strlist *findings = &o->findings;
 	struct replay_opts ro;
-	const char *storepath = NULL, *cfgpath = config, *mapdir = NULL, *theme = NULL, *env;
-	char **errs = NULL, *err = NULL, *end, *demo_db = NULL;
+	const char *storepath = o->store, *cfgpath = o->config, *mapdir = o->event_maps;
+	const char *theme = o->theme;
+	char **errs = NULL, *err = NULL, *demo_db = NULL;
 	size_t nerrs = 0, i;
 	struct theme th = { 0 };
 	SCREEN *scr = NULL;
-	int ch, rc = 1, stdin_events = 0;
+	int rc = 1, stdin_events = 0, demo = o->demo;
 
 	memset(&ro, 0, sizeof ro);
-	ro.passes = 1;
+	ro.pace_ms = o->pace_ms;
+	ro.passes = o->passes;
+	ro.since_ms = o->since_ms;
+	ro.until_ms = o->until_ms;
+	ro.shift_to_now = demo;
+	for (i = 0; i < o->states.n; i++)
+		strlist_push(&states, o->states.v[i]);
+	for (i = 0; i < o->events.n; i++)
+		strlist_push(&events, o->events.v[i]);
 	sb_init(&u->input);
 	u->demo = demo;
 	u->title = demo ? "demo" : "replay";
 	u->user = tf_current_user();
 	u->tty_fd = STDIN_FILENO;
+	u->readonly = o->readonly;
+	u->max_iterations = o->max_iterations;
 	conf_init(&u->conf);
-	if (demo) {
-		ro.pace_ms = 60000;
-		ro.passes = 0;
-		ro.shift_to_now = 1;
-	}
-	if ((env = getenv("TFDRIFT_UI_ITERATIONS")) != NULL && *env != '\0')
-		u->max_iterations = strtoul(env, NULL, 10);
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "s:e:c:m:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 's': strlist_push(&states, optarg); break;
-		case 'e': strlist_push(&events, optarg); break;
-		case 'D': storepath = optarg; break;
-		case 'R': u->readonly = 1; break;
-		case 'c': cfgpath = optarg; break;
-		case 'm': mapdir = optarg; break;
-		case 'T': theme = optarg; break;
-		case 'I':
-			errno = 0;
-			u->max_iterations = strtoul(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || end == optarg) {
-				rc = cli_usage_error(demo ? "demo" : "ui", "--max-iterations %s: expected a number", optarg);
-				goto out;
-			}
-			break;
-		case 'P':
-			if (tf_parse_duration(optarg, &ro.pace_ms) != 0) {
-				rc = cli_usage_error(demo ? "demo" : "ui", "--pace %s: expected a duration (60s, 2m)", optarg);
-				goto out;
-			}
-			break;
-		case 'N':
-			ro.passes = (unsigned)strtoul(optarg, &end, 10);
-			if (*end != '\0' || end == optarg) {
-				rc = cli_usage_error(demo ? "demo" : "ui", "--passes %s: expected a number (0 = forever)",
-				    optarg);
-				goto out;
-			}
-			break;
-		case 'S':
-		case 'U':
-			if (tf_parse_when(optarg, tf_now_ms(), -1, ch == 'S' ? &ro.since_ms :
-			    &ro.until_ms) != 0) {
-				rc = cli_usage_error(demo ? "demo" : "ui", "--%s %s: expected a time (2024-05-27T08:00:00Z, "
-				    "2024-05-27, 17:30 UTC) or a duration meaning that long ago (90m, 2h)",
-				    ch == 'S' ? "since" : "until", optarg);
-				goto out;
-			}
-			break;
-		case 'F': strlist_push(&findings, optarg); break;
-		case 'X':
-			free(u->export_dir);
-			u->export_dir = xstrdup(optarg);
-			break;
-		case 'h':
-			usage(stdout, demo);
-			rc = 0;
-			goto out;
-		default:
-			rc = cli_opt_error(demo ? "demo" : "ui", argv);
-			goto out;
-		}
-	}
-	if (ro.since_ms != 0 && ro.until_ms != 0 && ro.until_ms <= ro.since_ms) {
-		rc = cli_usage_error(demo ? "demo" : "ui", "--until must be after --since");
-		goto out;
-	}
-	if (u->export_dir == NULL)
-		u->export_dir = export_dir_default();
-	if (optind < argc) {
-		rc = cli_usage_error(demo ? "demo" : "ui", "unexpected argument '%s'", argv[optind]);
-		goto out;
-	}
+	u->export_dir = o->export_dir != NULL ? xstrdup(o->export_dir) : export_dir_default();
 	if (conf_load_report(&u->conf, cfgpath, stderr) != 0)
 		goto out;
 	/* A theme that does not load says why before curses starts. */
@@ -526,12 +439,12 @@ ui_main(int argc, char **argv, int demo, const char *config)
 	/* The demo's morning passes in a minute: its timeline starts at 10 s buckets. */
 	u->tl.zoom = demo ? 0 : 1;
 	ui_load_prefs(u);
-	for (i = 0; i < findings.n; i++) {
+	for (i = 0; i < findings->n; i++) {
 		struct finding_list fl = { 0 };
 		struct ui_event_list none = { 0 };
 		size_t k;
 
-		if (load_findings(findings.v[i], &fl, &err) != 0) {
+		if (load_findings(findings->v[i], &fl, &err) != 0) {
 			fprintf(stderr, "tfdrift: --findings %s\n", err);
 			free(err);
 			finding_list_clear(&fl);
@@ -602,6 +515,5 @@ out:
 	free(demo_db);
 	strlist_clear(&states);
 	strlist_clear(&events);
-	strlist_clear(&findings);
 	return rc;
 }

@@ -113,12 +113,13 @@ if [ ! -f "$BUILTIN" ] || [ -n "$(find "$SRC/themes" -name '*.yaml' -newer "$BUI
 	} > "$BUILTIN.tmp" && mv "$BUILTIN.tmp" "$BUILTIN"
 fi
 
-# The library: every src/**/*.c but main.c, cli.c and the curses UI (its query parser,
-# src/ui/filter.c, and its theme loader, src/ui/theme.c, are in), in an archive so a target
-# links only what it uses.
+# The library: every src/**/*.c but main.c, cli.c, the commands (src/cmd/) and the curses UI
+# (its query parser, src/ui/filter.c, and its theme loader, src/ui/theme.c, are in), in an
+# archive so a target links only what it uses.
 LIBOBJS=
 failed_lib=0
-for f in $(cd "$SRC" && { find src -name '*.c' ! -path 'src/ui/*' ! -name main.c ! -name cli.c;
+for f in $(cd "$SRC" && { find src -name '*.c' ! -path 'src/ui/*' ! -path 'src/cmd/*' ! -name main.c \
+    ! -name cli.c;
     echo src/ui/filter.c; echo src/ui/theme.c; } | sort) "$BUILTIN"; do
 	case $f in /*) p=$f ;; *) p=$SRC/$f ;; esac
 	o=$OBJ/$(echo "${f#"$OBJ"/}" | sed 's/\.c$//' | tr / _).o

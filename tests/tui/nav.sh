@@ -14,7 +14,15 @@ tui_need_tmux
 TFDRIFT_NOW=2024-05-27T12:00:00Z
 USER=tester
 export TFDRIFT_NOW USER
-EX="$TOP_SRCDIR/doc/examples"
+# The demo's files are copied so their paths hold no "gcp" but the GCP files' own (the Sources
+# filter below matches paths, and a checkout may live under a directory named gcp-something).
+mkdir -p "$T_TMP/data/doc/examples"
+cp "$TOP_SRCDIR"/doc/examples/* "$T_TMP/data/doc/examples/"
+ln -s "$TOP_SRCDIR/rules" "$T_TMP/data/rules"
+ln -s "$TOP_SRCDIR/themes" "$T_TMP/data/themes"
+TFDRIFT_DATADIR="$T_TMP/data"
+export TFDRIFT_DATADIR
+EX="$T_TMP/data/doc/examples"
 ESC=$(printf '\033')
 KEYBAR='  \? help  q quit$'
 MORE='( +[▲▼])? *$'          # a pane's line may end in its more-above/below mark

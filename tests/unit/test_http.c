@@ -339,6 +339,27 @@ main(void)
 	rs.fail = HTTP_FAIL_ABORTED;
 	ok(!http_retryable(&rs), "an abort is not");
 
+	/* How URLs are shown: userinfo left out, secret query values and any fragment REDACTED. */
+	{
+		static const char *const cases[][2] = {
+			{ "https://h.example/a?b=1", "https://h.example/a?b=1" },
+			{ "https://u:p@h.example/a", "https://h.example/a" },
+			{ "https://h.example/a?X-Amz-Signature=s&b=1&", "https://h.example/a?X-Amz-Signature=REDACTED&b=1&" },
+			{ "https://h.example/a#access_token=t", "https://h.example/a#REDACTED" },
+			{ "https://h.example/a?b=1#access_token=t", "https://h.example/a?b=1#REDACTED" },
+			{ "https://h.example/a?x#y&X-Amz-Signature=s", "https://h.example/a?x#REDACTED" },
+			{ "https://h.example/a?&&sig=s", "https://h.example/a?&&sig=REDACTED" },
+			{ "relative/path?token=t", "relative/path?token=REDACTED" },
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+			s = http_redact_url(cases[i][0]);
+			is_str(s, cases[i][1], "shown as %s", cases[i][1]);
+			free(s);
+		}
+	}
+
 	/* Answers that are not the API's: a redirect is named with its target, a page is HTML. */
 	memset(&rs, 0, sizeof rs);
 	rs.status = 302;
