@@ -351,7 +351,6 @@ main(void)
 			{ "https://h.example/a?&&sig=s", "https://h.example/a?&&sig=REDACTED" },
 			{ "relative/path?token=t", "relative/path?token=REDACTED" },
 		};
-		size_t i;
 
 		for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 			s = http_redact_url(cases[i][0]);
