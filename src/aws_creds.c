@@ -176,12 +176,14 @@ one_word(const char *s, size_t n)
 
 /* ---- ini files ---- */
 
-char *
-aws_ini_get(const char *text, const char *section, const char *key, int *found)
+/* aws_ini_get, or with sub the value of `sub` in the nested sub-section under `key`
+ * ("cloudtrail =\n  endpoint_url = URL"). */
+static char *
+ini_get(const char *text, const char *section, const char *key, const char *sub, int *found)
 {
 	const char *p = text, *line, *eol, *eq, *rb;
 	char *name, *k, *v = NULL;
-	int in = 0;
+	int in = 0, nested = 0;
 
 	if (found != NULL)
 		*found = 0;
@@ -190,8 +192,18 @@ aws_ini_get(const char *text, const char *section, const char *key, int *found)
 		eol = line + strcspn(line, "\n");
 		/* Indented lines continue the last key (botocore's nested sub-sections such as
 		 * "s3 =\n  max_concurrent_requests = 10"): never keys of the section. */
-		if (*line == ' ' || *line == '\t')
+		if (*line == ' ' || *line == '\t') {
+			if (!nested || (eq = line + strcspn(line, "=:")) >= eol)
+				continue;
+			k = trim_dup(line, (size_t)(eq - line));
+			if (strcasecmp(k, sub) == 0) {
+				free(v);
+				v = trim_dup(eq + 1, (size_t)(eol - eq - 1));
+			}
+			free(k);
 			continue;
+		}
+		nested = 0;
 		if (*line == '#' || *line == ';' || line == eol || *line == '\r')
 			continue;
 		if (*line == '[') {
@@ -221,7 +233,9 @@ aws_ini_get(const char *text, const char *section, const char *key, int *found)
 		if (eq >= eol)
 			continue;
 		k = trim_dup(line, (size_t)(eq - line));
-		if (strcasecmp(k, key) == 0) {
+		if (strcasecmp(k, key) == 0 && sub != NULL)
+			nested = 1;
+		else if (strcasecmp(k, key) == 0) {
 			free(v);
 			v = trim_dup(eq + 1, (size_t)(eol - eq - 1));
 		}
@@ -232,6 +246,18 @@ aws_ini_get(const char *text, const char *section, const char *key, int *found)
 		v = NULL;
 	}
 	return v;
+}
+
+char *
+aws_ini_get(const char *text, const char *section, const char *key, int *found)
+{
+	return ini_get(text, section, key, NULL, found);
+}
+
+char *
+aws_ini_get_sub(const char *text, const char *section, const char *key, const char *sub)
+{
+	return ini_get(text, section, key, sub, NULL);
 }
 
 /* ---- credential_process command lines ---- */
@@ -516,6 +542,7 @@ struct ctx {
 	char *region;                   /* for STS */
 	struct file cred, conf;
 	char *source;                   /* what the winning step says it is */
+	char *ca, *ca_err;              /* the profile's CA bundle, or why it cannot be used */
 };
 
 static void
@@ -829,6 +856,24 @@ out:
 
 /* ---- HTTP helpers ---- */
 
+/* Fuzzing builds: may a file a fuzzed input names be read? 0, or -1 with *err. */
+static int
+fuzz_path_ok(const char *path, const char *what, char **err)
+{
+#ifdef TFDRIFT_FUZZING
+	/* The path comes from fuzzed input: read nothing outside the fuzzer's directory. */
+	const char *dir = getenv("TFDRIFT_FUZZ_DIR");
+
+	if (dir == NULL || strncmp(path, dir, strlen(dir)) != 0 || strstr(path, ".."))
+		return tf_err(err, "%s: %s is outside TFDRIFT_FUZZ_DIR", what, path);
+#else
+	(void)path;
+	(void)what;
+	(void)err;
+#endif
+	return 0;
+}
+
 /* A small file holding a token (web identity, container authorization): trimmed. */
 static char *
 read_token_file(const char *path, const char *what, char **err)
@@ -836,17 +881,8 @@ read_token_file(const char *path, const char *what, char **err)
 	char *buf = NULL, *e = NULL, *t;
 	size_t len;
 
-#ifdef TFDRIFT_FUZZING
-	{
-		/* The path comes from fuzzed input: read nothing outside the fuzzer's directory. */
-		const char *dir = getenv("TFDRIFT_FUZZ_DIR");
-
-		if (dir == NULL || strncmp(path, dir, strlen(dir)) != 0 || strstr(path, "..")) {
-			tf_err(err, "%s: %s is outside TFDRIFT_FUZZ_DIR", what, path);
-			return NULL;
-		}
-	}
-#endif
+	if (fuzz_path_ok(path, what, err) != 0)
+		return NULL;
 	if (tf_read_file(path, TF_FILE_CREDENTIALS, &buf, &len, &e) != 0) {
 		tf_err(err, "%s: %s", what, e);
 		free(e);
@@ -916,6 +952,24 @@ ctx_http(struct ctx *x)
 	return x->c->http;
 }
 
+static char *endpoint_resolve(const struct file *conf, const char *profile,
+    const char *env_id, const char *host, const char *region, const char *configured,
+    char **err);
+static int ca_resolve(const struct file *conf, const char *profile, char **path, char **err);
+
+/* The endpoint of an AWS service for this resolution (aws_endpoint), or NULL with *err; its
+ * requests take x->ca. The CA bundle's problem, if any, is reported here: where the chain
+ * first needs the network. */
+static char *
+ctx_service(struct ctx *x, const char *id, const char *host, const char *region, char **err)
+{
+	if (x->ca_err != NULL) {
+		tf_err(err, "%s", x->ca_err);
+		return NULL;
+	}
+	return endpoint_resolve(&x->conf, x->profile, id, host, region, NULL, err);
+}
+
 /* A request retried `attempts` times on transport errors, 5xx and throttling (not on a body
  * over the size cap or an abort: http_retryable). */
 static int
@@ -978,11 +1032,16 @@ sts_call(struct ctx *x, const struct aws_keys *signer, const char *action, const
 		"Content-Type: application/x-www-form-urlencoded; charset=utf-8",
 		"Accept: text/xml", NULL
 	};
-	char *base = aws_endpoint("STS", "sts", x->region, NULL), *url, *e = NULL, *d;
+	char *base, *url, *e = NULL, *d;
 	struct http_req rq;
 	struct http_resp rs;
 	int rc;
 
+	if ((base = ctx_service(x, "STS", "sts", x->region, &e)) == NULL) {
+		rc = tf_err(err, "STS %s for %s: %s", action, role_arn, e);
+		free(e);
+		return rc;
+	}
 	url = xasprintf("%s/", base);
 	memset(&rq, 0, sizeof rq);
 	rq.method = "POST";
@@ -993,6 +1052,7 @@ sts_call(struct ctx *x, const struct aws_keys *signer, const char *action, const
 	rq.timeout_ms = 10000;
 	rq.connect_timeout_ms = 5000;
 	rq.max_body = TF_MAX_CREDENTIALS;
+	rq.ca_file = x->ca;
 	if (signer != NULL) {
 		rq.aws = signer;
 		rq.aws_region = x->region;
@@ -1678,7 +1738,12 @@ sso_refresh_token(struct ctx *x, const struct sso_conf *s, const char *path,
 	json_object_object_add(body, "refreshToken", json_object_new_string(rt));
 	btext = xstrdup(json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN));
 	json_object_put(body);
-	base = aws_endpoint("SSO_OIDC", "oidc", s->region, NULL);
+	if ((base = ctx_service(x, "SSO_OIDC", "oidc", s->region, &e)) == NULL) {
+		rc = tf_err(err, "SSO OIDC CreateToken: %s", e);
+		free(e);
+		wipe_free(btext);
+		return rc;
+	}
 	url = xasprintf("%s/token", base);
 	memset(&rq, 0, sizeof rq);
 	rq.method = "POST";
@@ -1689,6 +1754,7 @@ sso_refresh_token(struct ctx *x, const struct sso_conf *s, const char *path,
 	rq.timeout_ms = 10000;
 	rq.connect_timeout_ms = 5000;
 	rq.max_body = TF_MAX_CREDENTIALS;
+	rq.ca_file = x->ca;
 	if (http_try(x, &rq, &rs, 3, &e) != 0) {
 		rc = tf_err(err, "SSO OIDC CreateToken at %s: %s", url, e);
 		free(e);
@@ -1813,19 +1879,25 @@ static int
 sso_role_keys(struct ctx *x, const char *profile, const struct sso_conf *s, const char *token,
     struct aws_keys_buf *out, char **err)
 {
-	char *base = aws_endpoint("SSO", "portal.sso", s->region, NULL);
-	char *role = http_encode(s->role, 0), *acct = http_encode(s->account, 0);
-	char *url = xasprintf("%s/federation/credentials?role_name=%s&account_id=%s", base, role,
-	    acct);
-	char *hdr = xasprintf("x-amz-sso_bearer_token: %s", token), *e = NULL, *d, *hint;
-	const char *hdrs[] = { hdr, "Accept: application/json", NULL };
+	char *base, *role, *acct, *url, *hdr, *e = NULL, *d, *hint;
+	const char *hdrs[] = { NULL, "Accept: application/json", NULL };
 	struct json_object *o = NULL, *rc_o = NULL, *v;
 	const char *id, *secret, *stok;
 	struct http_req rq;
 	struct http_resp rs;
 	int rc = -1;
 
+	if ((base = ctx_service(x, "SSO", "portal.sso", s->region, &e)) == NULL) {
+		rc = tf_err(err, "profile %s: SSO GetRoleCredentials: %s", profile, e);
+		free(e);
+		return rc;
+	}
+	role = http_encode(s->role, 0);
+	acct = http_encode(s->account, 0);
+	url = xasprintf("%s/federation/credentials?role_name=%s&account_id=%s", base, role, acct);
+	hdrs[0] = hdr = xasprintf("x-amz-sso_bearer_token: %s", token);
 	memset(&rq, 0, sizeof rq);
+	rq.ca_file = x->ca;
 	rq.url = url;
 	rq.headers = hdrs;
 	rq.timeout_ms = 10000;
@@ -2060,6 +2132,8 @@ resolve(struct aws_creds *c, int only, struct aws_keys_buf *out, char **source, 
 		x.region = xstrdup("us-east-1");
 	file_load(&x.cred, "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
 	file_load(&x.conf, "AWS_CONFIG_FILE", ".aws/config");
+	if (ca_resolve(&x.conf, x.profile, &x.ca, &x.ca_err) != 0)
+		x.ca = NULL;
 	sb_init(&tried);
 	for (step = only >= 0 ? only : 0; step < STEP_COUNT; step++) {
 		free(x.source);
@@ -2084,6 +2158,8 @@ resolve(struct aws_creds *c, int only, struct aws_keys_buf *out, char **source, 
 	sb_free(&tried);
 	free(x.source);
 	free(x.region);
+	free(x.ca);
+	free(x.ca_err);
 	file_free(&x.cred);
 	file_free(&x.conf);
 	return rc;
@@ -2275,30 +2351,191 @@ aws_creds_source(struct aws_creds *c)
 	return s;
 }
 
-char *
-aws_endpoint(const char *env_id, const char *host_prefix, const char *region,
-    const char *configured)
+/* ---- partitions, endpoints, CA bundle ---- */
+
+/* botocore's endpoints.json regionRegex per partition; "aws" is the rest. */
+static const struct aws_partition partitions[] = {
+	{ "aws-cn", "cn-", "amazonaws.com.cn", "cn-north-1" },
+	{ "aws-us-gov", "us-gov-", "amazonaws.com", "us-gov-west-1" },
+	{ "aws-iso", "us-iso-", "c2s.ic.gov", "us-iso-east-1" },
+	{ "aws-iso-b", "us-isob-", "sc2s.sgov.gov", "us-isob-east-1" },
+	{ "aws-iso-e", "eu-isoe-", "cloud.adc-e.uk", "eu-isoe-west-1" },
+	{ "aws-iso-f", "us-isof-", "csp.hci.ic.gov", "us-isof-south-1" },
+	{ "aws", "", "amazonaws.com", "us-east-1" },
+};
+
+const struct aws_partition *
+aws_partition(const char *region)
 {
-	char *name, *v;
-	const char *e;
+	size_t i;
+
+	for (i = 0; region != NULL && i + 1 < TF_ARRLEN(partitions); i++)
+		if (strncmp(region, partitions[i].prefix, strlen(partitions[i].prefix)) == 0)
+			return &partitions[i];
+	return &partitions[TF_ARRLEN(partitions) - 1];
+}
+
+/* A true/false setting: the environment variable when set, else the profile's key. -1 with
+ * *err when it is neither true nor false (botocore refuses those too). */
+static int
+bool_setting(const struct file *conf, const char *profile, const char *envname,
+    const char *key, char **err)
+{
+	char *v = NULL;
+	const char *s = env(envname);
+	int rc;
+
+	if (s == NULL)
+		s = v = conf_get(conf, profile, key, NULL);
+	if (s == NULL)
+		rc = 0;
+	else if (strcasecmp(s, "true") == 0)
+		rc = 1;
+	else if (strcasecmp(s, "false") == 0)
+		rc = 0;
+	else if (v == NULL)
+		rc = tf_err(err, "%s=%.40s: expected true or false", envname, s);
+	else
+		rc = tf_err(err, "%s = %.40s in profile %s of %s: expected true or false", key, s,
+		    profile, conf->path);
+	free(v);
+	return rc;
+}
+
+/* The one endpoint resolver (see aws_endpoint), with the config file already loaded. */
+static char *
+endpoint_resolve(const struct file *conf, const char *profile, const char *env_id,
+    const char *host, const char *region, const char *configured, char **err)
+{
+	const struct aws_partition *pt;
+	char *name, *v = NULL, *svc, *key, *p;
+	int ignore, fips;
 	size_t n;
 
 	if (configured != NULL && *configured != '\0')
 		v = xstrdup(configured);
-	else {
+	else if ((ignore = bool_setting(conf, profile, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+	    "ignore_configured_endpoint_urls", err)) < 0)
+		return NULL;
+	else if (!ignore) {
+		/* AWS SDKs and Tools Reference Guide, "Service-specific endpoints": the service's
+		 * variable, the global one, the profile's services section, its endpoint_url. */
 		name = xasprintf("AWS_ENDPOINT_URL_%s", env_id);
-		e = getenv(name);
+		if (env(name) != NULL)
+			v = xstrdup(env(name));
+		else if (env("AWS_ENDPOINT_URL") != NULL)
+			v = xstrdup(env("AWS_ENDPOINT_URL"));
 		free(name);
-		if (e == NULL || *e == '\0')
-			e = getenv("AWS_ENDPOINT_URL");
-		if (e != NULL && *e != '\0')
-			v = xstrdup(e);
-		else
-			v = xasprintf("https://%s.%s.amazonaws.com", host_prefix,
-			    region != NULL ? region : "us-east-1");
+		if (v == NULL && conf->text != NULL &&
+		    (svc = conf_get(conf, profile, "services", NULL)) != NULL) {
+			/* The services section's keys are the ids in lower case (sso_oidc). */
+			key = xstrdup(env_id);
+			for (p = key; *p; p++)
+				*p = (char)tolower((unsigned char)*p);
+			name = xasprintf("services %s", svc);
+			v = aws_ini_get_sub(conf->text, name, key, "endpoint_url");
+			free(name);
+			free(key);
+			free(svc);
+		}
+		if (v == NULL)
+			v = conf_get(conf, profile, "endpoint_url", NULL);
+	}
+	if (v == NULL) {
+		if ((fips = bool_setting(conf, profile, "AWS_USE_FIPS_ENDPOINT",
+		    "use_fips_endpoint", err)) < 0)
+			return NULL;
+		if (region == NULL || *region == '\0')
+			region = "us-east-1";
+		pt = aws_partition(region);
+		if (fips && strcmp(pt->name, "aws-cn") == 0 && strcmp(env_id, "S3") == 0) {
+			tf_err(err, "use_fips_endpoint: S3 has no FIPS endpoint in region %s "
+			    "(partition %s); turn FIPS off or set an endpoint_url", region, pt->name);
+			return NULL;
+		}
+		/* GovCloud's CloudTrail, SQS and STS endpoints are FIPS ones already: the
+		 * endpoint rule sets name the plain host. */
+		if (fips && strcmp(pt->name, "aws-us-gov") == 0 && (strcmp(env_id, "CLOUDTRAIL") == 0 ||
+		    strcmp(env_id, "SQS") == 0 || strcmp(env_id, "STS") == 0))
+			fips = 0;
+		v = xasprintf("https://%s%s.%s.%s", host, fips ? "-fips" : "", region,
+		    pt->dns_suffix);
 	}
 	n = strlen(v);
 	while (n > 0 && v[n - 1] == '/')
 		v[--n] = '\0';
 	return v;
+}
+
+char *
+aws_endpoint(const char *profile, const char *env_id, const char *host_prefix,
+    const char *region, const char *configured, char **err)
+{
+	struct file conf;
+	char *v;
+
+	if (configured != NULL && *configured != '\0')
+		return endpoint_resolve(NULL, NULL, env_id, host_prefix, region, configured, err);
+	memset(&conf, 0, sizeof conf);
+	file_load(&conf, "AWS_CONFIG_FILE", ".aws/config");
+	v = endpoint_resolve(&conf, selected_profile(profile), env_id, host_prefix, region, NULL,
+	    err);
+	file_free(&conf);
+	return v;
+}
+
+/* The CA bundle of a profile (AWS_CA_BUNDLE wins), checked to be a readable PEM file. */
+static int
+ca_resolve(const struct file *conf, const char *profile, char **path, char **err)
+{
+	char *v = NULL, *text = NULL, *e = NULL, *from;
+	size_t len;
+	int rc = 0;
+
+	*path = NULL;
+	if (env("AWS_CA_BUNDLE") != NULL) {
+		v = xstrdup(env("AWS_CA_BUNDLE"));
+		from = xstrdup("AWS_CA_BUNDLE");
+	} else if ((v = conf_get(conf, profile, "ca_bundle", NULL)) != NULL)
+		from = xasprintf("ca_bundle of profile %s in %s", profile, conf->path);
+	else
+		return 0;
+	if (strcmp(v, "-") == 0)
+		rc = tf_err(err, "%s names the CA bundle \"-\": it must be a file", from);
+	else if (fuzz_path_ok(v, from, err) != 0)
+		rc = -1;
+	else if (tf_read_file(v, TF_FILE_CONFIG, &text, &len, &e) != 0)
+		rc = tf_err(err, "%s (the CA bundle named by %s)", e, from);
+	else if (strstr(text, "-----BEGIN CERTIFICATE-----") == NULL)
+		rc = tf_err(err, "%s names the CA bundle %s, which holds no PEM certificate "
+		    "(-----BEGIN CERTIFICATE-----)", from, v);
+	else {
+		*path = v;
+		v = NULL;
+	}
+	free(e);
+	free(text);
+	free(from);
+	free(v);
+	return rc;
+}
+
+int
+aws_ca_bundle(const char *profile, char **path, char **err)
+{
+	struct file conf;
+	int rc;
+
+	memset(&conf, 0, sizeof conf);
+	if (env("AWS_CA_BUNDLE") == NULL)
+		file_load(&conf, "AWS_CONFIG_FILE", ".aws/config");
+	rc = ca_resolve(&conf, selected_profile(profile), path, err);
+	file_free(&conf);
+	return rc;
+}
+
+const char *
+aws_creds_profile(const struct aws_creds *c)
+{
+	return c != NULL ? c->profile : NULL;
 }

@@ -64,11 +64,38 @@ const char *aws_creds_source(struct aws_creds *c);
  * selected one, see aws_creds_opts), else NULL. Heap string. */
 char *aws_region_default(const char *profile);
 
-/* The base URL of a service: `configured` when given, else AWS_ENDPOINT_URL_<ID> (ID like
- * CLOUDTRAIL, S3, SQS, STS), else AWS_ENDPOINT_URL, else https://<host>.<region>.amazonaws.com
- * (us-east-1 STS and global endpoints as AWS names them). No trailing slash. Heap string. */
-char *aws_endpoint(const char *env_id, const char *host_prefix, const char *region,
-    const char *configured);
+/* The base URL of a service, resolved the way the AWS SDKs do ("Service-specific endpoints"
+ * in the AWS SDKs and Tools Reference Guide): `configured` (tfdrift's own setting) when
+ * given, else AWS_ENDPOINT_URL_<ID> (ID as the SDKs spell it: CLOUDTRAIL, S3, SQS, STS, SSO,
+ * SSO_OIDC), else AWS_ENDPOINT_URL, else in the config file (AWS_CONFIG_FILE, ~/.aws/config)
+ * the profile's `services = NAME` section [services NAME] with "<id in lower case> =" and an
+ * indented "endpoint_url = URL", else the profile's `endpoint_url`; none of these three
+ * levels when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS or the profile's
+ * ignore_configured_endpoint_urls is true. Else https://<host>[-fips].<region>.<dns suffix>
+ * of the region's partition, -fips when AWS_USE_FIPS_ENDPOINT or the profile's
+ * use_fips_endpoint is true (GovCloud's CloudTrail, SQS and STS hosts are FIPS already).
+ * Always regional (us-east-1 STS and S3 too, as AWS_STS_REGIONAL_ENDPOINTS=regional).
+ * profile NULL: the selected one (aws_creds_opts). No trailing slash. Heap string, or NULL
+ * with *err (a setting that is not true/false; FIPS where the partition has none). */
+char *aws_endpoint(const char *profile, const char *env_id, const char *host_prefix,
+    const char *region, const char *configured, char **err);
+
+/* A partition: regions starting with prefix (cn-, us-gov-, us-iso-, ...), their DNS suffix,
+ * the partition's name in ARNs (arn:aws-cn:...) and the region where CloudTrail logs its
+ * global services (IAM, STS, ...): us-east-1, cn-north-1, us-gov-west-1. */
+struct aws_partition {
+	const char *name, *prefix, *dns_suffix, *global_region;
+};
+/* The region's partition ("aws" for NULL and every region of no other). */
+const struct aws_partition *aws_partition(const char *region);
+
+/* The CA bundle every AWS request of a profile trusts: AWS_CA_BUNDLE, else the profile's
+ * ca_bundle in the config file (profile NULL: the selected one). 0 with *path (NULL: the
+ * system's CAs); -1 with *err naming the file and the setting when it cannot be read or
+ * holds no PEM certificate. */
+int aws_ca_bundle(const char *profile, char **path, char **err);
+/* The profile a chain was made for (NULL: the selected one). */
+const char *aws_creds_profile(const struct aws_creds *c);
 
 /* Test hooks (environment variables, for tests):
  *   TFDRIFT_AWS_REFRESH_WINDOW_MS     refresh temporary keys this long before they expire
@@ -86,6 +113,9 @@ char *aws_endpoint(const char *env_id, const char *host_prefix, const char *regi
  * key's nested sub-section and are skipped. *found (may be NULL) is set to 1 when the section
  * exists. Heap string or NULL. */
 char *aws_ini_get(const char *text, const char *section, const char *key, int *found);
+/* The value of `sub` in the nested sub-section under `key` of [section]
+ * ("cloudtrail =\n  endpoint_url = URL"). Heap string or NULL. */
+char *aws_ini_get_sub(const char *text, const char *section, const char *key, const char *sub);
 /* Split a command line the way botocore does (Python shlex.split, POSIX mode): whitespace
  * separates, '...' is literal, "..." knows \" and \\, a backslash outside quotes escapes
  * the next character. 0 with a NULL-terminated heap argv (free with aws_argv_free), or -1

@@ -906,7 +906,7 @@ write_answer(struct blame *b, const char *path, int json)
 	int bad;
 
 	if (path != NULL && strcmp(path, "-") != 0 && (fp = fopen(path, "w")) == NULL) {
-		fprintf(stderr, "tfdrift blame: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "tfdrift: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
 	if (json) {
@@ -924,7 +924,7 @@ write_answer(struct blame *b, const char *path, int json)
 	if (fp != stdout)
 		bad |= fclose(fp) != 0;
 	if (bad) {
-		fprintf(stderr, "tfdrift blame: writing %s: %s\n", fp == stdout ? "standard output" :
+		fprintf(stderr, "tfdrift: writing %s: %s\n", fp == stdout ? "standard output" :
 		    path, strerror(errno));
 		return -1;
 	}
@@ -950,7 +950,7 @@ blame_run(const struct blame_opts *o)
 	char *err = NULL;
 
 	if (tfplan_load_file(planpath, &plan, &err) != 0) {
-		fputs("tfdrift blame: ", stderr);
+		fputs("tfdrift: ", stderr);
 		text_fputs(stderr, err);
 		fputc('\n', stderr);
 		rc = 1;
@@ -970,14 +970,14 @@ blame_run(const struct blame_opts *o)
 	sts = xcalloc(states->n + 1, sizeof *sts);
 	for (i = 0; i < states->n; i++) {
 		if (strstr(states->v[i], "://") != NULL) {
-			fprintf(stderr, "tfdrift blame: %s: remote state backends are read by the live "
+			fprintf(stderr, "tfdrift: %s: remote state backends are read by the live "
 			    "sources; save it first (terraform state pull > state.tfstate)\n",
 			    states->v[i]);
 			errors++;
 			continue;
 		}
 		if (tfstate_load_file(states->v[i], &sts[nsts], &err) != 0) {
-			fprintf(stderr, "tfdrift blame: %s\n", err);
+			fprintf(stderr, "tfdrift: %s\n", err);
 			free(err);
 			err = NULL;
 			errors++;
@@ -994,13 +994,13 @@ blame_run(const struct blame_opts *o)
 		goto out;
 	}
 	if (storepath != NULL && store_open(storepath, STORE_RDONLY, &store, &err) != 0) {
-		fprintf(stderr, "tfdrift blame: %s\n", err);
+		fprintf(stderr, "tfdrift: %s\n", err);
 		rc = 1;
 		goto out;
 	}
 	if (!plan->has_drift || plan->nres == 0) {
 		if (!quiet)
-			fprintf(stderr, "tfdrift blame: %s: the plan records no drift (%s): nothing to "
+			fprintf(stderr, "tfdrift: %s: the plan records no drift (%s): nothing to "
 			    "explain\n", planpath, plan->has_drift ? "resource_drift is empty" :
 			    "no resource_drift; was it made with terraform plan -refresh-only?");
 	}
@@ -1014,7 +1014,7 @@ blame_run(const struct blame_opts *o)
 		int n = store_each_event(store, from_store, b, &err);
 
 		if (n < 0) {
-			fprintf(stderr, "tfdrift blame: %s\n", err);
+			fprintf(stderr, "tfdrift: %s\n", err);
 			rc = 1;
 			goto out;
 		}
@@ -1030,7 +1030,7 @@ blame_run(const struct blame_opts *o)
 		int got;
 
 		if (r == NULL) {
-			fprintf(stderr, "tfdrift blame: %s\n", err);
+			fprintf(stderr, "tfdrift: %s\n", err);
 			free(err);
 			err = NULL;
 			errors++;
@@ -1043,7 +1043,7 @@ blame_run(const struct blame_opts *o)
 			event_free(&ev);
 		}
 		if (got < 0) {
-			fprintf(stderr, "tfdrift blame: %s\n", err);
+			fprintf(stderr, "tfdrift: %s\n", err);
 			free(err);
 			err = NULL;
 			errors++;
@@ -1063,7 +1063,7 @@ blame_run(const struct blame_opts *o)
 		goto out;
 	}
 	if (!quiet)
-		fprintf(stderr, "tfdrift blame: %llu write event%s (%llu failed; %llu after the plan "
+		fprintf(stderr, "tfdrift: %llu write event%s (%llu failed; %llu after the plan "
 		    "left out), %zu drifted resource%s: %zu change%s unexplained\n",
 		    (unsigned long long)b->nevents, b->nevents == 1 ? "" : "s",
 		    (unsigned long long)b->nfailed, (unsigned long long)b->nlater, b->nres,

@@ -30,6 +30,9 @@
 	"long ago (90m, 2h, 7d)" }
 #define O_UNTIL  { 0, "until", "T", NULL, "only events before T (as --since)" }
 #define O_OUTPUT { 'o', "output", "FILE", NULL, "write there (atomically) instead of standard output" }
+/* sarif: where a result with no state file of its own (an unmanaged resource) is placed. */
+#define O_SARIF_LOCATION(dflt) { 0, "sarif-location", "FILE", NULL, "sarif: the file a finding with no state file is\n" \
+	"shown on (code scanning needs a file); default: " dflt }
 #define O_NOTE   { 0, "note", "TEXT", NULL, "why, kept with the decision" }
 #define O_UI_COMMON \
 	{ 0, "readonly", NULL, NULL, "open the store without ever writing it" }, \
@@ -75,9 +78,12 @@ const struct cli_opt cli_opts_watch[] = {
 const struct cli_opt cli_opts_scan[] = {
 	{ 's', "state", "SRC", NULL, "a Terraform state file (v4, or v3 and older); repeatable" },
 	O_EVENTS,
-	{ 'f', "format", "FMT", "json jsonl text csv", "json (findings document), jsonl, text or csv;\n"
-	  "default text on a terminal, json otherwise" },
+	{ 'f', "format", "FMT", "json jsonl text csv sarif markdown", "json (findings document), jsonl, text,\n"
+	  "csv, sarif (the open findings, for code scanning) or\n"
+	  "markdown (a pull-request comment); default text on a\n"
+	  "terminal, json otherwise" },
 	{ 'o', "output", "FILE", NULL, "write the findings there (atomically)" },
+	O_SARIF_LOCATION("the\nfirst --state file"),
 	O_SINCE, O_UNTIL,
 	{ 0, "store", "PATH", NULL, "save the findings and apply the store's triage and freeze\n"
 	  "windows; its open findings are re-evaluated against this run;\n"
@@ -94,7 +100,9 @@ const struct cli_opt cli_opts_export[] = {
 	O_STORE, O_SINCE, O_UNTIL,
 	{ 0, "status", "STATUS", "open acknowledged suppressed resolved all",
 	  "open, acknowledged, suppressed, resolved or all (default:\nevery one not resolved)" },
-	{ 0, "format", "FMT", "json jsonl csv", "json (default), jsonl or csv" },
+	{ 0, "format", "FMT", "json jsonl csv sarif markdown", "json (default), jsonl, csv, sarif (the\n"
+	  "open ones) or markdown" },
+	O_SARIF_LOCATION("none"),
 	O_OUTPUT, O_QUIET, O_HELP, O_END
 };
 
@@ -297,7 +305,7 @@ cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "tfdrift%s%s: ", cmd != NULL ? " " : "", cmd != NULL ? cmd : "");
+	fputs("tfdrift: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

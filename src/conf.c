@@ -42,9 +42,10 @@ static const struct conf_option options[] = {
 	  OPT(pipeline_principals) },
 	{ "service_principals", CT_STRING_LIST,
 	  "*.amazonaws.com,"
+	  "*.amazonaws.com.cn,"
 	  "AWS Internal,"
-	  "arn:aws:iam::*:role/aws-service-role/*,"
-	  "arn:aws:sts::*:assumed-role/AWSServiceRole*,"
+	  "arn:aws*:iam::*:role/aws-service-role/*,"
+	  "arn:aws*:sts::*:assumed-role/AWSServiceRole*,"
 	  "*@cloudservices.gserviceaccount.com,"
 	  "service-*@compute-system.iam.gserviceaccount.com,"
 	  "service-*@container-engine-robot.iam.gserviceaccount.com,"
@@ -52,9 +53,10 @@ static const struct conf_option options[] = {
 	  "*@system.gserviceaccount.com",
 	  "Globs on the actor's principal, name or invokedBy that mark a change made by the "
 	  "cloud itself, which is not drift. Defaults: *.amazonaws.com is an AWS service acting "
-	  "for you (autoscaling.amazonaws.com, ...); AWS Internal is CloudTrail's invokedBy for "
-	  "AWS's own calls; aws-service-role/* and assumed-role/AWSServiceRole* are "
-	  "service-linked roles and their sessions; *@cloudservices.gserviceaccount.com is the "
+	  "for you (autoscaling.amazonaws.com, ...; .amazonaws.com.cn in China); AWS Internal is "
+	  "CloudTrail's invokedBy for AWS's own calls; aws-service-role/* and "
+	  "assumed-role/AWSServiceRole* are service-linked roles and their sessions in every "
+	  "partition (arn:aws:, arn:aws-cn:, arn:aws-us-gov:); *@cloudservices.gserviceaccount.com is the "
 	  "Google APIs service agent (managed instance groups, Deployment Manager); "
 	  "compute-system is the Compute Engine system agent (live migration, preemption, host "
 	  "maintenance); container-engine-robot is the GKE service agent (node pools, "
@@ -279,40 +281,6 @@ expand_env(const char *s, char **why)
 	return sb_detach(&sb);
 }
 
-static void
-unknown_key(char ***errs, size_t *nerrs, struct ydoc *d, yaml_node_t *k, const char *what,
-    const char *key, const char *const *names, size_t n)
-{
-	const char *m = tf_near_miss(key, names, n);
-
-	if (m != NULL)
-		yerr_add(errs, nerrs, d, k, "unknown %s '%s' (did you mean '%s'?)", what, key, m);
-	else
-		yerr_add(errs, nerrs, d, k, "unknown %s '%s'", what, key);
-}
-
-static const char *
-node_kind(const yaml_node_t *n)
-{
-	if (ynode_is_map(n))
-		return "a mapping";
-	if (ynode_is_seq(n))
-		return "a list";
-	return "a string";
-}
-
-/* A plain empty, ~ or null scalar: YAML's null. */
-static int
-is_null(const yaml_node_t *n)
-{
-	const char *s = ynode_str(n);
-
-	if (s == NULL || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return 0;
-	return *s == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
-	    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
-}
-
 static void *
 field(struct conf *c, const struct conf_option *o)
 {
@@ -383,19 +351,19 @@ load_strlist(const char *what, struct ydoc *d, yaml_node_t *v, struct strlist *o
 	int bad = 0;
 
 	memset(out, 0, sizeof *out);
-	if (is_null(v))
+	if (ynode_is_null(v))
 		return 0;
 	if (!ynode_is_seq(v)) {
 		yerr_add(errs, nerrs, d, v, "%s must be a list of strings, not %s (write "
-		    "[a, b] or one '- item' per line)", what, node_kind(v));
+		    "[a, b] or one '- item' per line)", what, ynode_kind(v));
 		return -1;
 	}
 	for (i = 0; i < yseq_len(v); i++) {
 		yaml_node_t *it = yseq_get(d, v, i);
 
-		if (!ynode_is_scalar(it) || is_null(it)) {
+		if (!ynode_is_scalar(it) || ynode_is_null(it)) {
 			yerr_add(errs, nerrs, d, it, "%s: item %zu must be a string, not %s",
-			    what, i + 1, is_null(it) ? "empty" : node_kind(it));
+			    what, i + 1, ynode_kind(it));
 			bad = 1;
 			continue;
 		}
@@ -426,9 +394,9 @@ freeze_scalar(struct ydoc *d, yaml_node_t *v, const char *where, const char *key
 {
 	char *why = NULL, *s;
 
-	if (!ynode_is_scalar(v) || is_null(v)) {
+	if (!ynode_is_scalar(v) || ynode_is_null(v)) {
 		yerr_add(errs, nerrs, d, v, "%s: %s must be a single value, not %s", where, key,
-		    is_null(v) ? "empty" : node_kind(v));
+		    ynode_kind(v));
 		return NULL;
 	}
 	if ((s = expand_env(ynode_str(v), &why)) == NULL) {
@@ -438,14 +406,28 @@ freeze_scalar(struct ydoc *d, yaml_node_t *v, const char *where, const char *key
 	return s;
 }
 
+/* Index of key k in names, or -1 (reported: not a plain string, unknown, with a near miss, or
+ * given twice; first[] as ykey_index). */
+static int
+src_key(struct ydoc *d, yaml_node_t *k, const char *where, const char *const *names, size_t n,
+    yaml_node_t **first, char ***errs, size_t *nerrs)
+{
+	char *what = strncmp(where, "key", 3) == 0 ? xstrdup(where) : xasprintf("key in %s", where);
+	int x = ykey_index(errs, nerrs, d, k, what, names, n, first);
+
+	free(what);
+	return x;
+}
+
 /* One item of freeze_windows into *w; 0, or -1 with errors added. */
 static int
 load_freeze_item(struct ydoc *d, yaml_node_t *it, size_t idx, struct freeze_window *w,
     char ***errs, size_t *nerrs)
 {
-	yaml_node_t *k, *v, *k2, *v2, *start_n = NULL, *end_n = NULL;
+	yaml_node_t *k, *v, *start_n = NULL, *end_n = NULL;
+	yaml_node_t *first[TF_ARRLEN(freeze_keys)] = { 0 };
 	char *where = xasprintf("freeze_windows item %zu", idx + 1), *s;
-	size_t i, j;
+	size_t i;
 	int bad = 0;
 
 	memset(w, 0, sizeof *w);
@@ -453,34 +435,17 @@ load_freeze_item(struct ydoc *d, yaml_node_t *it, size_t idx, struct freeze_wind
 	if (!ynode_is_map(it)) {
 		yerr_add(errs, nerrs, d, it, "%s must be a mapping (name:, start:, end:, and "
 		    "optional accounts:, projects:, regions:, resource_types:), not %s", where,
-		    is_null(it) ? "empty" : node_kind(it));
+		    ynode_kind(it));
 		free(where);
 		return -1;
 	}
 	for (i = 0; ymap_pair(d, it, i, &k, &v); i++) {
 		const char *key = ynode_str(k);
-		int dup = 0, found = -1;
+		int found = src_key(d, k, where, freeze_keys, TF_ARRLEN(freeze_keys), first, errs,
+		    nerrs);
 
-		if (key == NULL) {
-			yerr_add(errs, nerrs, d, k, "%s: keys must be plain names", where);
-			bad = 1;
-			continue;
-		}
-		for (j = 0; j < i && ymap_pair(d, it, j, &k2, &v2); j++)
-			if (ynode_str(k2) != NULL && strcmp(ynode_str(k2), key) == 0)
-				dup = 1;
-		if (dup) {
-			yerr_add(errs, nerrs, d, k, "%s: duplicate key '%s'", where, key);
-			bad = 1;
-			continue;
-		}
-		for (j = 0; j < TF_ARRLEN(freeze_keys); j++)
-			if (strcmp(key, freeze_keys[j]) == 0)
-				found = (int)j;
 		switch (found) {
 		case -1:
-			unknown_key(errs, nerrs, d, k, "key in a freeze window", key, freeze_keys,
-			    TF_ARRLEN(freeze_keys));
 			bad = 1;
 			break;
 		case 0:
@@ -560,7 +525,7 @@ load_freezes(struct conf *c, const struct conf_option *o, struct ydoc *d, yaml_n
 	size_t n = 0, i, j;
 	int bad = 0;
 
-	if (is_null(v)) {
+	if (ynode_is_null(v)) {
 		freeze_windows_free(c->freezes, c->nfreezes);
 		c->freezes = NULL;
 		c->nfreezes = 0;
@@ -568,7 +533,7 @@ load_freezes(struct conf *c, const struct conf_option *o, struct ydoc *d, yaml_n
 	}
 	if (!ynode_is_seq(v)) {
 		yerr_add(errs, nerrs, d, v, "%s must be a list of mappings (- name: ..., start: ..., "
-		    "end: ...), not %s", o->name, node_kind(v));
+		    "end: ...), not %s", o->name, ynode_kind(v));
 		return;
 	}
 	for (i = 0; i < yseq_len(v); i++) {
@@ -624,10 +589,10 @@ load_option(struct conf *c, const struct conf_option *o, struct ydoc *d, yaml_no
 	}
 	if (!ynode_is_scalar(v)) {
 		yerr_add(errs, nerrs, d, v, "%s must be a single value, not %s", o->name,
-		    node_kind(v));
+		    ynode_kind(v));
 		return;
 	}
-	if (is_null(v))
+	if (ynode_is_null(v))
 		s = xstrdup("");
 	else if ((s = expand_env(ynode_str(v), &why)) == NULL) {
 		yerr_add(errs, nerrs, d, v, "%s", why);
@@ -650,60 +615,37 @@ static void dump_outputs(const struct conf *c, FILE *fp);
 static void
 load_root(struct conf *c, struct ydoc *d, char ***errs, size_t *nerrs)
 {
-	yaml_node_t *root = ydoc_root(d), *k, *v, *k2, *v2;
+	yaml_node_t *root = ydoc_root(d), *k, *v, **first;
 	const char **names;
-	size_t i, j;
+	size_t i;
 
-	if (root == NULL || is_null(root))
+	if (root == NULL || ynode_is_null(root))
 		return;
 	if (!ynode_is_map(root)) {
 		yerr_add(errs, nerrs, d, root, "the configuration must be a mapping of "
-		    "'option: value' lines, not %s", node_kind(root));
+		    "'option: value' lines, not %s", ynode_kind(root));
 		return;
 	}
 	names = xcalloc(TF_ARRLEN(options) + 2, sizeof *names);
+	first = xcalloc(TF_ARRLEN(options) + 2, sizeof *first);
 	for (i = 0; i < TF_ARRLEN(options); i++)
 		names[i] = options[i].name;
 	names[i] = "sources";
 	names[i + 1] = "outputs";
 	for (i = 0; ymap_pair(d, root, i, &k, &v); i++) {
-		const char *key = ynode_str(k);
-		const struct conf_option *o = NULL;
-		int dup = 0;
+		int x = ykey_index(errs, nerrs, d, k, "option", names, TF_ARRLEN(options) + 2,
+		    first);
 
-		if (key == NULL) {
-			yerr_add(errs, nerrs, d, k, "option names must be plain strings, not %s",
-			    node_kind(k));
+		if (x < 0)
 			continue;
-		}
-		for (j = 0; j < i && ymap_pair(d, root, j, &k2, &v2); j++) {
-			if (ynode_str(k2) != NULL && strcmp(ynode_str(k2), key) == 0) {
-				yerr_add(errs, nerrs, d, k, "duplicate option '%s' (first set at "
-				    "line %d)", key, ynode_line(k2));
-				dup = 1;
-				break;
-			}
-		}
-		if (dup)
-			continue;
-		if (strcmp(key, "sources") == 0) {
+		if ((size_t)x == TF_ARRLEN(options))
 			load_sources(c, d, v, errs, nerrs);
-			continue;
-		}
-		if (strcmp(key, "outputs") == 0) {
+		else if ((size_t)x == TF_ARRLEN(options) + 1)
 			load_outputs(c, d, v, errs, nerrs);
-			continue;
-		}
-		for (j = 0; j < TF_ARRLEN(options); j++)
-			if (strcmp(key, options[j].name) == 0)
-				o = &options[j];
-		if (o == NULL) {
-			unknown_key(errs, nerrs, d, k, "option", key, names,
-			    TF_ARRLEN(options) + 2);
-			continue;
-		}
-		load_option(c, o, d, v, errs, nerrs);
+		else
+			load_option(c, &options[x], d, v, errs, nerrs);
 	}
+	free(first);
 	free(names);
 }
 
@@ -827,7 +769,7 @@ conf_load_report(struct conf *c, const char *explicit_path, FILE *fp)
 
 	if (file != NULL && conf_load(c, file, &errs, &nerrs) != 0) {
 		for (i = 0; i < nerrs; i++)
-			fprintf(fp, "%s\n", errs[i]);
+			fprintf(fp, "tfdrift: %s\n", errs[i]);
 		fprintf(fp, "tfdrift: %zu error%s in %s\n", nerrs, nerrs == 1 ? "" : "s", file);
 		rc = -1;
 	}
@@ -1157,48 +1099,21 @@ conf_sources_clear(struct conf_sources *s)
 	memset(s, 0, sizeof *s);
 }
 
-/* The region of an SQS queue URL (https://sqs.eu-west-1.amazonaws.com/...), or NULL. */
+/* The region of an SQS queue URL (https://sqs.eu-west-1.amazonaws.com/...,
+ * https://sqs-fips.us-east-1.amazonaws.com/..., https://sqs.cn-north-1.amazonaws.com.cn/...),
+ * or NULL. */
 static char *
 sqs_url_region(const char *url)
 {
 	const char *h = strstr(url, "://"), *e;
 
-	if (h == NULL || strncmp(h + 3, "sqs.", 4) != 0)
+	if (h != NULL && strncmp(h + 3, "sqs-fips.", 9) == 0)
+		h += 5;         /* "-fips" */
+	else if (h == NULL || strncmp(h + 3, "sqs.", 4) != 0)
 		return NULL;
 	h += 7;
 	e = strchr(h, '.');
 	return e != NULL && e > h ? xstrndup(h, (size_t)(e - h)) : NULL;
-}
-
-/* Index of key in names, or -1 (reported with a near miss). */
-static int
-src_key(struct ydoc *d, yaml_node_t *it, size_t i, yaml_node_t *k, const char *where,
-    const char *const *names, size_t n, char ***errs, size_t *nerrs)
-{
-	const char *key = ynode_str(k);
-	yaml_node_t *k2, *v2;
-	size_t j;
-
-	if (key == NULL) {
-		yerr_add(errs, nerrs, d, k, "%s: keys must be plain names", where);
-		return -1;
-	}
-	for (j = 0; j < i && ymap_pair(d, it, j, &k2, &v2); j++)
-		if (ynode_str(k2) != NULL && strcmp(ynode_str(k2), key) == 0) {
-			yerr_add(errs, nerrs, d, k, "%s: duplicate key '%s'", where, key);
-			return -1;
-		}
-	for (j = 0; j < n; j++)
-		if (strcmp(key, names[j]) == 0)
-			return (int)j;
-	{
-		char *what = strncmp(where, "key", 3) == 0 ? xstrdup(where) :
-		    xasprintf("key in %s", where);
-
-		unknown_key(errs, nerrs, d, k, what, key, names, n);
-		free(what);
-	}
-	return -1;
 }
 
 static int
@@ -1207,6 +1122,7 @@ load_aws_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_aws_sou
 {
 	char *where = xasprintf("sources.aws item %zu", idx + 1), *s;
 	yaml_node_t *k, *v;
+	yaml_node_t *first[TF_ARRLEN(aws_keys)] = { 0 };
 	size_t i;
 	int bad = 0, f;
 
@@ -1218,12 +1134,12 @@ load_aws_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_aws_sou
 	a->col = ynode_col(it);
 	if (!ynode_is_map(it)) {
 		yerr_add(errs, nerrs, d, it, "%s must be a mapping (name:, regions: or sqs_queue:, "
-		    "...), not %s", where, is_null(it) ? "empty" : node_kind(it));
+		    "...), not %s", where, ynode_kind(it));
 		free(where);
 		return -1;
 	}
 	for (i = 0; ymap_pair(d, it, i, &k, &v); i++) {
-		f = src_key(d, it, i, k, where, aws_keys, TF_ARRLEN(aws_keys), errs, nerrs);
+		f = src_key(d, k, where, aws_keys, TF_ARRLEN(aws_keys), first, errs, nerrs);
 		switch (f) {
 		case -1: bad = 1; break;
 		case 0:
@@ -1308,6 +1224,7 @@ load_gcp_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_gcp_sou
 {
 	char *where = xasprintf("sources.gcp item %zu", idx + 1), *s;
 	yaml_node_t *k, *v;
+	yaml_node_t *first[TF_ARRLEN(gcp_keys)] = { 0 };
 	size_t i;
 	int bad = 0, f;
 
@@ -1319,12 +1236,12 @@ load_gcp_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_gcp_sou
 	g->col = ynode_col(it);
 	if (!ynode_is_map(it)) {
 		yerr_add(errs, nerrs, d, it, "%s must be a mapping (name:, project:, ...), not %s",
-		    where, is_null(it) ? "empty" : node_kind(it));
+		    where, ynode_kind(it));
 		free(where);
 		return -1;
 	}
 	for (i = 0; ymap_pair(d, it, i, &k, &v); i++) {
-		f = src_key(d, it, i, k, where, gcp_keys, TF_ARRLEN(gcp_keys), errs, nerrs);
+		f = src_key(d, k, where, gcp_keys, TF_ARRLEN(gcp_keys), first, errs, nerrs);
 		switch (f) {
 		case -1: bad = 1; break;
 		case 0:
@@ -1388,6 +1305,7 @@ load_falco_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_falco
 	static const char *const keys[] = { "name", "path" };
 	char *where = xasprintf("sources.falco item %zu", idx + 1), *s;
 	yaml_node_t *k, *v;
+	yaml_node_t *first[TF_ARRLEN(keys)] = { 0 };
 	size_t i;
 	int bad = 0, f;
 
@@ -1396,12 +1314,12 @@ load_falco_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_falco
 	fs->col = ynode_col(it);
 	if (!ynode_is_map(it)) {
 		yerr_add(errs, nerrs, d, it, "%s must be a mapping (name:, path:), not %s", where,
-		    is_null(it) ? "empty" : node_kind(it));
+		    ynode_kind(it));
 		free(where);
 		return -1;
 	}
 	for (i = 0; ymap_pair(d, it, i, &k, &v); i++) {
-		if ((f = src_key(d, it, i, k, where, keys, TF_ARRLEN(keys), errs, nerrs)) < 0) {
+		if ((f = src_key(d, k, where, keys, TF_ARRLEN(keys), first, errs, nerrs)) < 0) {
 			bad = 1;
 			continue;
 		}
@@ -1443,20 +1361,21 @@ load_sources(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs, size_
 {
 	struct conf_sources s;
 	yaml_node_t *k, *sv;
+	yaml_node_t *first[TF_ARRLEN(source_keys)] = { 0 };
 	size_t i, j, before = *nerrs;
 
 	memset(&s, 0, sizeof s);
-	if (is_null(v)) {
+	if (ynode_is_null(v)) {
 		conf_sources_clear(&c->sources);
 		return;
 	}
 	if (!ynode_is_map(v)) {
 		yerr_add(errs, nerrs, d, v, "sources must be a mapping (aws:, gcp:, files:), "
-		    "not %s", node_kind(v));
+		    "not %s", ynode_kind(v));
 		return;
 	}
 	for (i = 0; ymap_pair(d, v, i, &k, &sv); i++) {
-		int f = src_key(d, v, i, k, "key under sources", source_keys, TF_ARRLEN(source_keys),
+		int f = src_key(d, k, "key under sources", source_keys, TF_ARRLEN(source_keys), first,
 		    errs, nerrs);
 
 		if (f == 2) {
@@ -1464,11 +1383,11 @@ load_sources(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs, size_
 			load_strlist("sources.files", d, sv, &s.files, errs, nerrs);
 			continue;
 		}
-		if (f < 0 || is_null(sv))
+		if (f < 0 || ynode_is_null(sv))
 			continue;
 		if (!ynode_is_seq(sv)) {
 			yerr_add(errs, nerrs, d, sv, "sources.%s must be a list (- name: ...), not %s",
-			    source_keys[f], node_kind(sv));
+			    source_keys[f], ynode_kind(sv));
 			continue;
 		}
 		for (j = 0; j < yseq_len(sv); j++) {
@@ -1502,10 +1421,8 @@ load_sources(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs, size_
 			int col = j < s.naws ? s.aws[j].col : s.gcp[j - s.naws].col;
 
 			if (strcmp(a, b) == 0) {
-				*errs = xreallocarray(*errs, *nerrs + 1, sizeof **errs);
-				(*errs)[(*nerrs)++] = xasprintf("%s:%d:%d: duplicate source name '%s' "
-				    "(each source needs its own: it keys the cursor in the store)",
-				    d->name, line, col, b);
+				yerr_add_at(errs, nerrs, d, line, col, "duplicate source name '%s' "
+				    "(each source needs its own: it keys the cursor in the store)", b);
 			}
 		}
 	if (*nerrs > before) {
@@ -1767,11 +1684,11 @@ load_output_headers(struct ydoc *d, yaml_node_t *v, const char *where, struct co
 	size_t i;
 	int bad = 0;
 
-	if (is_null(v))
+	if (ynode_is_null(v))
 		return 0;
 	if (!ynode_is_map(v)) {
 		yerr_add(errs, nerrs, d, v, "%s: headers must be a mapping (X-Name: value), not %s",
-		    where, node_kind(v));
+		    where, ynode_kind(v));
 		return -1;
 	}
 	for (i = 0; ymap_pair(d, v, i, &k, &hv); i++) {
@@ -1867,6 +1784,7 @@ load_output(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_output *o,
 {
 	char *where = xasprintf("outputs item %zu", idx + 1), *s;
 	yaml_node_t *k, *v, *type_n = NULL;
+	yaml_node_t *first[TF_ARRLEN(output_keys)] = { 0 };
 	size_t i, j;
 	int bad = 0, f;
 
@@ -1878,12 +1796,12 @@ load_output(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_output *o,
 	o->col = ynode_col(it);
 	if (!ynode_is_map(it)) {
 		yerr_add(errs, nerrs, d, it, "%s must be a mapping (name:, type:, url: or file:, "
-		    "...), not %s", where, is_null(it) ? "empty" : node_kind(it));
+		    "...), not %s", where, ynode_kind(it));
 		free(where);
 		return -1;
 	}
 	for (i = 0; ymap_pair(d, it, i, &k, &v); i++) {
-		f = src_key(d, it, i, k, where, output_keys, TF_ARRLEN(output_keys), errs, nerrs);
+		f = src_key(d, k, where, output_keys, TF_ARRLEN(output_keys), first, errs, nerrs);
 		if (f < 0) {
 			bad = 1;
 			continue;
@@ -2045,12 +1963,12 @@ load_outputs(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs, size_
 	struct conf_output *os = NULL;
 	size_t n = 0, i, j, before = *nerrs;
 
-	if (!is_null(v) && !ynode_is_seq(v)) {
+	if (!ynode_is_null(v) && !ynode_is_seq(v)) {
 		yerr_add(errs, nerrs, d, v, "outputs must be a list (- name: ..., type: ...), not %s",
-		    node_kind(v));
+		    ynode_kind(v));
 		return;
 	}
-	for (i = 0; !is_null(v) && i < yseq_len(v); i++) {
+	for (i = 0; !ynode_is_null(v) && i < yseq_len(v); i++) {
 		yaml_node_t *it = yseq_get(d, v, i);
 
 		os = xreallocarray(os, n + 1, sizeof *os);

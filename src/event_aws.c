@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws_creds.h"
 #include "event.h"
 #include "event_int.h"
 #include "util.h"
@@ -166,7 +167,9 @@ actor_resolve_aws(json_object *ui, json_object *record, struct actor *a)
 	} else if (strcmp(type, "Root") == 0) {
 		a->name = xstrdup("root");
 		if (a->principal == NULL && a->account != NULL)
-			a->principal = xasprintf("arn:aws:iam::%s:root", a->account);
+			/* The partition of the event's region: arn:aws-cn:, arn:aws-us-gov:... */
+			a->principal = xasprintf("arn:%s:iam::%s:root",
+			    aws_partition(jstr(record, "awsRegion"))->name, a->account);
 	} else if (strcmp(type, "FederatedUser") == 0) {
 		a->name = arn_tail(arn);
 		if (a->name == NULL && pid != NULL && strchr(pid, ':') != NULL)

@@ -85,6 +85,8 @@ struct ev_reader {
 	struct strbuf rec;
 	uint64_t rec_line;
 	size_t rec_col;
+	uint64_t at_line;           /* where the record handed out starts (0: see its origin) */
+	size_t at_col;
 
 	/* the container being walked */
 	int cont_obj;               /* its array is a member of an object (else a top-level array) */
@@ -211,7 +213,7 @@ set_failed(struct ev_reader *r, char **err, char *msg)
 static int
 read_failure(struct ev_reader *r, char **err)
 {
-	return set_failed(r, err, xasprintf("%s:%llu: %s", r->name, (unsigned long long)r->line,
+	return set_failed(r, err, tf_locf(r->name, (unsigned long long)r->line, 0, "%s",
 	    r->ioerr != NULL ? r->ioerr : "read error"));
 }
 
@@ -223,10 +225,10 @@ too_large(struct ev_reader *r, const char *what, uint64_t line, size_t col, char
 	char lim[32];
 
 	tf_size_str(TF_MAX_RECORD, lim);
-	return set_failed(r, err, xasprintf("%s:%llu:%zu: %s larger than %s, the limit for one "
+	return set_failed(r, err, tf_locf(r->name, (unsigned long long)line, col, "%s larger "
+	    "than %s, the limit for one "
 	    "audit record (a JSON line, or one element of Records, Events or entries); is it an "
-	    "audit log? (give one record per line, or a {\"Records\":[...]} document)", r->name,
-	    (unsigned long long)line, col, what, lim));
+	    "audit log? (give one record per line, or a {\"Records\":[...]} document)", what, lim));
 }
 
 /* The words of a failure in a document, which ends the reading. */
@@ -237,29 +239,28 @@ doc_failure(struct ev_reader *r, const struct rd_fail *f, char **err)
 
 	switch (f->kind) {
 	case E_NUL:
-		return set_failed(r, err, xasprintf("%s:%llu:%zu: invalid JSON: %s", r->name, line,
-		    f->col, f->what));
+		return set_failed(r, err, tf_locf(r->name, line, f->col, "invalid JSON: %s",
+		    f->what));
 	case E_TRUNC:
 		/* Just past the last byte there is, not at trailing blank lines. */
-		return set_failed(r, err, xasprintf("%s:%llu:%llu: unexpected end of input: the file "
-		    "looks truncated (interrupted download or copy?); get a complete copy", r->name,
-		    (unsigned long long)r->nb_line, (unsigned long long)(r->nb_end - r->nb_bol + 1)));
+		return set_failed(r, err, tf_locf(r->name, (unsigned long long)r->nb_line,
+		    (unsigned long long)(r->nb_end - r->nb_bol + 1), "unexpected end of input: the "
+		    "file looks truncated (interrupted download or copy?); get a complete copy"));
 	case E_AFTER:
-		return set_failed(r, err, xasprintf("%s:%llu:%zu: unexpected data after the JSON "
-		    "document (several documents in one file?); give one JSON record per line (jq -c)",
-		    r->name, line, f->col));
+		return set_failed(r, err, tf_locf(r->name, line, f->col, "unexpected data after "
+		    "the JSON document (several documents in one file?); give one JSON record per "
+		    "line (jq -c)"));
 	case E_SEP:
 		/* A value where a separator belongs: most likely a missing ',' at the end of the
 		 * previous non-blank line. */
 		if (f->prev_line != 0 && f->prev_line != f->line)
-			return set_failed(r, err, xasprintf("%s:%llu:%zu: invalid JSON: %s (is a ',' "
-			    "missing at the end of line %llu?); fix the file", r->name, line, f->col,
-			    f->what, (unsigned long long)f->prev_line));
+			return set_failed(r, err, tf_locf(r->name, line, f->col, "invalid JSON: %s (is a "
+			    "',' missing at the end of line %llu?); fix the file", f->what, (unsigned long long)f->prev_line));
 		/* FALLTHROUGH */
 	case E_SYNTAX:
 	default:
-		return set_failed(r, err, xasprintf("%s:%llu:%zu: invalid JSON: %s; fix the file, or "
-		    "give one JSON record per line (JSON lines)", r->name, line, f->col, f->what));
+		return set_failed(r, err, tf_locf(r->name, line, f->col, "invalid JSON: %s; fix the "
+		    "file, or give one JSON record per line (JSON lines)", f->what));
 	}
 }
 
@@ -268,6 +269,7 @@ static void
 line_failure(struct ev_reader *r, const struct rd_fail *f)
 {
 	const char *what = f->what;
+	char *msg;
 
 	if (f->kind == E_TRUNC)
 		what = "unexpected end of line (truncated record?)";
@@ -275,8 +277,9 @@ line_failure(struct ev_reader *r, const struct rd_fail *f)
 		what = "unexpected data after the JSON value (two records on one line?)";
 	r->cnt.records++;
 	r->cnt.malformed++;
-	reader_warn(r, "%s:%llu:%zu: malformed JSON line: %s", r->name, (unsigned long long)f->line,
-	    f->col, what);
+	msg = tf_locf(r->name, (unsigned long long)f->line, f->col, "malformed JSON line: %s", what);
+	reader_warn(r, "%s", msg);
+	free(msg);
 }
 
 static void
@@ -673,6 +676,30 @@ parse_rec(struct ev_reader *r, struct rd_fail *f)
 }
 
 /* Turn one value into an event, counting and reporting what it is not. 1 when *ev is set. */
+/* A warning about the record from origin: "FILE:LINE:COL: what (ORIGIN)" for an element of a
+ * document, whose origin is its index ("FILE#3"); else "ORIGIN: what" (a JSON line's origin
+ * is "FILE:LINE" already). */
+static void record_warn(struct ev_reader *r, const char *origin, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+record_warn(struct ev_reader *r, const char *origin, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg, *line;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (r->at_line != 0)
+		line = tf_locf(r->name, r->at_line, r->at_col, "%s (%s)", msg, origin);
+	else
+		line = tf_locf(origin, 0, 0, "%s", msg);
+	reader_warn(r, "%s", line);
+	free(line);
+	free(msg);
+}
+
 static int
 take_record(struct ev_reader *r, json_object *o, struct event *ev, const char *origin)
 {
@@ -683,12 +710,12 @@ take_record(struct ev_reader *r, json_object *o, struct event *ev, const char *o
 	rc = event_sniff_record(o, ev, &why);
 	if (rc == REC_MALFORMED) {
 		r->cnt.malformed++;
-		reader_warn(r, "%s: malformed record: %s", origin, why);
+		record_warn(r, origin, "malformed record: %s", why);
 		return 0;
 	}
 	if (rc == REC_SKIP) {
 		r->cnt.skipped++;
-		reader_warn(r, "%s: skipped: %s", origin, why);
+		record_warn(r, origin, "skipped: %s", why);
 		return 0;
 	}
 	if (r->skip_ro && ev->read_only == 1) {
@@ -699,8 +726,8 @@ take_record(struct ev_reader *r, json_object *o, struct event *ev, const char *o
 	r->cnt.events++;
 	if (ev->repaired > 0) {
 		r->cnt.repaired++;
-		reader_warn(r, "%s: %u string%s not valid UTF-8 or holding a NUL character: shown "
-		    "with U+FFFD", origin, ev->repaired, ev->repaired == 1 ? "" : "s");
+		record_warn(r, origin, "%u string%s not valid UTF-8 or holding a NUL character: "
+		    "shown with U+FFFD", ev->repaired, ev->repaired == 1 ? "" : "s");
 	}
 	ev->origin = xstrdup(origin);
 	return 1;
@@ -1113,7 +1140,11 @@ elems_step(struct ev_reader *r, struct event *ev, char **err)
 	}
 	if ((o = parse_rec(r, &f)) == NULL)
 		return container_failed(r, &f, rc == C_ENDED && lines, err);
-	return hand_out(r, o, xasprintf("%s#%zu", r->label, r->idx++), 0, ev);
+	r->at_line = r->rec_line;
+	r->at_col = r->rec_col;
+	rc = hand_out(r, o, xasprintf("%s#%zu", r->label, r->idx++), 0, ev);
+	r->at_line = 0;
+	return rc;
 }
 
 /* In a container object after its array: its other members (checked, dropped), then '}'. */

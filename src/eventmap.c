@@ -96,56 +96,6 @@ eventmap_norm_name(enum tf_provider p, const char *name)
 
 /* ---- messages ---- */
 
-/* The closest known word when it is close enough to be a likely typo, else NULL. */
-static const char *
-did_you_mean(const char *s, const char *const *known, size_t n)
-{
-	const char *best = NULL;
-	size_t bestd = SIZE_MAX, i, d, len = strlen(s);
-
-	for (i = 0; i < n; i++) {
-		if (strcasecmp(s, known[i]) == 0)
-			return known[i];
-		d = tf_edit_distance(s, known[i]);
-		if (d < bestd) {
-			bestd = d;
-			best = known[i];
-		}
-	}
-	if (best == NULL || bestd > 2 || bestd * 3 > len + 1)
-		return NULL;
-	return best;
-}
-
-/* " (did you mean "x"?)" or "" (static or heap string in *buf, freed by the caller). */
-static const char *
-hint(const char *s, const char *const *known, size_t n, char **buf)
-{
-	const char *m = did_you_mean(s, known, n);
-
-	*buf = NULL;
-	if (m == NULL)
-		return "";
-	*buf = xasprintf(" (did you mean \"%s\"?)", m);
-	return *buf;
-}
-
-/* "a, b, c or d" */
-static char *
-word_list(const char *const *w, size_t n)
-{
-	struct strbuf sb;
-	size_t i;
-
-	sb_init(&sb);
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			sb_adds(&sb, i + 1 == n ? " or " : ", ");
-		sb_adds(&sb, w[i]);
-	}
-	return sb_detach(&sb);
-}
-
 struct ctx {
 	struct ydoc *d;
 	char ***errs;
@@ -156,35 +106,14 @@ struct ctx {
 
 #define ERR(c, node, ...) yerr_add((c)->errs, (c)->nerrs, (c)->d, (node), __VA_ARGS__)
 
-/* Report unknown keys and repeated known keys of a mapping (at most 16 known keys). */
+/* Report keys of a mapping that are not plain strings, unknown or repeated. */
 static void
 check_keys(struct ctx *c, yaml_node_t *map, const char *const *known, size_t n, const char *where)
 {
-	yaml_node_t *k, *v, *seen[16];
-	size_t i, x;
+	char *what = xasprintf("key in %s", where);
 
-	memset(seen, 0, sizeof seen);
-	for (i = 0; ymap_pair(c->d, map, i, &k, &v); i++) {
-		const char *s = ynode_str(k);
-		char *h;
-
-		if (s == NULL) {
-			ERR(c, k, "keys in %s must be plain words", where);
-			continue;
-		}
-		for (x = 0; x < n; x++)
-			if (strcmp(s, known[x]) == 0)
-				break;
-		if (x == n) {
-			const char *hs = hint(s, known, n, &h);
-
-			ERR(c, k, "unknown key \"%s\" in %s%s", s, where, hs);
-			free(h);
-		} else if (x < TF_ARRLEN(seen) && seen[x] != NULL)
-			ERR(c, k, "duplicate key \"%s\" (first at line %d)", s, ynode_line(seen[x]));
-		else if (x < TF_ARRLEN(seen))
-			seen[x] = k;
-	}
+	ycheck_keys(c->errs, c->nerrs, c->d, map, what, known, n);
+	free(what);
 }
 
 /* A required or optional string value. Returns NULL (with an error when present but wrong). */
@@ -196,7 +125,7 @@ get_str(struct ctx *c, yaml_node_t *v, const char *key)
 	if (v == NULL)
 		return NULL;
 	if ((s = ynode_str(v)) == NULL) {
-		ERR(c, v, "\"%s\" must be a string", key);
+		yerr_type(c->errs, c->nerrs, c->d, v, key, "a string");
 		return NULL;
 	}
 	if (*s == '\0') {
@@ -212,7 +141,6 @@ get_enum(struct ctx *c, yaml_node_t *v, const char *key, const char *what,
     const char *const *words, size_t n)
 {
 	const char *s = get_str(c, v, key);
-	char *h, *all;
 	size_t i;
 
 	if (s == NULL)
@@ -220,10 +148,7 @@ get_enum(struct ctx *c, yaml_node_t *v, const char *key, const char *what,
 	for (i = 0; i < n; i++)
 		if (strcmp(s, words[i]) == 0)
 			return (int)i;
-	all = word_list(words, n);
-	ERR(c, v, "unknown %s \"%s\"%s; expected %s", what, s, hint(s, words, n, &h), all);
-	free(all);
-	free(h);
+	yerr_unknown(c->errs, c->nerrs, c->d, v, what, s, words, n);
 	return -1;
 }
 

@@ -644,6 +644,8 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 	curl_easy_setopt(h->curl, CURLOPT_ACCEPT_ENCODING, "");
 	/* curl parses Last-Modified for us (CURLINFO_FILETIME_T); over HTTP it costs nothing. */
 	curl_easy_setopt(h->curl, CURLOPT_FILETIME, 1L);
+	if (rq->ca_file != NULL)
+		curl_easy_setopt(h->curl, CURLOPT_CAINFO, rq->ca_file);
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(h->curl, CURLOPT_NOBODY, 1L);
 	else if (strcmp(method, "GET") != 0)
@@ -727,9 +729,15 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 			tf_err(err, "%s %s: aborted", method, u);
 			rs->fail = HTTP_FAIL_ABORTED;
 		} else {
-			tf_err(err, "%s %s: %s", method, u, h->errbuf[0] ? h->errbuf :
-			    curl_easy_strerror(cc));
-			rs->fail = HTTP_FAIL_TRANSPORT;
+			/* An AWS request through a proxy or private endpoint with its own CA. */
+			const char *hint = rq->aws == NULL || cc != CURLE_PEER_FAILED_VERIFICATION ?
+			    "" : rq->ca_file != NULL ? " (the CA bundle does not vouch for it)" :
+			    " (is its CA in AWS_CA_BUNDLE or the profile's ca_bundle?)";
+
+			tf_err(err, "%s %s: %s%s", method, u, h->errbuf[0] ? h->errbuf :
+			    curl_easy_strerror(cc), hint);
+			rs->fail = cc == CURLE_PEER_FAILED_VERIFICATION ||
+			    cc == CURLE_SSL_CACERT_BADFILE ? HTTP_FAIL_TLS : HTTP_FAIL_TRANSPORT;
 		}
 		free(u);
 		rs->status = 0;
@@ -749,7 +757,8 @@ http_retryable(const struct http_resp *rs)
 	const char *b = rs->body.buf != NULL ? rs->body.buf : "";
 
 	/* The same request would download the same oversized body again; a stop is a stop. */
-	if (rs->fail == HTTP_FAIL_TOO_BIG || rs->fail == HTTP_FAIL_ABORTED)
+	if (rs->fail == HTTP_FAIL_TOO_BIG || rs->fail == HTTP_FAIL_ABORTED ||
+	    rs->fail == HTTP_FAIL_TLS)
 		return 0;
 	if (rs->status == 0 || rs->status == 408 || rs->status == 429 || rs->status >= 500)
 		return 1;

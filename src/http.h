@@ -40,6 +40,8 @@ struct http_req {
 	const char *aws_region, *aws_service;
 	const char *bearer;             /* Authorization: Bearer <token> */
 	const char *basic_user, *basic_pass;
+	const char *ca_file;            /* PEM CA bundle to trust (CURLOPT_CAINFO); NULL: the
+	                                 * system's (AWS: aws_ca_bundle) */
 	long timeout_ms;                /* whole request; 0: 30 s */
 	long connect_timeout_ms;        /* 0: 10 s */
 	uint64_t max_body;              /* refuse larger responses; 0: TF_MAX_HTTP_BODY */
@@ -59,6 +61,8 @@ enum http_fail {
 	HTTP_FAIL_TRANSPORT,            /* DNS, connect, TLS, timeout, reset, short body: retry */
 	HTTP_FAIL_TOO_BIG,              /* the body is over max_body: a retry downloads it again */
 	HTTP_FAIL_ABORTED,              /* abort_check or the thread's stop check asked: stopping */
+	HTTP_FAIL_TLS,                  /* the server's certificate was refused, or the CA file
+	                                 * cannot be used: a retry fails the same way */
 };
 
 struct http_resp {
@@ -92,7 +96,7 @@ void http_resp_free(struct http_resp *rs);
  * runs; with rq->abort_check, either one aborts. */
 
 /* Is this worth retrying: a transport failure (status 0; not a body over the size cap, not
- * an abort), 408, 429, 5xx, or an AWS throttling error (ThrottlingException,
+ * an abort, not a certificate refused), 408, 429, 5xx, or an AWS throttling error (ThrottlingException,
  * RequestLimitExceeded, ...) in rs. Retry loops ask this after failures too. */
 int http_retryable(const struct http_resp *rs);
 /* When a response is not the API's answer at all, why, for messages (heap; NULL when it may

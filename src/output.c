@@ -1,4 +1,5 @@
-/* output: findings as the findings document (json), JSON lines, CSV, or a readable text diff. */
+/* output: findings as the findings document (json), JSON lines, CSV, or a readable text diff;
+ * the stream that writes every format (SARIF and Markdown are made in their own files). */
 #include "config.h"
 
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "output.h"
+#include "output_int.h"
 #include "text.h"
 #include "util.h"
 #include "value.h"
@@ -26,9 +28,19 @@ out_format_parse(const char *s, enum out_format *out)
 		*out = OUT_TEXT;
 	else if (strcmp(s, "csv") == 0)
 		*out = OUT_CSV;
+	else if (strcmp(s, "sarif") == 0)
+		*out = OUT_SARIF;
+	else if (strcmp(s, "markdown") == 0 || strcmp(s, "md") == 0)
+		*out = OUT_MARKDOWN;
 	else
 		return -1;
 	return 0;
+}
+
+int
+out_format_streams(enum out_format f)
+{
+	return f == OUT_JSONL || f == OUT_TEXT || f == OUT_CSV;
 }
 
 json_object *
@@ -461,6 +473,8 @@ struct out_stream {
 	struct out_opts o;
 	size_t n;
 	int err;                /* errno of the first write error, else 0 */
+	struct out_sarif *sarif;        /* sarif: gathered until the end */
+	struct out_md *md;              /* markdown: likewise */
 };
 
 /*
@@ -501,6 +515,42 @@ doc_tail(FILE *fp, size_t n)
 	fputs(n > 0 ? "\n  ]\n}\n" : "  ]\n}\n", fp);
 }
 
+/* A document's beginning (json's head, csv's header, sarif's and markdown's gathering). */
+static void
+stream_begin(struct out_stream *s)
+{
+	switch (s->o.format) {
+	case OUT_JSON: doc_head(s->fp, tf_now_ms()); break;
+	case OUT_CSV: output_csv_header(s->fp); break;
+	case OUT_SARIF: s->sarif = output_sarif_new(s->o.sarif_artifact); break;
+	case OUT_MARKDOWN: s->md = output_md_new(); break;
+	default: break;
+	}
+}
+
+/* Its end: what was gathered is written, and freed. */
+static void
+stream_end(struct out_stream *s)
+{
+	switch (s->o.format) {
+	case OUT_JSON:
+		doc_tail(s->fp, s->n);
+		break;
+	case OUT_SARIF:
+		output_sarif_write(s->fp, s->sarif);
+		output_sarif_free(s->sarif);
+		s->sarif = NULL;
+		break;
+	case OUT_MARKDOWN:
+		output_md_write(s->fp, s->md);
+		output_md_free(s->md);
+		s->md = NULL;
+		break;
+	default:
+		break;
+	}
+}
+
 struct out_stream *
 output_open(const char *path, const struct out_opts *o, char **err)
 {
@@ -531,10 +581,7 @@ output_open(const char *path, const struct out_opts *o, char **err)
 		s->own = 1;
 		s->path = xstrdup(path);
 	}
-	if (o->format == OUT_JSON)
-		doc_head(s->fp, tf_now_ms());
-	else if (o->format == OUT_CSV)
-		output_csv_header(s->fp);
+	stream_begin(s);
 	return s;
 }
 
@@ -562,6 +609,12 @@ output_add(struct out_stream *s, const struct finding *f)
 			fputc('\n', s->fp);
 		output_finding_text(s->fp, f, s->o.color);
 		break;
+	case OUT_SARIF:
+		output_sarif_add(s->sarif, f);
+		break;
+	case OUT_MARKDOWN:
+		output_md_add(s->md, f);
+		break;
 	}
 	s->n++;
 	if (ferror(s->fp)) {
@@ -583,8 +636,7 @@ output_close(struct out_stream *s, char **err)
 {
 	int rc = 0, e = s->err;
 
-	if (s->o.format == OUT_JSON)
-		doc_tail(s->fp, s->n);
+	stream_end(s);
 	if (e == 0 && (fflush(s->fp) != 0 || ferror(s->fp)))
 		e = errno != 0 ? errno : EIO;
 	if (e == 0 && s->tmp != NULL && fsync(fileno(s->fp)) != 0)
@@ -617,15 +669,11 @@ output_findings(FILE *fp, const struct finding_list *l, const struct out_opts *o
 	memset(&s, 0, sizeof s);
 	s.fp = fp;
 	s.o = *o;
-	if (o->format == OUT_JSON)
-		doc_head(fp, tf_now_ms());
-	else if (o->format == OUT_CSV)
-		output_csv_header(fp);
+	stream_begin(&s);
 	for (i = 0; i < l->n; i++)
 		if (output_add(&s, l->v[i]) != 0)
 			break;
-	if (o->format == OUT_JSON)
-		doc_tail(fp, s.n);
+	stream_end(&s);
 	if (fflush(fp) != 0 || ferror(fp)) {
 		if (s.err != 0)
 			errno = s.err;

@@ -1,16 +1,25 @@
-/* output: write findings as the findings document (json), JSON lines, CSV, or readable text. */
+/* output: write findings as the findings document (json), JSON lines, CSV, readable text,
+ * SARIF 2.1.0 (output_sarif.c) or Markdown (output_markdown.c). */
 #ifndef TFDRIFT_OUTPUT_H
 #define TFDRIFT_OUTPUT_H
 
 #include <stdio.h>
 #include "finding.h"
 
-enum out_format { OUT_JSON = 0, OUT_JSONL, OUT_TEXT, OUT_CSV };
+enum out_format { OUT_JSON = 0, OUT_JSONL, OUT_TEXT, OUT_CSV, OUT_SARIF, OUT_MARKDOWN };
 int out_format_parse(const char *s, enum out_format *out);   /* 0 ok */
+/* A format written finding by finding as they come (jsonl, text, csv); the others are one
+ * document about them all (json is sorted; sarif and markdown count and group them), so a
+ * stream of them gathers until it closes. */
+int out_format_streams(enum out_format f);
 
 struct out_opts {
 	enum out_format format;
 	int color;              /* text only: ANSI colours (on a terminal, NO_COLOR unset) */
+	/* sarif only: the file a result is placed on when its finding has no state file (an
+	 * unmanaged resource): code scanning refuses a log with a result on no file. NULL:
+	 * such a result has only its logical location. */
+	const char *sarif_artifact;
 };
 
 /* The whole document {"schema":"tfdrift.findings/v1","generated_at":..,"findings":[..]}. */

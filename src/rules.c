@@ -181,62 +181,17 @@ name_index(const char *s, const char *const *names, size_t n)
 	return -1;
 }
 
-/* "unknown <what> 'x' (did you mean 'y'?)" at node n. */
-static void
-err_unknown(char ***errs, size_t *nerrs, struct ydoc *d, yaml_node_t *n, const char *what,
-    const char *s, const char *const *names, size_t nn)
-{
-	const char *m = tf_near_miss(s, names, nn);
-
-	if (m != NULL)
-		yerr_add(errs, nerrs, d, n, "unknown %s '%s' (did you mean '%s'?)", what, s, m);
-	else
-		yerr_add(errs, nerrs, d, n, "unknown %s '%s'", what, s);
-}
-
-/* Report every key of map not in names. */
-static void
-check_keys(struct ydoc *d, yaml_node_t *map, const char *what, const char *const *names,
-    size_t n, char ***errs, size_t *nerrs)
-{
-	yaml_node_t *k, *v;
-	size_t i;
-
-	for (i = 0; ymap_pair(d, map, i, &k, &v); i++) {
-		const char *s = ynode_str(k);
-
-		if (s == NULL) {
-			yerr_add(errs, nerrs, d, k, "%s keys must be plain strings", what);
-			continue;
-		}
-		if (name_index(s, names, n) < 0)
-			err_unknown(errs, nerrs, d, k, what, s, names, n);
-	}
-}
-
-static const char *
-node_kind(const yaml_node_t *n)
-{
-	if (ynode_is_map(n))
-		return "a mapping";
-	if (ynode_is_seq(n))
-		return "a list";
-	return "a scalar";
-}
-
 static int
 is_plain(const yaml_node_t *n)
 {
 	return ynode_is_scalar(n) && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 }
 
+/* Absent, or YAML's null. */
 static int
 is_null_node(const yaml_node_t *n)
 {
-	const char *s = ynode_str(n);
-
-	return n == NULL || (is_plain(n) && (*s == '\0' || strcmp(s, "~") == 0 ||
-	    strcmp(s, "null") == 0 || strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0));
+	return n == NULL || ynode_is_null(n);
 }
 
 /* A non-empty string scalar, or an error. */
@@ -245,7 +200,7 @@ get_string(struct ydoc *d, yaml_node_t *v, const char *what, char ***errs, size_
 {
 	if (!ynode_is_scalar(v) || is_null_node(v)) {
 		yerr_add(errs, nerrs, d, v, "%s must be a string, not %s", what,
-		    is_null_node(v) ? "empty" : node_kind(v));
+		    is_null_node(v) ? "empty" : ynode_kind(v));
 		return NULL;
 	}
 	return xstrdup(ynode_str(v));
@@ -289,7 +244,7 @@ rval_load(struct ydoc *d, yaml_node_t *n, const char *what, struct rval *v, char
 	memset(v, 0, sizeof *v);
 	if (!ynode_is_scalar(n)) {
 		yerr_add(errs, nerrs, d, n, "%s must be a scalar (string, number, true/false or "
-		    "null), not %s", what, node_kind(n));
+		    "null), not %s", what, ynode_kind(n));
 		return -1;
 	}
 	s = ynode_str(n);
@@ -399,10 +354,10 @@ cond_load(struct ydoc *d, yaml_node_t *n, struct rcond *c, char ***errs, size_t 
 	memset(c, 0, sizeof *c);
 	if (!ynode_is_map(n)) {
 		yerr_add(errs, nerrs, d, n, "a condition must be a mapping such as {attribute: x, "
-		    "operator: changed}, not %s", node_kind(n));
+		    "operator: changed}, not %s", ynode_kind(n));
 		return -1;
 	}
-	check_keys(d, n, "condition key", cond_keys, TF_ARRLEN(cond_keys), errs, nerrs);
+	ycheck_keys(errs, nerrs, d, n, "condition key", cond_keys, TF_ARRLEN(cond_keys));
 	for (i = 0; ymap_pair(d, n, i, &k, &v); i++) {
 		s = ynode_str(k);
 		if (s == NULL || name_index(s, cond_keys, 4) < 0)
@@ -431,7 +386,7 @@ cond_load(struct ydoc *d, yaml_node_t *n, struct rcond *c, char ***errs, size_t 
 		break;
 	case SUBJ_FIELD:
 		if (name_index(c->path, field_names, F__COUNT) < 0) {
-			err_unknown(errs, nerrs, d, subj, "field", c->path, field_names, F__COUNT);
+			yerr_unknown(errs, nerrs, d, subj, "field", c->path, field_names, F__COUNT);
 			return -1;
 		}
 		c->field = (enum rfield)name_index(c->path, field_names, F__COUNT);
@@ -453,9 +408,9 @@ cond_load(struct ydoc *d, yaml_node_t *n, struct rcond *c, char ***errs, size_t 
 	if (s == NULL || (op = name_index(s, op_names, OP__COUNT)) < 0) {
 		if (s == NULL)
 			yerr_add(errs, nerrs, d, opn, "operator must be a string, not %s",
-			    node_kind(opn));
+			    ynode_kind(opn));
 		else
-			err_unknown(errs, nerrs, d, opn, "operator", s, op_names, OP__COUNT);
+			yerr_unknown(errs, nerrs, d, opn, "operator", s, op_names, OP__COUNT);
 		return -1;
 	}
 	c->op = (enum rop)op;
@@ -501,7 +456,7 @@ cond_load(struct ydoc *d, yaml_node_t *n, struct rcond *c, char ***errs, size_t 
 			/* a list literal: the value as a set */
 		} else if (ynode_is_seq(val) || ynode_is_map(val)) {
 			yerr_add(errs, nerrs, d, val, "value of %s must be a scalar, not %s%s",
-			    op_names[c->op], node_kind(val),
+			    op_names[c->op], ynode_kind(val),
 			    ynode_is_seq(val) ? " (use operator in for a list)" : "");
 			break;
 		}
@@ -513,7 +468,7 @@ cond_load(struct ydoc *d, yaml_node_t *n, struct rcond *c, char ***errs, size_t 
 		}
 		if (c->op == OP_IN && !ynode_is_seq(val)) {
 			yerr_add(errs, nerrs, d, val, "operator in needs a list value ([a, b]), not %s",
-			    node_kind(val));
+			    ynode_kind(val));
 			break;
 		}
 		c->has_value = 1;
@@ -546,7 +501,7 @@ conds_load(struct ydoc *d, yaml_node_t *n, struct rcond **out, size_t *nout, cha
 	if (is_null_node(n))
 		return 0;
 	if (!ynode_is_seq(n)) {
-		yerr_add(errs, nerrs, d, n, "conditions must be a list, not %s", node_kind(n));
+		yerr_add(errs, nerrs, d, n, "conditions must be a list, not %s", ynode_kind(n));
 		return -1;
 	}
 	*out = xcalloc(yseq_len(n) + 1, sizeof **out);
@@ -566,7 +521,7 @@ severity_load(struct ydoc *d, yaml_node_t *n, enum severity *out, char ***errs, 
 
 	if (s == NULL || severity_parse(s, out) != 0) {
 		yerr_add(errs, nerrs, d, n, "bad severity '%s' (one of: critical, high, medium, "
-		    "low, info)", s != NULL ? s : node_kind(n));
+		    "low, info)", s != NULL ? s : ynode_kind(n));
 		return -1;
 	}
 	return 0;
@@ -586,10 +541,10 @@ uid_load(struct ydoc *d, yaml_node_t *n, struct rfilter *fl, char ***errs, size_
 
 	if (!ynode_is_map(n)) {
 		yerr_add(errs, nerrs, d, n, "user_identity must be a mapping such as {type: "
-		    "AssumedRole, principal_id: \"AROA*\"}, not %s", node_kind(n));
+		    "AssumedRole, principal_id: \"AROA*\"}, not %s", ynode_kind(n));
 		return;
 	}
-	check_keys(d, n, "user_identity key", uid_keys, TF_ARRLEN(uid_keys), errs, nerrs);
+	ycheck_keys(errs, nerrs, d, n, "user_identity key", uid_keys, TF_ARRLEN(uid_keys));
 	for (i = 0; ymap_pair(d, n, i, &k, &v); i++) {
 		int ix = name_index(ynode_str(k), uid_keys, TF_ARRLEN(uid_keys));
 		struct rcond *c;
@@ -627,10 +582,10 @@ filter_load(struct ydoc *d, yaml_node_t *n, struct rfilter *fl, enum severity ru
 	fl->sev = rule_sev;
 	if (!ynode_is_map(n)) {
 		yerr_add(errs, nerrs, d, n, "a filter must be a mapping with user_identity or "
-		    "conditions and an action, not %s", node_kind(n));
+		    "conditions and an action, not %s", ynode_kind(n));
 		return;
 	}
-	check_keys(d, n, "filter key", filter_keys, TF_ARRLEN(filter_keys), errs, nerrs);
+	ycheck_keys(errs, nerrs, d, n, "filter key", filter_keys, TF_ARRLEN(filter_keys));
 	if ((u = ymap_get(d, n, "user_identity")) != NULL)
 		uid_load(d, u, fl, errs, nerrs);
 	if ((cs = ymap_get(d, n, "conditions")) != NULL &&
@@ -661,9 +616,9 @@ filter_load(struct ydoc *d, yaml_node_t *n, struct rfilter *fl, enum severity ru
 
 		if (s == NULL)
 			yerr_add(errs, nerrs, d, a, "action must be skip or set_severity, not %s",
-			    node_kind(a));
+			    ynode_kind(a));
 		else
-			err_unknown(errs, nerrs, d, a, "filter action", s, acts, 2);
+			yerr_unknown(errs, nerrs, d, a, "filter action", s, acts, 2);
 	} else if (sv == NULL)
 		yerr_add(errs, nerrs, d, n, "a filter needs action: skip or a severity: to set");
 	else
@@ -694,7 +649,7 @@ opt_str(struct ydoc *d, yaml_node_t *m, const char *key, char ***errs, size_t *n
 	if (v == NULL || is_null_node(v))
 		return NULL;
 	if (!ynode_is_scalar(v)) {
-		yerr_add(errs, nerrs, d, v, "%s must be a string, not %s", key, node_kind(v));
+		yerr_add(errs, nerrs, d, v, "%s must be a string, not %s", key, ynode_kind(v));
 		return NULL;
 	}
 	return xstrdup(ynode_str(v));
@@ -727,10 +682,10 @@ test_load(struct ydoc *d, yaml_node_t *n, const struct rule *r, struct rtest *t,
 	t->line = ynode_line(n);
 	if (!ynode_is_map(n)) {
 		yerr_add(errs, nerrs, d, n, "a test must be a mapping (a finding-like input and "
-		    "expect:), not %s", node_kind(n));
+		    "expect:), not %s", ynode_kind(n));
 		return;
 	}
-	check_keys(d, n, "test key", test_keys, TF_ARRLEN(test_keys), errs, nerrs);
+	ycheck_keys(errs, nerrs, d, n, "test key", test_keys, TF_ARRLEN(test_keys));
 	t->f = f = xcalloc(1, sizeof *f);
 	t->name = opt_str(d, n, "name", errs, nerrs);
 	if (t->name == NULL)
@@ -745,7 +700,7 @@ test_load(struct ydoc *d, yaml_node_t *n, const struct rule *r, struct rtest *t,
 			static const char *const kinds[] = { "modified", "unmanaged", "deleted",
 			    "freeze_violation" };
 
-			err_unknown(errs, nerrs, d, v, "kind", str_or(s, "?"), kinds, 4);
+			yerr_unknown(errs, nerrs, d, v, "kind", str_or(s, "?"), kinds, 4);
 		} else
 			f->kind = (enum finding_kind)ix;
 	}
@@ -777,8 +732,8 @@ test_load(struct ydoc *d, yaml_node_t *n, const struct rule *r, struct rtest *t,
 	}
 	if ((v = ymap_get(d, n, "actor")) != NULL) {
 		if (!ynode_is_map(v))
-			yerr_add(errs, nerrs, d, v, "actor must be a mapping, not %s", node_kind(v));
-		check_keys(d, v, "actor key", actor_keys, TF_ARRLEN(actor_keys), errs, nerrs);
+			yerr_add(errs, nerrs, d, v, "actor must be a mapping, not %s", ynode_kind(v));
+		ycheck_keys(errs, nerrs, d, v, "actor key", actor_keys, TF_ARRLEN(actor_keys));
 		f->actor.type = opt_str(d, v, "type", errs, nerrs);
 		f->actor.name = opt_str(d, v, "name", errs, nerrs);
 		f->actor.principal = opt_str(d, v, "principal", errs, nerrs);
@@ -802,14 +757,14 @@ test_load(struct ydoc *d, yaml_node_t *n, const struct rule *r, struct rtest *t,
 				static const char *const vias[] = { "console", "cli", "sdk",
 				    "terraform", "service", "unknown" };
 
-				err_unknown(errs, nerrs, d, e, "via", str_or(s, "?"), vias, 6);
+				yerr_unknown(errs, nerrs, d, e, "via", str_or(s, "?"), vias, 6);
 			} else
 				f->actor.via = (enum tf_via)ix;
 		}
 	}
 	if ((v = ymap_get(d, n, "changes")) != NULL) {
 		if (!ynode_is_seq(v))
-			yerr_add(errs, nerrs, d, v, "changes must be a list, not %s", node_kind(v));
+			yerr_add(errs, nerrs, d, v, "changes must be a list, not %s", ynode_kind(v));
 		for (i = 0; i < yseq_len(v); i++) {
 			yaml_node_t *c = yseq_get(d, v, i), *a;
 			json_object *ov, *nv;
@@ -817,11 +772,10 @@ test_load(struct ydoc *d, yaml_node_t *n, const struct rule *r, struct rtest *t,
 
 			if (!ynode_is_map(c)) {
 				yerr_add(errs, nerrs, d, c, "a change must be a mapping {attribute, old, "
-				    "new}, not %s", node_kind(c));
+				    "new}, not %s", ynode_kind(c));
 				continue;
 			}
-			check_keys(d, c, "change key", change_keys, TF_ARRLEN(change_keys), errs,
-			    nerrs);
+			ycheck_keys(errs, nerrs, d, c, "change key", change_keys, TF_ARRLEN(change_keys));
 			if ((a = ymap_get(d, c, "attribute")) == NULL || ynode_str(a) == NULL) {
 				yerr_add(errs, nerrs, d, c, "a change needs attribute:");
 				continue;
@@ -835,7 +789,7 @@ test_load(struct ydoc *d, yaml_node_t *n, const struct rule *r, struct rtest *t,
 
 				ix = name_index(ynode_str(k), cks, 3);
 				if (ix < 0)
-					err_unknown(errs, nerrs, d, k, "change", str_or(ynode_str(k), "?"),
+					yerr_unknown(errs, nerrs, d, k, "change", str_or(ynode_str(k), "?"),
 					    cks, 3);
 				else
 					ck = (enum change_kind)ix;
@@ -846,12 +800,12 @@ test_load(struct ydoc *d, yaml_node_t *n, const struct rule *r, struct rtest *t,
 	if ((v = ymap_get(d, n, "state")) != NULL) {
 		if (!ynode_is_map(v))
 			yerr_add(errs, nerrs, d, v, "state must be a mapping of attributes, not %s",
-			    node_kind(v));
+			    ynode_kind(v));
 		t->state = yaml_to_json(d, v);
 	}
 	if ((v = ymap_get(d, n, "record")) != NULL) {
 		if (!ynode_is_map(v))
-			yerr_add(errs, nerrs, d, v, "record must be a mapping, not %s", node_kind(v));
+			yerr_add(errs, nerrs, d, v, "record must be a mapping, not %s", ynode_kind(v));
 		t->record = yaml_to_json(d, v);
 	}
 	if ((v = ymap_get(d, n, "expect")) == NULL) {
@@ -860,10 +814,10 @@ test_load(struct ydoc *d, yaml_node_t *n, const struct rule *r, struct rtest *t,
 	}
 	if (!ynode_is_map(v)) {
 		yerr_add(errs, nerrs, d, v, "expect must be a mapping {match, severity}, not %s",
-		    node_kind(v));
+		    ynode_kind(v));
 		return;
 	}
-	check_keys(d, v, "expect key", expect_keys, TF_ARRLEN(expect_keys), errs, nerrs);
+	ycheck_keys(errs, nerrs, d, v, "expect key", expect_keys, TF_ARRLEN(expect_keys));
 	if ((e = ymap_get(d, v, "match")) == NULL || parse_bool_text(str_or(ynode_str(e), ""),
 	    &t->want_match) != 0)
 		yerr_add(errs, nerrs, d, e != NULL ? e : v, "expect needs match: true or false");
@@ -924,7 +878,7 @@ strlist_load(struct ydoc *d, yaml_node_t *n, const char *what, char ***out, size
 	}
 	if (!ynode_is_seq(n)) {
 		yerr_add(errs, nerrs, d, n, "%s must be a list of strings, not %s", what,
-		    node_kind(n));
+		    ynode_kind(n));
 		return;
 	}
 	*out = xcalloc(yseq_len(n) + 1, sizeof **out);
@@ -933,7 +887,7 @@ strlist_load(struct ydoc *d, yaml_node_t *n, const char *what, char ***out, size
 
 		if (!ynode_is_scalar(it) || is_null_node(it))
 			yerr_add(errs, nerrs, d, it, "%s: item %zu must be a string, not %s", what,
-			    i + 1, is_null_node(it) ? "empty" : node_kind(it));
+			    i + 1, is_null_node(it) ? "empty" : ynode_kind(it));
 		else
 			(*out)[(*nout)++] = xstrdup(ynode_str(it));
 	}
@@ -948,7 +902,7 @@ actions_check(struct ydoc *d, yaml_node_t *n, char ***errs, size_t *nerrs)
 		return;
 	if (!ynode_is_seq(n)) {
 		yerr_add(errs, nerrs, d, n, "actions must be a list such as [{type: alert, "
-		    "channels: [slack]}], not %s", node_kind(n));
+		    "channels: [slack]}], not %s", ynode_kind(n));
 		return;
 	}
 	for (i = 0; i < yseq_len(n); i++) {
@@ -982,13 +936,13 @@ rule_load(struct rules *rs, struct ydoc *d, yaml_node_t *n, char ***errs, size_t
 	memset(&r, 0, sizeof r);
 	if (!ynode_is_map(n)) {
 		yerr_add(errs, nerrs, d, n, "a rule must be a mapping (id, name, resource_types, "
-		    "conditions, severity, ...), not %s", node_kind(n));
+		    "conditions, severity, ...), not %s", ynode_kind(n));
 		return;
 	}
 	r.file = xstrdup(d->name);
 	r.line = ynode_line(n);
 	r.col = ynode_col(n);
-	check_keys(d, n, "rule key", rule_keys, TF_ARRLEN(rule_keys), errs, nerrs);
+	ycheck_keys(errs, nerrs, d, n, "rule key", rule_keys, TF_ARRLEN(rule_keys));
 	if ((v = ymap_get(d, n, "id")) == NULL)
 		yerr_add(errs, nerrs, d, n, "a rule needs an id:");
 	else if ((r.id = get_string(d, v, "id", errs, nerrs)) != NULL) {
@@ -1019,7 +973,7 @@ rule_load(struct rules *rs, struct ydoc *d, yaml_node_t *n, char ***errs, size_t
 		conds_load(d, v, &r.conds, &r.nconds, errs, nerrs);
 	if ((v = ymap_get(d, n, "filters")) != NULL && !is_null_node(v)) {
 		if (!ynode_is_seq(v))
-			yerr_add(errs, nerrs, d, v, "filters must be a list, not %s", node_kind(v));
+			yerr_add(errs, nerrs, d, v, "filters must be a list, not %s", ynode_kind(v));
 		r.filters = xcalloc(yseq_len(v) + 1, sizeof *r.filters);
 		for (i = 0; i < yseq_len(v); i++)
 			filter_load(d, yseq_get(d, v, i), &r.filters[r.nfilters++], r.sev, errs,
@@ -1037,7 +991,7 @@ rule_load(struct rules *rs, struct ydoc *d, yaml_node_t *n, char ***errs, size_t
 	}
 	if ((v = ymap_get(d, n, "tests")) != NULL && !is_null_node(v)) {
 		if (!ynode_is_seq(v))
-			yerr_add(errs, nerrs, d, v, "tests must be a list, not %s", node_kind(v));
+			yerr_add(errs, nerrs, d, v, "tests must be a list, not %s", ynode_kind(v));
 		r.tests = xcalloc(yseq_len(v) + 1, sizeof *r.tests);
 		for (i = 0; i < yseq_len(v); i++)
 			test_load(d, yseq_get(d, v, i), &r, &r.tests[r.ntests++], errs, nerrs);
@@ -1090,13 +1044,13 @@ rules_load_mem(struct rules *r, const char *name, const char *buf, size_t len, c
 		static const char *const top[] = { "rules" };
 
 		if (s == NULL || strcmp(s, "rules") != 0)
-			err_unknown(errs, nerrs, &d, k, "top-level key", str_or(s, "?"), top, 1);
+			yerr_unknown(errs, nerrs, &d, k, "top-level key", str_or(s, "?"), top, 1);
 	}
 	list = ymap_get(&d, root, "rules");
 	if (list == NULL)
 		yerr_add(errs, nerrs, &d, root, "a rule file needs a top-level rules: list");
 	else if (!is_null_node(list) && !ynode_is_seq(list))
-		yerr_add(errs, nerrs, &d, list, "rules must be a list, not %s", node_kind(list));
+		yerr_add(errs, nerrs, &d, list, "rules must be a list, not %s", ynode_kind(list));
 	else
 		for (i = 0; i < yseq_len(list); i++)
 			rule_load(r, &d, yseq_get(&d, list, i), errs, nerrs);

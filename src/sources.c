@@ -39,8 +39,9 @@ aws_shared_unref(struct aws_shared *sh)
 	free(sh);
 }
 
-/* IAM, STS and the other global services log in us-east-1 only: the implicit us-east-1
- * poller of a source that does not list that region passes just these. */
+/* IAM, STS and the other global services log in us-east-1 only (cn-north-1 in China,
+ * us-gov-west-1 in GovCloud: aws_partition): the implicit poller of that region, for a source
+ * that does not list it, passes just these. */
 static int
 global_source(const char *src)
 {
@@ -214,8 +215,8 @@ sqs_col_free(void *impl)
 	free(sc);
 }
 
-/* The collectors of one sources.aws entry: a poller per region (+ us-east-1 for global
- * events when the list lacks it) and the queue. */
+/* The collectors of one sources.aws entry: a poller per region (+ us-east-1, or its
+ * partition's global region, for global events when the list lacks it) and the queue. */
 /* " [backfill 2024-05-01T00:00:00Z..2024-05-02T00:00:00Z]" or "". Heap. */
 static char *
 window_suffix(const struct sources_opts *o)
@@ -235,10 +236,12 @@ add_aws(struct engine *e, const struct conf_aws_source *a, const struct sources_
 	struct aws_creds_opts co = { a->profile, NULL };
 	struct aws_shared *sh = xcalloc(1, sizeof *sh);
 	size_t i, nreg = a->regions.n, has_east = 0;
+	/* The global services' region of the (first) region's partition. */
+	const char *east = aws_partition(a->regions.n > 0 ? a->regions.v[0] : NULL)->global_region;
 	int n = 0;
 
 	for (i = 0; i < a->regions.n; i++)
-		if (strcmp(a->regions.v[i], "us-east-1") == 0)
+		if (strcmp(a->regions.v[i], east) == 0)
 			has_east = 1;
 	if (nreg > 0 && !has_east)
 		nreg++;
@@ -247,7 +250,7 @@ add_aws(struct engine *e, const struct conf_aws_source *a, const struct sources_
 	sh->nlimiters = nreg;
 	sh->refs = 1;           /* held while adding */
 	for (i = 0; i < nreg; i++) {
-		const char *region = i < a->regions.n ? a->regions.v[i] : "us-east-1";
+		const char *region = i < a->regions.n ? a->regions.v[i] : east;
 		struct ct_options o;
 		struct ct_col *cc = xcalloc(1, sizeof *cc);
 		struct collector *col = xcalloc(1, sizeof *col);

@@ -58,7 +58,7 @@ struct tf_plan {
 
 /*
  * Parse a plan from memory. `source` names it in messages. On error -1 with *err saying
- * where and what: "p.json: invalid JSON at line 3, column 7: unexpected end of data",
+ * where and what: "p.json:3:7: invalid JSON: unexpected end of data",
  * "p.json: format_version 2.0 is not supported (this tfdrift reads 1.x)", "p.json: a state,
  * not a plan: ...". A plan without resource_drift is not an error (has_drift 0).
  */

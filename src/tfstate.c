@@ -1291,14 +1291,12 @@ tfstate_parse_json(const char *buf, size_t len, const char *source, char **err)
 			json_object_put(obj);
 			obj = NULL;
 			pos_of(buf, end, &line, &col);
-			tf_err(err, "%s: invalid JSON at line %zu, column %zu: %s", source, line, col,
-			    buf[end] == '\0' ? "NUL byte in the document" :
+			tf_err_at(err, source, line, col, "invalid JSON: %s", buf[end] == '\0' ? "NUL byte in the document" :
 			    "unexpected data after the document");
 		}
 	} else {
 		pos_of(buf, end, &line, &col);
-		tf_err(err, "%s: invalid JSON at line %zu, column %zu: %s", source, line, col,
-		    jerr == json_tokener_success ? "null document" : json_tokener_error_desc(jerr));
+		tf_err_at(err, source, line, col, "invalid JSON: %s", jerr == json_tokener_success ? "null document" : json_tokener_error_desc(jerr));
 	}
 	json_tokener_free(tok);
 	return obj;

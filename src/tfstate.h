@@ -42,15 +42,15 @@ struct tf_state {
 };
 
 /* Parse a state from memory. `source` names it in messages. On error returns -1 with
- * *err like "prod.tfstate: invalid JSON at line 3, column 7: unexpected character" or
+ * *err like "prod.tfstate:3:7: invalid JSON: unexpected character" or
  * "x.tfstate: encrypted OpenTofu state: run `tofu state pull` with the key configured and scan
  * the output". A zero-length buffer is an error ("empty file"). The buffer need not end in a
  * NUL. *err is freed first if set, so initialize it to NULL. */
 int tfstate_parse(const char *buf, size_t len, const char *source, struct tf_state **out, char **err);
 int tfstate_load_file(const char *path, struct tf_state **out, char **err);
 /* The JSON reader the state parser uses (strict, nesting limit, any size), for other
- * Terraform documents (tfplan.c): the tree, or NULL with *err "SOURCE: invalid JSON at line
- * L, column C: what". */
+ * Terraform documents (tfplan.c): the tree, or NULL with *err "SOURCE:LINE:COL: invalid JSON:
+ * what" (tf_locf). */
 json_object *tfstate_parse_json(const char *buf, size_t len, const char *source, char **err);
 
 /* Which attributes to keep in memory (a 100,000-resource state is mostly attributes nothing

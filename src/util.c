@@ -289,6 +289,49 @@ tf_err(char **err, const char *fmt, ...)
 	return -1;
 }
 
+char *
+tf_vlocf(const char *file, unsigned long long line, unsigned long long col, const char *fmt,
+    va_list ap)
+{
+	char *msg = xvasprintf(fmt, ap), *out;
+
+	if (line == 0)
+		out = xasprintf("%s: %s", file, msg);
+	else if (col == 0)
+		out = xasprintf("%s:%llu: %s", file, line, msg);
+	else
+		out = xasprintf("%s:%llu:%llu: %s", file, line, col, msg);
+	free(msg);
+	return out;
+}
+
+char *
+tf_locf(const char *file, unsigned long long line, unsigned long long col, const char *fmt, ...)
+{
+	va_list ap;
+	char *out;
+
+	va_start(ap, fmt);
+	out = tf_vlocf(file, line, col, fmt, ap);
+	va_end(ap);
+	return out;
+}
+
+int
+tf_err_at(char **err, const char *file, unsigned long long line, unsigned long long col,
+    const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = tf_vlocf(file, line, col, fmt, ap);
+	va_end(ap);
+	tf_err(err, "%s", msg);
+	free(msg);
+	return -1;
+}
+
 void
 tf_size_str(uint64_t n, char out[32])
 {

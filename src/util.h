@@ -41,6 +41,19 @@ char *sb_detach(struct strbuf *sb);     /* caller frees; sb is reset */
 int tf_err(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
+ * The one shape of a message about a place in a file: "FILE:LINE:COL: message", or
+ * "FILE:LINE: message" when the source has no column (col 0), or "FILE: message" when it has
+ * no line either (line 0). LINE and COL are 1-based. Whoever prints it puts "tfdrift: " before.
+ */
+char *tf_vlocf(const char *file, unsigned long long line, unsigned long long col,
+    const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+char *tf_locf(const char *file, unsigned long long line, unsigned long long col,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* tf_err with tf_locf's message. */
+int tf_err_at(char **err, const char *file, unsigned long long line, unsigned long long col,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/*
  * Size limits, all here. Everything tfdrift reads has one, so a wrong path (/dev/zero), an
  * endless FIFO or a gzip bomb costs bounded time and memory: a reader stops at the limit + 1
  * bytes of (decompressed) data and refuses with "FILE: ... larger than N, the limit for ...".

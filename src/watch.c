@@ -83,7 +83,7 @@ static void
 on_findings(void *ctx, struct finding_list *l)
 {
 	struct watch *w = ctx;
-	struct out_opts o = { w->format, w->color };
+	struct out_opts o = { w->format, w->color, NULL };
 	struct finding_list show = { 0 };
 	struct store_triage *tri = NULL;
 	struct store_seen_buf seen = { 0 };
@@ -223,7 +223,7 @@ track_store(struct watch *w, struct state_index *ix)
 	 * events again does not print them open. */
 	if (store_load_findings(w->store, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &prior,
 	    &err) < 0) {
-		fprintf(stderr, "tfdrift watch: %s\n", err);
+		fprintf(stderr, "tfdrift: %s\n", err);
 		free(err);
 		return -1;
 	}
@@ -248,7 +248,7 @@ track_store(struct watch *w, struct state_index *ix)
 	}
 	free(prior.v);
 	if (res.n > 0 && store_put_findings(w->store, &res, &err) != 0) {
-		fprintf(stderr, "tfdrift watch: resolutions not saved: %s\n", err);
+		fprintf(stderr, "tfdrift: resolutions not saved: %s\n", err);
 		free(err);
 		rc = -1;
 	}
@@ -367,7 +367,7 @@ watch_run(const struct watch_opts *o)
 	for (i = 0; i < w->conf.states.n; i++)
 		strlist_push(&w->states, w->conf.states.v[i]);
 	if (w->states.n == 0) {
-		fprintf(stderr, "tfdrift watch: no states: add `states:` to the config or --state SRC\n");
+		fprintf(stderr, "tfdrift: no states: add `states:` to the config or --state SRC\n");
 		goto out;
 	}
 	w->color = w->format == OUT_TEXT && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
@@ -393,7 +393,7 @@ watch_run(const struct watch_opts *o)
 			tf_thread_stop_set(NULL, NULL);
 			fprintf(stderr, "tfdrift: %s\n", err);
 			if (once && tf_mono_ms() >= deadline)
-				fprintf(stderr, "tfdrift watch: the states were not read within the --once "
+				fprintf(stderr, "tfdrift: the states were not read within the --once "
 				    "time limit (%s); no source was polled\n", limit);
 			free(err);
 			goto out;
@@ -407,13 +407,13 @@ watch_run(const struct watch_opts *o)
 	if (storepath == NULL)
 		storepath = w->conf.store;
 	if (storepath != NULL && store_open(storepath, 0, &w->store, &err) != 0) {
-		fprintf(stderr, "tfdrift watch: %s\n", err);
+		fprintf(stderr, "tfdrift: %s\n", err);
 		free(err);
 		goto out;
 	}
 	/* The outputs first: the store's drift that the states resolve at start is sent too. */
 	if ((w->notify = notify_new_store(&w->conf, storepath, &err)) == NULL) {
-		fprintf(stderr, "tfdrift watch: %s\n", err);
+		fprintf(stderr, "tfdrift: %s\n", err);
 		free(err);
 		state_index_unref(ix);
 		goto out;
@@ -431,7 +431,7 @@ watch_run(const struct watch_opts *o)
 			detector_set_freezes(w->det, sw, nsw);
 			freeze_windows_free(sw, nsw);
 		} else {
-			fprintf(stderr, "tfdrift watch: %s\n", err);
+			fprintf(stderr, "tfdrift: %s\n", err);
 			free(err);
 			err = NULL;
 		}
@@ -443,7 +443,7 @@ watch_run(const struct watch_opts *o)
 	w->eng = engine_new(w->det, w->store, 10000, &cons);
 	engine_set_state_loader(w->eng, states_loader, w->st, w->conf.state_refresh_ms);
 	if (sources_add(w->eng, &w->conf, &o->events, &so, &err) < 0) {
-		fprintf(stderr, "tfdrift watch: %s\n", err);
+		fprintf(stderr, "tfdrift: %s\n", err);
 		free(err);
 		goto out;
 	}
@@ -462,7 +462,7 @@ watch_run(const struct watch_opts *o)
 				sb_addf(&late, "%s%s", late.len ? ", " : "", st[i].name);
 		}
 		if (late.len > 0)
-			fprintf(stderr, "tfdrift watch: --once stopped at its time limit (%s); not "
+			fprintf(stderr, "tfdrift: --once stopped at its time limit (%s); not "
 			    "finished: %s\n", limit, late.buf);
 		sb_free(&late);
 		engine_statuses_free(st, nst);
@@ -476,7 +476,7 @@ watch_run(const struct watch_opts *o)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	if (engine_start(w->eng, &err) != 0) {
-		fprintf(stderr, "tfdrift watch: %s\n", err);
+		fprintf(stderr, "tfdrift: %s\n", err);
 		free(err);
 		goto out;
 	}

@@ -26,8 +26,8 @@ ydoc_load_mem(struct ydoc *d, const char *name, const char *buf, size_t len, cha
 	if (!yaml_parser_load(&p, &d->doc)) {
 		if (p.error == YAML_MEMORY_ERROR || p.error == YAML_NO_ERROR)
 			tf_fatal("out of memory (reading %s)", name);
-		tf_err(err, "%s:%zu:%zu: YAML syntax error: %s%s%s", name,
-		    p.problem_mark.line + 1, p.problem_mark.column + 1,
+		tf_err_at(err, name, (unsigned long long)p.problem_mark.line + 1,
+		    (unsigned long long)p.problem_mark.column + 1, "YAML syntax error: %s%s%s",
 		    p.problem ? p.problem : "unknown problem",
 		    p.context ? " " : "", p.context ? p.context : "");
 		yaml_parser_delete(&p);
@@ -146,17 +146,154 @@ yerr_add(char ***errs, size_t *nerrs, const struct ydoc *d, const yaml_node_t *n
     const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
-	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
-	va_end(ap);
 	*errs = xreallocarray(*errs, *nerrs + 1, sizeof **errs);
-	if (n != NULL)
-		(*errs)[(*nerrs)++] = xasprintf("%s:%d:%d: %s", d->name, ynode_line(n), ynode_col(n), msg);
-	else
-		(*errs)[(*nerrs)++] = xasprintf("%s: %s", d->name, msg);
-	free(msg);
+	va_start(ap, fmt);
+	(*errs)[(*nerrs)++] = tf_vlocf(d->name, (unsigned long long)ynode_line(n),
+	    (unsigned long long)ynode_col(n), fmt, ap);
+	va_end(ap);
+}
+
+void
+yerr_add_at(char ***errs, size_t *nerrs, const struct ydoc *d, int line, int col,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	*errs = xreallocarray(*errs, *nerrs + 1, sizeof **errs);
+	va_start(ap, fmt);
+	(*errs)[(*nerrs)++] = tf_vlocf(d->name, line > 0 ? (unsigned long long)line : 0,
+	    col > 0 ? (unsigned long long)col : 0, fmt, ap);
+	va_end(ap);
+}
+
+const char *
+ynode_kind(const yaml_node_t *n)
+{
+	if (n == NULL)
+		return "nothing";
+	if (ynode_is_map(n))
+		return "a mapping";
+	if (ynode_is_seq(n))
+		return "a list";
+	if (ynode_is_null(n))
+		return "empty";
+	return "a single value";
+}
+
+int
+ynode_is_null(const yaml_node_t *n)
+{
+	const char *s = ynode_str(n);
+
+	if (s == NULL || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return 0;
+	return *s == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
+	    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
+}
+
+/* "a, b, c or d" (heap). */
+static char *
+yword_list(const char *const *w, size_t n)
+{
+	struct strbuf sb;
+	size_t i;
+
+	sb_init(&sb);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			sb_adds(&sb, i + 1 == n ? " or " : ", ");
+		sb_adds(&sb, w[i]);
+	}
+	return sb_detach(&sb);
+}
+
+/* Up to this many names are listed after an unknown one with no near miss. */
+#define YNAMES_LISTED 20
+
+void
+yerr_unknown(char ***errs, size_t *nerrs, const struct ydoc *d, const yaml_node_t *n,
+    const char *what, const char *key, const char *const *names, size_t nnames)
+{
+	const char *m = tf_near_miss(key, names, nnames);
+	char *all;
+
+	if (m != NULL)
+		yerr_add(errs, nerrs, d, n, "unknown %s '%s' (did you mean '%s'?)", what, key, m);
+	else if (nnames > 0 && nnames <= YNAMES_LISTED) {
+		all = yword_list(names, nnames);
+		yerr_add(errs, nerrs, d, n, "unknown %s '%s' (expected %s)", what, key, all);
+		free(all);
+	} else
+		yerr_add(errs, nerrs, d, n, "unknown %s '%s'", what, key);
+}
+
+void
+yerr_type(char ***errs, size_t *nerrs, const struct ydoc *d, const yaml_node_t *n,
+    const char *what, const char *want)
+{
+	yerr_add(errs, nerrs, d, n, "%s must be %s, not %s", what, want, ynode_kind(n));
+}
+
+/* A mapping key: its text, or NULL after "WHAT names must be plain strings, not KIND". */
+static const char *
+ykey_str(char ***errs, size_t *nerrs, const struct ydoc *d, const yaml_node_t *k,
+    const char *what)
+{
+	const char *s = ynode_str(k);
+
+	if (s == NULL)
+		yerr_add(errs, nerrs, d, k, "%s names must be plain strings, not %s", what,
+		    ynode_kind(k));
+	return s;
+}
+
+static void
+err_repeated(char ***errs, size_t *nerrs, const struct ydoc *d, const yaml_node_t *k,
+    const yaml_node_t *first, const char *what)
+{
+	yerr_add(errs, nerrs, d, k, "duplicate %s '%s' (first at line %d)", what, ynode_str(k),
+	    ynode_line(first));
+}
+
+int
+ykey_index(char ***errs, size_t *nerrs, const struct ydoc *d, yaml_node_t *k,
+    const char *what, const char *const *names, size_t nnames, yaml_node_t **first)
+{
+	const char *s;
+	size_t j;
+
+	if ((s = ykey_str(errs, nerrs, d, k, what)) == NULL)
+		return -1;
+	for (j = 0; j < nnames; j++)
+		if (strcmp(s, names[j]) == 0)
+			break;
+	if (j == nnames) {
+		yerr_unknown(errs, nerrs, d, k, what, s, names, nnames);
+		return -1;
+	}
+	if (first[j] != NULL) {
+		err_repeated(errs, nerrs, d, k, first[j], what);
+		return -1;
+	}
+	first[j] = k;
+	return (int)j;
+}
+
+size_t
+ycheck_keys(char ***errs, size_t *nerrs, struct ydoc *d, yaml_node_t *map, const char *what,
+    const char *const *names, size_t nnames)
+{
+	yaml_node_t *k, *v, **first;
+	size_t i, before = *nerrs;
+
+	/* The first key of each name: a repeat is found without comparing every pair of keys
+	 * (a 4 MiB file can hold a mapping of 100,000). */
+	first = xcalloc(nnames + 1, sizeof *first);
+	for (i = 0; ymap_pair(d, map, i, &k, &v); i++)
+		ykey_index(errs, nerrs, d, k, what, names, nnames, first);
+	free(first);
+	return *nerrs - before;
 }
 
 void

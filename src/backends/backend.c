@@ -33,7 +33,8 @@ struct state_src {
 	char *path;
 	/* S3 / GCS */
 	char *bucket, *key;             /* key: the resolved object key / GCS object name */
-	char *region, *endpoint;        /* endpoint: NULL = virtual-hosted AWS */
+	char *region, *endpoint;        /* endpoint: the S3 base URL (aws_endpoint) */
+	char *ca;                       /* S3: aws_ca_bundle of the profile, or NULL */
 	struct aws_creds *aws;
 	int own_aws;
 	struct token_source gcs_token;
@@ -198,23 +199,20 @@ state_s3_key(const char *key, const char *workspace, const char *prefix)
 }
 
 char *
-state_s3_url(const char *bucket, const char *key, const char *region, const char *endpoint)
+state_s3_url(const char *bucket, const char *key, const char *base, int vhost)
 {
 	char *ek = http_encode(key, 1), *u;
+	const char *host = strstr(base, "://");
+	size_t n = strlen(base);
 
-	if (region == NULL || *region == '\0')
-		region = "us-east-1";
-	if (endpoint != NULL && *endpoint != '\0') {
-		size_t n = strlen(endpoint);
-
-		while (n > 0 && endpoint[n - 1] == '/')
-			n--;
-		u = xasprintf("%.*s/%s/%s", (int)n, endpoint, bucket, ek);
-	} else if (strchr(bucket, '.') != NULL)
-		/* A dotted bucket breaks the TLS wildcard: path-style on the regional host. */
-		u = xasprintf("https://s3.%s.amazonaws.com/%s/%s", region, bucket, ek);
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	/* A dotted bucket breaks the TLS wildcard: path-style on the regional host. */
+	if (vhost && host != NULL && strchr(bucket, '.') == NULL)
+		u = xasprintf("%.*s%s.%.*s/%s", (int)(host + 3 - base), base, bucket,
+		    (int)(n - (size_t)(host + 3 - base)), host + 3, ek);
 	else
-		u = xasprintf("https://%s.s3.%s.amazonaws.com/%s", bucket, region, ek);
+		u = xasprintf("%.*s/%s/%s", (int)n, base, bucket, ek);
 	free(ek);
 	return u;
 }
@@ -400,9 +398,10 @@ new_s3(struct state_src *s, const char *spec, const struct state_src_opts *o, ch
 {
 	struct specopt opts[] = { { "region", NULL }, { "workspace", NULL },
 	    { "workspace_key_prefix", NULL }, { "endpoint", NULL }, { "profile", NULL } };
-	const char *b = spec + 5, *slash, *q, *ws, *prefix, *c;
-	char *key = NULL, *def;
-	int rc = -1;
+	const char *b = spec + 5, *slash, *q, *ws, *prefix, *c, *profile;
+	const struct aws_partition *pt;
+	char *key = NULL, *def, *fips, *e = NULL;
+	int rc = -1, vhost;
 
 	slash = b + strcspn(b, "/?");
 	q = strchr(b, '?');
@@ -430,34 +429,36 @@ new_s3(struct state_src *s, const char *spec, const struct state_src_opts *o, ch
 	s->region = xstrdup(pick(o ? o->region : NULL, opts[0].value,
 	    pick(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"), "us-east-1")));
 	c = pick(o ? o->endpoint : NULL, opts[3].value, NULL);
-	if (c != NULL)
-		s->endpoint = xstrdup(c);
-	else {
-		/* AWS_ENDPOINT_URL(_S3) makes a custom endpoint, which is path-style too. */
-		char *ep = aws_endpoint("S3", "s3", s->region, NULL);
-
-		def = xasprintf("https://s3.%s.amazonaws.com", s->region);
-		if (strcmp(ep, def) != 0)
-			s->endpoint = ep;
-		else
-			free(ep);
-		free(def);
+	profile = pick(o ? o->profile : NULL, opts[4].value,
+	    o != NULL && o->aws != NULL ? aws_creds_profile(o->aws) : NULL);
+	if ((s->endpoint = aws_endpoint(profile, "S3", "s3", s->region, c, &e)) == NULL ||
+	    aws_ca_bundle(profile, &s->ca, &e) != 0) {
+		tf_err(err, "%s: %s", spec, e);
+		free(e);
+		goto out;
 	}
-	if (s->endpoint != NULL && !tf_str_has_prefix(s->endpoint, "http://") &&
+	if (!tf_str_has_prefix(s->endpoint, "http://") &&
 	    !tf_str_has_prefix(s->endpoint, "https://")) {
 		tf_err(err, "%s: endpoint '%s' is not an http(s):// URL", spec, s->endpoint);
 		goto out;
 	}
+	/* AWS's own hosts are virtual-hosted; a custom endpoint (the setting, AWS_ENDPOINT_URL,
+	 * the config file: unless it names AWS's host) is path-style. */
+	pt = aws_partition(s->region);
+	def = xasprintf("https://s3.%s.%s", s->region, pt->dns_suffix);
+	fips = xasprintf("https://s3-fips.%s.%s", s->region, pt->dns_suffix);
+	vhost = c == NULL && (strcmp(s->endpoint, def) == 0 || strcmp(s->endpoint, fips) == 0);
+	free(def);
+	free(fips);
 	if (o != NULL && o->aws != NULL)
 		s->aws = o->aws;
 	else {
-		struct aws_creds_opts co = { pick(o ? o->profile : NULL, opts[4].value, NULL),
-		    s->region };
+		struct aws_creds_opts co = { profile, s->region };
 
 		s->aws = aws_creds_new(&co);
 		s->own_aws = 1;
 	}
-	s->url = state_s3_url(s->bucket, s->key, s->region, s->endpoint);
+	s->url = state_s3_url(s->bucket, s->key, s->endpoint, vhost);
 	s->location = xasprintf("s3://%s/%s", s->bucket, s->key);
 	rc = 0;
 out:
@@ -630,6 +631,7 @@ state_src_free(struct state_src *s)
 	free(s->key);
 	free(s->region);
 	free(s->endpoint);
+	free(s->ca);
 	free(s->gcs_base);
 	free(s->url);
 	free(s->host);
@@ -994,6 +996,7 @@ fetch_s3(struct state_src *s, char **buf, size_t *len, int *unchanged, char **er
 	rq.aws = &kb.keys;
 	rq.aws_region = s->region;
 	rq.aws_service = "s3";
+	rq.ca_file = s->ca;
 	if (s->etag != NULL) {
 		inm = xasprintf("If-None-Match: %s", s->etag);
 		hdrs[0] = inm;

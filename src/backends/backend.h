@@ -103,9 +103,10 @@ enum state_kind state_src_kind(const struct state_src *s);
 /* Pure helpers, exported for the unit tests. */
 /* The S3 object key Terraform uses for a workspace ("default" or NULL: key itself). Heap. */
 char *state_s3_key(const char *key, const char *workspace, const char *prefix);
-/* The URL of an S3 object: endpoint set: ENDPOINT/BUCKET/ENCKEY (path-style), else
- * https://BUCKET.s3.REGION.amazonaws.com/ENCKEY (s3.amazonaws.com for us-east-1). Heap. */
-char *state_s3_url(const char *bucket, const char *key, const char *region, const char *endpoint);
+/* The URL of an S3 object under base (aws_endpoint's, e.g. https://s3.eu-west-1.amazonaws.com):
+ * vhost: https://BUCKET.s3.eu-west-1.amazonaws.com/ENCKEY (AWS's own hosts), else and for a
+ * dotted bucket (the TLS wildcard) path-style BASE/BUCKET/ENCKEY. Heap. */
+char *state_s3_url(const char *bucket, const char *key, const char *base, int vhost);
 /* The GCS object name for a prefix and workspace: "a/b/ws.tfstate", "ws.tfstate". Heap. */
 char *state_gcs_object(const char *prefix, const char *workspace);
 /* Top-level "serial" and "lineage" of a state without parsing all of it (lineage: heap or

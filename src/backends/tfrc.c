@@ -82,9 +82,9 @@ fail_at(struct tfrc *r, int line, int col, const char *fmt, ...)
 		return -1;
 	r->failed = 1;
 	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
+	msg = tf_vlocf(r->path, (unsigned long long)line, (unsigned long long)col, fmt, ap);
 	va_end(ap);
-	tf_err(r->err, "%s:%d:%d: %s", r->path, line, col, msg);
+	tf_err(r->err, "%s", msg);
 	free(msg);
 	return -1;
 }

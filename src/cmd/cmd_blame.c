@@ -102,7 +102,7 @@ blame_exec(int argc, char **argv)
 	else if (strcmp(format, "json") == 0 || strcmp(format, "text") == 0)
 		o.json = strcmp(format, "json") == 0;
 	else {
-		fprintf(stderr, "tfdrift blame: --format %s: expected json or text\n", format);
+		fprintf(stderr, "tfdrift: --format %s: expected json or text\n", format);
 		rc = 1;
 		goto out;
 	}

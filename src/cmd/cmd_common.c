@@ -23,7 +23,7 @@ cli_print_errs(char **errs, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		fprintf(stderr, "%s\n", errs[i]);
+		fprintf(stderr, "tfdrift: %s\n", errs[i]);
 }
 
 /* Load config (explicit -c, ./tfdrift.yaml, XDG) over the defaults; 0 ok. */
@@ -102,7 +102,7 @@ cli_open_store(const char *cmd, const char *path, int flags)
 	} else if (store_open(path, flags, &st, &err) != 0)
 		st = NULL;
 	if (st == NULL) {
-		fprintf(stderr, "tfdrift %s: %s\n", cmd, err);
+		fprintf(stderr, "tfdrift: %s\n", err);
 		free(err);
 	}
 	return st;

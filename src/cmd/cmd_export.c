@@ -20,6 +20,7 @@ cmd_export(int argc, char **argv)
 		{ "until", required_argument, NULL, 'U' },
 		{ "status", required_argument, NULL, 't' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "sarif-location", required_argument, NULL, 'L' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -28,7 +29,7 @@ cmd_export(int argc, char **argv)
 	const char *storepath = NULL, *outpath = NULL;
 	int64_t since = INT64_MIN, until = INT64_MAX;
 	unsigned mask = STORE_STATUS_UNRESOLVED;   /* drifted now, whatever the triage */
-	struct out_opts oo = { OUT_JSON, 0 };
+	struct out_opts oo = { OUT_JSON, 0, NULL };
 	struct finding_list l = { 0 };
 	size_t nstatus[ST__COUNT] = { 0 }, i;
 	struct store *st;
@@ -40,6 +41,7 @@ cmd_export(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'D': storepath = optarg; break;
+		case 'L': oo.sarif_artifact = optarg; break;
 		case 'o': outpath = optarg; break;
 		case 'q': quiet = 1; break;
 		case 'S':
@@ -56,8 +58,8 @@ cmd_export(int argc, char **argv)
 			break;
 		case 'f':
 			if (out_format_parse(optarg, &oo.format) != 0 || oo.format == OUT_TEXT) {
-				rc = cli_usage_error("export", "--format %s: expected json, jsonl or csv",
-				    optarg);
+				rc = cli_usage_error("export", "--format %s: expected json, jsonl, csv, "
+				    "sarif or markdown", optarg);
 			}
 			break;
 		case 'h':
@@ -78,17 +80,17 @@ cmd_export(int argc, char **argv)
 	/* Read-only for a reason (a full disk, a read-only copy): the export is whole, and the
 	 * reason is worth knowing. */
 	if (!quiet && store_readonly_reason(st) != NULL)
-		fprintf(stderr, "tfdrift export: note: %s\n", store_readonly_reason(st));
+		fprintf(stderr, "tfdrift: note: %s\n", store_readonly_reason(st));
 	nbad = store_load_findings(st, since, until, mask, &l, &err);
 	if (nbad < 0) {
-		fprintf(stderr, "tfdrift export: %s\n", err);
+		fprintf(stderr, "tfdrift: %s\n", err);
 		free(err);
 		store_close(st);
 		return 1;
 	}
 	if (nbad > 0) {
 		/* Rows that do not read back are reported, and fail the export. */
-		fprintf(stderr, "tfdrift export: %s (%d row%s could not be read)\n", err, nbad,
+		fprintf(stderr, "tfdrift: %s (%d row%s could not be read)\n", err, nbad,
 		    nbad == 1 ? "" : "s");
 		free(err);
 		rc = 1;

@@ -111,7 +111,7 @@ cmd_freeze(int argc, char **argv)
 			if ((st = cli_open_store("freeze list", storepath, STORE_NOCREATE)) == NULL ||
 			    store_freeze_list(st, all, now, &ws, &nws, &err) != 0) {
 				if (err != NULL)
-					fprintf(stderr, "tfdrift freeze list: %s\n", err);
+					fprintf(stderr, "tfdrift: %s\n", err);
 				rc = 1;
 			}
 			for (i = 0; i < nws; i++)
@@ -136,7 +136,7 @@ cmd_freeze(int argc, char **argv)
 			goto done;
 		}
 		if (store_freeze_end(st, argv[optind], tf_current_user(), now, &cancelled, &err) != 0) {
-			fprintf(stderr, "tfdrift freeze end: not saved: %s\n", err);
+			fprintf(stderr, "tfdrift: not saved: %s\n", err);
 			rc = 1;
 		} else
 			fprintf(stderr, "tfdrift: freeze %s %s\n", argv[optind],
@@ -162,7 +162,7 @@ cmd_freeze(int argc, char **argv)
 		goto done;
 	}
 	if (store_freeze_add(st, &w, tf_current_user(), now, &id, &err) != 0) {
-		fprintf(stderr, "tfdrift freeze add: not saved: %s\n", err);
+		fprintf(stderr, "tfdrift: not saved: %s\n", err);
 		rc = 1;
 	} else {
 		/* Committed and synced: only now say it is done. */

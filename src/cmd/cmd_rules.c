@@ -27,7 +27,7 @@ collect_yaml(const char *path, struct strlist *files, int *bad)
 	int n, i;
 
 	if (stat(path, &st) != 0) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		fprintf(stderr, "tfdrift: %s: %s\n", path, strerror(errno));
 		(*bad)++;
 		return;
 	}
@@ -37,7 +37,7 @@ collect_yaml(const char *path, struct strlist *files, int *bad)
 	}
 	n = scandir(path, &ents, NULL, alphasort);
 	if (n < 0) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		fprintf(stderr, "tfdrift: %s: %s\n", path, strerror(errno));
 		(*bad)++;
 		return;
 	}
@@ -122,7 +122,7 @@ cmd_rules_coverage(int argc, char **argv)
 			if (cov_service_match(eventmap_entry(m, k)->service, only))
 				break;
 		if (only != NULL && k == eventmap_count(m)) {
-			fprintf(stderr, "tfdrift rules coverage: no event map for service %s\n", only);
+			fprintf(stderr, "tfdrift: no event map for service %s\n", only);
 			bad++;
 		}
 		if (bad == 0)

@@ -171,7 +171,7 @@ scan_notify(const struct conf *conf, struct store *store, const char *storepath,
 		return;
 	}
 	if (notify_noutputs(nt) == 0)
-		fprintf(stderr, "tfdrift scan: --notify: no outputs configured (outputs: in the "
+		fprintf(stderr, "tfdrift: --notify: no outputs configured (outputs: in the "
 		    "config)\n");
 	if (store != NULL && store_triage_snapshot(store, &tri, &err) != 0) {
 		fprintf(stderr, "tfdrift: %s\n", err);
@@ -209,6 +209,7 @@ cmd_scan(int argc, char **argv)
 		{ "store", required_argument, NULL, 'D' },
 		{ "freeze", required_argument, NULL, 'F' },
 		{ "notify", no_argument, NULL, 'N' },
+		{ "sarif-location", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -235,7 +236,7 @@ cmd_scan(int argc, char **argv)
 	struct scan_out so = { 0 };
 	struct store_seen_buf seen = { 0 };
 	int seen_failed = 0;
-	struct out_opts oo = { OUT_JSON, 0 };
+	struct out_opts oo = { OUT_JSON, 0, NULL };
 	const struct index_key_spec *specs;
 	size_t nspecs, i, nsts = 0;
 	uint64_t nevents = 0, nskipped = 0, nmalformed = 0, nwindow = 0;
@@ -256,6 +257,7 @@ cmd_scan(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'D': storepath = optarg; break;
 		case 'N': notify = 1; break;
+		case 'L': oo.sarif_artifact = optarg; break;
 		case 'F': {
 			struct freeze_window w;
 			char *err = NULL;
@@ -305,11 +307,17 @@ cmd_scan(int argc, char **argv)
 	if (format == NULL)
 		oo.format = isatty(STDOUT_FILENO) && outpath == NULL ? OUT_TEXT : OUT_JSON;
 	else if (out_format_parse(format, &oo.format) != 0) {
-		rc = cli_usage_error("scan", "--format %s: expected json, jsonl, text or csv", format);
+		rc = cli_usage_error("scan", "--format %s: expected json, jsonl, text, csv, sarif or "
+		    "markdown", format);
 		goto out;
 	}
 	oo.color = oo.format == OUT_TEXT && outpath == NULL && isatty(STDOUT_FILENO) &&
 	    getenv("NO_COLOR") == NULL;
+	/* sarif: a finding on no state (unmanaged) is placed on the first state file checked,
+	 * unless --sarif-location says where. */
+	for (i = 0; i < states.n && oo.sarif_artifact == NULL; i++)
+		if (strcmp(states.v[i], "-") != 0 && !is_remote(states.v[i]))
+			oo.sarif_artifact = states.v[i];
 
 	if (storepath != NULL) {
 		char *err = NULL;
@@ -415,7 +423,7 @@ cmd_scan(int argc, char **argv)
 		}
 		free(prior.v);
 	}
-	if (store == NULL && !notify && oo.format != OUT_JSON) {
+	if (store == NULL && !notify && out_format_streams(oo.format)) {
 		char *err = NULL;
 
 		if ((so.s = output_open(outpath, &oo, &err)) == NULL) {

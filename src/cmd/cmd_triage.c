@@ -75,7 +75,7 @@ cmd_triage(const char *what, int argc, char **argv)
 		 * mistake, not a decision. A key without a type waits for the store to tell. */
 		if (store_scope_check(scope, value, &err) == -1) {
 			/* The value as typed, its control characters shown (text.h). */
-			fprintf(stderr, "tfdrift suppress: --scope %s --value '", store_scope_name(scope));
+			fprintf(stderr, "tfdrift: --scope %s --value '", store_scope_name(scope));
 			text_fputs(stderr, value);
 			fprintf(stderr, "' %s\n", err);
 			free(err);
@@ -93,7 +93,7 @@ cmd_triage(const char *what, int argc, char **argv)
 			if (cli_time_opt("suppress", "until", until_s, 1, &until) != 0)
 				return CLI_EXIT_USAGE;
 			if (until <= now) {
-				fprintf(stderr, "tfdrift suppress: --until %s is not in the future\n", until_s);
+				fprintf(stderr, "tfdrift: --until %s is not in the future\n", until_s);
 				return 1;
 			}
 		}
@@ -111,7 +111,7 @@ cmd_triage(const char *what, int argc, char **argv)
 	if (is_ack || (scope == SCOPE_FINDING && !is_undo)) {
 		/* A finding is named by its id or a unique prefix of it. */
 		if (store_find_finding(st, is_ack ? argv[optind] : value, &fid, &err) != 0) {
-			fprintf(stderr, "tfdrift %s: %s\n", what, err);
+			fprintf(stderr, "tfdrift: %s\n", err);
 			free(err);
 			store_close(st);
 			return 1;
@@ -124,7 +124,7 @@ cmd_triage(const char *what, int argc, char **argv)
 	else
 		rc = store_suppress(st, scope, fid != NULL ? fid : value, until, by, note, now, &id, &err);
 	if (rc != 0) {
-		fprintf(stderr, "tfdrift %s: not saved: %s\n", what, err);
+		fprintf(stderr, "tfdrift: not saved: %s\n", err);
 		free(err);
 	} else {
 		/* Committed and synced: only now say it is done. */

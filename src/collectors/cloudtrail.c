@@ -68,6 +68,8 @@ struct ct_poller {
 	char *name, *region, *endpoint, *url;
 	struct ct_limiter own_limiter;
 	struct http *http;
+	char *ca;                       /* aws_ca_bundle of the profile, or NULL */
+	char *setup_err;                /* why the endpoint or CA cannot be used, or NULL */
 	int loaded;                     /* cursor read */
 	int64_t done_end_s;             /* EndTime of the last complete window; 0 none */
 	int64_t newest_ms;              /* newest event time handed over */
@@ -90,8 +92,13 @@ ct_poller_new(const struct ct_options *o)
 	p->o = *o;
 	p->name = xstrdup(o->name != NULL ? o->name : "cloudtrail");
 	p->region = xstrdup(o->region != NULL ? o->region : "us-east-1");
-	p->endpoint = aws_endpoint("CLOUDTRAIL", "cloudtrail", p->region, o->endpoint);
-	p->url = xasprintf("%s/", p->endpoint);
+	/* A bad endpoint or CA setting fails every poll, saying why (lookup). */
+	p->endpoint = aws_endpoint(aws_creds_profile(o->creds), "CLOUDTRAIL", "cloudtrail",
+	    p->region, o->endpoint, &p->setup_err);
+	if (p->endpoint != NULL)
+		p->url = xasprintf("%s/", p->endpoint);
+	if (p->setup_err == NULL)
+		aws_ca_bundle(aws_creds_profile(o->creds), &p->ca, &p->setup_err);
 	p->o.name = p->name;
 	p->o.region = p->region;
 	if (p->o.interval_ms <= 0)
@@ -128,6 +135,8 @@ ct_poller_free(struct ct_poller *p)
 	free(p->region);
 	free(p->endpoint);
 	free(p->url);
+	free(p->ca);
+	free(p->setup_err);
 	free(p->last_error);
 	free(p);
 }
@@ -433,6 +442,11 @@ lookup(struct ct_poller *p, const struct source_sink *sink, const char *body, js
 	enum json_tokener_error jerr;
 
 	*doc = NULL;
+	if (p->setup_err != NULL) {
+		p->errors++;
+		set_error(p, err, "%s: %s", p->name, p->setup_err);
+		return -1;
+	}
 	for (attempt = 1; attempt <= p->o.max_attempts; attempt++) {
 		free(why);
 		why = NULL;
@@ -463,6 +477,7 @@ lookup(struct ct_poller *p, const struct source_sink *sink, const char *body, js
 		rq.aws = &kb.keys;
 		rq.aws_region = p->region;
 		rq.aws_service = "cloudtrail";
+		rq.ca_file = p->ca;
 		rq.timeout_ms = p->o.timeout_ms;
 		p->requests++;
 		if (http_do(p->http, &rq, &rs, &herr) != 0) {

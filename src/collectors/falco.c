@@ -400,8 +400,8 @@ drain_lines(struct falco *f, struct stream *s, const struct source_sink *k, int 
 	}
 	if (s->buf.len > FALCO_MAX_LINE) {
 		s->line++;
-		fail(f, xasprintf("%s:%llu: malformed line: longer than %zu bytes, the limit for one "
-		    "audit record", s->label, (unsigned long long)s->line, (size_t)FALCO_MAX_LINE));
+		fail(f, tf_locf(s->label, (unsigned long long)s->line, 0, "malformed line: longer "
+		    "than %zu bytes, the limit for one audit record", (size_t)FALCO_MAX_LINE));
 		f->c.malformed++;
 		s->buf.len = 0;
 	}

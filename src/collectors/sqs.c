@@ -18,6 +18,8 @@
 struct sqs_consumer {
 	struct sqs_options o;
 	char *name, *region, *endpoint, *url, *s3;
+	char *ca;                       /* aws_ca_bundle of the profile, or NULL */
+	char *setup_err;                /* why the endpoints or CA cannot be used, or NULL */
 	struct http *http;
 	/* recent event ids: a ring plus a hash for lookups */
 	json_object *recent;
@@ -36,9 +38,16 @@ sqs_consumer_new(const struct sqs_options *o)
 	c->o = *o;
 	c->name = xstrdup(o->name != NULL ? o->name : "sqs");
 	c->region = xstrdup(o->region != NULL ? o->region : "us-east-1");
-	c->endpoint = aws_endpoint("SQS", "sqs", c->region, o->endpoint);
-	c->url = xasprintf("%s/", c->endpoint);
-	c->s3 = aws_endpoint("S3", "s3", c->region, o->s3_endpoint);
+	/* A bad endpoint or CA setting fails every poll, saying why (sqs_poll_once). */
+	c->endpoint = aws_endpoint(aws_creds_profile(o->creds), "SQS", "sqs", c->region,
+	    o->endpoint, &c->setup_err);
+	if (c->endpoint != NULL)
+		c->url = xasprintf("%s/", c->endpoint);
+	if (c->setup_err == NULL)
+		c->s3 = aws_endpoint(aws_creds_profile(o->creds), "S3", "s3", c->region,
+		    o->s3_endpoint, &c->setup_err);
+	if (c->setup_err == NULL)
+		aws_ca_bundle(aws_creds_profile(o->creds), &c->ca, &c->setup_err);
 	if (c->o.wait_seconds == 0 || c->o.wait_seconds > 20)
 		c->o.wait_seconds = 20;
 	else if (c->o.wait_seconds < 0)
@@ -72,6 +81,8 @@ sqs_consumer_free(struct sqs_consumer *c)
 	free(c->endpoint);
 	free(c->url);
 	free(c->s3);
+	free(c->ca);
+	free(c->setup_err);
 	free(c->last_error);
 	free(c);
 }
@@ -216,6 +227,7 @@ aws_call(struct sqs_consumer *c, const struct source_sink *sink, struct http_req
 		rq->aws = &kb.keys;
 		rq->aws_region = c->region;
 		rq->aws_service = service;
+		rq->ca_file = c->ca;
 		c->requests++;
 		if (http_do(c->http, rq, rs, &herr) != 0) {
 			aws_keys_buf_clear(&kb);
@@ -613,6 +625,12 @@ sqs_poll_once(struct sqs_consumer *c, const struct source_sink *sink, char **err
 	size_t i, n, nd = 0;
 	int rc, prc, failed = 0;
 
+	if (c->setup_err != NULL) {
+		c->errors++;
+		set_error(c, err, "%s: %s", c->name, c->setup_err);
+		report(c, sink);
+		return -1;
+	}
 	o = json_object_new_object();
 	json_object_object_add(o, "QueueUrl", json_object_new_string(c->o.queue_url));
 	json_object_object_add(o, "MaxNumberOfMessages", json_object_new_int(c->o.max_messages));

@@ -396,7 +396,7 @@ ui_dashboard(const struct ui_opts *o)
 	for (i = 0; !u->live && events.n == 0 && i < u->conf.events.n; i++)
 		strlist_push(&events, u->conf.events.v[i]);
 	if (states.n == 0 || (events.n == 0 && !u->live)) {
-		fprintf(stderr, "tfdrift ui: need at least one --state and one --events input "
+		fprintf(stderr, "tfdrift: need at least one --state and one --events input "
 		    "(or `states:`/`events:` in the config); try `tfdrift demo`\n");
 		goto out;
 	}
@@ -405,14 +405,14 @@ ui_dashboard(const struct ui_opts *o)
 	/* The screen is the terminal on standard output; keys come from standard input, or
 	 * from /dev/tty when standard input carries events (or is not a terminal). */
 	if (!isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "tfdrift %s: needs a terminal on standard output (for files, use "
-		    "tfdrift scan)\n", demo ? "demo" : "ui");
+		fprintf(stderr, "tfdrift: the %s needs a terminal on standard output (for files, "
+		    "use tfdrift scan)\n", demo ? "demo" : "dashboard");
 		goto out;
 	}
 	if (stdin_events || !isatty(STDIN_FILENO)) {
 		if ((u->tty = fopen("/dev/tty", "r+")) == NULL) {
-			fprintf(stderr, "tfdrift %s: needs a terminal for keys: /dev/tty: %s\n",
-			    demo ? "demo" : "ui", strerror(errno));
+			fprintf(stderr, "tfdrift: the %s needs a terminal for keys: /dev/tty: %s\n",
+			    demo ? "demo" : "dashboard", strerror(errno));
 			goto out;
 		}
 		fcntl(fileno(u->tty), F_SETFD, FD_CLOEXEC);
@@ -423,7 +423,7 @@ ui_dashboard(const struct ui_opts *o)
 	if (load_engine(u, &states, &events, mapdir, &ro) != 0)
 		goto out;
 	if (demo && storepath == NULL && (demo_db = demo_store(u)) == NULL) {
-		fprintf(stderr, "tfdrift demo: cannot make a private store directory: %s\n",
+		fprintf(stderr, "tfdrift: cannot make a private store directory: %s\n",
 		    strerror(errno));
 		goto out;
 	}

@@ -215,17 +215,6 @@ struct pctx {
 
 #define PERR(c, node, ...) yerr_add((c)->errs, (c)->nerrs, (c)->d, (node), __VA_ARGS__)
 
-static const char *
-node_kind(const yaml_node_t *n)
-{
-	if (ynode_is_map(n))
-		return "a mapping";
-	if (ynode_is_seq(n))
-		return "a list";
-	if (ynode_is_scalar(n) && n->data.scalar.length == 0)
-		return "empty";
-	return "a single value";
-}
 
 /* A scalar colour at node n for `what` (fg, bg, fallback fg...). 0 ok. */
 static int
@@ -236,7 +225,7 @@ parse_colour(struct pctx *c, yaml_node_t *n, const char *slot, const char *what,
 
 	if (s == NULL || *s == '\0') {
 		PERR(c, n, "%s: %s must be a colour name or number, not %s", slot, what,
-		    node_kind(n));
+		    ynode_kind(n));
 		return -1;
 	}
 	if (colour_parse(s, out) != 0) {
@@ -266,13 +255,13 @@ parse_attrs(struct pctx *c, yaml_node_t *n, const char *slot, unsigned *out)
 
 	if (!ynode_is_seq(n)) {
 		PERR(c, n, "%s: attrs must be a list such as [bold, underline], not %s", slot,
-		    node_kind(n));
+		    ynode_kind(n));
 		return;
 	}
 	for (i = 0; (it = yseq_get(c->d, n, i)) != NULL; i++) {
 		if ((s = ynode_str(it)) == NULL) {
 			PERR(c, it, "%s: attrs: item %zu must be an attribute name, not %s", slot,
-			    i + 1, node_kind(it));
+			    i + 1, ynode_kind(it));
 			continue;
 		}
 		for (j = 0; j < TF_ARRLEN(attr_names); j++)
@@ -291,35 +280,39 @@ static void
 parse_fallback(struct pctx *c, yaml_node_t *n, const char *slot, short *fg8, short *bg8,
     int *have_fg8, int *have_bg8)
 {
-	yaml_node_t *k, *v;
-	const char *key;
+	static const char *const keys[] = { "fg", "bg" };
+	yaml_node_t *k, *v, *first[TF_ARRLEN(keys)] = { 0 };
+	char *what;
 	size_t i;
 
 	if (!ynode_is_map(n)) {
 		PERR(c, n, "%s: fallback must be a mapping such as {fg: red}, not %s", slot,
-		    node_kind(n));
+		    ynode_kind(n));
 		return;
 	}
+	what = xasprintf("key in %s's fallback", slot);
 	for (i = 0; ymap_pair(c->d, n, i, &k, &v); i++) {
-		key = ynode_str(k);
-		if (key != NULL && strcmp(key, "fg") == 0) {
+		switch (ykey_index(c->errs, c->nerrs, c->d, k, what, keys, TF_ARRLEN(keys), first)) {
+		case 0:
 			if (parse_colour(c, v, slot, "fallback fg", 1, fg8) == 0)
 				*have_fg8 = 1;
-		} else if (key != NULL && strcmp(key, "bg") == 0) {
+			break;
+		case 1:
 			if (parse_colour(c, v, slot, "fallback bg", 1, bg8) == 0)
 				*have_bg8 = 1;
-		} else
-			PERR(c, k, "%s: fallback: unknown key '%s' (expected fg, bg)", slot,
-			    key != NULL ? key : "?");
+			break;
+		}
 	}
+	free(what);
 }
 
 /* One slot's {fg, bg, attrs, fallback}. */
 static void
 parse_style(struct pctx *c, yaml_node_t *n, const char *slot, struct theme_style *st)
 {
-	yaml_node_t *k, *v, *fb = NULL;
-	const char *key;
+	static const char *const keys[] = { "fg", "bg", "attrs", "fallback" };
+	yaml_node_t *k, *v, *fb = NULL, *first[TF_ARRLEN(keys)] = { 0 };
+	char *what;
 	short fg8 = THEME_COLOUR_DEFAULT, bg8 = THEME_COLOUR_DEFAULT;
 	int have_fg8 = 0, have_bg8 = 0;
 	size_t i;
@@ -328,23 +321,19 @@ parse_style(struct pctx *c, yaml_node_t *n, const char *slot, struct theme_style
 	st->attrs = 0;
 	if (!ynode_is_map(n)) {
 		PERR(c, n, "%s must be a mapping such as {fg: red, attrs: [bold]}, not %s", slot,
-		    node_kind(n));
+		    ynode_kind(n));
 		return;
 	}
+	what = xasprintf("key in %s", slot);
 	for (i = 0; ymap_pair(c->d, n, i, &k, &v); i++) {
-		key = ynode_str(k);
-		if (key != NULL && strcmp(key, "fg") == 0)
-			parse_colour(c, v, slot, "fg", 0, &st->fg);
-		else if (key != NULL && strcmp(key, "bg") == 0)
-			parse_colour(c, v, slot, "bg", 0, &st->bg);
-		else if (key != NULL && strcmp(key, "attrs") == 0)
-			parse_attrs(c, v, slot, &st->attrs);
-		else if (key != NULL && strcmp(key, "fallback") == 0)
-			fb = v;
-		else
-			PERR(c, k, "%s: unknown key '%s' (expected fg, bg, attrs, fallback)", slot,
-			    key != NULL ? key : "?");
+		switch (ykey_index(c->errs, c->nerrs, c->d, k, what, keys, TF_ARRLEN(keys), first)) {
+		case 0: parse_colour(c, v, slot, "fg", 0, &st->fg); break;
+		case 1: parse_colour(c, v, slot, "bg", 0, &st->bg); break;
+		case 2: parse_attrs(c, v, slot, &st->attrs); break;
+		case 3: fb = v; break;
+		}
 	}
+	free(what);
 	if (fb != NULL)
 		parse_fallback(c, fb, slot, &fg8, &bg8, &have_fg8, &have_bg8);
 	st->fg8 = have_fg8 ? fg8 : st->fg < 0 ? st->fg : nearest8(st->fg);
@@ -354,37 +343,21 @@ parse_style(struct pctx *c, yaml_node_t *n, const char *slot, struct theme_style
 static void
 parse_slots(struct pctx *c, yaml_node_t *n, struct theme *t, int lines[TS__COUNT])
 {
-	yaml_node_t *k, *v;
-	const char *key, *m;
-	size_t i, s;
+	yaml_node_t *k, *v, *first[TS__COUNT] = { 0 };
+	size_t i;
+	int s;
 
 	if (!ynode_is_map(n)) {
 		PERR(c, n, "slots must be a mapping of 'slot-name: {fg, bg, attrs}', not %s",
-		    node_kind(n));
+		    ynode_kind(n));
 		return;
 	}
 	for (i = 0; ymap_pair(c->d, n, i, &k, &v); i++) {
-		if ((key = ynode_str(k)) == NULL) {
-			PERR(c, k, "slot names must be plain strings, not %s", node_kind(k));
+		s = ykey_index(c->errs, c->nerrs, c->d, k, "slot", slot_names, TS__COUNT, first);
+		if (s < 0)
 			continue;
-		}
-		for (s = 0; s < TS__COUNT; s++)
-			if (strcmp(key, slot_names[s]) == 0)
-				break;
-		if (s == TS__COUNT) {
-			if ((m = tf_near_miss(key, slot_names, TS__COUNT)) != NULL)
-				PERR(c, k, "unknown slot '%s' (did you mean '%s'?)", key, m);
-			else
-				PERR(c, k, "unknown slot '%s' (see doc/themes.md for the slot names)",
-				    key);
-			continue;
-		}
-		if (lines[s] != 0) {
-			PERR(c, k, "slot '%s' is set twice (first at line %d)", key, lines[s]);
-			continue;
-		}
 		lines[s] = ynode_line(k);
-		parse_style(c, v, key, &t->slot[s]);
+		parse_style(c, v, slot_names[s], &t->slot[s]);
 		t->slot[s].line = lines[s];
 	}
 }
@@ -437,10 +410,11 @@ parse_depth(const char *buf, size_t len, const char *file, struct theme *out, ch
 	struct ydoc d;
 	struct pctx c;
 	yaml_node_t *root, *k, *v, *slots = NULL, *inherit_at = NULL;
-	int lines[TS__COUNT], seen[TF_ARRLEN(top_keys)];
-	const char *key, *s, *base;
+	yaml_node_t *seen[TF_ARRLEN(top_keys)];
+	int lines[TS__COUNT], x;
+	const char *s, *base;
 	char *err = NULL;
-	size_t i, j, s_i;
+	size_t i, s_i;
 
 	memset(out, 0, sizeof *out);
 	memset(lines, 0, sizeof lines);
@@ -466,30 +440,19 @@ parse_depth(const char *buf, size_t len, const char *file, struct theme *out, ch
 	}
 	if (!ynode_is_map(root)) {
 		PERR(&c, root, "a theme must be a mapping with name, description, inherit and "
-		    "slots, not %s", node_kind(root));
+		    "slots, not %s", ynode_kind(root));
 		goto out;
 	}
 	for (i = 0; ymap_pair(&d, root, i, &k, &v); i++) {
-		key = ynode_str(k);
-		for (j = 0; key != NULL && j < TF_ARRLEN(top_keys); j++)
-			if (strcmp(key, top_keys[j]) == 0)
-				break;
-		if (key == NULL || j == TF_ARRLEN(top_keys)) {
-			PERR(&c, k, "unknown key '%s' (expected name, description, inherit, slots)",
-			    key != NULL ? key : "?");
+		x = ykey_index(errs, nerrs, &d, k, "key", top_keys, TF_ARRLEN(top_keys), seen);
+		if (x < 0)
 			continue;
-		}
-		if (seen[j] != 0) {
-			PERR(&c, k, "'%s' is set twice (first at line %d)", key, seen[j]);
-			continue;
-		}
-		seen[j] = ynode_line(k);
-		if (j != K_SLOTS && ynode_str(v) == NULL) {
-			PERR(&c, v, "%s must be a single value, not %s", key, node_kind(v));
+		if (x != K_SLOTS && ynode_str(v) == NULL) {
+			yerr_type(errs, nerrs, &d, v, top_keys[x], "a single value");
 			continue;
 		}
 		s = ynode_str(v);
-		switch (j) {
+		switch (x) {
 		case K_NAME:
 			free(out->name);
 			out->name = xstrdup(s);

@@ -428,7 +428,7 @@ ui_export(struct ui *u, const char *path)
 {
 	struct model *m = &u->model;
 	struct finding_list l = { 0 };
-	struct out_opts o = { OUT_JSON, 0 };
+	struct out_opts o = { OUT_JSON, 0, NULL };
 	char t[32], stamp[32], *file = NULL, *err = NULL, *abs = NULL, cwd[PATH_MAX];
 	size_t i, j = 0;
 	int n;

@@ -71,7 +71,9 @@ clear_env(void)
 		"AWS_EC2_METADATA_DISABLED", "AWS_EC2_METADATA_SERVICE_ENDPOINT",
 		"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "AWS_EC2_METADATA_V1_DISABLED",
 		"AWS_METADATA_SERVICE_TIMEOUT", "AWS_METADATA_SERVICE_NUM_ATTEMPTS",
-		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS",
+		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SSO",
+		"AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL_CLOUDTRAIL", "AWS_CA_BUNDLE",
+		"AWS_USE_FIPS_ENDPOINT", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
 	};
 	size_t i;
 
@@ -123,6 +125,34 @@ chain(const char *profile)
 			aws_creds_invalidate(c);
 	}
 	aws_creds_free(c);
+}
+
+/* The profile's endpoints (config file: services sections, endpoint_url, use_fips_endpoint,
+ * ignore_configured_endpoint_urls) and CA bundle: a URL without a trailing slash, or why not. */
+static void
+endpoints(const char *profile)
+{
+	static const char *const svc[][3] = { { "CLOUDTRAIL", "cloudtrail", "cn-north-1" },
+		{ "S3", "s3", "cn-northwest-1" }, { "STS", "sts", "us-gov-west-1" },
+		{ "SSO_OIDC", "oidc", NULL } };
+	char *err = NULL, *u;
+	size_t i, n;
+
+	for (i = 0; i < TF_ARRLEN(svc); i++) {
+		u = aws_endpoint(profile, svc[i][0], svc[i][1], svc[i][2], NULL, &err);
+		if ((u == NULL) == (err == NULL))
+			abort();        /* a URL and an error, or neither */
+		if (u != NULL && ((n = strlen(u)) == 0 || u[n - 1] == '/'))
+			abort();
+		free(u);
+		free(err);
+		err = NULL;
+	}
+	u = NULL;
+	if (aws_ca_bundle(profile, &u, &err) != 0 ? err == NULL || u != NULL : err != NULL)
+		abort();
+	free(u);
+	free(err);
 }
 
 int
@@ -185,6 +215,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fz_http_answer(&ch, 2);
 		region = aws_region_default(profile);
 		free(region);
+		endpoints(profile);
 		chain(profile);
 		break;
 	}

@@ -84,6 +84,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (tfrc_dir == NULL) {
 		setenv("HOME", fz_dir(), 1);
 		tfrc_dir = fz_path(".terraform.d");
+		fz_aws_env_clear();
 		tfrc_path = fz_path(".terraform.d/credentials.tfrc.json");
 		cli_json = fz_path("cli.json");
 		cli_hcl = fz_path("cli.tfrc");

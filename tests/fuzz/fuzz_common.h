@@ -185,6 +185,22 @@ fz_dir(void)
 	return fz_dir_path;
 }
 
+/* The AWS settings of the machine that would steer endpoints and TLS (aws_endpoint,
+ * aws_ca_bundle) away from what the inputs say: a CA bundle outside the fuzz directory makes
+ * every AWS request fail before its answer is parsed. Call once. */
+FZ_FN void
+fz_aws_env_clear(void)
+{
+	static const char *const vars[] = { "AWS_CA_BUNDLE", "AWS_USE_FIPS_ENDPOINT",
+		"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_PROFILE", "AWS_DEFAULT_PROFILE" };
+	size_t i;
+
+	for (i = 0; i < sizeof vars / sizeof vars[0]; i++)
+		unsetenv(vars[i]);
+	/* No ~/.aws/config of the machine's user: a file that cannot exist. */
+	setenv("AWS_CONFIG_FILE", "/nonexistent/tfdrift-fuzz/config", 1);
+}
+
 /* fz_dir()/name, heap. */
 FZ_FN char *
 fz_path(const char *name)

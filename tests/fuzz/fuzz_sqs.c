@@ -33,6 +33,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		creds = aws_creds_static("AKIAFUZZ000000000000", "fuzz/secret/key/not/real/000000",
 		    NULL);
 		setenv("TFDRIFT_NOW", "2024-05-27T10:00:00Z", 1);
+		fz_aws_env_clear();
 	}
 	memset(&k, 0, sizeof k);
 	fz_split(data, size, &ch);

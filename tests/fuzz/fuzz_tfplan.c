@@ -106,8 +106,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (map == NULL)
 		setup();
 	if (tfplan_parse((const char *)data, size, "fuzz.json", &p, &err) != 0) {
-		if (err == NULL || strncmp(err, "fuzz.json: ", 11) != 0)
-			__builtin_trap();       /* every message names its source */
+		if (err == NULL || strncmp(err, "fuzz.json:", 10) != 0 ||
+		    (err[10] != ' ' && (err[10] < '1' || err[10] > '9')))
+			__builtin_trap();       /* names its source: FILE: or FILE:LINE:COL: */
 		free(err);
 		return 0;
 	}

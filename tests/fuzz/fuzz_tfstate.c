@@ -54,8 +54,9 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	rb = tfstate_parse_tree((const char *)d, n, "fuzz.tfstate", &b, &eb);
 	if (ra != rb || (ra != 0 && (ea == NULL || !streq_null(ea, eb))))
 		__builtin_trap();
-	if (ra != 0 && strncmp(ea, "fuzz.tfstate: ", 14) != 0)
-		__builtin_trap();	/* every message names its source */
+	if (ra != 0 && (strncmp(ea, "fuzz.tfstate:", 13) != 0 ||
+	    (ea[13] != ' ' && (ea[13] < '1' || ea[13] > '9'))))
+		__builtin_trap();	/* every message names its source: FILE: or FILE:LINE:COL: */
 	if (ra == 0) {
 		if (a->ninst != b->ninst || a->ndata != b->ndata || a->serial != b->serial ||
 		    a->version != b->version || !streq_null(a->tf_version, b->tf_version) ||

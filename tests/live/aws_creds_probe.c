@@ -4,11 +4,15 @@
  *
  *   aws_creds_probe [--profile P] [--region R] [--twice-after MS] [--threads N]
  *                   [--region-default] [--container-url]
+ *   aws_creds_probe [--profile P] --endpoint ID HOST REGION
+ *   aws_creds_probe [--profile P] --ca-bundle
  *
  * --twice-after MS: get, sleep MS, get again (a refresh when the keys expire within the window).
  * --threads N: after the first get, N threads get at once (one refresh among them).
  * --region-default: print aws_region_default(profile) instead.
- * --container-url: print aws_container_url() instead. */
+ * --container-url: print aws_container_url() instead.
+ * --endpoint: print aws_endpoint(P, ID, HOST, REGION, NULL), or its error on stderr (exit 1).
+ * --ca-bundle: print aws_ca_bundle(P) ("(none)" for the system's), or its error (exit 1). */
 #include "config.h"
 
 #include <pthread.h>
@@ -72,6 +76,7 @@ main(int argc, char **argv)
 	struct aws_creds_opts o;
 	long twice = -1, threads = 0;
 	int i, rc = 0, mode = 0;
+	const char *ep[3] = { NULL, NULL, NULL };
 
 	memset(&o, 0, sizeof o);
 	for (i = 1; i < argc; i++) {
@@ -87,9 +92,17 @@ main(int argc, char **argv)
 			mode = 1;
 		else if (strcmp(argv[i], "--container-url") == 0)
 			mode = 2;
+		else if (strcmp(argv[i], "--endpoint") == 0 && i + 3 < argc) {
+			mode = 3;
+			ep[0] = argv[++i];
+			ep[1] = argv[++i];
+			ep[2] = argv[++i];
+		} else if (strcmp(argv[i], "--ca-bundle") == 0)
+			mode = 4;
 		else {
 			fprintf(stderr, "usage: aws_creds_probe [--profile P] [--region R] "
-			    "[--twice-after MS] [--threads N] [--region-default] [--container-url]\n");
+			    "[--twice-after MS] [--threads N] [--region-default] [--container-url] "
+			    "[--endpoint ID HOST REGION] [--ca-bundle]\n");
 			return 2;
 		}
 	}
@@ -107,6 +120,22 @@ main(int argc, char **argv)
 		free(u);
 		free(err);
 		return 0;
+	}
+	if (mode == 3 || mode == 4) {
+		char *err = NULL, *u = NULL;
+
+		if (mode == 3)
+			u = aws_endpoint(o.profile, ep[0], ep[1], ep[2], NULL, &err);
+		else if (aws_ca_bundle(o.profile, &u, &err) == 0 && u == NULL)
+			u = xstrdup("(none)");
+		if (u == NULL)
+			fprintf(stderr, "aws_creds_probe: %s\n", err);
+		else
+			printf("%s\n", u);
+		rc = u == NULL;
+		free(u);
+		free(err);
+		return rc;
 	}
 	http_global_init();
 	creds = aws_creds_new(&o);

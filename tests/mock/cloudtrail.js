@@ -4,12 +4,14 @@
 //
 //   node cloudtrail.js --port 0 --records FILE [--records FILE...] [--shift-newest-ago SECS]
 //        [--regions us-east-1,eu-west-1] --key AKID:SECRET[:TOKEN] [--key ...]
+//        [--tls CERT.pem:KEY.pem]
 //
 // FILE: CloudTrail records ({"Records":[...]} or an array). With --shift-newest-ago the
 // times move so the newest record is SECS seconds before now (polling windows see them).
 // Records belong to their awsRegion. LookupEvents honours StartTime/EndTime (inclusive,
 // epoch seconds), one LookupAttribute, MaxResults 1..50, NextToken (tied to the other
-// parameters: InvalidNextTokenException otherwise), newest first.
+// parameters: InvalidNextTokenException otherwise), newest first. With --tls it serves HTTPS
+// with that certificate (tests of AWS_CA_BUNDLE / ca_bundle).
 //
 // Control (GET/POST /__control/...):
 //   throttle?n=N  fail500?n=N  hang?ms=M[&op=Op]  truncate?n=N  expire?n=N  deny?n=N
@@ -30,6 +32,7 @@
 'use strict';
 
 const http = require('http');
+const https = require('https');
 const misbehave = require('./misbehave.js');
 const fs = require('fs');
 const zlib = require('zlib');
@@ -37,7 +40,7 @@ const crypto = require('crypto');
 const { verify } = require('./sigv4.js');
 
 const args = process.argv.slice(2);
-let port = 0, shift = null, regions = ['us-east-1'];
+let port = 0, shift = null, regions = ['us-east-1'], tls = null;
 const files = [], keys = {};
 for (let i = 0; i < args.length; i++) {
   const a = args[i], v = args[i + 1];
@@ -45,6 +48,11 @@ for (let i = 0; i < args.length; i++) {
   else if (a === '--records') { files.push(v); i++; }
   else if (a === '--shift-newest-ago') { shift = +v; i++; }
   else if (a === '--regions') { regions = v.split(','); i++; }
+  else if (a === '--tls') {
+    const [cert, key] = v.split(':');
+    tls = { cert: fs.readFileSync(cert), key: fs.readFileSync(key) };
+    i++;
+  }
   else if (a === '--key') {
     const [akid, secret, token] = v.split(':');
     keys[akid] = token ? { secret, token } : { secret };
@@ -361,7 +369,7 @@ async function handle(req, res, body) {
   return awsError(res, 400, 'InvalidAction', 'not mocked: ' + op);
 }
 
-const server = http.createServer(misbehave.wrap((req, res) => {
+const handler = misbehave.wrap((req, res) => {
   const chunks = [];
   req.on('data', c => chunks.push(c));
   req.on('end', () => {
@@ -370,7 +378,8 @@ const server = http.createServer(misbehave.wrap((req, res) => {
       if (!res.headersSent) { res.writeHead(500); res.end(String(e)); }
     });
   });
-}));
+});
+const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
 server.keepAliveTimeout = 60000;
 server.listen(port, '127.0.0.1', () => {
   console.log(server.address().port);

@@ -12,6 +12,18 @@
 //                          answer 400 {"error":"invalid_grant","error_description":...} as Google.
 //                          grant_type=refresh_token: client_id/client_secret/refresh_token checked.
 //   GET  /computeMetadata/v1/instance/service-accounts/default/token   needs Metadata-Flavor: Google
+//   POST /sts/v1/token     RFC 8693 token exchange as Google's STS (workload identity federation):
+//                          grant_type, requested_token_type, subject_token_type, scope checked;
+//                          audience must be --sts-audience (or a workforce pool audience when
+//                          --workforce-audience is given: then options={"userProject":P} or Basic
+//                          client auth is needed) and subject_token --subject-token, else
+//                          400 {"error":"invalid_grant","error_description":...}
+//   GET  /subject          the subject token: text, or {"id_token":...} with ?format=json; needs
+//                          the header --subject-header "Name: value" when given (else 401)
+//   POST /v1/projects/-/serviceAccounts/EMAIL:generateAccessToken   IAM Credentials: the bearer
+//                          must be a live token of this mock; body {"scope":[...],"lifetime":"Ns",
+//                          "delegates":[...]}; EMAIL listed in --deny-impersonation (comma
+//                          separated) answers 403 PERMISSION_DENIED as Google does
 //   POST /v2/entries:list  bearer token checked (401 UNAUTHENTICATED when unknown or expired);
 //                          resourceNames projects/P, filter (logName: / logName= and the timestamp
 //                          bounds), orderBy, pageSize (≤ 1000), pageToken (bound to the other
@@ -31,6 +43,8 @@
 //   /__control/load?file=F    the entries of F from now on (an entry ingested late), moved by
 //                             the shift the first --entries file got, so they keep their place
 //                             in its story; answers their insertIds
+//   /__control/requests       the token requests so far (STS, subject, generateAccessToken):
+//                             method, path, authorization, form or JSON body
 //   /__control/counters       JSON counters: token requests by grant, rejects, list requests
 //                             per project with the smallest gap and the most in any minute
 // Misbehaving-server faults (trickle, HTML, oversized bodies, ...): tests/mock/misbehave.js.
@@ -53,7 +67,8 @@ const pubkey = args.pubkey ? crypto.createPublicKey(fs.readFileSync(args.pubkey)
 let tokenTtl = Number(args.token_ttl || 3599);
 const tokens = new Map();              // token -> expiry ms
 const secretsLog = args.secrets_log;
-const counters = { token: { jwt: 0, refresh_token: 0, metadata: 0, rejected: 0 }, list: 0,
+const counters = { token: { jwt: 0, refresh_token: 0, metadata: 0, sts: 0, impersonate: 0,
+	subject: 0, rejected: 0 }, list: 0,
 	unauthorized: 0, expired_used: 0, served_entries: 0, faults: 0, projects: {} };
 const faults = { throttle: 0, fail: 0, hang: 0, truncate: 0, empty: 0 };
 
@@ -141,6 +156,90 @@ function grantError(res, status, error, desc) {
 	send(res, status, { error, error_description: desc });
 }
 
+// ---- workload identity federation: STS, the subject token URL, IAM Credentials ----
+const requests = [];
+function record(req, u, extra) {
+	requests.push(Object.assign({ method: req.method, path: u.pathname,
+		authorization: req.headers.authorization || null }, extra));
+}
+function stsEndpoint(req, res, body, u) {
+	const form = new URLSearchParams(body.toString());
+	record(req, u, { form: Object.fromEntries(form) });
+	const st = form.get('subject_token') || '';
+	logSecret(st);
+	if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:token-exchange')
+		return grantError(res, 400, 'unsupported_grant_type', 'Invalid grant_type: ' + form.get('grant_type'));
+	if (form.get('requested_token_type') !== 'urn:ietf:params:oauth:token-type:access_token')
+		return grantError(res, 400, 'invalid_request', 'Invalid requested_token_type.');
+	if (!/^urn:ietf:params:oauth:token-type:(jwt|id_token|saml2|access_token)$/.test(form.get('subject_token_type') || ''))
+		return grantError(res, 400, 'invalid_request', 'Invalid subject_token_type.');
+	if (!form.get('scope')) return grantError(res, 400, 'invalid_scope', 'scope is required.');
+	const aud = form.get('audience') || '';
+	const workforce = args.workforce_audience && aud === args.workforce_audience;
+	if (aud !== args.sts_audience && !workforce)
+		return grantError(res, 400, 'invalid_grant', 'The audience in ID Token [' + aud +
+			'] does not match the expected audience.');
+	if (workforce) {
+		let opt = {};
+		try { opt = JSON.parse(form.get('options') || '{}'); } catch (e) { opt = null; }
+		// With client authentication the client identifies the project (google-auth).
+		if (!opt || (!opt.userProject && !(req.headers.authorization || '').startsWith('Basic ')))
+			return grantError(res, 400, 'invalid_request', 'The workforce pool user project is required.');
+	}
+	if (st !== args.subject_token)
+		return grantError(res, 400, 'invalid_grant', 'ID Token issued is not valid (signature check failed).');
+	const tok = 'ya29.sts-' + crypto.randomBytes(24).toString('hex');
+	tokens.set(tok, Date.now() + tokenTtl * 1000);
+	logSecret(tok);
+	counters.token.sts++;
+	send(res, 200, { access_token: tok, issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+		token_type: 'Bearer', expires_in: tokenTtl });
+}
+function subjectEndpoint(req, res, u) {
+	record(req, u, { header: args.subject_header ? req.headers[args.subject_header.split(':')[0].toLowerCase()] || null : null });
+	if (args.subject_header) {
+		const i = args.subject_header.indexOf(':');
+		const name = args.subject_header.slice(0, i).toLowerCase(), want = args.subject_header.slice(i + 1).trim();
+		if (req.headers[name] !== want) {
+			res.writeHead(401, { 'Content-Type': 'text/plain' });
+			return res.end('missing ' + name);
+		}
+	}
+	counters.token.subject++;
+	if (u.searchParams.get('format') === 'json')
+		return send(res, 200, { id_token: args.subject_token, token_type: 'urn:ietf:params:oauth:token-type:jwt' });
+	res.writeHead(200, { 'Content-Type': 'text/plain' });
+	res.end(args.subject_token);
+}
+function iamEndpoint(req, res, body, u, email) {
+	let q = null;
+	try { q = JSON.parse(body.toString()); } catch (e) { q = null; }
+	record(req, u, { json: q });
+	const auth = req.headers.authorization || '';
+	const tok = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+	if (!tokens.has(tok) || tokens.get(tok) <= Date.now()) {
+		counters.token.rejected++;
+		return gerr(res, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.');
+	}
+	if (!q || !Array.isArray(q.scope) || q.scope.length === 0)
+		return gerr(res, 400, 'INVALID_ARGUMENT', 'Scope required.');
+	const m = /^(\d+)s$/.exec(q.lifetime || '3600s');
+	if (!m || Number(m[1]) > 43200)
+		return gerr(res, 400, 'INVALID_ARGUMENT', 'Invalid lifetime.');
+	if ((args.deny_impersonation || '').split(',').includes(email)) {
+		counters.token.rejected++;
+		return gerr(res, 403, 'PERMISSION_DENIED', "Permission 'iam.serviceAccounts.getAccessToken' " +
+			'denied on resource (or it may not exist).');
+	}
+	const life = Math.min(Number(m[1]), tokenTtl + 1);
+	const at = 'ya29.imp-' + crypto.randomBytes(24).toString('hex');
+	tokens.set(at, Date.now() + life * 1000);
+	logSecret(at);
+	counters.token.impersonate++;
+	send(res, 200, { accessToken: at,
+		expireTime: new Date(Date.now() + life * 1000).toISOString().slice(0, 19) + 'Z' });
+}
+
 function tokenEndpoint(req, res, body, selfUrl) {
 	const form = new URLSearchParams(body.toString());
 	const gt = form.get('grant_type');
@@ -177,7 +276,8 @@ function tokenEndpoint(req, res, body, selfUrl) {
 				'the JWT claim.');
 		const scopes = String(cl.scope || '').split(' ');
 		if (!scopes.includes('https://www.googleapis.com/auth/logging.read') &&
-		    !scopes.includes('https://www.googleapis.com/auth/cloud-platform'))
+		    !scopes.includes('https://www.googleapis.com/auth/cloud-platform') &&
+		    !scopes.includes('https://www.googleapis.com/auth/iam'))
 			return grantError(res, 400, 'invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
 		return issue(res, 'jwt');
 	}
@@ -328,6 +428,7 @@ function control(res, path, q) {
 		index();
 		return send(res, 200, { added: list.map((e) => e.insertId) });
 	}
+	case '/__control/requests': return send(res, 200, requests);
 	case '/__control/counters': {
 		const c = JSON.parse(JSON.stringify(counters));
 		for (const p of Object.keys(c.projects)) delete c.projects[p].times;
@@ -349,6 +450,10 @@ const server = http.createServer(misbehave.wrap((req, res) => {
 		try {
 			if (u.pathname.startsWith('/__control/')) return control(res, u.pathname, u.searchParams);
 			if (req.method === 'POST' && u.pathname === '/token') return tokenEndpoint(req, res, body, selfUrl);
+			if (req.method === 'POST' && u.pathname === '/sts/v1/token') return stsEndpoint(req, res, body, u);
+			if (req.method === 'GET' && u.pathname === '/subject') return subjectEndpoint(req, res, u);
+			const iam = /^\/v1\/projects\/-\/serviceAccounts\/([^/:]+):generateAccessToken$/.exec(u.pathname);
+			if (req.method === 'POST' && iam) return iamEndpoint(req, res, body, u, decodeURIComponent(iam[1]));
 			if (req.method === 'GET' && u.pathname === '/computeMetadata/v1/instance/service-accounts/default/token') {
 				if (req.headers['metadata-flavor'] !== 'Google') {
 					counters.token.rejected++;

@@ -224,7 +224,7 @@ t_is "give the same answer" "$T_OUT" "$(cat "$T_TMP/gcp.json")"
 
 # ---- bad plans ----
 t_exit "a truncated plan: exit 1" 1 "$TFDRIFT" blame --plan "$d/plan-truncated.json" --events "$ev"
-t_like "the file and the position" "$T_ERR" "plan-truncated.json: invalid JSON at line [0-9]+, column [0-9]+: unexpected end of data"
+t_like "the file and the position" "$T_ERR" "plan-truncated.json:[0-9]+:[0-9]+: invalid JSON: unexpected end of data"
 t_exit "format_version 2.0: exit 1" 1 "$TFDRIFT" blame --plan "$d/plan-version2.json" --events "$ev"
 t_like "saying the version is not supported" "$T_ERR" 'plan-version2.json: format_version 2.0 is not supported'
 t_exit "a state given as the plan: exit 1" 1 "$TFDRIFT" blame --plan "$d/db.tfstate" --events "$ev"

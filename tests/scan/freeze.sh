@@ -84,7 +84,7 @@ t_exit "--freeze without .. exits 1" 1 scan --freeze "cab"
 t_like "with the form" "$T_ERR" 'NAME=START..END'
 printf 'freeze_windows:\n  - name: x\n    start: 2024-05-27T09:00:00Z\n    ends: 2024-05-27T10:00:00Z\n  - start: 2024-05-27T09:00:00Z\n    end: 2024-05-27T08:00:00Z\n' > "$T_TMP/bad.yaml"
 t_exit "a bad freeze window in the config exits 1" 1 "$TFDRIFT" -c "$T_TMP/bad.yaml" config check
-t_like "unknown key with position and a suggestion" "$T_ERR" "bad.yaml:4:5: unknown key in a freeze window 'ends' \\(did you mean 'end'\\?\\)"
+t_like "unknown key with position and a suggestion" "$T_ERR" "bad.yaml:4:5: unknown key in freeze_windows item 1 'ends' \\(did you mean 'end'\\?\\)"
 t_like "missing name with position" "$T_ERR" 'bad.yaml:5:5: freeze_windows item 2 has no name'
 t_exit "config check prints the windows" 0 "$TFDRIFT" -c "$T_TMP/iam.yaml" config check
 t_like "name" "$T_OUT" '  - name: "iam"'

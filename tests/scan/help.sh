@@ -12,14 +12,14 @@ cmds=$(awk -F '\t' '$1 == "command" { print $2 }' "$table")
 printf '%s\n' "$cmds" > "$T_TMP/cmds"   # one a line: "rules check" is one command
 t_ok "the table lists commands" test "$(printf '%s\n' "$cmds" | wc -l)" -gt 15
 
-# The one-line usage error: exit 1 (2 is drift), "tfdrift CMD: ...", then the pointer.
+# The one-line usage error: exit 1 (2 is drift), "tfdrift: ...", then the pointer.
 usage_error() {   # name cmd wanted-first-line-regex args...
 	_n=$1 _c=$2 _re=$3
 	shift 3
 	t_run "$@" </dev/null
 	t_is "$_n: exits 1" "$T_RC" 1
 	t_is "$_n: two lines on stderr" "$(printf '%s\n' "$T_ERR" | wc -l)" 2
-	t_like "$_n: says what is wrong" "$(printf '%s\n' "$T_ERR" | head -n 1)" "^tfdrift $_c: $_re"
+	t_like "$_n: says what is wrong" "$(printf '%s\n' "$T_ERR" | head -n 1)" "^tfdrift: $_re"
 	t_is "$_n: and where the help is" "$(printf '%s\n' "$T_ERR" | tail -n 1)" "see 'tfdrift $_c --help'"
 	t_is "$_n: nothing on stdout" "$T_OUT" ""
 }
@@ -107,7 +107,7 @@ t_is "an unknown global option too" "$T_ERR" "tfdrift: unknown option --frob
 see 'tfdrift --help'"
 
 # Bad values: one line too, naming the option and what it takes.
-usage_error "scan --format xml" scan "--format xml: expected json, jsonl, text or csv" \
+usage_error "scan --format xml" scan "--format xml: expected json, jsonl, text, csv, sarif or markdown" \
     "$TFDRIFT" scan --format xml --state x --events y
 usage_error "scan --since junk" scan "--since junk: expected" "$TFDRIFT" scan --since junk
 usage_error "export --status junk" export "--status junk: expected open" \
@@ -181,7 +181,7 @@ if command -v bash >/dev/null 2>&1; then
 	}
 	t_is "tfdrift ex<TAB>" "$(complete_words ex)" export
 	t_is "tfdrift scan --fo<TAB>" "$(complete_words scan --fo)" --format
-	t_is "tfdrift scan --format <TAB>" "$(complete_words scan --format '' | sort | tr '\n' ' ')" "csv json jsonl text "
+	t_is "tfdrift scan --format <TAB>" "$(complete_words scan --format '' | sort | tr '\n' ' ')" "csv json jsonl markdown sarif text "
 	t_is "tfdrift rules c<TAB>" "$(complete_words rules c | sort | tr '\n' ' ')" "check coverage "
 	t_is "tfdrift rules coverage --format ts<TAB>" "$(complete_words rules coverage --format ts)" tsv
 	t_is "tfdrift -c FILE scan --ex<TAB>" "$(complete_words -c x.yaml scan --ex)" --explain

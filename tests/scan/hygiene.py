@@ -376,6 +376,7 @@ def main():
                       "scan text", want=(2,))
         check_terminal_text(tap, text, "scan text")
         tap.ok(b"\\x1b]0;PWNED\\x07" in text, "scan text: an escape sequence is shown, not run")
+        check_sarif_md(tap, tmp, st, ev, "scan", out("scan.json"))
         tap.ok(len(state_old) == 1 and state_old[0]["old"] == expected_text(b"t3." + hostile_tag(seed)),
                "a hostile state value (the old instance type) reads back too", state_old)
         tap.ok(len(tags) > 0 and all(t == expected_text(hostile_tag(seed)) for t in tags),
@@ -410,6 +411,7 @@ def main():
                "export json: a finding stored with bad text by an older version is repaired", legacy_out)
         check_jsonl(tap, out("export.jsonl"), "export jsonl")
         check_csv(tap, out("export.csv"), "export csv", n)
+        check_sarif_md(tap, tmp, db, None, "export", out("export.json"))
 
         # watch --once over the same file, and notifications written to a Falco file.
         falco = out("falco.jsonl")
@@ -436,6 +438,30 @@ def main():
         else:
             subprocess.run(["rm", "-rf", tmp])
     return tap.done()
+
+
+def check_sarif_md(tap, tmp, st, ev, cmd, doc):
+    """sarif: JSON text as strict as json's, SARIF's structure and a result per open finding
+    of doc (tests/sarif_check.py); markdown: no control character but newlines, a row and
+    details per finding of doc (tests/md_check.py). cmd scan (st, ev) or export (st: store)."""
+    for fmt, checker in (("sarif", "sarif_check.py"), ("markdown", "md_check.py")):
+        path = os.path.join(tmp, "%s.%s" % (cmd, fmt))
+        args = ["scan", "--state", st, "--events", ev] if cmd == "scan" else \
+            ["export", "--store", st, "--status", "all"]
+        run(tap, args + ["--format", fmt, "-o", path], tmp, "%s %s" % (cmd, fmt),
+            want=(2,) if cmd == "scan" else (0,))
+        with open(path, "rb") as f:
+            data = f.read()
+        if fmt == "sarif":
+            check_json_text(tap, data, "%s sarif" % cmd)
+            extra = ["--findings", doc]
+        else:
+            check_terminal_text(tap, data, "%s markdown" % cmd)
+            extra = [doc]
+        p = subprocess.run(["/usr/bin/python3", os.path.join(TOP, "tests", checker), path] + extra,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        tap.ok(p.returncode == 0, "%s %s: %s holds" % (cmd, fmt, checker),
+               p.stdout.decode("utf-8", "replace")[:2000])
 
 
 def check_jsonl_plain(tap, path, name):

@@ -60,7 +60,7 @@ events=$T_TMP/events.jsonl
 t_like "the state holds the secrets" "$(cat "$state")" "$SECRET"
 t_like "the events hold secrets too" "$(cat "$events")" "$SECRET"
 
-for fmt in json jsonl text csv; do
+for fmt in json jsonl text csv sarif markdown; do
 	t_exit "scan --format $fmt finds the drift" 2 "$TFDRIFT" scan --state "$state" --events "$events" --format "$fmt" --explain
 	t_unlike "no secret on stdout ($fmt)" "$T_OUT" "$SECRET"
 	t_unlike "no secret on stderr ($fmt)" "$T_ERR" "$SECRET"
@@ -91,7 +91,7 @@ if [ "$T_RC" -eq 2 ] && [ -f "$store" ]; then
 	# page boundaries, which 40-byte secrets in rows of a fresh database do not cross).
 	t_run sh -c "cat '$store'* | LC_ALL=C grep -ac '$SECRET'"
 	t_is "no secret in the store files" "$T_OUT" 0
-	for fmt in json jsonl csv; do
+	for fmt in json jsonl csv sarif markdown; do
 		t_exit "export --format $fmt" 0 "$TFDRIFT" export --store "$store" --status all --format "$fmt"
 		t_unlike "no secret in the export ($fmt)" "$T_OUT$T_ERR" "$SECRET"
 	done

@@ -175,7 +175,7 @@ ndec() { $PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(
 before=$(ndec)
 t_exit "suppress --scope resource --value ':' exits 1" 1 "$TFDRIFT" suppress --store "$one" --scope resource --value ':'
 t_like "saying what a resource is" "$T_ERR" \
-    "^tfdrift suppress: --scope resource --value ':' is neither an address nor TYPE:ID: expected a Terraform address \\(aws_instance.web, .*\\) or TYPE:ID with both parts"
+    "^tfdrift: --scope resource --value ':' is neither an address nor TYPE:ID: expected a Terraform address \\(aws_instance.web, .*\\) or TYPE:ID with both parts"
 for v in 'aws_instance:' 'web' 'aws_instance.web.x' ' aws_instance.web' 'aws_instance.web[' ':i-0abc'; do
 	t_exit "resource '$v' is refused" 1 "$TFDRIFT" suppress --store "$one" --scope resource --value "$v"
 done
@@ -253,7 +253,7 @@ dmsg=
 for cmd in "export" "ack $did" "suppress --scope actor --value bob" "undo 1" "freeze list"; do
 	# shellcheck disable=SC2086
 	t_exit "damaged pages: $cmd exits 1" 1 "$TFDRIFT" $cmd --store "$dmg"
-	m=$(printf '%s\n' "$T_ERR" | sed 's/^tfdrift [a-z ]*: //; s/^not saved: //')
+	m=$(printf '%s\n' "$T_ERR" | sed 's/^tfdrift: //; s/^not saved: //')
 	[ -n "$dmsg" ] || dmsg=$m
 	t_is "damaged pages: $cmd says the same as export" "$m" "$dmsg"
 done

@@ -102,7 +102,7 @@ if mnt "$d" -t tmpfs -o size=512k tmpfs; then
 	t_run "$TFDRIFT" ack --store "$s" "$(fid 3)" --note "while full"
 	t_is "ack on the full disk exits 1" "$T_RC" 1
 	t_like "not saved, disk full, what to do" "$T_ERR" \
-	    "^tfdrift ack: not saved: $s: the disk is full .*free space on that filesystem"
+	    "^tfdrift: not saved: $s: the disk is full .*free space on that filesystem"
 	t_is "and prints no decision id" "$T_OUT" ""
 	t_exit "suppress too" 1 "$TFDRIFT" suppress --store "$s" --scope event --value StopInstances
 	t_like "saying so" "$T_ERR" 'not saved: .*disk is full'
@@ -205,7 +205,7 @@ fcntl.ioctl(fd, 0x8004587d, struct.pack("I", 2))   # EXT4_IOC_SHUTDOWN, NOLOGFLU
 	t_run "$TFDRIFT" export --store "$s" --status all --format jsonl
 	t_is "export exits 1" "$T_RC" 1
 	t_like "saying I/O error, not 'corrupt' nor 'cannot open'" "$T_ERR" \
-	    "^tfdrift export: $s: I/O error \\(Input/output error, .*check it"
+	    "^tfdrift: $s: I/O error \\(Input/output error, .*check it"
 	t_is "and prints no findings" "$T_OUT" ""
 	t_exit "ack exits 1" 1 "$TFDRIFT" ack --store "$s" "$(fid 3)"
 	t_like "with the same I/O error" "$T_ERR" 'I/O error \(Input/output error'

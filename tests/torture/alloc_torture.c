@@ -358,6 +358,22 @@ e_credentials(void)
 	if (g == NULL)
 		return report("gcp credentials", err);
 	gcp_auth_free(g);
+	/* The files that chain two credentials: an impersonation's source, an STS exchange
+	 * then an impersonation. */
+	{
+		static const char *const more[] = { "imp.json", "ext.json" };
+		size_t i;
+
+		for (i = 0; i < sizeof more / sizeof more[0]; i++) {
+			keyfile = xasprintf("%s/%s", tmpdir, more[i]);
+			go.credentials_file = keyfile;
+			g = gcp_auth_new(&go, &err);
+			free(keyfile);
+			if (g == NULL)
+				return report("gcp credentials", err);
+			gcp_auth_free(g);
+		}
+	}
 	return 0;
 }
 
@@ -514,6 +530,24 @@ setup(void)
 	    "\"client_secret\": \"not-a-secret\", \"refresh_token\": \"1//torture\", "
 	    "\"quota_project_id\": \"tfdrift-lab\"}\n");
 	free(p);
+	p = xasprintf("%s/imp.json", tmpdir);
+	write_file(p, "{\"type\": \"impersonated_service_account\", \"delegates\": [\"projects/-/"
+	    "serviceAccounts/hop@p.iam.gserviceaccount.com\"], \"service_account_impersonation_url\": "
+	    "\"https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/t@p.iam."
+	    "gserviceaccount.com:generateAccessToken\", \"source_credentials\": {\"type\": "
+	    "\"authorized_user\", \"client_id\": \"c\", \"client_secret\": \"s\", "
+	    "\"refresh_token\": \"1//torture\"}}\n");
+	free(p);
+	p = xasprintf("%s/ext.json", tmpdir);
+	write_file(p, "{\"type\": \"external_account\", \"audience\": \"//iam.googleapis.com/"
+	    "locations/global/workforcePools/w/providers/o\", \"subject_token_type\": "
+	    "\"urn:ietf:params:oauth:token-type:id_token\", \"workforce_pool_user_project\": "
+	    "\"p\", \"credential_source\": {\"url\": \"http://127.0.0.1:1/t\", \"headers\": "
+	    "{\"A\": \"b\"}, \"format\": {\"type\": \"json\", \"subject_token_field_name\": "
+	    "\"id_token\"}}, \"service_account_impersonation_url\": \"https://iamcredentials."
+	    "googleapis.com/v1/projects/-/serviceAccounts/t@p.iam.gserviceaccount.com:"
+	    "generateAccessToken\"}\n");
+	free(p);
 	/* A store with a finding, an ack and a freeze window, to read back. */
 	p = xasprintf("%s/store.db", tmpdir);
 	if (store_open(p, 0, &st, &err) != 0) {
@@ -547,7 +581,8 @@ setup(void)
 static void
 rm_tmpdir(void)
 {
-	static const char *const names[] = { "credentials", "config", "adc.json", "store.db",
+	static const char *const names[] = { "credentials", "config", "adc.json", "imp.json",
+	    "ext.json", "store.db",
 	    "store.db-wal", "store.db-shm" };
 	size_t i;
 

@@ -93,6 +93,31 @@ main(void)
 	s = aws_ini_get(ini, "services x", "endpoint_url", NULL);
 	ok(s == NULL, "nested endpoint_url is not a key of [services x]");
 	free(s);
+	s = aws_ini_get_sub(ini, "services x", "sts", "endpoint_url");
+	is_str(s, "http://127.0.0.1:1", "the nested endpoint_url under sts = of [services x]");
+	free(s);
+	s = aws_ini_get_sub(ini, "services x", "s3", "endpoint_url");
+	ok(s == NULL, "a service not in [services x]");
+	free(s);
+	s = aws_ini_get_sub(ini, "default", "s3", "region");
+	is_str(s, "nested-must-not-win", "a nested key of [default]'s s3 =");
+	free(s);
+	s = aws_ini_get_sub(ini, "last", "key", "x");
+	ok(s == NULL, "a key with a value has no nested keys");
+	free(s);
+
+	/* partitions (botocore's endpoints.json regionRegex, DNS suffixes) */
+	is_str(aws_partition("cn-northwest-1")->name, "aws-cn", "cn-* is aws-cn");
+	is_str(aws_partition("cn-north-1")->dns_suffix, "amazonaws.com.cn", "... amazonaws.com.cn");
+	is_str(aws_partition("cn-northwest-1")->global_region, "cn-north-1",
+	    "... global services in cn-north-1");
+	is_str(aws_partition("us-gov-east-1")->name, "aws-us-gov", "us-gov-* is aws-us-gov");
+	is_str(aws_partition("us-gov-east-1")->global_region, "us-gov-west-1",
+	    "... global services in us-gov-west-1");
+	is_str(aws_partition("us-isob-east-1")->name, "aws-iso-b", "us-isob-* is not aws-iso");
+	is_str(aws_partition("us-iso-west-1")->dns_suffix, "c2s.ic.gov", "us-iso-*: c2s.ic.gov");
+	is_str(aws_partition("eu-west-1")->name, "aws", "the rest is aws");
+	is_str(aws_partition(NULL)->global_region, "us-east-1", "NULL: aws, us-east-1");
 	s = aws_ini_get(ini, "last", "key", NULL);
 	is_str(s, "crlf", "CRLF line ends");
 	free(s);

@@ -119,19 +119,21 @@ main(void)
 	free(s);
 
 	/* S3 URLs: the key percent-encoded (curl 7.88 signs the path verbatim). */
-	s = state_s3_url("b", "env:/staging/a b/t.tfstate", "eu-west-1", "http://127.0.0.1:9000/");
+	s = state_s3_url("b", "env:/staging/a b/t.tfstate", "http://127.0.0.1:9000/", 0);
 	is_str(s, "http://127.0.0.1:9000/b/env%3A/staging/a%20b/t.tfstate",
 	    "endpoint override: path-style, env: encoded as env%%3A");
 	free(s);
-	s = state_s3_url("my-state", "prod/terraform.tfstate", "eu-west-1", NULL);
+	s = state_s3_url("my-state", "prod/terraform.tfstate",
+	    "https://s3.eu-west-1.amazonaws.com", 1);
 	is_str(s, "https://my-state.s3.eu-west-1.amazonaws.com/prod/terraform.tfstate",
 	    "AWS: virtual-hosted");
 	free(s);
-	s = state_s3_url("my.state", "k", "us-west-2", NULL);
+	s = state_s3_url("my.state", "k", "https://s3.us-west-2.amazonaws.com", 1);
 	is_str(s, "https://s3.us-west-2.amazonaws.com/my.state/k", "dotted bucket: path-style");
 	free(s);
-	s = state_s3_url("b", "k+~x", NULL, NULL);
-	is_str(s, "https://b.s3.us-east-1.amazonaws.com/k%2B~x", "no region: us-east-1; + encoded");
+	s = state_s3_url("b", "k+~x", "https://s3-fips.cn-north-1.amazonaws.com.cn/", 1);
+	is_str(s, "https://b.s3-fips.cn-north-1.amazonaws.com.cn/k%2B~x",
+	    "virtual-hosted on any base; + encoded");
 	free(s);
 
 	/* GCS object names. */

@@ -346,7 +346,7 @@ test_errors(void)
 	one_error("store:\n  path: /x\n", "t.yaml:2:3: store must be a single value, not a mapping",
 	    "mapping where a string is expected");
 	one_error("states: prod.tfstate\n",
-	    "t.yaml:1:9: states must be a list of strings, not a string (write [a, b] or one "
+	    "t.yaml:1:9: states must be a list of strings, not a single value (write [a, b] or one "
 	    "'- item' per line)", "string where a list is expected");
 	one_error("events: {a: b}\n",
 	    "t.yaml:1:9: events must be a list of strings, not a mapping (write [a, b] or one "
@@ -388,7 +388,7 @@ test_errors(void)
 	    "t.yaml:1:1: unknown option 'sourcse' (did you mean 'sources'?)",
 	    "misspelt sources");
 	one_error("theme: a\ntheme: b\n",
-	    "t.yaml:2:1: duplicate option 'theme' (first set at line 1)", "duplicate key");
+	    "t.yaml:2:1: duplicate option 'theme' (first at line 1)", "duplicate key");
 	one_error("- a\n- b\n",
 	    "t.yaml:1:1: the configuration must be a mapping of 'option: value' lines, not a list",
 	    "document not a mapping");
@@ -413,7 +413,7 @@ test_errors(void)
 	if (n == 9) {
 		static const char *const want[] = {
 			"2:1: unknown option 'state' (did you mean 'states'?)",
-			"4:9: events must be a list of strings, not a string (write [a, b] or one "
+			"4:9: events must be a list of strings, not a single value (write [a, b] or one "
 			    "'- item' per line)",
 			"5:20: bad severity 'urgent' for severity_modified (one of: critical, high, "
 			    "medium, low, info)",
@@ -425,7 +425,7 @@ test_errors(void)
 			    "${TFDRIFT_CONF_TEST_UNSET:-default} for a fallback)",
 			"11:29: pipeline_principals: item 2 must be a string, not a mapping",
 			"14:3: unknown key under sources 'gpc' (did you mean 'gcp'?)",
-			"15:1: duplicate option 'severity_deleted' (first set at line 6)",
+			"15:1: duplicate option 'severity_deleted' (first at line 6)",
 		};
 		size_t i;
 
@@ -640,12 +640,12 @@ test_freeze(void)
 
 	one_error("freeze_windows: cab\n",
 	    "t.yaml:1:17: freeze_windows must be a list of mappings (- name: ..., start: ..., end: "
-	    "...), not a string", "freeze: not a list");
+	    "...), not a single value", "freeze: not a list");
 	one_error("freeze_windows:\n  - cab\n",
 	    "t.yaml:2:5: freeze_windows item 1 must be a mapping (name:, start:, end:, and optional "
-	    "accounts:, projects:, regions:, resource_types:), not a string", "freeze: item not a mapping");
+	    "accounts:, projects:, regions:, resource_types:), not a single value", "freeze: item not a mapping");
 	one_error("freeze_windows:\n  - name: a\n    start: 2024-05-27T08:00:00Z\n    ends: 2024-05-27T09:00:00Z\n",
-	    "t.yaml:4:5: unknown key in a freeze window 'ends' (did you mean 'end'?)", "freeze: unknown key");
+	    "t.yaml:4:5: unknown key in freeze_windows item 1 'ends' (did you mean 'end'?)", "freeze: unknown key");
 	one_error("freeze_windows:\n  - start: 2024-05-27T08:00:00Z\n    end: 2024-05-27T09:00:00Z\n",
 	    "t.yaml:2:5: freeze_windows item 1 has no name (name: is required)", "freeze: no name");
 	one_error("freeze_windows:\n  - name: a\n    start: 2024-05-27T08:00:00Z\n    end: 2024-05-27T08:00:00Z\n",
@@ -655,7 +655,7 @@ test_freeze(void)
 	    "2024-05-27T08:00:00Z)", "freeze: bad time");
 	one_error("freeze_windows:\n  - name: a\n    start: 2024-05-27T08:00:00Z\n    end: 2024-05-27T09:00:00Z\n"
 	    "    regions: eu-west-1\n",
-	    "t.yaml:5:14: freeze_windows item 1: regions must be a list of strings, not a string "
+	    "t.yaml:5:14: freeze_windows item 1: regions must be a list of strings, not a single value "
 	    "(write [a, b] or one '- item' per line)", "freeze: scope not a list");
 	one_error("freeze_windows:\n  - name: a\n    start: 2024-05-27T08:00:00Z\n    end: 2024-05-27T09:00:00Z\n"
 	    "    accounts: [[1]]\n",
@@ -668,7 +668,7 @@ test_freeze(void)
 	    "t.yaml:5:11: freeze_windows item 2: duplicate window name 'a' (names must be unique: give "
 	    "each its own, e.g. a-2)", "freeze: duplicate name");
 	one_error("freeze_windows:\n  - name: a\n    name: b\n    start: 2024-05-27T08:00:00Z\n    end: 2024-05-27T09:00:00Z\n",
-	    "t.yaml:3:5: freeze_windows item 1: duplicate key 'name'", "freeze: duplicate key");
+	    "t.yaml:3:5: duplicate key in freeze_windows item 1 'name' (first at line 2)", "freeze: duplicate key");
 	/* Every bad item is reported, and the good ones are not half-applied. */
 	is_int(load_str(&c, "freeze_windows:\n  - name: ok\n    start: 2024-05-27T08:00:00Z\n"
 	    "    end: 2024-05-27T09:00:00Z\n  - name: x\n  - name: y\n    colour: red\n", &e), 3,
@@ -730,6 +730,17 @@ test_sources(void)
 		round_trip(&c, "sources");
 	}
 	conf_free(&c);
+	/* FIPS and China queue URLs name their region too. */
+	n = load_str(&c, "sources:\n  aws:\n    - name: gov\n      sqs_queue: "
+	    "https://sqs-fips.us-gov-west-1.amazonaws.com/111122223333/q\n    - name: cn\n"
+	    "      sqs_queue: https://sqs.cn-north-1.amazonaws.com.cn/111122223333/q\n", &got);
+	is_int(n, 0, "sources: FIPS and China queue URLs load");
+	free(got);
+	if (n == 0 && c.sources.naws == 2) {
+		is_str(c.sources.aws[0].sqs_region, "us-gov-west-1", "sqs-fips.REGION: the region");
+		is_str(c.sources.aws[1].sqs_region, "cn-north-1", "sqs.REGION.amazonaws.com.cn");
+	}
+	conf_free(&c);
 
 	one_error("sources:\n  aws:\n    - name: p\n      regoins: [eu-west-1]\n",
 	    "t.yaml:4:7: unknown key in sources.aws item 1 'regoins' (did you mean 'regions'?)",
@@ -752,7 +763,7 @@ test_sources(void)
 	one_error("sources:\n  aws:\n    - name: x\n      regions: [r]\n  gcp:\n    - name: x\n"
 	    "      project: p\n", "t.yaml:6:7: duplicate source name 'x' (each source needs its own: "
 	    "it keys the cursor in the store)", "sources: duplicate names");
-	one_error("sources:\n  azure: []\n", "t.yaml:2:3: unknown key under sources 'azure'",
+	one_error("sources:\n  azure: []\n", "t.yaml:2:3: unknown key under sources 'azure' (expected aws, gcp, files or falco)",
 	    "sources: an unknown provider");
 	one_error("sources: [aws]\n", "t.yaml:1:10: sources must be a mapping (aws:, gcp:, files:), "
 	    "not a list", "sources: not a mapping");

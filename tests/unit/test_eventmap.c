@@ -471,7 +471,7 @@ static const char *const e_dup[] = {
 	"mapped at broken/dup.yaml:4",
 	"broken/dup.yaml:16:5: duplicate entry: \"PutBucketPolicy\" -> aws_s3_bucket_policy is "
 	"already mapped at broken/dup.yaml:8",
-	"broken/dup.yaml:25:5: duplicate key \"id\" (first at line 24)",
+	"broken/dup.yaml:25:5: duplicate key in event entry 'id' (first at line 24)",
 	NULL
 };
 static const char *const e_empty[] = {
@@ -502,14 +502,16 @@ static const char *const e_gcp[] = {
 	NULL
 };
 static const char *const e_keys[] = {
-	"broken/keys.yaml:4:1: unknown key \"servce\" in an event map (did you mean \"service\"?)",
-	"broken/keys.yaml:7:5: unknown key \"resouce\" in event entry (did you mean \"resource\"?)",
-	"broken/keys.yaml:14:9: unknown key \"transfrom\" in attribute (did you mean \"transform\"?)",
-	"broken/keys.yaml:15:9: unknown key \"sensitiv\" in attribute (did you mean \"sensitive\"?)",
-	"broken/keys.yaml:18:7: unknown key \"mtch\" in covered_by (did you mean \"match\"?)",
-	"broken/keys.yaml:20:5: unknown key \"Severity\" in event entry (did you mean \"severity\"?)",
-	"broken/keys.yaml:21:5: unknown key \"flavour\" in event entry",
-	"broken/keys.yaml:22:5: duplicate key \"action\" (first at line 9)",
+	"broken/keys.yaml:4:1: unknown key in an event map 'servce' (did you mean 'service'?)",
+	"broken/keys.yaml:7:5: unknown key in event entry 'resouce' (did you mean 'resource'?)",
+	"broken/keys.yaml:14:9: unknown key in attribute 'transfrom' (did you mean 'transform'?)",
+	"broken/keys.yaml:15:9: unknown key in attribute 'sensitiv' (did you mean 'sensitive'?)",
+	"broken/keys.yaml:18:7: unknown key in covered_by 'mtch' (did you mean 'match'?)",
+	"broken/keys.yaml:20:5: unknown key in event entry 'Severity' (did you mean 'severity'?)",
+	"broken/keys.yaml:21:5: unknown key in event entry 'flavour' (expected event, aliases, "
+	"resource, action, id, id_transform, state_keys, severity, attributes, covered_by, when, "
+	"id_via, unless, each, id_match, id_format, deltas, id_prefix, id_glob or sg_rule)",
+	"broken/keys.yaml:22:5: duplicate key in event entry 'action' (first at line 9)",
 	NULL
 };
 static const char *const e_list[] = {
@@ -518,12 +520,11 @@ static const char *const e_list[] = {
 };
 static const char *const e_noevents[] = {
 	"broken/noevents.yaml:1:1: event map is missing \"events\"",
-	"broken/noevents.yaml:2:11: unknown provider \"gpc\" (did you mean \"gcp\"?); expected aws "
-	"or gcp",
+	"broken/noevents.yaml:2:11: unknown provider 'gpc' (did you mean 'gcp'?)",
 	NULL
 };
 static const char *const e_provider[] = {
-	"broken/provider.yaml:1:11: unknown provider \"azurerm\"; expected aws or gcp",
+	"broken/provider.yaml:1:11: unknown provider 'azurerm' (expected aws or gcp)",
 	"broken/provider.yaml:2:10: \"service\" must not be empty",
 	NULL
 };
@@ -536,14 +537,13 @@ static const char *const e_syntax[] = {
 #define TRANSFORMS "string, bool, int, number, json, policy, string_set, tags, labels, " \
 	"basename, gcp_path, sg_rules, gcp_fw_rules, gcp_metadata, redacted, dns_name or name_value_set"
 static const char *const e_types[] = {
-	"broken/types.yaml:3:10: \"service\" must be a string",
+	"broken/types.yaml:3:10: service must be a string, not a list",
 	"broken/types.yaml:5:12: \"event\" must be a string (use \"aliases\" for other names)",
-	"broken/types.yaml:7:13: unknown action \"creat\" (did you mean \"create\"?); expected "
-	"create, modify, delete, set_add or set_remove",
+	"broken/types.yaml:7:13: unknown action 'creat' (did you mean 'create'?)",
 	"broken/types.yaml:8:9: \"id\" must be a path or a list of paths",
-	"broken/types.yaml:9:19: unknown id_transform \"base\"; expected string, basename or gcp_path",
-	"broken/types.yaml:10:15: unknown severity \"urgent\"; expected critical, high, medium, low "
-	"or info",
+	"broken/types.yaml:9:19: unknown id_transform 'base' (expected string, basename or gcp_path)",
+	"broken/types.yaml:10:15: unknown severity 'urgent' (expected critical, high, medium, low "
+	"or info)",
 	"broken/types.yaml:11:22: \"state_keys\" must be a list of strings",
 	"broken/types.yaml:12:17: \"attributes\" must be a list",
 	"broken/types.yaml:13:12: \"event\" must not be empty",
@@ -553,9 +553,8 @@ static const char *const e_types[] = {
 	"broken/types.yaml:19:15: \"path\" must be a string (use \"paths\" for a list)",
 	"broken/types.yaml:22:16: use either \"path\" or \"paths\", not both",
 	"broken/types.yaml:24:15: bad path \"a[\": expected a number or ] after [ at offset 2",
-	"broken/types.yaml:25:20: unknown transform \"sg_rule\" (did you mean \"sg_rules\"?); "
-	"expected " TRANSFORMS,
-	"broken/types.yaml:26:26: unknown transform \"policies\"; expected " TRANSFORMS,
+	"broken/types.yaml:25:20: unknown transform 'sg_rule' (did you mean 'sg_rules'?)",
+	"broken/types.yaml:26:26: unknown transform 'policies' (expected " TRANSFORMS ")",
 	"broken/types.yaml:27:20: \"sensitive\" must be true or false",
 	"broken/types.yaml:28:9: each attribute must be a mapping with name, path and transform",
 	"broken/types.yaml:29:9: attribute is missing \"name\"",
@@ -582,7 +581,7 @@ static const char *const e_ids[] = {
 	"broken/ids.yaml:7:17: \"join\" must be a list of at least two paths",
 	"broken/ids.yaml:11:10: an id join needs \"join\" (the paths of its parts) and \"sep\"",
 	"broken/ids.yaml:15:21: bad path \"b[\": expected a number or ] after [ at offset 2",
-	"broken/ids.yaml:15:38: unknown key \"glue\" in an id join",
+	"broken/ids.yaml:15:38: unknown key in an id join 'glue' (expected join or sep)",
 	"broken/ids.yaml:19:30: \"sep\" must be a non-empty string (what joins the parts: \":\", "
 	"\"/\")",
 	"broken/ids.yaml:24:18: unclosed or empty {...} in key template \"{log_group_name:{name}\"",
@@ -594,7 +593,7 @@ static const char *const e_ids[] = {
 	"broken/ids.yaml:39:24: resource \"google_x\" does not belong to provider aws (expected aws_...)",
 	"broken/ids.yaml:44:13: \"id_via\" must be a mapping with resource and attribute",
 	"broken/ids.yaml:50:32: \"keys\" needs \"set\" or \"removed\"",
-	"broken/ids.yaml:50:33: unknown key \"added\" in keys",
+	"broken/ids.yaml:50:33: unknown key in keys 'added' (expected set or removed)",
 	"broken/ids.yaml:51:28: use either \"keys\" or \"path\", not both",
 	"broken/ids.yaml:52:30: \"keys\" must be a mapping with set and/or removed (paths of key lists)",
 	"broken/ids.yaml:53:35: \"alone\" must be true or false",
@@ -606,8 +605,8 @@ static const char *const e_sgrule[] = {
 	"broken/sgrule.yaml:14:14: \"sg_rule\" is missing \"rules\"",
 	"broken/sgrule.yaml:14:22: bad path \"requestParameters.groupId[\": expected a number or ] "
 	"after [ at offset 26",
-	"broken/sgrule.yaml:14:63: unknown direction \"outbound\"; expected ingress or egress",
-	"broken/sgrule.yaml:14:73: unknown key \"rule\" in sg_rule (did you mean \"rules\"?)",
+	"broken/sgrule.yaml:14:63: unknown direction 'outbound' (expected ingress or egress)",
+	"broken/sgrule.yaml:14:73: unknown key in sg_rule 'rule' (did you mean 'rules'?)",
 	"broken/sgrule.yaml:19:14: \"sg_rule\" must be a mapping with group, direction and rules",
 	NULL
 };

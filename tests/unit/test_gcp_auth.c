@@ -191,11 +191,93 @@ main(void)
 	load_err("badkey.json", "{\"type\":\"service_account\",\"private_key_id\":\"k1\","
 	    "\"client_email\":\"a@b\",\"private_key\":\"-----BEGIN PRIVATE KEY-----\\nMIIsecretstuff\\n-----END PRIVATE KEY-----\\n\"}",
 	    "field \"private_key\" is not a PEM private key", "MIIsecretstuff", "a broken private_key");
-	load_err("ext.json", "{\"type\":\"external_account\"}", "field \"type\" is \"external_account\"", NULL,
+	load_err("eau.json", "{\"type\":\"external_account_authorized_user\"}",
+	    "field \"type\" is \"external_account_authorized_user\", which tfdrift does not support", NULL,
 	    "an unsupported type");
 	load_err("notype.json", "{\"client_email\":\"x\"}", "field \"type\" is missing", NULL, "no type");
 	load_err("au.json", "{\"type\":\"authorized_user\",\"client_id\":\"cid\",\"client_secret\":\"s3cr3t-value\"}",
 	    "field \"refresh_token\" is missing", "s3cr3t-value", "authorized_user without refresh_token");
+
+	/* impersonated_service_account and external_account files: what is wrong is named. */
+#define EXT_HEAD "{\"type\":\"external_account\",\"audience\":\"//iam.googleapis.com/projects/1/" \
+	"locations/global/workloadIdentityPools/p/providers/x\",\"subject_token_type\":" \
+	"\"urn:ietf:params:oauth:token-type:jwt\","
+#define IMP_URL "\"service_account_impersonation_url\":\"https://iamcredentials.googleapis.com/v1/" \
+	"projects/-/serviceAccounts/t@p.iam.gserviceaccount.com:generateAccessToken\""
+#define AU_SRC "{\"type\":\"authorized_user\",\"client_id\":\"c\",\"client_secret\":\"s\"," \
+	"\"refresh_token\":\"rt-secret-value\"}"
+	load_err("ext0.json", "{\"type\":\"external_account\"}", "field \"audience\" is missing", NULL,
+	    "external_account without audience");
+	load_err("ext1.json", EXT_HEAD "\"credential_source\":{\"executable\":{\"command\":\"x\"}}}",
+	    "field \"credential_source.executable\" (an executable-sourced (pluggable) credential) is "
+	    "not supported", NULL, "executable source");
+	load_err("ext2.json", EXT_HEAD "\"credential_source\":{\"environment_id\":\"aws1\","
+	    "\"regional_cred_verification_url\":\"u\"}}",
+	    "field \"credential_source.environment_id\" (AWS workload identity federation) is not "
+	    "supported", NULL, "AWS source");
+	load_err("ext3.json", EXT_HEAD "\"credential_source\":{\"certificate\":{}}}",
+	    "\"credential_source.certificate\" (X.509", NULL, "certificate source");
+	load_err("ext4.json", EXT_HEAD "\"credential_source\":{\"file\":\"a\",\"url\":\"http://b\"}}",
+	    "has both \"file\" and \"url\"", NULL, "file and url");
+	load_err("ext5.json", EXT_HEAD "\"credential_source\":{}}", "has neither \"file\" nor \"url\"",
+	    NULL, "no file, no url");
+	load_err("ext6.json", EXT_HEAD "\"credential_source\":{\"file\":\"a\",\"format\":{\"type\":\"xml\"}}}",
+	    "field \"credential_source.format.type\" is \"xml\"; expected \"text\" or \"json\"", NULL,
+	    "unknown format");
+	load_err("ext7.json", EXT_HEAD "\"credential_source\":{\"file\":\"a\",\"format\":{\"type\":\"json\"}}}",
+	    "\"credential_source.format.subject_token_field_name\" is missing", NULL,
+	    "json format without the field name");
+	load_err("ext8.json", EXT_HEAD "\"workforce_pool_user_project\":\"p\",\"credential_source\":"
+	    "{\"file\":\"a\"}}", "\"workforce_pool_user_project\" is set but the audience is not a "
+	    "workforce pool", NULL, "userProject outside a workforce pool");
+	load_err("ext9.json", EXT_HEAD "\"credential_source\":{\"url\":\"http://x\",\"headers\":"
+	    "{\"X-A\":\"hv-secret-value\\r\\nEvil: 1\"}}}", "entry \"X-A\" is not a header name with a "
+	    "one-line string value", "hv-secret-value", "a header value with a line break");
+	load_err("ext10.json", EXT_HEAD IMP_URL ",\"service_account_impersonation\":{"
+	    "\"token_lifetime_seconds\":99999},\"credential_source\":{\"file\":\"a\"}}",
+	    "\"service_account_impersonation.token_lifetime_seconds\" is not a whole number from 600 "
+	    "to 43200", NULL, "lifetime out of range");
+	load_err("ext11.json", EXT_HEAD "\"token_url\":\"ftp://x\",\"credential_source\":{\"file\":\"a\"}}",
+	    "field \"token_url\" is not an http(s) URL", NULL, "token_url not http");
+	load_err("imp0.json", "{\"type\":\"impersonated_service_account\"," IMP_URL "}",
+	    "field \"source_credentials\" is missing or not an object", NULL, "no source");
+	load_err("imp1.json", "{\"type\":\"impersonated_service_account\",\"service_account_"
+	    "impersonation_url\":\"https://iamcredentials.googleapis.com/v1/x\",\"source_credentials\":"
+	    AU_SRC "}", "does not end in /serviceAccounts/EMAIL:generateAccessToken", "rt-secret-value",
+	    "impersonation URL without the target");
+	load_err("imp2.json", "{\"type\":\"impersonated_service_account\"," IMP_URL ",\"delegates\":\"x\","
+	    "\"source_credentials\":" AU_SRC "}", "field \"delegates\" is not a list", NULL,
+	    "delegates not a list");
+	load_err("imp3.json", "{\"type\":\"impersonated_service_account\"," IMP_URL ",\"source_credentials\":"
+	    "{\"type\":\"external_account\"}}", "(source_credentials): field \"type\" is \"external_account\", "
+	    "which tfdrift does not support as the source", NULL, "an external_account source");
+	load_err("imp4.json", "{\"type\":\"impersonated_service_account\"," IMP_URL ",\"source_credentials\":"
+	    "{\"type\":\"authorized_user\",\"client_id\":\"c\",\"refresh_token\":\"rt-secret-value\"}}",
+	    "(source_credentials): field \"client_secret\" is missing", "rt-secret-value",
+	    "a source without client_secret");
+	path = write_file("imp-ok.json", "{\"type\":\"impersonated_service_account\"," IMP_URL
+	    ",\"quota_project_id\":\"qp2\",\"source_credentials\":" AU_SRC "}");
+	o.credentials_file = path;
+	a = gcp_auth_new(&o, &err);
+	ok(a != NULL && gcp_auth_kind(a) == GCP_CRED_IMPERSONATED, "impersonated_service_account loads");
+	ok(a != NULL && strstr(gcp_auth_describe(a), "(t@p.iam.gserviceaccount.com via authorized_user)"),
+	    "target from the URL (%s)", a ? gcp_auth_describe(a) : err);
+	is_str(a ? gcp_auth_quota_project(a) : NULL, "qp2", "its quota_project_id");
+	gcp_auth_free(a);
+	free(path);
+	path = write_file("ext-ok.json", EXT_HEAD "\"workforce_pool_user_project\":\"p\","
+	    "\"audience\":\"//iam.googleapis.com/locations/global/workforcePools/w/providers/o\","
+	    "\"credential_source\":{\"url\":\"http://169.254.169.254/token?sig=abc\"}}");
+	o.credentials_file = path;
+	a = gcp_auth_new(&o, &err);
+	ok(a != NULL && gcp_auth_kind(a) == GCP_CRED_EXTERNAL_ACCOUNT, "external_account loads (%s)",
+	    a ? gcp_auth_describe(a) : err);
+	ok(a != NULL && strstr(gcp_auth_describe(a), "STS https://sts.googleapis.com/v1/token)") != NULL,
+	    "the default STS URL");
+	ok(a != NULL && strstr(gcp_auth_describe(a), "sig=abc") == NULL,
+	    "a secret-looking query of the subject URL is not shown");
+	gcp_auth_free(a);
+	free(path);
 	o.credentials_file = "/nonexistent/key.json";
 	a = gcp_auth_new(&o, &err);
 	ok(a == NULL && err && strstr(err, "/nonexistent/key.json"), "a missing file is named (%s)", err);

@@ -321,6 +321,9 @@ main(void)
 	ok(http_retryable(&rs), "503 is retried");
 	rs.status = 0;
 	ok(http_retryable(&rs), "a transport failure is retried");
+	rs.fail = HTTP_FAIL_TLS;
+	ok(!http_retryable(&rs), "a refused certificate is not (the same CA refuses it again)");
+	rs.fail = HTTP_FAIL_NONE;
 	rs.status = 403;
 	ok(!http_retryable(&rs), "403 is not");
 	rs.status = 400;

@@ -751,7 +751,7 @@ test_on_config(void)
 		  "t.yaml:5:8: outputs item 1: on is empty: list what the output is sent, [open], "
 		  "[resolved] or [open, resolved] (leave on: out for [open])", "no value" },
 		{ "outputs:\n  - name: a\n    type: falco\n    file: x\n    on: resolved\n",
-		  "t.yaml:5:9: outputs item 1: on must be a list of strings, not a string (write "
+		  "t.yaml:5:9: outputs item 1: on must be a list of strings, not a single value (write "
 		  "[a, b] or one '- item' per line)", "a scalar" },
 		{ "outputs:\n  - name: a\n    type: falco\n    file: x\n  - name: b\n"
 		  "    type: falco\n    file: y\n    on:\n      - open\n      - [resolved]\n",

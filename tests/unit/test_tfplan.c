@@ -178,8 +178,8 @@ test_errors(void)
 	static const struct {
 		const char *text, *want, *what;
 	} cases[] = {
-		{ "{\"format_version\":\"1.2\",\"resource_drift\":[", "p.json: invalid JSON at line 1, column 43: unexpected end of data", "truncated" },
-		{ "{\"format_version\":\"1.2\",\n \"resource_drift\": [}]}", "p.json: invalid JSON at line 2, column 21", "a syntax error, line and column" },
+		{ "{\"format_version\":\"1.2\",\"resource_drift\":[", "p.json:1:43: invalid JSON: unexpected end of data", "truncated" },
+		{ "{\"format_version\":\"1.2\",\n \"resource_drift\": [}]}", "p.json:2:21: invalid JSON", "a syntax error, line and column" },
 		{ "{\"format_version\":\"2.0\",\"resource_drift\":[]}", "p.json: format_version 2.0 is not supported", "another major version" },
 		{ "{\"format_version\":10,\"resource_drift\":[]}", "p.json: no format_version", "a number for the version" },
 		{ "{\"resource_drift\":[]}", "p.json: no format_version", "no version" },

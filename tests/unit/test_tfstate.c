@@ -328,10 +328,10 @@ test_errors(void)
 		{ "empty.tfstate", "", "empty file: not a Terraform state" },
 		{ "blank.tfstate", " \n\t\n", "empty file: not a Terraform state" },
 		{ "old.tfstate", "tfstate\x01\x02\x03", "state format v0 (Terraform < 0.7) is not supported" },
-		{ "bad.tfstate", "{\n  \"version\": 4,\n  x\n}", "invalid JSON at line 3, column 3: " },
-		{ "comma.tfstate", "{\"version\": 4,\n \"resources\": [],}", "invalid JSON at line 2, column 18: " },
-		{ "cut.tfstate", "{\"version\": 4, \"resources\": [", "invalid JSON at line 1, column 30: unexpected end of data" },
-		{ "trail.tfstate", "{\"version\": 4}\n}", "invalid JSON at line 2, column 1" },
+		{ "bad.tfstate", "{\n  \"version\": 4,\n  x\n}", "bad.tfstate:3:3: invalid JSON: " },
+		{ "comma.tfstate", "{\"version\": 4,\n \"resources\": [],}", "comma.tfstate:2:18: invalid JSON: " },
+		{ "cut.tfstate", "{\"version\": 4, \"resources\": [", "cut.tfstate:1:30: invalid JSON: unexpected end of data" },
+		{ "trail.tfstate", "{\"version\": 4}\n}", "trail.tfstate:2:1: invalid JSON" },
 		{ "nul.tfstate", "{\"version\": 4}", NULL },	/* (sanity: parses) */
 		{ "arr.tfstate", "[1, 2]", "not a Terraform state: the document is an array" },
 		{ "str.tfstate", "\"hello\"", "not a Terraform state: the document is a string" },
@@ -394,7 +394,7 @@ test_errors(void)
 
 		st = NULL;
 		ok(tfstate_parse(buf, sizeof buf - 1, "nul.tfstate", &st, &err) != 0 &&
-		    err && strstr(err, "invalid JSON at line 1, column 15") != NULL,
+		    err && strstr(err, "nul.tfstate:1:15: invalid JSON") != NULL,
 		    "embedded NUL is reported with its position");
 		tfstate_free(st);
 	}
@@ -655,8 +655,8 @@ static const struct {
 	{ "terraform_command__testdata__show-json-state__empty__terraform.tfstate",
 	    "empty file: not a Terraform state" },
 	{ "terraform_command__testdata__show-corrupt-statefile__terraform.tfstate",
-	    "invalid JSON at line 1, column 1: " },
-	{ "driftctl_testdata__v4__invalid.tfstate", "invalid JSON at line 16, column 7: " },
+	    ":1:1: invalid JSON: " },
+	{ "driftctl_testdata__v4__invalid.tfstate", ":16:7: invalid JSON: " },
 	{ "opentofu_command__testdata__init-encryption-with-state__terraform.tfstate",
 	    "encrypted OpenTofu state" },
 	{ "terraform_command__testdata__backend-new-legacy__.terraform__terraform.tfstate",

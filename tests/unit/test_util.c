@@ -191,6 +191,29 @@ test_out_of_memory(void)
 	unlink(path);
 }
 
+/* The one shape of a located message, with and without a column or a line. */
+static void
+test_locf(void)
+{
+	char *m, *err = NULL;
+
+	m = tf_locf("a.yaml", 3, 7, "unknown option '%s'", "x");
+	is_str(m, "a.yaml:3:7: unknown option 'x'", "FILE:LINE:COL: message");
+	free(m);
+	m = tf_locf("e.jsonl", 12, 0, "read error");
+	is_str(m, "e.jsonl:12: read error", "no column: FILE:LINE: message");
+	free(m);
+	m = tf_locf("s.tfstate", 0, 5, "empty file: %s", "not a Terraform state");
+	is_str(m, "s.tfstate: empty file: not a Terraform state", "no line: FILE: message");
+	free(m);
+	err = xstrdup("an earlier message");
+	is_int(tf_err_at(&err, "p.json", 1, 43, "invalid JSON: %s", "unexpected end of data"), -1,
+	    "tf_err_at returns -1");
+	is_str(err, "p.json:1:43: invalid JSON: unexpected end of data", "... replacing *err");
+	free(err);
+	is_int(tf_err_at(NULL, "p.json", 1, 1, "x"), -1, "... and takes no err");
+}
+
 int
 main(void)
 {
@@ -203,6 +226,7 @@ main(void)
 
 	test_dirs();
 	test_out_of_memory();
+	test_locf();
 	ok(tf_parse_time("2014-03-06T21:22:54Z", &ms) == 0 && ms == 1394140974000LL, "CloudTrail eventTime");
 	ok(tf_parse_time("2024-05-27T10:00:00.123456789Z", &ms) == 0 && ms == 1716804000123LL, "nanosecond fraction (GCP)");
 	ok(tf_parse_time("2024-05-27T12:00:00+02:00", &ms) == 0 && ms == 1716804000000LL, "offset");
