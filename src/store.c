@@ -13,6 +13,7 @@
 
 #include <sqlite3.h>
 
+#include "compat.h"
 #include "freeze.h"
 #include "store.h"
 #include "util.h"
@@ -929,11 +930,14 @@ static int
 same_file(const char *path, const struct stat *before)
 {
 	struct stat now;
+	struct timespec a, b;
 
-	return stat(path, &now) == 0 && now.st_ino == before->st_ino &&
-	    now.st_dev == before->st_dev && now.st_size == before->st_size &&
-	    now.st_mtim.tv_sec == before->st_mtim.tv_sec &&
-	    now.st_mtim.tv_nsec == before->st_mtim.tv_nsec;
+	if (stat(path, &now) != 0)
+		return 0;
+	a = compat_stat_mtime(&now);
+	b = compat_stat_mtime(before);
+	return now.st_ino == before->st_ino && now.st_dev == before->st_dev &&
+	    now.st_size == before->st_size && a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
 }
 
 /*
