@@ -32,7 +32,7 @@ while IFS='	' read -r c o <&3; do
 	t_run "$TFDRIFT" "$@" "--$o" yesterday-ish
 	t_is "$c --$o yesterday-ish exits 1" "$T_RC" 1
 	t_like "$c --$o yesterday-ish: one usage error naming it" "$(printf '%s\n' "$T_ERR" | head -n 1)" \
-	    "^tfdrift $c: --$o yesterday-ish: expected a time \\("
+	    "^tfdrift: --$o yesterday-ish: expected a time \\("
 	t_is "$c --$o yesterday-ish: and the pointer" "$(printf '%s\n' "$T_ERR" | sed 1d)" \
 	    "see 'tfdrift $c --help'"
 	words=$(printf '%s\n' "$T_ERR" | head -n 1 | sed 's/.*: expected //')
@@ -51,7 +51,7 @@ while IFS='	' read -r c o <&3; do
 	for v in 2h 90m 17:30 2024-05-27 2024-05-27T10:00:00Z 1716804000; do
 		t_run "$TFDRIFT" "$@" "--$o" "$v" --no-such-option
 		t_is "$c --$o $v is taken (the next error is the unknown option)" \
-		    "$(printf '%s\n' "$T_ERR" | head -n 1)" "tfdrift $c: unknown option --no-such-option"
+		    "$(printf '%s\n' "$T_ERR" | head -n 1)" "tfdrift: unknown option --no-such-option"
 	done
 done 3< "$T_TMP/topts"
 
@@ -61,7 +61,7 @@ for c in scan export watch ui; do
 	t_run env TFDRIFT_NOW=2024-05-27T19:00:00Z "$TFDRIFT" $c --since 17:30 --until 09:00
 	t_is "$c: a backwards window exits 1" "$T_RC" 1
 	t_like "$c: says which times it meant" "$T_ERR" \
-	    "^tfdrift $c: --until \\(2024-05-27T09:00:00Z\\) must be after --since \\(2024-05-27T17:30:00Z\\)\$"
+	    "^tfdrift: --until \\(2024-05-27T09:00:00Z\\) must be after --since \\(2024-05-27T17:30:00Z\\)\$"
 done
 t_run "$TFDRIFT" watch --since 2h --once --store "$T_TMP/w.db" -c /dev/null
 t_unlike "watch --since 2h is not a usage error" "$T_ERR" 'since|see .tfdrift watch --help'
