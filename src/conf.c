@@ -1,5 +1,7 @@
 /* conf: the YAML configuration. The option table below is the only place an option is
  * described; defaults, parsing, validation, `config check` (conf_dump) and help come from it.
+ * The keys of a sources.aws/gcp/falco item and of an outputs item are rows of two sub-tables
+ * (source_rows, output_rows) in the same way.
  * Errors are collected, never fatal: every problem in a file is reported with
  * file:line:column so a user fixes them all in one pass. */
 #include "config.h"
@@ -856,9 +858,11 @@ redacted_url(const char *s)
 	return r;
 }
 
-/* A double-quoted YAML scalar that loads back (through ${} expansion) as s. */
+/* A double-quoted YAML scalar that loads back as s: through ${} expansion, or (raw: s as
+ * written in the file, its ${VAR} references kept for the loader to expand) as what s
+ * expands to. */
 static void
-dump_string(FILE *fp, const char *s)
+dump_quoted(FILE *fp, const char *s, int raw)
 {
 	const unsigned char *p;
 
@@ -880,7 +884,7 @@ dump_string(FILE *fp, const char *s)
 			p += cp < 0x100 ? 1 : 2;
 			continue;
 		}
-		if (p[0] == '$' && p[1] == '{')
+		if (p[0] == '$' && p[1] == '{' && !raw)
 			fputs("$$", fp);
 		else if (*p == '"' || *p == '\\')
 			fprintf(fp, "\\%c", *p);
@@ -894,6 +898,18 @@ dump_string(FILE *fp, const char *s)
 			fputc(*p, fp);
 	}
 	fputc('"', fp);
+}
+
+static void
+dump_string(FILE *fp, const char *s)
+{
+	dump_quoted(fp, s, 0);
+}
+
+static void
+dump_raw(FILE *fp, const char *s)
+{
+	dump_quoted(fp, s, 1);
 }
 
 static void
@@ -1037,28 +1053,6 @@ dump_strlist_inline(FILE *fp, const struct strlist *l)
 }
 
 
-/* A scalar as written in the file (its ${VAR} references kept, not expanded), quoted. */
-static void
-dump_raw(FILE *fp, const char *s)
-{
-	const unsigned char *p;
-
-	fputc('"', fp);
-	for (p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(fp, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", fp);
-		else if (*p == '\t')
-			fputs("\\t", fp);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(fp, "\\x%02x", *p);
-		else
-			fputc(*p, fp);
-	}
-	fputc('"', fp);
-}
-
 /* A header whose value is a credential by its name. */
 static int
 secret_header(const char *name)
@@ -1128,6 +1122,9 @@ struct sub_option {
 	const char *const *names;    /* SUB_LIST: the values allowed, or NULL */
 	size_t nnames;
 	int late;
+	/* The key in the dump's comment on outputs ("url (slack, ...)"); NULL: it is named
+	 * with the row before. */
+	const char *help;
 };
 
 enum { SRC_AWS, SRC_GCP, SRC_FALCO };
@@ -1137,22 +1134,21 @@ static const char *const source_type_names[] = { "aws", "gcp", "falco" };
 #define GCP(f) offsetof(struct conf_gcp_source, f)
 #define FALCO(f) offsetof(struct conf_falco_source, f)
 static const struct sub_option source_rows[] = {
-	{ "name", SUB_TEXT, { AWS(name), GCP(name), FALCO(name) }, 0, 0, NULL, 0, 0 },
-	{ "profile", SUB_TEXT, { AWS(profile), NONE, NONE }, 0, 0, NULL, 0, 0 },
-	{ "project", SUB_TEXT, { NONE, GCP(project), NONE }, 0, 0, NULL, 0, 0 },
-	{ "path", SUB_SOCKET, { NONE, NONE, FALCO(path) }, 0, 0, NULL, 0, 0 },
-	{ "regions", SUB_LIST, { AWS(regions), NONE, NONE }, 0, 0, NULL, 0, 0 },
+	{ "name", SUB_TEXT, { AWS(name), GCP(name), FALCO(name) }, .late = 0 },
+	{ "profile", SUB_TEXT, { AWS(profile), NONE, NONE }, .late = 0 },
+	{ "project", SUB_TEXT, { NONE, GCP(project), NONE }, .late = 0 },
+	{ "path", SUB_SOCKET, { NONE, NONE, FALCO(path) }, .late = 0 },
+	{ "regions", SUB_LIST, { AWS(regions), NONE, NONE }, .late = 0 },
 	{ "poll_interval", SUB_DURATION, { AWS(poll_interval_ms), GCP(poll_interval_ms), NONE },
-	  0, 1000, NULL, 0, 0 },
-	{ "lookback", SUB_DURATION, { AWS(lookback_ms), GCP(lookback_ms), NONE }, 0, 0, NULL, 0,
-	  0 },
-	{ "endpoint", SUB_URL, { AWS(endpoint), GCP(endpoint), NONE }, 0, 0, NULL, 0, 1 },
-	{ "sqs_queue", SUB_URL, { AWS(sqs_queue), NONE, NONE }, 0, 0, NULL, 0, 1 },
-	{ "sqs_region", SUB_STRING, { AWS(sqs_region), NONE, NONE }, 0, 0, NULL, 0, 1 },
-	{ "sqs_endpoint", SUB_URL, { AWS(sqs_endpoint), NONE, NONE }, 0, 0, NULL, 0, 1 },
-	{ "s3_endpoint", SUB_URL, { AWS(s3_endpoint), NONE, NONE }, 0, 0, NULL, 0, 1 },
-	{ "data_access", SUB_BOOL, { NONE, GCP(data_access), NONE }, 0, 0, NULL, 0, 1 },
-	{ "max_pages", SUB_COUNT, { AWS(max_pages), GCP(max_pages), NONE }, 0, 0, NULL, 0, 0 },
+	  .min_ms = 1000 },
+	{ "lookback", SUB_DURATION, { AWS(lookback_ms), GCP(lookback_ms), NONE }, .late = 0 },
+	{ "endpoint", SUB_URL, { AWS(endpoint), GCP(endpoint), NONE }, .late = 1 },
+	{ "sqs_queue", SUB_URL, { AWS(sqs_queue), NONE, NONE }, .late = 1 },
+	{ "sqs_region", SUB_STRING, { AWS(sqs_region), NONE, NONE }, .late = 1 },
+	{ "sqs_endpoint", SUB_URL, { AWS(sqs_endpoint), NONE, NONE }, .late = 1 },
+	{ "s3_endpoint", SUB_URL, { AWS(s3_endpoint), NONE, NONE }, .late = 1 },
+	{ "data_access", SUB_BOOL, { NONE, GCP(data_access), NONE }, .late = 1 },
+	{ "max_pages", SUB_COUNT, { AWS(max_pages), GCP(max_pages), NONE }, .late = 0 },
 };
 #undef AWS
 #undef GCP
@@ -1164,21 +1160,24 @@ static const struct sub_option source_rows[] = {
 #define OUT_WEBHOOK(f) { NONE, offsetof(struct conf_output, f), NONE }
 #define OUT_TEXT(f) offsetof(struct conf_output, f)
 static const struct sub_option output_rows[] = {
-	{ "name", SUB_TEXT, OUT(name), 0, 0, NULL, 0, 0 },
-	{ "type", SUB_OUTPUT_TYPE, OUT(type), 0, 0, NULL, 0, 0 },
-	{ "url", SUB_SECRET_URL, OUT(url), OUT_TEXT(url_text), 0, NULL, 0, 0 },
-	{ "file", SUB_FILE, OUT(file), 0, 0, NULL, 0, 0 },
-	{ "min_severity", SUB_SEVERITY, OUT(min_severity), 0, 0, NULL, 0, 0 },
-	{ "kinds", SUB_LIST, OUT(kinds), 0, 0, finding_kinds, TF_ARRLEN(finding_kinds), 0 },
-	{ "rules", SUB_LIST, OUT(rules), 0, 0, NULL, 0, 0 },
-	{ "rate_limit", SUB_RATE, OUT(rate_limit), 0, 0, NULL, 0, 1 },
-	{ "headers", SUB_HEADERS, OUT(headers), OUT_TEXT(headers_text), 0, NULL, 0, 1 },
-	{ "hmac_secret", SUB_SECRET, OUT_WEBHOOK(hmac_secret), OUT_TEXT(hmac_secret_text), 0,
-	  NULL, 0, 1 },
-	{ "timeout", SUB_DURATION, OUT(timeout_ms), 0, 100, NULL, 0, 1 },
-	{ "retries", SUB_RETRIES, OUT(retries), 0, 0, NULL, 0, 1 },
-	{ "dead_letter", SUB_PATH, OUT(dead_letter), 0, 0, NULL, 0, 1 },
-	{ "on", SUB_ON, OUT(on), 0, 0, NULL, 0, 0 },
+	{ "name", SUB_TEXT, OUT(name), .help = "name" },
+	{ "type", SUB_OUTPUT_TYPE, OUT(type), .help = "type: slack|webhook|falco" },
+	{ "url", SUB_SECRET_URL, OUT(url), OUT_TEXT(url_text),
+	  .help = "url (slack, webhook, falcosidekick) or file (falco JSON lines; - is stdout)" },
+	{ "file", SUB_FILE, OUT(file), .help = NULL },
+	{ "min_severity", SUB_SEVERITY, OUT(min_severity), .help = "min_severity" },
+	{ "kinds", SUB_LIST, OUT(kinds), .names = finding_kinds,
+	  .nnames = TF_ARRLEN(finding_kinds), .help = "kinds" },
+	{ "rules", SUB_LIST, OUT(rules), .help = "rules (rule id globs)" },
+	{ "rate_limit", SUB_RATE, OUT(rate_limit), .late = 1, .help = "rate_limit (per minute)" },
+	{ "headers", SUB_HEADERS, OUT(headers), OUT_TEXT(headers_text), .late = 1,
+	  .help = "headers" },
+	{ "hmac_secret", SUB_SECRET, OUT_WEBHOOK(hmac_secret), OUT_TEXT(hmac_secret_text),
+	  .late = 1, .help = "hmac_secret (webhook: X-Tfdrift-Signature)" },
+	{ "timeout", SUB_DURATION, OUT(timeout_ms), .min_ms = 100, .late = 1, .help = "timeout" },
+	{ "retries", SUB_RETRIES, OUT(retries), .late = 1, .help = "retries" },
+	{ "dead_letter", SUB_PATH, OUT(dead_letter), .late = 1, .help = "dead_letter" },
+	{ "on", SUB_ON, OUT(on), .help = "on (open, resolved: what it is sent; default [open])" },
 };
 #undef OUT
 #undef OUT_WEBHOOK
@@ -2069,15 +2068,23 @@ dump_sources(const struct conf *c, FILE *fp)
 static void
 dump_outputs(const struct conf *c, FILE *fp)
 {
-	size_t i;
+	struct strbuf sb;
+	size_t i, k;
+	int late;
 
+	sb_init(&sb);
+	sb_adds(&sb, "Notification outputs, each on its own thread so detection never waits for "
+	    "them: a list of {");
+	for (late = 0, k = 0; late <= 1; late++)
+		for (i = 0; i < TF_ARRLEN(output_rows); i++)
+			if (output_rows[i].late == late && output_rows[i].help != NULL) {
+				sb_adds(&sb, k++ > 0 ? ", " : "");
+				sb_adds(&sb, output_rows[i].help);
+			}
+	sb_adds(&sb, "}. Keep URLs and secrets in the environment: url: ${SLACK_WEBHOOK_URL}.");
 	fputc('\n', fp);
-	dump_comment(fp, "Notification outputs, each on its own thread so detection never waits "
-	    "for them: a list of {name, type: slack|webhook|falco, url (slack, webhook, "
-	    "falcosidekick) or file (falco JSON lines; - is stdout), min_severity, kinds, rules "
-	    "(rule id globs), on (open, resolved: what it is sent; default [open]), rate_limit "
-	    "(per minute), headers, hmac_secret (webhook: X-Tfdrift-Signature), timeout, retries, "
-	    "dead_letter}. Keep URLs and secrets in the environment: url: ${SLACK_WEBHOOK_URL}.");
+	dump_comment(fp, sb.buf);
+	sb_free(&sb);
 	if (c->noutputs == 0) {
 		fputs("outputs: []\n", fp);
 		return;
