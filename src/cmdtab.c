@@ -162,6 +162,11 @@ const struct cli_opt cli_opts_keys[] = {
 	{ 0, "man", NULL, NULL, "as roff, for the man page's KEYS" }, O_HELP, O_END
 };
 const struct cli_opt cli_opts_help_only[] = { O_HELP, O_END };
+const struct cli_opt cli_opts_completion[] = {
+	{ 0, "store", "PATH", NULL, "with ids: the store to read (default: the configured one)" },
+	{ 'c', "config", "FILE", NULL, "with ids: the configuration naming the store" },
+	O_HELP, O_END
+};
 
 const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_demo,
@@ -441,15 +446,60 @@ put_opt_words(FILE *fp, const struct cli_cmd *c)
 	}
 }
 
+/* The arguments completed with ids from the store (tfdrift completion ids WHAT): a
+ * command's operand (opt NULL) or an option's argument. */
+static const struct {
+	const char *cmd, *opt, *what;
+} id_args[] = {
+	{ "ack", NULL, "findings" },
+	{ "undo", NULL, "decisions" },
+	{ "suppress", "value", "findings" },
+};
+
+/* What id_args completes cmd's operand (opt NULL) or its option opt with, or NULL. */
+static const char *
+id_arg(const char *cmd, const char *opt)
+{
+	size_t i;
+
+	for (i = 0; i < TF_ARRLEN(id_args); i++)
+		if (strcmp(id_args[i].cmd, cmd) == 0 && (opt == NULL ? id_args[i].opt == NULL :
+		    id_args[i].opt != NULL && strcmp(id_args[i].opt, opt) == 0))
+			return id_args[i].what;
+	return NULL;
+}
+
 /* Bash: a case over the command (one or two words), then the previous word (an option's
- * argument: its values, or files), else options or subcommands. */
+ * argument: its values, or files), else options or subcommands. Ids come from the binary
+ * on the command line (tfdrift completion ids), with the line's --store and -c. */
 static void
 completion_bash(FILE *fp)
 {
 	const struct cli_cmd *const *cp, *c;
 	const struct cli_opt *o;
+	const char *what;
 
 	fputs("# bash completion for tfdrift, made by `tfdrift completion bash`\n"
+	    "_tfdrift_ids()\n{\n"
+	    "\tlocal i w store= conf= scope= exe=${COMP_WORDS[0]}\n"
+	    "\tfor ((i = 1; i < ${#COMP_WORDS[@]}; i++)); do\n"
+	    "\t\t[[ $i == \"$COMP_CWORD\" ]] && continue\n"
+	    "\t\tw=${COMP_WORDS[i+1]-}\n"
+	    "\t\t# --store=PATH: bash splits it at the = (COMP_WORDBREAKS)\n"
+	    "\t\t[[ $w == = ]] && w=${COMP_WORDS[i+2]-}\n"
+	    "\t\tcase ${COMP_WORDS[i]} in\n"
+	    "\t\t--store) store=$w ;;\n"
+	    "\t\t--store=*) store=${COMP_WORDS[i]#*=} ;;\n"
+	    "\t\t-c|--config) conf=$w ;;\n"
+	    "\t\t--scope) scope=$w ;;\n"
+	    "\t\tesac\n"
+	    "\tdone\n"
+	    "\t# suppress --value is a finding id only with --scope finding\n"
+	    "\t[[ $1 == findings && -n $scope && $scope != finding ]] && return\n"
+	    "\tstore=${store/#\\~/$HOME} conf=${conf/#\\~/$HOME} exe=${exe/#\\~/$HOME}\n"
+	    "\tCOMPREPLY=($(compgen -W \"$(\"$exe\" completion ids \"$1\" ${store:+--store \"$store\"} \\\n"
+	    "\t    ${conf:+--config \"$conf\"} 2>/dev/null)\" -- \"$cur\"))\n"
+	    "}\n"
 	    "_tfdrift()\n{\n"
 	    "\tlocal cur prev cmd words_ i\n"
 	    "\tcur=${COMP_WORDS[COMP_CWORD]}\n"
@@ -485,7 +535,9 @@ completion_bash(FILE *fp)
 			fprintf(fp, "\t'%s --%s'", c->name, o->lname);
 			if (o->sname != 0)
 				fprintf(fp, "|'%s -%c'", c->name, o->sname);
-			if (o->values != NULL)
+			if ((what = id_arg(c->name, o->lname)) != NULL)
+				fprintf(fp, ") _tfdrift_ids %s; return ;;\n", what);
+			else if (o->values != NULL)
 				fprintf(fp, ") COMPREPLY=($(compgen -W '%s' -- \"$cur\")); return ;;\n",
 				    o->values);
 			else
@@ -506,7 +558,10 @@ completion_bash(FILE *fp)
 		} else {
 			fputs("if [[ $cur == -* ]]; then words_='", fp);
 			put_opt_words(fp, c);
-			fputs("'; else COMPREPLY=($(compgen -f -- \"$cur\")); return; fi ;;\n", fp);
+			if ((what = id_arg(c->name, NULL)) != NULL)
+				fprintf(fp, "'; else _tfdrift_ids %s; return; fi ;;\n", what);
+			else
+				fputs("'; else COMPREPLY=($(compgen -f -- \"$cur\")); return; fi ;;\n", fp);
 		}
 	}
 	fputs("\t*) return ;;\n\tesac\n"
@@ -525,22 +580,167 @@ completion_zsh(FILE *fp)
 	completion_bash(fp);
 }
 
+/* s as one fish single-quoted word: its first line (oneline), or all of it on one line. */
+static void
+put_fish_quoted(FILE *fp, const char *s, int oneline)
+{
+	fputc('\'', fp);
+	for (; *s != '\0' && !(oneline && *s == '\n'); s++) {
+		if (*s == '\'' || *s == '\\')
+			fputc('\\', fp);
+		fputc(*s == '\n' ? ' ' : *s, fp);
+	}
+	fputc('\'', fp);
+}
+
+/* Fish: __tfdrift_cmd finds the command on the line (as bash's script does), and each
+ * command's options, values and subcommands are `complete` lines under that condition. */
+static void
+completion_fish(FILE *fp)
+{
+	const struct cli_cmd *const *cp, *c;
+	const struct cli_opt *o;
+	const char *what;
+
+	fputs("# fish completion for tfdrift, made by `tfdrift completion fish`\n"
+	    "function __tfdrift_cmd --description 'the tfdrift command on the line: one or two words'\n"
+	    "\tset -l words (commandline -opc)\n"
+	    "\tset -e words[1]\n"
+	    "\tset -l cmd ''\n"
+	    "\tset -l skip 0\n"
+	    "\tfor w in $words\n"
+	    "\t\tif test $skip = 1\n"
+	    "\t\t\tset skip 0\n"
+	    "\t\t\tcontinue\n"
+	    "\t\tend\n"
+	    "\t\tswitch $w\n"
+	    "\t\tcase -c --config\n"
+	    "\t\t\ttest -z \"$cmd\"; and set skip 1\n"
+	    "\t\tcase '-*'\n"
+	    "\t\tcase '*'\n"
+	    "\t\t\tif test -z \"$cmd\"\n"
+	    "\t\t\t\tset cmd $w\n"
+	    "\t\t\telse if not string match -q '* *' -- $cmd; and contains -- \"$cmd $w\"", fp);
+	for (cp = cli_cmds; (c = *cp) != NULL; cp++)
+		if (strchr(c->name, ' ') != NULL) {
+			fputc(' ', fp);
+			put_fish_quoted(fp, c->name, 1);
+		}
+	fputs("\n"
+	    "\t\t\t\tset cmd \"$cmd $w\"\n"
+	    "\t\t\tend\n"
+	    "\t\tend\n"
+	    "\tend\n"
+	    "\techo $cmd\n"
+	    "end\n"
+	    "function __tfdrift_is --description 'is the command on the line this one'\n"
+	    "\tset -l c (__tfdrift_cmd)\n"
+	    "\ttest \"$c\" = \"$argv[1]\"\n"
+	    "end\n"
+	    "# ids from the store: the binary on the line, with the line's --store and -c\n"
+	    "function __tfdrift_ids --description 'finding or decision ids from the store'\n"
+	    "\tset -l words (commandline -opc)\n"
+	    "\tset -l exe (string replace -r '^~' -- $HOME $words[1])\n"
+	    "\tset -l args\n"
+	    "\tset -l scope\n"
+	    "\tfor i in (seq 2 (count $words))\n"
+	    "\t\tset -l next (math $i + 1)\n"
+	    "\t\tswitch $words[$i]\n"
+	    "\t\tcase --store -c --config\n"
+	    "\t\t\tset -q words[$next]; and set args $args $words[$i] (string replace -r '^~' -- $HOME $words[$next])\n"
+	    "\t\tcase '--store=*'\n"
+	    "\t\t\tset args $args (string replace -r '^--store=~' -- --store=$HOME $words[$i])\n"
+	    "\t\tcase --scope\n"
+	    "\t\t\tset -q words[$next]; and set scope $words[$next]\n"
+	    "\t\tend\n"
+	    "\tend\n"
+	    "\t# suppress --value is a finding id only with --scope finding\n"
+	    "\tif test \"$argv[1]\" = findings -a -n \"$scope\" -a \"$scope\" != finding\n"
+	    "\t\treturn\n"
+	    "\tend\n"
+	    "\t$exe completion ids $argv[1] $args 2>/dev/null\n"
+	    "end\n"
+	    "complete -c tfdrift -e\n"
+	    "complete -c tfdrift -n \"__tfdrift_is ''\" -s c -l config -r -F -d 'configuration file'\n"
+	    "complete -c tfdrift -n \"__tfdrift_is ''\" -s h -l help -d 'the commands'\n"
+	    "complete -c tfdrift -n \"__tfdrift_is ''\" -s V -l version -d 'the version'\n", fp);
+	for (cp = cli_cmds; (c = *cp) != NULL; cp++) {
+		const char *sp = strchr(c->name, ' ');
+
+		/* The command (or subcommand) itself, offered where its parent is complete. */
+		fputs("complete -c tfdrift -n ", fp);
+		if (sp == NULL)
+			fputs("\"__tfdrift_is ''\"", fp);
+		else
+			fprintf(fp, "\"__tfdrift_is '%.*s'\"", (int)(sp - c->name), c->name);
+		fputs(" -f -a ", fp);
+		put_fish_quoted(fp, sp != NULL ? sp + 1 : c->name, 1);
+		fputs(" -d ", fp);
+		put_fish_quoted(fp, c->summary, 1);
+		fputc('\n', fp);
+		if ((what = id_arg(c->name, NULL)) != NULL)
+			fprintf(fp, "complete -c tfdrift -n \"__tfdrift_is '%s'\" -f -a '(__tfdrift_ids %s)'\n",
+			    c->name, what);
+		for (o = c->opts; o->lname != NULL; o++) {
+			fprintf(fp, "complete -c tfdrift -n \"__tfdrift_is '%s'\"", c->name);
+			if (o->sname != 0)
+				fprintf(fp, " -s %c", o->sname);
+			fprintf(fp, " -l %s", o->lname);
+			if (o->arg != NULL && (what = id_arg(c->name, o->lname)) != NULL)
+				fprintf(fp, " -x -a '(__tfdrift_ids %s)'", what);
+			else if (o->arg != NULL && o->values != NULL) {
+				fputs(" -x -a ", fp);
+				put_fish_quoted(fp, o->values, 1);
+			} else if (o->arg != NULL)
+				fputs(" -r -F", fp);
+			fputs(" -d ", fp);
+			put_fish_quoted(fp, o->desc, 0);
+			fputc('\n', fp);
+		}
+	}
+}
+
+/* tfdrift completion bash|zsh|fish, or ids findings|decisions [--store PATH] [-c FILE]. */
 int
 cmd_completion(int argc, char **argv)
 {
-	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-		cli_help(stdout, "completion");
-		return 0;
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, 'D' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *store = NULL, *config = NULL, *what;
+	int ch;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'D': store = optarg; break;
+		case 'c': config = optarg; break;
+		case 'h': cli_help(stdout, "completion"); return 0;
+		default: return cli_opt_error("completion", argv);
+		}
 	}
-	if (argc >= 2 && argv[1][0] == '-')
-		return cli_usage_error("completion", "unknown option %s", argv[1]);
-	if (argc != 2)
-		return cli_usage_error("completion", "expected one shell: bash or zsh");
-	if (strcmp(argv[1], "bash") == 0)
+	if (optind < argc && strcmp(argv[optind], "ids") == 0) {
+		what = optind + 1 < argc ? argv[optind + 1] : "";
+		if (optind + 2 != argc || (strcmp(what, "findings") != 0 &&
+		    strcmp(what, "decisions") != 0))
+			return cli_usage_error("completion", "ids: expected findings or decisions");
+		return completion_ids(stdout, what, store, config);
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("completion", "expected one shell: bash, zsh or fish");
+	if (store != NULL || config != NULL)
+		return cli_usage_error("completion", "--store and --config go with ids only");
+	if (strcmp(argv[optind], "bash") == 0)
 		completion_bash(stdout);
-	else if (strcmp(argv[1], "zsh") == 0)
+	else if (strcmp(argv[optind], "zsh") == 0)
 		completion_zsh(stdout);
+	else if (strcmp(argv[optind], "fish") == 0)
+		completion_fish(stdout);
 	else
-		return cli_usage_error("completion", "%s: expected bash or zsh", argv[1]);
+		return cli_usage_error("completion", "%s: expected bash, zsh, fish or ids", argv[optind]);
 	return 0;
 }

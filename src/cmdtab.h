@@ -38,6 +38,7 @@ extern const struct cli_opt cli_opts_demo[], cli_opts_ui[], cli_opts_watch[], cl
     cli_opts_export[], cli_opts_blame[], cli_opts_ack[], cli_opts_suppress[], cli_opts_undo[],
     cli_opts_freeze_add[], cli_opts_freeze_list[], cli_opts_freeze_end[], cli_opts_coverage[],
     cli_opts_config_check[], cli_opts_keys[], cli_opts_help_only[];
+extern const struct cli_opt cli_opts_completion[];
 
 const struct cli_cmd *cli_cmd_find(const char *name);
 
@@ -51,5 +52,10 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 /* After getopt_long (opterr 0) returned '?': what was wrong with argv[optind - 1], as a
  * usage error; CLI_EXIT_USAGE. */
 int cli_opt_error(const char *cmd, char **argv);
+
+/* tfdrift completion ids WHAT (findings: the open finding ids; decisions: those undo can
+ * cancel), from store_path, else the store config (a file, NULL: the usual places) names;
+ * one per line on fp. 0, or 1 quietly when the store cannot be read (completion_ids.c). */
+int completion_ids(FILE *fp, const char *what, const char *store_path, const char *config);
 
 #endif

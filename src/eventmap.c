@@ -1874,7 +1874,16 @@ eventmap_load_report(const char *dir, FILE *fp)
 	struct eventmap *m = NULL;
 	char **errs = NULL;
 	size_t nerrs = 0, i;
+	char *builtin = xasprintf("%s/rules/events", tf_datadir());
+	char *missing = strcmp(dir, builtin) == 0 ? tf_datadir_missing("rules/events") : NULL;
 
+	free(builtin);
+	if (missing != NULL) {
+		/* The default maps: say where they were looked for and how to point elsewhere. */
+		fprintf(fp, "tfdrift: %s\n", missing);
+		free(missing);
+		return NULL;
+	}
 	if (eventmap_load_dir(dir, &m, &errs, &nerrs) != 0) {
 		for (i = 0; i < nerrs; i++)
 			fprintf(fp, "tfdrift: %s\n", errs[i]);

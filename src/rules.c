@@ -1287,8 +1287,13 @@ rules_load_configured(const struct conf *c, struct rules **out, char ***errs, si
 
 	if (c->rules_dirs.n == 0) {
 		char *dir = xasprintf("%s/rules", tf_datadir());
+		char *missing = tf_datadir_missing("rules");
 
-		rules_load_path(r, dir, errs, nerrs);
+		if (missing != NULL) {
+			*errs = xreallocarray(*errs, *nerrs + 1, sizeof **errs);
+			(*errs)[(*nerrs)++] = missing;
+		} else
+			rules_load_path(r, dir, errs, nerrs);
 		free(dir);
 	}
 	for (i = 0; i < c->rules_dirs.n; i++)

@@ -1713,6 +1713,27 @@ store_count_findings(struct store *st, char **err)
 }
 
 int
+store_each_open_finding_id(struct store *st, size_t limit,
+    void (*fn)(void *ctx, const char *id), void *ctx, char **err)
+{
+	const char *doing = "list the open findings";
+	sqlite3_stmt *s;
+	int rc;
+
+	if (prep(st, "SELECT id FROM findings WHERE status = 'open'"
+	    " ORDER BY event_time DESC, id LIMIT ?", &s, doing, err) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (sqlite3_column_text(s, 0) != NULL)
+			fn(ctx, (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sql_fail(st, rc, doing, 0, err);
+	return 0;
+}
+
+int
 store_history(struct store *st, const char *resource_key, int64_t since_ms, int64_t until_ms,
     const char *exclude_id, size_t limit, struct finding_history **out, size_t *n, char **err)
 {

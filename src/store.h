@@ -160,6 +160,10 @@ int store_load_reevaluable(struct store *st, struct finding_list *out, char **er
 int store_put_resolutions(struct store *st, const struct finding_list *l, char **err);
 /* Number of stored findings, or -1 with *err. */
 int64_t store_count_findings(struct store *st, char **err);
+/* The ids of the findings not resolved, newest event first, at most limit, each passed to
+ * fn (shell completion). 0, or -1 with *err. */
+int store_each_open_finding_id(struct store *st, size_t limit,
+    void (*fn)(void *ctx, const char *id), void *ctx, char **err);
 /* The stored findings by status, with the store's triage at now_ms: what counting the
  * findings store_load_findings(STORE_STATUS_ALL) reads gives, without reading their JSON
  * (the status column, and for triage the id, resource, actor and event name columns; the

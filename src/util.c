@@ -943,19 +943,29 @@ tf_sha256_hex(const void *data, size_t n, char *out, size_t hexlen)
 const char *
 tf_datadir(void)
 {
-	static const char *dir;
 	const char *env = getenv("TFDRIFT_DATADIR");
-	struct stat st;
 
 	if (env != NULL && *env != '\0')
 		return env;
-	if (dir != NULL)
-		return dir;
-	if (stat(PKGDATADIR "/rules/events", &st) == 0 && S_ISDIR(st.st_mode))
-		dir = PKGDATADIR;
-	else
-		dir = ABS_TOP_SRCDIR;
-	return dir;
+	return PKGDATADIR;
+}
+
+char *
+tf_datadir_missing(const char *sub)
+{
+	const char *dir = tf_datadir();
+	const char *env = getenv("TFDRIFT_DATADIR");
+	char *path = xasprintf("%s/%s", dir, sub);
+	char *msg = NULL;
+	struct stat st;
+	int e = stat(path, &st) != 0 ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR : 0;
+
+	if (e != 0)
+		msg = xasprintf("no data directory %s: %s (%s)", path, strerror(e),
+		    env != NULL && *env != '\0' ? "TFDRIFT_DATADIR names it" :
+		    "the installed data is missing; set TFDRIFT_DATADIR to the directory holding rules/ and themes/");
+	free(path);
+	return msg;
 }
 
 /* Optimal string alignment distance, case-insensitive, for "did you mean". */

@@ -214,8 +214,11 @@ const char *tf_home_dir(void);
 /* An XDG base directory: $VAR when it is an absolute path, else $HOME/fallback. Heap. */
 char *tf_xdg_dir(const char *var, const char *fallback);
 
-/* Where installed data (rules/, themes/) lives: TFDRIFT_DATADIR, then $(pkgdatadir),
- * then the source tree the binary was built from. Returns a static string. */
+/* Where installed data (rules/, themes/) lives: TFDRIFT_DATADIR when set, else
+ * $(pkgdatadir). Never the source tree: the tests set TFDRIFT_DATADIR. */
 const char *tf_datadir(void);
+/* NULL when tf_datadir()/sub is a directory, else a message naming that path and
+ * TFDRIFT_DATADIR (heap). */
+char *tf_datadir_missing(const char *sub);
 
 #endif

@@ -38,9 +38,13 @@ const struct cli_cmd cli_cmd_help = {
 
 const struct cli_cmd cli_cmd_completion = {
 	.name = "completion",
-	.args = "bash|zsh",
+	.args = "bash|zsh|fish | ids findings|decisions [--store PATH]",
 	.summary = "Prints a completion script for the shell.\n"
 	    "E.g. source <(tfdrift completion bash).",
-	.opts = cli_opts_help_only,
+	.opts = cli_opts_completion,
+	.more = "completion ids lists what the scripts complete ack's and suppress --value's finding\n"
+	    "ids (findings: the open ones) and undo's decision ids (decisions: the acks and\n"
+	    "suppressions not undone) with, one per line, newest first, from --store or the\n"
+	    "configured store; a store it cannot read prints nothing and exits 1.\n",
 	.exec = cmd_completion,
 };

@@ -379,7 +379,13 @@ ui_dashboard(const struct ui_opts *o)
 	}
 	if (demo) {
 		const char *names[] = { "prod.tfstate", "gcp.tfstate", "cloudtrail.json", "gcp-audit.json" };
+		char *missing = tf_datadir_missing("doc/examples");
 
+		if (missing != NULL) {
+			fprintf(stderr, "tfdrift demo: %s\n", missing);
+			free(missing);
+			goto out;
+		}
 		for (i = 0; i < 4; i++) {
 			char *p = xasprintf("%s/doc/examples/%s", tf_datadir(), names[i]);
 

@@ -226,7 +226,7 @@ tw() {
 	shift
 	rm -f "$T_TMP/$_p.db"
 	t_run env -i PATH="$PATH" HOME="$H" AWS_CONFIG_FILE="$CFG" TFDRIFT_TRACE="$T_TMP/trace" \
-	    AWS_SHARED_CREDENTIALS_FILE="$T_TMP/none" AWS_EC2_METADATA_DISABLED=true "$@" \
+	    TFDRIFT_DATADIR="$TFDRIFT_DATADIR" AWS_SHARED_CREDENTIALS_FILE="$T_TMP/none" AWS_EC2_METADATA_DISABLED=true "$@" \
 	    ${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} ${UBSAN_OPTIONS:+UBSAN_OPTIONS=$UBSAN_OPTIONS} \
 	    "$TFDRIFT" -c "$T_TMP/$_p.yaml" watch --once
 }
@@ -310,7 +310,7 @@ sources:
   files: [$T_TMP/none.json]
 CONF
 t_run env -i PATH="$PATH" HOME="$H" AWS_CONFIG_FILE="$CFG" AWS_CA_BUNDLE="$T_TMP/gone.pem" \
-    "$TFDRIFT" -c "$T_TMP/s3.yaml" watch --once
+    TFDRIFT_DATADIR="$TFDRIFT_DATADIR" "$TFDRIFT" -c "$T_TMP/s3.yaml" watch --once
 t_is "an S3 state with a missing AWS_CA_BUNDLE: exit 1" "$T_RC" 1
 t_like "naming the state, the file and the variable" "$T_ERR" \
     "s3://state-bucket/prod/terraform.tfstate.*: $T_TMP/gone.pem: .*\(the CA bundle named by AWS_CA_BUNDLE\)"

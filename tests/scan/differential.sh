@@ -394,8 +394,7 @@ done
 
 # ---- Cloud Logging ----
 . "$TOP_SRCDIR/tests/mock/mock.sh"
-if need_cmd node && need_cmd npm && need_cmd openssl; then
-	mock_need_node
+if need_cmd openssl && mock_node_ready; then
 	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T_TMP/sa.pem" 2> /dev/null
 	openssl pkey -in "$T_TMP/sa.pem" -pubout -out "$T_TMP/sa.pub" 2> /dev/null
 	EMAIL=differ@tfdrift-test.iam.gserviceaccount.com
@@ -412,7 +411,7 @@ client_email:process.argv[3],token_uri:process.argv[4]+"/token"}))' "$T_TMP/sa.p
 	logging_paths ops-last-gcp "$EX/gcp.tfstate" -- "$D/gcp-ops-last-only.json"
 	logging_paths ops-late-gcp "$EX/gcp.tfstate" -- "$D/gcp-ops-late-first.json"
 else
-	t_skip "the Cloud Logging paths" "node, npm or openssl is missing"
+	t_skip "the Cloud Logging paths" "${MOCK_SKIP_REASON:-openssl is missing}"
 fi
 
 # ---- the public samples ----
@@ -423,7 +422,7 @@ if need_shared; then
 	files_paths shared "$EX/prod.tfstate" "$EX/gcp.tfstate" -- $CT $GA
 	# shellcheck disable=SC2086
 	dashboard_path shared "$EX/prod.tfstate" "$EX/gcp.tfstate" -- $CT $GA
-	if need_cmd node && need_cmd npm && need_cmd openssl; then
+	if need_cmd openssl && mock_node_ready; then
 		# gce4 and gke5 repeat gce2's insertIds under other projects: which poller lists
 		# them first would be a race between sources, not a difference between paths.
 		GL=$(ls "$SHARED_DATA"/gcpaudit/gcpdiag_*.json | grep -v -e _gce4_ -e _gke5_)

@@ -126,8 +126,8 @@ usage_error "rules check with an option" "rules check" "unknown option --frob" \
 usage_error "rules coverage --format xml" "rules coverage" "--format xml: expected text, json or tsv" \
     "$TFDRIFT" rules coverage --format xml
 usage_error "an ambiguous abbreviation" scan "option --s is ambiguous" "$TFDRIFT" scan --s x
-usage_error "completion of an unknown shell" completion "fish: expected bash or zsh" \
-    "$TFDRIFT" completion fish
+usage_error "completion of an unknown shell" completion "tcsh: expected bash, zsh, fish or ids" \
+    "$TFDRIFT" completion tcsh
 
 # ---- the man page: every command and option of the table, and nothing else ----
 man=$TOP_BUILDDIR/doc/tfdrift.1
