@@ -1119,6 +1119,12 @@ struct sub_option {
 	size_t off[3];
 	size_t text_off;             /* SUB_SECRET*, SUB_HEADERS: the value as written */
 	int64_t min_ms;              /* SUB_DURATION */
+	/* The default of a number (SUB_DURATION in ms, SUB_COUNT, SUB_RETRIES, SUB_ON) for
+	 * type t, def[0] for every output; 0 for the others. */
+	int64_t def[3];
+	/* For type t (need[0] for every output): the key is required, and this is the example
+	 * in "has no KEY (EXAMPLE)"; NULL: optional. */
+	const char *need[3];
 	const char *const *names;    /* SUB_LIST: the values allowed, or NULL */
 	size_t nnames;
 	int late;
@@ -1134,21 +1140,27 @@ static const char *const source_type_names[] = { "aws", "gcp", "falco" };
 #define GCP(f) offsetof(struct conf_gcp_source, f)
 #define FALCO(f) offsetof(struct conf_falco_source, f)
 static const struct sub_option source_rows[] = {
-	{ "name", SUB_TEXT, { AWS(name), GCP(name), FALCO(name) }, .late = 0 },
+	{ "name", SUB_TEXT, { AWS(name), GCP(name), FALCO(name) },     /* row 0: the name */
+	  .need = { "name: prod; it labels the source in the dashboard and in findings",
+		    "name: corp", "name: falco" } },
 	{ "profile", SUB_TEXT, { AWS(profile), NONE, NONE }, .late = 0 },
-	{ "project", SUB_TEXT, { NONE, GCP(project), NONE }, .late = 0 },
-	{ "path", SUB_SOCKET, { NONE, NONE, FALCO(path) }, .late = 0 },
+	{ "project", SUB_TEXT, { NONE, GCP(project), NONE },
+	  .need = { NULL, "project: my-project-id" } },
+	{ "path", SUB_SOCKET, { NONE, NONE, FALCO(path) },
+	  .need = { NULL, NULL, "path: -, a file, or unix:/run/falco/tfdrift.sock" } },
 	{ "regions", SUB_LIST, { AWS(regions), NONE, NONE }, .late = 0 },
 	{ "poll_interval", SUB_DURATION, { AWS(poll_interval_ms), GCP(poll_interval_ms), NONE },
-	  .min_ms = 1000 },
-	{ "lookback", SUB_DURATION, { AWS(lookback_ms), GCP(lookback_ms), NONE }, .late = 0 },
+	  .min_ms = 1000, .def = { 60000, 30000 } },
+	{ "lookback", SUB_DURATION, { AWS(lookback_ms), GCP(lookback_ms), NONE },
+	  .def = { 15 * 60000, 15 * 60000 } },
 	{ "endpoint", SUB_URL, { AWS(endpoint), GCP(endpoint), NONE }, .late = 1 },
 	{ "sqs_queue", SUB_URL, { AWS(sqs_queue), NONE, NONE }, .late = 1 },
 	{ "sqs_region", SUB_STRING, { AWS(sqs_region), NONE, NONE }, .late = 1 },
 	{ "sqs_endpoint", SUB_URL, { AWS(sqs_endpoint), NONE, NONE }, .late = 1 },
 	{ "s3_endpoint", SUB_URL, { AWS(s3_endpoint), NONE, NONE }, .late = 1 },
 	{ "data_access", SUB_BOOL, { NONE, GCP(data_access), NONE }, .late = 1 },
-	{ "max_pages", SUB_COUNT, { AWS(max_pages), GCP(max_pages), NONE }, .late = 0 },
+	{ "max_pages", SUB_COUNT, { AWS(max_pages), GCP(max_pages), NONE },
+	  .def = { PAGING_DEFAULT_MAX_PAGES, PAGING_DEFAULT_MAX_PAGES } },
 };
 #undef AWS
 #undef GCP
@@ -1160,8 +1172,11 @@ static const struct sub_option source_rows[] = {
 #define OUT_WEBHOOK(f) { NONE, offsetof(struct conf_output, f), NONE }
 #define OUT_TEXT(f) offsetof(struct conf_output, f)
 static const struct sub_option output_rows[] = {
-	{ "name", SUB_TEXT, OUT(name), .help = "name" },
-	{ "type", SUB_OUTPUT_TYPE, OUT(type), .help = "type: slack|webhook|falco" },
+	{ "name", SUB_TEXT, OUT(name), .help = "name",                 /* row 0: the name */
+	  .need = { "name: slack-sre; it labels the output in the Sources view and keys its "
+		    "dedup" } },
+	{ "type", SUB_OUTPUT_TYPE, OUT(type), .help = "type: slack|webhook|falco",
+	  .need = { "type: slack, webhook or falco" } },
 	{ "url", SUB_SECRET_URL, OUT(url), OUT_TEXT(url_text),
 	  .help = "url (slack, webhook, falcosidekick) or file (falco JSON lines; - is stdout)" },
 	{ "file", SUB_FILE, OUT(file), .help = NULL },
@@ -1174,10 +1189,12 @@ static const struct sub_option output_rows[] = {
 	  .help = "headers" },
 	{ "hmac_secret", SUB_SECRET, OUT_WEBHOOK(hmac_secret), OUT_TEXT(hmac_secret_text),
 	  .late = 1, .help = "hmac_secret (webhook: X-Tfdrift-Signature)" },
-	{ "timeout", SUB_DURATION, OUT(timeout_ms), .min_ms = 100, .late = 1, .help = "timeout" },
-	{ "retries", SUB_RETRIES, OUT(retries), .late = 1, .help = "retries" },
+	{ "timeout", SUB_DURATION, OUT(timeout_ms), .min_ms = 100, .def = { 10000 }, .late = 1,
+	  .help = "timeout" },
+	{ "retries", SUB_RETRIES, OUT(retries), .def = { 3 }, .late = 1, .help = "retries" },
 	{ "dead_letter", SUB_PATH, OUT(dead_letter), .late = 1, .help = "dead_letter" },
-	{ "on", SUB_ON, OUT(on), .help = "on (open, resolved: what it is sent; default [open])" },
+	{ "on", SUB_ON, OUT(on), .def = { CONF_ON_OPEN },
+	  .help = "on (open, resolved: what it is sent; default [open])" },
 };
 #undef OUT
 #undef OUT_WEBHOOK
@@ -1209,6 +1226,28 @@ static void *
 sub_text(const struct sub_option *r, const void *base)
 {
 	return (char *)base + r->text_off;
+}
+
+/* An item of type t (-1: an output) with every key at its default. */
+static void
+sub_init(const struct sub_option *rows, size_t n, int t, void *base, size_t size)
+{
+	size_t i;
+
+	memset(base, 0, size);
+	for (i = 0; i < n; i++) {
+		const struct sub_option *r = &rows[i];
+		int64_t def = r->def[t >= 0 ? t : 0];
+
+		if (!sub_takes(r, t) || def == 0)
+			continue;
+		if (r->type == SUB_DURATION)
+			*(int64_t *)sub_field(r, t, base) = def;
+		else if (r->type == SUB_RETRIES)
+			*(int *)sub_field(r, t, base) = (int)def;
+		else
+			*(unsigned *)sub_field(r, t, base) = (unsigned)def;   /* SUB_COUNT, SUB_ON */
+	}
 }
 
 /* Free what an item of type t (-1: an output) holds, and zero it. */
@@ -1511,9 +1550,20 @@ load_sub_value(const struct sub_option *r, int t, void *base, struct ydoc *d, ya
 	    nerrs);
 }
 
+/* "WHERE has no KEY (EXAMPLE)", with "(NAME)" after WHERE once the item has a name: a key an
+ * item needs. Returns 1 (bad). */
+static int
+sub_missing(struct ydoc *d, yaml_node_t *it, const char *where, const char *name,
+    const char *key, const char *example, char ***errs, size_t *nerrs)
+{
+	yerr_add(errs, nerrs, d, it, "%s%s%s%s has no %s (%s)", where, name ? " (" : "",
+	    name ? name : "", name ? ")" : "", key, example);
+	return 1;
+}
+
 /* The keys of mapping it into the item at base, a sources.TYPE item (t) or an outputs item
  * (t = -1), as `where` ("sources.aws item 2"): every key known to the table, given once and
- * good. given[] (one a row, zeroed) keeps each key's node. 0, or -1 after errors. */
+ * good, and the keys it needs given. given[] (one a row, zeroed) keeps each key's node. 0, or -1 after errors. */
 static int
 load_sub(const struct sub_option *rows, size_t nrows, int t, void *base, struct ydoc *d,
     yaml_node_t *it, const char *where, yaml_node_t **given, char ***errs, size_t *nerrs)
@@ -1537,6 +1587,13 @@ load_sub(const struct sub_option *rows, size_t nrows, int t, void *base, struct 
 		given[row[x]] = k;
 		bad |= load_sub_value(&rows[row[x]], t, base, d, v, where, errs, nerrs) != 0;
 	}
+	/* The first key missing of those type t needs, named with the item (rows[0]) if it
+	 * has a name by then. */
+	for (i = 0; !bad && i < nrows; i++)
+		if (sub_takes(&rows[i], t) && rows[i].need[t >= 0 ? t : 0] != NULL &&
+		    given[i] == NULL)
+			bad = sub_missing(d, it, where, i > 0 ? *(char *const *)sub_field(&rows[0], t,
+			    base) : NULL, rows[i].name, rows[i].need[t >= 0 ? t : 0], errs, nerrs);
 	free(what);
 	free(row);
 	free(first);
@@ -1723,16 +1780,23 @@ conf_sources_clear(struct conf_sources *s)
 	memset(s, 0, sizeof *s);
 }
 
-/* The keys of a sources item of type t into base; where (heap) or NULL after a non-mapping. */
+/* sources.TYPE item `it` (number idx) into base, of type t and size bytes, at line and col:
+ * the defaults, then its keys. Returns its messages' prefix ("sources.gcp item 2", heap) with
+ * *bad set, or NULL after an item that is not a mapping. */
 static char *
-load_source_keys(int t, void *base, struct ydoc *d, yaml_node_t *it, size_t idx,
-    const char *hint, int *bad, char ***errs, size_t *nerrs)
+load_source_keys(int t, void *base, size_t size, int *line, int *col, struct ydoc *d,
+    yaml_node_t *it, size_t idx, int *bad, char ***errs, size_t *nerrs)
 {
+	static const char *const hints[] = { "name:, regions: or sqs_queue:, ...",
+		"name:, project:, ...", "name:, path:" };
 	yaml_node_t *given[TF_ARRLEN(source_rows)] = { 0 };
 	char *list = xasprintf("sources.%s", source_type_names[t]);
-	char *where = sub_item_where(d, it, list, idx, hint, errs, nerrs);
+	char *where = sub_item_where(d, it, list, idx, hints[t], errs, nerrs);
 
 	free(list);
+	sub_init(source_rows, TF_ARRLEN(source_rows), t, base, size);
+	*line = ynode_line(it);
+	*col = ynode_col(it);
 	if (where != NULL)
 		*bad = load_sub(source_rows, TF_ARRLEN(source_rows), t, base, d, it, where, given,
 		    errs, nerrs) != 0;
@@ -1746,20 +1810,9 @@ load_aws_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_aws_sou
 	char *where;
 	int bad = 0;
 
-	memset(a, 0, sizeof *a);
-	a->poll_interval_ms = 60000;
-	a->lookback_ms = 15 * 60000;
-	a->max_pages = PAGING_DEFAULT_MAX_PAGES;
-	a->line = ynode_line(it);
-	a->col = ynode_col(it);
-	if ((where = load_source_keys(SRC_AWS, a, d, it, idx, "name:, regions: or sqs_queue:, ...",
-	    &bad, errs, nerrs)) == NULL)
+	if ((where = load_source_keys(SRC_AWS, a, sizeof *a, &a->line, &a->col, d, it, idx, &bad,
+	    errs, nerrs)) == NULL)
 		return -1;
-	if (!bad && a->name == NULL) {
-		yerr_add(errs, nerrs, d, it, "%s has no name (name: prod; it labels the source in "
-		    "the dashboard and in findings)", where);
-		bad = 1;
-	}
 	if (!bad && a->regions.n == 0 && a->sqs_queue == NULL) {
 		yerr_add(errs, nerrs, d, it, "%s (%s): give regions: [eu-west-1, us-east-1] to poll "
 		    "CloudTrail, or sqs_queue: URL to read a queue", where, a->name);
@@ -1775,58 +1828,16 @@ load_aws_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_aws_sou
 	return bad ? -1 : 0;
 }
 
+/* A sources.gcp or sources.falco item: its keys are all there is to check. */
 static int
-load_gcp_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_gcp_source *g,
-    char ***errs, size_t *nerrs)
+load_source(int t, void *base, size_t size, int *line, int *col, struct ydoc *d,
+    yaml_node_t *it, size_t idx, char ***errs, size_t *nerrs)
 {
-	char *where;
 	int bad = 0;
+	char *where = load_source_keys(t, base, size, line, col, d, it, idx, &bad, errs, nerrs);
 
-	memset(g, 0, sizeof *g);
-	g->poll_interval_ms = 30000;
-	g->lookback_ms = 15 * 60000;
-	g->max_pages = PAGING_DEFAULT_MAX_PAGES;
-	g->line = ynode_line(it);
-	g->col = ynode_col(it);
-	if ((where = load_source_keys(SRC_GCP, g, d, it, idx, "name:, project:, ...", &bad, errs,
-	    nerrs)) == NULL)
+	if (where == NULL)
 		return -1;
-	if (!bad && g->name == NULL) {
-		yerr_add(errs, nerrs, d, it, "%s has no name (name: corp)", where);
-		bad = 1;
-	}
-	if (!bad && g->project == NULL) {
-		yerr_add(errs, nerrs, d, it, "%s (%s) has no project (project: my-project-id)", where,
-		    g->name);
-		bad = 1;
-	}
-	free(where);
-	return bad ? -1 : 0;
-}
-
-/* sources.falco item: {name, path}. */
-static int
-load_falco_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_falco_source *fs,
-    char ***errs, size_t *nerrs)
-{
-	char *where;
-	int bad = 0;
-
-	memset(fs, 0, sizeof *fs);
-	fs->line = ynode_line(it);
-	fs->col = ynode_col(it);
-	if ((where = load_source_keys(SRC_FALCO, fs, d, it, idx, "name:, path:", &bad, errs,
-	    nerrs)) == NULL)
-		return -1;
-	if (!bad && fs->name == NULL) {
-		yerr_add(errs, nerrs, d, it, "%s has no name (name: falco)", where);
-		bad = 1;
-	}
-	if (!bad && fs->path == NULL) {
-		yerr_add(errs, nerrs, d, it, "%s (%s) has no path (path: -, a file, or "
-		    "unix:/run/falco/tfdrift.sock)", where, fs->name);
-		bad = 1;
-	}
 	free(where);
 	return bad ? -1 : 0;
 }
@@ -1871,7 +1882,9 @@ load_sources(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs, size_
 
 			if (f == 3) {
 				s.falco = xreallocarray(s.falco, s.nfalco + 1, sizeof *s.falco);
-				if (load_falco_source(d, it, j, &s.falco[s.nfalco], errs, nerrs) == 0)
+				if (load_source(SRC_FALCO, &s.falco[s.nfalco], sizeof *s.falco,
+				    &s.falco[s.nfalco].line, &s.falco[s.nfalco].col, d, it, j, errs,
+				    nerrs) == 0)
 					s.nfalco++;
 				else
 					falco_source_clear(&s.falco[s.nfalco]);
@@ -1883,7 +1896,8 @@ load_sources(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs, size_
 					aws_source_clear(&s.aws[s.naws]);
 			} else {
 				s.gcp = xreallocarray(s.gcp, s.ngcp + 1, sizeof *s.gcp);
-				if (load_gcp_source(d, it, j, &s.gcp[s.ngcp], errs, nerrs) == 0)
+				if (load_source(SRC_GCP, &s.gcp[s.ngcp], sizeof *s.gcp, &s.gcp[s.ngcp].line,
+				    &s.gcp[s.ngcp].col, d, it, j, errs, nerrs) == 0)
 					s.ngcp++;
 				else
 					gcp_source_clear(&s.gcp[s.ngcp]);
@@ -1936,10 +1950,7 @@ load_output(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_output *o,
 	size_t i;
 	int bad;
 
-	memset(o, 0, sizeof *o);
-	o->timeout_ms = 10000;
-	o->retries = 3;
-	o->on = CONF_ON_OPEN;
+	sub_init(output_rows, TF_ARRLEN(output_rows), -1, o, sizeof *o);
 	o->line = ynode_line(it);
 	o->col = ynode_col(it);
 	if ((where = sub_item_where(d, it, "outputs", idx, "name:, type:, url: or file:, ...",
@@ -1947,16 +1958,6 @@ load_output(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_output *o,
 		return -1;
 	bad = load_sub(output_rows, TF_ARRLEN(output_rows), -1, o, d, it, where, given, errs,
 	    nerrs) != 0;
-	if (!bad && o->name == NULL) {
-		yerr_add(errs, nerrs, d, it, "%s has no name (name: slack-sre; it labels the output "
-		    "in the Sources view and keys its dedup)", where);
-		bad = 1;
-	}
-	if (!bad && given[1] == NULL) {     /* output_rows[1]: type */
-		yerr_add(errs, nerrs, d, it, "%s (%s) has no type (type: slack, webhook or falco)",
-		    where, o->name);
-		bad = 1;
-	}
 	if (!bad && o->type != COUT_FALCO && (o->url == NULL || o->file != NULL)) {
 		yerr_add(errs, nerrs, d, it, "%s (%s): a %s output needs url: (and no file:); "
 		    "write url: ${VAR} to keep the secret in the environment", where, o->name,
