@@ -22,6 +22,7 @@
 #include <openssl/evp.h>
 
 #include "aws_creds.h"
+#include "compat.h"
 #include "util.h"
 
 extern char **environ;
@@ -735,9 +736,7 @@ run_process(const char *profile, const char *cmdline, struct aws_keys_buf *out, 
 	status = (r & 0xff) << 8;       /* how wait() reports exit(r) */
 	goto finished;
 #endif
-	if (pipe(po) != 0 || pipe(pe) != 0 || fcntl(po[0], F_SETFD, FD_CLOEXEC) != 0 ||
-	    fcntl(po[1], F_SETFD, FD_CLOEXEC) != 0 || fcntl(pe[0], F_SETFD, FD_CLOEXEC) != 0 ||
-	    fcntl(pe[1], F_SETFD, FD_CLOEXEC) != 0) {
+	if (compat_pipe(po, 0) != 0 || compat_pipe(pe, 0) != 0) {
 		tf_err(err, "%s: pipe: %s", what, strerror(errno));
 		goto out;
 	}

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "compat.h"
 #include "engine.h"
 #include "freeze.h"
 #include "http.h"
@@ -101,7 +102,6 @@ engine_new(struct detector *det, struct store *store, size_t queue_cap,
     const struct engine_consumer *c)
 {
 	struct engine *e = xcalloc(1, sizeof *e);
-	pthread_condattr_t ca;
 
 	e->det = det;
 	e->store = store;
@@ -110,14 +110,11 @@ engine_new(struct detector *det, struct store *store, size_t queue_cap,
 	e->q = xcalloc(e->cap, sizeof *e->q);
 	pthread_mutex_init(&e->mu, NULL);
 	pthread_mutex_init(&e->store_mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&e->not_empty, &ca);
-	pthread_cond_init(&e->not_full, &ca);
-	pthread_cond_init(&e->stop_cv, &ca);
-	pthread_cond_init(&e->saved_cv, &ca);
-	pthread_cond_init(&e->done_cv, &ca);
-	pthread_condattr_destroy(&ca);
+	compat_cond_init_mono(&e->not_empty);
+	compat_cond_init_mono(&e->not_full);
+	compat_cond_init_mono(&e->stop_cv);
+	compat_cond_init_mono(&e->saved_cv);
+	compat_cond_init_mono(&e->done_cv);
 	return e;
 }
 
@@ -432,15 +429,12 @@ state_main(void *arg)
 
 	for (;;) {
 		struct state_index *ix = NULL;
-		struct timespec ts;
 		char *err = NULL;
 		int stop;
 
-		ts.tv_sec = next / 1000;
-		ts.tv_nsec = (long)(next % 1000) * 1000000L;
 		pthread_mutex_lock(&e->mu);
 		while (!e->stop && !e->refresh_now && tf_mono_ms() < next)
-			if (pthread_cond_timedwait(&e->stop_cv, &e->mu, &ts) == ETIMEDOUT)
+			if (compat_cond_wait_until(&e->stop_cv, &e->mu, next) == ETIMEDOUT)
 				break;
 		stop = e->stop;
 		e->refresh_now = 0;
@@ -637,14 +631,11 @@ sink_sleep(void *ctx, int64_t ms)
 	struct slot *s = ctx;
 	struct engine *e = s->e;
 	int64_t at = tf_mono_ms() + (ms > 0 ? ms : 0);
-	struct timespec ts;
 	int stop;
 
-	ts.tv_sec = at / 1000;
-	ts.tv_nsec = (long)(at % 1000) * 1000000L;
 	pthread_mutex_lock(&e->mu);
 	while (!e->stop && tf_mono_ms() < at)
-		if (pthread_cond_timedwait(&e->stop_cv, &e->mu, &ts) == ETIMEDOUT)
+		if (compat_cond_wait_until(&e->stop_cv, &e->mu, at) == ETIMEDOUT)
 			break;
 	stop = e->stop;
 	pthread_mutex_unlock(&e->mu);
@@ -816,11 +807,8 @@ engine_start(struct engine *e, char **err)
 static int
 wait_done(struct engine *e, int64_t until_ms)
 {
-	struct timespec ts;
 	size_t i, left;
 
-	ts.tv_sec = until_ms / 1000;
-	ts.tv_nsec = (long)(until_ms % 1000) * 1000000L;
 	for (;;) {
 		for (i = 0, left = 0; i < e->ncol; i++)
 			left += e->slots[i].started && !e->slots[i].done;
@@ -831,7 +819,7 @@ wait_done(struct engine *e, int64_t until_ms)
 		else if (tf_mono_ms() >= until_ms)
 			return 0;
 		else
-			pthread_cond_timedwait(&e->done_cv, &e->mu, &ts);
+			compat_cond_wait_until(&e->done_cv, &e->mu, until_ms);
 	}
 }
 

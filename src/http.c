@@ -8,10 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <time.h>
 #include <curl/curl.h>
+#include <openssl/hmac.h>
 
+#include "compat.h"
 #include "http.h"
 #include "util.h"
 
@@ -379,6 +380,220 @@ fuzz_perform(struct http *h, const struct http_req *rq, struct sink *sink, struc
 }
 #endif
 
+/* ---- SigV4 by us, for libcurl < 7.86 ----
+ * libcurl 7.75 to 7.85 (7.81 is Ubuntu 22.04's) signs only content-type, host and x-amz-date,
+ * and its host has no port: an X-Amz-Security-Token or x-amz-content-sha256 goes unsigned
+ * (S3 refuses that) and any endpoint on a port fails. 7.86 ("aws_sigv4: fix header
+ * computation") signs every header and the Host header as sent; there libcurl signs. */
+
+int
+http_sigv4_own(void)
+{
+	static int own = -1;            /* a benign race: every thread computes the same */
+	const char *force;
+
+	if (own < 0) {
+		force = getenv("TFDRIFT_TEST_OWN_SIGV4");       /* tests: this path on any curl */
+		own = (force != NULL && *force != '\0' && strcmp(force, "0") != 0) ||
+		    curl_version_info(CURLVERSION_NOW)->version_num < 0x075600;
+	}
+	return own;
+}
+
+struct canon_hdr {
+	char *name, *value;
+	size_t seq;
+};
+
+static int
+canon_hdr_cmp(const void *a, const void *b)
+{
+	const struct canon_hdr *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c != 0 ? c : x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* "Name: value" as SigV4 wants it: the name in lower case, the value trimmed with inner
+ * runs of blanks made one space. */
+static void
+canon_hdr_set(struct canon_hdr *c, const char *name, size_t nlen, const char *v, size_t seq)
+{
+	struct strbuf sb;
+	size_t i;
+
+	c->name = xstrndup(name, nlen);
+	for (i = 0; i < nlen; i++)
+		c->name[i] = (char)tolower((unsigned char)c->name[i]);
+	sb_init(&sb);
+	sb_grow(&sb, 0);
+	while (*v == ' ' || *v == '\t')
+		v++;
+	for (; *v != '\0'; v++) {
+		if (*v == ' ' || *v == '\t') {
+			while (v[1] == ' ' || v[1] == '\t')
+				v++;
+			if (v[1] != '\0')
+				sb_addc(&sb, ' ');
+		} else if (*v != '\r' && *v != '\n') {
+			sb_addc(&sb, *v);
+		}
+	}
+	c->value = sb_detach(&sb);
+	if (c->value == NULL)
+		c->value = xstrdup("");
+	c->seq = seq;
+}
+
+/* Key material: zeroed through a volatile pointer, so the store is not dropped. */
+static void
+wipe(void *p, size_t n)
+{
+	volatile unsigned char *v = p;
+
+	while (n-- > 0)
+		*v++ = 0;
+}
+
+static void
+hmac256(const void *key, size_t klen, const char *msg, unsigned char out[32])
+{
+	unsigned int n = 32;
+
+	HMAC(EVP_sha256(), key, (int)klen, (const unsigned char *)msg, strlen(msg), out, &n);
+}
+
+char *
+http_sigv4_authorization(const struct http_req *rq, const char *method,
+    const char *const *headers, size_t nheaders, const char *amz_date,
+    const char *payload_hex)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL, *path = NULL, *query = NULL, *cpath, *auth = NULL;
+	char *k0, scope_date[9], hex[65], sig[65];
+	struct canon_hdr *hv;
+	struct strbuf creq, signed_h, sts;
+	unsigned char key[32], mac[32];
+	size_t i, n = 0;
+
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, rq->url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK) {
+		curl_free(host);
+		curl_url_cleanup(u);
+		return NULL;
+	}
+	/* The port as curl's Host header has it: only when not the scheme's default. */
+	if (curl_url_get(u, CURLUPART_PORT, &port, CURLU_NO_DEFAULT_PORT) != CURLUE_OK)
+		port = NULL;
+	if (curl_url_get(u, CURLUPART_QUERY, &query, 0) != CURLUE_OK)
+		query = NULL;
+	hv = xcalloc(nheaders + 2, sizeof *hv);
+	{
+		char *hp = port != NULL ? xasprintf("%s:%s", host, port) : xstrdup(host);
+
+		canon_hdr_set(&hv[n], "host", 4, hp, n);
+		n++;
+		free(hp);
+	}
+	canon_hdr_set(&hv[n], "x-amz-date", 10, amz_date, n);
+	n++;
+	for (i = 0; i < nheaders; i++) {
+		const char *colon = strchr(headers[i], ':');
+
+		/* "Name:" alone tells curl to send no such header: nothing to sign either. */
+		if (colon == NULL || colon == headers[i] || colon[strspn(colon + 1, " \t") + 1] == '\0' ||
+		    (colon - headers[i] == 13 && strncasecmp(headers[i], "authorization", 13) == 0))
+			continue;
+		canon_hdr_set(&hv[n], headers[i], (size_t)(colon - headers[i]), colon + 1, n);
+		n++;
+	}
+	qsort(hv, n, sizeof *hv, canon_hdr_cmp);
+	/* S3 signs the path as sent; every other service its encoding once more. */
+	cpath = strcmp(rq->aws_service, "s3") == 0 ? xstrdup(path) : http_encode(path, 1);
+	sb_init(&creq);
+	sb_init(&signed_h);
+	sb_addf(&creq, "%s\n%s\n%s\n", method, cpath, query != NULL ? query : "");
+	for (i = 0; i < n; i++) {
+		if (i > 0 && strcmp(hv[i].name, hv[i - 1].name) == 0) {
+			sb_addf(&creq, ",%s", hv[i].value);      /* a repeated name: one line */
+			continue;
+		}
+		sb_addf(&creq, "%s%s:%s", i > 0 ? "\n" : "", hv[i].name, hv[i].value);
+		sb_addf(&signed_h, "%s%s", signed_h.len > 0 ? ";" : "", hv[i].name);
+	}
+	sb_addf(&creq, "\n\n%s\n%s", signed_h.buf, payload_hex);
+	tf_sha256_hex(creq.buf, creq.len, hex, 64);
+	memcpy(scope_date, amz_date, 8);
+	scope_date[8] = '\0';
+	sb_init(&sts);
+	sb_addf(&sts, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s", amz_date, scope_date,
+	    rq->aws_region, rq->aws_service, hex);
+	k0 = xasprintf("AWS4%s", rq->aws->secret_access_key);
+	hmac256(k0, strlen(k0), scope_date, key);
+	wipe(k0, strlen(k0));
+	free(k0);
+	hmac256(key, sizeof key, rq->aws_region, key);
+	hmac256(key, sizeof key, rq->aws_service, key);
+	hmac256(key, sizeof key, "aws4_request", key);
+	hmac256(key, sizeof key, sts.buf, mac);
+	wipe(key, sizeof key);
+	for (i = 0; i < 32; i++)
+		snprintf(sig + 2 * i, 3, "%02x", mac[i]);
+	auth = xasprintf("AWS4-HMAC-SHA256 Credential=%s/%s/%s/%s/aws4_request, "
+	    "SignedHeaders=%s, Signature=%s", rq->aws->access_key_id, scope_date, rq->aws_region,
+	    rq->aws_service, signed_h.buf, sig);
+	for (i = 0; i < n; i++) {
+		free(hv[i].name);
+		free(hv[i].value);
+	}
+	free(hv);
+	free(cpath);
+	sb_free(&creq);
+	sb_free(&signed_h);
+	sb_free(&sts);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_free(query);
+	curl_url_cleanup(u);
+	return auth;
+}
+
+/* Sign the request in hdrs (adds X-Amz-Date and Authorization). -1 if the URL does not parse. */
+static int
+sigv4_own_sign(const struct http_req *rq, const char *method, const char *payload_hex,
+    struct curl_slist **hdrs)
+{
+	const char **v;
+	struct curl_slist *l;
+	char date[17], *auth, *tmp;
+	struct tm tm;
+	time_t now = time(NULL);
+	size_t n = 0;
+
+	for (l = *hdrs; l != NULL; l = l->next)
+		n++;
+	v = xcalloc(n + 1, sizeof *v);
+	n = 0;
+	for (l = *hdrs; l != NULL; l = l->next)
+		v[n++] = l->data;
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof date, "%Y%m%dT%H%M%SZ", &tm);
+	auth = http_sigv4_authorization(rq, method, v, n, date, payload_hex);
+	free(v);
+	if (auth == NULL)
+		return -1;
+	tmp = xasprintf("X-Amz-Date: %s", date);
+	*hdrs = curl_slist_append(*hdrs, tmp);
+	free(tmp);
+	tmp = xasprintf("Authorization: %s", auth);
+	*hdrs = curl_slist_append(*hdrs, tmp);
+	free(tmp);
+	free(auth);
+	return 0;
+}
+
 int
 http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **err)
 {
@@ -421,7 +636,11 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 	curl_easy_setopt(h->curl, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h->curl, CURLOPT_HEADERDATA, rs);
 	curl_easy_setopt(h->curl, CURLOPT_USERAGENT, "tfdrift/" PACKAGE_VERSION);
+#if LIBCURL_VERSION_NUM >= 0x075500     /* 7.85; the bit mask is deprecated there */
 	curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
 	curl_easy_setopt(h->curl, CURLOPT_ACCEPT_ENCODING, "");
 	/* curl parses Last-Modified for us (CURLINFO_FILETIME_T); over HTTP it costs nothing. */
 	curl_easy_setopt(h->curl, CURLOPT_FILETIME, 1L);
@@ -439,11 +658,12 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 	for (i = 0; rq->headers != NULL && rq->headers[i] != NULL; i++)
 		hdrs = curl_slist_append(hdrs, rq->headers[i]);
 	if (rq->aws != NULL) {
-		/* Every part given: curl would guess region and service from the host name. */
-		sig = xasprintf("aws:amz:%s:%s", rq->aws_region, rq->aws_service);
-		curl_easy_setopt(h->curl, CURLOPT_AWS_SIGV4, sig);
-		curl_easy_setopt(h->curl, CURLOPT_USERNAME, rq->aws->access_key_id);
-		curl_easy_setopt(h->curl, CURLOPT_PASSWORD, rq->aws->secret_access_key);
+		char hex[65];
+
+		if (rq->body != NULL && rq->body_len > 0)
+			tf_sha256_hex(rq->body, rq->body_len, hex, 64);
+		else
+			strcpy(hex, EMPTY_SHA256);
 		if (rq->aws->session_token != NULL && *rq->aws->session_token != '\0') {
 			tmp = xasprintf("X-Amz-Security-Token: %s", rq->aws->session_token);
 			hdrs = curl_slist_append(hdrs, tmp);
@@ -451,15 +671,27 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 		}
 		if (strcmp(rq->aws_service, "s3") == 0) {
 			/* curl < 8.0 leaves the payload hash out for S3, which S3 refuses. */
-			char hex[65];
-
-			if (rq->body != NULL && rq->body_len > 0)
-				tf_sha256_hex(rq->body, rq->body_len, hex, 64);
-			else
-				strcpy(hex, EMPTY_SHA256);
 			tmp = xasprintf("x-amz-content-sha256: %s", hex);
 			hdrs = curl_slist_append(hdrs, tmp);
 			free(tmp);
+		}
+		if (http_sigv4_own()) {
+			if (sigv4_own_sign(rq, method, hex, &hdrs) != 0) {
+				char *u = shown_url(rq);
+
+				tf_err(err, "%s %s: cannot sign: the URL does not parse", method, u);
+				free(u);
+				rs->fail = HTTP_FAIL_TRANSPORT;
+				trace(rq, rs, err != NULL ? *err : NULL);
+				curl_slist_free_all(hdrs);
+				return -1;
+			}
+		} else {
+			/* Every part given: curl would guess region and service from the host. */
+			sig = xasprintf("aws:amz:%s:%s", rq->aws_region, rq->aws_service);
+			curl_easy_setopt(h->curl, CURLOPT_AWS_SIGV4, sig);
+			curl_easy_setopt(h->curl, CURLOPT_USERNAME, rq->aws->access_key_id);
+			curl_easy_setopt(h->curl, CURLOPT_PASSWORD, rq->aws->secret_access_key);
 		}
 	} else if (rq->bearer != NULL) {
 		tmp = xasprintf("Authorization: Bearer %s", rq->bearer);
@@ -553,7 +785,7 @@ http_backoff_ms(unsigned attempt, int64_t base_ms, int64_t cap_ms, const char *r
 		ceiling = cap_ms;
 	if (ceiling < 1)
 		ceiling = 1;
-	if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+	if (compat_random_bytes(&r, sizeof r) != 0)
 		r = (uint32_t)time(NULL) * 2654435761u;
 	d = (int64_t)(r % (uint64_t)ceiling);
 	if (d < 1)

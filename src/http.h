@@ -5,6 +5,9 @@
  * Threads: a struct http belongs to one thread (libcurl easy handles are not shared); call
  * http_global_init() once from main before any thread starts.
  *
+ * With libcurl < 7.86 (7.81 is the floor) http.c signs instead (http_sigv4_own): those sign
+ * only content-type, host without its port and x-amz-date.
+ *
  * curl 7.88 SigV4 rules this module keeps for its callers (wire-formats.md §2): the region
  * and service are always passed; a session token goes in X-Amz-Security-Token; the date is
  * curl's; no "Name:" header removals on signed requests; S3 requests get
@@ -139,5 +142,15 @@ void http_trace_reopen(void);
  * (http_backoff_ms) shrink to 1 ms. */
 extern int (*http_fuzz_transport)(const struct http_req *rq, const char **resp, size_t *len);
 #endif
+
+/* SigV4 by tfdrift instead of libcurl: 1 when libcurl is older than 7.86 (its signing leaves
+ * headers out; see http.c) or TFDRIFT_TEST_OWN_SIGV4 is set (tests). */
+int http_sigv4_own(void);
+/* The Authorization value for rq (url, aws keys, aws_region, aws_service) sent as method
+ * with these "Name: value" headers (all signed, with host from the URL and x-amz-date), at
+ * amz_date ("20150830T123600Z"), the body's SHA-256 being payload_hex. NULL: bad URL. */
+char *http_sigv4_authorization(const struct http_req *rq, const char *method,
+    const char *const *headers, size_t nheaders, const char *amz_date,
+    const char *payload_hex);
 
 #endif

@@ -24,7 +24,7 @@
 
 struct freeze_window;
 
-#define STORE_SCHEMA_VERSION 7          /* the newest schema this binary knows */
+#define STORE_SCHEMA_VERSION 8          /* the newest schema this binary knows */
 #define STORE_READABLE_FROM 3           /* older stores than this must be upgraded to be read */
 #define STORE_BUSY_TIMEOUT_MS 5000      /* how long a write waits for another writer */
 
@@ -80,7 +80,7 @@ struct sqlite3 *store_sqlite(struct store *st);
  * its resolution, and no triage (the decisions table is the only source of triage); the
  * state's lineage and serial go to their columns. A stored finding that is resolved is never
  * changed again (not un-resolved by the same event scanned again, nor re-resolved). Needs
- * schema 5. 0, or -1 with nothing written. */
+ * schema 8 (the JSON in finding_bodies). 0, or -1 with nothing written. */
 int store_put_findings(struct store *st, const struct finding_list *l, char **err);
 /* Findings whose event time is in [since_ms, until_ms], ordered by event time then id,
  * with triage applied as of tf_now_ms() (a resolved finding stays resolved and keeps its
@@ -142,15 +142,18 @@ void store_seen_clear(struct store_seen_buf *b);
 int store_each_event(struct store *st, int (*fn)(void *ctx, const struct event *ev), void *ctx,
     char **err);
 int64_t store_count_events(struct store *st, char **err);
-/* Each finding of l the store holds resolved (l's being unresolved) replaced by the store's
- * copy with its triage at now_ms: resolved stays resolved. 0, or -1 with *err, or the number
+/* Each finding of l the store holds resolved replaced by the store's copy with its triage at
+ * now_ms: resolved stays resolved, and a resolution saved by store_put_resolutions (of a
+ * finding store_load_reevaluable read) reads back whole. 0, or -1 with *err, or the number
  * of rows that could not be read back (left as they are; *err says which first). */
 int store_keep_resolved(struct store *st, struct finding_list *l, int64_t now_ms, char **err);
 /* Re-evaluation through the store without reading the findings' JSON. store_load_reevaluable
  * appends the unresolved findings (by the status column; triage is not applied) with what
- * detector_reevaluate reads of them: id, kind, provider, resource, event name and source,
- * the state they were decided against and their changes (columns of schema 7). Rows whose
- * JSON does not parse are left out, as store_load_findings skips them. 0, or -1 with *err.
+ * detector_reevaluate and detector_track read of them: id, kind, provider, resource, event
+ * name, source and time, the state they were decided against and their changes (columns of
+ * schema 7; not the actor, summary or rules: save them back only by store_put_resolutions).
+ * Rows whose JSON does not parse are left out, as store_load_findings skips them: returns
+ * -1 with *err, else the number of rows left out (*err then says which first).
  * store_put_resolutions saves the resolutions of the resolved findings of l (status,
  * resolved_at and the resolution column; the JSON and the indexes but status and last_seen
  * are left alone), in one transaction; a row resolved already is left as it is. Reading a

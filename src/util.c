@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -940,6 +941,34 @@ tf_sha256_hex(const void *data, size_t n, char *out, size_t hexlen)
 	out[hexlen] = '\0';
 }
 
+/* The top of an in-tree build when the running binary sits there, as the README's quick start
+ * runs it (`./bootstrap && ./tfdrift demo`): the executable's directory holds configure.ac
+ * and rules/events. An installed binary's directory (/usr/bin) holds neither, so it never
+ * leaves $(pkgdatadir); no build path is compiled in. Found once; "" when not so. */
+static char build_top[4096];
+static pthread_once_t build_top_once = PTHREAD_ONCE_INIT;
+
+static void
+find_build_top(void)
+{
+	char *exe = realpath("/proc/self/exe", NULL), *slash, *a, *b;
+	struct stat st;
+
+	if (exe == NULL)
+		return;
+	if ((slash = strrchr(exe, '/')) != NULL && (size_t)(slash - exe) < sizeof build_top) {
+		*slash = '\0';
+		a = xasprintf("%s/configure.ac", exe);
+		b = xasprintf("%s/rules/events", exe);
+		if (stat(a, &st) == 0 && S_ISREG(st.st_mode) && stat(b, &st) == 0 &&
+		    S_ISDIR(st.st_mode))
+			snprintf(build_top, sizeof build_top, "%s", exe);
+		free(a);
+		free(b);
+	}
+	free(exe);
+}
+
 const char *
 tf_datadir(void)
 {
@@ -947,7 +976,8 @@ tf_datadir(void)
 
 	if (env != NULL && *env != '\0')
 		return env;
-	return PKGDATADIR;
+	pthread_once(&build_top_once, find_build_top);
+	return build_top[0] != '\0' ? build_top : PKGDATADIR;
 }
 
 char *

@@ -214,8 +214,10 @@ const char *tf_home_dir(void);
 /* An XDG base directory: $VAR when it is an absolute path, else $HOME/fallback. Heap. */
 char *tf_xdg_dir(const char *var, const char *fallback);
 
-/* Where installed data (rules/, themes/) lives: TFDRIFT_DATADIR when set, else
- * $(pkgdatadir). Never the source tree: the tests set TFDRIFT_DATADIR. */
+/* Where data (rules/, themes/, doc/examples/) lives: TFDRIFT_DATADIR when set; else the top
+ * of the in-tree build the running binary sits in (the quick start's ./tfdrift: its
+ * directory holds configure.ac and rules/events); else $(pkgdatadir). An installed binary
+ * never reads a source tree. */
 const char *tf_datadir(void);
 /* NULL when tf_datadir()/sub is a directory, else a message naming that path and
  * TFDRIFT_DATADIR (heap). */

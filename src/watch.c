@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "conf.h"
 #include "detect.h"
 #include "engine.h"
@@ -484,8 +485,7 @@ watch_run(const struct watch_opts *o)
 		size_t nshown = 0;
 
 		for (;;) {
-			struct timespec ts = { 1, 0 };
-			int sig = sigtimedwait(&sigs, NULL, &ts);
+			int sig = compat_sigwait_ms(&sigs, 1000);
 
 			if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)
 				break;

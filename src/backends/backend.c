@@ -17,6 +17,7 @@
 
 #include "backends/backend.h"
 #include "backends/tfrc.h"
+#include "compat.h"
 #include "http.h"
 #include "util.h"
 
@@ -868,6 +869,7 @@ static int
 fetch_local(struct state_src *s, char **buf, size_t *len, int *unchanged, char **err)
 {
 	struct stat st;
+	struct timespec mt;
 	uint64_t serial;
 	char *lineage = NULL, *b = NULL;
 	size_t n;
@@ -880,8 +882,9 @@ fetch_local(struct state_src *s, char **buf, size_t *len, int *unchanged, char *
 	}
 	if (!S_ISREG(st.st_mode))
 		return tf_err(err, "%s: not a regular file", s->path);
-	if (s->have_stat && st.st_size == s->size && st.st_mtim.tv_sec == s->mtime.tv_sec &&
-	    st.st_mtim.tv_nsec == s->mtime.tv_nsec) {
+	mt = compat_stat_mtime(&st);
+	if (s->have_stat && st.st_size == s->size && mt.tv_sec == s->mtime.tv_sec &&
+	    mt.tv_nsec == s->mtime.tv_nsec) {
 		*unchanged = 1;
 		note_ok(s, 0, NULL, NULL, 0, 0);
 		return 0;
@@ -895,7 +898,7 @@ fetch_local(struct state_src *s, char **buf, size_t *len, int *unchanged, char *
 	}
 	s->have_stat = 1;
 	s->size = st.st_size;
-	s->mtime = st.st_mtim;
+	s->mtime = mt;
 	/* Rewritten with the same (lineage, serial): the same state, as Terraform sees it. */
 	if (state_peek(b, n, &serial, &lineage) == 0) {
 		if (s->have_peek && serial == s->peek_serial && s->peek_lineage != NULL &&
@@ -915,9 +918,9 @@ fetch_local(struct state_src *s, char **buf, size_t *len, int *unchanged, char *
 	{
 		char v[64];
 
-		snprintf(v, sizeof v, "mtime %lld size %lld", (long long)st.st_mtim.tv_sec,
+		snprintf(v, sizeof v, "mtime %lld size %lld", (long long)mt.tv_sec,
 		    (long long)st.st_size);
-		note_ok(s, 1, v, b, n, (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000);
+		note_ok(s, 1, v, b, n, (int64_t)mt.tv_sec * 1000 + mt.tv_nsec / 1000000);
 	}
 	*buf = b;
 	*len = n;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "collectors/falco.h"
+#include "compat.h"
 #include "util.h"
 
 #define FALCO_POLL_MS 250               /* how often a quiet input is looked at again */
@@ -544,7 +545,7 @@ sock_listen(struct falco *f)
 	memset(&sa, 0, sizeof sa);
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, p, strlen(p) + 1);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0) {
+	if ((fd = compat_socket(AF_UNIX, SOCK_STREAM, 0, 1)) < 0) {
 		fail(f, xasprintf("%s: socket: %s", f->path, strerror(errno)));
 		return -1;
 	}
@@ -604,12 +605,7 @@ sock_pass(struct falco *f, const struct source_sink *k, int wait_ms)
 			stream_close(f, i);
 	}
 	if (p[0].revents & POLLIN) {
-		int c = accept(f->listen_fd, NULL, NULL);
-
-		if (c >= 0) {
-			fcntl(c, F_SETFD, FD_CLOEXEC);
-			fcntl(c, F_SETFL, fcntl(c, F_GETFL) | O_NONBLOCK);
-		}
+		int c = compat_accept(f->listen_fd, 1);
 
 		if (c >= 0 && f->ns >= FALCO_MAX_CONN) {
 			close(c);

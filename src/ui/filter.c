@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "compat.h"
 #include "filter.h"
 #include "util.h"
 

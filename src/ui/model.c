@@ -13,6 +13,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "compat.h"
 #include "filter.h"
 #include "model.h"
 #include "util.h"

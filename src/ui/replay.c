@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "collectors/files.h"
+#include "compat.h"
 #include "replay.h"
 #include "store.h"
 #include "util.h"
@@ -361,15 +362,11 @@ new_common(char **err)
 	struct replay *r;
 	int fds[2];
 
-	if (pipe(fds) != 0)
+	if (compat_pipe(fds, 1) != 0)
 		return tf_err(err, "wake pipe: %s", strerror(errno)), NULL;
 	r = xcalloc(1, sizeof *r);
 	r->wake_r = fds[0];
 	r->wake_w = fds[1];
-	fcntl(r->wake_r, F_SETFL, fcntl(r->wake_r, F_GETFL) | O_NONBLOCK);
-	fcntl(r->wake_w, F_SETFL, fcntl(r->wake_w, F_GETFL) | O_NONBLOCK);
-	fcntl(r->wake_r, F_SETFD, FD_CLOEXEC);
-	fcntl(r->wake_w, F_SETFD, FD_CLOEXEC);
 	pthread_mutex_init(&r->mu, NULL);
 	return r;
 }

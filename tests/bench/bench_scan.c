@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -686,6 +687,12 @@ run_reevaluate(void *arg)
 	}
 	store_close(store);
 	printf("reevaluate_store_write_open_seconds=%.3f\n", now_s() - t0);
+	{
+		struct stat sb;
+
+		if (stat(db, &sb) == 0)     /* closed: the WAL is checkpointed into it */
+			printf("reevaluate_store_mb=%.1f\n", (double)sb.st_size / 1e6);
+	}
 	finding_list_clear(&l);
 	free(l.v);
 	for (int r = 0; r < REEVAL_RUNS && rc == 0; r++) {

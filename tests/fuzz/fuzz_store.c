@@ -1,12 +1,13 @@
 /* fuzz_store: libFuzzer target for what the store reads back (src/store.c): stored findings
- * (the json column, through finding_from_json), triage decisions (action, scope, value,
+ * (their JSON in finding_bodies through finding_from_json, the changes column through
+ * store_load_reevaluable), triage decisions (action, scope, value,
  * times, undo links), freeze windows (their scope JSON), collector cursors, dashboard
  * preferences and the history columns. A store is a file anyone can edit or damage, so the
  * input goes straight into the columns through SQL, with CHECK constraints and foreign keys
  * off (as a hand-edited file may have them), then every reading function runs.
  *
- * The input is split into chunks (fuzz_common.h): 0 a finding's json (stored as text, or as
- * a blob when the first byte is odd), 1 that row's kind, address, event_name and actor_name
+ * The input is split into chunks (fuzz_common.h): 0 a finding's json and its changes column
+ * (stored as text, or as a blob when the first byte is odd), 1 that row's kind, address, event_name and actor_name
  * (tab-separated), 2 decision rows (one per line: action, scope, value, by, note, at, until,
  * undoes, tab-separated), 3 a freeze window's scope, 4 a cursor's value, 5 a preference's
  * value. Oracles: reads fail only with a message; a finding read back survives
@@ -103,19 +104,28 @@ seed(const struct fz_chunks *ch, int blob)
 	const char *f[4];
 	int i;
 
+	/* The chunk is the row's body (schema 8: finding_bodies) and its changes column (what
+	 * store_load_reevaluable parses instead of the body). */
 	sqlite3_prepare_v2(db, "INSERT INTO findings (id, first_seen, last_seen, event_time, kind,"
-	    " severity, address, event_name, actor_name, json) VALUES ('0123456789abcdef', 1, 2,"
-	    " 1716804000000, ?1, 'high', ?2, ?3, ?4, ?5)", -1, &s, NULL);
+	    " severity, provider, address, event_name, actor_name, changes) VALUES"
+	    " ('0123456789abcdef', 1, 2, 1716804000000, ?1, 'high', 'aws', ?2, ?3, ?4, ?5)", -1, &s,
+	    NULL);
 	for (i = 0; i < 4; i++)
 		f[i] = ch->n > 1 ? field(ch->p[1], ch->len[1], i, &l[i]) : NULL;
 	for (i = 0; i < 4; i++)
 		bind(s, i + 1, f[i], f[i] != NULL ? l[i] : 0, 0);
 	bind(s, 5, ch->p[0], ch->len[0], blob);
 	step(s);
+	sqlite3_prepare_v2(db, "INSERT INTO finding_bodies (id, json) VALUES"
+	    " ('0123456789abcdef', ?1)", -1, &s, NULL);
+	bind(s, 1, ch->p[0], ch->len[0], blob);
+	step(s);
 	/* A second, well-formed row beside it: a bad row must not hide the good ones. */
-	sql("INSERT INTO findings (id, first_seen, last_seen, event_time, kind, severity, address,"
-	    " json) VALUES ('fedcba9876543210', 1, 2, 1716804000001, 'modified', 'low',"
-	    " 'aws_s3_bucket.logs', '{\"id\":\"fedcba9876543210\",\"kind\":\"modified\","
+	sql("INSERT INTO findings (id, first_seen, last_seen, event_time, kind, severity, provider,"
+	    " address, changes) VALUES ('fedcba9876543210', 1, 2, 1716804000001, 'modified', 'low',"
+	    " 'aws', 'aws_s3_bucket.logs', '[]');"
+	    "INSERT INTO finding_bodies (id, json) VALUES ('fedcba9876543210',"
+	    " '{\"id\":\"fedcba9876543210\",\"kind\":\"modified\","
 	    "\"severity\":\"low\",\"status\":\"open\",\"provider\":\"aws\",\"resource\":{\"address\":"
 	    "\"aws_s3_bucket.logs\",\"type\":\"aws_s3_bucket\"},\"changes\":[]}')");
 	if (ch->n > 2) {
@@ -222,7 +232,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	blob = data[0] & 1;
 	fz_split(data + 1, size - 1, &ch);
-	sql("BEGIN; DELETE FROM findings; DELETE FROM decisions; DELETE FROM freezes;"
+	sql("BEGIN; DELETE FROM finding_bodies; DELETE FROM findings; DELETE FROM decisions;"
+	    " DELETE FROM freezes;"
 	    " DELETE FROM cursors; DELETE FROM ui_prefs;");
 	seed(&ch, blob);
 	sql("COMMIT");
@@ -242,6 +253,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)store_triage_count(t);
 		store_triage_free(t);
 	} else if (err == NULL)
+		abort();
+	free(err);
+	err = NULL;
+	finding_list_clear(&l);
+	/* Re-evaluation's light read (the changes column): read, or refused with a message; a
+	 * finding read is one whose changes are JSON changes. */
+	if (store_load_reevaluable(st, &l, &err) != 0 && err == NULL)
 		abort();
 	free(err);
 	err = NULL;

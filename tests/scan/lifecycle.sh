@@ -180,6 +180,48 @@ t_is "... and the run shows them as the store has them" "$(q "$T_TMP/out.json" '
 t_is "still two rows" "$($PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM findings").fetchone()[0])' "$S")" 2
 t_like "still resolved" "$T_ERR" 'store .*s\.db: 0 open, 0 acknowledged, 0 suppressed, 2 resolved'
 
+# ---- a newer state and the same events again in one run: what the state accepted stays
+# resolved (the finding made again from its event is the same finding, not new drift) ----
+S5=$T_TMP/s5.db
+t_run "$TFDRIFT" -c "$T_TMP/c.yaml" scan --state "$D/state1.tfstate" --events "$D/run1.json" --store "$S5" -q -o /dev/null
+t_is "run 1 again: two open, exit 2" "$T_RC" 2
+t_run "$TFDRIFT" -c "$T_TMP/c.yaml" scan --state "$D/state2-accepted.tfstate" --events "$D/run1.json" --store "$S5" --format json -o "$T_TMP/s5.json"
+t_is "serial 2 and run1's events: exit 2 (the instance)" "$T_RC" 2
+t_is "the policy finding accepted_in_state in this run's output, once" \
+    "$(q "$T_TMP/s5.json" 'sorted((x["event"]["id"], x["status"], res(x).get("reason")) for x in f)')" \
+    "[('life-01', 'open', None), ('life-09', 'resolved', 'accepted_in_state')]"
+t_like "and in the store" "$T_ERR" 'store .*s5\.db: 1 open, 0 acknowledged, 0 suppressed, 1 resolved'
+t_is "the output's resolved finding is whole (its actor, its summary)" \
+    "$(q "$T_TMP/s5.json" '(by("life-09")["actor"]["name"] is not None, bool(by("life-09")["summary"]))')" "(True, True)"
+t_run "$TFDRIFT" -c "$T_TMP/c.yaml" scan --state "$D/state2-accepted.tfstate" --events "$D/run1.json" --store "$S5" -q -o /dev/null
+t_is "a third run keeps it resolved" "$($PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT status, count(*) FROM findings GROUP BY 1 ORDER BY 1").fetchall())' "$S5")" "[('open', 1), ('resolved', 1)]"
+$PY -c 'import sqlite3,sys; c = sqlite3.connect(sys.argv[1]); c.execute("UPDATE findings SET changes = '"'"'[1]'"'"' WHERE status = '"'"'open'"'"'"); c.commit()' "$S5"
+t_run "$TFDRIFT" -c "$T_TMP/c.yaml" scan --state "$D/state2-accepted.tfstate" --events "$T_TMP/none.json" --store "$S5" -o /dev/null
+t_is "an open row whose changes column does not read back: exit 1" "$T_RC" 1
+t_like "saying which" "$T_ERR" 'finding [0-9a-f]*: cannot read it back .its changes are not changes.; skipped'
+
+# ---- the store's drift put back by an event of a run that reads its own event again: one
+# finding, resolved, whole (the store's copy is tracked, this run's copy of it is not new) ----
+S6=$T_TMP/s6.db
+$PY -c 'import json,sys; d = json.load(open(sys.argv[1])); d["Records"] = [r for r in d["Records"] if r["eventID"] == "life-03"]; json.dump(d, open(sys.argv[2], "w"))' \
+    "$D/aba.json" "$T_TMP/aba-first.json"
+t_run "$TFDRIFT" -c "$T_TMP/c.yaml" scan --state "$D/state1.tfstate" --events "$T_TMP/aba-first.json" --store "$S6" -q -o /dev/null
+t_is "A->B alone: exit 2" "$T_RC" 2
+t_run "$TFDRIFT" -c "$T_TMP/c.yaml" scan --state "$D/state1.tfstate" --events "$D/aba.json" --store "$S6" --format json -o "$T_TMP/s6.json"
+t_is "then A->B and B->A: exit 0" "$T_RC" 0
+t_is "one finding, resolved by the revert" \
+    "$(q "$T_TMP/s6.json" '[(x["event"]["id"], x["status"], res(x).get("reason"), res(x)["event"]["id"]) for x in f]')" \
+    "[('life-03', 'resolved', 'reverted_by_hand', 'life-04')]"
+t_is "printed whole (actor, summary, changes)" \
+    "$(q "$T_TMP/s6.json" '(f[0]["actor"]["name"], bool(f[0]["summary"]), [c["attribute"] for c in f[0]["changes"]])')" \
+    "('alice@corp.example', True, ['timeout'])"
+t_like "the store: nothing open" "$T_ERR" 'store .*s6\.db: 0 open, 0 acknowledged, 0 suppressed, 1 resolved'
+"$TFDRIFT" export --store "$S6" --status all --format json -o "$T_TMP/s6x.json" 2>/dev/null
+t_ok "the export is that finding, byte for byte as printed" $PY -c '
+import json, sys
+a, b = (json.load(open(p))["findings"] for p in sys.argv[1:3])
+assert a == b, (a, b)' "$T_TMP/s6.json" "$T_TMP/s6x.json"
+
 # ---- an unmanaged resource brought under Terraform: accepted_in_state ----
 S4=$T_TMP/s4.db
 t_run "$TFDRIFT" -c "$T_TMP/c.yaml" scan --state "$D/state1.tfstate" --events "$D/unmanaged.json" --store "$S4" -q -o /dev/null
@@ -257,7 +299,8 @@ $PY -c 'import sqlite3,sys; c = sqlite3.connect(sys.argv[1]); c.executescript(op
 v4q() { $PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$V4" "$1"; }
 t_is "the fixture is schema 4" "$(v4q "SELECT value FROM meta WHERE key = 'schema_version'")" 4
 t_ok "export from it" "$TFDRIFT" export --store "$V4" --status all --format json -o "$T_TMP/v4.json"
-t_is "migrated to the newest schema (7: resolutions, the events seen, re-evaluation's columns)" "$(v4q "SELECT value FROM meta WHERE key = 'schema_version'")" 7
+t_is "migrated to the newest schema (8: resolutions, the events seen, re-evaluation's columns, bodies apart)" "$(v4q "SELECT value FROM meta WHERE key = 'schema_version'")" 8
+t_is "every finding's JSON moved to finding_bodies" "$(v4q "SELECT count(*) FROM finding_bodies JOIN findings USING (id) WHERE json_valid(json)")" 2
 t_is "the changes of its findings filled from their JSON" "$(v4q "SELECT count(*) FROM findings WHERE changes LIKE '[{\"attribute\":%' AND event_source IS NOT NULL")" 2
 t_is "its findings all open, its ack kept" "$(q "$T_TMP/v4.json" 'sorted(x["status"] for x in f)')" "['acknowledged', 'open']"
 t_is "with the status column" "$(v4q "SELECT count(*) FROM findings WHERE status = 'open'")" 2
@@ -266,6 +309,33 @@ t_is "a scan resolves its findings (the policy put back by hand): exit 0" "$T_RC
 "$TFDRIFT" export --store "$V4" --status all --format json -o "$T_TMP/v4b.json" 2>/dev/null
 t_is "the policy finding of the old store resolved" "$(q "$T_TMP/v4b.json" 'res(by("life-09")).get("reason")')" reverted_by_hand
 t_is "still two rows" "$(v4q "SELECT count(*) FROM findings")" 2
+
+# ---- a schema 7 store (the JSON in the findings rows, a resolution saved apart) migrates ----
+# store-v7.sql was written by the schema 7 tfdrift (scan --store of abc, aba, failed and
+# stopstart, an ack, a suppression, one resolution by store_put_resolutions), store-v7.jsonl
+# is what that tfdrift exported from it: the migrated store exports the same, byte for byte.
+V7=$T_TMP/v7.db
+$PY -c 'import sqlite3,sys; c = sqlite3.connect(sys.argv[1]); c.executescript(open(sys.argv[2]).read()); c.commit()' \
+    "$V7" "$D/store-v7.sql"
+v7q() { $PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$V7" "$1"; }
+t_is "the fixture is schema 7" "$(v7q "SELECT value FROM meta WHERE key = 'schema_version'")" 7
+t_ok "export from it" "$TFDRIFT" export --store "$V7" --status all --format jsonl -o "$T_TMP/v7.jsonl"
+t_is "migrated to schema 8" "$(v7q "SELECT value FROM meta WHERE key = 'schema_version'")" 8
+t_is "no JSON left in the findings rows" "$(v7q "SELECT count(*) FROM pragma_table_info('findings') WHERE name = 'json'")" 0
+t_is "five bodies, each of a finding" "$(v7q "SELECT count(*) FROM finding_bodies JOIN findings USING (id)")" 5
+t_ok "the export is what the schema 7 tfdrift exported" cmp "$T_TMP/v7.jsonl" "$D/store-v7.jsonl"
+t_ok "the store checks clean (foreign keys too)" $PY -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+assert c.execute("PRAGMA foreign_key_check").fetchall() == []' "$V7"
+t_run "$TFDRIFT" -c "$T_TMP/c.yaml" scan --state "$D/state1.tfstate" --events "$D/terraform.json" --store "$V7" -q -o /dev/null
+t_is "a scan on it: the apply puts the open ones back, exit 0" "$T_RC" 0
+t_is "every finding resolved now" "$(v7q "SELECT count(*) FROM findings WHERE status = 'resolved'")" 5
+t_is "the one resolved apart under schema 7 kept its reason" \
+    "$("$TFDRIFT" export --store "$V7" --status resolved --format jsonl 2>/dev/null | $PY -c 'import json,sys
+print(sorted((json.loads(l).get("resolution") or {}).get("reason") for l in sys.stdin))')" \
+    "['accepted_in_state', 'reverted_by_hand', 'reverted_by_hand', 'reverted_by_terraform', 'reverted_by_terraform']"
 
 # ---- the real invictus run: stratus changes resources, then reverts some at 12:28:24 ----
 # invictus.tfstate is written by hand from the Terraform records that created those resources

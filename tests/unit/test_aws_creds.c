@@ -255,8 +255,8 @@ main(void)
 		    "[profile dev]\nsso_session = my-sso\n"
 		    "[sso-session my-sso]\nsso_region = us-east-1\n"
 		    "sso_start_url = https://my-sso-portal.awsapps.com/start\n";
-		int found = 0;
 
+		found = 0;
 		s = aws_ini_get(sso, "sso-session my-sso", "sso_start_url", &found);
 		is_str(s, "https://my-sso-portal.awsapps.com/start", "[sso-session NAME] is a section");
 		free(s);

@@ -79,7 +79,7 @@ hostile(void)
 static char *
 render(const struct finding_list *l, enum out_format fmt)
 {
-	struct out_opts oo = { fmt, 0 };
+	struct out_opts oo = { fmt, 0, NULL };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *fp = open_memstream(&buf, &len);
@@ -338,7 +338,7 @@ main(void)
 	size_t len = 0;
 	FILE *fp;
 	struct finding_list l = { 0 };
-	struct out_opts oo = { OUT_TEXT, 0 };
+	struct out_opts oo = { OUT_TEXT, 0, NULL };
 	enum severity sv;
 	enum out_format of;
 

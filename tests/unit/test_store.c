@@ -221,6 +221,13 @@ q_int(struct store *st, const char *sql)
 	return v;
 }
 
+/* SQL turning a store of this schema into what schema 7 had: the JSON back in its column
+ * (schema 8 keeps it in finding_bodies). Tests that go further back start with it. */
+#define TO_SCHEMA_7 "ALTER TABLE findings ADD COLUMN json TEXT NOT NULL DEFAULT '';" \
+	" UPDATE findings SET json = (SELECT json FROM finding_bodies b WHERE b.id = findings.id);" \
+	" DROP TABLE finding_bodies; CREATE INDEX findings_last_seen ON findings (last_seen);" \
+	" UPDATE meta SET value = 7 WHERE key = 'schema_version';"
+
 static char *
 q_text(struct store *st, const char *sql)
 {
@@ -330,7 +337,7 @@ test_prefs(void)
 	ok(store_pref_set(st, "view:mine", NULL, "tester", 3000, &err) == 0 &&
 	    store_pref_get(st, "view:mine", &v, &err) == 0, "a NULL value deletes it");
 	/* Back to the previous schema, as an older tfdrift left it. */
-	sqlite3_exec(store_sqlite(st), "DROP TABLE ui_prefs; DROP TABLE events_seen;"
+	sqlite3_exec(store_sqlite(st), TO_SCHEMA_7 "DROP TABLE ui_prefs; DROP TABLE events_seen;"
 	    " DROP INDEX findings_status;"
 	    " ALTER TABLE findings DROP COLUMN status; ALTER TABLE findings DROP COLUMN resolved_at;"
 	    " ALTER TABLE findings DROP COLUMN state_lineage;"
@@ -468,13 +475,25 @@ test_upsert(void)
 
 	/* A stored row that no longer parses is reported, not dropped silently or fatal. */
 	sqlite3_exec(store_sqlite(st), "INSERT INTO findings (id, first_seen, last_seen, event_time, kind, "
-	    "severity, json) VALUES ('broken', 1, 1, 5, 'modified', 'low', '{\"id\": 7')", NULL, NULL, NULL);
+	    "severity) VALUES ('broken', 1, 1, 5, 'modified', 'low');"
+	    "INSERT INTO finding_bodies (id, json) VALUES ('broken', '{\"id\": 7')", NULL, NULL, NULL);
 	rc = store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &back, &err);
 	ok(rc == 1 && back.n == 2 && contains(err, "finding broken") && contains(err, path),
 	    "an unreadable row is skipped and reported: %s", err);
 	free(err);
 	err = NULL;
 	finding_list_clear(&back);
+	/* A row whose body is missing (schema 8 keeps it apart): the same. */
+	sqlite3_exec(store_sqlite(st), "DELETE FROM finding_bodies WHERE id = 'broken';"
+	    " INSERT INTO findings (id, first_seen, last_seen, event_time, kind, severity)"
+	    " VALUES ('bodiless', 1, 1, 6, 'modified', 'low')", NULL, NULL, NULL);
+	rc = store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &back, &err);
+	ok(rc == 2 && back.n == 2 && contains(err, "finding broken") && contains(err, "no JSON"),
+	    "rows without a body are skipped and reported: %s", err);
+	free(err);
+	err = NULL;
+	finding_list_clear(&back);
+	sqlite3_exec(store_sqlite(st), "DELETE FROM findings WHERE id = 'bodiless'", NULL, NULL, NULL);
 
 	/* Prefix lookup. */
 	f = l.v[0];
@@ -788,11 +807,11 @@ reeval_fields(const struct finding *f)
 	size_t i;
 
 	sb_init(&sb);
-	sb_addf(&sb, "%s %d %d %s %s %s %s %s %s %llu", f->id, (int)f->kind, (int)f->provider,
+	sb_addf(&sb, "%s %d %d %s %s %s %s %s %s %llu %lld", f->id, (int)f->kind, (int)f->provider,
 	    f->address ? f->address : "-", f->type ? f->type : "-",
 	    f->resource_id ? f->resource_id : "-", f->event_name ? f->event_name : "-",
 	    f->event_source ? f->event_source : "-", f->state_lineage ? f->state_lineage : "-",
-	    (unsigned long long)f->state_serial);
+	    (unsigned long long)f->state_serial, (long long)f->event_time_ms);
 	for (i = 0; f->kind == FK_MODIFIED && i < f->nchanges; i++) {
 		const struct change *c = &f->changes[i];
 
@@ -903,20 +922,20 @@ test_reevaluable(void)
 	finding_list_push(&l, e);
 	ok(store_open(path, 0, &st, &err) == 0 && store_put_findings(st, &l, &err) == 0,
 	    "findings saved");
-	is_int(store_schema_version(st), 7, "schema 7");
+	is_int(store_schema_version(st), STORE_SCHEMA_VERSION, "the newest schema");
 	light_agrees(st, 4, "saved");
 	store_close(st);
 
 	/* The same store as schema 6 had it: without the columns. */
 	ok(copy_file(path, old) == 0, "a copy");
 	ok(store_open(old, 0, &os, &err) == 0 && sqlite3_exec(store_sqlite(os),
-	    "ALTER TABLE findings DROP COLUMN resolution; ALTER TABLE findings DROP COLUMN changes;"
+	    TO_SCHEMA_7 "ALTER TABLE findings DROP COLUMN resolution; ALTER TABLE findings DROP COLUMN changes;"
 	    " ALTER TABLE findings DROP COLUMN event_source;"
 	    " UPDATE meta SET value = 6 WHERE key = 'schema_version'", NULL, NULL, NULL) == SQLITE_OK,
 	    "made schema 6");
 	store_close(os);
-	ok(store_open(old, 0, &os, &err) == 0 && store_schema_version(os) == 7,
-	    "schema 6 migrates in place to 7");
+	ok(store_open(old, 0, &os, &err) == 0 && store_schema_version(os) == STORE_SCHEMA_VERSION,
+	    "schema 6 migrates in place to the newest");
 	is_int(q_int(os, "SELECT count(*) FROM findings WHERE changes IS NOT NULL"), 5,
 	    "every row's changes filled");
 	light_agrees(os, 4, "migrated");
@@ -967,6 +986,17 @@ test_reevaluable(void)
 	ok(store_load_findings(os, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &res, &err) == 1 &&
 	    res.n == 4 && contains(err, "cannot read it back"), "a bad resolution: skipped, said: %s",
 	    err);
+	/* Open rows whose changes do not read back: left out of re-evaluation, counted, said. */
+	sqlite3_exec(store_sqlite(os), "INSERT INTO findings (id, first_seen, last_seen, event_time,"
+	    " kind, severity, provider, changes) VALUES ('badchanges', 1, 1, 7, 'modified', 'low',"
+	    " 'aws', '{\"not\": \"changes\"}'), ('nochanges', 1, 1, 8, 'modified', 'low', 'aws',"
+	    " NULL)", NULL, NULL, NULL);
+	finding_list_clear(&res);
+	free(err);
+	err = NULL;
+	ok(store_load_reevaluable(os, &res, &err) == 2 && res.n == 0 &&
+	    contains(err, "finding badchanges: cannot read it back"),
+	    "re-evaluation: rows whose changes do not read back are counted and said: %s", err);
 	store_close(st);
 	store_close(os);
 	finding_list_clear(&res);
@@ -2227,7 +2257,7 @@ test_events_seen(void)
 	    "(the damaged row is newer)");
 	unsetenv("TFDRIFT_NOW");
 	/* An older store read as it is has none, and says how to get them. */
-	sqlite3_exec(store_sqlite(st), "DROP TABLE events_seen; DROP INDEX findings_status;"
+	sqlite3_exec(store_sqlite(st), TO_SCHEMA_7 "DROP TABLE events_seen; DROP INDEX findings_status;"
 	    " ALTER TABLE findings DROP COLUMN status; ALTER TABLE findings DROP COLUMN resolved_at;"
 	    " ALTER TABLE findings DROP COLUMN state_lineage;"
 	    " ALTER TABLE findings DROP COLUMN state_serial; ALTER TABLE findings DROP COLUMN"
