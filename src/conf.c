@@ -1,5 +1,7 @@
 /* conf: the YAML configuration. The option table below is the only place an option is
  * described; defaults, parsing, validation, `config check` (conf_dump) and help come from it.
+ * The keys of a sources.aws/gcp/falco item and of an outputs item are rows of two sub-tables
+ * (source_rows, output_rows) in the same way.
  * Errors are collected, never fatal: every problem in a file is reported with
  * file:line:column so a user fixes them all in one pass. */
 #include "config.h"
@@ -610,7 +612,6 @@ static void load_sources(struct conf *c, struct ydoc *d, yaml_node_t *v, char **
     size_t *nerrs);
 static void load_outputs(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs,
     size_t *nerrs);
-static void dump_outputs(const struct conf *c, FILE *fp);
 
 static void
 load_root(struct conf *c, struct ydoc *d, char ***errs, size_t *nerrs)
@@ -857,9 +858,11 @@ redacted_url(const char *s)
 	return r;
 }
 
-/* A double-quoted YAML scalar that loads back (through ${} expansion) as s. */
+/* A double-quoted YAML scalar that loads back as s: through ${} expansion, or (raw: s as
+ * written in the file, its ${VAR} references kept for the loader to expand) as what s
+ * expands to. */
 static void
-dump_string(FILE *fp, const char *s)
+dump_quoted(FILE *fp, const char *s, int raw)
 {
 	const unsigned char *p;
 
@@ -881,7 +884,7 @@ dump_string(FILE *fp, const char *s)
 			p += cp < 0x100 ? 1 : 2;
 			continue;
 		}
-		if (p[0] == '$' && p[1] == '{')
+		if (p[0] == '$' && p[1] == '{' && !raw)
 			fputs("$$", fp);
 		else if (*p == '"' || *p == '\\')
 			fprintf(fp, "\\%c", *p);
@@ -895,6 +898,18 @@ dump_string(FILE *fp, const char *s)
 			fputc(*p, fp);
 	}
 	fputc('"', fp);
+}
+
+static void
+dump_string(FILE *fp, const char *s)
+{
+	dump_quoted(fp, s, 0);
+}
+
+static void
+dump_raw(FILE *fp, const char *s)
+{
+	dump_quoted(fp, s, 1);
 }
 
 static void
@@ -955,13 +970,7 @@ dump_freezes(const struct conf *c, const struct conf_option *o, FILE *fp)
 	}
 }
 
-/* ---- sources: live collectors (aws, gcp, files) ---- */
-
-static const char *const aws_keys[] = { "name", "profile", "regions", "poll_interval",
-	"lookback", "endpoint", "sqs_queue", "sqs_region", "sqs_endpoint", "s3_endpoint",
-	"max_pages" };
-static const char *const gcp_keys[] = { "name", "project", "poll_interval", "lookback",
-	"endpoint", "data_access", "max_pages" };
+/* ---- sources (aws, gcp, files, falco) and outputs: one row a key ---- */
 
 /* The most pages a source may read in one poll. */
 #define MAX_PAGES_LIMIT 1000000
@@ -981,124 +990,6 @@ is_url(const char *s)
 	return *h != '\0' && *h != '/' && strchr(h, ' ') == NULL;
 }
 
-/* A scalar under a source: expanded, or NULL after an error. */
-static char *
-src_scalar(struct ydoc *d, yaml_node_t *v, const char *where, const char *key,
-    char ***errs, size_t *nerrs)
-{
-	return freeze_scalar(d, v, where, key, errs, nerrs);
-}
-
-static int
-src_duration(struct ydoc *d, yaml_node_t *v, const char *where, const char *key,
-    int64_t min_ms, int64_t *out, char ***errs, size_t *nerrs)
-{
-	char *s = src_scalar(d, v, where, key, errs, nerrs);
-	int64_t ms;
-
-	if (s == NULL)
-		return -1;
-	if (tf_parse_duration(s, &ms) != 0) {
-		yerr_add(errs, nerrs, d, v, "%s: %s '%s' is not a duration (30s, 5m, 1h)", where,
-		    key, s);
-		free(s);
-		return -1;
-	}
-	if (ms < min_ms) {
-		yerr_add(errs, nerrs, d, v, "%s: %s %s is too short (at least %llds)", where, key, s,
-		    (long long)(min_ms / 1000));
-		free(s);
-		return -1;
-	}
-	free(s);
-	*out = ms;
-	return 0;
-}
-
-/* A count: a whole number in [1, max]. */
-static int
-src_count(struct ydoc *d, yaml_node_t *v, const char *where, const char *key, unsigned max,
-    unsigned *out, char ***errs, size_t *nerrs)
-{
-	char *s = src_scalar(d, v, where, key, errs, nerrs), *end;
-	unsigned long n;
-
-	if (s == NULL)
-		return -1;
-	n = isdigit((unsigned char)*s) ? strtoul(s, &end, 10) : 0;
-	if (n < 1 || n > max || *end != '\0') {
-		yerr_add(errs, nerrs, d, v, "%s: %s '%s' is not a whole number from 1 to %u", where,
-		    key, s, max);
-		free(s);
-		return -1;
-	}
-	free(s);
-	*out = (unsigned)n;
-	return 0;
-}
-
-static int
-src_url(struct ydoc *d, yaml_node_t *v, const char *where, const char *key, char **out,
-    char ***errs, size_t *nerrs)
-{
-	char *s = src_scalar(d, v, where, key, errs, nerrs);
-
-	if (s == NULL)
-		return -1;
-	if (!is_url(s)) {
-		yerr_add(errs, nerrs, d, v, "%s: %s '%s' is not an http:// or https:// URL", where,
-		    key, s);
-		free(s);
-		return -1;
-	}
-	free(*out);
-	*out = s;
-	return 0;
-}
-
-static void
-aws_source_clear(struct conf_aws_source *a)
-{
-	free(a->name);
-	free(a->profile);
-	free(a->endpoint);
-	free(a->sqs_queue);
-	free(a->sqs_region);
-	free(a->sqs_endpoint);
-	free(a->s3_endpoint);
-	strlist_clear(&a->regions);
-	memset(a, 0, sizeof *a);
-}
-
-static void
-gcp_source_clear(struct conf_gcp_source *g)
-{
-	free(g->name);
-	free(g->project);
-	free(g->endpoint);
-	memset(g, 0, sizeof *g);
-}
-
-void
-conf_sources_clear(struct conf_sources *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->naws; i++)
-		aws_source_clear(&s->aws[i]);
-	free(s->aws);
-	for (i = 0; i < s->ngcp; i++)
-		gcp_source_clear(&s->gcp[i]);
-	free(s->gcp);
-	strlist_clear(&s->files);
-	for (i = 0; i < s->nfalco; i++) {
-		free(s->falco[i].name);
-		free(s->falco[i].path);
-	}
-	free(s->falco);
-	memset(s, 0, sizeof *s);
-}
-
 /* The region of an SQS queue URL (https://sqs.eu-west-1.amazonaws.com/...,
  * https://sqs-fips.us-east-1.amazonaws.com/..., https://sqs.cn-north-1.amazonaws.com.cn/...),
  * or NULL. */
@@ -1116,93 +1007,812 @@ sqs_url_region(const char *url)
 	return e != NULL && e > h ? xstrndup(h, (size_t)(e - h)) : NULL;
 }
 
+
+/* A header name: an RFC 9110 token. */
+static int
+is_header_name(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && strchr("!#$%&'*+-.^_`|~", *s) == NULL)
+			return 0;
+	return 1;
+}
+
+/* "N", "N/minute", "N/min" or "N/m": findings per minute. 0, or -1. */
+static int
+parse_rate(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	v = strtol(s, &end, 10);
+	if (v < 0 || v > 100000)
+		return -1;
+	if (*end != '\0' && strcmp(end, "/minute") != 0 && strcmp(end, "/min") != 0 &&
+	    strcmp(end, "/m") != 0)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+static void
+dump_strlist_inline(FILE *fp, const struct strlist *l)
+{
+	size_t k;
+
+	fputc('[', fp);
+	for (k = 0; k < l->n; k++) {
+		if (k > 0)
+			fputs(", ", fp);
+		dump_string(fp, l->v[k]);
+	}
+	fputc(']', fp);
+}
+
+
+/* A header whose value is a credential by its name. */
+static int
+secret_header(const char *name)
+{
+	static const char *const words[] = { "auth", "token", "key", "secret", "password",
+		"signature", "cookie", "session" };
+	char buf[64];
+	size_t i, n = strcspn(name, ":");
+
+	if (n >= sizeof buf)
+		n = sizeof buf - 1;
+	for (i = 0; i < n; i++)
+		buf[i] = (char)tolower((unsigned char)name[i]);
+	buf[n] = '\0';
+	for (i = 0; i < TF_ARRLEN(words); i++)
+		if (strstr(buf, words[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+static const char *const output_types[] = { "slack", "webhook", "falco" };
+static const char *const finding_kinds[] = { "modified", "unmanaged", "deleted",
+	"freeze_violation" };
+/* outputs[].on, in CONF_ON_* bit order. */
+static const char *const output_on[] = { "open", "resolved" };
+
+const char *
+conf_output_type_name(enum conf_output_type t)
+{
+	return (size_t)t < TF_ARRLEN(output_types) ? output_types[t] : "?";
+}
+
+/* What a key of a source or an output holds, how it is checked and how it is dumped. */
+enum sub_type {
+	SUB_TEXT,          /* char *, not empty */
+	SUB_STRING,        /* char *, may be empty */
+	SUB_SOCKET,        /* char *, not empty and not a bare "unix:" */
+	SUB_URL,           /* char *, http:// or https:// */
+	SUB_DURATION,      /* int64_t ms, at least min_ms */
+	SUB_COUNT,         /* unsigned, 1 to MAX_PAGES_LIMIT */
+	SUB_BOOL,          /* int */
+	SUB_LIST,          /* struct strlist; among `names` when they are given */
+	SUB_OUTPUT_TYPE,   /* enum conf_output_type */
+	SUB_SECRET_URL,    /* char *, an http(s) URL never echoed; as written at text_off */
+	SUB_SECRET,        /* char *, not empty; as written at text_off */
+	SUB_FILE,          /* char *, a path (~/ resolved) or - for stdout */
+	SUB_PATH,          /* char *, a path (~/ resolved), not empty */
+	SUB_SEVERITY,      /* char * */
+	SUB_RATE,          /* int, findings per minute */
+	SUB_RETRIES,       /* int, 0 to 10 */
+	SUB_ON,            /* unsigned CONF_ON_* bits */
+	SUB_HEADERS,       /* struct strlist "Name: value"; as written at text_off */
+};
+
+/* Sub-tables: the keys of a sources.aws, sources.gcp or sources.falco item, or of an outputs
+ * item. off[t] is the field in the struct of type t (struct conf_aws_source,
+ * conf_gcp_source, conf_falco_source; for outputs the struct conf_output of every type), or
+ * NONE where type t does not take the key. Keys are listed in messages in table order; the
+ * dump writes the rows without `late`, then those with it. */
+#define NONE ((size_t)-1)
+struct sub_option {
+	const char *name;
+	enum sub_type type;
+	size_t off[3];
+	size_t text_off;             /* SUB_SECRET*, SUB_HEADERS: the value as written */
+	int64_t min_ms;              /* SUB_DURATION */
+	/* The default of a number (SUB_DURATION in ms, SUB_COUNT, SUB_RETRIES, SUB_ON) for
+	 * type t, def[0] for every output; 0 for the others. */
+	int64_t def[3];
+	/* For type t (need[0] for every output): the key is required, and this is the example
+	 * in "has no KEY (EXAMPLE)"; NULL: optional. */
+	const char *need[3];
+	const char *const *names;    /* SUB_LIST: the values allowed, or NULL */
+	size_t nnames;
+	int late;
+	/* The key in the dump's comment on outputs ("url (slack, ...)"); NULL: it is named
+	 * with the row before. */
+	const char *help;
+};
+
+enum { SRC_AWS, SRC_GCP, SRC_FALCO };
+static const char *const source_type_names[] = { "aws", "gcp", "falco" };
+
+#define AWS(f) offsetof(struct conf_aws_source, f)
+#define GCP(f) offsetof(struct conf_gcp_source, f)
+#define FALCO(f) offsetof(struct conf_falco_source, f)
+static const struct sub_option source_rows[] = {
+	{ "name", SUB_TEXT, { AWS(name), GCP(name), FALCO(name) },     /* row 0: the name */
+	  .need = { "name: prod; it labels the source in the dashboard and in findings",
+		    "name: corp", "name: falco" } },
+	{ "profile", SUB_TEXT, { AWS(profile), NONE, NONE }, .late = 0 },
+	{ "project", SUB_TEXT, { NONE, GCP(project), NONE },
+	  .need = { NULL, "project: my-project-id" } },
+	{ "path", SUB_SOCKET, { NONE, NONE, FALCO(path) },
+	  .need = { NULL, NULL, "path: -, a file, or unix:/run/falco/tfdrift.sock" } },
+	{ "regions", SUB_LIST, { AWS(regions), NONE, NONE }, .late = 0 },
+	{ "poll_interval", SUB_DURATION, { AWS(poll_interval_ms), GCP(poll_interval_ms), NONE },
+	  .min_ms = 1000, .def = { 60000, 30000 } },
+	{ "lookback", SUB_DURATION, { AWS(lookback_ms), GCP(lookback_ms), NONE },
+	  .def = { 15 * 60000, 15 * 60000 } },
+	{ "endpoint", SUB_URL, { AWS(endpoint), GCP(endpoint), NONE }, .late = 1 },
+	{ "sqs_queue", SUB_URL, { AWS(sqs_queue), NONE, NONE }, .late = 1 },
+	{ "sqs_region", SUB_STRING, { AWS(sqs_region), NONE, NONE }, .late = 1 },
+	{ "sqs_endpoint", SUB_URL, { AWS(sqs_endpoint), NONE, NONE }, .late = 1 },
+	{ "s3_endpoint", SUB_URL, { AWS(s3_endpoint), NONE, NONE }, .late = 1 },
+	{ "data_access", SUB_BOOL, { NONE, GCP(data_access), NONE }, .late = 1 },
+	{ "max_pages", SUB_COUNT, { AWS(max_pages), GCP(max_pages), NONE },
+	  .def = { PAGING_DEFAULT_MAX_PAGES, PAGING_DEFAULT_MAX_PAGES } },
+};
+#undef AWS
+#undef GCP
+#undef FALCO
+
+/* The same field for every output type, or (webhook only) for COUT_WEBHOOK alone. */
+#define OUT(f) { offsetof(struct conf_output, f), offsetof(struct conf_output, f), \
+	offsetof(struct conf_output, f) }
+#define OUT_WEBHOOK(f) { NONE, offsetof(struct conf_output, f), NONE }
+#define OUT_TEXT(f) offsetof(struct conf_output, f)
+static const struct sub_option output_rows[] = {
+	{ "name", SUB_TEXT, OUT(name), .help = "name",                 /* row 0: the name */
+	  .need = { "name: slack-sre; it labels the output in the Sources view and keys its "
+		    "dedup" } },
+	{ "type", SUB_OUTPUT_TYPE, OUT(type), .help = "type: slack|webhook|falco",
+	  .need = { "type: slack, webhook or falco" } },
+	{ "url", SUB_SECRET_URL, OUT(url), OUT_TEXT(url_text),
+	  .help = "url (slack, webhook, falcosidekick) or file (falco JSON lines; - is stdout)" },
+	{ "file", SUB_FILE, OUT(file), .help = NULL },
+	{ "min_severity", SUB_SEVERITY, OUT(min_severity), .help = "min_severity" },
+	{ "kinds", SUB_LIST, OUT(kinds), .names = finding_kinds,
+	  .nnames = TF_ARRLEN(finding_kinds), .help = "kinds" },
+	{ "rules", SUB_LIST, OUT(rules), .help = "rules (rule id globs)" },
+	{ "rate_limit", SUB_RATE, OUT(rate_limit), .late = 1, .help = "rate_limit (per minute)" },
+	{ "headers", SUB_HEADERS, OUT(headers), OUT_TEXT(headers_text), .late = 1,
+	  .help = "headers" },
+	{ "hmac_secret", SUB_SECRET, OUT_WEBHOOK(hmac_secret), OUT_TEXT(hmac_secret_text),
+	  .late = 1, .help = "hmac_secret (webhook: X-Tfdrift-Signature)" },
+	{ "timeout", SUB_DURATION, OUT(timeout_ms), .min_ms = 100, .def = { 10000 }, .late = 1,
+	  .help = "timeout" },
+	{ "retries", SUB_RETRIES, OUT(retries), .def = { 3 }, .late = 1, .help = "retries" },
+	{ "dead_letter", SUB_PATH, OUT(dead_letter), .late = 1, .help = "dead_letter" },
+	{ "on", SUB_ON, OUT(on), .def = { CONF_ON_OPEN },
+	  .help = "on (open, resolved: what it is sent; default [open])" },
+};
+#undef OUT
+#undef OUT_WEBHOOK
+#undef OUT_TEXT
+
+/* Rows of `rows` that type t takes: does row r, and the field it names (any type's when t
+ * is -1: an output whose type is not known yet). */
+static int
+sub_takes(const struct sub_option *r, int t)
+{
+	return t >= 0 ? r->off[t] != NONE :
+	    r->off[0] != NONE || r->off[1] != NONE || r->off[2] != NONE;
+}
+
+static void *
+sub_field(const struct sub_option *r, int t, const void *base)
+{
+	size_t i = 0;
+
+	if (t >= 0)
+		i = (size_t)t;
+	else
+		while (r->off[i] == NONE)
+			i++;
+	return (char *)base + r->off[i];
+}
+
+static void *
+sub_text(const struct sub_option *r, const void *base)
+{
+	return (char *)base + r->text_off;
+}
+
+/* An item of type t (-1: an output) with every key at its default. */
+static void
+sub_init(const struct sub_option *rows, size_t n, int t, void *base, size_t size)
+{
+	size_t i;
+
+	memset(base, 0, size);
+	for (i = 0; i < n; i++) {
+		const struct sub_option *r = &rows[i];
+		int64_t def = r->def[t >= 0 ? t : 0];
+
+		if (!sub_takes(r, t) || def == 0)
+			continue;
+		if (r->type == SUB_DURATION)
+			*(int64_t *)sub_field(r, t, base) = def;
+		else if (r->type == SUB_RETRIES)
+			*(int *)sub_field(r, t, base) = (int)def;
+		else
+			*(unsigned *)sub_field(r, t, base) = (unsigned)def;   /* SUB_COUNT, SUB_ON */
+	}
+}
+
+/* Free what an item of type t (-1: an output) holds, and zero it. */
+static void
+sub_clear(const struct sub_option *rows, size_t n, int t, void *base, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct sub_option *r = &rows[i];
+
+		if (!sub_takes(r, t))
+			continue;
+		switch (r->type) {
+		case SUB_LIST:
+			strlist_clear(sub_field(r, t, base));
+			break;
+		case SUB_HEADERS:
+			strlist_clear(sub_field(r, t, base));
+			strlist_clear(sub_text(r, base));
+			break;
+		case SUB_SECRET_URL:
+		case SUB_SECRET:
+			free(*(char **)sub_text(r, base));
+			/* FALLTHROUGH */
+		case SUB_TEXT: case SUB_STRING: case SUB_SOCKET: case SUB_URL: case SUB_FILE:
+		case SUB_PATH: case SUB_SEVERITY:
+			free(*(char **)sub_field(r, t, base));
+			break;
+		case SUB_DURATION: case SUB_COUNT: case SUB_BOOL: case SUB_OUTPUT_TYPE:
+		case SUB_RATE: case SUB_RETRIES: case SUB_ON:
+			break;
+		}
+	}
+	memset(base, 0, size);
+}
+
+static int
+load_output_headers(struct ydoc *d, yaml_node_t *v, const char *where, struct strlist *headers,
+    struct strlist *headers_text, char ***errs, size_t *nerrs)
+{
+	yaml_node_t *k, *hv;
+	size_t i;
+	int bad = 0;
+
+	if (ynode_is_null(v))
+		return 0;
+	if (!ynode_is_map(v)) {
+		yerr_add(errs, nerrs, d, v, "%s: headers must be a mapping (X-Name: value), not %s",
+		    where, ynode_kind(v));
+		return -1;
+	}
+	for (i = 0; ymap_pair(d, v, i, &k, &hv); i++) {
+		const char *name = ynode_str(k);
+		char *val, *h, *t;
+
+		if (name == NULL || !is_header_name(name)) {
+			yerr_add(errs, nerrs, d, k, "%s: '%s' is not a header name (letters, digits "
+			    "and -)", where, name != NULL ? name : "?");
+			bad = 1;
+			continue;
+		}
+		if ((val = freeze_scalar(d, hv, where, name, errs, nerrs)) == NULL) {
+			bad = 1;
+			continue;
+		}
+		if (strpbrk(val, "\r\n") != NULL) {
+			yerr_add(errs, nerrs, d, hv, "%s: header %s: a line break in the value", where,
+			    name);
+			free(val);
+			bad = 1;
+			continue;
+		}
+		h = xasprintf("%s: %s", name, val);
+		strlist_push(headers, h);
+		t = xasprintf("%s: %s", name, ynode_str(hv));
+		strlist_push(headers_text, t);
+		free(h);
+		free(t);
+		free(val);
+	}
+	return bad ? -1 : 0;
+}
+
+/* A list whose items must be among names (or globs when names is NULL). */
+static int
+load_output_list(struct ydoc *d, yaml_node_t *v, const char *where, const char *key,
+    const char *const *names, size_t n, struct strlist *out, char ***errs, size_t *nerrs)
+{
+	char *what = xasprintf("%s: %s", where, key);
+	size_t i, j;
+	int rc;
+
+	strlist_clear(out);
+	rc = load_strlist(what, d, v, out, errs, nerrs);
+	for (i = 0; rc == 0 && names != NULL && i < out->n; i++) {
+		for (j = 0; j < n && strcmp(out->v[i], names[j]) != 0; j++)
+			;
+		if (j == n) {
+			const char *m = tf_near_miss(out->v[i], names, n);
+
+			yerr_add(errs, nerrs, d, yseq_get(d, v, i), "%s: unknown value '%s'%s%s%s",
+			    what, out->v[i], m ? " (did you mean '" : "", m ? m : "",
+			    m ? "'?)" : "");
+			rc = -1;
+		}
+	}
+	free(what);
+	return rc;
+}
+
+/* on: [open, resolved]: which of a finding's moments the output is sent. A list of at least
+ * one of output_on (a word given twice counts once). 0, or -1 (errors added; *out kept). */
+static int
+load_output_on(struct ydoc *d, yaml_node_t *v, const char *where, unsigned *out,
+    char ***errs, size_t *nerrs)
+{
+	struct strlist l = { 0 };
+	unsigned on = 0;
+	size_t i;
+	int rc;
+
+	if ((rc = load_output_list(d, v, where, "on", output_on, TF_ARRLEN(output_on), &l, errs,
+	    nerrs)) == 0 && l.n == 0) {
+		yerr_add(errs, nerrs, d, v, "%s: on is empty: list what the output is sent, "
+		    "[open], [resolved] or [open, resolved] (leave on: out for [open])", where);
+		rc = -1;
+	}
+	for (i = 0; rc == 0 && i < l.n; i++)
+		on |= strcmp(l.v[i], output_on[0]) == 0 ? CONF_ON_OPEN : CONF_ON_RESOLVED;
+	if (rc == 0)
+		*out = on;
+	strlist_clear(&l);
+	return rc;
+}
+
+/* A scalar value s (expanded; v is its node) of row r into field p; 0, or -1 after an error.
+ * Takes s (frees it or keeps it). */
+static int
+load_sub_scalar(const struct sub_option *r, void *p, void *text, struct ydoc *d,
+    yaml_node_t *v, const char *where, char *s, char ***errs, size_t *nerrs)
+{
+	char **sp = p, *end;
+	unsigned long n;
+	int64_t ms;
+	size_t j;
+
+	switch (r->type) {
+	case SUB_TEXT:
+	case SUB_SECRET:
+	case SUB_SOCKET:
+	case SUB_PATH:
+		if (*s == '\0' || (r->type == SUB_SOCKET && strcmp(s, "unix:") == 0))
+			break;
+		if (r->type == SUB_SECRET)
+			*(char **)text = xstrdup(ynode_str(v));
+		free(*sp);
+		*sp = r->type == SUB_PATH ? resolve_path(s) : s;
+		if (r->type == SUB_PATH)
+			free(s);
+		return 0;
+	case SUB_STRING:
+	case SUB_SEVERITY:
+		if (r->type == SUB_SEVERITY && !is_severity(s)) {
+			yerr_add(errs, nerrs, d, v, "%s: bad %s '%s' (critical, high, medium, low or "
+			    "info)", where, r->name, s);
+			free(s);
+			return -1;
+		}
+		free(*sp);
+		*sp = s;
+		return 0;
+	case SUB_URL:
+	case SUB_SECRET_URL:
+		if (is_url(s)) {
+			if (r->type == SUB_SECRET_URL)
+				*(char **)text = xstrdup(ynode_str(v));
+			free(*sp);
+			*sp = s;
+			return 0;
+		}
+		if (r->type == SUB_SECRET_URL)      /* never echo it: it is usually a secret */
+			yerr_add(errs, nerrs, d, v, "%s: %s is not an http:// or https:// URL", where,
+			    r->name);
+		else
+			yerr_add(errs, nerrs, d, v, "%s: %s '%s' is not an http:// or https:// URL",
+			    where, r->name, s);
+		free(s);
+		return -1;
+	case SUB_FILE:
+		if (*s == '\0') {
+			yerr_add(errs, nerrs, d, v, "%s: %s must not be empty (- is stdout)", where,
+			    r->name);
+			free(s);
+			return -1;
+		}
+		free(*sp);
+		*sp = strcmp(s, "-") == 0 ? xstrdup(s) : resolve_path(s);
+		free(s);
+		return 0;
+	case SUB_DURATION:
+		if (tf_parse_duration(s, &ms) != 0)
+			yerr_add(errs, nerrs, d, v, "%s: %s '%s' is not a duration (30s, 5m, 1h)",
+			    where, r->name, s);
+		else if (ms < r->min_ms)
+			yerr_add(errs, nerrs, d, v, "%s: %s %s is too short (at least %llds)", where,
+			    r->name, s, (long long)(r->min_ms / 1000));
+		else {
+			*(int64_t *)p = ms;
+			free(s);
+			return 0;
+		}
+		free(s);
+		return -1;
+	case SUB_COUNT:
+		n = isdigit((unsigned char)*s) ? strtoul(s, &end, 10) : 0;
+		if (n < 1 || n > MAX_PAGES_LIMIT || *end != '\0') {
+			yerr_add(errs, nerrs, d, v, "%s: %s '%s' is not a whole number from 1 to %u",
+			    where, r->name, s, (unsigned)MAX_PAGES_LIMIT);
+			free(s);
+			return -1;
+		}
+		*(unsigned *)p = (unsigned)n;
+		free(s);
+		return 0;
+	case SUB_RETRIES:
+		n = isdigit((unsigned char)*s) ? strtoul(s, &end, 10) : 11;
+		if (n > 10 || *end != '\0') {
+			yerr_add(errs, nerrs, d, v, "%s: %s must be a number from 0 to 10, not '%s'",
+			    where, r->name, s);
+			free(s);
+			return -1;
+		}
+		*(int *)p = (int)n;
+		free(s);
+		return 0;
+	case SUB_BOOL:
+		if (yscalar_bool(s, p) != 0) {
+			yerr_add(errs, nerrs, d, v, "%s: %s must be true or false, not '%s'", where,
+			    r->name, s);
+			free(s);
+			return -1;
+		}
+		free(s);
+		return 0;
+	case SUB_RATE:
+		if (parse_rate(s, p) != 0) {
+			yerr_add(errs, nerrs, d, v, "%s: bad %s '%s' (findings per minute: 20/minute, "
+			    "or 0 for none)", where, r->name, s);
+			free(s);
+			return -1;
+		}
+		free(s);
+		return 0;
+	case SUB_OUTPUT_TYPE:
+		for (j = 0; j < TF_ARRLEN(output_types) && strcmp(s, output_types[j]) != 0; j++)
+			;
+		if (j == TF_ARRLEN(output_types)) {
+			yerr_add(errs, nerrs, d, v, "%s: unknown %s '%s' (slack, webhook or falco)",
+			    where, r->name, s);
+			free(s);
+			return -1;
+		}
+		*(enum conf_output_type *)p = (enum conf_output_type)j;
+		free(s);
+		return 0;
+	case SUB_LIST:
+	case SUB_ON:
+	case SUB_HEADERS:
+		break;
+	}
+	/* The not-empty kinds. */
+	yerr_add(errs, nerrs, d, v, "%s: %s must not be empty", where, r->name);
+	free(s);
+	return -1;
+}
+
+/* The value v of row r into the item at base (type t; -1: an output). 0, or -1 after an
+ * error. */
+static int
+load_sub_value(const struct sub_option *r, int t, void *base, struct ydoc *d, yaml_node_t *v,
+    const char *where, char ***errs, size_t *nerrs)
+{
+	void *p = sub_field(r, t, base);
+	char *s;
+
+	switch (r->type) {
+	case SUB_LIST:
+		return load_output_list(d, v, where, r->name, r->names, r->nnames, p, errs, nerrs);
+	case SUB_ON:
+		return load_output_on(d, v, where, p, errs, nerrs);
+	case SUB_HEADERS:
+		return load_output_headers(d, v, where, p, sub_text(r, base), errs, nerrs);
+	default:
+		break;
+	}
+	if ((s = freeze_scalar(d, v, where, r->name, errs, nerrs)) == NULL)
+		return -1;
+	return load_sub_scalar(r, p, r->text_off ? sub_text(r, base) : NULL, d, v, where, s, errs,
+	    nerrs);
+}
+
+/* "WHERE has no KEY (EXAMPLE)", with "(NAME)" after WHERE once the item has a name: a key an
+ * item needs. Returns 1 (bad). */
+static int
+sub_missing(struct ydoc *d, yaml_node_t *it, const char *where, const char *name,
+    const char *key, const char *example, char ***errs, size_t *nerrs)
+{
+	yerr_add(errs, nerrs, d, it, "%s%s%s%s has no %s (%s)", where, name ? " (" : "",
+	    name ? name : "", name ? ")" : "", key, example);
+	return 1;
+}
+
+/* The keys of mapping it into the item at base, a sources.TYPE item (t) or an outputs item
+ * (t = -1), as `where` ("sources.aws item 2"): every key known to the table, given once and
+ * good, and the keys it needs given. given[] (one a row, zeroed) keeps each key's node. 0, or -1 after errors. */
+static int
+load_sub(const struct sub_option *rows, size_t nrows, int t, void *base, struct ydoc *d,
+    yaml_node_t *it, const char *where, yaml_node_t **given, char ***errs, size_t *nerrs)
+{
+	const char **names = xcalloc(nrows, sizeof *names);
+	yaml_node_t *k, *v, **first = xcalloc(nrows, sizeof *first);
+	size_t *row = xcalloc(nrows, sizeof *row), n = 0, i;
+	char *what = xasprintf("key in %s", where);
+	int bad = 0, x;
+
+	for (i = 0; i < nrows; i++)
+		if (sub_takes(&rows[i], t)) {
+			row[n] = i;
+			names[n++] = rows[i].name;
+		}
+	for (i = 0; ymap_pair(d, it, i, &k, &v); i++) {
+		if ((x = ykey_index(errs, nerrs, d, k, what, names, n, first)) < 0) {
+			bad = 1;
+			continue;
+		}
+		given[row[x]] = k;
+		bad |= load_sub_value(&rows[row[x]], t, base, d, v, where, errs, nerrs) != 0;
+	}
+	/* The first key missing of those type t needs, named with the item (rows[0]) if it
+	 * has a name by then. */
+	for (i = 0; !bad && i < nrows; i++)
+		if (sub_takes(&rows[i], t) && rows[i].need[t >= 0 ? t : 0] != NULL &&
+		    given[i] == NULL)
+			bad = sub_missing(d, it, where, i > 0 ? *(char *const *)sub_field(&rows[0], t,
+			    base) : NULL, rows[i].name, rows[i].need[t >= 0 ? t : 0], errs, nerrs);
+	free(what);
+	free(row);
+	free(first);
+	free(names);
+	return bad ? -1 : 0;
+}
+
+/* A mapping item's errors' prefix, or NULL after "WHERE must be a mapping (HINT), not ...". */
+static char *
+sub_item_where(struct ydoc *d, yaml_node_t *it, const char *list, size_t idx, const char *hint,
+    char ***errs, size_t *nerrs)
+{
+	char *where = xasprintf("%s item %zu", list, idx + 1), *want;
+
+	if (ynode_is_map(it))
+		return where;
+	want = xasprintf("a mapping (%s)", hint);
+	yerr_type(errs, nerrs, d, it, where, want);
+	free(want);
+	free(where);
+	return NULL;
+}
+
+/* The value of row r (field p, as written at text) after "KEY: "; headers as lines under it. */
+static void
+dump_sub_value(FILE *fp, const struct sub_option *r, const void *p, const void *text,
+    const char *indent)
+{
+	const char *s = NULL, *raw = NULL;
+	const struct strlist *l = p;
+	size_t j;
+	char *red;
+
+	switch (r->type) {
+	case SUB_TEXT: case SUB_STRING: case SUB_SOCKET: case SUB_URL: case SUB_FILE:
+	case SUB_PATH:
+		dump_string(fp, *(char *const *)p);
+		return;
+	case SUB_SEVERITY:
+		fputs(*(char *const *)p, fp);
+		return;
+	case SUB_SECRET_URL:
+	case SUB_SECRET:
+		s = *(char *const *)p;
+		raw = *(char *const *)text;
+		if (strstr(raw, "${") != NULL)
+			dump_raw(fp, raw);
+		else if (r->type == SUB_SECRET)
+			fputs("\"REDACTED\"  # written inline in the file (use ${VAR})", fp);
+		else {
+			red = http_redact_secret_url(s);
+			dump_string(fp, red);
+			free(red);
+		}
+		return;
+	case SUB_DURATION:
+		dump_duration(fp, *(const int64_t *)p);
+		return;
+	case SUB_COUNT:
+		fprintf(fp, "%u", *(const unsigned *)p);
+		return;
+	case SUB_BOOL:
+		fputs(*(const int *)p ? "true" : "false", fp);
+		return;
+	case SUB_RATE:
+		fprintf(fp, "%d/minute", *(const int *)p);
+		return;
+	case SUB_RETRIES:
+		fprintf(fp, "%d", *(const int *)p);
+		return;
+	case SUB_OUTPUT_TYPE:
+		fputs(conf_output_type_name(*(const enum conf_output_type *)p), fp);
+		return;
+	case SUB_LIST:
+		dump_strlist_inline(fp, l);
+		return;
+	case SUB_ON:
+		fputc('[', fp);
+		for (j = 0; j < TF_ARRLEN(output_on); j++)
+			if (*(const unsigned *)p & (1u << j))
+				fprintf(fp, "%s%s", (*(const unsigned *)p & ((1u << j) - 1)) ? ", " : "",
+				    output_on[j]);
+		fputc(']', fp);
+		return;
+	case SUB_HEADERS:
+		/* Inline values are shown when the header's name says nothing of a secret. */
+		l = text;
+		for (j = 0; j < l->n; j++) {
+			const char *h = l->v[j], *colon = strchr(h, ':'), *val = colon + 2;
+
+			fprintf(fp, "\n%s    %.*s: ", indent, (int)(colon - h), h);
+			if (strstr(val, "${") == NULL && secret_header(h))
+				fputs("\"REDACTED\"  # written inline in the file (use ${VAR})", fp);
+			else
+				dump_raw(fp, val);
+		}
+		return;
+	}
+}
+
+/* An item of type t (-1: an output) as block YAML under a list, indent the list's. */
+static void
+dump_sub(FILE *fp, const struct sub_option *rows, size_t nrows, int t, const void *base,
+    const char *indent)
+{
+	size_t i;
+	int late, first = 1;
+
+	for (late = 0; late <= 1; late++)
+		for (i = 0; i < nrows; i++) {
+			const struct sub_option *r = &rows[i];
+			const void *p;
+
+			if (!sub_takes(r, t) || r->late != late)
+				continue;
+			p = sub_field(r, t, base);
+			switch (r->type) {
+			case SUB_TEXT: case SUB_STRING: case SUB_SOCKET: case SUB_URL: case SUB_FILE:
+			case SUB_PATH: case SUB_SEVERITY:
+				if (*(char *const *)p == NULL)
+					continue;
+				break;
+			case SUB_SECRET_URL: case SUB_SECRET:
+				if (*(char *const *)sub_text(r, base) == NULL)
+					continue;
+				break;
+			case SUB_LIST: case SUB_HEADERS:
+				if (((const struct strlist *)p)->n == 0)
+					continue;
+				break;
+			case SUB_RATE:
+				if (*(const int *)p <= 0)
+					continue;
+				break;
+			default:
+				break;
+			}
+			if (r->type == SUB_SECRET_URL && strstr(*(char *const *)sub_text(r, base),
+			    "${") == NULL)
+				fprintf(fp, "%s  # %s written inline in the file: shown redacted (use "
+				    "${VAR})\n", indent, r->name);
+			fprintf(fp, "%s%s%s:", indent, first ? "- " : "  ", r->name);
+			first = 0;
+			if (r->type != SUB_HEADERS)
+				fputc(' ', fp);
+			dump_sub_value(fp, r, p, sub_text(r, base), indent);
+			fputc('\n', fp);
+		}
+}
+
+static void
+aws_source_clear(struct conf_aws_source *a)
+{
+	sub_clear(source_rows, TF_ARRLEN(source_rows), SRC_AWS, a, sizeof *a);
+}
+
+static void
+gcp_source_clear(struct conf_gcp_source *g)
+{
+	sub_clear(source_rows, TF_ARRLEN(source_rows), SRC_GCP, g, sizeof *g);
+}
+
+static void
+falco_source_clear(struct conf_falco_source *f)
+{
+	sub_clear(source_rows, TF_ARRLEN(source_rows), SRC_FALCO, f, sizeof *f);
+}
+
+void
+conf_sources_clear(struct conf_sources *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->naws; i++)
+		aws_source_clear(&s->aws[i]);
+	free(s->aws);
+	for (i = 0; i < s->ngcp; i++)
+		gcp_source_clear(&s->gcp[i]);
+	free(s->gcp);
+	strlist_clear(&s->files);
+	for (i = 0; i < s->nfalco; i++)
+		falco_source_clear(&s->falco[i]);
+	free(s->falco);
+	memset(s, 0, sizeof *s);
+}
+
+/* sources.TYPE item `it` (number idx) into base, of type t and size bytes, at line and col:
+ * the defaults, then its keys. Returns its messages' prefix ("sources.gcp item 2", heap) with
+ * *bad set, or NULL after an item that is not a mapping. */
+static char *
+load_source_keys(int t, void *base, size_t size, int *line, int *col, struct ydoc *d,
+    yaml_node_t *it, size_t idx, int *bad, char ***errs, size_t *nerrs)
+{
+	static const char *const hints[] = { "name:, regions: or sqs_queue:, ...",
+		"name:, project:, ...", "name:, path:" };
+	yaml_node_t *given[TF_ARRLEN(source_rows)] = { 0 };
+	char *list = xasprintf("sources.%s", source_type_names[t]);
+	char *where = sub_item_where(d, it, list, idx, hints[t], errs, nerrs);
+
+	free(list);
+	sub_init(source_rows, TF_ARRLEN(source_rows), t, base, size);
+	*line = ynode_line(it);
+	*col = ynode_col(it);
+	if (where != NULL)
+		*bad = load_sub(source_rows, TF_ARRLEN(source_rows), t, base, d, it, where, given,
+		    errs, nerrs) != 0;
+	return where;
+}
+
 static int
 load_aws_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_aws_source *a,
     char ***errs, size_t *nerrs)
 {
-	char *where = xasprintf("sources.aws item %zu", idx + 1), *s;
-	yaml_node_t *k, *v;
-	yaml_node_t *first[TF_ARRLEN(aws_keys)] = { 0 };
-	size_t i;
-	int bad = 0, f;
+	char *where;
+	int bad = 0;
 
-	memset(a, 0, sizeof *a);
-	a->poll_interval_ms = 60000;
-	a->lookback_ms = 15 * 60000;
-	a->max_pages = PAGING_DEFAULT_MAX_PAGES;
-	a->line = ynode_line(it);
-	a->col = ynode_col(it);
-	if (!ynode_is_map(it)) {
-		yerr_add(errs, nerrs, d, it, "%s must be a mapping (name:, regions: or sqs_queue:, "
-		    "...), not %s", where, ynode_kind(it));
-		free(where);
+	if ((where = load_source_keys(SRC_AWS, a, sizeof *a, &a->line, &a->col, d, it, idx, &bad,
+	    errs, nerrs)) == NULL)
 		return -1;
-	}
-	for (i = 0; ymap_pair(d, it, i, &k, &v); i++) {
-		f = src_key(d, k, where, aws_keys, TF_ARRLEN(aws_keys), first, errs, nerrs);
-		switch (f) {
-		case -1: bad = 1; break;
-		case 0:
-		case 1:
-			if ((s = src_scalar(d, v, where, aws_keys[f], errs, nerrs)) == NULL || *s == '\0') {
-				if (s != NULL)
-					yerr_add(errs, nerrs, d, v, "%s: %s must not be empty", where, aws_keys[f]);
-				free(s);
-				bad = 1;
-			} else if (f == 0)
-				a->name = s;
-			else
-				a->profile = s;
-			break;
-		case 2: {
-			char *what = xasprintf("%s: regions", where);
-
-			strlist_clear(&a->regions);
-			if (load_strlist(what, d, v, &a->regions, errs, nerrs) != 0)
-				bad = 1;
-			free(what);
-			break;
-		}
-		case 3:
-			if (src_duration(d, v, where, "poll_interval", 1000, &a->poll_interval_ms, errs,
-			    nerrs) != 0)
-				bad = 1;
-			break;
-		case 4:
-			if (src_duration(d, v, where, "lookback", 0, &a->lookback_ms, errs, nerrs) != 0)
-				bad = 1;
-			break;
-		case 5:
-			bad |= src_url(d, v, where, "endpoint", &a->endpoint, errs, nerrs) != 0;
-			break;
-		case 6:
-			bad |= src_url(d, v, where, "sqs_queue", &a->sqs_queue, errs, nerrs) != 0;
-			break;
-		case 7:
-			if ((s = src_scalar(d, v, where, "sqs_region", errs, nerrs)) == NULL)
-				bad = 1;
-			else {
-				free(a->sqs_region);
-				a->sqs_region = s;
-			}
-			break;
-		case 8:
-			bad |= src_url(d, v, where, "sqs_endpoint", &a->sqs_endpoint, errs, nerrs) != 0;
-			break;
-		case 9:
-			bad |= src_url(d, v, where, "s3_endpoint", &a->s3_endpoint, errs, nerrs) != 0;
-			break;
-		case 10:
-			bad |= src_count(d, v, where, "max_pages", MAX_PAGES_LIMIT, &a->max_pages, errs,
-			    nerrs) != 0;
-			break;
-		}
-	}
-	if (!bad && a->name == NULL) {
-		yerr_add(errs, nerrs, d, it, "%s has no name (name: prod; it labels the source in "
-		    "the dashboard and in findings)", where);
-		bad = 1;
-	}
 	if (!bad && a->regions.n == 0 && a->sqs_queue == NULL) {
 		yerr_add(errs, nerrs, d, it, "%s (%s): give regions: [eu-west-1, us-east-1] to poll "
 		    "CloudTrail, or sqs_queue: URL to read a queue", where, a->name);
@@ -1218,140 +1828,17 @@ load_aws_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_aws_sou
 	return bad ? -1 : 0;
 }
 
+/* A sources.gcp or sources.falco item: its keys are all there is to check. */
 static int
-load_gcp_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_gcp_source *g,
-    char ***errs, size_t *nerrs)
+load_source(int t, void *base, size_t size, int *line, int *col, struct ydoc *d,
+    yaml_node_t *it, size_t idx, char ***errs, size_t *nerrs)
 {
-	char *where = xasprintf("sources.gcp item %zu", idx + 1), *s;
-	yaml_node_t *k, *v;
-	yaml_node_t *first[TF_ARRLEN(gcp_keys)] = { 0 };
-	size_t i;
-	int bad = 0, f;
+	int bad = 0;
+	char *where = load_source_keys(t, base, size, line, col, d, it, idx, &bad, errs, nerrs);
 
-	memset(g, 0, sizeof *g);
-	g->poll_interval_ms = 30000;
-	g->lookback_ms = 15 * 60000;
-	g->max_pages = PAGING_DEFAULT_MAX_PAGES;
-	g->line = ynode_line(it);
-	g->col = ynode_col(it);
-	if (!ynode_is_map(it)) {
-		yerr_add(errs, nerrs, d, it, "%s must be a mapping (name:, project:, ...), not %s",
-		    where, ynode_kind(it));
-		free(where);
+	if (where == NULL)
 		return -1;
-	}
-	for (i = 0; ymap_pair(d, it, i, &k, &v); i++) {
-		f = src_key(d, k, where, gcp_keys, TF_ARRLEN(gcp_keys), first, errs, nerrs);
-		switch (f) {
-		case -1: bad = 1; break;
-		case 0:
-		case 1:
-			if ((s = src_scalar(d, v, where, gcp_keys[f], errs, nerrs)) == NULL || *s == '\0') {
-				if (s != NULL)
-					yerr_add(errs, nerrs, d, v, "%s: %s must not be empty", where, gcp_keys[f]);
-				free(s);
-				bad = 1;
-			} else if (f == 0)
-				g->name = s;
-			else
-				g->project = s;
-			break;
-		case 2:
-			if (src_duration(d, v, where, "poll_interval", 1000, &g->poll_interval_ms, errs,
-			    nerrs) != 0)
-				bad = 1;
-			break;
-		case 3:
-			if (src_duration(d, v, where, "lookback", 0, &g->lookback_ms, errs, nerrs) != 0)
-				bad = 1;
-			break;
-		case 4:
-			bad |= src_url(d, v, where, "endpoint", &g->endpoint, errs, nerrs) != 0;
-			break;
-		case 5:
-			if ((s = src_scalar(d, v, where, "data_access", errs, nerrs)) == NULL)
-				bad = 1;
-			else if (yscalar_bool(s, &g->data_access) != 0) {
-				yerr_add(errs, nerrs, d, v, "%s: data_access must be true or false, not '%s'",
-				    where, s);
-				bad = 1;
-			}
-			free(s);
-			break;
-		case 6:
-			bad |= src_count(d, v, where, "max_pages", MAX_PAGES_LIMIT, &g->max_pages, errs,
-			    nerrs) != 0;
-			break;
-		}
-	}
-	if (!bad && g->name == NULL) {
-		yerr_add(errs, nerrs, d, it, "%s has no name (name: corp)", where);
-		bad = 1;
-	}
-	if (!bad && g->project == NULL) {
-		yerr_add(errs, nerrs, d, it, "%s (%s) has no project (project: my-project-id)", where,
-		    g->name);
-		bad = 1;
-	}
 	free(where);
-	return bad ? -1 : 0;
-}
-
-/* sources.falco item: {name, path}. */
-static int
-load_falco_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_falco_source *fs,
-    char ***errs, size_t *nerrs)
-{
-	static const char *const keys[] = { "name", "path" };
-	char *where = xasprintf("sources.falco item %zu", idx + 1), *s;
-	yaml_node_t *k, *v;
-	yaml_node_t *first[TF_ARRLEN(keys)] = { 0 };
-	size_t i;
-	int bad = 0, f;
-
-	memset(fs, 0, sizeof *fs);
-	fs->line = ynode_line(it);
-	fs->col = ynode_col(it);
-	if (!ynode_is_map(it)) {
-		yerr_add(errs, nerrs, d, it, "%s must be a mapping (name:, path:), not %s", where,
-		    ynode_kind(it));
-		free(where);
-		return -1;
-	}
-	for (i = 0; ymap_pair(d, it, i, &k, &v); i++) {
-		if ((f = src_key(d, k, where, keys, TF_ARRLEN(keys), first, errs, nerrs)) < 0) {
-			bad = 1;
-			continue;
-		}
-		if ((s = src_scalar(d, v, where, keys[f], errs, nerrs)) == NULL || *s == '\0' ||
-		    (f == 1 && strcmp(s, "unix:") == 0)) {
-			if (s != NULL)
-				yerr_add(errs, nerrs, d, v, "%s: %s must not be empty", where, keys[f]);
-			free(s);
-			bad = 1;
-		} else if (f == 0) {
-			free(fs->name);
-			fs->name = s;
-		} else {
-			free(fs->path);
-			fs->path = s;
-		}
-	}
-	if (!bad && fs->name == NULL) {
-		yerr_add(errs, nerrs, d, it, "%s has no name (name: falco)", where);
-		bad = 1;
-	}
-	if (!bad && fs->path == NULL) {
-		yerr_add(errs, nerrs, d, it, "%s (%s) has no path (path: -, a file, or "
-		    "unix:/run/falco/tfdrift.sock)", where, fs->name);
-		bad = 1;
-	}
-	free(where);
-	if (bad) {
-		free(fs->name);
-		free(fs->path);
-		memset(fs, 0, sizeof *fs);
-	}
 	return bad ? -1 : 0;
 }
 
@@ -1395,8 +1882,12 @@ load_sources(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs, size_
 
 			if (f == 3) {
 				s.falco = xreallocarray(s.falco, s.nfalco + 1, sizeof *s.falco);
-				if (load_falco_source(d, it, j, &s.falco[s.nfalco], errs, nerrs) == 0)
+				if (load_source(SRC_FALCO, &s.falco[s.nfalco], sizeof *s.falco,
+				    &s.falco[s.nfalco].line, &s.falco[s.nfalco].col, d, it, j, errs,
+				    nerrs) == 0)
 					s.nfalco++;
+				else
+					falco_source_clear(&s.falco[s.nfalco]);
 			} else if (f == 0) {
 				s.aws = xreallocarray(s.aws, s.naws + 1, sizeof *s.aws);
 				if (load_aws_source(d, it, j, &s.aws[s.naws], errs, nerrs) == 0)
@@ -1405,7 +1896,8 @@ load_sources(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs, size_
 					aws_source_clear(&s.aws[s.naws]);
 			} else {
 				s.gcp = xreallocarray(s.gcp, s.ngcp + 1, sizeof *s.gcp);
-				if (load_gcp_source(d, it, j, &s.gcp[s.ngcp], errs, nerrs) == 0)
+				if (load_source(SRC_GCP, &s.gcp[s.ngcp], sizeof *s.gcp, &s.gcp[s.ngcp].line,
+				    &s.gcp[s.ngcp].col, d, it, j, errs, nerrs) == 0)
 					s.ngcp++;
 				else
 					gcp_source_clear(&s.gcp[s.ngcp]);
@@ -1434,18 +1926,109 @@ load_sources(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs, size_
 }
 
 static void
-dump_strlist_inline(FILE *fp, const struct strlist *l)
+output_clear(struct conf_output *o)
 {
-	size_t k;
-
-	fputc('[', fp);
-	for (k = 0; k < l->n; k++) {
-		if (k > 0)
-			fputs(", ", fp);
-		dump_string(fp, l->v[k]);
-	}
-	fputc(']', fp);
+	sub_clear(output_rows, TF_ARRLEN(output_rows), -1, o, sizeof *o);
 }
+
+void
+conf_outputs_clear(struct conf_output *o, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		output_clear(&o[i]);
+	free(o);
+}
+
+static int
+load_output(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_output *o,
+    char ***errs, size_t *nerrs)
+{
+	yaml_node_t *given[TF_ARRLEN(output_rows)] = { 0 };
+	char *where, *s;
+	size_t i;
+	int bad;
+
+	sub_init(output_rows, TF_ARRLEN(output_rows), -1, o, sizeof *o);
+	o->line = ynode_line(it);
+	o->col = ynode_col(it);
+	if ((where = sub_item_where(d, it, "outputs", idx, "name:, type:, url: or file:, ...",
+	    errs, nerrs)) == NULL)
+		return -1;
+	bad = load_sub(output_rows, TF_ARRLEN(output_rows), -1, o, d, it, where, given, errs,
+	    nerrs) != 0;
+	if (!bad && o->type != COUT_FALCO && (o->url == NULL || o->file != NULL)) {
+		yerr_add(errs, nerrs, d, it, "%s (%s): a %s output needs url: (and no file:); "
+		    "write url: ${VAR} to keep the secret in the environment", where, o->name,
+		    output_types[o->type]);
+		bad = 1;
+	}
+	if (!bad && o->type == COUT_FALCO && (o->url == NULL) == (o->file == NULL)) {
+		yerr_add(errs, nerrs, d, it, "%s (%s): a falco output needs either url: "
+		    "(falcosidekick) or file: (a path, - for stdout)", where, o->name);
+		bad = 1;
+	}
+	/* A key this type does not take (hmac_secret: webhooks only), named with the first
+	 * type that does. */
+	for (i = 0; !bad && i < TF_ARRLEN(output_rows); i++)
+		if (given[i] != NULL && output_rows[i].off[o->type] == NONE) {
+			size_t j;
+
+			for (j = 0; output_rows[i].off[j] == NONE; j++)
+				;
+			yerr_add(errs, nerrs, d, it, "%s (%s): %s is for %s outputs", where, o->name,
+			    output_rows[i].name, output_types[j]);
+			bad = 1;
+		}
+	if (!bad && o->dead_letter == NULL) {
+		s = xasprintf("$XDG_STATE_HOME/tfdrift/dead-letter-%s.jsonl", o->name);
+		o->dead_letter = resolve_path(s);
+		free(s);
+	}
+	free(where);
+	return bad ? -1 : 0;
+}
+
+/* `outputs:` replaces c->outputs when every item is good. */
+static void
+load_outputs(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs, size_t *nerrs)
+{
+	struct conf_output *os = NULL;
+	size_t n = 0, i, j, before = *nerrs;
+
+	if (!ynode_is_null(v) && !ynode_is_seq(v)) {
+		yerr_add(errs, nerrs, d, v, "outputs must be a list (- name: ..., type: ...), not %s",
+		    ynode_kind(v));
+		return;
+	}
+	for (i = 0; !ynode_is_null(v) && i < yseq_len(v); i++) {
+		yaml_node_t *it = yseq_get(d, v, i);
+
+		os = xreallocarray(os, n + 1, sizeof *os);
+		if (load_output(d, it, i, &os[n], errs, nerrs) != 0) {
+			output_clear(&os[n]);
+			continue;
+		}
+		for (j = 0; j < n && strcmp(os[j].name, os[n].name) != 0; j++)
+			;
+		if (j < n) {
+			yerr_add(errs, nerrs, d, it, "outputs item %zu: duplicate output name '%s' "
+			    "(it keys the dedup of what was sent)", i + 1, os[n].name);
+			output_clear(&os[n]);
+			continue;
+		}
+		n++;
+	}
+	if (*nerrs > before) {
+		conf_outputs_clear(os, n);
+		return;
+	}
+	conf_outputs_clear(c->outputs, c->noutputs);
+	c->outputs = os;
+	c->noutputs = n;
+}
+
 
 /* sources: as block YAML that loads back. */
 static void
@@ -1462,81 +2045,54 @@ dump_sources(const struct conf *c, FILE *fp)
 		return;
 	}
 	fputs("sources:\n", fp);
-	if (s->naws > 0) {
+	if (s->naws > 0)
 		fputs("  aws:\n", fp);
-		for (i = 0; i < s->naws; i++) {
-			const struct conf_aws_source *a = &s->aws[i];
-
-			fputs("    - name: ", fp);
-			dump_string(fp, a->name);
-			fputc('\n', fp);
-			if (a->profile != NULL) {
-				fputs("      profile: ", fp);
-				dump_string(fp, a->profile);
-				fputc('\n', fp);
-			}
-			if (a->regions.n > 0) {
-				fputs("      regions: ", fp);
-				dump_strlist_inline(fp, &a->regions);
-				fputc('\n', fp);
-			}
-			fputs("      poll_interval: ", fp);
-			dump_duration(fp, a->poll_interval_ms);
-			fputs("\n      lookback: ", fp);
-			dump_duration(fp, a->lookback_ms);
-			fprintf(fp, "\n      max_pages: %u\n", a->max_pages);
-#define DUMP_OPT(key, val) do { \
-	if ((val) != NULL) { \
-		fputs("      " key ": ", fp); \
-		dump_string(fp, (val)); \
-		fputc('\n', fp); \
-	} \
-} while (0)
-			DUMP_OPT("endpoint", a->endpoint);
-			DUMP_OPT("sqs_queue", a->sqs_queue);
-			DUMP_OPT("sqs_region", a->sqs_region);
-			DUMP_OPT("sqs_endpoint", a->sqs_endpoint);
-			DUMP_OPT("s3_endpoint", a->s3_endpoint);
-		}
-	}
-	if (s->ngcp > 0) {
+	for (i = 0; i < s->naws; i++)
+		dump_sub(fp, source_rows, TF_ARRLEN(source_rows), SRC_AWS, &s->aws[i], "    ");
+	if (s->ngcp > 0)
 		fputs("  gcp:\n", fp);
-		for (i = 0; i < s->ngcp; i++) {
-			const struct conf_gcp_source *g = &s->gcp[i];
-
-			fputs("    - name: ", fp);
-			dump_string(fp, g->name);
-			fputs("\n      project: ", fp);
-			dump_string(fp, g->project);
-			fputs("\n      poll_interval: ", fp);
-			dump_duration(fp, g->poll_interval_ms);
-			fputs("\n      lookback: ", fp);
-			dump_duration(fp, g->lookback_ms);
-			fprintf(fp, "\n      max_pages: %u\n", g->max_pages);
-			if (g->endpoint != NULL) {
-				fputs("      endpoint: ", fp);
-				dump_string(fp, g->endpoint);
-				fputc('\n', fp);
-			}
-			fprintf(fp, "      data_access: %s\n", g->data_access ? "true" : "false");
-		}
-#undef DUMP_OPT
-	}
+	for (i = 0; i < s->ngcp; i++)
+		dump_sub(fp, source_rows, TF_ARRLEN(source_rows), SRC_GCP, &s->gcp[i], "    ");
 	if (s->files.n > 0) {
 		fputs("  files: ", fp);
 		dump_strlist_inline(fp, &s->files);
 		fputc('\n', fp);
 	}
-	if (s->nfalco > 0) {
+	if (s->nfalco > 0)
 		fputs("  falco:\n", fp);
-		for (i = 0; i < s->nfalco; i++) {
-			fputs("    - name: ", fp);
-			dump_string(fp, s->falco[i].name);
-			fputs("\n      path: ", fp);
-			dump_string(fp, s->falco[i].path);
-			fputc('\n', fp);
-		}
+	for (i = 0; i < s->nfalco; i++)
+		dump_sub(fp, source_rows, TF_ARRLEN(source_rows), SRC_FALCO, &s->falco[i], "    ");
+}
+
+/* outputs: as block YAML. Secrets are shown as written when they come from the environment
+ * (${VAR}); written inline they are redacted, never printed. */
+static void
+dump_outputs(const struct conf *c, FILE *fp)
+{
+	struct strbuf sb;
+	size_t i, k;
+	int late;
+
+	sb_init(&sb);
+	sb_adds(&sb, "Notification outputs, each on its own thread so detection never waits for "
+	    "them: a list of {");
+	for (late = 0, k = 0; late <= 1; late++)
+		for (i = 0; i < TF_ARRLEN(output_rows); i++)
+			if (output_rows[i].late == late && output_rows[i].help != NULL) {
+				sb_adds(&sb, k++ > 0 ? ", " : "");
+				sb_adds(&sb, output_rows[i].help);
+			}
+	sb_adds(&sb, "}. Keep URLs and secrets in the environment: url: ${SLACK_WEBHOOK_URL}.");
+	fputc('\n', fp);
+	dump_comment(fp, sb.buf);
+	sb_free(&sb);
+	if (c->noutputs == 0) {
+		fputs("outputs: []\n", fp);
+		return;
 	}
+	fputs("outputs:\n", fp);
+	for (i = 0; i < c->noutputs; i++)
+		dump_sub(fp, output_rows, TF_ARRLEN(output_rows), -1, &c->outputs[i], "  ");
 }
 
 void
@@ -1600,534 +2156,3 @@ conf_dump(const struct conf *c, FILE *fp)
 	dump_sources(c, fp);
 }
 
-/* ---- outputs: notifications (notify.c) ---- */
-
-static const char *const output_keys[] = { "name", "type", "url", "file", "min_severity",
-	"kinds", "rules", "rate_limit", "headers", "hmac_secret", "timeout", "retries",
-	"dead_letter", "on" };
-static const char *const output_types[] = { "slack", "webhook", "falco" };
-static const char *const finding_kinds[] = { "modified", "unmanaged", "deleted",
-	"freeze_violation" };
-/* outputs[].on, in CONF_ON_* bit order. */
-static const char *const output_on[] = { "open", "resolved" };
-
-const char *
-conf_output_type_name(enum conf_output_type t)
-{
-	return (size_t)t < TF_ARRLEN(output_types) ? output_types[t] : "?";
-}
-
-static void
-output_clear(struct conf_output *o)
-{
-	free(o->name);
-	free(o->url);
-	free(o->url_text);
-	free(o->file);
-	free(o->min_severity);
-	strlist_clear(&o->kinds);
-	strlist_clear(&o->rules);
-	strlist_clear(&o->headers);
-	strlist_clear(&o->headers_text);
-	free(o->hmac_secret);
-	free(o->hmac_secret_text);
-	free(o->dead_letter);
-	memset(o, 0, sizeof *o);
-}
-
-void
-conf_outputs_clear(struct conf_output *o, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		output_clear(&o[i]);
-	free(o);
-}
-
-/* A header name: an RFC 9110 token. */
-static int
-is_header_name(const char *s)
-{
-	if (*s == '\0')
-		return 0;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && strchr("!#$%&'*+-.^_`|~", *s) == NULL)
-			return 0;
-	return 1;
-}
-
-/* "N", "N/minute", "N/min" or "N/m": findings per minute. 0, or -1. */
-static int
-parse_rate(const char *s, int *out)
-{
-	char *end;
-	long v;
-
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	v = strtol(s, &end, 10);
-	if (v < 0 || v > 100000)
-		return -1;
-	if (*end != '\0' && strcmp(end, "/minute") != 0 && strcmp(end, "/min") != 0 &&
-	    strcmp(end, "/m") != 0)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
-static int
-load_output_headers(struct ydoc *d, yaml_node_t *v, const char *where, struct conf_output *o,
-    char ***errs, size_t *nerrs)
-{
-	yaml_node_t *k, *hv;
-	size_t i;
-	int bad = 0;
-
-	if (ynode_is_null(v))
-		return 0;
-	if (!ynode_is_map(v)) {
-		yerr_add(errs, nerrs, d, v, "%s: headers must be a mapping (X-Name: value), not %s",
-		    where, ynode_kind(v));
-		return -1;
-	}
-	for (i = 0; ymap_pair(d, v, i, &k, &hv); i++) {
-		const char *name = ynode_str(k);
-		char *val;
-
-		if (name == NULL || !is_header_name(name)) {
-			yerr_add(errs, nerrs, d, k, "%s: '%s' is not a header name (letters, digits "
-			    "and -)", where, name != NULL ? name : "?");
-			bad = 1;
-			continue;
-		}
-		if ((val = freeze_scalar(d, hv, where, name, errs, nerrs)) == NULL) {
-			bad = 1;
-			continue;
-		}
-		if (strpbrk(val, "\r\n") != NULL) {
-			yerr_add(errs, nerrs, d, hv, "%s: header %s: a line break in the value", where,
-			    name);
-			free(val);
-			bad = 1;
-			continue;
-		}
-		{
-			char *h = xasprintf("%s: %s", name, val), *t;
-
-			strlist_push(&o->headers, h);
-			t = xasprintf("%s: %s", name, ynode_str(hv));
-			strlist_push(&o->headers_text, t);
-			free(h);
-			free(t);
-		}
-		free(val);
-	}
-	return bad ? -1 : 0;
-}
-
-/* A list whose items must be among names (or globs when names is NULL). */
-static int
-load_output_list(struct ydoc *d, yaml_node_t *v, const char *where, const char *key,
-    const char *const *names, size_t n, struct strlist *out, char ***errs, size_t *nerrs)
-{
-	char *what = xasprintf("%s: %s", where, key);
-	size_t i, j;
-	int rc;
-
-	strlist_clear(out);
-	rc = load_strlist(what, d, v, out, errs, nerrs);
-	for (i = 0; rc == 0 && names != NULL && i < out->n; i++) {
-		for (j = 0; j < n && strcmp(out->v[i], names[j]) != 0; j++)
-			;
-		if (j == n) {
-			const char *m = tf_near_miss(out->v[i], names, n);
-
-			yerr_add(errs, nerrs, d, yseq_get(d, v, i), "%s: unknown value '%s'%s%s%s",
-			    what, out->v[i], m ? " (did you mean '" : "", m ? m : "",
-			    m ? "'?)" : "");
-			rc = -1;
-		}
-	}
-	free(what);
-	return rc;
-}
-
-/* on: [open, resolved]: which of a finding's moments the output is sent. A list of at least
- * one of output_on (a word given twice counts once). 0, or -1 (errors added; o->on kept). */
-static int
-load_output_on(struct ydoc *d, yaml_node_t *v, const char *where, struct conf_output *o,
-    char ***errs, size_t *nerrs)
-{
-	struct strlist l = { 0 };
-	unsigned on = 0;
-	size_t i;
-	int rc;
-
-	if ((rc = load_output_list(d, v, where, "on", output_on, TF_ARRLEN(output_on), &l, errs,
-	    nerrs)) == 0 && l.n == 0) {
-		yerr_add(errs, nerrs, d, v, "%s: on is empty: list what the output is sent, "
-		    "[open], [resolved] or [open, resolved] (leave on: out for [open])", where);
-		rc = -1;
-	}
-	for (i = 0; rc == 0 && i < l.n; i++)
-		on |= strcmp(l.v[i], output_on[0]) == 0 ? CONF_ON_OPEN : CONF_ON_RESOLVED;
-	if (rc == 0)
-		o->on = on;
-	strlist_clear(&l);
-	return rc;
-}
-
-static int
-load_output(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_output *o,
-    char ***errs, size_t *nerrs)
-{
-	char *where = xasprintf("outputs item %zu", idx + 1), *s;
-	yaml_node_t *k, *v, *type_n = NULL;
-	yaml_node_t *first[TF_ARRLEN(output_keys)] = { 0 };
-	size_t i, j;
-	int bad = 0, f;
-
-	memset(o, 0, sizeof *o);
-	o->timeout_ms = 10000;
-	o->retries = 3;
-	o->on = CONF_ON_OPEN;
-	o->line = ynode_line(it);
-	o->col = ynode_col(it);
-	if (!ynode_is_map(it)) {
-		yerr_add(errs, nerrs, d, it, "%s must be a mapping (name:, type:, url: or file:, "
-		    "...), not %s", where, ynode_kind(it));
-		free(where);
-		return -1;
-	}
-	for (i = 0; ymap_pair(d, it, i, &k, &v); i++) {
-		f = src_key(d, k, where, output_keys, TF_ARRLEN(output_keys), first, errs, nerrs);
-		if (f < 0) {
-			bad = 1;
-			continue;
-		}
-		if (f == 5 || f == 6) {
-			if (load_output_list(d, v, where, output_keys[f], f == 5 ? finding_kinds : NULL,
-			    TF_ARRLEN(finding_kinds), f == 5 ? &o->kinds : &o->rules, errs, nerrs) != 0)
-				bad = 1;
-			continue;
-		}
-		if (f == 8) {
-			bad |= load_output_headers(d, v, where, o, errs, nerrs) != 0;
-			continue;
-		}
-		if (f == 13) {
-			bad |= load_output_on(d, v, where, o, errs, nerrs) != 0;
-			continue;
-		}
-		if ((s = src_scalar(d, v, where, output_keys[f], errs, nerrs)) == NULL) {
-			bad = 1;
-			continue;
-		}
-		switch (f) {
-		case 0:
-			if (*s == '\0')
-				yerr_add(errs, nerrs, d, v, "%s: name must not be empty", where);
-			else {
-				o->name = s;
-				s = NULL;
-			}
-			break;
-		case 1:
-			for (j = 0; j < TF_ARRLEN(output_types) && strcmp(s, output_types[j]) != 0; j++)
-				;
-			if (j == TF_ARRLEN(output_types)) {
-				yerr_add(errs, nerrs, d, v, "%s: unknown type '%s' (slack, webhook or "
-				    "falco)", where, s);
-				bad = 1;
-			} else {
-				o->type = (enum conf_output_type)j;
-				type_n = v;
-			}
-			break;
-		case 2:
-			if (!is_url(s)) {
-				/* Never echo it: it is usually a secret. */
-				yerr_add(errs, nerrs, d, v, "%s: url is not an http:// or https:// URL",
-				    where);
-				bad = 1;
-			} else {
-				o->url = s;
-				o->url_text = xstrdup(ynode_str(v));
-				s = NULL;
-			}
-			break;
-		case 3:
-			if (*s == '\0') {
-				yerr_add(errs, nerrs, d, v, "%s: file must not be empty (- is stdout)",
-				    where);
-				bad = 1;
-			} else {
-				o->file = strcmp(s, "-") == 0 ? xstrdup(s) : resolve_path(s);
-			}
-			break;
-		case 4:
-			if (!is_severity(s)) {
-				yerr_add(errs, nerrs, d, v, "%s: bad min_severity '%s' (critical, high, "
-				    "medium, low or info)", where, s);
-				bad = 1;
-			} else {
-				o->min_severity = s;
-				s = NULL;
-			}
-			break;
-		case 7:
-			if (parse_rate(s, &o->rate_limit) != 0) {
-				yerr_add(errs, nerrs, d, v, "%s: bad rate_limit '%s' (findings per minute: "
-				    "20/minute, or 0 for none)", where, s);
-				bad = 1;
-			}
-			break;
-		case 9:
-			if (*s == '\0') {
-				yerr_add(errs, nerrs, d, v, "%s: hmac_secret must not be empty", where);
-				bad = 1;
-			} else {
-				o->hmac_secret = s;
-				o->hmac_secret_text = xstrdup(ynode_str(v));
-				s = NULL;
-			}
-			break;
-		case 10:
-			free(s);
-			s = NULL;
-			bad |= src_duration(d, v, where, "timeout", 100, &o->timeout_ms, errs,
-			    nerrs) != 0;
-			break;
-		case 11: {
-			char *end;
-			long r = strtol(s, &end, 10);
-
-			if (!isdigit((unsigned char)*s) || *end != '\0' || r > 10) {
-				yerr_add(errs, nerrs, d, v, "%s: retries must be a number from 0 to 10, "
-				    "not '%s'", where, s);
-				bad = 1;
-			} else
-				o->retries = (int)r;
-			break;
-		}
-		case 12:
-			if (*s == '\0') {
-				yerr_add(errs, nerrs, d, v, "%s: dead_letter must not be empty", where);
-				bad = 1;
-			} else
-				o->dead_letter = resolve_path(s);
-			break;
-		}
-		free(s);
-	}
-	if (!bad && o->name == NULL) {
-		yerr_add(errs, nerrs, d, it, "%s has no name (name: slack-sre; it labels the output "
-		    "in the Sources view and keys its dedup)", where);
-		bad = 1;
-	}
-	if (!bad && type_n == NULL) {
-		yerr_add(errs, nerrs, d, it, "%s (%s) has no type (type: slack, webhook or falco)",
-		    where, o->name);
-		bad = 1;
-	}
-	if (!bad && o->type != COUT_FALCO && (o->url == NULL || o->file != NULL)) {
-		yerr_add(errs, nerrs, d, it, "%s (%s): a %s output needs url: (and no file:); "
-		    "write url: ${VAR} to keep the secret in the environment", where, o->name,
-		    output_types[o->type]);
-		bad = 1;
-	}
-	if (!bad && o->type == COUT_FALCO && (o->url == NULL) == (o->file == NULL)) {
-		yerr_add(errs, nerrs, d, it, "%s (%s): a falco output needs either url: "
-		    "(falcosidekick) or file: (a path, - for stdout)", where, o->name);
-		bad = 1;
-	}
-	if (!bad && o->hmac_secret != NULL && o->type != COUT_WEBHOOK) {
-		yerr_add(errs, nerrs, d, it, "%s (%s): hmac_secret is for webhook outputs", where,
-		    o->name);
-		bad = 1;
-	}
-	if (!bad && o->dead_letter == NULL) {
-		s = xasprintf("$XDG_STATE_HOME/tfdrift/dead-letter-%s.jsonl", o->name);
-		o->dead_letter = resolve_path(s);
-		free(s);
-	}
-	free(where);
-	return bad ? -1 : 0;
-}
-
-/* `outputs:` replaces c->outputs when every item is good. */
-static void
-load_outputs(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs, size_t *nerrs)
-{
-	struct conf_output *os = NULL;
-	size_t n = 0, i, j, before = *nerrs;
-
-	if (!ynode_is_null(v) && !ynode_is_seq(v)) {
-		yerr_add(errs, nerrs, d, v, "outputs must be a list (- name: ..., type: ...), not %s",
-		    ynode_kind(v));
-		return;
-	}
-	for (i = 0; !ynode_is_null(v) && i < yseq_len(v); i++) {
-		yaml_node_t *it = yseq_get(d, v, i);
-
-		os = xreallocarray(os, n + 1, sizeof *os);
-		if (load_output(d, it, i, &os[n], errs, nerrs) != 0) {
-			output_clear(&os[n]);
-			continue;
-		}
-		for (j = 0; j < n && strcmp(os[j].name, os[n].name) != 0; j++)
-			;
-		if (j < n) {
-			yerr_add(errs, nerrs, d, it, "outputs item %zu: duplicate output name '%s' "
-			    "(it keys the dedup of what was sent)", i + 1, os[n].name);
-			output_clear(&os[n]);
-			continue;
-		}
-		n++;
-	}
-	if (*nerrs > before) {
-		conf_outputs_clear(os, n);
-		return;
-	}
-	conf_outputs_clear(c->outputs, c->noutputs);
-	c->outputs = os;
-	c->noutputs = n;
-}
-
-/* A scalar as written in the file (its ${VAR} references kept, not expanded), quoted. */
-static void
-dump_raw(FILE *fp, const char *s)
-{
-	const unsigned char *p;
-
-	fputc('"', fp);
-	for (p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(fp, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", fp);
-		else if (*p == '\t')
-			fputs("\\t", fp);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(fp, "\\x%02x", *p);
-		else
-			fputc(*p, fp);
-	}
-	fputc('"', fp);
-}
-
-/* A header whose value is a credential by its name. */
-static int
-secret_header(const char *name)
-{
-	static const char *const words[] = { "auth", "token", "key", "secret", "password",
-		"signature", "cookie", "session" };
-	char buf[64];
-	size_t i, n = strcspn(name, ":");
-
-	if (n >= sizeof buf)
-		n = sizeof buf - 1;
-	for (i = 0; i < n; i++)
-		buf[i] = (char)tolower((unsigned char)name[i]);
-	buf[n] = '\0';
-	for (i = 0; i < TF_ARRLEN(words); i++)
-		if (strstr(buf, words[i]) != NULL)
-			return 1;
-	return 0;
-}
-
-/* outputs: as block YAML. Secrets are shown as written when they come from the environment
- * (${VAR}); written inline they are redacted, never printed. */
-static void
-dump_outputs(const struct conf *c, FILE *fp)
-{
-	size_t i, j;
-
-	fputc('\n', fp);
-	dump_comment(fp, "Notification outputs, each on its own thread so detection never waits "
-	    "for them: a list of {name, type: slack|webhook|falco, url (slack, webhook, "
-	    "falcosidekick) or file (falco JSON lines; - is stdout), min_severity, kinds, rules "
-	    "(rule id globs), on (open, resolved: what it is sent; default [open]), rate_limit "
-	    "(per minute), headers, hmac_secret (webhook: X-Tfdrift-Signature), timeout, retries, "
-	    "dead_letter}. Keep URLs and secrets in the environment: url: ${SLACK_WEBHOOK_URL}.");
-	if (c->noutputs == 0) {
-		fputs("outputs: []\n", fp);
-		return;
-	}
-	fputs("outputs:\n", fp);
-	for (i = 0; i < c->noutputs; i++) {
-		const struct conf_output *o = &c->outputs[i];
-
-		fputs("  - name: ", fp);
-		dump_string(fp, o->name);
-		fprintf(fp, "\n    type: %s\n", conf_output_type_name(o->type));
-		if (o->url_text != NULL) {
-			if (strstr(o->url_text, "${") != NULL) {
-				fputs("    url: ", fp);
-				dump_raw(fp, o->url_text);
-			} else {
-				char *r = http_redact_secret_url(o->url);
-
-				fputs("    # url written inline in the file: shown redacted (use ${VAR})\n"
-				    "    url: ", fp);
-				dump_string(fp, r);
-				free(r);
-			}
-			fputc('\n', fp);
-		}
-		if (o->file != NULL) {
-			fputs("    file: ", fp);
-			dump_string(fp, o->file);
-			fputc('\n', fp);
-		}
-		if (o->min_severity != NULL)
-			fprintf(fp, "    min_severity: %s\n", o->min_severity);
-		if (o->kinds.n > 0) {
-			fputs("    kinds: ", fp);
-			dump_strlist_inline(fp, &o->kinds);
-			fputc('\n', fp);
-		}
-		if (o->rules.n > 0) {
-			fputs("    rules: ", fp);
-			dump_strlist_inline(fp, &o->rules);
-			fputc('\n', fp);
-		}
-		fputs("    on: [", fp);
-		for (j = 0; j < TF_ARRLEN(output_on); j++)
-			if (o->on & (1u << j))
-				fprintf(fp, "%s%s", (o->on & ((1u << j) - 1)) ? ", " : "", output_on[j]);
-		fputs("]\n", fp);
-		if (o->rate_limit > 0)
-			fprintf(fp, "    rate_limit: %d/minute\n", o->rate_limit);
-		if (o->headers_text.n > 0) {
-			fputs("    headers:\n", fp);
-			for (j = 0; j < o->headers_text.n; j++) {
-				const char *h = o->headers_text.v[j], *colon = strchr(h, ':');
-				const char *val = colon + 2;
-
-				fprintf(fp, "      %.*s: ", (int)(colon - h), h);
-				if (strstr(val, "${") != NULL)
-					dump_raw(fp, val);
-				else if (secret_header(h))
-					fputs("\"REDACTED\"  # written inline in the file (use ${VAR})", fp);
-				else
-					dump_raw(fp, val);
-				fputc('\n', fp);
-			}
-		}
-		if (o->hmac_secret_text != NULL) {
-			fputs("    hmac_secret: ", fp);
-			if (strstr(o->hmac_secret_text, "${") != NULL)
-				dump_raw(fp, o->hmac_secret_text);
-			else
-				fputs("\"REDACTED\"  # written inline in the file (use ${VAR})", fp);
-			fputc('\n', fp);
-		}
-		fputs("    timeout: ", fp);
-		dump_duration(fp, o->timeout_ms);
-		fprintf(fp, "\n    retries: %d\n    dead_letter: ", o->retries);
-		dump_string(fp, o->dead_letter);
-		fputc('\n', fp);
-	}
-}

@@ -1,5 +1,6 @@
 /* conf: the YAML configuration. Every option is described once in a table (name, type,
- * default, help) from which parsing, validation, `config check` and help are made. */
+ * default, help) from which parsing, validation, `config check` and help are made; the keys
+ * of sources and outputs items likewise, in sub-tables private to conf.c. */
 #ifndef TFDRIFT_CONF_H
 #define TFDRIFT_CONF_H
 
