@@ -125,8 +125,7 @@ seen_add(struct store_seen_buf *sb, struct detector *det, const struct eventmap 
 }
 
 /* One finding per id, the last one handed out (a resolution replaces the open finding it
- * resolves, detect.h), kept where the first one was; but a resolved one is never replaced by
- * an open one: resolved stays resolved (tfdrift(1), --store). */
+ * resolves, detect.h), kept where the first one was. */
 static void
 dedupe_findings(struct finding_list *l)
 {
@@ -140,10 +139,6 @@ dedupe_findings(struct finding_list *l)
 		if (p != NULL) {
 			size_t k = (size_t)(uintptr_t)p - 1;
 
-			if (l->v[k]->status == ST_RESOLVED && f->status != ST_RESOLVED) {
-				finding_free(f);
-				continue;
-			}
 			finding_free(l->v[k]);
 			l->v[k] = f;
 			continue;
@@ -246,9 +241,6 @@ cmd_scan(int argc, char **argv)
 	size_t nspecs, i, nsts = 0;
 	uint64_t nevents = 0, nskipped = 0, nmalformed = 0, nwindow = 0;
 	size_t store_status[ST__COUNT] = { 0 };
-	/* --store: its drift resolved by this run, as store_load_reevaluable reads it (not whole:
-	 * saved by store_put_resolutions, printed as the store then has it) */
-	struct finding_list prior_res = { 0 };
 	char *prior_bad = NULL;   /* --store: the first of its open findings not read back */
 
 	optind = 1;
@@ -405,14 +397,13 @@ cmd_scan(int argc, char **argv)
 	detector_set_freezes(det, freezes, nfreezes);
 	detector_set_rules(det, rules);
 	if (store != NULL) {
-		/* The store's drift so far (what re-evaluation reads of it, not the whole findings),
-		 * against this run's states (a newer state accepts or loses it) and then its events
-		 * (which may put it back). Tracked resolved too: made again from its event, it
-		 * stays resolved. */
+		/* The store's drift so far, against this run's states (a newer state accepts or
+		 * loses it) and then its events (which may put it back). */
 		struct finding_list prior = { 0 };
 		char *err = NULL;
 
-		if (store_load_reevaluable(store, &prior, &err) < 0) {
+		if (store_load_findings(store, INT64_MIN, INT64_MAX, STORE_STATUS_UNRESOLVED, &prior,
+		    &err) < 0) {
 			fprintf(stderr, "tfdrift: %s\n", err);
 			free(err);
 			rc = 1;
@@ -423,11 +414,12 @@ cmd_scan(int argc, char **argv)
 			tf_hset_test_and_add(&was_open, tf_hash_str(prior.v[i]->id));
 		detector_reevaluate(det, ix, prior.v, prior.n, tf_now_ms());
 		for (i = 0; i < prior.n; i++) {
-			detector_track(det, prior.v[i]);
-			if (prior.v[i]->status == ST_RESOLVED)
-				finding_list_push(&prior_res, prior.v[i]);
-			else
+			if (prior.v[i]->status == ST_RESOLVED) {
+				finding_list_push(&found, prior.v[i]);
+			} else {
+				detector_track(det, prior.v[i]);
 				finding_free(prior.v[i]);
+			}
 		}
 		free(prior.v);
 	}
@@ -520,18 +512,7 @@ cmd_scan(int argc, char **argv)
 
 	if (store != NULL) {
 		char *err = NULL;
-		size_t n = 0;
 
-		/* The store's drift this run's events resolved joins the rest of it (saved by its
-		 * columns); the findings of this run are saved whole. */
-		for (i = 0; i < found.n; i++) {
-			if (found.v[i]->status == ST_RESOLVED &&
-			    tf_hset_has(&was_open, tf_hash_str(found.v[i]->id)))
-				finding_list_push(&prior_res, found.v[i]);
-			else
-				found.v[n++] = found.v[i];
-		}
-		found.n = n;
 		/* Earlier findings on the same resources (from earlier runs), saved with them. */
 		for (i = 0; i < found.n; i++)
 			if (enrich_history(store, found.v[i], tf_now_ms(), &err) != 0) {
@@ -543,16 +524,12 @@ cmd_scan(int argc, char **argv)
 			}
 		/* Save them with the events seen, then show the store's triage on them (what is
 		 * acknowledged or suppressed). */
-		if (store_seen_flush(store, &seen, &found, &err) != 0 ||
-		    store_put_resolutions(store, &prior_res, &err) != 0) {
+		if (store_seen_flush(store, &seen, &found, &err) != 0) {
 			fprintf(stderr, "tfdrift: the findings were not saved: %s\n", err);
 			free(err);
 			err = NULL;
 			errors++;
 		}
-		for (i = 0; i < prior_res.n; i++)
-			finding_list_push(&found, prior_res.v[i]);
-		prior_res.n = 0;
 		if (store_apply_triage_list(store, &found, tf_now_ms(), &err) != 0) {
 			fprintf(stderr, "tfdrift: %s\n", err);
 			free(err);
@@ -571,8 +548,7 @@ cmd_scan(int argc, char **argv)
 			free(err);
 			err = NULL;
 			/* A finding the store has resolved stays so, shown as the store has it, even
-			 * when this run made it again from the same event; the resolutions saved by
-			 * their columns read back whole. */
+			 * when this run made it again from the same event. */
 			if (store_keep_resolved(store, &found, tf_now_ms(), &err) != 0) {
 				fprintf(stderr, "tfdrift: %s\n", err);
 				errors++;
@@ -651,8 +627,6 @@ cmd_scan(int argc, char **argv)
 	rc = errors > 0 ? 1 : (store != NULL ? store_status[ST_OPEN] : nstatus[ST_OPEN]) > 0 ? 2 : 0;
 out:
 	free(prior_bad);
-	finding_list_clear(&prior_res);
-	free(prior_res.v);
 	tf_hset_free(&was_open);
 	store_seen_clear(&seen);
 	store_close(store);
