@@ -153,6 +153,17 @@ finding_dup(const struct finding *f)
 	return c;
 }
 
+int
+finding_time_cmp(const void *a, const void *b)
+{
+	const struct finding *x = *(const struct finding *const *)a;
+	const struct finding *y = *(const struct finding *const *)b;
+
+	if (x->event_time_ms != y->event_time_ms)
+		return x->event_time_ms < y->event_time_ms ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
 void
 finding_free(struct finding *f)
 {

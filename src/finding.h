@@ -128,6 +128,8 @@ struct finding {
 };
 
 void finding_free(struct finding *f);       /* frees contents and f */
+/* qsort order of struct finding *: oldest event first, ties by id. */
+int finding_time_cmp(const void *a, const void *b);
 /* A deep copy (through the JSON form, so masked values stay masked: NULL with the sensitive
  * flag), with what the JSON does not carry (event_origin, unknown_new, the state's lineage and
  * serial) copied too. NULL in the unexpected case that the JSON form does not read back. */

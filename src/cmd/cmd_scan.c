@@ -44,17 +44,6 @@ reader_warn(void *ctx, const char *msg)
 }
 
 static int
-finding_cmp(const void *a, const void *b)
-{
-	const struct finding *x = *(const struct finding *const *)a;
-	const struct finding *y = *(const struct finding *const *)b;
-
-	if (x->event_time_ms != y->event_time_ms)
-		return x->event_time_ms < y->event_time_ms ? -1 : 1;
-	return strcmp(x->id, y->id);
-}
-
-static int
 is_remote(const char *src)
 {
 	return strstr(src, "://") != NULL;
@@ -562,7 +551,7 @@ cmd_scan(int argc, char **argv)
 	for (i = 0; i < ST__COUNT; i++)
 		nstatus[i] += so.nstatus[i];
 	if (found.n > 1)
-		qsort(found.v, found.n, sizeof *found.v, finding_cmp);
+		qsort(found.v, found.n, sizeof *found.v, finding_time_cmp);
 	if (so.s != NULL) {
 		char *err = NULL;
 

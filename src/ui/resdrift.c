@@ -177,18 +177,6 @@ resdrift_net_diff(const struct finding *const *v, size_t n)
 	return sb_detach(&sb);
 }
 
-/* Oldest first, ties by id: the order a resource's findings are netted in. */
-static int
-time_cmp(const void *a, const void *b)
-{
-	const struct finding *x = *(const struct finding *const *)a;
-	const struct finding *y = *(const struct finding *const *)b;
-
-	if (x->event_time_ms != y->event_time_ms)
-		return x->event_time_ms < y->event_time_ms ? -1 : 1;
-	return strcmp(x->id, y->id);
-}
-
 static int
 res_cmp(const void *a, const void *b)
 {
@@ -293,7 +281,7 @@ resdrift_build(const struct finding *const *all, size_t n, struct resdrift **out
 			continue;
 		for (i = head[k]; i != (size_t)-1; i = next[i])
 			g[m++] = all[i];
-		qsort(g, m, sizeof *g, time_cmp);
+		qsort(g, m, sizeof *g, finding_time_cmp);   /* the order they net in */
 		if (nr == rcap)
 			r = xreallocarray(r, rcap = rcap ? rcap * 2 : 16, sizeof *r);
 		x = &r[nr++];
