@@ -15,7 +15,6 @@
 #include "util.h"
 #include "value.h"
 
-#define MAX_WARNINGS_PER_FILE 20
 #define TEXT_VALUE_MAX 80       /* a value longer than this is cut in the text output */
 
 enum bm_kind { BM_NONE = 0, BM_RESOURCE, BM_ATTRIBUTE, BM_VALUE, BM_DELETE };
@@ -873,24 +872,6 @@ blame_print_text(struct blame *b, FILE *fp)
 
 /* ---- the command ---- */
 
-struct warn_ctx {
-	unsigned long n;
-	int quiet;
-};
-
-static void
-reader_warn(void *ctx, const char *msg)
-{
-	struct warn_ctx *w = ctx;
-
-	w->n++;
-	if (!w->quiet && w->n <= MAX_WARNINGS_PER_FILE) {
-		fputs("tfdrift: warning: ", stderr);
-		text_fputs(stderr, msg);
-		fputc('\n', stderr);
-	}
-}
-
 static int
 from_store(void *ctx, const struct event *ev)
 {
@@ -1024,7 +1005,7 @@ blame_run(const struct blame_opts *o)
 		err = NULL;
 	}
 	for (i = 0; i < events->n; i++) {
-		struct warn_ctx wc = { 0, quiet };
+		struct ev_warn_stderr wc = { 0, quiet };
 		struct ev_reader *r = ev_reader_open(events->v[i], &err);
 		struct event ev;
 		int got;
@@ -1036,7 +1017,7 @@ blame_run(const struct blame_opts *o)
 			errors++;
 			continue;
 		}
-		ev_reader_set_warn(r, reader_warn, &wc);
+		ev_reader_set_warn(r, ev_warn_stderr, &wc);
 		ev_reader_set_skip_read_only(r, 1);
 		while ((got = ev_reader_next(r, &ev, &err)) == 1) {
 			blame_add_event(b, &ev);
@@ -1048,10 +1029,7 @@ blame_run(const struct blame_opts *o)
 			err = NULL;
 			errors++;
 		}
-		if (!quiet && wc.n > MAX_WARNINGS_PER_FILE)
-			fprintf(stderr, "tfdrift: warning: %s: %lu more warning%s not shown\n",
-			    events->v[i], wc.n - MAX_WARNINGS_PER_FILE,
-			    wc.n - MAX_WARNINGS_PER_FILE == 1 ? "" : "s");
+		ev_warn_stderr_done(&wc, events->v[i]);
 		ev_reader_close(r);
 	}
 	if (errors > 0) {

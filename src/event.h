@@ -141,6 +141,16 @@ const struct ev_counters *ev_reader_counters(const struct ev_reader *r);
 /* Per-record problems (malformed line, non-audit record) are reported here as
  * "file:line[:column]: what" (default: none; counters always count). */
 void ev_reader_set_warn(struct ev_reader *r, void (*fn)(void *ctx, const char *msg), void *ctx);
+/* The commands' warn callback: "tfdrift: warning: MSG" on stderr (control characters
+ * escaped), the first EV_WARN_SHOWN of a file, all counted; ev_warn_stderr_done then says how
+ * many were not shown. ctx is a struct ev_warn_stderr, zeroed per file. */
+#define EV_WARN_SHOWN 20
+struct ev_warn_stderr {
+	unsigned long n;
+	int quiet;
+};
+void ev_warn_stderr(void *ctx, const char *msg);
+void ev_warn_stderr_done(const struct ev_warn_stderr *w, const char *file);
 void ev_reader_close(struct ev_reader *r);
 
 #endif

@@ -16,6 +16,7 @@
 #include "event.h"
 #include "event_int.h"
 #include "input.h"
+#include "text.h"
 #include "util.h"
 
 #define READ_CHUNK (256 * 1024)
@@ -1365,6 +1366,27 @@ ev_reader_set_warn(struct ev_reader *r, void (*fn)(void *ctx, const char *msg), 
 {
 	r->warn = fn;
 	r->warn_ctx = ctx;
+}
+
+void
+ev_warn_stderr(void *ctx, const char *msg)
+{
+	struct ev_warn_stderr *w = ctx;
+
+	w->n++;
+	if (!w->quiet && w->n <= EV_WARN_SHOWN) {
+		fputs("tfdrift: warning: ", stderr);
+		text_fputs(stderr, msg);
+		fputc('\n', stderr);
+	}
+}
+
+void
+ev_warn_stderr_done(const struct ev_warn_stderr *w, const char *file)
+{
+	if (!w->quiet && w->n > EV_WARN_SHOWN)
+		fprintf(stderr, "tfdrift: warning: %s: %lu more warning%s not shown\n", file,
+		    w->n - EV_WARN_SHOWN, w->n - EV_WARN_SHOWN == 1 ? "" : "s");
 }
 
 /* The first value, read while sniffing: its event, or its line's malformed report. */

@@ -25,23 +25,7 @@
 #include "tfstate.h"
 #include "util.h"
 
-#define MAX_WARNINGS_PER_FILE 20
-
-struct warn_ctx {
-	const char *file;
-	unsigned long n;
-	int quiet;
-};
-
-static void
-reader_warn(void *ctx, const char *msg)
-{
-	struct warn_ctx *w = ctx;
-
-	w->n++;
-	if (!w->quiet && w->n <= MAX_WARNINGS_PER_FILE)
-		fprintf(stderr, "tfdrift: warning: %s\n", msg);
-}
+#define MAX_WARNINGS_PER_FILE EV_WARN_SHOWN   /* duplicate addresses in the states */
 
 static int
 is_remote(const char *src)
@@ -424,7 +408,7 @@ cmd_scan(int argc, char **argv)
 	}
 
 	for (i = 0; i < events.n; i++) {
-		struct warn_ctx wc = { events.v[i], 0, quiet };
+		struct ev_warn_stderr wc = { 0, quiet };
 		struct ev_reader *r;
 		struct event ev;
 		char *err = NULL;
@@ -437,7 +421,7 @@ cmd_scan(int argc, char **argv)
 			errors++;
 			continue;
 		}
-		ev_reader_set_warn(r, reader_warn, &wc);
+		ev_reader_set_warn(r, ev_warn_stderr, &wc);
 		ev_reader_set_before_read(r, scan_flush, &so);
 		while ((got = ev_reader_next(r, &ev, &err)) == 1) {
 			enum nodrift why;
@@ -483,10 +467,7 @@ cmd_scan(int argc, char **argv)
 			free(err);
 			errors++;
 		}
-		if (!quiet && wc.n > MAX_WARNINGS_PER_FILE)
-			fprintf(stderr, "tfdrift: warning: %s: %lu more warning%s not shown\n",
-			    events.v[i], wc.n - MAX_WARNINGS_PER_FILE,
-			    wc.n - MAX_WARNINGS_PER_FILE == 1 ? "" : "s");
+		ev_warn_stderr_done(&wc, events.v[i]);
 		nevents += ev_reader_counters(r)->events + ev_reader_skipped_read_only(r);
 		nskipped += ev_reader_counters(r)->skipped;
 		nmalformed += ev_reader_counters(r)->malformed;

@@ -387,12 +387,12 @@ def main():
         run(tap, ["scan", "--state", st, "--events", ev, "--format", "jsonl", "-o", os.devnull,
                   "--store", db], tmp, "scan --store", want=(2,))
         # A finding stored by an older version, before text was repaired when read: its
-        # stored JSON holds raw bytes that are not UTF-8 and controls. Export repairs them.
+        # stored JSON (finding_bodies since schema 8) holds raw bytes that are not UTF-8 and controls. Export repairs them.
         old = [f for f in findings if f["event"]["id"] not in users][0]
         legacy = json.dumps(dict(old, actor=dict(old["actor"], name="@@NAME@@"))).encode()
         legacy = legacy.replace(b"@@NAME@@", b"=old\xff\x1b[31m\xc2\x9b\xe2\x80\xaeversion")
         con = sqlite3.connect(db)
-        con.execute("UPDATE findings SET json = CAST(? AS TEXT) WHERE id = ?", (legacy, old["id"]))
+        con.execute("UPDATE finding_bodies SET json = CAST(? AS TEXT) WHERE id = ?", (legacy, old["id"]))
         con.commit()
         con.close()
         note = b"note \xff\x1b[31m=red\xc2\x9b\xe2\x80\xae" + b"\r\n,\"x"
