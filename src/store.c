@@ -515,6 +515,11 @@ sql_fail(struct store *st, int rc, const char *doing, int writing, char **err)
 	case SQLITE_NOTADB:
 		m = corrupt_msg(p, msg, doing);
 		break;
+	case SQLITE_NOMEM:
+		/* SQLite's own text may name what it was doing instead ("unable to open a
+		 * temporary database file ..." when the temporary btree's allocation fails). */
+		m = xasprintf("%s: out of memory (could not %s: %s)", p, doing, msg);
+		break;
 	case SQLITE_IOERR:
 		st->last_rc = SQLITE_IOERR;
 		m = xasprintf("%s: I/O error (%s, while trying to %s): the disk or the filesystem "
