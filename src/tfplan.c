@@ -161,7 +161,7 @@ diff(struct tfplan_resource *r, struct strbuf *path, json_object *b, json_object
 		free(keys);
 		return;
 	}
-	if (depth < DIFF_MAX_DEPTH && mark > 0 && json_object_is_type(b, json_type_array) &&
+	if (depth < DIFF_MAX_DEPTH && depth > 0 && json_object_is_type(b, json_type_array) &&
 	    json_object_is_type(a, json_type_array) &&
 	    (n = json_object_array_length(b)) == json_object_array_length(a) && n > 0 &&
 	    all_objects(b) && all_objects(a)) {
@@ -174,7 +174,9 @@ diff(struct tfplan_resource *r, struct strbuf *path, json_object *b, json_object
 		}
 		return;
 	}
-	change_add(r, mark > 0 ? path->buf : NULL, b, a);
+	/* Below the top an attribute has a path, even one named "" (fuzz_tfplan: regress-empty-key);
+	 * no path means the whole resource. */
+	change_add(r, depth > 0 ? path->buf : NULL, b, a);
 }
 
 /* ---- parsing ---- */
