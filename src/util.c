@@ -552,11 +552,19 @@ tf_parse_time(const char *s, int64_t *ms)
 void
 tf_format_time(int64_t ms, char out[32])
 {
-	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-	int rem = (int)(ms - (int64_t)t * 1000);
+	time_t t;
+	int rem;
 	struct tm tm;
 	char tmp[96];
 
+	/* Outside what tf_parse_time reads (a store or a record holding a year past 9999):
+	 * shown at the nearest end, which reads back, instead of a year no one can read. */
+	if (ms < WHEN_MIN_MS)
+		ms = WHEN_MIN_MS;
+	else if (ms >= WHEN_MAX_MS)
+		ms = WHEN_MAX_MS - 1;
+	t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+	rem = (int)(ms - (int64_t)t * 1000);
 	gmtime_r(&t, &tm);
 	if (rem != 0)
 		snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,

@@ -251,6 +251,13 @@ main(void)
 	is_str(buf, "2024-05-27T10:00:00Z", "format whole seconds");
 	tf_format_time(1716804000123LL, buf);
 	is_str(buf, "2024-05-27T10:00:00.123Z", "format milliseconds");
+	/* Times past what can be read back are shown at the nearest end, which reads back. */
+	tf_format_time(INT64_MAX, buf);
+	is_str(buf, "9999-12-31T23:59:59.999Z", "a time past 9999 shows as its end");
+	ok(tf_parse_time(buf, &ms) == 0 && ms == 253402300799999LL, "... which reads back");
+	tf_format_time(INT64_MIN, buf);
+	is_str(buf, "0000-01-01T00:00:00Z", "a time before the year 0 shows as its start");
+	ok(tf_parse_time(buf, &ms) == 0 && ms == -62167219200000LL, "... which reads back");
 
 	ok(tf_parse_duration("15m", &ms) == 0 && ms == 900000, "15m");
 	ok(tf_parse_duration("1h30m", &ms) == 0 && ms == 5400000, "1h30m");
