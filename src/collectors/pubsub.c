@@ -13,6 +13,8 @@
 #include "sources.h"
 #include "util.h"
 
+#define PS_RECENT_IDS 1000         /* entry ids kept in the cursor against redelivery */
+
 struct ps_consumer {
 	struct ps_opts o;               /* strings below are owned copies */
 	char *name, *subscription, *endpoint, *quota_hdr, *cursor_name;
@@ -24,6 +26,12 @@ struct ps_consumer {
 	char *last_error;
 	uint64_t rate_bucket[60];
 	int64_t rate_sec[60];
+	/* The ids of the last entries stored (a ring, oldest at head once full), kept in the
+	 * cursor: a batch stored but not acknowledged before a crash comes again, and is
+	 * acknowledged without being handed over twice. */
+	char *recent[PS_RECENT_IDS];
+	size_t nrecent, head;
+	int restored;
 };
 
 /* ---- decoding ---- */
@@ -336,10 +344,14 @@ drop_token(struct ps_consumer *c)
 void
 ps_consumer_free(struct ps_consumer *c)
 {
+	size_t i;
+
 	if (c == NULL)
 		return;
 	http_free(c->http);
 	drop_token(c);
+	for (i = 0; i < c->nrecent; i++)
+		free(c->recent[i]);
 	free(c->name);
 	free(c->subscription);
 	free(c->endpoint);
@@ -527,6 +539,74 @@ ack_or_extend(struct ps_consumer *c, const struct source_sink *k, const struct p
 	return rc;
 }
 
+static int
+recent_has(const struct ps_consumer *c, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < c->nrecent; i++)
+		if (strcmp(c->recent[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+recent_add(struct ps_consumer *c, const char *id)
+{
+	if (c->nrecent < PS_RECENT_IDS) {
+		c->recent[c->nrecent++] = xstrdup(id);
+		return;
+	}
+	free(c->recent[c->head]);
+	c->recent[c->head] = xstrdup(id);
+	c->head = (c->head + 1) % PS_RECENT_IDS;
+}
+
+/* The cursor: {"v":1,"acked":N,"ids":[oldest..newest]}. Heap. */
+static char *
+cursor_encode(const struct ps_consumer *c, uint64_t acked)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+	size_t i;
+	char *s;
+
+	for (i = 0; i < c->nrecent; i++)
+		json_object_array_add(a, json_object_new_string(
+		    c->recent[(c->head + i) % c->nrecent]));
+	json_object_object_add(o, "v", json_object_new_int(1));
+	json_object_object_add(o, "acked", json_object_new_int64((int64_t)acked));
+	json_object_object_add(o, "ids", a);
+	s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return s;
+}
+
+/* Once, before the first batch: the ids the last run stored. */
+static void
+cursor_restore(struct ps_consumer *c, const struct source_sink *k)
+{
+	char *v;
+	json_object *o, *a;
+	size_t i, n;
+
+	c->restored = 1;
+	if (k->cursor_get == NULL || (v = k->cursor_get(k->ctx, c->cursor_name)) == NULL)
+		return;
+	o = parse_whole(v, strlen(v));
+	if (o != NULL && json_object_object_get_ex(o, "ids", &a) &&
+	    json_object_is_type(a, json_type_array))
+		for (i = 0, n = json_object_array_length(a); i < n; i++) {
+			const char *id = json_object_get_string(json_object_array_get_idx(a, i));
+
+			if (id != NULL && json_object_is_type(json_object_array_get_idx(a, i),
+			    json_type_string))
+				recent_add(c, id);
+		}
+	json_object_put(o);
+	free(v);
+}
+
 /* Extend the batch's deadline when half of it has passed since *since (monotonic ms). */
 static int
 keep_batch(struct ps_consumer *c, const struct source_sink *k, const struct ps_message *m,
@@ -560,6 +640,8 @@ ps_poll_once(struct ps_consumer *c, const struct source_sink *k, int immediate, 
 	int64_t pulled, newest = 0;
 	int rc;
 
+	if (!c->restored)
+		cursor_restore(c, k);
 	body = xasprintf("{\"maxMessages\":%d%s}", c->o.max_messages,
 	    immediate ? ",\"returnImmediately\":true" : "");
 	rc = post(c, k, c->url_pull, body, &resp, &e);
@@ -602,10 +684,17 @@ ps_poll_once(struct ps_consumer *c, const struct source_sink *k, int immediate, 
 				    *m[i].message_id ? m[i].message_id : "without a messageId", m[i].why);
 			continue;
 		}
+		if (m[i].ev.id != NULL && recent_has(c, m[i].ev.id)) {
+			/* Stored before a crash kept it from being acknowledged. */
+			c->st.duplicates++;
+			continue;
+		}
 		{
 			struct event *ev = xmalloc(sizeof *ev);
 			int64_t t = m[i].ev.time_ms;
 
+			if (m[i].ev.id != NULL)
+				recent_add(c, m[i].ev.id);
 			*ev = m[i].ev;
 			memset(&m[i].ev, 0, sizeof m[i].ev);
 			if (k->event(k->ctx, ev) != 0) {
@@ -643,7 +732,7 @@ ps_poll_once(struct ps_consumer *c, const struct source_sink *k, int immediate, 
 		free(e);
 		e = NULL;
 	}
-	cur = xasprintf("{\"v\":1,\"acked\":%llu}", (unsigned long long)(c->st.acked + n));
+	cur = cursor_encode(c, c->st.acked + n);
 	if (k->cursor_set(k->ctx, c->cursor_name, cur, &e) != 0) {
 		char *msg = xasprintf("%s: cannot save the batch (%zu messages, left for Pub/Sub to "
 		    "redeliver): %s", c->name, n, e != NULL ? e : "unknown error");

@@ -10,7 +10,10 @@
  * decided everything handed over before it, held GCP operations included, and the store has
  * it. Only then are the batch's ackIds acknowledged (v1/{subscription}:acknowledge). A worker
  * killed between pull and acknowledge loses nothing: Pub/Sub redelivers the messages after
- * their ack deadline, and the redelivered entries are dropped by event id downstream.
+ * their ack deadline. The cursor ("pubsub:<subscription>") keeps the ids of the last 1000
+ * entries stored, so a batch stored but not acknowledged before a crash is acknowledged when
+ * it comes again without being handed over twice (other redeliveries are dropped by event id
+ * downstream).
  *
  * A batch that is slow to hand over (the engine's queue is full) keeps its messages: when
  * half the ack deadline has passed since the pull or the last extension, the consumer extends
@@ -58,7 +61,7 @@ struct ps_opts {
 };
 
 struct ps_stats {
-	uint64_t requests, pulls, messages, events, malformed, skipped, acked, extended;
+	uint64_t requests, pulls, messages, events, duplicates, malformed, acked, extended;
 	uint64_t retries, errors, token_refreshes;
 };
 

@@ -53,14 +53,14 @@ conf() {
 		for _kv in "$@"; do printf '      %s\n' "$_kv"; done
 	} > "$T_TMP/$_n.yaml"
 }
-# The findings of a watch --once output, without what names the source: sorted lines.
+# The findings of a watch --once output, sorted: what they are, not when (each mock moves
+# the entries to its own start).
 findings() { printf '%s\n' "$1" | grep '^{' | $PY -c '
 import json, sys
 for l in sys.stdin:
     f = json.loads(l)
-    for k in ("source", "collector", "seen_at", "detected_at"):
-        f.pop(k, None)
-    print(json.dumps(f, sort_keys=True))' | sort; }
+    print(json.dumps([f["id"], f["kind"], f["status"], f["severity"], f["event"]["id"],
+        f["resource"]["address"], f["summary"], (f.get("resolution") or {}).get("reason")]))' | sort; }
 # sql DB QUERY: one value.
 sql() { $PY -c 'import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone(); print(r[0] if r else "")' "$1" "$2"; }
 
@@ -101,3 +101,115 @@ t_like "the trace has the pulls and acknowledgements" "$(cat "$T_TMP/trace.log")
 t_run "$TFDRIFT" -c "$T_TMP/a.yaml" watch --once
 t_is "again: nothing new, exit 0" "$T_RC" 0
 t_is "and nothing printed" "$T_OUT" ""
+NFIND=$(sql "$T_TMP/a.db" "SELECT count(*) FROM findings")
+IDS_A=$(sql "$T_TMP/a.db" "SELECT group_concat(id) FROM (SELECT id FROM findings ORDER BY id)")
+
+# 2. Killed between storing and acknowledging: the acknowledge never comes back, kill -9;
+# the store already has every finding while nothing is acknowledged; after the ack deadline
+# Pub/Sub redelivers, and the next run stores nothing twice and loses nothing.
+mock b --ack-deadline 3
+mock_get b /__control/hang_ack?n=1000 > /dev/null
+conf b "$MOCK_URL_b" "pubsub_max_messages: 1000"
+"$TFDRIFT" -c "$T_TMP/b.yaml" watch > "$T_TMP/b.out" 2> "$T_TMP/b.err" &
+WPID=$!
+t_kill_at_exit $WPID
+i=0
+while [ "$(psc b ack_requests)" -lt 1 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+t_ok "the worker pulled (one batch), handed over and asked to acknowledge" test "$(psc b ack_requests)" -ge 1
+t_is "one batch had every message" "$(psc b delivered)" "$(psc b published)"
+t_is "by then every finding is in the store" "$(sql "$T_TMP/b.db" "SELECT count(*) FROM findings")" "$NFIND"
+t_is "while nothing is acknowledged yet" "$(psc b acked)" 0
+kill -9 $WPID
+wait $WPID 2> /dev/null
+mock_get b /__control/hang_ack?n=0 > /dev/null
+sleep 3.5
+t_run "$TFDRIFT" -c "$T_TMP/b.yaml" watch --once
+t_is "the next run: the messages come again (redelivered)" "$(psc b redelivered)" "$(psc b published)"
+t_is "and are acknowledged now" "$(psc b acked)" "$(psc b published)"
+t_is "nothing left in the subscription" "$(psc b backlog)" 0
+t_is "the store has each finding once, none lost" \
+	"$(sql "$T_TMP/b.db" "SELECT group_concat(id) FROM (SELECT id FROM findings ORDER BY id)")" "$IDS_A"
+t_is "and nothing is reported as new again" "$(printf '%s\n' "$T_OUT" | grep -c '^{')" 0
+t_unlike "no error" "$T_ERR" 'tfdrift:'
+
+# 3. Messages that are not audit entries: counted, named by messageId, acknowledged.
+mock c
+B1=$(mock_get c "/__control/publish_raw?data=%25%25not-base64%25%25" | jget messageId)
+B2=$(mock_get c "/__control/publish_raw?data=$(printf 'not json at all' | base64)" | jget messageId)
+B3=$(mock_get c "/__control/publish_raw?data=$(printf '{"insertId":"x1","logName":"projects/p/logs/syslog","timestamp":"2024-05-27T10:00:00Z","textPayload":"hi"}' | base64 | tr -d '\n')" | jget messageId)
+conf c "$MOCK_URL_c"
+t_run "$TFDRIFT" -c "$T_TMP/c.yaml" watch --once
+t_is "bad messages do not stop the good ones: exit 2" "$T_RC" 2
+t_is "the same findings" "$(findings "$T_OUT")" "$PUBSUB"
+t_like "the bad messages are reported with their ids" "$T_ERR" "3 messages are not a Cloud Audit Logs entry, acknowledged and dropped .*message $B1 \\(data is not base64\\), $B2 \\(data is not a JSON object"
+t_like "the third: not an audit entry" "$T_ERR" "$B3 \\("
+t_is "they are acknowledged too (never redelivered)" "$(psc c acked)" "$(psc c published)"
+t_is "nothing left" "$(psc c backlog)" 0
+t_ok "ps_probe: the same through the consumer's counters" "$PROBE" --once --subscription "$SUB" --endpoint "$MOCK_URL_c"
+mock_get c "/__control/publish_raw?data=AAAA" > /dev/null
+t_ok "a fourth" "$PROBE" --once --subscription "$SUB" --endpoint "$MOCK_URL_c"
+t_like "counted as malformed" "$T_ERR" 'stats: .* malformed=1 acked=1 '
+
+# 4. A token that expires while the worker runs: a 401, one fresh token, the batch goes on.
+mock d
+conf d "$MOCK_URL_d"
+"$TFDRIFT" -c "$T_TMP/d.yaml" watch > "$T_TMP/d.out" 2> "$T_TMP/d.err" &
+WPID=$!
+t_kill_at_exit $WPID
+i=0
+while [ "$(psc d backlog)" -gt 0 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+t_is "the running worker acknowledged everything" "$(psc d backlog)" 0
+mock_get d /__control/expire > /dev/null
+ENTRY=$(node -e 'const e=JSON.parse(require("fs").readFileSync(process.argv[1])).entries[0];
+e.insertId="late-1";e.timestamp=new Date().toISOString();process.stdout.write(Buffer.from(JSON.stringify(e)).toString("base64"))' "$EX/gcp-audit.json")
+mock_get d "/__control/publish_raw?data=$(node -e 'process.stdout.write(encodeURIComponent(process.argv[1]))' "$ENTRY")" > /dev/null
+i=0
+while [ "$(psc d backlog)" -gt 0 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+t_is "a message published after the token expired is acknowledged" "$(psc d backlog)" 0
+t_ok "the expired token was refused once" test "$(psc d unauthorized)" -ge 1
+t_like "and a fresh one fetched" "$(mock_get d /__control/counters)" '"jwt":2,'
+kill -TERM $WPID
+wait $WPID
+t_is "SIGTERM: exit 0" "$?" 0
+t_unlike "no error on the way" "$(cat "$T_TMP/d.err")" 'UNAUTHENTICATED|giving up'
+
+# 5. Two workers on one subscription: competing consumers, each message processed once.
+mock e
+"$PROBE" --subscription "$SUB" --endpoint "$MOCK_URL_e" --max-messages 5 --delay-ms 20 --run-ms 8000 \
+	> "$T_TMP/w1.out" 2> "$T_TMP/w1.err" &
+P1=$!
+"$PROBE" --subscription "$SUB" --endpoint "$MOCK_URL_e" --max-messages 5 --delay-ms 20 --run-ms 8000 \
+	> "$T_TMP/w2.out" 2> "$T_TMP/w2.err" &
+P2=$!
+t_kill_at_exit $P1
+t_kill_at_exit $P2
+wait $P1
+R1=$?
+wait $P2
+R2=$?
+t_is "both workers ran cleanly" "$R1 $R2" "0 0"
+N1=$(grep -c '^{' "$T_TMP/w1.out")
+N2=$(grep -c '^{' "$T_TMP/w2.out")
+t_ok "each worker got a share ($N1 and $N2 events)" test "$N1" -gt 0 -a "$N2" -gt 0
+ALL=$(cat "$T_TMP/w1.out" "$T_TMP/w2.out" | sort)
+t_is "no event handed over twice across the workers" "$(printf '%s\n' "$ALL" | uniq -d)" ""
+t_is "every message delivered once in all" "$(psc e delivered)" "$(psc e published)"
+t_is "and acknowledged" "$(psc e acked)" "$(psc e published)"
+
+# 6. A slow batch (the engine's queue is full): its ack deadline is extended, not redelivered.
+mock f --ack-deadline 10
+t_ok "a slow worker: 20 messages at 400 ms each" "$PROBE" --subscription "$SUB" --endpoint "$MOCK_URL_f" \
+	--max-messages 20 --delay-ms 400 --ack-deadline-ms 10000 --once
+t_like "the consumer extended the batch's deadline" "$T_ERR" 'stats: .* extended=[1-9]'
+t_ok "the mock saw modifyAckDeadline" test "$(psc f extended)" -ge 1
+t_is "nothing was redelivered meanwhile" "$(psc f redelivered)" 0
+
+# No secret in any output or the trace.
+LEAK=0
+for secret in $(cat "$T_TMP/secrets.log" 2> /dev/null); do
+	if grep -qF -- "$secret" "$T_TMP/trace.log" "$T_TMP"/*.err 2> /dev/null; then
+		LEAK=1
+	fi
+done
+t_is "no token or assertion in the trace or the logs" "$LEAK" 0
+t_done

@@ -59,6 +59,7 @@
 //                             between storing and acknowledging)
 //   /__control/pubsub         Pub/Sub counters: published, pulls, delivered, redelivered,
 //                             acked, extended, late_acks (ackIds whose deadline had passed),
+//                             ack_requests,
 //                             backlog (not acknowledged), outstanding, unauthorized
 //   /__control/requests       the token requests so far (STS, subject, generateAccessToken):
 //                             method, path, authorization, form or JSON body
@@ -418,7 +419,7 @@ function listEntries(req, res, body) {
 // ---- Pub/Sub: a pull subscription fed by a Logging sink ----
 const ps = { messages: [], next: 1, hangAck: 0,
 	counters: { published: 0, pulls: 0, delivered: 0, redelivered: 0, acked: 0, extended: 0,
-		late_acks: 0, unauthorized: 0, max_deliveries: 0 } };
+		late_acks: 0, unauthorized: 0, max_deliveries: 0, ack_requests: 0 } };
 const ackDeadline = Number(args.ack_deadline || 10);
 const pullWait = Number(args.pull_wait_ms || 1000);
 function publish(data, attributes) {
@@ -513,6 +514,7 @@ function pubsubEndpoint(req, res, body, sub, verb) {
 		}
 		return send(res, 200, {});
 	}
+	ps.counters.ack_requests++;
 	if (ps.hangAck > 0) {
 		ps.hangAck--; counters.faults++;
 		return;                 // never answered: the caller is killed meanwhile
