@@ -2071,8 +2071,8 @@ dump_sources(const struct conf *c, FILE *fp)
 	size_t i;
 
 	fputs("\n# Live sources: CloudTrail (per region, plus us-east-1 for IAM and other global "
-	    "events)\n# or an SQS queue per AWS account, Cloud Logging per GCP project, and files "
-	    "to replay.\n", fp);
+	    "events)\n# or an SQS queue per AWS account, Cloud Logging per GCP project or a Pub/Sub "
+	    "subscription\n# fed by a Logging sink, and files to replay.\n", fp);
 	if (s->naws == 0 && s->ngcp == 0 && s->files.n == 0 && s->nfalco == 0) {
 		fputs("sources: {}\n", fp);
 		return;
