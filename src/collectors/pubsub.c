@@ -14,6 +14,7 @@
 #include "util.h"
 
 #define PS_RECENT_IDS 1000         /* entry ids kept in the cursor against redelivery */
+#define PS_WATERMARK_LAG_MS 120000 /* a sink's delivery delay allowed for (gcplogging's) */
 
 struct ps_consumer {
 	struct ps_opts o;               /* strings below are owned copies */
@@ -746,8 +747,11 @@ ps_poll_once(struct ps_consumer *c, const struct source_sink *k, int immediate, 
 		return -1;
 	}
 	free(cur);
-	if (k->watermark != NULL && c->newest_event_ms > 0)
-		k->watermark(k->ctx, tf_now_ms() - 120000);
+	/* A pull that did not fill up drained the backlog: what a sink publishes within two
+	 * minutes has come, so GCP operations held for a first entry older than that are due
+	 * (detect.h). A fuller backlog (after downtime) comes in no time order: no watermark. */
+	if (k->watermark != NULL && n < (size_t)c->o.max_messages)
+		k->watermark(k->ctx, tf_now_ms() - PS_WATERMARK_LAG_MS);
 	rc = ack_or_extend(c, k, m, n, -1, &e);
 	ps_messages_free(m, n);
 	if (rc == 1)
