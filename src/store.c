@@ -620,6 +620,19 @@ store_migrate(struct store *st, int base, const char *base_sql, char **err)
 /* ---- opening ---- */
 
 int
+store_is_uri(const char *s)
+{
+	return s != NULL && (strncmp(s, "postgresql://", 13) == 0 ||
+	    strncmp(s, "postgres://", 11) == 0);
+}
+
+char *
+store_display(const char *location)
+{
+	return store_is_uri(location) ? store_pg_display(location) : xstrdup(location);
+}
+
+int
 store_open_ex(const char *path, int flags, int busy_timeout_ms, struct store **out, char **err)
 {
 	struct store *st;
@@ -632,8 +645,14 @@ store_open_ex(const char *path, int flags, int busy_timeout_ms, struct store **o
 	st = xcalloc(1, sizeof *st);
 	st->flags = flags;
 	st->busy_ms = busy_timeout_ms > 0 ? busy_timeout_ms : 0;
-	st->ops = &store_sqlite_ops;
-	st->path = xstrdup(path);
+	if (store_is_uri(path)) {
+		st->ops = &store_pg_ops;
+		st->uri = xstrdup(path);
+		st->path = store_pg_display(path);
+	} else {
+		st->ops = &store_sqlite_ops;
+		st->path = xstrdup(path);
+	}
 	if (st->ops->open(st, !(flags & STORE_NOCREATE), err) != 0) {
 		store_close(st);
 		return -1;

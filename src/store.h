@@ -74,6 +74,10 @@ const char *store_readonly_reason(const struct store *st);
 int store_may_write(const struct store *st);
 /* The SQLite connection (tests and diagnostics only); NULL for another back end. */
 struct sqlite3 *store_sqlite(struct store *st);
+/* Is s a PostgreSQL store's libpq URI (postgresql://... or postgres://...), not a path? */
+int store_is_uri(const char *s);
+/* A store's path or URI as messages show it: a URI's password masked (heap). */
+char *store_display(const char *location);
 /* What store_open was given (to open the same store again; a URI keeps its password: never
  * show it, store_path is what messages show). */
 const char *store_location(const struct store *st);
