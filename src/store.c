@@ -1229,7 +1229,7 @@ store_find_finding(struct store *st, const char *prefix, char **id, char **err)
 		return tf_err(err, "no finding id given");
 	if (prep(st, "SELECT id FROM findings WHERE id = ?1 UNION ALL "
 	    "SELECT id FROM (SELECT id FROM findings WHERE ?2 >= 4 AND substr(id, 1, ?2) = ?1"
-	    " AND id <> ?1 LIMIT 2)", &s, "look up a finding", err) != 0)
+	    " AND id <> ?1 LIMIT 2) AS m", &s, "look up a finding", err) != 0)
 		return -1;
 	bind_text(s, 1, prefix);
 	db_bind_int64(s, 2, (int64_t)len);

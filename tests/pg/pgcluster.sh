@@ -130,7 +130,7 @@ SQL
 
 # A new empty database owned by the test role; prints its URI.
 pg_new_database() {
-	"$PG_BIN/psql" -qX -d postgres -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS \"$1\"" \
+	PGOPTIONS="-c client_min_messages=warning" "$PG_BIN/psql" -qX -d postgres -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS \"$1\"" \
 	    -c "CREATE DATABASE \"$1\" OWNER tfdrift_test" >/dev/null || return 1
 	printf 'postgresql://tfdrift_test:%s@127.0.0.1:%s/%s\n' "$TFDRIFT_TEST_PG_PASSWORD" "$PGPORT" "$1"
 }
