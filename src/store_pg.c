@@ -231,8 +231,13 @@ connect_fail(struct store *st, PGconn *c, char **err)
 static int
 pg_connect(struct store *st, char **err)
 {
-	static const char *const keys[] = { "dbname", "fallback_application_name", NULL };
-	const char *vals[] = { st->uri, "tfdrift", NULL };
+	/* Defaults the URI and the PG* variables override: a server that does not answer makes
+	 * the command fail in seconds, not after the system's TCP timeouts (minutes, or hours
+	 * for a connection whose server vanished). */
+	static const char *const keys[] = { "connect_timeout", "keepalives_idle",
+	    "keepalives_interval", "keepalives_count", "dbname", "fallback_application_name", NULL };
+	const char *vals[] = { getenv("PGCONNECT_TIMEOUT") ? getenv("PGCONNECT_TIMEOUT") : "10",
+	    "30", "10", "3", st->uri, "tfdrift", NULL };
 	PGconn *c = PQconnectdbParams(keys, vals, 1);
 	char *sql;
 	int rc;
