@@ -4,6 +4,8 @@
 //   node gcp.js --port 0 --entries FILE [--entries FILE...] [--pubkey PEM] [--client-email E]
 //               [--key-id K] [--client-id ID --client-secret S --refresh-token R]
 //               [--shift] [--token-ttl SECONDS] [--secrets-log FILE]
+//               [--subscription projects/P/subscriptions/S [--publish] [--ack-deadline SECONDS]
+//                [--pull-wait-ms MS]]
 //
 // Prints its port on the first stdout line. Endpoints:
 //   POST /token            grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer: the assertion's
