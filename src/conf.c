@@ -2215,7 +2215,7 @@ conf_dump(const struct conf *c, FILE *fp)
 		}
 	}
 	dump_outputs(c, fp);
-	dump_sources(c, fp);
 	dump_metrics(c, fp);
+	dump_sources(c, fp);
 }
 

@@ -231,6 +231,14 @@ if exprs == 0 or missing:
 PY
 t_is "every metric the Grafana dashboard queries exists ($T_OUT)" "$T_RC" 0
 
+# The alerting rules doc/metrics.md suggests load in Prometheus.
+if [ -n "$PROMTOOL" ]; then
+	awk '/^```yaml$/{n++; on=1; next} /^```$/{on=0} on && n == 2' "$TOP_SRCDIR/doc/metrics.md" > "$T_TMP/rules.yaml"
+	t_ok "doc/metrics.md's alerting rules pass promtool check rules" "$PROMTOOL" check rules "$T_TMP/rules.yaml"
+else
+	t_skip "doc/metrics.md's alerting rules pass promtool check rules" "promtool is not installed"
+fi
+
 # A second watch on the same port: said plainly, exit 1.
 t_run "$TFDRIFT" -c "$T_TMP/w.yaml" watch --metrics "127.0.0.1:$PORT" --store "$T_TMP/second.db"
 t_is "a port in use: exit 1" "$T_RC" 1
