@@ -52,8 +52,12 @@ scrape() {
 	curl -s --max-time 5 "$M/metrics" > "$T_TMP/metrics"
 }
 
+# watch reads a copy of the state, which the test breaks and mends.
+cp "$STATE" "$T_TMP/state.tfstate"
+WSTATE=$T_TMP/state.tfstate
 cat > "$T_TMP/w.yaml" <<CFG
-states: [$STATE]
+states: [$WSTATE]
+state_refresh: 1s
 store: $T_TMP/w.db
 metrics:
   listen: 127.0.0.1:$PORT
@@ -160,10 +164,10 @@ t_is "notifications sent = what the receiver got" \
     "$(metric 'tfdrift_notifications_sent_total{output="hook",type="webhook"}')" "$RECEIVED"
 t_is "none failed" "$(metric 'tfdrift_notifications_failed_total{output="hook",type="webhook"}')" 0
 t_is "state resources as the state has them" \
-    "$(metric "tfdrift_state_resources{state=\"$STATE\"}")" \
+    "$(metric "tfdrift_state_resources{state=\"$WSTATE\"}")" \
     "$(python3 -c 'import json,sys; d = json.load(open(sys.argv[1]))
 print(sum(len(r.get("instances", [])) for r in d["resources"] if r.get("mode") == "managed"))' "$STATE")"
-t_is "state serial" "$(metric "tfdrift_state_serial{state=\"$STATE\"}")" \
+t_is "state serial" "$(metric "tfdrift_state_serial{state=\"$WSTATE\"}")" \
     "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["serial"])' "$STATE")"
 t_like "source lag in seconds" "$(metric "tfdrift_source_lag_seconds{$S}")" '^[0-9]+(\.[0-9]+)?$'
 t_like "cursor age in seconds" "$(metric "tfdrift_source_cursor_age_seconds{$S}")" '^[0-9]+(\.[0-9]+)?$'
@@ -197,6 +201,16 @@ healthy() { fetch /healthz && [ "$CODE" = 200 ]; }
 t_ok "/healthz: 200 again once the source answers" wait_for 20 healthy
 fetch /nope
 t_is "another path: 404" "$CODE" 404
+
+# A state that stops parsing: /healthz names it, the last good index stays; mended, 200.
+printf '{"version": 4, "serial": ' > "$WSTATE"
+t_ok "/healthz: 503 while a state fails" wait_for 20 failing
+t_like "naming the state" "$(cat "$T_TMP/body")" \
+    "^\\{\"status\":\"failing\",\"sources\":\\{\\},\"states\":\\{\"$WSTATE\":\".+\"\\}\\}\$"
+scrape
+t_is "tfdrift_state_up 0" "$(metric "tfdrift_state_up{state=\"$WSTATE\"}")" 0
+cp "$STATE" "$WSTATE"
+t_ok "/healthz: 200 again once it parses" wait_for 20 healthy
 
 # Every tfdrift_ metric the Grafana dashboard queries is in /metrics.
 t_run python3 - "$TOP_SRCDIR/doc/grafana/tfdrift.json" "$T_TMP/metrics" <<'PY'
