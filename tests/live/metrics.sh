@@ -262,7 +262,24 @@ kill -TERM "$PID"
 wait "$PID"
 t_is "SIGTERM: exit 0" "$?" 0
 
-# Bad addresses: on the command line (usage, exit 2) and in the config.
+# Not ready while the states load: a state server that accepts and never answers.
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+print(s.getsockname()[1]); sys.stdout.flush(); time.sleep(120)' > "$T_TMP/hang.port" &
+HPID=$!
+t_kill_at_exit "$HPID"
+wait_for 10 test -s "$T_TMP/hang.port"
+"$TFDRIFT" -c "$T_TMP/w.yaml" watch --store "$T_TMP/slow.db" \
+    --state "http://127.0.0.1:$(cat "$T_TMP/hang.port")/state" > /dev/null 2> "$T_TMP/slow.err" &
+SPID=$!
+t_kill_at_exit "$SPID"
+notready() { fetch /readyz && [ "$CODE" = 503 ]; }
+t_ok "/readyz: 503 while the states load" wait_for 20 notready
+t_is "saying so" "$(cat "$T_TMP/body")" '{"status":"not ready","reason":"loading the states"}'
+kill -TERM "$SPID" "$HPID"
+wait "$SPID" "$HPID" 2> /dev/null
+
+# Bad addresses: on the command line (usage, exit 1) and in the config.
 t_run "$TFDRIFT" -c "$T_TMP/w.yaml" watch --metrics 9464
 t_is "--metrics without a port: a usage error, exit 1" "$T_RC" 1
 t_like "a clear message" "$T_ERR" '^tfdrift: --metrics 9464: no port: expected HOST:PORT \(127\.0\.0\.1:9464\)$'
