@@ -687,9 +687,9 @@ collector_main(void *arg)
 	tf_thread_stop_set(slot_stopping, s);
 	http_count_throttles(&s->throttles);
 	if (s->once)
-		rc = c->poll_once(c->impl, &k);
+		rc = c->ops->poll_once(c->impl, &k);
 	else
-		rc = c->run(c->impl, &k);
+		rc = c->ops->run(c->impl, &k);
 	tf_thread_stop_set(NULL, NULL);
 	http_count_throttles(NULL);
 	pthread_mutex_lock(&s->e->mu);
@@ -969,8 +969,8 @@ engine_free(struct engine *e)
 		event_free(&e->q[(e->head + i) % e->cap].ev);     /* a marker's is empty */
 	free(e->q);
 	for (i = 0; i < e->ncol; i++) {
-		if (e->col[i]->free != NULL)
-			e->col[i]->free(e->col[i]->impl);
+		if (e->col[i]->ops->free != NULL)
+			e->col[i]->ops->free(e->col[i]->impl);
 		free(e->col[i]->name);
 		free(e->col[i]);
 		if (e->slots != NULL) {
