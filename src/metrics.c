@@ -20,6 +20,7 @@ struct metric {
 };
 
 struct metric_family {
+	struct metrics *reg;            /* its mu guards the series list */
 	char *name, *help;
 	enum metric_type type;
 	char *labels[METRICS_MAX_LABELS];
@@ -37,7 +38,7 @@ struct collect {
 };
 
 struct metrics {
-	pthread_mutex_t mu;             /* families, series lists, collectors */
+	pthread_mutex_t mu;             /* families, their series lists, collectors */
 	struct metric_family *families;
 	struct collect *collect, **collect_tail;
 	pthread_mutex_t render_mu;      /* one render (and its collect callbacks) at a time */
@@ -137,6 +138,7 @@ metrics_family(struct metrics *m, const char *name, const char *help, enum metri
 			return f;
 		}
 	f = xcalloc(1, sizeof *f);
+	f->reg = m;
 	f->name = xstrdup(name);
 	f->help = xstrdup(help != NULL ? help : "");
 	f->type = type;
@@ -157,11 +159,6 @@ metrics_family_max(struct metric_family *f, size_t max_series)
 	f->max_series = max_series > 0 && max_series < METRICS_MAX_SERIES ? max_series :
 	    METRICS_MAX_SERIES;
 }
-
-/* The registry's lock is per registry, but a family knows only itself: every family of a
- * registry shares this process-wide lock for its series list. Lookups are not on the hot
- * path (callers keep the series), so one lock is enough. */
-static pthread_mutex_t series_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static struct metric *
 series_new(struct metric_family *f, const char *const *values, int other)
@@ -189,7 +186,8 @@ metrics_series(struct metric_family *f, const char *const *values)
 	struct metric *s;
 	size_t i;
 
-	pthread_mutex_lock(&series_mu);
+	/* Lookups are not on the hot path (callers keep the series): the registry's one lock. */
+	pthread_mutex_lock(&f->reg->mu);
 	for (s = f->head; s != NULL; s = s->next) {
 		for (i = 0; i < f->nlabels; i++)
 			if (strcmp(s->values[i], values[i] != NULL ? values[i] : "") != 0)
@@ -208,7 +206,7 @@ metrics_series(struct metric_family *f, const char *const *values)
 		f->tail = &s->next;
 		f->nseries++;
 	}
-	pthread_mutex_unlock(&series_mu);
+	pthread_mutex_unlock(&f->reg->mu);
 	return s;
 }
 
@@ -224,14 +222,6 @@ metrics_get(struct metric_family *f, ...)
 		v[i] = va_arg(ap, const char *);
 	va_end(ap);
 	return metrics_series(f, v);
-}
-
-void
-metrics_family_reset(struct metric_family *f)
-{
-	pthread_mutex_lock(&series_mu);
-	family_clear(f);
-	pthread_mutex_unlock(&series_mu);
 }
 
 void
@@ -391,10 +381,8 @@ metrics_render(struct metrics *m, struct strbuf *out)
 		v = xreallocarray(v, n + 1, sizeof *v);
 		v[n++] = f;
 	}
-	pthread_mutex_unlock(&m->mu);
 	if (n > 0)
 		qsort(v, n, sizeof *v, family_cmp);
-	pthread_mutex_lock(&series_mu);
 	for (i = 0; i < n; i++) {
 		f = v[i];
 		sb_addf(out, "# HELP %s ", f->name);
@@ -406,7 +394,7 @@ metrics_render(struct metrics *m, struct strbuf *out)
 		if (f->other != NULL)
 			render_series(out, f, f->other);
 	}
-	pthread_mutex_unlock(&series_mu);
+	pthread_mutex_unlock(&m->mu);
 	pthread_mutex_unlock(&m->render_mu);
 	free(v);
 }

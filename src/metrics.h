@@ -54,9 +54,6 @@ void metric_set_count(struct metric *s, uint64_t n);
 void metric_gauge_add(struct metric *s, double v);  /* gauge: + v (v may be negative) */
 double metric_value(const struct metric *s);
 
-/* Drop every series of f (a gauge family rebuilt by a collect callback: sources that went). */
-void metrics_family_reset(struct metric_family *f);
-
 /* fn(m, ctx) runs at the start of every metrics_render, in registration order. */
 void metrics_on_collect(struct metrics *m, void (*fn)(struct metrics *m, void *ctx), void *ctx);
 
