@@ -15,7 +15,7 @@
 #include "conf.h"
 #include "freeze.h"
 #include "http.h"
-#include "metrics_http.h"
+#include "metrics.h"
 #include "paging.h"
 #include "util.h"
 #include "yamlutil.h"

@@ -70,4 +70,9 @@ void metrics_format_value(struct strbuf *out, double v);
 /* Is name a valid metric or label name ([a-zA-Z_:][a-zA-Z0-9_:]*; label names without ':')? */
 int metrics_name_ok(const char *name, int label);
 
+/* ADDR as --metrics and `metrics: {listen:}` take it: HOST:PORT, [IPV6]:PORT or :PORT (every
+ * address), PORT 0 to 65535 (0: any free port). 0 with *host (heap, NULL for every address)
+ * and *port, or -1 with *err saying what is wrong. */
+int metrics_addr_parse(const char *addr, char **host, unsigned *port, char **err);
+
 #endif

@@ -25,51 +25,6 @@ struct metrics_http {
 	unsigned port;
 };
 
-int
-metrics_addr_parse(const char *addr, char **host, unsigned *port, char **err)
-{
-	const char *colon, *p;
-	char *end;
-	unsigned long v;
-
-	*host = NULL;
-	*port = 0;
-	if (addr == NULL || *addr == '\0')
-		return tf_err(err, "an empty address: expected HOST:PORT (127.0.0.1:9464)");
-	if (addr[0] == '[') {
-		const char *close = strchr(addr, ']');
-
-		if (close == NULL || close[1] != ':')
-			return tf_err(err, "%s: expected [IPV6]:PORT ([::1]:9464)", addr);
-		colon = close + 1;
-		*host = xstrndup(addr + 1, (size_t)(close - addr - 1));
-		if (**host == '\0') {
-			free(*host);
-			*host = NULL;
-			return tf_err(err, "%s: an empty IPv6 address", addr);
-		}
-	} else {
-		if ((colon = strrchr(addr, ':')) == NULL)
-			return tf_err(err, "%s: no port: expected HOST:PORT (127.0.0.1:9464)", addr);
-		if (memchr(addr, ':', (size_t)(colon - addr)) != NULL)
-			return tf_err(err, "%s: an IPv6 address goes in brackets: [::1]:9464", addr);
-		if (colon > addr)
-			*host = xstrndup(addr, (size_t)(colon - addr));
-	}
-	for (p = colon + 1; *p; p++)
-		if (*p < '0' || *p > '9')
-			break;
-	errno = 0;
-	v = strtoul(colon + 1, &end, 10);
-	if (colon[1] == '\0' || *p != '\0' || errno != 0 || v > 65535) {
-		free(*host);
-		*host = NULL;
-		return tf_err(err, "%s: the port must be a number from 0 to 65535", addr);
-	}
-	*port = (unsigned)v;
-	return 0;
-}
-
 static enum MHD_Result
 reply(struct MHD_Connection *c, unsigned status, const char *type, char *body)
 {

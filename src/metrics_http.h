@@ -19,11 +19,6 @@ struct metrics_http_cb {
 	void *ctx;
 };
 
-/* ADDR as --metrics and `metrics: {listen:}` take it: HOST:PORT, [IPV6]:PORT or :PORT (every
- * address), PORT 0 to 65535 (0: any free port). 0 with *host (heap, NULL for every address)
- * and *port, or -1 with *err saying what is wrong. */
-int metrics_addr_parse(const char *addr, char **host, unsigned *port, char **err);
-
 struct metrics_http;
 /* Listen on addr and serve. NULL with *err ("cannot listen on 127.0.0.1:9464: Address already
  * in use"). The callbacks' ctx must outlive the server. */

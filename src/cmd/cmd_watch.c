@@ -9,7 +9,7 @@
 
 #include "cmd.h"
 #include "conf.h"
-#include "metrics_http.h"
+#include "metrics.h"
 #include "output.h"
 #include "util.h"
 #include "watch.h"
