@@ -6,7 +6,7 @@
 # for the same entries; acknowledged only once stored (a worker killed before its acknowledge
 # loses nothing and duplicates nothing); a bad message counted, named and acknowledged; an
 # expired token refreshed; two workers on one subscription each get their share, every message
-# processed once in all; a slow batch has its ack deadline extended.
+# processed once in all; a slow batch has its ack deadline extended; 429/503 retried.
 . "${TOP_SRCDIR:-.}/tests/lib.sh"
 . "$TOP_SRCDIR/tests/mock/mock.sh"
 plan_start
@@ -203,6 +203,17 @@ t_ok "a slow worker: 20 messages at 400 ms each" "$PROBE" --subscription "$SUB" 
 t_like "the consumer extended the batch's deadline" "$T_ERR" 'stats: .* extended=[1-9]'
 t_ok "the mock saw modifyAckDeadline" test "$(psc f extended)" -ge 1
 t_is "nothing was redelivered meanwhile" "$(psc f redelivered)" 0
+
+# 7. A throttled and a failing pull are retried (the HTTP retry helpers' backoff), not errors.
+mock g
+mock_get g /__control/throttle?n=1 > /dev/null
+mock_get g /__control/fail?n=1 > /dev/null
+t_ok "429 then 503: the pull is retried" "$PROBE" --once --subscription "$SUB" --endpoint "$MOCK_URL_g"
+t_like "two retries, no error" "$T_ERR" 'stats: .* retries=2 errors=0 '
+t_is "and everything acknowledged" "$(psc g backlog)" 0
+t_run "$PROBE" --once --subscription projects/corp-logs/subscriptions/other --endpoint "$MOCK_URL_g"
+t_is "another subscription: exit 1" "$T_RC" 1
+t_like "naming the subscription and what to check" "$T_ERR" '404 NOT_FOUND: .*check the subscription and the endpoint'
 
 # No secret in any output or the trace.
 LEAK=0
