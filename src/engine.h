@@ -44,6 +44,12 @@ struct collector {
 	int (*poll_once)(void *impl, const struct source_sink *sink);
 	void (*free)(void *impl);
 	void *impl;
+	/* A poller that several workers on one store share (engine_set_lease): it runs only
+	 * while this worker holds the lease named after it. reset (may be NULL) forgets where
+	 * it was, so that it reads its cursor again when it next runs (another worker may have
+	 * moved it meanwhile). */
+	int leased;
+	void (*reset)(void *impl);
 };
 
 /* What the engine hands over, on its thread. */
@@ -99,6 +105,26 @@ void engine_refresh_states(struct engine *e);
 /* The last state load's error (heap copy) or NULL, and when the last good load was. */
 char *engine_state_error(struct engine *e, int64_t *last_ok_ms);
 
+/*
+ * Workers: several processes on one store share the leased collectors (struct collector's
+ * leased). Each runs only while this worker holds its lease (store_lease_take, named after
+ * the collector, as its cursors are): a lease thread, on a store connection of its own,
+ * renews the held ones every heartbeat and tries the others (a free, released or expired
+ * lease, or one whose holder on this host is gone); a collector whose lease cannot be
+ * renewed before it expires (less a margin) is stopped as at a stop (its requests abort, its
+ * sleeps return), its cursor is saved only while the lease is held (store_lease_cursor_set),
+ * and it waits for the lease again, then reads its cursor again (reset). A collector whose
+ * run ends (a stop, a backfill done) releases its lease, so another worker takes it at once.
+ * run_once polls the leased collectors it can take and skips the others (standby; not a
+ * failure). Set before engine_start / engine_run_once; needs engine_new's store.
+ */
+struct engine_lease_opts {
+	const char *holder;             /* this worker: store_lease_holder_new() */
+	int64_t ttl_ms;                 /* a lease lasts this long unless renewed */
+	int64_t heartbeat_ms;           /* renewed, and a free lease looked for, this often */
+};
+int engine_set_lease(struct engine *e, const struct engine_lease_opts *o, char **err);
+
 /* Ask everything to stop, join the threads (collectors first, then the engine after it
  * drained the queue and decided or saved what the detector holds: nothing handed over is
  * lost). */
@@ -111,6 +137,10 @@ struct engine_status {
 	struct source_status st;        /* st.name and st.last_error point into this entry */
 	char *last_error;               /* without the source's name: shown after or under it */
 	int late;                       /* run_once: stopped at its deadline, not finished */
+	/* Leased collectors (engine_set_lease): "polling (lease held by HOLDER)", "standby:
+	 * leased by HOLDER", ...; NULL for the others. standby: another worker polls it. */
+	char *lease;
+	int standby;
 };
 void engine_statuses(struct engine *e, struct engine_status **out, size_t *n);
 void engine_statuses_free(struct engine_status *s, size_t n);

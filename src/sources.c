@@ -170,6 +170,12 @@ ct_col_once(void *impl, const struct source_sink *sink)
 }
 
 static void
+ct_col_reset(void *impl)
+{
+	ct_poller_reset(((struct ct_col *)impl)->p);
+}
+
+static void
 ct_col_free(void *impl)
 {
 	struct ct_col *cc = impl;
@@ -283,6 +289,8 @@ add_aws(struct engine *e, const struct conf_aws_source *a, const struct sources_
 		col->poll_once = ct_col_once;
 		col->free = ct_col_free;
 		col->impl = cc;
+		col->leased = 1;        /* one worker at a time polls it (engine_set_lease) */
+		col->reset = ct_col_reset;
 		engine_add(e, col);
 		n++;
 	}
@@ -371,6 +379,16 @@ gl_col_once(void *impl, const struct source_sink *sink)
 	return rc != 0 ? -1 : 0;
 }
 
+/* The poller is made again, reading its cursor, on its next run. */
+static void
+gl_col_reset(void *impl)
+{
+	struct gl_col *gc = impl;
+
+	gl_poller_free(gc->p);
+	gc->p = NULL;
+}
+
 static void
 gl_col_free(void *impl)
 {
@@ -427,6 +445,8 @@ add_gcp(struct engine *e, const struct conf_gcp_source *g, const struct sources_
 	col->poll_once = gl_col_once;
 	col->free = gl_col_free;
 	col->impl = gc;
+	col->leased = 1;        /* one worker at a time polls it (engine_set_lease) */
+	col->reset = gl_col_reset;
 	engine_add(e, col);
 	return 1;
 }

@@ -294,6 +294,9 @@ struct store_lease {
 void store_lease_clear(struct store_lease *l);
 /* A holder id for this process: "host:pid:random" (heap). */
 char *store_lease_holder_new(void);
+/* Is the holder a process of this host that no longer runs (its lease can be taken over at
+ * once: store_lease_take_over)? 0 when it runs, is elsewhere, or the id is not one of ours. */
+int store_lease_holder_gone(const char *holder);
 /* The wall clock in ms (never TFDRIFT_NOW: leases expire in real time). */
 int64_t store_lease_now_ms(void);
 /* Take name for holder until now_ms + ttl_ms: 1 taken (it was free, expired, released, or
@@ -325,5 +328,9 @@ int store_lease_cursor_set(struct store *st, const char *lease_name, const char 
  * worker, or this one: it is not sent again), -1 with *err. */
 int store_notify_claim(struct store *st, const char *finding_id, const char *output,
     int resolved, const char *holder, int64_t now_ms, char **err);
+/* Give up holder's claim (its delivery failed: a later run or worker may send it). 1
+ * removed, 0 not holder's, -1 with *err. */
+int store_notify_unclaim(struct store *st, const char *finding_id, const char *output,
+    int resolved, const char *holder, char **err);
 
 #endif

@@ -3,6 +3,8 @@
  * through the store's own statement helpers (store_int.h). */
 #include "config.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -37,6 +39,29 @@ store_lease_holder_new(void)
 		memset(r, 0, sizeof r);
 	v = (unsigned long)r[0] << 24 | (unsigned long)r[1] << 16 | (unsigned long)r[2] << 8 | r[3];
 	return xasprintf("%s:%ld:%08lx", host, (long)getpid(), v);
+}
+
+int
+store_lease_holder_gone(const char *holder)
+{
+	char host[256], *end;
+	const char *r, *p;
+	long pid;
+
+	if (holder == NULL || (r = strrchr(holder, ':')) == NULL || r == holder)
+		return 0;
+	for (p = r - 1; p > holder && *p != ':'; p--)
+		;
+	if (p == holder || gethostname(host, sizeof host) != 0)
+		return 0;
+	host[sizeof host - 1] = '\0';
+	if ((size_t)(p - holder) != strlen(host) || strncmp(holder, host, strlen(host)) != 0)
+		return 0;
+	errno = 0;
+	pid = strtol(p + 1, &end, 10);
+	if (end != r || errno != 0 || pid <= 1 || pid == (long)getpid())
+		return 0;
+	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
 }
 
 int64_t
@@ -307,7 +332,8 @@ bind_claim(sqlite3_stmt *s, const void *arg)
 	store_i_bind_text(s, 2, a->output);
 	store_i_bind_text(s, 3, a->kind);
 	store_i_bind_text(s, 4, a->holder);
-	sqlite3_bind_int64(s, 5, a->now);
+	if (a->now != 0)
+		sqlite3_bind_int64(s, 5, a->now);
 }
 
 int
@@ -323,6 +349,23 @@ store_notify_claim(struct store *st, const char *finding_id, const char *output,
 	if (finding_id == NULL || output == NULL || holder == NULL)
 		return tf_err(err, "store_notify_claim: no finding id, output or holder");
 	if (write1(st, sql, "claim a notification", &changed, bind_claim, &a, err) != 0)
+		return -1;
+	return changed > 0;
+}
+
+int
+store_notify_unclaim(struct store *st, const char *finding_id, const char *output,
+    int resolved, const char *holder, char **err)
+{
+	static const char sql[] =
+	    "DELETE FROM notify_claims WHERE finding_id = ?1 AND output = ?2 AND kind = ?3"
+	    " AND holder = ?4";
+	struct claim_args a = { finding_id, output, resolved ? "resolved" : "open", holder, 0 };
+	int changed;
+
+	if (finding_id == NULL || output == NULL || holder == NULL)
+		return tf_err(err, "store_notify_unclaim: no finding id, output or holder");
+	if (write1(st, sql, "give up a notification claim", &changed, bind_claim, &a, err) != 0)
 		return -1;
 	return changed > 0;
 }

@@ -60,6 +60,7 @@ struct watch {
 	 * store lock, never inside it). */
 	pthread_mutex_t seen_mu;
 	struct store_seen_buf seen;
+	char *holder;                   /* this worker's lease holder id, or NULL */
 };
 
 #define SEEN_MAX 64
@@ -335,6 +336,51 @@ report_errors(struct watch *w, char ***shown, size_t *nshown)
 	engine_statuses_free(st, n);
 }
 
+/* Workers: a leased poller's lease state, when it changes, on stderr ("standby: leased by
+ * HOST:PID:ID", "polling (lease held by this worker, ...)", "standby: lease lost (...)"); a
+ * worker that polls from the start says nothing. --once (final): the pollers left to other
+ * workers. */
+static void
+report_leases(struct watch *w, char ***shown, size_t *nshown, int final)
+{
+	struct engine_status *st;
+	size_t n, i;
+
+	engine_statuses(w->eng, &st, &n);
+	if (*nshown < n) {
+		*shown = xreallocarray(*shown, n, sizeof **shown);
+		for (i = *nshown; i < n; i++)
+			(*shown)[i] = NULL;
+		*nshown = n;
+	}
+	for (i = 0; i < n; i++) {
+		const char *l = st[i].lease;
+
+		if (l == NULL || ((*shown)[i] != NULL && strcmp((*shown)[i], l) == 0))
+			continue;
+		if (final ? st[i].standby && st[i].last_error == NULL :
+		    (*shown)[i] != NULL || st[i].standby) {
+			char *m = xasprintf("%s%s", l, final ? " (not polled by this --once)" : "");
+
+			show_error(st[i].name, m);
+			free(m);
+		}
+		free((*shown)[i]);
+		(*shown)[i] = xstrdup(l);
+	}
+	engine_statuses_free(st, n);
+}
+
+static void
+free_shown(char **shown, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(shown[i]);
+	free(shown);
+}
+
 int
 watch_run(const struct watch_opts *o)
 {
@@ -447,6 +493,20 @@ watch_run(const struct watch_opts *o)
 		free(err);
 		goto out;
 	}
+	/* Workers: with a writable store, each poller runs in one worker at a time. */
+	if (w->store != NULL && store_readonly_reason(w->store) == NULL) {
+		struct engine_lease_opts lo;
+
+		w->holder = store_lease_holder_new();
+		lo.holder = w->holder;
+		lo.ttl_ms = o->lease_ttl_ms > 0 ? o->lease_ttl_ms : WATCH_LEASE_TTL_MS;
+		lo.heartbeat_ms = lo.ttl_ms / 2;
+		if (engine_set_lease(w->eng, &lo, &err) != 0) {
+			fprintf(stderr, "tfdrift: %s\n", err);
+			free(err);
+			goto out;
+		}
+	}
 	if (once) {
 		int failed = engine_run_once(w->eng, deadline, limit);
 		struct engine_status *st;
@@ -454,6 +514,13 @@ watch_run(const struct watch_opts *o)
 		size_t nst;
 
 		sb_init(&late);
+		{
+			char **lshown = NULL;
+			size_t nl = 0;
+
+			report_leases(w, &lshown, &nl, 1);
+			free_shown(lshown, nl);
+		}
 		engine_statuses(w->eng, &st, &nst);
 		for (i = 0; i < nst; i++) {
 			if (st[i].last_error != NULL)
@@ -481,8 +548,8 @@ watch_run(const struct watch_opts *o)
 		goto out;
 	}
 	{
-		char **shown = NULL, *serr = NULL, *last_serr = NULL;
-		size_t nshown = 0;
+		char **shown = NULL, *serr = NULL, *last_serr = NULL, **lshown = NULL;
+		size_t nshown = 0, nlshown = 0;
 
 		for (;;) {
 			int sig = compat_sigwait_ms(&sigs, 1000);
@@ -491,6 +558,7 @@ watch_run(const struct watch_opts *o)
 				break;
 			flush_seen(w);          /* at least once a second */
 			report_errors(w, &shown, &nshown);
+			report_leases(w, &lshown, &nlshown, 0);
 			/* A state that stopped loading: say so once (the last good index stays). */
 			serr = engine_state_error(w->eng, NULL);
 			if (serr != NULL && (last_serr == NULL || strcmp(serr, last_serr) != 0))
@@ -499,9 +567,8 @@ watch_run(const struct watch_opts *o)
 			free(last_serr);
 			last_serr = serr;
 		}
-		for (i = 0; i < nshown; i++)
-			free(shown[i]);
-		free(shown);
+		free_shown(shown, nshown);
+		free_shown(lshown, nlshown);
 		free(last_serr);
 	}
 	engine_stop(w->eng);
@@ -526,5 +593,6 @@ out:
 	eventmap_free(w->map);
 	conf_free(&w->conf);
 	strlist_clear(&w->states);
+	free(w->holder);
 	return rc;
 }

@@ -17,7 +17,13 @@ struct watch_opts {
 	int64_t once_timeout_ms;        /* --once's limit, 0: the configured once_timeout */
 	int64_t since_ms, until_ms;     /* the backfill of the polled sources, 0: none */
 	struct strlist states, events;  /* besides the configured ones */
+	int64_t lease_ttl_ms;           /* --lease-ttl, 0: WATCH_LEASE_TTL_MS */
 };
+
+/* Workers on one store (engine_set_lease): a poller's lease lasts this long unless renewed,
+ * and is renewed every half of it (the heartbeat), so another worker takes over within two
+ * heartbeats of a worker's death. */
+#define WATCH_LEASE_TTL_MS 30000
 
 /* Runs the watch; returns the exit status (--once: 0 clean, 2 drift, 1 error). */
 int watch_run(const struct watch_opts *o);

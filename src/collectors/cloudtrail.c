@@ -123,6 +123,18 @@ ct_poller_new(const struct ct_options *o)
 }
 
 void
+ct_poller_reset(struct ct_poller *p)
+{
+	p->loaded = 0;
+	p->done_end_s = 0;
+	p->newest_ms = 0;
+	p->finished = 0;
+	memset(&p->w, 0, sizeof p->w);
+	json_object_put(p->seen);
+	p->seen = json_object_new_object();
+}
+
+void
 ct_poller_free(struct ct_poller *p)
 {
 	if (p == NULL)
