@@ -45,6 +45,8 @@ struct slot {
 	int ltried;                     /* the lease thread tried since the collector waits */
 	int lfailed;                    /* that try failed (a store error) */
 	int64_t lexpires;               /* the held lease's expiry */
+	char *llost_why;                /* why it was lost, until it is taken again */
+	int lstood_by;                  /* a try found it another's since the collector ran */
 	int64_t lnext;                  /* the lease thread's next renewal or try */
 };
 
@@ -115,6 +117,7 @@ struct engine {
 	pthread_t lease_th;
 	int lease_started;
 	int lease_stop;                 /* under mu */
+	struct engine_hooks hooks;
 };
 
 struct engine *
@@ -238,6 +241,8 @@ checkpoint(struct engine *e, struct slot *s, const char *name, const char *value
 	char *key;
 	int rc;
 
+	if (e->hooks.checkpoint != NULL)
+		e->hooks.checkpoint(e->hooks.ctx, e->col[s->idx]->name);
 	s->keeps_held = 1;
 	pthread_mutex_lock(&e->store_mu);
 	rc = save_held(e, s, err);
@@ -743,6 +748,8 @@ lease_lose(struct engine *e, struct slot *s, int64_t now, const char *why)
 	s->lheld = 0;
 	s->llost = s->lrunning;
 	s->lnext = now + e->lease_hb;
+	free(s->llost_why);
+	s->llost_why = xstrdup(why);
 	lease_status(s, 1, "standby: lease lost (%s)", why);
 	pthread_cond_broadcast(&e->stop_cv);
 }
@@ -800,17 +807,25 @@ lease_try(struct engine *e, struct slot *s, int64_t now)
 	pthread_mutex_lock(&e->mu);
 	s->ltried = 1;
 	s->lfailed = rc < 0;
+	s->lstood_by |= rc != 1;
 	s->lnext = now + e->lease_hb;
 	if (rc == 1) {
 		s->lheld = 1;
 		s->lexpires = now + e->lease_ttl;
+		free(s->llost_why);
+		s->llost_why = NULL;
 		lease_status(s, 0, "polling (lease held by this worker, %s)", e->lease_holder);
 	} else if (rc == 0) {
 		/* Tried again when it expires, if that comes before the next heartbeat. */
 		if (cur.expires_at >= now && cur.expires_at + 1 < s->lnext)
 			s->lnext = cur.expires_at + 1;
-		lease_status(s, 1, "standby: leased by %s", cur.holder != NULL ? cur.holder :
-		    "another worker");
+		/* The loss stays said (the status is read once a second). */
+		if (s->llost_why != NULL)
+			lease_status(s, 1, "standby: lease lost (%s); leased by %s", s->llost_why,
+			    cur.holder != NULL ? cur.holder : "another worker");
+		else
+			lease_status(s, 1, "standby: leased by %s", cur.holder != NULL ?
+			    cur.holder : "another worker");
 	} else
 		lease_status(s, 1, "standby: the lease could not be taken: %s", err);
 	pthread_cond_broadcast(&e->lease_cv);
@@ -915,6 +930,10 @@ run_leased(struct slot *s, struct collector *c, const struct source_sink *k)
 			return rc;
 		}
 		s->lrunning = 1;
+		/* Another worker polled it meanwhile: the engine catches up with the store
+		 * (upto_ms 1), not when this worker took it at its first try. */
+		it.upto_ms = ran || s->lstood_by;
+		s->lstood_by = 0;
 		pthread_mutex_unlock(&e->mu);
 		if (ran && c->reset != NULL)
 			c->reset(c->impl);      /* another worker may have moved its cursor */
@@ -956,6 +975,12 @@ engine_set_lease(struct engine *e, const struct engine_lease_opts *o, char **err
 	e->lease_ttl = o->ttl_ms;
 	e->lease_hb = o->heartbeat_ms;
 	return 0;
+}
+
+void
+engine_set_hooks(struct engine *e, const struct engine_hooks *h)
+{
+	e->hooks = *h;
 }
 
 static int
@@ -1059,7 +1084,10 @@ engine_main(void *arg)
 			decide(e, it.from, it.upto_ms);
 			break;
 		case Q_LEASE:
-			/* This worker took its lease: hold what its last holder held. */
+			/* This worker took its lease: what the other workers stored, and what its
+			 * last holder held. */
+			if (e->hooks.leased != NULL && it.upto_ms != 0)
+				e->hooks.leased(e->hooks.ctx, e->col[it.from->idx]->name);
 			if (e->store != NULL)
 				restore_slot(e, it.from);
 			break;
@@ -1313,6 +1341,7 @@ engine_free(struct engine *e)
 		if (e->slots != NULL) {
 			free(e->slots[i].status.name);
 			free(e->slots[i].status.lease);
+			free(e->slots[i].llost_why);
 			free(e->slots[i].status.last_error);
 			free(e->slots[i].held_saved);
 		}

@@ -124,6 +124,18 @@ struct engine_lease_opts {
 	int64_t heartbeat_ms;           /* renewed, and a free lease looked for, this often */
 };
 int engine_set_lease(struct engine *e, const struct engine_lease_opts *o, char **err);
+/* Optional calls on the engine thread (set before engine_start; `watch` sets them), each may
+ * be NULL. checkpoint: a collector's cursor is about to be saved: save first what is kept of
+ * the events before it (the events seen), so that a kill -9 after the cursor loses none.
+ * leased: this worker took a leased collector's lease, before its first event: bring the
+ * detector up to date with what the other workers stored (as at a start). Store calls made
+ * there take engine_store_lock. */
+struct engine_hooks {
+	void (*checkpoint)(void *ctx, const char *collector);
+	void (*leased)(void *ctx, const char *collector);
+	void *ctx;
+};
+void engine_set_hooks(struct engine *e, const struct engine_hooks *h);
 
 /* Ask everything to stop, join the threads (collectors first, then the engine after it
  * drained the queue and decided or saved what the detector holds: nothing handed over is

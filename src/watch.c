@@ -209,6 +209,40 @@ on_flushed(void *ctx, const char *collector)
 	flush_seen(ctx);
 }
 
+/* Before a collector's cursor is saved: the events seen before it first (engine thread). */
+static void
+on_checkpoint(void *ctx, const char *collector)
+{
+	(void)collector;
+	flush_seen(ctx);
+}
+
+/* This worker took a poller's lease (engine thread, before its first event): the detector
+ * tracks what the other workers stored since this one started, as a restart would, so that
+ * an event read again neither opens a finding resolved elsewhere nor a second one beside an
+ * open one. */
+static void
+on_leased(void *ctx, const char *collector)
+{
+	struct watch *w = ctx;
+	struct finding_list l = { 0 };
+	char *err = NULL;
+	size_t i;
+
+	(void)collector;
+	engine_store_lock(w->eng);
+	if (store_load_findings(w->store, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &l, &err) < 0) {
+		fprintf(stderr, "tfdrift: %s: the store's findings not read: %s\n", collector, err);
+		l.n = 0;
+	}
+	engine_store_unlock(w->eng);
+	free(err);
+	for (i = 0; i < l.n; i++)
+		detector_track(w->det, l.v[i]);
+	finding_list_clear(&l);
+	free(l.v);
+}
+
 /* The store's drift so far: what the states read now accept or lost resolves at once (saved),
  * the rest is tracked so that the events to come can resolve it. 0, or -1 after a message. */
 static int
@@ -493,14 +527,21 @@ watch_run(const struct watch_opts *o)
 		free(err);
 		goto out;
 	}
+	if (w->store != NULL) {
+		struct engine_hooks hk = { on_checkpoint, NULL, w };
+
+		engine_set_hooks(w->eng, &hk);
+	}
 	/* Workers: with a writable store, each poller runs in one worker at a time. */
 	if (w->store != NULL && store_readonly_reason(w->store) == NULL) {
 		struct engine_lease_opts lo;
+		struct engine_hooks hk = { on_checkpoint, on_leased, w };
 
 		w->holder = store_lease_holder_new();
 		lo.holder = w->holder;
 		lo.ttl_ms = o->lease_ttl_ms > 0 ? o->lease_ttl_ms : WATCH_LEASE_TTL_MS;
 		lo.heartbeat_ms = lo.ttl_ms / 2;
+		engine_set_hooks(w->eng, &hk);
 		if (engine_set_lease(w->eng, &lo, &err) != 0) {
 			fprintf(stderr, "tfdrift: %s\n", err);
 			free(err);
