@@ -118,6 +118,7 @@ char *engine_state_error(struct engine *e, int64_t *last_ok_ms);
  * run_once polls the leased collectors it can take and skips the others (standby; not a
  * failure). Set before engine_start / engine_run_once; needs engine_new's store.
  */
+#define ENGINE_LEASE_TTL_MS 30000      /* the default: a heartbeat every 15 s */
 struct engine_lease_opts {
 	const char *holder;             /* this worker: store_lease_holder_new() */
 	int64_t ttl_ms;                 /* a lease lasts this long unless renewed */

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "engine.h"
 #include "output.h"
 
 /* What `tfdrift watch` was asked (src/cmd/cmd_watch.c reads its options). */
@@ -23,7 +24,7 @@ struct watch_opts {
 /* Workers on one store (engine_set_lease): a poller's lease lasts this long unless renewed,
  * and is renewed every half of it (the heartbeat), so another worker takes over within two
  * heartbeats of a worker's death. */
-#define WATCH_LEASE_TTL_MS 30000
+#define WATCH_LEASE_TTL_MS ENGINE_LEASE_TTL_MS
 
 /* Runs the watch; returns the exit status (--once: 0 clean, 2 drift, 1 error). */
 int watch_run(const struct watch_opts *o);

@@ -6,9 +6,11 @@
 # one worker plus one round; the cursor is shared. kill -9 of the holder mid-backfill: another
 # takes over within two heartbeats and resumes from the shared cursor, the union of findings
 # is complete, nothing twice. A holder that cannot renew (SIGSTOP) loses its lease and stops
-# polling when it runs again. --once with two workers polls once.
+# polling when it runs again. --once with two workers polls once. The live dashboard on the
+# store shares the pollers too, and its Sources view says who polls.
 . "${TOP_SRCDIR:-.}/tests/lib.sh"
 . "$TOP_SRCDIR/tests/mock/mock.sh"
+. "$TOP_SRCDIR/tests/tui/tui.sh"
 plan_start
 mock_need_node
 PY=/usr/bin/python3
@@ -251,4 +253,21 @@ t_like "the survivor said it took over" "$(cat "$T_TMP/k.$([ "$OTHER" = "$W1" ] 
 kill -TERM "$OTHER"
 wait "$OTHER"
 
+# ---- the live dashboard on the shared store: its Sources view says which worker polls ----
+tui_need_tmux
+conf d 2s
+start d 1
+held_d() { [ -n "$(holder d)" ]; }
+t_ok "a worker holds the lease" wait_for 30 held_d
+H=$(holder d)
+tui_start dash 150 40 env AWS_ACCESS_KEY_ID=AKIDWORK AWS_SECRET_ACCESS_KEY="$SECRET" \
+    "$TFDRIFT" -c "$T_TMP/d.yaml"
+t_screen "the dashboard runs live on the store" dash '^ tfdrift live'
+tui_keys dash 4
+t_screen "its Sources view says another worker polls the source" dash "standby: leased by $H"
+tui_keys dash q
+t_tui_exit dash "the dashboard exits 0"
+t_is "the worker kept its lease" "$(holder d)" "$H"
+kill -TERM "$W1"
+wait "$W1"
 t_done
