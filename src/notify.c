@@ -1429,6 +1429,14 @@ claim(struct output *o, const char *id, int resolved, int *claimed)
 	return rc;
 }
 
+/* Not sent after all: the claim is given up, so that whoever meets it again may send it. */
+static void
+unclaim(struct output *o, const struct item *it, int claimed)
+{
+	if (claimed)
+		store_notify_unclaim(o->store, it->id, o->name, it->resolved, o->n->holder, NULL);
+}
+
 /* Sent: remembered in memory, and unless its claim is in the store, in the cursors. */
 static void
 mark_sent(struct output *o, const char *id, int resolved, int claimed)
@@ -1483,6 +1491,7 @@ handle(struct output *o, struct item *it)
 		return;
 	}
 	if (!notify_bucket_take(&o->bucket, tf_mono_ms())) {
+		unclaim(o, it, claimed);        /* held back: it may come again and be sent */
 		COUNT(o, rate_limited, 1);
 		if (o->summary_pending++ == 0)
 			o->summary_due = tf_mono_ms() + RATE_WINDOW_MS;
@@ -1491,6 +1500,7 @@ handle(struct output *o, struct item *it)
 	if ((body = payload(o, it)) == NULL) {
 		COUNT(o, failed, 1);
 		dead_letter(o, it->json, "internal error: the finding JSON does not parse", 0);
+		unclaim(o, it, claimed);
 		return;
 	}
 	if (deliver(o, body, strlen(body), it->resolved ? "resolution" : "finding", it->id,
@@ -1514,9 +1524,7 @@ handle(struct output *o, struct item *it)
 		COUNT(o, failed, 1);
 		set_error(o, err);
 		dead_letter(o, it->json, err, attempts);
-		if (claimed)    /* not sent: whoever meets it again may send it */
-			store_notify_unclaim(o->store, it->id, o->name, it->resolved, o->n->holder,
-			    NULL);
+		unclaim(o, it, claimed);
 	}
 	free(err);
 	free(body);
