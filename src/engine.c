@@ -186,7 +186,7 @@ save_held(struct engine *e, struct slot *s, char **err)
 	int rc, held;
 
 	pthread_mutex_lock(&e->mu);
-	held = e->lease_holder == NULL || !e->col[s->idx]->leased || s->lheld;
+	held = e->lease_holder == NULL || !e->col[s->idx]->ops->leased || s->lheld;
 	pthread_mutex_unlock(&e->mu);
 	if (!held)
 		return 0;       /* another worker polls it: its list is that worker's to save */
@@ -248,7 +248,7 @@ checkpoint(struct engine *e, struct slot *s, const char *name, const char *value
 	rc = save_held(e, s, err);
 	if (rc == 0) {
 		key = xasprintf("%s/%s", e->col[s->idx]->name, name);
-		if (e->lease_holder != NULL && e->col[s->idx]->leased) {
+		if (e->lease_holder != NULL && e->col[s->idx]->ops->leased) {
 			/* Only while this worker holds its lease (in the same transaction). */
 			rc = store_lease_cursor_set(e->store, e->col[s->idx]->name, e->lease_holder,
 			    store_lease_now_ms(), key, value, err);
@@ -389,7 +389,7 @@ restore_held(struct engine *e)
 	for (i = 0; i < e->ncol; i++)
 		/* A leased one's when this worker takes its lease (Q_LEASE): the list is its
 		 * holder's. */
-		if (e->lease_holder == NULL || !e->col[i]->leased)
+		if (e->lease_holder == NULL || !e->col[i]->ops->leased)
 			restore_slot(e, &e->slots[i]);
 }
 
@@ -848,7 +848,7 @@ lease_main(void *arg)
 		for (i = 0; i < e->ncol; i++) {
 			struct slot *s = &e->slots[i];
 
-			if (!e->col[i]->leased)
+			if (!e->col[i]->ops->leased)
 				continue;
 			if (s->lheld && now >= s->lnext) {
 				pthread_mutex_unlock(&e->mu);
@@ -935,11 +935,11 @@ run_leased(struct slot *s, struct collector *c, const struct source_sink *k)
 		it.upto_ms = ran || s->lstood_by;
 		s->lstood_by = 0;
 		pthread_mutex_unlock(&e->mu);
-		if (ran && c->reset != NULL)
-			c->reset(c->impl);      /* another worker may have moved its cursor */
+		if (ran && c->ops->reset != NULL)
+			c->ops->reset(c->impl);      /* another worker may have moved its cursor */
 		ran = 1;
 		enqueue(e, &it);
-		rc = s->once ? c->poll_once(c->impl, k) : c->run(c->impl, k);
+		rc = s->once ? c->ops->poll_once(c->impl, k) : c->ops->run(c->impl, k);
 		pthread_mutex_lock(&e->mu);
 		s->lrunning = 0;
 		lost = s->llost;
@@ -992,7 +992,7 @@ start_lease_thread(struct engine *e, char **err)
 	if (e->lease_holder == NULL)
 		return 0;
 	for (i = 0; i < e->ncol; i++)
-		n += e->col[i]->leased != 0;
+		n += e->col[i]->ops->leased != 0;
 	if (n == 0)
 		return 0;
 	if ((rc = start_thread(&e->lease_th, lease_main, e)) != 0)
@@ -1017,7 +1017,7 @@ stop_lease_thread(struct engine *e)
 	pthread_join(e->lease_th, NULL);
 	e->lease_started = 0;
 	for (i = 0; i < e->ncol; i++)
-		if (e->col[i]->leased)
+		if (e->col[i]->ops->leased)
 			lease_release(e, &e->slots[i]);
 }
 
@@ -1032,12 +1032,12 @@ collector_main(void *arg)
 	make_sink(s, &k);
 	/* A stop reaches every request of this thread, credential and token fetches included. */
 	tf_thread_stop_set(slot_stopping, s);
-	if (s->e->lease_holder != NULL && c->leased)
+	if (s->e->lease_holder != NULL && c->ops->leased)
 		rc = run_leased(s, c, &k);
 	else if (s->once)
-		rc = c->poll_once(c->impl, &k);
+		rc = c->ops->poll_once(c->impl, &k);
 	else
-		rc = c->run(c->impl, &k);
+		rc = c->ops->run(c->impl, &k);
 	tf_thread_stop_set(NULL, NULL);
 	pthread_mutex_lock(&s->e->mu);
 	s->done = 1;
@@ -1334,8 +1334,8 @@ engine_free(struct engine *e)
 		event_free(&e->q[(e->head + i) % e->cap].ev);     /* a marker's is empty */
 	free(e->q);
 	for (i = 0; i < e->ncol; i++) {
-		if (e->col[i]->free != NULL)
-			e->col[i]->free(e->col[i]->impl);
+		if (e->col[i]->ops->free != NULL)
+			e->col[i]->ops->free(e->col[i]->impl);
 		free(e->col[i]->name);
 		free(e->col[i]);
 		if (e->slots != NULL) {

@@ -89,7 +89,7 @@ static int
 get_row(struct store *st, const char *name, struct store_lease *out, const char *doing,
     char **err)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -97,18 +97,18 @@ get_row(struct store *st, const char *name, struct store_lease *out, const char 
 	    " WHERE name = ?1", &s, doing, err) != 0)
 		return -1;
 	store_i_bind_text(s, 1, name);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	if ((rc = s->ops->step(s)) == SDB_ROW) {
 		out->name = xstrdup(name);
 		out->holder = store_i_col_text(s, 0);
-		out->expires_at = sqlite3_column_int64(s, 1);
-		out->acquired_at = sqlite3_column_int64(s, 2);
-		out->renewed_at = sqlite3_column_int64(s, 3);
-		out->epoch = sqlite3_column_int64(s, 4);
+		out->expires_at = s->ops->column_int64(s, 1);
+		out->acquired_at = s->ops->column_int64(s, 2);
+		out->renewed_at = s->ops->column_int64(s, 3);
+		out->epoch = s->ops->column_int64(s, 4);
 	}
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
+	s->ops->finalize(s);
+	if (rc == SDB_ROW)
 		return 1;
-	if (rc == SQLITE_DONE)
+	if (rc == SDB_DONE)
 		return 0;
 	return store_i_fail(st, rc, doing, 0, err);
 }
@@ -125,9 +125,9 @@ store_lease_get(struct store *st, const char *name, struct store_lease *out, cha
 /* One write statement in its own transaction; the rows it changed in *changed. */
 static int
 write1(struct store *st, const char *sql, const char *doing, int *changed,
-    void (*bind)(sqlite3_stmt *s, const void *arg), const void *arg, char **err)
+    void (*bind)(struct store_stmt *s, const void *arg), const void *arg, char **err)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	*changed = 0;
@@ -138,11 +138,11 @@ write1(struct store *st, const char *sql, const char *doing, int *changed,
 		return -1;
 	}
 	bind(s, arg);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	rc = s->ops->step(s);
+	s->ops->finalize(s);
+	if (rc != SDB_DONE)
 		return store_i_abort_write(st, rc, doing, err);
-	*changed = sqlite3_changes(store_sqlite(st));
+	*changed = (int)st->ops->changes(st);
 	return store_i_commit(st, doing, err);
 }
 
@@ -152,14 +152,14 @@ struct lease_args {
 };
 
 static void
-bind_lease(sqlite3_stmt *s, const void *arg)
+bind_lease(struct store_stmt *s, const void *arg)
 {
 	const struct lease_args *a = arg;
 
 	store_i_bind_text(s, 1, a->name);
 	store_i_bind_text(s, 2, a->holder);
-	sqlite3_bind_int64(s, 3, a->expires);
-	sqlite3_bind_int64(s, 4, a->now);
+	s->ops->bind_int64(s, 3, a->expires);
+	s->ops->bind_int64(s, 4, a->now);
 }
 
 int
@@ -206,7 +206,7 @@ struct over_args {
 };
 
 static void
-bind_over(sqlite3_stmt *s, const void *arg)
+bind_over(struct store_stmt *s, const void *arg)
 {
 	const struct over_args *o = arg;
 
@@ -249,7 +249,7 @@ store_lease_renew(struct store *st, const char *name, const char *holder, int64_
 }
 
 static void
-bind_release(sqlite3_stmt *s, const void *arg)
+bind_release(struct store_stmt *s, const void *arg)
 {
 	const struct lease_args *a = arg;
 
@@ -282,7 +282,7 @@ store_lease_cursor_set(struct store *st, const char *lease_name, const char *hol
 	    "INSERT INTO cursors (name, value, updated) VALUES (?1, ?2, ?3)"
 	    " ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated = excluded.updated";
 	const char *doing = "save a cursor";
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	if (lease_name == NULL || holder == NULL || cursor == NULL || value == NULL)
@@ -295,14 +295,14 @@ store_lease_cursor_set(struct store *st, const char *lease_name, const char *hol
 	}
 	store_i_bind_text(s, 1, lease_name);
 	store_i_bind_text(s, 2, holder);
-	sqlite3_bind_int64(s, 3, now_ms);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_DONE) {
+	s->ops->bind_int64(s, 3, now_ms);
+	rc = s->ops->step(s);
+	s->ops->finalize(s);
+	if (rc == SDB_DONE) {
 		store_i_rollback(st);   /* not ours: nothing written */
 		return 0;
 	}
-	if (rc != SQLITE_ROW)
+	if (rc != SDB_ROW)
 		return store_i_abort_write(st, rc, doing, err);
 	if (store_i_prep(st, set_sql, &s, doing, err) != 0) {
 		store_i_rollback(st);
@@ -310,10 +310,10 @@ store_lease_cursor_set(struct store *st, const char *lease_name, const char *hol
 	}
 	store_i_bind_text(s, 1, cursor);
 	store_i_bind_text(s, 2, value);
-	sqlite3_bind_int64(s, 3, tf_now_ms());
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	s->ops->bind_int64(s, 3, tf_now_ms());
+	rc = s->ops->step(s);
+	s->ops->finalize(s);
+	if (rc != SDB_DONE)
 		return store_i_abort_write(st, rc, doing, err);
 	return store_i_commit(st, doing, err) == 0 ? 1 : -1;
 }
@@ -324,7 +324,7 @@ struct claim_args {
 };
 
 static void
-bind_claim(sqlite3_stmt *s, const void *arg)
+bind_claim(struct store_stmt *s, const void *arg)
 {
 	const struct claim_args *a = arg;
 
@@ -333,7 +333,7 @@ bind_claim(sqlite3_stmt *s, const void *arg)
 	store_i_bind_text(s, 3, a->kind);
 	store_i_bind_text(s, 4, a->holder);
 	if (a->now != 0)
-		sqlite3_bind_int64(s, 5, a->now);
+		s->ops->bind_int64(s, 5, a->now);
 }
 
 int

@@ -1,6 +1,8 @@
 /* store_lease: worker leases (take, renew, lose, expire, steal only when expired, take over
  * from a gone holder, release), the cursor saved only by the lease's holder, notification
- * claims, across two connections to one store as two workers have. */
+ * claims, across two connections to one store as two workers have. `--pg`: the same on
+ * PostgreSQL, in a schema of its own of the database TFDRIFT_TEST_PG_STORE_URI names
+ * (tests/pg/test_store_lease_pg.sh starts a cluster). */
 #include "config.h"
 
 #include <errno.h>
@@ -8,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <libpq-fe.h>
 
 #include "store.h"
 #include "util.h"
@@ -17,6 +21,32 @@
 #define TTL 30000
 
 static char tmpdir[256];
+static const char *pg_uri;
+
+/* The store to test: a file, or (--pg) a fresh schema of the test database. */
+static char *
+test_location(void)
+{
+	PGconn *c;
+	PGresult *r;
+
+	if (pg_uri == NULL)
+		return xasprintf("%s/l.db", tmpdir);
+	c = PQconnectdb(pg_uri);
+	if (PQstatus(c) != CONNECTION_OK) {
+		diag("%s", PQerrorMessage(c));
+		PQfinish(c);
+		return xstrdup(pg_uri);
+	}
+	PQclear(PQexec(c, "SET client_min_messages = warning"));
+	r = PQexec(c, "DROP SCHEMA IF EXISTS t_leases CASCADE; CREATE SCHEMA t_leases");
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		diag("%s", PQresultErrorMessage(r));
+	PQclear(r);
+	PQfinish(c);
+	return xasprintf("%s%soptions=-csearch_path%%3Dt_leases", pg_uri,
+	    strchr(pg_uri, '?') ? "&" : "?");
+}
 
 static void
 test_holder(void)
@@ -43,7 +73,7 @@ test_holder(void)
 static void
 test_leases(void)
 {
-	char *path = xasprintf("%s/l.db", tmpdir), *err = NULL;
+	char *path = test_location(), *err = NULL;
 	struct store *w1 = NULL, *w2 = NULL;
 	struct store_lease cur, row;
 
@@ -160,6 +190,10 @@ test_leases(void)
 	store_close(w2);
 
 	/* read-only */
+	if (pg_uri != NULL) {
+		free(path);
+		return;
+	}
 	ok(store_open(path, STORE_RDONLY, &w1, &err) == 0, "read-only");
 	ok(store_lease_take(w1, "x", "h:1:a", T0, TTL, NULL, &err) == -1 && err != NULL,
 	    "a read-only store takes no lease, and says why (%s)", err ? err : "");
@@ -169,9 +203,19 @@ test_leases(void)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	const char *base = getenv("TMPDIR");
+
+	if (argc > 1 && strcmp(argv[1], "--pg") == 0) {
+		if ((pg_uri = getenv("TFDRIFT_TEST_PG_STORE_URI")) == NULL || *pg_uri == '\0') {
+			printf("1..0 # SKIP no TFDRIFT_TEST_PG_STORE_URI (tests/pg/test_store_lease_pg.sh)\n");
+			return 77;
+		}
+		unsetenv("TFDRIFT_NOW");
+		test_leases();
+		return done_testing();
+	}
 
 	snprintf(tmpdir, sizeof tmpdir, "%s/tfdrift-lease-XXXXXX", base != NULL ? base : "/tmp");
 	if (mkdtemp(tmpdir) == NULL) {
