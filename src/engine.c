@@ -729,6 +729,8 @@ slot_stopping(void *ctx)
 static int start_thread(pthread_t *th, void *(*fn)(void *), void *arg);
 
 /* The lease's line in s's status (e->mu held). */
+static void lease_status(struct slot *s, int standby, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void
 lease_status(struct slot *s, int standby, const char *fmt, ...)
 {
