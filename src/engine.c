@@ -970,7 +970,7 @@ engine_set_lease(struct engine *e, const struct engine_lease_opts *o, char **err
 		busy = STORE_BUSY_TIMEOUT_MS;
 	if (busy < 10)
 		busy = 10;
-	if (store_open_ex(store_path(e->store), STORE_NOCREATE, (int)busy, &e->lease_store,
+	if (store_open_ex(store_location(e->store), STORE_NOCREATE, (int)busy, &e->lease_store,
 	    err) != 0)
 		return -1;
 	e->lease_holder = xstrdup(o->holder);
