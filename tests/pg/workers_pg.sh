@@ -22,16 +22,16 @@ mock_start ct "$TOP_SRCDIR/tests/mock/cloudtrail.js" --records "$DATA" --shift-n
 mock_start R "$TOP_SRCDIR/tests/mock/receivers.js"
 AWS_ACCESS_KEY_ID=AKIDWORKPG
 AWS_SECRET_ACCESS_KEY=$SECRET
-PGPASSWORD=$TFDRIFT_TEST_PG_PASSWORD
-export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY PGPASSWORD
+export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 unset AWS_SESSION_TOKEN AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_CLOUDTRAIL TFDRIFT_NOW
 
-# conf NAME: a config whose store is a new database NAME (its URI without the password).
+# conf NAME: a config whose store is a new database NAME, the password in its URI (each
+# worker's lease connection opens it too).
 conf() {
 	pg_new_database "$1" > /dev/null || { echo "Bail out! cannot create a database"; exit 1; }
 	cat > "$T_TMP/$1.yaml" <<CFG
 states: [$STATE]
-store: postgresql://tfdrift_test@127.0.0.1:$PGPORT/$1
+store: postgresql://tfdrift_test:$TFDRIFT_TEST_PG_PASSWORD@127.0.0.1:$PGPORT/$1
 sources:
   aws:
     - name: lab
@@ -84,6 +84,7 @@ REFIDS=$(ids ref)
 HREF=$(hooked ref)
 t_ok "findings ($REFIDS) and notifications ($HREF)" test -n "$REFIDS" -a "${HREF% *}" -ge 1
 t_is "the lease is released at the end" "$(sql ref "SELECT expires_at FROM leases")" 0
+t_unlike "the password is in no message" "$T_ERR" "$TFDRIFT_TEST_PG_PASSWORD"
 
 for n in 2 3; do
 	conf "w$n"
