@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -48,6 +49,7 @@ struct slot {
 	char *llost_why;                /* why it was lost, until it is taken again */
 	int lstood_by;                  /* a try found it another's since the collector ran */
 	int64_t lnext;                  /* the lease thread's next renewal or try */
+	_Atomic uint64_t throttles;     /* http_count_throttles on its thread */
 };
 
 /* A collector's cursor, saved by the engine thread once it reaches it in the queue. */
@@ -285,6 +287,8 @@ process(struct engine *e, struct slot *s, struct event *ev)
 		e->cons.event(e->cons.ctx, ev, why, own.v, own.n);
 	pthread_mutex_lock(&e->mu);
 	e->events++;
+	if ((unsigned)why < ND__COUNT)
+		s->status.outcomes[why]++;
 	pthread_mutex_unlock(&e->mu);
 	deliver(e, &own);
 }
@@ -1034,6 +1038,7 @@ collector_main(void *arg)
 	make_sink(s, &k);
 	/* A stop reaches every request of this thread, credential and token fetches included. */
 	tf_thread_stop_set(slot_stopping, s);
+	http_count_throttles(&s->throttles);
 	if (s->e->lease_holder != NULL && c->ops->leased)
 		rc = run_leased(s, c, &k);
 	else if (s->once)
@@ -1041,6 +1046,7 @@ collector_main(void *arg)
 	else
 		rc = c->ops->run(c->impl, &k);
 	tf_thread_stop_set(NULL, NULL);
+	http_count_throttles(NULL);
 	pthread_mutex_lock(&s->e->mu);
 	s->done = 1;
 	s->failed = rc != 0;
@@ -1096,6 +1102,8 @@ engine_main(void *arg)
 		case Q_CURSOR:
 			it.req->rc = checkpoint(e, it.from, it.req->name, it.req->value, &it.req->err);
 			pthread_mutex_lock(&e->mu);
+			if (it.req->rc == 0)
+				it.from->status.cursor_ms = tf_now_ms();
 			it.req->done = 1;
 			pthread_cond_broadcast(&e->saved_cv);
 			pthread_mutex_unlock(&e->mu);
@@ -1379,6 +1387,7 @@ engine_statuses(struct engine *e, struct engine_status **out, size_t *n)
 	for (i = 0; i < e->ncol; i++) {
 		v[i] = e->slots[i].status;
 		v[i].late = e->slots[i].late;
+		v[i].throttles = atomic_load(&e->slots[i].throttles);
 		v[i].name = xstrdup(e->slots[i].status.name);
 		v[i].last_error = xstrdup(e->slots[i].status.last_error);
 		v[i].lease = xstrdup(e->slots[i].status.lease);

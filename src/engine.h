@@ -138,6 +138,9 @@ struct engine_status {
 	 * leased by HOLDER", ...; NULL for the others. standby: another worker polls it. */
 	char *lease;
 	int standby;
+	uint64_t outcomes[ND__COUNT];   /* its events by what the detector made of them */
+	uint64_t throttles;             /* its requests the server throttled (http_throttled) */
+	int64_t cursor_ms;              /* wall clock of its last cursor saved, 0 none */
 };
 void engine_statuses(struct engine *e, struct engine_status **out, size_t *n);
 void engine_statuses_free(struct engine_status *s, size_t n);

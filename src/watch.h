@@ -19,6 +19,7 @@ struct watch_opts {
 	int64_t since_ms, until_ms;     /* the backfill of the polled sources, 0: none */
 	struct strlist states, events;  /* besides the configured ones */
 	int64_t lease_ttl_ms;           /* --lease-ttl, 0: WATCH_LEASE_TTL_MS */
+	const char *metrics;            /* --metrics ADDR, or NULL: the configured metrics.listen */
 };
 
 /* Workers on one store (engine_set_lease): a poller's lease lasts this long unless renewed,
