@@ -124,6 +124,18 @@ ct_poller_new(const struct ct_options *o)
 }
 
 void
+ct_poller_reset(struct ct_poller *p)
+{
+	p->loaded = 0;
+	p->done_end_s = 0;
+	p->newest_ms = 0;
+	p->finished = 0;
+	memset(&p->w, 0, sizeof p->w);
+	json_object_put(p->seen);
+	p->seen = json_object_new_object();
+}
+
+void
 ct_poller_free(struct ct_poller *p)
 {
 	if (p == NULL)
@@ -928,6 +940,12 @@ ct_col_once(void *impl, const struct source_sink *sink)
 }
 
 static void
+ct_col_reset(void *impl)
+{
+	ct_poller_reset(((struct ct_col *)impl)->p);
+}
+
+static void
 ct_col_free(void *impl)
 {
 	struct ct_col *cc = impl;
@@ -994,4 +1012,6 @@ const struct collector_ops cloudtrail_collector_ops = {
 	.run = ct_col_run,
 	.poll_once = ct_col_once,
 	.free = ct_col_free,
+	.leased = 1,            /* one worker at a time polls it (engine_set_lease) */
+	.reset = ct_col_reset,
 };

@@ -1023,6 +1023,16 @@ gl_col_once(void *impl, const struct source_sink *sink)
 	return rc != 0 ? -1 : 0;
 }
 
+/* The poller is made again, reading its cursor, on its next run. */
+static void
+gl_col_reset(void *impl)
+{
+	struct gl_col *gc = impl;
+
+	gl_poller_free(gc->p);
+	gc->p = NULL;
+}
+
 static void
 gl_col_free(void *impl)
 {
@@ -1084,4 +1094,6 @@ const struct collector_ops gcplogging_collector_ops = {
 	.run = gl_col_run,
 	.poll_once = gl_col_once,
 	.free = gl_col_free,
+	.leased = 1,            /* one worker at a time polls it (engine_set_lease) */
+	.reset = gl_col_reset,
 };
