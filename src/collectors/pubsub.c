@@ -389,113 +389,142 @@ google_error(const struct http_resp *rs)
 	return out;
 }
 
-/* POST body to url with a bearer token, retrying what is worth it. 0 with *resp (the 200
- * body, heap), 1 stop, -1 with *err. */
+/* One POST under http_call (http.h): its hooks. */
+struct post_ctx {
+	struct ps_consumer *c;
+	const struct source_sink *k;
+	const char *url;
+};
+
+static int
+post_sleep(void *ctx, int64_t ms)
+{
+	struct post_ctx *x = ctx;
+
+	return x->k->sleep(x->k->ctx, ms);
+}
+
+/* Before every attempt: a token (the source caches it and replaces one before it expires). */
+static int
+post_prepare(void *ctx, struct http_req *rq, char **err)
+{
+	struct post_ctx *x = ctx;
+	struct ps_consumer *c = x->c;
+	char *terr = NULL;
+
+	drop_token(c);
+	if (c->o.tokens.get(c->o.tokens.ctx, &c->token, &terr) != 0) {
+		tf_err(err, "%s: no access token for %s: %s", c->name, x->url, terr);
+		free(terr);
+		return -1;
+	}
+	rq->bearer = c->token;
+	return 0;
+}
+
+/* A Pub/Sub answer: 200 (done), a 401 (one fresh token), a throttle or 5xx (retry), else an
+ * error with what to check. */
+static enum http_verdict
+post_judge(void *ctx, struct http_resp *rs, int refreshed, char **why)
+{
+	struct post_ctx *x = ctx;
+	struct ps_consumer *c = x->c;
+	char *ge;
+
+	if (rs->status == 200)
+		return HTTP_DONE;
+	if (rs->status == 401 && !refreshed) {
+		/* The token expired or was revoked early: one fresh token, then again. */
+		c->st.token_refreshes++;
+		if (c->o.token_invalidate != NULL)
+			c->o.token_invalidate(c->o.tokens.ctx, c->token);
+		drop_token(c);
+		return HTTP_REFRESH;
+	}
+	ge = google_error(rs);
+	if (!http_retryable(rs)) {
+		*why = xasprintf("POST %s: %s%s", x->url, ge,
+		    rs->status == 401 ? "; a fresh token was refused too: check the credentials" :
+		    rs->status == 403 ? "; the credentials need pubsub.subscriptions.consume on "
+		    "the subscription (roles/pubsub.subscriber)" :
+		    rs->status == 404 ? "; check the subscription and the endpoint" : "");
+		free(ge);
+		return HTTP_FAIL;
+	}
+	*why = xasprintf("POST %s: %s", x->url, ge);
+	free(ge);
+	return HTTP_RETRY;
+}
+
+/* A retry: the status shows the error until a batch goes through. */
+static void
+post_on_retry(void *ctx, const char *why, unsigned attempt)
+{
+	struct post_ctx *x = ctx;
+	char *m = xasprintf("%s: %s; retry %u", x->c->name, why, attempt);
+
+	set_error(x->c, m);
+	free(m);
+	report(x->c, x->k);
+}
+
+/* POST body to url with a bearer token, retrying what is worth it (http_call). 0 with *resp
+ * (the 200 body, heap), 1 stop, -1 with *err. */
 static int
 post(struct ps_consumer *c, const struct source_sink *k, const char *url, const char *body,
     char **resp, char **err)
 {
 	const char *hdrs[4] = { "Content-Type: application/json", "Accept: application/json",
 	    c->quota_hdr, NULL };
+	struct post_ctx x = { c, k, url };
+	struct http_retry rp;
 	struct http_req rq;
 	struct http_resp rs;
-	unsigned attempt;
-	int refreshed = 0;
-	char *terr = NULL, *why = NULL, *m, *nw;
+	char *why = NULL;
+	int rc;
 
 	*resp = NULL;
-	for (attempt = 1;; attempt++) {
-		drop_token(c);
-		if (c->o.tokens.get(c->o.tokens.ctx, &c->token, &terr) != 0) {
-			tf_err(err, "%s: no access token for %s: %s", c->name, url, terr);
-			free(terr);
-			free(why);
-			return -1;
-		}
-		memset(&rq, 0, sizeof rq);
-		rq.method = "POST";
-		rq.url = url;
-		rq.headers = hdrs;
-		rq.body = body;
-		rq.body_len = strlen(body);
-		rq.bearer = c->token;
-		rq.timeout_ms = c->o.timeout_ms;
-		c->st.requests++;
-		free(why);
-		why = NULL;
-		if (http_do(c->http, &rq, &rs, &terr) != 0) {
-			if (rs.fail == HTTP_FAIL_ABORTED) {
-				free(terr);
-				http_resp_free(&rs);
-				return 1;
-			}
-			if (!http_retryable(&rs)) {
-				tf_err(err, "%s: %s", c->name, terr);
-				free(terr);
-				http_resp_free(&rs);
-				return -1;
-			}
-			why = terr;
-			terr = NULL;
-		} else if (!http_retryable(&rs) && rs.status != 401 &&
-		    (nw = http_not_api(&rs, "JSON")) != NULL) {
-			tf_err(err, "%s: POST %s: %s", c->name, url, nw);
-			free(nw);
-			http_resp_free(&rs);
-			return -1;
-		} else if (rs.status == 200) {
-			*resp = xstrndup(rs.body.buf != NULL ? rs.body.buf : "", rs.body.len);
-			http_resp_free(&rs);
-			return 0;
-		} else if (rs.status == 401 && !refreshed) {
-			/* The token expired or was revoked early: one fresh token, then again. */
-			c->st.token_refreshes++;
-			if (c->o.token_invalidate != NULL)
-				c->o.token_invalidate(c->o.tokens.ctx, c->token);
-			drop_token(c);
-			refreshed = 1;
-			http_resp_free(&rs);
-			attempt--;
-			continue;
-		} else if (!http_retryable(&rs)) {
-			char *ge = google_error(&rs);
-
-			tf_err(err, "%s: POST %s: %s%s", c->name, url, ge,
-			    rs.status == 401 ? "; a fresh token was refused too: check the credentials" :
-			    rs.status == 403 ? "; the credentials need pubsub.subscriptions.consume on "
-			    "the subscription (roles/pubsub.subscriber)" :
-			    rs.status == 404 ? "; check the subscription and the endpoint" : "");
-			free(ge);
-			http_resp_free(&rs);
-			return -1;
-		} else {
-			char *ge = google_error(&rs);
-
-			why = xasprintf("POST %s: %s", url, ge);
-			free(ge);
-		}
-		if (attempt >= c->o.max_attempts) {
-			tf_err(err, "%s: giving up after %u attempts: %s", c->name, attempt, why);
-			free(why);
-			http_resp_free(&rs);
-			return -1;
-		}
-		c->st.retries++;
-		m = xasprintf("%s: %s; retry %u", c->name, why, attempt);
-		set_error(c, m);
-		free(m);
-		report(c, k);
-		{
-			int64_t d = http_backoff_ms(attempt, c->o.backoff_base_ms, c->o.backoff_cap_ms,
-			    rs.retry_after);
-
-			http_resp_free(&rs);
-			if (k->sleep(k->ctx, d)) {
-				free(why);
-				return 1;
-			}
-		}
+	memset(&rq, 0, sizeof rq);
+	rq.method = "POST";
+	rq.url = url;
+	rq.headers = hdrs;
+	rq.body = body;
+	rq.body_len = strlen(body);
+	rq.timeout_ms = c->o.timeout_ms;
+	memset(&rp, 0, sizeof rp);
+	rp.attempts = c->o.max_attempts;
+	rp.base_ms = c->o.backoff_base_ms;
+	rp.cap_ms = c->o.backoff_cap_ms;
+	rp.want = "JSON";
+	rp.judged_status = 401;         /* a 401 gets a fresh token first */
+	rp.ctx = &x;
+	rp.sleep = post_sleep;
+	rp.prepare = post_prepare;
+	rp.judge = post_judge;
+	rp.on_retry = post_on_retry;
+	rp.requests = &c->st.requests;
+	rp.retries = &c->st.retries;
+	rc = http_call(c->http, &rq, &rs, &rp, &why);
+	if (rc == 0) {
+		*resp = xstrndup(rs.body.buf != NULL ? rs.body.buf : "", rs.body.len);
+		http_resp_free(&rs);
+		return 0;
 	}
+	if (rc == -2) {
+		free(why);
+		return 1;
+	}
+	if (rp.end == HTTP_END_EXHAUSTED)
+		tf_err(err, "%s: giving up after %u attempts: %s", c->name, rp.attempt, why);
+	else if (rp.end == HTTP_END_NOT_API)
+		/* A redirect or a web page: something between us and Google; no retry helps. */
+		tf_err(err, "%s: POST %s: %s", c->name, url, why);
+	else if (rp.end == HTTP_END_PREPARE)
+		tf_err(err, "%s", why);
+	else
+		tf_err(err, "%s: %s", c->name, why);
+	free(why);
+	return -1;
 }
 
 /* {"ackIds":[...]} (+ "ackDeadlineSeconds") for messages [0, n). Heap. */

@@ -28,9 +28,10 @@
  * Several workers on one subscription are competing consumers: Pub/Sub hands each message to
  * one of them at a time; nothing is coordinated here.
  *
- * Faults: 429, 5xx, transport errors and an invalid 200 body are counted, reported and retried
- * with http_backoff_ms; 401 asks the token source for a new token once and retries; other
- * errors end the poll (the messages are redelivered).
+ * Faults: 429, 5xx and transport errors are counted, reported and retried (http_call, http.h);
+ * 401 asks the token source for a new token once and retries; a 200 that is not a pull
+ * response and other errors end the poll (nothing is acknowledged: the messages come again),
+ * and the run loop polls again after a backoff.
  *
  * Threads: a consumer belongs to the thread that runs it; it calls only its sink and token
  * source (both thread-safe). */
