@@ -82,6 +82,7 @@ struct store {
 	int version;            /* schema version of the store */
 	int busy_ms;
 	struct store_stmt *history;   /* store_history's, prepared once */
+	int unreachable;        /* the last failure was SDB_LOST (store_unreachable) */
 };
 
 /* Run the pending migrations and record the version (store.c; the caller holds a write
