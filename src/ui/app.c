@@ -362,7 +362,6 @@ ui_dashboard(const struct ui_opts *o)
 	sb_init(&u->input);
 	u->demo = demo;
 	u->title = demo ? "demo" : "replay";
-	u->user = tf_current_user();
 	u->tty_fd = STDIN_FILENO;
 	u->readonly = o->readonly;
 	u->max_iterations = o->max_iterations;
@@ -370,6 +369,7 @@ ui_dashboard(const struct ui_opts *o)
 	u->export_dir = o->export_dir != NULL ? xstrdup(o->export_dir) : export_dir_default();
 	if (conf_load_report(&u->conf, cfgpath, stderr) != 0)
 		goto out;
+	u->user = conf_user(&u->conf);          /* who the dashboard's decisions are made as */
 	/* A theme that does not load says why before curses starts. */
 	if (theme_load(theme != NULL ? theme : u->conf.theme, &th, &errs, &nerrs) != 0) {
 		for (i = 0; i < nerrs; i++)
