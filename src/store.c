@@ -32,6 +32,8 @@ struct store {
 	int busy_ms;
 	int last_rc;            /* the last SQLite failure (for the open fallbacks) */
 	sqlite3_stmt *history;  /* store_history's, prepared once (a scan asks it per finding) */
+	sqlite3 *dv_db;         /* store_changed: the connection data_version was read on */
+	int64_t dv;             /* and its value then */
 };
 
 /*
@@ -2240,8 +2242,10 @@ store_undo(struct store *st, int64_t target, const char *by, int64_t at_ms, int6
 	return 0;
 }
 
-int
-store_list_decisions(struct store *st, struct store_decision **out, size_t *n, char **err)
+/* The decisions with an id above after_id, oldest first. */
+static int
+list_decisions(struct store *st, int64_t after_id, struct store_decision **out, size_t *n,
+    char **err)
 {
 	const char *doing = "read the triage decisions";
 	struct store_decision *v = NULL;
@@ -2253,8 +2257,9 @@ store_list_decisions(struct store *st, struct store_decision **out, size_t *n, c
 	*n = 0;
 	if (prep(st, "SELECT d.id, d.action, d.scope, d.value, d.\"by\", d.at, d.note, d.until,"
 	    " d.undoes, (SELECT max(u.id) FROM decisions u WHERE u.undoes = d.id)"
-	    " FROM decisions d ORDER BY d.id", &s, doing, err) != 0)
+	    " FROM decisions d WHERE d.id > ?1 ORDER BY d.id", &s, doing, err) != 0)
 		return -1;
+	sqlite3_bind_int64(s, 1, after_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_decision *d;
 		enum store_action a;
@@ -2289,6 +2294,12 @@ store_list_decisions(struct store *st, struct store_decision **out, size_t *n, c
 	*out = v;
 	*n = len;
 	return 0;
+}
+
+int
+store_list_decisions(struct store *st, struct store_decision **out, size_t *n, char **err)
+{
+	return list_decisions(st, 0, out, n, err);
 }
 
 void
@@ -2372,11 +2383,12 @@ newest_first(const void *x, const void *y)
 	return a == b ? 0 : newer(a, b) ? -1 : 1;
 }
 
+static void triage_index(struct store_triage *t);
+
 int
 store_triage_snapshot(struct store *st, struct store_triage **out, char **err)
 {
 	struct store_triage *t;
-	size_t i, nslots = 16;
 
 	*out = NULL;
 	t = xcalloc(1, sizeof *t);
@@ -2384,6 +2396,21 @@ store_triage_snapshot(struct store *st, struct store_triage **out, char **err)
 		free(t);
 		return -1;
 	}
+	triage_index(t);
+	*out = t;
+	return 0;
+}
+
+/* The hash tables of t's decisions (t->d, t->nd), made anew. */
+static void
+triage_index(struct store_triage *t)
+{
+	size_t i, nslots = 16;
+
+	for (i = 0; t->slots != NULL && i <= t->mask; i++)
+		free(t->slots[i].v);
+	free(t->slots);
+	t->nactive = 0;
 	while (nslots < t->nd * 2)
 		nslots *= 2;
 	t->slots = xcalloc(nslots, sizeof *t->slots);
@@ -2405,8 +2432,6 @@ store_triage_snapshot(struct store *st, struct store_triage **out, char **err)
 	for (i = 0; i <= t->mask; i++)
 		if (t->slots[i].n > 1)
 			qsort(t->slots[i].v, t->slots[i].n, sizeof *t->slots[i].v, newest_first);
-	*out = t;
-	return 0;
 }
 
 void
@@ -2924,4 +2949,227 @@ store_cursor_set(struct store *st, const char *name, const char *value, char **e
 	if (rc != SQLITE_DONE)
 		return abort_write(st, rc, doing, err);
 	return commit(st, doing, err);
+}
+
+/* ---- live readers: what other connections wrote (dashboards on a shared store) ---- */
+
+int
+store_triage_update(struct store *st, struct store_triage **tp, struct store_decision **added,
+    size_t *nadded, char **err)
+{
+	struct store_triage *t = *tp;
+	struct store_decision *v = NULL;
+	size_t n = 0, i;
+
+	if (added != NULL) {
+		*added = NULL;
+		*nadded = 0;
+	}
+	if (t == NULL)
+		return store_triage_snapshot(st, tp, err) != 0 ? -1 : (int)store_triage_count(*tp);
+	if (list_decisions(st, store_triage_last_id(t), &v, &n, err) != 0)
+		return -1;
+	if (n == 0)
+		return 0;
+	/* An undo among them cancels a decision t holds: mark it (t->d is in id order). */
+	for (i = 0; i < n; i++) {
+		size_t lo = 0, hi = t->nd;
+
+		if (v[i].action != SA_UNDO)
+			continue;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (t->d[mid].id < v[i].undoes)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < t->nd && t->d[lo].id == v[i].undoes &&
+		    (t->d[lo].undone_by == 0 || t->d[lo].undone_by < v[i].id))
+			t->d[lo].undone_by = v[i].id;
+	}
+	t->d = xreallocarray(t->d, t->nd + n, sizeof *t->d);
+	for (i = 0; i < n; i++) {
+		struct store_decision *d = &t->d[t->nd + i];
+
+		*d = v[i];
+		if (added != NULL) {
+			/* The caller's copies: the snapshot keeps its own strings. */
+			v[i].value = v[i].value != NULL ? xstrdup(v[i].value) : NULL;
+			v[i].by = v[i].by != NULL ? xstrdup(v[i].by) : NULL;
+			v[i].note = v[i].note != NULL ? xstrdup(v[i].note) : NULL;
+		}
+	}
+	t->nd += n;
+	triage_index(t);
+	if (added != NULL) {
+		*added = v;
+		*nadded = n;
+	} else
+		free(v);        /* its strings are the snapshot's now */
+	return (int)n;
+}
+
+int64_t
+store_triage_last_id(const struct store_triage *t)
+{
+	return t != NULL && t->nd > 0 ? t->d[t->nd - 1].id : 0;
+}
+
+void
+store_feed_init(struct store_feed *fd)
+{
+	memset(fd, 0, sizeof *fd);
+	fd->nresolved = -1;
+}
+
+/* The rows of one query as findings (the columns row_finding reads, then rowid and
+ * last_seen), onto out; the newest rowid and last_seen into fd. */
+static int
+feed_rows(struct store *st, const char *sql, int64_t a, int64_t b, struct store_feed *fd,
+    struct finding_list *out, json_tokener *tok, int *nbad, char **first_bad, char **err)
+{
+	const char *doing = "read new findings";
+	sqlite3_stmt *s;
+	int rc;
+
+	if (prep(st, sql, &s, doing, err) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, a);
+	sqlite3_bind_int64(s, 2, b);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct finding *f = row_finding(st, s, tok, nbad, first_bad);
+		int64_t rowid = sqlite3_column_int64(s, 5), seen = sqlite3_column_int64(s, 6);
+
+		if (rowid > fd->rowid)
+			fd->rowid = rowid;
+		if (seen > fd->seen_ms)
+			fd->seen_ms = seen;
+		if (f != NULL)
+			finding_list_push(out, f);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sql_fail(st, rc, doing, 0, err);
+	return 0;
+}
+
+int
+store_feed_findings(struct store *st, struct store_feed *fd, int64_t resolved_since_ms,
+    struct finding_list *out, char **err)
+{
+	/* The columns row_finding reads, then the row's rowid and last_seen (schema 8: the
+	 * dashboard opens a store writable, which upgrades it; a read-only one older than
+	 * that has its findings read by store_load_findings). */
+	static const char cols[] =
+	    "SELECT id, (SELECT json FROM finding_bodies b WHERE b.id = findings.id),"
+	    " state_lineage, state_serial, resolution, rowid, last_seen FROM findings";
+	const char *doing = "read new findings";
+	struct store_feed was = *fd;
+	json_tokener *tok;
+	sqlite3_stmt *s;
+	int64_t nresolved = 0;
+	size_t n0 = out->n, i;
+	char *first_bad = NULL, *sql = NULL;
+	int rc, nbad = 0;
+
+	if (st->version < 8)
+		return tf_err(err, "%s: the store has schema version %d, which keeps findings another "
+		    "way (open it writable once to upgrade it)", st->path, st->version);
+	if (exec(st, "BEGIN", doing, 0, err) != 0)
+		return -1;
+	/* Resolved rows are never deleted nor opened again: their count says whether any row
+	 * resolved since the last read (the status index answers it without the table). */
+	if ((rc = prep(st, "SELECT count(*) FROM findings WHERE status = 'resolved'", &s, doing,
+	    err)) != 0) {
+		rollback(st);
+		return -1;
+	}
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		nresolved = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW) {
+		sql_fail(st, rc, doing, 0, err);
+		rollback(st);
+		return -1;
+	}
+	tok = json_tokener_new();
+	if (was.nresolved < 0) {
+		/* The first read: every unresolved finding, and the resolved ones of the window. */
+		sql = xasprintf("%s WHERE status <> 'resolved' OR event_time >= ?1"
+		    " ORDER BY event_time, id", cols);
+		rc = feed_rows(st, sql, resolved_since_ms, 0, fd, out, tok, &nbad, &first_bad, err);
+		/* Resolutions after this read are those with a newer last_seen than any row's. */
+		if (rc == 0 && prep(st, "SELECT max(rowid), max(last_seen) FROM findings", &s, doing,
+		    err) == 0) {
+			if (sqlite3_step(s) == SQLITE_ROW) {
+				if (sqlite3_column_int64(s, 0) > fd->rowid)
+					fd->rowid = sqlite3_column_int64(s, 0);
+				if (sqlite3_column_int64(s, 1) > fd->seen_ms)
+					fd->seen_ms = sqlite3_column_int64(s, 1);
+			}
+			sqlite3_finalize(s);
+		} else
+			rc = -1;
+	} else {
+		/* Rows added since (rowids only grow: findings are never deleted). */
+		sql = xasprintf("%s WHERE rowid > ?1 AND (status <> 'resolved' OR event_time >= ?2)"
+		    " ORDER BY rowid", cols);
+		rc = feed_rows(st, sql, was.rowid, resolved_since_ms, fd, out, tok, &nbad,
+		    &first_bad, err);
+		/* Rows resolved since: saved with a last_seen no older than the newest seen, less
+		 * what another writer's clock may lag behind (a few are read twice). */
+		if (rc == 0 && nresolved != was.nresolved) {
+			free(sql);
+			sql = xasprintf("%s WHERE status = 'resolved' AND rowid <= ?1 AND last_seen >= ?2",
+			    cols);
+			rc = feed_rows(st, sql, was.rowid, was.seen_ms - STORE_FEED_SKEW_MS, fd, out,
+			    tok, &nbad, &first_bad, err);
+		}
+	}
+	free(sql);
+	json_tokener_free(tok);
+	rollback(st);   /* ends the read transaction */
+	if (rc != 0) {
+		free(first_bad);
+		for (i = n0; i < out->n; i++)   /* all or nothing */
+			finding_free(out->v[i]);
+		out->n = n0;
+		*fd = was;
+		return -1;
+	}
+	fd->nresolved = nresolved;
+	if (nbad > 0) {
+		if (err != NULL)
+			*err = first_bad;
+		else
+			free(first_bad);
+	}
+	return nbad;
+}
+
+/* Last here: the store-pg part replaces it with one per back end (SQLite's data_version,
+ * PostgreSQL's LISTEN/NOTIFY). */
+int
+store_changed(struct store *st)
+{
+	sqlite3_stmt *s;
+	int64_t v;
+	int rc, changed;
+
+	if (st == NULL || st->db == NULL)
+		return -1;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA data_version", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(s);
+	v = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return -1;
+	/* The first call, or the store was reopened (another connection): say changed. */
+	changed = st->dv_db != st->db || v != st->dv;
+	st->dv_db = st->db;
+	st->dv = v;
+	return changed;
 }

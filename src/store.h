@@ -277,4 +277,40 @@ int store_pref_keys(struct store *st, const char *prefix, struct strlist *out, c
 int store_cursor_get(struct store *st, const char *name, char **value, char **err);
 int store_cursor_set(struct store *st, const char *name, const char *value, char **err);
 
+/*
+ * Live readers (a dashboard on a shared store): what other connections wrote, read without
+ * reading the whole store again.
+ *
+ * store_changed: 1 when another connection (process) committed a write since the last
+ * call (the first call says 1), 0 not, -1 error. Cheap enough to call several times a
+ * second.
+ *
+ * store_triage_update: the decisions made since *t was taken (ids above its newest) are
+ * read and added to it (an undo cancels the decision it names); *t NULL takes a snapshot.
+ * *added (may be NULL; free with store_decisions_free) gets copies of the new decisions,
+ * oldest first. Returns how many were added, or -1 with *err (*t unchanged).
+ * store_triage_last_id: the newest decision id t holds (0 none).
+ *
+ * store_feed_findings: the findings a reader has not seen, by a cursor (store_feed_init
+ * before the first call). The first call reads every unresolved finding and the resolved
+ * ones whose event time is at or after resolved_since_ms (event time order); later calls
+ * the rows added since (same rule) and the rows resolved since (a few more may be read
+ * again: the caller keeps one per id). Triage is not applied (store_triage_apply). Returns
+ * -1 with *err (nothing appended, the cursor unchanged), else the number of rows that could
+ * not be read back (skipped; *err says which first). Needs schema 8.
+ */
+struct store_feed {
+	int64_t rowid;          /* the newest row read */
+	int64_t seen_ms;        /* the newest last_seen of the rows read */
+	int64_t nresolved;      /* resolved rows at the last read; -1 before the first */
+};
+#define STORE_FEED_SKEW_MS 600000       /* how far another writer's clock may lag */
+int store_changed(struct store *st);
+int store_triage_update(struct store *st, struct store_triage **t, struct store_decision **added,
+    size_t *nadded, char **err);
+int64_t store_triage_last_id(const struct store_triage *t);
+void store_feed_init(struct store_feed *fd);
+int store_feed_findings(struct store *st, struct store_feed *fd, int64_t resolved_since_ms,
+    struct finding_list *out, char **err);
+
 #endif

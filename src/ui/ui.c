@@ -781,7 +781,9 @@ static void
 status_progress(struct strbuf *sb, const struct ui *u, const struct replay_progress *p,
     int level)
 {
-	if (p->phase == RP_LIVE)
+	if (u->feed != NULL)            /* the store view: what the store holds (live.c) */
+		sb_addf(sb, "%s%zu findings", level < 2 ? "store: " : "", u->model.all.n);
+	else if (p->phase == RP_LIVE)
 		sb_addf(sb, "live: %llu events%s", (unsigned long long)p->events,
 		    p->total > 0 ? " (queued)" : "");
 	else if (p->finished)
@@ -1240,6 +1242,7 @@ ui_run(struct ui *u)
 			ui_suspend(u);
 		}
 		drain(u);
+		ui_store_poll(u);               /* what other processes wrote (live.c) */
 		now = tf_mono_ms();
 		if (u->msg != NULL && now >= u->msg_until) {
 			free(u->msg);
@@ -1276,6 +1279,7 @@ ui_run(struct ui *u)
 			timeout = timer_ms(u->banner_next, tf_now_ms(), timeout);
 		if (u->wake_at != 0)
 			timeout = timer_ms(u->wake_at, now, timeout);
+		timeout = ui_store_timeout(u, now, timeout);
 		if (u->max_iterations != 0 && (timeout < 0 || timeout > 200))
 			timeout = 200;
 		pfd[0].fd = u->tty_fd;
