@@ -474,15 +474,26 @@ ui_refresh_freezes(struct ui *u)
 			ui_msg(u, 0, "%s %s freeze %s until %s %s", w->created_by != NULL ?
 			    w->created_by : "someone", w->start_ms > now ? "planned" : "started", w->name,
 			    t, ago);
-		} else if (w->end_ms <= now)
-			ui_msg(u, 0, "freeze %s ended", w->name);
+		} else if (w->end_ms <= now + 1000 && w->end_ms < old->end_ms)
+			ui_msg(u, 0, "freeze %s ended", w->name);   /* (an end can be now + 1 ms) */
 		else
 			ui_msg(u, 0, "freeze %s now until %s", w->name, t);
+	}
+	/* Cancelled ones (they had not started) are no longer listed. */
+	for (i = 0; i < u->nfw; i++) {
+		size_t k;
+
+		if (u->fw[i].origin != FO_STORE)
+			continue;
+		for (k = 0; k < nstored && stored[k].id != u->fw[i].id; k++)
+			;
+		if (k == nstored)
+			ui_msg(u, 0, "freeze %s cancelled", u->fw[i].name);
 	}
 	freeze_windows_free(stored, nstored);
 	if (!changed)
 		return;
-	/* Cancelled ones are no longer listed: also a change. Keep this session's own. */
+	/* Keep this session's own windows (a read-only store). */
 	session_windows(u, &adhoc, &nadhoc, NULL);
 	ui_load_freezes(u, adhoc, nadhoc);
 	freeze_windows_free(adhoc, nadhoc);
