@@ -344,17 +344,17 @@ set_scalar(struct conf *c, const struct conf_option *o, const char *v, char **wh
 			*why = xasprintf("%s must not be empty", o->name);
 			return -1;
 		}
-		if (sp == &c->user && !user_ok(v)) {
-			*why = xasprintf("user must be a name without control characters or "
-			    "surrounding blanks");
-			return -1;
-		}
 		free(*sp);
 		*sp = resolve_path(v);
 		return 0;
 	case CT_STRING:
 		if (*v == '\0' && *o->def != '\0') {
 			*why = xasprintf("%s must not be empty", o->name);
+			return -1;
+		}
+		if (sp == &c->user && !user_ok(v)) {
+			*why = xasprintf("user must be a name without control characters or "
+			    "surrounding blanks");
 			return -1;
 		}
 		free(*sp);
