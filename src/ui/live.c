@@ -49,7 +49,7 @@ ui_announce_decisions(struct ui *u, const struct store_decision *d, size_t n)
 			char t[32];
 
 			tf_format_time(d[i].until_ms, t);
-			snprintf(until, sizeof until, " until %s", t);
+			snprintf(until, sizeof until, " (until %s)", t);
 		}
 		switch (d[i].action) {
 		case SA_ACK:
@@ -61,12 +61,12 @@ ui_announce_decisions(struct ui *u, const struct store_decision *d, size_t n)
 		case SA_SUPPRESS:
 			if (d[i].scope == SCOPE_FINDING) {
 				label = label_of_id(u, d[i].value);
-				ui_msg(u, 0, "%s suppressed %.8s%s%s %s%s%s", by, d[i].value,
-				    ui_glyph(G_ELLIPSIS), until, ago, label != NULL ? ": " : "",
-				    label != NULL ? label : "");
+				ui_msg(u, 0, "%s suppressed %.8s%s %s%s%s%s", by, d[i].value,
+				    ui_glyph(G_ELLIPSIS), ago, label != NULL ? ": " : "",
+				    label != NULL ? label : "", until);
 			} else
-				ui_msg(u, 0, "%s suppressed %s %s%s %s", by, store_scope_name(d[i].scope),
-				    d[i].value, until, ago);
+				ui_msg(u, 0, "%s suppressed %s %s %s%s", by, store_scope_name(d[i].scope),
+				    d[i].value, ago, until);
 			break;
 		case SA_UNDO:
 			ui_msg(u, 0, "%s undid decision %lld %s", by, (long long)d[i].undoes, ago);

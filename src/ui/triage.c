@@ -471,9 +471,9 @@ ui_refresh_freezes(struct ui *u)
 		tf_format_time(w->end_ms, t);
 		if (old == NULL) {
 			ui_age(w->created_ms, now, ago, sizeof ago);
-			ui_msg(u, 0, "%s %s freeze %s until %s %s", w->created_by != NULL ?
+			ui_msg(u, 0, "%s %s freeze %s %s (until %s)", w->created_by != NULL ?
 			    w->created_by : "someone", w->start_ms > now ? "planned" : "started", w->name,
-			    t, ago);
+			    ago, t);
 		} else if (w->end_ms <= now + 1000 && w->end_ms < old->end_ms)
 			ui_msg(u, 0, "freeze %s ended", w->name);   /* (an end can be now + 1 ms) */
 		else

@@ -182,6 +182,10 @@ build(struct ui *u, struct ui_text *d, const struct filter *f)
 		if (u->store != NULL)
 			ui_text_add(d, TS_DIM, xasprintf("  schema version %d",
 			    store_schema_version(u->store)));
+		if (u->store != NULL)
+			ui_text_add(d, TS_NORMAL, xstrdup(u->feed != NULL ?
+			    "  its findings shown as other processes save them; decisions made anywhere "
+			    "within a second" : "  decisions made elsewhere shown within a second"));
 	}
 }
 
