@@ -219,6 +219,7 @@ app_free(struct ui *u)
 	free(u->rkeep);
 	free(u->tkeep);
 	store_triage_free(u->triage);
+	free(u->feed);
 	store_close(u->store);
 	remove_demo_store(u);
 	ui_views_free(u);
