@@ -428,7 +428,8 @@ ui_dashboard(const struct ui_opts *o)
 		strlist_push(&events, u->conf.events.v[i]);
 	if (!store_view && (states.n == 0 || (events.n == 0 && !u->live))) {
 		fprintf(stderr, "tfdrift: need at least one --state and one --events input "
-		    "(or `states:`/`events:` in the config); try `tfdrift demo`\n");
+		    "(or `states:`/`events:` in the config), or --store STORE for the findings a store "
+		    "holds; try `tfdrift demo`\n");
 		goto out;
 	}
 	for (i = 0; i < events.n; i++)
