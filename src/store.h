@@ -72,8 +72,24 @@ const char *store_readonly_reason(const struct store *st);
  * was opened read-only, and says why when it fails); 0 when no write can work until a person
  * acts (--readonly; a read-only file, directory or filesystem). */
 int store_may_write(const struct store *st);
-/* The SQLite connection (tests and diagnostics only). */
+/* The SQLite connection (tests and diagnostics only); NULL for another back end. */
 struct sqlite3 *store_sqlite(struct store *st);
+/* Is s a PostgreSQL store's libpq URI (postgresql://... or postgres://...), not a path? */
+int store_is_uri(const char *s);
+/* A store's path or URI as messages show it: a URI's password masked (heap). */
+char *store_display(const char *location);
+/* What store_open was given (to open the same store again; a URI keeps its password: never
+ * show it, store_path is what messages show). */
+const char *store_location(const struct store *st);
+/* The back end: "sqlite" or "postgresql". */
+const char *store_backend(const struct store *st);
+/* Did another connection or process write to the store since the last call (or the open)?
+ * 1 yes, 0 no, -1 error. SQLite: PRAGMA data_version; PostgreSQL: a notification on the
+ * channel every write transaction notifies. */
+int store_changed(struct store *st);
+/* A descriptor to poll for readability before store_changed (PostgreSQL's connection), or
+ * -1 (SQLite: poll store_changed on a timer). */
+int store_fd(struct store *st);
 
 /* Insert or update findings in ONE transaction: first_seen is kept, last_seen set to now,
  * the rest replaced. The stored JSON is finding_to_json with status open, or resolved with
@@ -279,11 +295,7 @@ int store_cursor_set(struct store *st, const char *name, const char *value, char
 
 /*
  * Live readers (a dashboard on a shared store): what other connections wrote, read without
- * reading the whole store again.
- *
- * store_changed: 1 when another connection (process) committed a write since the last
- * call (the first call says 1), 0 not, -1 error. Cheap enough to call several times a
- * second.
+ * reading the whole store again, when store_changed says something was.
  *
  * store_triage_update: the decisions made since *t was taken (ids above its newest) are
  * read and added to it (an undo cancels the decision it names); *t NULL takes a snapshot.
@@ -293,19 +305,20 @@ int store_cursor_set(struct store *st, const char *name, const char *value, char
  *
  * store_feed_findings: the findings a reader has not seen, by a cursor (store_feed_init
  * before the first call). The first call reads every unresolved finding and the resolved
- * ones whose event time is at or after resolved_since_ms (event time order); later calls
- * the rows added since (same rule) and the rows resolved since (a few more may be read
- * again: the caller keeps one per id). Triage is not applied (store_triage_apply). Returns
+ * ones whose event time is at or after resolved_since_ms (event time order); later calls,
+ * when the number of rows or of resolved rows changed, the rows first saved or resolved
+ * since the newest the cursor saw, less STORE_FEED_SKEW_MS for another writer's clock:
+ * some are read again, and the caller keeps one per id (on both back ends: no row ids). Triage is not applied (store_triage_apply). Returns
  * -1 with *err (nothing appended, the cursor unchanged), else the number of rows that could
  * not be read back (skipped; *err says which first). Needs schema 8.
  */
 struct store_feed {
-	int64_t rowid;          /* the newest row read */
-	int64_t seen_ms;        /* the newest last_seen of the rows read */
-	int64_t nresolved;      /* resolved rows at the last read; -1 before the first */
+	int64_t nrows;          /* rows at the last read; -1 before the first */
+	int64_t nresolved;      /* resolved rows at the last read */
+	int64_t first_ms;       /* the newest first_seen seen */
+	int64_t seen_ms;        /* the newest last_seen seen */
 };
 #define STORE_FEED_SKEW_MS 600000       /* how far another writer's clock may lag */
-int store_changed(struct store *st);
 int store_triage_update(struct store *st, struct store_triage **t, struct store_decision **added,
     size_t *nadded, char **err);
 int64_t store_triage_last_id(const struct store_triage *t);

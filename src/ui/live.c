@@ -88,11 +88,12 @@ take_findings(struct ui *u, struct finding_list *got)
 		struct finding *f = got->v[i];
 		size_t at = model_find(&u->model, f->id);
 
-		/* A resolution read again (another writer's clock) or of a finding the view
-		 * leaves out (resolved before the window) changes nothing shown. */
-		if (f->status == ST_RESOLVED && ((at != (size_t)-1 &&
-		    u->model.all.v[at]->status == ST_RESOLVED) ||
-		    (at == (size_t)-1 && f->event_time_ms < u->store_since_ms))) {
+		/* A row read again (the feed allows for another writer's clock) as the model has
+		 * it, or a resolution of a finding the view leaves out (resolved before the
+		 * window), changes nothing shown. */
+		if ((at != (size_t)-1 && (u->model.all.v[at]->status == ST_RESOLVED) ==
+		    (f->status == ST_RESOLVED)) || (at == (size_t)-1 && f->status == ST_RESOLVED &&
+		    f->event_time_ms < u->store_since_ms)) {
 			finding_free(f);
 			continue;
 		}
