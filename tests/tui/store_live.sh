@@ -4,7 +4,7 @@
 # (`tfdrift ack`, `tfdrift suppress`, `tfdrift undo`, another dashboard) or new finding
 # (`scan --store` again) every open dashboard shows it: the row's status, who decided (status
 # line, detail), the key bar as it was, the selection where the user left it. At 80x24 and
-# 200x60.
+# 200x60; then on a PostgreSQL store (tests/pg/pgcluster.sh) when its server is installed.
 . "${TOP_SRCDIR:-.}/tests/lib.sh"
 . "$TOP_SRCDIR/tests/tui/tui.sh"
 plan_start
@@ -174,6 +174,27 @@ tui_keys one q
 tui_keys two q
 t_tui_exit one "the first exits 0"
 t_tui_exit two "the second exits 0"
+
+# The same on a PostgreSQL store (its notifications), when the server binaries are here.
+. "$TOP_SRCDIR/tests/pg/pgcluster.sh"
+if pg_cluster_start > "$T_TMP/pg.log" 2>&1 && PG=$(pg_new_database live); then
+	"$TFDRIFT" scan $STATES --events "$EX/cloudtrail.json" --events "$EX/gcp-audit.json" \
+	    --store "$PG" -o /dev/null 2> /dev/null
+	KMS=$(finding_id "$PG" aws_kms_key.data)
+	tui_start pg 120 30 "$TFDRIFT" ui --store "$PG"
+	t_screen "PostgreSQL: ui --store shows the store's findings" pg 'store: 17 findings' 30
+	t_ok "PostgreSQL: bob acknowledges from another shell" env USER=bob "$TFDRIFT" ack \
+	    --store "$PG" "$KMS"
+	seen_within "PostgreSQL: the dashboard says who" pg "bob acknowledged $(printf %.8s "$KMS")"
+	t_like "PostgreSQL: the row shows it" "$TUI_SCREEN" '^ A +CRIT .*aws_kms_key\.data'
+	t_exit "PostgreSQL: another scan saves a new finding" 2 "$TFDRIFT" scan $STATES \
+	    --events "$T_TMP/later.json" --store "$PG" -o /dev/null
+	seen_within "PostgreSQL: it shows" pg 'store: 18 findings'
+	tui_keys pg q
+	t_tui_exit pg "PostgreSQL: q exits 0"
+else
+	t_skip "the dashboard on a PostgreSQL store" "no test cluster: $(tail -n 1 "$T_TMP/pg.log")"
+fi
 
 tui_start miss 80 24 "$TFDRIFT" ui --store "$T_TMP/none/x.db"
 tui_exit miss
