@@ -8,12 +8,14 @@ ack's commit (the command has returned: the decision is in the store) until the 
 screen says "benchN acknowledged", read with tmux capture-pane every 2 ms (what a person sees;
 the capture itself takes a few ms, included). Prints key=value lines:
 ack_latency_runs, ack_latency_ms_p50, _p90, _p99, _max, and ack_command_ms_p50 (the ack
-command's own time, for comparison).
+command's own time, for comparison), each after the back end's name.
 
 Before that, the dashboard's CPU over IDLE seconds with nothing happening
 (store_view_idle_cpu_percent: it asks the store a few times a second).
 
-usage: ack_latency.py TFDRIFT SRCDIR [RUNS [IDLE]]
+usage: ack_latency.py TFDRIFT SRCDIR [RUNS [IDLE [STORE]]]
+STORE: a store to fill and use (a PostgreSQL URI: postgresql://...); default a new SQLite
+file. The key names then start with the back end: sqlite_... or postgresql_...
 """
 import json
 import os
@@ -44,7 +46,8 @@ def main():
     sock = "tfdrift-ack-bench-%d" % os.getpid()
     env = dict(os.environ, TFDRIFT_DATADIR=src, LC_ALL="C.UTF-8", TERM="xterm-256color")
     env.pop("TFDRIFT_NOW", None)
-    db = os.path.join(tmp, "team.db")
+    db = sys.argv[5] if len(sys.argv) > 5 else os.path.join(tmp, "team.db")
+    be = "postgresql" if db.startswith(("postgresql://", "postgres://")) else "sqlite"
 
     def tmux(*a, **kw):
         return subprocess.run(["tmux", "-L", sock, "-f", "/dev/null"] + list(a),
@@ -85,7 +88,7 @@ def main():
         c0, w0 = run_ns(), time.monotonic()
         time.sleep(idle_s)
         c1, w1 = run_ns(), time.monotonic()
-        print("store_view_idle_cpu_percent=%.3f" % ((c1 - c0) / 1e9 / (w1 - w0) * 100))
+        print("%s_store_view_idle_cpu_percent=%.3f" % (be, ((c1 - c0) / 1e9 / (w1 - w0) * 100)))
         lat, cmd = [], []
         for i in range(runs):
             who = "bench%d" % i
@@ -108,11 +111,11 @@ def main():
             cmd.append((t1 - t0) * 1000)
             # Apart, as people are: the next one after the dashboard has settled.
             time.sleep(0.05 + (i % 7) * 0.037)
-        print("ack_latency_runs=%d" % runs)
+        print("%s_ack_latency_runs=%d" % (be, runs))
         for p in (50, 90, 99):
-            print("ack_latency_ms_p%d=%.1f" % (p, pct(lat, p)))
-        print("ack_latency_ms_max=%.1f" % max(lat))
-        print("ack_command_ms_p50=%.1f" % pct(cmd, 50))
+            print("%s_ack_latency_ms_p%d=%.1f" % (be, p, pct(lat, p)))
+        print("%s_ack_latency_ms_max=%.1f" % (be, max(lat)))
+        print("%s_ack_command_ms_p50=%.1f" % (be, pct(cmd, 50)))
         return 0
     finally:
         tmux("kill-server")
