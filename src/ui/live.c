@@ -180,15 +180,22 @@ ui_store_poll(struct ui *u)
 	if (u->store == NULL || now < u->store_poll_at)
 		return;
 	u->store_poll_at = now + UI_STORE_POLL_MS;
-	if ((changed = store_changed(u->store)) <= 0) {
-		if (changed < 0 && !u->store_poll_failed) {
-			ui_msg(u, 1, "cannot ask the store for changes (%s); decisions made elsewhere "
-			    "show after a restart", store_path(u->store));
-			u->store_poll_failed = 1;
-		}
+	changed = store_changed(u->store);
+	if (changed < 0) {
+		if (!u->store_poll_failed)
+			ui_msg(u, 1, "cannot ask the store for changes (%s); trying again",
+			    store_path(u->store));
+		u->store_poll_failed = 1;
 		return;
 	}
-	u->store_poll_failed = 0;
+	if (u->store_poll_failed) {
+		/* Back: what was written meanwhile may not have been announced. */
+		ui_msg(u, 0, "the store answers again (%s)", store_path(u->store));
+		u->store_poll_failed = 0;
+		changed = 1;
+	}
+	if (changed == 0)
+		return;
 	/* Decisions first: new findings get the triage they have now. */
 	if (ui_triage_sync(u, 0, &err) != 0) {
 		ui_msg(u, 1, "decisions not read: %s", err);

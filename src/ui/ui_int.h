@@ -280,6 +280,7 @@ struct ui {
 	int64_t store_since_ms;         /* resolved findings before this are left out */
 	int64_t store_poll_at;          /* monotonic ms of the next look at the store */
 	int store_poll_failed;          /* said once that the store cannot be asked */
+	int64_t store_fd_after;         /* monotonic ms: the store's descriptor not polled before */
 	int64_t own_decision;           /* the decision this dashboard made last (not announced) */
 	int64_t *undo;                  /* decision ids made in this session, newest last */
 	size_t nundo, undo_cap;
