@@ -2347,6 +2347,29 @@ test_events_seen(void)
 	free(path);
 }
 
+/* store_changed on SQLite: another connection's commit (PRAGMA data_version), not its own. */
+static void
+test_changed(void)
+{
+	char *path = tpath("changed.db"), *err = NULL;
+	struct store *a = NULL, *b = NULL;
+
+	ok(store_open(path, 0, &a, &err) == 0 && store_open(path, 0, &b, &err) == 0,
+	    "two connections to one file: %s", err ? err : "");
+	is_int(store_fd(a), -1, "SQLite has no descriptor to poll");
+	is_int(store_changed(a), 0, "nothing changed yet");
+	ok(store_cursor_set(a, "c", "1", &err) == 0, "a write of its own");
+	is_int(store_changed(a), 0, "its own write is not a change by another");
+	ok(store_cursor_set(b, "c", "2", &err) == 0, "the other connection writes");
+	is_int(store_changed(a), 1, "store_changed sees it");
+	is_int(store_changed(a), 0, "once");
+	ok(strcmp(store_backend(a), "sqlite") == 0 && strcmp(store_location(a), path) == 0,
+	    "the back end and the location");
+	store_close(a);
+	store_close(b);
+	free(path);
+}
+
 /* ---- PostgreSQL only (test_store --pg) ---- */
 
 /* The URI of the cluster's test database with another password (TFDRIFT_TEST_PG_URI has
@@ -2511,6 +2534,7 @@ main(int argc, char **argv)
 	test_scope_values();
 	test_freezes();
 	test_apply_resolved();
+	test_changed();
 	test_apply_speed();
 	test_corrupt();
 	test_locked();
