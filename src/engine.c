@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -36,6 +37,7 @@ struct slot {
 	/* The detector's thread only (or before the threads start). */
 	int keeps_held;                 /* it checkpoints: its held entries go to the store */
 	char *held_saved;               /* the held list as last saved or restored; NULL none */
+	_Atomic uint64_t throttles;     /* http_count_throttles on its thread */
 };
 
 /* A collector's cursor, saved by the engine thread once it reaches it in the queue. */
@@ -243,6 +245,8 @@ process(struct engine *e, struct slot *s, struct event *ev)
 		e->cons.event(e->cons.ctx, ev, why, own.v, own.n);
 	pthread_mutex_lock(&e->mu);
 	e->events++;
+	if ((unsigned)why < ND__COUNT)
+		s->status.outcomes[why]++;
 	pthread_mutex_unlock(&e->mu);
 	deliver(e, &own);
 }
@@ -681,11 +685,13 @@ collector_main(void *arg)
 	make_sink(s, &k);
 	/* A stop reaches every request of this thread, credential and token fetches included. */
 	tf_thread_stop_set(slot_stopping, s);
+	http_count_throttles(&s->throttles);
 	if (s->once)
 		rc = c->ops->poll_once(c->impl, &k);
 	else
 		rc = c->ops->run(c->impl, &k);
 	tf_thread_stop_set(NULL, NULL);
+	http_count_throttles(NULL);
 	pthread_mutex_lock(&s->e->mu);
 	s->done = 1;
 	s->failed = rc != 0;
@@ -733,6 +739,8 @@ engine_main(void *arg)
 		case Q_CURSOR:
 			it.req->rc = checkpoint(e, it.from, it.req->name, it.req->value, &it.req->err);
 			pthread_mutex_lock(&e->mu);
+			if (it.req->rc == 0)
+				it.from->status.cursor_ms = tf_now_ms();
 			it.req->done = 1;
 			pthread_cond_broadcast(&e->saved_cv);
 			pthread_mutex_unlock(&e->mu);
@@ -998,6 +1006,7 @@ engine_statuses(struct engine *e, struct engine_status **out, size_t *n)
 	for (i = 0; i < e->ncol; i++) {
 		v[i] = e->slots[i].status;
 		v[i].late = e->slots[i].late;
+		v[i].throttles = atomic_load(&e->slots[i].throttles);
 		v[i].name = xstrdup(e->slots[i].status.name);
 		v[i].last_error = xstrdup(e->slots[i].status.last_error);
 		v[i].st.name = v[i].name;

@@ -101,6 +101,9 @@ struct engine_status {
 	struct source_status st;        /* st.name and st.last_error point into this entry */
 	char *last_error;               /* without the source's name: shown after or under it */
 	int late;                       /* run_once: stopped at its deadline, not finished */
+	uint64_t outcomes[ND__COUNT];   /* its events by what the detector made of them */
+	uint64_t throttles;             /* its requests the server throttled (http_throttled) */
+	int64_t cursor_ms;              /* wall clock of its last cursor saved, 0 none */
 };
 void engine_statuses(struct engine *e, struct engine_status **out, size_t *n);
 void engine_statuses_free(struct engine_status *s, size_t n);

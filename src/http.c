@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -594,6 +595,9 @@ sigv4_own_sign(const struct http_req *rq, const char *method, const char *payloa
 	return 0;
 }
 
+/* The calling thread's throttle counter (http_count_throttles). */
+static _Thread_local _Atomic uint64_t *thread_throttles;
+
 int
 http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **err)
 {
@@ -744,6 +748,8 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 		rc = -1;
 	}
 	trace(rq, rs, rc != 0 && err != NULL ? *err : NULL);
+	if (rc == 0 && thread_throttles != NULL && http_throttled(rs))
+		atomic_fetch_add(thread_throttles, 1);
 	/* Never leave the secret in the handle between requests. */
 	curl_easy_setopt(h->curl, CURLOPT_PASSWORD, NULL);
 	curl_slist_free_all(hdrs);
@@ -754,13 +760,21 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 int
 http_retryable(const struct http_resp *rs)
 {
-	const char *b = rs->body.buf != NULL ? rs->body.buf : "";
-
 	/* The same request would download the same oversized body again; a stop is a stop. */
 	if (rs->fail == HTTP_FAIL_TOO_BIG || rs->fail == HTTP_FAIL_ABORTED ||
 	    rs->fail == HTTP_FAIL_TLS)
 		return 0;
-	if (rs->status == 0 || rs->status == 408 || rs->status == 429 || rs->status >= 500)
+	if (rs->status == 0 || rs->status == 408 || rs->status >= 500)
+		return 1;
+	return http_throttled(rs);
+}
+
+int
+http_throttled(const struct http_resp *rs)
+{
+	const char *b = rs->body.buf != NULL ? rs->body.buf : "";
+
+	if (rs->status == 429)
 		return 1;
 	if (rs->amz_error != NULL && (strstr(rs->amz_error, "Throttl") != NULL ||
 	    strstr(rs->amz_error, "RequestLimitExceeded") != NULL ||
@@ -770,6 +784,12 @@ http_retryable(const struct http_resp *rs)
 	    strstr(b, "RequestLimitExceeded") != NULL || strstr(b, "Throttling") != NULL))
 		return 1;
 	return 0;
+}
+
+void
+http_count_throttles(_Atomic uint64_t *counter)
+{
+	thread_throttles = counter;
 }
 
 int64_t

@@ -99,6 +99,11 @@ void http_resp_free(struct http_resp *rs);
  * an abort, not a certificate refused), 408, 429, 5xx, or an AWS throttling error (ThrottlingException,
  * RequestLimitExceeded, ...) in rs. Retry loops ask this after failures too. */
 int http_retryable(const struct http_resp *rs);
+/* Did the server throttle the request (429, AWS Throttling, RequestLimitExceeded)? */
+int http_throttled(const struct http_resp *rs);
+/* Count the calling thread's throttled responses (http_throttled) on *counter from now on
+ * (NULL: stop). The engine sets one per collector thread, for `watch --metrics`. */
+void http_count_throttles(_Atomic uint64_t *counter);
 /* When a response is not the API's answer at all, why, for messages (heap; NULL when it may
  * be): a redirect, named with its target (query secrets redacted) -- "HTTP 302 redirect to
  * https://portal.example/login (tfdrift does not follow redirects: a proxy, a captive portal

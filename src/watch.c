@@ -34,6 +34,7 @@
 #include "tfstate.h"
 #include "util.h"
 #include "watch.h"
+#include "watch_metrics.h"
 
 struct watch {
 	struct conf conf;
@@ -60,6 +61,7 @@ struct watch {
 	 * store lock, never inside it). */
 	pthread_mutex_t seen_mu;
 	struct store_seen_buf seen;
+	struct watch_metrics *wm;       /* --metrics, metrics.listen: NULL off */
 };
 
 #define SEEN_MAX 64
@@ -121,6 +123,8 @@ on_findings(void *ctx, struct finding_list *l)
 		}
 		engine_store_unlock(w->eng);
 	}
+	for (i = 0; i < l->n; i++)
+		watch_metrics_finding(w->wm, l->v[i], 1);
 	for (i = 0; i < l->n; i++)
 		if (l->v[i]->status != ST_SUPPRESSED) {
 			finding_list_push(&show, l->v[i]);
@@ -242,6 +246,7 @@ track_store(struct watch *w, struct state_index *ix)
 		if (prior.v[i]->status == ST_RESOLVED)
 			finding_list_push(&res, prior.v[i]);
 		else {
+			watch_metrics_finding(w->wm, prior.v[i], 0);
 			detector_track(w->det, prior.v[i]);
 			finding_free(prior.v[i]);
 		}
@@ -262,6 +267,7 @@ track_store(struct watch *w, struct state_index *ix)
 			else
 				output_finding_jsonl(stdout, res.v[i]);
 			notify_one(w, tri, res.v[i]);
+			watch_metrics_finding(w->wm, res.v[i], 1);
 		}
 		fflush(stdout);
 		w->printed += res.n;
@@ -364,6 +370,15 @@ watch_run(const struct watch_opts *o)
 		format_limit(once_timeout, limit, sizeof limit);
 		deadline = tf_mono_ms() + once_timeout;
 	}
+	if (o->metrics != NULL || w->conf.metrics_listen != NULL) {
+		/* First: /readyz says what it waits for while the states load. */
+		if ((w->wm = watch_metrics_start(o->metrics != NULL ? o->metrics :
+		    w->conf.metrics_listen, &err)) == NULL) {
+			fprintf(stderr, "tfdrift: %s\n", err);
+			free(err);
+			goto out;
+		}
+	}
 	for (i = 0; i < w->conf.states.n; i++)
 		strlist_push(&w->states, w->conf.states.v[i]);
 	if (w->states.n == 0) {
@@ -447,6 +462,10 @@ watch_run(const struct watch_opts *o)
 		free(err);
 		goto out;
 	}
+	watch_metrics_attach(w->wm, w->eng, w->notify, w->st);
+	watch_metrics_ready(w->wm, 0, "starting the sources");
+	if (once)
+		watch_metrics_ready(w->wm, 1, NULL);    /* the sources start polling now */
 	if (once) {
 		int failed = engine_run_once(w->eng, deadline, limit);
 		struct engine_status *st;
@@ -480,6 +499,7 @@ watch_run(const struct watch_opts *o)
 		free(err);
 		goto out;
 	}
+	watch_metrics_ready(w->wm, 1, NULL);
 	{
 		char **shown = NULL, *serr = NULL, *last_serr = NULL;
 		size_t nshown = 0;
@@ -507,6 +527,7 @@ watch_run(const struct watch_opts *o)
 	engine_stop(w->eng);
 	rc = 0;
 out:
+	watch_metrics_stop(w->wm);      /* no scrape reads what is freed below */
 	if (w->eng != NULL)
 		flush_seen(w);          /* the engine stopped: what it left */
 	store_seen_clear(&w->seen);

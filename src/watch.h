@@ -17,6 +17,7 @@ struct watch_opts {
 	int64_t once_timeout_ms;        /* --once's limit, 0: the configured once_timeout */
 	int64_t since_ms, until_ms;     /* the backfill of the polled sources, 0: none */
 	struct strlist states, events;  /* besides the configured ones */
+	const char *metrics;            /* --metrics ADDR, or NULL: the configured metrics.listen */
 };
 
 /* Runs the watch; returns the exit status (--once: 0 clean, 2 drift, 1 error). */
