@@ -586,6 +586,30 @@ abort_write(struct store *st, int rc, const char *doing, char **err)
 	return -1;
 }
 
+/* A write whose connection was lost before it committed (the server rolled it back: nothing
+ * of it was saved) runs once more; the back end reconnects at its next transaction. Not
+ * when the commit itself was cut off: it may have been saved. */
+static int
+retry_lost(struct store *st, char **err)
+{
+	int again = st->lost == 1;
+
+	st->lost = 0;
+	if (again && err != NULL) {
+		free(*err);
+		*err = NULL;
+	}
+	return again;
+}
+
+#define WRITE_RETRYING_ONCE(st, err, call) do { \
+		int rc_; \
+		(st)->lost = 0; \
+		if ((rc_ = (call)) != 0 && retry_lost((st), (err))) \
+			rc_ = (call); \
+		return rc_; \
+	} while (0)
+
 /* PostgreSQL's text of a migration where it differs from the one both run (by version; the
  * list ends with version 0). */
 static const struct {
@@ -756,8 +780,8 @@ store_put_events(struct store *st, const struct store_seen *v, size_t n, char **
 	return store_put_findings_events(st, NULL, v, n, err);
 }
 
-int
-store_put_findings_events(struct store *st, const struct finding_list *l,
+static int
+put_findings_events(struct store *st, const struct finding_list *l,
     const struct store_seen *v, size_t nv, char **err)
 {
 	/* A resolved finding stays resolved: an update never touches one (the same event scanned
@@ -886,6 +910,13 @@ store_put_findings_events(struct store *st, const struct finding_list *l,
 	db_finalize(ins);
 	db_finalize(body);
 	return commit(st, doing, err);
+}
+
+int
+store_put_findings_events(struct store *st, const struct finding_list *l,
+    const struct store_seen *v, size_t nv, char **err)
+{
+	WRITE_RETRYING_ONCE(st, err, put_findings_events(st, l, v, nv, err));
 }
 
 /* The finding of a row (id, json, state_lineage, state_serial, resolution), else NULL counted
@@ -1636,8 +1667,8 @@ insert_decision(struct store *st, enum store_action a, enum store_scope scope, c
 	return 0;
 }
 
-int
-store_ack(struct store *st, const char *finding_id, const char *by, const char *note,
+static int
+ack_once(struct store *st, const char *finding_id, const char *by, const char *note,
     int64_t at_ms, int64_t *decision_id, char **err)
 {
 	const char *doing = "save the acknowledgement";
@@ -1653,6 +1684,13 @@ store_ack(struct store *st, const char *finding_id, const char *by, const char *
 	if (decision_id != NULL)
 		*decision_id = id;
 	return 0;
+}
+
+int
+store_ack(struct store *st, const char *finding_id, const char *by, const char *note,
+    int64_t at_ms, int64_t *decision_id, char **err)
+{
+	WRITE_RETRYING_ONCE(st, err, ack_once(st, finding_id, by, note, at_ms, decision_id, err));
 }
 
 /* Does a stored finding have this resource key? */
@@ -2413,8 +2451,8 @@ store_cursor_get(struct store *st, const char *name, char **value, char **err)
 	return db_fail(st, rc, "read a cursor", 0, err);
 }
 
-int
-store_cursor_set(struct store *st, const char *name, const char *value, char **err)
+static int
+cursor_set(struct store *st, const char *name, const char *value, char **err)
 {
 	const char *doing = "save a cursor";
 	struct store_stmt *s;
@@ -2438,4 +2476,10 @@ store_cursor_set(struct store *st, const char *name, const char *value, char **e
 	if (rc != SDB_DONE)
 		return abort_write(st, rc, doing, err);
 	return commit(st, doing, err);
+}
+
+int
+store_cursor_set(struct store *st, const char *name, const char *value, char **err)
+{
+	WRITE_RETRYING_ONCE(st, err, cursor_set(st, name, value, err));
 }

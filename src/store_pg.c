@@ -110,8 +110,11 @@ fail_rc(struct store *st)
 	const char *s = BE(st)->sqlstate;
 
 	if (PQstatus(BE(st)->c) == CONNECTION_BAD || strncmp(s, "08", 2) == 0 ||
-	    strncmp(s, "57P", 3) == 0)
+	    strncmp(s, "57P", 3) == 0) {
+		if (st->lost == 0)
+			st->lost = 1;
 		return SDB_LOST;
+	}
 	if (strncmp(s, "23", 2) == 0)
 		return SDB_CONSTRAINT;
 	if (strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0 || strcmp(s, "55P03") == 0)
@@ -657,6 +660,7 @@ pg_begin(struct store *st, int write)
 	if (rc == SDB_OK) {
 		BE(st)->in_tx = 1;
 		BE(st)->tx_write = write;
+		st->lost = 0;   /* reconnected: what follows starts afresh */
 	}
 	return rc;
 }
@@ -668,8 +672,8 @@ pg_commit(struct store *st)
 
 	if (BE(st)->tx_write)
 		rc = pg_exec_raw(st, "NOTIFY " STORE_PG_CHANNEL);
-	if (rc == SDB_OK)
-		rc = pg_exec_raw(st, "COMMIT");
+	if (rc == SDB_OK && (rc = pg_exec_raw(st, "COMMIT")) == SDB_LOST)
+		st->lost = 2;   /* sent: it may have committed */
 	BE(st)->in_tx = 0;
 	return rc;
 }

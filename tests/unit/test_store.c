@@ -2422,6 +2422,32 @@ test_pg(void)
 	    "connection reconnects: %s", err ? err : "");
 	store_close(b);
 	b = NULL;
+	/* The connection lost in the middle of a write (the server kills it from a trigger, the
+	 * first time only: a sequence counts outside the transaction): the write runs again on a
+	 * new connection and is saved once. */
+	q_exec(a, "CREATE SEQUENCE kill_cursor; CREATE SEQUENCE kill_ack;"
+	    " CREATE FUNCTION kill_first() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+	    " IF nextval(TG_ARGV[0]) = 1 THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF;"
+	    " RETURN NEW; END $$;"
+	    " CREATE TRIGGER k BEFORE INSERT OR UPDATE ON cursors FOR EACH ROW"
+	    " EXECUTE FUNCTION kill_first('kill_cursor');"
+	    " CREATE TRIGGER k BEFORE INSERT ON decisions FOR EACH ROW"
+	    " EXECUTE FUNCTION kill_first('kill_ack')");
+	ok(store_cursor_set(a, "lost", "4", &err) == 0, "a cursor saved though the connection was lost "
+	    "in the middle: %s", err ? err : "");
+	is_int(q_int(a, "SELECT last_value FROM kill_cursor"), 2, "(tried twice)");
+	ok(store_cursor_get(a, "lost", &v, &err) == 1 && v != NULL && strcmp(v, "4") == 0,
+	    "and it reads back");
+	free(v);
+	{
+		int64_t did = 0;
+
+		ok(store_ack(a, "some-finding", "alice", NULL, T0, &did, &err) == 0 && did > 0,
+		    "an ack saved though the connection was lost in the middle: %s", err ? err : "");
+		is_int(q_int(a, "SELECT count(*) FROM decisions WHERE value = 'some-finding'"), 1,
+		    "once");
+	}
+	q_exec(a, "DROP TRIGGER k ON cursors; DROP TRIGGER k ON decisions");
 
 	/* Written by a newer tfdrift: refused. */
 	q_exec(a, "UPDATE meta SET value = '99' WHERE key = 'schema_version'");
