@@ -922,3 +922,124 @@ http_not_api(const struct http_resp *rs, const char *want)
 		    want);
 	return NULL;
 }
+
+/* ---- one request with retries ---- */
+
+static int
+call_sleep(const struct http_retry *rp, int64_t ms)
+{
+	struct timespec ts;
+
+	if (rp->sleep != NULL)
+		return rp->sleep(rp->ctx, ms);
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+/* End the call with rs freed (and zeroed: a caller may free it again). */
+static int
+call_end(struct http_retry *rp, struct http_resp *rs, enum http_end end, char *msg, char **err)
+{
+	http_resp_free(rs);
+	memset(rs, 0, sizeof *rs);
+	rp->end = end;
+	if (end == HTTP_END_STOPPED && msg == NULL)
+		return -2;
+	if (err != NULL) {
+		free(*err);
+		*err = msg != NULL ? msg : xstrdup("failed");
+	} else
+		free(msg);
+	return end == HTTP_END_STOPPED ? -2 : -1;
+}
+
+int
+http_call(struct http *h, struct http_req *rq, struct http_resp *rs, struct http_retry *rp,
+    char **err)
+{
+	unsigned attempts = rp->attempts ? rp->attempts : 1;
+	int refreshed = 0, rc, pr;
+	char *why = NULL, *e = NULL;
+	enum http_verdict v;
+
+	memset(rs, 0, sizeof *rs);
+	rp->end = HTTP_END_OK;
+	for (rp->attempt = 1;;) {
+		if (rp->prepare != NULL && (pr = rp->prepare(rp->ctx, rq, &e)) != 0) {
+			free(why);
+			return call_end(rp, rs, pr == -2 ? HTTP_END_STOPPED : HTTP_END_PREPARE, e,
+			    err);
+		}
+		if (rp->requests != NULL)
+			(*rp->requests)++;
+		free(why);
+		why = NULL;
+		rc = http_do(h, rq, rs, &e);
+		if (rp->after != NULL)
+			rp->after(rp->ctx, rq, rs);
+		if (rc != 0) {
+			if (rs->fail == HTTP_FAIL_ABORTED)      /* the thread is being stopped */
+				return call_end(rp, rs, HTTP_END_STOPPED, e, err);
+			if (!http_retryable(rs))        /* too big, or TLS: the same again */
+				return call_end(rp, rs, HTTP_END_TRANSPORT, e, err);
+			why = e;
+			e = NULL;
+			v = HTTP_RETRY;
+		} else if (rp->want != NULL && !http_retryable(rs) &&
+		    !(rp->bare_redirect_ok && rs->status >= 300 && rs->status < 400 &&
+		    rs->location == NULL) && !(rp->judged_status != 0 &&
+		    rs->status == rp->judged_status) && (e = http_not_api(rs, rp->want)) != NULL) {
+			/* A redirect or a web page: something between us and the API. */
+			return call_end(rp, rs, HTTP_END_NOT_API, e, err);
+		} else if (rp->judge != NULL)
+			v = rp->judge(rp->ctx, rs, refreshed, &why);
+		else
+			v = http_retryable(rs) ? HTTP_RETRY : HTTP_DONE;
+		if (v == HTTP_REFRESH && refreshed)
+			v = HTTP_FAIL;  /* a judge that asks twice: what it said is the error */
+		switch (v) {
+		case HTTP_DONE:
+			free(why);
+			return 0;
+		case HTTP_FAIL:
+			if (why == NULL)
+				why = xasprintf("HTTP %ld", rs->status);
+			return call_end(rp, rs, HTTP_END_REFUSED, why, err);
+		case HTTP_REFRESH:
+			/* Not an attempt and no backoff: the same request with new credentials. */
+			refreshed = 1;
+			http_resp_free(rs);
+			continue;
+		case HTTP_RETRY:
+			break;
+		}
+		if (why == NULL)
+			why = xasprintf("HTTP %ld", rs->status);
+		if (rp->attempt >= attempts) {
+			if (rp->hand_over_last && rc == 0) {
+				free(why);
+				return 0;
+			}
+			return call_end(rp, rs, HTTP_END_EXHAUSTED, why, err);
+		}
+		if (rp->retries != NULL)
+			(*rp->retries)++;
+		if (rp->on_retry != NULL)
+			rp->on_retry(rp->ctx, why, rp->attempt);
+		{
+			int64_t d = http_backoff_ms(rp->attempt, rp->base_ms, rp->cap_ms,
+			    rc == 0 ? rs->retry_after : NULL);
+
+			http_resp_free(rs);
+			memset(rs, 0, sizeof *rs);
+			if (call_sleep(rp, d)) {
+				free(why);
+				return call_end(rp, rs, HTTP_END_STOPPED, NULL, err);
+			}
+		}
+		rp->attempt++;
+	}
+}

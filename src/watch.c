@@ -61,6 +61,7 @@ struct watch {
 	 * store lock, never inside it). */
 	pthread_mutex_t seen_mu;
 	struct store_seen_buf seen;
+	char *holder;                   /* this worker's lease holder id, or NULL */
 	struct watch_metrics *wm;       /* --metrics, metrics.listen: NULL off */
 };
 
@@ -212,6 +213,40 @@ on_flushed(void *ctx, const char *collector)
 	flush_seen(ctx);
 }
 
+/* Before a collector's cursor is saved: the events seen before it first (engine thread). */
+static void
+on_checkpoint(void *ctx, const char *collector)
+{
+	(void)collector;
+	flush_seen(ctx);
+}
+
+/* This worker took a poller's lease (engine thread, before its first event): the detector
+ * tracks what the other workers stored since this one started, as a restart would, so that
+ * an event read again neither opens a finding resolved elsewhere nor a second one beside an
+ * open one. */
+static void
+on_leased(void *ctx, const char *collector)
+{
+	struct watch *w = ctx;
+	struct finding_list l = { 0 };
+	char *err = NULL;
+	size_t i;
+
+	(void)collector;
+	engine_store_lock(w->eng);
+	if (store_load_findings(w->store, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &l, &err) < 0) {
+		fprintf(stderr, "tfdrift: %s: the store's findings not read: %s\n", collector, err);
+		l.n = 0;
+	}
+	engine_store_unlock(w->eng);
+	free(err);
+	for (i = 0; i < l.n; i++)
+		detector_track(w->det, l.v[i]);
+	finding_list_clear(&l);
+	free(l.v);
+}
+
 /* The store's drift so far: what the states read now accept or lost resolves at once (saved),
  * the rest is tracked so that the events to come can resolve it. 0, or -1 after a message. */
 static int
@@ -341,6 +376,51 @@ report_errors(struct watch *w, char ***shown, size_t *nshown)
 	engine_statuses_free(st, n);
 }
 
+/* Workers: a leased poller's lease state, when it changes, on stderr ("standby: leased by
+ * HOST:PID:ID", "polling (lease held by this worker, ...)", "standby: lease lost (...)"); a
+ * worker that polls from the start says nothing. --once (final): the pollers left to other
+ * workers. */
+static void
+report_leases(struct watch *w, char ***shown, size_t *nshown, int final)
+{
+	struct engine_status *st;
+	size_t n, i;
+
+	engine_statuses(w->eng, &st, &n);
+	if (*nshown < n) {
+		*shown = xreallocarray(*shown, n, sizeof **shown);
+		for (i = *nshown; i < n; i++)
+			(*shown)[i] = NULL;
+		*nshown = n;
+	}
+	for (i = 0; i < n; i++) {
+		const char *l = st[i].lease;
+
+		if (l == NULL || ((*shown)[i] != NULL && strcmp((*shown)[i], l) == 0))
+			continue;
+		if (final ? st[i].standby && st[i].last_error == NULL :
+		    (*shown)[i] != NULL || st[i].standby) {
+			char *m = xasprintf("%s%s", l, final ? " (not polled by this --once)" : "");
+
+			show_error(st[i].name, m);
+			free(m);
+		}
+		free((*shown)[i]);
+		(*shown)[i] = xstrdup(l);
+	}
+	engine_statuses_free(st, n);
+}
+
+static void
+free_shown(char **shown, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(shown[i]);
+	free(shown);
+}
+
 int
 watch_run(const struct watch_opts *o)
 {
@@ -462,6 +542,27 @@ watch_run(const struct watch_opts *o)
 		free(err);
 		goto out;
 	}
+	if (w->store != NULL) {
+		struct engine_hooks hk = { on_checkpoint, NULL, w };
+
+		engine_set_hooks(w->eng, &hk);
+	}
+	/* Workers: with a writable store, each poller runs in one worker at a time. */
+	if (w->store != NULL && store_readonly_reason(w->store) == NULL) {
+		struct engine_lease_opts lo;
+		struct engine_hooks hk = { on_checkpoint, on_leased, w };
+
+		w->holder = store_lease_holder_new();
+		lo.holder = w->holder;
+		lo.ttl_ms = o->lease_ttl_ms > 0 ? o->lease_ttl_ms : WATCH_LEASE_TTL_MS;
+		lo.heartbeat_ms = lo.ttl_ms / 2;
+		engine_set_hooks(w->eng, &hk);
+		if (engine_set_lease(w->eng, &lo, &err) != 0) {
+			fprintf(stderr, "tfdrift: %s\n", err);
+			free(err);
+			goto out;
+		}
+	}
 	watch_metrics_attach(w->wm, w->eng, w->notify, w->st);
 	watch_metrics_ready(w->wm, 0, "starting the sources");
 	if (once)
@@ -473,6 +574,13 @@ watch_run(const struct watch_opts *o)
 		size_t nst;
 
 		sb_init(&late);
+		{
+			char **lshown = NULL;
+			size_t nl = 0;
+
+			report_leases(w, &lshown, &nl, 1);
+			free_shown(lshown, nl);
+		}
 		engine_statuses(w->eng, &st, &nst);
 		for (i = 0; i < nst; i++) {
 			if (st[i].last_error != NULL)
@@ -501,8 +609,8 @@ watch_run(const struct watch_opts *o)
 	}
 	watch_metrics_ready(w->wm, 1, NULL);
 	{
-		char **shown = NULL, *serr = NULL, *last_serr = NULL;
-		size_t nshown = 0;
+		char **shown = NULL, *serr = NULL, *last_serr = NULL, **lshown = NULL;
+		size_t nshown = 0, nlshown = 0;
 
 		for (;;) {
 			int sig = compat_sigwait_ms(&sigs, 1000);
@@ -511,6 +619,7 @@ watch_run(const struct watch_opts *o)
 				break;
 			flush_seen(w);          /* at least once a second */
 			report_errors(w, &shown, &nshown);
+			report_leases(w, &lshown, &nlshown, 0);
 			/* A state that stopped loading: say so once (the last good index stays). */
 			serr = engine_state_error(w->eng, NULL);
 			if (serr != NULL && (last_serr == NULL || strcmp(serr, last_serr) != 0))
@@ -519,9 +628,8 @@ watch_run(const struct watch_opts *o)
 			free(last_serr);
 			last_serr = serr;
 		}
-		for (i = 0; i < nshown; i++)
-			free(shown[i]);
-		free(shown);
+		free_shown(shown, nshown);
+		free_shown(lshown, nlshown);
 		free(last_serr);
 	}
 	engine_stop(w->eng);
@@ -547,5 +655,6 @@ out:
 	eventmap_free(w->map);
 	conf_free(&w->conf);
 	strlist_clear(&w->states);
+	free(w->holder);
 	return rc;
 }

@@ -29,6 +29,7 @@ watch_exec(int argc, char **argv)
 		{ "since", required_argument, NULL, 'S' },
 		{ "until", required_argument, NULL, 'U' },
 		{ "once-timeout", required_argument, NULL, 'T' },
+		{ "lease-ttl", required_argument, NULL, 'L' },
 		{ "metrics", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -70,6 +71,14 @@ watch_exec(int argc, char **argv)
 			if (tf_parse_duration(optarg, &o.once_timeout_ms) != 0 || o.once_timeout_ms <= 0) {
 				rc = cli_usage_error("watch", "--once-timeout %s: expected a duration "
 				    "(30s, 2m, 1h)", optarg);
+				goto out;
+			}
+			break;
+		case 'L':
+			/* Workers: the heartbeat is half of it, so at least 2 ms. */
+			if (tf_parse_duration(optarg, &o.lease_ttl_ms) != 0 || o.lease_ttl_ms < 2) {
+				rc = cli_usage_error("watch", "--lease-ttl %s: expected a duration "
+				    "(30s, 2m, 500ms)", optarg);
 				goto out;
 			}
 			break;
