@@ -96,6 +96,7 @@ same "export of the findings watch kept" export --format jsonl
 if command -v tmux >/dev/null 2>&1 && [ -f "$TOP_SRCDIR/tests/tui/tui.sh" ]; then
 	# shellcheck disable=SC1091
 	. "$TOP_SRCDIR/tests/tui/tui.sh"
+	tui_need_tmux   # its own server, stopped at exit
 	SQ=$T_TMP/sq/ui.db
 	PG=$(pg_new_database ui)
 	n=0
