@@ -106,6 +106,7 @@ kill -TERM $W
 wait $W
 t_is "watch exits 0 at SIGTERM" "$?" 0
 t_unlike "the password is in no message" "$(cat "$T_TMP/live.err")" "$TFDRIFT_TEST_PG_PASSWORD"
+sed "s/^/# watch: /" "$T_TMP/live.err"
 
 # The reference: one --once on a fresh database, the same mock (its events are all there now).
 conf ref
