@@ -50,7 +50,7 @@ t_is "every admin-activity entry once, nothing else (system_event filtered by lo
 t_is "pages followed" "$(stat_of pages)" 8
 t_like "in timestamp order" "$(printf '%s\n' "$T_OUT" | sed -n 's/.*"time":"\([^"]*\)".*/\1/p' | sort -c && echo sorted)" '^sorted$'
 t_like "progress reaches 1" "$T_ERR" 'backfill=1\.000'
-t_like "cursor: timestamp + insertIds at it" "$(cat "$T_TMP/c1")" "^gcplogging:$P	\\{\"v\":1,\"ts\":\"[^\"]+\",\"ids\":\\[.*\"from\""
+t_like "cursor: timestamp + insertIds at it" "$(cat "$T_TMP/c1")" "^gcplogging:$P	\\{\"v\":2,\"ts\":\"[^\"]+\",\"ids\":\\[.*\"from\""
 t_like "a complete listing says nothing older can come" "$E1" '^watermark: [0-9]+$'
 t_like "a backfill that reached --until: its input ended (flush)" "$E1" '^flush$'
 t_ok "a second run from the cursor" "$PROBE" poll $BF --cursors "$T_TMP/c1" --page-size 10
