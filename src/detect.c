@@ -123,8 +123,8 @@ detector_new(const struct eventmap *map, struct state_index *ix, const struct co
 
 	d->map = map;
 	d->conf = conf;
-	d->seen_events = tf_idset_new(TF_IDSET_DEFAULT_CAP);
-	d->seen_ops = tf_idset_new(TF_IDSET_DEFAULT_CAP);
+	d->seen_events = tf_idset_new(tf_idset_cap_for(TF_IDSET_DEFAULT_CAP));
+	d->seen_ops = tf_idset_new(tf_idset_cap_for(TF_IDSET_DEFAULT_CAP));
 	if (ix != NULL) {
 		state_index_ref(ix);
 		d->ix = ix;

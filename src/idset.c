@@ -22,6 +22,19 @@ struct tf_idset {
 	uint64_t evicted;
 };
 
+size_t
+tf_idset_cap_for(size_t def)
+{
+	const char *v = getenv("TFDRIFT_DEDUP_IDS");
+	char *end;
+	unsigned long long n;
+
+	if (v == NULL || *v == '\0')
+		return def;
+	n = strtoull(v, &end, 10);
+	return *end == '\0' && n > 0 && v[0] != '-' ? (size_t)n : def;
+}
+
 struct tf_idset *
 tf_idset_new(size_t cap)
 {

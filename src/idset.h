@@ -35,6 +35,9 @@
 
 struct tf_idset;
 
+/* def, unless the environment sets TFDRIFT_DEDUP_IDS (a positive count): the capacity the
+ * dedup sets of a process get, so an operator can trade memory for a longer memory. */
+size_t tf_idset_cap_for(size_t def);
 struct tf_idset *tf_idset_new(size_t cap);
 void tf_idset_free(struct tf_idset *s);
 /* Add h at time t: 1 when h was there already (its time is kept), else 0 (added, evicting

@@ -119,7 +119,7 @@ ct_poller_new(const struct ct_options *o)
 		p->o.limiter = &p->own_limiter;
 	}
 	p->http = http_new();
-	p->seen = tf_idset_new(TF_IDSET_DEFAULT_CAP);
+	p->seen = tf_idset_new(tf_idset_cap_for(TF_IDSET_DEFAULT_CAP));
 	return p;
 }
 

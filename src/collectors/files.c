@@ -591,7 +591,7 @@ files_replay_new(const char *name, char **paths, size_t npaths, const struct fil
 		if (strcmp(paths[i], "-") != 0 && access(paths[i], R_OK) != 0)
 			return tf_err(err, "%s: %s", paths[i], strerror(errno)), NULL;
 	f = xcalloc(1, sizeof *f);
-	f->seen = tf_idset_new(TF_IDSET_DEFAULT_CAP);
+	f->seen = tf_idset_new(tf_idset_cap_for(TF_IDSET_DEFAULT_CAP));
 	f->o = *o;
 	f->nfiles = npaths;
 	f->st = xcalloc(npaths + 1, sizeof *f->st);

@@ -400,7 +400,7 @@ gl_poller_new(const struct gl_opts *o, const struct source_sink *sink, char **er
 	p->url = xasprintf("%s/v2/entries:list", p->endpoint);
 	if (o->quota_project != NULL && *o->quota_project)
 		p->quota_hdr = xasprintf("x-goog-user-project: %s", o->quota_project);
-	p->seen = tf_idset_new(GL_DEDUP_MAX);
+	p->seen = tf_idset_new(tf_idset_cap_for(GL_DEDUP_MAX));
 	p->cursor_name = xasprintf("gcplogging:%s%s", o->project, o->data_access ? ":+data_access" : "");
 	p->o.name = p->name;
 	p->o.project = p->project;
