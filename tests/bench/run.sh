@@ -9,7 +9,7 @@ src=${TFDRIFT_DATADIR:?}
 shared=${SHARED_DATA:?}
 out=$build/tests/bench/out
 mkdir -p "$out"
-parts=${BENCH:-scan store ui idle live}
+parts=${BENCH:-scan store ui idle live rss}
 case " $parts " in *" scan "*) ;; *) skip_scan=1 ;; esac
 if [ -z "${skip_scan:-}" ]; then
 if [ ! -s "$out/events.ndjson" ]; then
@@ -162,5 +162,18 @@ case " $parts " in *" live "*)
 			if (v["live_engine_events"] != "")
 				printf "engine from a file: %s events in %s s (%s events/s), %.1f MB peak\n", v["live_engine_events"], v["live_engine_seconds"], v["live_engine_events_per_s"], v["live_engine_peak_rss_mb"]
 		}' "$out/figures_live.txt"
+	;;
+esac
+
+# A long-running watch over a simulated day (watch_rss.py): 1,000,000 events whose times
+# span 24 hours, every id new, through id sets of 100,000 (TFDRIFT_DEDUP_IDS; they fill in
+# the first tenth of the day, as the default 2^20 fills in 17 minutes at 1,000/s): the RSS
+# must level off (at most 4 MB more at the end of the day than at its half).
+case " $parts " in *" rss "*)
+	echo
+	echo "watch over a simulated day: RSS sampled against the events read..."
+	/usr/bin/python3 "$src/tests/bench/watch_rss.py" --tfdrift "$build/tfdrift" --datadir "$src" \
+	    --dir "$out/rss" --events 1000000 --dedup-ids 100000 --max-growth-mb 4 \
+	    | tee "$out/figures_rss.txt" || echo "watch RSS: MISSED (see above)"
 	;;
 esac
