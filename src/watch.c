@@ -678,6 +678,7 @@ watch_run(const struct watch_opts *o)
 		char **shown = NULL, *serr = NULL, *last_serr = NULL;
 		size_t nshown = 0;
 		int64_t dog = tf_sd_watchdog_ms(), wait = 1000;
+		int64_t next_status = tf_mono_ms() + 10000;       /* STATUS= every 10 s */
 
 		/* WATCHDOG=1 at least twice per WatchdogSec. */
 		if (dog > 0 && dog / 2 < wait)
@@ -701,6 +702,16 @@ watch_run(const struct watch_opts *o)
 			}
 			if (dog > 0)
 				tf_sd_notify("WATCHDOG=1");
+			if (tf_mono_ms() >= next_status) {
+				struct engine_counts ec;
+
+				engine_counts(w->eng, &ec);
+				tf_sd_status("watching %zu source%s and %zu state source%s: %llu events, "
+				    "%llu findings, %llu printed", w->nsources, w->nsources == 1 ? "" : "s",
+				    w->states.n, w->states.n == 1 ? "" : "s", (unsigned long long)ec.events,
+				    (unsigned long long)ec.findings, (unsigned long long)w->printed);
+				next_status = tf_mono_ms() + 10000;
+			}
 			flush_seen(w);          /* at least once a second */
 			report_errors(w, &shown, &nshown);
 			/* A state that stopped loading: say so once (the last good index stays). */

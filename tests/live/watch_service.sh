@@ -120,6 +120,14 @@ t_like "unchanged sources keep running" "$(cat "$T_TMP/err")" '\(sources unchang
 t_like "the new serial is read at once: the KMS key's drift resolves" \
     "$(grep '"status":"resolved"' "$T_TMP/out")" 'aws_kms_key'
 
+if [ $SD = 1 ]; then
+	wait_for "$T_TMP/notify.log" '^STATUS=watching .*: [0-9]+ events' 150
+	t_like "every 10 s a STATUS= line with the counts" "$(cat "$T_TMP/notify.log")" \
+	    '^STATUS=watching 1 source and 2 state sources: [0-9]+ events, [0-9]+ findings, [0-9]+ printed$'
+else
+	t_skip "every 10 s a STATUS= line with the counts" "built without libsystemd"
+fi
+
 # SIGTERM: the cursors are saved, exit 0.
 kill -TERM "$PID"
 wait "$PID"
