@@ -682,9 +682,9 @@ collector_main(void *arg)
 	/* A stop reaches every request of this thread, credential and token fetches included. */
 	tf_thread_stop_set(slot_stopping, s);
 	if (s->once)
-		rc = c->poll_once(c->impl, &k);
+		rc = c->ops->poll_once(c->impl, &k);
 	else
-		rc = c->run(c->impl, &k);
+		rc = c->ops->run(c->impl, &k);
 	tf_thread_stop_set(NULL, NULL);
 	pthread_mutex_lock(&s->e->mu);
 	s->done = 1;
@@ -961,8 +961,8 @@ engine_free(struct engine *e)
 		event_free(&e->q[(e->head + i) % e->cap].ev);     /* a marker's is empty */
 	free(e->q);
 	for (i = 0; i < e->ncol; i++) {
-		if (e->col[i]->free != NULL)
-			e->col[i]->free(e->col[i]->impl);
+		if (e->col[i]->ops->free != NULL)
+			e->col[i]->ops->free(e->col[i]->impl);
 		free(e->col[i]->name);
 		free(e->col[i]);
 		if (e->slots != NULL) {

@@ -30,21 +30,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "collector.h"
 #include "detect.h"
 #include "finding.h"
 #include "source.h"
 #include "store.h"
-
-/* One live source: a collector behind two entry points. */
-struct collector {
-	char *name;                     /* "cloudtrail prod eu-west-1" */
-	/* Poll until sink->sleep says stop; 0, or -1 when it cannot run at all (status says). */
-	int (*run)(void *impl, const struct source_sink *sink);
-	/* Poll once, every page, and return (`watch --once`). */
-	int (*poll_once)(void *impl, const struct source_sink *sink);
-	void (*free)(void *impl);
-	void *impl;
-};
 
 /* What the engine hands over, on its thread. */
 struct engine_consumer {

@@ -1,225 +1,98 @@
-/* sources: configuration -> collectors. */
+/* sources: configuration -> collectors. A table of the collector kinds (collector.h), walked
+ * over the configuration's sections in order: every entry of a section gets the collectors
+ * of each kind built from that section, in the table's order. */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "aws_creds.h"
-#include "collectors/cloudtrail.h"
-#include "collectors/falco.h"
-#include "collectors/files.h"
-#include "collectors/gcplogging.h"
-#include "gcp_auth.h"
-#include "collectors/sqs.h"
+#include "collector.h"
 #include "sources.h"
 #include "util.h"
 
-#define FILES_POLL_MS 60000     /* a glob is expanded again this often for new files */
+/* The configuration's source sections (conf.c parses them) and how many entries each has. */
+static size_t
+n_files(const struct conf *c)
+{
+	(void)c;
+	return 1;               /* events:, sources.files and the extra files: one collector */
+}
 
-/* What the collectors of one AWS source share: its credentials and a rate limiter per
- * region (AWS's 2 requests/s is per account and region). Freed with its last collector. */
-struct aws_shared {
-	unsigned refs;
-	struct aws_creds *creds;
-	struct ct_limiter *limiters;
-	size_t nlimiters;
+static size_t
+n_falco(const struct conf *c)
+{
+	return c->sources.nfalco;
+}
+
+static size_t
+n_aws(const struct conf *c)
+{
+	return c->sources.naws;
+}
+
+static size_t
+n_gcp(const struct conf *c)
+{
+	return c->sources.ngcp;
+}
+
+static const struct {
+	const char *name;
+	size_t (*count)(const struct conf *c);
+} sections[] = {
+	{ "sources.files", n_files },
+	{ "sources.falco", n_falco },
+	{ "sources.aws", n_aws },
+	{ "sources.gcp", n_gcp },
 };
 
-static void
+/* The collector kinds, in the order their instances are added for one entry. */
+static const struct collector_ops *const kinds[] = {
+	&files_collector_ops,
+	&falco_collector_ops,
+	&cloudtrail_collector_ops,
+	&sqs_collector_ops,
+	&gcplogging_collector_ops,
+};
+
+struct collector *
+collector_new(const struct collector_ops *ops, const char *name, void *impl)
+{
+	struct collector *c = xcalloc(1, sizeof *c);
+
+	c->name = xstrdup(name);
+	c->ops = ops;
+	c->impl = impl;
+	return c;
+}
+
+struct aws_shared *
+sources_aws(struct sources_ctx *x, size_t i)
+{
+	if (x->aws[i] == NULL) {
+		const struct conf_aws_source *a = &x->conf->sources.aws[i];
+		struct aws_creds_opts co = { a->profile, NULL };
+
+		x->aws[i] = xcalloc(1, sizeof *x->aws[i]);
+		x->aws[i]->creds = aws_creds_new(&co);
+		x->aws[i]->refs = 1;    /* held while adding */
+	}
+	x->aws[i]->refs++;
+	return x->aws[i];
+}
+
+void
 aws_shared_unref(struct aws_shared *sh)
 {
-	size_t i;
-
 	if (--sh->refs > 0)
 		return;
-	for (i = 0; i < sh->nlimiters; i++)
-		ct_limiter_destroy(&sh->limiters[i]);
-	free(sh->limiters);
 	aws_creds_free(sh->creds);
 	free(sh);
 }
 
-/* IAM, STS and the other global services log in us-east-1 only (cn-north-1 in China,
- * us-gov-west-1 in GovCloud: aws_partition): the implicit poller of that region, for a source
- * that does not list it, passes just these. */
-static int
-global_source(const char *src)
-{
-	static const char *const g[] = { "iam.amazonaws.com", "sts.amazonaws.com",
-		"organizations.amazonaws.com", "cloudfront.amazonaws.com", "route53.amazonaws.com",
-		"route53domains.amazonaws.com", "waf.amazonaws.com", "globalaccelerator.amazonaws.com",
-		"shield.amazonaws.com", "account.amazonaws.com", "sso.amazonaws.com",
-		"signin.amazonaws.com" };
-	size_t i;
-
-	for (i = 0; src != NULL && i < sizeof g / sizeof g[0]; i++)
-		if (strcmp(src, g[i]) == 0)
-			return 1;
-	return 0;
-}
-
-struct ct_col {
-	struct ct_poller *p;
-	struct aws_shared *sh;
-	int global_only;
-	const struct source_sink *inner;        /* during run/poll: the engine's sink */
-};
-
-/* The sink of a global-only poller: drops regional events (its region's own pollers, if
- * any, are configured elsewhere). */
-static int
-global_event(void *ctx, struct event *ev)
-{
-	struct ct_col *cc = ctx;
-
-	if (!global_source(ev->source)) {
-		event_free(ev);
-		free(ev);
-		return 0;
-	}
-	return cc->inner->event(cc->inner->ctx, ev);
-}
-
-static char *
-pass_cursor_get(void *ctx, const char *name)
-{
-	struct ct_col *cc = ctx;
-
-	return cc->inner->cursor_get(cc->inner->ctx, name);
-}
-
-static int
-pass_cursor_set(void *ctx, const char *name, const char *value, char **err)
-{
-	struct ct_col *cc = ctx;
-
-	return cc->inner->cursor_set(cc->inner->ctx, name, value, err);
-}
-
-static void
-pass_status(void *ctx, const struct source_status *st)
-{
-	struct ct_col *cc = ctx;
-
-	cc->inner->status(cc->inner->ctx, st);
-}
-
-static int
-pass_sleep(void *ctx, int64_t ms)
-{
-	struct ct_col *cc = ctx;
-
-	return cc->inner->sleep(cc->inner->ctx, ms);
-}
-
-static int
-pass_flush(void *ctx)
-{
-	struct ct_col *cc = ctx;
-
-	return cc->inner->flush(cc->inner->ctx);
-}
-
-static int
-pass_watermark(void *ctx, int64_t upto_ms)
-{
-	struct ct_col *cc = ctx;
-
-	return cc->inner->watermark(cc->inner->ctx, upto_ms);
-}
-
-static void
-wrap(struct ct_col *cc, const struct source_sink *in, struct source_sink *out)
-{
-	cc->inner = in;
-	if (!cc->global_only) {
-		*out = *in;
-		return;
-	}
-	out->event = global_event;
-	out->cursor_get = pass_cursor_get;
-	out->cursor_set = pass_cursor_set;
-	out->status = pass_status;
-	out->sleep = pass_sleep;
-	out->flush = pass_flush;
-	out->watermark = in->watermark != NULL ? pass_watermark : NULL;
-	out->ctx = cc;
-}
-
-static int
-ct_col_run(void *impl, const struct source_sink *sink)
-{
-	struct ct_col *cc = impl;
-	struct source_sink k;
-
-	wrap(cc, sink, &k);
-	return ct_poller_run(cc->p, &k);
-}
-
-static int
-ct_col_once(void *impl, const struct source_sink *sink)
-{
-	struct ct_col *cc = impl;
-	struct source_sink k;
-	int rc;
-
-	wrap(cc, sink, &k);
-	/* One poll: max_pages pages at most (1: the window is not done, the status says so). */
-	rc = ct_poll_once(cc->p, &k, NULL);
-	return rc != 0 ? -1 : 0;
-}
-
-static void
-ct_col_free(void *impl)
-{
-	struct ct_col *cc = impl;
-
-	ct_poller_free(cc->p);
-	aws_shared_unref(cc->sh);
-	free(cc);
-}
-
-struct sqs_col {
-	struct sqs_consumer *c;
-	struct aws_shared *sh;
-};
-
-static int
-sqs_col_run(void *impl, const struct source_sink *sink)
-{
-	return sqs_consumer_run(((struct sqs_col *)impl)->c, sink);
-}
-
-static int
-sqs_col_once(void *impl, const struct source_sink *sink)
-{
-	struct sqs_col *sc = impl;
-	uint64_t errors = sqs_consumer_errors(sc->c);
-	int rc;
-
-	/* Until the queue has nothing visible left, which a short long poll tells. A message
-	 * that could not be processed (it stays in the queue) fails the poll. */
-	sqs_consumer_set_wait(sc->c, 1);
-	while ((rc = sqs_poll_once(sc->c, sink, NULL)) > 0)
-		;
-	return rc < 0 || sqs_consumer_errors(sc->c) > errors ? -1 : 0;
-}
-
-static void
-sqs_col_free(void *impl)
-{
-	struct sqs_col *sc = impl;
-
-	sqs_consumer_free(sc->c);
-	aws_shared_unref(sc->sh);
-	free(sc);
-}
-
-/* The collectors of one sources.aws entry: a poller per region (+ us-east-1, or its
- * partition's global region, for global events when the list lacks it) and the queue. */
-/* " [backfill 2024-05-01T00:00:00Z..2024-05-02T00:00:00Z]" or "". Heap. */
-static char *
-window_suffix(const struct sources_opts *o)
+char *
+sources_window_suffix(const struct sources_opts *o)
 {
 	char a[32], b[32];
 
@@ -230,238 +103,37 @@ window_suffix(const struct sources_opts *o)
 	return xasprintf(" [backfill %s..%s]", o->since_ms ? a : "", o->until_ms ? b : "now");
 }
 
-static int
-add_aws(struct engine *e, const struct conf_aws_source *a, const struct sources_opts *bo)
-{
-	struct aws_creds_opts co = { a->profile, NULL };
-	struct aws_shared *sh = xcalloc(1, sizeof *sh);
-	size_t i, nreg = a->regions.n, has_east = 0;
-	/* The global services' region of the (first) region's partition. */
-	const char *east = aws_partition(a->regions.n > 0 ? a->regions.v[0] : NULL)->global_region;
-	int n = 0;
-
-	for (i = 0; i < a->regions.n; i++)
-		if (strcmp(a->regions.v[i], east) == 0)
-			has_east = 1;
-	if (nreg > 0 && !has_east)
-		nreg++;
-	sh->creds = aws_creds_new(&co);
-	sh->limiters = xcalloc(nreg + 1, sizeof *sh->limiters);
-	sh->nlimiters = nreg;
-	sh->refs = 1;           /* held while adding */
-	for (i = 0; i < nreg; i++) {
-		const char *region = i < a->regions.n ? a->regions.v[i] : east;
-		struct ct_options o;
-		struct ct_col *cc = xcalloc(1, sizeof *cc);
-		struct collector *col = xcalloc(1, sizeof *col);
-		char *win = window_suffix(bo);
-		char *name = xasprintf("cloudtrail %s %s%s%s", a->name, region,
-		    i < a->regions.n ? "" : " (global)", win);
-
-		free(win);
-
-		ct_limiter_init(&sh->limiters[i], 2.0);
-		memset(&o, 0, sizeof o);
-		o.name = name;
-		o.region = region;
-		o.endpoint = a->endpoint;
-		o.creds = sh->creds;
-		o.limiter = &sh->limiters[i];
-		o.interval_ms = a->poll_interval_ms;
-		o.lookback_ms = a->lookback_ms;
-		o.max_pages = (int)a->max_pages;
-		if (bo != NULL) {
-			o.since_ms = bo->since_ms;
-			o.until_ms = bo->until_ms;
-		}
-		cc->p = ct_poller_new(&o);
-		cc->sh = sh;
-		cc->global_only = i >= a->regions.n;
-		sh->refs++;
-		col->name = name;
-		col->run = ct_col_run;
-		col->poll_once = ct_col_once;
-		col->free = ct_col_free;
-		col->impl = cc;
-		engine_add(e, col);
-		n++;
-	}
-	if (a->sqs_queue != NULL) {
-		struct sqs_options o;
-		struct sqs_col *sc = xcalloc(1, sizeof *sc);
-		struct collector *col = xcalloc(1, sizeof *col);
-		char *name = xasprintf("sqs %s", a->name);
-
-		memset(&o, 0, sizeof o);
-		o.name = name;
-		o.region = a->sqs_region;
-		o.queue_url = a->sqs_queue;
-		o.endpoint = a->sqs_endpoint;
-		o.s3_endpoint = a->s3_endpoint;
-		o.creds = sh->creds;
-		sc->c = sqs_consumer_new(&o);
-		sc->sh = sh;
-		sh->refs++;
-		col->name = name;
-		col->run = sqs_col_run;
-		col->poll_once = sqs_col_once;
-		col->free = sqs_col_free;
-		col->impl = sc;
-		engine_add(e, col);
-		n++;
-	}
-	aws_shared_unref(sh);
-	return n;
-}
-
-/* One sources.gcp entry: Application Default Credentials and a Logging poller. The
- * poller is made on first use, with the engine's sink (its context outlives the poller). */
-struct gl_col {
-	struct gcp_auth *auth;
-	struct gl_opts o;
-	char *name, *project, *endpoint;
-	struct gl_poller *p;
-};
-
-static struct gl_poller *
-gl_col_poller(struct gl_col *gc, const struct source_sink *sink)
-{
-	char *err = NULL;
-
-	if (gc->p == NULL && (gc->p = gl_poller_new(&gc->o, sink, &err)) == NULL) {
-		struct source_status st;
-
-		memset(&st, 0, sizeof st);
-		st.name = gc->name;
-		st.lag_ms = -1;
-		st.backfill = -1;
-		st.errors = 1;
-		st.last_error = err;
-		sink->status(sink->ctx, &st);
-		free(err);
-	}
-	return gc->p;
-}
-
-static int
-gl_col_run(void *impl, const struct source_sink *sink)
-{
-	struct gl_col *gc = impl;
-	char *err = NULL;
-
-	if (gl_col_poller(gc, sink) == NULL)
-		return -1;
-	gl_poller_run(gc->p, &err);
-	free(err);
-	return 0;
-}
-
-static int
-gl_col_once(void *impl, const struct source_sink *sink)
-{
-	struct gl_col *gc = impl;
-	char *err = NULL;
-	int rc;
-
-	if (gl_col_poller(gc, sink) == NULL)
-		return -1;
-	/* 1: stopped; 2: max_pages reached (the status says so): not done either way. */
-	rc = gl_poll_once(gc->p, &err);
-	free(err);
-	return rc != 0 ? -1 : 0;
-}
-
-static void
-gl_col_free(void *impl)
-{
-	struct gl_col *gc = impl;
-
-	gl_poller_free(gc->p);
-	gcp_auth_free(gc->auth);
-	free(gc->name);
-	free(gc->project);
-	free(gc->endpoint);
-	free(gc);
-}
-
-static int
-add_gcp(struct engine *e, const struct conf_gcp_source *g, const struct sources_opts *bo,
-    char **err)
-{
-	char *win;
-	struct gcp_auth_opts ao;
-	struct gl_col *gc = xcalloc(1, sizeof *gc);
-	struct collector *col = xcalloc(1, sizeof *col);
-
-	memset(&ao, 0, sizeof ao);
-	if ((gc->auth = gcp_auth_new(&ao, err)) == NULL) {
-		char *why = *err;
-
-		*err = xasprintf("sources.gcp %s: %s", g->name, why);
-		free(why);
-		free(gc);
-		free(col);
-		return -1;
-	}
-	win = window_suffix(bo);
-	gc->name = xasprintf("gcp %s %s%s", g->name, g->project, win);
-	free(win);
-	if (bo != NULL) {
-		gc->o.since_ms = bo->since_ms;
-		gc->o.until_ms = bo->until_ms;
-	}
-	gc->project = xstrdup(g->project);
-	gc->endpoint = xstrdup(g->endpoint);
-	gc->o.name = gc->name;
-	gc->o.project = gc->project;
-	gc->o.endpoint = gc->endpoint;
-	gc->o.tokens = gcp_auth_token_source(gc->auth);
-	gc->o.token_invalidate = gcp_auth_invalidate;
-	gc->o.quota_project = gcp_auth_quota_project(gc->auth);
-	gc->o.data_access = g->data_access;
-	gc->o.poll_interval_ms = g->poll_interval_ms;
-	gc->o.lookback_ms = g->lookback_ms;
-	gc->o.max_pages = g->max_pages;
-	col->name = xstrdup(gc->name);
-	col->run = gl_col_run;
-	col->poll_once = gl_col_once;
-	col->free = gl_col_free;
-	col->impl = gc;
-	engine_add(e, col);
-	return 1;
-}
-
 int
 sources_add(struct engine *e, const struct conf *c, const struct strlist *extra_files,
     const struct sources_opts *o, char **err)
 {
-	struct strlist all = { 0 };
-	size_t i;
-	int n = 0;
+	struct sources_ctx x;
+	size_t s, i, k;
+	int n = 0, rc = 0;
 
-	for (i = 0; i < c->events.n; i++)
-		strlist_push(&all, c->events.v[i]);
-	for (i = 0; i < c->sources.files.n; i++)
-		strlist_push(&all, c->sources.files.v[i]);
-	for (i = 0; extra_files != NULL && i < extra_files->n; i++)
-		strlist_push(&all, extra_files->v[i]);
-	if (all.n > 0) {
-		engine_add(e, files_collector_new("files", all.v, all.n, FILES_POLL_MS));
-		n++;
-	}
-	strlist_clear(&all);
-	for (i = 0; i < c->sources.nfalco; i++, n++)
-		engine_add(e, falco_collector_new(c->sources.falco[i].name, c->sources.falco[i].path));
+	memset(&x, 0, sizeof x);
+	x.conf = c;
+	x.extra_files = extra_files;
+	x.opts = o;
+	x.aws = xcalloc(c->sources.naws + 1, sizeof *x.aws);
+	for (s = 0; rc == 0 && s < sizeof sections / sizeof sections[0]; s++)
+		for (i = 0; rc == 0 && i < sections[s].count(c); i++)
+			for (k = 0; rc == 0 && k < sizeof kinds / sizeof kinds[0]; k++) {
+				int m;
+
+				if (kinds[k]->section == NULL ||
+				    strcmp(kinds[k]->section, sections[s].name) != 0)
+					continue;
+				if ((m = kinds[k]->add(e, &x, i, err)) < 0)
+					rc = -1;
+				else
+					n += m;
+			}
 	for (i = 0; i < c->sources.naws; i++)
-		n += add_aws(e, &c->sources.aws[i], o);
-	for (i = 0; i < c->sources.ngcp; i++) {
-		int k = add_gcp(e, &c->sources.gcp[i], o, err);
-
-		if (k < 0)
-			return -1;
-		n += k;
-	}
-	return n;
+		if (x.aws[i] != NULL)
+			aws_shared_unref(x.aws[i]);
+	free(x.aws);
+	return rc < 0 ? -1 : n;
 }
 
 int

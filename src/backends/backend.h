@@ -30,7 +30,12 @@
  * Threads: a struct state_src is driven by one thread (state_src_fetch, state_src_reject,
  * state_src_free); state_src_describe may be called from any thread: the fields it reports
  * are guarded by the source's own mutex. Secrets (AWS secret keys, bearer tokens, basic-auth
- * passwords) are never put in errors, descriptions or traces. */
+ * passwords) are never put in errors, descriptions or traces.
+ *
+ * Layout: backend.c dispatches through a table of const struct backend_ops (backend_int.h),
+ * one file per backend: backend_local.c, backend_s3.c, backend_gcs.c, backend_http.c,
+ * backend_hcp.c. A new backend is its own file, one line in backend.c's table and its
+ * state_kind here. */
 #ifndef TFDRIFT_BACKEND_H
 #define TFDRIFT_BACKEND_H
 

@@ -14,6 +14,7 @@
 #include "http.h"
 #include "idset.h"
 #include "paging.h"
+#include "sources.h"
 #include "util.h"
 
 #define TARGET "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents"
@@ -792,3 +793,207 @@ ct_poller_run(struct ct_poller *p, const struct source_sink *sink)
 			return 0;
 	}
 }
+
+/* ---- the collector (collector.h): a poller per region of a sources.aws entry ---- */
+
+/* IAM, STS and the other global services log in us-east-1 only (cn-north-1 in China,
+ * us-gov-west-1 in GovCloud: aws_partition): the implicit poller of that region, for a source
+ * that does not list it, passes just these. */
+static int
+global_source(const char *src)
+{
+	static const char *const g[] = { "iam.amazonaws.com", "sts.amazonaws.com",
+		"organizations.amazonaws.com", "cloudfront.amazonaws.com", "route53.amazonaws.com",
+		"route53domains.amazonaws.com", "waf.amazonaws.com", "globalaccelerator.amazonaws.com",
+		"shield.amazonaws.com", "account.amazonaws.com", "sso.amazonaws.com",
+		"signin.amazonaws.com" };
+	size_t i;
+
+	for (i = 0; src != NULL && i < sizeof g / sizeof g[0]; i++)
+		if (strcmp(src, g[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* One poller: AWS's 2 requests/s is per account and region, so each region's poller has a
+ * limiter of its own, and the entry's credentials are shared (sources.h). */
+struct ct_col {
+	struct ct_poller *p;
+	struct aws_shared *sh;
+	struct ct_limiter limiter;
+	int global_only;
+	const struct source_sink *inner;        /* during run/poll: the engine's sink */
+};
+
+/* The sink of a global-only poller: drops regional events (its region's own pollers, if
+ * any, are configured elsewhere). */
+static int
+global_event(void *ctx, struct event *ev)
+{
+	struct ct_col *cc = ctx;
+
+	if (!global_source(ev->source)) {
+		event_free(ev);
+		free(ev);
+		return 0;
+	}
+	return cc->inner->event(cc->inner->ctx, ev);
+}
+
+static char *
+pass_cursor_get(void *ctx, const char *name)
+{
+	struct ct_col *cc = ctx;
+
+	return cc->inner->cursor_get(cc->inner->ctx, name);
+}
+
+static int
+pass_cursor_set(void *ctx, const char *name, const char *value, char **err)
+{
+	struct ct_col *cc = ctx;
+
+	return cc->inner->cursor_set(cc->inner->ctx, name, value, err);
+}
+
+static void
+pass_status(void *ctx, const struct source_status *st)
+{
+	struct ct_col *cc = ctx;
+
+	cc->inner->status(cc->inner->ctx, st);
+}
+
+static int
+pass_sleep(void *ctx, int64_t ms)
+{
+	struct ct_col *cc = ctx;
+
+	return cc->inner->sleep(cc->inner->ctx, ms);
+}
+
+static int
+pass_flush(void *ctx)
+{
+	struct ct_col *cc = ctx;
+
+	return cc->inner->flush(cc->inner->ctx);
+}
+
+static int
+pass_watermark(void *ctx, int64_t upto_ms)
+{
+	struct ct_col *cc = ctx;
+
+	return cc->inner->watermark(cc->inner->ctx, upto_ms);
+}
+
+static void
+wrap(struct ct_col *cc, const struct source_sink *in, struct source_sink *out)
+{
+	cc->inner = in;
+	if (!cc->global_only) {
+		*out = *in;
+		return;
+	}
+	out->event = global_event;
+	out->cursor_get = pass_cursor_get;
+	out->cursor_set = pass_cursor_set;
+	out->status = pass_status;
+	out->sleep = pass_sleep;
+	out->flush = pass_flush;
+	out->watermark = in->watermark != NULL ? pass_watermark : NULL;
+	out->ctx = cc;
+}
+
+static int
+ct_col_run(void *impl, const struct source_sink *sink)
+{
+	struct ct_col *cc = impl;
+	struct source_sink k;
+
+	wrap(cc, sink, &k);
+	return ct_poller_run(cc->p, &k);
+}
+
+static int
+ct_col_once(void *impl, const struct source_sink *sink)
+{
+	struct ct_col *cc = impl;
+	struct source_sink k;
+	int rc;
+
+	wrap(cc, sink, &k);
+	/* One poll: max_pages pages at most (1: the window is not done, the status says so). */
+	rc = ct_poll_once(cc->p, &k, NULL);
+	return rc != 0 ? -1 : 0;
+}
+
+static void
+ct_col_free(void *impl)
+{
+	struct ct_col *cc = impl;
+
+	ct_poller_free(cc->p);
+	ct_limiter_destroy(&cc->limiter);
+	aws_shared_unref(cc->sh);
+	free(cc);
+}
+
+/* The pollers of one sources.aws entry: one per region, plus one in the global services'
+ * region of the (first) region's partition (us-east-1) for global events when the list
+ * lacks it. */
+static int
+ct_col_add(struct engine *e, struct sources_ctx *x, size_t entry, char **err)
+{
+	const struct conf_aws_source *a = &x->conf->sources.aws[entry];
+	const struct sources_opts *bo = x->opts;
+	size_t i, nreg = a->regions.n, has_east = 0;
+	const char *east = aws_partition(a->regions.n > 0 ? a->regions.v[0] : NULL)->global_region;
+
+	(void)err;
+	for (i = 0; i < a->regions.n; i++)
+		if (strcmp(a->regions.v[i], east) == 0)
+			has_east = 1;
+	if (nreg > 0 && !has_east)
+		nreg++;
+	for (i = 0; i < nreg; i++) {
+		const char *region = i < a->regions.n ? a->regions.v[i] : east;
+		struct ct_options o;
+		struct ct_col *cc = xcalloc(1, sizeof *cc);
+		char *win = sources_window_suffix(bo);
+		char *name = xasprintf("cloudtrail %s %s%s%s", a->name, region,
+		    i < a->regions.n ? "" : " (global)", win);
+
+		free(win);
+		cc->sh = sources_aws(x, entry);
+		ct_limiter_init(&cc->limiter, 2.0);
+		memset(&o, 0, sizeof o);
+		o.name = name;
+		o.region = region;
+		o.endpoint = a->endpoint;
+		o.creds = cc->sh->creds;
+		o.limiter = &cc->limiter;
+		o.interval_ms = a->poll_interval_ms;
+		o.lookback_ms = a->lookback_ms;
+		o.max_pages = (int)a->max_pages;
+		if (bo != NULL) {
+			o.since_ms = bo->since_ms;
+			o.until_ms = bo->until_ms;
+		}
+		cc->p = ct_poller_new(&o);
+		cc->global_only = i >= a->regions.n;
+		engine_add(e, collector_new(&cloudtrail_collector_ops, name, cc));
+		free(name);
+	}
+	return (int)nreg;
+}
+
+const struct collector_ops cloudtrail_collector_ops = {
+	.kind = "cloudtrail",
+	.section = "sources.aws",
+	.add = ct_col_add,
+	.run = ct_col_run,
+	.poll_once = ct_col_once,
+	.free = ct_col_free,
+};

@@ -14,6 +14,7 @@
 
 #include "collectors/falco.h"
 #include "compat.h"
+#include "sources.h"
 #include "util.h"
 
 #define FALCO_POLL_MS 250               /* how often a quiet input is looked at again */
@@ -731,7 +732,6 @@ falco_free(void *impl)
 struct collector *
 falco_collector_new(const char *name, const char *path)
 {
-	struct collector *c = xcalloc(1, sizeof *c);
 	struct falco *f = xcalloc(1, sizeof *f);
 
 	f->name = xasprintf("falco %s", name);
@@ -739,10 +739,24 @@ falco_collector_new(const char *name, const char *path)
 	f->kind = strcmp(path, "-") == 0 ? FALCO_STDIN :
 	    strncmp(path, "unix:", 5) == 0 ? FALCO_SOCKET : FALCO_FILE;
 	f->listen_fd = -1;
-	c->name = xstrdup(f->name);
-	c->run = falco_run;
-	c->poll_once = falco_poll_once;
-	c->free = falco_free;
-	c->impl = f;
-	return c;
+	return collector_new(&falco_collector_ops, f->name, f);
 }
+
+static int
+falco_col_add(struct engine *e, struct sources_ctx *x, size_t entry, char **err)
+{
+	const struct conf_falco_source *fs = &x->conf->sources.falco[entry];
+
+	(void)err;
+	engine_add(e, falco_collector_new(fs->name, fs->path));
+	return 1;
+}
+
+const struct collector_ops falco_collector_ops = {
+	.kind = "falco",
+	.section = "sources.falco",
+	.add = falco_col_add,
+	.run = falco_run,
+	.poll_once = falco_poll_once,
+	.free = falco_free,
+};

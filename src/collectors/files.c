@@ -14,6 +14,7 @@
 
 #include "collectors/files.h"
 #include "idset.h"
+#include "sources.h"
 #include "util.h"
 
 struct files {
@@ -168,7 +169,6 @@ files_free(void *impl)
 struct collector *
 files_collector_new(const char *name, char **globs, size_t nglobs, int64_t poll_ms)
 {
-	struct collector *c = xcalloc(1, sizeof *c);
 	struct files_impl *fi = xcalloc(1, sizeof *fi);
 	size_t i;
 
@@ -178,15 +178,12 @@ files_collector_new(const char *name, char **globs, size_t nglobs, int64_t poll_
 		fi->f.globs[i] = xstrdup(globs[i]);
 	fi->f.nglobs = nglobs;
 	fi->f.poll_ms = poll_ms;
-	c->name = xstrdup(name);
-	c->run = files_run;
-	c->poll_once = files_poll_once;
-	c->free = files_free;
-	c->impl = fi;
-	return c;
+	return collector_new(&files_collector_ops, name, fi);
 }
 
 /* ---- replay ---- */
+
+static const struct collector_ops files_replay_ops;
 
 #define PASS_GAP_MS 3000        /* the pause between passes */
 #define CHANGED_MS 50           /* loading: say the statistics changed at most this often */
@@ -583,7 +580,6 @@ struct collector *
 files_replay_new(const char *name, char **paths, size_t npaths, const struct files_replay_opts *o,
     struct files_replay **impl, char **err)
 {
-	struct collector *c;
 	struct files_replay *f;
 	size_t i;
 
@@ -600,14 +596,8 @@ files_replay_new(const char *name, char **paths, size_t npaths, const struct fil
 		f->st[i].s.format = "?";
 	}
 	pthread_mutex_init(&f->mu, NULL);
-	c = xcalloc(1, sizeof *c);
-	c->name = xstrdup(name);
-	c->run = files_replay_run;
-	c->poll_once = files_replay_run;
-	c->free = files_replay_free;
-	c->impl = f;
 	*impl = f;
-	return c;
+	return collector_new(&files_replay_ops, name, f);
 }
 
 void
@@ -651,3 +641,48 @@ files_replay_sources_free(struct files_source *s, size_t n)
 	}
 	free(s);
 }
+
+/* ---- the collectors (collector.h) ---- */
+
+#define FILES_POLL_MS 60000     /* a glob is expanded again this often for new files */
+
+/* One collector over `events:`, sources.files and the files given on the command line. */
+static int
+files_col_add(struct engine *e, struct sources_ctx *x, size_t entry, char **err)
+{
+	const struct conf *c = x->conf;
+	struct strlist all = { 0 };
+	size_t i;
+	int n = 0;
+
+	(void)entry;
+	(void)err;
+	for (i = 0; i < c->events.n; i++)
+		strlist_push(&all, c->events.v[i]);
+	for (i = 0; i < c->sources.files.n; i++)
+		strlist_push(&all, c->sources.files.v[i]);
+	for (i = 0; x->extra_files != NULL && i < x->extra_files->n; i++)
+		strlist_push(&all, x->extra_files->v[i]);
+	if (all.n > 0) {
+		engine_add(e, files_collector_new("files", all.v, all.n, FILES_POLL_MS));
+		n++;
+	}
+	strlist_clear(&all);
+	return n;
+}
+
+const struct collector_ops files_collector_ops = {
+	.kind = "files",
+	.section = "sources.files",
+	.add = files_col_add,
+	.run = files_run,
+	.poll_once = files_poll_once,
+	.free = files_free,
+};
+
+static const struct collector_ops files_replay_ops = {
+	.kind = "replay",
+	.run = files_replay_run,
+	.poll_once = files_replay_run,
+	.free = files_replay_free,
+};

@@ -9,9 +9,11 @@
 
 #include "collectors/gcplogging.h"
 #include "event.h"
+#include "gcp_auth.h"
 #include "http.h"
 #include "idset.h"
 #include "paging.h"
+#include "sources.h"
 #include "util.h"
 
 #define NS_PER_MS 1000000LL
@@ -905,3 +907,125 @@ gl_poller_run(struct gl_poller *p, char **err)
 	free(e);
 	return 0;
 }
+
+/* ---- the collector (collector.h): a sources.gcp entry's project ---- */
+
+/* Application Default Credentials and a Logging poller. The poller is made on first use,
+ * with the engine's sink (its context outlives the poller). */
+struct gl_col {
+	struct gcp_auth *auth;
+	struct gl_opts o;
+	char *name, *project, *endpoint;
+	struct gl_poller *p;
+};
+
+static struct gl_poller *
+gl_col_poller(struct gl_col *gc, const struct source_sink *sink)
+{
+	char *err = NULL;
+
+	if (gc->p == NULL && (gc->p = gl_poller_new(&gc->o, sink, &err)) == NULL) {
+		struct source_status st;
+
+		memset(&st, 0, sizeof st);
+		st.name = gc->name;
+		st.lag_ms = -1;
+		st.backfill = -1;
+		st.errors = 1;
+		st.last_error = err;
+		sink->status(sink->ctx, &st);
+		free(err);
+	}
+	return gc->p;
+}
+
+static int
+gl_col_run(void *impl, const struct source_sink *sink)
+{
+	struct gl_col *gc = impl;
+	char *err = NULL;
+
+	if (gl_col_poller(gc, sink) == NULL)
+		return -1;
+	gl_poller_run(gc->p, &err);
+	free(err);
+	return 0;
+}
+
+static int
+gl_col_once(void *impl, const struct source_sink *sink)
+{
+	struct gl_col *gc = impl;
+	char *err = NULL;
+	int rc;
+
+	if (gl_col_poller(gc, sink) == NULL)
+		return -1;
+	/* 1: stopped; 2: max_pages reached (the status says so): not done either way. */
+	rc = gl_poll_once(gc->p, &err);
+	free(err);
+	return rc != 0 ? -1 : 0;
+}
+
+static void
+gl_col_free(void *impl)
+{
+	struct gl_col *gc = impl;
+
+	gl_poller_free(gc->p);
+	gcp_auth_free(gc->auth);
+	free(gc->name);
+	free(gc->project);
+	free(gc->endpoint);
+	free(gc);
+}
+
+static int
+gl_col_add(struct engine *e, struct sources_ctx *x, size_t entry, char **err)
+{
+	const struct conf_gcp_source *g = &x->conf->sources.gcp[entry];
+	const struct sources_opts *bo = x->opts;
+	char *win;
+	struct gcp_auth_opts ao;
+	struct gl_col *gc = xcalloc(1, sizeof *gc);
+
+	memset(&ao, 0, sizeof ao);
+	if ((gc->auth = gcp_auth_new(&ao, err)) == NULL) {
+		char *why = *err;
+
+		*err = xasprintf("sources.gcp %s: %s", g->name, why);
+		free(why);
+		free(gc);
+		return -1;
+	}
+	win = sources_window_suffix(bo);
+	gc->name = xasprintf("gcp %s %s%s", g->name, g->project, win);
+	free(win);
+	if (bo != NULL) {
+		gc->o.since_ms = bo->since_ms;
+		gc->o.until_ms = bo->until_ms;
+	}
+	gc->project = xstrdup(g->project);
+	gc->endpoint = xstrdup(g->endpoint);
+	gc->o.name = gc->name;
+	gc->o.project = gc->project;
+	gc->o.endpoint = gc->endpoint;
+	gc->o.tokens = gcp_auth_token_source(gc->auth);
+	gc->o.token_invalidate = gcp_auth_invalidate;
+	gc->o.quota_project = gcp_auth_quota_project(gc->auth);
+	gc->o.data_access = g->data_access;
+	gc->o.poll_interval_ms = g->poll_interval_ms;
+	gc->o.lookback_ms = g->lookback_ms;
+	gc->o.max_pages = g->max_pages;
+	engine_add(e, collector_new(&gcplogging_collector_ops, gc->name, gc));
+	return 1;
+}
+
+const struct collector_ops gcplogging_collector_ops = {
+	.kind = "gcp",
+	.section = "sources.gcp",
+	.add = gl_col_add,
+	.run = gl_col_run,
+	.poll_once = gl_col_once,
+	.free = gl_col_free,
+};

@@ -9,6 +9,7 @@
 
 #include "collectors/sqs.h"
 #include "http.h"
+#include "sources.h"
 #include "util.h"
 
 #define BACKOFF_BASE_MS 200
@@ -754,3 +755,77 @@ sqs_consumer_run(struct sqs_consumer *c, const struct source_sink *sink)
 			return 0;
 	}
 }
+
+/* ---- the collector (collector.h): the queue of a sources.aws entry ---- */
+
+struct sqs_col {
+	struct sqs_consumer *c;
+	struct aws_shared *sh;
+};
+
+static int
+sqs_col_run(void *impl, const struct source_sink *sink)
+{
+	return sqs_consumer_run(((struct sqs_col *)impl)->c, sink);
+}
+
+static int
+sqs_col_once(void *impl, const struct source_sink *sink)
+{
+	struct sqs_col *sc = impl;
+	uint64_t errors = sqs_consumer_errors(sc->c);
+	int rc;
+
+	/* Until the queue has nothing visible left, which a short long poll tells. A message
+	 * that could not be processed (it stays in the queue) fails the poll. */
+	sqs_consumer_set_wait(sc->c, 1);
+	while ((rc = sqs_poll_once(sc->c, sink, NULL)) > 0)
+		;
+	return rc < 0 || sqs_consumer_errors(sc->c) > errors ? -1 : 0;
+}
+
+static void
+sqs_col_free(void *impl)
+{
+	struct sqs_col *sc = impl;
+
+	sqs_consumer_free(sc->c);
+	aws_shared_unref(sc->sh);
+	free(sc);
+}
+
+static int
+sqs_col_add(struct engine *e, struct sources_ctx *x, size_t entry, char **err)
+{
+	const struct conf_aws_source *a = &x->conf->sources.aws[entry];
+	struct sqs_options o;
+	struct sqs_col *sc;
+	char *name;
+
+	(void)err;
+	if (a->sqs_queue == NULL)
+		return 0;
+	sc = xcalloc(1, sizeof *sc);
+	name = xasprintf("sqs %s", a->name);
+	sc->sh = sources_aws(x, entry);
+	memset(&o, 0, sizeof o);
+	o.name = name;
+	o.region = a->sqs_region;
+	o.queue_url = a->sqs_queue;
+	o.endpoint = a->sqs_endpoint;
+	o.s3_endpoint = a->s3_endpoint;
+	o.creds = sc->sh->creds;
+	sc->c = sqs_consumer_new(&o);
+	engine_add(e, collector_new(&sqs_collector_ops, name, sc));
+	free(name);
+	return 1;
+}
+
+const struct collector_ops sqs_collector_ops = {
+	.kind = "sqs",
+	.section = "sources.aws",
+	.add = sqs_col_add,
+	.run = sqs_col_run,
+	.poll_once = sqs_col_once,
+	.free = sqs_col_free,
+};

@@ -1,5 +1,5 @@
 /* fuzz_backends: libFuzzer target for what the remote state backends read
- * (src/backends/backend.c): S3 GetObject answers and XML errors, GCS object metadata and
+ * (src/backends/backend*.c): S3 GetObject answers and XML errors, GCS object metadata and
  * media answers and Google JSON errors, Terraform's HTTP backend, HCP Terraform's JSON:API
  * workspace and current-state-version documents and the state download, and the CLI
  * configuration that holds the HCP token (credentials.tfrc.json, or the HCL form). The first

@@ -87,10 +87,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sink = fz_sink_make(&k);
 	append(path, p, split, 1);
 	c = falco_collector_new("fuzz", path);
-	(void)c->poll_once(c->impl, &sink);
+	(void)c->ops->poll_once(c->impl, &sink);
 	append(path, p + split, size - 2 - split, 0);
-	(void)c->poll_once(c->impl, &sink);
-	c->free(c->impl);
+	(void)c->ops->poll_once(c->impl, &sink);
+	c->ops->free(c->impl);
 	free(c->name);
 	free(c);
 	if (k.events != want) {
@@ -106,8 +106,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		k.cursor_in = cur;
 		k.events = 0;
 		c = falco_collector_new("fuzz", path);
-		(void)c->poll_once(c->impl, &sink);
-		c->free(c->impl);
+		(void)c->ops->poll_once(c->impl, &sink);
+		c->ops->free(c->impl);
 		free(c->name);
 		free(c);
 		if (k.events != 0) {

@@ -193,7 +193,7 @@ run_fake(char **paths, size_t n, const struct files_replay_opts *o, struct fake 
 		return NULL;
 	}
 	f->fr = *fr;
-	c->run(c->impl, &k);
+	c->ops->run(c->impl, &k);
 	return c;
 }
 
@@ -206,7 +206,7 @@ fake_free(struct fake *f, struct collector *c)
 		event_free(&f->ev[i]);
 	free(f->ev);
 	if (c != NULL) {
-		c->free(c->impl);
+		c->ops->free(c->impl);
 		free(c->name);
 		free(c);
 	}
@@ -394,14 +394,14 @@ test_files_live(void)
 	c = files_collector_new("files", globs, 1, 60000);
 	memset(&f, 0, sizeof f);
 	f.stop_on_sleep = 1;
-	c->run(c->impl, &k);
+	c->ops->run(c->impl, &k);
 	ok(f.n == 2 && f.nflush == 1 && f.flush_at[0] == 2,
 	    "a pass: both events, then one flush marker (%zu events, %d flushes)", f.n, f.nflush);
 	is_int((int)f.nsleeps, 1, "then the wait for the next pass");
 	for (i = 0; i < f.n; i++)
 		event_free(&f.ev[i]);
 	free(f.ev);
-	c->free(c->impl);
+	c->ops->free(c->impl);
 	free(c->name);
 	free(c);
 	unlink(path);
@@ -634,20 +634,18 @@ heldcol_run(void *impl, const struct source_sink *k)
 	return 0;
 }
 
+static const struct collector_ops heldcol_ops = {
+	.kind = "test", .run = heldcol_run, .poll_once = heldcol_once,
+};
+
 static struct collector *
 heldcol_new(struct heldcol *h, const char *lines)
 {
-	struct collector *c = xcalloc(1, sizeof *c);
-
 	memset(h, 0, sizeof *h);
 	h->lines = lines;
 	pthread_mutex_init(&h->mu, NULL);
 	pthread_cond_init(&h->cv, NULL);
-	c->name = xstrdup("gcp test");
-	c->run = heldcol_run;
-	c->poll_once = heldcol_once;
-	c->impl = h;
-	return c;
+	return collector_new(&heldcol_ops, "gcp test", h);
 }
 
 /* A stored cursor (a second connection, as another process would read it). */
@@ -823,15 +821,12 @@ count_event(void *ctx, const struct event *ev, enum nodrift why, struct finding 
 	pthread_mutex_unlock(&s->mu);
 }
 
+static const struct collector_ops napper_ops = { .kind = "test", .poll_once = nap_once };
+
 static struct collector *
 napper_new(const char *name, struct napper *n)
 {
-	struct collector *c = xcalloc(1, sizeof *c);
-
-	c->name = xstrdup(name);
-	c->poll_once = nap_once;
-	c->impl = n;
-	return c;
+	return collector_new(&napper_ops, name, n);
 }
 
 /* run_once polls the collectors in parallel, and its deadline stops a slow one (naming it)
@@ -926,7 +921,8 @@ test_run_once_stuck(void)
 	fflush(stdout);
 	if ((pid = fork()) == 0) {
 		struct engine_consumer cons = { on_findings, NULL, NULL, NULL };
-		struct collector *c = xcalloc(1, sizeof *c);
+		static const struct collector_ops stuck_ops = { .kind = "test", .poll_once = stuck_once };
+		struct collector *c = collector_new(&stuck_ops, "stuck", NULL);
 		struct engine_status *st;
 		struct eventmap *map = NULL;
 		struct conf conf;
@@ -940,8 +936,6 @@ test_run_once_stuck(void)
 		conf_init(&conf);
 		close(fds[1]);          /* the parent holds the write end: the read blocks */
 		stuck_fd = fds[0];
-		c->name = xstrdup("stuck");
-		c->poll_once = stuck_once;
 		e = engine_new(gcp_detector(&map, &conf), NULL, 4, &cons);
 		engine_add(e, c);
 		if (engine_run_once(e, tf_mono_ms() + 200, "200ms") != 1)
