@@ -465,7 +465,14 @@ reload(struct watch *w)
 		free(nc);
 		goto ready;
 	}
-	conf_parts(cur, &src_old, &rest_old);
+	/* The sources against those running, the rest against what the detector and the
+	 * outputs were built from (w->conf, until a restart). */
+	conf_parts(cur, &src_old, &err);
+	free(err);
+	err = NULL;
+	conf_parts(&w->conf, &err, &rest_old);
+	free(err);
+	err = NULL;
 	conf_parts(nc, &src_new, &rest_new);
 	restart = strcmp(src_old, src_new) != 0;
 	if (strcmp(rest_old, rest_new) != 0)

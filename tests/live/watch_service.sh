@@ -74,6 +74,8 @@ wait_for "$T_TMP/err" 'reloaded'
 sleep 0.5
 t_like "SIGHUP: reloaded, the sources restarted from their cursors" "$(cat "$T_TMP/err")" \
     'tfdrift: reloaded: 2 state sources, 1 source \(sources changed: restarted from their cursors\)'
+t_unlike "only the sources and states changed: nothing left for a restart" "$(cat "$T_TMP/err")" \
+    'apply at the next restart'
 t_ok "the added source's findings" test "$(count "$T_TMP/out" '"provider":"gcp"')" -ge 1
 t_is "the kept source's findings are not printed again" "$(count "$T_TMP/out" '"provider":"aws"')" "$NA"
 t_ok "still running" kill -0 "$PID"
@@ -103,6 +105,7 @@ t_ok "still running" kill -0 "$PID"
 # once and the findings re-evaluated (deleting the drifted resources from the state closes
 # their findings as resource_gone... or a serial that accepts them).
 cp "$T_TMP/good.yaml" "$T_TMP/w.yaml"
+echo 'severity_unmanaged: high' >> "$T_TMP/w.yaml"
 /usr/bin/python3 - "$T_TMP/prod.tfstate" <<'PY'
 import json, sys
 p = sys.argv[1]
@@ -117,6 +120,8 @@ kill -HUP "$PID"
 wait_for "$T_TMP/err" 'reloaded'
 wait_for "$T_TMP/out" '"status":"resolved".*aws_kms_key|aws_kms_key.*"status":"resolved"'
 t_like "unchanged sources keep running" "$(cat "$T_TMP/err")" '\(sources unchanged\)'
+t_like "a setting a reload does not apply says so" "$(cat "$T_TMP/err")" \
+    'reload: settings besides states, sources, events and state_refresh changed: they apply at the next restart'
 t_like "the new serial is read at once: the KMS key's drift resolves" \
     "$(grep '"status":"resolved"' "$T_TMP/out")" 'aws_kms_key'
 
