@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "store.h"
 #include "freeze.h"
 #include "http.h"
 #include "paging.h"
@@ -95,7 +96,9 @@ static const struct conf_option options[] = {
 	  OPT(freezes) },
 	{ "store", CT_PATH, "$XDG_STATE_HOME/tfdrift/tfdrift.db",
 	  "SQLite store for events, findings and triage decisions. The default is under "
-	  "$XDG_STATE_HOME (~/.local/state when unset). A leading ~/ is your home directory.",
+	  "$XDG_STATE_HOME (~/.local/state when unset). A leading ~/ is your home directory. "
+	  "A libpq URI (postgresql://user@host:port/db?sslmode=...) names a shared PostgreSQL "
+	  "store instead; keep its password in PGPASSWORD or ~/.pgpass.",
 	  OPT(store) },
 	{ "theme", CT_STRING, "default",
 	  "Colour theme for the dashboard: default, light, monochrome, high-contrast, or the "
@@ -2146,6 +2149,19 @@ conf_dump(const struct conf *c, FILE *fp)
 			    (c->event_maps == NULL || *c->event_maps == '\0'))
 				fprintf(fp, "# (empty: now %s)\n",
 				    c->event_maps_default ? c->event_maps_default : "unknown");
+			if (o->offset == offsetof(struct conf, store) && store_is_uri(c->store)) {
+				char *shown = store_display(c->store);
+				int masked = strcmp(shown, c->store) != 0;
+
+				if (masked)
+					fputs("# a URI with a password: shown masked (keep it in PGPASSWORD "
+					    "or ~/.pgpass)\n", fp);
+				fprintf(fp, "%s: ", o->name);
+				dump_string(fp, shown);
+				fputc('\n', fp);
+				free(shown);
+				break;
+			}
 			fprintf(fp, "%s: ", o->name);
 			dump_string(fp, *(char *const *)f);
 			fputc('\n', fp);

@@ -72,8 +72,24 @@ const char *store_readonly_reason(const struct store *st);
  * was opened read-only, and says why when it fails); 0 when no write can work until a person
  * acts (--readonly; a read-only file, directory or filesystem). */
 int store_may_write(const struct store *st);
-/* The SQLite connection (tests and diagnostics only). */
+/* The SQLite connection (tests and diagnostics only); NULL for another back end. */
 struct sqlite3 *store_sqlite(struct store *st);
+/* Is s a PostgreSQL store's libpq URI (postgresql://... or postgres://...), not a path? */
+int store_is_uri(const char *s);
+/* A store's path or URI as messages show it: a URI's password masked (heap). */
+char *store_display(const char *location);
+/* What store_open was given (to open the same store again; a URI keeps its password: never
+ * show it, store_path is what messages show). */
+const char *store_location(const struct store *st);
+/* The back end: "sqlite" or "postgresql". */
+const char *store_backend(const struct store *st);
+/* Did another connection or process write to the store since the last call (or the open)?
+ * 1 yes, 0 no, -1 error. SQLite: PRAGMA data_version; PostgreSQL: a notification on the
+ * channel every write transaction notifies. */
+int store_changed(struct store *st);
+/* A descriptor to poll for readability before store_changed (PostgreSQL's connection), or
+ * -1 (SQLite: poll store_changed on a timer). */
+int store_fd(struct store *st);
 
 /* Insert or update findings in ONE transaction: first_seen is kept, last_seen set to now,
  * the rest replaced. The stored JSON is finding_to_json with status open, or resolved with

@@ -106,8 +106,9 @@ cmd_freeze(int argc, char **argv)
 		for (i = 0; i < conf.nfreezes; i++)
 			if (all || conf.freezes[i].end_ms > now)
 				freeze_print(stdout, &conf.freezes[i], now);
-		/* No store yet is no stored windows, not an error. */
-		if (access(storepath != NULL ? storepath : conf.store, F_OK) == 0) {
+		/* No store yet is no stored windows, not an error (a PostgreSQL store is asked). */
+		if (store_is_uri(storepath != NULL ? storepath : conf.store) ||
+		    access(storepath != NULL ? storepath : conf.store, F_OK) == 0) {
 			if ((st = cli_open_store("freeze list", storepath, STORE_NOCREATE)) == NULL ||
 			    store_freeze_list(st, all, now, &ws, &nws, &err) != 0) {
 				if (err != NULL)

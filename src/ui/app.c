@@ -252,7 +252,7 @@ start_live(struct ui *u)
 	struct engine_consumer cons;
 	char *err = NULL;
 
-	if (u->store != NULL && !u->readonly && store_open_ex(store_path(u->store), 0, 5000,
+	if (u->store != NULL && !u->readonly && store_open_ex(store_location(u->store), 0, 5000,
 	    &u->eng_store, &err) != 0) {
 		/* Cursors then live in memory only: a restart starts from the lookback. */
 		ui_msg(u, 1, "cursors not kept: %s", err);
@@ -261,7 +261,7 @@ start_live(struct ui *u)
 		u->eng_store = NULL;
 	}
 	/* Notifications from the live dashboard (a replay or the demo sends none). */
-	if ((u->notify = notify_new_store(&u->conf, u->store != NULL ? store_path(u->store) : NULL,
+	if ((u->notify = notify_new_store(&u->conf, u->store != NULL ? store_location(u->store) : NULL,
 	    &err)) == NULL) {
 		fprintf(stderr, "tfdrift: %s\n", err);
 		free(err);
@@ -439,7 +439,7 @@ ui_dashboard(const struct ui_opts *o)
 	u->store_label = u->store != NULL ? (u->demo_dir != NULL ?
 	    xasprintf("%s (the demo's own, removed when it ends; --store PATH keeps one)",
 	    store_path(u->store)) : xstrdup(store_path(u->store))) :
-	    xstrdup(storepath != NULL ? storepath : u->conf.store);
+	    store_display(storepath != NULL ? storepath : u->conf.store);
 	evlog_init(&u->events, 200000);
 	ui_views_init(u);
 	/* The demo's morning passes in a minute: its timeline starts at 10 s buckets. */

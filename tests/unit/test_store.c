@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "finding.h"
@@ -27,6 +28,10 @@
 #define HOUR 3600000LL
 
 static char tmpdir[256];
+/* `test_store --pg`: the cases that need no file run on PostgreSQL, each in a schema of its
+ * own of the database TFDRIFT_TEST_PG_STORE_URI names (tests/pg/test_store_pg.sh starts a
+ * cluster and gives the password in PGPASSWORD). */
+static const char *pg_uri;
 
 static void
 skip(const char *what, const char *why)
@@ -35,10 +40,58 @@ skip(const char *what, const char *why)
 	printf("ok %d - %s # SKIP %s\n", tap_n, what, why);
 }
 
+/* Run sql on PostgreSQL at uri: the first value of the first row (heap; "" for none), or
+ * NULL on an error. */
+static char *
+pg_query(const char *uri, const char *sql)
+{
+	PGconn *c = PQconnectdb(uri);
+	PGresult *r;
+	char *v = NULL;
+
+	if (PQstatus(c) == CONNECTION_OK) {
+		PQclear(PQexec(c, "SET client_min_messages = warning"));
+		r = PQexec(c, sql);
+		if (PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK)
+			v = xstrdup(PQntuples(r) > 0 && !PQgetisnull(r, 0, 0) ? PQgetvalue(r, 0, 0) : "");
+		else
+			diag("%s: %s", sql, PQresultErrorMessage(r));
+		PQclear(r);
+	} else
+		diag("%s", PQerrorMessage(c));
+	PQfinish(c);
+	return v;
+}
+
 static char *
 tpath(const char *name)
 {
-	return xasprintf("%s/%s", tmpdir, name);
+	char schema[64], *sql, *r;
+	size_t i;
+
+	if (pg_uri == NULL)
+		return xasprintf("%s/%s", tmpdir, name);
+	/* A schema of its own: "triage.db" is t_triage_db. */
+	snprintf(schema, sizeof schema, "t_%s", name);
+	for (i = 0; schema[i] != '\0'; i++)
+		if (!((schema[i] >= 'a' && schema[i] <= 'z') || (schema[i] >= '0' && schema[i] <= '9')))
+			schema[i] = '_';
+	sql = xasprintf("DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", schema, schema);
+	free(pg_query(pg_uri, sql));
+	free(sql);
+	r = xasprintf("%s%soptions=-csearch_path%%3D%s", pg_uri, strchr(pg_uri, '?') ? "&" : "?",
+	    schema);
+	return r;
+}
+
+/* Run SQL on the store's own database, whichever back end. */
+static void
+q_exec(struct store *st, const char *sql)
+{
+	if (pg_uri != NULL)
+		free(pg_query(store_location(st), sql));
+	else
+		sqlite3_exec(store_sqlite(st), sql, NULL, NULL, NULL);
 }
 
 static int
@@ -213,6 +266,13 @@ q_int(struct store *st, const char *sql)
 	sqlite3_stmt *s;
 	int64_t v = -1;
 
+	if (pg_uri != NULL) {
+		char *t = pg_query(st != NULL ? store_location(st) : pg_uri, sql);
+
+		v = t == NULL ? -2 : *t == '\0' ? -1 : strtoll(t, NULL, 10);
+		free(t);
+		return v;
+	}
 	if (sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL) != SQLITE_OK)
 		return -2;
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -234,6 +294,8 @@ q_text(struct store *st, const char *sql)
 	sqlite3_stmt *s;
 	char *v = NULL;
 
+	if (pg_uri != NULL)
+		return pg_query(store_location(st), sql);
 	if (sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL) != SQLITE_OK)
 		return NULL;
 	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL)
@@ -474,9 +536,9 @@ test_upsert(void)
 	finding_list_clear(&back);
 
 	/* A stored row that no longer parses is reported, not dropped silently or fatal. */
-	sqlite3_exec(store_sqlite(st), "INSERT INTO findings (id, first_seen, last_seen, event_time, kind, "
+	q_exec(st, "INSERT INTO findings (id, first_seen, last_seen, event_time, kind, "
 	    "severity) VALUES ('broken', 1, 1, 5, 'modified', 'low');"
-	    "INSERT INTO finding_bodies (id, json) VALUES ('broken', '{\"id\": 7')", NULL, NULL, NULL);
+	    "INSERT INTO finding_bodies (id, json) VALUES ('broken', '{\"id\": 7')");
 	rc = store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &back, &err);
 	ok(rc == 1 && back.n == 2 && contains(err, "finding broken") && contains(err, path),
 	    "an unreadable row is skipped and reported: %s", err);
@@ -484,16 +546,16 @@ test_upsert(void)
 	err = NULL;
 	finding_list_clear(&back);
 	/* A row whose body is missing (schema 8 keeps it apart): the same. */
-	sqlite3_exec(store_sqlite(st), "DELETE FROM finding_bodies WHERE id = 'broken';"
+	q_exec(st, "DELETE FROM finding_bodies WHERE id = 'broken';"
 	    " INSERT INTO findings (id, first_seen, last_seen, event_time, kind, severity)"
-	    " VALUES ('bodiless', 1, 1, 6, 'modified', 'low')", NULL, NULL, NULL);
+	    " VALUES ('bodiless', 1, 1, 6, 'modified', 'low')");
 	rc = store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &back, &err);
 	ok(rc == 2 && back.n == 2 && contains(err, "finding broken") && contains(err, "no JSON"),
 	    "rows without a body are skipped and reported: %s", err);
 	free(err);
 	err = NULL;
 	finding_list_clear(&back);
-	sqlite3_exec(store_sqlite(st), "DELETE FROM findings WHERE id = 'bodiless'", NULL, NULL, NULL);
+	q_exec(st, "DELETE FROM findings WHERE id = 'bodiless'");
 
 	/* Prefix lookup. */
 	f = l.v[0];
@@ -2285,10 +2347,151 @@ test_events_seen(void)
 	free(path);
 }
 
+/* ---- PostgreSQL only (test_store --pg) ---- */
+
+/* The URI of the cluster's test database with another password (TFDRIFT_TEST_PG_URI has
+ * the right one), or NULL. */
+static char *
+uri_with_password(const char *pw)
+{
+	const char *u = getenv("TFDRIFT_TEST_PG_URI"), *colon, *at;
+
+	if (u == NULL || (colon = strchr(u + 13, ':')) == NULL || (at = strchr(colon, '@')) == NULL)
+		return NULL;
+	return xasprintf("%.*s%s%s", (int)(colon + 1 - u), u, pw, at);
+}
+
+static void
+test_pg(void)
+{
+	char *path = tpath("pg.db"), *err = NULL, *v = NULL, *u;
+	const char *pw = getenv("TFDRIFT_TEST_PG_PASSWORD");
+	struct store *a = NULL, *b = NULL, *st = NULL;
+	int i, got;
+	pid_t kid[2];
+
+	ok(store_open(path, 0, &a, &err) == 0 && strcmp(store_backend(a), "postgresql") == 0,
+	    "a PostgreSQL store opens: %s", err ? err : "");
+	is_int(q_int(a, "SELECT value FROM meta WHERE key = 'schema_version'"), STORE_SCHEMA_VERSION,
+	    "its schema version is in the meta table");
+	ok(store_sqlite(a) == NULL, "it has no SQLite connection");
+	ok(store_open(path, STORE_NOCREATE, &b, &err) == 0, "a second connection: %s", err ? err : "");
+	ok(store_fd(a) >= 0, "store_fd gives the connection's socket");
+	is_int(store_changed(a), 0, "nothing changed yet");
+	ok(store_cursor_set(a, "c", "1", &err) == 0, "a write of its own");
+	is_int(store_changed(a), 0, "its own write is not a change by another");
+	ok(store_cursor_set(b, "c", "2", &err) == 0, "another connection writes");
+	for (i = 0, got = 0; i < 100 && got == 0; i++) {
+		struct timespec ts = { 0, 10000000L };
+
+		if ((got = store_changed(a)) == 0)
+			nanosleep(&ts, NULL);
+	}
+	is_int(got, 1, "store_changed sees it (within %d ms)", i * 10);
+	is_int(store_changed(a), 0, "once");
+	ok(store_cursor_get(a, "c", &v, &err) == 1 && v != NULL && strcmp(v, "2") == 0,
+	    "and reads the other's value");
+	free(v);
+	/* A connection killed by the server: the next write reconnects. */
+	free(pg_query(store_location(b), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+	    " WHERE application_name = 'tfdrift'"));
+	ok(store_cursor_set(a, "c", "3", &err) == 0, "a write after the server dropped the "
+	    "connection reconnects: %s", err ? err : "");
+	store_close(b);
+	b = NULL;
+
+	/* Written by a newer tfdrift: refused. */
+	q_exec(a, "UPDATE meta SET value = '99' WHERE key = 'schema_version'");
+	store_close(a);
+	ok(store_open(path, 0, &st, &err) == -1 && st == NULL && contains(err, "newer tfdrift") &&
+	    contains(err, "99"), "a store of a newer schema is refused: %s", err ? err : "");
+	free(err);
+	err = NULL;
+	ok(store_open(path, STORE_RDONLY, &st, &err) == -1 && contains(err, "newer tfdrift"),
+	    "read-only too");
+	free(err);
+	err = NULL;
+	free(path);
+
+	path = tpath("none.db");
+	ok(store_open(path, STORE_NOCREATE, &st, &err) == -1 && contains(err, "no store there yet"),
+	    "STORE_NOCREATE on an empty database: %s", err ? err : "");
+	free(err);
+	err = NULL;
+	ok(store_open(path, STORE_RDONLY, &st, &err) == -1, "read-only neither");
+	free(err);
+	err = NULL;
+	is_int(q_int(NULL, "SELECT count(*) FROM information_schema.tables WHERE table_schema ="
+	    " 't_none_db'"), 0, "and nothing was created");
+
+	/* Two processes creating one store at once (the advisory lock): both open it. */
+	free(path);
+	path = tpath("race.db");
+	fflush(stdout);
+	for (i = 0; i < 2; i++)
+		if ((kid[i] = fork()) == 0) {
+			struct store *k = NULL;
+
+			_exit(store_open(path, 0, &k, NULL) == 0 && store_schema_version(k) ==
+			    STORE_SCHEMA_VERSION ? 0 : 1);
+		}
+	for (i = 0, got = 0; i < 2; i++) {
+		int ws = 0;
+
+		waitpid(kid[i], &ws, 0);
+		got += WIFEXITED(ws) && WEXITSTATUS(ws) == 0;
+	}
+	is_int(got, 2, "two processes creating the same store at once both open it");
+
+	/* The password is never shown; a wrong one says what to check. */
+	if (pw == NULL || (u = uri_with_password(pw)) == NULL) {
+		skip("a URI with a password", "no TFDRIFT_TEST_PG_URI");
+		skip("masked", "no TFDRIFT_TEST_PG_URI");
+		skip("a wrong password", "no TFDRIFT_TEST_PG_URI");
+		skip("wrong password message", "no TFDRIFT_TEST_PG_URI");
+	} else {
+		ok(store_open(u, 0, &st, &err) == 0, "a URI with its password opens: %s",
+		    err ? err : "");
+		ok(st != NULL && strstr(store_path(st), pw) == NULL &&
+		    contains(store_path(st), "tfdrift_test:REDACTED@"), "store_path masks it: %s",
+		    st ? store_path(st) : "");
+		store_close(st);
+		st = NULL;
+		free(u);
+		u = uri_with_password("Wr0ngSecret");
+		ok(store_open(u, 0, &st, &err) == -1, "a wrong password is refused");
+		ok(err != NULL && strstr(err, "Wr0ngSecret") == NULL && strstr(err, pw) == NULL &&
+		    contains(err, "refused the login") && contains(err, "user tfdrift_test") &&
+		    contains(err, "127.0.0.1") && contains(err, "PGPASSWORD"),
+		    "saying who, where and what to check, without the password: %s", err ? err : "");
+		free(err);
+		err = NULL;
+		free(u);
+	}
+	free(path);
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	const char *base = getenv("TMPDIR");
+
+	if (argc > 1 && strcmp(argv[1], "--pg") == 0) {
+		if ((pg_uri = getenv("TFDRIFT_TEST_PG_STORE_URI")) == NULL || *pg_uri == '\0') {
+			printf("1..0 # SKIP no TFDRIFT_TEST_PG_STORE_URI (tests/pg/test_store_pg.sh)\n");
+			return 77;
+		}
+		unsetenv("TFDRIFT_NOW");
+		test_upsert();
+		test_resolutions();
+		test_triage();
+		test_count_status();
+		test_scope_values();
+		test_freezes();
+		test_apply_resolved();
+		test_pg();
+		return done_testing();
+	}
 
 	snprintf(tmpdir, sizeof tmpdir, "%s/tfdrift-store.XXXXXX", base && *base ? base : "/tmp");
 	if (mkdtemp(tmpdir) == NULL) {
