@@ -971,38 +971,19 @@ ctx_service(struct ctx *x, const char *id, const char *host, const char *region,
 }
 
 /* A request retried `attempts` times on transport errors, 5xx and throttling (not on a body
- * over the size cap or an abort: http_retryable). */
+ * over the size cap or an abort: http_retryable), the last answer handed over (http_call). */
 static int
 http_try(struct ctx *x, const struct http_req *rq, struct http_resp *rs, int attempts, char **err)
 {
-	int i, rc = -1;
+	struct http_req r = *rq;
+	struct http_retry rp;
 
-	for (i = 1; i <= attempts; i++) {
-		char *e = NULL;
-
-		if (i > 1) {
-			int64_t d = http_backoff_ms((unsigned)i - 1, 100, 1000, rs->retry_after);
-			struct timespec ts = { (time_t)(d / 1000), (long)(d % 1000) * 1000000L };
-
-			http_resp_free(rs);
-			nanosleep(&ts, NULL);
-		}
-		rc = http_do(ctx_http(x), rq, rs, &e);
-		if (rc == 0 && !http_retryable(rs)) {
-			free(e);
-			return 0;
-		}
-		if (i == attempts || !http_retryable(rs)) {
-			if (rc != 0 && err != NULL) {
-				free(*err);
-				*err = e;
-			} else
-				free(e);
-			return rc;
-		}
-		free(e);
-	}
-	return rc;
+	memset(&rp, 0, sizeof rp);
+	rp.attempts = attempts > 0 ? (unsigned)attempts : 1;
+	rp.base_ms = 100;
+	rp.cap_ms = 1000;
+	rp.hand_over_last = 1;
+	return http_call(ctx_http(x), &r, rs, &rp, err) == 0 ? 0 : -1;
 }
 
 /* ---- STS ---- */

@@ -59,6 +59,33 @@ void aws_creds_invalidate(struct aws_creds *c);
  * aws_creds_get that changes the source, or aws_creds_free. */
 const char *aws_creds_source(struct aws_creds *c);
 
+/* ---- aws_call: one signed AWS request, with retries and the expired-token refresh ----
+ * http_call (http.h) with the keys of creds fetched before every attempt and wiped after it,
+ * SigV4 for region and service. A response that says the session token expired
+ * (ExpiredToken, ExpiredTokenException, TokenRefreshRequired, in the body or the error
+ * header) drops the cached keys (aws_creds_invalidate) and sends the request again at once
+ * with new ones: once per call, counted in retry.retries, not an attempt. When the new keys
+ * are expired too, the response goes to the caller's judge; if that refuses it, its message
+ * gets " (refreshed once; the new keys are expired too)". The caller's retry policy, hooks
+ * (its prepare runs before the keys are fetched: a rate limit) and counters are in `retry`;
+ * a judge of NULL hands over every response that is not retryable. Keys that cannot be had
+ * end the call HTTP_END_PREPARE with "no AWS credentials: ..." (the chain's own message
+ * when it says that already). Secrets are never in a message. */
+struct aws_call {
+	struct aws_creds *creds;
+	const char *region, *service;   /* SigV4 scope */
+	const char *ca_file;            /* aws_ca_bundle's, or NULL */
+	struct http_retry retry;        /* policy, hooks, counters; out: end, attempt */
+	/* out */
+	char access_key_id[128];        /* the last attempt's (not a secret; "" before one) */
+	int refreshed;                  /* the keys were refreshed during the call */
+};
+/* http_call's return: 0 with *rs, -1 with *err, -2 stopping. */
+int aws_call(struct http *h, struct aws_call *c, struct http_req *rq, struct http_resp *rs,
+    char **err);
+/* Does this response say the session token expired? */
+int aws_expired_token(const struct http_resp *rs);
+
 /* The region a caller should use when its configuration names none: AWS_REGION, then
  * AWS_DEFAULT_REGION, then the profile's `region` in the config file (profile NULL: the
  * selected one, see aws_creds_opts), else NULL. Heap string. */

@@ -72,6 +72,11 @@ const struct cli_opt cli_opts_watch[] = {
 	{ 0, "since", "T", NULL, "backfill from T from the polled sources (its own cursors:\n"
 	  "a restart resumes it; the live cursors do not move); T as for scan" },
 	{ 0, "until", "T", NULL, "the backfill's end" },
+	{ 0, "lease-ttl", "DURATION", NULL, "workers sharing the store: a poller's lease lasts\n"
+	  "this long (default 30s), renewed every half of it; another\n"
+	  "worker takes over a dead one's within that" },
+	{ 0, "metrics", "ADDR", NULL, "serve Prometheus /metrics, /healthz and /readyz on\n"
+	  "HOST:PORT (127.0.0.1:9464; metrics.listen in the config)" },
 	O_CONFIG, O_MAPS, O_HELP, O_END
 };
 

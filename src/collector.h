@@ -25,6 +25,12 @@ struct collector_ops {
 	/* Poll once, every page, and return (`watch --once`). */
 	int (*poll_once)(void *impl, const struct source_sink *sink);
 	void (*free)(void *impl);       /* may be NULL */
+	/* A poller that several workers on one store share (engine_set_lease): an instance
+	 * runs only while this worker holds the lease named after it. reset (may be NULL)
+	 * forgets where it was, so that it reads its cursor again when it next runs (another
+	 * worker may have moved it meanwhile). */
+	int leased;
+	void (*reset)(void *impl);
 };
 
 /* One live source: an instance of a collector kind. */

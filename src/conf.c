@@ -16,6 +16,7 @@
 #include "store.h"
 #include "freeze.h"
 #include "http.h"
+#include "metrics.h"
 #include "paging.h"
 #include "util.h"
 #include "yamlutil.h"
@@ -615,6 +616,8 @@ static void load_sources(struct conf *c, struct ydoc *d, yaml_node_t *v, char **
     size_t *nerrs);
 static void load_outputs(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs,
     size_t *nerrs);
+static void load_metrics(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs,
+    size_t *nerrs);
 
 static void
 load_root(struct conf *c, struct ydoc *d, char ***errs, size_t *nerrs)
@@ -630,14 +633,15 @@ load_root(struct conf *c, struct ydoc *d, char ***errs, size_t *nerrs)
 		    "'option: value' lines, not %s", ynode_kind(root));
 		return;
 	}
-	names = xcalloc(TF_ARRLEN(options) + 2, sizeof *names);
-	first = xcalloc(TF_ARRLEN(options) + 2, sizeof *first);
+	names = xcalloc(TF_ARRLEN(options) + 3, sizeof *names);
+	first = xcalloc(TF_ARRLEN(options) + 3, sizeof *first);
 	for (i = 0; i < TF_ARRLEN(options); i++)
 		names[i] = options[i].name;
 	names[i] = "sources";
 	names[i + 1] = "outputs";
+	names[i + 2] = "metrics";
 	for (i = 0; ymap_pair(d, root, i, &k, &v); i++) {
-		int x = ykey_index(errs, nerrs, d, k, "option", names, TF_ARRLEN(options) + 2,
+		int x = ykey_index(errs, nerrs, d, k, "option", names, TF_ARRLEN(options) + 3,
 		    first);
 
 		if (x < 0)
@@ -646,6 +650,8 @@ load_root(struct conf *c, struct ydoc *d, char ***errs, size_t *nerrs)
 			load_sources(c, d, v, errs, nerrs);
 		else if ((size_t)x == TF_ARRLEN(options) + 1)
 			load_outputs(c, d, v, errs, nerrs);
+		else if ((size_t)x == TF_ARRLEN(options) + 2)
+			load_metrics(c, d, v, errs, nerrs);
 		else
 			load_option(c, &options[x], d, v, errs, nerrs);
 	}
@@ -708,6 +714,8 @@ conf_free(struct conf *c)
 	conf_outputs_clear(c->outputs, c->noutputs);
 	c->outputs = NULL;
 	c->noutputs = 0;
+	free(c->metrics_listen);
+	c->metrics_listen = NULL;
 	free(c->path);
 	c->path = NULL;
 	free(c->event_maps_default);
@@ -2033,6 +2041,60 @@ load_outputs(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs, size_
 }
 
 
+/* `metrics: {listen: ADDR}`: where `watch` serves /metrics, /healthz and /readyz; an empty
+ * mapping or null turns it off. */
+static void
+load_metrics(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs, size_t *nerrs)
+{
+	static const char *const keys[] = { "listen" };
+	yaml_node_t *k, *lv, *first[TF_ARRLEN(keys)] = { 0 };
+	char *addr = NULL, *host = NULL, *why = NULL;
+	unsigned port;
+	size_t i;
+
+	if (ynode_is_null(v)) {
+		free(c->metrics_listen);
+		c->metrics_listen = NULL;
+		return;
+	}
+	if (!ynode_is_map(v)) {
+		yerr_type(errs, nerrs, d, v, "metrics", "a mapping (listen: 127.0.0.1:9464)");
+		return;
+	}
+	for (i = 0; ymap_pair(d, v, i, &k, &lv); i++) {
+		if (src_key(d, k, "metrics", keys, TF_ARRLEN(keys), first, errs, nerrs) < 0)
+			continue;
+		free(addr);
+		if ((addr = freeze_scalar(d, lv, "metrics", "listen", errs, nerrs)) == NULL)
+			return;
+		if (metrics_addr_parse(addr, &host, &port, &why) != 0) {
+			yerr_add(errs, nerrs, d, lv, "metrics: listen: %s", why);
+			free(why);
+			free(addr);
+			return;
+		}
+		free(host);
+	}
+	free(c->metrics_listen);
+	c->metrics_listen = addr;
+}
+
+static void
+dump_metrics(const struct conf *c, FILE *fp)
+{
+	fputc('\n', fp);
+	dump_comment(fp, "Prometheus metrics and health for `watch` (`watch --metrics` overrides "
+	    "it): listen: HOST:PORT serves /metrics, /healthz and /readyz there (doc/metrics.md). "
+	    "Absent or {}: off.");
+	if (c->metrics_listen == NULL) {
+		fputs("metrics: {}\n", fp);
+		return;
+	}
+	fputs("metrics:\n  listen: ", fp);
+	dump_string(fp, c->metrics_listen);
+	fputc('\n', fp);
+}
+
 /* sources: as block YAML that loads back. */
 static void
 dump_sources(const struct conf *c, FILE *fp)
@@ -2169,6 +2231,7 @@ conf_dump(const struct conf *c, FILE *fp)
 		}
 	}
 	dump_outputs(c, fp);
+	dump_metrics(c, fp);
 	dump_sources(c, fp);
 }
 

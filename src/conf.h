@@ -119,6 +119,7 @@ struct conf {
 	/* The dashboard's columns by default (empty: the built-in ones); `:columns` keeps its
 	 * changes in the store. */
 	struct strlist findings_columns, events_columns, actors_columns;
+	char *metrics_listen;              /* `metrics: {listen: ADDR}`: watch --metrics; NULL off */
 };
 
 /* CT_FREEZE_WINDOWS: a list of mappings {name, start, end, accounts, projects, regions,

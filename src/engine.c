@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -36,6 +38,18 @@ struct slot {
 	/* The detector's thread only (or before the threads start). */
 	int keeps_held;                 /* it checkpoints: its held entries go to the store */
 	char *held_saved;               /* the held list as last saved or restored; NULL none */
+	/* Its lease (engine_set_lease), guarded by e->mu; times on the lease clock. */
+	int lheld;                      /* this worker holds it */
+	int llost;                      /* lost while running: the collector stops */
+	int lrunning;                   /* the collector polls under it */
+	int lwaiting;                   /* the collector waits for it */
+	int ltried;                     /* the lease thread tried since the collector waits */
+	int lfailed;                    /* that try failed (a store error) */
+	int64_t lexpires;               /* the held lease's expiry */
+	char *llost_why;                /* why it was lost, until it is taken again */
+	int lstood_by;                  /* a try found it another's since the collector ran */
+	int64_t lnext;                  /* the lease thread's next renewal or try */
+	_Atomic uint64_t throttles;     /* http_count_throttles on its thread */
 };
 
 /* A collector's cursor, saved by the engine thread once it reaches it in the queue. */
@@ -45,7 +59,7 @@ struct cursor_req {
 	char *err;
 };
 
-enum qkind { Q_EVENT = 0, Q_FLUSH, Q_WATERMARK, Q_CURSOR };
+enum qkind { Q_EVENT = 0, Q_FLUSH, Q_WATERMARK, Q_CURSOR, Q_LEASE };
 
 /* One queue entry: a collector's event or marker. */
 struct qitem {
@@ -95,6 +109,17 @@ struct engine {
 	pthread_t th;
 	int started;
 	int restored;                   /* the held lists were read from the store */
+
+	/* Leases (engine_set_lease): the lease thread's own connection, under lease_mu. */
+	char *lease_holder;
+	int64_t lease_ttl, lease_hb;
+	struct store *lease_store;
+	pthread_mutex_t lease_mu;
+	pthread_cond_t lease_cv;        /* under mu: a lease taken, tried, wanted, or a stop */
+	pthread_t lease_th;
+	int lease_started;
+	int lease_stop;                 /* under mu */
+	struct engine_hooks hooks;
 };
 
 struct engine *
@@ -115,6 +140,8 @@ engine_new(struct detector *det, struct store *store, size_t queue_cap,
 	compat_cond_init_mono(&e->stop_cv);
 	compat_cond_init_mono(&e->saved_cv);
 	compat_cond_init_mono(&e->done_cv);
+	compat_cond_init_mono(&e->lease_cv);
+	pthread_mutex_init(&e->lease_mu, NULL);
 	return e;
 }
 
@@ -157,9 +184,15 @@ deliver(struct engine *e, struct finding_list *l)
 static int
 save_held(struct engine *e, struct slot *s, char **err)
 {
-	char *text = detector_held_save(e->det, input_of(s)), *key, *why = NULL;
-	int rc;
+	char *text, *key, *why = NULL;
+	int rc, held;
 
+	pthread_mutex_lock(&e->mu);
+	held = e->lease_holder == NULL || !e->col[s->idx]->ops->leased || s->lheld;
+	pthread_mutex_unlock(&e->mu);
+	if (!held)
+		return 0;       /* another worker polls it: its list is that worker's to save */
+	text = detector_held_save(e->det, input_of(s));
 	if (text == NULL ? s->held_saved == NULL :
 	    s->held_saved != NULL && strcmp(text, s->held_saved) == 0) {
 		free(text);
@@ -210,12 +243,23 @@ checkpoint(struct engine *e, struct slot *s, const char *name, const char *value
 	char *key;
 	int rc;
 
+	if (e->hooks.checkpoint != NULL)
+		e->hooks.checkpoint(e->hooks.ctx, e->col[s->idx]->name);
 	s->keeps_held = 1;
 	pthread_mutex_lock(&e->store_mu);
 	rc = save_held(e, s, err);
 	if (rc == 0) {
 		key = xasprintf("%s/%s", e->col[s->idx]->name, name);
-		rc = store_cursor_set(e->store, key, value, err);
+		if (e->lease_holder != NULL && e->col[s->idx]->ops->leased) {
+			/* Only while this worker holds its lease (in the same transaction). */
+			rc = store_lease_cursor_set(e->store, e->col[s->idx]->name, e->lease_holder,
+			    store_lease_now_ms(), key, value, err);
+			if (rc == 0)
+				tf_err(err, "the cursor was not saved: this worker's lease on it ended "
+				    "(another worker polls it now)");
+			rc = rc == 1 ? 0 : -1;
+		} else
+			rc = store_cursor_set(e->store, key, value, err);
 		free(key);
 	}
 	pthread_mutex_unlock(&e->store_mu);
@@ -243,6 +287,8 @@ process(struct engine *e, struct slot *s, struct event *ev)
 		e->cons.event(e->cons.ctx, ev, why, own.v, own.n);
 	pthread_mutex_lock(&e->mu);
 	e->events++;
+	if ((unsigned)why < ND__COUNT)
+		s->status.outcomes[why]++;
 	pthread_mutex_unlock(&e->mu);
 	deliver(e, &own);
 }
@@ -303,15 +349,11 @@ drain_end(struct engine *e)
 /* Before the first event: hold again what each collector held when it last checkpointed
  * (a crash, or a stop, between an operation's last entry and its first). */
 static void
-restore_held(struct engine *e)
+restore_slot(struct engine *e, struct slot *s)
 {
-	size_t i;
+	size_t i = s->idx;
 
-	if (e->restored || e->store == NULL)
-		return;
-	e->restored = 1;
-	for (i = 0; i < e->ncol; i++) {
-		struct slot *s = &e->slots[i];
+	{
 		char *key = held_key(e, s), *text = NULL, *err = NULL;
 		int n;
 
@@ -320,6 +362,7 @@ restore_held(struct engine *e)
 		pthread_mutex_unlock(&e->store_mu);
 		free(key);
 		if (n == 1 && (n = detector_held_restore(e->det, input_of(s), text, &err)) > 0) {
+			free(s->held_saved);
 			s->held_saved = text;
 			s->keeps_held = 1;
 			text = NULL;
@@ -337,6 +380,21 @@ restore_held(struct engine *e)
 		free(err);
 		free(text);
 	}
+}
+
+static void
+restore_held(struct engine *e)
+{
+	size_t i;
+
+	if (e->restored || e->store == NULL)
+		return;
+	e->restored = 1;
+	for (i = 0; i < e->ncol; i++)
+		/* A leased one's when this worker takes its lease (Q_LEASE): the list is its
+		 * holder's. */
+		if (e->lease_holder == NULL || !e->col[i]->ops->leased)
+			restore_slot(e, &e->slots[i]);
 }
 
 /* On the detector's thread: the newest index and freeze windows handed over. */
@@ -634,10 +692,10 @@ sink_sleep(void *ctx, int64_t ms)
 	int stop;
 
 	pthread_mutex_lock(&e->mu);
-	while (!e->stop && tf_mono_ms() < at)
+	while (!e->stop && !s->llost && tf_mono_ms() < at)
 		if (compat_cond_wait_until(&e->stop_cv, &e->mu, at) == ETIMEDOUT)
 			break;
-	stop = e->stop;
+	stop = e->stop || s->llost;     /* a lost lease stops it as a stop does */
 	pthread_mutex_unlock(&e->mu);
 	return stop;
 }
@@ -665,9 +723,308 @@ slot_stopping(void *ctx)
 	int stop;
 
 	pthread_mutex_lock(&s->e->mu);
-	stop = s->e->stop;
+	stop = s->e->stop || s->llost;
 	pthread_mutex_unlock(&s->e->mu);
 	return stop;
+}
+
+/* ---- leases ---- */
+
+static int start_thread(pthread_t *th, void *(*fn)(void *), void *arg);
+
+/* The lease's line in s's status (e->mu held). */
+static void lease_status(struct slot *s, int standby, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void
+lease_status(struct slot *s, int standby, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(s->status.lease);
+	va_start(ap, fmt);
+	s->status.lease = xvasprintf(fmt, ap);
+	va_end(ap);
+	s->status.standby = standby;
+}
+
+/* The lease is no longer this worker's: its collector stops (e->mu held). */
+static void
+lease_lose(struct engine *e, struct slot *s, int64_t now, const char *why)
+{
+	s->lheld = 0;
+	s->llost = s->lrunning;
+	s->lnext = now + e->lease_hb;
+	free(s->llost_why);
+	s->llost_why = xstrdup(why);
+	lease_status(s, 1, "standby: lease lost (%s)", why);
+	pthread_cond_broadcast(&e->stop_cv);
+}
+
+static void
+lease_renew(struct engine *e, struct slot *s, int64_t now)
+{
+	const char *name = e->col[s->idx]->name;
+	char *err = NULL;
+	int rc;
+
+	pthread_mutex_lock(&e->lease_mu);
+	rc = store_lease_renew(e->lease_store, name, e->lease_holder, now, e->lease_ttl, &err);
+	pthread_mutex_unlock(&e->lease_mu);
+	pthread_mutex_lock(&e->mu);
+	if (!s->lheld)
+		;               /* released meanwhile */
+	else if (rc == 1) {
+		s->lexpires = now + e->lease_ttl;
+		s->lnext = now + e->lease_hb;
+	} else if (rc == 0)
+		lease_lose(e, s, now, "another worker took it over, or it expired");
+	else {
+		/* Tried again sooner; given up before it expires, so that this worker has
+		 * stopped polling before another may start. */
+		int64_t margin = (e->lease_ttl - e->lease_hb) / 2;
+
+		s->lnext = now + (e->lease_hb / 4 > 0 ? e->lease_hb / 4 : 1);
+		if (store_lease_now_ms() >= s->lexpires - (margin > 0 ? margin : 1)) {
+			char *why = xasprintf("not renewed in time: %s", err);
+
+			lease_lose(e, s, now, why);
+			free(why);
+		}
+	}
+	pthread_mutex_unlock(&e->mu);
+	free(err);
+}
+
+static void
+lease_try(struct engine *e, struct slot *s, int64_t now)
+{
+	const char *name = e->col[s->idx]->name;
+	struct store_lease cur;
+	char *err = NULL;
+	int rc;
+
+	pthread_mutex_lock(&e->lease_mu);
+	rc = store_lease_take(e->lease_store, name, e->lease_holder, now, e->lease_ttl, &cur, &err);
+	/* Its holder on this host is gone (killed): no need to wait for the lease to expire. */
+	if (rc == 0 && store_lease_holder_gone(cur.holder))
+		rc = store_lease_take_over(e->lease_store, name, e->lease_holder, cur.holder, now,
+		    e->lease_ttl, &err);
+	pthread_mutex_unlock(&e->lease_mu);
+	pthread_mutex_lock(&e->mu);
+	s->ltried = 1;
+	s->lfailed = rc < 0;
+	s->lstood_by |= rc != 1;
+	s->lnext = now + e->lease_hb;
+	if (rc == 1) {
+		s->lheld = 1;
+		s->lexpires = now + e->lease_ttl;
+		free(s->llost_why);
+		s->llost_why = NULL;
+		lease_status(s, 0, "polling (lease held by this worker, %s)", e->lease_holder);
+	} else if (rc == 0) {
+		/* Tried again when it expires, if that comes before the next heartbeat. */
+		if (cur.expires_at >= now && cur.expires_at + 1 < s->lnext)
+			s->lnext = cur.expires_at + 1;
+		/* The loss stays said (the status is read once a second). */
+		if (s->llost_why != NULL)
+			lease_status(s, 1, "standby: lease lost (%s); leased by %s", s->llost_why,
+			    cur.holder != NULL ? cur.holder : "another worker");
+		else
+			lease_status(s, 1, "standby: leased by %s", cur.holder != NULL ?
+			    cur.holder : "another worker");
+	} else
+		lease_status(s, 1, "standby: the lease could not be taken: %s", err);
+	pthread_cond_broadcast(&e->lease_cv);
+	pthread_mutex_unlock(&e->mu);
+	store_lease_clear(&cur);
+	free(err);
+}
+
+/* The lease thread: renew what is held, try what the collectors wait for. */
+static void *
+lease_main(void *arg)
+{
+	struct engine *e = arg;
+	size_t i;
+
+	pthread_mutex_lock(&e->mu);
+	while (!e->lease_stop) {
+		int64_t now = store_lease_now_ms(), next = now + e->lease_hb;
+
+		for (i = 0; i < e->ncol; i++) {
+			struct slot *s = &e->slots[i];
+
+			if (!e->col[i]->ops->leased)
+				continue;
+			if (s->lheld && now >= s->lnext) {
+				pthread_mutex_unlock(&e->mu);
+				lease_renew(e, s, now);
+				pthread_mutex_lock(&e->mu);
+			} else if (!s->lheld && s->lwaiting && !e->stop && now >= s->lnext) {
+				pthread_mutex_unlock(&e->mu);
+				lease_try(e, s, now);
+				pthread_mutex_lock(&e->mu);
+			}
+			if ((s->lheld || (s->lwaiting && !e->stop)) && s->lnext < next)
+				next = s->lnext;
+		}
+		if (e->lease_stop)
+			break;
+		now = store_lease_now_ms();
+		if (next > now)
+			compat_cond_wait_until(&e->lease_cv, &e->mu, tf_mono_ms() + (next - now));
+	}
+	pthread_mutex_unlock(&e->mu);
+	return NULL;
+}
+
+/* Give the lease up (a run that ended: anyone may take it at once). */
+static void
+lease_release(struct engine *e, struct slot *s)
+{
+	char *err = NULL;
+	int held;
+
+	pthread_mutex_lock(&e->mu);
+	held = s->lheld;
+	s->lheld = 0;
+	if (held)
+		lease_status(s, 0, "lease released");
+	pthread_mutex_unlock(&e->mu);
+	if (!held)
+		return;
+	pthread_mutex_lock(&e->lease_mu);
+	if (store_lease_release(e->lease_store, e->col[s->idx]->name, e->lease_holder, &err) < 0) {
+		pthread_mutex_lock(&e->mu);
+		lease_status(s, 0, "lease not released (it expires by itself): %s", err);
+		pthread_mutex_unlock(&e->mu);
+	}
+	pthread_mutex_unlock(&e->lease_mu);
+	free(err);
+}
+
+/* A leased collector's thread: wait for the lease, poll while it is held (reading the
+ * cursor again each time it is taken). The lease is released once the engine has decided
+ * what the collector handed over (stop_lease_thread). run_once: poll only when the first
+ * try takes it. */
+static int
+run_leased(struct slot *s, struct collector *c, const struct source_sink *k)
+{
+	struct engine *e = s->e;
+	struct qitem it = { .kind = Q_LEASE };
+	int rc, lost, ran = 0;
+
+	it.from = s;
+	for (;;) {
+		pthread_mutex_lock(&e->mu);
+		s->lwaiting = 1;
+		s->ltried = 0;
+		s->lnext = 0;
+		pthread_cond_broadcast(&e->lease_cv);
+		while (!e->stop && !s->lheld && !(s->once && s->ltried))
+			pthread_cond_wait(&e->lease_cv, &e->mu);
+		s->lwaiting = 0;
+		if (e->stop || !s->lheld) {
+			rc = s->once && s->lfailed ? -1 : 0;
+			if (rc != 0) {
+				free(s->status.last_error);
+				s->status.last_error = xstrdup(s->status.lease);
+				s->status.st.last_error = s->status.last_error;
+				s->status.st.errors++;
+			}
+			pthread_mutex_unlock(&e->mu);
+			return rc;
+		}
+		s->lrunning = 1;
+		/* Another worker polled it meanwhile: the engine catches up with the store
+		 * (upto_ms 1), not when this worker took it at its first try. */
+		it.upto_ms = ran || s->lstood_by;
+		s->lstood_by = 0;
+		pthread_mutex_unlock(&e->mu);
+		if (ran && c->ops->reset != NULL)
+			c->ops->reset(c->impl);      /* another worker may have moved its cursor */
+		ran = 1;
+		enqueue(e, &it);
+		rc = s->once ? c->ops->poll_once(c->impl, k) : c->ops->run(c->impl, k);
+		pthread_mutex_lock(&e->mu);
+		s->lrunning = 0;
+		lost = s->llost;
+		s->llost = 0;
+		pthread_mutex_unlock(&e->mu);
+		if (!lost)
+			return rc;      /* held until the engine has decided what it handed over */
+		if (s->once)
+			return -1;      /* its status says the lease was lost */
+	}
+}
+
+int
+engine_set_lease(struct engine *e, const struct engine_lease_opts *o, char **err)
+{
+	int64_t busy = o->heartbeat_ms / 2;
+
+	if (e->store == NULL)
+		return tf_err(err, "leases need a store");
+	if (o->holder == NULL || o->ttl_ms <= 0 || o->heartbeat_ms <= 0 ||
+	    o->heartbeat_ms >= o->ttl_ms)
+		return tf_err(err, "a lease needs a holder and a heartbeat shorter than its time "
+		    "to live");
+	/* A renewal waits for another writer no longer than half a heartbeat. */
+	if (busy > STORE_BUSY_TIMEOUT_MS)
+		busy = STORE_BUSY_TIMEOUT_MS;
+	if (busy < 10)
+		busy = 10;
+	if (store_open_ex(store_location(e->store), STORE_NOCREATE, (int)busy, &e->lease_store,
+	    err) != 0)
+		return -1;
+	e->lease_holder = xstrdup(o->holder);
+	e->lease_ttl = o->ttl_ms;
+	e->lease_hb = o->heartbeat_ms;
+	return 0;
+}
+
+void
+engine_set_hooks(struct engine *e, const struct engine_hooks *h)
+{
+	e->hooks = *h;
+}
+
+static int
+start_lease_thread(struct engine *e, char **err)
+{
+	size_t i, n = 0;
+	int rc;
+
+	if (e->lease_holder == NULL)
+		return 0;
+	for (i = 0; i < e->ncol; i++)
+		n += e->col[i]->ops->leased != 0;
+	if (n == 0)
+		return 0;
+	if ((rc = start_thread(&e->lease_th, lease_main, e)) != 0)
+		return tf_err(err, "cannot start the lease thread: %s", strerror(rc));
+	e->lease_started = 1;
+	return 0;
+}
+
+/* After the engine thread drained: stop renewing, and release what is held (the held
+ * lists and cursors are saved: another worker may take them at once). */
+static void
+stop_lease_thread(struct engine *e)
+{
+	size_t i;
+
+	if (!e->lease_started)
+		return;
+	pthread_mutex_lock(&e->mu);
+	e->lease_stop = 1;
+	pthread_cond_broadcast(&e->lease_cv);
+	pthread_mutex_unlock(&e->mu);
+	pthread_join(e->lease_th, NULL);
+	e->lease_started = 0;
+	for (i = 0; i < e->ncol; i++)
+		if (e->col[i]->ops->leased)
+			lease_release(e, &e->slots[i]);
 }
 
 static void *
@@ -681,11 +1038,15 @@ collector_main(void *arg)
 	make_sink(s, &k);
 	/* A stop reaches every request of this thread, credential and token fetches included. */
 	tf_thread_stop_set(slot_stopping, s);
-	if (s->once)
+	http_count_throttles(&s->throttles);
+	if (s->e->lease_holder != NULL && c->ops->leased)
+		rc = run_leased(s, c, &k);
+	else if (s->once)
 		rc = c->ops->poll_once(c->impl, &k);
 	else
 		rc = c->ops->run(c->impl, &k);
 	tf_thread_stop_set(NULL, NULL);
+	http_count_throttles(NULL);
 	pthread_mutex_lock(&s->e->mu);
 	s->done = 1;
 	s->failed = rc != 0;
@@ -730,9 +1091,19 @@ engine_main(void *arg)
 		case Q_WATERMARK:
 			decide(e, it.from, it.upto_ms);
 			break;
+		case Q_LEASE:
+			/* This worker took its lease: what the other workers stored, and what its
+			 * last holder held. */
+			if (e->hooks.leased != NULL && it.upto_ms != 0)
+				e->hooks.leased(e->hooks.ctx, e->col[it.from->idx]->name);
+			if (e->store != NULL)
+				restore_slot(e, it.from);
+			break;
 		case Q_CURSOR:
 			it.req->rc = checkpoint(e, it.from, it.req->name, it.req->value, &it.req->err);
 			pthread_mutex_lock(&e->mu);
+			if (it.req->rc == 0)
+				it.from->status.cursor_ms = tf_now_ms();
 			it.req->done = 1;
 			pthread_cond_broadcast(&e->saved_cv);
 			pthread_mutex_unlock(&e->mu);
@@ -793,6 +1164,8 @@ engine_start(struct engine *e, char **err)
 		e->state_started = 1;
 		e->state_ok_ms = tf_now_ms();
 	}
+	if (start_lease_thread(e, err) != 0)
+		return -1;
 	for (i = 0; i < e->ncol; i++) {
 		if ((rc = start_thread(&e->slots[i].th, collector_main, &e->slots[i])) != 0)
 			return tf_err(err, "cannot start the collector %s: %s", e->col[i]->name,
@@ -832,6 +1205,7 @@ mark_late(struct engine *e, const char *limit)
 	e->stop = 1;
 	pthread_cond_broadcast(&e->stop_cv);
 	pthread_cond_broadcast(&e->not_full);
+	pthread_cond_broadcast(&e->lease_cv);
 	for (i = 0; i < e->ncol; i++) {
 		struct engine_status *es = &e->slots[i].status;
 
@@ -859,6 +1233,12 @@ engine_run_once(struct engine *e, int64_t deadline_ms, const char *limit)
 	if ((rc = start_thread(&e->th, engine_main, e)) != 0)
 		tf_fatal("cannot start the engine thread: %s", strerror(rc));
 	e->started = 1;
+	{
+		char *err = NULL;
+
+		if (start_lease_thread(e, &err) != 0)
+			tf_fatal("%s", err);
+	}
 	for (i = 0; i < e->ncol; i++) {
 		e->slots[i].once = 1;
 		if ((rc = start_thread(&e->slots[i].th, collector_main, &e->slots[i])) != 0) {
@@ -902,6 +1282,7 @@ engine_run_once(struct engine *e, int64_t deadline_ms, const char *limit)
 	pthread_mutex_unlock(&e->mu);
 	pthread_join(e->th, NULL);
 	e->started = 0;
+	stop_lease_thread(e);
 	return failed;
 }
 
@@ -926,6 +1307,7 @@ engine_stop(struct engine *e)
 	e->stop = 1;
 	pthread_cond_broadcast(&e->stop_cv);
 	pthread_cond_broadcast(&e->not_full);
+	pthread_cond_broadcast(&e->lease_cv);
 	pthread_mutex_unlock(&e->mu);
 	for (i = 0; i < e->ncol; i++)
 		if (e->slots != NULL && e->slots[i].started) {
@@ -945,6 +1327,7 @@ engine_stop(struct engine *e)
 		pthread_join(e->th, NULL);
 		e->started = 0;
 	}
+	stop_lease_thread(e);
 }
 
 void
@@ -967,6 +1350,8 @@ engine_free(struct engine *e)
 		free(e->col[i]);
 		if (e->slots != NULL) {
 			free(e->slots[i].status.name);
+			free(e->slots[i].status.lease);
+			free(e->slots[i].llost_why);
 			free(e->slots[i].status.last_error);
 			free(e->slots[i].held_saved);
 		}
@@ -977,6 +1362,10 @@ engine_free(struct engine *e)
 		state_index_unref(e->pending_ix);
 	freeze_windows_free(e->pending_fz, e->npending_fz);
 	free(e->state_error);
+	store_close(e->lease_store);
+	free(e->lease_holder);
+	pthread_mutex_destroy(&e->lease_mu);
+	pthread_cond_destroy(&e->lease_cv);
 	pthread_mutex_destroy(&e->mu);
 	pthread_mutex_destroy(&e->store_mu);
 	pthread_cond_destroy(&e->not_empty);
@@ -998,8 +1387,10 @@ engine_statuses(struct engine *e, struct engine_status **out, size_t *n)
 	for (i = 0; i < e->ncol; i++) {
 		v[i] = e->slots[i].status;
 		v[i].late = e->slots[i].late;
+		v[i].throttles = atomic_load(&e->slots[i].throttles);
 		v[i].name = xstrdup(e->slots[i].status.name);
 		v[i].last_error = xstrdup(e->slots[i].status.last_error);
+		v[i].lease = xstrdup(e->slots[i].status.lease);
 		v[i].st.name = v[i].name;
 		v[i].st.last_error = v[i].last_error;
 	}
@@ -1016,6 +1407,7 @@ engine_statuses_free(struct engine_status *s, size_t n)
 	for (i = 0; i < n; i++) {
 		free(s[i].name);
 		free(s[i].last_error);
+		free(s[i].lease);
 	}
 	free(s);
 }

@@ -89,6 +89,39 @@ void engine_refresh_states(struct engine *e);
 /* The last state load's error (heap copy) or NULL, and when the last good load was. */
 char *engine_state_error(struct engine *e, int64_t *last_ok_ms);
 
+/*
+ * Workers: several processes on one store share the leased collectors (struct collector's
+ * leased). Each runs only while this worker holds its lease (store_lease_take, named after
+ * the collector, as its cursors are): a lease thread, on a store connection of its own,
+ * renews the held ones every heartbeat and tries the others (a free, released or expired
+ * lease, or one whose holder on this host is gone); a collector whose lease cannot be
+ * renewed before it expires (less a margin) is stopped as at a stop (its requests abort, its
+ * sleeps return), its cursor is saved only while the lease is held (store_lease_cursor_set),
+ * and it waits for the lease again, then reads its cursor again (reset). A collector whose
+ * run ends (a stop, a backfill done) releases its lease, so another worker takes it at once.
+ * run_once polls the leased collectors it can take and skips the others (standby; not a
+ * failure). Set before engine_start / engine_run_once; needs engine_new's store.
+ */
+#define ENGINE_LEASE_TTL_MS 30000      /* the default: a heartbeat every 15 s */
+struct engine_lease_opts {
+	const char *holder;             /* this worker: store_lease_holder_new() */
+	int64_t ttl_ms;                 /* a lease lasts this long unless renewed */
+	int64_t heartbeat_ms;           /* renewed, and a free lease looked for, this often */
+};
+int engine_set_lease(struct engine *e, const struct engine_lease_opts *o, char **err);
+/* Optional calls on the engine thread (set before engine_start; `watch` sets them), each may
+ * be NULL. checkpoint: a collector's cursor is about to be saved: save first what is kept of
+ * the events before it (the events seen), so that a kill -9 after the cursor loses none.
+ * leased: this worker took a leased collector's lease, before its first event: bring the
+ * detector up to date with what the other workers stored (as at a start). Store calls made
+ * there take engine_store_lock. */
+struct engine_hooks {
+	void (*checkpoint)(void *ctx, const char *collector);
+	void (*leased)(void *ctx, const char *collector);
+	void *ctx;
+};
+void engine_set_hooks(struct engine *e, const struct engine_hooks *h);
+
 /* Ask everything to stop, join the threads (collectors first, then the engine after it
  * drained the queue and decided or saved what the detector holds: nothing handed over is
  * lost). */
@@ -101,6 +134,13 @@ struct engine_status {
 	struct source_status st;        /* st.name and st.last_error point into this entry */
 	char *last_error;               /* without the source's name: shown after or under it */
 	int late;                       /* run_once: stopped at its deadline, not finished */
+	/* Leased collectors (engine_set_lease): "polling (lease held by HOLDER)", "standby:
+	 * leased by HOLDER", ...; NULL for the others. standby: another worker polls it. */
+	char *lease;
+	int standby;
+	uint64_t outcomes[ND__COUNT];   /* its events by what the detector made of them */
+	uint64_t throttles;             /* its requests the server throttled (http_throttled) */
+	int64_t cursor_ms;              /* wall clock of its last cursor saved, 0 none */
 };
 void engine_statuses(struct engine *e, struct engine_status **out, size_t *n);
 void engine_statuses_free(struct engine_status *s, size_t n);

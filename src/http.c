@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -594,6 +595,9 @@ sigv4_own_sign(const struct http_req *rq, const char *method, const char *payloa
 	return 0;
 }
 
+/* The calling thread's throttle counter (http_count_throttles). */
+static _Thread_local _Atomic uint64_t *thread_throttles;
+
 int
 http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **err)
 {
@@ -744,6 +748,8 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 		rc = -1;
 	}
 	trace(rq, rs, rc != 0 && err != NULL ? *err : NULL);
+	if (rc == 0 && thread_throttles != NULL && http_throttled(rs))
+		atomic_fetch_add(thread_throttles, 1);
 	/* Never leave the secret in the handle between requests. */
 	curl_easy_setopt(h->curl, CURLOPT_PASSWORD, NULL);
 	curl_slist_free_all(hdrs);
@@ -754,13 +760,21 @@ http_do(struct http *h, const struct http_req *rq, struct http_resp *rs, char **
 int
 http_retryable(const struct http_resp *rs)
 {
-	const char *b = rs->body.buf != NULL ? rs->body.buf : "";
-
 	/* The same request would download the same oversized body again; a stop is a stop. */
 	if (rs->fail == HTTP_FAIL_TOO_BIG || rs->fail == HTTP_FAIL_ABORTED ||
 	    rs->fail == HTTP_FAIL_TLS)
 		return 0;
-	if (rs->status == 0 || rs->status == 408 || rs->status == 429 || rs->status >= 500)
+	if (rs->status == 0 || rs->status == 408 || rs->status >= 500)
+		return 1;
+	return http_throttled(rs);
+}
+
+int
+http_throttled(const struct http_resp *rs)
+{
+	const char *b = rs->body.buf != NULL ? rs->body.buf : "";
+
+	if (rs->status == 429)
 		return 1;
 	if (rs->amz_error != NULL && (strstr(rs->amz_error, "Throttl") != NULL ||
 	    strstr(rs->amz_error, "RequestLimitExceeded") != NULL ||
@@ -770,6 +784,12 @@ http_retryable(const struct http_resp *rs)
 	    strstr(b, "RequestLimitExceeded") != NULL || strstr(b, "Throttling") != NULL))
 		return 1;
 	return 0;
+}
+
+void
+http_count_throttles(_Atomic uint64_t *counter)
+{
+	thread_throttles = counter;
 }
 
 int64_t
@@ -901,4 +921,125 @@ http_not_api(const struct http_resp *rs, const char *want)
 		return xasprintf("HTTP %ld with HTML, not %s (a proxy or captive portal?)", rs->status,
 		    want);
 	return NULL;
+}
+
+/* ---- one request with retries ---- */
+
+static int
+call_sleep(const struct http_retry *rp, int64_t ms)
+{
+	struct timespec ts;
+
+	if (rp->sleep != NULL)
+		return rp->sleep(rp->ctx, ms);
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+/* End the call with rs freed (and zeroed: a caller may free it again). */
+static int
+call_end(struct http_retry *rp, struct http_resp *rs, enum http_end end, char *msg, char **err)
+{
+	http_resp_free(rs);
+	memset(rs, 0, sizeof *rs);
+	rp->end = end;
+	if (end == HTTP_END_STOPPED && msg == NULL)
+		return -2;
+	if (err != NULL) {
+		free(*err);
+		*err = msg != NULL ? msg : xstrdup("failed");
+	} else
+		free(msg);
+	return end == HTTP_END_STOPPED ? -2 : -1;
+}
+
+int
+http_call(struct http *h, struct http_req *rq, struct http_resp *rs, struct http_retry *rp,
+    char **err)
+{
+	unsigned attempts = rp->attempts ? rp->attempts : 1;
+	int refreshed = 0, rc, pr;
+	char *why = NULL, *e = NULL;
+	enum http_verdict v;
+
+	memset(rs, 0, sizeof *rs);
+	rp->end = HTTP_END_OK;
+	for (rp->attempt = 1;;) {
+		if (rp->prepare != NULL && (pr = rp->prepare(rp->ctx, rq, &e)) != 0) {
+			free(why);
+			return call_end(rp, rs, pr == -2 ? HTTP_END_STOPPED : HTTP_END_PREPARE, e,
+			    err);
+		}
+		if (rp->requests != NULL)
+			(*rp->requests)++;
+		free(why);
+		why = NULL;
+		rc = http_do(h, rq, rs, &e);
+		if (rp->after != NULL)
+			rp->after(rp->ctx, rq, rs);
+		if (rc != 0) {
+			if (rs->fail == HTTP_FAIL_ABORTED)      /* the thread is being stopped */
+				return call_end(rp, rs, HTTP_END_STOPPED, e, err);
+			if (!http_retryable(rs))        /* too big, or TLS: the same again */
+				return call_end(rp, rs, HTTP_END_TRANSPORT, e, err);
+			why = e;
+			e = NULL;
+			v = HTTP_RETRY;
+		} else if (rp->want != NULL && !http_retryable(rs) &&
+		    !(rp->bare_redirect_ok && rs->status >= 300 && rs->status < 400 &&
+		    rs->location == NULL) && !(rp->judged_status != 0 &&
+		    rs->status == rp->judged_status) && (e = http_not_api(rs, rp->want)) != NULL) {
+			/* A redirect or a web page: something between us and the API. */
+			return call_end(rp, rs, HTTP_END_NOT_API, e, err);
+		} else if (rp->judge != NULL)
+			v = rp->judge(rp->ctx, rs, refreshed, &why);
+		else
+			v = http_retryable(rs) ? HTTP_RETRY : HTTP_DONE;
+		if (v == HTTP_REFRESH && refreshed)
+			v = HTTP_FAIL;  /* a judge that asks twice: what it said is the error */
+		switch (v) {
+		case HTTP_DONE:
+			free(why);
+			return 0;
+		case HTTP_FAIL:
+			if (why == NULL)
+				why = xasprintf("HTTP %ld", rs->status);
+			return call_end(rp, rs, HTTP_END_REFUSED, why, err);
+		case HTTP_REFRESH:
+			/* Not an attempt and no backoff: the same request with new credentials. */
+			refreshed = 1;
+			http_resp_free(rs);
+			continue;
+		case HTTP_RETRY:
+			break;
+		}
+		if (why == NULL)
+			why = xasprintf("HTTP %ld", rs->status);
+		if (rp->attempt >= attempts) {
+			if (rp->hand_over_last && rc == 0) {
+				free(why);
+				return 0;
+			}
+			return call_end(rp, rs, HTTP_END_EXHAUSTED, why, err);
+		}
+		if (rp->retries != NULL)
+			(*rp->retries)++;
+		if (rp->on_retry != NULL)
+			rp->on_retry(rp->ctx, why, rp->attempt);
+		{
+			int64_t d = http_backoff_ms(rp->attempt, rp->base_ms, rp->cap_ms,
+			    rc == 0 ? rs->retry_after : NULL);
+
+			http_resp_free(rs);
+			memset(rs, 0, sizeof *rs);
+			if (call_sleep(rp, d)) {
+				free(why);
+				return call_end(rp, rs, HTTP_END_STOPPED, NULL, err);
+			}
+		}
+		rp->attempt++;
+	}
 }

@@ -99,6 +99,11 @@ void http_resp_free(struct http_resp *rs);
  * an abort, not a certificate refused), 408, 429, 5xx, or an AWS throttling error (ThrottlingException,
  * RequestLimitExceeded, ...) in rs. Retry loops ask this after failures too. */
 int http_retryable(const struct http_resp *rs);
+/* Did the server throttle the request (429, AWS Throttling, RequestLimitExceeded)? */
+int http_throttled(const struct http_resp *rs);
+/* Count the calling thread's throttled responses (http_throttled) on *counter from now on
+ * (NULL: stop). The engine sets one per collector thread, for `watch --metrics`. */
+void http_count_throttles(_Atomic uint64_t *counter);
 /* When a response is not the API's answer at all, why, for messages (heap; NULL when it may
  * be): a redirect, named with its target (query secrets redacted) -- "HTTP 302 redirect to
  * https://portal.example/login (tfdrift does not follow redirects: a proxy, a captive portal
@@ -109,6 +114,74 @@ char *http_not_api(const struct http_resp *rs, const char *want);
 /* Backoff before attempt n (1-based) with "full jitter": a random delay in
  * [0, min(cap, base * 2^(n-1))), at least 1 ms. Retry-After (seconds) wins when larger. */
 int64_t http_backoff_ms(unsigned attempt, int64_t base_ms, int64_t cap_ms, const char *retry_after);
+
+/* ---- one request with retries: http_call ----
+ * The loop every API client shares (the state backends, Cloud Logging; aws_call in
+ * aws_creds.h adds SigV4 keys and the expired-token refresh on top): an attempt, then on a
+ * transport failure worth it or a response the judge calls RETRY, a backoff
+ * (http_backoff_ms: full jitter, Retry-After when larger) and another, up to `attempts` in
+ * all. A transport failure no retry helps (a body over the cap, a certificate refused) and a
+ * redirect or web page (http_not_api) end it at once; a stop (the sleep hook, or the thread's
+ * stop check aborting http_do) ends it with -2. A REFRESH verdict (credentials that ran
+ * out) sends the request again at once, once per call: not an attempt, no backoff, and not
+ * in *retries (the judge counts it where its caller does). */
+enum http_verdict {
+	HTTP_DONE,                      /* hand this response to the caller */
+	HTTP_RETRY,                     /* worth another attempt (*why says why) */
+	HTTP_REFRESH,                   /* renew the credentials and send again (once) */
+	HTTP_FAIL,                      /* *why is the error; no retry helps */
+};
+
+/* How an http_call ended (http_retry.end). */
+enum http_end {
+	HTTP_END_OK = 0,                /* 0: a response, in *rs */
+	HTTP_END_PREPARE,               /* the prepare hook failed: *err is its message */
+	HTTP_END_TRANSPORT,             /* a transport failure no retry helps: http_do's message */
+	HTTP_END_NOT_API,               /* a redirect or a web page: http_not_api's message */
+	HTTP_END_REFUSED,               /* the judge said HTTP_FAIL: its message */
+	HTTP_END_EXHAUSTED,             /* every attempt failed: *err is the last reason */
+	HTTP_END_STOPPED,               /* -2: stopping */
+};
+
+struct http_retry {
+	/* policy */
+	unsigned attempts;              /* in all; 0: 1 */
+	int64_t base_ms, cap_ms;        /* backoff (http_backoff_ms) */
+	int hand_over_last;             /* the last attempt's retryable response is handed over
+	                                 * (0) instead of ending HTTP_END_EXHAUSTED */
+	const char *want;               /* what the API sends ("JSON"): a non-retryable response
+	                                 * that is a redirect or a web page ends HTTP_END_NOT_API;
+	                                 * NULL: no such check */
+	int bare_redirect_ok;           /* ... except a 3xx without a Location (S3's wrong region:
+	                                 * the caller's to explain) */
+	long judged_status;             /* ... and except this status (a 401 the judge refreshes) */
+	/* hooks, each may be NULL; ctx is passed to them all */
+	void *ctx;
+	/* Wait ms before a retry; nonzero: stop. NULL: sleep (not interruptible). */
+	int (*sleep)(void *ctx, int64_t ms);
+	/* Before every attempt: set up rq (credentials, a token, a rate limit). 0 go; -1 with
+	 * *err (HTTP_END_PREPARE); -2 stop. */
+	int (*prepare)(void *ctx, struct http_req *rq, char **err);
+	/* After every http_do, whatever it gave (clear keys, count bytes). */
+	void (*after)(void *ctx, struct http_req *rq, const struct http_resp *rs);
+	/* A response arrived (a transport failure never gets here): what to do. refreshed: a
+	 * REFRESH was done already. *why (heap) for RETRY and FAIL; a RETRY without one is
+	 * "HTTP <status>". NULL: HTTP_RETRY when http_retryable, else HTTP_DONE. */
+	enum http_verdict (*judge)(void *ctx, struct http_resp *rs, int refreshed, char **why);
+	/* A retry is about to wait (after attempt `attempt` failed because of why). */
+	void (*on_retry)(void *ctx, const char *why, unsigned attempt);
+	uint64_t *requests;             /* += 1 per http_do, when not NULL */
+	uint64_t *retries;              /* += 1 per retry, when not NULL */
+	/* out */
+	enum http_end end;
+	unsigned attempt;               /* attempts made */
+};
+
+/* Perform rq under rp. 0 with *rs (free it with http_resp_free); -1 with *err (rp->end says
+ * which kind; *rs needs no freeing); -2 stopping (rp->end HTTP_END_STOPPED; *err set only
+ * when http_do was aborted: its message). */
+int http_call(struct http *h, struct http_req *rq, struct http_resp *rs, struct http_retry *rp,
+    char **err);
 
 /* RFC 3986 encoding (unreserved A-Za-z0-9-._~ kept, upper-case hex) of s; with keep_slash,
  * '/' is kept too (S3 key paths). Heap string. */

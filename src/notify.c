@@ -406,13 +406,51 @@ already_sent(struct output *o, const char *id, int resolved)
 	return rc == 1;
 }
 
+/* Several workers on one store: the worker whose claim is written sends the notification
+ * (store_notify_claim, before sending). 1: send it (claimed; or the claim could not be
+ * written, on an older or read-only store: better sent twice than lost, and the cursor then
+ * keeps it), 0: claimed before, by any worker. */
+static int
+claim(struct output *o, const char *id, int resolved, int *claimed)
+{
+	char *err = NULL;
+	int rc;
+
+	*claimed = 0;
+	if (o->store == NULL)
+		return 1;
+	rc = store_notify_claim(o->store, id, o->name, resolved, o->n->holder,
+	    store_lease_now_ms(), &err);
+	if (rc < 0) {
+		char *e = xasprintf("claim not saved (another worker may send it too): %s", err);
+
+		set_error(o, e);
+		free(e);
+		rc = 1;
+	} else if (rc == 0)
+		idset_add(resolved ? &o->sent_res : &o->sent, id);
+	else
+		*claimed = 1;
+	free(err);
+	return rc;
+}
+
+/* Not sent after all: the claim is given up, so that whoever meets it again may send it. */
 static void
-mark_sent(struct output *o, const char *id, int resolved)
+unclaim(struct output *o, const struct item *it, int claimed)
+{
+	if (claimed)
+		store_notify_unclaim(o->store, it->id, o->name, it->resolved, o->n->holder, NULL);
+}
+
+/* Sent: remembered in memory, and unless its claim is in the store, in the cursors. */
+static void
+mark_sent(struct output *o, const char *id, int resolved, int claimed)
 {
 	char t[32], *k, *err = NULL;
 
 	idset_add(resolved ? &o->sent_res : &o->sent, id);
-	if (o->store == NULL)
+	if (o->store == NULL || claimed)
 		return;
 	k = sent_key(o, id, resolved);
 	tf_format_time(tf_now_ms(), t);
@@ -446,17 +484,19 @@ handle(struct output *o, struct item *it)
 {
 	unsigned attempts = 0;
 	char *body, *err = NULL;
+	int claimed;
 
 	if (expired(o)) {
 		COUNT(o, failed, 1);
 		dead_letter(o, it->json, "not delivered before exit (the drain deadline passed)", 0);
 		return;
 	}
-	if (already_sent(o, it->id, it->resolved)) {
+	if (already_sent(o, it->id, it->resolved) || !claim(o, it->id, it->resolved, &claimed)) {
 		COUNT(o, deduped, 1);
 		return;
 	}
 	if (!notify_bucket_take(&o->bucket, tf_mono_ms())) {
+		unclaim(o, it, claimed);        /* held back: it may come again and be sent */
 		COUNT(o, rate_limited, 1);
 		if (o->summary_pending++ == 0)
 			o->summary_due = tf_mono_ms() + RATE_WINDOW_MS;
@@ -465,6 +505,7 @@ handle(struct output *o, struct item *it)
 	if ((body = payload(o, it)) == NULL) {
 		COUNT(o, failed, 1);
 		dead_letter(o, it->json, "internal error: the finding JSON does not parse", 0);
+		unclaim(o, it, claimed);
 		return;
 	}
 	if (deliver(o, body, strlen(body), it->resolved ? "resolution" : "finding", it->id,
@@ -483,11 +524,12 @@ handle(struct output *o, struct item *it)
 			atomic_store(&o->abort_at, at < o->hard_at ? at : o->hard_at);
 		}
 		pthread_mutex_unlock(&o->mu);
-		mark_sent(o, it->id, it->resolved);
+		mark_sent(o, it->id, it->resolved, claimed);
 	} else {
 		COUNT(o, failed, 1);
 		set_error(o, err);
 		dead_letter(o, it->json, err, attempts);
+		unclaim(o, it, claimed);
 	}
 	free(err);
 	free(body);
@@ -627,6 +669,7 @@ notify_new_store(const struct conf *c, const char *store_path, char **err)
 	int rc;
 
 	n->store_path = xstrdup(store_path);
+	n->holder = store_lease_holder_new();
 	if (gethostname(n->hostname, sizeof n->hostname - 1) != 0)
 		n->hostname[0] = '\0';
 	n->o = xcalloc(c->noutputs ? c->noutputs : 1, sizeof *n->o);
@@ -783,6 +826,7 @@ notify_free(struct notifier *n)
 	}
 	free(n->o);
 	free(n->store_path);
+	free(n->holder);
 	free(n);
 }
 

@@ -4,8 +4,10 @@
  * HTTP endpoint, a file of JSON lines, or stdout). Per output: what it is sent (`on:` open
  * findings and/or resolutions: a finding handed over with status resolved is a resolution),
  * filters (min_severity, kinds, rule ids; resolutions too), dedup (a finding id is sent once
- * per output as open and once as resolved; with a store, across restarts too: the store's
- * cursors table keeps "notify/<output>/<id>" and "notify/<output>/<id>/resolved"), a token-bucket
+ * per output as open and once as resolved; with a store, across restarts and workers too: it
+ * is claimed in the store before it is sent, store_notify_claim, and only the worker whose
+ * claim was written sends it; the cursors "notify/<output>/<id>[/resolved]" of older
+ * versions are honoured, and kept when a claim cannot be written), a token-bucket
  * rate limit with one summary message per window, retries with backoff on transport errors,
  * timeouts, 408, 429 and 5xx, and a dead-letter file of JSON lines for what finally fails.
  *

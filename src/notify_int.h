@@ -88,6 +88,7 @@ struct notifier {
 	struct output *o;
 	size_t n;
 	char *store_path;
+	char *holder;                   /* this worker, in its notification claims */
 	char hostname[256];
 	int drained;
 	size_t undelivered;

@@ -11,6 +11,7 @@
 #include "freeze.h"
 #include "store.h"
 #include "store_db.h"
+#include "store_int.h"
 #include "util.h"
 
 /*
@@ -132,6 +133,24 @@ static const struct migration migrations[] = {
 	   * index stays: without it resolving 50,000 of 100,000 findings took 0.1 s less and
 	   * counting them by status, which every scan --store does, 0.1 s more.) */
 	  "DROP INDEX findings_last_seen;" },
+	{ 9, "worker leases and notification claims",
+	  /* Several `watch` workers on one store (store_lease.c): a lease per poller, so that
+	   * one worker at a time polls it, and a claim per notification, made before it is
+	   * sent, so that one worker sends it. Times are ms since the epoch. Both back ends. */
+	  "CREATE TABLE leases ("
+	  " name TEXT PRIMARY KEY,"            /* the poller (its cursors' prefix) */
+	  " holder TEXT NOT NULL,"             /* host:pid:random */
+	  " expires_at BIGINT NOT NULL,"       /* ms; 0: released */
+	  " acquired_at BIGINT NOT NULL,"
+	  " renewed_at BIGINT NOT NULL,"
+	  " epoch BIGINT NOT NULL DEFAULT 1);" /* how many times it was taken */
+	  "CREATE TABLE notify_claims ("
+	  " finding_id TEXT NOT NULL,"
+	  " output TEXT NOT NULL,"
+	  " kind TEXT NOT NULL CHECK (kind IN ('open', 'resolved')),"
+	  " holder TEXT NOT NULL,"
+	  " claimed_at BIGINT NOT NULL,"
+	  " PRIMARY KEY (finding_id, output, kind));" },
 };
 
 /* store_resource_key in SQL (the same text as the index of migration 3, so it is used). */
@@ -2409,4 +2428,55 @@ store_cursor_set(struct store *st, const char *name, const char *value, char **e
 	if (rc != SDB_DONE)
 		return abort_write(st, rc, doing, err);
 	return commit(st, doing, err);
+}
+
+/* ---- the helpers the store's other files share (store_int.h) ---- */
+
+int
+store_i_prep(struct store *st, const char *sql, struct store_stmt **stmt, const char *doing,
+    char **err)
+{
+	return prep(st, sql, stmt, doing, err);
+}
+
+int
+store_i_fail(struct store *st, int rc, const char *doing, int writing, char **err)
+{
+	return db_fail(st, rc, doing, writing, err);
+}
+
+int
+store_i_begin_write(struct store *st, const char *doing, char **err)
+{
+	return begin_write(st, doing, err);
+}
+
+int
+store_i_commit(struct store *st, const char *doing, char **err)
+{
+	return commit(st, doing, err);
+}
+
+int
+store_i_abort_write(struct store *st, int rc, const char *doing, char **err)
+{
+	return abort_write(st, rc, doing, err);
+}
+
+void
+store_i_rollback(struct store *st)
+{
+	rollback(st);
+}
+
+void
+store_i_bind_text(struct store_stmt *s, int i, const char *v)
+{
+	bind_text(s, i, v);
+}
+
+char *
+store_i_col_text(struct store_stmt *s, int i)
+{
+	return col_text(s, i);
 }

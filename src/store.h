@@ -24,7 +24,7 @@
 
 struct freeze_window;
 
-#define STORE_SCHEMA_VERSION 8          /* the newest schema this binary knows */
+#define STORE_SCHEMA_VERSION 9          /* the newest schema this binary knows */
 #define STORE_READABLE_FROM 3           /* older stores than this must be upgraded to be read */
 #define STORE_BUSY_TIMEOUT_MS 5000      /* how long a write waits for another writer */
 
@@ -292,5 +292,61 @@ int store_pref_keys(struct store *st, const char *prefix, struct strlist *out, c
 /* Collector cursors: 1 found (*value heap), 0 none, -1 error. */
 int store_cursor_get(struct store *st, const char *name, char **value, char **err);
 int store_cursor_set(struct store *st, const char *name, const char *value, char **err);
+
+/*
+ * Workers (schema 9, store_lease.c): several `watch` processes on one store share the
+ * pollers. A lease per poller name: one holder (host:pid:random, store_lease_holder_new) at a
+ * time, until expires_at (ms since the epoch, on the workers' clocks: keep them in step with
+ * NTP, far closer than a lease's time to live). The holder renews it every heartbeat; anyone
+ * takes it once it has expired or was released, atomically (one UPDATE ... WHERE it expired:
+ * only the worker whose statement changed the row holds it). Times are passed in (now_ms:
+ * store_lease_now_ms(), the real clock, whatever TFDRIFT_NOW says), so tests control them.
+ */
+struct store_lease {
+	char *name, *holder;            /* heap */
+	int64_t expires_at, acquired_at, renewed_at;
+	int64_t epoch;                  /* how many times it was taken (1 the first time) */
+};
+void store_lease_clear(struct store_lease *l);
+/* A holder id for this process: "host:pid:random" (heap). */
+char *store_lease_holder_new(void);
+/* Is the holder a process of this host that no longer runs (its lease can be taken over at
+ * once: store_lease_take_over)? 0 when it runs, is elsewhere, or the id is not one of ours. */
+int store_lease_holder_gone(const char *holder);
+/* The wall clock in ms (never TFDRIFT_NOW: leases expire in real time). */
+int64_t store_lease_now_ms(void);
+/* Take name for holder until now_ms + ttl_ms: 1 taken (it was free, expired, released, or
+ * holder's already: then renewed, its epoch kept), 0 held by another (*cur, may be NULL,
+ * gets the row), -1 with *err. */
+int store_lease_take(struct store *st, const char *name, const char *holder, int64_t now_ms,
+    int64_t ttl_ms, struct store_lease *cur, char **err);
+/* Take name over from the holder `from` (a worker this one knows is gone: on this host, its
+ * process no longer runs), whatever its expiry: 1 taken, 0 not from's any more, -1 with *err. */
+int store_lease_take_over(struct store *st, const char *name, const char *holder,
+    const char *from, int64_t now_ms, int64_t ttl_ms, char **err);
+/* Renew holder's lease on name until now_ms + ttl_ms: 1 renewed, 0 lost (another holds it,
+ * or it expired at or before now_ms: it is no longer holder's, even if nobody took it yet),
+ * -1 with *err (the caller tries again, and gives the lease up before it expires). */
+int store_lease_renew(struct store *st, const char *name, const char *holder, int64_t now_ms,
+    int64_t ttl_ms, char **err);
+/* Give up holder's lease on name (expires_at 0: anyone takes it at once; the row says who
+ * held it last). 1 released, 0 not holder's, -1 with *err. */
+int store_lease_release(struct store *st, const char *name, const char *holder, char **err);
+/* The lease row of name: 1 found (*out filled; clear it), 0 none, -1 with *err. */
+int store_lease_get(struct store *st, const char *name, struct store_lease *out, char **err);
+/* A collector cursor saved only while holder holds the lease on lease_name (checked in the
+ * same transaction: a worker that lost its lease never moves the shared cursor back).
+ * 1 saved, 0 not saved (the lease is not holder's at now_ms), -1 with *err. */
+int store_lease_cursor_set(struct store *st, const char *lease_name, const char *holder,
+    int64_t now_ms, const char *cursor, const char *value, char **err);
+/* Claim the notification of finding_id to output (resolved: its resolution, else its alert)
+ * for holder, before sending it: 1 claimed (the caller sends it), 0 claimed before (by any
+ * worker, or this one: it is not sent again), -1 with *err. */
+int store_notify_claim(struct store *st, const char *finding_id, const char *output,
+    int resolved, const char *holder, int64_t now_ms, char **err);
+/* Give up holder's claim (its delivery failed: a later run or worker may send it). 1
+ * removed, 0 not holder's, -1 with *err. */
+int store_notify_unclaim(struct store *st, const char *finding_id, const char *output,
+    int resolved, const char *holder, char **err);
 
 #endif

@@ -348,8 +348,9 @@ setup(struct store *st, char **err)
 
 	BE(st)->last_rc = 0;
 	if (!st->conn_ro) {
-		/* Switching to WAL needs the file writable; it stays WAL from then on. */
-		if (prep(st, "PRAGMA journal_mode = WAL", &s, "open it for writing", err) != 0)
+		/* Switching to WAL needs the file writable; it stays WAL from then on. Its prepare
+		 * reads the schema: a damaged one says so as a read-only open does. */
+		if (prep(st, "PRAGMA journal_mode = WAL", &s, "read the schema", err) != 0)
 			return -1;
 		rc = sqlite3_step(s);
 		sqlite3_finalize(s);

@@ -36,6 +36,7 @@
 #include "tfstate.h"
 #include "util.h"
 #include "watch.h"
+#include "watch_metrics.h"
 
 struct watch {
 	struct conf conf;
@@ -62,6 +63,8 @@ struct watch {
 	 * store lock, never inside it). */
 	pthread_mutex_t seen_mu;
 	struct store_seen_buf seen;
+	char *holder;                   /* this worker's lease holder id, or NULL */
+	struct watch_metrics *wm;       /* --metrics, metrics.listen: NULL off */
 	/* SIGHUP (reload()): the state thread reads w->st under st_mu, since a reload swaps it;
 	 * srcconf is the configuration the running sources were built from (NULL: w->conf,
 	 * which the detector, the rules and the outputs keep until a restart). */
@@ -133,6 +136,8 @@ on_findings(void *ctx, struct finding_list *l)
 		}
 		engine_store_unlock(w->eng);
 	}
+	for (i = 0; i < l->n; i++)
+		watch_metrics_finding(w->wm, l->v[i], 1);
 	for (i = 0; i < l->n; i++)
 		if (l->v[i]->status != ST_SUPPRESSED) {
 			finding_list_push(&show, l->v[i]);
@@ -220,6 +225,40 @@ on_flushed(void *ctx, const char *collector)
 	flush_seen(ctx);
 }
 
+/* Before a collector's cursor is saved: the events seen before it first (engine thread). */
+static void
+on_checkpoint(void *ctx, const char *collector)
+{
+	(void)collector;
+	flush_seen(ctx);
+}
+
+/* This worker took a poller's lease (engine thread, before its first event): the detector
+ * tracks what the other workers stored since this one started, as a restart would, so that
+ * an event read again neither opens a finding resolved elsewhere nor a second one beside an
+ * open one. */
+static void
+on_leased(void *ctx, const char *collector)
+{
+	struct watch *w = ctx;
+	struct finding_list l = { 0 };
+	char *err = NULL;
+	size_t i;
+
+	(void)collector;
+	engine_store_lock(w->eng);
+	if (store_load_findings(w->store, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &l, &err) < 0) {
+		fprintf(stderr, "tfdrift: %s: the store's findings not read: %s\n", collector, err);
+		l.n = 0;
+	}
+	engine_store_unlock(w->eng);
+	free(err);
+	for (i = 0; i < l.n; i++)
+		detector_track(w->det, l.v[i]);
+	finding_list_clear(&l);
+	free(l.v);
+}
+
 /* The store's drift so far: what the states read now accept or lost resolves at once (saved),
  * the rest is tracked so that the events to come can resolve it. 0, or -1 after a message. */
 static int
@@ -254,6 +293,7 @@ track_store(struct watch *w, struct state_index *ix)
 		if (prior.v[i]->status == ST_RESOLVED)
 			finding_list_push(&res, prior.v[i]);
 		else {
+			watch_metrics_finding(w->wm, prior.v[i], 0);
 			detector_track(w->det, prior.v[i]);
 			finding_free(prior.v[i]);
 		}
@@ -274,6 +314,7 @@ track_store(struct watch *w, struct state_index *ix)
 			else
 				output_finding_jsonl(stdout, res.v[i]);
 			notify_one(w, tri, res.v[i]);
+			watch_metrics_finding(w->wm, res.v[i], 1);
 		}
 		fflush(stdout);
 		w->printed += res.n;
@@ -347,6 +388,51 @@ report_errors(struct watch *w, char ***shown, size_t *nshown)
 	engine_statuses_free(st, n);
 }
 
+/* Workers: a leased poller's lease state, when it changes, on stderr ("standby: leased by
+ * HOST:PID:ID", "polling (lease held by this worker, ...)", "standby: lease lost (...)"); a
+ * worker that polls from the start says nothing. --once (final): the pollers left to other
+ * workers. */
+static void
+report_leases(struct watch *w, char ***shown, size_t *nshown, int final)
+{
+	struct engine_status *st;
+	size_t n, i;
+
+	engine_statuses(w->eng, &st, &n);
+	if (*nshown < n) {
+		*shown = xreallocarray(*shown, n, sizeof **shown);
+		for (i = *nshown; i < n; i++)
+			(*shown)[i] = NULL;
+		*nshown = n;
+	}
+	for (i = 0; i < n; i++) {
+		const char *l = st[i].lease;
+
+		if (l == NULL || ((*shown)[i] != NULL && strcmp((*shown)[i], l) == 0))
+			continue;
+		if (final ? st[i].standby && st[i].last_error == NULL :
+		    (*shown)[i] != NULL || st[i].standby) {
+			char *m = xasprintf("%s%s", l, final ? " (not polled by this --once)" : "");
+
+			show_error(st[i].name, m);
+			free(m);
+		}
+		free((*shown)[i]);
+		(*shown)[i] = xstrdup(l);
+	}
+	engine_statuses_free(st, n);
+}
+
+static void
+free_shown(char **shown, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(shown[i]);
+	free(shown);
+}
+
 /* The engine's state loader: the states of the last reload. */
 static int
 watch_states_loader(void *ctx, struct state_index **ix, char **err)
@@ -370,15 +456,36 @@ engine_build(struct watch *w, const struct conf *c, struct engine **out)
 	int n;
 
 	engine_set_state_loader(e, watch_states_loader, w, c->state_refresh_ms);
-	if ((n = sources_add(e, c, &w->opts->events, &w->so, &err)) < 0) {
-		fprintf(stderr, "tfdrift: %s\n", err);
-		free(err);
-		engine_free(e);
-		return -1;
+	if ((n = sources_add(e, c, &w->opts->events, &w->so, &err)) < 0)
+		goto fail;
+	if (w->store != NULL) {
+		struct engine_hooks hk = { on_checkpoint, NULL, w };
+
+		engine_set_hooks(e, &hk);
+	}
+	/* Workers: with a writable store, each poller runs in one worker at a time (the same
+	 * holder across reloads: this worker's leases stay its own). */
+	if (w->store != NULL && store_readonly_reason(w->store) == NULL) {
+		struct engine_lease_opts lo;
+		struct engine_hooks hk = { on_checkpoint, on_leased, w };
+
+		if (w->holder == NULL)
+			w->holder = store_lease_holder_new();
+		lo.holder = w->holder;
+		lo.ttl_ms = w->opts->lease_ttl_ms > 0 ? w->opts->lease_ttl_ms : WATCH_LEASE_TTL_MS;
+		lo.heartbeat_ms = lo.ttl_ms / 2;
+		engine_set_hooks(e, &hk);
+		if (engine_set_lease(e, &lo, &err) != 0)
+			goto fail;
 	}
 	w->nsources = (size_t)n;
 	*out = e;
 	return 0;
+fail:
+	fprintf(stderr, "tfdrift: %s\n", err);
+	free(err);
+	engine_free(e);
+	return -1;
 }
 
 /* A configuration as conf_dump prints it, in two parts: what the running sources are built
@@ -486,13 +593,16 @@ reload(struct watch *w)
 	old_st = w->st;
 	w->st = st;
 	pthread_mutex_unlock(&w->st_mu);
+	watch_metrics_attach(w->wm, w->eng, w->notify, w->st);   /* before old_st goes */
 	states_free(old_st);
 	strlist_clear(&w->states);
 	w->states = states;
 	if (restart) {
 		/* Stop first: each source checkpoints before the new set reads the cursors. */
+		watch_metrics_ready(w->wm, 0, "reloading: the sources restart");
 		engine_stop(w->eng);
 		flush_seen(w);
+		watch_metrics_attach(w->wm, NULL, w->notify, w->st);     /* before the engine goes */
 		engine_free(w->eng);
 		w->eng = NULL;
 		if (engine_build(w, nc, &ne) != 0) {
@@ -505,11 +615,13 @@ reload(struct watch *w)
 				return -1;
 		}
 		w->eng = ne;
+		watch_metrics_attach(w->wm, w->eng, w->notify, w->st);
 		if (engine_start(w->eng, &err) != 0) {
 			fprintf(stderr, "tfdrift: %s\n", err);
 			free(err);
 			rc = -1;
-		}
+		} else
+			watch_metrics_ready(w->wm, 1, NULL);
 	}
 	if (nc != NULL && restart) {
 		if (w->srcconf != NULL) {
@@ -564,6 +676,15 @@ watch_run(const struct watch_opts *o)
 			once_timeout = w->conf.once_timeout_ms;
 		format_limit(once_timeout, limit, sizeof limit);
 		deadline = tf_mono_ms() + once_timeout;
+	}
+	if (o->metrics != NULL || w->conf.metrics_listen != NULL) {
+		/* First: /readyz says what it waits for while the states load. */
+		if ((w->wm = watch_metrics_start(o->metrics != NULL ? o->metrics :
+		    w->conf.metrics_listen, &err)) == NULL) {
+			fprintf(stderr, "tfdrift: %s\n", err);
+			free(err);
+			goto out;
+		}
 	}
 	for (i = 0; i < w->conf.states.n; i++)
 		strlist_push(&w->states, w->conf.states.v[i]);
@@ -644,6 +765,10 @@ watch_run(const struct watch_opts *o)
 	w->cons = cons;
 	if (engine_build(w, &w->conf, &w->eng) != 0)
 		goto out;
+	watch_metrics_attach(w->wm, w->eng, w->notify, w->st);
+	watch_metrics_ready(w->wm, 0, "starting the sources");
+	if (once)
+		watch_metrics_ready(w->wm, 1, NULL);    /* the sources start polling now */
 	if (once) {
 		int failed = engine_run_once(w->eng, deadline, limit);
 		struct engine_status *st;
@@ -651,6 +776,13 @@ watch_run(const struct watch_opts *o)
 		size_t nst;
 
 		sb_init(&late);
+		{
+			char **lshown = NULL;
+			size_t nl = 0;
+
+			report_leases(w, &lshown, &nl, 1);
+			free_shown(lshown, nl);
+		}
 		engine_statuses(w->eng, &st, &nst);
 		for (i = 0; i < nst; i++) {
 			if (st[i].last_error != NULL)
@@ -677,13 +809,14 @@ watch_run(const struct watch_opts *o)
 		free(err);
 		goto out;
 	}
+	watch_metrics_ready(w->wm, 1, NULL);
 	/* The states are loaded and the sources started: ready (systemd Type=notify). */
 	tf_sd_notify("READY=1");
 	tf_sd_status("watching %zu source%s and %zu state source%s", w->nsources,
 	    w->nsources == 1 ? "" : "s", w->states.n, w->states.n == 1 ? "" : "s");
 	{
-		char **shown = NULL, *serr = NULL, *last_serr = NULL;
-		size_t nshown = 0;
+		char **shown = NULL, *serr = NULL, *last_serr = NULL, **lshown = NULL;
+		size_t nshown = 0, nlshown = 0;
 		int64_t dog = tf_sd_watchdog_ms(), wait = 1000;
 		int64_t next_status = tf_mono_ms() + 10000;       /* STATUS= every 10 s */
 
@@ -696,13 +829,13 @@ watch_run(const struct watch_opts *o)
 			if (sig == SIGINT || sig == SIGTERM)
 				break;
 			if (sig == SIGHUP) {
-				/* The sources' errors are shown again for the new set. */
-				for (i = 0; i < nshown; i++)
-					free(shown[i]);
-				free(shown);
-				shown = NULL;
-				nshown = 0;
+				/* The sources' errors and leases are shown again for the new set. */
+				free_shown(shown, nshown);
+				free_shown(lshown, nlshown);
+				shown = lshown = NULL;
+				nshown = nlshown = 0;
 				if (reload(w) != 0) {
+					free(last_serr);
 					rc = 1;
 					goto out;
 				}
@@ -721,6 +854,7 @@ watch_run(const struct watch_opts *o)
 			}
 			flush_seen(w);          /* at least once a second */
 			report_errors(w, &shown, &nshown);
+			report_leases(w, &lshown, &nlshown, 0);
 			/* A state that stopped loading: say so once (the last good index stays). */
 			serr = engine_state_error(w->eng, NULL);
 			if (serr != NULL && (last_serr == NULL || strcmp(serr, last_serr) != 0))
@@ -729,9 +863,8 @@ watch_run(const struct watch_opts *o)
 			free(last_serr);
 			last_serr = serr;
 		}
-		for (i = 0; i < nshown; i++)
-			free(shown[i]);
-		free(shown);
+		free_shown(shown, nshown);
+		free_shown(lshown, nlshown);
 		free(last_serr);
 	}
 	tf_sd_notify("STOPPING=1");
@@ -739,6 +872,7 @@ watch_run(const struct watch_opts *o)
 	engine_stop(w->eng);
 	rc = 0;
 out:
+	watch_metrics_stop(w->wm);      /* no scrape reads what is freed below */
 	if (w->eng != NULL)
 		flush_seen(w);          /* the engine stopped: what it left */
 	store_seen_clear(&w->seen);
@@ -763,5 +897,6 @@ out:
 	eventmap_free(w->map);
 	conf_free(&w->conf);
 	strlist_clear(&w->states);
+	free(w->holder);
 	return rc;
 }

@@ -7,12 +7,10 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "backends/backend_int.h"
 #include "http.h"
@@ -346,47 +344,63 @@ state_src_info_clear(struct state_src_info *in)
 /* ---- transport ---- */
 
 static void
-sleep_ms(int64_t ms)
+req_after(void *ctx, struct http_req *rq, const struct http_resp *rs)
 {
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+	(void)rq;
+	backend_note_bytes(ctx, rs->body.len);
+}
 
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
+void
+backend_retry(struct state_src *s, struct http_retry *rp)
+{
+	memset(rp, 0, sizeof *rp);
+	rp->attempts = s->retries + 1;
+	rp->base_ms = 100;
+	rp->cap_ms = 2000;
+	rp->hand_over_last = 1;
+	rp->want = "JSON";
+	rp->bare_redirect_ok = 1;
+	rp->ctx = s;
+	rp->after = req_after;
+	if (s->h == NULL)
+		s->h = http_new();
+}
+
+/* http.c names the URL (for GCS and HCP an API path); a reader knows the state by its own
+ * name. */
+static int
+req_end(struct state_src *s, int rc, char *e, char **err)
+{
+	if (rc != 0)
+		tf_err(err, "%s: %s", s->location, e != NULL ? e : "stopped");
+	free(e);
+	return rc != 0 ? -1 : 0;
 }
 
 int
 backend_do_req(struct state_src *s, struct http_req *rq, struct http_resp *rs, char **err)
 {
-	unsigned attempt;
-	char *nw;
+	struct http_retry rp;
+	char *e = NULL;
 	int rc;
 
-	if (s->h == NULL)
-		s->h = http_new();
+	backend_retry(s, &rp);
 	rq->timeout_ms = s->timeout_ms;
-	for (attempt = 1;; attempt++) {
-		rc = http_do(s->h, rq, rs, err);
-		backend_note_bytes(s, rs->body.len);
-		if (attempt > s->retries || !http_retryable(rs))
-			break;
-		sleep_ms(http_backoff_ms(attempt, 100, 2000, rs->retry_after));
-		http_resp_free(rs);
-	}
-	if (rc != 0 && err != NULL && *err != NULL) {
-		/* http.c names the URL (for GCS and HCP an API path); a reader knows the state by
-		 * its own name. */
-		char *e = *err;
+	rc = http_call(s->h, rq, rs, &rp, &e);
+	return req_end(s, rc, e, err);
+}
 
-		*err = xasprintf("%s: %s", s->location, e);
-		free(e);
-	}
-	if (rc == 0 && !http_retryable(rs) && (rs->location != NULL || rs->status < 300 ||
-	    rs->status >= 400) && (nw = http_not_api(rs, "JSON")) != NULL) {
-		tf_err(err, "%s: %s", s->location, nw);
-		free(nw);
-		return -1;
-	}
-	return rc;
+int
+backend_aws_req(struct state_src *s, struct aws_call *ac, struct http_req *rq,
+    struct http_resp *rs, char **err)
+{
+	char *e = NULL;
+	int rc;
+
+	backend_retry(s, &ac->retry);
+	rq->timeout_ms = s->timeout_ms;
+	rc = aws_call(s->h, ac, rq, rs, &e);
+	return req_end(s, rc, e, err);
 }
 
 void

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aws_creds.h"
 #include "backends/backend.h"
 #include "http.h"
 
@@ -91,11 +92,18 @@ void backend_note_ok(struct state_src *s, int changed, const char *version, cons
     size_t len, int64_t changed_ms);
 
 /* ---- transport ---- */
-/* http_do with a few quick retries on transport errors, 429 and 5xx (not on a body over the
- * size cap or an abort: http_retryable). A redirect that names its target, or a web page, is
- * an error that says so (S3's 301 without a Location, the wrong region, is its caller's).
- * An error names s->location. */
+/* The retry policy of every backend request (http_call): s->retries extra attempts on
+ * transport errors, 429 and 5xx (not on a body over the size cap or an abort:
+ * http_retryable), 100 ms to 2 s apart, the last answer handed over; a redirect that names
+ * its target, or a web page, is an error that says so (S3's 301 without a Location, the
+ * wrong region, is its caller's); bytes received counted. Makes s->h on first use. */
+void backend_retry(struct state_src *s, struct http_retry *rp);
+/* rq under backend_retry; an error names s->location. */
 int backend_do_req(struct state_src *s, struct http_req *rq, struct http_resp *rs, char **err);
+/* The same signed (aws_call: ac's creds, region, service and CA; its retry is set here),
+ * with one refresh of expired keys. */
+int backend_aws_req(struct state_src *s, struct aws_call *ac, struct http_req *rq,
+    struct http_resp *rs, char **err);
 /* Hand a response body over to the caller without copying it. */
 void backend_take_body(struct http_resp *rs, char **buf, size_t *len);
 

@@ -195,32 +195,27 @@ static int
 fetch_s3(struct state_src *s, char **buf, size_t *len, int *unchanged, char **err)
 {
 	struct s3_src *pv = s->priv;
-	struct aws_keys_buf kb;
+	struct aws_call ac;
 	struct http_req rq;
 	struct http_resp rs;
 	const char *hdrs[2] = { NULL, NULL };
-	char *inm = NULL, *why = NULL;
+	char *inm = NULL;
 	int rc = -1;
 
-	memset(&kb, 0, sizeof kb);
-	if (aws_creds_get(pv->aws, &kb, &why) != 0) {
-		tf_err(err, "%s: %s", s->location, why);
-		free(why);
-		return -1;
-	}
 	memset(&rq, 0, sizeof rq);
 	rq.url = pv->url;
 	rq.max_body = TF_MAX_STATE;
-	rq.aws = &kb.keys;
-	rq.aws_region = pv->region;
-	rq.aws_service = "s3";
-	rq.ca_file = pv->ca;
 	if (pv->etag != NULL) {
 		inm = xasprintf("If-None-Match: %s", pv->etag);
 		hdrs[0] = inm;
 		rq.headers = hdrs;
 	}
-	if (backend_do_req(s, &rq, &rs, err) != 0)
+	memset(&ac, 0, sizeof ac);
+	ac.creds = pv->aws;
+	ac.region = pv->region;
+	ac.service = "s3";
+	ac.ca_file = pv->ca;
+	if (backend_aws_req(s, &ac, &rq, &rs, err) != 0)
 		goto out;
 	if (rs.status == 304 && pv->etag != NULL) {
 		*unchanged = 1;
@@ -242,10 +237,9 @@ fetch_s3(struct state_src *s, char **buf, size_t *len, int *unchanged, char **er
 		backend_note_ok(s, 1, pv->etag, *buf, *len, rs.last_modified_ms);
 		rc = 0;
 	} else
-		s3_error(s, &rs, kb.access_key_id ? kb.access_key_id : "?", err);
+		s3_error(s, &rs, ac.access_key_id[0] != '\0' ? ac.access_key_id : "?", err);
 out:
 	http_resp_free(&rs);
-	aws_keys_buf_clear(&kb);
 	free(inm);
 	return rc;
 }

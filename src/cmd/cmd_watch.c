@@ -4,10 +4,12 @@
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "conf.h"
+#include "metrics.h"
 #include "output.h"
 #include "util.h"
 #include "watch.h"
@@ -27,6 +29,8 @@ watch_exec(int argc, char **argv)
 		{ "since", required_argument, NULL, 'S' },
 		{ "until", required_argument, NULL, 'U' },
 		{ "once-timeout", required_argument, NULL, 'T' },
+		{ "lease-ttl", required_argument, NULL, 'L' },
+		{ "metrics", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -70,6 +74,27 @@ watch_exec(int argc, char **argv)
 				goto out;
 			}
 			break;
+		case 'L':
+			/* Workers: the heartbeat is half of it, so at least 2 ms. */
+			if (tf_parse_duration(optarg, &o.lease_ttl_ms) != 0 || o.lease_ttl_ms < 2) {
+				rc = cli_usage_error("watch", "--lease-ttl %s: expected a duration "
+				    "(30s, 2m, 500ms)", optarg);
+				goto out;
+			}
+			break;
+		case 'M': {
+			char *host = NULL, *err = NULL;
+			unsigned port;
+
+			if (metrics_addr_parse(optarg, &host, &port, &err) != 0) {
+				rc = cli_usage_error("watch", "--metrics %s", err);
+				free(err);
+				goto out;
+			}
+			free(host);
+			o.metrics = optarg;
+			break;
+		}
 		case 'h': cli_help(stdout, "watch"); rc = 0; goto out;
 		default: rc = cli_opt_error("watch", argv); goto out;
 		}

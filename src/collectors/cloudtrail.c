@@ -125,6 +125,17 @@ ct_poller_new(const struct ct_options *o)
 }
 
 void
+ct_poller_reset(struct ct_poller *p)
+{
+	p->loaded = 0;
+	p->done_end_s = 0;
+	p->newest_ms = 0;
+	p->finished = 0;
+	memset(&p->w, 0, sizeof p->w);
+	tf_idset_clear(p->seen);
+}
+
+void
 ct_poller_free(struct ct_poller *p)
 {
 	if (p == NULL)
@@ -426,6 +437,92 @@ checkpoint(struct ct_poller *p, const struct source_sink *sink)
 
 /* ---- one request, with retries ---- */
 
+/* What lookup's hooks share. */
+struct lookup_ctx {
+	struct ct_poller *p;
+	const struct source_sink *sink;
+	json_object *doc;
+};
+
+static int
+lookup_sleep(void *ctx, int64_t ms)
+{
+	struct lookup_ctx *x = ctx;
+
+	return x->sink->sleep(x->sink->ctx, ms);
+}
+
+/* Before every attempt: the account-region's shared rate limit. */
+static int
+lookup_prepare(void *ctx, struct http_req *rq, char **err)
+{
+	struct lookup_ctx *x = ctx;
+	int64_t wait;
+
+	(void)rq;
+	(void)err;
+	if ((wait = ct_limiter_reserve(x->p->o.limiter)) > 0 && x->sink->sleep(x->sink->ctx, wait))
+		return -2;
+	return 0;
+}
+
+/* A LookupEvents answer: a JSON object (done), a throttle or 5xx (retry), else an error with
+ * what to check. A truncated or invalid 200 is counted as an error, then retried. */
+static enum http_verdict
+lookup_judge(void *ctx, struct http_resp *rs, int refreshed, char **why)
+{
+	struct lookup_ctx *x = ctx;
+	struct ct_poller *p = x->p;
+	char *code = NULL, *msg = NULL;
+	const char *hint = "";
+	enum http_verdict v;
+
+	(void)refreshed;
+	if (rs->status == 200) {
+		json_tokener *tok = json_tokener_new();
+		enum json_tokener_error jerr;
+
+		x->doc = json_tokener_parse_ex(tok, rs->body.buf, (int)rs->body.len);
+		jerr = json_tokener_get_error(tok);
+		if (x->doc != NULL && jerr == json_tokener_success &&
+		    json_object_is_type(x->doc, json_type_object)) {
+			json_tokener_free(tok);
+			return HTTP_DONE;
+		}
+		json_object_put(x->doc);
+		x->doc = NULL;
+		p->errors++;
+		*why = xasprintf("POST %s: invalid JSON in the LookupEvents response (%zu bytes: %s)",
+		    p->url, rs->body.len, jerr == json_tokener_continue ? "truncated" :
+		    json_tokener_error_desc(jerr));
+		json_tokener_free(tok);
+		return HTTP_RETRY;
+	}
+	ct_parse_error(rs->body.buf, rs->amz_error, &code, &msg);
+	if (http_retryable(rs)) {
+		*why = xasprintf("HTTP %ld %s%s%s", rs->status, code ? code : "error",
+		    msg ? ": " : "", msg ? msg : "");
+		v = HTTP_RETRY;
+	} else {
+		/* An expired token after the refresh: aws_call adds that hint. */
+		if (code != NULL && (strstr(code, "AccessDenied") != NULL ||
+		    strcmp(code, "UnauthorizedOperation") == 0))
+			hint = " (the credentials need cloudtrail:LookupEvents)";
+		else if (code != NULL && (strcmp(code, "SignatureDoesNotMatch") == 0 ||
+		    strcmp(code, "InvalidSignatureException") == 0))
+			hint = " (check the secret access key and the clock)";
+		else if (code != NULL && (strcmp(code, "UnrecognizedClientException") == 0 ||
+		    strcmp(code, "InvalidClientTokenId") == 0))
+			hint = " (unknown access key id or session token)";
+		*why = xasprintf("POST %s: HTTP %ld %s%s%s%s", p->url, rs->status,
+		    code ? code : "error", msg ? ": " : "", msg ? msg : "", hint);
+		v = HTTP_FAIL;
+	}
+	free(code);
+	free(msg);
+	return v;
+}
+
 /* 0 with *doc (the parsed response), -1 with the error set, -2 stopping. */
 static int
 lookup(struct ct_poller *p, const struct source_sink *sink, const char *body, json_object **doc,
@@ -436,13 +533,12 @@ lookup(struct ct_poller *p, const struct source_sink *sink, const char *body, js
 		"X-Amz-Target: " TARGET,
 		NULL
 	};
-	struct aws_keys_buf kb;
+	struct lookup_ctx x = { p, sink, NULL };
+	struct aws_call ac;
 	struct http_req rq;
 	struct http_resp rs;
-	char *herr = NULL, *code = NULL, *msg = NULL, *why = NULL, *nw;
-	int attempt, refreshed = 0, rc = -1;
-	int64_t wait;
-	enum json_tokener_error jerr;
+	char *why = NULL;
+	int rc;
 
 	*doc = NULL;
 	if (p->setup_err != NULL) {
@@ -450,137 +546,45 @@ lookup(struct ct_poller *p, const struct source_sink *sink, const char *body, js
 		set_error(p, err, "%s: %s", p->name, p->setup_err);
 		return -1;
 	}
-	for (attempt = 1; attempt <= p->o.max_attempts; attempt++) {
-		free(why);
-		why = NULL;
-		if (attempt > 1) {
-			p->retries++;
-			wait = http_backoff_ms((unsigned)attempt - 1, BACKOFF_BASE_MS, BACKOFF_CAP_MS,
-			    NULL);
-			if (sink->sleep(sink->ctx, wait))
-				return -2;
-		}
-		if ((wait = ct_limiter_reserve(p->o.limiter)) > 0 && sink->sleep(sink->ctx, wait))
-			return -2;
-		memset(&kb, 0, sizeof kb);
-		if (aws_creds_get(p->o.creds, &kb, &herr) != 0) {
-			p->errors++;
-			/* The chain's own "no AWS credentials: tried ..." is not said twice. */
-			set_error(p, err, "%s: %s%s", p->name, strncmp(herr, "no AWS credentials",
-			    18) == 0 ? "" : "no AWS credentials: ", herr);
-			free(herr);
-			return -1;
-		}
-		memset(&rq, 0, sizeof rq);
-		rq.method = "POST";
-		rq.url = p->url;
-		rq.headers = hdrs;
-		rq.body = body;
-		rq.body_len = strlen(body);
-		rq.aws = &kb.keys;
-		rq.aws_region = p->region;
-		rq.aws_service = "cloudtrail";
-		rq.ca_file = p->ca;
-		rq.timeout_ms = p->o.timeout_ms;
-		p->requests++;
-		if (http_do(p->http, &rq, &rs, &herr) != 0) {
-			aws_keys_buf_clear(&kb);
-			if (rs.fail == HTTP_FAIL_ABORTED) {
-				/* The thread is being stopped (tf_thread_stop_set). */
-				free(herr);
-				http_resp_free(&rs);
-				free(why);
-				return -2;
-			}
-			if (!http_retryable(&rs)) {
-				/* Too big: the same page again would be too. */
-				p->errors++;
-				set_error(p, err, "%s: %s", p->name, herr);
-				free(herr);
-				http_resp_free(&rs);
-				free(why);
-				return -1;
-			}
-			why = xasprintf("%s", herr);
-			free(herr);
-			herr = NULL;
-			http_resp_free(&rs);
-			continue;
-		}
-		aws_keys_buf_clear(&kb);
-		if (!http_retryable(&rs) && (nw = http_not_api(&rs, "JSON")) != NULL) {
-			/* A redirect or a web page: something between us and AWS; no retry helps. */
-			p->errors++;
-			set_error(p, err, "%s: POST %s: %s", p->name, p->url, nw);
-			free(nw);
-			http_resp_free(&rs);
-			goto out;
-		}
-		if (rs.status == 200) {
-			json_tokener *tok = json_tokener_new();
-
-			*doc = json_tokener_parse_ex(tok, rs.body.buf, (int)rs.body.len);
-			jerr = json_tokener_get_error(tok);
-			if (*doc != NULL && jerr == json_tokener_success &&
-			    json_object_is_type(*doc, json_type_object)) {
-				json_tokener_free(tok);
-				http_resp_free(&rs);
-				rc = 0;
-				goto out;
-			}
-			json_object_put(*doc);
-			*doc = NULL;
-			/* Truncated or invalid: counted as an error, then retried. */
-			p->errors++;
-			why = xasprintf("POST %s: invalid JSON in the LookupEvents response (%zu bytes: %s)",
-			    p->url, rs.body.len, jerr == json_tokener_continue ? "truncated" :
-			    json_tokener_error_desc(jerr));
-			json_tokener_free(tok);
-			http_resp_free(&rs);
-			continue;
-		}
-		ct_parse_error(rs.body.buf, rs.amz_error, &code, &msg);
-		if (code != NULL && strcmp(code, "ExpiredTokenException") == 0 && !refreshed) {
-			/* Temporary keys ran out: resolve them again, once. */
-			refreshed = 1;
-			aws_creds_invalidate(p->o.creds);
-			why = xasprintf("HTTP %ld ExpiredTokenException", rs.status);
-			attempt--;      /* the refresh is not a backoff retry */
-			p->retries++;
-		} else if (http_retryable(&rs)) {
-			why = xasprintf("HTTP %ld %s%s%s", rs.status, code ? code : "error",
-			    msg ? ": " : "", msg ? msg : "");
-		} else {
-			const char *hint = "";
-
-			if (code != NULL && (strstr(code, "AccessDenied") != NULL ||
-			    strcmp(code, "UnauthorizedOperation") == 0))
-				hint = " (the credentials need cloudtrail:LookupEvents)";
-			else if (code != NULL && (strcmp(code, "SignatureDoesNotMatch") == 0 ||
-			    strcmp(code, "InvalidSignatureException") == 0))
-				hint = " (check the secret access key and the clock)";
-			else if (code != NULL && (strcmp(code, "UnrecognizedClientException") == 0 ||
-			    strcmp(code, "InvalidClientTokenId") == 0))
-				hint = " (unknown access key id or session token)";
-			else if (code != NULL && strcmp(code, "ExpiredTokenException") == 0)
-				hint = " (refreshed once; the new keys are expired too)";
-			p->errors++;
-			set_error(p, err, "%s: POST %s: HTTP %ld %s%s%s%s", p->name, p->url, rs.status,
-			    code ? code : "error", msg ? ": " : "", msg ? msg : "", hint);
-			free(code);
-			free(msg);
-			http_resp_free(&rs);
-			return -1;
-		}
-		free(code);
-		free(msg);
-		code = msg = NULL;
+	memset(&rq, 0, sizeof rq);
+	rq.method = "POST";
+	rq.url = p->url;
+	rq.headers = hdrs;
+	rq.body = body;
+	rq.body_len = strlen(body);
+	rq.timeout_ms = p->o.timeout_ms;
+	memset(&ac, 0, sizeof ac);
+	ac.creds = p->o.creds;
+	ac.region = p->region;
+	ac.service = "cloudtrail";
+	ac.ca_file = p->ca;
+	ac.retry.attempts = (unsigned)p->o.max_attempts;
+	ac.retry.base_ms = BACKOFF_BASE_MS;
+	ac.retry.cap_ms = BACKOFF_CAP_MS;
+	ac.retry.want = "JSON";
+	ac.retry.ctx = &x;
+	ac.retry.sleep = lookup_sleep;
+	ac.retry.prepare = lookup_prepare;
+	ac.retry.judge = lookup_judge;
+	ac.retry.requests = &p->requests;
+	ac.retry.retries = &p->retries;
+	rc = aws_call(p->http, &ac, &rq, &rs, &why);
+	if (rc == 0) {
 		http_resp_free(&rs);
+		*doc = x.doc;
+		return 0;
 	}
-	p->errors++;
-	set_error(p, err, "%s: LookupEvents failed after %d attempts: %s", p->name,
-	    p->o.max_attempts, why ? why : "unknown error");
-out:
+	if (rc == -1) {
+		p->errors++;
+		if (ac.retry.end == HTTP_END_EXHAUSTED)
+			set_error(p, err, "%s: LookupEvents failed after %d attempts: %s", p->name,
+			    p->o.max_attempts, why);
+		else if (ac.retry.end == HTTP_END_NOT_API)
+			/* A redirect or a web page: something between us and AWS; no retry helps. */
+			set_error(p, err, "%s: POST %s: %s", p->name, p->url, why);
+		else
+			set_error(p, err, "%s: %s", p->name, why);
+	}
 	free(why);
 	return rc;
 }
@@ -930,6 +934,12 @@ ct_col_once(void *impl, const struct source_sink *sink)
 }
 
 static void
+ct_col_reset(void *impl)
+{
+	ct_poller_reset(((struct ct_col *)impl)->p);
+}
+
+static void
 ct_col_free(void *impl)
 {
 	struct ct_col *cc = impl;
@@ -996,4 +1006,6 @@ const struct collector_ops cloudtrail_collector_ops = {
 	.run = ct_col_run,
 	.poll_once = ct_col_once,
 	.free = ct_col_free,
+	.leased = 1,            /* one worker at a time polls it (engine_set_lease) */
+	.reset = ct_col_reset,
 };

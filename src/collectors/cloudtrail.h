@@ -79,6 +79,9 @@ struct ct_poller;
 
 struct ct_poller *ct_poller_new(const struct ct_options *o);
 void ct_poller_free(struct ct_poller *p);
+/* Forget where it was (the window, the ids seen, the cursor read): its next poll reads its
+ * cursor again (a worker that takes its lease back after another worker polled it). */
+void ct_poller_reset(struct ct_poller *p);
 /* One poll: reads the cursor on first use, queries the window, every page. 0 when the
  * window was completed, 1 when events remain (max_pages reached, said in the status), -1 on
  * an error (already reported through sink->status; *err gets a copy when err is non-NULL),

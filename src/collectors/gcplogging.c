@@ -533,143 +533,172 @@ google_error(const struct http_resp *rs)
 	return out;
 }
 
+/* What fetch_page's hooks share. */
+struct page_ctx {
+	struct gl_poller *p;
+	json_object *page;
+	int refreshed;
+};
+
+static int
+page_sleep(void *ctx, int64_t ms)
+{
+	struct page_ctx *x = ctx;
+
+	return x->p->sink.sleep(x->p->sink.ctx, ms);
+}
+
+/* Before every attempt: a token (the source caches it, and replaces one before it
+ * expires), then the rate limit. */
+static int
+page_prepare(void *ctx, struct http_req *rq, char **err)
+{
+	struct gl_poller *p = ((struct page_ctx *)ctx)->p;
+	char *terr = NULL;
+
+	drop_token(p);
+	if (p->o.tokens.get(p->o.tokens.ctx, &p->token, &terr) != 0) {
+		tf_err(err, "%s: no access token for %s: %s", p->name, p->url, terr);
+		free(terr);
+		return -1;
+	}
+	if (limit(p))
+		return -2;
+	rq->bearer = p->token;
+	return 0;
+}
+
+/* An entries.list answer: a page (done), a 401 (one fresh token), a throttle or 5xx
+ * (retry), else an error with what to check. A truncated or invalid 200 is counted as
+ * malformed, then retried. */
+static enum http_verdict
+page_judge(void *ctx, struct http_resp *rs, int refreshed, char **why)
+{
+	struct page_ctx *x = ctx;
+	struct gl_poller *p = x->p;
+	char *ge;
+
+	if (rs->status == 200) {
+		enum json_tokener_error je;
+		json_tokener *tok = json_tokener_new();
+		json_object *o = json_tokener_parse_ex(tok, rs->body.buf, (int)rs->body.len), *v;
+
+		je = json_tokener_get_error(tok);
+		if (o != NULL && je == json_tokener_success &&
+		    json_tokener_get_parse_end(tok) == rs->body.len &&
+		    json_object_is_type(o, json_type_object) &&
+		    (!json_object_object_get_ex(o, "entries", &v) ||
+		    json_object_is_type(v, json_type_array))) {
+			json_tokener_free(tok);
+			x->page = o;
+			return HTTP_DONE;
+		}
+		json_object_put(o);
+		json_tokener_free(tok);
+		p->st.malformed++;
+		*why = xasprintf("POST %s: truncated or invalid JSON in a 200 response (%zu bytes: %s)",
+		    p->url, rs->body.len, je != json_tokener_success ? json_tokener_error_desc(je) :
+		    o == NULL ? "incomplete" : "not an entries.list response");
+		return HTTP_RETRY;
+	}
+	if (rs->status == 401 && !refreshed) {
+		/* The token expired or was revoked early: one fresh token, then again. */
+		p->st.unauthorized++;
+		p->st.token_refreshes++;
+		if (p->o.token_invalidate != NULL)
+			p->o.token_invalidate(p->o.tokens.ctx, p->token);
+		drop_token(p);
+		x->refreshed = 1;
+		return HTTP_REFRESH;
+	}
+	ge = google_error(rs);
+	if (!http_retryable(rs)) {
+		p->st.unauthorized += rs->status == 401;
+		*why = xasprintf("POST %s: %s%s", p->url, ge,
+		    rs->status == 401 ? "; a fresh token was refused too: check the credentials" :
+		    rs->status == 403 ? "; the credentials need logging.logEntries.list on the "
+		    "project (roles/logging.viewer; data_access also roles/logging.privateLogViewer)" :
+		    rs->status == 404 ? "; check the project id and the endpoint" : "");
+		free(ge);
+		return HTTP_FAIL;
+	}
+	*why = xasprintf("POST %s: %s", p->url, ge);
+	free(ge);
+	return HTTP_RETRY;
+}
+
+/* A retry: the status shows the error until a request succeeds. */
+static void
+page_on_retry(void *ctx, const char *why, unsigned attempt)
+{
+	struct gl_poller *p = ((struct page_ctx *)ctx)->p;
+	char *m = xasprintf("%s: %s; retry %u", p->name, why, attempt);
+
+	set_error(p, m);
+	free(m);
+	report(p);
+}
+
 /* Fetch one page, with retries. 0 and *page (a parsed JSON object), 1 stop, -1 *err. */
 static int
 fetch_page(struct gl_poller *p, const char *body, json_object **page, char **err)
 {
 	const char *hdrs[4] = { "Content-Type: application/json", "Accept: application/json",
 	    p->quota_hdr, NULL };
+	struct page_ctx x = { p, NULL, 0 };
+	struct http_retry rp;
 	struct http_req rq;
 	struct http_resp rs;
-	unsigned attempt;
-	int refreshed = 0;
-	char *terr = NULL, *why = NULL, *m, *nw;
+	char *why = NULL;
+	int rc;
 
 	*page = NULL;
-	for (attempt = 1;; attempt++) {
-		/* Every request asks the source: it caches, and replaces a token before it expires. */
-		drop_token(p);
-		if (p->o.tokens.get(p->o.tokens.ctx, &p->token, &terr) != 0) {
-			tf_err(err, "%s: no access token for %s: %s", p->name, p->url, terr);
-			free(terr);
-			return -1;
+	memset(&rq, 0, sizeof rq);
+	rq.method = "POST";
+	rq.url = p->url;
+	rq.headers = hdrs;
+	rq.body = body;
+	rq.body_len = strlen(body);
+	rq.timeout_ms = p->o.timeout_ms;
+	memset(&rp, 0, sizeof rp);
+	rp.attempts = p->o.max_attempts;
+	rp.base_ms = p->o.backoff_base_ms;
+	rp.cap_ms = p->o.backoff_cap_ms;
+	rp.want = "JSON";
+	rp.judged_status = 401;         /* a 401 gets a fresh token first */
+	rp.ctx = &x;
+	rp.sleep = page_sleep;
+	rp.prepare = page_prepare;
+	rp.judge = page_judge;
+	rp.on_retry = page_on_retry;
+	rp.requests = &p->st.requests;
+	rp.retries = &p->st.retries;
+	rc = http_call(p->http, &rq, &rs, &rp, &why);
+	if (rc == 0) {
+		http_resp_free(&rs);
+		*page = x.page;
+		if (rp.attempt > 1 || x.refreshed) {
+			/* Recovered: the status stops showing the retried error. */
+			free(p->last_error);
+			p->last_error = NULL;
 		}
-		if (limit(p))
-			return 1;
-		memset(&rq, 0, sizeof rq);
-		rq.method = "POST";
-		rq.url = p->url;
-		rq.headers = hdrs;
-		rq.body = body;
-		rq.body_len = strlen(body);
-		rq.bearer = p->token;
-		rq.timeout_ms = p->o.timeout_ms;
-		p->st.requests++;
-		free(why);
-		why = NULL;
-		if (http_do(p->http, &rq, &rs, &terr) != 0) {
-			if (rs.fail == HTTP_FAIL_ABORTED) {
-				/* The thread is being stopped (tf_thread_stop_set). */
-				free(terr);
-				http_resp_free(&rs);
-				return 1;
-			}
-			if (!http_retryable(&rs)) {
-				/* Too big: the same page again would be too. */
-				tf_err(err, "%s: %s", p->name, terr);
-				free(terr);
-				http_resp_free(&rs);
-				return -1;
-			}
-			why = terr;
-			terr = NULL;
-		} else if (!http_retryable(&rs) && rs.status != 401 &&
-		    (nw = http_not_api(&rs, "JSON")) != NULL) {
-			/* A redirect or a web page: something between us and Google; no retry helps. */
-			tf_err(err, "%s: POST %s: %s", p->name, p->url, nw);
-			free(nw);
-			http_resp_free(&rs);
-			free(why);
-			return -1;
-		} else if (rs.status == 200) {
-			enum json_tokener_error je;
-			json_tokener *tok = json_tokener_new();
-			json_object *o = json_tokener_parse_ex(tok, rs.body.buf, (int)rs.body.len), *v;
-
-			je = json_tokener_get_error(tok);
-			if (o != NULL && je == json_tokener_success &&
-			    json_tokener_get_parse_end(tok) == rs.body.len &&
-			    json_object_is_type(o, json_type_object) &&
-			    (!json_object_object_get_ex(o, "entries", &v) ||
-			    json_object_is_type(v, json_type_array))) {
-				json_tokener_free(tok);
-				http_resp_free(&rs);
-				*page = o;
-				free(why);
-				if (attempt > 1 || refreshed) {
-					/* Recovered: the status stops showing the retried error. */
-					free(p->last_error);
-					p->last_error = NULL;
-				}
-				return 0;
-			}
-			json_object_put(o);
-			json_tokener_free(tok);
-			p->st.malformed++;
-			why = xasprintf("POST %s: truncated or invalid JSON in a 200 response (%zu bytes: %s)",
-			    p->url, rs.body.len, je != json_tokener_success ? json_tokener_error_desc(je) :
-			    o == NULL ? "incomplete" : "not an entries.list response");
-		} else if (rs.status == 401 && !refreshed) {
-			/* The token expired or was revoked early: one fresh token, then again. */
-			p->st.unauthorized++;
-			p->st.token_refreshes++;
-			if (p->o.token_invalidate != NULL)
-				p->o.token_invalidate(p->o.tokens.ctx, p->token);
-			drop_token(p);
-			refreshed = 1;
-			http_resp_free(&rs);
-			attempt--;
-			continue;
-		} else if (!http_retryable(&rs)) {
-			char *ge = google_error(&rs);
-
-			p->st.unauthorized += rs.status == 401;
-			tf_err(err, "%s: POST %s: %s%s", p->name, p->url, ge,
-			    rs.status == 401 ? "; a fresh token was refused too: check the credentials" :
-			    rs.status == 403 ? "; the credentials need logging.logEntries.list on the "
-			    "project (roles/logging.viewer; data_access also roles/logging.privateLogViewer)" :
-			    rs.status == 404 ? "; check the project id and the endpoint" : "");
-			free(ge);
-			http_resp_free(&rs);
-			return -1;
-		} else {
-			char *ge = google_error(&rs);
-
-			why = xasprintf("POST %s: %s", p->url, ge);
-			free(ge);
-		}
-		if (attempt >= p->o.max_attempts) {
-			tf_err(err, "%s: giving up after %u attempts: %s", p->name, attempt, why);
-			free(why);
-			http_resp_free(&rs);
-			return -1;
-		}
-		p->st.retries++;
-		m = xasprintf("%s: %s; retry %u", p->name, why, attempt);
-		set_error(p, m);
-		free(m);
-		report(p);
-		{
-			int64_t d = http_backoff_ms(attempt, p->o.backoff_base_ms, p->o.backoff_cap_ms,
-			    rs.retry_after);
-
-			http_resp_free(&rs);
-			if (p->sink.sleep(p->sink.ctx, d)) {
-				free(why);
-				return 1;
-			}
-		}
+		return 0;
 	}
+	if (rc == -2) {
+		free(why);
+		return 1;
+	}
+	if (rp.end == HTTP_END_EXHAUSTED)
+		tf_err(err, "%s: giving up after %u attempts: %s", p->name, rp.attempt, why);
+	else if (rp.end == HTTP_END_NOT_API)
+		/* A redirect or a web page: something between us and Google; no retry helps. */
+		tf_err(err, "%s: POST %s: %s", p->name, p->url, why);
+	else if (rp.end == HTTP_END_PREPARE)
+		tf_err(err, "%s", why);
+	else
+		tf_err(err, "%s: %s", p->name, why);
+	free(why);
+	return -1;
 }
 
 static void
@@ -967,6 +996,16 @@ gl_col_once(void *impl, const struct source_sink *sink)
 	return rc != 0 ? -1 : 0;
 }
 
+/* The poller is made again, reading its cursor, on its next run. */
+static void
+gl_col_reset(void *impl)
+{
+	struct gl_col *gc = impl;
+
+	gl_poller_free(gc->p);
+	gc->p = NULL;
+}
+
 static void
 gl_col_free(void *impl)
 {
@@ -1028,4 +1067,6 @@ const struct collector_ops gcplogging_collector_ops = {
 	.run = gl_col_run,
 	.poll_once = gl_col_once,
 	.free = gl_col_free,
+	.leased = 1,            /* one worker at a time polls it (engine_set_lease) */
+	.reset = gl_col_reset,
 };

@@ -197,85 +197,36 @@ report(struct sqs_consumer *c, const struct source_sink *sink)
 		sink->status(sink->ctx, &st);
 }
 
-/* A signed request with retries on transport errors, 5xx and throttling. 0 with *rs (any
- * final status), -1 with *err, -2 stopping. */
+/* A signed request with retries on transport errors, 5xx and throttling, and one refresh of
+ * expired keys (aws_call). 0 with *rs (any final status), -1 with *err, -2 stopping. */
 static int
-aws_call(struct sqs_consumer *c, const struct source_sink *sink, struct http_req *rq,
+sqs_call(struct sqs_consumer *c, const struct source_sink *sink, struct http_req *rq,
     const char *service, struct http_resp *rs, char **err)
 {
-	struct aws_keys_buf kb;
-	char *herr = NULL, *why = NULL;
-	int attempt, refreshed = 0;
+	struct aws_call ac;
+	char *why = NULL;
+	int rc;
 
-	for (attempt = 1; attempt <= c->o.max_attempts; attempt++) {
-		if (attempt > 1) {
-			c->retries++;
-			if (sink->sleep(sink->ctx, http_backoff_ms((unsigned)attempt - 1, BACKOFF_BASE_MS,
-			    BACKOFF_CAP_MS, NULL))) {
-				free(why);
-				return -2;
-			}
-		}
-		memset(&kb, 0, sizeof kb);
-		if (aws_creds_get(c->o.creds, &kb, &herr) != 0) {
-			/* The chain's own "no AWS credentials: tried ..." is not said twice. */
-			tf_err(err, "%s%s", strncmp(herr, "no AWS credentials", 18) == 0 ? "" :
-			    "no AWS credentials: ", herr);
-			free(herr);
-			free(why);
-			return -1;
-		}
-		rq->aws = &kb.keys;
-		rq->aws_region = c->region;
-		rq->aws_service = service;
-		rq->ca_file = c->ca;
-		c->requests++;
-		if (http_do(c->http, rq, rs, &herr) != 0) {
-			aws_keys_buf_clear(&kb);
-			rq->aws = NULL;
-			free(why);
-			why = herr;
-			herr = NULL;
-			if (rs->fail == HTTP_FAIL_ABORTED) {
-				/* The thread is being stopped (tf_thread_stop_set). */
-				http_resp_free(rs);
-				free(why);
-				return -2;
-			}
-			if (!http_retryable(rs)) {
-				/* Too big: the same request would download it again. */
-				http_resp_free(rs);
-				tf_err(err, "%s", why);
-				free(why);
-				return -1;
-			}
-			http_resp_free(rs);
-			continue;
-		}
-		aws_keys_buf_clear(&kb);
-		rq->aws = NULL;
-		if (rs->status >= 400 && !refreshed && ((rs->body.buf != NULL &&
-		    strstr(rs->body.buf, "ExpiredToken") != NULL) ||
-		    (rs->amz_error != NULL && strstr(rs->amz_error, "ExpiredToken") != NULL))) {
-			refreshed = 1;
-			aws_creds_invalidate(c->o.creds);
-			attempt--;
-			c->retries++;
-			http_resp_free(rs);
-			continue;
-		}
-		if (http_retryable(rs) && attempt < c->o.max_attempts) {
-			free(why);
-			why = xasprintf("HTTP %ld", rs->status);
-			http_resp_free(rs);
-			continue;
-		}
-		free(why);
-		return 0;
-	}
-	tf_err(err, "failed after %d attempts: %s", c->o.max_attempts, why ? why : "unknown error");
+	memset(&ac, 0, sizeof ac);
+	ac.creds = c->o.creds;
+	ac.region = c->region;
+	ac.service = service;
+	ac.ca_file = c->ca;
+	ac.retry.attempts = (unsigned)c->o.max_attempts;
+	ac.retry.base_ms = BACKOFF_BASE_MS;
+	ac.retry.cap_ms = BACKOFF_CAP_MS;
+	ac.retry.hand_over_last = 1;
+	ac.retry.ctx = sink->ctx;
+	ac.retry.sleep = sink->sleep;
+	ac.retry.requests = &c->requests;
+	ac.retry.retries = &c->retries;
+	rc = aws_call(c->http, &ac, rq, rs, &why);
+	if (rc == -1 && ac.retry.end == HTTP_END_EXHAUSTED)
+		tf_err(err, "failed after %d attempts: %s", c->o.max_attempts, why);
+	else if (rc == -1)
+		tf_err(err, "%s", why);
 	free(why);
-	return -1;
+	return rc;
 }
 
 /* "HTTP 403 SignatureDoesNotMatch: message" from an error response (JSON or S3's XML). */
@@ -372,7 +323,7 @@ read_log(struct sqs_consumer *c, const struct source_sink *sink, const char *buc
 	rq.url = url;
 	rq.timeout_ms = c->o.timeout_ms ? c->o.timeout_ms : 120000;
 	rq.max_body = TF_MAX_LOG_OBJECT;
-	rc = aws_call(c, sink, &rq, "s3", &rs, &why);
+	rc = sqs_call(c, sink, &rq, "s3", &rs, &why);
 	if (rc != 0) {
 		if (rc == -1)
 			tf_err(err, "GET %s: %s", url, why);
@@ -578,7 +529,7 @@ delete_batch(struct sqs_consumer *c, const struct source_sink *sink, char **hand
 	rq.body = body;
 	rq.body_len = strlen(body);
 	rq.timeout_ms = c->o.timeout_ms;
-	rc = aws_call(c, sink, &rq, "sqs", &rs, &why);
+	rc = sqs_call(c, sink, &rq, "sqs", &rs, &why);
 	free(body);
 	if (rc != 0) {
 		if (rc == -1)
@@ -647,7 +598,7 @@ sqs_poll_once(struct sqs_consumer *c, const struct source_sink *sink, char **err
 	rq.body_len = strlen(body);
 	/* The long poll holds the request open: the timeout must be longer. */
 	rq.timeout_ms = (long)c->o.wait_seconds * 1000 + (c->o.timeout_ms ? c->o.timeout_ms : 10000);
-	rc = aws_call(c, sink, &rq, "sqs", &rs, &why);
+	rc = sqs_call(c, sink, &rq, "sqs", &rs, &why);
 	free(body);
 	if (rc != 0) {
 		if (rc == -1)

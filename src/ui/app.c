@@ -275,6 +275,22 @@ start_live(struct ui *u)
 		free(err);
 		return -1;
 	}
+	/* A writable store may be shared with `watch` workers: a poller runs in one of them at
+	 * a time, this dashboard included (Sources says which). */
+	if (u->eng_store != NULL) {
+		struct engine_lease_opts lo;
+		char *holder = store_lease_holder_new();
+
+		lo.holder = holder;
+		lo.ttl_ms = ENGINE_LEASE_TTL_MS;
+		lo.heartbeat_ms = lo.ttl_ms / 2;
+		if (engine_set_lease(u->eng, &lo, &err) != 0) {
+			ui_msg(u, 1, "pollers not shared with other workers: %s", err);
+			free(err);
+			err = NULL;
+		}
+		free(holder);
+	}
 	replay_attach_engine(u->replay, u->eng);
 	return 0;
 }

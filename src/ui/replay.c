@@ -573,6 +573,7 @@ replay_sources(struct replay *r, struct replay_source **out, size_t *n)
 			v[i].requests = st[i].st.requests;
 			v[i].errors = st[i].st.errors;
 			v[i].retries = st[i].st.retries;
+			v[i].lease = xstrdup(st[i].lease);
 		}
 		engine_statuses_free(st, nst);
 		*out = v;
@@ -614,6 +615,7 @@ replay_sources_free(struct replay_source *s, size_t n)
 	for (i = 0; i < n; i++) {
 		free(s[i].path);
 		free(s[i].error);
+		free(s[i].lease);
 	}
 	free(s);
 }

@@ -133,6 +133,7 @@ struct replay_source {
 	/* Live sources (state RS_LIVE). */
 	int64_t last_poll_ms, lag_ms;
 	uint64_t requests, errors, retries;
+	char *lease;            /* a poller shared by workers: who polls it (engine_status) */
 };
 /* A copy of the sources (free with replay_sources_free). */
 void replay_sources(struct replay *r, struct replay_source **out, size_t *n);

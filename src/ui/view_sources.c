@@ -82,6 +82,8 @@ build(struct ui *u, struct ui_text *d, const struct filter *f)
 			    (unsigned long long)s->errors, s->progress >= 0 ? "  (backfilling)" : ""));
 			if (s->error != NULL)
 				ui_text_add(d, TS_STATUS_ERROR, xasprintf("          %s", s->error));
+			if (s->lease != NULL)   /* workers: "standby: leased by HOST:PID:ID" */
+				ui_text_add(d, TS_DIM, xasprintf("          %s", s->lease));
 			continue;
 		}
 		ui_text_add(d, s->state == RS_FAILED ? TS_STATUS_ERROR : TS_NORMAL,

@@ -89,7 +89,7 @@ fill() { dd if=/dev/zero of="$1" bs=4k 2> /dev/null; dd if=/dev/zero of="$1.tail
 
 # ---- 1. ENOSPC before open: the store was on a disk that filled up while nothing held it.
 d=$T_TMP/full
-if mnt "$d" -t tmpfs -o size=512k tmpfs; then
+if mnt "$d" -t tmpfs -o size=768k tmpfs; then
 	s=$d/tfdrift.db
 	t_ok "full before open: a seeded store" seed "$s"
 	fill "$d/fill"

@@ -1,7 +1,7 @@
 /* Unit tests for the http glue: RFC 3986 encoding, the sorted SigV4 query, backoff bounds,
  * retry classification, a trace that keeps secrets out, and, against a loopback server of
  * its own, why a request failed (a body over the cap, with and without Content-Length, is
- * not worth a retry) and the thread's abort check. */
+ * not worth a retry), the thread's abort check, and http_call's wait on a Retry-After. */
 #include "config.h"
 
 #include <netinet/in.h>
@@ -18,7 +18,7 @@
 #include "util.h"
 
 /* The loopback server: answers each connection the way `mode` says, counts them. */
-enum srv_mode { SRV_BIG_LENGTH, SRV_BIG_CHUNKED, SRV_SILENT, SRV_OK };
+enum srv_mode { SRV_BIG_LENGTH, SRV_BIG_CHUNKED, SRV_SILENT, SRV_OK, SRV_THROTTLE_ONCE };
 static struct {
 	int fd, port;
 	enum srv_mode mode;
@@ -79,6 +79,15 @@ srv_main(void *arg)
 				write_all(c, "\r\n", 2);
 			}
 			write_all(c, "0\r\n\r\n", 5);
+		} else if (m == SRV_THROTTLE_ONCE) {
+			/* 429 with Retry-After, then (the next connection) 200. */
+			const char *h = "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 2\r\n"
+			    "Content-Length: 2\r\nConnection: close\r\n\r\n{}";
+
+			write_all(c, h, strlen(h));
+			pthread_mutex_lock(&srv.mu);
+			srv.mode = SRV_OK;
+			pthread_mutex_unlock(&srv.mu);
 		} else if (m == SRV_OK) {
 			const char *h = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close"
 			    "\r\n\r\n{}";
@@ -207,6 +216,50 @@ failure_kinds(void)
 	tf_thread_stop_set(NULL, NULL);
 	is_int(get(h, 0, &rs, &err), 0, "cleared, requests go through again");
 	is_int((int)rs.status, 200, "200");
+	http_resp_free(&rs);
+	free(err);
+	http_free(h);
+}
+
+/* http_call's sleep hook for retry_after: what it was asked to wait; no waiting. */
+static int64_t asked_ms;
+static int
+note_sleep(void *ctx, int64_t ms)
+{
+	(void)ctx;
+	asked_ms += ms;
+	return 0;
+}
+
+/* http_call against the loopback server: a 429's Retry-After wins over a shorter backoff. */
+static void
+retry_after(void)
+{
+	struct http *h = http_new();
+	struct http_retry rp;
+	struct http_req rq;
+	struct http_resp rs;
+	char url[64], *err = NULL;
+	uint64_t requests = 0, retries = 0;
+
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/throttled", srv.port);
+	memset(&rq, 0, sizeof rq);
+	rq.url = url;
+	rq.timeout_ms = 10000;
+	memset(&rp, 0, sizeof rp);
+	rp.attempts = 3;
+	rp.base_ms = 10;
+	rp.cap_ms = 100;
+	rp.want = "JSON";
+	rp.sleep = note_sleep;
+	rp.requests = &requests;
+	rp.retries = &retries;
+	srv_conns(SRV_THROTTLE_ONCE);
+	is_int(http_call(h, &rq, &rs, &rp, &err), 0, "http_call: a 429, then 200");
+	is_int(rs.status, 200, "200 in the end");
+	is_int(requests, 2, "two requests");
+	is_int(retries, 1, "one retry");
+	is_int(asked_ms, 2000, "after waiting what Retry-After said, not the 10-100 ms backoff");
 	http_resp_free(&rs);
 	free(err);
 	http_free(h);
@@ -432,5 +485,6 @@ main(void)
 	unsetenv("TFDRIFT_TRACE");
 	http_trace_reopen();
 	failure_kinds();
+	retry_after();
 	return done_testing();
 }

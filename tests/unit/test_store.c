@@ -281,9 +281,11 @@ q_int(struct store *st, const char *sql)
 	return v;
 }
 
-/* SQL turning a store of this schema into what schema 7 had: the JSON back in its column
- * (schema 8 keeps it in finding_bodies). Tests that go further back start with it. */
-#define TO_SCHEMA_7 "ALTER TABLE findings ADD COLUMN json TEXT NOT NULL DEFAULT '';" \
+/* SQL turning a store of this schema into what schema 7 had: no worker leases nor
+ * notification claims (schema 9), the JSON back in its column (schema 8 keeps it in
+ * finding_bodies). Tests that go further back start with it. */
+#define TO_SCHEMA_7 "DROP TABLE leases; DROP TABLE notify_claims;" \
+	" ALTER TABLE findings ADD COLUMN json TEXT NOT NULL DEFAULT '';" \
 	" UPDATE findings SET json = (SELECT json FROM finding_bodies b WHERE b.id = findings.id);" \
 	" DROP TABLE finding_bodies; CREATE INDEX findings_last_seen ON findings (last_seen);" \
 	" UPDATE meta SET value = 7 WHERE key = 'schema_version';"
