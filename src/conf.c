@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "collectors/pubsub.h"
 #include "conf.h"
 #include "store.h"
 #include "freeze.h"
@@ -1155,8 +1156,7 @@ static const struct sub_option source_rows[] = {
 	  .need = { "name: prod; it labels the source in the dashboard and in findings",
 		    "name: corp", "name: falco" } },
 	{ "profile", SUB_TEXT, { AWS(profile), NONE, NONE }, .late = 0 },
-	{ "project", SUB_TEXT, { NONE, GCP(project), NONE },
-	  .need = { NULL, "project: my-project-id" } },
+	{ "project", SUB_TEXT, { NONE, GCP(project), NONE }, .late = 0 },   /* or pubsub_subscription */
 	{ "path", SUB_SOCKET, { NONE, NONE, FALCO(path) },
 	  .need = { NULL, NULL, "path: -, a file, or unix:/run/falco/tfdrift.sock" } },
 	{ "regions", SUB_LIST, { AWS(regions), NONE, NONE }, .late = 0 },
@@ -1172,6 +1172,12 @@ static const struct sub_option source_rows[] = {
 	{ "data_access", SUB_BOOL, { NONE, GCP(data_access), NONE }, .late = 1 },
 	{ "max_pages", SUB_COUNT, { AWS(max_pages), GCP(max_pages), NONE },
 	  .def = { PAGING_DEFAULT_MAX_PAGES, PAGING_DEFAULT_MAX_PAGES } },
+	{ "pubsub_subscription", SUB_TEXT, { NONE, GCP(pubsub_subscription), NONE }, .late = 1 },
+	{ "pubsub_endpoint", SUB_URL, { NONE, GCP(pubsub_endpoint), NONE }, .late = 1 },
+	{ "pubsub_max_messages", SUB_COUNT, { NONE, GCP(pubsub_max_messages), NONE },
+	  .def = { 0, 100 }, .late = 1 },
+	{ "pubsub_ack_deadline", SUB_DURATION, { NONE, GCP(pubsub_ack_deadline_ms), NONE },
+	  .min_ms = 10000, .def = { 0, 60000 }, .late = 1 },
 };
 #undef AWS
 #undef GCP
@@ -1839,7 +1845,35 @@ load_aws_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_aws_sou
 	return bad ? -1 : 0;
 }
 
-/* A sources.gcp or sources.falco item: its keys are all there is to check. */
+/* A sources.gcp item: a project to poll, or a Pub/Sub subscription to pull, or both. */
+static int
+load_gcp_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_gcp_source *g,
+    char ***errs, size_t *nerrs)
+{
+	char *where;
+	int bad = 0;
+
+	if ((where = load_source_keys(SRC_GCP, g, sizeof *g, &g->line, &g->col, d, it, idx, &bad,
+	    errs, nerrs)) == NULL)
+		return -1;
+	if (!bad && g->project == NULL && g->pubsub_subscription == NULL) {
+		yerr_add(errs, nerrs, d, it, "%s (%s) has no project (project: my-project-id), or "
+		    "pubsub_subscription: projects/P/subscriptions/S to pull a Logging sink's "
+		    "subscription", where, g->name);
+		bad = 1;
+	}
+	if (!bad && g->pubsub_subscription != NULL &&
+	    !ps_subscription_valid(g->pubsub_subscription)) {
+		yerr_add(errs, nerrs, d, it, "%s (%s): pubsub_subscription must read "
+		    "projects/PROJECT/subscriptions/NAME, got \"%s\"", where, g->name,
+		    g->pubsub_subscription);
+		bad = 1;
+	}
+	free(where);
+	return bad ? -1 : 0;
+}
+
+/* A sources.falco item: its keys are all there is to check. */
 static int
 load_source(int t, void *base, size_t size, int *line, int *col, struct ydoc *d,
     yaml_node_t *it, size_t idx, char ***errs, size_t *nerrs)
@@ -1907,8 +1941,7 @@ load_sources(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs, size_
 					aws_source_clear(&s.aws[s.naws]);
 			} else {
 				s.gcp = xreallocarray(s.gcp, s.ngcp + 1, sizeof *s.gcp);
-				if (load_source(SRC_GCP, &s.gcp[s.ngcp], sizeof *s.gcp, &s.gcp[s.ngcp].line,
-				    &s.gcp[s.ngcp].col, d, it, j, errs, nerrs) == 0)
+				if (load_gcp_source(d, it, j, &s.gcp[s.ngcp], errs, nerrs) == 0)
 					s.ngcp++;
 				else
 					gcp_source_clear(&s.gcp[s.ngcp]);
@@ -2103,8 +2136,8 @@ dump_sources(const struct conf *c, FILE *fp)
 	size_t i;
 
 	fputs("\n# Live sources: CloudTrail (per region, plus us-east-1 for IAM and other global "
-	    "events)\n# or an SQS queue per AWS account, Cloud Logging per GCP project, and files "
-	    "to replay.\n", fp);
+	    "events)\n# or an SQS queue per AWS account, Cloud Logging per GCP project or a Pub/Sub "
+	    "subscription\n# fed by a Logging sink, and files to replay.\n", fp);
 	if (s->naws == 0 && s->ngcp == 0 && s->files.n == 0 && s->nfalco == 0) {
 		fputs("sources: {}\n", fp);
 		return;

@@ -43,6 +43,12 @@ struct conf_gcp_source {
 	char *endpoint;                    /* Logging API base URL override, or NULL */
 	int data_access;                   /* also data-access audit logs */
 	int line, col;
+	/* A Pub/Sub pull subscription fed by a Logging sink (collectors/pubsub.h), or NULL;
+	 * with it, project: is optional and the entry reads only the subscription. */
+	char *pubsub_subscription;         /* projects/P/subscriptions/S */
+	char *pubsub_endpoint;             /* Pub/Sub base URL override, or NULL */
+	unsigned pubsub_max_messages;      /* per pull; default 100 */
+	int64_t pubsub_ack_deadline_ms;    /* an extension asks for this; default 60s */
 };
 
 /* sources.falco[]: Falco alerts (CloudTrail / gcpaudit plugins) as JSON lines. */

@@ -758,8 +758,12 @@ test_sources(void)
 	    "t.yaml:3:7: sources.aws item 1 has no name (name: prod; it labels the source in the "
 	    "dashboard and in findings)", "sources: no name");
 	one_error("sources:\n  gcp:\n    - name: g\n",
-	    "t.yaml:3:7: sources.gcp item 1 (g) has no project (project: my-project-id)",
-	    "sources: GCP without a project");
+	    "t.yaml:3:7: sources.gcp item 1 (g) has no project (project: my-project-id), or "
+	    "pubsub_subscription: projects/P/subscriptions/S to pull a Logging sink's subscription",
+	    "sources: GCP without a project or a subscription");
+	one_error("sources:\n  gcp:\n    - name: g\n      pubsub_subscription: corp/sub\n",
+	    "t.yaml:3:7: sources.gcp item 1 (g): pubsub_subscription must read "
+	    "projects/PROJECT/subscriptions/NAME, got \"corp/sub\"", "sources: a bad subscription");
 	one_error("sources:\n  aws:\n    - name: x\n      regions: [r]\n  gcp:\n    - name: x\n"
 	    "      project: p\n", "t.yaml:6:7: duplicate source name 'x' (each source needs its own: "
 	    "it keys the cursor in the store)", "sources: duplicate names");
