@@ -106,6 +106,12 @@ static const struct conf_option options[] = {
 	  "Colour theme for the dashboard: default, light, monochrome, high-contrast, or the "
 	  "name of a theme file. NO_COLOR in the environment forces monochrome.",
 	  OPT(theme) },
+	{ "user", CT_STRING, "",
+	  "Who your decisions are made as: the name acknowledgements, suppressions, undos and "
+	  "freeze windows carry in the store (`tfdrift ack`, `suppress`, `undo`, `freeze` and "
+	  "the dashboard), which every dashboard on a shared store shows. Empty means $USER "
+	  "(else the login name).",
+	  OPT(user) },
 	{ "state_refresh", CT_DURATION, "5m",
 	  "How often state sources are checked for a new version (ETag, generation, serial), "
 	  "as a duration such as 90s, 5m or 1h30m.",
@@ -294,6 +300,21 @@ field(struct conf *c, const struct conf_option *o)
 	return (char *)c + o->offset;
 }
 
+/* `user:` is shown on every dashboard and stored with each decision: a name, no control
+ * characters (a terminal would act on them), no blanks around it. */
+static int
+user_ok(const char *v)
+{
+	size_t n = strlen(v), i;
+
+	if (n > 0 && (v[0] == ' ' || v[n - 1] == ' ' || v[0] == '\t' || v[n - 1] == '\t'))
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
 /* Check and store one scalar value for option o; 0, or -1 with *why (heap). */
 static int
 set_scalar(struct conf *c, const struct conf_option *o, const char *v, char **why)
@@ -334,6 +355,11 @@ set_scalar(struct conf *c, const struct conf_option *o, const char *v, char **wh
 	case CT_STRING:
 		if (*v == '\0' && *o->def != '\0') {
 			*why = xasprintf("%s must not be empty", o->name);
+			return -1;
+		}
+		if (sp == &c->user && !user_ok(v)) {
+			*why = xasprintf("user must be a name without control characters or "
+			    "surrounding blanks");
 			return -1;
 		}
 		free(*sp);
@@ -807,6 +833,14 @@ conf_find(const char *explicit_path)
 		return p;
 	free(p);
 	return NULL;
+}
+
+const char *
+conf_user(const struct conf *c)
+{
+	if (c->user != NULL && *c->user != '\0')
+		return c->user;
+	return tf_current_user();
 }
 
 const char *

@@ -112,6 +112,7 @@ struct conf {
 	size_t nfreezes;
 	char *store;                       /* SQLite store path */
 	char *theme;
+	char *user;                        /* `user:` who decides (conf_user: else $USER) */
 	int64_t state_refresh_ms;
 	int64_t gcp_operation_hold_ms;     /* a GCP operation's last entry waits for its first */
 	int64_t once_timeout_ms;           /* `watch --once`: the whole run's time limit */
@@ -160,5 +161,7 @@ char *conf_find(const char *explicit_path);
 /* Print the resolved configuration as YAML. */
 void conf_dump(const struct conf *c, FILE *fp);
 const char *conf_event_maps_dir(const struct conf *c);   /* resolved directory */
+/* Who decisions are made as: `user:`, else $USER (tf_current_user). */
+const char *conf_user(const struct conf *c);
 
 #endif

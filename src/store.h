@@ -1,12 +1,13 @@
-/* store: the durable SQLite store (WAL) of findings, triage decisions (ack, suppress, undo),
- * change-freeze windows, collector cursors and the events seen (for `tfdrift blame`), with a
- * schema version and ordered migrations.
+/* store: the durable store (SQLite in WAL mode, or a shared PostgreSQL database: the back
+ * ends are store_sqlite.c and store_pg.c behind store_db.h) of findings, triage decisions
+ * (ack, suppress, undo), change-freeze windows, collector cursors and the events seen (for
+ * `tfdrift blame`), with a schema version and ordered migrations.
  *
- * Threads: a struct store is one SQLite connection opened without SQLite's own mutex
- * (SQLITE_OPEN_NOMUTEX). Use it from one thread at a time; a thread that needs the store
- * opens its own (WAL lets readers and one writer share the file across connections and
- * processes). A struct store_triage snapshot is immutable once made and may be read from
- * any thread.
+ * Threads: a struct store is one connection (SQLite's opened without SQLite's own mutex,
+ * SQLITE_OPEN_NOMUTEX; or one libpq connection). Use it from one thread at a time; a thread
+ * that needs the store opens its own (WAL lets readers and one writer share the file across
+ * connections and processes). A struct store_triage snapshot is immutable once made and may
+ * be read from any thread.
  *
  * Failures are never silent: every function returns -1 with a message naming the store's
  * path and what to do. A store that is locked by another process, read-only, or on a full
@@ -58,7 +59,11 @@ struct store;
  * up to STORE_SCHEMA_VERSION in one transaction. A store written by a newer tfdrift, a file
  * that is not a tfdrift store, one whose pages are damaged (PRAGMA quick_check, which reads
  * the whole file once) or one that cannot be read is an error (-1, *err). A store that can
- * be read but not written opens read-only (returns 0; store_readonly_reason()). */
+ * be read but not written opens read-only (returns 0; store_readonly_reason()).
+ * A path that is a libpq URI (postgresql://... or postgres://...; store_is_uri) opens a
+ * PostgreSQL store instead (store_pg.c): nothing of the above about files applies; a new
+ * database gets the whole schema, under an advisory lock, in one transaction; a newer schema
+ * is refused the same way; messages show the URI with its password masked (store_path). */
 int store_open(const char *path, int flags, struct store **out, char **err);
 /* The same with another busy timeout (ms) than STORE_BUSY_TIMEOUT_MS (tests, the UI). */
 int store_open_ex(const char *path, int flags, int busy_timeout_ms, struct store **out, char **err);
@@ -72,7 +77,8 @@ const char *store_readonly_reason(const struct store *st);
  * was opened read-only, and says why when it fails); 0 when no write can work until a person
  * acts (--readonly; a read-only file, directory or filesystem). */
 int store_may_write(const struct store *st);
-/* The SQLite connection (tests and diagnostics only); NULL for another back end. */
+/* The SQLite connection (tests and diagnostics only); NULL for another back end. The
+ * threading note above holds for both back ends: one connection, one thread at a time. */
 struct sqlite3 *store_sqlite(struct store *st);
 /* Is s a PostgreSQL store's libpq URI (postgresql://... or postgres://...), not a path? */
 int store_is_uri(const char *s);
@@ -292,6 +298,39 @@ int store_pref_keys(struct store *st, const char *prefix, struct strlist *out, c
 /* Collector cursors: 1 found (*value heap), 0 none, -1 error. */
 int store_cursor_get(struct store *st, const char *name, char **value, char **err);
 int store_cursor_set(struct store *st, const char *name, const char *value, char **err);
+
+/*
+ * Live readers (a dashboard on a shared store): what other connections wrote, read without
+ * reading the whole store again, when store_changed says something was.
+ *
+ * store_triage_update: the decisions made since *t was taken (ids above its newest) are
+ * read and added to it (an undo cancels the decision it names); *t NULL takes a snapshot.
+ * *added (may be NULL; free with store_decisions_free) gets copies of the new decisions,
+ * oldest first. Returns how many were added, or -1 with *err (*t unchanged).
+ * store_triage_last_id: the newest decision id t holds (0 none).
+ *
+ * store_feed_findings: the findings a reader has not seen, by a cursor (store_feed_init
+ * before the first call). The first call reads every unresolved finding and the resolved
+ * ones whose event time is at or after resolved_since_ms (event time order); later calls,
+ * when the number of rows or of resolved rows changed, the rows first saved or resolved
+ * since the newest the cursor saw, less STORE_FEED_SKEW_MS for another writer's clock:
+ * some are read again, and the caller keeps one per id (on both back ends: no row ids). Triage is not applied (store_triage_apply). Returns
+ * -1 with *err (nothing appended, the cursor unchanged), else the number of rows that could
+ * not be read back (skipped; *err says which first). Needs schema 8.
+ */
+struct store_feed {
+	int64_t nrows;          /* rows at the last read; -1 before the first */
+	int64_t nresolved;      /* resolved rows at the last read */
+	int64_t first_ms;       /* the newest first_seen seen */
+	int64_t seen_ms;        /* the newest last_seen seen */
+};
+#define STORE_FEED_SKEW_MS 600000       /* how far another writer's clock may lag */
+int store_triage_update(struct store *st, struct store_triage **t, struct store_decision **added,
+    size_t *nadded, char **err);
+int64_t store_triage_last_id(const struct store_triage *t);
+void store_feed_init(struct store_feed *fd);
+int store_feed_findings(struct store *st, struct store_feed *fd, int64_t resolved_since_ms,
+    struct finding_list *out, char **err);
 
 /*
  * Workers (schema 9, store_lease.c): several `watch` processes on one store share the

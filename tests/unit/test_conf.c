@@ -180,7 +180,7 @@ test_table(void)
 	int help_ok = 1, unique = 1;
 
 	o = conf_options(&n);
-	is_int(n, 22, "twenty-two options: every field of struct conf but path (and sources, outputs)");
+	is_int(n, 23, "twenty-three options: every field of struct conf but path (and sources, outputs)");
 	for (i = 0; i < n; i++) {
 		if (o[i].help == NULL || strlen(o[i].help) < 20 || o[i].def == NULL)
 			help_ok = 0;
@@ -782,6 +782,33 @@ test_sources(void)
 	    "sources: a bad boolean");
 }
 
+/* user: who decisions are made as; else $USER. */
+static void
+test_user(void)
+{
+	struct conf c;
+	char *errs;
+
+	setenv("USER", "zed", 1);
+	is_int((int)load_str(&c, "theme: default\n", &errs), 0, "no user: loads");
+	is_str(conf_user(&c), "zed", "user: absent: $USER");
+	conf_free(&c);
+	free(errs);
+	is_int((int)load_str(&c, "user: \"\"\n", &errs), 0, "user: empty loads");
+	is_str(conf_user(&c), "zed", "user: empty: $USER");
+	conf_free(&c);
+	free(errs);
+	is_int((int)load_str(&c, "user: oncall-alice\n", &errs), 0, "user: a name loads");
+	is_str(conf_user(&c), "oncall-alice", "user: the name given, not $USER");
+	conf_free(&c);
+	free(errs);
+	is_int((int)load_str(&c, "user: \"bob\\tx\"\n", &errs), 1, "user: a tab inside is refused");
+	ok(strstr(errs, "user must be a name without control characters") != NULL, "saying why: %s",
+	    errs);
+	conf_free(&c);
+	free(errs);
+}
+
 int
 main(void)
 {
@@ -792,6 +819,7 @@ main(void)
 		return 1;
 	}
 	test_table();
+	test_user();
 	test_defaults();
 	test_full();
 	test_errors();
