@@ -45,6 +45,7 @@ struct collector *collector_new(const struct collector_ops *ops, const char *nam
 
 /* The kinds (each in its collector's file). */
 extern const struct collector_ops files_collector_ops, falco_collector_ops,
-    cloudtrail_collector_ops, sqs_collector_ops, gcplogging_collector_ops;
+    cloudtrail_collector_ops, sqs_collector_ops, gcplogging_collector_ops,
+    pubsub_collector_ops;
 
 #endif

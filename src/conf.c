@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "collectors/pubsub.h"
 #include "conf.h"
 #include "store.h"
 #include "freeze.h"
@@ -105,6 +106,12 @@ static const struct conf_option options[] = {
 	  "Colour theme for the dashboard: default, light, monochrome, high-contrast, or the "
 	  "name of a theme file. NO_COLOR in the environment forces monochrome.",
 	  OPT(theme) },
+	{ "user", CT_STRING, "",
+	  "Who your decisions are made as: the name acknowledgements, suppressions, undos and "
+	  "freeze windows carry in the store (`tfdrift ack`, `suppress`, `undo`, `freeze` and "
+	  "the dashboard), which every dashboard on a shared store shows. Empty means $USER "
+	  "(else the login name).",
+	  OPT(user) },
 	{ "state_refresh", CT_DURATION, "5m",
 	  "How often state sources are checked for a new version (ETag, generation, serial), "
 	  "as a duration such as 90s, 5m or 1h30m.",
@@ -293,6 +300,21 @@ field(struct conf *c, const struct conf_option *o)
 	return (char *)c + o->offset;
 }
 
+/* `user:` is shown on every dashboard and stored with each decision: a name, no control
+ * characters (a terminal would act on them), no blanks around it. */
+static int
+user_ok(const char *v)
+{
+	size_t n = strlen(v), i;
+
+	if (n > 0 && (v[0] == ' ' || v[n - 1] == ' ' || v[0] == '\t' || v[n - 1] == '\t'))
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
 /* Check and store one scalar value for option o; 0, or -1 with *why (heap). */
 static int
 set_scalar(struct conf *c, const struct conf_option *o, const char *v, char **why)
@@ -333,6 +355,11 @@ set_scalar(struct conf *c, const struct conf_option *o, const char *v, char **wh
 	case CT_STRING:
 		if (*v == '\0' && *o->def != '\0') {
 			*why = xasprintf("%s must not be empty", o->name);
+			return -1;
+		}
+		if (sp == &c->user && !user_ok(v)) {
+			*why = xasprintf("user must be a name without control characters or "
+			    "surrounding blanks");
 			return -1;
 		}
 		free(*sp);
@@ -809,6 +836,14 @@ conf_find(const char *explicit_path)
 }
 
 const char *
+conf_user(const struct conf *c)
+{
+	if (c->user != NULL && *c->user != '\0')
+		return c->user;
+	return tf_current_user();
+}
+
+const char *
 conf_event_maps_dir(const struct conf *c)
 {
 	if (c->event_maps != NULL && *c->event_maps != '\0')
@@ -1155,8 +1190,7 @@ static const struct sub_option source_rows[] = {
 	  .need = { "name: prod; it labels the source in the dashboard and in findings",
 		    "name: corp", "name: falco" } },
 	{ "profile", SUB_TEXT, { AWS(profile), NONE, NONE }, .late = 0 },
-	{ "project", SUB_TEXT, { NONE, GCP(project), NONE },
-	  .need = { NULL, "project: my-project-id" } },
+	{ "project", SUB_TEXT, { NONE, GCP(project), NONE }, .late = 0 },   /* or pubsub_subscription */
 	{ "path", SUB_SOCKET, { NONE, NONE, FALCO(path) },
 	  .need = { NULL, NULL, "path: -, a file, or unix:/run/falco/tfdrift.sock" } },
 	{ "regions", SUB_LIST, { AWS(regions), NONE, NONE }, .late = 0 },
@@ -1172,6 +1206,12 @@ static const struct sub_option source_rows[] = {
 	{ "data_access", SUB_BOOL, { NONE, GCP(data_access), NONE }, .late = 1 },
 	{ "max_pages", SUB_COUNT, { AWS(max_pages), GCP(max_pages), NONE },
 	  .def = { PAGING_DEFAULT_MAX_PAGES, PAGING_DEFAULT_MAX_PAGES } },
+	{ "pubsub_subscription", SUB_TEXT, { NONE, GCP(pubsub_subscription), NONE }, .late = 1 },
+	{ "pubsub_endpoint", SUB_URL, { NONE, GCP(pubsub_endpoint), NONE }, .late = 1 },
+	{ "pubsub_max_messages", SUB_COUNT, { NONE, GCP(pubsub_max_messages), NONE },
+	  .def = { 0, 100 }, .late = 1 },
+	{ "pubsub_ack_deadline", SUB_DURATION, { NONE, GCP(pubsub_ack_deadline_ms), NONE },
+	  .min_ms = 10000, .def = { 0, 60000 }, .late = 1 },
 };
 #undef AWS
 #undef GCP
@@ -1839,7 +1879,35 @@ load_aws_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_aws_sou
 	return bad ? -1 : 0;
 }
 
-/* A sources.gcp or sources.falco item: its keys are all there is to check. */
+/* A sources.gcp item: a project to poll, or a Pub/Sub subscription to pull, or both. */
+static int
+load_gcp_source(struct ydoc *d, yaml_node_t *it, size_t idx, struct conf_gcp_source *g,
+    char ***errs, size_t *nerrs)
+{
+	char *where;
+	int bad = 0;
+
+	if ((where = load_source_keys(SRC_GCP, g, sizeof *g, &g->line, &g->col, d, it, idx, &bad,
+	    errs, nerrs)) == NULL)
+		return -1;
+	if (!bad && g->project == NULL && g->pubsub_subscription == NULL) {
+		yerr_add(errs, nerrs, d, it, "%s (%s) has no project (project: my-project-id), or "
+		    "pubsub_subscription: projects/P/subscriptions/S to pull a Logging sink's "
+		    "subscription", where, g->name);
+		bad = 1;
+	}
+	if (!bad && g->pubsub_subscription != NULL &&
+	    !ps_subscription_valid(g->pubsub_subscription)) {
+		yerr_add(errs, nerrs, d, it, "%s (%s): pubsub_subscription must read "
+		    "projects/PROJECT/subscriptions/NAME, got \"%s\"", where, g->name,
+		    g->pubsub_subscription);
+		bad = 1;
+	}
+	free(where);
+	return bad ? -1 : 0;
+}
+
+/* A sources.falco item: its keys are all there is to check. */
 static int
 load_source(int t, void *base, size_t size, int *line, int *col, struct ydoc *d,
     yaml_node_t *it, size_t idx, char ***errs, size_t *nerrs)
@@ -1907,8 +1975,7 @@ load_sources(struct conf *c, struct ydoc *d, yaml_node_t *v, char ***errs, size_
 					aws_source_clear(&s.aws[s.naws]);
 			} else {
 				s.gcp = xreallocarray(s.gcp, s.ngcp + 1, sizeof *s.gcp);
-				if (load_source(SRC_GCP, &s.gcp[s.ngcp], sizeof *s.gcp, &s.gcp[s.ngcp].line,
-				    &s.gcp[s.ngcp].col, d, it, j, errs, nerrs) == 0)
+				if (load_gcp_source(d, it, j, &s.gcp[s.ngcp], errs, nerrs) == 0)
 					s.ngcp++;
 				else
 					gcp_source_clear(&s.gcp[s.ngcp]);
@@ -2103,8 +2170,8 @@ dump_sources(const struct conf *c, FILE *fp)
 	size_t i;
 
 	fputs("\n# Live sources: CloudTrail (per region, plus us-east-1 for IAM and other global "
-	    "events)\n# or an SQS queue per AWS account, Cloud Logging per GCP project, and files "
-	    "to replay.\n", fp);
+	    "events)\n# or an SQS queue per AWS account, Cloud Logging per GCP project or a Pub/Sub "
+	    "subscription\n# fed by a Logging sink, and files to replay.\n", fp);
 	if (s->naws == 0 && s->ngcp == 0 && s->files.n == 0 && s->nfalco == 0) {
 		fputs("sources: {}\n", fp);
 		return;

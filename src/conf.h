@@ -43,6 +43,12 @@ struct conf_gcp_source {
 	char *endpoint;                    /* Logging API base URL override, or NULL */
 	int data_access;                   /* also data-access audit logs */
 	int line, col;
+	/* A Pub/Sub pull subscription fed by a Logging sink (collectors/pubsub.h), or NULL;
+	 * with it, project: is optional and the entry reads only the subscription. */
+	char *pubsub_subscription;         /* projects/P/subscriptions/S */
+	char *pubsub_endpoint;             /* Pub/Sub base URL override, or NULL */
+	unsigned pubsub_max_messages;      /* per pull; default 100 */
+	int64_t pubsub_ack_deadline_ms;    /* an extension asks for this; default 60s */
 };
 
 /* sources.falco[]: Falco alerts (CloudTrail / gcpaudit plugins) as JSON lines. */
@@ -106,6 +112,7 @@ struct conf {
 	size_t nfreezes;
 	char *store;                       /* SQLite store path */
 	char *theme;
+	char *user;                        /* `user:` who decides (conf_user: else $USER) */
 	int64_t state_refresh_ms;
 	int64_t gcp_operation_hold_ms;     /* a GCP operation's last entry waits for its first */
 	int64_t once_timeout_ms;           /* `watch --once`: the whole run's time limit */
@@ -154,5 +161,7 @@ char *conf_find(const char *explicit_path);
 /* Print the resolved configuration as YAML. */
 void conf_dump(const struct conf *c, FILE *fp);
 const char *conf_event_maps_dir(const struct conf *c);   /* resolved directory */
+/* Who decisions are made as: `user:`, else $USER (tf_current_user). */
+const char *conf_user(const struct conf *c);
 
 #endif

@@ -54,6 +54,7 @@ static const struct collector_ops *const kinds[] = {
 	&cloudtrail_collector_ops,
 	&sqs_collector_ops,
 	&gcplogging_collector_ops,
+	&pubsub_collector_ops,
 };
 
 struct collector *

@@ -1749,8 +1749,10 @@ store_undo(struct store *st, int64_t target, const char *by, int64_t at_ms, int6
 	return 0;
 }
 
-int
-store_list_decisions(struct store *st, struct store_decision **out, size_t *n, char **err)
+/* The decisions with an id above after_id, oldest first. */
+static int
+list_decisions(struct store *st, int64_t after_id, struct store_decision **out, size_t *n,
+    char **err)
 {
 	const char *doing = "read the triage decisions";
 	struct store_decision *v = NULL;
@@ -1762,8 +1764,9 @@ store_list_decisions(struct store *st, struct store_decision **out, size_t *n, c
 	*n = 0;
 	if (prep(st, "SELECT d.id, d.action, d.scope, d.value, d.\"by\", d.at, d.note, d.until,"
 	    " d.undoes, (SELECT max(u.id) FROM decisions u WHERE u.undoes = d.id)"
-	    " FROM decisions d ORDER BY d.id", &s, doing, err) != 0)
+	    " FROM decisions d WHERE d.id > ?1 ORDER BY d.id", &s, doing, err) != 0)
 		return -1;
+	db_bind_int64(s, 1, after_id);
 	while ((rc = db_step(s)) == SDB_ROW) {
 		struct store_decision *d;
 		enum store_action a;
@@ -1798,6 +1801,12 @@ store_list_decisions(struct store *st, struct store_decision **out, size_t *n, c
 	*out = v;
 	*n = len;
 	return 0;
+}
+
+int
+store_list_decisions(struct store *st, struct store_decision **out, size_t *n, char **err)
+{
+	return list_decisions(st, 0, out, n, err);
 }
 
 void
@@ -1881,11 +1890,12 @@ newest_first(const void *x, const void *y)
 	return a == b ? 0 : newer(a, b) ? -1 : 1;
 }
 
+static void triage_index(struct store_triage *t);
+
 int
 store_triage_snapshot(struct store *st, struct store_triage **out, char **err)
 {
 	struct store_triage *t;
-	size_t i, nslots = 16;
 
 	*out = NULL;
 	t = xcalloc(1, sizeof *t);
@@ -1893,6 +1903,21 @@ store_triage_snapshot(struct store *st, struct store_triage **out, char **err)
 		free(t);
 		return -1;
 	}
+	triage_index(t);
+	*out = t;
+	return 0;
+}
+
+/* The hash tables of t's decisions (t->d, t->nd), made anew. */
+static void
+triage_index(struct store_triage *t)
+{
+	size_t i, nslots = 16;
+
+	for (i = 0; t->slots != NULL && i <= t->mask; i++)
+		free(t->slots[i].v);
+	free(t->slots);
+	t->nactive = 0;
 	while (nslots < t->nd * 2)
 		nslots *= 2;
 	t->slots = xcalloc(nslots, sizeof *t->slots);
@@ -1914,8 +1939,6 @@ store_triage_snapshot(struct store *st, struct store_triage **out, char **err)
 	for (i = 0; i <= t->mask; i++)
 		if (t->slots[i].n > 1)
 			qsort(t->slots[i].v, t->slots[i].n, sizeof *t->slots[i].v, newest_first);
-	*out = t;
-	return 0;
 }
 
 void
@@ -2436,6 +2459,221 @@ store_cursor_set(struct store *st, const char *name, const char *value, char **e
 	if (rc != SDB_DONE)
 		return abort_write(st, rc, doing, err);
 	return commit(st, doing, err);
+}
+
+/* ---- live readers: what other connections wrote (dashboards on a shared store) ---- */
+
+int
+store_triage_update(struct store *st, struct store_triage **tp, struct store_decision **added,
+    size_t *nadded, char **err)
+{
+	struct store_triage *t = *tp;
+	struct store_decision *v = NULL;
+	size_t n = 0, i;
+
+	if (added != NULL) {
+		*added = NULL;
+		*nadded = 0;
+	}
+	if (t == NULL)
+		return store_triage_snapshot(st, tp, err) != 0 ? -1 : (int)store_triage_count(*tp);
+	if (list_decisions(st, store_triage_last_id(t), &v, &n, err) != 0)
+		return -1;
+	if (n == 0)
+		return 0;
+	/* An undo among them cancels a decision t holds: mark it (t->d is in id order). */
+	for (i = 0; i < n; i++) {
+		size_t lo = 0, hi = t->nd;
+
+		if (v[i].action != SA_UNDO)
+			continue;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (t->d[mid].id < v[i].undoes)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < t->nd && t->d[lo].id == v[i].undoes &&
+		    (t->d[lo].undone_by == 0 || t->d[lo].undone_by < v[i].id))
+			t->d[lo].undone_by = v[i].id;
+	}
+	t->d = xreallocarray(t->d, t->nd + n, sizeof *t->d);
+	for (i = 0; i < n; i++) {
+		struct store_decision *d = &t->d[t->nd + i];
+
+		*d = v[i];
+		if (added != NULL) {
+			/* The caller's copies: the snapshot keeps its own strings. */
+			v[i].value = v[i].value != NULL ? xstrdup(v[i].value) : NULL;
+			v[i].by = v[i].by != NULL ? xstrdup(v[i].by) : NULL;
+			v[i].note = v[i].note != NULL ? xstrdup(v[i].note) : NULL;
+		}
+	}
+	t->nd += n;
+	triage_index(t);
+	if (added != NULL) {
+		*added = v;
+		*nadded = n;
+	} else
+		free(v);        /* its strings are the snapshot's now */
+	return (int)n;
+}
+
+int64_t
+store_triage_last_id(const struct store_triage *t)
+{
+	return t != NULL && t->nd > 0 ? t->d[t->nd - 1].id : 0;
+}
+
+void
+store_feed_init(struct store_feed *fd)
+{
+	memset(fd, 0, sizeof *fd);
+	fd->nrows = -1;
+}
+
+/* The rows of one query as findings (the columns row_finding reads, then first_seen and
+ * last_seen), onto out; the newest first_seen and last_seen into fd. */
+static int
+feed_rows(struct store *st, const char *sql, int np, int64_t a, int64_t b, struct store_feed *fd,
+    struct finding_list *out, json_tokener *tok, int *nbad, char **first_bad, char **err)
+{
+	const char *doing = "read new findings";
+	struct store_stmt *s;
+	int rc;
+
+	if (prep(st, sql, &s, doing, err) != 0)
+		return -1;
+	db_bind_int64(s, 1, a);
+	if (np > 1)
+		db_bind_int64(s, 2, b);
+	while ((rc = db_step(s)) == SDB_ROW) {
+		struct finding *f = row_finding(st, s, tok, nbad, first_bad);
+		int64_t first = db_column_int64(s, 5), seen = db_column_int64(s, 6);
+
+		if (first > fd->first_ms)
+			fd->first_ms = first;
+		if (seen > fd->seen_ms)
+			fd->seen_ms = seen;
+		if (f != NULL)
+			finding_list_push(out, f);
+	}
+	db_finalize(s);
+	if (rc != SDB_DONE)
+		return db_fail(st, rc, doing, 0, err);
+	return 0;
+}
+
+/* One count (the first column of sql's one row) into *n. 0, or -1 with *err. */
+static int
+feed_count(struct store *st, const char *sql, int64_t *n, char **err)
+{
+	const char *doing = "read new findings";
+	struct store_stmt *s;
+	int rc;
+
+	if (prep(st, sql, &s, doing, err) != 0)
+		return -1;
+	if ((rc = db_step(s)) == SDB_ROW)
+		*n = db_column_int64(s, 0);
+	db_finalize(s);
+	return rc == SDB_ROW ? 0 : db_fail(st, rc, doing, 0, err);
+}
+
+int
+store_feed_findings(struct store *st, struct store_feed *fd, int64_t resolved_since_ms,
+    struct finding_list *out, char **err)
+{
+	/* The columns row_finding reads, then the row's first_seen and last_seen (schema 8:
+	 * the dashboard opens a store writable, which upgrades it). */
+	static const char cols[] =
+	    "SELECT id, (SELECT json FROM finding_bodies b WHERE b.id = findings.id),"
+	    " state_lineage, state_serial, resolution, first_seen, last_seen FROM findings";
+	const char *doing = "read new findings";
+	struct store_feed was = *fd;
+	json_tokener *tok;
+	int64_t nrows = 0, nresolved = 0;
+	size_t n0 = out->n, i;
+	char *first_bad = NULL, *sql = NULL;
+	int rc, nbad = 0;
+
+	if (st->version < 8)
+		return tf_err(err, "%s: the store has schema version %d, which keeps findings another "
+		    "way (open it writable once to upgrade it)", st->path, st->version);
+	if (begin_read(st, doing, err) != 0)
+		return -1;
+	/* Findings are never deleted, and a resolved one is never opened again: the two counts
+	 * say whether rows were added or resolved since the last read (the resolved ones by
+	 * the status index, without the table). */
+	if (feed_count(st, "SELECT count(*) FROM findings", &nrows, err) != 0 ||
+	    feed_count(st, "SELECT count(*) FROM findings WHERE status = 'resolved'", &nresolved,
+	    err) != 0) {
+		rollback(st);
+		return -1;
+	}
+	tok = json_tokener_new();
+	rc = 0;
+	if (was.nrows < 0) {
+		/* The first read: every unresolved finding, and the resolved ones of the window;
+		 * later reads go from the newest first_seen and last_seen of the store. */
+		sql = xasprintf("%s WHERE status <> 'resolved' OR event_time >= ?1"
+		    " ORDER BY event_time, id", cols);
+		rc = feed_rows(st, sql, 1, resolved_since_ms, 0, fd, out, tok, &nbad, &first_bad, err);
+		if (rc == 0) {
+			struct store_stmt *s;
+
+			if (prep(st, "SELECT max(first_seen), max(last_seen) FROM findings", &s, doing,
+			    err) != 0)
+				rc = -1;
+			else {
+				if (db_step(s) == SDB_ROW) {
+					if (db_column_int64(s, 0) > fd->first_ms)
+						fd->first_ms = db_column_int64(s, 0);
+					if (db_column_int64(s, 1) > fd->seen_ms)
+						fd->seen_ms = db_column_int64(s, 1);
+				}
+				db_finalize(s);
+			}
+		}
+	} else {
+		/* Rows added since: first saved no earlier than the newest seen, less what another
+		 * writer's clock may lag behind (some are read again: the caller keeps one per id). */
+		if (nrows != was.nrows) {
+			sql = xasprintf("%s WHERE first_seen >= ?1 AND (status <> 'resolved' OR"
+			    " event_time >= ?2) ORDER BY event_time, id", cols);
+			rc = feed_rows(st, sql, 2, was.first_ms - STORE_FEED_SKEW_MS, resolved_since_ms, fd,
+			    out, tok, &nbad, &first_bad, err);
+		}
+		/* Rows resolved since: saved with a last_seen as new, by the same rule. */
+		if (rc == 0 && nresolved != was.nresolved) {
+			free(sql);
+			sql = xasprintf("%s WHERE status = 'resolved' AND last_seen >= ?1", cols);
+			rc = feed_rows(st, sql, 1, was.seen_ms - STORE_FEED_SKEW_MS, 0, fd, out, tok, &nbad,
+			    &first_bad, err);
+		}
+	}
+	free(sql);
+	json_tokener_free(tok);
+	rollback(st);   /* ends the read transaction */
+	if (rc != 0) {
+		free(first_bad);
+		for (i = n0; i < out->n; i++)   /* all or nothing */
+			finding_free(out->v[i]);
+		out->n = n0;
+		*fd = was;
+		return -1;
+	}
+	fd->nrows = nrows;
+	fd->nresolved = nresolved;
+	if (nbad > 0) {
+		if (err != NULL)
+			*err = first_bad;
+		else
+			free(first_bad);
+	}
+	return nbad;
 }
 
 /* ---- the helpers the store's other files share (store_int.h) ---- */

@@ -294,6 +294,39 @@ int store_cursor_get(struct store *st, const char *name, char **value, char **er
 int store_cursor_set(struct store *st, const char *name, const char *value, char **err);
 
 /*
+ * Live readers (a dashboard on a shared store): what other connections wrote, read without
+ * reading the whole store again, when store_changed says something was.
+ *
+ * store_triage_update: the decisions made since *t was taken (ids above its newest) are
+ * read and added to it (an undo cancels the decision it names); *t NULL takes a snapshot.
+ * *added (may be NULL; free with store_decisions_free) gets copies of the new decisions,
+ * oldest first. Returns how many were added, or -1 with *err (*t unchanged).
+ * store_triage_last_id: the newest decision id t holds (0 none).
+ *
+ * store_feed_findings: the findings a reader has not seen, by a cursor (store_feed_init
+ * before the first call). The first call reads every unresolved finding and the resolved
+ * ones whose event time is at or after resolved_since_ms (event time order); later calls,
+ * when the number of rows or of resolved rows changed, the rows first saved or resolved
+ * since the newest the cursor saw, less STORE_FEED_SKEW_MS for another writer's clock:
+ * some are read again, and the caller keeps one per id (on both back ends: no row ids). Triage is not applied (store_triage_apply). Returns
+ * -1 with *err (nothing appended, the cursor unchanged), else the number of rows that could
+ * not be read back (skipped; *err says which first). Needs schema 8.
+ */
+struct store_feed {
+	int64_t nrows;          /* rows at the last read; -1 before the first */
+	int64_t nresolved;      /* resolved rows at the last read */
+	int64_t first_ms;       /* the newest first_seen seen */
+	int64_t seen_ms;        /* the newest last_seen seen */
+};
+#define STORE_FEED_SKEW_MS 600000       /* how far another writer's clock may lag */
+int store_triage_update(struct store *st, struct store_triage **t, struct store_decision **added,
+    size_t *nadded, char **err);
+int64_t store_triage_last_id(const struct store_triage *t);
+void store_feed_init(struct store_feed *fd);
+int store_feed_findings(struct store *st, struct store_feed *fd, int64_t resolved_since_ms,
+    struct finding_list *out, char **err);
+
+/*
  * Workers (schema 9, store_lease.c): several `watch` processes on one store share the
  * pollers. A lease per poller name: one holder (host:pid:random, store_lease_holder_new) at a
  * time, until expires_at (ms since the epoch, on the workers' clocks: keep them in step with

@@ -31,6 +31,9 @@ void cli_print_errs(char **errs, size_t n);
 /* Load the config (path, else the global -c, ./tfdrift.yaml, XDG) over the defaults, its
  * errors on stderr; 0 ok (c is then to be conf_free'd), -1. */
 int cli_load_conf(struct conf *c, const char *path);
+/* Who decisions are made as: `user:` from the config, else $USER (heap); NULL after a
+ * message when the config does not load. */
+char *cli_decider(void);
 
 /* A time option of command cmd (--since, --until, --from: tf_parse_when; dir < 0 for the
  * bounds of recorded events, > 0 for an end in the future), with the one wording every

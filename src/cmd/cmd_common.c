@@ -38,6 +38,21 @@ cli_load_conf(struct conf *c, const char *path)
 	return 0;
 }
 
+/* Who a decision is made as: the config's `user:`, else $USER (heap); NULL after a message
+ * when the config does not load. */
+char *
+cli_decider(void)
+{
+	struct conf c;
+	char *by;
+
+	if (cli_load_conf(&c, NULL) != 0)
+		return NULL;
+	by = xstrdup(conf_user(&c));
+	conf_free(&c);
+	return by;
+}
+
 /* A time option (tf_parse_when; dir < 0 for --since/--until over recorded events, > 0 for
  * an end in the future), with the one wording every command uses. 0, or -1 after a message. */
 int

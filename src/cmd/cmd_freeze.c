@@ -50,7 +50,7 @@ cmd_freeze(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sub, *storepath = NULL, *from_s = NULL, *until_s = NULL;
-	char *cmdname = NULL;
+	char *cmdname = NULL, *by = NULL;
 	struct freeze_window w, *ws = NULL;
 	struct store *st = NULL;
 	struct conf conf;
@@ -136,7 +136,11 @@ cmd_freeze(int argc, char **argv)
 			rc = 1;
 			goto done;
 		}
-		if (store_freeze_end(st, argv[optind], tf_current_user(), now, &cancelled, &err) != 0) {
+		if ((by = cli_decider()) == NULL) {
+			rc = 1;
+			goto done;
+		}
+		if (store_freeze_end(st, argv[optind], by, now, &cancelled, &err) != 0) {
 			fprintf(stderr, "tfdrift: not saved: %s\n", err);
 			rc = 1;
 		} else
@@ -158,11 +162,11 @@ cmd_freeze(int argc, char **argv)
 		rc = CLI_EXIT_USAGE;
 		goto done;
 	}
-	if ((st = cli_open_store("freeze add", storepath, 0)) == NULL) {
+	if ((by = cli_decider()) == NULL || (st = cli_open_store("freeze add", storepath, 0)) == NULL) {
 		rc = 1;
 		goto done;
 	}
-	if (store_freeze_add(st, &w, tf_current_user(), now, &id, &err) != 0) {
+	if (store_freeze_add(st, &w, by, now, &id, &err) != 0) {
 		fprintf(stderr, "tfdrift: not saved: %s\n", err);
 		rc = 1;
 	} else {
@@ -174,6 +178,7 @@ cmd_freeze(int argc, char **argv)
 	}
 done:
 	free(cmdname);
+	free(by);
 	free(err);
 	freeze_windows_free(ws, nws);
 	freeze_window_clear(&w);

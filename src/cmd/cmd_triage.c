@@ -29,7 +29,8 @@ cmd_triage(const char *what, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *storepath = NULL, *note = NULL, *scope_s = NULL, *value = NULL;
-	const char *for_s = NULL, *until_s = NULL, *by = tf_current_user();
+	const char *for_s = NULL, *until_s = NULL, *by;
+	char *decider = NULL;
 	int64_t now = tf_now_ms(), until = 0, d, id = 0;
 	enum store_scope scope = SCOPE_FINDING;
 	int is_ack = strcmp(what, "ack") == 0, is_undo = strcmp(what, "undo") == 0;
@@ -106,14 +107,20 @@ cmd_triage(const char *what, int argc, char **argv)
 			    "`tfdrift ack` or `tfdrift suppress` printed)", argv[optind]);
 		}
 	}
-	if ((st = cli_open_store(what, storepath, is_ack || is_undo ? STORE_NOCREATE : 0)) == NULL)
+	if ((decider = cli_decider()) == NULL)
 		return 1;
+	by = decider;
+	if ((st = cli_open_store(what, storepath, is_ack || is_undo ? STORE_NOCREATE : 0)) == NULL) {
+		free(decider);
+		return 1;
+	}
 	if (is_ack || (scope == SCOPE_FINDING && !is_undo)) {
 		/* A finding is named by its id or a unique prefix of it. */
 		if (store_find_finding(st, is_ack ? argv[optind] : value, &fid, &err) != 0) {
 			fprintf(stderr, "tfdrift: %s\n", err);
 			free(err);
 			store_close(st);
+			free(decider);
 			return 1;
 		}
 	}
@@ -147,6 +154,7 @@ cmd_triage(const char *what, int argc, char **argv)
 		}
 	}
 	free(fid);
+	free(decider);
 	store_close(st);
 	return rc != 0 ? 1 : 0;
 }

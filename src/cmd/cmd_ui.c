@@ -147,7 +147,9 @@ const struct cli_cmd cli_cmd_ui = {
 	.name = "ui",
 	.args = "--state SRC... --events FILE... [OPTIONS]",
 	.summary = "The dashboard on recorded events (also: tfdrift --state ...).\n"
-	    "The files are read while you look; without files, the configured live sources.",
+	    "The files are read while you look; without files, the configured live sources;\n"
+	    "--store STORE without events: the store's findings as other processes save them,\n"
+	    "and decisions made anywhere, with who made them, within a second.",
 	.opts = cli_opts_ui,
 	.exec = ui_exec,
 };

@@ -1082,8 +1082,11 @@ gl_col_add(struct engine *e, struct sources_ctx *x, size_t entry, char **err)
 	const struct sources_opts *bo = x->opts;
 	char *win;
 	struct gcp_auth_opts ao;
-	struct gl_col *gc = xcalloc(1, sizeof *gc);
+	struct gl_col *gc;
 
+	if (g->pubsub_subscription != NULL)
+		return 0;       /* the entry reads its Logging sink's subscription (pubsub.c) */
+	gc = xcalloc(1, sizeof *gc);
 	memset(&ao, 0, sizeof ao);
 	if ((gc->auth = gcp_auth_new(&ao, err)) == NULL) {
 		char *why = *err;

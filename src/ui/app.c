@@ -131,7 +131,7 @@ load_engine(struct ui *u, struct strlist *states, struct strlist *events, const 
 	u->det = detector_new(u->map, u->ix, &u->conf);
 	detector_set_rules(u->det, u->rules);
 	detector_set_enrich(u->det, enrich_finding_from_state);       /* tags, blast radius, fix */
-	if (u->live)
+	if (u->live || events->n == 0)         /* live, or the store view */
 		u->replay = replay_new_live(u->det, &err);
 	else
 		u->replay = replay_new(events->v, events->n, u->det, ro, &err);
@@ -144,7 +144,7 @@ load_engine(struct ui *u, struct strlist *states, struct strlist *events, const 
 }
 
 static void
-open_store(struct ui *u, const char *path)
+open_store(struct ui *u, const char *path, int flags)
 {
 	char *err = NULL;
 
@@ -154,7 +154,7 @@ open_store(struct ui *u, const char *path)
 		u->store_reason = xstrdup("no store configured (--store PATH)");
 		return;
 	}
-	if (store_open_ex(path, u->readonly ? STORE_RDONLY : 0, 2000, &u->store, &err) != 0) {
+	if (store_open_ex(path, flags | (u->readonly ? STORE_RDONLY : 0), 2000, &u->store, &err) != 0) {
 		u->store = NULL;
 		u->store_reason = xasprintf("%s; running read-only", err);
 		free(err);
@@ -219,6 +219,7 @@ app_free(struct ui *u)
 	free(u->rkeep);
 	free(u->tkeep);
 	store_triage_free(u->triage);
+	free(u->feed);
 	store_close(u->store);
 	remove_demo_store(u);
 	ui_views_free(u);
@@ -295,6 +296,25 @@ start_live(struct ui *u)
 	return 0;
 }
 
+/* The store view: an engine without sources behind the replay's queues (the Sources view
+ * and the status line ask it), then the store's findings into the model. 0 ok. */
+static int
+start_store_view(struct ui *u, int64_t since_ms)
+{
+	struct engine_consumer cons;
+	char *err = NULL;
+
+	replay_engine_consumer(u->replay, &cons);
+	u->eng = engine_new(u->det, NULL, 16, &cons);
+	replay_attach_engine(u->replay, u->eng);
+	if (ui_store_open_view(u, since_ms, &err) != 0) {
+		fprintf(stderr, "tfdrift: %s\n", err);
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
 /* Start the worker with every signal blocked, so signals (SIGWINCH, SIGINT, SIGTSTP) reach
  * the main thread and interrupt its poll(). */
 static int
@@ -363,7 +383,7 @@ ui_dashboard(const struct ui_opts *o)
 	size_t nerrs = 0, i;
 	struct theme th = { 0 };
 	SCREEN *scr = NULL;
-	int rc = 1, stdin_events = 0, demo = o->demo;
+	int rc = 1, stdin_events = 0, demo = o->demo, store_view = 0;
 
 	memset(&ro, 0, sizeof ro);
 	ro.pace_ms = o->pace_ms;
@@ -378,7 +398,6 @@ ui_dashboard(const struct ui_opts *o)
 	sb_init(&u->input);
 	u->demo = demo;
 	u->title = demo ? "demo" : "replay";
-	u->user = tf_current_user();
 	u->tty_fd = STDIN_FILENO;
 	u->readonly = o->readonly;
 	u->max_iterations = o->max_iterations;
@@ -386,6 +405,7 @@ ui_dashboard(const struct ui_opts *o)
 	u->export_dir = o->export_dir != NULL ? xstrdup(o->export_dir) : export_dir_default();
 	if (conf_load_report(&u->conf, cfgpath, stderr) != 0)
 		goto out;
+	u->user = conf_user(&u->conf);          /* who the dashboard's decisions are made as */
 	/* A theme that does not load says why before curses starts. */
 	if (theme_load(theme != NULL ? theme : u->conf.theme, &th, &errs, &nerrs) != 0) {
 		for (i = 0; i < nerrs; i++)
@@ -412,14 +432,20 @@ ui_dashboard(const struct ui_opts *o)
 	for (i = 0; states.n == 0 && i < u->conf.states.n; i++)
 		strlist_push(&states, u->conf.states.v[i]);
 	/* Live: the configured sources, unless files were given to replay. */
-	u->live = !demo && events.n == 0 && sources_live(&u->conf);
+	/* --store without events: the findings in the store, as other processes save them
+	 * (live.c); the sources are the workers' to poll. */
+	store_view = !demo && events.n == 0 && u->conf.events.n == 0 && storepath != NULL;
+	u->live = !demo && !store_view && events.n == 0 && sources_live(&u->conf);
 	if (u->live)
 		u->title = "live";
+	if (store_view)
+		u->title = "store";
 	for (i = 0; !u->live && events.n == 0 && i < u->conf.events.n; i++)
 		strlist_push(&events, u->conf.events.v[i]);
-	if (states.n == 0 || (events.n == 0 && !u->live)) {
+	if (!store_view && (states.n == 0 || (events.n == 0 && !u->live))) {
 		fprintf(stderr, "tfdrift: need at least one --state and one --events input "
-		    "(or `states:`/`events:` in the config); try `tfdrift demo`\n");
+		    "(or `states:`/`events:` in the config), or --store STORE for the findings a store "
+		    "holds; try `tfdrift demo`\n");
 		goto out;
 	}
 	for (i = 0; i < events.n; i++)
@@ -449,7 +475,12 @@ ui_dashboard(const struct ui_opts *o)
 		    strerror(errno));
 		goto out;
 	}
-	open_store(u, demo_db != NULL ? demo_db : storepath);
+	open_store(u, demo_db != NULL ? demo_db : storepath, store_view ? STORE_NOCREATE : 0);
+	if (store_view && u->store == NULL) {
+		/* Nothing to show: say why rather than an empty dashboard. */
+		fprintf(stderr, "tfdrift: %s\n", u->store_reason);
+		goto out;
+	}
 	if (u->readonly && u->store != NULL && store_readonly_reason(u->store) == NULL)
 		u->store_reason = xstrdup("opened with --readonly");
 	u->store_label = u->store != NULL ? (u->demo_dir != NULL ?
@@ -480,6 +511,12 @@ ui_dashboard(const struct ui_opts *o)
 	}
 	if (u->live && start_live(u) != 0)
 		goto out;
+	if (store_view) {
+		if (start_store_view(u, o->since_ms != 0 ? o->since_ms :
+		    tf_now_ms() - UI_STORE_RESOLVED_MS) != 0)
+			goto out;
+		/* --until bounds a replay; the store's findings are all shown as they come. */
+	}
 	ui_load_freezes(u, NULL, 0);
 	if (u->store == NULL || store_readonly_reason(u->store) != NULL || u->readonly)
 		ui_msg(u, 1, "read-only: %s", u->store != NULL && store_readonly_reason(u->store) ?

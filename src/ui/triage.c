@@ -42,24 +42,33 @@ ui_note_lapse(struct ui *u, const struct finding *f)
 		u->next_lapse = f->triage->until_ms;
 }
 
-/* Reload the triage snapshot and apply it to every finding (after a decision, or when a
- * suppression expires). */
+/* Read the decisions made since the triage snapshot was taken, and apply it to every finding
+ * (after a decision, or when a suppression expires); decisions made elsewhere are said. */
 int
 ui_retriage(struct ui *u, char **err)
 {
-	struct store_triage *t = NULL;
+	return ui_triage_sync(u, 1, err);
+}
+
+int
+ui_triage_sync(struct ui *u, int always, char **err)
+{
+	struct store_decision *added = NULL;
 	int64_t now = tf_now_ms();
-	size_t i;
+	size_t i, nadded = 0;
 
 	if (u->store == NULL)
 		return 0;
-	if (store_triage_snapshot(u->store, &t, err) != 0)
+	/* Only the decisions made since the newest one held (by anyone) are read. */
+	if (store_triage_update(u->store, &u->triage, &added, &nadded, err) < 0)
 		return -1;
-	store_triage_free(u->triage);
-	u->triage = t;
+	ui_announce_decisions(u, added, nadded);
+	store_decisions_free(added, nadded);
+	if (nadded == 0 && !always)
+		return 0;
 	u->next_lapse = 0;
 	for (i = 0; i < u->model.all.n; i++) {
-		store_triage_apply(t, u->model.all.v[i], now);
+		store_triage_apply(u->triage, u->model.all.v[i], now);
 		ui_note_lapse(u, u->model.all.v[i]);
 	}
 	model_restatus(&u->model);
@@ -132,6 +141,7 @@ ui_do_ack(struct ui *u, const char *finding_id, const char *note)
 		return;
 	}
 	push_undo(u, did);
+	u->own_decision = did;
 	if (ui_retriage(u, &err) != 0) {
 		ui_msg(u, 1, "acknowledged, but the store could not be re-read: %s", err);
 		free(err);
@@ -158,6 +168,7 @@ ui_do_suppress(struct ui *u, int scope, const char *value, int64_t until, const 
 		return;
 	}
 	push_undo(u, did);
+	u->own_decision = did;
 	if (ui_retriage(u, &err) != 0) {
 		ui_msg(u, 1, "suppressed, but the store could not be re-read: %s", err);
 		free(err);
@@ -189,6 +200,7 @@ ui_do_undo(struct ui *u)
 		return;
 	}
 	u->nundo--;
+	u->own_decision = did;
 	if (ui_retriage(u, &err) != 0) {
 		ui_msg(u, 1, "undone, but the store could not be re-read: %s", err);
 		free(err);
@@ -416,6 +428,75 @@ ui_do_unfreeze(struct ui *u, const char *name)
 		ui_load_freezes(u, NULL, 0);
 		ui_msg(u, 0, "freeze %s %s", name, cancelled ? "cancelled (it had not started)" : "ended");
 	}
+	ui_update_banner(u);
+}
+
+/* The store's window with this id among ours, or NULL. */
+static const struct freeze_window *
+stored_by_id(const struct ui *u, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < u->nfw; i++)
+		if (u->fw[i].origin == FO_STORE && u->fw[i].id == id)
+			return &u->fw[i];
+	return NULL;
+}
+
+void
+ui_refresh_freezes(struct ui *u)
+{
+	struct freeze_window *stored = NULL, *adhoc;
+	size_t nstored = 0, nold = 0, i, nadhoc;
+	int64_t now = tf_now_ms();
+	char *err = NULL, t[32], ago[32];
+	int changed = 0;
+
+	if (u->store == NULL)
+		return;
+	if (store_freeze_list(u->store, 1, now, &stored, &nstored, &err) != 0) {
+		ui_msg(u, 1, "freeze windows not read from the store: %s", err);
+		free(err);
+		return;
+	}
+	for (i = 0; i < u->nfw; i++)
+		nold += u->fw[i].origin == FO_STORE;
+	changed = nold != nstored;
+	for (i = 0; i < nstored; i++) {
+		const struct freeze_window *w = &stored[i], *old = stored_by_id(u, w->id);
+
+		if (old != NULL && old->start_ms == w->start_ms && old->end_ms == w->end_ms)
+			continue;
+		changed = 1;
+		tf_format_time(w->end_ms, t);
+		if (old == NULL) {
+			ui_age(w->created_ms, now, ago, sizeof ago);
+			ui_msg(u, 0, "%s %s freeze %s %s (until %s)", w->created_by != NULL ?
+			    w->created_by : "someone", w->start_ms > now ? "planned" : "started", w->name,
+			    ago, t);
+		} else if (w->end_ms <= now + 1000 && w->end_ms < old->end_ms)
+			ui_msg(u, 0, "freeze %s ended", w->name);   /* (an end can be now + 1 ms) */
+		else
+			ui_msg(u, 0, "freeze %s now until %s", w->name, t);
+	}
+	/* Cancelled ones (they had not started) are no longer listed. */
+	for (i = 0; i < u->nfw; i++) {
+		size_t k;
+
+		if (u->fw[i].origin != FO_STORE)
+			continue;
+		for (k = 0; k < nstored && stored[k].id != u->fw[i].id; k++)
+			;
+		if (k == nstored)
+			ui_msg(u, 0, "freeze %s cancelled", u->fw[i].name);
+	}
+	freeze_windows_free(stored, nstored);
+	if (!changed)
+		return;
+	/* Keep this session's own windows (a read-only store). */
+	session_windows(u, &adhoc, &nadhoc, NULL);
+	ui_load_freezes(u, adhoc, nadhoc);
+	freeze_windows_free(adhoc, nadhoc);
 	ui_update_banner(u);
 }
 

@@ -781,7 +781,9 @@ static void
 status_progress(struct strbuf *sb, const struct ui *u, const struct replay_progress *p,
     int level)
 {
-	if (p->phase == RP_LIVE)
+	if (u->feed != NULL)            /* the store view: what the store holds (live.c) */
+		sb_addf(sb, "%s%zu findings", level < 2 ? "store: " : "", u->model.all.n);
+	else if (p->phase == RP_LIVE)
 		sb_addf(sb, "live: %llu events%s", (unsigned long long)p->events,
 		    p->total > 0 ? " (queued)" : "");
 	else if (p->finished)
@@ -1225,7 +1227,7 @@ timer_ms(int64_t at, int64_t now, int timeout)
 int
 ui_run(struct ui *u)
 {
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	unsigned long iter = 0;
 	int timeout, n;
 	int64_t now;
@@ -1240,6 +1242,7 @@ ui_run(struct ui *u)
 			ui_suspend(u);
 		}
 		drain(u);
+		ui_store_poll(u);               /* what other processes wrote (live.c) */
 		now = tf_mono_ms();
 		if (u->msg != NULL && now >= u->msg_until) {
 			free(u->msg);
@@ -1276,14 +1279,19 @@ ui_run(struct ui *u)
 			timeout = timer_ms(u->banner_next, tf_now_ms(), timeout);
 		if (u->wake_at != 0)
 			timeout = timer_ms(u->wake_at, now, timeout);
+		timeout = ui_store_timeout(u, now, timeout);
 		if (u->max_iterations != 0 && (timeout < 0 || timeout > 200))
 			timeout = 200;
 		pfd[0].fd = u->tty_fd;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = replay_wake_fd(u->replay);
 		pfd[1].events = POLLIN;
-		pfd[0].revents = pfd[1].revents = 0;
-		n = poll(pfd, 2, timeout);
+		/* A store that says when another process wrote (PostgreSQL's notifications): its
+		 * descriptor wakes the loop at once (SQLite: the timer of ui_store_timeout). */
+		pfd[2].fd = u->store != NULL && now >= u->store_fd_after ? store_fd(u->store) : -1;
+		pfd[2].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
+		n = poll(pfd, pfd[2].fd >= 0 ? 3 : 2, timeout);
 		if (n < 0 && errno != EINTR)
 			tf_fatal("poll: %s", strerror(errno));
 		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
@@ -1292,6 +1300,12 @@ ui_run(struct ui *u)
 		read_keys(u);
 		if (pfd[1].revents & POLLIN)
 			u->dirty = 1;
+		if (pfd[2].fd >= 0 && (pfd[2].revents & POLLIN))
+			u->store_poll_at = 0;   /* look now (ui_store_poll reads what it says) */
+		/* A connection gone bad would wake the loop without end: the timer for a second,
+		 * while the store reconnects. */
+		if (pfd[2].fd >= 0 && (pfd[2].revents & (POLLHUP | POLLERR | POLLNVAL)))
+			u->store_fd_after = tf_mono_ms() + 1000;
 	}
 	return 0;
 }

@@ -274,6 +274,14 @@ struct ui {
 	char *store_label;              /* how the Sources view names the store */
 	int readonly;                   /* --readonly */
 	struct store_triage *triage;
+	/* A store other processes write (live.c): the findings view reads what they save
+	 * (feed non-NULL: ui --store without events), and every dashboard their decisions. */
+	struct store_feed *feed;        /* where reading the store's findings is, or NULL */
+	int64_t store_since_ms;         /* resolved findings before this are left out */
+	int64_t store_poll_at;          /* monotonic ms of the next look at the store */
+	int store_poll_failed;          /* said once that the store cannot be asked */
+	int64_t store_fd_after;         /* monotonic ms: the store's descriptor not polled before */
+	int64_t own_decision;           /* the decision this dashboard made last (not announced) */
 	int64_t *undo;                  /* decision ids made in this session, newest last */
 	size_t nundo, undo_cap;
 	int demo, live;
@@ -338,6 +346,8 @@ const char *ui_glyph(enum ui_glyph_id g);
 const char *ui_hline(const struct ui *u);
 /* A time for lists: HH:MM:SS today (tf_now_ms's UTC day), else "May 26 09:14". */
 void ui_time_list(int64_t ms, char out[20]);
+/* "12s ago", "3m ago", "2h ago", "4d ago" (view_sources.c). */
+void ui_age(int64_t then_ms, int64_t now_ms, char *out, size_t len);
 /* "1 finding" / "3 findings". */
 const char *ui_plural(uint64_t n, const char *one, const char *many, char *buf, size_t len);
 
@@ -419,6 +429,8 @@ void ui_do_freeze(struct ui *u, const char *name, int64_t until);
 void ui_do_unfreeze(struct ui *u, const char *name);
 void ui_export(struct ui *u, const char *path);
 int ui_retriage(struct ui *u, char **err);
+/* The same, applying it only when decisions were added unless `always` (live.c's poll). */
+int ui_triage_sync(struct ui *u, int always, char **err);
 void ui_load_freezes(struct ui *u, const struct freeze_window *adhoc, size_t nadhoc);
 void ui_update_banner(struct ui *u);
 /* Prompts (prompt.c). */
@@ -461,6 +473,21 @@ void ui_views_init(struct ui *u);
 void ui_views_free(struct ui *u);
 /* When a finding's suppression expires, wake up to lapse it (triage.c). */
 void ui_note_lapse(struct ui *u, const struct finding *f);
+
+/* A store other processes write (live.c). ui_store_open_view: the store's findings into the
+ * model, read again as they change (0, or -1 with *err); ui_store_poll: on each pass of the
+ * loop, a look at the store now and then, reading what changed; ui_store_timeout: the
+ * loop's poll timeout, shortened to the next look. */
+int ui_store_open_view(struct ui *u, int64_t since_ms, char **err);
+#define UI_STORE_RESOLVED_MS (24LL * 3600 * 1000)   /* resolved ones shown: the last day's */
+void ui_store_poll(struct ui *u);
+int ui_store_timeout(const struct ui *u, int64_t now, int timeout);
+/* Say on the message line who made each decision, and when (not this dashboard's own). */
+struct store_decision;
+void ui_announce_decisions(struct ui *u, const struct store_decision *d, size_t n);
+/* The store's freeze windows read again; those started, changed or ended elsewhere said
+ * (triage.c). */
+void ui_refresh_freezes(struct ui *u);
 
 /* Findings view parts: the timeline band (view_timeline.c) and the detail (view_detail.c). */
 int64_t ui_timeline_bucket_ms(int zoom);

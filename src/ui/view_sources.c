@@ -14,9 +14,9 @@
 #include "store.h"
 #include "ui_int.h"
 
-/* "3m ago", "2h ago", "4d ago". */
-static void
-age(int64_t then_ms, int64_t now_ms, char *out, size_t len)
+/* "3m ago", "2h ago", "4d ago" (ui_int.h). */
+void
+ui_age(int64_t then_ms, int64_t now_ms, char *out, size_t len)
 {
 	int64_t s = (now_ms - then_ms) / 1000;
 
@@ -68,7 +68,7 @@ build(struct ui *u, struct ui_text *d, const struct filter *f)
 		    (filter_since(f) != 0 && s->last_ms < filter_since(f))))
 			continue;
 		if (s->state == RS_LIVE) {
-			age(s->last_poll_ms, now, a, sizeof a);
+			ui_age(s->last_poll_ms, now, a, sizeof a);
 			if (s->lag_ms < 0)
 				snprintf(c, sizeof c, "?");
 			else
@@ -122,8 +122,8 @@ build(struct ui *u, struct ui_text *d, const struct filter *f)
 		for (i = 0; i < nrows; i++) {
 			const struct state_src_info *si = &rows[i].info;
 
-			age(si->last_change_ms, now, a, sizeof a);
-			age(si->last_fetch_ms, now, b, sizeof b);
+			ui_age(si->last_change_ms, now, a, sizeof a);
+			ui_age(si->last_fetch_ms, now, b, sizeof b);
 			ui_text_add(d, si->last_error ? TS_STATUS_ERROR : TS_NORMAL, xasprintf("  %-5s %s",
 			    si->kind, si->location ? si->location : "?"));
 			ui_text_add(d, TS_DIM, xasprintf("          serial %llu  lineage %.8s  %zu resources  "
@@ -184,6 +184,10 @@ build(struct ui *u, struct ui_text *d, const struct filter *f)
 		if (u->store != NULL)
 			ui_text_add(d, TS_DIM, xasprintf("  schema version %d",
 			    store_schema_version(u->store)));
+		if (u->store != NULL)
+			ui_text_add(d, TS_NORMAL, xstrdup(u->feed != NULL ?
+			    "  its findings shown as other processes save them; decisions made anywhere "
+			    "within a second" : "  decisions made elsewhere shown within a second"));
 	}
 }
 

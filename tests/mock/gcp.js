@@ -4,6 +4,8 @@
 //   node gcp.js --port 0 --entries FILE [--entries FILE...] [--pubkey PEM] [--client-email E]
 //               [--key-id K] [--client-id ID --client-secret S --refresh-token R]
 //               [--shift] [--token-ttl SECONDS] [--secrets-log FILE]
+//               [--subscription projects/P/subscriptions/S [--publish] [--ack-deadline SECONDS]
+//                [--pull-wait-ms MS]]
 //
 // Prints its port on the first stdout line. Endpoints:
 //   POST /token            grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer: the assertion's
@@ -28,6 +30,16 @@
 //                          resourceNames projects/P, filter (logName: / logName= and the timestamp
 //                          bounds), orderBy, pageSize (≤ 1000), pageToken (bound to the other
 //                          parameters, as the real API's) honoured.
+//   POST /v1/projects/P/subscriptions/S:pull | :acknowledge | :modifyAckDeadline
+//                          Pub/Sub's REST API for the subscription --subscription (404 NOT_FOUND
+//                          for another), with the same bearer check as entries:list and the
+//                          scope of the JWT (pubsub or cloud-platform) checked (403). Messages
+//                          are what a Logging sink publishes: data is base64 of one LogEntry's
+//                          JSON, attribute logging.googleapis.com/timestamp. --publish publishes
+//                          every --entries entry at start. A pulled message is outstanding for
+//                          --ack-deadline seconds (default 10; modifyAckDeadline moves it,
+//                          0..600), then delivered again; pull needs maxMessages ≥ 1 and, without
+//                          returnImmediately, holds an empty answer up to --pull-wait-ms (1000).
 //   --shift moves each file's entries by whole seconds so that its newest is 60 s old at start
 //   (fractional digits are kept as they were).
 // Control (GET):
@@ -43,6 +55,14 @@
 //   /__control/load?file=F    the entries of F from now on (an entry ingested late), moved by
 //                             the shift the first --entries file got, so they keep their place
 //                             in its story; answers their insertIds
+//   /__control/publish_raw?data=D   one message whose data is D as given (a bad one); answers
+//                             its messageId
+//   /__control/hang_ack?n=N   next N acknowledge requests are never answered (a worker killed
+//                             between storing and acknowledging)
+//   /__control/pubsub         Pub/Sub counters: published, pulls, delivered, redelivered,
+//                             acked, extended, late_acks (ackIds whose deadline had passed),
+//                             ack_requests,
+//                             backlog (not acknowledged), outstanding, unauthorized
 //   /__control/requests       the token requests so far (STS, subject, generateAccessToken):
 //                             method, path, authorization, form or JSON body
 //   /__control/counters       JSON counters: token requests by grant, rejects, list requests
@@ -59,6 +79,7 @@ const args = { entries: [] };
 for (let i = 2; i < process.argv.length; i++) {
 	const k = process.argv[i].replace(/^--/, '');
 	if (k === 'shift') { args.shift = true; continue; }
+	if (k === 'publish') { args.publish = true; continue; }
 	const v = process.argv[++i];
 	if (k === 'entries') args.entries.push(v); else args[k.replace(/-/g, '_')] = v;
 }
@@ -144,9 +165,11 @@ function gerr(res, code, status, message) {
 function b64urlDecode(s) {
 	return Buffer.from(s.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
 }
-function issue(res, via, extraHeaders) {
+const tokenScopes = new Map();         // token -> scopes of its JWT grant
+function issue(res, via, extraHeaders, scopes) {
 	const tok = 'ya29.mock-' + crypto.randomBytes(24).toString('hex');
 	tokens.set(tok, Date.now() + tokenTtl * 1000);
+	if (scopes) tokenScopes.set(tok, scopes);
 	logSecret(tok);
 	counters.token[via]++;
 	send(res, 200, { access_token: tok, expires_in: tokenTtl, token_type: 'Bearer' }, extraHeaders);
@@ -277,9 +300,10 @@ function tokenEndpoint(req, res, body, selfUrl) {
 		const scopes = String(cl.scope || '').split(' ');
 		if (!scopes.includes('https://www.googleapis.com/auth/logging.read') &&
 		    !scopes.includes('https://www.googleapis.com/auth/cloud-platform') &&
+		    !scopes.includes('https://www.googleapis.com/auth/pubsub') &&
 		    !scopes.includes('https://www.googleapis.com/auth/iam'))
 			return grantError(res, 400, 'invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
-		return issue(res, 'jwt');
+		return issue(res, 'jwt', undefined, scopes);
 	}
 	if (gt === 'refresh_token') {
 		if (form.get('client_id') !== args.client_id || form.get('client_secret') !== args.client_secret)
@@ -394,6 +418,121 @@ function listEntries(req, res, body) {
 	send(res, 200, text);
 }
 
+// ---- Pub/Sub: a pull subscription fed by a Logging sink ----
+const ps = { messages: [], next: 1, hangAck: 0,
+	counters: { published: 0, pulls: 0, delivered: 0, redelivered: 0, acked: 0, extended: 0,
+		late_acks: 0, unauthorized: 0, max_deliveries: 0, ack_requests: 0 } };
+const ackDeadline = Number(args.ack_deadline || 10);
+const pullWait = Number(args.pull_wait_ms || 1000);
+function publish(data, attributes) {
+	const id = String(ps.next++);
+	ps.messages.push({ id, data, attributes: attributes || {}, publishTime: new Date().toISOString(),
+		acked: false, deliveries: 0, ackId: null, deadline: 0 });
+	ps.counters.published++;
+	return id;
+}
+function publishEntry(e) {
+	return publish(Buffer.from(JSON.stringify(strip(e))).toString('base64'),
+		{ 'logging.googleapis.com/timestamp': e.timestamp });
+}
+function bearerOk(req, res, counterObj) {
+	const auth = req.headers.authorization || '';
+	const tok = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+	if (!tokens.has(tok) || tokens.get(tok) <= Date.now()) {
+		counterObj.unauthorized++;
+		if (tokens.has(tok)) counters.expired_used++;
+		gerr(res, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials. ' +
+			'Expected OAuth 2 access token, login cookie or other valid authentication credential.');
+		return null;
+	}
+	return tok;
+}
+function available(m, now) {
+	return !m.acked && (m.ackId === null || m.deadline <= now);
+}
+function pubsubEndpoint(req, res, body, sub, verb) {
+	const tok = bearerOk(req, res, ps.counters);
+	if (!tok) return;
+	const sc = tokenScopes.get(tok);
+	if (sc && !sc.includes('https://www.googleapis.com/auth/pubsub') &&
+	    !sc.includes('https://www.googleapis.com/auth/cloud-platform'))
+		return gerr(res, 403, 'PERMISSION_DENIED', 'Request had insufficient authentication scopes.');
+	if (sub !== args.subscription)
+		return gerr(res, 404, 'NOT_FOUND', 'Resource not found (resource=' + sub.split('/').pop() + ').');
+	let q;
+	try { q = JSON.parse(body.toString() || '{}'); } catch (e) {
+		return gerr(res, 400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.');
+	}
+	const now = Date.now();
+	if (verb === 'pull') {
+		if (!Number.isInteger(q.maxMessages) || q.maxMessages < 1)
+			return gerr(res, 400, 'INVALID_ARGUMENT', 'max_messages must be a positive integer.');
+		if (faults.throttle > 0) {
+			faults.throttle--; counters.faults++;
+			return gerr(res, 429, 'RESOURCE_EXHAUSTED', 'Too many outstanding pull requests.');
+		}
+		if (faults.fail > 0) {
+			faults.fail--; counters.faults++;
+			return gerr(res, 503, 'UNAVAILABLE', 'The service was unable to fulfill your request.');
+		}
+		ps.counters.pulls++;
+		const deliver = () => {
+			const t = Date.now(), out = [];
+			for (const m of ps.messages) {
+				if (out.length >= q.maxMessages) break;
+				if (!available(m, t)) continue;
+				m.deliveries++;
+				if (m.deliveries > 1) ps.counters.redelivered++;
+				if (m.deliveries > ps.counters.max_deliveries) ps.counters.max_deliveries = m.deliveries;
+				ps.counters.delivered++;
+				m.ackId = 'ack-' + m.id + '-' + m.deliveries + '-' + crypto.randomBytes(6).toString('hex');
+				m.deadline = t + ackDeadline * 1000;
+				out.push({ ackId: m.ackId, message: { data: m.data, attributes: m.attributes,
+					messageId: m.id, publishTime: m.publishTime } });
+			}
+			return out;
+		};
+		let got = deliver();
+		if (got.length || q.returnImmediately === true)
+			return send(res, 200, got.length ? { receivedMessages: got } : {});
+		const until = now + pullWait;
+		const tick = () => {
+			got = deliver();
+			if (got.length || Date.now() >= until)
+				return send(res, 200, got.length ? { receivedMessages: got } : {});
+			setTimeout(tick, 50);
+		};
+		return setTimeout(tick, 50);
+	}
+	if (!Array.isArray(q.ackIds) || q.ackIds.length === 0)
+		return gerr(res, 400, 'INVALID_ARGUMENT', 'No ack ids specified.');
+	if (verb === 'modifyAckDeadline') {
+		const s = q.ackDeadlineSeconds;
+		if (!Number.isInteger(s) || s < 0 || s > 600)
+			return gerr(res, 400, 'INVALID_ARGUMENT', 'Invalid ack deadline given: ' + s);
+		for (const id of q.ackIds) {
+			const m = ps.messages.find((x) => x.ackId === id && !x.acked);
+			if (m && m.deadline > now) { m.deadline = now + s * 1000; ps.counters.extended++; }
+		}
+		return send(res, 200, {});
+	}
+	ps.counters.ack_requests++;
+	if (ps.hangAck > 0) {
+		ps.hangAck--; counters.faults++;
+		return;                 // never answered: the caller is killed meanwhile
+	}
+	for (const id of q.ackIds) {
+		const m = ps.messages.find((x) => x.ackId === id);
+		if (!m || m.acked) continue;
+		if (m.deadline <= now) { ps.counters.late_acks++; continue; }
+		m.acked = true;
+		ps.counters.acked++;
+	}
+	send(res, 200, {});
+}
+if (args.publish !== undefined)
+	for (const e of entries) publishEntry(e);
+
 function control(res, path, q) {
 	const n = Number(q.get('n') || 1);
 	switch (path) {
@@ -427,6 +566,14 @@ function control(res, path, q) {
 		for (const e of list) entries.push(e);
 		index();
 		return send(res, 200, { added: list.map((e) => e.insertId) });
+	}
+	case '/__control/publish_raw': return send(res, 200, { messageId: publish(q.get('data') || '') });
+	case '/__control/hang_ack': ps.hangAck = n; break;
+	case '/__control/pubsub': {
+		const c = Object.assign({}, ps.counters), t = Date.now();
+		c.backlog = ps.messages.filter((m) => !m.acked).length;
+		c.outstanding = ps.messages.filter((m) => !m.acked && m.ackId !== null && m.deadline > t).length;
+		return send(res, 200, c);
 	}
 	case '/__control/requests': return send(res, 200, requests);
 	case '/__control/counters': {
@@ -463,6 +610,8 @@ const server = http.createServer(misbehave.wrap((req, res) => {
 				return issue(res, 'metadata', { 'Metadata-Flavor': 'Google' });
 			}
 			if (req.method === 'POST' && u.pathname === '/v2/entries:list') return listEntries(req, res, body);
+			const psm = /^\/v1\/(projects\/[^/]+\/subscriptions\/[^/:]+):(pull|acknowledge|modifyAckDeadline)$/.exec(u.pathname);
+			if (req.method === 'POST' && psm) return pubsubEndpoint(req, res, body, psm[1], psm[2]);
 			gerr(res, 404, 'NOT_FOUND', 'no such method ' + req.method + ' ' + u.pathname);
 		} catch (e) {
 			console.error(e);

@@ -116,5 +116,6 @@ t_tui_exit files "the file dashboard exits 0"
 
 t_exit "without a terminal it says so" 1 "$TFDRIFT" demo --store "$T_TMP/s.db"
 t_like "the message names the problem" "$T_ERR" 'needs a terminal'
-t_exit "ui without inputs is a usage error" 1 "$TFDRIFT" ui --store "$T_TMP/s.db"
+t_exit "ui without inputs is a usage error" 1 "$TFDRIFT" ui
+t_like "naming what it needs, a store too" "$T_ERR" 'need at least one --state .* or --store STORE'
 t_done

@@ -13,6 +13,7 @@
 
 #include "collectors/cloudtrail.h"
 #include "collectors/files.h"
+#include "collectors/pubsub.h"
 #include "collectors/sqs.h"
 #include "eventmap.h"
 #include "store.h"
@@ -1007,6 +1008,90 @@ test_replay_stdin(void)
 	free(err);
 }
 
+/* Pub/Sub: the pull response decoder and its base64 (collectors/pubsub.c). */
+static void
+test_pubsub_decode(void)
+{
+	/* One LogEntry of doc/examples/gcp-audit.json's shape, base64 as the REST API sends it. */
+	static const char entry[] = "{\"insertId\":\"ps-1\",\"logName\":\"projects/corp-prod-4411/"
+	    "logs/cloudaudit.googleapis.com%2Factivity\",\"timestamp\":\"2024-05-27T10:00:00Z\","
+	    "\"protoPayload\":{\"@type\":\"type.googleapis.com/google.cloud.audit.AuditLog\","
+	    "\"serviceName\":\"compute.googleapis.com\",\"methodName\":\"v1.compute.firewalls.patch\","
+	    "\"resourceName\":\"projects/corp-prod-4411/global/firewalls/allow-ssh\","
+	    "\"authenticationInfo\":{\"principalEmail\":\"carol@corp.example\"}},"
+	    "\"resource\":{\"type\":\"gce_firewall_rule\",\"labels\":{\"project_id\":\"corp-prod-4411\"}}}";
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	struct strbuf body, enc;
+	struct ps_message *m;
+	size_t n, i, len;
+	char *err = NULL, *raw;
+
+	sb_init(&enc);
+	for (i = 0; i < sizeof entry - 1; i += 3) {
+		unsigned v = (unsigned char)entry[i] << 16;
+		size_t k = sizeof entry - 1 - i;
+
+		if (k > 1)
+			v |= (unsigned char)entry[i + 1] << 8;
+		if (k > 2)
+			v |= (unsigned char)entry[i + 2];
+		sb_addf(&enc, "%c%c%c%c", b64[v >> 18], b64[(v >> 12) & 63],
+		    k > 1 ? b64[(v >> 6) & 63] : '=', k > 2 ? b64[v & 63] : '=');
+	}
+	raw = ps_b64decode(enc.buf, &len);
+	ok(raw != NULL && len == sizeof entry - 1 && memcmp(raw, entry, len) == 0,
+	    "base64 with padding decodes");
+	free(raw);
+	raw = ps_b64decode("eyJhIjoxfQ", &len);
+	ok(raw != NULL && strcmp(raw, "{\"a\":1}") == 0, "unpadded, as protobuf's JSON allows");
+	free(raw);
+	raw = ps_b64decode("eyJh-_", &len);
+	ok(raw != NULL && len == 4, "the URL-safe alphabet too");
+	free(raw);
+	ok(ps_b64decode("eyJ hIjoxfQ==", &len) == NULL, "a space is refused");
+	ok(ps_b64decode("a", &len) == NULL, "6 bits cannot end a byte");
+	ok(ps_b64decode("ab=c", &len) == NULL, "padding in the middle is refused");
+
+	sb_init(&body);
+	sb_addf(&body, "{\"receivedMessages\":[{\"ackId\":\"A1\",\"message\":{\"data\":\"%s\","
+	    "\"messageId\":\"11\",\"attributes\":{\"logging.googleapis.com/timestamp\":"
+	    "\"2024-05-27T10:00:00Z\"}}},"
+	    "{\"ackId\":\"A2\",\"message\":{\"data\":\"%%%%\",\"messageId\":\"12\"}},"
+	    "{\"ackId\":\"A3\",\"message\":{\"data\":\"bm90IGpzb24=\",\"messageId\":\"13\"}},"
+	    "{\"ackId\":\"A4\",\"message\":{\"data\":\"e30=\",\"messageId\":\"14\"}},"
+	    "{\"ackId\":\"A5\"}]}", enc.buf);
+	is_int(ps_decode_pull(body.buf, body.len, &m, &n, &err), 0, "a pull response decodes");
+	is_int((long)n, 5, "five messages");
+	ok(n == 5 && m[0].ok && strcmp(m[0].ev.id, "ps-1") == 0 &&
+	    strcmp(m[0].ev.name, "v1.compute.firewalls.patch") == 0,
+	    "the first is the LogEntry's event (its insertId the event id)");
+	ok(n == 5 && strcmp(m[0].ack_id, "A1") == 0 && strcmp(m[0].message_id, "11") == 0,
+	    "with its ackId and messageId");
+	is_str(n == 5 ? m[1].why : NULL, "data is not base64", "bad base64 says so");
+	ok(n == 5 && !m[2].ok && strstr(m[2].why, "not a JSON object") != NULL, "not JSON says so");
+	ok(n == 5 && !m[3].ok && m[3].why != NULL, "an object that is no audit entry: %s",
+	    n == 5 && m[3].why ? m[3].why : "?");
+	is_str(n == 5 ? m[4].why : NULL, "no message", "a received message without message");
+	ps_messages_free(m, n);
+	is_int(ps_decode_pull("{}", 2, &m, &n, &err), 0, "{}: nothing to deliver");
+	is_int((long)n, 0, "no messages");
+	ps_messages_free(m, n);
+	is_int(ps_decode_pull("{\"receivedMessages\":[{\"message\":{}}]}", 37, &m, &n, &err), -1,
+	    "a message without ackId cannot be acknowledged: the body is refused");
+	is_str(err, "received message 1 has no ackId", "saying which");
+	free(err);
+	err = NULL;
+	is_int(ps_decode_pull("{\"receivedMessages\":", 20, &m, &n, &err), -1, "a cut body is refused");
+	free(err);
+	ok(!ps_subscription_valid("projects/p/topics/t") && !ps_subscription_valid("projects//subscriptions/s") &&
+	    !ps_subscription_valid("projects/p/subscriptions/") &&
+	    !ps_subscription_valid("projects/p/subscriptions/s/x") &&
+	    ps_subscription_valid("projects/corp-logs/subscriptions/tfdrift"),
+	    "a subscription reads projects/P/subscriptions/S");
+	sb_free(&body);
+	sb_free(&enc);
+}
+
 int
 main(void)
 {
@@ -1021,6 +1106,7 @@ main(void)
 	test_run_once();
 	test_run_once_stuck();
 	test_replay_stdin();
+	test_pubsub_decode();
 	rmdir(tmpdir);
 	return done_testing();
 }

@@ -180,7 +180,7 @@ test_table(void)
 	int help_ok = 1, unique = 1;
 
 	o = conf_options(&n);
-	is_int(n, 22, "twenty-two options: every field of struct conf but path (and sources, outputs)");
+	is_int(n, 23, "twenty-three options: every field of struct conf but path (and sources, outputs)");
 	for (i = 0; i < n; i++) {
 		if (o[i].help == NULL || strlen(o[i].help) < 20 || o[i].def == NULL)
 			help_ok = 0;
@@ -758,8 +758,12 @@ test_sources(void)
 	    "t.yaml:3:7: sources.aws item 1 has no name (name: prod; it labels the source in the "
 	    "dashboard and in findings)", "sources: no name");
 	one_error("sources:\n  gcp:\n    - name: g\n",
-	    "t.yaml:3:7: sources.gcp item 1 (g) has no project (project: my-project-id)",
-	    "sources: GCP without a project");
+	    "t.yaml:3:7: sources.gcp item 1 (g) has no project (project: my-project-id), or "
+	    "pubsub_subscription: projects/P/subscriptions/S to pull a Logging sink's subscription",
+	    "sources: GCP without a project or a subscription");
+	one_error("sources:\n  gcp:\n    - name: g\n      pubsub_subscription: corp/sub\n",
+	    "t.yaml:3:7: sources.gcp item 1 (g): pubsub_subscription must read "
+	    "projects/PROJECT/subscriptions/NAME, got \"corp/sub\"", "sources: a bad subscription");
 	one_error("sources:\n  aws:\n    - name: x\n      regions: [r]\n  gcp:\n    - name: x\n"
 	    "      project: p\n", "t.yaml:6:7: duplicate source name 'x' (each source needs its own: "
 	    "it keys the cursor in the store)", "sources: duplicate names");
@@ -778,6 +782,33 @@ test_sources(void)
 	    "sources: a bad boolean");
 }
 
+/* user: who decisions are made as; else $USER. */
+static void
+test_user(void)
+{
+	struct conf c;
+	char *errs;
+
+	setenv("USER", "zed", 1);
+	is_int((int)load_str(&c, "theme: default\n", &errs), 0, "no user: loads");
+	is_str(conf_user(&c), "zed", "user: absent: $USER");
+	conf_free(&c);
+	free(errs);
+	is_int((int)load_str(&c, "user: \"\"\n", &errs), 0, "user: empty loads");
+	is_str(conf_user(&c), "zed", "user: empty: $USER");
+	conf_free(&c);
+	free(errs);
+	is_int((int)load_str(&c, "user: oncall-alice\n", &errs), 0, "user: a name loads");
+	is_str(conf_user(&c), "oncall-alice", "user: the name given, not $USER");
+	conf_free(&c);
+	free(errs);
+	is_int((int)load_str(&c, "user: \"bob\\tx\"\n", &errs), 1, "user: a tab inside is refused");
+	ok(strstr(errs, "user must be a name without control characters") != NULL, "saying why: %s",
+	    errs);
+	conf_free(&c);
+	free(errs);
+}
+
 int
 main(void)
 {
@@ -788,6 +819,7 @@ main(void)
 		return 1;
 	}
 	test_table();
+	test_user();
 	test_defaults();
 	test_full();
 	test_errors();

@@ -1,0 +1,221 @@
+/* live: a dashboard on a shared store. `tfdrift ui --store STORE` without events shows the
+ * findings other processes (watch workers, scan --store) save there, and every dashboard
+ * attached to a store shows the decisions made anywhere (another dashboard, tfdrift ack,
+ * suppress, undo, freeze) within a second, saying who made them. The store is asked a cheap
+ * question a few times a second (store_changed); only when another connection wrote is what
+ * changed read: the rows added or resolved since, the decisions since the newest one held,
+ * the freeze windows. The model takes them as arrivals, so the selection, scroll and filters
+ * stay where they were. Main thread only. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "enrich.h"
+#include "store.h"
+#include "ui_int.h"
+
+/* How often the store is asked whether another process wrote: well within a second. */
+#define UI_STORE_POLL_MS 250
+
+/* "module.net.aws_security_group.web" for a finding the model holds, else NULL. */
+static const char *
+label_of_id(struct ui *u, const char *id)
+{
+	size_t at = id != NULL ? model_find(&u->model, id) : (size_t)-1;
+	const struct finding *f;
+
+	if (at == (size_t)-1)
+		return NULL;
+	f = u->model.all.v[at];
+	return f->address != NULL ? f->address : f->resource_id;
+}
+
+void
+ui_announce_decisions(struct ui *u, const struct store_decision *d, size_t n)
+{
+	int64_t now = tf_now_ms();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *by = d[i].by != NULL ? d[i].by : "someone", *label;
+		char ago[32], until[48] = "";
+
+		if (d[i].id == u->own_decision)
+			continue;       /* this dashboard's: it said so itself */
+		ui_age(d[i].at_ms, now, ago, sizeof ago);
+		if (d[i].until_ms != 0) {
+			char t[32];
+
+			tf_format_time(d[i].until_ms, t);
+			snprintf(until, sizeof until, " (until %s)", t);
+		}
+		switch (d[i].action) {
+		case SA_ACK:
+			label = label_of_id(u, d[i].value);
+			ui_msg(u, 0, "%s acknowledged %.8s%s %s%s%s", by, d[i].value,
+			    ui_glyph(G_ELLIPSIS), ago, label != NULL ? ": " : "",
+			    label != NULL ? label : "");
+			break;
+		case SA_SUPPRESS:
+			if (d[i].scope == SCOPE_FINDING) {
+				label = label_of_id(u, d[i].value);
+				ui_msg(u, 0, "%s suppressed %.8s%s %s%s%s%s", by, d[i].value,
+				    ui_glyph(G_ELLIPSIS), ago, label != NULL ? ": " : "",
+				    label != NULL ? label : "", until);
+			} else
+				ui_msg(u, 0, "%s suppressed %s %s %s%s", by, store_scope_name(d[i].scope),
+				    d[i].value, ago, until);
+			break;
+		case SA_UNDO:
+			ui_msg(u, 0, "%s undid decision %lld %s", by, (long long)d[i].undoes, ago);
+			break;
+		}
+	}
+}
+
+/* Findings read from the store: their triage, their history, then shown (held while paused). */
+static void
+take_findings(struct ui *u, struct finding_list *got)
+{
+	struct ui_event_list none = { 0 };
+	int64_t now = tf_now_ms();
+	char *err = NULL;
+	size_t i, k = 0;
+
+	for (i = 0; i < got->n; i++) {
+		struct finding *f = got->v[i];
+		size_t at = model_find(&u->model, f->id);
+
+		/* A row read again (the feed allows for another writer's clock) as the model has
+		 * it, or a resolution of a finding the view leaves out (resolved before the
+		 * window), changes nothing shown. */
+		if ((at != (size_t)-1 && (u->model.all.v[at]->status == ST_RESOLVED) ==
+		    (f->status == ST_RESOLVED)) || (at == (size_t)-1 && f->status == ST_RESOLVED &&
+		    f->event_time_ms < u->store_since_ms)) {
+			finding_free(f);
+			continue;
+		}
+		if (err == NULL && enrich_history(u->store, f, now, &err) != 0)
+			ui_msg(u, 1, "history not read: %s", err);
+		store_triage_apply(u->triage, f, now);
+		ui_note_lapse(u, f);
+		got->v[k++] = f;
+	}
+	free(err);
+	got->n = k;
+	if (u->paused) {
+		for (i = 0; i < got->n; i++) {
+			if (got->v[i]->status == ST_OPEN && got->v[i]->severity < SEV__COUNT)
+				u->held_count[got->v[i]->severity]++;
+			finding_list_push(&u->held, got->v[i]);
+		}
+		if (got->n > 0)
+			u->dirty = 1;
+		got->n = 0;
+		return;
+	}
+	ui_show_arrivals(u, got, &none);
+}
+
+/* The findings saved since the last read (all of them the first time). 0, or -1 said. */
+static int
+read_findings(struct ui *u)
+{
+	struct finding_list got = { 0 };
+	char *err = NULL;
+	int nbad;
+
+	if ((nbad = store_feed_findings(u->store, u->feed, u->store_since_ms, &got, &err)) < 0) {
+		ui_msg(u, 1, "new findings not read: %s", err);
+		free(err);
+		return -1;
+	}
+	if (nbad > 0) {
+		ui_msg(u, 1, "%s", err);
+		free(err);
+	}
+	take_findings(u, &got);
+	finding_list_clear(&got);
+	free(got.v);
+	return 0;
+}
+
+int
+ui_store_open_view(struct ui *u, int64_t since_ms, char **err)
+{
+	int nbad;
+
+	u->feed = xcalloc(1, sizeof *u->feed);
+	store_feed_init(u->feed);
+	u->store_since_ms = since_ms;
+	store_changed(u->store);        /* from now on: what others write after this read */
+	if (u->triage == NULL && store_triage_snapshot(u->store, &u->triage, err) != 0)
+		return -1;
+	{
+		struct finding_list got = { 0 };
+
+		if ((nbad = store_feed_findings(u->store, u->feed, since_ms, &got, err)) < 0)
+			return -1;
+		if (nbad > 0) {
+			ui_msg(u, 1, "%s", *err);
+			free(*err);
+			*err = NULL;
+		}
+		take_findings(u, &got);
+		finding_list_clear(&got);
+		free(got.v);
+	}
+	return 0;
+}
+
+void
+ui_store_poll(struct ui *u)
+{
+	int64_t now = tf_mono_ms();
+	char *err = NULL;
+	int changed;
+
+	if (u->store == NULL || now < u->store_poll_at)
+		return;
+	u->store_poll_at = now + UI_STORE_POLL_MS;
+	changed = store_changed(u->store);
+	if (changed < 0) {
+		if (!u->store_poll_failed)
+			ui_msg(u, 1, "cannot ask the store for changes (%s); trying again",
+			    store_path(u->store));
+		u->store_poll_failed = 1;
+		return;
+	}
+	if (u->store_poll_failed) {
+		/* Back: what was written meanwhile may not have been announced. */
+		ui_msg(u, 0, "the store answers again (%s)", store_path(u->store));
+		u->store_poll_failed = 0;
+		changed = 1;
+	}
+	if (changed == 0)
+		return;
+	/* Decisions first: new findings get the triage they have now. */
+	if (ui_triage_sync(u, 0, &err) != 0) {
+		ui_msg(u, 1, "decisions not read: %s", err);
+		free(err);
+		err = NULL;
+	}
+	if (u->feed != NULL)
+		read_findings(u);
+	ui_refresh_freezes(u);
+}
+
+int
+ui_store_timeout(const struct ui *u, int64_t now, int timeout)
+{
+	int64_t d;
+
+	if (u->store == NULL)
+		return timeout;
+	d = u->store_poll_at - now;
+	if (d < 1)
+		d = 1;
+	return timeout < 0 || d < timeout ? (int)d : timeout;
+}
