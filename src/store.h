@@ -1,12 +1,13 @@
-/* store: the durable SQLite store (WAL) of findings, triage decisions (ack, suppress, undo),
- * change-freeze windows, collector cursors and the events seen (for `tfdrift blame`), with a
- * schema version and ordered migrations.
+/* store: the durable store (SQLite in WAL mode, or a shared PostgreSQL database: the back
+ * ends are store_sqlite.c and store_pg.c behind store_db.h) of findings, triage decisions
+ * (ack, suppress, undo), change-freeze windows, collector cursors and the events seen (for
+ * `tfdrift blame`), with a schema version and ordered migrations.
  *
- * Threads: a struct store is one SQLite connection opened without SQLite's own mutex
- * (SQLITE_OPEN_NOMUTEX). Use it from one thread at a time; a thread that needs the store
- * opens its own (WAL lets readers and one writer share the file across connections and
- * processes). A struct store_triage snapshot is immutable once made and may be read from
- * any thread.
+ * Threads: a struct store is one connection (SQLite's opened without SQLite's own mutex,
+ * SQLITE_OPEN_NOMUTEX; or one libpq connection). Use it from one thread at a time; a thread
+ * that needs the store opens its own (WAL lets readers and one writer share the file across
+ * connections and processes). A struct store_triage snapshot is immutable once made and may
+ * be read from any thread.
  *
  * Failures are never silent: every function returns -1 with a message naming the store's
  * path and what to do. A store that is locked by another process, read-only, or on a full
@@ -58,7 +59,11 @@ struct store;
  * up to STORE_SCHEMA_VERSION in one transaction. A store written by a newer tfdrift, a file
  * that is not a tfdrift store, one whose pages are damaged (PRAGMA quick_check, which reads
  * the whole file once) or one that cannot be read is an error (-1, *err). A store that can
- * be read but not written opens read-only (returns 0; store_readonly_reason()). */
+ * be read but not written opens read-only (returns 0; store_readonly_reason()).
+ * A path that is a libpq URI (postgresql://... or postgres://...; store_is_uri) opens a
+ * PostgreSQL store instead (store_pg.c): nothing of the above about files applies; a new
+ * database gets the whole schema, under an advisory lock, in one transaction; a newer schema
+ * is refused the same way; messages show the URI with its password masked (store_path). */
 int store_open(const char *path, int flags, struct store **out, char **err);
 /* The same with another busy timeout (ms) than STORE_BUSY_TIMEOUT_MS (tests, the UI). */
 int store_open_ex(const char *path, int flags, int busy_timeout_ms, struct store **out, char **err);
@@ -72,7 +77,8 @@ const char *store_readonly_reason(const struct store *st);
  * was opened read-only, and says why when it fails); 0 when no write can work until a person
  * acts (--readonly; a read-only file, directory or filesystem). */
 int store_may_write(const struct store *st);
-/* The SQLite connection (tests and diagnostics only); NULL for another back end. */
+/* The SQLite connection (tests and diagnostics only); NULL for another back end. The
+ * threading note above holds for both back ends: one connection, one thread at a time. */
 struct sqlite3 *store_sqlite(struct store *st);
 /* Is s a PostgreSQL store's libpq URI (postgresql://... or postgres://...), not a path? */
 int store_is_uri(const char *s);

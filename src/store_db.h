@@ -81,6 +81,8 @@ struct store {
 	char *ro_reason;        /* why the store is read-only now; NULL when writable */
 	int version;            /* schema version of the store */
 	int busy_ms;
+	int lost;               /* the last failure was a lost connection (PostgreSQL): 1 before
+	                         * the commit (nothing saved), 2 during it (maybe saved) */
 	struct store_stmt *history;   /* store_history's, prepared once */
 };
 

@@ -110,8 +110,11 @@ fail_rc(struct store *st)
 	const char *s = BE(st)->sqlstate;
 
 	if (PQstatus(BE(st)->c) == CONNECTION_BAD || strncmp(s, "08", 2) == 0 ||
-	    strncmp(s, "57P", 3) == 0)
+	    strncmp(s, "57P", 3) == 0) {
+		if (st->lost == 0)
+			st->lost = 1;
 		return SDB_LOST;
+	}
 	if (strncmp(s, "23", 2) == 0)
 		return SDB_CONSTRAINT;
 	if (strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0 || strcmp(s, "55P03") == 0)
@@ -197,6 +200,20 @@ pg_exec_raw(struct store *st, const char *sql)
 	return result_rc(st, PQexec(BE(st)->c, sql));
 }
 
+/* The session: how long a write waits for a lock (the busy timeout; 0 would be forever),
+ * no notices, read-only with STORE_RDONLY, and LISTEN for store_changed. */
+static int
+session_setup(struct store *st)
+{
+	char *sql = xasprintf("SET lock_timeout = %d; SET client_min_messages = warning;%s"
+	    " LISTEN " STORE_PG_CHANNEL, st->busy_ms > 0 ? st->busy_ms : 1,
+	    st->flags & STORE_RDONLY ? " SET default_transaction_read_only = on;" : "");
+	int rc = pg_exec_raw(st, sql);
+
+	free(sql);
+	return rc;
+}
+
 /* The message for a connection that did not open: which server, database and user, what to
  * check; never the password. */
 static int
@@ -239,8 +256,6 @@ pg_connect(struct store *st, char **err)
 	const char *vals[] = { getenv("PGCONNECT_TIMEOUT") ? getenv("PGCONNECT_TIMEOUT") : "10",
 	    "30", "10", "3", st->uri, "tfdrift", NULL };
 	PGconn *c = PQconnectdbParams(keys, vals, 1);
-	char *sql;
-	int rc;
 
 	if (c == NULL)
 		return tf_err(err, "%s: out of memory connecting to PostgreSQL", st->path);
@@ -252,12 +267,7 @@ pg_connect(struct store *st, char **err)
 	PQsetNoticeProcessor(c, no_notices, NULL);
 	BE(st)->c = c;
 	st->db = c;
-	sql = xasprintf("SET lock_timeout = %d; SET client_min_messages = warning;%s"
-	    " LISTEN " STORE_PG_CHANNEL, st->busy_ms,
-	    st->flags & STORE_RDONLY ? " SET default_transaction_read_only = on;" : "");
-	rc = pg_exec_raw(st, sql);
-	free(sql);
-	if (rc != SDB_OK)
+	if (session_setup(st) != SDB_OK)
 		return tf_err(err, "%s: could not set up the connection: %s", st->path,
 		    BE(st)->errmsg);
 	return 0;
@@ -270,8 +280,6 @@ pg_reconnect(struct store *st)
 	static const long wait_ms[] = { 0, 200, 800, 2000 };
 	struct timespec ts;
 	size_t i;
-	char *sql;
-	int rc;
 
 	for (i = 0; i < TF_ARRLEN(wait_ms); i++) {
 		ts.tv_sec = wait_ms[i] / 1000;
@@ -282,12 +290,7 @@ pg_reconnect(struct store *st)
 			continue;
 		BE(st)->active = NULL;
 		BE(st)->in_tx = 0;
-		sql = xasprintf("SET lock_timeout = %d; SET client_min_messages = warning;%s"
-		    " LISTEN " STORE_PG_CHANNEL, st->busy_ms,
-		    st->flags & STORE_RDONLY ? " SET default_transaction_read_only = on;" : "");
-		rc = result_rc(st, PQexec(BE(st)->c, sql));
-		free(sql);
-		if (rc == SDB_OK)
+		if (session_setup(st) == SDB_OK)
 			return 0;
 	}
 	set_error(st, NULL);
@@ -515,6 +518,7 @@ send(struct pg_stmt *q)
 {
 	struct store *st = q->st;
 	Oid *types = xcalloc((size_t)q->nparams + 1, sizeof *types);
+	PGresult *res;
 	int i, ok;
 
 	/* A number the SQL skips has no type to infer: text. */
@@ -528,8 +532,8 @@ send(struct pg_stmt *q)
 		set_error(st, NULL);
 		q->done = 1;
 		q->final_rc = fail_rc(st);
-		while (PQgetResult(BE(st)->c) != NULL)
-			;
+		while ((res = PQgetResult(BE(st)->c)) != NULL)
+			PQclear(res);
 		return q->final_rc;
 	}
 	q->reading = 1;
@@ -656,6 +660,7 @@ pg_begin(struct store *st, int write)
 	if (rc == SDB_OK) {
 		BE(st)->in_tx = 1;
 		BE(st)->tx_write = write;
+		st->lost = 0;   /* reconnected: what follows starts afresh */
 	}
 	return rc;
 }
@@ -667,8 +672,8 @@ pg_commit(struct store *st)
 
 	if (BE(st)->tx_write)
 		rc = pg_exec_raw(st, "NOTIFY " STORE_PG_CHANNEL);
-	if (rc == SDB_OK)
-		rc = pg_exec_raw(st, "COMMIT");
+	if (rc == SDB_OK && (rc = pg_exec_raw(st, "COMMIT")) == SDB_LOST)
+		st->lost = 2;   /* sent: it may have committed */
 	BE(st)->in_tx = 0;
 	return rc;
 }

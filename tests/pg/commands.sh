@@ -86,11 +86,17 @@ PG=$(pg_new_database blame)
 same "scan --store keeps the events seen" scan -q --state "$BL/db.tfstate" --events "$BL/events.json"
 same "blame --store" blame -q --plan "$BL/plan-explained.json" --format json
 same "blame --store, text" blame -q --plan "$BL/plan-partly.json" --format text
+SQ=$T_TMP/sq/watch.db
+PG=$(pg_new_database watch)
+same "watch --once --store" watch --once --state "$EX/prod.tfstate" --events "$BL/events.json"
+same "blame on the store watch kept" blame -q --plan "$BL/plan-explained.json" --format json
+same "export of the findings watch kept" export --format jsonl
 
 # The dashboard replaying events into the store (headless: its replay ends the run).
 if command -v tmux >/dev/null 2>&1 && [ -f "$TOP_SRCDIR/tests/tui/tui.sh" ]; then
 	# shellcheck disable=SC1091
 	. "$TOP_SRCDIR/tests/tui/tui.sh"
+	tui_need_tmux   # its own server, stopped at exit
 	SQ=$T_TMP/sq/ui.db
 	PG=$(pg_new_database ui)
 	n=0

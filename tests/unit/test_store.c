@@ -2363,6 +2363,29 @@ test_events_seen(void)
 	free(path);
 }
 
+/* store_changed on SQLite: another connection's commit (PRAGMA data_version), not its own. */
+static void
+test_changed(void)
+{
+	char *path = tpath("changed.db"), *err = NULL;
+	struct store *a = NULL, *b = NULL;
+
+	ok(store_open(path, 0, &a, &err) == 0 && store_open(path, 0, &b, &err) == 0,
+	    "two connections to one file: %s", err ? err : "");
+	is_int(store_fd(a), -1, "SQLite has no descriptor to poll");
+	is_int(store_changed(a), 0, "nothing changed yet");
+	ok(store_cursor_set(a, "c", "1", &err) == 0, "a write of its own");
+	is_int(store_changed(a), 0, "its own write is not a change by another");
+	ok(store_cursor_set(b, "c", "2", &err) == 0, "the other connection writes");
+	is_int(store_changed(a), 1, "store_changed sees it");
+	is_int(store_changed(a), 0, "once");
+	ok(strcmp(store_backend(a), "sqlite") == 0 && strcmp(store_location(a), path) == 0,
+	    "the back end and the location");
+	store_close(a);
+	store_close(b);
+	free(path);
+}
+
 /* ---- PostgreSQL only (test_store --pg) ---- */
 
 /* The URI of the cluster's test database with another password (TFDRIFT_TEST_PG_URI has
@@ -2415,6 +2438,32 @@ test_pg(void)
 	    "connection reconnects: %s", err ? err : "");
 	store_close(b);
 	b = NULL;
+	/* The connection lost in the middle of a write (the server kills it from a trigger, the
+	 * first time only: a sequence counts outside the transaction): the write runs again on a
+	 * new connection and is saved once. */
+	q_exec(a, "CREATE SEQUENCE kill_cursor; CREATE SEQUENCE kill_ack;"
+	    " CREATE FUNCTION kill_first() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+	    " IF nextval(TG_ARGV[0]) = 1 THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF;"
+	    " RETURN NEW; END $$;"
+	    " CREATE TRIGGER k BEFORE INSERT OR UPDATE ON cursors FOR EACH ROW"
+	    " EXECUTE FUNCTION kill_first('kill_cursor');"
+	    " CREATE TRIGGER k BEFORE INSERT ON decisions FOR EACH ROW"
+	    " EXECUTE FUNCTION kill_first('kill_ack')");
+	ok(store_cursor_set(a, "lost", "4", &err) == 0, "a cursor saved though the connection was lost "
+	    "in the middle: %s", err ? err : "");
+	is_int(q_int(a, "SELECT last_value FROM kill_cursor"), 2, "(tried twice)");
+	ok(store_cursor_get(a, "lost", &v, &err) == 1 && v != NULL && strcmp(v, "4") == 0,
+	    "and it reads back");
+	free(v);
+	{
+		int64_t did = 0;
+
+		ok(store_ack(a, "some-finding", "alice", NULL, T0, &did, &err) == 0 && did > 0,
+		    "an ack saved though the connection was lost in the middle: %s", err ? err : "");
+		is_int(q_int(a, "SELECT count(*) FROM decisions WHERE value = 'some-finding'"), 1,
+		    "once");
+	}
+	q_exec(a, "DROP TRIGGER k ON cursors; DROP TRIGGER k ON decisions");
 
 	/* Written by a newer tfdrift: refused. */
 	q_exec(a, "UPDATE meta SET value = '99' WHERE key = 'schema_version'");
@@ -2527,6 +2576,7 @@ main(int argc, char **argv)
 	test_scope_values();
 	test_freezes();
 	test_apply_resolved();
+	test_changed();
 	test_apply_speed();
 	test_corrupt();
 	test_locked();
