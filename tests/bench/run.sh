@@ -106,6 +106,42 @@ case " $parts " in *" store "*)
 	;;
 esac
 
+# The same re-evaluation on PostgreSQL (not run by default: BENCH=pg): a throwaway cluster
+# (tests/pg/pgcluster.sh; skipped without PostgreSQL's server programs), one empty database
+# per run, filled with the 100,000 open findings before that run is timed (minutes each).
+case " $parts " in *" pg "*)
+	echo
+	echo "re-evaluating 100,000 open findings in a PostgreSQL store..."
+	if [ ! -s "$out/state.tfstate" ]; then
+		/usr/bin/python3 "$src/tests/bench/gen.py" state "$out/state.tfstate" 100000
+	fi
+	[ -e "$out/events.ndjson" ] || : > "$out/events.ndjson"
+	(
+		TOP_SRCDIR=$src
+		# shellcheck disable=SC1091
+		. "$src/tests/pg/pgcluster.sh"
+		pg_cluster_start || exit 0
+		uris=
+		for i in 1 2 3 4 5; do
+			uris="$uris $(pg_new_database "bench_reevaluate_$i")"
+		done
+		rc=0
+		BENCH_REEVAL_PG_URIS=$uris "$build/tests/bench/bench_scan" "$out/state.tfstate" \
+		    "$out/events.ndjson" "$src/rules/events" reevaluate > "$out/figures_pg.txt" || rc=$?
+		pg_cluster_stop
+		exit $rc
+	)
+	grep '^#' "$out/figures_pg.txt" || true
+	awk -F= '
+		{ v[$1] = $2 }
+		END {
+			if (!("reevaluate_runs" in v))
+				exit
+			printf "\nPostgreSQL: re-evaluating %d open findings (%d runs, median): read %.3f s (%.3f CPU), evaluate %.3f s (%.3f), save %d resolutions %.3f s (%.3f), count %.3f s (%.3f); read + evaluate + save %.3f s wall, %.3f s CPU in tfdrift (the server works apart)\n", v["reevaluate_findings"], v["reevaluate_runs"], v["reevaluate_read_seconds_median"], v["reevaluate_read_cpu_seconds_median"], v["reevaluate_evaluate_seconds_median"], v["reevaluate_evaluate_cpu_seconds_median"], v["reevaluate_resolved"], v["reevaluate_save_seconds_median"], v["reevaluate_save_cpu_seconds_median"], v["reevaluate_count_seconds_median"], v["reevaluate_count_cpu_seconds_median"], v["reevaluate_read_seconds_median"] + v["reevaluate_evaluate_seconds_median"] + v["reevaluate_save_seconds_median"], v["reevaluate_read_cpu_seconds_median"] + v["reevaluate_evaluate_cpu_seconds_median"] + v["reevaluate_save_cpu_seconds_median"]
+		}' "$out/figures_pg.txt"
+	;;
+esac
+
 case " $parts " in *" ui "*)
 	echo
 	"$build/tests/bench/bench_ui" 100000 | tee "$out/figures_ui.txt"
