@@ -648,6 +648,7 @@ run_reevaluate(void *arg)
 	struct store *store = NULL;
 	char *err = NULL, *db, *run_db;
 	const char *pg;
+	int runs = REEVAL_RUNS;     /* BENCH_REEVAL_RUNS: fewer (PostgreSQL's take minutes) */
 	double ph[PH__N][REEVAL_RUNS], pcpu[PH__N][REEVAL_RUNS], cpu[REEVAL_RUNS], t0;
 	size_t i, n = 0, nread = 0, nres = 0;
 	int rc = 0;
@@ -682,6 +683,11 @@ run_reevaluate(void *arg)
 	 * each run's database before that run (a database cannot be copied as a file).
 	 * BENCH_REEVAL_REUSE=1 keeps an SQLite store made before (to profile the runs alone). */
 	pg = getenv("BENCH_REEVAL_PG_URIS");
+	if (getenv("BENCH_REEVAL_RUNS") != NULL) {
+		runs = atoi(getenv("BENCH_REEVAL_RUNS"));
+		if (runs < 1 || runs > REEVAL_RUNS)
+			runs = REEVAL_RUNS;
+	}
 	db = xasprintf("%s.reevaluate.db", gargv[2]);
 	run_db = xasprintf("%s.reevaluate-run.db", gargv[2]);
 	if (pg == NULL && !(getenv("BENCH_REEVAL_REUSE") != NULL && access(db, R_OK) == 0)) {
@@ -701,7 +707,7 @@ run_reevaluate(void *arg)
 		if (stat(db, &sb) == 0)     /* closed: the WAL is checkpointed into it */
 			printf("reevaluate_store_mb=%.1f\n", (double)sb.st_size / 1e6);
 	}
-	for (int r = 0; r < REEVAL_RUNS && rc == 0; r++) {
+	for (int r = 0; r < runs && rc == 0; r++) {
 		double p[PH__N] = { 0 }, c[PH__N] = { 0 };
 		char *uri = NULL;
 
@@ -712,7 +718,7 @@ run_reevaluate(void *arg)
 			len = strcspn(pg, " ");
 			if (len == 0) {
 				fprintf(stderr, "reevaluate: BENCH_REEVAL_PG_URIS: %d URIs needed\n",
-				    REEVAL_RUNS);
+				    runs);
 				rc = 1;
 				break;
 			}
@@ -753,20 +759,20 @@ run_reevaluate(void *arg)
 	if (rc == 0) {
 		printf("reevaluate_findings=%zu\nreevaluate_resolved=%zu\n"
 		    "reevaluate_state_resources=%zu\nreevaluate_runs=%d\n", nread, nres,
-		    state_index_count(su.ix), REEVAL_RUNS);
+		    state_index_count(su.ix), runs);
 		for (int k = 0; k < PH__N; k++) {
-			double m = median(ph[k], REEVAL_RUNS);
+			double m = median(ph[k], (size_t)runs);
 
 			printf("reevaluate_%s_seconds_min=%.3f\nreevaluate_%s_seconds_median=%.3f\n",
 			    ph_name[k], ph[k][0], ph_name[k], m);
 			if (k != PH_TOTAL) {
-				m = median(pcpu[k], REEVAL_RUNS);
+				m = median(pcpu[k], (size_t)runs);
 				printf("reevaluate_%s_cpu_seconds_min=%.3f\n"
 				    "reevaluate_%s_cpu_seconds_median=%.3f\n", ph_name[k], pcpu[k][0],
 				    ph_name[k], m);
 			}
 		}
-		printf("reevaluate_total_cpu_seconds_median=%.3f\n", median(cpu, REEVAL_RUNS));
+		printf("reevaluate_total_cpu_seconds_median=%.3f\n", median(cpu, (size_t)runs));
 	}
 	free(db);
 	free(run_db);
