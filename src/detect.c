@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "detect.h"
+#include "idset.h"
 #include "freeze.h"
 #include "rules.h"
 #include "util.h"
@@ -28,8 +29,9 @@ struct detector {
 	const struct eventmap *map;
 	struct state_index *ix;
 	const struct conf *conf;
-	struct tf_hset seen_events;
-	struct tf_hset seen_ops;
+	/* Bounded (idset.h): a long-running watch forgets the oldest ids first. */
+	struct tf_idset *seen_events;
+	struct tf_idset *seen_ops;
 	struct tf_hset unmanaged;       /* resources already reported as unmanaged */
 	struct pend *pending;           /* GCP operations' last entries waiting for their first */
 	size_t npending, cappending;
@@ -121,6 +123,8 @@ detector_new(const struct eventmap *map, struct state_index *ix, const struct co
 
 	d->map = map;
 	d->conf = conf;
+	d->seen_events = tf_idset_new(tf_idset_cap_for(TF_IDSET_DEFAULT_CAP));
+	d->seen_ops = tf_idset_new(tf_idset_cap_for(TF_IDSET_DEFAULT_CAP));
 	if (ix != NULL) {
 		state_index_ref(ix);
 		d->ix = ix;
@@ -174,8 +178,8 @@ detector_free(struct detector *d)
 		return;
 	if (d->ix != NULL)
 		state_index_unref(d->ix);
-	tf_hset_free(&d->seen_events);
-	tf_hset_free(&d->seen_ops);
+	tf_idset_free(d->seen_events);
+	tf_idset_free(d->seen_ops);
 	tf_hset_free(&d->unmanaged);
 	for (size_t i = 0; i < d->npending; i++)
 		event_free(&d->pending[i].ev);
@@ -3002,7 +3006,7 @@ decide_held(struct detector *d, int all, unsigned input, int64_t upto_ms, struct
 		if (best < 0)
 			break;
 		p = &d->pending[best];
-		tf_hset_test_and_add(&d->seen_ops, tf_hash_str(p->ev.operation_id));
+		tf_idset_add(d->seen_ops, tf_hash_str(p->ev.operation_id), p->ev.time_ms);
 		lifecycle_event(d, &p->ev, out);
 		why = detect_resolve(d, &p->ev, out);
 		pending_recount(d, p, why);
@@ -3042,7 +3046,8 @@ detect_event(struct detector *d, const struct event *ev, struct finding_list *ou
 		why = ND_READ_ONLY;
 		goto done;
 	}
-	if (ev->id != NULL && tf_hset_test_and_add(&d->seen_events, tf_hash_str(ev->id) ^ ev->provider)) {
+	if (ev->id != NULL &&
+	    tf_idset_add(d->seen_events, tf_hash_str(ev->id) ^ ev->provider, ev->time_ms)) {
 		why = ND_DUPLICATE;
 		goto done;
 	}
@@ -3073,7 +3078,7 @@ detect_event(struct detector *d, const struct event *ev, struct finding_list *ou
 		uint64_t h = tf_hash_str(ev->operation_id);
 
 		if (ev->op_last && !ev->op_first) {
-			if (tf_hset_has(&d->seen_ops, h) || pending_find(d, ev->operation_id) >= 0) {
+			if (tf_idset_has(d->seen_ops, h) || pending_find(d, ev->operation_id) >= 0) {
 				why = ND_DUPLICATE;
 				goto done;
 			}
@@ -3081,7 +3086,7 @@ detect_event(struct detector *d, const struct event *ev, struct finding_list *ou
 			why = ND_DEFERRED;
 			goto done;
 		}
-		if (tf_hset_test_and_add(&d->seen_ops, h)) {
+		if (tf_idset_add(d->seen_ops, h, ev->time_ms)) {
 			why = ND_DUPLICATE;
 			goto done;
 		}
@@ -3217,11 +3222,12 @@ detector_held_restore(struct detector *d, unsigned input, const char *text, char
 			return tf_err(err, "held GCP operation %zu: not an operation's last entry", i + 1);
 		}
 		/* Already decided or held in this run: the store's copy adds nothing. */
-		if (!tf_hset_has(&d->seen_ops, tf_hash_str(ev.operation_id)) &&
+		if (!tf_idset_has(d->seen_ops, tf_hash_str(ev.operation_id)) &&
 		    pending_find(d, ev.operation_id) < 0) {
 			pending_add(d, &ev, input);
 			if (ev.id != NULL)
-				tf_hset_test_and_add(&d->seen_events, tf_hash_str(ev.id) ^ ev.provider);
+				tf_idset_add(d->seen_events, tf_hash_str(ev.id) ^ ev.provider,
+				    ev.time_ms);
 			got++;
 		}
 		event_free(&ev);

@@ -3,7 +3,8 @@
  * saved with their triage; the states are reloaded every state_refresh. --once polls every
  * source and state once, prints what it found and exits 0 (clean), 2 (open drift) or 1
  * (a source or state failed). SIGTERM/SIGINT stop cleanly: collectors checkpoint, the
- * engine drains what they handed over, then the process exits 0. */
+ * engine drains what they handed over, then the process exits 0. SIGHUP reloads the config
+ * (see reload()). Under systemd (Type=notify) it reports readiness (sdnotify.h). */
 #include "config.h"
 
 #include <errno.h>
@@ -25,6 +26,7 @@
 #include "notify.h"
 #include "output.h"
 #include "rules.h"
+#include "sdnotify.h"
 #include "sources.h"
 #include "state_index.h"
 #include "states.h"
@@ -63,6 +65,16 @@ struct watch {
 	struct store_seen_buf seen;
 	char *holder;                   /* this worker's lease holder id, or NULL */
 	struct watch_metrics *wm;       /* --metrics, metrics.listen: NULL off */
+	/* SIGHUP (reload()): the state thread reads w->st under st_mu, since a reload swaps it;
+	 * srcconf is the configuration the running sources were built from (NULL: w->conf,
+	 * which the detector, the rules and the outputs keep until a restart). */
+	pthread_mutex_t st_mu;
+	struct conf *srcconf;
+	const struct watch_opts *opts;
+	struct sources_opts so;
+	struct engine_consumer cons;
+	size_t nsources;
+	uint64_t reloads;
 };
 
 #define SEEN_MAX 64
@@ -421,6 +433,218 @@ free_shown(char **shown, size_t n)
 	free(shown);
 }
 
+/* The engine's state loader: the states of the last reload. */
+static int
+watch_states_loader(void *ctx, struct state_index **ix, char **err)
+{
+	struct watch *w = ctx;
+	int rc;
+
+	pthread_mutex_lock(&w->st_mu);
+	rc = states_loader(w->st, ix, err);
+	pthread_mutex_unlock(&w->st_mu);
+	return rc;
+}
+
+/* The engine the running sources go through, built from c (not started). 0, or -1 after a
+ * message (nothing left allocated). */
+static int
+engine_build(struct watch *w, const struct conf *c, struct engine **out)
+{
+	struct engine *e = engine_new(w->det, w->store, 10000, &w->cons);
+	char *err = NULL;
+	int n;
+
+	engine_set_state_loader(e, watch_states_loader, w, c->state_refresh_ms);
+	if ((n = sources_add(e, c, &w->opts->events, &w->so, &err)) < 0)
+		goto fail;
+	if (w->store != NULL) {
+		struct engine_hooks hk = { on_checkpoint, NULL, w };
+
+		engine_set_hooks(e, &hk);
+	}
+	/* Workers: with a writable store, each poller runs in one worker at a time (the same
+	 * holder across reloads: this worker's leases stay its own). */
+	if (w->store != NULL && store_readonly_reason(w->store) == NULL) {
+		struct engine_lease_opts lo;
+		struct engine_hooks hk = { on_checkpoint, on_leased, w };
+
+		if (w->holder == NULL)
+			w->holder = store_lease_holder_new();
+		lo.holder = w->holder;
+		lo.ttl_ms = w->opts->lease_ttl_ms > 0 ? w->opts->lease_ttl_ms : WATCH_LEASE_TTL_MS;
+		lo.heartbeat_ms = lo.ttl_ms / 2;
+		engine_set_hooks(e, &hk);
+		if (engine_set_lease(e, &lo, &err) != 0)
+			goto fail;
+	}
+	w->nsources = (size_t)n;
+	*out = e;
+	return 0;
+fail:
+	fprintf(stderr, "tfdrift: %s\n", err);
+	free(err);
+	engine_free(e);
+	return -1;
+}
+
+/* A configuration as conf_dump prints it, in two parts: what the running sources are built
+ * from (sources:, events:, state_refresh:) and the rest but the states (which a reload
+ * applies anyway). Comments are left out. Heap strings. */
+static void
+conf_parts(const struct conf *c, char **sources, char **rest)
+{
+	struct strbuf a, b;
+	char *text = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+	int in = 0;     /* 0: rest, 1: sources part, 2: states (skipped) */
+
+	sb_init(&a);
+	sb_init(&b);
+	if (fp != NULL) {
+		conf_dump(c, fp);
+		fclose(fp);
+	}
+	for (line = text != NULL ? strtok_r(text, "\n", &save) : NULL; line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#')
+			continue;
+		if (line[0] != ' ' && line[0] != '-')
+			in = tf_str_has_prefix(line, "sources:") || tf_str_has_prefix(line, "events:") ||
+			    tf_str_has_prefix(line, "state_refresh:") ? 1 :
+			    tf_str_has_prefix(line, "states:") ? 2 : 0;
+		if (in != 2)
+			sb_addf(in == 1 ? &a : &b, "%s\n", line);
+	}
+	free(text);
+	*sources = sb_detach(&a);
+	*rest = sb_detach(&b);
+}
+
+/* SIGHUP: read the config file again. A config that does not load is reported (file:line:
+ * column, by conf_load_report) and the running one stays. Otherwise the states are the new
+ * ones (read at once: new serials are picked up and the findings re-evaluated, as on a state
+ * refresh); when the sources (or the events files, or state_refresh) changed, the running
+ * sources stop (each checkpoints its cursor, everything handed over is decided) and the new
+ * set starts from the cursors in the store (a source kept resumes where it stopped: no gap,
+ * no duplicate; without a store the cursors are the engine's and the kept sources start
+ * over, which the detector's id set then deduplicates); unchanged sources keep running.
+ * Settings besides states, sources, events and state_refresh (store, maps, rules, outputs,
+ * severities...) apply at the next restart, and a reload says so. 0, or -1 when the running
+ * engine could not be started again (fatal). */
+static int
+reload(struct watch *w)
+{
+	const struct watch_opts *o = w->opts;
+	struct conf *nc = xcalloc(1, sizeof *nc);
+	const struct conf *cur = w->srcconf != NULL ? w->srcconf : &w->conf;
+	struct strlist states = { 0 };
+	struct states *st, *old_st;
+	struct state_src_opts sso;
+	struct engine *ne = NULL;
+	char *err = NULL, *src_old, *src_new, *rest_old, *rest_new;
+	size_t i;
+	int restart, rc = 0;
+
+	tf_sd_reloading();
+	tf_sd_status("reloading the configuration");
+	conf_init(nc);
+	if (conf_load_report(nc, o->config, stderr) != 0) {
+		fprintf(stderr, "tfdrift: reload: the configuration has errors; the running one "
+		    "stays\n");
+		conf_free(nc);
+		free(nc);
+		goto ready;
+	}
+	for (i = 0; i < o->states.n; i++)
+		strlist_push(&states, o->states.v[i]);
+	for (i = 0; i < nc->states.n; i++)
+		strlist_push(&states, nc->states.v[i]);
+	memset(&sso, 0, sizeof sso);
+	if (states.n == 0 || (st = states_new(states.v, states.n, &sso, w->map, &w->keep,
+	    &err)) == NULL) {
+		fprintf(stderr, "tfdrift: reload: %s; the running configuration stays\n",
+		    states.n == 0 ? "no states" : err);
+		free(err);
+		strlist_clear(&states);
+		conf_free(nc);
+		free(nc);
+		goto ready;
+	}
+	/* The sources against those running, the rest against what the detector and the
+	 * outputs were built from (w->conf, until a restart). */
+	conf_parts(cur, &src_old, &err);
+	free(err);
+	err = NULL;
+	conf_parts(&w->conf, &err, &rest_old);
+	free(err);
+	err = NULL;
+	conf_parts(nc, &src_new, &rest_new);
+	restart = strcmp(src_old, src_new) != 0;
+	if (strcmp(rest_old, rest_new) != 0)
+		fprintf(stderr, "tfdrift: reload: settings besides states, sources, events and "
+		    "state_refresh changed: they apply at the next restart\n");
+	free(src_old);
+	free(src_new);
+	free(rest_old);
+	free(rest_new);
+	pthread_mutex_lock(&w->st_mu);
+	old_st = w->st;
+	w->st = st;
+	pthread_mutex_unlock(&w->st_mu);
+	watch_metrics_attach(w->wm, w->eng, w->notify, w->st);   /* before old_st goes */
+	states_free(old_st);
+	strlist_clear(&w->states);
+	w->states = states;
+	if (restart) {
+		/* Stop first: each source checkpoints before the new set reads the cursors. */
+		watch_metrics_ready(w->wm, 0, "reloading: the sources restart");
+		engine_stop(w->eng);
+		flush_seen(w);
+		watch_metrics_attach(w->wm, NULL, w->notify, w->st);     /* before the engine goes */
+		engine_free(w->eng);
+		w->eng = NULL;
+		if (engine_build(w, nc, &ne) != 0) {
+			fprintf(stderr, "tfdrift: reload: the new sources cannot be set up; the "
+			    "running ones start again\n");
+			conf_free(nc);
+			free(nc);
+			nc = NULL;
+			if (engine_build(w, cur, &ne) != 0)
+				return -1;
+		}
+		w->eng = ne;
+		watch_metrics_attach(w->wm, w->eng, w->notify, w->st);
+		if (engine_start(w->eng, &err) != 0) {
+			fprintf(stderr, "tfdrift: %s\n", err);
+			free(err);
+			rc = -1;
+		} else
+			watch_metrics_ready(w->wm, 1, NULL);
+	}
+	if (nc != NULL && restart) {
+		if (w->srcconf != NULL) {
+			conf_free(w->srcconf);
+			free(w->srcconf);
+		}
+		w->srcconf = nc;
+	} else if (nc != NULL) {
+		conf_free(nc);
+		free(nc);
+	}
+	engine_refresh_states(w->eng);
+	w->reloads++;
+	fprintf(stderr, "tfdrift: reloaded: %zu state source%s, %zu source%s (%s)\n", w->states.n,
+	    w->states.n == 1 ? "" : "s", w->nsources, w->nsources == 1 ? "" : "s",
+	    restart ? "sources changed: restarted from their cursors" : "sources unchanged");
+ready:
+	tf_sd_notify("READY=1");
+	tf_sd_status("watching %zu source%s and %zu state source%s", w->nsources,
+	    w->nsources == 1 ? "" : "s", w->states.n, w->states.n == 1 ? "" : "s");
+	return rc;
+}
+
 int
 watch_run(const struct watch_opts *o)
 {
@@ -437,6 +661,9 @@ watch_run(const struct watch_opts *o)
 
 	memset(w, 0, sizeof *w);
 	pthread_mutex_init(&w->seen_mu, NULL);
+	pthread_mutex_init(&w->st_mu, NULL);
+	w->opts = o;
+	w->so = so;
 	conf_init(&w->conf);
 	w->format = o->format;
 	for (i = 0; i < o->states.n; i++)
@@ -535,34 +762,9 @@ watch_run(const struct watch_opts *o)
 	cons.event = on_event;
 	cons.flushed = on_flushed;
 	cons.ctx = w;
-	w->eng = engine_new(w->det, w->store, 10000, &cons);
-	engine_set_state_loader(w->eng, states_loader, w->st, w->conf.state_refresh_ms);
-	if (sources_add(w->eng, &w->conf, &o->events, &so, &err) < 0) {
-		fprintf(stderr, "tfdrift: %s\n", err);
-		free(err);
+	w->cons = cons;
+	if (engine_build(w, &w->conf, &w->eng) != 0)
 		goto out;
-	}
-	if (w->store != NULL) {
-		struct engine_hooks hk = { on_checkpoint, NULL, w };
-
-		engine_set_hooks(w->eng, &hk);
-	}
-	/* Workers: with a writable store, each poller runs in one worker at a time. */
-	if (w->store != NULL && store_readonly_reason(w->store) == NULL) {
-		struct engine_lease_opts lo;
-		struct engine_hooks hk = { on_checkpoint, on_leased, w };
-
-		w->holder = store_lease_holder_new();
-		lo.holder = w->holder;
-		lo.ttl_ms = o->lease_ttl_ms > 0 ? o->lease_ttl_ms : WATCH_LEASE_TTL_MS;
-		lo.heartbeat_ms = lo.ttl_ms / 2;
-		engine_set_hooks(w->eng, &hk);
-		if (engine_set_lease(w->eng, &lo, &err) != 0) {
-			fprintf(stderr, "tfdrift: %s\n", err);
-			free(err);
-			goto out;
-		}
-	}
 	watch_metrics_attach(w->wm, w->eng, w->notify, w->st);
 	watch_metrics_ready(w->wm, 0, "starting the sources");
 	if (once)
@@ -608,15 +810,48 @@ watch_run(const struct watch_opts *o)
 		goto out;
 	}
 	watch_metrics_ready(w->wm, 1, NULL);
+	/* The states are loaded and the sources started: ready (systemd Type=notify). */
+	tf_sd_notify("READY=1");
+	tf_sd_status("watching %zu source%s and %zu state source%s", w->nsources,
+	    w->nsources == 1 ? "" : "s", w->states.n, w->states.n == 1 ? "" : "s");
 	{
 		char **shown = NULL, *serr = NULL, *last_serr = NULL, **lshown = NULL;
 		size_t nshown = 0, nlshown = 0;
+		int64_t dog = tf_sd_watchdog_ms(), wait = 1000;
+		int64_t next_status = tf_mono_ms() + 10000;       /* STATUS= every 10 s */
 
+		/* WATCHDOG=1 at least twice per WatchdogSec. */
+		if (dog > 0 && dog / 2 < wait)
+			wait = dog / 2 > 0 ? dog / 2 : 1;
 		for (;;) {
-			int sig = compat_sigwait_ms(&sigs, 1000);
+			int sig = compat_sigwait_ms(&sigs, wait);
 
-			if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)
+			if (sig == SIGINT || sig == SIGTERM)
 				break;
+			if (sig == SIGHUP) {
+				/* The sources' errors and leases are shown again for the new set. */
+				free_shown(shown, nshown);
+				free_shown(lshown, nlshown);
+				shown = lshown = NULL;
+				nshown = nlshown = 0;
+				if (reload(w) != 0) {
+					free(last_serr);
+					rc = 1;
+					goto out;
+				}
+			}
+			if (dog > 0)
+				tf_sd_notify("WATCHDOG=1");
+			if (tf_mono_ms() >= next_status) {
+				struct engine_counts ec;
+
+				engine_counts(w->eng, &ec);
+				tf_sd_status("watching %zu source%s and %zu state source%s: %llu events, "
+				    "%llu findings, %llu printed", w->nsources, w->nsources == 1 ? "" : "s",
+				    w->states.n, w->states.n == 1 ? "" : "s", (unsigned long long)ec.events,
+				    (unsigned long long)ec.findings, (unsigned long long)w->printed);
+				next_status = tf_mono_ms() + 10000;
+			}
 			flush_seen(w);          /* at least once a second */
 			report_errors(w, &shown, &nshown);
 			report_leases(w, &lshown, &nlshown, 0);
@@ -632,6 +867,8 @@ watch_run(const struct watch_opts *o)
 		free_shown(lshown, nlshown);
 		free(last_serr);
 	}
+	tf_sd_notify("STOPPING=1");
+	tf_sd_status("stopping: saving the cursors");
 	engine_stop(w->eng);
 	rc = 0;
 out:
@@ -641,6 +878,11 @@ out:
 	store_seen_clear(&w->seen);
 	pthread_mutex_destroy(&w->seen_mu);
 	engine_free(w->eng);
+	pthread_mutex_destroy(&w->st_mu);
+	if (w->srcconf != NULL) {
+		conf_free(w->srcconf);
+		free(w->srcconf);
+	}
 	/* Deliver what is queued (bounded: see notify_drain), then say how it went. */
 	notify_drain(w->notify, NOTIFY_DRAIN_IDLE_MS, NOTIFY_DRAIN_MAX_MS);
 	notify_report(w->notify, stderr);

@@ -128,7 +128,8 @@ const struct cli_cmd cli_cmd_watch = {
 	    "Runs the configured sources (sources: in the config; --events adds files) against\n"
 	    "the states (states:; --state adds) and prints findings as they appear, one JSON\n"
 	    "object per line. Findings and cursors go to the store. SIGTERM / SIGINT stop\n"
-	    "cleanly after checkpointing.",
+	    "cleanly after checkpointing; SIGHUP reloads the config and the states (the\n"
+	    "sources keep their cursors). Under systemd: doc/tfdrift-watch.service.",
 	.opts = cli_opts_watch,
 	.more = "exit status (--once): 0 no drift, 2 drift found, 1 error\n",
 	.exec = watch_exec,

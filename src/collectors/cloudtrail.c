@@ -12,6 +12,7 @@
 
 #include "collectors/cloudtrail.h"
 #include "http.h"
+#include "idset.h"
 #include "paging.h"
 #include "sources.h"
 #include "util.h"
@@ -75,7 +76,7 @@ struct ct_poller {
 	int64_t done_end_s;             /* EndTime of the last complete window; 0 none */
 	int64_t newest_ms;              /* newest event time handed over */
 	struct window w;
-	json_object *seen;              /* event id -> event time (s): the dedup set */
+	struct tf_idset *seen;          /* event ids (hashed) at their times (s): the dedup set */
 	int finished;                   /* backfill to until_ms done */
 	/* status */
 	uint64_t events, requests, errors, retries, dups;
@@ -119,7 +120,7 @@ ct_poller_new(const struct ct_options *o)
 		p->o.limiter = &p->own_limiter;
 	}
 	p->http = http_new();
-	p->seen = json_object_new_object();
+	p->seen = tf_idset_new(tf_idset_cap_for(TF_IDSET_DEFAULT_CAP));
 	return p;
 }
 
@@ -131,8 +132,7 @@ ct_poller_reset(struct ct_poller *p)
 	p->newest_ms = 0;
 	p->finished = 0;
 	memset(&p->w, 0, sizeof p->w);
-	json_object_put(p->seen);
-	p->seen = json_object_new_object();
+	tf_idset_clear(p->seen);
 }
 
 void
@@ -143,7 +143,7 @@ ct_poller_free(struct ct_poller *p)
 	if (p->o.limiter == &p->own_limiter)
 		ct_limiter_destroy(&p->own_limiter);
 	http_free(p->http);
-	json_object_put(p->seen);
+	tf_idset_free(p->seen);
 	free(p->name);
 	free(p->region);
 	free(p->endpoint);
@@ -267,7 +267,7 @@ progress(const struct ct_poller *p)
 /* ---- cursor ---- */
 
 struct idt {
-	const char *id;
+	uint64_t h;
 	int64_t t;
 };
 
@@ -276,7 +276,7 @@ idt_cmp(const void *a, const void *b)
 {
 	const struct idt *x = a, *y = b;
 
-	return x->t < y->t ? 1 : x->t > y->t ? -1 : strcmp(x->id, y->id);
+	return x->t < y->t ? 1 : x->t > y->t ? -1 : x->h < y->h ? -1 : x->h > y->h;
 }
 
 static char *
@@ -284,10 +284,10 @@ cursor_build(struct ct_poller *p)
 {
 	json_object *o = json_object_new_object(), *ids = json_object_new_array(), *w, *pair;
 	struct idt *v;
-	size_t n = 0, i, cap = (size_t)json_object_object_length(p->seen);
-	char *s;
+	size_t n = tf_idset_count(p->seen), i;
+	char *s, hex[17];
 
-	json_object_object_add(o, "v", json_object_new_int(1));
+	json_object_object_add(o, "v", json_object_new_int(2));
 	json_object_object_add(o, "end", json_object_new_int64(p->done_end_s));
 	json_object_object_add(o, "newest", json_object_new_int64(p->newest_ms));
 	if (p->w.active) {
@@ -297,19 +297,18 @@ cursor_build(struct ct_poller *p)
 		json_object_object_add(w, "low", json_object_new_int64(p->w.low_s));
 		json_object_object_add(o, "pend", w);
 	}
-	v = xcalloc(cap + 1, sizeof *v);
-	json_object_object_foreach(p->seen, key, val) {
-		v[n].id = key;
-		v[n].t = json_object_get_int64(val);
+	v = xcalloc(n + 1, sizeof *v);
+	for (i = 0; i < n; i++) {
+		tf_idset_get(p->seen, i, &v[i].h, &v[i].t);
 		/* The low mark's ids matter most (a resumed window returns them again). */
-		if (p->w.active && v[n].t == p->w.low_s)
-			v[n].t = INT64_MAX;
-		n++;
+		if (p->w.active && v[i].t == p->w.low_s)
+			v[i].t = INT64_MAX;
 	}
 	qsort(v, n, sizeof *v, idt_cmp);
 	for (i = 0; i < n && i < CT_CURSOR_MAX_IDS; i++) {
 		pair = json_object_new_array();
-		json_object_array_add(pair, json_object_new_string(v[i].id));
+		tf_idset_hex(v[i].h, hex);
+		json_object_array_add(pair, json_object_new_string(hex));
 		json_object_array_add(pair, json_object_new_int64(v[i].t == INT64_MAX ? p->w.low_s : v[i].t));
 		json_object_array_add(ids, pair);
 	}
@@ -341,10 +340,13 @@ static int
 cursor_load(struct ct_poller *p, const char *s)
 {
 	json_object *o = json_tokener_parse(s), *w = NULL, *ids, *pair, *id;
-	int64_t end, newest, ws = 0, we = 0, wl = 0;
+	int64_t end, newest, ws = 0, we = 0, wl = 0, version;
 	size_t i, n;
+	uint64_t h;
 
-	if (o == NULL || !json_object_is_type(o, json_type_object) || jint(o, "v") != 1) {
+	/* v1 kept the ids themselves, v2 their hashes (idset.h). */
+	if (o == NULL || !json_object_is_type(o, json_type_object) ||
+	    ((version = jint(o, "v")) != 1 && version != 2)) {
 		json_object_put(o);
 		return -1;
 	}
@@ -380,8 +382,12 @@ cursor_load(struct ct_poller *p, const char *s)
 			    json_object_array_length(pair) != 2 ||
 			    !json_object_is_type(id = json_object_array_get_idx(pair, 0), json_type_string))
 				continue;
-			json_object_object_add(p->seen, json_object_get_string(id),
-			    json_object_new_int64(json_object_get_int64(json_object_array_get_idx(pair, 1))));
+			if (version == 1)
+				h = tf_hash_str(json_object_get_string(id));
+			else if (tf_idset_parse_hex(json_object_get_string(id), &h) != 0)
+				continue;
+			tf_idset_add(p->seen, h,
+			    json_object_get_int64(json_object_array_get_idx(pair, 1)));
 		}
 	}
 	json_object_put(o);
@@ -391,26 +397,21 @@ cursor_load(struct ct_poller *p, const char *s)
 /* Keep only the ids a later query can return again: at or below the low mark of the
  * window in progress (the previous overlap, the low second), and inside the overlap before
  * the window's end (the next window). Bounded by the events of two overlaps. */
+static int
+seen_keep(void *ctx, uint64_t h, int64_t t)
+{
+	const struct ct_poller *p = ctx;
+	int64_t end = p->w.active ? p->w.end_s : p->done_end_s;
+
+	(void)h;
+	return t >= end - p->o.overlap_ms / 1000 ||
+	    (p->w.active && t <= p->w.low_s && t >= p->w.start_s);
+}
+
 static void
 prune_seen(struct ct_poller *p)
 {
-	int64_t keep_from, low = p->w.active ? p->w.low_s : INT64_MIN, end;
-	char **del;
-	size_t n = 0, i, cap = (size_t)json_object_object_length(p->seen);
-
-	end = p->w.active ? p->w.end_s : p->done_end_s;
-	keep_from = end - p->o.overlap_ms / 1000;
-	del = xcalloc(cap + 1, sizeof *del);
-	json_object_object_foreach(p->seen, key, val) {
-		int64_t t = json_object_get_int64(val);
-
-		if (t >= keep_from || (p->w.active && t <= low && t >= p->w.start_s))
-			continue;
-		del[n++] = key;
-	}
-	for (i = 0; i < n; i++)
-		json_object_object_del(p->seen, del[i]);
-	free(del);
+	tf_idset_filter(p->seen, seen_keep, p);
 }
 
 static int
@@ -636,7 +637,7 @@ hand_page(struct ct_poller *p, const struct source_sink *sink, json_object *even
 		t = d >= 0 && d <= (double)CT_MAX_TIME_S ? (int64_t)floor(d) : 0;
 		if (t > 0 && t < *oldest)
 			*oldest = t;
-		if (json_object_object_get_ex(p->seen, eid, NULL)) {
+		if (tf_idset_has(p->seen, tf_hash_str(eid))) {
 			p->dups++;
 			continue;
 		}
@@ -668,7 +669,7 @@ hand_page(struct ct_poller *p, const struct source_sink *sink, json_object *even
 		}
 		if (ev.origin == NULL)
 			ev.origin = xasprintf("%s#%s", p->name, eid);
-		json_object_object_add(p->seen, eid, json_object_new_int64(t));
+		tf_idset_add(p->seen, tf_hash_str(eid), t);
 		if (ev.time_ms > p->newest_ms)
 			p->newest_ms = ev.time_ms;
 		{

@@ -9,12 +9,13 @@
  *
  * Cursor (sink->cursor_get / cursor_set under the poller's name), written AFTER the events
  * of each page were handed over, a JSON object:
- *   {"v":1,"end":S,"newest":MS,"pend":{"start":S,"end":S,"low":S},"ids":[[ID,S],...]}
+ *   {"v":2,"end":S,"newest":MS,"pend":{"start":S,"end":S,"low":S},"ids":[[H,S],...]}
  * end: the EndTime of the last complete window (seconds); newest: the newest event time
  * handed over (ms, for lag); pend: a window in progress (a restart resumes it from `low`
  * down, since pages come newest first: every event newer than `low` was handed over);
- * ids: the dedup set (events that a resumed or overlapping query can return again), capped
- * at CT_CURSOR_MAX_IDS. A restart therefore resumes without a gap and without duplicates;
+ * ids: the dedup set (events that a resumed or overlapping query can return again: H is
+ * the event id's 64-bit hash in 16 hex digits, idset.h), capped at CT_CURSOR_MAX_IDS; a
+ * v1 cursor (the ids themselves) still reads. A restart therefore resumes without a gap and without duplicates;
  * only the page being handed over when the process died (at most one page) can be handed
  * over again, which the engine drops by event id (source.h: at-least-once).
  *

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "collectors/files.h"
+#include "idset.h"
 #include "sources.h"
 #include "util.h"
 
@@ -206,7 +207,7 @@ struct files_replay {
 	size_t nfiles;
 
 	/* The collector thread only. */
-	struct tf_hset seen;            /* event ids, hashed as the detector hashes them */
+	struct tf_idset *seen;          /* event ids, hashed as the detector hashes them */
 	struct held *held;              /* paced: every event, by time once loaded */
 	size_t nheld, capheld;
 	int64_t last_shift_ms;          /* shift to now: the last time handed over */
@@ -304,7 +305,7 @@ admit(struct files_replay *f, size_t i, const struct event *ev)
 	    (o->until_ms != 0 && ev->time_ms >= o->until_ms))
 		count = &f->st[i].s.out_of_window;
 	else if (ev->id != NULL &&
-	    tf_hset_test_and_add(&f->seen, tf_hash_str(ev->id) ^ ev->provider))
+	    tf_idset_add(f->seen, tf_hash_str(ev->id) ^ ev->provider, ev->time_ms))
 		count = &f->st[i].s.duplicates;
 	if (count == NULL)
 		return 1;
@@ -561,7 +562,7 @@ files_replay_free(void *impl)
 	struct files_replay *f = impl;
 	size_t i;
 
-	tf_hset_free(&f->seen);
+	tf_idset_free(f->seen);
 	for (i = 0; i < f->nheld; i++)
 		event_free(&f->held[i].ev);
 	free(f->held);
@@ -586,6 +587,7 @@ files_replay_new(const char *name, char **paths, size_t npaths, const struct fil
 		if (strcmp(paths[i], "-") != 0 && access(paths[i], R_OK) != 0)
 			return tf_err(err, "%s: %s", paths[i], strerror(errno)), NULL;
 	f = xcalloc(1, sizeof *f);
+	f->seen = tf_idset_new(tf_idset_cap_for(TF_IDSET_DEFAULT_CAP));
 	f->o = *o;
 	f->nfiles = npaths;
 	f->st = xcalloc(npaths + 1, sizeof *f->st);

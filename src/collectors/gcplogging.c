@@ -11,6 +11,7 @@
 #include "event.h"
 #include "gcp_auth.h"
 #include "http.h"
+#include "idset.h"
 #include "paging.h"
 #include "sources.h"
 #include "util.h"
@@ -20,13 +21,6 @@
 #define LOG_ACTIVITY "cloudaudit.googleapis.com%2Factivity"
 #define LOG_DATA_ACCESS "cloudaudit.googleapis.com%2Fdata_access"
 #define MAX_BACKFILL_FAILURES 5
-
-/* One insertId seen at a timestamp: in a hash chain and in the age (insertion) list. */
-struct seen {
-	char *id;
-	int64_t ts;
-	struct seen *hnext, *older, *newer;
-};
 
 struct gl_poller {
 	struct gl_opts o;               /* strings below are owned copies */
@@ -40,10 +34,7 @@ struct gl_poller {
 	int64_t backfill_from_ns;       /* for the progress figure */
 	int64_t saved_pos_ns;           /* last checkpointed P, -1 none */
 	int dirty;                      /* something to checkpoint */
-	/* dedup */
-	struct seen **tab;
-	size_t nb, count;
-	struct seen *oldest, *newest;
+	struct tf_idset *seen;          /* dedup: insertIds (hashed) at their timestamps (ns) */
 	/* limiter */
 	int64_t last_req_mono;
 	/* health */
@@ -169,91 +160,25 @@ gl_filter(int data_access, int64_t from_ns, int64_t to_ns)
 	    LOG_ACTIVITY, a, b);
 }
 
-/* ---- dedup set: insertIds with their timestamps, oldest first ---- */
+/* ---- dedup set: insertIds with their timestamps, oldest first (idset.h) ---- */
 
-static struct seen *
+static int
 seen_find(struct gl_poller *p, const char *id)
 {
-	struct seen *s;
-
-	if (p->nb == 0)
-		return NULL;
-	for (s = p->tab[tf_hash_str(id) & (p->nb - 1)]; s != NULL; s = s->hnext)
-		if (strcmp(s->id, id) == 0)
-			return s;
-	return NULL;
-}
-
-static void
-seen_unhash(struct gl_poller *p, struct seen *s)
-{
-	struct seen **pp = &p->tab[tf_hash_str(s->id) & (p->nb - 1)];
-
-	while (*pp != s)
-		pp = &(*pp)->hnext;
-	*pp = s->hnext;
-}
-
-static void
-seen_remove_oldest(struct gl_poller *p)
-{
-	struct seen *s = p->oldest;
-
-	seen_unhash(p, s);
-	p->oldest = s->newer;
-	if (p->oldest != NULL)
-		p->oldest->older = NULL;
-	else
-		p->newest = NULL;
-	p->count--;
-	free(s->id);
-	free(s);
+	return tf_idset_has(p->seen, tf_hash_str(id));
 }
 
 static void
 seen_add(struct gl_poller *p, const char *id, int64_t ts)
 {
-	struct seen *s;
-	size_t i, h;
-
-	if (p->count + 1 > p->nb) {
-		size_t nb = p->nb ? p->nb * 2 : 1024;
-		struct seen **tab = xcalloc(nb, sizeof *tab), *n;
-
-		for (i = 0; i < p->nb; i++)
-			for (s = p->tab[i]; s != NULL; s = n) {
-				n = s->hnext;
-				h = tf_hash_str(s->id) & (nb - 1);
-				s->hnext = tab[h];
-				tab[h] = s;
-			}
-		free(p->tab);
-		p->tab = tab;
-		p->nb = nb;
-	}
-	s = xcalloc(1, sizeof *s);
-	s->id = xstrdup(id);
-	s->ts = ts;
-	h = tf_hash_str(id) & (p->nb - 1);
-	s->hnext = p->tab[h];
-	p->tab[h] = s;
-	s->older = p->newest;
-	if (p->newest != NULL)
-		p->newest->newer = s;
-	else
-		p->oldest = s;
-	p->newest = s;
-	p->count++;
-	while (p->count > GL_DEDUP_MAX)
-		seen_remove_oldest(p);
+	tf_idset_add(p->seen, tf_hash_str(id), ts);
 }
 
 /* Forget ids older than the overlap: they can no longer come back in a window. */
 static void
 seen_expire(struct gl_poller *p, int64_t before_ns)
 {
-	while (p->oldest != NULL && p->oldest->ts < before_ns)
-		seen_remove_oldest(p);
+	tf_idset_expire(p->seen, before_ns);
 }
 
 static int64_t
@@ -264,12 +189,17 @@ overlap_ns(const struct gl_poller *p)
 
 /* ---- cursor ---- */
 
+struct seen {
+	uint64_t h;
+	int64_t ts;
+};
+
 static int
 cmp_ts_desc(const void *a, const void *b)
 {
-	const struct seen *x = *(struct seen *const *)a, *y = *(struct seen *const *)b;
+	const struct seen *x = a, *y = b;
 
-	return x->ts < y->ts ? 1 : x->ts > y->ts ? -1 : 0;
+	return x->ts < y->ts ? 1 : x->ts > y->ts ? -1 : x->h < y->h ? -1 : x->h > y->h;
 }
 
 static char *
@@ -278,33 +208,36 @@ cursor_encode(struct gl_poller *p)
 	json_object *o = json_object_new_object(), *ids = json_object_new_array(),
 	    *recent = json_object_new_array(), *pair;
 	int64_t lo = p->pos_ns - overlap_ns(p), from = lo;
-	struct seen *s, **v;
-	size_t n = 0, i, keep;
-	char t[40], *out;
+	struct seen *v;
+	size_t n = 0, i, keep, count = tf_idset_count(p->seen);
+	char t[40], hex[17], *out;
 
-	v = xcalloc(p->count + 1, sizeof *v);
-	for (s = p->oldest; s != NULL; s = s->newer)
-		if (s->ts >= lo && s->ts <= p->pos_ns)
-			v[n++] = s;
+	v = xcalloc(count + 1, sizeof *v);
+	for (i = 0; i < count; i++) {
+		tf_idset_get(p->seen, i, &v[n].h, &v[n].ts);
+		if (v[n].ts >= lo && v[n].ts <= p->pos_ns)
+			n++;
+	}
 	qsort(v, n, sizeof *v, cmp_ts_desc);
 	keep = n > GL_CURSOR_IDS ? GL_CURSOR_IDS : n;
 	if (keep < n)
-		from = v[keep]->ts + 1;     /* the ids cut from the cursor are not listed again */
+		from = v[keep].ts + 1;      /* the ids cut from the cursor are not listed again */
 	if (from < p->floor_ns)
 		from = p->floor_ns;
 	for (i = 0; i < keep; i++) {
-		if (v[i]->ts == p->pos_ns)
-			json_object_array_add(ids, json_object_new_string(v[i]->id));
+		tf_idset_hex(v[i].h, hex);
+		if (v[i].ts == p->pos_ns)
+			json_object_array_add(ids, json_object_new_string(hex));
 		else {
 			pair = json_object_new_array();
-			gl_format_ts(v[i]->ts, t);
-			json_object_array_add(pair, json_object_new_string(v[i]->id));
+			gl_format_ts(v[i].ts, t);
+			json_object_array_add(pair, json_object_new_string(hex));
 			json_object_array_add(pair, json_object_new_string(t));
 			json_object_array_add(recent, pair);
 		}
 	}
 	free(v);
-	json_object_object_add(o, "v", json_object_new_int(1));
+	json_object_object_add(o, "v", json_object_new_int(2));
 	gl_format_ts(p->pos_ns, t);
 	json_object_object_add(o, "ts", json_object_new_string(t));
 	json_object_object_add(o, "ids", ids);
@@ -317,6 +250,20 @@ cursor_encode(struct gl_poller *p)
 	return out;
 }
 
+/* A cursor's id: v1 kept the insertId itself, v2 its hash (idset.h). */
+static void
+cursor_id(struct gl_poller *p, int version, json_object *e, int64_t ts)
+{
+	uint64_t h;
+
+	if (!json_object_is_type(e, json_type_string))
+		return;
+	if (version == 1)
+		seen_add(p, json_object_get_string(e), ts);
+	else if (tf_idset_parse_hex(json_object_get_string(e), &h) == 0)
+		tf_idset_add(p->seen, h, ts);
+}
+
 /* Restore P, the dedup set and the floor from a stored cursor. 0, or -1 with *err. */
 static int
 cursor_decode(struct gl_poller *p, const char *s, char **err)
@@ -324,6 +271,7 @@ cursor_decode(struct gl_poller *p, const char *s, char **err)
 	json_object *o = json_tokener_parse(s), *v, *e;
 	int64_t pos, from, ts;
 	size_t i, n;
+	int version;
 
 	if (o == NULL || !json_object_is_type(o, json_type_object) ||
 	    !json_object_object_get_ex(o, "ts", &v) || gl_parse_ts(json_object_get_string(v), &pos) ||
@@ -333,18 +281,16 @@ cursor_decode(struct gl_poller *p, const char *s, char **err)
 	}
 	p->pos_ns = pos;
 	p->floor_ns = from;
+	version = json_object_object_get_ex(o, "v", &v) && json_object_get_int(v) == 2 ? 2 : 1;
 	if (json_object_object_get_ex(o, "ids", &v) && json_object_is_type(v, json_type_array))
-		for (i = 0, n = json_object_array_length(v); i < n; i++) {
-			e = json_object_array_get_idx(v, i);
-			if (json_object_is_type(e, json_type_string))
-				seen_add(p, json_object_get_string(e), pos);
-		}
+		for (i = 0, n = json_object_array_length(v); i < n; i++)
+			cursor_id(p, version, json_object_array_get_idx(v, i), pos);
 	if (json_object_object_get_ex(o, "recent", &v) && json_object_is_type(v, json_type_array))
 		for (i = 0, n = json_object_array_length(v); i < n; i++) {
 			e = json_object_array_get_idx(v, i);
 			if (json_object_is_type(e, json_type_array) && json_object_array_length(e) == 2 &&
 			    gl_parse_ts(json_object_get_string(json_object_array_get_idx(e, 1)), &ts) == 0)
-				seen_add(p, json_object_get_string(json_object_array_get_idx(e, 0)), ts);
+				cursor_id(p, version, json_object_array_get_idx(e, 0), ts);
 		}
 	json_object_put(o);
 	return 0;
@@ -456,6 +402,7 @@ gl_poller_new(const struct gl_opts *o, const struct source_sink *sink, char **er
 	p->url = xasprintf("%s/v2/entries:list", p->endpoint);
 	if (o->quota_project != NULL && *o->quota_project)
 		p->quota_hdr = xasprintf("x-goog-user-project: %s", o->quota_project);
+	p->seen = tf_idset_new(tf_idset_cap_for(GL_DEDUP_MAX));
 	p->cursor_name = xasprintf("gcplogging:%s%s", o->project, o->data_access ? ":+data_access" : "");
 	p->o.name = p->name;
 	p->o.project = p->project;
@@ -496,8 +443,7 @@ gl_poller_new(const struct gl_opts *o, const struct source_sink *sink, char **er
 			set_error(p, e2);       /* a broken cursor: say so, start from since/lookback */
 			p->st.errors++;
 		}
-		while (p->oldest != NULL)
-			seen_remove_oldest(p);
+		tf_idset_clear(p->seen);
 		p->pos_ns = (o->since_ms > 0 ? o->since_ms : tf_now_ms() - p->o.lookback_ms) * NS_PER_MS;
 		p->floor_ns = p->pos_ns;
 	}
@@ -513,9 +459,7 @@ gl_poller_free(struct gl_poller *p)
 {
 	if (p == NULL)
 		return;
-	while (p->oldest != NULL)
-		seen_remove_oldest(p);
-	free(p->tab);
+	tf_idset_free(p->seen);
 	http_free(p->http);
 	if (p->token != NULL) {
 		memset(p->token, 0, strlen(p->token));
@@ -794,7 +738,7 @@ handle_entry(struct gl_poller *p, json_object *e)
 		free(m);
 		return 0;
 	}
-	if (seen_find(p, id) != NULL) {
+	if (seen_find(p, id)) {
 		p->st.duplicates++;
 		return 0;
 	}

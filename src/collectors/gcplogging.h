@@ -20,8 +20,10 @@
  * timestamps ≥ P - overlap (bounded: GL_DEDUP_MAX in memory, GL_CURSOR_IDS in the cursor).
  *
  * Cursor (sink->cursor_set, name "gcplogging:<project>" or "gcplogging:<project>:+data_access"):
- *   {"v":1,"ts":"<P, RFC 3339 ns>","ids":[insertIds at exactly P],
+ *   {"v":2,"ts":"<P, RFC 3339 ns>","ids":[insertIds at exactly P],
  *    "recent":[[insertId,"<ts>"],…],"from":"<ts>"}
+ * (each insertId as its 64-bit hash in 16 hex digits, idset.h; a v1 cursor, which kept the
+ * insertIds themselves, still reads)
  * "recent" are the other ids in [P - overlap, P); "from" is where the restarted poll
  * begins (P - overlap, later when "recent" had to be cut), so a restart (even kill -9 in the
  * middle of a backfill) neither skips nor repeats an entry. A stored cursor wins over

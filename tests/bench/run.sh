@@ -10,7 +10,7 @@ src=${TFDRIFT_DATADIR:?}
 shared=${SHARED_DATA:?}
 out=$build/tests/bench/out
 mkdir -p "$out"
-parts=${BENCH:-scan store ui idle live ack}
+parts=${BENCH:-scan store ui idle live ack rss}
 case " $parts " in *" scan "*) ;; *) skip_scan=1 ;; esac
 if [ -z "${skip_scan:-}" ]; then
 if [ ! -s "$out/events.ndjson" ]; then
@@ -229,5 +229,18 @@ case " $parts " in *" ack "*)
 				printf "the dashboard on the %s store, idle over 10 s: %.3f%% CPU (target <= 0.1%%) %s\n", b, v[b "_store_view_idle_cpu_percent"], (v[b "_store_view_idle_cpu_percent"] <= 0.1) ? "MET" : "MISSED"
 			}
 		}' "$out/figures_ack.txt"
+	;;
+esac
+
+# A long-running watch over a simulated day (watch_rss.py): 1,000,000 events whose times
+# span 24 hours, every id new, through id sets of 100,000 (TFDRIFT_DEDUP_IDS; they fill in
+# the first tenth of the day, as the default 2^20 fills in 17 minutes at 1,000/s): the RSS
+# must level off (at most 2 MB more at the end of the day than at its half).
+case " $parts " in *" rss "*)
+	echo
+	echo "watch over a simulated day: RSS sampled against the events read..."
+	/usr/bin/python3 "$src/tests/bench/watch_rss.py" --tfdrift "$build/tfdrift" --datadir "$src" \
+	    --dir "$out/rss" --events 1000000 --dedup-ids 100000 --max-growth-mb 2 \
+	    | tee "$out/figures_rss.txt" || echo "watch RSS: MISSED (see above)"
 	;;
 esac

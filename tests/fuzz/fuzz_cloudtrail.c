@@ -5,7 +5,8 @@
  * cursor (what cursor_get returns) and the others answer the requests, else every chunk
  * answers one. ct_poll_once runs twice (a window, then the next one), then a second poller
  * starts from the cursor the first one saved. Oracles: events handed over carry an id and a
- * record; a saved cursor is a JSON object with "v": 1 that the next poller reads back. */
+ * record; a saved cursor is a JSON object with "v": 2 (the ids' hashes; a v1 cursor, with
+ * the ids themselves, is read too) that the next poller reads back. */
 #include "config.h"
 
 #include <stdint.h>
@@ -43,7 +44,7 @@ check_cursor(const char *c)
 	if (c == NULL)
 		return;
 	if ((o = json_tokener_parse(c)) == NULL || !json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, "v", &v) || json_object_get_int(v) != 1) {
+	    !json_object_object_get_ex(o, "v", &v) || json_object_get_int(v) != 2) {
 		fprintf(stderr, "fuzz: the poller saved a cursor it cannot read: %s\n", c);
 		abort();
 	}

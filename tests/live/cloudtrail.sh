@@ -42,6 +42,24 @@ printf '%s\n' "$T_OUT" | ids > "$T_TMP/o2"
 t_is "overlap: new ids are not old ones" "$(sort "$T_TMP/o1" "$T_TMP/o2" | uniq -d | wc -l)" 0
 t_ok "third poll: nothing new" probe --once --cursor-file "$T_TMP/c1"
 t_is "overlap: no duplicate on a quiet poll" "$T_OUT" ""
+# The cursor keeps the ids' hashes (v2); a v1 cursor, with the ids themselves (what tfdrift
+# wrote before the bounded id set), still reads and still drops them.
+t_like "the cursor keeps hashed ids (v2)" "$(cat "$T_TMP/c1")" '"v":2,.*"ids":\[\["[0-9a-f]{16}",'
+/usr/bin/python3 - "$T_TMP/c1" "$T_TMP/all" "$T_TMP/o2" <<'PY'
+import re, sys
+def fnv(x):
+    h = 1469598103934665603
+    for c in x.encode():
+        h = ((h ^ c) * 1099511628211) & 0xffffffffffffffff
+    return "%016x" % h
+ids = {fnv(l.strip()): l.strip() for f in sys.argv[2:] for l in open(f) if l.strip()}
+t = open(sys.argv[1]).read().replace('"v":2', '"v":1')
+t = re.sub(r'"([0-9a-f]{16})"', lambda m: '"%s"' % ids.get(m.group(1), m.group(1)), t)
+open(sys.argv[1], "w").write(t)
+PY
+t_unlike "rewritten as v1" "$(cat "$T_TMP/c1")" '"[0-9a-f]{16}"'
+t_ok "a poll from the v1 cursor" probe --once --cursor-file "$T_TMP/c1"
+t_is "overlap: the v1 cursor's ids are dropped too" "$T_OUT" ""
 
 # 3. Restart mid-backfill: page size 10, kill -9 after a checkpoint, resume from the cursor.
 rm -f "$T_TMP/c3"; : > "$T_TMP/k1"

@@ -50,12 +50,32 @@ t_is "every admin-activity entry once, nothing else (system_event filtered by lo
 t_is "pages followed" "$(stat_of pages)" 8
 t_like "in timestamp order" "$(printf '%s\n' "$T_OUT" | sed -n 's/.*"time":"\([^"]*\)".*/\1/p' | sort -c && echo sorted)" '^sorted$'
 t_like "progress reaches 1" "$T_ERR" 'backfill=1\.000'
-t_like "cursor: timestamp + insertIds at it" "$(cat "$T_TMP/c1")" "^gcplogging:$P	\\{\"v\":1,\"ts\":\"[^\"]+\",\"ids\":\\[.*\"from\""
+t_like "cursor: timestamp + insertIds at it" "$(cat "$T_TMP/c1")" "^gcplogging:$P	\\{\"v\":2,\"ts\":\"[^\"]+\",\"ids\":\\[.*\"from\""
 t_like "a complete listing says nothing older can come" "$E1" '^watermark: [0-9]+$'
 t_like "a backfill that reached --until: its input ended (flush)" "$E1" '^flush$'
 t_ok "a second run from the cursor" "$PROBE" poll $BF --cursors "$T_TMP/c1" --page-size 10
 keep
 t_is "hands over nothing again" "$(ids "$T_OUT" | wc -l)" 0
+# The cursor keeps the insertIds' hashes (v2); a v1 cursor, with the insertIds themselves
+# (what tfdrift wrote before the bounded id set), still reads and still drops them.
+printf '%s\n' "$WANT" > "$T_TMP/want"
+/usr/bin/python3 - "$T_TMP/c1" "$T_TMP/want" <<'PY'
+import re, sys
+def fnv(x):
+    h = 1469598103934665603
+    for c in x.encode():
+        h = ((h ^ c) * 1099511628211) & 0xffffffffffffffff
+    return "%016x" % h
+ids = {fnv(l.strip()): l.strip() for l in open(sys.argv[2]) if l.strip()}
+t = open(sys.argv[1]).read().replace('"v":2', '"v":1')
+t = re.sub(r'"([0-9a-f]{16})"', lambda m: '"%s"' % ids.get(m.group(1), m.group(1)), t)
+open(sys.argv[1], "w").write(t)
+PY
+t_like "the cursor rewritten as v1, with insertIds" "$(cat "$T_TMP/c1")" '"v":1,.*"recent":\[\["[^"]+","[0-9]{4}-'
+t_unlike "and no hash left" "$(cat "$T_TMP/c1")" '"[0-9a-f]{16}"'
+t_ok "a run from the v1 cursor" "$PROBE" poll $BF --cursors "$T_TMP/c1" --page-size 10
+keep
+t_is "hands over nothing again either" "$(ids "$T_OUT" | wc -l)" 0
 
 # 2. empty pages with a nextPageToken are followed (the API's partial-search trap)
 mock_get gcp '/__control/empty?n=3' > /dev/null
