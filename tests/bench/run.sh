@@ -3,7 +3,7 @@
 # and the live-source figures (live.sh: watch against the CloudTrail mock), the whole
 # `tfdrift scan --store` command (store), ack propagation to an open dashboard (ack:
 # ack_latency.py), and print them against the targets. BENCH="ui idle"
-# runs only some of them.
+# runs only some of them; BENCH=pg (not by default) re-evaluates a PostgreSQL store.
 set -eu
 build=$1
 src=${TFDRIFT_DATADIR:?}
