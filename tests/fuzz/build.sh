@@ -73,7 +73,7 @@ if ! command -v "$CC" >/dev/null 2>&1 || ! fuzzer_works; then
 fi
 
 PKGS=
-for p in json-c yaml-0.1 sqlite3 zlib libcrypto libcurl ncursesw; do
+for p in json-c yaml-0.1 sqlite3 zlib libcrypto libcurl ncursesw libpq libmicrohttpd libsystemd; do
 	pkg-config --exists "$p" 2>/dev/null && PKGS="$PKGS $p"
 done
 # shellcheck disable=SC2086
