@@ -700,7 +700,7 @@ store_open_ex(const char *path, int flags, int busy_timeout_ms, struct store **o
 
 	*out = NULL;
 	if (path == NULL || *path == '\0')
-		return tf_err(err, "no store path given (--store PATH, or `store:` in the config)");
+		return tf_err(err, "no store given (--store STORE, or `store:` in the config)");
 	if (flags & STORE_RDONLY)
 		flags |= STORE_NOCREATE;
 	st = xcalloc(1, sizeof *st);
