@@ -16,7 +16,8 @@
 
 /* Options several commands share, worded once. */
 #define O_HELP   { 'h', "help", NULL, NULL, "this help" }
-#define O_STORE  { 0, "store", "PATH", NULL, "the store (default: the configured one)" }
+#define O_STORE  { 0, "store", "STORE", NULL, "the store: a path or a postgresql:// URI\n" \
+	"(default: the configured one)" }
 #define O_STATE  { 's', "state", "SRC", NULL, "a Terraform state (- is standard input); repeatable" }
 #define O_EVENTS { 'e', "events", "FILE", NULL, "an audit log: CloudTrail (.json, .json.gz, JSON lines,\n" \
 	"LookupEvents, EventBridge) or GCP (entries.list, LogEntry\n" \
@@ -43,8 +44,9 @@
 #define O_END    { 0, NULL, NULL, NULL, NULL }
 
 const struct cli_opt cli_opts_demo[] = {
-	{ 0, "store", "PATH", NULL, "keep findings and decisions there (default: a private\n"
-	  "store of this run, removed when it ends)" },
+	{ 0, "store", "STORE", NULL, "keep findings and decisions there, a path or a\n"
+	  "postgresql:// URI (default: a private store of this run,\n"
+	  "removed when it ends)" },
 	{ 0, "pace", "DURATION", NULL, "how long one pass of the morning lasts (default 60s)" },
 	{ 0, "passes", "N", NULL, "stop after N passes (default 0: forever)" },
 	O_UI_COMMON, O_CONFIG, O_HELP, O_END
@@ -90,9 +92,10 @@ const struct cli_opt cli_opts_scan[] = {
 	{ 'o', "output", "FILE", NULL, "write the findings there (atomically)" },
 	O_SARIF_LOCATION("the\nfirst --state file"),
 	O_SINCE, O_UNTIL,
-	{ 0, "store", "PATH", NULL, "save the findings and apply the store's triage and freeze\n"
-	  "windows; its open findings are re-evaluated against this run;\n"
-	  "the exit status counts every open finding in the store" },
+	{ 0, "store", "STORE", NULL, "save the findings (STORE: a path or a postgresql://\n"
+	  "URI) and apply the store's triage and freeze windows; its\n"
+	  "open findings are re-evaluated against this run; the exit\n"
+	  "status counts every open finding in the store" },
 	{ 0, "freeze", "NAME=START..END", NULL, "a change-freeze window (RFC 3339 times) besides the\n"
 	  "configured ones; repeatable" },
 	{ 0, "notify", NULL, NULL, "send the open findings through the configured outputs\n"
@@ -113,7 +116,8 @@ const struct cli_opt cli_opts_export[] = {
 
 const struct cli_opt cli_opts_blame[] = {
 	{ 'p', "plan", "FILE", NULL, "terraform show -json output of a plan (- is standard input)" },
-	{ 0, "store", "PATH", NULL, "the events seen by tfdrift watch and scan --store" },
+	{ 0, "store", "STORE", NULL, "the events seen by tfdrift watch and scan --store (a path\n"
+	  "or a postgresql:// URI)" },
 	{ 'e', "events", "FILE", NULL, "an audit log, any format scan reads; repeatable" },
 	{ 's', "state", "SRC", NULL, "a state file whose sensitive attributes stay masked too;\n"
 	  "its resources are looked up after the plan's; repeatable" },
@@ -141,7 +145,8 @@ const struct cli_opt cli_opts_suppress[] = {
 
 const struct cli_opt cli_opts_undo[] = { O_STORE, O_HELP, O_END };
 
-#define O_FREEZE_STORE { 0, "store", "PATH", NULL, "the store holding the freezes" }
+#define O_FREEZE_STORE { 0, "store", "STORE", NULL, "the store holding the freezes: a path or a\n" \
+	"postgresql:// URI" }
 const struct cli_opt cli_opts_freeze_add[] = {
 	{ 0, "until", "T", NULL, "when it ends: 2h, 18:00 (UTC), 2024-05-27T18:00:00Z" },
 	{ 0, "from", "T", NULL, "when it starts (default: now)" },
@@ -168,7 +173,8 @@ const struct cli_opt cli_opts_keys[] = {
 };
 const struct cli_opt cli_opts_help_only[] = { O_HELP, O_END };
 const struct cli_opt cli_opts_completion[] = {
-	{ 0, "store", "PATH", NULL, "with ids: the store to read (default: the configured one)" },
+	{ 0, "store", "STORE", NULL, "with ids: the store to read, a path or a postgresql:// URI\n"
+	  "(default: the configured one)" },
 	{ 'c', "config", "FILE", NULL, "with ids: the configuration naming the store" },
 	O_HELP, O_END
 };
@@ -486,15 +492,25 @@ completion_bash(FILE *fp)
 
 	fputs("# bash completion for tfdrift, made by `tfdrift completion bash`\n"
 	    "_tfdrift_ids()\n{\n"
-	    "\tlocal i w store= conf= scope= exe=${COMP_WORDS[0]}\n"
-	    "\tfor ((i = 1; i < ${#COMP_WORDS[@]}; i++)); do\n"
-	    "\t\t[[ $i == \"$COMP_CWORD\" ]] && continue\n"
-	    "\t\tw=${COMP_WORDS[i+1]-}\n"
-	    "\t\t# --store=PATH: bash splits it at the = (COMP_WORDBREAKS)\n"
-	    "\t\t[[ $w == = ]] && w=${COMP_WORDS[i+2]-}\n"
-	    "\t\tcase ${COMP_WORDS[i]} in\n"
+	    "\tlocal i w b a store= conf= scope= exe=${COMP_WORDS[0]}\n"
+	    "\tlocal -a ws\n"
+	    "\t# The words as typed, less the one at the cursor: bash's COMP_WORDS splits\n"
+	    "\t# postgresql://u@h:5432/db at each : and --store=PATH at the = (COMP_WORDBREAKS);\n"
+	    "\t# its line split at blanks does not (zsh's COMP_WORDS splits at blanks only).\n"
+	    "\tif [[ -n ${BASH_VERSION-} && -n ${COMP_LINE-} ]]; then\n"
+	    "\t\tb=${COMP_LINE:0:COMP_POINT} a=${COMP_LINE:COMP_POINT}\n"
+	    "\t\tb=${b%\"${b##*[[:space:]]}\"} a=${a#\"${a%%[[:space:]]*}\"}\n"
+	    "\t\tread -ra ws <<< \"$b $a\"\n"
+	    "\telse\n"
+	    "\t\tws=(\"${COMP_WORDS[@]:0:$COMP_CWORD}\" \"${COMP_WORDS[@]:$((COMP_CWORD + 1))}\")\n"
+	    "\tfi\n"
+	    "\tfor ((i = 1; i < ${#ws[@]}; i++)); do\n"
+	    "\t\tw=${ws[i+1]-}\n"
+	    "\t\t# COMP_WORDS without a line: --store=PATH split at the =\n"
+	    "\t\t[[ $w == = ]] && w=${ws[i+2]-}\n"
+	    "\t\tcase ${ws[i]} in\n"
 	    "\t\t--store) store=$w ;;\n"
-	    "\t\t--store=*) store=${COMP_WORDS[i]#*=} ;;\n"
+	    "\t\t--store=*) store=${ws[i]#*=} ;;\n"
 	    "\t\t-c|--config) conf=$w ;;\n"
 	    "\t\t--scope) scope=$w ;;\n"
 	    "\t\tesac\n"
@@ -705,7 +721,7 @@ completion_fish(FILE *fp)
 	}
 }
 
-/* tfdrift completion bash|zsh|fish, or ids findings|decisions [--store PATH] [-c FILE]. */
+/* tfdrift completion bash|zsh|fish, or ids findings|decisions [--store STORE] [-c FILE]. */
 int
 cmd_completion(int argc, char **argv)
 {

@@ -615,8 +615,8 @@ abort_write(struct store *st, int rc, const char *doing, char **err)
 /* A write whose connection was lost before it committed (the server rolled it back: nothing
  * of it was saved) runs once more; the back end reconnects at its next transaction. Not
  * when the commit itself was cut off: it may have been saved. */
-static int
-retry_lost(struct store *st, char **err)
+int
+store_i_retry_lost(struct store *st, char **err)
 {
 	int again = st->lost == 1;
 
@@ -627,14 +627,6 @@ retry_lost(struct store *st, char **err)
 	}
 	return again;
 }
-
-#define WRITE_RETRYING_ONCE(st, err, call) do { \
-		int rc_; \
-		(st)->lost = 0; \
-		if ((rc_ = (call)) != 0 && retry_lost((st), (err))) \
-			rc_ = (call); \
-		return rc_; \
-	} while (0)
 
 /* PostgreSQL's text of a migration where it differs from the one both run (by version; the
  * list ends with version 0). */
@@ -715,7 +707,7 @@ store_open_ex(const char *path, int flags, int busy_timeout_ms, struct store **o
 
 	*out = NULL;
 	if (path == NULL || *path == '\0')
-		return tf_err(err, "no store path given (--store PATH, or `store:` in the config)");
+		return tf_err(err, "no store given (--store STORE, or `store:` in the config)");
 	if (flags & STORE_RDONLY)
 		flags |= STORE_NOCREATE;
 	st = xcalloc(1, sizeof *st);
@@ -1248,8 +1240,8 @@ store_load_reevaluable(struct store *st, struct finding_list *out, char **err)
 	return nbad;
 }
 
-int
-store_put_resolutions(struct store *st, const struct finding_list *l, char **err)
+static int
+put_resolutions_once(struct store *st, const struct finding_list *l, char **err)
 {
 	const char *doing = "save resolutions";
 	const struct resolution *prev = NULL;
@@ -1307,6 +1299,12 @@ store_put_resolutions(struct store *st, const struct finding_list *l, char **err
 	if (l->n >= BIG_WRITE_ROWS)
 		big_cache(st, 0);
 	return rc;
+}
+
+int
+store_put_resolutions(struct store *st, const struct finding_list *l, char **err)
+{
+	WRITE_RETRYING_ONCE(st, err, put_resolutions_once(st, l, err));
 }
 
 int
@@ -1780,8 +1778,8 @@ resource_stored(struct store *st, const char *key)
 	return rc == SDB_ROW;
 }
 
-int
-store_suppress(struct store *st, enum store_scope scope, const char *value, int64_t until_ms,
+static int
+suppress_once(struct store *st, enum store_scope scope, const char *value, int64_t until_ms,
     const char *by, const char *note, int64_t at_ms, int64_t *decision_id, char **err)
 {
 	const char *doing = "save the suppression";
@@ -1810,7 +1808,15 @@ store_suppress(struct store *st, enum store_scope scope, const char *value, int6
 }
 
 int
-store_undo(struct store *st, int64_t target, const char *by, int64_t at_ms, int64_t *decision_id,
+store_suppress(struct store *st, enum store_scope scope, const char *value, int64_t until_ms,
+    const char *by, const char *note, int64_t at_ms, int64_t *decision_id, char **err)
+{
+	WRITE_RETRYING_ONCE(st, err, suppress_once(st, scope, value, until_ms, by, note, at_ms,
+	    decision_id, err));
+}
+
+static int
+undo_once(struct store *st, int64_t target, const char *by, int64_t at_ms, int64_t *decision_id,
     char **err)
 {
 	const char *doing = "save the undo";
@@ -1856,6 +1862,13 @@ store_undo(struct store *st, int64_t target, const char *by, int64_t at_ms, int6
 	if (decision_id != NULL)
 		*decision_id = id;
 	return 0;
+}
+
+int
+store_undo(struct store *st, int64_t target, const char *by, int64_t at_ms, int64_t *decision_id,
+    char **err)
+{
+	WRITE_RETRYING_ONCE(st, err, undo_once(st, target, by, at_ms, decision_id, err));
 }
 
 /* The decisions with an id above after_id, oldest first. */
@@ -2273,8 +2286,8 @@ store_count_status(struct store *st, int64_t now_ms, size_t counts[ST__COUNT], c
 
 /* ---- change-freeze windows ---- */
 
-int
-store_freeze_add(struct store *st, const struct freeze_window *w, const char *by,
+static int
+freeze_add_once(struct store *st, const struct freeze_window *w, const char *by,
     int64_t at_ms, int64_t *id, char **err)
 {
 	const char *doing = "save the freeze window";
@@ -2332,6 +2345,13 @@ store_freeze_add(struct store *st, const struct freeze_window *w, const char *by
 }
 
 int
+store_freeze_add(struct store *st, const struct freeze_window *w, const char *by,
+    int64_t at_ms, int64_t *id, char **err)
+{
+	WRITE_RETRYING_ONCE(st, err, freeze_add_once(st, w, by, at_ms, id, err));
+}
+
+int
 store_freeze_list(struct store *st, int all, int64_t now_ms, struct freeze_window **out,
     size_t *n, char **err)
 {
@@ -2384,8 +2404,8 @@ store_freeze_list(struct store *st, int all, int64_t now_ms, struct freeze_windo
 	return 0;
 }
 
-int
-store_freeze_end(struct store *st, const char *name, const char *by, int64_t now_ms,
+static int
+freeze_end_once(struct store *st, const char *name, const char *by, int64_t now_ms,
     int *cancelled, char **err)
 {
 	const char *doing = "end the freeze window";
@@ -2445,6 +2465,13 @@ store_freeze_end(struct store *st, const char *name, const char *by, int64_t now
 	return 0;
 }
 
+int
+store_freeze_end(struct store *st, const char *name, const char *by, int64_t now_ms,
+    int *cancelled, char **err)
+{
+	WRITE_RETRYING_ONCE(st, err, freeze_end_once(st, name, by, now_ms, cancelled, err));
+}
+
 /* ---- cursors ---- */
 
 int
@@ -2470,8 +2497,8 @@ store_pref_get(struct store *st, const char *key, char **value, char **err)
 	return db_fail(st, rc, "read a preference", 0, err);
 }
 
-int
-store_pref_set(struct store *st, const char *key, const char *value, const char *by,
+static int
+pref_set_once(struct store *st, const char *key, const char *value, const char *by,
     int64_t at_ms, char **err)
 {
 	const char *doing = value != NULL ? "save a preference" : "delete a preference";
@@ -2502,6 +2529,13 @@ store_pref_set(struct store *st, const char *key, const char *value, const char 
 	if (rc != SDB_DONE)
 		return abort_write(st, rc, doing, err);
 	return commit(st, doing, err);
+}
+
+int
+store_pref_set(struct store *st, const char *key, const char *value, const char *by,
+    int64_t at_ms, char **err)
+{
+	WRITE_RETRYING_ONCE(st, err, pref_set_once(st, key, value, by, at_ms, err));
 }
 
 int

@@ -22,4 +22,18 @@ void store_i_rollback(struct store *st);
 void store_i_bind_text(struct store_stmt *s, int i, const char *v);
 char *store_i_col_text(struct store_stmt *s, int i);
 
+/* A write whose connection was lost before it committed (the server rolled it back: nothing
+ * of it was saved): 1, the message in *err dropped, to run it once more (the back end
+ * reconnects at its next transaction); not when the commit itself was cut off (it may have
+ * been saved). WRITE_RETRYING_ONCE returns the result of `call`, a write whose failure is
+ * below 0, run once more so. */
+int store_i_retry_lost(struct store *st, char **err);
+#define WRITE_RETRYING_ONCE(st, err, call) do { \
+		int rc_; \
+		(st)->lost = 0; \
+		if ((rc_ = (call)) < 0 && store_i_retry_lost((st), (err))) \
+			rc_ = (call); \
+		return rc_; \
+	} while (0)
+
 #endif

@@ -122,9 +122,8 @@ store_lease_get(struct store *st, const char *name, struct store_lease *out, cha
 	return get_row(st, name, out, "read a worker lease", err);
 }
 
-/* One write statement in its own transaction; the rows it changed in *changed. */
 static int
-write1(struct store *st, const char *sql, const char *doing, int *changed,
+write1_once(struct store *st, const char *sql, const char *doing, int *changed,
     void (*bind)(struct store_stmt *s, const void *arg), const void *arg, char **err)
 {
 	struct store_stmt *s;
@@ -144,6 +143,15 @@ write1(struct store *st, const char *sql, const char *doing, int *changed,
 		return store_i_abort_write(st, rc, doing, err);
 	*changed = (int)st->ops->changes(st);
 	return store_i_commit(st, doing, err);
+}
+
+/* One write statement in its own transaction; the rows it changed in *changed. Cut off by a
+ * lost connection before its commit, it runs once more on a new one. */
+static int
+write1(struct store *st, const char *sql, const char *doing, int *changed,
+    void (*bind)(struct store_stmt *s, const void *arg), const void *arg, char **err)
+{
+	WRITE_RETRYING_ONCE(st, err, write1_once(st, sql, doing, changed, bind, arg, err));
 }
 
 struct lease_args {
@@ -272,8 +280,8 @@ store_lease_release(struct store *st, const char *name, const char *holder, char
 	return changed > 0;
 }
 
-int
-store_lease_cursor_set(struct store *st, const char *lease_name, const char *holder,
+static int
+lease_cursor_set_once(struct store *st, const char *lease_name, const char *holder,
     int64_t now_ms, const char *cursor, const char *value, char **err)
 {
 	static const char held_sql[] =
@@ -316,6 +324,14 @@ store_lease_cursor_set(struct store *st, const char *lease_name, const char *hol
 	if (rc != SDB_DONE)
 		return store_i_abort_write(st, rc, doing, err);
 	return store_i_commit(st, doing, err) == 0 ? 1 : -1;
+}
+
+int
+store_lease_cursor_set(struct store *st, const char *lease_name, const char *holder,
+    int64_t now_ms, const char *cursor, const char *value, char **err)
+{
+	WRITE_RETRYING_ONCE(st, err, lease_cursor_set_once(st, lease_name, holder, now_ms, cursor,
+	    value, err));
 }
 
 struct claim_args {

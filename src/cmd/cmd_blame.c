@@ -93,7 +93,7 @@ blame_exec(int argc, char **argv)
 		goto out;
 	}
 	if (o.store == NULL && o.events.n == 0) {
-		rc = cli_usage_error("blame", "say where the events are: --store PATH (the events "
+		rc = cli_usage_error("blame", "say where the events are: --store STORE (the events "
 		    "watch and scan --store saw) or --events FILE...");
 		goto out;
 	}
@@ -115,7 +115,7 @@ out:
 
 const struct cli_cmd cli_cmd_blame = {
 	.name = "blame",
-	.args = "--plan PLAN.json (--store PATH | --events FILE...) [FILE...] [OPTIONS]",
+	.args = "--plan PLAN.json (--store STORE | --events FILE...) [FILE...] [OPTIONS]",
 	.summary = "Who caused the drift a refresh-only plan found.\n"
 	    "For each changed attribute, the\n"
 	    "audit events that explain it, newest first, or that no recorded event does. Make\n"

@@ -208,7 +208,7 @@ const struct cli_cmd cli_cmd_freeze_add = {
 
 const struct cli_cmd cli_cmd_freeze_list = {
 	.name = "freeze list",
-	.args = "[--all] [--store PATH]",
+	.args = "[--all] [--store STORE]",
 	.summary = "The freeze windows on now or planned, configured and stored.",
 	.opts = cli_opts_freeze_list,
 	.exec = NULL,          /* run by its parent (freeze) */
@@ -216,7 +216,7 @@ const struct cli_cmd cli_cmd_freeze_list = {
 
 const struct cli_cmd cli_cmd_freeze_end = {
 	.name = "freeze end",
-	.args = "NAME [--store PATH]",
+	.args = "NAME [--store STORE]",
 	.summary = "Ends a freeze now (one not started yet is cancelled).",
 	.opts = cli_opts_freeze_end,
 	.exec = NULL,          /* run by its parent (freeze) */

@@ -38,7 +38,7 @@ const struct cli_cmd cli_cmd_help = {
 
 const struct cli_cmd cli_cmd_completion = {
 	.name = "completion",
-	.args = "bash|zsh|fish | ids findings|decisions [--store PATH]",
+	.args = "bash|zsh|fish | ids findings|decisions [--store STORE]",
 	.summary = "Prints a completion script for the shell.\n"
 	    "E.g. source <(tfdrift completion bash).",
 	.opts = cli_opts_completion,

@@ -166,7 +166,7 @@ triage_exec(int argc, char **argv)
 
 const struct cli_cmd cli_cmd_ack = {
 	.name = "ack",
-	.args = "[--store PATH] ID [--note TEXT]",
+	.args = "[--store STORE] ID [--note TEXT]",
 	.summary = "Acknowledges a finding (ID or a unique prefix of it); prints the decision id.",
 	.opts = cli_opts_ack,
 	.exec = triage_exec,
@@ -182,7 +182,7 @@ const struct cli_cmd cli_cmd_suppress = {
 
 const struct cli_cmd cli_cmd_undo = {
 	.name = "undo",
-	.args = "[--store PATH] DECISION_ID",
+	.args = "[--store STORE] DECISION_ID",
 	.summary = "Cancels an ack or a suppression.",
 	.opts = cli_opts_undo,
 	.exec = triage_exec,

@@ -10,6 +10,7 @@
 #include "event.h"
 #include "gcp_auth.h"
 #include "http.h"
+#include "idset.h"
 #include "sources.h"
 #include "util.h"
 
@@ -27,11 +28,11 @@ struct ps_consumer {
 	char *last_error;
 	uint64_t rate_bucket[60];
 	int64_t rate_sec[60];
-	/* The ids of the last entries stored (a ring, oldest at head once full), kept in the
-	 * cursor: a batch stored but not acknowledged before a crash comes again, and is
-	 * acknowledged without being handed over twice. */
-	char *recent[PS_RECENT_IDS];
-	size_t nrecent, head;
+	/* The ids of the last entries stored (the shared bounded set, idset.h: the oldest go
+	 * first), kept in the cursor: a batch stored but not acknowledged before a crash comes
+	 * again, and is acknowledged without being handed over twice. */
+	struct tf_idset *recent;
+	int64_t nadded;                 /* the insertion count: each id's time in the set */
 	int restored;
 };
 
@@ -291,6 +292,7 @@ ps_consumer_new(const struct ps_opts *o, char **err)
 		return NULL;
 	}
 	c = xcalloc(1, sizeof *c);
+	c->recent = tf_idset_new(PS_RECENT_IDS);
 	c->o = *o;
 	c->subscription = xstrdup(s);
 	c->name = o->name != NULL ? xstrdup(o->name) : xasprintf("pubsub %s", s);
@@ -345,14 +347,11 @@ drop_token(struct ps_consumer *c)
 void
 ps_consumer_free(struct ps_consumer *c)
 {
-	size_t i;
-
 	if (c == NULL)
 		return;
 	http_free(c->http);
 	drop_token(c);
-	for (i = 0; i < c->nrecent; i++)
-		free(c->recent[i]);
+	tf_idset_free(c->recent);
 	free(c->name);
 	free(c->subscription);
 	free(c->endpoint);
@@ -572,38 +571,32 @@ ack_or_extend(struct ps_consumer *c, const struct source_sink *k, const struct p
 static int
 recent_has(const struct ps_consumer *c, const char *id)
 {
-	size_t i;
-
-	for (i = 0; i < c->nrecent; i++)
-		if (strcmp(c->recent[i], id) == 0)
-			return 1;
-	return 0;
+	return tf_idset_has(c->recent, tf_hash_str(id));
 }
 
 static void
-recent_add(struct ps_consumer *c, const char *id)
+recent_add_hash(struct ps_consumer *c, uint64_t h)
 {
-	if (c->nrecent < PS_RECENT_IDS) {
-		c->recent[c->nrecent++] = xstrdup(id);
-		return;
-	}
-	free(c->recent[c->head]);
-	c->recent[c->head] = xstrdup(id);
-	c->head = (c->head + 1) % PS_RECENT_IDS;
+	tf_idset_add(c->recent, h, c->nadded++);
 }
 
-/* The cursor: {"v":1,"acked":N,"ids":[oldest..newest]}. Heap. */
+/* The cursor: {"v":2,"acked":N,"ids":[oldest..newest]}, each id as its hash in hex
+ * (tf_idset_hex; v1 kept the ids themselves). Heap. */
 static char *
 cursor_encode(const struct ps_consumer *c, uint64_t acked)
 {
 	json_object *o = json_object_new_object(), *a = json_object_new_array();
-	size_t i;
-	char *s;
+	size_t i, n = tf_idset_count(c->recent);
+	char *s, hex[17];
+	uint64_t h;
+	int64_t t;
 
-	for (i = 0; i < c->nrecent; i++)
-		json_object_array_add(a, json_object_new_string(
-		    c->recent[(c->head + i) % c->nrecent]));
-	json_object_object_add(o, "v", json_object_new_int(1));
+	for (i = 0; i < n; i++) {
+		tf_idset_get(c->recent, i, &h, &t);
+		tf_idset_hex(h, hex);
+		json_object_array_add(a, json_object_new_string(hex));
+	}
+	json_object_object_add(o, "v", json_object_new_int(2));
 	json_object_object_add(o, "acked", json_object_new_int64((int64_t)acked));
 	json_object_object_add(o, "ids", a);
 	s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
@@ -617,21 +610,29 @@ static void
 cursor_restore(struct ps_consumer *c, const struct source_sink *k)
 {
 	char *v;
-	json_object *o, *a;
+	json_object *o, *a, *ver;
 	size_t i, n;
+	uint64_t h;
+	int v1;
 
 	c->restored = 1;
 	if (k->cursor_get == NULL || (v = k->cursor_get(k->ctx, c->cursor_name)) == NULL)
 		return;
 	o = parse_whole(v, strlen(v));
+	/* v1 (and a cursor without "v") kept the ids themselves, v2 their hashes. */
+	v1 = o == NULL || !json_object_object_get_ex(o, "v", &ver) || json_object_get_int(ver) < 2;
 	if (o != NULL && json_object_object_get_ex(o, "ids", &a) &&
 	    json_object_is_type(a, json_type_array))
 		for (i = 0, n = json_object_array_length(a); i < n; i++) {
 			const char *id = json_object_get_string(json_object_array_get_idx(a, i));
 
-			if (id != NULL && json_object_is_type(json_object_array_get_idx(a, i),
+			if (id == NULL || !json_object_is_type(json_object_array_get_idx(a, i),
 			    json_type_string))
-				recent_add(c, id);
+				continue;
+			if (v1)
+				recent_add_hash(c, tf_hash_str(id));
+			else if (tf_idset_parse_hex(id, &h) == 0)
+				recent_add_hash(c, h);
 		}
 	json_object_put(o);
 	free(v);
@@ -724,7 +725,7 @@ ps_poll_once(struct ps_consumer *c, const struct source_sink *k, int immediate, 
 			int64_t t = m[i].ev.time_ms;
 
 			if (m[i].ev.id != NULL)
-				recent_add(c, m[i].ev.id);
+				recent_add_hash(c, tf_hash_str(m[i].ev.id));
 			*ev = m[i].ev;
 			memset(&m[i].ev, 0, sizeof m[i].ev);
 			if (k->event(k->ctx, ev) != 0) {

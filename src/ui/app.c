@@ -151,7 +151,7 @@ open_store(struct ui *u, const char *path, int flags)
 	if (path == NULL)
 		path = u->conf.store;
 	if (path == NULL) {
-		u->store_reason = xstrdup("no store configured (--store PATH)");
+		u->store_reason = xstrdup("no store configured (--store STORE)");
 		return;
 	}
 	if (store_open_ex(path, flags | (u->readonly ? STORE_RDONLY : 0), 2000, &u->store, &err) != 0) {
@@ -166,7 +166,7 @@ open_store(struct ui *u, const char *path, int flags)
 	}
 }
 
-/* The demo's own store: a private directory of this run, removed at the end (--store PATH
+/* The demo's own store: a private directory of this run, removed at the end (--store STORE
  * keeps one), so the demo never touches the store of real work. */
 static char *
 demo_store(struct ui *u)
@@ -484,7 +484,7 @@ ui_dashboard(const struct ui_opts *o)
 	if (u->readonly && u->store != NULL && store_readonly_reason(u->store) == NULL)
 		u->store_reason = xstrdup("opened with --readonly");
 	u->store_label = u->store != NULL ? (u->demo_dir != NULL ?
-	    xasprintf("%s (the demo's own, removed when it ends; --store PATH keeps one)",
+	    xasprintf("%s (the demo's own, removed when it ends; --store STORE keeps one)",
 	    store_path(u->store)) : xstrdup(store_path(u->store))) :
 	    store_display(storepath != NULL ? storepath : u->conf.store);
 	evlog_init(&u->events, 200000);

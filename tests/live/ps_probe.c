@@ -2,10 +2,11 @@
  * Credentials for tests/live/pubsub.sh.
  *
  *   ps_probe --subscription S --endpoint URL [--once] [--max-messages N]
- *            [--ack-deadline-ms N] [--delay-ms N] [--run-ms N]
+ *            [--ack-deadline-ms N] [--delay-ms N] [--run-ms N] [--cursor VALUE]
  *
  * Every event handed over is printed as {"id":"..."} on stdout (after --delay-ms, a slow
- * engine); the status on stderr; final counters on stderr as "stats: k=v ...". --once pulls
+ * engine); the status on stderr, each cursor saved as "cursor: NAME VALUE" (--cursor: the one
+ * the consumer restores); final counters on stderr as "stats: k=v ...". --once pulls
  * with returnImmediately until the subscription has nothing left; otherwise it pulls until
  * --run-ms have passed (default 5000) or SIGTERM. Exit 0, 1 on errors. */
 #include "config.h"
@@ -23,6 +24,7 @@
 #include "util.h"
 
 static volatile sig_atomic_t stopping;
+static const char *cursor_in;
 static int64_t delay_ms, end_mono;
 
 static void
@@ -64,7 +66,7 @@ cursor_get(void *ctx, const char *name)
 {
 	(void)ctx;
 	(void)name;
-	return NULL;
+	return cursor_in != NULL ? xstrdup(cursor_in) : NULL;
 }
 
 static int
@@ -142,6 +144,8 @@ main(int argc, char **argv)
 			delay_ms = atoll(argv[++i]);
 		else if (i + 1 < argc && strcmp(argv[i], "--run-ms") == 0)
 			run_ms = atoll(argv[++i]);
+		else if (i + 1 < argc && strcmp(argv[i], "--cursor") == 0)
+			cursor_in = argv[++i];
 		else {
 			fprintf(stderr, "ps_probe: unknown argument %s\n", argv[i]);
 			return 2;

@@ -215,6 +215,32 @@ t_run "$PROBE" --once --subscription projects/corp-logs/subscriptions/other --en
 t_is "another subscription: exit 1" "$T_RC" 1
 t_like "naming the subscription and what to check" "$T_ERR" '404 NOT_FOUND: .*check the subscription and the endpoint'
 
+# 8. The cursor's ids against redelivery (the shared bounded id set, idset.h): a batch handed
+# over but not acknowledged comes again and is not handed over twice, with the cursor saved
+# now (v2: the ids' hashes) and with one an older tfdrift saved (v1: the ids themselves).
+mock h --ack-deadline 3
+mock_get h /__control/hang_ack?n=1000 > /dev/null
+"$PROBE" --subscription "$SUB" --endpoint "$MOCK_URL_h" --max-messages 1000 --run-ms 2000 > "$T_TMP/h1.out" 2> "$T_TMP/h1.err"
+H_IDS=$(sed -n 's/^{"id":"\(.*\)"}$/\1/p' "$T_TMP/h1.out" | sort)
+H_N=$(printf '%s\n' "$H_IDS" | grep -c .)
+t_is "a batch handed over, its acknowledgement lost" "$H_N:$(psc h acked)" "$(psc h published):0"
+V2=$(sed -n 's/^cursor: [^ ]* //p' "$T_TMP/h1.err" | tail -n 1)
+t_like "the cursor keeps the ids' hashes (v2)" "$V2" '^\{"v":2,"acked":[0-9]+,"ids":\["[0-9a-f]{16}"'
+t_is "one for each id" "$(printf '%s' "$V2" | grep -o '"[0-9a-f]\{16\}"' | sort -u | wc -l | tr -d ' ')" "$H_N"
+sleep 3.5
+"$PROBE" --subscription "$SUB" --endpoint "$MOCK_URL_h" --max-messages 1000 --run-ms 2000 --cursor "$V2" \
+	> "$T_TMP/h2.out" 2> "$T_TMP/h2.err"
+t_ok "redelivered" test "$(psc h redelivered)" -ge "$H_N"
+t_is "with the v2 cursor: nothing handed over twice" "$(cat "$T_TMP/h2.out")" ""
+t_like "each one counted as a duplicate" "$(cat "$T_TMP/h2.err")" "stats: .* duplicates=$H_N\$"
+mock_get h /__control/hang_ack?n=0 > /dev/null
+sleep 3.5
+V1=$(printf '%s\n' "$H_IDS" | $PY -c 'import json, sys; print(json.dumps({"v": 1, "acked": 0, "ids": sys.stdin.read().split()}, separators=(",", ":")))')
+t_run "$PROBE" --once --subscription "$SUB" --endpoint "$MOCK_URL_h" --max-messages 1000 --cursor "$V1"
+t_is "an old cursor (v1, the ids themselves) still loads: nothing handed over twice" "$T_OUT" ""
+t_like "each one a duplicate" "$T_ERR" "stats: .* duplicates=$H_N\$"
+t_is "and acknowledged now" "$(psc h backlog)" 0
+
 # No secret in any output or the trace.
 LEAK=0
 for secret in $(cat "$T_TMP/secrets.log" 2> /dev/null); do

@@ -28,11 +28,11 @@ printf '{"version":4,"terraform_version":"1.5.7","serial":1,"lineage":"e","resou
 
 # ---- usage ----
 t_exit "blame --help exits 0" 0 "$TFDRIFT" blame --help
-t_like "and names --plan, --store and --events" "$T_OUT" '--plan PLAN.json \(--store PATH \| --events FILE'
+t_like "and names --plan, --store and --events" "$T_OUT" '--plan PLAN.json \(--store STORE \| --events FILE'
 t_exit "no --plan: exit 1" 1 "$TFDRIFT" blame --events "$ev"
 t_like "saying --plan is required" "$T_ERR" 'plan PLAN.json is required'
 t_exit "no events source: exit 1" 1 "$TFDRIFT" blame --plan "$d/plan-explained.json"
-t_like "saying where events may come from" "$T_ERR" '--store PATH .* or --events FILE'
+t_like "saying where events may come from" "$T_ERR" '--store STORE .* or --events FILE'
 t_exit "an unknown format: exit 1" 1 "$TFDRIFT" blame --plan "$d/plan-explained.json" --events "$ev" --format csv
 t_like "top-level usage lists blame" "$("$TFDRIFT" --help)" '^  blame --plan PLAN.json'
 

@@ -69,6 +69,33 @@ if need_cmd bash; then
 	t_is "tfdrift -c CONF ack <TAB>: the configured store" "$(complete_words -c "$T_TMP/conf.yaml" ack '' | sort)" "$ids"
 	t_is "tfdrift ack <TAB> without a store: nothing, no noise" "$(complete_words ack '' 2>&1)" ""
 	t_is "tfdrift ack --n<TAB> still completes options" "$(complete_words ack --store "$DB" --n)" "--note"
+	# A store with a ':' in it (a path, a postgresql:// URI): bash splits the word at each ':'
+	# (COMP_WORDBREAKS) in COMP_WORDS; the line (COMP_LINE, COMP_POINT) has it whole.
+	# comp_line LINE POINT WORDS...: as bash calls the function (the cursor in the last word
+	# when POINT is empty).
+	comp_line() {
+		bash -c '. "$1"; COMP_LINE=$2; COMP_POINT=${3:-${#2}}; shift 3; COMP_WORDS=("$@")
+		    COMP_CWORD=$(($# - 1)); [ -n "$CWORD" ] && COMP_CWORD=$CWORD; _tfdrift
+		    printf "%s\n" "${COMPREPLY[@]}"' _ "$T_TMP/comp.bash" "$@"
+	}
+	mkdir -p "$T_TMP/a:b" && cp "$DB" "$T_TMP/a:b/s.db"
+	t_is "tfdrift ack --store DIR/a:b/s.db <TAB>: the ids of that store" \
+	    "$(CWORD= comp_line "$TFDRIFT ack --store $T_TMP/a:b/s.db " '' "$TFDRIFT" ack --store \
+	    "$T_TMP/a" : b/s.db '' | sort)" "$ids"
+	printf '#!/bin/sh\n# what completion ids was given, one a line\nprintf "%%s\\n" "$@"\n' \
+	    > "$T_TMP/args.sh"
+	chmod +x "$T_TMP/args.sh"
+	uri=postgresql://u@h:5432/db
+	t_is "tfdrift ack --store $uri <TAB>: the URI reaches completion ids whole" \
+	    "$(CWORD= comp_line "$T_TMP/args.sh ack --store $uri " '' "$T_TMP/args.sh" ack --store \
+	    postgresql : //u@h : 5432/db '' | tr '\n' ' ')" "completion ids findings --store $uri "
+	t_is "tfdrift ack <TAB> --store $uri (the URI after the cursor)" \
+	    "$(CWORD=2 comp_line "$T_TMP/args.sh ack  --store $uri" $((${#T_TMP} + 13)) \
+	    "$T_TMP/args.sh" ack '' --store postgresql : //u@h : 5432/db | tr '\n' ' ')" \
+	    "completion ids findings --store $uri "
+	t_is "tfdrift ack --store=$uri <TAB>" \
+	    "$(CWORD= comp_line "$T_TMP/args.sh ack --store=$uri " '' "$T_TMP/args.sh" ack --store = \
+	    postgresql : //u@h : 5432/db '' | tr '\n' ' ')" "completion ids findings --store $uri "
 else
 	t_skip "bash id completion" "bash is not installed"
 fi

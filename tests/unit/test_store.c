@@ -2400,6 +2400,153 @@ uri_with_password(const char *pw)
 	return xasprintf("%.*s%s%s", (int)(colon + 1 - u), u, pw, at);
 }
 
+/* Arm the trigger that kills the connection writing the next row of `table` (insert, update
+ * or delete), the first time only; with between, the server also drops the connection now,
+ * before the write starts. */
+static void
+kill_next_write(struct store *st, const char *table, int between)
+{
+	char *sql = xasprintf("CREATE SEQUENCE IF NOT EXISTS kill_%s;"
+	    " SELECT setval('kill_%s', 1, false);"
+	    " CREATE OR REPLACE FUNCTION kill_first() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+	    " IF nextval(TG_ARGV[0]) = 1 THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF;"
+	    " RETURN COALESCE(NEW, OLD); END $$;"
+	    " DROP TRIGGER IF EXISTS k ON %s;"
+	    " CREATE TRIGGER k BEFORE INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW"
+	    " EXECUTE FUNCTION kill_first('kill_%s')", table, table, table, table, table);
+
+	q_exec(st, sql);
+	free(sql);
+	if (between)
+		free(pg_query(store_location(st), "SELECT pg_terminate_backend(pid) FROM"
+		    " pg_stat_activity WHERE application_name = 'tfdrift'"));
+}
+
+/* The trigger fired twice on `table` (the write cut off, then run again), and is disarmed. */
+static int
+killed_and_retried(struct store *st, const char *table)
+{
+	char *sql = xasprintf("SELECT last_value FROM kill_%s", table);
+	int64_t v = q_int(st, sql);
+
+	free(sql);
+	sql = xasprintf("DROP TRIGGER k ON %s", table);
+	q_exec(st, sql);
+	free(sql);
+	return v == 2;
+}
+
+/* Every write a person or a worker makes, cut off by a lost connection (between two writes,
+ * and in the middle of one): run once more on a new connection, saved exactly once. */
+static void
+test_pg_lost_writes(struct store *a)
+{
+	struct finding_list l = { 0 };
+	struct finding *f = mk("lost-f", FK_MODIFIED, "aws_instance.lost", "aws_instance", "i-9",
+	    "bob", "ModifyInstanceAttribute", T0);
+	struct freeze_window w;
+	char *err = NULL, *v = NULL;
+	int64_t did = 0, uid = 0, fid = 0;
+	int between, cancelled = 0;
+
+	finding_list_push(&l, f);
+	ok(store_put_findings(a, &l, &err) == 0, "lost writes: a finding saved: %s", err ? err : "");
+	for (between = 0; between <= 1; between++) {
+		const char *how = between ? "dropped before the write, then in the middle" :
+		    "lost in the middle";
+		char *name = xasprintf("lost-%d", between);
+
+		kill_next_write(a, "decisions", between);
+		ok(store_suppress(a, SCOPE_ACTOR, name, 0, "alice", NULL, T0, &did, &err) == 0 &&
+		    did > 0 && killed_and_retried(a, "decisions") &&
+		    q_int(a, "SELECT count(*) FROM decisions WHERE action = 'suppress' AND value"
+		    " LIKE 'lost-%'") == between + 1, "suppress: connection %s, saved once: %s", how,
+		    err ? err : "");
+		/* The id the suppression got (store_suppress's comes from lastval(), which the
+		 * test's trigger moves: it calls nextval). */
+		did = q_int(a, "SELECT max(id) FROM decisions WHERE action = 'suppress'");
+		kill_next_write(a, "decisions", between);
+		ok(store_undo(a, did, "alice", T0 + 1, &uid, &err) == 0 && uid > 0 &&
+		    killed_and_retried(a, "decisions") &&
+		    q_int(a, "SELECT count(*) FROM decisions WHERE action = 'undo'") == between + 1 &&
+		    q_int(a, "SELECT count(*) FROM decisions WHERE action = 'undo' AND undoes = (SELECT"
+		    " max(id) FROM decisions WHERE action = 'suppress')") == 1,
+		    "undo: connection %s, saved once: %s", how, err ? err : "");
+
+		memset(&w, 0, sizeof w);
+		w.name = name;
+		w.start_ms = T0;
+		w.end_ms = T0 + 2 * HOUR;
+		kill_next_write(a, "freezes", between);
+		ok(store_freeze_add(a, &w, "alice", T0, &fid, &err) == 0 && fid > 0 &&
+		    killed_and_retried(a, "freezes") &&
+		    q_int(a, "SELECT count(*) FROM freezes WHERE name LIKE 'lost-%'") == between + 1,
+		    "freeze add: connection %s, saved once: %s", how, err ? err : "");
+		kill_next_write(a, "freezes", between);
+		ok(store_freeze_end(a, name, "alice", T0 + 1, &cancelled, &err) == 0 &&
+		    killed_and_retried(a, "freezes") &&
+		    q_int(a, "SELECT count(*) FROM freezes WHERE name LIKE 'lost-%' AND"
+		    " \"end\" > start + 1000") == 0, "freeze end: connection %s, saved: %s", how, err ? err : "");
+
+		kill_next_write(a, "ui_prefs", between);
+		ok(store_pref_set(a, name, "1", "alice", T0, &err) == 0 &&
+		    killed_and_retried(a, "ui_prefs") && store_pref_get(a, name, &v, &err) == 1 &&
+		    v != NULL && strcmp(v, "1") == 0, "pref set: connection %s, saved: %s", how,
+		    err ? err : "");
+		free(v);
+		v = NULL;
+		kill_next_write(a, "ui_prefs", between);
+		ok(store_pref_set(a, name, NULL, "alice", T0, &err) == 0 &&
+		    killed_and_retried(a, "ui_prefs") && store_pref_get(a, name, &v, &err) == 0,
+		    "pref delete: connection %s, deleted: %s", how, err ? err : "");
+		free(v);
+		v = NULL;
+
+		kill_next_write(a, "leases", between);
+		ok(store_lease_take(a, name, "w1", T0, 30000, NULL, &err) == 1 &&
+		    killed_and_retried(a, "leases"), "lease take: connection %s, taken: %s", how,
+		    err ? err : "");
+		kill_next_write(a, "leases", between);
+		ok(store_lease_renew(a, name, "w1", T0 + 1000, 30000, &err) == 1 &&
+		    killed_and_retried(a, "leases"), "lease renew: connection %s, renewed: %s", how,
+		    err ? err : "");
+		kill_next_write(a, "cursors", between);
+		ok(store_lease_cursor_set(a, name, "w1", T0 + 1000, name, "7", &err) == 1 &&
+		    killed_and_retried(a, "cursors") && store_cursor_get(a, name, &v, &err) == 1 &&
+		    v != NULL && strcmp(v, "7") == 0, "lease cursor: connection %s, saved: %s", how,
+		    err ? err : "");
+		free(v);
+		v = NULL;
+		kill_next_write(a, "leases", between);
+		ok(store_lease_take_over(a, name, "w2", "w1", T0 + 2000, 30000, &err) == 1 &&
+		    killed_and_retried(a, "leases") && q_int(a, "SELECT epoch FROM leases WHERE"
+		    " holder = 'w2' ORDER BY name DESC LIMIT 1") == 2,
+		    "lease take-over: connection %s, one new epoch: %s", how, err ? err : "");
+		kill_next_write(a, "leases", between);
+		ok(store_lease_release(a, name, "w2", &err) == 1 && killed_and_retried(a, "leases"),
+		    "lease release: connection %s, released: %s", how, err ? err : "");
+
+		kill_next_write(a, "notify_claims", between);
+		ok(store_notify_claim(a, name, "slack", 0, "w1", T0, &err) == 1 &&
+		    killed_and_retried(a, "notify_claims") &&
+		    q_int(a, "SELECT count(*) FROM notify_claims WHERE holder = 'w1'") == 1,
+		    "notification claim: connection %s, claimed once: %s", how, err ? err : "");
+		kill_next_write(a, "notify_claims", between);
+		ok(store_notify_unclaim(a, name, "slack", 0, "w1", &err) == 1 &&
+		    killed_and_retried(a, "notify_claims") &&
+		    q_int(a, "SELECT count(*) FROM notify_claims WHERE holder = 'w1'") == 0,
+		    "notification unclaim: connection %s, given up: %s", how, err ? err : "");
+		free(name);
+	}
+	finding_resolve(f, RR_RESOURCE_GONE, NULL, T0 + 10);
+	kill_next_write(a, "findings", 1);
+	ok(store_put_resolutions(a, &l, &err) == 0 && killed_and_retried(a, "findings") &&
+	    q_int(a, "SELECT count(*) FROM findings WHERE status = 'resolved'") == 1,
+	    "resolutions: connection dropped, then lost in the middle, saved: %s", err ? err : "");
+	free(err);
+	finding_list_clear(&l);
+}
+
 static void
 test_pg(void)
 {
@@ -2464,6 +2611,7 @@ test_pg(void)
 		    "once");
 	}
 	q_exec(a, "DROP TRIGGER k ON cursors; DROP TRIGGER k ON decisions");
+	test_pg_lost_writes(a);
 
 	/* Written by a newer tfdrift: refused. */
 	q_exec(a, "UPDATE meta SET value = '99' WHERE key = 'schema_version'");
