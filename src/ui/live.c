@@ -194,6 +194,12 @@ on_stored_event(void *ctx, const struct event *ev, const char *key)
 		return 0;
 	}
 	free(idkey);
+	if (c->byev == NULL) {  /* the first new event of this read: index the findings */
+		c->nbyev = c->u->model.all.n;
+		c->byev = xreallocarray(NULL, c->nbyev + 1, sizeof *c->byev);
+		memcpy(c->byev, c->u->model.all.v, c->nbyev * sizeof *c->byev);
+		qsort(c->byev, c->nbyev, sizeof *c->byev, cmp_by_event);
+	}
 	/* Its findings: the run of the sorted index with its id. */
 	memset(&probe, 0, sizeof probe);
 	probe.event_id = ev->id;
@@ -236,10 +242,6 @@ read_events(struct ui *u, char **err)
 
 	if (u->event_ids == NULL)
 		u->event_ids = tf_idset_new(u->events.cap);
-	c.nbyev = u->model.all.n;
-	c.byev = xreallocarray(NULL, c.nbyev + 1, sizeof *c.byev);
-	memcpy(c.byev, u->model.all.v, c.nbyev * sizeof *c.byev);
-	qsort(c.byev, c.nbyev, sizeof *c.byev, cmp_by_event);
 	nbad = store_feed_events(u->store, &u->events_seen_ms, u->store_since_ms, u->events.cap,
 	    on_stored_event, &c, err);
 	free(c.byev);
