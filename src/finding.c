@@ -545,6 +545,28 @@ finding_resolution_to_json(const struct resolution *r)
 	return ro;
 }
 
+static int
+same_str(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+int
+finding_resolution_same(const struct resolution *a, const struct resolution *b)
+{
+	if (a->reason != b->reason || a->at_ms != b->at_ms || a->has_actor != b->has_actor ||
+	    !same_str(a->event_id, b->event_id) || !same_str(a->event_name, b->event_name) ||
+	    !same_str(a->state_path, b->state_path) ||
+	    (a->state_path != NULL && a->state_serial != b->state_serial))
+		return 0;
+	return !a->has_actor || (a->actor.via == b->actor.via &&
+	    same_str(a->actor.principal, b->actor.principal) &&
+	    same_str(a->actor.name, b->actor.name) && same_str(a->actor.type, b->actor.type) &&
+	    same_str(a->actor.account, b->actor.account) &&
+	    same_str(a->actor.role, b->actor.role) &&
+	    same_str(a->actor.session, b->actor.session));
+}
+
 json_object *
 finding_to_json(const struct finding *f)
 {

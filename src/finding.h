@@ -167,6 +167,8 @@ struct finding *finding_from_json(json_object *o, char **err);
  * it back into f (replacing f->resolution; 0, or -1 with *err); reading a "changes" array
  * into f's changes (appended). */
 json_object *finding_resolution_to_json(const struct resolution *r);
+/* a and b make the same finding_resolution_to_json (every member it writes is equal). */
+int finding_resolution_same(const struct resolution *a, const struct resolution *b);
 int finding_resolution_from_json(struct finding *f, json_object *ro, char **err);
 int finding_changes_from_json(struct finding *f, json_object *arr, char **err);
 

@@ -1245,7 +1245,9 @@ int
 store_put_resolutions(struct store *st, const struct finding_list *l, char **err)
 {
 	const char *doing = "save resolutions";
+	const struct resolution *prev = NULL;
 	struct store_stmt *s;
+	json_object *ro = NULL;
 	int64_t now = tf_now_ms();
 	size_t i;
 	int rc;
@@ -1264,23 +1266,28 @@ store_put_resolutions(struct store *st, const struct finding_list *l, char **err
 	}
 	if (l->n >= BIG_WRITE_ROWS)
 		big_cache(st, 1);
+	db_bind_int64(s, 1, now);
 	for (i = 0; i < l->n; i++) {
 		const struct finding *f = l->v[i];
-		json_object *ro;
 
 		if (f->status != ST_RESOLVED || f->resolution == NULL)
 			continue;
-		ro = finding_resolution_to_json(f->resolution);
-		db_reset(s);
-		db_bind_int64(s, 1, now);
-		db_bind_int64(s, 2, f->resolution->at_ms);
-		db_bind_text(s, 3, json_object_to_json_string_ext(ro, JSON_C_TO_STRING_PLAIN |
-		    JSON_C_TO_STRING_NOSLASHESCAPE), 1);
+		/* A state resolves a batch alike (the same reason, time and state): one JSON
+		 * text for each run of equal resolutions, bound again only when it changes. */
+		if (prev == NULL || !finding_resolution_same(prev, f->resolution)) {
+			json_object_put(ro);
+			ro = finding_resolution_to_json(f->resolution);
+			db_bind_text(s, 3, json_object_to_json_string_ext(ro, JSON_C_TO_STRING_PLAIN |
+			    JSON_C_TO_STRING_NOSLASHESCAPE), 0);
+			db_bind_int64(s, 2, f->resolution->at_ms);
+			prev = f->resolution;
+		}
 		bind_text(s, 4, f->id);
 		rc = db_step(s);
-		json_object_put(ro);
+		db_reset(s);
 		if (rc != SDB_DONE) {
 			db_finalize(s);
+			json_object_put(ro);
 			rc = abort_write(st, rc, doing, err);
 			if (l->n >= BIG_WRITE_ROWS)
 				big_cache(st, 0);
@@ -1288,6 +1295,7 @@ store_put_resolutions(struct store *st, const struct finding_list *l, char **err
 		}
 	}
 	db_finalize(s);
+	json_object_put(ro);
 	rc = commit(st, doing, err);
 	if (l->n >= BIG_WRITE_ROWS)
 		big_cache(st, 0);

@@ -625,6 +625,24 @@ out:
 	return rc;
 }
 
+/* Does a quick_check report name SQLite's out-of-memory code (7) as why a page could not be
+ * read? */
+static int
+nomem_line(const char *r)
+{
+	const char *p;
+
+	for (p = strstr(r, "error code"); p != NULL; p = strstr(p + 1, "error code")) {
+		const char *q = p + strlen("error code");
+
+		while (*q == ' ' || *q == '=')
+			q++;
+		if (q[0] == '7' && (q[1] < '0' || q[1] > '9'))
+			return 1;
+	}
+	return 0;
+}
+
 /* PRAGMA quick_check: a store with damaged pages is an error for every command, found when
  * it is opened, not only by the command that happens to read those pages. It reads the
  * whole file once (about 1 s per GB). */
@@ -665,6 +683,12 @@ check_pages(struct store *st, char **err)
 	if (sb.len == 0) {
 		sb_free(&sb);
 		return 0;
+	}
+	/* A page quick_check could not read for want of memory ("unable to get the page.
+	 * error code=7", "returns error code 7") is not damage: say out of memory. */
+	if (nomem_line(sb.buf)) {
+		sb_free(&sb);
+		return sql_fail(st, SQLITE_NOMEM, doing, 0, err);
 	}
 	m = corrupt_msg(st->path, sb.buf, doing);
 	tf_err(err, "%s", m);

@@ -647,6 +647,8 @@ run_reevaluate(void *arg)
 	struct finding_list l = { 0 };
 	struct store *store = NULL;
 	char *err = NULL, *db, *run_db;
+	const char *pg;
+	int runs = REEVAL_RUNS;     /* BENCH_REEVAL_RUNS: fewer (PostgreSQL's take minutes) */
 	double ph[PH__N][REEVAL_RUNS], pcpu[PH__N][REEVAL_RUNS], cpu[REEVAL_RUNS], t0;
 	size_t i, n = 0, nread = 0, nres = 0;
 	int rc = 0;
@@ -676,35 +678,72 @@ run_reevaluate(void *arg)
 		finding_set_id(f);
 		finding_list_push(&l, f);
 	}
-	/* The store of open findings, made once (beside the events file). */
+	/* The store of open findings, made once (beside the events file), or, on PostgreSQL
+	 * (BENCH_REEVAL_PG_URIS: one empty database per run, space-separated URIs), made in
+	 * each run's database before that run (a database cannot be copied as a file).
+	 * BENCH_REEVAL_REUSE=1 keeps an SQLite store made before (to profile the runs alone). */
+	pg = getenv("BENCH_REEVAL_PG_URIS");
+	if (getenv("BENCH_REEVAL_RUNS") != NULL) {
+		runs = atoi(getenv("BENCH_REEVAL_RUNS"));
+		if (runs < 1 || runs > REEVAL_RUNS)
+			runs = REEVAL_RUNS;
+	}
 	db = xasprintf("%s.reevaluate.db", gargv[2]);
 	run_db = xasprintf("%s.reevaluate-run.db", gargv[2]);
-	store_files_rm(db);
-	t0 = now_s();
-	if (store_open(db, 0, &store, &err) != 0 || store_put_findings(store, &l, &err) != 0) {
-		fprintf(stderr, "reevaluate: %s\n", err ? err : "?");
-		return 1;
+	if (pg == NULL && !(getenv("BENCH_REEVAL_REUSE") != NULL && access(db, R_OK) == 0)) {
+		store_files_rm(db);
+		t0 = now_s();
+		if (store_open(db, 0, &store, &err) != 0 || store_put_findings(store, &l, &err) != 0) {
+			fprintf(stderr, "reevaluate: %s\n", err ? err : "?");
+			return 1;
+		}
+		store_close(store);
+		store = NULL;
+		printf("reevaluate_store_write_open_seconds=%.3f\n", now_s() - t0);
 	}
-	store_close(store);
-	printf("reevaluate_store_write_open_seconds=%.3f\n", now_s() - t0);
-	{
+	if (pg == NULL) {
 		struct stat sb;
 
 		if (stat(db, &sb) == 0)     /* closed: the WAL is checkpointed into it */
 			printf("reevaluate_store_mb=%.1f\n", (double)sb.st_size / 1e6);
 	}
-	finding_list_clear(&l);
-	free(l.v);
-	for (int r = 0; r < REEVAL_RUNS && rc == 0; r++) {
+	for (int r = 0; r < runs && rc == 0; r++) {
 		double p[PH__N] = { 0 }, c[PH__N] = { 0 };
+		char *uri = NULL;
 
-		store_files_rm(run_db);
-		if (copy_file(db, run_db) != 0) {
-			fprintf(stderr, "reevaluate: cannot copy %s\n", db);
-			rc = 1;
-			break;
+		if (pg != NULL) {
+			size_t len;
+
+			pg += strspn(pg, " ");
+			len = strcspn(pg, " ");
+			if (len == 0) {
+				fprintf(stderr, "reevaluate: BENCH_REEVAL_PG_URIS: %d URIs needed\n",
+				    runs);
+				rc = 1;
+				break;
+			}
+			uri = xstrndup(pg, len);
+			pg += len;
+			t0 = now_s();
+			if (store_open(uri, 0, &store, &err) != 0 ||
+			    store_put_findings(store, &l, &err) != 0) {
+				fprintf(stderr, "reevaluate: %s\n", err ? err : "?");
+				free(uri);
+				return 1;
+			}
+			store_close(store);
+			store = NULL;
+			printf("# reevaluate run %d: store written in %.3f s\n", r + 1, now_s() - t0);
+		} else {
+			store_files_rm(run_db);
+			if (copy_file(db, run_db) != 0) {
+				fprintf(stderr, "reevaluate: cannot copy %s\n", db);
+				rc = 1;
+				break;
+			}
 		}
-		rc = reevaluate_once(&su, run_db, p, c, &cpu[r], &nread, &nres);
+		rc = reevaluate_once(&su, uri != NULL ? uri : run_db, p, c, &cpu[r], &nread, &nres);
+		free(uri);
 		for (int k = 0; k < PH__N; k++) {
 			ph[k][r] = p[k];
 			pcpu[k][r] = c[k];
@@ -714,24 +753,26 @@ run_reevaluate(void *arg)
 		    p[PH_EVAL], c[PH_EVAL], p[PH_SAVE], c[PH_SAVE], p[PH_COUNT], c[PH_COUNT],
 		    p[PH_TOTAL], cpu[r]);
 	}
+	finding_list_clear(&l);
+	free(l.v);
 	store_files_rm(run_db);
 	if (rc == 0) {
 		printf("reevaluate_findings=%zu\nreevaluate_resolved=%zu\n"
 		    "reevaluate_state_resources=%zu\nreevaluate_runs=%d\n", nread, nres,
-		    state_index_count(su.ix), REEVAL_RUNS);
+		    state_index_count(su.ix), runs);
 		for (int k = 0; k < PH__N; k++) {
-			double m = median(ph[k], REEVAL_RUNS);
+			double m = median(ph[k], (size_t)runs);
 
 			printf("reevaluate_%s_seconds_min=%.3f\nreevaluate_%s_seconds_median=%.3f\n",
 			    ph_name[k], ph[k][0], ph_name[k], m);
 			if (k != PH_TOTAL) {
-				m = median(pcpu[k], REEVAL_RUNS);
+				m = median(pcpu[k], (size_t)runs);
 				printf("reevaluate_%s_cpu_seconds_min=%.3f\n"
 				    "reevaluate_%s_cpu_seconds_median=%.3f\n", ph_name[k], pcpu[k][0],
 				    ph_name[k], m);
 			}
 		}
-		printf("reevaluate_total_cpu_seconds_median=%.3f\n", median(cpu, REEVAL_RUNS));
+		printf("reevaluate_total_cpu_seconds_median=%.3f\n", median(cpu, (size_t)runs));
 	}
 	free(db);
 	free(run_db);

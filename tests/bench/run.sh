@@ -3,7 +3,7 @@
 # and the live-source figures (live.sh: watch against the CloudTrail mock), the whole
 # `tfdrift scan --store` command (store), ack propagation to an open dashboard (ack:
 # ack_latency.py), and print them against the targets. BENCH="ui idle"
-# runs only some of them.
+# runs only some of them; BENCH=pg (not by default) re-evaluates a PostgreSQL store.
 set -eu
 build=$1
 src=${TFDRIFT_DATADIR:?}
@@ -103,6 +103,45 @@ case " $parts " in *" store "*)
 			printf "scan without a store: %.2f s CPU min, %.2f median; with --store (events seen and findings saved): %.2f min, %.2f median: saving costs %.0f%% more CPU (peak RSS %d MB vs %d MB)\n", lo["scan_nostore"], a, lo["scan_store"], b, (b / a - 1) * 100, hi["scan_store_rss_mb"], hi["scan_nostore_rss_mb"]
 			printf "scan --store re-evaluating 100,000 open findings against a newer 100k-resource state (no events): %.2f s CPU min, %.2f median, peak RSS %d MB\n", lo["scan_reevaluate"], c, hi["scan_reevaluate_rss_mb"]
 		}' "$out/figures_store.txt"
+	;;
+esac
+
+# The same re-evaluation on PostgreSQL (not run by default: BENCH=pg): a throwaway cluster
+# (tests/pg/pgcluster.sh; skipped without PostgreSQL's server programs), one empty database
+# per run (BENCH_PG_RUNS, 3; at most 5), filled with the 100,000 open findings before that
+# run is timed (minutes each).
+case " $parts " in *" pg "*)
+	echo
+	echo "re-evaluating 100,000 open findings in a PostgreSQL store..."
+	if [ ! -s "$out/state.tfstate" ]; then
+		/usr/bin/python3 "$src/tests/bench/gen.py" state "$out/state.tfstate" 100000
+	fi
+	[ -e "$out/events.ndjson" ] || : > "$out/events.ndjson"
+	(
+		TOP_SRCDIR=$src
+		# shellcheck disable=SC1091
+		. "$src/tests/pg/pgcluster.sh"
+		pg_cluster_start || exit 0
+		uris=
+		i=0
+		while [ $i -lt "${BENCH_PG_RUNS:-3}" ]; do
+			i=$((i + 1))
+			uris="$uris $(pg_new_database "bench_reevaluate_$i")"
+		done
+		rc=0
+		BENCH_REEVAL_RUNS=${BENCH_PG_RUNS:-3} BENCH_REEVAL_PG_URIS=$uris "$build/tests/bench/bench_scan" "$out/state.tfstate" \
+		    "$out/events.ndjson" "$src/rules/events" reevaluate > "$out/figures_pg.txt" || rc=$?
+		pg_cluster_stop
+		exit $rc
+	)
+	grep '^#' "$out/figures_pg.txt" || true
+	awk -F= '
+		{ v[$1] = $2 }
+		END {
+			if (!("reevaluate_runs" in v))
+				exit
+			printf "\nPostgreSQL: re-evaluating %d open findings (%d runs, median): read %.3f s (%.3f CPU), evaluate %.3f s (%.3f), save %d resolutions %.3f s (%.3f), count %.3f s (%.3f); read + evaluate + save %.3f s wall, %.3f s CPU in tfdrift (the server works apart)\n", v["reevaluate_findings"], v["reevaluate_runs"], v["reevaluate_read_seconds_median"], v["reevaluate_read_cpu_seconds_median"], v["reevaluate_evaluate_seconds_median"], v["reevaluate_evaluate_cpu_seconds_median"], v["reevaluate_resolved"], v["reevaluate_save_seconds_median"], v["reevaluate_save_cpu_seconds_median"], v["reevaluate_count_seconds_median"], v["reevaluate_count_cpu_seconds_median"], v["reevaluate_read_seconds_median"] + v["reevaluate_evaluate_seconds_median"] + v["reevaluate_save_seconds_median"], v["reevaluate_read_cpu_seconds_median"] + v["reevaluate_evaluate_cpu_seconds_median"] + v["reevaluate_save_cpu_seconds_median"]
+		}' "$out/figures_pg.txt"
 	;;
 esac
 

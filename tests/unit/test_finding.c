@@ -328,6 +328,48 @@ test_import_id(void)
 	ok(finding_import_id(&f) == NULL, "no id, no import id");
 }
 
+/* finding_resolution_same: equal only when every member the JSON holds is. */
+static void
+test_resolution_same(void)
+{
+	struct resolution a, b;
+	char p1[] = "s3://b/prod.tfstate", p2[] = "s3://b/prod.tfstate", bob[] = "bob",
+	    bob2[] = "bob", eve[] = "eve", e1[] = "e-1";
+
+	memset(&a, 0, sizeof a);
+	a.reason = RR_ACCEPTED_IN_STATE;
+	a.at_ms = 1000;
+	a.state_path = p1;
+	a.state_serial = 8;
+	b = a;
+	b.state_path = p2;      /* equal text, another copy */
+	ok(finding_resolution_same(&a, &b), "the same state's resolutions are the same");
+	b.state_serial = 9;
+	ok(!finding_resolution_same(&a, &b), "another serial differs");
+	b.state_serial = 8;
+	b.at_ms = 1001;
+	ok(!finding_resolution_same(&a, &b), "another time differs");
+	b.at_ms = 1000;
+	b.reason = RR_RESOURCE_GONE;
+	ok(!finding_resolution_same(&a, &b), "another reason differs");
+	b.reason = a.reason;
+	b.state_path = NULL;
+	ok(!finding_resolution_same(&a, &b), "a state against none differs");
+	b.state_path = p2;
+	b.event_id = e1;
+	ok(!finding_resolution_same(&a, &b), "an event against none differs");
+	b.event_id = NULL;
+	a.has_actor = b.has_actor = 1;
+	a.actor.name = bob;
+	b.actor.name = bob2;
+	ok(finding_resolution_same(&a, &b), "the same actor");
+	b.actor.name = eve;
+	ok(!finding_resolution_same(&a, &b), "another actor's name differs");
+	b.actor.name = bob2;
+	b.actor.via = a.actor.via + 1;
+	ok(!finding_resolution_same(&a, &b), "another via differs");
+}
+
 int
 main(void)
 {
@@ -343,6 +385,7 @@ main(void)
 	enum out_format of;
 
 	test_resolution();
+	test_resolution_same();
 	test_import_id();
 
 	is_int(strlen(f->id), 32, "finding id is 32 hex digits");

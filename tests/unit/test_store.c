@@ -965,7 +965,8 @@ test_reevaluable(void)
 	    "StopInstances", T0 + 3);
 	struct finding *e = mk("v-e", FK_MODIFIED, "aws_instance.db", "aws_instance", "i-3", "gus",
 	    "ModifyInstanceAttribute", T0 + 4);
-	size_t i;
+	char rest_id[2][33];
+	size_t i, nrest;
 
 	/* Values of every kind, a masked one and one the log does not carry. */
 	finding_add_change(a, "tags", json_tokener_parse("{\"env\":\"prod\",\"n\":1.5,\"u\":\"\\u00e9/x\"}"),
@@ -1028,18 +1029,31 @@ test_reevaluable(void)
 	light_agrees(os, 2, "after the resolutions");
 	finding_list_clear(&res);
 	store_load_reevaluable(os, &res, &err);
-	for (i = 0; i < res.n; i++)
-		finding_resolve(res.v[i], RR_RESOURCE_GONE, NULL, T0 + 30);
+	/* Resolutions that differ from one row to the next (store_put_resolutions reuses the
+	 * JSON of equal ones): each row gets its own. */
+	ok(res.n == 2, "two left to resolve: %zu", res.n);
+	for (i = 0; i < res.n && i < 2; i++) {
+		finding_resolve(res.v[i], RR_RESOURCE_GONE, NULL, T0 + 30 + (int64_t)(i % 2));
+		memcpy(rest_id[i], res.v[i]->id, sizeof rest_id[i]);
+	}
 	ok(store_put_resolutions(os, &res, &err) == 0 &&
 	    q_int(os, "SELECT count(*) FROM findings WHERE status = 'resolved'") == 5,
 	    "the rest resolved");
 	finding_list_clear(&res);
 	store_load_findings(os, INT64_MIN, INT64_MAX, STORE_STATUS_RESOLVED, &res, &err);
 	ok(res.n == 5, "all read back resolved");
-	for (i = 0; i < res.n; i++)
+	nrest = 0;
+	for (i = 0; i < res.n; i++) {
 		if (strcmp(res.v[i]->id, a->id) == 0)
 			ok(res.v[i]->resolution->reason == RR_ACCEPTED_IN_STATE &&
 			    res.v[i]->resolution->at_ms == T0 + 20, "a resolved row stays as it was");
+		for (size_t k = 0; k < 2; k++)
+			if (strcmp(res.v[i]->id, rest_id[k]) == 0 &&
+			    res.v[i]->resolution->reason == RR_RESOURCE_GONE &&
+			    res.v[i]->resolution->at_ms == T0 + 30 + (int64_t)(k % 2))
+				nrest++;
+	}
+	is_int(nrest, 2, "each of the rest has its own resolution (another time each)");
 	/* A resolution column that does not read back: the row is skipped and said. */
 	sqlite3_exec(store_sqlite(os), "UPDATE findings SET resolution = '{\"reason\":1}'"
 	    " WHERE resolution IS NOT NULL AND event_time = (SELECT min(event_time) FROM findings"
