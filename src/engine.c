@@ -243,8 +243,9 @@ checkpoint(struct engine *e, struct slot *s, const char *name, const char *value
 	char *key;
 	int rc;
 
-	if (e->hooks.checkpoint != NULL)
-		e->hooks.checkpoint(e->hooks.ctx, e->col[s->idx]->name);
+	if (e->hooks.checkpoint != NULL &&
+	    e->hooks.checkpoint(e->hooks.ctx, e->col[s->idx]->name, err) != 0)
+		return -1;      /* what came before it is not saved: the cursor stays */
 	s->keeps_held = 1;
 	pthread_mutex_lock(&e->store_mu);
 	rc = save_held(e, s, err);

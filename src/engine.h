@@ -111,12 +111,14 @@ struct engine_lease_opts {
 int engine_set_lease(struct engine *e, const struct engine_lease_opts *o, char **err);
 /* Optional calls on the engine thread (set before engine_start; `watch` sets them), each may
  * be NULL. checkpoint: a collector's cursor is about to be saved: save first what is kept of
- * the events before it (the events seen), so that a kill -9 after the cursor loses none.
+ * the events before it (the events seen), so that a kill -9 after the cursor loses none;
+ * non-zero (with *err) when that could not be done (the store is unreachable): the cursor is
+ * then not saved, and the collector is told why.
  * leased: this worker took a leased collector's lease, before its first event: bring the
  * detector up to date with what the other workers stored (as at a start). Store calls made
  * there take engine_store_lock. */
 struct engine_hooks {
-	void (*checkpoint)(void *ctx, const char *collector);
+	int (*checkpoint)(void *ctx, const char *collector, char **err);
 	void (*leased)(void *ctx, const char *collector);
 	void *ctx;
 };

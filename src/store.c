@@ -423,6 +423,12 @@ store_readonly_reason(const struct store *st)
 	return st->ro_reason;
 }
 
+int
+store_unreachable(const struct store *st)
+{
+	return st != NULL && st->unreachable;
+}
+
 void
 store_set_ro(struct store *st, const char *why)
 {
@@ -435,6 +441,7 @@ store_set_ro(struct store *st, const char *why)
 static int
 db_fail(struct store *st, int rc, const char *doing, int writing, char **err)
 {
+	st->unreachable = rc == SDB_LOST;
 	return st->ops->fail(st, rc, doing, writing, err);
 }
 
@@ -1550,7 +1557,7 @@ store_seen_clear(struct store_seen_buf *b)
 }
 
 int
-store_seen_flush(struct store *st, struct store_seen_buf *b, const struct finding_list *l,
+store_seen_save(struct store *st, const struct store_seen_buf *b, const struct finding_list *l,
     char **err)
 {
 	struct store_seen *v = xcalloc(b->n + 1, sizeof *v);
@@ -1564,8 +1571,45 @@ store_seen_flush(struct store *st, struct store_seen_buf *b, const struct findin
 	}
 	rc = store_put_findings_events(st, l, v, b->n, err);
 	free(v);
+	return rc;
+}
+
+int
+store_seen_flush(struct store *st, struct store_seen_buf *b, const struct finding_list *l,
+    char **err)
+{
+	int rc = store_seen_save(st, b, l, err);
+
 	store_seen_clear(b);
 	return rc;
+}
+
+void
+store_seen_move(struct store_seen_buf *dst, struct store_seen_buf *src)
+{
+	size_t i;
+
+	if (dst->n == 0) {
+		store_seen_clear(dst);
+		*dst = *src;
+		memset(src, 0, sizeof *src);
+		return;
+	}
+	if (dst->n + src->n > dst->cap) {
+		dst->cap = dst->n + src->n;
+		dst->ev = xreallocarray(dst->ev, dst->cap, sizeof *dst->ev);
+		dst->keys = xreallocarray(dst->keys, dst->cap, sizeof *dst->keys);
+		dst->records = xreallocarray(dst->records, dst->cap, sizeof *dst->records);
+	}
+	for (i = 0; i < src->n; i++) {
+		dst->ev[dst->n] = src->ev[i];
+		dst->keys[dst->n] = src->keys[i];
+		dst->records[dst->n++] = src->records[i];
+	}
+	free(src->ev);
+	free(src->keys);
+	free(src->records);
+	memset(src, 0, sizeof *src);
 }
 
 /* A store older than schema 6 read as it is has no events. */

@@ -156,6 +156,15 @@ void store_seen_add(struct store_seen_buf *b, const struct event *ev, char *key,
 int store_seen_flush(struct store *st, struct store_seen_buf *b, const struct finding_list *l,
     char **err);
 void store_seen_clear(struct store_seen_buf *b);
+/* Save the batch with findings l (may be NULL) in one transaction, keeping it either way (a
+ * caller that keeps what could not be saved, to try again). 0, or -1 with *err. */
+int store_seen_save(struct store *st, const struct store_seen_buf *b, const struct finding_list *l,
+    char **err);
+/* Append src's events to dst (ownership passes; src is left empty). */
+void store_seen_move(struct store_seen_buf *dst, struct store_seen_buf *src);
+/* Was the store's last failure a lost connection to its server (PostgreSQL: the store is
+ * unreachable, not refusing)? */
+int store_unreachable(const struct store *st);
 /* Every event kept, oldest first (time, provider, id), read back with event_from_json and
  * given the id, time and origin it was saved with; fn(ctx, ev) (ev freed when fn returns;
  * non-zero stops). Returns -1 on error (a store older than schema 6 says how to upgrade

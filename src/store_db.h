@@ -84,6 +84,7 @@ struct store {
 	int lost;               /* the last failure was a lost connection (PostgreSQL): 1 before
 	                         * the commit (nothing saved), 2 during it (maybe saved) */
 	struct store_stmt *history;   /* store_history's, prepared once */
+	int unreachable;        /* the last failure was SDB_LOST (store_unreachable) */
 };
 
 /* Run the pending migrations and record the version (store.c; the caller holds a write

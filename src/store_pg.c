@@ -738,8 +738,20 @@ static int
 pg_changed(struct store *st)
 {
 	PGnotify *n;
-	int changed = 0, self = PQbackendPID(BE(st)->c);
+	int changed = 0, self;
 
+	if (BE(st)->active == NULL && PQstatus(BE(st)->c) != CONNECTION_OK) {
+		/* Lost: one quick try to connect again (the caller asks again later); once
+		 * back, what others wrote meanwhile is unknown: changed. */
+		PQreset(BE(st)->c);
+		if (PQstatus(BE(st)->c) != CONNECTION_OK) {
+			set_error(st, NULL);
+			return -1;
+		}
+		BE(st)->in_tx = 0;
+		return session_setup(st) == SDB_OK ? 1 : -1;
+	}
+	self = PQbackendPID(BE(st)->c);
 	if (BE(st)->active == NULL && !PQconsumeInput(BE(st)->c))
 		return -1;
 	while ((n = PQnotifies(BE(st)->c)) != NULL) {

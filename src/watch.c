@@ -65,6 +65,16 @@ struct watch {
 	struct store_seen_buf seen;
 	char *holder;                   /* this worker's lease holder id, or NULL */
 	struct watch_metrics *wm;       /* --metrics, metrics.listen: NULL off */
+	/* A store that cannot be written (PostgreSQL unreachable): what could not be saved
+	 * waits here, in memory, under the engine's store lock, and is tried again with backoff
+	 * (pend_save); no cursor is saved meanwhile (on_checkpoint), so a process that dies
+	 * with them loses nothing: the next one reads those events again. */
+	struct finding_list pend_f;     /* copies of the findings not saved, oldest first */
+	struct store_seen_buf pend_seen;
+	int64_t down_since;             /* wall clock of the first failure; 0: the store works */
+	int64_t retry_at, backoff;      /* monotonic ms of the next try, and the wait after it */
+	int down_lost;                  /* unreachable (a lost connection), not refusing */
+	uint64_t dropped;               /* findings and events beyond PEND_MAX: not kept */
 	/* SIGHUP (reload()): the state thread reads w->st under st_mu, since a reload swaps it;
 	 * srcconf is the configuration the running sources were built from (NULL: w->conf,
 	 * which the detector, the rules and the outputs keep until a restart). */
@@ -78,6 +88,107 @@ struct watch {
 };
 
 #define SEEN_MAX 64
+/* What waits in memory for the store at most (findings and events; about 2 KB each). */
+#define PEND_MAX 50000
+#define PEND_BACKOFF_MIN 1000
+#define PEND_BACKOFF_MAX 30000
+
+static size_t
+pend_count(const struct watch *w)
+{
+	return w->pend_f.n + w->pend_seen.n;
+}
+
+/* The store's state for /healthz (NULL: healthy). Under the store lock. */
+static void
+pend_health(struct watch *w)
+{
+	char since[32], *m;
+
+	if (w->down_since == 0) {
+		watch_metrics_store(w->wm, NULL);
+		return;
+	}
+	tf_format_time(w->down_since, since);
+	m = xasprintf("%s since %s: %zu findings and %zu events pending%s",
+	    w->down_lost ? "unreachable" : "not writable", since, w->pend_f.n, w->pend_seen.n,
+	    w->dropped > 0 ? " (some dropped from memory: restart to read them again)" : "");
+	watch_metrics_store(w->wm, m);
+	free(m);
+}
+
+/* Save what waits with seen's events and l's findings (seen is taken; l stays the caller's)
+ * in one transaction. While the store is down, only when the backoff says so (force: now,
+ * at the end); what is not saved waits. Under the engine's store lock. 0 saved, -1 waits. */
+static int
+pend_save(struct watch *w, struct store_seen_buf *seen, const struct finding_list *l,
+    int force)
+{
+	char *err = NULL, since[32];
+	size_t i, n;
+	int64_t now = tf_mono_ms();
+
+	if (seen != NULL) {
+		if (w->down_since != 0 && pend_count(w) + seen->n > PEND_MAX) {
+			w->dropped += seen->n;
+			store_seen_clear(seen);
+		} else
+			store_seen_move(&w->pend_seen, seen);
+	}
+	for (i = 0; l != NULL && i < l->n; i++) {
+		if (w->down_since != 0 && pend_count(w) >= PEND_MAX)
+			w->dropped++;
+		else
+			finding_list_push(&w->pend_f, finding_dup(l->v[i]));
+	}
+	if (pend_count(w) == 0)
+		return 0;
+	if (w->down_since != 0 && !force && now < w->retry_at)
+		return -1;
+	if (store_seen_save(w->store, &w->pend_seen, &w->pend_f, &err) == 0) {
+		if (w->down_since != 0) {
+			fprintf(stderr, "tfdrift: store reachable again after %llds: %zu findings and "
+			    "%zu events pending written\n",
+			    (long long)((tf_now_ms() - w->down_since) / 1000), w->pend_f.n,
+			    w->pend_seen.n);
+			if (w->dropped > 0)
+				fprintf(stderr, "tfdrift: %llu findings and events did not fit in memory "
+				    "while it was down; the cursors stay where they were: restart "
+				    "watch to read those events again\n", (unsigned long long)w->dropped);
+		}
+		finding_list_clear(&w->pend_f);
+		store_seen_clear(&w->pend_seen);
+		w->down_since = 0;
+		w->backoff = 0;
+		pend_health(w);
+		return 0;
+	}
+	n = pend_count(w);
+	if (w->down_since == 0) {
+		/* Once per outage. */
+		w->down_since = tf_now_ms();
+		w->down_lost = store_unreachable(w->store);
+		tf_format_time(w->down_since, since);
+		fprintf(stderr, "tfdrift: store %s since %s: %zu findings pending (%zu events); "
+		    "kept in memory and retried, the cursors wait: %s\n",
+		    w->down_lost ? "unreachable" : "not writable", since, w->pend_f.n,
+		    n - w->pend_f.n, err);
+	}
+	free(err);
+	w->backoff = w->backoff == 0 ? PEND_BACKOFF_MIN :
+	    w->backoff * 2 > PEND_BACKOFF_MAX ? PEND_BACKOFF_MAX : w->backoff * 2;
+	w->retry_at = tf_mono_ms() + w->backoff;
+	pend_health(w);
+	return -1;
+}
+
+/* Is the store down (under the store lock)? Reads then wait too: each costs the back end's
+ * reconnect. */
+static int
+store_down(const struct watch *w)
+{
+	return w->down_since != 0;
+}
 
 /* Hand a finding that is not suppressed to the outputs: an open (or acknowledged) one as an
  * alert, a resolved one as a resolution to the outputs with on: [..., resolved], unless a
@@ -111,19 +222,18 @@ on_findings(void *ctx, struct finding_list *l)
 		memset(&w->seen, 0, sizeof w->seen);
 		pthread_mutex_unlock(&w->seen_mu);
 		engine_store_lock(w->eng);
-		for (i = 0; i < l->n; i++)
+		for (i = 0; i < l->n && !store_down(w); i++)
 			if (enrich_history(w->store, l->v[i], tf_now_ms(), &err) != 0) {
 				fprintf(stderr, "tfdrift: history not read: %s\n", err);
 				free(err);
 				err = NULL;
 				break;
 			}
-		if (store_seen_flush(w->store, &seen, l, &err) != 0) {
-			fprintf(stderr, "tfdrift: findings not saved: %s\n", err);
-			free(err);
-			err = NULL;
-		}
-		if (store_triage_snapshot(w->store, &tri, &err) != 0) {
+		/* Not saved: kept in memory and tried again (pend_save says so once). */
+		(void)pend_save(w, &seen, l, 0);
+		if (store_down(w))
+			tri = NULL;     /* the triage of the last snapshot is not at hand */
+		else if (store_triage_snapshot(w->store, &tri, &err) != 0) {
 			fprintf(stderr, "tfdrift: triage not applied: %s\n", err);
 			free(err);
 			err = NULL;
@@ -165,28 +275,28 @@ on_findings(void *ctx, struct finding_list *l)
 }
 
 /* Save the events seen that wait (under the engine's store lock). Any thread. */
-static void
-flush_seen(struct watch *w)
+static int
+flush_seen_ex(struct watch *w, int force)
 {
 	struct store_seen_buf seen;
-	char *err = NULL;
+	int rc;
 
 	if (w->store == NULL)
-		return;
+		return 0;
 	pthread_mutex_lock(&w->seen_mu);
 	seen = w->seen;
 	memset(&w->seen, 0, sizeof w->seen);
 	pthread_mutex_unlock(&w->seen_mu);
-	if (seen.n == 0) {
-		store_seen_clear(&seen);
-		return;
-	}
 	engine_store_lock(w->eng);
-	if (store_seen_flush(w->store, &seen, NULL, &err) != 0) {
-		fprintf(stderr, "tfdrift: events seen not saved: %s\n", err);
-		free(err);
-	}
+	rc = pend_save(w, &seen, NULL, force);  /* and what waits from an outage */
 	engine_store_unlock(w->eng);
+	return rc;
+}
+
+static void
+flush_seen(struct watch *w)
+{
+	(void)flush_seen_ex(w, 0);
 }
 
 /* The engine's event callback, on the engine thread: keep a write event the maps tie to a
@@ -225,12 +335,32 @@ on_flushed(void *ctx, const char *collector)
 	flush_seen(ctx);
 }
 
-/* Before a collector's cursor is saved: the events seen before it first (engine thread). */
-static void
-on_checkpoint(void *ctx, const char *collector)
+/* Before a collector's cursor is saved: the events seen before it first (engine thread).
+ * While findings or events wait for the store the cursor does not move: a process that dies
+ * then reads them again. */
+static int
+on_checkpoint(void *ctx, const char *collector, char **err)
 {
+	struct watch *w = ctx;
+	size_t nf, ne;
+	uint64_t dropped;
+
 	(void)collector;
-	flush_seen(ctx);
+	if (flush_seen_ex(w, 0) == 0 && w->dropped == 0)
+		return 0;
+	engine_store_lock(w->eng);
+	nf = w->pend_f.n;
+	ne = w->pend_seen.n;
+	dropped = w->dropped;
+	engine_store_unlock(w->eng);
+	if (nf + ne == 0 && dropped == 0)
+		return 0;
+	if (nf + ne == 0)
+		return tf_err(err, "the cursor stays: %llu findings and events did not fit in "
+		    "memory while the store was down (restart watch to read them again)",
+		    (unsigned long long)dropped);
+	return tf_err(err, "the store is unreachable: %zu findings and %zu events wait in "
+	    "memory; the cursor moves once they are saved", nf, ne);
 }
 
 /* This worker took a poller's lease (engine thread, before its first event): the detector
@@ -873,9 +1003,14 @@ watch_run(const struct watch_opts *o)
 	rc = 0;
 out:
 	watch_metrics_stop(w->wm);      /* no scrape reads what is freed below */
-	if (w->eng != NULL)
-		flush_seen(w);          /* the engine stopped: what it left */
+	w->wm = NULL;
+	if (w->eng != NULL && flush_seen_ex(w, 1) != 0)       /* the engine stopped: what it left */
+		fprintf(stderr, "tfdrift: the store is still down at exit: %zu findings and %zu "
+		    "events were not saved; their cursors did not move, so the next watch reads "
+		    "them again\n", w->pend_f.n, w->pend_seen.n);
 	store_seen_clear(&w->seen);
+	store_seen_clear(&w->pend_seen);
+	finding_list_clear(&w->pend_f);
 	pthread_mutex_destroy(&w->seen_mu);
 	engine_free(w->eng);
 	pthread_mutex_destroy(&w->st_mu);

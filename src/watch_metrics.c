@@ -28,6 +28,7 @@ struct watch_metrics {
 	struct states *st;
 	int ready;
 	char *why;
+	char *store_err;                /* watch_metrics_store's */
 
 	pthread_mutex_t open_mu;        /* the open set (sorted by h) */
 	struct open_one *open;
@@ -250,6 +251,8 @@ health(void *ctx, json_object *sources, json_object *states)
 	int any = 0;
 
 	pthread_mutex_lock(&wm->mu);
+	if (wm->store_err != NULL)
+		json_object_object_add(sources, "store", json_object_new_string(wm->store_err));
 	if (wm->eng != NULL) {
 		struct engine_status *es;
 		char *serr;
@@ -364,8 +367,20 @@ watch_metrics_stop(struct watch_metrics *wm)
 	pthread_mutex_destroy(&wm->mu);
 	pthread_mutex_destroy(&wm->open_mu);
 	free(wm->why);
+	free(wm->store_err);
 	free(wm->open);
 	free(wm);
+}
+
+void
+watch_metrics_store(struct watch_metrics *wm, const char *failing)
+{
+	if (wm == NULL)
+		return;
+	pthread_mutex_lock(&wm->mu);
+	free(wm->store_err);
+	wm->store_err = failing != NULL ? xstrdup(failing) : NULL;
+	pthread_mutex_unlock(&wm->mu);
 }
 
 /* The open set: index of h, or where it goes (*found 0). */

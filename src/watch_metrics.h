@@ -40,6 +40,10 @@ void watch_metrics_ready(struct watch_metrics *wm, int ready, const char *why);
  * tracked as open (the store's, at start). NULL wm: nothing. */
 void watch_metrics_finding(struct watch_metrics *wm, const struct finding *f, int count);
 
+/* The store: failing (a copy: "unreachable since ...: N findings pending", reported as the
+ * source "store" on /healthz) or healthy (NULL). NULL wm: nothing. */
+void watch_metrics_store(struct watch_metrics *wm, const char *failing);
+
 /* The service of an event source: "ec2.amazonaws.com" -> "ec2", "compute.googleapis.com"
  * -> "compute"; NULL or empty: "unknown". Heap. */
 char *watch_metrics_service(const char *event_source);

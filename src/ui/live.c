@@ -19,6 +19,17 @@
 
 /* How often the store is asked whether another process wrote: well within a second. */
 #define UI_STORE_POLL_MS 250
+/* ... and how often while it does not answer. */
+#define UI_STORE_RETRY_MS 1000
+
+void
+ui_store_failed(struct ui *u)
+{
+	if (u->store != NULL && store_unreachable(u->store) && u->store_down_since == 0) {
+		u->store_down_since = tf_now_ms();
+		u->dirty = 1;
+	}
+}
 
 /* "module.net.aws_security_group.web" for a finding the model holds, else NULL. */
 static const char *
@@ -314,12 +325,20 @@ ui_store_poll(struct ui *u)
 			ui_msg(u, 1, "cannot ask the store for changes (%s); trying again",
 			    store_path(u->store));
 		u->store_poll_failed = 1;
+		if (u->store_down_since == 0)
+			u->store_down_since = tf_now_ms();
+		/* Asked again (a reconnection) less often while it does not answer. */
+		u->store_poll_at = now + UI_STORE_RETRY_MS;
+		u->dirty = 1;
 		return;
 	}
-	if (u->store_poll_failed) {
+	if (u->store_poll_failed || u->store_down_since != 0) {
 		/* Back: what was written meanwhile may not have been announced. */
-		ui_msg(u, 0, "the store answers again (%s)", store_path(u->store));
+		ui_msg(u, 0, "the store answers again (%s); decisions can be made again",
+		    store_path(u->store));
 		u->store_poll_failed = 0;
+		u->store_down_since = 0;
+		u->dirty = 1;
 		changed = 1;
 	}
 	if (changed == 0)

@@ -105,6 +105,23 @@ find_by_id(struct ui *u, const char *id)
 
 /* a: the note prompt. Read-only, it still opens (so typed text does not become commands)
  * and says that nothing will be saved. */
+/* A decision the store did not save is not shown as made. Human decisions are durable before
+ * the dashboard says so: one made while the store is unreachable is refused (not queued: a
+ * queued decision could be lost with the process, or land after others made theirs), and the
+ * message says to make it again once the store is back (the status line says when). Takes
+ * err. */
+static void
+decision_failed(struct ui *u, const char *what, const char *again, char *err)
+{
+	ui_store_failed(u);
+	if (u->store_down_since != 0)
+		ui_msg(u, 1, "%s: NOT SAVED, the store is unreachable; %s once it is back: %s", what,
+		    again, err);
+	else
+		ui_msg(u, 1, "%s: %s", what, err);
+	free(err);
+}
+
 void
 ui_start_ack(struct ui *u, struct finding *f)
 {
@@ -136,8 +153,7 @@ ui_do_ack(struct ui *u, const char *finding_id, const char *note)
 	}
 	if (store_ack(u->store, f->id, u->user, note != NULL && *note ? note : NULL, tf_now_ms(),
 	    &did, &err) != 0) {
-		ui_msg(u, 1, "not acknowledged: %s", err);
-		free(err);
+		decision_failed(u, "not acknowledged", "acknowledge it again (a)", err);
 		return;
 	}
 	push_undo(u, did);
@@ -163,8 +179,7 @@ ui_do_suppress(struct ui *u, int scope, const char *value, int64_t until, const 
 	}
 	if (store_suppress(u->store, (enum store_scope)scope, value, until, u->user,
 	    note != NULL && *note ? note : NULL, now, &did, &err) != 0) {
-		ui_msg(u, 1, "not suppressed: %s", err);
-		free(err);
+		decision_failed(u, "not suppressed", "suppress it again (s)", err);
 		return;
 	}
 	push_undo(u, did);
@@ -195,8 +210,7 @@ ui_do_undo(struct ui *u)
 		return;
 	}
 	if (store_undo(u->store, u->undo[u->nundo - 1], u->user, tf_now_ms(), &did, &err) != 0) {
-		ui_msg(u, 1, "not undone: %s", err);
-		free(err);
+		decision_failed(u, "not undone", "undo it again (u)", err);
 		return;
 	}
 	u->nundo--;

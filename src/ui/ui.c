@@ -584,6 +584,7 @@ drain(struct ui *u)
 		seen_collect(u->map, &evs, &seen);
 	if (got.n == 0 && seen.n > 0 && store_seen_flush(u->store, &seen, NULL, &err) != 0) {
 		ui_msg(u, 1, "events seen not saved: %s", err);
+		ui_store_failed(u);
 		free(err);
 		err = NULL;
 	}
@@ -599,6 +600,7 @@ drain(struct ui *u)
 		if (u->store != NULL && store_readonly_reason(u->store) == NULL &&
 		    store_seen_flush(u->store, &seen, &got, &err) != 0) {
 			ui_msg(u, 1, "findings not saved: %s", err);
+			ui_store_failed(u);
 			free(err);
 		}
 		for (i = 0; i < got.n; i++) {
@@ -844,6 +846,12 @@ draw_status(struct ui *u, int y, int w)
 			sb_addf(&flags, " | %zu file%s FAILED (4)", failed, failed == 1 ? "" : "s");
 		if (malformed > 0)
 			sb_addf(&flags, " | %llu malformed (4)", (unsigned long long)malformed);
+	}
+	if (u->store_down_since != 0) {
+		char t[32];
+
+		tf_format_time(u->store_down_since, t);
+		sb_addf(&flags, " | STORE UNREACHABLE since %s, decisions refused (4)", t + 11);
 	}
 	if (u->store == NULL || store_readonly_reason(u->store) != NULL)
 		sb_adds(&flags, " | READ-ONLY");

@@ -282,6 +282,7 @@ struct ui {
 	struct tf_idset *event_ids;     /* the store's events shown (read again: shown once) */
 	int64_t store_poll_at;          /* monotonic ms of the next look at the store */
 	int store_poll_failed;          /* said once that the store cannot be asked */
+	int64_t store_down_since;       /* wall ms the store became unreachable; 0: it answers */
 	int64_t store_fd_after;         /* monotonic ms: the store's descriptor not polled before */
 	int64_t own_decision;           /* the decision this dashboard made last (not announced) */
 	int64_t *undo;                  /* decision ids made in this session, newest last */
@@ -483,6 +484,9 @@ void ui_note_lapse(struct ui *u, const struct finding *f);
 int ui_store_open_view(struct ui *u, int64_t since_ms, char **err);
 #define UI_STORE_RESOLVED_MS (24LL * 3600 * 1000)   /* resolved ones shown: the last day's */
 void ui_store_poll(struct ui *u);
+/* A store call failed: unreachable (a lost connection) marks the store down until it answers
+ * again (the status line and Sources say so). */
+void ui_store_failed(struct ui *u);
 int ui_store_timeout(const struct ui *u, int64_t now, int timeout);
 /* Say on the message line who made each decision, and when (not this dashboard's own). */
 struct store_decision;

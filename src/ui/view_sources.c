@@ -178,9 +178,19 @@ build(struct ui *u, struct ui_text *d, const struct filter *f)
 		const char *problem = u->store != NULL ? store_readonly_reason(u->store) :
 		    u->store_reason;
 
-		ui_text_add(d, problem != NULL ? TS_STATUS_ERROR : TS_NORMAL, xasprintf("  %s  %s",
-		    u->store_label != NULL ? u->store_label : "(none)", problem != NULL ? problem :
-		    "writable"));
+		char since[32];
+
+		if (u->store_down_since != 0)
+			tf_format_time(u->store_down_since, since);
+		if (u->store_down_since != 0)
+			ui_text_add(d, TS_STATUS_ERROR, xasprintf("  %s  unreachable since %s: "
+			    "reconnecting every second; decisions are refused until it is back (make "
+			    "them again then)", u->store_label != NULL ? u->store_label : "(none)",
+			    since));
+		else
+			ui_text_add(d, problem != NULL ? TS_STATUS_ERROR : TS_NORMAL, xasprintf("  %s  %s",
+			    u->store_label != NULL ? u->store_label : "(none)", problem != NULL ? problem :
+			    "writable"));
 		if (u->store != NULL)
 			ui_text_add(d, TS_DIM, xasprintf("  schema version %d",
 			    store_schema_version(u->store)));

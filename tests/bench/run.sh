@@ -1,6 +1,7 @@
 #!/bin/sh
 # make bench: generate inputs (once), run bench_scan, bench_ui, the idle-CPU check (idle.sh)
-# and the live-source figures (live.sh: watch against the CloudTrail mock), the whole
+# and the live-source figures (live.sh: watch against the CloudTrail mock), `watch` workers
+# into PostgreSQL (workers: 1, 2, 4 of them, workers.sh) and SQLite, the whole
 # `tfdrift scan --store` command (store), ack propagation to an open dashboard (ack:
 # ack_latency.py), and print them against the targets. BENCH="ui idle"
 # runs only some of them; BENCH=pg (not by default) re-evaluates a PostgreSQL store.
@@ -10,7 +11,7 @@ src=${TFDRIFT_DATADIR:?}
 shared=${SHARED_DATA:?}
 out=$build/tests/bench/out
 mkdir -p "$out"
-parts=${BENCH:-scan store ui idle live ack rss}
+parts=${BENCH:-scan store ui idle live ack rss workers}
 case " $parts " in *" scan "*) ;; *) skip_scan=1 ;; esac
 if [ -z "${skip_scan:-}" ]; then
 if [ ! -s "$out/events.ndjson" ]; then
@@ -242,5 +243,35 @@ case " $parts " in *" rss "*)
 	/usr/bin/python3 "$src/tests/bench/watch_rss.py" --tfdrift "$build/tfdrift" --datadir "$src" \
 	    --dir "$out/rss" --events 1000000 --dedup-ids 100000 --max-growth-mb 2 \
 	    | tee "$out/figures_rss.txt" || echo "watch RSS: MISSED (see above)"
+	;;
+esac
+
+# Workers on a shared store: events/s end to end into one PostgreSQL store with 1, 2 and 4
+# `watch --once` workers from file sources (the events split, one part each), and one worker
+# into SQLite (workers.sh, on a throwaway cluster when the server is here).
+case " $parts " in *" workers "*)
+	echo
+	if [ ! -s "$out/events.ndjson" ]; then
+		echo "generating ~290,000 CloudTrail records (100 copies of the invictus set, unique ids)..."
+		/usr/bin/python3 "$src/tests/bench/gen.py" events \
+		    "$shared/cloudtrail/DERIVED_invictus_all_records_sorted.ndjson" "$out/events.ndjson" 100
+	fi
+	echo "workers: watch --once from file sources into PostgreSQL (1, 2, 4 workers) and SQLite (${BENCH_WORKERS_LINES:-100000} events)..."
+	TOP_SRCDIR=$src /bin/sh "$src/tests/pg/with_pg.sh" /bin/sh "$src/tests/bench/workers.sh" \
+	    "$build/tfdrift" "$src" "$out" "$out/events.ndjson" "${BENCH_WORKERS_LINES:-100000}" \
+	    2> "$out/workers.err" | tee "$out/figures_workers.txt" || true
+	awk -F= '
+		{ v[$1] = $2 }
+		END {
+			if (!("workers_postgresql_1_events_per_s" in v)) {
+				print "\nworkers: no PostgreSQL figures (see tests/bench/out/workers.err)"
+				exit
+			}
+			printf "\nevents/s end to end, %d events from files (%d of them kept as events seen):\n", v["workers_input_events"], v["workers_postgresql_1_events_stored"]
+			split("1 2 4", ns, " ")
+			for (i = 1; i <= 3; i++)
+				printf "  PostgreSQL, %d worker%s: %d events/s (%.2f s, %d events stored)\n", ns[i], ns[i] == 1 ? "" : "s", v["workers_postgresql_" ns[i] "_events_per_s"], v["workers_postgresql_" ns[i] "_seconds"], v["workers_postgresql_" ns[i] "_events_stored"]
+			printf "  SQLite, 1 worker: %d events/s (%.2f s, %d events stored)\n", v["workers_sqlite_1_events_per_s"], v["workers_sqlite_1_seconds"], v["workers_sqlite_1_events_stored"]
+		}' "$out/figures_workers.txt"
 	;;
 esac

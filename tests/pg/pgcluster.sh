@@ -3,6 +3,8 @@
 #   . "$TOP_SRCDIR/tests/pg/pgcluster.sh"
 #   pg_cluster_start || exit $?     # 77 (skip) when no PostgreSQL server binaries exist
 #   uri=$(pg_new_database NAME)     # a fresh database owned by the test role, as a URI
+#   pg_server_stop; pg_server_start # PostgreSQL restarted on the same port (clients lose
+#                                   # their connections)
 #   pg_cluster_stop                 # also run on exit (t_atexit when tests/lib.sh is
 #                                   # sourced, else an EXIT trap)
 #
@@ -18,6 +20,7 @@
 
 PG_DIR=
 PG_BIN=
+PG_OPTS=
 
 # The newest installed server's bin directory (Debian: /usr/lib/postgresql/N/bin), else the
 # one of an initdb on PATH.
@@ -98,9 +101,9 @@ pg_cluster_start() {
 	_pg_try=0
 	while :; do
 		PGPORT=$(pg_free_port)
+		PG_OPTS="-c listen_addresses=127.0.0.1 -p $PGPORT -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=40"
 		if pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-		    -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=40" \
-		    start >/dev/null 2>&1; then
+		    -o "$PG_OPTS" start >/dev/null 2>&1; then
 			break
 		fi
 		_pg_try=$((_pg_try + 1))
@@ -126,6 +129,16 @@ SQL
 	TFDRIFT_TEST_PG_URI="postgresql://tfdrift_test:$TFDRIFT_TEST_PG_PASSWORD@127.0.0.1:$PGPORT/tfdrift_test"
 	export TFDRIFT_TEST_PG_URI TFDRIFT_TEST_PG_PASSWORD PGDATABASE
 	return 0
+}
+
+# The server stopped (pg_ctl stop -m MODE: fast, immediate) and started again on the same
+# port, as an administrator restarting PostgreSQL under running clients does.
+pg_server_stop() {
+	pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m "${1:-fast}" -w stop >/dev/null 2>&1
+}
+pg_server_start() {
+	pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+	    -o "$PG_OPTS" start >/dev/null 2>&1
 }
 
 # A new empty database owned by the test role; prints its URI.
