@@ -1621,6 +1621,49 @@ events_kept(struct store *st, char **err)
 	    "the events seen from then on are kept", st->path, st->version);
 }
 
+/* One row of events_seen (provider, id, time, origin, record: the first five columns) read
+ * back into *ev (event_free it): 0, or -1 counted in *nbad (the first said in *first_bad). */
+static int
+row_event(struct store *st, struct store_stmt *s, struct event *ev, int *nbad, char **first_bad)
+{
+	const char *id = (const char *)db_column_text(s, 1);
+	const char *rec = (const char *)db_column_text(s, 4);
+	const char *origin = (const char *)db_column_text(s, 3);
+	enum json_tokener_error jerr = json_tokener_success;
+	json_object *o = rec != NULL ? json_tokener_parse_verbose(rec, &jerr) : NULL;
+	const char *why = NULL;
+
+	memset(ev, 0, sizeof *ev);
+	if (o == NULL || event_from_json(o, ev, &why) != 0) {
+		if ((*nbad)++ == 0)
+			*first_bad = xasprintf("%s: event %s: cannot read it back (%s); skipped",
+			    st->path, id != NULL ? id : "?", why != NULL ? why : rec == NULL ?
+			    "no record" : json_tokener_error_desc(jerr));
+		json_object_put(o);
+		event_free(ev);
+		return -1;
+	}
+	json_object_put(o);
+	/* What the collector made of it, as it was saved. */
+	free(ev->id);
+	ev->id = xstrdup(id);
+	ev->time_ms = db_column_int64(s, 2);
+	free(ev->origin);
+	ev->origin = xstrdup(origin);
+	return 0;
+}
+
+/* Hand *first_bad to *err (or free it); returns nbad. */
+static int
+rows_bad(int nbad, char *first_bad, char **err)
+{
+	if (nbad > 0 && err != NULL)
+		*err = first_bad;
+	else
+		free(first_bad);
+	return nbad;
+}
+
 int
 store_each_event(struct store *st, int (*fn)(void *ctx, const struct event *ev), void *ctx,
     char **err)
@@ -1636,31 +1679,10 @@ store_each_event(struct store *st, int (*fn)(void *ctx, const struct event *ev),
 	    " ORDER BY time, provider, id", &s, doing, err) != 0)
 		return -1;
 	while (!stop && (rc = db_step(s)) == SDB_ROW) {
-		const char *id = (const char *)db_column_text(s, 1);
-		const char *rec = (const char *)db_column_text(s, 4);
-		const char *origin = (const char *)db_column_text(s, 3);
-		enum json_tokener_error jerr = json_tokener_success;
-		json_object *o = rec != NULL ? json_tokener_parse_verbose(rec, &jerr) : NULL;
-		const char *why = NULL;
 		struct event ev;
 
-		memset(&ev, 0, sizeof ev);
-		if (o == NULL || event_from_json(o, &ev, &why) != 0) {
-			if (nbad++ == 0)
-				first_bad = xasprintf("%s: event %s: cannot read it back (%s); skipped",
-				    st->path, id != NULL ? id : "?", why != NULL ? why : rec == NULL ?
-				    "no record" : json_tokener_error_desc(jerr));
-			json_object_put(o);
-			event_free(&ev);
+		if (row_event(st, s, &ev, &nbad, &first_bad) != 0)
 			continue;
-		}
-		json_object_put(o);
-		/* What the collector made of it, as it was saved. */
-		free(ev.id);
-		ev.id = xstrdup(id);
-		ev.time_ms = db_column_int64(s, 2);
-		free(ev.origin);
-		ev.origin = xstrdup(origin);
 		stop = fn(ctx, &ev) != 0;
 		event_free(&ev);
 	}
@@ -1669,13 +1691,62 @@ store_each_event(struct store *st, int (*fn)(void *ctx, const struct event *ev),
 		free(first_bad);
 		return db_fail(st, rc, doing, 0, err);
 	}
-	if (nbad > 0) {
-		if (err != NULL)
-			*err = first_bad;
-		else
-			free(first_bad);
+	return rows_bad(nbad, first_bad, err);
+}
+
+int
+store_feed_events(struct store *st, int64_t *seen_ms, int64_t since_ms, size_t limit,
+    int (*fn)(void *ctx, const struct event *ev, const char *resource_key), void *ctx,
+    char **err)
+{
+	static const char cols[] = "SELECT provider, id, time, origin, record, resource_key, seen"
+	    " FROM events_seen";
+	const char *doing = "read the events seen";
+	struct store_stmt *s;
+	int64_t newest = *seen_ms;
+	char *sql;
+	int rc, nbad = 0, stop = 0;
+	char *first_bad = NULL;
+
+	if (events_kept(st, err) != 0)
+		return -1;
+	if (*seen_ms < 0)
+		/* The first read: the newest `limit` of the window, oldest first. */
+		sql = xasprintf("SELECT * FROM (%s WHERE time >= ?1 ORDER BY time DESC, provider"
+		    " DESC, id DESC LIMIT ?2) AS newest ORDER BY time, provider, id", cols);
+	else
+		/* Saved since the newest read, less what another writer's clock may lag (some
+		 * are read again: the caller keeps one per id); the seen index answers. */
+		sql = xasprintf("%s WHERE seen >= ?1 AND time >= ?2 ORDER BY time, provider, id",
+		    cols);
+	rc = prep(st, sql, &s, doing, err);
+	free(sql);
+	if (rc != 0)
+		return -1;
+	if (*seen_ms < 0) {
+		db_bind_int64(s, 1, since_ms);
+		db_bind_int64(s, 2, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
+	} else {
+		db_bind_int64(s, 1, *seen_ms - STORE_FEED_SKEW_MS);
+		db_bind_int64(s, 2, since_ms);
 	}
-	return nbad;
+	while (!stop && (rc = db_step(s)) == SDB_ROW) {
+		struct event ev;
+
+		if (db_column_int64(s, 6) > newest)
+			newest = db_column_int64(s, 6);
+		if (row_event(st, s, &ev, &nbad, &first_bad) != 0)
+			continue;
+		stop = fn(ctx, &ev, (const char *)db_column_text(s, 5)) != 0;
+		event_free(&ev);
+	}
+	db_finalize(s);
+	if (!stop && rc != SDB_DONE) {
+		free(first_bad);
+		return db_fail(st, rc, doing, 0, err);
+	}
+	*seen_ms = newest < 0 ? 0 : newest;
+	return rows_bad(nbad, first_bad, err);
 }
 
 int64_t
@@ -2670,6 +2741,18 @@ int64_t
 store_triage_last_id(const struct store_triage *t)
 {
 	return t != NULL && t->nd > 0 ? t->d[t->nd - 1].id : 0;
+}
+
+const struct store_decision *
+store_triage_decision(const struct store_triage *t, int64_t id)
+{
+	size_t i;
+
+	/* Newest last: an undo names a recent decision, mostly. */
+	for (i = t != NULL ? t->nd : 0; i > 0; i--)
+		if (t->d[i - 1].id == id)
+			return &t->d[i - 1];
+	return NULL;
 }
 
 void

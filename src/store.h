@@ -173,6 +173,16 @@ int store_unreachable(const struct store *st);
 int store_each_event(struct store *st, int (*fn)(void *ctx, const struct event *ev), void *ctx,
     char **err);
 int64_t store_count_events(struct store *st, char **err);
+/* A live reader's events (the dashboard's Events view on a store): *seen_ms < 0 the first
+ * time, which reads the newest `limit` events whose time is at or after since_ms; later
+ * calls read the events saved since the newest save read (less STORE_FEED_SKEW_MS for
+ * another writer's clock: some are read again, the caller keeps one per id) whose time is
+ * at or after since_ms. Oldest first, each with the resource key it was saved with;
+ * fn's non-zero stops. *seen_ms is advanced. -1 with *err, else the number of rows that
+ * could not be read back (skipped; *err says which first). */
+int store_feed_events(struct store *st, int64_t *seen_ms, int64_t since_ms, size_t limit,
+    int (*fn)(void *ctx, const struct event *ev, const char *resource_key), void *ctx,
+    char **err);
 /* Each finding of l the store holds resolved replaced by the store's copy with its triage at
  * now_ms: resolved stays resolved, and a resolution saved by store_put_resolutions (of a
  * finding store_load_reevaluable read) reads back whole. 0, or -1 with *err, or the number
@@ -337,6 +347,8 @@ struct store_feed {
 int store_triage_update(struct store *st, struct store_triage **t, struct store_decision **added,
     size_t *nadded, char **err);
 int64_t store_triage_last_id(const struct store_triage *t);
+/* The decision numbered id t holds (undone or not), or NULL. */
+const struct store_decision *store_triage_decision(const struct store_triage *t, int64_t id);
 void store_feed_init(struct store_feed *fd);
 int store_feed_findings(struct store *st, struct store_feed *fd, int64_t resolved_since_ms,
     struct finding_list *out, char **err);

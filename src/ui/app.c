@@ -19,6 +19,7 @@
 
 #include "conf.h"
 #include "detect.h"
+#include "idset.h"
 #include "engine.h"
 #include "enrich.h"
 #include "eventmap.h"
@@ -220,6 +221,7 @@ app_free(struct ui *u)
 	free(u->tkeep);
 	store_triage_free(u->triage);
 	free(u->feed);
+	tf_idset_free(u->event_ids);
 	store_close(u->store);
 	remove_demo_store(u);
 	ui_views_free(u);

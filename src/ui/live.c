@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "enrich.h"
+#include "idset.h"
 #include "store.h"
 #include "ui_int.h"
 
@@ -79,9 +80,24 @@ ui_announce_decisions(struct ui *u, const struct store_decision *d, size_t n)
 				ui_msg(u, 0, "%s suppressed %s %s %s%s", by, store_scope_name(d[i].scope),
 				    d[i].value, ago, until);
 			break;
-		case SA_UNDO:
-			ui_msg(u, 0, "%s undid decision %lld %s", by, (long long)d[i].undoes, ago);
+		case SA_UNDO: {
+			/* What it undid: whose decision, on what. */
+			const struct store_decision *o = store_triage_decision(u->triage, d[i].undoes);
+			const char *whose = o != NULL && o->by != NULL ? o->by : "someone";
+
+			if (o == NULL || o->value == NULL)
+				ui_msg(u, 0, "%s undid decision %lld %s", by, (long long)d[i].undoes, ago);
+			else if (o->scope == SCOPE_FINDING) {
+				label = label_of_id(u, o->value);
+				ui_msg(u, 0, "%s undid %s's %s of %.8s%s %s%s%s", by, whose,
+				    o->action == SA_ACK ? "ack" : "suppression", o->value,
+				    ui_glyph(G_ELLIPSIS), ago, label != NULL ? ": " : "",
+				    label != NULL ? label : "");
+			} else
+				ui_msg(u, 0, "%s undid %s's suppression of %s %s %s", by, whose,
+				    store_scope_name(o->scope), o->value, ago);
 			break;
+		}
 		}
 	}
 }
@@ -153,6 +169,111 @@ read_findings(struct ui *u)
 	return 0;
 }
 
+/* ---- the events the store keeps (scan --store, watch): the Events view, the timeline and
+ * a resource's history after a restart too ---- */
+
+/* The model's findings by event id, to say what each stored event made. */
+static int
+cmp_by_event(const void *a, const void *b)
+{
+	const struct finding *x = *(struct finding *const *)a, *y = *(struct finding *const *)b;
+
+	return strcmp(x->event_id != NULL ? x->event_id : "", y->event_id != NULL ?
+	    y->event_id : "");
+}
+
+struct events_ctx {
+	struct ui *u;
+	struct finding **byev;          /* the model's findings sorted by event id */
+	size_t nbyev;
+	struct ui_event_list got;
+};
+
+static int
+on_stored_event(void *ctx, const struct event *ev, const char *key)
+{
+	struct events_ctx *c = ctx;
+	struct finding probe, *pp = &probe, **hit;
+	size_t lo, hi;
+	char *idkey = xasprintf("%s:%s", tf_provider_name(ev->provider), ev->id);
+	enum nodrift why;
+	struct ui_event ue;
+
+	/* Read again (the feed allows for another writer's clock): shown once. */
+	if (tf_idset_add(c->u->event_ids, tf_hash_str(idkey), ev->time_ms) != 0) {
+		free(idkey);
+		return 0;
+	}
+	free(idkey);
+	if (c->byev == NULL) {  /* the first new event of this read: index the findings */
+		c->nbyev = c->u->model.all.n;
+		c->byev = xreallocarray(NULL, c->nbyev + 1, sizeof *c->byev);
+		memcpy(c->byev, c->u->model.all.v, c->nbyev * sizeof *c->byev);
+		qsort(c->byev, c->nbyev, sizeof *c->byev, cmp_by_event);
+	}
+	/* Its findings: the run of the sorted index with its id. */
+	memset(&probe, 0, sizeof probe);
+	probe.event_id = ev->id;
+	hit = bsearch(&pp, c->byev, c->nbyev, sizeof *c->byev, cmp_by_event);
+	lo = hi = hit != NULL ? (size_t)(hit - c->byev) : 0;
+	if (hit != NULL) {
+		while (lo > 0 && cmp_by_event(&c->byev[lo - 1], &pp) == 0)
+			lo--;
+		while (hi < c->nbyev && cmp_by_event(&c->byev[hi], &pp) == 0)
+			hi++;
+	}
+	/* What detection made of it is not kept: its findings say drift; the record says a
+	 * failed call, the pipeline or a service; anything else on a managed resource (its key
+	 * an address, not "TYPE:ID") set what state has, else touched nothing managed. */
+	why = hi > lo ? ND_DRIFT : ev->error_code != NULL ? ND_FAILED :
+	    ev->actor.via == VIA_TERRAFORM ? ND_TERRAFORM : ev->actor.via == VIA_SERVICE ?
+	    ND_SERVICE : key != NULL && strcspn(key, ".[") < strcspn(key, ":") ? ND_EQUAL :
+	    ND_NOT_MANAGED;
+	replay_summarize(NULL, ev, why, c->byev + lo, hi - lo, &ue);
+	if (key != NULL) {
+		if (ue.resource == NULL)
+			ue.resource = xstrdup(key);
+		if (!ui_event_touches(&ue, key)) {
+			ue.keys = xreallocarray(ue.keys, ue.nkeys + 1, sizeof *ue.keys);
+			ue.keys[ue.nkeys++] = xstrdup(key);
+		}
+	}
+	ui_event_list_push(&c->got, &ue);
+	return 0;
+}
+
+/* The events saved since the last read (the newest of the window the first time) into the
+ * Events view. 0, or -1 with *err. */
+static int
+read_events(struct ui *u, char **err)
+{
+	struct events_ctx c = { u, NULL, 0, { 0 } };
+	struct finding_list none = { 0 };
+	int nbad;
+
+	if (u->event_ids == NULL)
+		u->event_ids = tf_idset_new(u->events.cap);
+	nbad = store_feed_events(u->store, &u->events_seen_ms, u->store_since_ms, u->events.cap,
+	    on_stored_event, &c, err);
+	free(c.byev);
+	if (nbad > 0) {
+		ui_msg(u, 1, "%s", *err);
+		free(*err);
+		*err = NULL;
+	}
+	if (c.got.n > 0 && u->paused) {
+		size_t i;
+
+		for (i = 0; i < c.got.n; i++)   /* shown on resume, with the held findings */
+			ui_event_list_push(&u->held_events, &c.got.v[i]);
+	} else if (c.got.n > 0)
+		ui_show_arrivals(u, &none, &c.got);
+	if (c.got.n > 0)
+		u->dirty = 1;
+	free(c.got.v);
+	return nbad < 0 ? -1 : 0;
+}
+
 int
 ui_store_open_view(struct ui *u, int64_t since_ms, char **err)
 {
@@ -177,6 +298,13 @@ ui_store_open_view(struct ui *u, int64_t since_ms, char **err)
 		take_findings(u, &got);
 		finding_list_clear(&got);
 		free(got.v);
+	}
+	u->events_seen_ms = -1;
+	if (read_events(u, err) != 0) {
+		/* A store that keeps no events (older schema) still shows its findings. */
+		ui_msg(u, 1, "events not read: %s", *err);
+		free(*err);
+		*err = NULL;
 	}
 	return 0;
 }
@@ -221,8 +349,11 @@ ui_store_poll(struct ui *u)
 		free(err);
 		err = NULL;
 	}
-	if (u->feed != NULL)
-		read_findings(u);
+	if (u->feed != NULL && read_findings(u) == 0 && read_events(u, &err) != 0) {
+		ui_msg(u, 1, "new events not read: %s", err);
+		free(err);
+		err = NULL;
+	}
 	ui_refresh_freezes(u);
 }
 

@@ -97,7 +97,7 @@ ui_event_list_clear(struct ui_event_list *l)
 	l->n = 0;
 }
 
-static void
+void
 ui_event_list_push(struct ui_event_list *l, struct ui_event *e)
 {
 	if (l->n == l->cap) {
@@ -269,6 +269,13 @@ summarize(struct detector *det, const struct event *ev, enum nodrift why, struct
 		add_key(out, detector_seen_key(det, ev));
 		detector_each_instance(det, ev, on_instance, &c);
 	}
+}
+
+void
+replay_summarize(struct detector *det, const struct event *ev, enum nodrift why,
+    struct finding **fv, size_t nf, struct ui_event *out)
+{
+	summarize(det, ev, why, fv, nf, out);
 }
 
 /* ---- the engine's consumer (engine thread) ---- */

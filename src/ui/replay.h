@@ -67,11 +67,17 @@ struct ui_event {
 int ui_event_touches(const struct ui_event *e, const char *key);
 void ui_event_free(struct ui_event *e);         /* frees the contents */
 
+/* The Events view's record of ev and what detection made of it (findings fv: made or
+ * resolved); det NULL: the keys are the findings' alone (the caller adds what it knows). */
+void replay_summarize(struct detector *det, const struct event *ev, enum nodrift why,
+    struct finding **fv, size_t nf, struct ui_event *out);
+
 struct ui_event_list {
 	struct ui_event *v;
 	size_t n, cap;
 };
 void ui_event_list_clear(struct ui_event_list *l);   /* frees every event, keeps v */
+void ui_event_list_push(struct ui_event_list *l, struct ui_event *e);  /* takes e's contents */
 
 /* Files ("-" is standard input): an engine over `det` with a replay-mode files collector, no
  * store (a replay keeps no cursors). The replay borrows `det` (it must outlive replay_free,

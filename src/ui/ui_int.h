@@ -278,6 +278,8 @@ struct ui {
 	 * (feed non-NULL: ui --store without events), and every dashboard their decisions. */
 	struct store_feed *feed;        /* where reading the store's findings is, or NULL */
 	int64_t store_since_ms;         /* resolved findings before this are left out */
+	int64_t events_seen_ms;         /* the store's events read up to this save (-1: none) */
+	struct tf_idset *event_ids;     /* the store's events shown (read again: shown once) */
 	int64_t store_poll_at;          /* monotonic ms of the next look at the store */
 	int store_poll_failed;          /* said once that the store cannot be asked */
 	int64_t store_down_since;       /* wall ms the store became unreachable; 0: it answers */

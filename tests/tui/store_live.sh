@@ -3,7 +3,9 @@
 # `tfdrift scan --store` saved, and within a second of another process's decision
 # (`tfdrift ack`, `tfdrift suppress`, `tfdrift undo`, another dashboard) or new finding
 # (`scan --store` again) every open dashboard shows it: the row's status, who decided (status
-# line, detail), the key bar as it was, the selection where the user left it. At 80x24 and
+# line, detail), the key bar as it was, the selection where the user left it; the events the
+# store keeps fill the Events view, the timeline band and a resource's history, and new ones
+# come as they are saved; an undo says what it undid. At 80x24 and
 # 200x60; then on a PostgreSQL store (tests/pg/pgcluster.sh) when its server is installed.
 . "${TOP_SRCDIR:-.}/tests/lib.sh"
 . "$TOP_SRCDIR/tests/tui/tui.sh"
@@ -26,6 +28,15 @@ recs = json.load(open(sys.argv[1]))["Records"]
 r = next(x for x in recs if x["eventName"] == "DisableKey")
 r["eventID"] = "0f6b1d2e-5a4c-4e3b-9d8f-7a6b5c4d3e2f"
 r["eventTime"] = "2024-05-27T11:30:00Z"
+json.dump({"Records": [r]}, open(sys.argv[2], "w"))
+EOF
+# And a call that failed at 11:40, which makes no finding: only the store's events say so.
+python3 - "$EX/cloudtrail.json" "$T_TMP/failed.json" <<'EOF'
+import json, sys
+recs = json.load(open(sys.argv[1]))["Records"]
+r = next(x for x in recs if x.get("errorCode") and x["eventName"] == "AttachUserPolicy")
+r["eventID"] = "5c2e7f1a-9b3d-4c8e-a6f4-2d1b0e9c8a7f"
+r["eventTime"] = "2024-05-27T11:40:00Z"
 json.dump({"Records": [r]}, open(sys.argv[2], "w"))
 EOF
 
@@ -87,6 +98,27 @@ for size in 80x24 200x60; do
 	t_like "$size: newest first" "$TUI_SCREEN" 'CRIT .*aws_kms_key\.data'
 	KEYBAR=$(printf '%s\n' "$TUI_SCREEN" | tail -n 1)
 	t_like "$size: with the key bar" "$KEYBAR" 'a ack'
+	# The events scan --store kept: the timeline band counts them (its scale is the
+	# busiest bucket's count), the Events view lists them, a resource's history has them.
+	t_like "$size: the timeline counts the store's events" \
+	    "$(printf '%s\n' "$TUI_SCREEN" | sed -n 2p)" '^ +[1-9][0-9]* '
+	tui_keys d$W 2
+	t_screen "$size: the Events view has the store's events" d$W '44 write events' 5
+	t_like "$size: newest first, with what it made" "$TUI_SCREEN" \
+	    '^ 10:48:03 DisableKey +alice@corp.* drift: 1 finding'
+	t_like "$size: a failed call says so" "$TUI_SCREEN" 'AttachUserP.* failed: AccessDen'
+	t_like "$size: the Events view keeps the key bar" "$(printf '%s\n' "$TUI_SCREEN" | tail -n 1)" \
+	    '^Enter open .* q quit$'
+	tui_keys d$W 5 /
+	tui_keys d$W -l 'lambda'
+	tui_keys d$W Enter Enter
+	t_screen "$size: a resource's history has its other events" d$W \
+	    '1 finding \(1 open\); 2 other events that made no finding' 5
+	t_like "$size: the pipeline's update is listed" "$TUI_SCREEN" 'UpdateFunc.* terraform'
+	t_like "$size: and bob's that set what state has" "$TUI_SCREEN" \
+	    '09:39:02 UpdateFunc.* bob .* equal to st'
+	tui_keys d$W Escape 1
+	t_screen "$size: back on the findings" d$W '^ ST SEV' 5
 	# The user moves two rows down: the storage bucket's deletion.
 	tui_keys d$W j j
 	t_screen "$size: the third row is selected" d$W 'deleted +google_storage_bucket\.reports' 5
@@ -134,10 +166,22 @@ for size in 80x24 200x60; do
 	tui_keys d$W g
 	t_screen "$size: g shows it on top" d$W '^ +CRIT 11:30:00 mod +aws_kms_key\.data' 5
 	tui_keys d$W j j j
+	tui_keys d$W 2
+	t_screen "$size: the Events view has the new event" d$W '45 write events' 5
+	t_like "$size: on top" "$TUI_SCREEN" '^ 11:30:00 DisableKey .* drift: 1 finding'
+	# An event that makes no finding, saved by another scan, comes too.
+	t_exit "$size: another scan --store saves a failed call" 2 "$TFDRIFT" scan $STATES \
+	    --events "$T_TMP/failed.json" --store "$DB" -o /dev/null
+	seen_within "$size: it shows in the Events view" d$W '^ 11:40:00 AttachUserP.* failed'
+	t_like "$size: counted" "$TUI_SCREEN" '46 write events'
+	t_like "$size: the key bar is intact" "$(printf '%s\n' "$TUI_SCREEN" | tail -n 1)" \
+	    '^Enter open .* q quit$'
+	tui_keys d$W 1
 
 	# undo, from yet another process: the lambda function is back.
 	t_ok "$size: carol undoes her suppression" env USER=carol "$TFDRIFT" undo --store "$DB" 2
-	seen_within "$size: the dashboard says so" d$W 'carol undid decision 2'
+	seen_within "$size: the dashboard says what she undid" d$W \
+	    "carol undid carol's suppression of resource aws_lambda_function\\.api"
 	t_unlike "$size: nothing suppressed again" "$TUI_SCREEN" '\| supp [1-9]'
 	t_like "$size: the open count has it again" "$TUI_SCREEN" 'med 4'
 	tui_keys d$W q

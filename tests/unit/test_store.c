@@ -2363,6 +2363,85 @@ test_events_seen(void)
 	free(path);
 }
 
+struct feed_ctx {
+	int n;
+	char ids[8][16];
+	char keys[8][32];
+};
+
+static int
+feed_event(void *ctx, const struct event *ev, const char *key)
+{
+	struct feed_ctx *c = ctx;
+
+	if (c->n < 8) {
+		snprintf(c->ids[c->n], sizeof c->ids[0], "%s", ev->id ? ev->id : "");
+		snprintf(c->keys[c->n], sizeof c->keys[0], "%s", key ? key : "");
+	}
+	c->n++;
+	return 0;
+}
+
+/* store_feed_events (a dashboard on a store): the newest of the window first, oldest first
+ * within it, then only what was saved since. */
+static void
+test_feed_events(void)
+{
+	char *path = tpath("feed_events.db"), *err = NULL, nowtxt[32];
+	struct store *st = NULL;
+	struct event ev[4];
+	struct store_seen v[4];
+	struct feed_ctx c;
+	int64_t seen = -1, now = T0 + HOUR;
+	size_t i;
+
+	ok(store_open(path, 0, &st, &err) == 0, "open: %s", err ? err : "");
+	ct_event(&ev[0], "f-1", "2024-05-27T09:00:00Z", "StopInstances", NULL);
+	ct_event(&ev[1], "f-2", "2024-05-27T10:00:00Z", "StartInstances", NULL);
+	ct_event(&ev[2], "f-3", "2024-05-27T10:05:00Z", "ModifyInstanceAttribute", NULL);
+	ct_event(&ev[3], "f-4", "2024-05-27T10:10:00Z", "StopInstances", "Client.UnauthorizedOperation");
+	for (i = 0; i < 4; i++) {
+		v[i].ev = &ev[i];
+		v[i].resource_key = i == 2 ? "aws_instance:i-9" : "aws_instance.web";
+		v[i].record = ev[i].raw;
+	}
+	tf_format_time(now, nowtxt);
+	setenv("TFDRIFT_NOW", nowtxt, 1);
+	ok(store_put_events(st, v, 3, &err) == 0, "three saved: %s", err ? err : "");
+	memset(&c, 0, sizeof c);
+	is_int(store_feed_events(st, &seen, T0 - HOUR / 2, 1, feed_event, &c, &err), 0,
+	    "the first read: %s", err ? err : "");
+	ok(c.n == 1 && strcmp(c.ids[0], "f-3") == 0, "the newest within the limit");
+	is_str(c.keys[0], "aws_instance:i-9", "with the key it was saved with");
+	ok(seen >= now, "the cursor is at the save");
+	seen = -1;
+	memset(&c, 0, sizeof c);
+	is_int(store_feed_events(st, &seen, T0 - HOUR / 2, 10, feed_event, &c, &err), 0,
+	    "again from the start");
+	ok(c.n == 2 && strcmp(c.ids[0], "f-2") == 0 && strcmp(c.ids[1], "f-3") == 0,
+	    "the window leaves out the older one, oldest first");
+	/* Later: only the rows saved since (an hour on: beyond the writers' clock skew). */
+	tf_format_time(now + HOUR, nowtxt);
+	setenv("TFDRIFT_NOW", nowtxt, 1);
+	ok(store_put_events(st, v + 3, 1, &err) == 0, "a fourth saved later");
+	memset(&c, 0, sizeof c);
+	is_int(store_feed_events(st, &seen, T0 - HOUR / 2, 10, feed_event, &c, &err), 0,
+	    "the next read");
+	ok(c.n == 3 && strcmp(c.ids[2], "f-4") == 0, "reads the new one, and those saved "
+	    "within the writers' clock skew of the cursor again (the caller keeps one per id)");
+	memset(&c, 0, sizeof c);
+	is_int(store_feed_events(st, &seen, T0 - HOUR / 2, 10, feed_event, &c, &err), 0,
+	    "and again");
+	ok(c.n == 1 && strcmp(c.ids[0], "f-4") == 0, "now only the newest save: the ones saved "
+	    "an hour before are not read again");
+	unsetenv("TFDRIFT_NOW");
+	store_close(st);
+	for (i = 0; i < 4; i++)
+		event_free(&ev[i]);
+	free(err);
+	free(path);
+}
+
 /* store_changed on SQLite: another connection's commit (PRAGMA data_version), not its own. */
 static void
 test_changed(void)
@@ -2702,6 +2781,7 @@ main(int argc, char **argv)
 		test_scope_values();
 		test_freezes();
 		test_apply_resolved();
+		test_feed_events();
 		test_pg();
 		return done_testing();
 	}
@@ -2716,6 +2796,7 @@ main(int argc, char **argv)
 	test_schema();
 	test_prefs();
 	test_events_seen();
+	test_feed_events();
 	test_upsert();
 	test_resolutions();
 	test_triage();
