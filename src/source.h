@@ -12,6 +12,7 @@
 #ifndef TFDRIFT_SOURCE_H
 #define TFDRIFT_SOURCE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "event.h"
@@ -59,5 +60,38 @@ struct token_source {
 	int (*get)(void *ctx, char **token, char **err);
 	void *ctx;
 };
+
+/* Events per second over the last minute, in one-second buckets (a source's status). Zeroed
+ * (memset) is empty; one collector thread counts, reading is on the same thread. */
+struct source_rate {
+	uint64_t n[60];
+	int64_t sec[60];
+};
+
+static inline void
+source_rate_count(struct source_rate *r, int64_t now_ms)
+{
+	int64_t sec = now_ms / 1000;
+	size_t i = (size_t)(sec % 60);
+
+	if (r->sec[i] != sec) {
+		r->sec[i] = sec;
+		r->n[i] = 0;
+	}
+	r->n[i]++;
+}
+
+static inline double
+source_rate_per_s(const struct source_rate *r, int64_t now_ms)
+{
+	int64_t sec = now_ms / 1000;
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < 60; i++)
+		if (r->sec[i] > sec - 60)
+			n += r->n[i];
+	return (double)n / 60.0;
+}
 
 #endif

@@ -41,8 +41,7 @@ struct gl_poller {
 	struct gl_stats st;
 	int64_t last_poll_wall, newest_event_ms;
 	char *last_error;
-	uint64_t rate_bucket[60];
-	int64_t rate_sec[60];
+	struct source_rate rate;        /* events per second over the last minute */
 };
 
 static int64_t
@@ -307,18 +306,13 @@ static void
 report(struct gl_poller *p)
 {
 	struct source_status st;
-	int64_t now = tf_now_ms(), sec = now / 1000;
-	uint64_t n = 0;
-	size_t i;
+	int64_t now = tf_now_ms();
 
 	memset(&st, 0, sizeof st);
 	st.name = p->name;
 	st.last_poll_ms = p->last_poll_wall;
 	st.lag_ms = p->newest_event_ms ? now - p->newest_event_ms : -1;
-	for (i = 0; i < 60; i++)
-		if (p->rate_sec[i] > sec - 60)
-			n += p->rate_bucket[i];
-	st.events_per_s = n / 60.0;
+	st.events_per_s = source_rate_per_s(&p->rate, now);
 	st.events = p->st.events;
 	st.requests = p->st.requests;
 	st.errors = p->st.errors;
@@ -701,19 +695,6 @@ fetch_page(struct gl_poller *p, const char *body, json_object **page, char **err
 	return -1;
 }
 
-static void
-count_rate(struct gl_poller *p)
-{
-	int64_t sec = tf_now_ms() / 1000;
-	size_t i = (size_t)(sec % 60);
-
-	if (p->rate_sec[i] != sec) {
-		p->rate_sec[i] = sec;
-		p->rate_bucket[i] = 0;
-	}
-	p->rate_bucket[i]++;
-}
-
 /* Hand one entry over. 0, 1 stop. */
 static int
 handle_entry(struct gl_poller *p, json_object *e)
@@ -754,7 +735,7 @@ handle_entry(struct gl_poller *p, json_object *e)
 		if (p->sink.event(p->sink.ctx, ev) != 0)
 			return 1;
 		p->st.events++;
-		count_rate(p);
+		source_rate_count(&p->rate, tf_now_ms());
 		if (t > p->newest_event_ms)
 			p->newest_event_ms = t;
 	}

@@ -26,8 +26,7 @@ struct ps_consumer {
 	struct ps_stats st;
 	int64_t last_poll_wall, newest_event_ms;
 	char *last_error;
-	uint64_t rate_bucket[60];
-	int64_t rate_sec[60];
+	struct source_rate rate;        /* events per second over the last minute */
 	/* The ids of the last entries stored (the shared bounded set, idset.h: the oldest go
 	 * first), kept in the cursor: a batch stored but not acknowledged before a crash comes
 	 * again, and is acknowledged without being handed over twice. */
@@ -225,18 +224,13 @@ static void
 report(struct ps_consumer *c, const struct source_sink *k)
 {
 	struct source_status st;
-	int64_t now = tf_now_ms(), sec = now / 1000;
-	uint64_t n = 0;
-	size_t i;
+	int64_t now = tf_now_ms();
 
 	memset(&st, 0, sizeof st);
 	st.name = c->name;
 	st.last_poll_ms = c->last_poll_wall;
 	st.lag_ms = c->newest_event_ms ? now - c->newest_event_ms : -1;
-	for (i = 0; i < 60; i++)
-		if (c->rate_sec[i] > sec - 60)
-			n += c->rate_bucket[i];
-	st.events_per_s = n / 60.0;
+	st.events_per_s = source_rate_per_s(&c->rate, now);
 	st.events = c->st.events;
 	st.requests = c->st.requests;
 	st.errors = c->st.errors;
@@ -244,19 +238,6 @@ report(struct ps_consumer *c, const struct source_sink *k)
 	st.last_error = c->last_error;
 	st.backfill = -1;
 	k->status(k->ctx, &st);
-}
-
-static void
-count_rate(struct ps_consumer *c)
-{
-	int64_t sec = tf_now_ms() / 1000;
-	size_t i = (size_t)(sec % 60);
-
-	if (c->rate_sec[i] != sec) {
-		c->rate_sec[i] = sec;
-		c->rate_bucket[i] = 0;
-	}
-	c->rate_bucket[i]++;
 }
 
 int
@@ -734,7 +715,7 @@ ps_poll_once(struct ps_consumer *c, const struct source_sink *k, int immediate, 
 				return 2;       /* stopping: not acknowledged, redelivered */
 			}
 			c->st.events++;
-			count_rate(c);
+			source_rate_count(&c->rate, tf_now_ms());
 			if (t > newest)
 				newest = t;
 		}
