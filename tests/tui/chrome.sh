@@ -419,7 +419,7 @@ t_like "but one in a private directory of its own" "$DEMO_DIR" "^$T_TMP/tmp/tfdr
 t_ok "holding the demo's store" test -s "$DEMO_DIR/demo.db"
 tui_keys ds 4 G
 t_screen "Sources names the demo's private store" ds \
-    "^   $DEMO_DIR/demo\\.db \\(the demo's own, removed when it ends; --store PATH keeps one\\)"
+    "^   $DEMO_DIR/demo\\.db \\(the demo's own, removed when it ends; --store STORE keeps one\\)"
 tui_keys ds 1 e
 EXPORTS="$T_TMP/data/tfdrift/exports"
 t_screen "e without --export-dir writes under \$XDG_DATA_HOME, and says where in full" ds \
