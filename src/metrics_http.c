@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <microhttpd.h>
 
+#include "compat.h"
 #include "metrics_http.h"
 #include "text.h"
 #include "util.h"
@@ -140,7 +141,7 @@ listen_on(const char *addr, const char *host, unsigned port, int *family, char *
 		return tf_err(err, "--metrics %s: %s: %s", addr, host != NULL ? host : "*",
 		    gai_strerror(rc));
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol)) < 0) {
+		if ((fd = compat_socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol, 0)) < 0) {
 			e = errno;
 			continue;
 		}

@@ -13,6 +13,9 @@
 #include "util.h"
 
 #ifdef HAVE_SYSTEMD
+static void send_va(const char *prefix, int clean, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 send_va(const char *prefix, int clean, const char *fmt, va_list ap)
 {
