@@ -2,7 +2,7 @@
  * (v4 fast path) and tfstate_parse_tree (one json-c tree) and traps when they disagree, then
  * pokes the lookups callers use.  Build:
  *   clang -fsanitize=fuzzer,address,undefined -I. -Isrc $(pkg-config --cflags json-c) \
- *     -DPKGDATADIR='"/tmp"' -DABS_TOP_SRCDIR='"."' src/util.c src/tfstate.c \
+ *     -DPKGDATADIR='"/tmp"' -DABS_TOP_SRCDIR='"."' src/util.c src/tfstate*.c \
  *     tests/fuzz/fuzz_tfstate.c $(pkg-config --libs json-c zlib libcrypto) -o fuzz_tfstate */
 #include "config.h"
 
