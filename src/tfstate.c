@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jscan.h"
 #include "tfstate.h"
 #include "tfstate_int.h"
 #include "util.h"
@@ -758,22 +759,6 @@ parse_v4(struct pctx *p, json_object *root, char **err)
 
 /* ---- entry points ---- */
 
-static void
-pos_of(const char *buf, size_t off, size_t *line, size_t *col)
-{
-	size_t i, l = 1, c = 1;
-
-	for (i = 0; i < off; i++) {
-		if (buf[i] == '\n') {
-			l++;
-			c = 1;
-		} else
-			c++;
-	}
-	*line = l;
-	*col = c;
-}
-
 json_object *
 tfstate_parse_json(const char *buf, size_t len, const char *source, char **err)
 {
@@ -809,12 +794,12 @@ tfstate_parse_json(const char *buf, size_t len, const char *source, char **err)
 		if (end < len) {
 			json_object_put(obj);
 			obj = NULL;
-			pos_of(buf, end, &line, &col);
+			jscan_pos(buf, end, &line, &col);
 			tf_err_at(err, source, line, col, "invalid JSON: %s", buf[end] == '\0' ? "NUL byte in the document" :
 			    "unexpected data after the document");
 		}
 	} else {
-		pos_of(buf, end, &line, &col);
+		jscan_pos(buf, end, &line, &col);
 		tf_err_at(err, source, line, col, "invalid JSON: %s", jerr == json_tokener_success ? "null document" : json_tokener_error_desc(jerr));
 	}
 	json_tokener_free(tok);

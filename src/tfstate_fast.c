@@ -4,7 +4,8 @@
  * that skeleton itself and hands every value it keeps or must check to json_tokener
  * (strict, over the exact span), so the only trees built are the ones kept.  It never
  * accepts what the whole-document path rejects: on anything unexpected, and on every
- * error, it gives up and the whole-document path runs and words the message. */
+ * error, it gives up and the whole-document path runs and words the message.  The walk is
+ * jscan's (strict: what it rejects, json-c may still take, so that too means "give up"). */
 #include "config.h"
 
 #include <limits.h>
@@ -12,99 +13,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jscan.h"
 #include "tfstate_int.h"
 #include "util.h"
 
 #define SUB_DEPTH	(JSON_MAX_DEPTH - 8)	/* sub-values sit at most 6 levels down */
 
+/* The cursor (first, so a struct jscan * the walkers hand back is the struct scan) and the
+ * tokenizer for the values kept. */
 struct scan {
-	const char *b;
-	size_t n, i;
+	struct jscan js;
 	json_tokener *tok;
 };
 
-static int
-sc_isws(char c)
+static struct scan *
+sc_of(struct jscan *js)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-static void
-sc_ws(struct scan *s)
-{
-	while (s->i < s->n && sc_isws(s->b[s->i]))
-		s->i++;
-}
-
-/* The end of the string whose opening quote is at i, just past its closing quote; 0 when it
- * is unterminated or holds a NUL (json_tokener stops there). */
-static size_t
-sc_string_end(const char *b, size_t n, size_t i)
-{
-	const char *q;
-	size_t j, bs;
-
-	for (i++;;) {
-		q = memchr(b + i, '"', n - i);
-		if (q == NULL)
-			return 0;
-		j = (size_t)(q - b);
-		if (memchr(b + i, '\0', j - i) != NULL)
-			return 0;
-		for (bs = 0; j - bs > i && b[j - bs - 1] == '\\'; bs++)
-			;
-		if (bs % 2 == 0)
-			return j + 1;
-		i = j + 1;	/* an escaped quote */
-	}
-}
-
-/* The span of the value at s->i: strings and nesting are followed, nothing is checked. */
-static int
-sc_skip(struct scan *s, size_t *a, size_t *e)
-{
-	const char *b = s->b;
-	size_t i = s->i, n = s->n, depth = 0;
-	unsigned char c;
-
-	if (i >= n)
-		return -1;
-	*a = i;
-	c = (unsigned char)b[i];
-	if (c == '"') {
-		if ((i = sc_string_end(b, n, i)) == 0)
-			return -1;
-	} else if (c == '{' || c == '[') {
-		for (; i < n; i++) {
-			c = (unsigned char)b[i];
-			if (c > ']' && c != '{' && c != '}')	/* most bytes: letters, digits */
-				continue;
-			if (c == '"') {
-				if ((i = sc_string_end(b, n, i)) == 0)
-					return -1;
-				i--;
-			} else if (c == '{' || c == '[')
-				depth++;
-			else if (c == '}' || c == ']') {
-				if (--depth == 0) {
-					i++;
-					break;
-				}
-			} else if (c == '\0')
-				return -1;
-		}
-		if (depth > 0)
-			return -1;
-	} else {
-		while (i < n && b[i] != ',' && b[i] != '}' && b[i] != ']' && !sc_isws(b[i]) &&
-		    b[i] != '\0')
-			i++;
-		if (i == *a)
-			return -1;
-	}
-	*e = i;
-	s->i = i;
-	return 0;
+	return (struct scan *)(void *)js;
 }
 
 /* json_tokener over exactly [a, e); *out is NULL for a JSON null. */
@@ -118,7 +43,7 @@ sc_parse(struct scan *s, size_t a, size_t e, json_object **out)
 	if (e - a > INT_MAX)
 		return -1;
 	json_tokener_reset(s->tok);
-	o = json_tokener_parse_ex(s->tok, s->b + a, (int)(e - a));
+	o = json_tokener_parse_ex(s->tok, s->js.b + a, (int)(e - a));
 	jerr = json_tokener_get_error(s->tok);
 	if (jerr == json_tokener_continue) {
 		o = json_tokener_parse_ex(s->tok, "", 1);
@@ -173,9 +98,9 @@ sc_value(struct scan *s, json_object **out)
 	const char *v;
 
 	*out = NULL;
-	if (sc_skip(s, &a, &e) != 0)
+	if (jscan_skip(&s->js, &a, &e) != 0)
 		return -1;
-	v = s->b + a;
+	v = s->js.b + a;
 	switch (e - a > INT_MAX ? SIMPLE_NO : sc_simple(v, e - a)) {
 	case SIMPLE_STR:
 		*out = json_object_new_string_len(v + 1, (int)(e - a - 2));
@@ -201,130 +126,6 @@ sc_value(struct scan *s, json_object **out)
 	}
 }
 
-/* Takes the value at s->i, only to check it. */
-static int
-sc_check(struct scan *s)
-{
-	size_t a, e;
-	json_object *o;
-
-	if (sc_skip(s, &a, &e) != 0)
-		return -1;
-	if (sc_simple(s->b + a, e - a) != SIMPLE_NO)
-		return 0;
-	if (sc_parse(s, a, e, &o) != 0)
-		return -1;
-	json_object_put(o);
-	return 0;
-}
-
-/* Each callback takes (consumes) the value at s->i. */
-typedef int (*sc_field_fn)(struct scan *, const char *, void *);
-typedef int (*sc_elem_fn)(struct scan *, size_t, void *);
-
-static int
-sc_peek(struct scan *s, char c)
-{
-	return s->i < s->n && s->b[s->i] == c;
-}
-
-/* Calls fn(key) for each member of the object at s->i. */
-static int
-sc_object(struct scan *s, sc_field_fn fn, void *arg)
-{
-	size_t ka, ke, j;
-	json_object *ko;
-	const char *k;
-	char *kc, kbuf[64];	/* longer keys go to the heap */
-	int r;
-
-	sc_ws(s);
-	if (!sc_peek(s, '{'))
-		return -1;
-	s->i++;
-	sc_ws(s);
-	if (sc_peek(s, '}')) {
-		s->i++;
-		return 0;
-	}
-	for (;;) {
-		sc_ws(s);
-		if (!sc_peek(s, '"') || sc_skip(s, &ka, &ke) != 0)
-			return -1;
-		ko = NULL;
-		kc = NULL;
-		for (j = ka + 1; j < ke - 1; j++)
-			if (s->b[j] == '\\' || (unsigned char)s->b[j] < 0x20)
-				break;
-		if (j == ke - 1 && ke - ka - 2 < sizeof kbuf) {
-			memcpy(kbuf, s->b + ka + 1, ke - ka - 2);
-			kbuf[ke - ka - 2] = '\0';
-			k = kbuf;
-		} else if (j == ke - 1) {
-			k = kc = xstrndup(s->b + ka + 1, ke - ka - 2);
-		} else {
-			if (sc_parse(s, ka, ke, &ko) != 0 || !json_object_is_type(ko, json_type_string)) {
-				json_object_put(ko);
-				return -1;
-			}
-			k = json_object_get_string(ko);
-		}
-		sc_ws(s);
-		r = -1;
-		if (sc_peek(s, ':')) {
-			s->i++;
-			sc_ws(s);
-			r = fn(s, k, arg);
-		}
-		free(kc);
-		json_object_put(ko);
-		if (r != 0)
-			return -1;
-		sc_ws(s);
-		if (sc_peek(s, ',')) {
-			s->i++;
-			continue;
-		}
-		if (sc_peek(s, '}')) {
-			s->i++;
-			return 0;
-		}
-		return -1;
-	}
-}
-
-/* Calls fn(index) for each element of the array at s->i. */
-static int
-sc_array(struct scan *s, sc_elem_fn fn, void *arg)
-{
-	size_t idx = 0;
-
-	sc_ws(s);
-	if (!sc_peek(s, '['))
-		return -1;
-	s->i++;
-	sc_ws(s);
-	if (sc_peek(s, ']')) {
-		s->i++;
-		return 0;
-	}
-	for (;;) {
-		sc_ws(s);
-		if (fn(s, idx++, arg) != 0)
-			return -1;
-		sc_ws(s);
-		if (sc_peek(s, ',')) {
-			s->i++;
-			continue;
-		}
-		if (sc_peek(s, ']')) {
-			s->i++;
-			return 0;
-		}
-		return -1;
-	}
-}
-
 /* Stores a wanted member's value (a repeated member gives up: only the last would count). */
 static int
 sc_keep(struct scan *s, json_object **slot, int *seen)
@@ -336,9 +137,16 @@ sc_keep(struct scan *s, json_object **slot, int *seen)
 }
 
 static int
-sc_is_null(struct scan *s)
+sc_is_null(struct jscan *js)
 {
-	return s->n - s->i >= 4 && memcmp(s->b + s->i, "null", 4) == 0;
+	return jscan_peek(js) == JSCAN_NULL;
+}
+
+/* A key json-c would read differently: with a NUL (\u0000), it cuts the key there. */
+static int
+key_has_nul(const char *k, size_t kl)
+{
+	return strlen(k) != kl;
 }
 
 struct fast_inst {
@@ -350,7 +158,7 @@ struct fast_inst {
 };
 
 static int
-fast_inst_field(struct scan *s, const char *k, void *arg)
+fast_inst_field(struct jscan *js, const char *k, size_t kl, void *arg)
 {
 	static const char *const keys[] = {
 		"index_key", "status", "deposed", "attributes", "attributes_flat",
@@ -364,18 +172,20 @@ fast_inst_field(struct scan *s, const char *k, void *arg)
 	};
 	size_t i;
 
+	if (key_has_nul(k, kl))
+		return -1;
 	for (i = 0; i < TF_ARRLEN(keys); i++) {
 		if (strcmp(k, keys[i]) != 0)
 			continue;
 		if (i == 6)
 			f->has_dependencies = 1;
-		return sc_keep(s, slot[i], &fi->seen[i]);
+		return sc_keep(sc_of(js), slot[i], &fi->seen[i]);
 	}
-	return sc_check(s);
+	return jscan_skip(js, NULL, NULL);
 }
 
 static int
-fast_inst(struct scan *s, size_t ii, void *arg)
+fast_inst(struct jscan *js, size_t ii, void *arg)
 {
 	struct fast_inst *fi = arg;
 	struct v4inst *f = &fi->f;
@@ -383,7 +193,7 @@ fast_inst(struct scan *s, size_t ii, void *arg)
 
 	memset(f, 0, sizeof *f);
 	memset(fi->seen, 0, sizeof fi->seen);
-	r = sc_object(s, fast_inst_field, fi);
+	r = jscan_object(js, fast_inst_field, fi);
 	if (r == 0)
 		r = tfs_v4_instance(fi->p, fi->ri, ii, f, fi->module, fi->type, fi->name, NULL);
 	json_object_put(f->index_key);
@@ -404,10 +214,13 @@ struct fast_res {
 };
 
 static int
-fast_res_field(struct scan *s, const char *k, void *arg)
+fast_res_field(struct jscan *js, const char *k, size_t kl, void *arg)
 {
 	struct fast_res *fr = arg;
+	struct scan *s = sc_of(js);
 
+	if (key_has_nul(k, kl))
+		return -1;
 	if (strcmp(k, "type") == 0)
 		return sc_keep(s, &fr->type, &fr->seen[0]);
 	if (strcmp(k, "name") == 0)
@@ -421,24 +234,24 @@ fast_res_field(struct scan *s, const char *k, void *arg)
 		if (fr->seen[4])
 			return -1;
 		fr->seen[4] = 1;
-		return sc_skip(s, &fr->ia, &fr->ie);
+		return jscan_skip(js, &fr->ia, &fr->ie);
 	}
-	return sc_check(s);
+	return jscan_skip(js, NULL, NULL);
 }
 
 static int
-fast_res(struct scan *s, size_t ri, void *arg)
+fast_res(struct jscan *js, size_t ri, void *arg)
 {
 	struct pctx *p = arg;
+	struct scan *s = sc_of(js), sub;
 	struct fast_res fr;
 	struct fast_inst fi;
-	struct scan sub;
 	json_object *insts = NULL;
 	const char *type, *name, *module, *mode;
-	int r = -1;
+	int r = -1, d = js->depth + 1;	/* the depth of the members' values */
 
 	memset(&fr, 0, sizeof fr);
-	if (sc_object(s, fast_res_field, &fr) != 0)
+	if (jscan_object(js, fast_res_field, &fr) != 0)
 		goto out;
 	type = tfs_str_or_null(fr.type);
 	name = tfs_str_or_null(fr.name);
@@ -446,14 +259,17 @@ fast_res(struct scan *s, size_t ri, void *arg)
 		goto out;
 	module = tfs_str_or_null(fr.module);
 	mode = tfs_str_or_null(fr.mode);
-	sub = *s;
-	sub.i = fr.ia;
-	sub.n = fr.ie;
-	if (!fr.seen[4] || (fr.ie - fr.ia == 4 && sc_is_null(&sub))) {
+	if (!fr.seen[4]) {
 		r = 0;
 		goto out;
 	}
-	if (!sc_peek(&sub, '['))
+	sub.tok = s->tok;
+	jscan_sub(&sub.js, js, fr.ia, fr.ie, d);
+	if (sc_is_null(&sub.js)) {
+		r = 0;
+		goto out;
+	}
+	if (jscan_peek(&sub.js) != JSCAN_ARRAY)
 		goto out;
 	if (mode != NULL && strcmp(mode, "data") == 0) {
 		if (sc_parse(s, fr.ia, fr.ie, &insts) == 0) {
@@ -469,7 +285,7 @@ fast_res(struct scan *s, size_t ri, void *arg)
 	fi.module = module ? module : "";
 	fi.type = type;
 	fi.name = name;
-	r = sc_array(&sub, fast_inst, &fi) == 0 && sub.i == fr.ie ? 0 : -1;
+	r = jscan_array(&sub.js, fast_inst, &fi) == 0 && jscan_at_end(&sub.js) ? 0 : -1;
 out:
 	json_object_put(insts);
 	json_object_put(fr.type);
@@ -488,7 +304,7 @@ struct fast_root {
 };
 
 static int
-fast_root_field(struct scan *s, const char *k, void *arg)
+fast_root_field(struct jscan *js, const char *k, size_t kl, void *arg)
 {
 	static const char *const keys[] = {
 		"version", "terraform_version", "serial", "lineage", "resources",
@@ -499,26 +315,28 @@ fast_root_field(struct scan *s, const char *k, void *arg)
 	size_t i;
 	int r;
 
+	if (key_has_nul(k, kl))
+		return -1;
 	if (strcmp(k, "encryption_version") == 0 || strcmp(k, "encrypted_data") == 0)
 		return -1;
 	for (i = 0; i < TF_ARRLEN(keys); i++)
 		if (strcmp(k, keys[i]) == 0)
 			break;
 	if (i == TF_ARRLEN(keys))
-		return sc_check(s);
+		return jscan_skip(js, NULL, NULL);
 	if (fr->seen[i])
 		return -1;
 	fr->seen[i] = 1;
 	if (i == 4) {
 		if (!fr->v4) {
 			fr->deferred = 1;
-			return sc_skip(s, &fr->ra, &fr->re);
+			return jscan_skip(js, &fr->ra, &fr->re);
 		}
-		if (sc_is_null(s))
-			return sc_check(s);
-		return sc_array(s, fast_res, fr->p);
+		if (sc_is_null(js))
+			return jscan_skip(js, NULL, NULL);
+		return jscan_array(js, fast_res, fr->p);
 	}
-	if (sc_value(s, &v) != 0)
+	if (sc_value(sc_of(js), &v) != 0)
 		return -1;
 	r = 0;
 	switch (i) {
@@ -542,7 +360,6 @@ fast_root_field(struct scan *s, const char *k, void *arg)
 	return r;
 }
 
-/* The v4 fast path: 0 with *out set, or -1 to fall back to the whole-document path. */
 int
 tfs_fast_v4(const char *buf, size_t len, const char *source, const struct tfstate_keep *keep,
     struct tf_state **out)
@@ -552,29 +369,26 @@ tfs_fast_v4(const char *buf, size_t len, const char *source, const struct tfstat
 	struct pctx p;
 	int r = -1;
 
-	memset(&s, 0, sizeof s);
 	memset(&fr, 0, sizeof fr);
 	memset(&p, 0, sizeof p);
 	p.keep = keep;
-	s.b = buf;
-	s.n = len;
+	jscan_init(&s.js, buf, len);
+	s.js.max_depth = SUB_DEPTH;
 	if ((s.tok = json_tokener_new_ex(SUB_DEPTH)) == NULL)
 		return -1;
 	json_tokener_set_flags(s.tok, JSON_TOKENER_STRICT);
 	p.source = source;
 	p.st = tfs_state_new(source, 4);
 	fr.p = &p;
-	if (sc_object(&s, fast_root_field, &fr) != 0 || !fr.v4)
+	if (jscan_object(&s.js, fast_root_field, &fr) != 0 || !fr.v4)
 		goto out;
-	sc_ws(&s);
-	if (s.i != len)
+	if (!jscan_at_end(&s.js))
 		goto out;
 	if (fr.deferred) {		/* resources came before version */
-		sub = s;
-		sub.i = fr.ra;
-		sub.n = fr.re;
-		if (sc_is_null(&sub) ? sc_check(&sub) != 0 :
-		    sc_array(&sub, fast_res, &p) != 0 || sub.i != fr.re)
+		sub.tok = s.tok;
+		jscan_sub(&sub.js, &s.js, fr.ra, fr.re, 1);
+		if (sc_is_null(&sub.js) ? jscan_skip(&sub.js, NULL, NULL) != 0 :
+		    jscan_array(&sub.js, fast_res, &p) != 0 || !jscan_at_end(&sub.js))
 			goto out;
 	}
 	*out = tfs_pctx_finish(&p);
