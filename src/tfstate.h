@@ -80,6 +80,16 @@ int tfstate_is_sensitive(const struct tf_instance *in, const char *path);
 json_object *tfstate_attr(const struct tf_instance *in, const char *path);
 /* All attributes (borrowed, cached as above). */
 json_object *tfstate_attrs(const struct tf_instance *in);
+/* The string at an attribute path, as tfstate_attr reads it, into *out (NUL-terminated;
+ * out->len counts a \u0000 too): 1, or 0 when it is absent or not a string. Without a
+ * cached tree a top-level name is read off the text and nothing is cached (an index build
+ * reads a few names of every instance). */
+struct strbuf;
+int tfstate_attr_str(const struct tf_instance *in, const char *path, struct strbuf *out);
+/* The same for n paths at once (one pass over the text): found[i] says whether out[i] holds
+ * the string at paths[i]; a NULL path is left out. */
+void tfstate_attr_strs(const struct tf_instance *in, const char *const *paths, size_t n,
+    struct strbuf *out, int *found);
 /* Drop the cached tree again (only while no other thread can read the instance, e.g. while
  * building an index); the text stays, so the next read parses it anew. */
 void tfstate_attrs_drop(struct tf_instance *in);
