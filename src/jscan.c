@@ -48,17 +48,25 @@ jscan_sub(struct jscan *sub, const struct jscan *s, size_t a, size_t e, int d)
 	sub->err_at = 0;
 }
 
+static inline void
+skip_ws(struct jscan *s)
+{
+	if (s->i < s->n && (unsigned char)s->b[s->i] > ' ')	/* most often */
+		return;
+	while (s->i < s->n && is_ws(s->b[s->i]))
+		s->i++;
+}
+
 void
 jscan_ws(struct jscan *s)
 {
-	while (s->i < s->n && is_ws(s->b[s->i]))
-		s->i++;
+	skip_ws(s);
 }
 
 int
 jscan_at_end(struct jscan *s)
 {
-	jscan_ws(s);
+	skip_ws(s);
 	return s->i >= s->n;
 }
 
@@ -84,7 +92,7 @@ jscan_peek(struct jscan *s)
 {
 	char c;
 
-	jscan_ws(s);
+	skip_ws(s);
 	if (s->i >= s->n)
 		return JSCAN_NONE;
 	c = s->b[s->i];
@@ -206,7 +214,7 @@ jscan_string(struct jscan *s, struct jscan_str *out)
 {
 	size_t j;
 
-	jscan_ws(s);
+	skip_ws(s);
 	if (s->i >= s->n || s->b[s->i] != '"')
 		return jscan_fail(s, "expected a string");
 	if ((j = jscan_string_end(s->b, s->n, s->i, &out->esc)) == 0)
@@ -259,7 +267,7 @@ jscan_int64(struct jscan *s, int64_t *v)
 {
 	size_t a, e, at;
 
-	jscan_ws(s);
+	skip_ws(s);
 	at = s->i;
 	if (jscan_number(s, &a, &e) != 0)
 		return -1;
@@ -274,7 +282,7 @@ jscan_uint64(struct jscan *s, uint64_t *v)
 	size_t a, e, i;
 	uint64_t x = 0;
 
-	jscan_ws(s);
+	skip_ws(s);
 	if (jscan_number(s, &a, &e) != 0)
 		return -1;
 	for (i = a; i < e; i++) {
@@ -432,7 +440,7 @@ jscan_skip(struct jscan *s, size_t *a, size_t *e)
 
 	if (lim > JSCAN_MAX_DEPTH)
 		lim = JSCAN_MAX_DEPTH;
-	jscan_ws(s);
+	skip_ws(s);
 	start = i = s->i;
 	for (;;) {
 		while (i < n && is_ws(b[i]))
@@ -510,7 +518,7 @@ done:
 static int
 open_container(struct jscan *s, struct jscan_it *it, char c, const char *what)
 {
-	jscan_ws(s);
+	skip_ws(s);
 	if (s->i >= s->n || s->b[s->i] != c)
 		return jscan_fail(s, what);
 	if (s->depth >= s->max_depth)
@@ -526,7 +534,7 @@ open_container(struct jscan *s, struct jscan_it *it, char c, const char *what)
 static int
 next_item(struct jscan *s, struct jscan_it *it, char close)
 {
-	jscan_ws(s);
+	skip_ws(s);
 	if (s->i >= s->n)
 		return jscan_fail(s, "unexpected end of data");
 	if (s->b[s->i] == close) {
@@ -539,7 +547,7 @@ next_item(struct jscan *s, struct jscan_it *it, char close)
 			return jscan_fail(s, close == '}' ? "expected ',' or '}'" :
 			    "expected ',' or ']'");
 		s->i++;
-		jscan_ws(s);
+		skip_ws(s);
 	}
 	it->n++;
 	return 1;
@@ -560,11 +568,11 @@ jscan_object_next(struct jscan *s, struct jscan_it *it, struct jscan_str *key)
 		return r;
 	if (jscan_string(s, key) != 0)
 		return -1;
-	jscan_ws(s);
+	skip_ws(s);
 	if (s->i >= s->n || s->b[s->i] != ':')
 		return jscan_fail(s, "expected ':'");
 	s->i++;
-	jscan_ws(s);
+	skip_ws(s);
 	return 1;
 }
 

@@ -484,7 +484,7 @@ attr_str_member(struct jscan *s, const char *k, size_t kl, void *arg)
 
 	for (i = 0; i < w->n; i++) {
 		/* As json-c keys, which end at a NUL; the last one counts, as in its tree. */
-		if (w->names[i] == NULL || strcmp(k, w->names[i]) != 0 ||
+		if (w->names[i] == NULL || k[0] != w->names[i][0] || strcmp(k, w->names[i]) != 0 ||
 		    !attr_str_simple(w->names[i]))
 			continue;
 		if (str == -1) {
@@ -555,6 +555,44 @@ tfstate_attr_str(const struct tf_instance *in, const char *path, struct strbuf *
 
 /* ---- instances ---- */
 
+void
+tfs_add_int(struct strbuf *sb, long long v)
+{
+	char buf[24], *e = buf + sizeof buf, *p = e;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	sb_add(sb, p, (size_t)(e - p));
+}
+
+/* [module.]type.name[[key]], without printf: this runs for every instance. */
+static char *
+inst_address(const struct tf_instance *in)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	sb_grow(&sb, strlen(in->module) + strlen(in->type) + strlen(in->name) +
+	    (in->index_key ? strlen(in->index_key) : 0) + 4);
+	if (*in->module != '\0') {
+		sb_adds(&sb, in->module);
+		sb_addc(&sb, '.');
+	}
+	sb_adds(&sb, in->type);
+	sb_addc(&sb, '.');
+	sb_adds(&sb, in->name);
+	if (in->index_key != NULL) {
+		sb_addc(&sb, '[');
+		sb_adds(&sb, in->index_key);
+		sb_addc(&sb, ']');
+	}
+	return sb_detach(&sb);
+}
+
 struct pinst *
 tfs_new_pinst(struct pctx *p, size_t group, const char *module, const char *type,
     const char *name, enum keykind kk, long long ki, const char *ks)
@@ -583,29 +621,23 @@ tfs_new_pinst(struct pctx *p, size_t group, const char *module, const char *type
 	in->provider = provider_of(type);
 	sb_init(&sb);
 	if (kk == KEY_INT) {
-		sb_addf(&sb, "%lld", ki);
+		tfs_add_int(&sb, ki);
 		in->index_key = sb_detach(&sb);
 	} else if (kk == KEY_STR) {
 		quote_key(&sb, ks);
 		in->index_key = sb_detach(&sb);
 	}
-	/* [module.]type.name[[key]], without printf: this runs for every instance. */
-	sb_grow(&sb, strlen(module) + strlen(type) + strlen(name) +
-	    (in->index_key ? strlen(in->index_key) : 0) + 4);
-	if (*module != '\0') {
-		sb_adds(&sb, module);
-		sb_addc(&sb, '.');
-	}
-	sb_adds(&sb, type);
-	sb_addc(&sb, '.');
-	sb_adds(&sb, name);
-	if (in->index_key != NULL) {
-		sb_addc(&sb, '[');
-		sb_adds(&sb, in->index_key);
-		sb_addc(&sb, ']');
-	}
-	in->address = sb_detach(&sb);
+	in->address = inst_address(in);
 	return pi;
+}
+
+void
+tfs_pinst_set_module(struct pinst *pi, const char *module)
+{
+	free(pi->in.module);
+	free(pi->in.address);
+	pi->in.module = xstrdup(module);
+	pi->in.address = inst_address(&pi->in);
 }
 
 static void

@@ -56,7 +56,8 @@ json_object *tfstate_parse_json(const char *buf, size_t len, const char *source,
 /* Which attributes to keep in memory (a 100,000-resource state is mostly attributes nothing
  * compares): fn(ctx, type, top-level attribute name) returns 1 to keep it. id, arn and
  * self_link are always kept, and sensitive paths are recorded before anything is dropped.
- * A NULL filter keeps everything. */
+ * A NULL filter keeps everything. fn must answer the same for the same (type, attr): it may
+ * be asked once per pair. */
 struct tfstate_keep {
 	int (*fn)(void *ctx, const char *type, const char *attr);
 	void *ctx;

@@ -179,9 +179,19 @@ key_has_nul(const char *k, size_t kl)
  * their order, could differ).  Duplicates of scalars are harmless: the text keeps them all
  * and json-c, reading it back, keeps the same last one. */
 
+/* What the keep filter said about an attribute name of kc_type. */
+struct keepc {
+	uint64_t h;
+	char *name;
+	int keep;
+};
+
 struct rawwalk {
 	const char *type;
 	const struct tfstate_keep *keep;
+	char *kc_type;		/* the type kc[] is about (the filter is asked once per name) */
+	struct keepc *kc;
+	size_t nkc, capkc;
 	struct strbuf path;	/* the dotted path being walked (scan_secrets's) */
 	struct strbuf text;	/* the members kept */
 	struct tfs_rawattrs out;
@@ -266,6 +276,49 @@ raw_id(struct jscan *js, struct rawwalk *w, size_t a, size_t e)
 	return 0;
 }
 
+static void
+keepc_clear(struct rawwalk *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->nkc; i++)
+		free(w->kc[i].name);
+	w->nkc = 0;
+	free(w->kc_type);
+	w->kc_type = NULL;
+}
+
+/* Does the filter keep top-level attribute key (hash h)? */
+static int
+raw_keep(struct rawwalk *w, const char *key, size_t kl, uint64_t h)
+{
+	size_t i;
+	int r;
+
+	if (w->keep == NULL || w->keep->fn == NULL || (kl == 2 && memcmp(key, "id", 2) == 0) ||
+	    (kl == 3 && memcmp(key, "arn", 3) == 0) || (kl == 9 && memcmp(key, "self_link", 9) == 0))
+		return 1;
+	if (w->kc_type == NULL || strcmp(w->kc_type, w->type) != 0) {
+		keepc_clear(w);
+		w->kc_type = xstrdup(w->type);
+	}
+	for (i = 0; i < w->nkc; i++)
+		if (w->kc[i].h == h && strcmp(w->kc[i].name, key) == 0)
+			return w->kc[i].keep;
+	r = w->keep->fn(w->keep->ctx, w->type, key);
+	if (w->nkc == w->capkc) {
+		if (w->capkc >= 256)
+			return r;
+		w->capkc = w->capkc ? w->capkc * 2 : 16;
+		w->kc = xreallocarray(w->kc, w->capkc, sizeof *w->kc);
+	}
+	w->kc[w->nkc].h = h;
+	w->kc[w->nkc].name = xstrndup(key, kl);
+	w->kc[w->nkc].keep = r;
+	w->nkc++;
+	return r;
+}
+
 /* The members of the object at the cursor; top: the attributes object itself. */
 static int
 raw_object(struct jscan *js, struct rawwalk *w, int top)
@@ -298,8 +351,8 @@ raw_object(struct jscan *js, struct rawwalk *w, int top)
 		secret = tfs_is_secret_name(key, kl);
 		t = jscan_peek(js);
 		container = t == JSCAN_OBJECT || t == JSCAN_ARRAY;
+		h = secret && !top ? 0 : key_hash(key, kl);
 		if (!secret) {
-			h = key_hash(key, kl);
 			for (i = 0; i < nseen; i++)
 				if (seen[i].h == h && (seen[i].container || container) &&
 				    rawkey_is(&seen[i].k, key, kl))
@@ -337,11 +390,9 @@ raw_object(struct jscan *js, struct rawwalk *w, int top)
 		e = js->i;
 		if (!top)
 			continue;
-		if (strcmp(key, "id") == 0 && raw_id(js, w, a, e) != 0)
+		if (kl == 2 && memcmp(key, "id", 2) == 0 && raw_id(js, w, a, e) != 0)
 			goto fail;
-		if (w->keep == NULL || w->keep->fn == NULL || strcmp(key, "id") == 0 ||
-		    strcmp(key, "arn") == 0 || strcmp(key, "self_link") == 0 ||
-		    w->keep->fn(w->keep->ctx, w->type, key)) {
+		if (raw_keep(w, key, kl, h)) {
 			sb_addc(&w->text, w->text.len > 0 ? ',' : '{');
 			sb_add(&w->text, k.p - 1, k.n + 2);
 			sb_addc(&w->text, ':');
@@ -385,7 +436,7 @@ raw_value(struct jscan *js, struct rawwalk *w)
 		}
 		if (mark > 0)
 			sb_addc(&w->path, '.');
-		sb_addf(&w->path, "%zu", idx);
+		tfs_add_int(&w->path, (long long)idx);
 		r = raw_value(js, w);
 		w->path.len = mark;
 		w->path.buf[mark] = '\0';
@@ -466,7 +517,7 @@ fast_inst_field(struct jscan *js, const char *k, size_t kl, void *arg)
 	if (key_has_nul(k, kl))
 		return -1;
 	for (i = 0; i < TF_ARRLEN(keys); i++) {
-		if (strcmp(k, keys[i]) != 0)
+		if (k[0] != keys[i][0] || strcmp(k, keys[i]) != 0)
 			continue;
 		if (i == 6)
 			f->has_dependencies = 1;
@@ -506,10 +557,27 @@ fast_inst(struct jscan *js, size_t ii, void *arg)
 }
 
 struct fast_res {
+	struct pctx *p;
+	size_t ri;
 	json_object *type, *name, *module, *mode;
 	size_t ia, ie;
 	int seen[5];
+	int walked;		/* the instances were walked as they came */
+	size_t first;		/* and p->v[first..] are theirs */
 };
+
+/* Terraform writes mode, type and name before the instances: then they are walked as they
+ * come, not skipped and walked again.  A module after them moves the instances made into
+ * it (tfs_pinst_set_module); type, name or mode again gives up, as a repeated member does. */
+static int
+walk_now(struct jscan *js, const struct fast_res *fr)
+{
+	const char *type = tfs_str_or_null(fr->type), *name = tfs_str_or_null(fr->name);
+	const char *mode = tfs_str_or_null(fr->mode);
+
+	return type != NULL && *type != '\0' && name != NULL && *name != '\0' && mode != NULL &&
+	    strcmp(mode, "managed") == 0 && jscan_peek(js) == JSCAN_ARRAY;
+}
 
 static int
 fast_res_field(struct jscan *js, const char *k, size_t kl, void *arg)
@@ -519,6 +587,17 @@ fast_res_field(struct jscan *js, const char *k, size_t kl, void *arg)
 
 	if (key_has_nul(k, kl))
 		return -1;
+	if (strcmp(k, "module") == 0 && fr->walked) {
+		const char *m;
+		size_t i;
+
+		if (sc_keep(s, &fr->module, &fr->seen[2]) != 0)
+			return -1;
+		if ((m = tfs_str_or_null(fr->module)) != NULL)
+			for (i = fr->first; i < fr->p->n; i++)
+				tfs_pinst_set_module(&fr->p->v[i], m);
+		return 0;
+	}
 	if (strcmp(k, "type") == 0)
 		return sc_keep(s, &fr->type, &fr->seen[0]);
 	if (strcmp(k, "name") == 0)
@@ -532,6 +611,19 @@ fast_res_field(struct jscan *js, const char *k, size_t kl, void *arg)
 		if (fr->seen[4])
 			return -1;
 		fr->seen[4] = 1;
+		if (walk_now(js, fr)) {
+			struct fast_inst fi;
+
+			fr->walked = 1;
+			fr->first = fr->p->n;
+			memset(&fi, 0, sizeof fi);
+			fi.p = fr->p;
+			fi.ri = fr->ri;
+			fi.module = tfs_str_or_null(fr->module) ? tfs_str_or_null(fr->module) : "";
+			fi.type = tfs_str_or_null(fr->type);
+			fi.name = tfs_str_or_null(fr->name);
+			return jscan_array(js, fast_inst, &fi) == 0 ? 0 : -1;
+		}
 		return jscan_skip(js, &fr->ia, &fr->ie);
 	}
 	return jscan_skip(js, NULL, NULL);
@@ -549,6 +641,8 @@ fast_res(struct jscan *js, size_t ri, void *arg)
 	int r = -1, d = js->depth + 1;	/* the depth of the members' values */
 
 	memset(&fr, 0, sizeof fr);
+	fr.p = p;
+	fr.ri = ri;
 	if (jscan_object(js, fast_res_field, &fr) != 0)
 		goto out;
 	type = tfs_str_or_null(fr.type);
@@ -557,7 +651,7 @@ fast_res(struct jscan *js, size_t ri, void *arg)
 		goto out;
 	module = tfs_str_or_null(fr.module);
 	mode = tfs_str_or_null(fr.mode);
-	if (!fr.seen[4]) {
+	if (!fr.seen[4] || fr.walked) {
 		r = 0;
 		goto out;
 	}
@@ -706,5 +800,7 @@ out:
 	json_tokener_free(s.tok);
 	sb_free(&raw.path);
 	sb_free(&raw.text);
+	keepc_clear(&raw);
+	free(raw.kc);
 	return r;
 }

@@ -55,6 +55,8 @@ int tfs_perr(struct pctx *p, char **err, const char *fmt, ...)
 /* A new instance in p (address, provider, index key as Terraform prints them). */
 struct pinst *tfs_new_pinst(struct pctx *p, size_t group, const char *module, const char *type,
     const char *name, enum keykind kk, long long ki, const char *ks);
+/* Moves an instance made before its resource's "module" was read into that module. */
+void tfs_pinst_set_module(struct pinst *pi, const char *module);
 /* Appends the string elements of a dependencies array. */
 void tfs_set_deps(struct tf_instance *in, json_object *deps);
 /* id, secrets and pruning once in->attrs is set; leaves the attributes as text. */
@@ -65,6 +67,9 @@ void tfs_finish_raw(struct tf_instance *in, struct tfs_rawattrs *r);
 int tfs_is_secret_name(const char *s, size_t n);
 /* Records a sensitive path (taken over) unless one already recorded covers it. */
 void tfs_add_sensitive(struct tf_instance *in, char *path);
+/* Appends v in decimal ("%lld" without printf: it runs for every instance). */
+struct strbuf;
+void tfs_add_int(struct strbuf *sb, long long v);
 /* A string member, or NULL; a string value, or NULL. */
 const char *tfs_jstr(json_object *o, const char *key);
 const char *tfs_str_or_null(json_object *o);

@@ -695,6 +695,18 @@ test_raw_attributes(void)
 		    "\"attributes\":null,\"attributes_flat\":{\"id\":\"f\",\"password\":\"p\"}}]}]}",
 		"{\"version\":4,\"resources\":[{\"type\":\"a_b\",\"name\":\"x\",\"instances\":[{"
 		    "\"attributes\":[1],\"attributes_flat\":{\"id\":\"f\"}}]}]}",
+		/* instances walked as they come, then a module (or a repeated member) after them */
+		"{\"version\":4,\"resources\":[{\"mode\":\"managed\",\"type\":\"a_b\",\"name\":\"x\","
+		    "\"instances\":[{\"index_key\":1,\"attributes\":{\"id\":\"1\"}},{\"index_key\":0,"
+		    "\"attributes\":{\"id\":\"0\"}}],\"module\":\"module.m[\\\"k\\\"]\"},"
+		    "{\"mode\":\"managed\",\"type\":\"a_b\",\"name\":\"y\",\"instances\":[{"
+		    "\"attributes\":{}}],\"module\":null}]}",
+		"{\"version\":4,\"resources\":[{\"mode\":\"managed\",\"type\":\"a_b\",\"name\":\"x\","
+		    "\"instances\":[{\"attributes\":{\"id\":\"1\"}}],\"type\":\"c_d\"}]}",
+		"{\"version\":4,\"resources\":[{\"mode\":\"managed\",\"module\":\"module.a\",\"type\":"
+		    "\"a_b\",\"name\":\"x\",\"instances\":[{\"attributes\":{}}],\"module\":\"module.b\"}]}",
+		"{\"version\":4,\"resources\":[{\"mode\":\"managed\",\"type\":\"a_b\",\"name\":\"x\","
+		    "\"instances\":[{\"attributes\":{}}],\"mode\":\"data\"}]}",
 		/* deep: under jscan's limit here, and past the 31 levels tfstate_attrs reads back */
 		"{\"version\":4,\"resources\":[{\"type\":\"a_b\",\"name\":\"x\",\"instances\":[{"
 		    "\"attributes\":{\"id\":\"d\",\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[{\"token\":1}"
