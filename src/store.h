@@ -25,7 +25,7 @@
 
 struct freeze_window;
 
-#define STORE_SCHEMA_VERSION 9          /* the newest schema this binary knows */
+#define STORE_SCHEMA_VERSION 10         /* the newest schema this binary knows */
 #define STORE_READABLE_FROM 3           /* older stores than this must be upgraded to be read */
 #define STORE_BUSY_TIMEOUT_MS 5000      /* how long a write waits for another writer */
 
