@@ -291,8 +291,10 @@ q_int(struct store *st, const char *sql)
 	" ALTER TABLE findings ADD COLUMN resolved_at INTEGER;" \
 	" ALTER TABLE findings ADD COLUMN resolution TEXT;" \
 	" UPDATE findings SET (last_seen, status, resolved_at, resolution) = (SELECT s.last_seen," \
-	" s.status, s.resolved_at, s.resolution FROM finding_status s WHERE s.id = findings.id);" \
-	" DROP TABLE finding_status; CREATE INDEX findings_status ON findings (status, event_time);" \
+	" s.status, s.resolved_at, (SELECT x.json FROM finding_resolutions x" \
+	" WHERE x.id = s.resolution) FROM finding_status s WHERE s.id = findings.id);" \
+	" DROP TABLE finding_status; DROP TABLE finding_resolutions;" \
+	" CREATE INDEX findings_status ON findings (status, event_time);" \
 	" UPDATE meta SET value = 9 WHERE key = 'schema_version';"
 /* ... into what schema 7 had: no worker leases nor notification claims (schema 9), the JSON
  * back in its column (schema 8 keeps it in finding_bodies). Tests that go further back
@@ -1074,7 +1076,8 @@ test_reevaluable(void)
 	}
 	is_int(nrest, 2, "each of the rest has its own resolution (another time each)");
 	/* A resolution column that does not read back: the row is skipped and said. */
-	sqlite3_exec(store_sqlite(os), "UPDATE finding_status SET resolution = '{\"reason\":1}'"
+	sqlite3_exec(store_sqlite(os), "INSERT INTO finding_resolutions (id, json)"
+	    " VALUES (1000, '{\"reason\":1}'); UPDATE finding_status SET resolution = 1000"
 	    " WHERE id = (SELECT id FROM findings WHERE resolution IS NOT NULL"
 	    " ORDER BY event_time LIMIT 1)", NULL, NULL, NULL);
 	finding_list_clear(&res);
