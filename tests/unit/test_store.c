@@ -2641,8 +2641,8 @@ test_pg_lost_writes(struct store *a)
 		free(name);
 	}
 	finding_resolve(f, RR_RESOURCE_GONE, NULL, T0 + 10);
-	kill_next_write(a, "findings", 1);
-	ok(store_put_resolutions(a, &l, &err) == 0 && killed_and_retried(a, "findings") &&
+	kill_next_write(a, "finding_status", 1);   /* schema 10: where resolutions go */
+	ok(store_put_resolutions(a, &l, &err) == 0 && killed_and_retried(a, "finding_status") &&
 	    q_int(a, "SELECT count(*) FROM findings WHERE status = 'resolved'") == 1,
 	    "resolutions: connection dropped, then lost in the middle, saved: %s", err ? err : "");
 	free(err);
