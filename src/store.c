@@ -1274,7 +1274,8 @@ resolved_ids(struct store *st, finding_id_t **out, size_t *n, const char *doing,
 		*n = 0;
 		return db_fail(st, rc, doing, 0, err);
 	}
-	qsort(*out, *n, sizeof **out, id_cmp);  /* in order already on SQLite: cheap */
+	if (*n > 1)
+		qsort(*out, *n, sizeof **out, id_cmp);  /* in order already on SQLite: cheap */
 	return 0;
 }
 
