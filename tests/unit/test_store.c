@@ -1047,6 +1047,33 @@ test_reevaluable(void)
 	is_int(q_int(os, "SELECT count(*) FROM findings WHERE status = 'resolved'"), 3,
 	    "the status column says resolved");
 	ok(same_export(st, os), "both read back the same, byte for byte");
+	/* The same store as schema 9 kept it (one findings table, a resolution saved apart in
+	 * its column), upgraded in place again: equal resolutions kept once, the same export. */
+	store_close(os);
+	os = NULL;
+	{
+		char *p9 = xasprintf("%s-9", old);
+		struct store *s9 = NULL;
+
+		ok(copy_file(old, p9) == 0 && store_open(p9, 0, &s9, &err) == 0 &&
+		    sqlite3_exec(store_sqlite(s9), TO_SCHEMA_9, NULL, NULL, NULL) == SQLITE_OK,
+		    "made schema 9");
+		is_int(q_int(s9, "SELECT count(*) FROM findings WHERE resolution IS NOT NULL"), 2,
+		    "schema 9: the resolutions apart in their column");
+		store_close(s9);
+		s9 = NULL;
+		ok(store_open(p9, 0, &s9, &err) == 0 && store_schema_version(s9) ==
+		    STORE_SCHEMA_VERSION, "schema 9 migrates in place to the newest: %s",
+		    err ? err : "");
+		is_int(q_int(s9, "SELECT count(*) FROM finding_resolutions"), 1,
+		    "the equal resolutions kept once");
+		is_int(q_int(s9, "SELECT count(*) FROM finding_status WHERE status = 'resolved'"), 3,
+		    "the status table says resolved");
+		ok(same_export(st, s9), "and it reads back the same, byte for byte");
+		store_close(s9);
+		free(p9);
+	}
+	ok(store_open(old, 0, &os, &err) == 0, "the migrated store reopened");
 	light_agrees(os, 2, "after the resolutions");
 	finding_list_clear(&res);
 	store_load_reevaluable(os, &res, &err);
