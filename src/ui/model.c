@@ -29,8 +29,13 @@ model_init(struct model *m)
 void
 model_free(struct model *m)
 {
-	finding_list_clear(&m->all);
+	size_t i;
+
+	free(m->loaded);
+	for (i = 0; i < m->all.n; i++)
+		compact_free(m->all.v[i]);
 	free(m->all.v);
+	strpool_free(&m->pool);
 	free(m->rows);
 	index_free(m->ix);
 	memset(m, 0, sizeof *m);
@@ -52,7 +57,7 @@ model_add(struct model *m, struct finding *f)
 			return;
 		}
 	}
-	finding_list_push(&m->all, f);
+	finding_list_push(&m->all, compact_make(&m->pool, f));
 	/* The search text now, a microsecond a finding, so that a new free-text query never
 	 * pays for all of them at once. */
 	if (m->keep_hay) {
@@ -569,12 +574,56 @@ model_replace(struct model *m, size_t idx, struct finding *f)
 	if (idx >= m->all.n || f == m->all.v[idx])
 		return;
 	old = m->all.v[idx];
-	m->all.v[idx] = f;
-	finding_free(old);
+	model_unload_all(m);
+	m->all.v[idx] = compact_make(&m->pool, f);
+	compact_free(old);
 	m->replaced++;
 	/* Its status may have changed: the filter's verdicts and the keys are asked again
 	 * (the keys notice the new pointer). */
 	m->filter_gen++;
+}
+
+/* Is f one of all.v (not just a finding with one of their ids)? */
+static int
+owns(struct model *m, const struct finding *f)
+{
+	struct model_index *ix = index_of(m);
+	size_t j, mask;
+
+	if (m->all.n == 0)
+		return 0;
+	ids_update(m, ix);
+	mask = ix->ids_cap - 1;
+	for (j = tf_hash_str(f->id) & mask; ix->ids[j] != 0; j = (j + 1) & mask)
+		if (ix->ids[j] - 1 < m->all.n && m->all.v[ix->ids[j] - 1] == f)
+			return 1;
+	return 0;
+}
+
+void
+model_load(struct model *m, const struct finding *f)
+{
+	struct finding *w = (struct finding *)(uintptr_t)f;     /* the model's own */
+
+	if (f == NULL || !owns(m, f) || compact_loaded(f))
+		return;
+	if (compact_load(w) != 0)
+		return;
+	if (m->nloaded == m->loaded_cap) {
+		m->loaded_cap = m->loaded_cap ? m->loaded_cap * 2 : 16;
+		m->loaded = xreallocarray(m->loaded, m->loaded_cap, sizeof *m->loaded);
+	}
+	m->loaded[m->nloaded++] = w;
+}
+
+void
+model_unload_all(struct model *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nloaded; i++)
+		compact_unload(m->loaded[i]);
+	m->nloaded = 0;
 }
 
 /* Where sel_id is in all.v: the cached place when it still holds that id, else the map. */

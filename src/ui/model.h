@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include "finding.h"
+#include "compact.h"
 
 /* Rows newest first (time), worst first (severity, then newest), or by a comparator. */
 enum model_sort { SORT_TIME = 0, SORT_SEVERITY, SORT_CUSTOM };
@@ -52,11 +53,17 @@ struct model {
 	size_t count[ST__COUNT][SEV__COUNT];    /* [status][severity] over all findings */
 	unsigned replaced;              /* bumped by model_replace (views cache by it) */
 	struct model_index *ix;         /* private to model.c: the sort keys in time order */
+	/* The findings are compact (compact.h): their strings interned here, their change
+	 * values and tags parsed on demand (model_load) and dropped by model_unload_all. */
+	struct strpool pool;
+	struct finding **loaded;
+	size_t nloaded, loaded_cap;
 };
 
 void model_init(struct model *m);
 void model_free(struct model *m);
-/* Take ownership of a finding. Call model_rebuild after a batch. A resolved finding whose
+/* Take ownership of a finding: the model keeps a compact copy of it (compact.h) and frees
+ * it, so a caller must not use f after (read m->all.v instead). Call model_rebuild after a batch. A resolved finding whose
  * id the model has already replaces that one (a resolution, detect.h). */
 void model_add(struct model *m, struct finding *f);
 /* The all.v index of a finding with this id, or (size_t)-1. */
@@ -65,6 +72,12 @@ size_t model_find(struct model *m, const char *id);
  * its place and the old one is freed. Anything that borrowed from the old one must be made
  * again: views cache by m->replaced. Call model_rebuild after. */
 void model_replace(struct model *m, size_t idx, struct finding *f);
+/* The change values and tags of one of the model's findings (a compact one: they are NULL
+ * until loaded), parsed until model_unload_all; no-op for a finding the model does not
+ * own. Views call it before they read them (the detail pane, a copy as JSON). */
+void model_load(struct model *m, const struct finding *f);
+/* Drop the values model_load parsed (at a point where nothing borrows them). */
+void model_unload_all(struct model *m);
 /* Rebuild rows and counts; keeps the selection on sel_id when it is still visible.
  * Rows are newest first (SORT_TIME), or worst severity first and then newest
  * (SORT_SEVERITY); ties by id, then by arrival. Any change of sort, filter,

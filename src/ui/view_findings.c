@@ -626,7 +626,9 @@ detail_of(struct ui *u, struct fpriv *p, const struct finding *f)
 	    (const void *)f->triage != p->detail_triage ||
 	    (const void *)f->resolution != p->detail_resolution || p->detail_utf8 != u->utf8) {
 		ui_text_free(&p->detail);
+		model_load(&u->model, f);       /* its change values and tags (compact.h) */
 		ui_detail_build(u, f, &p->detail);
+		model_unload_all(&u->model);
 		p->detail_of = f;
 		p->detail_status = (int)f->status;
 		p->detail_triage = f->triage;
@@ -986,7 +988,11 @@ f_copy(struct ui *u, struct ui_vstate *vs, int all, const char **what)
 		return NULL;
 	}
 	if (all) {
-		json_object *o = finding_to_json(f);
+		json_object *o;
+
+		model_load(&u->model, f);
+		o = finding_to_json(f);
+		model_unload_all(&u->model);
 
 		s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 		    JSON_C_TO_STRING_NOSLASHESCAPE));

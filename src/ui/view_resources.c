@@ -101,6 +101,24 @@ key_cmp(const void *k, const void *e)
 	return strcmp(k, ((const struct resdrift *)e)->key);
 }
 
+/* The model's findings keep their change values as text (compact.h): a resource's are
+ * parsed for its net diff, and dropped after. */
+static int
+load_values(void *ctx, const struct finding *f)
+{
+	(void)ctx;
+	return !compact_loaded(f) && compact_load((struct finding *)(uintptr_t)f) == 0;
+}
+
+static void
+unload_values(void *ctx, const struct finding *f)
+{
+	(void)ctx;
+	compact_unload((struct finding *)(uintptr_t)f);
+}
+
+static const struct resdrift_loader loader = { load_values, unload_values, NULL };
+
 /* The rows from the model's findings and the events, when either changed. A costly build
  * (a million findings: most of a second) is put off while findings stream in, so that it
  * takes at most a fifth of the time: the rows catch up when the timer fires. */
@@ -125,8 +143,8 @@ aggregate(struct ui *u, struct rspriv *p)
 	p->key = key;
 	p->replaced = u->model.replaced;
 	resdrift_free(p->res, p->nres);
-	p->nres = resdrift_build((const struct finding *const *)u->model.all.v, u->model.all.n,
-	    &p->res);
+	p->nres = resdrift_build_lazy((const struct finding *const *)u->model.all.v,
+	    u->model.all.n, &p->res, &loader);
 	if (p->res == NULL)
 		p->res = xcalloc(1, sizeof *p->res);    /* built, with no rows */
 	/* A write that made no finding (a failed call, the pipeline's apply) is a change too. */

@@ -1,0 +1,299 @@
+/* compact: interned strings and compact findings for the dashboard's model (compact.h). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "compact.h"
+#include "util.h"
+
+#define CHUNK (256 * 1024)
+
+/* ---- the string pool ---- */
+
+void
+strpool_free(struct strpool *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nchunks; i++)
+		free(p->chunks[i]);
+	free(p->chunks);
+	free(p->slot);
+	free(p->byid);
+	memset(p, 0, sizeof *p);
+}
+
+/* n bytes from the current chunk (a new one when it is short; a string too long for a
+ * chunk gets one of its own). */
+static char *
+pool_take(struct strpool *p, size_t n)
+{
+	char *c;
+
+	if (n > p->left) {
+		size_t sz = n > CHUNK / 4 ? n : CHUNK;
+
+		c = xmalloc(sz);
+		p->chunks = xreallocarray(p->chunks, p->nchunks + 1, sizeof *p->chunks);
+		p->chunks[p->nchunks++] = c;
+		p->bytes += sz;
+		if (sz != CHUNK)
+			return c;
+		p->cur = c;
+		p->left = sz;
+	}
+	c = p->cur;
+	p->cur += n;
+	p->left -= n;
+	return c;
+}
+
+static void
+pool_grow(struct strpool *p)
+{
+	size_t cap = p->cap ? p->cap * 2 : 1024, i, j;
+	const char **slot = xcalloc(cap, sizeof *slot);
+
+	for (i = 0; i < p->cap; i++) {
+		if (p->slot[i] == NULL)
+			continue;
+		for (j = (size_t)tf_hash_str(p->slot[i]) & (cap - 1); slot[j] != NULL; j = (j + 1) & (cap - 1))
+			;
+		slot[j] = p->slot[i];
+	}
+	free(p->slot);
+	p->slot = slot;
+	p->cap = cap;
+}
+
+const char *
+strpool_intern(struct strpool *p, const char *s)
+{
+	size_t j, len;
+	uint32_t id;
+	char *c;
+
+	if (s == NULL)
+		return NULL;
+	if (2 * (p->n + 1) > p->cap)
+		pool_grow(p);
+	for (j = (size_t)tf_hash_str(s) & (p->cap - 1); p->slot[j] != NULL; j = (j + 1) & (p->cap - 1))
+		if (strcmp(p->slot[j], s) == 0)
+			return p->slot[j];
+	len = strlen(s);
+	c = pool_take(p, sizeof id + len + 1);
+	id = (uint32_t)p->n;
+	memcpy(c, &id, sizeof id);
+	memcpy(c + sizeof id, s, len + 1);
+	if (p->n == p->byid_cap) {
+		p->byid_cap = p->byid_cap ? p->byid_cap * 2 : 256;
+		p->byid = xreallocarray(p->byid, p->byid_cap, sizeof *p->byid);
+	}
+	p->byid[p->n++] = c + sizeof id;
+	p->slot[j] = c + sizeof id;
+	return c + sizeof id;
+}
+
+/* ---- compact findings ---- */
+
+/* The one allocation: this header, the changes, the rules, the rules' remediation pointers,
+ * then the finding's own strings and the values' JSON text. */
+struct slim {
+	struct finding f;
+	const char *venc;               /* [tags, old0, new0, old1, new1, ...] or NULL */
+	int loaded;
+};
+
+#define ALIGN8(n) (((n) + 7) & ~(size_t)7)
+
+/* Copy s to *at (NULL stays NULL). */
+static char *
+put_str(char **at, const char *s)
+{
+	char *r;
+	size_t n;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s) + 1;
+	r = memcpy(*at, s, n);
+	*at += n;
+	return r;
+}
+
+static size_t
+len0(const char *s)
+{
+	return s != NULL ? strlen(s) + 1 : 0;
+}
+
+struct finding *
+compact_make(struct strpool *p, struct finding *f)
+{
+	json_object *arr = NULL;
+	const char *enc = NULL;
+	size_t sz, i, j, nrem = 0, strs;
+	struct slim *s;
+	struct finding *c;
+	char *at;
+
+	if (f->nchanges > 0 || f->tags != NULL) {
+		arr = json_object_new_array();
+		json_object_array_add(arr, json_object_get(f->tags));
+		for (i = 0; i < f->nchanges; i++) {
+			json_object_array_add(arr, json_object_get(f->changes[i].old_val));
+			json_object_array_add(arr, json_object_get(f->changes[i].new_val));
+		}
+		enc = json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN |
+		    JSON_C_TO_STRING_NOSLASHESCAPE);
+	}
+	for (i = 0; i < f->nrules; i++)
+		nrem += f->rules[i].nremediation;
+	strs = len0(f->address) + len0(f->resource_id) + len0(f->summary) + len0(f->event_id) +
+	    len0(f->source_ip) + len0(enc);
+	sz = ALIGN8(sizeof *s) + ALIGN8(f->nchanges * sizeof *f->changes) +
+	    ALIGN8(f->nrules * sizeof *f->rules) + ALIGN8(nrem * sizeof(char *)) + strs;
+	s = xmalloc(sz);
+	c = &s->f;
+	*c = *f;                        /* the scalars, and the members kept as they are */
+	at = (char *)s + ALIGN8(sizeof *s);
+	c->changes = NULL;
+	if (f->nchanges > 0) {
+		c->changes = (struct change *)(void *)at;
+		at += ALIGN8(f->nchanges * sizeof *f->changes);
+		for (i = 0; i < f->nchanges; i++) {
+			c->changes[i] = f->changes[i];
+			c->changes[i].attribute = (char *)strpool_intern(p, f->changes[i].attribute);
+			c->changes[i].old_val = c->changes[i].new_val = NULL;
+		}
+	}
+	c->rules = NULL;
+	if (f->nrules > 0) {
+		c->rules = (struct finding_rule *)(void *)at;
+		at += ALIGN8(f->nrules * sizeof *f->rules);
+	}
+	{
+		char **rem = (char **)(void *)at;
+
+		at += ALIGN8(nrem * sizeof(char *));
+		for (i = 0; i < f->nrules; i++) {
+			const struct finding_rule *r = &f->rules[i];
+
+			c->rules[i] = *r;
+			c->rules[i].id = (char *)strpool_intern(p, r->id);
+			c->rules[i].name = (char *)strpool_intern(p, r->name);
+			c->rules[i].runbook = (char *)strpool_intern(p, r->runbook);
+			c->rules[i].remediation = r->nremediation > 0 ? rem : NULL;
+			for (j = 0; j < r->nremediation; j++)
+				*rem++ = (char *)strpool_intern(p, r->remediation[j]);
+		}
+	}
+	c->address = put_str(&at, f->address);
+	c->resource_id = put_str(&at, f->resource_id);
+	c->summary = put_str(&at, f->summary);
+	c->event_id = put_str(&at, f->event_id);
+	c->source_ip = put_str(&at, f->source_ip);
+	s->venc = put_str(&at, enc);
+	s->loaded = 0;
+	json_object_put(arr);
+	c->tags = NULL;
+#define POOL(field) c->field = (char *)strpool_intern(p, f->field)
+	POOL(type);
+	POOL(module);
+	POOL(state_source);
+	POOL(state_lineage);
+	POOL(actor.principal);
+	POOL(actor.name);
+	POOL(actor.type);
+	POOL(actor.role);
+	POOL(actor.session);
+	POOL(actor.account);
+	POOL(actor.invoked_by);
+	POOL(actor.delegation);
+	POOL(user_agent);
+	POOL(event_name);
+	POOL(event_source);
+	POOL(region);
+	POOL(account);
+	POOL(event_origin);
+#undef POOL
+	/* The heap members now belong to the copy. */
+	f->resolution = NULL;
+	f->triage = NULL;
+	f->freeze_name = NULL;
+	f->blast = NULL;
+	f->history = NULL;
+	f->nhistory = 0;
+	f->fix = NULL;
+	finding_free(f);
+	return c;
+}
+
+int
+compact_loaded(const struct finding *f)
+{
+	return ((const struct slim *)(const void *)f)->loaded;
+}
+
+int
+compact_load(struct finding *f)
+{
+	struct slim *s = (struct slim *)(void *)f;
+	json_object *arr;
+	size_t i;
+
+	if (s->loaded || s->venc == NULL)
+		return 0;
+	arr = json_tokener_parse(s->venc);
+	if (arr == NULL || !json_object_is_type(arr, json_type_array) ||
+	    json_object_array_length(arr) != 1 + 2 * f->nchanges) {
+		json_object_put(arr);
+		return -1;
+	}
+	f->tags = json_object_get(json_object_array_get_idx(arr, 0));
+	for (i = 0; i < f->nchanges; i++) {
+		f->changes[i].old_val = json_object_get(json_object_array_get_idx(arr, 1 + 2 * i));
+		f->changes[i].new_val = json_object_get(json_object_array_get_idx(arr, 2 + 2 * i));
+	}
+	json_object_put(arr);
+	s->loaded = 1;
+	return 0;
+}
+
+void
+compact_unload(struct finding *f)
+{
+	struct slim *s = (struct slim *)(void *)f;
+	size_t i;
+
+	if (!s->loaded)
+		return;
+	json_object_put(f->tags);
+	f->tags = NULL;
+	for (i = 0; i < f->nchanges; i++) {
+		json_object_put(f->changes[i].old_val);
+		json_object_put(f->changes[i].new_val);
+		f->changes[i].old_val = f->changes[i].new_val = NULL;
+	}
+	s->loaded = 0;
+}
+
+void
+compact_free(struct finding *f)
+{
+	if (f == NULL)
+		return;
+	compact_unload(f);
+	finding_resolution_free(f->resolution);
+	if (f->triage != NULL) {
+		free(f->triage->by);
+		free(f->triage->note);
+		free(f->triage);
+	}
+	free(f->freeze_name);
+	finding_blast_free(f->blast);
+	finding_history_clear(f);
+	free(f->fix);
+	free(f);
+}
