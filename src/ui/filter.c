@@ -497,25 +497,57 @@ filter_free(struct filter *f)
 }
 
 /* The fields free words search, in one place for both the per-field and haystack paths. */
-#define FINDING_TEXT_FIELDS(fd) \
-	(fd)->address, (fd)->type, (fd)->resource_id, (fd)->summary, (fd)->actor.name, \
-	(fd)->actor.principal, (fd)->event_name, (fd)->account, (fd)->region, (fd)->id
+#define FINDING_TEXT_OWN(fd) (fd)->address, (fd)->resource_id, (fd)->summary
+#define FINDING_TEXT_SHARED(fd) \
+	(fd)->type, (fd)->actor.name, (fd)->actor.principal, (fd)->event_name, (fd)->account, \
+	(fd)->region
+#define FINDING_TEXT_FIELDS(fd) FINDING_TEXT_OWN(fd), FINDING_TEXT_SHARED(fd), (fd)->id
 
-char *
-filter_haystack(const struct finding *fd)
+static char *
+haystack_of(const char *const *v, size_t n)
 {
-	const char *v[] = { FINDING_TEXT_FIELDS(fd) };
 	struct strbuf sb;
 	size_t i;
 
 	sb_init(&sb);
-	for (i = 0; i < TF_ARRLEN(v); i++) {
+	for (i = 0; i < n; i++) {
 		if (v[i] != NULL)
 			sb_adds(&sb, v[i]);
 		sb_addc(&sb, '\x1f');   /* no word spans two fields */
 	}
 	lower(sb.buf);
 	return sb_detach(&sb);
+}
+
+char *
+filter_haystack(const struct finding *fd)
+{
+	const char *v[] = { FINDING_TEXT_FIELDS(fd) };
+
+	return haystack_of(v, TF_ARRLEN(v));
+}
+
+char *
+filter_haystack_own(const struct finding *fd)
+{
+	const char *v[] = { FINDING_TEXT_OWN(fd) };
+
+	return haystack_of(v, TF_ARRLEN(v));
+}
+
+void
+filter_text_shared(const struct finding *fd, const char **v)
+{
+	const char *s[] = { FINDING_TEXT_SHARED(fd) };
+
+	_Static_assert(sizeof s / sizeof s[0] == FILTER_NSHARED, "FILTER_NSHARED");
+	memcpy(v, s, sizeof s);
+}
+
+int
+filter_icontains(const char *s, const char *word)
+{
+	return icontains(s, word);
 }
 
 /* Is the lower-case word in one of the finding's text fields? */

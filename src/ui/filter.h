@@ -52,6 +52,16 @@ size_t filter_ntexts(const struct filter *f);
 const char *const *filter_texts(const struct filter *f);
 /* The lower-cased text free words search in a finding (heap). */
 char *filter_haystack(const struct finding *fd);
+/* The same split for a caller that keeps texts of many findings (the model): the lower-cased
+ * text of the fields a finding has of its own (heap), and the fields findings share (their
+ * values repeat: type, actor, event name, account, region), which such a caller can look a
+ * word up in once per distinct value: FILTER_NSHARED pointers into v. A free word is in a
+ * finding when it is in the own text, in one of the shared fields or in the id. */
+#define FILTER_NSHARED 6
+char *filter_haystack_own(const struct finding *fd);
+void filter_text_shared(const struct finding *fd, const char **v);
+/* 1 when the lower-case word is in s, ignoring case (as free words match). */
+int filter_icontains(const char *s, const char *word);
 /* 1 when every free-text word matches some field of the finding (n/N search); 0 when the
  * filter has no free words. */
 int filter_search_match(const struct filter *f, const struct finding *fd);

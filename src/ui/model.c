@@ -6,6 +6,7 @@
 #define _GNU_SOURCE     /* memmem */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,21 +109,28 @@ struct model_index {
 	unsigned char *verdict;
 	size_t verdict_cap;
 	unsigned verdict_gen;
-	/* Each finding's search text (filter_haystack), by all.v index, and the finding it was
-	 * made from (a finding replaced in place gets a new one); made on first use. The texts
+	/* Each finding's search text (filter_haystack_own: the fields of its own; the shared
+	 * ones are looked up per distinct value, sbits), by all.v index; made on first use
+	 * (model_replace forgets the text of the finding it replaces). The texts
 	 * sit one after another in one arena (offset and length per finding), so a new query
 	 * reads memory in order rather than chasing a pointer per finding. */
 	char *arena;
 	size_t arena_len, arena_cap;
 	size_t *hay_off;                /* (size_t)-1: not made yet */
 	uint32_t *hay_len;
-	const struct finding **hay_of;
 	size_t hay_cap;
-	/* The arena's texts in the order they were put there (offset, length, whose), to map a
-	 * match's position back to its finding; a text made again leaves a stale entry. */
-	size_t *a_off, *a_idx;
-	uint32_t *a_len;
+	/* The arena's texts in the order they were put there (offset, whose), to map a match's
+	 * position back to its finding; a text made again leaves a stale entry. */
+	size_t *a_off;
+	uint32_t *a_idx;
 	size_t a_n, a_cap;
+	/* Which of m->words each interned string holds (by strpool number), for the shared
+	 * fields, valid below sbits_upto while words_gen == m->filter_gen; and the bytes the
+	 * findings' ids are made of (lower case), so that only a word of those is looked for
+	 * in the ids. */
+	uint32_t *sbits;
+	size_t sbits_cap, sbits_upto;
+	unsigned char idchars[256];
 	/* Which of m->words each finding's text holds (bit i: words[i]), valid for findings
 	 * below words_upto while words_gen == m->filter_gen. */
 	uint32_t *found;
@@ -232,12 +240,11 @@ index_free(struct model_index *ix)
 	free(ix->ids);
 	free(ix->a_off);
 	free(ix->a_idx);
-	free(ix->a_len);
+	free(ix->sbits);
 	free(ix->found);
 	free(ix->arena);
 	free(ix->hay_off);
 	free(ix->hay_len);
-	free(ix->hay_of);
 	free(ix);
 }
 
@@ -264,15 +271,16 @@ hay_of(struct model *m, struct model_index *ix, size_t idx, size_t *len)
 
 		ix->hay_off = xreallocarray(ix->hay_off, cap, sizeof *ix->hay_off);
 		ix->hay_len = xreallocarray(ix->hay_len, cap, sizeof *ix->hay_len);
-		ix->hay_of = xreallocarray(ix->hay_of, cap, sizeof *ix->hay_of);
 		memset(ix->hay_off + ix->hay_cap, 0xff, (cap - ix->hay_cap) * sizeof *ix->hay_off);
-		memset(ix->hay_of + ix->hay_cap, 0, (cap - ix->hay_cap) * sizeof *ix->hay_of);
 		ix->hay_cap = cap;
 	}
-	if (ix->hay_off[idx] == (size_t)-1 || ix->hay_of[idx] != m->all.v[idx]) {
-		char *h = filter_haystack(m->all.v[idx]);
+	if (ix->hay_off[idx] == (size_t)-1) {
+		char *h = filter_haystack_own(m->all.v[idx]);
 		size_t n = strlen(h);
+		const unsigned char *c;
 
+		for (c = (const unsigned char *)m->all.v[idx]->id; *c != '\0'; c++)
+			ix->idchars[tolower(*c)] = 1;
 		if (ix->arena_len + n + 1 > ix->arena_cap) {
 			ix->arena_cap = (ix->arena_len + n + 1) * 3 / 2 + 65536;
 			ix->arena = xreallocarray(ix->arena, ix->arena_cap, 1);
@@ -282,14 +290,11 @@ hay_of(struct model *m, struct model_index *ix, size_t idx, size_t *len)
 			ix->a_cap = ix->a_cap ? ix->a_cap * 2 : 1024;
 			ix->a_off = xreallocarray(ix->a_off, ix->a_cap, sizeof *ix->a_off);
 			ix->a_idx = xreallocarray(ix->a_idx, ix->a_cap, sizeof *ix->a_idx);
-			ix->a_len = xreallocarray(ix->a_len, ix->a_cap, sizeof *ix->a_len);
 		}
 		ix->a_off[ix->a_n] = ix->arena_len;
-		ix->a_idx[ix->a_n] = idx;
-		ix->a_len[ix->a_n++] = (uint32_t)(n < UINT32_MAX ? n : UINT32_MAX);
+		ix->a_idx[ix->a_n++] = (uint32_t)idx;
 		ix->hay_off[idx] = ix->arena_len;
 		ix->hay_len[idx] = (uint32_t)(n < UINT32_MAX ? n : UINT32_MAX);
-		ix->hay_of[idx] = m->all.v[idx];
 		ix->arena_len += n + 1;
 		free(h);
 	}
@@ -349,6 +354,53 @@ scan_word(const char *s, size_t n, const char *w, size_t k)
 	return memmem(s, n, w, k);
 }
 
+/* The words in the shared fields and the ids of findings start.. (find_words): each word
+ * looked for once in each distinct value of the shared fields (the interned strings),
+ * then a finding takes the bits of its values; in the ids only a word made of bytes some
+ * id has. */
+static void
+find_shared(struct model *m, struct model_index *ix, size_t start)
+{
+	const char *v[FILTER_NSHARED];
+	uint32_t idmask = 0;
+	size_t i, k, w;
+
+	if (start == 0)
+		ix->sbits_upto = 0;
+	if (ix->sbits_cap < m->pool.n) {
+		ix->sbits_cap = m->pool.n + m->pool.n / 2 + 64;
+		ix->sbits = xreallocarray(ix->sbits, ix->sbits_cap, sizeof *ix->sbits);
+	}
+	for (k = ix->sbits_upto; k < m->pool.n; k++) {
+		ix->sbits[k] = 0;
+		for (w = 0; w < m->nwords && w < 32; w++)
+			if (filter_icontains(m->pool.byid[k], m->words[w]))
+				ix->sbits[k] |= 1u << w;
+	}
+	ix->sbits_upto = m->pool.n;
+	for (w = 0; w < m->nwords && w < 32; w++) {
+		const unsigned char *c = (const unsigned char *)m->words[w];
+
+		while (*c != '\0' && ix->idchars[*c])
+			c++;
+		if (*c == '\0')
+			idmask |= 1u << w;
+	}
+	for (i = start; i < m->all.n; i++) {
+		const struct finding *f = m->all.v[i];
+		uint32_t b = ix->found[i];
+
+		filter_text_shared(f, v);
+		for (k = 0; k < FILTER_NSHARED; k++)
+			if (v[k] != NULL)
+				b |= ix->sbits[strpool_id(v[k])];
+		for (w = 0; idmask & ~b && w < 32; w++)
+			if ((idmask & ~b) >> w & 1u && filter_icontains(f->id, m->words[w]))
+				b |= 1u << w;
+		ix->found[i] = b;
+	}
+}
+
 /* Find m->words in every finding's text: one pass over the arena per word (a call per
  * finding that has it, one long scan for the rest), far cheaper than a search per finding;
  * arrivals since are searched one by one. */
@@ -393,13 +445,15 @@ find_words(struct model *m, struct model_index *ix)
 
 				if (idx < m->all.n && ix->hay_off[idx] == ix->a_off[e])
 					ix->found[idx] |= 1u << w;
-				pos = ix->a_off[e] + ix->a_len[e] + 1;  /* on to the next text */
+				/* on to the next text */
+				pos = e + 1 < ix->a_n ? ix->a_off[e + 1] : ix->arena_len;
 			}
 		} else
 			for (i = start; i < m->all.n; i++)
 				if (scan_word(ix->arena + ix->hay_off[i], ix->hay_len[i], word, wl) != NULL)
 					ix->found[i] |= 1u << w;
 	}
+	find_shared(m, ix, start);
 	ix->words_upto = m->all.n;
 }
 
@@ -577,6 +631,8 @@ model_replace(struct model *m, size_t idx, struct finding *f)
 	model_unload_all(m);
 	m->all.v[idx] = compact_make(&m->pool, f);
 	compact_free(old);
+	if (m->ix != NULL && idx < m->ix->hay_cap)
+		m->ix->hay_off[idx] = (size_t)-1;       /* its text is made again */
 	m->replaced++;
 	/* Its status may have changed: the filter's verdicts and the keys are asked again
 	 * (the keys notice the new pointer). */
