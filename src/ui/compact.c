@@ -21,6 +21,7 @@ strpool_free(struct strpool *p)
 	free(p->chunks);
 	free(p->slot);
 	free(p->byid);
+	free(p->rules);
 	memset(p, 0, sizeof *p);
 }
 
@@ -31,6 +32,7 @@ pool_take(struct strpool *p, size_t n)
 {
 	char *c;
 
+	n = (n + 7) & ~(size_t)7;       /* everything taken stays 8-aligned */
 	if (n > p->left) {
 		size_t sz = n > CHUNK / 4 ? n : CHUNK;
 
@@ -84,7 +86,7 @@ strpool_intern(struct strpool *p, const char *s)
 	len = strlen(s);
 	c = pool_take(p, sizeof id + len + 1);
 	id = (uint32_t)p->n;
-	memcpy(c, &id, sizeof id);
+	memcpy(c, &id, sizeof id);      /* (strpool_id reads it) */
 	memcpy(c + sizeof id, s, len + 1);
 	if (p->n == p->byid_cap) {
 		p->byid_cap = p->byid_cap ? p->byid_cap * 2 : 256;
@@ -101,11 +103,63 @@ strpool_intern(struct strpool *p, const char *s)
  * then the finding's own strings and the values' JSON text. */
 struct slim {
 	struct finding f;
-	const char *venc;               /* [tags, old0, new0, old1, new1, ...] or NULL */
-	int loaded;
+	uint32_t venc;                  /* where [tags, old0, new0, ...] is (from s), 0 none */
+	uint32_t loaded;
 };
 
 #define ALIGN8(n) (((n) + 7) & ~(size_t)7)
+
+/* The rules of a finding, kept once per distinct content in the pool (they repeat: the
+ * same rules match the same kinds of change). */
+static struct finding_rule *
+pool_rules(struct strpool *p, const struct finding_rule *r, size_t n)
+{
+	struct strbuf key;
+	struct finding_rule *c;
+	const char *k;
+	uint32_t id;
+	size_t i, j;
+
+	if (n == 0)
+		return NULL;
+	sb_init(&key);
+	sb_adds(&key, "\x1erules");
+	for (i = 0; i < n; i++) {
+		sb_addf(&key, "\x1e%s\x1f%s\x1f%d\x1f%s", r[i].id ? r[i].id : "\x1d",
+		    r[i].name ? r[i].name : "\x1d", (int)r[i].severity,
+		    r[i].runbook ? r[i].runbook : "\x1d");
+		for (j = 0; j < r[i].nremediation; j++)
+			sb_addf(&key, "\x1f%s", r[i].remediation[j] ? r[i].remediation[j] : "\x1d");
+	}
+	k = strpool_intern(p, key.buf);
+	sb_free(&key);
+	id = strpool_id(k);
+	if (id >= p->rules_cap) {
+		size_t cap = (size_t)id * 2 + 64;
+
+		p->rules = xreallocarray(p->rules, cap, sizeof *p->rules);
+		memset(p->rules + p->rules_cap, 0, (cap - p->rules_cap) * sizeof *p->rules);
+		p->rules_cap = cap;
+	}
+	if (p->rules[id] != NULL)
+		return p->rules[id];
+	c = (struct finding_rule *)(void *)pool_take(p, n * sizeof *c);
+	for (i = 0; i < n; i++) {
+		c[i] = r[i];
+		c[i].id = (char *)strpool_intern(p, r[i].id);
+		c[i].name = (char *)strpool_intern(p, r[i].name);
+		c[i].runbook = (char *)strpool_intern(p, r[i].runbook);
+		c[i].remediation = NULL;
+		if (r[i].nremediation > 0) {
+			c[i].remediation = (char **)(void *)pool_take(p,
+			    r[i].nremediation * sizeof *c[i].remediation);
+			for (j = 0; j < r[i].nremediation; j++)
+				c[i].remediation[j] = (char *)strpool_intern(p, r[i].remediation[j]);
+		}
+	}
+	p->rules[id] = c;
+	return c;
+}
 
 /* Copy s to *at (NULL stays NULL). */
 static char *
@@ -133,7 +187,7 @@ compact_make(struct strpool *p, struct finding *f)
 {
 	json_object *arr = NULL;
 	const char *enc = NULL;
-	size_t sz, i, j, nrem = 0, strs;
+	size_t sz, i, strs;
 	struct slim *s;
 	struct finding *c;
 	char *at;
@@ -148,12 +202,11 @@ compact_make(struct strpool *p, struct finding *f)
 		enc = json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN |
 		    JSON_C_TO_STRING_NOSLASHESCAPE);
 	}
-	for (i = 0; i < f->nrules; i++)
-		nrem += f->rules[i].nremediation;
 	strs = len0(f->address) + len0(f->resource_id) + len0(f->summary) + len0(f->event_id) +
-	    len0(f->source_ip) + len0(enc);
-	sz = ALIGN8(sizeof *s) + ALIGN8(f->nchanges * sizeof *f->changes) +
-	    ALIGN8(f->nrules * sizeof *f->rules) + ALIGN8(nrem * sizeof(char *)) + strs;
+	    len0(enc);
+	sz = ALIGN8(sizeof *s) + ALIGN8(f->nchanges * sizeof *f->changes) + strs;
+	if (sz > UINT32_MAX)
+		tf_fatal("a finding of %zu bytes", sz);
 	s = xmalloc(sz);
 	c = &s->f;
 	*c = *f;                        /* the scalars, and the members kept as they are */
@@ -168,33 +221,13 @@ compact_make(struct strpool *p, struct finding *f)
 			c->changes[i].old_val = c->changes[i].new_val = NULL;
 		}
 	}
-	c->rules = NULL;
-	if (f->nrules > 0) {
-		c->rules = (struct finding_rule *)(void *)at;
-		at += ALIGN8(f->nrules * sizeof *f->rules);
-	}
-	{
-		char **rem = (char **)(void *)at;
-
-		at += ALIGN8(nrem * sizeof(char *));
-		for (i = 0; i < f->nrules; i++) {
-			const struct finding_rule *r = &f->rules[i];
-
-			c->rules[i] = *r;
-			c->rules[i].id = (char *)strpool_intern(p, r->id);
-			c->rules[i].name = (char *)strpool_intern(p, r->name);
-			c->rules[i].runbook = (char *)strpool_intern(p, r->runbook);
-			c->rules[i].remediation = r->nremediation > 0 ? rem : NULL;
-			for (j = 0; j < r->nremediation; j++)
-				*rem++ = (char *)strpool_intern(p, r->remediation[j]);
-		}
-	}
+	c->rules = pool_rules(p, f->rules, f->nrules);
 	c->address = put_str(&at, f->address);
 	c->resource_id = put_str(&at, f->resource_id);
 	c->summary = put_str(&at, f->summary);
 	c->event_id = put_str(&at, f->event_id);
-	c->source_ip = put_str(&at, f->source_ip);
-	s->venc = put_str(&at, enc);
+	s->venc = enc != NULL ? (uint32_t)(at - (char *)s) : 0;
+	(void)put_str(&at, enc);
 	s->loaded = 0;
 	json_object_put(arr);
 	c->tags = NULL;
@@ -212,6 +245,7 @@ compact_make(struct strpool *p, struct finding *f)
 	POOL(actor.invoked_by);
 	POOL(actor.delegation);
 	POOL(user_agent);
+	POOL(source_ip);
 	POOL(event_name);
 	POOL(event_source);
 	POOL(region);
@@ -243,9 +277,9 @@ compact_load(struct finding *f)
 	json_object *arr;
 	size_t i;
 
-	if (s->loaded || s->venc == NULL)
+	if (s->loaded || s->venc == 0)
 		return 0;
-	arr = json_tokener_parse(s->venc);
+	arr = json_tokener_parse((const char *)s + s->venc);
 	if (arr == NULL || !json_object_is_type(arr, json_type_array) ||
 	    json_object_array_length(arr) != 1 + 2 * f->nchanges) {
 		json_object_put(arr);

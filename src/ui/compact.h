@@ -37,6 +37,10 @@ struct strpool {
 	size_t cap, n;
 	const char **byid;              /* the strings by number */
 	size_t byid_cap;
+	/* Rule arrays, kept once per distinct content: by the number of the interned string
+	 * that names the content (NULL: none made for it). */
+	struct finding_rule **rules;
+	size_t rules_cap;
 	size_t bytes;                   /* chunk bytes taken */
 };
 

@@ -21,6 +21,23 @@
 
 static void index_free(struct model_index *ix);
 
+/* Ask for the parts of a finding a filter reads (enums, actor, type, event, account,
+ * region: its first five cache lines) ahead of reading them: a new query asks about every
+ * finding, each a few hundred bytes away from the next, and waiting on memory one finding
+ * after the other costs most of the time of it. */
+#define PREFETCH_AHEAD 16
+static inline void
+prefetch_finding(const struct finding *f)
+{
+	const char *p = (const char *)f;
+
+	__builtin_prefetch(p);
+	__builtin_prefetch(p + 64);
+	__builtin_prefetch(p + 128);
+	__builtin_prefetch(p + 192);
+	__builtin_prefetch(p + 256);
+}
+
 void
 model_init(struct model *m)
 {
@@ -390,6 +407,8 @@ find_shared(struct model *m, struct model_index *ix, size_t start)
 		const struct finding *f = m->all.v[i];
 		uint32_t b = ix->found[i];
 
+		if (i + PREFETCH_AHEAD < m->all.n)
+			prefetch_finding(m->all.v[i + PREFETCH_AHEAD]);
 		filter_text_shared(f, v);
 		for (k = 0; k < FILTER_NSHARED; k++)
 			if (v[k] != NULL)
@@ -718,6 +737,11 @@ collect(struct model *m, struct model_index *ix, const struct model_key *order, 
 	for (; k < end; k++) {
 		const struct finding *f = m->all.v[k->idx];
 
+		/* The filter will ask about this one soon: its verdict is not kept yet. */
+		if (m->filter != NULL && end - k > PREFETCH_AHEAD &&
+		    (ix->verdict_gen != m->filter_gen || k[PREFETCH_AHEAD].idx >= ix->verdict_cap ||
+		    ix->verdict[k[PREFETCH_AHEAD].idx] == 0))
+			prefetch_finding(k[PREFETCH_AHEAD].f);
 		if (f != k->f)
 			return -1;      /* replaced in place: its key may be stale */
 		/* The key's copies of status and severity: the finding itself (far away in memory)

@@ -520,9 +520,13 @@ main(int argc, char **argv)
 	}
 	report("rebuild_filter_text", "(f) new free-text `/` query + rebuild", v, reps);
 	if (getenv("BENCH_UI_PROFILE_FILTER") != NULL) {
-		/* For a profiler: nothing but new free-text queries. */
+		/* For a profiler: nothing but new free-text queries (or field ones). */
+		int fields = strcmp(getenv("BENCH_UI_PROFILE_FILTER"), "fields") == 0;
+
 		for (i = 0; i < 300; i++) {
-			ui_set_filter(&u, V_FINDINGS, words[i % N(words)], 1);
+			ui_set_filter(&u, V_FINDINGS, fields ? (i % 2 ?
+			    "sev>=high kind:modified,deleted -via:terraform" :
+			    "sev>=medium kind:modified -via:cli") : words[i % N(words)], 1);
 			rebuild(&u);
 		}
 		return 0;
