@@ -642,6 +642,49 @@ match(const struct filter *f, const struct finding *fd, const char *hay, size_t 
 }
 
 int
+filter_match_enums(const struct filter *f, const struct filter_enums *e, uint32_t found)
+{
+	int left = 0, r;
+	size_t i;
+
+	if (f == NULL)
+		return 1;
+	if ((f->since != 0 || f->until != 0) && !filter_time_ok(f, e->time_ms))
+		return 0;
+	for (i = 0; i < f->n; i++) {
+		const struct term *t = &f->t[i];
+
+		switch (t->field) {
+		case F_TEXT:
+			if (t->wi >= 32) {
+				left = 1;
+				continue;
+			}
+			r = (int)((found >> t->wi) & 1u);
+			break;
+		case F_SEV: case F_KIND: case F_STATUS: {
+			unsigned v = t->field == F_SEV ? e->sev : t->field == F_KIND ? e->kind : e->status;
+
+			if (v >= 32) {
+				left = 1;
+				continue;
+			}
+			r = (int)((t->mask >> v) & 1u);
+			break;
+		}
+		case F_VIA: r = any_alt(t, tf_via_name((enum tf_via)e->via)); break;
+		case F_PROVIDER: r = any_alt(t, tf_provider_name((enum tf_provider)e->provider)); break;
+		default:
+			left = 1;
+			continue;
+		}
+		if (r == t->negate)
+			return 0;
+	}
+	return left ? -1 : 1;
+}
+
+int
 filter_match_hay(const struct filter *f, const struct finding *fd, const char *hay,
     size_t haylen)
 {

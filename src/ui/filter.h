@@ -47,6 +47,15 @@ int filter_match_hay(const struct filter *f, const struct finding *fd, const cha
 /* The same with the free words already looked up by the caller (the model scans all the
  * findings' texts at once): bit i of found says whether filter_texts(f)[i] is there. */
 int filter_match_words(const struct filter *f, const struct finding *fd, uint32_t found);
+/* What a finding's enums and event time decide of its verdict, without reading the finding
+ * (the model keeps them beside its sort keys): 0 when a term on severity, kind, status,
+ * via, provider or a time bound fails or a free word (bit i of found) is missing, 1 when
+ * every term is of those and passes, -1 when other terms are left (ask filter_match_words). */
+struct filter_enums {
+	int64_t time_ms;
+	unsigned sev, kind, status, via, provider;
+};
+int filter_match_enums(const struct filter *f, const struct filter_enums *e, uint32_t found);
 /* Every free-text word of the query (lower case; negated ones too), in term order. */
 size_t filter_ntexts(const struct filter *f);
 const char *const *filter_texts(const struct filter *f);

@@ -94,6 +94,8 @@ struct model_key {
 	uint32_t idx;                   /* in all.v */
 	unsigned char sev;              /* as of the last model_add or model_restatus */
 	unsigned char status;           /* (32 bytes a key: a rebuild streams them) */
+	unsigned char kind;             /* FK__COUNT and up: 255 */
+	unsigned char via_prov;         /* via | provider << 4 (15: out of range, "unknown") */
 };
 
 #define NO_SEL ((size_t)-1)
@@ -174,6 +176,9 @@ key_of(struct model_key *k, const struct finding *f, size_t idx)
 	k->idx = (uint32_t)idx;
 	k->sev = (unsigned char)f->severity;
 	k->status = (unsigned char)f->status;
+	k->kind = (unsigned)f->kind < FK__COUNT ? (unsigned char)f->kind : 255;
+	k->via_prov = (unsigned char)(((unsigned)f->actor.via < 15 ? (unsigned)f->actor.via : 15) |
+	    ((unsigned)f->provider < 15 ? (unsigned)f->provider : 15) << 4);
 }
 
 /* Newest first; ties by id, then by arrival, so the order is total and a merge of arrivals
@@ -476,9 +481,9 @@ find_words(struct model *m, struct model_index *ix)
 	ix->words_upto = m->all.n;
 }
 
-/* Does the filter keep all.v[idx]? Asked once per finding and filter generation. */
-static int
-filter_keeps(struct model *m, struct model_index *ix, size_t idx, const struct finding *f)
+/* The filter's verdicts: kept per finding for the current filter generation. */
+static void
+verdicts_ready(struct model *m, struct model_index *ix)
 {
 	if (ix->verdict_gen != m->filter_gen || ix->verdict_cap < m->all.n) {
 		if (ix->verdict_cap < m->all.n) {
@@ -493,7 +498,48 @@ filter_keeps(struct model *m, struct model_index *ix, size_t idx, const struct f
 			ix->verdict_gen = m->filter_gen;
 		}
 	}
-	if (ix->verdict[idx] == 0)
+}
+
+/* The verdict on the key's finding from its enums alone (filter_enums), when they decide
+ * it: 1 keep, 2 drop, 0 not decided. */
+static unsigned char
+enum_verdict(struct model *m, struct model_index *ix, const struct model_key *k)
+{
+	struct filter_enums e;
+	int r;
+
+	if (m->filter_enums == NULL)
+		return 0;
+	e.time_ms = k->time;
+	e.sev = k->sev < SEV__COUNT ? k->sev : 255;
+	e.status = k->status < ST__COUNT ? k->status : 255;
+	e.kind = k->kind;
+	e.via = k->via_prov & 15;
+	e.provider = k->via_prov >> 4;
+	r = m->filter_enums(m->filter_ctx, &e, m->nwords > 0 ? ix->found[k->idx] : 0);
+	return r < 0 ? 0 : r > 0 ? 1 : 2;
+}
+
+/* Decide what can be decided of a finding the filter will be asked about soon, and ask
+ * memory for the finding when the filter has to read it. */
+static void
+verdict_ahead(struct model *m, struct model_index *ix, const struct model_key *k)
+{
+	if (ix->verdict[k->idx] != 0)
+		return;
+	if ((ix->verdict[k->idx] = enum_verdict(m, ix, k)) == 0)
+		prefetch_finding(k->f);
+}
+
+/* Does the filter keep all.v[idx]? Asked once per finding and filter generation
+ * (verdicts_ready first). */
+static int
+filter_keeps(struct model *m, struct model_index *ix, const struct model_key *k,
+    const struct finding *f)
+{
+	size_t idx = k->idx;
+
+	if (ix->verdict[idx] == 0 && (ix->verdict[idx] = enum_verdict(m, ix, k)) == 0)
 		ix->verdict[idx] = m->filter(m->filter_ctx, f, m->nwords > 0 ? ix->found[idx] : 0) ?
 		    1 : 2;
 	return ix->verdict[idx] == 1;
@@ -734,14 +780,13 @@ collect(struct model *m, struct model_index *ix, const struct model_key *order, 
 
 	*odd = 0;
 	memset(m->count, 0, sizeof m->count);
+	if (m->filter != NULL)
+		verdicts_ready(m, ix);
 	for (; k < end; k++) {
 		const struct finding *f = m->all.v[k->idx];
 
-		/* The filter will ask about this one soon: its verdict is not kept yet. */
-		if (m->filter != NULL && end - k > PREFETCH_AHEAD &&
-		    (ix->verdict_gen != m->filter_gen || k[PREFETCH_AHEAD].idx >= ix->verdict_cap ||
-		    ix->verdict[k[PREFETCH_AHEAD].idx] == 0))
-			prefetch_finding(k[PREFETCH_AHEAD].f);
+		if (m->filter != NULL && end - k > PREFETCH_AHEAD)
+			verdict_ahead(m, ix, &k[PREFETCH_AHEAD]);
 		if (f != k->f)
 			return -1;      /* replaced in place: its key may be stale */
 		/* The key's copies of status and severity: the finding itself (far away in memory)
@@ -751,7 +796,7 @@ collect(struct model *m, struct model_index *ix, const struct model_key *order, 
 			continue;
 		if (k->status == ST_RESOLVED && !m->show_resolved)
 			continue;
-		if (m->filter != NULL && !filter_keeps(m, ix, k->idx, f))
+		if (m->filter != NULL && !filter_keeps(m, ix, k, f))
 			continue;
 		if (k->sev >= SEV__COUNT)
 			*odd = 1;

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include "finding.h"
 #include "compact.h"
+#include "filter.h"
 
 /* Rows newest first (time), worst first (severity, then newest), or by a comparator. */
 enum model_sort { SORT_TIME = 0, SORT_SEVERITY, SORT_CUSTOM };
@@ -42,6 +43,10 @@ struct model {
 	 * finding is kept until filter_gen changes: bump filter_gen whenever the answer may
 	 * change for findings already in the model (a new query, a bucket, a triage). */
 	int (*filter)(void *ctx, const struct finding *f, uint32_t words_found);
+	/* Optional: what the finding's enums and event time (kept beside the sort keys) decide
+	 * of filter's answer, without reading the finding: 0 drop, 1 keep, -1 ask filter.
+	 * It must agree with filter. */
+	int (*filter_enums)(void *ctx, const struct filter_enums *e, uint32_t words_found);
 	void *filter_ctx;
 	unsigned filter_gen;
 	/* The filter's free words (lower case, at most 32; set them with filter_gen): the model

@@ -440,6 +440,18 @@ keep(void *ctx, const struct finding *f, uint32_t words_found)
 	return filter_match_words(u->vs[V_FINDINGS].filter, f, words_found);
 }
 
+/* What the finding's enums and time decide of keep (the model reads no finding for it). */
+static int
+keep_enums(void *ctx, const struct filter_enums *e, uint32_t words_found)
+{
+	const struct ui *u = ctx;
+
+	if (u->tl.bucket_to > 0 && (e->time_ms < u->tl.bucket_from ||
+	    e->time_ms >= u->tl.bucket_to))
+		return 0;
+	return filter_match_enums(u->vs[V_FINDINGS].filter, e, words_found);
+}
+
 static void
 f_init(struct ui *u, struct ui_vstate *vs)
 {
@@ -450,6 +462,7 @@ f_init(struct ui *u, struct ui_vstate *vs)
 	vs->list.sort_col = C_TIME;
 	vs->list.sort_desc = 1;
 	u->model.filter = keep;
+	u->model.filter_enums = keep_enums;
 	u->model.filter_ctx = u;
 	u->model.keep_hay = 1;
 }
