@@ -103,8 +103,9 @@ strpool_intern(struct strpool *p, const char *s)
  * then the finding's own strings and the values' JSON text. */
 struct slim {
 	struct finding f;
-	uint32_t venc;                  /* where [tags, old0, new0, ...] is (from s), 0 none */
-	uint32_t loaded;
+	uint32_t venc : 31;             /* where [tags, old0, new0, ...] is (from s), 0 none */
+	uint32_t loaded : 1;
+	uint32_t tag;                   /* compact_tag */
 };
 
 #define ALIGN8(n) (((n) + 7) & ~(size_t)7)
@@ -205,7 +206,7 @@ compact_make(struct strpool *p, struct finding *f)
 	strs = len0(f->address) + len0(f->resource_id) + len0(f->summary) + len0(f->event_id) +
 	    len0(enc);
 	sz = ALIGN8(sizeof *s) + ALIGN8(f->nchanges * sizeof *f->changes) + strs;
-	if (sz > UINT32_MAX)
+	if (sz > INT32_MAX)
 		tf_fatal("a finding of %zu bytes", sz);
 	s = xmalloc(sz);
 	c = &s->f;
@@ -229,6 +230,7 @@ compact_make(struct strpool *p, struct finding *f)
 	s->venc = enc != NULL ? (uint32_t)(at - (char *)s) : 0;
 	(void)put_str(&at, enc);
 	s->loaded = 0;
+	s->tag = 0;
 	json_object_put(arr);
 	c->tags = NULL;
 #define POOL(field) c->field = (char *)strpool_intern(p, f->field)
@@ -262,6 +264,18 @@ compact_make(struct strpool *p, struct finding *f)
 	f->fix = NULL;
 	finding_free(f);
 	return c;
+}
+
+uint32_t
+compact_tag(const struct finding *f)
+{
+	return ((const struct slim *)(const void *)f)->tag;
+}
+
+void
+compact_set_tag(struct finding *f, uint32_t tag)
+{
+	((struct slim *)(void *)f)->tag = tag;
 }
 
 int

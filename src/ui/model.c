@@ -63,6 +63,8 @@ static struct model_index *index_of(struct model *m);
 static const char *hay_of(struct model *m, struct model_index *ix, size_t idx, size_t *len);
 static size_t find_id(const struct model *m, struct model_index *ix, const char *id);
 
+static struct finding *adopt(struct model *m, struct finding *f);
+
 void
 model_add(struct model *m, struct finding *f)
 {
@@ -75,7 +77,7 @@ model_add(struct model *m, struct finding *f)
 			return;
 		}
 	}
-	finding_list_push(&m->all, compact_make(&m->pool, f));
+	finding_list_push(&m->all, adopt(m, f));
 	/* The search text now, a microsecond a finding, so that a new free-text query never
 	 * pays for all of them at once. */
 	if (m->keep_hay) {
@@ -150,6 +152,16 @@ struct model_index {
 	uint32_t *sbits;
 	size_t sbits_cap, sbits_upto;
 	unsigned char idchars[256];
+	/* The distinct combinations of shared-field values (FILTER_NSHARED strpool numbers
+	 * each, NO_STR for none), each finding's kept in its compact_tag, so that a new query
+	 * reads one number per finding, not six fields; cbits: which words each combination
+	 * holds (valid below cbits_upto with sbits). */
+	uint32_t *cmb;
+	size_t cmb_n, cmb_cap;
+	uint32_t *cmb_slot;             /* open addressing: combination + 1, 0 empty */
+	size_t cmb_scap;
+	uint32_t *cbits;
+	size_t cbits_cap, cbits_upto;
 	/* Which of m->words each finding's text holds (bit i: words[i]), valid for findings
 	 * below words_upto while words_gen == m->filter_gen. */
 	uint32_t *found;
@@ -157,6 +169,61 @@ struct model_index {
 	unsigned words_gen;
 	int words_valid;
 };
+
+#define NO_STR UINT32_MAX
+
+static uint64_t
+cmb_hash(const uint32_t *v)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL;
+	size_t i;
+
+	for (i = 0; i < FILTER_NSHARED; i++)
+		h = (h ^ v[i]) * 0x100000001b3ULL;
+	return h ^ h >> 29;
+}
+
+/* A compact finding of the model: its shared fields' combination in its tag. */
+static struct finding *
+adopt(struct model *m, struct finding *f)
+{
+	struct model_index *ix = index_of(m);
+	struct finding *c = compact_make(&m->pool, f);
+	const char *v[FILTER_NSHARED];
+	uint32_t id[FILTER_NSHARED];
+	size_t i, j, mask;
+
+	filter_text_shared(c, v);
+	for (i = 0; i < FILTER_NSHARED; i++)
+		id[i] = v[i] != NULL ? strpool_id(v[i]) : NO_STR;
+	if (2 * (ix->cmb_n + 1) > ix->cmb_scap) {
+		size_t cap = ix->cmb_scap ? ix->cmb_scap * 2 : 1024;
+
+		free(ix->cmb_slot);
+		ix->cmb_slot = xcalloc(cap, sizeof *ix->cmb_slot);
+		ix->cmb_scap = cap;
+		for (i = 0; i < ix->cmb_n; i++) {
+			for (j = cmb_hash(ix->cmb + i * FILTER_NSHARED) & (cap - 1); ix->cmb_slot[j] != 0;
+			    j = (j + 1) & (cap - 1))
+				;
+			ix->cmb_slot[j] = (uint32_t)(i + 1);
+		}
+	}
+	mask = ix->cmb_scap - 1;
+	for (j = cmb_hash(id) & mask; ix->cmb_slot[j] != 0; j = (j + 1) & mask)
+		if (memcmp(ix->cmb + (size_t)(ix->cmb_slot[j] - 1) * FILTER_NSHARED, id, sizeof id) == 0)
+			break;
+	if (ix->cmb_slot[j] == 0) {
+		if (ix->cmb_n == ix->cmb_cap) {
+			ix->cmb_cap = ix->cmb_cap ? ix->cmb_cap * 2 : 256;
+			ix->cmb = xreallocarray(ix->cmb, ix->cmb_cap, sizeof id);
+		}
+		memcpy(ix->cmb + ix->cmb_n * FILTER_NSHARED, id, sizeof id);
+		ix->cmb_slot[j] = (uint32_t)++ix->cmb_n;
+	}
+	compact_set_tag(c, ix->cmb_slot[j] - 1);
+	return c;
+}
 
 static void
 key_of(struct model_key *k, const struct finding *f, size_t idx)
@@ -263,6 +330,9 @@ index_free(struct model_index *ix)
 	free(ix->a_off);
 	free(ix->a_idx);
 	free(ix->sbits);
+	free(ix->cmb);
+	free(ix->cmb_slot);
+	free(ix->cbits);
 	free(ix->found);
 	free(ix->arena);
 	free(ix->hay_off);
@@ -383,7 +453,6 @@ scan_word(const char *s, size_t n, const char *w, size_t k)
 static void
 find_shared(struct model *m, struct model_index *ix, size_t start)
 {
-	const char *v[FILTER_NSHARED];
 	uint32_t idmask = 0;
 	size_t i, k, w;
 
@@ -399,7 +468,23 @@ find_shared(struct model *m, struct model_index *ix, size_t start)
 			if (filter_icontains(m->pool.byid[k], m->words[w]))
 				ix->sbits[k] |= 1u << w;
 	}
+	if (start == 0 || ix->sbits_upto < m->pool.n)
+		ix->cbits_upto = 0;     /* (new strings: only new combinations hold them, but simply) */
 	ix->sbits_upto = m->pool.n;
+	if (ix->cbits_cap < ix->cmb_n) {
+		ix->cbits_cap = ix->cmb_n + ix->cmb_n / 2 + 64;
+		ix->cbits = xreallocarray(ix->cbits, ix->cbits_cap, sizeof *ix->cbits);
+	}
+	for (k = ix->cbits_upto; k < ix->cmb_n; k++) {
+		const uint32_t *id = ix->cmb + k * FILTER_NSHARED;
+		uint32_t b = 0;
+
+		for (w = 0; w < FILTER_NSHARED; w++)
+			if (id[w] != NO_STR)
+				b |= ix->sbits[id[w]];
+		ix->cbits[k] = b;
+	}
+	ix->cbits_upto = ix->cmb_n;
 	for (w = 0; w < m->nwords && w < 32; w++) {
 		const unsigned char *c = (const unsigned char *)m->words[w];
 
@@ -412,12 +497,12 @@ find_shared(struct model *m, struct model_index *ix, size_t start)
 		const struct finding *f = m->all.v[i];
 		uint32_t b = ix->found[i];
 
-		if (i + PREFETCH_AHEAD < m->all.n)
-			prefetch_finding(m->all.v[i + PREFETCH_AHEAD]);
-		filter_text_shared(f, v);
-		for (k = 0; k < FILTER_NSHARED; k++)
-			if (v[k] != NULL)
-				b |= ix->sbits[strpool_id(v[k])];
+		if (i + PREFETCH_AHEAD < m->all.n) {
+			__builtin_prefetch(COMPACT_TAG_AT(m->all.v[i + PREFETCH_AHEAD]));
+			if (idmask != 0)
+				__builtin_prefetch(m->all.v[i + PREFETCH_AHEAD]);
+		}
+		b |= ix->cbits[compact_tag(f)];
 		for (w = 0; idmask & ~b && w < 32; w++)
 			if ((idmask & ~b) >> w & 1u && filter_icontains(f->id, m->words[w]))
 				b |= 1u << w;
@@ -694,7 +779,7 @@ model_replace(struct model *m, size_t idx, struct finding *f)
 		return;
 	old = m->all.v[idx];
 	model_unload_all(m);
-	m->all.v[idx] = compact_make(&m->pool, f);
+	m->all.v[idx] = adopt(m, f);
 	compact_free(old);
 	if (m->ix != NULL && idx < m->ix->hay_cap)
 		m->ix->hay_off[idx] = (size_t)-1;       /* its text is made again */
