@@ -6,9 +6,10 @@
  * index of sort keys), merges new arrivals into it, and derives the severity order from the
  * time order with a stable bucket pass. The keys hold copies of each finding's status and
  * severity, so a rebuild reads no finding the filter does not ask about: after statuses or
- * severities change in place (triage) call model_restatus; a finding replaced in all.v is
- * noticed; if an id or event time changes in place, call model_invalidate before the next
- * rebuild. */
+ * severities change in place (triage) call model_restatus; a finding replaced (model_replace)
+ * is noticed; if an id or event time changes in place, call model_invalidate before the next
+ * rebuild. The findings in all.v are compact ones (compact.h) the model made: put none there
+ * directly (model_add, model_replace), free none with finding_free. */
 #ifndef TFDRIFT_UI_MODEL_H
 #define TFDRIFT_UI_MODEL_H
 
