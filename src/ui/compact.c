@@ -105,7 +105,6 @@ struct slim {
 	struct finding f;
 	uint32_t venc : 31;             /* where [tags, old0, new0, ...] is (from s), 0 none */
 	uint32_t loaded : 1;
-	uint32_t tag;                   /* compact_tag */
 };
 
 #define ALIGN8(n) (((n) + 7) & ~(size_t)7)
@@ -230,7 +229,6 @@ compact_make(struct strpool *p, struct finding *f)
 	s->venc = enc != NULL ? (uint32_t)(at - (char *)s) : 0;
 	(void)put_str(&at, enc);
 	s->loaded = 0;
-	s->tag = 0;
 	json_object_put(arr);
 	c->tags = NULL;
 #define POOL(field) c->field = (char *)strpool_intern(p, f->field)
@@ -264,18 +262,6 @@ compact_make(struct strpool *p, struct finding *f)
 	f->fix = NULL;
 	finding_free(f);
 	return c;
-}
-
-uint32_t
-compact_tag(const struct finding *f)
-{
-	return ((const struct slim *)(const void *)f)->tag;
-}
-
-void
-compact_set_tag(struct finding *f, uint32_t tag)
-{
-	((struct slim *)(void *)f)->tag = tag;
 }
 
 int

@@ -65,12 +65,6 @@ void compact_free(struct finding *f);
  * the values then stay NULL). */
 int compact_load(struct finding *f);
 int compact_loaded(const struct finding *f);
-/* A number the owner keeps in the compact finding, in the same cache line as its end (the
- * model: the combination of its shared fields); 0 when made. */
-uint32_t compact_tag(const struct finding *f);
-void compact_set_tag(struct finding *f, uint32_t tag);
-/* Where compact_tag reads, for a prefetch. */
-#define COMPACT_TAG_AT(f) ((const char *)(f) + sizeof(struct finding) + sizeof(uint32_t))
 void compact_unload(struct finding *f);
 
 #endif

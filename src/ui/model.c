@@ -63,7 +63,7 @@ static struct model_index *index_of(struct model *m);
 static const char *hay_of(struct model *m, struct model_index *ix, size_t idx, size_t *len);
 static size_t find_id(const struct model *m, struct model_index *ix, const char *id);
 
-static struct finding *adopt(struct model *m, struct finding *f);
+static struct finding *adopt(struct model *m, struct finding *f, size_t idx);
 
 void
 model_add(struct model *m, struct finding *f)
@@ -77,7 +77,7 @@ model_add(struct model *m, struct finding *f)
 			return;
 		}
 	}
-	finding_list_push(&m->all, adopt(m, f));
+	finding_list_push(&m->all, adopt(m, f, m->all.n));
 	/* The search text now, a microsecond a finding, so that a new free-text query never
 	 * pays for all of them at once. */
 	if (m->keep_hay) {
@@ -137,8 +137,7 @@ struct model_index {
 	 * reads memory in order rather than chasing a pointer per finding. */
 	char *arena;
 	size_t arena_len, arena_cap;
-	size_t *hay_off;                /* (size_t)-1: not made yet */
-	uint32_t *hay_len;
+	uint32_t *hay_e;                /* its entry in a_off (UINT32_MAX: not made yet) */
 	size_t hay_cap;
 	/* The arena's texts in the order they were put there (offset, whose), to map a match's
 	 * position back to its finding; a text made again leaves a stale entry. */
@@ -153,15 +152,17 @@ struct model_index {
 	size_t sbits_cap, sbits_upto;
 	unsigned char idchars[256];
 	/* The distinct combinations of shared-field values (FILTER_NSHARED strpool numbers
-	 * each, NO_STR for none), each finding's kept in its compact_tag, so that a new query
-	 * reads one number per finding, not six fields; cbits: which words each combination
-	 * holds (valid below cbits_upto with sbits). */
+	 * each, NO_STR for none), each finding's in cmb_of, so that a new query reads one
+	 * number per finding in order, not six fields far apart; cbits: which words each
+	 * combination holds (valid below cbits_upto with sbits). */
 	uint32_t *cmb;
 	size_t cmb_n, cmb_cap;
 	uint32_t *cmb_slot;             /* open addressing: combination + 1, 0 empty */
 	size_t cmb_scap;
 	uint32_t *cbits;
 	size_t cbits_cap, cbits_upto;
+	uint32_t *cmb_of;               /* each finding's combination, by all.v index */
+	size_t cmb_of_cap;
 	/* Which of m->words each finding's text holds (bit i: words[i]), valid for findings
 	 * below words_upto while words_gen == m->filter_gen. */
 	uint32_t *found;
@@ -183,9 +184,9 @@ cmb_hash(const uint32_t *v)
 	return h ^ h >> 29;
 }
 
-/* A compact finding of the model: its shared fields' combination in its tag. */
+/* A compact finding of the model for all.v[idx], its shared fields' combination noted. */
 static struct finding *
-adopt(struct model *m, struct finding *f)
+adopt(struct model *m, struct finding *f, size_t idx)
 {
 	struct model_index *ix = index_of(m);
 	struct finding *c = compact_make(&m->pool, f);
@@ -221,7 +222,11 @@ adopt(struct model *m, struct finding *f)
 		memcpy(ix->cmb + ix->cmb_n * FILTER_NSHARED, id, sizeof id);
 		ix->cmb_slot[j] = (uint32_t)++ix->cmb_n;
 	}
-	compact_set_tag(c, ix->cmb_slot[j] - 1);
+	if (idx >= ix->cmb_of_cap) {
+		ix->cmb_of_cap = idx + idx / 2 + 1024;
+		ix->cmb_of = xreallocarray(ix->cmb_of, ix->cmb_of_cap, sizeof *ix->cmb_of);
+	}
+	ix->cmb_of[idx] = ix->cmb_slot[j] - 1;
 	return c;
 }
 
@@ -335,8 +340,8 @@ index_free(struct model_index *ix)
 	free(ix->cbits);
 	free(ix->found);
 	free(ix->arena);
-	free(ix->hay_off);
-	free(ix->hay_len);
+	free(ix->hay_e);
+	free(ix->cmb_of);
 	free(ix);
 }
 
@@ -353,6 +358,13 @@ model_invalidate(struct model *m)
 	m->filter_gen++;
 }
 
+/* The length of the arena's text e (the texts sit one after another, NUL after each). */
+static size_t
+text_len(const struct model_index *ix, size_t e)
+{
+	return (e + 1 < ix->a_n ? ix->a_off[e + 1] : ix->arena_len) - ix->a_off[e] - 1;
+}
+
 /* The search text of all.v[idx] and its length, made on first use and kept. The pointer is
  * good until the next text is made (the arena may move). */
 static const char *
@@ -361,12 +373,11 @@ hay_of(struct model *m, struct model_index *ix, size_t idx, size_t *len)
 	if (ix->hay_cap < m->all.n) {
 		size_t cap = m->all.n + m->all.n / 2 + 64;
 
-		ix->hay_off = xreallocarray(ix->hay_off, cap, sizeof *ix->hay_off);
-		ix->hay_len = xreallocarray(ix->hay_len, cap, sizeof *ix->hay_len);
-		memset(ix->hay_off + ix->hay_cap, 0xff, (cap - ix->hay_cap) * sizeof *ix->hay_off);
+		ix->hay_e = xreallocarray(ix->hay_e, cap, sizeof *ix->hay_e);
+		memset(ix->hay_e + ix->hay_cap, 0xff, (cap - ix->hay_cap) * sizeof *ix->hay_e);
 		ix->hay_cap = cap;
 	}
-	if (ix->hay_off[idx] == (size_t)-1) {
+	if (ix->hay_e[idx] == UINT32_MAX) {
 		char *h = filter_haystack_own(m->all.v[idx]);
 		size_t n = strlen(h);
 		const unsigned char *c;
@@ -385,13 +396,12 @@ hay_of(struct model *m, struct model_index *ix, size_t idx, size_t *len)
 		}
 		ix->a_off[ix->a_n] = ix->arena_len;
 		ix->a_idx[ix->a_n++] = (uint32_t)idx;
-		ix->hay_off[idx] = ix->arena_len;
-		ix->hay_len[idx] = (uint32_t)(n < UINT32_MAX ? n : UINT32_MAX);
+		ix->hay_e[idx] = (uint32_t)(ix->a_n - 1);
 		ix->arena_len += n + 1;
 		free(h);
 	}
-	*len = ix->hay_len[idx];
-	return ix->arena + ix->hay_off[idx];
+	*len = text_len(ix, ix->hay_e[idx]);
+	return ix->arena + ix->a_off[ix->hay_e[idx]];
 }
 
 /* The arena entry holding byte `off`: the last one starting at or before it. */
@@ -497,12 +507,9 @@ find_shared(struct model *m, struct model_index *ix, size_t start)
 		const struct finding *f = m->all.v[i];
 		uint32_t b = ix->found[i];
 
-		if (i + PREFETCH_AHEAD < m->all.n) {
-			__builtin_prefetch(COMPACT_TAG_AT(m->all.v[i + PREFETCH_AHEAD]));
-			if (idmask != 0)
-				__builtin_prefetch(m->all.v[i + PREFETCH_AHEAD]);
-		}
-		b |= ix->cbits[compact_tag(f)];
+		if (idmask != 0 && i + PREFETCH_AHEAD < m->all.n)
+			__builtin_prefetch(m->all.v[i + PREFETCH_AHEAD]);
+		b |= ix->cbits[ix->cmb_of[i]];
 		for (w = 0; idmask & ~b && w < 32; w++)
 			if ((idmask & ~b) >> w & 1u && filter_icontains(f->id, m->words[w]))
 				b |= 1u << w;
@@ -552,14 +559,15 @@ find_words(struct model *m, struct model_index *ix)
 			    (p = scan_word(ix->arena + pos, ix->arena_len - pos, word, wl)) != NULL) {
 				size_t e = entry_at(ix, (size_t)(p - ix->arena)), idx = ix->a_idx[e];
 
-				if (idx < m->all.n && ix->hay_off[idx] == ix->a_off[e])
+				if (idx < m->all.n && ix->hay_e[idx] == e)
 					ix->found[idx] |= 1u << w;
 				/* on to the next text */
 				pos = e + 1 < ix->a_n ? ix->a_off[e + 1] : ix->arena_len;
 			}
 		} else
 			for (i = start; i < m->all.n; i++)
-				if (scan_word(ix->arena + ix->hay_off[i], ix->hay_len[i], word, wl) != NULL)
+				if (scan_word(ix->arena + ix->a_off[ix->hay_e[i]], text_len(ix, ix->hay_e[i]),
+				    word, wl) != NULL)
 					ix->found[i] |= 1u << w;
 	}
 	find_shared(m, ix, start);
@@ -779,10 +787,10 @@ model_replace(struct model *m, size_t idx, struct finding *f)
 		return;
 	old = m->all.v[idx];
 	model_unload_all(m);
-	m->all.v[idx] = adopt(m, f);
+	m->all.v[idx] = adopt(m, f, idx);
 	compact_free(old);
 	if (m->ix != NULL && idx < m->ix->hay_cap)
-		m->ix->hay_off[idx] = (size_t)-1;       /* its text is made again */
+		m->ix->hay_e[idx] = UINT32_MAX;         /* its text is made again */
 	m->replaced++;
 	/* Its status may have changed: the filter's verdicts and the keys are asked again
 	 * (the keys notice the new pointer). */
