@@ -196,31 +196,30 @@ compact_make(struct strpool *p, struct finding *f)
 		arr = json_object_new_array();
 		json_object_array_add(arr, json_object_get(f->tags));
 		for (i = 0; i < f->nchanges; i++) {
-			json_object_array_add(arr, json_object_get(f->changes[i].old_val));
-			json_object_array_add(arr, json_object_get(f->changes[i].new_val));
+			const struct change *ch = &f->changes[i];
+			const char *a = strpool_intern(p, ch->attribute);
+
+			json_object_array_add(arr, a != NULL ?
+			    json_object_new_int64((int64_t)strpool_id(a)) : NULL);
+			json_object_array_add(arr, json_object_new_int((int)ch->change));
+			json_object_array_add(arr, json_object_new_int(ch->sensitive));
+			json_object_array_add(arr, json_object_new_int(ch->unknown_new));
+			json_object_array_add(arr, json_object_get(ch->old_val));
+			json_object_array_add(arr, json_object_get(ch->new_val));
 		}
 		enc = json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN |
 		    JSON_C_TO_STRING_NOSLASHESCAPE);
 	}
 	strs = len0(f->address) + len0(f->resource_id) + len0(f->summary) + len0(f->event_id) +
 	    len0(enc);
-	sz = ALIGN8(sizeof *s) + ALIGN8(f->nchanges * sizeof *f->changes) + strs;
+	sz = ALIGN8(sizeof *s) + strs;
 	if (sz > INT32_MAX)
 		tf_fatal("a finding of %zu bytes", sz);
 	s = xmalloc(sz);
 	c = &s->f;
 	*c = *f;                        /* the scalars, and the members kept as they are */
 	at = (char *)s + ALIGN8(sizeof *s);
-	c->changes = NULL;
-	if (f->nchanges > 0) {
-		c->changes = (struct change *)(void *)at;
-		at += ALIGN8(f->nchanges * sizeof *f->changes);
-		for (i = 0; i < f->nchanges; i++) {
-			c->changes[i] = f->changes[i];
-			c->changes[i].attribute = (char *)strpool_intern(p, f->changes[i].attribute);
-			c->changes[i].old_val = c->changes[i].new_val = NULL;
-		}
-	}
+	c->changes = NULL;              /* (nchanges kept: compact_load makes them) */
 	c->rules = pool_rules(p, f->rules, f->nrules);
 	c->address = put_str(&at, f->address);
 	c->resource_id = put_str(&at, f->resource_id);
@@ -270,25 +269,43 @@ compact_loaded(const struct finding *f)
 	return ((const struct slim *)(const void *)f)->loaded;
 }
 
+/* One number of the encoding: the change's members, the attribute's strpool number. */
+static int64_t
+num_at(json_object *arr, size_t i)
+{
+	return json_object_get_int64(json_object_array_get_idx(arr, i));
+}
+
 int
-compact_load(struct finding *f)
+compact_load(const struct strpool *p, struct finding *f)
 {
 	struct slim *s = (struct slim *)(void *)f;
 	json_object *arr;
-	size_t i;
+	size_t i, k;
 
 	if (s->loaded || s->venc == 0)
 		return 0;
 	arr = json_tokener_parse((const char *)s + s->venc);
 	if (arr == NULL || !json_object_is_type(arr, json_type_array) ||
-	    json_object_array_length(arr) != 1 + 2 * f->nchanges) {
+	    json_object_array_length(arr) != 1 + 6 * f->nchanges) {
 		json_object_put(arr);
 		return -1;
 	}
 	f->tags = json_object_get(json_object_array_get_idx(arr, 0));
+	if (f->nchanges > 0)
+		f->changes = xcalloc(f->nchanges, sizeof *f->changes);
 	for (i = 0; i < f->nchanges; i++) {
-		f->changes[i].old_val = json_object_get(json_object_array_get_idx(arr, 1 + 2 * i));
-		f->changes[i].new_val = json_object_get(json_object_array_get_idx(arr, 2 + 2 * i));
+		struct change *ch = &f->changes[i];
+		int64_t a;
+
+		k = 1 + 6 * i;
+		a = json_object_array_get_idx(arr, k) != NULL ? num_at(arr, k) : -1;
+		ch->attribute = a >= 0 && (size_t)a < p->n ? (char *)p->byid[a] : NULL;
+		ch->change = (enum change_kind)num_at(arr, k + 1);
+		ch->sensitive = (int)num_at(arr, k + 2);
+		ch->unknown_new = (int)num_at(arr, k + 3);
+		ch->old_val = json_object_get(json_object_array_get_idx(arr, k + 4));
+		ch->new_val = json_object_get(json_object_array_get_idx(arr, k + 5));
 	}
 	json_object_put(arr);
 	s->loaded = 1;
@@ -305,11 +322,12 @@ compact_unload(struct finding *f)
 		return;
 	json_object_put(f->tags);
 	f->tags = NULL;
-	for (i = 0; i < f->nchanges; i++) {
+	for (i = 0; i < f->nchanges && f->changes != NULL; i++) {
 		json_object_put(f->changes[i].old_val);
 		json_object_put(f->changes[i].new_val);
-		f->changes[i].old_val = f->changes[i].new_val = NULL;
 	}
+	free(f->changes);
+	f->changes = NULL;
 	s->loaded = 0;
 }
 

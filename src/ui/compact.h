@@ -7,17 +7,18 @@
  *   - strings that repeat across findings (types, modules, state sources, actors, event
  *     names and sources, regions, accounts, user agents, rules, change attributes) are
  *     interned once in a strpool and borrowed by every finding that has them;
- *   - the strings of its own (address, resource id, event id, summary, source address), its
- *     change and rule arrays sit in one allocation with the struct;
- *   - the change values and the tags (json-c trees, the bulk) are kept as their compact JSON
- *     text in that allocation, and parsed back on demand (compact_load) for the few
- *     findings a view shows in full (the detail pane, a resource's net diff, a copy as
- *     JSON); compact_unload drops them again.
+ *   - the strings of its own (address, resource id, event id, summary) sit in one
+ *     allocation with the struct; equal rule arrays are kept once in the pool;
+ *   - the changes (their values are json-c trees, the bulk) and the tags are kept as a
+ *     compact JSON text in that allocation, and made again on demand (compact_load) for
+ *     the few findings a view shows in full (the detail pane, a resource's net diff, a
+ *     copy as JSON, an export); compact_unload drops them again.
  * Triage, resolution, freeze window name, blast radius, history and fix stay ordinary heap
  * members, so the code that sets them (store_triage_apply, enrich) works unchanged.
  *
- * A compact finding is a struct finding for every reader; its change values and tags are
- * NULL until loaded. It must be freed with compact_free (never finding_free), and its pooled
+ * A compact finding is a struct finding for every reader, except that its changes array
+ * and tags are NULL until loaded (nchanges says how many there are): a reader of those
+ * loads it first. It must be freed with compact_free (never finding_free), and its pooled
  * or inline strings never freed or replaced on their own. */
 #ifndef TFDRIFT_UI_COMPACT_H
 #define TFDRIFT_UI_COMPACT_H
@@ -60,10 +61,10 @@ strpool_id(const char *interned)
 /* A compact copy of f, which is freed (taken). */
 struct finding *compact_make(struct strpool *p, struct finding *f);
 void compact_free(struct finding *f);
-/* Parse the change values and the tags back into the finding (no-op when loaded or when it
- * has none); 0, or -1 when its text does not parse (cannot happen short of memory damage:
- * the values then stay NULL). */
-int compact_load(struct finding *f);
+/* Make the changes and the tags of the finding again (no-op when loaded or when it has
+ * none); p is the pool it was made with. 0, or -1 when its text does not parse (cannot
+ * happen short of memory damage: they then stay NULL). */
+int compact_load(const struct strpool *p, struct finding *f);
 int compact_loaded(const struct finding *f);
 void compact_unload(struct finding *f);
 

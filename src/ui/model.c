@@ -821,7 +821,7 @@ model_load(struct model *m, const struct finding *f)
 
 	if (f == NULL || !owns(m, f) || compact_loaded(f))
 		return;
-	if (compact_load(w) != 0)
+	if (compact_load(&m->pool, w) != 0)
 		return;
 	if (m->nloaded == m->loaded_cap) {
 		m->loaded_cap = m->loaded_cap ? m->loaded_cap * 2 : 16;

@@ -101,13 +101,14 @@ key_cmp(const void *k, const void *e)
 	return strcmp(k, ((const struct resdrift *)e)->key);
 }
 
-/* The model's findings keep their change values as text (compact.h): a resource's are
- * parsed for its net diff, and dropped after. */
+/* The model's findings keep their changes as text (compact.h): a resource's are made for
+ * its net diff, and dropped after. */
 static int
 load_values(void *ctx, const struct finding *f)
 {
-	(void)ctx;
-	return !compact_loaded(f) && compact_load((struct finding *)(uintptr_t)f) == 0;
+	const struct ui *u = ctx;
+
+	return !compact_loaded(f) && compact_load(&u->model.pool, (struct finding *)(uintptr_t)f) == 0;
 }
 
 static void
@@ -117,8 +118,6 @@ unload_values(void *ctx, const struct finding *f)
 	compact_unload((struct finding *)(uintptr_t)f);
 }
 
-static const struct resdrift_loader loader = { load_values, unload_values, NULL };
-
 /* The rows from the model's findings and the events, when either changed. A costly build
  * (a million findings: most of a second) is put off while findings stream in, so that it
  * takes at most a fifth of the time: the rows catch up when the timer fires. */
@@ -126,6 +125,7 @@ static void
 aggregate(struct ui *u, struct rspriv *p)
 {
 	uint64_t key = u->events.gen * 1000003u + u->model.all.n * 31u + u->model.replaced * 7u + 1;
+	struct resdrift_loader loader;
 	size_t i, s;
 	int64_t start = tf_mono_ms();
 
@@ -143,6 +143,9 @@ aggregate(struct ui *u, struct rspriv *p)
 	p->key = key;
 	p->replaced = u->model.replaced;
 	resdrift_free(p->res, p->nres);
+	loader.load = load_values;
+	loader.unload = unload_values;
+	loader.ctx = u;
 	p->nres = resdrift_build_lazy((const struct finding *const *)u->model.all.v,
 	    u->model.all.n, &p->res, &loader);
 	if (p->res == NULL)
