@@ -18,6 +18,7 @@
 #include "util.h"
 
 #define FAST_MAX_DEPTH 192         /* the raw scanner gives up (undecided) below json-c's limit */
+#define RAW_TIME_MAX 63            /* a longer eventTime is left to the full parse */
 
 const char *
 tf_provider_name(enum tf_provider p)
@@ -416,21 +417,29 @@ event_from_json(json_object *obj, struct event *ev, const char **why)
 /* ---- fast read-only test on raw JSON lines ---- */
 
 enum { ST_VALUE, ST_VALUE_OR_END, ST_KEY, ST_KEY_OR_END, ST_COLON, ST_AFTER, ST_END };
-enum { K_OTHER, K_READONLY, K_NAME, K_SOURCE, K_VETO };
+enum { K_OTHER, K_READONLY, K_NAME, K_SOURCE, K_TIME, K_VETO };
 
 /* Index just past a JSON string starting at s[i] == '"', or 0 when it is not valid strict
- * JSON (bad escape, control character, unterminated). *esc is set when it has escapes. */
+ * JSON (bad escape, control character, unterminated) or when the full parse would repair it
+ * (event_int.h, repair_text: bytes that are not UTF-8, \u0000, a surrogate escape), so that
+ * such a record goes through the full parse and its warning is the same. *esc is set when it
+ * has escapes. */
 static size_t
 scan_string(const char *s, size_t n, size_t i, int *esc)
 {
+	size_t b = i + 1;
+	int high = 0;
+
 	*esc = 0;
 	for (i++; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		unsigned u;
 
 		if (c == '"')
-			return i + 1;
+			return high && !text_utf8_ok(s + b, i - b) ? 0 : i + 1;
 		if (c < 0x20)
 			return 0;
+		high |= c >= 0x80;
 		if (c == '\\') {
 			*esc = 1;
 			if (++i >= n)
@@ -441,6 +450,10 @@ scan_string(const char *s, size_t n, size_t i, int *esc)
 			case 'u':
 				if (i + 4 >= n || tf_hexval(s[i + 1]) < 0 || tf_hexval(s[i + 2]) < 0 ||
 				    tf_hexval(s[i + 3]) < 0 || tf_hexval(s[i + 4]) < 0)
+					return 0;
+				u = (unsigned)(tf_hexval(s[i + 1]) << 12 | tf_hexval(s[i + 2]) << 8 |
+				    tf_hexval(s[i + 3]) << 4 | tf_hexval(s[i + 4]));
+				if (u == 0 || (u >= 0xd800 && u <= 0xdfff))
 					return 0;
 				i += 4;
 				break;
@@ -490,6 +503,7 @@ key_kind(const char *k, size_t n)
 {
 	static const struct { const char *k; int kind; } keys[] = {
 		{ "readOnly", K_READONLY }, { "eventName", K_NAME }, { "eventSource", K_SOURCE },
+		{ "eventTime", K_TIME },
 		/* shapes that event_from_json would read differently */
 		{ "detail-type", K_VETO }, { "CloudTrailEvent", K_VETO }, { "protoPayload", K_VETO },
 		{ "logName", K_VETO }, { "insertId", K_VETO }, { "Records", K_VETO },
@@ -503,13 +517,30 @@ key_kind(const char *k, size_t n)
 	return K_OTHER;
 }
 
+/* The event time of a record event_raw_read_only decided on, as event_from_cloudtrail reads
+ * it: the last top-level eventTime (json-c keeps the last of a repeated key) when it is a
+ * string tf_parse_time reads, else 0. t is its span, quotes included, or NULL. */
+static int64_t
+raw_event_time(const char *t, size_t tn)
+{
+	char buf[RAW_TIME_MAX + 1];
+	int64_t ms;
+
+	if (t == NULL)
+		return 0;
+	memcpy(buf, t + 1, tn - 2);
+	buf[tn - 2] = '\0';
+	return tf_parse_time(buf, &ms) == 0 ? ms : 0;
+}
+
 /* The read-only fast path of the readers (event_int.h says what it promises). */
 int
-event_raw_read_only(const char *s, size_t n)
+event_raw_read_only(const char *s, size_t n, int64_t *time_ms)
 {
 	uint64_t stk[(FAST_MAX_DEPTH + 63) / 64];   /* 1 bit per level: 1 object, 0 array */
-	size_t i = 0, j, vb;
-	int depth = 0, st = ST_VALUE, esc, kind = K_OTHER;
+	size_t i = 0, j, vb, tn = 0;
+	const char *t = NULL;
+	int depth = 0, st = ST_VALUE, esc = 0, kind = K_OTHER;
 	int ro_true = 0, ro_other = 0, have_name = 0, have_src = 0;
 
 	for (;;) {
@@ -537,6 +568,8 @@ event_raw_read_only(const char *s, size_t n)
 				if (depth == 1 && kind != K_OTHER) {
 					if (kind == K_READONLY)
 						ro_other++;
+					else if (kind == K_TIME)
+						t = NULL;       /* not a string: no time */
 					else if (kind != K_VETO)
 						return 0;
 				}
@@ -576,6 +609,12 @@ event_raw_read_only(const char *s, size_t n)
 						have_name = 1;
 					else
 						have_src = 1;
+				} else if (kind == K_TIME) {
+					/* an escaped time is left to the full parse */
+					if (s[vb] == '"' && esc)
+						return 0;
+					t = s[vb] == '"' ? s + vb : NULL;
+					tn = j - vb;
 				}
 			}
 			i = j;
@@ -627,5 +666,10 @@ event_raw_read_only(const char *s, size_t n)
 			return 0;
 		}
 	}
-	return st == ST_END && ro_true > 0 && ro_other == 0 && have_name && have_src;
+	if (st != ST_END || ro_true == 0 || ro_other != 0 || !have_name || !have_src ||
+	    (t != NULL && tn - 2 > RAW_TIME_MAX))
+		return 0;
+	if (time_ms != NULL)
+		*time_ms = raw_event_time(t, tn);
+	return 1;
 }

@@ -28,9 +28,12 @@ int event_sniff_record(json_object *obj, struct event *ev, const char **why);
  * (ECS mountPoints, for instance) never counts. Returns 1 only when certain: one JSON object,
  * top-level eventName and eventSource (non-empty strings), every top-level readOnly literally
  * true, no escaped top-level keys and none of the keys that make it another shape. Anything
- * else returns 0 and goes through the full parse.
+ * else returns 0 and goes through the full parse, and so does a record the full parse would
+ * repair (a string that is not UTF-8, holds \u0000 or a surrogate escape: repair_text), so
+ * that skipping it never hides a warning. With 1, *time_ms (when not NULL) is its event time
+ * as event_from_cloudtrail reads it (0 when none), for the readers' --since/--until window.
  */
-int event_raw_read_only(const char *s, size_t n);
+int event_raw_read_only(const char *s, size_t n, int64_t *time_ms);
 
 /* ---- small json-c helpers (static inline: each event file uses some) ---- */
 

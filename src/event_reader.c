@@ -60,7 +60,9 @@ struct ev_reader {
 	enum ev_format fmt;
 	struct ev_counters cnt;
 	uint64_t skipped_ro;
+	uint64_t skipped_ro_outside; /* of them, outside the window (ev_reader_set_window) */
 	int skip_ro;
+	int64_t since, until;       /* the window, for read-only records skipped */
 	void (*warn)(void *, const char *);
 	void *warn_ctx;
 	json_tokener *tok;          /* one per reader, reset per record */
@@ -701,6 +703,15 @@ record_warn(struct ev_reader *r, const char *origin, const char *fmt, ...)
 	free(msg);
 }
 
+/* A read-only record skipped, at time_ms (0: none). */
+static void
+skip_ro_count(struct ev_reader *r, int64_t time_ms)
+{
+	r->skipped_ro++;
+	if (time_ms != 0 && (time_ms < r->since || time_ms > r->until))
+		r->skipped_ro_outside++;
+}
+
 static int
 take_record(struct ev_reader *r, json_object *o, struct event *ev, const char *origin)
 {
@@ -719,17 +730,18 @@ take_record(struct ev_reader *r, json_object *o, struct event *ev, const char *o
 		record_warn(r, origin, "skipped: %s", why);
 		return 0;
 	}
-	if (r->skip_ro && ev->read_only == 1) {
-		r->skipped_ro++;
-		event_free(ev);
-		return 0;
-	}
-	r->cnt.events++;
+	/* Said of every record repaired, read-only or not: skipping one hides nothing. */
 	if (ev->repaired > 0) {
 		r->cnt.repaired++;
 		record_warn(r, origin, "%u string%s not valid UTF-8 or holding a NUL character: "
 		    "shown with U+FFFD", ev->repaired, ev->repaired == 1 ? "" : "s");
 	}
+	if (r->skip_ro && ev->read_only == 1) {
+		skip_ro_count(r, ev->time_ms);
+		event_free(ev);
+		return 0;
+	}
+	r->cnt.events++;
 	ev->origin = xstrdup(origin);
 	return 1;
 }
@@ -757,10 +769,12 @@ hand_out(struct ev_reader *r, json_object *o, char *origin, int sniffing, struct
 static int
 fast_read_only(struct ev_reader *r)
 {
-	if (!r->skip_ro || !event_raw_read_only(r->rec.buf, r->rec.len))
+	int64_t ms;
+
+	if (!r->skip_ro || !event_raw_read_only(r->rec.buf, r->rec.len, &ms))
 		return 0;
 	r->cnt.records++;
-	r->skipped_ro++;
+	skip_ro_count(r, ms);
 	return 1;
 }
 
@@ -1247,6 +1261,8 @@ reader_new(const char *name)
 	r->line = 1;
 	r->mode = M_START;
 	r->st = RS_TOP;
+	r->since = INT64_MIN;
+	r->until = INT64_MAX;
 	return r;
 }
 
@@ -1333,6 +1349,19 @@ uint64_t
 ev_reader_skipped_read_only(const struct ev_reader *r)
 {
 	return r->skipped_ro;
+}
+
+void
+ev_reader_set_window(struct ev_reader *r, int64_t since, int64_t until)
+{
+	r->since = since;
+	r->until = until;
+}
+
+uint64_t
+ev_reader_skipped_read_only_outside(const struct ev_reader *r)
+{
+	return r->skipped_ro_outside;
 }
 
 double
