@@ -369,8 +369,8 @@ is_cloudtrail_detail_type(const char *dt)
 	    strcmp(dt, "AWS Service Event via CloudTrail") == 0;
 }
 
-int
-event_sniff_record(json_object *obj, struct event *ev, const char **why)
+static int
+sniff(json_object *obj, struct event *ev, const char **why, int text_ok)
 {
 	const char *dt;
 	enum ev_format f;
@@ -399,13 +399,25 @@ event_sniff_record(json_object *obj, struct event *ev, const char **why)
 		return event_from_logentry(obj, ev, why) == 0 ? REC_OK : REC_SKIP;
 	if (jget(obj, "eventName") != NULL || jget(obj, "eventSource") != NULL ||
 	    jget(obj, "eventVersion") != NULL || jget(obj, "userIdentity") != NULL)
-		return event_from_cloudtrail(obj, ev, why) == 0 ? REC_OK : REC_SKIP;
+		return event_from_cloudtrail_text(obj, ev, why, text_ok) == 0 ? REC_OK : REC_SKIP;
 	if (container_array(obj, &f) != NULL) {
 		set_why(why, "a container of records, not a record (read it with ev_reader)");
 		return REC_SKIP;
 	}
 	set_why(why, "neither a CloudTrail record nor a Cloud Logging entry");
 	return REC_SKIP;
+}
+
+int
+event_sniff_record(json_object *obj, struct event *ev, const char **why)
+{
+	return sniff(obj, ev, why, 0);
+}
+
+int
+event_sniff_record_text_ok(json_object *obj, struct event *ev, const char **why)
+{
+	return sniff(obj, ev, why, 1);
 }
 
 int
@@ -534,7 +546,7 @@ raw_event_time(const char *t, size_t tn)
 }
 
 /* The read-only fast path of the readers (event_int.h says what it promises). */
-int
+enum raw_rc
 event_raw_read_only(const char *s, size_t n, int64_t *time_ms)
 {
 	uint64_t stk[(FAST_MAX_DEPTH + 63) / 64];   /* 1 bit per level: 1 object, 0 array */
@@ -666,10 +678,13 @@ event_raw_read_only(const char *s, size_t n, int64_t *time_ms)
 			return 0;
 		}
 	}
-	if (st != ST_END || ro_true == 0 || ro_other != 0 || !have_name || !have_src ||
+	if (st != ST_END)
+		return RAW_UNDECIDED;
+	/* Strict JSON, every string and key valid UTF-8 without NUL (scan_string). */
+	if (ro_true == 0 || ro_other != 0 || !have_name || !have_src ||
 	    (t != NULL && tn - 2 > RAW_TIME_MAX))
-		return 0;
+		return RAW_PLAIN;
 	if (time_ms != NULL)
 		*time_ms = raw_event_time(t, tn);
-	return 1;
+	return RAW_READ_ONLY;
 }

@@ -20,10 +20,15 @@
  * distinction the readers count. */
 enum rec_rc { REC_OK = 0, REC_SKIP = -1, REC_MALFORMED = -2 };
 int event_sniff_record(json_object *obj, struct event *ev, const char **why);
+/* The same for a value whose text is known to need no repair (event_raw_read_only said
+ * RAW_PLAIN of its bytes): the walk over every string that repair_text makes is left out. */
+int event_sniff_record_text_ok(json_object *obj, struct event *ev, const char **why);
+/* event_from_cloudtrail, with text_ok as above. */
+int event_from_cloudtrail_text(json_object *obj, struct event *ev, const char **why, int text_ok);
 
 /*
  * Decide from the raw bytes of one JSON value, without json-c, whether it is a CloudTrail
- * record whose TOP-LEVEL "readOnly" is true. The bytes are validated as strict JSON with a
+ * record whose TOP-LEVEL "readOnly" is true (RAW_READ_ONLY). The bytes are validated as strict JSON with a
  * depth-aware state machine that honours strings and escapes, so a nested "readOnly": true
  * (ECS mountPoints, for instance) never counts. Returns 1 only when certain: one JSON object,
  * top-level eventName and eventSource (non-empty strings), every top-level readOnly literally
@@ -32,8 +37,12 @@ int event_sniff_record(json_object *obj, struct event *ev, const char **why);
  * repair (a string that is not UTF-8, holds \u0000 or a surrogate escape: repair_text), so
  * that skipping it never hides a warning. With 1, *time_ms (when not NULL) is its event time
  * as event_from_cloudtrail reads it (0 when none), for the readers' --since/--until window.
+ * RAW_PLAIN: not read-only, but strict JSON whose every string and key is valid UTF-8 without
+ * a NUL, so json-c's tree of it needs no repair (event_sniff_record_text_ok). RAW_UNDECIDED:
+ * anything else.
  */
-int event_raw_read_only(const char *s, size_t n, int64_t *time_ms);
+enum raw_rc { RAW_UNDECIDED = 0, RAW_READ_ONLY = 1, RAW_PLAIN = 2 };
+enum raw_rc event_raw_read_only(const char *s, size_t n, int64_t *time_ms);
 
 /* ---- small json-c helpers (static inline: each event file uses some) ---- */
 

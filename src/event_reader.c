@@ -63,6 +63,7 @@ struct ev_reader {
 	uint64_t skipped_ro_outside; /* of them, outside the window (ev_reader_set_window) */
 	int skip_ro;
 	int64_t since, until;       /* the window, for read-only records skipped */
+	int text_ok;                /* the record just scanned needs no text repair (RAW_PLAIN) */
 	void (*warn)(void *, const char *);
 	void *warn_ctx;
 	json_tokener *tok;          /* one per reader, reset per record */
@@ -719,7 +720,8 @@ take_record(struct ev_reader *r, json_object *o, struct event *ev, const char *o
 	int rc;
 
 	r->cnt.records++;
-	rc = event_sniff_record(o, ev, &why);
+	rc = r->text_ok ? event_sniff_record_text_ok(o, ev, &why) : event_sniff_record(o, ev, &why);
+	r->text_ok = 0;
 	if (rc == REC_MALFORMED) {
 		r->cnt.malformed++;
 		record_warn(r, origin, "malformed record: %s", why);
@@ -770,9 +772,16 @@ static int
 fast_read_only(struct ev_reader *r)
 {
 	int64_t ms;
+	enum raw_rc rc;
 
-	if (!r->skip_ro || !event_raw_read_only(r->rec.buf, r->rec.len, &ms))
+	r->text_ok = 0;
+	if (!r->skip_ro)
 		return 0;
+	if ((rc = event_raw_read_only(r->rec.buf, r->rec.len, &ms)) != RAW_READ_ONLY) {
+		/* scanned whole already: its text needs no repair when parsed (take_record) */
+		r->text_ok = rc == RAW_PLAIN;
+		return 0;
+	}
 	r->cnt.records++;
 	skip_ro_count(r, ms);
 	return 1;
@@ -921,6 +930,7 @@ line_value(struct ev_reader *r, int rc, struct event *ev, char **err)
 				return -1;
 		}
 	}
+	r->text_ok = 0;
 	if (after.line == 0 && fast_read_only(r))
 		return 0;
 	if ((o = parse_rec(r, &f)) == NULL || after.line != 0) {
@@ -1149,6 +1159,7 @@ elems_step(struct ev_reader *r, struct event *ev, char **err)
 	r->rec_col = cur_col(r);
 	if ((rc = collect_value(r, 0, NULL, err)) == C_ERR)
 		return -1;
+	r->text_ok = 0;
 	if (rc == C_DONE && fast_read_only(r)) {
 		r->idx++;
 		return 0;

@@ -28,17 +28,17 @@ jc_close(void *ctx)
 	json_tokener_free(ctx);
 }
 
-int
-rp_jsonc_record(void *ctx, const char *s, size_t n, struct event *ev)
+/* text_ok: the pre-scanner found the text needs no repair (RAW_PLAIN), as the readers use it. */
+static int
+jc_record(json_tokener *tok, const char *s, size_t n, struct event *ev, int text_ok)
 {
-	json_tokener *tok = ctx;
 	json_object *o;
 	int rc;
 
 	json_tokener_reset(tok);
 	if (n >= INT_MAX || (o = json_tokener_parse_ex(tok, s, (int)n)) == NULL)
 		return RP_BAD;
-	rc = event_sniff_record(o, ev, NULL);
+	rc = text_ok ? event_sniff_record_text_ok(o, ev, NULL) : event_sniff_record(o, ev, NULL);
 	json_object_put(o);         /* the event holds its own reference */
 	if (rc != REC_OK)
 		return RP_BAD;
@@ -49,12 +49,20 @@ rp_jsonc_record(void *ctx, const char *s, size_t n, struct event *ev)
 	return RP_KEPT;
 }
 
+int
+rp_jsonc_record(void *ctx, const char *s, size_t n, struct event *ev)
+{
+	return jc_record(ctx, s, n, ev, 0);
+}
+
 static int
 jc_prescan_record(void *ctx, const char *s, size_t n, struct event *ev)
 {
-	if (event_raw_read_only(s, n, NULL))
+	enum raw_rc rc = event_raw_read_only(s, n, NULL);
+
+	if (rc == RAW_READ_ONLY)
 		return RP_READ_ONLY;
-	return rp_jsonc_record(ctx, s, n, ev);
+	return jc_record(ctx, s, n, ev, rc == RAW_PLAIN);
 }
 
 const struct rp_impl rp_jsonc = { "jsonc", jc_open, rp_jsonc_record, jc_close };
