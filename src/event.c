@@ -15,6 +15,7 @@
 
 #include "event.h"
 #include "event_int.h"
+#include "jscan.h"
 #include "util.h"
 
 #define FAST_MAX_DEPTH 192         /* the raw scanner gives up (undecided) below json-c's limit */
@@ -428,87 +429,7 @@ event_from_json(json_object *obj, struct event *ev, const char **why)
 
 /* ---- fast read-only test on raw JSON lines ---- */
 
-enum { ST_VALUE, ST_VALUE_OR_END, ST_KEY, ST_KEY_OR_END, ST_COLON, ST_AFTER, ST_END };
 enum { K_OTHER, K_READONLY, K_NAME, K_SOURCE, K_TIME, K_VETO };
-
-/* Index just past a JSON string starting at s[i] == '"', or 0 when it is not valid strict
- * JSON (bad escape, control character, unterminated) or when the full parse would repair it
- * (event_int.h, repair_text: bytes that are not UTF-8, \u0000, a surrogate escape), so that
- * such a record goes through the full parse and its warning is the same. *esc is set when it
- * has escapes. */
-static size_t
-scan_string(const char *s, size_t n, size_t i, int *esc)
-{
-	size_t b = i + 1;
-	int high = 0;
-
-	*esc = 0;
-	for (i++; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		unsigned u;
-
-		if (c == '"')
-			return high && !text_utf8_ok(s + b, i - b) ? 0 : i + 1;
-		if (c < 0x20)
-			return 0;
-		high |= c >= 0x80;
-		if (c == '\\') {
-			*esc = 1;
-			if (++i >= n)
-				return 0;
-			switch (s[i]) {
-			case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-				break;
-			case 'u':
-				if (i + 4 >= n || tf_hexval(s[i + 1]) < 0 || tf_hexval(s[i + 2]) < 0 ||
-				    tf_hexval(s[i + 3]) < 0 || tf_hexval(s[i + 4]) < 0)
-					return 0;
-				u = (unsigned)(tf_hexval(s[i + 1]) << 12 | tf_hexval(s[i + 2]) << 8 |
-				    tf_hexval(s[i + 3]) << 4 | tf_hexval(s[i + 4]));
-				if (u == 0 || (u >= 0xd800 && u <= 0xdfff))
-					return 0;
-				i += 4;
-				break;
-			default:
-				return 0;
-			}
-		}
-	}
-	return 0;
-}
-
-/* Index just past a strict JSON number at s[i], or 0. */
-static size_t
-scan_number(const char *s, size_t n, size_t i)
-{
-	size_t d;
-
-	if (i < n && s[i] == '-')
-		i++;
-	if (i >= n || !isdigit((unsigned char)s[i]))
-		return 0;
-	if (s[i] == '0')
-		i++;
-	else
-		while (i < n && isdigit((unsigned char)s[i]))
-			i++;
-	if (i < n && s[i] == '.') {
-		for (d = ++i; i < n && isdigit((unsigned char)s[i]); i++)
-			;
-		if (i == d)
-			return 0;
-	}
-	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-		i++;
-		if (i < n && (s[i] == '+' || s[i] == '-'))
-			i++;
-		for (d = i; i < n && isdigit((unsigned char)s[i]); i++)
-			;
-		if (i == d)
-			return 0;
-	}
-	return i;
-}
 
 static int
 key_kind(const char *k, size_t n)
@@ -531,160 +452,88 @@ key_kind(const char *k, size_t n)
 
 /* The event time of a record event_raw_read_only decided on, as event_from_cloudtrail reads
  * it: the last top-level eventTime (json-c keeps the last of a repeated key) when it is a
- * string tf_parse_time reads, else 0. t is its span, quotes included, or NULL. */
+ * string tf_parse_time reads, else 0. t is its raw text (no escapes), or NULL. */
 static int64_t
-raw_event_time(const char *t, size_t tn)
+raw_event_time(const struct jscan_str *t)
 {
 	char buf[RAW_TIME_MAX + 1];
 	int64_t ms;
 
 	if (t == NULL)
 		return 0;
-	memcpy(buf, t + 1, tn - 2);
-	buf[tn - 2] = '\0';
+	memcpy(buf, t->p, t->n);
+	buf[t->n] = '\0';
 	return tf_parse_time(buf, &ms) == 0 ? ms : 0;
 }
 
-/* The read-only fast path of the readers (event_int.h says what it promises). */
+/*
+ * The read-only fast path of the readers (event_int.h says what it promises), on jscan: the
+ * top-level members are read one by one, every nested value skipped (and checked) whole, and
+ * every string and key must be plain text (jscan's plain_text), so a record decided on is one
+ * json-c reads the same way and whose text needs no repair.
+ */
 enum raw_rc
-event_raw_read_only(const char *s, size_t n, int64_t *time_ms)
+event_raw_read_only(const char *b, size_t n, int64_t *time_ms)
 {
-	uint64_t stk[(FAST_MAX_DEPTH + 63) / 64];   /* 1 bit per level: 1 object, 0 array */
-	size_t i = 0, j, vb, tn = 0;
-	const char *t = NULL;
-	int depth = 0, st = ST_VALUE, esc = 0, kind = K_OTHER;
-	int ro_true = 0, ro_other = 0, have_name = 0, have_src = 0;
+	struct jscan s;
+	struct jscan_it it;
+	struct jscan_str k, v, t;
+	enum jscan_type ty;
+	int r, ro_true = 0, ro_other = 0, have_name = 0, have_src = 0, have_t = 0;
 
-	for (;;) {
-		while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
-			i++;
-		if (i >= n)
-			break;
-		switch (st) {
-		case ST_VALUE_OR_END:
-			if (s[i] == ']') {
-				i++;
-				depth--;
-				st = depth == 0 ? ST_END : ST_AFTER;
-				break;
-			}
-			st = ST_VALUE;
-			/* FALLTHROUGH */
-		case ST_VALUE:
-			vb = i;
-			if (s[i] == '{' || s[i] == '[') {
-				if (depth == 0 && s[i] != '{')
-					return 0;
-				if (depth >= FAST_MAX_DEPTH)
-					return 0;
-				if (depth == 1 && kind != K_OTHER) {
-					if (kind == K_READONLY)
-						ro_other++;
-					else if (kind == K_TIME)
-						t = NULL;       /* not a string: no time */
-					else if (kind != K_VETO)
-						return 0;
-				}
-				if (s[i] == '{')
-					stk[depth / 64] |= (uint64_t)1 << (depth % 64);
-				else
-					stk[depth / 64] &= ~((uint64_t)1 << (depth % 64));
-				st = s[i] == '{' ? ST_KEY_OR_END : ST_VALUE_OR_END;
-				depth++;
-				i++;
-				break;
-			}
-			if (depth == 0)
-				return 0;
-			if (s[i] == '"') {
-				if ((j = scan_string(s, n, i, &esc)) == 0)
-					return 0;
-			} else if (n - i >= 4 && memcmp(s + i, "true", 4) == 0)
-				j = i + 4;
-			else if (n - i >= 5 && memcmp(s + i, "false", 5) == 0)
-				j = i + 5;
-			else if (n - i >= 4 && memcmp(s + i, "null", 4) == 0)
-				j = i + 4;
-			else if ((j = scan_number(s, n, i)) == 0)
-				return 0;
-			if (depth == 1) {
-				if (kind == K_READONLY) {
-					if (j - vb == 4 && memcmp(s + vb, "true", 4) == 0)
-						ro_true++;
-					else
-						ro_other++;
-				} else if (kind == K_NAME || kind == K_SOURCE) {
-					/* event_from_cloudtrail wants non-empty strings */
-					if (s[vb] != '"' || j - vb <= 2)
-						return 0;
-					if (kind == K_NAME)
-						have_name = 1;
-					else
-						have_src = 1;
-				} else if (kind == K_TIME) {
-					/* an escaped time is left to the full parse */
-					if (s[vb] == '"' && esc)
-						return 0;
-					t = s[vb] == '"' ? s + vb : NULL;
-					tn = j - vb;
-				}
-			}
-			i = j;
-			st = ST_AFTER;
-			break;
-		case ST_KEY_OR_END:
-			if (s[i] == '}') {
-				i++;
-				depth--;
-				st = depth == 0 ? ST_END : ST_AFTER;
-				break;
-			}
-			/* FALLTHROUGH */
-		case ST_KEY:
-			if (s[i] != '"' || (j = scan_string(s, n, i, &esc)) == 0)
-				return 0;
-			if (depth == 1) {
-				if (esc)
-					return 0;
-				kind = key_kind(s + i + 1, j - i - 2);
-				if (kind == K_VETO)
-					return 0;
-			}
-			i = j;
-			st = ST_COLON;
-			break;
-		case ST_COLON:
-			if (s[i] != ':')
-				return 0;
-			i++;
-			st = ST_VALUE;
-			break;
-		case ST_AFTER: {
-			int obj = (stk[(depth - 1) / 64] >> ((depth - 1) % 64)) & 1;
-
-			if (s[i] == ',') {
-				i++;
-				st = obj ? ST_KEY : ST_VALUE;
-			} else if ((s[i] == '}' && obj) || (s[i] == ']' && !obj)) {
-				i++;
-				depth--;
-				st = depth == 0 ? ST_END : ST_AFTER;
-			} else
-				return 0;
-			break;
-		}
-		case ST_END:
-		default:
-			return 0;
-		}
-	}
-	if (st != ST_END)
+	jscan_init(&s, b, n);
+	s.max_depth = FAST_MAX_DEPTH;
+	s.plain_text = 1;
+	if (jscan_peek(&s) != JSCAN_OBJECT || jscan_object_begin(&s, &it) != 0)
 		return RAW_UNDECIDED;
-	/* Strict JSON, every string and key valid UTF-8 without NUL (scan_string). */
+	while ((r = jscan_object_next(&s, &it, &k)) == 1) {
+		int kind;
+
+		if (k.esc)
+			return RAW_UNDECIDED;
+		kind = key_kind(k.p, k.n);
+		ty = jscan_peek(&s);
+		switch (kind) {
+		case K_VETO:
+			return RAW_UNDECIDED;
+		case K_READONLY:
+			if (ty == JSCAN_TRUE)
+				ro_true++;
+			else
+				ro_other++;
+			break;
+		case K_NAME:
+		case K_SOURCE:
+			/* event_from_cloudtrail wants non-empty strings */
+			if (ty != JSCAN_STRING || jscan_string(&s, &v) != 0 || v.n == 0)
+				return RAW_UNDECIDED;
+			if (kind == K_NAME)
+				have_name = 1;
+			else
+				have_src = 1;
+			continue;
+		case K_TIME:
+			have_t = 0;             /* not a string: no time */
+			if (ty != JSCAN_STRING)
+				break;
+			/* an escaped time is left to the full parse */
+			if (jscan_string(&s, &t) != 0 || t.esc)
+				return RAW_UNDECIDED;
+			have_t = 1;
+			continue;
+		default:
+			break;
+		}
+		if (jscan_skip(&s, NULL, NULL) != 0)
+			return RAW_UNDECIDED;
+	}
+	if (r != 0 || !jscan_at_end(&s))
+		return RAW_UNDECIDED;
+	/* Strict JSON, every string and key plain text. */
 	if (ro_true == 0 || ro_other != 0 || !have_name || !have_src ||
-	    (t != NULL && tn - 2 > RAW_TIME_MAX))
+	    (have_t && t.n > RAW_TIME_MAX))
 		return RAW_PLAIN;
 	if (time_ms != NULL)
-		*time_ms = raw_event_time(t, tn);
+		*time_ms = raw_event_time(have_t ? &t : NULL);
 	return RAW_READ_ONLY;
 }
