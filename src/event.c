@@ -431,24 +431,29 @@ event_from_json(json_object *obj, struct event *ev, const char **why)
 
 enum { K_OTHER, K_READONLY, K_NAME, K_SOURCE, K_TIME, K_VETO };
 
+/* Every top-level key of every record is looked up: lengths first, no strlen. */
+#define KEY(k, kind) { k, sizeof k - 1, kind }
+
 static int
 key_kind(const char *k, size_t n)
 {
-	static const struct { const char *k; int kind; } keys[] = {
-		{ "readOnly", K_READONLY }, { "eventName", K_NAME }, { "eventSource", K_SOURCE },
-		{ "eventTime", K_TIME },
+	static const struct { const char *k; size_t n; int kind; } keys[] = {
+		KEY("readOnly", K_READONLY), KEY("eventName", K_NAME), KEY("eventSource", K_SOURCE),
+		KEY("eventTime", K_TIME),
 		/* shapes that event_from_json would read differently */
-		{ "detail-type", K_VETO }, { "CloudTrailEvent", K_VETO }, { "protoPayload", K_VETO },
-		{ "logName", K_VETO }, { "insertId", K_VETO }, { "Records", K_VETO },
-		{ "Events", K_VETO }, { "entries", K_VETO },
+		KEY("detail-type", K_VETO), KEY("CloudTrailEvent", K_VETO), KEY("protoPayload", K_VETO),
+		KEY("logName", K_VETO), KEY("insertId", K_VETO), KEY("Records", K_VETO),
+		KEY("Events", K_VETO), KEY("entries", K_VETO),
 	};
 	size_t i;
 
 	for (i = 0; i < TF_ARRLEN(keys); i++)
-		if (strlen(keys[i].k) == n && memcmp(keys[i].k, k, n) == 0)
+		if (keys[i].n == n && memcmp(keys[i].k, k, n) == 0)
 			return keys[i].kind;
 	return K_OTHER;
 }
+
+#undef KEY
 
 /* The event time of a record event_raw_read_only decided on, as event_from_cloudtrail reads
  * it: the last top-level eventTime (json-c keeps the last of a repeated key) when it is a
