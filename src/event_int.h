@@ -28,18 +28,19 @@ int event_from_cloudtrail_text(json_object *obj, struct event *ev, const char **
 
 /*
  * Decide from the raw bytes of one JSON value, without json-c, whether it is a CloudTrail
- * record whose TOP-LEVEL "readOnly" is true (RAW_READ_ONLY). The bytes are validated as strict JSON with a
- * depth-aware state machine that honours strings and escapes, so a nested "readOnly": true
- * (ECS mountPoints, for instance) never counts. Returns 1 only when certain: one JSON object,
- * top-level eventName and eventSource (non-empty strings), every top-level readOnly literally
- * true, no escaped top-level keys and none of the keys that make it another shape. Anything
- * else returns 0 and goes through the full parse, and so does a record the full parse would
- * repair (a string that is not UTF-8, holds \u0000 or a surrogate escape: repair_text), so
- * that skipping it never hides a warning. With 1, *time_ms (when not NULL) is its event time
- * as event_from_cloudtrail reads it (0 when none), for the readers' --since/--until window.
- * RAW_PLAIN: not read-only, but strict JSON whose every string and key is valid UTF-8 without
- * a NUL, so json-c's tree of it needs no repair (event_sniff_record_text_ok). RAW_UNDECIDED:
- * anything else.
+ * record whose TOP-LEVEL "readOnly" is true. The bytes are walked as strict JSON by jscan
+ * (its top-level members one by one, every nested value skipped whole), so a nested
+ * "readOnly": true (ECS mountPoints, for instance) never counts.
+ *   RAW_READ_ONLY  certain: one JSON object, top-level eventName and eventSource (non-empty
+ *                  strings), every top-level readOnly literally true, no escaped top-level
+ *                  keys, none of the keys that make it another shape, and every string and
+ *                  key plain text (jscan's plain_text: a record the full parse would repair,
+ *                  and warn about, is never skipped unparsed). *time_ms (when not NULL) is
+ *                  its event time as event_from_cloudtrail reads it (0 when none), for the
+ *                  readers' --since/--until window.
+ *   RAW_PLAIN      not read-only, but read whole as strict JSON of plain text: json-c's tree
+ *                  of it needs no repair (event_sniff_record_text_ok).
+ *   RAW_UNDECIDED  anything else: the full parse decides.
  */
 enum raw_rc { RAW_UNDECIDED = 0, RAW_READ_ONLY = 1, RAW_PLAIN = 2 };
 enum raw_rc event_raw_read_only(const char *s, size_t n, int64_t *time_ms);
