@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "jscan.h"
+#include "text.h"
 #include "util.h"
 
 #define DEFAULT_DEPTH 512
@@ -15,6 +16,23 @@ static const unsigned char str_stop[256] = {
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	['"'] = 1, ['\\'] = 1,
 };
+
+/* The same, and bytes >= 0x80 too (plain_text: a run of them is checked as UTF-8). */
+static const unsigned char str_stop_plain[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['"'] = 1, ['\\'] = 1,
+	[0x80] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
+static unsigned hex4(const char *p);
 
 static int
 is_ws(char c)
@@ -116,17 +134,30 @@ jscan_peek(struct jscan *s)
 
 /* ---- scalars ---- */
 
-size_t
-jscan_string_end(const char *b, size_t n, size_t i, int *esc)
+/* jscan_string_end, and with plain the checks of jscan_string_end_plain. */
+static size_t
+string_end(const char *b, size_t n, size_t i, int *esc, int plain)
 {
+	const unsigned char *stop = plain ? str_stop_plain : str_stop;
+	size_t r;
+
 	*esc = 0;
 	for (i++;;) {
-		while (i < n && !str_stop[(unsigned char)b[i]])
+		while (i < n && !stop[(unsigned char)b[i]])
 			i++;
 		if (i >= n)
 			return 0;
 		if (b[i] == '"')
 			return i + 1;
+		if ((unsigned char)b[i] >= 0x80) {
+			/* a run of bytes that are neither quotes, backslashes nor controls */
+			for (r = i; r < n && !str_stop[(unsigned char)b[r]]; r++)
+				;
+			if (!text_utf8_ok(b + i, r - i))
+				return 0;
+			i = r;
+			continue;
+		}
 		if (b[i] != '\\')
 			return 0;	/* a raw control byte */
 		*esc = 1;
@@ -142,12 +173,27 @@ jscan_string_end(const char *b, size_t n, size_t i, int *esc)
 			    tf_hexval((unsigned char)b[i + 3]) < 0 ||
 			    tf_hexval((unsigned char)b[i + 4]) < 0)
 				return 0;
+			if (plain && (hex4(b + i + 1) == 0 ||
+			    (hex4(b + i + 1) >= 0xd800 && hex4(b + i + 1) <= 0xdfff)))
+				return 0;
 			i += 5;
 			break;
 		default:
 			return 0;
 		}
 	}
+}
+
+size_t
+jscan_string_end(const char *b, size_t n, size_t i, int *esc)
+{
+	return string_end(b, n, i, esc, 0);
+}
+
+size_t
+jscan_string_end_plain(const char *b, size_t n, size_t i, int *esc)
+{
+	return string_end(b, n, i, esc, 1);
 }
 
 size_t
@@ -189,15 +235,15 @@ literal_end(const char *b, size_t n, size_t i, const char *lit, size_t len)
 	return n - i >= len && memcmp(b + i, lit, len) == 0 ? i + len : 0;
 }
 
-/* The end of the scalar (string, number, literal) at b[i], or 0. */
+/* The end of the scalar (string, number, literal) at b[i], or 0 (plain: plain_text). */
 static size_t
-scalar_end(const char *b, size_t n, size_t i)
+scalar_end(const char *b, size_t n, size_t i, int plain)
 {
 	int esc;
 
 	switch (b[i]) {
 	case '"':
-		return jscan_string_end(b, n, i, &esc);
+		return string_end(b, n, i, &esc, plain);
 	case 't':
 		return literal_end(b, n, i, "true", 4);
 	case 'f':
@@ -217,8 +263,9 @@ jscan_string(struct jscan *s, struct jscan_str *out)
 	skip_ws(s);
 	if (s->i >= s->n || s->b[s->i] != '"')
 		return jscan_fail(s, "expected a string");
-	if ((j = jscan_string_end(s->b, s->n, s->i, &out->esc)) == 0)
-		return jscan_fail(s, "invalid string");
+	if ((j = string_end(s->b, s->n, s->i, &out->esc, s->plain_text)) == 0)
+		return jscan_fail(s, s->plain_text ? "invalid string or not plain text" :
+		    "invalid string");
 	out->p = s->b + s->i + 1;
 	out->n = j - s->i - 2;
 	s->i = j;
@@ -302,7 +349,7 @@ jscan_literal(struct jscan *s, enum jscan_type *t)
 	size_t j = 0;
 
 	if (k == JSCAN_TRUE || k == JSCAN_FALSE || k == JSCAN_NULL)
-		j = scalar_end(s->b, s->n, s->i);
+		j = scalar_end(s->b, s->n, s->i, 0);
 	if (j == 0)
 		return jscan_fail(s, "expected true, false or null");
 	*t = k;
@@ -466,7 +513,7 @@ jscan_skip(struct jscan *s, size_t *a, size_t *e)
 				st = c == '{' ? ST_KEY_OR_END : ST_VALUE_OR_END;
 				continue;
 			}
-			if ((j = scalar_end(b, n, i)) == 0)
+			if ((j = scalar_end(b, n, i, s->plain_text)) == 0)
 				return fail_at(s, i, "invalid value");
 			i = j;
 			if (d == 0)
@@ -478,7 +525,7 @@ jscan_skip(struct jscan *s, size_t *a, size_t *e)
 				goto close;
 			/* FALLTHROUGH */
 		case ST_KEY:
-			if (c != '"' || (j = jscan_string_end(b, n, i, &esc)) == 0)
+			if (c != '"' || (j = string_end(b, n, i, &esc, s->plain_text)) == 0)
 				return fail_at(s, i, "expected a string key");
 			for (i = j; i < n && is_ws(b[i]); i++)
 				;
