@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "jscan.h"
 #include "text.h"
 #include "util.h"
@@ -392,12 +394,60 @@ put_utf8(char *o, unsigned long c)
 	return 4;
 }
 
+/* 1 when raw holds a \u escape of a high surrogate whose pair makes a code point with the
+ * low 16 bits of a surrogate (U+1D800-U+1DFFF, U+2D800-...: (h & 0x3E) == 0x36). json-c 0.16
+ * decodes those wrongly (json-c pull request #893) and in more than one way, depending on
+ * what follows; jscan_unescape lets json-c itself decode such a string, so that what the fast
+ * paths read always equals what a json-c tree holds, whichever json-c is linked. */
+static int
+jsonc_pair_quirk(const char *raw, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 6 <= n; i++) {
+		unsigned h;
+
+		if (raw[i] != '\\')
+			continue;
+		if (raw[i + 1] == 'u' && (h = hex4(raw + i + 2)) >= 0xd800 && h <= 0xdbff &&
+		    (h & 0x3e) == 0x36)
+			return 1;
+		i++;            /* the escaped character is not a backslash */
+	}
+	return 0;
+}
+
+/* json-c's own decoding of a checked string's raw bytes (see jsonc_pair_quirk). */
+static size_t
+unescape_jsonc(const char *raw, size_t n, char *out)
+{
+	char *q = xmalloc(n + 3);
+	json_object *o;
+	size_t l = 0;
+
+	q[0] = '"';
+	memcpy(q + 1, raw, n);
+	q[n + 1] = '"';
+	q[n + 2] = '\0';
+	if ((o = json_tokener_parse(q)) != NULL && json_object_is_type(o, json_type_string)) {
+		l = (size_t)json_object_get_string_len(o);
+		if (l > n)      /* decoding never grows; never write past out */
+			l = n;
+		memcpy(out, json_object_get_string(o), l);
+	}
+	json_object_put(o);
+	free(q);
+	return l;
+}
+
 size_t
 jscan_unescape(const char *raw, size_t n, char *out)
 {
 	size_t i = 0, o = 0;
 	unsigned long c, lo;
 
+	if (memchr(raw, '\\', n) != NULL && jsonc_pair_quirk(raw, n))
+		return unescape_jsonc(raw, n, out);
 	while (i < n) {
 		if (raw[i] != '\\') {
 			out[o++] = raw[i++];

@@ -117,7 +117,7 @@ int jscan_number_int64(const char *p, size_t n, int64_t *v);
 /* Decodes a string's raw bytes (from jscan_string or jscan_string_end: the escapes are
  * valid) into out, which needs room for n bytes (decoding never grows); returns the length.
  * \u escapes become UTF-8, pairs of surrogates one code point, and a lone surrogate U+FFFD,
- * as json-c does. The result may hold NUL bytes (from \u0000). No NUL is appended. */
+ * as json-c does (a string with a pair json-c 0.16 decodes wrongly is decoded by json-c). The result may hold NUL bytes (from \u0000). No NUL is appended. */
 size_t jscan_unescape(const char *raw, size_t n, char *out);
 /* The decoded string, NUL-terminated, on the heap; *len (if not NULL) its length. */
 char *jscan_strdup(const struct jscan_str *str, size_t *len);
