@@ -1510,9 +1510,9 @@ ev_reader_open_lines(const char *name, char *buf, size_t len, uint64_t line, siz
 {
 	struct ev_reader *r = reader_new(name);
 
-	/* Room for a NUL after the data (strcspn), and for a whole READ_CHUNK once it is
-	 * used up, when more of the input follows. */
-	r->buf = xreallocarray(buf, (len > READ_CHUNK ? len : READ_CHUNK) + 1, 1);
+	/* Room for a NUL after the data (strcspn: buf has it), and for a whole READ_CHUNK once
+	 * it is used up, when more of the input follows. */
+	r->buf = in == NULL || len >= READ_CHUNK ? buf : xreallocarray(buf, READ_CHUNK + 1, 1);
 	r->buf[len] = '\0';
 	r->blen = len;
 	r->in = in;

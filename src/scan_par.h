@@ -23,7 +23,7 @@
 
 struct scan_par_cb {
 	void *ctx;
-	/* An event of input `input` (the callee owns it: event_free). */
+	/* An event of input `input` (freed when it returns). */
 	void (*event)(void *ctx, size_t input, struct event *ev);
 	/* A reader's per-record warning (ev_reader_set_warn). */
 	void (*warn)(void *ctx, size_t input, const char *msg);

@@ -192,7 +192,6 @@ scan_event(void *ctx, size_t input, struct event *ev)
 	(void)input;
 	if (ev->time_ms != 0 && (ev->time_ms < sr->since || ev->time_ms > sr->until)) {
 		sr->nwindow++;
-		event_free(ev);
 		return;
 	}
 	{
@@ -224,7 +223,6 @@ scan_event(void *ctx, size_t input, struct event *ev)
 		fputc('\n', stderr);
 		free(line);
 	}
-	event_free(ev);
 }
 
 static void
