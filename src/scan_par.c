@@ -457,7 +457,6 @@ trash_some(struct trash *t, size_t n)
 		if (t->b != NULL && t->i == t->b->n) {
 			struct sp_batch *next = t->b->next;
 
-			t->b->n = 0;
 			batch_free(t->b, 0);
 			t->b = next;
 			t->i = 0;
@@ -479,6 +478,24 @@ trash_some(struct trash *t, size_t n)
 		free(t->b->v[t->i].msg);
 		t->i++;
 		n--;
+	}
+}
+
+/* What is left of the list being freed. */
+static void
+trash_drop(struct trash *t)
+{
+	while (t->b != NULL) {
+		struct sp_batch *next = t->b->next;
+
+		for (; t->i < t->b->n; t->i++) {
+			if (t->b->v[t->i].msg == NULL)
+				event_free(&t->b->v[t->i].ev);
+			free(t->b->v[t->i].msg);
+		}
+		batch_free(t->b, 0);
+		t->b = next;
+		t->i = 0;
 	}
 }
 
@@ -535,20 +552,22 @@ worker(void *arg)
 		pthread_mutex_lock(&p->mu);
 		while (p->th == NULL && p->trash[worker_id] == NULL && tr.b == NULL && !p->quit)
 			pthread_cond_wait(&p->cv, &p->mu);
-		/* Idle: what is left to free goes now. */
-		trash = p->th == NULL ? p->trash[worker_id] : NULL;
-		if (trash != NULL)
+		if ((t = p->th) == NULL) {
+			/* Idle: what is left to free goes now; after the merge, nothing comes. */
+			int quit = p->quit;
+
+			trash = p->trash[worker_id];
 			p->trash[worker_id] = NULL;
-		if ((t = p->th) != NULL && (p->th = t->next) == NULL)
+			pthread_mutex_unlock(&p->mu);
+			trash_drop(&tr);
+			trash_free(trash);
+			if (quit)
+				return NULL;
+			continue;
+		}
+		if ((p->th = t->next) == NULL)
 			p->tt = NULL;
 		pthread_mutex_unlock(&p->mu);
-		if (t == NULL) {
-			trash_some(&tr, SIZE_MAX);
-			trash_free(trash);
-			if (trash != NULL || tr.b != NULL)
-				continue;
-			return NULL;
-		}
 		if (t->kind == T_PIECE) {
 			struct ev_reader *r = ev_reader_open_lines(t->name, t->ch.buf, t->ch.len,
 			    t->ch.line, t->ch.col, NULL);
