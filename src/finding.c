@@ -135,13 +135,106 @@ change_kind_name(enum change_kind c)
 	return "modified";
 }
 
+/* A deep copy of v (not NULL) into *out: 0, or -1 (a value json-c cannot copy). */
+static int
+dup_value(json_object *v, json_object **out)
+{
+	*out = NULL;
+	return json_object_deep_copy(v, out, NULL) == 0 ? 0 : -1;
+}
+
+/* Does the JSON form carry s as it is (finding_to_json repairs text that is not UTF-8)? */
+static int
+dup_str_ok(const char *s)
+{
+	return s == NULL || text_utf8_ok(s, strlen(s));
+}
+
+/* finding_dup without the JSON round trip, for what a detector makes (the drift lifecycle
+ * copies every finding it tracks: through the JSON that was most of its cost): the members
+ * it copies come back from the JSON form unchanged (times to the ms, masked values as NULL,
+ * text that is UTF-8 already). NULL when f has more (triage, a resolution, rules, context),
+ * text the JSON form would repair or a value json-c cannot copy: finding_dup then goes
+ * through the JSON. */
+static struct finding *
+dup_direct(const struct finding *f)
+{
+	const char *const str[] = { f->address, f->type, f->resource_id, f->module,
+	    f->state_source, f->summary, f->actor.principal, f->actor.name, f->actor.type,
+	    f->actor.account, f->actor.role, f->actor.session, f->actor.invoked_by,
+	    f->actor.delegation, f->source_ip, f->user_agent, f->event_id, f->event_name,
+	    f->event_source, f->region, f->account, f->freeze_name };
+	struct finding *c;
+	size_t i;
+
+	if (f->triage != NULL || f->resolution != NULL || f->nrules > 0 || f->tags != NULL ||
+	    f->blast != NULL || f->nhistory > 0 || f->fix != NULL)
+		return NULL;
+	for (i = 0; i < TF_ARRLEN(str); i++)
+		if (!dup_str_ok(str[i]))
+			return NULL;
+	for (i = 0; i < f->nchanges; i++)
+		if (!dup_str_ok(f->changes[i].attribute) || (!f->changes[i].sensitive &&
+		    (!text_json_ok(f->changes[i].old_val) || !text_json_ok(f->changes[i].new_val))))
+			return NULL;
+	c = xcalloc(1, sizeof *c);
+	for (i = 0; i < f->nchanges; i++) {
+		const struct change *ch = &f->changes[i];
+		json_object *ov = NULL, *nv = NULL;
+
+		/* Masked values stay masked: the JSON only ever holds "(sensitive)". */
+		if (!ch->sensitive && ((ch->old_val != NULL && dup_value(ch->old_val, &ov) != 0) ||
+		    (ch->new_val != NULL && dup_value(ch->new_val, &nv) != 0))) {
+			json_object_put(ov);
+			json_object_put(nv);
+			finding_free(c);
+			return NULL;
+		}
+		finding_add_change(c, ch->attribute, ov, nv, ch->change, ch->sensitive);
+		c->changes[i].unknown_new = ch->unknown_new;
+	}
+	memcpy(c->id, f->id, sizeof c->id);
+	c->kind = f->kind;
+	c->severity = f->severity;
+	c->status = f->status;
+	c->provider = f->provider;
+	c->address = xstrdup(f->address);
+	c->type = xstrdup(f->type);
+	c->resource_id = xstrdup(f->resource_id);
+	c->module = xstrdup(f->module);
+	c->state_source = xstrdup(f->state_source);
+	c->summary = xstrdup(f->summary);
+	actor_copy(&c->actor, &f->actor);
+	c->source_ip = xstrdup(f->source_ip);
+	c->user_agent = xstrdup(f->user_agent);
+	c->event_id = xstrdup(f->event_id);
+	c->event_name = xstrdup(f->event_name);
+	c->event_source = xstrdup(f->event_source);
+	c->region = xstrdup(f->region);
+	c->account = xstrdup(f->account);
+	c->event_time_ms = f->event_time_ms;
+	if (f->freeze_name != NULL) {
+		c->freeze_name = xstrdup(f->freeze_name);
+		c->freeze_start_ms = f->freeze_start_ms;
+		c->freeze_end_ms = f->freeze_end_ms;
+	}
+	c->event_origin = xstrdup(f->event_origin);
+	c->state_lineage = xstrdup(f->state_lineage);
+	c->state_serial = f->state_serial;
+	return c;
+}
+
 struct finding *
 finding_dup(const struct finding *f)
 {
-	json_object *o = finding_to_json(f);
-	struct finding *c = finding_from_json(o, NULL);
+	struct finding *c = dup_direct(f);
+	json_object *o;
 	size_t i;
 
+	if (c != NULL)
+		return c;
+	o = finding_to_json(f);
+	c = finding_from_json(o, NULL);
 	json_object_put(o);
 	if (c == NULL)          /* finding_to_json reads back: not expected, but never fatal */
 		return NULL;

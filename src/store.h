@@ -25,7 +25,7 @@
 
 struct freeze_window;
 
-#define STORE_SCHEMA_VERSION 9          /* the newest schema this binary knows */
+#define STORE_SCHEMA_VERSION 10         /* the newest schema this binary knows */
 #define STORE_READABLE_FROM 3           /* older stores than this must be upgraded to be read */
 #define STORE_BUSY_TIMEOUT_MS 5000      /* how long a write waits for another writer */
 
@@ -102,7 +102,8 @@ int store_fd(struct store *st);
  * its resolution, and no triage (the decisions table is the only source of triage); the
  * state's lineage and serial go to their columns. A stored finding that is resolved is never
  * changed again (not un-resolved by the same event scanned again, nor re-resolved). Needs
- * schema 8 (the JSON in finding_bodies). 0, or -1 with nothing written. */
+ * schema 10 (the JSON in finding_bodies, the status in finding_status). 0, or -1 with
+ * nothing written. */
 int store_put_findings(struct store *st, const struct finding_list *l, char **err);
 /* Findings whose event time is in [since_ms, until_ms], ordered by event time then id,
  * with triage applied as of tf_now_ms() (a resolved finding stays resolved and keeps its
@@ -195,9 +196,10 @@ int store_keep_resolved(struct store *st, struct finding_list *l, int64_t now_ms
  * schema 7; not the actor, summary or rules: save them back only by store_put_resolutions).
  * Rows whose JSON does not parse are left out, as store_load_findings skips them: returns
  * -1 with *err, else the number of rows left out (*err then says which first).
- * store_put_resolutions saves the resolutions of the resolved findings of l (status,
- * resolved_at and the resolution column; the JSON and the indexes but status and last_seen
- * are left alone), in one transaction; a row resolved already is left as it is. Reading a
+ * store_put_resolutions saves the resolutions of the resolved findings of l (schema 10:
+ * their rows of finding_status, each resolution kept once in finding_resolutions for the
+ * findings it resolves, one statement per run of equal resolutions; the findings' rows and
+ * JSON are left alone), in one transaction; a row resolved already is left as it is. Reading a
  * finding merges its resolution back, so exports are the same as when the whole finding is
  * saved. 0, or -1 with *err. */
 int store_load_reevaluable(struct store *st, struct finding_list *out, char **err);

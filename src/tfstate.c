@@ -8,8 +8,15 @@
  * "attributes_flat") are expanded into nested json-c objects and arrays, so callers see both
  * formats alike.  Instances come out in Terraform's order within a resource (index key, then
  * the current object before its deposed ones).  Big v4 states take a fast path that builds
- * json-c trees only for what it keeps (see fast_v4).  Everything here is per call: no global
- * mutable state. */
+ * json-c trees only for what it keeps (see tfs_fast_v4).  Everything here is per call: no global
+ * mutable state.
+ *
+ * The files (what they share is in tfstate_int.h; the public API is tfstate.h):
+ *   tfstate.c          entry points, instances, sensitive paths, attribute lookup, the v4
+ *                      whole-document path
+ *   tfstate_flatmap.c  flatmap expansion (v3 "attributes", v4 "attributes_flat")
+ *   tfstate_legacy.c   formats v1..v3
+ *   tfstate_fast.c     the v4 fast path */
 #include "config.h"
 
 #include <ctype.h>
@@ -18,12 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jscan.h"
 #include "tfstate.h"
+#include "tfstate_int.h"
 #include "util.h"
 
-#define JSON_MAX_DEPTH	512		/* json_tokener nesting limit */
 #define JSON_CHUNK	(1 << 30)	/* json_tokener takes an int length */
-#define FLAT_MAX_DEPTH	64		/* deeper flatmap keys stay literal */
 
 /*
  * Attribute names that hold secrets whatever sensitive_attributes says: old providers,
@@ -50,32 +57,6 @@ static const struct {
 #undef SN
 };
 
-enum keykind { KEY_NONE, KEY_INT, KEY_STR };
-
-/* An instance being built, with what it sorts by. */
-struct pinst {
-	struct tf_instance in;
-	size_t group;		/* v4: resource ordinal; v3: module ordinal */
-	enum keykind kk;
-	long long ki;
-	char *ks;		/* raw string key, for sorting */
-	size_t seq;		/* order seen, the last tie-breaker */
-};
-
-struct pctx {
-	const char *source;
-	const struct tfstate_keep *keep;  /* attribute filter, or NULL */
-	struct tf_state *st;
-	struct pinst *v;
-	size_t n, cap;
-};
-
-struct flatent {
-	const char *key;
-	json_object *val;
-};
-
-/* Called for every attribute name in every state: cheap rejects first. */
 static int
 is_secret_name(const char *s, size_t n)
 {
@@ -197,12 +178,8 @@ quote_key(struct strbuf *sb, const char *s)
 	sb_addc(sb, '"');
 }
 
-static int
-perr(struct pctx *p, char **err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-perr(struct pctx *p, char **err, const char *fmt, ...)
+int
+tfs_perr(struct pctx *p, char **err, const char *fmt, ...)
 {
 	va_list ap;
 	char *m;
@@ -213,211 +190,6 @@ perr(struct pctx *p, char **err, const char *fmt, ...)
 	tf_err(err, "%s: %s", p->source, m);
 	free(m);
 	return -1;
-}
-
-/* ---- flatmap expansion ---- */
-
-/* Orders keys so that all keys sharing a first segment are adjacent: '.' sorts first. */
-static int
-flat_cmp(const void *a, const void *b)
-{
-	const unsigned char *x = (const unsigned char *)((const struct flatent *)a)->key;
-	const unsigned char *y = (const unsigned char *)((const struct flatent *)b)->key;
-	int cx, cy;
-
-	for (;; x++, y++) {
-		cx = *x == '.' ? 1 : *x;
-		cy = *y == '.' ? 1 : *y;
-		if (cx != cy || cx == 0)
-			return cx - cy;
-	}
-}
-
-static json_object *flat_value(struct flatent *e, size_t n, size_t off, size_t seglen,
-    int depth);
-
-static size_t
-seg_len(const char *s)
-{
-	const char *d = strchr(s, '.');
-
-	return d ? (size_t)(d - s) : strlen(s);
-}
-
-static json_object *
-flat_scalar(json_object *v)
-{
-	return v ? json_object_get(v) : NULL;
-}
-
-/* Adds key s[0..n) to obj. */
-static void
-obj_add_n(json_object *obj, const char *s, size_t n, json_object *v)
-{
-	char *k = xstrndup(s, n);
-
-	json_object_object_add(obj, k, v);
-	free(k);
-}
-
-static int
-is_marker(const char *k)
-{
-	return (k[0] == '#' || k[0] == '%') && k[1] == '\0';
-}
-
-/* Entries e[0..n), keys from offset off, as an object keyed by their first segment. */
-static json_object *
-flat_object(struct flatent *e, size_t n, size_t off, int depth)
-{
-	json_object *o = json_object_new_object();
-	size_t i = 0, j, sl;
-	const char *seg;
-
-	while (i < n) {
-		seg = e[i].key + off;
-		sl = seg_len(seg);
-		for (j = i + 1; j < n; j++) {
-			const char *s2 = e[j].key + off;
-
-			if (strncmp(s2, seg, sl) != 0 || (s2[sl] != '\0' && s2[sl] != '.'))
-				break;
-		}
-		obj_add_n(o, seg, sl, flat_value(e + i, j - i, off, sl, depth));
-		i = j;
-	}
-	return o;
-}
-
-/* Map entries: the rest of each key is one literal map key (count markers skipped). */
-static json_object *
-flat_map(struct flatent *e, size_t n, size_t off)
-{
-	json_object *o = json_object_new_object();
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!is_marker(e[i].key + off))
-			json_object_object_add(o, e[i].key + off, flat_scalar(e[i].val));
-	return o;
-}
-
-struct flatgrp {
-	size_t start, n, seglen;
-	const char *seg;
-};
-
-static int
-grp_cmp(const void *a, const void *b)
-{
-	const struct flatgrp *x = a, *y = b;
-
-	if (x->seglen != y->seglen)	/* all digits: shorter is smaller */
-		return x->seglen < y->seglen ? -1 : 1;
-	if (memcmp(x->seg, y->seg, x->seglen) != 0)
-		return memcmp(x->seg, y->seg, x->seglen);
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
-/* List (or set) elements keyed by index or set hash, in numeric order. */
-static json_object *
-flat_list(struct flatent *e, size_t n, size_t off, int depth)
-{
-	json_object *a = json_object_new_array();
-	struct flatgrp *g;
-	size_t ng = 0, i = 0, j, k, sl;
-	const char *seg;
-
-	g = xreallocarray(NULL, n ? n : 1, sizeof *g);
-	while (i < n) {
-		seg = e[i].key + off;
-		sl = seg_len(seg);
-		for (j = i + 1; j < n; j++) {
-			const char *s2 = e[j].key + off;
-
-			if (strncmp(s2, seg, sl) != 0 || (s2[sl] != '\0' && s2[sl] != '.'))
-				break;
-		}
-		if (j - i == 1 && is_marker(seg)) {
-			i = j;
-			continue;
-		}
-		/* Leading zeros would break the length order; skip them for sorting. */
-		k = 0;
-		while (k + 1 < sl && seg[k] == '0')
-			k++;
-		g[ng].start = i;
-		g[ng].n = j - i;
-		g[ng].seg = seg + k;
-		g[ng].seglen = sl - k;
-		ng++;
-		i = j;
-	}
-	qsort(g, ng, sizeof *g, grp_cmp);
-	for (k = 0; k < ng; k++) {
-		sl = seg_len(e[g[k].start].key + off);
-		json_object_array_add(a, flat_value(e + g[k].start, g[k].n, off, sl, depth));
-	}
-	free(g);
-	return a;
-}
-
-/* The value of one group (all keys starting with the same segment of length seglen):
- * X.% marks a map, X.# a list or set (or, in v1 states, a map when its keys are not
- * numbers), and dotted keys without a marker a nested object. */
-static json_object *
-flat_value(struct flatent *e, size_t n, size_t off, size_t seglen, int depth)
-{
-	size_t coff = off + seglen + 1, i, nc;
-	struct flatent *c;
-	int has_exact = e[0].key[off + seglen] == '\0';
-	int pct = 0, hash = 0, digits = 1;
-
-	if (has_exact && n == 1)
-		return flat_scalar(e[0].val);
-	/* A key that is also a container prefix ("a" and "a.#") is malformed: keep the container. */
-	c = has_exact ? e + 1 : e;
-	nc = has_exact ? n - 1 : n;
-	for (i = 0; i < nc; i++) {
-		const char *k = c[i].key + coff;
-
-		if (strcmp(k, "%") == 0)
-			pct = 1;
-		else if (strcmp(k, "#") == 0)
-			hash = 1;
-		else if (!tf_all_digits(k, seg_len(k)))
-			digits = 0;
-	}
-	if (depth + 1 >= FLAT_MAX_DEPTH || pct || (hash && !digits))
-		return flat_map(c, nc, coff);
-	if (hash)
-		return flat_list(c, nc, coff, depth + 1);
-	return flat_object(c, nc, coff, depth + 1);
-}
-
-/* Expand a flatmap object ({"tags.%":"1","tags.Name":"x"}) into nested json-c values. */
-static json_object *
-flat_expand(json_object *flat)
-{
-	struct flatent *e;
-	size_t n = 0, cap;
-	json_object *r;
-
-	if (flat == NULL || !json_object_is_type(flat, json_type_object))
-		return json_object_new_object();
-	cap = (size_t)json_object_object_length(flat);
-	e = xreallocarray(NULL, cap ? cap : 1, sizeof *e);
-	json_object_object_foreach(flat, k, v) {
-		if (n < cap) {
-			e[n].key = k;
-			e[n].val = v;
-			n++;
-		}
-	}
-	qsort(e, n, sizeof *e, flat_cmp);
-	r = flat_object(e, n, 0, 0);
-	free(e);
-	return r;
 }
 
 /* ---- sensitive paths ---- */
@@ -497,7 +269,6 @@ sens_path(json_object *steps)
 	return sb_detach(&sb);
 }
 
-/* Marks every attribute under `o` whose name is a well-known secret. */
 /* Marks every attribute under `o` whose name is a well-known secret. */
 static void
 scan_secrets(struct tf_instance *in, json_object *o, struct strbuf *path)
@@ -599,7 +370,7 @@ attr_lookup(json_object *o, const char *path)
 		char *end;
 		unsigned long long idx;
 
-		l = seg_len(path);
+		l = tfs_seg_len(path);
 		if (!tf_all_digits(path, l))
 			return NULL;
 		idx = strtoull(path, &end, 10);
@@ -678,8 +449,8 @@ tfstate_attr(const struct tf_instance *in, const char *path)
 
 /* ---- instances ---- */
 
-static struct pinst *
-new_pinst(struct pctx *p, size_t group, const char *module, const char *type,
+struct pinst *
+tfs_new_pinst(struct pctx *p, size_t group, const char *module, const char *type,
     const char *name, enum keykind kk, long long ki, const char *ks)
 {
 	struct pinst *pi;
@@ -754,8 +525,8 @@ inst_free(struct tf_instance *in)
 	free(in->deposed);
 }
 
-static void
-set_deps(struct tf_instance *in, json_object *deps)
+void
+tfs_set_deps(struct tf_instance *in, json_object *deps)
 {
 	size_t i, n;
 
@@ -801,8 +572,8 @@ prune_attrs(const struct tfstate_keep *k, struct tf_instance *in)
 }
 
 /* id from attributes.id, then the common work for both formats. */
-static void
-finish_inst(struct pctx *p, struct tf_instance *in)
+void
+tfs_finish_inst(struct pctx *p, struct tf_instance *in)
 {
 	json_object *id;
 	struct strbuf sb;
@@ -846,8 +617,8 @@ pinst_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static const char *
-jstr(json_object *o, const char *key)
+const char *
+tfs_jstr(json_object *o, const char *key)
 {
 	json_object *v;
 
@@ -859,20 +630,15 @@ jstr(json_object *o, const char *key)
 /* ---- v4 ---- */
 
 /* The fields of one v4 instance object that matter (borrowed; NULL when absent). */
-struct v4inst {
-	json_object *index_key, *status, *deposed, *attributes, *attributes_flat;
-	json_object *sensitive, *dependencies, *depends_on;
-	int has_dependencies;
-};
 
-static const char *
-str_or_null(json_object *o)
+const char *
+tfs_str_or_null(json_object *o)
 {
 	return json_object_is_type(o, json_type_string) ? json_object_get_string(o) : NULL;
 }
 
-static int
-v4_instance(struct pctx *p, size_t ri, size_t ii, const struct v4inst *f, const char *module,
+int
+tfs_v4_instance(struct pctx *p, size_t ri, size_t ii, const struct v4inst *f, const char *module,
     const char *type, const char *name, char **err)
 {
 	json_object *k = f->index_key;
@@ -897,19 +663,19 @@ v4_instance(struct pctx *p, size_t ri, size_t ii, const struct v4inst *f, const 
 			kk = KEY_STR;
 			ks = json_object_get_string(k);
 		} else
-			return perr(p, err, "resources[%zu].instances[%zu] (%s.%s): index_key is "
+			return tfs_perr(p, err, "resources[%zu].instances[%zu] (%s.%s): index_key is "
 			    "neither a number nor a string", ri, ii, type, name);
 	}
-	pi = new_pinst(p, ri, module, type, name, kk, ki, ks);
+	pi = tfs_new_pinst(p, ri, module, type, name, kk, ki, ks);
 	in = &pi->in;
-	if ((s = str_or_null(f->status)) != NULL && strcmp(s, "tainted") == 0)
+	if ((s = tfs_str_or_null(f->status)) != NULL && strcmp(s, "tainted") == 0)
 		in->tainted = 1;
-	if ((s = str_or_null(f->deposed)) != NULL && *s != '\0')
+	if ((s = tfs_str_or_null(f->deposed)) != NULL && *s != '\0')
 		in->deposed = xstrdup(s);
 	if (json_object_is_type(f->attributes, json_type_object))
 		in->attrs = json_object_get(f->attributes);
 	else if (json_object_is_type(f->attributes_flat, json_type_object))
-		in->attrs = flat_expand(f->attributes_flat);
+		in->attrs = tfs_flat_expand(f->attributes_flat);
 	else
 		in->attrs = json_object_new_object();
 	if (json_object_is_type(f->sensitive, json_type_array)) {
@@ -918,10 +684,10 @@ v4_instance(struct pctx *p, size_t ri, size_t ii, const struct v4inst *f, const 
 			add_sensitive(in, sens_path(json_object_array_get_idx(f->sensitive, i)));
 	}
 	if (f->has_dependencies)
-		set_deps(in, f->dependencies);
+		tfs_set_deps(in, f->dependencies);
 	else
-		set_deps(in, f->depends_on);	/* early 0.12 */
-	finish_inst(p, in);
+		tfs_set_deps(in, f->depends_on);	/* early 0.12 */
+	tfs_finish_inst(p, in);
 	return 0;
 }
 
@@ -932,7 +698,7 @@ v4_instance_tree(struct pctx *p, size_t ri, size_t ii, json_object *io, const ch
 	struct v4inst f;
 
 	if (!json_object_is_type(io, json_type_object))
-		return perr(p, err, "resources[%zu].instances[%zu] (%s.%s) is not an object",
+		return tfs_perr(p, err, "resources[%zu].instances[%zu] (%s.%s) is not an object",
 		    ri, ii, type, name);
 	memset(&f, 0, sizeof f);
 	json_object_object_get_ex(io, "index_key", &f.index_key);
@@ -943,7 +709,7 @@ v4_instance_tree(struct pctx *p, size_t ri, size_t ii, json_object *io, const ch
 	json_object_object_get_ex(io, "sensitive_attributes", &f.sensitive);
 	f.has_dependencies = json_object_object_get_ex(io, "dependencies", &f.dependencies);
 	json_object_object_get_ex(io, "depends_on", &f.depends_on);
-	return v4_instance(p, ri, ii, &f, module, type, name, err);
+	return tfs_v4_instance(p, ri, ii, &f, module, type, name, err);
 }
 
 static int
@@ -956,24 +722,24 @@ parse_v4(struct pctx *p, json_object *root, char **err)
 	if (!json_object_object_get_ex(root, "resources", &res) || res == NULL)
 		return 0;
 	if (!json_object_is_type(res, json_type_array))
-		return perr(p, err, "\"resources\" is not an array");
+		return tfs_perr(p, err, "\"resources\" is not an array");
 	nr = json_object_array_length(res);
 	for (ri = 0; ri < nr; ri++) {
 		ro = json_object_array_get_idx(res, ri);
 		if (!json_object_is_type(ro, json_type_object))
-			return perr(p, err, "resources[%zu] is not an object", ri);
-		type = jstr(ro, "type");
-		name = jstr(ro, "name");
+			return tfs_perr(p, err, "resources[%zu] is not an object", ri);
+		type = tfs_jstr(ro, "type");
+		name = tfs_jstr(ro, "name");
 		if (type == NULL || *type == '\0' || name == NULL || *name == '\0')
-			return perr(p, err, "resources[%zu]: missing \"type\" or \"name\"", ri);
-		module = jstr(ro, "module");
+			return tfs_perr(p, err, "resources[%zu]: missing \"type\" or \"name\"", ri);
+		module = tfs_jstr(ro, "module");
 		if (module == NULL)
 			module = "";
-		mode = jstr(ro, "mode");
+		mode = tfs_jstr(ro, "mode");
 		if (!json_object_object_get_ex(ro, "instances", &insts) || insts == NULL)
 			continue;
 		if (!json_object_is_type(insts, json_type_array))
-			return perr(p, err, "resources[%zu] (%s.%s): \"instances\" is not an array",
+			return tfs_perr(p, err, "resources[%zu] (%s.%s): \"instances\" is not an array",
 			    ri, type, name);
 		ni = json_object_array_length(insts);
 		if (mode != NULL && strcmp(mode, "data") == 0) {
@@ -981,7 +747,7 @@ parse_v4(struct pctx *p, json_object *root, char **err)
 			continue;
 		}
 		if (mode != NULL && strcmp(mode, "managed") != 0)
-			return perr(p, err, "resources[%zu] (%s.%s): unknown mode \"%s\"", ri, type,
+			return tfs_perr(p, err, "resources[%zu] (%s.%s): unknown mode \"%s\"", ri, type,
 			    name, mode);
 		for (ii = 0; ii < ni; ii++)
 			if (v4_instance_tree(p, ri, ii, json_object_array_get_idx(insts, ii), module,
@@ -991,269 +757,7 @@ parse_v4(struct pctx *p, json_object *root, char **err)
 	return 0;
 }
 
-/* ---- v1..v3 ---- */
-
-/* Parses a legacy resource key "[data.]type.name[.N]" like Terraform's upgrade does. */
-static int
-v3_key(const char *key, int *data, char **type, char **name, enum keykind *kk, long long *ki)
-{
-	const char *part[4];
-	size_t plen[4], np = 0, i;
-	const char *s = key, *d;
-	char *end, *num;
-
-	for (;;) {
-		if (np == 4)
-			return -1;
-		d = strchr(s, '.');
-		part[np] = s;
-		plen[np] = d ? (size_t)(d - s) : strlen(s);
-		np++;
-		if (d == NULL)
-			break;
-		s = d + 1;
-	}
-	if (np < 2)
-		return -1;
-	*data = 0;
-	i = 0;
-	if (np > 2 && plen[0] == 4 && memcmp(part[0], "data", 4) == 0) {
-		*data = 1;
-		i = 1;
-	}
-	if (np - i > 3 || np - i < 2 || plen[i] == 0 || plen[i + 1] == 0)
-		return -1;
-	*kk = KEY_NONE;
-	*ki = 0;
-	if (np - i == 3) {
-		if (plen[i + 2] == 0)
-			return -1;
-		num = xstrndup(part[i + 2], plen[i + 2]);
-		*ki = strtoll(num, &end, 10);
-		if (*end != '\0') {
-			free(num);
-			return -1;
-		}
-		free(num);
-		*kk = KEY_INT;
-	}
-	*type = xstrndup(part[i], plen[i]);
-	*name = xstrndup(part[i + 1], plen[i + 1]);
-	return 0;
-}
-
-/* v3 depends_on as v4 writes it: "a.b.*" -> "a.b", "a.b.1" -> "a.b[1]". */
-static void
-v3_fix_deps(struct tf_instance *in)
-{
-	size_t i, l;
-	char *d, *dot;
-
-	for (i = 0; i < in->ndeps; i++) {
-		d = in->deps[i];
-		l = strlen(d);
-		if (l > 2 && strcmp(d + l - 2, ".*") == 0) {
-			d[l - 2] = '\0';
-			continue;
-		}
-		dot = strrchr(d, '.');
-		if (dot != NULL && dot != d && memchr(d, '.', (size_t)(dot - d)) != NULL &&
-		    tf_all_digits(dot + 1, strlen(dot + 1))) {
-			in->deps[i] = xasprintf("%.*s[%s]", (int)(dot - d), d, dot + 1);
-			free(d);
-		}
-	}
-}
-
-static void
-v3_object(struct pctx *p, struct pinst *pi, json_object *obj, json_object *deps)
-{
-	struct tf_instance *in = &pi->in;
-	json_object *attrs = NULL, *t;
-	const char *id = jstr(obj, "id"), *aid;
-
-	json_object_object_get_ex(obj, "attributes", &attrs);
-	in->attrs = flat_expand(attrs);
-	aid = jstr(in->attrs, "id");
-	if (id != NULL && *id != '\0' && (aid == NULL || *aid == '\0'))
-		json_object_object_add(in->attrs, "id", json_object_new_string(id));
-	if (json_object_object_get_ex(obj, "tainted", &t) && json_object_get_boolean(t))
-		in->tainted = 1;
-	set_deps(in, deps);
-	v3_fix_deps(in);
-	finish_inst(p, in);
-}
-
-static size_t
-v3_count_resources(json_object *mods)
-{
-	size_t i, n, total = 0;
-	json_object *r;
-
-	if (!json_object_is_type(mods, json_type_array))
-		return 0;
-	n = json_object_array_length(mods);
-	for (i = 0; i < n; i++)
-		if (json_object_object_get_ex(json_object_array_get_idx(mods, i), "resources", &r) &&
-		    json_object_is_type(r, json_type_object))
-			total += (size_t)json_object_object_length(r);
-	return total;
-}
-
-/* A .terraform/terraform.tfstate: says where the state is, holds none. */
-static int
-backend_pointer_err(struct pctx *p, json_object *root, char **err)
-{
-	json_object *b = NULL, *cfg = NULL;
-	const char *type;
-	char *where = NULL;
-	int r;
-
-	if (!json_object_object_get_ex(root, "backend", &b) || b == NULL)
-		json_object_object_get_ex(root, "remote", &b);
-	type = jstr(b, "type");
-	json_object_object_get_ex(b, "config", &cfg);
-	/* Only locations, never the rest of the config: it can hold credentials. */
-	if (type != NULL && strcmp(type, "local") == 0 && jstr(cfg, "path") != NULL)
-		where = xasprintf(" (%s)", jstr(cfg, "path"));
-	else if (type != NULL && strcmp(type, "s3") == 0 && jstr(cfg, "bucket") && jstr(cfg, "key"))
-		where = xasprintf(" (s3://%s/%s)", jstr(cfg, "bucket"), jstr(cfg, "key"));
-	else if (type != NULL && strcmp(type, "gcs") == 0 && jstr(cfg, "bucket"))
-		where = xasprintf(" (gs://%s/%s)", jstr(cfg, "bucket"),
-		    jstr(cfg, "prefix") ? jstr(cfg, "prefix") : "");
-	r = perr(p, err, "this is a Terraform backend configuration file "
-	    "(.terraform/terraform.tfstate, backend \"%s\"), not a state: point tfdrift at the "
-	    "real state%s", type ? type : "?", where ? where : "");
-	free(where);
-	return r;
-}
-
-static int
-parse_v3(struct pctx *p, json_object *root, char **err)
-{
-	json_object *mods, *mo, *path, *res, *prim, *dep, *deps;
-	size_t mi, nm, i, np, nd;
-	struct strbuf mod;
-	int rc = 0;
-
-	if (!json_object_object_get_ex(root, "modules", &mods))
-		mods = NULL;
-	if (mods != NULL && !json_object_is_type(mods, json_type_array))
-		return perr(p, err, "\"modules\" is not an array");
-	if ((json_object_object_get_ex(root, "backend", NULL) ||
-	    json_object_object_get_ex(root, "remote", NULL)) && v3_count_resources(mods) == 0)
-		return backend_pointer_err(p, root, err);
-	nm = mods ? json_object_array_length(mods) : 0;
-	sb_init(&mod);
-	for (mi = 0; mi < nm && rc == 0; mi++) {
-		mo = json_object_array_get_idx(mods, mi);
-		if (!json_object_is_type(mo, json_type_object)) {
-			rc = perr(p, err, "modules[%zu] is not an object", mi);
-			break;
-		}
-		sb_reset(&mod);
-		sb_adds(&mod, "");
-		if (json_object_object_get_ex(mo, "path", &path) && path != NULL) {
-			np = json_object_is_type(path, json_type_array) ?
-			    json_object_array_length(path) : 0;
-			if (np > 0 && (!json_object_is_type(json_object_array_get_idx(path, 0),
-			    json_type_string) || strcmp(json_object_get_string(
-			    json_object_array_get_idx(path, 0)), "root") != 0)) {
-				rc = perr(p, err, "modules[%zu]: module path does not start with "
-				    "\"root\"", mi);
-				break;
-			}
-			for (i = 1; i < np; i++) {
-				json_object *s = json_object_array_get_idx(path, i);
-
-				if (!json_object_is_type(s, json_type_string) ||
-				    json_object_get_string_len(s) == 0) {
-					rc = perr(p, err, "modules[%zu]: invalid module path", mi);
-					break;
-				}
-				sb_addf(&mod, "%smodule.%s", i > 1 ? "." : "",
-				    json_object_get_string(s));
-			}
-			if (rc != 0)
-				break;
-		}
-		if (!json_object_object_get_ex(mo, "resources", &res) || res == NULL)
-			continue;
-		if (!json_object_is_type(res, json_type_object)) {
-			rc = perr(p, err, "modules[%zu]: \"resources\" is not an object", mi);
-			break;
-		}
-		json_object_object_foreach(res, key, ro) {
-			int data;
-			char *type, *name;
-			enum keykind kk;
-			long long ki;
-			struct pinst *pi;
-
-			if (v3_key(key, &data, &type, &name, &kk, &ki) != 0) {
-				rc = perr(p, err, "modules[%zu]: invalid resource key \"%s\"", mi, key);
-				break;
-			}
-			if (!json_object_is_type(ro, json_type_object)) {
-				rc = perr(p, err, "modules[%zu]: resource \"%s\" is not an object",
-				    mi, key);
-				free(type);
-				free(name);
-				break;
-			}
-			if (!json_object_object_get_ex(ro, "depends_on", &deps))
-				deps = NULL;
-			prim = NULL;
-			json_object_object_get_ex(ro, "primary", &prim);
-			if (!json_object_object_get_ex(ro, "deposed", &dep) ||
-			    !json_object_is_type(dep, json_type_array))
-				dep = NULL;
-			nd = dep ? json_object_array_length(dep) : 0;
-			if (data) {
-				p->st->ndata += json_object_is_type(prim, json_type_object) ? 1 : 0;
-				free(type);
-				free(name);
-				continue;
-			}
-			if (json_object_is_type(prim, json_type_object)) {
-				pi = new_pinst(p, mi, mod.buf, type, name, kk, ki, NULL);
-				v3_object(p, pi, prim, deps);
-			}
-			for (i = 0; i < nd; i++) {
-				json_object *d = json_object_array_get_idx(dep, i);
-
-				if (!json_object_is_type(d, json_type_object))
-					continue;
-				pi = new_pinst(p, mi, mod.buf, type, name, kk, ki, NULL);
-				/* Terraform's upgrade numbers deposed objects from 1, in hex. */
-				pi->in.deposed = xasprintf("%08zx", i + 1);
-				v3_object(p, pi, d, deps);
-			}
-			free(type);
-			free(name);
-		}
-	}
-	sb_free(&mod);
-	return rc;
-}
-
 /* ---- entry points ---- */
-
-static void
-pos_of(const char *buf, size_t off, size_t *line, size_t *col)
-{
-	size_t i, l = 1, c = 1;
-
-	for (i = 0; i < off; i++) {
-		if (buf[i] == '\n') {
-			l++;
-			c = 1;
-		} else
-			c++;
-	}
-	*line = l;
-	*col = c;
-}
 
 json_object *
 tfstate_parse_json(const char *buf, size_t len, const char *source, char **err)
@@ -1290,12 +794,12 @@ tfstate_parse_json(const char *buf, size_t len, const char *source, char **err)
 		if (end < len) {
 			json_object_put(obj);
 			obj = NULL;
-			pos_of(buf, end, &line, &col);
+			jscan_pos(buf, end, &line, &col);
 			tf_err_at(err, source, line, col, "invalid JSON: %s", buf[end] == '\0' ? "NUL byte in the document" :
 			    "unexpected data after the document");
 		}
 	} else {
-		pos_of(buf, end, &line, &col);
+		jscan_pos(buf, end, &line, &col);
 		tf_err_at(err, source, line, col, "invalid JSON: %s", jerr == json_tokener_success ? "null document" : json_tokener_error_desc(jerr));
 	}
 	json_tokener_free(tok);
@@ -1323,8 +827,8 @@ json_type_word(json_object *o)
 }
 
 /* Frees what a failed parse built. */
-static void
-pctx_discard(struct pctx *p)
+void
+tfs_pctx_discard(struct pctx *p)
 {
 	size_t i;
 
@@ -1338,8 +842,8 @@ pctx_discard(struct pctx *p)
 }
 
 /* Sorts the instances (Terraform's order: index key, then current before deposed) into st. */
-static struct tf_state *
-pctx_finish(struct pctx *p)
+struct tf_state *
+tfs_pctx_finish(struct pctx *p)
 {
 	struct tf_state *st = p->st;
 	size_t i;
@@ -1357,594 +861,14 @@ pctx_finish(struct pctx *p)
 	return st;
 }
 
-static struct tf_state *
-state_new(const char *source, int version)
+struct tf_state *
+tfs_state_new(const char *source, int version)
 {
 	struct tf_state *st = xcalloc(1, sizeof *st);
 
 	st->source = xstrdup(source);
 	st->version = version;
 	return st;
-}
-
-/* ---- v4 fast path ----
- * For a big state json-c spends most of its time allocating hash tables for objects that
- * are only looked through (resources, instances, sensitive path steps).  This path walks
- * that skeleton itself and hands every value it keeps or must check to json_tokener
- * (strict, over the exact span), so the only trees built are the ones kept.  It never
- * accepts what the whole-document path rejects: on anything unexpected, and on every
- * error, it gives up and the whole-document path runs and words the message. */
-
-#define SUB_DEPTH	(JSON_MAX_DEPTH - 8)	/* sub-values sit at most 6 levels down */
-
-struct scan {
-	const char *b;
-	size_t n, i;
-	json_tokener *tok;
-};
-
-static int
-sc_isws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-static void
-sc_ws(struct scan *s)
-{
-	while (s->i < s->n && sc_isws(s->b[s->i]))
-		s->i++;
-}
-
-/* The end of the string whose opening quote is at i, just past its closing quote; 0 when it
- * is unterminated or holds a NUL (json_tokener stops there). */
-static size_t
-sc_string_end(const char *b, size_t n, size_t i)
-{
-	const char *q;
-	size_t j, bs;
-
-	for (i++;;) {
-		q = memchr(b + i, '"', n - i);
-		if (q == NULL)
-			return 0;
-		j = (size_t)(q - b);
-		if (memchr(b + i, '\0', j - i) != NULL)
-			return 0;
-		for (bs = 0; j - bs > i && b[j - bs - 1] == '\\'; bs++)
-			;
-		if (bs % 2 == 0)
-			return j + 1;
-		i = j + 1;	/* an escaped quote */
-	}
-}
-
-/* The span of the value at s->i: strings and nesting are followed, nothing is checked. */
-static int
-sc_skip(struct scan *s, size_t *a, size_t *e)
-{
-	const char *b = s->b;
-	size_t i = s->i, n = s->n, depth = 0;
-	unsigned char c;
-
-	if (i >= n)
-		return -1;
-	*a = i;
-	c = (unsigned char)b[i];
-	if (c == '"') {
-		if ((i = sc_string_end(b, n, i)) == 0)
-			return -1;
-	} else if (c == '{' || c == '[') {
-		for (; i < n; i++) {
-			c = (unsigned char)b[i];
-			if (c > ']' && c != '{' && c != '}')	/* most bytes: letters, digits */
-				continue;
-			if (c == '"') {
-				if ((i = sc_string_end(b, n, i)) == 0)
-					return -1;
-				i--;
-			} else if (c == '{' || c == '[')
-				depth++;
-			else if (c == '}' || c == ']') {
-				if (--depth == 0) {
-					i++;
-					break;
-				}
-			} else if (c == '\0')
-				return -1;
-		}
-		if (depth > 0)
-			return -1;
-	} else {
-		while (i < n && b[i] != ',' && b[i] != '}' && b[i] != ']' && !sc_isws(b[i]) &&
-		    b[i] != '\0')
-			i++;
-		if (i == *a)
-			return -1;
-	}
-	*e = i;
-	s->i = i;
-	return 0;
-}
-
-/* json_tokener over exactly [a, e); *out is NULL for a JSON null. */
-static int
-sc_parse(struct scan *s, size_t a, size_t e, json_object **out)
-{
-	json_object *o;
-	enum json_tokener_error jerr;
-
-	*out = NULL;
-	if (e - a > INT_MAX)
-		return -1;
-	json_tokener_reset(s->tok);
-	o = json_tokener_parse_ex(s->tok, s->b + a, (int)(e - a));
-	jerr = json_tokener_get_error(s->tok);
-	if (jerr == json_tokener_continue) {
-		o = json_tokener_parse_ex(s->tok, "", 1);
-		jerr = json_tokener_get_error(s->tok);
-	} else if (jerr == json_tokener_success && json_tokener_get_parse_end(s->tok) != e - a)
-		jerr = json_tokener_error_parse_unexpected;
-	if (jerr != json_tokener_success) {
-		json_object_put(o);
-		return -1;
-	}
-	*out = o;
-	return 0;
-}
-
-/* Kinds of scalar read without json_tokener (each call to it costs a locale switch). */
-enum simple { SIMPLE_NO, SIMPLE_STR, SIMPLE_INT, SIMPLE_TRUE, SIMPLE_FALSE, SIMPLE_NULL };
-
-/* A string without escapes, an int64 written plainly, or a literal: json_tokener reads all of
- * these exactly so (raw control and non-UTF-8 bytes included); anything else goes to it. */
-static enum simple
-sc_simple(const char *v, size_t n)
-{
-	size_t i, d;
-
-	if (n >= 2 && v[0] == '"') {
-		for (i = 1; i < n - 1; i++)
-			if (v[i] == '\\' || v[i] == '"' || v[i] == '\0')
-				return SIMPLE_NO;
-		return v[n - 1] == '"' ? SIMPLE_STR : SIMPLE_NO;
-	}
-	if (n == 4 && memcmp(v, "true", 4) == 0)
-		return SIMPLE_TRUE;
-	if (n == 5 && memcmp(v, "false", 5) == 0)
-		return SIMPLE_FALSE;
-	if (n == 4 && memcmp(v, "null", 4) == 0)
-		return SIMPLE_NULL;
-	i = v[0] == '-' ? 1 : 0;
-	d = n - i;
-	if (d == 0 || d > 18 || (v[i] == '0' && (d > 1 || i == 1)))
-		return SIMPLE_NO;
-	for (; i < n; i++)
-		if (v[i] < '0' || v[i] > '9')
-			return SIMPLE_NO;
-	return SIMPLE_INT;
-}
-
-/* Takes the value at s->i and returns it as json-c (NULL for null). */
-static int
-sc_value(struct scan *s, json_object **out)
-{
-	size_t a, e;
-	const char *v;
-
-	*out = NULL;
-	if (sc_skip(s, &a, &e) != 0)
-		return -1;
-	v = s->b + a;
-	switch (e - a > INT_MAX ? SIMPLE_NO : sc_simple(v, e - a)) {
-	case SIMPLE_STR:
-		*out = json_object_new_string_len(v + 1, (int)(e - a - 2));
-		return 0;
-	case SIMPLE_INT: {
-		/* At most 18 digits: no overflow.  (The buffer need not end in a NUL.) */
-		int64_t x = 0;
-		size_t i;
-
-		for (i = v[0] == '-'; i < e - a; i++)
-			x = x * 10 + (v[i] - '0');
-		*out = json_object_new_int64(v[0] == '-' ? -x : x);
-		return 0;
-	}
-	case SIMPLE_TRUE:
-	case SIMPLE_FALSE:
-		*out = json_object_new_boolean(v[0] == 't');
-		return 0;
-	case SIMPLE_NULL:
-		return 0;
-	default:
-		return sc_parse(s, a, e, out);
-	}
-}
-
-/* Takes the value at s->i, only to check it. */
-static int
-sc_check(struct scan *s)
-{
-	size_t a, e;
-	json_object *o;
-
-	if (sc_skip(s, &a, &e) != 0)
-		return -1;
-	if (sc_simple(s->b + a, e - a) != SIMPLE_NO)
-		return 0;
-	if (sc_parse(s, a, e, &o) != 0)
-		return -1;
-	json_object_put(o);
-	return 0;
-}
-
-/* Each callback takes (consumes) the value at s->i. */
-typedef int (*sc_field_fn)(struct scan *, const char *, void *);
-typedef int (*sc_elem_fn)(struct scan *, size_t, void *);
-
-static int
-sc_peek(struct scan *s, char c)
-{
-	return s->i < s->n && s->b[s->i] == c;
-}
-
-/* Calls fn(key) for each member of the object at s->i. */
-static int
-sc_object(struct scan *s, sc_field_fn fn, void *arg)
-{
-	size_t ka, ke, j;
-	json_object *ko;
-	const char *k;
-	char *kc, kbuf[64];	/* longer keys go to the heap */
-	int r;
-
-	sc_ws(s);
-	if (!sc_peek(s, '{'))
-		return -1;
-	s->i++;
-	sc_ws(s);
-	if (sc_peek(s, '}')) {
-		s->i++;
-		return 0;
-	}
-	for (;;) {
-		sc_ws(s);
-		if (!sc_peek(s, '"') || sc_skip(s, &ka, &ke) != 0)
-			return -1;
-		ko = NULL;
-		kc = NULL;
-		for (j = ka + 1; j < ke - 1; j++)
-			if (s->b[j] == '\\' || (unsigned char)s->b[j] < 0x20)
-				break;
-		if (j == ke - 1 && ke - ka - 2 < sizeof kbuf) {
-			memcpy(kbuf, s->b + ka + 1, ke - ka - 2);
-			kbuf[ke - ka - 2] = '\0';
-			k = kbuf;
-		} else if (j == ke - 1) {
-			k = kc = xstrndup(s->b + ka + 1, ke - ka - 2);
-		} else {
-			if (sc_parse(s, ka, ke, &ko) != 0 || !json_object_is_type(ko, json_type_string)) {
-				json_object_put(ko);
-				return -1;
-			}
-			k = json_object_get_string(ko);
-		}
-		sc_ws(s);
-		r = -1;
-		if (sc_peek(s, ':')) {
-			s->i++;
-			sc_ws(s);
-			r = fn(s, k, arg);
-		}
-		free(kc);
-		json_object_put(ko);
-		if (r != 0)
-			return -1;
-		sc_ws(s);
-		if (sc_peek(s, ',')) {
-			s->i++;
-			continue;
-		}
-		if (sc_peek(s, '}')) {
-			s->i++;
-			return 0;
-		}
-		return -1;
-	}
-}
-
-/* Calls fn(index) for each element of the array at s->i. */
-static int
-sc_array(struct scan *s, sc_elem_fn fn, void *arg)
-{
-	size_t idx = 0;
-
-	sc_ws(s);
-	if (!sc_peek(s, '['))
-		return -1;
-	s->i++;
-	sc_ws(s);
-	if (sc_peek(s, ']')) {
-		s->i++;
-		return 0;
-	}
-	for (;;) {
-		sc_ws(s);
-		if (fn(s, idx++, arg) != 0)
-			return -1;
-		sc_ws(s);
-		if (sc_peek(s, ',')) {
-			s->i++;
-			continue;
-		}
-		if (sc_peek(s, ']')) {
-			s->i++;
-			return 0;
-		}
-		return -1;
-	}
-}
-
-/* Stores a wanted member's value (a repeated member gives up: only the last would count). */
-static int
-sc_keep(struct scan *s, json_object **slot, int *seen)
-{
-	if (*seen)
-		return -1;
-	*seen = 1;
-	return sc_value(s, slot);
-}
-
-static int
-sc_is_null(struct scan *s)
-{
-	return s->n - s->i >= 4 && memcmp(s->b + s->i, "null", 4) == 0;
-}
-
-struct fast_inst {
-	struct pctx *p;
-	size_t ri;
-	const char *module, *type, *name;
-	struct v4inst f;
-	int seen[8];
-};
-
-static int
-fast_inst_field(struct scan *s, const char *k, void *arg)
-{
-	static const char *const keys[] = {
-		"index_key", "status", "deposed", "attributes", "attributes_flat",
-		"sensitive_attributes", "dependencies", "depends_on",
-	};
-	struct fast_inst *fi = arg;
-	struct v4inst *f = &fi->f;
-	json_object **slot[] = {
-		&f->index_key, &f->status, &f->deposed, &f->attributes, &f->attributes_flat,
-		&f->sensitive, &f->dependencies, &f->depends_on,
-	};
-	size_t i;
-
-	for (i = 0; i < TF_ARRLEN(keys); i++) {
-		if (strcmp(k, keys[i]) != 0)
-			continue;
-		if (i == 6)
-			f->has_dependencies = 1;
-		return sc_keep(s, slot[i], &fi->seen[i]);
-	}
-	return sc_check(s);
-}
-
-static int
-fast_inst(struct scan *s, size_t ii, void *arg)
-{
-	struct fast_inst *fi = arg;
-	struct v4inst *f = &fi->f;
-	int r;
-
-	memset(f, 0, sizeof *f);
-	memset(fi->seen, 0, sizeof fi->seen);
-	r = sc_object(s, fast_inst_field, fi);
-	if (r == 0)
-		r = v4_instance(fi->p, fi->ri, ii, f, fi->module, fi->type, fi->name, NULL);
-	json_object_put(f->index_key);
-	json_object_put(f->status);
-	json_object_put(f->deposed);
-	json_object_put(f->attributes);
-	json_object_put(f->attributes_flat);
-	json_object_put(f->sensitive);
-	json_object_put(f->dependencies);
-	json_object_put(f->depends_on);
-	return r;
-}
-
-struct fast_res {
-	json_object *type, *name, *module, *mode;
-	size_t ia, ie;
-	int seen[5];
-};
-
-static int
-fast_res_field(struct scan *s, const char *k, void *arg)
-{
-	struct fast_res *fr = arg;
-
-	if (strcmp(k, "type") == 0)
-		return sc_keep(s, &fr->type, &fr->seen[0]);
-	if (strcmp(k, "name") == 0)
-		return sc_keep(s, &fr->name, &fr->seen[1]);
-	if (strcmp(k, "module") == 0)
-		return sc_keep(s, &fr->module, &fr->seen[2]);
-	if (strcmp(k, "mode") == 0)
-		return sc_keep(s, &fr->mode, &fr->seen[3]);
-	if (strcmp(k, "instances") == 0) {
-		/* Walked once type and name are known: usually the last member. */
-		if (fr->seen[4])
-			return -1;
-		fr->seen[4] = 1;
-		return sc_skip(s, &fr->ia, &fr->ie);
-	}
-	return sc_check(s);
-}
-
-static int
-fast_res(struct scan *s, size_t ri, void *arg)
-{
-	struct pctx *p = arg;
-	struct fast_res fr;
-	struct fast_inst fi;
-	struct scan sub;
-	json_object *insts = NULL;
-	const char *type, *name, *module, *mode;
-	int r = -1;
-
-	memset(&fr, 0, sizeof fr);
-	if (sc_object(s, fast_res_field, &fr) != 0)
-		goto out;
-	type = str_or_null(fr.type);
-	name = str_or_null(fr.name);
-	if (type == NULL || *type == '\0' || name == NULL || *name == '\0')
-		goto out;
-	module = str_or_null(fr.module);
-	mode = str_or_null(fr.mode);
-	sub = *s;
-	sub.i = fr.ia;
-	sub.n = fr.ie;
-	if (!fr.seen[4] || (fr.ie - fr.ia == 4 && sc_is_null(&sub))) {
-		r = 0;
-		goto out;
-	}
-	if (!sc_peek(&sub, '['))
-		goto out;
-	if (mode != NULL && strcmp(mode, "data") == 0) {
-		if (sc_parse(s, fr.ia, fr.ie, &insts) == 0) {
-			p->st->ndata += json_object_array_length(insts);
-			r = 0;
-		}
-		goto out;
-	}
-	if (mode != NULL && strcmp(mode, "managed") != 0)
-		goto out;
-	fi.p = p;
-	fi.ri = ri;
-	fi.module = module ? module : "";
-	fi.type = type;
-	fi.name = name;
-	r = sc_array(&sub, fast_inst, &fi) == 0 && sub.i == fr.ie ? 0 : -1;
-out:
-	json_object_put(insts);
-	json_object_put(fr.type);
-	json_object_put(fr.name);
-	json_object_put(fr.module);
-	json_object_put(fr.mode);
-	return r;
-}
-
-struct fast_root {
-	struct pctx *p;
-	int seen[5];		/* version, terraform_version, serial, lineage, resources */
-	int v4;			/* "version": 4 seen */
-	int deferred;		/* resources met before version: walked afterwards */
-	size_t ra, re;
-};
-
-static int
-fast_root_field(struct scan *s, const char *k, void *arg)
-{
-	static const char *const keys[] = {
-		"version", "terraform_version", "serial", "lineage", "resources",
-	};
-	struct fast_root *fr = arg;
-	struct tf_state *st = fr->p->st;
-	json_object *v = NULL;
-	size_t i;
-	int r;
-
-	if (strcmp(k, "encryption_version") == 0 || strcmp(k, "encrypted_data") == 0)
-		return -1;
-	for (i = 0; i < TF_ARRLEN(keys); i++)
-		if (strcmp(k, keys[i]) == 0)
-			break;
-	if (i == TF_ARRLEN(keys))
-		return sc_check(s);
-	if (fr->seen[i])
-		return -1;
-	fr->seen[i] = 1;
-	if (i == 4) {
-		if (!fr->v4) {
-			fr->deferred = 1;
-			return sc_skip(s, &fr->ra, &fr->re);
-		}
-		if (sc_is_null(s))
-			return sc_check(s);
-		return sc_array(s, fast_res, fr->p);
-	}
-	if (sc_value(s, &v) != 0)
-		return -1;
-	r = 0;
-	switch (i) {
-	case 0:
-		if (json_object_is_type(v, json_type_int) && json_object_get_int64(v) == 4)
-			fr->v4 = 1;
-		else
-			r = -1;		/* not v4: the whole-document path */
-		break;
-	case 1:
-		st->tf_version = xstrdup(str_or_null(v));
-		break;
-	case 2:
-		if (json_object_is_type(v, json_type_int))
-			st->serial = json_object_get_int64(v) < 0 ? 0 : json_object_get_uint64(v);
-		break;
-	default:
-		st->lineage = xstrdup(str_or_null(v));
-	}
-	json_object_put(v);
-	return r;
-}
-
-/* The v4 fast path: 0 with *out set, or -1 to fall back to the whole-document path. */
-static int
-fast_v4(const char *buf, size_t len, const char *source, const struct tfstate_keep *keep,
-    struct tf_state **out)
-{
-	struct scan s, sub;
-	struct fast_root fr;
-	struct pctx p;
-	int r = -1;
-
-	memset(&s, 0, sizeof s);
-	memset(&fr, 0, sizeof fr);
-	memset(&p, 0, sizeof p);
-	p.keep = keep;
-	s.b = buf;
-	s.n = len;
-	if ((s.tok = json_tokener_new_ex(SUB_DEPTH)) == NULL)
-		return -1;
-	json_tokener_set_flags(s.tok, JSON_TOKENER_STRICT);
-	p.source = source;
-	p.st = state_new(source, 4);
-	fr.p = &p;
-	if (sc_object(&s, fast_root_field, &fr) != 0 || !fr.v4)
-		goto out;
-	sc_ws(&s);
-	if (s.i != len)
-		goto out;
-	if (fr.deferred) {		/* resources came before version */
-		sub = s;
-		sub.i = fr.ra;
-		sub.n = fr.re;
-		if (sc_is_null(&sub) ? sc_check(&sub) != 0 :
-		    sc_array(&sub, fast_res, &p) != 0 || sub.i != fr.re)
-			goto out;
-	}
-	*out = pctx_finish(&p);
-	p.st = NULL;
-	r = 0;
-out:
-	if (p.st != NULL)
-		pctx_discard(&p);
-	json_tokener_free(s.tok);
-	return r;
 }
 
 /* ---- whole-document path ---- */
@@ -1998,18 +922,18 @@ parse_tree(const char *buf, size_t len, const char *source, const struct tfstate
 	memset(&p, 0, sizeof p);
 	p.keep = keep;
 	p.source = source;
-	p.st = state_new(source, (int)version);
-	p.st->tf_version = xstrdup(jstr(root, "terraform_version"));
-	p.st->lineage = xstrdup(jstr(root, "lineage"));
+	p.st = tfs_state_new(source, (int)version);
+	p.st->tf_version = xstrdup(tfs_jstr(root, "terraform_version"));
+	p.st->lineage = xstrdup(tfs_jstr(root, "lineage"));
 	if (json_object_object_get_ex(root, "serial", &v) && json_object_is_type(v, json_type_int))
 		p.st->serial = json_object_get_int64(v) < 0 ? 0 : json_object_get_uint64(v);
-	rc = version == 4 ? parse_v4(&p, root, err) : parse_v3(&p, root, err);
+	rc = version == 4 ? parse_v4(&p, root, err) : tfs_parse_v3(&p, root, err);
 	json_object_put(root);
 	if (rc != 0) {
-		pctx_discard(&p);
+		tfs_pctx_discard(&p);
 		return -1;
 	}
-	*out = pctx_finish(&p);
+	*out = tfs_pctx_finish(&p);
 	return 0;
 }
 
@@ -2045,7 +969,7 @@ tfstate_parse_keep(const char *buf, size_t len, const char *source,
 		source = "(state)";
 	if (precheck(&buf, &len, source, err))
 		return -1;
-	if (fast_v4(buf, len, source, keep, out) == 0)
+	if (tfs_fast_v4(buf, len, source, keep, out) == 0)
 		return 0;
 	return parse_tree(buf, len, source, keep, out, err);
 }

@@ -14,6 +14,7 @@
 
 #include "backends/backend_int.h"
 #include "http.h"
+#include "jscan.h"
 #include "util.h"
 
 #define DEFAULT_RETRIES 2
@@ -143,111 +144,46 @@ backend_valid_workspace(const char *ws)
 
 
 
-/* JSON scanning for state_peek: skip one string starting at p (at the quote). */
-static const char *
-skip_string(const char *p, const char *e)
-{
-	for (p++; p < e; p++) {
-		if (*p == '\\')
-			p++;
-		else if (*p == '"')
-			return p + 1;
-	}
-	return NULL;
-}
+/* Stops the walk once both are known (a big state need not be read to its end). */
+#define PEEK_DONE 1
 
-static const char *
-skip_ws(const char *p, const char *e)
-{
-	while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-		p++;
-	return p;
-}
+struct peek {
+	uint64_t *serial;
+	char **lineage;
+	int got_serial;
+};
 
-/* Skip one JSON value (balanced, strings aware). */
-static const char *
-skip_value(const char *p, const char *e)
+static int
+peek_member(struct jscan *s, const char *k, size_t kl, void *arg)
 {
-	int depth = 0;
+	struct peek *pk = arg;
+	struct jscan_str v;
 
-	p = skip_ws(p, e);
-	if (p >= e)
-		return NULL;
-	if (*p == '"')
-		return skip_string(p, e);
-	if (*p != '{' && *p != '[') {
-		while (p < e && *p != ',' && *p != '}' && *p != ']' && !isspace((unsigned char)*p))
-			p++;
-		return p;
-	}
-	for (; p < e; p++) {
-		if (*p == '"') {
-			p = skip_string(p, e);
-			if (p == NULL)
-				return NULL;
-			p--;
-		} else if (*p == '{' || *p == '[')
-			depth++;
-		else if (*p == '}' || *p == ']') {
-			if (--depth == 0)
-				return p + 1;
-		}
-	}
-	return NULL;
+	if (strcmp(k, "serial") == 0 && kl == 6) {
+		if (jscan_uint64(s, pk->serial) != 0)
+			return -1;
+		pk->got_serial = 1;
+	} else if (strcmp(k, "lineage") == 0 && kl == 7 && jscan_peek(s) == JSCAN_STRING) {
+		if (jscan_string(s, &v) != 0)
+			return -1;
+		free(*pk->lineage);
+		*pk->lineage = jscan_strdup(&v, NULL);
+	} else if (jscan_skip(s, NULL, NULL) != 0)
+		return -1;
+	return pk->got_serial && *pk->lineage != NULL ? PEEK_DONE : 0;
 }
 
 int
 state_peek(const char *buf, size_t len, uint64_t *serial, char **lineage)
 {
-	const char *p = buf, *e = buf + len, *k, *ke, *v;
-	int got_serial = 0;
+	struct jscan s;
+	struct peek pk = { serial, lineage, 0 };
 
 	*serial = 0;
 	*lineage = NULL;
-	p = skip_ws(p, e);
-	if (p >= e || *p != '{')
-		return -1;
-	p++;
-	for (;;) {
-		p = skip_ws(p, e);
-		if (p >= e || *p != '"')
-			break;
-		k = p + 1;
-		if ((ke = skip_string(p, e)) == NULL)
-			break;
-		p = skip_ws(ke, e);
-		if (p >= e || *p != ':')
-			break;
-		v = skip_ws(p + 1, e);
-		if ((size_t)(ke - 1 - k) == 6 && strncmp(k, "serial", 6) == 0) {
-			uint64_t n = 0;
-			const char *d = v;
-
-			while (d < e && *d >= '0' && *d <= '9')
-				n = n * 10 + (uint64_t)(*d++ - '0');
-			if (d == v)
-				break;
-			*serial = n;
-			got_serial = 1;
-		} else if ((size_t)(ke - 1 - k) == 7 && strncmp(k, "lineage", 7) == 0 && v < e &&
-		    *v == '"') {
-			const char *q = skip_string(v, e);
-
-			if (q == NULL)
-				break;
-			free(*lineage);
-			*lineage = xstrndup(v + 1, (size_t)(q - v - 2));
-		}
-		if (got_serial && *lineage != NULL)
-			return 0;
-		if ((p = skip_value(v, e)) == NULL)
-			break;
-		p = skip_ws(p, e);
-		if (p >= e || *p != ',')
-			break;
-		p++;
-	}
-	return got_serial && *lineage != NULL ? 0 : -1;
+	jscan_init(&s, buf, len);
+	jscan_object(&s, peek_member, &pk);
+	return pk.got_serial && *lineage != NULL ? 0 : -1;
 }
 
 void

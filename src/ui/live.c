@@ -182,19 +182,54 @@ cmp_by_event(const void *a, const void *b)
 	    y->event_id : "");
 }
 
+/* The same by the id of the event that resolved them (resolved findings only). */
+static const char *
+resolving_event(const struct finding *f)
+{
+	return f->status == ST_RESOLVED && f->resolution != NULL &&
+	    f->resolution->event_id != NULL ? f->resolution->event_id : "";
+}
+
+static int
+cmp_by_resolving_event(const void *a, const void *b)
+{
+	return strcmp(resolving_event(*(struct finding *const *)a),
+	    resolving_event(*(struct finding *const *)b));
+}
+
 struct events_ctx {
 	struct ui *u;
 	struct finding **byev;          /* the model's findings sorted by event id */
 	size_t nbyev;
+	struct finding **byres;         /* its resolved ones by the event that resolved them */
+	size_t nbyres;
 	struct ui_event_list got;
 };
+
+/* The run [*lo, *hi) of v (sorted by cmp) equal to key. */
+static void
+run_of(struct finding **v, size_t n, const struct finding *key,
+    int (*cmp)(const void *, const void *), size_t *lo, size_t *hi)
+{
+	const struct finding *const *kp = &key;
+	struct finding **hit = bsearch(kp, v, n, sizeof *v, cmp);
+
+	*lo = *hi = hit != NULL ? (size_t)(hit - v) : 0;
+	if (hit == NULL)
+		return;
+	while (*lo > 0 && cmp(&v[*lo - 1], kp) == 0)
+		(*lo)--;
+	while (*hi < n && cmp(&v[*hi], kp) == 0)
+		(*hi)++;
+}
 
 static int
 on_stored_event(void *ctx, const struct event *ev, const char *key)
 {
 	struct events_ctx *c = ctx;
-	struct finding probe, *pp = &probe, **hit;
-	size_t lo, hi;
+	struct finding probe, **fv, *made;
+	struct resolution rprobe;
+	size_t lo, hi, rlo, rhi, nf;
 	char *idkey = xasprintf("%s:%s", tf_provider_name(ev->provider), ev->id);
 	enum nodrift why;
 	struct ui_event ue;
@@ -210,18 +245,22 @@ on_stored_event(void *ctx, const struct event *ev, const char *key)
 		c->byev = xreallocarray(NULL, c->nbyev + 1, sizeof *c->byev);
 		memcpy(c->byev, c->u->model.all.v, c->nbyev * sizeof *c->byev);
 		qsort(c->byev, c->nbyev, sizeof *c->byev, cmp_by_event);
+		c->byres = xreallocarray(NULL, c->nbyev + 1, sizeof *c->byres);
+		for (size_t i = 0; i < c->nbyev; i++)
+			if (resolving_event(c->byev[i])[0] != '\0')
+				c->byres[c->nbyres++] = c->byev[i];
+		qsort(c->byres, c->nbyres, sizeof *c->byres, cmp_by_resolving_event);
 	}
-	/* Its findings: the run of the sorted index with its id. */
+	/* Its findings: the run of the sorted index with its id; and the findings it resolved
+	 * (a revert), as the file-fed dashboard hands them on with the event (replay.c). */
 	memset(&probe, 0, sizeof probe);
+	memset(&rprobe, 0, sizeof rprobe);
 	probe.event_id = ev->id;
-	hit = bsearch(&pp, c->byev, c->nbyev, sizeof *c->byev, cmp_by_event);
-	lo = hi = hit != NULL ? (size_t)(hit - c->byev) : 0;
-	if (hit != NULL) {
-		while (lo > 0 && cmp_by_event(&c->byev[lo - 1], &pp) == 0)
-			lo--;
-		while (hi < c->nbyev && cmp_by_event(&c->byev[hi], &pp) == 0)
-			hi++;
-	}
+	probe.status = ST_RESOLVED;
+	probe.resolution = &rprobe;
+	rprobe.event_id = ev->id;
+	run_of(c->byev, c->nbyev, &probe, cmp_by_event, &lo, &hi);
+	run_of(c->byres, c->nbyres, &probe, cmp_by_resolving_event, &rlo, &rhi);
 	/* What detection made of it is not kept: its findings say drift; the record says a
 	 * failed call, the pipeline or a service; anything else on a managed resource (its key
 	 * an address, not "TYPE:ID") set what state has, else touched nothing managed. */
@@ -229,7 +268,20 @@ on_stored_event(void *ctx, const struct event *ev, const char *key)
 	    ev->actor.via == VIA_TERRAFORM ? ND_TERRAFORM : ev->actor.via == VIA_SERVICE ?
 	    ND_SERVICE : key != NULL && strcspn(key, ".[") < strcspn(key, ":") ? ND_EQUAL :
 	    ND_NOT_MANAGED;
-	replay_summarize(NULL, ev, why, c->byev + lo, hi - lo, &ue);
+	/* The findings it made count as made, whatever became of them since (shallow copies,
+	 * open, as they were when it made them); those it resolved as resolutions. */
+	nf = (hi - lo) + (rhi - rlo);
+	fv = xreallocarray(NULL, nf + 1, sizeof *fv);
+	made = xreallocarray(NULL, hi - lo + 1, sizeof *made);
+	for (size_t i = 0; i < hi - lo; i++) {
+		made[i] = *c->byev[lo + i];
+		made[i].status = ST_OPEN;
+		fv[i] = &made[i];
+	}
+	memcpy(fv + (hi - lo), c->byres + rlo, (rhi - rlo) * sizeof *fv);
+	replay_summarize(NULL, ev, why, fv, nf, &ue);
+	free(fv);
+	free(made);
 	if (key != NULL) {
 		if (ue.resource == NULL)
 			ue.resource = xstrdup(key);
@@ -247,7 +299,7 @@ on_stored_event(void *ctx, const struct event *ev, const char *key)
 static int
 read_events(struct ui *u, char **err)
 {
-	struct events_ctx c = { u, NULL, 0, { 0 } };
+	struct events_ctx c = { u, NULL, 0, NULL, 0, { 0 } };
 	struct finding_list none = { 0 };
 	int nbad;
 
@@ -256,6 +308,7 @@ read_events(struct ui *u, char **err)
 	nbad = store_feed_events(u->store, &u->events_seen_ms, u->store_since_ms, u->events.cap,
 	    on_stored_event, &c, err);
 	free(c.byev);
+	free(c.byres);
 	if (nbad > 0) {
 		ui_msg(u, 1, "%s", *err);
 		free(*err);

@@ -203,9 +203,12 @@ case " $parts " in *" ui "*)
 			printf "sort key switched at 100k findings (rebuild + draw): median %.2f ms, p95 %.2f ms (target <= 16 ms) %s\n", v["ui_sort_switch_and_frame_ms_median"], v["ui_sort_switch_and_frame_ms_p95"], (v["ui_sort_switch_and_frame_ms_p95"] <= 16) ? "MET" : "MISSED"
 			printf "cold rebuild (every finding sorted: start-up): median %.2f ms, p95 %.2f ms (plus a frame, %.2f ms)\n", v["ui_rebuild_cold_ms_median"], v["ui_rebuild_cold_ms_p95"], v["ui_frame_draw_ms_median"]
 			printf "a new `/` free-text query at 100k (filter + rebuild): median %.2f ms, p95 %.2f ms (target <= 16 ms) %s\n", v["ui_rebuild_filter_text_ms_median"], v["ui_rebuild_filter_text_ms_p95"], (v["ui_rebuild_filter_text_ms_p95"] <= 16) ? "MET" : "MISSED"
-			printf "memory: %.0f bytes per finding (%.1f MB for %d)\n", v["ui_rss_bytes_per_finding"], v["ui_rss_growth_mb"], v["ui_findings"]
+			printf "memory: %.0f bytes per finding (%.1f MB for %d) (target <= 1,000 at 100k) %s\n", v["ui_rss_bytes_per_finding"], v["ui_rss_growth_mb"], v["ui_findings"], (v["ui_rss_bytes_per_finding"] <= 1000) ? "MET" : "MISSED"
 		}' "$out/figures_ui.txt"
-	# A million findings (about 3 GB): the live frame must still fit a 60 Hz frame.
+	# A million findings (about 1 GB): they load, a frame (a key press; 100 arrivals) fits a
+	# 60 Hz frame, a new query by a field takes <= 50 ms and one by free text <= 100 ms.
+	# The frame and the queries are judged by their median CPU time (the wall clock beside:
+	# on the shared machine it mostly measures the neighbours); the live frame line as before.
 	if [ "${BENCH_UI_MILLION:-1}" != 0 ]; then
 		echo
 		"$build/tests/bench/bench_ui" 1000000 | tee "$out/figures_ui_1m.txt"
@@ -213,7 +216,12 @@ case " $parts " in *" ui "*)
 			/^#/ { next }
 			{ v[$1] = $2 }
 			END {
-				printf "\nlive frame at 1,000,000 findings (100 arrivals + rebuild + draw): median %.2f ms, p95 %.2f ms (target <= 16 ms) %s\n", v["ui_live_rebuild_and_frame_ms_median"], v["ui_live_rebuild_and_frame_ms_p95"], (v["ui_live_rebuild_and_frame_ms_p95"] <= 16) ? "MET" : "MISSED"
+				printf "\n1,000,000 findings loaded in %.2f s (%.2f s CPU), %.0f bytes per finding (%.0f MB)\n", v["ui_load_seconds"], v["ui_load_cpu_seconds"], v["ui_rss_bytes_per_finding"], v["ui_rss_growth_mb"]
+				printf "frame at 1,000,000 findings (a key press): median %.2f ms, p95 %.2f ms; CPU min %.2f, median %.2f ms (target <= 16 ms, CPU) %s\n", v["ui_frame_draw_ms_median"], v["ui_frame_draw_ms_p95"], v["ui_frame_draw_cpu_ms_min"], v["ui_frame_draw_cpu_ms_median"], (v["ui_frame_draw_cpu_ms_median"] <= 16) ? "MET" : "MISSED"
+				printf "live frame at 1,000,000 findings (100 arrivals + rebuild + draw): median %.2f ms, p95 %.2f ms; CPU min %.2f, median %.2f ms (target <= 16 ms) %s\n", v["ui_live_rebuild_and_frame_ms_median"], v["ui_live_rebuild_and_frame_ms_p95"], v["ui_live_rebuild_and_frame_cpu_ms_min"], v["ui_live_rebuild_and_frame_cpu_ms_median"], (v["ui_live_rebuild_and_frame_ms_p95"] <= 16) ? "MET" : "MISSED"
+				printf "a new query by fields at 1,000,000 (sev>=high kind:... -via:...; filter + rebuild): min %.2f, median %.2f ms; CPU min %.2f, median %.2f ms (target <= 50 ms, CPU) %s\n", v["ui_rebuild_filter_fields_ms_min"], v["ui_rebuild_filter_fields_ms_median"], v["ui_rebuild_filter_fields_cpu_ms_min"], v["ui_rebuild_filter_fields_cpu_ms_median"], (v["ui_rebuild_filter_fields_cpu_ms_median"] <= 50) ? "MET" : "MISSED"
+				printf "  by text fields (actor:NAME region:R): min %.2f, median %.2f ms; CPU min %.2f, median %.2f ms (for comparison)\n", v["ui_rebuild_filter_actor_ms_min"], v["ui_rebuild_filter_actor_ms_median"], v["ui_rebuild_filter_actor_cpu_ms_min"], v["ui_rebuild_filter_actor_cpu_ms_median"]
+				printf "a new free-text query at 1,000,000 (filter + rebuild): min %.2f, median %.2f ms; CPU min %.2f, median %.2f ms (target <= 100 ms, CPU) %s\n", v["ui_rebuild_filter_text_ms_min"], v["ui_rebuild_filter_text_ms_median"], v["ui_rebuild_filter_text_cpu_ms_min"], v["ui_rebuild_filter_text_cpu_ms_median"], (v["ui_rebuild_filter_text_cpu_ms_median"] <= 100) ? "MET" : "MISSED"
 			}' "$out/figures_ui_1m.txt"
 	fi
 	;;

@@ -106,9 +106,11 @@ seed(const struct fz_chunks *ch, int blob)
 
 	/* The chunk is the row's body (schema 8: finding_bodies) and its changes column (what
 	 * store_load_reevaluable parses instead of the body). */
-	sqlite3_prepare_v2(db, "INSERT INTO findings (id, first_seen, last_seen, event_time, kind,"
+	sql("INSERT INTO finding_status (id, last_seen) VALUES ('0123456789abcdef', 2),"
+	    " ('fedcba9876543210', 2)");   /* schema 10: the status apart (foreign keys off) */
+	sqlite3_prepare_v2(db, "INSERT INTO finding_rows (id, first_seen, event_time, kind,"
 	    " severity, provider, address, event_name, actor_name, changes) VALUES"
-	    " ('0123456789abcdef', 1, 2, 1716804000000, ?1, 'high', 'aws', ?2, ?3, ?4, ?5)", -1, &s,
+	    " ('0123456789abcdef', 1, 1716804000000, ?1, 'high', 'aws', ?2, ?3, ?4, ?5)", -1, &s,
 	    NULL);
 	for (i = 0; i < 4; i++)
 		f[i] = ch->n > 1 ? field(ch->p[1], ch->len[1], i, &l[i]) : NULL;
@@ -121,8 +123,8 @@ seed(const struct fz_chunks *ch, int blob)
 	bind(s, 1, ch->p[0], ch->len[0], blob);
 	step(s);
 	/* A second, well-formed row beside it: a bad row must not hide the good ones. */
-	sql("INSERT INTO findings (id, first_seen, last_seen, event_time, kind, severity, provider,"
-	    " address, changes) VALUES ('fedcba9876543210', 1, 2, 1716804000001, 'modified', 'low',"
+	sql("INSERT INTO finding_rows (id, first_seen, event_time, kind, severity, provider,"
+	    " address, changes) VALUES ('fedcba9876543210', 1, 1716804000001, 'modified', 'low',"
 	    " 'aws', 'aws_s3_bucket.logs', '[]');"
 	    "INSERT INTO finding_bodies (id, json) VALUES ('fedcba9876543210',"
 	    " '{\"id\":\"fedcba9876543210\",\"kind\":\"modified\","
@@ -232,7 +234,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	blob = data[0] & 1;
 	fz_split(data + 1, size - 1, &ch);
-	sql("BEGIN; DELETE FROM finding_bodies; DELETE FROM findings; DELETE FROM decisions;"
+	sql("BEGIN; DELETE FROM finding_bodies; DELETE FROM finding_status;"
+	    " DELETE FROM finding_rows; DELETE FROM decisions;"
 	    " DELETE FROM freezes;"
 	    " DELETE FROM cursors; DELETE FROM ui_prefs;");
 	seed(&ch, blob);

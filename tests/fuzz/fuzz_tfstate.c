@@ -2,7 +2,7 @@
  * (v4 fast path) and tfstate_parse_tree (one json-c tree) and traps when they disagree, then
  * pokes the lookups callers use.  Build:
  *   clang -fsanitize=fuzzer,address,undefined -I. -Isrc $(pkg-config --cflags json-c) \
- *     -DPKGDATADIR='"/tmp"' -DABS_TOP_SRCDIR='"."' src/util.c src/tfstate.c \
+ *     -DPKGDATADIR='"/tmp"' -DABS_TOP_SRCDIR='"."' src/util.c src/jscan.c src/tfstate*.c \
  *     tests/fuzz/fuzz_tfstate.c $(pkg-config --libs json-c zlib libcrypto) -o fuzz_tfstate */
 #include "config.h"
 
@@ -31,7 +31,8 @@ same_inst(const struct tf_instance *x, const struct tf_instance *y)
 	    !streq_null(x->index_key, y->index_key) || !streq_null(x->provider, y->provider) ||
 	    !streq_null(x->id, y->id) || !streq_null(x->deposed, y->deposed) ||
 	    x->tainted != y->tainted || x->nsensitive != y->nsensitive ||
-	    x->ndeps != y->ndeps || !json_object_equal(x->attrs, y->attrs))
+	    x->ndeps != y->ndeps ||
+	    !json_object_equal(tfstate_attrs(x), tfstate_attrs(y)))
 		return 0;
 	for (j = 0; j < x->nsensitive; j++)
 		if (strcmp(x->sensitive[j], y->sensitive[j]) != 0)

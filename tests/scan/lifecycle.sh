@@ -295,7 +295,7 @@ $PY -c 'import sqlite3,sys; c = sqlite3.connect(sys.argv[1]); c.executescript(op
 v4q() { $PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$V4" "$1"; }
 t_is "the fixture is schema 4" "$(v4q "SELECT value FROM meta WHERE key = 'schema_version'")" 4
 t_ok "export from it" "$TFDRIFT" export --store "$V4" --status all --format json -o "$T_TMP/v4.json"
-t_is "migrated to the newest schema (9: resolutions, the events seen, re-evaluation's columns, bodies apart, leases)" "$(v4q "SELECT value FROM meta WHERE key = 'schema_version'")" 9
+t_is "migrated to the newest schema (10: resolutions, the events seen, re-evaluation's columns, bodies apart, leases, status apart)" "$(v4q "SELECT value FROM meta WHERE key = 'schema_version'")" 10
 t_is "every finding's JSON moved to finding_bodies" "$(v4q "SELECT count(*) FROM finding_bodies JOIN findings USING (id) WHERE json_valid(json)")" 2
 t_is "the changes of its findings filled from their JSON" "$(v4q "SELECT count(*) FROM findings WHERE changes LIKE '[{\"attribute\":%' AND event_source IS NOT NULL")" 2
 t_is "its findings all open, its ack kept" "$(q "$T_TMP/v4.json" 'sorted(x["status"] for x in f)')" "['acknowledged', 'open']"
@@ -316,7 +316,7 @@ $PY -c 'import sqlite3,sys; c = sqlite3.connect(sys.argv[1]); c.executescript(op
 v7q() { $PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$V7" "$1"; }
 t_is "the fixture is schema 7" "$(v7q "SELECT value FROM meta WHERE key = 'schema_version'")" 7
 t_ok "export from it" "$TFDRIFT" export --store "$V7" --status all --format jsonl -o "$T_TMP/v7.jsonl"
-t_is "migrated to schema 9" "$(v7q "SELECT value FROM meta WHERE key = 'schema_version'")" 9
+t_is "migrated to schema 10" "$(v7q "SELECT value FROM meta WHERE key = 'schema_version'")" 10
 t_is "no JSON left in the findings rows" "$(v7q "SELECT count(*) FROM pragma_table_info('findings') WHERE name = 'json'")" 0
 t_is "five bodies, each of a finding" "$(v7q "SELECT count(*) FROM finding_bodies JOIN findings USING (id)")" 5
 t_ok "the export is what the schema 7 tfdrift exported" cmp "$T_TMP/v7.jsonl" "$D/store-v7.jsonl"

@@ -219,6 +219,31 @@ tui_keys two q
 t_tui_exit one "the first exits 0"
 t_tui_exit two "the second exits 0"
 
+# A revert (alice's StartInstances puts her stop of web[1] back: reverted_by_hand) says in
+# the store's Events view what it resolved, as the dashboard fed by the files does: the
+# store keeps no outcome of an event, the resolution names the event.
+DB=$T_TMP/revert.db
+"$TFDRIFT" scan $STATES --events "$EX/cloudtrail.json" --events "$EX/gcp-audit.json" \
+    --store "$DB" -o /dev/null 2> /dev/null
+tui_start file 120 30 "$TFDRIFT" ui $STATES --events "$EX/cloudtrail.json" \
+    --events "$EX/gcp-audit.json" --store "$T_TMP/file.db"
+tui_start st 120 30 "$TFDRIFT" ui --store "$DB"
+t_screen "file: the replay is done" file 'replay done: 49 events' 20
+t_screen "store: the findings are up" st 'store: 17 findings' 20
+for d in file st; do
+	tui_keys $d 2 /
+	tui_keys $d -l 'StartInstances'
+	tui_keys $d Enter
+	# The detail's first line: the event and its outcome whole (the list cuts it).
+	t_screen "$d: the revert says what it resolved" $d \
+	    '^ +StartInstances +equal to state; resolved 1 *$' 10
+	ROW=$(printf '%s\n' "$TUI_SCREEN" | grep -E '^ +StartInstances +[a-z]')
+	if [ $d = file ]; then REV_FILE=$ROW; else REV_STORE=$ROW; fi
+	tui_keys $d q
+	t_tui_exit $d "$d: q exits 0"
+done
+t_is "the store's outcome is the files'" "$REV_STORE" "$REV_FILE"
+
 # The same on a PostgreSQL store (its notifications), when the server binaries are here.
 . "$TOP_SRCDIR/tests/pg/pgcluster.sh"
 if pg_cluster_start > "$T_TMP/pg.log" 2>&1 && PG=$(pg_new_database live); then

@@ -370,6 +370,67 @@ test_resolution_same(void)
 	ok(!finding_resolution_same(&a, &b), "another via differs");
 }
 
+/* finding_dup as the JSON round trip it stands for (the direct copy of what a detector makes
+ * must read back the same, through the JSON where it cannot). */
+static void
+dup_agrees(struct finding *f, const char *what)
+{
+	json_object *o = finding_to_json(f), *p;
+	struct finding *via = finding_from_json(o, NULL), *d = finding_dup(f);
+	char *a, *b;
+
+	json_object_put(o);
+	ok(via != NULL && d != NULL, "%s: copied", what);
+	if (via == NULL || d == NULL) {
+		finding_free(via);
+		finding_free(d);
+		return;
+	}
+	o = finding_to_json(d);
+	p = finding_to_json(via);
+	a = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	b = xstrdup(json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN));
+	is_str(a, b, "%s: the copy is the JSON round trip's", what);
+	ok(d->event_time_ms == f->event_time_ms && d->nchanges == f->nchanges &&
+	    (f->nchanges == 0 || (d->changes[0].unknown_new == f->changes[0].unknown_new &&
+	    d->changes[f->nchanges - 1].sensitive == f->changes[f->nchanges - 1].sensitive)) &&
+	    (f->state_lineage == NULL) == (d->state_lineage == NULL) &&
+	    d->state_serial == f->state_serial && (f->event_origin == NULL) ==
+	    (d->event_origin == NULL), "%s: with what the JSON does not carry", what);
+	ok(d->nchanges < 2 || d->changes[1].old_val == NULL || !d->changes[1].sensitive,
+	    "%s: a masked value stays masked", what);
+	free(a);
+	free(b);
+	json_object_put(o);
+	json_object_put(p);
+	finding_free(via);
+	finding_free(d);
+}
+
+static void
+test_dup(void)
+{
+	struct finding *f = sample();
+
+	dup_agrees(f, "dup");
+	f->changes[0].unknown_new = 1;
+	f->event_time_ms += 123;        /* ms kept */
+	f->freeze_name = xstrdup("cab");
+	f->freeze_start_ms = 1716800000000LL;
+	f->freeze_end_ms = 1716900000000LL;
+	f->state_lineage = xstrdup("lin");
+	f->state_serial = 7;
+	f->event_origin = xstrdup("cloudtrail.json:3");
+	finding_add_change(f, "tags", NULL, json_object_new_double_s(1.50, "1.50"), CH_ADDED, 0);
+	dup_agrees(f, "dup with a freeze, ms, state and a number as logged");
+	finding_resolve(f, RR_REVERTED_BY_HAND, NULL, 1716900000000LL);
+	dup_agrees(f, "dup of a resolved one (through the JSON)");
+	finding_free(f);
+	f = hostile();
+	dup_agrees(f, "dup of hostile text (through the JSON, which repairs it)");
+	finding_free(f);
+}
+
 int
 main(void)
 {
@@ -386,6 +447,7 @@ main(void)
 
 	test_resolution();
 	test_resolution_same();
+	test_dup();
 	test_import_id();
 
 	is_int(strlen(f->id), 32, "finding id is 32 hex digits");

@@ -281,10 +281,25 @@ q_int(struct store *st, const char *sql)
 	return v;
 }
 
-/* SQL turning a store of this schema into what schema 7 had: no worker leases nor
- * notification claims (schema 9), the JSON back in its column (schema 8 keeps it in
- * finding_bodies). Tests that go further back start with it. */
-#define TO_SCHEMA_7 "DROP TABLE leases; DROP TABLE notify_claims;" \
+/* SQL turning a store of this schema into what schema 9 had: one findings table with the
+ * status, resolved_at, resolution and last_seen columns (schema 10 keeps them in
+ * finding_status, and findings is a view). */
+#define TO_SCHEMA_9 "DROP VIEW findings; ALTER TABLE finding_rows RENAME TO findings;" \
+	" ALTER TABLE findings ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0;" \
+	" ALTER TABLE findings ADD COLUMN status TEXT NOT NULL DEFAULT 'open'" \
+	" CHECK (status IN ('open', 'resolved'));" \
+	" ALTER TABLE findings ADD COLUMN resolved_at INTEGER;" \
+	" ALTER TABLE findings ADD COLUMN resolution TEXT;" \
+	" UPDATE findings SET (last_seen, status, resolved_at, resolution) = (SELECT s.last_seen," \
+	" s.status, s.resolved_at, (SELECT x.json FROM finding_resolutions x" \
+	" WHERE x.id = s.resolution) FROM finding_status s WHERE s.id = findings.id);" \
+	" DROP TABLE finding_status; DROP TABLE finding_resolutions;" \
+	" CREATE INDEX findings_status ON findings (status, event_time);" \
+	" UPDATE meta SET value = 9 WHERE key = 'schema_version';"
+/* ... into what schema 7 had: no worker leases nor notification claims (schema 9), the JSON
+ * back in its column (schema 8 keeps it in finding_bodies). Tests that go further back
+ * start with it. */
+#define TO_SCHEMA_7 TO_SCHEMA_9 "DROP TABLE leases; DROP TABLE notify_claims;" \
 	" ALTER TABLE findings ADD COLUMN json TEXT NOT NULL DEFAULT '';" \
 	" UPDATE findings SET json = (SELECT json FROM finding_bodies b WHERE b.id = findings.id);" \
 	" DROP TABLE finding_bodies; CREATE INDEX findings_last_seen ON findings (last_seen);" \
@@ -330,7 +345,10 @@ test_schema(void)
 	    "meta records the schema version");
 	ok(q_int(st, "SELECT value FROM meta WHERE key = 'created'") > 0, "meta records when it was created");
 	is_int(q_int(st, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
-	    "('findings', 'decisions', 'cursors', 'meta')"), 4, "tables findings, decisions, cursors, meta");
+	    "('finding_rows', 'finding_status', 'decisions', 'cursors', 'meta')"), 5,
+	    "tables finding_rows, finding_status, decisions, cursors, meta");
+	is_int(q_int(st, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name ="
+	    " 'findings'"), 1, "a view findings joins the rows and their status");
 	ok(q_int(st, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'findings_event_time'") == 1,
 	    "an index on event time");
 	store_close(st);
@@ -538,8 +556,9 @@ test_upsert(void)
 	finding_list_clear(&back);
 
 	/* A stored row that no longer parses is reported, not dropped silently or fatal. */
-	q_exec(st, "INSERT INTO findings (id, first_seen, last_seen, event_time, kind, "
-	    "severity) VALUES ('broken', 1, 1, 5, 'modified', 'low');"
+	q_exec(st, "INSERT INTO finding_rows (id, first_seen, event_time, kind, "
+	    "severity) VALUES ('broken', 1, 5, 'modified', 'low');"
+	    "INSERT INTO finding_status (id, last_seen) VALUES ('broken', 1);"
 	    "INSERT INTO finding_bodies (id, json) VALUES ('broken', '{\"id\": 7')");
 	rc = store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &back, &err);
 	ok(rc == 1 && back.n == 2 && contains(err, "finding broken") && contains(err, path),
@@ -549,15 +568,17 @@ test_upsert(void)
 	finding_list_clear(&back);
 	/* A row whose body is missing (schema 8 keeps it apart): the same. */
 	q_exec(st, "DELETE FROM finding_bodies WHERE id = 'broken';"
-	    " INSERT INTO findings (id, first_seen, last_seen, event_time, kind, severity)"
-	    " VALUES ('bodiless', 1, 1, 6, 'modified', 'low')");
+	    " INSERT INTO finding_rows (id, first_seen, event_time, kind, severity)"
+	    " VALUES ('bodiless', 1, 6, 'modified', 'low');"
+	    " INSERT INTO finding_status (id, last_seen) VALUES ('bodiless', 1)");
 	rc = store_load_findings(st, INT64_MIN, INT64_MAX, STORE_STATUS_ALL, &back, &err);
 	ok(rc == 2 && back.n == 2 && contains(err, "finding broken") && contains(err, "no JSON"),
 	    "rows without a body are skipped and reported: %s", err);
 	free(err);
 	err = NULL;
 	finding_list_clear(&back);
-	q_exec(st, "DELETE FROM findings WHERE id = 'bodiless'");
+	q_exec(st, "DELETE FROM finding_status WHERE id = 'bodiless';"
+	    " DELETE FROM finding_rows WHERE id = 'bodiless'");
 
 	/* Prefix lookup. */
 	f = l.v[0];
@@ -1026,6 +1047,33 @@ test_reevaluable(void)
 	is_int(q_int(os, "SELECT count(*) FROM findings WHERE status = 'resolved'"), 3,
 	    "the status column says resolved");
 	ok(same_export(st, os), "both read back the same, byte for byte");
+	/* The same store as schema 9 kept it (one findings table, a resolution saved apart in
+	 * its column), upgraded in place again: equal resolutions kept once, the same export. */
+	store_close(os);
+	os = NULL;
+	{
+		char *p9 = xasprintf("%s-9", old);
+		struct store *s9 = NULL;
+
+		ok(copy_file(old, p9) == 0 && store_open(p9, 0, &s9, &err) == 0 &&
+		    sqlite3_exec(store_sqlite(s9), TO_SCHEMA_9, NULL, NULL, NULL) == SQLITE_OK,
+		    "made schema 9");
+		is_int(q_int(s9, "SELECT count(*) FROM findings WHERE resolution IS NOT NULL"), 2,
+		    "schema 9: the resolutions apart in their column");
+		store_close(s9);
+		s9 = NULL;
+		ok(store_open(p9, 0, &s9, &err) == 0 && store_schema_version(s9) ==
+		    STORE_SCHEMA_VERSION, "schema 9 migrates in place to the newest: %s",
+		    err ? err : "");
+		is_int(q_int(s9, "SELECT count(*) FROM finding_resolutions"), 1,
+		    "the equal resolutions kept once");
+		is_int(q_int(s9, "SELECT count(*) FROM finding_status WHERE status = 'resolved'"), 3,
+		    "the status table says resolved");
+		ok(same_export(st, s9), "and it reads back the same, byte for byte");
+		store_close(s9);
+		free(p9);
+	}
+	ok(store_open(old, 0, &os, &err) == 0, "the migrated store reopened");
 	light_agrees(os, 2, "after the resolutions");
 	finding_list_clear(&res);
 	store_load_reevaluable(os, &res, &err);
@@ -1055,9 +1103,10 @@ test_reevaluable(void)
 	}
 	is_int(nrest, 2, "each of the rest has its own resolution (another time each)");
 	/* A resolution column that does not read back: the row is skipped and said. */
-	sqlite3_exec(store_sqlite(os), "UPDATE findings SET resolution = '{\"reason\":1}'"
-	    " WHERE resolution IS NOT NULL AND event_time = (SELECT min(event_time) FROM findings"
-	    " WHERE resolution IS NOT NULL)", NULL, NULL, NULL);
+	sqlite3_exec(store_sqlite(os), "INSERT INTO finding_resolutions (id, json)"
+	    " VALUES (1000, '{\"reason\":1}'); UPDATE finding_status SET resolution = 1000"
+	    " WHERE id = (SELECT id FROM findings WHERE resolution IS NOT NULL"
+	    " ORDER BY event_time LIMIT 1)", NULL, NULL, NULL);
 	finding_list_clear(&res);
 	free(err);
 	err = NULL;
@@ -1065,10 +1114,11 @@ test_reevaluable(void)
 	    res.n == 4 && contains(err, "cannot read it back"), "a bad resolution: skipped, said: %s",
 	    err);
 	/* Open rows whose changes do not read back: left out of re-evaluation, counted, said. */
-	sqlite3_exec(store_sqlite(os), "INSERT INTO findings (id, first_seen, last_seen, event_time,"
-	    " kind, severity, provider, changes) VALUES ('badchanges', 1, 1, 7, 'modified', 'low',"
-	    " 'aws', '{\"not\": \"changes\"}'), ('nochanges', 1, 1, 8, 'modified', 'low', 'aws',"
-	    " NULL)", NULL, NULL, NULL);
+	sqlite3_exec(store_sqlite(os), "INSERT INTO finding_rows (id, first_seen, event_time,"
+	    " kind, severity, provider, changes) VALUES ('badchanges', 1, 7, 'modified', 'low',"
+	    " 'aws', '{\"not\": \"changes\"}'), ('nochanges', 1, 8, 'modified', 'low', 'aws',"
+	    " NULL); INSERT INTO finding_status (id, last_seen) VALUES ('badchanges', 1),"
+	    " ('nochanges', 1)", NULL, NULL, NULL);
 	finding_list_clear(&res);
 	free(err);
 	err = NULL;
@@ -2618,8 +2668,8 @@ test_pg_lost_writes(struct store *a)
 		free(name);
 	}
 	finding_resolve(f, RR_RESOURCE_GONE, NULL, T0 + 10);
-	kill_next_write(a, "findings", 1);
-	ok(store_put_resolutions(a, &l, &err) == 0 && killed_and_retried(a, "findings") &&
+	kill_next_write(a, "finding_status", 1);   /* schema 10: where resolutions go */
+	ok(store_put_resolutions(a, &l, &err) == 0 && killed_and_retried(a, "finding_status") &&
 	    q_int(a, "SELECT count(*) FROM findings WHERE status = 'resolved'") == 1,
 	    "resolutions: connection dropped, then lost in the middle, saved: %s", err ? err : "");
 	free(err);
