@@ -74,6 +74,22 @@ else
 	t_skip "shared samples" "no shared data at $SHARED_DATA"
 fi
 
+# --store: the same rows saved (the store's dump), the same output.
+if command -v sqlite3 > /dev/null 2>&1; then
+	mkdir -p "$T_TMP/s1" "$T_TMP/s4"
+	(cd "$T_TMP/s1" && "$TFDRIFT" scan --jobs 1 --store drift.db --state "$state" --events \
+	    "$data"/events/* --format jsonl > out 2> err < /dev/null; echo $? > rc)
+	(cd "$T_TMP/s4" && TFDRIFT_SCAN_PIECE=61 "$TFDRIFT" scan --jobs 4 --store drift.db --state \
+	    "$state" --events "$data"/events/* --format jsonl > out 2> err < /dev/null; echo $? > rc)
+	for f in out err rc; do
+		t_is "--store: $f the same with --jobs 4" "$(cat "$T_TMP/s4/$f")" "$(cat "$T_TMP/s1/$f")"
+	done
+	t_is "--store: the store holds the same" "$(sqlite3 "$T_TMP/s4/drift.db" .dump)" \
+	    "$(sqlite3 "$T_TMP/s1/drift.db" .dump)"
+else
+	t_skip "--store" "no sqlite3"
+fi
+
 # The scenarios: each scan run both ways by a wrapper; a difference is logged.
 cat > "$T_TMP/wrap.sh" <<EOF
 #!/bin/sh
