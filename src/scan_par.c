@@ -46,7 +46,7 @@ struct sp_unit {
 	int done;
 	char *err;
 	struct ev_counters cnt;
-	uint64_t skipped_ro;
+	uint64_t skipped_ro, skipped_ro_outside;
 	struct sp_unit *next;
 };
 
@@ -196,13 +196,14 @@ sp_unit_flush(struct sp_merge *m, struct sp_unit *u)
 
 void
 sp_unit_done(struct sp_merge *m, struct sp_unit *u, const struct ev_counters *cnt,
-    uint64_t skipped_ro, char *err)
+    uint64_t skipped_ro, uint64_t skipped_ro_outside, char *err)
 {
 	pthread_mutex_lock(&m->mu);
 	hand_batch(m, u);
 	if (cnt != NULL)
 		u->cnt = *cnt;
 	u->skipped_ro = skipped_ro;
+	u->skipped_ro_outside = skipped_ro_outside;
 	u->err = err;
 	u->done = 1;
 	pthread_cond_signal(&m->cv_merge);
@@ -214,7 +215,7 @@ sp_input_end(struct sp_merge *m, size_t input)
 {
 	struct sp_unit *u = unit_add(m, input, UK_END);
 
-	sp_unit_done(m, u, NULL, 0, NULL);
+	sp_unit_done(m, u, NULL, 0, 0, NULL);
 }
 
 void
@@ -222,7 +223,7 @@ sp_input_unopened(struct sp_merge *m, size_t input, char *msg)
 {
 	struct sp_unit *u = unit_add(m, input, UK_UNOPENED);
 
-	sp_unit_done(m, u, NULL, 0, msg);
+	sp_unit_done(m, u, NULL, 0, 0, msg);
 }
 
 size_t
@@ -273,7 +274,7 @@ void
 sp_merge_run(struct sp_merge *m, const struct scan_par_cb *cb)
 {
 	struct ev_counters acc = { 0 };
-	uint64_t acc_ro = 0;
+	uint64_t acc_ro = 0, acc_out = 0;
 	size_t dropping = SIZE_MAX, i;
 
 	for (;;) {
@@ -332,9 +333,9 @@ sp_merge_run(struct sp_merge *m, const struct scan_par_cb *cb)
 			break;
 		case UK_END:
 			if (cb->end != NULL)
-				cb->end(cb->ctx, u->input, &acc, acc_ro);
+				cb->end(cb->ctx, u->input, &acc, acc_ro, acc_out);
 			memset(&acc, 0, sizeof acc);
-			acc_ro = 0;
+			acc_ro = acc_out = 0;
 			dropping = SIZE_MAX;
 			break;
 		default:
@@ -342,6 +343,7 @@ sp_merge_run(struct sp_merge *m, const struct scan_par_cb *cb)
 				break;
 			counters_add(&acc, &u->cnt);
 			acc_ro += u->skipped_ro;
+			acc_out += u->skipped_ro_outside;
 			if (u->err != NULL) {
 				cb->error(cb->ctx, u->input, u->err);
 				dropping = u->input;
@@ -518,7 +520,7 @@ read_all(struct sp_merge *m, struct sp_unit *u, struct ev_reader *r, int stream,
 			trash_some(tr, 2);
 	}
 	sp_unit_done(m, u, ev_reader_counters(r), ev_reader_skipped_read_only(r),
-	    got < 0 ? err : NULL);
+	    ev_reader_skipped_read_only_outside(r), got < 0 ? err : NULL);
 	ev_reader_close(r);
 }
 
@@ -536,6 +538,15 @@ trash_free(struct sp_batch *b)
 		next = b->next;
 		batch_free(b, 1);
 	}
+}
+
+/* The caller's settings, on every reader. */
+static void
+reader_setup(struct ev_reader *r, const struct scan_par_opts *o)
+{
+	ev_reader_set_skip_read_only(r, o->skip_read_only);
+	if (o->window)
+		ev_reader_set_window(r, o->since, o->until);
 }
 
 static void *
@@ -572,7 +583,7 @@ worker(void *arg)
 			struct ev_reader *r = ev_reader_open_lines(t->name, t->ch.buf, t->ch.len,
 			    t->ch.line, t->ch.col, NULL);
 
-			ev_reader_set_skip_read_only(r, p->o->skip_read_only);
+			reader_setup(r, p->o);
 			read_all(p->m, t->u, r, 0, &tr);
 		} else
 			read_all(p->m, t->u, t->r, 1, &tr);
@@ -621,7 +632,8 @@ split_lines(struct par *p, size_t i, struct ev_reader *r)
 	if (ev_reader_next_pending(r, &ev) == 1)
 		sp_unit_add_event(u, &ev);
 	ev_reader_take_rest(r, &rest);
-	sp_unit_done(p->m, u, ev_reader_counters(r), ev_reader_skipped_read_only(r), NULL);
+	sp_unit_done(p->m, u, ev_reader_counters(r), ev_reader_skipped_read_only(r),
+	    ev_reader_skipped_read_only_outside(r), NULL);
 	ev_reader_close(r);
 	chunker_init(&c, &rest, p->piece, TF_MAX_RECORD + 2 * p->piece);
 	for (;;) {
@@ -646,11 +658,11 @@ split_lines(struct par *p, size_t i, struct ev_reader *r)
 			/* A line too long to cut around: the rest is read whole. */
 			r = ev_reader_open_lines(name, rest.buf, rest.len, rest.line, rest.col,
 			    rest.in);
-			ev_reader_set_skip_read_only(r, p->o->skip_read_only);
+			reader_setup(r, p->o);
 			add_reader(p, i, r);
 		} else if (rc < 0) {
 			u = sp_unit_new(p->m, i);
-			sp_unit_done(p->m, u, NULL, 0, tf_locf(name, (unsigned long long)line, 0, "%s",
+			sp_unit_done(p->m, u, NULL, 0, 0, tf_locf(name, (unsigned long long)line, 0, "%s",
 			    err));
 			free(err);
 		}
@@ -673,7 +685,7 @@ reader(void *arg)
 			sp_input_unopened(p->m, i, err);
 			continue;
 		}
-		ev_reader_set_skip_read_only(r, p->o->skip_read_only);
+		reader_setup(r, p->o);
 		if (ev_reader_at_line(r))
 			split_lines(p, i, r);
 		else
@@ -730,7 +742,7 @@ serial_run(const char *const *paths, size_t n, const struct scan_par_opts *o,
 		ev_reader_set_warn(r, serial_warn, &w);
 		if (cb->flush != NULL)
 			ev_reader_set_before_read(r, cb->flush, cb->ctx);
-		ev_reader_set_skip_read_only(r, o->skip_read_only);
+		reader_setup(r, o);
 		while ((got = ev_reader_next(r, &ev, &err)) == 1) {
 			cb->event(cb->ctx, i, &ev);
 			event_free(&ev);
@@ -740,7 +752,8 @@ serial_run(const char *const *paths, size_t n, const struct scan_par_opts *o,
 			free(err);
 		}
 		if (cb->end != NULL)
-			cb->end(cb->ctx, i, ev_reader_counters(r), ev_reader_skipped_read_only(r));
+			cb->end(cb->ctx, i, ev_reader_counters(r), ev_reader_skipped_read_only(r),
+			    ev_reader_skipped_read_only_outside(r));
 		ev_reader_close(r);
 	}
 }

@@ -31,7 +31,8 @@ struct scan_par_cb {
 	 * follows): "file:line:column: what". */
 	void (*error)(void *ctx, size_t input, const char *msg);
 	/* The input was read (to its end or its failure): its reader's counters. */
-	void (*end)(void *ctx, size_t input, const struct ev_counters *cnt, uint64_t skipped_ro);
+	void (*end)(void *ctx, size_t input, const struct ev_counters *cnt, uint64_t skipped_ro,
+	    uint64_t skipped_ro_outside);
 	/* Before waiting for input (ev_reader_set_before_read), or NULL. */
 	void (*flush)(void *ctx);
 };
@@ -40,6 +41,8 @@ struct scan_par_opts {
 	unsigned jobs;          /* workers; <= 1: read in the calling thread, one reader per input */
 	int skip_read_only;     /* ev_reader_set_skip_read_only */
 	size_t chunk;           /* bytes per piece; 0: the default */
+	int window;             /* ev_reader_set_window(since, until) */
+	int64_t since, until;
 };
 
 /* The online processors, at most SCAN_JOBS_MAX. */
@@ -66,7 +69,7 @@ void sp_unit_add_warn(struct sp_unit *u, const char *msg);
 void sp_unit_flush(struct sp_merge *m, struct sp_unit *u);
 /* Done: the reader's counters (NULL: none) and its failure (taken; NULL: none). */
 void sp_unit_done(struct sp_merge *m, struct sp_unit *u, const struct ev_counters *cnt,
-    uint64_t skipped_ro, char *err);
+    uint64_t skipped_ro, uint64_t skipped_ro_outside, char *err);
 /* An input's end (after its units), or an input that could not be opened (msg: no end). */
 void sp_input_end(struct sp_merge *m, size_t input);
 void sp_input_unopened(struct sp_merge *m, size_t input, char *msg);

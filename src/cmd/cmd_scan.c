@@ -180,7 +180,7 @@ struct scan_read {
 	int64_t since, until;
 	int explain;
 	struct ev_warn_stderr wc;       /* the input being read */
-	uint64_t nevents, nskipped, nmalformed, nwindow;
+	uint64_t nevents, nskipped, nmalformed, nwindow, nro_skipped;
 };
 
 static void
@@ -251,13 +251,16 @@ scan_error(void *ctx, size_t input, const char *msg)
 }
 
 static void
-scan_end(void *ctx, size_t input, const struct ev_counters *cnt, uint64_t skipped_ro)
+scan_end(void *ctx, size_t input, const struct ev_counters *cnt, uint64_t skipped_ro,
+    uint64_t skipped_ro_outside)
 {
 	struct scan_read *sr = ctx;
 
 	ev_warn_stderr_done(&sr->wc, sr->events->v[input]);
 	sr->wc.n = 0;
 	sr->nevents += cnt->events + skipped_ro;
+	sr->nwindow += skipped_ro_outside;
+	sr->nro_skipped += skipped_ro - skipped_ro_outside;
 	sr->nskipped += cnt->skipped;
 	sr->nmalformed += cnt->malformed;
 }
@@ -310,7 +313,7 @@ cmd_scan(int argc, char **argv)
 	struct out_opts oo = { OUT_JSON, 0, NULL };
 	const struct index_key_spec *specs;
 	size_t nspecs, i, nsts = 0;
-	uint64_t nevents = 0, nskipped = 0, nmalformed = 0, nwindow = 0;
+	uint64_t nevents = 0, nskipped = 0, nmalformed = 0, nwindow = 0, nro_skipped = 0;
 	size_t store_status[ST__COUNT] = { 0 };
 	char *prior_bad = NULL;   /* --store: the first of its open findings not read back */
 	struct scan_par_opts popts = { 0 };
@@ -545,11 +548,18 @@ cmd_scan(int argc, char **argv)
 		cb.error = scan_error;
 		cb.end = scan_end;
 		cb.flush = scan_flush_read;
+		/* Read-only records are counted, not parsed (the detector would count them and
+		 * nothing else); --explain names each event, so it sees them all. */
+		popts.skip_read_only = !explain;
+		popts.window = 1;
+		popts.since = since;
+		popts.until = until;
 		scan_par_run((const char *const *)events.v, events.n, &popts, &cb);
 		nevents = sr.nevents;
 		nskipped = sr.nskipped;
 		nmalformed = sr.nmalformed;
 		nwindow = sr.nwindow;
+		nro_skipped = sr.nro_skipped;
 	}
 	/* The input ended: GCP operations whose first entry never came are decided on their last
 	 * one, before anything is saved, triaged or counted (they are findings like the rest);
@@ -645,7 +655,7 @@ cmd_scan(int argc, char **argv)
 		fprintf(stderr, "tfdrift: not drift: %llu read-only, %llu by terraform, %llu failed, "
 		    "%llu by cloud services, %llu equal to state, %llu not covered by an event map, "
 		    "%llu duplicate%s, %llu not managed\n",
-		    (unsigned long long)(s->by_reason[ND_READ_ONLY] + 0),
+		    (unsigned long long)(s->by_reason[ND_READ_ONLY] + nro_skipped),
 		    (unsigned long long)s->by_reason[ND_TERRAFORM],
 		    (unsigned long long)s->by_reason[ND_FAILED],
 		    (unsigned long long)s->by_reason[ND_SERVICE],

@@ -245,13 +245,13 @@ tr_error(void *ctx, size_t input, const char *msg)
 }
 
 static void
-tr_end(void *ctx, size_t input, const struct ev_counters *c, uint64_t ro)
+tr_end(void *ctx, size_t input, const struct ev_counters *c, uint64_t ro, uint64_t ro_out)
 {
 	sb_addf(&((struct trace *)ctx)->s, "%zu end records=%llu events=%llu skipped=%llu "
-	    "malformed=%llu repaired=%llu ro=%llu\n", input, (unsigned long long)c->records,
+	    "malformed=%llu repaired=%llu ro=%llu ro_outside=%llu\n", input, (unsigned long long)c->records,
 	    (unsigned long long)c->events, (unsigned long long)c->skipped,
 	    (unsigned long long)c->malformed, (unsigned long long)c->repaired,
-	    (unsigned long long)ro);
+	    (unsigned long long)ro, (unsigned long long)ro_out);
 }
 
 static char *

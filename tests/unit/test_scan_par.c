@@ -55,13 +55,14 @@ o_error(void *ctx, size_t input, const char *msg)
 }
 
 static void
-o_end(void *ctx, size_t input, const struct ev_counters *c, uint64_t ro)
+o_end(void *ctx, size_t input, const struct ev_counters *c, uint64_t ro, uint64_t ro_out)
 {
 	struct out *o = ctx;
 
 	sb_addf(&o->s, "%zu:end(%llu,%llu) ", input, (unsigned long long)c->events,
 	    (unsigned long long)ro);
 	o->ends++;
+	(void)ro_out;
 	o->last = *c;
 }
 
@@ -97,7 +98,7 @@ fill(struct job *j)
 	}
 	if (!j->stream)
 		nap(j->delay_us);
-	sp_unit_done(j->m, j->u, &c, 1, j->fail);
+	sp_unit_done(j->m, j->u, &c, 1, 0, j->fail);
 }
 
 static void *
