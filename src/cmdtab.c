@@ -101,6 +101,8 @@ const struct cli_opt cli_opts_scan[] = {
 	{ 0, "notify", NULL, NULL, "send the open findings through the configured outputs\n"
 	  "and wait for them (the exit status does not change)" },
 	{ 'x', "explain", NULL, NULL, "print why each event was or was not drift (stderr)" },
+	{ 'j', "jobs", "N", NULL, "read the events with N threads (default: the online\n"
+	  "processors, at most 64); the output is the same for any N" },
 	O_QUIET, O_CONFIG, O_MAPS, O_HELP, O_END
 };
 

@@ -159,4 +159,29 @@ void ev_warn_stderr(void *ctx, const char *msg);
 void ev_warn_stderr_done(const struct ev_warn_stderr *w, const char *file);
 void ev_reader_close(struct ev_reader *r);
 
+/*
+ * JSON lines read in parallel (scan_par.c): every newline of JSON lines ends a record, so the
+ * input can be cut at newlines and each piece read by its own reader, with the same events,
+ * origins, warnings and counters as one reader. ev_reader_at_line: 1 when an opened reader
+ * reads JSON lines and stands between lines (its first value only read while sniffing:
+ * ev_reader_next_pending hands it out, 1 with *ev, else 0). ev_reader_take_rest then takes
+ * the rest from it: the bytes read and not taken (from a line's start, or `col` bytes into
+ * one), the input (NULL when it has ended) and the line they start on; the reader has ended.
+ */
+struct input;
+struct ev_lines_rest {
+	struct input *in;
+	char *buf;              /* xmalloc'd, len + 1 bytes */
+	size_t len;
+	uint64_t line;
+	size_t col;             /* the column of buf[0], 1 at a line's start */
+};
+int ev_reader_at_line(const struct ev_reader *r);
+int ev_reader_next_pending(struct ev_reader *r, struct event *ev);
+int ev_reader_take_rest(struct ev_reader *r, struct ev_lines_rest *rest);
+/* A JSON lines reader from a line's start (or col bytes into one): buf (xmalloc'd; taken) and
+ * then `in` (taken; NULL: buf is all), the first line numbered `line`. */
+struct ev_reader *ev_reader_open_lines(const char *name, char *buf, size_t len, uint64_t line,
+    size_t col, struct input *in);
+
 #endif

@@ -1050,7 +1050,8 @@ whole_line(struct ev_reader *r)
 	if (nl == NULL)
 		return 0;
 	n = (size_t)(nl - p);
-	if (may_hold_container(p, n))
+	/* Past the limit for a record: the scanner says so (a reader over memory may hold it). */
+	if (n > TF_MAX_RECORD || may_hold_container(p, n))
 		return 0;
 	sb_add(&r->rec, p, n);
 	note_nonblank(r, (const unsigned char *)r->buf, r->bpos, r->bpos + n);
@@ -1488,4 +1489,80 @@ ev_reader_next(struct ev_reader *r, struct event *ev, char **err)
 	got = reader_next(r, ev, err);
 	tf_reading_set(prev);
 	return got;
+}
+
+/* ---- JSON lines split for parallel reading (scan_par.c) ---- */
+
+int
+ev_reader_at_line(const struct ev_reader *r)
+{
+	return r->mode == M_LINES && (r->st == RS_TOP || r->st == RS_PENDING);
+}
+
+int
+ev_reader_next_pending(struct ev_reader *r, struct event *ev)
+{
+	const char *prev;
+	int got;
+
+	memset(ev, 0, sizeof *ev);
+	if (r->st != RS_PENDING)
+		return 0;
+	prev = tf_reading_set(r->name);
+	got = pending_step(r, ev);
+	tf_reading_set(prev);
+	return got;
+}
+
+int
+ev_reader_take_rest(struct ev_reader *r, struct ev_lines_rest *rest)
+{
+	size_t from;
+
+	if (r->mode != M_LINES || r->st != RS_TOP)
+		return -1;
+	memset(rest, 0, sizeof *rest);
+	rest->line = r->line;
+	if (r->bol >= r->off && r->bol - r->off <= r->bpos) {
+		from = (size_t)(r->bol - r->off);
+		rest->col = 1;
+	} else {
+		/* The line began in an earlier buffer: only blank space of it is gone. */
+		from = r->bpos;
+		rest->col = cur_col(r);
+	}
+	rest->len = r->blen - from;
+	rest->buf = xmalloc(rest->len + 1);
+	memcpy(rest->buf, r->buf + from, rest->len);
+	rest->buf[rest->len] = '\0';
+	rest->in = r->eof ? NULL : r->in;
+	if (!r->eof)
+		r->in = NULL;
+	r->bpos = r->blen;
+	r->eof = 1;
+	r->st = RS_END;
+	return 0;
+}
+
+struct ev_reader *
+ev_reader_open_lines(const char *name, char *buf, size_t len, uint64_t line, size_t col,
+    struct input *in)
+{
+	struct ev_reader *r = reader_new(name);
+
+	/* Room for a NUL after the data (strcspn: buf has it), and for a whole READ_CHUNK once
+	 * it is used up, when more of the input follows. */
+	r->buf = in == NULL || len >= READ_CHUNK ? buf : xreallocarray(buf, READ_CHUNK + 1, 1);
+	r->buf[len] = '\0';
+	r->blen = len;
+	r->in = in;
+	r->eof = in == NULL;
+	r->line = line;
+	/* Columns count from the line's start, col - 1 bytes before buf. */
+	r->off = col > 0 ? col - 1 : 0;
+	r->bol = 0;
+	r->fmt = EVF_JSON_LINES;
+	r->mode = M_LINES;
+	r->st = RS_TOP;
+	return r;
 }

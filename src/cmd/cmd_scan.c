@@ -19,6 +19,7 @@
 #include "notify.h"
 #include "output.h"
 #include "rules.h"
+#include "scan_par.h"
 #include "state_index.h"
 #include "store.h"
 #include "text.h"
@@ -165,6 +166,105 @@ scan_notify(const struct conf *conf, struct store *store, const char *storepath,
 	notify_free(nt);
 }
 
+/* The events of every input, in input order (scan_par.h), through the detector. */
+struct scan_read {
+	const struct strlist *events;
+	struct detector *det;
+	const struct eventmap *map;
+	struct store *store;
+	struct finding_list *found;
+	struct scan_out *so;
+	struct store_seen_buf *seen;
+	int *seen_failed;
+	int *errors;
+	int64_t since, until;
+	int explain;
+	struct ev_warn_stderr wc;       /* the input being read */
+	uint64_t nevents, nskipped, nmalformed, nwindow, nro_skipped;
+};
+
+static void
+scan_event(void *ctx, size_t input, struct event *ev)
+{
+	struct scan_read *sr = ctx;
+	enum nodrift why;
+
+	(void)input;
+	if (ev->time_ms != 0 && (ev->time_ms < sr->since || ev->time_ms > sr->until)) {
+		sr->nwindow++;
+		return;
+	}
+	{
+		size_t before = sr->found->n;
+
+		why = detect_event(sr->det, ev, sr->found);
+		if (sr->store != NULL && !*sr->seen_failed && why != ND_DUPLICATE)
+			seen_add(sr->seen, sr->det, sr->map, ev, sr->found->n > before);
+	}
+	if (sr->seen->n == SEEN_BATCH) {
+		char *serr = NULL;
+
+		if (store_seen_flush(sr->store, sr->seen, NULL, &serr) != 0) {
+			/* Said once; the findings are still tried at the end. */
+			fprintf(stderr, "tfdrift: the events seen were not saved: %s\n", serr);
+			free(serr);
+			*sr->seen_failed = 1;
+			(*sr->errors)++;
+		}
+	}
+	scan_emit(sr->so, sr->found);
+	if (sr->explain) {
+		/* The id, source and name are logged: shown escaped (text.h). */
+		char *line = xasprintf("explain: %s: %s %s %s: %s", ev->origin ? ev->origin :
+		    "?", ev->id ? ev->id : "-", ev->source ? ev->source : "?", ev->name ? ev->name :
+		    "?", nodrift_name(why));
+
+		text_fputs(stderr, line);
+		fputc('\n', stderr);
+		free(line);
+	}
+}
+
+static void
+scan_flush_read(void *ctx)
+{
+	scan_flush(((struct scan_read *)ctx)->so);
+}
+
+static void
+scan_warn(void *ctx, size_t input, const char *msg)
+{
+	struct scan_read *sr = ctx;
+
+	(void)input;
+	ev_warn_stderr(&sr->wc, msg);
+}
+
+static void
+scan_error(void *ctx, size_t input, const char *msg)
+{
+	struct scan_read *sr = ctx;
+
+	(void)input;
+	fprintf(stderr, "tfdrift: %s\n", msg);
+	(*sr->errors)++;
+}
+
+static void
+scan_end(void *ctx, size_t input, const struct ev_counters *cnt, uint64_t skipped_ro,
+    uint64_t skipped_ro_outside)
+{
+	struct scan_read *sr = ctx;
+
+	ev_warn_stderr_done(&sr->wc, sr->events->v[input]);
+	sr->wc.n = 0;
+	sr->nevents += cnt->events + skipped_ro;
+	sr->nwindow += skipped_ro_outside;
+	sr->nro_skipped += skipped_ro - skipped_ro_outside;
+	sr->nskipped += cnt->skipped;
+	sr->nmalformed += cnt->malformed;
+}
+
 static int
 cmd_scan(int argc, char **argv)
 {
@@ -183,6 +283,7 @@ cmd_scan(int argc, char **argv)
 		{ "freeze", required_argument, NULL, 'F' },
 		{ "notify", no_argument, NULL, 'N' },
 		{ "sarif-location", required_argument, NULL, 'L' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -215,10 +316,12 @@ cmd_scan(int argc, char **argv)
 	uint64_t nevents = 0, nskipped = 0, nmalformed = 0, nwindow = 0, nro_skipped = 0;
 	size_t store_status[ST__COUNT] = { 0 };
 	char *prior_bad = NULL;   /* --store: the first of its open findings not read back */
+	struct scan_par_opts popts = { 0 };
 
+	popts.jobs = scan_par_default_jobs();
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "s:e:f:o:c:m:qxh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:e:f:o:c:m:j:qxh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's': strlist_push(&states, optarg); break;
 		case 'e': strlist_push(&events, optarg); break;
@@ -231,6 +334,21 @@ cmd_scan(int argc, char **argv)
 		case 'D': storepath = optarg; break;
 		case 'N': notify = 1; break;
 		case 'L': oo.sarif_artifact = optarg; break;
+		case 'j': {
+			char *end;
+			unsigned long n;
+
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' || *optarg == '-' || n < 1 ||
+			    n > SCAN_JOBS_MAX) {
+				rc = cli_usage_error("scan", "--jobs %s: expected a number of threads, 1 "
+				    "to %d", optarg, SCAN_JOBS_MAX);
+				break;
+			}
+			popts.jobs = (unsigned)n;
+			break;
+		}
 		case 'F': {
 			struct freeze_window w;
 			char *err = NULL;
@@ -407,77 +525,41 @@ cmd_scan(int argc, char **argv)
 		}
 	}
 
-	for (i = 0; i < events.n; i++) {
-		struct ev_warn_stderr wc = { 0, quiet };
-		struct ev_reader *r;
-		struct event ev;
-		char *err = NULL;
-		int got;
+	{
+		struct scan_read sr = { 0 };
+		struct scan_par_cb cb = { 0 };
 
-		r = ev_reader_open(events.v[i], &err);
-		if (r == NULL) {
-			fprintf(stderr, "tfdrift: %s\n", err);
-			free(err);
-			errors++;
-			continue;
-		}
-		ev_reader_set_warn(r, ev_warn_stderr, &wc);
-		ev_reader_set_before_read(r, scan_flush, &so);
+		sr.events = &events;
+		sr.det = det;
+		sr.map = map;
+		sr.store = store;
+		sr.found = &found;
+		sr.so = &so;
+		sr.seen = &seen;
+		sr.seen_failed = &seen_failed;
+		sr.errors = &errors;
+		sr.since = since;
+		sr.until = until;
+		sr.explain = explain;
+		sr.wc.quiet = quiet;
+		cb.ctx = &sr;
+		cb.event = scan_event;
+		cb.warn = scan_warn;
+		cb.error = scan_error;
+		cb.end = scan_end;
+		cb.flush = scan_flush_read;
 		/* Read-only records are counted, not parsed (the detector would count them and
 		 * nothing else); --explain names each event, so it sees them all. */
-		ev_reader_set_skip_read_only(r, !explain);
-		ev_reader_set_window(r, since, until);
-		while ((got = ev_reader_next(r, &ev, &err)) == 1) {
-			enum nodrift why;
-
-			if (ev.time_ms != 0 && (ev.time_ms < since || ev.time_ms > until)) {
-				nwindow++;
-				event_free(&ev);
-				continue;
-			}
-			{
-				size_t before = found.n;
-
-				why = detect_event(det, &ev, &found);
-				if (store != NULL && !seen_failed && why != ND_DUPLICATE)
-					seen_add(&seen, det, map, &ev, found.n > before);
-			}
-			if (seen.n == SEEN_BATCH) {
-				char *serr = NULL;
-
-				if (store_seen_flush(store, &seen, NULL, &serr) != 0) {
-					/* Said once; the findings are still tried at the end. */
-					fprintf(stderr, "tfdrift: the events seen were not saved: %s\n", serr);
-					free(serr);
-					seen_failed = 1;
-					errors++;
-				}
-			}
-			scan_emit(&so, &found);
-			if (explain) {
-				/* The id, source and name are logged: shown escaped (text.h). */
-				char *line = xasprintf("explain: %s: %s %s %s: %s", ev.origin ? ev.origin :
-				    "?", ev.id ? ev.id : "-", ev.source ? ev.source : "?", ev.name ? ev.name :
-				    "?", nodrift_name(why));
-
-				text_fputs(stderr, line);
-				fputc('\n', stderr);
-				free(line);
-			}
-			event_free(&ev);
-		}
-		if (got < 0) {
-			fprintf(stderr, "tfdrift: %s\n", err);
-			free(err);
-			errors++;
-		}
-		ev_warn_stderr_done(&wc, events.v[i]);
-		nevents += ev_reader_counters(r)->events + ev_reader_skipped_read_only(r);
-		nwindow += ev_reader_skipped_read_only_outside(r);
-		nro_skipped += ev_reader_skipped_read_only(r) - ev_reader_skipped_read_only_outside(r);
-		nskipped += ev_reader_counters(r)->skipped;
-		nmalformed += ev_reader_counters(r)->malformed;
-		ev_reader_close(r);
+		popts.skip_read_only = !explain;
+		popts.window = 1;
+		popts.since = since;
+		popts.until = until;
+		scan_par_run((const char *const *)events.v, events.n, &popts, &cb);
+		nevents = sr.nevents;
+		nskipped = sr.nskipped;
+		nmalformed = sr.nmalformed;
+		nwindow = sr.nwindow;
+		nro_skipped = sr.nro_skipped;
 	}
 	/* The input ended: GCP operations whose first entry never came are decided on their last
 	 * one, before anything is saved, triaged or counted (they are findings like the rest);

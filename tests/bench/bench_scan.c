@@ -24,6 +24,7 @@
 #include "event.h"
 #include "eventmap.h"
 #include "rules.h"
+#include "scan_par.h"
 #include "state_index.h"
 #include "store.h"
 #include "tfstate.h"
@@ -791,6 +792,220 @@ run_scan_full(void *arg)
 	return scan(gargv[1], gargv[2], gargv[3], 0, 0, "scan_full_parse");
 }
 
+/*
+ * scan as users run it (scan_par.c: the reader thread, the workers, the ordered merge into
+ * the detector, default rules on) against a bare single-threaded json-c parse of the same
+ * bytes, on the JSON lines file and on the same records as gzipped S3 log files (a list of
+ * paths, one a line: gen.py s3). BENCH_PAR_RUNS runs of each (min and median); labels
+ * par_{lines,s3}_{jN|jdefault}_{rules|norules}_{full|skip}.
+ */
+struct par_ctx {
+	struct detector *det;
+	struct finding_list found;
+	unsigned long nruled, events;
+};
+
+static void
+par_event(void *ctx, size_t input, struct event *ev)
+{
+	struct par_ctx *pc = ctx;
+
+	(void)input;
+	detect_event(pc->det, ev, &pc->found);
+	pc->events++;
+	drain(&pc->found, 4096, &pc->nruled);
+}
+
+static void
+par_end(void *ctx, size_t input, const struct ev_counters *c, uint64_t ro, uint64_t ro_out)
+{
+	(void)input;
+	(void)ro_out;
+	(void)c;
+	((struct par_ctx *)ctx)->events += ro;
+}
+
+static void
+par_quiet(void *ctx, size_t input, const char *msg)
+{
+	(void)ctx;
+	(void)input;
+	(void)msg;
+}
+
+static char **
+read_list(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096], **v = NULL;
+
+	*n = 0;
+	while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (*line == '\0')
+			continue;
+		v = xreallocarray(v, *n + 1, sizeof *v);
+		v[(*n)++] = xstrdup(line);
+	}
+	if (f != NULL)
+		fclose(f);
+	return v;
+}
+
+/* The bare baseline for S3 files: gunzip each and parse it with json-c, one thread. */
+static int
+bare_s3(const char *list)
+{
+	size_t n, i, records = 0;
+	char **paths = read_list(list, &n);
+	double t0 = now_s(), c0 = cpu_s(), dt;
+
+	for (i = 0; i < n; i++) {
+		gzFile gz = gzopen(paths[i], "rb");
+		struct strbuf sb;
+		char buf[1 << 16];
+		int k;
+		json_object *o, *recs;
+
+		sb_init(&sb);
+		while (gz != NULL && (k = gzread(gz, buf, sizeof buf)) > 0)
+			sb_add(&sb, buf, (size_t)k);
+		if (gz != NULL)
+			gzclose(gz);
+		o = json_tokener_parse(sb.buf != NULL ? sb.buf : "");
+		if (json_object_object_get_ex(o, "Records", &recs))
+			records += json_object_array_length(recs);
+		json_object_put(o);
+		sb_free(&sb);
+		free(paths[i]);
+	}
+	free(paths);
+	dt = now_s() - t0;
+	printf("bare_s3_events=%zu\nbare_s3_seconds=%.3f\nbare_s3_cpu_seconds=%.3f\n"
+	    "bare_s3_events_per_s=%.0f\n", records, dt, cpu_s() - c0, records / dt);
+	return records == 0;
+}
+
+struct par_run {
+	const char *label;
+	const char *what;       /* "lines" or "s3" */
+	unsigned jobs;          /* 0: the default */
+	int rules, skip;
+};
+
+static int
+par_scan(const struct par_run *pr)
+{
+	struct setup su;
+	struct scan_par_opts o = { 0 };
+	struct scan_par_cb cb = { 0 };
+	struct par_ctx pc;
+	char **paths, *one[1];
+	size_t n, i;
+	int runs = getenv("BENCH_PAR_RUNS") != NULL ? atoi(getenv("BENCH_PAR_RUNS")) : 3, r;
+	double wall[16], cpu[16];
+
+	if (runs < 1 || runs > 16)
+		runs = 3;
+	if (setup_load(&su, gargv[1], gargv[3], pr->rules) != 0)
+		return 1;
+	if (strcmp(pr->what, "s3") == 0)
+		paths = read_list(gargv[5], &n);
+	else {
+		one[0] = gargv[2];
+		paths = one;
+		n = 1;
+	}
+	o.jobs = pr->jobs != 0 ? pr->jobs : scan_par_default_jobs();
+	o.skip_read_only = pr->skip;
+	cb.ctx = &pc;
+	cb.event = par_event;
+	cb.warn = par_quiet;
+	cb.error = par_quiet;
+	cb.end = par_end;
+	for (r = 0; r < runs; r++) {
+		double t0, c0;
+
+		memset(&pc, 0, sizeof pc);
+		pc.det = bench_detector(&su, 1, 0);
+		t0 = now_s();
+		c0 = cpu_s();
+		scan_par_run((const char *const *)paths, n, &o, &cb);
+		detector_flush(pc.det, &pc.found);
+		wall[r] = now_s() - t0;
+		cpu[r] = cpu_s() - c0;
+		drain(&pc.found, 0, &pc.nruled);
+		free(pc.found.v);
+		detector_free(pc.det);
+	}
+	printf("%s_jobs=%u\n%s_events=%lu\n", pr->label, o.jobs, pr->label, pc.events);
+	printf("%s_seconds_min=%.3f\n%s_seconds_median=%.3f\n", pr->label,
+	    (qsort(wall, (size_t)runs, sizeof *wall, cmp_double), wall[0]), pr->label,
+	    median(wall, (size_t)runs));
+	printf("%s_cpu_seconds_min=%.3f\n%s_cpu_seconds_median=%.3f\n", pr->label,
+	    (qsort(cpu, (size_t)runs, sizeof *cpu, cmp_double), cpu[0]), pr->label,
+	    median(cpu, (size_t)runs));
+	printf("%s_events_per_s=%.0f\n", pr->label, pc.events / median(wall, (size_t)runs));
+	if (paths != one) {
+		for (i = 0; i < n; i++)
+			free(paths[i]);
+		free(paths);
+	}
+	setup_free(&su);
+	return 0;
+}
+
+static int
+run_par_one(void *arg)
+{
+	return par_scan(arg);
+}
+
+static int
+run_bare_s3(void *arg)
+{
+	(void)arg;
+	return bare_s3(gargv[5]);
+}
+
+/* bench_scan STATE EVENTS MAPDIR par S3LIST [LABEL...]: the scan_par figures. */
+static int
+run_par(int argc, char **argv)
+{
+	static const struct par_run runs[] = {
+		{ "par_lines_jdefault_rules_full", "lines", 0, 1, 0 },
+		{ "par_lines_jdefault_norules_full", "lines", 0, 0, 0 },
+		{ "par_lines_j1_rules_full", "lines", 1, 1, 0 },
+		{ "par_lines_j2_rules_full", "lines", 2, 1, 0 },
+		{ "par_lines_jdefault_rules_skip", "lines", 0, 1, 1 },
+		{ "par_lines_j1_rules_skip", "lines", 1, 1, 1 },
+		{ "par_s3_jdefault_rules_full", "s3", 0, 1, 0 },
+		{ "par_s3_jdefault_norules_full", "s3", 0, 0, 0 },
+		{ "par_s3_j1_rules_full", "s3", 1, 1, 0 },
+		{ "par_s3_jdefault_rules_skip", "s3", 0, 1, 1 },
+	};
+	int rc = 0, k;
+	size_t i;
+
+	if (argc < 6) {
+		fprintf(stderr, "usage: bench_scan STATE EVENTS MAPDIR par S3LIST [LABEL...]\n");
+		return 2;
+	}
+	if (argc == 6 || getenv("BENCH_PAR_BARE") != NULL) {
+		rc |= in_child("bare_parse", run_bare, NULL);
+		rc |= in_child("bare_s3", run_bare_s3, NULL);
+	}
+	for (i = 0; i < TF_ARRLEN(runs); i++) {
+		int want = argc == 6;
+
+		for (k = 6; k < argc; k++)
+			want |= strcmp(argv[k], runs[i].label) == 0;
+		if (want)
+			rc |= in_child(runs[i].label, run_par_one, (void *)&runs[i]);
+	}
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -801,6 +1016,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	gargv = argv;
+	if (argc > 5 && strcmp(argv[4], "par") == 0)
+		return run_par(argc, argv);
 	/* A fifth argument runs one measurement alone (for a profiler): its label. */
 	if (argc > 4) {
 		static const struct { const char *label; int (*fn)(void *); } one[] = {

@@ -75,9 +75,37 @@ def state(dst, n):
                "outputs": {}, "resources": res}, open(dst, "w"))
 
 
+def s3(src, dst, per):
+    """The records of src (JSON lines) as CloudTrail writes them to S3: {"Records":[...]} on
+    one line, gzipped, `per` records a file, under AWSLogs/ACCOUNT/CloudTrail/REGION/Y/M/D/."""
+    import gzip
+    import os
+    acct, region = "111122223333", "us-east-1"
+    d = os.path.join(dst, "AWSLogs", acct, "CloudTrail", region, "2023", "07", "10")
+    os.makedirs(d, exist_ok=True)
+    batch, k = [], 0
+
+    def flush():
+        name = "%s_CloudTrail_%s_20230710T%02d%02dZ_%06d.json.gz" % (acct, region, k // 60 % 24, k % 60, k)
+        with gzip.open(os.path.join(d, name), "wb", compresslevel=6) as out:
+            out.write(b'{"Records":[' + b",".join(batch) + b"]}")
+    for l in open(src, "rb"):
+        l = l.strip()
+        if not l:
+            continue
+        batch.append(l)
+        if len(batch) == per:
+            flush()
+            batch, k = [], k + 1
+    if batch:
+        flush()
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "events":
         events(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif sys.argv[1] == "s3":
+        s3(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     elif sys.argv[1] == "findings":
         findings(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     else:

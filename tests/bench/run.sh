@@ -12,7 +12,7 @@ src=${TFDRIFT_DATADIR:?}
 shared=${SHARED_DATA:?}
 out=$build/tests/bench/out
 mkdir -p "$out"
-parts=${BENCH:-scan parse store ui idle live ack rss workers}
+parts=${BENCH:-scan par parse store ui idle live ack rss workers}
 case " $parts " in *" scan "*) ;; *) skip_scan=1 ;; esac
 gen_events() {
 	if [ ! -s "$out/events.ndjson" ]; then
@@ -58,6 +58,52 @@ awk -F= '
 		printf "  read + evaluate + save: %.3f s wall, %.3f s CPU (medians) (target <= 1 s) %s\n", re, rc, (re <= 1) ? "MET" : "MISSED"
 	}' "$out/figures.txt"
 fi
+
+# scan on every core (scan_par.c) as users run it, default rules on, against a bare
+# single-threaded json-c parse of the same bytes: the JSON lines file, and the same records
+# as CloudTrail's gzipped S3 log files (290 files of 1,000 records, gen.py s3). BENCH_PAR_RUNS
+# runs of each (3); min and median, wall and CPU.
+case " $parts " in *" par "*)
+	echo
+	if [ ! -s "$out/events.ndjson" ]; then
+		/usr/bin/python3 "$src/tests/bench/gen.py" events \
+		    "$shared/cloudtrail/DERIVED_invictus_all_records_sorted.ndjson" "$out/events.ndjson" 100
+	fi
+	[ -s "$out/state.tfstate" ] || /usr/bin/python3 "$src/tests/bench/gen.py" state "$out/state.tfstate" 100000
+	if [ ! -d "$out/s3" ]; then
+		echo "writing the records as 290 gzipped S3 log files..."
+		/usr/bin/python3 "$src/tests/bench/gen.py" s3 "$out/events.ndjson" "$out/s3.tmp" 1000
+		mv "$out/s3.tmp" "$out/s3"
+	fi
+	find "$out/s3" -name '*.json.gz' | sort > "$out/s3.list"
+	"$build/tests/bench/bench_scan" "$out/state.tfstate" "$out/events.ndjson" "$src/rules/events" \
+	    par "$out/s3.list" | tee "$out/figures_par.txt"
+	awk -F= '
+		{ v[$1] = $2 }
+		function r(l, base) { return v[base "_seconds"] / v[l "_seconds_median"] }
+		function line(l, base, what) {
+			printf "%s: %.2f s wall (min %.2f), %.2f s CPU (min %.2f), %d jobs: %.2fx the bare parse (%.2f s)", what, v[l "_seconds_median"], v[l "_seconds_min"], v[l "_cpu_seconds_median"], v[l "_cpu_seconds_min"], v[l "_jobs"], r(l, base), v[base "_seconds"]
+		}
+		END {
+			printf "\nscan on every core (default rules on, every record parsed, as tfdrift scan does today):\n"
+			line("par_lines_jdefault_rules_full", "bare_parse", "  JSON lines, 290k records"); x = r("par_lines_jdefault_rules_full", "bare_parse"); printf " (target >= 3x) %s\n", (x >= 3) ? "MET" : "MISSED"
+			line("par_s3_jdefault_rules_full", "bare_s3", "  290 gzipped S3 files"); x = r("par_s3_jdefault_rules_full", "bare_s3"); printf " (target >= 3x) %s\n", (x >= 3) ? "MET" : "MISSED"
+			line("par_lines_j1_rules_full", "bare_parse", "  JSON lines, --jobs 1"); printf "\n"
+			line("par_lines_j2_rules_full", "bare_parse", "  JSON lines, --jobs 2"); printf "\n"
+			line("par_s3_j1_rules_full", "bare_s3", "  S3 files, --jobs 1"); printf "\n"
+			printf "with the read-only records skipped before the parse (ev_reader_set_skip_read_only):\n"
+			line("par_lines_jdefault_rules_skip", "bare_parse", "  JSON lines"); printf "\n"
+			line("par_lines_j1_rules_skip", "bare_parse", "  JSON lines, --jobs 1"); printf "\n"
+			line("par_s3_jdefault_rules_skip", "bare_s3", "  S3 files"); printf "\n"
+			lr = v["par_lines_jdefault_norules_full_seconds_median"] / v["par_lines_jdefault_rules_full_seconds_median"]
+			sr = v["par_s3_jdefault_norules_full_seconds_median"] / v["par_s3_jdefault_rules_full_seconds_median"]
+			printf "rules on / off (throughput): JSON lines %.2fx, S3 files %.2fx (target >= 0.9x) %s\n", lr, sr, (lr >= 0.9 && sr >= 0.9) ? "MET" : "MISSED"
+			m = 0
+			for (k in v) if (k ~ /^par_.*_peak_rss_mb$/ && v[k] > m) m = v[k]
+			printf "peak RSS of the parallel scans: %.1f MB (target <= 256 MB) %s\n", m, (m <= 256) ? "MET" : "MISSED"
+		}' "$out/figures_par.txt"
+	;;
+esac
 
 # The per-record parse candidates (recparse.h) on the same records in memory, checked against
 # json-c's verdicts first: bare json-c, json-c (every record made an event), json-c after the
