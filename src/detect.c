@@ -59,6 +59,14 @@ struct detector {
 	                              * direction and rule -> struct sgr_note */
 	struct sgr_note **sgr_nv;    /* the notes (owned) */
 	size_t nsgr_nv, capsgr_nv;
+	/* detect_event's look-ups of the write at hand, made once for the lifecycle and detection
+	 * (look_name NULL: none): the map's entries for its name, and whether the pipeline made it.
+	 * Its parts (detect_parts) share its name and source strings. */
+	const char *look_name, *look_source;
+	enum tf_provider look_prov;
+	const struct em_entry *look_all[MAX_ENTRIES];
+	size_t look_n;
+	int look_pipeline;
 };
 
 /* A GCP operation's last entry held for its first (see detect_event). */
@@ -248,6 +256,35 @@ is_pipeline(const struct detector *d, const struct event *ev)
 	return match_any_substr(&d->conf->terraform_user_agents, ev->user_agent) ||
 	    match_any_glob(&d->conf->pipeline_principals, ev->actor.principal) ||
 	    match_any_glob(&d->conf->pipeline_principals, ev->actor.name);
+}
+
+/* The event at hand (or one of its parts) is detect_event's, whose look-ups are made? */
+static int
+looked_up(const struct detector *d, const struct event *ev)
+{
+	return d->look_name != NULL && d->look_name == ev->name && d->look_source == ev->source &&
+	    d->look_prov == ev->provider;
+}
+
+/* is_pipeline, made once per event. */
+static int
+event_pipeline(const struct detector *d, const struct event *ev)
+{
+	return looked_up(d, ev) ? d->look_pipeline : is_pipeline(d, ev);
+}
+
+/* The map's entries for the event's name (eventmap_lookup), made once per event. */
+static size_t
+map_lookup(const struct detector *d, const struct event *ev, const struct em_entry **all)
+{
+	size_t n;
+
+	if (looked_up(d, ev)) {
+		memcpy(all, d->look_all, d->look_n * sizeof *all);
+		return d->look_n;
+	}
+	n = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, all, MAX_ENTRIES);
+	return n > MAX_ENTRIES ? MAX_ENTRIES : n;
 }
 
 /* Cloud services acting on their own (Auto Scaling, service-linked roles, GCP agents). */
@@ -499,9 +536,7 @@ detect_parts(struct detector *d, const struct event *ev,
 	const struct jpath *saved = d->part;
 	size_t saved_no = d->part_no;
 
-	n = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, all, MAX_ENTRIES);
-	if (n > MAX_ENTRIES)
-		n = MAX_ENTRIES;
+	n = map_lookup(d, ev, all);
 	for (i = 0; i < n; i++) {
 		if (all[i]->each == NULL) {
 			whole = 1;
@@ -607,11 +642,9 @@ lookup_entries(const struct detector *d, const struct event *ev, const struct em
     size_t *mapped)
 {
 	const struct em_entry *all[MAX_ENTRIES];
-	size_t n = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, all, MAX_ENTRIES), i, k = 0;
+	size_t n = map_lookup(d, ev, all), i, k = 0;
 	size_t m;
 
-	if (n > MAX_ENTRIES)
-		n = MAX_ENTRIES;
 	for (i = 0, m = 0; i < n; i++) {
 		if (!same_each(all[i]->each, d->part))
 			continue;
@@ -2911,7 +2944,7 @@ resolve_frozen(struct detector *d, const struct event *ev, struct finding_list *
 static enum nodrift
 detect_resolve(struct detector *d, const struct event *ev, struct finding_list *out)
 {
-	if (is_pipeline(d, ev))
+	if (event_pipeline(d, ev))
 		return ND_TERRAFORM;
 	if (is_service(d, ev))
 		return ND_SERVICE;
@@ -3096,9 +3129,21 @@ detect_event(struct detector *d, const struct event *ev, struct finding_list *ou
 			pending_drop(d, (size_t)pi);
 		}
 	}
-	/* A successful write: first what it puts back (resolutions), then what it drifts. */
+	/* A successful write: first what it puts back (resolutions), then what it drifts; the
+	 * map's entries and the pipeline test made once for both. */
+	if (ev->name != NULL && d->map != NULL) {
+		size_t n = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, d->look_all,
+		    MAX_ENTRIES);
+
+		d->look_n = n > MAX_ENTRIES ? MAX_ENTRIES : n;
+		d->look_pipeline = is_pipeline(d, ev);
+		d->look_prov = ev->provider;
+		d->look_source = ev->source;
+		d->look_name = ev->name;
+	}
 	lifecycle_event(d, ev, out);
 	why = detect_resolve(d, ev, out);
+	d->look_name = NULL;
 done:
 	d->stats.by_reason[why]++;
 	return why;
@@ -4077,7 +4122,7 @@ lifecycle_part(struct detector *d, const struct event *ev, void *vout)
 	if (nent == 0)
 		return;
 	kb = &lc_get(d)->key;
-	pipeline = is_pipeline(d, ev);
+	pipeline = event_pipeline(d, ev);
 	for (i = 0; i < nent && !handled; i++) {
 		const char *type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
 
@@ -4116,9 +4161,9 @@ lifecycle_part(struct detector *d, const struct event *ev, void *vout)
 			}
 		} else if (first == NULL && ne > 0 && type != NULL) {
 			first = ents[i];
-			for (j = 0; j < ne; j++)
-				fids[j] = xstrdup(ids[j]);
+			memcpy(fids, ids, ne * sizeof *ids);    /* kept: freed below */
 			nf = ne;
+			ne = 0;
 		}
 		for (j = 0; j < ne; j++)
 			free(ids[j]);
