@@ -3402,16 +3402,14 @@ revt_unref(struct revt *e)
 		free(e);        /* its strings live in the same block (revt_new) */
 }
 
-/* s copied to *at, which moves past it; NULL stays NULL. */
+/* s (n bytes with its NUL) copied to *at, which moves past it; NULL stays NULL. */
 static char *
-revt_str(char **at, const char *s)
+revt_str(char **at, const char *s, size_t n)
 {
 	char *c;
-	size_t n;
 
 	if (s == NULL)
 		return NULL;
-	n = strlen(s) + 1;
 	c = memcpy(*at, s, n);
 	*at += n;
 	return c;
@@ -3424,27 +3422,28 @@ revt_new(const struct event *ev, int pipeline)
 	const char *str[] = { ev->id, ev->name, ev->actor.principal, ev->actor.name,
 		ev->actor.type, ev->actor.role, ev->actor.session, ev->actor.account,
 		ev->actor.invoked_by, ev->actor.delegation };
-	size_t len = sizeof(struct revt), i;
+	size_t len = sizeof(struct revt), n[TF_ARRLEN(str)], i;
 	struct revt *e;
 	char *at;
 
-	for (i = 0; i < TF_ARRLEN(str); i++)
-		if (str[i] != NULL)
-			len += strlen(str[i]) + 1;
+	for (i = 0; i < TF_ARRLEN(str); i++) {
+		n[i] = str[i] != NULL ? strlen(str[i]) + 1 : 0;
+		len += n[i];
+	}
 	e = xmalloc(len);
 	at = (char *)(e + 1);
 	e->refs = 1;
-	e->id = revt_str(&at, ev->id);
-	e->name = revt_str(&at, ev->name);
+	e->id = revt_str(&at, str[0], n[0]);
+	e->name = revt_str(&at, str[1], n[1]);
 	e->time_ms = ev->time_ms;
-	e->actor.principal = revt_str(&at, ev->actor.principal);
-	e->actor.name = revt_str(&at, ev->actor.name);
-	e->actor.type = revt_str(&at, ev->actor.type);
-	e->actor.role = revt_str(&at, ev->actor.role);
-	e->actor.session = revt_str(&at, ev->actor.session);
-	e->actor.account = revt_str(&at, ev->actor.account);
-	e->actor.invoked_by = revt_str(&at, ev->actor.invoked_by);
-	e->actor.delegation = revt_str(&at, ev->actor.delegation);
+	e->actor.principal = revt_str(&at, str[2], n[2]);
+	e->actor.name = revt_str(&at, str[3], n[3]);
+	e->actor.type = revt_str(&at, str[4], n[4]);
+	e->actor.role = revt_str(&at, str[5], n[5]);
+	e->actor.session = revt_str(&at, str[6], n[6]);
+	e->actor.account = revt_str(&at, str[7], n[7]);
+	e->actor.invoked_by = revt_str(&at, str[8], n[8]);
+	e->actor.delegation = revt_str(&at, str[9], n[9]);
 	e->actor.via = ev->actor.via;
 	e->pipeline = pipeline;
 	return e;
@@ -3814,27 +3813,25 @@ lifecycle_record(struct dres *r, const struct event *ev, const struct em_entry *
 
 		if (a->computed || a->transform == VT_REDACTED)
 			continue;
-		if ((raw = attr_event_raw(a, ev)) == NULL)
-			continue;
 		for (j = 0; j < r->nlw && strcmp(r->lw[j].attr, a->name) != 0; j++)
 			;
+		if (j < r->nlw && r->lw[j].ev != NULL && ev->time_ms < r->lw[j].ev->time_ms)
+			continue;       /* a newer write is remembered already */
+		if ((raw = attr_event_raw(a, ev)) == NULL)
+			continue;
 		if (j == r->nlw) {
 			r->lw = xreallocarray(r->lw, r->nlw + 1, sizeof *r->lw);
 			memset(&r->lw[j], 0, sizeof r->lw[j]);
 			r->lw[j].attr = xstrdup(a->name);
 			r->nlw++;
 		}
-		if (r->lw[j].ev == NULL || ev->time_ms >= r->lw[j].ev->time_ms) {
-			json_object_put(r->lw[j].raw);
-			r->lw[j].raw = raw;
-			r->lw[j].a = a;
-			free(r->lw[j].self_id);
-			r->lw[j].self_id = a->transform == VT_SG_RULES && in != NULL ?
-			    xstrdup(in->id) : NULL;
-			revt_unref(r->lw[j].ev);
-			r->lw[j].ev = revt_of(cur, ev, pipeline);
-		} else
-			json_object_put(raw);
+		json_object_put(r->lw[j].raw);
+		r->lw[j].raw = raw;
+		r->lw[j].a = a;
+		free(r->lw[j].self_id);
+		r->lw[j].self_id = a->transform == VT_SG_RULES && in != NULL ? xstrdup(in->id) : NULL;
+		revt_unref(r->lw[j].ev);
+		r->lw[j].ev = revt_of(cur, ev, pipeline);
 	}
 }
 
