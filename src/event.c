@@ -15,9 +15,11 @@
 
 #include "event.h"
 #include "event_int.h"
+#include "jscan.h"
 #include "util.h"
 
 #define FAST_MAX_DEPTH 192         /* the raw scanner gives up (undecided) below json-c's limit */
+#define RAW_TIME_MAX 63            /* a longer eventTime is left to the full parse */
 
 const char *
 tf_provider_name(enum tf_provider p)
@@ -368,8 +370,8 @@ is_cloudtrail_detail_type(const char *dt)
 	    strcmp(dt, "AWS Service Event via CloudTrail") == 0;
 }
 
-int
-event_sniff_record(json_object *obj, struct event *ev, const char **why)
+static int
+sniff(json_object *obj, struct event *ev, const char **why, int text_ok)
 {
 	const char *dt;
 	enum ev_format f;
@@ -398,13 +400,25 @@ event_sniff_record(json_object *obj, struct event *ev, const char **why)
 		return event_from_logentry(obj, ev, why) == 0 ? REC_OK : REC_SKIP;
 	if (jget(obj, "eventName") != NULL || jget(obj, "eventSource") != NULL ||
 	    jget(obj, "eventVersion") != NULL || jget(obj, "userIdentity") != NULL)
-		return event_from_cloudtrail(obj, ev, why) == 0 ? REC_OK : REC_SKIP;
+		return event_from_cloudtrail_text(obj, ev, why, text_ok) == 0 ? REC_OK : REC_SKIP;
 	if (container_array(obj, &f) != NULL) {
 		set_why(why, "a container of records, not a record (read it with ev_reader)");
 		return REC_SKIP;
 	}
 	set_why(why, "neither a CloudTrail record nor a Cloud Logging entry");
 	return REC_SKIP;
+}
+
+int
+event_sniff_record(json_object *obj, struct event *ev, const char **why)
+{
+	return sniff(obj, ev, why, 0);
+}
+
+int
+event_sniff_record_text_ok(json_object *obj, struct event *ev, const char **why)
+{
+	return sniff(obj, ev, why, 1);
 }
 
 int
@@ -415,217 +429,116 @@ event_from_json(json_object *obj, struct event *ev, const char **why)
 
 /* ---- fast read-only test on raw JSON lines ---- */
 
-enum { ST_VALUE, ST_VALUE_OR_END, ST_KEY, ST_KEY_OR_END, ST_COLON, ST_AFTER, ST_END };
-enum { K_OTHER, K_READONLY, K_NAME, K_SOURCE, K_VETO };
+enum { K_OTHER, K_READONLY, K_NAME, K_SOURCE, K_TIME, K_VETO };
 
-/* Index just past a JSON string starting at s[i] == '"', or 0 when it is not valid strict
- * JSON (bad escape, control character, unterminated). *esc is set when it has escapes. */
-static size_t
-scan_string(const char *s, size_t n, size_t i, int *esc)
-{
-	*esc = 0;
-	for (i++; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"')
-			return i + 1;
-		if (c < 0x20)
-			return 0;
-		if (c == '\\') {
-			*esc = 1;
-			if (++i >= n)
-				return 0;
-			switch (s[i]) {
-			case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-				break;
-			case 'u':
-				if (i + 4 >= n || tf_hexval(s[i + 1]) < 0 || tf_hexval(s[i + 2]) < 0 ||
-				    tf_hexval(s[i + 3]) < 0 || tf_hexval(s[i + 4]) < 0)
-					return 0;
-				i += 4;
-				break;
-			default:
-				return 0;
-			}
-		}
-	}
-	return 0;
-}
-
-/* Index just past a strict JSON number at s[i], or 0. */
-static size_t
-scan_number(const char *s, size_t n, size_t i)
-{
-	size_t d;
-
-	if (i < n && s[i] == '-')
-		i++;
-	if (i >= n || !isdigit((unsigned char)s[i]))
-		return 0;
-	if (s[i] == '0')
-		i++;
-	else
-		while (i < n && isdigit((unsigned char)s[i]))
-			i++;
-	if (i < n && s[i] == '.') {
-		for (d = ++i; i < n && isdigit((unsigned char)s[i]); i++)
-			;
-		if (i == d)
-			return 0;
-	}
-	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-		i++;
-		if (i < n && (s[i] == '+' || s[i] == '-'))
-			i++;
-		for (d = i; i < n && isdigit((unsigned char)s[i]); i++)
-			;
-		if (i == d)
-			return 0;
-	}
-	return i;
-}
+/* Every top-level key of every record is looked up: lengths first, no strlen. */
+#define KEY(k, kind) { k, sizeof k - 1, kind }
 
 static int
 key_kind(const char *k, size_t n)
 {
-	static const struct { const char *k; int kind; } keys[] = {
-		{ "readOnly", K_READONLY }, { "eventName", K_NAME }, { "eventSource", K_SOURCE },
+	static const struct { const char *k; size_t n; int kind; } keys[] = {
+		KEY("readOnly", K_READONLY), KEY("eventName", K_NAME), KEY("eventSource", K_SOURCE),
+		KEY("eventTime", K_TIME),
 		/* shapes that event_from_json would read differently */
-		{ "detail-type", K_VETO }, { "CloudTrailEvent", K_VETO }, { "protoPayload", K_VETO },
-		{ "logName", K_VETO }, { "insertId", K_VETO }, { "Records", K_VETO },
-		{ "Events", K_VETO }, { "entries", K_VETO },
+		KEY("detail-type", K_VETO), KEY("CloudTrailEvent", K_VETO), KEY("protoPayload", K_VETO),
+		KEY("logName", K_VETO), KEY("insertId", K_VETO), KEY("Records", K_VETO),
+		KEY("Events", K_VETO), KEY("entries", K_VETO),
 	};
 	size_t i;
 
 	for (i = 0; i < TF_ARRLEN(keys); i++)
-		if (strlen(keys[i].k) == n && memcmp(keys[i].k, k, n) == 0)
+		if (keys[i].n == n && memcmp(keys[i].k, k, n) == 0)
 			return keys[i].kind;
 	return K_OTHER;
 }
 
-/* The read-only fast path of the readers (event_int.h says what it promises). */
-int
-event_raw_read_only(const char *s, size_t n)
+#undef KEY
+
+/* The event time of a record event_raw_read_only decided on, as event_from_cloudtrail reads
+ * it: the last top-level eventTime (json-c keeps the last of a repeated key) when it is a
+ * string tf_parse_time reads, else 0. t is its raw text (no escapes), or NULL. */
+static int64_t
+raw_event_time(const struct jscan_str *t)
 {
-	uint64_t stk[(FAST_MAX_DEPTH + 63) / 64];   /* 1 bit per level: 1 object, 0 array */
-	size_t i = 0, j, vb;
-	int depth = 0, st = ST_VALUE, esc, kind = K_OTHER;
-	int ro_true = 0, ro_other = 0, have_name = 0, have_src = 0;
+	char buf[RAW_TIME_MAX + 1];
+	int64_t ms;
 
-	for (;;) {
-		while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
-			i++;
-		if (i >= n)
-			break;
-		switch (st) {
-		case ST_VALUE_OR_END:
-			if (s[i] == ']') {
-				i++;
-				depth--;
-				st = depth == 0 ? ST_END : ST_AFTER;
-				break;
-			}
-			st = ST_VALUE;
-			/* FALLTHROUGH */
-		case ST_VALUE:
-			vb = i;
-			if (s[i] == '{' || s[i] == '[') {
-				if (depth == 0 && s[i] != '{')
-					return 0;
-				if (depth >= FAST_MAX_DEPTH)
-					return 0;
-				if (depth == 1 && kind != K_OTHER) {
-					if (kind == K_READONLY)
-						ro_other++;
-					else if (kind != K_VETO)
-						return 0;
-				}
-				if (s[i] == '{')
-					stk[depth / 64] |= (uint64_t)1 << (depth % 64);
-				else
-					stk[depth / 64] &= ~((uint64_t)1 << (depth % 64));
-				st = s[i] == '{' ? ST_KEY_OR_END : ST_VALUE_OR_END;
-				depth++;
-				i++;
-				break;
-			}
-			if (depth == 0)
-				return 0;
-			if (s[i] == '"') {
-				if ((j = scan_string(s, n, i, &esc)) == 0)
-					return 0;
-			} else if (n - i >= 4 && memcmp(s + i, "true", 4) == 0)
-				j = i + 4;
-			else if (n - i >= 5 && memcmp(s + i, "false", 5) == 0)
-				j = i + 5;
-			else if (n - i >= 4 && memcmp(s + i, "null", 4) == 0)
-				j = i + 4;
-			else if ((j = scan_number(s, n, i)) == 0)
-				return 0;
-			if (depth == 1) {
-				if (kind == K_READONLY) {
-					if (j - vb == 4 && memcmp(s + vb, "true", 4) == 0)
-						ro_true++;
-					else
-						ro_other++;
-				} else if (kind == K_NAME || kind == K_SOURCE) {
-					/* event_from_cloudtrail wants non-empty strings */
-					if (s[vb] != '"' || j - vb <= 2)
-						return 0;
-					if (kind == K_NAME)
-						have_name = 1;
-					else
-						have_src = 1;
-				}
-			}
-			i = j;
-			st = ST_AFTER;
-			break;
-		case ST_KEY_OR_END:
-			if (s[i] == '}') {
-				i++;
-				depth--;
-				st = depth == 0 ? ST_END : ST_AFTER;
-				break;
-			}
-			/* FALLTHROUGH */
-		case ST_KEY:
-			if (s[i] != '"' || (j = scan_string(s, n, i, &esc)) == 0)
-				return 0;
-			if (depth == 1) {
-				if (esc)
-					return 0;
-				kind = key_kind(s + i + 1, j - i - 2);
-				if (kind == K_VETO)
-					return 0;
-			}
-			i = j;
-			st = ST_COLON;
-			break;
-		case ST_COLON:
-			if (s[i] != ':')
-				return 0;
-			i++;
-			st = ST_VALUE;
-			break;
-		case ST_AFTER: {
-			int obj = (stk[(depth - 1) / 64] >> ((depth - 1) % 64)) & 1;
+	if (t == NULL)
+		return 0;
+	memcpy(buf, t->p, t->n);
+	buf[t->n] = '\0';
+	return tf_parse_time(buf, &ms) == 0 ? ms : 0;
+}
 
-			if (s[i] == ',') {
-				i++;
-				st = obj ? ST_KEY : ST_VALUE;
-			} else if ((s[i] == '}' && obj) || (s[i] == ']' && !obj)) {
-				i++;
-				depth--;
-				st = depth == 0 ? ST_END : ST_AFTER;
-			} else
-				return 0;
+/*
+ * The read-only fast path of the readers (event_int.h says what it promises), on jscan: the
+ * top-level members are read one by one, every nested value skipped (and checked) whole, and
+ * every string and key must be plain text (jscan's plain_text), so a record decided on is one
+ * json-c reads the same way and whose text needs no repair.
+ */
+enum raw_rc
+event_raw_read_only(const char *b, size_t n, int64_t *time_ms)
+{
+	struct jscan s;
+	struct jscan_it it;
+	struct jscan_str k, v, t;
+	enum jscan_type ty;
+	int r, ro_true = 0, ro_other = 0, have_name = 0, have_src = 0, have_t = 0;
+
+	jscan_init(&s, b, n);
+	s.max_depth = FAST_MAX_DEPTH;
+	s.plain_text = 1;
+	if (jscan_peek(&s) != JSCAN_OBJECT || jscan_object_begin(&s, &it) != 0)
+		return RAW_UNDECIDED;
+	while ((r = jscan_object_next(&s, &it, &k)) == 1) {
+		int kind;
+
+		if (k.esc)
+			return RAW_UNDECIDED;
+		kind = key_kind(k.p, k.n);
+		ty = jscan_peek(&s);
+		switch (kind) {
+		case K_VETO:
+			return RAW_UNDECIDED;
+		case K_READONLY:
+			if (ty == JSCAN_TRUE)
+				ro_true++;
+			else
+				ro_other++;
 			break;
-		}
-		case ST_END:
+		case K_NAME:
+		case K_SOURCE:
+			/* event_from_cloudtrail wants non-empty strings */
+			if (ty != JSCAN_STRING || jscan_string(&s, &v) != 0 || v.n == 0)
+				return RAW_UNDECIDED;
+			if (kind == K_NAME)
+				have_name = 1;
+			else
+				have_src = 1;
+			continue;
+		case K_TIME:
+			have_t = 0;             /* not a string: no time */
+			if (ty != JSCAN_STRING)
+				break;
+			/* an escaped time is left to the full parse */
+			if (jscan_string(&s, &t) != 0 || t.esc)
+				return RAW_UNDECIDED;
+			have_t = 1;
+			continue;
 		default:
-			return 0;
+			break;
 		}
+		if (jscan_skip(&s, NULL, NULL) != 0)
+			return RAW_UNDECIDED;
 	}
-	return st == ST_END && ro_true > 0 && ro_other == 0 && have_name && have_src;
+	if (r != 0 || !jscan_at_end(&s))
+		return RAW_UNDECIDED;
+	/* Strict JSON, every string and key plain text. */
+	if (ro_true == 0 || ro_other != 0 || !have_name || !have_src ||
+	    (have_t && t.n > RAW_TIME_MAX))
+		return RAW_PLAIN;
+	if (time_ms != NULL)
+		*time_ms = raw_event_time(have_t ? &t : NULL);
+	return RAW_READ_ONLY;
 }

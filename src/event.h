@@ -130,6 +130,12 @@ int ev_reader_next(struct ev_reader *r, struct event *ev, char **err);
  * full parse, and counted (ev_reader_skipped_read_only). */
 void ev_reader_set_skip_read_only(struct ev_reader *r, int on);
 uint64_t ev_reader_skipped_read_only(const struct ev_reader *r);
+/* The caller's time window (ms, inclusive; default everything): of the read-only records
+ * skipped, those with an event time outside it are counted apart as well (a caller that
+ * counts out-of-window events before read-only ones, as scan does, gets the same counts
+ * with the fast path as without). */
+void ev_reader_set_window(struct ev_reader *r, int64_t since, int64_t until);
+uint64_t ev_reader_skipped_read_only_outside(const struct ev_reader *r);
 enum ev_format ev_reader_format(const struct ev_reader *r);
 /* How far through its input the reader is, 0..1 (records of a parsed document, else bytes of
  * the file); -1 when unknown (stdin). For progress bars. */

@@ -229,6 +229,12 @@ infer_read_only(const char *name)
 int
 event_from_cloudtrail(json_object *obj, struct event *ev, const char **why)
 {
+	return event_from_cloudtrail_text(obj, ev, why, 0);
+}
+
+int
+event_from_cloudtrail_text(json_object *obj, struct event *ev, const char **why, int text_ok)
+{
 	const char *name, *src, *t;
 	json_object *ui;
 	int64_t ms;
@@ -238,7 +244,7 @@ event_from_cloudtrail(json_object *obj, struct event *ev, const char **why)
 		set_why(why, "not a JSON object");
 		return -1;
 	}
-	ev->repaired = repair_text(obj);
+	ev->repaired = text_ok ? 0 : repair_text(obj);
 	name = jstr(obj, "eventName");
 	src = jstr(obj, "eventSource");
 	if (name == NULL || *name == '\0') {

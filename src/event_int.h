@@ -20,17 +20,30 @@
  * distinction the readers count. */
 enum rec_rc { REC_OK = 0, REC_SKIP = -1, REC_MALFORMED = -2 };
 int event_sniff_record(json_object *obj, struct event *ev, const char **why);
+/* The same for a value whose text is known to need no repair (event_raw_read_only said
+ * RAW_PLAIN of its bytes): the walk over every string that repair_text makes is left out. */
+int event_sniff_record_text_ok(json_object *obj, struct event *ev, const char **why);
+/* event_from_cloudtrail, with text_ok as above. */
+int event_from_cloudtrail_text(json_object *obj, struct event *ev, const char **why, int text_ok);
 
 /*
  * Decide from the raw bytes of one JSON value, without json-c, whether it is a CloudTrail
- * record whose TOP-LEVEL "readOnly" is true. The bytes are validated as strict JSON with a
- * depth-aware state machine that honours strings and escapes, so a nested "readOnly": true
- * (ECS mountPoints, for instance) never counts. Returns 1 only when certain: one JSON object,
- * top-level eventName and eventSource (non-empty strings), every top-level readOnly literally
- * true, no escaped top-level keys and none of the keys that make it another shape. Anything
- * else returns 0 and goes through the full parse.
+ * record whose TOP-LEVEL "readOnly" is true. The bytes are walked as strict JSON by jscan
+ * (its top-level members one by one, every nested value skipped whole), so a nested
+ * "readOnly": true (ECS mountPoints, for instance) never counts.
+ *   RAW_READ_ONLY  certain: one JSON object, top-level eventName and eventSource (non-empty
+ *                  strings), every top-level readOnly literally true, no escaped top-level
+ *                  keys, none of the keys that make it another shape, and every string and
+ *                  key plain text (jscan's plain_text: a record the full parse would repair,
+ *                  and warn about, is never skipped unparsed). *time_ms (when not NULL) is
+ *                  its event time as event_from_cloudtrail reads it (0 when none), for the
+ *                  readers' --since/--until window.
+ *   RAW_PLAIN      not read-only, but read whole as strict JSON of plain text: json-c's tree
+ *                  of it needs no repair (event_sniff_record_text_ok).
+ *   RAW_UNDECIDED  anything else: the full parse decides.
  */
-int event_raw_read_only(const char *s, size_t n);
+enum raw_rc { RAW_UNDECIDED = 0, RAW_READ_ONLY = 1, RAW_PLAIN = 2 };
+enum raw_rc event_raw_read_only(const char *s, size_t n, int64_t *time_ms);
 
 /* ---- small json-c helpers (static inline: each event file uses some) ---- */
 

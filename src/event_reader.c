@@ -60,7 +60,10 @@ struct ev_reader {
 	enum ev_format fmt;
 	struct ev_counters cnt;
 	uint64_t skipped_ro;
+	uint64_t skipped_ro_outside; /* of them, outside the window (ev_reader_set_window) */
 	int skip_ro;
+	int64_t since, until;       /* the window, for read-only records skipped */
+	int text_ok;                /* the record just scanned needs no text repair (RAW_PLAIN) */
 	void (*warn)(void *, const char *);
 	void *warn_ctx;
 	json_tokener *tok;          /* one per reader, reset per record */
@@ -701,6 +704,15 @@ record_warn(struct ev_reader *r, const char *origin, const char *fmt, ...)
 	free(msg);
 }
 
+/* A read-only record skipped, at time_ms (0: none). */
+static void
+skip_ro_count(struct ev_reader *r, int64_t time_ms)
+{
+	r->skipped_ro++;
+	if (time_ms != 0 && (time_ms < r->since || time_ms > r->until))
+		r->skipped_ro_outside++;
+}
+
 static int
 take_record(struct ev_reader *r, json_object *o, struct event *ev, const char *origin)
 {
@@ -708,7 +720,8 @@ take_record(struct ev_reader *r, json_object *o, struct event *ev, const char *o
 	int rc;
 
 	r->cnt.records++;
-	rc = event_sniff_record(o, ev, &why);
+	rc = r->text_ok ? event_sniff_record_text_ok(o, ev, &why) : event_sniff_record(o, ev, &why);
+	r->text_ok = 0;
 	if (rc == REC_MALFORMED) {
 		r->cnt.malformed++;
 		record_warn(r, origin, "malformed record: %s", why);
@@ -719,17 +732,18 @@ take_record(struct ev_reader *r, json_object *o, struct event *ev, const char *o
 		record_warn(r, origin, "skipped: %s", why);
 		return 0;
 	}
-	if (r->skip_ro && ev->read_only == 1) {
-		r->skipped_ro++;
-		event_free(ev);
-		return 0;
-	}
-	r->cnt.events++;
+	/* Said of every record repaired, read-only or not: skipping one hides nothing. */
 	if (ev->repaired > 0) {
 		r->cnt.repaired++;
 		record_warn(r, origin, "%u string%s not valid UTF-8 or holding a NUL character: "
 		    "shown with U+FFFD", ev->repaired, ev->repaired == 1 ? "" : "s");
 	}
+	if (r->skip_ro && ev->read_only == 1) {
+		skip_ro_count(r, ev->time_ms);
+		event_free(ev);
+		return 0;
+	}
+	r->cnt.events++;
 	ev->origin = xstrdup(origin);
 	return 1;
 }
@@ -757,10 +771,19 @@ hand_out(struct ev_reader *r, json_object *o, char *origin, int sniffing, struct
 static int
 fast_read_only(struct ev_reader *r)
 {
-	if (!r->skip_ro || !event_raw_read_only(r->rec.buf, r->rec.len))
+	int64_t ms;
+	enum raw_rc rc;
+
+	r->text_ok = 0;
+	if (!r->skip_ro)
 		return 0;
+	if ((rc = event_raw_read_only(r->rec.buf, r->rec.len, &ms)) != RAW_READ_ONLY) {
+		/* scanned whole already: its text needs no repair when parsed (take_record) */
+		r->text_ok = rc == RAW_PLAIN;
+		return 0;
+	}
 	r->cnt.records++;
-	r->skipped_ro++;
+	skip_ro_count(r, ms);
 	return 1;
 }
 
@@ -907,6 +930,7 @@ line_value(struct ev_reader *r, int rc, struct event *ev, char **err)
 				return -1;
 		}
 	}
+	r->text_ok = 0;
 	if (after.line == 0 && fast_read_only(r))
 		return 0;
 	if ((o = parse_rec(r, &f)) == NULL || after.line != 0) {
@@ -1135,6 +1159,7 @@ elems_step(struct ev_reader *r, struct event *ev, char **err)
 	r->rec_col = cur_col(r);
 	if ((rc = collect_value(r, 0, NULL, err)) == C_ERR)
 		return -1;
+	r->text_ok = 0;
 	if (rc == C_DONE && fast_read_only(r)) {
 		r->idx++;
 		return 0;
@@ -1247,6 +1272,8 @@ reader_new(const char *name)
 	r->line = 1;
 	r->mode = M_START;
 	r->st = RS_TOP;
+	r->since = INT64_MIN;
+	r->until = INT64_MAX;
 	return r;
 }
 
@@ -1333,6 +1360,19 @@ uint64_t
 ev_reader_skipped_read_only(const struct ev_reader *r)
 {
 	return r->skipped_ro;
+}
+
+void
+ev_reader_set_window(struct ev_reader *r, int64_t since, int64_t until)
+{
+	r->since = since;
+	r->until = until;
+}
+
+uint64_t
+ev_reader_skipped_read_only_outside(const struct ev_reader *r)
+{
+	return r->skipped_ro_outside;
 }
 
 double

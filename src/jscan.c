@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "jscan.h"
+#include "text.h"
 #include "util.h"
 
 #define DEFAULT_DEPTH 512
@@ -15,6 +18,23 @@ static const unsigned char str_stop[256] = {
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	['"'] = 1, ['\\'] = 1,
 };
+
+/* The same, and bytes >= 0x80 too (plain_text: a run of them is checked as UTF-8). */
+static const unsigned char str_stop_plain[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['"'] = 1, ['\\'] = 1,
+	[0x80] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
+static unsigned hex4(const char *p);
 
 static int
 is_ws(char c)
@@ -48,17 +68,25 @@ jscan_sub(struct jscan *sub, const struct jscan *s, size_t a, size_t e, int d)
 	sub->err_at = 0;
 }
 
+static inline void
+skip_ws(struct jscan *s)
+{
+	if (s->i < s->n && (unsigned char)s->b[s->i] > ' ')	/* most often */
+		return;
+	while (s->i < s->n && is_ws(s->b[s->i]))
+		s->i++;
+}
+
 void
 jscan_ws(struct jscan *s)
 {
-	while (s->i < s->n && is_ws(s->b[s->i]))
-		s->i++;
+	skip_ws(s);
 }
 
 int
 jscan_at_end(struct jscan *s)
 {
-	jscan_ws(s);
+	skip_ws(s);
 	return s->i >= s->n;
 }
 
@@ -84,7 +112,7 @@ jscan_peek(struct jscan *s)
 {
 	char c;
 
-	jscan_ws(s);
+	skip_ws(s);
 	if (s->i >= s->n)
 		return JSCAN_NONE;
 	c = s->b[s->i];
@@ -108,17 +136,30 @@ jscan_peek(struct jscan *s)
 
 /* ---- scalars ---- */
 
-size_t
-jscan_string_end(const char *b, size_t n, size_t i, int *esc)
+/* jscan_string_end, and with plain the checks of jscan_string_end_plain. */
+static size_t
+string_end(const char *b, size_t n, size_t i, int *esc, int plain)
 {
+	const unsigned char *stop = plain ? str_stop_plain : str_stop;
+	size_t r;
+
 	*esc = 0;
 	for (i++;;) {
-		while (i < n && !str_stop[(unsigned char)b[i]])
+		while (i < n && !stop[(unsigned char)b[i]])
 			i++;
 		if (i >= n)
 			return 0;
 		if (b[i] == '"')
 			return i + 1;
+		if ((unsigned char)b[i] >= 0x80) {
+			/* a run of bytes that are neither quotes, backslashes nor controls */
+			for (r = i; r < n && !str_stop[(unsigned char)b[r]]; r++)
+				;
+			if (!text_utf8_ok(b + i, r - i))
+				return 0;
+			i = r;
+			continue;
+		}
 		if (b[i] != '\\')
 			return 0;	/* a raw control byte */
 		*esc = 1;
@@ -134,12 +175,27 @@ jscan_string_end(const char *b, size_t n, size_t i, int *esc)
 			    tf_hexval((unsigned char)b[i + 3]) < 0 ||
 			    tf_hexval((unsigned char)b[i + 4]) < 0)
 				return 0;
+			if (plain && (hex4(b + i + 1) == 0 ||
+			    (hex4(b + i + 1) >= 0xd800 && hex4(b + i + 1) <= 0xdfff)))
+				return 0;
 			i += 5;
 			break;
 		default:
 			return 0;
 		}
 	}
+}
+
+size_t
+jscan_string_end(const char *b, size_t n, size_t i, int *esc)
+{
+	return string_end(b, n, i, esc, 0);
+}
+
+size_t
+jscan_string_end_plain(const char *b, size_t n, size_t i, int *esc)
+{
+	return string_end(b, n, i, esc, 1);
 }
 
 size_t
@@ -181,15 +237,15 @@ literal_end(const char *b, size_t n, size_t i, const char *lit, size_t len)
 	return n - i >= len && memcmp(b + i, lit, len) == 0 ? i + len : 0;
 }
 
-/* The end of the scalar (string, number, literal) at b[i], or 0. */
+/* The end of the scalar (string, number, literal) at b[i], or 0 (plain: plain_text). */
 static size_t
-scalar_end(const char *b, size_t n, size_t i)
+scalar_end(const char *b, size_t n, size_t i, int plain)
 {
 	int esc;
 
 	switch (b[i]) {
 	case '"':
-		return jscan_string_end(b, n, i, &esc);
+		return string_end(b, n, i, &esc, plain);
 	case 't':
 		return literal_end(b, n, i, "true", 4);
 	case 'f':
@@ -206,11 +262,12 @@ jscan_string(struct jscan *s, struct jscan_str *out)
 {
 	size_t j;
 
-	jscan_ws(s);
+	skip_ws(s);
 	if (s->i >= s->n || s->b[s->i] != '"')
 		return jscan_fail(s, "expected a string");
-	if ((j = jscan_string_end(s->b, s->n, s->i, &out->esc)) == 0)
-		return jscan_fail(s, "invalid string");
+	if ((j = string_end(s->b, s->n, s->i, &out->esc, s->plain_text)) == 0)
+		return jscan_fail(s, s->plain_text ? "invalid string or not plain text" :
+		    "invalid string");
 	out->p = s->b + s->i + 1;
 	out->n = j - s->i - 2;
 	s->i = j;
@@ -259,7 +316,7 @@ jscan_int64(struct jscan *s, int64_t *v)
 {
 	size_t a, e, at;
 
-	jscan_ws(s);
+	skip_ws(s);
 	at = s->i;
 	if (jscan_number(s, &a, &e) != 0)
 		return -1;
@@ -274,7 +331,7 @@ jscan_uint64(struct jscan *s, uint64_t *v)
 	size_t a, e, i;
 	uint64_t x = 0;
 
-	jscan_ws(s);
+	skip_ws(s);
 	if (jscan_number(s, &a, &e) != 0)
 		return -1;
 	for (i = a; i < e; i++) {
@@ -294,7 +351,7 @@ jscan_literal(struct jscan *s, enum jscan_type *t)
 	size_t j = 0;
 
 	if (k == JSCAN_TRUE || k == JSCAN_FALSE || k == JSCAN_NULL)
-		j = scalar_end(s->b, s->n, s->i);
+		j = scalar_end(s->b, s->n, s->i, 0);
 	if (j == 0)
 		return jscan_fail(s, "expected true, false or null");
 	*t = k;
@@ -337,12 +394,60 @@ put_utf8(char *o, unsigned long c)
 	return 4;
 }
 
+/* 1 when raw holds a \u escape of a high surrogate whose pair makes a code point with the
+ * low 16 bits of a surrogate (U+1D800-U+1DFFF, U+2D800-...: (h & 0x3E) == 0x36). json-c 0.16
+ * decodes those wrongly (json-c pull request #893) and in more than one way, depending on
+ * what follows; jscan_unescape lets json-c itself decode such a string, so that what the fast
+ * paths read always equals what a json-c tree holds, whichever json-c is linked. */
+static int
+jsonc_pair_quirk(const char *raw, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 6 <= n; i++) {
+		unsigned h;
+
+		if (raw[i] != '\\')
+			continue;
+		if (raw[i + 1] == 'u' && (h = hex4(raw + i + 2)) >= 0xd800 && h <= 0xdbff &&
+		    (h & 0x3e) == 0x36)
+			return 1;
+		i++;            /* the escaped character is not a backslash */
+	}
+	return 0;
+}
+
+/* json-c's own decoding of a checked string's raw bytes (see jsonc_pair_quirk). */
+static size_t
+unescape_jsonc(const char *raw, size_t n, char *out)
+{
+	char *q = xmalloc(n + 3);
+	json_object *o;
+	size_t l = 0;
+
+	q[0] = '"';
+	memcpy(q + 1, raw, n);
+	q[n + 1] = '"';
+	q[n + 2] = '\0';
+	if ((o = json_tokener_parse(q)) != NULL && json_object_is_type(o, json_type_string)) {
+		l = (size_t)json_object_get_string_len(o);
+		if (l > n)      /* decoding never grows; never write past out */
+			l = n;
+		memcpy(out, json_object_get_string(o), l);
+	}
+	json_object_put(o);
+	free(q);
+	return l;
+}
+
 size_t
 jscan_unescape(const char *raw, size_t n, char *out)
 {
 	size_t i = 0, o = 0;
 	unsigned long c, lo;
 
+	if (memchr(raw, '\\', n) != NULL && jsonc_pair_quirk(raw, n))
+		return unescape_jsonc(raw, n, out);
 	while (i < n) {
 		if (raw[i] != '\\') {
 			out[o++] = raw[i++];
@@ -432,7 +537,7 @@ jscan_skip(struct jscan *s, size_t *a, size_t *e)
 
 	if (lim > JSCAN_MAX_DEPTH)
 		lim = JSCAN_MAX_DEPTH;
-	jscan_ws(s);
+	skip_ws(s);
 	start = i = s->i;
 	for (;;) {
 		while (i < n && is_ws(b[i]))
@@ -458,7 +563,7 @@ jscan_skip(struct jscan *s, size_t *a, size_t *e)
 				st = c == '{' ? ST_KEY_OR_END : ST_VALUE_OR_END;
 				continue;
 			}
-			if ((j = scalar_end(b, n, i)) == 0)
+			if ((j = scalar_end(b, n, i, s->plain_text)) == 0)
 				return fail_at(s, i, "invalid value");
 			i = j;
 			if (d == 0)
@@ -470,7 +575,7 @@ jscan_skip(struct jscan *s, size_t *a, size_t *e)
 				goto close;
 			/* FALLTHROUGH */
 		case ST_KEY:
-			if (c != '"' || (j = jscan_string_end(b, n, i, &esc)) == 0)
+			if (c != '"' || (j = string_end(b, n, i, &esc, s->plain_text)) == 0)
 				return fail_at(s, i, "expected a string key");
 			for (i = j; i < n && is_ws(b[i]); i++)
 				;
@@ -510,7 +615,7 @@ done:
 static int
 open_container(struct jscan *s, struct jscan_it *it, char c, const char *what)
 {
-	jscan_ws(s);
+	skip_ws(s);
 	if (s->i >= s->n || s->b[s->i] != c)
 		return jscan_fail(s, what);
 	if (s->depth >= s->max_depth)
@@ -526,7 +631,7 @@ open_container(struct jscan *s, struct jscan_it *it, char c, const char *what)
 static int
 next_item(struct jscan *s, struct jscan_it *it, char close)
 {
-	jscan_ws(s);
+	skip_ws(s);
 	if (s->i >= s->n)
 		return jscan_fail(s, "unexpected end of data");
 	if (s->b[s->i] == close) {
@@ -539,7 +644,7 @@ next_item(struct jscan *s, struct jscan_it *it, char close)
 			return jscan_fail(s, close == '}' ? "expected ',' or '}'" :
 			    "expected ',' or ']'");
 		s->i++;
-		jscan_ws(s);
+		skip_ws(s);
 	}
 	it->n++;
 	return 1;
@@ -560,11 +665,11 @@ jscan_object_next(struct jscan *s, struct jscan_it *it, struct jscan_str *key)
 		return r;
 	if (jscan_string(s, key) != 0)
 		return -1;
-	jscan_ws(s);
+	skip_ws(s);
 	if (s->i >= s->n || s->b[s->i] != ':')
 		return jscan_fail(s, "expected ':'");
 	s->i++;
-	jscan_ws(s);
+	skip_ws(s);
 	return 1;
 }
 

@@ -49,6 +49,12 @@ struct jscan {
 	int max_depth;		/* nesting allowed, walkers and jscan_skip together (default 512) */
 	const char *err;	/* the first error ("unterminated string", ...), NULL while none */
 	size_t err_at;		/* its offset in b */
+	/* Set by the caller: every string and key consumed (jscan_string, the walkers' keys,
+	 * jscan_skip) must also be plain text, whose value json-c gives as valid UTF-8 without a
+	 * NUL: its bytes valid UTF-8, and no \u escape of NUL or of a surrogate (a pair is
+	 * refused too). Anything else fails ("not plain text"). The event pre-scanner uses it so
+	 * that a record it decides on needs no repair (text.h) once parsed. */
+	int plain_text;
 };
 
 /* What the next value is, from its first byte (not yet checked). */
@@ -101,6 +107,8 @@ int jscan_literal(struct jscan *s, enum jscan_type *t);
  * (*esc set when it has escapes), or past the number starting at b[i]; 0 when it is not
  * valid JSON or runs past n. */
 size_t jscan_string_end(const char *b, size_t n, size_t i, int *esc);
+/* The same, and 0 also when the string is not plain text (struct jscan, plain_text). */
+size_t jscan_string_end_plain(const char *b, size_t n, size_t i, int *esc);
 size_t jscan_number_end(const char *b, size_t n, size_t i);
 /* A checked number's text as an integer: 0, or -1 when it has a fraction or an exponent or
  * is out of range. */
@@ -109,7 +117,7 @@ int jscan_number_int64(const char *p, size_t n, int64_t *v);
 /* Decodes a string's raw bytes (from jscan_string or jscan_string_end: the escapes are
  * valid) into out, which needs room for n bytes (decoding never grows); returns the length.
  * \u escapes become UTF-8, pairs of surrogates one code point, and a lone surrogate U+FFFD,
- * as json-c does. The result may hold NUL bytes (from \u0000). No NUL is appended. */
+ * as json-c does (a string with a pair json-c 0.16 decodes wrongly is decoded by json-c). The result may hold NUL bytes (from \u0000). No NUL is appended. */
 size_t jscan_unescape(const char *raw, size_t n, char *out);
 /* The decoded string, NUL-terminated, on the heap; *len (if not NULL) its length. */
 char *jscan_strdup(const struct jscan_str *str, size_t *len);

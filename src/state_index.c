@@ -452,12 +452,7 @@ index_str(struct state_index *ix, const struct tf_instance *in, const char *v)
 	table_add(ix, &ix->keys, &k, in);
 }
 
-static void
-index_value(struct state_index *ix, const struct tf_instance *in, json_object *v)
-{
-	if (v != NULL && json_object_is_type(v, json_type_string))
-		index_str(ix, in, json_object_get_string(v));
-}
+
 
 /* ---- duplicates ---- */
 
@@ -582,8 +577,12 @@ state_index_build(struct tf_state **states, size_t nstates,
 {
 	struct state_index *ix = xcalloc(1, sizeof *ix);
 	static const char *const always[] = { "arn", "self_link" };
-	size_t i, j, s;
+	size_t i, j, s, m, nmatch = 0, *match, nnames = 0;
+	const char *mtype = NULL;	/* the type `match` lists the specs of */
+	const char **names;		/* always[], then the attributes of match[] */
+	struct strbuf *vals;		/* their string values, if found[] */
 	struct kpieces tk;
+	int *found;
 
 	atomic_init(&ix->refs, 1);
 	ix->specs = specs;
@@ -597,6 +596,10 @@ state_index_build(struct tf_state **states, size_t nstates,
 	/* Most instances have an id and an arn or self link. */
 	table_init(&ix->keys, ix->ninst * 2);
 	table_init(&ix->types, 64);
+	match = xreallocarray(NULL, nspecs ? nspecs : 1, sizeof *match);
+	names = xreallocarray(NULL, TF_ARRLEN(always) + nspecs, sizeof *names);
+	vals = xcalloc(TF_ARRLEN(always) + nspecs, sizeof *vals);
+	found = xreallocarray(NULL, TF_ARRLEN(always) + nspecs, sizeof *found);
 	for (i = 0; i < ix->nstates; i++) {
 		const struct tf_state *st = ix->states[i];
 		struct tf_hset addrs = { 0 };
@@ -621,27 +624,47 @@ state_index_build(struct tf_state **states, size_t nstates,
 			tk.blen = strlen(in->type);
 			table_add(ix, &ix->types, &tk, in);
 			index_str(ix, in, in->id);
+			/* The specs for this type (instances of one resource come together). */
+			if (mtype == NULL || strcmp(mtype, in->type) != 0) {
+				mtype = in->type;
+				nmatch = 0;
+				for (s = 0; s < nspecs; s++)
+					if (specs[s].type != NULL && specs[s].attr != NULL &&
+					    (strcmp(specs[s].type, "*") == 0 ||
+					    strcmp(specs[s].type, in->type) == 0))
+						match[nmatch++] = s;
+				for (nnames = 0; nnames < TF_ARRLEN(always); nnames++)
+					names[nnames] = always[nnames];
+				for (m = 0; m < nmatch; m++)
+					names[nnames++] = state_index_is_template(specs[match[m]].attr) ?
+					    NULL : specs[match[m]].attr;
+			}
+			/* The string attributes, in one pass over the text (no tree is built). */
+			tfstate_attr_strs(in, names, nnames, vals, found);
 			for (s = 0; s < TF_ARRLEN(always); s++)
-				index_value(ix, in, tfstate_attr(in, always[s]));
-			for (s = 0; s < nspecs; s++) {
-				if (specs[s].type == NULL || specs[s].attr == NULL)
-					continue;
-				if (strcmp(specs[s].type, "*") != 0 &&
-				    strcmp(specs[s].type, in->type) != 0)
-					continue;
-				if (state_index_is_template(specs[s].attr)) {
+				if (found[s])
+					index_str(ix, in, vals[s].buf);
+			for (m = 0; m < nmatch; m++) {
+				s = match[m];
+				if (names[TF_ARRLEN(always) + m] == NULL) {
 					char *k = state_index_template_expand(in, specs[s].attr);
 
 					index_str(ix, in, k);
 					free(k);
-				} else
-					index_value(ix, in, tfstate_attr(in, specs[s].attr));
+				} else if (found[TF_ARRLEN(always) + m])
+					index_str(ix, in, vals[TF_ARRLEN(always) + m].buf);
 			}
 			/* Indexing read every instance's attributes: let them go back to text. */
 			tfstate_attrs_drop((struct tf_instance *)(uintptr_t)in);
 		}
 		tf_hset_free(&addrs);
 	}
+	free(match);
+	free(names);
+	for (s = 0; s < TF_ARRLEN(always) + nspecs; s++)
+		sb_free(&vals[s]);
+	free(vals);
+	free(found);
 	ix->specs = NULL;	/* borrowed for the build only */
 	ix->nspecs = 0;
 	return ix;

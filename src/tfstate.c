@@ -57,8 +57,8 @@ static const struct {
 #undef SN
 };
 
-static int
-is_secret_name(const char *s, size_t n)
+int
+tfs_is_secret_name(const char *s, size_t n)
 {
 	size_t i;
 
@@ -194,8 +194,8 @@ tfs_perr(struct pctx *p, char **err, const char *fmt, ...)
 
 /* ---- sensitive paths ---- */
 
-static void
-add_sensitive(struct tf_instance *in, char *path)
+void
+tfs_add_sensitive(struct tf_instance *in, char *path)
 {
 	size_t i, l;
 
@@ -280,7 +280,7 @@ scan_secrets(struct tf_instance *in, json_object *o, struct strbuf *path)
 		json_object_object_foreach(o, k, v) {
 			size_t kl = strlen(k);
 
-			secret = is_secret_name(k, kl);
+			secret = tfs_is_secret_name(k, kl);
 			container = json_object_is_type(v, json_type_object) ||
 			    json_object_is_type(v, json_type_array);
 			if (!secret && !container)
@@ -289,7 +289,7 @@ scan_secrets(struct tf_instance *in, json_object *o, struct strbuf *path)
 				sb_addc(path, '.');
 			sb_add(path, k, kl);
 			if (secret)
-				add_sensitive(in, xstrdup(path->buf));
+				tfs_add_sensitive(in, xstrdup(path->buf));
 			else
 				scan_secrets(in, v, path);
 			path->len = mark;
@@ -335,7 +335,7 @@ tfstate_is_sensitive(const struct tf_instance *in, const char *path)
 	/* A secret name anywhere in the path, even for an attribute the state lacks. */
 	for (s = path; *s != '\0'; s = d + 1) {
 		d = strchr(s, '.');
-		if (is_secret_name(s, d ? (size_t)(d - s) : strlen(s)))
+		if (tfs_is_secret_name(s, d ? (size_t)(d - s) : strlen(s)))
 			return 1;
 		if (d == NULL)
 			break;
@@ -447,7 +447,151 @@ tfstate_attr(const struct tf_instance *in, const char *path)
 	return attr_lookup(a, path);
 }
 
+/* json_tokener_parse (tfstate_attrs) takes 31 levels: text nested deeper goes its way. */
+#define TEXT_DEPTH 30
+
+struct attr_str {
+	const char *const *names;
+	size_t n;
+	struct strbuf *out;
+	int *found;
+};
+
+/* A top-level name read off the text (the others go through the tree). */
+static int
+attr_str_simple(const char *path)
+{
+	return *path != '\0' && strchr(path, '.') == NULL;
+}
+
+static void
+set_str(struct strbuf *sb, const char *p, size_t n)
+{
+	sb_reset(sb);
+	sb_grow(sb, n + 1);
+	memcpy(sb->buf, p, n);
+	sb->buf[n] = '\0';
+	sb->len = n;
+}
+
+static int
+attr_str_member(struct jscan *s, const char *k, size_t kl, void *arg)
+{
+	struct attr_str *w = arg;
+	struct jscan_str v = { NULL, 0, 0 };
+	size_t i, l;
+	int str = -1;
+
+	for (i = 0; i < w->n; i++) {
+		/* As json-c keys, which end at a NUL; the last one counts, as in its tree. */
+		if (w->names[i] == NULL || k[0] != w->names[i][0] || strcmp(k, w->names[i]) != 0 ||
+		    !attr_str_simple(w->names[i]))
+			continue;
+		if (str == -1) {
+			str = jscan_peek(s) == JSCAN_STRING;
+			if (!str ? jscan_skip(s, NULL, NULL) != 0 : jscan_string(s, &v) != 0)
+				return -1;
+		}
+		w->found[i] = str;
+		if (!str)
+			continue;
+		if (!v.esc) {
+			set_str(&w->out[i], v.p, v.n);
+			continue;
+		}
+		sb_reset(&w->out[i]);
+		sb_grow(&w->out[i], v.n + 1);
+		l = jscan_unescape(v.p, v.n, w->out[i].buf);
+		w->out[i].buf[l] = '\0';
+		w->out[i].len = l;
+	}
+	return str == -1 ? jscan_skip(s, NULL, NULL) : 0;
+}
+
+void
+tfstate_attr_strs(const struct tf_instance *in, const char *const *paths, size_t n,
+    struct strbuf *out, int *found)
+{
+	struct tf_instance *w = (struct tf_instance *)(uintptr_t)in;
+	struct attr_str as;
+	struct jscan s;
+	json_object *v;
+	size_t i;
+	int text = 0;
+
+	memset(found, 0, n * sizeof *found);
+	if (in == NULL)
+		return;
+	if (__atomic_load_n(&w->attrs, __ATOMIC_ACQUIRE) == NULL && in->attrs_text != NULL) {
+		jscan_init(&s, in->attrs_text, strlen(in->attrs_text));
+		s.max_depth = TEXT_DEPTH;
+		as.names = paths;
+		as.n = n;
+		as.out = out;
+		as.found = found;
+		text = jscan_object(&s, attr_str_member, &as) == 0 && jscan_at_end(&s);
+		if (!text)
+			memset(found, 0, n * sizeof *found);
+	}
+	for (i = 0; i < n; i++) {
+		if (paths[i] == NULL || (text && attr_str_simple(paths[i])))
+			continue;
+		v = tfstate_attr(in, paths[i]);
+		if (!json_object_is_type(v, json_type_string))
+			continue;
+		set_str(&out[i], json_object_get_string(v), (size_t)json_object_get_string_len(v));
+		found[i] = 1;
+	}
+}
+
+int
+tfstate_attr_str(const struct tf_instance *in, const char *path, struct strbuf *out)
+{
+	int found;
+
+	tfstate_attr_strs(in, &path, 1, out, &found);
+	return found;
+}
+
 /* ---- instances ---- */
+
+void
+tfs_add_int(struct strbuf *sb, long long v)
+{
+	char buf[24], *e = buf + sizeof buf, *p = e;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	sb_add(sb, p, (size_t)(e - p));
+}
+
+/* [module.]type.name[[key]], without printf: this runs for every instance. */
+static char *
+inst_address(const struct tf_instance *in)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	sb_grow(&sb, strlen(in->module) + strlen(in->type) + strlen(in->name) +
+	    (in->index_key ? strlen(in->index_key) : 0) + 4);
+	if (*in->module != '\0') {
+		sb_adds(&sb, in->module);
+		sb_addc(&sb, '.');
+	}
+	sb_adds(&sb, in->type);
+	sb_addc(&sb, '.');
+	sb_adds(&sb, in->name);
+	if (in->index_key != NULL) {
+		sb_addc(&sb, '[');
+		sb_adds(&sb, in->index_key);
+		sb_addc(&sb, ']');
+	}
+	return sb_detach(&sb);
+}
 
 struct pinst *
 tfs_new_pinst(struct pctx *p, size_t group, const char *module, const char *type,
@@ -477,29 +621,23 @@ tfs_new_pinst(struct pctx *p, size_t group, const char *module, const char *type
 	in->provider = provider_of(type);
 	sb_init(&sb);
 	if (kk == KEY_INT) {
-		sb_addf(&sb, "%lld", ki);
+		tfs_add_int(&sb, ki);
 		in->index_key = sb_detach(&sb);
 	} else if (kk == KEY_STR) {
 		quote_key(&sb, ks);
 		in->index_key = sb_detach(&sb);
 	}
-	/* [module.]type.name[[key]], without printf: this runs for every instance. */
-	sb_grow(&sb, strlen(module) + strlen(type) + strlen(name) +
-	    (in->index_key ? strlen(in->index_key) : 0) + 4);
-	if (*module != '\0') {
-		sb_adds(&sb, module);
-		sb_addc(&sb, '.');
-	}
-	sb_adds(&sb, type);
-	sb_addc(&sb, '.');
-	sb_adds(&sb, name);
-	if (in->index_key != NULL) {
-		sb_addc(&sb, '[');
-		sb_adds(&sb, in->index_key);
-		sb_addc(&sb, ']');
-	}
-	in->address = sb_detach(&sb);
+	in->address = inst_address(in);
 	return pi;
+}
+
+void
+tfs_pinst_set_module(struct pinst *pi, const char *module)
+{
+	free(pi->in.module);
+	free(pi->in.address);
+	pi->in.module = xstrdup(module);
+	pi->in.address = inst_address(&pi->in);
 }
 
 static void
@@ -592,6 +730,20 @@ tfs_finish_inst(struct pctx *p, struct tf_instance *in)
 	attrs_to_text(in);
 }
 
+/* What tfs_finish_inst does, from what the fast path read off the text (taken over). */
+void
+tfs_finish_raw(struct tf_instance *in, struct tfs_rawattrs *r)
+{
+	size_t i;
+
+	in->id = r->id;
+	for (i = 0; i < r->nsecrets; i++)
+		tfs_add_sensitive(in, r->secrets[i]);
+	free(r->secrets);
+	in->attrs_text = r->text;
+	memset(r, 0, sizeof *r);
+}
+
 static int
 pinst_cmp(const void *a, const void *b)
 {
@@ -628,8 +780,6 @@ tfs_jstr(json_object *o, const char *key)
 }
 
 /* ---- v4 ---- */
-
-/* The fields of one v4 instance object that matter (borrowed; NULL when absent). */
 
 const char *
 tfs_str_or_null(json_object *o)
@@ -672,7 +822,9 @@ tfs_v4_instance(struct pctx *p, size_t ri, size_t ii, const struct v4inst *f, co
 		in->tainted = 1;
 	if ((s = tfs_str_or_null(f->deposed)) != NULL && *s != '\0')
 		in->deposed = xstrdup(s);
-	if (json_object_is_type(f->attributes, json_type_object))
+	if (f->raw != NULL)
+		;	/* the fast path read them already: tfs_finish_raw below */
+	else if (json_object_is_type(f->attributes, json_type_object))
 		in->attrs = json_object_get(f->attributes);
 	else if (json_object_is_type(f->attributes_flat, json_type_object))
 		in->attrs = tfs_flat_expand(f->attributes_flat);
@@ -681,13 +833,16 @@ tfs_v4_instance(struct pctx *p, size_t ri, size_t ii, const struct v4inst *f, co
 	if (json_object_is_type(f->sensitive, json_type_array)) {
 		n = json_object_array_length(f->sensitive);
 		for (i = 0; i < n; i++)
-			add_sensitive(in, sens_path(json_object_array_get_idx(f->sensitive, i)));
+			tfs_add_sensitive(in, sens_path(json_object_array_get_idx(f->sensitive, i)));
 	}
 	if (f->has_dependencies)
 		tfs_set_deps(in, f->dependencies);
 	else
 		tfs_set_deps(in, f->depends_on);	/* early 0.12 */
-	tfs_finish_inst(p, in);
+	if (f->raw != NULL)
+		tfs_finish_raw(in, f->raw);
+	else
+		tfs_finish_inst(p, in);
 	return 0;
 }
 

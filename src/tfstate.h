@@ -56,7 +56,8 @@ json_object *tfstate_parse_json(const char *buf, size_t len, const char *source,
 /* Which attributes to keep in memory (a 100,000-resource state is mostly attributes nothing
  * compares): fn(ctx, type, top-level attribute name) returns 1 to keep it. id, arn and
  * self_link are always kept, and sensitive paths are recorded before anything is dropped.
- * A NULL filter keeps everything. */
+ * A NULL filter keeps everything. fn must answer the same for the same (type, attr): it may
+ * be asked once per pair. */
 struct tfstate_keep {
 	int (*fn)(void *ctx, const char *type, const char *attr);
 	void *ctx;
@@ -80,6 +81,16 @@ int tfstate_is_sensitive(const struct tf_instance *in, const char *path);
 json_object *tfstate_attr(const struct tf_instance *in, const char *path);
 /* All attributes (borrowed, cached as above). */
 json_object *tfstate_attrs(const struct tf_instance *in);
+/* The string at an attribute path, as tfstate_attr reads it, into *out (NUL-terminated;
+ * out->len counts a \u0000 too): 1, or 0 when it is absent or not a string. Without a
+ * cached tree a top-level name is read off the text and nothing is cached (an index build
+ * reads a few names of every instance). */
+struct strbuf;
+int tfstate_attr_str(const struct tf_instance *in, const char *path, struct strbuf *out);
+/* The same for n paths at once (one pass over the text): found[i] says whether out[i] holds
+ * the string at paths[i]; a NULL path is left out. */
+void tfstate_attr_strs(const struct tf_instance *in, const char *const *paths, size_t n,
+    struct strbuf *out, int *found);
 /* Drop the cached tree again (only while no other thread can read the instance, e.g. while
  * building an index); the text stays, so the next read parses it anew. */
 void tfstate_attrs_drop(struct tf_instance *in);

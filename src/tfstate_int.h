@@ -30,11 +30,21 @@ struct pctx {
 	size_t n, cap;
 };
 
+/* An instance's attributes as the fast path reads them off the text, without a tree: what
+ * tfs_finish_inst would have made of them (heap). */
+struct tfs_rawattrs {
+	char *id;		/* attributes.id, as tfs_finish_inst words it, or NULL */
+	char **secrets;		/* paths of secret-named attributes, in tree order */
+	size_t nsecrets;
+	char *text;		/* the attributes kept, as JSON text */
+};
 
+/* The fields of one v4 instance object that matter (borrowed; NULL when absent). */
 struct v4inst {
 	json_object *index_key, *status, *deposed, *attributes, *attributes_flat;
 	json_object *sensitive, *dependencies, *depends_on;
 	int has_dependencies;
+	struct tfs_rawattrs *raw;	/* attributes read without a tree (then attributes is NULL) */
 };
 
 /* ---- tfstate.c ---- */
@@ -45,10 +55,21 @@ int tfs_perr(struct pctx *p, char **err, const char *fmt, ...)
 /* A new instance in p (address, provider, index key as Terraform prints them). */
 struct pinst *tfs_new_pinst(struct pctx *p, size_t group, const char *module, const char *type,
     const char *name, enum keykind kk, long long ki, const char *ks);
+/* Moves an instance made before its resource's "module" was read into that module. */
+void tfs_pinst_set_module(struct pinst *pi, const char *module);
 /* Appends the string elements of a dependencies array. */
 void tfs_set_deps(struct tf_instance *in, json_object *deps);
 /* id, secrets and pruning once in->attrs is set; leaves the attributes as text. */
 void tfs_finish_inst(struct pctx *p, struct tf_instance *in);
+/* The same from attributes read without a tree (r's contents are taken over). */
+void tfs_finish_raw(struct tf_instance *in, struct tfs_rawattrs *r);
+/* An attribute (or map key) name that holds a secret whatever sensitive_attributes says. */
+int tfs_is_secret_name(const char *s, size_t n);
+/* Records a sensitive path (taken over) unless one already recorded covers it. */
+void tfs_add_sensitive(struct tf_instance *in, char *path);
+/* Appends v in decimal ("%lld" without printf: it runs for every instance). */
+struct strbuf;
+void tfs_add_int(struct strbuf *sb, long long v);
 /* A string member, or NULL; a string value, or NULL. */
 const char *tfs_jstr(json_object *o, const char *key);
 const char *tfs_str_or_null(json_object *o);

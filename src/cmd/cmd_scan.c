@@ -212,7 +212,7 @@ cmd_scan(int argc, char **argv)
 	struct out_opts oo = { OUT_JSON, 0, NULL };
 	const struct index_key_spec *specs;
 	size_t nspecs, i, nsts = 0;
-	uint64_t nevents = 0, nskipped = 0, nmalformed = 0, nwindow = 0;
+	uint64_t nevents = 0, nskipped = 0, nmalformed = 0, nwindow = 0, nro_skipped = 0;
 	size_t store_status[ST__COUNT] = { 0 };
 	char *prior_bad = NULL;   /* --store: the first of its open findings not read back */
 
@@ -423,6 +423,10 @@ cmd_scan(int argc, char **argv)
 		}
 		ev_reader_set_warn(r, ev_warn_stderr, &wc);
 		ev_reader_set_before_read(r, scan_flush, &so);
+		/* Read-only records are counted, not parsed (the detector would count them and
+		 * nothing else); --explain names each event, so it sees them all. */
+		ev_reader_set_skip_read_only(r, !explain);
+		ev_reader_set_window(r, since, until);
 		while ((got = ev_reader_next(r, &ev, &err)) == 1) {
 			enum nodrift why;
 
@@ -469,6 +473,8 @@ cmd_scan(int argc, char **argv)
 		}
 		ev_warn_stderr_done(&wc, events.v[i]);
 		nevents += ev_reader_counters(r)->events + ev_reader_skipped_read_only(r);
+		nwindow += ev_reader_skipped_read_only_outside(r);
+		nro_skipped += ev_reader_skipped_read_only(r) - ev_reader_skipped_read_only_outside(r);
 		nskipped += ev_reader_counters(r)->skipped;
 		nmalformed += ev_reader_counters(r)->malformed;
 		ev_reader_close(r);
@@ -567,7 +573,7 @@ cmd_scan(int argc, char **argv)
 		fprintf(stderr, "tfdrift: not drift: %llu read-only, %llu by terraform, %llu failed, "
 		    "%llu by cloud services, %llu equal to state, %llu not covered by an event map, "
 		    "%llu duplicate%s, %llu not managed\n",
-		    (unsigned long long)(s->by_reason[ND_READ_ONLY] + 0),
+		    (unsigned long long)(s->by_reason[ND_READ_ONLY] + nro_skipped),
 		    (unsigned long long)s->by_reason[ND_TERRAFORM],
 		    (unsigned long long)s->by_reason[ND_FAILED],
 		    (unsigned long long)s->by_reason[ND_SERVICE],

@@ -8,6 +8,9 @@
 #include <langinfo.h>
 #include <limits.h>
 #include <locale.h>
+#ifdef __GLIBC__
+#include <malloc.h>             /* malloc_trim */
+#endif
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -511,6 +514,12 @@ ui_dashboard(const struct ui_opts *o)
 		ui_show_arrivals(u, &fl, &none);
 		free(fl.v);
 	}
+#ifdef __GLIBC__
+	/* The files' findings were read whole before the model made its compact copies
+	 * (compact.h): give back the pages that held them. */
+	if (findings->n > 0)
+		malloc_trim(0);
+#endif
 	if (u->live && start_live(u) != 0)
 		goto out;
 	if (store_view) {

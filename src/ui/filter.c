@@ -497,25 +497,57 @@ filter_free(struct filter *f)
 }
 
 /* The fields free words search, in one place for both the per-field and haystack paths. */
-#define FINDING_TEXT_FIELDS(fd) \
-	(fd)->address, (fd)->type, (fd)->resource_id, (fd)->summary, (fd)->actor.name, \
-	(fd)->actor.principal, (fd)->event_name, (fd)->account, (fd)->region, (fd)->id
+#define FINDING_TEXT_OWN(fd) (fd)->address, (fd)->resource_id, (fd)->summary
+#define FINDING_TEXT_SHARED(fd) \
+	(fd)->type, (fd)->actor.name, (fd)->actor.principal, (fd)->event_name, (fd)->account, \
+	(fd)->region
+#define FINDING_TEXT_FIELDS(fd) FINDING_TEXT_OWN(fd), FINDING_TEXT_SHARED(fd), (fd)->id
 
-char *
-filter_haystack(const struct finding *fd)
+static char *
+haystack_of(const char *const *v, size_t n)
 {
-	const char *v[] = { FINDING_TEXT_FIELDS(fd) };
 	struct strbuf sb;
 	size_t i;
 
 	sb_init(&sb);
-	for (i = 0; i < TF_ARRLEN(v); i++) {
+	for (i = 0; i < n; i++) {
 		if (v[i] != NULL)
 			sb_adds(&sb, v[i]);
 		sb_addc(&sb, '\x1f');   /* no word spans two fields */
 	}
 	lower(sb.buf);
 	return sb_detach(&sb);
+}
+
+char *
+filter_haystack(const struct finding *fd)
+{
+	const char *v[] = { FINDING_TEXT_FIELDS(fd) };
+
+	return haystack_of(v, TF_ARRLEN(v));
+}
+
+char *
+filter_haystack_own(const struct finding *fd)
+{
+	const char *v[] = { FINDING_TEXT_OWN(fd) };
+
+	return haystack_of(v, TF_ARRLEN(v));
+}
+
+void
+filter_text_shared(const struct finding *fd, const char **v)
+{
+	const char *s[] = { FINDING_TEXT_SHARED(fd) };
+
+	_Static_assert(sizeof s / sizeof s[0] == FILTER_NSHARED, "FILTER_NSHARED");
+	memcpy(v, s, sizeof s);
+}
+
+int
+filter_icontains(const char *s, const char *word)
+{
+	return icontains(s, word);
 }
 
 /* Is the lower-case word in one of the finding's text fields? */
@@ -607,6 +639,49 @@ match(const struct filter *f, const struct finding *fd, const char *hay, size_t 
 		if (term_match(&f->t[i], fd, hay, haylen, mask) == f->t[i].negate)
 			return 0;
 	return 1;
+}
+
+int
+filter_match_enums(const struct filter *f, const struct filter_enums *e, uint32_t found)
+{
+	int left = 0, r;
+	size_t i;
+
+	if (f == NULL)
+		return 1;
+	if ((f->since != 0 || f->until != 0) && !filter_time_ok(f, e->time_ms))
+		return 0;
+	for (i = 0; i < f->n; i++) {
+		const struct term *t = &f->t[i];
+
+		switch (t->field) {
+		case F_TEXT:
+			if (t->wi >= 32) {
+				left = 1;
+				continue;
+			}
+			r = (int)((found >> t->wi) & 1u);
+			break;
+		case F_SEV: case F_KIND: case F_STATUS: {
+			unsigned v = t->field == F_SEV ? e->sev : t->field == F_KIND ? e->kind : e->status;
+
+			if (v >= 32) {
+				left = 1;
+				continue;
+			}
+			r = (int)((t->mask >> v) & 1u);
+			break;
+		}
+		case F_VIA: r = any_alt(t, tf_via_name((enum tf_via)e->via)); break;
+		case F_PROVIDER: r = any_alt(t, tf_provider_name((enum tf_provider)e->provider)); break;
+		default:
+			left = 1;
+			continue;
+		}
+		if (r == t->negate)
+			return 0;
+	}
+	return left ? -1 : 1;
 }
 
 int

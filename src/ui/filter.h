@@ -47,11 +47,30 @@ int filter_match_hay(const struct filter *f, const struct finding *fd, const cha
 /* The same with the free words already looked up by the caller (the model scans all the
  * findings' texts at once): bit i of found says whether filter_texts(f)[i] is there. */
 int filter_match_words(const struct filter *f, const struct finding *fd, uint32_t found);
+/* What a finding's enums and event time decide of its verdict, without reading the finding
+ * (the model keeps them beside its sort keys): 0 when a term on severity, kind, status,
+ * via, provider or a time bound fails or a free word (bit i of found) is missing, 1 when
+ * every term is of those and passes, -1 when other terms are left (ask filter_match_words). */
+struct filter_enums {
+	int64_t time_ms;
+	unsigned sev, kind, status, via, provider;
+};
+int filter_match_enums(const struct filter *f, const struct filter_enums *e, uint32_t found);
 /* Every free-text word of the query (lower case; negated ones too), in term order. */
 size_t filter_ntexts(const struct filter *f);
 const char *const *filter_texts(const struct filter *f);
 /* The lower-cased text free words search in a finding (heap). */
 char *filter_haystack(const struct finding *fd);
+/* The same split for a caller that keeps texts of many findings (the model): the lower-cased
+ * text of the fields a finding has of its own (heap), and the fields findings share (their
+ * values repeat: type, actor, event name, account, region), which such a caller can look a
+ * word up in once per distinct value: FILTER_NSHARED pointers into v. A free word is in a
+ * finding when it is in the own text, in one of the shared fields or in the id. */
+#define FILTER_NSHARED 6
+char *filter_haystack_own(const struct finding *fd);
+void filter_text_shared(const struct finding *fd, const char **v);
+/* 1 when the lower-case word is in s, ignoring case (as free words match). */
+int filter_icontains(const char *s, const char *word);
 /* 1 when every free-text word matches some field of the finding (n/N search); 0 when the
  * filter has no free words. */
 int filter_search_match(const struct filter *f, const struct finding *fd);

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE     /* memmem */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,23 @@
 
 static void index_free(struct model_index *ix);
 
+/* Ask for the parts of a finding a filter reads (enums, actor, type, event, account,
+ * region: its first five cache lines) ahead of reading them: a new query asks about every
+ * finding, each a few hundred bytes away from the next, and waiting on memory one finding
+ * after the other costs most of the time of it. */
+#define PREFETCH_AHEAD 16
+static inline void
+prefetch_finding(const struct finding *f)
+{
+	const char *p = (const char *)f;
+
+	__builtin_prefetch(p);
+	__builtin_prefetch(p + 64);
+	__builtin_prefetch(p + 128);
+	__builtin_prefetch(p + 192);
+	__builtin_prefetch(p + 256);
+}
+
 void
 model_init(struct model *m)
 {
@@ -29,8 +47,13 @@ model_init(struct model *m)
 void
 model_free(struct model *m)
 {
-	finding_list_clear(&m->all);
+	size_t i;
+
+	free(m->loaded);
+	for (i = 0; i < m->all.n; i++)
+		compact_free(m->all.v[i]);
 	free(m->all.v);
+	strpool_free(&m->pool);
 	free(m->rows);
 	index_free(m->ix);
 	memset(m, 0, sizeof *m);
@@ -39,6 +62,8 @@ model_free(struct model *m)
 static struct model_index *index_of(struct model *m);
 static const char *hay_of(struct model *m, struct model_index *ix, size_t idx, size_t *len);
 static size_t find_id(const struct model *m, struct model_index *ix, const char *id);
+
+static struct finding *adopt(struct model *m, struct finding *f, size_t idx);
 
 void
 model_add(struct model *m, struct finding *f)
@@ -52,7 +77,7 @@ model_add(struct model *m, struct finding *f)
 			return;
 		}
 	}
-	finding_list_push(&m->all, f);
+	finding_list_push(&m->all, adopt(m, f, m->all.n));
 	/* The search text now, a microsecond a finding, so that a new free-text query never
 	 * pays for all of them at once. */
 	if (m->keep_hay) {
@@ -71,6 +96,8 @@ struct model_key {
 	uint32_t idx;                   /* in all.v */
 	unsigned char sev;              /* as of the last model_add or model_restatus */
 	unsigned char status;           /* (32 bytes a key: a rebuild streams them) */
+	unsigned char kind;             /* FK__COUNT and up: 255 */
+	unsigned char via_prov;         /* via | provider << 4 (15: out of range, "unknown") */
 };
 
 #define NO_SEL ((size_t)-1)
@@ -103,21 +130,39 @@ struct model_index {
 	unsigned char *verdict;
 	size_t verdict_cap;
 	unsigned verdict_gen;
-	/* Each finding's search text (filter_haystack), by all.v index, and the finding it was
-	 * made from (a finding replaced in place gets a new one); made on first use. The texts
+	/* Each finding's search text (filter_haystack_own: the fields of its own; the shared
+	 * ones are looked up per distinct value, sbits), by all.v index; made on first use
+	 * (model_replace forgets the text of the finding it replaces). The texts
 	 * sit one after another in one arena (offset and length per finding), so a new query
 	 * reads memory in order rather than chasing a pointer per finding. */
 	char *arena;
 	size_t arena_len, arena_cap;
-	size_t *hay_off;                /* (size_t)-1: not made yet */
-	uint32_t *hay_len;
-	const struct finding **hay_of;
+	uint32_t *hay_e;                /* its entry in a_off (UINT32_MAX: not made yet) */
 	size_t hay_cap;
-	/* The arena's texts in the order they were put there (offset, length, whose), to map a
-	 * match's position back to its finding; a text made again leaves a stale entry. */
-	size_t *a_off, *a_idx;
-	uint32_t *a_len;
+	/* The arena's texts in the order they were put there (offset, whose), to map a match's
+	 * position back to its finding; a text made again leaves a stale entry. */
+	size_t *a_off;
+	uint32_t *a_idx;
 	size_t a_n, a_cap;
+	/* Which of m->words each interned string holds (by strpool number), for the shared
+	 * fields, valid below sbits_upto while words_gen == m->filter_gen; and the bytes the
+	 * findings' ids are made of (lower case), so that only a word of those is looked for
+	 * in the ids. */
+	uint32_t *sbits;
+	size_t sbits_cap, sbits_upto;
+	unsigned char idchars[256];
+	/* The distinct combinations of shared-field values (FILTER_NSHARED strpool numbers
+	 * each, NO_STR for none), each finding's in cmb_of, so that a new query reads one
+	 * number per finding in order, not six fields far apart; cbits: which words each
+	 * combination holds (valid below cbits_upto with sbits). */
+	uint32_t *cmb;
+	size_t cmb_n, cmb_cap;
+	uint32_t *cmb_slot;             /* open addressing: combination + 1, 0 empty */
+	size_t cmb_scap;
+	uint32_t *cbits;
+	size_t cbits_cap, cbits_upto;
+	uint32_t *cmb_of;               /* each finding's combination, by all.v index */
+	size_t cmb_of_cap;
 	/* Which of m->words each finding's text holds (bit i: words[i]), valid for findings
 	 * below words_upto while words_gen == m->filter_gen. */
 	uint32_t *found;
@@ -125,6 +170,65 @@ struct model_index {
 	unsigned words_gen;
 	int words_valid;
 };
+
+#define NO_STR UINT32_MAX
+
+static uint64_t
+cmb_hash(const uint32_t *v)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL;
+	size_t i;
+
+	for (i = 0; i < FILTER_NSHARED; i++)
+		h = (h ^ v[i]) * 0x100000001b3ULL;
+	return h ^ h >> 29;
+}
+
+/* A compact finding of the model for all.v[idx], its shared fields' combination noted. */
+static struct finding *
+adopt(struct model *m, struct finding *f, size_t idx)
+{
+	struct model_index *ix = index_of(m);
+	struct finding *c = compact_make(&m->pool, f);
+	const char *v[FILTER_NSHARED];
+	uint32_t id[FILTER_NSHARED];
+	size_t i, j, mask;
+
+	filter_text_shared(c, v);
+	for (i = 0; i < FILTER_NSHARED; i++)
+		id[i] = v[i] != NULL ? strpool_id(v[i]) : NO_STR;
+	if (2 * (ix->cmb_n + 1) > ix->cmb_scap) {
+		size_t cap = ix->cmb_scap ? ix->cmb_scap * 2 : 1024;
+
+		free(ix->cmb_slot);
+		ix->cmb_slot = xcalloc(cap, sizeof *ix->cmb_slot);
+		ix->cmb_scap = cap;
+		for (i = 0; i < ix->cmb_n; i++) {
+			for (j = cmb_hash(ix->cmb + i * FILTER_NSHARED) & (cap - 1); ix->cmb_slot[j] != 0;
+			    j = (j + 1) & (cap - 1))
+				;
+			ix->cmb_slot[j] = (uint32_t)(i + 1);
+		}
+	}
+	mask = ix->cmb_scap - 1;
+	for (j = cmb_hash(id) & mask; ix->cmb_slot[j] != 0; j = (j + 1) & mask)
+		if (memcmp(ix->cmb + (size_t)(ix->cmb_slot[j] - 1) * FILTER_NSHARED, id, sizeof id) == 0)
+			break;
+	if (ix->cmb_slot[j] == 0) {
+		if (ix->cmb_n == ix->cmb_cap) {
+			ix->cmb_cap = ix->cmb_cap ? ix->cmb_cap * 2 : 256;
+			ix->cmb = xreallocarray(ix->cmb, ix->cmb_cap, sizeof id);
+		}
+		memcpy(ix->cmb + ix->cmb_n * FILTER_NSHARED, id, sizeof id);
+		ix->cmb_slot[j] = (uint32_t)++ix->cmb_n;
+	}
+	if (idx >= ix->cmb_of_cap) {
+		ix->cmb_of_cap = idx + idx / 2 + 1024;
+		ix->cmb_of = xreallocarray(ix->cmb_of, ix->cmb_of_cap, sizeof *ix->cmb_of);
+	}
+	ix->cmb_of[idx] = ix->cmb_slot[j] - 1;
+	return c;
+}
 
 static void
 key_of(struct model_key *k, const struct finding *f, size_t idx)
@@ -144,6 +248,9 @@ key_of(struct model_key *k, const struct finding *f, size_t idx)
 	k->idx = (uint32_t)idx;
 	k->sev = (unsigned char)f->severity;
 	k->status = (unsigned char)f->status;
+	k->kind = (unsigned)f->kind < FK__COUNT ? (unsigned char)f->kind : 255;
+	k->via_prov = (unsigned char)(((unsigned)f->actor.via < 15 ? (unsigned)f->actor.via : 15) |
+	    ((unsigned)f->provider < 15 ? (unsigned)f->provider : 15) << 4);
 }
 
 /* Newest first; ties by id, then by arrival, so the order is total and a merge of arrivals
@@ -227,12 +334,14 @@ index_free(struct model_index *ix)
 	free(ix->ids);
 	free(ix->a_off);
 	free(ix->a_idx);
-	free(ix->a_len);
+	free(ix->sbits);
+	free(ix->cmb);
+	free(ix->cmb_slot);
+	free(ix->cbits);
 	free(ix->found);
 	free(ix->arena);
-	free(ix->hay_off);
-	free(ix->hay_len);
-	free(ix->hay_of);
+	free(ix->hay_e);
+	free(ix->cmb_of);
 	free(ix);
 }
 
@@ -249,6 +358,13 @@ model_invalidate(struct model *m)
 	m->filter_gen++;
 }
 
+/* The length of the arena's text e (the texts sit one after another, NUL after each). */
+static size_t
+text_len(const struct model_index *ix, size_t e)
+{
+	return (e + 1 < ix->a_n ? ix->a_off[e + 1] : ix->arena_len) - ix->a_off[e] - 1;
+}
+
 /* The search text of all.v[idx] and its length, made on first use and kept. The pointer is
  * good until the next text is made (the arena may move). */
 static const char *
@@ -257,17 +373,17 @@ hay_of(struct model *m, struct model_index *ix, size_t idx, size_t *len)
 	if (ix->hay_cap < m->all.n) {
 		size_t cap = m->all.n + m->all.n / 2 + 64;
 
-		ix->hay_off = xreallocarray(ix->hay_off, cap, sizeof *ix->hay_off);
-		ix->hay_len = xreallocarray(ix->hay_len, cap, sizeof *ix->hay_len);
-		ix->hay_of = xreallocarray(ix->hay_of, cap, sizeof *ix->hay_of);
-		memset(ix->hay_off + ix->hay_cap, 0xff, (cap - ix->hay_cap) * sizeof *ix->hay_off);
-		memset(ix->hay_of + ix->hay_cap, 0, (cap - ix->hay_cap) * sizeof *ix->hay_of);
+		ix->hay_e = xreallocarray(ix->hay_e, cap, sizeof *ix->hay_e);
+		memset(ix->hay_e + ix->hay_cap, 0xff, (cap - ix->hay_cap) * sizeof *ix->hay_e);
 		ix->hay_cap = cap;
 	}
-	if (ix->hay_off[idx] == (size_t)-1 || ix->hay_of[idx] != m->all.v[idx]) {
-		char *h = filter_haystack(m->all.v[idx]);
+	if (ix->hay_e[idx] == UINT32_MAX) {
+		char *h = filter_haystack_own(m->all.v[idx]);
 		size_t n = strlen(h);
+		const unsigned char *c;
 
+		for (c = (const unsigned char *)m->all.v[idx]->id; *c != '\0'; c++)
+			ix->idchars[tolower(*c)] = 1;
 		if (ix->arena_len + n + 1 > ix->arena_cap) {
 			ix->arena_cap = (ix->arena_len + n + 1) * 3 / 2 + 65536;
 			ix->arena = xreallocarray(ix->arena, ix->arena_cap, 1);
@@ -277,19 +393,15 @@ hay_of(struct model *m, struct model_index *ix, size_t idx, size_t *len)
 			ix->a_cap = ix->a_cap ? ix->a_cap * 2 : 1024;
 			ix->a_off = xreallocarray(ix->a_off, ix->a_cap, sizeof *ix->a_off);
 			ix->a_idx = xreallocarray(ix->a_idx, ix->a_cap, sizeof *ix->a_idx);
-			ix->a_len = xreallocarray(ix->a_len, ix->a_cap, sizeof *ix->a_len);
 		}
 		ix->a_off[ix->a_n] = ix->arena_len;
-		ix->a_idx[ix->a_n] = idx;
-		ix->a_len[ix->a_n++] = (uint32_t)(n < UINT32_MAX ? n : UINT32_MAX);
-		ix->hay_off[idx] = ix->arena_len;
-		ix->hay_len[idx] = (uint32_t)(n < UINT32_MAX ? n : UINT32_MAX);
-		ix->hay_of[idx] = m->all.v[idx];
+		ix->a_idx[ix->a_n++] = (uint32_t)idx;
+		ix->hay_e[idx] = (uint32_t)(ix->a_n - 1);
 		ix->arena_len += n + 1;
 		free(h);
 	}
-	*len = ix->hay_len[idx];
-	return ix->arena + ix->hay_off[idx];
+	*len = text_len(ix, ix->hay_e[idx]);
+	return ix->arena + ix->a_off[ix->hay_e[idx]];
 }
 
 /* The arena entry holding byte `off`: the last one starting at or before it. */
@@ -344,6 +456,67 @@ scan_word(const char *s, size_t n, const char *w, size_t k)
 	return memmem(s, n, w, k);
 }
 
+/* The words in the shared fields and the ids of findings start.. (find_words): each word
+ * looked for once in each distinct value of the shared fields (the interned strings),
+ * then a finding takes the bits of its values; in the ids only a word made of bytes some
+ * id has. */
+static void
+find_shared(struct model *m, struct model_index *ix, size_t start)
+{
+	uint32_t idmask = 0;
+	size_t i, k, w;
+
+	if (start == 0)
+		ix->sbits_upto = 0;
+	if (ix->sbits_cap < m->pool.n) {
+		ix->sbits_cap = m->pool.n + m->pool.n / 2 + 64;
+		ix->sbits = xreallocarray(ix->sbits, ix->sbits_cap, sizeof *ix->sbits);
+	}
+	for (k = ix->sbits_upto; k < m->pool.n; k++) {
+		ix->sbits[k] = 0;
+		for (w = 0; w < m->nwords && w < 32; w++)
+			if (filter_icontains(m->pool.byid[k], m->words[w]))
+				ix->sbits[k] |= 1u << w;
+	}
+	if (start == 0 || ix->sbits_upto < m->pool.n)
+		ix->cbits_upto = 0;     /* (new strings: only new combinations hold them, but simply) */
+	ix->sbits_upto = m->pool.n;
+	if (ix->cbits_cap < ix->cmb_n) {
+		ix->cbits_cap = ix->cmb_n + ix->cmb_n / 2 + 64;
+		ix->cbits = xreallocarray(ix->cbits, ix->cbits_cap, sizeof *ix->cbits);
+	}
+	for (k = ix->cbits_upto; k < ix->cmb_n; k++) {
+		const uint32_t *id = ix->cmb + k * FILTER_NSHARED;
+		uint32_t b = 0;
+
+		for (w = 0; w < FILTER_NSHARED; w++)
+			if (id[w] != NO_STR)
+				b |= ix->sbits[id[w]];
+		ix->cbits[k] = b;
+	}
+	ix->cbits_upto = ix->cmb_n;
+	for (w = 0; w < m->nwords && w < 32; w++) {
+		const unsigned char *c = (const unsigned char *)m->words[w];
+
+		while (*c != '\0' && ix->idchars[*c])
+			c++;
+		if (*c == '\0')
+			idmask |= 1u << w;
+	}
+	for (i = start; i < m->all.n; i++) {
+		const struct finding *f = m->all.v[i];
+		uint32_t b = ix->found[i];
+
+		if (idmask != 0 && i + PREFETCH_AHEAD < m->all.n)
+			__builtin_prefetch(m->all.v[i + PREFETCH_AHEAD]);
+		b |= ix->cbits[ix->cmb_of[i]];
+		for (w = 0; idmask & ~b && w < 32; w++)
+			if ((idmask & ~b) >> w & 1u && filter_icontains(f->id, m->words[w]))
+				b |= 1u << w;
+		ix->found[i] = b;
+	}
+}
+
 /* Find m->words in every finding's text: one pass over the arena per word (a call per
  * finding that has it, one long scan for the rest), far cheaper than a search per finding;
  * arrivals since are searched one by one. */
@@ -386,21 +559,24 @@ find_words(struct model *m, struct model_index *ix)
 			    (p = scan_word(ix->arena + pos, ix->arena_len - pos, word, wl)) != NULL) {
 				size_t e = entry_at(ix, (size_t)(p - ix->arena)), idx = ix->a_idx[e];
 
-				if (idx < m->all.n && ix->hay_off[idx] == ix->a_off[e])
+				if (idx < m->all.n && ix->hay_e[idx] == e)
 					ix->found[idx] |= 1u << w;
-				pos = ix->a_off[e] + ix->a_len[e] + 1;  /* on to the next text */
+				/* on to the next text */
+				pos = e + 1 < ix->a_n ? ix->a_off[e + 1] : ix->arena_len;
 			}
 		} else
 			for (i = start; i < m->all.n; i++)
-				if (scan_word(ix->arena + ix->hay_off[i], ix->hay_len[i], word, wl) != NULL)
+				if (scan_word(ix->arena + ix->a_off[ix->hay_e[i]], text_len(ix, ix->hay_e[i]),
+				    word, wl) != NULL)
 					ix->found[i] |= 1u << w;
 	}
+	find_shared(m, ix, start);
 	ix->words_upto = m->all.n;
 }
 
-/* Does the filter keep all.v[idx]? Asked once per finding and filter generation. */
-static int
-filter_keeps(struct model *m, struct model_index *ix, size_t idx, const struct finding *f)
+/* The filter's verdicts: kept per finding for the current filter generation. */
+static void
+verdicts_ready(struct model *m, struct model_index *ix)
 {
 	if (ix->verdict_gen != m->filter_gen || ix->verdict_cap < m->all.n) {
 		if (ix->verdict_cap < m->all.n) {
@@ -415,7 +591,48 @@ filter_keeps(struct model *m, struct model_index *ix, size_t idx, const struct f
 			ix->verdict_gen = m->filter_gen;
 		}
 	}
-	if (ix->verdict[idx] == 0)
+}
+
+/* The verdict on the key's finding from its enums alone (filter_enums), when they decide
+ * it: 1 keep, 2 drop, 0 not decided. */
+static unsigned char
+enum_verdict(struct model *m, struct model_index *ix, const struct model_key *k)
+{
+	struct filter_enums e;
+	int r;
+
+	if (m->filter_enums == NULL)
+		return 0;
+	e.time_ms = k->time;
+	e.sev = k->sev < SEV__COUNT ? k->sev : 255;
+	e.status = k->status < ST__COUNT ? k->status : 255;
+	e.kind = k->kind;
+	e.via = k->via_prov & 15;
+	e.provider = k->via_prov >> 4;
+	r = m->filter_enums(m->filter_ctx, &e, m->nwords > 0 ? ix->found[k->idx] : 0);
+	return r < 0 ? 0 : r > 0 ? 1 : 2;
+}
+
+/* Decide what can be decided of a finding the filter will be asked about soon, and ask
+ * memory for the finding when the filter has to read it. */
+static void
+verdict_ahead(struct model *m, struct model_index *ix, const struct model_key *k)
+{
+	if (ix->verdict[k->idx] != 0)
+		return;
+	if ((ix->verdict[k->idx] = enum_verdict(m, ix, k)) == 0)
+		prefetch_finding(k->f);
+}
+
+/* Does the filter keep all.v[idx]? Asked once per finding and filter generation
+ * (verdicts_ready first). */
+static int
+filter_keeps(struct model *m, struct model_index *ix, const struct model_key *k,
+    const struct finding *f)
+{
+	size_t idx = k->idx;
+
+	if (ix->verdict[idx] == 0 && (ix->verdict[idx] = enum_verdict(m, ix, k)) == 0)
 		ix->verdict[idx] = m->filter(m->filter_ctx, f, m->nwords > 0 ? ix->found[idx] : 0) ?
 		    1 : 2;
 	return ix->verdict[idx] == 1;
@@ -569,12 +786,58 @@ model_replace(struct model *m, size_t idx, struct finding *f)
 	if (idx >= m->all.n || f == m->all.v[idx])
 		return;
 	old = m->all.v[idx];
-	m->all.v[idx] = f;
-	finding_free(old);
+	model_unload_all(m);
+	m->all.v[idx] = adopt(m, f, idx);
+	compact_free(old);
+	if (m->ix != NULL && idx < m->ix->hay_cap)
+		m->ix->hay_e[idx] = UINT32_MAX;         /* its text is made again */
 	m->replaced++;
 	/* Its status may have changed: the filter's verdicts and the keys are asked again
 	 * (the keys notice the new pointer). */
 	m->filter_gen++;
+}
+
+/* Is f one of all.v (not just a finding with one of their ids)? */
+static int
+owns(struct model *m, const struct finding *f)
+{
+	struct model_index *ix = index_of(m);
+	size_t j, mask;
+
+	if (m->all.n == 0)
+		return 0;
+	ids_update(m, ix);
+	mask = ix->ids_cap - 1;
+	for (j = tf_hash_str(f->id) & mask; ix->ids[j] != 0; j = (j + 1) & mask)
+		if (ix->ids[j] - 1 < m->all.n && m->all.v[ix->ids[j] - 1] == f)
+			return 1;
+	return 0;
+}
+
+void
+model_load(struct model *m, const struct finding *f)
+{
+	struct finding *w = (struct finding *)(uintptr_t)f;     /* the model's own */
+
+	if (f == NULL || !owns(m, f) || compact_loaded(f))
+		return;
+	if (compact_load(&m->pool, w) != 0)
+		return;
+	if (m->nloaded == m->loaded_cap) {
+		m->loaded_cap = m->loaded_cap ? m->loaded_cap * 2 : 16;
+		m->loaded = xreallocarray(m->loaded, m->loaded_cap, sizeof *m->loaded);
+	}
+	m->loaded[m->nloaded++] = w;
+}
+
+void
+model_unload_all(struct model *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nloaded; i++)
+		compact_unload(m->loaded[i]);
+	m->nloaded = 0;
 }
 
 /* Where sel_id is in all.v: the cached place when it still holds that id, else the map. */
@@ -610,9 +873,13 @@ collect(struct model *m, struct model_index *ix, const struct model_key *order, 
 
 	*odd = 0;
 	memset(m->count, 0, sizeof m->count);
+	if (m->filter != NULL)
+		verdicts_ready(m, ix);
 	for (; k < end; k++) {
 		const struct finding *f = m->all.v[k->idx];
 
+		if (m->filter != NULL && end - k > PREFETCH_AHEAD)
+			verdict_ahead(m, ix, &k[PREFETCH_AHEAD]);
 		if (f != k->f)
 			return -1;      /* replaced in place: its key may be stale */
 		/* The key's copies of status and severity: the finding itself (far away in memory)
@@ -622,7 +889,7 @@ collect(struct model *m, struct model_index *ix, const struct model_key *order, 
 			continue;
 		if (k->status == ST_RESOLVED && !m->show_resolved)
 			continue;
-		if (m->filter != NULL && !filter_keeps(m, ix, k->idx, f))
+		if (m->filter != NULL && !filter_keeps(m, ix, k, f))
 			continue;
 		if (k->sev >= SEV__COUNT)
 			*odd = 1;

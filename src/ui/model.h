@@ -6,14 +6,17 @@
  * index of sort keys), merges new arrivals into it, and derives the severity order from the
  * time order with a stable bucket pass. The keys hold copies of each finding's status and
  * severity, so a rebuild reads no finding the filter does not ask about: after statuses or
- * severities change in place (triage) call model_restatus; a finding replaced in all.v is
- * noticed; if an id or event time changes in place, call model_invalidate before the next
- * rebuild. */
+ * severities change in place (triage) call model_restatus; a finding replaced (model_replace)
+ * is noticed; if an id or event time changes in place, call model_invalidate before the next
+ * rebuild. The findings in all.v are compact ones (compact.h) the model made: put none there
+ * directly (model_add, model_replace), free none with finding_free. */
 #ifndef TFDRIFT_UI_MODEL_H
 #define TFDRIFT_UI_MODEL_H
 
 #include <stddef.h>
 #include "finding.h"
+#include "compact.h"
+#include "filter.h"
 
 /* Rows newest first (time), worst first (severity, then newest), or by a comparator. */
 enum model_sort { SORT_TIME = 0, SORT_SEVERITY, SORT_CUSTOM };
@@ -41,6 +44,10 @@ struct model {
 	 * finding is kept until filter_gen changes: bump filter_gen whenever the answer may
 	 * change for findings already in the model (a new query, a bucket, a triage). */
 	int (*filter)(void *ctx, const struct finding *f, uint32_t words_found);
+	/* Optional: what the finding's enums and event time (kept beside the sort keys) decide
+	 * of filter's answer, without reading the finding: 0 drop, 1 keep, -1 ask filter.
+	 * It must agree with filter. */
+	int (*filter_enums)(void *ctx, const struct filter_enums *e, uint32_t words_found);
 	void *filter_ctx;
 	unsigned filter_gen;
 	/* The filter's free words (lower case, at most 32; set them with filter_gen): the model
@@ -52,11 +59,17 @@ struct model {
 	size_t count[ST__COUNT][SEV__COUNT];    /* [status][severity] over all findings */
 	unsigned replaced;              /* bumped by model_replace (views cache by it) */
 	struct model_index *ix;         /* private to model.c: the sort keys in time order */
+	/* The findings are compact (compact.h): their strings interned here, their change
+	 * values and tags parsed on demand (model_load) and dropped by model_unload_all. */
+	struct strpool pool;
+	struct finding **loaded;
+	size_t nloaded, loaded_cap;
 };
 
 void model_init(struct model *m);
 void model_free(struct model *m);
-/* Take ownership of a finding. Call model_rebuild after a batch. A resolved finding whose
+/* Take ownership of a finding: the model keeps a compact copy of it (compact.h) and frees
+ * it, so a caller must not use f after (read m->all.v instead). Call model_rebuild after a batch. A resolved finding whose
  * id the model has already replaces that one (a resolution, detect.h). */
 void model_add(struct model *m, struct finding *f);
 /* The all.v index of a finding with this id, or (size_t)-1. */
@@ -65,6 +78,12 @@ size_t model_find(struct model *m, const char *id);
  * its place and the old one is freed. Anything that borrowed from the old one must be made
  * again: views cache by m->replaced. Call model_rebuild after. */
 void model_replace(struct model *m, size_t idx, struct finding *f);
+/* The change values and tags of one of the model's findings (a compact one: they are NULL
+ * until loaded), parsed until model_unload_all; no-op for a finding the model does not
+ * own. Views call it before they read them (the detail pane, a copy as JSON). */
+void model_load(struct model *m, const struct finding *f);
+/* Drop the values model_load parsed (at a point where nothing borrows them). */
+void model_unload_all(struct model *m);
 /* Rebuild rows and counts; keeps the selection on sel_id when it is still visible.
  * Rows are newest first (SORT_TIME), or worst severity first and then newest
  * (SORT_SEVERITY); ties by id, then by arrival. Any change of sort, filter,

@@ -222,6 +222,14 @@ actors_of(const struct finding *const *g, size_t n)
 size_t
 resdrift_build(const struct finding *const *all, size_t n, struct resdrift **out)
 {
+	return resdrift_build_lazy(all, n, out, NULL);
+}
+
+size_t
+resdrift_build_lazy(const struct finding *const *all, size_t n, struct resdrift **out,
+    const struct resdrift_loader *ld)
+{
+	int *took;
 	const char **key = xreallocarray(NULL, n + 1, sizeof *key);
 	char **owned = xreallocarray(NULL, n + 1, sizeof *owned);
 	size_t *next = xreallocarray(NULL, n + 1, sizeof *next);    /* the group's next finding */
@@ -273,6 +281,7 @@ resdrift_build(const struct finding *const *all, size_t n, struct resdrift **out
 			maxg = count[k];
 	}
 	g = xreallocarray(NULL, maxg + 1, sizeof *g);
+	took = ld != NULL ? xreallocarray(NULL, maxg + 1, sizeof *took) : NULL;
 	for (k = 0; k < ng; k++) {
 		struct resdrift *x;
 		size_t m = 0;
@@ -300,7 +309,14 @@ resdrift_build(const struct finding *const *all, size_t n, struct resdrift **out
 		x->newest = g[m - 1];
 		x->last_ms = x->newest->event_time_ms;
 		x->actors = actors_of(g, m);
+		if (ld != NULL)
+			for (i = 0; i < m; i++)
+				took[i] = resdrift_is_open(g[i]) && ld->load(ld->ctx, g[i]);
 		x->diff = resdrift_net_diff(g, m);
+		if (ld != NULL)
+			for (i = 0; i < m; i++)
+				if (took[i])
+					ld->unload(ld->ctx, g[i]);
 	}
 	if (nr > 1)
 		qsort(r, nr, sizeof *r, res_cmp);
@@ -314,6 +330,7 @@ resdrift_build(const struct finding *const *all, size_t n, struct resdrift **out
 	free(count);
 	free(nopen);
 	free(g);
+	free(took);
 	*out = r;
 	return nr;
 }

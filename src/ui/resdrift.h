@@ -35,6 +35,17 @@ struct resdrift {
 /* Every resource with at least one finding still drifted, from n findings (any order), in
  * key order. Returns how many; *out is heap (resdrift_free). */
 size_t resdrift_build(const struct finding *const *all, size_t n, struct resdrift **out);
+/* The same over findings whose change values are parsed on demand (the model's compact
+ * ones, compact.h): load(ctx, f) before a resource's net diff reads f's values, returning
+ * 1 when it parsed them, and unload(ctx, f) after for those, so that no more than one
+ * resource's values are parsed at a time. */
+struct resdrift_loader {
+	int (*load)(void *ctx, const struct finding *f);
+	void (*unload)(void *ctx, const struct finding *f);
+	void *ctx;
+};
+size_t resdrift_build_lazy(const struct finding *const *all, size_t n, struct resdrift **out,
+    const struct resdrift_loader *ld);
 void resdrift_free(struct resdrift *v, size_t n);
 
 /* The actor of a finding as lists show it (name, else principal, else "?"). */

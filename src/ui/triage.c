@@ -533,8 +533,10 @@ ui_export(struct ui *u, const char *path)
 		    "decide which)");
 		return;
 	}
-	for (i = 0; i < m->nrows; i++)
+	for (i = 0; i < m->nrows; i++) {
 		finding_list_push(&l, m->all.v[m->rows[i]]);
+		model_load(m, m->all.v[m->rows[i]]);    /* their change values and tags */
+	}
 	if (path != NULL)
 		file = xstrdup(path);
 	else {
@@ -564,5 +566,6 @@ ui_export(struct ui *u, const char *path)
 		ui_msg(u, 0, "exported %zu finding%s to %s", l.n, l.n == 1 ? "" : "s", abs);
 	free(abs);
 	free(file);
+	model_unload_all(m);
 	free(l.v);          /* the findings stay the model's */
 }

@@ -440,6 +440,18 @@ keep(void *ctx, const struct finding *f, uint32_t words_found)
 	return filter_match_words(u->vs[V_FINDINGS].filter, f, words_found);
 }
 
+/* What the finding's enums and time decide of keep (the model reads no finding for it). */
+static int
+keep_enums(void *ctx, const struct filter_enums *e, uint32_t words_found)
+{
+	const struct ui *u = ctx;
+
+	if (u->tl.bucket_to > 0 && (e->time_ms < u->tl.bucket_from ||
+	    e->time_ms >= u->tl.bucket_to))
+		return 0;
+	return filter_match_enums(u->vs[V_FINDINGS].filter, e, words_found);
+}
+
 static void
 f_init(struct ui *u, struct ui_vstate *vs)
 {
@@ -450,6 +462,7 @@ f_init(struct ui *u, struct ui_vstate *vs)
 	vs->list.sort_col = C_TIME;
 	vs->list.sort_desc = 1;
 	u->model.filter = keep;
+	u->model.filter_enums = keep_enums;
 	u->model.filter_ctx = u;
 	u->model.keep_hay = 1;
 }
@@ -626,7 +639,9 @@ detail_of(struct ui *u, struct fpriv *p, const struct finding *f)
 	    (const void *)f->triage != p->detail_triage ||
 	    (const void *)f->resolution != p->detail_resolution || p->detail_utf8 != u->utf8) {
 		ui_text_free(&p->detail);
+		model_load(&u->model, f);       /* its change values and tags (compact.h) */
 		ui_detail_build(u, f, &p->detail);
+		model_unload_all(&u->model);
 		p->detail_of = f;
 		p->detail_status = (int)f->status;
 		p->detail_triage = f->triage;
@@ -986,7 +1001,11 @@ f_copy(struct ui *u, struct ui_vstate *vs, int all, const char **what)
 		return NULL;
 	}
 	if (all) {
-		json_object *o = finding_to_json(f);
+		json_object *o;
+
+		model_load(&u->model, f);
+		o = finding_to_json(f);
+		model_unload_all(&u->model);
 
 		s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 		    JSON_C_TO_STRING_NOSLASHESCAPE));

@@ -338,7 +338,11 @@ r_rebuild(struct ui *u, struct ui_vstate *vs)
 		}
 		n++;
 	}
+	/* The findings' changes (the model's are compact: made on demand), for the rows'. */
+	for (i = 0; i < nf; i++)
+		model_load(&u->model, all[i].f);
 	changes_down(u, all, n, u->resource);
+	model_unload_all(&u->model);
 	/* Filter, then sort (an index sort). */
 	p->all = all;
 	p->nall = n;

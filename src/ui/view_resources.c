@@ -101,6 +101,23 @@ key_cmp(const void *k, const void *e)
 	return strcmp(k, ((const struct resdrift *)e)->key);
 }
 
+/* The model's findings keep their changes as text (compact.h): a resource's are made for
+ * its net diff, and dropped after. */
+static int
+load_values(void *ctx, const struct finding *f)
+{
+	const struct ui *u = ctx;
+
+	return !compact_loaded(f) && compact_load(&u->model.pool, (struct finding *)(uintptr_t)f) == 0;
+}
+
+static void
+unload_values(void *ctx, const struct finding *f)
+{
+	(void)ctx;
+	compact_unload((struct finding *)(uintptr_t)f);
+}
+
 /* The rows from the model's findings and the events, when either changed. A costly build
  * (a million findings: most of a second) is put off while findings stream in, so that it
  * takes at most a fifth of the time: the rows catch up when the timer fires. */
@@ -108,6 +125,7 @@ static void
 aggregate(struct ui *u, struct rspriv *p)
 {
 	uint64_t key = u->events.gen * 1000003u + u->model.all.n * 31u + u->model.replaced * 7u + 1;
+	struct resdrift_loader loader;
 	size_t i, s;
 	int64_t start = tf_mono_ms();
 
@@ -125,8 +143,11 @@ aggregate(struct ui *u, struct rspriv *p)
 	p->key = key;
 	p->replaced = u->model.replaced;
 	resdrift_free(p->res, p->nres);
-	p->nres = resdrift_build((const struct finding *const *)u->model.all.v, u->model.all.n,
-	    &p->res);
+	loader.load = load_values;
+	loader.unload = unload_values;
+	loader.ctx = u;
+	p->nres = resdrift_build_lazy((const struct finding *const *)u->model.all.v,
+	    u->model.all.n, &p->res, &loader);
 	if (p->res == NULL)
 		p->res = xcalloc(1, sizeof *p->res);    /* built, with no rows */
 	/* A write that made no finding (a failed call, the pipeline's apply) is a change too. */

@@ -2,7 +2,8 @@
 # make bench: generate inputs (once), run bench_scan, bench_ui, the idle-CPU check (idle.sh)
 # and the live-source figures (live.sh: watch against the CloudTrail mock), `watch` workers
 # into PostgreSQL (workers: 1, 2, 4 of them, workers.sh) and SQLite, the whole
-# `tfdrift scan --store` command (store), ack propagation to an open dashboard (ack:
+# `tfdrift scan --store` command (store), the per-record parse candidates (parse:
+# bench_parse, doc/json-parsing.md), ack propagation to an open dashboard (ack:
 # ack_latency.py), and print them against the targets. BENCH="ui idle"
 # runs only some of them; BENCH=pg (not by default) re-evaluates a PostgreSQL store.
 set -eu
@@ -11,14 +12,17 @@ src=${TFDRIFT_DATADIR:?}
 shared=${SHARED_DATA:?}
 out=$build/tests/bench/out
 mkdir -p "$out"
-parts=${BENCH:-scan store ui idle live ack rss workers}
+parts=${BENCH:-scan parse store ui idle live ack rss workers}
 case " $parts " in *" scan "*) ;; *) skip_scan=1 ;; esac
+gen_events() {
+	if [ ! -s "$out/events.ndjson" ]; then
+		echo "generating ~290,000 CloudTrail records (100 copies of the invictus set, unique ids)..."
+		/usr/bin/python3 "$src/tests/bench/gen.py" events \
+		    "$shared/cloudtrail/DERIVED_invictus_all_records_sorted.ndjson" "$out/events.ndjson" 100
+	fi
+}
 if [ -z "${skip_scan:-}" ]; then
-if [ ! -s "$out/events.ndjson" ]; then
-	echo "generating ~290,000 CloudTrail records (100 copies of the invictus set, unique ids)..."
-	/usr/bin/python3 "$src/tests/bench/gen.py" events \
-	    "$shared/cloudtrail/DERIVED_invictus_all_records_sorted.ndjson" "$out/events.ndjson" 100
-fi
+gen_events
 if [ ! -s "$out/state.tfstate" ]; then
 	echo "generating a state with 100,000 resources..."
 	/usr/bin/python3 "$src/tests/bench/gen.py" state "$out/state.tfstate" 100000
@@ -36,7 +40,7 @@ awk -F= '
 		rr = v["scan_rules_events_per_s"] / v["scan_events_per_s"]
 		printf "scan with all default rules / without: %.2fx (target >= 0.90x) %s\n", rr, (rr >= 0.90) ? "MET" : "MISSED"
 		printf "scan peak RSS: %.1f MB (target <= 256 MB) %s\n", v["scan_peak_rss_mb"], (v["scan_peak_rss_mb"] <= 256) ? "MET" : "MISSED"
-		printf "100k-resource state load+index: %.2f s (target <= 2 s) %s\n", v["state_load_and_index_seconds"], (v["state_load_and_index_seconds"] <= 2) ? "MET" : "MISSED"
+		printf "100k-resource state load+index: %.2f s, %.2f s CPU (target <= 0.5 s) %s\n", v["state_load_and_index_seconds"], v["state_load_and_index_cpu_seconds"], (v["state_load_and_index_seconds"] <= 0.5) ? "MET" : "MISSED"
 		printf "drift lifecycle, %d interleaved pairs of whole scans (same input, %d findings open all along):\n", v["lifecycle_runs"], v["lifecycle_open_tracked_on"]
 		printf "  without: %d events/s min, %d median (by CPU time: %d min, %d median)\n", v["lifecycle_off_events_per_s_min"], v["lifecycle_off_events_per_s_median"], v["lifecycle_off_events_per_cpu_s_min"], v["lifecycle_off_events_per_cpu_s_median"]
 		printf "  with:    %d events/s min, %d median (by CPU time: %d min, %d median)\n", v["lifecycle_on_events_per_s_min"], v["lifecycle_on_events_per_s_median"], v["lifecycle_on_events_per_cpu_s_min"], v["lifecycle_on_events_per_cpu_s_median"]
@@ -54,6 +58,24 @@ awk -F= '
 		printf "  read + evaluate + save: %.3f s wall, %.3f s CPU (medians) (target <= 1 s) %s\n", re, rc, (re <= 1) ? "MET" : "MISSED"
 	}' "$out/figures.txt"
 fi
+
+# The per-record parse candidates (recparse.h) on the same records in memory, checked against
+# json-c's verdicts first: bare json-c, json-c (every record made an event), json-c after the
+# raw read-only scanner (what tfdrift does), simdjson On-Demand when built (doc/json-parsing.md).
+case " $parts " in *" parse "*)
+	echo
+	gen_events
+	echo "per-record parse candidates (${BENCH_PARSE_RUNS:-3} passes each, CPU seconds)..."
+	"$build/tests/bench/bench_parse" "$out/events.ndjson" > "$out/figures_parse.txt"
+	awk -F= '
+		{ v[$1] = $2; if ($1 ~ /_records$/) { n = $1; sub(/^parse_/, "", n); sub(/_records$/, "", n); c[++k] = n } }
+		END {
+			printf "%-16s %10s %10s %10s %12s %8s\n", "candidate", "read-only", "kept", "CPU s min", "events/CPU s", "x bare"
+			for (i = 1; i <= k; i++)
+				printf "%-16s %10d %10d %10.3f %12d %8.2f\n", c[i], v["parse_" c[i] "_read_only"], v["parse_" c[i] "_kept"], v["parse_" c[i] "_cpu_seconds_min"], v["parse_" c[i] "_events_per_cpu_s"], (c[i] == "bare_jsonc") ? 1 : v["parse_" c[i] "_vs_bare_jsonc"]
+		}' "$out/figures_parse.txt"
+	;;
+esac
 
 # The whole `tfdrift scan --store` command, BENCH_STORE_RUNS interleaved rounds (CPU time: the
 # wall clock on a shared machine says more about the neighbours): saving the events seen (a
@@ -157,9 +179,12 @@ case " $parts " in *" ui "*)
 			printf "sort key switched at 100k findings (rebuild + draw): median %.2f ms, p95 %.2f ms (target <= 16 ms) %s\n", v["ui_sort_switch_and_frame_ms_median"], v["ui_sort_switch_and_frame_ms_p95"], (v["ui_sort_switch_and_frame_ms_p95"] <= 16) ? "MET" : "MISSED"
 			printf "cold rebuild (every finding sorted: start-up): median %.2f ms, p95 %.2f ms (plus a frame, %.2f ms)\n", v["ui_rebuild_cold_ms_median"], v["ui_rebuild_cold_ms_p95"], v["ui_frame_draw_ms_median"]
 			printf "a new `/` free-text query at 100k (filter + rebuild): median %.2f ms, p95 %.2f ms (target <= 16 ms) %s\n", v["ui_rebuild_filter_text_ms_median"], v["ui_rebuild_filter_text_ms_p95"], (v["ui_rebuild_filter_text_ms_p95"] <= 16) ? "MET" : "MISSED"
-			printf "memory: %.0f bytes per finding (%.1f MB for %d)\n", v["ui_rss_bytes_per_finding"], v["ui_rss_growth_mb"], v["ui_findings"]
+			printf "memory: %.0f bytes per finding (%.1f MB for %d) (target <= 1,000 at 100k) %s\n", v["ui_rss_bytes_per_finding"], v["ui_rss_growth_mb"], v["ui_findings"], (v["ui_rss_bytes_per_finding"] <= 1000) ? "MET" : "MISSED"
 		}' "$out/figures_ui.txt"
-	# A million findings (about 3 GB): the live frame must still fit a 60 Hz frame.
+	# A million findings (about 1 GB): they load, a frame (a key press; 100 arrivals) fits a
+	# 60 Hz frame, a new query by a field takes <= 50 ms and one by free text <= 100 ms.
+	# The frame and the queries are judged by their median CPU time (the wall clock beside:
+	# on the shared machine it mostly measures the neighbours); the live frame line as before.
 	if [ "${BENCH_UI_MILLION:-1}" != 0 ]; then
 		echo
 		"$build/tests/bench/bench_ui" 1000000 | tee "$out/figures_ui_1m.txt"
@@ -167,7 +192,12 @@ case " $parts " in *" ui "*)
 			/^#/ { next }
 			{ v[$1] = $2 }
 			END {
-				printf "\nlive frame at 1,000,000 findings (100 arrivals + rebuild + draw): median %.2f ms, p95 %.2f ms (target <= 16 ms) %s\n", v["ui_live_rebuild_and_frame_ms_median"], v["ui_live_rebuild_and_frame_ms_p95"], (v["ui_live_rebuild_and_frame_ms_p95"] <= 16) ? "MET" : "MISSED"
+				printf "\n1,000,000 findings loaded in %.2f s (%.2f s CPU), %.0f bytes per finding (%.0f MB)\n", v["ui_load_seconds"], v["ui_load_cpu_seconds"], v["ui_rss_bytes_per_finding"], v["ui_rss_growth_mb"]
+				printf "frame at 1,000,000 findings (a key press): median %.2f ms, p95 %.2f ms; CPU min %.2f, median %.2f ms (target <= 16 ms, CPU) %s\n", v["ui_frame_draw_ms_median"], v["ui_frame_draw_ms_p95"], v["ui_frame_draw_cpu_ms_min"], v["ui_frame_draw_cpu_ms_median"], (v["ui_frame_draw_cpu_ms_median"] <= 16) ? "MET" : "MISSED"
+				printf "live frame at 1,000,000 findings (100 arrivals + rebuild + draw): median %.2f ms, p95 %.2f ms; CPU min %.2f, median %.2f ms (target <= 16 ms) %s\n", v["ui_live_rebuild_and_frame_ms_median"], v["ui_live_rebuild_and_frame_ms_p95"], v["ui_live_rebuild_and_frame_cpu_ms_min"], v["ui_live_rebuild_and_frame_cpu_ms_median"], (v["ui_live_rebuild_and_frame_ms_p95"] <= 16) ? "MET" : "MISSED"
+				printf "a new query by fields at 1,000,000 (sev>=high kind:... -via:...; filter + rebuild): min %.2f, median %.2f ms; CPU min %.2f, median %.2f ms (target <= 50 ms, CPU) %s\n", v["ui_rebuild_filter_fields_ms_min"], v["ui_rebuild_filter_fields_ms_median"], v["ui_rebuild_filter_fields_cpu_ms_min"], v["ui_rebuild_filter_fields_cpu_ms_median"], (v["ui_rebuild_filter_fields_cpu_ms_median"] <= 50) ? "MET" : "MISSED"
+				printf "  by text fields (actor:NAME region:R): min %.2f, median %.2f ms; CPU min %.2f, median %.2f ms (for comparison)\n", v["ui_rebuild_filter_actor_ms_min"], v["ui_rebuild_filter_actor_ms_median"], v["ui_rebuild_filter_actor_cpu_ms_min"], v["ui_rebuild_filter_actor_cpu_ms_median"]
+				printf "a new free-text query at 1,000,000 (filter + rebuild): min %.2f, median %.2f ms; CPU min %.2f, median %.2f ms (target <= 100 ms, CPU) %s\n", v["ui_rebuild_filter_text_ms_min"], v["ui_rebuild_filter_text_ms_median"], v["ui_rebuild_filter_text_cpu_ms_min"], v["ui_rebuild_filter_text_cpu_ms_median"], (v["ui_rebuild_filter_text_cpu_ms_median"] <= 100) ? "MET" : "MISSED"
 			}' "$out/figures_ui_1m.txt"
 	fi
 	;;

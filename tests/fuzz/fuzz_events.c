@@ -1,8 +1,11 @@
 /* fuzz_events: libFuzzer target for the event readers. Arbitrary bytes go through
  * ev_reader_open_mem and ev_reader_next until the end, once plainly and once with the
  * read-only fast path; every event and the reader are freed, so leaks show up under ASan.
- * Oracles: counters add up, and the fast path only moves events to "skipped read-only"
- * (a raw-byte decision that disagreed with the full parse would change the other counts).
+ * Oracles: counters add up, and the fast path only moves events to "skipped read-only":
+ * exactly the events the full parse reads as read-only, with the same warnings (a record the
+ * full parse repairs is not skipped unparsed), and of them exactly those whose event time
+ * is outside a window counted apart (a raw-byte decision that disagreed with the full parse
+ * would change one of these).
  * Build: clang -fsanitize=fuzzer,address,undefined -I. -Isrc src/util.c src/input.c src/text.c
  *        src/event.c src/event_aws.c src/event_gcp.c src/event_reader.c tests/fuzz/fuzz_events.c
  *        $(pkg-config --cflags --libs json-c zlib libcrypto) */
@@ -26,8 +29,14 @@ sink(void *ctx, const char *msg)
 
 struct result {
 	int opened, rc;
-	uint64_t events, skipped, malformed, ro;
+	uint64_t events, skipped, malformed, ro, ro_outside;
+	uint64_t ro_events, ro_events_outside;  /* read-only events handed out */
+	size_t warned;
 };
+
+/* The window both runs count against: 2024-05-27T10:00:00Z .. 10:30:00Z. */
+#define WIN_SINCE INT64_C(1716804000000)
+#define WIN_UNTIL INT64_C(1716805800000)
 
 static void
 drain(const uint8_t *data, size_t size, int skip_ro, struct result *res)
@@ -48,10 +57,16 @@ drain(const uint8_t *data, size_t size, int skip_ro, struct result *res)
 	}
 	ev_reader_set_warn(r, sink, &warned);
 	ev_reader_set_skip_read_only(r, skip_ro);
+	ev_reader_set_window(r, WIN_SINCE, WIN_UNTIL);
 	while ((rc = ev_reader_next(r, &ev, &err)) == 1) {
 		/* Touch what consumers read. */
 		if (ev.origin == NULL || ev.raw == NULL || ev.record == NULL)
 			abort();
+		if (ev.read_only == 1) {
+			res->ro_events++;
+			if (ev.time_ms != 0 && (ev.time_ms < WIN_SINCE || ev.time_ms > WIN_UNTIL))
+				res->ro_events_outside++;
+		}
 		(void)tf_via_name(ev.actor.via);
 		event_free(&ev);
 	}
@@ -71,6 +86,8 @@ drain(const uint8_t *data, size_t size, int skip_ro, struct result *res)
 		res->skipped = c->skipped;
 		res->malformed = c->malformed;
 		res->ro = ev_reader_skipped_read_only(r);
+		res->ro_outside = ev_reader_skipped_read_only_outside(r);
+		res->warned = warned;
 	}
 	ev_reader_close(r);
 }
@@ -84,7 +101,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	drain(data, size, 1, &fast);
 	if (plain.opened != fast.opened || plain.rc != fast.rc || plain.ro != 0 ||
 	    plain.skipped != fast.skipped || plain.malformed != fast.malformed ||
-	    plain.events != fast.events + fast.ro)
+	    plain.events != fast.events + fast.ro || fast.ro_events != 0 ||
+	    plain.ro_events != fast.ro || plain.ro_events_outside != fast.ro_outside ||
+	    plain.ro_outside != 0 || plain.warned != fast.warned)
 		abort();
 	return 0;
 }

@@ -3,6 +3,9 @@
  * must agree on whether it is valid; when they take it, json-c (strict) must take it too and
  * give the same tree as the one the walk builds (strings, keys with their escapes, numbers,
  * duplicate keys).  jscan_pos, jscan_str_eq and the callback walkers are poked on the way.
+ * With plain_text (the event pre-scanner's mode) jscan_skip and the walk agree too, take
+ * nothing the plain walk does not, and what they take json-c gives as text that needs no
+ * repair (text_json_fix changes nothing).
  * Reads past the input are caught by ASan: libFuzzer's buffer has no NUL after it. */
 #include "config.h"
 
@@ -12,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "jscan.h"
+#include "text.h"
 #include "util.h"
 
 #define DEPTH 64
@@ -127,11 +131,11 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
 	const char *b = (const char *)d;
-	struct jscan s1, s2, s3;
+	struct jscan s1, s2, s3, s4, s5;
 	json_tokener *tok;
-	json_object *mine, *theirs;
+	json_object *mine, *theirs, *plain;
 	size_t a = 0, e = 0, line, col, cnt = 0;
-	int ok1, ok2, bad = 0, r;
+	int ok1, ok2, ok4, ok5, bad = 0, bad5 = 0, r;
 
 	jscan_init(&s1, b, n);
 	s1.max_depth = DEPTH;
@@ -147,6 +151,18 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	ok2 = !bad && jscan_at_end(&s2);
 	if (ok1 != ok2 || (!bad && s2.depth != 0))
 		__builtin_trap();
+	jscan_init(&s4, b, n);
+	s4.max_depth = DEPTH;
+	s4.plain_text = 1;
+	ok4 = jscan_skip(&s4, NULL, NULL) == 0 && jscan_at_end(&s4);
+	jscan_init(&s5, b, n);
+	s5.max_depth = DEPTH;
+	s5.plain_text = 1;
+	plain = walk(&s5, &bad5);
+	ok5 = !bad5 && jscan_at_end(&s5);
+	json_object_put(plain);
+	if (ok4 != ok5 || (ok4 && !ok1))
+		__builtin_trap();
 	if (ok1) {
 		/* json-c stops at a NUL; jscan rejects one in any valid place. */
 		tok = json_tokener_new_ex(DEPTH + 1);
@@ -157,6 +173,8 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		if (json_tokener_get_error(tok) != json_tokener_success ||
 		    !json_object_equal(mine, theirs))
 			__builtin_trap();
+		if (ok4 && text_json_fix(theirs) != 0)
+			__builtin_trap();	/* plain text needs no repair */
 		json_object_put(theirs);
 		json_tokener_free(tok);
 		jscan_init(&s3, b, n);

@@ -712,6 +712,65 @@ test_fast_path_lines(void)
 	}
 }
 
+/* Read-only records the full parse would repair are parsed (and their warning said) before
+ * they are skipped; the window counts skipped records outside it, by the record's time. */
+static void
+test_fast_path_repair_window(void)
+{
+	static const char text[] =
+	    /* 10:00 in the window; 09:00 and 11:00 outside; no time; a time that does not read */
+	    "{\"eventName\":\"GetA\",\"eventSource\":\"s\",\"readOnly\":true,\"eventTime\":\"2024-05-27T10:00:00Z\"}\n"
+	    "{\"eventName\":\"GetB\",\"eventSource\":\"s\",\"readOnly\":true,\"eventTime\":\"2024-05-27T09:00:00Z\"}\n"
+	    "{\"eventName\":\"GetC\",\"eventSource\":\"s\",\"readOnly\":true,\"eventTime\":\"2024-05-27T11:00:00Z\"}\n"
+	    "{\"eventName\":\"GetD\",\"eventSource\":\"s\",\"readOnly\":true}\n"
+	    "{\"eventName\":\"GetE\",\"eventSource\":\"s\",\"readOnly\":true,\"eventTime\":\"soon\"}\n"
+	    /* the last of a repeated eventTime counts, as in json-c */
+	    "{\"eventName\":\"GetF\",\"eventSource\":\"s\",\"readOnly\":true,\"eventTime\":\"2024-05-27T10:00:00Z\",\"eventTime\":\"2024-05-27T12:00:00Z\"}\n"
+	    /* an escaped time: parsed in full, outside too */
+	    "{\"eventName\":\"GetG\",\"eventSource\":\"s\",\"readOnly\":true,\"eventTime\":\"2024-05-27T12:00:00\\u005a\"}\n"
+	    /* left to the full parse: a byte that is not UTF-8, \u0000 (repaired), a lone
+	     * surrogate */
+	    "{\"eventName\":\"GetH\",\"eventSource\":\"s\",\"readOnly\":true,\"userAgent\":\"a\xff\"}\n"
+	    "{\"eventName\":\"GetI\",\"eventSource\":\"s\",\"readOnly\":true,\"userAgent\":\"a\\u0000\"}\n"
+	    "{\"eventName\":\"GetJ\",\"eventSource\":\"s\",\"readOnly\":true,\"userAgent\":\"a\\udc00\"}\n"
+	    /* valid UTF-8 is skipped unparsed */
+	    "{\"eventName\":\"GetK\",\"eventSource\":\"s\",\"readOnly\":true,\"userAgent\":\"caf\xc3\xa9\"}\n"
+	    "{\"eventName\":\"CreateVpc\",\"eventSource\":\"ec2\"}\n";
+	struct ev_reader *r;
+	struct evlist l;
+
+	memset(&l, 0, sizeof l);
+	r = ev_reader_open_mem("mem", text, sizeof text - 1, &l.err);
+	if (r == NULL) {
+		ok(0, "fast path window: open (%s)", l.err);
+		free(l.err);
+		return;
+	}
+	ev_reader_set_skip_read_only(r, 1);
+	ev_reader_set_window(r, INT64_C(1716804000000), INT64_C(1716805800000));
+	ev_reader_set_warn(r, collect_warn, &l.w);
+	is_int(ev_reader_skipped_read_only_outside(r), 0, "fast path window: nothing yet");
+	{
+		struct event ev;
+
+		while ((l.rc = ev_reader_next(r, &ev, &l.err)) == 1) {
+			l.n++;
+			event_free(&ev);
+		}
+	}
+	is_int(l.rc, 0, "fast path window: read to the end");
+	is_int(l.n, 1, "fast path window: only the write handed out");
+	is_int(ev_reader_skipped_read_only(r), 11, "fast path window: 11 read-only skipped");
+	is_int(ev_reader_skipped_read_only_outside(r), 4,
+	    "fast path window: 09:00, 11:00, the last of a repeated time, the escaped one outside");
+	/* (json-c itself writes U+FFFD for a lone surrogate: left to it, not repaired.) */
+	is_int(ev_reader_counters(r)->repaired, 2, "fast path: the 2 repaired read-only records counted");
+	is_int(l.w.n, 2, "fast path: and each warned about");
+	ok(l.w.first != NULL && strstr(l.w.first, "U+FFFD") != NULL, "fast path: the warning says what was repaired");
+	ev_reader_close(r);
+	evlist_free(&l);
+}
+
 static void
 test_fixture_eventbridge(void)
 {
@@ -1409,6 +1468,7 @@ main(void)
 	test_actor_direct();
 	test_fixture_aws_identities();
 	test_fast_path_lines();
+	test_fast_path_repair_window();
 	test_fixture_eventbridge();
 	test_fixture_lookup_and_gz();
 	test_fixture_gcp();

@@ -107,9 +107,24 @@ mk_random(unsigned serial)
 	char id[33];
 	unsigned r = rnd(100);
 
+	static const char *who[] = { "Alice@Corp", "bob", NULL, "ci-bot" };
+	static const char *type[] = { "aws_s3_bucket", "google_compute_instance", NULL };
+	static const char *region[] = { "us-WEST-2", "eu-west-1", NULL };
+	struct finding *f;
+
 	snprintf(id, sizeof id, "%s%x", pfx[rnd(4)], rnd(4) == 0 ? rnd(50) : serial);
-	return mk(id, 1000 + (int64_t)rnd(40) * 1000, (enum severity)rnd(SEV__COUNT),
+	f = mk(id, 1000 + (int64_t)rnd(40) * 1000, (enum severity)rnd(SEV__COUNT),
 	    r < 70 ? ST_OPEN : r < 85 ? ST_ACKNOWLEDGED : ST_SUPPRESSED);
+	/* Shared fields (interned by the model, looked up once per value) and own ones. */
+	f->kind = (enum finding_kind)rnd(FK__COUNT);
+	f->provider = (enum tf_provider)rnd(3);
+	f->actor.via = (enum tf_via)rnd(6);
+	f->actor.name = xstrdup(who[rnd(4)]);         /* (NULL stays NULL) */
+	f->type = xstrdup(type[rnd(3)]);
+	f->region = xstrdup(region[rnd(3)]);
+	if (rnd(2))
+		f->address = xasprintf("module.Net.thing_%u", rnd(30));
+	return f;
 }
 
 /* A custom order for SORT_CUSTOM: by id, descending on its last character. */
@@ -149,6 +164,13 @@ static int
 keep_query(void *ctx, const struct finding *f, uint32_t found)
 {
 	return filter_match_words(ctx, f, found);
+}
+
+/* The same with what the enums decide taken from the model's keys (filter_match_enums). */
+static int
+keep_query_enums(void *ctx, const struct filter_enums *e, uint32_t found)
+{
+	return filter_match_enums(ctx, e, found);
 }
 
 static int
@@ -248,10 +270,13 @@ test_incremental(void)
 		 * custom order kept with arrivals merged in. */
 		{
 			static const char *const qs[] = { "aaaa", "-aaaaaaaab 1", "0123 -f",
-			    "a b c", "status:open 9" };
-			struct filter *q = filter_compile(qs[round % 5], NULL);
+			    "a b c", "status:open 9", "sev>=high -kind:deleted 1",
+			    "-via:cli provider:aws sev:low,critical", "status:open,suppressed -sev:info ab",
+			    "ali", "WEST -bob", "aws_s3 -net.thing_1", "kind:modified,deleted corp" };
+			struct filter *q = filter_compile(qs[round % 12], NULL);
 
 			m.filter = keep_query;
+			m.filter_enums = (round / 12) % 2 == 0 ? keep_query_enums : NULL;
 			m.filter_ctx = q;
 			m.words = filter_texts(q);
 			m.nwords = filter_ntexts(q);
@@ -259,9 +284,10 @@ test_incremental(void)
 			model_rebuild(&m);
 			if (!rows_match(&m)) {
 				words_good = 0;
-				diag("round %u: query '%s'", round, qs[round % 5]);
+				diag("round %u: query '%s'", round, qs[round % 12]);
 			}
 			m.filter = NULL;
+			m.filter_enums = NULL;
 			m.filter_ctx = NULL;
 			m.words = NULL;
 			m.nwords = 0;
@@ -294,14 +320,9 @@ test_incremental(void)
 	model_restatus(&m);
 	model_rebuild(&m);
 	ok(rows_match(&m), "a severity changed in place shows after model_restatus");
-	{
-		struct finding *old = m.all.v[3];
-
-		m.all.v[3] = mk("replaced", 999999, SEV_HIGH, ST_OPEN);
-		finding_free(old);
-	}
+	model_replace(&m, 3, mk("replaced", 999999, SEV_HIGH, ST_OPEN));
 	model_rebuild(&m);
-	ok(rows_match(&m), "a finding replaced in place is noticed");
+	ok(rows_match(&m), "a finding replaced (model_replace: a new id and time) is noticed");
 	m.all.v[11]->event_time_ms = 5000000;
 	model_invalidate(&m);
 	model_rebuild(&m);
@@ -316,7 +337,13 @@ test_incremental(void)
 	is_str(model_selected(&m)->id, m.all.v[42]->id, "a selection set by id is found");
 
 	/* Fewer findings than the index knows (someone emptied the list): starts again. */
-	finding_list_clear(&m.all);
+	{
+		size_t i;
+
+		for (i = 0; i < m.all.n; i++)
+			compact_free(m.all.v[i]);
+		m.all.n = 0;
+	}
 	model_rebuild(&m);
 	is_int((int)m.nrows, 0, "an emptied list has no rows");
 	ok(model_selected(&m) == NULL, "and no selection");
@@ -464,7 +491,8 @@ test_resolved(void)
 	is_int((int)m.nrows, 1, "c resolved since: hidden now");
 	is_int((int)m.count[ST_RESOLVED][SEV_LOW], 1, "counted as resolved");
 	is_int((int)m.count[ST_OPEN][SEV_LOW], 0, "no longer open");
-	ok(m.all.v[2] == r, "the new version took its place");
+	ok(strcmp(m.all.v[2]->id, "c") == 0 && m.all.v[2]->status == ST_RESOLVED,
+	    "the new version took its place (the model keeps a compact copy of it)");
 	is_int((int)m.all.n, 3, "nothing added");
 	model_free(&m);
 }
@@ -489,13 +517,141 @@ test_resolution(void)
 	model_rebuild(&m);
 	is_int((int)m.all.n, 2, "a resolution replaces its finding: still two");
 	is_int((int)m.nrows, 2, "two rows");
-	ok(m.all.v[0] == r && m.all.v[0]->status == ST_RESOLVED, "in its place, resolved");
+	ok(strcmp(m.all.v[0]->id, "a") == 0 && m.all.v[0]->status == ST_RESOLVED,
+	    "in its place, resolved");
 	is_int((int)m.count[ST_RESOLVED][SEV_LOW], 1, "counted resolved");
 	is_int((int)m.count[ST_OPEN][SEV_LOW], 0, "and no longer open");
-	ok(model_selected(&m) == r, "the selection stays on it");
+	ok(model_selected(&m) == m.all.v[0], "the selection stays on it");
 	model_add(&m, mk("c", 3000, SEV_LOW, ST_RESOLVED));
 	model_rebuild(&m);
 	is_int((int)m.all.n, 3, "a resolved finding the model does not have is added");
+	model_free(&m);
+}
+
+static char *
+json_of(const struct finding *f)
+{
+	json_object *o = finding_to_json(f);
+	char *s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+
+	json_object_put(o);
+	return s;
+}
+
+/* The model keeps a compact copy (compact.h): the same finding once its values are loaded;
+ * none of them until then; strings shared between findings kept once. */
+/* A finding with every kind of member (values of every JSON type, tags, rules, triage). */
+static struct finding *
+mk_rich(const char *id)
+{
+	struct finding *f = mk(id, 1717200000000LL, SEV_HIGH, ST_ACKNOWLEDGED);
+
+	f->kind = FK_MODIFIED;
+	f->provider = PROV_AWS;
+	f->address = xstrdup("module.App.aws_security_group.web[\"eu\"]");
+	f->type = xstrdup("aws_security_group");
+	f->resource_id = xstrdup("sg-0123");
+	f->module = xstrdup("module.App");
+	f->state_source = xstrdup("s3://b/k.tfstate");
+	f->state_lineage = xstrdup("lin-1");
+	f->actor.name = xstrdup("alice");
+	f->actor.principal = xstrdup("arn:aws:sts::1:assumed-role/Admin/alice");
+	f->actor.type = xstrdup("AssumedRole");
+	f->actor.via = VIA_CONSOLE;
+	f->source_ip = xstrdup("203.0.113.9");
+	f->user_agent = xstrdup("console.amazonaws.com");
+	f->event_id = xstrdup("ev-1");
+	f->event_name = xstrdup("AuthorizeSecurityGroupIngress");
+	f->event_source = xstrdup("ec2.amazonaws.com");
+	f->region = xstrdup("eu-west-1");
+	f->account = xstrdup("123456789012");
+	finding_add_change(f, "ingress", json_tokener_parse("[{\"cidr\":\"10.0.0.0/8\",\"port\":22}]"),
+	    json_tokener_parse("[{\"cidr\":\"0.0.0.0/0\",\"port\":22}]"), CH_MODIFIED, 0);
+	finding_add_change(f, "description", NULL, json_object_new_string("a/b \u00e9 \"q\""),
+	    CH_ADDED, 0);
+	finding_add_change(f, "ratio", json_object_new_double(0.1), json_object_new_double(1e300),
+	    CH_MODIFIED, 0);
+	finding_add_change(f, "password", NULL, NULL, CH_MODIFIED, 1);
+	finding_add_change(f, "enabled", json_object_new_boolean(1), json_object_new_int64(-7),
+	    CH_MODIFIED, 0);
+	f->changes[4].unknown_new = 1;
+	finding_summarize(f);
+	f->rules = xcalloc(1, sizeof *f->rules);
+	f->nrules = 1;
+	f->rules[0].id = xstrdup("TFD-001");
+	f->rules[0].name = xstrdup("Open ingress");
+	f->rules[0].severity = SEV_HIGH;
+	f->rules[0].runbook = xstrdup("https://example.org/rb");
+	f->rules[0].remediation = xcalloc(2, sizeof(char *));
+	f->rules[0].remediation[0] = xstrdup("close it");
+	f->rules[0].remediation[1] = xstrdup("tell the owner");
+	f->rules[0].nremediation = 2;
+	f->triage = xcalloc(1, sizeof *f->triage);
+	f->triage->by = xstrdup("bob");
+	f->triage->note = xstrdup("known");
+	f->triage->at_ms = 1717200060000LL;
+	f->tags = json_tokener_parse("{\"team\":\"net\",\"cost\":12}");
+	f->fix = xstrdup("terraform apply");
+	return f;
+}
+
+static void
+test_compact(void)
+{
+	struct model m;
+	struct finding *f = mk_rich("c0ffee"), *g = mk_rich("beef"), *c;
+	char *want, *got, *want_g;
+
+	want = json_of(f);
+	want_g = json_of(g);
+
+	model_init(&m);
+	model_add(&m, f);
+	model_add(&m, g);
+	c = m.all.v[0];
+	ok(c->tags == NULL && c->changes == NULL && c->nchanges == 5,
+	    "compact: no changes or tags in memory until loaded");
+	is_str(c->summary, m.all.v[1]->summary, "its own strings kept");
+	model_load(&m, c);
+	model_load(&m, m.all.v[1]);
+	ok(c->actor.principal == m.all.v[1]->actor.principal && c->rules == m.all.v[1]->rules &&
+	    c->changes[0].attribute == m.all.v[1]->changes[0].attribute,
+	    "shared strings and equal rules kept once for both findings");
+	got = json_of(c);
+	is_str(got, want, "loaded: the same finding as JSON as the one added");
+	free(got);
+	model_unload_all(&m);
+	ok(c->tags == NULL && c->changes == NULL, "unloaded: the changes dropped again");
+	model_load(&m, m.all.v[1]);
+	model_load(&m, c);
+	got = json_of(m.all.v[1]);
+	is_str(got, want_g, "the other one too");
+	free(got);
+	got = json_of(c);
+	is_str(got, want, "and the first again");
+	free(got);
+	/* A finding that is not the model's (another with its id) is left alone. */
+	{
+		struct finding *x = mk_rich("c0ffee");
+
+		model_unload_all(&m);
+		model_load(&m, x);
+		is_int((int)m.nloaded, 0, "model_load: not one of the model's: nothing done");
+		finding_free(x);
+	}
+	/* Replaced (a resolution): the new one compact too, the old one freed. */
+	{
+		struct finding *r = mk_rich("beef");
+
+		r->status = ST_RESOLVED;
+		r->resolution = xcalloc(1, sizeof *r->resolution);
+		r->resolution->reason = RR_REVERTED_BY_HAND;
+		model_add(&m, r);
+		ok(m.all.n == 2 && m.all.v[1]->status == ST_RESOLVED && m.all.v[1]->resolution != NULL,
+		    "a resolution replaces its finding with a compact copy");
+	}
+	free(want);
+	free(want_g);
 	model_free(&m);
 }
 
@@ -507,5 +663,6 @@ main(void)
 	test_resolution();
 	test_incremental();
 	test_replay();
+	test_compact();
 	return done_testing();
 }

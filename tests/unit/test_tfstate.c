@@ -647,6 +647,169 @@ test_fast_path(void)
 	}
 }
 
+/* Attributes the v4 fast path reads off the text (no tree): what json-c would read otherwise
+ * makes it hand them to json-c, and either way the result is the tree path's. */
+static void
+test_raw_attributes(void)
+{
+	static const char *const docs[] = {
+		/* secrets at every depth, in arrays, under sensitive_attributes, in tree order */
+		"{\"version\":4,\"resources\":[{\"type\":\"a_b\",\"name\":\"x\",\"instances\":[{"
+		    "\"attributes\":{\"z\":{\"token\":1},\"a\":[{\"b\":[{\"password\":\"p\"}]},3,"
+		    "[{\"secret\":{}}]],\"private_key\":{\"x\":1},\"m\":{\"password\":\"q\"}},"
+		    "\"sensitive_attributes\":[[{\"type\":\"get_attr\",\"value\":\"m\"}]]}]}]}",
+		/* a scalar key twice: kept as text, json-c keeps the last */
+		"{\"version\":4,\"resources\":[{\"type\":\"a_b\",\"name\":\"x\",\"instances\":[{"
+		    "\"attributes\":{\"id\":\"1\",\"k\":1,\"id\":\"2\",\"k\":\"two\",\"token\":1,"
+		    "\"token\":{\"x\":2}}}]}]}",
+		/* a container key twice, or a scalar then a container: json-c decides */
+		"{\"version\":4,\"resources\":[{\"type\":\"a_b\",\"name\":\"x\",\"instances\":[{"
+		    "\"attributes\":{\"a\":{\"password\":1},\"b\":{\"token\":1},\"a\":{\"secret\":1}}}]}]}",
+		"{\"version\":4,\"resources\":[{\"type\":\"a_b\",\"name\":\"x\",\"instances\":[{"
+		    "\"attributes\":{\"a\":1,\"b\":{\"token\":1},\"a\":{\"secret\":1}}}]}]}",
+		"{\"version\":4,\"resources\":[{\"type\":\"a_b\",\"name\":\"x\",\"instances\":[{"
+		    "\"attributes\":{\"n\":{\"a\":[{\"token\":1}],\"a\":2}}}]}]}",
+		/* keys with escapes and with a NUL (json-c cuts those) */
+		"{\"version\":4,\"resources\":[{\"type\":\"a_b\",\"name\":\"x\",\"instances\":[{"
+		    "\"attributes\":{\"i\\u0064\":\"e\\u00e9\",\"pass\\u0077ord\":\"p\","
+		    "\"t\\\"q\":{\"tok\\u0065n\":1}}}]}]}",
+		"{\"version\":4,\"resources\":[{\"type\":\"a_b\",\"name\":\"x\",\"instances\":[{"
+		    "\"attributes\":{\"id\\u0000x\":\"cut\",\"a\":1}}]}]}",
+		"{\"version\":4,\"resources\":[{\"type\":\"a_b\",\"name\":\"x\",\"instances\":[{"
+		    "\"attributes\":{\"id\":\"a\\u0000b\"}}]}]}",
+		/* empty keys: no dot before the first segment */
+		"{\"version\":4,\"resources\":[{\"type\":\"a_b\",\"name\":\"x\",\"instances\":[{"
+		    "\"attributes\":{\"\":{\"\":{\"token\":1}}}}]}]}",
+		/* ids: numbers json-c reads as integers, or not; the last id counts */
+		"{\"version\":4,\"resources\":[{\"type\":\"a_b\",\"name\":\"x\",\"instances\":["
+		    "{\"index_key\":0,\"attributes\":{\"id\":42}},"
+		    "{\"index_key\":1,\"attributes\":{\"id\":-0}},"
+		    "{\"index_key\":2,\"attributes\":{\"id\":99999999999999999999}},"
+		    "{\"index_key\":3,\"attributes\":{\"id\":-99999999999999999999}},"
+		    "{\"index_key\":4,\"attributes\":{\"id\":1.5}},"
+		    "{\"index_key\":5,\"attributes\":{\"id\":\"s\",\"id\":null}},"
+		    "{\"index_key\":6,\"attributes\":{\"id\":true}},"
+		    "{\"index_key\":7,\"attributes\":{\"id\":[\"x\"]}}]}]}",
+		/* attributes that are not an object, with attributes_flat */
+		"{\"version\":4,\"resources\":[{\"type\":\"a_b\",\"name\":\"x\",\"instances\":[{"
+		    "\"attributes\":null,\"attributes_flat\":{\"id\":\"f\",\"password\":\"p\"}}]}]}",
+		"{\"version\":4,\"resources\":[{\"type\":\"a_b\",\"name\":\"x\",\"instances\":[{"
+		    "\"attributes\":[1],\"attributes_flat\":{\"id\":\"f\"}}]}]}",
+		/* instances walked as they come, then a module (or a repeated member) after them */
+		"{\"version\":4,\"resources\":[{\"mode\":\"managed\",\"type\":\"a_b\",\"name\":\"x\","
+		    "\"instances\":[{\"index_key\":1,\"attributes\":{\"id\":\"1\"}},{\"index_key\":0,"
+		    "\"attributes\":{\"id\":\"0\"}}],\"module\":\"module.m[\\\"k\\\"]\"},"
+		    "{\"mode\":\"managed\",\"type\":\"a_b\",\"name\":\"y\",\"instances\":[{"
+		    "\"attributes\":{}}],\"module\":null}]}",
+		"{\"version\":4,\"resources\":[{\"mode\":\"managed\",\"type\":\"a_b\",\"name\":\"x\","
+		    "\"instances\":[{\"attributes\":{\"id\":\"1\"}}],\"type\":\"c_d\"}]}",
+		"{\"version\":4,\"resources\":[{\"mode\":\"managed\",\"module\":\"module.a\",\"type\":"
+		    "\"a_b\",\"name\":\"x\",\"instances\":[{\"attributes\":{}}],\"module\":\"module.b\"}]}",
+		"{\"version\":4,\"resources\":[{\"mode\":\"managed\",\"type\":\"a_b\",\"name\":\"x\","
+		    "\"instances\":[{\"attributes\":{}}],\"mode\":\"data\"}]}",
+		/* deep: under jscan's limit here, and past the 31 levels tfstate_attrs reads back */
+		"{\"version\":4,\"resources\":[{\"type\":\"a_b\",\"name\":\"x\",\"instances\":[{"
+		    "\"attributes\":{\"id\":\"d\",\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[{\"token\":1}"
+		    "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}}]}]}",
+	};
+	size_t i;
+	int all = 1;
+
+	for (i = 0; i < TF_ARRLEN(docs); i++)
+		if (!same_both_ways(docs[i], strlen(docs[i]), "raw.tfstate")) {
+			all = 0;
+			diag("doc %zu", i);
+		}
+	ok(all, "raw attributes: %zu documents agree with the whole-document path",
+	    TF_ARRLEN(docs));
+}
+
+static int
+keep_some(void *ctx, const char *type, const char *attr)
+{
+	(void)ctx;
+	return strcmp(type, "a_b") == 0 && strcmp(attr, "name") == 0;
+}
+
+/* The keep filter on the raw path: kept members as text, secrets of dropped ones recorded. */
+static void
+test_raw_keep(void)
+{
+	static const char doc[] =
+	    "{\"version\":4,\"resources\":[{\"type\":\"a_b\",\"name\":\"x\",\"instances\":[{"
+	    "\"attributes\":{\"name\":\"n\\u00e9\",\"id\":\"i\",\"big\":{\"password\":\"p\"},"
+	    "\"arn\":\"arn:x\",\"self_link\":\"s\",\"name\":\"n2\",\"other\":[1,2]}}]}]}";
+	struct tfstate_keep k = { keep_some, NULL };
+	struct tf_state *st = NULL;
+	struct strbuf v[4];
+	const char *names[] = { "name", "big", "arn", NULL };
+	int found[4];
+	char *err = NULL;
+	json_object *want;
+	size_t i;
+
+	ok(tfstate_parse_keep(doc, sizeof doc - 1, "k.tfstate", &k, &st, &err) == 0 &&
+	    st->ninst == 1, "keep: parsed");
+	if (st == NULL || st->ninst != 1)
+		return;
+	want = json_tokener_parse("{\"name\":\"n2\",\"id\":\"i\",\"arn\":\"arn:x\","
+	    "\"self_link\":\"s\"}");
+	ok(json_object_equal(tfstate_attrs(&st->inst[0]), want),
+	    "keep: the kept members and id, arn, self_link; the last of a name twice");
+	json_object_put(want);
+	ok(st->inst[0].nsensitive == 1 && strcmp(st->inst[0].sensitive[0], "big.password") == 0,
+	    "keep: a secret under a dropped attribute is still recorded");
+	is_str(st->inst[0].id, "i", "keep: id");
+	tfstate_attrs_drop(&st->inst[0]);
+	for (i = 0; i < 4; i++)
+		sb_init(&v[i]);
+	tfstate_attr_strs(&st->inst[0], names, 4, v, found);
+	ok(found[0] && strcmp(v[0].buf, "n2") == 0 && !found[1] && found[2] &&
+	    strcmp(v[2].buf, "arn:x") == 0 && !found[3] && st->inst[0].attrs == NULL,
+	    "attr_strs: strings off the text, dropped and NULL names not found, no tree cached");
+	for (i = 0; i < 4; i++)
+		sb_free(&v[i]);
+	tfstate_free(st);
+}
+
+/* tfstate_attr_str agrees with tfstate_attr on every top-level name of the samples. */
+static void
+test_attr_str(void)
+{
+	static const char doc[] =
+	    "{\"version\":4,\"resources\":[{\"type\":\"a_b\",\"name\":\"x\",\"instances\":[{"
+	    "\"attributes\":{\"s\":\"a\\\"b\\u00e9\\ud83d\\ude00\",\"n\":1,\"d\":\"x\",\"d\":2,"
+	    "\"e\":2,\"e\":\"y\",\"z\":\"a\\u0000b\",\"o\":{\"k.l\":\"v\"},\"k.l\":\"top\"}}]}]}";
+	const char *paths[] = { "s", "n", "d", "e", "z", "o.k.l", "k.l", "o", "missing", "" };
+	struct tf_state *st = NULL;
+	struct strbuf sb;
+	char *err = NULL;
+	size_t i;
+	int all = 1, r;
+	json_object *v;
+
+	if (tfstate_parse(doc, sizeof doc - 1, "s.tfstate", &st, &err) != 0) {
+		ok(0, "attr_str: parsed (%s)", err);
+		free(err);
+		return;
+	}
+	sb_init(&sb);
+	for (i = 0; i < TF_ARRLEN(paths); i++) {
+		tfstate_attrs_drop(&st->inst[0]);
+		r = tfstate_attr_str(&st->inst[0], paths[i], &sb);
+		v = tfstate_attr(&st->inst[0], paths[i]);
+		if (r != json_object_is_type(v, json_type_string) || (r &&
+		    (sb.len != (size_t)json_object_get_string_len(v) ||
+		    memcmp(sb.buf, json_object_get_string(v), sb.len) != 0))) {
+			diag("path %s: %d '%s'", paths[i], r, r ? sb.buf : "");
+			all = 0;
+		}
+	}
+	ok(all, "attr_str: as tfstate_attr reads it (escapes, last of a name twice, NUL, dots)");
+	sb_free(&sb);
+	tfstate_free(st);
+}
+
 /* Files under $SHARED_DATA/tfstate that must be rejected, and why. */
 static const struct {
 	const char *name;	/* path relative to the tfstate dir; trailing '*' = prefix */
@@ -1017,6 +1180,9 @@ main(void)
 	test_key_quoting();
 	test_gzip();
 	test_fast_path();
+	test_raw_attributes();
+	test_raw_keep();
+	test_attr_str();
 	dir = shared_tfstate_dir();
 	if (dir == NULL) {
 		skip("no shared data");
