@@ -3130,8 +3130,9 @@ detect_event(struct detector *d, const struct event *ev, struct finding_list *ou
 		}
 	}
 	/* A successful write: first what it puts back (resolutions), then what it drifts; the
-	 * map's entries and the pipeline test made once for both. */
-	if (ev->name != NULL && d->map != NULL) {
+	 * map's entries and the pipeline test made once for both (without the lifecycle,
+	 * detection alone looks them up, when it gets that far). */
+	if (ev->name != NULL && d->map != NULL && !d->no_lifecycle) {
 		size_t n = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, d->look_all,
 		    MAX_ENTRIES);
 
