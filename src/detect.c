@@ -59,6 +59,14 @@ struct detector {
 	                              * direction and rule -> struct sgr_note */
 	struct sgr_note **sgr_nv;    /* the notes (owned) */
 	size_t nsgr_nv, capsgr_nv;
+	/* detect_event's look-ups of the write at hand, made once for the lifecycle and detection
+	 * (look_name NULL: none): the map's entries for its name, and whether the pipeline made it.
+	 * Its parts (detect_parts) share its name and source strings. */
+	const char *look_name, *look_source;
+	enum tf_provider look_prov;
+	const struct em_entry *look_all[MAX_ENTRIES];
+	size_t look_n;
+	int look_pipeline;
 };
 
 /* A GCP operation's last entry held for its first (see detect_event). */
@@ -248,6 +256,35 @@ is_pipeline(const struct detector *d, const struct event *ev)
 	return match_any_substr(&d->conf->terraform_user_agents, ev->user_agent) ||
 	    match_any_glob(&d->conf->pipeline_principals, ev->actor.principal) ||
 	    match_any_glob(&d->conf->pipeline_principals, ev->actor.name);
+}
+
+/* The event at hand (or one of its parts) is detect_event's, whose look-ups are made? */
+static int
+looked_up(const struct detector *d, const struct event *ev)
+{
+	return d->look_name != NULL && d->look_name == ev->name && d->look_source == ev->source &&
+	    d->look_prov == ev->provider;
+}
+
+/* is_pipeline, made once per event. */
+static int
+event_pipeline(const struct detector *d, const struct event *ev)
+{
+	return looked_up(d, ev) ? d->look_pipeline : is_pipeline(d, ev);
+}
+
+/* The map's entries for the event's name (eventmap_lookup), made once per event. */
+static size_t
+map_lookup(const struct detector *d, const struct event *ev, const struct em_entry **all)
+{
+	size_t n;
+
+	if (looked_up(d, ev)) {
+		memcpy(all, d->look_all, d->look_n * sizeof *all);
+		return d->look_n;
+	}
+	n = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, all, MAX_ENTRIES);
+	return n > MAX_ENTRIES ? MAX_ENTRIES : n;
 }
 
 /* Cloud services acting on their own (Auto Scaling, service-linked roles, GCP agents). */
@@ -499,9 +536,7 @@ detect_parts(struct detector *d, const struct event *ev,
 	const struct jpath *saved = d->part;
 	size_t saved_no = d->part_no;
 
-	n = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, all, MAX_ENTRIES);
-	if (n > MAX_ENTRIES)
-		n = MAX_ENTRIES;
+	n = map_lookup(d, ev, all);
 	for (i = 0; i < n; i++) {
 		if (all[i]->each == NULL) {
 			whole = 1;
@@ -607,11 +642,9 @@ lookup_entries(const struct detector *d, const struct event *ev, const struct em
     size_t *mapped)
 {
 	const struct em_entry *all[MAX_ENTRIES];
-	size_t n = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, all, MAX_ENTRIES), i, k = 0;
+	size_t n = map_lookup(d, ev, all), i, k = 0;
 	size_t m;
 
-	if (n > MAX_ENTRIES)
-		n = MAX_ENTRIES;
 	for (i = 0, m = 0; i < n; i++) {
 		if (!same_each(all[i]->each, d->part))
 			continue;
@@ -2911,7 +2944,7 @@ resolve_frozen(struct detector *d, const struct event *ev, struct finding_list *
 static enum nodrift
 detect_resolve(struct detector *d, const struct event *ev, struct finding_list *out)
 {
-	if (is_pipeline(d, ev))
+	if (event_pipeline(d, ev))
 		return ND_TERRAFORM;
 	if (is_service(d, ev))
 		return ND_SERVICE;
@@ -3096,9 +3129,22 @@ detect_event(struct detector *d, const struct event *ev, struct finding_list *ou
 			pending_drop(d, (size_t)pi);
 		}
 	}
-	/* A successful write: first what it puts back (resolutions), then what it drifts. */
+	/* A successful write: first what it puts back (resolutions), then what it drifts; the
+	 * map's entries and the pipeline test made once for both (without the lifecycle,
+	 * detection alone looks them up, when it gets that far). */
+	if (ev->name != NULL && d->map != NULL && !d->no_lifecycle) {
+		size_t n = eventmap_lookup(d->map, ev->provider, ev->source, ev->name, d->look_all,
+		    MAX_ENTRIES);
+
+		d->look_n = n > MAX_ENTRIES ? MAX_ENTRIES : n;
+		d->look_pipeline = is_pipeline(d, ev);
+		d->look_prov = ev->provider;
+		d->look_source = ev->source;
+		d->look_name = ev->name;
+	}
 	lifecycle_event(d, ev, out);
 	why = detect_resolve(d, ev, out);
+	d->look_name = NULL;
 done:
 	d->stats.by_reason[why]++;
 	return why;
@@ -3357,16 +3403,14 @@ revt_unref(struct revt *e)
 		free(e);        /* its strings live in the same block (revt_new) */
 }
 
-/* s copied to *at, which moves past it; NULL stays NULL. */
+/* s (n bytes with its NUL) copied to *at, which moves past it; NULL stays NULL. */
 static char *
-revt_str(char **at, const char *s)
+revt_str(char **at, const char *s, size_t n)
 {
 	char *c;
-	size_t n;
 
 	if (s == NULL)
 		return NULL;
-	n = strlen(s) + 1;
 	c = memcpy(*at, s, n);
 	*at += n;
 	return c;
@@ -3379,27 +3423,28 @@ revt_new(const struct event *ev, int pipeline)
 	const char *str[] = { ev->id, ev->name, ev->actor.principal, ev->actor.name,
 		ev->actor.type, ev->actor.role, ev->actor.session, ev->actor.account,
 		ev->actor.invoked_by, ev->actor.delegation };
-	size_t len = sizeof(struct revt), i;
+	size_t len = sizeof(struct revt), n[TF_ARRLEN(str)], i;
 	struct revt *e;
 	char *at;
 
-	for (i = 0; i < TF_ARRLEN(str); i++)
-		if (str[i] != NULL)
-			len += strlen(str[i]) + 1;
+	for (i = 0; i < TF_ARRLEN(str); i++) {
+		n[i] = str[i] != NULL ? strlen(str[i]) + 1 : 0;
+		len += n[i];
+	}
 	e = xmalloc(len);
 	at = (char *)(e + 1);
 	e->refs = 1;
-	e->id = revt_str(&at, ev->id);
-	e->name = revt_str(&at, ev->name);
+	e->id = revt_str(&at, str[0], n[0]);
+	e->name = revt_str(&at, str[1], n[1]);
 	e->time_ms = ev->time_ms;
-	e->actor.principal = revt_str(&at, ev->actor.principal);
-	e->actor.name = revt_str(&at, ev->actor.name);
-	e->actor.type = revt_str(&at, ev->actor.type);
-	e->actor.role = revt_str(&at, ev->actor.role);
-	e->actor.session = revt_str(&at, ev->actor.session);
-	e->actor.account = revt_str(&at, ev->actor.account);
-	e->actor.invoked_by = revt_str(&at, ev->actor.invoked_by);
-	e->actor.delegation = revt_str(&at, ev->actor.delegation);
+	e->actor.principal = revt_str(&at, str[2], n[2]);
+	e->actor.name = revt_str(&at, str[3], n[3]);
+	e->actor.type = revt_str(&at, str[4], n[4]);
+	e->actor.role = revt_str(&at, str[5], n[5]);
+	e->actor.session = revt_str(&at, str[6], n[6]);
+	e->actor.account = revt_str(&at, str[7], n[7]);
+	e->actor.invoked_by = revt_str(&at, str[8], n[8]);
+	e->actor.delegation = revt_str(&at, str[9], n[9]);
 	e->actor.via = ev->actor.via;
 	e->pipeline = pipeline;
 	return e;
@@ -3769,27 +3814,25 @@ lifecycle_record(struct dres *r, const struct event *ev, const struct em_entry *
 
 		if (a->computed || a->transform == VT_REDACTED)
 			continue;
-		if ((raw = attr_event_raw(a, ev)) == NULL)
-			continue;
 		for (j = 0; j < r->nlw && strcmp(r->lw[j].attr, a->name) != 0; j++)
 			;
+		if (j < r->nlw && r->lw[j].ev != NULL && ev->time_ms < r->lw[j].ev->time_ms)
+			continue;       /* a newer write is remembered already */
+		if ((raw = attr_event_raw(a, ev)) == NULL)
+			continue;
 		if (j == r->nlw) {
 			r->lw = xreallocarray(r->lw, r->nlw + 1, sizeof *r->lw);
 			memset(&r->lw[j], 0, sizeof r->lw[j]);
 			r->lw[j].attr = xstrdup(a->name);
 			r->nlw++;
 		}
-		if (r->lw[j].ev == NULL || ev->time_ms >= r->lw[j].ev->time_ms) {
-			json_object_put(r->lw[j].raw);
-			r->lw[j].raw = raw;
-			r->lw[j].a = a;
-			free(r->lw[j].self_id);
-			r->lw[j].self_id = a->transform == VT_SG_RULES && in != NULL ?
-			    xstrdup(in->id) : NULL;
-			revt_unref(r->lw[j].ev);
-			r->lw[j].ev = revt_of(cur, ev, pipeline);
-		} else
-			json_object_put(raw);
+		json_object_put(r->lw[j].raw);
+		r->lw[j].raw = raw;
+		r->lw[j].a = a;
+		free(r->lw[j].self_id);
+		r->lw[j].self_id = a->transform == VT_SG_RULES && in != NULL ? xstrdup(in->id) : NULL;
+		revt_unref(r->lw[j].ev);
+		r->lw[j].ev = revt_of(cur, ev, pipeline);
 	}
 }
 
@@ -4077,7 +4120,7 @@ lifecycle_part(struct detector *d, const struct event *ev, void *vout)
 	if (nent == 0)
 		return;
 	kb = &lc_get(d)->key;
-	pipeline = is_pipeline(d, ev);
+	pipeline = event_pipeline(d, ev);
 	for (i = 0; i < nent && !handled; i++) {
 		const char *type = strcmp(ents[i]->resource, "*") == 0 ? NULL : ents[i]->resource;
 
@@ -4116,9 +4159,9 @@ lifecycle_part(struct detector *d, const struct event *ev, void *vout)
 			}
 		} else if (first == NULL && ne > 0 && type != NULL) {
 			first = ents[i];
-			for (j = 0; j < ne; j++)
-				fids[j] = xstrdup(ids[j]);
+			memcpy(fids, ids, ne * sizeof *ids);    /* kept: freed below */
 			nf = ne;
+			ne = 0;
 		}
 		for (j = 0; j < ne; j++)
 			free(ids[j]);
