@@ -1,6 +1,7 @@
 /* jscan: a strict JSON scanner over a buffer (see jscan.h). */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,6 +137,12 @@ jscan_peek(struct jscan *s)
 
 /* ---- scalars ---- */
 
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+/* Non-zero when a byte of v is zero (exact for the lowest such byte, may flag more above it:
+ * the caller only uses it to leave the fast loop). */
+#define HAS_ZERO(v) (((v) - ONES) & ~(v) & HIGHS)
+
 /* jscan_string_end, and with plain the checks of jscan_string_end_plain. */
 static size_t
 string_end(const char *b, size_t n, size_t i, int *esc, int plain)
@@ -145,6 +152,18 @@ string_end(const char *b, size_t n, size_t i, int *esc, int plain)
 
 	*esc = 0;
 	for (i++;;) {
+		/* Eight bytes at a time while none of them can stop the string: no quote, no
+		 * backslash, no control byte and no high byte (a superset of both tables); the
+		 * table decides from the first byte that might. */
+		while (n - i >= 8) {
+			uint64_t x;
+
+			memcpy(&x, b + i, 8);
+			if ((HAS_ZERO(x ^ (ONES * '"')) | HAS_ZERO(x ^ (ONES * '\\')) |
+			    ((x - ONES * 0x20) & ~x & HIGHS) | (x & HIGHS)) != 0)
+				break;
+			i += 8;
+		}
 		while (i < n && !stop[(unsigned char)b[i]])
 			i++;
 		if (i >= n)
