@@ -519,6 +519,21 @@ jscan_strdup(const struct jscan_str *str, size_t *len)
 	return r;
 }
 
+const char *
+jscan_key(const struct jscan_str *k, char *buf, size_t size, size_t *len, char **heap)
+{
+	*heap = NULL;
+	if (k->n < size) {
+		if (k->esc)
+			*len = jscan_unescape(k->p, k->n, buf);
+		else
+			memcpy(buf, k->p, *len = k->n);
+		buf[*len] = '\0';
+		return buf;
+	}
+	return *heap = jscan_strdup(k, len);
+}
+
 int
 jscan_str_eq(const struct jscan_str *str, const char *lit)
 {
@@ -717,15 +732,7 @@ jscan_object(struct jscan *s, jscan_member_fn fn, void *arg)
 	if (jscan_object_begin(s, &it) != 0)
 		return -1;
 	while ((r = jscan_object_next(s, &it, &k)) == 1) {
-		heap = NULL;
-		if (k.n < sizeof kbuf) {
-			kl = k.esc ? jscan_unescape(k.p, k.n, kbuf) : k.n;
-			if (!k.esc)
-				memcpy(kbuf, k.p, k.n);
-			kbuf[kl] = '\0';
-			key = kbuf;
-		} else
-			key = heap = jscan_strdup(&k, &kl);
+		key = jscan_key(&k, kbuf, sizeof kbuf, &kl, &heap);
 		r = fn(s, key, kl, arg);
 		free(heap);
 		if (r != 0) {

@@ -121,6 +121,10 @@ int jscan_number_int64(const char *p, size_t n, int64_t *v);
 size_t jscan_unescape(const char *raw, size_t n, char *out);
 /* The decoded string, NUL-terminated, on the heap; *len (if not NULL) its length. */
 char *jscan_strdup(const struct jscan_str *str, size_t *len);
+/* A decoded key, NUL-terminated: in buf when its raw text fits in size bytes, else on the
+ * heap (*heap set; the caller frees *heap, which is NULL otherwise); *len its length. */
+const char *jscan_key(const struct jscan_str *k, char *buf, size_t size, size_t *len,
+    char **heap);
 /* 1 when the string's value is exactly the NUL-terminated lit. */
 int jscan_str_eq(const struct jscan_str *str, const char *lit);
 

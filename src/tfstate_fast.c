@@ -337,15 +337,7 @@ raw_object(struct jscan *js, struct rawwalk *w, int top)
 		return -1;
 	while ((r = jscan_object_next(js, &it, &k)) == 1) {
 		free(heap);
-		heap = NULL;
-		if (k.n < sizeof kbuf) {
-			kl = k.esc ? jscan_unescape(k.p, k.n, kbuf) : k.n;
-			if (!k.esc)
-				memcpy(kbuf, k.p, k.n);
-			kbuf[kl] = '\0';
-			key = kbuf;
-		} else
-			key = heap = jscan_strdup(&k, &kl);
+		key = jscan_key(&k, kbuf, sizeof kbuf, &kl, &heap);
 		if (memchr(key, '\0', kl) != NULL)
 			goto fail;
 		secret = tfs_is_secret_name(key, kl);
