@@ -85,19 +85,19 @@ case " $parts " in *" par "*)
 			printf "%s: %.2f s wall (min %.2f), %.2f s CPU (min %.2f), %d jobs: %.2fx the bare parse (%.2f s)", what, v[l "_seconds_median"], v[l "_seconds_min"], v[l "_cpu_seconds_median"], v[l "_cpu_seconds_min"], v[l "_jobs"], r(l, base), v[base "_seconds"]
 		}
 		END {
-			printf "\nscan on every core (default rules on, every record parsed, as tfdrift scan does today):\n"
-			line("par_lines_jdefault_rules_full", "bare_parse", "  JSON lines, 290k records"); x = r("par_lines_jdefault_rules_full", "bare_parse"); printf " (target >= 3x) %s\n", (x >= 3) ? "MET" : "MISSED"
-			line("par_s3_jdefault_rules_full", "bare_s3", "  290 gzipped S3 files"); x = r("par_s3_jdefault_rules_full", "bare_s3"); printf " (target >= 3x) %s\n", (x >= 3) ? "MET" : "MISSED"
+			printf "\nscan on every core as users run it (default rules on, read-only records counted unparsed):\n"
+			line("par_lines_jdefault_rules_skip", "bare_parse", "  JSON lines, 290k records"); x = r("par_lines_jdefault_rules_skip", "bare_parse"); printf " (target >= 3x) %s\n", (x >= 3) ? "MET" : "MISSED"
+			line("par_s3_jdefault_rules_skip", "bare_s3", "  290 gzipped S3 files"); x = r("par_s3_jdefault_rules_skip", "bare_s3"); printf " (target >= 3x) %s\n", (x >= 3) ? "MET" : "MISSED"
+			line("par_lines_j1_rules_skip", "bare_parse", "  JSON lines, --jobs 1"); printf "\n"
+			printf "every record parsed (scan --explain, and scan before the read-only fast path):\n"
+			line("par_lines_jdefault_rules_full", "bare_parse", "  JSON lines"); printf "\n"
 			line("par_lines_j1_rules_full", "bare_parse", "  JSON lines, --jobs 1"); printf "\n"
 			line("par_lines_j2_rules_full", "bare_parse", "  JSON lines, --jobs 2"); printf "\n"
+			line("par_s3_jdefault_rules_full", "bare_s3", "  S3 files"); printf "\n"
 			line("par_s3_j1_rules_full", "bare_s3", "  S3 files, --jobs 1"); printf "\n"
-			printf "with the read-only records skipped before the parse (ev_reader_set_skip_read_only):\n"
-			line("par_lines_jdefault_rules_skip", "bare_parse", "  JSON lines"); printf "\n"
-			line("par_lines_j1_rules_skip", "bare_parse", "  JSON lines, --jobs 1"); printf "\n"
-			line("par_s3_jdefault_rules_skip", "bare_s3", "  S3 files"); printf "\n"
 			lr = v["par_lines_jdefault_norules_full_seconds_median"] / v["par_lines_jdefault_rules_full_seconds_median"]
 			sr = v["par_s3_jdefault_norules_full_seconds_median"] / v["par_s3_jdefault_rules_full_seconds_median"]
-			printf "rules on / off (throughput): JSON lines %.2fx, S3 files %.2fx (target >= 0.9x) %s\n", lr, sr, (lr >= 0.9 && sr >= 0.9) ? "MET" : "MISSED"
+			printf "rules on / off (throughput, every record parsed): JSON lines %.2fx, S3 files %.2fx (target >= 0.9x) %s\n", lr, sr, (lr >= 0.9 && sr >= 0.9) ? "MET" : "MISSED"
 			m = 0
 			for (k in v) if (k ~ /^par_.*_peak_rss_mb$/ && v[k] > m) m = v[k]
 			printf "peak RSS of the parallel scans: %.1f MB (target <= 256 MB) %s\n", m, (m <= 256) ? "MET" : "MISSED"
