@@ -257,10 +257,13 @@ tr_end(void *ctx, size_t input, const struct ev_counters *c, uint64_t ro, uint64
 static char *
 run(const char *const *paths, size_t n, unsigned jobs, size_t chunk, int skip)
 {
-	struct scan_par_opts o = { jobs, skip, chunk };
+	struct scan_par_opts o = { 0 };
 	struct trace t;
 	struct scan_par_cb cb = { &t, tr_event, tr_warn, tr_error, tr_end, NULL };
 
+	o.jobs = jobs;
+	o.skip_read_only = skip;
+	o.chunk = chunk;
 	sb_init(&t.s);
 	sb_adds(&t.s, "");
 	scan_par_run(paths, n, &o, &cb);
