@@ -65,6 +65,22 @@ is_marker(const char *k)
 	return (k[0] == '#' || k[0] == '%') && k[1] == '\0';
 }
 
+/* The end of the run of entries from e[i] whose key (from off) starts with the segment
+ * seg of length sl. */
+static size_t
+group_end(const struct flatent *e, size_t i, size_t n, size_t off, const char *seg, size_t sl)
+{
+	size_t j;
+
+	for (j = i + 1; j < n; j++) {
+		const char *s2 = e[j].key + off;
+
+		if (strncmp(s2, seg, sl) != 0 || (s2[sl] != '\0' && s2[sl] != '.'))
+			break;
+	}
+	return j;
+}
+
 /* Entries e[0..n), keys from offset off, as an object keyed by their first segment. */
 static json_object *
 flat_object(struct flatent *e, size_t n, size_t off, int depth)
@@ -76,12 +92,7 @@ flat_object(struct flatent *e, size_t n, size_t off, int depth)
 	while (i < n) {
 		seg = e[i].key + off;
 		sl = tfs_seg_len(seg);
-		for (j = i + 1; j < n; j++) {
-			const char *s2 = e[j].key + off;
-
-			if (strncmp(s2, seg, sl) != 0 || (s2[sl] != '\0' && s2[sl] != '.'))
-				break;
-		}
+		j = group_end(e, i, n, off, seg, sl);
 		obj_add_n(o, seg, sl, flat_value(e + i, j - i, off, sl, depth));
 		i = j;
 	}
@@ -131,12 +142,7 @@ flat_list(struct flatent *e, size_t n, size_t off, int depth)
 	while (i < n) {
 		seg = e[i].key + off;
 		sl = tfs_seg_len(seg);
-		for (j = i + 1; j < n; j++) {
-			const char *s2 = e[j].key + off;
-
-			if (strncmp(s2, seg, sl) != 0 || (s2[sl] != '\0' && s2[sl] != '.'))
-				break;
-		}
+		j = group_end(e, i, n, off, seg, sl);
 		if (j - i == 1 && is_marker(seg)) {
 			i = j;
 			continue;
