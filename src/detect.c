@@ -504,8 +504,6 @@ entry_ids(const struct em_entry *e, const struct event *ev, const char *prov,
 	return n;
 }
 
-/* Instances of `type` (any when NULL) that entry e's resource id names: by id and the state keys,
- * or for an id_match entry by every attribute it matches (as DNS names compare). */
 /* state_index_find through the detector's memo (FIND_MEMO). */
 static size_t
 memo_find(const struct detector *d, const char *prov, const char *id, const char *type,
@@ -543,6 +541,8 @@ memo_find(const struct detector *d, const char *prov, const char *id, const char
 	return n;
 }
 
+/* Instances of `type` (any when NULL) that entry e's resource id names: by id and the state keys,
+ * or for an id_match entry by every attribute it matches (as DNS names compare). */
 static size_t
 entry_find(const struct detector *d, const struct em_entry *e, const struct event *ev,
     const char *prov, const char *id, const char *type, const struct tf_instance **ins, size_t max)
