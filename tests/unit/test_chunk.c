@@ -67,6 +67,7 @@ struct pieces {
 	char *err;
 	uint64_t errline;
 	size_t biggest;
+	size_t carried;         /* the most read past a cut after the first piece */
 };
 
 static void
@@ -104,6 +105,8 @@ cut_all(const char *path, size_t target, size_t max, struct pieces *ps)
 		if (ch.len > ps->biggest)
 			ps->biggest = ch.len;
 		ps->n++;
+		if (ps->n > 1 && c.len > ps->carried) /* the first: the sniffer's buffer */
+			ps->carried = c.len;
 		free(ch.buf);
 	}
 	if (ps->rc == 2) {
@@ -162,6 +165,21 @@ test_chunker(void)
 			sb_free(&ps.all);
 		}
 	}
+	free(path);
+
+	/* Reading stops a little past target: what was read past the cut is copied into the
+	 * next piece's buffer, and a whole target read ahead would copy all the text again. */
+	sb_free(&many);
+	sb_init(&many);
+	for (i = 0; i < 8000; i++)
+		sb_addf(&many, "{\"eventName\":\"PutObject\",\"eventSource\":\"s3.amazonaws.com\","
+		    "\"eventID\":\"id-%zu\"}\n", i);
+	path = write_file("long.jsonl", many.buf, many.len);
+	cut_all(path, 65536, TF_MAX_RECORD, &ps);
+	is_int(ps.rc, 0, "%zu bytes in pieces of 64 KiB: read to the end", many.len);
+	ok(ps.n >= 6 && ps.carried <= 4096, "%zu pieces, at most %zu bytes read past a cut", ps.n,
+	    ps.carried);
+	sb_free(&ps.all);
 	free(path);
 
 	/* A record larger than a piece: its piece grows to hold it. */
