@@ -25,9 +25,24 @@ static void lifecycle_free(struct lifecycle *lc);
 static int lifecycle_was_resolved(const struct detector *d, const char *id);
 static int lifecycle_all_resolved(const struct detector *d, const char *type, const char *id);
 
+/* The last state lookups by id (entry_find), a few thousand: writes come back to the same
+ * resources (an apply, a script, an incident), and a lookup in a large state's index is a
+ * cache and TLB miss each time (a third of the lifecycle's cost on the 100k-resource bench).
+ * Cleared whenever the index changes. */
+#define FIND_MEMO 2048          /* a power of two */
+#define FIND_MEMO_MAX 2         /* instances a remembered answer holds at most */
+struct find_memo {
+	uint64_t h;
+	char *id, *type;        /* NULL id: empty slot */
+	const char *prov;       /* tf_provider_name's: compared by address */
+	size_t n;
+	const struct tf_instance *ins[FIND_MEMO_MAX];
+};
+
 struct detector {
 	const struct eventmap *map;
 	struct state_index *ix;
+	struct find_memo *memo;         /* FIND_MEMO slots, made on first use */
 	const struct conf *conf;
 	/* Bounded (idset.h): a long-running watch forgets the oldest ids first. */
 	struct tf_idset *seen_events;
@@ -167,9 +182,23 @@ freeze_at(const struct detector *d, size_t i)
 	return i < d->ncfg_freezes ? &d->cfg_freezes[i] : &d->extra_freezes[i - d->ncfg_freezes];
 }
 
+static void
+memo_clear(struct detector *d)
+{
+	if (d->memo == NULL)
+		return;
+	for (size_t i = 0; i < FIND_MEMO; i++) {
+		free(d->memo[i].id);
+		free(d->memo[i].type);
+	}
+	free(d->memo);
+	d->memo = NULL;
+}
+
 void
 detector_set_index(struct detector *d, struct state_index *ix)
 {
+	memo_clear(d);
 	if (ix != NULL)
 		state_index_ref(ix);
 	if (d->ix != NULL)
@@ -186,6 +215,7 @@ detector_free(struct detector *d)
 		return;
 	if (d->ix != NULL)
 		state_index_unref(d->ix);
+	memo_clear(d);
 	tf_idset_free(d->seen_events);
 	tf_idset_free(d->seen_ops);
 	tf_hset_free(&d->unmanaged);
@@ -474,6 +504,43 @@ entry_ids(const struct em_entry *e, const struct event *ev, const char *prov,
 	return n;
 }
 
+/* state_index_find through the detector's memo (FIND_MEMO). */
+static size_t
+memo_find(const struct detector *d, const char *prov, const char *id, const char *type,
+    const struct tf_instance **ins, size_t max)
+{
+	struct find_memo *m;
+	/* The type and provider by address (map entries' strings, tf_provider_name's): an equal
+	 * string elsewhere only misses the memo, the comparison below is by content. */
+	uint64_t h = tf_hash_mem(id) ^ ((uint64_t)(uintptr_t)type * 0x9e3779b97f4a7c15ULL) ^
+	    (uint64_t)(uintptr_t)prov;
+	size_t n, i;
+
+	if (d->memo == NULL)
+		((struct detector *)d)->memo = xcalloc(FIND_MEMO, sizeof *d->memo);
+	m = &d->memo[(h ^ (h >> 29)) & (FIND_MEMO - 1)];
+	if (m->id != NULL && m->h == h && m->prov == prov && max >= m->n &&
+	    strcmp(m->id, id) == 0 &&
+	    (type == NULL ? m->type == NULL : m->type != NULL && strcmp(m->type, type) == 0)) {
+		for (i = 0; i < m->n; i++)
+			ins[i] = m->ins[i];
+		return m->n;
+	}
+	n = state_index_find(d->ix, prov, id, type, ins, max);
+	if (n > FIND_MEMO_MAX || n > max)
+		return n;       /* many instances (or more than asked for): not remembered */
+	free(m->id);
+	free(m->type);
+	m->h = h;
+	m->id = xstrdup(id);
+	m->type = type != NULL ? xstrdup(type) : NULL;
+	m->prov = prov;
+	m->n = n;
+	for (i = 0; i < n; i++)
+		m->ins[i] = ins[i];
+	return n;
+}
+
 /* Instances of `type` (any when NULL) that entry e's resource id names: by id and the state keys,
  * or for an id_match entry by every attribute it matches (as DNS names compare). */
 static size_t
@@ -486,7 +553,7 @@ entry_find(const struct detector *d, const struct em_entry *e, const struct even
 	if (d->ix == NULL)
 		return 0;
 	if (e->nidm == 0)
-		return state_index_find(d->ix, prov, id, type, ins, max);
+		return memo_find(d, prov, id, type, ins, max);
 	for (i = 0; i < e->nidm && i < EM_MAX_ID_MATCH; i++) {
 		attrs[i] = e->idm[i].attr;
 		vals[i] = eventmap_match_value(e, i, ev->record);
@@ -3910,9 +3977,18 @@ lifecycle_apply(struct detector *d, const struct event *ev, const struct em_entr
 
 	/* Every write is remembered (cheaply: the logged value and one shared reference to the
 	 * event), whether or not anything is open: a log read newest first brings the revert
-	 * before the drift it reverts. */
-	r = dres_get(lc, key);
-	lifecycle_record(r, ev, e, in, pipeline, cur);
+	 * before the drift it reverts. On a resource no state manages (in is NULL), only its
+	 * deletion is: what settles its unmanaged findings later is a delete, and its attribute
+	 * writes never do (no state value to go back to: lifecycle_settle reads them only for
+	 * the attributes of modified findings, and those are on state's resources). So a write
+	 * that is not a delete, on such a resource with nothing tracked, has nothing to do. */
+	if (in == NULL && e->action != EM_DELETE) {
+		if ((r = tf_hmap_get(&lc->by_key, key)) == NULL)
+			return;
+	} else {
+		r = dres_get(lc, key);
+		lifecycle_record(r, ev, e, in, pipeline, cur);
+	}
 	if (r->n == 0)
 		return;
 	/* A call logged before a finding's own event cannot put it back (a log read newest

@@ -629,10 +629,35 @@ tf_hset_test_and_add(struct tf_hset *s, uint64_t h)
 	return 0;
 }
 
+static uint64_t
+mix64(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0xff51afd7ed558ccdULL;
+	return h ^ (h >> 32);
+}
+
+uint64_t
+tf_hash_mem(const char *s)
+{
+	size_t n = strlen(s), i;
+	uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15ULL, w;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = mix64(h, w);
+	}
+	if (i < n) {
+		w = 0;
+		memcpy(&w, s + i, n - i);
+		h = mix64(h, w);
+	}
+	return mix64(h, 0x2545f4914f6cdd1dULL);
+}
+
 void *
 tf_hmap_get(const struct tf_hmap *m, const char *key)
 {
-	uint64_t h = tf_hash_str(key);
+	uint64_t h = tf_hash_mem(key);
 	size_t i;
 
 	if (m->cap == 0)
@@ -646,7 +671,7 @@ tf_hmap_get(const struct tf_hmap *m, const char *key)
 void
 tf_hmap_put(struct tf_hmap *m, const char *key, void *val)
 {
-	uint64_t h = tf_hash_str(key);
+	uint64_t h = tf_hash_mem(key);
 	size_t i;
 
 	if ((m->n + 1) * 2 > m->cap) {

@@ -174,6 +174,10 @@ static inline uint64_t tf_hash_str(const char *s)
 	return h;
 }
 
+/* A faster string hash, 8 bytes at a time, for tables that live in memory only (tf_hmap, the
+ * detector's lookup memo). Never persisted: checkpoints keep tf_hash_str's FNV-1a values. */
+uint64_t tf_hash_mem(const char *s);
+
 /* A set of 64-bit hashes (event ids, operation ids): open addressing, zeroed is empty.
  * test_and_add returns 1 when h was there already, else adds it and returns 0. */
 struct tf_hset {

@@ -827,6 +827,25 @@ test_lifecycle(void)
 	ok(out.n == 1 && out.v[0]->resolution->state_path != NULL &&
 	    out.v[0]->resolution->state_serial == 5, "... by serial 5, named");
 	finding_list_clear(&out);
+	detector_free(det);
+
+	/* The detector remembers its last lookups by id (FIND_MEMO): a new index forgets them.
+	 * The same id, looked up again, is the new state's instance (size 9 there: no drift),
+	 * not the old one's (size 1, and freed with its index). */
+	ix = lc_state(m, "lin-1", 3, 1, 1);
+	det = detector_new(m, ix, &conf);
+	state_index_unref(ix);
+	r = run(LREC("h1", "SetThing", "aws-cli/2", "{\"id\":\"i-a\",\"size\":9}", ""), &out);
+	ok(r == ND_DRIFT && out.n == 1 && strcmp(out.v[0]->address, "aws_instance.a") == 0,
+	    "i-a is aws_instance.a: size 1 -> 9");
+	finding_list_clear(&out);
+	ix = lc_state(m, "lin-2", 1, 9, 1);
+	detector_set_index(det, ix);
+	state_index_unref(ix);
+	r = run(LREC("h2", "SetThing", "aws-cli/2", "{\"id\":\"i-a\",\"size\":9}", ""), &out);
+	ok(r == ND_EQUAL && lc_new(&out) == 0, "after a new index, i-a is its instance (size 9): "
+	    "equal, no finding (got %d, %zu)", (int)r, out.n);
+	finding_list_clear(&out);
 	free(out.v);
 	detector_free(det);
 	det = save;
