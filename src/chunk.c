@@ -58,13 +58,26 @@ chunker_init(struct chunker *c, struct ev_lines_rest *rest, size_t target, size_
 	memset(rest, 0, sizeof *rest);
 }
 
+/* Bytes read past target to find the cut: what is read past the cut is copied into the next
+ * piece's buffer, so reading a whole target more each time would copy every byte once more. */
+static size_t
+lookahead(const struct chunker *c)
+{
+	size_t k = c->target / 16;
+
+	return k < 4096 ? 4096 : k;
+}
+
 /* Hand buf[0, n) out as *ch; what follows stays. */
 static void
 hand(struct chunker *c, size_t n, struct chunk *ch)
 {
-	size_t left = c->len - n, cap = left > c->target ? left : c->target;
-	char *rest = xmalloc(cap + 1);
+	size_t left = c->len - n, cap = c->target + lookahead(c);
+	char *rest;
 
+	if (cap < left)
+		cap = left;
+	rest = xmalloc(cap + 1);
 	memcpy(rest, c->buf + n, left);
 	ch->buf = c->buf;
 	ch->len = n;
@@ -79,19 +92,23 @@ hand(struct chunker *c, size_t n, struct chunk *ch)
 	c->scanned = 0;
 }
 
-/* Read more (up to target bytes): >0, 0 at the end (c->in closed), -1 (c->err). */
+/* Read more (up to target bytes and a lookahead past it): >0, 0 at the end (c->in closed),
+ * -1 (c->err). */
 static ssize_t
 more(struct chunker *c)
 {
+	size_t want = lookahead(c);
 	ssize_t n;
 
 	if (c->in == NULL)
 		return 0;
-	if (c->cap - c->len < c->target) {
-		c->cap = c->len + c->target;
+	if (c->len < c->target)
+		want += c->target - c->len;
+	if (c->cap - c->len < want) {
+		c->cap = c->len + want;
 		c->buf = xreallocarray(c->buf, c->cap + 1, 1);
 	}
-	n = input_read(c->in, c->buf + c->len, c->target, &c->err);
+	n = input_read(c->in, c->buf + c->len, want, &c->err);
 	if (n <= 0) {
 		input_close(c->in);
 		c->in = NULL;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +38,15 @@ struct sp_batch {
 enum { UK_DATA, UK_END, UK_UNOPENED };
 
 struct sp_unit {
+	struct sp_merge *m;
 	size_t input;
 	int kind;
+	/* sp_unit_new_direct's: once the merge has reached the unit and taken all it handed
+	 * over, `direct` is set and its producer hands the rest out itself (the merge waits for
+	 * its end); `live`: its producer has handed out what it held and goes on directly. */
+	int direct_ok;
+	atomic_int direct;
+	int live;
 	struct sp_batch *cur;           /* being filled by its producer */
 	struct sp_batch *fh, *ft;       /* ... and full ones, not handed over yet */
 	struct sp_batch *bh, *bt;       /* handed over, not taken yet */
@@ -58,6 +66,7 @@ struct sp_merge {
 	size_t live, max, batches;
 	int finished;
 	size_t failed;
+	const struct scan_par_cb *cb;   /* sp_merge_run's, for units handed out directly */
 	/* Batches handed out go here to be freed (their events were allocated by the thread
 	 * that read them: freeing them is work taken off the merge), else freed by the merge. */
 	void (*discard)(void *ctx, struct sp_batch *b);
@@ -79,12 +88,15 @@ sp_merge_new(size_t max, size_t batches)
 }
 
 static struct sp_unit *
-unit_add(struct sp_merge *m, size_t input, int kind)
+unit_add(struct sp_merge *m, size_t input, int kind, int direct_ok)
 {
 	struct sp_unit *u = xcalloc(1, sizeof *u);
 
+	u->m = m;
 	u->input = input;
 	u->kind = kind;
+	u->direct_ok = direct_ok;
+	atomic_init(&u->direct, 0);
 	pthread_mutex_lock(&m->mu);
 	while (kind == UK_DATA && m->live >= m->max)
 		pthread_cond_wait(&m->cv_room, &m->mu);
@@ -102,7 +114,13 @@ unit_add(struct sp_merge *m, size_t input, int kind)
 struct sp_unit *
 sp_unit_new(struct sp_merge *m, size_t input)
 {
-	return unit_add(m, input, UK_DATA);
+	return unit_add(m, input, UK_DATA, 0);
+}
+
+struct sp_unit *
+sp_unit_new_direct(struct sp_merge *m, size_t input)
+{
+	return unit_add(m, input, UK_DATA, 1);
 }
 
 static struct sp_item *
@@ -131,10 +149,66 @@ item_new(struct sp_unit *u)
 	return &b->v[b->n++];
 }
 
+static void batch_free(struct sp_batch *b, int drop);
+
+/* One item handed out by its producer (u->direct): as the merge would, then freed. */
+static void
+direct_one(struct sp_unit *u, struct event *ev, const char *msg)
+{
+	const struct scan_par_cb *cb = u->m->cb;
+
+	if (msg != NULL) {
+		if (cb->warn != NULL)
+			cb->warn(cb->ctx, u->input, msg);
+	} else {
+		cb->event(cb->ctx, u->input, ev);
+		event_free(ev);
+	}
+}
+
+/* Whether the producer of u hands its items out itself now; the first time, what it held
+ * goes out first (the merge took everything it handed over before it said so). */
+static int
+direct_now(struct sp_unit *u)
+{
+	struct sp_batch *b, *next;
+	size_t i;
+
+	if (u->live)
+		return 1;
+	if (!u->direct_ok || !atomic_load_explicit(&u->direct, memory_order_acquire))
+		return 0;
+	if (u->cur != NULL) {
+		if (u->ft != NULL)
+			u->ft->next = u->cur;
+		else
+			u->fh = u->cur;
+		u->ft = u->cur;
+		u->cur = NULL;
+	}
+	for (b = u->fh; b != NULL; b = next) {
+		next = b->next;
+		for (i = 0; i < b->n; i++) {
+			direct_one(u, &b->v[i].ev, b->v[i].msg);
+			free(b->v[i].msg);
+		}
+		batch_free(b, 0);
+	}
+	u->fh = u->ft = NULL;
+	u->live = 1;
+	return 1;
+}
+
 void
 sp_unit_add_event(struct sp_unit *u, struct event *ev)
 {
-	struct sp_item *it = item_new(u);
+	struct sp_item *it;
+
+	if (direct_now(u)) {
+		direct_one(u, ev, NULL);
+		return;
+	}
+	it = item_new(u);
 
 	it->ev = *ev;
 	it->msg = NULL;
@@ -144,7 +218,13 @@ sp_unit_add_event(struct sp_unit *u, struct event *ev)
 void
 sp_unit_add_warn(struct sp_unit *u, const char *msg)
 {
-	struct sp_item *it = item_new(u);
+	struct sp_item *it;
+
+	if (direct_now(u)) {
+		direct_one(u, NULL, msg);
+		return;
+	}
+	it = item_new(u);
 
 	memset(&it->ev, 0, sizeof it->ev);
 	it->msg = xstrdup(msg);
@@ -213,7 +293,7 @@ sp_unit_done(struct sp_merge *m, struct sp_unit *u, const struct ev_counters *cn
 void
 sp_input_end(struct sp_merge *m, size_t input)
 {
-	struct sp_unit *u = unit_add(m, input, UK_END);
+	struct sp_unit *u = unit_add(m, input, UK_END, 0);
 
 	sp_unit_done(m, u, NULL, 0, 0, NULL);
 }
@@ -221,7 +301,7 @@ sp_input_end(struct sp_merge *m, size_t input)
 void
 sp_input_unopened(struct sp_merge *m, size_t input, char *msg)
 {
-	struct sp_unit *u = unit_add(m, input, UK_UNOPENED);
+	struct sp_unit *u = unit_add(m, input, UK_UNOPENED, 0);
 
 	sp_unit_done(m, u, NULL, 0, 0, msg);
 }
@@ -277,6 +357,9 @@ sp_merge_run(struct sp_merge *m, const struct scan_par_cb *cb)
 	uint64_t acc_ro = 0, acc_out = 0;
 	size_t dropping = SIZE_MAX, i;
 
+	pthread_mutex_lock(&m->mu);
+	m->cb = cb;
+	pthread_mutex_unlock(&m->mu);
 	for (;;) {
 		struct sp_unit *u;
 		struct sp_batch *b;
@@ -286,6 +369,14 @@ sp_merge_run(struct sp_merge *m, const struct scan_par_cb *cb)
 			u = m->uh;
 			if (u != NULL ? u->bh != NULL || u->done : m->finished)
 				break;
+			if (u != NULL && u->direct_ok && dropping != u->input) {
+				/* Its producer hands the rest out (while this thread waits, so the
+				 * callbacks still run one at a time): each event is used and freed
+				 * by the thread that made it, while it is in that core's cache. */
+				atomic_store_explicit(&u->direct, 1, memory_order_release);
+				pthread_cond_wait(&m->cv_merge, &m->mu);
+				continue;
+			}
 			/* Waiting: what was made goes out first (a consumer of a stream sees
 			 * findings as they are made). */
 			if (cb->flush != NULL) {
@@ -649,7 +740,7 @@ split_lines(struct par *p, size_t i, struct ev_reader *r)
 		rc = chunker_next(&c, &t->ch, &err, &line, &rest);
 		if (rc == 1) {
 			t->kind = T_PIECE;
-			t->u = sp_unit_new(p->m, i);
+			t->u = sp_unit_new_direct(p->m, i);
 			task_push(p, t);
 			continue;
 		}

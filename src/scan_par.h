@@ -9,7 +9,11 @@
  * thread merges: it hands out each piece's events and warnings in input order, so whatever
  * consumes them (the stateful detector) sees exactly what one reader would have handed out, at
  * the same places; the counters, the warnings' positions and a failed input's message are one
- * reader's too. A bounded number of pieces is in flight (memory stays flat).
+ * reader's too. Once the merge has reached a piece still being read, the worker reading it
+ * hands out the rest of its events itself while the calling thread waits (an event is used and
+ * freed by the core that made it, while it is in that core's cache): the callbacks run in
+ * input order, one at a time, but not always in the calling thread. A bounded number of pieces
+ * is in flight (memory stays flat).
  */
 #ifndef TFDRIFT_SCAN_PAR_H
 #define TFDRIFT_SCAN_PAR_H
@@ -47,7 +51,9 @@ struct scan_par_opts {
 
 /* The online processors, at most SCAN_JOBS_MAX. */
 unsigned scan_par_default_jobs(void);
-/* Reads the inputs, calling cb in input order (from the calling thread). */
+/* Reads the inputs, calling cb in input order, one call at a time (from the calling thread or,
+ * with jobs > 1, a worker's; the calls are ordered by the merge's lock, so the callbacks need
+ * no locking of their own, but must not rely on thread-locals). */
 void scan_par_run(const char *const *paths, size_t n, const struct scan_par_opts *o,
     const struct scan_par_cb *cb);
 
@@ -64,6 +70,11 @@ struct sp_merge;
 struct sp_unit;
 struct sp_merge *sp_merge_new(size_t max, size_t batches);
 struct sp_unit *sp_unit_new(struct sp_merge *m, size_t input);
+/* A unit whose producer hands its items out itself once it is the merge's turn: from then on
+ * sp_unit_add_* call sp_merge_run's callbacks in the producer's thread (what it held first;
+ * sp_merge_run waits meanwhile, so the callbacks still run one at a time, in order). Its
+ * producer must not wait for the merge (sp_unit_flush) while it holds items. */
+struct sp_unit *sp_unit_new_direct(struct sp_merge *m, size_t input);
 void sp_unit_add_event(struct sp_unit *u, struct event *ev);        /* takes *ev */
 void sp_unit_add_warn(struct sp_unit *u, const char *msg);
 void sp_unit_flush(struct sp_merge *m, struct sp_unit *u);

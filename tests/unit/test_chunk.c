@@ -2,6 +2,8 @@
  * of workers gives what one reader gives, event for event, warning for warning. */
 #include "config.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +69,7 @@ struct pieces {
 	char *err;
 	uint64_t errline;
 	size_t biggest;
+	size_t carried;         /* the most read past a cut after the first piece */
 };
 
 static void
@@ -104,6 +107,8 @@ cut_all(const char *path, size_t target, size_t max, struct pieces *ps)
 		if (ch.len > ps->biggest)
 			ps->biggest = ch.len;
 		ps->n++;
+		if (ps->n > 1 && c.len > ps->carried) /* the first: the sniffer's buffer */
+			ps->carried = c.len;
 		free(ch.buf);
 	}
 	if (ps->rc == 2) {
@@ -164,6 +169,21 @@ test_chunker(void)
 	}
 	free(path);
 
+	/* Reading stops a little past target: what was read past the cut is copied into the
+	 * next piece's buffer, and a whole target read ahead would copy all the text again. */
+	sb_free(&many);
+	sb_init(&many);
+	for (i = 0; i < 8000; i++)
+		sb_addf(&many, "{\"eventName\":\"PutObject\",\"eventSource\":\"s3.amazonaws.com\","
+		    "\"eventID\":\"id-%zu\"}\n", i);
+	path = write_file("long.jsonl", many.buf, many.len);
+	cut_all(path, 65536, TF_MAX_RECORD, &ps);
+	is_int(ps.rc, 0, "%zu bytes in pieces of 64 KiB: read to the end", many.len);
+	ok(ps.n >= 6 && ps.carried <= 4096, "%zu pieces, at most %zu bytes read past a cut", ps.n,
+	    ps.carried);
+	sb_free(&ps.all);
+	free(path);
+
 	/* A record larger than a piece: its piece grows to hold it. */
 	sb_init(&big);
 	sb_adds(&big, "{\"eventName\":\"A\",\"eventSource\":\"s\"}\n{\"eventName\":\"B\",\"x\":\"");
@@ -221,13 +241,26 @@ test_chunker(void)
 
 struct trace {
 	struct strbuf s;
+	pthread_t caller;               /* the thread in scan_par_run */
+	atomic_int inside;              /* event callbacks running now */
 };
+
+/* Of every parallel run: events handed out by a worker (not the calling thread), and
+ * callbacks seen running at the same time. */
+static size_t by_workers, events_par;
+static int overlap;
 
 static void
 tr_event(void *ctx, size_t input, struct event *ev)
 {
 	struct trace *t = ctx;
 
+	if (atomic_fetch_add(&t->inside, 1) != 0)
+		overlap = 1;
+	if (!pthread_equal(pthread_self(), t->caller))
+		by_workers++;
+	events_par++;
+	atomic_fetch_sub(&t->inside, 1);
 	sb_addf(&t->s, "%zu event %s %s %s ro=%d\n", input, ev->origin ? ev->origin : "-",
 	    ev->id ? ev->id : "-", ev->name ? ev->name : "-", ev->read_only);
 }
@@ -264,6 +297,8 @@ run(const char *const *paths, size_t n, unsigned jobs, size_t chunk, int skip)
 	o.jobs = jobs;
 	o.skip_read_only = skip;
 	o.chunk = chunk;
+	t.caller = pthread_self();
+	atomic_init(&t.inside, 0);
 	sb_init(&t.s);
 	sb_adds(&t.s, "");
 	scan_par_run(paths, n, &o, &cb);
@@ -282,6 +317,9 @@ same_as_one(const char *label, const char *const *paths, size_t n)
 		char *want = run(paths, n, 1, 0, skip);
 		int all = 1;
 
+		by_workers = events_par = 0;
+		overlap = 0;
+
 		for (i = 0; i < TF_ARRLEN(chunks); i++)
 			for (j = 0; j < TF_ARRLEN(jobs); j++) {
 				char *got = run(paths, n, jobs[j], chunks[i], skip);
@@ -296,6 +334,10 @@ same_as_one(const char *label, const char *const *paths, size_t n)
 			}
 		ok(all && strlen(want) > 0, "%s%s: every piece size and number of workers reads as "
 		    "one reader", label, skip ? " (read-only skipped)" : "");
+		/* The workers hand out the events of the pieces they read (scan_par.h), one
+		 * callback at a time. */
+		ok(!overlap && by_workers > 0, "%s%s: %zu of %zu events handed out by the workers, "
+		    "one at a time", label, skip ? " (read-only skipped)" : "", by_workers, events_par);
 		free(want);
 	}
 }

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,10 @@ struct out {
 	struct strbuf s;
 	size_t events, ends, errors;
 	struct ev_counters last;
+	pthread_t merger;               /* the thread in sp_merge_run */
+	size_t elsewhere;               /* events handed out by another thread */
+	atomic_int inside;              /* callbacks running now */
+	int overlap;                    /* ... more than one at a time, seen */
 };
 
 static void
@@ -35,8 +40,14 @@ o_event(void *ctx, size_t input, struct event *ev)
 {
 	struct out *o = ctx;
 
+	if (atomic_fetch_add(&o->inside, 1) != 0)
+		o->overlap = 1;
 	sb_addf(&o->s, "%zu:%s ", input, ev->id);
 	o->events++;
+	if (!pthread_equal(pthread_self(), o->merger))
+		o->elsewhere++;
+	nap(50);                        /* long enough for another thread to come in */
+	atomic_fetch_sub(&o->inside, 1);
 }
 
 static void
@@ -73,6 +84,7 @@ struct job {
 	int k;
 	long delay_us;
 	int stream;                     /* hand out each event as it is made */
+	int paced;                      /* the delay spread between the events */
 	char *fail;
 };
 
@@ -90,13 +102,13 @@ fill(struct job *j)
 		sp_unit_add_event(j->u, &ev);
 		if (e == 1)
 			sp_unit_add_warn(j->u, "w");
-		if (j->stream) {
+		if (j->stream)
 			sp_unit_flush(j->m, j->u);
+		if (j->stream || j->paced)
 			nap(j->delay_us / PER);
-		}
 		c.events++;
 	}
-	if (!j->stream)
+	if (!j->stream && !j->paced)
 		nap(j->delay_us);
 	sp_unit_done(j->m, j->u, &c, 1, 0, j->fail);
 }
@@ -116,6 +128,7 @@ struct maker {
 	int slow;                       /* which unit streams slowly (-1: none) */
 	int fail;                       /* which unit fails (-1: none) */
 	size_t per_input;               /* units per input */
+	int direct;                     /* sp_unit_new_direct, paced */
 };
 
 static void *
@@ -130,7 +143,8 @@ make(void *arg)
 
 		j->m = mk->m;
 		j->k = k;
-		j->u = sp_unit_new(mk->m, input);
+		j->u = mk->direct ? sp_unit_new_direct(mk->m, input) : sp_unit_new(mk->m, input);
+		j->paced = mk->direct;
 		/* Later units finish first: out of order. */
 		j->delay_us = k == mk->slow ? 200000 : (long)(NUNITS - k) * 1500;
 		j->stream = k == mk->slow;
@@ -180,7 +194,8 @@ expected(struct maker *mk)
 }
 
 static void
-one(const char *label, size_t max, size_t batches, int slow, int fail, size_t per_input)
+one_mode(const char *label, size_t max, size_t batches, int slow, int fail, size_t per_input,
+    int direct)
 {
 	struct scan_par_cb cb;
 	struct maker *mk = xcalloc(1, sizeof *mk);
@@ -201,12 +216,21 @@ one(const char *label, size_t max, size_t batches, int slow, int fail, size_t pe
 	mk->slow = slow;
 	mk->fail = fail;
 	mk->per_input = per_input;
+	mk->direct = direct;
+	o.merger = pthread_self();
+	atomic_init(&o.inside, 0);
 	if (pthread_create(&th, NULL, make, mk) != 0)
 		abort();
 	sp_merge_run(mk->m, &cb);
 	pthread_join(th, NULL);
 	want = expected(mk);
 	is_str(o.s.buf, want, "%s", label);
+	ok(!o.overlap, "%s: one callback at a time", label);
+	if (direct)
+		ok(o.elsewhere > 0 && o.elsewhere < o.events, "%s: the producers handed out "
+		    "%zu of the %zu events themselves", label, o.elsewhere, o.events);
+	else
+		is_int(o.elsewhere, 0, "%s: all handed out by the merge's thread", label);
 	if (fail >= 0)
 		is_int(sp_merge_failed(mk->m), (size_t)fail / per_input, "%s: the failed input is "
 		    "known", label);
@@ -214,6 +238,12 @@ one(const char *label, size_t max, size_t batches, int slow, int fail, size_t pe
 	free(want);
 	sb_free(&o.s);
 	free(mk);
+}
+
+static void
+one(const char *label, size_t max, size_t batches, int slow, int fail, size_t per_input)
+{
+	one_mode(label, max, batches, slow, fail, per_input, 0);
 }
 
 int
@@ -226,5 +256,11 @@ main(void)
 	one("a slow unit in the middle", 6, 2, 17, -1, 8);
 	one("a failed unit drops the rest of its input, not the next input's", 4, 2, -1, 10, 8);
 	one("a failed slow unit", 4, 1, 9, 9, 8);
+	/* Units whose producers hand out their own events once it is their turn. */
+	one_mode("direct: in order", 1000, 4, -1, -1, NUNITS, 1);
+	one_mode("direct: at most 3 in flight", 3, 4, -1, -1, NUNITS, 1);
+	one_mode("direct: a slow streamed unit in the middle", 6, 2, 17, -1, 8, 1);
+	one_mode("direct: a failed unit drops the rest of its input", 4, 2, -1, 10, 8, 1);
+	one_mode("direct: a failed slow unit", 4, 1, 9, 9, 8, 1);
 	return done_testing();
 }
