@@ -262,13 +262,21 @@ hand_batch(struct sp_merge *m, struct sp_unit *u)
 void
 sp_unit_flush(struct sp_merge *m, struct sp_unit *u)
 {
-	if (u->cur == NULL)
+	if (u->cur == NULL || u->live)
 		return;
 	pthread_mutex_lock(&m->mu);
 	/* The merge takes the first unit's batches: a later unit waits, the first never does
 	 * (it is taken as it comes), so this cannot wait forever. */
-	while (u->nb >= m->batches)
+	while (u->nb >= m->batches && !atomic_load_explicit(&u->direct, memory_order_acquire))
 		pthread_cond_wait(&m->cv_room, &m->mu);
+	/* The merge asked for the rest (it sets `direct` with the lock held, having taken all
+	 * this unit handed over): handing a batch now would have the merge run it while this
+	 * thread goes on directly, so what is held goes out from here instead. */
+	if (atomic_load_explicit(&u->direct, memory_order_acquire)) {
+		pthread_mutex_unlock(&m->mu);
+		(void)direct_now(u);
+		return;
+	}
 	hand_batch(m, u);
 	pthread_cond_signal(&m->cv_merge);
 	pthread_mutex_unlock(&m->mu);
@@ -705,7 +713,7 @@ add_reader(struct par *p, size_t i, struct ev_reader *r)
 
 	t->kind = T_READER;
 	t->r = r;
-	t->u = sp_unit_new(p->m, i);
+	t->u = sp_unit_new_direct(p->m, i);
 	task_push(p, t);
 }
 

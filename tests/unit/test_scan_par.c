@@ -129,6 +129,7 @@ struct maker {
 	int fail;                       /* which unit fails (-1: none) */
 	size_t per_input;               /* units per input */
 	int direct;                     /* sp_unit_new_direct, paced */
+	int all_stream;                 /* every unit hands out each event as it makes it */
 };
 
 static void *
@@ -146,8 +147,9 @@ make(void *arg)
 		j->u = mk->direct ? sp_unit_new_direct(mk->m, input) : sp_unit_new(mk->m, input);
 		j->paced = mk->direct;
 		/* Later units finish first: out of order. */
-		j->delay_us = k == mk->slow ? 200000 : (long)(NUNITS - k) * 1500;
-		j->stream = k == mk->slow;
+		j->delay_us = mk->all_stream ? (long)(k % 3) * 400 :
+		    k == mk->slow ? 200000 : (long)(NUNITS - k) * 1500;
+		j->stream = k == mk->slow || mk->all_stream;
 		j->fail = k == mk->fail ? xstrdup("in:3:0: read error") : NULL;
 		if (pthread_create(&mk->th[k], NULL, run_job, j) != 0)
 			abort();
@@ -193,9 +195,19 @@ expected(struct maker *mk)
 	return sb_detach(&s);
 }
 
+static void one_mode_x(const char *label, size_t max, size_t batches, int slow, int fail,
+    size_t per_input, int direct, int all_stream);
+
 static void
 one_mode(const char *label, size_t max, size_t batches, int slow, int fail, size_t per_input,
     int direct)
+{
+	one_mode_x(label, max, batches, slow, fail, per_input, direct, 0);
+}
+
+static void
+one_mode_x(const char *label, size_t max, size_t batches, int slow, int fail, size_t per_input,
+    int direct, int all_stream)
 {
 	struct scan_par_cb cb;
 	struct maker *mk = xcalloc(1, sizeof *mk);
@@ -217,6 +229,7 @@ one_mode(const char *label, size_t max, size_t batches, int slow, int fail, size
 	mk->fail = fail;
 	mk->per_input = per_input;
 	mk->direct = direct;
+	mk->all_stream = all_stream;
 	o.merger = pthread_self();
 	atomic_init(&o.inside, 0);
 	if (pthread_create(&th, NULL, make, mk) != 0)
@@ -262,5 +275,10 @@ main(void)
 	one_mode("direct: a slow streamed unit in the middle", 6, 2, 17, -1, 8, 1);
 	one_mode("direct: a failed unit drops the rest of its input", 4, 2, -1, 10, 8, 1);
 	one_mode("direct: a failed slow unit", 4, 1, 9, 9, 8, 1);
+	/* Every unit streamed (whole inputs read by one worker each, as S3 files are), some
+	 * flushing without a pause: a batch handed over just as the merge asks for the rest
+	 * must not run in the merge while its producer goes on directly. */
+	for (int r = 0; r < 10; r++)
+		one_mode_x("direct: every unit streamed", 6, 2, -1, -1, 8, 1, 1);
 	return done_testing();
 }
