@@ -49,19 +49,33 @@ cpu_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The baseline: read the same file line by line and parse every line with json-c. */
+static double median(double *v, size_t n);
+
+/* How many times the baselines run (their median is the figure): BENCH_PAR_RUNS, 3. */
 static int
-bare_parse(const char *path)
+bare_runs(void)
+{
+	const char *e = getenv("BENCH_PAR_RUNS");
+	int n = e != NULL ? atoi(e) : 3;
+
+	return n >= 1 && n <= 16 ? n : 3;
+}
+
+/* The baseline: read the same file line by line and parse every line with json-c (one pass:
+ * its seconds, or a negative number when the file cannot be read or a line does not parse). */
+static double
+bare_pass(const char *path, unsigned long *nout)
 {
 	gzFile gz = gzopen(path, "rb");
 	struct strbuf line;
 	char buf[1 << 16];
-	json_tokener *tok = json_tokener_new();
+	json_tokener *tok;
 	unsigned long n = 0, bad = 0;
 	double t0 = now_s(), dt;
 
 	if (gz == NULL)
-		return 1;
+		return -1;
+	tok = json_tokener_new();
 	sb_init(&line);
 	for (;;) {
 		char *p = gzgets(gz, buf, sizeof buf);
@@ -91,12 +105,27 @@ bare_parse(const char *path)
 			break;
 	}
 	dt = now_s() - t0;
-	printf("bare_parse_events=%lu\nbare_parse_seconds=%.3f\nbare_parse_events_per_s=%.0f\n",
-	    n, dt, n / dt);
 	sb_free(&line);
 	json_tokener_free(tok);
 	gzclose(gz);
-	return bad != 0;
+	*nout = n;
+	return bad != 0 ? -1 : dt;
+}
+
+static int
+bare_parse(const char *path)
+{
+	double t[16], dt;
+	unsigned long n = 0;
+	int runs = bare_runs(), r;
+
+	for (r = 0; r < runs; r++)
+		if ((t[r] = bare_pass(path, &n)) < 0)
+			return 1;
+	dt = median(t, (size_t)runs);
+	printf("bare_parse_events=%lu\nbare_parse_runs=%d\nbare_parse_seconds_min=%.3f\n"
+	    "bare_parse_seconds=%.3f\nbare_parse_events_per_s=%.0f\n", n, runs, t[0], dt, n / dt);
+	return 0;
 }
 
 /* States keep what the maps compare and what the rules read (as cmd_scan does). */
@@ -852,13 +881,13 @@ read_list(const char *path, size_t *n)
 	return v;
 }
 
-/* The bare baseline for S3 files: gunzip each and parse it with json-c, one thread. */
-static int
-bare_s3(const char *list)
+/* The bare baseline for S3 files: gunzip each and parse it with json-c, one thread (one pass:
+ * its seconds; the records in *nrec). */
+static double
+bare_s3_pass(char **paths, size_t n, size_t *nrec)
 {
-	size_t n, i, records = 0;
-	char **paths = read_list(list, &n);
-	double t0 = now_s(), c0 = cpu_s(), dt;
+	double t0 = now_s();
+	size_t i, records = 0;
 
 	for (i = 0; i < n; i++) {
 		gzFile gz = gzopen(paths[i], "rb");
@@ -877,12 +906,32 @@ bare_s3(const char *list)
 			records += json_object_array_length(recs);
 		json_object_put(o);
 		sb_free(&sb);
-		free(paths[i]);
 	}
+	*nrec = records;
+	return now_s() - t0;
+}
+
+static int
+bare_s3(const char *list)
+{
+	size_t n, i, records = 0;
+	char **paths = read_list(list, &n);
+	double wall[16], cpu[16], dt;
+	int runs = bare_runs(), r;
+
+	for (r = 0; r < runs; r++) {
+		double c0 = cpu_s();
+
+		wall[r] = bare_s3_pass(paths, n, &records);
+		cpu[r] = cpu_s() - c0;
+	}
+	for (i = 0; i < n; i++)
+		free(paths[i]);
 	free(paths);
-	dt = now_s() - t0;
-	printf("bare_s3_events=%zu\nbare_s3_seconds=%.3f\nbare_s3_cpu_seconds=%.3f\n"
-	    "bare_s3_events_per_s=%.0f\n", records, dt, cpu_s() - c0, records / dt);
+	dt = median(wall, (size_t)runs);
+	printf("bare_s3_events=%zu\nbare_s3_runs=%d\nbare_s3_seconds_min=%.3f\nbare_s3_seconds=%.3f\n"
+	    "bare_s3_cpu_seconds=%.3f\nbare_s3_events_per_s=%.0f\n", records, runs, wall[0], dt,
+	    median(cpu, (size_t)runs), records / dt);
 	return records == 0;
 }
 
@@ -891,7 +940,33 @@ struct par_run {
 	const char *what;       /* "lines" or "s3" */
 	unsigned jobs;          /* 0: the default */
 	int rules, skip;
+	int paired;             /* each run right after a bare parse of the same input: ratios */
 };
+
+/* One bare pass ("lines" or "s3") in a new process (bench_scan ... bare-one WHAT): seconds. */
+static double
+bare_spawn(const char *what)
+{
+	char *cmd;
+	FILE *p;
+	double t = -1;
+	int i;
+
+	for (i = 0; i < 6; i++)
+		if (strchr(gargv[i], '\'') != NULL)
+			return -1;
+	cmd = xasprintf("'%s' '%s' '%s' '%s' bare-one %s '%s'", gargv[0], gargv[1], gargv[2],
+	    gargv[3], what, gargv[5]);
+	fflush(stdout);
+	if ((p = popen(cmd, "r")) != NULL) {
+		if (fscanf(p, "%lf", &t) != 1)
+			t = -1;
+		if (pclose(p) != 0)
+			t = -1;
+	}
+	free(cmd);
+	return t;
+}
 
 static int
 par_scan(const struct par_run *pr)
@@ -902,11 +977,9 @@ par_scan(const struct par_run *pr)
 	struct par_ctx pc;
 	char **paths, *one[1];
 	size_t n, i;
-	int runs = getenv("BENCH_PAR_RUNS") != NULL ? atoi(getenv("BENCH_PAR_RUNS")) : 3, r;
-	double wall[16], cpu[16];
+	int runs = bare_runs(), r;
+	double wall[16], cpu[16], bare[16], ratio[16];
 
-	if (runs < 1 || runs > 16)
-		runs = 3;
 	if (setup_load(&su, gargv[1], gargv[3], pr->rules) != 0)
 		return 1;
 	if (strcmp(pr->what, "s3") == 0)
@@ -926,6 +999,11 @@ par_scan(const struct par_run *pr)
 	for (r = 0; r < runs; r++) {
 		double t0, c0;
 
+		/* The baseline just before, on the same machine state (a neighbour that slows one
+		 * slows both), in a fresh process as the standalone baseline runs (this one's heap,
+		 * with the state loaded, makes json-c's allocations slower): the pair's ratio. */
+		if (pr->paired && (bare[r] = bare_spawn(pr->what)) <= 0)
+			return 1;
 		memset(&pc, 0, sizeof pc);
 		pc.det = bench_detector(&su, 1, 0);
 		t0 = now_s();
@@ -937,6 +1015,18 @@ par_scan(const struct par_run *pr)
 		drain(&pc.found, 0, &pc.nruled);
 		free(pc.found.v);
 		detector_free(pc.det);
+		if (pr->paired) {
+			ratio[r] = bare[r] / wall[r];
+			printf("# %s pair %d: bare %.3f s, scan %.3f s: %.2fx\n", pr->label, r + 1,
+			    bare[r], wall[r], ratio[r]);
+		}
+	}
+	if (pr->paired) {
+		double rmed = median(ratio, (size_t)runs);
+
+		printf("%s_pairs=%d\n%s_ratio_min=%.3f\n%s_ratio_median=%.3f\n"
+		    "%s_bare_seconds_median=%.3f\n", pr->label, runs, pr->label, ratio[0],
+		    pr->label, rmed, pr->label, median(bare, (size_t)runs));
 	}
 	printf("%s_jobs=%u\n%s_events=%lu\n", pr->label, o.jobs, pr->label, pc.events);
 	printf("%s_seconds_min=%.3f\n%s_seconds_median=%.3f\n", pr->label,
@@ -973,16 +1063,18 @@ static int
 run_par(int argc, char **argv)
 {
 	static const struct par_run runs[] = {
-		{ "par_lines_jdefault_rules_full", "lines", 0, 1, 0 },
-		{ "par_lines_jdefault_norules_full", "lines", 0, 0, 0 },
-		{ "par_lines_j1_rules_full", "lines", 1, 1, 0 },
-		{ "par_lines_j2_rules_full", "lines", 2, 1, 0 },
-		{ "par_lines_jdefault_rules_skip", "lines", 0, 1, 1 },
-		{ "par_lines_j1_rules_skip", "lines", 1, 1, 1 },
-		{ "par_s3_jdefault_rules_full", "s3", 0, 1, 0 },
-		{ "par_s3_jdefault_norules_full", "s3", 0, 0, 0 },
-		{ "par_s3_j1_rules_full", "s3", 1, 1, 0 },
-		{ "par_s3_jdefault_rules_skip", "s3", 0, 1, 1 },
+		{ "par_lines_jdefault_rules_full", "lines", 0, 1, 0, 0 },
+		{ "par_lines_jdefault_norules_full", "lines", 0, 0, 0, 0 },
+		{ "par_lines_j1_rules_full", "lines", 1, 1, 0, 0 },
+		{ "par_lines_j2_rules_full", "lines", 2, 1, 0, 0 },
+		{ "par_lines_jdefault_rules_skip", "lines", 0, 1, 1, 0 },
+		{ "par_lines_j1_rules_skip", "lines", 1, 1, 1, 0 },
+		{ "par_s3_jdefault_rules_full", "s3", 0, 1, 0, 0 },
+		{ "par_s3_jdefault_norules_full", "s3", 0, 0, 0, 0 },
+		{ "par_s3_j1_rules_full", "s3", 1, 1, 0, 0 },
+		{ "par_s3_jdefault_rules_skip", "s3", 0, 1, 1, 0 },
+		{ "pair_lines_jdefault_rules_skip", "lines", 0, 1, 1, 1 },
+		{ "pair_s3_jdefault_rules_skip", "s3", 0, 1, 1, 1 },
 	};
 	int rc = 0, k;
 	size_t i;
@@ -1018,6 +1110,24 @@ main(int argc, char **argv)
 	gargv = argv;
 	if (argc > 5 && strcmp(argv[4], "par") == 0)
 		return run_par(argc, argv);
+	if (argc > 6 && strcmp(argv[4], "bare-one") == 0) {
+		/* One bare pass for par's pairs: its seconds on stdout. */
+		unsigned long nl = 0;
+		size_t nrec = 0, n, i;
+		double t;
+
+		if (strcmp(argv[5], "s3") == 0) {
+			char **paths = read_list(argv[6], &n);
+
+			t = bare_s3_pass(paths, n, &nrec);
+			for (i = 0; i < n; i++)
+				free(paths[i]);
+			free(paths);
+		} else
+			t = bare_pass(argv[2], &nl);
+		printf("%.6f\n", t);
+		return t < 0;
+	}
 	/* A fifth argument runs one measurement alone (for a profiler): its label. */
 	if (argc > 4) {
 		static const struct { const char *label; int (*fn)(void *); } one[] = {
