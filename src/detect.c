@@ -516,7 +516,7 @@ memo_find(const struct detector *d, const char *prov, const char *id, const char
 	    (uint64_t)(uintptr_t)prov;
 	size_t n, i;
 
-	if (d->memo == NULL)
+	if (d->memo == NULL)    /* a cache: made on first use, even through a const detector */
 		((struct detector *)d)->memo = xcalloc(FIND_MEMO, sizeof *d->memo);
 	m = &d->memo[(h ^ (h >> 29)) & (FIND_MEMO - 1)];
 	if (m->id != NULL && m->h == h && m->prov == prov && max >= m->n &&

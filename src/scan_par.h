@@ -73,7 +73,8 @@ struct sp_unit *sp_unit_new(struct sp_merge *m, size_t input);
 /* A unit whose producer hands its items out itself once it is the merge's turn: from then on
  * sp_unit_add_* call sp_merge_run's callbacks in the producer's thread (what it held first;
  * sp_merge_run waits meanwhile, so the callbacks still run one at a time, in order). Its
- * producer must not wait for the merge (sp_unit_flush) while it holds items. */
+ * producer may stream (sp_unit_flush): once the merge has asked for the rest, a flush hands
+ * out what it holds from the producer's thread instead of to the merge. */
 struct sp_unit *sp_unit_new_direct(struct sp_merge *m, size_t input);
 void sp_unit_add_event(struct sp_unit *u, struct event *ev);        /* takes *ev */
 void sp_unit_add_warn(struct sp_unit *u, const char *msg);
