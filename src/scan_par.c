@@ -380,7 +380,17 @@ sp_merge_run(struct sp_merge *m, const struct scan_par_cb *cb)
 			if (u != NULL && u->direct_ok && dropping != u->input) {
 				/* Its producer hands the rest out (while this thread waits, so the
 				 * callbacks still run one at a time): each event is used and freed
-				 * by the thread that made it, while it is in that core's cache. */
+				 * by the thread that made it, while it is in that core's cache.
+				 * What was made goes out first: after `direct`, only the producer
+				 * may call back. */
+				if (cb->flush != NULL && !atomic_load_explicit(&u->direct,
+				    memory_order_relaxed)) {
+					pthread_mutex_unlock(&m->mu);
+					cb->flush(cb->ctx);
+					pthread_mutex_lock(&m->mu);
+					if (m->uh != u || u->bh != NULL || u->done)
+						continue;
+				}
 				atomic_store_explicit(&u->direct, 1, memory_order_release);
 				pthread_cond_wait(&m->cv_merge, &m->mu);
 				continue;
@@ -648,6 +658,31 @@ reader_setup(struct ev_reader *r, const struct scan_par_opts *o)
 		ev_reader_set_window(r, o->since, o->until);
 }
 
+/* Before a whole input read by a worker is read again (it may wait on a pipe): once it is
+ * this unit's turn, what its worker holds goes out, and what the callbacks wrote is flushed,
+ * as one reader's would be (the merge, waiting for the unit, does not flush meanwhile). */
+static void
+direct_before_read(void *ctx)
+{
+	struct sp_unit *u = ctx;
+
+	struct sp_merge *m = u->m;
+	int head;
+
+	if (direct_now(u)) {
+		if (m->cb->flush != NULL)
+			m->cb->flush(m->cb->ctx);
+		return;
+	}
+	/* Not yet: if the merge waits for this unit, what is held goes to it now (it hands it
+	 * out and flushes) rather than after the wait. A later unit keeps its batch. */
+	pthread_mutex_lock(&m->mu);
+	head = m->uh == u;
+	pthread_mutex_unlock(&m->mu);
+	if (head)
+		sp_unit_flush(m, u);
+}
+
 static void *
 worker(void *arg)
 {
@@ -684,8 +719,10 @@ worker(void *arg)
 
 			reader_setup(r, p->o);
 			read_all(p->m, t->u, r, 0, &tr);
-		} else
+		} else {
+			ev_reader_set_before_read(t->r, direct_before_read, t->u);
 			read_all(p->m, t->u, t->r, 1, &tr);
+		}
 		free(t);
 	}
 }

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -397,6 +399,103 @@ test_parallel(void)
 	sb_free(&s);
 }
 
+/* A document arriving on a pipe, read whole by one worker (as an S3 file is): the events it
+ * has read go out, and the consumer's flush runs, before the worker waits for the rest, as
+ * with one reader (a stream's consumer sees findings as they are made). */
+struct pipe_feed {
+	const char *path;
+	atomic_int events, flushes_after_event;
+	int waited;                     /* the writer saw a flush before writing the rest */
+};
+
+static void
+pf_event(void *ctx, size_t input, struct event *ev)
+{
+	(void)input;
+	(void)ev;
+	atomic_fetch_add(&((struct pipe_feed *)ctx)->events, 1);
+}
+
+static void
+pf_flush(void *ctx)
+{
+	struct pipe_feed *pf = ctx;
+
+	if (atomic_load(&pf->events) > 0)
+		atomic_fetch_add(&pf->flushes_after_event, 1);
+}
+
+static void
+pf_quiet(void *ctx, size_t input, const char *msg)
+{
+	(void)ctx;
+	(void)input;
+	(void)msg;
+}
+
+static void *
+pf_writer(void *arg)
+{
+	struct pipe_feed *pf = arg;
+	FILE *f = fopen(pf->path, "w");
+	int i;
+
+	if (f == NULL)
+		return NULL;
+	fputs("{\"Records\": [\n", f);
+	for (i = 0; i < 3; i++)
+		fprintf(f, " {\"eventName\": \"RunInstances\", \"eventSource\": \"ec2.amazonaws.com\", "
+		    "\"eventID\": \"p%d\"},\n", i);
+	fflush(f);
+	/* Wait (5 s at most) for the consumer to see those events and flush. */
+	for (i = 0; i < 500 && atomic_load(&pf->flushes_after_event) == 0; i++) {
+		struct timespec ts = { 0, 10 * 1000000 };
+
+		nanosleep(&ts, NULL);
+	}
+	pf->waited = atomic_load(&pf->flushes_after_event) > 0;
+	fputs(" {\"eventName\": \"RunInstances\", \"eventSource\": \"ec2.amazonaws.com\", "
+	    "\"eventID\": \"p3\"}\n]}\n", f);
+	fclose(f);
+	return NULL;
+}
+
+static void
+test_pipe_flush(void)
+{
+	struct pipe_feed pf;
+	struct scan_par_opts o = { 0 };
+	struct scan_par_cb cb = { 0 };
+	char *path = xasprintf("%s/feed.json", tmpdir);
+	const char *paths[1] = { path };
+	pthread_t th;
+
+	memset(&pf, 0, sizeof pf);
+	pf.path = path;
+	atomic_init(&pf.events, 0);
+	atomic_init(&pf.flushes_after_event, 0);
+	if (mkfifo(path, 0600) != 0) {
+		ok(0, "mkfifo %s", path);
+		free(path);
+		return;
+	}
+	o.jobs = 2;
+	cb.ctx = &pf;
+	cb.event = pf_event;
+	cb.warn = pf_quiet;
+	cb.error = pf_quiet;
+	cb.flush = pf_flush;
+	if (pthread_create(&th, NULL, pf_writer, &pf) != 0)
+		abort();
+	scan_par_run(paths, 1, &o, &cb);
+	pthread_join(th, NULL);
+	ok(pf.waited, "a document on a pipe, 2 jobs: its first events out and flushed before the "
+	    "rest arrives");
+	is_int(atomic_load(&pf.events), 4, "... and every event read");
+	unlink(path);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -407,6 +506,7 @@ main(void)
 	test_cut();
 	test_chunker();
 	test_parallel();
+	test_pipe_flush();
 	{
 		char *cmd = xasprintf("rm -rf '%s'", tmpdir);
 
