@@ -239,7 +239,12 @@ one_mode_x(const char *label, size_t max, size_t batches, int slow, int fail, si
 	want = expected(mk);
 	is_str(o.s.buf, want, "%s", label);
 	ok(!o.overlap, "%s: one callback at a time", label);
-	if (direct)
+	if (direct && all_stream)
+		/* How many go out directly depends on timing (none, under a sanitizer's pace):
+		 * what this case checks is the order and one callback at a time, above. */
+		diag("%s: the producers handed out %zu of the %zu events themselves", label,
+		    o.elsewhere, o.events);
+	else if (direct)
 		ok(o.elsewhere > 0 && o.elsewhere < o.events, "%s: the producers handed out "
 		    "%zu of the %zu events themselves", label, o.elsewhere, o.events);
 	else
